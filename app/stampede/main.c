@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * stampede: wiring only. EAL, config, ports, pipeline, lcores, control loop, shutdown, in a
+ * straight line that unwinds in reverse on failure.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#include "cfg.h"
+#include "clock.h"
+#include "console.h"
+#include "pipeline.h"
+#include "pkt.h"
+#include "port.h"
+
+#define STAMPEDE_VERSION "0.1.0"
+/* Time the control loop sleeps between checks. */
+#define CTL_PERIOD_US 10000
+/* How long the drain at stop may take before what is queued is freed and counted. */
+#define DRAIN_TIMEOUT_MS 2000
+/* With --exit-on-eof: quiet time after the inputs end, so looped-back packets come home. */
+#define EOF_QUIET_MS 200
+
+extern const char stp_default_config[];
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+struct opts {
+	const char *config;
+	bool interactive;
+	bool check;
+	bool dump;
+	bool verbose;
+	bool exit_on_eof;
+	double stats_period;
+	double duration;
+	const char *stats_json;
+	int nb_extra;
+	char **extra;
+};
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [-c FILE] [-i] [options] [-- EAL args]\n"
+		"  -c, --config FILE     JSON configuration (default: the embedded demo config)\n"
+		"  -i, --interactive     run the console (prompt \"stampede> \")\n"
+		"      --stats-period S  print a status line every S seconds\n"
+		"      --stats-json FILE write the final counters as JSON at exit\n"
+		"      --duration S      stop gracefully after S seconds\n"
+		"      --exit-on-eof     stop when every pcap input file has been read\n"
+		"      --check           validate the configuration and exit\n"
+		"      --dump-config     print the configuration as JSON (defaults filled) and exit\n"
+		"  -v, --verbose         debug logging\n"
+		"      --version         print the version and exit\n"
+		"  -h, --help            this help\n",
+		prog);
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { O_STATS_PERIOD = 256, O_STATS_JSON, O_DURATION, O_EOF, O_CHECK, O_DUMP, O_VERSION };
+	static const struct option lopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"stats-period", required_argument, NULL, O_STATS_PERIOD},
+		{"stats-json", required_argument, NULL, O_STATS_JSON},
+		{"duration", required_argument, NULL, O_DURATION},
+		{"exit-on-eof", no_argument, NULL, O_EOF},
+		{"check", no_argument, NULL, O_CHECK},
+		{"dump-config", no_argument, NULL, O_DUMP},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "c:ivh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		case O_STATS_PERIOD:
+		case O_DURATION: {
+			double v = strtod(optarg, &end);
+
+			if (*end != '\0' || v <= 0 || v > 1e7) {
+				fprintf(stderr, "%s: --%s: \"%s\" is not a number of seconds > 0\n",
+					argv[0], c == O_DURATION ? "duration" : "stats-period",
+					optarg);
+				return -EINVAL;
+			}
+			if (c == O_DURATION)
+				o->duration = v;
+			else
+				o->stats_period = v;
+			break;
+		}
+		case O_STATS_JSON:
+			o->stats_json = optarg;
+			break;
+		case O_EOF:
+			o->exit_on_eof = true;
+			break;
+		case O_CHECK:
+			o->check = true;
+			break;
+		case O_DUMP:
+			o->dump = true;
+			break;
+		case O_VERSION:
+			printf("stampede %s (%s)\n", STAMPEDE_VERSION, rte_version());
+			exit(0);
+		default:
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	o->nb_extra = argc - optind;
+	o->extra = &argv[optind];
+	return 0;
+}
+
+/* The control loop on the main lcore: clocks, status lines, stop conditions, console. */
+static void
+control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
+	     struct console *con)
+{
+	const uint64_t hz = rte_get_timer_hz();
+	const uint64_t start = rte_get_timer_cycles();
+	uint64_t next_tick = start + hz, next_stats = 0, last_stats = start;
+	uint64_t last_rx = 0, quiet_since = 0;
+	struct stp_lcore_stats prev;
+	bool eof_watch = o->exit_on_eof && port_has_pcap_input(ps);
+
+	memset(&prev, 0, sizeof(prev));
+	if (o->stats_period > 0)
+		next_stats = start + (uint64_t)(o->stats_period * (double)hz);
+	if (o->exit_on_eof && !eof_watch)
+		fprintf(stderr, "stampede: --exit-on-eof: no port reads a pcap file; ignored\n");
+
+	while (quit_signal == 0) {
+		uint64_t now;
+
+		if (con != NULL) {
+			if (console_poll(con) != 0)
+				break;
+		}
+		rte_delay_us_sleep(CTL_PERIOD_US);
+		now = rte_get_timer_cycles();
+		if (now >= next_tick) {
+			clock_tsc_tick();
+			port_clock_tick(ps);
+			next_tick = now + hz;
+		}
+		if (next_stats != 0 && now >= next_stats) {
+			if (con != NULL)
+				console_status(con, pl, &prev, (double)(now - last_stats) / hz);
+			else
+				stp_stats_line(pl, &prev, (double)(now - last_stats) / hz, stdout);
+			last_stats = now;
+			next_stats = now + (uint64_t)(o->stats_period * (double)hz);
+		}
+		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * (double)hz))
+			break;
+		if (eof_watch && port_pcap_all_eof(ps)) {
+			struct stp_lcore_stats s;
+
+			stp_stats_sum(pl, &s);
+			if (s.rx_pkts != last_rx || quiet_since == 0) {
+				last_rx = s.rx_pkts;
+				quiet_since = now;
+			} else if (now - quiet_since >= hz * EOF_QUIET_MS / 1000) {
+				break;
+			}
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct stp_config cfg;
+	static struct port_set ports;
+	static struct stp_pipeline pl;
+	char err[CFG_ERR_LEN];
+	struct console *con = NULL;
+	struct opts o;
+	char **eal_argv = NULL, **eal_argv_init = NULL;
+	int eal_argc = 0, rc, ret = 1;
+
+	if (parse_opts(argc, argv, &o) != 0)
+		return 1;
+
+	if (o.config != NULL)
+		rc = cfg_load(o.config, &cfg, err);
+	else
+		rc = cfg_load_string(stp_default_config, "default.json (embedded)", &cfg, err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out_cfg;
+	}
+	if (o.check) {
+		printf("ok\n");
+		ret = 0;
+		goto out_cfg;
+	}
+	if (o.dump) {
+		char *s = cfg_dump_json(&cfg);
+
+		if (s != NULL)
+			printf("%s\n", s);
+		free(s);
+		ret = s != NULL ? 0 : 1;
+		goto out_cfg;
+	}
+
+	eal_argc = port_eal_args(&cfg, argv[0], o.nb_extra, o.extra, &eal_argv);
+	if (eal_argc < 0) {
+		fprintf(stderr, "stampede: out of memory\n");
+		goto out_cfg;
+	}
+	if (o.verbose) {
+		for (int i = 0; i < eal_argc; i++)
+			fprintf(stderr, "%s%s", i ? " " : "EAL args: ", eal_argv[i]);
+		fprintf(stderr, "\n");
+	}
+	/* rte_eal_init() permutes and overwrites its argv: hand it a copy of the array. */
+	eal_argv_init = calloc(eal_argc + 1, sizeof(char *));
+	if (eal_argv_init == NULL) {
+		fprintf(stderr, "stampede: out of memory\n");
+		goto out_args;
+	}
+	memcpy(eal_argv_init, eal_argv, eal_argc * sizeof(char *));
+	rc = rte_eal_init(eal_argc, eal_argv_init);
+	if (rc < 0) {
+		fprintf(stderr, "stampede: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		goto out_args;
+	}
+	if (o.verbose)
+		rte_log_set_level_pattern("user.stampede.*", RTE_LOG_DEBUG);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	rc = pkt_meta_register();
+	if (rc != 0) {
+		fprintf(stderr, "stampede: cannot register mbuf metadata: %s\n", rte_strerror(-rc));
+		goto out_eal;
+	}
+	clock_tsc_start();
+
+	rc = port_setup(&cfg, &ports, err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out_ports;
+	}
+	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out_pipeline;
+	}
+	if (o.interactive) {
+		con = console_create(&pl);
+		if (con == NULL) {
+			fprintf(stderr, "stampede: cannot start the console\n");
+			goto out_pipeline;
+		}
+	}
+	rc = stp_pipeline_launch(&pl);
+	if (rc != 0)
+		goto out_console;
+	printf("stampede: running on %u lcores, %u ports (Ctrl-C to stop)\n", pl.nb_lcores,
+	       ports.nb);
+	fflush(stdout);
+
+	control_loop(&pl, &ports, &o, con);
+
+	stp_pipeline_stop(&pl, DRAIN_TIMEOUT_MS);
+	printf("stampede: stopped%s; final counters:\n",
+	       quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
+	stp_stats_print(&pl, stdout);
+	fflush(stdout);
+	if (o.stats_json != NULL && stp_stats_json(&pl, o.stats_json) != 0)
+		fprintf(stderr, "stampede: cannot write %s\n", o.stats_json);
+	ret = 0;
+
+out_console:
+	if (con != NULL)
+		console_destroy(con);
+out_pipeline:
+	stp_pipeline_destroy(&pl);
+out_ports:
+	port_teardown(&ports);
+out_eal:
+	rte_eal_cleanup();
+out_args:
+	free(eal_argv_init);
+	port_eal_args_free(eal_argc, eal_argv);
+out_cfg:
+	cfg_free(&cfg);
+	return ret;
+}

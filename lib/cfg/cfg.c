@@ -1,0 +1,1302 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The configuration loader: one JSON document (jansson) into struct stp_config.
+ *
+ * Every key of every object is listed once, in cfg_opts[] below, with its section, type, range and
+ * default (the shape of Redis's createIntConfig() table). That table drives the unknown-key check
+ * (and the list of allowed keys the message prints), the missing-key check, the parsing and
+ * defaulting of scalar values and cfg_dump_json(). Keys whose value is an array or needs other
+ * keys to be understood (ports, lcores, rules, eal.args) are OPT_CUSTOM: the table names them and
+ * the code below parses them.
+ *
+ * Nothing here touches the EAL: the module is plain C and jansson so it can be unit-tested and
+ * used before rte_eal_init() (the EAL arguments themselves come from this file).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+
+/* A config file is a few kB; refuse to slurp anything absurd. */
+#define CFG_MAX_FILE_SIZE (16u << 20)
+/* A JSON path such as "lcores.rx[12].queues[3].port", with room for long unknown keys. */
+#define JPATH_LEN 160
+/* A JSON value quoted in a message; longer values are cut with "...". */
+#define JVAL_LEN 80
+/* The jansson flags every load uses. */
+#define CFG_JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+
+enum opt_type {
+	OPT_INT,    /**< JSON integer into an unsigned field of size 1, 2, 4 or 8 */
+	OPT_BOOL,   /**< JSON true/false into a bool */
+	OPT_STR,    /**< JSON string into a char[size] */
+	OPT_TS,     /**< "auto|hw|sw|none" into enum cfg_ts_mode */
+	OPT_OBJ,    /**< nested object whose section is the key; its keys are in the table */
+	OPT_CUSTOM, /**< parsed and dumped by code; the table only names the key */
+};
+
+#define OPT_REQUIRED 0x1 /**< missing key is an error */
+#define OPT_POW2 0x2	 /**< integer must also be a power of two */
+#define OPT_NAME 0x4	 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
+#define OPT_NONEMPTY 0x8 /**< string must not be "" */
+
+/** One key of the schema. */
+struct opt {
+	const char *section; /**< the object the key lives in: "" is the root, "ports[]" a port */
+	const char *key;
+	enum opt_type type;
+	unsigned int flags; /**< OPT_REQUIRED, OPT_POW2, ... */
+	size_t off;	    /**< field offset in the section's struct */
+	size_t size;	    /**< field size (integers) or buffer size (strings) */
+	int64_t min;
+	int64_t max;
+	int64_t def;	     /**< default of OPT_INT, OPT_BOOL and OPT_TS */
+	const char *def_str; /**< default of OPT_STR */
+};
+
+#define FSIZE(st, f) sizeof(((st *)0)->f)
+#define O_INT(sec, k, st, f, lo, hi, d, fl)                                                        \
+	{ sec, k, OPT_INT, fl, offsetof(st, f), FSIZE(st, f), lo, hi, d, NULL }
+#define O_BOOL(sec, k, st, f, d) { sec, k, OPT_BOOL, 0, offsetof(st, f), FSIZE(st, f), 0, 1, d, NULL }
+#define O_STR(sec, k, st, f, d, fl)                                                                \
+	{ sec, k, OPT_STR, fl, offsetof(st, f), FSIZE(st, f), 0, 0, 0, d }
+#define O_TS(sec, k, st, f, d) { sec, k, OPT_TS, 0, offsetof(st, f), FSIZE(st, f), 0, 0, d, NULL }
+#define O_OBJ(sec, k) { sec, k, OPT_OBJ, 0, 0, 0, 0, 0, 0, NULL }
+#define O_CUSTOM(sec, k, fl) { sec, k, OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL }
+
+#define SC struct stp_config
+#define SP struct cfg_port
+
+/*
+ * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
+ * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port; the lcores
+ * and rules sections are all OPT_CUSTOM. config/README.md documents the same table.
+ */
+static const struct opt cfg_opts[] = {
+	O_OBJ("", "node"),
+	O_OBJ("", "eal"),
+	O_CUSTOM("", "ports", OPT_REQUIRED),
+	O_CUSTOM("", "lcores", 0),
+	O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
+	O_OBJ("", "rings"),
+	O_OBJ("", "mempool"),
+	O_CUSTOM("", "rules", 0),
+
+	O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
+	O_STR("node", "description", SC, node.description, "", 0),
+
+	O_CUSTOM("eal", "args", 0),
+	O_BOOL("eal", "hugepages", SC, eal.hugepages, 1),
+	O_STR("eal", "file_prefix", SC, eal.file_prefix, "stampede", OPT_NAME),
+	O_INT("eal", "memory_mb", SC, eal.memory_mb, 0, 1048576, 0, 0),
+	O_INT("eal", "main_lcore", SC, eal.main_lcore, 0, CFG_MAX_LCORE_ID, 0, 0),
+
+	O_STR("ports[]", "name", SP, name, NULL, OPT_REQUIRED | OPT_NAME),
+	O_STR("ports[]", "device", SP, device, NULL, OPT_REQUIRED | OPT_NONEMPTY),
+	O_INT("ports[]", "rx_queues", SP, rx_queues, 1, CFG_MAX_QUEUES, 1, 0),
+	O_INT("ports[]", "tx_queues", SP, tx_queues, 1, CFG_MAX_QUEUES, 1, 0),
+	O_INT("ports[]", "rx_desc", SP, rx_desc, 64, 16384, 1024, 0),
+	O_INT("ports[]", "tx_desc", SP, tx_desc, 64, 16384, 1024, 0),
+	O_INT("ports[]", "mtu", SP, mtu, 68, CFG_MAX_MTU, 1500, 0),
+	O_BOOL("ports[]", "promiscuous", SP, promiscuous, 1),
+	O_TS("ports[]", "timestamp", SP, timestamp, CFG_TS_AUTO),
+
+	O_CUSTOM("lcores", "rx", OPT_REQUIRED),
+	O_CUSTOM("lcores", "worker", OPT_REQUIRED),
+	O_CUSTOM("lcores", "tx", OPT_REQUIRED),
+	O_CUSTOM("lcores.rx[]", "lcore", OPT_REQUIRED),
+	O_CUSTOM("lcores.rx[]", "queues", OPT_REQUIRED),
+	O_CUSTOM("lcores.rx[].queues[]", "port", OPT_REQUIRED),
+	O_CUSTOM("lcores.rx[].queues[]", "queue", OPT_REQUIRED),
+
+	O_INT("rings", "worker", SC, worker_ring_size, 64, 65536, 4096, OPT_POW2),
+	O_INT("rings", "tx", SC, tx_ring_size, 64, 65536, 4096, OPT_POW2),
+
+	O_INT("mempool", "size", SC, mempool_size, 1023, 4194304, 32767, 0),
+	O_INT("mempool", "cache", SC, mempool_cache, 0, 512, 256, 0),
+	O_INT("mempool", "mbuf_size", SC, mbuf_size, 1024, 10240, 2176, 0),
+
+	O_CUSTOM("rules[]", "name", 0),
+	O_CUSTOM("rules[]", "in", 0),
+	O_CUSTOM("rules[]", "action", OPT_REQUIRED),
+	O_CUSTOM("rules[]", "out", 0),
+};
+
+#undef SC
+#undef SP
+
+static const char *const ts_names[] = {
+	[CFG_TS_AUTO] = "auto",
+	[CFG_TS_HW] = "hw",
+	[CFG_TS_SW] = "sw",
+	[CFG_TS_NONE] = "none",
+};
+
+static const char *const action_names[] = {
+	[CFG_ACTION_FORWARD] = "forward",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/** State of one cfg_load(). */
+struct loader {
+	const char *file; /**< as given by the caller, for messages */
+	char *err;
+	struct stp_config *cfg;
+	/** lcore id + 1 of the RX lcore polling ports[p] queue q; 0 = none yet. */
+	uint16_t poller[CFG_MAX_PORTS][CFG_MAX_QUEUES];
+};
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Messages and paths */
+
+static int
+verr(char *err, const char *file, const char *path, const char *fmt, va_list ap)
+{
+	int n;
+
+	n = snprintf(err, CFG_ERR_LEN, "%s: %s: ", file, path);
+	if (n >= 0 && n < CFG_ERR_LEN)
+		vsnprintf(err + n, CFG_ERR_LEN - n, fmt, ap);
+	return -EINVAL;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+lerr(const struct loader *l, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(l->err, l->file, path, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int
+cfg_errf(const struct stp_config *cfg, char err[CFG_ERR_LEN], const char *json_path,
+	const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(err, cfg->file, json_path, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A path too long for its buffer (only a very long unknown key can do that) ends with "...". */
+static const char *
+jp_cut(char buf[JPATH_LEN], int n)
+{
+	if (n < 0 || n >= JPATH_LEN)
+		memcpy(buf + JPATH_LEN - 4, "...", 4);
+	return buf;
+}
+
+/* "parent.key", or "key" at the root. */
+static const char *
+jp_key(char buf[JPATH_LEN], const char *parent, const char *key)
+{
+	if (parent[0] == '\0')
+		return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s", key));
+	return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s.%s", parent, key));
+}
+
+/* "parent[i]" */
+static const char *
+jp_idx(char buf[JPATH_LEN], const char *parent, size_t i)
+{
+	return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s[%zu]", parent, i));
+}
+
+/* A value as compact ASCII JSON, cut with "..." when long. */
+static const char *
+jv(const json_t *v, char buf[JVAL_LEN])
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t n;
+
+	if (s == NULL) {
+		snprintf(buf, JVAL_LEN, "(value)");
+		return buf;
+	}
+	n = strlen(s);
+	if (n < JVAL_LEN) {
+		memcpy(buf, s, n + 1);
+	} else {
+		memcpy(buf, s, JVAL_LEN - 4);
+		memcpy(buf + JVAL_LEN - 4, "...", 4);
+	}
+	free(s);
+	return buf;
+}
+
+/* Append to a ", "-separated list in buf, silently cut when full. */
+static void
+list_add(char *buf, size_t len, const char *item)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", n > 0 ? ", " : "", item);
+}
+
+/* The names of all ports, "in, out", for messages. */
+static const char *
+port_names(const struct stp_config *cfg, char *buf, size_t len)
+{
+	uint16_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < cfg->nb_ports; i++)
+		list_add(buf, len, cfg->ports[i].name);
+	return buf;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Typed values */
+
+static int
+get_int(const struct loader *l, const json_t *v, const char *path, int64_t min, int64_t max,
+	unsigned int flags, int64_t *out)
+{
+	char b[JVAL_LEN];
+	int64_t x;
+
+	if (!json_is_integer(v))
+		return lerr(l, path, "%s is not an integer", jv(v, b));
+	x = json_integer_value(v);
+	if (flags & OPT_POW2) {
+		if (x < min || x > max || (x & (x - 1)) != 0)
+			return lerr(l, path, "%" PRId64 " is not a power of two in [%" PRId64
+				"..%" PRId64 "]", x, min, max);
+	} else if (x < min || x > max) {
+		return lerr(l, path, "%" PRId64 " is out of range [%" PRId64 "..%" PRId64 "]", x, min,
+			max);
+	}
+	*out = x;
+	return 0;
+}
+
+static const char *
+get_str(const struct loader *l, const json_t *v, const char *path)
+{
+	char b[JVAL_LEN];
+
+	if (!json_is_string(v)) {
+		lerr(l, path, "%s is not a string", jv(v, b));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static bool
+name_ok(const char *s, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= size)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* A string into char[size], with the OPT_NAME / OPT_NONEMPTY checks. */
+static int
+get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned int flags,
+	char *dst, size_t size)
+{
+	char b[JVAL_LEN];
+	const char *s;
+	size_t n;
+
+	s = get_str(l, v, path);
+	if (s == NULL)
+		return -EINVAL;
+	n = strlen(s);
+	if ((flags & OPT_NAME) && !name_ok(s, size))
+		return lerr(l, path, "%s is not a valid name (1..%zu characters from A-Z a-z 0-9 _ . -)",
+			jv(v, b), size - 1);
+	if ((flags & OPT_NONEMPTY) && n == 0)
+		return lerr(l, path, "\"\" must not be empty");
+	if (n >= size)
+		return lerr(l, path, "%s is too long (%zu bytes, max %zu)", jv(v, b), n, size - 1);
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/* Index of @p s in @p names, or an error listing them. */
+static int
+get_enum(const struct loader *l, const json_t *v, const char *path, const char *const *names,
+	size_t nb, unsigned int *out)
+{
+	char b[JVAL_LEN], list[128] = "";
+	const char *s;
+	size_t i;
+
+	s = get_str(l, v, path);
+	if (s == NULL)
+		return -EINVAL;
+	for (i = 0; i < nb; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		list_add(list, sizeof(list), names[i]);
+	}
+	return lerr(l, path, "%s is not one of %s", jv(v, b), list);
+}
+
+/* An array of min..max entries; @p what names one entry in the "empty" message. */
+static const json_t *
+get_array(const struct loader *l, const json_t *v, const char *path, size_t min, size_t max,
+	const char *what)
+{
+	char b[JVAL_LEN];
+	size_t n;
+
+	if (!json_is_array(v)) {
+		lerr(l, path, "%s is not an array", jv(v, b));
+		return NULL;
+	}
+	n = json_array_size(v);
+	if (n < min) {
+		lerr(l, path, "empty array, at least one %s is required", what);
+		return NULL;
+	}
+	if (n > max) {
+		lerr(l, path, "too many entries (%zu, max %zu)", n, max);
+		return NULL;
+	}
+	return v;
+}
+
+/* A port name that must exist: its index, or -EINVAL. */
+static int
+get_port(const struct loader *l, const json_t *v, const char *path)
+{
+	char b[JVAL_LEN], names[256];
+	const char *s;
+	int p;
+
+	s = get_str(l, v, path);
+	if (s == NULL)
+		return -EINVAL;
+	p = cfg_port_by_name(l->cfg, s);
+	if (p < 0)
+		return lerr(l, path, "%s is not a port name (ports: %s)", jv(v, b),
+			port_names(l->cfg, names, sizeof(names)));
+	return p;
+}
+
+static void
+store_uint(void *field, size_t size, uint64_t x)
+{
+	switch (size) {
+	case 1:
+		*(uint8_t *)field = x;
+		break;
+	case 2:
+		*(uint16_t *)field = x;
+		break;
+	case 4:
+		*(uint32_t *)field = x;
+		break;
+	default:
+		*(uint64_t *)field = x;
+		break;
+	}
+}
+
+static uint64_t
+load_uint(const void *field, size_t size)
+{
+	switch (size) {
+	case 1:
+		return *(const uint8_t *)field;
+	case 2:
+		return *(const uint16_t *)field;
+	case 4:
+		return *(const uint32_t *)field;
+	default:
+		return *(const uint64_t *)field;
+	}
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Table-driven objects */
+
+static const struct opt *
+opt_find(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(cfg_opts); i++)
+		if (strcmp(cfg_opts[i].section, section) == 0 && strcmp(cfg_opts[i].key, key) == 0)
+			return &cfg_opts[i];
+	return NULL;
+}
+
+/* Set the defaults of a section's scalars (OPT_OBJ children included). */
+static void
+section_defaults(const char *section, void *base)
+{
+	const struct opt *o;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(cfg_opts); i++) {
+		o = &cfg_opts[i];
+		if (strcmp(o->section, section) != 0)
+			continue;
+		switch (o->type) {
+		case OPT_INT:
+			store_uint((char *)base + o->off, o->size, o->def);
+			break;
+		case OPT_BOOL:
+			*(bool *)((char *)base + o->off) = o->def != 0;
+			break;
+		case OPT_TS:
+			*(enum cfg_ts_mode *)((char *)base + o->off) = o->def;
+			break;
+		case OPT_STR:
+			snprintf((char *)base + o->off, o->size, "%s", o->def_str ? o->def_str : "");
+			break;
+		case OPT_OBJ:
+			section_defaults(o->key, base);
+			break;
+		case OPT_CUSTOM:
+			break;
+		}
+	}
+}
+
+/*
+ * Check an object of @p section at @p path: no unknown key, every required key present, then
+ * parse its scalar keys into @p base (defaults where absent). @p obj NULL means "absent": all
+ * defaults. OPT_OBJ and OPT_CUSTOM keys are left to the caller.
+ */
+static int
+parse_object(const struct loader *l, const json_t *obj, const char *path, const char *section,
+	void *base)
+{
+	char b[JVAL_LEN], p[JPATH_LEN], allowed[256] = "";
+	const struct opt *o;
+	const char *key;
+	const json_t *v;
+	int64_t x = 0;
+	unsigned int e = 0;
+	size_t i;
+	int rc;
+
+	section_defaults(section, base);
+	if (obj == NULL)
+		return 0;
+	if (!json_is_object(obj)) {
+		if (path[0] == '\0')
+			return lerr(l, "(root)", "expected an object");
+		return lerr(l, path, "%s is not an object", jv(obj, b));
+	}
+	json_object_foreach((json_t *)obj, key, v) {
+		if (opt_find(section, key) != NULL)
+			continue;
+		for (i = 0; i < ARRAY_LEN(cfg_opts); i++)
+			if (strcmp(cfg_opts[i].section, section) == 0)
+				list_add(allowed, sizeof(allowed), cfg_opts[i].key);
+		return lerr(l, jp_key(p, path, key), "unknown key (allowed: %s)", allowed);
+	}
+	for (i = 0; i < ARRAY_LEN(cfg_opts); i++) {
+		o = &cfg_opts[i];
+		if (strcmp(o->section, section) != 0)
+			continue;
+		v = json_object_get(obj, o->key);
+		if (v == NULL) {
+			if (o->flags & OPT_REQUIRED)
+				return lerr(l, jp_key(p, path, o->key), "missing required key");
+			continue;
+		}
+		jp_key(p, path, o->key);
+		switch (o->type) {
+		case OPT_INT:
+			rc = get_int(l, v, p, o->min, o->max, o->flags, &x);
+			if (rc < 0)
+				return rc;
+			store_uint((char *)base + o->off, o->size, x);
+			break;
+		case OPT_BOOL:
+			if (!json_is_boolean(v))
+				return lerr(l, p, "%s is not a boolean", jv(v, b));
+			*(bool *)((char *)base + o->off) = json_is_true(v);
+			break;
+		case OPT_STR:
+			rc = get_str_into(l, v, p, o->flags, (char *)base + o->off, o->size);
+			if (rc < 0)
+				return rc;
+			break;
+		case OPT_TS:
+			rc = get_enum(l, v, p, ts_names, ARRAY_LEN(ts_names), &e);
+			if (rc < 0)
+				return rc;
+			*(enum cfg_ts_mode *)((char *)base + o->off) = e;
+			break;
+		case OPT_OBJ:
+		case OPT_CUSTOM:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Sections */
+
+static int
+parse_eal(const struct loader *l, const json_t *root)
+{
+	struct cfg_eal *eal = &l->cfg->eal;
+	const json_t *obj = json_object_get(root, "eal");
+	const json_t *args, *v;
+	char p[JPATH_LEN];
+	const char *s;
+	size_t i;
+	int rc;
+
+	rc = parse_object(l, obj, "eal", "eal", l->cfg);
+	if (rc < 0)
+		return rc;
+	/* Without hugepages the EAL default memory is too small for a useful mempool. */
+	if (!eal->hugepages && eal->memory_mb == 0)
+		eal->memory_mb = 512;
+	args = obj != NULL ? json_object_get(obj, "args") : NULL;
+	if (args == NULL)
+		return 0;
+	if (get_array(l, args, "eal.args", 0, CFG_MAX_EAL_ARGS, "argument") == NULL)
+		return -EINVAL;
+	json_array_foreach(args, i, v) {
+		s = get_str(l, v, jp_idx(p, "eal.args", i));
+		if (s == NULL)
+			return -EINVAL;
+		eal->args[i] = strdup(s);
+		if (eal->args[i] == NULL)
+			return lerr(l, p, "out of memory");
+		eal->nb_args = i + 1;
+	}
+	return 0;
+}
+
+/* A PCI address "DDDD:BB:DD.F" or "BB:DD.F", then the end or ",devargs". */
+static bool
+is_pci_device(const char *s)
+{
+	static const char *const shapes[] = { "xxxx:xx:xx.f", "xx:xx.f" };
+	const char *shape, *c;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(shapes); i++) {
+		for (shape = shapes[i], c = s; *shape != '\0'; shape++, c++) {
+			if (*shape == 'x' && !((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+						    (*c >= 'A' && *c <= 'F')))
+				break;
+			if (*shape == 'f' && !(*c >= '0' && *c <= '7'))
+				break;
+			if ((*shape == ':' || *shape == '.') && *c != *shape)
+				break;
+		}
+		if (*shape == '\0' && (*c == '\0' || *c == ','))
+			return true;
+	}
+	return false;
+}
+
+static int
+parse_ports(const struct loader *l, const json_t *root)
+{
+	struct stp_config *cfg = l->cfg;
+	const json_t *ports, *v;
+	char p[JPATH_LEN], q[JPATH_LEN];
+	struct cfg_port *port;
+	size_t i;
+	int rc, dup;
+
+	ports = get_array(l, json_object_get(root, "ports"), "ports", 1, CFG_MAX_PORTS, "port");
+	if (ports == NULL)
+		return -EINVAL;
+	json_array_foreach(ports, i, v) {
+		port = &cfg->ports[i];
+		jp_idx(p, "ports", i);
+		rc = parse_object(l, v, p, "ports[]", port);
+		if (rc < 0)
+			return rc;
+		dup = cfg_port_by_name(cfg, port->name);
+		if (dup >= 0)
+			return lerr(l, jp_key(q, p, "name"), "\"%s\" is already the name of ports[%d]",
+				port->name, dup);
+		port->is_pci = is_pci_device(port->device);
+		cfg->nb_ports = i + 1;
+	}
+	return 0;
+}
+
+/* The entry of @p id in cfg->lcores[], added with no role if new. */
+static struct cfg_lcore *
+lcore_get(const struct loader *l, uint32_t id, const char *path)
+{
+	struct stp_config *cfg = l->cfg;
+	struct cfg_lcore *lc;
+	uint16_t i;
+
+	for (i = 0; i < cfg->nb_lcores; i++)
+		if (cfg->lcores[i].lcore_id == id)
+			return &cfg->lcores[i];
+	if (cfg->nb_lcores == CFG_MAX_LCORES) {
+		lerr(l, path, "lcore %" PRIu32 " is one lcore too many (max %d datapath lcores)", id,
+			CFG_MAX_LCORES);
+		return NULL;
+	}
+	lc = &cfg->lcores[cfg->nb_lcores++];
+	memset(lc, 0, sizeof(*lc));
+	lc->lcore_id = id;
+	return lc;
+}
+
+/* An lcore id of a list: in range, not the main lcore, not twice in @p seen. */
+static int
+get_lcore_id(const struct loader *l, const json_t *v, const char *path, const char *list,
+	int seen[CFG_MAX_LCORE_ID + 1], size_t idx)
+{
+	int64_t x = 0;
+	int rc;
+
+	rc = get_int(l, v, path, 0, CFG_MAX_LCORE_ID, 0, &x);
+	if (rc < 0)
+		return rc;
+	if (x == l->cfg->eal.main_lcore)
+		return lerr(l, path, "%" PRId64 " is eal.main_lcore, which runs the control thread",
+			x);
+	if (seen[x] != 0)
+		return lerr(l, path, "lcore %" PRId64 " is already listed at %s[%d]", x, list,
+			seen[x] - 1);
+	seen[x] = idx + 1;
+	return x;
+}
+
+static int
+parse_lcores_rx_queue(struct loader *l, struct cfg_lcore *lc, const json_t *v, const char *path)
+{
+	char b[JVAL_LEN], p[JPATH_LEN];
+	const struct cfg_port *port;
+	int64_t q;
+	int rc, pi;
+
+	rc = parse_object(l, v, path, "lcores.rx[].queues[]", NULL);
+	if (rc < 0)
+		return rc;
+	pi = get_port(l, json_object_get(v, "port"), jp_key(p, path, "port"));
+	if (pi < 0)
+		return pi;
+	port = &l->cfg->ports[pi];
+	v = json_object_get(v, "queue");
+	jp_key(p, path, "queue");
+	if (!json_is_integer(v))
+		return lerr(l, p, "%s is not an integer", jv(v, b));
+	q = json_integer_value(v);
+	if (q < 0 || q >= port->rx_queues)
+		return lerr(l, p, "%" PRId64 " is out of range [0..%u] (port \"%s\" has rx_queues %u)",
+			q, port->rx_queues - 1, port->name, port->rx_queues);
+	if (l->poller[pi][q] != 0)
+		return lerr(l, path, "port \"%s\" queue %" PRId64 " is already polled by lcore %u",
+			port->name, q, l->poller[pi][q] - 1);
+	l->poller[pi][q] = lc->lcore_id + 1;
+	lc->poll[lc->nb_poll].port = pi;
+	lc->poll[lc->nb_poll].queue = q;
+	lc->nb_poll++;
+	return 0;
+}
+
+static int
+parse_lcores_rx(struct loader *l, const json_t *rx)
+{
+	char p[JPATH_LEN], pl[JPATH_LEN], pq[JPATH_LEN], pqi[JPATH_LEN];
+	int seen[CFG_MAX_LCORE_ID + 1] = { 0 };
+	const json_t *v, *queues, *qv;
+	struct cfg_lcore *lc;
+	size_t i, j;
+	int rc, id;
+
+	if (get_array(l, rx, "lcores.rx", 1, CFG_MAX_LCORES, "RX lcore") == NULL)
+		return -EINVAL;
+	json_array_foreach(rx, i, v) {
+		jp_idx(p, "lcores.rx", i);
+		rc = parse_object(l, v, p, "lcores.rx[]", NULL);
+		if (rc < 0)
+			return rc;
+		id = get_lcore_id(l, json_object_get(v, "lcore"), jp_key(pl, p, "lcore"), "lcores.rx",
+			seen, i);
+		if (id < 0)
+			return id;
+		lc = lcore_get(l, id, pl);
+		if (lc == NULL)
+			return -EINVAL;
+		lc->roles |= CFG_ROLE_RX;
+		queues = get_array(l, json_object_get(v, "queues"), jp_key(pq, p, "queues"), 1,
+			CFG_MAX_POLL, "queue");
+		if (queues == NULL)
+			return -EINVAL;
+		json_array_foreach(queues, j, qv) {
+			rc = parse_lcores_rx_queue(l, lc, qv, jp_idx(pqi, pq, j));
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* lcores.worker or lcores.tx: a list of lcore ids taking @p role. */
+static int
+parse_lcores_list(const struct loader *l, const json_t *list, const char *path, uint32_t role,
+	const char *what)
+{
+	int seen[CFG_MAX_LCORE_ID + 1] = { 0 };
+	struct cfg_lcore *lc;
+	char p[JPATH_LEN];
+	const json_t *v;
+	size_t i;
+	int id;
+
+	if (get_array(l, list, path, 1, CFG_MAX_LCORES, what) == NULL)
+		return -EINVAL;
+	json_array_foreach(list, i, v) {
+		id = get_lcore_id(l, v, jp_idx(p, path, i), path, seen, i);
+		if (id < 0)
+			return id;
+		lc = lcore_get(l, id, p);
+		if (lc == NULL)
+			return -EINVAL;
+		lc->roles |= role;
+	}
+	return 0;
+}
+
+/* No "lcores": the lcore after the main one runs everything and polls every queue. */
+static int
+default_lcores(struct loader *l)
+{
+	struct stp_config *cfg = l->cfg;
+	struct cfg_lcore *lc;
+	unsigned int total = 0;
+	uint16_t p, q;
+
+	if (cfg->eal.main_lcore + 1 > CFG_MAX_LCORE_ID)
+		return lerr(l, "lcores", "absent, and the default lcore (eal.main_lcore + 1 = %u) is "
+			"out of range [0..%d]", cfg->eal.main_lcore + 1, CFG_MAX_LCORE_ID);
+	for (p = 0; p < cfg->nb_ports; p++)
+		total += cfg->ports[p].rx_queues;
+	if (total > CFG_MAX_POLL)
+		return lerr(l, "lcores", "absent, and one lcore cannot poll all %u rx queues (max %d): "
+			"list lcores explicitly", total, CFG_MAX_POLL);
+	lc = lcore_get(l, cfg->eal.main_lcore + 1, "lcores");
+	if (lc == NULL)
+		return -EINVAL;
+	lc->roles = CFG_ROLE_RX | CFG_ROLE_WORKER | CFG_ROLE_TX;
+	for (p = 0; p < cfg->nb_ports; p++) {
+		for (q = 0; q < cfg->ports[p].rx_queues; q++) {
+			lc->poll[lc->nb_poll].port = p;
+			lc->poll[lc->nb_poll].queue = q;
+			lc->nb_poll++;
+			l->poller[p][q] = lc->lcore_id + 1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_lcores(struct loader *l, const json_t *root)
+{
+	const json_t *obj = json_object_get(root, "lcores");
+	struct stp_config *cfg = l->cfg;
+	uint16_t p, q;
+	int rc;
+
+	if (obj == NULL)
+		return default_lcores(l);
+	rc = parse_object(l, obj, "lcores", "lcores", NULL);
+	if (rc < 0)
+		return rc;
+	rc = parse_lcores_rx(l, json_object_get(obj, "rx"));
+	if (rc < 0)
+		return rc;
+	rc = parse_lcores_list(l, json_object_get(obj, "worker"), "lcores.worker", CFG_ROLE_WORKER,
+		"worker lcore");
+	if (rc < 0)
+		return rc;
+	rc = parse_lcores_list(l, json_object_get(obj, "tx"), "lcores.tx", CFG_ROLE_TX,
+		"TX lcore");
+	if (rc < 0)
+		return rc;
+	for (p = 0; p < cfg->nb_ports; p++)
+		for (q = 0; q < cfg->ports[p].rx_queues; q++)
+			if (l->poller[p][q] == 0)
+				return lerr(l, "lcores.rx",
+					"port \"%s\" queue %u is not polled by any lcore",
+					cfg->ports[p].name, q);
+	return 0;
+}
+
+static int
+parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
+	const char *path)
+{
+	struct stp_config *cfg = l->cfg;
+	const json_t *in, *name, *e;
+	char p[JPATH_LEN], pi[JPATH_LEN];
+	unsigned int action;
+	uint16_t k;
+	size_t i;
+	int rc, port;
+
+	rc = parse_object(l, v, path, "rules[]", NULL);
+	if (rc < 0)
+		return rc;
+
+	name = json_object_get(v, "name");
+	jp_key(p, path, "name");
+	if (name != NULL) {
+		rc = get_str_into(l, name, p, OPT_NAME, r->name, sizeof(r->name));
+		if (rc < 0)
+			return rc;
+	} else {
+		snprintf(r->name, sizeof(r->name), "rule%zu", idx);
+	}
+	for (k = 0; k < idx; k++)
+		if (strcmp(cfg->rules[k].name, r->name) == 0)
+			return lerr(l, p, "\"%s\" is already the name of rules[%u]", r->name, k);
+
+	in = json_object_get(v, "in");
+	jp_key(p, path, "in");
+	if (in == NULL) {
+		r->in_mask = cfg->nb_ports >= 32 ? UINT32_MAX : (UINT32_C(1) << cfg->nb_ports) - 1;
+	} else if (json_is_array(in)) {
+		if (json_array_size(in) == 0)
+			return lerr(l, p, "empty array, at least one port is required (omit \"in\" to "
+				"match every port)");
+		json_array_foreach(in, i, e) {
+			port = get_port(l, e, jp_idx(pi, p, i));
+			if (port < 0)
+				return port;
+			r->in_mask |= UINT32_C(1) << port;
+		}
+	} else {
+		port = get_port(l, in, p);
+		if (port < 0)
+			return port;
+		r->in_mask = UINT32_C(1) << port;
+	}
+
+	rc = get_enum(l, json_object_get(v, "action"), jp_key(p, path, "action"), action_names,
+		ARRAY_LEN(action_names), &action);
+	if (rc < 0)
+		return rc;
+	r->action = action;
+
+	switch (r->action) {
+	case CFG_ACTION_FORWARD:
+		jp_key(p, path, "out");
+		e = json_object_get(v, "out");
+		if (e == NULL)
+			return lerr(l, p, "missing required key (action \"forward\" needs it)");
+		port = get_port(l, e, p);
+		if (port < 0)
+			return port;
+		r->out_port = port;
+		break;
+	}
+	return 0;
+}
+
+static int
+parse_rules(const struct loader *l, const json_t *root)
+{
+	struct stp_config *cfg = l->cfg;
+	const json_t *rules, *v;
+	char p[JPATH_LEN];
+	size_t i;
+	int rc;
+
+	rules = json_object_get(root, "rules");
+	if (rules == NULL)
+		return 0;
+	if (get_array(l, rules, "rules", 0, CFG_MAX_RULES, "rule") == NULL)
+		return -EINVAL;
+	json_array_foreach(rules, i, v) {
+		memset(&cfg->rules[i], 0, sizeof(cfg->rules[i]));
+		rc = parse_rule(l, &cfg->rules[i], i, v, jp_idx(p, "rules", i));
+		if (rc < 0)
+			return rc;
+		cfg->nb_rules = i + 1;
+	}
+	return 0;
+}
+
+/* Every port a rule sends to needs one TX queue per TX lcore: TX lcores do not share queues. */
+static int
+check_tx_queues(const struct loader *l)
+{
+	const struct stp_config *cfg = l->cfg;
+	unsigned int nb_tx = 0;
+	char p[JPATH_LEN];
+	uint16_t i, r;
+
+	for (i = 0; i < cfg->nb_lcores; i++)
+		if (cfg->lcores[i].roles & CFG_ROLE_TX)
+			nb_tx++;
+	for (i = 0; i < cfg->nb_ports; i++) {
+		if (cfg->ports[i].tx_queues >= nb_tx)
+			continue;
+		for (r = 0; r < cfg->nb_rules; r++) {
+			if (cfg->rules[r].action != CFG_ACTION_FORWARD || cfg->rules[r].out_port != i)
+				continue;
+			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
+			return lerr(l, p, "%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
+				"is the output of rules[%u] and each TX lcore needs its own queue",
+				cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_root(struct loader *l, const json_t *root)
+{
+	int rc;
+
+	rc = parse_object(l, root, "", "", l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, json_object_get(root, "node"), "node", "node", l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_eal(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_ports(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, json_object_get(root, "rings"), "rings", "rings", l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, json_object_get(root, "mempool"), "mempool", "mempool", l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_lcores(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_rules(l, root);
+	if (rc < 0)
+		return rc;
+	return check_tx_queues(l);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Public API */
+
+static int
+load_buffer(const char *text, size_t len, const char *name, struct stp_config *cfg,
+	char err[CFG_ERR_LEN])
+{
+	struct loader *l;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
+	err[0] = '\0';
+
+	root = json_loadb(text, len, CFG_JSON_FLAGS, &jerr);
+	if (root == NULL) {
+		snprintf(err, CFG_ERR_LEN, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	/* The poller table is 4 kB: keep it off the caller's stack. */
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		json_decref(root);
+		snprintf(err, CFG_ERR_LEN, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	l->file = name;
+	l->err = err;
+	l->cfg = cfg;
+	rc = parse_root(l, root);
+	free(l);
+	json_decref(root);
+	if (rc < 0)
+		cfg_free(cfg);
+	return rc;
+}
+
+int
+cfg_load_string(const char *text, const char *name, struct stp_config *cfg,
+	char err[CFG_ERR_LEN])
+{
+	return load_buffer(text, strlen(text), name, cfg, err);
+}
+
+int
+cfg_load(const char *path, struct stp_config *cfg, char err[CFG_ERR_LEN])
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nbuf;
+	FILE *f;
+	size_t n;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	f = fopen(path, "rb");
+	if (f == NULL)
+		goto fail;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= CFG_MAX_FILE_SIZE) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap == 0 ? 4096 : cap * 2;
+			nbuf = realloc(buf, cap);
+			if (nbuf == NULL) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				goto fail;
+			break;
+		}
+	}
+	fclose(f);
+	rc = load_buffer(buf, len, path, cfg, err);
+	free(buf);
+	return rc;
+
+fail:
+	rc = errno != 0 ? -errno : -EIO;
+	snprintf(err, CFG_ERR_LEN, "%s: cannot read: %s", path, strerror(-rc));
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	return rc;
+}
+
+void
+cfg_free(struct stp_config *cfg)
+{
+	unsigned int i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->eal.nb_args && i < CFG_MAX_EAL_ARGS; i++) {
+		free(cfg->eal.args[i]);
+		cfg->eal.args[i] = NULL;
+	}
+	cfg->eal.nb_args = 0;
+}
+
+int
+cfg_port_by_name(const struct stp_config *cfg, const char *name)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+cfg_ts_mode_name(enum cfg_ts_mode m)
+{
+	if ((unsigned int)m < ARRAY_LEN(ts_names))
+		return ts_names[m];
+	return "unknown";
+}
+
+const struct cfg_lcore *
+cfg_lcore_find(const struct stp_config *cfg, uint32_t lcore_id)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg->nb_lcores; i++)
+		if (cfg->lcores[i].lcore_id == lcore_id)
+			return &cfg->lcores[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Dump */
+
+/* json_object_set_new() that remembers a failure (NULL value or no memory) in *bad. */
+static void
+jset(json_t *o, const char *key, json_t *v, bool *bad)
+{
+	if (v == NULL || o == NULL || json_object_set_new(o, key, v) < 0)
+		*bad = true;
+}
+
+static void
+jappend(json_t *a, json_t *v, bool *bad)
+{
+	if (v == NULL || a == NULL || json_array_append_new(a, v) < 0)
+		*bad = true;
+}
+
+static json_t *dump_custom(const struct stp_config *cfg, const char *section, const char *key,
+	const void *base, bool *bad);
+
+/* An object of @p section, keys in table order, from the struct at @p base. */
+static json_t *
+dump_section(const struct stp_config *cfg, const char *section, const void *base, bool *bad)
+{
+	const char *f;
+	const struct opt *o;
+	json_t *obj = json_object();
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(cfg_opts); i++) {
+		o = &cfg_opts[i];
+		if (strcmp(o->section, section) != 0)
+			continue;
+		f = (const char *)base + o->off;
+		switch (o->type) {
+		case OPT_INT:
+			v = json_integer(load_uint(f, o->size));
+			break;
+		case OPT_BOOL:
+			v = json_boolean(*(const bool *)f);
+			break;
+		case OPT_STR:
+			v = json_string(f);
+			break;
+		case OPT_TS:
+			v = json_string(cfg_ts_mode_name(*(const enum cfg_ts_mode *)f));
+			break;
+		case OPT_OBJ:
+			v = dump_section(cfg, o->key, base, bad);
+			break;
+		default:
+			v = dump_custom(cfg, section, o->key, base, bad);
+			break;
+		}
+		jset(obj, o->key, v, bad);
+	}
+	return obj;
+}
+
+static json_t *
+dump_lcores(const struct stp_config *cfg, bool *bad)
+{
+	json_t *obj = json_object(), *rx = json_array(), *worker = json_array();
+	json_t *tx = json_array(), *e, *queues, *q;
+	const struct cfg_lcore *lc;
+	uint16_t i, j;
+
+	for (i = 0; i < cfg->nb_lcores; i++) {
+		lc = &cfg->lcores[i];
+		if (lc->roles & CFG_ROLE_RX) {
+			e = json_object();
+			queues = json_array();
+			jset(e, "lcore", json_integer(lc->lcore_id), bad);
+			for (j = 0; j < lc->nb_poll; j++) {
+				q = json_object();
+				jset(q, "port", json_string(cfg->ports[lc->poll[j].port].name), bad);
+				jset(q, "queue", json_integer(lc->poll[j].queue), bad);
+				jappend(queues, q, bad);
+			}
+			jset(e, "queues", queues, bad);
+			jappend(rx, e, bad);
+		}
+		if (lc->roles & CFG_ROLE_WORKER)
+			jappend(worker, json_integer(lc->lcore_id), bad);
+		if (lc->roles & CFG_ROLE_TX)
+			jappend(tx, json_integer(lc->lcore_id), bad);
+	}
+	jset(obj, "rx", rx, bad);
+	jset(obj, "worker", worker, bad);
+	jset(obj, "tx", tx, bad);
+	return obj;
+}
+
+static json_t *
+dump_custom(const struct stp_config *cfg, const char *section, const char *key, const void *base,
+	bool *bad)
+{
+	const struct cfg_rule *r = base;
+	json_t *a;
+	uint16_t i;
+
+	if (strcmp(section, "") == 0 && strcmp(key, "ports") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_ports; i++)
+			jappend(a, dump_section(cfg, "ports[]", &cfg->ports[i], bad), bad);
+		return a;
+	}
+	if (strcmp(section, "") == 0 && strcmp(key, "lcores") == 0)
+		return dump_lcores(cfg, bad);
+	if (strcmp(section, "") == 0 && strcmp(key, "rules") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_rules; i++)
+			jappend(a, dump_section(cfg, "rules[]", &cfg->rules[i], bad), bad);
+		return a;
+	}
+	if (strcmp(section, "eal") == 0 && strcmp(key, "args") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->eal.nb_args; i++)
+			jappend(a, json_string(cfg->eal.args[i]), bad);
+		return a;
+	}
+	if (strcmp(section, "rules[]") == 0) {
+		if (strcmp(key, "name") == 0)
+			return json_string(r->name);
+		if (strcmp(key, "in") == 0) {
+			a = json_array();
+			for (i = 0; i < cfg->nb_ports && i < 32; i++)
+				if (r->in_mask & (UINT32_C(1) << i))
+					jappend(a, json_string(cfg->ports[i].name), bad);
+			return a;
+		}
+		if (strcmp(key, "action") == 0)
+			return json_string((unsigned int)r->action < ARRAY_LEN(action_names) ?
+					action_names[r->action] : "unknown");
+		if (strcmp(key, "out") == 0)
+			return json_string(r->out_port < cfg->nb_ports ?
+					cfg->ports[r->out_port].name : "");
+	}
+	*bad = true;
+	return NULL;
+}
+
+char *
+cfg_dump_json(const struct stp_config *cfg)
+{
+	bool bad = false;
+	json_t *root;
+	char *s = NULL;
+
+	root = dump_section(cfg, "", cfg, &bad);
+	if (root != NULL && !bad)
+		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_CLOCK_H
+#define STP_CLOCK_H
+
+/**
+ * @file
+ * Counters to UTC nanoseconds: the TSC (software stamps) and NIC clocks (hardware stamps).
+ *
+ * A counter (TSC cycles or device ticks) maps to UTC ns through a linear map
+ *     ns = base_ns + ((cnt - base_cnt) * mult) >> CLOCK_SHIFT
+ * computed with a 128-bit product, so it is exact to well under 1 ns over any interval and never
+ * overflows. The map is disciplined against CLOCK_REALTIME by a control thread (clock_disc_*):
+ * each update anchors the new map where the old one stood (the stamp is continuous, never jumps
+ * back), and corrects the slope so the remaining offset is removed over the next period (slewed,
+ * bounded to CLOCK_MAX_SLEW_PPM); an offset larger than CLOCK_STEP_NS is stepped instead.
+ *
+ * The fast path reads the published map with clock_sync_read(): a sequence counter, no syscall,
+ * no lock; a reader never sees a half-written map.
+ *
+ * Nothing here needs the EAL except clock_disc_sample_tsc() (rte_rdtsc) and the functions that
+ * read a device clock; the math is unit-tested with synthetic samples.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLOCK_SHIFT 32			 /**< fixed-point shift of clock_map.mult */
+#define CLOCK_NS_PER_S 1000000000ULL
+#define CLOCK_MAX_SLEW_PPM 500		 /**< largest slope correction applied to slew an offset */
+#define CLOCK_STEP_NS 10000000ULL	 /**< offsets above 10 ms are stepped, not slewed */
+
+/** A linear map from a counter to UTC ns. */
+struct clock_map {
+	uint64_t base_cnt; /**< counter value at the anchor */
+	uint64_t base_ns;  /**< UTC ns at the anchor */
+	uint64_t mult;	   /**< ns per count, fixed point << CLOCK_SHIFT */
+};
+
+/** Convert a counter value to UTC ns. Counters before the anchor are handled (signed delta). */
+static inline uint64_t
+clock_map_ns(const struct clock_map *m, uint64_t cnt)
+{
+	int64_t d = (int64_t)(cnt - m->base_cnt);
+	__int128 p = (__int128)d * (__int128)m->mult;
+
+	/* Arithmetic shift rounds toward -inf for negative deltas: consistent on both sides. */
+	return m->base_ns + (uint64_t)(int64_t)(p >> CLOCK_SHIFT);
+}
+
+/** mult for a counter running at @p hz (counts per second). */
+uint64_t clock_mult_from_hz(uint64_t hz);
+
+/** A published map with a sequence counter: one writer (control thread), many readers. */
+struct clock_sync {
+	volatile uint32_t seq; /* odd while the writer updates; ctlplane: wo, dataplane: ro */
+	struct clock_map map;  /* ctlplane: wo, dataplane: ro */
+};
+
+/** Publish @p m (writer side). */
+void clock_sync_publish(struct clock_sync *s, const struct clock_map *m);
+
+/** Read a consistent copy of the published map (reader side, lock-free, retries on a race). */
+static inline void
+clock_sync_read(const struct clock_sync *s, struct clock_map *out)
+{
+	uint32_t s1, s2;
+
+	do {
+		s1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		out->base_cnt = s->map.base_cnt;
+		out->base_ns = s->map.base_ns;
+		out->mult = s->map.mult;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}
+
+/** Convert @p cnt with the published map. */
+static inline uint64_t
+clock_sync_ns(const struct clock_sync *s, uint64_t cnt)
+{
+	struct clock_map m;
+
+	clock_sync_read(s, &m);
+	return clock_map_ns(&m, cnt);
+}
+
+/**
+ * A disciplined clock: a counter map steered to follow CLOCK_REALTIME from (counter, UTC ns)
+ * samples. Owned by one control thread; readers use @c sync.
+ */
+struct clock_disc {
+	struct clock_sync sync;	  /**< what readers see */
+	struct clock_map map;	  /**< writer's copy of the current map */
+	uint64_t nominal_mult;	  /**< slope estimated from the long baseline (no slew) */
+	uint64_t first_cnt;	  /**< first sample: the baseline's start */
+	uint64_t first_ns;
+	uint64_t last_cnt;	  /**< latest sample */
+	uint64_t nb_samples;
+	int64_t last_offset_ns;	  /**< realtime - map at the latest sample, before correction */
+	uint64_t nb_steps;	  /**< times the offset was too large and the map was stepped */
+};
+
+/**
+ * Start a disciplined clock at sample (@p cnt, @p ns) with a nominal rate of @p hz counts/s.
+ */
+void clock_disc_init(struct clock_disc *c, uint64_t hz, uint64_t cnt, uint64_t ns);
+
+/**
+ * Feed one sample (@p cnt read at UTC @p ns) and publish the corrected map. The sample must be
+ * later than the previous one. Returns the offset (realtime - old map) at the sample, in ns.
+ */
+int64_t clock_disc_update(struct clock_disc *c, uint64_t cnt, uint64_t ns);
+
+/**
+ * Read (TSC, CLOCK_REALTIME ns) as a tight pair: the best of a few tries, the TSC taken at the
+ * midpoint of the clock_gettime() call.
+ */
+void clock_sample_tsc(uint64_t *tsc, uint64_t *ns);
+
+/** CLOCK_REALTIME in ns (a syscall-free vDSO call in practice; control plane only). */
+uint64_t clock_realtime_ns(void);
+
+/**
+ * The process-wide TSC clock used for software stamps. clock_tsc_start() samples and publishes
+ * the first map (call it once after rte_eal_init); clock_tsc_tick() refines it (call it from
+ * the control thread about once a second).
+ */
+extern struct clock_disc clock_tsc;
+void clock_tsc_start(void);
+void clock_tsc_tick(void);
+
+/** TSC cycles to UTC ns with the published TSC map (fast path). */
+static inline uint64_t
+clock_tsc_ns(uint64_t tsc)
+{
+	return clock_sync_ns(&clock_tsc.sync, tsc);
+}
+
+/**
+ * Format UTC ns as ISO 8601 with 9 decimals, "2026-11-23T16:03:07.123456789Z".
+ * Returns @p buf. @p len of 32 is enough.
+ */
+char *clock_fmt_ns(uint64_t ns, char *buf, size_t len);
+
+#endif /* STP_CLOCK_H */

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The run loop of a datapath lcore: RX stage, worker stages, TX stage, in that order in every
+ * iteration, each one only when the lcore has that role. Packets stay on the lcore where the
+ * next stage is local, and cross a ring otherwise.
+ */
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "pipeline.h"
+
+/* Send a TX buffer to the port on this lcore's own TX queue; count what the port refused. */
+static inline void
+tx_flush(struct stp_lcore *lc, uint16_t port_id)
+{
+	struct stp_txbuf *b = &lc->txbuf[port_id];
+	uint64_t bytes = 0;
+	uint16_t sent, n = b->n;
+
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, b->pkts, n);
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		rte_pktmbuf_free_bulk(&b->pkts[sent], n - sent);
+		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
+	}
+	lc->stats.tx_pkts += sent;
+	lc->stats.tx_bytes += bytes;
+	lc->stats.port_tx[port_id] += sent;
+	b->n = 0;
+}
+
+/* Queue packets (their meta says the port) in this TX lcore's per-port buffers. */
+static inline void
+tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+{
+	const uint16_t burst = lc->pl->burst;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t port = pkt_meta(pkts[i])->out_port;
+		struct stp_txbuf *b = &lc->txbuf[port];
+
+		b->pkts[b->n++] = pkts[i];
+		*dirty |= 1u << port;
+		if (b->n == burst)
+			tx_flush(lc, port);
+	}
+}
+
+/* Worker output: to this lcore's TX buffers when it transmits itself, else to its TX lcore. */
+static inline void
+tx_dispatch(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+{
+	struct stp_lcore *tx = lc->tx_target;
+	unsigned int k;
+
+	if (tx == lc) {
+		tx_buffer(lc, pkts, n, dirty);
+		return;
+	}
+	k = rte_ring_enqueue_burst(tx->tx_ring, (void **)pkts, n, NULL);
+	if (unlikely(k < n)) {
+		rte_pktmbuf_free_bulk(&pkts[k], n - k);
+		lc->stats.drops[STP_DROP_TX_RING_FULL] += n - k;
+	}
+}
+
+/* The worker stages in order, then the hand-off to TX. */
+static inline void
+worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+{
+	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL && n > 0; s++)
+		n = (*s)->burst(lc, pkts, n);
+	if (n > 0)
+		tx_dispatch(lc, pkts, n, dirty);
+}
+
+/*
+ * RX stage for one queue: read, stamp, parse + hash, hand to workers by hash.
+ * Returns the number of packets read.
+ */
+static inline uint16_t
+rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
+{
+	struct stp_pipeline *pl = lc->pl;
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+	struct rte_mbuf *runts[STP_MAX_BURST];
+	uint16_t port_id = lc->poll[pi].port_id;
+	uint16_t n, k = 0, nb_runt = 0;
+	uint64_t tsc, bytes = 0;
+
+	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
+	if (n == 0)
+		return 0;
+	tsc = rte_rdtsc();
+	port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
+			 lc->stats.ts_src);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += rte_pktmbuf_pkt_len(m);
+		if (unlikely(pkt_parse(m, pkt_meta(m)) < 0)) {
+			runts[nb_runt++] = m;
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	lc->stats.rx_pkts += n;
+	lc->stats.rx_bytes += bytes;
+	lc->stats.port_rx[port_id] += n;
+	if (unlikely(nb_runt > 0)) {
+		rte_pktmbuf_free_bulk(runts, nb_runt);
+		lc->stats.drops[STP_DROP_RUNT] += nb_runt;
+	}
+	if (k == 0)
+		return n;
+
+	if (pl->nb_workers == 1) {
+		struct stp_lcore *w = pl->workers[0];
+
+		if (w == lc) {
+			worker_process(lc, pkts, k, dirty);
+		} else {
+			unsigned int e = rte_ring_enqueue_burst(w->worker_ring, (void **)pkts, k,
+								NULL);
+
+			if (unlikely(e < k)) {
+				rte_pktmbuf_free_bulk(&pkts[e], k - e);
+				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += k - e;
+			}
+		}
+		return n;
+	}
+
+	/* Several workers: group by hash, keeping each worker's packets in arrival order. */
+	{
+		struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
+		uint16_t cnt[CFG_MAX_LCORES] = {0};
+		uint64_t used = 0;
+
+		for (uint16_t i = 0; i < k; i++) {
+			/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a divide. */
+			uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash *
+						 pl->nb_workers) >> 32);
+
+			grp[w][cnt[w]++] = pkts[i];
+			used |= 1ULL << w;
+		}
+		while (used != 0) {
+			unsigned int w = __builtin_ctzll(used);
+			struct stp_lcore *wl = pl->workers[w];
+
+			used &= used - 1;
+			if (wl == lc) {
+				worker_process(lc, grp[w], cnt[w], dirty);
+				continue;
+			}
+			unsigned int e = rte_ring_enqueue_burst(wl->worker_ring, (void **)grp[w],
+								cnt[w], NULL);
+			if (unlikely(e < cnt[w])) {
+				rte_pktmbuf_free_bulk(&grp[w][e], cnt[w] - e);
+				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += cnt[w] - e;
+			}
+		}
+	}
+	return n;
+}
+
+int
+stp_lcore_main(void *arg)
+{
+	struct stp_lcore *lc = arg;
+	struct stp_pipeline *pl = lc->pl;
+	const bool is_rx = lc->roles & CFG_ROLE_RX;
+	const uint16_t burst = pl->burst;
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+
+	for (;;) {
+		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
+		uint64_t t0 = rte_rdtsc();
+		uint32_t work = 0, dirty = 0;
+
+		if (unlikely(phase == STP_PHASE_STOP))
+			break;
+		if (likely(phase == STP_PHASE_RUN) && is_rx) {
+			for (unsigned int i = 0; i < lc->nb_poll; i++)
+				work += rx_queue_poll(lc, i, &dirty);
+		} else if (is_rx && !lc->rx_stopped) {
+			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
+		}
+		if (lc->worker_ring != NULL) {
+			uint16_t n = rte_ring_dequeue_burst(lc->worker_ring, (void **)pkts, burst,
+							    NULL);
+
+			if (n > 0) {
+				worker_process(lc, pkts, n, &dirty);
+				work += n;
+			}
+		}
+		if (lc->tx_ring != NULL) {
+			uint16_t n = rte_ring_dequeue_burst(lc->tx_ring, (void **)pkts, burst,
+							    NULL);
+
+			if (n > 0) {
+				tx_buffer(lc, pkts, n, &dirty);
+				work += n;
+			}
+		}
+		/* Flush what this iteration buffered: latency stays bounded by one loop. */
+		while (dirty != 0) {
+			tx_flush(lc, (uint16_t)__builtin_ctz(dirty));
+			dirty &= dirty - 1;
+		}
+		if (work > 0) {
+			lc->stats.busy_cycles += rte_rdtsc() - t0;
+			lc->stats.work_pkts += work;
+		}
+		lc->stats.loops++;
+		__atomic_store_n(&lc->epoch, lc->epoch + 1, __ATOMIC_RELEASE);
+	}
+	for (uint16_t p = 0; p < PORT_MAX; p++)
+		tx_flush(lc, p);
+	return 0;
+}

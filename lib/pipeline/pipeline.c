@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "pipeline.h"
+
+RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
+#define PL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
+
+extern const struct stp_stage stp_stage_forward;
+
+/* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
+const struct stp_stage *const stp_worker_stages[] = {
+	&stp_stage_forward,
+	NULL,
+};
+
+static struct rte_ring *
+pl_ring(const char *kind, unsigned int lcore_id, uint32_t size)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "stp_%s_%u", kind, lcore_id);
+	/* Many producers (any RX lcore / worker), one consumer (the owning lcore). */
+	return rte_ring_create(name, size, rte_lcore_to_socket_id(lcore_id), RING_F_SC_DEQ);
+}
+
+int
+stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struct port_set *ps,
+		    char err[CFG_ERR_LEN])
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->cfg = cfg;
+	pl->ports = ps;
+	pl->burst = cfg->burst;
+	pl->phase = STP_PHASE_RUN;
+
+	for (unsigned int i = 0; i < cfg->nb_lcores; i++) {
+		const struct cfg_lcore *cl = &cfg->lcores[i];
+		struct stp_lcore *lc;
+		char path[64];
+
+		snprintf(path, sizeof(path), "lcores");
+		if (!rte_lcore_is_enabled(cl->lcore_id))
+			return cfg_errf(cfg, err, path,
+					"lcore %u is not enabled in the EAL (check eal.args -l)",
+					cl->lcore_id);
+		lc = rte_zmalloc_socket("stp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
+					rte_lcore_to_socket_id(cl->lcore_id));
+		if (lc == NULL)
+			return cfg_errf(cfg, err, path, "out of memory for lcore %u", cl->lcore_id);
+		lc->pl = pl;
+		lc->lcore_id = cl->lcore_id;
+		lc->roles = cl->roles;
+		lc->worker_idx = -1;
+		lc->tx_idx = -1;
+		lc->nb_poll = cl->nb_poll;
+		for (unsigned int q = 0; q < cl->nb_poll; q++) {
+			struct port_rt *pr = &ps->ports[cl->poll[q].port];
+
+			lc->poll[q].port = pr;
+			lc->poll[q].port_id = pr->port_id;
+			lc->poll[q].queue = cl->poll[q].queue;
+		}
+		pl->lcores[pl->nb_lcores++] = lc;
+		if (cl->roles & CFG_ROLE_WORKER) {
+			lc->worker_idx = pl->nb_workers;
+			pl->workers[pl->nb_workers++] = lc;
+		}
+		if (cl->roles & CFG_ROLE_TX) {
+			lc->tx_idx = pl->nb_tx;
+			pl->txers[pl->nb_tx++] = lc;
+		}
+	}
+
+	/*
+	 * Rings only where a stage hands packets to another lcore: a worker needs an input ring
+	 * when some RX lcore is not itself; a TX lcore when some worker is not itself.
+	 */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_lcore *lc = pl->lcores[i];
+		bool remote_rx = false, remote_worker = false;
+
+		for (unsigned int j = 0; j < pl->nb_lcores; j++) {
+			const struct stp_lcore *o = pl->lcores[j];
+
+			if (o == lc)
+				continue;
+			remote_rx |= (o->roles & CFG_ROLE_RX) != 0;
+			remote_worker |= (o->roles & CFG_ROLE_WORKER) != 0;
+		}
+		if ((lc->roles & CFG_ROLE_WORKER) && remote_rx) {
+			lc->worker_ring = pl_ring("w", lc->lcore_id, cfg->worker_ring_size);
+			if (lc->worker_ring == NULL)
+				return cfg_errf(cfg, err, "rings.worker", "%u: ring for lcore %u: %s",
+						cfg->worker_ring_size, lc->lcore_id,
+						rte_strerror(rte_errno));
+		}
+		if ((lc->roles & CFG_ROLE_TX) && remote_worker) {
+			lc->tx_ring = pl_ring("t", lc->lcore_id, cfg->tx_ring_size);
+			if (lc->tx_ring == NULL)
+				return cfg_errf(cfg, err, "rings.tx", "%u: ring for lcore %u: %s",
+						cfg->tx_ring_size, lc->lcore_id,
+						rte_strerror(rte_errno));
+		}
+	}
+	/* Each worker sends to itself when it transmits, else to TX lcores round-robin. */
+	for (unsigned int w = 0; w < pl->nb_workers; w++) {
+		struct stp_lcore *lc = pl->workers[w];
+
+		lc->tx_target = (lc->roles & CFG_ROLE_TX) ? lc : pl->txers[w % pl->nb_tx];
+	}
+
+	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++) {
+		if ((*s)->init != NULL && (*s)->init(pl) != 0)
+			return cfg_errf(cfg, err, "rules", "stage %s failed to start", (*s)->name);
+	}
+	unsigned int nb_rx = 0;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		nb_rx += (pl->lcores[i]->roles & CFG_ROLE_RX) != 0;
+	PL_LOG(INFO, "%u datapath lcores: %u RX, %u workers, %u TX", pl->nb_lcores, nb_rx,
+	       pl->nb_workers, pl->nb_tx);
+	return 0;
+}
+
+int
+stp_pipeline_launch(struct stp_pipeline *pl)
+{
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		int rc = rte_eal_remote_launch(stp_lcore_main, pl->lcores[i],
+					       pl->lcores[i]->lcore_id);
+
+		if (rc != 0) {
+			PL_LOG(ERR, "cannot launch lcore %u: %s", pl->lcores[i]->lcore_id,
+			       rte_strerror(-rc));
+			__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static bool
+pl_rings_empty(const struct stp_pipeline *pl)
+{
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_lcore *lc = pl->lcores[i];
+
+		if (lc->worker_ring != NULL && !rte_ring_empty(lc->worker_ring))
+			return false;
+		if (lc->tx_ring != NULL && !rte_ring_empty(lc->tx_ring))
+			return false;
+	}
+	return true;
+}
+
+/* Wait until every lcore has run @p n more iterations, or the deadline. */
+static bool
+pl_wait_epochs(const struct stp_pipeline *pl, unsigned int n, uint64_t deadline)
+{
+	uint64_t start[CFG_MAX_LCORES];
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		start[i] = __atomic_load_n(&pl->lcores[i]->epoch, __ATOMIC_ACQUIRE);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		while (__atomic_load_n(&pl->lcores[i]->epoch, __ATOMIC_ACQUIRE) - start[i] < n) {
+			if (rte_get_timer_cycles() > deadline)
+				return false;
+			rte_pause();
+		}
+	}
+	return true;
+}
+
+/* Free what is left in a ring after the lcores stopped, counted on the ring's owner. */
+static void
+pl_ring_purge(struct stp_lcore *lc, struct rte_ring *r)
+{
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+	unsigned int n;
+
+	if (r == NULL)
+		return;
+	while ((n = rte_ring_dequeue_burst(r, (void **)pkts, STP_MAX_BURST, NULL)) > 0) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		lc->stats.drops[STP_DROP_SHUTDOWN] += n;
+	}
+}
+
+void
+stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	bool drained = false;
+
+	__atomic_store_n(&pl->phase, STP_PHASE_DRAIN, __ATOMIC_RELEASE);
+	/* RX lcores acknowledge: from here on nothing new enters the pipeline. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_lcore *lc = pl->lcores[i];
+
+		while ((lc->roles & CFG_ROLE_RX) &&
+		       !__atomic_load_n(&lc->rx_stopped, __ATOMIC_ACQUIRE) &&
+		       rte_get_timer_cycles() < deadline)
+			rte_pause();
+	}
+	/*
+	 * Rings empty, then two full iterations of every lcore (what a worker dequeued last has
+	 * reached its TX ring), and again (the TX lcores dequeued and flushed it).
+	 */
+	while (!drained && rte_get_timer_cycles() < deadline) {
+		if (!pl_rings_empty(pl)) {
+			rte_delay_us_sleep(100);
+			continue;
+		}
+		if (!pl_wait_epochs(pl, 2, deadline))
+			break;
+		if (!pl_rings_empty(pl))
+			continue;
+		if (!pl_wait_epochs(pl, 2, deadline))
+			break;
+		drained = pl_rings_empty(pl);
+	}
+	if (!drained)
+		PL_LOG(WARNING, "drain did not finish within %u ms; freeing what is queued",
+		       timeout_ms);
+	__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		pl_ring_purge(pl->lcores[i], pl->lcores[i]->worker_ring);
+		pl_ring_purge(pl->lcores[i], pl->lcores[i]->tx_ring);
+	}
+}
+
+void
+stp_pipeline_destroy(struct stp_pipeline *pl)
+{
+	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++)
+		if ((*s)->fini != NULL)
+			(*s)->fini(pl);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		rte_ring_free(pl->lcores[i]->worker_ring);
+		rte_ring_free(pl->lcores[i]->tx_ring);
+		rte_free(pl->lcores[i]);
+		pl->lcores[i] = NULL;
+	}
+	pl->nb_lcores = 0;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PIPELINE_H
+#define STP_PIPELINE_H
+
+/**
+ * @file
+ * The datapath: lcore roles, the stages each runs, the rings between lcores, named drop reasons
+ * and per-lcore counters.
+ *
+ * One packet's way: an RX lcore reads a burst, stamps it (lib/port), parses it and computes its
+ * symmetric flow hash (lib/pkt), then hands each packet to the worker chosen by hash; when that
+ * worker is the RX lcore itself the packets stay on the lcore (no ring), otherwise they go through
+ * the worker's ring. A worker runs the worker stages (stp_worker_stages[], in order) which leave in
+ * each surviving packet's meta the output port, then hands the packets to its TX lcore (itself,
+ * or through that TX lcore's ring). A TX lcore buffers per port and calls rte_eth_tx_burst on its
+ * own TX queue of every port. So one lcore with all three roles runs to completion with no ring,
+ * and the same stage code runs split across lcores.
+ *
+ * Order: a flow always takes the same RX queue (symmetric RSS), the same worker (hash) and the
+ * same TX lcore (per worker), so its packets leave in the order they came.
+ *
+ * Every place a packet can be refused ends in a drop reason counter, so at every moment
+ *     received = transmitted + sum of drops + in flight
+ * and after a graceful stop (in flight = 0) the equality is exact.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "cfg.h"
+#include "pkt.h"
+#include "port.h"
+
+#define STP_MAX_BURST CFG_MAX_BURST
+
+/** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
+#define STP_FOREACH_DROP(_)                                                                   \
+	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                         \
+	_(NO_RULE, "no_rule", "no rule matched the packet")                                    \
+	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")       \
+	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                   \
+	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")     \
+	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")      \
+	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")   \
+	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
+
+enum stp_drop {
+#define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,
+	STP_FOREACH_DROP(STP_DROP_ENUM)
+#undef STP_DROP_ENUM
+	STP_DROP_MAX
+};
+
+/** Name and description of a drop reason. */
+const char *stp_drop_name(enum stp_drop d);
+const char *stp_drop_desc(enum stp_drop d);
+
+/**
+ * Counters of one lcore. Single writer (that lcore); readers (control thread) sum over lcores.
+ * 64-bit aligned loads and stores are atomic on the platforms DPDK supports, so a reader sees
+ * each counter whole, if a few packets late.
+ */
+struct stp_lcore_stats {
+	uint64_t rx_pkts;		/**< packets read by this lcore's rx_burst calls */
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;		/**< packets accepted by rte_eth_tx_burst */
+	uint64_t tx_bytes;
+	uint64_t drops[STP_DROP_MAX];
+	uint64_t ts_src[PKT_TS_MAX];	/**< stamps given, per source */
+	uint64_t port_rx[PORT_MAX];	/**< rx_pkts per input DPDK port */
+	uint64_t port_tx[PORT_MAX];	/**< tx_pkts per output DPDK port */
+	uint64_t loops;			/**< run-loop iterations */
+	uint64_t busy_cycles;		/**< TSC cycles spent in iterations that moved packets */
+	uint64_t work_pkts;		/**< packets handled in those iterations (cycles/pkt) */
+} __rte_cache_aligned;
+
+/** Per-port TX buffer of a TX lcore. */
+struct stp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+};
+
+/** Run phases; the control thread moves them forward, lcores follow. */
+enum stp_phase {
+	STP_PHASE_RUN = 0, /**< poll ports */
+	STP_PHASE_DRAIN,   /**< stop polling ports; keep emptying rings and TX buffers */
+	STP_PHASE_STOP,	   /**< leave the run loop */
+};
+
+struct stp_pipeline;
+
+/** State of one datapath lcore. Owned by that lcore except where marked. */
+struct stp_lcore {
+	struct stp_lcore_stats stats;	/* dataplane: wo, ctlplane: ro */
+	struct stp_pipeline *pl;
+	unsigned int lcore_id;
+	uint32_t roles;			/* CFG_ROLE_* */
+	uint16_t nb_poll;
+	struct {
+		struct port_rt *port;
+		uint16_t port_id;
+		uint16_t queue;
+	} poll[CFG_MAX_POLL];
+	int worker_idx;			/* index among workers, -1 if not a worker */
+	int tx_idx;			/* index among TX lcores = TX queue it owns, -1 if none */
+	struct rte_ring *worker_ring;	/* input of this worker (MP/SC), NULL if none */
+	struct rte_ring *tx_ring;	/* input of this TX lcore (MP/SC), NULL if none */
+	struct stp_lcore *tx_target;	/* the TX lcore this worker sends to */
+	volatile uint64_t epoch;	/* dataplane: wo (each loop), ctlplane: ro (drain) */
+	volatile bool rx_stopped;	/* dataplane: wo, ctlplane: ro */
+	struct stp_txbuf txbuf[PORT_MAX];
+} __rte_cache_aligned;
+
+/**
+ * A worker stage: handles a burst in place. It may drop packets (counting a reason), and returns
+ * how many remain in @p pkts (compacted, order kept) for the next stage. After the last stage,
+ * each remaining packet's pkt_meta.out_port says where it goes.
+ */
+struct stp_stage {
+	const char *name;
+	int (*init)(struct stp_pipeline *pl);
+	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+	void (*fini)(struct stp_pipeline *pl);
+};
+
+/** The worker stages, in order (NULL-terminated). */
+extern const struct stp_stage *const stp_worker_stages[];
+
+/** Forward table built from the rules: per input DPDK port, the output port. */
+#define STP_NO_PORT UINT16_MAX
+
+/** The whole datapath. */
+struct stp_pipeline {
+	const struct stp_config *cfg;
+	struct port_set *ports;
+	uint16_t burst;
+	uint16_t nb_lcores;
+	struct stp_lcore *lcores[CFG_MAX_LCORES];
+	uint16_t nb_workers;
+	struct stp_lcore *workers[CFG_MAX_LCORES];
+	uint16_t nb_tx;
+	struct stp_lcore *txers[CFG_MAX_LCORES];
+	uint16_t fwd_out[PORT_MAX];	  /* forward: output port per input port id */
+	uint32_t fwd_max_frame[PORT_MAX]; /* forward: largest frame the output takes */
+	bool fwd_multiseg[PORT_MAX];	  /* forward: the output sends chained mbufs */
+	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
+};
+
+/** Build the pipeline (lcore states, rings, stage init) from a loaded config and set-up ports. */
+int stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg,
+			struct port_set *ps, char err[CFG_ERR_LEN]);
+
+/** Launch the run loop on every datapath lcore. */
+int stp_pipeline_launch(struct stp_pipeline *pl);
+
+/**
+ * Stop gracefully: stop RX, drain the rings and TX buffers (bounded by @p timeout_ms: what is
+ * still queued then is freed and counted as STP_DROP_SHUTDOWN), and wait for the lcores.
+ */
+void stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms);
+
+/** Free rings and lcore states (after stop). */
+void stp_pipeline_destroy(struct stp_pipeline *pl);
+
+/** The run loop (what each datapath lcore executes). */
+int stp_lcore_main(void *arg);
+
+/** Sum of all lcores' counters. */
+void stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+
+/** Total of the drop counters. */
+uint64_t stp_stats_dropped(const struct stp_lcore_stats *s);
+
+/** Print final counters (ports, drops, timestamps, invariant) as text. */
+void stp_stats_print(const struct stp_pipeline *pl, FILE *f);
+
+/** One-line status since @p prev (updated), for periodic output. */
+void stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, double dt_s,
+		    FILE *f);
+
+/** Write the final counters as JSON (the shape tests read). Returns 0 or -errno. */
+int stp_stats_json(const struct stp_pipeline *pl, const char *path);
+
+#endif /* STP_PIPELINE_H */

@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "port.h"
+
+RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
+#define PORT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_logtype, "stampede.port: " fmt "\n", ##__VA_ARGS__)
+
+/* L2 overhead ethdev assumes when a driver does not say: Ethernet header + CRC. */
+#define PORT_DEFAULT_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
+/* Room for two VLAN tags (QinQ) on top of the MTU when deciding what a port may transmit. */
+#define PORT_VLAN_ROOM 8
+/* Records skipped to find the frame net_pcap returned after it lost one (mbuf shortage). */
+#define PCAP_TS_RESYNC 8
+
+/*
+ * The symmetric RSS key (0x6d5a repeated): with it Toeplitz gives the same queue for A->B and
+ * B->A, so both directions of a flow reach the same RX queue, as they reach the same worker.
+ */
+static uint8_t port_sym_rss_key[52] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/* Per RX queue reader of a net_pcap input file, stepping in lock-step with the PMD. */
+struct port_pcap_ts {
+	pcap_t *pcap;
+	bool eof;	/* dataplane: wo, ctlplane: ro */
+	uint64_t resync; /* records skipped to follow the PMD */
+	char path[CFG_PATH_LEN];
+};
+
+/* --- EAL arguments ------------------------------------------------------------------------ */
+
+static int
+argv_push(char ***argv, int *argc, int *cap, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (*argc + 1 >= *cap) {
+		int ncap = *cap ? *cap * 2 : 32;
+		char **n = realloc(*argv, sizeof(char *) * ncap);
+
+		if (n == NULL)
+			return -ENOMEM;
+		*argv = n;
+		*cap = ncap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		return -ENOMEM;
+	(*argv)[(*argc)++] = s;
+	(*argv)[*argc] = NULL;
+	return 0;
+}
+
+static bool
+args_have(const struct stp_config *cfg, int nb_extra, char **extra, const char *const *opts)
+{
+	for (const char *const *o = opts; *o != NULL; o++) {
+		size_t l = strlen(*o);
+
+		for (unsigned int i = 0; i < cfg->eal.nb_args; i++)
+			if (strncmp(cfg->eal.args[i], *o, l) == 0)
+				return true;
+		for (int i = 0; i < nb_extra; i++)
+			if (strncmp(extra[i], *o, l) == 0)
+				return true;
+	}
+	return false;
+}
+
+int
+port_eal_args(const struct stp_config *cfg, const char *prog, int nb_extra, char **extra,
+	      char ***argv_out)
+{
+	static const char *const lcore_opts[] = {"-l", "-c", "--lcores", NULL};
+	static const char *const pci_opts[] = {"-a", "-b", "--allow", "--block", "--no-pci", NULL};
+	static const char *const mem_opts[] = {"-m", "--socket-mem", NULL};
+	char **argv = NULL;
+	int argc = 0, cap = 0, rc = 0;
+	bool any_pci = false;
+
+	rc |= argv_push(&argv, &argc, &cap, "%s", prog);
+	for (unsigned int i = 0; i < cfg->eal.nb_args; i++)
+		rc |= argv_push(&argv, &argc, &cap, "%s", cfg->eal.args[i]);
+	rc |= argv_push(&argv, &argc, &cap, "--file-prefix=%s", cfg->eal.file_prefix);
+	if (!cfg->eal.hugepages)
+		rc |= argv_push(&argv, &argc, &cap, "--no-huge");
+	if (!args_have(cfg, nb_extra, extra, mem_opts)) {
+		uint32_t mb = cfg->eal.memory_mb;
+
+		if (mb == 0 && !cfg->eal.hugepages)
+			mb = 512;
+		if (mb != 0)
+			rc |= argv_push(&argv, &argc, &cap, "-m%u", mb);
+	}
+	if (!args_have(cfg, nb_extra, extra, lcore_opts)) {
+		char list[4 * CFG_MAX_LCORES + 8];
+		int off = snprintf(list, sizeof(list), "%u", cfg->eal.main_lcore);
+
+		for (unsigned int i = 0; i < cfg->nb_lcores && off < (int)sizeof(list); i++)
+			off += snprintf(list + off, sizeof(list) - off, ",%u",
+					cfg->lcores[i].lcore_id);
+		rc |= argv_push(&argv, &argc, &cap, "-l%s", list);
+		rc |= argv_push(&argv, &argc, &cap, "--main-lcore=%u", cfg->eal.main_lcore);
+	}
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		const struct cfg_port *p = &cfg->ports[i];
+
+		if (p->is_pci) {
+			any_pci = true;
+			rc |= argv_push(&argv, &argc, &cap, "-a%s", p->device);
+		} else {
+			rc |= argv_push(&argv, &argc, &cap, "--vdev=%s", p->device);
+		}
+	}
+	if (!any_pci && !args_have(cfg, nb_extra, extra, pci_opts))
+		rc |= argv_push(&argv, &argc, &cap, "--no-pci");
+	for (int i = 0; i < nb_extra; i++)
+		rc |= argv_push(&argv, &argc, &cap, "%s", extra[i]);
+	if (rc != 0) {
+		port_eal_args_free(argc, argv);
+		return -ENOMEM;
+	}
+	*argv_out = argv;
+	return argc;
+}
+
+void
+port_eal_args_free(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* --- device lookup and validation -------------------------------------------------------- */
+
+/* The ethdev name of a configured device: the part before the first ','; PCI gets a domain. */
+static void
+port_dev_name(const struct cfg_port *p, char *name, size_t len)
+{
+	size_t n = strcspn(p->device, ",");
+	char tmp[CFG_DEVICE_LEN];
+
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)n, p->device);
+	if (p->is_pci && strchr(tmp, ':') == strrchr(tmp, ':'))
+		snprintf(name, len, "0000:%s", tmp);
+	else
+		snprintf(name, len, "%s", tmp);
+}
+
+/*
+ * The value of devarg @p key in a device string, @p nth occurrence (net_pcap takes one rx_pcap
+ * per queue). Returns true and copies it to @p out when found.
+ */
+static bool
+port_devarg(const char *device, const char *key, unsigned int nth, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = strchr(device, ',');
+
+	while (p != NULL) {
+		p++;
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			if (nth-- == 0) {
+				size_t vl = strcspn(p + kl + 1, ",");
+
+				snprintf(out, len, "%.*s", (int)vl, p + kl + 1);
+				return true;
+			}
+		}
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+static uint32_t
+port_max_mtu(const struct rte_eth_dev_info *di)
+{
+	uint32_t overhead = PORT_DEFAULT_OVERHEAD;
+	uint32_t max = di->max_mtu;
+
+	if (di->max_mtu != UINT16_MAX && di->max_rx_pktlen > di->max_mtu)
+		overhead = di->max_rx_pktlen - di->max_mtu;
+	if (di->max_rx_pktlen > overhead && di->max_rx_pktlen - overhead < max)
+		max = di->max_rx_pktlen - overhead;
+	return max;
+}
+
+/* Pass 3: the config against what the device grants. */
+static int
+port_validate(const struct stp_config *cfg, unsigned int idx, const char *devname,
+	      const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
+{
+	const struct cfg_port *p = &cfg->ports[idx];
+	char path[64];
+	uint32_t max_mtu = port_max_mtu(di);
+	uint32_t frame, room;
+
+	snprintf(path, sizeof(path), "ports[%u].rx_queues", idx);
+	if (p->rx_queues > di->max_rx_queues)
+		return cfg_errf(cfg, err, path, "%u is out of range [1..%u] granted by %s (%s)",
+				p->rx_queues, di->max_rx_queues, devname, di->driver_name);
+	snprintf(path, sizeof(path), "ports[%u].tx_queues", idx);
+	if (p->tx_queues > di->max_tx_queues)
+		return cfg_errf(cfg, err, path, "%u is out of range [1..%u] granted by %s (%s)",
+				p->tx_queues, di->max_tx_queues, devname, di->driver_name);
+	snprintf(path, sizeof(path), "ports[%u].mtu", idx);
+	if (p->mtu < di->min_mtu || p->mtu > max_mtu)
+		return cfg_errf(cfg, err, path, "%u is out of range [%u..%u] granted by %s (%s)",
+				p->mtu, di->min_mtu, max_mtu, devname, di->driver_name);
+	snprintf(path, sizeof(path), "ports[%u].timestamp", idx);
+	if (p->timestamp == CFG_TS_HW && !(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		return cfg_errf(cfg, err, path,
+				"\"hw\" is not offered by %s (%s has no RX timestamp offload; "
+				"allowed here: auto, sw, none)",
+				devname, di->driver_name);
+
+	/* Jumbo frames need scatter, or mbufs that hold a whole frame. */
+	frame = p->mtu + PORT_DEFAULT_OVERHEAD + PORT_VLAN_ROOM;
+	room = cfg->mbuf_size - RTE_PKTMBUF_HEADROOM;
+	if (frame > room && !(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) &&
+	    strcmp(di->driver_name, "net_pcap") != 0 && strcmp(di->driver_name, "net_ring") != 0 &&
+	    strcmp(di->driver_name, "net_null") != 0)
+		return cfg_errf(cfg, err, "mempool.mbuf_size",
+				"%u holds %u bytes of frame, less than ports[%u] needs for mtu %u "
+				"(%u), and %s cannot scatter: raise it to at least %u",
+				cfg->mbuf_size, room, idx, p->mtu, frame, di->driver_name,
+				frame + RTE_PKTMBUF_HEADROOM);
+	return 0;
+}
+
+/* --- timestamps ---------------------------------------------------------------------------- */
+
+static int
+port_pcap_ts_open(struct port_rt *pr, char err[CFG_ERR_LEN], const struct stp_config *cfg)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	char path[64];
+
+	for (unsigned int q = 0; q < pr->cfg->rx_queues; q++) {
+		struct port_pcap_ts *t;
+		char file[CFG_PATH_LEN];
+
+		if (!port_devarg(pr->cfg->device, "rx_pcap", q, file, sizeof(file)))
+			return 0; /* fewer files than queues: the PMD rejects that itself */
+		t = calloc(1, sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		snprintf(t->path, sizeof(t->path), "%s", file);
+		t->pcap = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
+								  errbuf);
+		if (t->pcap == NULL) {
+			free(t);
+			snprintf(path, sizeof(path), "ports[%u].device", pr->cfg_idx);
+			return cfg_errf(cfg, err, path, "cannot read rx_pcap %s: %s", file, errbuf);
+		}
+		pr->pcap_ts[q] = t;
+	}
+	return 0;
+}
+
+/* Calibrate a NIC clock: its ticks against CLOCK_REALTIME. */
+static void
+port_hw_clock_init(struct port_rt *pr)
+{
+	uint64_t t1, t2, n1, n2;
+
+	if (rte_eth_read_clock(pr->port_id, &t1) != 0) {
+		/* No readable clock: the timestamps are taken as UTC ns (as af_packet's are). */
+		pr->hw_realtime = true;
+		PORT_LOG(INFO, "%s: device clock not readable; RX timestamps taken as UTC ns",
+			 pr->cfg->name);
+		return;
+	}
+	n1 = clock_realtime_ns();
+	/* A clock within a day of UTC already counts UTC ns (mlx5 real-time mode). */
+	if (t1 > n1 - 86400 * CLOCK_NS_PER_S && t1 < n1 + 86400 * CLOCK_NS_PER_S) {
+		pr->hw_realtime = true;
+		PORT_LOG(INFO, "%s: device clock runs in UTC ns (real-time mode)", pr->cfg->name);
+		return;
+	}
+	rte_delay_us_sleep(20000);
+	rte_eth_read_clock(pr->port_id, &t2);
+	n2 = clock_realtime_ns();
+	clock_disc_init(&pr->hw_clock,
+			n2 > n1 ? (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1)) : 1000000000,
+			t2, n2);
+	PORT_LOG(INFO, "%s: device clock ~%" PRIu64 " Hz, disciplined to CLOCK_REALTIME",
+		 pr->cfg->name, (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1 + 1)));
+}
+
+void
+port_clock_tick(struct port_set *ps)
+{
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		struct port_rt *pr = &ps->ports[i];
+		uint64_t t;
+
+		if (pr->ts_src != PKT_TS_HW || pr->hw_realtime)
+			continue;
+		if (rte_eth_read_clock(pr->port_id, &t) == 0)
+			clock_disc_update(&pr->hw_clock, t, clock_realtime_ns());
+	}
+}
+
+static void
+port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint64_t sw_ns,
+		uint64_t *ts_count)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_meta *meta = pkt_meta(pkts[i]);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		unsigned int tries = 0;
+		int rc;
+
+		meta->ts_ns = sw_ns;
+		meta->ts_src = PKT_TS_SW;
+		while (!t->eof && tries++ < PCAP_TS_RESYNC) {
+			rc = pcap_next_ex(t->pcap, &h, &data);
+			if (rc != 1) {
+				t->eof = true;
+				break;
+			}
+			if (h->caplen == rte_pktmbuf_pkt_len(pkts[i])) {
+				/* tv_usec holds ns: the file was opened with nano precision. */
+				meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
+					      (uint64_t)h->ts.tv_usec;
+				meta->ts_src = PKT_TS_PCAP;
+				break;
+			}
+			t->resync++;
+		}
+		ts_count[meta->ts_src]++;
+	}
+}
+
+void
+port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
+		 struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count)
+{
+	uint64_t sw_ns;
+	struct clock_map map;
+
+	switch (pr->ts_src) {
+	case PKT_TS_HW:
+		sw_ns = clock_tsc_ns(tsc);
+		clock_sync_read(&pr->hw_clock.sync, &map);
+		for (uint16_t i = 0; i < n; i++) {
+			struct pkt_meta *meta = pkt_meta(pkts[i]);
+
+			if (likely(pkts[i]->ol_flags & ps->hw_ts_flag)) {
+				uint64_t ticks = *RTE_MBUF_DYNFIELD(pkts[i], ps->hw_ts_offset,
+								    rte_mbuf_timestamp_t *);
+
+				meta->ts_ns = pr->hw_realtime ? ticks : clock_map_ns(&map, ticks);
+				meta->ts_src = PKT_TS_HW;
+			} else {
+				meta->ts_ns = sw_ns;
+				meta->ts_src = PKT_TS_SW;
+			}
+			ts_count[meta->ts_src]++;
+		}
+		break;
+	case PKT_TS_PCAP:
+		sw_ns = clock_tsc_ns(tsc);
+		if (pr->pcap_ts[queue] != NULL) {
+			port_stamp_pcap(pr->pcap_ts[queue], pkts, n, sw_ns, ts_count);
+			break;
+		}
+		/* A queue without its own file: software stamps. */
+		/* fall through */
+	case PKT_TS_SW:
+		sw_ns = clock_tsc_ns(tsc);
+		for (uint16_t i = 0; i < n; i++) {
+			struct pkt_meta *meta = pkt_meta(pkts[i]);
+
+			meta->ts_ns = sw_ns;
+			meta->ts_src = PKT_TS_SW;
+		}
+		ts_count[PKT_TS_SW] += n;
+		break;
+	default:
+		for (uint16_t i = 0; i < n; i++) {
+			struct pkt_meta *meta = pkt_meta(pkts[i]);
+
+			meta->ts_ns = 0;
+			meta->ts_src = PKT_TS_NONE;
+		}
+		ts_count[PKT_TS_NONE] += n;
+		break;
+	}
+}
+
+bool
+port_has_pcap_input(const struct port_set *ps)
+{
+	for (unsigned int i = 0; i < ps->nb; i++)
+		for (unsigned int q = 0; q < CFG_MAX_QUEUES; q++)
+			if (ps->ports[i].pcap_ts[q] != NULL)
+				return true;
+	return false;
+}
+
+bool
+port_pcap_all_eof(const struct port_set *ps)
+{
+	for (unsigned int i = 0; i < ps->nb; i++)
+		for (unsigned int q = 0; q < CFG_MAX_QUEUES; q++) {
+			const struct port_pcap_ts *t = ps->ports[i].pcap_ts[q];
+
+			if (t != NULL && !__atomic_load_n(&t->eof, __ATOMIC_RELAXED))
+				return false;
+		}
+	return true;
+}
+
+/* --- set-up -------------------------------------------------------------------------------- */
+
+static unsigned int
+port_pool_need(const struct stp_config *cfg)
+{
+	unsigned int need = 0, nb_worker = 0, nb_tx = 0;
+
+	for (unsigned int i = 0; i < cfg->nb_ports; i++)
+		need += cfg->ports[i].rx_queues * cfg->ports[i].rx_desc +
+			cfg->ports[i].tx_queues * cfg->ports[i].tx_desc;
+	for (unsigned int i = 0; i < cfg->nb_lcores; i++) {
+		nb_worker += !!(cfg->lcores[i].roles & CFG_ROLE_WORKER);
+		nb_tx += !!(cfg->lcores[i].roles & CFG_ROLE_TX);
+	}
+	/* Rings that cross lcores, bursts in flight and per-lcore caches. */
+	need += nb_worker * cfg->worker_ring_size + nb_tx * cfg->tx_ring_size;
+	need += cfg->nb_lcores * (cfg->mempool_cache * 3 / 2 + 4 * CFG_MAX_BURST);
+	return need;
+}
+
+static int
+port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt *pr,
+	       const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
+{
+	const struct cfg_port *p = pr->cfg;
+	struct rte_eth_conf conf;
+	uint16_t nb_rxd = p->rx_desc, nb_txd = p->tx_desc;
+	char path[64];
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = p->mtu;
+	if ((unsigned int)p->mtu + PORT_DEFAULT_OVERHEAD + PORT_VLAN_ROOM >
+		    (unsigned int)cfg->mbuf_size - RTE_PKTMBUF_HEADROOM &&
+	    (di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (pr->ts_src == PKT_TS_HW)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	if (di->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		pr->tx_multiseg = true;
+	}
+	if (p->rx_queues > 1 && di->flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			di->flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP);
+		if (di->hash_key_size == sizeof(port_sym_rss_key) ||
+		    di->hash_key_size == 40) {
+			conf.rx_adv_conf.rss_conf.rss_key = port_sym_rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = di->hash_key_size;
+		}
+	}
+
+	snprintf(path, sizeof(path), "ports[%u]", pr->cfg_idx);
+	rc = rte_eth_dev_configure(pr->port_id, p->rx_queues, p->tx_queues, &conf);
+	if (rc < 0)
+		return cfg_errf(cfg, err, path, "%s: configure failed: %s", p->name,
+				rte_strerror(-rc));
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pr->port_id, &nb_rxd, &nb_txd);
+	if (rc < 0)
+		return cfg_errf(cfg, err, path, "%s: descriptor counts refused: %s", p->name,
+				rte_strerror(-rc));
+	if (nb_rxd != p->rx_desc)
+		PORT_LOG(WARNING, "%s: ports[%u].rx_desc: requested %u, granted %u", cfg->file,
+			 pr->cfg_idx, p->rx_desc, nb_rxd);
+	if (nb_txd != p->tx_desc)
+		PORT_LOG(WARNING, "%s: ports[%u].tx_desc: requested %u, granted %u", cfg->file,
+			 pr->cfg_idx, p->tx_desc, nb_txd);
+
+	for (uint16_t q = 0; q < p->rx_queues; q++) {
+		struct rte_eth_rxconf rxc = di->default_rxconf;
+
+		rxc.offloads = conf.rxmode.offloads;
+		rc = rte_eth_rx_queue_setup(pr->port_id, q, nb_rxd,
+					    rte_eth_dev_socket_id(pr->port_id), &rxc, ps->pool);
+		if (rc < 0)
+			return cfg_errf(cfg, err, path,
+					"%s: RX queue %u set-up failed: %s (for jumbo frames on "
+					"this driver, raise mempool.mbuf_size)",
+					p->name, q, rte_strerror(-rc));
+	}
+	for (uint16_t q = 0; q < p->tx_queues; q++) {
+		struct rte_eth_txconf txc = di->default_txconf;
+
+		txc.offloads = conf.txmode.offloads;
+		rc = rte_eth_tx_queue_setup(pr->port_id, q, nb_txd,
+					    rte_eth_dev_socket_id(pr->port_id), &txc);
+		if (rc < 0)
+			return cfg_errf(cfg, err, path, "%s: TX queue %u set-up failed: %s",
+					p->name, q, rte_strerror(-rc));
+	}
+	if (pr->ts_src == PKT_TS_HW && ps->hw_ts_offset < 0) {
+		rc = rte_mbuf_dyn_rx_timestamp_register(&ps->hw_ts_offset, &ps->hw_ts_flag);
+		if (rc != 0)
+			return cfg_errf(cfg, err, path, "%s: cannot register the RX timestamp "
+					"field: %s", p->name, rte_strerror(rte_errno));
+	}
+	rc = rte_eth_dev_start(pr->port_id);
+	if (rc < 0)
+		return cfg_errf(cfg, err, path, "%s: start failed: %s", p->name,
+				rte_strerror(-rc));
+	if (p->promiscuous) {
+		rc = rte_eth_promiscuous_enable(pr->port_id);
+		if (rc != 0 && rc != -ENOTSUP)
+			PORT_LOG(WARNING, "%s: promiscuous mode refused: %s", p->name,
+				 rte_strerror(-rc));
+	}
+	rte_eth_macaddr_get(pr->port_id, &pr->mac);
+	if (pr->ts_src == PKT_TS_HW)
+		port_hw_clock_init(pr);
+	return 0;
+}
+
+/* Resolve the timestamp source a port will use. */
+static enum pkt_ts_src
+port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
+{
+	char v[CFG_PATH_LEN];
+	bool hw = di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	bool pcap_file = strcmp(di->driver_name, "net_pcap") == 0 &&
+			 port_devarg(p->device, "rx_pcap", 0, v, sizeof(v)) &&
+			 !(port_devarg(p->device, "infinite_rx", 0, v, sizeof(v)) &&
+			   strcmp(v, "0") != 0);
+
+	switch (p->timestamp) {
+	case CFG_TS_HW:
+		return PKT_TS_HW;
+	case CFG_TS_SW:
+		return PKT_TS_SW;
+	case CFG_TS_NONE:
+		return PKT_TS_NONE;
+	case CFG_TS_AUTO:
+	default:
+		if (hw)
+			return PKT_TS_HW;
+		if (pcap_file)
+			return PKT_TS_PCAP;
+		return PKT_TS_SW;
+	}
+}
+
+int
+port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN])
+{
+	unsigned int need, pool_size;
+	int rc;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->hw_ts_offset = -1;
+
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		struct port_rt *pr = &ps->ports[i];
+		struct rte_eth_dev_info di;
+		char devname[CFG_DEVICE_LEN + 8], path[64];
+		uint16_t pid;
+
+		pr->cfg = &cfg->ports[i];
+		pr->cfg_idx = i;
+		port_dev_name(pr->cfg, devname, sizeof(devname));
+		snprintf(path, sizeof(path), "ports[%u].device", i);
+		if (rte_eth_dev_get_port_by_name(devname, &pid) != 0)
+			return cfg_errf(cfg, err, path,
+					"\"%s\" did not probe: no DPDK port called %s (see the EAL "
+					"messages above; is the driver loaded and the device "
+					"present?)",
+					pr->cfg->device, devname);
+		for (unsigned int j = 0; j < i; j++)
+			if (ps->ports[j].port_id == pid)
+				return cfg_errf(cfg, err, path, "\"%s\" is the same device as "
+						"ports[%u]", pr->cfg->device, j);
+		pr->port_id = pid;
+		ps->by_id[pid] = pr;
+		rc = rte_eth_dev_info_get(pid, &di);
+		if (rc != 0)
+			return cfg_errf(cfg, err, path, "cannot read device info: %s",
+					rte_strerror(-rc));
+		snprintf(pr->drv_name, sizeof(pr->drv_name), "%s", di.driver_name);
+		rc = port_validate(cfg, i, devname, &di, err);
+		if (rc != 0)
+			return rc;
+		pr->ts_src = port_ts_source(pr->cfg, &di);
+		pr->max_frame = pr->cfg->mtu + RTE_ETHER_HDR_LEN + PORT_VLAN_ROOM;
+		if (pr->ts_src == PKT_TS_PCAP) {
+			rc = port_pcap_ts_open(pr, err, cfg);
+			if (rc != 0)
+				return rc;
+		}
+		ps->nb++;
+	}
+
+	need = port_pool_need(cfg);
+	pool_size = cfg->mempool_size;
+	if (pool_size < need)
+		PORT_LOG(WARNING,
+			 "%s: mempool.size: %u is less than descriptors, rings and caches can "
+			 "hold (%u): expect rx_nombuf under load",
+			 cfg->file, pool_size, need);
+	ps->pool = rte_pktmbuf_pool_create("stp_pool", pool_size, cfg->mempool_cache, 0,
+					   cfg->mbuf_size, rte_socket_id());
+	if (ps->pool == NULL)
+		return cfg_errf(cfg, err, "mempool.size",
+				"%u mbufs of %u bytes could not be allocated: %s (with eal.hugepages "
+				"false, raise eal.memory_mb; otherwise reserve more hugepages)",
+				pool_size, cfg->mbuf_size, rte_strerror(rte_errno));
+
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		struct rte_eth_dev_info di;
+
+		rte_eth_dev_info_get(ps->ports[i].port_id, &di);
+		rc = port_configure(cfg, ps, &ps->ports[i], &di, err);
+		if (rc != 0)
+			return rc;
+		PORT_LOG(INFO, "%s: port %u %s (%s) mtu %u rxq %u txq %u timestamps %s",
+			 ps->ports[i].cfg->name, ps->ports[i].port_id, ps->ports[i].cfg->device,
+			 ps->ports[i].drv_name, ps->ports[i].cfg->mtu,
+			 ps->ports[i].cfg->rx_queues, ps->ports[i].cfg->tx_queues,
+			 pkt_ts_src_name(ps->ports[i].ts_src));
+	}
+	return 0;
+}
+
+void
+port_teardown(struct port_set *ps)
+{
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		struct port_rt *pr = &ps->ports[i];
+
+		rte_eth_dev_stop(pr->port_id);
+		rte_eth_dev_close(pr->port_id);
+		for (unsigned int q = 0; q < CFG_MAX_QUEUES; q++) {
+			if (pr->pcap_ts[q] == NULL)
+				continue;
+			pcap_close(pr->pcap_ts[q]->pcap);
+			free(pr->pcap_ts[q]);
+			pr->pcap_ts[q] = NULL;
+		}
+	}
+	ps->nb = 0;
+	if (ps->pool != NULL)
+		rte_mempool_free(ps->pool);
+	ps->pool = NULL;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PORT_H
+#define STP_PORT_H
+
+/**
+ * @file
+ * Ethernet ports: set-up from the config (queues, descriptors, MTU and jumbo scatter, RSS,
+ * promiscuous mode, RX timestamp offload), validation of the config against rte_eth_dev_info
+ * (pass 3: requested vs granted), and the per-port timestamp sources that the RX stage uses:
+ *  - hw: the NIC's RX timestamp dynfield, device ticks mapped to UTC ns by a clock disciplined
+ *    against CLOCK_REALTIME through rte_eth_read_clock() (or taken as UTC ns directly when the
+ *    device clock already runs in real time, as mlx5's real-time mode does);
+ *  - pcap: for net_pcap ports reading a file (rx_pcap=), the record timestamps at full
+ *    nanosecond precision, read from the same file in step with the PMD (net_pcap itself only
+ *    gives microseconds);
+ *  - sw: the calibrated TSC at rx_burst time (lib/clock).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "cfg.h"
+#include "clock.h"
+#include "pkt.h"
+
+#define PORT_MAX RTE_MAX_ETHPORTS
+
+struct port_pcap_ts;
+
+/** Runtime state of one configured port. */
+struct port_rt {
+	uint16_t port_id;		/**< DPDK port id */
+	uint16_t cfg_idx;		/**< index in cfg.ports[] */
+	const struct cfg_port *cfg;
+	char drv_name[32];		/**< driver, e.g. "net_af_packet" */
+	enum pkt_ts_src ts_src;		/**< resolved timestamp source for this port */
+	uint32_t max_frame;		/**< largest frame accepted for TX: MTU + L2 overhead */
+	bool tx_multiseg;		/**< multi-segment TX offload granted */
+	bool hw_realtime;		/**< hw: device clock already counts UTC ns */
+	struct clock_disc hw_clock;	/**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
+	struct port_pcap_ts *pcap_ts[CFG_MAX_QUEUES]; /**< pcap: per RX queue reader, or NULL */
+	struct rte_ether_addr mac;
+};
+
+/** All ports, indexed by cfg index; port_by_id maps a DPDK port id back. */
+struct port_set {
+	uint16_t nb;
+	struct port_rt ports[CFG_MAX_PORTS];
+	struct port_rt *by_id[PORT_MAX];
+	struct rte_mempool *pool;
+	int hw_ts_offset;		/**< RX timestamp dynfield offset, -1 if none registered */
+	uint64_t hw_ts_flag;		/**< RX timestamp dynflag */
+};
+
+/**
+ * Build the EAL argument vector from the config (program name, eal.args, --file-prefix,
+ * --no-huge/-m, -l, --main-lcore, -a for PCI ports, --vdev for vdev ports, --no-pci when no port
+ * is PCI) followed by @p extra (the command line's arguments after "--").
+ * Returns argc; argv entries are malloc'd (free with port_eal_args_free()).
+ */
+int port_eal_args(const struct stp_config *cfg, const char *prog, int nb_extra, char **extra,
+		  char ***argv_out);
+void port_eal_args_free(int argc, char **argv);
+
+/**
+ * Resolve every configured port to a DPDK port id, validate the config against its dev_info,
+ * create the mempool and configure + start each port. On error, @p err holds a message in the
+ * config's "<file>: <path>: ..." shape.
+ */
+int port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN]);
+
+/** Refresh hardware clock calibrations (control thread, about once a second). */
+void port_clock_tick(struct port_set *ps);
+
+/** Stop and close every port, close pcap readers, free the pool. */
+void port_teardown(struct port_set *ps);
+
+/** True when every pcap-timestamped RX queue has reached the end of its file. */
+bool port_pcap_all_eof(const struct port_set *ps);
+
+/** True when some port reads a pcap file (so --exit-on-eof has something to wait for). */
+bool port_has_pcap_input(const struct port_set *ps);
+
+/**
+ * Stamp a burst from @p pr's RX queue @p queue: fills ts_ns and ts_src of each packet's meta.
+ * @p tsc is the TSC read at rx_burst time (software stamps and fallbacks).
+ * Returns nothing; counts per source into @p ts_count[PKT_TS_MAX].
+ */
+void port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
+		      struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count);
+
+#endif /* STP_PORT_H */
