@@ -280,13 +280,13 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
+	/* Before the ports start: a hardware timestamp field registered then must fit beside it. */
 	rc = pkt_meta_register();
 	if (rc != 0) {
 		fprintf(stderr, "stampede: cannot register mbuf metadata: %s\n", rte_strerror(-rc));
 		goto out_eal;
 	}
 	clock_tsc_start();
-
 	rc = port_setup(&cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);

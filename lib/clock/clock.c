@@ -20,6 +20,9 @@
  */
 #define CLOCK_START_GAP_US 20000
 
+/* 1.0 in clock_map.mult's fixed point; a multiply, since shifting a negative value is UB. */
+#define CLOCK_ONE ((__int128)1 << CLOCK_SHIFT)
+
 struct clock_disc clock_tsc;
 
 uint64_t
@@ -136,11 +139,10 @@ clock_disc_update(struct clock_disc *c, uint64_t cnt, uint64_t ns)
 		 * about the rate: keep the previous estimate.
 		 */
 		if ((int64_t)dcnt > 0 && dns > 0)
-			c->nominal_mult = (uint64_t)div_round((__int128)dns << CLOCK_SHIFT,
-							      (__int128)dcnt);
+			c->nominal_mult = (uint64_t)div_round(
+					(__int128)dns * CLOCK_ONE, (__int128)dcnt);
 		if ((int64_t)period > 0)
-			corr = (int64_t)div_round((__int128)offset << CLOCK_SHIFT,
-						  (__int128)period);
+			corr = (int64_t)div_round((__int128)offset * CLOCK_ONE, (__int128)period);
 		max_corr = (int64_t)(c->nominal_mult * CLOCK_MAX_SLEW_PPM / 1000000);
 		corr = RTE_MAX(RTE_MIN(corr, max_corr), -max_corr);
 		m.base_cnt = cnt;
@@ -224,7 +226,7 @@ clock_fmt_ns(uint64_t ns, char *buf, size_t len)
 		return buf;
 	}
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (uint64_t)(ns % CLOCK_NS_PER_S));
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			(uint64_t)(ns % CLOCK_NS_PER_S));
 	return buf;
 }

@@ -71,8 +71,7 @@ const char *stp_drop_desc(enum stp_drop d);
 struct stp_lcore_stats {
 	uint64_t rx_pkts;		/**< packets read by this lcore's rx_burst calls */
 	uint64_t rx_bytes;
-	uint64_t tx_pkts;		/**< packets accepted by rte_eth_tx_burst */
-	uint64_t tx_bytes;
+	uint64_t tx_pkts;		/**< packets accepted by rte_eth_tx_burst (bytes: port stats) */
 	uint64_t drops[STP_DROP_MAX];
 	uint64_t ts_src[PKT_TS_MAX];	/**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];	/**< rx_pkts per input DPDK port */

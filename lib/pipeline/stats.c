@@ -147,7 +147,6 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "transmitted", json_integer((json_int_t)s.tx_pkts));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)stp_stats_dropped(&s)));
 	json_object_set_new(root, "rx_bytes", json_integer((json_int_t)s.rx_bytes));
-	json_object_set_new(root, "tx_bytes", json_integer((json_int_t)s.tx_bytes));
 	json_object_set_new(root, "cycles_per_packet", json_real(cycles_per_pkt(&s)));
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		json_object_set_new(drops, stp_drop_name(d), json_integer((json_int_t)s.drops[d]));

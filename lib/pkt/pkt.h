@@ -53,7 +53,9 @@ enum pkt_l3 {
 #define PKT_MAX_VLAN 2
 
 /**
- * Per-packet metadata (an mbuf dynfield, 32 bytes). Written by the RX stage; read and updated by
+ * Per-packet metadata (an mbuf dynfield, 24 bytes: the dynfield area has 36 bytes, net_pcap and
+ * hardware timestamping take 8 of them aligned on 8, and this must fit in what is left; VLAN tags
+ * are read from the frame at 14 + 4 * i when a stage needs them). Written by the RX stage; read and updated by
  * the stages after it on whatever lcore owns the mbuf.
  */
 struct pkt_meta {
@@ -68,8 +70,9 @@ struct pkt_meta {
 	uint8_t nb_vlan;    /**< VLAN tags seen (0..PKT_MAX_VLAN; QinQ = 2) */
 	uint8_t flags;	    /**< PKT_F_* */
 	uint8_t pad;
-	uint16_t vlan_tci[PKT_MAX_VLAN]; /**< outermost first, host order */
 };
+
+_Static_assert(sizeof(struct pkt_meta) == 24, "pkt_meta must fit the free dynfield space");
 
 /** Offset of struct pkt_meta in the mbuf, set by pkt_meta_register(). */
 extern int pkt_meta_offset;
@@ -86,7 +89,7 @@ pkt_meta(struct rte_mbuf *m)
 /**
  * Parse Ethernet / up to 2 VLAN tags (0x8100, 0x88a8, 0x9100) / IPv4 / IPv6 with extension headers
  * (hop-by-hop, routing, fragment, destination options, AH) / TCP, UDP, SCTP ports, and fill
- * l3_type, l3_off, l4_off, l4_proto, nb_vlan, vlan_tci, flags and flow_hash of @p meta (other
+ * l3_type, l3_off, l4_off, l4_proto, nb_vlan, flags and flow_hash of @p meta (other
  * fields untouched). Never reads past @p len. Malformed or truncated headers set a PKT_F_*
  * flag and the hash falls back to what was parsed.
  *

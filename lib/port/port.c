@@ -47,8 +47,10 @@ static uint8_t port_sym_rss_key[52] = {
 /* Per RX queue reader of a net_pcap input file, stepping in lock-step with the PMD. */
 struct port_pcap_ts {
 	pcap_t *pcap;
-	bool eof;	/* dataplane: wo, ctlplane: ro */
-	uint64_t resync; /* records skipped to follow the PMD */
+	bool eof;	  /* dataplane: wo, ctlplane: ro */
+	uint64_t total;	  /* records in the file, counted at open */
+	uint64_t read;	  /* records read so far */
+	uint64_t resync;  /* records skipped to follow the PMD */
 	char path[CFG_PATH_LEN];
 };
 
@@ -283,6 +285,21 @@ port_pcap_ts_open(struct port_rt *pr, char err[CFG_ERR_LEN], const struct stp_co
 			snprintf(path, sizeof(path), "ports[%u].device", pr->cfg_idx);
 			return cfg_errf(cfg, err, path, "cannot read rx_pcap %s: %s", file, errbuf);
 		}
+		/*
+		 * Count the records: the last packet is stamped by reading the last record, and
+		 * nothing reads past it, so the count is how the reader knows it reached the end.
+		 */
+		{
+			pcap_t *c = pcap_open_offline(file, errbuf);
+			struct pcap_pkthdr *h;
+			const u_char *d;
+
+			while (c != NULL && pcap_next_ex(c, &h, &d) == 1)
+				t->total++;
+			if (c != NULL)
+				pcap_close(c);
+		}
+		t->eof = t->total == 0;
 		pr->pcap_ts[q] = t;
 	}
 	return 0;
@@ -351,6 +368,8 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 				t->eof = true;
 				break;
 			}
+			if (++t->read >= t->total)
+				t->eof = true;
 			if (h->caplen == rte_pktmbuf_pkt_len(pkts[i])) {
 				/* tv_usec holds ns: the file was opened with nano precision. */
 				meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
