@@ -34,6 +34,8 @@
 #define JPATH_LEN 160
 /* A JSON value quoted in a message; longer values are cut with "...". */
 #define JVAL_LEN 80
+/* Characters of a plain key; names (ports, rules, file_prefix) may also hold dots. */
+#define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 /* The jansson flags every load uses. */
 #define CFG_JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 
@@ -41,14 +43,14 @@ enum opt_type {
 	OPT_INT,    /**< JSON integer into an unsigned field of size 1, 2, 4 or 8 */
 	OPT_BOOL,   /**< JSON true/false into a bool */
 	OPT_STR,    /**< JSON string into a char[size] */
-	OPT_TS,     /**< "auto|hw|sw|none" into enum cfg_ts_mode */
+	OPT_TS,	    /**< "auto|hw|sw|none" into enum cfg_ts_mode */
 	OPT_OBJ,    /**< nested object whose section is the key; its keys are in the table */
 	OPT_CUSTOM, /**< parsed and dumped by code; the table only names the key */
 };
 
 #define OPT_REQUIRED 0x1 /**< missing key is an error */
-#define OPT_POW2 0x2	 /**< integer must also be a power of two */
-#define OPT_NAME 0x4	 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
+#define OPT_POW2     0x2 /**< integer must also be a power of two */
+#define OPT_NAME     0x4 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
 #define OPT_NONEMPTY 0x8 /**< string must not be "" */
 
 /** One key of the schema. */
@@ -65,10 +67,13 @@ struct opt {
 	const char *def_str; /**< default of OPT_STR */
 };
 
+/* One table row per line reads better than the formatter's layout. */
+/* clang-format off */
 #define FSIZE(st, f) sizeof(((st *)0)->f)
 #define O_INT(sec, k, st, f, lo, hi, d, fl)                                                        \
 	{ sec, k, OPT_INT, fl, offsetof(st, f), FSIZE(st, f), lo, hi, d, NULL }
-#define O_BOOL(sec, k, st, f, d) { sec, k, OPT_BOOL, 0, offsetof(st, f), FSIZE(st, f), 0, 1, d, NULL }
+#define O_BOOL(sec, k, st, f, d)                                                                   \
+	{ sec, k, OPT_BOOL, 0, offsetof(st, f), FSIZE(st, f), 0, 1, d, NULL }
 #define O_STR(sec, k, st, f, d, fl)                                                                \
 	{ sec, k, OPT_STR, fl, offsetof(st, f), FSIZE(st, f), 0, 0, 0, d }
 #define O_TS(sec, k, st, f, d) { sec, k, OPT_TS, 0, offsetof(st, f), FSIZE(st, f), 0, 0, d, NULL }
@@ -135,6 +140,7 @@ static const struct opt cfg_opts[] = {
 
 #undef SC
 #undef SP
+/* clang-format on */
 
 static const char *const ts_names[] = {
 	[CFG_TS_AUTO] = "auto",
@@ -185,7 +191,7 @@ lerr(const struct loader *l, const char *path, const char *fmt, ...)
 
 int
 cfg_errf(const struct stp_config *cfg, char err[CFG_ERR_LEN], const char *json_path,
-	const char *fmt, ...)
+		const char *fmt, ...)
 {
 	va_list ap;
 
@@ -204,13 +210,29 @@ jp_cut(char buf[JPATH_LEN], int n)
 	return buf;
 }
 
-/* "parent.key", or "key" at the root. */
+/*
+ * "parent.key", or "key" at the root. A key that is not a plain word (only an unknown key can be
+ * one) is written as a JSON string, parent["a key\n"], so that the message stays one ASCII line.
+ */
 static const char *
 jp_key(char buf[JPATH_LEN], const char *parent, const char *key)
 {
-	if (parent[0] == '\0')
-		return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s", key));
-	return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s.%s", parent, key));
+	size_t n = strlen(key);
+	json_t *js;
+	char *q;
+	int len;
+
+	if (n > 0 && strspn(key, WORD_CHARS) == n) {
+		if (parent[0] == '\0')
+			return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s", key));
+		return jp_cut(buf, snprintf(buf, JPATH_LEN, "%s.%s", parent, key));
+	}
+	js = json_string(key);
+	q = js != NULL ? json_dumps(js, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+	len = snprintf(buf, JPATH_LEN, "%s[%s]", parent, q != NULL ? q : "\"?\"");
+	free(q);
+	json_decref(js);
+	return jp_cut(buf, len);
 }
 
 /* "parent[i]" */
@@ -268,7 +290,7 @@ port_names(const struct stp_config *cfg, char *buf, size_t len)
 
 static int
 get_int(const struct loader *l, const json_t *v, const char *path, int64_t min, int64_t max,
-	unsigned int flags, int64_t *out)
+		unsigned int flags, int64_t *out)
 {
 	char b[JVAL_LEN];
 	int64_t x;
@@ -278,11 +300,13 @@ get_int(const struct loader *l, const json_t *v, const char *path, int64_t min, 
 	x = json_integer_value(v);
 	if (flags & OPT_POW2) {
 		if (x < min || x > max || (x & (x - 1)) != 0)
-			return lerr(l, path, "%" PRId64 " is not a power of two in [%" PRId64
-				"..%" PRId64 "]", x, min, max);
+			return lerr(l, path,
+					"%" PRId64 " is not a power of two in [%" PRId64
+					"..%" PRId64 "]",
+					x, min, max);
 	} else if (x < min || x > max) {
-		return lerr(l, path, "%" PRId64 " is out of range [%" PRId64 "..%" PRId64 "]", x, min,
-			max);
+		return lerr(l, path, "%" PRId64 " is out of range [%" PRId64 "..%" PRId64 "]", x,
+				min, max);
 	}
 	*out = x;
 	return 0;
@@ -307,13 +331,13 @@ name_ok(const char *s, size_t size)
 
 	if (n == 0 || n >= size)
 		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+	return strspn(s, WORD_CHARS ".") == n;
 }
 
 /* A string into char[size], with the OPT_NAME / OPT_NONEMPTY checks. */
 static int
 get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned int flags,
-	char *dst, size_t size)
+		char *dst, size_t size)
 {
 	char b[JVAL_LEN];
 	const char *s;
@@ -324,8 +348,9 @@ get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned
 		return -EINVAL;
 	n = strlen(s);
 	if ((flags & OPT_NAME) && !name_ok(s, size))
-		return lerr(l, path, "%s is not a valid name (1..%zu characters from A-Z a-z 0-9 _ . -)",
-			jv(v, b), size - 1);
+		return lerr(l, path,
+				"%s is not a valid name (1..%zu characters from A-Z a-z 0-9 _ . -)",
+				jv(v, b), size - 1);
 	if ((flags & OPT_NONEMPTY) && n == 0)
 		return lerr(l, path, "\"\" must not be empty");
 	if (n >= size)
@@ -337,7 +362,7 @@ get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned
 /* Index of @p s in @p names, or an error listing them. */
 static int
 get_enum(const struct loader *l, const json_t *v, const char *path, const char *const *names,
-	size_t nb, unsigned int *out)
+		size_t nb, unsigned int *out)
 {
 	char b[JVAL_LEN], list[128] = "";
 	const char *s;
@@ -359,7 +384,7 @@ get_enum(const struct loader *l, const json_t *v, const char *path, const char *
 /* An array of min..max entries; @p what names one entry in the "empty" message. */
 static const json_t *
 get_array(const struct loader *l, const json_t *v, const char *path, size_t min, size_t max,
-	const char *what)
+		const char *what)
 {
 	char b[JVAL_LEN];
 	size_t n;
@@ -394,7 +419,7 @@ get_port(const struct loader *l, const json_t *v, const char *path)
 	p = cfg_port_by_name(l->cfg, s);
 	if (p < 0)
 		return lerr(l, path, "%s is not a port name (ports: %s)", jv(v, b),
-			port_names(l->cfg, names, sizeof(names)));
+				port_names(l->cfg, names, sizeof(names)));
 	return p;
 }
 
@@ -468,7 +493,8 @@ section_defaults(const char *section, void *base)
 			*(enum cfg_ts_mode *)((char *)base + o->off) = o->def;
 			break;
 		case OPT_STR:
-			snprintf((char *)base + o->off, o->size, "%s", o->def_str ? o->def_str : "");
+			snprintf((char *)base + o->off, o->size, "%s",
+					o->def_str ? o->def_str : "");
 			break;
 		case OPT_OBJ:
 			section_defaults(o->key, base);
@@ -486,7 +512,7 @@ section_defaults(const char *section, void *base)
  */
 static int
 parse_object(const struct loader *l, const json_t *obj, const char *path, const char *section,
-	void *base)
+		void *base)
 {
 	char b[JVAL_LEN], p[JPATH_LEN], allowed[256] = "";
 	const struct opt *o;
@@ -602,8 +628,9 @@ is_pci_device(const char *s)
 
 	for (i = 0; i < ARRAY_LEN(shapes); i++) {
 		for (shape = shapes[i], c = s; *shape != '\0'; shape++, c++) {
-			if (*shape == 'x' && !((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
-						    (*c >= 'A' && *c <= 'F')))
+			if (*shape == 'x' &&
+					!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+							(*c >= 'A' && *c <= 'F')))
 				break;
 			if (*shape == 'f' && !(*c >= '0' && *c <= '7'))
 				break;
@@ -637,8 +664,8 @@ parse_ports(const struct loader *l, const json_t *root)
 			return rc;
 		dup = cfg_port_by_name(cfg, port->name);
 		if (dup >= 0)
-			return lerr(l, jp_key(q, p, "name"), "\"%s\" is already the name of ports[%d]",
-				port->name, dup);
+			return lerr(l, jp_key(q, p, "name"),
+					"\"%s\" is already the name of ports[%d]", port->name, dup);
 		port->is_pci = is_pci_device(port->device);
 		cfg->nb_ports = i + 1;
 	}
@@ -657,8 +684,8 @@ lcore_get(const struct loader *l, uint32_t id, const char *path)
 		if (cfg->lcores[i].lcore_id == id)
 			return &cfg->lcores[i];
 	if (cfg->nb_lcores == CFG_MAX_LCORES) {
-		lerr(l, path, "lcore %" PRIu32 " is one lcore too many (max %d datapath lcores)", id,
-			CFG_MAX_LCORES);
+		lerr(l, path, "lcore %" PRIu32 " is one lcore too many (max %d datapath lcores)",
+				id, CFG_MAX_LCORES);
 		return NULL;
 	}
 	lc = &cfg->lcores[cfg->nb_lcores++];
@@ -670,7 +697,7 @@ lcore_get(const struct loader *l, uint32_t id, const char *path)
 /* An lcore id of a list: in range, not the main lcore, not twice in @p seen. */
 static int
 get_lcore_id(const struct loader *l, const json_t *v, const char *path, const char *list,
-	int seen[CFG_MAX_LCORE_ID + 1], size_t idx)
+		int seen[CFG_MAX_LCORE_ID + 1], size_t idx)
 {
 	int64_t x = 0;
 	int rc;
@@ -680,10 +707,10 @@ get_lcore_id(const struct loader *l, const json_t *v, const char *path, const ch
 		return rc;
 	if (x == l->cfg->eal.main_lcore)
 		return lerr(l, path, "%" PRId64 " is eal.main_lcore, which runs the control thread",
-			x);
+				x);
 	if (seen[x] != 0)
 		return lerr(l, path, "lcore %" PRId64 " is already listed at %s[%d]", x, list,
-			seen[x] - 1);
+				seen[x] - 1);
 	seen[x] = idx + 1;
 	return x;
 }
@@ -709,11 +736,13 @@ parse_lcores_rx_queue(struct loader *l, struct cfg_lcore *lc, const json_t *v, c
 		return lerr(l, p, "%s is not an integer", jv(v, b));
 	q = json_integer_value(v);
 	if (q < 0 || q >= port->rx_queues)
-		return lerr(l, p, "%" PRId64 " is out of range [0..%u] (port \"%s\" has rx_queues %u)",
-			q, port->rx_queues - 1, port->name, port->rx_queues);
+		return lerr(l, p,
+				"%" PRId64
+				" is out of range [0..%u] (port \"%s\" has rx_queues %u)",
+				q, port->rx_queues - 1, port->name, port->rx_queues);
 	if (l->poller[pi][q] != 0)
 		return lerr(l, path, "port \"%s\" queue %" PRId64 " is already polled by lcore %u",
-			port->name, q, l->poller[pi][q] - 1);
+				port->name, q, l->poller[pi][q] - 1);
 	l->poller[pi][q] = lc->lcore_id + 1;
 	lc->poll[lc->nb_poll].port = pi;
 	lc->poll[lc->nb_poll].queue = q;
@@ -738,8 +767,8 @@ parse_lcores_rx(struct loader *l, const json_t *rx)
 		rc = parse_object(l, v, p, "lcores.rx[]", NULL);
 		if (rc < 0)
 			return rc;
-		id = get_lcore_id(l, json_object_get(v, "lcore"), jp_key(pl, p, "lcore"), "lcores.rx",
-			seen, i);
+		id = get_lcore_id(l, json_object_get(v, "lcore"), jp_key(pl, p, "lcore"),
+				"lcores.rx", seen, i);
 		if (id < 0)
 			return id;
 		lc = lcore_get(l, id, pl);
@@ -747,7 +776,7 @@ parse_lcores_rx(struct loader *l, const json_t *rx)
 			return -EINVAL;
 		lc->roles |= CFG_ROLE_RX;
 		queues = get_array(l, json_object_get(v, "queues"), jp_key(pq, p, "queues"), 1,
-			CFG_MAX_POLL, "queue");
+				CFG_MAX_POLL, "queue");
 		if (queues == NULL)
 			return -EINVAL;
 		json_array_foreach(queues, j, qv) {
@@ -762,7 +791,7 @@ parse_lcores_rx(struct loader *l, const json_t *rx)
 /* lcores.worker or lcores.tx: a list of lcore ids taking @p role. */
 static int
 parse_lcores_list(const struct loader *l, const json_t *list, const char *path, uint32_t role,
-	const char *what)
+		const char *what)
 {
 	int seen[CFG_MAX_LCORE_ID + 1] = { 0 };
 	struct cfg_lcore *lc;
@@ -795,13 +824,17 @@ default_lcores(struct loader *l)
 	uint16_t p, q;
 
 	if (cfg->eal.main_lcore + 1 > CFG_MAX_LCORE_ID)
-		return lerr(l, "lcores", "absent, and the default lcore (eal.main_lcore + 1 = %u) is "
-			"out of range [0..%d]", cfg->eal.main_lcore + 1, CFG_MAX_LCORE_ID);
+		return lerr(l, "lcores",
+				"absent, and the default lcore (eal.main_lcore + 1 = %u) is "
+				"out of range [0..%d]",
+				cfg->eal.main_lcore + 1, CFG_MAX_LCORE_ID);
 	for (p = 0; p < cfg->nb_ports; p++)
 		total += cfg->ports[p].rx_queues;
 	if (total > CFG_MAX_POLL)
-		return lerr(l, "lcores", "absent, and one lcore cannot poll all %u rx queues (max %d): "
-			"list lcores explicitly", total, CFG_MAX_POLL);
+		return lerr(l, "lcores",
+				"absent, and one lcore cannot poll all %u rx queues (max %d): "
+				"list lcores explicitly",
+				total, CFG_MAX_POLL);
 	lc = lcore_get(l, cfg->eal.main_lcore + 1, "lcores");
 	if (lc == NULL)
 		return -EINVAL;
@@ -834,25 +867,24 @@ parse_lcores(struct loader *l, const json_t *root)
 	if (rc < 0)
 		return rc;
 	rc = parse_lcores_list(l, json_object_get(obj, "worker"), "lcores.worker", CFG_ROLE_WORKER,
-		"worker lcore");
+			"worker lcore");
 	if (rc < 0)
 		return rc;
-	rc = parse_lcores_list(l, json_object_get(obj, "tx"), "lcores.tx", CFG_ROLE_TX,
-		"TX lcore");
+	rc = parse_lcores_list(l, json_object_get(obj, "tx"), "lcores.tx", CFG_ROLE_TX, "TX lcore");
 	if (rc < 0)
 		return rc;
 	for (p = 0; p < cfg->nb_ports; p++)
 		for (q = 0; q < cfg->ports[p].rx_queues; q++)
 			if (l->poller[p][q] == 0)
 				return lerr(l, "lcores.rx",
-					"port \"%s\" queue %u is not polled by any lcore",
-					cfg->ports[p].name, q);
+						"port \"%s\" queue %u is not polled by any lcore",
+						cfg->ports[p].name, q);
 	return 0;
 }
 
 static int
 parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
-	const char *path)
+		const char *path)
 {
 	struct stp_config *cfg = l->cfg;
 	const json_t *in, *name, *e;
@@ -885,8 +917,9 @@ parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t 
 		r->in_mask = cfg->nb_ports >= 32 ? UINT32_MAX : (UINT32_C(1) << cfg->nb_ports) - 1;
 	} else if (json_is_array(in)) {
 		if (json_array_size(in) == 0)
-			return lerr(l, p, "empty array, at least one port is required (omit \"in\" to "
-				"match every port)");
+			return lerr(l, p,
+					"empty array, at least one port is required "
+					"(omit \"in\" to match every port)");
 		json_array_foreach(in, i, e) {
 			port = get_port(l, e, jp_idx(pi, p, i));
 			if (port < 0)
@@ -901,7 +934,7 @@ parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t 
 	}
 
 	rc = get_enum(l, json_object_get(v, "action"), jp_key(p, path, "action"), action_names,
-		ARRAY_LEN(action_names), &action);
+			ARRAY_LEN(action_names), &action);
 	if (rc < 0)
 		return rc;
 	r->action = action;
@@ -961,12 +994,15 @@ check_tx_queues(const struct loader *l)
 		if (cfg->ports[i].tx_queues >= nb_tx)
 			continue;
 		for (r = 0; r < cfg->nb_rules; r++) {
-			if (cfg->rules[r].action != CFG_ACTION_FORWARD || cfg->rules[r].out_port != i)
+			if (cfg->rules[r].action != CFG_ACTION_FORWARD ||
+					cfg->rules[r].out_port != i)
 				continue;
 			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
-			return lerr(l, p, "%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
-				"is the output of rules[%u] and each TX lcore needs its own queue",
-				cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
+			return lerr(l, p,
+					"%u is fewer than the %u TX lcores (lcores.tx): port "
+					"\"%s\" is the output of rules[%u] and each TX lcore "
+					"needs its own queue",
+					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
 		}
 	}
 	return 0;
@@ -1007,9 +1043,21 @@ parse_root(struct loader *l, const json_t *root)
 /* ---------------------------------------------------------------------------------------------- */
 /* Public API */
 
+/*
+ * jansson quotes the bad token in its syntax messages as it was in the file, which may hold a raw
+ * control character: the message must stay one line for logs and for the tests that compare it.
+ */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int
 load_buffer(const char *text, size_t len, const char *name, struct stp_config *cfg,
-	char err[CFG_ERR_LEN])
+		char err[CFG_ERR_LEN])
 {
 	struct loader *l;
 	json_error_t jerr;
@@ -1023,6 +1071,7 @@ load_buffer(const char *text, size_t len, const char *name, struct stp_config *c
 	root = json_loadb(text, len, CFG_JSON_FLAGS, &jerr);
 	if (root == NULL) {
 		snprintf(err, CFG_ERR_LEN, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		one_line(err);
 		return -EINVAL;
 	}
 	/* The poller table is 4 kB: keep it off the caller's stack. */
@@ -1044,8 +1093,7 @@ load_buffer(const char *text, size_t len, const char *name, struct stp_config *c
 }
 
 int
-cfg_load_string(const char *text, const char *name, struct stp_config *cfg,
-	char err[CFG_ERR_LEN])
+cfg_load_string(const char *text, const char *name, struct stp_config *cfg, char err[CFG_ERR_LEN])
 {
 	return load_buffer(text, strlen(text), name, cfg, err);
 }
@@ -1162,7 +1210,7 @@ jappend(json_t *a, json_t *v, bool *bad)
 }
 
 static json_t *dump_custom(const struct stp_config *cfg, const char *section, const char *key,
-	const void *base, bool *bad);
+		const void *base, bool *bad);
 
 /* An object of @p section, keys in table order, from the struct at @p base. */
 static json_t *
@@ -1220,7 +1268,8 @@ dump_lcores(const struct stp_config *cfg, bool *bad)
 			jset(e, "lcore", json_integer(lc->lcore_id), bad);
 			for (j = 0; j < lc->nb_poll; j++) {
 				q = json_object();
-				jset(q, "port", json_string(cfg->ports[lc->poll[j].port].name), bad);
+				jset(q, "port", json_string(cfg->ports[lc->poll[j].port].name),
+						bad);
 				jset(q, "queue", json_integer(lc->poll[j].queue), bad);
 				jappend(queues, q, bad);
 			}
@@ -1240,7 +1289,7 @@ dump_lcores(const struct stp_config *cfg, bool *bad)
 
 static json_t *
 dump_custom(const struct stp_config *cfg, const char *section, const char *key, const void *base,
-	bool *bad)
+		bool *bad)
 {
 	const struct cfg_rule *r = base;
 	json_t *a;
@@ -1278,10 +1327,12 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 		}
 		if (strcmp(key, "action") == 0)
 			return json_string((unsigned int)r->action < ARRAY_LEN(action_names) ?
-					action_names[r->action] : "unknown");
+							action_names[r->action] :
+							"unknown");
 		if (strcmp(key, "out") == 0)
 			return json_string(r->out_port < cfg->nb_ports ?
-					cfg->ports[r->out_port].name : "");
+							cfg->ports[r->out_port].name :
+							"");
 	}
 	*bad = true;
 	return NULL;

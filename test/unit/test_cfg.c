@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Unit test of lib/cfg: defaults, the default lcore, a full config, dump -> load round trips,
+ * every validator and the lookup helpers. No EAL, no framework: one line per check, a summary
+ * line "N passed, N failed", exit status 1 on any failure.
+ *
+ * JSON texts are written with single quotes to stay readable; json() turns them into double
+ * quotes (no test text needs a literal single quote).
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+
+static unsigned int nb_passed;
+static unsigned int nb_failed;
+
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (ok)
+		nb_passed++;
+	else
+		nb_failed++;
+}
+
+#define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
+
+/* The text with ' turned into ", in a static buffer (one at a time). */
+static const char *
+json(const char *text)
+{
+	static char buf[8192];
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = text[i] == '\'' ? '"' : text[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static struct stp_config cfg;
+static struct stp_config cfg2;
+
+/* Load a config that must be accepted. */
+static bool
+load_ok(const char *text, struct stp_config *c, const char *what)
+{
+	char err[CFG_ERR_LEN];
+	int rc;
+
+	rc = cfg_load_string(json(text), "cfg.json", c, err);
+	check(rc == 0, "%s loads%s%s", what, rc == 0 ? "" : ": ", rc == 0 ? "" : err);
+	return rc == 0;
+}
+
+/* Load a config that must be refused with exactly @p expected. */
+static void
+load_err(const char *text, const char *expected)
+{
+	char err[CFG_ERR_LEN];
+	int rc;
+
+	rc = cfg_load_string(json(text), "cfg.json", &cfg, err);
+	if (rc == -EINVAL && strcmp(err, expected) == 0)
+		check(true, "rejected: %s", expected);
+	else if (rc == 0)
+		check(false, "accepted, expected: %s", expected);
+	else
+		check(false, "rc %d, expected: %s\n     got:      %s", rc, expected, err);
+	cfg_free(&cfg);
+}
+
+/* Field by field, naming the first difference. */
+static bool
+cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, size_t len)
+{
+	unsigned int i, j;
+
+#define DIFF(cond, ...)                                   \
+	do {                                              \
+		if (cond) {                               \
+			snprintf(diff, len, __VA_ARGS__); \
+			return false;                     \
+		}                                         \
+	} while (0)
+
+	DIFF(a->node.id != b->node.id, "node.id");
+	DIFF(strcmp(a->node.description, b->node.description) != 0, "node.description");
+	DIFF(a->eal.nb_args != b->eal.nb_args, "eal.nb_args");
+	for (i = 0; i < a->eal.nb_args; i++)
+		DIFF(strcmp(a->eal.args[i], b->eal.args[i]) != 0, "eal.args[%u]", i);
+	DIFF(a->eal.hugepages != b->eal.hugepages, "eal.hugepages");
+	DIFF(strcmp(a->eal.file_prefix, b->eal.file_prefix) != 0, "eal.file_prefix");
+	DIFF(a->eal.memory_mb != b->eal.memory_mb, "eal.memory_mb");
+	DIFF(a->eal.main_lcore != b->eal.main_lcore, "eal.main_lcore");
+	DIFF(a->nb_ports != b->nb_ports, "nb_ports");
+	for (i = 0; i < a->nb_ports; i++) {
+		const struct cfg_port *p = &a->ports[i], *q = &b->ports[i];
+
+		DIFF(strcmp(p->name, q->name) != 0, "ports[%u].name", i);
+		DIFF(strcmp(p->device, q->device) != 0, "ports[%u].device", i);
+		DIFF(p->is_pci != q->is_pci, "ports[%u].is_pci", i);
+		DIFF(p->rx_queues != q->rx_queues, "ports[%u].rx_queues", i);
+		DIFF(p->tx_queues != q->tx_queues, "ports[%u].tx_queues", i);
+		DIFF(p->rx_desc != q->rx_desc, "ports[%u].rx_desc", i);
+		DIFF(p->tx_desc != q->tx_desc, "ports[%u].tx_desc", i);
+		DIFF(p->mtu != q->mtu, "ports[%u].mtu", i);
+		DIFF(p->promiscuous != q->promiscuous, "ports[%u].promiscuous", i);
+		DIFF(p->timestamp != q->timestamp, "ports[%u].timestamp", i);
+	}
+	DIFF(a->nb_lcores != b->nb_lcores, "nb_lcores");
+	for (i = 0; i < a->nb_lcores; i++) {
+		const struct cfg_lcore *p = &a->lcores[i], *q = &b->lcores[i];
+
+		DIFF(p->lcore_id != q->lcore_id, "lcores[%u].lcore_id", i);
+		DIFF(p->roles != q->roles, "lcores[%u].roles", i);
+		DIFF(p->nb_poll != q->nb_poll, "lcores[%u].nb_poll", i);
+		for (j = 0; j < p->nb_poll; j++) {
+			DIFF(p->poll[j].port != q->poll[j].port, "lcores[%u].poll[%u].port", i, j);
+			DIFF(p->poll[j].queue != q->poll[j].queue, "lcores[%u].poll[%u].queue", i,
+					j);
+		}
+	}
+	DIFF(a->burst != b->burst, "burst");
+	DIFF(a->worker_ring_size != b->worker_ring_size, "worker_ring_size");
+	DIFF(a->tx_ring_size != b->tx_ring_size, "tx_ring_size");
+	DIFF(a->mempool_size != b->mempool_size, "mempool_size");
+	DIFF(a->mempool_cache != b->mempool_cache, "mempool_cache");
+	DIFF(a->mbuf_size != b->mbuf_size, "mbuf_size");
+	DIFF(a->nb_rules != b->nb_rules, "nb_rules");
+	for (i = 0; i < a->nb_rules; i++) {
+		const struct cfg_rule *p = &a->rules[i], *q = &b->rules[i];
+
+		DIFF(strcmp(p->name, q->name) != 0, "rules[%u].name", i);
+		DIFF(p->in_mask != q->in_mask, "rules[%u].in_mask", i);
+		DIFF(p->action != q->action, "rules[%u].action", i);
+		DIFF(p->out_port != q->out_port, "rules[%u].out_port", i);
+	}
+#undef DIFF
+	return true;
+}
+
+/* JSON texts keep their own layout. */
+/* clang-format off */
+static const char *minimal = "{ 'ports': [ { 'name': 'in', 'device': 'net_null0' } ] }";
+
+static const char *full =
+	"{\n"
+	"  'node': { 'id': 4294967295, 'description': 'demo edge' },\n"
+	"  'eal': { 'args': ['--log-level', 'lib.eal:notice'], 'hugepages': false,\n"
+	"           'file_prefix': 'stp-test_1', 'memory_mb': 1024, 'main_lcore': 0 },\n"
+	"  'ports': [\n"
+	"    { 'name': 'in', 'device': '0000:03:00.0,rxq_cqe_comp_en=0', 'rx_queues': 2,\n"
+	"      'tx_queues': 2, 'rx_desc': 512, 'tx_desc': 2048, 'mtu': 9000,\n"
+	"      'promiscuous': false, 'timestamp': 'hw' },\n"
+	"    { 'name': 'out', 'device': 'net_af_packet0,iface=stp-out', 'tx_queues': 2,\n"
+	"      'timestamp': 'none' }\n"
+	"  ],\n"
+	"  'lcores': {\n"
+	"    'rx': [ { 'lcore': 1, 'queues': [ { 'port': 'in', 'queue': 0 } ] },\n"
+	"            { 'lcore': 2, 'queues': [ { 'port': 'in', 'queue': 1 },\n"
+	"                                      { 'port': 'out', 'queue': 0 } ] } ],\n"
+	"    'worker': [3, 4],\n"
+	"    'tx': [1, 3]\n"
+	"  },\n"
+	"  'burst': 64,\n"
+	"  'rings': { 'worker': 65536, 'tx': 64 },\n"
+	"  'mempool': { 'size': 1023, 'cache': 0, 'mbuf_size': 10240 },\n"
+	"  'rules': [\n"
+	"    { 'name': 'in-to-out', 'in': ['in'], 'action': 'forward', 'out': 'out' },\n"
+	"    { 'in': 'out', 'action': 'forward', 'out': 'in' },\n"
+	"    { 'action': 'forward', 'out': 'out' }\n"
+	"  ]\n"
+	"}\n";
+
+static const char *no_huge =
+	"{ 'eal': { 'hugepages': false }, 'ports': [ { 'name': 'a', 'device': 'x' } ] }";
+static const char *no_huge_256 =
+	"{ 'eal': { 'hugepages': false, 'memory_mb': 256 },"
+	" 'ports': [ { 'name': 'a', 'device': 'x' } ] }";
+/* clang-format on */
+
+static void
+test_minimal_defaults(void)
+{
+	if (!load_ok(minimal, &cfg, "minimal config"))
+		return;
+	CHECK(strcmp(cfg.file, "cfg.json") == 0);
+	CHECK(cfg.node.id == 1);
+	CHECK(strcmp(cfg.node.description, "") == 0);
+	CHECK(cfg.eal.nb_args == 0);
+	CHECK(cfg.eal.hugepages == true);
+	CHECK(strcmp(cfg.eal.file_prefix, "stampede") == 0);
+	CHECK(cfg.eal.memory_mb == 0);
+	CHECK(cfg.eal.main_lcore == 0);
+	CHECK(cfg.nb_ports == 1);
+	CHECK(strcmp(cfg.ports[0].name, "in") == 0);
+	CHECK(strcmp(cfg.ports[0].device, "net_null0") == 0);
+	CHECK(cfg.ports[0].is_pci == false);
+	CHECK(cfg.ports[0].rx_queues == 1);
+	CHECK(cfg.ports[0].tx_queues == 1);
+	CHECK(cfg.ports[0].rx_desc == 1024);
+	CHECK(cfg.ports[0].tx_desc == 1024);
+	CHECK(cfg.ports[0].mtu == 1500);
+	CHECK(cfg.ports[0].promiscuous == true);
+	CHECK(cfg.ports[0].timestamp == CFG_TS_AUTO);
+	CHECK(cfg.burst == 32);
+	CHECK(cfg.worker_ring_size == 4096);
+	CHECK(cfg.tx_ring_size == 4096);
+	CHECK(cfg.mempool_size == 32767);
+	CHECK(cfg.mempool_cache == 256);
+	CHECK(cfg.mbuf_size == 2176);
+	CHECK(cfg.nb_rules == 0);
+	CHECK(cfg.nb_lcores == 1);
+	CHECK(cfg.lcores[0].lcore_id == 1);
+	CHECK(cfg.lcores[0].roles == (CFG_ROLE_RX | CFG_ROLE_WORKER | CFG_ROLE_TX));
+	CHECK(cfg.lcores[0].nb_poll == 1);
+	cfg_free(&cfg);
+
+	/* Without hugepages the EAL gets 512 MB unless told otherwise. */
+	if (load_ok(no_huge, &cfg, "hugepages false"))
+		CHECK(cfg.eal.memory_mb == 512);
+	cfg_free(&cfg);
+	if (load_ok(no_huge_256, &cfg, "hugepages false, 256 MB"))
+		CHECK(cfg.eal.memory_mb == 256);
+	cfg_free(&cfg);
+	if (load_ok("{ 'ports': [ { 'name': 'a', 'device': 'x' } ], 'rules': [] }", &cfg,
+			    "empty rules"))
+		CHECK(cfg.nb_rules == 0);
+	cfg_free(&cfg);
+}
+
+static void
+test_default_lcores(void)
+{
+	const struct cfg_lcore *lc;
+
+	if (!load_ok("{ 'eal': { 'main_lcore': 2 },"
+		     "  'ports': [ { 'name': 'a', 'device': 'x', 'rx_queues': 2 },"
+		     "             { 'name': 'b', 'device': 'y' } ] }",
+			    &cfg, "default lcores"))
+		return;
+	CHECK(cfg.nb_lcores == 1);
+	lc = &cfg.lcores[0];
+	CHECK(lc->lcore_id == 3);
+	CHECK(lc->roles == (CFG_ROLE_RX | CFG_ROLE_WORKER | CFG_ROLE_TX));
+	CHECK(lc->nb_poll == 3);
+	CHECK(lc->poll[0].port == 0 && lc->poll[0].queue == 0);
+	CHECK(lc->poll[1].port == 0 && lc->poll[1].queue == 1);
+	CHECK(lc->poll[2].port == 1 && lc->poll[2].queue == 0);
+	cfg_free(&cfg);
+}
+
+static void
+test_full(void)
+{
+	const struct cfg_lcore *lc;
+
+	if (!load_ok(full, &cfg, "full config"))
+		return;
+	CHECK(cfg.node.id == 4294967295u);
+	CHECK(strcmp(cfg.node.description, "demo edge") == 0);
+	CHECK(cfg.eal.nb_args == 2);
+	CHECK(strcmp(cfg.eal.args[0], "--log-level") == 0);
+	CHECK(strcmp(cfg.eal.args[1], "lib.eal:notice") == 0);
+	CHECK(cfg.eal.hugepages == false);
+	CHECK(strcmp(cfg.eal.file_prefix, "stp-test_1") == 0);
+	CHECK(cfg.eal.memory_mb == 1024);
+	CHECK(cfg.nb_ports == 2);
+	CHECK(cfg.ports[0].is_pci == true);
+	CHECK(strcmp(cfg.ports[0].device, "0000:03:00.0,rxq_cqe_comp_en=0") == 0);
+	CHECK(cfg.ports[0].rx_queues == 2);
+	CHECK(cfg.ports[0].rx_desc == 512);
+	CHECK(cfg.ports[0].tx_desc == 2048);
+	CHECK(cfg.ports[0].mtu == 9000);
+	CHECK(cfg.ports[0].promiscuous == false);
+	CHECK(cfg.ports[0].timestamp == CFG_TS_HW);
+	CHECK(cfg.ports[1].is_pci == false);
+	CHECK(cfg.ports[1].tx_queues == 2);
+	CHECK(cfg.ports[1].timestamp == CFG_TS_NONE);
+	CHECK(cfg.burst == 64);
+	CHECK(cfg.worker_ring_size == 65536);
+	CHECK(cfg.tx_ring_size == 64);
+	CHECK(cfg.mempool_size == 1023);
+	CHECK(cfg.mempool_cache == 0);
+	CHECK(cfg.mbuf_size == 10240);
+
+	/* rx [1, 2], worker [3, 4], tx [1, 3]: four lcores in order of first appearance. */
+	CHECK(cfg.nb_lcores == 4);
+	CHECK(cfg.lcores[0].lcore_id == 1 && cfg.lcores[0].roles == (CFG_ROLE_RX | CFG_ROLE_TX));
+	CHECK(cfg.lcores[1].lcore_id == 2 && cfg.lcores[1].roles == CFG_ROLE_RX);
+	CHECK(cfg.lcores[2].lcore_id == 3 &&
+			cfg.lcores[2].roles == (CFG_ROLE_WORKER | CFG_ROLE_TX));
+	CHECK(cfg.lcores[3].lcore_id == 4 && cfg.lcores[3].roles == CFG_ROLE_WORKER);
+	lc = &cfg.lcores[1];
+	CHECK(lc->nb_poll == 2);
+	CHECK(lc->poll[0].port == 0 && lc->poll[0].queue == 1);
+	CHECK(lc->poll[1].port == 1 && lc->poll[1].queue == 0);
+	CHECK(cfg.lcores[2].nb_poll == 0);
+
+	CHECK(cfg.nb_rules == 3);
+	CHECK(strcmp(cfg.rules[0].name, "in-to-out") == 0);
+	CHECK(cfg.rules[0].in_mask == 0x1);
+	CHECK(cfg.rules[0].action == CFG_ACTION_FORWARD);
+	CHECK(cfg.rules[0].out_port == 1);
+	CHECK(strcmp(cfg.rules[1].name, "rule1") == 0);
+	CHECK(cfg.rules[1].in_mask == 0x2);
+	CHECK(cfg.rules[1].out_port == 0);
+	CHECK(strcmp(cfg.rules[2].name, "rule2") == 0);
+	CHECK(cfg.rules[2].in_mask == 0x3);
+	cfg_free(&cfg);
+}
+
+static void
+round_trip(const char *text, const char *what)
+{
+	char err[CFG_ERR_LEN], diff[128] = "";
+	char *dump1, *dump2;
+	bool eq;
+	int rc;
+
+	if (!load_ok(text, &cfg, what))
+		return;
+	dump1 = cfg_dump_json(&cfg);
+	check(dump1 != NULL, "%s: cfg_dump_json", what);
+	if (dump1 == NULL)
+		goto out;
+	rc = cfg_load_string(dump1, "dump.json", &cfg2, err);
+	check(rc == 0, "%s: dump loads again%s%s", what, rc == 0 ? "" : ": ", rc == 0 ? "" : err);
+	if (rc == 0) {
+		eq = cfg_equal(&cfg, &cfg2, diff, sizeof(diff));
+		check(eq, "%s: reloaded dump equals the original%s%s", what,
+				eq ? "" : ", differs at ", diff);
+		/* The args are copies, not shared pointers. */
+		CHECK(cfg.eal.nb_args == 0 || cfg.eal.args[0] != cfg2.eal.args[0]);
+		dump2 = cfg_dump_json(&cfg2);
+		check(dump2 != NULL && strcmp(dump1, dump2) == 0, "%s: second dump is identical",
+				what);
+		free(dump2);
+	}
+	cfg_free(&cfg2);
+	free(dump1);
+out:
+	cfg_free(&cfg);
+}
+
+static void
+test_round_trip(void)
+{
+	char *dump;
+
+	round_trip(minimal, "round trip minimal");
+	round_trip(full, "round trip full");
+	round_trip("{ 'eal': { 'main_lcore': 5, 'args': [] },"
+		   "  'ports': [ { 'name': 'a', 'device': '03:00.1', 'rx_queues': 3 },"
+		   "             { 'name': 'b.2', 'device': 'net_ring0' } ],"
+		   "  'rules': [ { 'in': ['b.2', 'a'], 'action': 'forward', 'out': 'a' } ] }",
+			"round trip default lcores");
+
+	/* The dump writes every key, defaults included, lcores in their explicit form. */
+	if (load_ok(minimal, &cfg, "minimal for dump keys")) {
+		dump = cfg_dump_json(&cfg);
+		CHECK(dump != NULL && strstr(dump, "\"mbuf_size\": 2176") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"timestamp\": \"auto\"") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"file_prefix\": \"stampede\"") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"worker\": [") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"queues\": [") != NULL);
+		free(dump);
+	}
+	cfg_free(&cfg);
+}
+
+/*
+ * Every validator: a JSON text and the exact message it must produce. The macros keep the texts
+ * short; the messages are written out in full.
+ */
+/* clang-format off */
+#define P1 "'ports': [ { 'name': 'in', 'device': 'x' } ]"
+#define P2 "'ports': [ { 'name': 'in', 'device': 'x' }, { 'name': 'out', 'device': 'y' } ]"
+#define P2Q2 "'ports': [ { 'name': 'in', 'device': 'x', 'rx_queues': 2 }," \
+	" { 'name': 'out', 'device': 'y' } ]"
+#define FWD "'rules': [ { 'action': 'forward', 'out': 'out' } ]"
+/* A port with one extra key. */
+#define PX(kv) "'ports': [ { 'name': 'in', 'device': 'x', " kv " } ]"
+/* lcores.rx[] entry, lcores.rx[].queues[] entry, the lcores object. */
+#define RX(lc, queues) "{ 'lcore': " #lc ", 'queues': [ " queues " ] }"
+#define Q(port, q) "{ 'port': '" port "', 'queue': " #q " }"
+#define LC(rx, worker, tx) \
+	"'lcores': { 'rx': [ " rx " ], 'worker': [ " worker " ], 'tx': [ " tx " ] }"
+#define A8 "'a','a','a','a','a','a','a','a',"
+#define D64 "0123456789012345678901234567890123456789012345678901234567890123"
+
+static const struct {
+	const char *text;
+	const char *err;
+} bad[] = {
+	/* syntax, as jansson reports it */
+	{ "{ 'ports': [ }", "cfg.json:1:14: unexpected token near '}'" },
+	{ "{ 'burst': 1,\n  'burst': 2, " P1 " }",
+		"cfg.json:2:9: duplicate object key near '\"burst\"'" },
+	{ "", "cfg.json:1:0: unexpected token near end of file" },
+	{ "{ 'ports': 'a\tb' }", "cfg.json:1:13: control character 0x9 near '\"a'" },
+	{ "[1]", "cfg.json: (root): expected an object" },
+	{ "5", "cfg.json: (root): expected an object" },
+
+	/* unknown and missing keys */
+	{ "{ 'port': [] }",
+		"cfg.json: port: unknown key (allowed: node, eal, ports, lcores, burst, rings, "
+		"mempool, rules)" },
+	{ "{ " PX("'rxq': 1") " }",
+		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
+		"rx_desc, tx_desc, mtu, promiscuous, timestamp)" },
+	{ "{ 'eal': { 'huge': true }, " P1 " }",
+		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
+		"memory_mb, main_lcore)" },
+	{ "{ 'node': { 'name': 'x' }, " P1 " }",
+		"cfg.json: node.name: unknown key (allowed: id, description)" },
+	{ "{ " P1 ", 'rings': { 'rx': 64 } }",
+		"cfg.json: rings.rx: unknown key (allowed: worker, tx)" },
+	{ "{ " P1 ", 'mempool': { 'sz': 64 } }",
+		"cfg.json: mempool.sz: unknown key (allowed: size, cache, mbuf_size)" },
+	{ "{ " P1 ", 'lcores': { 'rx': [], 'workers': [1], 'tx': [1] } }",
+		"cfg.json: lcores.workers: unknown key (allowed: rx, worker, tx)" },
+	{ "{ " P1 ", " LC("{ 'lcore': 1, 'queue': [] }", "1", "1") " }",
+		"cfg.json: lcores.rx[0].queue: unknown key (allowed: lcore, queues)" },
+	{ "{ " P1 ", " LC(RX(1, "{ 'port': 'in', 'q': 0 }"), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].q: unknown key (allowed: port, queue)" },
+	{ "{ " P1 ", 'rules': [ { 'action': 'forward', 'out': 'in', 'to': 'in' } ] }",
+		"cfg.json: rules[0].to: unknown key (allowed: name, in, action, out)" },
+	/* keys that are not plain words are quoted so that the message stays one line */
+	{ "{ 'node': { 'descr\\nption': 'x' }, " P1 " }",
+		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
+	{ "{ 'my key': 1, " P1 " }",
+		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, lcores, burst, "
+		"rings, mempool, rules)" },
+	{ "{ 'burst': 32 }", "cfg.json: ports: missing required key" },
+	{ "{ 'ports': [ { 'name': 'in' } ] }", "cfg.json: ports[0].device: missing required key" },
+	{ "{ 'ports': [ { 'device': 'x' } ] }", "cfg.json: ports[0].name: missing required key" },
+	{ "{ " P1 ", 'lcores': { 'rx': [ " RX(1, Q("in", 0)) " ], 'tx': [1] } }",
+		"cfg.json: lcores.worker: missing required key" },
+	{ "{ " P1 ", " LC("{ 'queues': [] }", "1", "1") " }",
+		"cfg.json: lcores.rx[0].lcore: missing required key" },
+	{ "{ " P1 ", " LC(RX(1, "{ 'port': 'in' }"), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].queue: missing required key" },
+	{ "{ " P1 ", 'rules': [ { 'out': 'in' } ] }",
+		"cfg.json: rules[0].action: missing required key" },
+	{ "{ " P1 ", 'rules': [ { 'action': 'forward' } ] }",
+		"cfg.json: rules[0].out: missing required key (action \"forward\" needs it)" },
+
+	/* types */
+	{ "{ 'ports': {} }", "cfg.json: ports: {} is not an array" },
+	{ "{ 'ports': [] }", "cfg.json: ports: empty array, at least one port is required" },
+	{ "{ 'ports': [ 'in' ] }", "cfg.json: ports[0]: \"in\" is not an object" },
+	{ "{ 'node': [], " P1 " }", "cfg.json: node: [] is not an object" },
+	{ "{ " PX("'mtu': 'abc'") " }", "cfg.json: ports[0].mtu: \"abc\" is not an integer" },
+	{ "{ " PX("'mtu': 1500.0") " }", "cfg.json: ports[0].mtu: 1500.0 is not an integer" },
+	{ "{ " PX("'mtu': true") " }", "cfg.json: ports[0].mtu: true is not an integer" },
+	{ "{ " PX("'promiscuous': 1") " }",
+		"cfg.json: ports[0].promiscuous: 1 is not a boolean" },
+	{ "{ 'eal': { 'hugepages': 'no' }, " P1 " }",
+		"cfg.json: eal.hugepages: \"no\" is not a boolean" },
+	{ "{ 'ports': [ { 'name': 5, 'device': 'x' } ] }",
+		"cfg.json: ports[0].name: 5 is not a string" },
+	{ "{ 'eal': { 'args': '--no-pci' }, " P1 " }",
+		"cfg.json: eal.args: \"--no-pci\" is not an array" },
+	{ "{ 'eal': { 'args': ['-a', 5] }, " P1 " }", "cfg.json: eal.args[1]: 5 is not a string" },
+	{ "{ 'eal': { 'args': [" A8 A8 A8 A8 A8 A8 A8 A8 "'a'] }, " P1 " }",
+		"cfg.json: eal.args: too many entries (65, max 64)" },
+
+	/* ranges */
+	{ "{ 'ports': [ { 'name': 'in', 'device': 'x' },"
+		" { 'name': 'out', 'device': 'y', 'rx_queues': 0 } ] }",
+		"cfg.json: ports[1].rx_queues: 0 is out of range [1..64]" },
+	{ "{ " PX("'tx_queues': 65") " }",
+		"cfg.json: ports[0].tx_queues: 65 is out of range [1..64]" },
+	{ "{ " PX("'rx_desc': 63") " }",
+		"cfg.json: ports[0].rx_desc: 63 is out of range [64..16384]" },
+	{ "{ " PX("'tx_desc': 16385") " }",
+		"cfg.json: ports[0].tx_desc: 16385 is out of range [64..16384]" },
+	{ "{ " PX("'mtu': 9219") " }", "cfg.json: ports[0].mtu: 9219 is out of range [68..9218]" },
+	{ "{ " PX("'mtu': 67") " }", "cfg.json: ports[0].mtu: 67 is out of range [68..9218]" },
+	{ "{ " PX("'timestamp': 'ptp'") " }",
+		"cfg.json: ports[0].timestamp: \"ptp\" is not one of auto, hw, sw, none" },
+	{ "{ 'node': { 'id': 4294967296 }, " P1 " }",
+		"cfg.json: node.id: 4294967296 is out of range [0..4294967295]" },
+	{ "{ 'node': { 'id': -1 }, " P1 " }",
+		"cfg.json: node.id: -1 is out of range [0..4294967295]" },
+	{ "{ 'eal': { 'memory_mb': 1048577 }, " P1 " }",
+		"cfg.json: eal.memory_mb: 1048577 is out of range [0..1048576]" },
+	{ "{ 'eal': { 'main_lcore': 128 }, " P1 " }",
+		"cfg.json: eal.main_lcore: 128 is out of range [0..127]" },
+	{ "{ 'eal': { 'file_prefix': 'a/b' }, " P1 " }",
+		"cfg.json: eal.file_prefix: \"a/b\" is not a valid name (1..63 characters from "
+		"A-Z a-z 0-9 _ . -)" },
+	{ "{ 'eal': { 'file_prefix': '' }, " P1 " }",
+		"cfg.json: eal.file_prefix: \"\" is not a valid name (1..63 characters from "
+		"A-Z a-z 0-9 _ . -)" },
+	{ "{ 'burst': 0, " P1 " }", "cfg.json: burst: 0 is out of range [1..64]" },
+	{ "{ 'burst': 65, " P1 " }", "cfg.json: burst: 65 is out of range [1..64]" },
+	{ "{ " P1 ", 'rings': { 'worker': 1000 } }",
+		"cfg.json: rings.worker: 1000 is not a power of two in [64..65536]" },
+	{ "{ " P1 ", 'rings': { 'tx': 32 } }",
+		"cfg.json: rings.tx: 32 is not a power of two in [64..65536]" },
+	{ "{ " P1 ", 'rings': { 'tx': 131072 } }",
+		"cfg.json: rings.tx: 131072 is not a power of two in [64..65536]" },
+	{ "{ " P1 ", 'mempool': { 'size': 1022 } }",
+		"cfg.json: mempool.size: 1022 is out of range [1023..4194304]" },
+	{ "{ " P1 ", 'mempool': { 'cache': 513 } }",
+		"cfg.json: mempool.cache: 513 is out of range [0..512]" },
+	{ "{ " P1 ", 'mempool': { 'mbuf_size': 1023 } }",
+		"cfg.json: mempool.mbuf_size: 1023 is out of range [1024..10240]" },
+
+	/* names and devices */
+	{ "{ 'ports': [ { 'name': 'in put', 'device': 'x' } ] }",
+		"cfg.json: ports[0].name: \"in put\" is not a valid name (1..31 characters from "
+		"A-Z a-z 0-9 _ . -)" },
+	{ "{ 'ports': [ { 'name': '0123456789012345678901234567890x', 'device': 'x' } ] }",
+		"cfg.json: ports[0].name: \"0123456789012345678901234567890x\" is not a valid "
+		"name (1..31 characters from A-Z a-z 0-9 _ . -)" },
+	{ "{ 'ports': [ { 'name': 'in', 'device': 'x' }, { 'name': 'in', 'device': 'y' } ] }",
+		"cfg.json: ports[1].name: \"in\" is already the name of ports[0]" },
+	{ "{ 'ports': [ { 'name': 'in', 'device': '' } ] }",
+		"cfg.json: ports[0].device: \"\" must not be empty" },
+	{ "{ 'node': { 'description': '" D64 D64 "' }, " P1 " }",
+		"cfg.json: node.description: \"" D64 "01234567890... is too long (128 bytes, "
+		"max 127)" },
+	{ "{ " P1 ", 'rules': [ { 'name': 'r', 'action': 'forward', 'out': 'in' },"
+		" { 'name': 'r', 'action': 'forward', 'out': 'in' } ] }",
+		"cfg.json: rules[1].name: \"r\" is already the name of rules[0]" },
+	{ "{ " P1 ", 'rules': [ { 'action': 'forward', 'out': 'in' },"
+		" { 'name': 'rule0', 'action': 'forward', 'out': 'in' } ] }",
+		"cfg.json: rules[1].name: \"rule0\" is already the name of rules[0]" },
+
+	/* rules */
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'p9' } ] }",
+		"cfg.json: rules[0].out: \"p9\" is not a port name (ports: in, out)" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'drop', 'out': 'out' } ] }",
+		"cfg.json: rules[0].action: \"drop\" is not one of forward" },
+	{ "{ " P2 ", 'rules': [ { 'in': ['in', 'x'], 'action': 'forward', 'out': 'out' } ] }",
+		"cfg.json: rules[0].in[1]: \"x\" is not a port name (ports: in, out)" },
+	{ "{ " P2 ", 'rules': [ { 'in': 'x', 'action': 'forward', 'out': 'out' } ] }",
+		"cfg.json: rules[0].in: \"x\" is not a port name (ports: in, out)" },
+	{ "{ " P2 ", 'rules': [ { 'in': [], 'action': 'forward', 'out': 'out' } ] }",
+		"cfg.json: rules[0].in: empty array, at least one port is required (omit \"in\" "
+		"to match every port)" },
+	{ "{ " P2 ", 'rules': {} }", "cfg.json: rules: {} is not an array" },
+
+	/* lcores */
+	{ "{ " P1 ", " LC(RX(0, Q("in", 0)), "1", "1") " }",
+		"cfg.json: lcores.rx[0].lcore: 0 is eal.main_lcore, which runs the control "
+		"thread" },
+	{ "{ 'eal': { 'main_lcore': 3 }, " P1 ", " LC(RX(1, Q("in", 0)), "1", "2, 3") " }",
+		"cfg.json: lcores.tx[1]: 3 is eal.main_lcore, which runs the control thread" },
+	{ "{ " P1 ", " LC(RX(128, ""), "1", "1") " }",
+		"cfg.json: lcores.rx[0].lcore: 128 is out of range [0..127]" },
+	{ "{ " P1 ", " LC(RX(1, Q("in", 0)), "2, 3, 2", "1") " }",
+		"cfg.json: lcores.worker[2]: lcore 2 is already listed at lcores.worker[0]" },
+	{ "{ " P2Q2 ", " LC(RX(1, Q("in", 0)) ", " RX(1, Q("in", 1)), "1", "1") " }",
+		"cfg.json: lcores.rx[1].lcore: lcore 1 is already listed at lcores.rx[0]" },
+	{ "{ " P1 ", " LC("", "1", "1") " }",
+		"cfg.json: lcores.rx: empty array, at least one RX lcore is required" },
+	{ "{ " P1 ", " LC(RX(1, Q("in", 0)), "", "1") " }",
+		"cfg.json: lcores.worker: empty array, at least one worker lcore is required" },
+	{ "{ " P1 ", " LC(RX(1, ""), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues: empty array, at least one queue is required" },
+	{ "{ " P2 ", " LC(RX(1, Q("in", 0)) ", " RX(2, Q("out", 0) ", " Q("in", 0)), "1", "1")
+		" }",
+		"cfg.json: lcores.rx[1].queues[1]: port \"in\" queue 0 is already polled by "
+		"lcore 1" },
+	{ "{ " P2Q2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1") " }",
+		"cfg.json: lcores.rx: port \"in\" queue 1 is not polled by any lcore" },
+	{ "{ " P2 ", " LC(RX(1, Q("in", 1)), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].queue: 1 is out of range [0..0] (port \"in\" "
+		"has rx_queues 1)" },
+	{ "{ " P2 ", " LC(RX(1, Q("in", -1)), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].queue: -1 is out of range [0..0] (port \"in\" "
+		"has rx_queues 1)" },
+	{ "{ " P2 ", " LC(RX(1, "{ 'port': 'in', 'queue': '0' }"), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].queue: \"0\" is not an integer" },
+	{ "{ " P2 ", " LC(RX(1, Q("nope", 0)), "1", "1") " }",
+		"cfg.json: lcores.rx[0].queues[0].port: \"nope\" is not a port name (ports: in, "
+		"out)" },
+	{ "{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", " FWD " }",
+		"cfg.json: ports[1].tx_queues: 1 is fewer than the 2 TX lcores (lcores.tx): port "
+		"\"out\" is the output of rules[0] and each TX lcore needs its own queue" },
+	{ "{ 'eal': { 'main_lcore': 127 }, " P1 " }",
+		"cfg.json: lcores: absent, and the default lcore (eal.main_lcore + 1 = 128) is out "
+		"of range [0..127]" },
+	{ "{ 'ports': [ { 'name': 'a', 'device': 'x', 'rx_queues': 64 },"
+		" { 'name': 'b', 'device': 'y' } ] }",
+		"cfg.json: lcores: absent, and one lcore cannot poll all 65 rx queues (max 64): "
+		"list lcores explicitly" },
+};
+
+/* Only the ports a rule sends to need a TX queue per TX lcore. */
+static const char *two_tx_no_rule =
+	"{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", 'rules': [] }";
+/* clang-format on */
+
+static void
+test_validators(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		load_err(bad[i].text, bad[i].err);
+
+	if (load_ok(two_tx_no_rule, &cfg, "two TX lcores, no output port"))
+		CHECK(cfg.nb_lcores == 2);
+	cfg_free(&cfg);
+}
+
+static void
+test_is_pci(void)
+{
+	static const struct {
+		const char *device;
+		bool pci;
+	} cases[] = {
+		{ "0000:03:00.0", true },
+		{ "03:00.0", true },
+		{ "0000:AF:1f.7,txq_inline_max=128", true },
+		{ "af:00.1,x=y", true },
+		{ "net_af_packet0,iface=stp-in", false },
+		{ "net_pcap0,rx_pcap=in.pcap", false },
+		{ "03:00.0x", false },
+		{ "03:00.8", false },
+		{ "0000:03:00", false },
+		{ "000:03:00.0", false },
+	};
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{ 'ports': [ { 'name': 'p', 'device': '%s' } ] }",
+				cases[i].device);
+		if (load_ok(text, &cfg, cases[i].device))
+			check(cfg.ports[0].is_pci == cases[i].pci, "%s: is_pci %d", cases[i].device,
+					cases[i].pci);
+		cfg_free(&cfg);
+	}
+}
+
+static void
+test_lookups(void)
+{
+	const char *errf_want = "cfg.json: ports[1].mtu: 9000 is more than the device's max 1500";
+	char err[CFG_ERR_LEN];
+	int rc;
+
+	if (load_ok(full, &cfg, "full config for lookups")) {
+		CHECK(cfg_port_by_name(&cfg, "in") == 0);
+		CHECK(cfg_port_by_name(&cfg, "out") == 1);
+		CHECK(cfg_port_by_name(&cfg, "nope") == -1);
+		CHECK(cfg_port_by_name(&cfg, "") == -1);
+		CHECK(cfg_lcore_find(&cfg, 3) == &cfg.lcores[2]);
+		CHECK(cfg_lcore_find(&cfg, 1) != NULL &&
+				cfg_lcore_find(&cfg, 1)->roles == (CFG_ROLE_RX | CFG_ROLE_TX));
+		CHECK(cfg_lcore_find(&cfg, 0) == NULL);
+		CHECK(cfg_lcore_find(&cfg, 5) == NULL);
+		rc = cfg_errf(&cfg, err, "ports[1].mtu", "%u is more than the device's max %u",
+				9000, 1500);
+		CHECK(rc == -EINVAL);
+		CHECK(strcmp(err, errf_want) == 0);
+	}
+	cfg_free(&cfg);
+	CHECK(strcmp(cfg_ts_mode_name(CFG_TS_AUTO), "auto") == 0);
+	CHECK(strcmp(cfg_ts_mode_name(CFG_TS_HW), "hw") == 0);
+	CHECK(strcmp(cfg_ts_mode_name(CFG_TS_SW), "sw") == 0);
+	CHECK(strcmp(cfg_ts_mode_name(CFG_TS_NONE), "none") == 0);
+
+	/* A file that cannot be read, and cfg_free() twice. */
+	rc = cfg_load("/nonexistent/stampede.json", &cfg, err);
+	CHECK(rc == -ENOENT);
+	CHECK(strcmp(err, "/nonexistent/stampede.json: cannot read: No such file or directory") ==
+			0);
+	cfg_free(&cfg);
+	cfg_free(&cfg);
+	rc = cfg_load("/", &cfg, err);
+	CHECK(rc == -EISDIR);
+	CHECK(strcmp(err, "/: cannot read: Is a directory") == 0);
+}
+
+int
+main(void)
+{
+	test_minimal_defaults();
+	test_default_lcores();
+	test_full();
+	test_round_trip();
+	test_validators();
+	test_is_pci();
+	test_lookups();
+	printf("%u passed, %u failed\n", nb_passed, nb_failed);
+	return nb_failed == 0 ? 0 : 1;
+}
