@@ -270,8 +270,13 @@ main(int argc, char **argv)
 	memcpy(eal_argv_init, eal_argv, eal_argc * sizeof(char *));
 	rc = rte_eal_init(eal_argc, eal_argv_init);
 	if (rc < 0) {
-		fprintf(stderr, "stampede: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
+		fprintf(stderr, "stampede: EAL initialisation failed: %s%s\n",
+			rte_strerror(rte_errno),
+			cfg.eal.hugepages ? " (eal.hugepages is true: reserve hugepages with "
+					    "\"echo 512 > /proc/sys/vm/nr_hugepages\" and mount "
+					    "hugetlbfs on /dev/hugepages, or set eal.hugepages "
+					    "false)"
+					  : "");
 		goto out_args;
 	}
 	if (o.verbose)

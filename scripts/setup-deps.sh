@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# Install everything needed to build, test, demo and benchmark stampede on a
+# fresh Debian 12 (bookworm) root. Idempotent: when every package is already
+# installed it returns without touching apt, so repeated runs are fast.
+#
+# Usage: scripts/setup-deps.sh        (as root, or with sudo available)
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential gcc libc6-dev meson ninja-build pkg-config
+	dpdk dpdk-dev libdpdk-dev
+	libjansson-dev libpcap-dev libbsd-dev libnuma-dev
+	# tests, demo and benchmarks
+	iproute2 procps kmod ethtool nftables iputils-ping
+	tshark tcpdump python3 python3-scapy
+	netsniff-ng tcpreplay
+	# fuzzing and static checks
+	clang
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	if [ "$status" != "install ok installed" ]; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "setup-deps: all ${#PKGS[@]} packages already installed"
+	exit 0
+fi
+
+echo "setup-deps: installing: ${missing[*]}"
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=(sudo)
+	else
+		echo "setup-deps: need root (or sudo) to install packages" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture; answer no.
+if command -v debconf-set-selections >/dev/null 2>&1; then
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		"${SUDO[@]}" debconf-set-selections
+fi
+
+APT_OPTS=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef
+	-o Dpkg::Options::=--force-confold)
+"${SUDO[@]}" apt-get update -q </dev/null
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" \
+	"${missing[@]}" </dev/null
+echo "setup-deps: done"
