@@ -19,7 +19,7 @@ PKGS=(
 	tshark tcpdump python3 python3-scapy
 	netsniff-ng tcpreplay
 	# fuzzing and static checks
-	clang
+	clang clang-format git
 )
 
 missing=()

@@ -46,19 +46,19 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 	stp_stats_sum(con_pl, &s);
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		cmdline_printf(cl, "%-18s %14" PRIu64 "  %s\n", stp_drop_name(d), s.drops[d],
-			       stp_drop_desc(d));
+				stp_drop_desc(d));
 }
 
 static cmdline_parse_token_string_t cmd_show_show =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_result, show, "show");
+		TOKEN_STRING_INITIALIZER(struct cmd_show_result, show, "show");
 static cmdline_parse_token_string_t cmd_show_what =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_result, what, "stats#drops");
+		TOKEN_STRING_INITIALIZER(struct cmd_show_result, what, "stats#drops");
 
 static cmdline_parse_inst_t cmd_show = {
 	.f = cmd_show_parsed,
 	.data = NULL,
 	.help_str = "show stats|drops: port counters, drops by reason, totals",
-	.tokens = {(void *)&cmd_show_show, (void *)&cmd_show_what, NULL},
+	.tokens = { (void *)&cmd_show_show, (void *)&cmd_show_what, NULL },
 };
 
 struct cmd_word_result {
@@ -72,32 +72,33 @@ cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
 }
 
 static cmdline_parse_token_string_t cmd_quit_word =
-	TOKEN_STRING_INITIALIZER(struct cmd_word_result, word, "quit");
+		TOKEN_STRING_INITIALIZER(struct cmd_word_result, word, "quit");
 
 static cmdline_parse_inst_t cmd_quit = {
 	.f = cmd_quit_parsed,
 	.data = NULL,
 	.help_str = "quit: stop gracefully (drain, print final counters) and exit",
-	.tokens = {(void *)&cmd_quit_word, NULL},
+	.tokens = { (void *)&cmd_quit_word, NULL },
 };
 
 static void
 cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 {
-	cmdline_printf(cl, "commands:\n"
-			   "  show stats   port counters, drops by reason, totals\n"
-			   "  show drops   drops by reason\n"
-			   "  quit         stop gracefully and exit\n");
+	cmdline_printf(cl,
+			"commands:\n"
+			"  show stats   port counters, drops by reason, totals\n"
+			"  show drops   drops by reason\n"
+			"  quit         stop gracefully and exit\n");
 }
 
 static cmdline_parse_token_string_t cmd_help_word =
-	TOKEN_STRING_INITIALIZER(struct cmd_word_result, word, "help");
+		TOKEN_STRING_INITIALIZER(struct cmd_word_result, word, "help");
 
 static cmdline_parse_inst_t cmd_help = {
 	.f = cmd_help_parsed,
 	.data = NULL,
 	.help_str = "help: list commands",
-	.tokens = {(void *)&cmd_help_word, NULL},
+	.tokens = { (void *)&cmd_help_word, NULL },
 };
 
 static cmdline_parse_ctx_t console_ctx[] = {
@@ -146,7 +147,7 @@ console_poll(struct console *con)
 
 void
 console_status(struct console *con, const struct stp_pipeline *pl, struct stp_lcore_stats *prev,
-	       double dt_s)
+		double dt_s)
 {
 	/* Erase the prompt line, print the status, then draw the prompt and typed text again. */
 	fputs("\r\033[K", stdout);

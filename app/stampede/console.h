@@ -24,7 +24,7 @@ int console_poll(struct console *con);
 
 /** Print a periodic status line without garbling the prompt. */
 void console_status(struct console *con, const struct stp_pipeline *pl,
-		    struct stp_lcore_stats *prev, double dt_s);
+		struct stp_lcore_stats *prev, double dt_s);
 
 void console_destroy(struct console *con);
 

@@ -65,38 +65,46 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [-c FILE] [-i] [options] [-- EAL args]\n"
-		"  -c, --config FILE     JSON configuration (default: the embedded demo config)\n"
-		"  -i, --interactive     run the console (prompt \"stampede> \")\n"
-		"      --stats-period S  print a status line every S seconds\n"
-		"      --stats-json FILE write the final counters as JSON at exit\n"
-		"      --duration S      stop gracefully after S seconds\n"
-		"      --exit-on-eof     stop when every pcap input file has been read\n"
-		"      --check           validate the configuration and exit\n"
-		"      --dump-config     print the configuration as JSON (defaults filled) and exit\n"
-		"  -v, --verbose         debug logging\n"
-		"      --version         print the version and exit\n"
-		"  -h, --help            this help\n",
-		prog);
+			"Usage: %s [-c FILE] [-i] [options] [-- EAL args]\n"
+			"  -c, --config FILE     JSON configuration (default: the embedded demo config)\n"
+			"  -i, --interactive     run the console (prompt \"stampede> \")\n"
+			"      --stats-period S  print a status line every S seconds\n"
+			"      --stats-json FILE write the final counters as JSON at exit\n"
+			"      --duration S      stop gracefully after S seconds\n"
+			"      --exit-on-eof     stop when every pcap input file has been read\n"
+			"      --check           validate the configuration and exit\n"
+			"      --dump-config     print the configuration as JSON (defaults filled) and exit\n"
+			"  -v, --verbose         debug logging\n"
+			"      --version         print the version and exit\n"
+			"  -h, --help            this help\n",
+			prog);
 }
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_STATS_PERIOD = 256, O_STATS_JSON, O_DURATION, O_EOF, O_CHECK, O_DUMP, O_VERSION };
+	enum {
+		O_STATS_PERIOD = 256,
+		O_STATS_JSON,
+		O_DURATION,
+		O_EOF,
+		O_CHECK,
+		O_DUMP,
+		O_VERSION
+	};
 	static const struct option lopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"interactive", no_argument, NULL, 'i'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"stats-period", required_argument, NULL, O_STATS_PERIOD},
-		{"stats-json", required_argument, NULL, O_STATS_JSON},
-		{"duration", required_argument, NULL, O_DURATION},
-		{"exit-on-eof", no_argument, NULL, O_EOF},
-		{"check", no_argument, NULL, O_CHECK},
-		{"dump-config", no_argument, NULL, O_DUMP},
-		{"version", no_argument, NULL, O_VERSION},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "stats-period", required_argument, NULL, O_STATS_PERIOD },
+		{ "stats-json", required_argument, NULL, O_STATS_JSON },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "exit-on-eof", no_argument, NULL, O_EOF },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "dump-config", no_argument, NULL, O_DUMP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
@@ -122,8 +130,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 			if (*end != '\0' || v <= 0 || v > 1e7) {
 				fprintf(stderr, "%s: --%s: \"%s\" is not a number of seconds > 0\n",
-					argv[0], c == O_DURATION ? "duration" : "stats-period",
-					optarg);
+						argv[0],
+						c == O_DURATION ? "duration" : "stats-period",
+						optarg);
 				return -EINVAL;
 			}
 			if (c == O_DURATION)
@@ -160,7 +169,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 /* The control loop on the main lcore: clocks, status lines, stop conditions, console. */
 static void
 control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
-	     struct console *con)
+		struct console *con)
 {
 	const uint64_t hz = rte_get_timer_hz();
 	const uint64_t start = rte_get_timer_cycles();
@@ -271,12 +280,13 @@ main(int argc, char **argv)
 	rc = rte_eal_init(eal_argc, eal_argv_init);
 	if (rc < 0) {
 		fprintf(stderr, "stampede: EAL initialisation failed: %s%s\n",
-			rte_strerror(rte_errno),
-			cfg.eal.hugepages ? " (eal.hugepages is true: reserve hugepages with "
-					    "\"echo 512 > /proc/sys/vm/nr_hugepages\" and mount "
-					    "hugetlbfs on /dev/hugepages, or set eal.hugepages "
-					    "false)"
-					  : "");
+				rte_strerror(rte_errno),
+				cfg.eal.hugepages ?
+						" (eal.hugepages is true: reserve hugepages with "
+						"\"echo 512 > /proc/sys/vm/nr_hugepages\" and mount "
+						"hugetlbfs on /dev/hugepages, or set eal.hugepages "
+						"false)" :
+						"");
 		goto out_args;
 	}
 	if (o.verbose)
@@ -313,14 +323,14 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto out_console;
 	printf("stampede: running on %u lcores, %u ports (Ctrl-C to stop)\n", pl.nb_lcores,
-	       ports.nb);
+			ports.nb);
 	fflush(stdout);
 
 	control_loop(&pl, &ports, &o, con);
 
 	stp_pipeline_stop(&pl, DRAIN_TIMEOUT_MS);
 	printf("stampede: stopped%s; final counters:\n",
-	       quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
+			quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
 	stp_stats_print(&pl, stdout);
 	fflush(stdout);
 	if (o.stats_json != NULL && stp_stats_json(&pl, o.stats_json) != 0)

@@ -49,8 +49,8 @@ enum opt_type {
 };
 
 #define OPT_REQUIRED 0x1 /**< missing key is an error */
-#define OPT_POW2     0x2 /**< integer must also be a power of two */
-#define OPT_NAME     0x4 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
+#define OPT_POW2 0x2	 /**< integer must also be a power of two */
+#define OPT_NAME 0x4	 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
 #define OPT_NONEMPTY 0x8 /**< string must not be "" */
 
 /** One key of the schema. */

@@ -28,10 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLOCK_SHIFT 32			 /**< fixed-point shift of clock_map.mult */
+#define CLOCK_SHIFT 32 /**< fixed-point shift of clock_map.mult */
 #define CLOCK_NS_PER_S 1000000000ULL
-#define CLOCK_MAX_SLEW_PPM 500		 /**< largest slope correction applied to slew an offset */
-#define CLOCK_STEP_NS 10000000ULL	 /**< offsets above 10 ms are stepped, not slewed */
+#define CLOCK_MAX_SLEW_PPM 500	  /**< largest slope correction applied to slew an offset */
+#define CLOCK_STEP_NS 10000000ULL /**< offsets above 10 ms are stepped, not slewed */
 
 /** A linear map from a counter to UTC ns. */
 struct clock_map {
@@ -97,15 +97,15 @@ clock_sync_ns(const struct clock_sync *s, uint64_t cnt)
  * samples. Owned by one control thread; readers use @c sync.
  */
 struct clock_disc {
-	struct clock_sync sync;	  /**< what readers see */
-	struct clock_map map;	  /**< writer's copy of the current map */
-	uint64_t nominal_mult;	  /**< slope estimated from the long baseline (no slew) */
-	uint64_t first_cnt;	  /**< first sample: the baseline's start */
+	struct clock_sync sync; /**< what readers see */
+	struct clock_map map;	/**< writer's copy of the current map */
+	uint64_t nominal_mult;	/**< slope estimated from the long baseline (no slew) */
+	uint64_t first_cnt;	/**< first sample: the baseline's start */
 	uint64_t first_ns;
-	uint64_t last_cnt;	  /**< latest sample */
+	uint64_t last_cnt; /**< latest sample */
 	uint64_t nb_samples;
-	int64_t last_offset_ns;	  /**< realtime - map at the latest sample, before correction */
-	uint64_t nb_steps;	  /**< times the offset was too large and the map was stepped */
+	int64_t last_offset_ns; /**< realtime - map at the latest sample, before correction */
+	uint64_t nb_steps;	/**< times the offset was too large and the map was stepped */
 };
 
 /**

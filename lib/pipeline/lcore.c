@@ -122,7 +122,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 		return 0;
 	tsc = rte_rdtsc();
 	port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
-			 lc->stats.ts_src);
+			lc->stats.ts_src);
 	for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
@@ -153,8 +153,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 		if (w == lc) {
 			worker_process(lc, pkts, k, dirty);
 		} else {
-			unsigned int e = rte_ring_enqueue_burst(w->worker_ring, (void **)pkts, k,
-								NULL);
+			unsigned int e = rte_ring_enqueue_burst(
+					w->worker_ring, (void **)pkts, k, NULL);
 
 			if (unlikely(e < k)) {
 				rte_pktmbuf_free_bulk(&pkts[e], k - e);
@@ -167,13 +167,15 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 	/* Several workers: group by hash, keeping each worker's packets in arrival order. */
 	{
 		struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
-		uint16_t cnt[CFG_MAX_LCORES] = {0};
+		uint16_t cnt[CFG_MAX_LCORES] = { 0 };
 		uint64_t used = 0;
 
 		for (uint16_t i = 0; i < k; i++) {
-			/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a divide. */
+			/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a
+			 * divide. */
 			uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash *
-						 pl->nb_workers) >> 32);
+								pl->nb_workers) >>
+					32);
 
 			grp[w][cnt[w]++] = pkts[i];
 			used |= 1ULL << w;
@@ -187,8 +189,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 				worker_process(lc, grp[w], cnt[w], dirty);
 				continue;
 			}
-			unsigned int e = rte_ring_enqueue_burst(wl->worker_ring, (void **)grp[w],
-								cnt[w], NULL);
+			unsigned int e = rte_ring_enqueue_burst(
+					wl->worker_ring, (void **)grp[w], cnt[w], NULL);
 			if (unlikely(e < cnt[w])) {
 				rte_pktmbuf_free_bulk(&grp[w][e], cnt[w] - e);
 				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += cnt[w] - e;
@@ -221,8 +223,8 @@ stp_lcore_main(void *arg)
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}
 		if (lc->worker_ring != NULL) {
-			uint16_t n = rte_ring_dequeue_burst(lc->worker_ring, (void **)pkts, burst,
-							    NULL);
+			uint16_t n = rte_ring_dequeue_burst(
+					lc->worker_ring, (void **)pkts, burst, NULL);
 
 			if (n > 0) {
 				worker_process(lc, pkts, n, &dirty);
@@ -230,8 +232,8 @@ stp_lcore_main(void *arg)
 			}
 		}
 		if (lc->tx_ring != NULL) {
-			uint16_t n = rte_ring_dequeue_burst(lc->tx_ring, (void **)pkts, burst,
-							    NULL);
+			uint16_t n = rte_ring_dequeue_burst(
+					lc->tx_ring, (void **)pkts, burst, NULL);
 
 			if (n > 0) {
 				tx_buffer(lc, pkts, n, &dirty);

@@ -39,7 +39,7 @@ pl_ring(const char *kind, unsigned int lcore_id, uint32_t size)
 
 int
 stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struct port_set *ps,
-		    char err[CFG_ERR_LEN])
+		char err[CFG_ERR_LEN])
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->cfg = cfg;
@@ -58,7 +58,7 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 					"lcore %u is not enabled in the EAL (check eal.args -l)",
 					cl->lcore_id);
 		lc = rte_zmalloc_socket("stp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
-					rte_lcore_to_socket_id(cl->lcore_id));
+				rte_lcore_to_socket_id(cl->lcore_id));
 		if (lc == NULL)
 			return cfg_errf(cfg, err, path, "out of memory for lcore %u", cl->lcore_id);
 		lc->pl = pl;
@@ -104,9 +104,9 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 		if ((lc->roles & CFG_ROLE_WORKER) && remote_rx) {
 			lc->worker_ring = pl_ring("w", lc->lcore_id, cfg->worker_ring_size);
 			if (lc->worker_ring == NULL)
-				return cfg_errf(cfg, err, "rings.worker", "%u: ring for lcore %u: %s",
-						cfg->worker_ring_size, lc->lcore_id,
-						rte_strerror(rte_errno));
+				return cfg_errf(cfg, err, "rings.worker",
+						"%u: ring for lcore %u: %s", cfg->worker_ring_size,
+						lc->lcore_id, rte_strerror(rte_errno));
 		}
 		if ((lc->roles & CFG_ROLE_TX) && remote_worker) {
 			lc->tx_ring = pl_ring("t", lc->lcore_id, cfg->tx_ring_size);
@@ -132,7 +132,7 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	for (unsigned int i = 0; i < pl->nb_lcores; i++)
 		nb_rx += (pl->lcores[i]->roles & CFG_ROLE_RX) != 0;
 	PL_LOG(INFO, "%u datapath lcores: %u RX, %u workers, %u TX", pl->nb_lcores, nb_rx,
-	       pl->nb_workers, pl->nb_tx);
+			pl->nb_workers, pl->nb_tx);
 	return 0;
 }
 
@@ -140,12 +140,12 @@ int
 stp_pipeline_launch(struct stp_pipeline *pl)
 {
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		int rc = rte_eal_remote_launch(stp_lcore_main, pl->lcores[i],
-					       pl->lcores[i]->lcore_id);
+		int rc = rte_eal_remote_launch(
+				stp_lcore_main, pl->lcores[i], pl->lcores[i]->lcore_id);
 
 		if (rc != 0) {
 			PL_LOG(ERR, "cannot launch lcore %u: %s", pl->lcores[i]->lcore_id,
-			       rte_strerror(-rc));
+					rte_strerror(-rc));
 			__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
 			rte_eal_mp_wait_lcore();
 			return rc;
@@ -213,8 +213,8 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 		const struct stp_lcore *lc = pl->lcores[i];
 
 		while ((lc->roles & CFG_ROLE_RX) &&
-		       !__atomic_load_n(&lc->rx_stopped, __ATOMIC_ACQUIRE) &&
-		       rte_get_timer_cycles() < deadline)
+				!__atomic_load_n(&lc->rx_stopped, __ATOMIC_ACQUIRE) &&
+				rte_get_timer_cycles() < deadline)
 			rte_pause();
 	}
 	/*
@@ -236,7 +236,7 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 	}
 	if (!drained)
 		PL_LOG(WARNING, "drain did not finish within %u ms; freeing what is queued",
-		       timeout_ms);
+				timeout_ms);
 	__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {

@@ -42,14 +42,14 @@
 #define STP_MAX_BURST CFG_MAX_BURST
 
 /** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
-#define STP_FOREACH_DROP(_)                                                                   \
-	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                         \
-	_(NO_RULE, "no_rule", "no rule matched the packet")                                    \
-	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")       \
-	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                   \
-	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")     \
-	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")      \
-	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")   \
+#define STP_FOREACH_DROP(_)                                                                  \
+	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                       \
+	_(NO_RULE, "no_rule", "no rule matched the packet")                                  \
+	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")     \
+	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                 \
+	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")   \
+	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")    \
+	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX") \
 	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
 
 enum stp_drop {
@@ -69,16 +69,16 @@ const char *stp_drop_desc(enum stp_drop d);
  * each counter whole, if a few packets late.
  */
 struct stp_lcore_stats {
-	uint64_t rx_pkts;		/**< packets read by this lcore's rx_burst calls */
+	uint64_t rx_pkts; /**< packets read by this lcore's rx_burst calls */
 	uint64_t rx_bytes;
-	uint64_t tx_pkts;		/**< packets accepted by rte_eth_tx_burst (bytes: port stats) */
+	uint64_t tx_pkts; /**< packets accepted by rte_eth_tx_burst (bytes: port stats) */
 	uint64_t drops[STP_DROP_MAX];
-	uint64_t ts_src[PKT_TS_MAX];	/**< stamps given, per source */
-	uint64_t port_rx[PORT_MAX];	/**< rx_pkts per input DPDK port */
-	uint64_t port_tx[PORT_MAX];	/**< tx_pkts per output DPDK port */
-	uint64_t loops;			/**< run-loop iterations */
-	uint64_t busy_cycles;		/**< TSC cycles spent in iterations that moved packets */
-	uint64_t work_pkts;		/**< packets handled in those iterations (cycles/pkt) */
+	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
+	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
+	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
+	uint64_t loops;		     /**< run-loop iterations */
+	uint64_t busy_cycles;	     /**< TSC cycles spent in iterations that moved packets */
+	uint64_t work_pkts;	     /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
 
 /** Per-port TX buffer of a TX lcore. */
@@ -98,23 +98,23 @@ struct stp_pipeline;
 
 /** State of one datapath lcore. Owned by that lcore except where marked. */
 struct stp_lcore {
-	struct stp_lcore_stats stats;	/* dataplane: wo, ctlplane: ro */
+	struct stp_lcore_stats stats; /* dataplane: wo, ctlplane: ro */
 	struct stp_pipeline *pl;
 	unsigned int lcore_id;
-	uint32_t roles;			/* CFG_ROLE_* */
+	uint32_t roles; /* CFG_ROLE_* */
 	uint16_t nb_poll;
 	struct {
 		struct port_rt *port;
 		uint16_t port_id;
 		uint16_t queue;
 	} poll[CFG_MAX_POLL];
-	int worker_idx;			/* index among workers, -1 if not a worker */
-	int tx_idx;			/* index among TX lcores = TX queue it owns, -1 if none */
-	struct rte_ring *worker_ring;	/* input of this worker (MP/SC), NULL if none */
-	struct rte_ring *tx_ring;	/* input of this TX lcore (MP/SC), NULL if none */
-	struct stp_lcore *tx_target;	/* the TX lcore this worker sends to */
-	volatile uint64_t epoch;	/* dataplane: wo (each loop), ctlplane: ro (drain) */
-	volatile bool rx_stopped;	/* dataplane: wo, ctlplane: ro */
+	int worker_idx;		      /* index among workers, -1 if not a worker */
+	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
+	struct rte_ring *worker_ring; /* input of this worker (MP/SC), NULL if none */
+	struct rte_ring *tx_ring;     /* input of this TX lcore (MP/SC), NULL if none */
+	struct stp_lcore *tx_target;  /* the TX lcore this worker sends to */
+	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
+	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
@@ -150,12 +150,12 @@ struct stp_pipeline {
 	uint16_t fwd_out[PORT_MAX];	  /* forward: output port per input port id */
 	uint32_t fwd_max_frame[PORT_MAX]; /* forward: largest frame the output takes */
 	bool fwd_multiseg[PORT_MAX];	  /* forward: the output sends chained mbufs */
-	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
+	volatile int phase;		  /* enum stp_phase; ctlplane: wo, dataplane: ro */
 };
 
 /** Build the pipeline (lcore states, rings, stage init) from a loaded config and set-up ports. */
-int stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg,
-			struct port_set *ps, char err[CFG_ERR_LEN]);
+int stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struct port_set *ps,
+		char err[CFG_ERR_LEN]);
 
 /** Launch the run loop on every datapath lcore. */
 int stp_pipeline_launch(struct stp_pipeline *pl);
@@ -182,8 +182,8 @@ uint64_t stp_stats_dropped(const struct stp_lcore_stats *s);
 void stp_stats_print(const struct stp_pipeline *pl, FILE *f);
 
 /** One-line status since @p prev (updated), for periodic output. */
-void stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, double dt_s,
-		    FILE *f);
+void stp_stats_line(
+		const struct stp_pipeline *pl, struct stp_lcore_stats *prev, double dt_s, FILE *f);
 
 /** Write the final counters as JSON (the shape tests read). Returns 0 or -errno. */
 int stp_stats_json(const struct stp_pipeline *pl, const char *path);

@@ -79,8 +79,8 @@ stp_stats_print(const struct stp_pipeline *pl, FILE *f)
 	stp_stats_sum(pl, &s);
 	dropped = stp_stats_dropped(&s);
 	fprintf(f, "%-6s %-12s %14s %14s %14s %14s %10s %10s %10s %10s\n", "port", "name",
-		"rx-packets", "rx-bytes", "tx-packets", "tx-bytes", "imissed", "ierrors",
-		"oerrors", "rx-nombuf");
+			"rx-packets", "rx-bytes", "tx-packets", "tx-bytes", "imissed", "ierrors",
+			"oerrors", "rx-nombuf");
 	for (unsigned int i = 0; i < pl->ports->nb; i++) {
 		const struct port_rt *pr = &pl->ports->ports[i];
 		struct rte_eth_stats es;
@@ -88,23 +88,23 @@ stp_stats_print(const struct stp_pipeline *pl, FILE *f)
 		if (rte_eth_stats_get(pr->port_id, &es) != 0)
 			memset(&es, 0, sizeof(es));
 		fprintf(f,
-			"%-6u %-12s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64
-			" %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
-			pr->port_id, pr->cfg->name, es.ipackets, es.ibytes, es.opackets, es.obytes,
-			es.imissed, es.ierrors, es.oerrors, es.rx_nombuf);
+				"%-6u %-12s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64
+				" %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+				pr->port_id, pr->cfg->name, es.ipackets, es.ibytes, es.opackets,
+				es.obytes, es.imissed, es.ierrors, es.oerrors, es.rx_nombuf);
 	}
 	fprintf(f, "drops:\n");
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		fprintf(f, "  %-18s %14" PRIu64 "  %s\n", stp_drop_name(d), s.drops[d],
-			stp_drop_desc(d));
+				stp_drop_desc(d));
 	fprintf(f, "timestamps:");
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		fprintf(f, " %s=%" PRIu64, pkt_ts_src_name(t), s.ts_src[t]);
 	fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
 	fprintf(f, "total: received=%" PRIu64 " transmitted=%" PRIu64 " dropped=%" PRIu64 " (%s)\n",
-		s.rx_pkts, s.tx_pkts, dropped,
-		s.rx_pkts == s.tx_pkts + dropped ? "received = transmitted + dropped"
-						 : "MISMATCH: packets unaccounted for");
+			s.rx_pkts, s.tx_pkts, dropped,
+			s.rx_pkts == s.tx_pkts + dropped ? "received = transmitted + dropped" :
+							   "MISMATCH: packets unaccounted for");
 }
 
 void
@@ -119,13 +119,14 @@ stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, doub
 	if (dt_s <= 0)
 		dt_s = 1;
 	fprintf(f,
-		"rx %" PRIu64 " (%.3f Mpps) tx %" PRIu64 " (%.3f Mpps) dropped %" PRIu64
-		" (+%" PRIu64 ") cycles/pkt %.1f\n",
-		s.rx_pkts, (double)(s.rx_pkts - prev->rx_pkts) / dt_s / 1e6, s.tx_pkts,
-		(double)(s.tx_pkts - prev->tx_pkts) / dt_s / 1e6, dropped, dropped - pdropped,
-		s.rx_pkts > prev->rx_pkts ? (double)(s.busy_cycles - prev->busy_cycles) /
-						    (double)(s.rx_pkts - prev->rx_pkts)
-					  : 0.0);
+			"rx %" PRIu64 " (%.3f Mpps) tx %" PRIu64 " (%.3f Mpps) dropped %" PRIu64
+			" (+%" PRIu64 ") cycles/pkt %.1f\n",
+			s.rx_pkts, (double)(s.rx_pkts - prev->rx_pkts) / dt_s / 1e6, s.tx_pkts,
+			(double)(s.tx_pkts - prev->tx_pkts) / dt_s / 1e6, dropped,
+			dropped - pdropped,
+			s.rx_pkts > prev->rx_pkts ? (double)(s.busy_cycles - prev->busy_cycles) /
+							(double)(s.rx_pkts - prev->rx_pkts) :
+						    0.0);
 	fflush(f);
 	*prev = s;
 }
@@ -160,34 +161,37 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 
 		if (rte_eth_stats_get(pr->port_id, &es) != 0)
 			memset(&es, 0, sizeof(es));
-		json_array_append_new(
-			ports,
-			json_pack("{s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-				  "s:I, s:I}",
-				  "name", pr->cfg->name, "port_id", (int)pr->port_id, "driver",
-				  pr->drv_name, "timestamp", pkt_ts_src_name(pr->ts_src),
-				  "rx_pkts", (json_int_t)es.ipackets, "rx_bytes",
-				  (json_int_t)es.ibytes, "tx_pkts", (json_int_t)es.opackets,
-				  "tx_bytes", (json_int_t)es.obytes, "imissed",
-				  (json_int_t)es.imissed, "ierrors", (json_int_t)es.ierrors,
-				  "oerrors", (json_int_t)es.oerrors, "rx_nombuf",
-				  (json_int_t)es.rx_nombuf, "app_rx",
-				  (json_int_t)s.port_rx[pr->port_id], "app_tx",
-				  (json_int_t)s.port_tx[pr->port_id]));
+		json_array_append_new(ports,
+				json_pack("{s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+					  "s:I, s:I}",
+						"name", pr->cfg->name, "port_id", (int)pr->port_id,
+						"driver", pr->drv_name, "timestamp",
+						pkt_ts_src_name(pr->ts_src), "rx_pkts",
+						(json_int_t)es.ipackets, "rx_bytes",
+						(json_int_t)es.ibytes, "tx_pkts",
+						(json_int_t)es.opackets, "tx_bytes",
+						(json_int_t)es.obytes, "imissed",
+						(json_int_t)es.imissed, "ierrors",
+						(json_int_t)es.ierrors, "oerrors",
+						(json_int_t)es.oerrors, "rx_nombuf",
+						(json_int_t)es.rx_nombuf, "app_rx",
+						(json_int_t)s.port_rx[pr->port_id], "app_tx",
+						(json_int_t)s.port_tx[pr->port_id]));
 	}
 	json_object_set_new(root, "ports", ports);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct stp_lcore *lc = pl->lcores[i];
 
-		json_array_append_new(
-			lcores, json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "lcore",
-					  (int)lc->lcore_id, "rx", !!(lc->roles & CFG_ROLE_RX),
-					  "worker", !!(lc->roles & CFG_ROLE_WORKER), "tx",
-					  !!(lc->roles & CFG_ROLE_TX), "rx_pkts",
-					  (json_int_t)lc->stats.rx_pkts, "tx_pkts",
-					  (json_int_t)lc->stats.tx_pkts, "loops",
-					  (json_int_t)lc->stats.loops, "busy_cycles",
-					  (json_int_t)lc->stats.busy_cycles));
+		json_array_append_new(lcores,
+				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "lcore",
+						(int)lc->lcore_id, "rx",
+						!!(lc->roles & CFG_ROLE_RX), "worker",
+						!!(lc->roles & CFG_ROLE_WORKER), "tx",
+						!!(lc->roles & CFG_ROLE_TX), "rx_pkts",
+						(json_int_t)lc->stats.rx_pkts, "tx_pkts",
+						(json_int_t)lc->stats.tx_pkts, "loops",
+						(json_int_t)lc->stats.loops, "busy_cycles",
+						(json_int_t)lc->stats.busy_cycles));
 	}
 	json_object_set_new(root, "lcores", lcores);
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -22,13 +22,12 @@
  */
 #define PKT_MAX_EXT_HDR 8
 
-#define PKT_TPID_QINQ_OLD   0x9100 /* pre-802.1ad QinQ, still sent by some switches */
-#define PKT_IPPROTO_UDPLITE 136	   /* not in every libc's netinet/in.h */
-#define PKT_IPPROTO_AH	    51
+#define PKT_TPID_QINQ_OLD 0x9100 /* pre-802.1ad QinQ, still sent by some switches */
+#define PKT_IPPROTO_UDPLITE 136	 /* not in every libc's netinet/in.h */
+#define PKT_IPPROTO_AH 51
 
 /* Arbitrary non-zero seed: keeps the all-zero tuple from hashing to 0. */
 #define PKT_HASH_SEED 0x53545044u
-
 
 int pkt_meta_offset = -1;
 

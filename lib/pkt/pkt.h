@@ -45,9 +45,9 @@ enum pkt_l3 {
 	PKT_L3_ARP,
 };
 
-#define PKT_F_FRAG 0x01	     /**< IPv4/IPv6 fragment: hashed on addresses only */
-#define PKT_F_L3_TRUNC 0x02  /**< L3 header cut short or invalid (bad IHL, length) */
-#define PKT_F_L4_TRUNC 0x04  /**< L4 header cut short */
+#define PKT_F_FRAG 0x01	      /**< IPv4/IPv6 fragment: hashed on addresses only */
+#define PKT_F_L3_TRUNC 0x02   /**< L3 header cut short or invalid (bad IHL, length) */
+#define PKT_F_L4_TRUNC 0x04   /**< L4 header cut short */
 #define PKT_F_VLAN_TRUNC 0x08 /**< VLAN tag cut short */
 
 #define PKT_MAX_VLAN 2
@@ -55,8 +55,8 @@ enum pkt_l3 {
 /**
  * Per-packet metadata (an mbuf dynfield, 24 bytes: the dynfield area has 36 bytes, net_pcap and
  * hardware timestamping take 8 of them aligned on 8, and this must fit in what is left; VLAN tags
- * are read from the frame at 14 + 4 * i when a stage needs them). Written by the RX stage; read and updated by
- * the stages after it on whatever lcore owns the mbuf.
+ * are read from the frame at 14 + 4 * i when a stage needs them). Written by the RX stage; read and
+ * updated by the stages after it on whatever lcore owns the mbuf.
  */
 struct pkt_meta {
 	uint64_t ts_ns;	    /**< UTC ns timestamp; 0 with PKT_TS_NONE */
@@ -113,7 +113,7 @@ uint32_t pkt_hash_v4(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 
 /** Same for IPv6 (16-byte addresses). */
 uint32_t pkt_hash_v6(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
-		     uint8_t proto);
+		uint8_t proto);
 
 /** Same for non-IP frames: the two MAC addresses (6 bytes each) and the EtherType. */
 uint32_t pkt_hash_l2(const uint8_t *a, const uint8_t *b, uint16_t ether_type);

@@ -37,20 +37,22 @@ RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
  * The symmetric RSS key (0x6d5a repeated): with it Toeplitz gives the same queue for A->B and
  * B->A, so both directions of a flow reach the same RX queue, as they reach the same worker.
  */
+/* clang-format off */
 static uint8_t port_sym_rss_key[52] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
 	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
 	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
+/* clang-format on */
 
 /* Per RX queue reader of a net_pcap input file, stepping in lock-step with the PMD. */
 struct port_pcap_ts {
 	pcap_t *pcap;
-	bool eof;	  /* dataplane: wo, ctlplane: ro */
-	uint64_t total;	  /* records in the file, counted at open */
-	uint64_t read;	  /* records read so far */
-	uint64_t resync;  /* records skipped to follow the PMD */
+	bool eof;	 /* dataplane: wo, ctlplane: ro */
+	uint64_t total;	 /* records in the file, counted at open */
+	uint64_t read;	 /* records read so far */
+	uint64_t resync; /* records skipped to follow the PMD */
 	char path[CFG_PATH_LEN];
 };
 
@@ -100,11 +102,12 @@ args_have(const struct stp_config *cfg, int nb_extra, char **extra, const char *
 
 int
 port_eal_args(const struct stp_config *cfg, const char *prog, int nb_extra, char **extra,
-	      char ***argv_out)
+		char ***argv_out)
 {
-	static const char *const lcore_opts[] = {"-l", "-c", "--lcores", NULL};
-	static const char *const pci_opts[] = {"-a", "-b", "--allow", "--block", "--no-pci", NULL};
-	static const char *const mem_opts[] = {"-m", "--socket-mem", NULL};
+	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
+	static const char *const pci_opts[] = { "-a", "-b", "--allow", "--block", "--no-pci",
+		NULL };
+	static const char *const mem_opts[] = { "-m", "--socket-mem", NULL };
 	char **argv = NULL;
 	int argc = 0, cap = 0, rc = 0;
 	bool any_pci = false;
@@ -220,7 +223,7 @@ port_max_mtu(const struct rte_eth_dev_info *di)
 /* Pass 3: the config against what the device grants. */
 static int
 port_validate(const struct stp_config *cfg, unsigned int idx, const char *devname,
-	      const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
+		const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
 {
 	const struct cfg_port *p = &cfg->ports[idx];
 	char path[64];
@@ -250,8 +253,9 @@ port_validate(const struct stp_config *cfg, unsigned int idx, const char *devnam
 	frame = p->mtu + PORT_DEFAULT_OVERHEAD + PORT_VLAN_ROOM;
 	room = cfg->mbuf_size - RTE_PKTMBUF_HEADROOM;
 	if (frame > room && !(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) &&
-	    strcmp(di->driver_name, "net_pcap") != 0 && strcmp(di->driver_name, "net_ring") != 0 &&
-	    strcmp(di->driver_name, "net_null") != 0)
+			strcmp(di->driver_name, "net_pcap") != 0 &&
+			strcmp(di->driver_name, "net_ring") != 0 &&
+			strcmp(di->driver_name, "net_null") != 0)
 		return cfg_errf(cfg, err, "mempool.mbuf_size",
 				"%u holds %u bytes of frame, less than ports[%u] needs for mtu %u "
 				"(%u), and %s cannot scatter: raise it to at least %u",
@@ -278,8 +282,8 @@ port_pcap_ts_open(struct port_rt *pr, char err[CFG_ERR_LEN], const struct stp_co
 		if (t == NULL)
 			return -ENOMEM;
 		snprintf(t->path, sizeof(t->path), "%s", file);
-		t->pcap = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
-								  errbuf);
+		t->pcap = pcap_open_offline_with_tstamp_precision(
+				file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 		if (t->pcap == NULL) {
 			free(t);
 			snprintf(path, sizeof(path), "ports[%u].device", pr->cfg_idx);
@@ -315,7 +319,7 @@ port_hw_clock_init(struct port_rt *pr)
 		/* No readable clock: the timestamps are taken as UTC ns (as af_packet's are). */
 		pr->hw_realtime = true;
 		PORT_LOG(INFO, "%s: device clock not readable; RX timestamps taken as UTC ns",
-			 pr->cfg->name);
+				pr->cfg->name);
 		return;
 	}
 	n1 = clock_realtime_ns();
@@ -329,10 +333,11 @@ port_hw_clock_init(struct port_rt *pr)
 	rte_eth_read_clock(pr->port_id, &t2);
 	n2 = clock_realtime_ns();
 	clock_disc_init(&pr->hw_clock,
-			n2 > n1 ? (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1)) : 1000000000,
+			n2 > n1 ? (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1)) :
+				  1000000000,
 			t2, n2);
 	PORT_LOG(INFO, "%s: device clock ~%" PRIu64 " Hz, disciplined to CLOCK_REALTIME",
-		 pr->cfg->name, (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1 + 1)));
+			pr->cfg->name, (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1 + 1)));
 }
 
 void
@@ -373,7 +378,7 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 			if (h->caplen == rte_pktmbuf_pkt_len(pkts[i])) {
 				/* tv_usec holds ns: the file was opened with nano precision. */
 				meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
-					      (uint64_t)h->ts.tv_usec;
+						(uint64_t)h->ts.tv_usec;
 				meta->ts_src = PKT_TS_PCAP;
 				break;
 			}
@@ -385,7 +390,7 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 
 void
 port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
-		 struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count)
+		struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count)
 {
 	uint64_t sw_ns;
 	struct clock_map map;
@@ -398,8 +403,8 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
 			if (likely(pkts[i]->ol_flags & ps->hw_ts_flag)) {
-				uint64_t ticks = *RTE_MBUF_DYNFIELD(pkts[i], ps->hw_ts_offset,
-								    rte_mbuf_timestamp_t *);
+				uint64_t ticks = *RTE_MBUF_DYNFIELD(
+						pkts[i], ps->hw_ts_offset, rte_mbuf_timestamp_t *);
 
 				meta->ts_ns = pr->hw_realtime ? ticks : clock_map_ns(&map, ticks);
 				meta->ts_src = PKT_TS_HW;
@@ -472,7 +477,7 @@ port_pool_need(const struct stp_config *cfg)
 
 	for (unsigned int i = 0; i < cfg->nb_ports; i++)
 		need += cfg->ports[i].rx_queues * cfg->ports[i].rx_desc +
-			cfg->ports[i].tx_queues * cfg->ports[i].tx_desc;
+				cfg->ports[i].tx_queues * cfg->ports[i].tx_desc;
 	for (unsigned int i = 0; i < cfg->nb_lcores; i++) {
 		nb_worker += !!(cfg->lcores[i].roles & CFG_ROLE_WORKER);
 		nb_tx += !!(cfg->lcores[i].roles & CFG_ROLE_TX);
@@ -485,7 +490,7 @@ port_pool_need(const struct stp_config *cfg)
 
 static int
 port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt *pr,
-	       const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
+		const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
 {
 	const struct cfg_port *p = pr->cfg;
 	struct rte_eth_conf conf;
@@ -496,8 +501,8 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.mtu = p->mtu;
 	if ((unsigned int)p->mtu + PORT_DEFAULT_OVERHEAD + PORT_VLAN_ROOM >
-		    (unsigned int)cfg->mbuf_size - RTE_PKTMBUF_HEADROOM &&
-	    (di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+					(unsigned int)cfg->mbuf_size - RTE_PKTMBUF_HEADROOM &&
+			(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (pr->ts_src == PKT_TS_HW)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
@@ -507,11 +512,10 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	}
 	if (p->rx_queues > 1 && di->flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf =
-			di->flow_type_rss_offloads &
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP);
-		if (di->hash_key_size == sizeof(port_sym_rss_key) ||
-		    di->hash_key_size == 40) {
+		conf.rx_adv_conf.rss_conf.rss_hf = di->flow_type_rss_offloads &
+				(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP |
+						RTE_ETH_RSS_SCTP);
+		if (di->hash_key_size == sizeof(port_sym_rss_key) || di->hash_key_size == 40) {
 			conf.rx_adv_conf.rss_conf.rss_key = port_sym_rss_key;
 			conf.rx_adv_conf.rss_conf.rss_key_len = di->hash_key_size;
 		}
@@ -528,17 +532,17 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 				rte_strerror(-rc));
 	if (nb_rxd != p->rx_desc)
 		PORT_LOG(WARNING, "%s: ports[%u].rx_desc: requested %u, granted %u", cfg->file,
-			 pr->cfg_idx, p->rx_desc, nb_rxd);
+				pr->cfg_idx, p->rx_desc, nb_rxd);
 	if (nb_txd != p->tx_desc)
 		PORT_LOG(WARNING, "%s: ports[%u].tx_desc: requested %u, granted %u", cfg->file,
-			 pr->cfg_idx, p->tx_desc, nb_txd);
+				pr->cfg_idx, p->tx_desc, nb_txd);
 
 	for (uint16_t q = 0; q < p->rx_queues; q++) {
 		struct rte_eth_rxconf rxc = di->default_rxconf;
 
 		rxc.offloads = conf.rxmode.offloads;
 		rc = rte_eth_rx_queue_setup(pr->port_id, q, nb_rxd,
-					    rte_eth_dev_socket_id(pr->port_id), &rxc, ps->pool);
+				rte_eth_dev_socket_id(pr->port_id), &rxc, ps->pool);
 		if (rc < 0)
 			return cfg_errf(cfg, err, path,
 					"%s: RX queue %u set-up failed: %s (for jumbo frames on "
@@ -549,8 +553,8 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 		struct rte_eth_txconf txc = di->default_txconf;
 
 		txc.offloads = conf.txmode.offloads;
-		rc = rte_eth_tx_queue_setup(pr->port_id, q, nb_txd,
-					    rte_eth_dev_socket_id(pr->port_id), &txc);
+		rc = rte_eth_tx_queue_setup(
+				pr->port_id, q, nb_txd, rte_eth_dev_socket_id(pr->port_id), &txc);
 		if (rc < 0)
 			return cfg_errf(cfg, err, path, "%s: TX queue %u set-up failed: %s",
 					p->name, q, rte_strerror(-rc));
@@ -558,18 +562,19 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	if (pr->ts_src == PKT_TS_HW && ps->hw_ts_offset < 0) {
 		rc = rte_mbuf_dyn_rx_timestamp_register(&ps->hw_ts_offset, &ps->hw_ts_flag);
 		if (rc != 0)
-			return cfg_errf(cfg, err, path, "%s: cannot register the RX timestamp "
-					"field: %s", p->name, rte_strerror(rte_errno));
+			return cfg_errf(cfg, err, path,
+					"%s: cannot register the RX timestamp "
+					"field: %s",
+					p->name, rte_strerror(rte_errno));
 	}
 	rc = rte_eth_dev_start(pr->port_id);
 	if (rc < 0)
-		return cfg_errf(cfg, err, path, "%s: start failed: %s", p->name,
-				rte_strerror(-rc));
+		return cfg_errf(cfg, err, path, "%s: start failed: %s", p->name, rte_strerror(-rc));
 	if (p->promiscuous) {
 		rc = rte_eth_promiscuous_enable(pr->port_id);
 		if (rc != 0 && rc != -ENOTSUP)
 			PORT_LOG(WARNING, "%s: promiscuous mode refused: %s", p->name,
-				 rte_strerror(-rc));
+					rte_strerror(-rc));
 	}
 	rte_eth_macaddr_get(pr->port_id, &pr->mac);
 	if (pr->ts_src == PKT_TS_HW)
@@ -584,9 +589,9 @@ port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
 	char v[CFG_PATH_LEN];
 	bool hw = di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	bool pcap_file = strcmp(di->driver_name, "net_pcap") == 0 &&
-			 port_devarg(p->device, "rx_pcap", 0, v, sizeof(v)) &&
-			 !(port_devarg(p->device, "infinite_rx", 0, v, sizeof(v)) &&
-			   strcmp(v, "0") != 0);
+			port_devarg(p->device, "rx_pcap", 0, v, sizeof(v)) &&
+			!(port_devarg(p->device, "infinite_rx", 0, v, sizeof(v)) &&
+					strcmp(v, "0") != 0);
 
 	switch (p->timestamp) {
 	case CFG_TS_HW:
@@ -632,8 +637,10 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 					pr->cfg->device, devname);
 		for (unsigned int j = 0; j < i; j++)
 			if (ps->ports[j].port_id == pid)
-				return cfg_errf(cfg, err, path, "\"%s\" is the same device as "
-						"ports[%u]", pr->cfg->device, j);
+				return cfg_errf(cfg, err, path,
+						"\"%s\" is the same device as "
+						"ports[%u]",
+						pr->cfg->device, j);
 		pr->port_id = pid;
 		ps->by_id[pid] = pr;
 		rc = rte_eth_dev_info_get(pid, &di);
@@ -658,11 +665,11 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 	pool_size = cfg->mempool_size;
 	if (pool_size < need)
 		PORT_LOG(WARNING,
-			 "%s: mempool.size: %u is less than descriptors, rings and caches can "
-			 "hold (%u): expect rx_nombuf under load",
-			 cfg->file, pool_size, need);
+				"%s: mempool.size: %u is less than descriptors, rings and caches can "
+				"hold (%u): expect rx_nombuf under load",
+				cfg->file, pool_size, need);
 	ps->pool = rte_pktmbuf_pool_create("stp_pool", pool_size, cfg->mempool_cache, 0,
-					   cfg->mbuf_size, rte_socket_id());
+			cfg->mbuf_size, rte_socket_id());
 	if (ps->pool == NULL)
 		return cfg_errf(cfg, err, "mempool.size",
 				"%u mbufs of %u bytes could not be allocated: %s (with eal.hugepages "
@@ -677,10 +684,10 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		if (rc != 0)
 			return rc;
 		PORT_LOG(INFO, "%s: port %u %s (%s) mtu %u rxq %u txq %u timestamps %s",
-			 ps->ports[i].cfg->name, ps->ports[i].port_id, ps->ports[i].cfg->device,
-			 ps->ports[i].drv_name, ps->ports[i].cfg->mtu,
-			 ps->ports[i].cfg->rx_queues, ps->ports[i].cfg->tx_queues,
-			 pkt_ts_src_name(ps->ports[i].ts_src));
+				ps->ports[i].cfg->name, ps->ports[i].port_id,
+				ps->ports[i].cfg->device, ps->ports[i].drv_name,
+				ps->ports[i].cfg->mtu, ps->ports[i].cfg->rx_queues,
+				ps->ports[i].cfg->tx_queues, pkt_ts_src_name(ps->ports[i].ts_src));
 	}
 	return 0;
 }

@@ -36,15 +36,15 @@ struct port_pcap_ts;
 
 /** Runtime state of one configured port. */
 struct port_rt {
-	uint16_t port_id;		/**< DPDK port id */
-	uint16_t cfg_idx;		/**< index in cfg.ports[] */
+	uint16_t port_id; /**< DPDK port id */
+	uint16_t cfg_idx; /**< index in cfg.ports[] */
 	const struct cfg_port *cfg;
-	char drv_name[32];		/**< driver, e.g. "net_af_packet" */
-	enum pkt_ts_src ts_src;		/**< resolved timestamp source for this port */
-	uint32_t max_frame;		/**< largest frame accepted for TX: MTU + L2 overhead */
-	bool tx_multiseg;		/**< multi-segment TX offload granted */
-	bool hw_realtime;		/**< hw: device clock already counts UTC ns */
-	struct clock_disc hw_clock;	/**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
+	char drv_name[32];	    /**< driver, e.g. "net_af_packet" */
+	enum pkt_ts_src ts_src;	    /**< resolved timestamp source for this port */
+	uint32_t max_frame;	    /**< largest frame accepted for TX: MTU + L2 overhead */
+	bool tx_multiseg;	    /**< multi-segment TX offload granted */
+	bool hw_realtime;	    /**< hw: device clock already counts UTC ns */
+	struct clock_disc hw_clock; /**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
 	struct port_pcap_ts *pcap_ts[CFG_MAX_QUEUES]; /**< pcap: per RX queue reader, or NULL */
 	struct rte_ether_addr mac;
 };
@@ -55,8 +55,8 @@ struct port_set {
 	struct port_rt ports[CFG_MAX_PORTS];
 	struct port_rt *by_id[PORT_MAX];
 	struct rte_mempool *pool;
-	int hw_ts_offset;		/**< RX timestamp dynfield offset, -1 if none registered */
-	uint64_t hw_ts_flag;		/**< RX timestamp dynflag */
+	int hw_ts_offset;    /**< RX timestamp dynfield offset, -1 if none registered */
+	uint64_t hw_ts_flag; /**< RX timestamp dynflag */
 };
 
 /**
@@ -66,7 +66,7 @@ struct port_set {
  * Returns argc; argv entries are malloc'd (free with port_eal_args_free()).
  */
 int port_eal_args(const struct stp_config *cfg, const char *prog, int nb_extra, char **extra,
-		  char ***argv_out);
+		char ***argv_out);
 void port_eal_args_free(int argc, char **argv);
 
 /**
@@ -94,6 +94,6 @@ bool port_has_pcap_input(const struct port_set *ps);
  * Returns nothing; counts per source into @p ts_count[PKT_TS_MAX].
  */
 void port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
-		      struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count);
+		struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count);
 
 #endif /* STP_PORT_H */

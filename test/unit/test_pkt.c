@@ -432,11 +432,10 @@ test_vlan(void)
 		put16(&f, 0x0800);
 		put_bytes(&f, plain.b + 14, plain.len - 14);
 		parse(&f, &m);
-		snprintf(what, sizeof(what), "vlan tpid %#x: one tag, l3_off 18",
-				tpids[t]);
-		check(m.nb_vlan == 1 && m.l3_off == 18 &&
-						m.l4_off == 38 && m.l3_type == PKT_L3_IPV4 &&
-						m.flags == 0 && m.flow_hash == m0.flow_hash,
+		snprintf(what, sizeof(what), "vlan tpid %#x: one tag, l3_off 18", tpids[t]);
+		check(m.nb_vlan == 1 && m.l3_off == 18 && m.l4_off == 38 &&
+						m.l3_type == PKT_L3_IPV4 && m.flags == 0 &&
+						m.flow_hash == m0.flow_hash,
 				what);
 	}
 
@@ -447,8 +446,7 @@ test_vlan(void)
 	put16(&f, 0x0800);
 	put_bytes(&f, plain.b + 14, plain.len - 14);
 	parse(&f, &m);
-	check(m.nb_vlan == 2 && m.l3_off == 22 &&
-					m.l4_off == 42 && m.l3_type == PKT_L3_IPV4 &&
+	check(m.nb_vlan == 2 && m.l3_off == 22 && m.l4_off == 42 && m.l3_type == PKT_L3_IPV4 &&
 					m.flow_hash == m0.flow_hash,
 			"qinq 0x88a8/0x8100: two tags outermost first, same hash as untagged");
 
@@ -786,7 +784,8 @@ test_misc(void)
 					strcmp(pkt_ts_src_name(PKT_TS_TRAILER), "trailer") == 0 &&
 					strcmp(pkt_ts_src_name(PKT_TS_MAX), "unknown") == 0,
 			"pkt_ts_src_name: every source, and out of range");
-	check(sizeof(struct pkt_meta) == 24, "struct pkt_meta is 24 bytes (fits beside the RX timestamp field)");
+	check(sizeof(struct pkt_meta) == 24,
+			"struct pkt_meta is 24 bytes (fits beside the RX timestamp field)");
 }
 
 /* Not a test (tests never assert on timing): the figure quoted above pkt_parse_buf(). */
