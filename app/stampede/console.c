@@ -40,7 +40,9 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 	struct stp_lcore_stats s;
 
 	if (strcmp(r->what, "stats") == 0) {
-		stp_stats_print(con_pl, stdout);
+		stp_stats_print(con_pl, false, stdout);
+		fflush(stdout); /* before the next prompt, which cmdline writes to the fd directly
+				 */
 		return;
 	}
 	stp_stats_sum(con_pl, &s);

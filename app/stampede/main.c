@@ -208,11 +208,13 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 		}
 		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * (double)hz))
 			break;
-		if (eof_watch && port_pcap_all_eof(ps)) {
+		if (eof_watch) {
 			struct stp_lcore_stats s;
 
 			stp_stats_sum(pl, &s);
-			if (s.rx_pkts != last_rx || quiet_since == 0) {
+			if (!port_pcap_all_eof(ps, s.port_rx)) {
+				quiet_since = 0;
+			} else if (s.rx_pkts != last_rx || quiet_since == 0) {
 				last_rx = s.rx_pkts;
 				quiet_since = now;
 			} else if (now - quiet_since >= hz * EOF_QUIET_MS / 1000) {
@@ -260,6 +262,11 @@ main(int argc, char **argv)
 		goto out_cfg;
 	}
 
+	rc = port_precheck(&cfg, err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out_cfg;
+	}
 	eal_argc = port_eal_args(&cfg, argv[0], o.nb_extra, o.extra, &eal_argv);
 	if (eal_argc < 0) {
 		fprintf(stderr, "stampede: out of memory\n");
@@ -279,7 +286,9 @@ main(int argc, char **argv)
 	memcpy(eal_argv_init, eal_argv, eal_argc * sizeof(char *));
 	rc = rte_eal_init(eal_argc, eal_argv_init);
 	if (rc < 0) {
-		fprintf(stderr, "stampede: EAL initialisation failed: %s%s\n",
+		fprintf(stderr,
+				"stampede: EAL initialisation failed: %s (EAL messages above say why; a "
+				"ports[].device naming an unknown driver gives \"No such device\")%s\n",
 				rte_strerror(rte_errno),
 				cfg.eal.hugepages ?
 						" (eal.hugepages is true: reserve hugepages with "
@@ -312,6 +321,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_pipeline;
 	}
+	printf("stampede: running on %u lcores, %u ports (%s to stop)\n", pl.nb_lcores, ports.nb,
+			o.interactive ? "\"quit\"" : "Ctrl-C");
+	fflush(stdout);
 	if (o.interactive) {
 		con = console_create(&pl);
 		if (con == NULL) {
@@ -322,16 +334,13 @@ main(int argc, char **argv)
 	rc = stp_pipeline_launch(&pl);
 	if (rc != 0)
 		goto out_console;
-	printf("stampede: running on %u lcores, %u ports (Ctrl-C to stop)\n", pl.nb_lcores,
-			ports.nb);
-	fflush(stdout);
 
 	control_loop(&pl, &ports, &o, con);
 
 	stp_pipeline_stop(&pl, DRAIN_TIMEOUT_MS);
 	printf("stampede: stopped%s; final counters:\n",
 			quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
-	stp_stats_print(&pl, stdout);
+	stp_stats_print(&pl, true, stdout);
 	fflush(stdout);
 	if (o.stats_json != NULL && stp_stats_json(&pl, o.stats_json) != 0)
 		fprintf(stderr, "stampede: cannot write %s\n", o.stats_json);

@@ -131,6 +131,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 		if (i + RX_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
 		bytes += rte_pktmbuf_pkt_len(m);
+		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
 		if (unlikely(pkt_parse(m, pkt_meta(m)) < 0)) {
 			runts[nb_runt++] = m;
 			continue;

@@ -178,8 +178,12 @@ void stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
 /** Total of the drop counters. */
 uint64_t stp_stats_dropped(const struct stp_lcore_stats *s);
 
-/** Print final counters (ports, drops, timestamps, invariant) as text. */
-void stp_stats_print(const struct stp_pipeline *pl, FILE *f);
+/**
+ * Print the counters (ports, drops, timestamps, totals) as text. @p final: the pipeline has
+ * stopped, so received = transmitted + dropped must hold exactly and the line says whether it
+ * does; otherwise the difference is shown as packets in flight.
+ */
+void stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f);
 
 /** One-line status since @p prev (updated), for periodic output. */
 void stp_stats_line(

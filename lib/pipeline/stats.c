@@ -71,7 +71,7 @@ cycles_per_pkt(const struct stp_lcore_stats *s)
 }
 
 void
-stp_stats_print(const struct stp_pipeline *pl, FILE *f)
+stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 {
 	struct stp_lcore_stats s;
 	uint64_t dropped;
@@ -101,10 +101,20 @@ stp_stats_print(const struct stp_pipeline *pl, FILE *f)
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		fprintf(f, " %s=%" PRIu64, pkt_ts_src_name(t), s.ts_src[t]);
 	fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
-	fprintf(f, "total: received=%" PRIu64 " transmitted=%" PRIu64 " dropped=%" PRIu64 " (%s)\n",
-			s.rx_pkts, s.tx_pkts, dropped,
-			s.rx_pkts == s.tx_pkts + dropped ? "received = transmitted + dropped" :
-							   "MISMATCH: packets unaccounted for");
+	if (final)
+		fprintf(f,
+				"total: received=%" PRIu64 " transmitted=%" PRIu64
+				" dropped=%" PRIu64 " (%s)\n",
+				s.rx_pkts, s.tx_pkts, dropped,
+				s.rx_pkts == s.tx_pkts + dropped ?
+						"received = transmitted + dropped" :
+						"MISMATCH: packets unaccounted for");
+	else
+		fprintf(f,
+				"total: received=%" PRIu64 " transmitted=%" PRIu64
+				" dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
+				s.rx_pkts, s.tx_pkts, dropped,
+				(int64_t)(s.rx_pkts - s.tx_pkts - dropped));
 }
 
 void

@@ -304,6 +304,7 @@ port_pcap_ts_open(struct port_rt *pr, char err[CFG_ERR_LEN], const struct stp_co
 				pcap_close(c);
 		}
 		t->eof = t->total == 0;
+		pr->pcap_records += t->total;
 		pr->pcap_ts[q] = t;
 	}
 	return 0;
@@ -456,15 +457,26 @@ port_has_pcap_input(const struct port_set *ps)
 }
 
 bool
-port_pcap_all_eof(const struct port_set *ps)
+port_pcap_all_eof(const struct port_set *ps, const uint64_t *port_rx)
 {
-	for (unsigned int i = 0; i < ps->nb; i++)
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+
+		if (pr->pcap_ts[0] == NULL)
+			continue;
+		if (pr->ts_src != PKT_TS_PCAP) {
+			/* Not stamped from the files: the packet count says where the PMD is. */
+			if (port_rx[pr->port_id] < pr->pcap_records)
+				return false;
+			continue;
+		}
 		for (unsigned int q = 0; q < CFG_MAX_QUEUES; q++) {
-			const struct port_pcap_ts *t = ps->ports[i].pcap_ts[q];
+			const struct port_pcap_ts *t = pr->pcap_ts[q];
 
 			if (t != NULL && !__atomic_load_n(&t->eof, __ATOMIC_RELAXED))
 				return false;
 		}
+	}
 	return true;
 }
 
@@ -510,6 +522,10 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 		pr->tx_multiseg = true;
 	}
+	/* These vdevs advertise no TX offload but take chained mbufs (copy out, pass or free). */
+	if (strcmp(di->driver_name, "net_pcap") == 0 || strcmp(di->driver_name, "net_ring") == 0 ||
+			strcmp(di->driver_name, "net_null") == 0)
+		pr->tx_multiseg = true;
 	if (p->rx_queues > 1 && di->flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = di->flow_type_rss_offloads &
@@ -570,6 +586,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	rc = rte_eth_dev_start(pr->port_id);
 	if (rc < 0)
 		return cfg_errf(cfg, err, path, "%s: start failed: %s", p->name, rte_strerror(-rc));
+	pr->started = true;
 	if (p->promiscuous) {
 		rc = rte_eth_promiscuous_enable(pr->port_id);
 		if (rc != 0 && rc != -ENOTSUP)
@@ -582,16 +599,23 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	return 0;
 }
 
+/* A net_pcap port reading files (not looping them): its records can be counted. */
+static bool
+port_reads_pcap_file(const struct cfg_port *p, const char *driver)
+{
+	char v[CFG_PATH_LEN];
+
+	return strcmp(driver, "net_pcap") == 0 &&
+			port_devarg(p->device, "rx_pcap", 0, v, sizeof(v)) &&
+			!(port_devarg(p->device, "infinite_rx", 0, v, sizeof(v)) &&
+					strcmp(v, "0") != 0);
+}
+
 /* Resolve the timestamp source a port will use. */
 static enum pkt_ts_src
 port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
 {
-	char v[CFG_PATH_LEN];
 	bool hw = di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
-	bool pcap_file = strcmp(di->driver_name, "net_pcap") == 0 &&
-			port_devarg(p->device, "rx_pcap", 0, v, sizeof(v)) &&
-			!(port_devarg(p->device, "infinite_rx", 0, v, sizeof(v)) &&
-					strcmp(v, "0") != 0);
 
 	switch (p->timestamp) {
 	case CFG_TS_HW:
@@ -604,10 +628,34 @@ port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
 	default:
 		if (hw)
 			return PKT_TS_HW;
-		if (pcap_file)
+		if (port_reads_pcap_file(p, di->driver_name))
 			return PKT_TS_PCAP;
 		return PKT_TS_SW;
 	}
+}
+
+int
+port_precheck(const struct stp_config *cfg, char err[CFG_ERR_LEN])
+{
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		const struct cfg_port *p = &cfg->ports[i];
+		char file[CFG_PATH_LEN], path[64];
+		FILE *f;
+
+		if (strncmp(p->device, "net_pcap", 8) != 0)
+			continue;
+		for (unsigned int q = 0; port_devarg(p->device, "rx_pcap", q, file, sizeof(file));
+				q++) {
+			f = fopen(file, "rb");
+			if (f == NULL) {
+				snprintf(path, sizeof(path), "ports[%u].device", i);
+				return cfg_errf(cfg, err, path, "rx_pcap file \"%s\": %s", file,
+						strerror(errno));
+			}
+			fclose(f);
+		}
+	}
+	return 0;
 }
 
 int
@@ -653,7 +701,8 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 			return rc;
 		pr->ts_src = port_ts_source(pr->cfg, &di);
 		pr->max_frame = pr->cfg->mtu + RTE_ETHER_HDR_LEN + PORT_VLAN_ROOM;
-		if (pr->ts_src == PKT_TS_PCAP) {
+		/* Files are read beside the PMD for ns stamps, and counted for --exit-on-eof. */
+		if (port_reads_pcap_file(pr->cfg, pr->drv_name)) {
 			rc = port_pcap_ts_open(pr, err, cfg);
 			if (rc != 0)
 				return rc;
@@ -698,7 +747,8 @@ port_teardown(struct port_set *ps)
 	for (unsigned int i = 0; i < ps->nb; i++) {
 		struct port_rt *pr = &ps->ports[i];
 
-		rte_eth_dev_stop(pr->port_id);
+		if (pr->started)
+			rte_eth_dev_stop(pr->port_id);
 		rte_eth_dev_close(pr->port_id);
 		for (unsigned int q = 0; q < CFG_MAX_QUEUES; q++) {
 			if (pr->pcap_ts[q] == NULL)

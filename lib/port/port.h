@@ -43,6 +43,8 @@ struct port_rt {
 	enum pkt_ts_src ts_src;	    /**< resolved timestamp source for this port */
 	uint32_t max_frame;	    /**< largest frame accepted for TX: MTU + L2 overhead */
 	bool tx_multiseg;	    /**< multi-segment TX offload granted */
+	bool started;		    /**< rte_eth_dev_start() succeeded: stop it at teardown */
+	uint64_t pcap_records;	    /**< net_pcap rx_pcap inputs: records in the files */
 	bool hw_realtime;	    /**< hw: device clock already counts UTC ns */
 	struct clock_disc hw_clock; /**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
 	struct port_pcap_ts *pcap_ts[CFG_MAX_QUEUES]; /**< pcap: per RX queue reader, or NULL */
@@ -82,8 +84,18 @@ void port_clock_tick(struct port_set *ps);
 /** Stop and close every port, close pcap readers, free the pool. */
 void port_teardown(struct port_set *ps);
 
-/** True when every pcap-timestamped RX queue has reached the end of its file. */
-bool port_pcap_all_eof(const struct port_set *ps);
+/**
+ * True when every net_pcap rx_pcap input has been read to its end: its timestamp readers reached
+ * the end (pcap stamps), or the port delivered as many packets as its files hold, per
+ * @p port_rx (packets received per DPDK port id).
+ */
+bool port_pcap_all_eof(const struct port_set *ps, const uint64_t *port_rx);
+
+/**
+ * Checks that need no EAL, run before it starts: every net_pcap rx_pcap file is readable, so
+ * the error names the config path rather than an EAL probe failure.
+ */
+int port_precheck(const struct stp_config *cfg, char err[CFG_ERR_LEN]);
 
 /** True when some port reads a pcap file (so --exit-on-eof has something to wait for). */
 bool port_has_pcap_input(const struct port_set *ps);
