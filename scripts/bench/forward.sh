@@ -1,0 +1,453 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# Forwarding benchmark: stampede (two ports, rules a->b and b->a) against
+# `dpdk-testpmd --forward-mode=io` on the same ports, in the same run, interleaved, N runs each.
+# Benchmarks are not tests: this prints numbers and ratios, it asserts nothing about timing.
+#
+# Rows:
+#   null   net_null0 <-> net_null1, both directions, no I/O: stampede's own per-packet cost vs testpmd's.
+#   ring   net_null0 <-> net_ring0; net_ring0's TX ring is its own RX ring, so every packet is forwarded
+#          twice (null0 -> ring0, ring0 -> null0): a port whose RX hands back real mbufs.
+#   afp    veth, namespaces gen -> dut -> sink, DUT on two net_af_packet ports; generator
+#          dpdk-testpmd txonly (64-byte frames) on net_af_packet in ns gen.
+#   xdp    the same with net_af_xdp ports (generator on net_af_xdp too).
+#
+# Each tool's rate is the median of its own once-per-second counters in steady state (stampede
+# `--stats-period 1` lines, testpmd `--stats-period 1` Tx-pps summed over ports), so start-up time is
+# not counted; the row's figure is the median over the runs.  CPU placement (the machine has 2 CPUs):
+# the DUT's forwarding lcore runs alone on CPU 1 (`--lcores=0@0,1@1`, control thread on CPU 0); the
+# veth generator runs on CPU 0 (`--lcores=0@0,1@0`).  All DPDK processes: --no-huge -m 1024, their own
+# --file-prefix, a mempool of ~32 K mbufs (stampede's default; testpmd --total-num-mbufs=32768).
+#
+# Usage: scripts/bench/forward.sh [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
+# Takes about 3-3.5 minutes with the defaults (most of the overhead is start-up and stop of 24 DPDK
+# processes); -d 3 takes about 2.5.
+set -u
+
+RUNS=3
+DUR=5
+ROWS="null,ring,afp,xdp"
+KEEP=0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+
+usage()
+{
+	cat <<EOF
+Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
+  -n RUNS     runs per tool and row; the median is reported (default $RUNS)
+  -d SECONDS  steady-state seconds measured per run (default $DUR)
+  -r ROWS     comma-separated subset of: null,ring,afp,xdp (default $ROWS)
+  -k          keep the logs directory
+Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (default dpdk-testpmd)
+EOF
+}
+
+while getopts "n:d:r:kh" opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	d) DUR=$OPTARG ;;
+	r) ROWS=$OPTARG ;;
+	k) KEEP=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+if ! [[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ ]]; then
+	echo "forward.sh: -n and -d take positive integers" >&2
+	exit 2
+fi
+
+missing=()
+[[ -x $STAMPEDE ]] || missing+=("stampede binary $STAMPEDE (build it: ninja -C build)")
+command -v "$TESTPMD" >/dev/null || missing+=("$TESTPMD (apt-get install dpdk)")
+command -v python3 >/dev/null || missing+=("python3")
+if ((${#missing[@]})); then
+	printf 'forward.sh: missing: %s\n' "${missing[@]}" >&2
+	exit 1
+fi
+VETH_SKIP=""
+if [[ $(id -u) != 0 ]]; then
+	VETH_SKIP="needs root (network namespaces, veth)"
+elif ! command -v ip >/dev/null; then
+	VETH_SKIP="ip (iproute2) not found"
+fi
+
+TAG=fwdb$$
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-forward.XXXXXX")
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+PIDS=()
+PREFIXES=()
+NETNS=()
+
+cleanup()
+{
+	local p n
+
+	# PIDS holds only processes this script started and has not yet reaped.
+	for p in "${PIDS[@]}"; do
+		stop_pid "$p"
+	done
+	for n in "${NETNS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	for p in "${PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$p"
+	done
+	if ((KEEP)); then
+		echo "logs kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Others may rebuild the tree while this runs: every run uses the same copy of the binary.
+STAMPEDE_SRC=$STAMPEDE
+cp "$STAMPEDE" "$WORK/stampede" || exit 1
+STAMPEDE=$WORK/stampede
+
+# stop_pid PID: SIGINT (both tools stop gracefully and print final counters), SIGKILL after 20 s.
+stop_pid()
+{
+	local pid=$1 i
+
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for i in "${!PIDS[@]}"; do
+		[[ ${PIDS[$i]} == "$pid" ]] && unset "PIDS[$i]"
+	done
+}
+
+# wait_ready PID LOG REGEX: wait up to 60 s for REGEX in LOG; fail if the process exits first.
+wait_ready()
+{
+	local pid=$1 log=$2 re=$3 i
+
+	for ((i = 0; i < 600; i++)); do
+		grep -qE "$re" "$log" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# why LOG: the most telling line of a failed DPDK start.
+why()
+{
+	local l
+
+	l=$(grep -iE 'error|fail|cannot|invalid|not (found|supported)|no such' "$1" | grep -v 'errors: 0' |
+		tail -n 1)
+	[[ -n $l ]] || l=$(grep -v '^\s*$' "$1" | tail -n 1)
+	echo "${l:-no output}" | tr -s ' \t' ' ' | cut -c1-150
+}
+
+PY=$(cat <<'EOF'
+import json, re, statistics, sys
+
+def med(v):
+    return statistics.median(v) if v else float("nan")
+
+def stampede(log, js):
+    # rx N (X Mpps) tx N (Y Mpps) dropped N (+D) cycles/pkt Z; the first line holds start-up.
+    r = re.compile(r"^rx \d+ \(([\d.]+) Mpps\) tx \d+ \(([\d.]+) Mpps\) dropped \d+ \(\+(\d+)\)"
+                   r" cycles/pkt ([\d.]+)")
+    s = [m.groups() for m in map(r.match, open(log, errors="replace")) if m][1:]
+    tx = med([float(x[1]) for x in s])
+    cyc = med([float(x[3]) for x in s])
+    try:
+        d = json.load(open(js))
+        tot = d["transmitted"] + d["dropped"]
+        drop = 100.0 * d["dropped"] / tot if tot else 0.0
+    except (OSError, ValueError, KeyError):
+        drop = float("nan")
+    print(f"{tx:.4f}\t{cyc:.1f}\t{drop:.3f}\t{len(s)}")
+
+def testpmd(log):
+    # One "Port statistics" display per second, the first at start (no previous: 0 pps).
+    text = open(log, errors="replace").read()
+    disp = text.split("Port statistics ====")[2:]
+    tx = med([sum(int(x) for x in re.findall(r"Tx-pps:\s+(\d+)", b)) / 1e6 for b in disp])
+    m = re.search(r"CPU cycles/packet=([\d.]+)", text)
+    cyc = float(m.group(1)) if m else float("nan")
+    m = re.search(r"Accumulated forward statistics.*?\n.*?\n\s*TX-packets:\s+(\d+)\s+TX-dropped:\s+(\d+)",
+                  text, re.S)
+    drop = float("nan")
+    if m:
+        tot = int(m.group(1)) + int(m.group(2))
+        drop = 100.0 * int(m.group(2)) / tot if tot else 0.0
+    print(f"{tx:.4f}\t{cyc:.1f}\t{drop:.3f}\t{len(disp)}")
+
+def counters(path):
+    # "epoch sink_rx gen_tx" per line: median per-second rates.
+    s = [tuple(map(float, l.split())) for l in open(path) if len(l.split()) == 3]
+    rate = lambda i: med([(b[i] - a[i]) / (b[0] - a[0]) / 1e6 for a, b in zip(s, s[1:]) if b[0] > a[0]])
+    print(f"{rate(1):.4f}\t{rate(2):.4f}")
+
+def fmt(v, f="{:.2f}"):
+    return "-" if v != v else f.format(v)
+
+def report(path, rows, runs, dur):
+    res = {}
+    for l in open(path):
+        row, tool, key, val = l.rstrip("\n").split("\t")
+        res.setdefault((row, tool, key), []).append(val)
+    def get(row, tool, key):
+        v = [float(x) for x in res.get((row, tool, key), []) if x not in ("", "nan")]
+        return med(v)
+    labels = {"null": "net_null pair (io fwd)", "ring": "null0<->ring0 loop",
+              "afp": "af_packet veth (DUT)*", "xdp": "af_xdp veth (DUT)*"}
+    print()
+    print(f"{'row':<24}{'stampede Mpps':>15}{'testpmd Mpps':>15}{'ratio':>8}"
+          f"{'stampede cyc/pkt':>18}{'testpmd cyc/pkt':>17}")
+    for row in rows:
+        skip = res.get((row, "-", "skip"))
+        if skip:
+            print(f"{labels[row]:<24}  skipped: {skip[0]}")
+            continue
+        s, t = get(row, "stampede", "mpps"), get(row, "testpmd", "mpps")
+        fail = [f"{tool}: {r}" for tool in ("stampede", "testpmd") for r in res.get((row, tool, "fail"), [])]
+        ratio = s / t if s == s and t == t and t > 0 else float("nan")
+        print(f"{labels[row]:<24}{fmt(s, '{:.3f}'):>15}{fmt(t, '{:.3f}'):>15}{fmt(ratio):>8}"
+              f"{fmt(get(row, 'stampede', 'cyc'), '{:.1f}'):>18}{fmt(get(row, 'testpmd', 'cyc'), '{:.1f}'):>17}")
+        for f in sorted(set(fail)):
+            print(f"{'':<24}  failed run(s): {f}")
+    vrows = [r for r in rows if r in ("afp", "xdp") and not res.get((r, "-", "skip"))]
+    if vrows:
+        print()
+        print("veth rows, per DUT: offered by the generator / forwarded by the DUT / arrived in ns sink (Mpps)")
+        print(f"{'row':<24}{'DUT':<10}{'offered':>9}{'forwarded':>11}{'sink rx':>9}{'DUT drop %':>12}")
+        for row in vrows:
+            for tool in ("stampede", "testpmd"):
+                print(f"{labels[row]:<24}{tool:<10}{fmt(get(row, tool, 'offered'), '{:.3f}'):>9}"
+                      f"{fmt(get(row, tool, 'mpps'), '{:.3f}'):>11}{fmt(get(row, tool, 'sink'), '{:.3f}'):>9}"
+                      f"{fmt(get(row, tool, 'drop'), '{:.3f}'):>12}")
+    def worst(row, tool):
+        v = [float(x) for x in res.get((row, tool, "drop"), []) if x not in ("", "nan")]
+        return max(v) if v else float("nan")
+    drops = [(row, tool, worst(row, tool)) for row in rows for tool in ("stampede", "testpmd")]
+    drops = [d for d in drops if d[2] == d[2] and d[2] > 0.01]
+    print()
+    print("per-run Mpps (noise check):")
+    for row in rows:
+        if res.get((row, "-", "skip")):
+            continue
+        runs_s = " ".join(f"{float(x):.3f}" for x in res.get((row, "stampede", "mpps"), []))
+        runs_t = " ".join(f"{float(x):.3f}" for x in res.get((row, "testpmd", "mpps"), []))
+        print(f"  {labels[row]:<24}stampede [{runs_s}]  testpmd [{runs_t}]")
+    print()
+    print(f"Medians of {runs} run(s) per tool and row, {dur} s of steady state each (once-per-second counters,")
+    print("start-up excluded); the two tools run interleaved in the same script, same ports, same CPUs.")
+    print("Mpps = packets transmitted per second summed over both ports (both directions).")
+    print("cyc/pkt = each tool's own busy TSC cycles per forwarded packet (stampede: stats lines;")
+    print("testpmd: --record-core-cycles); ratio = stampede Mpps / testpmd Mpps (> 1: stampede faster).")
+    if "ring" in rows:
+        print("null0<->ring0 loop: net_ring0's TX is its own RX, so each packet is forwarded twice")
+        print("(net_null0 -> net_ring0 -> net_null0); Mpps counts both forwards.")
+    if vrows:
+        print("* veth rows (gen -> dut -> sink namespaces, 64-byte frames, generator dpdk-testpmd txonly on one")
+        print("CPU, DUT forwarding lcore on the other): bound by the generator and the kernel, they show that")
+        print("the DUT forwards correctly under load (sink rx ~ forwarded), not which tool is faster; the")
+        print("ratio there is noise.  forwarded < offered: the kernel dropped at the DUT's socket (DUT CPU short).")
+    for row, tool, d in drops:
+        print(f"WARNING: {labels[row]}: {tool} dropped up to {d:.2f} % of what it tried to send in a run"
+              " (see the logs with -k).")
+
+cmd = sys.argv[1]
+if cmd == "stampede":
+    stampede(sys.argv[2], sys.argv[3])
+elif cmd == "testpmd":
+    testpmd(sys.argv[2])
+elif cmd == "counters":
+    counters(sys.argv[2])
+elif cmd == "report":
+    report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5])
+EOF
+)
+
+record() # row tool key value
+{
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
+}
+
+# sample NS_SINK IF_SINK NS_GEN IF_GEN OUT: one "epoch sink_rx gen_tx" line.
+sample()
+{
+	local rx tx
+
+	rx=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets" 2>/dev/null)
+	tx=$(ip netns exec "$3" cat "/sys/class/net/$4/statistics/tx_packets" 2>/dev/null)
+	echo "$(date +%s.%N) ${rx:-0} ${tx:-0}" >>"$5"
+}
+
+# measure ROW TOOL RUN PID LOG: wait for the first per-second line, measure DUR seconds, stop.
+# For veth rows ($SINK_NS set) also sample the sink and generator counters every second.
+measure()
+{
+	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt
+
+	cnt=$WORK/$row-$tool-$run.cnt
+
+	if [[ $tool == stampede ]]; then re='^rx [0-9]+ \('; else re='Port statistics ='; fi
+	if ! wait_ready "$pid" "$log" "$re"; then
+		stop_pid "$pid"
+		record "$row" "$tool" fail "run $run: $(why "$log")"
+		return 1
+	fi
+	# The ready line is the first sample (stampede: start-up second, testpmd: zero); DUR more.
+	for ((i = 0; i <= DUR; i++)); do
+		[[ -n ${SINK_NS:-} ]] && sample "$SINK_NS" "$SINK_IF" "$GEN_NS" "$GEN_IF" "$cnt"
+		if ((i < DUR)); then sleep 1; else sleep 0.3; fi
+	done
+	stop_pid "$pid"
+	if [[ -n ${SINK_NS:-} ]]; then
+		read -r sink offered < <(python3 -c "$PY" counters "$cnt")
+		record "$row" "$tool" sink "$sink"
+		record "$row" "$tool" offered "$offered"
+	fi
+	return 0
+}
+
+# run_stampede ROW RUN NETNS PORT0 PORT1
+run_stampede()
+{
+	local row=$1 run=$2 ns=$3 pfx=$TAG-s-$1-$2 cfg log js pid mpps cyc drop n
+
+	cfg=$WORK/$row-stampede-$run.json
+	log=$WORK/$row-stampede-$run.log
+	js=$WORK/$row-stampede-$run.stats.json
+	PREFIXES+=("$pfx")
+	cat >"$cfg" <<EOF
+{
+  "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
+  "ports": [ { "name": "a", "device": "$4" }, { "name": "b", "device": "$5" } ],
+  "rules": [ { "in": ["a"], "action": "forward", "out": "b" },
+             { "in": ["b"], "action": "forward", "out": "a" } ]
+}
+EOF
+	# --duration only as a safety net: measure() stops it with SIGINT.
+	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+		--stats-json "$js" -- --lcores=0@0,1@1 >"$log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	measure "$row" stampede "$run" "$pid" "$log" || return 1
+	IFS=$'\t' read -r mpps cyc drop n < <(python3 -c "$PY" stampede "$log" "$js")
+	record "$row" stampede mpps "$mpps"
+	record "$row" stampede cyc "$cyc"
+	record "$row" stampede drop "$drop"
+}
+
+# run_testpmd ROW RUN NETNS VDEV0 VDEV1
+run_testpmd()
+{
+	local row=$1 run=$2 ns=$3 pfx=$TAG-t-$1-$2 log pid mpps cyc drop n
+
+	log=$WORK/$row-testpmd-$run.log
+	PREFIXES+=("$pfx")
+	# stdin from /dev/null: with --stats-period testpmd loops until SIGINT and never reads it.
+	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=0@0,1@1 --no-huge -m 1024 --no-pci \
+		--vdev "$4" --vdev "$5" --file-prefix="$pfx" -- --forward-mode=io --auto-start \
+		--stats-period 1 --record-core-cycles --total-num-mbufs=32768 </dev/null >"$log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	measure "$row" testpmd "$run" "$pid" "$log" || return 1
+	IFS=$'\t' read -r mpps cyc drop n < <(python3 -c "$PY" testpmd "$log")
+	record "$row" testpmd mpps "$mpps"
+	record "$row" testpmd cyc "$cyc"
+	record "$row" testpmd drop "$drop"
+}
+
+# run_pair ROW NETNS PORT0 PORT1: RUNS runs of each tool, interleaved, alternating which goes first.
+run_pair()
+{
+	local row=$1 i
+
+	for ((i = 1; i <= RUNS; i++)); do
+		printf '  %s: run %d/%d\n' "$row" "$i" "$RUNS" >&2
+		if ((i % 2)); then
+			run_stampede "$row" "$i" "$2" "$3" "$4"
+			run_testpmd "$row" "$i" "$2" "$3" "$4"
+		else
+			run_testpmd "$row" "$i" "$2" "$3" "$4"
+			run_stampede "$row" "$i" "$2" "$3" "$4"
+		fi
+	done
+}
+
+# veth_row ROW PMD: namespaces gen -> dut -> sink, generator in gen, each tool in dut in turn.
+veth_row()
+{
+	local row=$1 pmd=$2 gen=${TAG}${1}g dut=${TAG}${1}d snk=${TAG}${1}s
+	local g0=${TAG}g0 d0=${TAG}d0 d1=${TAG}d1 s0=${TAG}s0 n x gpfx=$TAG-gen-$row glog gpid dev0 dev1
+	local qargs=""
+
+	if [[ -n $VETH_SKIP ]]; then
+		record "$row" - skip "$VETH_SKIP"
+		return
+	fi
+	for n in "$gen" "$dut" "$snk"; do
+		ip netns add "$n" || { record "$row" - skip "ip netns add $n failed"; return; }
+		NETNS+=("$n")
+	done
+	if ! ip link add "$g0" netns "$gen" type veth peer name "$d0" netns "$dut" ||
+		! ip link add "$d1" netns "$dut" type veth peer name "$s0" netns "$snk"; then
+		record "$row" - skip "cannot create veth pairs"
+		return
+	fi
+	for x in "$gen $g0" "$dut $d0" "$dut $d1" "$snk $s0"; do
+		set -- $x
+		# No IPv6 (no router solicitations or DAD in the counters); no addresses at all:
+		# the frames are testpmd txonly's 198.18.0.1 -> 198.18.0.2 to MAC 02:00:00:00:00:00.
+		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null
+		ip -n "$1" link set "$2" up
+	done
+	if [[ $pmd == af_xdp ]]; then qargs=",start_queue=0,queue_count=1"; fi
+	dev0="net_${pmd}0,iface=$d0$qargs"
+	dev1="net_${pmd}1,iface=$d1$qargs"
+
+	glog=$WORK/$row-generator.log
+	PREFIXES+=("$gpfx")
+	ip netns exec "$gen" "$TESTPMD" --lcores=0@0,1@0 --no-huge -m 1024 --no-pci \
+		--vdev "net_${pmd}0,iface=$g0$qargs" --file-prefix="$gpfx" -- --forward-mode=txonly \
+		--txpkts=64 --auto-start --stats-period 1 --total-num-mbufs=32768 </dev/null >"$glog" 2>&1 &
+	gpid=$!
+	PIDS+=("$gpid")
+	if ! wait_ready "$gpid" "$glog" 'Port statistics ='; then
+		record "$row" - skip "generator (testpmd txonly on net_$pmd) did not start: $(why "$glog")"
+		stop_pid "$gpid"
+		return
+	fi
+	SINK_NS=$snk SINK_IF=$s0 GEN_NS=$gen GEN_IF=$g0 run_pair "$row" "$dut" "$dev0" "$dev1"
+	stop_pid "$gpid"
+	# A DUT that cannot create the port at all: report the row as skipped with the reason.
+	if ! grep -q "^$row	" <(grep -v "	fail	" "$RESULTS"); then
+		x=$(grep "^$row	stampede	fail	" "$RESULTS" | head -n 1 | cut -f4)
+		record "$row" - skip "no DUT started on net_$pmd: $x"
+	fi
+	for n in "$snk" "$dut" "$gen"; do ip netns del "$n" 2>/dev/null; done
+}
+
+echo "stampede forward benchmark: $RUNS run(s) x $DUR s per tool and row; rows: $ROWS" >&2
+echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); testpmd: $(command -v "$TESTPMD"); memory: --no-huge -m 1024 for every process" >&2
+IFS=, read -r -a rowlist <<<"$ROWS"
+for row in "${rowlist[@]}"; do
+	case $row in
+	null) run_pair null "" net_null0 net_null1 ;;
+	ring) run_pair ring "" net_null0 net_ring0 ;;
+	afp) veth_row afp af_packet ;;
+	xdp) veth_row xdp af_xdp ;;
+	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp)" >&2; exit 2 ;;
+	esac
+done
+python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"
