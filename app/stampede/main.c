@@ -196,6 +196,7 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 		if (now >= next_tick) {
 			clock_tsc_tick();
 			port_clock_tick(ps);
+			stp_pipeline_tick(pl);
 			next_tick = now + hz;
 		}
 		if (next_stats != 0 && now >= next_stats) {

@@ -9,11 +9,12 @@
  * default (the shape of Redis's createIntConfig() table). That table drives the unknown-key check
  * (and the list of allowed keys the message prints), the missing-key check, the parsing and
  * defaulting of scalar values and cfg_dump_json(). Keys whose value is an array or needs other
- * keys to be understood (ports, lcores, rules, eal.args) are OPT_CUSTOM: the table names them and
- * the code below parses them.
+ * keys to be understood (ports, outputs, groups, lcores, rules, eal.args, groups[].members,
+ * rules[].in/out) are OPT_CUSTOM: the table names them and the code below parses them.
  *
- * Nothing here touches the EAL: the module is plain C and jansson so it can be unit-tested and
- * used before rte_eal_init() (the EAL arguments themselves come from this file).
+ * Nothing here touches the EAL: the module is plain C, jansson and libpcap (to check rule filters)
+ * so it can be unit-tested and used before rte_eal_init() (the EAL arguments themselves come from
+ * this file).
  */
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pcap/pcap.h>
 
 #include "cfg.h"
 
@@ -43,7 +45,7 @@ enum opt_type {
 	OPT_INT,    /**< JSON integer into an unsigned field of size 1, 2, 4 or 8 */
 	OPT_BOOL,   /**< JSON true/false into a bool */
 	OPT_STR,    /**< JSON string into a char[size] */
-	OPT_TS,	    /**< "auto|hw|sw|none" into enum cfg_ts_mode */
+	OPT_ENUM,   /**< JSON string, one of names[], into an enum field (its index) */
 	OPT_OBJ,    /**< nested object whose section is the key; its keys are in the table */
 	OPT_CUSTOM, /**< parsed and dumped by code; the table only names the key */
 };
@@ -52,6 +54,8 @@ enum opt_type {
 #define OPT_POW2 0x2	 /**< integer must also be a power of two */
 #define OPT_NAME 0x4	 /**< string of 1..size-1 characters from [A-Za-z0-9_.-] */
 #define OPT_NONEMPTY 0x8 /**< string must not be "" */
+#define OPT_ZERO 0x10	 /**< integer may also be 0, below min: "0 = off" */
+#define OPT_NOCTRL 0x20	 /**< string must not hold control characters (file paths) */
 
 /** One key of the schema. */
 struct opt {
@@ -63,35 +67,83 @@ struct opt {
 	size_t size;	    /**< field size (integers) or buffer size (strings) */
 	int64_t min;
 	int64_t max;
-	int64_t def;	     /**< default of OPT_INT, OPT_BOOL and OPT_TS */
-	const char *def_str; /**< default of OPT_STR */
+	int64_t def;		  /**< default of OPT_INT, OPT_BOOL and OPT_ENUM */
+	const char *def_str;	  /**< default of OPT_STR */
+	const char *const *names; /**< OPT_ENUM: the values, indexed by enum value */
+	unsigned int nb_names;	  /**< OPT_ENUM: entries in names[] */
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The values of each enum, indexed by enum value: parsing, messages and dumps use them. */
+static const char *const ts_names[] = {
+	[CFG_TS_AUTO] = "auto",
+	[CFG_TS_HW] = "hw",
+	[CFG_TS_SW] = "sw",
+	[CFG_TS_NONE] = "none",
+};
+
+static const char *const action_names[] = {
+	[CFG_ACTION_FORWARD] = "forward",
+	[CFG_ACTION_DROP] = "drop",
+	[CFG_ACTION_COUNT] = "count",
+};
+
+static const char *const vlan_names[] = {
+	[CFG_VLAN_KEEP] = "keep",
+	[CFG_VLAN_STRIP] = "strip",
+};
+
+static const char *const output_type_names[] = {
+	[CFG_OUTPUT_PCAPNG] = "pcapng",
+};
+
+static const char *const group_mode_names[] = {
+	[CFG_GROUP_BALANCE] = "balance",
+	[CFG_GROUP_REPLICATE] = "replicate",
+	[CFG_GROUP_FIRST_UP] = "first-up",
+};
+
+static const char *const target_kind_names[] = {
+	[CFG_TARGET_NONE] = "nothing",
+	[CFG_TARGET_PORT] = "ports",
+	[CFG_TARGET_OUTPUT] = "outputs",
+	[CFG_TARGET_GROUP] = "groups",
 };
 
 /* One table row per line reads better than the formatter's layout. */
 /* clang-format off */
 #define FSIZE(st, f) sizeof(((st *)0)->f)
 #define O_INT(sec, k, st, f, lo, hi, d, fl)                                                        \
-	{ sec, k, OPT_INT, fl, offsetof(st, f), FSIZE(st, f), lo, hi, d, NULL }
+	{ sec, k, OPT_INT, fl, offsetof(st, f), FSIZE(st, f), lo, hi, d, NULL, NULL, 0 }
 #define O_BOOL(sec, k, st, f, d)                                                                   \
-	{ sec, k, OPT_BOOL, 0, offsetof(st, f), FSIZE(st, f), 0, 1, d, NULL }
+	{ sec, k, OPT_BOOL, 0, offsetof(st, f), FSIZE(st, f), 0, 1, d, NULL, NULL, 0 }
 #define O_STR(sec, k, st, f, d, fl)                                                                \
-	{ sec, k, OPT_STR, fl, offsetof(st, f), FSIZE(st, f), 0, 0, 0, d }
-#define O_TS(sec, k, st, f, d) { sec, k, OPT_TS, 0, offsetof(st, f), FSIZE(st, f), 0, 0, d, NULL }
-#define O_OBJ(sec, k) { sec, k, OPT_OBJ, 0, 0, 0, 0, 0, 0, NULL }
-#define O_CUSTOM(sec, k, fl) { sec, k, OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL }
+	{ sec, k, OPT_STR, fl, offsetof(st, f), FSIZE(st, f), 0, 0, 0, d, NULL, 0 }
+#define O_ENUM(sec, k, st, f, nm, d, fl)                                                           \
+	{ sec, k, OPT_ENUM, fl, offsetof(st, f), FSIZE(st, f), 0, 0, d, NULL, nm, ARRAY_LEN(nm) }
+#define O_OBJ(sec, k) { sec, k, OPT_OBJ, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+#define O_CUSTOM(sec, k, fl) { sec, k, OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 
 #define SC struct stp_config
 #define SP struct cfg_port
+#define SO struct cfg_output
+#define SG struct cfg_group
+#define SR struct cfg_rule
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
- * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port; the lcores
- * and rules sections are all OPT_CUSTOM. config/README.md documents the same table.
+ * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port,
+ * "outputs[]" onto struct cfg_output, "groups[]" onto struct cfg_group and "rules[]" onto
+ * struct cfg_rule; the lcores section is all OPT_CUSTOM. config/README.md documents the same
+ * table.
  */
 static const struct opt cfg_opts[] = {
 	O_OBJ("", "node"),
 	O_OBJ("", "eal"),
 	O_CUSTOM("", "ports", OPT_REQUIRED),
+	O_CUSTOM("", "outputs", 0),
+	O_CUSTOM("", "groups", 0),
 	O_CUSTOM("", "lcores", 0),
 	O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
 	O_OBJ("", "rings"),
@@ -115,7 +167,21 @@ static const struct opt cfg_opts[] = {
 	O_INT("ports[]", "tx_desc", SP, tx_desc, 64, 16384, 1024, 0),
 	O_INT("ports[]", "mtu", SP, mtu, 68, CFG_MAX_MTU, 1500, 0),
 	O_BOOL("ports[]", "promiscuous", SP, promiscuous, 1),
-	O_TS("ports[]", "timestamp", SP, timestamp, CFG_TS_AUTO),
+	O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
+
+	O_STR("outputs[]", "name", SO, name, NULL, OPT_REQUIRED | OPT_NAME),
+	O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, OPT_REQUIRED),
+	O_STR("outputs[]", "path", SO, path, NULL, OPT_REQUIRED | OPT_NONEMPTY | OPT_NOCTRL),
+	O_INT("outputs[]", "rotate_bytes", SO, rotate_bytes, 4096, INT64_C(1) << 50, 0, OPT_ZERO),
+	O_INT("outputs[]", "rotate_seconds", SO, rotate_seconds, 0, 31536000, 0, 0),
+	O_INT("outputs[]", "max_files", SO, max_files, 0, 1000000, 0, 0),
+	O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, OPT_POW2),
+	O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
+	O_BOOL("outputs[]", "comments", SO, comments, 1),
+
+	O_STR("groups[]", "name", SG, name, NULL, OPT_REQUIRED | OPT_NAME),
+	O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, OPT_REQUIRED),
+	O_CUSTOM("groups[]", "members", OPT_REQUIRED),
 
 	O_CUSTOM("lcores", "rx", OPT_REQUIRED),
 	O_CUSTOM("lcores", "worker", OPT_REQUIRED),
@@ -132,28 +198,26 @@ static const struct opt cfg_opts[] = {
 	O_INT("mempool", "cache", SC, mempool_cache, 0, 512, 256, 0),
 	O_INT("mempool", "mbuf_size", SC, mbuf_size, 1024, 10240, 2176, 0),
 
+	/* Checked by parse_rule(): out, continue, snaplen and vlan are for forward rules only. */
 	O_CUSTOM("rules[]", "name", 0),
 	O_CUSTOM("rules[]", "in", 0),
-	O_CUSTOM("rules[]", "action", OPT_REQUIRED),
+	O_STR("rules[]", "filter", SR, filter, "", 0),
+	O_ENUM("rules[]", "action", SR, action, action_names, CFG_ACTION_FORWARD, OPT_REQUIRED),
 	O_CUSTOM("rules[]", "out", 0),
+	O_BOOL("rules[]", "continue", SR, cont, 0),
+	O_INT("rules[]", "snaplen", SR, snaplen, 60, 65535, 0, OPT_ZERO),
+	O_ENUM("rules[]", "vlan", SR, vlan, vlan_names, CFG_VLAN_KEEP, 0),
 };
 
 #undef SC
 #undef SP
+#undef SO
+#undef SG
+#undef SR
 /* clang-format on */
 
-static const char *const ts_names[] = {
-	[CFG_TS_AUTO] = "auto",
-	[CFG_TS_HW] = "hw",
-	[CFG_TS_SW] = "sw",
-	[CFG_TS_NONE] = "none",
-};
-
-static const char *const action_names[] = {
-	[CFG_ACTION_FORWARD] = "forward",
-};
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The rules[] keys that only a forward rule takes, in table order. */
+static const char *const forward_only_keys[] = { "out", "continue", "snaplen", "vlan" };
 
 /** State of one cfg_load(). */
 struct loader {
@@ -253,7 +317,10 @@ jv(const json_t *v, char buf[JVAL_LEN])
 		snprintf(buf, JVAL_LEN, "(value)");
 		return buf;
 	}
-	n = strlen(s);
+	/* JSON_ENSURE_ASCII escapes every control character but DEL: keep messages printable. */
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] == 0x7f)
+			s[n] = '?';
 	if (n < JVAL_LEN) {
 		memcpy(buf, s, n + 1);
 	} else {
@@ -304,7 +371,10 @@ get_int(const struct loader *l, const json_t *v, const char *path, int64_t min, 
 					"%" PRId64 " is not a power of two in [%" PRId64
 					"..%" PRId64 "]",
 					x, min, max);
-	} else if (x < min || x > max) {
+	} else if ((flags & OPT_ZERO) && x != 0 && (x < min || x > max)) {
+		return lerr(l, path, "%" PRId64 " is out of range [0, %" PRId64 "..%" PRId64 "]", x,
+				min, max);
+	} else if (!(flags & OPT_ZERO) && (x < min || x > max)) {
 		return lerr(l, path, "%" PRId64 " is out of range [%" PRId64 "..%" PRId64 "]", x,
 				min, max);
 	}
@@ -334,7 +404,17 @@ name_ok(const char *s, size_t size)
 	return strspn(s, WORD_CHARS ".") == n;
 }
 
-/* A string into char[size], with the OPT_NAME / OPT_NONEMPTY checks. */
+/* True when @p s holds an ASCII control character (a NUL cannot get past jansson). */
+static bool
+has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A string into char[size], with the OPT_NAME / OPT_NONEMPTY / OPT_NOCTRL checks. */
 static int
 get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned int flags,
 		char *dst, size_t size)
@@ -353,6 +433,8 @@ get_str_into(const struct loader *l, const json_t *v, const char *path, unsigned
 				jv(v, b), size - 1);
 	if ((flags & OPT_NONEMPTY) && n == 0)
 		return lerr(l, path, "\"\" must not be empty");
+	if ((flags & OPT_NOCTRL) && has_ctrl(s))
+		return lerr(l, path, "%s must not contain control characters", jv(v, b));
 	if (n >= size)
 		return lerr(l, path, "%s is too long (%zu bytes, max %zu)", jv(v, b), n, size - 1);
 	memcpy(dst, s, n + 1);
@@ -423,6 +505,80 @@ get_port(const struct loader *l, const json_t *v, const char *path)
 	return p;
 }
 
+/*
+ * The names of the kinds of target in @p kinds (1 << CFG_TARGET_* bits), for messages:
+ * "ports: in, out; outputs: cap; groups: none".
+ */
+static const char *
+target_names(const struct stp_config *cfg, unsigned int kinds, char *buf, size_t len)
+{
+	char list[256];
+	size_t n;
+	uint16_t i, nb;
+	uint8_t k;
+
+	buf[0] = '\0';
+	for (k = CFG_TARGET_PORT; k <= CFG_TARGET_GROUP; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		nb = k == CFG_TARGET_PORT	       ? cfg->nb_ports :
+				k == CFG_TARGET_OUTPUT ? cfg->nb_outputs :
+							 cfg->nb_groups;
+		list[0] = '\0';
+		for (i = 0; i < nb; i++)
+			list_add(list, sizeof(list),
+					cfg_target_name(cfg, &(struct cfg_target){ k, i }));
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s%s: %s", n > 0 ? "; " : "", target_kind_names[k],
+				nb > 0 ? list : "none");
+	}
+	return buf;
+}
+
+/*
+ * A name that rules[].out (@p allow_group) or groups[].members (not @p allow_group: groups do
+ * not nest) refers to, resolved into @p t.
+ */
+static int
+get_target(const struct loader *l, const json_t *v, const char *path, bool allow_group,
+		struct cfg_target *t)
+{
+	unsigned int kinds = (1u << CFG_TARGET_PORT) | (1u << CFG_TARGET_OUTPUT);
+	char b[JVAL_LEN], names[384];
+	const char *s;
+
+	s = get_str(l, v, path);
+	if (s == NULL)
+		return -EINVAL;
+	if (cfg_target_by_name(l->cfg, s, t) < 0) {
+		if (allow_group)
+			return lerr(l, path, "%s is not a port, output or group name (%s)",
+					jv(v, b),
+					target_names(l->cfg, kinds | (1u << CFG_TARGET_GROUP),
+							names, sizeof(names)));
+		return lerr(l, path, "%s is not a port or output name (%s)", jv(v, b),
+				target_names(l->cfg, kinds, names, sizeof(names)));
+	}
+	if (t->kind == CFG_TARGET_GROUP && !allow_group)
+		return lerr(l, path,
+				"%s is groups[%u], and groups do not nest (members are ports or "
+				"outputs)",
+				jv(v, b), t->idx);
+	return 0;
+}
+
+/* Ports, outputs and groups share one namespace: @p name must not be taken yet. */
+static int
+check_name_free(const struct loader *l, const char *name, const char *path)
+{
+	struct cfg_target t;
+
+	if (cfg_target_by_name(l->cfg, name, &t) < 0)
+		return 0;
+	return lerr(l, path, "\"%s\" is already the name of %s[%u]", name,
+			target_kind_names[t.kind], t.idx);
+}
+
 static void
 store_uint(void *field, size_t size, uint64_t x)
 {
@@ -489,8 +645,8 @@ section_defaults(const char *section, void *base)
 		case OPT_BOOL:
 			*(bool *)((char *)base + o->off) = o->def != 0;
 			break;
-		case OPT_TS:
-			*(enum cfg_ts_mode *)((char *)base + o->off) = o->def;
+		case OPT_ENUM:
+			store_uint((char *)base + o->off, o->size, o->def);
 			break;
 		case OPT_STR:
 			snprintf((char *)base + o->off, o->size, "%s",
@@ -567,11 +723,11 @@ parse_object(const struct loader *l, const json_t *obj, const char *path, const 
 			if (rc < 0)
 				return rc;
 			break;
-		case OPT_TS:
-			rc = get_enum(l, v, p, ts_names, ARRAY_LEN(ts_names), &e);
+		case OPT_ENUM:
+			rc = get_enum(l, v, p, o->names, o->nb_names, &e);
 			if (rc < 0)
 				return rc;
-			*(enum cfg_ts_mode *)((char *)base + o->off) = e;
+			store_uint((char *)base + o->off, o->size, e);
 			break;
 		case OPT_OBJ:
 		case OPT_CUSTOM:
@@ -883,18 +1039,143 @@ parse_lcores(struct loader *l, const json_t *root)
 }
 
 static int
+parse_outputs(const struct loader *l, const json_t *root)
+{
+	struct stp_config *cfg = l->cfg;
+	char p[JPATH_LEN], q[JPATH_LEN];
+	const json_t *outputs, *v;
+	struct cfg_output *o;
+	size_t i;
+	int rc;
+
+	outputs = json_object_get(root, "outputs");
+	if (outputs == NULL)
+		return 0;
+	if (get_array(l, outputs, "outputs", 0, CFG_MAX_OUTPUTS, "output") == NULL)
+		return -EINVAL;
+	json_array_foreach(outputs, i, v) {
+		o = &cfg->outputs[i];
+		memset(o, 0, sizeof(*o));
+		jp_idx(p, "outputs", i);
+		rc = parse_object(l, v, p, "outputs[]", o);
+		if (rc < 0)
+			return rc;
+		rc = check_name_free(l, o->name, jp_key(q, p, "name"));
+		if (rc < 0)
+			return rc;
+		cfg->nb_outputs = i + 1;
+	}
+	return 0;
+}
+
+static int
+parse_group_members(const struct loader *l, struct cfg_group *g, const json_t *v, const char *path)
+{
+	char p[JPATH_LEN], pm[JPATH_LEN];
+	const json_t *members, *e;
+	struct cfg_target t;
+	uint16_t k;
+	size_t i;
+	int rc;
+
+	jp_key(p, path, "members");
+	members = get_array(l, json_object_get(v, "members"), p, 1, CFG_MAX_MEMBERS, "member");
+	if (members == NULL)
+		return -EINVAL;
+	json_array_foreach(members, i, e) {
+		rc = get_target(l, e, jp_idx(pm, p, i), false, &t);
+		if (rc < 0)
+			return rc;
+		for (k = 0; k < g->nb_members; k++)
+			if (g->members[k].kind == t.kind && g->members[k].idx == t.idx)
+				return lerr(l, pm, "\"%s\" is already listed at %s[%u]",
+						cfg_target_name(l->cfg, &t), p, k);
+		g->members[g->nb_members++] = t;
+	}
+	return 0;
+}
+
+/*
+ * Two passes: every group's name first, so that a member naming any group, earlier or later,
+ * gets the "groups do not nest" message rather than "unknown name".
+ */
+static int
+parse_groups(const struct loader *l, const json_t *root)
+{
+	struct stp_config *cfg = l->cfg;
+	char p[JPATH_LEN], q[JPATH_LEN];
+	const json_t *groups, *v;
+	struct cfg_group *g;
+	size_t i;
+	int rc;
+
+	groups = json_object_get(root, "groups");
+	if (groups == NULL)
+		return 0;
+	if (get_array(l, groups, "groups", 0, CFG_MAX_GROUPS, "group") == NULL)
+		return -EINVAL;
+	json_array_foreach(groups, i, v) {
+		g = &cfg->groups[i];
+		memset(g, 0, sizeof(*g));
+		jp_idx(p, "groups", i);
+		rc = parse_object(l, v, p, "groups[]", g);
+		if (rc < 0)
+			return rc;
+		rc = check_name_free(l, g->name, jp_key(q, p, "name"));
+		if (rc < 0)
+			return rc;
+		cfg->nb_groups = i + 1;
+	}
+	json_array_foreach(groups, i, v) {
+		rc = parse_group_members(l, &cfg->groups[i], v, jp_idx(p, "groups", i));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Compile @p expr as lib/filter does (libpcap, dead Ethernet handle, optimiser on) so that a bad
+ * filter fails the load, and `stampede --check`, rather than the start. Same contract as
+ * filter_check_syntax() in lib/filter/filter.h, which cannot be used here yet: it drags in
+ * rte_mbuf.h, and this module stays free of DPDK so that it is unit-testable on its own.
+ */
+static int
+cfg_filter_check(const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *pc;
+	int rc = 0;
+
+	pc = pcap_open_dead(DLT_EN10MB, 65535);
+	if (pc == NULL) {
+		snprintf(err, errlen, "pcap_open_dead() failed");
+		return -ENOMEM;
+	}
+	if (pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(pc));
+		rc = -EINVAL;
+	} else {
+		pcap_freecode(&prog);
+	}
+	pcap_close(pc);
+	return rc;
+}
+
+static int
 parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
 		const char *path)
 {
 	struct stp_config *cfg = l->cfg;
+	char p[JPATH_LEN], pi[JPATH_LEN], b[JVAL_LEN], msg[PCAP_ERRBUF_SIZE + 64];
 	const json_t *in, *name, *e;
-	char p[JPATH_LEN], pi[JPATH_LEN];
-	unsigned int action;
+	const char *why;
 	uint16_t k;
 	size_t i;
 	int rc, port;
 
-	rc = parse_object(l, v, path, "rules[]", NULL);
+	/* Types and ranges of filter, action, continue, snaplen and vlan. */
+	rc = parse_object(l, v, path, "rules[]", r);
 	if (rc < 0)
 		return rc;
 
@@ -933,23 +1214,33 @@ parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t 
 		r->in_mask = UINT32_C(1) << port;
 	}
 
-	rc = get_enum(l, json_object_get(v, "action"), jp_key(p, path, "action"), action_names,
-			ARRAY_LEN(action_names), &action);
-	if (rc < 0)
-		return rc;
-	r->action = action;
+	if (r->filter[0] != '\0' && cfg_filter_check(r->filter, msg, sizeof(msg)) < 0)
+		return lerr(l, jp_key(p, path, "filter"), "%s does not compile: %s",
+				jv(json_object_get(v, "filter"), b), msg);
 
-	switch (r->action) {
-	case CFG_ACTION_FORWARD:
+	if (r->action == CFG_ACTION_FORWARD) {
 		jp_key(p, path, "out");
 		e = json_object_get(v, "out");
 		if (e == NULL)
 			return lerr(l, p, "missing required key (action \"forward\" needs it)");
-		port = get_port(l, e, p);
-		if (port < 0)
-			return port;
-		r->out_port = port;
-		break;
+		rc = get_target(l, e, p, true, &r->out);
+		if (rc < 0)
+			return rc;
+		r->out_port = r->out.kind == CFG_TARGET_PORT ? r->out.idx : 0;
+		return 0;
+	}
+	/* drop and count send nothing anywhere: the keys that say where or how are mistakes. */
+	for (i = 0; i < ARRAY_LEN(forward_only_keys); i++) {
+		if (json_object_get(v, forward_only_keys[i]) == NULL)
+			continue;
+		if (strcmp(forward_only_keys[i], "continue") != 0)
+			why = "only forward rules send packets";
+		else if (r->action == CFG_ACTION_DROP)
+			why = "a drop rule always ends the evaluation";
+		else
+			why = "a count rule never ends the evaluation";
+		return lerr(l, jp_key(p, path, forward_only_keys[i]),
+				"not allowed with action \"%s\": %s", action_names[r->action], why);
 	}
 	return 0;
 }
@@ -978,7 +1269,38 @@ parse_rules(const struct loader *l, const json_t *root)
 	return 0;
 }
 
-/* Every port a rule sends to needs one TX queue per TX lcore: TX lcores do not share queues. */
+/*
+ * Whether forward rule @p r sends to ports[@p port]: directly (*group = -1) or as a member of the
+ * group it sends to (*group = that group's index).
+ */
+static bool
+rule_sends_to_port(
+		const struct stp_config *cfg, const struct cfg_rule *r, uint16_t port, int *group)
+{
+	const struct cfg_group *g;
+	uint16_t m;
+
+	*group = -1;
+	if (r->action != CFG_ACTION_FORWARD)
+		return false;
+	if (r->out.kind == CFG_TARGET_PORT)
+		return r->out.idx == port;
+	if (r->out.kind != CFG_TARGET_GROUP)
+		return false;
+	g = &cfg->groups[r->out.idx];
+	for (m = 0; m < g->nb_members; m++) {
+		if (g->members[m].kind == CFG_TARGET_PORT && g->members[m].idx == port) {
+			*group = r->out.idx;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Every port a rule sends to, directly or through a group, needs one TX queue per TX lcore: TX
+ * lcores do not share queues.
+ */
 static int
 check_tx_queues(const struct loader *l)
 {
@@ -986,6 +1308,7 @@ check_tx_queues(const struct loader *l)
 	unsigned int nb_tx = 0;
 	char p[JPATH_LEN];
 	uint16_t i, r;
+	int g;
 
 	for (i = 0; i < cfg->nb_lcores; i++)
 		if (cfg->lcores[i].roles & CFG_ROLE_TX)
@@ -994,10 +1317,16 @@ check_tx_queues(const struct loader *l)
 		if (cfg->ports[i].tx_queues >= nb_tx)
 			continue;
 		for (r = 0; r < cfg->nb_rules; r++) {
-			if (cfg->rules[r].action != CFG_ACTION_FORWARD ||
-					cfg->rules[r].out_port != i)
+			if (!rule_sends_to_port(cfg, &cfg->rules[r], i, &g))
 				continue;
 			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
+			if (g >= 0)
+				return lerr(l, p,
+						"%u is fewer than the %u TX lcores (lcores.tx): port "
+						"\"%s\" is a member of groups[%d], the output of "
+						"rules[%u], and each TX lcore needs its own queue",
+						cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name,
+						g, r);
 			return lerr(l, p,
 					"%u is fewer than the %u TX lcores (lcores.tx): port "
 					"\"%s\" is the output of rules[%u] and each TX lcore "
@@ -1023,6 +1352,12 @@ parse_root(struct loader *l, const json_t *root)
 	if (rc < 0)
 		return rc;
 	rc = parse_ports(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_outputs(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_groups(l, root);
 	if (rc < 0)
 		return rc;
 	rc = parse_object(l, json_object_get(root, "rings"), "rings", "rings", l->cfg);
@@ -1172,6 +1507,55 @@ cfg_port_by_name(const struct stp_config *cfg, const char *name)
 	return -1;
 }
 
+int
+cfg_target_by_name(const struct stp_config *cfg, const char *name, struct cfg_target *t)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			goto found_port;
+	for (i = 0; i < cfg->nb_outputs; i++)
+		if (strcmp(cfg->outputs[i].name, name) == 0)
+			goto found_output;
+	for (i = 0; i < cfg->nb_groups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			goto found_group;
+	return -ENOENT;
+found_port:
+	*t = (struct cfg_target){ CFG_TARGET_PORT, i };
+	return 0;
+found_output:
+	*t = (struct cfg_target){ CFG_TARGET_OUTPUT, i };
+	return 0;
+found_group:
+	*t = (struct cfg_target){ CFG_TARGET_GROUP, i };
+	return 0;
+}
+
+const char *
+cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t)
+{
+	switch (t->kind) {
+	case CFG_TARGET_PORT:
+		return t->idx < cfg->nb_ports ? cfg->ports[t->idx].name : "";
+	case CFG_TARGET_OUTPUT:
+		return t->idx < cfg->nb_outputs ? cfg->outputs[t->idx].name : "";
+	case CFG_TARGET_GROUP:
+		return t->idx < cfg->nb_groups ? cfg->groups[t->idx].name : "";
+	default:
+		return "";
+	}
+}
+
+const char *
+cfg_action_name(enum cfg_action a)
+{
+	if ((unsigned int)a < ARRAY_LEN(action_names))
+		return action_names[a];
+	return "unknown";
+}
+
 const char *
 cfg_ts_mode_name(enum cfg_ts_mode m)
 {
@@ -1220,6 +1604,7 @@ dump_section(const struct stp_config *cfg, const char *section, const void *base
 	const struct opt *o;
 	json_t *obj = json_object();
 	json_t *v;
+	uint64_t x;
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(cfg_opts); i++) {
@@ -1237,8 +1622,9 @@ dump_section(const struct stp_config *cfg, const char *section, const void *base
 		case OPT_STR:
 			v = json_string(f);
 			break;
-		case OPT_TS:
-			v = json_string(cfg_ts_mode_name(*(const enum cfg_ts_mode *)f));
+		case OPT_ENUM:
+			x = load_uint(f, o->size);
+			v = json_string(x < o->nb_names ? o->names[x] : "unknown");
 			break;
 		case OPT_OBJ:
 			v = dump_section(cfg, o->key, base, bad);
@@ -1291,9 +1677,11 @@ static json_t *
 dump_custom(const struct stp_config *cfg, const char *section, const char *key, const void *base,
 		bool *bad)
 {
+	const struct cfg_group *g = base;
 	const struct cfg_rule *r = base;
-	json_t *a;
+	json_t *a, *e;
 	uint16_t i;
+	size_t k;
 
 	if (strcmp(section, "") == 0 && strcmp(key, "ports") == 0) {
 		a = json_array();
@@ -1301,12 +1689,36 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 			jappend(a, dump_section(cfg, "ports[]", &cfg->ports[i], bad), bad);
 		return a;
 	}
+	if (strcmp(section, "") == 0 && strcmp(key, "outputs") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_outputs; i++)
+			jappend(a, dump_section(cfg, "outputs[]", &cfg->outputs[i], bad), bad);
+		return a;
+	}
+	if (strcmp(section, "") == 0 && strcmp(key, "groups") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_groups; i++)
+			jappend(a, dump_section(cfg, "groups[]", &cfg->groups[i], bad), bad);
+		return a;
+	}
 	if (strcmp(section, "") == 0 && strcmp(key, "lcores") == 0)
 		return dump_lcores(cfg, bad);
 	if (strcmp(section, "") == 0 && strcmp(key, "rules") == 0) {
 		a = json_array();
-		for (i = 0; i < cfg->nb_rules; i++)
-			jappend(a, dump_section(cfg, "rules[]", &cfg->rules[i], bad), bad);
+		for (i = 0; i < cfg->nb_rules; i++) {
+			e = dump_section(cfg, "rules[]", &cfg->rules[i], bad);
+			/* The loader refuses these keys on drop and count rules. */
+			if (e != NULL && cfg->rules[i].action != CFG_ACTION_FORWARD)
+				for (k = 0; k < ARRAY_LEN(forward_only_keys); k++)
+					json_object_del(e, forward_only_keys[k]);
+			jappend(a, e, bad);
+		}
+		return a;
+	}
+	if (strcmp(section, "groups[]") == 0 && strcmp(key, "members") == 0) {
+		a = json_array();
+		for (i = 0; i < g->nb_members; i++)
+			jappend(a, json_string(cfg_target_name(cfg, &g->members[i])), bad);
 		return a;
 	}
 	if (strcmp(section, "eal") == 0 && strcmp(key, "args") == 0) {
@@ -1325,14 +1737,8 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 					jappend(a, json_string(cfg->ports[i].name), bad);
 			return a;
 		}
-		if (strcmp(key, "action") == 0)
-			return json_string((unsigned int)r->action < ARRAY_LEN(action_names) ?
-							action_names[r->action] :
-							"unknown");
 		if (strcmp(key, "out") == 0)
-			return json_string(r->out_port < cfg->nb_ports ?
-							cfg->ports[r->out_port].name :
-							"");
+			return json_string(cfg_target_name(cfg, &r->out));
 	}
 	*bad = true;
 	return NULL;

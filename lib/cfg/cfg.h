@@ -38,16 +38,20 @@
 #define CFG_MAX_RULES 256    /**< Max entries in rules[]. */
 #define CFG_MAX_EAL_ARGS 64  /**< Max entries in eal.args. */
 #define CFG_MAX_BURST 64     /**< Upper bound of the "burst" setting: the stack arrays' size. */
-#define CFG_MAX_MTU \
-	9218 /**< 9000 MTU + room for trailers and tags; frames up to 9018 + trailers. */
+/** Max MTU: 9000 + room for trailers and tags (frames up to 9018 + trailer bytes). */
+#define CFG_MAX_MTU 9218
+#define CFG_MAX_OUTPUTS 16  /**< Max entries in outputs[]. */
+#define CFG_MAX_GROUPS 32   /**< Max entries in groups[]. */
+#define CFG_MAX_MEMBERS 16  /**< Max members of one group. */
+#define CFG_FILTER_LEN 1024 /**< Max libpcap filter length, including the NUL. */
 
 /** How a port's packets are timestamped (ports[].timestamp). */
 enum cfg_ts_mode {
-	CFG_TS_AUTO = 0, /**< hw if the port offers RX timestamps, else pcap for rx_pcap, else sw.
-			  */
-	CFG_TS_HW,	 /**< NIC clock; a config error where the port does not offer it. */
-	CFG_TS_SW,	 /**< Calibrated TSC at rx_burst time. */
-	CFG_TS_NONE,	 /**< No timestamp (0): saves the TSC read. */
+	/** hw if the port offers RX timestamps, else pcap for rx_pcap inputs, else sw. */
+	CFG_TS_AUTO = 0,
+	CFG_TS_HW,   /**< NIC clock; a config error where the port does not offer it. */
+	CFG_TS_SW,   /**< Calibrated TSC at rx_burst time. */
+	CFG_TS_NONE, /**< No timestamp (0): saves the TSC read. */
 };
 
 /** node: who this stampede is. */
@@ -112,20 +116,96 @@ struct cfg_lcore {
 
 /** rules[].action */
 enum cfg_action {
-	CFG_ACTION_FORWARD = 0, /**< send to port out */
+	CFG_ACTION_FORWARD = 0, /**< send to "out" (a port, an output or a group) */
+	CFG_ACTION_DROP,	/**< stop here: the packet goes only where earlier rules sent it */
+	CFG_ACTION_COUNT,	/**< count the match and go on with the next rule */
+};
+
+/** rules[].vlan: what happens to 802.1Q/802.1ad tags of forwarded packets. */
+enum cfg_vlan {
+	CFG_VLAN_KEEP = 0, /**< "keep" (default) */
+	CFG_VLAN_STRIP,	   /**< "strip": remove every VLAN tag before output */
+};
+
+/** What a name in rules[].out or groups[].members refers to. Names are unique across
+ * ports, outputs and groups. */
+enum cfg_target_kind {
+	CFG_TARGET_NONE = 0,
+	CFG_TARGET_PORT,   /**< index into ports[] */
+	CFG_TARGET_OUTPUT, /**< index into outputs[] */
+	CFG_TARGET_GROUP,  /**< index into groups[] (rules[].out only: groups do not nest) */
+};
+
+struct cfg_target {
+	uint8_t kind; /**< enum cfg_target_kind */
+	uint16_t idx;
 };
 
 /**
- * rules[i]: evaluated in order on workers; the first rule that matches decides.
+ * rules[i]: evaluated in order on workers for each packet.
  *
- * JSON shape: { "name": "a-to-b", "in": ["a"], "action": "forward", "out": "b" }
- * "in" is a port name or a list of port names; absent means every port.
+ * JSON shape: { "name": "web", "in": ["a"], "filter": "tcp port 443", "action": "forward",
+ *               "out": "lb", "continue": false, "snaplen": 128, "vlan": "keep" }
+ * "in" is a port name or a list of port names; absent means every port. "filter" is libpcap
+ * syntax (empty or absent: every packet). A matching forward rule sends the packet to "out" and
+ * ends the evaluation unless "continue" is true (then later rules may send it elsewhere too);
+ * drop ends it; count never does. A packet no rule sent anywhere is dropped (no_rule, or
+ * rule_drop when a drop rule matched). "snaplen" (0 = whole frame) and "vlan" of the first
+ * matching forward rule apply to the packet at every destination.
  */
 struct cfg_rule {
-	char name[CFG_NAME_LEN]; /**< rules[].name, default "rule<i>", unique */
-	uint32_t in_mask;	 /**< bit p set: matches packets received on ports[p] */
-	enum cfg_action action;	 /**< rules[].action, required */
-	uint16_t out_port;	 /**< forward: index into ports[], required for forward */
+	char name[CFG_NAME_LEN];     /**< rules[].name, default "rule<i>", unique */
+	uint32_t in_mask;	     /**< bit p set: matches packets received on ports[p] */
+	char filter[CFG_FILTER_LEN]; /**< rules[].filter, "" = every packet */
+	enum cfg_action action;	     /**< rules[].action, required */
+	struct cfg_target out;	     /**< forward: rules[].out, required for forward */
+	bool cont;		     /**< rules[].continue, default false (forward only) */
+	uint32_t snaplen;	     /**< rules[].snaplen [0, 60..65535], default 0 = whole */
+	enum cfg_vlan vlan;	     /**< rules[].vlan "keep|strip", default keep */
+	uint16_t out_port; /**< forward to a port: == out.idx (kept for the port checks) */
+};
+
+/** outputs[].type */
+enum cfg_output_type {
+	CFG_OUTPUT_PCAPNG = 0, /**< capture files (lib/pcapng) */
+};
+
+/**
+ * outputs[i]: a destination that is not a port.
+ *
+ * JSON shape: { "name": "cap", "type": "pcapng", "path": "/var/cap/%Y%m%d-%H%M%S-{index}.pcapng",
+ *               "rotate_bytes": 1073741824, "rotate_seconds": 3600, "max_files": 0,
+ *               "ring": 16384, "snaplen": 65535, "comments": true }
+ */
+struct cfg_output {
+	char name[CFG_NAME_LEN];   /**< outputs[].name, required, unique among all names */
+	enum cfg_output_type type; /**< outputs[].type, required: "pcapng" */
+	char path[CFG_PATH_LEN];   /**< outputs[].path, required: strftime (UTC) + {index} */
+	uint64_t rotate_bytes;	   /**< [0, 4096..2^50], default 0 = no size rotation */
+	uint32_t rotate_seconds;   /**< [0..31536000], default 0 = no time rotation */
+	uint32_t max_files;	   /**< [0..1000000], default 0 = keep every file */
+	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
+	uint32_t snaplen;	   /**< [60..262144], default 262144 */
+	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
+};
+
+/** groups[].mode */
+enum cfg_group_mode {
+	CFG_GROUP_BALANCE = 0, /**< one member by symmetric flow hash: both directions alike */
+	CFG_GROUP_REPLICATE,   /**< every member gets the packet */
+	CFG_GROUP_FIRST_UP,    /**< the first member whose link is up (outputs are always up) */
+};
+
+/**
+ * groups[i]: several ports or outputs as one destination.
+ *
+ * JSON shape: { "name": "lb", "mode": "balance", "members": ["tool1", "tool2", "cap"] }
+ */
+struct cfg_group {
+	char name[CFG_NAME_LEN];  /**< groups[].name, required, unique among all names */
+	enum cfg_group_mode mode; /**< groups[].mode, required */
+	uint16_t nb_members;	  /**< [1..CFG_MAX_MEMBERS] */
+	struct cfg_target members[CFG_MAX_MEMBERS]; /**< ports or outputs, no duplicates */
 };
 
 /** The whole configuration. Plain data: copyable, no pointers except eal.args. */
@@ -143,6 +223,10 @@ struct stp_config {
 	uint32_t mempool_size;	   /**< mempool.size [1023..4194304], default 32767 */
 	uint32_t mempool_cache;	   /**< mempool.cache [0..512], default 256 */
 	uint16_t mbuf_size;	   /**< mempool.mbuf_size: data room [1024..10240], default 2176 */
+	uint16_t nb_outputs;
+	struct cfg_output outputs[CFG_MAX_OUTPUTS];
+	uint16_t nb_groups;
+	struct cfg_group groups[CFG_MAX_GROUPS];
 	uint16_t nb_rules;
 	struct cfg_rule rules[CFG_MAX_RULES];
 };
@@ -181,6 +265,19 @@ char *cfg_dump_json(const struct stp_config *cfg);
 
 /** Index of the port called @p name, or -1. */
 int cfg_port_by_name(const struct stp_config *cfg, const char *name);
+
+/**
+ * Resolve a name of the shared port / output / group namespace (rules[].out, groups[].members).
+ *
+ * @return 0 with @p t filled, or -ENOENT.
+ */
+int cfg_target_by_name(const struct stp_config *cfg, const char *name, struct cfg_target *t);
+
+/** Name of the port, output or group @p t refers to; "" for CFG_TARGET_NONE or a bad index. */
+const char *cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t);
+
+/** Name of a rule action ("forward", "drop", "count"). */
+const char *cfg_action_name(enum cfg_action a);
 
 /** Name of a timestamp mode ("auto", "hw", "sw", "none"). */
 const char *cfg_ts_mode_name(enum cfg_ts_mode m);

@@ -11,6 +11,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -48,7 +49,7 @@ tx_flush(struct stp_lcore *lc, uint16_t port_id)
 
 /* Queue packets (their meta says the port) in this TX lcore's per-port buffers. */
 static inline void
-tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint16_t burst = lc->pl->burst;
 	uint16_t port0 = pkt_meta(pkts[0])->out_port;
@@ -69,21 +70,21 @@ tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *di
 		struct stp_txbuf *b = &lc->txbuf[port];
 
 		b->pkts[b->n++] = pkts[i];
-		*dirty |= 1u << port;
+		lc->tx_dirty |= 1u << port;
 		if (b->n == burst)
 			tx_flush(lc, port);
 	}
 }
 
 /* Worker output: to this lcore's TX buffers when it transmits itself, else to its TX lcore. */
-static inline void
-tx_dispatch(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+void
+stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct stp_lcore *tx = lc->tx_target;
 	unsigned int k;
 
 	if (tx == lc) {
-		tx_buffer(lc, pkts, n, dirty);
+		tx_buffer(lc, pkts, n);
 		return;
 	}
 	k = rte_ring_enqueue_burst(tx->tx_ring, (void **)pkts, n, NULL);
@@ -95,12 +96,12 @@ tx_dispatch(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *
 
 /* The worker stages in order, then the hand-off to TX. */
 static inline void
-worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_t *dirty)
+worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL && n > 0; s++)
 		n = (*s)->burst(lc, pkts, n);
 	if (n > 0)
-		tx_dispatch(lc, pkts, n, dirty);
+		stp_tx_emit(lc, pkts, n);
 }
 
 /*
@@ -108,7 +109,7 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint32_
  * Returns the number of packets read.
  */
 static inline uint16_t
-rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
+rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 {
 	struct stp_pipeline *pl = lc->pl;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
@@ -123,20 +124,44 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 	tsc = rte_rdtsc();
 	port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
 			lc->stats.ts_src);
-	for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+	if (pl->need_parse) {
+		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			struct pkt_meta *meta = pkt_meta(m);
 
-		if (i + RX_PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
-		bytes += rte_pktmbuf_pkt_len(m);
-		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-		if (unlikely(pkt_parse(m, pkt_meta(m)) < 0)) {
-			runts[nb_runt++] = m;
-			continue;
+			if (i + RX_PREFETCH_AHEAD < n)
+				rte_prefetch0(rte_pktmbuf_mtod(
+						pkts[i + RX_PREFETCH_AHEAD], void *));
+			bytes += rte_pktmbuf_pkt_len(m);
+			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+			meta->orig_len = 0;
+			if (unlikely(pkt_parse(m, meta) < 0)) {
+				runts[nb_runt++] = m;
+				continue;
+			}
+			pkts[k++] = m;
 		}
-		pkts[k++] = m;
+	} else {
+		/*
+		 * No stage reads headers or the hash (one worker, no balance group...): the
+		 * packet data stays untouched, as in a plain forwarder; only runts are caught.
+		 */
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			struct pkt_meta *meta = pkt_meta(m);
+
+			bytes += rte_pktmbuf_pkt_len(m);
+			m->port = port_id;
+			meta->orig_len = 0;
+			meta->flow_hash = 0;
+			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
+				runts[nb_runt++] = m;
+				continue;
+			}
+			pkts[k++] = m;
+		}
 	}
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
@@ -152,7 +177,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 		struct stp_lcore *w = pl->workers[0];
 
 		if (w == lc) {
-			worker_process(lc, pkts, k, dirty);
+			worker_process(lc, pkts, k);
 		} else {
 			unsigned int e = rte_ring_enqueue_burst(
 					w->worker_ring, (void **)pkts, k, NULL);
@@ -187,7 +212,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi, uint32_t *dirty)
 
 			used &= used - 1;
 			if (wl == lc) {
-				worker_process(lc, grp[w], cnt[w], dirty);
+				worker_process(lc, grp[w], cnt[w]);
 				continue;
 			}
 			unsigned int e = rte_ring_enqueue_burst(
@@ -213,13 +238,13 @@ stp_lcore_main(void *arg)
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
 		uint64_t t0 = rte_rdtsc();
-		uint32_t work = 0, dirty = 0;
+		uint32_t work = 0;
 
 		if (unlikely(phase == STP_PHASE_STOP))
 			break;
 		if (likely(phase == STP_PHASE_RUN) && is_rx) {
 			for (unsigned int i = 0; i < lc->nb_poll; i++)
-				work += rx_queue_poll(lc, i, &dirty);
+				work += rx_queue_poll(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}
@@ -228,7 +253,7 @@ stp_lcore_main(void *arg)
 					lc->worker_ring, (void **)pkts, burst, NULL);
 
 			if (n > 0) {
-				worker_process(lc, pkts, n, &dirty);
+				worker_process(lc, pkts, n);
 				work += n;
 			}
 		}
@@ -237,14 +262,14 @@ stp_lcore_main(void *arg)
 					lc->tx_ring, (void **)pkts, burst, NULL);
 
 			if (n > 0) {
-				tx_buffer(lc, pkts, n, &dirty);
+				tx_buffer(lc, pkts, n);
 				work += n;
 			}
 		}
 		/* Flush what this iteration buffered: latency stays bounded by one loop. */
-		while (dirty != 0) {
-			tx_flush(lc, (uint16_t)__builtin_ctz(dirty));
-			dirty &= dirty - 1;
+		while (lc->tx_dirty != 0) {
+			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));
+			lc->tx_dirty &= lc->tx_dirty - 1;
 		}
 		if (work > 0) {
 			lc->stats.busy_cycles += rte_rdtsc() - t0;

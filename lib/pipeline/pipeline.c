@@ -4,26 +4,29 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "pcapng.h"
 #include "pipeline.h"
 
 RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 #define PL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
 
-extern const struct stp_stage stp_stage_forward;
+extern const struct stp_stage stp_stage_rules;
 
 /* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
 const struct stp_stage *const stp_worker_stages[] = {
-	&stp_stage_forward,
+	&stp_stage_rules,
 	NULL,
 };
 
@@ -37,10 +40,95 @@ pl_ring(const char *kind, unsigned int lcore_id, uint32_t size)
 	return rte_ring_create(name, size, rte_lcore_to_socket_id(lcore_id), RING_F_SC_DEQ);
 }
 
+/* One capture writer per output; one pcapng interface per port, in config order. */
+static int
+pl_outputs_create(struct stp_pipeline *pl, char err[CFG_ERR_LEN])
+{
+	const struct stp_config *cfg = pl->cfg;
+	struct pcapng_if ifs[CFG_MAX_PORTS];
+
+	memset(ifs, 0, sizeof(ifs));
+	for (unsigned int i = 0; i < pl->ports->nb; i++) {
+		const struct port_rt *pr = &pl->ports->ports[i];
+		struct rte_eth_link link;
+
+		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s", pr->cfg->name);
+		/* Truncated to the IDB field if long: a description, not an identifier. */
+		if (snprintf(ifs[i].description, sizeof(ifs[i].description),
+				    "%.60s%s%.40s (timestamps %s)", cfg->node.description,
+				    cfg->node.description[0] ? ": " : "", pr->cfg->device,
+				    pkt_ts_src_name(pr->ts_src)) < 0)
+			ifs[i].description[0] = '\0';
+		if (rte_eth_link_get_nowait(pr->port_id, &link) == 0 &&
+				link.link_speed != RTE_ETH_SPEED_NUM_NONE &&
+				link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
+			ifs[i].speed_bps = (uint64_t)link.link_speed * 1000000;
+		ifs[i].port_id = pr->port_id;
+	}
+	if (cfg->nb_outputs > 0) {
+		pl->out_final = calloc(cfg->nb_outputs, sizeof(*pl->out_final));
+		if (pl->out_final == NULL)
+			return cfg_errf(cfg, err, "outputs", "out of memory");
+	}
+	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
+		const struct cfg_output *co = &cfg->outputs[o];
+		struct pcapng_conf c;
+		char werr[CFG_ERR_LEN], path[48];
+
+		pcapng_conf_defaults(&c);
+		snprintf(c.path, sizeof(c.path), "%s", co->path);
+		c.rotate_bytes = co->rotate_bytes;
+		c.rotate_seconds = co->rotate_seconds;
+		c.max_files = co->max_files;
+		c.ring_size = co->ring_size;
+		c.snaplen = RTE_MIN(co->snaplen, (uint32_t)PCAPNG_MAX_SNAPLEN);
+		c.comments = co->comments;
+		pl->outputs[o] = pcapng_writer_create(
+				co->name, &c, ifs, pl->ports->nb, werr, sizeof(werr));
+		if (pl->outputs[o] == NULL) {
+			snprintf(path, sizeof(path), "outputs[%u]", o);
+			return cfg_errf(cfg, err, path, "%s", werr);
+		}
+		pl->nb_outputs = o + 1;
+	}
+	return 0;
+}
+
+void
+stp_pipeline_tick(struct stp_pipeline *pl)
+{
+	struct stp_lcore_stats s;
+
+	for (unsigned int i = 0; i < pl->ports->nb; i++) {
+		struct rte_eth_link link;
+		uint16_t pid = pl->ports->ports[i].port_id;
+
+		if (rte_eth_link_get_nowait(pid, &link) == 0)
+			__atomic_store_n(&pl->link_up[pid], link.link_status == RTE_ETH_LINK_UP,
+					__ATOMIC_RELAXED);
+	}
+	if (pl->nb_outputs == 0 || pl->outputs_closed)
+		return;
+	/* Interface statistics for the capture files: received by stampede, dropped by the NIC. */
+	stp_stats_sum(pl, &s);
+	for (unsigned int i = 0; i < pl->ports->nb; i++) {
+		struct rte_eth_stats es;
+		uint16_t pid = pl->ports->ports[i].port_id;
+
+		if (rte_eth_stats_get(pid, &es) != 0)
+			memset(&es, 0, sizeof(es));
+		for (unsigned int o = 0; o < pl->nb_outputs; o++)
+			pcapng_writer_set_ifstats(pl->outputs[o], i, s.port_rx[pid],
+					es.imissed + es.rx_nombuf);
+	}
+}
+
 int
 stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struct port_set *ps,
 		char err[CFG_ERR_LEN])
 {
+	int rc;
+
 	memset(pl, 0, sizeof(*pl));
 	pl->cfg = cfg;
 	pl->ports = ps;
@@ -123,10 +211,18 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 		lc->tx_target = (lc->roles & CFG_ROLE_TX) ? lc : pl->txers[w % pl->nb_tx];
 	}
 
+	/* Several workers are chosen by flow hash; stages may ask for parsing in their init. */
+	pl->need_parse = pl->nb_workers > 1;
+	rc = pl_outputs_create(pl, err);
+	if (rc != 0)
+		return rc;
 	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++) {
+		pl->err[0] = '\0';
 		if ((*s)->init != NULL && (*s)->init(pl) != 0)
-			return cfg_errf(cfg, err, "rules", "stage %s failed to start", (*s)->name);
+			return cfg_errf(cfg, err, "rules", "stage %s failed to start: %s",
+					(*s)->name, pl->err);
 	}
+	stp_pipeline_tick(pl);
 	unsigned int nb_rx = 0;
 
 	for (unsigned int i = 0; i < pl->nb_lcores; i++)
@@ -243,6 +339,15 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->worker_ring);
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->tx_ring);
 	}
+	/* The capture files last: what the lcores handed them is written, then the ISBs. */
+	stp_pipeline_tick(pl);
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		if (pcapng_writer_close(pl->outputs[o], timeout_ms) != 0)
+			PL_LOG(WARNING,
+					"output %s: not every packet was written before the close "
+					"timed out",
+					pl->cfg->outputs[o].name);
+	pl->outputs_closed = true;
 }
 
 void
@@ -251,6 +356,10 @@ stp_pipeline_destroy(struct stp_pipeline *pl)
 	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++)
 		if ((*s)->fini != NULL)
 			(*s)->fini(pl);
+	/* A pipeline that never ran still has writers to close (and their empty files). */
+	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
+		pcapng_writer_close(pl->outputs[o], 1000);
+	pl->nb_outputs = 0;
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		rte_ring_free(pl->lcores[i]->worker_ring);
 		rte_ring_free(pl->lcores[i]->tx_ring);

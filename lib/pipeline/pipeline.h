@@ -42,14 +42,19 @@
 #define STP_MAX_BURST CFG_MAX_BURST
 
 /** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
-#define STP_FOREACH_DROP(_)                                                                  \
-	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                       \
-	_(NO_RULE, "no_rule", "no rule matched the packet")                                  \
-	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")     \
-	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                 \
-	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")   \
-	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")    \
-	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX") \
+#define STP_FOREACH_DROP(_)                                                                    \
+	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                         \
+	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                              \
+	_(RULE_DROP, "rule_drop", "a drop rule matched")                                       \
+	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                \
+	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")       \
+	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                   \
+	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")     \
+	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")      \
+	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")   \
+	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")      \
+	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")        \
+	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written") \
 	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
 
 enum stp_drop {
@@ -76,9 +81,15 @@ struct stp_lcore_stats {
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
 	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
-	uint64_t loops;		     /**< run-loop iterations */
-	uint64_t busy_cycles;	     /**< TSC cycles spent in iterations that moved packets */
-	uint64_t work_pkts;	     /**< packets handled in those iterations (cycles/pkt) */
+	uint64_t replicas;	     /**< extra copies made (replicate groups, continue rules) */
+	uint64_t captured;	     /**< packets accepted by capture outputs' rings */
+	uint64_t written;	     /**< stp_stats_sum() only: packets the capture writers wrote */
+	uint64_t out_pkts[CFG_MAX_OUTPUTS];    /**< per output: accepted */
+	uint64_t out_drops[CFG_MAX_OUTPUTS];   /**< per output: refused (ring full) */
+	uint64_t rule_pkts[CFG_MAX_RULES + 1]; /**< per rule: packets matched (+1: no rule) */
+	uint64_t loops;			       /**< run-loop iterations */
+	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
+	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
 
 /** Per-port TX buffer of a TX lcore. */
@@ -115,6 +126,7 @@ struct stp_lcore {
 	struct stp_lcore *tx_target;  /* the TX lcore this worker sends to */
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
+	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
@@ -133,7 +145,53 @@ struct stp_stage {
 /** The worker stages, in order (NULL-terminated). */
 extern const struct stp_stage *const stp_worker_stages[];
 
-/** Forward table built from the rules: per input DPDK port, the output port. */
+/** A group at run time: destination bits of its members. */
+struct stp_group_rt {
+	enum cfg_group_mode mode;
+	uint16_t nb_members;
+	uint64_t all_dest;
+	uint64_t member_dest[CFG_MAX_MEMBERS];
+};
+
+struct filter;
+
+/** A rule at run time. */
+struct stp_rule_rt {
+	uint32_t in_ports;     /**< bit = DPDK port id */
+	struct filter *filter; /**< NULL: every packet */
+	enum cfg_action action;
+	bool cont;
+	enum cfg_vlan vlan;
+	uint32_t snaplen;
+	uint64_t dest;			  /**< forward to a port or output: its destination bit */
+	const struct stp_group_rt *group; /**< forward to a group */
+};
+
+/**
+ * The rule table, read by workers through one pointer (ctlplane: wo, dataplane: ro): a new
+ * table is published whole and the old one freed once every lcore has moved on.
+ */
+struct stp_rules_rt {
+	/*
+	 * Every rule forwards to one port or drops, without filter, continue, snaplen or VLAN
+	 * strip: the decision depends on the input port alone, so it is a table lookup
+	 * (simple_out: output port id, or STP_NO_PORT with simple_why the drop reason).
+	 */
+	bool simple;
+	uint16_t simple_out[PORT_MAX];
+	uint8_t simple_why[PORT_MAX];
+	uint16_t simple_rule[PORT_MAX]; /* the rule that decides, or CFG_MAX_RULES (none) */
+	uint16_t nb;
+	struct stp_rule_rt rules[CFG_MAX_RULES];
+	struct stp_group_rt groups[CFG_MAX_GROUPS];
+};
+
+void stp_rules_free(struct stp_rules_rt *rs);
+
+struct pcapng_writer;
+struct pcapng_stats;
+
+/** No output port (a rule table entry that drops). */
 #define STP_NO_PORT UINT16_MAX
 
 /** The whole datapath. */
@@ -147,10 +205,15 @@ struct stp_pipeline {
 	struct stp_lcore *workers[CFG_MAX_LCORES];
 	uint16_t nb_tx;
 	struct stp_lcore *txers[CFG_MAX_LCORES];
-	uint16_t fwd_out[PORT_MAX];	  /* forward: output port per input port id */
-	uint32_t fwd_max_frame[PORT_MAX]; /* forward: largest frame the output takes */
-	bool fwd_multiseg[PORT_MAX];	  /* forward: the output sends chained mbufs */
-	volatile int phase;		  /* enum stp_phase; ctlplane: wo, dataplane: ro */
+	struct stp_rules_rt *rules; /* ctlplane: wo (publish), dataplane: ro */
+	uint16_t nb_outputs;
+	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];
+	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */
+	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
+	bool outputs_closed;
+	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */
+	char err[CFG_ERR_LEN];		/* a stage's init error */
+	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
 };
 
 /** Build the pipeline (lcore states, rings, stage init) from a loaded config and set-up ports. */
@@ -168,6 +231,15 @@ void stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms);
 
 /** Free rings and lcore states (after stop). */
 void stp_pipeline_destroy(struct stp_pipeline *pl);
+
+/**
+ * Hand packets (pkt_meta.out_port set) from a worker stage to TX: this lcore's TX buffers when it
+ * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full).
+ */
+void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+
+/** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
+void stp_pipeline_tick(struct stp_pipeline *pl);
 
 /** The run loop (what each datapath lcore executes). */
 int stp_lcore_main(void *arg);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <rte_ethdev.h>
 
+#include "pcapng.h"
 #include "pipeline.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
@@ -38,6 +39,23 @@ stp_drop_desc(enum stp_drop d)
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
 }
 
+/* The capture writers' side: packets written, and lost to write errors (a named drop). */
+static void
+stats_add_writers(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		if (pl->outputs_closed)
+			ws = pl->out_final[o];
+		else
+			pcapng_writer_stats(pl->outputs[o], &ws);
+		sum->written += ws.pkts;
+		sum->drops[STP_DROP_CAPTURE_WRITE_ERROR] +=
+				ws.error_drops + ws.port_drops + ws.close_drops;
+	}
+}
+
 void
 stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 {
@@ -52,6 +70,7 @@ stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 		for (size_t k = 0; k < nb; k++)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 	}
+	stats_add_writers(pl, sum);
 }
 
 uint64_t
@@ -101,20 +120,28 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		fprintf(f, " %s=%" PRIu64, pkt_ts_src_name(t), s.ts_src[t]);
 	fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
-	if (final)
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
+				pl->cfg->outputs[o].name, s.out_pkts[o], s.out_drops[o]);
+	for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
+		fprintf(f, "rule %-14s matched %" PRIu64 "\n", pl->cfg->rules[r].name,
+				s.rule_pkts[r]);
+	{
+		int64_t in_flight = (int64_t)(s.rx_pkts + s.replicas) -
+				(int64_t)(s.tx_pkts + s.written + dropped);
+
 		fprintf(f,
-				"total: received=%" PRIu64 " transmitted=%" PRIu64
-				" dropped=%" PRIu64 " (%s)\n",
-				s.rx_pkts, s.tx_pkts, dropped,
-				s.rx_pkts == s.tx_pkts + dropped ?
-						"received = transmitted + dropped" :
-						"MISMATCH: packets unaccounted for");
-	else
-		fprintf(f,
-				"total: received=%" PRIu64 " transmitted=%" PRIu64
-				" dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
-				s.rx_pkts, s.tx_pkts, dropped,
-				(int64_t)(s.rx_pkts - s.tx_pkts - dropped));
+				"total: received=%" PRIu64 " replicated=%" PRIu64
+				" transmitted=%" PRIu64 " captured=%" PRIu64 " dropped=%" PRIu64,
+				s.rx_pkts, s.replicas, s.tx_pkts, s.written, dropped);
+		if (final)
+			fprintf(f, " (%s)\n",
+					in_flight == 0 ?
+							"received + replicated = transmitted + captured + dropped" :
+							"MISMATCH: packets unaccounted for");
+		else
+			fprintf(f, " in-flight=%" PRId64 "\n", in_flight);
+	}
 }
 
 void
@@ -157,6 +184,8 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "received", json_integer((json_int_t)s.rx_pkts));
 	json_object_set_new(root, "transmitted", json_integer((json_int_t)s.tx_pkts));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)stp_stats_dropped(&s)));
+	json_object_set_new(root, "replicated", json_integer((json_int_t)s.replicas));
+	json_object_set_new(root, "captured", json_integer((json_int_t)s.written));
 	json_object_set_new(root, "rx_bytes", json_integer((json_int_t)s.rx_bytes));
 	json_object_set_new(root, "cycles_per_packet", json_real(cycles_per_pkt(&s)));
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
@@ -204,6 +233,33 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)lc->stats.busy_cycles));
 	}
 	json_object_set_new(root, "lcores", lcores);
+	{
+		json_t *outs = json_array(), *rules = json_array();
+
+		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+			struct pcapng_stats ws;
+
+			if (pl->outputs_closed)
+				ws = pl->out_final[o];
+			else
+				pcapng_writer_stats(pl->outputs[o], &ws);
+			json_array_append_new(outs,
+					json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+							pl->cfg->outputs[o].name, "accepted",
+							(json_int_t)s.out_pkts[o], "refused",
+							(json_int_t)s.out_drops[o], "written",
+							(json_int_t)ws.pkts, "bytes",
+							(json_int_t)ws.bytes, "files",
+							(json_int_t)ws.files, "write_errors",
+							(json_int_t)ws.write_errors));
+		}
+		for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
+			json_array_append_new(rules,
+					json_pack("{s:s, s:I}", "name", pl->cfg->rules[r].name,
+							"matched", (json_int_t)s.rule_pkts[r]));
+		json_object_set_new(root, "outputs", outs);
+		json_object_set_new(root, "rules", rules);
+	}
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return rc == 0 ? 0 : -EIO;

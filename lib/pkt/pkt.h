@@ -63,13 +63,19 @@ struct pkt_meta {
 	uint32_t flow_hash; /**< symmetric: A->B and B->A give the same value */
 	uint16_t out_port;  /**< output DPDK port id chosen by the worker stages */
 	uint8_t ts_src;	    /**< enum pkt_ts_src */
-	uint8_t l3_type;    /**< enum pkt_l3 */
-	uint16_t l3_off;    /**< offset of the L3 header from the frame start */
-	uint16_t l4_off;    /**< offset of the L4 header, 0 when there is none */
-	uint8_t l4_proto;   /**< IPPROTO_* of the L4 header (after IPv6 extension headers) */
-	uint8_t nb_vlan;    /**< VLAN tags seen (0..PKT_MAX_VLAN; QinQ = 2) */
-	uint8_t flags;	    /**< PKT_F_* */
+	/* Three small fields share one byte (bitfields: no &) to make room for orig_len. */
+	uint8_t l3_type : 2; /**< enum pkt_l3 */
+	uint8_t nb_vlan : 2; /**< VLAN tags seen (0..PKT_MAX_VLAN; QinQ = 2) */
+	uint8_t flags : 4;   /**< PKT_F_* */
+	uint16_t l3_off;     /**< offset of the L3 header from the frame start */
+	uint16_t l4_off;     /**< offset of the L4 header, 0 when there is none */
+	uint8_t l4_proto;    /**< IPPROTO_* of the L4 header (after IPv6 extension headers) */
 	uint8_t pad;
+	/**
+	 * Length of the frame as received when a stage truncated the mbuf (snaplen); 0 when the
+	 * mbuf holds the whole frame (then pkt_len is the original length).
+	 */
+	uint16_t orig_len;
 };
 
 _Static_assert(sizeof(struct pkt_meta) == 24, "pkt_meta must fit the free dynfield space");

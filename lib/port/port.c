@@ -725,6 +725,14 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				"false, raise eal.memory_mb; otherwise reserve more hugepages)",
 				pool_size, cfg->mbuf_size, rte_strerror(rte_errno));
 
+	/* Clones carry no data (they point into the original): a small pool of bare mbufs. */
+	ps->clone_pool = rte_pktmbuf_pool_create("stp_clone", RTE_MAX(pool_size / 4, 1023u),
+			cfg->mempool_cache, 0, 0, rte_socket_id());
+	if (ps->clone_pool == NULL)
+		return cfg_errf(cfg, err, "mempool.size",
+				"%u: the clone pool could not be allocated: %s", pool_size,
+				rte_strerror(rte_errno));
+
 	for (unsigned int i = 0; i < ps->nb; i++) {
 		struct rte_eth_dev_info di;
 
@@ -759,7 +767,8 @@ port_teardown(struct port_set *ps)
 		}
 	}
 	ps->nb = 0;
-	if (ps->pool != NULL)
-		rte_mempool_free(ps->pool);
+	rte_mempool_free(ps->pool);
+	rte_mempool_free(ps->clone_pool);
 	ps->pool = NULL;
+	ps->clone_pool = NULL;
 }

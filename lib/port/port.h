@@ -57,8 +57,9 @@ struct port_set {
 	struct port_rt ports[CFG_MAX_PORTS];
 	struct port_rt *by_id[PORT_MAX];
 	struct rte_mempool *pool;
-	int hw_ts_offset;    /**< RX timestamp dynfield offset, -1 if none registered */
-	uint64_t hw_ts_flag; /**< RX timestamp dynflag */
+	struct rte_mempool *clone_pool; /**< indirect mbufs: one per extra port a packet goes to */
+	int hw_ts_offset;		/**< RX timestamp dynfield offset, -1 if none registered */
+	uint64_t hw_ts_flag;		/**< RX timestamp dynflag */
 };
 
 /**

@@ -28,8 +28,9 @@ PCAP_MAGIC_NS = 0xA1B23C4D
 LINKTYPE_ETHERNET = 1
 
 # Every field of the --stats-json "drops" object, in the order stampede lists them.
-DROP_REASONS = ("runt_frame", "no_rule", "worker_ring_full", "tx_ring_full", "tx_queue_full",
-                "mtu_exceeded", "tx_multiseg", "shutdown")
+DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "worker_ring_full",
+                "tx_ring_full", "tx_queue_full", "mtu_exceeded", "tx_multiseg", "clone_failed",
+                "capture_ring_full", "capture_write_error", "shutdown")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
 
 
@@ -298,8 +299,11 @@ def check_accounting(ck, st, received=None, transmitted=None, drops=None, label=
              label + "drops lists exactly the reasons " + ",".join(DROP_REASONS),
              "got %s" % sorted(st.get("drops", {})))
     rx, tx, dr = st.get("received"), st.get("transmitted"), st.get("dropped")
-    ck.check(rx == tx + dr, label + "received == transmitted + dropped",
-             "received %s transmitted %s dropped %s" % (rx, tx, dr))
+    rep, cap = st.get("replicated", 0), st.get("captured", 0)
+    ck.check(rx + rep == tx + cap + dr,
+             label + "received + replicated == transmitted + captured + dropped",
+             "received %s replicated %s transmitted %s captured %s dropped %s"
+             % (rx, rep, tx, cap, dr))
     ck.check(dr == sum(st.get("drops", {}).values()), label + "dropped == sum of drops",
              "dropped %s drops %s" % (dr, st.get("drops")))
     if received is not None:

@@ -60,8 +60,9 @@ def main():
                  "stdout says \"stopped (%s)\" and prints final counters" % sig.name)
     if rc != 0:
         st.show_output()
-    ck.check("total: received=" in st.out and "(received = transmitted + dropped)" in st.out,
-             "the final counters line says received = transmitted + dropped")
+    ck.check("total: received=" in st.out and
+             "(received + replicated = transmitted + captured + dropped)" in st.out,
+             "the final line says received + replicated = transmitted + captured + dropped")
     s = st.stats()
     ftlib.check_accounting(ck, s)
     if s is not None:

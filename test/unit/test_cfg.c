@@ -3,8 +3,9 @@
  */
 
 /*
- * Unit test of lib/cfg: defaults, the default lcore, a full config, dump -> load round trips,
- * every validator and the lookup helpers. No EAL, no framework: one line per check, a summary
+ * Unit test of lib/cfg: defaults, the default lcore, a full config, a capture config (outputs,
+ * groups, drop/count rules, filters), dump -> load round trips, every validator and the lookup
+ * helpers. No EAL, no framework: one line per check, a summary
  * line "N passed, N failed", exit status 1 on any failure.
  *
  * JSON texts are written with single quotes to stay readable; json() turns them into double
@@ -145,13 +146,47 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->mempool_size != b->mempool_size, "mempool_size");
 	DIFF(a->mempool_cache != b->mempool_cache, "mempool_cache");
 	DIFF(a->mbuf_size != b->mbuf_size, "mbuf_size");
+	DIFF(a->nb_outputs != b->nb_outputs, "nb_outputs");
+	for (i = 0; i < a->nb_outputs; i++) {
+		const struct cfg_output *p = &a->outputs[i], *q = &b->outputs[i];
+
+		DIFF(strcmp(p->name, q->name) != 0, "outputs[%u].name", i);
+		DIFF(p->type != q->type, "outputs[%u].type", i);
+		DIFF(strcmp(p->path, q->path) != 0, "outputs[%u].path", i);
+		DIFF(p->rotate_bytes != q->rotate_bytes, "outputs[%u].rotate_bytes", i);
+		DIFF(p->rotate_seconds != q->rotate_seconds, "outputs[%u].rotate_seconds", i);
+		DIFF(p->max_files != q->max_files, "outputs[%u].max_files", i);
+		DIFF(p->ring_size != q->ring_size, "outputs[%u].ring_size", i);
+		DIFF(p->snaplen != q->snaplen, "outputs[%u].snaplen", i);
+		DIFF(p->comments != q->comments, "outputs[%u].comments", i);
+	}
+	DIFF(a->nb_groups != b->nb_groups, "nb_groups");
+	for (i = 0; i < a->nb_groups; i++) {
+		const struct cfg_group *p = &a->groups[i], *q = &b->groups[i];
+
+		DIFF(strcmp(p->name, q->name) != 0, "groups[%u].name", i);
+		DIFF(p->mode != q->mode, "groups[%u].mode", i);
+		DIFF(p->nb_members != q->nb_members, "groups[%u].nb_members", i);
+		for (j = 0; j < p->nb_members; j++) {
+			DIFF(p->members[j].kind != q->members[j].kind,
+					"groups[%u].members[%u].kind", i, j);
+			DIFF(p->members[j].idx != q->members[j].idx, "groups[%u].members[%u].idx",
+					i, j);
+		}
+	}
 	DIFF(a->nb_rules != b->nb_rules, "nb_rules");
 	for (i = 0; i < a->nb_rules; i++) {
 		const struct cfg_rule *p = &a->rules[i], *q = &b->rules[i];
 
 		DIFF(strcmp(p->name, q->name) != 0, "rules[%u].name", i);
 		DIFF(p->in_mask != q->in_mask, "rules[%u].in_mask", i);
+		DIFF(strcmp(p->filter, q->filter) != 0, "rules[%u].filter", i);
 		DIFF(p->action != q->action, "rules[%u].action", i);
+		DIFF(p->out.kind != q->out.kind, "rules[%u].out.kind", i);
+		DIFF(p->out.idx != q->out.idx, "rules[%u].out.idx", i);
+		DIFF(p->cont != q->cont, "rules[%u].cont", i);
+		DIFF(p->snaplen != q->snaplen, "rules[%u].snaplen", i);
+		DIFF(p->vlan != q->vlan, "rules[%u].vlan", i);
 		DIFF(p->out_port != q->out_port, "rules[%u].out_port", i);
 	}
 #undef DIFF
@@ -188,6 +223,43 @@ static const char *full =
 	"    { 'name': 'in-to-out', 'in': ['in'], 'action': 'forward', 'out': 'out' },\n"
 	"    { 'in': 'out', 'action': 'forward', 'out': 'in' },\n"
 	"    { 'action': 'forward', 'out': 'out' }\n"
+	"  ]\n"
+	"}\n";
+
+/*
+ * A capture broker: a bump in the wire between a and b, every TCP/UDP packet also captured
+ * (128 bytes) to a pcapng output, HTTPS balanced over two tool ports, and the other new keys.
+ */
+static const char *capture =
+	"{\n"
+	"  'ports': [\n"
+	"    { 'name': 'a', 'device': 'net_null0' },\n"
+	"    { 'name': 'b', 'device': 'net_null1' },\n"
+	"    { 'name': 'tool1', 'device': 'net_null2', 'tx_queues': 2 },\n"
+	"    { 'name': 'tool2', 'device': 'net_null3', 'tx_queues': 2 }\n"
+	"  ],\n"
+	"  'outputs': [\n"
+	"    { 'name': 'cap', 'type': 'pcapng', 'path': '/var/cap/%Y%m%d-{index}.pcapng' },\n"
+	"    { 'name': 'all', 'type': 'pcapng', 'path': 'all.pcapng', 'rotate_bytes': 4096,\n"
+	"      'rotate_seconds': 31536000, 'max_files': 1000000, 'ring': 64, 'snaplen': 60,\n"
+	"      'comments': false }\n"
+	"  ],\n"
+	"  'groups': [\n"
+	"    { 'name': 'lb', 'mode': 'balance', 'members': ['tool1', 'tool2'] },\n"
+	"    { 'name': 'both', 'mode': 'replicate', 'members': ['all', 'tool2', 'cap'] },\n"
+	"    { 'name': 'spare', 'mode': 'first-up', 'members': ['b'] }\n"
+	"  ],\n"
+	"  'rules': [\n"
+	"    { 'name': 'count-arp', 'filter': 'arp', 'action': 'count' },\n"
+	"    { 'name': 'no-ssh', 'filter': 'tcp port 22', 'action': 'drop' },\n"
+	"    { 'name': 'cap', 'filter': 'tcp or udp', 'action': 'forward', 'out': 'cap',\n"
+	"      'continue': true, 'snaplen': 128 },\n"
+	"    { 'name': 'https', 'in': 'a', 'filter': 'tcp port 443', 'action': 'forward',\n"
+	"      'out': 'lb', 'continue': true, 'vlan': 'strip' },\n"
+	"    { 'name': 'a-to-b', 'in': 'a', 'action': 'forward', 'out': 'b', 'snaplen': 0 },\n"
+	"    { 'name': 'b-to-a', 'in': 'b', 'action': 'forward', 'out': 'a', 'vlan': 'keep' },\n"
+	"    { 'name': 'hairpin', 'in': ['tool1'], 'action': 'forward', 'out': 'tool1',\n"
+	"      'snaplen': 65535 }\n"
 	"  ]\n"
 	"}\n";
 
@@ -229,6 +301,8 @@ test_minimal_defaults(void)
 	CHECK(cfg.mempool_cache == 256);
 	CHECK(cfg.mbuf_size == 2176);
 	CHECK(cfg.nb_rules == 0);
+	CHECK(cfg.nb_outputs == 0);
+	CHECK(cfg.nb_groups == 0);
 	CHECK(cfg.nb_lcores == 1);
 	CHECK(cfg.lcores[0].lcore_id == 1);
 	CHECK(cfg.lcores[0].roles == (CFG_ROLE_RX | CFG_ROLE_WORKER | CFG_ROLE_TX));
@@ -326,6 +400,105 @@ test_full(void)
 	CHECK(cfg.rules[1].out_port == 0);
 	CHECK(strcmp(cfg.rules[2].name, "rule2") == 0);
 	CHECK(cfg.rules[2].in_mask == 0x3);
+	/* The keys added with outputs and groups default as before: a plain port forward. */
+	CHECK(cfg.rules[0].out.kind == CFG_TARGET_PORT && cfg.rules[0].out.idx == 1);
+	CHECK(cfg.rules[1].out.kind == CFG_TARGET_PORT && cfg.rules[1].out.idx == 0);
+	CHECK(strcmp(cfg.rules[0].filter, "") == 0);
+	CHECK(cfg.rules[0].cont == false);
+	CHECK(cfg.rules[0].snaplen == 0);
+	CHECK(cfg.rules[0].vlan == CFG_VLAN_KEEP);
+	CHECK(cfg.nb_outputs == 0 && cfg.nb_groups == 0);
+	cfg_free(&cfg);
+}
+
+static void
+test_capture(void)
+{
+	const struct cfg_output *o;
+	const struct cfg_group *g;
+	const struct cfg_rule *r;
+	struct cfg_target t;
+
+	if (!load_ok(capture, &cfg, "capture config"))
+		return;
+	CHECK(cfg.nb_ports == 4);
+	CHECK(cfg.nb_outputs == 2);
+	o = &cfg.outputs[0];
+	CHECK(strcmp(o->name, "cap") == 0);
+	CHECK(o->type == CFG_OUTPUT_PCAPNG);
+	CHECK(strcmp(o->path, "/var/cap/%Y%m%d-{index}.pcapng") == 0);
+	CHECK(o->rotate_bytes == 0);
+	CHECK(o->rotate_seconds == 0);
+	CHECK(o->max_files == 0);
+	CHECK(o->ring_size == 16384);
+	CHECK(o->snaplen == 262144);
+	CHECK(o->comments == true);
+	o = &cfg.outputs[1];
+	CHECK(o->rotate_bytes == 4096);
+	CHECK(o->rotate_seconds == 31536000);
+	CHECK(o->max_files == 1000000);
+	CHECK(o->ring_size == 64);
+	CHECK(o->snaplen == 60);
+	CHECK(o->comments == false);
+
+	CHECK(cfg.nb_groups == 3);
+	g = &cfg.groups[0];
+	CHECK(strcmp(g->name, "lb") == 0 && g->mode == CFG_GROUP_BALANCE);
+	CHECK(g->nb_members == 2);
+	CHECK(g->members[0].kind == CFG_TARGET_PORT && g->members[0].idx == 2);
+	CHECK(g->members[1].kind == CFG_TARGET_PORT && g->members[1].idx == 3);
+	g = &cfg.groups[1];
+	CHECK(g->mode == CFG_GROUP_REPLICATE && g->nb_members == 3);
+	CHECK(g->members[0].kind == CFG_TARGET_OUTPUT && g->members[0].idx == 1);
+	CHECK(g->members[1].kind == CFG_TARGET_PORT && g->members[1].idx == 3);
+	CHECK(g->members[2].kind == CFG_TARGET_OUTPUT && g->members[2].idx == 0);
+	g = &cfg.groups[2];
+	CHECK(g->mode == CFG_GROUP_FIRST_UP && g->nb_members == 1);
+
+	CHECK(cfg.nb_rules == 7);
+	r = &cfg.rules[0];
+	CHECK(r->action == CFG_ACTION_COUNT && strcmp(r->filter, "arp") == 0);
+	CHECK(r->in_mask == 0xf);
+	CHECK(r->out.kind == CFG_TARGET_NONE && r->out_port == 0);
+	CHECK(r->cont == false && r->snaplen == 0 && r->vlan == CFG_VLAN_KEEP);
+	r = &cfg.rules[1];
+	CHECK(r->action == CFG_ACTION_DROP && strcmp(r->filter, "tcp port 22") == 0);
+	CHECK(r->out.kind == CFG_TARGET_NONE);
+	r = &cfg.rules[2];
+	CHECK(r->action == CFG_ACTION_FORWARD);
+	CHECK(r->out.kind == CFG_TARGET_OUTPUT && r->out.idx == 0);
+	CHECK(r->out_port == 0);
+	CHECK(r->cont == true && r->snaplen == 128 && r->vlan == CFG_VLAN_KEEP);
+	r = &cfg.rules[3];
+	CHECK(r->out.kind == CFG_TARGET_GROUP && r->out.idx == 0);
+	CHECK(r->in_mask == 0x1);
+	CHECK(r->cont == true && r->snaplen == 0 && r->vlan == CFG_VLAN_STRIP);
+	r = &cfg.rules[4];
+	CHECK(r->out.kind == CFG_TARGET_PORT && r->out.idx == 1 && r->out_port == 1);
+	CHECK(r->cont == false && r->snaplen == 0);
+	r = &cfg.rules[5];
+	CHECK(r->out.kind == CFG_TARGET_PORT && r->out.idx == 0 && r->out_port == 0);
+	/* Hairpin: out among the rule's own "in" ports. */
+	r = &cfg.rules[6];
+	CHECK(r->in_mask == 0x4 && r->out.kind == CFG_TARGET_PORT && r->out_port == 2);
+	CHECK(r->snaplen == 65535);
+
+	/* The shared namespace. */
+	CHECK(cfg_target_by_name(&cfg, "tool2", &t) == 0 && t.kind == CFG_TARGET_PORT &&
+			t.idx == 3);
+	CHECK(cfg_target_by_name(&cfg, "all", &t) == 0 && t.kind == CFG_TARGET_OUTPUT &&
+			t.idx == 1);
+	CHECK(cfg_target_by_name(&cfg, "spare", &t) == 0 && t.kind == CFG_TARGET_GROUP &&
+			t.idx == 2);
+	CHECK(cfg_target_by_name(&cfg, "https", &t) == -ENOENT);
+	CHECK(strcmp(cfg_target_name(&cfg, &cfg.rules[3].out), "lb") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &cfg.groups[1].members[0]), "all") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &cfg.rules[0].out), "") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &(struct cfg_target){ CFG_TARGET_GROUP, 3 }), "") == 0);
+	CHECK(strcmp(cfg_action_name(CFG_ACTION_FORWARD), "forward") == 0);
+	CHECK(strcmp(cfg_action_name(CFG_ACTION_DROP), "drop") == 0);
+	CHECK(strcmp(cfg_action_name(CFG_ACTION_COUNT), "count") == 0);
+	CHECK(strcmp(cfg_action_name((enum cfg_action)7), "unknown") == 0);
 	cfg_free(&cfg);
 }
 
@@ -369,6 +542,7 @@ test_round_trip(void)
 
 	round_trip(minimal, "round trip minimal");
 	round_trip(full, "round trip full");
+	round_trip(capture, "round trip capture");
 	round_trip("{ 'eal': { 'main_lcore': 5, 'args': [] },"
 		   "  'ports': [ { 'name': 'a', 'device': '03:00.1', 'rx_queues': 3 },"
 		   "             { 'name': 'b.2', 'device': 'net_ring0' } ],"
@@ -383,6 +557,25 @@ test_round_trip(void)
 		CHECK(dump != NULL && strstr(dump, "\"file_prefix\": \"stampede\"") != NULL);
 		CHECK(dump != NULL && strstr(dump, "\"worker\": [") != NULL);
 		CHECK(dump != NULL && strstr(dump, "\"queues\": [") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"outputs\": []") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"groups\": []") != NULL);
+		free(dump);
+	}
+	cfg_free(&cfg);
+	/* Output and rule defaults are written; drop and count rules get no forward-only key. */
+	if (load_ok(capture, &cfg, "capture for dump keys")) {
+		dump = cfg_dump_json(&cfg);
+		CHECK(dump != NULL && strstr(dump, "\"ring\": 16384") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"snaplen\": 262144") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"rotate_bytes\": 0") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"comments\": true") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"mode\": \"first-up\"") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"vlan\": \"keep\"") != NULL);
+		CHECK(dump != NULL && strstr(dump, "\"continue\": false") != NULL);
+		CHECK(dump != NULL &&
+				strstr(dump,
+						"\"filter\": \"tcp port 22\",\n      \"action\": "
+						"\"drop\"\n    }") != NULL);
 		free(dump);
 	}
 	cfg_free(&cfg);
@@ -398,6 +591,13 @@ test_round_trip(void)
 #define P2Q2 "'ports': [ { 'name': 'in', 'device': 'x', 'rx_queues': 2 }," \
 	" { 'name': 'out', 'device': 'y' } ]"
 #define FWD "'rules': [ { 'action': 'forward', 'out': 'out' } ]"
+/* outputs[] and groups[]: a valid output "cap", one with extra keys, a group. */
+#define OUT(outputs) "'outputs': [ " outputs " ]"
+#define CAP "{ 'name': 'cap', 'type': 'pcapng', 'path': 'cap.pcapng' }"
+#define CAPX(kv) "{ 'name': 'cap', 'type': 'pcapng', 'path': 'cap.pcapng', " kv " }"
+#define GRP(groups) "'groups': [ " groups " ]"
+#define G(name, mode, members) \
+	"{ 'name': '" name "', 'mode': '" mode "', 'members': [ " members " ] }"
 /* A port with one extra key. */
 #define PX(kv) "'ports': [ { 'name': 'in', 'device': 'x', " kv " } ]"
 /* lcores.rx[] entry, lcores.rx[].queues[] entry, the lcores object. */
@@ -423,8 +623,8 @@ static const struct {
 
 	/* unknown and missing keys */
 	{ "{ 'port': [] }",
-		"cfg.json: port: unknown key (allowed: node, eal, ports, lcores, burst, rings, "
-		"mempool, rules)" },
+		"cfg.json: port: unknown key (allowed: node, eal, ports, outputs, groups, lcores, "
+		"burst, rings, mempool, rules)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
 		"rx_desc, tx_desc, mtu, promiscuous, timestamp)" },
@@ -444,13 +644,14 @@ static const struct {
 	{ "{ " P1 ", " LC(RX(1, "{ 'port': 'in', 'q': 0 }"), "1", "1") " }",
 		"cfg.json: lcores.rx[0].queues[0].q: unknown key (allowed: port, queue)" },
 	{ "{ " P1 ", 'rules': [ { 'action': 'forward', 'out': 'in', 'to': 'in' } ] }",
-		"cfg.json: rules[0].to: unknown key (allowed: name, in, action, out)" },
+		"cfg.json: rules[0].to: unknown key (allowed: name, in, filter, action, out, "
+		"continue, snaplen, vlan)" },
 	/* keys that are not plain words are quoted so that the message stays one line */
 	{ "{ 'node': { 'descr\\nption': 'x' }, " P1 " }",
 		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
 	{ "{ 'my key': 1, " P1 " }",
-		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, lcores, burst, "
-		"rings, mempool, rules)" },
+		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
+		"lcores, burst, rings, mempool, rules)" },
 	{ "{ 'burst': 32 }", "cfg.json: ports: missing required key" },
 	{ "{ 'ports': [ { 'name': 'in' } ] }", "cfg.json: ports[0].device: missing required key" },
 	{ "{ 'ports': [ { 'device': 'x' } ] }", "cfg.json: ports[0].name: missing required key" },
@@ -551,9 +752,169 @@ static const struct {
 
 	/* rules */
 	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'p9' } ] }",
-		"cfg.json: rules[0].out: \"p9\" is not a port name (ports: in, out)" },
+		"cfg.json: rules[0].out: \"p9\" is not a port, output or group name (ports: in, "
+		"out; outputs: none; groups: none)" },
+	{ "{ " P2 ", " OUT(CAP) ", " GRP(G("g", "balance", "'in'")) ","
+		" 'rules': [ { 'action': 'forward', 'out': 'p9' } ] }",
+		"cfg.json: rules[0].out: \"p9\" is not a port, output or group name (ports: in, "
+		"out; outputs: cap; groups: g)" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'mirror', 'out': 'out' } ] }",
+		"cfg.json: rules[0].action: \"mirror\" is not one of forward, drop, count" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 5 } ] }",
+		"cfg.json: rules[0].out: 5 is not a string" },
 	{ "{ " P2 ", 'rules': [ { 'action': 'drop', 'out': 'out' } ] }",
-		"cfg.json: rules[0].action: \"drop\" is not one of forward" },
+		"cfg.json: rules[0].out: not allowed with action \"drop\": only forward rules send "
+		"packets" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count', 'out': 'out' } ] }",
+		"cfg.json: rules[0].out: not allowed with action \"count\": only forward rules send "
+		"packets" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'drop', 'continue': true } ] }",
+		"cfg.json: rules[0].continue: not allowed with action \"drop\": a drop rule always "
+		"ends the evaluation" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count', 'continue': true } ] }",
+		"cfg.json: rules[0].continue: not allowed with action \"count\": a count rule never "
+		"ends the evaluation" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count', 'continue': false } ] }",
+		"cfg.json: rules[0].continue: not allowed with action \"count\": a count rule never "
+		"ends the evaluation" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'drop', 'snaplen': 128 } ] }",
+		"cfg.json: rules[0].snaplen: not allowed with action \"drop\": only forward rules "
+		"send packets" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count', 'vlan': 'keep' } ] }",
+		"cfg.json: rules[0].vlan: not allowed with action \"count\": only forward rules "
+		"send packets" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'out', 'continue': 1 } ] }",
+		"cfg.json: rules[0].continue: 1 is not a boolean" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'out', 'snaplen': 59 } ] }",
+		"cfg.json: rules[0].snaplen: 59 is out of range [0, 60..65535]" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'out', 'snaplen': 65536 } ] }",
+		"cfg.json: rules[0].snaplen: 65536 is out of range [0, 60..65535]" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'out', 'snaplen': -1 } ] }",
+		"cfg.json: rules[0].snaplen: -1 is out of range [0, 60..65535]" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'forward', 'out': 'out', 'vlan': 'pop' } ] }",
+		"cfg.json: rules[0].vlan: \"pop\" is not one of keep, strip" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count', 'filter': 80 } ] }",
+		"cfg.json: rules[0].filter: 80 is not a string" },
+	{ "{ " P2 ", 'rules': [ { 'action': 'count' }, { 'action': 'count' },"
+		" { 'filter': 'tcp prot 80', 'action': 'drop' } ] }",
+		"cfg.json: rules[2].filter: \"tcp prot 80\" does not compile: can't parse filter "
+		"expression: syntax error" },
+	{ "{ " P2 ", 'rules': [ { 'filter': 'udp port 99999', 'action': 'count' } ] }",
+		"cfg.json: rules[0].filter: \"udp port 99999\" does not compile: illegal port "
+		"number 99999 > 65535" },
+	{ "{ " P2 ", 'rules': [ { 'filter': '" D64 D64 D64 D64 D64 D64 D64 D64 D64 D64 D64 D64
+		D64 D64 D64 D64 "', 'action': 'count' } ] }",
+		"cfg.json: rules[0].filter: \"" D64 "01234567890... is too long (1024 bytes, "
+		"max 1023)" },
+
+	/* outputs */
+	{ "{ " P1 ", 'outputs': {} }", "cfg.json: outputs: {} is not an array" },
+	{ "{ " P1 ", 'outputs': [ 'cap' ] }", "cfg.json: outputs[0]: \"cap\" is not an object" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'x', 'rotate': 1 }") " }",
+		"cfg.json: outputs[0].rotate: unknown key (allowed: name, type, path, "
+		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments)" },
+	{ "{ " P1 ", " OUT("{ 'type': 'pcapng', 'path': 'x' }") " }",
+		"cfg.json: outputs[0].name: missing required key" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'path': 'x' }") " }",
+		"cfg.json: outputs[0].type: missing required key" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng' }") " }",
+		"cfg.json: outputs[0].path: missing required key" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcap', 'path': 'x' }") " }",
+		"cfg.json: outputs[0].type: \"pcap\" is not one of pcapng" },
+	{ "{ " P1 ", " OUT("{ 'name': 'c p', 'type': 'pcapng', 'path': 'x' }") " }",
+		"cfg.json: outputs[0].name: \"c p\" is not a valid name (1..31 characters from "
+		"A-Z a-z 0-9 _ . -)" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': '' }") " }",
+		"cfg.json: outputs[0].path: \"\" must not be empty" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'a\\tb' }") " }",
+		"cfg.json: outputs[0].path: \"a\\tb\" must not contain control characters" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'a\\u007f' }") " }",
+		"cfg.json: outputs[0].path: \"a?\" must not contain control characters" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'a\\u0000' }") " }",
+		"cfg.json:1:113: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000\"'" },
+	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': '" D64 D64 D64 D64 "' }")
+		" }",
+		"cfg.json: outputs[0].path: \"" D64 "01234567890... is too long (256 bytes, max "
+		"255)" },
+	{ "{ " P1 ", " OUT(CAPX("'rotate_bytes': 4095")) " }",
+		"cfg.json: outputs[0].rotate_bytes: 4095 is out of range [0, "
+		"4096..1125899906842624]" },
+	{ "{ " P1 ", " OUT(CAPX("'rotate_bytes': 1125899906842625")) " }",
+		"cfg.json: outputs[0].rotate_bytes: 1125899906842625 is out of range [0, "
+		"4096..1125899906842624]" },
+	{ "{ " P1 ", " OUT(CAPX("'rotate_seconds': 31536001")) " }",
+		"cfg.json: outputs[0].rotate_seconds: 31536001 is out of range [0..31536000]" },
+	{ "{ " P1 ", " OUT(CAPX("'max_files': 1000001")) " }",
+		"cfg.json: outputs[0].max_files: 1000001 is out of range [0..1000000]" },
+	{ "{ " P1 ", " OUT(CAPX("'ring': 1000")) " }",
+		"cfg.json: outputs[0].ring: 1000 is not a power of two in [64..1048576]" },
+	{ "{ " P1 ", " OUT(CAPX("'ring': 32")) " }",
+		"cfg.json: outputs[0].ring: 32 is not a power of two in [64..1048576]" },
+	{ "{ " P1 ", " OUT(CAPX("'ring': 2097152")) " }",
+		"cfg.json: outputs[0].ring: 2097152 is not a power of two in [64..1048576]" },
+	{ "{ " P1 ", " OUT(CAPX("'snaplen': 59")) " }",
+		"cfg.json: outputs[0].snaplen: 59 is out of range [60..262144]" },
+	{ "{ " P1 ", " OUT(CAPX("'snaplen': 0")) " }",
+		"cfg.json: outputs[0].snaplen: 0 is out of range [60..262144]" },
+	{ "{ " P1 ", " OUT(CAPX("'snaplen': 262145")) " }",
+		"cfg.json: outputs[0].snaplen: 262145 is out of range [60..262144]" },
+	{ "{ " P1 ", " OUT(CAPX("'comments': 'yes'")) " }",
+		"cfg.json: outputs[0].comments: \"yes\" is not a boolean" },
+	{ "{ " P1 ", 'outputs': [ " CAP "," CAP "," CAP "," CAP "," CAP "," CAP "," CAP "," CAP ","
+		CAP "," CAP "," CAP "," CAP "," CAP "," CAP "," CAP "," CAP "," CAP " ] }",
+		"cfg.json: outputs: too many entries (17, max 16)" },
+
+	/* one namespace for ports, outputs and groups */
+	{ "{ " P2 ", " OUT("{ 'name': 'out', 'type': 'pcapng', 'path': 'x' }") " }",
+		"cfg.json: outputs[0].name: \"out\" is already the name of ports[1]" },
+	{ "{ " P1 ", " OUT(CAP ", " CAP) " }",
+		"cfg.json: outputs[1].name: \"cap\" is already the name of outputs[0]" },
+	{ "{ " P1 ", " GRP(G("in", "balance", "'in'")) " }",
+		"cfg.json: groups[0].name: \"in\" is already the name of ports[0]" },
+	{ "{ " P1 ", " OUT(CAP) ", " GRP(G("cap", "balance", "'in'")) " }",
+		"cfg.json: groups[0].name: \"cap\" is already the name of outputs[0]" },
+	{ "{ " P1 ", " GRP(G("g", "balance", "'in'") ", " G("g", "replicate", "'in'")) " }",
+		"cfg.json: groups[1].name: \"g\" is already the name of groups[0]" },
+
+	/* groups */
+	{ "{ " P1 ", 'groups': 'g' }", "cfg.json: groups: \"g\" is not an array" },
+	{ "{ " P1 ", " GRP("{ 'name': 'g', 'mode': 'balance', 'members': ['in'], 'hash': 1 }")
+		" }",
+		"cfg.json: groups[0].hash: unknown key (allowed: name, mode, members)" },
+	{ "{ " P1 ", " GRP("{ 'name': 'g', 'members': ['in'] }") " }",
+		"cfg.json: groups[0].mode: missing required key" },
+	{ "{ " P1 ", " GRP("{ 'name': 'g', 'mode': 'balance' }") " }",
+		"cfg.json: groups[0].members: missing required key" },
+	{ "{ " P1 ", " GRP("{ 'mode': 'balance', 'members': ['in'] }") " }",
+		"cfg.json: groups[0].name: missing required key" },
+	{ "{ " P1 ", " GRP(G("g", "hash", "'in'")) " }",
+		"cfg.json: groups[0].mode: \"hash\" is not one of balance, replicate, first-up" },
+	{ "{ " P1 ", " GRP(G("g", "balance", "")) " }",
+		"cfg.json: groups[0].members: empty array, at least one member is required" },
+	{ "{ " P1 ", " GRP("{ 'name': 'g', 'mode': 'balance', 'members': 'in' }") " }",
+		"cfg.json: groups[0].members: \"in\" is not an array" },
+	{ "{ " P1 ", " GRP(G("g", "balance", "'in', 5")) " }",
+		"cfg.json: groups[0].members[1]: 5 is not a string" },
+	{ "{ " P2 ", " OUT(CAP) ", " GRP(G("g", "balance", "'in', 'x'")) " }",
+		"cfg.json: groups[0].members[1]: \"x\" is not a port or output name (ports: in, "
+		"out; outputs: cap)" },
+	{ "{ " P2 ", " GRP(G("g", "balance", "'x'")) " }",
+		"cfg.json: groups[0].members[0]: \"x\" is not a port or output name (ports: in, "
+		"out; outputs: none)" },
+	{ "{ " P2 ", " GRP(G("g0", "balance", "'in'") ", " G("g1", "replicate", "'out', 'g0'"))
+		" }",
+		"cfg.json: groups[1].members[1]: \"g0\" is groups[0], and groups do not nest "
+		"(members are ports or outputs)" },
+	{ "{ " P2 ", " GRP(G("g0", "balance", "'g1'") ", " G("g1", "replicate", "'out'")) " }",
+		"cfg.json: groups[0].members[0]: \"g1\" is groups[1], and groups do not nest "
+		"(members are ports or outputs)" },
+	{ "{ " P2 ", " GRP(G("g", "balance", "'g'")) " }",
+		"cfg.json: groups[0].members[0]: \"g\" is groups[0], and groups do not nest "
+		"(members are ports or outputs)" },
+	{ "{ " P2 ", " OUT(CAP) ", " GRP(G("g", "replicate", "'in', 'cap', 'out', 'cap'")) " }",
+		"cfg.json: groups[0].members[3]: \"cap\" is already listed at groups[0].members[1]" },
+	{ "{ " P1 ", " GRP(G("g", "balance", A8 A8 "'in'")) " }",
+		"cfg.json: groups[0].members: too many entries (17, max 16)" },
 	{ "{ " P2 ", 'rules': [ { 'in': ['in', 'x'], 'action': 'forward', 'out': 'out' } ] }",
 		"cfg.json: rules[0].in[1]: \"x\" is not a port name (ports: in, out)" },
 	{ "{ " P2 ", 'rules': [ { 'in': 'x', 'action': 'forward', 'out': 'out' } ] }",
@@ -601,6 +962,12 @@ static const struct {
 	{ "{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", " FWD " }",
 		"cfg.json: ports[1].tx_queues: 1 is fewer than the 2 TX lcores (lcores.tx): port "
 		"\"out\" is the output of rules[0] and each TX lcore needs its own queue" },
+	{ "{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", "
+		GRP(G("g", "balance", "'out'")) ","
+		" 'rules': [ { 'action': 'count' }, { 'action': 'forward', 'out': 'g' } ] }",
+		"cfg.json: ports[1].tx_queues: 1 is fewer than the 2 TX lcores (lcores.tx): port "
+		"\"out\" is a member of groups[0], the output of rules[1], and each TX lcore needs "
+		"its own queue" },
 	{ "{ 'eal': { 'main_lcore': 127 }, " P1 " }",
 		"cfg.json: lcores: absent, and the default lcore (eal.main_lcore + 1 = 128) is out "
 		"of range [0..127]" },
@@ -613,6 +980,23 @@ static const struct {
 /* Only the ports a rule sends to need a TX queue per TX lcore. */
 static const char *two_tx_no_rule =
 	"{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", 'rules': [] }";
+/* ... directly or through a group: outputs and groups no rule uses need none. */
+static const char *two_tx_outputs =
+	"{ " P2 ", " LC(RX(1, Q("in", 0) ", " Q("out", 0)), "1", "1, 2") ", " OUT(CAP) ", "
+	GRP(G("caps", "replicate", "'cap'") ", " G("unused", "balance", "'in', 'out'")) ","
+	" 'rules': [ { 'action': 'forward', 'out': 'cap', 'continue': true },"
+	" { 'action': 'forward', 'out': 'caps' }, { 'action': 'drop' } ] }";
+/* Accepted edge values: a rule sending back out of its own port, range ends, 0 = off. */
+static const char *edges =
+	"{ " P2 ", 'outputs': [ { 'name': 'cap', 'type': 'pcapng', 'path': '" D64 D64 D64
+	"012345678901234567890123456789012345678901234567890123456789012', 'rotate_bytes': 0,"
+	" 'ring': 1048576, 'snaplen': 262144 },"
+	" { 'name': 'cap2', 'type': 'pcapng', 'path': 'c', 'rotate_bytes': 1125899906842624,"
+	" 'ring': 64, 'rotate_seconds': 0, 'max_files': 0 } ],"
+	" 'groups': [ { 'name': 'g', 'mode': 'first-up', 'members': [ 'in', 'out' ] } ],"
+	" 'rules': [ { 'in': 'in', 'action': 'forward', 'out': 'in', 'snaplen': 60 },"
+	" { 'filter': '', 'action': 'forward', 'out': 'g', 'snaplen': 0, 'continue': false },"
+	" { 'filter': 'vlan and tcp[13] & 2 != 0', 'action': 'count' } ] }";
 /* clang-format on */
 
 static void
@@ -626,6 +1010,19 @@ test_validators(void)
 	if (load_ok(two_tx_no_rule, &cfg, "two TX lcores, no output port"))
 		CHECK(cfg.nb_lcores == 2);
 	cfg_free(&cfg);
+	if (load_ok(two_tx_outputs, &cfg, "two TX lcores, outputs and an unused group"))
+		CHECK(cfg.nb_groups == 2 && cfg.rules[1].out.kind == CFG_TARGET_GROUP);
+	cfg_free(&cfg);
+	if (load_ok(edges, &cfg, "edge values")) {
+		CHECK(strlen(cfg.outputs[0].path) == 255);
+		CHECK(cfg.outputs[0].ring_size == 1048576 && cfg.outputs[0].snaplen == 262144);
+		CHECK(cfg.outputs[1].rotate_bytes == UINT64_C(1) << 50);
+		CHECK(cfg.rules[0].out.kind == CFG_TARGET_PORT && cfg.rules[0].out_port == 0);
+		CHECK(cfg.rules[0].in_mask == 0x1 && cfg.rules[0].snaplen == 60);
+		CHECK(strcmp(cfg.rules[1].filter, "") == 0 && cfg.rules[1].out.idx == 0);
+	}
+	cfg_free(&cfg);
+	round_trip(edges, "round trip edge values");
 }
 
 static void
@@ -705,6 +1102,7 @@ main(void)
 	test_minimal_defaults();
 	test_default_lcores();
 	test_full();
+	test_capture();
 	test_round_trip();
 	test_validators();
 	test_is_pci();

@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * pcapng encoder and writer thread. Block layouts follow draft-ietf-opsawg-pcapng: every block is
+ * type, total length, body, total length again, padded to 4 bytes; written in host byte order
+ * (the SHB's byte-order magic tells readers which).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "pcapng.h"
+#include "pkt.h"
+
+RTE_LOG_REGISTER_SUFFIX(pcapng_logtype, pcapng, INFO);
+#define PCAPNG_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, pcapng_logtype, "stampede.pcapng: " fmt "\n", ##__VA_ARGS__)
+
+#define PCAPNG_NS_MS 1000000ULL
+#define PCAPNG_NS_S 1000000000ULL
+
+/* Block types and option codes (pcapng spec, section 4 and 3.5). */
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 0x00000001u
+#define BT_ISB 0x00000005u
+#define BT_EPB 0x00000006u
+#define BYTE_ORDER_MAGIC 0x1A2B3C4Du
+#define LINKTYPE_ETHERNET 1
+
+#define OPT_ENDOFOPT 0
+#define OPT_COMMENT 1
+#define SHB_HARDWARE 2
+#define SHB_OS 3
+#define SHB_USERAPPL 4
+#define IF_NAME 2
+#define IF_DESCRIPTION 3
+#define IF_SPEED 8
+#define IF_TSRESOL 9
+#define EPB_FLAGS 2
+#define ISB_STARTTIME 2
+#define ISB_ENDTIME 3
+#define ISB_IFRECV 4
+#define ISB_IFDROP 5
+
+/* epb_flags: bits 0-1 direction, bits 2-4 reception type. */
+#define EPB_DIR_INBOUND 1u
+#define EPB_RX_UNICAST (1u << 2)
+#define EPB_RX_MULTICAST (2u << 2)
+#define EPB_RX_BROADCAST (3u << 2)
+
+/* EPB without data and options: type, len, if id, ts hi, ts lo, caplen, origlen, len. */
+#define EPB_FIXED 32
+/* ISB: type, len, if id, ts hi, ts lo, 4 options of 8 bytes, end of options, len. */
+#define ISB_SIZE (20 + 4 * 12 + 4 + 4)
+
+#define WRITER_BURST 128
+#define IDLE_SLEEP_US 500
+/* Comment option of the longest source name, "ts=unknown": 4 + 12 bytes. */
+#define COMMENT_OPT_MAX 16
+
+/* Values a control thread hands to the writer for the next ISBs. */
+struct ifstat {
+	uint64_t recv; /* ctlplane: wo, writer: ro (atomics) */
+	uint64_t drop; /* ctlplane: wo, writer: ro (atomics) */
+};
+
+struct pcapng_writer {
+	struct rte_ring *ring; /* dataplane: enqueue (MP), writer: dequeue (SC) */
+	pthread_t thread;
+	char name[RTE_RING_NAMESIZE];
+	struct pcapng_conf conf;
+	unsigned int nb_if;
+	struct pcapng_if ifs[PCAPNG_MAX_IF];
+	uint16_t port_if[RTE_MAX_ETHPORTS]; /* port id -> interface index; UINT16_MAX: none */
+	struct ifstat ifstat[PCAPNG_MAX_IF];
+
+	int stop;		   /* ctlplane: wo, writer: ro (atomics) */
+	uint64_t drain_deadline;   /* monotonic ns; ctlplane: wo before stop, writer: ro */
+	int done;		   /* writer: wo, ctlplane: ro (atomics) */
+	int final_rc;		   /* writer: wo before done, ctlplane: ro after */
+	struct pcapng_stats stats; /* writer: wo, anyone: ro (atomics) */
+
+	rte_spinlock_t path_lock; /* guards path between the writer and pcapng_writer_path() */
+	char path[PATH_MAX];
+
+	/* Writer thread only (and create() before the thread starts). */
+	int fd;
+	bool file_reg; /* a regular file: ours to delete (never a device or a FIFO) */
+	uint8_t *buf;
+	size_t len;	     /* bytes in buf */
+	uint32_t buf_pkts;   /* packets in buf */
+	uint64_t file_bytes; /* bytes of the current file already written */
+	uint64_t file_pkts;  /* packets in the current file, written or in buf */
+	uint64_t file_open_ns;
+	uint64_t last_flush_ns;
+	uint64_t retry_ns; /* when to try a new file after an error */
+	uint64_t start_utc_ns;
+	uint64_t index; /* {index} of the next file */
+	char **kept;	/* files created, oldest first (circular, max_files entries) */
+	uint32_t kept_first;
+	uint32_t nb_kept;
+	uint8_t *hdr; /* SHB + IDBs, encoded once */
+	size_t hdr_len;
+	uint8_t comment[PKT_TS_MAX + 1][COMMENT_OPT_MAX]; /* opt_comment per ts source */
+	uint8_t comment_len[PKT_TS_MAX + 1];
+};
+
+#define STAT_ADD(w, f, n) __atomic_store_n(&(w)->stats.f, (w)->stats.f + (n), __ATOMIC_RELAXED)
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * PCAPNG_NS_S + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+utc_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * PCAPNG_NS_S + (uint64_t)ts.tv_nsec;
+}
+
+/* The buffer is 4-byte aligned at every block and option boundary; memcpy keeps it legal C. */
+static inline uint8_t *
+put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+	return p + 2;
+}
+
+static inline uint8_t *
+put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+/* A 64-bit timestamp as pcapng stores it: high 32 bits, then low 32 bits. */
+static inline uint8_t *
+put_ts(uint8_t *p, uint64_t ts)
+{
+	p = put32(p, (uint32_t)(ts >> 32));
+	return put32(p, (uint32_t)ts);
+}
+
+static inline uint8_t *
+put_opt(uint8_t *p, uint16_t code, const void *val, uint16_t len)
+{
+	uint16_t pad = (uint16_t)(RTE_ALIGN_CEIL(len, 4) - len);
+
+	p = put16(p, code);
+	p = put16(p, len);
+	memcpy(p, val, len);
+	memset(p + len, 0, pad);
+	return p + len + pad;
+}
+
+static inline uint8_t *
+put_opt64(uint8_t *p, uint16_t code, uint64_t v)
+{
+	return put_opt(p, code, &v, sizeof(v));
+}
+
+static inline uint8_t *
+put_opt_str(uint8_t *p, uint16_t code, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	return n == 0 ? p : put_opt(p, code, s, (uint16_t)n);
+}
+
+/* Close a block started at @p start: end of options, trailing length, length in the header. */
+static uint8_t *
+end_block(uint8_t *start, uint8_t *p, bool opts)
+{
+	uint32_t total;
+
+	if (opts)
+		p = put32(p, OPT_ENDOFOPT); /* code 0, length 0 */
+	total = (uint32_t)(p - start) + 4;
+	p = put32(p, total);
+	put32(start + 4, total);
+	return p;
+}
+
+/* Encode the SHB and the IDBs that start every file. */
+static size_t
+encode_header(const struct pcapng_writer *w, uint8_t *buf)
+{
+	struct utsname un;
+	char os[2 * sizeof(un.release) + 2];
+	uint8_t *p = buf, *b;
+	unsigned int i;
+
+	b = p;
+	p = put32(p, BT_SHB);
+	p = put32(p, 0);
+	p = put32(p, BYTE_ORDER_MAGIC);
+	p = put16(p, 1); /* version 1.0 */
+	p = put16(p, 0);
+	p = put_ts(p, UINT64_MAX); /* section length: unknown (-1) */
+	if (uname(&un) == 0) {
+		snprintf(os, sizeof(os), "%s %s", un.sysname, un.release);
+		p = put_opt_str(p, SHB_OS, os, sizeof(os));
+		p = put_opt_str(p, SHB_HARDWARE, un.machine, sizeof(un.machine));
+	}
+	p = put_opt_str(p, SHB_USERAPPL, "stampede", 16);
+	p = end_block(b, p, true);
+
+	for (i = 0; i < w->nb_if; i++) {
+		const struct pcapng_if *f = &w->ifs[i];
+		uint8_t tsresol = 9; /* 10^-9 s */
+
+		b = p;
+		p = put32(p, BT_IDB);
+		p = put32(p, 0);
+		p = put16(p, LINKTYPE_ETHERNET);
+		p = put16(p, 0);
+		p = put32(p, w->conf.snaplen);
+		p = put_opt_str(p, IF_NAME, f->name, sizeof(f->name));
+		p = put_opt_str(p, IF_DESCRIPTION, f->description, sizeof(f->description));
+		if (f->speed_bps != 0)
+			p = put_opt64(p, IF_SPEED, f->speed_bps);
+		p = put_opt(p, IF_TSRESOL, &tsresol, 1);
+		p = end_block(b, p, true);
+	}
+	return (size_t)(p - buf);
+}
+
+/* Room for the SHB (uname strings: 2 x 65 + 65 bytes) and the IDBs (212 bytes at most each). */
+static size_t
+header_max(unsigned int nb_if)
+{
+	return 512 + (size_t)nb_if * 256;
+}
+
+static size_t
+encode_isbs(struct pcapng_writer *w, uint8_t *buf)
+{
+	uint64_t now = utc_ns();
+	uint8_t *p = buf, *b;
+	unsigned int i;
+
+	for (i = 0; i < w->nb_if; i++) {
+		b = p;
+		p = put32(p, BT_ISB);
+		p = put32(p, 0);
+		p = put32(p, i);
+		p = put_ts(p, now);
+		p = put16(p, ISB_STARTTIME);
+		p = put16(p, 8);
+		p = put_ts(p, w->start_utc_ns);
+		p = put16(p, ISB_ENDTIME);
+		p = put16(p, 8);
+		p = put_ts(p, now);
+		p = put_opt64(p, ISB_IFRECV, __atomic_load_n(&w->ifstat[i].recv, __ATOMIC_RELAXED));
+		p = put_opt64(p, ISB_IFDROP, __atomic_load_n(&w->ifstat[i].drop, __ATOMIC_RELAXED));
+		p = end_block(b, p, true);
+	}
+	return (size_t)(p - buf);
+}
+
+static inline uint32_t
+epb_size(const struct pcapng_writer *w, uint32_t cap, unsigned int src)
+{
+	uint32_t opts = 0;
+
+	if (w->conf.flags)
+		opts += 8;
+	if (w->conf.comments)
+		opts += w->comment_len[src];
+	return EPB_FIXED + RTE_ALIGN_CEIL(cap, 4) + (opts != 0 ? opts + 4 : 0);
+}
+
+/*
+ * Encode one EPB at @p p (room checked by the caller). Copies the first @p cap bytes of all the
+ * segments; reads the mbuf, never writes it.
+ */
+static uint8_t *
+encode_epb(const struct pcapng_writer *w, uint8_t *p, const struct rte_mbuf *m, uint32_t if_id,
+		uint32_t cap, unsigned int src)
+{
+	const struct pkt_meta *meta = pkt_meta((struct rte_mbuf *)(uintptr_t)m);
+	uint32_t orig = meta->orig_len != 0 ? meta->orig_len : m->pkt_len;
+	const struct rte_mbuf *seg;
+	uint8_t *b = p, *d;
+	uint32_t left;
+
+	if (orig < cap)
+		orig = cap;
+	p = put32(p, BT_EPB);
+	p = put32(p, 0);
+	p = put32(p, if_id);
+	p = put_ts(p, meta->ts_ns);
+	p = put32(p, cap);
+	p = put32(p, orig);
+
+	d = p;
+	for (seg = m, left = cap; left > 0 && seg != NULL; seg = seg->next) {
+		uint32_t n = RTE_MIN(left, (uint32_t)seg->data_len);
+
+		memcpy(d, rte_pktmbuf_mtod(seg, const uint8_t *), n);
+		d += n;
+		left -= n;
+	}
+	/* Segments shorter than pkt_len (a broken chain) and the block padding read as zeros. */
+	memset(d, 0, left + RTE_ALIGN_CEIL(cap, 4) - cap);
+	p += RTE_ALIGN_CEIL(cap, 4);
+
+	if (w->conf.flags) {
+		uint32_t fl = EPB_DIR_INBOUND;
+		const uint8_t *dst = p - RTE_ALIGN_CEIL(cap, 4);
+
+		if (cap >= 6 && (dst[0] & 1) != 0) {
+			static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+			fl |= memcmp(dst, bcast, 6) == 0 ? EPB_RX_BROADCAST : EPB_RX_MULTICAST;
+		} else if (cap >= 6) {
+			fl |= EPB_RX_UNICAST;
+		}
+		p = put16(p, EPB_FLAGS);
+		p = put16(p, 4);
+		p = put32(p, fl);
+	}
+	if (w->conf.comments) {
+		memcpy(p, w->comment[src], w->comment_len[src]);
+		p += w->comment_len[src];
+	}
+	return end_block(b, p, w->conf.flags || w->conf.comments);
+}
+
+static void
+set_path(struct pcapng_writer *w, const char *path)
+{
+	rte_spinlock_lock(&w->path_lock);
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	rte_spinlock_unlock(&w->path_lock);
+}
+
+/* Expand "{index}" then the strftime conversions (UTC). */
+static int
+format_path(const char *pat, uint64_t index, uint64_t now_utc, char *out, size_t outlen)
+{
+	char tmp[PATH_MAX], num[24];
+	const char *s = pat, *hit;
+	size_t n = 0, l;
+	struct tm tm;
+	time_t t = (time_t)(now_utc / PCAPNG_NS_S);
+
+	snprintf(num, sizeof(num), "%" PRIu64, index);
+	while ((hit = strstr(s, PCAPNG_INDEX_TOKEN)) != NULL) {
+		l = (size_t)(hit - s);
+		if (n + l + strlen(num) >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		memcpy(tmp + n, s, l);
+		memcpy(tmp + n + l, num, strlen(num));
+		n += l + strlen(num);
+		s = hit + strlen(PCAPNG_INDEX_TOKEN);
+	}
+	if (n + strlen(s) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	strcpy(tmp + n, s);
+	gmtime_r(&t, &tm);
+	if (strftime(out, outlen, tmp, &tm) == 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Explain a failed open(): the common cause is a directory that does not exist. */
+static void
+open_error(const char *path, int e, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	if (e == ENOENT && stat(dir, &st) != 0)
+		snprintf(err, errlen, "cannot create capture file %s: directory %s does not exist",
+				path, dir);
+	else if (e == ENOTDIR || (e == ENOENT && !S_ISDIR(st.st_mode)))
+		snprintf(err, errlen, "cannot create capture file %s: %s is not a directory", path,
+				dir);
+	else
+		snprintf(err, errlen, "cannot create capture file %s: %s", path, strerror(e));
+}
+
+/* Remember a new file and delete the oldest beyond max_files. */
+static void
+keep_file(struct pcapng_writer *w, const char *path)
+{
+	uint32_t max = w->conf.max_files;
+	char *old;
+
+	if (max == 0)
+		return;
+	if (w->nb_kept == max) {
+		old = w->kept[w->kept_first];
+		if (unlink(old) != 0 && errno != ENOENT)
+			PCAPNG_LOG(WARNING, "cannot delete old capture file %s: %s", old,
+					strerror(errno));
+		free(old);
+		w->kept_first = (w->kept_first + 1) % max;
+		w->nb_kept--;
+	}
+	w->kept[(w->kept_first + w->nb_kept) % max] = strdup(path);
+	w->nb_kept++;
+}
+
+/* Forget (and delete) the newest file: it failed before any packet reached it. */
+static void
+unkeep_newest(struct pcapng_writer *w, const char *path)
+{
+	uint32_t last;
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		PCAPNG_LOG(WARNING, "cannot delete empty capture file %s: %s", path,
+				strerror(errno));
+	if (w->conf.max_files == 0 || w->nb_kept == 0)
+		return;
+	last = (w->kept_first + w->nb_kept - 1) % w->conf.max_files;
+	free(w->kept[last]);
+	w->kept[last] = NULL;
+	w->nb_kept--;
+}
+
+/* Open the next file and put SHB + IDBs in the (empty) buffer. */
+static int
+open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int rc, fd;
+
+	rc = format_path(w->conf.path, w->index, utc_ns(), path, sizeof(path));
+	if (rc < 0) {
+		snprintf(err, errlen, "capture path pattern %s expands to nothing or too long",
+				w->conf.path);
+		return rc;
+	}
+	w->index++;
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		rc = -errno;
+		open_error(path, errno, err, errlen);
+		return rc;
+	}
+	w->fd = fd;
+	w->file_reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	set_path(w, path);
+	if (w->file_reg)
+		keep_file(w, path);
+	STAT_ADD(w, files, 1);
+	memcpy(w->buf, w->hdr, w->hdr_len);
+	w->len = w->hdr_len;
+	w->buf_pkts = 0;
+	w->file_bytes = 0;
+	w->file_pkts = 0;
+	w->file_open_ns = now;
+	w->last_flush_ns = now;
+	return 0;
+}
+
+/* After a failed write: drop the buffer, close the file, try again later. */
+static void
+file_error(struct pcapng_writer *w, int rc, uint64_t now)
+{
+	char path[PATH_MAX];
+
+	rte_spinlock_lock(&w->path_lock);
+	snprintf(path, sizeof(path), "%s", w->path);
+	w->path[0] = '\0';
+	rte_spinlock_unlock(&w->path_lock);
+
+	PCAPNG_LOG(ERR, "writing %s: %s; %u packets lost, closing it", path, strerror(-rc),
+			w->buf_pkts);
+	STAT_ADD(w, write_errors, 1);
+	STAT_ADD(w, error_drops, w->buf_pkts);
+	close(w->fd);
+	w->fd = -1;
+	if (w->file_reg && w->file_pkts == w->buf_pkts)
+		unkeep_newest(w, path);
+	w->len = 0;
+	w->buf_pkts = 0;
+	w->retry_ns = now +
+			(w->conf.rotate_seconds != 0 ? w->conf.rotate_seconds : 1) * PCAPNG_NS_S;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = write(fd, p, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+flush(struct pcapng_writer *w, uint64_t now)
+{
+	int rc;
+
+	w->last_flush_ns = now;
+	if (w->fd < 0 || w->len == 0)
+		return 0;
+	rc = write_all(w->fd, w->buf, w->len);
+	if (rc < 0) {
+		file_error(w, rc, now);
+		return rc;
+	}
+	w->file_bytes += w->len;
+	STAT_ADD(w, bytes, w->len);
+	STAT_ADD(w, pkts, w->buf_pkts);
+	w->len = 0;
+	w->buf_pkts = 0;
+	return 0;
+}
+
+/* Finish the current file: ISBs, last write, close. */
+static int
+close_file(struct pcapng_writer *w, uint64_t now)
+{
+	int rc;
+
+	if (w->fd < 0)
+		return 0;
+	if (w->len + ISB_SIZE * w->nb_if > PCAPNG_BUF_SIZE)
+		flush(w, now);
+	if (w->fd < 0)
+		return -EIO;
+	w->len += encode_isbs(w, w->buf + w->len);
+	if (flush(w, now) < 0)
+		return -EIO;
+	rc = close(w->fd);
+	w->fd = -1;
+	if (rc != 0) {
+		/* NFS and friends may report a failed write only here. */
+		STAT_ADD(w, write_errors, 1);
+		PCAPNG_LOG(ERR, "closing %s: %s", w->path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+next_file(struct pcapng_writer *w, uint64_t now)
+{
+	char err[PATH_MAX + 128];
+
+	close_file(w, now);
+	if (open_file(w, now, err, sizeof(err)) < 0) {
+		PCAPNG_LOG(ERR, "%s", err);
+		STAT_ADD(w, write_errors, 1);
+		set_path(w, "");
+		w->retry_ns = now +
+				(w->conf.rotate_seconds != 0 ? w->conf.rotate_seconds : 1) *
+						PCAPNG_NS_S;
+	}
+}
+
+/* The mbufs of a burst not yet freed, for a writer cancelled in write() or open(). */
+struct burst_hold {
+	struct rte_mbuf **pkts;
+	unsigned int n;
+};
+
+static void
+burst_release(void *arg)
+{
+	struct burst_hold *h = arg;
+
+	rte_pktmbuf_free_bulk(h->pkts, h->n);
+}
+
+static void
+encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
+{
+	uint64_t isb_room = (uint64_t)ISB_SIZE * w->nb_if;
+	uint32_t errs = 0, bad_port = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		unsigned int src = RTE_MIN(pkt_meta(m)->ts_src, (unsigned int)PKT_TS_MAX);
+		uint32_t cap = RTE_MIN(m->pkt_len, w->conf.snaplen);
+		uint32_t blk = epb_size(w, cap, src);
+		uint16_t ifx = w->port_if[m->port];
+
+		if (ifx == UINT16_MAX) {
+			bad_port++;
+			continue;
+		}
+		if (w->fd >= 0 && w->conf.rotate_bytes != 0 && w->file_pkts > 0 &&
+				w->file_bytes + w->len + blk + isb_room > w->conf.rotate_bytes)
+			next_file(w, now);
+		if (w->fd >= 0 && w->len + blk > PCAPNG_BUF_SIZE)
+			flush(w, now);
+		if (w->fd < 0) {
+			errs++;
+			continue;
+		}
+		encode_epb(w, w->buf + w->len, m, ifx, cap, src);
+		w->len += blk;
+		w->buf_pkts++;
+		w->file_pkts++;
+	}
+	if (errs != 0)
+		STAT_ADD(w, error_drops, errs);
+	if (bad_port != 0)
+		STAT_ADD(w, port_drops, bad_port);
+}
+
+/* Encode a burst, then free it (also when the writer is cancelled in the middle). */
+static void
+write_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
+{
+	struct burst_hold hold = { .pkts = pkts, .n = n };
+
+	pthread_cleanup_push(burst_release, &hold);
+	encode_burst(w, pkts, n, now);
+	pthread_cleanup_pop(1);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct pcapng_writer *w = arg;
+	struct rte_mbuf *pkts[WRITER_BURST];
+	uint64_t now, period = (uint64_t)w->conf.rotate_seconds * PCAPNG_NS_S;
+	unsigned int n;
+	bool stopping;
+	sigset_t set;
+
+	/* A reader of a FIFO that goes away is a write error here, not the end of the process. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+	for (;;) {
+		stopping = __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) != 0;
+		now = mono_ns();
+		if (stopping && now >= w->drain_deadline) {
+			/* Out of time: what is still queued is dropped, the file is finished. */
+			while ((n = rte_ring_sc_dequeue_burst(
+						w->ring, (void **)pkts, WRITER_BURST, NULL)) != 0) {
+				STAT_ADD(w, close_drops, n);
+				rte_pktmbuf_free_bulk(pkts, n);
+			}
+			break;
+		}
+
+		n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+		if (n != 0)
+			write_burst(w, pkts, n, now);
+
+		if (w->fd >= 0 && period != 0 && now - w->file_open_ns >= period)
+			next_file(w, now);
+		else if (w->fd < 0 && !stopping && now >= w->retry_ns)
+			next_file(w, now);
+		if (w->len != 0 && now - w->last_flush_ns >= PCAPNG_FLUSH_MS * PCAPNG_NS_MS)
+			flush(w, now);
+
+		if (n == 0) {
+			if (stopping)
+				break;
+			usleep(IDLE_SLEEP_US);
+		}
+	}
+	w->final_rc = close_file(w, mono_ns());
+	set_path(w, "");
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void
+pcapng_conf_defaults(struct pcapng_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ring_size = PCAPNG_DEFAULT_RING;
+	c->snaplen = PCAPNG_MAX_SNAPLEN;
+	c->comments = true;
+	c->flags = true;
+}
+
+static int
+validate(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
+		unsigned int nb_if, char *err, size_t errlen)
+{
+	unsigned int i, j;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > RTE_RING_NAMESIZE - 8) {
+		snprintf(err, errlen, "capture name must be 1..%d characters",
+				(int)(RTE_RING_NAMESIZE - 8));
+		return -EINVAL;
+	}
+	if (strnlen(c->path, sizeof(c->path)) == 0 ||
+			strnlen(c->path, sizeof(c->path)) == sizeof(c->path)) {
+		snprintf(err, errlen, "capture %s: path must be 1..%zu characters", name,
+				sizeof(c->path) - 1);
+		return -EINVAL;
+	}
+	if ((c->rotate_bytes != 0 || c->rotate_seconds != 0) &&
+			strstr(c->path, PCAPNG_INDEX_TOKEN) == NULL) {
+		snprintf(err, errlen,
+				"capture %s: path %s must contain %s when rotate_bytes or "
+				"rotate_seconds is set (file names must differ)",
+				name, c->path, PCAPNG_INDEX_TOKEN);
+		return -EINVAL;
+	}
+	if (c->max_files != 0 && c->rotate_bytes == 0 && c->rotate_seconds == 0) {
+		snprintf(err, errlen,
+				"capture %s: max_files %u needs rotate_bytes or rotate_seconds",
+				name, c->max_files);
+		return -EINVAL;
+	}
+	if (c->rotate_bytes != 0 && c->rotate_bytes < 4096) {
+		snprintf(err, errlen,
+				"capture %s: rotate_bytes %" PRIu64 " is out of range [4096..]",
+				name, c->rotate_bytes);
+		return -EINVAL;
+	}
+	if (c->snaplen < 1 || c->snaplen > PCAPNG_MAX_SNAPLEN) {
+		snprintf(err, errlen, "capture %s: snaplen %u is out of range [1..%u]", name,
+				c->snaplen, PCAPNG_MAX_SNAPLEN);
+		return -EINVAL;
+	}
+	if (c->ring_size < 64 || c->ring_size > RTE_RING_SZ_MASK) {
+		snprintf(err, errlen, "capture %s: ring_size %u is out of range [64..%u]", name,
+				c->ring_size, RTE_RING_SZ_MASK);
+		return -EINVAL;
+	}
+	if (nb_if < 1 || nb_if > PCAPNG_MAX_IF) {
+		snprintf(err, errlen, "capture %s: %u interfaces is out of range [1..%u]", name,
+				nb_if, PCAPNG_MAX_IF);
+		return -EINVAL;
+	}
+	for (i = 0; i < nb_if; i++) {
+		if (ifs[i].port_id >= RTE_MAX_ETHPORTS) {
+			snprintf(err, errlen,
+					"capture %s: interface %u: port_id %u is out of range "
+					"[0..%u]",
+					name, i, ifs[i].port_id, RTE_MAX_ETHPORTS - 1);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (ifs[j].port_id == ifs[i].port_id) {
+				snprintf(err, errlen,
+						"capture %s: interfaces %u and %u have the same "
+						"port_id %u",
+						name, j, i, ifs[i].port_id);
+				return -EINVAL;
+			}
+	}
+	if (pkt_meta_offset < 0) {
+		snprintf(err, errlen, "capture %s: pkt_meta_register() was not called", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+writer_free(struct pcapng_writer *w)
+{
+	struct rte_mbuf *pkts[WRITER_BURST];
+	unsigned int i, n;
+
+	if (w->ring != NULL) {
+		while ((n = rte_ring_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL)) !=
+				0)
+			rte_pktmbuf_free_bulk(pkts, n);
+		rte_ring_free(w->ring);
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->kept != NULL) {
+		for (i = 0; i < w->conf.max_files; i++)
+			free(w->kept[i]);
+		free(w->kept);
+	}
+	free(w->hdr);
+	free(w->buf);
+	free(w);
+}
+
+struct pcapng_writer *
+pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
+		unsigned int nb_if, char *err, size_t errlen)
+{
+	struct pcapng_writer *w;
+	char rname[RTE_RING_NAMESIZE], tname[16];
+	unsigned int i;
+	int rc;
+
+	rc = validate(name, c, ifs, nb_if, err, errlen);
+	if (rc < 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		snprintf(err, errlen, "capture %s: out of memory", name);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	w->fd = -1;
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->conf = *c;
+	w->nb_if = nb_if;
+	memcpy(w->ifs, ifs, nb_if * sizeof(*ifs));
+	for (i = 0; i < nb_if; i++) {
+		w->ifs[i].name[sizeof(w->ifs[i].name) - 1] = '\0';
+		w->ifs[i].description[sizeof(w->ifs[i].description) - 1] = '\0';
+	}
+	memset(w->port_if, 0xff, sizeof(w->port_if));
+	for (i = 0; i < nb_if; i++)
+		w->port_if[ifs[i].port_id] = (uint16_t)i;
+	rte_spinlock_init(&w->path_lock);
+	for (i = 0; i <= PKT_TS_MAX; i++) {
+		char s[COMMENT_OPT_MAX];
+		int l = snprintf(s, sizeof(s), "ts=%s", pkt_ts_src_name(i));
+
+		w->comment_len[i] = (uint8_t)(put_opt(w->comment[i], OPT_COMMENT, s, (uint16_t)l) -
+				w->comment[i]);
+	}
+	w->start_utc_ns = utc_ns();
+
+	w->buf = malloc(PCAPNG_BUF_SIZE);
+	w->hdr = malloc(header_max(nb_if));
+	if (c->max_files != 0)
+		w->kept = calloc(c->max_files, sizeof(*w->kept));
+	if (w->buf == NULL || w->hdr == NULL || (c->max_files != 0 && w->kept == NULL)) {
+		snprintf(err, errlen, "capture %s: out of memory", name);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	w->hdr_len = encode_header(w, w->hdr);
+
+	/* The first file is opened here so that a bad path is an error the caller can report. */
+	rc = open_file(w, mono_ns(), err, errlen);
+	if (rc < 0)
+		goto fail;
+
+	snprintf(rname, sizeof(rname), "pcapng_%s", name);
+	w->ring = rte_ring_create(
+			rname, c->ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (w->ring == NULL) {
+		rc = -rte_errno;
+		snprintf(err, errlen, "capture %s: cannot create ring of %u: %s", name,
+				c->ring_size, rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(tname, sizeof(tname), "pcapng-%s", name);
+	rc = rte_ctrl_thread_create(&w->thread, tname, NULL, writer_main, w);
+	if (rc != 0) {
+		snprintf(err, errlen, "capture %s: cannot start writer thread: %s", name,
+				strerror(rc));
+		rc = -rc;
+		goto fail;
+	}
+	return w;
+
+fail:
+	if (w->fd >= 0 && w->file_reg) {
+		char path[PATH_MAX];
+
+		pcapng_writer_path(w, path, sizeof(path));
+		unlink(path);
+	}
+	writer_free(w);
+	rte_errno = -rc;
+	return NULL;
+}
+
+unsigned int
+pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
+{
+	return rte_ring_mp_enqueue_burst(w->ring, (void **)pkts, n, NULL);
+}
+
+void
+pcapng_writer_set_ifstats(
+		struct pcapng_writer *w, unsigned int if_idx, uint64_t recv, uint64_t drop)
+{
+	if (if_idx >= w->nb_if)
+		return;
+	__atomic_store_n(&w->ifstat[if_idx].recv, recv, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->ifstat[if_idx].drop, drop, __ATOMIC_RELAXED);
+}
+
+int
+pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms)
+{
+	uint64_t t0 = mono_ns(), end = t0 + timeout_ms * PCAPNG_NS_MS;
+	struct timespec ts;
+	int rc;
+
+	if (w == NULL)
+		return 0;
+	w->drain_deadline = t0 + timeout_ms * PCAPNG_NS_MS / 2;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == 0 && mono_ns() < end)
+		usleep(1000);
+
+	if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) != 0) {
+		pthread_join(w->thread, NULL);
+		rc = w->final_rc;
+	} else {
+		/* Blocked in write() or open(): both are cancellation points. */
+		PCAPNG_LOG(ERR, "capture %s: writer did not finish in %u ms, cancelling it",
+				w->name, timeout_ms);
+		pthread_cancel(w->thread);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * PCAPNG_NS_MS;
+		if (ts.tv_nsec >= (long)PCAPNG_NS_S) {
+			ts.tv_sec++;
+			ts.tv_nsec -= PCAPNG_NS_S;
+		}
+		if (pthread_timedjoin_np(w->thread, NULL, &ts) != 0) {
+			/* Stuck in the kernel: leave it (and its memory) alone. */
+			PCAPNG_LOG(ERR, "capture %s: writer stuck in the kernel, leaving it",
+					w->name);
+			pthread_detach(w->thread);
+			return -ETIMEDOUT;
+		}
+		rc = -ETIMEDOUT;
+	}
+	writer_free(w);
+	return rc;
+}
+
+void
+pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
+{
+	s->pkts = __atomic_load_n(&w->stats.pkts, __ATOMIC_RELAXED);
+	s->bytes = __atomic_load_n(&w->stats.bytes, __ATOMIC_RELAXED);
+	s->files = __atomic_load_n(&w->stats.files, __ATOMIC_RELAXED);
+	s->write_errors = __atomic_load_n(&w->stats.write_errors, __ATOMIC_RELAXED);
+	s->error_drops = __atomic_load_n(&w->stats.error_drops, __ATOMIC_RELAXED);
+	s->port_drops = __atomic_load_n(&w->stats.port_drops, __ATOMIC_RELAXED);
+	s->close_drops = __atomic_load_n(&w->stats.close_drops, __ATOMIC_RELAXED);
+}
+
+void
+pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len)
+{
+	struct pcapng_writer *ww = (struct pcapng_writer *)(uintptr_t)w;
+
+	rte_spinlock_lock(&ww->path_lock);
+	snprintf(buf, len, "%s", ww->path);
+	rte_spinlock_unlock(&ww->path_lock);
+}

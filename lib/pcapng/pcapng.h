@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PCAPNG_H
+#define STP_PCAPNG_H
+
+/**
+ * @file
+ * Capture writer: pcapng files written by a dedicated thread, fed by an MP/SC ring of mbufs.
+ *
+ * The fast path only enqueues mbuf pointers (pcapng_writer_enqueue); the writer thread dequeues
+ * bursts, encodes them into a 1 MiB buffer and write()s it, then frees the mbufs. It only reads
+ * the mbufs (they may be shared with other outputs through their refcount).
+ *
+ * Each file is a complete pcapng section: a Section Header Block (shb_userappl "stampede",
+ * shb_os), one Interface Description Block per input interface (if_name, if_description,
+ * if_speed when known, if_tsresol 9 = ns, snaplen), Enhanced Packet Blocks and, when the file is
+ * closed (rotation or pcapng_writer_close), one Interface Statistics Block per interface.
+ *
+ * An EPB carries:
+ *  - the timestamp pkt_meta.ts_ns (UTC ns, exact; 0 when the packet was not stamped),
+ *  - the captured length, min(pkt_len, snaplen), and the original length pkt_meta.orig_len
+ *    (or pkt_len when orig_len is 0: the packet was not truncated),
+ *  - the interface id: the index in the interface table of the mbuf's input port (mbuf->port),
+ *  - with pcapng_conf.flags, epb_flags: direction inbound and the reception type
+ *    (unicast/multicast/broadcast, from the destination MAC) (8 bytes),
+ *  - with pcapng_conf.comments, an opt_comment naming the timestamp source, "ts=hw" (12 bytes).
+ *
+ * Files are named from a pattern with strftime conversions (UTC, at the time the file is opened)
+ * and "{index}", a counter 0, 1, 2 ... of the files this writer opened. They rotate by size
+ * and/or by age; with max_files only the newest N files this writer created are kept.
+ *
+ * Write errors (disk full...) never stop the process: the file is closed, the packets that were
+ * in the buffer and those that arrive until a new file is open are counted as error drops, and a
+ * new file is tried at the next rotation time (every second when rotate_seconds is 0).
+ *
+ * The buffer is written at least every 100 ms, so a file being written is readable and at most
+ * ~100 ms behind.
+ *
+ * Drop reasons for the caller's drop table: a packet pcapng_writer_enqueue() did not accept is
+ * PCAPNG_DROP_RING_FULL; those the writer lost are in pcapng_stats.error_drops
+ * (PCAPNG_DROP_WRITE_ERROR) and pcapng_stats.port_drops (PCAPNG_DROP_UNKNOWN_PORT).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#define PCAPNG_DROP_RING_FULL "capture_ring_full"
+#define PCAPNG_DROP_WRITE_ERROR "capture_write_error"
+#define PCAPNG_DROP_UNKNOWN_PORT "capture_unknown_port"
+
+#define PCAPNG_MAX_IF 64	     /**< interfaces (IDBs) per writer */
+#define PCAPNG_MAX_SNAPLEN 65535     /**< largest snaplen (and pcapng_conf.snaplen default) */
+#define PCAPNG_DEFAULT_RING 16384    /**< default pcapng_conf.ring_size */
+#define PCAPNG_FLUSH_MS 100	     /**< the buffer is written at least this often */
+#define PCAPNG_BUF_SIZE (1u << 20)   /**< encode buffer: one write() per MiB under load */
+#define PCAPNG_INDEX_TOKEN "{index}" /**< replaced by the file counter in pcapng_conf.path */
+
+/** One input interface: an IDB in every file. */
+struct pcapng_if {
+	char name[32];	       /**< if_name, e.g. "eth0" or the DPDK device name */
+	char description[128]; /**< if_description; "" for none */
+	uint64_t speed_bps;    /**< if_speed in bits/s; 0 when unknown (option omitted) */
+	uint16_t port_id;      /**< DPDK port whose packets (mbuf->port) belong to this interface */
+};
+
+/** Writer configuration. Start from pcapng_conf_defaults(). */
+struct pcapng_conf {
+	/**
+	 * File name pattern: strftime conversions (UTC) and "{index}", e.g.
+	 * "/var/cap/%Y%m%d-%H%M%S-{index}.pcapng". Must contain "{index}" when rotating. The
+	 * directory must exist.
+	 */
+	char path[256];
+	uint64_t rotate_bytes;	 /**< start a new file before one exceeds this size; 0 = off */
+	uint32_t rotate_seconds; /**< start a new file after this many seconds; 0 = off */
+	uint32_t max_files;	 /**< keep only the newest N files (deleting older); 0 = keep all */
+	uint32_t ring_size;	 /**< mbufs the ring holds (any value >= 64; default 16384) */
+	uint32_t snaplen;	 /**< 1..65535: bytes kept of each packet (IDB snaplen) */
+	bool comments;		 /**< opt_comment "ts=<source>" on each EPB (default on) */
+	bool flags;		 /**< epb_flags on each EPB (default on) */
+};
+
+/** Writer counters (single writer: the writer thread). */
+struct pcapng_stats {
+	uint64_t pkts;	       /**< packets written to files (write() returned) */
+	uint64_t bytes;	       /**< bytes written to files, all blocks */
+	uint64_t files;	       /**< files opened */
+	uint64_t write_errors; /**< failed open()/write() calls */
+	uint64_t error_drops;  /**< packets lost to write errors or with no file open */
+	uint64_t port_drops;   /**< packets from a port not in the interface table */
+	uint64_t close_drops;  /**< packets still queued when pcapng_writer_close's time ran out */
+};
+
+struct pcapng_writer;
+
+/** Fill @p c with the defaults (no rotation, comments and flags on, full snaplen). */
+void pcapng_conf_defaults(struct pcapng_conf *c);
+
+/**
+ * Validate @p c, open the first file (SHB and IDBs), create the ring and start the writer
+ * thread (an EAL control thread). Call after rte_eal_init() and pkt_meta_register().
+ *
+ * @param name  short unique name (ring and thread names), e.g. the output's name.
+ * @param ifs   interfaces in IDB order; a packet's interface id is its index here.
+ * @param err   on failure, a message naming the problem ("... directory /x does not exist").
+ * @return the writer, or NULL with rte_errno set and @p err filled.
+ */
+struct pcapng_writer *pcapng_writer_create(const char *name, const struct pcapng_conf *c,
+		const struct pcapng_if *ifs, unsigned int nb_if, char *err, size_t errlen);
+
+/**
+ * Queue packets for writing (any lcore, MP-safe, no syscall). The writer takes ownership of
+ * pkts[0..k-1] and frees them once written; the caller keeps pkts[k..n-1] (free them and count
+ * them as PCAPNG_DROP_RING_FULL). The mbufs must not be modified after they are queued (a shared
+ * mbuf: take a reference with rte_pktmbuf_refcnt_update() first).
+ *
+ * @return k, the number of packets accepted.
+ */
+unsigned int pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n);
+
+/**
+ * Set the counters of interface @p if_idx that the next ISBs report: @p recv packets received
+ * on the interface (isb_ifrecv) and @p drop packets dropped on the way to this capture
+ * (isb_ifdrop), both since the capture started. Call it periodically (e.g. with each stats
+ * refresh) and just before pcapng_writer_close(). Any thread.
+ */
+void pcapng_writer_set_ifstats(
+		struct pcapng_writer *w, unsigned int if_idx, uint64_t recv, uint64_t drop);
+
+/**
+ * Stop the writer: it writes what is queued (stop enqueuing first), the ISBs, and closes the
+ * file, which is then complete. Bounded: after @p timeout_ms / 2 the packets still queued are
+ * freed (counted in close_drops) and the file is finished; if the writer is still blocked (a
+ * disk that does not answer) at @p timeout_ms, it is cancelled and the call returns -ETIMEDOUT
+ * (the file may lack its last blocks; a writer stuck in the kernel is detached and its memory
+ * leaked rather than freed under it). @p w is invalid after the call in every case.
+ *
+ * @return 0, -ETIMEDOUT, or -EIO when the last writes failed.
+ */
+int pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms);
+
+/** Read the writer's counters (any thread). */
+void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s);
+
+/**
+ * Copy the name of the file being written to @p buf ("" when none is open after an error).
+ * Control plane: takes a lock the writer holds while it renames.
+ */
+void pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len);
+
+#endif /* STP_PCAPNG_H */

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The rules stage: for each packet, the rules in order (input ports, BPF filter, action) choose
+ * a set of destinations; groups resolve to members (balance by symmetric flow hash, replicate,
+ * first-up); the packet is sliced (snaplen) and its VLAN tags stripped when the rule says so;
+ * then it is delivered: moved to its only destination, or shared (a reference per capture
+ * output, a clone per extra port) when there are several.
+ *
+ * Destinations are bits of a 64-bit mask: bit p < 32 is DPDK port p, bit 32 + o is outputs[o].
+ * Rules are evaluated a burst at a time: each rule's filter runs once over the packets still
+ * undecided that arrived on its ports, so a burst costs one filter call per rule, not per packet.
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "filter.h"
+#include "pcapng.h"
+#include "pipeline.h"
+
+#define DEST_OUTPUT(o) (1ULL << (32 + (o)))
+#define DEST_PORTS_MASK 0xffffffffULL
+
+/* Resolve a group member set for one packet into destination bits. */
+static inline uint64_t
+group_dest(const struct stp_pipeline *pl, const struct stp_group_rt *g, uint32_t hash)
+{
+	switch (g->mode) {
+	case CFG_GROUP_BALANCE:
+		/* Multiply-shift: the symmetric hash picks the same member for both directions. */
+		return g->member_dest[((uint64_t)hash * g->nb_members) >> 32];
+	case CFG_GROUP_REPLICATE:
+		return g->all_dest;
+	case CFG_GROUP_FIRST_UP:
+	default:
+		for (unsigned int i = 0; i < g->nb_members; i++) {
+			uint64_t d = g->member_dest[i];
+
+			/* Outputs are always up; a port is up when the control thread last saw it.
+			 */
+			if (!(d & DEST_PORTS_MASK) ||
+					__atomic_load_n(&pl->link_up[__builtin_ctzll(d)],
+							__ATOMIC_RELAXED))
+				return d;
+		}
+		return 0;
+	}
+}
+
+static inline uint64_t
+rule_dest(const struct stp_pipeline *pl, const struct stp_rule_rt *r, uint32_t hash)
+{
+	if (r->group != NULL)
+		return group_dest(pl, r->group, hash);
+	return r->dest;
+}
+
+/* Remove every VLAN tag: the MAC addresses move up over them. */
+static inline void
+vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
+{
+	unsigned int tags = meta->nb_vlan;
+	uint8_t *p;
+
+	if (tags == 0 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4 * tags)
+		return;
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(p + 4 * tags, p, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, 4 * tags);
+	meta->l3_off -= 4 * tags;
+	if (meta->l4_off != 0)
+		meta->l4_off -= 4 * tags;
+	meta->nb_vlan = 0;
+}
+
+/* Cut a (possibly chained) mbuf to @p len bytes, freeing segments past it. */
+static inline void
+pkt_slice(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+
+	while (seg->data_len < left) {
+		left -= seg->data_len;
+		seg = seg->next;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	if (rest != NULL) {
+		uint16_t freed = 0;
+
+		for (struct rte_mbuf *s = rest; s != NULL; s = s->next)
+			freed++;
+		m->nb_segs -= freed;
+		rte_pktmbuf_free(rest);
+	}
+	m->pkt_len = len;
+}
+
+/* Per-burst delivery buffers of the rules stage. */
+struct deliver {
+	uint16_t nb_port;
+	struct rte_mbuf *port_pkts[STP_MAX_BURST];
+	uint16_t nb_out[CFG_MAX_OUTPUTS];
+	struct rte_mbuf *out_pkts[CFG_MAX_OUTPUTS][STP_MAX_BURST];
+};
+
+static inline void
+deliver_port(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint16_t port)
+{
+	pkt_meta(m)->out_port = port;
+	d->port_pkts[d->nb_port++] = m;
+	if (d->nb_port == STP_MAX_BURST) {
+		stp_tx_emit(lc, d->port_pkts, d->nb_port);
+		d->nb_port = 0;
+	}
+}
+
+static void
+deliver_flush(struct stp_lcore *lc, struct deliver *d)
+{
+	const struct stp_pipeline *pl = lc->pl;
+
+	if (d->nb_port > 0)
+		stp_tx_emit(lc, d->port_pkts, d->nb_port);
+	d->nb_port = 0;
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		uint16_t n = d->nb_out[o];
+		unsigned int k;
+
+		if (n == 0)
+			continue;
+		k = pcapng_writer_enqueue(pl->outputs[o], d->out_pkts[o], n);
+		lc->stats.captured += k;
+		lc->stats.out_pkts[o] += k;
+		if (unlikely(k < n)) {
+			rte_pktmbuf_free_bulk(&d->out_pkts[o][k], n - k);
+			lc->stats.drops[STP_DROP_CAPTURE_RING_FULL] += n - k;
+			lc->stats.out_drops[o] += n - k;
+		}
+		d->nb_out[o] = 0;
+	}
+}
+
+/* Deliver one packet to every destination in @p dest (non-zero). */
+static inline void
+deliver_one(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint64_t dest)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	uint64_t ports = dest & DEST_PORTS_MASK;
+	uint64_t outs = dest >> 32;
+	unsigned int nb = __builtin_popcountll(dest);
+	unsigned int nb_outs = __builtin_popcountll(outs);
+
+	if (likely(nb == 1)) {
+		if (ports != 0) {
+			deliver_port(lc, d, m, (uint16_t)__builtin_ctzll(ports));
+		} else {
+			unsigned int o = __builtin_ctzll(outs);
+
+			d->out_pkts[o][d->nb_out[o]++] = m;
+		}
+		return;
+	}
+	lc->stats.replicas += nb - 1;
+	/*
+	 * Capture outputs only read the packet: each gets a reference. Every port after the
+	 * first gets a clone (an indirect mbuf with its own metadata, same data), because a TX
+	 * lcore reads the output port from the metadata.
+	 */
+	if (nb_outs != 0)
+		rte_mbuf_refcnt_update(m, (int16_t)(ports != 0 ? nb_outs : nb_outs - 1));
+	while (outs != 0) {
+		unsigned int o = __builtin_ctzll(outs);
+
+		outs &= outs - 1;
+		d->out_pkts[o][d->nb_out[o]++] = m;
+	}
+	if (ports == 0)
+		return;
+	{
+		uint16_t first = (uint16_t)__builtin_ctzll(ports);
+
+		ports &= ports - 1;
+		while (ports != 0) {
+			uint16_t p = (uint16_t)__builtin_ctzll(ports);
+			struct rte_mbuf *c = rte_pktmbuf_clone(m, pl->ports->clone_pool);
+
+			ports &= ports - 1;
+			if (unlikely(c == NULL)) {
+				lc->stats.drops[STP_DROP_CLONE_FAILED]++;
+				continue;
+			}
+			deliver_port(lc, d, c, p);
+		}
+		deliver_port(lc, d, m, first);
+	}
+}
+
+/* The table-lookup path for rule sets that depend on the input port only (see simple). */
+static uint16_t
+rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	const struct port_set *ps = lc->pl->ports;
+	struct rte_mbuf *drop[STP_MAX_BURST];
+	uint16_t k = 0, nd = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t out = rs->simple_out[m->port];
+		const struct port_rt *pr;
+
+		lc->stats.rule_pkts[rs->simple_rule[m->port]]++;
+		if (unlikely(out == STP_NO_PORT)) {
+			lc->stats.drops[rs->simple_why[m->port]]++;
+			drop[nd++] = m;
+			continue;
+		}
+		pr = ps->by_id[out];
+		if (unlikely(rte_pktmbuf_pkt_len(m) > pr->max_frame)) {
+			lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
+			drop[nd++] = m;
+			continue;
+		}
+		if (unlikely(m->nb_segs > 1 && !pr->tx_multiseg)) {
+			lc->stats.drops[STP_DROP_TX_MULTISEG]++;
+			drop[nd++] = m;
+			continue;
+		}
+		pkt_meta(m)->out_port = out;
+		pkts[k++] = m;
+	}
+	if (unlikely(nd > 0))
+		rte_pktmbuf_free_bulk(drop, nd);
+	if (k > 0)
+		stp_tx_emit(lc, pkts, k);
+	return 0;
+}
+
+/*
+ * ~4 cycles/pkt on the table path (one forward rule per port, net_null, perf record);
+ * the general path costs one filter call per rule and burst plus the delivery.
+ */
+static uint16_t
+rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	const struct stp_rules_rt *rs = __atomic_load_n(&pl->rules, __ATOMIC_ACQUIRE);
+	struct rte_mbuf *cand[STP_MAX_BURST];
+	uint64_t match[STP_MAX_BURST];
+	uint64_t dest[STP_MAX_BURST];
+	uint8_t cand_idx[STP_MAX_BURST];
+	const struct stp_rule_rt *first_fwd[STP_MAX_BURST];
+	uint64_t active, rule_dropped = 0;
+	struct deliver d;
+
+	if (likely(rs->simple))
+		return rules_burst_simple(lc, rs, pkts, n);
+	d.nb_port = 0;
+	memset(d.nb_out, 0, sizeof(d.nb_out[0]) * pl->nb_outputs);
+	active = n == 64 ? ~0ULL : (1ULL << n) - 1;
+	for (uint16_t i = 0; i < n; i++) {
+		dest[i] = 0;
+		first_fwd[i] = NULL;
+	}
+
+	for (unsigned int ri = 0; ri < rs->nb && active != 0; ri++) {
+		const struct stp_rule_rt *r = &rs->rules[ri];
+		uint64_t matched = 0;
+		uint16_t nc = 0;
+
+		for (uint64_t a = active; a != 0; a &= a - 1) {
+			unsigned int i = __builtin_ctzll(a);
+
+			if (r->in_ports & (1u << pkts[i]->port)) {
+				cand_idx[nc] = (uint8_t)i;
+				cand[nc++] = pkts[i];
+			}
+		}
+		if (nc == 0)
+			continue;
+		if (r->filter != NULL) {
+			filter_burst(r->filter, cand, nc, match);
+			for (uint16_t k = 0; k < nc; k++)
+				if (match[k] != 0)
+					matched |= 1ULL << cand_idx[k];
+		} else {
+			for (uint16_t k = 0; k < nc; k++)
+				matched |= 1ULL << cand_idx[k];
+		}
+		if (matched == 0)
+			continue;
+		lc->stats.rule_pkts[ri] += __builtin_popcountll(matched);
+		switch (r->action) {
+		case CFG_ACTION_COUNT:
+			break;
+		case CFG_ACTION_DROP:
+			rule_dropped |= matched;
+			active &= ~matched;
+			break;
+		case CFG_ACTION_FORWARD:
+		default:
+			for (uint64_t a = matched; a != 0; a &= a - 1) {
+				unsigned int i = __builtin_ctzll(a);
+
+				dest[i] |= rule_dest(pl, r, pkt_meta(pkts[i])->flow_hash);
+				if (first_fwd[i] == NULL)
+					first_fwd[i] = r;
+			}
+			if (!r->cont)
+				active &= ~matched;
+			break;
+		}
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct stp_rule_rt *r = first_fwd[i];
+
+		if (unlikely(dest[i] == 0)) {
+			enum stp_drop why = (rule_dropped >> i) & 1 ? STP_DROP_RULE_DROP :
+					r != NULL		    ? STP_DROP_NO_MEMBER :
+								      STP_DROP_NO_RULE;
+
+			lc->stats.drops[why]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (unlikely(r->vlan == CFG_VLAN_STRIP))
+			vlan_strip(m, pkt_meta(m));
+		if (unlikely(r->snaplen != 0 && rte_pktmbuf_pkt_len(m) > r->snaplen)) {
+			pkt_meta(m)->orig_len = (uint16_t)RTE_MIN(
+					rte_pktmbuf_pkt_len(m), (uint32_t)UINT16_MAX);
+			pkt_slice(m, r->snaplen);
+		}
+		/* Ports: frames longer than the output takes, or chains it cannot send, are
+		 * dropped. */
+		if (dest[i] & DEST_PORTS_MASK) {
+			uint64_t ports = dest[i] & DEST_PORTS_MASK;
+			uint64_t bad = 0;
+
+			for (uint64_t a = ports; a != 0; a &= a - 1) {
+				const struct port_rt *pr = pl->ports->by_id[__builtin_ctzll(a)];
+
+				if (unlikely(rte_pktmbuf_pkt_len(m) > pr->max_frame)) {
+					lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
+					bad |= a & -a;
+				} else if (unlikely(m->nb_segs > 1 && !pr->tx_multiseg)) {
+					lc->stats.drops[STP_DROP_TX_MULTISEG]++;
+					bad |= a & -a;
+				}
+			}
+			if (unlikely(bad != 0)) {
+				/*
+				 * Each refused destination is a copy dropped: it counts as a
+				 * replica made, except the packet itself when nothing else remains.
+				 */
+				lc->stats.replicas += __builtin_popcountll(bad);
+				dest[i] &= ~bad;
+				if (dest[i] == 0) {
+					lc->stats.replicas--;
+					rte_pktmbuf_free(m);
+					continue;
+				}
+			}
+		}
+		deliver_one(lc, &d, m, dest[i]);
+	}
+	deliver_flush(lc, &d);
+	return 0;
+}
+
+/* The lookup table, when every rule's decision depends on the input port alone. */
+static void
+rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
+		struct stp_rules_rt *rs)
+{
+	rs->simple = true;
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		const struct cfg_rule *r = &cfg->rules[i];
+
+		if (r->filter[0] != '\0' || r->cont || r->snaplen != 0 ||
+				r->vlan != CFG_VLAN_KEEP || r->action == CFG_ACTION_COUNT ||
+				(r->action == CFG_ACTION_FORWARD &&
+						r->out.kind != CFG_TARGET_PORT)) {
+			rs->simple = false;
+			return;
+		}
+	}
+	for (unsigned int p = 0; p < PORT_MAX; p++) {
+		rs->simple_out[p] = STP_NO_PORT;
+		rs->simple_why[p] = STP_DROP_NO_RULE;
+		rs->simple_rule[p] = CFG_MAX_RULES;
+	}
+	for (unsigned int in = 0; in < cfg->nb_ports; in++) {
+		uint16_t in_id = pl->ports->ports[in].port_id;
+
+		for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+			const struct cfg_rule *r = &cfg->rules[i];
+
+			if (!(r->in_mask & (1u << in)))
+				continue;
+			rs->simple_rule[in_id] = (uint16_t)i;
+			if (r->action == CFG_ACTION_FORWARD)
+				rs->simple_out[in_id] = pl->ports->ports[r->out.idx].port_id;
+			else
+				rs->simple_why[in_id] = STP_DROP_RULE_DROP;
+			break;
+		}
+	}
+}
+
+/* Build the runtime rule table from the config. */
+static struct stp_rules_rt *
+rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
+{
+	struct stp_rules_rt *rs = rte_zmalloc("stp_rules", sizeof(*rs), RTE_CACHE_LINE_SIZE);
+
+	if (rs == NULL) {
+		snprintf(err, errlen, "out of memory for the rule table");
+		return NULL;
+	}
+	for (unsigned int g = 0; g < cfg->nb_groups; g++) {
+		const struct cfg_group *cg = &cfg->groups[g];
+		struct stp_group_rt *gr = &rs->groups[g];
+
+		gr->mode = cg->mode;
+		gr->nb_members = cg->nb_members;
+		for (unsigned int k = 0; k < cg->nb_members; k++) {
+			const struct cfg_target *t = &cg->members[k];
+
+			gr->member_dest[k] = t->kind == CFG_TARGET_PORT ?
+					1ULL << pl->ports->ports[t->idx].port_id :
+					DEST_OUTPUT(t->idx);
+			gr->all_dest |= gr->member_dest[k];
+		}
+	}
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		const struct cfg_rule *cr = &cfg->rules[i];
+		struct stp_rule_rt *r = &rs->rules[i];
+
+		for (unsigned int p = 0; p < cfg->nb_ports; p++)
+			if (cr->in_mask & (1u << p))
+				r->in_ports |= 1u << pl->ports->ports[p].port_id;
+		r->action = cr->action;
+		r->cont = cr->cont;
+		r->snaplen = cr->snaplen;
+		r->vlan = cr->vlan;
+		if (cr->action == CFG_ACTION_FORWARD) {
+			switch (cr->out.kind) {
+			case CFG_TARGET_PORT:
+				r->dest = 1ULL << pl->ports->ports[cr->out.idx].port_id;
+				break;
+			case CFG_TARGET_OUTPUT:
+				r->dest = DEST_OUTPUT(cr->out.idx);
+				break;
+			case CFG_TARGET_GROUP:
+				r->group = &rs->groups[cr->out.idx];
+				break;
+			default:
+				break;
+			}
+		}
+		if (cr->filter[0] != '\0') {
+			char ferr[256];
+
+			r->filter = filter_create(cr->filter, ferr, sizeof(ferr));
+			if (r->filter == NULL) {
+				snprintf(err, errlen, "rules[%u].filter: \"%s\": %s", i, cr->filter,
+						ferr);
+				rs->nb = i;
+				stp_rules_free(rs);
+				return NULL;
+			}
+		}
+		rs->nb = i + 1;
+	}
+	rules_build_simple(pl, cfg, rs);
+	return rs;
+}
+
+void
+stp_rules_free(struct stp_rules_rt *rs)
+{
+	if (rs == NULL)
+		return;
+	for (unsigned int i = 0; i < rs->nb; i++)
+		filter_free(rs->rules[i].filter);
+	rte_free(rs);
+}
+
+static int
+rules_init(struct stp_pipeline *pl)
+{
+	char err[CFG_ERR_LEN];
+	struct stp_rules_rt *rs = rules_build(pl, pl->cfg, err, sizeof(err));
+
+	if (rs == NULL) {
+		snprintf(pl->err, sizeof(pl->err), "%s", err);
+		return -EINVAL;
+	}
+	/* Balance groups use the flow hash, VLAN strip the tag count: both need the parser. */
+	for (unsigned int g = 0; g < pl->cfg->nb_groups; g++)
+		pl->need_parse |= pl->cfg->groups[g].mode == CFG_GROUP_BALANCE;
+	for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
+		pl->need_parse |= pl->cfg->rules[r].vlan == CFG_VLAN_STRIP;
+	pl->rules = rs;
+	return 0;
+}
+
+static void
+rules_fini(struct stp_pipeline *pl)
+{
+	stp_rules_free(pl->rules);
+	pl->rules = NULL;
+}
+
+const struct stp_stage stp_stage_rules = {
+	.name = "rules",
+	.init = rules_init,
+	.burst = rules_burst,
+	.fini = rules_fini,
+};

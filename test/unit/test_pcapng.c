@@ -1,0 +1,1117 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Tests of the pcapng capture writer: files checked with the real readers (tshark, capinfos,
+ * tcpdump) and with a block walker here for what they do not print (ISBs, exact bytes).
+ * Needs the EAL (--no-huge) for the mempool and the ring.
+ *
+ * "test_pcapng --bench" measures the writer's rate instead (not a test: nothing asserted).
+ */
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "pcapng.h"
+#include "pkt.h"
+
+static unsigned int nb_pass, nb_fail;
+
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		nb_pass++;
+	else
+		nb_fail++;
+}
+
+#define TS_BASE 1700000000123456789ULL
+#define TS_STEP 1001
+#define ETH_TYPE_HI 0x88 /* 0x88b5: local experimental EtherType */
+#define ETH_TYPE_LO 0xb5
+#define POOL_SIZE 32767
+
+static struct rte_mempool *pool;
+static char tmpdir[128];
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Byte j of packet @p seq (the frame as received, before any truncation). */
+static uint8_t
+pkt_byte(uint32_t seq, uint32_t j)
+{
+	static const uint8_t hdr[14] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, ETH_TYPE_HI,
+		ETH_TYPE_LO };
+
+	if (j < 14)
+		return hdr[j];
+	if (j < 18) /* sequence number, big endian */
+		return (uint8_t)(seq >> (8 * (17 - j)));
+	return (uint8_t)(seq * 7 + j);
+}
+
+/*
+ * Build packet @p seq: @p len bytes in the mbuf (the caller's trimmed frame), in @p nb_seg
+ * segments, with @p orig_len recorded (0: not truncated).
+ */
+static struct rte_mbuf *
+make_pkt(uint32_t seq, uint32_t len, uint16_t port, uint64_t ts, uint8_t src, uint16_t orig_len,
+		unsigned int nb_seg)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0, per = (len + nb_seg - 1) / nb_seg, j, n;
+	unsigned int s;
+	struct pkt_meta *meta;
+
+	for (s = 0; s < nb_seg; s++) {
+		n = RTE_MIN(per, len - off);
+		m = rte_pktmbuf_alloc(pool);
+		if (m == NULL)
+			abort();
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		for (j = 0; j < n; j++)
+			d[j] = pkt_byte(seq, off + j);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0)
+			abort();
+	}
+	head->port = port;
+	meta = pkt_meta(head);
+	memset(meta, 0, sizeof(*meta));
+	meta->ts_ns = ts;
+	meta->ts_src = src;
+	meta->orig_len = orig_len;
+	return head;
+}
+
+/* Enqueue everything, waiting while the ring is full (tests must not drop). */
+static void
+enqueue_all(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int k = 0;
+
+	while (k < n) {
+		k += pcapng_writer_enqueue(w, pkts + k, n - k);
+		if (k < n)
+			usleep(100);
+	}
+}
+
+/* Run a shell command, return its output (malloc'd) and exit status. */
+static char *
+run(const char *cmd, int *status)
+{
+	FILE *f = popen(cmd, "r");
+	size_t cap = 1 << 16, len = 0, r;
+	char *out = malloc(cap);
+
+	if (f == NULL || out == NULL)
+		abort();
+	while ((r = fread(out + len, 1, cap - len - 1, f)) > 0) {
+		len += r;
+		if (cap - len < 4096) {
+			cap *= 2;
+			out = realloc(out, cap);
+			if (out == NULL)
+				abort();
+		}
+	}
+	out[len] = '\0';
+	*status = pclose(f);
+	return out;
+}
+
+/* "1700000000.123456789" -> ns, exactly (no floating point). */
+static bool
+parse_epoch(const char *s, uint64_t *ns)
+{
+	char *end;
+	uint64_t sec = strtoull(s, &end, 10), frac = 0;
+	int digits = 0;
+
+	if (*end != '.')
+		return false;
+	for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+		frac = frac * 10 + (uint64_t)(*end - '0');
+	if (digits != 9)
+		return false;
+	*ns = sec * 1000000000ULL + frac;
+	return true;
+}
+
+/* ---- A minimal pcapng walker for what the tools do not print. ---- */
+
+struct walk {
+	unsigned int shb, idb, epb, isb;
+	bool ok; /* every block well formed, lengths consistent */
+	uint64_t isb_recv[4], isb_drop[4], isb_start[4], isb_end[4];
+	char if_name[4][64];
+	uint32_t snaplen;
+	uint8_t tsresol;
+};
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t
+rd_ts(const uint8_t *p)
+{
+	return ((uint64_t)rd32(p) << 32) | rd32(p + 4);
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * Walk @p path. For each EPB, @p on_epb (if any) gets its fields and data; returns false to
+ * mark the file bad.
+ */
+typedef bool (*epb_fn)(void *arg, uint32_t if_id, uint64_t ts, uint32_t cap, uint32_t orig,
+		const uint8_t *data);
+
+static void
+walk_file(const char *path, struct walk *wk, epb_fn on_epb, void *arg)
+{
+	size_t len = 0, off = 0;
+	uint8_t *buf = read_file(path, &len);
+
+	memset(wk, 0, sizeof(*wk));
+	wk->ok = buf != NULL;
+	while (wk->ok && off + 12 <= len) {
+		uint32_t type = rd32(buf + off), blen = rd32(buf + off + 4);
+		const uint8_t *b = buf + off, *o, *oe;
+
+		if (blen < 12 || blen % 4 != 0 || off + blen > len || rd32(b + blen - 4) != blen) {
+			wk->ok = false;
+			break;
+		}
+		o = oe = b + blen - 4;
+		switch (type) {
+		case 0x0A0D0D0A:
+			wk->shb++;
+			wk->ok &= rd32(b + 8) == 0x1A2B3C4D;
+			break;
+		case 1:
+			o = b + 16;
+			if (wk->idb == 0)
+				wk->snaplen = rd32(b + 12);
+			wk->idb++;
+			break;
+		case 6: {
+			uint32_t cap = rd32(b + 20);
+
+			wk->epb++;
+			if (on_epb != NULL)
+				wk->ok &= on_epb(arg, rd32(b + 8), rd_ts(b + 12), cap, rd32(b + 24),
+						b + 28);
+			o = b + 28 + RTE_ALIGN_CEIL(cap, 4);
+			break;
+		}
+		case 5: {
+			uint32_t i = rd32(b + 8);
+
+			wk->isb++;
+			o = b + 20;
+			while (i < 4 && o + 4 <= oe && rd32(o) != 0) {
+				uint16_t code = (uint16_t)rd32(o), olen = (uint16_t)(rd32(o) >> 16);
+
+				if (code == 2)
+					wk->isb_start[i] = rd_ts(o + 4);
+				else if (code == 3)
+					wk->isb_end[i] = rd_ts(o + 4);
+				else if (code == 4)
+					memcpy(&wk->isb_recv[i], o + 4, 8);
+				else if (code == 5)
+					memcpy(&wk->isb_drop[i], o + 4, 8);
+				o += 4 + RTE_ALIGN_CEIL(olen, 4);
+			}
+			o = oe; /* options read above */
+			break;
+		}
+		default:
+			wk->ok = false;
+		}
+		/* Options of IDBs and EPBs: well formed, ending with opt_endofopt when present. */
+		if (type == 1 || type == 6) {
+			unsigned int idb = wk->idb - 1;
+
+			while (wk->ok && o < oe) {
+				uint16_t code, olen;
+
+				if (o + 4 > oe) {
+					wk->ok = false;
+					break;
+				}
+				memcpy(&code, o, 2);
+				memcpy(&olen, o + 2, 2);
+				if (code == 0)
+					break;
+				if (type == 1 && code == 2 && idb < 4)
+					snprintf(wk->if_name[idb], sizeof(wk->if_name[idb]), "%.*s",
+							olen, (const char *)o + 4);
+				if (type == 1 && code == 9)
+					wk->tsresol = o[4];
+				o += 4 + RTE_ALIGN_CEIL(olen, 4);
+			}
+			wk->ok &= o + 4 == oe || o == oe;
+		}
+		off += blen;
+	}
+	wk->ok &= off == len;
+	free(buf);
+}
+
+/* ---- Test 1: one file, every field checked with tshark, tcpdump, capinfos. ---- */
+
+#define BASIC_N 300
+#define BASIC_SNAP 1000
+
+struct expect {
+	uint64_t ts;
+	uint32_t len; /* frame length on the wire */
+	uint32_t cap;
+	uint32_t if_id;
+	uint8_t src;
+};
+
+static struct expect basic[BASIC_N];
+
+static bool
+basic_epb(void *arg, uint32_t if_id, uint64_t ts, uint32_t cap, uint32_t orig, const uint8_t *data)
+{
+	unsigned int *i = arg;
+	const struct expect *e;
+	uint32_t seq, j;
+
+	if (*i >= BASIC_N || cap < 18)
+		return false;
+	seq = (uint32_t)data[14] << 24 | (uint32_t)data[15] << 16 | (uint32_t)data[16] << 8 |
+			data[17];
+	if (seq != *i)
+		return false;
+	e = &basic[seq];
+	(*i)++;
+	if (if_id != e->if_id || ts != e->ts || cap != e->cap || orig != e->len)
+		return false;
+	for (j = 0; j < cap; j++)
+		if (data[j] != pkt_byte(seq, j))
+			return false;
+	return true;
+}
+
+static void
+test_basic(void)
+{
+	struct pcapng_if ifs[2] = {
+		{ .name = "in0",
+				.description = "first input",
+				.speed_bps = 10000000000ULL,
+				.port_id = 0 },
+		{ .name = "net_pcap1", .description = "second input (no speed)", .port_id = 3 },
+	};
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct pcapng_stats st;
+	struct rte_mbuf *pkts[BASIC_N + 1];
+	char err[512], path[512], cmd[1024], *out, *line, *save;
+	unsigned int i, nb_trunc = 0, nb_snap = 0, nb_seg = 0, nb_rows = 0, bad_rows = 0,
+			walked = 0;
+	int status, rc;
+	struct walk wk;
+	bool ok;
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/basic.pcapng", tmpdir);
+	c.snaplen = BASIC_SNAP;
+	w = pcapng_writer_create("basic", &c, ifs, 2, err, sizeof(err));
+	check(w != NULL, "create %s%s", c.path, w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	pcapng_writer_path(w, path, sizeof(path));
+	check(strcmp(path, c.path) == 0, "pcapng_writer_path = %s", path);
+
+	for (i = 0; i < BASIC_N; i++) {
+		struct expect *e = &basic[i];
+		uint32_t len = 60 + (i * 37) % 1400, mlen = len;
+		uint16_t orig = 0;
+		unsigned int segs = 1;
+
+		e->ts = TS_BASE + (uint64_t)i * TS_STEP;
+		e->if_id = i % 2;
+		e->src = (uint8_t)(i % PKT_TS_MAX);
+		if (i % 7 == 3) { /* truncated by the caller: mbuf holds 80 bytes, orig_len the rest
+				   */
+			mlen = RTE_MIN(len, 80u);
+			orig = (uint16_t)len;
+			nb_trunc++;
+		}
+		if (i % 5 == 1) {
+			segs = 3;
+			nb_seg++;
+		}
+		e->len = len;
+		e->cap = RTE_MIN(mlen, (uint32_t)BASIC_SNAP);
+		if (orig == 0 && len > BASIC_SNAP)
+			nb_snap++;
+		pkts[i] = make_pkt(i, mlen, ifs[e->if_id].port_id, e->ts, e->src, orig, segs);
+	}
+	/* A packet from a port that is not captured: counted, not written. */
+	pkts[BASIC_N] = make_pkt(99999, 64, 9, TS_BASE, PKT_TS_SW, 0, 1);
+	enqueue_all(w, pkts, BASIC_N / 2);
+	/* The file is readable while it is written: flushed within 100 ms. */
+	usleep(300 * 1000);
+	snprintf(cmd, sizeof(cmd), "capinfos -M -c -T %s 2>&1 | tail -1 | cut -f2", c.path);
+	out = run(cmd, &status);
+	check(status == 0 && strtoul(out, NULL, 10) == 150,
+			"file readable while written: %lu packets of 150 after 300 ms",
+			strtoul(out, NULL, 10));
+	free(out);
+	enqueue_all(w, pkts + BASIC_N / 2, BASIC_N - BASIC_N / 2 + 1);
+
+	/* Counters: wait (bounded) for the writer to get through the ring. */
+	for (i = 0; i < 300; i++) {
+		pcapng_writer_stats(w, &st);
+		if (st.pkts + st.port_drops == BASIC_N + 1)
+			break;
+		usleep(10 * 1000);
+	}
+	check(st.pkts == BASIC_N && st.port_drops == 1 && st.files == 1 && st.error_drops == 0 &&
+					st.write_errors == 0 && st.bytes > 0,
+			"stats: %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " files, %" PRIu64
+			" from an unknown port (1)",
+			st.pkts, st.bytes, st.files, st.port_drops);
+	pcapng_writer_set_ifstats(w, 0, 123456, 7);
+	pcapng_writer_set_ifstats(w, 1, 654321, 0);
+	rc = pcapng_writer_close(w, 2000);
+	check(rc == 0, "close: rc %d", rc);
+
+	printf("info: %u packets: %u truncated by caller, %u cut by snaplen %u, %u in 3 "
+	       "segments\n",
+			BASIC_N, nb_trunc, nb_snap, BASIC_SNAP, nb_seg);
+
+	/* tshark: timestamps (exact ns), lengths, interface ids, comments, names. */
+	snprintf(cmd, sizeof(cmd),
+			"tshark -r %s -T fields -E separator=/t -e frame.time_epoch -e frame.len "
+			"-e frame.cap_len -e frame.interface_id -e frame.comment "
+			"-e frame.interface_name -e frame.interface_description "
+			"-e frame.packet_flags_direction 2>/dev/null",
+			c.path);
+	out = run(cmd, &status);
+	check(status == 0, "tshark reads the file (exit %d)", status);
+	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *f[8] = { 0 }, *s2, *tok;
+		unsigned int k = 0;
+		uint64_t ns;
+		const struct expect *e;
+		char want[32];
+
+		for (tok = strtok_r(line, "\t", &s2); tok != NULL && k < 8;
+				tok = strtok_r(NULL, "\t", &s2))
+			f[k++] = tok;
+		if (nb_rows >= BASIC_N || k < 8) {
+			bad_rows++;
+			nb_rows++;
+			continue;
+		}
+		e = &basic[nb_rows];
+		snprintf(want, sizeof(want), "ts=%s", pkt_ts_src_name(e->src));
+		if (!parse_epoch(f[0], &ns) || ns != e->ts || strtoul(f[1], NULL, 10) != e->len ||
+				strtoul(f[2], NULL, 10) != e->cap ||
+				strtoul(f[3], NULL, 10) != e->if_id || strcmp(f[4], want) != 0 ||
+				strcmp(f[5], ifs[e->if_id].name) != 0 ||
+				strcmp(f[6], ifs[e->if_id].description) != 0 ||
+				strtoul(f[7], NULL, 0) != 1) {
+			if (bad_rows < 3)
+				printf("info: row %u: %s %s %s %s %s %s %s %s; want %" PRIu64
+				       " %u %u %u %s\n",
+						nb_rows, f[0], f[1], f[2], f[3], f[4], f[5], f[6],
+						f[7], e->ts, e->len, e->cap, e->if_id, want);
+			bad_rows++;
+		}
+		nb_rows++;
+	}
+	check(nb_rows == BASIC_N && bad_rows == 0,
+			"tshark: %u rows, %u wrong (exact ns time, len, cap_len, interface id, name, "
+			"description, comment, direction)",
+			nb_rows, bad_rows);
+	free(out);
+
+	/* tcpdump reads pcapng too; with nano precision it prints the same ns. */
+	snprintf(cmd, sizeof(cmd),
+			"tcpdump -r %s -nn -tt --time-stamp-precision=nano 2>/dev/null | "
+			"grep '^[0-9]' | head -2",
+			c.path);
+	out = run(cmd, &status);
+	check(status == 0 && strncmp(out, "1700000000.123456789 ", 21) == 0 &&
+					strstr(out, "1700000000.123457790 ") != NULL,
+			"tcpdump -r: first stamps %.*s", 60, out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "tcpdump -r %s -nn 2>/dev/null | grep -c '^[0-9]'", c.path);
+	out = run(cmd, &status);
+	check(status == 0 && strtoul(out, NULL, 10) == BASIC_N, "tcpdump -r: %lu packets",
+			strtoul(out, NULL, 10));
+	free(out);
+
+	/* capinfos: packet count, interfaces, nanosecond resolution. */
+	snprintf(cmd, sizeof(cmd), "capinfos %s 2>&1", c.path);
+	out = run(cmd, &status);
+	ok = status == 0 && strstr(out, "Number of packets:   300") != NULL &&
+			strstr(out, "Number of interfaces in file: 2") != NULL &&
+			strstr(out, "Name = in0") != NULL &&
+			strstr(out, "Description = first input") != NULL &&
+			strstr(out, "Name = net_pcap1") != NULL &&
+			strstr(out, "Speed = 10000000000") != NULL &&
+			strstr(out, "Time precision = nanoseconds (9)") != NULL &&
+			strstr(out, "Capture application: stampede") != NULL;
+	check(ok,
+			"capinfos: 300 packets, 2 interfaces with names, description, speed, ns "
+			"precision, application");
+	if (!ok)
+		printf("%s", out);
+	free(out);
+
+	walk_file(c.path, &wk, basic_epb, &walked);
+	check(wk.ok && wk.shb == 1 && wk.idb == 2 && wk.epb == BASIC_N && walked == BASIC_N,
+			"walk: well formed, 1 SHB, 2 IDBs, %u EPBs with exact bytes (multi-segment "
+			"and truncated)",
+			wk.epb);
+	check(wk.snaplen == BASIC_SNAP && wk.tsresol == 9 &&
+					strcmp(wk.if_name[1], "net_pcap1") == 0,
+			"walk: IDB snaplen %u, if_tsresol %u", wk.snaplen, wk.tsresol);
+	check(wk.isb == 2 && wk.isb_recv[0] == 123456 && wk.isb_drop[0] == 7 &&
+					wk.isb_recv[1] == 654321 && wk.isb_drop[1] == 0 &&
+					wk.isb_start[0] != 0 && wk.isb_end[0] >= wk.isb_start[0],
+			"walk: 2 ISBs, ifrecv %" PRIu64 "/%" PRIu64 ", ifdrop %" PRIu64 "/%" PRIu64
+			", start <= end",
+			wk.isb_recv[0], wk.isb_recv[1], wk.isb_drop[0], wk.isb_drop[1]);
+	check(rte_mempool_avail_count(pool) == POOL_SIZE, "all mbufs freed (%u of %u)",
+			rte_mempool_avail_count(pool), POOL_SIZE);
+}
+
+/* ---- Helpers for multi-file tests. ---- */
+
+/* Files in @p dir, sorted by name. */
+static unsigned int
+list_dir(const char *dir, char names[][300], unsigned int max)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort), i;
+	unsigned int k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.' && k < max)
+			snprintf(names[k++], 300, "%s/%s", dir, ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+	return k;
+}
+
+/*
+ * Read every file with capinfos and tcpdump and mark the sequence numbers (from the timestamps)
+ * seen. Returns the number of files capinfos and tcpdump did not accept.
+ */
+static unsigned int
+collect(char names[][300], unsigned int nb, uint8_t *seen, uint32_t max_seq, uint64_t max_size,
+		unsigned int *dups, unsigned int *bad_ts, unsigned int *too_big)
+{
+	unsigned int i, bad = 0;
+	char cmd[1024], *out, *line, *save;
+	int status;
+	struct stat st;
+
+	for (i = 0; i < nb; i++) {
+		snprintf(cmd, sizeof(cmd), "capinfos -c %s >/dev/null 2>&1", names[i]);
+		out = run(cmd, &status);
+		free(out);
+		if (status != 0)
+			bad++;
+		if (max_size != 0 && stat(names[i], &st) == 0 && (uint64_t)st.st_size > max_size)
+			(*too_big)++;
+		/* tcpdump (fast) for the stamps of every file; tshark reads test_basic's. */
+		snprintf(cmd, sizeof(cmd),
+				"tcpdump -r %s -nn -tt --time-stamp-precision=nano 2>/dev/null | "
+				"grep '^[0-9]' | cut -d' ' -f1",
+				names[i]);
+		out = run(cmd, &status);
+		if (status != 0)
+			bad++;
+		for (line = strtok_r(out, "\n", &save); line != NULL;
+				line = strtok_r(NULL, "\n", &save)) {
+			uint64_t ns, seq;
+
+			if (!parse_epoch(line, &ns) || ns < TS_BASE ||
+					(ns - TS_BASE) % TS_STEP != 0 ||
+					(seq = (ns - TS_BASE) / TS_STEP) >= max_seq) {
+				(*bad_ts)++;
+				continue;
+			}
+			if (seen[seq])
+				(*dups)++;
+			seen[seq] = 1;
+		}
+		free(out);
+	}
+	return bad;
+}
+
+static void
+rm_dir(const char *dir)
+{
+	char names[512][300];
+	unsigned int i, n = list_dir(dir, names, 512);
+
+	for (i = 0; i < n; i++)
+		unlink(names[i]);
+	rmdir(dir);
+}
+
+static const struct pcapng_if one_if[1] = {
+	{ .name = "in0", .description = "", .port_id = 0 },
+};
+
+/* ---- Test 2: rotation by size. ---- */
+
+static void
+test_rotate_size(void)
+{
+	enum {
+		N = 3000,
+		ROT = 65536
+	};
+	static char names[512][300];
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct rte_mbuf *pkts[32];
+	uint8_t *seen = calloc(N, 1);
+	char dir[200], err[512];
+	unsigned int i, k, nb, bad, dups = 0, bad_ts = 0, too_big = 0, missing = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/size", tmpdir);
+	mkdir(dir, 0755);
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/%%Y%%m%%d-%%H%%M%%S-{index}.pcapng", dir);
+	c.rotate_bytes = ROT;
+	w = pcapng_writer_create("size", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "rotate by size: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	for (i = 0; i < N; i += k) {
+		k = RTE_MIN(32u, N - i);
+		for (unsigned int j = 0; j < k; j++)
+			pkts[j] = make_pkt(i + j, 60 + ((i + j) * 53) % 1441, 0,
+					TS_BASE + (uint64_t)(i + j) * TS_STEP, PKT_TS_HW, 0,
+					1 + (i + j) % 2);
+		enqueue_all(w, pkts, k);
+	}
+	pcapng_writer_set_ifstats(w, 0, N, 0);
+	rc = pcapng_writer_close(w, 5000);
+	nb = list_dir(dir, names, 512);
+	bad = collect(names, nb, seen, N, ROT, &dups, &bad_ts, &too_big);
+	for (i = 0; i < N; i++)
+		missing += !seen[i];
+	check(rc == 0 && nb > 20, "rotate by size %u: close rc %d, %u files", ROT, rc, nb);
+	check(bad == 0 && too_big == 0,
+			"rotate by size: every file valid for capinfos and tcpdump (%u bad), none "
+			"above %u bytes (%u)",
+			bad, ROT, too_big);
+	check(missing == 0 && dups == 0 && bad_ts == 0,
+			"rotate by size: %u packets across files: %u missing, %u duplicated", N,
+			missing, dups);
+	/* Names carry {index} 0..nb-1 after the timestamp. */
+	k = 0;
+	for (i = 0; i < nb; i++) {
+		char suffix[32];
+
+		snprintf(suffix, sizeof(suffix), "-%u.pcapng", i);
+		for (unsigned int j = 0; j < nb; j++)
+			if (strlen(names[j]) > strlen(suffix) &&
+					strcmp(names[j] + strlen(names[j]) - strlen(suffix),
+							suffix) == 0) {
+				k++;
+				break;
+			}
+	}
+	check(k == nb, "rotate by size: file names end with -0 .. -%u.pcapng (%u of %u)", nb - 1, k,
+			nb);
+	rm_dir(dir);
+	free(seen);
+}
+
+/* ---- Test 3: rotation by time. ---- */
+
+static void
+test_rotate_time(void)
+{
+	enum {
+		N = 2500
+	};
+	static char names[512][300];
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct rte_mbuf *m;
+	uint8_t *seen = calloc(N, 1);
+	char dir[200], err[512];
+	unsigned int i, nb, bad, dups = 0, bad_ts = 0, too_big = 0, missing = 0;
+	uint64_t t0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/time", tmpdir);
+	mkdir(dir, 0755);
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/t-{index}.pcapng", dir);
+	c.rotate_seconds = 1;
+	w = pcapng_writer_create("time", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "rotate by time: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	/* 2500 packets over 2.5 s. */
+	t0 = mono_ns();
+	for (i = 0; i < N; i++) {
+		uint64_t due = t0 + (uint64_t)i * 1000000;
+
+		while (mono_ns() < due)
+			usleep(200);
+		m = make_pkt(i, 100, 0, TS_BASE + (uint64_t)i * TS_STEP, PKT_TS_SW, 0, 1);
+		enqueue_all(w, &m, 1);
+	}
+	rc = pcapng_writer_close(w, 5000);
+	nb = list_dir(dir, names, 512);
+	bad = collect(names, nb, seen, N, 0, &dups, &bad_ts, &too_big);
+	for (i = 0; i < N; i++)
+		missing += !seen[i];
+	check(rc == 0 && nb >= 2 && nb <= 4,
+			"rotate every 1 s for 2.5 s: close rc %d, %u files (3 expected)", rc, nb);
+	check(bad == 0 && missing == 0 && dups == 0 && bad_ts == 0,
+			"rotate by time: files valid (%u bad), %u packets: %u missing, %u duplicated",
+			bad, N, missing, dups);
+	rm_dir(dir);
+	free(seen);
+}
+
+/* ---- Test 4: max_files keeps the newest N. ---- */
+
+static void
+test_max_files(void)
+{
+	enum {
+		N = 600,
+		KEEP = 3
+	};
+	static char names[512][300];
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct pcapng_stats st;
+	struct rte_mbuf *pkts[N];
+	uint8_t *seen = calloc(N, 1);
+	char dir[200], err[512], want[300];
+	unsigned int i, nb, bad, dups = 0, bad_ts = 0, too_big = 0, got = 0, newest_ok = 0,
+				 contiguous = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/ring", tmpdir);
+	mkdir(dir, 0755);
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/r-{index}.pcapng", dir);
+	c.rotate_bytes = 8192;
+	c.max_files = KEEP;
+	w = pcapng_writer_create("ring", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "max_files: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	for (i = 0; i < N; i++)
+		pkts[i] = make_pkt(i, 200, 0, TS_BASE + (uint64_t)i * TS_STEP, PKT_TS_PCAP, 0, 1);
+	enqueue_all(w, pkts, N);
+	/* Let the writer finish before reading its counters. */
+	usleep(200 * 1000);
+	pcapng_writer_stats(w, &st);
+	rc = pcapng_writer_close(w, 5000);
+	nb = list_dir(dir, names, 512);
+	bad = collect(names, nb, seen, N, 8192, &dups, &bad_ts, &too_big);
+	for (i = 0; i < N; i++)
+		got += seen[i];
+	for (i = N - got; i < N; i++)
+		contiguous += seen[i];
+	for (i = 0; i < KEEP; i++) {
+		snprintf(want, sizeof(want), "%s/r-%u.pcapng", dir,
+				(unsigned int)st.files - KEEP + i);
+		for (unsigned int j = 0; j < nb; j++)
+			newest_ok += strcmp(names[j], want) == 0;
+	}
+	check(rc == 0 && st.files > 10 && nb == KEEP && newest_ok == KEEP,
+			"max_files %u: %" PRIu64 " files opened, %u left, the newest (r-%u..r-%u)",
+			KEEP, st.files, nb, (unsigned int)st.files - KEEP,
+			(unsigned int)st.files - 1);
+	check(bad == 0 && dups == 0 && bad_ts == 0 && got > 0 && contiguous == got,
+			"max_files: remaining files valid, hold the last %u packets including the "
+			"last one",
+			got);
+	rm_dir(dir);
+	free(seen);
+}
+
+/* ---- Test 5: configuration errors. ---- */
+
+static void
+test_errors(void)
+{
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	char err[512] = "";
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/no/such/dir/x-%%Y.pcapng", tmpdir);
+	w = pcapng_writer_create("nodir", &c, one_if, 1, err, sizeof(err));
+	check(w == NULL && rte_errno == ENOENT && strstr(err, "does not exist") != NULL &&
+					strstr(err, "/no/such/dir") != NULL,
+			"missing directory: %s", err);
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/x.pcapng", tmpdir);
+	c.rotate_seconds = 10;
+	w = pcapng_writer_create("noindex", &c, one_if, 1, err, sizeof(err));
+	check(w == NULL && rte_errno == EINVAL && strstr(err, "{index}") != NULL,
+			"rotation without {index}: %s", err);
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/x.pcapng", tmpdir);
+	c.snaplen = 0;
+	w = pcapng_writer_create("snap", &c, one_if, 1, err, sizeof(err));
+	check(w == NULL && strstr(err, "snaplen 0 is out of range") != NULL, "snaplen 0: %s", err);
+	check(access(c.path, F_OK) != 0, "no file left behind by failed creates");
+}
+
+/* ---- Test 6: write errors (disk full): counted, no crash, file retried. ---- */
+
+static void
+test_disk_full(void)
+{
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct pcapng_stats st;
+	struct rte_mbuf *pkts[100];
+	char dev[200], err[512];
+	const char *full = "/dev/full";
+	unsigned int i;
+	int rc;
+
+	/* Our own node of /dev/full when we may make one (root), so nothing touches /dev. */
+	snprintf(dev, sizeof(dev), "%s/full", tmpdir);
+	if (mknod(dev, S_IFCHR | 0666, makedev(1, 7)) == 0)
+		full = dev;
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s", full);
+	w = pcapng_writer_create("full", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "disk full: create on %s %s", full, w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	for (i = 0; i < 100; i++)
+		pkts[i] = make_pkt(i, 500, 0, TS_BASE + i, PKT_TS_SW, 0, 1);
+	enqueue_all(w, pkts, 100);
+	usleep(1500 * 1000); /* the first flush fails, then one retry a second later */
+	pcapng_writer_stats(w, &st);
+	rc = pcapng_writer_close(w, 2000);
+	check(st.write_errors >= 2 && st.error_drops == 100 && st.pkts == 0 && st.files >= 2,
+			"disk full: %" PRIu64 " write errors, %" PRIu64
+			" packets dropped (100), %" PRIu64 " opens (retried), close rc %d",
+			st.write_errors, st.error_drops, st.files, rc);
+	struct stat sb;
+	check(stat(full, &sb) == 0 && S_ISCHR(sb.st_mode), "%s still there (never unlinked)", full);
+	if (full == dev)
+		unlink(dev);
+	check(rte_mempool_avail_count(pool) == POOL_SIZE, "disk full: all mbufs freed");
+}
+
+/* ---- Test 7: close with a full ring is bounded. ---- */
+
+struct fifo_copy {
+	int fd;
+	char path[256];
+};
+
+/* Copy a FIFO to a file until the writer closes it. */
+static void *
+fifo_copy(void *arg)
+{
+	struct fifo_copy *fc = arg;
+	static char buf[1 << 16];
+	int out = open(fc->path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	ssize_t n;
+
+	while ((n = read(fc->fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(out);
+	return NULL;
+}
+
+static void
+test_close_bounded(void)
+{
+	enum {
+		RING = 8192
+	};
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct pcapng_stats st;
+	struct rte_mbuf *pkts[64];
+	char err[512], fifo[200], cmd[600], *out;
+	unsigned int i, k, accepted = 0;
+	struct fifo_copy copy;
+	pthread_t reader;
+	uint64_t t0, el;
+	int rc, rfd, status;
+
+	/*
+	 * (a) A full ring: the writer writes into a FIFO that nobody reads until the ring is
+	 * full; then a reader copies the FIFO to a file and close() drains everything.
+	 */
+	snprintf(fifo, sizeof(fifo), "%s/slow.fifo", tmpdir);
+	snprintf(copy.path, sizeof(copy.path), "%s/full-ring.pcapng", tmpdir);
+	mkfifo(fifo, 0600);
+	copy.fd = open(fifo, O_RDONLY | O_NONBLOCK);
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s", fifo);
+	c.ring_size = RING;
+	w = pcapng_writer_create("fullring", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "full ring: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	for (;;) {
+		for (i = 0; i < 64; i++)
+			pkts[i] = make_pkt(accepted + i, 1500, 0,
+					TS_BASE + (uint64_t)(accepted + i) * TS_STEP, PKT_TS_HW, 0,
+					1);
+		k = pcapng_writer_enqueue(w, pkts, 64);
+		accepted += k;
+		rte_pktmbuf_free_bulk(pkts + k, 64 - k);
+		if (k < 64)
+			break;
+	}
+	fcntl(copy.fd, F_SETFL, 0);
+	pthread_create(&reader, NULL, fifo_copy, &copy);
+	t0 = mono_ns();
+	rc = pcapng_writer_close(w, 5000);
+	el = (mono_ns() - t0) / 1000000;
+	pthread_join(reader, NULL);
+	close(copy.fd);
+	unlink(fifo);
+	snprintf(cmd, sizeof(cmd), "capinfos -M -c -T %s 2>&1", copy.path);
+	out = run(cmd, &status);
+	snprintf(cmd, sizeof(cmd), "\t%u\n", accepted);
+	check(rc == 0 && status == 0 && strstr(out, cmd) != NULL,
+			"full ring (%u queued, %u in the ring): close rc %d in %" PRIu64
+			" ms, file valid with every packet",
+			accepted, RING, rc, el);
+	free(out);
+	unlink(copy.path);
+
+	/* (b) A disk that blocks forever: a FIFO nobody reads. close() returns, bounded. */
+	snprintf(fifo, sizeof(fifo), "%s/blocked.fifo", tmpdir);
+	mkfifo(fifo, 0600);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK); /* a reader exists, never reads */
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s", fifo);
+	c.ring_size = RING;
+	w = pcapng_writer_create("blocked", &c, one_if, 1, err, sizeof(err));
+	check(w != NULL, "blocked disk: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	accepted = 0;
+	for (;;) {
+		for (i = 0; i < 64; i++)
+			pkts[i] = make_pkt(i, 1500, 0, TS_BASE, PKT_TS_HW, 0, 1);
+		k = pcapng_writer_enqueue(w, pkts, 64);
+		accepted += k;
+		rte_pktmbuf_free_bulk(pkts + k, 64 - k);
+		if (k < 64)
+			break;
+	}
+	usleep(200 * 1000); /* the writer is now stuck in write() */
+	pcapng_writer_stats(w, &st);
+	t0 = mono_ns();
+	rc = pcapng_writer_close(w, 300);
+	el = (mono_ns() - t0) / 1000000;
+	check(rc == -ETIMEDOUT && el < 1500,
+			"blocked disk: close(300 ms) returns %d (-ETIMEDOUT) after %" PRIu64 " ms",
+			rc, el);
+	check(rte_mempool_avail_count(pool) == POOL_SIZE,
+			"blocked disk: all mbufs freed, even those the cancelled writer held (%u of "
+			"%u)",
+			rte_mempool_avail_count(pool), POOL_SIZE);
+	close(rfd);
+	unlink(fifo);
+}
+
+/* ---- Benchmark (not run by meson test). ---- */
+
+static void
+bench_one(uint32_t len, uint64_t n, bool comments)
+{
+	enum {
+		NB_M = 1024
+	};
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct rte_mbuf *ms[NB_M];
+	char err[512];
+	uint64_t i, t0, el, sent = 0;
+	unsigned int j;
+	int rc;
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/bench.pcapng", tmpdir);
+	c.comments = comments;
+	c.ring_size = 65536;
+	w = pcapng_writer_create("bench", &c, one_if, 1, err, sizeof(err));
+	if (w == NULL) {
+		printf("bench: %s\n", err);
+		return;
+	}
+	/* The same mbufs over and over: a high refcount makes the writer's free a decrement. */
+	for (j = 0; j < NB_M; j++) {
+		ms[j] = make_pkt(j, len, 0, TS_BASE + j, PKT_TS_HW, 0, 1);
+		rte_mbuf_refcnt_set(ms[j], UINT16_MAX);
+	}
+	t0 = mono_ns();
+	for (i = 0; i < n; i += 32) {
+		unsigned int k = 0, b = (unsigned int)RTE_MIN((uint64_t)32, n - i);
+		struct rte_mbuf **p = ms + (i % NB_M);
+
+		while (k < b) {
+			k += pcapng_writer_enqueue(w, p + k, b - k);
+			if (k < b)
+				rte_pause();
+		}
+		sent += b;
+	}
+	rc = pcapng_writer_close(w, 60000);
+	el = mono_ns() - t0;
+	printf("bench: %4u-byte packets, comments %-3s: %" PRIu64 " packets in %.3f s = %.2f Mpps, "
+	       "%.0f MB/s of file (close rc %d)\n",
+			len, comments ? "on" : "off", sent, el / 1e9, sent * 1e3 / el,
+			(double)sent * (len + 32 + 8 + 4 + (comments ? 12 : 0)) * 1e3 / el, rc);
+	for (j = 0; j < NB_M; j++) {
+		rte_mbuf_refcnt_set(ms[j], 1);
+		rte_pktmbuf_free(ms[j]);
+	}
+	unlink(c.path);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0", prefix,
+		"--log-level=error" };
+	bool bench = argc > 1 && strcmp(argv[1], "--bench") == 0;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=ut-pcapng-%d", (int)getpid());
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
+		printf("FAIL: rte_eal_init: %s\n0 passed, 1 failed\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	if (pkt_meta_register() < 0) {
+		printf("FAIL: pkt_meta_register\n0 passed, 1 failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create(
+			"ut_pcapng", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL) {
+		printf("FAIL: mempool: %s\n0 passed, 1 failed\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "%s/ut-pcapng-%d", bench && argc > 2 ? argv[2] : "/tmp",
+			(int)getpid());
+	if (mkdir(tmpdir, 0755) != 0) {
+		printf("FAIL: mkdir %s: %s\n0 passed, 1 failed\n", tmpdir, strerror(errno));
+		return 1;
+	}
+
+	if (bench) {
+		bench_one(64, 10000000, true);
+		bench_one(64, 10000000, false);
+		bench_one(1500, 2000000, true);
+		bench_one(1500, 2000000, false);
+	} else {
+		test_basic();
+		test_rotate_size();
+		test_rotate_time();
+		test_max_files();
+		test_errors();
+		test_disk_full();
+		test_close_bounded();
+	}
+	if (getenv("PCAPNG_TEST_KEEP") == NULL) /* keep the files to look at them */
+		rm_dir(tmpdir);
+	if (!bench)
+		printf("%u passed, %u failed\n", nb_pass, nb_fail);
+	rte_eal_cleanup();
+	return nb_fail == 0 ? 0 : 1;
+}
