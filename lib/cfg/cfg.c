@@ -29,6 +29,7 @@
 #include <pcap/pcap.h>
 
 #include "cfg.h"
+#include "filter.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -1134,34 +1135,6 @@ parse_groups(const struct loader *l, const json_t *root)
 	return 0;
 }
 
-/*
- * Compile @p expr as lib/filter does (libpcap, dead Ethernet handle, optimiser on) so that a bad
- * filter fails the load, and `stampede --check`, rather than the start. Same contract as
- * filter_check_syntax() in lib/filter/filter.h, which cannot be used here yet: it drags in
- * rte_mbuf.h, and this module stays free of DPDK so that it is unit-testable on its own.
- */
-static int
-cfg_filter_check(const char *expr, char *err, size_t errlen)
-{
-	struct bpf_program prog;
-	pcap_t *pc;
-	int rc = 0;
-
-	pc = pcap_open_dead(DLT_EN10MB, 65535);
-	if (pc == NULL) {
-		snprintf(err, errlen, "pcap_open_dead() failed");
-		return -ENOMEM;
-	}
-	if (pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(pc));
-		rc = -EINVAL;
-	} else {
-		pcap_freecode(&prog);
-	}
-	pcap_close(pc);
-	return rc;
-}
-
 static int
 parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
 		const char *path)
@@ -1214,7 +1187,7 @@ parse_rule(const struct loader *l, struct cfg_rule *r, size_t idx, const json_t 
 		r->in_mask = UINT32_C(1) << port;
 	}
 
-	if (r->filter[0] != '\0' && cfg_filter_check(r->filter, msg, sizeof(msg)) < 0)
+	if (r->filter[0] != '\0' && filter_check_syntax(r->filter, msg, sizeof(msg)) < 0)
 		return lerr(l, jp_key(p, path, "filter"), "%s does not compile: %s",
 				jv(json_object_get(v, "filter"), b), msg);
 

@@ -72,17 +72,7 @@ compile_cbpf(const char *expr, struct bpf_program *prog, char *err, size_t errle
 	return rc;
 }
 
-int
-filter_check_syntax(const char *expr, char *err, size_t errlen)
-{
-	struct bpf_program prog;
-	int rc;
-
-	rc = compile_cbpf(expr, &prog, err, errlen);
-	if (rc == 0)
-		pcap_freecode(&prog);
-	return rc;
-}
+#define LOOP_MSG "filter: '%s' loops (protochain?), which DPDK's BPF verifier does not accept"
 
 /* True when the classic program jumps backwards: libpcap does so for `protochain` only. */
 static bool
@@ -97,6 +87,24 @@ cbpf_has_loop(const struct bpf_program *prog)
 			return true;
 	}
 	return false;
+}
+
+int
+filter_check_syntax(const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	int rc;
+
+	rc = compile_cbpf(expr, &prog, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* What filter_create() would refuse, refused here too: --check must not pass it. */
+	if (cbpf_has_loop(&prog)) {
+		set_err(err, errlen, LOOP_MSG, expr);
+		rc = -EINVAL;
+	}
+	pcap_freecode(&prog);
+	return rc;
 }
 
 /*
@@ -215,9 +223,7 @@ filter_create(const char *expr, char *err, size_t errlen)
 	}
 	if (cbpf_has_loop(&prog)) {
 		/* DPDK's verifier refuses loops with a bare EINVAL; say why. */
-		set_err(err, errlen,
-				"filter: '%s' loops (protochain?), which DPDK's BPF verifier does not accept",
-				expr);
+		set_err(err, errlen, LOOP_MSG, expr);
 		pcap_freecode(&prog);
 		rte_errno = EINVAL;
 		return NULL;

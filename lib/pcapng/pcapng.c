@@ -927,7 +927,7 @@ pcapng_writer_set_ifstats(
 }
 
 int
-pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms)
+pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pcapng_stats *final)
 {
 	uint64_t t0 = mono_ns(), end = t0 + timeout_ms * PCAPNG_NS_MS;
 	struct timespec ts;
@@ -959,10 +959,16 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms)
 			PCAPNG_LOG(ERR, "capture %s: writer stuck in the kernel, leaving it",
 					w->name);
 			pthread_detach(w->thread);
+			if (final != NULL) {
+				pcapng_writer_stats(w, final);
+				final->close_drops += rte_ring_count(w->ring);
+			}
 			return -ETIMEDOUT;
 		}
 		rc = -ETIMEDOUT;
 	}
+	if (final != NULL)
+		pcapng_writer_stats(w, final);
 	writer_free(w);
 	return rc;
 }

@@ -140,9 +140,12 @@ void pcapng_writer_set_ifstats(
  * (the file may lack its last blocks; a writer stuck in the kernel is detached and its memory
  * leaked rather than freed under it). @p w is invalid after the call in every case.
  *
+ * @p final, when not NULL, receives the writer's last counters (the writer is gone after).
+ *
  * @return 0, -ETIMEDOUT, or -EIO when the last writes failed.
  */
-int pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms);
+int pcapng_writer_close(
+		struct pcapng_writer *w, unsigned int timeout_ms, struct pcapng_stats *final);
 
 /** Read the writer's counters (any thread). */
 void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s);

@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "clock.h"
 #include "pipeline.h"
 
 /* Prefetch distance in the RX parse loop: enough to hide an L2 miss behind 3 packets' work. */
@@ -122,8 +123,38 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	if (n == 0)
 		return 0;
 	tsc = rte_rdtsc();
-	port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
-			lc->stats.ts_src);
+	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
+		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
+				lc->stats.ts_src);
+	} else {
+		/*
+		 * A plain forwarder's path: one stamp for the burst (software or none), written
+		 * with the rest of the metadata in one pass; the packet data stays untouched and
+		 * only runts are caught.
+		 */
+		const uint8_t src = lc->poll[pi].port->ts_src;
+		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
+
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			struct pkt_meta *meta = pkt_meta(m);
+
+			bytes += rte_pktmbuf_pkt_len(m);
+			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+			meta->ts_ns = ns;
+			meta->flow_hash = 0;
+			meta->out_port = 0;
+			meta->ts_src = src;
+			meta->orig_len = 0;
+			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
+				runts[nb_runt++] = m;
+				continue;
+			}
+			pkts[k++] = m;
+		}
+		lc->stats.ts_src[src] += n;
+		goto counted;
+	}
 	if (pl->need_parse) {
 		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -163,6 +194,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 			pkts[k++] = m;
 		}
 	}
+counted:
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
 	lc->stats.port_rx[port_id] += n;

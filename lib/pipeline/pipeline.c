@@ -342,7 +342,7 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 	/* The capture files last: what the lcores handed them is written, then the ISBs. */
 	stp_pipeline_tick(pl);
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		if (pcapng_writer_close(pl->outputs[o], timeout_ms) != 0)
+		if (pcapng_writer_close(pl->outputs[o], timeout_ms, &pl->out_final[o]) != 0)
 			PL_LOG(WARNING,
 					"output %s: not every packet was written before the close "
 					"timed out",
@@ -358,8 +358,10 @@ stp_pipeline_destroy(struct stp_pipeline *pl)
 			(*s)->fini(pl);
 	/* A pipeline that never ran still has writers to close (and their empty files). */
 	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
-		pcapng_writer_close(pl->outputs[o], 1000);
+		pcapng_writer_close(pl->outputs[o], 1000, NULL);
 	pl->nb_outputs = 0;
+	free(pl->out_final);
+	pl->out_final = NULL;
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		rte_ring_free(pl->lcores[i]->worker_ring);
 		rte_ring_free(pl->lcores[i]->tx_ring);

@@ -212,14 +212,24 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 {
 	const struct port_set *ps = lc->pl->ports;
 	struct rte_mbuf *drop[STP_MAX_BURST];
-	uint16_t k = 0, nd = 0;
+	uint16_t k = 0, nd = 0, run_port = pkts[0]->port, run = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t out = rs->simple_out[m->port];
 		const struct port_rt *pr;
 
-		lc->stats.rule_pkts[rs->simple_rule[m->port]]++;
+		/*
+		 * Rule counters by runs of one input port (a burst comes from one queue): an
+		 * increment in memory per packet would chain every packet through store
+		 * forwarding (~5 cycles/pkt measured on net_null).
+		 */
+		if (unlikely(m->port != run_port)) {
+			lc->stats.rule_pkts[rs->simple_rule[run_port]] += run;
+			run_port = m->port;
+			run = 0;
+		}
+		run++;
 		if (unlikely(out == STP_NO_PORT)) {
 			lc->stats.drops[rs->simple_why[m->port]]++;
 			drop[nd++] = m;
@@ -239,6 +249,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		pkt_meta(m)->out_port = out;
 		pkts[k++] = m;
 	}
+	lc->stats.rule_pkts[rs->simple_rule[run_port]] += run;
 	if (unlikely(nd > 0))
 		rte_pktmbuf_free_bulk(drop, nd);
 	if (k > 0)

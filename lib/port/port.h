@@ -101,6 +101,13 @@ int port_precheck(const struct stp_config *cfg, char err[CFG_ERR_LEN]);
 /** True when some port reads a pcap file (so --exit-on-eof has something to wait for). */
 bool port_has_pcap_input(const struct port_set *ps);
 
+/** True when a burst from @p pr gets one stamp for all its packets (sw or none). */
+static inline bool
+port_stamp_uniform(const struct port_rt *pr)
+{
+	return pr->ts_src == PKT_TS_SW || pr->ts_src == PKT_TS_NONE;
+}
+
 /**
  * Stamp a burst from @p pr's RX queue @p queue: fills ts_ns and ts_src of each packet's meta.
  * @p tsc is the TSC read at rx_burst time (software stamps and fallbacks).

@@ -6,9 +6,11 @@
 Standard library only, so it runs on any python3. Every test frame is an Ethernet/IPv4/UDP
 frame whose payload starts with MAGIC followed by a 32-bit sequence number; the receiver
 counts only frames with the right UDP destination port and magic, so whatever else the
-kernel may put on the wire is never counted.
+kernel may put on the wire is never counted. `send --proto tcp` builds the same frames over TCP
+(for filter tests: the receiver counts UDP frames only).
 
   frames.py send IFACE --dst-mac MAC --src-ip A --dst-ip B --dport P [--count N] [--first S]
+                 [--size BYTES] [--proto udp|tcp]
   frames.py recv IFACE --dport P --expect N --result FILE [--warm-dport W --warm-file F]
                  [--timeout SEC] [--ready-file F]
 
@@ -44,18 +46,25 @@ def ip_checksum(hdr):
     return (~s) & 0xFFFF
 
 
-def build_frame(dst_mac, src_mac, src_ip, dst_ip, sport, dport, seq, size):
+def build_frame(dst_mac, src_mac, src_ip, dst_ip, sport, dport, seq, size, proto="udp"):
+    """An Ethernet/IPv4/UDP (or, with proto "tcp", TCP with ACK set and a zero checksum)
+    frame whose payload is MAGIC and seq."""
     payload = MAGIC + struct.pack("!I", seq)
+    l4_hdr = 20 if proto == "tcp" else 8
     # Pad so that the Ethernet frame (without FCS) has the requested size.
-    pad = size - (14 + 20 + 8 + len(payload))
+    pad = size - (14 + 20 + l4_hdr + len(payload))
     if pad > 0:
         payload += bytes(pad)
-    udp_len = 8 + len(payload)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, seq & 0xFFFF, 0x4000, 64, 17, 0,
+    l4_len = l4_hdr + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + l4_len, seq & 0xFFFF, 0x4000, 64,
+                     6 if proto == "tcp" else 17, 0,
                      socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
     ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
-    udp = struct.pack("!HHHH", sport, dport, udp_len, 0)
-    return dst_mac + src_mac + struct.pack("!H", ETH_P_IP) + ip + udp + payload
+    if proto == "tcp":
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x10, 65535, 0, 0)
+    else:
+        l4 = struct.pack("!HHHH", sport, dport, l4_len, 0)
+    return dst_mac + src_mac + struct.pack("!H", ETH_P_IP) + ip + l4 + payload
 
 
 def iface_mac(iface):
@@ -70,7 +79,8 @@ def cmd_send(a):
     src = mac_bytes(iface_mac(a.iface))
     sent = 0
     for i in range(a.count):
-        frame = build_frame(dst, src, a.src_ip, a.dst_ip, a.sport, a.dport, a.first + i, a.size)
+        frame = build_frame(dst, src, a.src_ip, a.dst_ip, a.sport, a.dport, a.first + i, a.size,
+                            a.proto)
         while True:
             try:
                 s.send(frame)
@@ -86,7 +96,7 @@ def cmd_send(a):
         # not speed.
         if a.burst and sent % a.burst == 0:
             time.sleep(a.pause)
-    print(f"sent {sent} frames on {a.iface} to udp port {a.dport}")
+    print(f"sent {sent} frames on {a.iface} to {a.proto} port {a.dport}")
     return 0
 
 
@@ -188,6 +198,7 @@ def main():
     ps.add_argument("--count", type=int, default=1)
     ps.add_argument("--first", type=int, default=0)
     ps.add_argument("--size", type=int, default=64)
+    ps.add_argument("--proto", choices=("udp", "tcp"), default="udp")
     ps.add_argument("--burst", type=int, default=32)
     ps.add_argument("--pause", type=float, default=0.002)
     pr = sub.add_parser("recv")

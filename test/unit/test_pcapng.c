@@ -447,7 +447,7 @@ test_basic(void)
 			st.pkts, st.bytes, st.files, st.port_drops);
 	pcapng_writer_set_ifstats(w, 0, 123456, 7);
 	pcapng_writer_set_ifstats(w, 1, 654321, 0);
-	rc = pcapng_writer_close(w, 2000);
+	rc = pcapng_writer_close(w, 2000, NULL);
 	check(rc == 0, "close: rc %d", rc);
 
 	printf("info: %u packets: %u truncated by caller, %u cut by snaplen %u, %u in 3 "
@@ -671,7 +671,7 @@ test_rotate_size(void)
 		enqueue_all(w, pkts, k);
 	}
 	pcapng_writer_set_ifstats(w, 0, N, 0);
-	rc = pcapng_writer_close(w, 5000);
+	rc = pcapng_writer_close(w, 5000, NULL);
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, ROT, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
@@ -741,7 +741,7 @@ test_rotate_time(void)
 		m = make_pkt(i, 100, 0, TS_BASE + (uint64_t)i * TS_STEP, PKT_TS_SW, 0, 1);
 		enqueue_all(w, &m, 1);
 	}
-	rc = pcapng_writer_close(w, 5000);
+	rc = pcapng_writer_close(w, 5000, NULL);
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, 0, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
@@ -791,7 +791,7 @@ test_max_files(void)
 	/* Let the writer finish before reading its counters. */
 	usleep(200 * 1000);
 	pcapng_writer_stats(w, &st);
-	rc = pcapng_writer_close(w, 5000);
+	rc = pcapng_writer_close(w, 5000, NULL);
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, 8192, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
@@ -876,7 +876,7 @@ test_disk_full(void)
 	enqueue_all(w, pkts, 100);
 	usleep(1500 * 1000); /* the first flush fails, then one retry a second later */
 	pcapng_writer_stats(w, &st);
-	rc = pcapng_writer_close(w, 2000);
+	rc = pcapng_writer_close(w, 2000, NULL);
 	check(st.write_errors >= 2 && st.error_drops == 100 && st.pkts == 0 && st.files >= 2,
 			"disk full: %" PRIu64 " write errors, %" PRIu64
 			" packets dropped (100), %" PRIu64 " opens (retried), close rc %d",
@@ -957,7 +957,7 @@ test_close_bounded(void)
 	fcntl(copy.fd, F_SETFL, 0);
 	pthread_create(&reader, NULL, fifo_copy, &copy);
 	t0 = mono_ns();
-	rc = pcapng_writer_close(w, 5000);
+	rc = pcapng_writer_close(w, 5000, NULL);
 	el = (mono_ns() - t0) / 1000000;
 	pthread_join(reader, NULL);
 	close(copy.fd);
@@ -996,7 +996,7 @@ test_close_bounded(void)
 	usleep(200 * 1000); /* the writer is now stuck in write() */
 	pcapng_writer_stats(w, &st);
 	t0 = mono_ns();
-	rc = pcapng_writer_close(w, 300);
+	rc = pcapng_writer_close(w, 300, NULL);
 	el = (mono_ns() - t0) / 1000000;
 	check(rc == -ETIMEDOUT && el < 1500,
 			"blocked disk: close(300 ms) returns %d (-ETIMEDOUT) after %" PRIu64 " ms",
@@ -1022,6 +1022,7 @@ bench_one(uint32_t len, uint64_t n, bool comments)
 	struct rte_mbuf *ms[NB_M];
 	char err[512];
 	uint64_t i, t0, el, sent = 0;
+	struct stat sb;
 	unsigned int j;
 	int rc;
 
@@ -1051,12 +1052,14 @@ bench_one(uint32_t len, uint64_t n, bool comments)
 		}
 		sent += b;
 	}
-	rc = pcapng_writer_close(w, 60000);
+	rc = pcapng_writer_close(w, 60000, NULL);
 	el = mono_ns() - t0;
+	if (stat(c.path, &sb) != 0)
+		sb.st_size = 0;
 	printf("bench: %4u-byte packets, comments %-3s: %" PRIu64 " packets in %.3f s = %.2f Mpps, "
-	       "%.0f MB/s of file (close rc %d)\n",
+	       "%.0f MB/s of file (%.0f bytes per packet, close rc %d)\n",
 			len, comments ? "on" : "off", sent, el / 1e9, sent * 1e3 / el,
-			(double)sent * (len + 32 + 8 + 4 + (comments ? 12 : 0)) * 1e3 / el, rc);
+			(double)sb.st_size * 1e3 / el, (double)sb.st_size / sent, rc);
 	for (j = 0; j < NB_M; j++) {
 		rte_mbuf_refcnt_set(ms[j], 1);
 		rte_pktmbuf_free(ms[j]);
