@@ -62,19 +62,35 @@ rule_dest(const struct stp_pipeline *pl, const struct stp_rule_rt *r, uint32_t h
 	return r->dest;
 }
 
-/* Remove every VLAN tag: the MAC addresses move up over them. */
+/* TPIDs of 802.1Q, 802.1ad and the old QinQ 0x9100, in network order. */
+static inline bool
+is_vlan_tpid(const uint8_t *p)
+{
+	return (p[0] == 0x81 && p[1] == 0x00) || (p[0] == 0x88 && p[1] == 0xa8) ||
+			(p[0] == 0x91 && p[1] == 0x00);
+}
+
+/*
+ * Remove every VLAN tag: the MAC addresses move up over them. Tags are counted in the frame,
+ * not taken from the parser (which stops at two), so a triple-tagged frame loses all three.
+ */
 static inline void
 vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
 {
-	unsigned int tags = meta->nb_vlan;
-	uint8_t *p;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	unsigned int off = 2 * RTE_ETHER_ADDR_LEN, tags = 0;
 
-	if (tags == 0 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4 * tags)
+	/* A tag is removed only when it is whole and something follows it. */
+	while (off + 4 + 2 <= len && is_vlan_tpid(p + off)) {
+		off += 4;
+		tags++;
+	}
+	if (tags == 0)
 		return;
-	p = rte_pktmbuf_mtod(m, uint8_t *);
 	memmove(p + 4 * tags, p, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, 4 * tags);
-	meta->l3_off -= 4 * tags;
+	meta->l3_off = meta->l3_off > 4 * tags ? meta->l3_off - 4 * tags : 0;
 	if (meta->l4_off != 0)
 		meta->l4_off -= 4 * tags;
 	meta->nb_vlan = 0;
@@ -177,7 +193,7 @@ deliver_one(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint64_
 	 * lcore reads the output port from the metadata.
 	 */
 	if (nb_outs != 0)
-		rte_mbuf_refcnt_update(m, (int16_t)(ports != 0 ? nb_outs : nb_outs - 1));
+		rte_pktmbuf_refcnt_update(m, (int16_t)(ports != 0 ? nb_outs : nb_outs - 1));
 	while (outs != 0) {
 		unsigned int o = __builtin_ctzll(outs);
 

@@ -19,7 +19,8 @@ SET:
           tcpdump's own output for the composed filter.
   quirks  vlan keyword offsets (vlan 100 and tcp; vlan and udp), IPv6 without extension-header
           walking (ip6 and tcp, icmp6), tcp[] flags (IPv4 only), not ip and not ip6, ether
-          broadcast drop, no default rule (no_rule > 0), a count rule after a continue rule.
+          broadcast drop (also of IPv6 port-80 TCP that an earlier continue rule already sent:
+          those stay sent), no default rule (no_rule > 0), a count rule after a continue rule.
   inports two pcap inputs; rules restricted by "in"; one output fed by both inputs (per-input
           order kept, interleaving free), a hairpin-free port-to-port default.
 """
@@ -62,7 +63,8 @@ SETS = {
             {"name": "vudp", "filter": "vlan and udp", "action": "forward", "out": "cap",
              "continue": True},
             {"name": "icmp6", "filter": "icmp6", "action": "forward", "out": "cap"},
-            {"name": "bcast", "filter": "ether broadcast", "action": "drop"},
+            {"name": "bcast", "filter": "ether broadcast or (ip6 and tcp port 80)",
+             "action": "drop"},
             {"name": "nonip", "filter": "not ip and not ip6", "action": "forward",
              "out": "out3"},
             {"name": "frag", "filter": "ip[6:2] & 0x1fff != 0", "action": "forward",
@@ -166,7 +168,7 @@ def main():
     got_by_dest = {}
     for p in spec["ports"]:
         try:
-            got_by_dest[p] = ftlib.read_pcap(st.path(p + ".pcap"))[0]
+            got_by_dest[p] = rules_lib.port_frames(ck, st.path(p + ".pcap"))
         except (OSError, ValueError) as e:
             ck.check(False, p + ".pcap readable", str(e))
             got_by_dest[p] = []

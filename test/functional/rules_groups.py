@@ -14,6 +14,13 @@ MODE:
               order per member; each member gets a reasonable share (at least a third of 1/N).
   replicate   a replicate group of 3 ports and a pcapng output: every member gets every packet
               in order; replicated == (members - 1) * packets.
+  replicate-jumbo
+              a replicate group of two pcapng outputs and ports with MTU 9000 and 1500, fed
+              60..9000-byte frames (jumbo frames are chained mbufs, shared between the outputs by
+              reference and the ports by clone), some cut by a rule's snaplen: every output holds
+              every frame intact, each port the frames its MTU allows, mtu_exceeded exact.
+              (Regression: the shared reference was taken on the first segment only, so a port's
+              TX freed the other segments under the capture writer: garbage or SIGSEGV.)
   first-up    a first-up group of 3 ports (net_pcap ports are up): the first member gets every
               packet, the others nothing.
 """
@@ -103,7 +110,7 @@ def test_balance(st, ck, nmem):
     ok_order = True
     counts = []
     for k, m in enumerate(members):
-        got = ftlib.read_pcap(st.path(m + ".pcap"))[0]
+        got = rules_lib.port_frames(ck, st.path(m + ".pcap"))
         counts.append(len(got))
         idx = [pos.get(g, -1) for g in got]
         if any(i < 0 for i in idx) or any(a >= b for a, b in zip(idx, idx[1:])):
@@ -143,7 +150,7 @@ def test_replicate(st, ck):
         groups=[{"name": "all", "mode": "replicate", "members": members + ["cap"]}],
         rules=[{"name": "all", "action": "forward", "out": "all"}]))
     for m in members:
-        ftlib.compare_frames(ck, ftlib.read_pcap(st.path(m + ".pcap"))[0], frames,
+        ftlib.compare_frames(ck, rules_lib.port_frames(ck, st.path(m + ".pcap")), frames,
                              m + ".pcap (replicate member)")
     try:
         ng = rules_lib.read_pcapng(st.path("cap-0.pcapng"))
@@ -158,6 +165,52 @@ def test_replicate(st, ck):
         ck.eq(s.get("captured"), n, "captured")
 
 
+def test_replicate_jumbo(st, ck):
+    sizes = [60, 1514, 2100, 3000, 9000, 4000]
+    frames = []
+    for i in range(600):
+        size = sizes[i % len(sizes)]
+        frames.append(rules_lib.finish(Ether(src=MAC_A, dst=MAC_B) /
+                                       IP(src="10.0.0.1", dst="10.0.0.2") /
+                                       UDP(sport=1000 + i % 5, dport=7 + i % 2, chksum=0), i,
+                                       size))
+    ftlib.write_pcap_ns(st.path("in.pcap"), frames, rules_lib.T0, rules_lib.STEP)
+    ports = [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap", "mtu": 9000}]
+    ports += [{"name": m, "device": "net_pcap%d,tx_pcap=%s.pcap" % (k + 1, m), "mtu": mtu}
+              for k, (m, mtu) in enumerate([("big", 9000), ("small", 1500)])]
+    outputs = [{"name": c, "type": "pcapng", "path": st.path(c + "-{index}.pcapng")}
+               for c in ("cap1", "cap2")]
+    s = run(st, ck, rules_lib.base_config(
+        ports, outputs=outputs,
+        groups=[{"name": "all", "mode": "replicate", "members": ["big", "cap1", "small",
+                                                                 "cap2"]}],
+        rules=[{"name": "cut", "filter": "udp dst port 8", "action": "forward", "out": "all",
+                "snaplen": 100},
+               {"name": "whole", "action": "forward", "out": "all"}]))
+    want = [f[:100] if f[36:38] == b"\x00\x08" else f for f in frames]
+    ck.check(sum(1 for a, b in zip(want, frames) if a != b) > 100, "some frames are cut")
+    for c in ("cap1", "cap2"):
+        try:
+            ng = rules_lib.read_pcapng(st.path(c + "-0.pcapng"))
+            ftlib.compare_frames(ck, [p["data"] for p in ng["packets"]], want,
+                                 c + "-0.pcapng (every frame)")
+            ck.eq([p["origlen"] for p in ng["packets"]], [len(f) for f in frames],
+                  c + ": original lengths")
+        except (OSError, rules_lib.PcapngError) as e:
+            ck.check(False, c + "-0.pcapng readable", str(e))
+    ftlib.compare_frames(ck, rules_lib.port_frames(ck, st.path("big.pcap")), want,
+                         "big.pcap (MTU 9000: every frame)")
+    small = [f for f in want if len(f) <= 1500 + 14 + 8]
+    ftlib.compare_frames(ck, rules_lib.port_frames(ck, st.path("small.pcap")), small,
+                         "small.pcap (MTU 1500: the frames that fit)")
+    n = len(frames)
+    ftlib.check_accounting(ck, s, received=n, transmitted=n + len(small),
+                           drops={"mtu_exceeded": n - len(small)})
+    if s is not None:
+        ck.eq(s.get("replicated"), 3 * n, "replicated == (members - 1) * packets")
+        ck.eq(s.get("captured"), 2 * n, "captured")
+
+
 def test_first_up(st, ck):
     frames, _ = rules_lib.mixed_frames(1500, seed=71)
     ftlib.write_pcap_ns(st.path("in.pcap"), frames, rules_lib.T0, rules_lib.STEP)
@@ -168,10 +221,10 @@ def test_first_up(st, ck):
     s = run(st, ck, rules_lib.base_config(
         ports, groups=[{"name": "fu", "mode": "first-up", "members": members}],
         rules=[{"name": "all", "action": "forward", "out": "fu"}]))
-    ftlib.compare_frames(ck, ftlib.read_pcap(st.path("m0.pcap"))[0], frames,
+    ftlib.compare_frames(ck, rules_lib.port_frames(ck, st.path("m0.pcap")), frames,
                          "m0.pcap (first member, up)")
     for m in members[1:]:
-        ck.eq(len(ftlib.read_pcap(st.path(m + ".pcap"))[0]), 0, m + ".pcap: frames")
+        ck.eq(len(rules_lib.port_frames(ck, st.path(m + ".pcap"))), 0, m + ".pcap: frames")
     ftlib.check_accounting(ck, s, received=len(frames), transmitted=len(frames), drops={})
 
 
@@ -183,6 +236,8 @@ def main():
         test_balance(st, ck, int(mode[len("balance"):]))
     elif mode == "replicate":
         test_replicate(st, ck)
+    elif mode == "replicate-jumbo":
+        test_replicate_jumbo(st, ck)
     else:
         test_first_up(st, ck)
     st.cleanup()

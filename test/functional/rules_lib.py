@@ -307,3 +307,12 @@ def base_config(ports, **kw):
     cfg = {"eal": {"hugepages": False}, "ports": ports}
     cfg.update(kw)
     return cfg
+
+
+def port_frames(ck, path):
+    """The frames of a tx_pcap output; a missing or damaged file is a failed check and []."""
+    try:
+        return ftlib.read_pcap(path)[0]
+    except (OSError, ValueError) as e:
+        ck.check(False, os.path.basename(path) + " readable", str(e))
+        return []
