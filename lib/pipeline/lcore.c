@@ -8,6 +8,8 @@
  * next stage is local, and cross a ring otherwise.
  */
 
+#include <sched.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -264,6 +266,7 @@ stp_lcore_main(void *arg)
 	struct stp_lcore *lc = arg;
 	struct stp_pipeline *pl = lc->pl;
 	const bool is_rx = lc->roles & CFG_ROLE_RX;
+	const bool overcommitted = pl->overcommitted;
 	const uint16_t burst = pl->burst;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
 
@@ -306,11 +309,15 @@ stp_lcore_main(void *arg)
 		if (work > 0) {
 			lc->stats.busy_cycles += rte_rdtsc() - t0;
 			lc->stats.work_pkts += work;
+		} else if (unlikely(overcommitted)) {
+			/* Idle, and another thread needs this CPU: let it run. */
+			sched_yield();
 		}
 		lc->stats.loops++;
 		__atomic_store_n(&lc->epoch, lc->epoch + 1, __ATOMIC_RELEASE);
 	}
 	for (uint16_t p = 0; p < PORT_MAX; p++)
 		tx_flush(lc, p);
+	__atomic_store_n(&lc->exited, true, __ATOMIC_RELEASE);
 	return 0;
 }

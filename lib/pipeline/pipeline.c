@@ -31,13 +31,27 @@ const struct stp_stage *const stp_worker_stages[] = {
 };
 
 static struct rte_ring *
-pl_ring(const char *kind, unsigned int lcore_id, uint32_t size)
+pl_ring(const struct stp_pipeline *pl, const char *kind, unsigned int lcore_id, uint32_t size)
 {
 	char name[RTE_RING_NAMESIZE];
+	/*
+	 * Many producers (any RX lcore / worker), one consumer (the owning lcore). When threads
+	 * share CPUs, producers use relaxed tail sync, which a preempted producer does not stall.
+	 */
+	unsigned int flags = RING_F_SC_DEQ | (pl->overcommitted ? RING_F_MP_RTS_ENQ : 0);
 
 	snprintf(name, sizeof(name), "stp_%s_%u", kind, lcore_id);
-	/* Many producers (any RX lcore / worker), one consumer (the owning lcore). */
-	return rte_ring_create(name, size, rte_lcore_to_socket_id(lcore_id), RING_F_SC_DEQ);
+	return rte_ring_create(name, size, rte_lcore_to_socket_id(lcore_id), flags);
+}
+
+/* Wait, sleeping, until every lcore has left its run loop (the EAL's own wait spins). */
+static void
+pl_wait_exit(const struct stp_pipeline *pl)
+{
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		while (!__atomic_load_n(&pl->lcores[i]->exited, __ATOMIC_ACQUIRE))
+			rte_delay_us_sleep(100);
+	rte_eal_mp_wait_lcore();
 }
 
 /* One capture writer per output; one pcapng interface per port, in config order. */
@@ -173,6 +187,9 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 		}
 	}
 
+	pl->overcommitted = port_lcores_share_cpus();
+	if (pl->overcommitted)
+		PL_LOG(INFO, "lcores share CPUs: rings use relaxed tail sync (RTS) for producers");
 	/*
 	 * Rings only where a stage hands packets to another lcore: a worker needs an input ring
 	 * when some RX lcore is not itself; a TX lcore when some worker is not itself.
@@ -190,14 +207,14 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 			remote_worker |= (o->roles & CFG_ROLE_WORKER) != 0;
 		}
 		if ((lc->roles & CFG_ROLE_WORKER) && remote_rx) {
-			lc->worker_ring = pl_ring("w", lc->lcore_id, cfg->worker_ring_size);
+			lc->worker_ring = pl_ring(pl, "w", lc->lcore_id, cfg->worker_ring_size);
 			if (lc->worker_ring == NULL)
 				return cfg_errf(cfg, err, "rings.worker",
 						"%u: ring for lcore %u: %s", cfg->worker_ring_size,
 						lc->lcore_id, rte_strerror(rte_errno));
 		}
 		if ((lc->roles & CFG_ROLE_TX) && remote_worker) {
-			lc->tx_ring = pl_ring("t", lc->lcore_id, cfg->tx_ring_size);
+			lc->tx_ring = pl_ring(pl, "t", lc->lcore_id, cfg->tx_ring_size);
 			if (lc->tx_ring == NULL)
 				return cfg_errf(cfg, err, "rings.tx", "%u: ring for lcore %u: %s",
 						cfg->tx_ring_size, lc->lcore_id,
@@ -276,7 +293,8 @@ pl_wait_epochs(const struct stp_pipeline *pl, unsigned int n, uint64_t deadline)
 		while (__atomic_load_n(&pl->lcores[i]->epoch, __ATOMIC_ACQUIRE) - start[i] < n) {
 			if (rte_get_timer_cycles() > deadline)
 				return false;
-			rte_pause();
+			/* Sleep, not spin: the lcore may share this CPU. */
+			rte_delay_us_sleep(50);
 		}
 	}
 	return true;
@@ -311,7 +329,7 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 		while ((lc->roles & CFG_ROLE_RX) &&
 				!__atomic_load_n(&lc->rx_stopped, __ATOMIC_ACQUIRE) &&
 				rte_get_timer_cycles() < deadline)
-			rte_pause();
+			rte_delay_us_sleep(50); /* sleep, not spin: the lcore may share this CPU */
 	}
 	/*
 	 * Rings empty, then two full iterations of every lcore (what a worker dequeued last has
@@ -334,7 +352,7 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 		PL_LOG(WARNING, "drain did not finish within %u ms; freeing what is queued",
 				timeout_ms);
 	__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
-	rte_eal_mp_wait_lcore();
+	pl_wait_exit(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->worker_ring);
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->tx_ring);

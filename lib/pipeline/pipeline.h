@@ -126,6 +126,7 @@ struct stp_lcore {
 	struct stp_lcore *tx_target;  /* the TX lcore this worker sends to */
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
+	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
 	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
@@ -209,6 +210,7 @@ struct stp_pipeline {
 	uint16_t nb_outputs;
 	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];
 	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */
+	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	bool outputs_closed;
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */

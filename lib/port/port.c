@@ -480,6 +480,27 @@ port_pcap_all_eof(const struct port_set *ps, const uint64_t *port_rx)
 	return true;
 }
 
+bool
+port_lcores_share_cpus(void)
+{
+	unsigned int a, b;
+
+	RTE_LCORE_FOREACH(a) {
+		rte_cpuset_t ca = rte_lcore_cpuset(a);
+
+		RTE_LCORE_FOREACH(b) {
+			rte_cpuset_t cb = rte_lcore_cpuset(b), both;
+
+			if (b <= a)
+				continue;
+			CPU_AND(&both, &ca, &cb);
+			if (CPU_COUNT(&both) > 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* --- set-up -------------------------------------------------------------------------------- */
 
 static unsigned int
@@ -662,6 +683,7 @@ int
 port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN])
 {
 	unsigned int need, pool_size;
+	const char *ops;
 	int rc;
 
 	memset(ps, 0, sizeof(*ps));
@@ -717,8 +739,10 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				"%s: mempool.size: %u is less than descriptors, rings and caches can "
 				"hold (%u): expect rx_nombuf under load",
 				cfg->file, pool_size, need);
-	ps->pool = rte_pktmbuf_pool_create("stp_pool", pool_size, cfg->mempool_cache, 0,
-			cfg->mbuf_size, rte_socket_id());
+	/* Threads that share CPUs must not stall each other in the pool's ring (see port.h). */
+	ops = port_lcores_share_cpus() ? "ring_mt_rts" : NULL;
+	ps->pool = rte_pktmbuf_pool_create_by_ops("stp_pool", pool_size, cfg->mempool_cache, 0,
+			cfg->mbuf_size, rte_socket_id(), ops);
 	if (ps->pool == NULL)
 		return cfg_errf(cfg, err, "mempool.size",
 				"%u mbufs of %u bytes could not be allocated: %s (with eal.hugepages "
@@ -726,8 +750,8 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				pool_size, cfg->mbuf_size, rte_strerror(rte_errno));
 
 	/* Clones carry no data (they point into the original): a small pool of bare mbufs. */
-	ps->clone_pool = rte_pktmbuf_pool_create("stp_clone", RTE_MAX(pool_size / 4, 1023u),
-			cfg->mempool_cache, 0, 0, rte_socket_id());
+	ps->clone_pool = rte_pktmbuf_pool_create_by_ops("stp_clone", RTE_MAX(pool_size / 4, 1023u),
+			cfg->mempool_cache, 0, 0, rte_socket_id(), ops);
 	if (ps->clone_pool == NULL)
 		return cfg_errf(cfg, err, "mempool.size",
 				"%u: the clone pool could not be allocated: %s", pool_size,

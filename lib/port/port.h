@@ -79,6 +79,15 @@ void port_eal_args_free(int argc, char **argv);
  */
 int port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN]);
 
+/**
+ * True when two enabled lcores of this process share a CPU (lcores mapped with --lcores onto
+ * fewer CPUs, as on a 2-vCPU VM). Busy-polling threads then preempt each other, and a thread
+ * preempted in the middle of a classic multi-producer ring operation stalls every other user of
+ * that ring for a whole time slice: rings and mempools switch to relaxed tail sync (RTS), and
+ * idle lcores yield. Call after rte_eal_init().
+ */
+bool port_lcores_share_cpus(void);
+
 /** Refresh hardware clock calibrations (control thread, about once a second). */
 void port_clock_tick(struct port_set *ps);
 
