@@ -264,6 +264,7 @@ stp_pipeline_launch(struct stp_pipeline *pl)
 			return rc;
 		}
 	}
+	pl->launched = true;
 	return 0;
 }
 
@@ -313,6 +314,16 @@ pl_ring_purge(struct stp_lcore *lc, struct rte_ring *r)
 		rte_pktmbuf_free_bulk(pkts, n);
 		lc->stats.drops[STP_DROP_SHUTDOWN] += n;
 	}
+}
+
+int
+stp_pipeline_quiesce(struct stp_pipeline *pl, unsigned int timeout_ms)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+
+	if (!pl->launched || __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE) == STP_PHASE_STOP)
+		return 0;
+	return pl_wait_epochs(pl, 2, deadline) ? 0 : -ETIMEDOUT;
 }
 
 void

@@ -189,6 +189,16 @@ struct stp_rules_rt {
 
 void stp_rules_free(struct stp_rules_rt *rs);
 
+struct stp_pipeline;
+
+/**
+ * Put the rules of @p cfg in place while the pipeline runs (control thread): the new table is
+ * built beside the old one, published with one pointer store, and the old one freed once every
+ * lcore has moved on. Per-rule counters keep counting by rule index. 0, or -EINVAL with @p err.
+ */
+int stp_rules_replace(
+		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
+
 struct pcapng_writer;
 struct pcapng_stats;
 
@@ -209,6 +219,8 @@ struct stp_pipeline {
 	struct stp_rules_rt *rules; /* ctlplane: wo (publish), dataplane: ro */
 	uint16_t nb_outputs;
 	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];
+	uint64_t out_paused;	   /* ctlplane: wo (capture stop), dataplane: ro; bit 32 + output */
+	bool launched;		   /* the lcores run (stp_pipeline_launch) */
 	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
@@ -230,6 +242,12 @@ int stp_pipeline_launch(struct stp_pipeline *pl);
  * still queued then is freed and counted as STP_DROP_SHUTDOWN), and wait for the lcores.
  */
 void stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms);
+
+/**
+ * Wait until every running lcore has gone through two more loop iterations (so none still uses
+ * what it read before the call). 0, or -ETIMEDOUT after @p timeout_ms. Control thread only.
+ */
+int stp_pipeline_quiesce(struct stp_pipeline *pl, unsigned int timeout_ms);
 
 /** Free rings and lcore states (after stop). */
 void stp_pipeline_destroy(struct stp_pipeline *pl);

@@ -282,6 +282,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
 	const struct stp_rules_rt *rs = __atomic_load_n(&pl->rules, __ATOMIC_ACQUIRE);
+	const uint64_t paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
 	struct rte_mbuf *cand[STP_MAX_BURST];
 	uint64_t match[STP_MAX_BURST];
 	uint64_t dest[STP_MAX_BURST];
@@ -339,7 +340,8 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			for (uint64_t a = matched; a != 0; a &= a - 1) {
 				unsigned int i = __builtin_ctzll(a);
 
-				dest[i] |= rule_dest(pl, r, pkt_meta(pkts[i])->flow_hash);
+				/* A paused capture output is no destination (capture stop). */
+				dest[i] |= rule_dest(pl, r, pkt_meta(pkts[i])->flow_hash) & ~paused;
 				if (first_fwd[i] == NULL)
 					first_fwd[i] = r;
 			}
@@ -525,6 +527,19 @@ stp_rules_free(struct stp_rules_rt *rs)
 	rte_free(rs);
 }
 
+/* Whether a rule set needs the parser: balance groups hash flows, VLAN strip counts tags. */
+static bool
+rules_need_parse(const struct stp_config *cfg)
+{
+	for (unsigned int g = 0; g < cfg->nb_groups; g++)
+		if (cfg->groups[g].mode == CFG_GROUP_BALANCE)
+			return true;
+	for (unsigned int r = 0; r < cfg->nb_rules; r++)
+		if (cfg->rules[r].vlan == CFG_VLAN_STRIP)
+			return true;
+	return false;
+}
+
 static int
 rules_init(struct stp_pipeline *pl)
 {
@@ -535,12 +550,32 @@ rules_init(struct stp_pipeline *pl)
 		snprintf(pl->err, sizeof(pl->err), "%s", err);
 		return -EINVAL;
 	}
-	/* Balance groups use the flow hash, VLAN strip the tag count: both need the parser. */
-	for (unsigned int g = 0; g < pl->cfg->nb_groups; g++)
-		pl->need_parse |= pl->cfg->groups[g].mode == CFG_GROUP_BALANCE;
-	for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
-		pl->need_parse |= pl->cfg->rules[r].vlan == CFG_VLAN_STRIP;
+	pl->need_parse |= rules_need_parse(pl->cfg);
 	pl->rules = rs;
+	return 0;
+}
+
+int
+stp_rules_replace(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
+{
+	struct stp_rules_rt *rs = rules_build(pl, cfg, err, errlen), *old;
+
+	if (rs == NULL)
+		return -EINVAL;
+	/* Parsing only ever turns on: a worker may still run the old rules for a burst. */
+	if (rules_need_parse(cfg))
+		__atomic_store_n(&pl->need_parse, true, __ATOMIC_RELEASE);
+	old = __atomic_exchange_n(&pl->rules, rs, __ATOMIC_ACQ_REL);
+	/* Every lcore reads the table once per burst: after two iterations nobody holds @old. */
+	if (stp_pipeline_quiesce(pl, 1000) != 0) {
+		/* A stalled lcore could still read it: leak it rather than free it under its feet.
+		 */
+		snprintf(err, errlen,
+				"the rules are in place, but an lcore did not move on within "
+				"1 s: the old table is kept in memory");
+		return 0;
+	}
+	stp_rules_free(old);
 	return 0;
 }
 
