@@ -142,6 +142,15 @@ port_eal_args(const struct stp_config *cfg, const char *prog, int nb_extra, char
 		if (p->is_pci) {
 			any_pci = true;
 			rc |= argv_push(&argv, &argc, &cap, "-a%s", p->device);
+		} else if (strncmp(p->device, "net_af_packet", 13) == 0 &&
+				strstr(p->device, "framecnt=") == NULL) {
+			/*
+			 * net_af_packet ignores rx_desc: its ring is framecnt frames (512 by
+			 * default, which overflows silently under a burst). Size it from rx_desc,
+			 * rounded up to the even count its two frames per block need.
+			 */
+			rc |= argv_push(&argv, &argc, &cap, "--vdev=%s,framecnt=%u", p->device,
+					(p->rx_desc + 1u) & ~1u);
 		} else {
 			rc |= argv_push(&argv, &argc, &cap, "--vdev=%s", p->device);
 		}
