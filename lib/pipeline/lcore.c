@@ -97,6 +97,17 @@ stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+void
+stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	/* Sent as it is when this lcore transmits and has nothing older buffered for the port. */
+	if (lc->tx_target == lc && lc->txbuf[port].n == 0) {
+		tx_send(lc, port, pkts, n);
+		return;
+	}
+	stp_tx_emit(lc, pkts, n);
+}
+
 /* The worker stages in order, then the hand-off to TX. */
 static inline void
 worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
@@ -143,9 +154,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 
 			bytes += rte_pktmbuf_pkt_len(m);
 			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+			/* flow_hash and out_port: no reader before a stage sets them. */
 			meta->ts_ns = ns;
-			meta->flow_hash = 0;
-			meta->out_port = 0;
 			meta->ts_src = src;
 			meta->orig_len = 0;
 			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
@@ -269,11 +279,18 @@ stp_lcore_main(void *arg)
 	const bool overcommitted = pl->overcommitted;
 	const uint16_t burst = pl->burst;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
+	uint64_t t_prev = rte_rdtsc();
+	bool worked = false;
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
+		/* One TSC read per iteration: the previous iteration's cost, if it moved packets. */
 		uint64_t t0 = rte_rdtsc();
 		uint32_t work = 0;
+
+		if (worked)
+			lc->stats.busy_cycles += t0 - t_prev;
+		t_prev = t0;
 
 		if (unlikely(phase == STP_PHASE_STOP))
 			break;
@@ -306,8 +323,8 @@ stp_lcore_main(void *arg)
 			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));
 			lc->tx_dirty &= lc->tx_dirty - 1;
 		}
-		if (work > 0) {
-			lc->stats.busy_cycles += rte_rdtsc() - t0;
+		worked = work > 0;
+		if (worked) {
 			lc->stats.work_pkts += work;
 		} else if (unlikely(overcommitted)) {
 			/* Idle, and another thread needs this CPU: let it run. */

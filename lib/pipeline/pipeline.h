@@ -180,6 +180,8 @@ struct stp_rules_rt {
 	 */
 	bool simple;
 	uint16_t simple_out[PORT_MAX];
+	uint32_t simple_max_frame[PORT_MAX]; /* the output's largest frame, per input port */
+	bool simple_multiseg[PORT_MAX];	     /* the output takes chained mbufs, per input port */
 	uint8_t simple_why[PORT_MAX];
 	uint16_t simple_rule[PORT_MAX]; /* the rule that decides, or CFG_MAX_RULES (none) */
 	uint16_t nb;
@@ -198,6 +200,21 @@ struct stp_pipeline;
  */
 int stp_rules_replace(
 		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
+
+/**
+ * stp_rules_replace() in two steps, for a caller that snapshots counters right before the
+ * switch (lib/ctl): build the table of @p cfg's rules (BPF compiled: the slow part), NULL with
+ * @p err on failure...
+ */
+struct stp_rules_rt *stp_rules_prepare(
+		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
+
+/**
+ * ...then publish it (it belongs to the pipeline from here on) and free the old table once every
+ * lcore has moved on. Returns 0; @p err may hold a warning (an lcore did not move on in time).
+ */
+int stp_rules_publish(struct stp_pipeline *pl, const struct stp_config *cfg,
+		struct stp_rules_rt *rs, char *err, size_t errlen);
 
 struct pcapng_writer;
 struct pcapng_stats;
@@ -257,6 +274,12 @@ void stp_pipeline_destroy(struct stp_pipeline *pl);
  * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full).
  */
 void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * stp_tx_emit() for packets that all go to @p port (their out_port set): skips the per-packet
+ * sort when this lcore transmits them itself.
+ */
+void stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
 void stp_pipeline_tick(struct stp_pipeline *pl);

@@ -226,14 +226,14 @@ static uint16_t
 rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
 		uint16_t n)
 {
-	const struct port_set *ps = lc->pl->ports;
 	struct rte_mbuf *drop[STP_MAX_BURST];
 	uint16_t k = 0, nd = 0, run_port = pkts[0]->port, run = 0;
+	uint16_t out0 = rs->simple_out[run_port];
+	bool one_port = true;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t out = rs->simple_out[m->port];
-		const struct port_rt *pr;
 
 		/*
 		 * Rule counters by runs of one input port (a burst comes from one queue): an
@@ -251,25 +251,29 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 			drop[nd++] = m;
 			continue;
 		}
-		pr = ps->by_id[out];
-		if (unlikely(rte_pktmbuf_pkt_len(m) > pr->max_frame)) {
+		if (unlikely(rte_pktmbuf_pkt_len(m) > rs->simple_max_frame[m->port])) {
 			lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
 			drop[nd++] = m;
 			continue;
 		}
-		if (unlikely(m->nb_segs > 1 && !pr->tx_multiseg)) {
+		if (unlikely(m->nb_segs > 1 && !rs->simple_multiseg[m->port])) {
 			lc->stats.drops[STP_DROP_TX_MULTISEG]++;
 			drop[nd++] = m;
 			continue;
 		}
 		pkt_meta(m)->out_port = out;
+		one_port &= out == out0;
 		pkts[k++] = m;
 	}
 	lc->stats.rule_pkts[rs->simple_rule[run_port]] += run;
 	if (unlikely(nd > 0))
 		rte_pktmbuf_free_bulk(drop, nd);
-	if (k > 0)
-		stp_tx_emit(lc, pkts, k);
+	if (k > 0) {
+		if (likely(one_port))
+			stp_tx_emit_port(lc, out0, pkts, k);
+		else
+			stp_tx_emit(lc, pkts, k);
+	}
 	return 0;
 }
 
@@ -439,9 +443,13 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 			if (!(r->in_mask & (1u << in)))
 				continue;
 			rs->simple_rule[in_id] = (uint16_t)i;
-			if (r->action == CFG_ACTION_FORWARD)
-				rs->simple_out[in_id] = pl->ports->ports[r->out.idx].port_id;
-			else
+			if (r->action == CFG_ACTION_FORWARD) {
+				const struct port_rt *pr = &pl->ports->ports[r->out.idx];
+
+				rs->simple_out[in_id] = pr->port_id;
+				rs->simple_max_frame[in_id] = pr->max_frame;
+				rs->simple_multiseg[in_id] = pr->tx_multiseg;
+			} else
 				rs->simple_why[in_id] = STP_DROP_RULE_DROP;
 			break;
 		}
@@ -555,13 +563,28 @@ rules_init(struct stp_pipeline *pl)
 	return 0;
 }
 
+struct stp_rules_rt *
+stp_rules_prepare(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
+{
+	return rules_build(pl, cfg, err, errlen);
+}
+
 int
 stp_rules_replace(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
 {
-	struct stp_rules_rt *rs = rules_build(pl, cfg, err, errlen), *old;
+	struct stp_rules_rt *rs = rules_build(pl, cfg, err, errlen);
 
 	if (rs == NULL)
 		return -EINVAL;
+	return stp_rules_publish(pl, cfg, rs, err, errlen);
+}
+
+int
+stp_rules_publish(struct stp_pipeline *pl, const struct stp_config *cfg, struct stp_rules_rt *rs,
+		char *err, size_t errlen)
+{
+	struct stp_rules_rt *old;
+
 	/* Parsing only ever turns on: a worker may still run the old rules for a burst. */
 	if (rules_need_parse(cfg))
 		__atomic_store_n(&pl->need_parse, true, __ATOMIC_RELEASE);
