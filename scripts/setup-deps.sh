@@ -18,6 +18,7 @@ PKGS=(
 	iproute2 procps kmod ethtool nftables iputils-ping
 	tshark tcpdump python3 python3-scapy
 	netsniff-ng tcpreplay
+	prometheus
 	# fuzzing and static checks
 	clang clang-format git
 )

@@ -25,6 +25,8 @@
 #include "cfg.h"
 #include "clock.h"
 #include "console.h"
+#include "ctl.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "pkt.h"
 #include "port.h"
@@ -57,6 +59,10 @@ struct opts {
 	double stats_period;
 	double duration;
 	const char *stats_json;
+	const char *cmdline_file;   /* --cmdline-file */
+	const char *console_socket; /* --console-socket */
+	bool metrics_set;	    /* --metrics given: overrides the config's metrics section */
+	struct cfg_metrics metrics;
 	int nb_extra;
 	char **extra;
 };
@@ -68,10 +74,14 @@ usage(FILE *f, const char *prog)
 			"Usage: %s [-c FILE] [-i] [options] [-- EAL args]\n"
 			"  -c, --config FILE     JSON configuration (default: the embedded demo config)\n"
 			"  -i, --interactive     run the console (prompt \"stampede> \")\n"
+			"      --cmdline-file F  run the console commands in F (then -i, if given)\n"
+			"      --console-socket PATH\n"
+			"                        serve the console on a UNIX socket (scripts/stampede-cli)\n"
 			"      --stats-period S  print a status line every S seconds\n"
 			"      --stats-json FILE write the final counters as JSON at exit\n"
 			"      --duration S      stop gracefully after S seconds\n"
 			"      --exit-on-eof     stop when every pcap input file has been read\n"
+			"      --metrics A:P     serve Prometheus metrics on address A port P (0: any)\n"
 			"      --check           validate the configuration and exit\n"
 			"      --dump-config     print the configuration as JSON (defaults filled) and exit\n"
 			"  -v, --verbose         debug logging\n"
@@ -90,7 +100,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_EOF,
 		O_CHECK,
 		O_DUMP,
-		O_VERSION
+		O_VERSION,
+		O_METRICS,
+		O_CMDLINE_FILE,
+		O_CONSOLE_SOCKET
 	};
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -104,6 +117,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "dump-config", no_argument, NULL, O_DUMP },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "cmdline-file", required_argument, NULL, O_CMDLINE_FILE },
+		{ "console-socket", required_argument, NULL, O_CONSOLE_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -152,6 +168,22 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_DUMP:
 			o->dump = true;
+			break;
+		case O_METRICS: {
+			char err[CFG_ERR_LEN];
+
+			if (metrics_parse_listen(optarg, &o->metrics, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s: %s\n", argv[0], err);
+				return -EINVAL;
+			}
+			o->metrics_set = true;
+			break;
+		}
+		case O_CMDLINE_FILE:
+			o->cmdline_file = optarg;
+			break;
+		case O_CONSOLE_SOCKET:
+			o->console_socket = optarg;
 			break;
 		case O_VERSION:
 			printf("stampede %s (%s)\n", STAMPEDE_VERSION, rte_version());
@@ -233,6 +265,7 @@ main(int argc, char **argv)
 	static struct stp_pipeline pl;
 	char err[CFG_ERR_LEN];
 	struct console *con = NULL;
+	struct ctl *ctl = NULL;
 	struct opts o;
 	char **eal_argv = NULL, **eal_argv_init = NULL;
 	int eal_argc = 0, rc, ret = 1;
@@ -262,6 +295,8 @@ main(int argc, char **argv)
 		ret = s != NULL ? 0 : 1;
 		goto out_cfg;
 	}
+	if (o.metrics_set)
+		cfg.metrics = o.metrics;
 
 	rc = port_precheck(&cfg, err);
 	if (rc != 0) {
@@ -322,22 +357,49 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_pipeline;
 	}
+	ctl = ctl_create(&pl);
+	if (ctl == NULL) {
+		fprintf(stderr, "stampede: out of memory\n");
+		goto out_pipeline;
+	}
+	if (o.interactive || o.cmdline_file != NULL || o.console_socket != NULL) {
+		struct console_conf cc = {
+			.interactive = o.interactive,
+			.file = o.cmdline_file,
+			.socket_path = o.console_socket,
+		};
+
+		con = console_create(&cc, ctl, err);
+		if (con == NULL) {
+			fprintf(stderr, "stampede: %s\n", err);
+			goto out_ctl;
+		}
+	}
 	printf("stampede: running on %u lcores, %u ports (%s to stop)\n", pl.nb_lcores, ports.nb,
 			o.interactive ? "\"quit\"" : "Ctrl-C");
 	fflush(stdout);
-	if (o.interactive) {
-		con = console_create(&pl);
-		if (con == NULL) {
-			fprintf(stderr, "stampede: cannot start the console\n");
-			goto out_pipeline;
-		}
+	rc = metrics_start(&pl, STAMPEDE_VERSION, err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out_console;
 	}
+	if (metrics_url()[0] != '\0')
+		printf("stampede: metrics at %s\n", metrics_url());
+	fflush(stdout);
 	rc = stp_pipeline_launch(&pl);
 	if (rc != 0)
-		goto out_console;
+		goto out_metrics;
+	/* Sessions start once the lcores run: a command file's first command sees traffic. */
+	if (con != NULL && console_start(con, err) != 0)
+		fprintf(stderr, "stampede: %s\n", err);
 
 	control_loop(&pl, &ports, &o, con);
 
+	/* No operator command runs while the pipeline drains. */
+	console_destroy(con);
+	con = NULL;
+	/* Readers of the counters let go before the pipeline stops and the outputs close. */
+	metrics_stop();
 	stp_pipeline_stop(&pl, DRAIN_TIMEOUT_MS);
 	printf("stampede: stopped%s; final counters:\n",
 			quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
@@ -347,9 +409,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "stampede: cannot write %s\n", o.stats_json);
 	ret = 0;
 
+out_metrics:
+	metrics_stop();
 out_console:
-	if (con != NULL)
-		console_destroy(con);
+	console_destroy(con);
+out_ctl:
+	ctl_destroy(ctl);
 out_pipeline:
 	stp_pipeline_destroy(&pl);
 out_ports:

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <pcap/pcap.h>
 
@@ -150,6 +151,7 @@ static const struct opt cfg_opts[] = {
 	O_OBJ("", "rings"),
 	O_OBJ("", "mempool"),
 	O_CUSTOM("", "rules", 0),
+	O_OBJ("", "metrics"),
 
 	O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
 	O_STR("node", "description", SC, node.description, "", 0),
@@ -208,6 +210,11 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("rules[]", "continue", SR, cont, 0),
 	O_INT("rules[]", "snaplen", SR, snaplen, 60, 65535, 0, OPT_ZERO),
 	O_ENUM("rules[]", "vlan", SR, vlan, vlan_names, CFG_VLAN_KEEP, 0),
+
+	/* metrics.listen is also checked by parse_metrics(): an IPv4 or IPv6 literal. */
+	O_BOOL("metrics", "enabled", SC, metrics.enabled, 0),
+	O_STR("metrics", "listen", SC, metrics.listen, "127.0.0.1", OPT_NONEMPTY),
+	O_INT("metrics", "port", SC, metrics.port, 1, 65535, 9464, 0),
 };
 
 #undef SC
@@ -1311,6 +1318,27 @@ check_tx_queues(const struct loader *l)
 }
 
 static int
+parse_metrics(const struct loader *l, const json_t *root)
+{
+	const json_t *obj = json_object_get(root, "metrics");
+	struct cfg_metrics *m = &l->cfg->metrics;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char b[JVAL_LEN];
+	int rc;
+
+	rc = parse_object(l, obj, "metrics", "metrics", l->cfg);
+	if (rc < 0)
+		return rc;
+	/* A literal, not a host name: resolving names at start-up would make it depend on DNS. */
+	if (inet_pton(AF_INET, m->listen, addr) != 1 && inet_pton(AF_INET6, m->listen, addr) != 1)
+		return lerr(l, "metrics.listen",
+				"%s is not an IPv4 or IPv6 address literal (e.g. \"127.0.0.1\", "
+				"\"::1\", \"0.0.0.0\")",
+				jv(json_object_get(obj, "listen"), b));
+	return 0;
+}
+
+static int
 parse_root(struct loader *l, const json_t *root)
 {
 	int rc;
@@ -1345,7 +1373,10 @@ parse_root(struct loader *l, const json_t *root)
 	rc = parse_rules(l, root);
 	if (rc < 0)
 		return rc;
-	return check_tx_queues(l);
+	rc = check_tx_queues(l);
+	if (rc < 0)
+		return rc;
+	return parse_metrics(l, root);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -1729,4 +1760,111 @@ cfg_dump_json(const struct stp_config *cfg)
 		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return s;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Rules changed at run time (the console's "add rule" / "del rule") */
+
+/*
+ * The same loader as cfg_load() over an already loaded config, so a rule typed at the console
+ * gets exactly the checks and messages of a rule in the file.
+ */
+static struct loader *
+loader_for(struct stp_config *cfg, char err[CFG_ERR_LEN])
+{
+	struct loader *l = calloc(1, sizeof(*l));
+
+	if (l == NULL) {
+		snprintf(err, CFG_ERR_LEN, "%s: out of memory", cfg->file);
+		return NULL;
+	}
+	l->file = cfg->file;
+	l->err = err;
+	l->cfg = cfg;
+	return l;
+}
+
+int
+cfg_rule_insert(struct stp_config *cfg, const char *rule_json, int index, char err[CFG_ERR_LEN])
+{
+	char p[JPATH_LEN], q[JPATH_LEN];
+	struct loader *l;
+	json_error_t jerr;
+	json_t *v;
+	uint16_t n = cfg->nb_rules, k;
+	int rc;
+
+	err[0] = '\0';
+	if (index < 0)
+		index = n;
+	if (n >= CFG_MAX_RULES)
+		return cfg_errf(cfg, err, "rules", "already %u rules, the maximum", CFG_MAX_RULES);
+	if (index > n)
+		return cfg_errf(cfg, err, "rules", "index %d is out of range [0..%u]", index, n);
+	jp_idx(p, "rules", (size_t)index);
+	v = json_loads(rule_json, CFG_JSON_FLAGS, &jerr);
+	if (v == NULL) {
+		cfg_errf(cfg, err, p, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+		one_line(err);
+		return -EINVAL;
+	}
+	l = loader_for(cfg, err);
+	if (l == NULL) {
+		json_decref(v);
+		return -ENOMEM;
+	}
+	memmove(&cfg->rules[index + 1], &cfg->rules[index], (n - index) * sizeof(cfg->rules[0]));
+	memset(&cfg->rules[index], 0, sizeof(cfg->rules[index]));
+	rc = parse_rule(l, &cfg->rules[index], (size_t)index, v, p);
+	/* parse_rule() compares the name with the rules before; the ones after moved up by one. */
+	for (k = index + 1; rc == 0 && k <= n; k++)
+		if (strcmp(cfg->rules[k].name, cfg->rules[index].name) == 0)
+			rc = lerr(l, jp_key(q, p, "name"),
+					"\"%s\" is already the name of rules[%u]",
+					cfg->rules[index].name, k);
+	if (rc == 0) {
+		cfg->nb_rules = n + 1;
+		rc = check_tx_queues(l);
+	}
+	if (rc != 0) {
+		memmove(&cfg->rules[index], &cfg->rules[index + 1],
+				(n - index) * sizeof(cfg->rules[0]));
+		cfg->nb_rules = n;
+	}
+	free(l);
+	json_decref(v);
+	return rc;
+}
+
+int
+cfg_rule_delete(struct stp_config *cfg, const char *name, char err[CFG_ERR_LEN])
+{
+	struct cfg_rule saved;
+	struct loader *l;
+	uint16_t n = cfg->nb_rules, i;
+	int rc;
+
+	err[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (strcmp(cfg->rules[i].name, name) == 0)
+			break;
+	if (i == n)
+		return n == 0 ? cfg_errf(cfg, err, "rules",
+						"no rule is named \"%s\" (there are none)", name) :
+				cfg_errf(cfg, err, "rules", "no rule is named \"%s\"", name);
+	l = loader_for(cfg, err);
+	if (l == NULL)
+		return -ENOMEM;
+	saved = cfg->rules[i];
+	memmove(&cfg->rules[i], &cfg->rules[i + 1], (n - i - 1) * sizeof(cfg->rules[0]));
+	cfg->nb_rules = n - 1;
+	/* Fewer rules never need more TX queues, but the checks are the loader's to make. */
+	rc = check_tx_queues(l);
+	if (rc != 0) {
+		memmove(&cfg->rules[i + 1], &cfg->rules[i], (n - i - 1) * sizeof(cfg->rules[0]));
+		cfg->rules[i] = saved;
+		cfg->nb_rules = n;
+	}
+	free(l);
+	return rc;
 }

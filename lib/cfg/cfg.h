@@ -44,6 +44,7 @@
 #define CFG_MAX_GROUPS 32   /**< Max entries in groups[]. */
 #define CFG_MAX_MEMBERS 16  /**< Max members of one group. */
 #define CFG_FILTER_LEN 1024 /**< Max libpcap filter length, including the NUL. */
+#define CFG_LISTEN_LEN 64   /**< Max metrics.listen length (an IP literal), including the NUL. */
 
 /** How a port's packets are timestamped (ports[].timestamp). */
 enum cfg_ts_mode {
@@ -208,6 +209,19 @@ struct cfg_group {
 	struct cfg_target members[CFG_MAX_MEMBERS]; /**< ports or outputs, no duplicates */
 };
 
+/**
+ * metrics: the Prometheus endpoint served by lib/metrics (DPDK telemetry needs no setting).
+ *
+ * JSON shape: { "enabled": true, "listen": "127.0.0.1", "port": 9464 }
+ * Off by default, so that tests and demos do not compete for the port; loopback by default:
+ * listening on another address exposes the counters to that network, the operator's choice.
+ */
+struct cfg_metrics {
+	bool enabled;		     /**< metrics.enabled, default false */
+	char listen[CFG_LISTEN_LEN]; /**< metrics.listen: IPv4/IPv6 literal, default "127.0.0.1" */
+	uint16_t port;		     /**< metrics.port [1..65535], default 9464 */
+};
+
 /** The whole configuration. Plain data: copyable, no pointers except eal.args. */
 struct stp_config {
 	char file[CFG_PATH_LEN]; /**< the file it came from, for error messages */
@@ -229,6 +243,7 @@ struct stp_config {
 	struct cfg_group groups[CFG_MAX_GROUPS];
 	uint16_t nb_rules;
 	struct cfg_rule rules[CFG_MAX_RULES];
+	struct cfg_metrics metrics;
 };
 
 /**
@@ -284,5 +299,23 @@ const char *cfg_ts_mode_name(enum cfg_ts_mode m);
 
 /** The lcore entry for @p lcore_id, or NULL. */
 const struct cfg_lcore *cfg_lcore_find(const struct stp_config *cfg, uint32_t lcore_id);
+
+/**
+ * Insert one rule into a loaded config, as the console's "add rule" does: @p rule_json is one
+ * rules[] object, parsed and checked by the loader's own code (same messages, the JSON path
+ * shown as "rules[<index>]..."), then the cross-field checks run again on the whole config.
+ *
+ * @param index  position of the new rule, 0..nb_rules; -1 appends. Later rules move up by one.
+ * @return 0, or -EINVAL (@p err says why; @p cfg is unchanged) / -ENOMEM
+ */
+int cfg_rule_insert(
+		struct stp_config *cfg, const char *rule_json, int index, char err[CFG_ERR_LEN]);
+
+/**
+ * Remove the rule called @p name from a loaded config; later rules move down by one.
+ *
+ * @return 0, or -EINVAL (no such rule, or a check failed: @p err says why; @p cfg is unchanged)
+ */
+int cfg_rule_delete(struct stp_config *cfg, const char *name, char err[CFG_ERR_LEN]);
 
 #endif /* STP_CFG_H */

@@ -994,3 +994,9 @@ pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len)
 	snprintf(buf, len, "%s", ww->path);
 	rte_spinlock_unlock(&ww->path_lock);
 }
+
+const struct rte_ring *
+pcapng_writer_ring(const struct pcapng_writer *w)
+{
+	return w->ring;
+}

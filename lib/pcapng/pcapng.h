@@ -156,4 +156,9 @@ void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s);
  */
 void pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len);
 
+struct rte_ring;
+
+/** The writer's input ring, for occupancy reports (rte_ring_count() is safe from any thread). */
+const struct rte_ring *pcapng_writer_ring(const struct pcapng_writer *w);
+
 #endif /* STP_PCAPNG_H */

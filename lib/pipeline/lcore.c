@@ -284,7 +284,8 @@ stp_lcore_main(void *arg)
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
-		/* One TSC read per iteration: the previous iteration's cost, if it moved packets. */
+		/* One TSC read per iteration: the previous iteration's cost, if it moved packets.
+		 */
 		uint64_t t0 = rte_rdtsc();
 		uint32_t work = 0;
 

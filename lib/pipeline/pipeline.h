@@ -47,6 +47,7 @@
 	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                              \
 	_(RULE_DROP, "rule_drop", "a drop rule matched")                                       \
 	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                \
+	_(OUTPUT_PAUSED, "output_paused", "its only destination was a stopped capture output") \
 	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")       \
 	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                   \
 	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")     \

@@ -292,7 +292,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t dest[STP_MAX_BURST];
 	uint8_t cand_idx[STP_MAX_BURST];
 	const struct stp_rule_rt *first_fwd[STP_MAX_BURST];
-	uint64_t active, rule_dropped = 0;
+	uint64_t active, rule_dropped = 0, paused_hit = 0;
 	struct deliver d;
 
 	if (likely(rs->simple))
@@ -345,7 +345,11 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				unsigned int i = __builtin_ctzll(a);
 
 				/* A paused capture output is no destination (capture stop). */
-				dest[i] |= rule_dest(pl, r, pkt_meta(pkts[i])->flow_hash) & ~paused;
+				uint64_t d = rule_dest(pl, r, pkt_meta(pkts[i])->flow_hash);
+
+				dest[i] |= d & ~paused;
+				if (unlikely(d & paused))
+					paused_hit |= 1ULL << i;
 				if (first_fwd[i] == NULL)
 					first_fwd[i] = r;
 			}
@@ -361,6 +365,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 
 		if (unlikely(dest[i] == 0)) {
 			enum stp_drop why = (rule_dropped >> i) & 1 ? STP_DROP_RULE_DROP :
+					(paused_hit >> i) & 1	    ? STP_DROP_OUTPUT_PAUSED :
 					r != NULL		    ? STP_DROP_NO_MEMBER :
 								      STP_DROP_NO_RULE;
 

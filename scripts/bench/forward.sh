@@ -37,25 +37,40 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 usage()
 {
 	cat <<EOF
-Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
+Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-H] [-k]
   -n RUNS     runs per tool and row; the median is reported (default $RUNS)
   -d SECONDS  steady-state seconds measured per run (default $DUR)
   -r ROWS     comma-separated subset of: null,ring,afp,xdp (default $ROWS)
+  -H          hugepages for every DPDK process (reserves 1024 x 2 MiB with scripts/hugepages.sh
+              if needed) instead of --no-huge: what an appliance runs with
   -k          keep the logs directory
 Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (default dpdk-testpmd)
 EOF
 }
 
-while getopts "n:d:r:kh" opt; do
+HUGE=0
+while getopts "n:d:r:Hkh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	r) ROWS=$OPTARG ;;
+	H) HUGE=1 ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
+if [ "$HUGE" = 1 ]; then
+	"$(dirname "${BASH_SOURCE[0]}")/../hugepages.sh" 1024 >/dev/null || {
+		echo "forward.sh: -H: cannot reserve hugepages" >&2
+		exit 1
+	}
+	MEM_ARGS="-m 1024"
+	HUGE_JSON=true
+else
+	MEM_ARGS="--no-huge -m 1024"
+	HUGE_JSON=false
+fi
 if ! [[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ ]]; then
 	echo "forward.sh: -n and -d take positive integers" >&2
 	exit 2
@@ -330,7 +345,7 @@ run_stampede()
 	PREFIXES+=("$pfx")
 	cat >"$cfg" <<EOF
 {
-  "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
+  "eal": { "hugepages": $HUGE_JSON, "memory_mb": 1024, "file_prefix": "$pfx" },
   "ports": [ { "name": "a", "device": "$4" }, { "name": "b", "device": "$5" } ],
   "rules": [ { "in": ["a"], "action": "forward", "out": "b" },
              { "in": ["b"], "action": "forward", "out": "a" } ]
@@ -356,7 +371,7 @@ run_testpmd()
 	log=$WORK/$row-testpmd-$run.log
 	PREFIXES+=("$pfx")
 	# stdin from /dev/null: with --stats-period testpmd loops until SIGINT and never reads it.
-	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=0@0,1@1 --no-huge -m 1024 --no-pci \
+	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=0@0,1@1 $MEM_ARGS --no-pci \
 		--vdev "$4" --vdev "$5" --file-prefix="$pfx" -- --forward-mode=io --auto-start \
 		--stats-period 1 --record-core-cycles --total-num-mbufs=32768 </dev/null >"$log" 2>&1 &
 	pid=$!
@@ -418,7 +433,7 @@ veth_row()
 
 	glog=$WORK/$row-generator.log
 	PREFIXES+=("$gpfx")
-	ip netns exec "$gen" "$TESTPMD" --lcores=0@0,1@0 --no-huge -m 1024 --no-pci \
+	ip netns exec "$gen" "$TESTPMD" --lcores=0@0,1@0 $MEM_ARGS --no-pci \
 		--vdev "net_${pmd}0,iface=$g0$qargs" --file-prefix="$gpfx" -- --forward-mode=txonly \
 		--txpkts=64 --auto-start --stats-period 1 --total-num-mbufs=32768 </dev/null >"$glog" 2>&1 &
 	gpid=$!
@@ -439,7 +454,7 @@ veth_row()
 }
 
 echo "stampede forward benchmark: $RUNS run(s) x $DUR s per tool and row; rows: $ROWS" >&2
-echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); testpmd: $(command -v "$TESTPMD"); memory: --no-huge -m 1024 for every process" >&2
+echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); testpmd: $(command -v "$TESTPMD"); memory: $MEM_ARGS for every process" >&2
 IFS=, read -r -a rowlist <<<"$ROWS"
 for row in "${rowlist[@]}"; do
 	case $row in

@@ -28,7 +28,8 @@ PCAP_MAGIC_NS = 0xA1B23C4D
 LINKTYPE_ETHERNET = 1
 
 # Every field of the --stats-json "drops" object, in the order stampede lists them.
-DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "worker_ring_full",
+DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "output_paused",
+                "worker_ring_full",
                 "tx_ring_full", "tx_queue_full", "mtu_exceeded", "tx_multiseg", "clone_failed",
                 "capture_ring_full", "capture_write_error", "shutdown")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")

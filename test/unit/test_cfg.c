@@ -146,6 +146,9 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->mempool_size != b->mempool_size, "mempool_size");
 	DIFF(a->mempool_cache != b->mempool_cache, "mempool_cache");
 	DIFF(a->mbuf_size != b->mbuf_size, "mbuf_size");
+	DIFF(a->metrics.enabled != b->metrics.enabled, "metrics.enabled");
+	DIFF(strcmp(a->metrics.listen, b->metrics.listen) != 0, "metrics.listen");
+	DIFF(a->metrics.port != b->metrics.port, "metrics.port");
 	DIFF(a->nb_outputs != b->nb_outputs, "nb_outputs");
 	for (i = 0; i < a->nb_outputs; i++) {
 		const struct cfg_output *p = &a->outputs[i], *q = &b->outputs[i];
@@ -223,7 +226,8 @@ static const char *full =
 	"    { 'name': 'in-to-out', 'in': ['in'], 'action': 'forward', 'out': 'out' },\n"
 	"    { 'in': 'out', 'action': 'forward', 'out': 'in' },\n"
 	"    { 'action': 'forward', 'out': 'out' }\n"
-	"  ]\n"
+	"  ],\n"
+	"  'metrics': { 'enabled': true, 'listen': '::1', 'port': 19464 }\n"
 	"}\n";
 
 /*
@@ -300,6 +304,9 @@ test_minimal_defaults(void)
 	CHECK(cfg.mempool_size == 32767);
 	CHECK(cfg.mempool_cache == 256);
 	CHECK(cfg.mbuf_size == 2176);
+	CHECK(cfg.metrics.enabled == false);
+	CHECK(strcmp(cfg.metrics.listen, "127.0.0.1") == 0);
+	CHECK(cfg.metrics.port == 9464);
 	CHECK(cfg.nb_rules == 0);
 	CHECK(cfg.nb_outputs == 0);
 	CHECK(cfg.nb_groups == 0);
@@ -376,6 +383,9 @@ test_full(void)
 	CHECK(cfg.mempool_size == 1023);
 	CHECK(cfg.mempool_cache == 0);
 	CHECK(cfg.mbuf_size == 10240);
+	CHECK(cfg.metrics.enabled == true);
+	CHECK(strcmp(cfg.metrics.listen, "::1") == 0);
+	CHECK(cfg.metrics.port == 19464);
 
 	/* rx [1, 2], worker [3, 4], tx [1, 3]: four lcores in order of first appearance. */
 	CHECK(cfg.nb_lcores == 4);
@@ -624,7 +634,7 @@ static const struct {
 	/* unknown and missing keys */
 	{ "{ 'port': [] }",
 		"cfg.json: port: unknown key (allowed: node, eal, ports, outputs, groups, lcores, "
-		"burst, rings, mempool, rules)" },
+		"burst, rings, mempool, rules, metrics)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
 		"rx_desc, tx_desc, mtu, promiscuous, timestamp)" },
@@ -651,7 +661,14 @@ static const struct {
 		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
-		"lcores, burst, rings, mempool, rules)" },
+		"lcores, burst, rings, mempool, rules, metrics)" },
+	{ "{ " P1 ", 'metrics': { 'listen': '127.0.0.1:9464' } }",
+		"cfg.json: metrics.listen: \"127.0.0.1:9464\" is not an IPv4 or IPv6 address literal "
+		"(e.g. \"127.0.0.1\", \"::1\", \"0.0.0.0\")" },
+	{ "{ " P1 ", 'metrics': { 'port': 65536 } }",
+		"cfg.json: metrics.port: 65536 is out of range [1..65535]" },
+	{ "{ " P1 ", 'metrics': { 'enabled': 1 } }",
+		"cfg.json: metrics.enabled: 1 is not a boolean" },
 	{ "{ 'burst': 32 }", "cfg.json: ports: missing required key" },
 	{ "{ 'ports': [ { 'name': 'in' } ] }", "cfg.json: ports[0].device: missing required key" },
 	{ "{ 'ports': [ { 'device': 'x' } ] }", "cfg.json: ports[0].name: missing required key" },

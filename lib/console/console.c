@@ -1,0 +1,1101 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The console: librte_cmdline sessions (a command file, stdin, a UNIX socket) whose commands
+ * call lib/ctl and print what it returns as aligned text. Sessions read their input with poll()
+ * beside a stop pipe, so console_destroy() ends them between two commands, never inside one
+ * (no thread cancellation while a ctl call holds its lock).
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_num.h>
+#include <cmdline_parse_string.h>
+#include <cmdline_rdline.h>
+#include <cmdline_socket.h>
+
+#include "console.h"
+
+#define PROMPT "stampede> "
+/* Bytes read from a session's input at once. */
+#define READ_CHUNK 256
+
+struct console {
+	struct ctl *ctl;
+	int file_fd; /* the command file until its session ends, else -1 */
+	bool interactive;
+	pthread_t thread; /* file, then stdin */
+	bool thread_started;
+	int listen_fd; /* console socket, -1 if none */
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pthread_t sock_thread;
+	bool sock_thread_started;
+	int stop_pipe[2];	  /* written by console_destroy(): sessions end */
+	pthread_mutex_t tty_lock; /* the stdin session's input handling vs. status lines */
+	struct cmdline *tty_cl;	  /* the stdin session while it runs (under tty_lock) */
+	volatile int quit;	  /* any session: wo; control loop: ro */
+	volatile int thread_done; /* the file/stdin thread ended */
+};
+
+/* The console commands reach their console through this (one console per process). */
+static struct console *g_con;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Output */
+
+/* Text built in memory, then written to the session in one go. */
+struct out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static int
+out_open(struct out *o)
+{
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	return o->f != NULL ? 0 : -ENOMEM;
+}
+
+static void
+out_flush(struct out *o, struct cmdline *cl)
+{
+	fclose(o->f);
+	if (o->buf != NULL && o->len > 0)
+		cmdline_printf(cl, "%s", o->buf);
+	free(o->buf);
+}
+
+static void
+print_error(struct cmdline *cl, const char *what, const char *err)
+{
+	cmdline_printf(cl, "%s%s\n", what, err[0] != '\0' ? err : "failed");
+}
+
+/* A table: cells added row by row, printed with each column as wide as its widest cell. */
+#define TBL_MAX_COLS 16
+
+struct table {
+	unsigned int nc;
+	const char *head[TBL_MAX_COLS];
+	bool right[TBL_MAX_COLS]; /* numbers align right */
+	unsigned int n, cap;	  /* cells */
+	char **cells;
+};
+
+static void
+tbl_init(struct table *t, const char *spec)
+{
+	/* spec: "name|<num|..." : a leading '<' marks a right-aligned column. */
+	char buf[512];
+	char *save, *tok;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < TBL_MAX_COLS;
+			tok = strtok_r(NULL, "|", &save)) {
+		t->right[t->nc] = tok[0] == '<';
+		t->head[t->nc++] = strdup(tok + (tok[0] == '<'));
+	}
+}
+
+static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, **n;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		n = realloc(t->cells, t->cap * sizeof(*n));
+		if (n == NULL) {
+			t->cap = t->n;
+			return;
+		}
+		t->cells = n;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	t->cells[t->n++] = s;
+}
+
+static void
+tbl_u64(struct table *t, uint64_t v)
+{
+	tbl_cell(t, "%" PRIu64, v);
+}
+
+static void
+tbl_print(struct table *t, FILE *f)
+{
+	size_t w[TBL_MAX_COLS];
+	unsigned int c, i;
+
+	for (c = 0; c < t->nc; c++)
+		w[c] = strlen(t->head[c]);
+	for (i = 0; i < t->n; i++)
+		if (t->cells[i] != NULL && strlen(t->cells[i]) > w[i % t->nc])
+			w[i % t->nc] = strlen(t->cells[i]);
+	for (i = 0; i < t->nc + t->n; i++) {
+		const char *s = i < t->nc ? t->head[i] : t->cells[i - t->nc];
+		c = i % t->nc;
+		bool last = c == t->nc - 1;
+
+		if (s == NULL)
+			s = "?";
+		if (last && !t->right[c])
+			fprintf(f, "%s\n", s);
+		else
+			fprintf(f, t->right[c] ? "%*s%s" : "%-*s%s", (int)w[c], s,
+					last ? "\n" : "  ");
+	}
+	for (c = 0; c < t->nc; c++)
+		free((char *)t->head[c]);
+	for (i = 0; i < t->n; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+static uint64_t
+ju(const json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static const char *
+js(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static double
+jr(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/* "a,b,c" from an array of strings; "-" when empty. */
+static void
+join(const json_t *a, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	const json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, v) {
+		int k = snprintf(buf + n, len - n, "%s%s", i ? "," : "", json_string_value(v));
+
+		if (k < 0 || (size_t)k >= len - n)
+			break;
+		n += k;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Renderers: ctl's JSON as text */
+
+static void
+render_ports_info(const json_t *a, FILE *f)
+{
+	size_t i;
+	const json_t *p;
+	char rx[512], tx[512];
+
+	json_array_foreach(a, i, p) {
+		const json_t *link = json_object_get(p, "link");
+		uint64_t speed = ju(link, "speed_mbps");
+
+		join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
+		join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
+		fprintf(f, "%sport %" PRIu64 " (%s)\n", i ? "\n" : "", ju(p, "port_id"),
+				js(p, "name"));
+		fprintf(f, "  %-13s %s\n", "driver", js(p, "driver"));
+		fprintf(f, "  %-13s %s\n", "device", js(p, "device"));
+		fprintf(f, "  %-13s %s\n", "mac", js(p, "mac"));
+		if (speed != 0)
+			fprintf(f, "  %-13s %s, %" PRIu64 " Mbps, %s duplex\n", "link",
+					json_is_true(json_object_get(link, "up")) ? "up" : "down",
+					speed, js(link, "duplex"));
+		else
+			fprintf(f, "  %-13s %s, speed unknown\n", "link",
+					json_is_true(json_object_get(link, "up")) ? "up" : "down");
+		fprintf(f, "  %-13s %" PRIu64 "\n", "mtu", ju(p, "mtu"));
+		fprintf(f,
+				"  %-13s rx %" PRIu64 " x %" PRIu64 " desc, tx %" PRIu64
+				" x %" PRIu64 " desc\n",
+				"queues", ju(p, "rx_queues"), ju(p, "rx_desc"), ju(p, "tx_queues"),
+				ju(p, "tx_desc"));
+		fprintf(f, "  %-13s %" PRId64 "\n", "socket",
+				(int64_t)json_integer_value(json_object_get(p, "socket")));
+		fprintf(f, "  %-13s %s\n", "promiscuous",
+				json_is_true(json_object_get(p, "promiscuous")) ? "on" : "off");
+		fprintf(f, "  %-13s %s\n", "timestamps", js(p, "timestamp"));
+		fprintf(f, "  %-13s %s\n", "rx offloads", rx);
+		fprintf(f, "  %-13s %s\n", "tx offloads", tx);
+	}
+}
+
+static void
+render_ports_stats(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *p;
+
+	tbl_init(&t,
+			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
+			"<oerrors|<rx-nombuf|<app-rx|<app-tx");
+	json_array_foreach(a, i, p) {
+		tbl_u64(&t, ju(p, "port_id"));
+		tbl_cell(&t, "%s", js(p, "name"));
+		tbl_u64(&t, ju(p, "rx_pkts"));
+		tbl_u64(&t, ju(p, "rx_bytes"));
+		tbl_u64(&t, ju(p, "tx_pkts"));
+		tbl_u64(&t, ju(p, "tx_bytes"));
+		tbl_u64(&t, ju(p, "imissed"));
+		tbl_u64(&t, ju(p, "ierrors"));
+		tbl_u64(&t, ju(p, "oerrors"));
+		tbl_u64(&t, ju(p, "rx_nombuf"));
+		tbl_u64(&t, ju(p, "app_rx"));
+		tbl_u64(&t, ju(p, "app_tx"));
+	}
+	tbl_print(&t, f);
+}
+
+static void
+render_totals(const json_t *s, FILE *f)
+{
+	const json_t *ts = json_object_get(s, "timestamps");
+	const char *k;
+	const json_t *v;
+
+	fprintf(f,
+			"total: received=%" PRIu64 " replicated=%" PRIu64 " transmitted=%" PRIu64
+			" captured=%" PRIu64 " dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
+			ju(s, "received"), ju(s, "replicated"), ju(s, "transmitted"),
+			ju(s, "captured"), ju(s, "dropped"),
+			(int64_t)json_integer_value(json_object_get(s, "in_flight")));
+	fprintf(f, "timestamps:");
+	json_object_foreach((json_t *)ts, k, v)
+		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
+	fprintf(f, "\ncycles/packet: %.1f, over %.1f s%s\n", jr(s, "cycles_per_packet"),
+			jr(s, "seconds"),
+			json_is_true(json_object_get(s, "cleared")) ? " (since clear stats)" : "");
+}
+
+static void
+render_lcores(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *l;
+	char roles[64], queues[1024];
+
+	tbl_init(&t, "lcore|roles|<rx-packets|<tx-packets|<loops|<busy%|<cycles/pkt|queues");
+	json_array_foreach(a, i, l) {
+		join(json_object_get(l, "roles"), roles, sizeof(roles));
+		join(json_object_get(l, "queues"), queues, sizeof(queues));
+		tbl_u64(&t, ju(l, "lcore"));
+		tbl_cell(&t, "%s", roles);
+		tbl_u64(&t, ju(l, "rx_pkts"));
+		tbl_u64(&t, ju(l, "tx_pkts"));
+		tbl_u64(&t, ju(l, "loops"));
+		tbl_cell(&t, "%.1f", jr(l, "busy_pct"));
+		tbl_cell(&t, "%.1f", jr(l, "cycles_per_packet"));
+		tbl_cell(&t, "%s", queues);
+	}
+	tbl_print(&t, f);
+}
+
+static void
+render_rings(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *r;
+
+	if (json_array_size(a) == 0) {
+		fprintf(f, "no rings: every lcore runs its packets to completion\n");
+		return;
+	}
+	tbl_init(&t, "ring|kind|owner|<size|<used|<free");
+	json_array_foreach(a, i, r) {
+		const json_t *owner = json_object_get(r, "owner");
+
+		tbl_cell(&t, "%s", js(r, "name"));
+		tbl_cell(&t, "%s", js(r, "kind"));
+		if (json_is_string(owner))
+			tbl_cell(&t, "output:%s", json_string_value(owner));
+		else
+			tbl_cell(&t, "lcore:%" PRId64, (int64_t)json_integer_value(owner));
+		tbl_u64(&t, ju(r, "size"));
+		tbl_u64(&t, ju(r, "used"));
+		tbl_u64(&t, ju(r, "free"));
+	}
+	tbl_print(&t, f);
+}
+
+static void
+render_drops(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *d;
+
+	tbl_init(&t, "reason|<count|description");
+	json_array_foreach(a, i, d) {
+		tbl_cell(&t, "%s", js(d, "name"));
+		tbl_u64(&t, ju(d, "count"));
+		tbl_cell(&t, "%s", js(d, "description"));
+	}
+	tbl_print(&t, f);
+}
+
+static void
+render_rules(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *r;
+	char in[512];
+
+	if (json_array_size(a) == 0) {
+		fprintf(f, "no rules: every packet is dropped (no_rule)\n");
+		return;
+	}
+	tbl_init(&t, "<#|name|in|action|out|continue|<snaplen|vlan|<matched|filter");
+	json_array_foreach(a, i, r) {
+		join(json_object_get(r, "in"), in, sizeof(in));
+		tbl_u64(&t, ju(r, "index"));
+		tbl_cell(&t, "%s", js(r, "name"));
+		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "all_ports")) ? "*" : in);
+		tbl_cell(&t, "%s", js(r, "action"));
+		tbl_cell(&t, "%s", js(r, "out")[0] ? js(r, "out") : "-");
+		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "continue")) ? "yes" : "no");
+		if (ju(r, "snaplen") != 0)
+			tbl_u64(&t, ju(r, "snaplen"));
+		else
+			tbl_cell(&t, "-");
+		tbl_cell(&t, "%s", js(r, "vlan"));
+		tbl_u64(&t, ju(r, "matched"));
+		tbl_cell(&t, "%s", js(r, "filter")[0] ? js(r, "filter") : "(every packet)");
+	}
+	tbl_print(&t, f);
+}
+
+static void
+render_outputs(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *o;
+
+	if (json_array_size(a) == 0) {
+		fprintf(f, "no outputs\n");
+		return;
+	}
+	tbl_init(&t,
+			"output|type|state|<accepted|<refused|<written|<bytes|<files|<write-errors|"
+			"path|file");
+	json_array_foreach(a, i, o) {
+		tbl_cell(&t, "%s", js(o, "name"));
+		tbl_cell(&t, "%s", js(o, "type"));
+		tbl_cell(&t, "%s",
+				json_is_true(json_object_get(o, "paused")) ? "paused" :
+									     "capturing");
+		tbl_u64(&t, ju(o, "accepted"));
+		tbl_u64(&t, ju(o, "refused"));
+		tbl_u64(&t, ju(o, "written"));
+		tbl_u64(&t, ju(o, "bytes"));
+		tbl_u64(&t, ju(o, "files"));
+		tbl_u64(&t, ju(o, "write_errors"));
+		tbl_cell(&t, "%s", js(o, "path"));
+		tbl_cell(&t, "%s", js(o, "file")[0] ? js(o, "file") : "-");
+	}
+	tbl_print(&t, f);
+}
+
+/* Render @p v (consumed) with @p fn to the session. */
+static void
+show(struct cmdline *cl, json_t *v, void (*fn)(const json_t *, FILE *), const char *err)
+{
+	struct out o;
+
+	if (v == NULL) {
+		print_error(cl, "error: ", err != NULL ? err : "out of memory");
+		return;
+	}
+	if (out_open(&o) == 0) {
+		fn(v, o.f);
+		out_flush(&o, cl);
+	}
+	json_decref(v);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Commands */
+
+struct cmd_result {
+	cmdline_fixed_string_t w0;
+	cmdline_fixed_string_t w1;
+	cmdline_fixed_string_t w2;
+	cmdline_fixed_string_t arg;
+	uint16_t at;
+	char json[1024]; /* a line holds at most ~500 characters (librte_cmdline's buffer) */
+};
+
+/* A token that is one fixed word (or one of "a#b") stored in field @p fld. */
+#define WORD(fld, words) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, words)
+/* A token that is any one word. */
+#define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
+
+/* show port info|stats [all|N|NAME] */
+static void
+cmd_show_port_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	const char *which = data != NULL ? r->arg : NULL;
+	char err[CFG_ERR_LEN] = "";
+
+	if (strcmp(r->w2, "info") == 0)
+		show(cl, ctl_ports_info(g_con->ctl, which, err), render_ports_info, err);
+	else
+		show(cl, ctl_ports_stats(g_con->ctl, which, err), render_ports_stats, err);
+}
+
+static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
+static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
+static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
+static cmdline_parse_token_string_t tok_arg = ANY(arg);
+
+static cmdline_parse_inst_t cmd_show_port = {
+	.f = cmd_show_port_parsed,
+	.data = NULL,
+	.help_str = "show port info|stats: every port's settings, or its counters",
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_info_stats, NULL },
+};
+
+static cmdline_parse_inst_t cmd_show_port_one = {
+	.f = cmd_show_port_parsed,
+	.data = (void *)1,
+	.help_str = "show port info|stats all|ID|NAME: the same for one port (id or name)",
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_info_stats, (void *)&tok_arg,
+			NULL },
+};
+
+/* show stats|lcores|rings|drops|rules|outputs|config: one instance each, for help. */
+static void
+cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	struct ctl *c = g_con->ctl;
+	char err[CFG_ERR_LEN] = "";
+
+	if (strcmp(r->w1, "stats") == 0) {
+		json_t *p = ctl_ports_stats(c, NULL, err), *s = ctl_stats(c);
+		struct out o;
+
+		if (p != NULL && s != NULL && out_open(&o) == 0) {
+			render_ports_stats(p, o.f);
+			render_totals(s, o.f);
+			out_flush(&o, cl);
+		} else {
+			print_error(cl, "error: ", err);
+		}
+		json_decref(p);
+		json_decref(s);
+	} else if (strcmp(r->w1, "lcores") == 0) {
+		show(cl, ctl_lcores(c), render_lcores, NULL);
+	} else if (strcmp(r->w1, "rings") == 0) {
+		show(cl, ctl_rings(c), render_rings, NULL);
+	} else if (strcmp(r->w1, "drops") == 0) {
+		show(cl, ctl_drops(c), render_drops, NULL);
+	} else if (strcmp(r->w1, "rules") == 0) {
+		show(cl, ctl_rules(c), render_rules, NULL);
+	} else if (strcmp(r->w1, "outputs") == 0) {
+		show(cl, ctl_outputs(c), render_outputs, NULL);
+	} else {
+		char *s = ctl_config(c);
+
+		if (s == NULL)
+			print_error(cl, "error: ", "out of memory");
+		else
+			cmdline_printf(cl, "%s\n", s);
+		free(s);
+	}
+}
+
+#define SHOW_CMD(what, help)                                                     \
+	static cmdline_parse_token_string_t tok_show_##what = WORD(w1, #what);   \
+	static cmdline_parse_inst_t cmd_show_##what = {                          \
+		.f = cmd_show_parsed,                                            \
+		.data = NULL,                                                    \
+		.help_str = help,                                                \
+		.tokens = { (void *)&tok_show, (void *)&tok_show_##what, NULL }, \
+	}
+
+SHOW_CMD(stats, "show stats: port counters and totals (received, transmitted, dropped...)");
+SHOW_CMD(lcores, "show lcores: datapath lcores: roles, queues, packets, busy share, cycles/pkt");
+SHOW_CMD(rings, "show rings: rings between lcores and to capture writers: size, used, free");
+SHOW_CMD(drops, "show drops: drops by reason");
+SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
+SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
+SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
+
+/* clear stats */
+static void
+cmd_clear_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	if (ctl_stats_clear(g_con->ctl) == 0)
+		cmdline_printf(cl, "counters cleared\n");
+	else
+		print_error(cl, "error: ", "out of memory");
+}
+
+static cmdline_parse_token_string_t tok_clear = WORD(w0, "clear");
+static cmdline_parse_token_string_t tok_clear_stats = WORD(w1, "stats");
+
+static cmdline_parse_inst_t cmd_clear = {
+	.f = cmd_clear_parsed,
+	.data = NULL,
+	.help_str = "clear stats: count from zero again (shown counters; exit totals stay whole)",
+	.tokens = { (void *)&tok_clear, (void *)&tok_clear_stats, NULL },
+};
+
+/* add rule [at N] JSON */
+static void
+cmd_add_rule_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	int index = data != NULL ? r->at : -1;
+	char err[CFG_ERR_LEN] = "";
+	json_t *rules;
+
+	if (ctl_rule_add(g_con->ctl, r->json, index, err) != 0) {
+		print_error(cl, "", err);
+		return;
+	}
+	if (err[0] != '\0')
+		cmdline_printf(cl, "%s\n", err);
+	/* Say which name and index the rule got (the name may be the default "rule<i>"). */
+	rules = ctl_rules(g_con->ctl);
+	if (rules != NULL) {
+		size_t n = json_array_size(rules);
+		size_t i = index >= 0 && (size_t)index < n ? (size_t)index : n - 1;
+
+		cmdline_printf(cl, "rule %s added at index %zu\n",
+				js(json_array_get(rules, i), "name"), i);
+	}
+	json_decref(rules);
+}
+
+static cmdline_parse_token_string_t tok_add = WORD(w0, "add");
+static cmdline_parse_token_string_t tok_rule = WORD(w1, "rule");
+static cmdline_parse_token_string_t tok_at = WORD(w2, "at");
+static cmdline_parse_token_num_t tok_at_n =
+		TOKEN_NUM_INITIALIZER(struct cmd_result, at, RTE_UINT16);
+
+/*
+ * A JSON object: the rest of the line, from a '{'. A token of its own rather than
+ * TOKEN_STRING_MULTI, so that "add rule at 2 {...}" is not also "add rule <JSON>" (ambiguous),
+ * and so that a '#' inside the JSON (a comment character for cmdline) is kept.
+ */
+static int
+json_tok_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
+{
+	size_t n = 0;
+
+	if (buf == NULL || buf[0] != '{')
+		return -1;
+	while (buf[n] != '\0' && buf[n] != '\n' && buf[n] != '\r')
+		n++;
+	if (res != NULL) {
+		if (n >= ressize || n >= sizeof(((struct cmd_result *)0)->json))
+			return -1;
+		memcpy(res, buf, n);
+		((char *)res)[n] = '\0';
+	}
+	return (int)n;
+}
+
+static int
+json_tok_help(cmdline_parse_token_hdr_t *tk, char *buf, unsigned int size)
+{
+	snprintf(buf, size, "a JSON object on one line: {\"name\": ...}");
+	return 0;
+}
+
+static struct cmdline_token_ops json_tok_ops = {
+	.parse = json_tok_parse,
+	.get_help = json_tok_help,
+};
+
+static cmdline_parse_token_hdr_t tok_json = {
+	.ops = &json_tok_ops,
+	.offset = offsetof(struct cmd_result, json),
+};
+
+static cmdline_parse_inst_t cmd_add_rule_at = {
+	.f = cmd_add_rule_parsed,
+	.data = (void *)1,
+	.help_str = "add rule at INDEX JSON: insert the rule before rules[INDEX]",
+	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_at, (void *)&tok_at_n,
+			(void *)&tok_json, NULL },
+};
+
+static cmdline_parse_inst_t cmd_add_rule = {
+	.f = cmd_add_rule_parsed,
+	.data = NULL,
+	.help_str = "add rule JSON: append a rule, e.g. add rule {\"name\":\"web\",\"filter\":"
+		    "\"tcp port 80\",\"action\":\"forward\",\"out\":\"b\"}",
+	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_json, NULL },
+};
+
+/* del rule NAME */
+static void
+cmd_del_rule_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+
+	if (ctl_rule_del(g_con->ctl, r->arg, err) != 0) {
+		print_error(cl, "", err);
+		return;
+	}
+	if (err[0] != '\0')
+		cmdline_printf(cl, "%s\n", err);
+	cmdline_printf(cl, "rule %s deleted\n", r->arg);
+}
+
+static cmdline_parse_token_string_t tok_del = WORD(w0, "del");
+
+static cmdline_parse_inst_t cmd_del_rule = {
+	.f = cmd_del_rule_parsed,
+	.data = NULL,
+	.help_str = "del rule NAME: delete the rule called NAME",
+	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_arg, NULL },
+};
+
+/* capture start|stop OUTPUT */
+static void
+cmd_capture_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	bool run = strcmp(r->w1, "start") == 0;
+	char err[CFG_ERR_LEN] = "";
+
+	if (ctl_capture(g_con->ctl, r->arg, run, err) != 0) {
+		print_error(cl, "error: ", err);
+		return;
+	}
+	if (err[0] != '\0')
+		cmdline_printf(cl, "%s\n", err);
+	cmdline_printf(cl, "output %s: %s\n", r->arg, run ? "capturing" : "paused");
+}
+
+static cmdline_parse_token_string_t tok_capture = WORD(w0, "capture");
+static cmdline_parse_token_string_t tok_start_stop = WORD(w1, "start#stop");
+
+static cmdline_parse_inst_t cmd_capture = {
+	.f = cmd_capture_parsed,
+	.data = NULL,
+	.help_str = "capture start|stop OUTPUT: resume or pause a capture output",
+	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
+};
+
+/* quit */
+static void
+cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	__atomic_store_n(&g_con->quit, 1, __ATOMIC_RELEASE);
+	cmdline_quit(cl);
+}
+
+static cmdline_parse_token_string_t tok_quit = WORD(w0, "quit");
+
+static cmdline_parse_inst_t cmd_quit = {
+	.f = cmd_quit_parsed,
+	.data = NULL,
+	.help_str = "quit: stop stampede gracefully (drain, print final counters) and exit",
+	.tokens = { (void *)&tok_quit, NULL },
+};
+
+/* help */
+static void cmd_help_parsed(void *parsed, struct cmdline *cl, void *data);
+
+static cmdline_parse_token_string_t tok_help = WORD(w0, "help");
+
+static cmdline_parse_inst_t cmd_help = {
+	.f = cmd_help_parsed,
+	.data = NULL,
+	.help_str = "help: list the commands",
+	.tokens = { (void *)&tok_help, NULL },
+};
+
+static cmdline_parse_ctx_t console_ctx[] = {
+	&cmd_show_port,
+	&cmd_show_port_one,
+	&cmd_show_stats,
+	&cmd_show_lcores,
+	&cmd_show_rings,
+	&cmd_show_drops,
+	&cmd_show_rules,
+	&cmd_show_outputs,
+	&cmd_show_config,
+	&cmd_clear,
+	&cmd_add_rule_at,
+	&cmd_add_rule,
+	&cmd_del_rule,
+	&cmd_capture,
+	&cmd_quit,
+	&cmd_help,
+	NULL,
+};
+
+static void
+cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct table t;
+	struct out o;
+
+	if (out_open(&o) != 0)
+		return;
+	tbl_init(&t, "command|what");
+	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL; i++) {
+		const char *h = (*i)->help_str, *sep = strstr(h, ": ");
+
+		if (sep == NULL) {
+			tbl_cell(&t, "%s", h);
+			tbl_cell(&t, "%s", "");
+			continue;
+		}
+		tbl_cell(&t, "%.*s", (int)(sep - h), h);
+		tbl_cell(&t, "%s", sep + 2);
+	}
+	tbl_print(&t, o.f);
+	fprintf(o.f,
+			"Tab completes, up/down recall the history. JSON goes on one line (at most "
+			"~500 characters).\n");
+	out_flush(&o, cl);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Sessions */
+
+enum session_end {
+	SESSION_EOF,  /* the input ended (or Ctrl-D at an empty prompt) */
+	SESSION_QUIT, /* "quit" here or in another session */
+	SESSION_STOP, /* console_destroy() */
+};
+
+/* Feed @p in_fd to @p cl until it ends. @p tty: hold tty_lock while handling input. */
+static enum session_end
+session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty)
+{
+	char buf[READ_CHUNK];
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = in_fd, .events = POLLIN },
+			{ .fd = con->stop_pipe[0], .events = POLLIN },
+		};
+		ssize_t n;
+		int rc;
+
+		if (__atomic_load_n(&con->quit, __ATOMIC_ACQUIRE))
+			return SESSION_QUIT;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SESSION_EOF;
+		}
+		if (pfd[1].revents != 0)
+			return SESSION_STOP;
+		n = read(in_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return SESSION_EOF;
+		if (tty)
+			pthread_mutex_lock(&con->tty_lock);
+		rc = cmdline_in(cl, buf, (int)n);
+		if (tty)
+			pthread_mutex_unlock(&con->tty_lock);
+		if (rc < 0)
+			return __atomic_load_n(&con->quit, __ATOMIC_ACQUIRE) ? SESSION_QUIT :
+									       SESSION_EOF;
+	}
+}
+
+/* The command file, then stdin. */
+static void *
+console_main(void *arg)
+{
+	struct console *con = arg;
+	enum session_end end = SESSION_EOF;
+
+	if (con->file_fd >= 0) {
+		/* The output goes to stdout, each command echoed after the prompt. */
+		struct cmdline *cl = cmdline_new(console_ctx, PROMPT, con->file_fd, STDOUT_FILENO);
+
+		if (cl != NULL) {
+			end = session_run(con, cl, con->file_fd, false);
+			if (end == SESSION_EOF)
+				cmdline_printf(cl, "\n"); /* after the last prompt */
+			cmdline_free(cl);		  /* closes the file */
+		} else {
+			fprintf(stderr, "stampede: --cmdline-file: out of memory\n");
+			close(con->file_fd);
+		}
+		con->file_fd = -1;
+	}
+	if (end == SESSION_EOF && con->interactive) {
+		struct cmdline *cl = cmdline_stdin_new(console_ctx, PROMPT);
+
+		if (cl != NULL) {
+			pthread_mutex_lock(&con->tty_lock);
+			con->tty_cl = cl;
+			pthread_mutex_unlock(&con->tty_lock);
+			end = session_run(con, cl, STDIN_FILENO, true);
+			pthread_mutex_lock(&con->tty_lock);
+			con->tty_cl = NULL;
+			pthread_mutex_unlock(&con->tty_lock);
+			cmdline_stdin_exit(cl);
+		}
+		/* The operator's input ended: as if quit was typed. */
+		if (end == SESSION_EOF)
+			__atomic_store_n(&con->quit, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&con->thread_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* One client at a time: accept, run its session, close, accept again. */
+static void *
+socket_main(void *arg)
+{
+	struct console *con = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = con->listen_fd, .events = POLLIN },
+			{ .fd = con->stop_pipe[0], .events = POLLIN },
+		};
+		struct cmdline *cl;
+		int fd;
+
+		if (__atomic_load_n(&con->quit, __ATOMIC_ACQUIRE))
+			break;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		fd = accept4(con->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		cl = cmdline_new(console_ctx, PROMPT, fd, fd);
+		if (cl == NULL) {
+			close(fd);
+			continue;
+		}
+		session_run(con, cl, fd, false);
+		cmdline_free(cl); /* closes fd */
+	}
+	return NULL;
+}
+
+/* Listen on @p path, mode 0600. A stale socket there is replaced; anything else is an error. */
+static int
+socket_listen(struct console *con, const char *path, char err[CFG_ERR_LEN])
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, CFG_ERR_LEN, "--console-socket %s: path longer than %zu characters",
+				path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, CFG_ERR_LEN,
+					"--console-socket %s: exists and is not a socket; not touching "
+					"it",
+					path);
+			return -EEXIST;
+		}
+		/* A socket that answers belongs to a running stampede: leave it be. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			snprintf(err, CFG_ERR_LEN,
+					"--console-socket %s: in use (another stampede listens there)",
+					path);
+			return -EADDRINUSE;
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto fail;
+	/* Before listen(), nobody can connect: the mode is right before the first client. */
+	if (chmod(path, 0600) != 0 || listen(fd, 4) != 0) {
+		int e = errno;
+
+		unlink(path);
+		errno = e;
+		goto fail;
+	}
+	con->listen_fd = fd;
+	snprintf(con->socket_path, sizeof(con->socket_path), "%s", path);
+	return 0;
+fail:
+	snprintf(err, CFG_ERR_LEN, "--console-socket %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -errno;
+}
+
+struct console *
+console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ERR_LEN])
+{
+	struct console *con = calloc(1, sizeof(*con));
+
+	if (con == NULL) {
+		snprintf(err, CFG_ERR_LEN, "console: out of memory");
+		return NULL;
+	}
+	con->ctl = ctl;
+	con->listen_fd = -1;
+	con->file_fd = -1;
+	con->interactive = conf->interactive;
+	pthread_mutex_init(&con->tty_lock, NULL);
+	g_con = con;
+	if (pipe2(con->stop_pipe, O_CLOEXEC) != 0) {
+		snprintf(err, CFG_ERR_LEN, "console: pipe: %s", strerror(errno));
+		con->stop_pipe[0] = con->stop_pipe[1] = -1;
+		goto fail;
+	}
+	if (conf->socket_path != NULL) {
+		if (socket_listen(con, conf->socket_path, err) != 0)
+			goto fail;
+		/* A client that goes away must not kill stampede on the next write. */
+		signal(SIGPIPE, SIG_IGN);
+	}
+	if (conf->file != NULL) {
+		con->file_fd = open(conf->file, O_RDONLY | O_CLOEXEC);
+		if (con->file_fd < 0) {
+			snprintf(err, CFG_ERR_LEN, "--cmdline-file %s: %s", conf->file,
+					strerror(errno));
+			goto fail;
+		}
+	}
+	return con;
+fail:
+	console_destroy(con);
+	return NULL;
+}
+
+int
+console_start(struct console *con, char err[CFG_ERR_LEN])
+{
+	if (con->file_fd >= 0 || con->interactive) {
+		if (pthread_create(&con->thread, NULL, console_main, con) != 0) {
+			snprintf(err, CFG_ERR_LEN, "console: cannot start its thread");
+			return -EAGAIN;
+		}
+		con->thread_started = true;
+	}
+	if (con->listen_fd >= 0) {
+		if (pthread_create(&con->sock_thread, NULL, socket_main, con) != 0) {
+			snprintf(err, CFG_ERR_LEN, "console: cannot start the socket thread");
+			return -EAGAIN;
+		}
+		con->sock_thread_started = true;
+	}
+	return 0;
+}
+
+int
+console_poll(struct console *con)
+{
+	return __atomic_load_n(&con->quit, __ATOMIC_ACQUIRE);
+}
+
+void
+console_status(struct console *con, const struct stp_pipeline *pl, struct stp_lcore_stats *prev,
+		double dt_s)
+{
+	pthread_mutex_lock(&con->tty_lock);
+	if (con->tty_cl != NULL) {
+		/* Erase the prompt line, print the status, then the prompt and typed text again. */
+		fputs("\r\033[K", stdout);
+		stp_stats_line(pl, prev, dt_s, stdout);
+		rdline_redisplay(cmdline_get_rdline(con->tty_cl));
+	} else {
+		stp_stats_line(pl, prev, dt_s, stdout);
+	}
+	pthread_mutex_unlock(&con->tty_lock);
+}
+
+void
+console_destroy(struct console *con)
+{
+	if (con == NULL)
+		return;
+	if (con->stop_pipe[1] >= 0 && write(con->stop_pipe[1], "x", 1) < 0)
+		fprintf(stderr, "stampede: console: cannot stop the sessions: %s\n",
+				strerror(errno));
+	if (con->thread_started)
+		pthread_join(con->thread, NULL);
+	if (con->sock_thread_started)
+		pthread_join(con->sock_thread, NULL);
+	if (con->file_fd >= 0)
+		close(con->file_fd); /* the thread never started */
+	if (con->listen_fd >= 0) {
+		close(con->listen_fd);
+		unlink(con->socket_path);
+	}
+	if (con->stop_pipe[0] >= 0) {
+		close(con->stop_pipe[0]);
+		close(con->stop_pipe[1]);
+	}
+	pthread_mutex_destroy(&con->tty_lock);
+	if (g_con == con)
+		g_con = NULL;
+	free(con);
+}

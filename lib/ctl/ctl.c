@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Control actions shared by every front end (console, command files, the console socket,
+ * telemetry). Reads sum the lcores' single-writer counters; writes go through the pipeline's
+ * publish points (stp_rules_replace(), out_paused). One mutex serialises the callers.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "ctl.h"
+#include "pcapng.h"
+
+/* What "clear stats" remembers of one lcore. */
+struct ctl_lcore_base {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t loops;
+	uint64_t busy_cycles;
+	uint64_t work_pkts;
+};
+
+/*
+ * A configuration that was running. Kept until ctl_destroy(): code outside ctl (a metrics
+ * thread, say) that read pl->cfg just before a rule change must find it intact.
+ */
+struct ctl_retired {
+	struct ctl_retired *next;
+	struct stp_config *cfg;
+};
+
+struct ctl {
+	pthread_mutex_t lock; /* every public function holds it */
+	struct ctl_retired *retired;
+	struct stp_pipeline *pl;
+	const struct stp_config *orig; /* pl->cfg at create (main's) */
+	struct stp_config *running;    /* ctl's copy once rules changed, else NULL */
+	uint64_t t0;		       /* TSC at create or at the last clear */
+	bool cleared;
+	struct stp_lcore_stats base; /* sum at the last clear (zero before) */
+	struct ctl_lcore_base lc_base[CFG_MAX_LCORES];
+	struct pcapng_stats out_base[CFG_MAX_OUTPUTS];
+	/*
+	 * The drivers' counters at the last clear. They are subtracted, never reset: a reset races
+	 * with PMDs that count with plain read-modify-write on the datapath (net_ring lost it),
+	 * and would break the monotonic counters Prometheus and telemetry expose.
+	 */
+	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
+	/*
+	 * Rule counters are kept by the lcores per rule index. Shown: carry + raw - base, where
+	 * a rule change sets carry to what the rule of the same name showed before and base to
+	 * the raw counter of its new index, so a count follows its rule when indexes move.
+	 */
+	uint64_t rule_base[CFG_MAX_RULES + 1];
+	uint64_t rule_carry[CFG_MAX_RULES + 1];
+};
+
+static uint64_t
+sub(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
+static json_t *
+jint(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static const struct stp_config *
+running_cfg(const struct ctl *c)
+{
+	return c->pl->cfg;
+}
+
+static void
+writer_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws)
+{
+	if (pl->outputs_closed)
+		*ws = pl->out_final[o];
+	else
+		pcapng_writer_stats(pl->outputs[o], ws);
+}
+
+struct ctl *
+ctl_create(struct stp_pipeline *pl)
+{
+	struct ctl *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	c->pl = pl;
+	c->orig = pl->cfg;
+	c->t0 = rte_get_timer_cycles();
+	return c;
+}
+
+void
+ctl_destroy(struct ctl *c)
+{
+	if (c == NULL)
+		return;
+	if (c->running != NULL) {
+		__atomic_store_n(&c->pl->cfg, c->orig, __ATOMIC_RELEASE);
+		free(c->running);
+	}
+	while (c->retired != NULL) {
+		struct ctl_retired *r = c->retired;
+
+		c->retired = r->next;
+		free(r->cfg);
+		free(r);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Ports */
+
+/* Config index of the port @p which names, -1 for all; -ENOENT with @p err filled. */
+static int
+port_select(const struct ctl *c, const char *which, char err[CFG_ERR_LEN])
+{
+	const struct port_set *ps = c->pl->ports;
+	char *end;
+	unsigned long id;
+	int idx;
+
+	if (which == NULL || strcmp(which, "all") == 0)
+		return -1;
+	id = strtoul(which, &end, 10);
+	if (*end == '\0' && end != which) {
+		if (id < PORT_MAX && ps->by_id[id] != NULL)
+			return ps->by_id[id]->cfg_idx;
+	} else {
+		idx = cfg_port_by_name(running_cfg(c), which);
+		if (idx >= 0 && idx < ps->nb)
+			return idx;
+	}
+	snprintf(err, CFG_ERR_LEN, "no port \"%s\" (a port id, a port name, or all)", which);
+	return -ENOENT;
+}
+
+static json_t *
+offload_names(uint64_t bits, const char *(*name)(uint64_t))
+{
+	json_t *a = json_array();
+
+	for (unsigned int b = 0; b < 64; b++)
+		if (bits & (1ULL << b))
+			json_array_append_new(a, json_string(name(1ULL << b)));
+	return a;
+}
+
+static json_t *
+port_info(const struct port_rt *pr)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_eth_link link;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint16_t mtu = 0;
+	json_t *o;
+
+	memset(&info, 0, sizeof(info));
+	memset(&conf, 0, sizeof(conf));
+	memset(&link, 0, sizeof(link));
+	rte_eth_dev_info_get(pr->port_id, &info);
+	rte_eth_dev_conf_get(pr->port_id, &conf);
+	rte_eth_link_get_nowait(pr->port_id, &link);
+	rte_eth_dev_get_mtu(pr->port_id, &mtu);
+	rte_ether_format_addr(mac, sizeof(mac), &pr->mac);
+	o = json_object();
+	json_object_set_new(o, "name", json_string(pr->cfg->name));
+	json_object_set_new(o, "port_id", jint(pr->port_id));
+	json_object_set_new(o, "driver", json_string(pr->drv_name));
+	json_object_set_new(o, "device", json_string(pr->cfg->device));
+	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "link",
+			json_pack("{s:b, s:I, s:s}", "up", link.link_status == RTE_ETH_LINK_UP,
+					"speed_mbps",
+					(json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
+									0 :
+									link.link_speed),
+					"duplex",
+					link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" :
+										       "half"));
+	json_object_set_new(o, "mtu", jint(mtu));
+	json_object_set_new(o, "rx_queues", jint(info.nb_rx_queues));
+	json_object_set_new(o, "tx_queues", jint(info.nb_tx_queues));
+	json_object_set_new(o, "rx_desc", jint(pr->cfg->rx_desc));
+	json_object_set_new(o, "tx_desc", jint(pr->cfg->tx_desc));
+	json_object_set_new(o, "socket", json_integer(rte_eth_dev_socket_id(pr->port_id)));
+	json_object_set_new(
+			o, "promiscuous", json_boolean(rte_eth_promiscuous_get(pr->port_id) == 1));
+	json_object_set_new(o, "timestamp", json_string(pkt_ts_src_name(pr->ts_src)));
+	json_object_set_new(o, "rx_offloads",
+			offload_names(conf.rxmode.offloads, rte_eth_dev_rx_offload_name));
+	json_object_set_new(o, "tx_offloads",
+			offload_names(conf.txmode.offloads, rte_eth_dev_tx_offload_name));
+	return o;
+}
+
+static json_t *
+port_stats(const struct ctl *c, const struct port_rt *pr, const struct stp_lcore_stats *s)
+{
+	struct rte_eth_stats es;
+
+	const struct rte_eth_stats *b = &c->eth_base[pr->cfg_idx];
+
+	if (rte_eth_stats_get(pr->port_id, &es) != 0)
+		memset(&es, 0, sizeof(es));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+			pr->cfg->name, "port_id", (json_int_t)pr->port_id, "rx_pkts",
+			(json_int_t)sub(es.ipackets, b->ipackets), "rx_bytes",
+			(json_int_t)sub(es.ibytes, b->ibytes), "tx_pkts",
+			(json_int_t)sub(es.opackets, b->opackets), "tx_bytes",
+			(json_int_t)sub(es.obytes, b->obytes), "imissed",
+			(json_int_t)sub(es.imissed, b->imissed), "ierrors",
+			(json_int_t)sub(es.ierrors, b->ierrors), "oerrors",
+			(json_int_t)sub(es.oerrors, b->oerrors), "rx_nombuf",
+			(json_int_t)sub(es.rx_nombuf, b->rx_nombuf), "app_rx",
+			(json_int_t)sub(s->port_rx[pr->port_id], c->base.port_rx[pr->port_id]),
+			"app_tx",
+			(json_int_t)sub(s->port_tx[pr->port_id], c->base.port_tx[pr->port_id]));
+}
+
+static json_t *
+ports_query(struct ctl *c, const char *which, bool stats, char err[CFG_ERR_LEN])
+{
+	const struct port_set *ps = c->pl->ports;
+	struct stp_lcore_stats *s = NULL;
+	json_t *a = NULL;
+	int sel;
+
+	pthread_mutex_lock(&c->lock);
+	sel = port_select(c, which, err);
+	if (sel < -1)
+		goto out;
+	if (stats) {
+		s = malloc(sizeof(*s));
+		if (s == NULL) {
+			snprintf(err, CFG_ERR_LEN, "out of memory");
+			goto out;
+		}
+		stp_stats_sum(c->pl, s);
+	}
+	a = json_array();
+	for (int i = 0; i < ps->nb; i++) {
+		if (sel >= 0 && i != sel)
+			continue;
+		json_array_append_new(a,
+				stats ? port_stats(c, &ps->ports[i], s) : port_info(&ps->ports[i]));
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	free(s);
+	return a;
+}
+
+json_t *
+ctl_ports_info(struct ctl *c, const char *which, char err[CFG_ERR_LEN])
+{
+	return ports_query(c, which, false, err);
+}
+
+json_t *
+ctl_ports_stats(struct ctl *c, const char *which, char err[CFG_ERR_LEN])
+{
+	return ports_query(c, which, true, err);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Counters */
+
+/* The lcores' sum minus the baseline: the counters as the operator sees them. */
+static void
+stats_shown(const struct ctl *c, const struct stp_lcore_stats *raw, struct stp_lcore_stats *d)
+{
+	const uint64_t *r = (const uint64_t *)raw, *b = (const uint64_t *)&c->base;
+	uint64_t *o = (uint64_t *)d;
+
+	for (size_t k = 0; k < sizeof(*d) / sizeof(uint64_t); k++)
+		o[k] = sub(r[k], b[k]);
+}
+
+json_t *
+ctl_stats(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw)), *d = malloc(sizeof(*d));
+	json_t *o = NULL, *ts;
+	int64_t in_flight;
+
+	if (raw == NULL || d == NULL)
+		goto out;
+	pthread_mutex_lock(&c->lock);
+	stp_stats_sum(c->pl, raw);
+	stats_shown(c, raw, d);
+	in_flight = (int64_t)(raw->rx_pkts + raw->replicas) -
+			(int64_t)(raw->tx_pkts + raw->written + stp_stats_dropped(raw));
+	o = json_object();
+	json_object_set_new(o, "received", jint(d->rx_pkts));
+	json_object_set_new(o, "transmitted", jint(d->tx_pkts));
+	json_object_set_new(o, "dropped", jint(stp_stats_dropped(d)));
+	json_object_set_new(o, "replicated", jint(d->replicas));
+	json_object_set_new(o, "captured", jint(d->written));
+	json_object_set_new(o, "rx_bytes", jint(d->rx_bytes));
+	json_object_set_new(o, "cycles_per_packet",
+			json_real(d->work_pkts ? (double)d->busy_cycles / (double)d->work_pkts :
+						 0));
+	ts = json_object();
+	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
+		json_object_set_new(ts, pkt_ts_src_name(t), jint(d->ts_src[t]));
+	json_object_set_new(o, "timestamps", ts);
+	json_object_set_new(o, "in_flight", json_integer(in_flight));
+	json_object_set_new(o, "seconds",
+			json_real((double)(rte_get_timer_cycles() - c->t0) /
+					(double)rte_get_timer_hz()));
+	json_object_set_new(o, "cleared", json_boolean(c->cleared));
+	pthread_mutex_unlock(&c->lock);
+out:
+	free(raw);
+	free(d);
+	return o;
+}
+
+json_t *
+ctl_drops(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	stp_stats_sum(c->pl, raw);
+	a = json_array();
+	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
+		json_array_append_new(a,
+				json_pack("{s:s, s:I, s:s}", "name", stp_drop_name(d), "count",
+						(json_int_t)sub(raw->drops[d], c->base.drops[d]),
+						"description", stp_drop_desc(d)));
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return a;
+}
+
+json_t *
+ctl_lcores(struct ctl *c)
+{
+	const struct stp_pipeline *pl = c->pl;
+	json_t *a = json_array();
+	uint64_t now;
+
+	pthread_mutex_lock(&c->lock);
+	now = rte_get_timer_cycles();
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_lcore *lc = pl->lcores[i];
+		const struct stp_lcore_stats *st = &lc->stats;
+		const struct ctl_lcore_base *b = &c->lc_base[i];
+		uint64_t busy = sub(__atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED),
+				b->busy_cycles);
+		uint64_t work = sub(
+				__atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED), b->work_pkts);
+		json_t *roles = json_array(), *queues = json_array(), *o;
+		double pct = now > c->t0 ? 100.0 * (double)busy / (double)(now - c->t0) : 0;
+
+		if (lc->roles & CFG_ROLE_RX)
+			json_array_append_new(roles, json_string("rx"));
+		if (lc->roles & CFG_ROLE_WORKER)
+			json_array_append_new(roles, json_string("worker"));
+		if (lc->roles & CFG_ROLE_TX)
+			json_array_append_new(roles, json_string("tx"));
+		for (unsigned int q = 0; q < lc->nb_poll; q++)
+			json_array_append_new(queues,
+					json_sprintf("%s:%u", lc->poll[q].port->cfg->name,
+							lc->poll[q].queue));
+		o = json_object();
+		json_object_set_new(o, "lcore", jint(lc->lcore_id));
+		json_object_set_new(o, "roles", roles);
+		json_object_set_new(o, "queues", queues);
+		json_object_set_new(o, "rx_pkts",
+				jint(sub(__atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED),
+						b->rx_pkts)));
+		json_object_set_new(o, "tx_pkts",
+				jint(sub(__atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED),
+						b->tx_pkts)));
+		json_object_set_new(o, "loops",
+				jint(sub(__atomic_load_n(&st->loops, __ATOMIC_RELAXED), b->loops)));
+		json_object_set_new(o, "busy_pct", json_real(pct > 100 ? 100 : pct));
+		json_object_set_new(o, "cycles_per_packet",
+				json_real(work ? (double)busy / (double)work : 0));
+		json_array_append_new(a, o);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return a;
+}
+
+static json_t *
+ring_obj(const struct rte_ring *r, const char *kind, json_t *owner)
+{
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", r->name, "kind", kind, "owner",
+			owner, "size", (json_int_t)rte_ring_get_capacity(r), "used",
+			(json_int_t)rte_ring_count(r), "free", (json_int_t)rte_ring_free_count(r));
+}
+
+json_t *
+ctl_rings(struct ctl *c)
+{
+	const struct stp_pipeline *pl = c->pl;
+	json_t *a = json_array();
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_lcore *lc = pl->lcores[i];
+
+		if (lc->worker_ring != NULL)
+			json_array_append_new(
+					a, ring_obj(lc->worker_ring, "worker", jint(lc->lcore_id)));
+		if (lc->tx_ring != NULL)
+			json_array_append_new(a, ring_obj(lc->tx_ring, "tx", jint(lc->lcore_id)));
+	}
+	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
+		json_array_append_new(a,
+				ring_obj(pcapng_writer_ring(pl->outputs[o]), "capture",
+						json_string(pl->cfg->outputs[o].name)));
+	pthread_mutex_unlock(&c->lock);
+	return a;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Rules and outputs */
+
+static uint64_t
+rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, unsigned int r)
+{
+	return c->rule_carry[r] + sub(raw->rule_pkts[r], c->rule_base[r]);
+}
+
+json_t *
+ctl_rules(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	const struct stp_config *cfg;
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	cfg = running_cfg(c);
+	stp_stats_sum(c->pl, raw);
+	a = json_array();
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		const struct cfg_rule *r = &cfg->rules[i];
+		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
+		json_t *in = json_array(), *o;
+
+		for (unsigned int p = 0; p < cfg->nb_ports; p++)
+			if (r->in_mask & (1u << p))
+				json_array_append_new(in, json_string(cfg->ports[p].name));
+		o = json_object();
+		json_object_set_new(o, "index", jint(i));
+		json_object_set_new(o, "name", json_string(r->name));
+		json_object_set_new(o, "in", in);
+		json_object_set_new(o, "all_ports", json_boolean((r->in_mask & all) == all));
+		json_object_set_new(o, "filter", json_string(r->filter));
+		json_object_set_new(o, "action", json_string(cfg_action_name(r->action)));
+		json_object_set_new(o, "out",
+				json_string(r->action == CFG_ACTION_FORWARD ?
+								cfg_target_name(cfg, &r->out) :
+								""));
+		json_object_set_new(o, "continue", json_boolean(r->cont));
+		json_object_set_new(o, "snaplen", jint(r->snaplen));
+		json_object_set_new(o, "vlan",
+				json_string(r->vlan == CFG_VLAN_STRIP ? "strip" : "keep"));
+		json_object_set_new(o, "matched", jint(rule_shown(c, raw, i)));
+		json_array_append_new(a, o);
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return a;
+}
+
+json_t *
+ctl_outputs(struct ctl *c)
+{
+	const struct stp_pipeline *pl = c->pl;
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	uint64_t paused;
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	stp_stats_sum(pl, raw);
+	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
+	a = json_array();
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		const struct cfg_output *co = &pl->cfg->outputs[o];
+		const struct pcapng_stats *b = &c->out_base[o];
+		struct pcapng_stats ws;
+		char file[CFG_PATH_LEN + 64] = "";
+
+		writer_stats(pl, o, &ws);
+		if (!pl->outputs_closed)
+			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
+		json_array_append_new(a,
+				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+						"name", co->name, "type", "pcapng", "path",
+						co->path, "file", file, "paused",
+						(paused >> (32 + o)) & 1, "accepted",
+						(json_int_t)sub(raw->out_pkts[o],
+								c->base.out_pkts[o]),
+						"refused",
+						(json_int_t)sub(raw->out_drops[o],
+								c->base.out_drops[o]),
+						"written", (json_int_t)sub(ws.pkts, b->pkts),
+						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
+						"files", (json_int_t)sub(ws.files, b->files),
+						"write_errors",
+						(json_int_t)sub(ws.write_errors, b->write_errors)));
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return a;
+}
+
+char *
+ctl_config(struct ctl *c)
+{
+	char *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = cfg_dump_json(running_cfg(c));
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+int
+ctl_stats_clear(struct ctl *c)
+{
+	struct stp_pipeline *pl = c->pl;
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+
+	if (raw == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&c->lock);
+	stp_stats_sum(pl, raw);
+	c->base = *raw;
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_lcore_stats *st = &pl->lcores[i]->stats;
+
+		c->lc_base[i].rx_pkts = __atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED);
+		c->lc_base[i].tx_pkts = __atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED);
+		c->lc_base[i].loops = __atomic_load_n(&st->loops, __ATOMIC_RELAXED);
+		c->lc_base[i].busy_cycles = __atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED);
+		c->lc_base[i].work_pkts = __atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED);
+	}
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		writer_stats(pl, o, &c->out_base[o]);
+	for (unsigned int r = 0; r <= CFG_MAX_RULES; r++) {
+		c->rule_base[r] = raw->rule_pkts[r];
+		c->rule_carry[r] = 0;
+	}
+	for (unsigned int i = 0; i < pl->ports->nb; i++)
+		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
+			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
+	c->t0 = rte_get_timer_cycles();
+	c->cleared = true;
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return 0;
+}
+
+/*
+ * Put @p next in place of the running config (rules only differ). The per-rule counts follow
+ * the rules by name; what matched during the switch itself (a burst or two) is counted under
+ * the rule that has the index afterwards.
+ */
+static int
+rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
+{
+	const struct stp_config *prev = running_cfg(c);
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	uint64_t *shown = calloc(CFG_MAX_RULES, sizeof(uint64_t));
+	struct ctl_retired *ret = calloc(1, sizeof(*ret));
+	struct stp_rules_rt *rs;
+	char rerr[CFG_ERR_LEN] = "";
+	int rc = -ENOMEM;
+
+	if (raw == NULL || shown == NULL || ret == NULL) {
+		snprintf(err, CFG_ERR_LEN, "out of memory");
+		goto out;
+	}
+	rs = stp_rules_prepare(c->pl, next, rerr, sizeof(rerr));
+	if (rs == NULL) {
+		/* "rules[3].filter: ...": in the config's own shape, "<file>: <path>: ..." */
+		char *sep = strstr(rerr, ": ");
+
+		rc = -EINVAL;
+		if (sep != NULL) {
+			*sep = '\0';
+			cfg_errf(next, err, rerr, "%s", sep + 2);
+		} else {
+			cfg_errf(next, err, "rules", "%s", rerr);
+		}
+		goto out;
+	}
+	/* The snapshot right before the switch: what matched until here stays with its rule. */
+	stp_stats_sum(c->pl, raw);
+	for (unsigned int i = 0; i < prev->nb_rules; i++)
+		shown[i] = rule_shown(c, raw, i);
+	rc = stp_rules_publish(c->pl, next, rs, rerr, sizeof(rerr));
+	if (rerr[0] != '\0')
+		snprintf(err, CFG_ERR_LEN, "warning: %s", rerr);
+	for (unsigned int j = 0; j < next->nb_rules; j++) {
+		c->rule_carry[j] = 0;
+		c->rule_base[j] = raw->rule_pkts[j];
+		for (unsigned int i = 0; i < prev->nb_rules; i++)
+			if (strcmp(prev->rules[i].name, next->rules[j].name) == 0)
+				c->rule_carry[j] = shown[i];
+	}
+	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
+	if (c->running != NULL) {
+		ret->cfg = c->running;
+		ret->next = c->retired;
+		c->retired = ret;
+		ret = NULL;
+	}
+	c->running = next;
+	next = NULL;
+out:
+	free(ret);
+	free(next);
+	free(raw);
+	free(shown);
+	return rc;
+}
+
+/* A heap copy of the running config (the struct is ~300 kB). Shares eal.args: never cfg_free()
+ * it, free() it. */
+static struct stp_config *
+cfg_copy(const struct ctl *c, char err[CFG_ERR_LEN])
+{
+	struct stp_config *n = malloc(sizeof(*n));
+
+	if (n == NULL)
+		snprintf(err, CFG_ERR_LEN, "out of memory");
+	else
+		memcpy(n, running_cfg(c), sizeof(*n));
+	return n;
+}
+
+int
+ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_ERR_LEN])
+{
+	struct stp_config *next;
+	int rc;
+
+	err[0] = '\0';
+	pthread_mutex_lock(&c->lock);
+	next = cfg_copy(c, err);
+	rc = next == NULL ? -ENOMEM : cfg_rule_insert(next, rule_json, index, err);
+	if (rc == 0)
+		rc = rules_apply(c, next, err);
+	else
+		free(next);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
+{
+	struct stp_config *next;
+	int rc;
+
+	err[0] = '\0';
+	pthread_mutex_lock(&c->lock);
+	next = cfg_copy(c, err);
+	rc = next == NULL ? -ENOMEM : cfg_rule_delete(next, name, err);
+	if (rc == 0)
+		rc = rules_apply(c, next, err);
+	else
+		free(next);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN])
+{
+	struct stp_pipeline *pl = c->pl;
+	const struct stp_config *cfg;
+	uint64_t bit;
+	int rc = 0;
+
+	err[0] = '\0';
+	pthread_mutex_lock(&c->lock);
+	cfg = running_cfg(c);
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		if (strcmp(cfg->outputs[o].name, output) != 0)
+			continue;
+		bit = 1ULL << (32 + o);
+		if (run)
+			__atomic_fetch_and(&pl->out_paused, ~bit, __ATOMIC_RELEASE);
+		else
+			__atomic_fetch_or(&pl->out_paused, bit, __ATOMIC_RELEASE);
+		/* Every lcore reads the bits once per burst: two iterations and all have seen it.
+		 */
+		if (stp_pipeline_quiesce(pl, 1000) != 0)
+			snprintf(err, CFG_ERR_LEN,
+					"warning: an lcore did not move on within 1 s; the change "
+					"applies when it does");
+		goto out;
+	}
+	rc = -ENOENT;
+	if (pl->nb_outputs == 0)
+		snprintf(err, CFG_ERR_LEN, "no output \"%s\": the configuration has no outputs",
+				output);
+	else
+		snprintf(err, CFG_ERR_LEN, "no output \"%s\" (see show outputs)", output);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}

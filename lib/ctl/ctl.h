@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_CTL_H
+#define STP_CTL_H
+
+/**
+ * @file
+ * Control actions: what an operator can ask of a running stampede, in one place, for every
+ * front end (the console on stdin, a command file or a UNIX socket; telemetry; metrics). Each
+ * action returns plain data (a jansson object or array) that the caller renders; none prints.
+ *
+ * Serialisation: every function takes a mutex inside the ctl object, so front ends on several
+ * threads may call concurrently. The datapath never takes it: actions reach the lcores through
+ * the pipeline's atomics (the rule table pointer, the out_paused bits) and read the lcores'
+ * single-writer counters without writing them.
+ *
+ * Counters shown are relative to a baseline that ctl_stats_clear() takes ("clear stats"); the
+ * lcores' counters themselves are never reset, so the final counters that stampede prints at
+ * exit and the invariant received + replicated = transmitted + captured + dropped stay on raw
+ * totals. Ethernet port counters are reset in the driver (rte_eth_stats_reset()).
+ *
+ * Rules changed here (ctl_rule_add(), ctl_rule_del()) go through the config loader's own code
+ * on a copy of the running configuration, which then replaces it: pl->cfg points to the copy
+ * (ctl owns it) and ctl_config() dumps it. pl->cfg changes under the ctl mutex; the configs it
+ * pointed to stay valid until ctl_destroy(), so code outside ctl may read it at any time (it sees
+ * the old or the new rules, whole). The price: each rule change keeps ~300 kB until exit.
+ *
+ * Functions returning json_t * return a new reference (json_decref() it), or NULL with @p err
+ * filled. Integer-returning ones return 0 or -errno with @p err filled.
+ */
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+#include "pipeline.h"
+
+struct ctl;
+
+/**
+ * Create the control object of a pipeline that is built (stp_pipeline_create()). Rates and busy
+ * shares count from this call, which main() makes when the lcores are launched.
+ */
+struct ctl *ctl_create(struct stp_pipeline *pl);
+
+/**
+ * Free the control object, once no front end can call it any more. pl->cfg is pointed back at
+ * the configuration it had at ctl_create() (the rule table keeps the running rules).
+ */
+void ctl_destroy(struct ctl *c);
+
+/**
+ * Ports: name, port_id, driver, device, mac, link {up, speed_mbps, duplex}, mtu, rx_queues,
+ * tx_queues, rx_desc, tx_desc, socket, promiscuous, timestamp (the resolved source),
+ * rx_offloads and tx_offloads (the names of the offloads granted).
+ *
+ * @param which  NULL or "all": every port; a DPDK port id; or a port name.
+ * @return an array of objects, one per port.
+ */
+json_t *ctl_ports_info(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
+
+/**
+ * Port counters: name, port_id, the driver's rte_eth_stats (rx_pkts, rx_bytes, tx_pkts,
+ * tx_bytes, imissed, ierrors, oerrors, rx_nombuf) and stampede's own app_rx / app_tx.
+ * @p which as for ctl_ports_info().
+ */
+json_t *ctl_ports_stats(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
+
+/**
+ * Totals: received, transmitted, dropped, replicated, captured, rx_bytes, cycles_per_packet,
+ * timestamps {source: count}, in_flight (from raw counters: the baseline cancels out of it),
+ * seconds (since start or the last clear), cleared (bool).
+ */
+json_t *ctl_stats(struct ctl *c);
+
+/**
+ * Datapath lcores: lcore, roles ["rx", "worker", "tx"], queues ["port:queue", ...], rx_pkts,
+ * tx_pkts, loops, busy_pct (share of the time spent in iterations that moved packets),
+ * cycles_per_packet.
+ */
+json_t *ctl_lcores(struct ctl *c);
+
+/** Rings: name, kind ("worker", "tx", "capture"), owner (lcore id or output name), size, used,
+ * free. */
+json_t *ctl_rings(struct ctl *c);
+
+/** Drops: name, count, description, for every reason, in the order of STP_FOREACH_DROP. */
+json_t *ctl_drops(struct ctl *c);
+
+/**
+ * Rules in evaluation order: index, name, in (port names), all_ports (bool), filter, action,
+ * out, continue, snaplen, vlan, matched. "matched" follows a rule by name across rule changes.
+ */
+json_t *ctl_rules(struct ctl *c);
+
+/**
+ * Capture outputs: name, type, path (the pattern), file (being written, "" if none), paused,
+ * accepted, refused, written, bytes, files, write_errors.
+ */
+json_t *ctl_outputs(struct ctl *c);
+
+/** The running configuration as JSON text that stampede -c accepts; free() it. NULL: ENOMEM. */
+char *ctl_config(struct ctl *c);
+
+/** Take the baseline that counters are shown from, and reset the ports' driver counters. */
+int ctl_stats_clear(struct ctl *c);
+
+/**
+ * Insert a rule (one rules[] JSON object) at @p index (-1: append), checked by the config
+ * loader, and put the new rule table in place. On error @p err holds the loader's message
+ * ("<file>: rules[2].out: ..."). On success @p err may hold a warning ("" otherwise).
+ */
+int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_ERR_LEN]);
+
+/** Delete the rule called @p name and put the new rule table in place. */
+int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
+
+/**
+ * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
+ * after "capture stop" returns, the output accepts nothing more.
+ */
+int ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN]);
+
+#endif /* STP_CTL_H */

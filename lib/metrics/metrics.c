@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Metrics: the snapshot of the counters, the DPDK telemetry endpoints, start and stop.
+ *
+ * Readers run on control threads only: DPDK's telemetry threads (one per connected client) and
+ * the HTTP server thread. They take `lock`, which guards nothing but the pipeline pointer, so the
+ * main thread can stop the pipeline after metrics_stop() knowing no reader still looks at it.
+ * The datapath never sees the lock: counters are read with relaxed atomic loads.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "metrics.h"
+#include "metrics_priv.h"
+
+RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
+
+/*
+ * Rules in one /stampede/rules reply: at most ~70 bytes each (a 31-character name, an action,
+ * two numbers), so 128 stay well inside telemetry's 16 KiB reply.
+ */
+#define TEL_RULES_PER_REPLY 128
+
+static struct {
+	pthread_mutex_t lock;	 /* guards pl: control threads only */
+	struct stp_pipeline *pl; /* NULL: stopped */
+	char version[32];	 /* written before pl is published */
+	bool registered;	 /* telemetry commands registered (cannot be undone) */
+} mt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Snapshot */
+
+struct metrics_snap *
+metrics_snap_get(void)
+{
+	struct metrics_snap *s = calloc(1, sizeof(*s));
+	const struct stp_pipeline *pl;
+	int64_t in_flight;
+
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&mt.lock);
+	pl = mt.pl;
+	if (pl == NULL) {
+		pthread_mutex_unlock(&mt.lock);
+		free(s);
+		return NULL;
+	}
+	s->pl = pl;
+	s->version = mt.version;
+	stp_stats_sum(pl, &s->sum);
+	s->dropped = stp_stats_dropped(&s->sum);
+	in_flight = (int64_t)(s->sum.rx_pkts + s->sum.replicas) -
+			(int64_t)(s->sum.tx_pkts + s->sum.written + s->dropped);
+	s->in_flight = in_flight > 0 ? (uint64_t)in_flight : 0;
+	for (unsigned int i = 0; i < pl->ports->nb && i < CFG_MAX_PORTS; i++)
+		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
+			memset(&s->eth[i], 0, sizeof(s->eth[i]));
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		if (pl->outputs_closed)
+			s->out[o] = pl->out_final[o];
+		else
+			pcapng_writer_stats(pl->outputs[o], &s->out[o]);
+	}
+	return s;
+}
+
+void
+metrics_snap_put(struct metrics_snap *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_unlock(&mt.lock);
+	free(s);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Telemetry endpoints */
+
+static const char *
+roles_name(uint32_t roles)
+{
+	static const char *const names[8] = {
+		"",
+		"rx",
+		"worker",
+		"rx,worker",
+		"tx",
+		"rx,tx",
+		"worker,tx",
+		"rx,worker,tx",
+	};
+
+	return names[roles & 7];
+}
+
+/*
+ * Lists go out in columns: DPDK 22.11 telemetry nests one level only (a dict of arrays of
+ * numbers or strings), so a list of objects is one array per field, entry i of every array
+ * describing object i: {"name": ["in", "out"], "rx_packets": [5, 7], ...}.
+ */
+static int
+col_u64(struct rte_tel_data *d, const char *name, const uint64_t *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int
+col_str(struct rte_tel_data *d, const char *name, const char *const *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_string(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int
+tel_info(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	const struct stp_config *cfg = s->pl->cfg;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", s->version);
+	rte_tel_data_add_dict_u64(d, "node_id", cfg->node.id);
+	rte_tel_data_add_dict_string(d, "description", cfg->node.description);
+	rte_tel_data_add_dict_u64(d, "ports", s->pl->ports->nb);
+	rte_tel_data_add_dict_u64(d, "lcores", s->pl->nb_lcores);
+	rte_tel_data_add_dict_u64(d, "rules", cfg->nb_rules);
+	rte_tel_data_add_dict_u64(d, "outputs", s->pl->nb_outputs);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	return 0;
+}
+
+static int
+tel_totals(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "received", s->sum.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "received_bytes", s->sum.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "replicated", s->sum.replicas);
+	rte_tel_data_add_dict_u64(d, "transmitted", s->sum.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "captured", s->sum.written);
+	rte_tel_data_add_dict_u64(d, "dropped", s->dropped);
+	rte_tel_data_add_dict_u64(d, "in_flight", s->in_flight);
+	return 0;
+}
+
+/* The driver counters of /stampede/ports: column name, field of struct rte_eth_stats. */
+static const struct {
+	const char *name;
+	size_t off;
+} port_eth_cols[] = {
+	{ "rx_packets", offsetof(struct rte_eth_stats, ipackets) },
+	{ "rx_bytes", offsetof(struct rte_eth_stats, ibytes) },
+	{ "tx_packets", offsetof(struct rte_eth_stats, opackets) },
+	{ "tx_bytes", offsetof(struct rte_eth_stats, obytes) },
+	{ "imissed", offsetof(struct rte_eth_stats, imissed) },
+	{ "ierrors", offsetof(struct rte_eth_stats, ierrors) },
+	{ "oerrors", offsetof(struct rte_eth_stats, oerrors) },
+	{ "rx_nombuf", offsetof(struct rte_eth_stats, rx_nombuf) },
+};
+
+static int
+tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	const struct port_set *ps = s->pl->ports;
+	const char *name[CFG_MAX_PORTS], *drv[CFG_MAX_PORTS], *ts[CFG_MAX_PORTS];
+	uint64_t id[CFG_MAX_PORTS], link[CFG_MAX_PORTS], app_rx[CFG_MAX_PORTS];
+	uint64_t app_tx[CFG_MAX_PORTS], v[CFG_MAX_PORTS];
+	unsigned int n = ps->nb;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+
+		name[i] = pr->cfg->name;
+		drv[i] = pr->drv_name;
+		ts[i] = pkt_ts_src_name(pr->ts_src);
+		id[i] = pr->port_id;
+		link[i] = __atomic_load_n(&s->pl->link_up[pr->port_id], __ATOMIC_RELAXED);
+		app_rx[i] = s->sum.port_rx[pr->port_id];
+		app_tx[i] = s->sum.port_tx[pr->port_id];
+	}
+	rte_tel_data_start_dict(d);
+	rc |= col_str(d, "name", name, n);
+	rc |= col_u64(d, "port_id", id, n);
+	rc |= col_str(d, "driver", drv, n);
+	rc |= col_str(d, "timestamp", ts, n);
+	rc |= col_u64(d, "link_up", link, n);
+	for (unsigned int c = 0; c < RTE_DIM(port_eth_cols); c++) {
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = *(const uint64_t *)((const char *)&s->eth[i] + port_eth_cols[c].off);
+		rc |= col_u64(d, port_eth_cols[c].name, v, n);
+	}
+	rc |= col_u64(d, "app_rx", app_rx, n);
+	rc |= col_u64(d, "app_tx", app_tx, n);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+/* The per-lcore counters of /stampede/lcores: column name, field of struct stp_lcore_stats. */
+static const struct {
+	const char *name;
+	size_t off;
+} lcore_cols[] = {
+	{ "rx_packets", offsetof(struct stp_lcore_stats, rx_pkts) },
+	{ "rx_bytes", offsetof(struct stp_lcore_stats, rx_bytes) },
+	{ "tx_packets", offsetof(struct stp_lcore_stats, tx_pkts) },
+	{ "loops", offsetof(struct stp_lcore_stats, loops) },
+	{ "busy_cycles", offsetof(struct stp_lcore_stats, busy_cycles) },
+	{ "work_packets", offsetof(struct stp_lcore_stats, work_pkts) },
+};
+
+static int
+tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	const char *roles[CFG_MAX_LCORES];
+	uint64_t id[CFG_MAX_LCORES], drops[CFG_MAX_LCORES], v[CFG_MAX_LCORES];
+	unsigned int n = s->pl->nb_lcores;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct stp_lcore *lc = s->pl->lcores[i];
+
+		id[i] = lc->lcore_id;
+		roles[i] = roles_name(lc->roles);
+		drops[i] = 0;
+		for (unsigned int k = 0; k < STP_DROP_MAX; k++)
+			drops[i] += __atomic_load_n(&lc->stats.drops[k], __ATOMIC_RELAXED);
+	}
+	rte_tel_data_start_dict(d);
+	rc |= col_u64(d, "lcore", id, n);
+	rc |= col_str(d, "roles", roles, n);
+	for (unsigned int c = 0; c < RTE_DIM(lcore_cols); c++) {
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = __atomic_load_n(
+					(const uint64_t *)((const char *)&s->pl->lcores[i]->stats +
+							lcore_cols[c].off),
+					__ATOMIC_RELAXED);
+		rc |= col_u64(d, lcore_cols[c].name, v, n);
+	}
+	rc |= col_u64(d, "dropped", drops, n);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+static int
+tel_drops(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int k = 0; k < STP_DROP_MAX; k++)
+		rte_tel_data_add_dict_u64(d, stp_drop_name(k), s->sum.drops[k]);
+	return 0;
+}
+
+/* Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most. */
+static int
+tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	const struct stp_config *cfg = s->pl->cfg;
+	const char *name[TEL_RULES_PER_REPLY], *action[TEL_RULES_PER_REPLY];
+	uint64_t idx[TEL_RULES_PER_REPLY], matched[TEL_RULES_PER_REPLY];
+	unsigned long first = 0;
+	unsigned int n = 0;
+	int rc = 0;
+	char *end;
+
+	if (params != NULL && params[0] != '\0') {
+		errno = 0;
+		first = strtoul(params, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -EINVAL;
+	}
+	for (unsigned long r = first; r < cfg->nb_rules && n < TEL_RULES_PER_REPLY; r++, n++) {
+		idx[n] = r;
+		name[n] = cfg->rules[r].name;
+		action[n] = cfg_action_name(cfg->rules[r].action);
+		matched[n] = s->sum.rule_pkts[r];
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "total", cfg->nb_rules);
+	rc |= col_u64(d, "index", idx, n);
+	rc |= col_str(d, "name", name, n);
+	rc |= col_str(d, "action", action, n);
+	rc |= col_u64(d, "matched", matched, n);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+/* The writer counters of /stampede/outputs: column name, field of struct pcapng_stats. */
+static const struct {
+	const char *name;
+	size_t off;
+} output_cols[] = {
+	{ "written", offsetof(struct pcapng_stats, pkts) },
+	{ "bytes", offsetof(struct pcapng_stats, bytes) },
+	{ "files", offsetof(struct pcapng_stats, files) },
+	{ "write_errors", offsetof(struct pcapng_stats, write_errors) },
+	{ "error_drops", offsetof(struct pcapng_stats, error_drops) },
+};
+
+static int
+tel_outputs(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	static char paths[CFG_MAX_OUTPUTS][CFG_PATH_LEN]; /* under the metrics lock */
+	const char *name[CFG_MAX_OUTPUTS], *file[CFG_MAX_OUTPUTS];
+	uint64_t acc[CFG_MAX_OUTPUTS], ref[CFG_MAX_OUTPUTS], v[CFG_MAX_OUTPUTS];
+	unsigned int n = s->pl->nb_outputs;
+	int rc = 0;
+
+	for (unsigned int o = 0; o < n; o++) {
+		paths[o][0] = '\0';
+		if (!s->pl->outputs_closed)
+			pcapng_writer_path(s->pl->outputs[o], paths[o], sizeof(paths[o]));
+		name[o] = s->pl->cfg->outputs[o].name;
+		file[o] = paths[o];
+		acc[o] = s->sum.out_pkts[o];
+		ref[o] = s->sum.out_drops[o];
+	}
+	rte_tel_data_start_dict(d);
+	rc |= col_str(d, "name", name, n);
+	rc |= col_str(d, "file", file, n);
+	rc |= col_u64(d, "accepted", acc, n);
+	rc |= col_u64(d, "refused", ref, n);
+	for (unsigned int c = 0; c < RTE_DIM(output_cols); c++) {
+		for (unsigned int o = 0; o < n; o++)
+			v[o] = *(const uint64_t *)((const char *)&s->out[o] + output_cols[c].off);
+		rc |= col_u64(d, output_cols[c].name, v, n);
+	}
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+static int
+tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
+		rte_tel_data_add_dict_u64(d, pkt_ts_src_name(t), s->sum.ts_src[t]);
+	return 0;
+}
+
+/*
+ * The endpoints: adding one is a row here and a function above. Names follow DPDK's rules
+ * (letters, digits, '_' and '/'); dict keys are fixed words, user-given names (ports, rules,
+ * outputs) are values, which telemetry escapes.
+ */
+static const struct {
+	const char *cmd;
+	int (*fill)(const struct metrics_snap *s, const char *params, struct rte_tel_data *d);
+	const char *help;
+} tel_endpoints[] = {
+	{ "/stampede/info", tel_info, "Node, version, sizes. No parameters" },
+	{ "/stampede/totals", tel_totals,
+			"Received, replicated, transmitted, captured, dropped, in flight. No parameters" },
+	{ "/stampede/ports", tel_ports,
+			"Per port: driver and stampede counters, timestamp source. No parameters" },
+	{ "/stampede/lcores", tel_lcores, "Per datapath lcore: roles, counters. No parameters" },
+	{ "/stampede/drops", tel_drops, "Packets dropped, per reason. No parameters" },
+	{ "/stampede/rules", tel_rules,
+			"Packets matched per rule, 128 rules per reply. Parameter: first rule index" },
+	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
+	{ "/stampede/timestamps", tel_timestamps, "Packets stamped, per source. No parameters" },
+};
+
+static int
+tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct metrics_snap *s;
+	int rc = -ENOENT;
+
+	s = metrics_snap_get();
+	if (s == NULL)
+		return -EAGAIN; /* stopped: telemetry answers null */
+	for (unsigned int i = 0; i < RTE_DIM(tel_endpoints); i++)
+		if (strcmp(cmd, tel_endpoints[i].cmd) == 0) {
+			rc = tel_endpoints[i].fill(s, params, d);
+			break;
+		}
+	metrics_snap_put(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Public API */
+
+int
+metrics_parse_listen(const char *s, struct cfg_metrics *m, char *err, size_t errlen)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char host[CFG_LISTEN_LEN];
+	const char *colon, *h = s;
+	unsigned long port;
+	size_t hlen;
+	char *end;
+
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s)
+		goto bad;
+	hlen = colon - s;
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			goto bad;
+		h = s + 1;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+		goto bad;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port > 65535)
+		goto bad;
+	m->enabled = true;
+	memcpy(m->listen, host, hlen + 1);
+	m->port = (uint16_t)port;
+	return 0;
+bad:
+	snprintf(err, errlen,
+			"--metrics: \"%s\" is not ADDR:PORT with an IPv4 or [IPv6] address and a "
+			"port in [0..65535] (e.g. 127.0.0.1:9464, [::1]:9464; 0: any free port)",
+			s);
+	return -EINVAL;
+}
+
+int
+metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN])
+{
+	char msg[CFG_ERR_LEN];
+	int rc;
+
+	if (!mt.registered) {
+		for (unsigned int i = 0; i < RTE_DIM(tel_endpoints); i++) {
+			rc = rte_telemetry_register_cmd(
+					tel_endpoints[i].cmd, tel_dispatch, tel_endpoints[i].help);
+			if (rc != 0)
+				MT_LOG(WARNING, "cannot register telemetry command %s: %s",
+						tel_endpoints[i].cmd, strerror(-rc));
+		}
+		mt.registered = true;
+	}
+	pthread_mutex_lock(&mt.lock);
+	snprintf(mt.version, sizeof(mt.version), "%s", version);
+	mt.pl = pl;
+	pthread_mutex_unlock(&mt.lock);
+
+	if (!pl->cfg->metrics.enabled)
+		return 0;
+	rc = http_start(&pl->cfg->metrics, msg, sizeof(msg));
+	if (rc != 0) {
+		metrics_stop();
+		cfg_errf(pl->cfg, err, "metrics", "%s", msg);
+		return rc;
+	}
+	return 0;
+}
+
+void
+metrics_stop(void)
+{
+	http_stop();
+	pthread_mutex_lock(&mt.lock);
+	mt.pl = NULL;
+	pthread_mutex_unlock(&mt.lock);
+}
+
+const char *
+metrics_url(void)
+{
+	return http_url();
+}
+
+char *
+metrics_prometheus_text(size_t *len)
+{
+	struct sbuf b = { 0 };
+	struct metrics_snap *s;
+
+	s = metrics_snap_get();
+	if (s == NULL)
+		return NULL;
+	prom_format(&b, s);
+	metrics_snap_put(s);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = b.len;
+	return b.p;
+}
+
+void
+sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->p != NULL ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += n;
+			return;
+		}
+		{
+			size_t cap = b->cap ? b->cap * 2 : 16384;
+			char *p;
+
+			while (cap - b->len <= (size_t)n)
+				cap *= 2;
+			p = realloc(b->p, cap);
+			if (p == NULL) {
+				b->oom = true;
+				return;
+			}
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The counters in Prometheus's text exposition format, version 0.0.4
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/): per family a "# HELP" and a
+ * "# TYPE" line, then its samples, one per label set. Names follow Prometheus's conventions:
+ * the stampede_ prefix, base units, "_total" on counters.
+ *
+ * Each family is one row of prom_families[]: where its value lives (a scope, which also gives
+ * the label, and an offset in the struct of that scope). Adding a counter is adding a row.
+ */
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "metrics_priv.h"
+
+/* Where a family's samples come from, and which label they carry. */
+enum prom_scope {
+	PS_GLOBAL,     /* a uint64_t of struct metrics_snap; no label */
+	PS_DROP,       /* sum.drops[reason]; label reason */
+	PS_TS,	       /* sum.ts_src[source]; label source */
+	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
+	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
+	PS_RULE,       /* sum.rule_pkts[rule]; label rule */
+	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
+	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
+	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
+	PS_INFO,       /* stampede_info: constant 1 with node and version labels */
+	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
+	PS_PORT_LINK,  /* pl->link_up[]; label port */
+	PS_TSC_HZ,     /* rte_get_tsc_hz() */
+};
+
+struct prom_family {
+	const char *name;
+	const char *type; /* "counter" or "gauge" */
+	enum prom_scope scope;
+	size_t off;
+	const char *help;
+};
+
+#define SNAP(f) offsetof(struct metrics_snap, f)
+#define LCS(f) offsetof(struct stp_lcore_stats, f)
+#define ETH(f) offsetof(struct rte_eth_stats, f)
+#define WRT(f) offsetof(struct pcapng_stats, f)
+
+/* clang-format off */
+static const struct prom_family prom_families[] = {
+	{ "stampede_info", "gauge", PS_INFO, 0, "Always 1; labels name the node and the version." },
+	{ "stampede_tsc_hz", "gauge", PS_TSC_HZ, 0,
+		"TSC frequency in Hz: divide cycle counters by it to get seconds." },
+
+	{ "stampede_received_packets_total", "counter", PS_GLOBAL, SNAP(sum.rx_pkts),
+		"Packets stampede read from its ports." },
+	{ "stampede_received_bytes_total", "counter", PS_GLOBAL, SNAP(sum.rx_bytes),
+		"Bytes stampede read from its ports." },
+	{ "stampede_replicated_packets_total", "counter", PS_GLOBAL, SNAP(sum.replicas),
+		"Extra copies made for replicate groups and continue rules." },
+	{ "stampede_transmitted_packets_total", "counter", PS_GLOBAL, SNAP(sum.tx_pkts),
+		"Packets the output ports accepted." },
+	{ "stampede_captured_packets_total", "counter", PS_GLOBAL, SNAP(sum.written),
+		"Packets written to capture files." },
+	{ "stampede_dropped_packets_total", "counter", PS_DROP, 0,
+		"Packets dropped, per reason." },
+	{ "stampede_in_flight_packets", "gauge", PS_GLOBAL, SNAP(in_flight),
+		"Received + replicated - transmitted - captured - dropped: packets inside stampede." },
+	{ "stampede_timestamps_total", "counter", PS_TS, 0,
+		"Packets stamped, per timestamp source." },
+
+	{ "stampede_port_info", "gauge", PS_PORT_INFO, 0,
+		"Always 1; labels give the port's DPDK id, driver and timestamp source." },
+	{ "stampede_port_link_up", "gauge", PS_PORT_LINK, 0, "1 when the port's link is up." },
+	{ "stampede_port_rx_packets_total", "counter", PS_PORT_ETH, ETH(ipackets),
+		"Packets the port received (driver counter)." },
+	{ "stampede_port_rx_bytes_total", "counter", PS_PORT_ETH, ETH(ibytes),
+		"Bytes the port received (driver counter)." },
+	{ "stampede_port_tx_packets_total", "counter", PS_PORT_ETH, ETH(opackets),
+		"Packets the port transmitted (driver counter)." },
+	{ "stampede_port_tx_bytes_total", "counter", PS_PORT_ETH, ETH(obytes),
+		"Bytes the port transmitted (driver counter)." },
+	{ "stampede_port_missed_packets_total", "counter", PS_PORT_ETH, ETH(imissed),
+		"Packets the NIC dropped because RX was not fast enough (imissed)." },
+	{ "stampede_port_rx_errors_total", "counter", PS_PORT_ETH, ETH(ierrors),
+		"Erroneous packets received (ierrors)." },
+	{ "stampede_port_tx_errors_total", "counter", PS_PORT_ETH, ETH(oerrors),
+		"Failed transmissions (oerrors)." },
+	{ "stampede_port_rx_nombuf_total", "counter", PS_PORT_ETH, ETH(rx_nombuf),
+		"RX mbuf allocation failures (rx_nombuf)." },
+	{ "stampede_port_app_rx_packets_total", "counter", PS_PORT_APP, LCS(port_rx),
+		"Packets stampede read from the port." },
+	{ "stampede_port_app_tx_packets_total", "counter", PS_PORT_APP, LCS(port_tx),
+		"Packets stampede sent out of the port." },
+
+	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
+		"Packets a rule matched." },
+
+	{ "stampede_output_accepted_packets_total", "counter", PS_OUTPUT_APP, LCS(out_pkts),
+		"Packets a capture output's ring accepted." },
+	{ "stampede_output_refused_packets_total", "counter", PS_OUTPUT_APP, LCS(out_drops),
+		"Packets a capture output's ring refused (full)." },
+	{ "stampede_output_written_packets_total", "counter", PS_OUTPUT_WRT, WRT(pkts),
+		"Packets written to a capture output's files." },
+	{ "stampede_output_written_bytes_total", "counter", PS_OUTPUT_WRT, WRT(bytes),
+		"Bytes written to a capture output's files." },
+	{ "stampede_output_files_total", "counter", PS_OUTPUT_WRT, WRT(files),
+		"Files a capture output opened." },
+	{ "stampede_output_write_errors_total", "counter", PS_OUTPUT_WRT, WRT(write_errors),
+		"Failed open() and write() calls of a capture output." },
+
+	{ "stampede_lcore_rx_packets_total", "counter", PS_LCORE, LCS(rx_pkts),
+		"Packets a datapath lcore read from ports." },
+	{ "stampede_lcore_tx_packets_total", "counter", PS_LCORE, LCS(tx_pkts),
+		"Packets a datapath lcore transmitted." },
+	{ "stampede_lcore_loops_total", "counter", PS_LCORE, LCS(loops),
+		"Run-loop iterations of a datapath lcore." },
+	{ "stampede_lcore_busy_cycles_total", "counter", PS_LCORE, LCS(busy_cycles),
+		"TSC cycles a datapath lcore spent in iterations that moved packets." },
+	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
+		"Packets handled in those busy iterations." },
+};
+/* clang-format on */
+
+/* A label value: backslash, double quote and line feed escaped, as the format requires. */
+static void
+put_label_value(struct sbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			sbuf_printf(b, "\\\\");
+		else if (*s == '"')
+			sbuf_printf(b, "\\\"");
+		else if (*s == '\n')
+			sbuf_printf(b, "\\n");
+		else
+			sbuf_printf(b, "%c", *s);
+	}
+}
+
+/* name{label="value"} x */
+static void
+sample(struct sbuf *b, const char *name, const char *label, const char *value, uint64_t x)
+{
+	sbuf_printf(b, "%s", name);
+	if (label != NULL) {
+		sbuf_printf(b, "{%s=\"", label);
+		put_label_value(b, value);
+		sbuf_printf(b, "\"}");
+	}
+	sbuf_printf(b, " %" PRIu64 "\n", x);
+}
+
+static uint64_t
+u64_at(const void *base, size_t off)
+{
+	return *(const uint64_t *)((const char *)base + off);
+}
+
+static void
+family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s)
+{
+	const struct stp_pipeline *pl = s->pl;
+	const struct stp_config *cfg = pl->cfg;
+	char num[24];
+
+	/* HELP texts are constants with neither backslash nor line feed: nothing to escape. */
+	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+	switch (f->scope) {
+	case PS_GLOBAL:
+		sample(b, f->name, NULL, NULL, u64_at(s, f->off));
+		break;
+	case PS_DROP:
+		for (unsigned int k = 0; k < STP_DROP_MAX; k++)
+			sample(b, f->name, "reason", stp_drop_name(k), s->sum.drops[k]);
+		break;
+	case PS_TS:
+		for (unsigned int t = 0; t < PKT_TS_MAX; t++)
+			sample(b, f->name, "source", pkt_ts_src_name(t), s->sum.ts_src[t]);
+		break;
+	case PS_PORT_ETH:
+		for (unsigned int i = 0; i < pl->ports->nb; i++)
+			sample(b, f->name, "port", pl->ports->ports[i].cfg->name,
+					u64_at(&s->eth[i], f->off));
+		break;
+	case PS_PORT_APP:
+		for (unsigned int i = 0; i < pl->ports->nb; i++) {
+			const uint64_t *a = (const uint64_t *)((const char *)&s->sum + f->off);
+
+			sample(b, f->name, "port", pl->ports->ports[i].cfg->name,
+					a[pl->ports->ports[i].port_id]);
+		}
+		break;
+	case PS_RULE:
+		for (unsigned int r = 0; r < cfg->nb_rules; r++)
+			sample(b, f->name, "rule", cfg->rules[r].name, s->sum.rule_pkts[r]);
+		break;
+	case PS_OUTPUT_APP:
+		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+			const uint64_t *a = (const uint64_t *)((const char *)&s->sum + f->off);
+
+			sample(b, f->name, "output", cfg->outputs[o].name, a[o]);
+		}
+		break;
+	case PS_OUTPUT_WRT:
+		for (unsigned int o = 0; o < pl->nb_outputs; o++)
+			sample(b, f->name, "output", cfg->outputs[o].name,
+					u64_at(&s->out[o], f->off));
+		break;
+	case PS_LCORE:
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const uint64_t *p = (const uint64_t *)((const char *)&pl->lcores[i]->stats +
+					f->off);
+
+			snprintf(num, sizeof(num), "%u", pl->lcores[i]->lcore_id);
+			sample(b, f->name, "lcore", num, __atomic_load_n(p, __ATOMIC_RELAXED));
+		}
+		break;
+	case PS_INFO:
+		sbuf_printf(b, "%s{node=\"%" PRIu32 "\",version=\"", f->name, cfg->node.id);
+		put_label_value(b, s->version);
+		sbuf_printf(b, "\",description=\"");
+		put_label_value(b, cfg->node.description);
+		sbuf_printf(b, "\"} 1\n");
+		break;
+	case PS_PORT_INFO:
+		for (unsigned int i = 0; i < pl->ports->nb; i++) {
+			const struct port_rt *pr = &pl->ports->ports[i];
+
+			sbuf_printf(b, "%s{port=\"", f->name);
+			put_label_value(b, pr->cfg->name);
+			sbuf_printf(b, "\",port_id=\"%u\",driver=\"", pr->port_id);
+			put_label_value(b, pr->drv_name);
+			sbuf_printf(b, "\",timestamp=\"%s\"} 1\n", pkt_ts_src_name(pr->ts_src));
+		}
+		break;
+	case PS_PORT_LINK:
+		for (unsigned int i = 0; i < pl->ports->nb; i++) {
+			const struct port_rt *pr = &pl->ports->ports[i];
+
+			sample(b, f->name, "port", pr->cfg->name,
+					__atomic_load_n(&pl->link_up[pr->port_id],
+							__ATOMIC_RELAXED));
+		}
+		break;
+	case PS_TSC_HZ:
+		sample(b, f->name, NULL, NULL, rte_get_tsc_hz());
+		break;
+	}
+}
+
+void
+prom_format(struct sbuf *b, const struct metrics_snap *s)
+{
+	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++)
+		family(b, &prom_families[i], s);
+}
