@@ -389,8 +389,16 @@ format_path(const char *pat, uint64_t index, uint64_t now_utc, char *out, size_t
 		return -ENAMETOOLONG;
 	strcpy(tmp + n, s);
 	gmtime_r(&t, &tm);
+	/*
+	 * The path pattern is a strftime format by design (outputs[].path, from the operator's
+	 * config, never from packets); strftime reads no arguments, so it cannot be abused the
+	 * way a printf format can.
+	 */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	if (strftime(out, outlen, tmp, &tm) == 0)
 		return -ENAMETOOLONG;
+#pragma GCC diagnostic pop
 	return 0;
 }
 
