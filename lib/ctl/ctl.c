@@ -84,15 +84,6 @@ running_cfg(const struct ctl *c)
 	return c->pl->cfg;
 }
 
-static void
-writer_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws)
-{
-	if (pl->outputs_closed)
-		*ws = pl->out_final[o];
-	else
-		pcapng_writer_stats(pl->outputs[o], ws);
-}
-
 struct ctl *
 ctl_create(struct stp_pipeline *pl)
 {
@@ -514,7 +505,7 @@ ctl_outputs(struct ctl *c)
 		struct pcapng_stats ws;
 		char file[CFG_PATH_LEN + 64] = "";
 
-		writer_stats(pl, o, &ws);
+		stp_output_stats(pl, o, &ws);
 		if (!pl->outputs_closed)
 			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
 		json_array_append_new(a,
@@ -570,7 +561,7 @@ ctl_stats_clear(struct ctl *c)
 		c->lc_base[i].work_pkts = __atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED);
 	}
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		writer_stats(pl, o, &c->out_base[o]);
+		stp_output_stats(pl, o, &c->out_base[o]);
 	for (unsigned int r = 0; r <= CFG_MAX_RULES; r++) {
 		c->rule_base[r] = raw->rule_pkts[r];
 		c->rule_carry[r] = 0;

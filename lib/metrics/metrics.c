@@ -72,12 +72,8 @@ metrics_snap_get(void)
 	for (unsigned int i = 0; i < pl->ports->nb && i < CFG_MAX_PORTS; i++)
 		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
 			memset(&s->eth[i], 0, sizeof(s->eth[i]));
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		if (pl->outputs_closed)
-			s->out[o] = pl->out_final[o];
-		else
-			pcapng_writer_stats(pl->outputs[o], &s->out[o]);
-	}
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		stp_output_stats(pl, o, &s->out[o]);
 	return s;
 }
 

@@ -291,6 +291,12 @@ int stp_lcore_main(void *arg);
 /** Sum of all lcores' counters. */
 void stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
 
+/**
+ * Counters of capture output @p o: live from its writer, or the writer's last counters once the
+ * outputs are closed (the writers are gone then).
+ */
+void stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws);
+
 /** Total of the drop counters. */
 uint64_t stp_stats_dropped(const struct stp_lcore_stats *s);
 

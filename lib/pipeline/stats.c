@@ -39,6 +39,15 @@ stp_drop_desc(enum stp_drop d)
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
 }
 
+void
+stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws)
+{
+	if (pl->outputs_closed)
+		*ws = pl->out_final[o];
+	else
+		pcapng_writer_stats(pl->outputs[o], ws);
+}
+
 /* The capture writers' side: packets written, and lost to write errors (a named drop). */
 static void
 stats_add_writers(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
@@ -46,10 +55,7 @@ stats_add_writers(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
 		struct pcapng_stats ws;
 
-		if (pl->outputs_closed)
-			ws = pl->out_final[o];
-		else
-			pcapng_writer_stats(pl->outputs[o], &ws);
+		stp_output_stats(pl, o, &ws);
 		sum->written += ws.pkts;
 		sum->drops[STP_DROP_CAPTURE_WRITE_ERROR] +=
 				ws.error_drops + ws.port_drops + ws.close_drops;
@@ -239,10 +245,7 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
 			struct pcapng_stats ws;
 
-			if (pl->outputs_closed)
-				ws = pl->out_final[o];
-			else
-				pcapng_writer_stats(pl->outputs[o], &ws);
+			stp_output_stats(pl, o, &ws);
 			json_array_append_new(outs,
 					json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
 							pl->cfg->outputs[o].name, "accepted",
