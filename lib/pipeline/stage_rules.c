@@ -230,8 +230,47 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 	uint16_t k = 0, nd = 0, run_port = pkts[0]->port, run = 0;
 	uint16_t out0 = rs->simple_out[run_port];
 	bool one_port = true;
+	uint16_t i;
 
-	for (uint16_t i = 0; i < n; i++) {
+	/*
+	 * A burst from one input port (one RX queue: the usual case) has one decision: only the
+	 * frame checks remain per packet, and out_port is written only when something will
+	 * read it (a TX ring, or older packets buffered for the port).
+	 */
+	for (i = 1; i < n; i++)
+		if (pkts[i]->port != run_port)
+			break;
+	if (likely(i == n && out0 != STP_NO_PORT)) {
+		const uint32_t max_frame = rs->simple_max_frame[run_port];
+		const bool multiseg = rs->simple_multiseg[run_port];
+		const bool direct = lc->tx_target == lc && lc->txbuf[out0].n == 0;
+
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+
+			if (unlikely(rte_pktmbuf_pkt_len(m) > max_frame)) {
+				lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
+				drop[nd++] = m;
+				continue;
+			}
+			if (unlikely(m->nb_segs > 1 && !multiseg)) {
+				lc->stats.drops[STP_DROP_TX_MULTISEG]++;
+				drop[nd++] = m;
+				continue;
+			}
+			if (!direct)
+				pkt_meta(m)->out_port = out0;
+			pkts[k++] = m;
+		}
+		lc->stats.rule_pkts[rs->simple_rule[run_port]] += n;
+		if (unlikely(nd > 0))
+			rte_pktmbuf_free_bulk(drop, nd);
+		if (k > 0)
+			stp_tx_emit_port(lc, out0, pkts, k);
+		return 0;
+	}
+
+	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t out = rs->simple_out[m->port];
 
