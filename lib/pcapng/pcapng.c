@@ -112,6 +112,7 @@ struct pcapng_writer {
 	uint8_t *buf;
 	size_t len;	     /* bytes in buf */
 	uint32_t buf_pkts;   /* packets in buf */
+	uint32_t burst_left; /* packets of the burst being encoded not yet accounted for */
 	uint64_t file_bytes; /* bytes of the current file already written */
 	uint64_t file_pkts;  /* packets in the current file, written or in buf */
 	uint64_t file_open_ns;
@@ -623,10 +624,15 @@ static void
 encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
 {
 	uint64_t isb_room = (uint64_t)ISB_SIZE * w->nb_if;
-	uint32_t errs = 0, bad_port = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
+	/*
+	 * Every packet is accounted for before the next one (written to buf, or a counted drop)
+	 * and burst_left says how many are not yet: a writer cancelled inside flush() or
+	 * next_file() leaves counts that pcapng_writer_close() can complete exactly.
+	 */
+	w->burst_left = n;
+	for (i = 0; i < n; i++, w->burst_left--) {
 		struct rte_mbuf *m = pkts[i];
 		unsigned int src = RTE_MIN(pkt_meta(m)->ts_src, (unsigned int)PKT_TS_MAX);
 		uint32_t cap = RTE_MIN(m->pkt_len, w->conf.snaplen);
@@ -634,7 +640,7 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		uint16_t ifx = w->port_if[m->port];
 
 		if (ifx == UINT16_MAX) {
-			bad_port++;
+			STAT_ADD(w, port_drops, 1);
 			continue;
 		}
 		if (w->fd >= 0 && w->conf.rotate_bytes != 0 && w->file_pkts > 0 &&
@@ -643,7 +649,7 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		if (w->fd >= 0 && w->len + blk > PCAPNG_BUF_SIZE)
 			flush(w, now);
 		if (w->fd < 0) {
-			errs++;
+			STAT_ADD(w, error_drops, 1);
 			continue;
 		}
 		encode_epb(w, w->buf + w->len, m, ifx, cap, src);
@@ -651,10 +657,6 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		w->buf_pkts++;
 		w->file_pkts++;
 	}
-	if (errs != 0)
-		STAT_ADD(w, error_drops, errs);
-	if (bad_port != 0)
-		STAT_ADD(w, port_drops, bad_port);
 }
 
 /* Encode a burst, then free it (also when the writer is cancelled in the middle). */
@@ -969,10 +971,19 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 			pthread_detach(w->thread);
 			if (final != NULL) {
 				pcapng_writer_stats(w, final);
-				final->close_drops += rte_ring_count(w->ring);
+				/* Blocked in the kernel, it changes nothing of these any more. */
+				final->close_drops += rte_ring_count(w->ring) + w->buf_pkts +
+						w->burst_left;
 			}
 			return -ETIMEDOUT;
 		}
+		/*
+		 * Cancelled and joined: what it held is lost and counted here, exactly: the ring
+		 * (writer_free() frees it), the encoded but unwritten buffer, and the rest of the
+		 * burst it was encoding (freed by its cleanup handler).
+		 */
+		STAT_ADD(w, close_drops, rte_ring_count(w->ring) + w->buf_pkts + w->burst_left);
+		w->buf_pkts = 0;
 		rc = -ETIMEDOUT;
 	}
 	if (final != NULL)

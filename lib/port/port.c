@@ -526,6 +526,12 @@ port_pool_need(const struct stp_config *cfg)
 	}
 	/* Rings that cross lcores, bursts in flight and per-lcore caches. */
 	need += nb_worker * cfg->worker_ring_size + nb_tx * cfg->tx_ring_size;
+	/*
+	 * A capture ring holds references to pool mbufs: a stalled writer can pin a whole ring,
+	 * and a pool that size starves RX (rx_nombuf) instead of counting capture_ring_full.
+	 */
+	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
+		need += cfg->outputs[o].ring_size;
 	need += cfg->nb_lcores * (cfg->mempool_cache * 3 / 2 + 4 * CFG_MAX_BURST);
 	return need;
 }
@@ -745,8 +751,8 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 	pool_size = cfg->mempool_size;
 	if (pool_size < need)
 		PORT_LOG(WARNING,
-				"%s: mempool.size: %u is less than descriptors, rings and caches can "
-				"hold (%u): expect rx_nombuf under load",
+				"%s: mempool.size: %u is less than descriptors, rings (capture rings included) "
+				"and caches can hold (%u): expect rx_nombuf under load",
 				cfg->file, pool_size, need);
 	/* Threads that share CPUs must not stall each other in the pool's ring (see port.h). */
 	ops = port_lcores_share_cpus() ? "ring_mt_rts" : NULL;

@@ -57,6 +57,8 @@ sys_cleanup() {
 	local p
 	for p in "${BG_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
+		# A process a fault-injection test stopped (SIGSTOP) only acts on SIGTERM once continued.
+		kill -CONT "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	for ns in "$NS_A" "$NS_B" "$NS_D"; do
@@ -157,7 +159,9 @@ sys_start_stampede() {
 # Starts a receiver counting frames to UDP port $3 on interface $2 of namespace $1.
 sys_start_receiver() {
 	local ns=$1 ifc=$2 dport=$3 name=$4
-	nsx "$ns" "$PY" "$SYS_DIR/frames.py" recv "$ifc" --dport "$dport" --expect "$N" \
+	# ip netns exec directly, not the nsx function: a function run with & is a subshell, and
+	# $! would be its PID, not the receiver's.
+	ip netns exec "$ns" "$PY" "$SYS_DIR/frames.py" recv "$ifc" --dport "$dport" --expect "$N" \
 		--warm-dport "$DPORT_WARM" --warm-file "$WORK/$name.warm" \
 		--ready-file "$WORK/$name.ready" --result "$WORK/$name.json" --timeout 90 \
 		>"$WORK/$name.log" 2>&1 &
@@ -200,7 +204,7 @@ sys_start_tcpdump() {
 	# Capture everything and filter when counting: on frames that an AF_XDP socket sent
 	# through a veth, the kernel-side filter of a live capture matched nothing here, while
 	# the same filter on the saved file matches them all.
-	nsx "$NS_B" tcpdump -i b0 -nn -U --immediate-mode -B 16384 -s 128 -w "$WORK/b0.pcap" \
+	ip netns exec "$NS_B" tcpdump -i b0 -nn -U --immediate-mode -B 16384 -s 128 -w "$WORK/b0.pcap" \
 		>"$WORK/tcpdump.log" 2>&1 &
 	TCPDUMP_PID=$!
 	BG_PIDS+=("$TCPDUMP_PID")
@@ -342,4 +346,72 @@ sys_forward_test() {
 	[ "$transmitted" -ge $((2 * N)) ] ||
 		fail "stampede transmitted $transmitted frames, expected at least $((2 * N))"
 	log "PASS: $driver forwarded $N frames each way, none lost"
+}
+
+# Stops stampede with signal $1 (default TERM) by PID and waits up to $2 s (default 20) for it
+# to exit; fails if it does not. Sets STP_RC to its exit status and STP_STOP_S to the seconds
+# it took.
+sys_stop_stampede() {
+	local sig=${1:-TERM} limit=${2:-20} i t0
+	log "stopping stampede (pid $STP_PID) with SIG$sig"
+	t0=$(date +%s.%N)
+	kill -"$sig" "$STP_PID"
+	for i in $(seq $((limit * 10))); do
+		kill -0 "$STP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$STP_PID" 2>/dev/null; then
+		echo "---- stack of the stuck stampede ----" >&2
+		cat /proc/"$STP_PID"/task/*/stack 2>/dev/null | sort | uniq -c | sort -rn | head -20 >&2 || true
+		fail "stampede did not exit within $limit s of SIG$sig"
+	fi
+	wait "$STP_PID" && STP_RC=0 || STP_RC=$?
+	STP_STOP_S=$("$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" \
+		"$t0" "$(date +%s.%N)")
+	STP_PID=
+	log "stampede exited with status $STP_RC after ${STP_STOP_S} s"
+}
+
+# Checks the exact invariant of the --stats-json file $1 (default $WORK/stats.json):
+#   received + replicated == transmitted + captured + dropped
+# and that the named drop reasons add up to 'dropped'. Prints the totals and the non-zero drop
+# reasons, and sets the shell variables received, replicated, transmitted, captured, dropped.
+# Read one drop reason afterwards with: json_get FILE drops.REASON
+sys_check_invariant() {
+	local js=${1:-$WORK/stats.json} line
+	[ -f "$js" ] || fail "stampede wrote no --stats-json file"
+	line=$("$PY" - "$js" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = ("received", "replicated", "transmitted", "captured", "dropped")
+drops = {r: n for r, n in d["drops"].items() if n}
+print(" ".join(str(d[x]) for x in k), sum(d["drops"].values()),
+      ",".join(f"{r}={n}" for r, n in drops.items()) or "none")
+PYEOF
+	) || fail "cannot read $js"
+	local sum_drops reasons
+	read -r received replicated transmitted captured dropped sum_drops reasons <<<"$line"
+	log "stampede stats: received=$received replicated=$replicated transmitted=$transmitted" \
+		"captured=$captured dropped=$dropped; drops: $reasons"
+	[ $((received + replicated)) -eq $((transmitted + captured + dropped)) ] ||
+		fail "stats invariant broken: received $received + replicated $replicated !=" \
+			"transmitted $transmitted + captured $captured + dropped $dropped"
+	[ "$sum_drops" -eq "$dropped" ] ||
+		fail "the drop reasons add up to $sum_drops, 'dropped' says $dropped"
+}
+
+# Queries stampede's DPDK telemetry socket (file prefix $PREFIX) with command $1 and prints the
+# values of the keys $2... of the reply on one line, e.g.
+#   sys_tel /stampede/totals received transmitted  ->  "1200 1180"
+sys_tel() {
+	"$PY" - "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" "$@" <<'PYEOF'
+import json, socket, sys
+path, cmd, keys = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(path)
+s.recv(1024)
+s.send(cmd.encode())
+r = json.loads(s.recv(65536).decode())[cmd.split(",")[0]]
+print(" ".join(str(r[k]) for k in keys))
+PYEOF
 }
