@@ -19,8 +19,9 @@ PKGS=(
 	tshark tcpdump python3 python3-scapy
 	netsniff-ng tcpreplay
 	prometheus
-	# fuzzing and static checks
-	clang clang-format git
+	# fuzzing and static checks (libFuzzer and the sanitizer runtimes for clang are in
+	# libclang-rt-14-dev, only a Recommends of clang, which --no-install-recommends skips)
+	clang libclang-rt-14-dev clang-format git
 )
 
 missing=()

@@ -239,7 +239,7 @@ struct loader {
 /* ---------------------------------------------------------------------------------------------- */
 /* Messages and paths */
 
-static int
+static int __attribute__((format(printf, 4, 0)))
 verr(char *err, const char *file, const char *path, const char *fmt, va_list ap)
 {
 	int n;

@@ -58,7 +58,7 @@ struct port_pcap_ts {
 
 /* --- EAL arguments ------------------------------------------------------------------------ */
 
-static int
+static int __attribute__((format(printf, 4, 5)))
 argv_push(char ***argv, int *argc, int *cap, const char *fmt, ...)
 {
 	va_list ap;

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * libFuzzer target: cfg_rule_insert() of the input as one rules[] object (the console's
+ * "add rule") into a small valid configuration, at an index derived from the input's length.
+ *
+ * Checks the function's contract:
+ *  - refused: -EINVAL (or -ENOMEM), a one-line message, and the configuration as it was, byte
+ *    for byte (see cfg_equal());
+ *  - accepted: one more rule, the configuration dumps to JSON that loads again with the same
+ *    rule, and deleting the new rule by name gives back the configuration there was.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+
+/* A rule object is short; CFG_FILTER_LEN bounds the longest useful one. */
+#define FUZZ_RULE_MAX_LEN 4096
+
+#define FUZZ_ASSERT(cond)                                                                     \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "fuzz_rule: %s:%d: assertion failed: %s\n", __FILE__, \
+					__LINE__, #cond);                                     \
+			abort();                                                              \
+		}                                                                             \
+	} while (0)
+
+/* Ports, an output and a group to name, two TX lcores (so that the TX queue check can fail). */
+static const char base_json[] =
+		"{\"eal\": {\"hugepages\": false},"
+		" \"ports\": [{\"name\": \"a\", \"device\": \"net_null0\"},"
+		"             {\"name\": \"b\", \"device\": \"net_null1\", \"tx_queues\": 2},"
+		"             {\"name\": \"c\", \"device\": \"net_null2\", \"tx_queues\": 2}],"
+		" \"lcores\": {\"rx\": [{\"lcore\": 1, \"queues\": [{\"port\": \"a\", \"queue\": 0},"
+		"                 {\"port\": \"b\", \"queue\": 0}, {\"port\": \"c\", \"queue\": 0}]}],"
+		"            \"worker\": [1], \"tx\": [1, 2]},"
+		" \"outputs\": [{\"name\": \"cap\", \"type\": \"pcapng\", \"path\": \"/tmp/x.pcapng\"}],"
+		" \"groups\": [{\"name\": \"lb\", \"mode\": \"balance\", \"members\": [\"b\", \"c\"]}],"
+		" \"rules\": [{\"name\": \"one\", \"in\": \"a\", \"action\": \"forward\", \"out\": \"b\"},"
+		"           {\"action\": \"count\"}]}";
+
+/* ~300 kB each: off the stack. base is loaded once; cfg is the copy each input changes. */
+static struct stp_config base, cfg, back;
+
+/*
+ * Equal configurations: every byte but the rules[] slots past nb_rules, which hold whatever a
+ * memmove left there (they are not part of the configuration; inserting a rule clears its slot).
+ */
+static bool
+cfg_equal(const struct stp_config *a, const struct stp_config *b)
+{
+	const size_t head = offsetof(struct stp_config, rules);
+	const size_t tail = head + sizeof(a->rules);
+
+	return a->nb_rules == b->nb_rules && memcmp(a, b, head) == 0 &&
+			memcmp(a->rules, b->rules, a->nb_rules * sizeof(a->rules[0])) == 0 &&
+			memcmp((const char *)a + tail, (const char *)b + tail, sizeof(*a) - tail) ==
+			0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[CFG_ERR_LEN];
+
+	if (cfg_load_string(base_json, "base.json", &base, err) != 0) {
+		fprintf(stderr, "fuzz_rule: the base config does not load: %s\n", err);
+		abort();
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[CFG_ERR_LEN], name[CFG_NAME_LEN];
+	char *rule, *dump;
+	int rc, index;
+
+	if (size > FUZZ_RULE_MAX_LEN)
+		return -1;
+	rule = malloc(size + 1);
+	FUZZ_ASSERT(rule != NULL);
+	memcpy(rule, data, size);
+	rule[size] = '\0';
+	/* -1 (append) .. nb_rules: every position, and out of range once. */
+	index = (int)(size % (base.nb_rules + 3u)) - 1;
+
+	/* A shallow copy: eal.args stay base's, so cfg is never cfg_free()d. */
+	memcpy(&cfg, &base, sizeof(cfg));
+	rc = cfg_rule_insert(&cfg, rule, index, err);
+	free(rule);
+	if (rc != 0) {
+		FUZZ_ASSERT(rc == -EINVAL || rc == -ENOMEM);
+		FUZZ_ASSERT(err[0] != '\0' && strchr(err, '\n') == NULL);
+		/* "cfg is unchanged" */
+		FUZZ_ASSERT(cfg_equal(&cfg, &base));
+		return 0;
+	}
+	FUZZ_ASSERT(index <= base.nb_rules);
+	FUZZ_ASSERT(cfg.nb_rules == base.nb_rules + 1);
+	if (index < 0)
+		index = base.nb_rules;
+
+	dump = cfg_dump_json(&cfg);
+	FUZZ_ASSERT(dump != NULL);
+	if (cfg_load_string(dump, "dump.json", &back, err) != 0) {
+		fprintf(stderr, "fuzz_rule: the dump does not load again: %s\n%s\n", err, dump);
+		abort();
+	}
+	FUZZ_ASSERT(back.nb_rules == cfg.nb_rules);
+	FUZZ_ASSERT(memcmp(&back.rules[index], &cfg.rules[index], sizeof(cfg.rules[0])) == 0);
+	cfg_free(&back);
+	free(dump);
+
+	memcpy(name, cfg.rules[index].name, sizeof(name));
+	rc = cfg_rule_delete(&cfg, name, err);
+	if (rc != 0) {
+		fprintf(stderr, "fuzz_rule: cannot delete rule \"%s\": %s\n", name, err);
+		abort();
+	}
+	FUZZ_ASSERT(cfg_equal(&cfg, &base));
+	return 0;
+}

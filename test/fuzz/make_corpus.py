@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+"""Write the seed corpora of the fuzz targets into test/fuzz/corpus/<target>/.
+
+Plain Python (struct), no scapy: frames are written byte by byte like test/unit/test_pkt.c's
+builders. The corpora are checked in; run this again after changing it:
+
+    python3 test/fuzz/make_corpus.py
+
+fuzz_cfg's seeds are only the configurations written here: scripts/fuzz.sh adds config/*.json and
+test/data/bad-config*/*.json to the work copy at run time, so those are not duplicated.
+"""
+import json
+import os
+import shutil
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+MAC_A = bytes.fromhex("020000000001")
+MAC_B = bytes.fromhex("020000000002")
+IP4_A = bytes([10, 0, 0, 1])
+IP4_B = bytes([192, 168, 1, 2])
+IP6_A = bytes.fromhex("20010db8000000000000000000000001")
+IP6_B = bytes.fromhex("20010db8000000010000000000000002")
+
+
+def eth(et, tags=()):
+    """Ethernet header; tags: (tpid, vid) pairs, outer first."""
+    b = MAC_B + MAC_A
+    for tpid, vid in tags:
+        b += struct.pack("!HH", tpid, vid)
+    return b + struct.pack("!H", et)
+
+
+def ipv4(proto, payload, frag=0, ihl=5, src=IP4_A, dst=IP4_B, tot=None):
+    opts = b"\x01" * (4 * (ihl - 5))
+    if tot is None:
+        tot = 4 * ihl + len(payload)
+    return struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, tot, 1, frag, 64, proto, 0, src,
+                       dst) + opts + payload
+
+
+def ipv6(nh, payload, plen=None):
+    if plen is None:
+        plen = len(payload)
+    return struct.pack("!IHBB16s16s", 0x60000000, plen, nh, 64, IP6_A, IP6_B) + payload
+
+
+def ext(nh, body_units=0):
+    """Hop-by-hop / routing / destination options header: (body_units + 1) * 8 bytes."""
+    return struct.pack("!BB", nh, body_units) + b"\x00" * (6 + 8 * body_units)
+
+
+def ah(nh):
+    # Length in 4-byte units minus 2: 4 means 24 bytes (12 of ICV).
+    return struct.pack("!BBHII", nh, 4, 0, 0x100, 1) + b"\x00" * 12
+
+
+def frag6(nh, offset=0, more=True):
+    return struct.pack("!BBHI", nh, 0, (offset << 3) | int(more), 0x1234)
+
+
+def tcp(sport=40000, dport=443):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 0x50, 0x02, 65535, 0, 0)
+
+
+def udp(sport=5353, dport=53, payload=b"abcd"):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def sctp(sport=2905, dport=2905):
+    return struct.pack("!HHII", sport, dport, 1, 0)
+
+
+def icmp():
+    return struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping"
+
+
+def icmp6():
+    return struct.pack("!BBHHH", 128, 0, 0, 1, 1)
+
+
+def arp(op=1):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, MAC_A, IP4_A, b"\0" * 6, IP4_B)
+
+
+def pad60(f):
+    return f + b"\0" * max(0, 60 - len(f))
+
+
+def frames():
+    f = {}
+    f["runt-13"] = eth(0x0800)[:13]
+    f["eth-only"] = eth(0x88b5)
+    f["eth-unknown-type"] = pad60(eth(0x88b5) + b"payload")
+    f["arp-request"] = pad60(eth(0x0806) + arp(1))
+    f["arp-reply"] = pad60(eth(0x0806) + arp(2))
+    f["arp-short"] = eth(0x0806) + arp(1)[:20]
+    f["ipv4-tcp"] = eth(0x0800) + ipv4(6, tcp())
+    f["ipv4-udp-padded"] = pad60(eth(0x0800) + ipv4(17, udp()))
+    f["ipv4-udplite"] = eth(0x0800) + ipv4(136, udp())
+    f["ipv4-sctp"] = eth(0x0800) + ipv4(132, sctp())
+    f["ipv4-icmp"] = eth(0x0800) + ipv4(1, icmp())
+    f["ipv4-gre"] = eth(0x0800) + ipv4(47, b"\x00\x00\x08\x00")
+    f["ipv4-options"] = eth(0x0800) + ipv4(17, udp(), ihl=6)
+    f["ipv4-frag-first"] = eth(0x0800) + ipv4(17, udp(), frag=0x2000)
+    f["ipv4-frag-later"] = eth(0x0800) + ipv4(17, b"middle-of-datagram", frag=0x2003)
+    f["ipv4-ihl-3"] = eth(0x0800) + b"\x43" + ipv4(17, udp())[1:]
+    f["ipv4-totlen-long"] = eth(0x0800) + ipv4(6, tcp(), tot=1500)
+    f["ipv4-tcp-cut"] = (eth(0x0800) + ipv4(6, tcp()))[:14 + 20 + 10]
+    f["ipv4-hdr-cut"] = (eth(0x0800) + ipv4(6, tcp()))[:14 + 12]
+    f["vlan-ipv4-tcp"] = eth(0x0800, [(0x8100, 100)]) + ipv4(6, tcp())
+    f["qinq-ipv4-udp"] = eth(0x0800, [(0x88a8, 10), (0x8100, 200)]) + ipv4(17, udp())
+    f["qinq9100-ipv6-udp"] = eth(0x86dd, [(0x9100, 10), (0x8100, 20)]) + ipv6(17, udp())
+    f["vlan-3-tags"] = pad60(eth(0x0800, [(0x88a8, 1), (0x8100, 2), (0x8100, 3)]) +
+                             ipv4(6, tcp()))
+    f["vlan-cut"] = eth(0x0800, [(0x8100, 100)])[:16]
+    f["vlan-arp"] = pad60(eth(0x0806, [(0x8100, 5)]) + arp())
+    f["ipv6-tcp"] = eth(0x86dd) + ipv6(6, tcp())
+    f["ipv6-udp"] = eth(0x86dd) + ipv6(17, udp())
+    f["ipv6-sctp"] = eth(0x86dd) + ipv6(132, sctp())
+    f["ipv6-icmp6"] = eth(0x86dd) + ipv6(58, icmp6())
+    f["ipv6-hbh-tcp"] = eth(0x86dd) + ipv6(0, ext(6) + tcp())
+    f["ipv6-chain-udp"] = eth(0x86dd) + ipv6(0, ext(43, 1) + ext(60) + ext(17) + udp())
+    f["ipv6-ah-tcp"] = eth(0x86dd) + ipv6(51, ah(6) + tcp())
+    f["ipv6-frag-first"] = eth(0x86dd) + ipv6(44, frag6(17) + udp())
+    f["ipv6-frag-later"] = eth(0x86dd) + ipv6(44, frag6(17, offset=100, more=False) + b"x" * 16)
+    f["ipv6-hbh-frag-tcp"] = eth(0x86dd) + ipv6(0, ext(44) + frag6(6) + tcp())
+    chain = tcp()
+    for _ in range(9):
+        chain = ext(60) + chain
+    f["ipv6-chain-9"] = eth(0x86dd) + ipv6(60, chain)
+    f["ipv6-jumbogram"] = eth(0x86dd) + ipv6(0, ext(17) + udp(), plen=0)
+    f["ipv6-plen-long"] = eth(0x86dd) + ipv6(6, tcp(), plen=1400)
+    f["ipv6-ext-cut"] = (eth(0x86dd) + ipv6(0, ext(6, 2) + tcp()))[:14 + 40 + 10]
+    f["ipv6-hdr-cut"] = (eth(0x86dd) + ipv6(6, tcp()))[:14 + 30]
+    f["ipv6-version-4"] = eth(0x86dd) + b"\x40" + ipv6(6, tcp())[1:]
+    f["ipv4-in-ipv6-ethertype"] = eth(0x86dd) + ipv4(6, tcp())
+    return f
+
+
+BASE_CFG = {
+    "eal": {"hugepages": False},
+    "ports": [{"name": "a", "device": "net_null0"},
+              {"name": "b", "device": "net_null1", "tx_queues": 2}],
+    "lcores": {"rx": [{"lcore": 1, "queues": [{"port": "a", "queue": 0},
+                                              {"port": "b", "queue": 0}]}],
+               "worker": [1], "tx": [1, 2]},
+    "outputs": [{"name": "cap", "type": "pcapng", "path": "/tmp/x.pcapng"}],
+    "rules": [{"name": "one", "in": "a", "action": "forward", "out": "b"},
+              {"action": "count"}],
+}
+
+FULL_CFG = {
+    "node": {"id": 7, "description": "every section"},
+    "eal": {"args": ["--log-level=8"], "hugepages": False, "file_prefix": "fz",
+            "memory_mb": 256, "main_lcore": 0},
+    "ports": [
+        {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap", "rx_queues": 1, "tx_queues": 2,
+         "rx_desc": 512, "tx_desc": 512, "mtu": 9000, "promiscuous": False,
+         "timestamp": "sw"},
+        {"name": "t1", "device": "net_null1", "tx_queues": 2, "timestamp": "none"},
+        {"name": "t2", "device": "0000:03:00.0,rxq_cqe_comp_en=0", "tx_queues": 2,
+         "timestamp": "hw"},
+    ],
+    "lcores": {"rx": [{"lcore": 1, "queues": [{"port": "in", "queue": 0},
+                                              {"port": "t1", "queue": 0}]},
+                      {"lcore": 2, "queues": [{"port": "t2", "queue": 0}]}],
+               "worker": [3], "tx": [3, 4]},
+    "burst": 64,
+    "rings": {"worker": 1024, "tx": 2048},
+    "mempool": {"size": 8191, "cache": 128, "mbuf_size": 2048},
+    "outputs": [{"name": "cap", "type": "pcapng", "path": "/tmp/%Y%m%d-{index}.pcapng",
+                 "rotate_bytes": 1048576, "rotate_seconds": 60, "max_files": 5,
+                 "ring": 1024, "snaplen": 128, "comments": False}],
+    "groups": [{"name": "lb", "mode": "balance", "members": ["t1", "t2"]},
+               {"name": "all", "mode": "replicate", "members": ["t1", "cap"]},
+               {"name": "fo", "mode": "first-up", "members": ["t2", "t1"]}],
+    "rules": [
+        {"name": "web", "in": ["in"], "filter": "tcp port 443", "action": "forward",
+         "out": "lb", "continue": True, "snaplen": 96, "vlan": "strip"},
+        {"name": "dns", "filter": "udp port 53", "action": "count"},
+        {"name": "arp", "filter": "arp", "action": "drop"},
+        {"name": "rest", "in": "in", "action": "forward", "out": "all"},
+    ],
+    "metrics": {"enabled": True, "listen": "::1", "port": 9464},
+}
+
+
+def configs():
+    c = {}
+    c["base"] = json.dumps(BASE_CFG)
+    c["full"] = json.dumps(FULL_CFG, indent=2)
+    c["minimal"] = json.dumps({"ports": [{"name": "p", "device": "net_null0"}]})
+    c["syntax-error"] = '{"ports": [{"name": "p", "device": "net_null0"},]}'
+    c["duplicate-key"] = '{"burst": 1, "burst": 2, "ports": []}'
+    c["unicode-name"] = json.dumps({"ports": [{"name": "p\u00e9", "device": "net_null0"}]})
+    c["deep-nesting"] = '{"node": ' * 40 + "1" + "}" * 40
+
+    def variant(name, **changes):
+        v = json.loads(json.dumps(BASE_CFG))
+        v.update(changes)
+        c[name] = json.dumps(v)
+
+    # One past each limit of lib/cfg/cfg.h, and the other cross-field checks.
+    null_port = {"name": "a", "device": "net_null0"}
+    c["limit-ports-33"] = json.dumps({"ports": [{"name": "p%d" % i, "device": "net_null%d" % i}
+                                                for i in range(33)]})
+    variant("limit-rules-257", rules=[{"action": "count"}] * 257)
+    variant("limit-members-17", groups=[{"name": "g", "mode": "replicate",
+                                         "members": ["a", "b"] * 8 + ["cap"]}])
+    variant("limit-eal-args-65", eal={"hugepages": False, "args": ["-v"] * 65})
+    variant("limit-lcores-65", lcores={"rx": BASE_CFG["lcores"]["rx"],
+                                       "worker": list(range(1, 65)), "tx": [65]})
+    c["default-lcore-after-main-127"] = json.dumps({"eal": {"main_lcore": 127},
+                                                    "ports": [null_port]})
+    c["default-lcore-65-queues"] = json.dumps(
+        {"ports": [dict(null_port, rx_queues=64),
+                   {"name": "b", "device": "net_null1", "rx_queues": 1}]})
+    variant("rule-duplicate-name", rules=[{"name": "x", "action": "count"},
+                                          {"name": "x", "action": "drop"}])
+    variant("rule-in-empty", rules=[{"in": [], "action": "count"}])
+    variant("rule-count-continue", rules=[{"action": "count", "continue": True}])
+    return c
+
+
+def rules():
+    r = [
+        {"name": "web", "filter": "tcp port 80", "action": "forward", "out": "cap",
+         "continue": True},
+        {"action": "drop", "in": ["b"]},
+        {"name": "mid", "action": "count"},
+        {"name": "toa", "action": "forward", "out": "a"},
+        {"name": "lb", "in": "a", "action": "forward", "out": "lb", "snaplen": 128,
+         "vlan": "strip"},
+        {"name": "c", "in": ["a", "b", "c"], "filter": "vlan 100 and udp", "action": "count"},
+        {"action": "forward", "out": "nowhere"},
+        {"action": "count", "filter": "tcp port"},
+        {"action": "drop", "out": "a"},
+        {"action": "count", "bogus": 1},
+        {"name": "one", "action": "count"},
+        {"action": "forward", "out": "b", "snaplen": 59},
+        {"action": "forward", "out": "b", "vlan": "pop"},
+        {"action": "count", "filter": "ip6 protochain 6"},
+    ]
+    out = {"r%02d" % i: json.dumps(x) for i, x in enumerate(r)}
+    out["not-object"] = "[1]"
+    out["cut"] = '{"action":"count",'
+    return out
+
+
+FILTERS = [
+    "", "tcp port 443", "udp and dst port 53", "net 10.0.0.0/8", "ip", "ip6", "not ip", "vlan",
+    "vlan 100 and tcp", "vlan 200 and udp dst port 53", "arp", "icmp or icmp6",
+    "icmp6 and ip6[40] == 128", "tcp[tcpflags] & tcp-syn != 0", "tcp[13] == 0x10",
+    "ip[6] & 0x40 != 0", "tcp[4:4] == 1000", "icmp[icmptype] == icmp-echo", "udp[4:2] == 26",
+    "len > 1000", "ether host 02:00:00:00:00:01", "host 10.9.9.10 and tcp dst port 443",
+    "tcp port 443 and net 10.0.0.0/8", "ip6 and tcp port 443",
+    "ether proto 0x0806 or udp src port 53", "ip6 protochain 6", "ip protochain 17",
+    "mpls 100 and ip", "pppoes and ip", "geneve and udp", "portrange 1000-2000",
+    "src net 2001:db8::/32 or dst host ::1", "(tcp or udp) and not (port 22 or port 53)",
+    "ip broadcast", "ether multicast", "greater 100 and less 200", "tcp port",
+    "host 999.1.1.1", "ip[0] & 0xf > 5",
+]
+
+
+def write(target, items):
+    d = os.path.join(CORPUS, target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, data in sorted(items.items()):
+        if isinstance(data, str):
+            data = data.encode()
+        with open(os.path.join(d, name), "wb") as fh:
+            fh.write(data)
+    print(f"{target}: {len(items)} seeds")
+
+
+def main():
+    write("pkt", frames())
+    write("cfg", configs())
+    write("rule", rules())
+    write("filter", {"f%02d" % i: e for i, e in enumerate(FILTERS)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
