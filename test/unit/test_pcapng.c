@@ -423,13 +423,20 @@ test_basic(void)
 	/* A packet from a port that is not captured: counted, not written. */
 	pkts[BASIC_N] = make_pkt(99999, 64, 9, TS_BASE, PKT_TS_SW, 0, 1);
 	enqueue_all(w, pkts, BASIC_N / 2);
-	/* The file is readable while it is written: flushed within 100 ms. */
-	usleep(300 * 1000);
+	/*
+	 * The file is readable while it is written (flushed every 100 ms): poll for it with a
+	 * generous bound rather than assert on a delay, which a loaded machine would miss.
+	 */
 	snprintf(cmd, sizeof(cmd), "capinfos -M -c -T %s 2>&1 | tail -1 | cut -f2", c.path);
-	out = run(cmd, &status);
-	check(status == 0 && strtoul(out, NULL, 10) == 150,
-			"file readable while written: %lu packets of 150 after 300 ms",
-			strtoul(out, NULL, 10));
+	for (i = 0; i < 100; i++) {
+		usleep(100 * 1000);
+		out = run(cmd, &status);
+		if (status == 0 && strtoul(out, NULL, 10) == 150)
+			break;
+		free(out);
+		out = NULL;
+	}
+	check(out != NULL, "file readable while written: 150 packets there before close");
 	free(out);
 	enqueue_all(w, pkts + BASIC_N / 2, BASIC_N - BASIC_N / 2 + 1);
 
@@ -742,12 +749,15 @@ test_rotate_time(void)
 		enqueue_all(w, &m, 1);
 	}
 	rc = pcapng_writer_close(w, 5000, NULL);
+	/* As many files as seconds the run really took (a loaded machine stretches it), +-1. */
+	t0 = (mono_ns() - t0) / 1000000000 + 1;
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, 0, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
 		missing += !seen[i];
-	check(rc == 0 && nb >= 2 && nb <= 4,
-			"rotate every 1 s for 2.5 s: close rc %d, %u files (3 expected)", rc, nb);
+	check(rc == 0 && nb >= 2 && nb <= t0 + 1,
+			"rotate every 1 s for 2.5 s: close rc %d, %u files (about %u expected)", rc,
+			nb, (unsigned int)t0);
 	check(bad == 0 && missing == 0 && dups == 0 && bad_ts == 0,
 			"rotate by time: files valid (%u bad), %u packets: %u missing, %u duplicated",
 			bad, N, missing, dups);
@@ -788,10 +798,8 @@ test_max_files(void)
 	for (i = 0; i < N; i++)
 		pkts[i] = make_pkt(i, 200, 0, TS_BASE + (uint64_t)i * TS_STEP, PKT_TS_PCAP, 0, 1);
 	enqueue_all(w, pkts, N);
-	/* Let the writer finish before reading its counters. */
-	usleep(200 * 1000);
-	pcapng_writer_stats(w, &st);
-	rc = pcapng_writer_close(w, 5000, NULL);
+	/* The writer's final counters come with the close: no waiting on a clock. */
+	rc = pcapng_writer_close(w, 5000, &st);
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, 8192, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
@@ -875,8 +883,7 @@ test_disk_full(void)
 		pkts[i] = make_pkt(i, 500, 0, TS_BASE + i, PKT_TS_SW, 0, 1);
 	enqueue_all(w, pkts, 100);
 	usleep(1500 * 1000); /* the first flush fails, then one retry a second later */
-	pcapng_writer_stats(w, &st);
-	rc = pcapng_writer_close(w, 2000, NULL);
+	rc = pcapng_writer_close(w, 2000, &st); /* final counters: whatever the machine's speed */
 	check(st.write_errors >= 2 && st.error_drops == 100 && st.pkts == 0 && st.files >= 2,
 			"disk full: %" PRIu64 " write errors, %" PRIu64
 			" packets dropped (100), %" PRIu64 " opens (retried), close rc %d",
@@ -998,7 +1005,8 @@ test_close_bounded(void)
 	t0 = mono_ns();
 	rc = pcapng_writer_close(w, 300, NULL);
 	el = (mono_ns() - t0) / 1000000;
-	check(rc == -ETIMEDOUT && el < 1500,
+	/* Bounded, not fast: a generous margin over the 300 ms asked for (no timing assert). */
+	check(rc == -ETIMEDOUT && el < 10000,
 			"blocked disk: close(300 ms) returns %d (-ETIMEDOUT) after %" PRIu64 " ms",
 			rc, el);
 	check(rte_mempool_avail_count(pool) == POOL_SIZE,
