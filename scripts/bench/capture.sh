@@ -148,45 +148,9 @@ STAMPEDE_SRC=$STAMPEDE
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
 
-# stop_pid PID [SIGNAL]: SIGINT by default, SIGKILL after 20 s.
-stop_pid()
-{
-	local pid=$1 sig=${2:-INT} i
-
-	kill -"$sig" "$pid" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	for i in "${!PIDS[@]}"; do
-		[[ ${PIDS[$i]} == "$pid" ]] && unset "PIDS[$i]"
-	done
-}
-
-# wait_ready PID LOG REGEX: wait up to 30 s for REGEX in LOG; fail if the process exits first.
-wait_ready()
-{
-	local pid=$1 log=$2 re=$3 i
-
-	for ((i = 0; i < 300; i++)); do
-		grep -qaE "$re" "$log" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-why()
-{
-	local l
-
-	l=$(tr '\r' '\n' <"$1" | grep -aiE 'error|fail|cannot|invalid|not (found|supported)|no such' |
-		grep -v 'errors: 0' | tail -n 1)
-	[[ -n $l ]] || l=$(tr '\r' '\n' <"$1" | grep -av '^\s*$' | tail -n 1)
-	echo "${l:-no output}" | tr -s ' \t' ' ' | cut -c1-150
-}
+# stop_pid, wait_ready, why: see lib.sh.
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 record() # rate tool key value
 {
@@ -250,7 +214,7 @@ generate()
 		--txpkts=64 --auto-start --stats-period 1 --total-num-mbufs=16384 </dev/null >"$log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
-	if ! wait_ready "$pid" "$log" 'Port statistics ='; then
+	if ! wait_ready "$pid" "$log" 'Port statistics =' 30; then
 		stop_pid "$pid"
 		if [[ $GEN_MAX_PMD == af_xdp ]]; then
 			echo "  generator: testpmd txonly on net_af_xdp did not start ($(why "$log")); using net_af_packet" >&2
@@ -297,7 +261,7 @@ EOF
 		--stats-json "$STP_JSON" -- --lcores=0@0,1@1 >"$TOOL_LOG" 2>&1 </dev/null &
 	TOOL_PID=$!
 	PIDS+=("$TOOL_PID")
-	wait_ready "$TOOL_PID" "$TOOL_LOG" '^rx [0-9]+ \(|running on'
+	wait_ready "$TOOL_PID" "$TOOL_LOG" '^rx [0-9]+ \(|running on' 30
 }
 
 stop_stampede()
@@ -322,7 +286,7 @@ start_tcpdump()
 		>"$TOOL_LOG" 2>&1 </dev/null &
 	TOOL_PID=$!
 	PIDS+=("$TOOL_PID")
-	wait_ready "$TOOL_PID" "$TOOL_LOG" 'listening on'
+	wait_ready "$TOOL_PID" "$TOOL_LOG" 'listening on' 30
 }
 
 stop_tcpdump()
@@ -342,7 +306,7 @@ start_netsniff()
 		>"$TOOL_LOG" 2>&1 </dev/null &
 	TOOL_PID=$!
 	PIDS+=("$TOOL_PID")
-	wait_ready "$TOOL_PID" "$TOOL_LOG" 'Running!' || return 1
+	wait_ready "$TOOL_PID" "$TOOL_LOG" 'Running!' 30 || return 1
 	# It prints "Running!" before its ring sees packets: frames sent in the next second or so
 	# were missed in trials. Give it time.
 	sleep 2
@@ -380,7 +344,7 @@ start_dumpcap()
 		--auto-start --stats-period 1 --total-num-mbufs=32768 </dev/null >"$PRIM_LOG" 2>&1 &
 	PRIM_PID=$!
 	PIDS+=("$PRIM_PID")
-	if ! wait_ready "$PRIM_PID" "$PRIM_LOG" 'Port statistics ='; then
+	if ! wait_ready "$PRIM_PID" "$PRIM_LOG" 'Port statistics =' 30; then
 		DUMPCAP_SKIP="testpmd primary did not start: $(why "$PRIM_LOG")"
 		stop_pid "$PRIM_PID"
 		return 1

@@ -127,46 +127,9 @@ STAMPEDE_SRC=$STAMPEDE
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
 
-# stop_pid PID: SIGINT (both tools stop gracefully and print final counters), SIGKILL after 20 s.
-stop_pid()
-{
-	local pid=$1 i
-
-	kill -INT "$pid" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	for i in "${!PIDS[@]}"; do
-		[[ ${PIDS[$i]} == "$pid" ]] && unset "PIDS[$i]"
-	done
-}
-
-# wait_ready PID LOG REGEX: wait up to 60 s for REGEX in LOG; fail if the process exits first.
-wait_ready()
-{
-	local pid=$1 log=$2 re=$3 i
-
-	for ((i = 0; i < 600; i++)); do
-		grep -qE "$re" "$log" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# why LOG: the most telling line of a failed DPDK start.
-why()
-{
-	local l
-
-	l=$(grep -iE 'error|fail|cannot|invalid|not (found|supported)|no such' "$1" | grep -v 'errors: 0' |
-		tail -n 1)
-	[[ -n $l ]] || l=$(grep -v '^\s*$' "$1" | tail -n 1)
-	echo "${l:-no output}" | tr -s ' \t' ' ' | cut -c1-150
-}
+# stop_pid, wait_ready, why: see lib.sh.
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PY=$(cat <<'EOF'
 import json, re, statistics, sys
