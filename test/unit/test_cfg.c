@@ -20,27 +20,7 @@
 #include <string.h>
 
 #include "cfg.h"
-
-static unsigned int nb_passed;
-static unsigned int nb_failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (ok)
-		nb_passed++;
-	else
-		nb_failed++;
-}
+#include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
 

@@ -20,18 +20,7 @@
 #include <rte_cycles.h>
 
 #include "clock.h"
-
-static unsigned int nb_pass, nb_fail;
-
-static void
-check(bool ok, const char *what)
-{
-	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
-	if (ok)
-		nb_pass++;
-	else
-		nb_fail++;
-}
+#include "unit.h"
 
 /* splitmix64: reproducible runs. */
 static uint64_t rng_state = 0x13198a2e03707344ull;
@@ -77,7 +66,7 @@ test_mult(void)
 			ok = false;
 		}
 	}
-	check(ok, ok ? "mult rounding: nearest for 10010 frequencies in 1 Hz..5 GHz" : what);
+	check(ok, "%s", ok ? "mult rounding: nearest for 10010 frequencies in 1 Hz..5 GHz" : what);
 }
 
 /* floor(d * mult / 2^32) computed another way: 32-bit halves, sign handled by hand. */
@@ -147,12 +136,12 @@ test_map_exact(void)
 			"clock_map_ns: 200000 random hz/deltas (+-, > 2^40) equal the 128-bit "
 			"reference (%u wrong)",
 			bad_exact);
-	check(bad_exact == 0, what);
+	check(bad_exact == 0, "%s", what);
 	snprintf(what, sizeof(what),
 			"clock_map_ns: within floor + mult rounding of d * 1e9 / hz (%u outside, "
 			"worst excess %.3Lf ns)",
 			bad_ideal, worst);
-	check(bad_ideal == 0, what);
+	check(bad_ideal == 0, "%s", what);
 }
 
 /*
@@ -296,23 +285,23 @@ test_disc(void)
 			"disc +37 ppm, no jitter: offset after 3 updates <= 2 ns (max %" PRId64
 			" ns)",
 			r.max_late_offset);
-	check(r.max_late_offset <= 2, what);
+	check(r.max_late_offset <= 2, "%s", what);
 	snprintf(what, sizeof(what),
 			"disc +37 ppm, no jitter: mid-period error %" PRId64
 			" ns at first, <= %" PRId64 " ns later",
 			r.first_pred_err, r.late_pred_err);
-	check(r.first_pred_err > 10000 && r.late_pred_err <= 2, what);
+	check(r.first_pred_err > 10000 && r.late_pred_err <= 2, "%s", what);
 	snprintf(what, sizeof(what), "disc: nominal slope measured to %.3Lf ppm of the truth",
 			((long double)c.nominal_mult / 4294967296.0L * s.true_hz / 1e9L - 1) *
 					1e6L);
 	check(fabsl((long double)c.nominal_mult / 4294967296.0L * s.true_hz / 1e9L - 1) < 0.01e-6L,
-			what);
+			"%s", what);
 	snprintf(what, sizeof(what),
 			"disc: maps agree exactly at every anchor (gap %" PRId64
 			" ns), within 1 ns next "
 			"to it (%" PRId64 " ns)",
 			r.max_anchor_gap, r.max_discontinuity);
-	check(r.max_anchor_gap == 0 && r.max_discontinuity <= 1, what);
+	check(r.max_anchor_gap == 0 && r.max_discontinuity <= 1, "%s", what);
 	check(r.monotonic, "disc: stamps never go backward across updates");
 	check(r.slope_bounded, "disc: slope within +-500 ppm of nominal");
 	check(c.nb_steps == 0 && c.nb_samples == 21, "disc: no steps, 21 samples");
@@ -327,18 +316,18 @@ test_disc(void)
 			"disc +37 ppm, +-20 ns jitter: offset after 3 updates <= 2 jitter + 5 ns "
 			"(max %" PRId64 " ns)",
 			r.max_late_offset);
-	check(r.max_late_offset <= 45, what);
+	check(r.max_late_offset <= 45, "%s", what);
 	snprintf(what, sizeof(what),
 			"disc +37 ppm, +-20 ns jitter: mid-period error %" PRId64
 			" ns at first, <= %" PRId64 " ns later",
 			r.first_pred_err, r.late_pred_err);
-	check(r.first_pred_err > 10000 && r.late_pred_err <= 60, what);
+	check(r.first_pred_err > 10000 && r.late_pred_err <= 60, "%s", what);
 	snprintf(what, sizeof(what),
 			"disc jitter: maps agree exactly at every anchor (gap %" PRId64
 			" ns), within 1 ns "
 			"next to it (%" PRId64 " ns)",
 			r.max_anchor_gap, r.max_discontinuity);
-	check(r.max_anchor_gap == 0 && r.max_discontinuity <= 1, what);
+	check(r.max_anchor_gap == 0 && r.max_discontinuity <= 1, "%s", what);
 	check(r.monotonic, "disc jitter: stamps never go backward across updates");
 
 	/* A 5 ms offset is slewed, not stepped, at no more than 500 ppm. */
@@ -353,7 +342,7 @@ test_disc(void)
 			off);
 	check(c.nb_steps == 0 && off > 4990000 && off < 5010000 &&
 					fabsl(slew_ppm(&c) - CLOCK_MAX_SLEW_PPM) < 1e-3L,
-			what);
+			"%s", what);
 
 	/* Realtime jumps 50 ms forward: stepped. */
 	memset(&c, 0, sizeof(c));
@@ -369,13 +358,13 @@ test_disc(void)
 	off = clock_disc_update(&c, cnt, ns);
 	snprintf(what, sizeof(what), "disc +50 ms realtime step: stepped (offset %" PRId64 " ns)",
 			off);
-	check(c.nb_steps == 1 && off > 49000000 && clock_map_ns(&c.map, cnt) == ns, what);
+	check(c.nb_steps == 1 && off > 49000000 && clock_map_ns(&c.map, cnt) == ns, "%s", what);
 	run_disc(&c, &s, &t, 10, 2, &r);
 	snprintf(what, sizeof(what),
 			"disc after the step: converges again (max offset %" PRId64
 			" ns), monotonic",
 			r.max_late_offset);
-	check(r.max_late_offset <= 2 && r.monotonic && c.nb_steps == 1, what);
+	check(r.max_late_offset <= 2 && r.monotonic && c.nb_steps == 1, "%s", what);
 
 	/* Realtime set 50 ms back: stepped too, and this is the one case stamps go backward. */
 	s.rt_step = 0;
@@ -387,7 +376,7 @@ test_disc(void)
 			"disc -50 ms realtime step: stepped back (offset %" PRId64 " ns)", off);
 	check(c.nb_steps == 2 && off < -49000000 && clock_map_ns(&c.map, cnt) == ns &&
 					c.last_offset_ns == off,
-			what);
+			"%s", what);
 }
 
 /* Seqlock stress: the writer publishes maps whose fields are tied together (ns = 3 * cnt,
@@ -443,7 +432,7 @@ test_sync(void)
 	snprintf(what, sizeof(what),
 			"sync: 2000000 reads racing a writer (%" PRIu64 " publishes): %u torn",
 			last_cnt, torn);
-	check(torn == 0 && !backwards, what);
+	check(torn == 0 && !backwards, "%s", what);
 	check((stress_sync.seq & 1) == 0, "sync: seq even when the writer is idle");
 }
 
@@ -465,7 +454,7 @@ test_fmt(void)
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
 		clock_fmt_ns(cases[i].ns, buf, sizeof(buf));
 		snprintf(what, sizeof(what), "fmt %" PRIu64 " -> %s", cases[i].ns, buf);
-		check(strcmp(buf, cases[i].want) == 0, what);
+		check(strcmp(buf, cases[i].want) == 0, "%s", what);
 	}
 	check(clock_fmt_ns(1700000000123456789ull, buf, 11) == buf &&
 					strcmp(buf, "2023-11-14") == 0,
@@ -513,6 +502,6 @@ main(void)
 	test_fmt();
 	test_sample();
 	bench();
-	printf("%u passed, %u failed\n", nb_pass, nb_fail);
-	return nb_fail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	printf("%u passed, %u failed\n", nb_passed, nb_failed);
+	return nb_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

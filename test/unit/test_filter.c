@@ -33,26 +33,7 @@
 #include <rte_mbuf.h>
 
 #include "filter.h"
-
-static unsigned int nb_passed, nb_failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (ok)
-		nb_passed++;
-	else
-		nb_failed++;
-}
+#include "unit.h"
 
 /* Frame builder: appends big-endian fields to a buffer. */
 struct frame {

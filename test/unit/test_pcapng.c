@@ -33,27 +33,7 @@
 
 #include "pcapng.h"
 #include "pkt.h"
-
-static unsigned int nb_pass, nb_fail;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		nb_pass++;
-	else
-		nb_fail++;
-}
+#include "unit.h"
 
 #define TS_BASE 1700000000123456789ULL
 #define TS_STEP 1001
@@ -1122,7 +1102,7 @@ main(int argc, char **argv)
 	if (getenv("PCAPNG_TEST_KEEP") == NULL) /* keep the files to look at them */
 		rm_dir(tmpdir);
 	if (!bench)
-		printf("%u passed, %u failed\n", nb_pass, nb_fail);
+		printf("%u passed, %u failed\n", nb_passed, nb_failed);
 	rte_eal_cleanup();
-	return nb_fail == 0 ? 0 : 1;
+	return nb_failed == 0 ? 0 : 1;
 }

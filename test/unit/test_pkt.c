@@ -22,18 +22,7 @@
 #include <rte_ip.h>
 
 #include "pkt.h"
-
-static unsigned int nb_pass, nb_fail;
-
-static void
-check(bool ok, const char *what)
-{
-	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
-	if (ok)
-		nb_pass++;
-	else
-		nb_fail++;
-}
+#include "unit.h"
 
 /* splitmix64: reproducible runs, no dependency on the EAL's rte_rand(). */
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
@@ -209,7 +198,7 @@ test_ipv4(void)
 			m.l4_proto, m.flags);
 	check(rc == 0 && m.l3_type == PKT_L3_IPV4 && m.l4_off == 34 && m.l4_proto == IPPROTO_UDP &&
 					m.flags == 0,
-			what);
+			"%s", what);
 	check(m.flow_hash ==
 					pkt_hash_v4(be32_raw(ip4_a), be32_raw(ip4_b),
 							rte_cpu_to_be_16(5353),
@@ -352,7 +341,7 @@ test_ipv6(void)
 			"ipv6 hbh+frag first fragment: l4_off=%u proto=%u flags=%#x (want 70 17 1)",
 			m.l4_off, m.l4_proto, m.flags);
 	check(m.l4_off == 14 + 40 + 8 + 8 && m.l4_proto == IPPROTO_UDP && m.flags == PKT_F_FRAG,
-			what);
+			"%s", what);
 	h_first = m.flow_hash;
 	check(h_first == pkt_hash_v6(ip6_a, ip6_b, 0, 0, IPPROTO_UDP),
 			"ipv6 fragment: hashed on addresses + proto");
@@ -388,7 +377,7 @@ test_ipv6(void)
 									rte_cpu_to_be_16(1234),
 									rte_cpu_to_be_16(80),
 									IPPROTO_TCP),
-			what);
+			"%s", what);
 
 	/* A chain of 9 destination-options headers: more than the parser walks. */
 	put_eth(&f, mac_b, mac_a, 0x86dd);
@@ -436,7 +425,7 @@ test_vlan(void)
 		check(m.nb_vlan == 1 && m.l3_off == 18 && m.l4_off == 38 &&
 						m.l3_type == PKT_L3_IPV4 && m.flags == 0 &&
 						m.flow_hash == m0.flow_hash,
-				what);
+				"%s", what);
 	}
 
 	put_eth(&f, mac_b, mac_a, 0x88a8);
@@ -556,7 +545,7 @@ test_trunc_one(const char *name, const struct frame *f, uint8_t want_flags, bool
 				f->len);
 	else
 		snprintf(what, sizeof(what), "truncated %s: wrong at length %u", name, bad_len);
-	check(ok, what);
+	check(ok, "%s", what);
 }
 
 static void
@@ -635,7 +624,7 @@ test_trunc(void)
 				ok = false;
 			free(buf);
 		}
-		check(ok,
+		check(ok, "%s",
 				i ? "random IPv6 frames (ext headers): safe, offsets in frame" :
 				    "random IPv4 frames: safe, offsets in frame");
 	}
@@ -737,41 +726,41 @@ test_hash_props(void)
 
 	snprintf(what, sizeof(what), "symmetry: %u random IPv4 flows, %u asymmetric", NB_FLOWS,
 			asym4);
-	check(asym4 == 0, what);
+	check(asym4 == 0, "%s", what);
 	snprintf(what, sizeof(what), "symmetry: %u random IPv6 flows, %u asymmetric", NB_FLOWS,
 			asym6);
-	check(asym6 == 0, what);
+	check(asym6 == 0, "%s", what);
 	snprintf(what, sizeof(what),
 			"symmetry through the parser: 2000 IPv4/UDP frames, %u asymmetric",
 			parse_asym);
-	check(parse_asym == 0, what);
+	check(parse_asym == 0, "%s", what);
 	snprintf(what, sizeof(what),
 			"spread IPv4: hash %% 16 buckets in [%u, %u], mean %.0f +-10%%", min4, max4,
 			mean);
-	check(min4 >= mean * 0.9 && max4 <= mean * 1.1, what);
+	check(min4 >= mean * 0.9 && max4 <= mean * 1.1, "%s", what);
 	snprintf(what, sizeof(what),
 			"spread IPv6: hash %% 16 buckets in [%u, %u], mean %.0f +-10%%", min6, max6,
 			mean);
-	check(min6 >= mean * 0.9 && max6 <= mean * 1.1, what);
+	check(min6 >= mean * 0.9 && max6 <= mean * 1.1, "%s", what);
 	snprintf(what, sizeof(what),
 			"spread sequential ports: hash %% 16 buckets in [%u, %u], mean %.0f +-10%%",
 			mins, maxs, mean);
-	check(mins >= mean * 0.9 && maxs <= mean * 1.1, what);
+	check(mins >= mean * 0.9 && maxs <= mean * 1.1, "%s", what);
 	snprintf(what, sizeof(what),
 			"distinct: swapping the ports between endpoints kept the hash "
 			"in %u of %u flows",
 			same_swap, nb_swap);
-	check(same_swap * 1000 <= nb_swap, what);
+	check(same_swap * 1000 <= nb_swap, "%s", what);
 
 	snprintf(what, sizeof(what),
 			"distinct: changing one source port kept the hash in %u of %u "
 			"flows",
 			same_port, NB_FLOWS);
-	check(same_port * 1000 <= NB_FLOWS, what);
+	check(same_port * 1000 <= NB_FLOWS, "%s", what);
 	snprintf(what, sizeof(what),
 			"distinct: %u random IPv4 flows, %u hash collisions (~1 expected)",
 			NB_FLOWS, collisions);
-	check(collisions <= 10, what);
+	check(collisions <= 10, "%s", what);
 }
 
 static void
@@ -823,6 +812,6 @@ main(void)
 	test_trunc();
 	test_hash_props();
 	bench();
-	printf("%u passed, %u failed\n", nb_pass, nb_fail);
-	return nb_fail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	printf("%u passed, %u failed\n", nb_passed, nb_failed);
+	return nb_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_TEST_UNIT_H
+#define STP_TEST_UNIT_H
+
+/*
+ * The unit tests' tiny harness: one line per check ("ok  " or "FAIL", then what was checked),
+ * and a closing "N passed, N failed" line, the plain form CI reads.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+static unsigned int nb_passed, nb_failed;
+
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		nb_passed++;
+	else
+		nb_failed++;
+}
+
+/* Print the closing line; the test's exit status. */
+static inline int
+unit_done(void)
+{
+	printf("%u passed, %u failed\n", nb_passed, nb_failed);
+	return nb_failed == 0 ? 0 : 1;
+}
+
+#endif /* STP_TEST_UNIT_H */
