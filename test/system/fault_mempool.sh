@@ -43,20 +43,12 @@ cat >"$WORK/config.json" <<JSON
   ]
 }
 JSON
-"$STAMPEDE" --check -c "$WORK/config.json" >"$WORK/check.log" 2>&1 ||
-	fail "stampede --check rejected the test config: $(cat "$WORK/check.log")"
+sys_check_config
 
 cat "$FIFO" >/dev/null &
 READER_PID=$!
 BG_PIDS+=("$READER_PID")
-"$STAMPEDE" -c "$WORK/config.json" --stats-period 1 --stats-json "$WORK/stats.json" \
-	--console-socket "$SOCK" -- --file-prefix="$PREFIX" >"$WORK/stampede.log" 2>&1 </dev/null &
-STP_PID=$!
-for i in $(seq 100); do
-	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
-	kill -0 "$STP_PID" 2>/dev/null || fail "stampede exited at start"
-	sleep 0.1
-done
+sys_launch_stampede --console-socket "$SOCK"
 grep -q "mempool.size: $POOL is less than" "$WORK/stampede.log" ||
 	fail "no warning at start about a pool smaller than the queues and rings"
 alive() { kill -0 "$STP_PID" 2>/dev/null || fail "stampede died ($1)"; }

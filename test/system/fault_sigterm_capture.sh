@@ -39,18 +39,10 @@ cat >"$WORK/config.json" <<JSON
   ]
 }
 JSON
-"$STAMPEDE" --check -c "$WORK/config.json" >"$WORK/check.log" 2>&1 ||
-	fail "stampede --check rejected the test config: $(cat "$WORK/check.log")"
+sys_check_config
 
 log "starting stampede (net_null -> pcapng, rotation every 4 MiB)"
-"$STAMPEDE" -c "$WORK/config.json" --stats-period 1 --stats-json "$WORK/stats.json" \
-	-- --file-prefix="$PREFIX" >"$WORK/stampede.log" 2>&1 </dev/null &
-STP_PID=$!
-for i in $(seq 100); do
-	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
-	kill -0 "$STP_PID" 2>/dev/null || fail "stampede exited at start"
-	sleep 0.1
-done
+sys_launch_stampede
 sleep "$RUN"
 kill -0 "$STP_PID" 2>/dev/null || fail "stampede died under load"
 sys_stop_stampede TERM 20

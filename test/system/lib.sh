@@ -143,17 +143,44 @@ sys_write_config() {
   ]
 }
 JSON
+	sys_check_config
+}
+
+# stampede --check on $WORK/config.json: the test fails with its message.
+sys_check_config() {
 	"$STAMPEDE" --check -c "$WORK/config.json" >"$WORK/check.log" 2>&1 ||
 		fail "stampede --check rejected the test config: $(cat "$WORK/check.log")"
 }
 
-sys_start_stampede() {
-	log "starting stampede in $NS_D"
-	# ip netns exec execs the command, so $! is stampede's own PID.
-	ip netns exec "$NS_D" "$STAMPEDE" -c "$WORK/config.json" --stats-period 1 \
-		--stats-json "$WORK/stats.json" -- --file-prefix="$PREFIX" \
+# Starts stampede on $WORK/config.json in the background (stats each second, --stats-json, its
+# own file prefix), prefixed by the command in STP_WRAP (none, or ip netns exec NS: both exec,
+# so $! is stampede's own PID); ARGS go before the EAL arguments.
+_sys_bg_stampede() {
+	"${STP_WRAP[@]}" "$STAMPEDE" -c "$WORK/config.json" --stats-period 1 \
+		--stats-json "$WORK/stats.json" "$@" -- --file-prefix="$PREFIX" \
 		>"$WORK/stampede.log" 2>&1 </dev/null &
 	STP_PID=$!
+}
+
+# stampede in the DUT namespace $NS_D.
+sys_start_stampede() {
+	log "starting stampede in $NS_D"
+	STP_WRAP=(ip netns exec "$NS_D")
+	_sys_bg_stampede
+}
+
+# sys_launch_stampede [ARGS...]: stampede in this namespace (vdev-only tests); returns once it
+# prints its first stats line (up to 10 s), fails if it exits first.
+sys_launch_stampede() {
+	local i
+
+	STP_WRAP=()
+	_sys_bg_stampede "$@"
+	for i in $(seq 100); do
+		grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && return 0
+		kill -0 "$STP_PID" 2>/dev/null || fail "stampede exited at start"
+		sleep 0.1
+	done
 }
 
 # Starts a receiver counting frames to UDP port $3 on interface $2 of namespace $1.
