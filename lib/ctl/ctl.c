@@ -300,13 +300,14 @@ ctl_stats(struct ctl *c)
 	pthread_mutex_lock(&c->lock);
 	stp_stats_sum(c->pl, raw);
 	stats_shown(c, raw, d);
-	in_flight = (int64_t)(raw->rx_pkts + raw->replicas) -
-			(int64_t)(raw->tx_pkts + raw->written + stp_stats_dropped(raw));
+	in_flight = stp_stats_in_flight(raw);
 	o = json_object();
 	json_object_set_new(o, "received", jint(d->rx_pkts));
 	json_object_set_new(o, "transmitted", jint(d->tx_pkts));
 	json_object_set_new(o, "dropped", jint(stp_stats_dropped(d)));
 	json_object_set_new(o, "replicated", jint(d->replicas));
+	json_object_set_new(o, "generated", jint(d->generated));
+	json_object_set_new(o, "consumed", jint(d->consumed));
 	json_object_set_new(o, "captured", jint(d->written));
 	json_object_set_new(o, "rx_bytes", jint(d->rx_bytes));
 	json_object_set_new(o, "cycles_per_packet",

@@ -18,7 +18,7 @@
  *
  * Counters shown are relative to a baseline that ctl_stats_clear() takes ("clear stats"); the
  * lcores' counters themselves are never reset, so the final counters that stampede prints at
- * exit and the invariant received + replicated = transmitted + captured + dropped stay on raw
+ * exit and the invariant (stp_stats_in_flight() == 0) stays on raw
  * totals. Ethernet port counters are reset in the driver (rte_eth_stats_reset()).
  *
  * Rules changed here (ctl_rule_add(), ctl_rule_del()) go through the config loader's own code

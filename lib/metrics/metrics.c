@@ -66,8 +66,7 @@ metrics_snap_get(void)
 	s->version = mt.version;
 	stp_stats_sum(pl, &s->sum);
 	s->dropped = stp_stats_dropped(&s->sum);
-	in_flight = (int64_t)(s->sum.rx_pkts + s->sum.replicas) -
-			(int64_t)(s->sum.tx_pkts + s->sum.written + s->dropped);
+	in_flight = stp_stats_in_flight(&s->sum);
 	s->in_flight = in_flight > 0 ? (uint64_t)in_flight : 0;
 	for (unsigned int i = 0; i < pl->ports->nb && i < CFG_MAX_PORTS; i++)
 		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
@@ -169,6 +168,8 @@ tel_totals(const struct metrics_snap *s, const char *params, struct rte_tel_data
 	rte_tel_data_add_dict_u64(d, "received", s->sum.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "received_bytes", s->sum.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "replicated", s->sum.replicas);
+	rte_tel_data_add_dict_u64(d, "generated", s->sum.generated);
+	rte_tel_data_add_dict_u64(d, "consumed", s->sum.consumed);
 	rte_tel_data_add_dict_u64(d, "transmitted", s->sum.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "captured", s->sum.written);
 	rte_tel_data_add_dict_u64(d, "dropped", s->dropped);

@@ -50,6 +50,20 @@ tx_flush(struct stp_lcore *lc, uint16_t port_id)
 	b->n = 0;
 }
 
+uint16_t
+stp_tx_send_generated(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent;
+
+	/* What the workers buffered for the port goes first: a source never overtakes it. */
+	tx_flush(lc, port);
+	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
+	lc->stats.generated += sent;
+	lc->stats.tx_pkts += sent;
+	lc->stats.port_tx[port] += sent;
+	return sent;
+}
+
 /* Queue packets (their meta says the port) in this TX lcore's per-port buffers. */
 static inline void
 tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
@@ -112,8 +126,10 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
 static inline void
 worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL && n > 0; s++)
-		n = (*s)->burst(lc, pkts, n);
+	const struct stp_pipeline *pl = lc->pl;
+
+	for (unsigned int s = 0; s < pl->nb_stages && n > 0; s++)
+		n = pl->stages[s]->burst(lc, pkts, n);
 	if (n > 0)
 		stp_tx_emit(lc, pkts, n);
 }
@@ -276,6 +292,7 @@ stp_lcore_main(void *arg)
 	struct stp_lcore *lc = arg;
 	struct stp_pipeline *pl = lc->pl;
 	const bool is_rx = lc->roles & CFG_ROLE_RX;
+	const unsigned int nb_sources = (lc->roles & CFG_ROLE_TX) ? pl->nb_sources : 0;
 	const bool overcommitted = pl->overcommitted;
 	const uint16_t burst = pl->burst;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
@@ -319,6 +336,9 @@ stp_lcore_main(void *arg)
 				work += n;
 			}
 		}
+		if (likely(phase == STP_PHASE_RUN))
+			for (unsigned int s = 0; s < nb_sources; s++)
+				work += pl->sources[s]->poll(lc);
 		/* Flush what this iteration buffered: latency stays bounded by one loop. */
 		while (lc->tx_dirty != 0) {
 			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));

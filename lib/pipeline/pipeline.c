@@ -30,6 +30,11 @@ const struct stp_stage *const stp_worker_stages[] = {
 	NULL,
 };
 
+/* The packet sources, polled on TX lcores. */
+const struct stp_source *const stp_sources[] = {
+	NULL,
+};
+
 static struct rte_ring *
 pl_ring(const struct stp_pipeline *pl, const char *kind, unsigned int lcore_id, uint32_t size)
 {
@@ -233,11 +238,25 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	rc = pl_outputs_create(pl, err);
 	if (rc != 0)
 		return rc;
+	pl->nb_stages = 0;
 	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++) {
 		pl->err[0] = '\0';
-		if ((*s)->init != NULL && (*s)->init(pl) != 0)
-			return cfg_errf(cfg, err, "rules", "stage %s failed to start: %s",
+		rc = (*s)->init != NULL ? (*s)->init(pl) : 0;
+		if (rc < 0)
+			return cfg_errf(cfg, err, (*s)->name, "stage %s failed to start: %s",
 					(*s)->name, pl->err);
+		if (rc == 0 && pl->nb_stages < STP_MAX_STAGES)
+			pl->stages[pl->nb_stages++] = *s;
+	}
+	pl->nb_sources = 0;
+	for (const struct stp_source *const *s = stp_sources; *s != NULL; s++) {
+		pl->err[0] = '\0';
+		rc = (*s)->init != NULL ? (*s)->init(pl) : 0;
+		if (rc < 0)
+			return cfg_errf(cfg, err, (*s)->name, "source %s failed to start: %s",
+					(*s)->name, pl->err);
+		if (rc == 0 && pl->nb_sources < STP_MAX_STAGES)
+			pl->sources[pl->nb_sources++] = *s;
 	}
 	stp_pipeline_tick(pl);
 	unsigned int nb_rx = 0;
@@ -383,6 +402,9 @@ void
 stp_pipeline_destroy(struct stp_pipeline *pl)
 {
 	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++)
+		if ((*s)->fini != NULL)
+			(*s)->fini(pl);
+	for (const struct stp_source *const *s = stp_sources; *s != NULL; s++)
 		if ((*s)->fini != NULL)
 			(*s)->fini(pl);
 	/* A pipeline that never ran still has writers to close (and their empty files). */

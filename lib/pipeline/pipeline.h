@@ -23,7 +23,8 @@
  * same TX lcore (per worker), so its packets leave in the order they came.
  *
  * Every place a packet can be refused ends in a drop reason counter, so at every moment
- *     received = transmitted + sum of drops + in flight
+ *     received + replicated + generated
+ *         = transmitted + captured + consumed + sum of drops + in flight
  * and after a graceful stop (in flight = 0) the equality is exact.
  */
 
@@ -83,8 +84,10 @@ struct stp_lcore_stats {
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
 	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
 	uint64_t replicas;	     /**< extra copies made (replicate groups, continue rules) */
-	uint64_t captured;	     /**< packets accepted by capture outputs' rings */
-	uint64_t written;	     /**< stp_stats_sum() only: packets the capture writers wrote */
+	uint64_t generated; /**< packets made here and sent (probes, reflections, tunnels' own) */
+	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
+	uint64_t captured;  /**< packets accepted by capture outputs' rings */
+	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
 	uint64_t out_pkts[CFG_MAX_OUTPUTS];    /**< per output: accepted */
 	uint64_t out_drops[CFG_MAX_OUTPUTS];   /**< per output: refused (ring full) */
 	uint64_t rule_pkts[CFG_MAX_RULES + 1]; /**< per rule: packets matched (+1: no rule) */
@@ -92,6 +95,20 @@ struct stp_lcore_stats {
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
+
+/** Max worker stages (and packet sources) a pipeline runs. */
+#define STP_MAX_STAGES 8
+
+/**
+ * Private state slots of the features, per pipeline (stp_pipeline.priv) and per lcore
+ * (stp_lcore.priv): each feature's init fills its own slot, its fini frees it.
+ */
+enum stp_priv {
+	STP_PRIV_TCPLAT = 0, /**< passive TCP latency (worker stage) */
+	STP_PRIV_PROBE,	     /**< probe generator, receiver, reflector, STAMP */
+	STP_PRIV_BROKER,     /**< encapsulation, relay, collector */
+	STP_PRIV_MAX
+};
 
 /** Per-port TX buffer of a TX lcore. */
 struct stp_txbuf {
@@ -128,7 +145,8 @@ struct stp_lcore {
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
-	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
+	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
+	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
@@ -139,6 +157,7 @@ struct stp_lcore {
  */
 struct stp_stage {
 	const char *name;
+	/** < 0 error (pl->err says why), 0 in use, > 0 not used by this config (never run). */
 	int (*init)(struct stp_pipeline *pl);
 	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 	void (*fini)(struct stp_pipeline *pl);
@@ -146,6 +165,21 @@ struct stp_stage {
 
 /** The worker stages, in order (NULL-terminated). */
 extern const struct stp_stage *const stp_worker_stages[];
+
+/**
+ * A packet source: runs on TX lcores in each loop iteration, before the TX buffers are flushed,
+ * and sends packets it made (probes) with stp_tx_send_generated().
+ * init: < 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
+ */
+struct stp_source {
+	const char *name;
+	int (*init)(struct stp_pipeline *pl);
+	uint32_t (*poll)(struct stp_lcore *lc); /**< returns packets sent (work done) */
+	void (*fini)(struct stp_pipeline *pl);
+};
+
+/** The packet sources (NULL-terminated). */
+extern const struct stp_source *const stp_sources[];
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {
@@ -243,6 +277,11 @@ struct stp_pipeline {
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	bool outputs_closed;
+	uint16_t nb_stages; /* the worker stages in use, in order */
+	const struct stp_stage *stages[STP_MAX_STAGES];
+	uint16_t nb_sources; /* the packet sources in use */
+	const struct stp_source *sources[STP_MAX_STAGES];
+	void *priv[STP_PRIV_MAX];	/* features' pipeline-wide state (enum stp_priv) */
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */
 	char err[CFG_ERR_LEN];		/* a stage's init error */
 	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
@@ -301,8 +340,23 @@ void stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcap
 uint64_t stp_stats_dropped(const struct stp_lcore_stats *s);
 
 /**
+ * Packets in flight in summed counters @p s (stp_stats_sum()): what came in (received +
+ * replicated + generated) minus what left (transmitted + captured + consumed + dropped). Exactly
+ * 0 once the pipeline has stopped: that is the invariant every test checks.
+ */
+int64_t stp_stats_in_flight(const struct stp_lcore_stats *s);
+
+/**
+ * Send packets a source made (TX lcores only, on this lcore's own queue of @p port). Counts
+ * generated and transmitted for those the port took; returns how many it took. The caller keeps
+ * the others (to retry) or frees them counting a drop reason (generated += 1 first).
+ */
+uint16_t stp_tx_send_generated(
+		struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
  * Print the counters (ports, drops, timestamps, totals) as text. @p final: the pipeline has
- * stopped, so received = transmitted + dropped must hold exactly and the line says whether it
+ * stopped, so stp_stats_in_flight() must be 0 and the line says whether it
  * does; otherwise the difference is shown as packets in flight.
  */
 void stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f);

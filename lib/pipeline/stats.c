@@ -27,6 +27,13 @@ static const char *const drop_descs[STP_DROP_MAX] = {
 #undef STP_DROP_DESC
 };
 
+int64_t
+stp_stats_in_flight(const struct stp_lcore_stats *s)
+{
+	return (int64_t)(s->rx_pkts + s->replicas + s->generated) -
+			(int64_t)(s->tx_pkts + s->written + s->consumed + stp_stats_dropped(s));
+}
+
 const char *
 stp_drop_name(enum stp_drop d)
 {
@@ -133,17 +140,19 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 		fprintf(f, "rule %-14s matched %" PRIu64 "\n", pl->cfg->rules[r].name,
 				s.rule_pkts[r]);
 	{
-		int64_t in_flight = (int64_t)(s.rx_pkts + s.replicas) -
-				(int64_t)(s.tx_pkts + s.written + dropped);
+		int64_t in_flight = stp_stats_in_flight(&s);
 
 		fprintf(f,
 				"total: received=%" PRIu64 " replicated=%" PRIu64
-				" transmitted=%" PRIu64 " captured=%" PRIu64 " dropped=%" PRIu64,
-				s.rx_pkts, s.replicas, s.tx_pkts, s.written, dropped);
+				" generated=%" PRIu64 " transmitted=%" PRIu64 " captured=%" PRIu64
+				" consumed=%" PRIu64 " dropped=%" PRIu64,
+				s.rx_pkts, s.replicas, s.generated, s.tx_pkts, s.written,
+				s.consumed, dropped);
 		if (final)
 			fprintf(f, " (%s)\n",
 					in_flight == 0 ?
-							"received + replicated = transmitted + captured + dropped" :
+							"received + replicated + generated = "
+							"transmitted + captured + consumed + dropped" :
 							"MISMATCH: packets unaccounted for");
 		else
 			fprintf(f, " in-flight=%" PRId64 "\n", in_flight);
@@ -191,6 +200,8 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "transmitted", json_integer((json_int_t)s.tx_pkts));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)stp_stats_dropped(&s)));
 	json_object_set_new(root, "replicated", json_integer((json_int_t)s.replicas));
+	json_object_set_new(root, "generated", json_integer((json_int_t)s.generated));
+	json_object_set_new(root, "consumed", json_integer((json_int_t)s.consumed));
 	json_object_set_new(root, "captured", json_integer((json_int_t)s.written));
 	json_object_set_new(root, "rx_bytes", json_integer((json_int_t)s.rx_bytes));
 	json_object_set_new(root, "cycles_per_packet", json_real(cycles_per_pkt(&s)));

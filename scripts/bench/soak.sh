@@ -25,7 +25,7 @@
 # Verdict, over the samples after the first minute (start-up settles; with MINUTES=1, all of
 # them): RSS max - min <= RSS_BOUND_KB (default 1024) and pool in-use max - min <= POOL_BOUND
 # (default 512 mbufs, ~8 bursts of 64); and at exit, from --stats-json, exactly
-#   received + replicated == transmitted + captured + dropped.
+#   received + replicated + generated == transmitted + captured + consumed + dropped.
 # Exit 0 when all hold, 1 otherwise, 2 on a usage or set-up error.
 #
 # Usage: scripts/bench/soak.sh [-k] MINUTES [afp|xdp]        (root)
@@ -264,7 +264,8 @@ if stopped != "1": ok = False; print("  FAIL: stampede did not stop within 20 s 
 if rc != "0": ok = False; print(f"  FAIL: stampede exit status {rc}")
 try:
     d = json.load(open(js))
-    lhs = d["received"] + d["replicated"]; rhs = d["transmitted"] + d["captured"] + d["dropped"]
+    lhs = d["received"] + d["replicated"] + d.get("generated", 0)
+    rhs = d["transmitted"] + d["captured"] + d.get("consumed", 0) + d["dropped"]
     drops = {k: v for k, v in d["drops"].items() if v}
     print(f"  final: received {d['received']} replicated {d['replicated']} transmitted {d['transmitted']}"
           f" captured {d['captured']} dropped {d['dropped']} {drops or ''}")

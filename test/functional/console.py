@@ -85,10 +85,12 @@ def main():
         tail = out[out.rfind(PROMPT + "show drops"):]
     ck.check("stampede: stopped; final counters:" in tail,
              "stops gracefully and prints the final counters after the last command")
-    ck.check(re.search(r"total: received=\d+ replicated=\d+ transmitted=\d+ captured=\d+ "
-                       r"dropped=\d+ \(received \+ replicated = transmitted \+ captured \+ "
-                       r"dropped\)", tail) is not None,
-             "final totals: received + replicated = transmitted + captured + dropped")
+    ck.check(re.search(r"total: received=\d+ replicated=\d+ generated=\d+ transmitted=\d+ "
+                       r"captured=\d+ consumed=\d+ dropped=\d+ \(received \+ replicated \+ "
+                       r"generated = transmitted \+ captured \+ consumed \+ dropped\)",
+                       tail) is not None,
+             "final totals: received + replicated + generated = "
+             "transmitted + captured + consumed + dropped")
     s = st.stats()
     ftlib.check_accounting(ck, s)
     ck.check(not ftlib.procs_with(st.prefix), "no process left behind")

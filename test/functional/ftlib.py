@@ -301,10 +301,12 @@ def check_accounting(ck, st, received=None, transmitted=None, drops=None, label=
              "got %s" % sorted(st.get("drops", {})))
     rx, tx, dr = st.get("received"), st.get("transmitted"), st.get("dropped")
     rep, cap = st.get("replicated", 0), st.get("captured", 0)
-    ck.check(rx + rep == tx + cap + dr,
-             label + "received + replicated == transmitted + captured + dropped",
-             "received %s replicated %s transmitted %s captured %s dropped %s"
-             % (rx, rep, tx, cap, dr))
+    gen, con = st.get("generated", 0), st.get("consumed", 0)
+    ck.check(rx + rep + gen == tx + cap + con + dr,
+             label + "received + replicated + generated == "
+             "transmitted + captured + consumed + dropped",
+             "received %s replicated %s generated %s transmitted %s captured %s consumed %s "
+             "dropped %s" % (rx, rep, gen, tx, cap, con, dr))
     ck.check(dr == sum(st.get("drops", {}).values()), label + "dropped == sum of drops",
              "dropped %s drops %s" % (dr, st.get("drops")))
     if received is not None:

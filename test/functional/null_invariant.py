@@ -61,8 +61,8 @@ def main():
     if rc != 0:
         st.show_output()
     ck.check("total: received=" in st.out and
-             "(received + replicated = transmitted + captured + dropped)" in st.out,
-             "the final line says received + replicated = transmitted + captured + dropped")
+             "(received + replicated + generated = transmitted + captured + consumed + dropped)" in st.out,
+             "the final line says received + replicated + generated = transmitted + captured + consumed + dropped")
     s = st.stats()
     ftlib.check_accounting(ck, s)
     if s is not None:

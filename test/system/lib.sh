@@ -400,9 +400,10 @@ sys_stop_stampede() {
 }
 
 # Checks the exact invariant of the --stats-json file $1 (default $WORK/stats.json):
-#   received + replicated == transmitted + captured + dropped
+#   received + replicated + generated == transmitted + captured + consumed + dropped
 # and that the named drop reasons add up to 'dropped'. Prints the totals and the non-zero drop
-# reasons, and sets the shell variables received, replicated, transmitted, captured, dropped.
+# reasons, and sets the shell variables received, replicated, generated, transmitted, captured,
+# consumed, dropped.
 # Read one drop reason afterwards with: json_get FILE drops.REASON
 sys_check_invariant() {
 	local js=${1:-$WORK/stats.json} line
@@ -410,19 +411,23 @@ sys_check_invariant() {
 	line=$("$PY" - "$js" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-k = ("received", "replicated", "transmitted", "captured", "dropped")
+k = ("received", "replicated", "generated", "transmitted", "captured", "consumed", "dropped")
 drops = {r: n for r, n in d["drops"].items() if n}
 print(" ".join(str(d[x]) for x in k), sum(d["drops"].values()),
       ",".join(f"{r}={n}" for r, n in drops.items()) or "none")
 PYEOF
 	) || fail "cannot read $js"
 	local sum_drops reasons
-	read -r received replicated transmitted captured dropped sum_drops reasons <<<"$line"
-	log "stampede stats: received=$received replicated=$replicated transmitted=$transmitted" \
-		"captured=$captured dropped=$dropped; drops: $reasons"
-	[ $((received + replicated)) -eq $((transmitted + captured + dropped)) ] ||
-		fail "stats invariant broken: received $received + replicated $replicated !=" \
-			"transmitted $transmitted + captured $captured + dropped $dropped"
+	read -r received replicated generated transmitted captured consumed dropped sum_drops \
+		reasons <<<"$line"
+	log "stampede stats: received=$received replicated=$replicated generated=$generated" \
+		"transmitted=$transmitted captured=$captured consumed=$consumed dropped=$dropped;" \
+		"drops: $reasons"
+	[ $((received + replicated + generated)) -eq \
+		$((transmitted + captured + consumed + dropped)) ] ||
+		fail "stats invariant broken: received $received + replicated $replicated +" \
+			"generated $generated != transmitted $transmitted + captured $captured +" \
+			"consumed $consumed + dropped $dropped"
 	[ "$sum_drops" -eq "$dropped" ] ||
 		fail "the drop reasons add up to $sum_drops, 'dropped' says $dropped"
 }
