@@ -31,6 +31,7 @@
 
 #include "cfg.h"
 #include "filter.h"
+#include "trailer.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -132,6 +133,7 @@ static const char *const target_kind_names[] = {
 #define SO struct cfg_output
 #define SG struct cfg_group
 #define SR struct cfg_rule
+#define SH struct trailer_hop
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
@@ -171,6 +173,23 @@ static const struct opt cfg_opts[] = {
 	O_INT("ports[]", "mtu", SP, mtu, 68, CFG_MAX_MTU, 1500, 0),
 	O_BOOL("ports[]", "promiscuous", SP, promiscuous, 1),
 	O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
+	O_OBJ("ports[]", "trailer"),
+
+	/* ports[].trailer: offsets in struct cfg_port; trailer_spec_check() checks across keys. */
+	O_ENUM("trailer", "format", SP, trailer.format, trailer_format_names, TRAILER_FMT_NONE, 0),
+	O_ENUM("trailer", "fcs", SP, trailer.fcs, trailer_fcs_names, TRAILER_FCS_ABSENT, 0),
+	O_BOOL("trailer", "strip", SP, trailer.strip, 0),
+	O_ENUM("trailer", "use", SP, trailer.use, trailer_use_names, TRAILER_USE_INNERMOST, 0),
+	O_INT("trailer", "max_skew_s", SP, trailer.max_skew_s, 0, 315360000, 0, 0),
+	O_CUSTOM("trailer", "layout", 0),
+
+	O_ENUM("trailer.layout[]", "kind", SH, kind, trailer_hop_kind_names, TRAILER_HOP_METAMAKO, 0),
+	O_INT("trailer.layout[]", "len", SH, len, 4, TRAILER_MAX_FIXED, 12, 0),
+	O_INT("trailer.layout[]", "sec_off", SH, sec_off, 0, TRAILER_MAX_FIXED - 1, 0, 0),
+	O_INT("trailer.layout[]", "sec_size", SH, sec_size, 0, 8, 4, 0),
+	O_INT("trailer.layout[]", "ns_off", SH, ns_off, 0, TRAILER_MAX_FIXED - 1, 4, 0),
+	O_INT("trailer.layout[]", "ns_size", SH, ns_size, 0, 8, 4, 0),
+	O_BOOL("trailer.layout[]", "fcs_before", SH, fcs_before, 1),
 
 	O_STR("outputs[]", "name", SO, name, NULL, OPT_REQUIRED | OPT_NAME),
 	O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, OPT_REQUIRED),
@@ -222,6 +241,7 @@ static const struct opt cfg_opts[] = {
 #undef SO
 #undef SG
 #undef SR
+#undef SH
 /* clang-format on */
 
 /* The rules[] keys that only a forward rule takes, in table order. */
@@ -807,6 +827,44 @@ is_pci_device(const char *s)
 	return false;
 }
 
+/* ports[].trailer: the table's keys, then the layout[] entries, then the checks across keys. */
+static int
+parse_trailer(const struct loader *l, const json_t *obj, const char *path, struct trailer_spec *t,
+		struct cfg_port *port)
+{
+	char p[JPATH_LEN], pi[JPATH_LEN], msg[CFG_ERR_LEN / 2];
+	const json_t *layout, *v;
+	size_t i;
+	int rc;
+
+	rc = parse_object(l, obj, path, "trailer", port);
+	if (rc < 0)
+		return rc;
+	layout = obj != NULL ? json_object_get(obj, "layout") : NULL;
+	if (layout != NULL) {
+		jp_key(p, path, "layout");
+		if (get_array(l, layout, p, 0, TRAILER_MAX_STACK, "trailer") == NULL)
+			return -EINVAL;
+		json_array_foreach(layout, i, v) {
+			rc = parse_object(l, v, jp_idx(pi, p, i), "trailer.layout[]", &t->hops[i]);
+			if (rc < 0)
+				return rc;
+			t->nb_hops = (uint8_t)(i + 1);
+		}
+	}
+	/* The message starts with the key it is about, relative to the trailer object. */
+	if (trailer_spec_check(t, msg, sizeof(msg)) < 0) {
+		char *sep = strstr(msg, ": ");
+
+		if (sep == NULL)
+			return lerr(l, path, "%s", msg);
+		*sep = '\0';
+		return lerr(l, jp_cut(p, snprintf(p, sizeof(p), "%s.%s", path, msg)), "%s",
+				sep + 2);
+	}
+	return 0;
+}
+
 static int
 parse_ports(const struct loader *l, const json_t *root)
 {
@@ -824,6 +882,10 @@ parse_ports(const struct loader *l, const json_t *root)
 		port = &cfg->ports[i];
 		jp_idx(p, "ports", i);
 		rc = parse_object(l, v, p, "ports[]", port);
+		if (rc < 0)
+			return rc;
+		rc = parse_trailer(l, json_object_get(v, "trailer"), jp_key(q, p, "trailer"),
+				&port->trailer, port);
 		if (rc < 0)
 			return rc;
 		dup = cfg_port_by_name(cfg, port->name);
@@ -1723,6 +1785,17 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 		a = json_array();
 		for (i = 0; i < g->nb_members; i++)
 			jappend(a, json_string(cfg_target_name(cfg, &g->members[i])), bad);
+		return a;
+	}
+	if (strcmp(section, "trailer") == 0 && strcmp(key, "layout") == 0) {
+		const struct cfg_port *port = base;
+
+		a = json_array();
+		for (i = 0; i < port->trailer.nb_hops; i++)
+			jappend(a,
+					dump_section(cfg, "trailer.layout[]",
+							&port->trailer.hops[i], bad),
+					bad);
 		return a;
 	}
 	if (strcmp(section, "eal") == 0 && strcmp(key, "args") == 0) {

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "trailer.h"
+
 #define CFG_ERR_LEN 512	     /**< Size of an error message buffer. */
 #define CFG_NAME_LEN 32	     /**< Max port / rule name length, including the NUL. */
 #define CFG_DEVICE_LEN 256   /**< Max device string length, including the NUL. */
@@ -85,6 +87,12 @@ struct cfg_port {
 	uint16_t mtu;		     /**< ports[].mtu [68..9218], default 1500 */
 	bool promiscuous;	     /**< ports[].promiscuous, default true */
 	enum cfg_ts_mode timestamp;  /**< ports[].timestamp "auto|hw|sw|none", default auto */
+	/**
+	 * ports[].trailer: timestamps a switch wrote into the frames (lib/trailer), e.g.
+	 * { "format": "metamako", "fcs": "absent", "strip": true, "use": "innermost",
+	 *   "max_skew_s": 0, "layout": [] }; format "none" (default) leaves the port's stamps.
+	 */
+	struct trailer_spec trailer;
 };
 
 /** One (port, queue) pair that an RX lcore polls: lcores.rx[i].queues[j]. */

@@ -100,6 +100,13 @@ static const struct prom_family prom_families[] = {
 		"Packets stampede read from the port." },
 	{ "stampede_port_app_tx_packets_total", "counter", PS_PORT_APP, LCS(port_tx),
 		"Packets stampede sent out of the port." },
+	{ "stampede_port_trailer_ok_packets_total", "counter", PS_PORT_APP, LCS(trailer_ok),
+		"Packets stamped from a switch trailer (ports[].trailer)." },
+	{ "stampede_port_trailer_invalid_packets_total", "counter", PS_PORT_APP,
+		LCS(trailer_invalid),
+		"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
+	{ "stampede_port_trailer_stacked_stamps_total", "counter", PS_PORT_APP,
+		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
 		"Packets a rule matched." },

@@ -83,7 +83,11 @@ struct stp_lcore_stats {
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
 	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
-	uint64_t replicas;	     /**< extra copies made (replicate groups, continue rules) */
+	/* Ports with a trailer (ports[].trailer), per input DPDK port: */
+	uint64_t trailer_ok[PORT_MAX];	    /**< stamped from the trailer */
+	uint64_t trailer_invalid[PORT_MAX]; /**< no valid trailer: kept its own stamp, forwarded */
+	uint64_t trailer_stacked[PORT_MAX]; /**< stamps of a stack beyond the one used */
+	uint64_t replicas;  /**< extra copies made (replicate groups, continue rules) */
 	uint64_t generated; /**< packets made here and sent (probes, reflections, tunnels' own) */
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */

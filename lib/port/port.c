@@ -711,6 +711,8 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		uint16_t pid;
 
 		pr->cfg = &cfg->ports[i];
+		pr->trailer = pr->cfg->trailer.format != TRAILER_FMT_NONE ? &pr->cfg->trailer :
+									    NULL;
 		pr->cfg_idx = i;
 		port_dev_name(pr->cfg, devname, sizeof(devname));
 		snprintf(path, sizeof(path), "ports[%u].device", i);

@@ -29,6 +29,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "pkt.h"
+#include "trailer.h"
 
 #define PORT_MAX RTE_MAX_ETHPORTS
 
@@ -49,6 +50,8 @@ struct port_rt {
 	struct clock_disc hw_clock; /**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
 	struct port_pcap_ts *pcap_ts[CFG_MAX_QUEUES]; /**< pcap: per RX queue reader, or NULL */
 	struct rte_ether_addr mac;
+	/** ports[].trailer when its format is not none (the RX path parses it), else NULL */
+	const struct trailer_spec *trailer;
 };
 
 /** All ports, indexed by cfg index; port_by_id maps a DPDK port id back. */
@@ -110,11 +113,11 @@ int port_precheck(const struct stp_config *cfg, char err[CFG_ERR_LEN]);
 /** True when some port reads a pcap file (so --exit-on-eof has something to wait for). */
 bool port_has_pcap_input(const struct port_set *ps);
 
-/** True when a burst from @p pr gets one stamp for all its packets (sw or none). */
+/** True when a burst from @p pr gets one stamp for all its packets (sw or none, no trailer). */
 static inline bool
 port_stamp_uniform(const struct port_rt *pr)
 {
-	return pr->ts_src == PKT_TS_SW || pr->ts_src == PKT_TS_NONE;
+	return (pr->ts_src == PKT_TS_SW || pr->ts_src == PKT_TS_NONE) && pr->trailer == NULL;
 }
 
 /**

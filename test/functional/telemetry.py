@@ -124,7 +124,8 @@ def main():
     ports = second.get("/stampede/ports", {})
     columns_ok(ck, ports, ("name", "port_id", "driver", "timestamp", "link_up", "rx_packets",
                            "rx_bytes", "tx_packets", "tx_bytes", "imissed", "ierrors",
-                           "oerrors", "rx_nombuf", "app_rx", "app_tx"), 2, "ports")
+                           "oerrors", "rx_nombuf", "app_rx", "app_tx", "trailer_ok", "trailer_invalid",
+                           "trailer_stacked"), 2, "ports")
     ck.eq(ports.get("name"), ["a", "b.1"], "ports.name")
     ck.eq(ports.get("driver"), ["net_null", "net_null"], "ports.driver")
     ck.eq(ports.get("timestamp"), ["sw", "sw"], "ports.timestamp")

@@ -268,6 +268,49 @@ FILTERS = [
 ]
 
 
+def trailers():
+    """fuzz_trailer seeds: 16 spec bytes (format, fcs, use/strip, skew, nb_hops, 4 hop bytes,
+    7 bytes of reference ns / 256) + a frame with Metamako / fixed / AVSP timestamps."""
+    import zlib
+
+    def fcs(b):
+        return struct.pack("<I", zlib.crc32(b) & 0xffffffff)
+
+    def mm(sec, ns, flags=1, dev=0x1234, port=7):
+        return struct.pack("!IIBHB", sec, ns, flags, dev, port)
+
+    def spec(fmt, fcs_mode=0, use=0, nb=0, hops=b"\0\0\0\0", ref=0):
+        return bytes([fmt, fcs_mode, use, 0, nb]) + hops + (ref >> 8).to_bytes(7, "big")
+
+    base = pad60(eth(0x0800) + ipv4(17, udp()))
+    one = base + fcs(base) + mm(1700000000, 123456789)
+    tlv = base + fcs(base) + struct.pack("!III", 0x000000a0 | 0x20, 0x80000001, 0x00beef00) + \
+        mm(1700000000, 123456789, flags=3)
+    two = one + fcs(one) + mm(1700000000, 123459999, dev=2, port=9)
+    fixed = base + struct.pack("!IIII", 0xcafe0001, 1700000000, 5, 0)
+    avsp = MAC_B + MAC_A + struct.pack("!HHHII", 0xD28B, 1, 0x0110, 1700000000, 123456789) + \
+        struct.pack("!H", 0x0800) + ipv4(17, udp())
+    avsp48 = MAC_B + MAC_A + struct.pack("!HHHHI", 0xD28B, 1, 0x0120, 61696, 123456789) + \
+        struct.pack("!H", 0x0800) + ipv4(17, udp())
+    ref = 1700000000123456789
+    return {
+        "metamako": spec(1) + one,
+        "metamako-fcs": spec(1, 1) + one + fcs(one),
+        "metamako-auto": spec(1, 2) + one + fcs(one),
+        "metamako-tlv": spec(1) + tlv,
+        "metamako-badflags": spec(1) + base + fcs(base) + mm(1700000000, 5, flags=0x41),
+        "metamako-short": spec(1) + one[-20:],
+        "stack2": spec(3, 1, 0, 1, b"\0\0\0\0") + two + fcs(two),
+        "stack2-outer": spec(3, 0, 1, 1) + two,
+        # hop 0 metamako, hop 1 fixed 16 bytes (0x35: fixed, 4-byte sec, len 4 + 3 * 4), no FCS
+        "stack-fixed": spec(3, 0, 0, 1, bytes([0, 0x35, 0, 0])) + fixed + fcs(fixed) +
+        mm(1700000000, 7),
+        "avsp64": spec(2, 0, 0, 0, ref=ref) + avsp,
+        "avsp48": spec(2, 0, 0, 0, ref=ref) + avsp48,
+        "empty": spec(1),
+    }
+
+
 def write(target, items):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -285,6 +328,7 @@ def main():
     write("cfg", configs())
     write("rule", rules())
     write("filter", {"f%02d" % i: e for i, e in enumerate(FILTERS)})
+    write("trailer", trailers())
     return 0
 
 

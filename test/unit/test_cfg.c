@@ -106,6 +106,8 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->mtu != q->mtu, "ports[%u].mtu", i);
 		DIFF(p->promiscuous != q->promiscuous, "ports[%u].promiscuous", i);
 		DIFF(p->timestamp != q->timestamp, "ports[%u].timestamp", i);
+		DIFF(memcmp(&p->trailer, &q->trailer, sizeof(p->trailer)) != 0, "ports[%u].trailer",
+				i);
 	}
 	DIFF(a->nb_lcores != b->nb_lcores, "nb_lcores");
 	for (i = 0; i < a->nb_lcores; i++) {
@@ -538,6 +540,14 @@ test_round_trip(void)
 		   "             { 'name': 'b.2', 'device': 'net_ring0' } ],"
 		   "  'rules': [ { 'in': ['b.2', 'a'], 'action': 'forward', 'out': 'a' } ] }",
 			"round trip default lcores");
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0', 'trailer': {"
+		   "    'format': 'generic', 'fcs': 'auto', 'strip': true, 'use': 'outermost',"
+		   "    'max_skew_s': 86400, 'layout': [ { 'kind': 'metamako' },"
+		   "      { 'kind': 'fixed', 'len': 16, 'sec_off': 8, 'sec_size': 8, 'ns_off': 2,"
+		   "        'ns_size': 4, 'fcs_before': false } ] } },"
+		   "  { 'name': 'b', 'device': 'net_ring1', 'trailer': { 'format': 'avsp' } } ],"
+		   "  'rules': [ { 'in': 'a', 'action': 'forward', 'out': 'b' } ] }",
+			"round trip trailers");
 
 	/* The dump writes every key, defaults included, lcores in their explicit form. */
 	if (load_ok(minimal, &cfg, "minimal for dump keys")) {
@@ -617,7 +627,7 @@ static const struct {
 		"burst, rings, mempool, rules, metrics)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
-		"rx_desc, tx_desc, mtu, promiscuous, timestamp)" },
+		"rx_desc, tx_desc, mtu, promiscuous, timestamp, trailer)" },
 	{ "{ 'eal': { 'huge': true }, " P1 " }",
 		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
 		"memory_mb, main_lcore)" },
