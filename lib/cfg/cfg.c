@@ -99,7 +99,16 @@ static const char *const vlan_names[] = {
 
 static const char *const output_type_names[] = {
 	[CFG_OUTPUT_PCAPNG] = "pcapng",
+	[CFG_OUTPUT_ERSPAN3] = "erspan3",
+	[CFG_OUTPUT_VXLAN] = "vxlan",
+	[CFG_OUTPUT_GRE] = "gre",
 };
+
+/* outputs[] keys of capture files and of tunnels: each type refuses the other's. */
+static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
+	"max_files", "ring", "snaplen", "comments" };
+static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
+	"dscp", "dst_port" };
 
 static const char *const group_mode_names[] = {
 	[CFG_GROUP_BALANCE] = "balance",
@@ -193,13 +202,22 @@ static const struct opt cfg_opts[] = {
 
 	O_STR("outputs[]", "name", SO, name, NULL, OPT_REQUIRED | OPT_NAME),
 	O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, OPT_REQUIRED),
-	O_STR("outputs[]", "path", SO, path, NULL, OPT_REQUIRED | OPT_NONEMPTY | OPT_NOCTRL),
+	/* path is required for pcapng outputs, refused for tunnels: parse_outputs() checks. */
+	O_STR("outputs[]", "path", SO, path, NULL, OPT_NONEMPTY | OPT_NOCTRL),
 	O_INT("outputs[]", "rotate_bytes", SO, rotate_bytes, 4096, INT64_C(1) << 50, 0, OPT_ZERO),
 	O_INT("outputs[]", "rotate_seconds", SO, rotate_seconds, 0, 31536000, 0, 0),
 	O_INT("outputs[]", "max_files", SO, max_files, 0, 1000000, 0, 0),
 	O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, OPT_POW2),
 	O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
 	O_BOOL("outputs[]", "comments", SO, comments, 1),
+	O_CUSTOM("outputs[]", "port", 0),
+	O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
+	O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),
+	O_STR("outputs[]", "dst_mac", SO, dst_mac, "", 0),
+	O_INT("outputs[]", "id", SO, id, 0, UINT32_MAX, 0, 0),
+	O_INT("outputs[]", "ttl", SO, ttl, 1, 255, 64, 0),
+	O_INT("outputs[]", "dscp", SO, dscp, 0, 63, 0, 0),
+	O_INT("outputs[]", "dst_port", SO, dst_port, 1, 65535, 4789, 0),
 
 	O_STR("groups[]", "name", SG, name, NULL, OPT_REQUIRED | OPT_NAME),
 	O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, OPT_REQUIRED),
@@ -1108,6 +1126,79 @@ parse_lcores(struct loader *l, const json_t *root)
 	return 0;
 }
 
+/* "aa:bb:cc:dd:ee:ff" (or with '-'), into 6 bytes. */
+static bool
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char sep[5], end;
+
+	if (strlen(s) != 17 ||
+			sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &b[0], &sep[0], &b[1], &sep[1],
+					&b[2], &sep[2], &b[3], &sep[3], &b[4], &sep[4], &b[5],
+					&end) != 11)
+		return false;
+	for (int i = 0; i < 5; i++)
+		if (sep[i] != ':' && sep[i] != '-')
+			return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return true;
+}
+
+/* The keys each output type takes, and the tunnels' port, addresses and id. */
+static int
+parse_output_type_keys(
+		const struct loader *l, struct cfg_output *o, const json_t *v, const char *path)
+{
+	static const uint32_t max_id[] = { 1023, 0xffffff, UINT32_MAX };
+	const bool tunnel = cfg_output_is_tunnel(o->type);
+	const char *const *other = tunnel ? pcapng_only_keys : tunnel_only_keys;
+	const size_t nb_other = tunnel ? ARRAY_LEN(pcapng_only_keys) : ARRAY_LEN(tunnel_only_keys);
+	char p[JPATH_LEN], b[JVAL_LEN];
+	struct encap_tunnel *t = &o->tun;
+	int pi;
+
+	for (size_t k = 0; k < nb_other; k++)
+		if (json_object_get(v, other[k]) != NULL)
+			return lerr(l, jp_key(p, path, other[k]),
+					"not a key of %s outputs (type \"%s\")",
+					tunnel ? "tunnel" : "pcapng", output_type_names[o->type]);
+	if (!tunnel) {
+		if (json_object_get(v, "path") == NULL)
+			return lerr(l, jp_key(p, path, "path"), "missing required key");
+		return 0;
+	}
+	for (size_t k = 0; k < 4; k++)
+		if (json_object_get(v, tunnel_only_keys[k]) == NULL)
+			return lerr(l, jp_key(p, path, tunnel_only_keys[k]),
+					"missing required key");
+	pi = get_port(l, json_object_get(v, "port"), jp_key(p, path, "port"));
+	if (pi < 0)
+		return pi;
+	o->port = (uint16_t)pi;
+	memset(t, 0, sizeof(*t));
+	t->type = (enum encap_type)(o->type - CFG_OUTPUT_ERSPAN3);
+	if (inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
+		return lerr(l, jp_key(p, path, "src_ip"), "%s is not an IPv4 address literal",
+				jv(json_object_get(v, "src_ip"), b));
+	if (inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
+		return lerr(l, jp_key(p, path, "dst_ip"), "%s is not an IPv4 address literal",
+				jv(json_object_get(v, "dst_ip"), b));
+	if (!parse_mac(o->dst_mac, t->dst_mac))
+		return lerr(l, jp_key(p, path, "dst_mac"),
+				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
+				jv(json_object_get(v, "dst_mac"), b));
+	if (o->id > max_id[t->type])
+		return lerr(l, jp_key(p, path, "id"), "%u is out of range [0..%u] for %s", o->id,
+				max_id[t->type], output_type_names[o->type]);
+	t->id = o->id;
+	t->ttl = o->ttl;
+	t->dscp = o->dscp;
+	t->dst_port = o->dst_port;
+	return 0;
+}
+
 static int
 parse_outputs(const struct loader *l, const json_t *root)
 {
@@ -1128,6 +1219,9 @@ parse_outputs(const struct loader *l, const json_t *root)
 		memset(o, 0, sizeof(*o));
 		jp_idx(p, "outputs", i);
 		rc = parse_object(l, v, p, "outputs[]", o);
+		if (rc < 0)
+			return rc;
+		rc = parse_output_type_keys(l, o, v, p);
 		if (rc < 0)
 			return rc;
 		rc = check_name_free(l, o->name, jp_key(q, p, "name"));
@@ -1327,11 +1421,20 @@ rule_sends_to_port(
 		return false;
 	if (r->out.kind == CFG_TARGET_PORT)
 		return r->out.idx == port;
+	/* A tunnel output sends out of its port. */
+	if (r->out.kind == CFG_TARGET_OUTPUT)
+		return cfg_output_is_tunnel(cfg->outputs[r->out.idx].type) &&
+				cfg->outputs[r->out.idx].port == port;
 	if (r->out.kind != CFG_TARGET_GROUP)
 		return false;
 	g = &cfg->groups[r->out.idx];
 	for (m = 0; m < g->nb_members; m++) {
-		if (g->members[m].kind == CFG_TARGET_PORT && g->members[m].idx == port) {
+		const struct cfg_target *t = &g->members[m];
+
+		if ((t->kind == CFG_TARGET_PORT && t->idx == port) ||
+				(t->kind == CFG_TARGET_OUTPUT &&
+						cfg_output_is_tunnel(cfg->outputs[t->idx].type) &&
+						cfg->outputs[t->idx].port == port)) {
 			*group = r->out.idx;
 			return true;
 		}
@@ -1623,6 +1726,14 @@ cfg_action_name(enum cfg_action a)
 }
 
 const char *
+cfg_output_type_name(enum cfg_output_type t)
+{
+	if ((unsigned int)t < ARRAY_LEN(output_type_names))
+		return output_type_names[t];
+	return "unknown";
+}
+
+const char *
 cfg_ts_mode_name(enum cfg_ts_mode m)
 {
 	if ((unsigned int)m < ARRAY_LEN(ts_names))
@@ -1757,8 +1868,19 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 	}
 	if (strcmp(section, "") == 0 && strcmp(key, "outputs") == 0) {
 		a = json_array();
-		for (i = 0; i < cfg->nb_outputs; i++)
-			jappend(a, dump_section(cfg, "outputs[]", &cfg->outputs[i], bad), bad);
+		for (i = 0; i < cfg->nb_outputs; i++) {
+			const struct cfg_output *o = &cfg->outputs[i];
+			const bool tunnel = cfg_output_is_tunnel(o->type);
+
+			e = dump_section(cfg, "outputs[]", o, bad);
+			for (k = 0; e != NULL &&
+					k < (tunnel ? ARRAY_LEN(pcapng_only_keys) :
+						      ARRAY_LEN(tunnel_only_keys));
+					k++)
+				json_object_del(e,
+						tunnel ? pcapng_only_keys[k] : tunnel_only_keys[k]);
+			jappend(a, e, bad);
+		}
 		return a;
 	}
 	if (strcmp(section, "") == 0 && strcmp(key, "groups") == 0) {
@@ -1797,6 +1919,13 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 							&port->trailer.hops[i], bad),
 					bad);
 		return a;
+	}
+	if (strcmp(section, "outputs[]") == 0 && strcmp(key, "port") == 0) {
+		const struct cfg_output *o = base;
+
+		return json_string(cfg_output_is_tunnel(o->type) && o->port < cfg->nb_ports ?
+						cfg->ports[o->port].name :
+						"");
 	}
 	if (strcmp(section, "eal") == 0 && strcmp(key, "args") == 0) {
 		a = json_array();

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "encap.h"
 #include "trailer.h"
 
 #define CFG_ERR_LEN 512	     /**< Size of an error message buffer. */
@@ -177,7 +178,20 @@ struct cfg_rule {
 /** outputs[].type */
 enum cfg_output_type {
 	CFG_OUTPUT_PCAPNG = 0, /**< capture files (lib/pcapng) */
+	CFG_OUTPUT_ERSPAN3,    /**< ERSPAN type III over GRE out of a port (lib/encap) */
+	CFG_OUTPUT_VXLAN,      /**< VXLAN out of a port */
+	CFG_OUTPUT_GRE,	       /**< GRE transparent Ethernet bridging out of a port */
 };
+
+/** True for the tunnel types (their encap_type is type - CFG_OUTPUT_ERSPAN3). */
+static inline bool
+cfg_output_is_tunnel(enum cfg_output_type t)
+{
+	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_GRE;
+}
+
+#define CFG_IP_LEN 16  /**< an IPv4 literal, including the NUL */
+#define CFG_MAC_LEN 18 /**< "aa:bb:cc:dd:ee:ff", including the NUL */
 
 /**
  * outputs[i]: a destination that is not a port.
@@ -185,6 +199,11 @@ enum cfg_output_type {
  * JSON shape: { "name": "cap", "type": "pcapng", "path": "/var/cap/%Y%m%d-%H%M%S-{index}.pcapng",
  *               "rotate_bytes": 1073741824, "rotate_seconds": 3600, "max_files": 0,
  *               "ring": 16384, "snaplen": 65535, "comments": true }
+ * or a tunnel to a collector out of a port:
+ *             { "name": "span", "type": "erspan3", "port": "out", "src_ip": "192.0.2.1",
+ *               "dst_ip": "192.0.2.9", "dst_mac": "02:00:00:00:00:09", "id": 7,
+ *               "ttl": 64, "dscp": 0, "dst_port": 4789 }
+ * Each type takes only its own keys.
  */
 struct cfg_output {
 	char name[CFG_NAME_LEN];   /**< outputs[].name, required, unique among all names */
@@ -196,6 +215,16 @@ struct cfg_output {
 	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
 	uint32_t snaplen;	   /**< [60..262144], default 262144 */
 	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
+	/* Tunnels (erspan3, vxlan, gre): */
+	uint16_t port;		   /**< outputs[].port: index into ports[], required */
+	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 literal, required */
+	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: IPv4 literal, required */
+	char dst_mac[CFG_MAC_LEN]; /**< outputs[].dst_mac: next hop's MAC, required */
+	uint32_t id;		 /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
+	uint8_t ttl;		 /**< [1..255], default 64 */
+	uint8_t dscp;		 /**< [0..63], default 0 */
+	uint16_t dst_port;	 /**< VXLAN UDP port [1..65535], default 4789 */
+	struct encap_tunnel tun; /**< derived: the above in binary (src_mac: the port's, at run) */
 };
 
 /** groups[].mode */
@@ -301,6 +330,9 @@ const char *cfg_target_name(const struct stp_config *cfg, const struct cfg_targe
 
 /** Name of a rule action ("forward", "drop", "count"). */
 const char *cfg_action_name(enum cfg_action a);
+
+/** Name of an output type ("pcapng", "erspan3", "vxlan", "gre"). */
+const char *cfg_output_type_name(enum cfg_output_type t);
 
 /** Name of a timestamp mode ("auto", "hw", "sw", "none"). */
 const char *cfg_ts_mode_name(enum cfg_ts_mode m);

@@ -426,9 +426,10 @@ ctl_rings(struct ctl *c)
 			json_array_append_new(a, ring_obj(lc->tx_ring, "tx", jint(lc->lcore_id)));
 	}
 	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
-		json_array_append_new(a,
-				ring_obj(pcapng_writer_ring(pl->outputs[o]), "capture",
-						json_string(pl->cfg->outputs[o].name)));
+		if (pl->outputs[o] != NULL)
+			json_array_append_new(a,
+					ring_obj(pcapng_writer_ring(pl->outputs[o]), "capture",
+							json_string(pl->cfg->outputs[o].name)));
 	pthread_mutex_unlock(&c->lock);
 	return a;
 }
@@ -511,9 +512,10 @@ ctl_outputs(struct ctl *c)
 			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
 		json_array_append_new(a,
 				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-						"name", co->name, "type", "pcapng", "path",
-						co->path, "file", file, "paused",
-						(paused >> (32 + o)) & 1, "accepted",
+						"name", co->name, "type",
+						cfg_output_type_name(co->type), "path", co->path,
+						"file", file, "paused", (paused >> (32 + o)) & 1,
+						"accepted",
 						(json_int_t)sub(raw->out_pkts[o],
 								c->base.out_pkts[o]),
 						"refused",

@@ -923,6 +923,8 @@ fail:
 unsigned int
 pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
 {
+	if (w == NULL)
+		return 0;
 	return rte_ring_mp_enqueue_burst(w->ring, (void **)pkts, n, NULL);
 }
 
@@ -930,7 +932,7 @@ void
 pcapng_writer_set_ifstats(
 		struct pcapng_writer *w, unsigned int if_idx, uint64_t recv, uint64_t drop)
 {
-	if (if_idx >= w->nb_if)
+	if (w == NULL || if_idx >= w->nb_if)
 		return;
 	__atomic_store_n(&w->ifstat[if_idx].recv, recv, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->ifstat[if_idx].drop, drop, __ATOMIC_RELAXED);
@@ -995,6 +997,11 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 void
 pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
 {
+	/* NULL: an output that is no capture (a tunnel) has written nothing. */
+	if (w == NULL) {
+		memset(s, 0, sizeof(*s));
+		return;
+	}
 	s->pkts = __atomic_load_n(&w->stats.pkts, __ATOMIC_RELAXED);
 	s->bytes = __atomic_load_n(&w->stats.bytes, __ATOMIC_RELAXED);
 	s->files = __atomic_load_n(&w->stats.files, __ATOMIC_RELAXED);
@@ -1009,6 +1016,11 @@ pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len)
 {
 	struct pcapng_writer *ww = (struct pcapng_writer *)(uintptr_t)w;
 
+	if (w == NULL) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
 	rte_spinlock_lock(&ww->path_lock);
 	snprintf(buf, len, "%s", ww->path);
 	rte_spinlock_unlock(&ww->path_lock);
@@ -1017,5 +1029,5 @@ pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len)
 const struct rte_ring *
 pcapng_writer_ring(const struct pcapng_writer *w)
 {
-	return w->ring;
+	return w != NULL ? w->ring : NULL;
 }

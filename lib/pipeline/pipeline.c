@@ -94,6 +94,21 @@ pl_outputs_create(struct stp_pipeline *pl, char err[CFG_ERR_LEN])
 		struct pcapng_conf c;
 		char werr[CFG_ERR_LEN], path[48];
 
+		if (cfg_output_is_tunnel(co->type)) {
+			const struct port_rt *pr = &pl->ports->ports[co->port];
+			struct stp_tunnel_rt *t = &pl->tunnels[o];
+
+			t->enc = co->tun;
+			memcpy(t->enc.src_mac, pr->mac.addr_bytes, 6);
+			t->port_id = pr->port_id;
+			t->hdr_len = encap_hdr_len(t->enc.type);
+			t->max_frame = pr->max_frame;
+			t->multiseg = pr->tx_multiseg;
+			pl->tunnel_outputs |= 1u << o;
+			pl->outputs[o] = NULL;
+			pl->nb_outputs = o + 1;
+			continue;
+		}
 		pcapng_conf_defaults(&c);
 		snprintf(c.path, sizeof(c.path), "%s", co->path);
 		c.rotate_bytes = co->rotate_bytes;

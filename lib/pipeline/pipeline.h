@@ -57,6 +57,8 @@
 	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")      \
 	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")        \
 	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written") \
+	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")    \
+	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows") \
 	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
 
 enum stp_drop {
@@ -151,6 +153,7 @@ struct stp_lcore {
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
 	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
+	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
@@ -258,6 +261,15 @@ int stp_rules_publish(struct stp_pipeline *pl, const struct stp_config *cfg,
 struct pcapng_writer;
 struct pcapng_stats;
 
+/** A tunnel output (outputs[].type erspan3, vxlan, gre) at run time; read-only once built. */
+struct stp_tunnel_rt {
+	struct encap_tunnel enc; /**< outer header fields, src_mac = the port's MAC */
+	uint16_t port_id;	 /**< DPDK port it leaves by */
+	uint16_t hdr_len;	 /**< encap_hdr_len() */
+	uint32_t max_frame;	 /**< the port's largest frame */
+	bool multiseg;		 /**< the port takes chained mbufs */
+};
+
 /** No output port (a rule table entry that drops). */
 #define STP_NO_PORT UINT16_MAX
 
@@ -274,7 +286,9 @@ struct stp_pipeline {
 	struct stp_lcore *txers[CFG_MAX_LCORES];
 	struct stp_rules_rt *rules; /* ctlplane: wo (publish), dataplane: ro */
 	uint16_t nb_outputs;
-	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];
+	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS]; /* NULL for tunnel outputs */
+	uint32_t tunnel_outputs;			/* bit o: outputs[o] is a tunnel */
+	struct stp_tunnel_rt tunnels[CFG_MAX_OUTPUTS];
 	uint64_t out_paused;	   /* ctlplane: wo (capture stop), dataplane: ro; bit 32 + output */
 	bool launched;		   /* the lcores run (stp_pipeline_launch) */
 	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */

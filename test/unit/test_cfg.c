@@ -138,6 +138,13 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(strcmp(p->name, q->name) != 0, "outputs[%u].name", i);
 		DIFF(p->type != q->type, "outputs[%u].type", i);
 		DIFF(strcmp(p->path, q->path) != 0, "outputs[%u].path", i);
+		DIFF(p->port != q->port || p->id != q->id || p->ttl != q->ttl ||
+						p->dscp != q->dscp || p->dst_port != q->dst_port ||
+						strcmp(p->src_ip, q->src_ip) != 0 ||
+						strcmp(p->dst_ip, q->dst_ip) != 0 ||
+						strcmp(p->dst_mac, q->dst_mac) != 0 ||
+						memcmp(&p->tun, &q->tun, sizeof(p->tun)) != 0,
+				"outputs[%u] tunnel keys", i);
 		DIFF(p->rotate_bytes != q->rotate_bytes, "outputs[%u].rotate_bytes", i);
 		DIFF(p->rotate_seconds != q->rotate_seconds, "outputs[%u].rotate_seconds", i);
 		DIFF(p->max_files != q->max_files, "outputs[%u].max_files", i);
@@ -548,6 +555,20 @@ test_round_trip(void)
 		   "  { 'name': 'b', 'device': 'net_ring1', 'trailer': { 'format': 'avsp' } } ],"
 		   "  'rules': [ { 'in': 'a', 'action': 'forward', 'out': 'b' } ] }",
 			"round trip trailers");
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' },"
+		   "             { 'name': 'b', 'device': 'net_ring1' } ],"
+		   "  'outputs': [ { 'name': 'span', 'type': 'erspan3', 'port': 'b',"
+		   "    'src_ip': '192.0.2.1', 'dst_ip': '192.0.2.9', 'dst_mac': '02:00:00:00:00:09',"
+		   "    'id': 1023, 'ttl': 9, 'dscp': 46 },"
+		   "    { 'name': 'vx', 'type': 'vxlan', 'port': 'b', 'src_ip': '10.0.0.1',"
+		   "      'dst_ip': '10.0.0.2', 'dst_mac': '02-00-00-00-00-0a', 'id': 16777215,"
+		   "      'dst_port': 8472 },"
+		   "    { 'name': 'g', 'type': 'gre', 'port': 'a', 'src_ip': '10.0.0.1',"
+		   "      'dst_ip': '10.0.0.2', 'dst_mac': '02:00:00:00:00:0b', 'id': 4294967295 },"
+		   "    { 'name': 'cap', 'type': 'pcapng', 'path': 'x.pcapng' } ],"
+		   "  'groups': [ { 'name': 'all', 'mode': 'replicate', 'members': ['span', 'vx', 'g', 'cap'] } ],"
+		   "  'rules': [ { 'in': 'a', 'action': 'forward', 'out': 'all' } ] }",
+			"round trip tunnels");
 
 	/* The dump writes every key, defaults included, lcores in their explicit form. */
 	if (load_ok(minimal, &cfg, "minimal for dump keys")) {
@@ -819,7 +840,8 @@ static const struct {
 	{ "{ " P1 ", 'outputs': [ 'cap' ] }", "cfg.json: outputs[0]: \"cap\" is not an object" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'x', 'rotate': 1 }") " }",
 		"cfg.json: outputs[0].rotate: unknown key (allowed: name, type, path, "
-		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments)" },
+		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments, port, src_ip, dst_ip, dst_mac, "
+		"id, ttl, dscp, dst_port)" },
 	{ "{ " P1 ", " OUT("{ 'type': 'pcapng', 'path': 'x' }") " }",
 		"cfg.json: outputs[0].name: missing required key" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'path': 'x' }") " }",
@@ -827,7 +849,7 @@ static const struct {
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng' }") " }",
 		"cfg.json: outputs[0].path: missing required key" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcap', 'path': 'x' }") " }",
-		"cfg.json: outputs[0].type: \"pcap\" is not one of pcapng" },
+		"cfg.json: outputs[0].type: \"pcap\" is not one of pcapng, erspan3, vxlan, gre" },
 	{ "{ " P1 ", " OUT("{ 'name': 'c p', 'type': 'pcapng', 'path': 'x' }") " }",
 		"cfg.json: outputs[0].name: \"c p\" is not a valid name (1..31 characters from "
 		"A-Z a-z 0-9 _ . -)" },

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/* Outer headers of ERSPAN III, VXLAN and GRE-TEB tunnels (see encap.h). */
+
+#include <string.h>
+
+#include "encap.h"
+
+#define ETH_HLEN 14
+#define IP4_HLEN 20
+#define NS_PER_S 1000000000ULL
+
+static inline uint8_t *
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+uint16_t
+encap_hdr_len(enum encap_type type)
+{
+	switch (type) {
+	case ENCAP_ERSPAN3:
+		return ETH_HLEN + IP4_HLEN + 8 + 12 + 8;
+	case ENCAP_VXLAN:
+		return ETH_HLEN + IP4_HLEN + 8 + 8;
+	case ENCAP_GRE:
+	default:
+		return ETH_HLEN + IP4_HLEN + 8;
+	}
+}
+
+uint16_t
+encap_ip_csum(const uint8_t *data, uint32_t len)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)data[i] << 8 | data[i + 1];
+	if (len & 1)
+		sum += (uint32_t)data[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+void
+encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hdr)
+{
+	const uint16_t hlen = encap_hdr_len(t->type);
+	uint8_t *ip = hdr + ETH_HLEN, *q;
+	uint16_t csum;
+
+	memcpy(hdr, t->dst_mac, 6);
+	memcpy(hdr + 6, t->src_mac, 6);
+	put16(hdr + 12, 0x0800);
+
+	/* IPv4: DF set, ID 0 (RFC 6864: atomic datagrams need no ID). */
+	ip[0] = 0x45;
+	ip[1] = (uint8_t)(t->dscp << 2);
+	put16(ip + 2, (uint16_t)(hlen - ETH_HLEN + p->inner_len));
+	put16(ip + 4, 0);
+	put16(ip + 6, 0x4000);
+	ip[8] = t->ttl;
+	ip[9] = t->type == ENCAP_VXLAN ? 17 : 47;
+	put16(ip + 10, 0);
+	memcpy(ip + 12, &t->src_ip, 4);
+	memcpy(ip + 16, &t->dst_ip, 4);
+	csum = encap_ip_csum(ip, IP4_HLEN);
+	put16(ip + 10, csum);
+
+	q = ip + IP4_HLEN;
+	switch (t->type) {
+	case ENCAP_ERSPAN3: {
+		uint32_t sec = (uint32_t)(p->ts_ns / NS_PER_S);
+		uint32_t ns = (uint32_t)(p->ts_ns % NS_PER_S);
+
+		/* GRE: S bit, protocol 0x22EB, sequence. */
+		q = put16(q, 0x1000);
+		q = put16(q, 0x22EB);
+		q = put32(q, p->seq);
+		/* Ver 2, VLAN 0 | COS 0, BSO 0 (good), T, session id. */
+		q = put16(q, 0x2000);
+		q = put16(q, (uint16_t)((p->truncated ? 0x0400 : 0) | (t->id & 0x3ff)));
+		q = put32(q, ns);
+		q = put16(q, 0); /* SGT */
+		/* P 0, FT 0 (Ethernet), HW ID 0, D 0 (ingress), Gra 2 (IEEE 1588), O 1. */
+		q = put16(q, 0x0005);
+		/* Platform ID 3: 12 bits reserved, 14-bit port, u32 upper timestamp (seconds). */
+		q = put32(q, (uint32_t)3 << 26 | (p->port & 0x3fff));
+		put32(q, sec);
+		break;
+	}
+	case ENCAP_VXLAN:
+		/* RFC 7348: the source port carries the inner flow's entropy. */
+		q = put16(q, (uint16_t)(49152 + (p->hash % 16384)));
+		q = put16(q, t->dst_port);
+		q = put16(q, (uint16_t)(8 + 8 + p->inner_len));
+		q = put16(q, 0);
+		q = put32(q, 0x08000000);
+		put32(q, (t->id & 0xffffff) << 8);
+		break;
+	case ENCAP_GRE:
+	default:
+		q = put16(q, 0x2000);
+		q = put16(q, 0x6558);
+		put32(q, t->id);
+		break;
+	}
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_ENCAP_H
+#define STP_ENCAP_H
+
+/**
+ * @file
+ * Outer headers of the standard tunnels stampede sends to collectors that are not stampede
+ * (layouts: /work/shared/FORMATS.md sections 4 and 5), over IPv4:
+ *  - ERSPAN type III over GRE (protocol 0x22EB, GRE sequence): 12-byte header plus the 8-byte
+ *    platform sub-header (platform ID 3), granularity IEEE 1588 (Gra 2) with stampede's
+ *    convention: the 32-bit Timestamp holds the nanoseconds of the second and the sub-header's
+ *    upper timestamp the UTC seconds, so tshark's erspan.timestamp and erspan.pid3.timestamp
+ *    give the packet's stamp exactly;
+ *  - VXLAN (RFC 7348): UDP to port 4789 by default, source port from the flow hash in
+ *    49152..65535, UDP checksum 0, VNI;
+ *  - GRE transparent Ethernet bridging (0x6558) with a key.
+ *
+ * Pure C (no EAL): the worker prepends encap_hdr_len() bytes and calls encap_build() on them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** outputs[].type of a tunnel (values match enum cfg_output_type - 1). */
+enum encap_type {
+	ENCAP_ERSPAN3 = 0,
+	ENCAP_VXLAN,
+	ENCAP_GRE,
+};
+
+/** Largest outer header: Ethernet 14 + IPv4 20 + GRE 8 + ERSPAN III 12 + sub-header 8. */
+#define ENCAP_MAX_HDR 62
+
+/** One tunnel's fixed fields. Addresses in network byte order. */
+struct encap_tunnel {
+	enum encap_type type;
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint32_t src_ip; /**< network order */
+	uint32_t dst_ip; /**< network order */
+	uint32_t id;	 /**< ERSPAN session id (10 bits), VXLAN VNI (24 bits), GRE key */
+	uint8_t ttl;
+	uint8_t dscp;
+	uint16_t dst_port; /**< VXLAN UDP destination port (host order) */
+};
+
+/** Bytes of outer header for @p type. */
+uint16_t encap_hdr_len(enum encap_type type);
+
+/** What varies per packet. */
+struct encap_pkt {
+	uint32_t inner_len; /**< the inner Ethernet frame's length (no FCS) */
+	uint64_t ts_ns;	    /**< ERSPAN: the packet's stamp (UTC ns) */
+	uint32_t seq;	    /**< ERSPAN: GRE sequence number */
+	uint32_t hash;	    /**< VXLAN: the inner flow hash (UDP source port) */
+	uint16_t port;	    /**< ERSPAN: the input port index (14 bits) */
+	bool truncated;	    /**< ERSPAN: T bit, the inner frame was cut (snaplen) */
+};
+
+/**
+ * Write the outer headers of @p t for one packet into @p hdr (encap_hdr_len() bytes): Ethernet,
+ * IPv4 with its checksum, then GRE + ERSPAN III, UDP + VXLAN or GRE with key.
+ */
+void encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hdr);
+
+/** Internet checksum of @p len bytes (ones' complement of the ones' complement sum). */
+uint16_t encap_ip_csum(const uint8_t *data, uint32_t len);
+
+#endif /* STP_ENCAP_H */
