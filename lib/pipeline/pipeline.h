@@ -57,7 +57,8 @@
 	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")      \
 	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")        \
 	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written") \
-	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
+	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")               \
+	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
 
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,

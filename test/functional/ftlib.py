@@ -31,7 +31,8 @@ LINKTYPE_ETHERNET = 1
 DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "output_paused",
                 "worker_ring_full",
                 "tx_ring_full", "tx_queue_full", "mtu_exceeded", "tx_multiseg", "clone_failed",
-                "capture_ring_full", "capture_write_error", "shutdown")
+                "capture_ring_full", "capture_write_error", "shutdown",
+                "impair_drop")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
 
 
