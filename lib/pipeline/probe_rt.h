@@ -114,7 +114,8 @@ struct stp_probe_gen {
 	uint16_t nb_seq;			/**< size sequence length (1, or cfg sizes) */
 	uint8_t size_tmpl[CFG_MAX_PROBE_SIZES]; /**< template of each position in the cycle */
 	uint16_t off_l4, off_probe;
-	bool bps; /**< paced in bit/s: a packet costs its frame bits */
+	bool bps;	   /**< paced in bit/s: a packet costs its frame bits */
+	uint64_t min_bits; /**< bits of the smallest frame */
 
 	/* Datapath state (the owning TX lcore). */
 	uint32_t seen_gen;

@@ -166,6 +166,9 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	g->pool = pl->ports->pool;
 	g->hz = rte_get_tsc_hz();
 	g->bps = g->c.rate_bps != 0;
+	g->min_bits = UINT64_MAX;
+	for (uint16_t t = 0; t < g->nb_tmpl; t++)
+		g->min_bits = RTE_MIN(g->min_bits, ((uint64_t)g->tmpl_len[t] + 4) * 8);
 	g->ctl_rate = g->c.rate == CFG_RATE_MAX ? 0 : (g->bps ? g->c.rate_bps : g->c.rate_pps);
 	g->ctl_run = g->c.start;
 	g->ctl_gen = 1;
@@ -326,7 +329,9 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		if (due <= g->credits) {
 			want = 0;
 		} else if (g->bps) {
-			want = burst; /* the loop below stops at the credit */
+			/* At most what the credit pays for in the smallest frames. */
+			want = (uint16_t)RTE_MIN(
+					(due - g->credits) / g->min_bits + 1, (uint64_t)burst);
 		} else {
 			want = (uint16_t)RTE_MIN(due - g->credits, (uint64_t)burst);
 			if (due - g->credits > burst)
@@ -344,6 +349,10 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		while (used < nb_alloc && n < burst) {
 			uint64_t pos = g->pos - g->run_start_pos; /* position in this run */
 			unsigned int t = g->size_tmpl[g->pos % g->nb_seq];
+
+			/* A duplicated position needs two slots: it waits for the next burst. */
+			if (unlikely(probe_impair_dup(&im, pos)) && n + 2 > burst)
+				break;
 
 			if (g->bps) {
 				if (g->pace.rate != 0 &&
@@ -367,7 +376,7 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 			gen_build(g, fresh[used], t,
 					g->run_start_pos + probe_impair_seq(&im, pos, count));
 			dupm = NULL;
-			if (unlikely(probe_impair_dup(&im, pos)) && n + 1 < burst) {
+			if (unlikely(probe_impair_dup(&im, pos))) {
 				dupm = rte_pktmbuf_copy(fresh[used], g->pool, 0, UINT32_MAX);
 				if (dupm != NULL)
 					dupm->hash.usr = fresh[used]->hash.usr;
@@ -386,8 +395,12 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		if (n > 0)
 			sent += gen_send(lc, g, pkts, n, dup);
 	}
+	/* Ends once the count is reached, or at the deadline once all that fell due is sent. */
 	if ((count != 0 && g->run_pkts >= count) ||
-			(g->deadline_tsc != 0 && tsc >= g->deadline_tsc)) {
+			(g->deadline_tsc != 0 && tsc >= g->deadline_tsc &&
+					(g->pace.rate == 0 ||
+							g->credits >= probe_pace_due(&g->pace,
+										      tsc)))) {
 		uint64_t end = tsc;
 
 		/* A paced run ends when its last credit fell due, not at the poll that saw it. */
