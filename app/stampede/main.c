@@ -362,6 +362,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_ports;
 	}
+	/* -v also prints every probe's timestamps (probe_rx.verbose). */
+	if (o.verbose)
+		cfg.probe_rx.verbose = true;
 	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);

@@ -25,15 +25,12 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
-#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
 #include "clock.h"
 #include "probe_rt.h"
-
-RTE_LOG_REGISTER_SUFFIX(probe_logtype, probe, INFO);
 
 static const char *const ignored_names[] = {
 #define PROBE_IGN_NAME(id, name, desc) name,
@@ -97,7 +94,7 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	rt->rx_enabled = cfg->probe_rx.enabled;
 	rt->rx_used = true;
 	rt->reflect = cfg->probe_rx.reflect;
-	rt->verbose = cfg->probe_rx.verbose || rte_log_can_log(probe_logtype, RTE_LOG_DEBUG);
+	rt->verbose = cfg->probe_rx.verbose; /* stampede -v sets it too */
 	rt->verbose_out = stdout;
 	rt->udp_port = rte_cpu_to_be_16(cfg->probe_rx.udp_port);
 	for (unsigned int p = 0; p < pl->ports->nb; p++)
