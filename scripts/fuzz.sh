@@ -31,7 +31,7 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter probe)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(

@@ -160,12 +160,13 @@ probe_seq_lost(const struct probe_seq *s)
 void
 probe_jitter_update(struct probe_jitter *j, uint64_t tx_ns, uint64_t rx_ns)
 {
-	int64_t d;
-	uint64_t ad;
+	uint64_t d, ad;
 
 	if (j->started) {
-		d = (int64_t)(rx_ns - j->last_rx) - (int64_t)(tx_ns - j->last_tx);
-		ad = d < 0 ? (uint64_t)-d : (uint64_t)d;
+		/* Unsigned (wrapping) arithmetic: any pair of stamps, even absurd ones, is defined.
+		 */
+		d = (rx_ns - j->last_rx) - (tx_ns - j->last_tx);
+		ad = (d >> 63) ? 0 - d : d;
 		/* J16 = 16 J: J += (|D| - J) / 16 becomes J16 += |D| - J16 / 16. */
 		j->j16 = j->j16 + ad - j->j16 / 16;
 	}
