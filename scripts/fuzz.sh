@@ -31,7 +31,7 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(
@@ -40,6 +40,7 @@ declare -A max_len=(
 	[rule]=2048   # one rules[] object: a filter of up to 1023 bytes and a few short keys
 	[filter]=1023 # CFG_FILTER_LEN - 1
 	[trailer]=9500 # 16 bytes of spec + the largest frame with a stack of trailers
+	[probe]=2048   # a series of length-prefixed probe payloads (a few dozen probes)
 )
 declare -A dict=([cfg]=cfg.dict [rule]=cfg.dict [filter]=filter.dict)
 for t in "${targets[@]}"; do

@@ -30,6 +30,7 @@
 #include "pipeline.h"
 #include "pkt.h"
 #include "port.h"
+#include "probe_rt.h"
 
 #define STAMPEDE_VERSION "0.1.0"
 /* Time the control loop sleeps between checks. */
@@ -59,6 +60,7 @@ struct opts {
 	double stats_period;
 	double duration;
 	const char *stats_json;
+	const char *latency_json;   /* --latency-json */
 	const char *cmdline_file;   /* --cmdline-file */
 	const char *console_socket; /* --console-socket */
 	bool metrics_set;	    /* --metrics given: overrides the config's metrics section */
@@ -79,6 +81,9 @@ usage(FILE *f, const char *prog)
 			"                        serve the console on a UNIX socket (scripts/stampede-cli)\n"
 			"      --stats-period S  print a status line every S seconds\n"
 			"      --stats-json FILE write the final counters as JSON at exit\n"
+			"      --latency-json FILE\n"
+			"                        write every probe stream's latency histogram at exit\n"
+			"                        ({\"streams\":[{name,stream_id,direction,histogram}]})\n"
 			"      --duration S      stop gracefully after S seconds\n"
 			"      --exit-on-eof     stop when every pcap input file has been read\n"
 			"      --metrics A:P     serve Prometheus metrics on address A port P (0: any)\n"
@@ -103,7 +108,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_VERSION,
 		O_METRICS,
 		O_CMDLINE_FILE,
-		O_CONSOLE_SOCKET
+		O_CONSOLE_SOCKET,
+		O_LATENCY_JSON
 	};
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -120,6 +126,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "cmdline-file", required_argument, NULL, O_CMDLINE_FILE },
 		{ "console-socket", required_argument, NULL, O_CONSOLE_SOCKET },
+		{ "latency-json", required_argument, NULL, O_LATENCY_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -184,6 +191,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_CONSOLE_SOCKET:
 			o->console_socket = optarg;
+			break;
+		case O_LATENCY_JSON:
+			o->latency_json = optarg;
 			break;
 		case O_VERSION:
 			printf("stampede %s (%s)\n", STAMPEDE_VERSION, rte_version());
@@ -352,6 +362,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_ports;
 	}
+	/* -v also prints every probe's timestamps (probe_rx.verbose). */
+	if (o.verbose)
+		cfg.probe_rx.verbose = true;
 	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -407,6 +420,14 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (o.stats_json != NULL && stp_stats_json(&pl, o.stats_json) != 0)
 		fprintf(stderr, "stampede: cannot write %s\n", o.stats_json);
+	if (o.latency_json != NULL) {
+		rc = stp_probe_save(&pl, "all", o.latency_json, true);
+		if (rc == -ENOENT)
+			fprintf(stderr, "stampede: --latency-json: no probe was measured\n");
+		else if (rc < 0)
+			fprintf(stderr, "stampede: cannot write %s: %s\n", o.latency_json,
+					strerror(-rc));
+	}
 	ret = 0;
 
 out_metrics:

@@ -116,6 +116,21 @@ static const char *const group_mode_names[] = {
 	[CFG_GROUP_FIRST_UP] = "first-up",
 };
 
+static const char *const probe_mode_names[] = {
+	[CFG_PROBE_STAMPEDE] = "stampede",
+};
+
+static const char *const payload_names[] = {
+	[CFG_PAYLOAD_ZEROS] = "zeros",
+	[CFG_PAYLOAD_INCREMENTING] = "incrementing",
+	[CFG_PAYLOAD_RANDOM] = "random",
+};
+
+static const char *const rate_mode_names[] = {
+	[CFG_RATE_PACED] = "paced",
+	[CFG_RATE_MAX] = "max",
+};
+
 static const char *const target_kind_names[] = {
 	[CFG_TARGET_NONE] = "nothing",
 	[CFG_TARGET_PORT] = "ports",
@@ -143,6 +158,7 @@ static const char *const target_kind_names[] = {
 #define SG struct cfg_group
 #define SR struct cfg_rule
 #define SH struct trailer_hop
+#define SPB struct cfg_probe
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
@@ -163,6 +179,8 @@ static const struct opt cfg_opts[] = {
 	O_OBJ("", "mempool"),
 	O_CUSTOM("", "rules", 0),
 	O_OBJ("", "metrics"),
+	O_CUSTOM("", "probes", 0),
+	O_OBJ("", "probe_rx"),
 
 	O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
 	O_STR("node", "description", SC, node.description, "", 0),
@@ -252,6 +270,42 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("metrics", "enabled", SC, metrics.enabled, 0),
 	O_STR("metrics", "listen", SC, metrics.listen, "127.0.0.1", OPT_NONEMPTY),
 	O_INT("metrics", "port", SC, metrics.port, 1, 65535, 9464, 0),
+
+	/* Checked across fields by parse_probe(): addresses, rates, sizes, flows. */
+	O_STR("probes[]", "name", SPB, name, NULL, OPT_REQUIRED | OPT_NAME),
+	O_CUSTOM("probes[]", "port", OPT_REQUIRED),
+	O_ENUM("probes[]", "mode", SPB, mode, probe_mode_names, CFG_PROBE_STAMPEDE, 0),
+	O_CUSTOM("probes[]", "stream_id", 0),
+	O_STR("probes[]", "src_mac", SPB, src_mac, "", 0),
+	O_STR("probes[]", "dst_mac", SPB, dst_mac, "ff:ff:ff:ff:ff:ff", OPT_NONEMPTY),
+	O_STR("probes[]", "src_ip", SPB, src_ip, "10.0.0.1", OPT_NONEMPTY),
+	O_STR("probes[]", "dst_ip", SPB, dst_ip, "10.0.0.2", OPT_NONEMPTY),
+	O_INT("probes[]", "src_port", SPB, src_port, 1, 65535, 7000, 0),
+	O_INT("probes[]", "dst_port", SPB, dst_port, 1, 65535, 7777, 0),
+	O_INT("probes[]", "vlan", SPB, vlan, 0, 4094, 0, 0),
+	O_INT("probes[]", "size", SPB, size, 64, 9018, 128, 0),
+	O_CUSTOM("probes[]", "sizes", 0),
+	O_INT("probes[]", "rate_pps", SPB, rate_pps, 1, 1000000000, 0, OPT_ZERO),
+	O_INT("probes[]", "rate_bps", SPB, rate_bps, 1000, INT64_C(400000000000), 0, OPT_ZERO),
+	O_ENUM("probes[]", "rate", SPB, rate, rate_mode_names, CFG_RATE_PACED, 0),
+	O_INT("probes[]", "count", SPB, count, 0, INT64_C(1) << 62, 0, 0),
+	O_INT("probes[]", "duration_s", SPB, duration_s, 0, 31536000, 0, 0),
+	O_INT("probes[]", "flows", SPB, flows, 1, 65535, 1, 0),
+	O_ENUM("probes[]", "payload", SPB, payload, payload_names, CFG_PAYLOAD_ZEROS, 0),
+	O_BOOL("probes[]", "start", SPB, start, 1),
+	O_OBJ("probes[]", "impair"),
+
+	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
+	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
+	O_INT("impair", "duplicate_every", SPB, impair_dup, 0, INT32_MAX, 0, 0),
+	O_INT("impair", "swap_every", SPB, impair_swap, 2, INT32_MAX, 0, OPT_ZERO),
+
+	O_BOOL("probe_rx", "enabled", SC, probe_rx.enabled, 0),
+	O_CUSTOM("probe_rx", "ports", 0),
+	O_INT("probe_rx", "udp_port", SC, probe_rx.udp_port, 1, 65535, 7777, 0),
+	O_BOOL("probe_rx", "reflect", SC, probe_rx.reflect, 0),
+	O_ENUM("probe_rx", "mode", SC, probe_rx.mode, probe_mode_names, CFG_PROBE_STAMPEDE, 0),
+	O_BOOL("probe_rx", "verbose", SC, probe_rx.verbose, 0),
 };
 
 #undef SC
@@ -260,6 +314,7 @@ static const struct opt cfg_opts[] = {
 #undef SG
 #undef SR
 #undef SH
+#undef SPB
 /* clang-format on */
 
 /* The rules[] keys that only a forward rule takes, in table order. */
@@ -1461,6 +1516,25 @@ check_tx_queues(const struct loader *l)
 	for (i = 0; i < cfg->nb_ports; i++) {
 		if (cfg->ports[i].tx_queues >= nb_tx)
 			continue;
+		for (r = 0; r < cfg->nb_probes; r++) {
+			if (cfg->probes[r].port != i)
+				continue;
+			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
+			return lerr(l, p,
+					"%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
+					"sends probes[%u], and each TX lcore needs its own queue",
+					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
+		}
+		if (cfg->probe_rx.enabled && cfg->probe_rx.reflect &&
+				(cfg->probe_rx.port_mask == 0 ||
+						(cfg->probe_rx.port_mask & (UINT32_C(1) << i)))) {
+			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
+			return lerr(l, p,
+					"%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
+					"reflects probes (probe_rx.reflect), and each TX lcore needs "
+					"its own queue",
+					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name);
+		}
 		for (r = 0; r < cfg->nb_rules; r++) {
 			if (!rule_sends_to_port(cfg, &cfg->rules[r], i, &g))
 				continue;
@@ -1503,6 +1577,212 @@ parse_metrics(const struct loader *l, const json_t *root)
 	return 0;
 }
 
+/* "aa:bb:cc:dd:ee:ff" (hex digits, either case) into 6 bytes. */
+static bool
+mac_parse(const char *s, uint8_t out[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (strlen(s) != 17 ||
+			sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+					&b[5], &tail) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (s[3 * i + 2] != ':' && i < 5)
+			return false;
+		out[i] = (uint8_t)b[i];
+	}
+	return strspn(s, "0123456789abcdefABCDEF:") == 17;
+}
+
+/* Smallest frame that holds a probe (lib/probe's probe_min_frame(), repeated: no dependency). */
+static unsigned int
+probe_frame_min(bool ipv6, bool vlan)
+{
+	return 14 + (vlan ? 4 : 0) + (ipv6 ? 40 : 20) + 8 + 40 + 4;
+}
+
+static int
+parse_probe_sizes(const struct loader *l, struct cfg_probe *pr, const json_t *v, const char *path)
+{
+	static const uint16_t imix[] = { 64, 594, 64, 64, 594, 64, 1518, 64, 594, 64, 594, 64 };
+	char p[JPATH_LEN], b[JVAL_LEN];
+	const json_t *e;
+	int64_t x;
+	size_t i;
+	int rc;
+
+	if (json_is_string(v)) {
+		if (strcmp(json_string_value(v), "imix") != 0)
+			return lerr(l, path, "%s is not \"imix\" or an array of frame sizes",
+					jv(v, b));
+		memcpy(pr->sizes, imix, sizeof(imix));
+		pr->nb_sizes = ARRAY_LEN(imix);
+		return 0;
+	}
+	if (!json_is_array(v))
+		return lerr(l, path, "%s is not \"imix\" or an array of frame sizes", jv(v, b));
+	if (get_array(l, v, path, 0, CFG_MAX_PROBE_SIZES, "size") == NULL)
+		return -EINVAL;
+	json_array_foreach(v, i, e) {
+		rc = get_int(l, e, jp_idx(p, path, i), 64, 9018, 0, &x);
+		if (rc < 0)
+			return rc;
+		pr->sizes[i] = (uint16_t)x;
+		pr->nb_sizes = i + 1;
+	}
+	return 0;
+}
+
+static int
+parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json_t *v,
+		const char *path)
+{
+	struct stp_config *cfg = l->cfg;
+	unsigned char a6[16];
+	char p[JPATH_LEN], b[JVAL_LEN];
+	const json_t *e;
+	int64_t x;
+	int rc, port, fam_src, fam_dst;
+
+	rc = parse_object(l, v, path, "probes[]", pr);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, json_object_get(v, "impair"), jp_key(p, path, "impair"), "impair", pr);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < idx; k++)
+		if (strcmp(cfg->probes[k].name, pr->name) == 0)
+			return lerr(l, jp_key(p, path, "name"),
+					"\"%s\" is already the name of probes[%zu]", pr->name, k);
+	port = get_port(l, json_object_get(v, "port"), jp_key(p, path, "port"));
+	if (port < 0)
+		return port;
+	pr->port = (uint16_t)port;
+
+	e = json_object_get(v, "stream_id");
+	pr->stream_id = (uint32_t)idx;
+	if (e != NULL) {
+		rc = get_int(l, e, jp_key(p, path, "stream_id"), 0, 31, 0, &x);
+		if (rc < 0)
+			return rc;
+		pr->stream_id = (uint32_t)x;
+	}
+	for (size_t k = 0; k < idx; k++)
+		if (cfg->probes[k].stream_id == pr->stream_id)
+			return lerr(l, jp_key(p, path, "stream_id"),
+					"%u is already the stream_id of probes[%zu]", pr->stream_id,
+					k);
+
+	e = json_object_get(v, "sizes");
+	if (e != NULL) {
+		rc = parse_probe_sizes(l, pr, e, jp_key(p, path, "sizes"));
+		if (rc < 0)
+			return rc;
+	}
+
+	pr->src_mac_set = pr->src_mac[0] != '\0';
+	if (pr->src_mac_set && !mac_parse(pr->src_mac, pr->src_mac_b))
+		return lerr(l, jp_key(p, path, "src_mac"),
+				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\", or \"\" for the "
+				"port's own)",
+				jv(json_object_get(v, "src_mac"), b));
+	if (!mac_parse(pr->dst_mac, pr->dst_mac_b))
+		return lerr(l, jp_key(p, path, "dst_mac"),
+				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
+				jv(json_object_get(v, "dst_mac"), b));
+	fam_src = inet_pton(AF_INET, pr->src_ip, a6) == 1	 ? 4 :
+			inet_pton(AF_INET6, pr->src_ip, a6) == 1 ? 6 :
+								   0;
+	if (fam_src == 0)
+		return lerr(l, jp_key(p, path, "src_ip"), "%s is not an IPv4 or IPv6 address",
+				jv(json_object_get(v, "src_ip"), b));
+	memset(pr->src_ip_b, 0, sizeof(pr->src_ip_b));
+	memcpy(pr->src_ip_b, a6, fam_src == 4 ? 4 : 16);
+	fam_dst = inet_pton(AF_INET, pr->dst_ip, a6) == 1	 ? 4 :
+			inet_pton(AF_INET6, pr->dst_ip, a6) == 1 ? 6 :
+								   0;
+	if (fam_dst == 0)
+		return lerr(l, jp_key(p, path, "dst_ip"), "%s is not an IPv4 or IPv6 address",
+				jv(json_object_get(v, "dst_ip"), b));
+	if (fam_dst != fam_src)
+		return lerr(l, jp_key(p, path, "dst_ip"),
+				"%s is IPv%d but src_ip \"%s\" is IPv%d: both must be of one family",
+				jv(json_object_get(v, "dst_ip"), b), fam_dst, pr->src_ip, fam_src);
+	memset(pr->dst_ip_b, 0, sizeof(pr->dst_ip_b));
+	memcpy(pr->dst_ip_b, a6, fam_dst == 4 ? 4 : 16);
+	pr->ipv6 = fam_src == 6;
+
+	if (pr->rate_pps != 0 && pr->rate_bps != 0)
+		return lerr(l, jp_key(p, path, "rate_bps"),
+				"rate_pps and rate_bps are both set: give one of them");
+	if (pr->rate == CFG_RATE_PACED && pr->rate_pps == 0 && pr->rate_bps == 0)
+		pr->rate_pps = 1000;
+	if ((uint32_t)pr->src_port + pr->flows - 1 > 65535)
+		return lerr(l, jp_key(p, path, "flows"),
+				"%u flows from src_port %u go past port 65535", pr->flows,
+				pr->src_port);
+	if (pr->nb_sizes == 0 && pr->size < probe_frame_min(pr->ipv6, pr->vlan != 0))
+		return lerr(l, jp_key(p, path, "size"),
+				"%u is smaller than a probe frame here (%u bytes: Ethernet%s, IPv%d, "
+				"UDP, %u-byte probe, FCS)",
+				pr->size, probe_frame_min(pr->ipv6, pr->vlan != 0),
+				pr->vlan != 0 ? ", VLAN" : "", pr->ipv6 ? 6 : 4, 40);
+	return 0;
+}
+
+static int
+parse_probes(const struct loader *l, const json_t *root)
+{
+	struct stp_config *cfg = l->cfg;
+	const json_t *probes, *v;
+	char p[JPATH_LEN];
+	size_t i;
+	int rc;
+
+	probes = json_object_get(root, "probes");
+	if (probes == NULL)
+		return 0;
+	if (get_array(l, probes, "probes", 0, CFG_MAX_PROBES, "probe") == NULL)
+		return -EINVAL;
+	json_array_foreach(probes, i, v) {
+		memset(&cfg->probes[i], 0, sizeof(cfg->probes[i]));
+		rc = parse_probe(l, &cfg->probes[i], i, v, jp_idx(p, "probes", i));
+		if (rc < 0)
+			return rc;
+		cfg->nb_probes = i + 1;
+	}
+	return 0;
+}
+
+static int
+parse_probe_rx(const struct loader *l, const json_t *root)
+{
+	const json_t *obj = json_object_get(root, "probe_rx"), *ports, *e;
+	struct cfg_probe_rx *rx = &l->cfg->probe_rx;
+	char p[JPATH_LEN];
+	size_t i;
+	int rc, port;
+
+	rc = parse_object(l, obj, "probe_rx", "probe_rx", l->cfg);
+	if (rc < 0)
+		return rc;
+	rx->port_mask = 0;
+	ports = obj != NULL ? json_object_get(obj, "ports") : NULL;
+	if (ports == NULL)
+		return 0;
+	if (get_array(l, ports, "probe_rx.ports", 0, CFG_MAX_PORTS, "port") == NULL)
+		return -EINVAL;
+	json_array_foreach(ports, i, e) {
+		port = get_port(l, e, jp_idx(p, "probe_rx.ports", i));
+		if (port < 0)
+			return port;
+		rx->port_mask |= UINT32_C(1) << port;
+	}
+	return 0;
+}
+
 static int
 parse_root(struct loader *l, const json_t *root)
 {
@@ -1536,6 +1816,12 @@ parse_root(struct loader *l, const json_t *root)
 	if (rc < 0)
 		return rc;
 	rc = parse_rules(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_probes(l, root);
+	if (rc < 0)
+		return rc;
+	rc = parse_probe_rx(l, root);
 	if (rc < 0)
 		return rc;
 	rc = check_tx_queues(l);
@@ -1901,6 +2187,34 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 					json_object_del(e, forward_only_keys[k]);
 			jappend(a, e, bad);
 		}
+		return a;
+	}
+	if (strcmp(section, "") == 0 && strcmp(key, "probes") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_probes; i++)
+			jappend(a, dump_section(cfg, "probes[]", &cfg->probes[i], bad), bad);
+		return a;
+	}
+	if (strcmp(section, "probes[]") == 0) {
+		const struct cfg_probe *pr = base;
+
+		if (strcmp(key, "port") == 0)
+			return json_string(
+					pr->port < cfg->nb_ports ? cfg->ports[pr->port].name : "");
+		if (strcmp(key, "stream_id") == 0)
+			return json_integer(pr->stream_id);
+		if (strcmp(key, "sizes") == 0) {
+			a = json_array();
+			for (i = 0; i < pr->nb_sizes; i++)
+				jappend(a, json_integer(pr->sizes[i]), bad);
+			return a;
+		}
+	}
+	if (strcmp(section, "probe_rx") == 0 && strcmp(key, "ports") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->nb_ports && i < 32; i++)
+			if (cfg->probe_rx.port_mask & (UINT32_C(1) << i))
+				jappend(a, json_string(cfg->ports[i].name), bad);
 		return a;
 	}
 	if (strcmp(section, "groups[]") == 0 && strcmp(key, "members") == 0) {

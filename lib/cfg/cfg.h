@@ -43,11 +43,14 @@
 #define CFG_MAX_BURST 64     /**< Upper bound of the "burst" setting: the stack arrays' size. */
 /** Max MTU: 9000 + room for trailers and tags (frames up to 9018 + trailer bytes). */
 #define CFG_MAX_MTU 9218
-#define CFG_MAX_OUTPUTS 16  /**< Max entries in outputs[]. */
-#define CFG_MAX_GROUPS 32   /**< Max entries in groups[]. */
-#define CFG_MAX_MEMBERS 16  /**< Max members of one group. */
-#define CFG_FILTER_LEN 1024 /**< Max libpcap filter length, including the NUL. */
-#define CFG_LISTEN_LEN 64   /**< Max metrics.listen length (an IP literal), including the NUL. */
+#define CFG_MAX_OUTPUTS 16     /**< Max entries in outputs[]. */
+#define CFG_MAX_GROUPS 32      /**< Max entries in groups[]. */
+#define CFG_MAX_MEMBERS 16     /**< Max members of one group. */
+#define CFG_FILTER_LEN 1024    /**< Max libpcap filter length, including the NUL. */
+#define CFG_LISTEN_LEN 64      /**< Max metrics.listen length (an IP literal), including the NUL. */
+#define CFG_MAX_PROBES 16      /**< Max entries in probes[] (stream ids 0..31, lib/probe). */
+#define CFG_MAX_PROBE_SIZES 16 /**< Max entries in probes[].sizes. */
+#define CFG_ADDR_LEN 48	       /**< Max MAC / IP address text length, including the NUL. */
 
 /** How a port's packets are timestamped (ports[].timestamp). */
 enum cfg_ts_mode {
@@ -259,6 +262,87 @@ struct cfg_metrics {
 	uint16_t port;		     /**< metrics.port [1..65535], default 9464 */
 };
 
+/** probes[].mode and probe_rx.mode: the probe format. STAMP (RFC 8762) is added beside it. */
+enum cfg_probe_mode {
+	CFG_PROBE_STAMPEDE =
+			0, /**< "stampede": lib/probe's 40-byte payload (lib/probe/README.md) */
+};
+
+/** probes[].payload: what fills the frame after the probe. */
+enum cfg_payload {
+	CFG_PAYLOAD_ZEROS = 0,
+	CFG_PAYLOAD_INCREMENTING, /**< byte i of the frame = i & 0xff */
+	CFG_PAYLOAD_RANDOM,	  /**< fixed pseudo-random bytes (the same in every packet) */
+};
+
+/** probes[].rate: paced at rate_pps / rate_bps, or as fast as the port takes. */
+enum cfg_rate_mode {
+	CFG_RATE_PACED = 0,
+	CFG_RATE_MAX,
+};
+
+/**
+ * probes[i]: one generated stream of latency probes (lib/probe, lib/pipeline/source_probe.c).
+ *
+ * JSON shape: { "name": "p0", "port": "a", "mode": "stampede", "stream_id": 0,
+ *   "src_mac": "", "dst_mac": "ff:ff:ff:ff:ff:ff", "src_ip": "10.0.0.1", "dst_ip": "10.0.0.2",
+ *   "src_port": 7000, "dst_port": 7777, "vlan": 0, "size": 128, "sizes": [],
+ *   "rate_pps": 1000, "rate_bps": 0, "rate": "paced", "count": 0, "duration_s": 0,
+ *   "flows": 1, "payload": "zeros", "start": true,
+ *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 } }
+ */
+struct cfg_probe {
+	char name[CFG_NAME_LEN];    /**< probes[].name, required, unique among probes */
+	uint16_t port;		    /**< probes[].port: index into ports[], required */
+	enum cfg_probe_mode mode;   /**< probes[].mode, default "stampede" */
+	uint32_t stream_id;	    /**< [0..31], default the entry's index; unique */
+	char src_mac[CFG_ADDR_LEN]; /**< "" (default) = the port's MAC */
+	char dst_mac[CFG_ADDR_LEN]; /**< default "ff:ff:ff:ff:ff:ff" */
+	char src_ip[CFG_ADDR_LEN];  /**< IPv4 or IPv6 literal, default "10.0.0.1" */
+	char dst_ip[CFG_ADDR_LEN];  /**< same family as src_ip, default "10.0.0.2" */
+	uint16_t src_port;	    /**< [1..65535], default 7000; + seq % flows */
+	uint16_t dst_port;	    /**< [1..65535], default 7777 (probe_rx.udp_port) */
+	uint16_t vlan;		    /**< [0..4094], 0 = untagged, default 0 */
+	uint16_t size;		    /**< frame bytes with FCS [64..9018], default 128 */
+	uint16_t nb_sizes;	    /**< probes[].sizes: "imix" or a list cycled; [] = size */
+	uint16_t sizes[CFG_MAX_PROBE_SIZES];
+	uint64_t rate_pps;	  /**< [0, 1..10^9]; 1000 when no rate is given */
+	uint64_t rate_bps;	  /**< [0, 1000..4 10^11], frame bits with FCS */
+	enum cfg_rate_mode rate;  /**< probes[].rate "paced|max", default paced */
+	uint64_t count;		  /**< [0..2^62], 0 = no limit, default 0 */
+	uint32_t duration_s;	  /**< [0..31536000], 0 = no limit, default 0 */
+	uint16_t flows;		  /**< [1..65535], default 1 */
+	enum cfg_payload payload; /**< "zeros|incrementing|random", default zeros */
+	bool start;		  /**< probes[].start: send from start-up, default true */
+	uint32_t impair_drop;	  /**< impair.drop_every [0, 2..2^31], default 0 */
+	uint32_t impair_dup;	  /**< impair.duplicate_every [0, 2..2^31], default 0 */
+	uint32_t impair_swap;	  /**< impair.swap_every [0, 2..2^31], default 0 */
+	/* Derived from the strings above by the loader (not keys). */
+	bool ipv6;
+	bool src_mac_set;
+	uint8_t src_mac_b[6];
+	uint8_t dst_mac_b[6];
+	uint8_t src_ip_b[16]; /**< IPv4: the first 4 bytes */
+	uint8_t dst_ip_b[16];
+};
+
+/**
+ * probe_rx: the probe receiver / reflector stage (lib/pipeline/stage_probe.c).
+ *
+ * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
+ *               "mode": "stampede", "verbose": false }
+ * When not enabled but probes[] is not empty, the stage still measures the reflections of this
+ * instance's own probes (RTT).
+ */
+struct cfg_probe_rx {
+	bool enabled;		  /**< probe_rx.enabled, default false */
+	uint32_t port_mask;	  /**< probe_rx.ports: names, [] (default) = every port */
+	uint16_t udp_port;	  /**< [1..65535], default 7777 */
+	bool reflect;		  /**< answer probes (swap addresses, stamp) instead of consuming */
+	enum cfg_probe_mode mode; /**< default "stampede" */
+	bool verbose;		  /**< print every probe's timestamps (also with stampede -v) */
+};
+
 /** The whole configuration. Plain data: copyable, no pointers except eal.args. */
 struct stp_config {
 	char file[CFG_PATH_LEN]; /**< the file it came from, for error messages */
@@ -281,6 +365,9 @@ struct stp_config {
 	uint16_t nb_rules;
 	struct cfg_rule rules[CFG_MAX_RULES];
 	struct cfg_metrics metrics;
+	uint16_t nb_probes;
+	struct cfg_probe probes[CFG_MAX_PROBES];
+	struct cfg_probe_rx probe_rx;
 };
 
 /**

@@ -728,6 +728,191 @@ static cmdline_parse_inst_t cmd_capture = {
 	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
 };
 
+/* Latency probes ------------------------------------------------------------------------------ */
+
+static void
+render_probes(const json_t *o, FILE *f)
+{
+	const json_t *a = json_object_get(o, "streams"), *rx = json_object_get(o, "receiver");
+	const json_t *e, *ign;
+	const char *k;
+	struct table t;
+	size_t i;
+
+	tbl_init(&t,
+			"stream|id|port|running|unit|requested|achieved|tx-packets|active-s|"
+			"impair-drop|impair-dup|behind");
+	json_array_foreach(a, i, e) {
+		tbl_cell(&t, "%s", js(e, "name"));
+		tbl_u64(&t, ju(e, "stream_id"));
+		tbl_cell(&t, "%s", js(e, "port"));
+		tbl_cell(&t, "%s", json_is_true(json_object_get(e, "running")) ? "yes" : "no");
+		tbl_cell(&t, "%s", js(e, "unit"));
+		if (ju(e, "rate_requested") == 0)
+			tbl_cell(&t, "%s", "max");
+		else
+			tbl_u64(&t, ju(e, "rate_requested"));
+		tbl_cell(&t, "%.1f", jr(e, "rate_achieved"));
+		tbl_u64(&t, ju(e, "tx_packets"));
+		tbl_cell(&t, "%.3f", jr(e, "active_s"));
+		tbl_u64(&t, ju(e, "impair_drops"));
+		tbl_u64(&t, ju(e, "impair_duplicates"));
+		tbl_u64(&t, ju(e, "behind"));
+	}
+	tbl_print(&t, f);
+	fprintf(f,
+			"TX timestamps: software (TSC at the burst); receiver: %s%s, UDP port %" PRIu64
+			", reflected %" PRIu64 "\n",
+			json_is_true(json_object_get(rx, "enabled")) ? "on" : "off",
+			json_is_true(json_object_get(rx, "reflect")) ? " (reflector)" : "",
+			ju(rx, "udp_port"), ju(rx, "reflected"));
+	ign = json_object_get(rx, "ignored");
+	fprintf(f, "ignored:");
+	json_object_foreach((json_t *)ign, k, e)
+		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(e));
+	fprintf(f, "\n");
+}
+
+static void
+render_latency(const json_t *a, FILE *f)
+{
+	const json_t *e, *d;
+	struct table t;
+	size_t i;
+	bool oneway = false;
+
+	tbl_init(&t,
+			"stream|id|dir|received|lost|loss-%|dup|reordered|jitter-ns|min|mean|p50|p90|"
+			"p99|p99.9|p99.99|max");
+	json_array_foreach(a, i, e) {
+		d = json_object_get(e, "delay_ns");
+		tbl_cell(&t, "%s", js(e, "name"));
+		tbl_u64(&t, ju(e, "stream_id"));
+		tbl_cell(&t, "%s", js(e, "direction"));
+		oneway |= strcmp(js(e, "direction"), "one-way") == 0;
+		tbl_u64(&t, ju(e, "received"));
+		tbl_u64(&t, ju(e, "lost"));
+		tbl_cell(&t, "%.3f", jr(e, "loss_pct"));
+		tbl_u64(&t, ju(e, "duplicates"));
+		tbl_u64(&t, ju(e, "reordered"));
+		tbl_u64(&t, ju(e, "jitter_ns"));
+		tbl_u64(&t, ju(d, "min"));
+		tbl_cell(&t, "%.1f", jr(d, "mean"));
+		tbl_u64(&t, ju(d, "p50"));
+		tbl_u64(&t, ju(d, "p90"));
+		tbl_u64(&t, ju(d, "p99"));
+		tbl_u64(&t, ju(d, "p99.9"));
+		tbl_u64(&t, ju(d, "p99.99"));
+		tbl_u64(&t, ju(d, "max"));
+	}
+	tbl_print(&t, f);
+	fprintf(f, "delays in ns%s; rtt excludes the reflector's residence time\n",
+			oneway ? "; one-way = RX stamp - TX stamp, valid when the two clocks are "
+				 "synchronised" :
+				 "");
+}
+
+/* show latency [STREAM], show probes */
+static void
+cmd_show_latency_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+
+	if (strcmp(r->w1, "probes") == 0)
+		show(cl, ctl_probes(g_con->ctl), render_probes, NULL);
+	else
+		show(cl, ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL), render_latency,
+				NULL);
+}
+
+static cmdline_parse_token_string_t tok_latency_probes = WORD(w1, "latency#probes");
+static cmdline_parse_token_string_t tok_latency = WORD(w1, "latency");
+
+static cmdline_parse_inst_t cmd_show_latency = {
+	.f = cmd_show_latency_parsed,
+	.data = NULL,
+	.help_str = "show latency|probes: measured latency per stream (loss, jitter, "
+		    "percentiles), or the generator streams (requested vs achieved rate)",
+	.tokens = { (void *)&tok_show, (void *)&tok_latency_probes, NULL },
+};
+
+static cmdline_parse_inst_t cmd_show_latency_one = {
+	.f = cmd_show_latency_parsed,
+	.data = (void *)1,
+	.help_str = "show latency STREAM: the same for one stream (name or id)",
+	.tokens = { (void *)&tok_show, (void *)&tok_latency, (void *)&tok_arg, NULL },
+};
+
+/* probe start|stop STREAM|all, probe rate STREAM RATE */
+static void
+cmd_probe_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN];
+	int rc;
+
+	if (data != NULL)
+		rc = ctl_probe_rate(g_con->ctl, r->w2, r->arg, err);
+	else
+		rc = ctl_probe_run(g_con->ctl, r->arg, strcmp(r->w1, "start") == 0, err);
+	if (rc != 0) {
+		print_error(cl, "error: ", err);
+		return;
+	}
+	if (data != NULL)
+		cmdline_printf(cl, "probe %s: rate %s\n", r->w2, r->arg);
+	else
+		cmdline_printf(cl, "probe %s: %s\n", r->arg,
+				strcmp(r->w1, "start") == 0 ? "started" : "stopped");
+}
+
+static cmdline_parse_token_string_t tok_probe = WORD(w0, "probe");
+static cmdline_parse_token_string_t tok_rate = WORD(w1, "rate");
+static cmdline_parse_token_string_t tok_w2 = ANY(w2);
+
+static cmdline_parse_inst_t cmd_probe_run = {
+	.f = cmd_probe_parsed,
+	.data = NULL,
+	.help_str = "probe start|stop STREAM|all: start (a new run: count and duration again) or "
+		    "stop a probe stream",
+	.tokens = { (void *)&tok_probe, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
+};
+
+static cmdline_parse_inst_t cmd_probe_rate = {
+	.f = cmd_probe_parsed,
+	.data = (void *)1,
+	.help_str = "probe rate STREAM RATE: set the rate live (pps, or bit/s for a rate_bps "
+		    "stream; max)",
+	.tokens = { (void *)&tok_probe, (void *)&tok_rate, (void *)&tok_w2, (void *)&tok_arg,
+			NULL },
+};
+
+/* save latency STREAM|all FILE */
+static void
+cmd_save_latency_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN];
+	int rc = ctl_latency_save(g_con->ctl, r->w2, r->arg, err);
+
+	if (rc < 0) {
+		print_error(cl, "error: ", err);
+		return;
+	}
+	cmdline_printf(cl, "saved %d histogram%s to %s\n", rc, rc == 1 ? "" : "s", r->arg);
+}
+
+static cmdline_parse_token_string_t tok_save = WORD(w0, "save");
+
+static cmdline_parse_inst_t cmd_save_latency = {
+	.f = cmd_save_latency_parsed,
+	.data = NULL,
+	.help_str = "save latency STREAM|all FILE: write the histogram(s) as lib/hist JSON "
+		    "(FILE.json) or CSV (FILE.csv, one stream)",
+	.tokens = { (void *)&tok_save, (void *)&tok_latency, (void *)&tok_w2, (void *)&tok_arg,
+			NULL },
+};
+
 /* quit */
 static void
 cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -772,6 +957,11 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_add_rule,
 	&cmd_del_rule,
 	&cmd_capture,
+	&cmd_show_latency,
+	&cmd_show_latency_one,
+	&cmd_probe_run,
+	&cmd_probe_rate,
+	&cmd_save_latency,
 	&cmd_quit,
 	&cmd_help,
 	NULL,

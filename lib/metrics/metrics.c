@@ -11,6 +11,7 @@
  * The datapath never sees the lock: counters are read with relaxed atomic loads.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 
 #include "metrics.h"
 #include "metrics_priv.h"
+#include "probe_rt.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
@@ -380,6 +382,86 @@ tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_
  * (letters, digits, '_' and '/'); dict keys are fixed words, user-given names (ports, rules,
  * outputs) are values, which telemetry escapes.
  */
+/*
+ * A flat JSON object (nested objects flattened as "<key>_<subkey>") into a telemetry dict:
+ * integers and booleans as u64 (negative ones as int), reals as int (rounded), strings as strings.
+ */
+static int
+tel_from_json(struct rte_tel_data *d, const json_t *o, const char *prefix)
+{
+	const char *k;
+	const json_t *v;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	int rc = 0;
+
+	json_object_foreach((json_t *)o, k, v) {
+		if (strcmp(k, "name") == 0 || strcmp(k, "direction") == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "_" : "", k);
+		/* Telemetry names take only A-Z a-z 0-9 _ /: "p99.9" becomes "p99_9". */
+		for (char *c = key; *c != '\0'; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '/')
+				*c = '_';
+		if (json_is_object(v))
+			rc |= tel_from_json(d, v, key);
+		else if (json_is_integer(v) && json_integer_value(v) >= 0)
+			rc |= rte_tel_data_add_dict_u64(d, key, (uint64_t)json_integer_value(v));
+		else if (json_is_integer(v))
+			rc |= rte_tel_data_add_dict_int(d, key, (int)json_integer_value(v));
+		else if (json_is_real(v))
+			rc |= rte_tel_data_add_dict_u64(d, key,
+					(uint64_t)(json_real_value(v) > 0 ?
+									json_real_value(v) + 0.5 :
+									0));
+		else if (json_is_boolean(v))
+			rc |= rte_tel_data_add_dict_u64(d, key, json_is_true(v));
+		else if (json_is_string(v) && strcmp(k, "note") != 0)
+			rc |= rte_tel_data_add_dict_string(d, key, json_string_value(v));
+	}
+	return rc;
+}
+
+/*
+ * An array of objects as one flat dict, keys "<name>[.<direction>].<field>" (DPDK 22.11 nests
+ * only arrays in dicts). A dict holds RTE_TEL_MAX_DICT_ENTRIES keys: about 12 streams.
+ */
+static int
+tel_objects(struct rte_tel_data *d, json_t *a)
+{
+	const json_t *e;
+	size_t i;
+	int rc = 0;
+
+	rte_tel_data_start_dict(d);
+	json_array_foreach(a, i, e) {
+		char key[RTE_TEL_MAX_STRING_LEN];
+		const char *dir = json_string_value(json_object_get(e, "direction"));
+
+		snprintf(key, sizeof(key), "%s%s%s", json_string_value(json_object_get(e, "name")),
+				dir != NULL ? "." : "", dir != NULL ? dir : "");
+		rc |= tel_from_json(d, e, key);
+	}
+	json_decref(a);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+static int
+tel_latency(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	json_t *a = stp_probe_latency_json(s->pl, params != NULL && params[0] ? params : NULL);
+
+	return a == NULL ? -ENOMEM : tel_objects(d, a);
+}
+
+static int
+tel_probes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	json_t *a = stp_probe_streams_json(s->pl);
+
+	(void)params;
+	return a == NULL ? -ENOMEM : tel_objects(d, a);
+}
+
 static const struct {
 	const char *cmd;
 	int (*fill)(const struct metrics_snap *s, const char *params, struct rte_tel_data *d);
@@ -396,6 +478,10 @@ static const struct {
 			"Packets matched per rule, 128 rules per reply. Parameter: first rule index" },
 	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
 	{ "/stampede/timestamps", tel_timestamps, "Packets stamped, per source. No parameters" },
+	{ "/stampede/latency", tel_latency,
+			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)" },
+	{ "/stampede/probes", tel_probes,
+			"Generated probe streams: requested, achieved rate. No parameters" },
 };
 
 static int

@@ -19,6 +19,7 @@
 #include <rte_cycles.h>
 
 #include "metrics_priv.h"
+#include "probe_rt.h"
 
 /* Where a family's samples come from, and which label they carry. */
 enum prom_scope {
@@ -35,6 +36,9 @@ enum prom_scope {
 	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
 	PS_TSC_HZ,     /* rte_get_tsc_hz() */
+	PS_PROBE_GEN,  /* key of a generator stream (probe_ctl.c JSON); label stream */
+	PS_PROBE_LAT,  /* key of a measured stream; labels stream, direction */
+	PS_PROBE_Q,    /* the delay summary of a measured stream; labels + quantile */
 };
 
 struct prom_family {
@@ -43,6 +47,7 @@ struct prom_family {
 	enum prom_scope scope;
 	size_t off;
 	const char *help;
+	const char *key; /* PS_PROBE_*: the field of the probe JSON objects */
 };
 
 #define SNAP(f) offsetof(struct metrics_snap, f)
@@ -134,6 +139,27 @@ static const struct prom_family prom_families[] = {
 		"TSC cycles a datapath lcore spent in iterations that moved packets." },
 	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
 		"Packets handled in those busy iterations." },
+
+	{ "stampede_probe_tx_packets_total", "counter", PS_PROBE_GEN, 0,
+		"Probes a generator stream sent.", "tx_packets" },
+	{ "stampede_probe_rate_requested", "gauge", PS_PROBE_GEN, 0,
+		"A generator stream's requested rate (pps or bit/s; 0 = max).", "rate_requested" },
+	{ "stampede_probe_rate_achieved", "gauge", PS_PROBE_GEN, 0,
+		"A generator stream's achieved rate over its active time (same unit).",
+		"rate_achieved" },
+	{ "stampede_probe_received_packets_total", "counter", PS_PROBE_LAT, 0,
+		"Distinct probes received per stream and direction (one-way, rtt).", "received" },
+	{ "stampede_probe_lost_packets", "gauge", PS_PROBE_LAT, 0,
+		"Probes missing (expected - received; a late arrival lowers it).", "lost" },
+	{ "stampede_probe_duplicate_packets_total", "counter", PS_PROBE_LAT, 0,
+		"Probes received more than once.", "duplicates" },
+	{ "stampede_probe_reordered_packets_total", "counter", PS_PROBE_LAT, 0,
+		"Probes that arrived after a higher sequence number (RFC 4737).", "reordered" },
+	{ "stampede_probe_jitter_ns", "gauge", PS_PROBE_LAT, 0,
+		"RFC 3550 interarrival jitter, ns.", "jitter_ns" },
+	{ "stampede_probe_delay_ns", "gauge", PS_PROBE_Q, 0,
+		"Delay (one-way: valid with synchronised clocks) or RTT in ns, by quantile "
+		"(0 = min, 1 = max).", "delay_ns" },
 };
 /* clang-format on */
 
@@ -261,12 +287,71 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 	case PS_TSC_HZ:
 		sample(b, f->name, NULL, NULL, rte_get_tsc_hz());
 		break;
+	default:
+		break;
 	}
+}
+
+static uint64_t
+json_u64(const json_t *v)
+{
+	if (json_is_integer(v))
+		return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	if (json_is_real(v))
+		return json_real_value(v) > 0 ? (uint64_t)(json_real_value(v) + 0.5) : 0;
+	return json_is_true(v) ? 1 : 0;
+}
+
+/* The probe families: from the same JSON the console and telemetry show. */
+static void
+probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s)
+{
+	static const char *const qk[] = { "min", "p50", "p90", "p99", "p99.9", "p99.99", "max" };
+	static const char *const qv[] = { "0", "0.5", "0.9", "0.99", "0.999", "0.9999", "1" };
+	json_t *a;
+	const json_t *e;
+	size_t i;
+
+	if (stp_probe_rt(s->pl) == NULL)
+		return;
+	a = f->scope == PS_PROBE_GEN ? stp_probe_streams_json(s->pl) :
+				       stp_probe_latency_json(s->pl, NULL);
+	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+	json_array_foreach(a, i, e) {
+		const char *dir = json_string_value(json_object_get(e, "direction"));
+
+		sbuf_printf(b, "%s{stream=\"", f->name);
+		put_label_value(b, json_string_value(json_object_get(e, "name")));
+		if (f->scope == PS_PROBE_GEN) {
+			sbuf_printf(b, "\"} %" PRIu64 "\n", json_u64(json_object_get(e, f->key)));
+			continue;
+		}
+		sbuf_printf(b, "\",direction=\"%s\"", dir != NULL ? dir : "");
+		if (f->scope == PS_PROBE_LAT) {
+			sbuf_printf(b, "} %" PRIu64 "\n", json_u64(json_object_get(e, f->key)));
+			continue;
+		}
+		sbuf_printf(b, ",quantile=\"%s\"} %" PRIu64 "\n", qv[0],
+				json_u64(json_object_get(json_object_get(e, f->key), qk[0])));
+		for (unsigned int q = 1; q < RTE_DIM(qk); q++) {
+			sbuf_printf(b, "%s{stream=\"", f->name);
+			put_label_value(b, json_string_value(json_object_get(e, "name")));
+			sbuf_printf(b, "\",direction=\"%s\",quantile=\"%s\"} %" PRIu64 "\n",
+					dir != NULL ? dir : "", qv[q],
+					json_u64(json_object_get(
+							json_object_get(e, f->key), qk[q])));
+		}
+	}
+	json_decref(a);
 }
 
 void
 prom_format(struct sbuf *b, const struct metrics_snap *s)
 {
-	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++)
-		family(b, &prom_families[i], s);
+	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++) {
+		if (prom_families[i].scope >= PS_PROBE_GEN)
+			probe_family(b, &prom_families[i], s);
+		else
+			family(b, &prom_families[i], s);
+	}
 }

@@ -17,21 +17,26 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
+#include "probe_rt.h"
 
 RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 #define PL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
 
 extern const struct stp_stage stp_stage_rules;
+extern const struct stp_stage stp_stage_probe;
+extern const struct stp_source stp_source_probe;
 
 /* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
 const struct stp_stage *const stp_worker_stages[] = {
+	&stp_stage_probe, /* probes are measured or reflected before the rules see traffic */
 	&stp_stage_rules,
 	NULL,
 };
 
 /* The packet sources, polled on TX lcores. */
 const struct stp_source *const stp_sources[] = {
+	&stp_source_probe,
 	NULL,
 };
 
@@ -141,6 +146,7 @@ stp_pipeline_tick(struct stp_pipeline *pl)
 			__atomic_store_n(&pl->link_up[pid], link.link_status == RTE_ETH_LINK_UP,
 					__ATOMIC_RELAXED);
 	}
+	stp_probe_tick(pl); /* verbose per-probe lines */
 	if (pl->nb_outputs == 0 || pl->outputs_closed)
 		return;
 	/* Interface statistics for the capture files: received by stampede, dropped by the NIC. */

@@ -59,7 +59,8 @@
 	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written") \
 	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")    \
 	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows") \
-	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
+	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")               \
+	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
 
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,

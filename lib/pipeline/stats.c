@@ -14,6 +14,7 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
+#include "probe_rt.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
 #define STP_DROP_NAME(id, name, desc) [STP_DROP_##id] = name,
@@ -285,6 +286,11 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 							"matched", (json_int_t)s.rule_pkts[r]));
 		json_object_set_new(root, "outputs", outs);
 		json_object_set_new(root, "rules", rules);
+	}
+	if (stp_probe_rt(pl) != NULL) {
+		json_object_set_new(root, "probes", stp_probe_streams_json(pl));
+		json_object_set_new(root, "probe_rx", stp_probe_rx_json(pl));
+		json_object_set_new(root, "latency", stp_probe_latency_json(pl, NULL));
 	}
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);

@@ -32,7 +32,7 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "worker_ring_full",
                 "tx_ring_full", "tx_queue_full", "mtu_exceeded", "tx_multiseg", "clone_failed",
                 "capture_ring_full", "capture_write_error", "encap_no_mbuf", "encap_too_big",
-                "shutdown")
+                "shutdown", "impair_drop")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
 
 

@@ -311,6 +311,24 @@ def trailers():
     }
 
 
+def probes():
+    """Seeds for fuzz_probe: length-prefixed probe payloads (lib/probe layout)."""
+    def p(seq, stream=0, version=1, magic=0x53545044, flags=1):
+        return struct.pack("!IBBHQQQQ", magic, version, flags, stream, seq, 1000 * seq,
+                           1000 * seq + 500, 1000 * seq + 700)
+
+    def series(*payloads):
+        return b"".join(bytes([len(x)]) + x for x in payloads)
+
+    return {
+        "in-order": series(*[p(s) for s in range(8)]),
+        "reorder-dup": series(p(0), p(2), p(1), p(1), p(5), p(3)),
+        "far-future": series(p(0), p(1), p(1 << 40), p(2)),
+        "bad": series(p(1)[:20], p(1, magic=1), p(1, version=9), p(1, stream=99), b""),
+        "restart": series(*([p(s) for s in range(3000, 3010)] + [p(s) for s in range(20)])),
+    }
+
+
 def write(target, items):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -329,6 +347,7 @@ def main():
     write("rule", rules())
     write("filter", {"f%02d" % i: e for i, e in enumerate(FILTERS)})
     write("trailer", trailers())
+    write("probe", probes())
     return 0
 
 

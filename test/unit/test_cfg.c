@@ -181,6 +181,12 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->vlan != q->vlan, "rules[%u].vlan", i);
 		DIFF(p->out_port != q->out_port, "rules[%u].out_port", i);
 	}
+	/* Probe entries are zeroed before they are parsed: compared whole, padding included. */
+	DIFF(a->nb_probes != b->nb_probes, "nb_probes");
+	for (i = 0; i < a->nb_probes; i++)
+		DIFF(memcmp(&a->probes[i], &b->probes[i], sizeof(a->probes[i])) != 0, "probes[%u]",
+				i);
+	DIFF(memcmp(&a->probe_rx, &b->probe_rx, sizeof(a->probe_rx)) != 0, "probe_rx");
 #undef DIFF
 	return true;
 }
@@ -569,6 +575,18 @@ test_round_trip(void)
 		   "  'groups': [ { 'name': 'all', 'mode': 'replicate', 'members': ['span', 'vx', 'g', 'cap'] } ],"
 		   "  'rules': [ { 'in': 'a', 'action': 'forward', 'out': 'all' } ] }",
 			"round trip tunnels");
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_null0' },"
+		   "             { 'name': 'b', 'device': 'net_null1' } ],"
+		   "  'probes': [ { 'name': 'p0', 'port': 'a' },"
+		   "    { 'name': 'v6', 'port': 'b', 'stream_id': 9, 'src_ip': 'fd00::1',"
+		   "      'dst_ip': 'fd00::2', 'src_mac': '02:00:00:00:00:AA', 'vlan': 100,"
+		   "      'sizes': 'imix', 'rate_bps': 1000000, 'count': 5, 'duration_s': 3,"
+		   "      'flows': 8, 'payload': 'random', 'start': false,"
+		   "      'impair': { 'drop_every': 10, 'duplicate_every': 7, 'swap_every': 5 } },"
+		   "    { 'name': 'm', 'port': 'a', 'rate': 'max', 'sizes': [ 100, 9018 ] } ],"
+		   "  'probe_rx': { 'enabled': true, 'ports': [ 'b' ], 'reflect': true,"
+		   "               'udp_port': 9000, 'verbose': true } }",
+			"round trip probes");
 
 	/* The dump writes every key, defaults included, lcores in their explicit form. */
 	if (load_ok(minimal, &cfg, "minimal for dump keys")) {
@@ -645,7 +663,7 @@ static const struct {
 	/* unknown and missing keys */
 	{ "{ 'port': [] }",
 		"cfg.json: port: unknown key (allowed: node, eal, ports, outputs, groups, lcores, "
-		"burst, rings, mempool, rules, metrics)" },
+		"burst, rings, mempool, rules, metrics, probes, probe_rx)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
 		"rx_desc, tx_desc, mtu, promiscuous, timestamp, trailer)" },
@@ -672,7 +690,7 @@ static const struct {
 		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
-		"lcores, burst, rings, mempool, rules, metrics)" },
+		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx)" },
 	{ "{ " P1 ", 'metrics': { 'listen': '127.0.0.1:9464' } }",
 		"cfg.json: metrics.listen: \"127.0.0.1:9464\" is not an IPv4 or IPv6 address literal "
 		"(e.g. \"127.0.0.1\", \"::1\", \"0.0.0.0\")" },

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Probes seen from the control thread: the generators' rates and counters, the receivers'
+ * statistics merged over worker lcores, start / stop / rate changes, histogram export and the
+ * verbose per-probe lines. The lcores' counters are single-writer; this side only reads them
+ * (whole 64-bit loads), and writes the generators' control fields with atomics.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "clock.h"
+#include "probe_rt.h"
+
+static const char *const dir_names[STP_PROBE_DIR_MAX] = { "one-way", "rtt" };
+
+void
+stp_probe_tick(struct stp_pipeline *pl)
+{
+	struct stp_probe_rt *rt = stp_probe_rt(pl);
+
+	if (rt == NULL || !rt->verbose)
+		return;
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		uint64_t head, tail;
+
+		if (pc == NULL || pc->ev == NULL)
+			continue;
+		head = __atomic_load_n(&pc->ev_head, __ATOMIC_ACQUIRE);
+		for (tail = pc->ev_tail; tail != head; tail++) {
+			const struct stp_probe_event *e = &pc->ev[tail & (STP_PROBE_EVENTS - 1)];
+
+			if (e->dir == STP_PROBE_RTT) {
+				uint64_t res = e->refl_tx_ns - e->refl_rx_ns;
+
+				fprintf(rt->verbose_out,
+						"probe stream=%u seq=%" PRIu64 " rtt tx=%" PRIu64
+						" refl_rx=%" PRIu64 " refl_tx=%" PRIu64
+						" rx=%" PRIu64 " rtt_ns=%" PRId64
+						" residence_ns=%" PRIu64 "\n",
+						e->stream, e->seq, e->tx_ns, e->refl_rx_ns,
+						e->refl_tx_ns, e->rx_ns,
+						(int64_t)(e->rx_ns - e->tx_ns - res), res);
+			} else {
+				fprintf(rt->verbose_out,
+						"probe stream=%u seq=%" PRIu64
+						" one-way tx=%" PRIu64 " rx=%" PRIu64
+						" delay_ns=%" PRId64
+						" (rx stamp %s; valid with synchronised clocks)\n",
+						e->stream, e->seq, e->tx_ns, e->rx_ns,
+						(int64_t)(e->rx_ns - e->tx_ns),
+						pkt_ts_src_name(e->ts_src));
+			}
+		}
+		__atomic_store_n(&pc->ev_tail, tail, __ATOMIC_RELEASE);
+	}
+	fflush(rt->verbose_out);
+}
+
+/* Active time of a stream in ns (runs that ended + the current one). */
+static double
+gen_active_s(const struct stp_probe_gen *g)
+{
+	uint64_t cyc = __atomic_load_n(&g->past_cycles, __ATOMIC_RELAXED);
+
+	if (__atomic_load_n(&g->cur_active, __ATOMIC_ACQUIRE)) {
+		uint64_t start = __atomic_load_n(&g->cur_start, __ATOMIC_RELAXED),
+			 now = rte_rdtsc();
+
+		if (now > start)
+			cyc += now - start;
+	}
+	return (double)cyc / (double)rte_get_tsc_hz();
+}
+
+json_t *
+stp_probe_streams_json(const struct stp_pipeline *pl)
+{
+	const struct stp_probe_rt *rt = stp_probe_rt(pl);
+	json_t *a = json_array();
+
+	if (rt == NULL || a == NULL)
+		return a;
+	for (unsigned int i = 0; i < rt->nb_gen; i++) {
+		const struct stp_probe_gen *g = rt->gen[i];
+		uint64_t rate = __atomic_load_n(&g->ctl_rate, __ATOMIC_RELAXED);
+		uint64_t pkts = __atomic_load_n(&g->tx_pkts, __ATOMIC_RELAXED);
+		uint64_t bytes = __atomic_load_n(&g->tx_bytes, __ATOMIC_RELAXED);
+		double act = gen_active_s(g);
+		json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:I, s:I, s:I}", "name",
+				g->c.name, "stream_id", (json_int_t)g->c.stream_id, "port",
+				pl->ports->ports[g->c.port].cfg->name, "mode", "stampede", "unit",
+				g->bps ? "bps" : "pps", "running",
+				__atomic_load_n(&g->cur_active, __ATOMIC_ACQUIRE), "rate_requested",
+				(json_int_t)rate, "tx_packets", (json_int_t)pkts, "tx_bytes",
+				(json_int_t)bytes);
+
+		if (o == NULL)
+			continue;
+		json_object_set_new(o, "active_s", json_real(act));
+		json_object_set_new(o, "rate_achieved",
+				json_real(act > 0 ? (g->bps ? (double)bytes * 8 : (double)pkts) /
+										act :
+						    0.0));
+		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
+		json_object_set_new(o, "tx_timestamp", json_string("sw"));
+		json_object_set_new(o, "impair_drops", json_integer((json_int_t)g->impair_drops));
+		json_object_set_new(
+				o, "impair_duplicates", json_integer((json_int_t)g->impair_dups));
+		json_object_set_new(o, "behind", json_integer((json_int_t)g->behind));
+		json_object_set_new(o, "no_mbuf", json_integer((json_int_t)g->no_mbuf));
+		json_object_set_new(o, "runs", json_integer((json_int_t)g->runs));
+		json_object_set_new(o, "next_seq", json_integer((json_int_t)g->pos));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The configured stream with stream id @p id, or NULL. */
+static const struct stp_probe_gen *
+gen_by_id(const struct stp_probe_rt *rt, unsigned int id)
+{
+	for (unsigned int i = 0; i < rt->nb_gen; i++)
+		if (rt->gen[i]->c.stream_id == id)
+			return rt->gen[i];
+	return NULL;
+}
+
+/* Whether (id) matches @p which: NULL/"all", a stream name, or the id in decimal. */
+static bool
+which_match(const struct stp_probe_rt *rt, const char *which, unsigned int id)
+{
+	const struct stp_probe_gen *g;
+	char num[16];
+
+	if (which == NULL || strcmp(which, "all") == 0)
+		return true;
+	snprintf(num, sizeof(num), "%u", id);
+	if (strcmp(which, num) == 0)
+		return true;
+	g = gen_by_id(rt, id);
+	return g != NULL && strcmp(g->c.name, which) == 0;
+}
+
+/* A merged view of one (stream, direction). */
+struct merged {
+	uint64_t received, lost, duplicates, reordered, too_old, far, resyncs, negative;
+	uint64_t measured, jitter, res_sum, res_min, res_max;
+	struct hist *h;
+};
+
+/* Merge the workers' slots of (@p id, @p dir); false when none saw a probe. */
+static bool
+merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, struct merged *m)
+{
+	uint64_t first = UINT64_MAX, max = 0, exp_before = 0, last_rx = 0;
+	bool any = false;
+
+	memset(m, 0, sizeof(*m));
+	m->res_min = UINT64_MAX;
+	m->h = malloc(sizeof(*m->h));
+	if (m->h == NULL)
+		return false;
+	hist_init(m->h);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		const struct stp_probe_rx_slot *s;
+
+		if (pc == NULL || pc->rx == NULL)
+			continue;
+		s = &pc->rx[id * STP_PROBE_DIR_MAX + dir];
+		if (!__atomic_load_n(&s->seq.started, __ATOMIC_ACQUIRE))
+			continue;
+		any = true;
+		/* Sequence ranges merge across workers; each worker's dups and reorders add up. */
+		first = RTE_MIN(first, s->seq.first);
+		max = RTE_MAX(max, s->seq.max);
+		exp_before += s->seq.expected_before;
+		m->received += s->seq.received;
+		m->duplicates += s->seq.duplicates;
+		m->reordered += s->seq.reordered;
+		m->too_old += s->seq.too_old;
+		m->far += s->seq.far;
+		m->resyncs += s->seq.resyncs;
+		m->negative += s->negative;
+		m->measured += s->measured;
+		m->res_sum += s->res_sum;
+		m->res_min = RTE_MIN(m->res_min, s->res_min);
+		m->res_max = RTE_MAX(m->res_max, s->res_max);
+		/* The jitter of the worker that saw the latest probe (one per stream normally). */
+		if (s->last_rx_ns >= last_rx) {
+			last_rx = s->last_rx_ns;
+			m->jitter = probe_jitter_ns(&s->jitter);
+		}
+		hist_merge(m->h, &s->h);
+	}
+	if (any) {
+		uint64_t expected = exp_before + (max - first + 1);
+
+		m->lost = expected > m->received ? expected - m->received : 0;
+	}
+	if (!any) {
+		free(m->h);
+		m->h = NULL;
+	}
+	return any;
+}
+
+static json_t *
+merged_json(const struct stp_probe_rt *rt, unsigned int id, unsigned int dir,
+		const struct merged *m)
+{
+	const struct stp_probe_gen *g = gen_by_id(rt, id);
+	char name[CFG_NAME_LEN + 16], sum[512];
+	json_t *o, *hs;
+
+	if (g != NULL)
+		snprintf(name, sizeof(name), "%s", g->c.name);
+	else
+		snprintf(name, sizeof(name), "stream%u", id);
+	hist_summary_str(m->h, sum, sizeof(sum));
+	hs = json_loads(sum, 0, NULL);
+	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name", name,
+			"stream_id", (json_int_t)id, "direction", dir_names[dir], "received",
+			(json_int_t)m->received, "lost", (json_int_t)m->lost, "duplicates",
+			(json_int_t)m->duplicates, "reordered", (json_int_t)m->reordered, "too_old",
+			(json_int_t)m->too_old, "far_future", (json_int_t)m->far, "resyncs",
+			(json_int_t)m->resyncs, "jitter_ns", (json_int_t)m->jitter,
+			"negative_delays", (json_int_t)m->negative);
+	if (o == NULL) {
+		json_decref(hs);
+		return NULL;
+	}
+	json_object_set_new(o, "loss_pct",
+			json_real(m->received + m->lost > 0 ? 100.0 * (double)m->lost /
+									(double)(m->received +
+											m->lost) :
+							      0.0));
+	json_object_set_new(o, "delay_ns", hs != NULL ? hs : json_null());
+	if (dir == STP_PROBE_ONEWAY) {
+		json_object_set_new(o, "note",
+				json_string("one-way delay = receiver RX stamp - sender TX stamp: "
+					    "valid only when the two clocks are synchronised"));
+	} else {
+		json_object_set_new(o, "note",
+				json_string("rtt = (T4 - T1) - (T3 - T2): the reflector's "
+					    "residence time is reported apart"));
+		json_object_set_new(o, "residence_ns",
+				json_pack("{s:I, s:f, s:I}", "min",
+						(json_int_t)(m->measured ? m->res_min : 0), "mean",
+						m->measured ? (double)m->res_sum /
+										(double)m->measured :
+							      0.0,
+						"max", (json_int_t)m->res_max));
+	}
+	return o;
+}
+
+json_t *
+stp_probe_latency_json(const struct stp_pipeline *pl, const char *which)
+{
+	const struct stp_probe_rt *rt = stp_probe_rt(pl);
+	json_t *a = json_array();
+
+	if (rt == NULL || a == NULL)
+		return a;
+	for (unsigned int id = 0; id < PROBE_MAX_STREAMS; id++) {
+		if (!which_match(rt, which, id))
+			continue;
+		for (unsigned int dir = 0; dir < STP_PROBE_DIR_MAX; dir++) {
+			struct merged m;
+
+			if (!merge_slot(pl, id, dir, &m))
+				continue;
+			json_t *o = merged_json(rt, id, dir, &m);
+
+			if (o != NULL)
+				json_array_append_new(a, o);
+			free(m.h);
+		}
+	}
+	return a;
+}
+
+/* Ignored-probe and reflector totals (for "show probes" and telemetry). */
+static json_t *
+rx_totals_json(const struct stp_pipeline *pl)
+{
+	const struct stp_probe_rt *rt = stp_probe_rt(pl);
+	uint64_t ign[STP_PROBE_IGN_MAX] = { 0 }, reflected = 0, ev_lost = 0;
+	json_t *o = json_object(), *io = json_object();
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+
+		if (pc == NULL)
+			continue;
+		for (unsigned int k = 0; k < STP_PROBE_IGN_MAX; k++)
+			ign[k] += pc->ignored[k];
+		reflected += pc->reflected;
+		ev_lost += pc->ev_lost;
+	}
+	for (unsigned int k = 0; k < STP_PROBE_IGN_MAX; k++)
+		json_object_set_new(
+				io, stp_probe_ignored_name(k), json_integer((json_int_t)ign[k]));
+	json_object_set_new(o, "enabled", json_boolean(rt != NULL && rt->rx_enabled));
+	json_object_set_new(o, "reflect", json_boolean(rt != NULL && rt->reflect));
+	json_object_set_new(o, "udp_port", json_integer(pl->cfg->probe_rx.udp_port));
+	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
+	json_object_set_new(o, "ignored", io);
+	json_object_set_new(o, "verbose_lines_lost", json_integer((json_int_t)ev_lost));
+	return o;
+}
+
+json_t *
+stp_probe_rx_json(const struct stp_pipeline *pl)
+{
+	return rx_totals_json(pl);
+}
+
+static int
+gen_apply(struct stp_pipeline *pl, const char *which, int run, uint64_t rate, bool set_rate)
+{
+	struct stp_probe_rt *rt = stp_probe_rt(pl);
+	int found = 0;
+
+	if (rt == NULL)
+		return -ENOENT;
+	for (unsigned int i = 0; i < rt->nb_gen; i++) {
+		struct stp_probe_gen *g = rt->gen[i];
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", g->c.stream_id);
+		if (strcmp(which, "all") != 0 && strcmp(which, g->c.name) != 0 &&
+				strcmp(which, num) != 0)
+			continue;
+		found++;
+		if (run >= 0)
+			__atomic_store_n(&g->ctl_run, run != 0, __ATOMIC_RELAXED);
+		if (set_rate)
+			__atomic_store_n(&g->ctl_rate, rate, __ATOMIC_RELAXED);
+		/* Published last: the generator reads the fields after it sees the change. */
+		__atomic_store_n(&g->ctl_gen, g->ctl_gen + 1, __ATOMIC_RELEASE);
+	}
+	return found > 0 ? 0 : -ENOENT;
+}
+
+int
+stp_probe_run(struct stp_pipeline *pl, const char *which, bool run)
+{
+	return gen_apply(pl, which, run ? 1 : 0, 0, false);
+}
+
+int
+stp_probe_set_rate(struct stp_pipeline *pl, const char *which, uint64_t rate)
+{
+	if (rate > UINT64_C(400000000000))
+		return -EINVAL;
+	return gen_apply(pl, which, -1, rate, true);
+}
+
+int
+stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *path,
+		bool force_streams)
+{
+	const struct stp_probe_rt *rt = stp_probe_rt(pl);
+	size_t plen = strlen(path);
+	bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
+	struct merged ms[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX];
+	unsigned int ids[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX], dirs[PROBE_MAX_STREAMS * 2];
+	unsigned int nb = 0;
+	int rc = 0;
+	FILE *f;
+
+	if (rt == NULL)
+		return -ENOENT;
+	for (unsigned int id = 0; id < PROBE_MAX_STREAMS; id++) {
+		if (!which_match(rt, which, id))
+			continue;
+		for (unsigned int dir = 0; dir < STP_PROBE_DIR_MAX; dir++) {
+			if (!merge_slot(pl, id, dir, &ms[nb]))
+				continue;
+			ids[nb] = id;
+			dirs[nb] = dir;
+			nb++;
+		}
+	}
+	if (nb == 0)
+		return -ENOENT;
+	if (csv && nb > 1) {
+		rc = -EINVAL; /* a CSV holds one histogram: name one stream */
+		goto out;
+	}
+	f = fopen(path, "w");
+	if (f == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	if (csv) {
+		rc = hist_write_csv(ms[0].h, f);
+	} else if (nb == 1 && !force_streams) {
+		rc = hist_write_json(ms[0].h, f);
+	} else {
+		fprintf(f, "{\"streams\":[");
+		for (unsigned int i = 0; i < nb && rc == 0; i++) {
+			const struct stp_probe_gen *g = gen_by_id(rt, ids[i]);
+			char name[CFG_NAME_LEN + 16];
+
+			if (g != NULL)
+				snprintf(name, sizeof(name), "%s", g->c.name);
+			else
+				snprintf(name, sizeof(name), "stream%u", ids[i]);
+			fprintf(f,
+					"%s{\"name\":\"%s\",\"stream_id\":%u,\"direction\":\"%s\","
+					"\"histogram\":",
+					i > 0 ? "," : "", name, ids[i], dir_names[dirs[i]]);
+			rc = hist_write_json(ms[i].h, f);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]}\n");
+	}
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+out:
+	for (unsigned int i = 0; i < nb; i++)
+		free(ms[i].h);
+	return rc < 0 ? rc : (int)nb;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PROBE_RT_H
+#define STP_PROBE_RT_H
+
+/**
+ * @file
+ * Latency probes at run time: the state the generator (source_probe.c), the receiver/reflector
+ * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->priv[STP_PRIV_PROBE]
+ * (pipeline-wide) and lc->priv[STP_PRIV_PROBE] (per lcore).
+ *
+ * A second probe format (STAMP, RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode:
+ * the generator builds its template and patches its fields per mode (gen_template(),
+ * gen_patch()), the stage parses and reflects per mode (rx_parse(), rx_reflect()); the
+ * statistics below (sequence, jitter, histogram) are the same for both.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+#include "cfg.h"
+#include "hist.h"
+#include "pipeline.h"
+#include "probe.h"
+
+/** Receiver counters of packets to the probe port that are not measured (named, ignored). */
+#define STP_FOREACH_PROBE_IGNORED(_)                                                           \
+	_(BAD_MAGIC, "bad_magic", "UDP to the probe port without the probe magic (passed on)") \
+	_(TRUNCATED, "truncated", "probe magic but shorter than a probe (passed on)")          \
+	_(BAD_VERSION, "bad_version", "probe magic, unknown version (passed on)")              \
+	_(BAD_STREAM, "bad_stream", "stream id beyond the receiver's table (passed on)")       \
+	_(MULTISEG, "multiseg", "probe in a chained mbuf: not reflected (passed on)")
+
+enum stp_probe_ignored {
+#define PROBE_IGN_ENUM(id, name, desc) STP_PROBE_IGN_##id,
+	STP_FOREACH_PROBE_IGNORED(PROBE_IGN_ENUM)
+#undef PROBE_IGN_ENUM
+	STP_PROBE_IGN_MAX
+};
+
+/** Direction of a measured stream: probes arriving (one-way) or coming back reflected (RTT). */
+enum stp_probe_dir {
+	STP_PROBE_ONEWAY = 0,
+	STP_PROBE_RTT,
+	STP_PROBE_DIR_MAX
+};
+
+/** One stream's receive statistics on one worker lcore (single writer: that lcore). */
+struct stp_probe_rx_slot {
+	struct probe_seq seq;
+	struct probe_jitter jitter;
+	uint64_t measured;	   /**< probes whose delay went into the histogram */
+	uint64_t negative;	   /**< delays below 0 (clocks not synchronised): recorded as 0 */
+	uint64_t res_sum;	   /**< RTT: reflector residence times, ns */
+	uint64_t res_min, res_max; /**< RTT: residence min (UINT64_MAX while none) and max */
+	uint64_t last_rx_ns;
+	struct hist h; /**< one-way delay or RTT (without the reflector's residence), ns */
+} __rte_cache_aligned;
+
+/** A per-probe record for the verbose output (datapath writes, control thread prints). */
+struct stp_probe_event {
+	uint16_t stream;
+	uint8_t dir;
+	uint8_t ts_src;
+	uint64_t seq;
+	uint64_t tx_ns, refl_rx_ns, refl_tx_ns, rx_ns;
+};
+
+#define STP_PROBE_EVENTS 4096 /* power of 2 */
+
+/** Per lcore: the streams it generates and, on workers, what it receives. */
+struct stp_probe_lcore {
+	uint16_t nb_gen;
+	struct stp_probe_gen *gen[CFG_MAX_PROBES];
+	struct stp_probe_rx_slot *rx; /**< [PROBE_MAX_STREAMS][STP_PROBE_DIR_MAX]; workers only */
+	uint64_t reflected;	      /**< probes answered (reflector) */
+	uint64_t ignored[STP_PROBE_IGN_MAX];
+	uint64_t seq_far, seq_old; /**< also in the slots; here for "show probes" totals */
+	/* Verbose events: single producer (this lcore), single consumer (control thread). */
+	struct stp_probe_event *ev;
+	uint64_t ev_head; /* dataplane: wo */
+	uint64_t ev_tail; /* ctlplane: wo */
+	uint64_t ev_lost; /* dataplane: wo: events dropped, ring full */
+};
+
+/** Most distinct frame sizes of one stream. */
+#define STP_PROBE_TMPL PROBE_MAX_SIZES
+
+/** One generated stream. */
+struct stp_probe_gen {
+	struct cfg_probe c; /**< its config (a copy) */
+	unsigned int idx;   /**< index in probes[] */
+	uint16_t port_id;
+	struct stp_lcore *lc; /**< the TX lcore that sends it */
+	struct rte_mempool *pool;
+	uint64_t hz;
+
+	/* Control (ctlplane: wo under the ctl mutex, dataplane: ro). */
+	uint32_t ctl_gen;  /**< bumped after each change below */
+	bool ctl_run;	   /**< start / stop */
+	uint64_t ctl_rate; /**< pps or bit/s (as configured); 0 = max */
+
+	/* Templates, one per distinct size (built at init, read-only after). */
+	uint16_t nb_tmpl;
+	uint8_t *tmpl[STP_PROBE_TMPL];
+	uint16_t tmpl_len[STP_PROBE_TMPL];	/**< frame bytes without FCS */
+	uint32_t tmpl_csum[STP_PROBE_TMPL];	/**< UDP sum with sport, seq and tx_ns zero */
+	uint16_t nb_seq;			/**< size sequence length (1, or cfg sizes) */
+	uint8_t size_tmpl[CFG_MAX_PROBE_SIZES]; /**< template of each position in the cycle */
+	uint16_t off_l4, off_probe;
+	bool bps;	   /**< paced in bit/s: a packet costs its frame bits */
+	uint64_t min_bits; /**< bits of the smallest frame */
+
+	/* Datapath state (the owning TX lcore). */
+	uint32_t seen_gen;
+	bool active;
+	struct probe_pace pace;
+	uint64_t credits;  /**< credits spent in this run */
+	uint64_t run_pkts; /**< positions used in this run (count limit) */
+	uint64_t run_start_pos;
+	uint64_t pos; /**< positions since start-up: seq numbering, size cycle, impairment */
+	uint64_t run_start_tsc;
+	uint64_t deadline_tsc; /**< 0: no duration */
+	uint16_t nb_pend;      /**< packets the port refused, sent first next time */
+	uint64_t pend_dup;     /**< bit i: pend[i] is an impairment duplicate */
+	struct rte_mbuf *pend[STP_MAX_BURST];
+
+	/* Counters (dataplane: wo, ctlplane: ro). */
+	uint64_t tx_pkts;
+	uint64_t tx_bytes; /**< frame bytes with FCS */
+	uint64_t impair_drops, impair_dups;
+	uint64_t behind;      /**< polls that found more than a burst due */
+	uint64_t no_mbuf;     /**< polls that could not allocate: retried */
+	uint64_t runs;	      /**< runs started */
+	uint64_t past_cycles; /**< active TSC cycles of the runs that ended */
+	uint64_t cur_start;   /**< TSC the current run started (valid while cur_active) */
+	bool cur_active;      /**< a run is going on */
+} __rte_cache_aligned;
+
+/** Pipeline-wide probe state. */
+struct stp_probe_rt {
+	bool rx_used;	 /**< the stage runs (probe_rx.enabled or probes[] not empty) */
+	bool rx_enabled; /**< probe_rx.enabled: measure (and reflect) probes from elsewhere */
+	bool reflect;
+	bool verbose;
+	uint32_t port_mask; /**< DPDK port ids the stage looks at */
+	uint16_t udp_port;  /**< network order */
+	uint16_t nb_gen;
+	struct stp_probe_gen *gen[CFG_MAX_PROBES];
+	FILE *verbose_out;
+};
+
+/** Create (once) the probe runtime from pl->cfg. < 0 with pl->err on error. */
+int stp_probe_rt_init(struct stp_pipeline *pl);
+
+/** Free it (once; both the stage's and the source's fini call it). */
+void stp_probe_rt_free(struct stp_pipeline *pl);
+
+static inline struct stp_probe_rt *
+stp_probe_rt(const struct stp_pipeline *pl)
+{
+	return pl->priv[STP_PRIV_PROBE];
+}
+
+/** Name of an ignored-probe counter. */
+const char *stp_probe_ignored_name(enum stp_probe_ignored i);
+
+/* Control-thread functions (probe_ctl.c). */
+
+/** Print pending verbose events (control thread, each tick and at stop). */
+void stp_probe_tick(struct stp_pipeline *pl);
+
+/** Generator streams: name, stream_id, port, running, requested and achieved rates... */
+json_t *stp_probe_streams_json(const struct stp_pipeline *pl);
+
+/**
+ * Measured streams (merged over workers): one object per (stream id, direction) that has
+ * seen a probe; @p which NULL/"all", a stream name (probes[].name), or a stream id.
+ */
+json_t *stp_probe_latency_json(const struct stp_pipeline *pl, const char *which);
+
+/** Receiver totals: enabled, reflect, udp_port, reflected, ignored {name: count}. */
+json_t *stp_probe_rx_json(const struct stp_pipeline *pl);
+
+/** Start / stop a stream (@p which a name or "all"). 0 or -ENOENT. */
+int stp_probe_run(struct stp_pipeline *pl, const char *which, bool run);
+
+/** Set a stream's rate (pps, or bit/s for a rate_bps stream). 0, -ENOENT or -EINVAL. */
+int stp_probe_set_rate(struct stp_pipeline *pl, const char *which, uint64_t rate);
+
+/**
+ * Write the histograms of @p which (as stp_probe_latency_json) to @p path: ".csv" one stream's
+ * hist_write_csv(); otherwise JSON: one stream hist_write_json()'s object, several
+ * {"streams":[{"name":..,"stream_id":..,"direction":..,"histogram":{..}},..]}.
+ * Returns the number of streams written, or -errno (-ENOENT: nothing measured).
+ */
+int stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *path,
+		bool force_streams);
+
+#endif /* STP_PROBE_RT_H */

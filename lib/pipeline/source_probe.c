@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The probe generator: a packet source polled on TX lcores. Each stream belongs to one TX lcore
+ * and sends on that lcore's own TX queue of its port.
+ *
+ * Per poll, a stream computes the credit due since its run started from the TSC (lib/probe's
+ * probe_pace_due(): exact 128-bit arithmetic, no sleeps, no per-packet rounding) and builds at
+ * most one burst: rte_pktmbuf_alloc_bulk, a copy of the pre-built frame of the packet's size
+ * (headers, probe, payload pattern), then the sequence number and source port patched in. The
+ * TX timestamp (software: calibrated TSC) is written into every packet of the burst right before
+ * rte_eth_tx_burst, with the UDP checksum finished from the template's partial sum. What the port
+ * refuses is kept and sent first next poll (re-stamped), never dropped.
+ *
+ * A stream that falls behind (the lcore was busy or preempted) catches up at full speed, so the
+ * number sent over a run is exact; "behind" counts the polls that found more than a burst due.
+ *
+ * Timestamp source: the flags say PROBE_TS_SW. A NIC that reports TX timestamps
+ * (rte_eth_timesync_read_tx_timestamp, or the mlx5 send-scheduling dynfield) would write
+ * PROBE_TS_HW there; no driver on this machine does, so only the software path exists.
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "clock.h"
+#include "probe_rt.h"
+
+/* Fill @p buf (@p len bytes, FCS excluded) with the frame of stream @p g; returns the UDP
+ * partial checksum (pseudo header + UDP header + payload) with sport, seq and tx_ns zero. */
+static uint32_t
+gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uint8_t *buf,
+		uint16_t len)
+{
+	const struct cfg_probe *c = &g->c;
+	uint16_t off = 0, l3_len, udp_len;
+	uint32_t sum = 0, x = 0x2545f491u + c->stream_id;
+	struct probe_hdr h;
+
+	memset(buf, 0, len);
+	memcpy(buf, c->dst_mac_b, 6);
+	memcpy(buf + 6, c->src_mac_set ? c->src_mac_b : port_mac->addr_bytes, 6);
+	off = 12;
+	if (c->vlan != 0) {
+		buf[off] = 0x81;
+		buf[off + 1] = 0x00;
+		buf[off + 2] = (uint8_t)(c->vlan >> 8);
+		buf[off + 3] = (uint8_t)c->vlan;
+		off += 4;
+	}
+	buf[off] = c->ipv6 ? 0x86 : 0x08;
+	buf[off + 1] = c->ipv6 ? 0xdd : 0x00;
+	off += 2;
+	l3_len = (uint16_t)(len - off);
+	if (c->ipv6) {
+		udp_len = (uint16_t)(l3_len - 40);
+		buf[off] = 0x60;
+		buf[off + 4] = (uint8_t)(udp_len >> 8);
+		buf[off + 5] = (uint8_t)udp_len;
+		buf[off + 6] = IPPROTO_UDP;
+		buf[off + 7] = 64;
+		memcpy(buf + off + 8, c->src_ip_b, 16);
+		memcpy(buf + off + 24, c->dst_ip_b, 16);
+		sum = probe_csum_add(sum, buf + off + 8, 32);
+		off += 40;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
+
+		udp_len = (uint16_t)(l3_len - 20);
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(l3_len);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, c->src_ip_b, 4);
+		memcpy(&ip->dst_addr, c->dst_ip_b, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		sum = probe_csum_add(sum, buf + off + 12, 8);
+		off += 20;
+	}
+	/* Pseudo header: protocol and UDP length (the addresses are in the sum already). */
+	sum += IPPROTO_UDP + udp_len;
+	g->off_l4 = off;
+	/* UDP header: source port left 0 (patched per packet), length, checksum 0. */
+	buf[off + 2] = (uint8_t)(c->dst_port >> 8);
+	buf[off + 3] = (uint8_t)c->dst_port;
+	buf[off + 4] = (uint8_t)(udp_len >> 8);
+	buf[off + 5] = (uint8_t)udp_len;
+	off += 8;
+	g->off_probe = off;
+	memset(&h, 0, sizeof(h));
+	h.version = PROBE_VERSION;
+	h.flags = PROBE_TS_SW;
+	h.stream = (uint16_t)c->stream_id;
+	probe_write(buf + off, &h);
+	for (uint16_t i = off + PROBE_LEN; i < len; i++) {
+		switch (c->payload) {
+		case CFG_PAYLOAD_INCREMENTING:
+			buf[i] = (uint8_t)i;
+			break;
+		case CFG_PAYLOAD_RANDOM:
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[i] = (uint8_t)x;
+			break;
+		default:
+			break;
+		}
+	}
+	return probe_csum_add(sum, buf + g->off_l4, len - g->off_l4);
+}
+
+/* Build the templates of stream @p g. 0, or -1 with pl->err. */
+static int
+gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
+{
+	const struct port_rt *pr = &pl->ports->ports[g->c.port];
+	uint16_t sizes[CFG_MAX_PROBE_SIZES];
+	uint32_t min = probe_min_frame(g->c.ipv6, g->c.vlan != 0);
+	uint32_t room = rte_pktmbuf_data_room_size(pl->ports->pool) - RTE_PKTMBUF_HEADROOM;
+
+	g->nb_seq = g->c.nb_sizes > 0 ? g->c.nb_sizes : 1;
+	if (g->c.nb_sizes > 0)
+		memcpy(sizes, g->c.sizes, g->nb_seq * sizeof(sizes[0]));
+	else
+		sizes[0] = g->c.size;
+	for (uint16_t i = 0; i < g->nb_seq; i++) {
+		uint16_t sz = (uint16_t)RTE_MAX((uint32_t)sizes[i], min);
+		uint16_t t;
+
+		for (t = 0; t < g->nb_tmpl; t++)
+			if (g->tmpl_len[t] + 4 == sz)
+				break;
+		if (t == g->nb_tmpl) {
+			if ((uint32_t)sz - 4 > pr->max_frame || (uint32_t)sz - 4 > room) {
+				snprintf(pl->err, sizeof(pl->err),
+						"probes[%u] \"%s\": a %u-byte frame is larger than "
+						"port \"%s\" sends (%u bytes without FCS) or a "
+						"mbuf holds (%u: mempool.mbuf_size)",
+						g->idx, g->c.name, sz, pr->cfg->name, pr->max_frame,
+						room);
+				return -1;
+			}
+			g->tmpl[t] = rte_zmalloc("stp_probe_tmpl", sz, RTE_CACHE_LINE_SIZE);
+			if (g->tmpl[t] == NULL) {
+				snprintf(pl->err, sizeof(pl->err), "out of memory");
+				return -1;
+			}
+			g->tmpl_len[t] = sz - 4;
+			g->tmpl_csum[t] = gen_template(g, &pr->mac, g->tmpl[t], (uint16_t)(sz - 4));
+			g->nb_tmpl++;
+		}
+		g->size_tmpl[i] = (uint8_t)t;
+	}
+	g->port_id = pr->port_id;
+	g->pool = pl->ports->pool;
+	g->hz = rte_get_tsc_hz();
+	g->bps = g->c.rate_bps != 0;
+	g->min_bits = UINT64_MAX;
+	for (uint16_t t = 0; t < g->nb_tmpl; t++)
+		g->min_bits = RTE_MIN(g->min_bits, ((uint64_t)g->tmpl_len[t] + 4) * 8);
+	g->ctl_rate = g->c.rate == CFG_RATE_MAX ? 0 : (g->bps ? g->c.rate_bps : g->c.rate_pps);
+	g->ctl_run = g->c.start;
+	g->ctl_gen = 1;
+	return 0;
+}
+
+static int
+probe_source_init(struct stp_pipeline *pl)
+{
+	int rc = stp_probe_rt_init(pl);
+	struct stp_probe_rt *rt;
+
+	if (rc < 0)
+		return rc;
+	rt = stp_probe_rt(pl);
+	if (rt == NULL || rt->nb_gen == 0)
+		return 1;
+	for (unsigned int i = 0; i < rt->nb_gen; i++)
+		if (rt->gen[i]->nb_tmpl == 0 && gen_setup(pl, rt->gen[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Mark the end of the current run at @p tsc. */
+static inline void
+gen_run_end(struct stp_probe_gen *g, uint64_t tsc)
+{
+	if (!g->active)
+		return;
+	g->active = false;
+	__atomic_store_n(&g->past_cycles, g->past_cycles + (tsc - g->run_start_tsc),
+			__ATOMIC_RELAXED);
+	__atomic_store_n(&g->cur_active, false, __ATOMIC_RELEASE);
+}
+
+/* Apply what the control thread asked (start, stop, rate). */
+static void
+gen_control(struct stp_probe_gen *g, uint64_t tsc)
+{
+	uint32_t gen = __atomic_load_n(&g->ctl_gen, __ATOMIC_ACQUIRE);
+	bool run = __atomic_load_n(&g->ctl_run, __ATOMIC_RELAXED);
+	uint64_t rate = __atomic_load_n(&g->ctl_rate, __ATOMIC_RELAXED);
+
+	g->seen_gen = gen;
+	if (!run) {
+		gen_run_end(g, tsc);
+		return;
+	}
+	if (g->active) {
+		/* A new rate from here on: what was due so far stays due. */
+		probe_pace_set(&g->pace, g->hz, rate, tsc, probe_pace_due(&g->pace, tsc));
+		return;
+	}
+	/* A new run: count and duration start again; sequence numbers go on. */
+	g->active = true;
+	g->credits = 0;
+	g->run_pkts = 0;
+	g->run_start_pos = g->pos;
+	g->run_start_tsc = tsc;
+	g->deadline_tsc = g->c.duration_s != 0 ? tsc + g->c.duration_s * g->hz : 0;
+	probe_pace_set(&g->pace, g->hz, rate, tsc, 0);
+	g->runs++;
+	__atomic_store_n(&g->cur_start, tsc, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->cur_active, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * Stamp and send pkts[0..n) (bit i of @p dup: a duplicate made by the impairment), keeping what
+ * the port refused in g->pend. Returns packets sent.
+ */
+static uint16_t
+gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t dup)
+{
+	const uint16_t off_probe = g->off_probe, off_l4 = g->off_l4;
+	uint64_t now_ns = clock_tsc_ns(rte_rdtsc());
+	uint16_t sent, nd;
+	uint64_t bytes = 0;
+
+	/* The TX timestamp as late as software can take it: right before the burst. */
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		uint32_t sum = pkts[i]->hash.usr; /* partial checksum left by gen_build() */
+		uint16_t ck;
+
+		probe_put64(p + off_probe + PROBE_OFF_TX, now_ns);
+		sum = probe_csum_add(sum, p + off_probe + PROBE_OFF_TX, 8);
+		ck = probe_csum_fold(sum);
+		p[off_l4 + 6] = (uint8_t)(ck >> 8);
+		p[off_l4 + 7] = (uint8_t)ck;
+	}
+	sent = stp_tx_send_generated(lc, g->port_id, pkts, n);
+	/* Impairment duplicates are replicas, not generated packets. */
+	nd = (uint16_t)__builtin_popcountll(sent >= 64 ? dup : dup & ((UINT64_C(1) << sent) - 1));
+	lc->stats.generated -= nd;
+	lc->stats.replicas += nd;
+	for (uint16_t i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]) + 4;
+	g->tx_pkts += sent;
+	g->tx_bytes += bytes;
+	g->nb_pend = n - sent;
+	g->pend_dup = sent >= 64 ? 0 : dup >> sent;
+	if (g->nb_pend > 0 && pkts != g->pend)
+		memcpy(g->pend, &pkts[sent], g->nb_pend * sizeof(pkts[0]));
+	else if (g->nb_pend > 0)
+		memmove(g->pend, &g->pend[sent], g->nb_pend * sizeof(pkts[0]));
+	return sent;
+}
+
+/* Copy the template of position @p pos into @p m and patch sequence and source port. */
+static inline void
+gen_build(struct stp_probe_gen *g, struct rte_mbuf *m, unsigned int t, uint64_t seq)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t len = g->tmpl_len[t];
+	uint16_t sport = (uint16_t)(g->c.src_port + (g->c.flows > 1 ? seq % g->c.flows : 0));
+	uint32_t sum = g->tmpl_csum[t];
+
+	rte_memcpy(p, g->tmpl[t], len);
+	m->data_len = len;
+	m->pkt_len = len;
+	p[g->off_l4] = (uint8_t)(sport >> 8);
+	p[g->off_l4 + 1] = (uint8_t)sport;
+	probe_put64(p + g->off_probe + PROBE_OFF_SEQ, seq);
+	sum += sport;
+	sum = probe_csum_add(sum, p + g->off_probe + PROBE_OFF_SEQ, 8);
+	/* The partial sum waits in the mbuf until the TX timestamp is known (gen_send()). */
+	m->hash.usr = sum;
+}
+
+/* One poll of one stream. Returns packets sent. */
+static uint32_t
+gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
+{
+	const uint16_t burst = lc->pl->burst;
+	const struct probe_impair im = { g->c.impair_drop, g->c.impair_dup, g->c.impair_swap };
+	struct rte_mbuf *pkts[STP_MAX_BURST], *fresh[STP_MAX_BURST], *dupm;
+	uint64_t tsc = rte_rdtsc(), due, dup = 0, count;
+	uint16_t n = 0, want, nb_alloc, used = 0;
+	uint32_t sent = 0;
+
+	if (unlikely(__atomic_load_n(&g->ctl_gen, __ATOMIC_ACQUIRE) != g->seen_gen))
+		gen_control(g, tsc);
+	if (!g->active)
+		return 0;
+	if (g->nb_pend > 0) {
+		sent = gen_send(lc, g, g->pend, g->nb_pend, g->pend_dup);
+		if (g->nb_pend > 0)
+			return sent;
+	}
+	if (g->deadline_tsc != 0 && tsc >= g->deadline_tsc)
+		tsc = g->deadline_tsc;
+	count = g->c.count;
+	if (g->pace.rate == 0) {
+		want = burst;
+	} else {
+		due = probe_pace_due(&g->pace, tsc);
+		if (due <= g->credits) {
+			want = 0;
+		} else if (g->bps) {
+			/* At most what the credit pays for in the smallest frames. */
+			want = (uint16_t)RTE_MIN(
+					(due - g->credits) / g->min_bits + 1, (uint64_t)burst);
+		} else {
+			want = (uint16_t)RTE_MIN(due - g->credits, (uint64_t)burst);
+			if (due - g->credits > burst)
+				g->behind++;
+		}
+	}
+	if (count != 0 && want > count - g->run_pkts)
+		want = (uint16_t)(count - g->run_pkts);
+	if (want > 0) {
+		nb_alloc = want;
+		if (unlikely(rte_pktmbuf_alloc_bulk(g->pool, fresh, nb_alloc) != 0)) {
+			g->no_mbuf++;
+			return sent;
+		}
+		while (used < nb_alloc && n < burst) {
+			uint64_t pos = g->pos - g->run_start_pos; /* position in this run */
+			unsigned int t = g->size_tmpl[g->pos % g->nb_seq];
+
+			/* A duplicated position needs two slots: it waits for the next burst. */
+			if (unlikely(probe_impair_dup(&im, pos)) && n + 2 > burst)
+				break;
+
+			if (g->bps) {
+				if (g->pace.rate != 0 &&
+						probe_pace_due(&g->pace, tsc) <= g->credits)
+					break;
+				g->credits += ((uint64_t)g->tmpl_len[t] + 4) * 8;
+			} else {
+				g->credits++;
+			}
+			g->pos++;
+			g->run_pkts++;
+			if (unlikely(probe_impair_drop(&im, pos))) {
+				/* Made and dropped here: generated, then a named drop. */
+				lc->stats.generated++;
+				lc->stats.drops[STP_DROP_IMPAIR]++;
+				g->impair_drops++;
+				if (count != 0 && g->run_pkts >= count)
+					break;
+				continue;
+			}
+			gen_build(g, fresh[used], t,
+					g->run_start_pos + probe_impair_seq(&im, pos, count));
+			dupm = NULL;
+			if (unlikely(probe_impair_dup(&im, pos))) {
+				dupm = rte_pktmbuf_copy(fresh[used], g->pool, 0, UINT32_MAX);
+				if (dupm != NULL)
+					dupm->hash.usr = fresh[used]->hash.usr;
+			}
+			pkts[n++] = fresh[used++];
+			if (dupm != NULL) {
+				dup |= UINT64_C(1) << n;
+				pkts[n++] = dupm;
+				g->impair_dups++;
+			}
+			if (count != 0 && g->run_pkts >= count)
+				break;
+		}
+		if (used < nb_alloc)
+			rte_pktmbuf_free_bulk(&fresh[used], nb_alloc - used);
+		if (n > 0)
+			sent += gen_send(lc, g, pkts, n, dup);
+	}
+	/* Ends once the count is reached, or at the deadline once all that fell due is sent. */
+	if ((count != 0 && g->run_pkts >= count) ||
+			(g->deadline_tsc != 0 && tsc >= g->deadline_tsc &&
+					(g->pace.rate == 0 ||
+							g->credits >= probe_pace_due(&g->pace,
+										      tsc)))) {
+		uint64_t end = tsc;
+
+		/* A paced run ends when its last credit fell due, not at the poll that saw it. */
+		if (g->deadline_tsc != 0 && tsc >= g->deadline_tsc)
+			end = g->deadline_tsc;
+		if (g->nb_pend == 0)
+			gen_run_end(g, end);
+	}
+	return sent;
+}
+
+static uint32_t
+probe_source_poll(struct stp_lcore *lc)
+{
+	struct stp_probe_lcore *pc = lc->priv[STP_PRIV_PROBE];
+	uint32_t work = 0;
+
+	if (pc == NULL)
+		return 0;
+	for (unsigned int i = 0; i < pc->nb_gen; i++)
+		work += gen_poll(lc, pc->gen[i]);
+	return work;
+}
+
+static void
+probe_source_fini(struct stp_pipeline *pl)
+{
+	stp_probe_rt_free(pl);
+}
+
+const struct stp_source stp_source_probe = {
+	.name = "probe",
+	.init = probe_source_init,
+	.poll = probe_source_poll,
+	.fini = probe_source_fini,
+};

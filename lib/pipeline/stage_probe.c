@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The probe receiver and reflector: a worker stage that runs before the rules.
+ *
+ * It looks at UDP packets on its ports: to probe_rx.udp_port (a probe from a sender), or from
+ * it with the reflected flag (this instance's probe coming back from a reflector). A probe from
+ * a sender is measured (one-way delay = RX stamp - TX stamp, meaningful when the two clocks are
+ * synchronised: both the same host's TSC, or PTP-disciplined hosts) and then consumed, or, in
+ * reflector mode, rewritten in place (MACs, addresses and ports swapped, reflector RX and TX
+ * stamps written, UDP checksum redone) and sent back out of the port it came in on: 1 in, 1 out.
+ * A reflected probe is measured as a round trip: RTT = (T4 - T1) - (T3 - T2), the reflector's
+ * residence T3 - T2 kept apart, and consumed.
+ *
+ * Everything else, including UDP to the probe port that is not a well-formed probe (counted
+ * under a named "ignored" counter), passes on to the rules untouched.
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "clock.h"
+#include "probe_rt.h"
+
+static const char *const ignored_names[] = {
+#define PROBE_IGN_NAME(id, name, desc) name,
+	STP_FOREACH_PROBE_IGNORED(PROBE_IGN_NAME)
+#undef PROBE_IGN_NAME
+};
+
+const char *
+stp_probe_ignored_name(enum stp_probe_ignored i)
+{
+	return (unsigned int)i < STP_PROBE_IGN_MAX ? ignored_names[i] : "unknown";
+}
+
+void
+stp_probe_rt_free(struct stp_pipeline *pl)
+{
+	struct stp_probe_rt *rt = pl->priv[STP_PRIV_PROBE];
+
+	if (rt == NULL)
+		return;
+	for (unsigned int i = 0; i < rt->nb_gen; i++) {
+		struct stp_probe_gen *g = rt->gen[i];
+
+		if (g == NULL)
+			continue;
+		/* Refused by the port and never sent: not counted anywhere yet, just freed. */
+		if (g->nb_pend > 0)
+			rte_pktmbuf_free_bulk(g->pend, g->nb_pend);
+		for (unsigned int t = 0; t < g->nb_tmpl; t++)
+			rte_free(g->tmpl[t]);
+		rte_free(g);
+	}
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+
+		if (pc == NULL)
+			continue;
+		rte_free(pc->rx);
+		rte_free(pc->ev);
+		rte_free(pc);
+		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
+	}
+	rte_free(rt);
+	pl->priv[STP_PRIV_PROBE] = NULL;
+}
+
+int
+stp_probe_rt_init(struct stp_pipeline *pl)
+{
+	const struct stp_config *cfg = pl->cfg;
+	struct stp_probe_rt *rt = pl->priv[STP_PRIV_PROBE];
+
+	if (rt != NULL)
+		return 0;
+	if (cfg->nb_probes == 0 && !cfg->probe_rx.enabled)
+		return 1;
+	rt = rte_zmalloc("stp_probe_rt", sizeof(*rt), RTE_CACHE_LINE_SIZE);
+	if (rt == NULL)
+		goto nomem;
+	pl->priv[STP_PRIV_PROBE] = rt;
+	rt->rx_enabled = cfg->probe_rx.enabled;
+	rt->rx_used = true;
+	rt->reflect = cfg->probe_rx.reflect;
+	rt->verbose = cfg->probe_rx.verbose; /* stampede -v sets it too */
+	rt->verbose_out = stdout;
+	rt->udp_port = rte_cpu_to_be_16(cfg->probe_rx.udp_port);
+	for (unsigned int p = 0; p < pl->ports->nb; p++)
+		if (cfg->probe_rx.port_mask == 0 || (cfg->probe_rx.port_mask & (UINT32_C(1) << p)))
+			rt->port_mask |= UINT32_C(1) << pl->ports->ports[p].port_id;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_lcore *lc = pl->lcores[i];
+		unsigned int socket = rte_lcore_to_socket_id(lc->lcore_id);
+		struct stp_probe_lcore *pc;
+
+		pc = rte_zmalloc_socket(
+				"stp_probe_lcore", sizeof(*pc), RTE_CACHE_LINE_SIZE, socket);
+		if (pc == NULL)
+			goto nomem;
+		lc->priv[STP_PRIV_PROBE] = pc;
+		if (!(lc->roles & CFG_ROLE_WORKER))
+			continue;
+		pc->rx = rte_zmalloc_socket("stp_probe_rx",
+				sizeof(*pc->rx) * PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX,
+				RTE_CACHE_LINE_SIZE, socket);
+		if (pc->rx == NULL)
+			goto nomem;
+		for (unsigned int s = 0; s < PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX; s++) {
+			hist_init(&pc->rx[s].h);
+			pc->rx[s].res_min = UINT64_MAX;
+		}
+		if (rt->verbose) {
+			pc->ev = rte_zmalloc_socket("stp_probe_ev",
+					sizeof(*pc->ev) * STP_PROBE_EVENTS, RTE_CACHE_LINE_SIZE,
+					socket);
+			if (pc->ev == NULL)
+				goto nomem;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
+		struct stp_probe_gen *g;
+		struct stp_lcore *tx;
+		struct stp_probe_lcore *pc;
+
+		if (pl->nb_tx == 0) {
+			snprintf(pl->err, sizeof(pl->err), "probes[] need a TX lcore (lcores.tx)");
+			return -1;
+		}
+		tx = pl->txers[i % pl->nb_tx];
+		pc = tx->priv[STP_PRIV_PROBE];
+		g = rte_zmalloc_socket("stp_probe_gen", sizeof(*g), RTE_CACHE_LINE_SIZE,
+				rte_lcore_to_socket_id(tx->lcore_id));
+		if (g == NULL)
+			goto nomem;
+		g->c = cfg->probes[i];
+		g->idx = i;
+		g->lc = tx;
+		rt->gen[rt->nb_gen++] = g;
+		pc->gen[pc->nb_gen++] = g;
+	}
+	return 0;
+nomem:
+	snprintf(pl->err, sizeof(pl->err), "out of memory for the probe state");
+	return -1;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static inline void
+rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uint8_t ts_src,
+		uint64_t rx_ns)
+{
+	struct stp_probe_event *e;
+
+	if (pc->ev_head - __atomic_load_n(&pc->ev_tail, __ATOMIC_ACQUIRE) >= STP_PROBE_EVENTS) {
+		pc->ev_lost++;
+		return;
+	}
+	e = &pc->ev[pc->ev_head & (STP_PROBE_EVENTS - 1)];
+	e->stream = h->stream;
+	e->dir = dir;
+	e->ts_src = ts_src;
+	e->seq = h->seq;
+	e->tx_ns = h->tx_ns;
+	e->refl_rx_ns = h->refl_rx_ns;
+	e->refl_tx_ns = h->refl_tx_ns;
+	e->rx_ns = rx_ns;
+	__atomic_store_n(&pc->ev_head, pc->ev_head + 1, __ATOMIC_RELEASE);
+}
+
+/* Account one probe in its slot. */
+static inline void
+rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe_dir dir,
+		uint64_t rx_ns, uint8_t ts_src)
+{
+	struct stp_probe_rx_slot *s = &pc->rx[h->stream * STP_PROBE_DIR_MAX + dir];
+	enum probe_seq_rc rc = probe_seq_update(&s->seq, h->seq);
+	uint64_t d, res = 0;
+
+	if (rc == PROBE_SEQ_FAR) {
+		pc->seq_far++;
+		return;
+	}
+	if (rc == PROBE_SEQ_TOO_OLD) {
+		pc->seq_old++;
+		return;
+	}
+	if (rc == PROBE_SEQ_DUP)
+		return;
+	if (dir == STP_PROBE_RTT) {
+		res = h->refl_tx_ns >= h->refl_rx_ns ? h->refl_tx_ns - h->refl_rx_ns : 0;
+		s->res_sum += res;
+		if (res < s->res_min)
+			s->res_min = res;
+		if (res > s->res_max)
+			s->res_max = res;
+	}
+	if (rx_ns >= h->tx_ns + res) {
+		d = rx_ns - h->tx_ns - res;
+	} else {
+		d = 0;
+		s->negative++;
+	}
+	probe_jitter_update(&s->jitter, h->tx_ns, rx_ns - res);
+	hist_record(&s->h, d);
+	s->measured++;
+	s->last_rx_ns = rx_ns;
+	if (pc->ev != NULL)
+		rx_event(pc, h, (uint8_t)dir, ts_src, rx_ns);
+}
+
+/* Turn a probe around in place: addresses and ports swapped, reflector stamps, checksum. */
+static inline void
+rx_reflect(struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t *probe, uint64_t rx_ns)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_addr tmp_mac;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
+	uint16_t tmp16;
+
+	rte_ether_addr_copy((struct rte_ether_addr *)p, &tmp_mac);
+	rte_ether_addr_copy((struct rte_ether_addr *)(p + 6), (struct rte_ether_addr *)p);
+	rte_ether_addr_copy(&tmp_mac, (struct rte_ether_addr *)(p + 6));
+	tmp16 = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = tmp16;
+	probe[PROBE_OFF_FLAGS] = (uint8_t)((probe[PROBE_OFF_FLAGS] & ~PROBE_F_RTS_MASK) |
+			PROBE_F_REFLECTED | (PROBE_TS_SW << PROBE_F_RTS_SHIFT));
+	probe_put64(probe + PROBE_OFF_RRX, rx_ns);
+	if (meta->l3_type == PKT_L3_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+		uint32_t a = ip->src_addr;
+
+		/* The header checksum does not change: the same words, swapped. */
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		/* The send time as late as this stage can take it: the TX queue follows. */
+		probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
+		if (udp->dgram_cksum != 0) {
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		}
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + meta->l3_off);
+		uint8_t a[16];
+
+		memcpy(a, ip->src_addr, 16);
+		memcpy(ip->src_addr, ip->dst_addr, 16);
+		memcpy(ip->dst_addr, a, 16);
+		probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+}
+
+static uint16_t
+probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_probe_rt *rt = lc->pl->priv[STP_PRIV_PROBE];
+	struct stp_probe_lcore *pc = lc->priv[STP_PRIV_PROBE];
+	struct rte_mbuf *done[STP_MAX_BURST], *back[STP_MAX_BURST];
+	uint16_t k = 0, nd = 0, nb = 0;
+	const uint16_t udp_port = rt->udp_port;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *meta = pkt_meta(m);
+		const struct rte_udp_hdr *udp;
+		struct probe_hdr h;
+		uint8_t *payload;
+		uint32_t len;
+		uint64_t rx_ns;
+		enum probe_parse_rc prc;
+		bool fwd;
+
+		if (meta->l4_proto != IPPROTO_UDP || meta->l4_off == 0 ||
+				(meta->flags & (PKT_F_L4_TRUNC | PKT_F_FRAG)) ||
+				!((rt->port_mask >> (m->port & 31)) & 1) || m->port >= 32)
+			goto keep;
+		udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
+		fwd = udp->dst_port == udp_port;
+		if (!fwd && udp->src_port != udp_port)
+			goto keep;
+		len = rte_pktmbuf_data_len(m) - meta->l4_off - sizeof(*udp);
+		if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp))
+			len = 0;
+		else if (rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp) < len)
+			len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+		payload = (uint8_t *)(udp + 1);
+		prc = probe_parse(payload, len, &h);
+		if (unlikely(prc != PROBE_OK)) {
+			/* Not ours to measure: counted, and left to the rules untouched. */
+			if (fwd && rt->rx_enabled)
+				pc->ignored[prc == PROBE_ERR_MAGIC ? STP_PROBE_IGN_BAD_MAGIC :
+								prc == PROBE_ERR_SHORT ?
+								     STP_PROBE_IGN_TRUNCATED :
+								prc == PROBE_ERR_VERSION ?
+								     STP_PROBE_IGN_BAD_VERSION :
+								     STP_PROBE_IGN_BAD_STREAM]++;
+			goto keep;
+		}
+		rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns : clock_tsc_ns(rte_rdtsc());
+		if (h.flags & PROBE_F_REFLECTED) {
+			/* A reflection of our own probe (either port field may be the probe port).
+			 */
+			rx_measure(pc, &h, STP_PROBE_RTT, rx_ns, meta->ts_src);
+			done[nd++] = m;
+			continue;
+		}
+		if (!fwd || !rt->rx_enabled)
+			goto keep;
+		rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src);
+		if (rt->reflect) {
+			if (unlikely(m->nb_segs > 1)) {
+				pc->ignored[STP_PROBE_IGN_MULTISEG]++;
+				goto keep;
+			}
+			rx_reflect(m, meta, payload, rx_ns);
+			meta->out_port = m->port;
+			back[nb++] = m;
+			pc->reflected++;
+			continue;
+		}
+		done[nd++] = m;
+		continue;
+keep:
+		pkts[k++] = m;
+	}
+	if (nd > 0) {
+		rte_pktmbuf_free_bulk(done, nd);
+		lc->stats.consumed += nd;
+	}
+	if (nb > 0)
+		stp_tx_emit(lc, back, nb);
+	return k;
+}
+
+static int
+probe_stage_init(struct stp_pipeline *pl)
+{
+	int rc = stp_probe_rt_init(pl);
+
+	if (rc != 0)
+		return rc;
+	pl->need_parse = true;
+	return 0;
+}
+
+static void
+probe_stage_fini(struct stp_pipeline *pl)
+{
+	stp_probe_rt_free(pl);
+}
+
+const struct stp_stage stp_stage_probe = {
+	.name = "probe",
+	.init = probe_stage_init,
+	.burst = probe_burst,
+	.fini = probe_stage_fini,
+};
