@@ -184,12 +184,6 @@ def trafgen(size, path):
 def med(v):
     return statistics.median(v) if v else float("nan")
 
-def testpmd_pps(log):
-    import re
-    disp = open(log, errors="replace").read().split("Port statistics ====")[2:]
-    v = [sum(int(x) for x in re.findall(r"Tx-pps:\s+(\d+)", b)) for b in disp]
-    print(f"{med(v):.0f}" if v else "nan")
-
 def stampede_pps(js, dur):
     import json
     try:
@@ -242,8 +236,6 @@ def report(path, methods, sizes, runs, dur):
         for m in methods:
             runs_v = " ".join(f"{v:,.0f}" for v in res.get((m, s, "pps"), []))
             own = ""
-            if m.startswith("testpmd") and res.get((m, s, "own")):
-                own = f"  testpmd Tx-pps median {get(m, s, 'own'):,.0f}"
             if m.startswith("stampede") and res.get((m, s, "own")):
                 own = (f"  stampede stats-json transmitted/--duration {get(m, s, 'own'):,.0f}"
                        f" (generated {f(get(m, s, 'gen'), '{:,.0f}')})")
@@ -265,8 +257,6 @@ if cmd == "pcap":
     pcap(int(sys.argv[2]), sys.argv[3])
 elif cmd == "trafgen":
     trafgen(int(sys.argv[2]), sys.argv[3])
-elif cmd == "testpmd":
-    testpmd_pps(sys.argv[2])
 elif cmd == "stampede":
     stampede_pps(sys.argv[2], float(sys.argv[3]))
 elif cmd == "report":
@@ -365,7 +355,7 @@ run_testpmd() # METHOD SIZE ROUND
 
 	log=$WORK/$m-$size-$3.log
 	PREFIXES+=("$pfx")
-	# Line-buffered: its per-second display is the ready signal and its own count.
+	# Line-buffered: its first per-second display is the ready signal.
 	ip netns exec "$NSA" stdbuf -oL "$TESTPMD" --lcores=0@$OTHERCPU,1@$TXCPU --no-huge -m 512 --no-pci \
 		--file-prefix="$pfx" --vdev "$(port_dev "$m" 0)" -- --forward-mode=txonly \
 		--txpkts="$size" --eth-peer=0,$DST_MAC --auto-start --stats-period 1 \
@@ -374,7 +364,6 @@ run_testpmd() # METHOD SIZE ROUND
 	PIDS+=("$pid")
 	measure "$m" "$size" "$pid" "$log" 'Port statistics =' || return
 	stop_pid "$pid"
-	record "$m" "$size" own "$(python3 -c "$PY" testpmd "$log")"
 }
 
 stampede_config() # METHOD SIZE PREFIX FILE
