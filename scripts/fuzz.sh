@@ -6,7 +6,8 @@
 # SECONDS with its seed corpus. Prints one line per target (executions, exec/s, corpus growth,
 # crashes) and exits 1 if any target crashed, leaked, timed out or ran out of memory.
 #
-# Usage: scripts/fuzz.sh SECONDS [TARGET...]     TARGET: pkt cfg rule filter trailer (default: all)
+# Usage: scripts/fuzz.sh SECONDS [TARGET...]     TARGET: pkt cfg rule filter trailer probe stamp
+#                                                (default: all)
 #
 # Environment:
 #   FUZZ_RUNS=N   also stop a target after N executions (whichever comes first)
@@ -22,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer ...]" >&2
+	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|probe|stamp ...]" >&2
 	exit 2
 }
 
@@ -31,7 +32,7 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe stamp)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(
@@ -41,6 +42,7 @@ declare -A max_len=(
 	[filter]=1023 # CFG_FILTER_LEN - 1
 	[trailer]=9500 # 16 bytes of spec + the largest frame with a stack of trailers
 	[probe]=2048   # a series of length-prefixed probe payloads (a few dozen probes)
+	[stamp]=1500  # a STAMP UDP payload: 44 bytes and padding up to an Ethernet MTU
 )
 declare -A dict=([cfg]=cfg.dict [rule]=cfg.dict [filter]=filter.dict)
 for t in "${targets[@]}"; do

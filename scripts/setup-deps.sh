@@ -16,7 +16,7 @@ PKGS=(
 	libjansson-dev libpcap-dev libbsd-dev libnuma-dev
 	# tests, demo and benchmarks
 	iproute2 procps kmod ethtool nftables iputils-ping
-	tshark tcpdump python3 python3-scapy
+	tshark tcpdump python3 python3-scapy python3-matplotlib
 	netsniff-ng tcpreplay
 	prometheus
 	# fuzzing and static checks (libFuzzer and the sanitizer runtimes for clang are in

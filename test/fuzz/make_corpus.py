@@ -329,6 +329,32 @@ def probes():
     }
 
 
+def stamp_payloads():
+    """STAMP (RFC 8762) UDP payloads: sender and reflector packets, NTP and PTP, padded, short."""
+    ntp = struct.pack("!II", 0xe8fe6f80, 0x1f9add38)       # 2023-11-14 22:13:20.123456789
+    ntp2 = struct.pack("!II", 0xe8fe6f80, 0x2c67aa05)      # .173456789
+    ptp = struct.pack("!II", 1700000000 + 37, 123456789)
+    sender = struct.pack("!I", 7) + ntp + struct.pack("!HH", 0x8001, 0) + b"\0" * 28
+    refl = (struct.pack("!I", 7) + ntp2 + struct.pack("!HH", 0x8587, 0) + ntp2 +
+            struct.pack("!I", 7) + ntp + struct.pack("!HH", 0x8001, 0) + b"\x3d" + b"\0" * 3)
+    refl_ptp = (struct.pack("!I", 9) + ptp + struct.pack("!HH", 0xc001, 0x1234) + ptp +
+                struct.pack("!I", 7) + ntp + struct.pack("!HH", 0x0587, 0) + b"\x01" + b"\0" * 3)
+    p = {}
+    p["sender-44"] = sender
+    p["sender-ssid-tlv"] = (sender[:14] + b"\x12\x34" + sender[16:] +
+                            struct.pack("!BBH", 0, 1, 8) + b"\0" * 8)   # RFC 8972 extra padding
+    p["sender-padded-1400"] = sender + b"\0" * (1400 - 44)
+    p["sender-ptp"] = struct.pack("!I", 1) + ptp + struct.pack("!HH", 0x4001, 0) + b"\0" * 28
+    p["sender-mult0"] = sender[:12] + b"\x80\x00" + sender[14:]
+    p["sender-short-43"] = sender[:43]
+    p["reflector-44"] = refl
+    p["reflector-ptp"] = refl_ptp
+    p["reflector-ptp-bad-ns"] = refl_ptp[:20] + b"\xff\xff\xff\xff" + refl_ptp[24:]
+    p["reflector-era1"] = struct.pack("!I", 3) + b"\0" * 8 + struct.pack("!H", 0x0001) + b"\0" * 30
+    p["empty"] = b""
+    return p
+
+
 def write(target, items):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -348,6 +374,7 @@ def main():
     write("filter", {"f%02d" % i: e for i, e in enumerate(FILTERS)})
     write("trailer", trailers())
     write("probe", probes())
+    write("stamp", stamp_payloads())
     return 0
 
 

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/* STAMP (RFC 8762) test packets, timestamps and measurement: see stamp.h. */
+
+#include <string.h>
+
+#include "stamp.h"
+
+#define NS_PER_S 1000000000ull
+
+const char *
+stamp_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "ok";
+	case STAMP_E_SHORT:
+		return "short";
+	case STAMP_E_ERR_EST:
+		return "error_estimate";
+	case STAMP_E_TS:
+		return "timestamp";
+	case STAMP_E_BUF:
+		return "buffer";
+	default:
+		return "unknown";
+	}
+}
+
+/* Big-endian loads and stores at any alignment (the payload follows a 42-byte header). */
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static inline void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static inline uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+uint64_t
+stamp_ntp_from_ns(uint64_t utc_ns)
+{
+	uint64_t sec = utc_ns / NS_PER_S + STAMP_NTP_UNIX_OFFSET;
+	uint64_t rem = utc_ns % NS_PER_S;
+	/* rem < 10^9 < 2^30: rem << 32 fits; the result is < 2^32 since rem <= 10^9 - 1. */
+	uint64_t frac = ((rem << 32) + NS_PER_S - 1) / NS_PER_S;
+
+	return (sec & 0xffffffffull) << 32 | frac;
+}
+
+uint64_t
+stamp_ntp_to_ns(uint64_t ntp)
+{
+	uint64_t sec = ntp >> 32, frac = ntp & 0xffffffffull;
+	uint64_t ns = (frac * NS_PER_S + (1ull << 31)) >> 32;
+	uint64_t unix_s;
+
+	/* Era 0 from 1970 on, era 1 below it: see the file comment of stamp.h. */
+	if (sec >= STAMP_NTP_UNIX_OFFSET)
+		unix_s = sec - STAMP_NTP_UNIX_OFFSET;
+	else
+		unix_s = sec + (1ull << 32) - STAMP_NTP_UNIX_OFFSET;
+	return unix_s * NS_PER_S + ns; /* ns == 10^9 (rounded up) carries into the second */
+}
+
+uint64_t
+stamp_ptp_from_ns(uint64_t utc_ns, int tai_utc)
+{
+	uint64_t sec = utc_ns / NS_PER_S + (uint64_t)(int64_t)tai_utc;
+
+	return (sec & 0xffffffffull) << 32 | utc_ns % NS_PER_S;
+}
+
+int
+stamp_ptp_to_ns(uint64_t ptp, int tai_utc, uint64_t *utc_ns)
+{
+	int64_t sec = (int64_t)(ptp >> 32) - tai_utc;
+	uint64_t ns = ptp & 0xffffffffull;
+
+	if (ns >= NS_PER_S || sec < 0)
+		return STAMP_E_TS;
+	*utc_ns = (uint64_t)sec * NS_PER_S + ns;
+	return 0;
+}
+
+uint64_t
+stamp_ts_from_ns(uint64_t utc_ns, uint16_t err_est, int tai_utc)
+{
+	if (err_est & STAMP_ERR_Z)
+		return stamp_ptp_from_ns(utc_ns, tai_utc);
+	return stamp_ntp_from_ns(utc_ns);
+}
+
+int
+stamp_ts_to_ns(uint64_t ts, uint16_t err_est, int tai_utc, uint64_t *utc_ns)
+{
+	if (err_est & STAMP_ERR_Z)
+		return stamp_ptp_to_ns(ts, tai_utc, utc_ns);
+	*utc_ns = stamp_ntp_to_ns(ts);
+	return 0;
+}
+
+uint16_t
+stamp_err_est_encode(uint64_t err_ns, bool synced, bool ptp)
+{
+	uint16_t flags = (uint16_t)((synced ? STAMP_ERR_S : 0) | (ptp ? STAMP_ERR_Z : 0));
+	/* The error in units of 2^-32 s is err_ns * 2^32 / 10^9; Scale divides it by 2^Scale. */
+	unsigned __int128 num = (unsigned __int128)err_ns << 32;
+	unsigned int scale;
+
+	for (scale = 0; scale < 64; scale++) {
+		unsigned __int128 den = (unsigned __int128)NS_PER_S << scale;
+		unsigned __int128 mult = (num + den - 1) / den;
+
+		if (mult <= STAMP_ERR_MULT_MASK) {
+			if (mult == 0)
+				mult = 1; /* RFC 4656: the multiplier is never 0 */
+			return (uint16_t)(flags | scale << STAMP_ERR_SCALE_SHIFT |
+					(unsigned int)mult);
+		}
+	}
+	/* More than 255 x 2^31 s: the largest the field says. */
+	return (uint16_t)(flags | STAMP_ERR_SCALE_MASK | STAMP_ERR_MULT_MASK);
+}
+
+int
+stamp_err_est_decode(uint16_t err_est, uint64_t *err_ns)
+{
+	unsigned int scale = (err_est & STAMP_ERR_SCALE_MASK) >> STAMP_ERR_SCALE_SHIFT;
+	unsigned int mult = err_est & STAMP_ERR_MULT_MASK;
+	unsigned __int128 ns;
+
+	if (mult == 0)
+		return STAMP_E_ERR_EST;
+	/* mult x 10^9 < 2^38, x 2^63 at most: < 2^101, no overflow; rounded up. */
+	ns = ((((unsigned __int128)mult * NS_PER_S) << scale) + 0xffffffffu) >> 32;
+	*err_ns = ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
+	return 0;
+}
+
+int
+stamp_sender_write(void *buf, size_t len, const struct stamp_sender *s)
+{
+	uint8_t *p = buf;
+
+	if (len < STAMP_SENDER_LEN)
+		return STAMP_E_BUF;
+	memset(p, 0, len);
+	put32(p + STAMP_OFF_SEQ, s->seq);
+	put64(p + STAMP_OFF_TS, s->ts);
+	put16(p + STAMP_OFF_ERR_EST, s->err_est);
+	put16(p + STAMP_OFF_SSID, s->ssid);
+	return 0;
+}
+
+int
+stamp_sender_parse(const void *buf, size_t len, struct stamp_sender *s)
+{
+	const uint8_t *p = buf;
+
+	if (len < STAMP_SENDER_LEN)
+		return STAMP_E_SHORT;
+	s->seq = get32(p + STAMP_OFF_SEQ);
+	s->ts = get64(p + STAMP_OFF_TS);
+	s->err_est = get16(p + STAMP_OFF_ERR_EST);
+	s->ssid = get16(p + STAMP_OFF_SSID);
+	return 0;
+}
+
+/* The first 44 bytes of a reflector packet; MBZ bytes are zeroed. */
+static void
+reflector_put(uint8_t *p, const struct stamp_reflector *r)
+{
+	memset(p, 0, STAMP_REFLECTOR_LEN);
+	put32(p + STAMP_OFF_SEQ, r->seq);
+	put64(p + STAMP_OFF_TS, r->ts);
+	put16(p + STAMP_OFF_ERR_EST, r->err_est);
+	put16(p + STAMP_OFF_SSID, r->ssid);
+	put64(p + STAMP_OFF_RX_TS, r->rx_ts);
+	put32(p + STAMP_OFF_SENDER_SEQ, r->sender_seq);
+	put64(p + STAMP_OFF_SENDER_TS, r->sender_ts);
+	put16(p + STAMP_OFF_SENDER_ERR_EST, r->sender_err_est);
+	p[STAMP_OFF_SENDER_TTL] = r->sender_ttl;
+}
+
+int
+stamp_reflector_write(void *buf, size_t len, const struct stamp_reflector *r)
+{
+	uint8_t *p = buf;
+
+	if (len < STAMP_REFLECTOR_LEN)
+		return STAMP_E_BUF;
+	memset(p + STAMP_REFLECTOR_LEN, 0, len - STAMP_REFLECTOR_LEN);
+	reflector_put(p, r);
+	return 0;
+}
+
+int
+stamp_reflector_parse(const void *buf, size_t len, struct stamp_reflector *r)
+{
+	const uint8_t *p = buf;
+
+	if (len < STAMP_REFLECTOR_LEN)
+		return STAMP_E_SHORT;
+	r->seq = get32(p + STAMP_OFF_SEQ);
+	r->ts = get64(p + STAMP_OFF_TS);
+	r->err_est = get16(p + STAMP_OFF_ERR_EST);
+	r->ssid = get16(p + STAMP_OFF_SSID);
+	r->rx_ts = get64(p + STAMP_OFF_RX_TS);
+	r->sender_seq = get32(p + STAMP_OFF_SENDER_SEQ);
+	r->sender_ts = get64(p + STAMP_OFF_SENDER_TS);
+	r->sender_err_est = get16(p + STAMP_OFF_SENDER_ERR_EST);
+	r->sender_ttl = p[STAMP_OFF_SENDER_TTL];
+	return 0;
+}
+
+int
+stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns, uint8_t ttl,
+		uint64_t tx_ns, struct stamp_refl_session *sess)
+{
+	struct stamp_sender s;
+	struct stamp_reflector r;
+	uint8_t *o = out;
+	const uint8_t *i = in;
+	int rc;
+
+	rc = stamp_sender_parse(in, in_len, &s);
+	if (rc < 0)
+		return rc;
+	if (out_len < STAMP_REFLECTOR_LEN)
+		return STAMP_E_BUF;
+
+	r.seq = sess->stateful ? sess->next_seq++ : s.seq;
+	r.err_est = sess->err_est;
+	r.ts = stamp_ts_from_ns(tx_ns, sess->err_est, sess->tai_utc);
+	r.ssid = s.ssid;
+	r.rx_ts = stamp_ts_from_ns(rx_ns, sess->err_est, sess->tai_utc);
+	r.sender_seq = s.seq;
+	r.sender_ts = s.ts;
+	r.sender_err_est = s.err_est;
+	r.sender_ttl = ttl;
+
+	/* Bytes after 44: the sender's (in place they already are), zero past its end. */
+	if (out_len > STAMP_REFLECTOR_LEN) {
+		size_t keep = in_len < out_len ? in_len : out_len; /* >= 44: parsed above */
+
+		if (o != i)
+			memmove(o + STAMP_REFLECTOR_LEN, i + STAMP_REFLECTOR_LEN,
+					keep - STAMP_REFLECTOR_LEN);
+		memset(o + keep, 0, out_len - keep);
+	}
+	reflector_put(o, &r);
+	return 0;
+}
+
+int
+stamp_measure(const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct stamp_measure *m)
+{
+	struct stamp_reflector r;
+	uint64_t e1, e2;
+	int rc;
+
+	rc = stamp_reflector_parse(buf, len, &r);
+	if (rc < 0)
+		return rc;
+	rc = stamp_err_est_decode(r.sender_err_est, &e1);
+	if (rc == 0)
+		rc = stamp_err_est_decode(r.err_est, &e2);
+	if (rc < 0)
+		return rc;
+	rc = stamp_ts_to_ns(r.sender_ts, r.sender_err_est, tai_utc, &m->t1);
+	if (rc == 0)
+		rc = stamp_ts_to_ns(r.rx_ts, r.err_est, tai_utc, &m->t2);
+	if (rc == 0)
+		rc = stamp_ts_to_ns(r.ts, r.err_est, tai_utc, &m->t3);
+	if (rc < 0)
+		return rc;
+	m->t4 = t4_ns;
+	m->sender_seq = r.sender_seq;
+	m->reflector_seq = r.seq;
+	m->sender_ttl = r.sender_ttl;
+	m->ssid = r.ssid;
+	m->synced = (r.sender_err_est & STAMP_ERR_S) && (r.err_est & STAMP_ERR_S);
+	m->fwd_ns = (int64_t)(m->t2 - m->t1);
+	m->bwd_ns = (int64_t)(m->t4 - m->t3);
+	m->residence_ns = (int64_t)(m->t3 - m->t2);
+	m->rtt_ns = (int64_t)(m->t4 - m->t1) - m->residence_ns;
+	m->err_ns = e1 + e2 < e1 ? UINT64_MAX : e1 + e2;
+	return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * libFuzzer target: lib/stamp on the input as a STAMP UDP payload.
+ *
+ * Checks, besides "no crash, no read past the payload" (the input buffer has exactly its length):
+ *  - parse: shorter than 44 bytes is STAMP_E_SHORT and nothing else; from 44 on, parsing succeeds
+ *    and writing the parsed fields back gives the same 44 bytes except the MBZ ones;
+ *  - reflect (stateless and stateful, into a buffer of the same length and in place): the reply
+ *    parses; it carries the sender's sequence number, timestamp, error estimate and SSID, the
+ *    TTL given, T2 and T3 as given, the sender's padding, and in place equals out of place;
+ *  - measure on the reply at a T4: T1..T4 come back exactly (NTP or PTP), and
+ *    RTT == forward + backward, forward + residence + backward == T4 - T1;
+ *  - measure on the raw input (as a reflector packet): never crashes, and on success the same
+ *    identity holds.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stamp.h"
+
+#define FUZZ_ASSERT(cond)                                                                      \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			fprintf(stderr, "fuzz_stamp: %s:%d: assertion failed: %s\n", __FILE__, \
+					__LINE__, #cond);                                      \
+			abort();                                                               \
+		}                                                                              \
+	} while (0)
+
+#define FUZZ_STAMP_MAX_LEN 9000
+
+static uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+check_identity(const struct stamp_measure *m)
+{
+	FUZZ_ASSERT(m->rtt_ns == m->fwd_ns + m->bwd_ns);
+	FUZZ_ASSERT((uint64_t)(m->fwd_ns + m->residence_ns + m->bwd_ns) == m->t4 - m->t1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct stamp_sender s, s2;
+	struct stamp_reflector r;
+	struct stamp_refl_session st;
+	struct stamp_measure m;
+	uint8_t *in, *out, *inplace, hdr[STAMP_SENDER_LEN];
+	uint64_t t2, t3, t4, t1 = 0;
+	uint8_t ttl;
+	int rc, rc1;
+
+	if (size > FUZZ_STAMP_MAX_LEN)
+		return -1;
+
+	/* Times and session settings from the first bytes, so they vary with the input too. */
+	t2 = size >= 8 ? load64(data) % (4000000000ull * 1000000000ull) :
+			 1700000000ull * 1000000000;
+	t3 = t2 + (size >= 10 ? data[8] * 1000u + data[9] : 0);
+	t4 = t3 + (size >= 12 ? data[10] * 7919u + data[11] : 0);
+	ttl = size >= 13 ? data[12] : 64;
+
+	in = malloc(size ? size : 1);
+	FUZZ_ASSERT(in != NULL);
+	memcpy(in, data, size);
+
+	rc = stamp_sender_parse(in, size, &s);
+	if (size < STAMP_MIN_LEN) {
+		FUZZ_ASSERT(rc == STAMP_E_SHORT);
+		FUZZ_ASSERT(stamp_reflector_parse(in, size, &r) == STAMP_E_SHORT);
+		FUZZ_ASSERT(stamp_reflect(in, size, hdr, sizeof(hdr), t2, ttl, t3, &st) ==
+				STAMP_E_SHORT);
+		FUZZ_ASSERT(stamp_measure(in, size, t4, 37, &m) == STAMP_E_SHORT);
+		free(in);
+		return 0;
+	}
+	FUZZ_ASSERT(rc == 0);
+	/* Write back: the same bytes except MBZ (14..44 beyond the SSID). */
+	FUZZ_ASSERT(stamp_sender_write(hdr, sizeof(hdr), &s) == 0);
+	FUZZ_ASSERT(memcmp(hdr, in, 16) == 0);
+	FUZZ_ASSERT(stamp_sender_parse(hdr, sizeof(hdr), &s2) == 0);
+	FUZZ_ASSERT(s2.seq == s.seq && s2.ts == s.ts && s2.err_est == s.err_est &&
+			s2.ssid == s.ssid);
+
+	/* Reflect, stateless or stateful as the input says. */
+	memset(&st, 0, sizeof(st));
+	st.stateful = data[size - 1] & 1;
+	st.next_seq = 0xfffffff0u + (data[size - 1] >> 4);
+	st.err_est = (uint16_t)((data[size - 2] << 8 | data[size - 3]) & ~STAMP_ERR_SCALE_MASK) | 1;
+	st.tai_utc = 37;
+	out = malloc(size);
+	inplace = malloc(size);
+	FUZZ_ASSERT(out != NULL && inplace != NULL);
+	memcpy(inplace, in, size);
+	{
+		struct stamp_refl_session st2 = st;
+
+		FUZZ_ASSERT(stamp_reflect(in, size, out, size, t2, ttl, t3, &st) == 0);
+		FUZZ_ASSERT(stamp_reflect(inplace, size, inplace, size, t2, ttl, t3, &st2) == 0);
+		FUZZ_ASSERT(memcmp(out, inplace, size) == 0);
+		FUZZ_ASSERT(st.next_seq == st2.next_seq);
+	}
+	FUZZ_ASSERT(memcmp(out + STAMP_REFLECTOR_LEN, in + STAMP_REFLECTOR_LEN,
+				    size - STAMP_REFLECTOR_LEN) == 0);
+	FUZZ_ASSERT(stamp_reflector_parse(out, size, &r) == 0);
+	FUZZ_ASSERT(r.sender_seq == s.seq && r.sender_ts == s.ts && r.sender_err_est == s.err_est &&
+			r.ssid == s.ssid && r.sender_ttl == ttl && r.err_est == st.err_est);
+	FUZZ_ASSERT(st.stateful ? r.seq == st.next_seq - 1 : r.seq == s.seq);
+
+	/* Measure: exact times whenever the sender's T1 is a time its format can carry. */
+	rc1 = stamp_ts_to_ns(s.ts, s.err_est, 37, &t1);
+	rc = stamp_measure(out, size, t4, 37, &m);
+	if ((s.err_est & STAMP_ERR_MULT_MASK) == 0) {
+		FUZZ_ASSERT(rc == STAMP_E_ERR_EST);
+	} else if (rc1 != 0) {
+		FUZZ_ASSERT(rc == STAMP_E_TS);
+	} else {
+		FUZZ_ASSERT(rc == 0);
+		FUZZ_ASSERT(m.t1 == t1 && m.t2 == t2 && m.t3 == t3 && m.t4 == t4);
+		FUZZ_ASSERT(m.residence_ns == (int64_t)(t3 - t2));
+		check_identity(&m);
+		/* The encoding round trip the measurement depends on (inside the NTP window). */
+		FUZZ_ASSERT(t1 >= (1ull << 32) * 1000000000ull ||
+				stamp_ts_to_ns(stamp_ts_from_ns(t1, s.err_est, 37), s.err_est, 37,
+						&t1) == 0 &&
+						t1 == m.t1);
+	}
+
+	/* The raw input as a reflector packet. */
+	rc = stamp_measure(in, size, t4, 37, &m);
+	FUZZ_ASSERT(rc == 0 || rc == STAMP_E_ERR_EST || rc == STAMP_E_TS);
+	if (rc == 0)
+		check_identity(&m);
+
+	/* Error estimate: decode(encode(x)) is never below x. */
+	{
+		uint64_t e = load64(in + 16) >> (in[24] & 63), back = 0;
+		uint16_t f = stamp_err_est_encode(e, in[25] & 1, in[25] & 2);
+
+		FUZZ_ASSERT(stamp_err_est_decode(f, &back) == 0 && back >= e);
+	}
+	free(inplace);
+	free(out);
+	free(in);
+	return 0;
+}

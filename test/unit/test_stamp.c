@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * lib/stamp: test packets byte by byte at RFC 8762's offsets, NTP and PTP timestamps at their
+ * edges, the error estimate, reflection and the RTT arithmetic with known T1..T4.
+ *
+ * `test_stamp --pcap FILE` also writes FILE (a pcap of STAMP packets, UDP port 862) and, on
+ * stdout, the values each packet carries as tshark field=value lines: stamp_vs_tshark.py checks
+ * them against tshark's TWAMP-Test decoder.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stamp.h"
+#include "unit.h"
+
+#define NS UINT64_C(1000000000)
+/* 2023-11-14 22:13:20 UTC, the time FORMATS.md's tshark check used. */
+#define T_BASE (1700000000ull * NS)
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+static bool
+bytes_eq(const uint8_t *got, const char *hex, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1 || got[i] != b) {
+			printf("  byte %zu: got %02x, want %.2s\n", i, got[i], hex + 2 * i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+test_sender_bytes(void)
+{
+	struct stamp_sender s = {
+		.seq = 7,
+		.ts = stamp_ntp_from_ns(T_BASE + 123456789),
+		.err_est = stamp_err_est_encode(0, true, false),
+	};
+	struct stamp_sender p;
+	uint8_t buf[64];
+
+	memset(buf, 0xee, sizeof(buf));
+	check(stamp_sender_write(buf, STAMP_SENDER_LEN, &s) == 0, "sender: write 44 bytes");
+	/* FORMATS.md: the bytes tshark decoded as seq 7, 22:13:20.123456789, S=1 scale 0 mult 1. */
+	check(bytes_eq(buf,
+			      "00000007"
+			      "e8fe6f801f9add38"
+			      "8001"
+			      "0000"
+			      "00000000000000000000000000000000000000000000000000000000",
+			      44),
+			"sender: seq at 0, NTP T1 at 4, error estimate at 12, 30 bytes MBZ");
+	check(buf[44] == 0xee, "sender: nothing written past 44 bytes");
+
+	s.ssid = 0x1234;
+	memset(buf, 0xee, sizeof(buf));
+	check(stamp_sender_write(buf, 60, &s) == 0 && buf[14] == 0x12 && buf[15] == 0x34 &&
+					buf[16] == 0 && buf[59] == 0,
+			"sender: RFC 8972 SSID at 14, padding to 60 zeroed");
+	check(stamp_sender_parse(buf, 60, &p) == 0 && p.seq == 7 && p.ts == s.ts &&
+					p.err_est == 0x8001 && p.ssid == 0x1234,
+			"sender: parse a padded packet gives the fields back");
+	check(stamp_sender_write(buf, 43, &s) == STAMP_E_BUF, "sender: write to 43 bytes: buffer");
+	check(stamp_sender_parse(buf, 43, &p) == STAMP_E_SHORT &&
+					!strcmp(stamp_strerror(STAMP_E_SHORT), "short"),
+			"sender: 43 bytes is STAMP_E_SHORT (\"short\")");
+	check(stamp_sender_parse(buf, 0, &p) == STAMP_E_SHORT, "sender: 0 bytes is short");
+}
+
+static void
+test_reflector_bytes(void)
+{
+	struct stamp_reflector r = {
+		.seq = 0x01020304,
+		.ts = 0x1112131415161718ull,
+		.err_est = 0x2122,
+		.ssid = 0x3132,
+		.rx_ts = 0x4142434445464748ull,
+		.sender_seq = 0x51525354,
+		.sender_ts = 0x6162636465666768ull,
+		.sender_err_est = 0x7172,
+		.sender_ttl = 0x81,
+	};
+	struct stamp_reflector p;
+	uint8_t buf[64];
+
+	memset(buf, 0xee, sizeof(buf));
+	check(stamp_reflector_write(buf, 44, &r) == 0, "reflector: write 44 bytes");
+	/* RFC 8762 4.3.1's diagram, field by field. */
+	check(bytes_eq(buf,
+			      "01020304"	 /* 0 Sequence Number */
+			      "1112131415161718" /* 4 Timestamp */
+			      "2122"		 /* 12 Error Estimate */
+			      "3132"		 /* 14 MBZ (SSID) */
+			      "4142434445464748" /* 16 Receive Timestamp */
+			      "51525354"	 /* 24 Session-Sender Sequence Number */
+			      "6162636465666768" /* 28 Session-Sender Timestamp */
+			      "7172"		 /* 36 Session-Sender Error Estimate */
+			      "0000"		 /* 38 MBZ */
+			      "81"		 /* 40 Ses-Sender TTL */
+			      "000000",		 /* 41 MBZ */
+			      44),
+			"reflector: every field at RFC 8762 4.3.1's offset and size");
+	check(buf[44] == 0xee, "reflector: nothing written past 44 bytes");
+	check(stamp_reflector_parse(buf, 44, &p) == 0 && !memcmp(&p.seq, &r.seq, 4) &&
+					p.ts == r.ts && p.err_est == r.err_est &&
+					p.ssid == r.ssid && p.rx_ts == r.rx_ts &&
+					p.sender_seq == r.sender_seq &&
+					p.sender_ts == r.sender_ts &&
+					p.sender_err_est == r.sender_err_est &&
+					p.sender_ttl == r.sender_ttl,
+			"reflector: parse gives every field back");
+	check(stamp_reflector_parse(buf, 43, &p) == STAMP_E_SHORT, "reflector: 43 bytes is short");
+	check(stamp_reflector_write(buf, 43, &r) == STAMP_E_BUF, "reflector: write to 43: buffer");
+}
+
+static void
+test_ntp(void)
+{
+	uint64_t ntp;
+	bool ok;
+
+	ntp = stamp_ntp_from_ns(0);
+	check(ntp == (uint64_t)STAMP_NTP_UNIX_OFFSET << 32 && stamp_ntp_to_ns(ntp) == 0,
+			"ntp: 1970-01-01 is 2208988800 s, fraction 0, and back");
+	check(stamp_ntp_from_ns(1) == ((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 | 5),
+			"ntp: 1 ns is fraction 5 (4.29 rounded up)");
+	check(stamp_ntp_from_ns(NS - 1) == ((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 | 4294967292u),
+			"ntp: 999999999 ns is fraction 4294967292 (...291.7 rounded up), no carry");
+	check(stamp_ntp_from_ns(NS / 2) == ((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 | 0x80000000u),
+			"ntp: 0.5 s is fraction 2^31 exactly");
+	check(stamp_ntp_to_ns((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 | 0xffffffffu) == NS,
+			"ntp: fraction 2^32-1 (0.99999999977 s) rounds to the next second");
+	check(stamp_ntp_to_ns((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 | 2) == 0 &&
+					stamp_ntp_to_ns((uint64_t)STAMP_NTP_UNIX_OFFSET << 32 |
+							3) == 1,
+			"ntp: fraction 2 (0.47 ns) -> 0 ns, 3 (0.70 ns) -> 1 ns: nearest");
+
+	/* Round trips, and tshark's truncation gives the same ns (ceil on encode). */
+	ok = true;
+	for (int i = 0; i < 200000 && ok; i++) {
+		/* 1970-01-01 .. 2106-02-07: Unix seconds [0, 2^32) */
+		uint64_t ns = rng() % ((1ull << 32) * NS);
+		uint64_t n, trunc;
+
+		if (i < 1000)
+			ns = ns - ns % NS + (uint64_t)i; /* the smallest fractions */
+		else if (i < 2000)
+			ns = ns - ns % NS + NS - 1000 + (uint64_t)(i - 1000); /* the largest */
+		n = stamp_ntp_from_ns(ns);
+		trunc = ((n & 0xffffffffu) * NS) >> 32;
+		if (stamp_ntp_to_ns(n) != ns || trunc != ns % NS) {
+			printf("  ns %" PRIu64 ": ntp %#" PRIx64 " -> %" PRIu64
+			       ", truncated %" PRIu64 "\n",
+					ns, n, stamp_ntp_to_ns(n), trunc);
+			ok = false;
+		}
+	}
+	check(ok, "ntp: 200000 times 1970..2106 round-trip exactly, truncating decoders agree");
+
+	/* The 2036 wrap: 2036-02-07 06:28:16 UTC is Unix 2085978496 s, NTP era 1 second 0. */
+	ntp = stamp_ntp_from_ns(2085978496ull * NS);
+	check(ntp == 0 && stamp_ntp_to_ns(ntp) == 2085978496ull * NS,
+			"ntp: 2036-02-07 06:28:16 is era 1 second 0, read back as 2036");
+	ntp = stamp_ntp_from_ns(2085978495ull * NS + NS - 1);
+	check(ntp >> 32 == 0xffffffffu && stamp_ntp_to_ns(ntp) == 2085978495ull * NS + NS - 1,
+			"ntp: one ns before the wrap is era 0 second 2^32-1, read back exactly");
+	check(stamp_ntp_to_ns((uint64_t)(STAMP_NTP_UNIX_OFFSET - 1) << 32) ==
+					((1ull << 32) - 1) * NS,
+			"ntp: second 2208988799 (1969 in era 0) is read as era 1: 2106-02-07 06:28:15");
+}
+
+static void
+test_ptp(void)
+{
+	uint64_t ns = T_BASE + 123456789, ptp, back = 0;
+
+	ptp = stamp_ptp_from_ns(ns, STAMP_TAI_UTC_DEFAULT);
+	check(ptp == ((1700000000ull + 37) << 32 | 123456789u),
+			"ptp: TAI seconds (UTC + 37) and ns");
+	check(stamp_ptp_to_ns(ptp, STAMP_TAI_UTC_DEFAULT, &back) == 0 && back == ns,
+			"ptp: round trip");
+	check(stamp_ptp_to_ns((1ull << 32) | NS, 0, &back) == STAMP_E_TS &&
+					!strcmp(stamp_strerror(STAMP_E_TS), "timestamp"),
+			"ptp: ns field 10^9 is STAMP_E_TS");
+	check(stamp_ptp_to_ns(36ull << 32, 37, &back) == STAMP_E_TS,
+			"ptp: a TAI time before 1970 UTC is STAMP_E_TS");
+	check(stamp_ts_from_ns(ns, STAMP_ERR_Z, 37) == ptp &&
+					stamp_ts_from_ns(ns, 0, 37) == stamp_ntp_from_ns(ns),
+			"ts: the Z bit picks PTP, else NTP");
+}
+
+static void
+test_err_est(void)
+{
+	uint64_t ns = 0;
+	bool ok = true;
+
+	check(stamp_err_est_encode(0, false, false) == 0x0001,
+			"err: 0 ns is scale 0, multiplier 1 (never 0)");
+	check(stamp_err_est_encode(0, true, true) == 0xc001, "err: S is bit 15, Z bit 14");
+	/* 1 us = 4294.97 x 2^-32 s: scale 4 needs 268.4 > 255, scale 5 needs 134.2 -> 135. */
+	check(stamp_err_est_encode(1000, true, false) == 0x8587,
+			"err: 1 us is scale 5, multiplier 135");
+	check(stamp_err_est_decode(0x0587, &ns) == 0 && ns == 1006,
+			"err: scale 5 multiplier 135 is 1005.8 ns, read as 1006");
+	/* 1 s = 2^32 x 2^-32 s: multiplier 128 at scale 25 exactly. */
+	check(stamp_err_est_encode(NS, false, false) == (25 << 8 | 128) &&
+					stamp_err_est_decode(25 << 8 | 128, &ns) == 0 && ns == NS,
+			"err: 1 s is scale 25 multiplier 128, exact both ways");
+	check(stamp_err_est_decode(0x8000, &ns) == STAMP_E_ERR_EST &&
+					!strcmp(stamp_strerror(STAMP_E_ERR_EST), "error_estimate"),
+			"err: multiplier 0 is STAMP_E_ERR_EST");
+	check(stamp_err_est_decode(0x3fff, &ns) == 0 && ns == UINT64_MAX,
+			"err: scale 63 multiplier 255 (1.7e13 years) saturates");
+	check(stamp_err_est_encode(UINT64_MAX, false, false) == 0x3fff ||
+					(stamp_err_est_encode(UINT64_MAX, false, false) & 0x3f00) <
+							0x3f00,
+			"err: the largest error fits");
+
+	/* Never understated, and minimal: one multiplier step less would understate. */
+	for (int i = 0; i < 100000 && ok; i++) {
+		uint64_t e = rng() >> (rng() % 64);
+		uint16_t f = stamp_err_est_encode(e, false, false);
+		unsigned int mult = f & 0xff, scale = (f >> 8) & 0x3f;
+		uint64_t got = 0;
+
+		stamp_err_est_decode(f, &got);
+		if (got < e && got != UINT64_MAX)
+			ok = false;
+		if (mult > 1 || scale > 0) {
+			/* (mult-1) x 2^scale x 10^9 / 2^32 < e, computed exactly */
+			unsigned __int128 lower = ((unsigned __int128)(mult - 1) * NS) << scale;
+
+			if (lower >= (unsigned __int128)e << 32)
+				ok = false;
+			/* and a smaller scale could not hold it: mult > 127 or scale == 0 */
+			if (scale > 0 && mult <= 127)
+				ok = false;
+		}
+		if (!ok)
+			printf("  %" PRIu64 " ns -> %#06x -> %" PRIu64 "\n", e, f, got);
+	}
+	check(ok, "err: 100000 errors encode to the smallest field that is not below them");
+}
+
+/* A reflected packet for sender T1 and reflector T2/T3, built by stamp_reflect(). */
+static void
+test_reflect_measure(void)
+{
+	struct stamp_refl_session st = { .stateful = false,
+		.err_est = stamp_err_est_encode(500, true, false) };
+	struct stamp_sender s = { .seq = 41, .err_est = stamp_err_est_encode(1000, true, false) };
+	uint64_t t1 = T_BASE + 1, t2 = t1 + 3000123, t3 = t2 + 45678, t4 = t3 + 2000077;
+	uint8_t in[128], out[128], inplace[128];
+	struct stamp_measure m;
+	struct stamp_reflector r;
+	uint64_t e1 = 0, e2 = 0;
+
+	s.ts = stamp_ntp_from_ns(t1);
+	s.ssid = 0xbeef;
+	stamp_sender_write(in, 100, &s);
+	for (int i = 44; i < 100; i++)
+		in[i] = (uint8_t)i; /* padding the reflector returns */
+	memset(out, 0xee, sizeof(out));
+	check(stamp_reflect(in, 100, out, 100, t2, 61, t3, &st) == 0,
+			"reflect: a 100-byte sender packet, symmetric reply");
+	check(stamp_reflector_parse(out, 100, &r) == 0 && r.seq == 41 && r.sender_seq == 41 &&
+					r.sender_ts == s.ts && r.sender_err_est == s.err_est &&
+					r.sender_ttl == 61 && r.err_est == st.err_est &&
+					r.ssid == 0xbeef && stamp_ntp_to_ns(r.rx_ts) == t2 &&
+					stamp_ntp_to_ns(r.ts) == t3,
+			"reflect: stateless seq = sender's, T1 and its error estimate copied, TTL 61, "
+			"T2 and T3, SSID echoed");
+	check(out[38] == 0 && out[39] == 0 && out[41] == 0 && out[42] == 0 && out[43] == 0 &&
+					out[44] == 44 && out[99] == 99 && out[100] == 0xee,
+			"reflect: MBZ zero, the sender's 56 bytes of padding returned, nothing past 100");
+
+	memcpy(inplace, in, 100);
+	check(stamp_reflect(inplace, 100, inplace, 100, t2, 61, t3, &st) == 0 &&
+					!memcmp(inplace, out, 100),
+			"reflect: in place gives the same bytes");
+
+	check(stamp_measure(out, 100, t4, 37, &m) == 0, "measure: parse the reply");
+	check(m.t1 == t1 && m.t2 == t2 && m.t3 == t3 && m.t4 == t4,
+			"measure: T1..T4 exact to the ns through NTP");
+	check(m.rtt_ns == 3000123 + 2000077 && m.fwd_ns == 3000123 && m.bwd_ns == 2000077 &&
+					m.residence_ns == 45678,
+			"measure: RTT = (t4-t1)-(t3-t2) = %" PRId64 ", forward %" PRId64
+			", backward %" PRId64 ", residence %" PRId64,
+			m.rtt_ns, m.fwd_ns, m.bwd_ns, m.residence_ns);
+	stamp_err_est_decode(s.err_est, &e1);
+	stamp_err_est_decode(st.err_est, &e2);
+	check(m.synced && m.sender_seq == 41 && m.reflector_seq == 41 && m.sender_ttl == 61 &&
+					m.ssid == 0xbeef && m.err_ns == e1 + e2,
+			"measure: synced, sequence numbers, TTL, SSID, error %" PRIu64 " ns",
+			m.err_ns);
+
+	/* Stateful: the reflector's own counter, advancing only on success. */
+	st.stateful = true;
+	st.next_seq = 1000;
+	check(stamp_reflect(in, 100, out, 100, t2, 64, t3, &st) == 0 &&
+					stamp_reflector_parse(out, 100, &r) == 0 && r.seq == 1000 &&
+					r.sender_seq == 41 && st.next_seq == 1001,
+			"reflect: stateful seq from the session counter (1000), sender's kept");
+	memset(out, 0xee, sizeof(out));
+	check(stamp_reflect(in, 43, out, 100, t2, 64, t3, &st) == STAMP_E_SHORT &&
+					st.next_seq == 1001 && out[0] == 0xee,
+			"reflect: a 43-byte sender packet is short; counter and output untouched");
+	check(stamp_reflect(in, 100, out, 43, t2, 64, t3, &st) == STAMP_E_BUF &&
+					st.next_seq == 1001,
+			"reflect: a 43-byte reply buffer is refused");
+	check(stamp_reflect(in, 100, out, 44, t2, 64, t3, &st) == 0 && out[44] == 0xee,
+			"reflect: asymmetric 44-byte reply of a 100-byte packet");
+	memset(out, 0xee, sizeof(out));
+	check(stamp_reflect(in, 44, out, 80, t2, 64, t3, &st) == 0 && out[44] == 0 &&
+					out[79] == 0 && out[80] == 0xee,
+			"reflect: 80-byte reply of a 44-byte packet: zero padding");
+
+	/* Reflector on PTP time (Z), sender on NTP, unsynchronised reflector. */
+	st.err_est = stamp_err_est_encode(100, false, true);
+	st.tai_utc = 37;
+	check(stamp_reflect(in, 44, out, 44, t2, 1, t3, &st) == 0 &&
+					stamp_reflector_parse(out, 44, &r) == 0 &&
+					r.rx_ts == stamp_ptp_from_ns(t2, 37),
+			"reflect: Z set: T2 and T3 in PTP format");
+	check(stamp_measure(out, 44, t4, 37, &m) == 0 && m.t1 == t1 && m.t2 == t2 && m.t3 == t3 &&
+					m.rtt_ns == 3000123 + 2000077 && !m.synced,
+			"measure: T1 NTP, T2/T3 PTP: same times, RTT; not synced (no S on reflector)");
+
+	/* Clocks that disagree: negative one-way delay, RTT still right. */
+	st.err_est = 0x8001;
+	stamp_reflect(in, 44, out, 44, t1 - 5000, 1, t1 - 4000, &st);
+	check(stamp_measure(out, 44, t1 + 2000, 37, &m) == 0 && m.fwd_ns == -5000 &&
+					m.bwd_ns == 6000 && m.rtt_ns == 1000,
+			"measure: reflector clock 5 us behind: forward -5000, backward 6000, RTT 1000");
+
+	/* Errors the sender side names. */
+	out[STAMP_OFF_ERR_EST + 1] = 0;
+	out[STAMP_OFF_ERR_EST] = 0x80;
+	check(stamp_measure(out, 44, t4, 37, &m) == STAMP_E_ERR_EST,
+			"measure: reflector error estimate multiplier 0 is STAMP_E_ERR_EST");
+	check(stamp_measure(out, 40, t4, 37, &m) == STAMP_E_SHORT, "measure: 40 bytes is short");
+	st.err_est = STAMP_ERR_Z | 1;
+	stamp_reflect(in, 44, out, 44, t2, 1, t3, &st);
+	out[STAMP_OFF_RX_TS + 4] = 0xff; /* ns field >= 10^9 */
+	check(stamp_measure(out, 44, t4, 37, &m) == STAMP_E_TS,
+			"measure: PTP receive timestamp with ns >= 10^9 is STAMP_E_TS");
+}
+
+/* ---- --pcap: frames for stamp_vs_tshark.py ---- */
+
+static void
+put_le32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	fwrite(b, 1, 4, f);
+}
+
+/* One Ethernet/IPv4/UDP frame around @p pl; to_reflector: port 40000 -> 862, else back. */
+static void
+write_frame(FILE *f, unsigned int idx, const uint8_t *pl, size_t len, bool to_reflector,
+		uint8_t ttl)
+{
+	uint8_t fr[256];
+	size_t flen = 14 + 20 + 8 + len;
+	uint16_t sport = to_reflector ? 40000 : STAMP_PORT,
+		 dport = to_reflector ? STAMP_PORT : 40000;
+	uint32_t sum = 0;
+
+	memcpy(fr, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
+	if (!to_reflector) {
+		memcpy(fr, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	}
+	uint8_t *ip = fr + 14, *udp = ip + 20;
+
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + 8 + len) >> 8);
+	ip[3] = (uint8_t)(20 + 8 + len);
+	ip[8] = ttl;
+	ip[9] = 17;
+	memcpy(ip + 12,
+			to_reflector ? "\xc6\x12\x00\x01\xc6\x12\x00\x02" :
+				       "\xc6\x12\x00\x02\xc6\x12\x00\x01",
+			8);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((8 + len) >> 8);
+	udp[5] = (uint8_t)(8 + len);
+	udp[6] = udp[7] = 0; /* no checksum */
+	memcpy(udp + 8, pl, len);
+
+	put_le32(f, 1700000000u + idx);
+	put_le32(f, 0);
+	put_le32(f, (uint32_t)flen);
+	put_le32(f, (uint32_t)flen);
+	fwrite(fr, 1, flen, f);
+}
+
+static void
+print_ts(const char *field, uint64_t ns)
+{
+	printf("%s=%" PRIu64 ".%09" PRIu64 "\n", field, ns / NS, ns % NS);
+}
+
+/* Frames with known values; their expected tshark fields on stdout, "frame N" before each. */
+static int
+write_pcap(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	struct stamp_refl_session st = { .err_est = stamp_err_est_encode(2000, true, false) };
+	uint64_t t1 = T_BASE + 123456789, t2 = T_BASE + 173456789, t3 = T_BASE + 173500001;
+	struct stamp_sender s = { .seq = 7, .ts = stamp_ntp_from_ns(t1), .err_est = 0x8001 };
+	uint8_t snd[100], ref[100];
+	unsigned int n = 0;
+
+	if (f == NULL) {
+		perror(path);
+		return 1;
+	}
+	put_le32(f, 0xa1b2c3d4); /* microsecond pcap */
+	fwrite("\x02\x00\x04\x00", 1, 4, f);
+	put_le32(f, 0);
+	put_le32(f, 0);
+	put_le32(f, 65535);
+	put_le32(f, 1); /* Ethernet */
+
+	/* 1: a 44-byte sender packet; 2: its stateless reflection, TTL 61. */
+	stamp_sender_write(snd, 44, &s);
+	write_frame(f, ++n, snd, 44, true, 64);
+	printf("frame %u\ntwamp.test.seq_number=7\n", n);
+	print_ts("twamp.test.timestamp", t1);
+	printf("twamp.test.error_estimate=0x8001\n");
+	stamp_reflect(snd, 44, ref, 44, t2, 61, t3, &st);
+	write_frame(f, ++n, ref, 44, false, 64);
+	printf("frame %u\ntwamp.test.seq_number=7\n", n);
+	print_ts("twamp.test.timestamp", t3);
+	printf("twamp.test.error_estimate=0x%04x\n", st.err_est);
+	print_ts("twamp.test.receive_timestamp", t2);
+	printf("twamp.test.sender_seq_number=7\n");
+	print_ts("twamp.test.sender_timestamp", t1);
+	printf("twamp.test.sender_error_estimate=0x8001\ntwamp.test.sender_ttl=61\n");
+
+	/* 3, 4: a 100-byte (padded) sender packet with an odd time, stateful PTP reflector. */
+	s.seq = 0xfffffffe;
+	t1 = 4102444799ull * NS + NS - 1; /* 2099-12-31 23:59:59.999999999 */
+	s.ts = stamp_ntp_from_ns(t1);
+	s.err_est = stamp_err_est_encode(1000, false, false);
+	s.ssid = 0x1234; /* RFC 8972 SSID: tshark knows it as mbz1 */
+	stamp_sender_write(snd, 100, &s);
+	write_frame(f, ++n, snd, 100, true, 64);
+	printf("frame %u\nudp.length=108\ntwamp.test.mbz1=4660\ntwamp.test.seq_number=4294967294\n",
+			n);
+	print_ts("twamp.test.timestamp", t1);
+	printf("twamp.test.error_estimate=0x%04x\n", s.err_est);
+	st.stateful = true;
+	st.next_seq = 12345;
+	/* tshark applies no TAI - UTC correction (FORMATS.md): with tai_utc 0 it prints UTC. */
+	st.err_est = stamp_err_est_encode(1, true, true);
+	st.tai_utc = 0;
+	stamp_reflect(snd, 100, ref, 100, t1 + 1, 1, t1 + 2, &st);
+	write_frame(f, ++n, ref, 100, false, 64);
+	printf("frame %u\nudp.length=108\ntwamp.test.mbz1=4660\ntwamp.test.seq_number=12345\n", n);
+	print_ts("twamp.test.timestamp", t1 + 2);
+	printf("twamp.test.error_estimate=0x%04x\n", st.err_est);
+	print_ts("twamp.test.receive_timestamp", t1 + 1);
+	printf("twamp.test.sender_seq_number=4294967294\n");
+	print_ts("twamp.test.sender_timestamp", t1);
+	printf("twamp.test.sender_error_estimate=0x%04x\ntwamp.test.sender_ttl=1\n", s.err_est);
+	return fclose(f) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--pcap"))
+		return write_pcap(argv[2]);
+	test_sender_bytes();
+	test_reflector_bytes();
+	test_ntp();
+	test_ptp();
+	test_err_est();
+	test_reflect_measure();
+	return unit_done();
+}
