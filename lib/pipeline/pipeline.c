@@ -23,9 +23,11 @@ RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
 
 extern const struct stp_stage stp_stage_rules;
+extern const struct stp_stage stp_stage_tcprtt;
 
 /* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
 const struct stp_stage *const stp_worker_stages[] = {
+	&stp_stage_tcprtt, /* a tap: sees every packet before the rules decide its way */
 	&stp_stage_rules,
 	NULL,
 };
