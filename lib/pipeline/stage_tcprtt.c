@@ -501,11 +501,11 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 	if (tp == NULL)
 		return NULL;
 	/* Stopped: let the writer finish what the workers handed it, so the counts add up. */
-	if (__atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE) == STP_PHASE_STOP && tp->thread_started)
+	if (__atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE) == STP_PHASE_STOP && tp->thread_started) {
 		for (unsigned int i = 0; i < 2000 && !rte_ring_empty(tp->ring); i++)
 			usleep(1000);
-	if (tp->thread_started)
-		usleep(2 * IDLE_SLEEP_US);
+		usleep(2 * IDLE_SLEEP_US); /* the last records dequeued are being written */
+	}
 	memset(&s, 0, sizeof(s));
 	for (unsigned int w = 0; w < pl->nb_workers; w++) {
 		const struct tcprtt_lc *t = pl->workers[w]->priv[STP_PRIV_TCPLAT];
