@@ -6,8 +6,8 @@
 # SECONDS with its seed corpus. Prints one line per target (executions, exec/s, corpus growth,
 # crashes) and exits 1 if any target crashed, leaked, timed out or ran out of memory.
 #
-# Usage: scripts/fuzz.sh SECONDS [TARGET...]     TARGET: pkt cfg rule filter trailer probe stamp
-#                                                (default: all)
+# Usage: scripts/fuzz.sh SECONDS [TARGET...]
+#   TARGET: pkt cfg rule filter trailer probe stamp tcprtt (default: all)
 #
 # Environment:
 #   FUZZ_RUNS=N   also stop a target after N executions (whichever comes first)
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|probe|stamp ...]" >&2
+	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|probe|stamp|tcprtt ...]" >&2
 	exit 2
 }
 
@@ -32,11 +32,12 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe stamp)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe stamp tcprtt)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(
 	[pkt]=9232    # the largest frame: CFG_MAX_MTU (9218) + Ethernet header
+	[tcprtt]=9232 # frames too
 	[cfg]=16384   # configurations are a few kB; longer ones only repeat sections
 	[rule]=2048   # one rules[] object: a filter of up to 1023 bytes and a few short keys
 	[filter]=1023 # CFG_FILTER_LEN - 1

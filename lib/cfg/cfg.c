@@ -157,6 +157,7 @@ static const char *const target_kind_names[] = {
 #define SO struct cfg_output
 #define SG struct cfg_group
 #define SR struct cfg_rule
+#define SX struct cfg_tcprtt_prefix
 #define SH struct trailer_hop
 #define SPB struct cfg_probe
 
@@ -181,6 +182,7 @@ static const struct opt cfg_opts[] = {
 	O_OBJ("", "metrics"),
 	O_CUSTOM("", "probes", 0),
 	O_OBJ("", "probe_rx"),
+	O_OBJ("", "tcp_rtt"),
 
 	O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
 	O_STR("node", "description", SC, node.description, "", 0),
@@ -306,6 +308,22 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probe_rx", "reflect", SC, probe_rx.reflect, 0),
 	O_ENUM("probe_rx", "mode", SC, probe_rx.mode, probe_mode_names, CFG_PROBE_STAMPEDE, 0),
 	O_BOOL("probe_rx", "verbose", SC, probe_rx.verbose, 0),
+
+	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
+	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
+	O_CUSTOM("tcp_rtt", "ports", 0),
+	O_INT("tcp_rtt", "flows", SC, tcp_rtt.flows, 64, 16777216, 65536, 0),
+	O_INT("tcp_rtt", "idle_timeout_s", SC, tcp_rtt.idle_timeout_s, 1, 86400, 60, 0),
+	O_INT("tcp_rtt", "ts_min_interval_ms", SC, tcp_rtt.ts_min_interval_ms, 0, 60000, 100, 0),
+	O_OBJ("tcp_rtt", "output"),
+	O_CUSTOM("tcp_rtt", "prefixes", 0),
+	O_STR("output", "path", SC, tcp_rtt.out_path, "-", OPT_NONEMPTY | OPT_NOCTRL),
+	O_INT("output", "rotate_bytes", SC, tcp_rtt.out_rotate_bytes, 4096, INT64_C(1) << 50, 0, OPT_ZERO),
+	O_INT("output", "rotate_seconds", SC, tcp_rtt.out_rotate_seconds, 0, 31536000, 0, 0),
+	O_INT("output", "max_files", SC, tcp_rtt.out_max_files, 0, 1000000, 0, 0),
+	O_INT("output", "ring", SC, tcp_rtt.out_ring, 64, 1048576, 16384, OPT_POW2),
+	O_STR("tcp_rtt.prefixes[]", "name", SX, name, NULL, OPT_REQUIRED | OPT_NAME),
+	O_STR("tcp_rtt.prefixes[]", "prefix", SX, prefix, NULL, OPT_REQUIRED | OPT_NONEMPTY),
 };
 
 #undef SC
@@ -313,6 +331,7 @@ static const struct opt cfg_opts[] = {
 #undef SO
 #undef SG
 #undef SR
+#undef SX
 #undef SH
 #undef SPB
 /* clang-format on */
@@ -1783,6 +1802,116 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 	return 0;
 }
 
+/* "10.1.0.0/16", "2001:db8::/32": family, length, address; host bits must be 0. */
+static int
+parse_prefix(const struct loader *l, struct cfg_tcprtt_prefix *x, const char *path)
+{
+	char buf[CFG_PREFIX_LEN], *slash, *end;
+	unsigned long len;
+	unsigned int max, bytes, bits;
+
+	snprintf(buf, sizeof(buf), "%s", x->prefix);
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		goto bad;
+	*slash = '\0';
+	memset(x->addr, 0, sizeof(x->addr));
+	if (inet_pton(AF_INET, buf, x->addr) == 1) {
+		x->family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, x->addr) == 1) {
+		x->family = 6;
+		max = 128;
+	} else {
+		goto bad;
+	}
+	if (slash[1] < '0' || slash[1] > '9')
+		goto bad;
+	len = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || len > max)
+		goto bad;
+	x->len = (uint8_t)len;
+	bytes = x->len / 8;
+	bits = x->len % 8;
+	for (unsigned int i = bytes; i < 16; i++) {
+		uint8_t mask = i == bytes && bits != 0 ? (uint8_t)(0xff >> bits) : 0xff;
+
+		if (x->addr[i] & mask)
+			return lerr(l, path, "\"%s\" has bits set beyond its /%u prefix length",
+					x->prefix, x->len);
+	}
+	return 0;
+bad:
+	return lerr(l, path,
+			"\"%s\" is not an address prefix (e.g. \"10.1.0.0/16\", "
+			"\"2001:db8::/32\")",
+			x->prefix);
+}
+
+static int
+parse_tcprtt(const struct loader *l, const json_t *root)
+{
+	const json_t *obj = json_object_get(root, "tcp_rtt"), *ports, *prefixes, *v;
+	struct cfg_tcprtt *t = &l->cfg->tcp_rtt;
+	char p[JPATH_LEN], q[JPATH_LEN];
+	size_t i;
+	int rc;
+
+	rc = parse_object(l, obj, "tcp_rtt", "tcp_rtt", l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, obj != NULL ? json_object_get(obj, "output") : NULL, "tcp_rtt.output",
+			"output", l->cfg);
+	if (rc < 0)
+		return rc;
+	ports = obj != NULL ? json_object_get(obj, "ports") : NULL;
+	t->nb_ports = 0;
+	if (ports == NULL) {
+		for (i = 0; i < l->cfg->nb_ports && i < CFG_MAX_TCPRTT_PORTS; i++)
+			t->ports[t->nb_ports++] = (uint16_t)i;
+	} else {
+		if (get_array(l, ports, "tcp_rtt.ports", 1, CFG_MAX_TCPRTT_PORTS, "port") == NULL)
+			return -EINVAL;
+		json_array_foreach(ports, i, v) {
+			int pi = get_port(l, v, jp_idx(p, "tcp_rtt.ports", i));
+
+			if (pi < 0)
+				return pi;
+			for (unsigned int k = 0; k < t->nb_ports; k++)
+				if (t->ports[k] == pi)
+					return lerr(l, p, "port \"%s\" is listed twice",
+							l->cfg->ports[pi].name);
+			t->ports[t->nb_ports++] = (uint16_t)pi;
+		}
+	}
+	prefixes = obj != NULL ? json_object_get(obj, "prefixes") : NULL;
+	t->nb_prefixes = 0;
+	if (prefixes == NULL)
+		return 0;
+	if (get_array(l, prefixes, "tcp_rtt.prefixes", 0, CFG_MAX_TCPRTT_PREFIXES, "prefix") ==
+			NULL)
+		return -EINVAL;
+	json_array_foreach(prefixes, i, v) {
+		struct cfg_tcprtt_prefix *x = &t->prefixes[i];
+
+		memset(x, 0, sizeof(*x));
+		jp_idx(p, "tcp_rtt.prefixes", i);
+		rc = parse_object(l, v, p, "tcp_rtt.prefixes[]", x);
+		if (rc < 0)
+			return rc;
+		for (unsigned int k = 0; k < i; k++)
+			if (strcmp(t->prefixes[k].name, x->name) == 0)
+				return lerr(l, jp_key(q, p, "name"),
+						"\"%s\" is already the name of tcp_rtt.prefixes[%u]",
+						x->name, k);
+		rc = parse_prefix(l, x, jp_key(q, p, "prefix"));
+		if (rc < 0)
+			return rc;
+		t->nb_prefixes = (uint16_t)(i + 1);
+	}
+	return 0;
+}
+
 static int
 parse_root(struct loader *l, const json_t *root)
 {
@@ -1827,7 +1956,10 @@ parse_root(struct loader *l, const json_t *root)
 	rc = check_tx_queues(l);
 	if (rc < 0)
 		return rc;
-	return parse_metrics(l, root);
+	rc = parse_metrics(l, root);
+	if (rc < 0)
+		return rc;
+	return parse_tcprtt(l, root);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -2215,6 +2347,21 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 		for (i = 0; i < cfg->nb_ports && i < 32; i++)
 			if (cfg->probe_rx.port_mask & (UINT32_C(1) << i))
 				jappend(a, json_string(cfg->ports[i].name), bad);
+		return a;
+	}
+	if (strcmp(section, "tcp_rtt") == 0 && strcmp(key, "ports") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->tcp_rtt.nb_ports; i++)
+			jappend(a, json_string(cfg->ports[cfg->tcp_rtt.ports[i]].name), bad);
+		return a;
+	}
+	if (strcmp(section, "tcp_rtt") == 0 && strcmp(key, "prefixes") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->tcp_rtt.nb_prefixes; i++)
+			jappend(a,
+					dump_section(cfg, "tcp_rtt.prefixes[]",
+							&cfg->tcp_rtt.prefixes[i], bad),
+					bad);
 		return a;
 	}
 	if (strcmp(section, "groups[]") == 0 && strcmp(key, "members") == 0) {

@@ -343,6 +343,44 @@ struct cfg_probe_rx {
 	bool verbose;		  /**< print every probe's timestamps (also with stampede -v) */
 };
 
+#define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */
+#define CFG_MAX_TCPRTT_PREFIXES 8 /**< Max entries in tcp_rtt.prefixes. */
+#define CFG_PREFIX_LEN 48	  /**< Max prefix text ("2001:db8::/32"), including the NUL. */
+
+/** tcp_rtt.prefixes[i]: samples of flows with an endpoint in it get histograms of their own. */
+struct cfg_tcprtt_prefix {
+	char name[CFG_NAME_LEN];     /**< tcp_rtt.prefixes[].name, required, unique */
+	char prefix[CFG_PREFIX_LEN]; /**< tcp_rtt.prefixes[].prefix, required: "10.1.0.0/16" */
+	uint8_t family;		     /**< derived: 4 or 6 */
+	uint8_t len;		     /**< derived: prefix length */
+	uint8_t addr[16];	     /**< derived: network address (host bits 0) */
+};
+
+/**
+ * tcp_rtt: passive TCP latency (lib/tcprtt, the tcprtt worker stage).
+ *
+ * JSON shape: { "enabled": true, "ports": ["in"], "flows": 65536, "idle_timeout_s": 60,
+ *               "ts_min_interval_ms": 100, "output": { "path": "-", "rotate_bytes": 0,
+ *               "rotate_seconds": 0, "max_files": 0, "ring": 16384 },
+ *               "prefixes": [ { "name": "dc1", "prefix": "10.1.0.0/16" } ] }
+ * "ports" absent: every port (the loader writes them all in, so a dump lists them).
+ */
+struct cfg_tcprtt {
+	bool enabled;			      /**< tcp_rtt.enabled, default false */
+	uint16_t nb_ports;		      /**< ports watched */
+	uint16_t ports[CFG_MAX_TCPRTT_PORTS]; /**< indexes into cfg.ports, distinct */
+	uint32_t flows;			      /**< per worker [64..16777216], default 65536 */
+	uint32_t idle_timeout_s;	      /**< [1..86400], default 60 */
+	uint32_t ts_min_interval_ms;	      /**< [0..60000], default 100 */
+	char out_path[CFG_PATH_LEN];	      /**< output.path, default "-" (stdout) */
+	uint64_t out_rotate_bytes;	      /**< output.rotate_bytes [0, 4096..2^50], default 0 */
+	uint32_t out_rotate_seconds;	      /**< output.rotate_seconds [0..31536000], default 0 */
+	uint32_t out_max_files;		      /**< output.max_files [0..1000000], default 0 */
+	uint32_t out_ring;		      /**< output.ring, power of 2 [64..1048576], 16384 */
+	uint16_t nb_prefixes;
+	struct cfg_tcprtt_prefix prefixes[CFG_MAX_TCPRTT_PREFIXES];
+};
+
 /** The whole configuration. Plain data: copyable, no pointers except eal.args. */
 struct stp_config {
 	char file[CFG_PATH_LEN]; /**< the file it came from, for error messages */
@@ -368,6 +406,7 @@ struct stp_config {
 	uint16_t nb_probes;
 	struct cfg_probe probes[CFG_MAX_PROBES];
 	struct cfg_probe_rx probe_rx;
+	struct cfg_tcprtt tcp_rtt;
 };
 
 /**

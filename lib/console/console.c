@@ -440,6 +440,56 @@ render_outputs(const json_t *a, FILE *f)
 	tbl_print(&t, f);
 }
 
+/* One row per histogram: ports, then prefixes; values in microseconds. */
+static void
+render_tcprtt_rows(struct table *t, const json_t *list, const char *scope)
+{
+	size_t i;
+	const json_t *e;
+	static const char *const kinds[] = { "syn_synack", "synack_ack", "tsval" };
+	static const char *const q[] = { "min", "mean", "p50", "p90", "p99", "p99.9", "max" };
+
+	json_array_foreach(list, i, e) {
+		for (unsigned int k = 0; k < RTE_DIM(kinds); k++) {
+			const json_t *h = json_object_get(e, kinds[k]);
+
+			tbl_cell(t, "%s", scope);
+			tbl_cell(t, "%s", js(e, "name"));
+			tbl_cell(t, "%s", kinds[k]);
+			tbl_u64(t, ju(h, "count"));
+			for (unsigned int j = 0; j < RTE_DIM(q); j++)
+				tbl_cell(t, "%.3f",
+						json_number_value(json_object_get(h, q[j])) / 1e3);
+		}
+	}
+}
+
+static void
+render_tcp_rtt(const json_t *v, FILE *f)
+{
+	static const char *const counters[] = { "flows", "flows_active", "table_full", "evicted",
+		"closed", "packets", "unstamped", "ambiguous", "malformed_options",
+		"ts_slots_overwritten", "records", "records_written", "records_dropped",
+		"write_errors" };
+	const json_t *samples = json_object_get(v, "samples");
+	struct table t;
+
+	if (!json_is_true(json_object_get(v, "enabled"))) {
+		fprintf(f, "tcp_rtt is not enabled\n");
+		return;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(counters); i++)
+		fprintf(f, "%-21s %" PRIu64 "\n", counters[i], ju(v, counters[i]));
+	fprintf(f, "%-21s syn_synack %" PRIu64 ", synack_ack %" PRIu64 ", tsval %" PRIu64 "\n",
+			"samples", ju(samples, "syn_synack"), ju(samples, "synack_ack"),
+			ju(samples, "tsval"));
+	fprintf(f, "\nRTT in microseconds (samples flagged ambiguous are not in the histograms)\n");
+	tbl_init(&t, "scope|name|kind|<count|<min|<mean|<p50|<p90|<p99|<p99.9|<max");
+	render_tcprtt_rows(&t, json_object_get(v, "ports"), "port");
+	render_tcprtt_rows(&t, json_object_get(v, "prefixes"), "prefix");
+	tbl_print(&t, f);
+}
+
 /* Render @p v (consumed) with @p fn to the session. */
 static void
 show(struct cmdline *cl, json_t *v, void (*fn)(const json_t *, FILE *), const char *err)
@@ -539,6 +589,8 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		show(cl, ctl_rules(c), render_rules, NULL);
 	} else if (strcmp(r->w1, "outputs") == 0) {
 		show(cl, ctl_outputs(c), render_outputs, NULL);
+	} else if (strcmp(r->w1, "tcp-rtt") == 0) {
+		show(cl, ctl_tcp_rtt(c), render_tcp_rtt, NULL);
 	} else {
 		char *s = ctl_config(c);
 
@@ -566,6 +618,16 @@ SHOW_CMD(drops, "show drops: drops by reason");
 SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
 SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
+
+/* "tcp-rtt" is not a C identifier: SHOW_CMD spelled out. */
+static cmdline_parse_token_string_t tok_show_tcp_rtt = WORD(w1, "tcp-rtt");
+static cmdline_parse_inst_t cmd_show_tcp_rtt = {
+	.f = cmd_show_parsed,
+	.data = NULL,
+	.help_str = "show tcp-rtt: passive TCP latency: flow table counters, RTT histograms per "
+		    "port and prefix",
+	.tokens = { (void *)&tok_show, (void *)&tok_show_tcp_rtt, NULL },
+};
 
 /* clear stats */
 static void
@@ -951,6 +1013,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_drops,
 	&cmd_show_rules,
 	&cmd_show_outputs,
+	&cmd_show_tcp_rtt,
 	&cmd_show_config,
 	&cmd_clear,
 	&cmd_add_rule_at,

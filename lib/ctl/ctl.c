@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "ctl.h"
+#include "stage_tcprtt.h"
 #include "pcapng.h"
 #include "probe_rt.h"
 
@@ -486,6 +487,19 @@ ctl_rules(struct ctl *c)
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return a;
+}
+
+json_t *
+ctl_tcp_rtt(struct ctl *c)
+{
+	json_t *v;
+
+	pthread_mutex_lock(&c->lock);
+	v = stp_tcprtt_json(c->pl);
+	pthread_mutex_unlock(&c->lock);
+	if (v == NULL)
+		v = json_pack("{s:b}", "enabled", 0);
+	return v;
 }
 
 json_t *

@@ -119,6 +119,12 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
+ * Passive TCP latency: counters and histogram summaries (stp_tcprtt_json()'s object), or
+ * {"enabled": false} when tcp_rtt is off.
+ */
+json_t *ctl_tcp_rtt(struct ctl *c);
+
+/**
  * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
  * after "capture stop" returns, the output accepts nothing more.
  */

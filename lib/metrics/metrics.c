@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "metrics_priv.h"
 #include "probe_rt.h"
+#include "stage_tcprtt.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
@@ -462,6 +463,75 @@ tel_probes(const struct metrics_snap *s, const char *params, struct rte_tel_data
 	return a == NULL ? -ENOMEM : tel_objects(d, a);
 }
 
+/*
+ * The tcp_rtt object as telemetry: counters at the top, "samples.<kind>", and one container
+ * per port ("port.<name>") and prefix ("prefix.<name>") with "<kind>.<stat>" values (ns; the
+ * mean rounded). Telemetry containers do not nest deeper, hence the dotted keys.
+ */
+static int
+tel_tcprtt_list(struct rte_tel_data *d, const json_t *list, const char *scope)
+{
+	static const char *const kinds[] = { "syn_synack", "synack_ack", "tsval" };
+	char key[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+	const json_t *e, *v;
+	const char *stat;
+	int rc = 0;
+
+	json_array_foreach(list, i, e) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		for (unsigned int k = 0; k < RTE_DIM(kinds); k++)
+			json_object_foreach((json_t *)json_object_get(e, kinds[k]), stat, v) {
+				snprintf(key, sizeof(key), "%s.%s", kinds[k], stat);
+				rc |= rte_tel_data_add_dict_u64(
+						c, key, (uint64_t)(json_number_value(v) + 0.5));
+			}
+		snprintf(key, sizeof(key), "%s.%s", scope,
+				json_string_value(json_object_get(e, "name")));
+		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	return rc;
+}
+
+static int
+tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	json_t *t = stp_tcprtt_json(s->pl), *v;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	const char *k;
+	int rc = 0;
+
+	rte_tel_data_start_dict(d);
+	if (t == NULL) {
+		rte_tel_data_add_dict_u64(d, "enabled", 0);
+		return 0;
+	}
+	json_object_foreach(t, k, v) {
+		if (json_is_integer(v)) {
+			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
+		} else if (json_is_true(v)) {
+			rc |= rte_tel_data_add_dict_u64(d, k, 1);
+		} else if (strcmp(k, "samples") == 0) {
+			const char *kind;
+			const json_t *n;
+
+			json_object_foreach(v, kind, n) {
+				snprintf(key, sizeof(key), "samples.%s", kind);
+				rc |= rte_tel_data_add_dict_u64(
+						d, key, (uint64_t)json_integer_value(n));
+			}
+		}
+	}
+	rc |= tel_tcprtt_list(d, json_object_get(t, "ports"), "port");
+	rc |= tel_tcprtt_list(d, json_object_get(t, "prefixes"), "prefix");
+	json_decref(t);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
 static const struct {
 	const char *cmd;
 	int (*fill)(const struct metrics_snap *s, const char *params, struct rte_tel_data *d);
@@ -482,6 +552,8 @@ static const struct {
 			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)" },
 	{ "/stampede/probes", tel_probes,
 			"Generated probe streams: requested, achieved rate. No parameters" },
+	{ "/stampede/tcp_rtt", tel_tcp_rtt,
+			"Passive TCP latency: counters, RTT summaries (ns) per port and prefix" },
 };
 
 static int

@@ -18,7 +18,10 @@
 
 #include <rte_cycles.h>
 
+#include "hist.h"
 #include "metrics_priv.h"
+#include "stage_tcprtt.h"
+#include "tcprtt.h"
 #include "probe_rt.h"
 
 /* Where a family's samples come from, and which label they carry. */
@@ -345,6 +348,103 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 	json_decref(a);
 }
 
+/* The tcp_rtt counters (stp_tcprtt_json() keys) as families: name, type, help. */
+static const struct {
+	const char *key;
+	const char *name;
+	const char *type;
+	const char *help;
+} tcprtt_counters[] = {
+	{ "flows", "stampede_tcp_rtt_flows_total", "counter", "TCP flows entered in the tables." },
+	{ "flows_active", "stampede_tcp_rtt_flows_active", "gauge",
+			"TCP flows in the tables now." },
+	{ "table_full", "stampede_tcp_rtt_table_full_total", "counter",
+			"TCP flows not tracked: the worker's flow table was full." },
+	{ "evicted", "stampede_tcp_rtt_evicted_total", "counter",
+			"TCP flows removed after tcp_rtt.idle_timeout_s without a packet." },
+	{ "closed", "stampede_tcp_rtt_closed_total", "counter",
+			"TCP flows removed on RST or FIN both ways." },
+	{ "ambiguous", "stampede_tcp_rtt_ambiguous_total", "counter",
+			"Handshake samples after a retransmitted SYN or SYN-ACK (Karn), not in the "
+			"histograms." },
+	{ "malformed_options", "stampede_tcp_rtt_malformed_options_total", "counter",
+			"TCP packets with malformed options." },
+	{ "records_dropped", "stampede_tcp_rtt_records_dropped_total", "counter",
+			"RTT records lost: the writer's ring was full." },
+	{ "records_written", "stampede_tcp_rtt_records_written_total", "counter",
+			"RTT records written as JSON lines." },
+};
+
+/* One summary family over the ports or the prefixes of the tcp_rtt JSON. */
+static void
+prom_tcprtt_summary(struct sbuf *b, const json_t *list, const char *name, const char *label)
+{
+	size_t i;
+	const json_t *e;
+
+	sbuf_printf(b, "# HELP %s Passive TCP RTT (tap to endpoint and back), per %s and kind.\n",
+			name, label);
+	sbuf_printf(b, "# TYPE %s summary\n", name);
+	json_array_foreach(list, i, e) {
+		const char *who = json_string_value(json_object_get(e, "name"));
+
+		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++) {
+			const char *kind = tcprtt_kind_name(k);
+			const json_t *h = json_object_get(e, kind);
+			uint64_t count = (uint64_t)json_integer_value(json_object_get(h, "count"));
+
+			for (unsigned int q = 0; q < HIST_NB_QUANTILES && count > 0; q++) {
+				json_int_t v = json_integer_value(
+						json_object_get(h, hist_quantile_names[q]));
+
+				sbuf_printf(b, "%s{%s=\"", name, label);
+				put_label_value(b, who != NULL ? who : "");
+				sbuf_printf(b, "\",kind=\"%s\",quantile=\"%g\"} %.9f\n", kind,
+						hist_quantiles[q], (double)v / 1e9);
+			}
+			sbuf_printf(b, "%s_sum{%s=\"", name, label);
+			put_label_value(b, who != NULL ? who : "");
+			sbuf_printf(b, "\",kind=\"%s\"} %.9f\n", kind,
+					json_number_value(json_object_get(h, "mean")) *
+							(double)count / 1e9);
+			sbuf_printf(b, "%s_count{%s=\"", name, label);
+			put_label_value(b, who != NULL ? who : "");
+			sbuf_printf(b, "\",kind=\"%s\"} %" PRIu64 "\n", kind, count);
+		}
+	}
+}
+
+/* Passive TCP latency: counters, then summaries per port and per prefix. */
+static void
+prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
+{
+	json_t *t = stp_tcprtt_json(s->pl);
+	const json_t *samples;
+
+	if (t == NULL)
+		return;
+	for (unsigned int i = 0; i < RTE_DIM(tcprtt_counters); i++) {
+		sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", tcprtt_counters[i].name,
+				tcprtt_counters[i].help, tcprtt_counters[i].name,
+				tcprtt_counters[i].type);
+		sample(b, tcprtt_counters[i].name, NULL, NULL,
+				(uint64_t)json_integer_value(
+						json_object_get(t, tcprtt_counters[i].key)));
+	}
+	samples = json_object_get(t, "samples");
+	sbuf_printf(b,
+			"# HELP stampede_tcp_rtt_samples_total RTT samples, per kind.\n"
+			"# TYPE stampede_tcp_rtt_samples_total counter\n");
+	for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
+		sample(b, "stampede_tcp_rtt_samples_total", "kind", tcprtt_kind_name(k),
+				(uint64_t)json_integer_value(
+						json_object_get(samples, tcprtt_kind_name(k))));
+	prom_tcprtt_summary(b, json_object_get(t, "ports"), "stampede_tcp_rtt_seconds", "port");
+	prom_tcprtt_summary(b, json_object_get(t, "prefixes"), "stampede_tcp_rtt_prefix_seconds",
+			"prefix");
+	json_decref(t);
+}
+
 void
 prom_format(struct sbuf *b, const struct metrics_snap *s)
 {
@@ -354,4 +454,5 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 		else
 			family(b, &prom_families[i], s);
 	}
+	prom_tcprtt(b, s);
 }

@@ -25,11 +25,13 @@ RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 
 extern const struct stp_stage stp_stage_rules;
 extern const struct stp_stage stp_stage_probe;
+extern const struct stp_stage stp_stage_tcprtt;
 extern const struct stp_source stp_source_probe;
 
 /* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
 const struct stp_stage *const stp_worker_stages[] = {
-	&stp_stage_probe, /* probes are measured or reflected before the rules see traffic */
+	&stp_stage_probe,  /* probes are measured or reflected before the rules see traffic */
+	&stp_stage_tcprtt, /* a tap: sees every packet before the rules decide its way */
 	&stp_stage_rules,
 	NULL,
 };

@@ -14,6 +14,7 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
+#include "stage_tcprtt.h"
 #include "probe_rt.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
@@ -292,6 +293,8 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 		json_object_set_new(root, "probe_rx", stp_probe_rx_json(pl));
 		json_object_set_new(root, "latency", stp_probe_latency_json(pl, NULL));
 	}
+	if (stp_tcprtt_enabled(pl))
+		json_object_set_new(root, "tcp_rtt", stp_tcprtt_json(pl));
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return rc == 0 ? 0 : -EIO;

@@ -369,6 +369,11 @@ def write(target, items):
 
 def main():
     write("pkt", frames())
+    # tcprtt parses the same frames (its TCP ones matter), plus raw option lists.
+    opts = {"opt-linux-syn": bytes([2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]),
+            "opt-zero-len": bytes([1, 5, 0, 1]), "opt-past-end": bytes([1, 1, 8, 10, 0, 0]),
+            "opt-ts-len8": bytes([8, 8, 0, 0, 0, 1, 0, 0])}
+    write("tcprtt", {**frames(), **opts})
     write("cfg", configs())
     write("rule", rules())
     write("filter", {"f%02d" % i: e for i, e in enumerate(FILTERS)})

@@ -131,6 +131,31 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->metrics.enabled != b->metrics.enabled, "metrics.enabled");
 	DIFF(strcmp(a->metrics.listen, b->metrics.listen) != 0, "metrics.listen");
 	DIFF(a->metrics.port != b->metrics.port, "metrics.port");
+	DIFF(a->tcp_rtt.enabled != b->tcp_rtt.enabled, "tcp_rtt.enabled");
+	DIFF(a->tcp_rtt.nb_ports != b->tcp_rtt.nb_ports, "tcp_rtt.nb_ports");
+	for (i = 0; i < a->tcp_rtt.nb_ports; i++)
+		DIFF(a->tcp_rtt.ports[i] != b->tcp_rtt.ports[i], "tcp_rtt.ports[%u]", i);
+	DIFF(a->tcp_rtt.flows != b->tcp_rtt.flows, "tcp_rtt.flows");
+	DIFF(a->tcp_rtt.idle_timeout_s != b->tcp_rtt.idle_timeout_s, "tcp_rtt.idle_timeout_s");
+	DIFF(a->tcp_rtt.ts_min_interval_ms != b->tcp_rtt.ts_min_interval_ms,
+			"tcp_rtt.ts_min_interval_ms");
+	DIFF(strcmp(a->tcp_rtt.out_path, b->tcp_rtt.out_path) != 0, "tcp_rtt.output.path");
+	DIFF(a->tcp_rtt.out_rotate_bytes != b->tcp_rtt.out_rotate_bytes,
+			"tcp_rtt.output.rotate_bytes");
+	DIFF(a->tcp_rtt.out_rotate_seconds != b->tcp_rtt.out_rotate_seconds,
+			"tcp_rtt.output.rotate_seconds");
+	DIFF(a->tcp_rtt.out_max_files != b->tcp_rtt.out_max_files, "tcp_rtt.output.max_files");
+	DIFF(a->tcp_rtt.out_ring != b->tcp_rtt.out_ring, "tcp_rtt.output.ring");
+	DIFF(a->tcp_rtt.nb_prefixes != b->tcp_rtt.nb_prefixes, "tcp_rtt.nb_prefixes");
+	for (i = 0; i < a->tcp_rtt.nb_prefixes; i++) {
+		const struct cfg_tcprtt_prefix *p = &a->tcp_rtt.prefixes[i];
+		const struct cfg_tcprtt_prefix *q = &b->tcp_rtt.prefixes[i];
+
+		DIFF(strcmp(p->name, q->name) != 0 || strcmp(p->prefix, q->prefix) != 0 ||
+						p->family != q->family || p->len != q->len ||
+						memcmp(p->addr, q->addr, 16) != 0,
+				"tcp_rtt.prefixes[%u]", i);
+	}
 	DIFF(a->nb_outputs != b->nb_outputs, "nb_outputs");
 	for (i = 0; i < a->nb_outputs; i++) {
 		const struct cfg_output *p = &a->outputs[i], *q = &b->outputs[i];
@@ -548,6 +573,19 @@ test_round_trip(void)
 	round_trip(minimal, "round trip minimal");
 	round_trip(full, "round trip full");
 	round_trip(capture, "round trip capture");
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_null0' },"
+		   "             { 'name': 'b', 'device': 'net_null1' } ],"
+		   "  'tcp_rtt': { 'enabled': true, 'ports': ['b'], 'flows': 1024,"
+		   "    'idle_timeout_s': 5, 'ts_min_interval_ms': 0,"
+		   "    'output': { 'path': '/tmp/rtt-{index}.json', 'rotate_bytes': 4096,"
+		   "                'rotate_seconds': 60, 'max_files': 3, 'ring': 64 },"
+		   "    'prefixes': [ { 'name': 'dc1', 'prefix': '10.1.0.0/16' },"
+		   "                  { 'name': 'v6', 'prefix': '2001:db8::/32' } ] } }",
+			"round trip tcp_rtt");
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_null0' },"
+		   "             { 'name': 'b', 'device': 'net_null1' } ],"
+		   "  'tcp_rtt': { 'enabled': true } }",
+			"round trip tcp_rtt every port");
 	round_trip("{ 'eal': { 'main_lcore': 5, 'args': [] },"
 		   "  'ports': [ { 'name': 'a', 'device': '03:00.1', 'rx_queues': 3 },"
 		   "             { 'name': 'b.2', 'device': 'net_ring0' } ],"
@@ -663,7 +701,7 @@ static const struct {
 	/* unknown and missing keys */
 	{ "{ 'port': [] }",
 		"cfg.json: port: unknown key (allowed: node, eal, ports, outputs, groups, lcores, "
-		"burst, rings, mempool, rules, metrics, probes, probe_rx)" },
+		"burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
 		"rx_desc, tx_desc, mtu, promiscuous, timestamp, trailer)" },
@@ -690,7 +728,7 @@ static const struct {
 		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
-		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx)" },
+		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
 	{ "{ " P1 ", 'metrics': { 'listen': '127.0.0.1:9464' } }",
 		"cfg.json: metrics.listen: \"127.0.0.1:9464\" is not an IPv4 or IPv6 address literal "
 		"(e.g. \"127.0.0.1\", \"::1\", \"0.0.0.0\")" },

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * Passive TCP latency: option parser, flow key, flow table and sample logic (see tcprtt.h).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "tcprtt.h"
+
+/* enum pkt_l3 and PKT_F_* values (lib/pkt), repeated so that this file needs no mbuf header. */
+#define L3_IPV4 1
+#define L3_IPV6 2
+#define F_FRAG 0x01
+#define F_L3_TRUNC 0x02
+#define F_L4_TRUNC 0x04
+
+static const char *const kind_names[] = {
+#define TCPRTT_KIND_NAME(id, s) s,
+	TCPRTT_FOREACH_KIND(TCPRTT_KIND_NAME)
+#undef TCPRTT_KIND_NAME
+};
+
+const char *
+tcprtt_kind_name(unsigned int kind)
+{
+	return kind < TCPRTT_KIND_MAX ? kind_names[kind] : "unknown";
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Parsing */
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+int
+tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
+{
+	uint32_t i = 0;
+
+	o->has_ts = false;
+	while (i < len) {
+		uint8_t kind = opt[i], olen;
+
+		if (kind == 0) /* end of option list */
+			return 0;
+		if (kind == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return -EINVAL; /* no room for the length byte */
+		olen = opt[i + 1];
+		if (olen < 2 || olen > len - i)
+			return -EINVAL; /* zero-length (would loop) or running past the header */
+		if (kind == 8) {
+			if (olen != 10)
+				return -EINVAL;
+			o->has_ts = true;
+			o->tsval = rd32(&opt[i + 2]);
+			o->tsecr = rd32(&opt[i + 6]);
+		}
+		i += olen;
+	}
+	return 0;
+}
+
+/* (addr, port) of a vs b in the canonical order: < 0 when a is the lower endpoint. */
+static inline int
+endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen)
+{
+	int c = memcmp(a, b, alen);
+
+	if (c != 0)
+		return c;
+	return (int)ntohs(pa) - (int)ntohs(pb);
+}
+
+int
+tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
+		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
+		struct tcprtt_pkt *p)
+{
+	const uint8_t *ip = frame + l3_off, *th, *src, *dst;
+	uint32_t ip_end, doff, alen, l4_len;
+	uint16_t sport, dport;
+	int c;
+
+	if (l4_proto != IPPROTO_TCP || l4_off == 0 || (pkt_flags & (F_FRAG | F_L3_TRUNC)) ||
+			(l3_type != L3_IPV4 && l3_type != L3_IPV6))
+		return TCPRTT_PKT_SKIP;
+	if ((uint32_t)l4_off + 20 > len || l4_off <= l3_off)
+		return TCPRTT_PKT_SKIP;
+	th = frame + l4_off;
+	doff = (uint32_t)(th[12] >> 4) * 4;
+	if (doff < 20 || l4_off + doff > len)
+		return TCPRTT_PKT_SKIP;
+	/* Where the IP packet ends (Ethernet padding is not payload). */
+	if (l3_type == L3_IPV4) {
+		if ((uint32_t)l3_off + 20 > len)
+			return TCPRTT_PKT_SKIP;
+		ip_end = l3_off + (((uint32_t)ip[2] << 8) | ip[3]);
+		src = ip + 12;
+		dst = ip + 16;
+		alen = 4;
+	} else {
+		if ((uint32_t)l3_off + 40 > len)
+			return TCPRTT_PKT_SKIP;
+		ip_end = l3_off + 40 + (((uint32_t)ip[4] << 8) | ip[5]);
+		src = ip + 8;
+		dst = ip + 24;
+		alen = 16;
+	}
+	if (ip_end > len)
+		ip_end = len; /* cut by a snaplen: count what is there */
+	l4_len = ip_end > l4_off ? ip_end - l4_off : 0;
+
+	memset(&p->key, 0, sizeof(p->key));
+	memcpy(&sport, th, 2);
+	memcpy(&dport, th + 2, 2);
+	c = endpoint_cmp(src, sport, dst, dport, alen);
+	p->dir = c <= 0 ? 0 : 1;
+	memcpy(p->key.addr[p->dir], src, alen);
+	memcpy(p->key.addr[1 - p->dir], dst, alen);
+	p->key.port[p->dir] = sport;
+	p->key.port[1 - p->dir] = dport;
+	p->key.family = l3_type == L3_IPV4 ? 4 : 6;
+	p->nb_vlan = nb_vlan > 2 ? 2 : nb_vlan;
+	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most two tags). */
+	for (unsigned int i = 0; i < p->nb_vlan; i++)
+		if (14u + 4 * i + 2 <= len)
+			p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) &
+					0x0fff;
+	p->tcp_flags = th[13];
+	p->has_payload = l4_len > doff;
+	p->malformed = tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0;
+	if (p->malformed)
+		p->opts.has_ts = false;
+	return TCPRTT_PKT_TCP;
+}
+
+bool
+tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8_t *addr)
+{
+	unsigned int bytes = pfx->len / 8, bits = pfx->len % 8;
+
+	if (pfx->family != family)
+		return false;
+	if (memcmp(pfx->addr, addr, bytes) != 0)
+		return false;
+	if (bits == 0)
+		return true;
+	return ((pfx->addr[bytes] ^ addr[bytes]) & (uint8_t)(0xff00 >> bits)) == 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Flow table */
+
+#define TS_SLOTS 4 /* TSvals remembered per direction (a power of 2) */
+
+#define ST_SYN 0x01	    /* a SYN was seen */
+#define ST_SYN_RETX 0x02    /* ... more than once */
+#define ST_SYNACK 0x04	    /* a SYN-ACK was seen */
+#define ST_SYNACK_RETX 0x08 /* ... more than once */
+#define ST_HS_DONE 0x10	    /* the handshake's ACK was seen */
+#define ST_FIN0 0x20	    /* endpoint 0 sent a FIN */
+#define ST_FIN1 0x40	    /* endpoint 1 sent a FIN */
+
+#define NO_CLIENT 0xff
+
+/* One flow's state (about 200 bytes). */
+struct flow {
+	uint64_t last_ns;	      /* stamp of its last packet (idle timeout) */
+	uint64_t syn_ns;	      /* last SYN */
+	uint64_t synack_ns;	      /* last SYN-ACK */
+	uint64_t ts_store_ns[2];      /* when a TSval of each direction was last stored */
+	uint64_t ts_ns[2][TS_SLOTS];  /* first-seen time of the stored TSvals; 0 = free */
+	uint32_t ts_val[2][TS_SLOTS]; /* the stored TSvals */
+	uint32_t last_tsval[2];	      /* the last TSval seen each way (duplicates) */
+	struct tcprtt_key key;
+	uint8_t used;
+	uint8_t state;	 /* ST_* */
+	uint8_t client;	 /* endpoint that sent the SYN (0/1), NO_CLIENT before */
+	uint8_t pfx;	 /* prefix mask */
+	uint8_t nb_vlan; /* tags seen */
+	uint8_t ts_next[2];
+	uint8_t ts_seen; /* bit d: a TSval of direction d was seen */
+};
+
+struct tcprtt_mon {
+	struct tcprtt_stats st; /* dataplane: wo, ctlplane: ro */
+	struct tcprtt_conf conf;
+	struct rte_hash *h;
+	uint32_t cursor; /* expiry scan position */
+	uint32_t nb_flows;
+	struct flow *flows; /* [conf.flows], indexed by the hash's key position */
+};
+
+struct tcprtt_mon *
+tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_id, char *err,
+		size_t errlen)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = conf->flows,
+		.key_len = sizeof(struct tcprtt_key),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = socket_id,
+		/* Extendable buckets: the table holds exactly "flows" entries, whatever the hash.
+		 */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct tcprtt_mon *m;
+
+	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES) {
+		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u)", conf->flows,
+				conf->nb_prefixes);
+		return NULL;
+	}
+	m = rte_zmalloc_socket("tcprtt_mon", sizeof(*m), RTE_CACHE_LINE_SIZE, socket_id);
+	if (m == NULL)
+		goto nomem;
+	m->conf = *conf;
+	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * sizeof(struct flow),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (m->flows == NULL)
+		goto nomem;
+	m->h = rte_hash_create(&hp);
+	if (m->h == NULL) {
+		snprintf(err, errlen, "cannot create flow table %s (%u flows): %s", name,
+				conf->flows, rte_strerror(rte_errno));
+		tcprtt_mon_free(m);
+		return NULL;
+	}
+	return m;
+nomem:
+	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each)", conf->flows,
+			sizeof(struct flow));
+	tcprtt_mon_free(m);
+	return NULL;
+}
+
+void
+tcprtt_mon_free(struct tcprtt_mon *m)
+{
+	if (m == NULL)
+		return;
+	rte_hash_free(m->h);
+	rte_free(m->flows);
+	rte_free(m);
+}
+
+const struct tcprtt_stats *
+tcprtt_mon_stats(const struct tcprtt_mon *m)
+{
+	return &m->st;
+}
+
+uint32_t
+tcprtt_mon_count(const struct tcprtt_mon *m)
+{
+	return m->nb_flows;
+}
+
+static void
+flow_remove(struct tcprtt_mon *m, struct flow *f)
+{
+	rte_hash_del_key(m->h, &f->key);
+	f->used = 0;
+	m->nb_flows--;
+}
+
+/* Record the sample measured toward endpoint 1 - @p src (src started the measurement). */
+static inline void
+sample(struct tcprtt_mon *m, const struct flow *f, struct tcprtt_record *r, unsigned int kind,
+		unsigned int src, uint64_t rtt, uint8_t flags, uint64_t ts, uint16_t port_id)
+{
+	r->ts_ns = ts;
+	r->rtt_ns = rtt;
+	memcpy(r->flow.addr[0], f->key.addr[src], 16);
+	memcpy(r->flow.addr[1], f->key.addr[1 - src], 16);
+	r->flow.port[0] = f->key.port[src];
+	r->flow.port[1] = f->key.port[1 - src];
+	r->flow.vlan[0] = f->key.vlan[0];
+	r->flow.vlan[1] = f->key.vlan[1];
+	r->flow.family = f->key.family;
+	memset(r->flow.pad, 0, sizeof(r->flow.pad));
+	r->port_id = port_id;
+	r->kind = (uint8_t)kind;
+	r->flags = flags | (f->key.family == 6 ? TCPRTT_F_IPV6 : 0);
+	r->prefix_mask = f->pfx;
+	r->role = f->client == NO_CLIENT ? TCPRTT_ROLE_UNKNOWN :
+			src == f->client ? TCPRTT_ROLE_CLIENT :
+					   TCPRTT_ROLE_SERVER;
+	r->nb_vlan = f->nb_vlan;
+	r->pad = 0;
+	m->st.samples[kind]++;
+	if (flags & TCPRTT_F_AMBIGUOUS)
+		m->st.ambiguous++;
+}
+
+static struct flow *
+flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p)
+{
+	struct flow *f;
+	int32_t pos = rte_hash_add_key(m->h, &p->key);
+
+	if (unlikely(pos < 0 || (uint32_t)pos >= m->conf.flows)) {
+		if (pos >= 0)
+			rte_hash_del_key(m->h, &p->key);
+		m->st.table_full++;
+		return NULL;
+	}
+	f = &m->flows[pos];
+	memset(f, 0, sizeof(*f));
+	f->key = p->key;
+	f->used = 1;
+	f->client = NO_CLIENT;
+	f->nb_vlan = p->nb_vlan;
+	for (unsigned int i = 0; i < m->conf.nb_prefixes; i++)
+		if (tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family, p->key.addr[0]) ||
+				tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family,
+						p->key.addr[1]))
+			f->pfx |= (uint8_t)(1u << i);
+	m->nb_flows++;
+	m->st.flows++;
+	return f;
+}
+
+/* The handshake: SYN, SYN-ACK, ACK. Returns the samples written to @p out (0 or 1). */
+static inline unsigned int
+handshake(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uint64_t ts,
+		uint16_t port_id, struct tcprtt_record *out)
+{
+	unsigned int d = p->dir;
+	uint8_t sa = p->tcp_flags & (TCPRTT_TH_SYN | TCPRTT_TH_ACK);
+
+	if (sa == TCPRTT_TH_SYN) {
+		if (!(f->state & ST_SYN)) {
+			f->state |= ST_SYN;
+			f->client = (uint8_t)d;
+			f->syn_ns = ts;
+		} else if (d == f->client && !(f->state & ST_SYNACK)) {
+			/* Retransmitted: Karn, the SYN-ACK's SYN is ambiguous; measure from this.
+			 */
+			f->state |= ST_SYN_RETX;
+			f->syn_ns = ts;
+		}
+		return 0;
+	}
+	if (sa == (TCPRTT_TH_SYN | TCPRTT_TH_ACK)) {
+		if (f->state & ST_SYNACK) {
+			if (d != f->client && !(f->state & ST_HS_DONE)) {
+				f->state |= ST_SYNACK_RETX;
+				f->synack_ns = ts;
+			}
+			return 0;
+		}
+		if (f->client != NO_CLIENT && f->client == d)
+			return 0; /* a SYN-ACK from the SYN's sender: not this handshake */
+		f->state |= ST_SYNACK;
+		f->synack_ns = ts;
+		if (!(f->state & ST_SYN)) {
+			/* Seen from the SYN-ACK on: the client is known, SYN -> SYN-ACK is not. */
+			f->client = (uint8_t)(1 - d);
+			return 0;
+		}
+		if (ts < f->syn_ns)
+			return 0;
+		sample(m, f, out, TCPRTT_KIND_SYN_SYNACK, f->client, ts - f->syn_ns,
+				(f->state & ST_SYN_RETX) ? TCPRTT_F_AMBIGUOUS : 0, ts, port_id);
+		return 1;
+	}
+	if ((p->tcp_flags & TCPRTT_TH_ACK) && d == f->client && (f->state & ST_SYNACK) &&
+			!(f->state & ST_HS_DONE)) {
+		f->state |= ST_HS_DONE;
+		if (ts < f->synack_ns)
+			return 0;
+		sample(m, f, out, TCPRTT_KIND_SYNACK_ACK, 1 - d, ts - f->synack_ns,
+				(f->state & ST_SYNACK_RETX) ? TCPRTT_F_AMBIGUOUS : 0, ts, port_id);
+		return 1;
+	}
+	return 0;
+}
+
+/* TSval / TSecr matching (pping). Returns the samples written to @p out (0 or 1). */
+static inline unsigned int
+timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uint64_t ts,
+		uint16_t port_id, struct tcprtt_record *out)
+{
+	unsigned int d = p->dir, o = 1 - d, n = 0;
+	uint32_t tsval = p->opts.tsval, tsecr = p->opts.tsecr;
+
+	/* An echo of a TSval the other direction stored. */
+	if (tsecr != 0) {
+		for (unsigned int i = 0; i < TS_SLOTS; i++) {
+			if (f->ts_ns[o][i] == 0 || f->ts_val[o][i] != tsecr)
+				continue;
+			if (ts >= f->ts_ns[o][i]) {
+				sample(m, f, out, TCPRTT_KIND_TSVAL, o, ts - f->ts_ns[o][i], 0, ts,
+						port_id);
+				n = 1;
+			}
+			f->ts_ns[o][i] = 0;
+			break;
+		}
+	}
+	/* A new TSval on a segment that will be acknowledged: store its first-seen time. */
+	if ((f->ts_seen & (1u << d)) && f->last_tsval[d] == tsval)
+		return n; /* a duplicate: its first-seen time is stored (or was skipped) */
+	f->ts_seen |= (uint8_t)(1u << d);
+	f->last_tsval[d] = tsval;
+	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
+		return n;
+	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
+			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
+		return n; /* rate limit */
+	unsigned int s = f->ts_next[d];
+
+	if (f->ts_ns[d][s] != 0)
+		m->st.ts_table_full++; /* the oldest unanswered TSval gives way */
+	f->ts_val[d][s] = tsval;
+	f->ts_ns[d][s] = ts;
+	f->ts_next[d] = (uint8_t)((s + 1) & (TS_SLOTS - 1));
+	f->ts_store_ns[d] = ts;
+	return n;
+}
+
+unsigned int
+tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
+		uint16_t port_id, struct tcprtt_record *out)
+{
+	struct flow *f;
+	unsigned int n = 0;
+	int32_t pos;
+
+	m->st.pkts++;
+	if (unlikely(p->malformed))
+		m->st.malformed_options++;
+	if (unlikely(ts_ns == 0)) {
+		m->st.unstamped++;
+		return 0;
+	}
+	pos = rte_hash_lookup(m->h, &p->key);
+	if (pos < 0 || (uint32_t)pos >= m->conf.flows) {
+		/* A RST or FIN of a flow not tracked has nothing left to measure. */
+		if (p->tcp_flags & (TCPRTT_TH_RST | TCPRTT_TH_FIN))
+			return 0;
+		f = flow_add(m, p);
+		if (f == NULL)
+			return 0;
+	} else {
+		f = &m->flows[pos];
+	}
+	f->last_ns = ts_ns;
+	if (p->tcp_flags & TCPRTT_TH_RST) {
+		flow_remove(m, f);
+		m->st.closed++;
+		return 0;
+	}
+	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE))
+		n += handshake(m, f, p, ts_ns, port_id, &out[n]);
+	if (p->opts.has_ts && !(p->tcp_flags & TCPRTT_TH_SYN))
+		n += timestamps(m, f, p, ts_ns, port_id, &out[n]);
+	if (p->tcp_flags & TCPRTT_TH_FIN) {
+		f->state |= p->dir == 0 ? ST_FIN0 : ST_FIN1;
+		if ((f->state & (ST_FIN0 | ST_FIN1)) == (ST_FIN0 | ST_FIN1)) {
+			flow_remove(m, f);
+			m->st.closed++;
+		}
+	}
+	return n;
+}
+
+unsigned int
+tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan)
+{
+	unsigned int removed = 0;
+
+	for (unsigned int i = 0; i < max_scan; i++) {
+		struct flow *f = &m->flows[m->cursor];
+
+		if (++m->cursor == m->conf.flows)
+			m->cursor = 0;
+		if (f->used && now_ns > f->last_ns &&
+				now_ns - f->last_ns > m->conf.idle_timeout_ns) {
+			flow_remove(m, f);
+			m->st.evicted++;
+			removed++;
+		}
+	}
+	return removed;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Records */
+
+const char *
+tcprtt_flags_json(uint8_t flags)
+{
+	return (flags & TCPRTT_F_AMBIGUOUS) ? "[\"ambiguous\"]" : "[]";
+}
+
+static const char *const role_dirs[] = { "unknown", "client->server", "server->client" };
+
+int
+tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32], vlan[24];
+	int af = r->flow.family == 6 ? AF_INET6 : AF_INET;
+	time_t secs = (time_t)(r->ts_ns / 1000000000u);
+	struct tm tm;
+	int n;
+
+	if (inet_ntop(af, r->flow.addr[0], src, sizeof(src)) == NULL ||
+			inet_ntop(af, r->flow.addr[1], dst, sizeof(dst)) == NULL)
+		return -1;
+	gmtime_r(&secs, &tm);
+	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -1;
+	if (r->nb_vlan == 0)
+		snprintf(vlan, sizeof(vlan), "[]");
+	else if (r->nb_vlan == 1)
+		snprintf(vlan, sizeof(vlan), "[%u]", r->flow.vlan[0]);
+	else
+		snprintf(vlan, sizeof(vlan), "[%u,%u]", r->flow.vlan[0], r->flow.vlan[1]);
+	n = snprintf(buf, len,
+			"{\"ts\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64
+			",\"port\":\"%s\",\"vlan\":%s,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
+			"\"dport\":%u,\"dir\":\"%s\",\"kind\":\"%s\",\"rtt_ns\":%" PRIu64
+			",\"flags\":%s}\n",
+			tbuf, r->ts_ns % 1000000000u, r->ts_ns, port_name, vlan, src,
+			ntohs(r->flow.port[0]), dst, ntohs(r->flow.port[1]),
+			role_dirs[r->role < RTE_DIM(role_dirs) ? r->role : 0],
+			tcprtt_kind_name(r->kind), r->rtt_ns, tcprtt_flags_json(r->flags));
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_TCPRTT_H
+#define STP_TCPRTT_H
+
+/**
+ * @file
+ * Passive TCP latency: handshake RTTs (SYN -> SYN-ACK, SYN-ACK -> ACK) and RTTs from the TCP
+ * timestamp option on established flows (TSval seen one way, echoed as TSecr the other way, as
+ * pping / ePPing do), measured on packets a tap sees, with the packets' own timestamps.
+ *
+ * Three parts, each usable alone:
+ *  - tcprtt_parse_options() and tcprtt_pkt_parse(): the TCP option parser and what the monitor
+ *    needs of one frame (canonical flow key with the VLAN ids, direction, flags, TS option).
+ *    Plain C over a byte buffer: unit tests and the fuzzer call them without the EAL.
+ *  - struct tcprtt_mon: one per worker lcore (flows are steered by symmetric hash, so a flow
+ *    lives on one worker): an rte_hash flow table (no locks: a single writer) over an entry
+ *    array, the per-flow sample logic and the counters. Needs the EAL (rte_hash).
+ *  - tcprtt_record_json(): one sample as a JSON line.
+ *
+ * Handshake and Karn's rule: a retransmitted SYN (or SYN-ACK) makes the next handshake sample
+ * ambiguous (which SYN does the SYN-ACK answer?). The sample is NOT dropped: it is measured from
+ * the LAST SYN (SYN-ACK) seen and carries the flag "ambiguous", so that a reader can drop it
+ * (Karn) or keep it; histograms skip ambiguous samples, the counter "ambiguous" counts them.
+ *
+ * Timestamp samples: a packet of direction d that carries data, SYN or FIN (it elicits an ACK;
+ * pure ACKs do not, and their TSval may be echoed much later) and a TSval not seen before in d
+ * stores (TSval, time) in a small per-direction table, at most once per ts_min_interval per
+ * direction: that rate limit bounds the samples of a busy flow to 2 per interval. A packet of
+ * the other direction whose TSecr (not 0) equals a stored TSval yields one sample (time now -
+ * time stored) and frees the entry. Handshake segments (SYN, SYN-ACK) store no TSval: their
+ * RTTs are the handshake samples.
+ *
+ * Flow table: bounded (flows entries), a full table counts table_full and leaves the flow
+ * untracked; entries idle for idle_timeout (packet time) are removed by an incremental scan
+ * (tcprtt_mon_expire(), a few entries per burst) and counted as evicted; RST, or a FIN in both
+ * directions, removes the entry (counted as closed).
+ *
+ * The clock is the packets' timestamps (pkt_meta.ts_ns: HW, pcap or calibrated TSC): RTTs are
+ * as exact as the stamps. Packets without a stamp (ts_ns == 0) are not measured.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+/** Sample kinds. */
+#define TCPRTT_FOREACH_KIND(_)      \
+	_(SYN_SYNACK, "syn_synack") \
+	_(SYNACK_ACK, "synack_ack") \
+	_(TSVAL, "tsval")
+
+enum tcprtt_kind {
+#define TCPRTT_KIND_ENUM(id, s) TCPRTT_KIND_##id,
+	TCPRTT_FOREACH_KIND(TCPRTT_KIND_ENUM)
+#undef TCPRTT_KIND_ENUM
+	TCPRTT_KIND_MAX
+};
+
+/** Name of a sample kind ("syn_synack", ...). */
+const char *tcprtt_kind_name(unsigned int kind);
+
+/** Sample flags. */
+#define TCPRTT_F_AMBIGUOUS 0x01 /**< after a retransmitted SYN / SYN-ACK (Karn): see above */
+#define TCPRTT_F_IPV6 0x02	/**< the flow is IPv6 */
+
+/** TCP flags (the header's byte 13). */
+#define TCPRTT_TH_FIN 0x01
+#define TCPRTT_TH_SYN 0x02
+#define TCPRTT_TH_RST 0x04
+#define TCPRTT_TH_ACK 0x10
+
+/** What the option parser found. */
+struct tcprtt_opts {
+	bool has_ts;
+	uint32_t tsval;
+	uint32_t tsecr;
+};
+
+/**
+ * Parse TCP options (@p len bytes at @p opt, the header's bytes 20..doff*4). Kind 0 ends the
+ * list, kind 1 is one byte of padding, every other kind has a length byte >= 2 that must not run
+ * past the end; the timestamp option (kind 8) must have length 10.
+ *
+ * @return 0, or -EINVAL when malformed (what was found before the fault is kept in @p o, but
+ *         has_ts is false if the TS option itself is bad).
+ */
+int tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o);
+
+/**
+ * Canonical flow key (hash key): the lower (address, port) endpoint first, the VLAN ids (0 when
+ * untagged), the family; both directions of a flow give the same key. Zeroed padding.
+ */
+struct tcprtt_key {
+	uint8_t addr[2][16]; /**< IPv4: the first 4 bytes, the rest 0 */
+	uint16_t port[2];    /**< network order, as in the packet */
+	uint16_t vlan[2];    /**< outer, inner VLAN id (12 bits), 0 when absent */
+	uint8_t family;	     /**< 4 or 6 */
+	uint8_t pad[3];
+};
+
+_Static_assert(sizeof(struct tcprtt_key) == 44, "tcprtt_key has no hidden padding");
+
+/** One TCP packet as the monitor sees it. */
+struct tcprtt_pkt {
+	struct tcprtt_key key;
+	uint8_t dir;	   /**< 0: from endpoint 0 (key.addr[0]) to 1; 1: the reverse */
+	uint8_t tcp_flags; /**< TCPRTT_TH_* */
+	uint8_t nb_vlan;
+	bool malformed;	  /**< the options were malformed (has_ts false then) */
+	bool has_payload; /**< carries TCP payload */
+	struct tcprtt_opts opts;
+};
+
+/** tcprtt_pkt_parse() results. */
+#define TCPRTT_PKT_TCP 1  /**< a TCP packet, @p p filled */
+#define TCPRTT_PKT_SKIP 0 /**< not TCP, a fragment, or a cut TCP header: nothing to measure */
+
+/**
+ * Fill @p p from a frame whose headers lib/pkt parsed (@p l3_type as enum pkt_l3, @p l3_off,
+ * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags as in struct pkt_meta). Never reads past
+ * @p len. Malformed options set p->malformed but still return TCPRTT_PKT_TCP (the handshake
+ * flags are good).
+ */
+int tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
+		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
+		struct tcprtt_pkt *p);
+
+/** An address prefix that samples are grouped by (either endpoint inside). */
+struct tcprtt_prefix {
+	uint8_t family; /**< 4 or 6 */
+	uint8_t len;	/**< prefix length in bits */
+	uint8_t addr[16];
+};
+
+/** Whether @p addr (of the key's family) lies in @p pfx. */
+bool tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8_t *addr);
+
+#define TCPRTT_MAX_PREFIXES 8 /**< prefix histograms (a bit each in a record's prefix mask) */
+
+/** A sample, and the fixed-size record that workers hand to the writer thread. */
+struct tcprtt_record {
+	uint64_t ts_ns;	 /**< stamp of the packet that completed the sample */
+	uint64_t rtt_ns; /**< tap -> dst -> tap */
+	/**
+	 * The flow, src and dst as the packet that started the measurement (SYN, SYN-ACK or the
+	 * TSval's packet) had them: addr[0]/port[0] is src. VLAN ids as in the key.
+	 */
+	struct tcprtt_key flow;
+	uint16_t port_id;    /**< DPDK port the completing packet came in on */
+	uint8_t kind;	     /**< enum tcprtt_kind */
+	uint8_t flags;	     /**< TCPRTT_F_* */
+	uint8_t prefix_mask; /**< bit i: an endpoint lies in prefixes[i] */
+	uint8_t role;	     /**< TCPRTT_ROLE_*: src is the client, the server, or unknown */
+	uint8_t nb_vlan;
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct tcprtt_record) % 4 == 0, "rte_ring elements are 4-byte multiples");
+
+#define TCPRTT_ROLE_UNKNOWN 0 /**< the handshake was not seen */
+#define TCPRTT_ROLE_CLIENT 1  /**< src sent the SYN: "client->server" */
+#define TCPRTT_ROLE_SERVER 2  /**< src sent the SYN-ACK: "server->client" */
+
+/** Monitor settings. */
+struct tcprtt_conf {
+	uint32_t flows;		     /**< flow table entries (>= 8) */
+	uint64_t idle_timeout_ns;    /**< remove flows idle this long (packet time) */
+	uint64_t ts_min_interval_ns; /**< TSval entries per flow and direction: one per interval */
+	unsigned int nb_prefixes;
+	struct tcprtt_prefix prefixes[TCPRTT_MAX_PREFIXES];
+};
+
+/** Counters of one monitor (single writer: its lcore; readers sum over lcores). */
+struct tcprtt_stats {
+	uint64_t pkts;	     /**< TCP packets observed */
+	uint64_t unstamped;  /**< TCP packets without a timestamp: not measured */
+	uint64_t flows;	     /**< flows entered in the table */
+	uint64_t table_full; /**< flows not tracked: the table was full */
+	uint64_t evicted;    /**< flows removed after idle_timeout */
+	uint64_t closed;     /**< flows removed on RST or FIN both ways */
+	uint64_t samples[TCPRTT_KIND_MAX];
+	uint64_t ambiguous;	    /**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
+	uint64_t malformed_options; /**< packets with malformed TCP options */
+	uint64_t ts_table_full; /**< TSvals not stored: the flow's per-direction slots were busy */
+};
+
+/** flows entered - flows removed: the entries in use. */
+static inline uint64_t
+tcprtt_flows_active(const struct tcprtt_stats *s)
+{
+	return s->flows - s->evicted - s->closed;
+}
+
+struct tcprtt_mon;
+
+/**
+ * Create a monitor (EAL needed: rte_hash). @p name must be unique in the process (e.g. with
+ * the lcore id). NULL on failure with @p err set.
+ */
+struct tcprtt_mon *tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf,
+		int socket_id, char *err, size_t errlen);
+
+void tcprtt_mon_free(struct tcprtt_mon *m);
+
+/** The monitor's counters (its lcore writes them; others read them whole, maybe late). */
+const struct tcprtt_stats *tcprtt_mon_stats(const struct tcprtt_mon *m);
+
+/** Max samples one packet yields (a handshake sample and a timestamp sample). */
+#define TCPRTT_MAX_SAMPLES 2
+
+/**
+ * Observe one TCP packet stamped @p ts_ns that came in on @p port_id; write its samples (0..2)
+ * into @p out and return how many.
+ */
+unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
+		uint16_t port_id, struct tcprtt_record *out);
+
+/**
+ * Look at the next @p max_scan entries of the table (a cursor goes round) and remove those idle
+ * for more than idle_timeout before @p now_ns (packet time). Returns how many were removed.
+ */
+unsigned int tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan);
+
+/** Flows in the table now. */
+uint32_t tcprtt_mon_count(const struct tcprtt_mon *m);
+
+/** Names of the flags set in @p flags, as a JSON array text ("[]", "[\"ambiguous\"]"). */
+const char *tcprtt_flags_json(uint8_t flags);
+
+/**
+ * Format @p r as one JSON line (with '\n'), e.g.
+ * {"ts":"2026-11-23T18:00:00.123456789Z","ts_ns":..,"port":"in","vlan":[100],"src":"10.0.0.1",
+ *  "sport":1234,"dst":"10.0.0.2","dport":80,"dir":"client->server","kind":"syn_synack",
+ *  "rtt_ns":20012345,"flags":[]}
+ * @return the length written, or -1 when @p len is too small.
+ */
+int tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len);
+
+/** Recorded histograms: per port slot x kind, per prefix x kind (non-ambiguous samples). */
+struct tcprtt_hists {
+	unsigned int nb_ports;
+	unsigned int nb_prefixes;
+	struct hist *h; /**< [(nb_ports + nb_prefixes) * TCPRTT_KIND_MAX] */
+};
+
+static inline struct hist *
+tcprtt_hist_port(const struct tcprtt_hists *hs, unsigned int slot, unsigned int kind)
+{
+	return &hs->h[slot * TCPRTT_KIND_MAX + kind];
+}
+
+static inline struct hist *
+tcprtt_hist_prefix(const struct tcprtt_hists *hs, unsigned int i, unsigned int kind)
+{
+	return &hs->h[(hs->nb_ports + i) * TCPRTT_KIND_MAX + kind];
+}
+
+#endif /* STP_TCPRTT_H */

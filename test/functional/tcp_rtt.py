@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+"""Functional test: passive TCP latency (tcp_rtt) on a crafted nanosecond pcap.
+
+  tcp_rtt.py STAMPEDE [basic|bad]
+
+basic: handshakes (IPv4; IPv6 in QinQ; the same 5-tuple on VLANs 100 and 200, two flows; a
+retransmitted SYN, flagged "ambiguous"), a data exchange with TCP timestamps (TSval echoed
+after a known delay), FIN both ways and RST. Every record's rtt_ns must equal the difference of
+the pcap stamps of the packets involved, to the nanosecond; the counters must match; every packet
+is forwarded (a tap drops nothing).
+
+bad: malformed TCP options (zero-length option, an option running past the header, a TS option
+of length 8, a cut TCP header) and a SYN flood of 3000 sources into a 64-entry table: counted
+(malformed_options, table_full), bounded (64 flows), no crash, every packet forwarded.
+"""
+
+import json
+import struct
+import sys
+
+import ftlib
+
+ftlib.need_scapy()
+from scapy.all import IP, TCP, Dot1AD, Dot1Q, Ether, IPv6, Raw  # noqa: E402
+
+T0 = 1700000000000000000
+MS = 1000000
+
+
+def write_pcap(path, recs):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 262144, 1))
+        for ts, fr in recs:
+            f.write(struct.pack("<IIII", ts // 10**9, ts % 10**9, len(fr), len(fr)))
+            f.write(fr)
+
+
+def eth(vlans=()):
+    e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    for i, v in enumerate(vlans):
+        e = e / (Dot1AD(vlan=v) if i == 0 and len(vlans) == 2 else Dot1Q(vlan=v))
+    return e
+
+
+def tcp(src, dst, sport, dport, flags, ts=None, payload=b"", vlans=(), options=None):
+    ipl = IPv6(src=src, dst=dst) if ":" in src else IP(src=src, dst=dst)
+    opts = options if options is not None else ([("Timestamp", ts)] if ts is not None else [])
+    p = eth(vlans) / ipl / TCP(sport=sport, dport=dport, flags=flags, options=opts)
+    if payload:
+        p = p / Raw(payload)
+    return bytes(p)
+
+
+class Trace:
+    def __init__(self):
+        self.recs = []
+        self.t = T0
+
+    def add(self, dt_ns, frame):
+        self.t += dt_ns
+        self.recs.append((self.t, frame))
+        return self.t
+
+
+def basic_trace():
+    """Returns (records, expected samples as dicts)."""
+    tr = Trace()
+    want = []
+    # IPv4 handshake: SYN, SYN-ACK 20 ms + 123 ns later, ACK 1 ms + 7 ns later.
+    c, s = ("10.1.0.5", 40000), ("10.9.0.1", 80)
+    t_syn = tr.add(1000, tcp(c[0], s[0], c[1], s[1], "S", ts=(100, 0)))
+    t_sa = tr.add(20 * MS + 123, tcp(s[0], c[0], s[1], c[1], "SA", ts=(900, 100)))
+    want.append(dict(kind="syn_synack", src=c[0], sport=c[1], dst=s[0], dport=s[1],
+                     rtt_ns=t_sa - t_syn, dir="client->server", flags=[], vlan=[]))
+    t_ack = tr.add(1 * MS + 7, tcp(c[0], s[0], c[1], s[1], "A", ts=(101, 900)))
+    want.append(dict(kind="synack_ack", src=s[0], sport=s[1], dst=c[0], dport=c[1],
+                     rtt_ns=t_ack - t_sa, dir="server->client", flags=[], vlan=[]))
+    # Data client -> server with TSval 102, echoed by the server 20 ms + 5 ns later.
+    t_d = tr.add(5 * MS, tcp(c[0], s[0], c[1], s[1], "PA", ts=(102, 900), payload=b"GET /"))
+    tr.add(100, tcp(c[0], s[0], c[1], s[1], "PA", ts=(102, 900), payload=b"again"))
+    t_e = tr.add(20 * MS + 5 - 100, tcp(s[0], c[0], s[1], c[1], "PA", ts=(905, 102),
+                                        payload=b"200 OK"))
+    want.append(dict(kind="tsval", src=c[0], sport=c[1], dst=s[0], dport=s[1],
+                     rtt_ns=t_e - t_d, dir="client->server", flags=[], vlan=[]))
+    # ... and the server's TSval 905 echoed by the client 333 ns later (pure ACK).
+    t_e2 = tr.add(333, tcp(c[0], s[0], c[1], s[1], "A", ts=(103, 905)))
+    want.append(dict(kind="tsval", src=s[0], sport=s[1], dst=c[0], dport=c[1],
+                     rtt_ns=t_e2 - t_e, dir="server->client", flags=[], vlan=[]))
+    # FIN both ways (the client's FIN TSval echoed in the server's FIN: one more sample).
+    t_f = tr.add(1 * MS, tcp(c[0], s[0], c[1], s[1], "FA", ts=(104, 905)))
+    t_f2 = tr.add(3 * MS, tcp(s[0], c[0], s[1], c[1], "FA", ts=(906, 104)))
+    want.append(dict(kind="tsval", src=c[0], sport=c[1], dst=s[0], dport=s[1],
+                     rtt_ns=t_f2 - t_f, dir="client->server", flags=[], vlan=[]))
+    # IPv6 in QinQ (outer 10, inner 20), no TS option.
+    c6, s6 = ("2001:db8::10", 50000), ("2001:db8:1::1", 443)
+    t1 = tr.add(1000, tcp(c6[0], s6[0], c6[1], s6[1], "S", vlans=(10, 20)))
+    t2 = tr.add(7 * MS + 1, tcp(s6[0], c6[0], s6[1], c6[1], "SA", vlans=(10, 20)))
+    t3 = tr.add(2 * MS + 2, tcp(c6[0], s6[0], c6[1], s6[1], "A", vlans=(10, 20)))
+    want.append(dict(kind="syn_synack", src=c6[0], sport=c6[1], dst=s6[0], dport=s6[1],
+                     rtt_ns=t2 - t1, dir="client->server", flags=[], vlan=[10, 20]))
+    want.append(dict(kind="synack_ack", src=s6[0], sport=s6[1], dst=c6[0], dport=c6[1],
+                     rtt_ns=t3 - t2, dir="server->client", flags=[], vlan=[10, 20]))
+    tr.add(1000, tcp(c6[0], s6[0], c6[1], s6[1], "R", vlans=(10, 20)))
+    # Same 5-tuple on VLAN 100 and 200, interleaved: two flows, two handshakes.
+    cv, sv = ("10.2.0.1", 1234), ("10.2.0.2", 22)
+    a1 = tr.add(1000, tcp(cv[0], sv[0], cv[1], sv[1], "S", vlans=(100,)))
+    b1 = tr.add(1000, tcp(cv[0], sv[0], cv[1], sv[1], "S", vlans=(200,)))
+    b2 = tr.add(3 * MS, tcp(sv[0], cv[0], sv[1], cv[1], "SA", vlans=(200,)))
+    a2 = tr.add(4 * MS, tcp(sv[0], cv[0], sv[1], cv[1], "SA", vlans=(100,)))
+    want.append(dict(kind="syn_synack", src=cv[0], sport=cv[1], dst=sv[0], dport=sv[1],
+                     rtt_ns=b2 - b1, dir="client->server", flags=[], vlan=[200]))
+    want.append(dict(kind="syn_synack", src=cv[0], sport=cv[1], dst=sv[0], dport=sv[1],
+                     rtt_ns=a2 - a1, dir="client->server", flags=[], vlan=[100]))
+    # A retransmitted SYN (1 s later): measured from the last SYN, flagged ambiguous.
+    cr, sr = ("10.3.0.1", 33333), ("10.3.0.2", 80)
+    tr.add(1000, tcp(cr[0], sr[0], cr[1], sr[1], "S", ts=(1, 0)))
+    r2 = tr.add(1000 * MS, tcp(cr[0], sr[0], cr[1], sr[1], "S", ts=(1001, 0)))
+    r3 = tr.add(15 * MS + 9, tcp(sr[0], cr[0], sr[1], cr[1], "SA", ts=(50, 1001)))
+    want.append(dict(kind="syn_synack", src=cr[0], sport=cr[1], dst=sr[0], dport=sr[1],
+                     rtt_ns=r3 - r2, dir="client->server", flags=["ambiguous"], vlan=[]))
+    # Non-TCP traffic passes untouched.
+    tr.add(1000, bytes(eth() / IP(src="10.4.0.1", dst="10.4.0.2") / Raw(b"x" * 30)))
+    return tr.recs, want
+
+
+def key(r):
+    return (r["kind"], r["src"], r["sport"], r["dst"], r["dport"], tuple(r["vlan"]))
+
+
+def run_basic(st, ck):
+    recs, want = basic_trace()
+    write_pcap(st.path("in.pcap"), recs)
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [
+            {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"},
+            {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"},
+        ],
+        "rules": [{"name": "all", "in": ["in"], "action": "forward", "out": "out"}],
+        "tcp_rtt": {"enabled": True, "ports": ["in"], "flows": 1024, "ts_min_interval_ms": 0,
+                    "output": {"path": "rtt.json"},
+                    "prefixes": [{"name": "dc1", "prefix": "10.1.0.0/16"},
+                                 {"name": "v6", "prefix": "2001:db8::/32"}]},
+    })
+    rc = st.run(["--exit-on-eof"], timeout=30)
+    if rc != 0:
+        st.show_output()
+    ck.eq(rc, 0, "exit code with --exit-on-eof")
+    try:
+        with open(st.path("rtt.json")) as f:
+            got = [json.loads(line) for line in f]
+    except (OSError, ValueError) as e:
+        ck.check(False, "rtt.json readable JSON lines", str(e))
+        got = []
+    ck.eq(len(got), len(want), "records")
+    by_key = {}
+    for r in got:
+        by_key.setdefault(key(r), []).append(r)
+    for w in want:
+        lst = by_key.get(key(w), [])
+        g = lst.pop(0) if lst else None
+        ck.check(g is not None and g["rtt_ns"] == w["rtt_ns"] and g["dir"] == w["dir"] and
+                 g["flags"] == w["flags"] and g["port"] == "in",
+                 "%s %s:%d -> %s:%d vlan %s: rtt_ns %d, %s, flags %s" %
+                 (w["kind"], w["src"], w["sport"], w["dst"], w["dport"], w["vlan"],
+                  w["rtt_ns"], w["dir"], w["flags"]), "got %s" % g)
+        if g is not None:
+            ts_ok = g["ts"].endswith("%09dZ" % (g["ts_ns"] % 10**9))
+            ck.check(ts_ok, "ts and ts_ns agree: %s" % g["ts"])
+    s = st.stats()
+    ftlib.check_accounting(ck, s, received=len(recs), transmitted=len(recs), drops={})
+    t = (s or {}).get("tcp_rtt", {})
+    ck.eq(t.get("samples"), {"syn_synack": 5, "synack_ack": 2, "tsval": 3}, "samples")
+    ck.eq(t.get("ambiguous"), 1, "ambiguous")
+    ck.eq(t.get("flows"), 5, "flows entered")
+    ck.eq(t.get("closed"), 2, "flows closed (FIN both ways, RST)")
+    ck.eq(t.get("flows_active"), 3, "flows active")
+    ck.eq(t.get("records"), 10, "records")
+    ck.eq(t.get("records_written"), 10, "records written")
+    ck.eq(t.get("records_dropped"), 0, "records dropped")
+    ck.eq(t.get("malformed_options"), 0, "malformed options")
+    ports = {p["name"]: p for p in t.get("ports", [])}
+    ck.eq(ports.get("in", {}).get("syn_synack", {}).get("count"), 4,
+          "port in: syn_synack histogram holds the 4 unambiguous samples")
+    pf = {p["name"]: p for p in t.get("prefixes", [])}
+    ck.eq(pf.get("dc1", {}).get("syn_synack", {}).get("max"), want[0]["rtt_ns"],
+          "prefix dc1: its one syn_synack (max is exact)")
+    ck.eq(pf.get("v6", {}).get("synack_ack", {}).get("count"), 1, "prefix v6: one synack_ack")
+
+
+def run_bad(st, ck):
+    tr = Trace()
+    c, s = ("10.5.0.1", 1000), ("10.5.0.2", 80)
+    bad_opts = [
+        b"\x01\x05\x00\x01",                      # kind 5 with length 0
+        b"\x01\x01\x08\x0a\x00\x00",              # TS running past the header (padded)
+        b"\x08\x08\x00\x00\x00\x01\x00\x00",      # TS of length 8
+        b"\x02",                                   # MSS without length byte (padded)
+    ]
+    n_bad = 0
+    for raw in bad_opts:
+        raw = raw + b"\x00" * (-len(raw) % 4)
+        p = eth() / IP(src=c[0], dst=s[0]) / TCP(sport=c[1], dport=s[1], flags="PA",
+                                                   dataofs=5 + len(raw) // 4) / Raw(raw + b"data")
+        fr = bytes(p)
+        # scapy puts raw after the header: the options are what dataofs says they are.
+        tr.add(1000, fr)
+        n_bad += 1
+    # A TCP header cut short (IP says more than the frame holds).
+    fr = bytes(eth() / IP(src=c[0], dst=s[0], proto=6) / Raw(b"\x00" * 10))
+    tr.add(1000, fr)
+    # SYN flood: 3000 sources.
+    for i in range(3000):
+        tr.add(1000, tcp("10.6.%d.%d" % (i // 250, i % 250 + 1), "10.9.9.9", 1024 + i, 80, "S",
+                         ts=(i + 1, 0)))
+    write_pcap(st.path("in.pcap"), tr.recs)
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [
+            {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"},
+            {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"},
+        ],
+        "rules": [{"name": "all", "in": ["in"], "action": "forward", "out": "out"}],
+        "tcp_rtt": {"enabled": True, "flows": 64, "output": {"path": "rtt.json", "ring": 64}},
+    })
+    rc = st.run(["--exit-on-eof"], timeout=30)
+    if rc != 0:
+        st.show_output()
+    ck.eq(rc, 0, "exit code with --exit-on-eof (no crash)")
+    s_ = st.stats()
+    n = len(tr.recs)
+    ftlib.check_accounting(ck, s_, received=n, transmitted=n, drops={})
+    t = (s_ or {}).get("tcp_rtt", {})
+    ck.eq(t.get("malformed_options"), n_bad, "malformed options counted")
+    ck.eq(t.get("flows"), 64, "flows entered: the table's 64")
+    ck.eq(t.get("flows_active"), 64, "flows active: bounded by the table")
+    # The bad-option packets made one flow (10.5.0.1:1000), so 63 entries were left for SYNs.
+    ck.eq(t.get("table_full"), 3000 - 63, "SYN flood: table_full")
+    ck.eq(t.get("records"), 0, "no samples")
+
+
+def main():
+    mode = sys.argv[2] if len(sys.argv) > 2 else "basic"
+    ck = ftlib.Checker("tcp_rtt " + mode)
+    st = ftlib.Stampede(sys.argv[1], "tcprtt-" + mode)
+    if mode == "basic":
+        run_basic(st, ck)
+    else:
+        run_bad(st, ck)
+    st.cleanup()
+    ck.finish()
+
+
+if __name__ == "__main__":
+    main()

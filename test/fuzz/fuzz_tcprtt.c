@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * libFuzzer target: lib/tcprtt's parsers on untrusted bytes.
+ *  - tcprtt_parse_options() on the whole input as an option list: no read past it (ASan: the
+ *    input buffer has exactly its length), 0 or -EINVAL, and a TS option only when valid;
+ *  - pkt_parse_buf() then tcprtt_pkt_parse() on the input as a frame: no read past the frame,
+ *    the direction bit is 0 or 1, the key's padding is zero, and the same frame with addresses
+ *    and ports swapped gives the same key and the other direction.
+ * No EAL: the flow table (rte_hash) is exercised by test/unit/test_tcprtt.c.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt.h"
+#include "tcprtt.h"
+
+#define FUZZ_ASSERT(cond)                                                                       \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			fprintf(stderr, "fuzz_tcprtt: %s:%d: assertion failed: %s\n", __FILE__, \
+					__LINE__, #cond);                                       \
+			abort();                                                                \
+		}                                                                               \
+	} while (0)
+
+static int
+parse(const uint8_t *f, uint32_t len, struct tcprtt_pkt *p)
+{
+	struct pkt_meta meta;
+
+	memset(&meta, 0, sizeof(meta));
+	if (pkt_parse_buf(f, len, &meta) < 0)
+		return -1;
+	return tcprtt_pkt_parse(f, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
+			meta.nb_vlan, meta.flags, p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tcprtt_opts o;
+	struct tcprtt_pkt p, q;
+	uint8_t *copy;
+	int rc;
+
+	if (size > 65535)
+		return 0;
+	rc = tcprtt_parse_options(data, (uint32_t)size, &o);
+	FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
+	if (parse(data, (uint32_t)size, &p) != TCPRTT_PKT_TCP)
+		return 0;
+	FUZZ_ASSERT(p.dir <= 1);
+	FUZZ_ASSERT(p.key.pad[0] == 0 && p.key.pad[1] == 0 && p.key.pad[2] == 0);
+	FUZZ_ASSERT(p.key.family == 4 || p.key.family == 6);
+	FUZZ_ASSERT(!(p.malformed && p.opts.has_ts));
+	/* Swap the IP addresses and the ports: same key, the other direction (unless equal). */
+	copy = malloc(size);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	{
+		struct pkt_meta meta;
+		unsigned int alen = p.key.family == 4 ? 4 : 16;
+		unsigned int so = p.key.family == 4 ? 12 : 8;
+		uint8_t tmp[16];
+
+		memset(&meta, 0, sizeof(meta));
+		pkt_parse_buf(copy, (uint32_t)size, &meta);
+		memcpy(tmp, copy + meta.l3_off + so, alen);
+		memcpy(copy + meta.l3_off + so, copy + meta.l3_off + so + alen, alen);
+		memcpy(copy + meta.l3_off + so + alen, tmp, alen);
+		memcpy(tmp, copy + meta.l4_off, 2);
+		memcpy(copy + meta.l4_off, copy + meta.l4_off + 2, 2);
+		memcpy(copy + meta.l4_off + 2, tmp, 2);
+		if (parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP) {
+			FUZZ_ASSERT(memcmp(&p.key, &q.key, sizeof(p.key)) == 0);
+			if (memcmp(p.key.addr[0], p.key.addr[1], 16) != 0 ||
+					p.key.port[0] != p.key.port[1])
+				FUZZ_ASSERT(p.dir != q.dir);
+		}
+	}
+	free(copy);
+	return 0;
+}

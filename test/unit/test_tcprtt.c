@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * lib/tcprtt: the TCP option parser on good and malformed options, the flow key (both directions
+ * alike, VLANs apart, IPv4 and IPv6), the handshake samples (with Karn's flag after a
+ * retransmitted SYN), the timestamp samples (matching, duplicates, TSecr 0, rate limit), table
+ * full, idle eviction, FIN/RST removal, prefixes and the JSON record. Needs the EAL (--no-huge)
+ * for rte_hash.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "pkt.h"
+#include "tcprtt.h"
+#include "unit.h"
+
+#define MS 1000000ull
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Options */
+
+static void
+test_options(void)
+{
+	struct tcprtt_opts o;
+	/* MSS, SACK-permitted, TS, NOP, window scale: a Linux SYN. */
+	static const uint8_t syn[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3,
+		3, 7 };
+	static const uint8_t nop_ts[] = { 1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 9 };
+	static const uint8_t eol_then_junk[] = { 0, 8, 3, 0xff };
+	static const uint8_t zero_len[] = { 1, 5, 0, 1, 1 };
+	static const uint8_t one_len[] = { 5, 1, 0, 0 };
+	static const uint8_t past_end[] = { 1, 2, 8, 10, 0, 0 };
+	static const uint8_t ts_len8[] = { 8, 8, 0, 0, 0, 1, 0, 0, 1, 1 };
+	static const uint8_t no_len_byte[] = { 1, 1, 1, 8 };
+	static const uint8_t ts_len12[] = { 8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0 };
+
+	check(tcprtt_parse_options(syn, sizeof(syn), &o) == 0 && o.has_ts && o.tsval == 1 &&
+					o.tsecr == 0,
+			"Linux SYN options: TSval 1, TSecr 0");
+	check(tcprtt_parse_options(nop_ts, sizeof(nop_ts), &o) == 0 && o.has_ts &&
+					o.tsval == 0xdeadbeef && o.tsecr == 9,
+			"NOP NOP TS: TSval 0xdeadbeef, TSecr 9");
+	check(tcprtt_parse_options(eol_then_junk, sizeof(eol_then_junk), &o) == 0 && !o.has_ts,
+			"end-of-list stops the parse (junk after it ignored)");
+	check(tcprtt_parse_options(NULL, 0, &o) == 0 && !o.has_ts, "no options");
+	check(tcprtt_parse_options(zero_len, sizeof(zero_len), &o) == -EINVAL,
+			"zero-length option: malformed (no endless loop)");
+	check(tcprtt_parse_options(one_len, sizeof(one_len), &o) == -EINVAL,
+			"option length 1: malformed");
+	check(tcprtt_parse_options(past_end, sizeof(past_end), &o) == -EINVAL && !o.has_ts,
+			"TS option running past the header: malformed");
+	check(tcprtt_parse_options(ts_len8, sizeof(ts_len8), &o) == -EINVAL && !o.has_ts,
+			"TS option with length 8: malformed");
+	check(tcprtt_parse_options(ts_len12, sizeof(ts_len12), &o) == -EINVAL && !o.has_ts,
+			"TS option with length 12: malformed");
+	check(tcprtt_parse_options(no_len_byte, sizeof(no_len_byte), &o) == -EINVAL,
+			"option kind as the last byte (no length byte): malformed");
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Frames */
+
+struct ep {
+	const char *addr;
+	uint16_t port;
+};
+
+static uint16_t vlans[2];
+static unsigned int nb_vlans;
+
+/* Build Ethernet [VLAN...] IPv4/IPv6 TCP with a TS option (unless @p ts is false). */
+static uint32_t
+build(uint8_t *f, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsval, uint32_t tsecr,
+		uint32_t payload)
+{
+	bool v6 = strchr(s.addr, ':') != NULL;
+	uint32_t off = 12, l3, thl = ts ? 32 : 20, iplen;
+	uint8_t *th;
+
+	memset(f, 0, 2048);
+	memset(f, 0x02, 12);
+	for (unsigned int i = 0; i < nb_vlans; i++) {
+		f[off] = i == 0 && nb_vlans == 2 ? 0x88 : 0x81;
+		f[off + 1] = i == 0 && nb_vlans == 2 ? 0xa8 : 0x00;
+		f[off + 2] = vlans[i] >> 8;
+		f[off + 3] = vlans[i] & 0xff;
+		off += 4;
+	}
+	f[off] = v6 ? 0x86 : 0x08;
+	f[off + 1] = v6 ? 0xdd : 0x00;
+	l3 = off + 2;
+	if (v6) {
+		f[l3] = 0x60;
+		iplen = thl + payload;
+		f[l3 + 4] = iplen >> 8;
+		f[l3 + 5] = iplen & 0xff;
+		f[l3 + 6] = IPPROTO_TCP;
+		f[l3 + 7] = 64;
+		inet_pton(AF_INET6, s.addr, &f[l3 + 8]);
+		inet_pton(AF_INET6, d.addr, &f[l3 + 24]);
+		th = &f[l3 + 40];
+	} else {
+		f[l3] = 0x45;
+		iplen = 20 + thl + payload;
+		f[l3 + 2] = iplen >> 8;
+		f[l3 + 3] = iplen & 0xff;
+		f[l3 + 8] = 64;
+		f[l3 + 9] = IPPROTO_TCP;
+		inet_pton(AF_INET, s.addr, &f[l3 + 12]);
+		inet_pton(AF_INET, d.addr, &f[l3 + 16]);
+		th = &f[l3 + 20];
+	}
+	th[0] = s.port >> 8;
+	th[1] = s.port & 0xff;
+	th[2] = d.port >> 8;
+	th[3] = d.port & 0xff;
+	th[12] = (uint8_t)((thl / 4) << 4);
+	th[13] = flags;
+	if (ts) {
+		uint8_t *o = th + 20;
+
+		o[0] = 1;
+		o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
+		o[4] = tsval >> 24;
+		o[5] = tsval >> 16;
+		o[6] = tsval >> 8;
+		o[7] = tsval;
+		o[8] = tsecr >> 24;
+		o[9] = tsecr >> 16;
+		o[10] = tsecr >> 8;
+		o[11] = tsecr;
+	}
+	return (uint32_t)(th - f) + thl + payload;
+}
+
+static int
+to_pkt(const uint8_t *f, uint32_t len, struct tcprtt_pkt *p)
+{
+	struct pkt_meta meta;
+
+	memset(&meta, 0, sizeof(meta));
+	if (pkt_parse_buf(f, len, &meta) < 0)
+		return -1;
+	return tcprtt_pkt_parse(f, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
+			meta.nb_vlan, meta.flags, p);
+}
+
+static uint8_t frame[2048];
+
+/* Build, parse and observe one packet; returns the samples. */
+static unsigned int
+pkt(struct tcprtt_mon *m, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsval,
+		uint32_t tsecr, uint32_t payload, uint64_t t, struct tcprtt_record *out)
+{
+	struct tcprtt_pkt p;
+	uint32_t len = build(frame, s, d, flags, ts, tsval, tsecr, payload);
+
+	if (to_pkt(frame, len, &p) != TCPRTT_PKT_TCP)
+		return 99;
+	return tcprtt_mon_packet(m, &p, t, 3, out);
+}
+
+#define SYN TCPRTT_TH_SYN
+#define ACK TCPRTT_TH_ACK
+#define FIN TCPRTT_TH_FIN
+#define RST TCPRTT_TH_RST
+
+static struct tcprtt_mon *
+mon(const char *name, uint32_t flows, uint64_t min_interval)
+{
+	struct tcprtt_conf c = {
+		.flows = flows,
+		.idle_timeout_ns = 60000 * MS,
+		.ts_min_interval_ns = min_interval,
+		.nb_prefixes = 2,
+	};
+	char err[256];
+	struct tcprtt_mon *m;
+
+	c.prefixes[0] = (struct tcprtt_prefix){ .family = 4, .len = 16 };
+	inet_pton(AF_INET, "10.1.0.0", c.prefixes[0].addr);
+	c.prefixes[1] = (struct tcprtt_prefix){ .family = 6, .len = 32 };
+	inet_pton(AF_INET6, "2001:db8::", c.prefixes[1].addr);
+	m = tcprtt_mon_create(name, &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor %s created (%s)", name, m == NULL ? err : "ok");
+	return m;
+}
+
+static void
+test_key(void)
+{
+	struct ep a = { "10.1.2.3", 40000 }, b = { "10.0.0.9", 80 };
+	struct tcprtt_pkt p1, p2, p3;
+	uint32_t len;
+
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	check(to_pkt(frame, len, &p1) == TCPRTT_PKT_TCP, "IPv4 SYN parsed");
+	len = build(frame, b, a, SYN | ACK, true, 5, 1, 0);
+	to_pkt(frame, len, &p2);
+	check(memcmp(&p1.key, &p2.key, sizeof(p1.key)) == 0 && p1.dir != p2.dir,
+			"both directions: same key, opposite dir");
+	check(p1.dir == 1, "10.1.2.3 > 10.0.0.9: the SYN goes from endpoint 1 (dir 1)");
+	nb_vlans = 1;
+	vlans[0] = 100;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	to_pkt(frame, len, &p3);
+	check(memcmp(&p1.key, &p3.key, sizeof(p1.key)) != 0 && p3.key.vlan[0] == 100,
+			"same 5-tuple on VLAN 100: another flow");
+	nb_vlans = 2;
+	vlans[0] = 200;
+	vlans[1] = 300;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	to_pkt(frame, len, &p3);
+	check(p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 && p3.nb_vlan == 2,
+			"QinQ: both VLAN ids in the key");
+	nb_vlans = 0;
+	len = build(frame, (struct ep){ "2001:db8::1", 1234 }, (struct ep){ "2001:db8::2", 443 },
+			ACK, true, 7, 8, 100);
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.key.family == 6 && p3.dir == 0 &&
+					p3.has_payload && p3.opts.tsval == 7,
+			"IPv6 data segment: family 6, payload, TSval");
+	/* A cut TCP header, a UDP packet: skipped. */
+	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_SKIP, "cut TCP header: skipped");
+	/* Malformed options: still a TCP packet (for the handshake), flagged, no TS. */
+	len = build(frame, a, b, ACK, true, 1, 2, 0);
+	frame[len - 12 + 3] = 0; /* TS length byte -> 0... the NOPs stay */
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.malformed && !p3.opts.has_ts,
+			"zero-length TS option in a frame: malformed, no TS");
+}
+
+static void
+test_handshake(void)
+{
+	struct tcprtt_mon *m = mon("t_hs", 64, 0);
+	struct ep c = { "10.1.0.5", 51000 }, s = { "10.9.0.1", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	char line[512];
+	uint64_t t0 = 1700000000000000000ull;
+
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	check(pkt(m, c, s, SYN, true, 100, 0, 0, t0, r) == 0, "SYN: no sample");
+	check(pkt(m, s, c, SYN | ACK, true, 900, 100, 0, t0 + 20 * MS + 7, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_SYN_SYNACK &&
+					r[0].rtt_ns == 20 * MS + 7 && r[0].flags == 0 &&
+					r[0].role == TCPRTT_ROLE_CLIENT,
+			"SYN-ACK: syn_synack 20 ms + 7 ns, client->server, not ambiguous");
+	check(memcmp(r[0].flow.addr[0], (uint8_t[]){ 10, 1, 0, 5 }, 4) == 0 &&
+					ntohs(r[0].flow.port[1]) == 80 && r[0].prefix_mask == 1,
+			"src is the client, dport 80, in prefix 0 (10.1.0.0/16)");
+	check(tcprtt_record_json(&r[0], "in", line, sizeof(line)) > 0 &&
+					strcmp(line,
+							"{\"ts\":\"2023-11-14T22:13:20.020000007Z\","
+							"\"ts_ns\":1700000000020000007,\"port\":"
+							"\"in\",\"vlan\":[],\"src\":\"10.1.0.5\","
+							"\"sport\":51000,\"dst\":\"10.9.0.1\","
+							"\"dport\":80,\"dir\":\"client->server\","
+							"\"kind\":\"syn_synack\",\"rtt_ns\":20000007,"
+							"\"flags\":[]}\n") == 0,
+			"JSON line: %s", line);
+	check(pkt(m, c, s, ACK, true, 101, 900, 0, t0 + 20 * MS + 300, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_SYNACK_ACK && r[0].rtt_ns == 293 &&
+					r[0].role == TCPRTT_ROLE_SERVER,
+			"ACK: synack_ack 293 ns, server->client (no TS sample: SYN-ACK stores none)");
+	check(pkt(m, c, s, ACK, true, 102, 900, 0, t0 + 21 * MS, r) == 0,
+			"a second ACK: no second handshake sample");
+	/* Retransmitted SYN: flagged ambiguous, measured from the last SYN. */
+	struct ep c2 = { "10.1.0.6", 51001 };
+
+	pkt(m, c2, s, SYN, true, 100, 0, 0, t0, r);
+	pkt(m, c2, s, SYN, true, 1100, 0, 0, t0 + 1000 * MS, r);
+	check(pkt(m, s, c2, SYN | ACK, true, 5, 1100, 0, t0 + 1030 * MS, r) == 1 &&
+					r[0].rtt_ns == 30 * MS &&
+					r[0].flags == TCPRTT_F_AMBIGUOUS && st->ambiguous == 1,
+			"retransmitted SYN: 30 ms from the last SYN, flagged ambiguous (Karn)");
+	check(tcprtt_record_json(&r[0], "in", line, sizeof(line)) > 0 &&
+					strstr(line, "\"flags\":[\"ambiguous\"]") != NULL,
+			"ambiguous in the JSON flags");
+	check(pkt(m, c2, s, ACK, true, 1101, 5, 0, t0 + 1031 * MS, r) == 1 && r[0].flags == 0,
+			"its ACK: not ambiguous (one SYN-ACK)");
+	/* IPv6 handshake with QinQ. */
+	nb_vlans = 2;
+	vlans[0] = 10;
+	vlans[1] = 20;
+	struct ep c6 = { "2001:db8::10", 40000 }, s6 = { "2001:db8:1::1", 443 };
+
+	pkt(m, c6, s6, SYN, false, 0, 0, 0, t0, r);
+	check(pkt(m, s6, c6, SYN | ACK, false, 0, 0, 0, t0 + 5 * MS, r) == 1 &&
+					r[0].rtt_ns == 5 * MS && (r[0].flags & TCPRTT_F_IPV6) &&
+					r[0].prefix_mask == 2,
+			"IPv6 + QinQ handshake without TS option: 5 ms, prefix 1");
+	check(tcprtt_record_json(&r[0], "in", line, sizeof(line)) > 0 &&
+					strstr(line, "\"vlan\":[10,20],\"src\":\"2001:db8::10\"") !=
+							NULL,
+			"IPv6 JSON: %s", line);
+	nb_vlans = 0;
+	check(st->samples[TCPRTT_KIND_SYN_SYNACK] == 3 && st->samples[TCPRTT_KIND_SYNACK_ACK] == 2,
+			"counters: 3 syn_synack, 2 synack_ack");
+	/* RST removes; FIN both ways removes. */
+	uint32_t before = tcprtt_mon_count(m);
+
+	pkt(m, s, c, RST | ACK, true, 1, 1, 0, t0 + 30 * MS, r);
+	check(tcprtt_mon_count(m) == before - 1 && st->closed == 1, "RST removes the flow");
+	pkt(m, c2, s, FIN | ACK, true, 1200, 5, 0, t0 + 2000 * MS, r);
+	check(tcprtt_mon_count(m) == before - 1, "one FIN: the flow stays");
+	pkt(m, s, c2, FIN | ACK, true, 6, 1200, 0, t0 + 2010 * MS, r);
+	check(tcprtt_mon_count(m) == before - 2 && st->closed == 2, "FIN both ways: removed");
+	tcprtt_mon_free(m);
+}
+
+static void
+test_timestamps(void)
+{
+	struct tcprtt_mon *m = mon("t_ts", 64, 100 * MS);
+	struct ep a = { "10.2.0.1", 5000 }, b = { "10.2.0.2", 6000 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	unsigned int n = 0;
+
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	/* Mid-stream flow: a data segment TSval 1000, echoed 20 ms later. */
+	check(pkt(m, a, b, ACK, true, 1000, 50, 100, t, r) == 0, "data TSval 1000: stored");
+	check(pkt(m, a, b, ACK, true, 1000, 50, 100, t + 1 * MS, r) == 0,
+			"same TSval again (duplicate): not stored again");
+	check(pkt(m, b, a, ACK, true, 60, 1000, 0, t + 20 * MS, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_TSVAL && r[0].rtt_ns == 20 * MS &&
+					r[0].role == TCPRTT_ROLE_UNKNOWN &&
+					memcmp(r[0].flow.addr[0], (uint8_t[]){ 10, 2, 0, 1 }, 4) ==
+							0,
+			"echo TSecr 1000: 20 ms from the first-seen time, src 10.2.0.1, dir unknown");
+	check(pkt(m, b, a, ACK, true, 60, 1000, 0, t + 21 * MS, r) == 0,
+			"a second echo of the same TSval: no second sample");
+	check(pkt(m, b, a, ACK, true, 61, 0, 0, t + 22 * MS, r) == 0, "TSecr 0: ignored");
+	/* Pure ACKs store nothing. */
+	pkt(m, a, b, ACK, true, 1001, 61, 0, t + 30 * MS, r);
+	check(pkt(m, b, a, ACK, true, 62, 1001, 0, t + 40 * MS, r) == 0,
+			"echo of a pure ACK's TSval: no sample");
+	/* Rate limit: a new TSval every ms for 1 s, echoed 5 ms later: one per 100 ms. */
+	for (unsigned int i = 0; i < 1000; i++) {
+		uint64_t ti = t + 1000 * MS + i * MS;
+
+		pkt(m, a, b, ACK, true, 2000 + i, 62, 100, ti, r);
+		if (i >= 5)
+			n += pkt(m, b, a, ACK, true, 70, 2000 + i - 5, 0, ti, r);
+	}
+	check(n >= 9 && n <= 10, "busy flow, 1000 TSvals in 1 s, min interval 100 ms: %u samples",
+			n);
+	check(st->samples[TCPRTT_KIND_TSVAL] == 1 + n, "tsval counter");
+	tcprtt_mon_free(m);
+}
+
+static void
+test_table(void)
+{
+	struct tcprtt_mon *m = mon("t_full", 64, 0);
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	char addr[32];
+
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	/* SYN flood: 1000 sources into 64 entries. */
+	for (unsigned int i = 0; i < 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.3.%u.%u", i / 250, i % 250 + 1);
+		pkt(m, (struct ep){ addr, 1024 + i }, (struct ep){ "10.9.9.9", 80 }, SYN, true, i,
+				0, 0, t + i, r);
+	}
+	check(tcprtt_mon_count(m) == 64 && st->flows == 64 && st->table_full == 936,
+			"SYN flood: 64 flows kept, 936 counted table_full (%u, %" PRIu64 ")",
+			tcprtt_mon_count(m), st->table_full);
+	check(tcprtt_mon_expire(m, t + 1000, 64) == 0, "nothing idle yet");
+	check(tcprtt_mon_expire(m, t + 61000 * MS, 32) == 32 && tcprtt_mon_count(m) == 32,
+			"idle 61 s: a scan of 32 entries evicts 32");
+	tcprtt_mon_expire(m, t + 61000 * MS, 32);
+	check(tcprtt_mon_count(m) == 0 && st->evicted == 64 && tcprtt_flows_active(st) == 0,
+			"the next 32: all evicted, counted");
+	pkt(m, (struct ep){ "10.4.0.1", 1 }, (struct ep){ "10.9.9.9", 80 }, SYN, true, 1, 0, 0,
+			t + 62000 * MS, r);
+	check(tcprtt_mon_count(m) == 1, "room again after eviction");
+	/* Unstamped packets are not measured. */
+	struct tcprtt_pkt p;
+	uint32_t len = build(frame, (struct ep){ "10.4.0.2", 1 }, (struct ep){ "10.9.9.9", 80 },
+			SYN, true, 1, 0, 0);
+
+	to_pkt(frame, len, &p);
+	check(tcprtt_mon_packet(m, &p, 0, 0, r) == 0 && st->unstamped == 1 &&
+					tcprtt_mon_count(m) == 1,
+			"no timestamp: counted unstamped, no flow");
+	tcprtt_mon_free(m);
+}
+
+static void
+test_prefix(void)
+{
+	struct tcprtt_prefix p = { .family = 4, .len = 12 };
+	uint8_t a[16] = { 0 };
+
+	inet_pton(AF_INET, "172.16.0.0", p.addr);
+	inet_pton(AF_INET, "172.31.255.255", a);
+	check(tcprtt_prefix_match(&p, 4, a), "172.31.255.255 in 172.16.0.0/12");
+	inet_pton(AF_INET, "172.32.0.0", a);
+	check(!tcprtt_prefix_match(&p, 4, a), "172.32.0.0 not in 172.16.0.0/12");
+	check(!tcprtt_prefix_match(&p, 6, a), "family must match");
+	p.len = 0;
+	check(tcprtt_prefix_match(&p, 4, a), "/0 matches every IPv4 address");
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "64", "--no-pci", "-l", "0", prefix,
+		"--log-level", "lib.eal:error", NULL };
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=ut_tcprtt_%d", (int)getpid());
+	test_options();
+	test_prefix();
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		check(false, "rte_eal_init: %s", rte_strerror(rte_errno));
+		return unit_done();
+	}
+	test_key();
+	test_handshake();
+	test_timestamps();
+	test_table();
+	rte_eal_cleanup();
+	return unit_done();
+}
