@@ -6,7 +6,7 @@
 # SECONDS with its seed corpus. Prints one line per target (executions, exec/s, corpus growth,
 # crashes) and exits 1 if any target crashed, leaked, timed out or ran out of memory.
 #
-# Usage: scripts/fuzz.sh SECONDS [TARGET...]     TARGET: pkt cfg rule filter trailer (default: all)
+# Usage: scripts/fuzz.sh SECONDS [TARGET...]     TARGET: pkt cfg rule filter trailer sph (default: all)
 #
 # Environment:
 #   FUZZ_RUNS=N   also stop a target after N executions (whichever comes first)
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer ...]" >&2
+	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|sph ...]" >&2
 	exit 2
 }
 
@@ -31,7 +31,7 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer sph)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(
@@ -40,6 +40,7 @@ declare -A max_len=(
 	[rule]=2048   # one rules[] object: a filter of up to 1023 bytes and a few short keys
 	[filter]=1023 # CFG_FILTER_LEN - 1
 	[trailer]=9500 # 16 bytes of spec + the largest frame with a stack of trailers
+	[sph]=9600    # a jumbo datagram of stampede records (largest MTU + headers)
 )
 declare -A dict=([cfg]=cfg.dict [rule]=cfg.dict [filter]=filter.dict)
 for t in "${targets[@]}"; do
