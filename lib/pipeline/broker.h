@@ -24,6 +24,11 @@
 
 #define BROKER_MAX_SRC 256  /**< (node, stream) pairs one lcore tracks; power of 2 */
 #define BROKER_MAX_REASM 16 /**< frames one lcore reassembles at the same time */
+/**
+ * Bytes an edge leaves free in each record's datagram for relays' hop records (4 hops): a
+ * record that fits the edge's datagram still fits after 4 relays on links of the same MTU.
+ */
+#define BROKER_HOP_ROOM (4 * (2 + SPH_HOP_LEN))
 
 /** Pipeline-wide, read-only once built. */
 struct broker_rt {

@@ -196,12 +196,13 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 			h.flags |= SPH_F_TRUNC;
 		h.payload_len = (uint16_t)cap;
 		/* The description rides in the first record of each datagram. */
-		if (x.m == NULL || x.used + SPH_FIXED_LEN + cap > x.max) {
+		if (x.m == NULL || x.used + SPH_FIXED_LEN + cap > x.max - BROKER_HOP_ROOM) {
 			h.desc = (const uint8_t *)b->desc[o];
 			h.desc_len = b->desc_len[o];
 		}
 		hsz = sph_hdr_size(&h);
-		if (likely(hsz + cap <= x.max)) {
+		/* A record leaves room for relays' hops: they add to it, not to the datagram. */
+		if (likely(hsz + cap <= x.max - BROKER_HOP_ROOM)) {
 			p = dg_room(&x, hsz + cap);
 			if (unlikely(p == NULL)) {
 				lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
@@ -219,7 +220,7 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 			h.desc = (const uint8_t *)b->desc[o];
 			h.desc_len = b->desc_len[o];
 			hsz = sph_hdr_size(&h);
-			per = x.max > hsz ? x.max - hsz : 0;
+			per = x.max > hsz + BROKER_HOP_ROOM ? x.max - hsz - BROKER_HOP_ROOM : 0;
 			cnt = per > 0 ? (cap + per - 1) / per : UINT32_MAX;
 			if (unlikely(cnt > SPH_MAX_FRAGS)) {
 				lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
