@@ -16,13 +16,16 @@ stamps, `nodes` reports node 7 stream 0 with no gap. A second collector run read
 with one removed: the gaps it reports equal the frames that datagram carried.
 relay: edge -> relay (node 8) -> collector: one hop record per record (node 8, the relay's
 receive stamp, its own sequence), everything else unchanged; the collector's output equals the
-edge's input.
+edge's input. tshark with scripts/wireshark/stampede.lua decodes the relayed datagrams: node,
+stream, seq, ts, original length, hops, fragments and descriptions as the Python decoder reads
+them.
 ether: the same edge with transport "ether" (EtherType 0x88B5) and a collector.
 malformed: datagrams with a bad magic, a version from the future, a header length of 39, a
 TLV past the header end, a payload past the datagram and a truncated header: each a counted
 drop under its own name; the good datagram among them is delivered. Invariant exact everywhere.
 """
 
+import os
 import struct
 import sys
 
@@ -191,6 +194,37 @@ def run_roundtrip(ck, exe, transport):
     st.cleanup()
 
 
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                   "wireshark", "stampede.lua")
+
+
+def check_dissector(ck, path, recs, label):
+    """scripts/wireshark/stampede.lua in tshark on stampede's own output: every record's fields
+    as the Python decoder read them, and the whole inner frames decoded as Ethernet."""
+    rows = rules_lib.tshark_fields(path, [
+        "stampede.node", "stampede.stream", "stampede.seq", "stampede.ts", "stampede.orig_len",
+        "stampede.hop.node", "stampede.hop.rx_ns", "stampede.hop.seq", "stampede.frag.index",
+        "stampede.frag.count", "stampede.desc"],
+        ["-X", "lua_script:" + LUA, "-E", "occurrence=a", "-E", "aggregator=,"])
+    got = []
+    for r in rows:
+        cols = [c.split(",") if c else [] for c in r]
+        for i in range(len(cols[0])):
+            got.append((int(cols[0][i]), int(cols[1][i]), int(cols[2][i]), int(cols[3][i]),
+                        int(cols[4][i])))
+    ck.eq(got, [(r["node"], r["stream"], r["seq"], r["ts"], r["orig"]) for r in recs],
+          label + ": Lua dissector: node, stream, seq, ts, orig_len of every record")
+    hops = [(int(n), int(t), int(q)) for r in rows if r[5]
+            for n, t, q in zip(r[5].split(","), r[6].split(","), r[7].split(","))]
+    ck.eq(hops, [h for r in recs for h in r["hops"]], label + ": Lua dissector: hop records")
+    frags = [(int(i), int(c)) for r in rows if r[8]
+             for i, c in zip(r[8].split(","), r[9].split(","))]
+    ck.eq(frags, [r["frag"][1:] for r in recs if r["frag"]],
+          label + ": Lua dissector: fragment index, count")
+    descs = [d for r in rows if r[10] for d in r[10].split(",")]
+    ck.eq(descs, [r["desc"] for r in recs if r["desc"]], label + ": Lua dissector: descriptions")
+
+
 def run_relay(ck, exe):
     """edge -> relay (node 8) -> collector: each record gains one hop (node 8, the relay's
     receive stamp of its datagram, the relay's own sequence 0..), nothing else changes."""
@@ -223,6 +257,7 @@ def run_relay(ck, exe):
     ck.eq([(r["seq"], r["ts"], r["node"], r["payload"]) for r in recs],
           [(r["seq"], r["ts"], r["node"], r["payload"]) for r in orig],
           "relay: source fields and payloads unchanged")
+    check_dissector(ck, rl.path("next.pcap"), recs, "relay")
     s = rl.stats()
     ftlib.check_accounting(ck, s, received=len(outer), transmitted=len(relayed), drops={},
                            label="relay: ")
