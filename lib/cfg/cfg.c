@@ -31,6 +31,7 @@
 
 #include "cfg.h"
 #include "filter.h"
+#include "sph.h"
 #include "trailer.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
@@ -102,6 +103,18 @@ static const char *const output_type_names[] = {
 	[CFG_OUTPUT_ERSPAN3] = "erspan3",
 	[CFG_OUTPUT_VXLAN] = "vxlan",
 	[CFG_OUTPUT_GRE] = "gre",
+	[CFG_OUTPUT_STAMPEDE] = "stampede",
+};
+
+static const char *const node_role_names[] = {
+	[CFG_ROLE_EDGE] = "edge",
+	[CFG_ROLE_RELAY] = "relay",
+	[CFG_ROLE_COLLECTOR] = "collector",
+};
+
+static const char *const transport_names[] = {
+	[CFG_TRANSPORT_UDP] = "udp",
+	[CFG_TRANSPORT_ETHER] = "ether",
 };
 
 /* outputs[] keys of capture files and of tunnels: each type refuses the other's. */
@@ -109,6 +122,8 @@ static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_
 	"max_files", "ring", "snaplen", "comments" };
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
 	"dscp", "dst_port" };
+/* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
+static const char *const stampede_only_keys[] = { "transport", "description" };
 
 static const char *const group_mode_names[] = {
 	[CFG_GROUP_BALANCE] = "balance",
@@ -186,6 +201,10 @@ static const struct opt cfg_opts[] = {
 
 	O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
 	O_STR("node", "description", SC, node.description, "", 0),
+	O_ENUM("node", "role", SC, node.role, node_role_names, CFG_ROLE_EDGE, 0),
+	O_INT("node", "listen_port", SC, node.listen_port, 1, 65535, SPH_UDP_PORT, 0),
+	O_STR("node", "relay_to", SC, node.relay_to, "", 0),
+	O_INT("node", "reasm_timeout_ms", SC, node.reasm_timeout_ms, 1, 60000, 100, 0),
 
 	O_CUSTOM("eal", "args", 0),
 	O_BOOL("eal", "hugepages", SC, eal.hugepages, 1),
@@ -238,6 +257,8 @@ static const struct opt cfg_opts[] = {
 	O_INT("outputs[]", "ttl", SO, ttl, 1, 255, 64, 0),
 	O_INT("outputs[]", "dscp", SO, dscp, 0, 63, 0, 0),
 	O_INT("outputs[]", "dst_port", SO, dst_port, 1, 65535, 4789, 0),
+	O_ENUM("outputs[]", "transport", SO, transport, transport_names, CFG_TRANSPORT_UDP, 0),
+	O_STR("outputs[]", "description", SO, description, "", OPT_NOCTRL),
 
 	O_STR("groups[]", "name", SG, name, NULL, OPT_REQUIRED | OPT_NAME),
 	O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, OPT_REQUIRED),
@@ -1225,10 +1246,13 @@ static int
 parse_output_type_keys(
 		const struct loader *l, struct cfg_output *o, const json_t *v, const char *path)
 {
-	static const uint32_t max_id[] = { 1023, 0xffffff, UINT32_MAX };
+	static const uint32_t max_id[] = { 1023, 0xffffff, UINT32_MAX, 0 };
 	const bool tunnel = cfg_output_is_tunnel(o->type);
+	const bool sph = o->type == CFG_OUTPUT_STAMPEDE;
+	const bool ether = sph && o->transport == CFG_TRANSPORT_ETHER;
 	const char *const *other = tunnel ? pcapng_only_keys : tunnel_only_keys;
 	const size_t nb_other = tunnel ? ARRAY_LEN(pcapng_only_keys) : ARRAY_LEN(tunnel_only_keys);
+	const char *kind = sph ? "stampede" : tunnel ? "tunnel" : "pcapng";
 	char p[JPATH_LEN], b[JVAL_LEN];
 	struct encap_tunnel *t = &o->tun;
 	int pi;
@@ -1236,15 +1260,21 @@ parse_output_type_keys(
 	for (size_t k = 0; k < nb_other; k++)
 		if (json_object_get(v, other[k]) != NULL)
 			return lerr(l, jp_key(p, path, other[k]),
-					"not a key of %s outputs (type \"%s\")",
-					tunnel ? "tunnel" : "pcapng", output_type_names[o->type]);
+					"not a key of %s outputs (type \"%s\")", kind,
+					output_type_names[o->type]);
+	for (size_t k = 0; !sph && k < ARRAY_LEN(stampede_only_keys); k++)
+		if (json_object_get(v, stampede_only_keys[k]) != NULL)
+			return lerr(l, jp_key(p, path, stampede_only_keys[k]),
+					"not a key of %s outputs (type \"%s\")", kind,
+					output_type_names[o->type]);
 	if (!tunnel) {
 		if (json_object_get(v, "path") == NULL)
 			return lerr(l, jp_key(p, path, "path"), "missing required key");
 		return 0;
 	}
+	/* port and dst_mac always; the IP addresses unless the transport is Ethernet. */
 	for (size_t k = 0; k < 4; k++)
-		if (json_object_get(v, tunnel_only_keys[k]) == NULL)
+		if (json_object_get(v, tunnel_only_keys[k]) == NULL && !(ether && k >= 1 && k <= 2))
 			return lerr(l, jp_key(p, path, tunnel_only_keys[k]),
 					"missing required key");
 	pi = get_port(l, json_object_get(v, "port"), jp_key(p, path, "port"));
@@ -1252,24 +1282,52 @@ parse_output_type_keys(
 		return pi;
 	o->port = (uint16_t)pi;
 	memset(t, 0, sizeof(*t));
-	t->type = (enum encap_type)(o->type - CFG_OUTPUT_ERSPAN3);
-	if (inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
+	t->type = sph ? (ether ? ENCAP_SPH_ETH : ENCAP_SPH_UDP) :
+			(enum encap_type)(o->type - CFG_OUTPUT_ERSPAN3);
+	if (!ether && inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
 		return lerr(l, jp_key(p, path, "src_ip"), "%s is not an IPv4 address literal",
 				jv(json_object_get(v, "src_ip"), b));
-	if (inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
+	if (!ether && inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
 		return lerr(l, jp_key(p, path, "dst_ip"), "%s is not an IPv4 address literal",
 				jv(json_object_get(v, "dst_ip"), b));
 	if (!parse_mac(o->dst_mac, t->dst_mac))
 		return lerr(l, jp_key(p, path, "dst_mac"),
 				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
 				jv(json_object_get(v, "dst_mac"), b));
-	if (o->id > max_id[t->type])
+	if (o->id > max_id[o->type - CFG_OUTPUT_ERSPAN3])
 		return lerr(l, jp_key(p, path, "id"), "%u is out of range [0..%u] for %s", o->id,
-				max_id[t->type], output_type_names[o->type]);
+				max_id[o->type - CFG_OUTPUT_ERSPAN3], output_type_names[o->type]);
+	/* The stampede port's default is its own (the table's 4789 is VXLAN's). */
+	if (sph && json_object_get(v, "dst_port") == NULL)
+		o->dst_port = SPH_UDP_PORT;
 	t->id = o->id;
 	t->ttl = o->ttl;
 	t->dscp = o->dscp;
 	t->dst_port = o->dst_port;
+	return 0;
+}
+
+/* node.role and node.relay_to: a relay sends on through one stampede output. */
+static int
+check_node_role(const struct loader *l)
+{
+	struct stp_config *cfg = l->cfg;
+	struct cfg_target t;
+
+	if (cfg->node.role != CFG_ROLE_RELAY) {
+		if (cfg->node.relay_to[0] != '\0')
+			return lerr(l, "node.relay_to",
+					"only a relay (node.role \"relay\") takes it");
+		return 0;
+	}
+	if (cfg->node.relay_to[0] == '\0')
+		return lerr(l, "node.relay_to",
+				"missing: a relay needs a stampede output to send to");
+	if (cfg_target_by_name(cfg, cfg->node.relay_to, &t) != 0 || t.kind != CFG_TARGET_OUTPUT ||
+			cfg->outputs[t.idx].type != CFG_OUTPUT_STAMPEDE)
+		return lerr(l, "node.relay_to", "\"%s\" is not an output of type \"stampede\"",
+				cfg->node.relay_to);
+	cfg->node.relay_out = t.idx;
 	return 0;
 }
 
@@ -1956,6 +2014,9 @@ parse_root(struct loader *l, const json_t *root)
 	rc = check_tx_queues(l);
 	if (rc < 0)
 		return rc;
+	rc = check_node_role(l);
+	if (rc < 0)
+		return rc;
 	rc = parse_metrics(l, root);
 	if (rc < 0)
 		return rc;
@@ -2297,6 +2358,10 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 					k++)
 				json_object_del(e,
 						tunnel ? pcapng_only_keys[k] : tunnel_only_keys[k]);
+			for (k = 0; e != NULL && o->type != CFG_OUTPUT_STAMPEDE &&
+					k < ARRAY_LEN(stampede_only_keys);
+					k++)
+				json_object_del(e, stampede_only_keys[k]);
 			jappend(a, e, bad);
 		}
 		return a;

@@ -61,10 +61,22 @@ enum cfg_ts_mode {
 	CFG_TS_NONE, /**< No timestamp (0): saves the TSC read. */
 };
 
+/** node.role: what this node does with stampede datagrams (lib/encap/README.md). */
+enum cfg_node_role {
+	CFG_ROLE_EDGE = 0,  /**< "edge": captures; its stampede outputs encapsulate */
+	CFG_ROLE_RELAY,	    /**< "relay": adds a hop record, sends on to node.relay_to */
+	CFG_ROLE_COLLECTOR, /**< "collector": decapsulates, checks sequences, hands frames on */
+};
+
 /** node: who this stampede is. */
 struct cfg_node {
 	uint32_t id;			/**< node.id, 0..2^32-1, default 1 */
 	char description[CFG_DESC_LEN]; /**< node.description, default "" */
+	enum cfg_node_role role;	/**< node.role "edge|relay|collector", default edge */
+	uint16_t listen_port;	     /**< node.listen_port: UDP port of stampede datagrams, 48879 */
+	char relay_to[CFG_NAME_LEN]; /**< node.relay_to: a stampede output (relay only) */
+	uint16_t relay_out;	     /**< derived: index of relay_to in outputs[] */
+	uint32_t reasm_timeout_ms;   /**< node.reasm_timeout_ms [1..60000], default 100 */
 };
 
 /** eal: how the EAL is started. */
@@ -184,13 +196,23 @@ enum cfg_output_type {
 	CFG_OUTPUT_ERSPAN3,    /**< ERSPAN type III over GRE out of a port (lib/encap) */
 	CFG_OUTPUT_VXLAN,      /**< VXLAN out of a port */
 	CFG_OUTPUT_GRE,	       /**< GRE transparent Ethernet bridging out of a port */
+	CFG_OUTPUT_STAMPEDE,   /**< stampede header to another stampede node (lib/encap/sph.h) */
 };
 
-/** True for the tunnel types (their encap_type is type - CFG_OUTPUT_ERSPAN3). */
+/** outputs[].transport of stampede outputs. */
+enum cfg_transport {
+	CFG_TRANSPORT_UDP = 0, /**< "udp": Ethernet / IPv4 / UDP (default) */
+	CFG_TRANSPORT_ETHER,   /**< "ether": Ethernet, EtherType 0x88B5 */
+};
+
+/**
+ * True for the types that send out of a port with outer headers: tunnels (their encap_type
+ * is type - CFG_OUTPUT_ERSPAN3) and stampede outputs (ENCAP_SPH_UDP or ENCAP_SPH_ETH).
+ */
 static inline bool
 cfg_output_is_tunnel(enum cfg_output_type t)
 {
-	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_GRE;
+	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_STAMPEDE;
 }
 
 #define CFG_IP_LEN 16  /**< an IPv4 literal, including the NUL */
@@ -223,10 +245,13 @@ struct cfg_output {
 	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 literal, required */
 	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: IPv4 literal, required */
 	char dst_mac[CFG_MAC_LEN]; /**< outputs[].dst_mac: next hop's MAC, required */
-	uint32_t id;		 /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
-	uint8_t ttl;		 /**< [1..255], default 64 */
-	uint8_t dscp;		 /**< [0..63], default 0 */
-	uint16_t dst_port;	 /**< VXLAN UDP port [1..65535], default 4789 */
+	uint32_t id;	   /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
+	uint8_t ttl;	   /**< [1..255], default 64 */
+	uint8_t dscp;	   /**< [0..63], default 0 */
+	uint16_t dst_port; /**< UDP port [1..65535], default 4789 (stampede: 48879) */
+	/* Stampede outputs: */
+	enum cfg_transport transport;	/**< outputs[].transport "udp|ether", default udp */
+	char description[CFG_DESC_LEN]; /**< DESC TLV, default "" = node.description */
 	struct encap_tunnel tun; /**< derived: the above in binary (src_mac: the port's, at run) */
 };
 

@@ -38,6 +38,10 @@ encap_hdr_len(enum encap_type type)
 		return ETH_HLEN + IP4_HLEN + 8 + 12 + 8;
 	case ENCAP_VXLAN:
 		return ETH_HLEN + IP4_HLEN + 8 + 8;
+	case ENCAP_SPH_UDP:
+		return ETH_HLEN + IP4_HLEN + 8;
+	case ENCAP_SPH_ETH:
+		return ETH_HLEN;
 	case ENCAP_GRE:
 	default:
 		return ETH_HLEN + IP4_HLEN + 8;
@@ -67,6 +71,10 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 
 	memcpy(hdr, t->dst_mac, 6);
 	memcpy(hdr + 6, t->src_mac, 6);
+	if (t->type == ENCAP_SPH_ETH) {
+		put16(hdr + 12, 0x88B5);
+		return;
+	}
 	put16(hdr + 12, 0x0800);
 
 	/* IPv4: DF set, ID 0 (RFC 6864: atomic datagrams need no ID). */
@@ -76,7 +84,7 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 	put16(ip + 4, 0);
 	put16(ip + 6, 0x4000);
 	ip[8] = t->ttl;
-	ip[9] = t->type == ENCAP_VXLAN ? 17 : 47;
+	ip[9] = t->type == ENCAP_VXLAN || t->type == ENCAP_SPH_UDP ? 17 : 47;
 	put16(ip + 10, 0);
 	memcpy(ip + 12, &t->src_ip, 4);
 	memcpy(ip + 16, &t->dst_ip, 4);
@@ -113,6 +121,13 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 		q = put16(q, 0);
 		q = put32(q, 0x08000000);
 		put32(q, (t->id & 0xffffff) << 8);
+		break;
+	case ENCAP_SPH_UDP:
+		/* Source port from a hash: receivers with RSS spread the sources over queues. */
+		q = put16(q, (uint16_t)(49152 + (p->hash % 16384)));
+		q = put16(q, t->dst_port);
+		q = put16(q, (uint16_t)(8 + p->inner_len));
+		put16(q, 0);
 		break;
 	case ENCAP_GRE:
 	default:

@@ -29,6 +29,8 @@ enum encap_type {
 	ENCAP_ERSPAN3 = 0,
 	ENCAP_VXLAN,
 	ENCAP_GRE,
+	ENCAP_SPH_UDP, /**< stampede datagram: Ethernet / IPv4 / UDP (DF, checksum 0) */
+	ENCAP_SPH_ETH, /**< stampede datagram: Ethernet, EtherType 0x88B5 */
 };
 
 /** Largest outer header: Ethernet 14 + IPv4 20 + GRE 8 + ERSPAN III 12 + sub-header 8. */
@@ -44,7 +46,7 @@ struct encap_tunnel {
 	uint32_t id;	 /**< ERSPAN session id (10 bits), VXLAN VNI (24 bits), GRE key */
 	uint8_t ttl;
 	uint8_t dscp;
-	uint16_t dst_port; /**< VXLAN UDP destination port (host order) */
+	uint16_t dst_port; /**< VXLAN / stampede UDP destination port (host order) */
 };
 
 /** Bytes of outer header for @p type. */
@@ -55,7 +57,7 @@ struct encap_pkt {
 	uint32_t inner_len; /**< the inner Ethernet frame's length (no FCS) */
 	uint64_t ts_ns;	    /**< ERSPAN: the packet's stamp (UTC ns) */
 	uint32_t seq;	    /**< ERSPAN: GRE sequence number */
-	uint32_t hash;	    /**< VXLAN: the inner flow hash (UDP source port) */
+	uint32_t hash;	    /**< VXLAN, stampede UDP: a flow hash (UDP source port) */
 	uint16_t port;	    /**< ERSPAN: the input port index (14 bits) */
 	bool truncated;	    /**< ERSPAN: T bit, the inner frame was cut (snaplen) */
 };

@@ -136,6 +136,17 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		stp_tx_emit(lc, pkts, n);
 }
 
+void
+stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_pipeline *pl = lc->pl;
+
+	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++)
+		n = pl->stages[s]->burst(lc, pkts, n);
+	if (n > 0)
+		stp_tx_emit(lc, pkts, n);
+}
+
 /* Cut a (possibly chained) mbuf to its first @p len bytes, freeing segments past them. */
 static void
 mbuf_cut(struct rte_mbuf *m, uint32_t len)

@@ -23,6 +23,7 @@ RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 #define PL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
 
+extern const struct stp_stage stp_stage_broker;
 extern const struct stp_stage stp_stage_rules;
 extern const struct stp_stage stp_stage_probe;
 extern const struct stp_stage stp_stage_tcprtt;
@@ -30,6 +31,7 @@ extern const struct stp_source stp_source_probe;
 
 /* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
 const struct stp_stage *const stp_worker_stages[] = {
+	&stp_stage_broker, /* relay / collector: stampede datagrams in (before the rules) */
 	&stp_stage_probe,  /* probes are measured or reflected before the rules see traffic */
 	&stp_stage_tcprtt, /* a tap: sees every packet before the rules decide its way */
 	&stp_stage_rules,
@@ -406,6 +408,7 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 				timeout_ms);
 	__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
 	pl_wait_exit(pl);
+	stp_broker_stop(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->worker_ring);
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->tx_ring);

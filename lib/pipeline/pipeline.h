@@ -43,23 +43,33 @@
 #define STP_MAX_BURST CFG_MAX_BURST
 
 /** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
-#define STP_FOREACH_DROP(_)                                                                    \
-	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                         \
-	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                              \
-	_(RULE_DROP, "rule_drop", "a drop rule matched")                                       \
-	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                \
-	_(OUTPUT_PAUSED, "output_paused", "its only destination was a stopped capture output") \
-	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")       \
-	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                   \
-	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")     \
-	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")      \
-	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")   \
-	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")      \
-	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")        \
-	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written") \
-	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")    \
-	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows") \
-	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")               \
+#define STP_FOREACH_DROP(_)                                                                        \
+	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                             \
+	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                                  \
+	_(RULE_DROP, "rule_drop", "a drop rule matched")                                           \
+	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                    \
+	_(OUTPUT_PAUSED, "output_paused", "its only destination was a stopped capture output")     \
+	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")           \
+	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                       \
+	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")         \
+	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")          \
+	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")       \
+	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")          \
+	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")            \
+	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written")     \
+	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")        \
+	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows")     \
+	_(SPH_TRUNCATED, "sph_truncated", "stampede header cut short")                             \
+	_(SPH_BAD_MAGIC, "sph_bad_magic", "stampede datagram without the stampede magic")          \
+	_(SPH_BAD_VERSION, "sph_bad_version", "stampede header of an unknown version")             \
+	_(SPH_BAD_HDR_LEN, "sph_bad_hdr_len", "stampede header length out of range")               \
+	_(SPH_BAD_LENGTH, "sph_bad_length", "stampede lengths past the frame or inconsistent")     \
+	_(SPH_BAD_TLV, "sph_bad_tlv", "malformed stampede TLV")                                    \
+	_(SPH_DUPLICATE, "sph_duplicate", "a stampede fragment or frame received twice")           \
+	_(SPH_REASM_TIMEOUT, "sph_reasm_timeout", "stampede fragment of a frame never completed")  \
+	_(SPH_REASM_FULL, "sph_reasm_full", "stampede fragment evicted: reassembly table full")    \
+	_(SPH_NO_MBUF, "sph_no_mbuf", "no mbuf for a frame decapsulated from a stampede datagram") \
+	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")                   \
 	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
 
 enum stp_drop {
@@ -372,6 +382,26 @@ int64_t stp_stats_in_flight(const struct stp_lcore_stats *s);
  */
 uint16_t stp_tx_send_generated(
 		struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Edge: send packets through stampede output @p o (outputs[].type "stampede"): each becomes a
+ * record, records are batched into datagrams and frames too long for one are fragmented.
+ */
+void stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
+
+/** After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
+void stp_broker_stop(struct stp_pipeline *pl);
+
+/**
+ * The broker's counters as JSON (control thread): role, datagrams and records received,
+ * per stampede output frames / datagrams / fragments, and "nodes": per (node, stream) received,
+ * gaps, duplicates, reordered, stale. NULL when the config uses no broker feature.
+ */
+struct json_t;
+struct json_t *stp_broker_json(const struct stp_pipeline *pl);
+
+/** Run the worker stages from index @p first on, then hand what remains to TX. */
+void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Print the counters (ports, drops, timestamps, totals) as text. @p final: the pipeline has

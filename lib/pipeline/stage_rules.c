@@ -225,7 +225,10 @@ deliver_flush(struct stp_lcore *lc, struct deliver *d)
 		if (n == 0)
 			continue;
 		if (pl->tunnel_outputs & (1u << o)) {
-			tunnel_send(lc, o, d->out_pkts[o], n);
+			if (pl->tunnels[o].enc.type >= ENCAP_SPH_UDP)
+				stp_broker_send(lc, o, d->out_pkts[o], n);
+			else
+				tunnel_send(lc, o, d->out_pkts[o], n);
 			d->nb_out[o] = 0;
 			continue;
 		}

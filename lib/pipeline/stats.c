@@ -263,6 +263,12 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)lc->stats.loops, "busy_cycles",
 						(json_int_t)lc->stats.busy_cycles));
 	}
+	{
+		json_t *bj = stp_broker_json(pl);
+
+		if (bj != NULL)
+			json_object_set_new(root, "broker", bj);
+	}
 	json_object_set_new(root, "lcores", lcores);
 	{
 		json_t *outs = json_array(), *rules = json_array();

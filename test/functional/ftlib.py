@@ -32,6 +32,9 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "worker_ring_full",
                 "tx_ring_full", "tx_queue_full", "mtu_exceeded", "tx_multiseg", "clone_failed",
                 "capture_ring_full", "capture_write_error", "encap_no_mbuf", "encap_too_big",
+                "sph_truncated", "sph_bad_magic", "sph_bad_version", "sph_bad_hdr_len",
+                "sph_bad_length", "sph_bad_tlv", "sph_duplicate", "sph_reasm_timeout",
+                "sph_reasm_full", "sph_no_mbuf",
                 "shutdown", "impair_drop")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
 

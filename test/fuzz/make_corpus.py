@@ -355,6 +355,40 @@ def stamp_payloads():
     return p
 
 
+def sph(payload, node=7, stream=0, seq=0, ts=1700000000123456789, orig=None, flags=0,
+        tlvs=b"", ts_src=1, version=1, magic=0x5350):
+    """One stampede header record (lib/encap/README.md) + payload."""
+    cap = len(payload) if not flags & 1 else None
+    if orig is None:
+        orig = len(payload)
+    hl = 40 + len(tlvs)
+    return struct.pack("!HBBHBBIHHQQII", magic, version, flags, hl, ts_src, 0, node, stream,
+                       len(payload), seq, ts, orig, cap if cap is not None else orig) + tlvs + payload
+
+
+def sph_seeds():
+    """fuzz_sph seeds: datagrams of stampede records (good, batched, fragmented, malformed)."""
+    frame = eth(0x0800) + ipv4(17, udp())
+    hop = lambda n, t, q: struct.pack("!BBIQQ", 1, 20, n, t, q)
+    desc = lambda s: struct.pack("!BB", 2, len(s)) + s
+    frag = lambda off, i, c: struct.pack("!BBIHH", 3, 8, off, i, c)
+    big = bytes(range(256)) * 10
+    return {
+        "one": sph(frame),
+        "batch3": sph(frame, seq=1) + sph(frame, seq=2) + sph(frame, seq=3),
+        "tlvs": sph(frame, tlvs=desc(b"edge7:in0") + hop(8, 1700000000000000001, 5) +
+                    hop(9, 1700000000000000002, 6)),
+        "frag0": sph(big[:1400], flags=1, orig=2560, tlvs=frag(0, 0, 2)),
+        "frag1": sph(big[1400:], flags=1, orig=2560, tlvs=frag(1400, 1, 2)),
+        "unknown-tlv": sph(frame, tlvs=b"\xc8\x03abc\x00\x00"),
+        "ctrl-ack": sph(b"", flags=2, tlvs=struct.pack("!BBHQ", 4, 10, 0, 99)),
+        "trunc": sph(frame[:40], orig=200) + b"\0\0\0",
+        "bad-magic": sph(frame, magic=0x1234),
+        "future": sph(frame, version=9),
+        "short": sph(frame)[:30],
+    }
+
+
 def write(target, items):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -380,6 +414,7 @@ def main():
     write("trailer", trailers())
     write("probe", probes())
     write("stamp", stamp_payloads())
+    write("sph", sph_seeds())
     return 0
 
 

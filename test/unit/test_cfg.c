@@ -625,6 +625,28 @@ test_round_trip(void)
 		   "  'probe_rx': { 'enabled': true, 'ports': [ 'b' ], 'reflect': true,"
 		   "               'udp_port': 9000, 'verbose': true } }",
 			"round trip probes");
+	round_trip("{ 'node': { 'id': 7, 'role': 'relay', 'relay_to': 'sp', 'listen_port': 5000,"
+		   "    'reasm_timeout_ms': 250 },"
+		   "  'ports': [ { 'name': 'a', 'device': 'net_ring0' },"
+		   "             { 'name': 'b', 'device': 'net_ring1' } ],"
+		   "  'outputs': [ { 'name': 'sp', 'type': 'stampede', 'port': 'b',"
+		   "    'src_ip': '192.0.2.1', 'dst_ip': '192.0.2.9', 'dst_mac': '02:00:00:00:00:09',"
+		   "    'description': 'edge 7 in' },"
+		   "    { 'name': 'se', 'type': 'stampede', 'port': 'a', 'transport': 'ether',"
+		   "      'dst_mac': '02:00:00:00:00:0a', 'dst_port': 9 } ],"
+		   "  'rules': [ { 'in': 'a', 'action': 'forward', 'out': 'sp' } ] }",
+			"round trip stampede outputs, relay node");
+	if (load_ok("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' } ],"
+		    "  'outputs': [ { 'name': 'sp', 'type': 'stampede', 'port': 'a',"
+		    "    'src_ip': '192.0.2.1', 'dst_ip': '192.0.2.9', 'dst_mac': '02:00:00:00:00:09' } ],"
+		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
+			    &cfg, "stampede output defaults")) {
+		CHECK(cfg.outputs[0].dst_port == 48879 &&
+				cfg.outputs[0].tun.type == ENCAP_SPH_UDP &&
+				cfg.outputs[0].transport == CFG_TRANSPORT_UDP &&
+				cfg.node.role == CFG_ROLE_EDGE && cfg.node.listen_port == 48879);
+	}
+	cfg_free(&cfg);
 
 	/* The dump writes every key, defaults included, lcores in their explicit form. */
 	if (load_ok(minimal, &cfg, "minimal for dump keys")) {
@@ -709,7 +731,7 @@ static const struct {
 		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
 		"memory_mb, main_lcore)" },
 	{ "{ 'node': { 'name': 'x' }, " P1 " }",
-		"cfg.json: node.name: unknown key (allowed: id, description)" },
+		"cfg.json: node.name: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms)" },
 	{ "{ " P1 ", 'rings': { 'rx': 64 } }",
 		"cfg.json: rings.rx: unknown key (allowed: worker, tx)" },
 	{ "{ " P1 ", 'mempool': { 'sz': 64 } }",
@@ -725,7 +747,7 @@ static const struct {
 		"continue, snaplen, vlan)" },
 	/* keys that are not plain words are quoted so that the message stays one line */
 	{ "{ 'node': { 'descr\\nption': 'x' }, " P1 " }",
-		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description)" },
+		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
 		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
@@ -897,7 +919,7 @@ static const struct {
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'x', 'rotate': 1 }") " }",
 		"cfg.json: outputs[0].rotate: unknown key (allowed: name, type, path, "
 		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments, port, src_ip, dst_ip, dst_mac, "
-		"id, ttl, dscp, dst_port)" },
+		"id, ttl, dscp, dst_port, transport, description)" },
 	{ "{ " P1 ", " OUT("{ 'type': 'pcapng', 'path': 'x' }") " }",
 		"cfg.json: outputs[0].name: missing required key" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'path': 'x' }") " }",
@@ -905,7 +927,7 @@ static const struct {
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng' }") " }",
 		"cfg.json: outputs[0].path: missing required key" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcap', 'path': 'x' }") " }",
-		"cfg.json: outputs[0].type: \"pcap\" is not one of pcapng, erspan3, vxlan, gre" },
+		"cfg.json: outputs[0].type: \"pcap\" is not one of pcapng, erspan3, vxlan, gre, stampede" },
 	{ "{ " P1 ", " OUT("{ 'name': 'c p', 'type': 'pcapng', 'path': 'x' }") " }",
 		"cfg.json: outputs[0].name: \"c p\" is not a valid name (1..31 characters from "
 		"A-Z a-z 0-9 _ . -)" },

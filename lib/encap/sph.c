@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/* The stampede header codec (see sph.h and README.md in this folder). */
+
+#include <string.h>
+
+#include "sph.h"
+
+static const char *const err_names[] = { [SPH_OK] = "ok",
+#define SPH_ERR_NAME(id, name, desc) [SPH_E_##id] = name,
+	SPH_FOREACH_ERR(SPH_ERR_NAME)
+#undef SPH_ERR_NAME
+};
+
+const char *
+sph_err_name(enum sph_err e)
+{
+	return (unsigned int)e < SPH_E_MAX ? err_names[e] : "?";
+}
+
+static inline uint8_t *
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *
+put32(uint8_t *p, uint32_t v)
+{
+	p = put16(p, (uint16_t)(v >> 16));
+	return put16(p, (uint16_t)v);
+}
+
+static inline uint8_t *
+put64(uint8_t *p, uint64_t v)
+{
+	p = put32(p, (uint32_t)(v >> 32));
+	return put32(p, (uint32_t)v);
+}
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+uint16_t
+sph_hdr_size(const struct sph_hdr *h)
+{
+	uint32_t n = SPH_FIXED_LEN;
+
+	if (h->desc_len > 0)
+		n += 2 + h->desc_len;
+	if (h->flags & SPH_F_FRAG)
+		n += 2 + SPH_FRAG_LEN;
+	n += (uint32_t)h->nb_hops * (2 + SPH_HOP_LEN);
+	return (uint16_t)n;
+}
+
+static uint8_t *
+put_hop(uint8_t *p, const struct sph_hop *hop)
+{
+	*p++ = SPH_TLV_HOP;
+	*p++ = SPH_HOP_LEN;
+	p = put32(p, hop->node);
+	p = put64(p, hop->rx_ns);
+	return put64(p, hop->seq);
+}
+
+uint16_t
+sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap)
+{
+	const uint16_t hlen = sph_hdr_size(h);
+	uint8_t *p = buf;
+
+	if (cap < hlen || h->nb_hops > SPH_MAX_HOPS)
+		return 0;
+	p = put16(p, SPH_MAGIC);
+	*p++ = SPH_VERSION;
+	*p++ = h->flags;
+	p = put16(p, hlen);
+	*p++ = h->ts_src;
+	*p++ = 0;
+	p = put32(p, h->node);
+	p = put16(p, h->stream);
+	p = put16(p, h->payload_len);
+	p = put64(p, h->seq);
+	p = put64(p, h->ts_ns);
+	p = put32(p, h->orig_len);
+	p = put32(p, h->cap_len);
+	if (h->desc_len > 0) {
+		*p++ = SPH_TLV_DESC;
+		*p++ = h->desc_len;
+		memcpy(p, h->desc, h->desc_len);
+		p += h->desc_len;
+	}
+	if (h->flags & SPH_F_FRAG) {
+		*p++ = SPH_TLV_FRAG;
+		*p++ = SPH_FRAG_LEN;
+		p = put32(p, h->frag_off);
+		p = put16(p, h->frag_idx);
+		p = put16(p, h->frag_cnt);
+	}
+	for (unsigned int i = 0; i < h->nb_hops; i++)
+		p = put_hop(p, &h->hops[i]);
+	return hlen;
+}
+
+/* The TLVs of a header whose fixed part is decoded: [p, end) lies inside the buffer. */
+static int
+decode_tlvs(const uint8_t *p, const uint8_t *end, struct sph_hdr *h)
+{
+	bool have_frag = false;
+
+	while (p < end) {
+		uint8_t type, len;
+
+		if (end - p < 2)
+			return -SPH_E_BAD_TLV;
+		type = p[0];
+		len = p[1];
+		p += 2;
+		if (end - p < len)
+			return -SPH_E_BAD_TLV;
+		switch (type) {
+		case SPH_TLV_HOP:
+			if (len != SPH_HOP_LEN)
+				return -SPH_E_BAD_TLV;
+			if (h->nb_hops < SPH_MAX_HOPS) {
+				struct sph_hop *hop = &h->hops[h->nb_hops++];
+
+				hop->node = get32(p);
+				hop->rx_ns = get64(p + 4);
+				hop->seq = get64(p + 12);
+			}
+			h->nb_hops_total++;
+			break;
+		case SPH_TLV_DESC:
+			if (len == 0 || h->desc_len != 0)
+				return -SPH_E_BAD_TLV;
+			h->desc = p;
+			h->desc_len = len;
+			break;
+		case SPH_TLV_FRAG:
+			if (len != SPH_FRAG_LEN || have_frag)
+				return -SPH_E_BAD_TLV;
+			have_frag = true;
+			h->frag_off = get32(p);
+			h->frag_idx = get16(p + 4);
+			h->frag_cnt = get16(p + 6);
+			break;
+		case SPH_TLV_PAD:
+		default:
+			/* Padding, acknowledgements (read by the transport) and types of later
+			 * versions: skipped. */
+			if (type != SPH_TLV_PAD)
+				h->nb_unknown++;
+			break;
+		}
+		p += len;
+	}
+	/* The flag and the TLV go together: a fragment read as a whole frame would be wrong. */
+	if (!(h->flags & SPH_F_FRAG) != !have_frag)
+		return -SPH_E_BAD_TLV;
+	return 0;
+}
+
+int
+sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h)
+{
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (len < 4)
+		return -SPH_E_TRUNCATED;
+	if (get16(buf) != SPH_MAGIC)
+		return -SPH_E_BAD_MAGIC;
+	h->version = buf[2];
+	if (h->version == 0 || h->version > SPH_VERSION)
+		return -SPH_E_BAD_VERSION;
+	if (len < SPH_FIXED_LEN)
+		return -SPH_E_TRUNCATED;
+	h->flags = buf[3];
+	h->hdr_len = get16(buf + 4);
+	h->ts_src = buf[6];
+	h->node = get32(buf + 8);
+	h->stream = get16(buf + 12);
+	h->payload_len = get16(buf + 14);
+	h->seq = get64(buf + 16);
+	h->ts_ns = get64(buf + 24);
+	h->orig_len = get32(buf + 32);
+	h->cap_len = get32(buf + 36);
+	if (h->hdr_len < SPH_FIXED_LEN)
+		return -SPH_E_BAD_HDR_LEN;
+	if (h->hdr_len > len)
+		return -SPH_E_TRUNCATED;
+	rc = decode_tlvs(buf + SPH_FIXED_LEN, buf + h->hdr_len, h);
+	if (rc < 0)
+		return rc;
+	if ((size_t)h->hdr_len + h->payload_len > len)
+		return -SPH_E_BAD_LENGTH;
+	if (h->flags & SPH_F_CTRL) {
+		if (h->payload_len != 0)
+			return -SPH_E_BAD_LENGTH;
+		return h->hdr_len;
+	}
+	if (h->cap_len > h->orig_len || h->cap_len == 0)
+		return -SPH_E_BAD_LENGTH;
+	if (h->flags & SPH_F_FRAG) {
+		if (h->frag_cnt < 2 || h->frag_cnt > SPH_MAX_FRAGS || h->frag_idx >= h->frag_cnt)
+			return -SPH_E_BAD_TLV;
+		if (h->payload_len == 0 || (uint64_t)h->frag_off + h->payload_len > h->cap_len)
+			return -SPH_E_BAD_LENGTH;
+	} else if (h->payload_len != h->cap_len) {
+		return -SPH_E_BAD_LENGTH;
+	}
+	return h->hdr_len + h->payload_len;
+}
+
+bool
+sph_is_padding(const uint8_t *buf, size_t len)
+{
+	if (len >= SPH_FIXED_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != 0)
+			return false;
+	return true;
+}
+
+size_t
+sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, uint8_t *out, size_t cap)
+{
+	const uint16_t hlen = get16(in + 4);
+	const size_t add = 2 + SPH_HOP_LEN;
+
+	if (in_len < hlen || (size_t)hlen + add > UINT16_MAX || in_len + add > cap)
+		return 0;
+	memcpy(out, in, hlen);
+	put16(out + 4, (uint16_t)(hlen + add));
+	put_hop(out + hlen, hop);
+	memcpy(out + hlen + add, in + hlen, in_len - hlen);
+	return in_len + add;
+}
+
+enum sph_seq_res
+sph_seq_check(struct sph_seq *s, uint64_t seq)
+{
+	uint64_t d;
+
+	if (!s->started) {
+		s->started = true;
+		s->first = seq;
+		s->next = seq + 1;
+		s->window = 1;
+		s->received++;
+		return SPH_SEQ_OK;
+	}
+	if (seq >= s->next) {
+		d = seq - s->next; /* numbers skipped */
+		s->gaps += d;
+		s->window = d >= 63 ? 1 : (s->window << (d + 1)) | 1;
+		s->next = seq + 1;
+		s->received++;
+		return d == 0 ? SPH_SEQ_OK : SPH_SEQ_GAP;
+	}
+	d = s->next - 1 - seq; /* bit of seq in the window */
+	if (d >= 64 || seq < s->first) {
+		s->stale++;
+		return SPH_SEQ_STALE;
+	}
+	if (s->window & (1ULL << d)) {
+		s->dups++;
+		return SPH_SEQ_DUP;
+	}
+	s->window |= 1ULL << d;
+	s->gaps--;
+	s->reordered++;
+	s->received++;
+	return SPH_SEQ_REORDERED;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_SPH_H
+#define STP_SPH_H
+
+/**
+ * @file
+ * The stampede header (SPH), version 1: what one stampede node puts in front of each frame it
+ * sends to another (layout and byte diagram: lib/encap/README.md). A datagram (the payload of a
+ * UDP datagram, or of an Ethernet frame with EtherType 0x88B5) holds one or more records back
+ * to back; a record is one header followed by payload_len bytes of the original frame (all of
+ * it, or one fragment of it). All fields are big-endian.
+ *
+ * The decoder never reads outside the buffer it is given and answers every malformed input
+ * with a named error (enum sph_err); unknown TLVs and unknown flag bits are skipped, so a
+ * newer writer's additions do not cost an older reader its packets.
+ *
+ * Pure C (no EAL): unit-tested and fuzzed (test/fuzz/fuzz_sph.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPH_MAGIC 0x5350     /**< "SP" */
+#define SPH_VERSION 1	     /**< the version this code writes and the newest it reads */
+#define SPH_FIXED_LEN 40     /**< the fixed part of the header */
+#define SPH_ETHERTYPE 0x88B5 /**< IEEE 802 local experimental EtherType 1 */
+#define SPH_UDP_PORT 48879   /**< default UDP destination port (0xBEEF) */
+
+/* Flags (header byte 3). Bits not listed are reserved: written 0, ignored on read. */
+#define SPH_F_FRAG 0x01	 /**< the record holds one fragment (a FRAG TLV says which) */
+#define SPH_F_CTRL 0x02	 /**< control message (acknowledgement): no frame, payload_len 0 */
+#define SPH_F_TRUNC 0x04 /**< captured length < original length (snaplen) */
+
+/* TLV types. Each TLV: type (1 byte), length of the value (1 byte), value. */
+#define SPH_TLV_PAD 0	 /**< padding: skipped */
+#define SPH_TLV_HOP 1	 /**< hop record: node id u32, receive time ns u64, its sequence u64 */
+#define SPH_TLV_DESC 2	 /**< description of the source (UTF-8, no NUL), 1..255 bytes */
+#define SPH_TLV_FRAG 3	 /**< fragment: offset u32 in the frame, index u16, count u16 */
+#define SPH_TLV_ACK 4	 /**< reserved for acknowledgements (flags CTRL): stream u16, seq u64 */
+#define SPH_TLV_NACK 5	 /**< reserved for NACKs (flags CTRL): stream u16, first u64, count u32 */
+#define SPH_HOP_LEN 20	 /**< value bytes of a HOP TLV */
+#define SPH_FRAG_LEN 8	 /**< value bytes of a FRAG TLV */
+#define SPH_MAX_HOPS 8	 /**< hops a decoded header keeps (more are counted, not kept) */
+#define SPH_MAX_DESC 255 /**< longest description */
+#define SPH_MAX_FRAGS 64 /**< most fragments of one frame a writer makes / a reader accepts */
+
+/** Decoding errors: (id, name, description). Names are stable: drop reasons use them. */
+#define SPH_FOREACH_ERR(_)                                                                 \
+	_(TRUNCATED, "sph_truncated", "stampede header cut short")                         \
+	_(BAD_MAGIC, "sph_bad_magic", "not a stampede header (bad magic)")                 \
+	_(BAD_VERSION, "sph_bad_version", "stampede header of an unknown version")         \
+	_(BAD_HDR_LEN, "sph_bad_hdr_len", "stampede header length out of range")           \
+	_(BAD_LENGTH, "sph_bad_length", "stampede lengths past the frame or inconsistent") \
+	_(BAD_TLV, "sph_bad_tlv", "malformed stampede TLV")
+
+enum sph_err {
+	SPH_OK = 0,
+#define SPH_ERR_ENUM(id, name, desc) SPH_E_##id,
+	SPH_FOREACH_ERR(SPH_ERR_ENUM)
+#undef SPH_ERR_ENUM
+	SPH_E_MAX
+};
+
+/** Name of an error ("sph_bad_magic"...), "ok" for SPH_OK. */
+const char *sph_err_name(enum sph_err e);
+
+/** One hop record: a node the record went through after its source. */
+struct sph_hop {
+	uint32_t node;
+	uint64_t rx_ns; /**< when that node received it (UTC ns) */
+	uint64_t seq;	/**< that node's own sequence number for it */
+};
+
+/** A decoded (or to-be-encoded) header. */
+struct sph_hdr {
+	uint8_t version;
+	uint8_t flags;	      /**< SPH_F_* */
+	uint8_t ts_src;	      /**< enum pkt_ts_src of the capture timestamp */
+	uint16_t hdr_len;     /**< bytes of header, TLVs included */
+	uint16_t stream;      /**< source stream (input port) id */
+	uint16_t payload_len; /**< frame bytes after the header in this record */
+	uint32_t node;	      /**< source node id */
+	uint64_t seq;	      /**< per (node, stream) sequence number */
+	uint64_t ts_ns;	      /**< capture timestamp, UTC ns */
+	uint32_t orig_len;    /**< length of the frame on the wire */
+	uint32_t cap_len;     /**< bytes of it carried (all fragments) */
+	/* TLVs */
+	uint8_t nb_hops;	/**< hops kept in hops[] */
+	uint16_t nb_hops_total; /**< hop TLVs seen (>= nb_hops) */
+	struct sph_hop hops[SPH_MAX_HOPS];
+	uint8_t desc_len;    /**< 0: no description */
+	const uint8_t *desc; /**< decode: points into the buffer; encode: the text */
+	uint32_t frag_off;   /**< SPH_F_FRAG: offset of this fragment in the frame */
+	uint16_t frag_idx;   /**< SPH_F_FRAG: 0..frag_cnt-1 */
+	uint16_t frag_cnt;   /**< SPH_F_FRAG: fragments of the frame, 2..SPH_MAX_FRAGS */
+	uint16_t nb_unknown; /**< decode: TLVs of unknown type skipped */
+};
+
+/**
+ * Header length of @p h as sph_encode() writes it: the fixed part, a DESC TLV when desc_len >
+ * 0, a FRAG TLV when flags has SPH_F_FRAG, and nb_hops HOP TLVs.
+ */
+uint16_t sph_hdr_size(const struct sph_hdr *h);
+
+/**
+ * Write the header of @p h (sph_hdr_size() bytes; h->hdr_len is ignored) into @p buf.
+ * Returns the bytes written, or 0 when @p cap is too small.
+ */
+uint16_t sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap);
+
+/**
+ * Decode the record at the start of @p buf (@p len bytes available). On success returns the
+ * record's length (header + payload, <= @p len) and fills @p h; the payload starts at
+ * buf + h->hdr_len. On failure returns -(enum sph_err). Checks: magic, version 1..SPH_VERSION,
+ * 40 <= hdr_len <= len, every TLV inside the header with its type's length, payload inside
+ * @p len, cap_len <= orig_len, a whole frame's payload_len == cap_len, a fragment inside
+ * cap_len with index < count, count 2..SPH_MAX_FRAGS, a control record without payload.
+ */
+int sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h);
+
+/**
+ * Whether @p len bytes are padding after the last record (fewer than a fixed header, all 0):
+ * what an Ethernet frame may carry after its records.
+ */
+bool sph_is_padding(const uint8_t *buf, size_t len);
+
+/**
+ * Copy the record at @p in (@p in_len bytes, already decoded by sph_decode()) to @p out with
+ * one more HOP TLV at the end of its header (hdr_len grows by 2 + SPH_HOP_LEN): what a relay
+ * does. Returns the bytes written, or 0 when @p cap is too small or the header would exceed
+ * 65535 bytes.
+ */
+size_t sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, uint8_t *out,
+		size_t cap);
+
+/**
+ * Sequence check of one (node, stream) at a receiver: counts what is missing, duplicated and
+ * late. A window of the last 64 numbers below the highest seen tells a late arrival (it fills a
+ * gap: gaps go down by one, reordered up) from a duplicate.
+ */
+struct sph_seq {
+	bool started;
+	uint64_t first;	    /**< the first number seen: nothing before it is missing */
+	uint64_t next;	    /**< highest seen + 1 */
+	uint64_t window;    /**< bit i: next - 1 - i was seen */
+	uint64_t received;  /**< records accepted (first copies) */
+	uint64_t gaps;	    /**< numbers not (yet) seen below next */
+	uint64_t dups;	    /**< copies of a number seen before */
+	uint64_t reordered; /**< numbers that came after a higher one (late, filled a gap) */
+	uint64_t stale;	    /**< older than the window: duplicate or late, cannot tell */
+};
+
+/** Result of sph_seq_check(). */
+enum sph_seq_res {
+	SPH_SEQ_OK = 0,	   /**< the next expected (or the first) */
+	SPH_SEQ_GAP,	   /**< ahead: the numbers in between are counted missing */
+	SPH_SEQ_REORDERED, /**< behind, not seen before */
+	SPH_SEQ_DUP,	   /**< seen before: the caller drops it */
+	SPH_SEQ_STALE,	   /**< behind the window, or before the first number seen */
+};
+
+/** Account @p seq in @p s. */
+enum sph_seq_res sph_seq_check(struct sph_seq *s, uint64_t seq);
+
+#endif /* STP_SPH_H */

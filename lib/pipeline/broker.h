@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_BROKER_H
+#define STP_BROKER_H
+
+/**
+ * @file
+ * State of the stampede broker datapath (stage_broker.c): pipeline-wide settings and per-lcore
+ * counters, sequence state per source and the reassembly table. Every per-lcore field has one
+ * writer (that lcore); the control thread reads them (lib/ctl: show nodes, telemetry,
+ * Prometheus) and sums over lcores.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "cfg.h"
+#include "port.h"
+#include "sph.h"
+
+#define BROKER_MAX_SRC 256  /**< (node, stream) pairs one lcore tracks; power of 2 */
+#define BROKER_MAX_REASM 16 /**< frames one lcore reassembles at the same time */
+/**
+ * Bytes an edge leaves free in each record's datagram for relays' hop records (4 hops): a
+ * record that fits the edge's datagram still fits after 4 relays on links of the same MTU.
+ */
+#define BROKER_HOP_ROOM (4 * (2 + SPH_HOP_LEN))
+
+/** Pipeline-wide, read-only once built. */
+struct broker_rt {
+	enum cfg_node_role role;
+	uint16_t listen_port;
+	uint16_t relay_out;		  /**< relay: index of node.relay_to in outputs[] */
+	uint16_t next_stage;		  /**< index of the stage after the receive stage */
+	bool stage_off;			  /**< edge: no receive stage */
+	uint64_t reasm_tsc;		  /**< reassembly timeout in TSC cycles */
+	uint32_t dg_max[CFG_MAX_OUTPUTS]; /**< stampede outputs: record bytes per datagram */
+	uint8_t desc_len[CFG_MAX_OUTPUTS];
+	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
+};
+
+/** One source (node, stream) as a collector sees it. */
+struct broker_src {
+	bool used; /* written once (release) before the reader may look at the rest */
+	uint16_t stream;
+	uint16_t in_port; /**< DPDK port its datagrams came in by (the first seen) */
+	uint32_t node;
+	char desc[64]; /**< its DESC TLV, the first seen */
+	struct sph_seq seq;
+};
+
+/** A frame being reassembled from fragments. */
+struct broker_reasm {
+	bool used;
+	uint8_t cnt; /**< fragments of the frame */
+	uint8_t nb_have;
+	uint16_t stream;
+	uint32_t node;
+	uint64_t seq;
+	uint32_t cap_len;
+	uint32_t have; /**< bytes kept */
+	uint64_t t0;   /**< TSC of the first fragment seen */
+	struct sph_hdr hdr;
+	uint32_t off[SPH_MAX_FRAGS];
+	struct rte_mbuf *frag[SPH_MAX_FRAGS];
+};
+
+/** Per stampede output, per lcore. */
+struct broker_out_stats {
+	uint64_t frames;    /**< originals sent (in records) */
+	uint64_t datagrams; /**< datagrams made */
+	uint64_t fragments; /**< fragment records made */
+};
+
+/** Per lcore. */
+struct broker_lcore {
+	uint64_t seq[CFG_MAX_OUTPUTS][CFG_MAX_PORTS]; /**< edge: next number per (output, port) */
+	struct broker_out_stats out[CFG_MAX_OUTPUTS];
+	uint64_t relay_seq[PORT_MAX]; /**< relay: its own numbers, per input port */
+	uint64_t datagrams;	      /**< relay, collector: stampede datagrams received */
+	uint64_t records;	      /**< records read in them */
+	uint64_t malformed;	      /**< datagrams dropped for a malformed record */
+	uint64_t reassembled;	      /**< frames made whole from fragments */
+	uint64_t src_overflow;	      /**< records of sources beyond BROKER_MAX_SRC */
+	uint16_t nb_reasm;
+	struct broker_reasm reasm[BROKER_MAX_REASM];
+	struct broker_src src[BROKER_MAX_SRC];
+} __rte_cache_aligned;
+
+#endif /* STP_BROKER_H */

@@ -1,0 +1,878 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The stampede broker datapath (header: lib/encap/sph.h, wire format: lib/encap/README.md):
+ *  - edge: outputs[] of type "stampede" wrap each packet in a stampede header record, batch
+ *    records into datagrams up to the port's MTU (flushed at the end of every burst, so latency
+ *    stays one loop) and split a frame that does not fit one datagram into fragments;
+ *  - relay (node.role "relay"): the worker stage below takes stampede datagrams off the wire,
+ *    appends a hop record to each record and sends them on through node.relay_to;
+ *  - collector (node.role "collector"): the worker stage unbatches, reassembles fragments,
+ *    checks sequences per (node, stream), restores the original timestamp and hands the
+ *    original frames to the rules like local captures.
+ *
+ * Accounting (received + replicated + generated == transmitted + captured + consumed + dropped):
+ *  - edge: an original wrapped into a datagram is consumed; each datagram is generated (then
+ *    transmitted or dropped by the TX path). A datagram lost on the way shows at the collector
+ *    as missing sequence numbers (gaps), per frame.
+ *  - relay: the datagram received is consumed; each datagram it sends is generated.
+ *  - collector: a datagram holding one whole frame becomes that frame (its outer headers cut
+ *    off: no copy); otherwise the datagram is consumed and each frame it carried is generated
+ *    (a copy). A fragment is copied (generated) and kept until its frame is whole; the frame
+ *    is then one packet whose other segments count consumed, or on timeout each kept
+ *    fragment is dropped (sph_reasm_timeout). A malformed record drops its datagram with the
+ *    record's reason (the frames before it in the datagram were delivered).
+ */
+
+#include <string.h>
+
+#include <jansson.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "encap.h"
+#include "pipeline.h"
+#include "sph.h"
+
+/* The drop reason of a decoding error. */
+static const uint8_t err_drop[SPH_E_MAX] = {
+	[SPH_E_TRUNCATED] = STP_DROP_SPH_TRUNCATED,
+	[SPH_E_BAD_MAGIC] = STP_DROP_SPH_BAD_MAGIC,
+	[SPH_E_BAD_VERSION] = STP_DROP_SPH_BAD_VERSION,
+	[SPH_E_BAD_HDR_LEN] = STP_DROP_SPH_BAD_HDR_LEN,
+	[SPH_E_BAD_LENGTH] = STP_DROP_SPH_BAD_LENGTH,
+	[SPH_E_BAD_TLV] = STP_DROP_SPH_BAD_TLV,
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Sending: datagrams of records out of a stampede output. */
+
+/* One output's datagram being filled, for the time of one call. */
+struct dg_tx {
+	struct stp_lcore *lc;
+	struct broker_lcore *bl;
+	const struct stp_tunnel_rt *t;
+	unsigned int o;
+	uint32_t max;	     /* most record bytes one datagram takes */
+	struct rte_mbuf *m;  /* the datagram being filled, NULL if none */
+	uint32_t used;	     /* record bytes in it */
+	uint16_t nb_records; /* records in it */
+	uint16_t nb_out;
+	struct rte_mbuf *out[STP_MAX_BURST];
+};
+
+static void
+dg_emit(struct dg_tx *x)
+{
+	if (x->nb_out > 0)
+		stp_tx_emit_port(x->lc, x->t->port_id, x->out, x->nb_out);
+	x->nb_out = 0;
+}
+
+/* Close the datagram being filled: outer headers, then to TX. */
+static void
+dg_close(struct dg_tx *x)
+{
+	struct encap_pkt ep;
+
+	if (x->m == NULL)
+		return;
+	if (x->used == 0) {
+		rte_pktmbuf_free(x->m); /* nothing went in */
+		x->m = NULL;
+		return;
+	}
+	memset(&ep, 0, sizeof(ep));
+	ep.inner_len = x->used;
+	/* One UDP source port per worker: a receiver's RSS keeps one worker's order. */
+	ep.hash = (uint32_t)(x->lc->worker_idx + 1) * 2654435761u;
+	encap_build(&x->t->enc, &ep, rte_pktmbuf_mtod(x->m, uint8_t *));
+	pkt_meta(x->m)->out_port = x->t->port_id;
+	x->lc->stats.generated++;
+	x->bl->out[x->o].datagrams++;
+	x->out[x->nb_out++] = x->m;
+	x->m = NULL;
+	if (x->nb_out == STP_MAX_BURST)
+		dg_emit(x);
+}
+
+/*
+ * Room for a record of @p len bytes: in the open datagram, else in a new one. Returns where to
+ * write it, or NULL when no mbuf is left.
+ */
+static uint8_t *
+dg_room(struct dg_tx *x, uint32_t len)
+{
+	uint8_t *p;
+
+	if (x->m != NULL && x->used + len > x->max)
+		dg_close(x);
+	if (x->m == NULL) {
+		x->m = rte_pktmbuf_alloc(x->lc->pl->ports->pool);
+		if (unlikely(x->m == NULL))
+			return NULL;
+		if (rte_pktmbuf_append(x->m, x->t->hdr_len) == NULL) {
+			rte_pktmbuf_free(x->m);
+			x->m = NULL;
+			return NULL;
+		}
+		x->used = 0;
+		x->nb_records = 0;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(x->m, (uint16_t)len);
+	if (p == NULL)
+		return NULL;
+	x->used += len;
+	x->nb_records++;
+	return p;
+}
+
+static void
+dg_init(struct dg_tx *x, struct stp_lcore *lc, unsigned int o)
+{
+	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+
+	x->lc = lc;
+	x->bl = lc->priv[STP_PRIV_BROKER];
+	x->t = &lc->pl->tunnels[o];
+	x->o = o;
+	x->max = b->dg_max[o];
+	x->m = NULL;
+	x->used = 0;
+	x->nb_out = 0;
+}
+
+/* Copy @p len bytes at @p off of @p m to @p dst. */
+static inline void
+copy_out(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	const uint8_t *p = rte_pktmbuf_read(m, off, len, dst);
+
+	if (p != dst)
+		memcpy(dst, p, len);
+}
+
+/*
+ * Edge: wrap packets in stampede records out of output @p o. ~ one copy of the frame plus
+ * ~60 cycles/record for the header (scripts/bench/broker.sh).
+ */
+void
+stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	struct dg_tx x;
+	uint16_t ok = 0, bad = 0;
+
+	dg_init(&x, lc, o);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct pkt_meta *meta = pkt_meta(m);
+		const struct port_rt *pr = pl->ports->by_id[m->port];
+		const uint32_t cap = rte_pktmbuf_pkt_len(m);
+		const uint16_t pidx = pr != NULL ? pr->cfg_idx : 0;
+		struct sph_hdr h;
+		uint32_t hsz;
+		uint8_t *p;
+
+		memset(&h, 0, sizeof(h));
+		h.ts_src = meta->ts_src;
+		h.node = pl->cfg->node.id;
+		h.stream = (uint16_t)((lc->worker_idx & 0xff) << 8 | (pidx & 0xff));
+		h.seq = bl->seq[o][pidx];
+		h.ts_ns = meta->ts_ns;
+		h.cap_len = cap;
+		h.orig_len = meta->orig_len != 0 && meta->orig_len > cap ? meta->orig_len : cap;
+		if (h.orig_len > cap)
+			h.flags |= SPH_F_TRUNC;
+		h.payload_len = (uint16_t)cap;
+		/* The description rides in the first record of each datagram. */
+		if (x.m == NULL || x.used + SPH_FIXED_LEN + cap > x.max - BROKER_HOP_ROOM) {
+			h.desc = (const uint8_t *)b->desc[o];
+			h.desc_len = b->desc_len[o];
+		}
+		hsz = sph_hdr_size(&h);
+		/* A record leaves room for relays' hops: they add to it, not to the datagram. */
+		if (likely(hsz + cap <= x.max - BROKER_HOP_ROOM)) {
+			p = dg_room(&x, hsz + cap);
+			if (unlikely(p == NULL)) {
+				lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
+				rte_pktmbuf_free(m);
+				bad++;
+				continue;
+			}
+			sph_encode(&h, p, hsz);
+			copy_out(m, 0, cap, p + hsz);
+		} else {
+			/* Fragments, each in a datagram of its own. */
+			uint32_t per, cnt, off = 0;
+
+			h.flags |= SPH_F_FRAG;
+			h.desc = (const uint8_t *)b->desc[o];
+			h.desc_len = b->desc_len[o];
+			hsz = sph_hdr_size(&h);
+			per = x.max > hsz + BROKER_HOP_ROOM ? x.max - hsz - BROKER_HOP_ROOM : 0;
+			cnt = per > 0 ? (cap + per - 1) / per : UINT32_MAX;
+			if (unlikely(cnt > SPH_MAX_FRAGS)) {
+				lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
+				rte_pktmbuf_free(m);
+				bad++;
+				continue;
+			}
+			dg_close(&x);
+			h.frag_cnt = (uint16_t)cnt;
+			for (uint32_t f = 0; f < cnt; f++) {
+				uint32_t len = RTE_MIN(per, cap - off);
+
+				h.frag_idx = (uint16_t)f;
+				h.frag_off = off;
+				h.payload_len = (uint16_t)len;
+				p = dg_room(&x, hsz + len);
+				if (unlikely(p == NULL))
+					break;
+				sph_encode(&h, p, hsz);
+				copy_out(m, off, len, p + hsz);
+				dg_close(&x);
+				off += len;
+			}
+			if (unlikely(off < cap)) {
+				/* The fragments already sent arrive incomplete: the collector
+				 * drops them on timeout; this frame is the edge's drop. */
+				lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
+				rte_pktmbuf_free(m);
+				bad++;
+				bl->seq[o][pidx]++;
+				continue;
+			}
+			bl->out[o].fragments += cnt;
+		}
+		bl->seq[o][pidx]++;
+		lc->stats.consumed++;
+		rte_pktmbuf_free(m);
+		ok++;
+	}
+	dg_close(&x);
+	dg_emit(&x);
+	bl->out[o].frames += ok;
+	lc->stats.out_pkts[o] += ok;
+	lc->stats.out_drops[o] += bad;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Receiving: relay and collector. */
+
+/*
+ * Where the stampede datagram in @p m starts (its first record), or 0 when @p m is not one:
+ * EtherType 0x88B5 right after the MAC addresses, or IPv4 / UDP to node.listen_port.
+ */
+static inline uint32_t
+sph_offset(const struct broker_rt *b, struct rte_mbuf *m)
+{
+	const struct pkt_meta *meta = pkt_meta(m);
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint16_t len = rte_pktmbuf_data_len(m);
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return 0;
+	if (d[12] == (SPH_ETHERTYPE >> 8) && d[13] == (SPH_ETHERTYPE & 0xff))
+		return RTE_ETHER_HDR_LEN;
+	if (meta->l4_proto == 17 && meta->l4_off != 0 && meta->l4_off + 8u <= len &&
+			!(meta->flags & (PKT_F_FRAG | PKT_F_L3_TRUNC | PKT_F_L4_TRUNC)) &&
+			(uint16_t)(d[meta->l4_off + 2] << 8 | d[meta->l4_off + 3]) ==
+					b->listen_port)
+		return meta->l4_off + 8u;
+	return 0;
+}
+
+/* The per-source entry of (node, stream), created on first sight; NULL when the table is full. */
+static struct broker_src *
+src_get(struct broker_lcore *bl, uint32_t node, uint16_t stream, uint16_t in_port)
+{
+	uint32_t h = (node * 2654435761u) ^ ((uint32_t)stream * 40503u);
+
+	for (unsigned int i = 0; i < BROKER_MAX_SRC; i++) {
+		struct broker_src *s = &bl->src[(h + i) & (BROKER_MAX_SRC - 1)];
+
+		if (s->used && s->node == node && s->stream == stream)
+			return s;
+		if (!s->used) {
+			s->node = node;
+			s->stream = stream;
+			s->in_port = in_port;
+			__atomic_store_n(&s->used, true, __ATOMIC_RELEASE);
+			return s;
+		}
+	}
+	bl->src_overflow++;
+	return NULL;
+}
+
+/* Give a decapsulated frame its original's metadata. */
+static inline void
+frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_hdr *h,
+		uint16_t in_port)
+{
+	struct pkt_meta *meta = pkt_meta(f);
+
+	f->port = in_port;
+	meta->ts_ns = h->ts_ns;
+	meta->ts_src = h->ts_src < PKT_TS_MAX ? h->ts_src : PKT_TS_NONE;
+	meta->orig_len = h->orig_len > h->cap_len ? (uint16_t)RTE_MIN(h->orig_len, 65535u) : 0;
+	meta->flow_hash = 0;
+	meta->flags = 0;
+	if (pl->need_parse)
+		pkt_parse(f, meta);
+}
+
+/* Output of the receive stage: frames for the next stages, in order. */
+struct rx_out {
+	struct stp_lcore *lc;
+	uint16_t n;
+	struct rte_mbuf **pkts; /* STP_MAX_BURST entries */
+};
+
+static inline void
+out_push(struct rx_out *r, struct rte_mbuf *m)
+{
+	const struct broker_rt *b = r->lc->pl->priv[STP_PRIV_BROKER];
+
+	r->pkts[r->n++] = m;
+	if (r->n == STP_MAX_BURST) {
+		stp_worker_from(r->lc, b->next_stage, r->pkts, r->n);
+		r->n = 0;
+	}
+}
+
+/* Drop the fragments kept in reassembly slot @p e (each a generated copy). */
+static void
+reasm_drop(struct stp_lcore *lc, struct broker_reasm *e, enum stp_drop why)
+{
+	for (unsigned int i = 0; i < e->cnt; i++)
+		if (e->frag[i] != NULL) {
+			rte_pktmbuf_free(e->frag[i]);
+			lc->stats.drops[why]++;
+			e->frag[i] = NULL;
+		}
+	e->used = false;
+}
+
+/* Expire reassembly slots older than the timeout. */
+static void
+reasm_expire(struct stp_lcore *lc, struct broker_lcore *bl, uint64_t now)
+{
+	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+
+	for (unsigned int i = 0; i < BROKER_MAX_REASM; i++) {
+		struct broker_reasm *e = &bl->reasm[i];
+
+		if (e->used && now - e->t0 > b->reasm_tsc) {
+			reasm_drop(lc, e, STP_DROP_SPH_REASM_TIMEOUT);
+			bl->nb_reasm--;
+		}
+	}
+}
+
+/* A fragment record (payload at @p data): kept until its frame is whole. */
+static void
+reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, const uint8_t *data,
+		uint16_t in_port, uint64_t now)
+{
+	struct stp_lcore *lc = r->lc;
+	struct broker_reasm *e = NULL, *free_e = NULL, *oldest = NULL;
+	struct rte_mbuf *f;
+
+	for (unsigned int i = 0; i < BROKER_MAX_REASM; i++) {
+		struct broker_reasm *c = &bl->reasm[i];
+
+		if (!c->used) {
+			if (free_e == NULL)
+				free_e = c;
+			continue;
+		}
+		if (c->node == h->node && c->stream == h->stream && c->seq == h->seq) {
+			e = c;
+			break;
+		}
+		if (oldest == NULL || c->t0 < oldest->t0)
+			oldest = c;
+	}
+	if (e != NULL && (e->cnt != h->frag_cnt || e->cap_len != h->cap_len)) {
+		/* Fragments that disagree about their frame: neither can be trusted. */
+		reasm_drop(lc, e, STP_DROP_SPH_BAD_LENGTH);
+		bl->nb_reasm--;
+		e = NULL;
+	}
+	if (e == NULL) {
+		if (free_e == NULL) {
+			reasm_drop(lc, oldest, STP_DROP_SPH_REASM_FULL);
+			bl->nb_reasm--;
+			free_e = oldest;
+		}
+		e = free_e;
+		memset(e, 0, sizeof(*e));
+		e->used = true;
+		e->node = h->node;
+		e->stream = h->stream;
+		e->seq = h->seq;
+		e->cnt = (uint8_t)h->frag_cnt;
+		e->cap_len = h->cap_len;
+		e->hdr = *h;
+		e->hdr.desc = NULL;
+		e->t0 = now;
+		bl->nb_reasm++;
+	}
+	lc->stats.generated++;
+	if (e->frag[h->frag_idx] != NULL) {
+		/* The same fragment twice: the copy adds nothing. */
+		lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
+		return;
+	}
+	f = rte_pktmbuf_alloc(lc->pl->ports->pool);
+	if (unlikely(f == NULL || rte_pktmbuf_append(f, h->payload_len) == NULL)) {
+		rte_pktmbuf_free(f);
+		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
+		return;
+	}
+	memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, h->payload_len);
+	e->frag[h->frag_idx] = f;
+	e->off[h->frag_idx] = h->frag_off;
+	e->have += h->payload_len;
+	e->nb_have++;
+	if (e->nb_have < e->cnt)
+		return;
+	/* Whole when the fragments cover the frame exactly, in order. */
+	{
+		uint32_t off = 0;
+		bool good = e->have == e->cap_len;
+		struct rte_mbuf *head = e->frag[0];
+		struct broker_src *s;
+
+		for (unsigned int i = 0; good && i < e->cnt; i++) {
+			good = e->off[i] == off;
+			off += rte_pktmbuf_pkt_len(e->frag[i]);
+		}
+		if (!good) {
+			reasm_drop(lc, e, STP_DROP_SPH_BAD_LENGTH);
+			bl->nb_reasm--;
+			return;
+		}
+		/* At most SPH_MAX_FRAGS segments: chaining them cannot overflow nb_segs. */
+		for (unsigned int i = 1; i < e->cnt; i++) {
+			(void)rte_pktmbuf_chain(head, e->frag[i]);
+			lc->stats.consumed++;
+			e->frag[i] = NULL;
+		}
+		e->frag[0] = NULL;
+		e->used = false;
+		bl->nb_reasm--;
+		bl->reassembled++;
+		s = src_get(bl, e->node, e->stream, in_port);
+		if (s != NULL && sph_seq_check(&s->seq, e->seq) == SPH_SEQ_DUP) {
+			rte_pktmbuf_free(head);
+			lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
+			return;
+		}
+		frame_meta(lc->pl, head, &e->hdr, in_port);
+		out_push(r, head);
+	}
+}
+
+/* A record of a datagram (payload at @p data) at a collector. */
+static void
+collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h,
+		const uint8_t *data, uint16_t in_port, uint64_t now)
+{
+	struct stp_lcore *lc = r->lc;
+	struct broker_src *s;
+	struct rte_mbuf *f;
+
+	if (h->flags & SPH_F_FRAG) {
+		reasm_add(r, bl, h, data, in_port, now);
+		return;
+	}
+	s = src_get(bl, h->node, h->stream, in_port);
+	if (s != NULL && h->desc_len > 0 && s->desc[0] == '\0') {
+		memcpy(s->desc, h->desc, RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1));
+		s->desc[RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1)] = '\0';
+	}
+	if (s != NULL && sph_seq_check(&s->seq, h->seq) == SPH_SEQ_DUP)
+		return; /* counted in the source's duplicates */
+	lc->stats.generated++;
+	f = rte_pktmbuf_alloc(lc->pl->ports->pool);
+	if (unlikely(f == NULL || rte_pktmbuf_append(f, h->payload_len) == NULL)) {
+		rte_pktmbuf_free(f);
+		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
+		return;
+	}
+	memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, h->payload_len);
+	frame_meta(lc->pl, f, h, in_port);
+	out_push(r, f);
+}
+
+/*
+ * A datagram at a collector: one whole frame becomes the frame in place; otherwise each record
+ * is handled and the datagram consumed. Returns a drop reason, or STP_DROP_MAX when done.
+ */
+static enum stp_drop
+collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint64_t now)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	const uint16_t in_port = m->port;
+	struct sph_hdr h;
+	int rc;
+
+	bl->datagrams++;
+	rc = sph_decode(d + off, len - off, &h);
+	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
+			(off + (uint32_t)rc == len ||
+					sph_is_padding(d + off + rc, len - off - rc))) {
+		/* The common jumbo / large-frame case: no copy. */
+		struct broker_src *s = src_get(bl, h.node, h.stream, in_port);
+
+		if (s != NULL && h.desc_len > 0 && s->desc[0] == '\0') {
+			memcpy(s->desc, h.desc, RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1));
+			s->desc[RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1)] = '\0';
+		}
+		if (s != NULL && sph_seq_check(&s->seq, h.seq) == SPH_SEQ_DUP) {
+			r->lc->stats.consumed++;
+			rte_pktmbuf_free(m);
+			return STP_DROP_MAX;
+		}
+		bl->records++;
+		rte_pktmbuf_adj(m, (uint16_t)(off + h.hdr_len));
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - h.payload_len));
+		frame_meta(r->lc->pl, m, &h, in_port);
+		out_push(r, m);
+		return STP_DROP_MAX;
+	}
+	while (off < len) {
+		rc = sph_decode(d + off, len - off, &h);
+		if (rc < 0) {
+			if (off > 0 && sph_is_padding(d + off, len - off))
+				break;
+			bl->malformed++;
+			return (enum stp_drop)err_drop[-rc];
+		}
+		bl->records++;
+		if (!(h.flags & SPH_F_CTRL))
+			collect_record(r, bl, &h, d + off + h.hdr_len, in_port, now);
+		off += (uint32_t)rc;
+	}
+	r->lc->stats.consumed++;
+	rte_pktmbuf_free(m);
+	return STP_DROP_MAX;
+}
+
+/* A datagram at a relay: every record gets this node's hop and goes on through relay_to. */
+static enum stp_drop
+relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte_mbuf *m,
+		uint32_t off)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	const struct pkt_meta *meta = pkt_meta(m);
+	const struct stp_config *cfg = lc->pl->cfg;
+	struct sph_hop hop;
+	struct sph_hdr h;
+	uint32_t start = off;
+	int rc;
+
+	bl->datagrams++;
+	/* Check the whole datagram first: a malformed one is not passed on, even in part. */
+	while (off < len) {
+		rc = sph_decode(d + off, len - off, &h);
+		if (rc < 0) {
+			if (off > start && sph_is_padding(d + off, len - off))
+				break;
+			bl->malformed++;
+			return (enum stp_drop)err_drop[-rc];
+		}
+		off += (uint32_t)rc;
+	}
+	hop.node = cfg->node.id;
+	hop.rx_ns = meta->ts_ns;
+	for (off = start; off < len;) {
+		uint8_t *p;
+		size_t w;
+
+		rc = sph_decode(d + off, len - off, &h);
+		if (rc < 0)
+			break;
+		if (unlikely((uint32_t)rc + 2 + SPH_HOP_LEN > x->max)) {
+			/* With the hop it no longer fits the next link's datagrams. */
+			lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
+			rte_pktmbuf_free(m);
+			return STP_DROP_MAX;
+		}
+		hop.seq = bl->relay_seq[m->port]++;
+		p = dg_room(x, (uint32_t)rc + 2 + SPH_HOP_LEN);
+		if (unlikely(p == NULL)) {
+			lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
+			rte_pktmbuf_free(m);
+			return STP_DROP_MAX;
+		}
+		w = sph_add_hop(d + off, (size_t)rc, &hop, p, (size_t)rc + 2 + SPH_HOP_LEN);
+		RTE_VERIFY(w != 0);
+		bl->records++;
+		off += (uint32_t)rc;
+	}
+	lc->stats.consumed++;
+	rte_pktmbuf_free(m);
+	return STP_DROP_MAX;
+}
+
+static uint16_t
+broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	struct rte_mbuf *out[STP_MAX_BURST];
+	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
+	const uint64_t now = rte_rdtsc();
+	struct dg_tx x;
+	bool relaying = false;
+
+	if (unlikely(bl->nb_reasm > 0))
+		reasm_expire(lc, bl, now);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t off = sph_offset(b, m);
+		enum stp_drop why;
+
+		if (off == 0) {
+			out_push(&r, m); /* a local capture */
+			continue;
+		}
+		if (unlikely(m->nb_segs > 1)) {
+			/* Datagrams are read in their first segment: a chained one is not ours. */
+			lc->stats.drops[STP_DROP_SPH_TRUNCATED]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (b->role == CFG_ROLE_RELAY) {
+			if (!relaying) {
+				dg_init(&x, lc, b->relay_out);
+				relaying = true;
+			}
+			why = relay(lc, bl, &x, m, off);
+		} else {
+			why = collect(&r, bl, m, off, now);
+		}
+		if (unlikely(why != STP_DROP_MAX)) {
+			lc->stats.drops[why]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	if (relaying) {
+		dg_close(&x);
+		dg_emit(&x);
+	}
+	memcpy(pkts, out, r.n * sizeof(out[0]));
+	return r.n;
+}
+
+/* Pipeline-wide: datagram sizes and descriptions of the stampede outputs. */
+static int
+broker_init(struct stp_pipeline *pl)
+{
+	const struct stp_config *cfg = pl->cfg;
+	struct broker_rt *b;
+	bool sends = false;
+
+	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
+		sends |= cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE;
+	if (!sends && cfg->node.role == CFG_ROLE_EDGE)
+		return 1;
+	b = rte_zmalloc("stp_broker", sizeof(*b), RTE_CACHE_LINE_SIZE);
+	if (b == NULL) {
+		snprintf(pl->err, sizeof(pl->err), "out of memory");
+		return -ENOMEM;
+	}
+	b->role = cfg->node.role;
+	b->listen_port = cfg->node.listen_port;
+	b->relay_out = cfg->node.relay_out;
+	b->reasm_tsc = rte_get_tsc_hz() * cfg->node.reasm_timeout_ms / 1000;
+	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
+		const struct cfg_output *co = &cfg->outputs[o];
+		const char *desc = co->description[0] ? co->description : cfg->node.description;
+		uint32_t room = pl->ports->pool != NULL ?
+				rte_pktmbuf_data_room_size(pl->ports->pool) - RTE_PKTMBUF_HEADROOM :
+				2048;
+		uint32_t frame;
+
+		if (co->type != CFG_OUTPUT_STAMPEDE)
+			continue;
+		/* One segment per datagram, no larger than the port's MTU allows. */
+		frame = RTE_MIN((uint32_t)cfg->ports[co->port].mtu + RTE_ETHER_HDR_LEN, room);
+		b->dg_max[o] = frame - pl->tunnels[o].hdr_len;
+		b->desc_len[o] = (uint8_t)RTE_MIN(strlen(desc), (size_t)SPH_MAX_DESC);
+		memcpy(b->desc[o], desc, b->desc_len[o]);
+	}
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_lcore *lc = pl->lcores[i];
+
+		lc->priv[STP_PRIV_BROKER] = rte_zmalloc_socket("stp_broker_lc",
+				sizeof(struct broker_lcore), RTE_CACHE_LINE_SIZE,
+				rte_lcore_to_socket_id(lc->lcore_id));
+		if (lc->priv[STP_PRIV_BROKER] == NULL) {
+			snprintf(pl->err, sizeof(pl->err), "out of memory");
+			return -ENOMEM;
+		}
+	}
+	pl->priv[STP_PRIV_BROKER] = b;
+	/* The receive stage runs only where datagrams are read; edge outputs need no stage. */
+	if (cfg->node.role == CFG_ROLE_EDGE) {
+		b->stage_off = true;
+		return 1;
+	}
+	pl->need_parse = true; /* UDP port of the datagrams */
+	b->next_stage = pl->nb_stages + 1;
+	return 0;
+}
+
+void
+stp_broker_stop(struct stp_pipeline *pl)
+{
+	if (pl->priv[STP_PRIV_BROKER] == NULL)
+		return;
+	/* Frames still in reassembly when the lcores stopped can no longer be completed. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+		for (unsigned int k = 0; bl != NULL && k < BROKER_MAX_REASM; k++)
+			if (bl->reasm[k].used) {
+				reasm_drop(pl->lcores[i], &bl->reasm[k],
+						STP_DROP_SPH_REASM_TIMEOUT);
+				bl->nb_reasm--;
+			}
+	}
+}
+
+static void
+broker_fini(struct stp_pipeline *pl)
+{
+	stp_broker_stop(pl);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		if (pl->lcores[i] == NULL)
+			continue;
+		rte_free(pl->lcores[i]->priv[STP_PRIV_BROKER]);
+		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
+	}
+	rte_free(pl->priv[STP_PRIV_BROKER]);
+	pl->priv[STP_PRIV_BROKER] = NULL;
+}
+
+const struct stp_stage stp_stage_broker = {
+	.name = "broker",
+	.init = broker_init,
+	.burst = broker_burst,
+	.fini = broker_fini,
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Counters (control thread): summed over lcores, sources merged by (node, stream). */
+
+json_t *
+stp_broker_json(const struct stp_pipeline *pl)
+{
+	static const char *const roles[] = { "edge", "relay", "collector" };
+	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
+	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0;
+	json_t *root, *outs, *nodes;
+
+	if (b == NULL)
+		return NULL;
+	root = json_object();
+	outs = json_object();
+	nodes = json_array();
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+		dg += bl->datagrams;
+		rec += bl->records;
+		bad += bl->malformed;
+		reasm += bl->reassembled;
+		ovf += bl->src_overflow;
+	}
+	json_object_set_new(root, "role", json_string(roles[b->role]));
+	json_object_set_new(root, "datagrams_received", json_integer((json_int_t)dg));
+	json_object_set_new(root, "records_received", json_integer((json_int_t)rec));
+	json_object_set_new(root, "malformed", json_integer((json_int_t)bad));
+	json_object_set_new(root, "reassembled", json_integer((json_int_t)reasm));
+	json_object_set_new(root, "sources_overflow", json_integer((json_int_t)ovf));
+	for (unsigned int o = 0; o < pl->cfg->nb_outputs; o++) {
+		struct broker_out_stats t = { 0, 0, 0 };
+		json_t *e;
+
+		if (pl->cfg->outputs[o].type != CFG_OUTPUT_STAMPEDE)
+			continue;
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+			t.frames += bl->out[o].frames;
+			t.datagrams += bl->out[o].datagrams;
+			t.fragments += bl->out[o].fragments;
+		}
+		e = json_object();
+		json_object_set_new(e, "frames", json_integer((json_int_t)t.frames));
+		json_object_set_new(e, "datagrams", json_integer((json_int_t)t.datagrams));
+		json_object_set_new(e, "fragments", json_integer((json_int_t)t.fragments));
+		json_object_set_new(outs, pl->cfg->outputs[o].name, e);
+	}
+	json_object_set_new(root, "outputs", outs);
+	/* Each lcore's sources; the same (node, stream) on two lcores is summed. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+		for (unsigned int k = 0; k < BROKER_MAX_SRC; k++) {
+			const struct broker_src *s = &bl->src[k];
+			json_t *e = NULL, *v;
+			size_t idx;
+
+			if (!__atomic_load_n(&s->used, __ATOMIC_ACQUIRE))
+				continue;
+			json_array_foreach(nodes, idx, v) {
+				if (json_integer_value(json_object_get(v, "node")) == s->node &&
+						json_integer_value(json_object_get(v, "stream")) ==
+								s->stream) {
+					e = v;
+					break;
+				}
+			}
+			if (e == NULL) {
+				const struct port_rt *pr = pl->ports->by_id[s->in_port];
+
+				e = json_object();
+				json_object_set_new(e, "node", json_integer(s->node));
+				json_object_set_new(e, "stream", json_integer(s->stream));
+				json_object_set_new(e, "port",
+						json_string(pr != NULL ? pr->cfg->name : ""));
+				json_object_set_new(e, "description", json_string(s->desc));
+				json_array_append_new(nodes, e);
+			}
+#define ADD(key, val)                                                              \
+	json_object_set_new(e, key,                                                \
+			json_integer(json_integer_value(json_object_get(e, key)) + \
+					(json_int_t)(val)))
+			ADD("received", s->seq.received);
+			ADD("gaps", s->seq.gaps);
+			ADD("duplicates", s->seq.dups);
+			ADD("reordered", s->seq.reordered);
+			ADD("stale", s->seq.stale);
+#undef ADD
+		}
+	}
+	json_object_set_new(root, "nodes", nodes);
+	return root;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * libFuzzer target: lib/encap/sph's decoder on untrusted datagrams (what a collector or relay
+ * reads off the wire). The input is a datagram: records back to back, as the collector walks
+ * them. Besides "no crash, no read outside the buffer" (ASan: the input is copied to a buffer
+ * of exactly its length), it checks what the receive path relies on:
+ *  - a decoded record lies inside the buffer, its payload too, and its lengths are consistent
+ *    (cap_len <= orig_len, a fragment inside cap_len);
+ *  - an error is one of the named ones;
+ *  - re-encoding the decoded header and decoding that gives the same fields (a relay or a
+ *    collector never changes what it read), and sph_add_hop() adds exactly one hop.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sph.h"
+
+#define FUZZ_ASSERT(cond)                                                                    \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			fprintf(stderr, "fuzz_sph: %s:%d: assertion failed: %s\n", __FILE__, \
+					__LINE__, #cond);                                    \
+			abort();                                                             \
+		}                                                                            \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_record(const uint8_t *rec, size_t len, const struct sph_hdr *h)
+{
+	static uint8_t out[65536 + 64];
+	struct sph_hdr e = *h, d;
+	const struct sph_hop hop = { 1, 2, 3 };
+	uint16_t hl;
+	size_t m;
+	int rc;
+
+	FUZZ_ASSERT(h->hdr_len >= SPH_FIXED_LEN && (size_t)h->hdr_len + h->payload_len == len);
+	if (!(h->flags & SPH_F_CTRL)) {
+		FUZZ_ASSERT(h->cap_len <= h->orig_len && h->cap_len > 0);
+		if (h->flags & SPH_F_FRAG)
+			FUZZ_ASSERT(h->frag_idx < h->frag_cnt &&
+					(uint64_t)h->frag_off + h->payload_len <= h->cap_len);
+		else
+			FUZZ_ASSERT(h->payload_len == h->cap_len);
+	}
+	FUZZ_ASSERT(h->nb_hops <= SPH_MAX_HOPS && h->nb_hops <= h->nb_hops_total);
+
+	/* Re-encode what was understood (the known TLVs) and read it back. */
+	hl = sph_encode(&e, out, sizeof(out));
+	FUZZ_ASSERT(hl == sph_hdr_size(&e));
+	memcpy(out + hl, rec + h->hdr_len, h->payload_len);
+	rc = sph_decode(out, hl + (size_t)h->payload_len, &d);
+	FUZZ_ASSERT(rc == (int)(hl + h->payload_len));
+	FUZZ_ASSERT(d.flags == h->flags && d.node == h->node && d.stream == h->stream &&
+			d.seq == h->seq && d.ts_ns == h->ts_ns && d.orig_len == h->orig_len &&
+			d.cap_len == h->cap_len && d.payload_len == h->payload_len &&
+			d.nb_hops == h->nb_hops && d.desc_len == h->desc_len &&
+			d.frag_off == h->frag_off && d.frag_idx == h->frag_idx &&
+			d.frag_cnt == h->frag_cnt && d.ts_src == h->ts_src);
+	if (h->desc_len > 0)
+		FUZZ_ASSERT(memcmp(d.desc, h->desc, h->desc_len) == 0);
+	for (unsigned int i = 0; i < h->nb_hops; i++)
+		FUZZ_ASSERT(d.hops[i].node == h->hops[i].node &&
+				d.hops[i].rx_ns == h->hops[i].rx_ns &&
+				d.hops[i].seq == h->hops[i].seq);
+
+	/* A relay's hop. */
+	m = sph_add_hop(rec, len, &hop, out, sizeof(out));
+	if (m != 0) {
+		FUZZ_ASSERT(m == len + 2 + SPH_HOP_LEN);
+		rc = sph_decode(out, m, &d);
+		FUZZ_ASSERT(rc == (int)m && d.nb_hops_total == h->nb_hops_total + 1 &&
+				d.seq == h->seq && d.payload_len == h->payload_len);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t off = 0;
+
+	if (size > 65536)
+		return -1;
+	buf = malloc(size ? size : 1);
+	FUZZ_ASSERT(buf != NULL);
+	memcpy(buf, data, size);
+	while (off < size) {
+		struct sph_hdr h;
+		int rc = sph_decode(buf + off, size - off, &h);
+
+		if (rc < 0) {
+			FUZZ_ASSERT(-rc > SPH_OK && -rc < SPH_E_MAX);
+			FUZZ_ASSERT(strncmp(sph_err_name((enum sph_err) - rc), "sph_", 4) == 0);
+			(void)sph_is_padding(buf + off, size - off);
+			break;
+		}
+		FUZZ_ASSERT(rc > 0 && (size_t)rc <= size - off);
+		check_record(buf + off, (size_t)rc, &h);
+		off += (size_t)rc;
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * lib/encap/sph: the stampede header byte by byte against lib/encap/README.md, round trips with
+ * every TLV, each malformed input answered by its named error, unknown TLVs skipped, the relay's
+ * hop insertion, and the per-stream sequence check.
+ */
+
+#include <string.h>
+
+#include "sph.h"
+#include "unit.h"
+
+static struct sph_hdr
+base_hdr(void)
+{
+	struct sph_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.ts_src = 1;
+	h.node = 7;
+	h.stream = 3;
+	h.payload_len = 60;
+	h.seq = 0x0102030405060708ULL;
+	h.ts_ns = 1700000000123456789ULL;
+	h.orig_len = 64;
+	h.cap_len = 60;
+	h.flags = SPH_F_TRUNC;
+	return h;
+}
+
+/* A record: header + @p payload_len bytes 0xAA. Returns its length. */
+static size_t
+record(const struct sph_hdr *h, uint8_t *buf, size_t cap)
+{
+	uint16_t n = sph_encode(h, buf, cap);
+
+	if (n == 0)
+		return 0;
+	memset(buf + n, 0xAA, h->payload_len);
+	return n + (size_t)h->payload_len;
+}
+
+static void
+test_layout(void)
+{
+	static const uint8_t want[SPH_FIXED_LEN] = { 0x53, 0x50, 0x01, 0x04, 0x00, 0x28, 0x01, 0x00,
+		0x00, 0x00, 0x00, 0x07, 0x00, 0x03, 0x00, 0x3c, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+		0x07, 0x08, 0x17, 0x97, 0x9c, 0xfe, 0x3d, 0x85, 0xcd, 0x15, 0x00, 0x00, 0x00, 0x40,
+		0x00, 0x00, 0x00, 0x3c };
+	struct sph_hdr h = base_hdr(), d;
+	uint8_t buf[256];
+	size_t n = record(&h, buf, sizeof(buf));
+	int rc;
+
+	check(n == SPH_FIXED_LEN + 60, "fixed header 40 bytes + 60 payload (%zu)", n);
+	check(memcmp(buf, want, SPH_FIXED_LEN) == 0, "fixed header bytes as in README.md");
+	rc = sph_decode(buf, n, &d);
+	check(rc == (int)n, "decodes to the record length (%d)", rc);
+	check(d.version == 1 && d.flags == SPH_F_TRUNC && d.hdr_len == 40 && d.ts_src == 1 &&
+					d.node == 7 && d.stream == 3 && d.payload_len == 60 &&
+					d.seq == h.seq && d.ts_ns == h.ts_ns && d.orig_len == 64 &&
+					d.cap_len == 60,
+			"fields round trip");
+	check(sph_encode(&h, buf, 39) == 0, "encode refuses a short buffer");
+}
+
+static void
+test_tlvs(void)
+{
+	struct sph_hdr h = base_hdr(), d;
+	uint8_t buf[512];
+	size_t n;
+	int rc;
+
+	h.desc = (const uint8_t *)"edge7:in0";
+	h.desc_len = 9;
+	h.nb_hops = 2;
+	h.hops[0] = (struct sph_hop){ 8, 1700000000000000001ULL, 42 };
+	h.hops[1] = (struct sph_hop){ 9, 1700000000000000002ULL, 43 };
+	h.flags = SPH_F_FRAG;
+	h.orig_len = h.cap_len = 9018;
+	h.payload_len = 100;
+	h.frag_off = 8000;
+	h.frag_idx = 5;
+	h.frag_cnt = 7;
+	n = record(&h, buf, sizeof(buf));
+	check(sph_hdr_size(&h) == 40 + 11 + 10 + 44, "header size with desc, frag, 2 hops (%u)",
+			sph_hdr_size(&h));
+	rc = sph_decode(buf, n, &d);
+	check(rc == (int)n, "decodes (%d)", rc);
+	check(d.desc_len == 9 && memcmp(d.desc, "edge7:in0", 9) == 0, "description");
+	check(d.nb_hops == 2 && d.nb_hops_total == 2 && d.hops[1].node == 9 &&
+					d.hops[1].rx_ns == 1700000000000000002ULL &&
+					d.hops[1].seq == 43 && d.hops[0].node == 8,
+			"hop records in order");
+	check(d.frag_off == 8000 && d.frag_idx == 5 && d.frag_cnt == 7, "fragment TLV");
+
+	/* A relay adds a hop: the record grows by 22 bytes and decodes with 3 hops. */
+	{
+		uint8_t out[512];
+		struct sph_hop hop = { 10, 1700000000000000003ULL, 44 };
+		size_t m = sph_add_hop(buf, n, &hop, out, sizeof(out));
+
+		check(m == n + 22, "sph_add_hop grows the record by 22 (%zu)", m);
+		rc = sph_decode(out, m, &d);
+		check(rc == (int)m && d.nb_hops == 3 && d.hops[2].node == 10 &&
+						d.hops[2].seq == 44 && d.payload_len == 100 &&
+						memcmp(out + d.hdr_len, buf + n - 100, 100) == 0,
+				"relayed record decodes: third hop, payload intact");
+		check(sph_add_hop(buf, n, &hop, out, n + 21) == 0, "sph_add_hop: no room, 0");
+	}
+
+	/* Unknown TLV types (a later version's) and padding are skipped. */
+	h = base_hdr();
+	n = record(&h, buf, sizeof(buf));
+	{
+		uint8_t x[512];
+
+		memcpy(x, buf, 40);
+		x[40] = 200; /* unknown type, 3 bytes */
+		x[41] = 3;
+		x[42] = x[43] = x[44] = 0xee;
+		x[45] = SPH_TLV_PAD;
+		x[46] = 0;
+		x[5] = 47;
+		memcpy(x + 47, buf + 40, 60);
+		rc = sph_decode(x, 107, &d);
+		check(rc == 107 && d.nb_unknown == 1 && d.hdr_len == 47,
+				"unknown TLV skipped (rc %d, unknown %u)", rc, d.nb_unknown);
+	}
+}
+
+static void
+expect_err(const uint8_t *buf, size_t len, enum sph_err e, const char *what)
+{
+	struct sph_hdr d;
+	int rc = sph_decode(buf, len, &d);
+
+	check(rc == -(int)e, "%s: %s (got %s)", what, sph_err_name(e),
+			rc < 0 ? sph_err_name((enum sph_err) - rc) : "ok");
+}
+
+static void
+test_malformed(void)
+{
+	struct sph_hdr h = base_hdr();
+	uint8_t good[256], x[256];
+	size_t n = record(&h, good, sizeof(good));
+
+	expect_err(good, 3, SPH_E_TRUNCATED, "3 bytes");
+	expect_err(good, 39, SPH_E_TRUNCATED, "39 bytes");
+	memcpy(x, good, n);
+	x[0] = 0x12;
+	expect_err(x, n, SPH_E_BAD_MAGIC, "bad magic");
+	memcpy(x, good, n);
+	x[2] = 2;
+	expect_err(x, n, SPH_E_BAD_VERSION, "version from the future");
+	x[2] = 0;
+	expect_err(x, n, SPH_E_BAD_VERSION, "version 0");
+	memcpy(x, good, n);
+	x[5] = 39;
+	expect_err(x, n, SPH_E_BAD_HDR_LEN, "header length 39");
+	x[4] = 0x10;
+	expect_err(x, n, SPH_E_TRUNCATED, "header length past the buffer");
+	memcpy(x, good, n);
+	expect_err(x, n - 1, SPH_E_BAD_LENGTH, "payload past the buffer");
+	x[15] = 59;
+	expect_err(x, n, SPH_E_BAD_LENGTH, "payload != captured length");
+	memcpy(x, good, n);
+	x[35] = 59; /* original 59 < captured 60 */
+	expect_err(x, n, SPH_E_BAD_LENGTH, "captured > original");
+
+	/* TLVs: a TLV running past the header, a short hop, a missing FRAG TLV. */
+	memcpy(x, good, 40);
+	x[5] = 44;
+	x[40] = SPH_TLV_DESC;
+	x[41] = 5; /* only 2 bytes of header left */
+	memcpy(x + 44, good + 40, 60);
+	expect_err(x, 104, SPH_E_BAD_TLV, "TLV past the header end");
+	x[40] = SPH_TLV_HOP;
+	x[41] = 2;
+	expect_err(x, 104, SPH_E_BAD_TLV, "hop TLV of 2 bytes");
+	x[5] = 41; /* one lone type byte */
+	memcpy(x + 41, good + 40, 60);
+	expect_err(x, 101, SPH_E_BAD_TLV, "TLV header cut short");
+	memcpy(x, good, n);
+	x[3] = SPH_F_FRAG;
+	expect_err(x, n, SPH_E_BAD_TLV, "FRAG flag without FRAG TLV");
+	{
+		struct sph_hdr f = base_hdr();
+
+		f.flags = SPH_F_FRAG;
+		f.frag_idx = 0;
+		f.frag_cnt = 2;
+		f.payload_len = 30;
+		n = record(&f, x, sizeof(x));
+		x[3] = 0;
+		expect_err(x, n, SPH_E_BAD_TLV, "FRAG TLV without FRAG flag");
+	}
+
+	/* Fragment bounds. */
+	h = base_hdr();
+	h.flags = SPH_F_FRAG;
+	h.frag_off = 10;
+	h.frag_idx = 1;
+	h.frag_cnt = 2;
+	h.payload_len = 51; /* 10 + 51 > cap 60 */
+	n = record(&h, x, sizeof(x));
+	expect_err(x, n, SPH_E_BAD_LENGTH, "fragment past the captured length");
+	h.payload_len = 50;
+	h.frag_idx = 2;
+	n = record(&h, x, sizeof(x));
+	expect_err(x, n, SPH_E_BAD_TLV, "fragment index >= count");
+
+	check(sph_is_padding((const uint8_t *)"\0\0\0\0", 4), "4 zero bytes are padding");
+	check(!sph_is_padding((const uint8_t *)"\0\1", 2), "non-zero bytes are not");
+}
+
+static void
+test_seq(void)
+{
+	struct sph_seq s;
+
+	memset(&s, 0, sizeof(s));
+	check(sph_seq_check(&s, 100) == SPH_SEQ_OK, "first number");
+	check(sph_seq_check(&s, 101) == SPH_SEQ_OK, "next");
+	check(sph_seq_check(&s, 105) == SPH_SEQ_GAP && s.gaps == 3, "gap of 3 (%lu)",
+			(unsigned long)s.gaps);
+	check(sph_seq_check(&s, 103) == SPH_SEQ_REORDERED && s.gaps == 2 && s.reordered == 1,
+			"late 103 fills a gap");
+	check(sph_seq_check(&s, 103) == SPH_SEQ_DUP && s.dups == 1, "103 again: duplicate");
+	check(sph_seq_check(&s, 105) == SPH_SEQ_DUP && s.dups == 2, "105 again: duplicate");
+	check(sph_seq_check(&s, 99) == SPH_SEQ_STALE && s.stale == 1 && s.gaps == 2,
+			"before the first: stale, gaps unchanged");
+	check(sph_seq_check(&s, 1000) == SPH_SEQ_GAP && s.gaps == 2 + 894, "long gap");
+	check(sph_seq_check(&s, 900) == SPH_SEQ_STALE, "behind the window: stale");
+	check(s.received == 5, "received 5 (%lu)", (unsigned long)s.received);
+}
+
+int
+main(void)
+{
+	test_layout();
+	test_tlvs();
+	test_malformed();
+	test_seq();
+	return unit_done();
+}
