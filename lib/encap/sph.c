@@ -8,6 +8,8 @@
 
 #include "sph.h"
 
+#define MIN_U64(a, b) ((a) < (b) ? (a) : (b))
+
 static const char *const err_names[] = { [SPH_OK] = "ok",
 #define SPH_ERR_NAME(id, name, desc) [SPH_E_##id] = name,
 	SPH_FOREACH_ERR(SPH_ERR_NAME)
@@ -294,4 +296,105 @@ sph_seq_check(struct sph_seq *s, uint64_t seq)
 	s->reordered++;
 	s->received++;
 	return SPH_SEQ_REORDERED;
+}
+
+size_t
+sph_ctrl_encode(uint32_t node, const struct sph_ctrl_item *it, unsigned int n, uint8_t *buf,
+		size_t cap)
+{
+	struct sph_hdr h;
+	uint8_t *p = buf + SPH_FIXED_LEN;
+	size_t len;
+
+	if (cap < SPH_FIXED_LEN)
+		return 0;
+	for (unsigned int i = 0; i < n;) {
+		if (it[i].type == SPH_TLV_NACK) {
+			if ((size_t)(p - buf) + 2 + SPH_NACK_LEN > cap)
+				return 0;
+			*p++ = SPH_TLV_NACK;
+			*p++ = SPH_NACK_LEN;
+			p = put16(p, it[i].stream);
+			p = put64(p, it[i].first);
+			p = put32(p, (uint32_t)MIN_U64(it[i].last - it[i].first + 1, UINT32_MAX));
+			i++;
+			continue;
+		}
+		unsigned int k = 1;
+
+		while (i + k < n && k < SPH_ACK_MAX_RANGES && it[i + k].type == SPH_TLV_ACK &&
+				it[i + k].stream == it[i].stream)
+			k++;
+		if ((size_t)(p - buf) + 4 + 16 * k > cap)
+			return 0;
+		*p++ = SPH_TLV_ACK;
+		*p++ = (uint8_t)(2 + 16 * k);
+		p = put16(p, it[i].stream);
+		for (unsigned int j = 0; j < k; j++) {
+			p = put64(p, it[i + j].first);
+			p = put64(p, it[i + j].last);
+		}
+		i += k;
+	}
+	len = (size_t)(p - buf);
+	if (len > UINT16_MAX)
+		return 0;
+	memset(&h, 0, sizeof(h));
+	h.flags = SPH_F_CTRL;
+	h.node = node;
+	sph_encode(&h, buf, SPH_FIXED_LEN);
+	put16(buf + 4, (uint16_t)len);
+	return len;
+}
+
+int
+sph_ctrl_parse(const uint8_t *rec, const struct sph_hdr *h, struct sph_ctrl_item *it,
+		unsigned int max)
+{
+	const uint8_t *p = rec + SPH_FIXED_LEN, *end = rec + h->hdr_len;
+	unsigned int n = 0;
+
+	/* sph_decode() checked that the TLVs fill [40, hdr_len) exactly. */
+	while (end - p >= 2) {
+		const uint8_t type = p[0], len = p[1];
+		const uint8_t *v = p + 2;
+
+		if (end - v < len)
+			return -SPH_E_BAD_TLV;
+		p = v + len;
+		if (type == SPH_TLV_NACK) {
+			uint32_t cnt;
+
+			if (len != SPH_NACK_LEN)
+				return -SPH_E_BAD_TLV;
+			cnt = get32(v + 10);
+			if (cnt == 0 || get64(v + 2) > UINT64_MAX - (cnt - 1))
+				return -SPH_E_BAD_TLV;
+			if (n < max) {
+				it[n].type = SPH_TLV_NACK;
+				it[n].stream = get16(v);
+				it[n].first = get64(v + 2);
+				it[n].last = it[n].first + (cnt - 1);
+				n++;
+			}
+		} else if (type == SPH_TLV_ACK) {
+			if (len < 18 || (len - 2) % 16 != 0)
+				return -SPH_E_BAD_TLV;
+			for (unsigned int k = 0; k < (unsigned int)(len - 2) / 16; k++) {
+				const uint64_t first = get64(v + 2 + 16 * k);
+				const uint64_t last = get64(v + 10 + 16 * k);
+
+				if (last < first)
+					return -SPH_E_BAD_TLV;
+				if (n < max) {
+					it[n].type = SPH_TLV_ACK;
+					it[n].stream = get16(v);
+					it[n].first = first;
+					it[n].last = last;
+					n++;
+				}
+			}
+		}
+	}
+	return (int)n;
 }

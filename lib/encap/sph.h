@@ -34,14 +34,18 @@
 #define SPH_F_FRAG 0x01	 /**< the record holds one fragment (a FRAG TLV says which) */
 #define SPH_F_CTRL 0x02	 /**< control message (acknowledgement): no frame, payload_len 0 */
 #define SPH_F_TRUNC 0x04 /**< captured length < original length (snaplen) */
+/** The sender keeps the record for resending: the receiver acknowledges it (ACK/NACK). */
+#define SPH_F_RELIABLE 0x08
 
 /* TLV types. Each TLV: type (1 byte), length of the value (1 byte), value. */
 #define SPH_TLV_PAD 0	 /**< padding: skipped */
 #define SPH_TLV_HOP 1	 /**< hop record: node id u32, receive time ns u64, its sequence u64 */
 #define SPH_TLV_DESC 2	 /**< description of the source (UTF-8, no NUL), 1..255 bytes */
 #define SPH_TLV_FRAG 3	 /**< fragment: offset u32 in the frame, index u16, count u16 */
-#define SPH_TLV_ACK 4	 /**< reserved for acknowledgements (flags CTRL): stream u16, seq u64 */
-#define SPH_TLV_NACK 5	 /**< reserved for NACKs (flags CTRL): stream u16, first u64, count u32 */
+#define SPH_TLV_ACK 4	 /**< (flags CTRL) stream u16, 1..15 ranges (first u64, last u64) */
+#define SPH_TLV_NACK 5	 /**< (flags CTRL) stream u16, first missing u64, count u32 */
+#define SPH_ACK_MAX_RANGES 15 /**< ranges one ACK TLV holds (2 + 15 * 16 <= 255) */
+#define SPH_NACK_LEN 14	      /**< value bytes of a NACK TLV */
 #define SPH_HOP_LEN 20	 /**< value bytes of a HOP TLV */
 #define SPH_FRAG_LEN 8	 /**< value bytes of a FRAG TLV */
 #define SPH_MAX_HOPS 8	 /**< hops a decoded header keeps (more are counted, not kept) */
@@ -165,5 +169,32 @@ enum sph_seq_res {
 
 /** Account @p seq in @p s. */
 enum sph_seq_res sph_seq_check(struct sph_seq *s, uint64_t seq);
+
+/** One acknowledgement or NACK of a control record: numbers [first, last] of a stream. */
+struct sph_ctrl_item {
+	uint8_t type;	 /**< SPH_TLV_ACK (received) or SPH_TLV_NACK (missing) */
+	uint16_t stream; /**< the stream of the source node (the record header's node) */
+	uint64_t first;
+	uint64_t last; /**< inclusive, >= first */
+};
+
+/**
+ * Write a control record (flags CTRL, payload 0) to @p buf: header node @p node (the source
+ * being answered) and one TLV per item of @p it (ACK items with the same stream that follow
+ * each other share one TLV, up to SPH_ACK_MAX_RANGES ranges). Returns the bytes written, or 0
+ * when @p cap is too small or the header would exceed 65535 bytes.
+ */
+size_t sph_ctrl_encode(uint32_t node, const struct sph_ctrl_item *it, unsigned int n, uint8_t *buf,
+		size_t cap);
+
+/**
+ * Read the ACK and NACK TLVs of a control record decoded by sph_decode() (@p rec: its first
+ * byte, @p h: its header) into @p it (at most @p max items; more are ignored). Returns the
+ * items found, or -SPH_E_BAD_TLV for an ACK TLV whose length is not 2 + 16 k (k 1..15), a NACK
+ * TLV not SPH_NACK_LEN long, a NACK count of 0, a range with last < first, or a range past
+ * 2^64 - 1. Other TLVs are skipped.
+ */
+int sph_ctrl_parse(const uint8_t *rec, const struct sph_hdr *h, struct sph_ctrl_item *it,
+		unsigned int max);
 
 #endif /* STP_SPH_H */
