@@ -123,7 +123,8 @@ static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
 	"dscp", "dst_port" };
 /* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
-static const char *const stampede_only_keys[] = { "transport", "description" };
+static const char *const stampede_only_keys[] = { "transport", "description", "reliable",
+	"resend_window_s", "resend_buffer_pkts", "spool" };
 
 static const char *const group_mode_names[] = {
 	[CFG_GROUP_BALANCE] = "balance",
@@ -259,6 +260,10 @@ static const struct opt cfg_opts[] = {
 	O_INT("outputs[]", "dst_port", SO, dst_port, 1, 65535, 4789, 0),
 	O_ENUM("outputs[]", "transport", SO, transport, transport_names, CFG_TRANSPORT_UDP, 0),
 	O_STR("outputs[]", "description", SO, description, "", OPT_NOCTRL),
+	O_BOOL("outputs[]", "reliable", SO, reliable, 0),
+	O_INT("outputs[]", "resend_window_s", SO, resend_window_s, 1, 86400, 10, 0),
+	O_INT("outputs[]", "resend_buffer_pkts", SO, resend_buffer, 64, 65536, 4096, OPT_POW2),
+	O_STR("outputs[]", "spool", SO, spool, "", OPT_NOCTRL),
 
 	O_STR("groups[]", "name", SG, name, NULL, OPT_REQUIRED | OPT_NAME),
 	O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, OPT_REQUIRED),

@@ -790,6 +790,41 @@ static cmdline_parse_inst_t cmd_capture = {
 	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
 };
 
+/* replay OUTPUT [FILE]: the dead letters of a reliable stampede output, sent again. */
+static void
+cmd_replay_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+	json_t *v = ctl_broker_replay(g_con->ctl, r->arg, data != NULL ? r->w2 : NULL, err);
+
+	if (v == NULL) {
+		print_error(cl, "error: ", err);
+		return;
+	}
+	cmdline_printf(cl, "output %s: replayed %" JSON_INTEGER_FORMAT " datagrams from %s\n",
+			r->arg, json_integer_value(json_object_get(v, "replayed")),
+			json_string_value(json_object_get(v, "file")));
+	json_decref(v);
+}
+
+static cmdline_parse_token_string_t tok_replay = WORD(w0, "replay");
+static cmdline_parse_token_string_t tok_replay_file = ANY(w2);
+
+static cmdline_parse_inst_t cmd_replay = {
+	.f = cmd_replay_parsed,
+	.data = NULL,
+	.help_str = "replay OUTPUT: re-send the dead letters (spool) of a reliable stampede output",
+	.tokens = { (void *)&tok_replay, (void *)&tok_arg, NULL },
+};
+
+static cmdline_parse_inst_t cmd_replay_file = {
+	.f = cmd_replay_parsed,
+	.data = (void *)1,
+	.help_str = "replay OUTPUT FILE: re-send the stampede datagrams of a pcapng spool file",
+	.tokens = { (void *)&tok_replay, (void *)&tok_arg, (void *)&tok_replay_file, NULL },
+};
+
 /* Latency probes ------------------------------------------------------------------------------ */
 
 static void
@@ -1020,6 +1055,8 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_add_rule,
 	&cmd_del_rule,
 	&cmd_capture,
+	&cmd_replay,
+	&cmd_replay_file,
 	&cmd_show_latency,
 	&cmd_show_latency_one,
 	&cmd_probe_run,

@@ -19,6 +19,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
+#include "broker_rel.h"
 #include "ctl.h"
 #include "stage_tcprtt.h"
 #include "pcapng.h"
@@ -838,4 +839,16 @@ ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CF
 	else if (rc < 0)
 		snprintf(err, CFG_ERR_LEN, "cannot write %s: %s", path, strerror(-rc));
 	return rc;
+}
+
+json_t *
+ctl_broker_replay(struct ctl *c, const char *output, const char *file, char err[CFG_ERR_LEN])
+{
+	json_t *v;
+
+	err[0] = '\0';
+	pthread_mutex_lock(&c->lock);
+	v = brel_replay(c->pl, output, file, err, CFG_ERR_LEN);
+	pthread_mutex_unlock(&c->lock);
+	return v;
 }

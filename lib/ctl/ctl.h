@@ -156,4 +156,12 @@ int ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[
  */
 int ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN]);
 
+/**
+ * Re-send the dead letters of reliable stampede output @p output: the datagrams of pcapng
+ * @p file (NULL or "": the output's own spool) go out again through the output, paced by its
+ * workers, and are kept for resending like new ones. {output, file, replayed, skipped}.
+ */
+json_t *ctl_broker_replay(
+		struct ctl *c, const char *output, const char *file, char err[CFG_ERR_LEN]);
+
 #endif /* STP_CTL_H */

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "clock.h"
+#include "broker_rel.h"
 #include "pipeline.h"
 #include "trailer.h"
 
@@ -451,6 +452,9 @@ stp_lcore_main(void *arg)
 				work += n;
 			}
 		}
+		/* The broker's resend transport: timers, acknowledgements (broker_reliable.c). */
+		if (lc->priv[STP_PRIV_BREL] != NULL)
+			work += brel_poll(lc);
 		if (likely(phase == STP_PHASE_RUN))
 			for (unsigned int s = 0; s < nb_sources; s++)
 				work += pl->sources[s]->poll(lc);

@@ -124,6 +124,7 @@ enum stp_priv {
 	STP_PRIV_TCPLAT = 0, /**< passive TCP latency (worker stage) */
 	STP_PRIV_PROBE,	     /**< probe generator, receiver, reflector, STAMP */
 	STP_PRIV_BROKER,     /**< encapsulation, relay, collector */
+	STP_PRIV_BREL,	     /**< the broker's resend transport (broker_reliable.c) */
 	STP_PRIV_MAX
 };
 

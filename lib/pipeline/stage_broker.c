@@ -37,6 +37,7 @@
 #include <rte_mbuf.h>
 
 #include "broker.h"
+#include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
 #include "pipeline.h"
@@ -65,6 +66,8 @@ struct dg_tx {
 	struct rte_mbuf *m;  /* the datagram being filled, NULL if none */
 	uint32_t used;	     /* record bytes in it */
 	uint16_t nb_records; /* records in it */
+	bool rel;	     /* a reliable output: datagrams are kept (broker_reliable.c) */
+	struct rel_span span; /* reliable: the numbers in the datagram being filled */
 	uint16_t nb_out;
 	struct rte_mbuf *out[STP_MAX_BURST];
 };
@@ -96,6 +99,8 @@ dg_close(struct dg_tx *x)
 	ep.hash = (uint32_t)(x->lc->worker_idx + 1) * 2654435761u;
 	encap_build(&x->t->enc, &ep, rte_pktmbuf_mtod(x->m, uint8_t *));
 	pkt_meta(x->m)->out_port = x->t->port_id;
+	if (x->rel)
+		brel_keep(x->lc, x->o, x->m, &x->span);
 	x->lc->stats.generated++;
 	x->bl->out[x->o].datagrams++;
 	x->out[x->nb_out++] = x->m;
@@ -126,6 +131,7 @@ dg_room(struct dg_tx *x, uint32_t len)
 		}
 		x->used = 0;
 		x->nb_records = 0;
+		memset(&x->span, 0, sizeof(x->span));
 	}
 	p = (uint8_t *)rte_pktmbuf_append(x->m, (uint16_t)len);
 	if (p == NULL)
@@ -148,6 +154,7 @@ dg_init(struct dg_tx *x, struct stp_lcore *lc, unsigned int o)
 	x->m = NULL;
 	x->used = 0;
 	x->nb_out = 0;
+	x->rel = false;
 }
 
 /* Copy @p len bytes at @p off of @p m to @p dst. */
@@ -174,6 +181,7 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 	uint16_t ok = 0, bad = 0;
 
 	dg_init(&x, lc, o);
+	x.rel = brel_output(pl, o);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
@@ -195,6 +203,16 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 		if (h.orig_len > cap)
 			h.flags |= SPH_F_TRUNC;
 		h.payload_len = (uint16_t)cap;
+		if (x.rel) {
+			h.flags |= SPH_F_RELIABLE;
+			/* A datagram's numbers fit REL_SPAN_MAX streams: a fifth starts another. */
+			if (x.m != NULL && x.span.nb == REL_SPAN_MAX) {
+				struct rel_span t = x.span;
+
+				if (!rel_span_add(&t, (uint8_t)pidx, h.seq))
+					dg_close(&x);
+			}
+		}
 		/* The description rides in the first record of each datagram. */
 		if (x.m == NULL || x.used + SPH_FIXED_LEN + cap > x.max - BROKER_HOP_ROOM) {
 			h.desc = (const uint8_t *)b->desc[o];
@@ -212,6 +230,10 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 			}
 			sph_encode(&h, p, hsz);
 			copy_out(m, 0, cap, p + hsz);
+			if (x.rel) {
+				(void)rel_span_add(&x.span, (uint8_t)pidx, h.seq);
+				x.span.frames++;
+			}
 		} else {
 			/* Fragments, each in a datagram of its own. */
 			uint32_t per, cnt, off = 0;
@@ -241,6 +263,10 @@ stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, ui
 					break;
 				sph_encode(&h, p, hsz);
 				copy_out(m, off, len, p + hsz);
+				if (x.rel) {
+					(void)rel_span_add(&x.span, (uint8_t)pidx, h.seq);
+					x.span.frames = f == 0;
+				}
 				dg_close(&x);
 				off += len;
 			}
@@ -476,7 +502,15 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 		bl->nb_reasm--;
 		bl->reassembled++;
 		s = src_get(bl, e->node, e->stream, in_port);
-		if (s != NULL && sph_seq_check(&s->seq, e->seq) == SPH_SEQ_DUP) {
+		if (s != NULL) {
+			const uint64_t old_next = s->seq.next;
+			const enum sph_seq_res res = sph_seq_check(&s->seq, e->seq);
+
+			brel_rx_record(lc, (unsigned int)(s - bl->src), &e->hdr, old_next, res);
+			if (res != SPH_SEQ_DUP)
+				s = NULL;
+		}
+		if (s != NULL) {
 			rte_pktmbuf_free(head);
 			lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
 			return;
@@ -504,8 +538,14 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		memcpy(s->desc, h->desc, RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1));
 		s->desc[RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1)] = '\0';
 	}
-	if (s != NULL && sph_seq_check(&s->seq, h->seq) == SPH_SEQ_DUP)
-		return; /* counted in the source's duplicates */
+	if (s != NULL) {
+		const uint64_t old_next = s->seq.next;
+		const enum sph_seq_res res = sph_seq_check(&s->seq, h->seq);
+
+		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
+		if (res == SPH_SEQ_DUP)
+			return; /* counted in the source's duplicates */
+	}
 	lc->stats.generated++;
 	f = rte_pktmbuf_alloc(lc->pl->ports->pool);
 	if (unlikely(f == NULL || rte_pktmbuf_append(f, h->payload_len) == NULL)) {
@@ -532,6 +572,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	int rc;
 
 	bl->datagrams++;
+	brel_rx_datagram(r->lc, m, off);
 	rc = sph_decode(d + off, len - off, &h);
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
 			(off + (uint32_t)rc == len ||
@@ -543,7 +584,15 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			memcpy(s->desc, h.desc, RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1));
 			s->desc[RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1)] = '\0';
 		}
-		if (s != NULL && sph_seq_check(&s->seq, h.seq) == SPH_SEQ_DUP) {
+		if (s != NULL) {
+			const uint64_t old_next = s->seq.next;
+			const enum sph_seq_res res = sph_seq_check(&s->seq, h.seq);
+
+			brel_rx_record(r->lc, (unsigned int)(s - bl->src), &h, old_next, res);
+			if (res != SPH_SEQ_DUP)
+				s = NULL;
+		}
+		if (s != NULL) {
 			r->lc->stats.consumed++;
 			rte_pktmbuf_free(m);
 			return STP_DROP_MAX;
@@ -643,6 +692,8 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	struct dg_tx x;
 	bool relaying = false;
 
+	if (b->role == CFG_ROLE_EDGE)
+		return brel_edge_burst(lc, pkts, n); /* acknowledgements of reliable outputs */
 	if (unlikely(bl->nb_reasm > 0))
 		reasm_expire(lc, bl, now);
 	for (uint16_t i = 0; i < n; i++) {
@@ -689,6 +740,7 @@ broker_init(struct stp_pipeline *pl)
 	const struct stp_config *cfg = pl->cfg;
 	struct broker_rt *b;
 	bool sends = false;
+	int rc;
 
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
 		sends |= cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE;
@@ -731,8 +783,11 @@ broker_init(struct stp_pipeline *pl)
 		}
 	}
 	pl->priv[STP_PRIV_BROKER] = b;
-	/* The receive stage runs only where datagrams are read; edge outputs need no stage. */
-	if (cfg->node.role == CFG_ROLE_EDGE) {
+	rc = brel_init(pl);
+	if (rc < 0)
+		return rc;
+	/* The receive stage runs only where datagrams (or acknowledgements) are read. */
+	if (cfg->node.role == CFG_ROLE_EDGE && !brel_wanted(cfg)) {
 		b->stage_off = true;
 		return 1;
 	}
@@ -746,6 +801,7 @@ stp_broker_stop(struct stp_pipeline *pl)
 {
 	if (pl->priv[STP_PRIV_BROKER] == NULL)
 		return;
+	brel_stop(pl);
 	/* Frames still in reassembly when the lcores stopped can no longer be completed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
@@ -763,6 +819,7 @@ static void
 broker_fini(struct stp_pipeline *pl)
 {
 	stp_broker_stop(pl);
+	brel_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		if (pl->lcores[i] == NULL)
 			continue;
@@ -831,6 +888,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 		json_object_set_new(outs, pl->cfg->outputs[o].name, e);
 	}
 	json_object_set_new(root, "outputs", outs);
+	brel_json(pl, root);
 	/* Each lcore's sources; the same (node, stream) on two lcores is summed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
