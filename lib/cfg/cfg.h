@@ -253,12 +253,13 @@ struct cfg_output {
 	enum cfg_transport transport;	/**< outputs[].transport "udp|ether", default udp */
 	char description[CFG_DESC_LEN]; /**< DESC TLV, default "" = node.description */
 	/* Stampede outputs, resend transport (lib/encap/README.md "Reliable outputs"): */
-	bool reliable;		   /**< outputs[].reliable: keep, resend, dead-letter; false */
-	uint32_t resend_window_s;  /**< [1..86400], default 10: kept that long, then DLQ */
-	uint32_t resend_buffer;	   /**< outputs[].resend_buffer_pkts: datagrams kept per worker,
-				    *   power of 2 [64..65536], default 4096 */
-	char spool[CFG_PATH_LEN];  /**< dead-letter pcapng file, default "" = stampede-dlq-<name>.pcapng */
-	struct encap_tunnel tun; /**< derived: the above in binary (src_mac: the port's, at run) */
+	bool reliable;		  /**< outputs[].reliable: keep, resend, dead-letter; false */
+	uint32_t resend_window_s; /**< [1..86400], default 10: kept that long, then DLQ */
+	uint32_t resend_buffer;	  /**< outputs[].resend_buffer_pkts: datagrams kept per worker,
+				   *   power of 2 [64..65536], default 4096 */
+	char spool[CFG_PATH_LEN]; /**< dead-letter pcapng file, default "" =
+				     stampede-dlq-<name>.pcapng */
+	struct encap_tunnel tun;  /**< derived: the above in binary (src_mac: the port's, at run) */
 };
 
 /** groups[].mode */

@@ -127,7 +127,8 @@ rel_buf_nack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last, uint
 		struct rel_entry *e = at(b, i);
 		bool want = false;
 
-		if (e->obj == NULL || now - e->t_last < min_gap)
+		/* Not twice within min_gap (repeated NACKs); the first resend is at once. */
+		if (e->obj == NULL || (e->t_last != e->t_sent && now - e->t_last < min_gap))
 			continue;
 		for (unsigned int s = 0; s < e->span.nb; s++)
 			if (e->span.key[s] == key && !(e->acked & (1u << s)) &&
@@ -228,7 +229,8 @@ rel_rx_add(struct rel_rx *x, uint64_t seq, uint64_t now)
 			if (j == i)
 				continue;
 			if ((x->last[i] != UINT64_MAX && x->last[i] + 1 == x->first[j]) ||
-					(x->last[j] != UINT64_MAX && x->last[j] + 1 == x->first[i])) {
+					(x->last[j] != UINT64_MAX &&
+							x->last[j] + 1 == x->first[i])) {
 				if (x->first[j] < x->first[i])
 					x->first[i] = x->first[j];
 				if (x->last[j] > x->last[i])

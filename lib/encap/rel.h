@@ -52,9 +52,9 @@ typedef void (*rel_cb)(void *ctx, struct rel_entry *e);
 
 /** The sender's ring. Memory: rel_buf_size(size) bytes. */
 struct rel_buf {
-	uint32_t size;	 /**< entries, power of 2 */
-	uint32_t head;	 /**< oldest entry (index modulo size) */
-	uint32_t count;	 /**< entries in the ring (acknowledged ones included until popped) */
+	uint32_t size;	  /**< entries, power of 2 */
+	uint32_t head;	  /**< oldest entry (index modulo size) */
+	uint32_t count;	  /**< entries in the ring (acknowledged ones included until popped) */
 	uint32_t unacked; /**< entries whose object is still held */
 	uint64_t max_acked[256]; /**< per key: highest acknowledged number + 1, 0 = none */
 	struct rel_entry e[];
@@ -83,7 +83,7 @@ unsigned int rel_buf_ack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_
 
 /**
  * Numbers [first, last] of stream @p key are missing: each held entry with a not-acknowledged
- * slot of @p key overlapping them, last sent before @p now - @p min_gap, goes to @p resend
+ * slot of @p key overlapping them, not resent since @p now - @p min_gap, goes to @p resend
  * (t_last becomes @p now). Returns entries resent.
  */
 unsigned int rel_buf_nack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last,
@@ -118,8 +118,7 @@ void rel_rx_add(struct rel_rx *x, uint64_t seq, uint64_t now);
  * The ranges that grew since @p now - @p keep, into @p first / @p last (at most @p max, the
  * newest first); older ranges are forgotten. Returns how many.
  */
-unsigned int rel_rx_report(
-		struct rel_rx *x, uint64_t now, uint64_t keep, uint64_t *first, uint64_t *last,
-		unsigned int max);
+unsigned int rel_rx_report(struct rel_rx *x, uint64_t now, uint64_t keep, uint64_t *first,
+		uint64_t *last, unsigned int max);
 
 #endif /* STP_REL_H */

@@ -38,19 +38,19 @@
 #define SPH_F_RELIABLE 0x08
 
 /* TLV types. Each TLV: type (1 byte), length of the value (1 byte), value. */
-#define SPH_TLV_PAD 0	 /**< padding: skipped */
-#define SPH_TLV_HOP 1	 /**< hop record: node id u32, receive time ns u64, its sequence u64 */
-#define SPH_TLV_DESC 2	 /**< description of the source (UTF-8, no NUL), 1..255 bytes */
-#define SPH_TLV_FRAG 3	 /**< fragment: offset u32 in the frame, index u16, count u16 */
-#define SPH_TLV_ACK 4	 /**< (flags CTRL) stream u16, 1..15 ranges (first u64, last u64) */
-#define SPH_TLV_NACK 5	 /**< (flags CTRL) stream u16, first missing u64, count u32 */
+#define SPH_TLV_PAD 0	      /**< padding: skipped */
+#define SPH_TLV_HOP 1	      /**< hop record: node id u32, receive time ns u64, its sequence u64 */
+#define SPH_TLV_DESC 2	      /**< description of the source (UTF-8, no NUL), 1..255 bytes */
+#define SPH_TLV_FRAG 3	      /**< fragment: offset u32 in the frame, index u16, count u16 */
+#define SPH_TLV_ACK 4	      /**< (flags CTRL) stream u16, 1..15 ranges (first u64, last u64) */
+#define SPH_TLV_NACK 5	      /**< (flags CTRL) stream u16, first missing u64, count u32 */
 #define SPH_ACK_MAX_RANGES 15 /**< ranges one ACK TLV holds (2 + 15 * 16 <= 255) */
 #define SPH_NACK_LEN 14	      /**< value bytes of a NACK TLV */
-#define SPH_HOP_LEN 20	 /**< value bytes of a HOP TLV */
-#define SPH_FRAG_LEN 8	 /**< value bytes of a FRAG TLV */
-#define SPH_MAX_HOPS 8	 /**< hops a decoded header keeps (more are counted, not kept) */
-#define SPH_MAX_DESC 255 /**< longest description */
-#define SPH_MAX_FRAGS 64 /**< most fragments of one frame a writer makes / a reader accepts */
+#define SPH_HOP_LEN 20	      /**< value bytes of a HOP TLV */
+#define SPH_FRAG_LEN 8	      /**< value bytes of a FRAG TLV */
+#define SPH_MAX_HOPS 8	      /**< hops a decoded header keeps (more are counted, not kept) */
+#define SPH_MAX_DESC 255      /**< longest description */
+#define SPH_MAX_FRAGS 64      /**< most fragments of one frame a writer makes / a reader accepts */
 
 /** Decoding errors: (id, name, description). Names are stable: drop reasons use them. */
 #define SPH_FOREACH_ERR(_)                                                                 \

@@ -76,16 +76,16 @@ struct brel_replay_msg {
 
 /* Per (worker, reliable output); single writer (the worker). */
 struct brel_ctr {
-	uint64_t sent, sent_frames;	/* datagrams kept for resending */
-	uint64_t acked, acked_frames;	/* released by an acknowledgement */
-	uint64_t resent;		/* resends (NACK or left behind) */
-	uint64_t dead, dead_frames;	/* into the spool's ring */
-	uint64_t dead_window;		/* of which: older than the window */
-	uint64_t dead_full;		/* of which: pushed out of a full buffer */
-	uint64_t dead_stop;		/* of which: still held at stop */
+	uint64_t sent, sent_frames;	    /* datagrams kept for resending */
+	uint64_t acked, acked_frames;	    /* released by an acknowledgement */
+	uint64_t resent;		    /* resends (NACK or left behind) */
+	uint64_t dead, dead_frames;	    /* into the spool's ring */
+	uint64_t dead_window;		    /* of which: older than the window */
+	uint64_t dead_full;		    /* of which: pushed out of a full buffer */
+	uint64_t dead_stop;		    /* of which: still held at stop */
 	uint64_t dlq_full, dlq_full_frames; /* the spool's ring refused them: lost, counted */
-	uint64_t replayed;		/* datagrams re-sent from a spool */
-	uint64_t acks_rx, nacks_rx;	/* items applied */
+	uint64_t replayed;		    /* datagrams re-sent from a spool */
+	uint64_t acks_rx, nacks_rx;	    /* items applied */
 };
 
 /* Collector: one source (same index as struct broker_lcore's src[]). */
@@ -326,8 +326,10 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 		}
 		for (int i = 0; i < n; i++) {
 			const unsigned int w = it[i].stream >> 8;
-			struct brel_msg msg = { .type = it[i].type, .o = (uint8_t)o,
-				.key = (uint8_t)(it[i].stream & 0xff), .first = it[i].first,
+			struct brel_msg msg = { .type = it[i].type,
+				.o = (uint8_t)o,
+				.key = (uint8_t)(it[i].stream & 0xff),
+				.first = it[i].first,
 				.last = it[i].last };
 			struct brel_lcore *owner;
 
@@ -358,8 +360,8 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (o >= 0)
-			ctrl_read(lc, bl, (unsigned int)o, rte_pktmbuf_mtod(m, const uint8_t *) + off,
-					end - off);
+			ctrl_read(lc, bl, (unsigned int)o,
+					rte_pktmbuf_mtod(m, const uint8_t *) + off, end - off);
 		else
 			bl->ctrl_bad++;
 		lc->stats.consumed++;
@@ -464,8 +466,10 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
 	s->stream = h->stream;
 	rel_rx_add(&s->rx, h->seq, rte_rdtsc());
 	if (res == SPH_SEQ_GAP && h->seq > old_next) {
-		struct sph_ctrl_item it = { .type = SPH_TLV_NACK, .stream = h->stream,
-			.first = old_next, .last = h->seq - 1 };
+		struct sph_ctrl_item it = { .type = SPH_TLV_NACK,
+			.stream = h->stream,
+			.first = old_next,
+			.last = h->seq - 1 };
 
 		ctrl_send(lc, bl, s, &it, 1);
 		bl->nacks_sent++;
@@ -567,8 +571,9 @@ brel_poll(struct stp_lcore *lc)
 			struct cb_ctx x = { lc, bl, o, 0 };
 
 			if (bl->buf[o] != NULL)
-				rel_buf_tick(bl->buf[o], now, r->window[o], r->hz * BREL_RTO_MS / 1000,
-						BREL_MAX_RESEND, on_dead, on_resend, &x);
+				rel_buf_tick(bl->buf[o], now, r->window[o],
+						r->hz * BREL_RTO_MS / 1000, BREL_MAX_RESEND,
+						on_dead, on_resend, &x);
 		}
 	}
 	if (r->collector && now >= bl->next_ack) {
@@ -646,8 +651,8 @@ brel_init(struct stp_pipeline *pl)
 		if (r->rel_mask == 0)
 			continue;
 		snprintf(name, sizeof(name), "brel_c%u", w);
-		bl->ctrl = rte_ring_create_elem(name, sizeof(struct brel_msg), BREL_CTRL_RING, sock,
-				RING_F_SC_DEQ);
+		bl->ctrl = rte_ring_create_elem(
+				name, sizeof(struct brel_msg), BREL_CTRL_RING, sock, RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "brel_r%u", w);
 		bl->replay = rte_ring_create_elem(name, sizeof(struct brel_replay_msg),
 				BREL_REPLAY_RING, sock, RING_F_SC_DEQ);
@@ -658,8 +663,8 @@ brel_init(struct stp_pipeline *pl)
 
 			if (!(r->rel_mask >> o & 1))
 				continue;
-			bl->buf[o] = rte_zmalloc_socket(
-					"stp_brel_buf", rel_buf_size(size), RTE_CACHE_LINE_SIZE, sock);
+			bl->buf[o] = rte_zmalloc_socket("stp_brel_buf", rel_buf_size(size),
+					RTE_CACHE_LINE_SIZE, sock);
 			if (bl->buf[o] == NULL)
 				goto nomem;
 			rel_buf_init(bl->buf[o], size);
@@ -861,7 +866,8 @@ brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *e
 		w = (unsigned int)(h.stream >> 8) < pl->nb_workers ? h.stream >> 8 : 0;
 		bl = pl->workers[w]->priv[STP_PRIV_BREL];
 		rm.m = rte_pktmbuf_alloc(pl->ports->pool);
-		if (rm.m == NULL || (p = (uint8_t *)rte_pktmbuf_append(rm.m, (uint16_t)ph->caplen)) ==
+		if (rm.m == NULL ||
+				(p = (uint8_t *)rte_pktmbuf_append(rm.m, (uint16_t)ph->caplen)) ==
 						NULL) {
 			rte_pktmbuf_free(rm.m);
 			snprintf(err, errlen, "%s: no mbuf after %" PRIu64 " datagrams", file, n);
@@ -874,8 +880,10 @@ brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *e
 		while (rte_ring_mp_enqueue_elem(bl->replay, &rm, sizeof(rm)) != 0) {
 			if (++tries > 10000 || pl->phase != STP_PHASE_RUN) {
 				rte_pktmbuf_free(rm.m);
-				snprintf(err, errlen, "%s: the worker does not take replays (%" PRIu64
-						" sent)", file, n);
+				snprintf(err, errlen,
+						"%s: the worker does not take replays (%" PRIu64
+						" sent)",
+						file, n);
 				pcap_close(pc);
 				return NULL;
 			}

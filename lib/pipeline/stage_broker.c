@@ -62,11 +62,11 @@ struct dg_tx {
 	struct broker_lcore *bl;
 	const struct stp_tunnel_rt *t;
 	unsigned int o;
-	uint32_t max;	     /* most record bytes one datagram takes */
-	struct rte_mbuf *m;  /* the datagram being filled, NULL if none */
-	uint32_t used;	     /* record bytes in it */
-	uint16_t nb_records; /* records in it */
-	bool rel;	     /* a reliable output: datagrams are kept (broker_reliable.c) */
+	uint32_t max;	      /* most record bytes one datagram takes */
+	struct rte_mbuf *m;   /* the datagram being filled, NULL if none */
+	uint32_t used;	      /* record bytes in it */
+	uint16_t nb_records;  /* records in it */
+	bool rel;	      /* a reliable output: datagrams are kept (broker_reliable.c) */
 	struct rel_span span; /* reliable: the numbers in the datagram being filled */
 	uint16_t nb_out;
 	struct rte_mbuf *out[STP_MAX_BURST];

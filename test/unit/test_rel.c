@@ -81,7 +81,8 @@ test_buf(void)
 	}
 	check(b->count == 4 && b->unacked == 4, "buf: 4 held");
 	n = rel_buf_ack(b, 0, 0, 14, on_release, &lg);
-	check(n == 1 && lg.released == 1 && b->count == 3, "ack [0,14] frees the first only: %u", n);
+	check(n == 1 && lg.released == 1 && b->count == 3, "ack [0,14] frees the first only: %u",
+			n);
 	n = rel_buf_ack(b, 0, 15, 19, on_release, &lg);
 	check(n == 0, "ack [15,19] alone does not cover [10,19]");
 	n = rel_buf_ack(b, 0, 10, 19, on_release, &lg);
@@ -169,10 +170,13 @@ test_ctrl(void)
 	check(rc == (int)len && (h.flags & SPH_F_CTRL) && h.node == 42, "ctrl decodes: %d", rc);
 	rc = sph_ctrl_parse(buf, &h, out, 40);
 	check(rc == 19, "ctrl: 19 items: %d", rc);
-	check(memcmp(&out[17], &in[17], sizeof(in[17])) == 0 || (out[17].first == 1700 &&
-			out[17].last == 1750 && out[17].stream == 0x0102), "ctrl: ack 17");
+	check(memcmp(&out[17], &in[17], sizeof(in[17])) == 0 ||
+					(out[17].first == 1700 && out[17].last == 1750 &&
+							out[17].stream == 0x0102),
+			"ctrl: ack 17");
 	check(out[18].type == SPH_TLV_NACK && out[18].stream == 7 && out[18].first == 1000 &&
-			out[18].last == 1009, "ctrl: nack");
+					out[18].last == 1009,
+			"ctrl: nack");
 	check(sph_ctrl_encode(42, in, 19, buf, 100) == 0, "ctrl: too small -> 0");
 	/* A NACK TLV of the wrong length, and a count of 0. */
 	len = sph_ctrl_encode(1, &in[18], 1, buf, sizeof(buf));
