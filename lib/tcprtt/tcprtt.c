@@ -424,13 +424,17 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 			break;
 		}
 	}
-	/* A new TSval on a segment that will be acknowledged: store its first-seen time. */
+	/*
+	 * A new TSval on a segment that will be acknowledged: store its first-seen time. Pure
+	 * ACKs neither store nor mark a TSval as seen: a request sent in the same clock tick as
+	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request.
+	 */
+	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
+		return n;
 	if ((f->ts_seen & (1u << d)) && f->last_tsval[d] == tsval)
 		return n; /* a duplicate: its first-seen time is stored (or was skipped) */
 	f->ts_seen |= (uint8_t)(1u << d);
 	f->last_tsval[d] = tsval;
-	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
-		return n;
 	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
 			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
 		return n; /* rate limit */
