@@ -469,6 +469,13 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		/* A RST or FIN of a flow not tracked has nothing left to measure. */
 		if (p->tcp_flags & (TCPRTT_TH_RST | TCPRTT_TH_FIN))
 			return 0;
+		/*
+		 * Nor does a segment that cannot start a measurement (neither SYN nor data with
+		 * a TS option): the last ACK after FIN both ways, or a flow without timestamps
+		 * seen mid-stream, would only hold an entry until idle_timeout.
+		 */
+		if (!(p->tcp_flags & TCPRTT_TH_SYN) && !(p->opts.has_ts && p->has_payload))
+			return 0;
 		f = flow_add(m, p);
 		if (f == NULL)
 			return 0;

@@ -314,6 +314,7 @@ test_handshake(void)
 			"counters: 3 syn_synack, 2 synack_ack");
 	/* RST removes; FIN both ways removes. */
 	uint32_t before = tcprtt_mon_count(m);
+	uint64_t flows_before = st->flows;
 
 	pkt(m, s, c, RST | ACK, true, 1, 1, 0, t0 + 30 * MS, r);
 	check(tcprtt_mon_count(m) == before - 1 && st->closed == 1, "RST removes the flow");
@@ -321,6 +322,10 @@ test_handshake(void)
 	check(tcprtt_mon_count(m) == before - 1, "one FIN: the flow stays");
 	pkt(m, s, c2, FIN | ACK, true, 6, 1200, 0, t0 + 2010 * MS, r);
 	check(tcprtt_mon_count(m) == before - 2 && st->closed == 2, "FIN both ways: removed");
+	pkt(m, c2, s, ACK, true, 1201, 6, 0, t0 + 2011 * MS, r);
+	pkt(m, c2, s, ACK, false, 0, 0, 100, t0 + 2012 * MS, r);
+	check(tcprtt_mon_count(m) == before - 2 && st->flows == flows_before,
+			"the last ACK, data without TS: no new entry (nothing to measure)");
 	tcprtt_mon_free(m);
 }
 
