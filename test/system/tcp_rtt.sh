@@ -30,6 +30,7 @@
 
 sys_preflight "$@"
 NS_M=stp$TAG-m
+# shellcheck disable=SC2034 # lib.sh removes it at exit
 NS_EXTRA=("$NS_M")
 for t in tcpdump tshark capinfos curl ethtool ping; do
 	command -v "$t" >/dev/null || skip "$t is not installed"
@@ -41,9 +42,9 @@ TS_BAND_MS=(20 150)
 
 # wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds (0) or the time is up (1).
 wait_for() {
-	local i n=$(($1 * 10))
+	local n=$(($1 * 10))
 	shift
-	for i in $(seq "$n"); do
+	for _ in $(seq "$n"); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -120,7 +121,7 @@ wait_for 15 stampede_up || fail "stampede printed no stats line within 15 s"
 ip netns exec "$NS_A" tcpdump -i a0 -n -U --time-stamp-precision=nano -w "$WORK/cap.pcap" \
 	tcp port 8080 >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
-BG_PIDS+=($TCPDUMP_PID)
+BG_PIDS+=("$TCPDUMP_PID")
 wait_for 10 grep -q "listening on" "$WORK/tcpdump.log" ||
 	fail "tcpdump did not start: $(cat "$WORK/tcpdump.log")"
 
@@ -131,7 +132,7 @@ log "ping crosses: $(nsx "$NS_A" ping -c 3 -i 0.2 -q 198.18.0.2 | tail -1)"
 
 ok=0
 failed_in_row=0
-for i in $(seq "$REQUESTS"); do
+for _ in $(seq "$REQUESTS"); do
 	if nsx "$NS_A" curl -s -o /dev/null --connect-timeout 3 --max-time 5 \
 		"http://198.18.0.2:8080/blob"; then
 		ok=$((ok + 1))
