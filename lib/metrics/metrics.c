@@ -30,6 +30,7 @@
 #include "metrics_priv.h"
 #include "probe_rt.h"
 #include "stage_tcprtt.h"
+#include "tcprtt.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
@@ -464,51 +465,77 @@ tel_probes(const struct metrics_snap *s, const char *params, struct rte_tel_data
 }
 
 /*
- * The tcp_rtt object as telemetry: counters at the top, "samples.<kind>", and one container
- * per port ("port.<name>") and prefix ("prefix.<name>") with "<kind>.<stat>" values (ns; the
- * mean rounded). Telemetry containers do not nest deeper, hence the dotted keys.
+ * The tcp_rtt object as telemetry: the counters and "samples_<kind>" at the top, and the RTT
+ * summaries (ns, the mean rounded) in columns, one row per port or prefix and kind: "scope"
+ * ("port"/"prefix"), "name", "kind", "count", "min", "mean", "p50", "p90", "p99", "p99_9",
+ * "p99_99", "max". (22.11 telemetry: names of [A-Za-z0-9_/] only, and one level of nesting.)
  */
-static int
-tel_tcprtt_list(struct rte_tel_data *d, const json_t *list, const char *scope)
+#define TCPRTT_TEL_ROWS ((CFG_MAX_TCPRTT_PORTS + CFG_MAX_TCPRTT_PREFIXES) * TCPRTT_KIND_MAX)
+
+static const char *const tcprtt_tel_stats[][2] = {
+	{ "count", "count" },
+	{ "min", "min" },
+	{ "mean", "mean" },
+	{ "p50", "p50" },
+	{ "p90", "p90" },
+	{ "p99", "p99" },
+	{ "p99.9", "p99_9" },
+	{ "p99.99", "p99_99" },
+	{ "max", "max" },
+};
+
+struct tcprtt_tel_cols {
+	unsigned int n;
+	const char *scope[TCPRTT_TEL_ROWS];
+	const char *name[TCPRTT_TEL_ROWS];
+	const char *kind[TCPRTT_TEL_ROWS];
+	uint64_t v[RTE_DIM(tcprtt_tel_stats)][TCPRTT_TEL_ROWS];
+};
+
+static void
+tel_tcprtt_rows(struct tcprtt_tel_cols *c, const json_t *list, const char *scope)
 {
-	static const char *const kinds[] = { "syn_synack", "synack_ack", "tsval" };
-	char key[RTE_TEL_MAX_STRING_LEN];
 	size_t i;
-	const json_t *e, *v;
-	const char *stat;
-	int rc = 0;
+	const json_t *e;
 
 	json_array_foreach(list, i, e) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		for (unsigned int k = 0; k < TCPRTT_KIND_MAX && c->n < TCPRTT_TEL_ROWS; k++) {
+			const json_t *h = json_object_get(e, tcprtt_kind_name(k));
 
-		if (c == NULL)
-			return -ENOMEM;
-		rte_tel_data_start_dict(c);
-		for (unsigned int k = 0; k < RTE_DIM(kinds); k++)
-			json_object_foreach((json_t *)json_object_get(e, kinds[k]), stat, v) {
-				snprintf(key, sizeof(key), "%s.%s", kinds[k], stat);
-				rc |= rte_tel_data_add_dict_u64(
-						c, key, (uint64_t)(json_number_value(v) + 0.5));
-			}
-		snprintf(key, sizeof(key), "%s.%s", scope,
-				json_string_value(json_object_get(e, "name")));
-		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+			c->scope[c->n] = scope;
+			c->name[c->n] = json_string_value(json_object_get(e, "name"));
+			if (c->name[c->n] == NULL)
+				c->name[c->n] = "";
+			c->kind[c->n] = tcprtt_kind_name(k);
+			for (unsigned int j = 0; j < RTE_DIM(tcprtt_tel_stats); j++)
+				c->v[j]
+				    [c->n] = (uint64_t)(json_number_value(json_object_get(h,
+									tcprtt_tel_stats[j][0])) +
+						0.5);
+			c->n++;
+		}
 	}
-	return rc;
 }
 
 static int
 tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
 	json_t *t = stp_tcprtt_json(s->pl), *v;
+	struct tcprtt_tel_cols *c;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
 	int rc = 0;
 
+	(void)params;
 	rte_tel_data_start_dict(d);
 	if (t == NULL) {
 		rte_tel_data_add_dict_u64(d, "enabled", 0);
 		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		json_decref(t);
+		return -ENOMEM;
 	}
 	json_object_foreach(t, k, v) {
 		if (json_is_integer(v)) {
@@ -520,14 +547,20 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 			const json_t *n;
 
 			json_object_foreach(v, kind, n) {
-				snprintf(key, sizeof(key), "samples.%s", kind);
+				snprintf(key, sizeof(key), "samples_%s", kind);
 				rc |= rte_tel_data_add_dict_u64(
 						d, key, (uint64_t)json_integer_value(n));
 			}
 		}
 	}
-	rc |= tel_tcprtt_list(d, json_object_get(t, "ports"), "port");
-	rc |= tel_tcprtt_list(d, json_object_get(t, "prefixes"), "prefix");
+	tel_tcprtt_rows(c, json_object_get(t, "ports"), "port");
+	tel_tcprtt_rows(c, json_object_get(t, "prefixes"), "prefix");
+	rc |= col_str(d, "scope", c->scope, c->n);
+	rc |= col_str(d, "name", c->name, c->n);
+	rc |= col_str(d, "kind", c->kind, c->n);
+	for (unsigned int j = 0; j < RTE_DIM(tcprtt_tel_stats); j++)
+		rc |= col_u64(d, tcprtt_tel_stats[j][1], c->v[j], c->n);
+	free(c);
 	json_decref(t);
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -553,7 +586,7 @@ static const struct {
 	{ "/stampede/probes", tel_probes,
 			"Generated probe streams: requested, achieved rate. No parameters" },
 	{ "/stampede/tcp_rtt", tel_tcp_rtt,
-			"Passive TCP latency: counters, RTT summaries (ns) per port and prefix" },
+			"Passive TCP latency: counters; RTT summaries (ns) in columns, per port/prefix and kind" },
 };
 
 static int

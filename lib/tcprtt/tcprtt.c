@@ -424,13 +424,17 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 			break;
 		}
 	}
-	/* A new TSval on a segment that will be acknowledged: store its first-seen time. */
+	/*
+	 * A new TSval on a segment that will be acknowledged: store its first-seen time. Pure
+	 * ACKs neither store nor mark a TSval as seen: a request sent in the same clock tick as
+	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request.
+	 */
+	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
+		return n;
 	if ((f->ts_seen & (1u << d)) && f->last_tsval[d] == tsval)
 		return n; /* a duplicate: its first-seen time is stored (or was skipped) */
 	f->ts_seen |= (uint8_t)(1u << d);
 	f->last_tsval[d] = tsval;
-	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
-		return n;
 	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
 			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
 		return n; /* rate limit */
@@ -464,6 +468,13 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	if (pos < 0 || (uint32_t)pos >= m->conf.flows) {
 		/* A RST or FIN of a flow not tracked has nothing left to measure. */
 		if (p->tcp_flags & (TCPRTT_TH_RST | TCPRTT_TH_FIN))
+			return 0;
+		/*
+		 * Nor does a segment that cannot start a measurement (neither SYN nor data with
+		 * a TS option): the last ACK after FIN both ways, or a flow without timestamps
+		 * seen mid-stream, would only hold an entry until idle_timeout.
+		 */
+		if (!(p->tcp_flags & TCPRTT_TH_SYN) && !(p->opts.has_ts && p->has_payload))
 			return 0;
 		f = flow_add(m, p);
 		if (f == NULL)

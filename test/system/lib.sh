@@ -33,7 +33,9 @@ NS_D=stp$TAG-d
 PREFIX=stp-systest-$TAG
 WORK=
 STP_PID=
-BG_PIDS=()
+BG_PIDS=()	# background processes the test started (their own PIDs: start them with
+		# `ip netns exec NS cmd &`, not with the nsx function, whose $! is a subshell's)
+NS_EXTRA=()	# namespaces besides NS_A, NS_B, NS_D that the test created
 
 log() { echo "[$(date +%T)] $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -47,6 +49,15 @@ fail() {
 	exit 1
 }
 
+# Whether one of the PIDs given is still running.
+_sys_any_alive() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 sys_cleanup() {
 	local rc=$?
 	set +e
@@ -54,14 +65,22 @@ sys_cleanup() {
 		kill -KILL "$STP_PID" 2>/dev/null
 		wait "$STP_PID" 2>/dev/null
 	fi
-	local p
+	local p i
 	for p in "${BG_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 		# A process a fault-injection test stopped (SIGSTOP) only acts on SIGTERM once continued.
 		kill -CONT "$p" 2>/dev/null
+	done
+	# Bounded: what has not exited 5 s after SIGTERM gets SIGKILL (a cleanup never hangs).
+	for i in $(seq 50); do
+		_sys_any_alive "${BG_PIDS[@]}" || break
+		sleep 0.1
+	done
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for ns in "$NS_A" "$NS_B" "$NS_D"; do
+	for ns in "$NS_A" "$NS_B" "$NS_D" "${NS_EXTRA[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -f /dev/hugepages/"$PREFIX"* 2>/dev/null

@@ -314,6 +314,7 @@ test_handshake(void)
 			"counters: 3 syn_synack, 2 synack_ack");
 	/* RST removes; FIN both ways removes. */
 	uint32_t before = tcprtt_mon_count(m);
+	uint64_t flows_before = st->flows;
 
 	pkt(m, s, c, RST | ACK, true, 1, 1, 0, t0 + 30 * MS, r);
 	check(tcprtt_mon_count(m) == before - 1 && st->closed == 1, "RST removes the flow");
@@ -321,6 +322,10 @@ test_handshake(void)
 	check(tcprtt_mon_count(m) == before - 1, "one FIN: the flow stays");
 	pkt(m, s, c2, FIN | ACK, true, 6, 1200, 0, t0 + 2010 * MS, r);
 	check(tcprtt_mon_count(m) == before - 2 && st->closed == 2, "FIN both ways: removed");
+	pkt(m, c2, s, ACK, true, 1201, 6, 0, t0 + 2011 * MS, r);
+	pkt(m, c2, s, ACK, false, 0, 0, 100, t0 + 2012 * MS, r);
+	check(tcprtt_mon_count(m) == before - 2 && st->flows == flows_before,
+			"the last ACK, data without TS: no new entry (nothing to measure)");
 	tcprtt_mon_free(m);
 }
 
@@ -354,6 +359,12 @@ test_timestamps(void)
 	pkt(m, a, b, ACK, true, 1001, 61, 0, t + 30 * MS, r);
 	check(pkt(m, b, a, ACK, true, 62, 1001, 0, t + 40 * MS, r) == 0,
 			"echo of a pure ACK's TSval: no sample");
+	/* A request sent in the clock tick of the ACK before it: same TSval, stored from it. */
+	pkt(m, a, b, ACK, true, 1500, 62, 0, t + 150 * MS, r);
+	pkt(m, a, b, ACK, true, 1500, 62, 100, t + 151 * MS, r);
+	check(pkt(m, b, a, ACK, true, 63, 1500, 100, t + 171 * MS, r) == 1 &&
+					r[0].rtt_ns == 20 * MS,
+			"pure ACK then data with its TSval: 20 ms from the data segment");
 	/* Rate limit: a new TSval every ms for 1 s, echoed 5 ms later: one per 100 ms. */
 	for (unsigned int i = 0; i < 1000; i++) {
 		uint64_t ti = t + 1000 * MS + i * MS;
@@ -364,7 +375,7 @@ test_timestamps(void)
 	}
 	check(n >= 9 && n <= 10, "busy flow, 1000 TSvals in 1 s, min interval 100 ms: %u samples",
 			n);
-	check(st->samples[TCPRTT_KIND_TSVAL] == 1 + n, "tsval counter");
+	check(st->samples[TCPRTT_KIND_TSVAL] == 2 + n, "tsval counter");
 	tcprtt_mon_free(m);
 }
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# Passive TCP latency benchmark: the cost of the tcp_rtt monitor in cycles per packet, and the
+# flows per second its table sustains, on a replay of many short TCP flows.
+# Benchmarks are not tests: this prints numbers, it asserts nothing about timing.
+#
+# scripts/bench/tcprtt_flows.py writes a nanosecond pcap of FLOWS short flows (9 frames each:
+# handshake, a request and a response with TCP timestamps, FIN both ways, the last ACK; K flows
+# in flight, interleaved). stampede replays it on net_pcap (--exit-on-eof, pcap timestamps, one
+# lcore doing RX, worker and TX; the output port is a net_pcap tx_pcap file) twice per run: with
+# tcp_rtt disabled and enabled, the configs otherwise identical, the rows interleaved, RUNS runs;
+# the figure is the median. cycles/packet is stampede's own (--stats-json cycles_per_packet:
+# busy TSC cycles of the datapath lcore over the packets it handled, so it includes the pcap
+# reading, the rules and the pcap writing of both rows: the difference is the monitor's cost).
+# Flows/s of busy time: flows entered / (cycles_per_packet x packets / TSC Hz); the TSC rate is
+# /proc/cpuinfo's "cpu MHz" (constant TSC on these VMs). The monitor alone: TSC Hz / (cost per
+# packet x frames per flow).
+#
+# Usage: scripts/bench/tcprtt.sh [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-k]
+set -u
+
+RUNS=3
+FLOWS=100000
+CONC=1000
+KEEP=0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
+PY=${PYTHON:-/usr/bin/python3}
+
+usage()
+{
+	cat <<EOF
+Usage: $0 [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-k]
+  -n RUNS        runs per row; the median is reported (default $RUNS)
+  -f FLOWS       short flows in the pcap, 9 frames each (default $FLOWS)
+  -c CONCURRENT  flows in flight at once (default $CONC)
+  -k             keep the work directory (pcap, configs, logs, stats)
+Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON (default /usr/bin/python3)
+EOF
+}
+
+while getopts "n:f:c:kh" opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	f) FLOWS=$OPTARG ;;
+	c) CONC=$OPTARG ;;
+	k) KEEP=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+for v in "$RUNS" "$FLOWS" "$CONC"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "tcprtt.sh: -n, -f, -c take positive integers" >&2; exit 2; }
+done
+[[ -x $STAMPEDE ]] || { echo "tcprtt.sh: no stampede binary at $STAMPEDE (ninja -C build)" >&2; exit 1; }
+
+# tmpfs when there is one: reading the pcap and writing the outputs must not wait on a disk.
+SHM=/dev/shm
+[[ -d $SHM && -w $SHM ]] || SHM=${TMPDIR:-/tmp}
+WORK=$(mktemp -d "$SHM/stampede-tcprtt.XXXXXX")
+PREFIX=tcprttb$$
+PIDS=()
+cleanup()
+{
+	local p
+
+	for p in "${PIDS[@]}"; do
+		stop_pid "$p"
+	done
+	rm -rf "/var/run/dpdk/$PREFIX"-*
+	if ((KEEP)); then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# shellcheck source=scripts/bench/lib.sh
+. "$HERE/lib.sh"
+
+# Others may rebuild the tree while this runs: every run uses the same copy of the binary.
+cp "$STAMPEDE" "$WORK/stampede" || exit 1
+STAMPEDE=$WORK/stampede
+
+"$PY" "$HERE/tcprtt_flows.py" "$WORK/flows.pcap" --flows "$FLOWS" --concurrent "$CONC" || exit 1
+TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+
+for row in off on; do
+	en=false
+	[[ $row == on ]] && en=true
+	cat >"$WORK/$row.json" <<JSON
+{
+  "eal": { "args": [], "hugepages": false },
+  "ports": [
+    { "name": "in",  "device": "net_pcap0,rx_pcap=$WORK/flows.pcap", "timestamp": "auto" },
+    { "name": "out", "device": "net_pcap1,tx_pcap=$WORK/out-$row.pcap", "timestamp": "none" }
+  ],
+  "lcores": {
+    "rx": [ { "lcore": 1, "queues": [ { "port": "in", "queue": 0 }, { "port": "out", "queue": 0 } ] } ],
+    "worker": [ 1 ],
+    "tx": [ 1 ]
+  },
+  "rules": [ { "name": "in-to-out", "in": [ "in" ], "action": "forward", "out": "out" } ],
+  "tcp_rtt": { "enabled": $en, "ports": [ "in" ], "flows": $((CONC * 4 > 65536 ? CONC * 4 : 65536)),
+               "output": { "path": "$WORK/rtt-$row-{index}.json", "rotate_bytes": 67108864,
+                           "max_files": 1, "ring": 262144 } }
+}
+JSON
+	"$STAMPEDE" --check -c "$WORK/$row.json" >"$WORK/check-$row.log" 2>&1 ||
+		{ echo "tcprtt.sh: config rejected: $(cat "$WORK/check-$row.log")" >&2; exit 1; }
+done
+
+# run ROW I: one replay; its --stats-json is $WORK/stats-ROW-I.json.
+run()
+{
+	local row=$1 i=$2 pid k j
+
+	"$STAMPEDE" -c "$WORK/$row.json" --exit-on-eof --stats-json "$WORK/stats-$row-$i.json" \
+		-- --file-prefix="$PREFIX-$row-$i" --lcores=0@0,1@1 >"$WORK/log-$row-$i.txt" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	# Bounded: a replay of 1 M frames takes a few seconds. Meanwhile, the datapath lcore's
+	# thread CPU time (schedstat: ns on a CPU, whatever else runs on the machine), last seen.
+	local tid="" cpu_ns=0 x
+	for ((k = 0; k < 6000; k++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		if [[ -z $tid ]]; then
+			for x in /proc/"$pid"/task/*; do
+				[[ $(cat "$x/comm" 2>/dev/null) == rte-worker-1 ]] && tid=${x##*/}
+			done
+		fi
+		[[ -n $tid ]] && read -r x _ 2>/dev/null <"/proc/$pid/task/$tid/schedstat" && cpu_ns=$x
+		sleep 0.05
+	done
+	echo "$cpu_ns" >"$WORK/cpu-$row-$i.txt"
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "tcprtt.sh: run $row $i did not finish in 300 s" >&2
+		stop_pid "$pid" INT
+		return 1
+	fi
+	wait "$pid"
+	local rc=$?
+	for j in "${!PIDS[@]}"; do
+		[[ ${PIDS[$j]} == "$pid" ]] && unset "PIDS[$j]"
+	done
+	rm -rf "/var/run/dpdk/$PREFIX-$row-$i" "$WORK/out-$row.pcap" "$WORK"/rtt-"$row"-*.json
+	[[ $rc == 0 ]] || { echo "tcprtt.sh: run $row $i: exit $rc: $(why "$WORK/log-$row-$i.txt")" >&2; return 1; }
+	printf '  run %d %-3s cycles/pkt %s\n' "$i" "$row" \
+		"$("$PY" -c 'import json,sys; s = json.load(open(sys.argv[1]))
+print(round(s["cycles_per_packet"], 1), "(busy TSC);", round(int(sys.argv[2]) * float(sys.argv[3]) / 1e3 / s["received"], 1), "(lcore thread CPU time)")' \
+			"$WORK/stats-$row-$i.json" "$cpu_ns" "$TSC_MHZ")"
+}
+
+echo "tcprtt.sh: $FLOWS flows x 9 frames, $CONC in flight; $RUNS runs per row, interleaved; TSC ${TSC_MHZ} MHz"
+for i in $(seq "$RUNS"); do
+	for row in off on; do
+		run "$row" "$i" || exit 1
+	done
+done
+
+"$PY" - "$WORK" "$RUNS" "$FLOWS" "$TSC_MHZ" <<'PYEOF'
+import json, statistics, sys
+
+work, runs, flows, mhz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+hz = mhz * 1e6
+rows, cpu = {}, {}
+for row in ("off", "on"):
+    rows[row] = [json.load(open("%s/stats-%s-%d.json" % (work, row, i))) for i in range(1, runs + 1)]
+    cpu[row] = [int(open("%s/cpu-%s-%d.txt" % (work, row, i)).read()) * mhz / 1e3 / s["received"]
+                for i, s in enumerate(rows[row], 1)]
+med = {r: statistics.median(s["cycles_per_packet"] for s in rows[r]) for r in rows}
+cmed = {r: statistics.median(cpu[r]) for r in rows}
+cost, ccost = med["on"] - med["off"], cmed["on"] - cmed["off"]
+print()
+print("| row | cycles/packet, busy TSC (stampede's figure) | cycles/packet, lcore thread CPU time |")
+print("|---|---|---|")
+for r, name in (("off", "tcp_rtt disabled"), ("on", "tcp_rtt enabled")):
+    print("| %s | %.1f | %.1f |" % (name, med[r], cmed[r]))
+print("| the monitor's cost (enabled - disabled) | %.1f | %.1f |" % (cost, ccost))
+print("(medians of %d runs; busy TSC counts the time the lcore's thread was preempted too, CPU "
+      "time does not)" % runs)
+t = [s["tcp_rtt"] for s in rows["on"]]
+fps = [x["flows"] / (s["cycles_per_packet"] * s["received"] / hz) for x, s in zip(t, rows["on"])]
+cfps = [x["flows"] / (c * s["received"] / hz) for x, s, c in zip(t, rows["on"], cpu["on"])]
+print()
+print("| flow table (tcp_rtt enabled) | value |")
+print("|---|---|")
+print("| packets per run | %d |" % rows["on"][0]["received"])
+print("| flows entered per run | %s |" % ", ".join(str(x["flows"]) for x in t))
+print("| flows/s, whole pipeline, per second of busy TSC / of CPU time (medians) | %.0f / %.0f |"
+      % (statistics.median(fps), statistics.median(cfps)))
+if ccost > 0:
+    print("| flows/s, the monitor alone (TSC Hz / (CPU-time cost x 9)) | %.0f |" % (hz / (ccost * 9)))
+print("| table_full / evicted, all runs | %d / %d |" %
+      (sum(x["table_full"] for x in t), sum(x["evicted"] for x in t)))
+print("| closed per run | %s |" % ", ".join(str(x["closed"]) for x in t))
+print("| samples per run (syn_synack, synack_ack, tsval) | %s |" %
+      ", ".join(str(t[0]["samples"][k]) for k in ("syn_synack", "synack_ack", "tsval")))
+print("| records dropped (writer ring full), all runs | %d |" % sum(x["records_dropped"] for x in t))
+bad = [s for r in rows.values() for s in r if s["received"] != s["transmitted"]]
+print("every run forwarded every packet: %s" % ("yes" if not bad else "NO"))
+PYEOF
