@@ -45,6 +45,10 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	const struct cfg_probe *c = &g->c;
 	uint16_t off = 0, l3_len, udp_len;
 	uint32_t sum = 0, x = 0x2545f491u + c->stream_id;
+	/* RFC 8762 4.2: a Session-Sender sends with TTL / hop limit 255 (the reflector echoes
+	 * what arrived, so the sender sees the hops). */
+	uint8_t ttl = c->mode == CFG_PROBE_STAMP ? 255 : 64;
+	uint16_t plen;
 	struct probe_hdr h;
 
 	memset(buf, 0, len);
@@ -68,7 +72,7 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 		buf[off + 4] = (uint8_t)(udp_len >> 8);
 		buf[off + 5] = (uint8_t)udp_len;
 		buf[off + 6] = IPPROTO_UDP;
-		buf[off + 7] = 64;
+		buf[off + 7] = ttl;
 		memcpy(buf + off + 8, c->src_ip_b, 16);
 		memcpy(buf + off + 24, c->dst_ip_b, 16);
 		sum = probe_csum_add(sum, buf + off + 8, 32);
@@ -79,7 +83,7 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 		udp_len = (uint16_t)(l3_len - 20);
 		ip->version_ihl = 0x45;
 		ip->total_length = rte_cpu_to_be_16(l3_len);
-		ip->time_to_live = 64;
+		ip->time_to_live = ttl;
 		ip->next_proto_id = IPPROTO_UDP;
 		memcpy(&ip->src_addr, c->src_ip_b, 4);
 		memcpy(&ip->dst_addr, c->dst_ip_b, 4);
@@ -97,12 +101,35 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	buf[off + 5] = (uint8_t)udp_len;
 	off += 8;
 	g->off_probe = off;
-	memset(&h, 0, sizeof(h));
-	h.version = PROBE_VERSION;
-	h.flags = PROBE_TS_SW;
-	h.stream = (uint16_t)c->stream_id;
-	probe_write(buf + off, &h);
-	for (uint16_t i = off + PROBE_LEN; i < len; i++) {
+	switch (c->mode) {
+	case CFG_PROBE_STAMP: {
+		struct stamp_sender ss = { .err_est = g->stamp_err_est, .ssid = c->ssid };
+
+		/* Sequence and T1 are written per packet (gen_build(), gen_send()). */
+		stamp_sender_write(buf + off, STAMP_SENDER_LEN, &ss);
+		plen = STAMP_SENDER_LEN;
+		g->seq_len = 4;
+		g->off_seq = off + STAMP_OFF_SEQ;
+		g->off_tx = off + STAMP_OFF_TS;
+		break;
+	}
+	case CFG_PROBE_PLAIN:
+		plen = 0;
+		g->seq_len = 0;
+		break;
+	default:
+		memset(&h, 0, sizeof(h));
+		h.version = PROBE_VERSION;
+		h.flags = PROBE_TS_SW;
+		h.stream = (uint16_t)c->stream_id;
+		probe_write(buf + off, &h);
+		plen = PROBE_LEN;
+		g->seq_len = 8;
+		g->off_seq = off + PROBE_OFF_SEQ;
+		g->off_tx = off + PROBE_OFF_TX;
+		break;
+	}
+	for (uint16_t i = off + plen; i < len; i++) {
 		switch (c->payload) {
 		case CFG_PAYLOAD_INCREMENTING:
 			buf[i] = (uint8_t)i;
@@ -120,15 +147,30 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	return probe_csum_add(sum, buf + g->off_l4, len - g->off_l4);
 }
 
+/* Smallest frame (with FCS) of stream @p c: its probe format's payload must fit. */
+static uint32_t
+gen_min_frame(const struct cfg_probe *c)
+{
+	uint32_t n = probe_min_frame(c->ipv6, c->vlan != 0);
+
+	if (c->mode == CFG_PROBE_STAMP)
+		return n - PROBE_LEN + STAMP_SENDER_LEN;
+	if (c->mode == CFG_PROBE_PLAIN)
+		return RTE_MAX(n - PROBE_LEN, (uint32_t)PROBE_MIN_FRAME);
+	return n;
+}
+
 /* Build the templates of stream @p g. 0, or -1 with pl->err. */
 static int
 gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 {
 	const struct port_rt *pr = &pl->ports->ports[g->c.port];
 	uint16_t sizes[CFG_MAX_PROBE_SIZES];
-	uint32_t min = probe_min_frame(g->c.ipv6, g->c.vlan != 0);
+	uint32_t min = gen_min_frame(&g->c);
 	uint32_t room = rte_pktmbuf_data_room_size(pl->ports->pool) - RTE_PKTMBUF_HEADROOM;
 
+	g->stamp_err_est = stamp_err_est_encode(
+			g->c.stamp_error_ns, g->c.stamp_synced, g->c.stamp_ts == CFG_STAMP_PTP);
 	g->nb_seq = g->c.nb_sizes > 0 ? g->c.nb_sizes : 1;
 	if (g->c.nb_sizes > 0)
 		memcpy(sizes, g->c.sizes, g->nb_seq * sizeof(sizes[0]));
@@ -243,22 +285,31 @@ static uint16_t
 gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, uint16_t n,
 		uint64_t dup)
 {
-	const uint16_t off_probe = g->off_probe, off_l4 = g->off_l4;
-	uint64_t now_ns = clock_tsc_ns(rte_rdtsc());
+	const uint16_t off_tx = g->off_tx, off_l4 = g->off_l4;
 	uint16_t sent, nd;
 	uint64_t bytes = 0;
 
-	/* The TX timestamp as late as software can take it: right before the burst. */
-	for (uint16_t i = 0; i < n; i++) {
-		uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-		uint32_t sum = pkts[i]->hash.usr; /* partial checksum left by gen_build() */
-		uint16_t ck;
+	/* The TX timestamp as late as software can take it: right before the burst. One clock
+	 * read and one format conversion per burst; per packet an 8-byte store and the checksum. */
+	if (g->seq_len != 0) {
+		uint64_t now_ns = clock_tsc_ns(rte_rdtsc());
+		uint64_t ts = g->c.mode == CFG_PROBE_STAMP ?
+				stamp_ts_from_ns(now_ns, g->stamp_err_est, STAMP_TAI_UTC_DEFAULT) :
+				now_ns;
+		uint8_t tsb[8];
+		uint32_t tsum;
 
-		probe_put64(p + off_probe + PROBE_OFF_TX, now_ns);
-		sum = probe_csum_add(sum, p + off_probe + PROBE_OFF_TX, 8);
-		ck = probe_csum_fold(sum);
-		p[off_l4 + 6] = (uint8_t)(ck >> 8);
-		p[off_l4 + 7] = (uint8_t)ck;
+		probe_put64(tsb, ts);
+		tsum = probe_csum_add(0, tsb, 8);
+		for (uint16_t i = 0; i < n; i++) {
+			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+			/* partial checksum left by gen_build() */
+			uint16_t ck = probe_csum_fold(pkts[i]->hash.usr + tsum);
+
+			memcpy(p + off_tx, tsb, 8);
+			p[off_l4 + 6] = (uint8_t)(ck >> 8);
+			p[off_l4 + 7] = (uint8_t)ck;
+		}
 	}
 	sent = stp_tx_send_generated(lc, g->port_id, pkts, n);
 	/* Impairment duplicates are replicas, not generated packets. */
@@ -292,9 +343,25 @@ gen_build(struct stp_probe_gen *g, struct rte_mbuf *m, unsigned int t, uint64_t 
 	m->pkt_len = len;
 	p[g->off_l4] = (uint8_t)(sport >> 8);
 	p[g->off_l4 + 1] = (uint8_t)sport;
-	probe_put64(p + g->off_probe + PROBE_OFF_SEQ, seq);
 	sum += sport;
-	sum = probe_csum_add(sum, p + g->off_probe + PROBE_OFF_SEQ, 8);
+	if (g->seq_len == 8) {
+		probe_put64(p + g->off_seq, seq);
+		sum = probe_csum_add(sum, p + g->off_seq, 8);
+	} else if (g->seq_len == 4) {
+		uint32_t s32 = (uint32_t)seq; /* STAMP's 32-bit sequence wraps */
+
+		p[g->off_seq] = (uint8_t)(s32 >> 24);
+		p[g->off_seq + 1] = (uint8_t)(s32 >> 16);
+		p[g->off_seq + 2] = (uint8_t)(s32 >> 8);
+		p[g->off_seq + 3] = (uint8_t)s32;
+		sum += (s32 >> 16) + (s32 & 0xffff);
+	} else {
+		/* No probe fields: the checksum is final now. */
+		uint16_t ck = probe_csum_fold(sum);
+
+		p[g->off_l4 + 6] = (uint8_t)(ck >> 8);
+		p[g->off_l4 + 7] = (uint8_t)ck;
+	}
 	/* The partial sum waits in the mbuf until the TX timestamp is known (gen_send()). */
 	m->hash.usr = sum;
 }
