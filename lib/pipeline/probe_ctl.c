@@ -134,7 +134,8 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 										act :
 						    0.0));
 		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
-		json_object_set_new(o, "tx_timestamp", json_string("sw"));
+		json_object_set_new(
+				o, "tx_timestamp", json_string(g->seq_len != 0 ? "sw" : "none"));
 		json_object_set_new(o, "impair_drops", json_integer((json_int_t)g->impair_drops));
 		json_object_set_new(
 				o, "impair_duplicates", json_integer((json_int_t)g->impair_dups));

@@ -114,8 +114,10 @@ struct stp_probe_gen {
 	struct cfg_probe c; /**< its config (a copy) */
 	unsigned int idx;   /**< index in probes[] */
 	uint16_t port_id;
-	struct stp_lcore *lc; /**< the TX lcore that sends it */
-	struct rte_mempool *pool;
+	struct stp_lcore *lc;	      /**< the TX lcore that sends it */
+	struct rte_mempool *pool;     /**< own_pool, or the ports' pool when it could not be made */
+	struct rte_mempool *own_pool; /**< this stream's mbufs, data pre-filled from the template */
+	uint16_t hdr_len; /**< bytes copied per packet: headers + probe fields (own_pool) */
 	uint64_t hz;
 
 	/* Control (ctlplane: wo under the ctl mutex, dataplane: ro). */
@@ -144,7 +146,8 @@ struct stp_probe_gen {
 	uint64_t credits;  /**< credits spent in this run */
 	uint64_t run_pkts; /**< positions used in this run (count limit) */
 	uint64_t run_start_pos;
-	uint64_t pos; /**< positions since start-up: seq numbering, size cycle, impairment */
+	uint64_t pos;	   /**< positions since start-up: seq numbering, size cycle, impairment */
+	uint16_t size_pos; /**< pos % nb_seq, kept without a division */
 	uint64_t run_start_tsc;
 	uint64_t deadline_tsc; /**< 0: no duration */
 	uint16_t nb_pend;      /**< packets the port refused, sent first next time */

@@ -8,8 +8,15 @@
  *
  * Per poll, a stream computes the credit due since its run started from the TSC (lib/probe's
  * probe_pace_due(): exact 128-bit arithmetic, no sleeps, no per-packet rounding) and builds at
- * most one burst: rte_pktmbuf_alloc_bulk, a copy of the pre-built frame of the packet's size
- * (headers, probe, payload pattern), then the sequence number and source port patched in. The
+ * most one burst: rte_pktmbuf_alloc_bulk from the stream's own mempool, whose mbufs were filled
+ * with the frame (headers, probe, payload pattern) when it was made, a copy of only the header
+ * part (Ethernet to the end of the probe fields) of the template of the packet's size (the
+ * payload pattern is the same at every offset for every size of a stream), then the sequence
+ * number and source port patched in. Nothing in stampede writes a generated frame past its
+ * probe fields (the reflector writes headers and probe fields only), so the payload stays what
+ * was pre-filled; a stream whose pool cannot be made uses the ports' pool and copies the whole
+ * frame. Measured on net_null (plain mode, one core, scripts/bench/txmethods.sh's frames): see
+ * the commit that added this. The
  * TX timestamp (software: calibrated TSC) is written into every packet of the burst right before
  * rte_eth_tx_burst, with the UDP checksum finished from the template's partial sum. What the port
  * refuses is kept and sent first next poll (re-stamped), never dropped.
@@ -160,6 +167,50 @@ gen_min_frame(const struct cfg_probe *c)
 	return n;
 }
 
+/* rte_mempool_obj_iter callback: fill a new mbuf's data room with the largest template. */
+static void
+gen_prefill(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
+		unsigned int idx __rte_unused)
+{
+	const struct stp_probe_gen *g = arg;
+	struct rte_mbuf *m = obj;
+	unsigned int big = 0;
+
+	for (unsigned int t = 1; t < g->nb_tmpl; t++)
+		if (g->tmpl_len[t] > g->tmpl_len[big])
+			big = t;
+	memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM, g->tmpl[big], g->tmpl_len[big]);
+}
+
+/*
+ * The stream's own mempool, pre-filled. Sized for what can be in flight: the TX queue's
+ * descriptors and a few bursts (a net_ring loop holds more: the generator then waits for mbufs,
+ * counted as no_mbuf, and goes on). On failure the stream uses the ports' pool (full copies).
+ */
+static void
+gen_pool(struct stp_pipeline *pl, struct stp_probe_gen *g)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t maxlen = 0;
+
+	g->pool = pl->ports->pool;
+	g->hdr_len = 0;
+	for (unsigned int t = 0; t < g->nb_tmpl; t++)
+		maxlen = RTE_MAX(maxlen, g->tmpl_len[t]);
+	snprintf(name, sizeof(name), "stp_gen%u", g->idx);
+	g->own_pool = rte_pktmbuf_pool_create(name, 4095, 128, 0,
+			(uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(maxlen, 64)),
+			rte_lcore_to_socket_id(g->lc->lcore_id));
+	if (g->own_pool == NULL)
+		return;
+	rte_mempool_obj_iter(g->own_pool, gen_prefill, g);
+	g->pool = g->own_pool;
+	g->hdr_len = (uint16_t)(g->off_probe +
+			(g->seq_len == 8				? PROBE_LEN :
+							g->seq_len == 4 ? STAMP_SENDER_LEN :
+									  0));
+}
+
 /* Build the templates of stream @p g. 0, or -1 with pl->err. */
 static int
 gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
@@ -205,7 +256,7 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 		g->size_tmpl[i] = (uint8_t)t;
 	}
 	g->port_id = pr->port_id;
-	g->pool = pl->ports->pool;
+	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
 	g->bps = g->c.rate_bps != 0;
 	g->min_bits = UINT64_MAX;
@@ -338,7 +389,8 @@ gen_build(struct stp_probe_gen *g, struct rte_mbuf *m, unsigned int t, uint64_t 
 	uint16_t sport = (uint16_t)(g->c.src_port + (g->c.flows > 1 ? seq % g->c.flows : 0));
 	uint32_t sum = g->tmpl_csum[t];
 
-	rte_memcpy(p, g->tmpl[t], len);
+	/* Own pool: the payload is in the mbuf already; else the whole frame. */
+	rte_memcpy(p, g->tmpl[t], g->hdr_len != 0 ? g->hdr_len : len);
 	m->data_len = len;
 	m->pkt_len = len;
 	p[g->off_l4] = (uint8_t)(sport >> 8);
@@ -415,7 +467,7 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		}
 		while (used < nb_alloc && n < burst) {
 			uint64_t pos = g->pos - g->run_start_pos; /* position in this run */
-			unsigned int t = g->size_tmpl[g->pos % g->nb_seq];
+			unsigned int t = g->size_tmpl[g->size_pos];
 
 			/* A duplicated position needs two slots: it waits for the next burst. */
 			if (unlikely(probe_impair_dup(&im, pos)) && n + 2 > burst)
@@ -430,6 +482,8 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 				g->credits++;
 			}
 			g->pos++;
+			if (++g->size_pos == g->nb_seq)
+				g->size_pos = 0;
 			g->run_pkts++;
 			if (unlikely(probe_impair_drop(&im, pos))) {
 				/* Made and dropped here: generated, then a named drop. */

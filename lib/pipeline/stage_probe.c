@@ -61,6 +61,8 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 			rte_pktmbuf_free_bulk(g->pend, g->nb_pend);
 		for (unsigned int t = 0; t < g->nb_tmpl; t++)
 			rte_free(g->tmpl[t]);
+		/* g->own_pool is not freed here: the ports are torn down after the pipeline and
+		 * free what their queues still hold into it; rte_eal_cleanup() releases it. */
 		rte_free(g);
 	}
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {

@@ -12,6 +12,11 @@ loop     net_ring0 loops what is sent on it back to its RX. A STAMP stream (prob
          impairment the received / lost / duplicates / reordered counts must equal the model's
          (the same code as the stampede probes); the verbose lines' T1 <= T2 <= T3 <= T4 and
          rtt = (t4 - t1) - (t3 - t2) must hold for every line; accounting exact.
+frames   three streams (stampede, stamp, plain; sizes cycled: IMIX-like, with the payload
+         patterns incrementing / random / zeros) written by net_pcap: every frame has its
+         size, a valid UDP checksum, its stream's sequence in order, and its payload pattern
+         intact (the generator copies only the header part into mbufs of its own pre-filled
+         pool: this checks that no frame carries another's bytes).
 badinput STAMP packets from a pcap that are not good: short requests to the reflector, replies
          to a session with a zero error-estimate multiplier, a bad PTP timestamp, too short,
          from the reflector port to no session: each counted under its name, passed on, and
@@ -149,6 +154,78 @@ def test_badinput(ck, st):
     ftlib.check_accounting(ck, s, received=len(frames))
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def test_frames(ck, st):
+    sizes = [64, 594, 90, 1518, 128]
+    base = {"port": "out", "count": 400, "rate_pps": 100000, "sizes": sizes,
+            "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2"}
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [{"name": "out", "device": "net_pcap0,tx_pcap=out.pcap"}],
+        "probes": [dict(base, name="p", mode="stampede", payload="incrementing", dst_port=7777,
+                        stream_id=1),
+                   dict(base, name="s", mode="stamp", payload="random", stream_id=2),
+                   dict(base, name="z", mode="plain", payload="zeros", dst_port=9,
+                        stream_id=3)],
+    })
+    rc = st.run(["--duration", "1.5"], timeout=30)
+    ck.eq(rc, 0, "exit code")
+    frames, _, _ = ftlib.read_pcap(st.path("out.pcap"))
+    ck.eq(len(frames), 1200, "every frame written")
+    by = {7777: [], 862: [], 9: []}
+    for f in frames:
+        by.setdefault(struct.unpack("!H", f[36:38])[0], []).append(f)
+    plen = {7777: 40, 862: 44, 9: 0}
+    ref = {}
+    for dport, fs in by.items():
+        ck.eq(len(fs), 400, "frames to port %d" % dport)
+        bad_len = bad_ck = bad_seq = bad_pay = 0
+        for i, f in enumerate(fs):
+            want = max(sizes[i % len(sizes)], {7777: 86, 862: 90, 9: 64}[dport]) - 4
+            if len(f) != want:
+                bad_len += 1
+                continue
+            ip, udp = f[14:34], f[34:]
+            ulen = struct.unpack("!H", udp[4:6])[0]
+            pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, ulen)
+            if csum(pseudo + udp[:ulen]) != 0xffff or ip[8] != (255 if dport == 862 else 64):
+                bad_ck += 1
+            pay = udp[8:ulen]
+            if dport == 7777 and struct.unpack("!Q", pay[8:16])[0] != i:
+                bad_seq += 1
+            if dport == 862 and struct.unpack("!I", pay[0:4])[0] != i:
+                bad_seq += 1
+            tail = f[42 + plen[dport]:]
+            if dport == 7777:
+                exp = bytes((42 + 40 + k) & 0xff for k in range(len(tail)))
+            elif dport == 9:
+                exp = bytes(len(tail))
+            else:
+                # random: fixed bytes per offset, the same in every frame of the stream
+                r = ref.setdefault(dport, tail)
+                if len(tail) > len(r):
+                    ref[dport] = r = tail if tail[:len(r)] == r else r
+                exp = r[:len(tail)]
+            if tail != exp:
+                bad_pay += 1
+        ck.eq(bad_len, 0, "port %d: every frame has its size (cycled, raised to the minimum)"
+              % dport)
+        ck.eq(bad_ck, 0, "port %d: UDP checksum valid, TTL" % dport)
+        ck.eq(bad_seq, 0, "port %d: sequence in order" % dport)
+        ck.eq(bad_pay, 0, "port %d: payload pattern intact" % dport)
+    s = st.stats()
+    if s is not None:
+        ftlib.check_accounting(ck, s, received=0, transmitted=1200)
+
+
 def main():
     mode = sys.argv[2] if len(sys.argv) > 2 else "loop"
     ck = ftlib.Checker("stamp_" + mode)
@@ -157,6 +234,8 @@ def main():
         test_loop(ck, st)
     elif mode == "badinput":
         test_badinput(ck, st)
+    elif mode == "frames":
+        test_frames(ck, st)
     if ck.failed:
         st.show_output()
     st.cleanup()
