@@ -297,7 +297,9 @@ enum cfg_rate_mode {
  *   "src_port": 7000, "dst_port": 7777, "vlan": 0, "size": 128, "sizes": [],
  *   "rate_pps": 1000, "rate_bps": 0, "rate": "paced", "count": 0, "duration_s": 0,
  *   "flows": 1, "payload": "zeros", "start": true,
- *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 } }
+ *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
+ *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0 }
+ * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
  */
 struct cfg_probe {
 	char name[CFG_NAME_LEN];    /**< probes[].name, required, unique among probes */
@@ -342,7 +344,9 @@ struct cfg_probe {
  * probe_rx: the probe receiver / reflector stage (lib/pipeline/stage_probe.c).
  *
  * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
- *               "mode": "stampede", "verbose": false }
+ *               "mode": "stampede", "verbose": false, "stamp_timestamp": "ntp",
+ *               "stamp_synchronized": false, "stamp_error_ns": 1000 }
+ * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
  * instance's own probes (RTT).
  */

@@ -11,9 +11,9 @@
  * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->priv[STP_PRIV_PROBE]
  * (pipeline-wide) and lc->priv[STP_PRIV_PROBE] (per lcore).
  *
- * A second probe format (STAMP, RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode:
- * the generator builds its template and patches its fields per mode (gen_template(),
- * gen_patch()), the stage parses and reflects per mode (rx_parse(), rx_reflect()); the
+ * STAMP (RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode: the generator builds
+ * its template and patches sequence and T1 per mode (gen_template(), gen_build(), gen_send()),
+ * the stage measures replies (rx_stamp_reply()) and reflects (rx_stamp_reflect()) per mode; the
  * statistics below (sequence, jitter, histogram) are the same for both.
  */
 
