@@ -134,6 +134,13 @@ static const char *const group_mode_names[] = {
 
 static const char *const probe_mode_names[] = {
 	[CFG_PROBE_STAMPEDE] = "stampede",
+	[CFG_PROBE_STAMP] = "stamp",
+	[CFG_PROBE_PLAIN] = "plain",
+};
+
+static const char *const stamp_ts_names[] = {
+	[CFG_STAMP_NTP] = "ntp",
+	[CFG_STAMP_PTP] = "ptp",
 };
 
 static const char *const payload_names[] = {
@@ -322,6 +329,10 @@ static const struct opt cfg_opts[] = {
 	O_ENUM("probes[]", "payload", SPB, payload, payload_names, CFG_PAYLOAD_ZEROS, 0),
 	O_BOOL("probes[]", "start", SPB, start, 1),
 	O_OBJ("probes[]", "impair"),
+	O_ENUM("probes[]", "stamp_timestamp", SPB, stamp_ts, stamp_ts_names, CFG_STAMP_NTP, 0),
+	O_BOOL("probes[]", "stamp_synchronized", SPB, stamp_synced, 0),
+	O_INT("probes[]", "stamp_error_ns", SPB, stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
+	O_INT("probes[]", "ssid", SPB, ssid, 0, 65535, 0, 0),
 
 	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
 	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
@@ -334,6 +345,9 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probe_rx", "reflect", SC, probe_rx.reflect, 0),
 	O_ENUM("probe_rx", "mode", SC, probe_rx.mode, probe_mode_names, CFG_PROBE_STAMPEDE, 0),
 	O_BOOL("probe_rx", "verbose", SC, probe_rx.verbose, 0),
+	O_ENUM("probe_rx", "stamp_timestamp", SC, probe_rx.stamp_ts, stamp_ts_names, CFG_STAMP_NTP, 0),
+	O_BOOL("probe_rx", "stamp_synchronized", SC, probe_rx.stamp_synced, 0),
+	O_INT("probe_rx", "stamp_error_ns", SC, probe_rx.stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
@@ -1678,11 +1692,20 @@ mac_parse(const char *s, uint8_t out[6])
 	return strspn(s, "0123456789abcdefABCDEF:") == 17;
 }
 
-/* Smallest frame that holds a probe (lib/probe's probe_min_frame(), repeated: no dependency). */
+/* UDP payload bytes a probe of @p mode needs: lib/probe's 40, STAMP's 44 (RFC 8762), none. */
 static unsigned int
-probe_frame_min(bool ipv6, bool vlan)
+probe_payload_min(enum cfg_probe_mode mode)
 {
-	return 14 + (vlan ? 4 : 0) + (ipv6 ? 40 : 20) + 8 + 40 + 4;
+	return mode == CFG_PROBE_STAMP ? 44 : mode == CFG_PROBE_PLAIN ? 0 : 40;
+}
+
+/* Smallest frame (with FCS) that holds a probe (lib/probe's probe_min_frame(), repeated). */
+static unsigned int
+probe_frame_min(enum cfg_probe_mode mode, bool ipv6, bool vlan)
+{
+	unsigned int n = 14 + (vlan ? 4 : 0) + (ipv6 ? 40 : 20) + 8 + probe_payload_min(mode) + 4;
+
+	return n < 64 ? 64 : n;
 }
 
 static int
@@ -1805,12 +1828,16 @@ parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json
 		return lerr(l, jp_key(p, path, "flows"),
 				"%u flows from src_port %u go past port 65535", pr->flows,
 				pr->src_port);
-	if (pr->nb_sizes == 0 && pr->size < probe_frame_min(pr->ipv6, pr->vlan != 0))
+	if (pr->nb_sizes == 0 && pr->size < probe_frame_min(pr->mode, pr->ipv6, pr->vlan != 0))
 		return lerr(l, jp_key(p, path, "size"),
 				"%u is smaller than a probe frame here (%u bytes: Ethernet%s, IPv%d, "
-				"UDP, %u-byte probe, FCS)",
-				pr->size, probe_frame_min(pr->ipv6, pr->vlan != 0),
-				pr->vlan != 0 ? ", VLAN" : "", pr->ipv6 ? 6 : 4, 40);
+				"UDP, %u-byte %s probe, FCS)",
+				pr->size, probe_frame_min(pr->mode, pr->ipv6, pr->vlan != 0),
+				pr->vlan != 0 ? ", VLAN" : "", pr->ipv6 ? 6 : 4,
+				probe_payload_min(pr->mode), probe_mode_names[pr->mode]);
+	/* STAMP's well-known port (RFC 8762 4.1) unless the entry names another. */
+	if (pr->mode == CFG_PROBE_STAMP && json_object_get(v, "dst_port") == NULL)
+		pr->dst_port = 862;
 	return 0;
 }
 
@@ -1850,6 +1877,19 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 	rc = parse_object(l, obj, "probe_rx", "probe_rx", l->cfg);
 	if (rc < 0)
 		return rc;
+	if (rx->mode == CFG_PROBE_STAMP) {
+		/* A STAMP receiver is a Session-Reflector: it answers, it never just consumes. */
+		if (rx->enabled && !rx->reflect)
+			return lerr(l, "probe_rx.reflect",
+					"false with mode \"stamp\": a STAMP receiver is a "
+					"Session-Reflector (set \"reflect\": true)");
+		if (json_object_get(obj, "udp_port") == NULL)
+			rx->udp_port = 862;
+	} else if (rx->mode == CFG_PROBE_PLAIN) {
+		return lerr(l, "probe_rx.mode",
+				"\"plain\" is a generator mode (nothing to measure): use "
+				"\"stampede\" or \"stamp\"");
+	}
 	rx->port_mask = 0;
 	ports = obj != NULL ? json_object_get(obj, "ports") : NULL;
 	if (ports == NULL)

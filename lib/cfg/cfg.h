@@ -294,10 +294,18 @@ struct cfg_metrics {
 	uint16_t port;		     /**< metrics.port [1..65535], default 9464 */
 };
 
-/** probes[].mode and probe_rx.mode: the probe format. STAMP (RFC 8762) is added beside it. */
+/** probes[].mode and probe_rx.mode: the probe format. */
 enum cfg_probe_mode {
 	CFG_PROBE_STAMPEDE =
 			0, /**< "stampede": lib/probe's 40-byte payload (lib/probe/README.md) */
+	CFG_PROBE_STAMP,   /**< "stamp": RFC 8762 unauthenticated (lib/stamp) */
+	CFG_PROBE_PLAIN,   /**< "plain": UDP with the payload pattern only (load, not measured) */
+};
+
+/** probes[].stamp_timestamp, probe_rx.stamp_timestamp: STAMP's timestamp format. */
+enum cfg_stamp_ts {
+	CFG_STAMP_NTP = 0, /**< "ntp": RFC 5905 64-bit (seconds since 1900, fraction) */
+	CFG_STAMP_PTP,	   /**< "ptp": IEEE 1588v2 truncated (TAI seconds, ns); Z bit set */
 };
 
 /** probes[].payload: what fills the frame after the probe. */
@@ -321,7 +329,9 @@ enum cfg_rate_mode {
  *   "src_port": 7000, "dst_port": 7777, "vlan": 0, "size": 128, "sizes": [],
  *   "rate_pps": 1000, "rate_bps": 0, "rate": "paced", "count": 0, "duration_s": 0,
  *   "flows": 1, "payload": "zeros", "start": true,
- *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 } }
+ *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
+ *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0 }
+ * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
  */
 struct cfg_probe {
 	char name[CFG_NAME_LEN];    /**< probes[].name, required, unique among probes */
@@ -338,17 +348,21 @@ struct cfg_probe {
 	uint16_t size;		    /**< frame bytes with FCS [64..9018], default 128 */
 	uint16_t nb_sizes;	    /**< probes[].sizes: "imix" or a list cycled; [] = size */
 	uint16_t sizes[CFG_MAX_PROBE_SIZES];
-	uint64_t rate_pps;	  /**< [0, 1..10^9]; 1000 when no rate is given */
-	uint64_t rate_bps;	  /**< [0, 1000..4 10^11], frame bits with FCS */
-	enum cfg_rate_mode rate;  /**< probes[].rate "paced|max", default paced */
-	uint64_t count;		  /**< [0..2^62], 0 = no limit, default 0 */
-	uint32_t duration_s;	  /**< [0..31536000], 0 = no limit, default 0 */
-	uint16_t flows;		  /**< [1..65535], default 1 */
-	enum cfg_payload payload; /**< "zeros|incrementing|random", default zeros */
-	bool start;		  /**< probes[].start: send from start-up, default true */
-	uint32_t impair_drop;	  /**< impair.drop_every [0, 2..2^31], default 0 */
-	uint32_t impair_dup;	  /**< impair.duplicate_every [0, 2..2^31], default 0 */
-	uint32_t impair_swap;	  /**< impair.swap_every [0, 2..2^31], default 0 */
+	uint64_t rate_pps;	    /**< [0, 1..10^9]; 1000 when no rate is given */
+	uint64_t rate_bps;	    /**< [0, 1000..4 10^11], frame bits with FCS */
+	enum cfg_rate_mode rate;    /**< probes[].rate "paced|max", default paced */
+	uint64_t count;		    /**< [0..2^62], 0 = no limit, default 0 */
+	uint32_t duration_s;	    /**< [0..31536000], 0 = no limit, default 0 */
+	uint16_t flows;		    /**< [1..65535], default 1 */
+	enum cfg_payload payload;   /**< "zeros|incrementing|random", default zeros */
+	bool start;		    /**< probes[].start: send from start-up, default true */
+	uint32_t impair_drop;	    /**< impair.drop_every [0, 2..2^31], default 0 */
+	uint32_t impair_dup;	    /**< impair.duplicate_every [0, 2..2^31], default 0 */
+	uint32_t impair_swap;	    /**< impair.swap_every [0, 2..2^31], default 0 */
+	enum cfg_stamp_ts stamp_ts; /**< stamp_timestamp "ntp|ptp", default ntp (mode stamp) */
+	bool stamp_synced;	    /**< stamp_synchronized: the S bit, default false */
+	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12]: error estimate, default 1000 */
+	uint16_t ssid;		    /**< ssid [0..65535]: RFC 8972 session id, default 0 */
 	/* Derived from the strings above by the loader (not keys). */
 	bool ipv6;
 	bool src_mac_set;
@@ -362,7 +376,9 @@ struct cfg_probe {
  * probe_rx: the probe receiver / reflector stage (lib/pipeline/stage_probe.c).
  *
  * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
- *               "mode": "stampede", "verbose": false }
+ *               "mode": "stampede", "verbose": false, "stamp_timestamp": "ntp",
+ *               "stamp_synchronized": false, "stamp_error_ns": 1000 }
+ * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
  * instance's own probes (RTT).
  */
@@ -371,8 +387,11 @@ struct cfg_probe_rx {
 	uint32_t port_mask;	  /**< probe_rx.ports: names, [] (default) = every port */
 	uint16_t udp_port;	  /**< [1..65535], default 7777 */
 	bool reflect;		  /**< answer probes (swap addresses, stamp) instead of consuming */
-	enum cfg_probe_mode mode; /**< default "stampede" */
+	enum cfg_probe_mode mode; /**< "stampede" (default) or "stamp" (a Session-Reflector) */
 	bool verbose;		  /**< print every probe's timestamps (also with stampede -v) */
+	enum cfg_stamp_ts stamp_ts; /**< stamp_timestamp: the reflector's T2/T3 format, ntp */
+	bool stamp_synced;	    /**< stamp_synchronized: the reflector's S bit, default false */
+	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12], default 1000 */
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */

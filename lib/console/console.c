@@ -886,7 +886,10 @@ render_latency(const json_t *a, FILE *f)
 		tbl_cell(&t, "%s", js(e, "name"));
 		tbl_u64(&t, ju(e, "stream_id"));
 		tbl_cell(&t, "%s", js(e, "direction"));
-		oneway |= strcmp(js(e, "direction"), "one-way") == 0;
+		/* STAMP's forward and backward are one-way delays too. */
+		oneway |= strcmp(js(e, "direction"), "one-way") == 0 ||
+				strcmp(js(e, "direction"), "forward") == 0 ||
+				strcmp(js(e, "direction"), "backward") == 0;
 		tbl_u64(&t, ju(e, "received"));
 		tbl_u64(&t, ju(e, "lost"));
 		tbl_cell(&t, "%.3f", jr(e, "loss_pct"));

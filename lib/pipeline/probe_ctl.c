@@ -20,7 +20,13 @@
 #include "clock.h"
 #include "probe_rt.h"
 
-static const char *const dir_names[STP_PROBE_DIR_MAX] = { "one-way", "rtt" };
+static const char *const dir_names[STP_PROBE_DIR_MAX] = { "one-way", "rtt", "forward", "backward" };
+
+static const char *const mode_names[] = {
+	[CFG_PROBE_STAMPEDE] = "stampede",
+	[CFG_PROBE_STAMP] = "stamp",
+	[CFG_PROBE_PLAIN] = "plain",
+};
 
 void
 stp_probe_tick(struct stp_pipeline *pl)
@@ -39,7 +45,23 @@ stp_probe_tick(struct stp_pipeline *pl)
 		for (tail = pc->ev_tail; tail != head; tail++) {
 			const struct stp_probe_event *e = &pc->ev[tail & (STP_PROBE_EVENTS - 1)];
 
-			if (e->dir == STP_PROBE_RTT) {
+			if (e->stamp) {
+				/* STAMP: T1..T4; one-way halves need synchronised clocks. */
+				fprintf(rt->verbose_out,
+						"stamp stream=%u seq=%" PRIu64 " rtt t1=%" PRIu64
+						" t2=%" PRIu64 " t3=%" PRIu64 " t4=%" PRIu64
+						" rtt_ns=%" PRId64 " fwd_ns=%" PRId64
+						" bwd_ns=%" PRId64 " residence_ns=%" PRId64
+						" (one-way valid with synchronised clocks)\n",
+						e->stream, e->seq, e->tx_ns, e->refl_rx_ns,
+						e->refl_tx_ns, e->rx_ns,
+						(int64_t)(e->rx_ns - e->tx_ns) -
+								(int64_t)(e->refl_tx_ns -
+										e->refl_rx_ns),
+						(int64_t)(e->refl_rx_ns - e->tx_ns),
+						(int64_t)(e->rx_ns - e->refl_tx_ns),
+						(int64_t)(e->refl_tx_ns - e->refl_rx_ns));
+			} else if (e->dir == STP_PROBE_RTT) {
 				uint64_t res = e->refl_tx_ns - e->refl_rx_ns;
 
 				fprintf(rt->verbose_out,
@@ -98,8 +120,8 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 		double act = gen_active_s(g);
 		json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:I, s:I, s:I}", "name",
 				g->c.name, "stream_id", (json_int_t)g->c.stream_id, "port",
-				pl->ports->ports[g->c.port].cfg->name, "mode", "stampede", "unit",
-				g->bps ? "bps" : "pps", "running",
+				pl->ports->ports[g->c.port].cfg->name, "mode",
+				mode_names[g->c.mode], "unit", g->bps ? "bps" : "pps", "running",
 				__atomic_load_n(&g->cur_active, __ATOMIC_ACQUIRE), "rate_requested",
 				(json_int_t)rate, "tx_packets", (json_int_t)pkts, "tx_bytes",
 				(json_int_t)bytes);
@@ -112,7 +134,8 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 										act :
 						    0.0));
 		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
-		json_object_set_new(o, "tx_timestamp", json_string("sw"));
+		json_object_set_new(
+				o, "tx_timestamp", json_string(g->seq_len != 0 ? "sw" : "none"));
 		json_object_set_new(o, "impair_drops", json_integer((json_int_t)g->impair_drops));
 		json_object_set_new(
 				o, "impair_duplicates", json_integer((json_int_t)g->impair_dups));
@@ -154,7 +177,7 @@ which_match(const struct stp_probe_rt *rt, const char *which, unsigned int id)
 /* A merged view of one (stream, direction). */
 struct merged {
 	uint64_t received, lost, duplicates, reordered, too_old, far, resyncs, negative;
-	uint64_t measured, jitter, res_sum, res_min, res_max;
+	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced;
 	struct hist *h;
 };
 
@@ -175,10 +198,10 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		const struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
 		const struct stp_probe_rx_slot *s;
 
-		if (pc == NULL || pc->rx == NULL)
+		if (pc == NULL)
 			continue;
-		s = &pc->rx[id * STP_PROBE_DIR_MAX + dir];
-		if (!__atomic_load_n(&s->seq.started, __ATOMIC_ACQUIRE))
+		s = stp_probe_slot(pc, id, dir);
+		if (s == NULL || !__atomic_load_n(&s->seq.started, __ATOMIC_ACQUIRE))
 			continue;
 		any = true;
 		/* Sequence ranges merge across workers; each worker's dups and reorders add up. */
@@ -193,6 +216,7 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		m->resyncs += s->seq.resyncs;
 		m->negative += s->negative;
 		m->measured += s->measured;
+		m->unsynced += s->unsynced;
 		m->res_sum += s->res_sum;
 		m->res_min = RTE_MIN(m->res_min, s->res_min);
 		m->res_max = RTE_MAX(m->res_max, s->res_max);
@@ -246,7 +270,17 @@ merged_json(const struct stp_probe_rt *rt, unsigned int id, unsigned int dir,
 											m->lost) :
 							      0.0));
 	json_object_set_new(o, "delay_ns", hs != NULL ? hs : json_null());
-	if (dir == STP_PROBE_ONEWAY) {
+	if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
+		json_object_set_new(o, "note",
+				json_string(dir == STP_PROBE_FWD ?
+								"STAMP forward one-way delay = T2 - T1 "
+								"(reflector RX - sender TX): valid only "
+								"when the two clocks are synchronised" :
+								"STAMP backward one-way delay = T4 - T3 "
+								"(sender RX - reflector TX): valid only "
+								"when the two clocks are synchronised"));
+		json_object_set_new(o, "unsynchronised", json_integer((json_int_t)m->unsynced));
+	} else if (dir == STP_PROBE_ONEWAY) {
 		json_object_set_new(o, "note",
 				json_string("one-way delay = receiver RX stamp - sender TX stamp: "
 					    "valid only when the two clocks are synchronised"));
@@ -315,6 +349,7 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "enabled", json_boolean(rt != NULL && rt->rx_enabled));
 	json_object_set_new(o, "reflect", json_boolean(rt != NULL && rt->reflect));
 	json_object_set_new(o, "udp_port", json_integer(pl->cfg->probe_rx.udp_port));
+	json_object_set_new(o, "mode", json_string(mode_names[pl->cfg->probe_rx.mode]));
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
 	json_object_set_new(o, "ignored", io);
 	json_object_set_new(o, "verbose_lines_lost", json_integer((json_int_t)ev_lost));
@@ -376,7 +411,8 @@ stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *pat
 	size_t plen = strlen(path);
 	bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
 	struct merged ms[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX];
-	unsigned int ids[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX], dirs[PROBE_MAX_STREAMS * 2];
+	unsigned int ids[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX];
+	unsigned int dirs[PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX];
 	unsigned int nb = 0;
 	int rc = 0;
 	FILE *f;

@@ -11,9 +11,9 @@
  * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->priv[STP_PRIV_PROBE]
  * (pipeline-wide) and lc->priv[STP_PRIV_PROBE] (per lcore).
  *
- * A second probe format (STAMP, RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode:
- * the generator builds its template and patches its fields per mode (gen_template(),
- * gen_patch()), the stage parses and reflects per mode (rx_parse(), rx_reflect()); the
+ * STAMP (RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode: the generator builds
+ * its template and patches sequence and T1 per mode (gen_template(), gen_build(), gen_send()),
+ * the stage measures replies (rx_stamp_reply()) and reflects (rx_stamp_reflect()) per mode; the
  * statistics below (sequence, jitter, histogram) are the same for both.
  */
 
@@ -28,6 +28,7 @@
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "stamp.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
 #define STP_FOREACH_PROBE_IGNORED(_)                                                           \
@@ -35,7 +36,14 @@
 	_(TRUNCATED, "truncated", "probe magic but shorter than a probe (passed on)")          \
 	_(BAD_VERSION, "bad_version", "probe magic, unknown version (passed on)")              \
 	_(BAD_STREAM, "bad_stream", "stream id beyond the receiver's table (passed on)")       \
-	_(MULTISEG, "multiseg", "probe in a chained mbuf: not reflected (passed on)")
+	_(MULTISEG, "multiseg", "probe in a chained mbuf: not reflected (passed on)")          \
+	_(STAMP_SHORT, "stamp_short", "STAMP packet shorter than 44 bytes (passed on)")        \
+	_(STAMP_ERR_EST, "stamp_bad_error_estimate",                                           \
+			"STAMP reply with an error estimate multiplier of 0 (passed on)")      \
+	_(STAMP_TS, "stamp_bad_timestamp",                                                     \
+			"STAMP reply with an invalid PTP timestamp (passed on)")               \
+	_(STAMP_UNKNOWN, "stamp_unknown_session",                                              \
+			"UDP from a STAMP stream's reflector port matching no session (passed on)")
 
 enum stp_probe_ignored {
 #define PROBE_IGN_ENUM(id, name, desc) STP_PROBE_IGN_##id,
@@ -48,8 +56,14 @@ enum stp_probe_ignored {
 enum stp_probe_dir {
 	STP_PROBE_ONEWAY = 0,
 	STP_PROBE_RTT,
+	STP_PROBE_FWD, /**< STAMP: T2 - T1, sender to reflector (synchronised clocks only) */
+	STP_PROBE_BWD, /**< STAMP: T4 - T3, reflector to sender (synchronised clocks only) */
 	STP_PROBE_DIR_MAX
 };
+
+/** Slots in stp_probe_lcore.rx per stream (one-way, rtt); STAMP's forward and backward are
+ * in stp_probe_lcore.ow, allocated only when a STAMP stream exists. */
+#define STP_PROBE_RX_DIRS 2
 
 /** One stream's receive statistics on one worker lcore (single writer: that lcore). */
 struct stp_probe_rx_slot {
@@ -60,7 +74,8 @@ struct stp_probe_rx_slot {
 	uint64_t res_sum;	   /**< RTT: reflector residence times, ns */
 	uint64_t res_min, res_max; /**< RTT: residence min (UINT64_MAX while none) and max */
 	uint64_t last_rx_ns;
-	struct hist h; /**< one-way delay or RTT (without the reflector's residence), ns */
+	uint64_t unsynced; /**< STAMP forward/backward: a side's error estimate lacked S */
+	struct hist h;	   /**< one-way delay or RTT (without the reflector's residence), ns */
 } __rte_cache_aligned;
 
 /** A per-probe record for the verbose output (datapath writes, control thread prints). */
@@ -68,6 +83,7 @@ struct stp_probe_event {
 	uint16_t stream;
 	uint8_t dir;
 	uint8_t ts_src;
+	uint8_t stamp; /**< a STAMP measurement (times are T1..T4) */
 	uint64_t seq;
 	uint64_t tx_ns, refl_rx_ns, refl_tx_ns, rx_ns;
 };
@@ -78,7 +94,8 @@ struct stp_probe_event {
 struct stp_probe_lcore {
 	uint16_t nb_gen;
 	struct stp_probe_gen *gen[CFG_MAX_PROBES];
-	struct stp_probe_rx_slot *rx; /**< [PROBE_MAX_STREAMS][STP_PROBE_DIR_MAX]; workers only */
+	struct stp_probe_rx_slot *rx; /**< [PROBE_MAX_STREAMS][STP_PROBE_RX_DIRS]; workers only */
+	struct stp_probe_rx_slot *ow; /**< [PROBE_MAX_STREAMS][2]: STAMP forward, backward */
 	uint64_t reflected;	      /**< probes answered (reflector) */
 	uint64_t ignored[STP_PROBE_IGN_MAX];
 	uint64_t seq_far, seq_old; /**< also in the slots; here for "show probes" totals */
@@ -97,8 +114,10 @@ struct stp_probe_gen {
 	struct cfg_probe c; /**< its config (a copy) */
 	unsigned int idx;   /**< index in probes[] */
 	uint16_t port_id;
-	struct stp_lcore *lc; /**< the TX lcore that sends it */
-	struct rte_mempool *pool;
+	struct stp_lcore *lc;	      /**< the TX lcore that sends it */
+	struct rte_mempool *pool;     /**< own_pool, or the ports' pool when it could not be made */
+	struct rte_mempool *own_pool; /**< this stream's mbufs, data pre-filled from the template */
+	uint16_t hdr_len; /**< bytes copied per packet: headers + probe fields (own_pool) */
 	uint64_t hz;
 
 	/* Control (ctlplane: wo under the ctl mutex, dataplane: ro). */
@@ -114,8 +133,11 @@ struct stp_probe_gen {
 	uint16_t nb_seq;			/**< size sequence length (1, or cfg sizes) */
 	uint8_t size_tmpl[CFG_MAX_PROBE_SIZES]; /**< template of each position in the cycle */
 	uint16_t off_l4, off_probe;
-	bool bps;	   /**< paced in bit/s: a packet costs its frame bits */
-	uint64_t min_bits; /**< bits of the smallest frame */
+	uint16_t off_seq, off_tx; /**< frame offsets of the sequence and the TX timestamp */
+	uint8_t seq_len;	  /**< 8 (stampede), 4 (STAMP), 0 (plain: no probe fields) */
+	uint16_t stamp_err_est;	  /**< STAMP: the error estimate field (S, Z, scale, mult) */
+	bool bps;		  /**< paced in bit/s: a packet costs its frame bits */
+	uint64_t min_bits;	  /**< bits of the smallest frame */
 
 	/* Datapath state (the owning TX lcore). */
 	uint32_t seen_gen;
@@ -124,7 +146,8 @@ struct stp_probe_gen {
 	uint64_t credits;  /**< credits spent in this run */
 	uint64_t run_pkts; /**< positions used in this run (count limit) */
 	uint64_t run_start_pos;
-	uint64_t pos; /**< positions since start-up: seq numbering, size cycle, impairment */
+	uint64_t pos;	   /**< positions since start-up: seq numbering, size cycle, impairment */
+	uint16_t size_pos; /**< pos % nb_seq, kept without a division */
 	uint64_t run_start_tsc;
 	uint64_t deadline_tsc; /**< 0: no duration */
 	uint16_t nb_pend;      /**< packets the port refused, sent first next time */
@@ -149,6 +172,15 @@ struct stp_probe_rt {
 	bool rx_enabled; /**< probe_rx.enabled: measure (and reflect) probes from elsewhere */
 	bool reflect;
 	bool verbose;
+	enum cfg_probe_mode rx_mode; /**< probe_rx.mode */
+	uint16_t stamp_err_est;	     /**< the Session-Reflector's error estimate field */
+	uint8_t nb_stamp;	     /**< STAMP streams (replies are matched against them) */
+	struct {
+		uint16_t refl_port;	   /**< the reflector's UDP port (dst_port), host order */
+		uint16_t port_lo, port_hi; /**< the stream's source ports, host order */
+		uint16_t ssid;
+		uint16_t stream;
+	} stamp[CFG_MAX_PROBES];
 	uint32_t port_mask; /**< DPDK port ids the stage looks at */
 	uint16_t udp_port;  /**< network order */
 	uint16_t nb_gen;
@@ -166,6 +198,15 @@ static inline struct stp_probe_rt *
 stp_probe_rt(const struct stp_pipeline *pl)
 {
 	return pl->priv[STP_PRIV_PROBE];
+}
+
+/** The receive slot of (@p stream, @p dir) of a worker, NULL when it has none. */
+static inline struct stp_probe_rx_slot *
+stp_probe_slot(const struct stp_probe_lcore *pc, unsigned int stream, unsigned int dir)
+{
+	if (dir < STP_PROBE_RX_DIRS)
+		return pc->rx != NULL ? &pc->rx[stream * STP_PROBE_RX_DIRS + dir] : NULL;
+	return pc->ow != NULL ? &pc->ow[stream * 2 + dir - STP_PROBE_RX_DIRS] : NULL;
 }
 
 /** Name of an ignored-probe counter. */

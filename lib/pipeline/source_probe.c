@@ -8,8 +8,15 @@
  *
  * Per poll, a stream computes the credit due since its run started from the TSC (lib/probe's
  * probe_pace_due(): exact 128-bit arithmetic, no sleeps, no per-packet rounding) and builds at
- * most one burst: rte_pktmbuf_alloc_bulk, a copy of the pre-built frame of the packet's size
- * (headers, probe, payload pattern), then the sequence number and source port patched in. The
+ * most one burst: rte_pktmbuf_alloc_bulk from the stream's own mempool, whose mbufs were filled
+ * with the frame (headers, probe, payload pattern) when it was made, a copy of only the header
+ * part (Ethernet to the end of the probe fields) of the template of the packet's size (the
+ * payload pattern is the same at every offset for every size of a stream), then the sequence
+ * number and source port patched in. Nothing in stampede writes a generated frame past its
+ * probe fields (the reflector writes headers and probe fields only), so the payload stays what
+ * was pre-filled; a stream whose pool cannot be made uses the ports' pool and copies the whole
+ * frame. Measured on net_null (plain mode, one core, scripts/bench/txmethods.sh's frames): see
+ * the commit that added this. The
  * TX timestamp (software: calibrated TSC) is written into every packet of the burst right before
  * rte_eth_tx_burst, with the UDP checksum finished from the template's partial sum. What the port
  * refuses is kept and sent first next poll (re-stamped), never dropped.
@@ -45,6 +52,10 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	const struct cfg_probe *c = &g->c;
 	uint16_t off = 0, l3_len, udp_len;
 	uint32_t sum = 0, x = 0x2545f491u + c->stream_id;
+	/* RFC 8762 4.2: a Session-Sender sends with TTL / hop limit 255 (the reflector echoes
+	 * what arrived, so the sender sees the hops). */
+	uint8_t ttl = c->mode == CFG_PROBE_STAMP ? 255 : 64;
+	uint16_t plen;
 	struct probe_hdr h;
 
 	memset(buf, 0, len);
@@ -68,7 +79,7 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 		buf[off + 4] = (uint8_t)(udp_len >> 8);
 		buf[off + 5] = (uint8_t)udp_len;
 		buf[off + 6] = IPPROTO_UDP;
-		buf[off + 7] = 64;
+		buf[off + 7] = ttl;
 		memcpy(buf + off + 8, c->src_ip_b, 16);
 		memcpy(buf + off + 24, c->dst_ip_b, 16);
 		sum = probe_csum_add(sum, buf + off + 8, 32);
@@ -79,7 +90,7 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 		udp_len = (uint16_t)(l3_len - 20);
 		ip->version_ihl = 0x45;
 		ip->total_length = rte_cpu_to_be_16(l3_len);
-		ip->time_to_live = 64;
+		ip->time_to_live = ttl;
 		ip->next_proto_id = IPPROTO_UDP;
 		memcpy(&ip->src_addr, c->src_ip_b, 4);
 		memcpy(&ip->dst_addr, c->dst_ip_b, 4);
@@ -97,12 +108,35 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	buf[off + 5] = (uint8_t)udp_len;
 	off += 8;
 	g->off_probe = off;
-	memset(&h, 0, sizeof(h));
-	h.version = PROBE_VERSION;
-	h.flags = PROBE_TS_SW;
-	h.stream = (uint16_t)c->stream_id;
-	probe_write(buf + off, &h);
-	for (uint16_t i = off + PROBE_LEN; i < len; i++) {
+	switch (c->mode) {
+	case CFG_PROBE_STAMP: {
+		struct stamp_sender ss = { .err_est = g->stamp_err_est, .ssid = c->ssid };
+
+		/* Sequence and T1 are written per packet (gen_build(), gen_send()). */
+		stamp_sender_write(buf + off, STAMP_SENDER_LEN, &ss);
+		plen = STAMP_SENDER_LEN;
+		g->seq_len = 4;
+		g->off_seq = off + STAMP_OFF_SEQ;
+		g->off_tx = off + STAMP_OFF_TS;
+		break;
+	}
+	case CFG_PROBE_PLAIN:
+		plen = 0;
+		g->seq_len = 0;
+		break;
+	default:
+		memset(&h, 0, sizeof(h));
+		h.version = PROBE_VERSION;
+		h.flags = PROBE_TS_SW;
+		h.stream = (uint16_t)c->stream_id;
+		probe_write(buf + off, &h);
+		plen = PROBE_LEN;
+		g->seq_len = 8;
+		g->off_seq = off + PROBE_OFF_SEQ;
+		g->off_tx = off + PROBE_OFF_TX;
+		break;
+	}
+	for (uint16_t i = off + plen; i < len; i++) {
 		switch (c->payload) {
 		case CFG_PAYLOAD_INCREMENTING:
 			buf[i] = (uint8_t)i;
@@ -120,15 +154,74 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	return probe_csum_add(sum, buf + g->off_l4, len - g->off_l4);
 }
 
+/* Smallest frame (with FCS) of stream @p c: its probe format's payload must fit. */
+static uint32_t
+gen_min_frame(const struct cfg_probe *c)
+{
+	uint32_t n = probe_min_frame(c->ipv6, c->vlan != 0);
+
+	if (c->mode == CFG_PROBE_STAMP)
+		return n - PROBE_LEN + STAMP_SENDER_LEN;
+	if (c->mode == CFG_PROBE_PLAIN)
+		return RTE_MAX(n - PROBE_LEN, (uint32_t)PROBE_MIN_FRAME);
+	return n;
+}
+
+/* rte_mempool_obj_iter callback: fill a new mbuf's data room with the largest template. */
+static void
+gen_prefill(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
+		unsigned int idx __rte_unused)
+{
+	const struct stp_probe_gen *g = arg;
+	struct rte_mbuf *m = obj;
+	unsigned int big = 0;
+
+	for (unsigned int t = 1; t < g->nb_tmpl; t++)
+		if (g->tmpl_len[t] > g->tmpl_len[big])
+			big = t;
+	memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM, g->tmpl[big], g->tmpl_len[big]);
+}
+
+/*
+ * The stream's own mempool, pre-filled. Sized for what can be in flight: the TX queue's
+ * descriptors and a few bursts (a net_ring loop holds more: the generator then waits for mbufs,
+ * counted as no_mbuf, and goes on). On failure the stream uses the ports' pool (full copies).
+ */
+static void
+gen_pool(struct stp_pipeline *pl, struct stp_probe_gen *g)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t maxlen = 0;
+
+	g->pool = pl->ports->pool;
+	g->hdr_len = 0;
+	for (unsigned int t = 0; t < g->nb_tmpl; t++)
+		maxlen = RTE_MAX(maxlen, g->tmpl_len[t]);
+	snprintf(name, sizeof(name), "stp_gen%u", g->idx);
+	g->own_pool = rte_pktmbuf_pool_create(name, 4095, 128, 0,
+			(uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(maxlen, 64)),
+			rte_lcore_to_socket_id(g->lc->lcore_id));
+	if (g->own_pool == NULL)
+		return;
+	rte_mempool_obj_iter(g->own_pool, gen_prefill, g);
+	g->pool = g->own_pool;
+	g->hdr_len = (uint16_t)(g->off_probe +
+			(g->seq_len == 8				? PROBE_LEN :
+							g->seq_len == 4 ? STAMP_SENDER_LEN :
+									  0));
+}
+
 /* Build the templates of stream @p g. 0, or -1 with pl->err. */
 static int
 gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 {
 	const struct port_rt *pr = &pl->ports->ports[g->c.port];
 	uint16_t sizes[CFG_MAX_PROBE_SIZES];
-	uint32_t min = probe_min_frame(g->c.ipv6, g->c.vlan != 0);
+	uint32_t min = gen_min_frame(&g->c);
 	uint32_t room = rte_pktmbuf_data_room_size(pl->ports->pool) - RTE_PKTMBUF_HEADROOM;
 
+	g->stamp_err_est = stamp_err_est_encode(
+			g->c.stamp_error_ns, g->c.stamp_synced, g->c.stamp_ts == CFG_STAMP_PTP);
 	g->nb_seq = g->c.nb_sizes > 0 ? g->c.nb_sizes : 1;
 	if (g->c.nb_sizes > 0)
 		memcpy(sizes, g->c.sizes, g->nb_seq * sizeof(sizes[0]));
@@ -163,7 +256,7 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 		g->size_tmpl[i] = (uint8_t)t;
 	}
 	g->port_id = pr->port_id;
-	g->pool = pl->ports->pool;
+	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
 	g->bps = g->c.rate_bps != 0;
 	g->min_bits = UINT64_MAX;
@@ -243,22 +336,31 @@ static uint16_t
 gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, uint16_t n,
 		uint64_t dup)
 {
-	const uint16_t off_probe = g->off_probe, off_l4 = g->off_l4;
-	uint64_t now_ns = clock_tsc_ns(rte_rdtsc());
+	const uint16_t off_tx = g->off_tx, off_l4 = g->off_l4;
 	uint16_t sent, nd;
 	uint64_t bytes = 0;
 
-	/* The TX timestamp as late as software can take it: right before the burst. */
-	for (uint16_t i = 0; i < n; i++) {
-		uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-		uint32_t sum = pkts[i]->hash.usr; /* partial checksum left by gen_build() */
-		uint16_t ck;
+	/* The TX timestamp as late as software can take it: right before the burst. One clock
+	 * read and one format conversion per burst; per packet an 8-byte store and the checksum. */
+	if (g->seq_len != 0) {
+		uint64_t now_ns = clock_tsc_ns(rte_rdtsc());
+		uint64_t ts = g->c.mode == CFG_PROBE_STAMP ?
+				stamp_ts_from_ns(now_ns, g->stamp_err_est, STAMP_TAI_UTC_DEFAULT) :
+				now_ns;
+		uint8_t tsb[8];
+		uint32_t tsum;
 
-		probe_put64(p + off_probe + PROBE_OFF_TX, now_ns);
-		sum = probe_csum_add(sum, p + off_probe + PROBE_OFF_TX, 8);
-		ck = probe_csum_fold(sum);
-		p[off_l4 + 6] = (uint8_t)(ck >> 8);
-		p[off_l4 + 7] = (uint8_t)ck;
+		probe_put64(tsb, ts);
+		tsum = probe_csum_add(0, tsb, 8);
+		for (uint16_t i = 0; i < n; i++) {
+			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+			/* partial checksum left by gen_build() */
+			uint16_t ck = probe_csum_fold(pkts[i]->hash.usr + tsum);
+
+			memcpy(p + off_tx, tsb, 8);
+			p[off_l4 + 6] = (uint8_t)(ck >> 8);
+			p[off_l4 + 7] = (uint8_t)ck;
+		}
 	}
 	sent = stp_tx_send_generated(lc, g->port_id, pkts, n);
 	/* Impairment duplicates are replicas, not generated packets. */
@@ -287,14 +389,31 @@ gen_build(struct stp_probe_gen *g, struct rte_mbuf *m, unsigned int t, uint64_t 
 	uint16_t sport = (uint16_t)(g->c.src_port + (g->c.flows > 1 ? seq % g->c.flows : 0));
 	uint32_t sum = g->tmpl_csum[t];
 
-	rte_memcpy(p, g->tmpl[t], len);
+	/* Own pool: the payload is in the mbuf already; else the whole frame. */
+	rte_memcpy(p, g->tmpl[t], g->hdr_len != 0 ? g->hdr_len : len);
 	m->data_len = len;
 	m->pkt_len = len;
 	p[g->off_l4] = (uint8_t)(sport >> 8);
 	p[g->off_l4 + 1] = (uint8_t)sport;
-	probe_put64(p + g->off_probe + PROBE_OFF_SEQ, seq);
 	sum += sport;
-	sum = probe_csum_add(sum, p + g->off_probe + PROBE_OFF_SEQ, 8);
+	if (g->seq_len == 8) {
+		probe_put64(p + g->off_seq, seq);
+		sum = probe_csum_add(sum, p + g->off_seq, 8);
+	} else if (g->seq_len == 4) {
+		uint32_t s32 = (uint32_t)seq; /* STAMP's 32-bit sequence wraps */
+
+		p[g->off_seq] = (uint8_t)(s32 >> 24);
+		p[g->off_seq + 1] = (uint8_t)(s32 >> 16);
+		p[g->off_seq + 2] = (uint8_t)(s32 >> 8);
+		p[g->off_seq + 3] = (uint8_t)s32;
+		sum += (s32 >> 16) + (s32 & 0xffff);
+	} else {
+		/* No probe fields: the checksum is final now. */
+		uint16_t ck = probe_csum_fold(sum);
+
+		p[g->off_l4 + 6] = (uint8_t)(ck >> 8);
+		p[g->off_l4 + 7] = (uint8_t)ck;
+	}
 	/* The partial sum waits in the mbuf until the TX timestamp is known (gen_send()). */
 	m->hash.usr = sum;
 }
@@ -348,7 +467,7 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		}
 		while (used < nb_alloc && n < burst) {
 			uint64_t pos = g->pos - g->run_start_pos; /* position in this run */
-			unsigned int t = g->size_tmpl[g->pos % g->nb_seq];
+			unsigned int t = g->size_tmpl[g->size_pos];
 
 			/* A duplicated position needs two slots: it waits for the next burst. */
 			if (unlikely(probe_impair_dup(&im, pos)) && n + 2 > burst)
@@ -363,6 +482,8 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 				g->credits++;
 			}
 			g->pos++;
+			if (++g->size_pos == g->nb_seq)
+				g->size_pos = 0;
 			g->run_pkts++;
 			if (unlikely(probe_impair_drop(&im, pos))) {
 				/* Made and dropped here: generated, then a named drop. */

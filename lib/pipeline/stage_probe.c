@@ -61,6 +61,8 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 			rte_pktmbuf_free_bulk(g->pend, g->nb_pend);
 		for (unsigned int t = 0; t < g->nb_tmpl; t++)
 			rte_free(g->tmpl[t]);
+		/* g->own_pool is not freed here: the ports are torn down after the pipeline and
+		 * free what their queues still hold into it; rte_eal_cleanup() releases it. */
 		rte_free(g);
 	}
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
@@ -69,6 +71,7 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		if (pc == NULL)
 			continue;
 		rte_free(pc->rx);
+		rte_free(pc->ow);
 		rte_free(pc->ev);
 		rte_free(pc);
 		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
@@ -97,6 +100,21 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	rt->verbose = cfg->probe_rx.verbose; /* stampede -v sets it too */
 	rt->verbose_out = stdout;
 	rt->udp_port = rte_cpu_to_be_16(cfg->probe_rx.udp_port);
+	rt->rx_mode = cfg->probe_rx.mode;
+	rt->stamp_err_est = stamp_err_est_encode(cfg->probe_rx.stamp_error_ns,
+			cfg->probe_rx.stamp_synced, cfg->probe_rx.stamp_ts == CFG_STAMP_PTP);
+	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
+		const struct cfg_probe *c = &cfg->probes[i];
+
+		if (c->mode != CFG_PROBE_STAMP)
+			continue;
+		rt->stamp[rt->nb_stamp].refl_port = c->dst_port;
+		rt->stamp[rt->nb_stamp].port_lo = c->src_port;
+		rt->stamp[rt->nb_stamp].port_hi = (uint16_t)(c->src_port + c->flows - 1);
+		rt->stamp[rt->nb_stamp].ssid = c->ssid;
+		rt->stamp[rt->nb_stamp].stream = (uint16_t)c->stream_id;
+		rt->nb_stamp++;
+	}
 	for (unsigned int p = 0; p < pl->ports->nb; p++)
 		if (cfg->probe_rx.port_mask == 0 || (cfg->probe_rx.port_mask & (UINT32_C(1) << p)))
 			rt->port_mask |= UINT32_C(1) << pl->ports->ports[p].port_id;
@@ -114,13 +132,25 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 		if (!(lc->roles & CFG_ROLE_WORKER))
 			continue;
 		pc->rx = rte_zmalloc_socket("stp_probe_rx",
-				sizeof(*pc->rx) * PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX,
+				sizeof(*pc->rx) * PROBE_MAX_STREAMS * STP_PROBE_RX_DIRS,
 				RTE_CACHE_LINE_SIZE, socket);
 		if (pc->rx == NULL)
 			goto nomem;
-		for (unsigned int s = 0; s < PROBE_MAX_STREAMS * STP_PROBE_DIR_MAX; s++) {
+		for (unsigned int s = 0; s < PROBE_MAX_STREAMS * STP_PROBE_RX_DIRS; s++) {
 			hist_init(&pc->rx[s].h);
 			pc->rx[s].res_min = UINT64_MAX;
+		}
+		if (rt->nb_stamp > 0) {
+			/* STAMP's one-way directions, only where a STAMP stream exists. */
+			pc->ow = rte_zmalloc_socket("stp_probe_ow",
+					sizeof(*pc->ow) * PROBE_MAX_STREAMS * 2,
+					RTE_CACHE_LINE_SIZE, socket);
+			if (pc->ow == NULL)
+				goto nomem;
+			for (unsigned int s = 0; s < PROBE_MAX_STREAMS * 2; s++) {
+				hist_init(&pc->ow[s].h);
+				pc->ow[s].res_min = UINT64_MAX;
+			}
 		}
 		if (rt->verbose) {
 			pc->ev = rte_zmalloc_socket("stp_probe_ev",
@@ -173,6 +203,7 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 	e->stream = h->stream;
 	e->dir = dir;
 	e->ts_src = ts_src;
+	e->stamp = 0;
 	e->seq = h->seq;
 	e->tx_ns = h->tx_ns;
 	e->refl_rx_ns = h->refl_rx_ns;
@@ -186,7 +217,7 @@ static inline void
 rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe_dir dir,
 		uint64_t rx_ns, uint8_t ts_src)
 {
-	struct stp_probe_rx_slot *s = &pc->rx[h->stream * STP_PROBE_DIR_MAX + dir];
+	struct stp_probe_rx_slot *s = &pc->rx[h->stream * STP_PROBE_RX_DIRS + dir];
 	enum probe_seq_rc rc = probe_seq_update(&s->seq, h->seq);
 	uint64_t d, res = 0;
 
@@ -266,6 +297,199 @@ rx_reflect(struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t *probe, uint
 	}
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* STAMP (RFC 8762): Session-Sender receive side and Session-Reflector */
+
+/*
+ * A 32-bit STAMP sequence number widened to 64 bits next to the highest one the slot has seen,
+ * so lib/probe's tracker (64-bit, windowed) keeps working across the 2^32 wrap.
+ */
+static inline uint64_t
+stamp_seq64(const struct probe_seq *s, uint32_t seq)
+{
+	int32_t d;
+
+	if (!s->started)
+		return seq;
+	d = (int32_t)(seq - (uint32_t)s->max);
+	if (d < 0 && (uint64_t) - (int64_t)d > s->max)
+		return seq;
+	return s->max + (uint64_t)(int64_t)d;
+}
+
+/* Record one delay (negative: clocks disagree, counted and recorded as 0) in slot @p s. */
+static inline void
+slot_delay(struct stp_probe_rx_slot *s, int64_t d, uint64_t tx_ns, uint64_t rx_ns)
+{
+	if (d < 0) {
+		s->negative++;
+		d = 0;
+	}
+	probe_jitter_update(&s->jitter, tx_ns, rx_ns);
+	hist_record(&s->h, (uint64_t)d);
+	s->measured++;
+	s->last_rx_ns = rx_ns;
+}
+
+/*
+ * The STAMP session a packet from a reflector belongs to: index in rt->stamp, -2 when it comes
+ * from a STAMP stream's reflector port but matches none of them, -1 when it is not from one.
+ */
+static inline int
+stamp_match(const struct stp_probe_rt *rt, const struct rte_udp_hdr *udp, const uint8_t *payload,
+		uint32_t len)
+{
+	uint16_t sp = rte_be_to_cpu_16(udp->src_port), dp = rte_be_to_cpu_16(udp->dst_port);
+	uint16_t ssid = len >= STAMP_REFLECTOR_LEN ?
+			(uint16_t)(payload[STAMP_OFF_SSID] << 8 | payload[STAMP_OFF_SSID + 1]) :
+			0;
+	int r = -1;
+
+	for (unsigned int i = 0; i < rt->nb_stamp; i++) {
+		if (sp != rt->stamp[i].refl_port)
+			continue;
+		r = -2;
+		if (dp >= rt->stamp[i].port_lo && dp <= rt->stamp[i].port_hi &&
+				(len < STAMP_REFLECTOR_LEN || ssid == rt->stamp[i].ssid))
+			return (int)i;
+	}
+	return r;
+}
+
+/*
+ * A Session-Reflector packet answering this instance's STAMP stream @p stream, received at
+ * @p rx_ns (T4): RTT (T4 - T1) - (T3 - T2), forward T2 - T1 and backward T4 - T3 (one-way:
+ * meaningful only with synchronised clocks), residence T3 - T2, with the probes' sequence,
+ * jitter and histogram code. Returns false (counted) when the packet is malformed.
+ */
+static inline bool
+rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *payload,
+		uint32_t len, uint64_t rx_ns, uint8_t ts_src)
+{
+	struct stp_probe_rx_slot *s = &pc->rx[stream * STP_PROBE_RX_DIRS + STP_PROBE_RTT];
+	struct stamp_measure m;
+	enum probe_seq_rc rc;
+	uint64_t seq, res;
+	int err;
+
+	err = stamp_measure(payload, len, rx_ns, STAMP_TAI_UTC_DEFAULT, &m);
+	if (unlikely(err < 0)) {
+		pc->ignored[err == STAMP_E_SHORT ? STP_PROBE_IGN_STAMP_SHORT :
+						err == STAMP_E_ERR_EST ?
+						   STP_PROBE_IGN_STAMP_ERR_EST :
+						   STP_PROBE_IGN_STAMP_TS]++;
+		return false;
+	}
+	seq = stamp_seq64(&s->seq, m.sender_seq);
+	rc = probe_seq_update(&s->seq, seq);
+	if (rc == PROBE_SEQ_FAR) {
+		pc->seq_far++;
+		return true;
+	}
+	if (rc == PROBE_SEQ_TOO_OLD) {
+		pc->seq_old++;
+		return true;
+	}
+	if (rc == PROBE_SEQ_DUP)
+		return true;
+	res = m.residence_ns > 0 ? (uint64_t)m.residence_ns : 0;
+	s->res_sum += res;
+	if (res < s->res_min)
+		s->res_min = res;
+	if (res > s->res_max)
+		s->res_max = res;
+	slot_delay(s, m.rtt_ns, m.t1, m.t4 - res);
+	if (pc->ow != NULL) {
+		struct stp_probe_rx_slot *f = &pc->ow[stream * 2], *b = f + 1;
+
+		probe_seq_update(&f->seq, seq);
+		probe_seq_update(&b->seq, seq);
+		slot_delay(f, m.fwd_ns, m.t1, m.t2);
+		slot_delay(b, m.bwd_ns, m.t3, m.t4);
+		if (!m.synced) {
+			f->unsynced++;
+			b->unsynced++;
+		}
+	}
+	if (pc->ev != NULL) {
+		struct probe_hdr h = { .stream = (uint16_t)stream,
+			.seq = seq,
+			.tx_ns = m.t1,
+			.refl_rx_ns = m.t2,
+			.refl_tx_ns = m.t3 };
+
+		rx_event(pc, &h, STP_PROBE_RTT, ts_src, rx_ns);
+		pc->ev[(pc->ev_head - 1) & (STP_PROBE_EVENTS - 1)].stamp = 1;
+	}
+	return true;
+}
+
+/*
+ * Answer a STAMP Session-Sender packet in place (RFC 8762 4.3, stateless: the sender's
+ * sequence number is echoed): MACs, addresses and ports swapped, TTL / hop limit 255 (the
+ * received one goes into the packet), T2 = the packet's RX stamp, T3 = now (the TX queue
+ * follows), same size as the request, UDP checksum redone. false (counted) when it cannot be.
+ */
+static inline bool
+rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, struct rte_mbuf *m,
+		const struct pkt_meta *meta, uint8_t *payload, uint32_t len, uint64_t rx_ns)
+{
+	struct stamp_refl_session sess = {
+		.stateful = false, .err_est = rt->stamp_err_est, .tai_utc = STAMP_TAI_UTC_DEFAULT
+	};
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
+	struct rte_ether_addr tmp_mac;
+	uint16_t tmp16;
+	uint8_t ttl;
+
+	if (unlikely(len < STAMP_SENDER_LEN)) {
+		pc->ignored[STP_PROBE_IGN_STAMP_SHORT]++;
+		return false;
+	}
+	if (unlikely(m->nb_segs > 1)) {
+		pc->ignored[STP_PROBE_IGN_MULTISEG]++;
+		return false;
+	}
+	rte_ether_addr_copy((struct rte_ether_addr *)p, &tmp_mac);
+	rte_ether_addr_copy((struct rte_ether_addr *)(p + 6), (struct rte_ether_addr *)p);
+	rte_ether_addr_copy(&tmp_mac, (struct rte_ether_addr *)(p + 6));
+	tmp16 = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = tmp16;
+	if (meta->l3_type == PKT_L3_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+		uint32_t a = ip->src_addr;
+
+		ttl = ip->time_to_live;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->time_to_live = 255;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
+				&sess);
+		if (udp->dgram_cksum != 0) {
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		}
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + meta->l3_off);
+		uint8_t a[16];
+
+		ttl = ip->hop_limits;
+		memcpy(a, ip->src_addr, 16);
+		memcpy(ip->src_addr, ip->dst_addr, 16);
+		memcpy(ip->dst_addr, a, 16);
+		ip->hop_limits = 255;
+		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
+				&sess);
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+	return true;
+}
+
 static uint16_t
 probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -292,7 +516,7 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			goto keep;
 		udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
 		fwd = udp->dst_port == udp_port;
-		if (!fwd && udp->src_port != udp_port)
+		if (!fwd && udp->src_port != udp_port && rt->nb_stamp == 0)
 			goto keep;
 		len = rte_pktmbuf_data_len(m) - meta->l4_off - sizeof(*udp);
 		if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp))
@@ -300,6 +524,39 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		else if (rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp) < len)
 			len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
 		payload = (uint8_t *)(udp + 1);
+		if (rt->nb_stamp > 0) {
+			/* A reply to one of this instance's STAMP sessions? */
+			int si = stamp_match(rt, udp, payload, len);
+
+			if (si >= 0) {
+				rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns :
+								      clock_tsc_ns(rte_rdtsc());
+				if (!rx_stamp_reply(pc, rt->stamp[si].stream, payload, len, rx_ns,
+						    meta->ts_src))
+					goto keep;
+				done[nd++] = m;
+				continue;
+			}
+			if (si == -2 && !(fwd && rt->rx_mode == CFG_PROBE_STAMP)) {
+				pc->ignored[STP_PROBE_IGN_STAMP_UNKNOWN]++;
+				goto keep;
+			}
+			if (!fwd && udp->src_port != udp_port)
+				goto keep;
+		}
+		if (rt->rx_mode == CFG_PROBE_STAMP && fwd) {
+			/* Session-Reflector: every packet to the STAMP port is a sender's. */
+			if (!rt->rx_enabled)
+				goto keep;
+			rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns :
+							      clock_tsc_ns(rte_rdtsc());
+			if (!rx_stamp_reflect(pc, rt, m, meta, payload, len, rx_ns))
+				goto keep;
+			meta->out_port = m->port;
+			back[nb++] = m;
+			pc->reflected++;
+			continue;
+		}
 		prc = probe_parse(payload, len, &h);
 		if (unlikely(prc != PROBE_OK)) {
 			/* Not ours to measure: counted, and left to the rules untouched. */

@@ -20,8 +20,10 @@
 # Frames: every row sends Ethernet/IPv4/UDP 02:00:00:00:00:01 198.18.0.1:9 -> 02:00:00:00:00:99
 # 198.18.0.2:9 (testpmd txonly's addresses and ports; a0's MAC is set to the source). The
 # destination MAC is NOT b0's: frames to a MAC the kernel owns cost it 40-50 % more
-# (DPDK-FACTS.md). The payload differs (testpmd: mbuf contents, stampede: its probe payload,
-# trafgen/tcpreplay: zeros); headers and sizes are the same.
+# (DPDK-FACTS.md). The payload differs (testpmd: mbuf contents, stampede: zeros from its
+# "plain" generator mode, trafgen/tcpreplay: zeros); headers and sizes are the same. stampede's
+# probes[].size counts the 4-byte FCS (RFC 2544), so SIZE here (without FCS, testpmd --txpkts)
+# is given to it as SIZE + 4; the frame on the wire has the same bytes as testpmd's.
 #
 # Measured per run, the same way for every row: after the tool is up (its first stats line, or
 # 1.5 s), a0's tx_packets (sysfs, what veth accepted from the sender) and an nftables counter on
@@ -37,7 +39,7 @@
 # refuses that key prints "n/a (no generator in this build)". The config the rows use:
 #   {"node": {"id": 1}, "eal": {"hugepages": false, "memory_mb": 512, "file_prefix": P},
 #    "ports": [{"name": "out", "device": DEV}],
-#    "probes": [{"name": "s", "port": "out", "size": SIZE, "rate": "max",
+#    "probes": [{"name": "s", "port": "out", "mode": "plain", "size": SIZE + 4, "rate": "max",
 #                "src_mac": "02:00:00:00:00:01", "dst_mac": "02:00:00:00:00:99",
 #                "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2", "src_port": 9, "dst_port": 9}],
 #    "rules": []}
@@ -373,7 +375,7 @@ stampede_config() # METHOD SIZE PREFIX FILE
   "node": { "id": 1 },
   "eal": { "hugepages": false, "memory_mb": 512, "file_prefix": "$3" },
   "ports": [ { "name": "out", "device": "$(port_dev "$1" 0)" } ],
-  "probes": [ { "name": "s", "port": "out", "size": $2, "rate": "max",
+  "probes": [ { "name": "s", "port": "out", "mode": "plain", "size": $(($2 + 4)), "rate": "max",
                 "src_mac": "$SRC_MAC", "dst_mac": "$DST_MAC",
                 "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2",
                 "src_port": 9, "dst_port": 9 } ],

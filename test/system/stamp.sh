@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# System test: STAMP (RFC 8762) over a veth pair between two namespaces,
+#
+#   ns stp<PID>-a  a0 <-veth-> b0  ns stp<PID>-b
+#
+# Run 1: stampede STAMP Session-Sender (a) vs stampede Session-Reflector (b): every reply
+#        measured, loss 0, RTT plausible, forward/backward reported, -v lines consistent.
+# Run 2: stampede's sender vs an independent reflector (test/system/stamp_peer.py: kernel UDP
+#        socket on 198.18.0.2:862, packets struct-packed from the RFC): stampede measures every
+#        reply; the python side decoded stampede's sequence 0..N-1, T1 near its own clock, TTL
+#        255, the configured size.
+# Run 3: the independent sender (kernel socket on 198.18.0.1) vs stampede's reflector: the python
+#        side checks every reply's sequence, echoed T1 and error estimate, T1 <= T2 <= T3 <= T4
+#        (one host clock), size and padding returned, Session-Sender TTL 255.
+#
+# Usage: test/system/stamp.sh PATH_TO_STAMPEDE (root; exit 0 pass, 1 fail, 77 skip)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+sys_preflight "$@"
+COUNT=1000
+PREFIX_B=$PREFIX-b
+B_PID=
+PEER_PID=
+
+cleanup_b() {
+	local rc=$?
+	for p in "$B_PID" "$PEER_PID"; do
+		if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+			kill -KILL "$p" 2>/dev/null
+		fi
+	done
+	rm -rf /var/run/dpdk/"$PREFIX_B" 2>/dev/null
+	(exit "$rc")
+	sys_cleanup
+}
+trap cleanup_b EXIT
+
+ip netns add "$NS_B"
+for ns in "$NS_A" "$NS_B"; do
+	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	nsx "$ns" ip link set lo up
+done
+ip link add a0 netns "$NS_A" type veth peer name b0 netns "$NS_B"
+nsx "$NS_A" ip link set a0 up
+nsx "$NS_B" ip link set b0 up
+MAC_A=$(nsx "$NS_A" cat /sys/class/net/a0/address)
+MAC_B=$(nsx "$NS_B" cat /sys/class/net/b0/address)
+
+# Two CPUs: each instance's datapath lcore on its own one (EAL lcore 1 mapped to a CPU), so the
+# two busy-polling loops do not take turns on one CPU (see scripts/latency-demo.sh).
+NCPU=$(nproc)
+if [ "$NCPU" -ge 2 ]; then
+	EAL_A=(--lcores=0@0,1@1)
+	EAL_B=(--lcores=0@1,1@0)
+else
+	EAL_A=()
+	EAL_B=()
+fi
+
+cat >"$WORK/a.json" <<JSON
+{ "eal": { "hugepages": false },
+  "ports": [ { "name": "a", "device": "net_af_packet0,iface=a0" } ],
+  "probes": [ { "name": "st", "port": "a", "mode": "stamp", "src_mac": "$MAC_A",
+                "dst_mac": "$MAC_B", "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2",
+                "src_port": 7000, "rate_pps": 500, "count": $COUNT, "size": 142 } ] }
+JSON
+cat >"$WORK/b.json" <<JSON
+{ "eal": { "hugepages": false },
+  "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
+  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true } }
+JSON
+
+start_reflector() {
+	ip netns exec "$NS_B" "$STAMPEDE" -c "$WORK/b.json" --stats-period 1 --stats-json "$WORK/b$1.json" \
+		-- --file-prefix="$PREFIX_B" "${EAL_B[@]}" >"$WORK/b$1.log" 2>&1 </dev/null &
+	B_PID=$!
+	for _ in $(seq 100); do
+		grep -q "^rx [0-9]" "$WORK/b$1.log" 2>/dev/null && return 0
+		kill -0 "$B_PID" 2>/dev/null || fail "reflector exited: $(tail "$WORK/b$1.log")"
+		sleep 0.1
+	done
+}
+
+stop_reflector() {
+	kill -TERM "$B_PID"
+	wait "$B_PID" || fail "reflector stampede exited with an error: $(tail "$WORK/b$1.log")"
+	B_PID=
+	sys_check_invariant "$WORK/b$1.json"
+}
+
+run_sender() {
+	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a.json" --duration 4 -v \
+		--stats-json "$WORK/a$1.json" -- --file-prefix="$PREFIX" "${EAL_A[@]}" \
+		>"$WORK/stampede.log" 2>&1 </dev/null || fail "sender stampede failed"
+	cp "$WORK/stampede.log" "$WORK/a$1.log"
+	sys_check_invariant "$WORK/a$1.json"
+}
+
+# lat FILE DIRECTION KEY (dotted) -> value for stream "st"
+lat() {
+	"$PY" - "$@" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d.get("latency", []):
+    if e["name"] == "st" and e["direction"] == sys.argv[2]:
+        v = e
+        for k in sys.argv[3].split("."):
+            v = v[k]
+        print(v)
+PYEOF
+}
+
+check_sender() { # RUN LABEL
+	local rx lost p50 fwd bwd nl
+	rx=$(lat "$WORK/a$1.json" rtt received)
+	lost=$(lat "$WORK/a$1.json" rtt lost)
+	p50=$(lat "$WORK/a$1.json" rtt delay_ns.p50)
+	fwd=$(lat "$WORK/a$1.json" forward delay_ns.p50)
+	bwd=$(lat "$WORK/a$1.json" backward delay_ns.p50)
+	log "run $1 ($2): stampede sender rtt received=$rx lost=$lost p50=${p50}ns" \
+		"forward p50=${fwd}ns backward p50=${bwd}ns (one host clock)"
+	[ "$rx" = "$COUNT" ] || fail "run $1: sender measured $rx replies, want $COUNT"
+	[ "$lost" = 0 ] || fail "run $1: loss $lost"
+	[ "$p50" -gt 0 ] && [ "$p50" -lt 1000000000 ] || fail "run $1: implausible rtt p50 $p50 ns"
+	[ -n "$fwd" ] && [ -n "$bwd" ] || fail "run $1: no forward/backward one-way delays"
+	nl=$("$PY" - "$WORK/a$1.log" <<'PYEOF'
+import re, sys
+n = bad = 0
+for m in re.finditer(r"^stamp stream=0 seq=(\d+) rtt t1=(\d+) t2=(\d+) t3=(\d+) t4=(\d+) "
+                     r"rtt_ns=(-?\d+) fwd_ns=(-?\d+) bwd_ns=(-?\d+) residence_ns=(-?\d+)",
+                     open(sys.argv[1]).read(), re.M):
+    seq, t1, t2, t3, t4, r, f, b, res = map(int, m.groups())
+    n += 1
+    if r != (t4 - t1) - (t3 - t2) or f != t2 - t1 or b != t4 - t3 or res != t3 - t2 \
+            or not t1 < t4 or r <= 0:
+        bad += 1
+print(n if bad == 0 else -bad)
+PYEOF
+)
+	[ "$nl" = "$COUNT" ] || fail "run $1: -v lines: $nl (negative: inconsistent lines)"
+}
+
+log "run 1: stampede sender vs stampede reflector"
+start_reflector 1
+run_sender 1
+stop_reflector 1
+check_sender 1 "stampede reflector"
+refl=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['probe_rx']['reflected'])" \
+	"$WORK/b1.json")
+[ "$refl" = "$COUNT" ] || fail "run 1: reflector answered $refl, want $COUNT"
+
+log "run 2: stampede sender vs the python reflector (kernel socket)"
+nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
+nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
+ip netns exec "$NS_B" "$PY" "$SYS_DIR/stamp_peer.py" reflect --bind 198.18.0.2 --count "$COUNT" \
+	--result "$WORK/pyrefl.json" --ready "$WORK/pyrefl.ready" --timeout 15 \
+	>"$WORK/pyrefl.log" 2>&1 &
+PEER_PID=$!
+for _ in $(seq 50); do [ -f "$WORK/pyrefl.ready" ] && break; sleep 0.1; done
+run_sender 2
+wait "$PEER_PID" || fail "python reflector: $(cat "$WORK/pyrefl.log")"
+PEER_PID=
+cat "$WORK/pyrefl.log"
+check_sender 2 "python reflector"
+"$PY" - "$WORK/pyrefl.json" "$COUNT" <<'PYEOF' || fail "python reflector decoded wrong fields"
+import json, sys
+r, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+assert r["answered"] == n and r["seqs_in_order"] and r["first_seq"] == 0, r
+assert r["ttls"] == [255], r                      # RFC 8762: the sender sends with TTL 255
+assert r["sizes"] == [142 - 4 - 42], r            # frame size with FCS - FCS - headers
+assert r["t1_near_own_clock"] == n, r            # T1: NTP format, UTC
+assert all(e & 0xff for e in r["err_ests"]), r   # error estimate multiplier never 0
+PYEOF
+nsx "$NS_B" ip addr flush dev b0
+
+log "run 3: the python sender (kernel socket) vs stampede reflector"
+nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
+nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
+start_reflector 3
+ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 --to 198.18.0.2 \
+	--count "$COUNT" --size 100 --pps 500 --result "$WORK/pysend.json" \
+	>"$WORK/pysend.log" 2>&1 || fail "python sender: $(cat "$WORK/pysend.log")"
+cat "$WORK/pysend.log"
+stop_reflector 3
+"$PY" - "$WORK/pysend.json" "$COUNT" <<'PYEOF' || fail "python sender found bad replies"
+import json, sys
+r, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+assert r["nbad"] == 0 and r["distinct"] == n and r["replies"] == n, r
+assert r["sender_ttls"] == [255], r               # the TTL the request arrived with
+assert 0 < r["rtt_p50_ns"] < 10 ** 9, r
+PYEOF
+log "PASS"
