@@ -49,7 +49,8 @@ struct broker_src {
 	uint16_t stream;
 	uint16_t in_port; /**< DPDK port its datagrams came in by (the first seen) */
 	uint32_t node;
-	char desc[64]; /**< its DESC TLV, the first seen */
+	char desc[64];	   /**< its DESC TLV, the first seen */
+	uint64_t last_tsc; /**< TSC of its last record (show nodes: last seen) */
 	struct sph_seq seq;
 };
 

@@ -295,19 +295,22 @@ sph_offset(const struct broker_rt *b, struct rte_mbuf *m)
 
 /* The per-source entry of (node, stream), created on first sight; NULL when the table is full. */
 static struct broker_src *
-src_get(struct broker_lcore *bl, uint32_t node, uint16_t stream, uint16_t in_port)
+src_get(struct broker_lcore *bl, uint32_t node, uint16_t stream, uint16_t in_port, uint64_t now)
 {
 	uint32_t h = (node * 2654435761u) ^ ((uint32_t)stream * 40503u);
 
 	for (unsigned int i = 0; i < BROKER_MAX_SRC; i++) {
 		struct broker_src *s = &bl->src[(h + i) & (BROKER_MAX_SRC - 1)];
 
-		if (s->used && s->node == node && s->stream == stream)
+		if (s->used && s->node == node && s->stream == stream) {
+			s->last_tsc = now;
 			return s;
+		}
 		if (!s->used) {
 			s->node = node;
 			s->stream = stream;
 			s->in_port = in_port;
+			s->last_tsc = now;
 			__atomic_store_n(&s->used, true, __ATOMIC_RELEASE);
 			return s;
 		}
@@ -475,7 +478,7 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 		e->used = false;
 		bl->nb_reasm--;
 		bl->reassembled++;
-		s = src_get(bl, e->node, e->stream, in_port);
+		s = src_get(bl, e->node, e->stream, in_port, now);
 		if (s != NULL && sph_seq_check(&s->seq, e->seq) == SPH_SEQ_DUP) {
 			rte_pktmbuf_free(head);
 			lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
@@ -499,7 +502,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		reasm_add(r, bl, h, data, in_port, now);
 		return;
 	}
-	s = src_get(bl, h->node, h->stream, in_port);
+	s = src_get(bl, h->node, h->stream, in_port, now);
 	if (s != NULL && h->desc_len > 0 && s->desc[0] == '\0') {
 		memcpy(s->desc, h->desc, RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1));
 		s->desc[RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1)] = '\0';
@@ -537,7 +540,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			(off + (uint32_t)rc == len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
 		/* The common jumbo / large-frame case: no copy. */
-		struct broker_src *s = src_get(bl, h.node, h.stream, in_port);
+		struct broker_src *s = src_get(bl, h.node, h.stream, in_port, now);
 
 		if (s != NULL && h.desc_len > 0 && s->desc[0] == '\0') {
 			memcpy(s->desc, h.desc, RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1));
@@ -859,6 +862,9 @@ stp_broker_json(const struct stp_pipeline *pl)
 				json_object_set_new(e, "port",
 						json_string(pr != NULL ? pr->cfg->name : ""));
 				json_object_set_new(e, "description", json_string(s->desc));
+				json_object_set_new(e, "last_seq", json_integer(0));
+				json_object_set_new(e, "last_seen_ns", json_integer(0));
+				json_object_set_new(e, "last_seen", json_string(""));
 				json_array_append_new(nodes, e);
 			}
 #define ADD(key, val)                                                              \
@@ -871,6 +877,21 @@ stp_broker_json(const struct stp_pipeline *pl)
 			ADD("reordered", s->seq.reordered);
 			ADD("stale", s->seq.stale);
 #undef ADD
+			/* The highest number and the latest record over the lcores. */
+			if (s->seq.started) {
+				json_int_t last = (json_int_t)(s->seq.next - 1);
+				json_int_t seen = (json_int_t)clock_tsc_ns(s->last_tsc);
+				char ts[32];
+
+				if (json_integer_value(json_object_get(e, "last_seq")) < last)
+					json_object_set_new(e, "last_seq", json_integer(last));
+				if (json_integer_value(json_object_get(e, "last_seen_ns")) < seen) {
+					json_object_set_new(e, "last_seen_ns", json_integer(seen));
+					json_object_set_new(e, "last_seen",
+							json_string(clock_fmt_ns((uint64_t)seen, ts,
+									sizeof(ts))));
+				}
+			}
 		}
 	}
 	json_object_set_new(root, "nodes", nodes);
