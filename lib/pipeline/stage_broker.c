@@ -319,14 +319,38 @@ src_get(struct broker_lcore *bl, uint32_t node, uint16_t stream, uint16_t in_por
 	return NULL;
 }
 
+/* Keep the first description a source sends (its DESC TLV). */
+static inline void
+src_desc(struct broker_src *s, const struct sph_hdr *h)
+{
+	if (s != NULL && h->desc_len > 0 && s->desc[0] == '\0') {
+		memcpy(s->desc, h->desc, RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1));
+		s->desc[RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1)] = '\0';
+	}
+}
+
+/* The capture interface key of a source's frames (broker_rif.c), asked once per source. */
+static inline uint8_t
+src_key(const struct stp_pipeline *pl, struct broker_src *s)
+{
+	if (s == NULL)
+		return 0;
+	if (unlikely(!s->if_set)) {
+		s->if_key = broker_rif_key(pl->priv[STP_PRIV_BROKER], s);
+		s->if_set = true;
+	}
+	return s->if_key;
+}
+
 /* Give a decapsulated frame its original's metadata. */
 static inline void
 frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_hdr *h,
-		uint16_t in_port)
+		uint16_t in_port, uint8_t if_key)
 {
 	struct pkt_meta *meta = pkt_meta(f);
 
 	f->port = in_port;
+	meta->if_key = if_key;
 	meta->ts_ns = h->ts_ns;
 	meta->ts_src = h->ts_src < PKT_TS_MAX ? h->ts_src : PKT_TS_NONE;
 	meta->orig_len = h->orig_len > h->cap_len ? (uint16_t)RTE_MIN(h->orig_len, 65535u) : 0;
@@ -430,6 +454,8 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 		e->cap_len = h->cap_len;
 		e->hdr = *h;
 		e->hdr.desc = NULL;
+		/* The description rides with the fragments only: keep it for the source now. */
+		src_desc(src_get(bl, h->node, h->stream, in_port, now), h);
 		e->t0 = now;
 		bl->nb_reasm++;
 	}
@@ -484,7 +510,7 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 			lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
 			return;
 		}
-		frame_meta(lc->pl, head, &e->hdr, in_port);
+		frame_meta(lc->pl, head, &e->hdr, in_port, src_key(lc->pl, s));
 		out_push(r, head);
 	}
 }
@@ -503,10 +529,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		return;
 	}
 	s = src_get(bl, h->node, h->stream, in_port, now);
-	if (s != NULL && h->desc_len > 0 && s->desc[0] == '\0') {
-		memcpy(s->desc, h->desc, RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1));
-		s->desc[RTE_MIN((size_t)h->desc_len, sizeof(s->desc) - 1)] = '\0';
-	}
+	src_desc(s, h);
 	if (s != NULL && sph_seq_check(&s->seq, h->seq) == SPH_SEQ_DUP)
 		return; /* counted in the source's duplicates */
 	lc->stats.generated++;
@@ -517,7 +540,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		return;
 	}
 	memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, h->payload_len);
-	frame_meta(lc->pl, f, h, in_port);
+	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
 	out_push(r, f);
 }
 
@@ -542,10 +565,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		/* The common jumbo / large-frame case: no copy. */
 		struct broker_src *s = src_get(bl, h.node, h.stream, in_port, now);
 
-		if (s != NULL && h.desc_len > 0 && s->desc[0] == '\0') {
-			memcpy(s->desc, h.desc, RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1));
-			s->desc[RTE_MIN((size_t)h.desc_len, sizeof(s->desc) - 1)] = '\0';
-		}
+		src_desc(s, &h);
 		if (s != NULL && sph_seq_check(&s->seq, h.seq) == SPH_SEQ_DUP) {
 			r->lc->stats.consumed++;
 			rte_pktmbuf_free(m);
@@ -554,7 +574,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		bl->records++;
 		rte_pktmbuf_adj(m, (uint16_t)(off + h.hdr_len));
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - h.payload_len));
-		frame_meta(r->lc->pl, m, &h, in_port);
+		frame_meta(r->lc->pl, m, &h, in_port, src_key(r->lc->pl, s));
 		out_push(r, m);
 		return STP_DROP_MAX;
 	}
@@ -654,7 +674,8 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		enum stp_drop why;
 
 		if (off == 0) {
-			out_push(&r, m); /* a local capture */
+			pkt_meta(m)->if_key = 0; /* a local capture: its port's interface */
+			out_push(&r, m);
 			continue;
 		}
 		if (unlikely(m->nb_segs > 1)) {
@@ -734,6 +755,10 @@ broker_init(struct stp_pipeline *pl)
 		}
 	}
 	pl->priv[STP_PRIV_BROKER] = b;
+	if (broker_rif_init(pl, b) != 0) {
+		snprintf(pl->err, sizeof(pl->err), "out of memory");
+		return -ENOMEM;
+	}
 	/* The receive stage runs only where datagrams are read; edge outputs need no stage. */
 	if (cfg->node.role == CFG_ROLE_EDGE) {
 		b->stage_off = true;
@@ -772,6 +797,7 @@ broker_fini(struct stp_pipeline *pl)
 		rte_free(pl->lcores[i]->priv[STP_PRIV_BROKER]);
 		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
 	}
+	broker_rif_fini(pl->priv[STP_PRIV_BROKER]);
 	rte_free(pl->priv[STP_PRIV_BROKER]);
 	pl->priv[STP_PRIV_BROKER] = NULL;
 }
