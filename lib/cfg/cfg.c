@@ -1303,12 +1303,31 @@ parse_output_type_keys(
 	memset(t, 0, sizeof(*t));
 	t->type = sph ? (ether ? ENCAP_SPH_ETH : ENCAP_SPH_UDP) :
 			(enum encap_type)(o->type - CFG_OUTPUT_ERSPAN3);
-	if (!ether && inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
-		return lerr(l, jp_key(p, path, "src_ip"), "%s is not an IPv4 address literal",
-				jv(json_object_get(v, "src_ip"), b));
-	if (!ether && inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
-		return lerr(l, jp_key(p, path, "dst_ip"), "%s is not an IPv4 address literal",
-				jv(json_object_get(v, "dst_ip"), b));
+	if (sph && !ether && strchr(o->src_ip, ':') != NULL) {
+		/* A stampede output over IPv6: both addresses IPv6. */
+		t->type = ENCAP_SPH_UDP6;
+		if (inet_pton(AF_INET6, o->src_ip, t->src_ip6) != 1)
+			return lerr(l, jp_key(p, path, "src_ip"),
+					"%s is not an IPv4 or IPv6 address literal",
+					jv(json_object_get(v, "src_ip"), b));
+		if (inet_pton(AF_INET6, o->dst_ip, t->dst_ip6) != 1)
+			return lerr(l, jp_key(p, path, "dst_ip"),
+					"%s is not an IPv6 address literal (src_ip is IPv6: both "
+					"must be of one family)",
+					jv(json_object_get(v, "dst_ip"), b));
+	} else {
+		if (!ether && inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
+			return lerr(l, jp_key(p, path, "src_ip"),
+					sph ? "%s is not an IPv4 or IPv6 address literal" :
+					      "%s is not an IPv4 address literal",
+					jv(json_object_get(v, "src_ip"), b));
+		if (!ether && inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
+			return lerr(l, jp_key(p, path, "dst_ip"),
+					sph ? "%s is not an IPv4 address literal (src_ip is IPv4: "
+					      "both must be of one family)" :
+					      "%s is not an IPv4 address literal",
+					jv(json_object_get(v, "dst_ip"), b));
+	}
 	if (!parse_mac(o->dst_mac, t->dst_mac))
 		return lerr(l, jp_key(p, path, "dst_mac"),
 				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",

@@ -207,7 +207,7 @@ enum cfg_transport {
 
 /**
  * True for the types that send out of a port with outer headers: tunnels (their encap_type
- * is type - CFG_OUTPUT_ERSPAN3) and stampede outputs (ENCAP_SPH_UDP or ENCAP_SPH_ETH).
+ * is type - CFG_OUTPUT_ERSPAN3) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
  */
 static inline bool
 cfg_output_is_tunnel(enum cfg_output_type t)
@@ -215,7 +215,7 @@ cfg_output_is_tunnel(enum cfg_output_type t)
 	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_STAMPEDE;
 }
 
-#define CFG_IP_LEN 16  /**< an IPv4 literal, including the NUL */
+#define CFG_IP_LEN 46  /**< an IPv4 or IPv6 literal, including the NUL (INET6_ADDRSTRLEN) */
 #define CFG_MAC_LEN 18 /**< "aa:bb:cc:dd:ee:ff", including the NUL */
 
 /**
@@ -242,8 +242,8 @@ struct cfg_output {
 	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
 	/* Tunnels (erspan3, vxlan, gre): */
 	uint16_t port;		   /**< outputs[].port: index into ports[], required */
-	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 literal, required */
-	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: IPv4 literal, required */
+	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */
+	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: of src_ip's family */
 	char dst_mac[CFG_MAC_LEN]; /**< outputs[].dst_mac: next hop's MAC, required */
 	uint32_t id;	   /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
 	uint8_t ttl;	   /**< [1..255], default 64 */

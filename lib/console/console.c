@@ -490,6 +490,62 @@ render_tcp_rtt(const json_t *v, FILE *f)
 	tbl_print(&t, f);
 }
 
+/* The stampede broker: counters, one row per remote (node, stream), one per stampede output. */
+static void
+render_nodes(const json_t *v, FILE *f)
+{
+	const json_t *nodes = json_object_get(v, "nodes");
+	const json_t *outs = json_object_get(v, "outputs");
+	const json_t *e;
+	const char *name;
+	struct table t;
+	size_t i;
+
+	if (!json_is_true(json_object_get(v, "enabled"))) {
+		fprintf(f, "no stampede outputs and node.role is edge: no remote nodes\n");
+		return;
+	}
+	fprintf(f,
+			"role %s: datagrams received %" PRIu64 ", records %" PRIu64
+			", malformed %" PRIu64 ", reassembled %" PRIu64
+			", sources overflow %" PRIu64 "\n",
+			js(v, "role"), ju(v, "datagrams_received"), ju(v, "records_received"),
+			ju(v, "malformed"), ju(v, "reassembled"), ju(v, "sources_overflow"));
+	if (json_array_size(nodes) > 0) {
+		tbl_init(&t,
+				"node|stream|port|<received|<gaps|<duplicates|<reordered|<stale|"
+				"<last-seq|last-seen|description");
+		json_array_foreach(nodes, i, e) {
+			tbl_u64(&t, ju(e, "node"));
+			tbl_u64(&t, ju(e, "stream"));
+			tbl_cell(&t, "%s", js(e, "port"));
+			tbl_u64(&t, ju(e, "received"));
+			tbl_u64(&t, ju(e, "gaps"));
+			tbl_u64(&t, ju(e, "duplicates"));
+			tbl_u64(&t, ju(e, "reordered"));
+			tbl_u64(&t, ju(e, "stale"));
+			tbl_u64(&t, ju(e, "last_seq"));
+			tbl_cell(&t, "%s", js(e, "last_seen")[0] ? js(e, "last_seen") : "-");
+			tbl_cell(&t, "%s", js(e, "description")[0] ? js(e, "description") : "-");
+		}
+		tbl_print(&t, f);
+	} else {
+		fprintf(f, "no remote node seen\n");
+	}
+	if (json_object_size(outs) > 0) {
+		json_t *o;
+
+		tbl_init(&t, "output|<frames|<datagrams|<fragments");
+		json_object_foreach((json_t *)outs, name, o) {
+			tbl_cell(&t, "%s", name);
+			tbl_u64(&t, ju(o, "frames"));
+			tbl_u64(&t, ju(o, "datagrams"));
+			tbl_u64(&t, ju(o, "fragments"));
+		}
+		tbl_print(&t, f);
+	}
+}
+
 /* Render @p v (consumed) with @p fn to the session. */
 static void
 show(struct cmdline *cl, json_t *v, void (*fn)(const json_t *, FILE *), const char *err)
@@ -591,6 +647,8 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		show(cl, ctl_outputs(c), render_outputs, NULL);
 	} else if (strcmp(r->w1, "tcp-rtt") == 0) {
 		show(cl, ctl_tcp_rtt(c), render_tcp_rtt, NULL);
+	} else if (strcmp(r->w1, "nodes") == 0) {
+		show(cl, ctl_nodes(c), render_nodes, NULL);
 	} else {
 		char *s = ctl_config(c);
 
@@ -617,6 +675,10 @@ SHOW_CMD(rings, "show rings: rings between lcores and to capture writers: size, 
 SHOW_CMD(drops, "show drops: drops by reason");
 SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
 SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
+SHOW_CMD(nodes,
+		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
+		"duplicates, reordered, last sequence and time; per stampede output frames, "
+		"datagrams, fragments");
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 
 /* "tcp-rtt" is not a C identifier: SHOW_CMD spelled out. */
@@ -1052,6 +1114,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_rules,
 	&cmd_show_outputs,
 	&cmd_show_tcp_rtt,
+	&cmd_show_nodes,
 	&cmd_show_config,
 	&cmd_clear,
 	&cmd_add_rule_at,

@@ -504,6 +504,21 @@ ctl_tcp_rtt(struct ctl *c)
 }
 
 json_t *
+ctl_nodes(struct ctl *c)
+{
+	json_t *v;
+
+	pthread_mutex_lock(&c->lock);
+	v = stp_broker_json(c->pl);
+	pthread_mutex_unlock(&c->lock);
+	if (v == NULL)
+		v = json_pack("{s:b}", "enabled", 0);
+	else
+		json_object_set_new(v, "enabled", json_true());
+	return v;
+}
+
+json_t *
 ctl_outputs(struct ctl *c)
 {
 	const struct stp_pipeline *pl = c->pl;

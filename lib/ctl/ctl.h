@@ -125,6 +125,15 @@ int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 json_t *ctl_tcp_rtt(struct ctl *c);
 
 /**
+ * The stampede broker (stp_broker_json()'s object, "enabled": true): role, datagrams_received,
+ * records_received, malformed, reassembled, sources_overflow; "nodes": per remote (node,
+ * stream): port, description, received, gaps, duplicates, reordered, stale, last_seq,
+ * last_seen_ns, last_seen (ISO 8601); "outputs": per stampede output: frames, datagrams,
+ * fragments. {"enabled": false} when this node neither sends nor receives stampede datagrams.
+ */
+json_t *ctl_nodes(struct ctl *c);
+
+/**
  * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
  * after "capture stop" returns, the output accepts nothing more.
  */

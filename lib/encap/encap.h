@@ -29,11 +29,15 @@ enum encap_type {
 	ENCAP_ERSPAN3 = 0,
 	ENCAP_VXLAN,
 	ENCAP_GRE,
-	ENCAP_SPH_UDP, /**< stampede datagram: Ethernet / IPv4 / UDP (DF, checksum 0) */
-	ENCAP_SPH_ETH, /**< stampede datagram: Ethernet, EtherType 0x88B5 */
+	ENCAP_SPH_UDP,	/**< stampede datagram: Ethernet / IPv4 / UDP (DF, checksum 0) */
+	ENCAP_SPH_ETH,	/**< stampede datagram: Ethernet, EtherType 0x88B5 */
+	ENCAP_SPH_UDP6, /**< stampede datagram: Ethernet / IPv6 / UDP (checksum computed) */
 };
 
-/** Largest outer header: Ethernet 14 + IPv4 20 + GRE 8 + ERSPAN III 12 + sub-header 8. */
+/**
+ * Largest outer header: Ethernet 14 + IPv4 20 + GRE 8 + ERSPAN III 12 + sub-header 8, or
+ * Ethernet 14 + IPv6 40 + UDP 8.
+ */
 #define ENCAP_MAX_HDR 62
 
 /** One tunnel's fixed fields. Addresses in network byte order. */
@@ -41,12 +45,14 @@ struct encap_tunnel {
 	enum encap_type type;
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	uint32_t src_ip; /**< network order */
-	uint32_t dst_ip; /**< network order */
-	uint32_t id;	 /**< ERSPAN session id (10 bits), VXLAN VNI (24 bits), GRE key */
-	uint8_t ttl;
-	uint8_t dscp;
-	uint16_t dst_port; /**< VXLAN / stampede UDP destination port (host order) */
+	uint32_t src_ip;     /**< network order */
+	uint32_t dst_ip;     /**< network order */
+	uint8_t src_ip6[16]; /**< ENCAP_SPH_UDP6: the outer IPv6 source */
+	uint8_t dst_ip6[16]; /**< ENCAP_SPH_UDP6: the outer IPv6 destination */
+	uint32_t id;	     /**< ERSPAN session id (10 bits), VXLAN VNI (24 bits), GRE key */
+	uint8_t ttl;	     /**< IPv4 TTL, IPv6 hop limit */
+	uint8_t dscp;	     /**< IPv4 DSCP, IPv6 traffic class DSCP bits */
+	uint16_t dst_port;   /**< VXLAN / stampede UDP destination port (host order) */
 };
 
 /** Bytes of outer header for @p type. */
@@ -64,7 +70,9 @@ struct encap_pkt {
 
 /**
  * Write the outer headers of @p t for one packet into @p hdr (encap_hdr_len() bytes): Ethernet,
- * IPv4 with its checksum, then GRE + ERSPAN III, UDP + VXLAN or GRE with key.
+ * IPv4 with its checksum, then GRE + ERSPAN III, UDP + VXLAN or GRE with key; or Ethernet,
+ * IPv6 (no extension header) and UDP for ENCAP_SPH_UDP6, whose UDP checksum (mandatory over
+ * IPv6, RFC 8200 8.1) covers the payload: its p->inner_len bytes must already follow @p hdr.
  */
 void encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hdr);
 

@@ -565,6 +565,66 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 	return rc != 0 ? -ENOMEM : 0;
 }
 
+/*
+ * The stampede broker (ctl_nodes()'s object) as telemetry: counters and role at the top, one
+ * container per remote source ("node_<node>_<stream>") and per stampede output
+ * ("output_<name>", characters other than A-Z a-z 0-9 _ / as '_': what telemetry names take).
+ */
+static int
+tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	json_t *t = stp_broker_json(s->pl), *v;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	const char *k;
+	size_t i;
+	int rc = 0;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (t == NULL) {
+		rte_tel_data_add_dict_u64(d, "enabled", 0);
+		return 0;
+	}
+	rc |= rte_tel_data_add_dict_u64(d, "enabled", 1);
+	json_object_foreach(t, k, v) {
+		if (json_is_integer(v))
+			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
+		else if (json_is_string(v))
+			rc |= rte_tel_data_add_dict_string(d, k, json_string_value(v));
+	}
+	json_array_foreach(json_object_get(t, "nodes"), i, v) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(c);
+		rc |= tel_from_json(c, v, "");
+		snprintf(key, sizeof(key), "node_%" PRIu64 "_%" PRIu64,
+				(uint64_t)json_integer_value(json_object_get(v, "node")),
+				(uint64_t)json_integer_value(json_object_get(v, "stream")));
+		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	json_object_foreach(json_object_get(t, "outputs"), k, v) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(c);
+		rc |= tel_from_json(c, v, "");
+		snprintf(key, sizeof(key), "output_%s", k);
+		for (char *p = key; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
+				*p = '_';
+		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	json_decref(t);
+	return rc != 0 ? -ENOMEM : 0;
+}
+
 static const struct {
 	const char *cmd;
 	int (*fill)(const struct metrics_snap *s, const char *params, struct rte_tel_data *d);
@@ -587,6 +647,9 @@ static const struct {
 			"Generated probe streams: requested, achieved rate. No parameters" },
 	{ "/stampede/tcp_rtt", tel_tcp_rtt,
 			"Passive TCP latency: counters; RTT summaries (ns) in columns, per port/prefix and kind" },
+	{ "/stampede/nodes", tel_nodes,
+			"Stampede broker: per remote (node, stream) and per stampede output. No "
+			"parameters" },
 };
 
 static int

@@ -182,6 +182,12 @@ put_label_value(struct sbuf *b, const char *s)
 	}
 }
 
+void
+prom_label_value(struct sbuf *b, const char *s)
+{
+	put_label_value(b, s);
+}
+
 /* name{label="value"} x */
 static void
 sample(struct sbuf *b, const char *name, const char *label, const char *value, uint64_t x)
@@ -455,4 +461,5 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 			family(b, &prom_families[i], s);
 	}
 	prom_tcprtt(b, s);
+	prom_broker(b, s);
 }

@@ -78,6 +78,8 @@ RTE_LOG_REGISTER_SUFFIX(pcapng_logtype, pcapng, INFO);
 
 #define WRITER_BURST 128
 #define IDLE_SLEEP_US 500
+/* An IDB: 20 bytes, if_name 4 + 32, if_description 4 + 128, if_speed 12, if_tsresol 8. */
+#define IDB_MAX 256
 /* Comment option of the longest source name, "ts=unknown": 4 + 12 bytes. */
 #define COMMENT_OPT_MAX 16
 
@@ -92,10 +94,14 @@ struct pcapng_writer {
 	pthread_t thread;
 	char name[RTE_RING_NAMESIZE];
 	struct pcapng_conf conf;
-	unsigned int nb_if;
-	struct pcapng_if ifs[PCAPNG_MAX_IF];
+	unsigned int nb_if;	/* interfaces: the static ones, then those of the directory */
+	unsigned int nb_static; /* interfaces given at creation (ISBs are written for these) */
+	struct pcapng_if ifs[PCAPNG_MAX_IF + PCAPNG_MAX_DYN_IF];
 	uint16_t port_if[RTE_MAX_ETHPORTS]; /* port id -> interface index; UINT16_MAX: none */
 	struct ifstat ifstat[PCAPNG_MAX_IF];
+	const struct pcapng_if_dir *dir;	/* ctlplane: wo (release), writer: ro (acquire) */
+	uint16_t key_if[PCAPNG_MAX_DYN_IF + 1]; /* writer: if_key -> interface; UINT16_MAX: none */
+	bool in_file[PCAPNG_MAX_IF + PCAPNG_MAX_DYN_IF]; /* writer: its IDB is in the file */
 
 	int stop;		   /* ctlplane: wo, writer: ro (atomics) */
 	uint64_t drain_deadline;   /* monotonic ns; ctlplane: wo before stop, writer: ro */
@@ -123,7 +129,7 @@ struct pcapng_writer {
 	char **kept;	/* files created, oldest first (circular, max_files entries) */
 	uint32_t kept_first;
 	uint32_t nb_kept;
-	uint8_t *hdr; /* SHB + IDBs, encoded once */
+	uint8_t *hdr; /* SHB + IDBs, encoded once, IDBs of the directory appended */
 	size_t hdr_len;
 	uint8_t comment[PKT_TS_MAX + 1][COMMENT_OPT_MAX]; /* opt_comment per ts source */
 	uint8_t comment_len[PKT_TS_MAX + 1];
@@ -212,6 +218,27 @@ end_block(uint8_t *start, uint8_t *p, bool opts)
 	return p;
 }
 
+/* Encode the IDB of @p f at @p p (IDB_MAX bytes at most); returns its length. */
+static size_t
+encode_idb(const struct pcapng_writer *w, const struct pcapng_if *f, uint8_t *p)
+{
+	uint8_t tsresol = 9; /* 10^-9 s */
+	uint8_t *b = p;
+
+	p = put32(p, BT_IDB);
+	p = put32(p, 0);
+	p = put16(p, LINKTYPE_ETHERNET);
+	p = put16(p, 0);
+	p = put32(p, w->conf.snaplen);
+	p = put_opt_str(p, IF_NAME, f->name, sizeof(f->name));
+	p = put_opt_str(p, IF_DESCRIPTION, f->description, sizeof(f->description));
+	if (f->speed_bps != 0)
+		p = put_opt64(p, IF_SPEED, f->speed_bps);
+	p = put_opt(p, IF_TSRESOL, &tsresol, 1);
+	p = end_block(b, p, true);
+	return (size_t)(p - b);
+}
+
 /* Encode the SHB and the IDBs that start every file. */
 static size_t
 encode_header(const struct pcapng_writer *w, uint8_t *buf)
@@ -236,31 +263,16 @@ encode_header(const struct pcapng_writer *w, uint8_t *buf)
 	p = put_opt_str(p, SHB_USERAPPL, "stampede", 16);
 	p = end_block(b, p, true);
 
-	for (i = 0; i < w->nb_if; i++) {
-		const struct pcapng_if *f = &w->ifs[i];
-		uint8_t tsresol = 9; /* 10^-9 s */
-
-		b = p;
-		p = put32(p, BT_IDB);
-		p = put32(p, 0);
-		p = put16(p, LINKTYPE_ETHERNET);
-		p = put16(p, 0);
-		p = put32(p, w->conf.snaplen);
-		p = put_opt_str(p, IF_NAME, f->name, sizeof(f->name));
-		p = put_opt_str(p, IF_DESCRIPTION, f->description, sizeof(f->description));
-		if (f->speed_bps != 0)
-			p = put_opt64(p, IF_SPEED, f->speed_bps);
-		p = put_opt(p, IF_TSRESOL, &tsresol, 1);
-		p = end_block(b, p, true);
-	}
+	for (i = 0; i < w->nb_if; i++)
+		p += encode_idb(w, &w->ifs[i], p);
 	return (size_t)(p - buf);
 }
 
-/* Room for the SHB (uname strings: 2 x 65 + 65 bytes) and the IDBs (212 bytes at most each). */
+/* Room for the SHB (uname strings: 2 x 65 + 65 bytes) and the IDBs (IDB_MAX bytes each). */
 static size_t
 header_max(unsigned int nb_if)
 {
-	return 512 + (size_t)nb_if * 256;
+	return 512 + (size_t)nb_if * IDB_MAX;
 }
 
 static size_t
@@ -270,7 +282,7 @@ encode_isbs(struct pcapng_writer *w, uint8_t *buf)
 	uint8_t *p = buf, *b;
 	unsigned int i;
 
-	for (i = 0; i < w->nb_if; i++) {
+	for (i = 0; i < w->nb_static; i++) {
 		b = p;
 		p = put32(p, BT_ISB);
 		p = put32(p, 0);
@@ -490,6 +502,8 @@ open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
 	STAT_ADD(w, files, 1);
 	memcpy(w->buf, w->hdr, w->hdr_len);
 	w->len = w->hdr_len;
+	for (unsigned int i = 0; i < w->nb_if; i++)
+		w->in_file[i] = true;
 	w->buf_pkts = 0;
 	w->file_bytes = 0;
 	w->file_pkts = 0;
@@ -572,7 +586,7 @@ close_file(struct pcapng_writer *w, uint64_t now)
 
 	if (w->fd < 0)
 		return 0;
-	if (w->len + ISB_SIZE * w->nb_if > PCAPNG_BUF_SIZE)
+	if (w->len + ISB_SIZE * w->nb_static > PCAPNG_BUF_SIZE)
 		flush(w, now);
 	if (w->fd < 0)
 		return -EIO;
@@ -620,10 +634,36 @@ burst_release(void *arg)
 	rte_pktmbuf_free_bulk(h->pkts, h->n);
 }
 
+/*
+ * The interface of directory key @p key, added (to the writer's table and to the header of later
+ * files) the first time it is seen; UINT16_MAX when it is not published or there is no room.
+ */
+static uint16_t
+dyn_if(struct pcapng_writer *w, const struct pcapng_if_dir *dir, uint8_t key)
+{
+	struct pcapng_if *f;
+	uint16_t ifx;
+
+	if (likely(w->key_if[key] != UINT16_MAX))
+		return w->key_if[key];
+	if (key > __atomic_load_n(&dir->nb, __ATOMIC_ACQUIRE) || w->nb_if >= RTE_DIM(w->ifs))
+		return UINT16_MAX;
+	ifx = (uint16_t)w->nb_if++;
+	f = &w->ifs[ifx];
+	*f = dir->ifs[key - 1];
+	f->name[sizeof(f->name) - 1] = '\0';
+	f->description[sizeof(f->description) - 1] = '\0';
+	w->hdr_len += encode_idb(w, f, w->hdr + w->hdr_len);
+	w->in_file[ifx] = false;
+	w->key_if[key] = ifx;
+	return ifx;
+}
+
 static void
 encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uint64_t now)
 {
-	uint64_t isb_room = (uint64_t)ISB_SIZE * w->nb_if;
+	uint64_t isb_room = (uint64_t)ISB_SIZE * w->nb_static;
+	const struct pcapng_if_dir *dir = __atomic_load_n(&w->dir, __ATOMIC_ACQUIRE);
 	unsigned int i;
 
 	/*
@@ -639,6 +679,12 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		uint32_t blk = epb_size(w, cap, src);
 		uint16_t ifx = w->port_if[m->port];
 
+		if (dir != NULL && pkt_meta(m)->if_key != 0) {
+			uint16_t d = dyn_if(w, dir, pkt_meta(m)->if_key);
+
+			if (d != UINT16_MAX)
+				ifx = d;
+		}
 		if (ifx == UINT16_MAX) {
 			STAT_ADD(w, port_drops, 1);
 			continue;
@@ -646,11 +692,16 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		if (w->fd >= 0 && w->conf.rotate_bytes != 0 && w->file_pkts > 0 &&
 				w->file_bytes + w->len + blk + isb_room > w->conf.rotate_bytes)
 			next_file(w, now);
-		if (w->fd >= 0 && w->len + blk > PCAPNG_BUF_SIZE)
+		if (w->fd >= 0 && w->len + blk + IDB_MAX > PCAPNG_BUF_SIZE)
 			flush(w, now);
 		if (w->fd < 0) {
 			STAT_ADD(w, error_drops, 1);
 			continue;
+		}
+		if (unlikely(!w->in_file[ifx])) {
+			/* An interface added since the file began: its IDB before its first EPB. */
+			w->len += encode_idb(w, &w->ifs[ifx], w->buf + w->len);
+			w->in_file[ifx] = true;
 		}
 		encode_epb(w, w->buf + w->len, m, ifx, cap, src);
 		w->len += blk;
@@ -860,7 +911,9 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 		w->ifs[i].name[sizeof(w->ifs[i].name) - 1] = '\0';
 		w->ifs[i].description[sizeof(w->ifs[i].description) - 1] = '\0';
 	}
+	w->nb_static = nb_if;
 	memset(w->port_if, 0xff, sizeof(w->port_if));
+	memset(w->key_if, 0xff, sizeof(w->key_if));
 	for (i = 0; i < nb_if; i++)
 		w->port_if[ifs[i].port_id] = (uint16_t)i;
 	rte_spinlock_init(&w->path_lock);
@@ -874,7 +927,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	w->start_utc_ns = utc_ns();
 
 	w->buf = malloc(PCAPNG_BUF_SIZE);
-	w->hdr = malloc(header_max(nb_if));
+	w->hdr = malloc(header_max(nb_if + PCAPNG_MAX_DYN_IF));
 	if (c->max_files != 0)
 		w->kept = calloc(c->max_files, sizeof(*w->kept));
 	if (w->buf == NULL || w->hdr == NULL || (c->max_files != 0 && w->kept == NULL)) {
@@ -929,10 +982,17 @@ pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned 
 }
 
 void
+pcapng_writer_set_dir(struct pcapng_writer *w, const struct pcapng_if_dir *dir)
+{
+	if (w != NULL)
+		__atomic_store_n(&w->dir, dir, __ATOMIC_RELEASE);
+}
+
+void
 pcapng_writer_set_ifstats(
 		struct pcapng_writer *w, unsigned int if_idx, uint64_t recv, uint64_t drop)
 {
-	if (w == NULL || if_idx >= w->nb_if)
+	if (w == NULL || if_idx >= w->nb_static)
 		return;
 	__atomic_store_n(&w->ifstat[if_idx].recv, recv, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->ifstat[if_idx].drop, drop, __ATOMIC_RELAXED);

@@ -23,6 +23,8 @@
  *  - the captured length, min(pkt_len, snaplen), and the original length pkt_meta.orig_len
  *    (or pkt_len when orig_len is 0: the packet was not truncated),
  *  - the interface id: the index in the interface table of the mbuf's input port (mbuf->port),
+ *    or, with an interface directory (pcapng_writer_set_dir()) and pkt_meta.if_key != 0, the
+ *    interface of that directory entry, added on first use,
  *  - with pcapng_conf.flags, epb_flags: direction inbound and the reception type
  *    (unicast/multicast/broadcast, from the destination MAC) (8 bytes),
  *  - with pcapng_conf.comments, an opt_comment naming the timestamp source, "ts=hw" (12 bytes).
@@ -53,7 +55,8 @@
 #define PCAPNG_DROP_WRITE_ERROR "capture_write_error"
 #define PCAPNG_DROP_UNKNOWN_PORT "capture_unknown_port"
 
-#define PCAPNG_MAX_IF 64	     /**< interfaces (IDBs) per writer */
+#define PCAPNG_MAX_IF 64	     /**< interfaces (IDBs) per writer given at creation */
+#define PCAPNG_MAX_DYN_IF 255	     /**< interfaces a directory adds (pkt_meta.if_key 1..255) */
 #define PCAPNG_MAX_SNAPLEN 65535     /**< largest snaplen (and pcapng_conf.snaplen default) */
 #define PCAPNG_DEFAULT_RING 16384    /**< default pcapng_conf.ring_size */
 #define PCAPNG_FLUSH_MS 100	     /**< the buffer is written at least this often */
@@ -66,6 +69,22 @@ struct pcapng_if {
 	char description[128]; /**< if_description; "" for none */
 	uint64_t speed_bps;    /**< if_speed in bits/s; 0 when unknown (option omitted) */
 	uint16_t port_id;      /**< DPDK port whose packets (mbuf->port) belong to this interface */
+};
+
+/**
+ * Interfaces that appear while capturing (at a collector: one per remote node and port), shared
+ * by every writer that is given it. Entry k (key k, 1..nb) is ifs[k - 1]; a packet whose
+ * pkt_meta.if_key is k is written on that interface. The publisher (any thread) fills ifs[nb]
+ * and then stores nb + 1 with release order, before it queues any packet with that key; a
+ * writer reads nb with acquire order and copies the entry when the key first appears, writes
+ * its IDB right there in the file (a pcapng section may define an interface anywhere before
+ * its first use) and in every later file after the interfaces of pcapng_writer_create(). Its
+ * ISBs are not written (no counters). port_id is not used. A key the writer cannot add (not
+ * published, or no room) falls back to the packet's input port interface.
+ */
+struct pcapng_if_dir {
+	uint32_t nb; /**< entries published; publisher: wo (release), writers: ro (acquire) */
+	struct pcapng_if ifs[PCAPNG_MAX_DYN_IF];
 };
 
 /** Writer configuration. Start from pcapng_conf_defaults(). */
@@ -155,6 +174,12 @@ void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s);
  * Control plane: takes a lock the writer holds while it renames.
  */
 void pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len);
+
+/**
+ * Give the writer an interface directory (or NULL: none, the default). Any thread, before the
+ * first packet that carries a key of it is queued; @p dir must outlive the writer.
+ */
+void pcapng_writer_set_dir(struct pcapng_writer *w, const struct pcapng_if_dir *dir);
 
 struct rte_ring;
 

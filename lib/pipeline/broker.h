@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "cfg.h"
+#include "pcapng.h"
 #include "port.h"
 #include "sph.h"
 
@@ -29,6 +30,8 @@
  * record that fits the edge's datagram still fits after 4 relays on links of the same MTU.
  */
 #define BROKER_HOP_ROOM (4 * (2 + SPH_HOP_LEN))
+
+struct broker_rif;
 
 /** Pipeline-wide, read-only once built. */
 struct broker_rt {
@@ -41,6 +44,7 @@ struct broker_rt {
 	uint32_t dg_max[CFG_MAX_OUTPUTS]; /**< stampede outputs: record bytes per datagram */
 	uint8_t desc_len[CFG_MAX_OUTPUTS];
 	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
+	struct broker_rif *rif; /**< collector with captures: remote interfaces (broker_rif.c) */
 };
 
 /** One source (node, stream) as a collector sees it. */
@@ -49,7 +53,10 @@ struct broker_src {
 	uint16_t stream;
 	uint16_t in_port; /**< DPDK port its datagrams came in by (the first seen) */
 	uint32_t node;
-	char desc[64]; /**< its DESC TLV, the first seen */
+	char desc[64];	   /**< its DESC TLV, the first seen */
+	uint64_t last_tsc; /**< TSC of its last record (show nodes: last seen) */
+	bool if_set;	   /**< if_key is known (broker_rif_key() asked) */
+	uint8_t if_key;	   /**< its capture interface key, pkt_meta.if_key */
 	struct sph_seq seq;
 };
 
@@ -90,5 +97,23 @@ struct broker_lcore {
 	struct broker_reasm reasm[BROKER_MAX_REASM];
 	struct broker_src src[BROKER_MAX_SRC];
 } __rte_cache_aligned;
+
+struct stp_pipeline;
+
+/**
+ * Collector with pcapng outputs: create the interface directory of remote sources and give it
+ * to every writer. 0 (also when not needed), or -ENOMEM.
+ */
+int broker_rif_init(struct stp_pipeline *pl, struct broker_rt *b);
+
+/**
+ * The capture interface key of source @p s (its node, the port in its stream, its
+ * description), added to the directory on first sight; 0 (the input port's interface) when
+ * there is no directory or it is full. Datapath, once per source and lcore: takes a spinlock.
+ */
+uint8_t broker_rif_key(struct broker_rt *b, const struct broker_src *s);
+
+/** Free the directory (after the writers are closed). */
+void broker_rif_fini(struct broker_rt *b);
 
 #endif /* STP_BROKER_H */

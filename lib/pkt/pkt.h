@@ -70,7 +70,12 @@ struct pkt_meta {
 	uint16_t l3_off;     /**< offset of the L3 header from the frame start */
 	uint16_t l4_off;     /**< offset of the L4 header, 0 when there is none */
 	uint8_t l4_proto;    /**< IPPROTO_* of the L4 header (after IPv6 extension headers) */
-	uint8_t pad;
+	/**
+	 * Capture interface key: 0, the input port's pcapng interface; 1..255, an entry of the
+	 * capture writers' interface directory (pcapng_if_dir: a remote source at a collector).
+	 * Only read by a writer that has a directory, and then set by the stage that feeds it.
+	 */
+	uint8_t if_key;
 	/**
 	 * Length of the frame as received when a stage truncated the mbuf (snaplen); 0 when the
 	 * mbuf holds the whole frame (then pkt_len is the original length).

@@ -63,7 +63,7 @@ def decode_records(dg):
 
 
 def datagram_of(frame):
-    """The stampede datagram in an outer frame (UDP to UDP_PORT over IPv4, or EtherType
+    """The stampede datagram in an outer frame (UDP to UDP_PORT over IPv4 or IPv6, or EtherType
     0x88B5), or None."""
     et = struct.unpack_from("!H", frame, 12)[0]
     if et == ETHERTYPE:
@@ -71,6 +71,11 @@ def datagram_of(frame):
     if et == 0x0800 and frame[23] == 17:
         ihl = (frame[14] & 15) * 4
         udp = 14 + ihl
+        if struct.unpack_from("!H", frame, udp + 2)[0] == UDP_PORT:
+            ulen = struct.unpack_from("!H", frame, udp + 4)[0]
+            return frame[udp + 8:udp + ulen]
+    if et == 0x86DD and frame[20] == 17:  # IPv6 without extension headers
+        udp = 14 + 40
         if struct.unpack_from("!H", frame, udp + 2)[0] == UDP_PORT:
             ulen = struct.unpack_from("!H", frame, udp + 4)[0]
             return frame[udp + 8:udp + ulen]

@@ -647,6 +647,25 @@ test_round_trip(void)
 				cfg.node.role == CFG_ROLE_EDGE && cfg.node.listen_port == 48879);
 	}
 	cfg_free(&cfg);
+	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' } ],"
+		   "  'outputs': [ { 'name': 'sp6', 'type': 'stampede', 'port': 'a',"
+		   "    'src_ip': '2001:db8::7', 'dst_ip': '2001:db8:0:ffff:ffff:ffff:255.255.255.255',"
+		   "    'dst_mac': '02:00:00:00:00:09', 'ttl': 9, 'dscp': 3 } ],"
+		   "  'rules': [ { 'action': 'forward', 'out': 'sp6' } ] }",
+			"round trip stampede output over IPv6 (longest literal form)");
+	if (load_ok("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' } ],"
+		    "  'outputs': [ { 'name': 'sp', 'type': 'stampede', 'port': 'a',"
+		    "    'src_ip': '2001:db8::7', 'dst_ip': '2001:db8::9',"
+		    "    'dst_mac': '02:00:00:00:00:09' } ],"
+		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
+			    &cfg, "stampede output over IPv6")) {
+		CHECK(cfg.outputs[0].tun.type == ENCAP_SPH_UDP6 &&
+				memcmp(cfg.outputs[0].tun.dst_ip6,
+						"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x09",
+						16) == 0 &&
+				encap_hdr_len(cfg.outputs[0].tun.type) == 62);
+	}
+	cfg_free(&cfg);
 
 	/* The dump writes every key, defaults included, lcores in their explicit form. */
 	if (load_ok(minimal, &cfg, "minimal for dump keys")) {

@@ -99,5 +99,44 @@ main(void)
 	/* Platform ID 3, port 513, upper timestamp = seconds 1700000000. */
 	check(memcmp(h + 54, "\x0c\x00\x02\x01\x65\x53\xf1\x00", 8) == 0,
 			"erspan3: platform 3 sub-header: port 513, seconds 1700000000");
+
+	/* Stampede over IPv6: header fields, and the UDP checksum over an odd-length payload. */
+	for (uint32_t len = 99; len <= 100; len++) {
+		uint8_t f[62 + 100], ps[40 + 8 + 100];
+		struct encap_pkt q = { .inner_len = len, .hash = 0x12345678 };
+
+		t = tunnel(ENCAP_SPH_UDP6, 0);
+		t.dst_port = 48879;
+		memcpy(t.src_ip6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+		memcpy(t.dst_ip6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x09", 16);
+		for (uint32_t i = 0; i < len; i++)
+			f[62 + i] = (uint8_t)(i * 37 + 11);
+		encap_build(&t, &q, f);
+		check(encap_hdr_len(ENCAP_SPH_UDP6) == 62 && f[12] == 0x86 && f[13] == 0xdd &&
+						f[14] == 0x6b && f[15] == 0x84 && f[16] == 0x56 &&
+						f[17] == 0x78 &&
+						(uint32_t)(f[18] << 8 | f[19]) == 8 + len &&
+						f[20] == 17 && f[21] == 64 &&
+						memcmp(f + 22, t.src_ip6, 16) == 0 &&
+						memcmp(f + 38, t.dst_ip6, 16) == 0,
+				"sph udp6 (%u): IPv6 version 6, traffic class DSCP 46, flow label from "
+				"the hash, payload length, next header UDP, hop limit 64, addresses",
+				len);
+		check((f[54] << 8 | f[55]) == 49152 + 0x12345678 % 16384 &&
+						(f[56] << 8 | f[57]) == 48879 &&
+						(uint32_t)(f[58] << 8 | f[59]) == 8 + len,
+				"sph udp6 (%u): UDP ports, length", len);
+		/* RFC 8200 8.1 pseudo-header + UDP + payload: a valid checksum sums to 0. */
+		memcpy(ps, f + 22, 32);
+		memset(ps + 32, 0, 8);
+		ps[34] = (uint8_t)((8 + len) >> 8);
+		ps[35] = (uint8_t)(8 + len);
+		ps[39] = 17;
+		memcpy(ps + 40, f + 54, 8 + len);
+		check(encap_ip_csum(ps, 40 + 8 + len) == 0 && (f[60] | f[61]) != 0,
+				"sph udp6 (%u): UDP checksum verifies (RFC 1071 over the pseudo-header), "
+				"not 0",
+				len);
+	}
 	return unit_done();
 }

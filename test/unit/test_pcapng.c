@@ -691,6 +691,121 @@ test_rotate_size(void)
 	free(seen);
 }
 
+/* ---- Test 2b: interfaces added while capturing (a directory), across rotations. ---- */
+
+/* The interface name packet @p i must be written on (see test_dyn_if). */
+static const char *
+dyn_expect(uint32_t i, uint32_t n)
+{
+	static const char *const names[] = { "in0", "node7:0", "node5:3", "in0" };
+	unsigned int key = i < n / 2 ? i % 2 : i % 4;
+
+	if (i % 8 == 5)
+		return "in1"; /* key 0 from port 1 */
+	return names[key];
+}
+
+static void
+test_dyn_if(void)
+{
+	enum {
+		N = 2048, /* N / 2 is a multiple of the burst */
+		ROT = 32768
+	};
+	static char names[512][300];
+	static const struct pcapng_if two_if[2] = {
+		{ .name = "in0", .description = "", .port_id = 0 },
+		{ .name = "in1", .description = "", .port_id = 1 },
+	};
+	static struct pcapng_if_dir dir;
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	struct rte_mbuf *pkts[16];
+	char dpath[200], err[512], cmd[1024], *out, *line, *save;
+	unsigned int i, k, nb, bad = 0, wrong = 0, seen = 0, late_idb = 0;
+	int status, rc;
+
+	snprintf(dpath, sizeof(dpath), "%s/dyn", tmpdir);
+	mkdir(dpath, 0755);
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/dyn-{index}.pcapng", dpath);
+	c.rotate_bytes = ROT;
+	memset(&dir, 0, sizeof(dir));
+	w = pcapng_writer_create("dyn", &c, two_if, 2, err, sizeof(err));
+	check(w != NULL, "interface directory: create %s", w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	pcapng_writer_set_dir(w, &dir);
+	snprintf(dir.ifs[0].name, sizeof(dir.ifs[0].name), "node7:0");
+	snprintf(dir.ifs[0].description, sizeof(dir.ifs[0].description), "edge seven");
+	__atomic_store_n(&dir.nb, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < N; i += k) {
+		k = RTE_MIN(16u, N - i);
+		if (i == N / 2) {
+			/* Key 2 appears half-way; key 3 is never published (falls back). */
+			snprintf(dir.ifs[1].name, sizeof(dir.ifs[1].name), "node5:3");
+			__atomic_store_n(&dir.nb, 2, __ATOMIC_RELEASE);
+		}
+		for (unsigned int j = 0; j < k; j++) {
+			uint32_t q = i + j;
+
+			pkts[j] = make_pkt(q, 60 + (q * 37) % 900, q % 8 == 5 ? 1 : 0,
+					TS_BASE + (uint64_t)q * TS_STEP, PKT_TS_SW, 0, 1);
+			pkt_meta(pkts[j])->if_key =
+					q % 8 == 5 ? 0 : (uint8_t)(q < N / 2 ? q % 2 : q % 4);
+		}
+		enqueue_all(w, pkts, k);
+		if (i % 256 == 0)
+			usleep(2000); /* let the writer take bursts in between */
+	}
+	rc = pcapng_writer_close(w, 5000, NULL);
+	nb = list_dir(dpath, names, 512);
+	check(rc == 0 && nb > 5, "interface directory: close rc %d, %u files", rc, nb);
+	/*
+	 * All files through mergecap into one tshark (two process starts, not two per file): a
+	 * file with a packet before its interface's IDB fails to read, and then packets are
+	 * missing below.
+	 */
+	snprintf(cmd, sizeof(cmd),
+			"mergecap -F pcapng -w - %.199s/dyn-*.pcapng 2>/dev/null | tshark -r - -T "
+			"fields -e frame.time_epoch -e frame.interface_name "
+			"-e frame.interface_description 2>/dev/null",
+			dpath);
+	out = run(cmd, &status);
+	if (status != 0)
+		bad++;
+	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char ts[64] = "", name[64] = "", desc[64] = "";
+		uint64_t ns, q;
+
+		if (sscanf(line, "%63[^\t]\t%63[^\t]\t%63[^\n]", ts, name, desc) < 2 ||
+				!parse_epoch(ts, &ns) || ns < TS_BASE) {
+			wrong++;
+			continue;
+		}
+		q = (ns - TS_BASE) / TS_STEP;
+		seen++;
+		if (q >= N || strcmp(name, dyn_expect((uint32_t)q, N)) != 0 ||
+				(strcmp(name, "node7:0") == 0 && strcmp(desc, "edge seven") != 0))
+			wrong++;
+	}
+	free(out);
+	/* The last file starts after both keys appeared: 4 IDBs in its header. */
+	snprintf(cmd, sizeof(cmd),
+			"capinfos -I %.199s/dyn-%u.pcapng 2>/dev/null | grep -c 'Interface #'",
+			dpath, nb - 1);
+	out = run(cmd, &status);
+	late_idb = atoi(out) == 4;
+	free(out);
+	check(bad == 0, "interface directory: mergecap and tshark read all %u files", nb);
+	check(seen == N && wrong == 0,
+			"interface directory: %u of %u packets on the expected interface (static, "
+			"added, fallback), %u wrong",
+			seen, N, wrong);
+	check(late_idb == 1, "interface directory: the last file declares all 4 interfaces");
+	rm_dir(dpath);
+}
+
 /* ---- Test 3: rotation by time. ---- */
 
 static void
@@ -1093,6 +1208,7 @@ main(int argc, char **argv)
 	} else {
 		test_basic();
 		test_rotate_size();
+		test_dyn_if();
 		test_rotate_time();
 		test_max_files();
 		test_errors();

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The stampede broker's counters (stp_broker_json(), the object "show nodes" prints) as
+ * Prometheus families stampede_broker_*: node-wide counters, one sample per remote source
+ * (labels node, stream, port, description) and one per stampede output (label output).
+ * Nothing is written when the node neither sends nor receives stampede datagrams.
+ */
+
+#include <inttypes.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "metrics_priv.h"
+
+/* A family: the key in the JSON object it is read from, its name, type and help. */
+struct broker_family {
+	const char *key;
+	const char *name;
+	const char *type;
+	const char *help;
+};
+
+static const struct broker_family node_families[] = {
+	{ "datagrams_received", "stampede_broker_datagrams_received_total", "counter",
+			"Stampede datagrams received (relay, collector)." },
+	{ "records_received", "stampede_broker_records_received_total", "counter",
+			"Stampede records read in them." },
+	{ "malformed", "stampede_broker_malformed_datagrams_total", "counter",
+			"Datagrams dropped for a malformed record (the drop reasons sph_* say which)." },
+	{ "reassembled", "stampede_broker_reassembled_frames_total", "counter",
+			"Frames made whole from stampede fragments." },
+	{ "sources_overflow", "stampede_broker_sources_overflow_records_total", "counter",
+			"Records of sources beyond the per-worker table: not sequence-checked." },
+};
+
+static const struct broker_family src_families[] = {
+	{ "received", "stampede_broker_source_received_frames_total", "counter",
+			"Frames received from a remote source (first copies)." },
+	{ "gaps", "stampede_broker_source_gaps", "gauge",
+			"Sequence numbers not (yet) seen below the highest: frames lost on the way "
+			"(a late arrival lowers it)." },
+	{ "duplicates", "stampede_broker_source_duplicates_total", "counter",
+			"Copies of a sequence number seen before (dropped)." },
+	{ "reordered", "stampede_broker_source_reordered_total", "counter",
+			"Frames that came after a higher sequence number (late, filled a gap)." },
+	{ "stale", "stampede_broker_source_stale_total", "counter",
+			"Frames older than the sequence window: duplicate or late, cannot tell." },
+	{ "last_seq", "stampede_broker_source_last_sequence", "gauge",
+			"Highest sequence number received from the source." },
+	{ "last_seen_ns", "stampede_broker_source_last_seen_seconds", "gauge",
+			"When the source's last record arrived, seconds since 1970 UTC." },
+};
+
+static const struct broker_family out_families[] = {
+	{ "frames", "stampede_broker_output_frames_total", "counter",
+			"Frames sent in stampede records, per stampede output." },
+	{ "datagrams", "stampede_broker_output_datagrams_total", "counter",
+			"Stampede datagrams made, per stampede output." },
+	{ "fragments", "stampede_broker_output_fragments_total", "counter",
+			"Fragment records made (frames larger than a datagram), per stampede output." },
+};
+
+static void
+head(struct sbuf *b, const struct broker_family *f)
+{
+	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+}
+
+static uint64_t
+ju(const json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static const char *
+js(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+void
+prom_broker(struct sbuf *b, const struct metrics_snap *s)
+{
+	json_t *t = stp_broker_json(s->pl);
+	const json_t *nodes, *outs, *e;
+	const char *name;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	nodes = json_object_get(t, "nodes");
+	outs = json_object_get(t, "outputs");
+	sbuf_printf(b,
+			"# HELP stampede_broker_info Always 1; label role is node.role.\n"
+			"# TYPE stampede_broker_info gauge\nstampede_broker_info{role=\"%s\"} 1\n",
+			js(t, "role"));
+	for (unsigned int f = 0; f < RTE_DIM(node_families); f++) {
+		head(b, &node_families[f]);
+		sbuf_printf(b, "%s %" PRIu64 "\n", node_families[f].name,
+				ju(t, node_families[f].key));
+	}
+	for (unsigned int f = 0; f < RTE_DIM(src_families); f++) {
+		const struct broker_family *bf = &src_families[f];
+
+		head(b, bf);
+		json_array_foreach(nodes, i, e) {
+			sbuf_printf(b, "%s{node=\"%" PRIu64 "\",stream=\"%" PRIu64 "\",port=\"",
+					bf->name, ju(e, "node"), ju(e, "stream"));
+			prom_label_value(b, js(e, "port"));
+			sbuf_printf(b, "\",description=\"");
+			prom_label_value(b, js(e, "description"));
+			if (strcmp(bf->key, "last_seen_ns") == 0)
+				sbuf_printf(b, "\"} %" PRIu64 ".%09" PRIu64 "\n",
+						ju(e, bf->key) / 1000000000u,
+						ju(e, bf->key) % 1000000000u);
+			else
+				sbuf_printf(b, "\"} %" PRIu64 "\n", ju(e, bf->key));
+		}
+	}
+	for (unsigned int f = 0; f < RTE_DIM(out_families); f++) {
+		head(b, &out_families[f]);
+		json_object_foreach((json_t *)outs, name, e) {
+			sbuf_printf(b, "%s{output=\"", out_families[f].name);
+			prom_label_value(b, name);
+			sbuf_printf(b, "\"} %" PRIu64 "\n", ju(e, out_families[f].key));
+		}
+	}
+	json_decref(t);
+}

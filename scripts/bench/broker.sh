@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# Broker benchmark: the stampede header's cost. For each row, stampede as a plain forwarder and
+# stampede as an edge (stampede output: records, batching, datagrams) or as a collector
+# (unbatching, sequence checks, decapsulation) run on the same ports with the same input, in
+# the same script, interleaved, N runs each. Benchmarks are not tests: this prints numbers and
+# ratios, it asserts nothing about timing.
+#
+# Rows (pure CPU unless said otherwise):
+#   edge64     net_null0 (64-byte frames) -> net_null1: forward vs edge (~13 records a datagram)
+#   edge1000   the same with 1000-byte frames (one record a datagram, a 1000-byte copy)
+#   coll64     net_pcap infinite_rx of datagrams of 13 records of 64-byte frames -> net_null0:
+#              forward the datagrams vs collector (unbatch: a copy per frame)
+#   coll1000   the same with datagrams of one 1000-byte frame (decapsulated in place, no copy)
+#   vethedge   veth, namespaces gen -> dut -> sink: dpdk-testpmd txonly 64-byte frames on
+#              net_af_packet; DUT forward vs edge on two net_af_packet ports. Generator-bound.
+#
+# Rates: the median of stampede's once-per-second lines (rx Mpps: frames into a forwarder or an
+# edge, datagrams into a collector; a collector's frames out are its tx Mpps), start-up excluded;
+# cycles/packet: --stats-json cycles_per_packet (busy TSC cycles per received packet; for a
+# collector also per frame out). The row's figure is the median over the runs. CPU placement:
+# the datapath lcore alone on CPU 1 (--lcores=0@0,1@1); the veth generator on CPU 0.
+# The collector rows loop a pcap (infinite_rx): after the first pass its sequence numbers come
+# again, which the collector counts as stale (older than its 64-number window) and delivers
+# like new ones, so the work per frame is the same as for fresh traffic.
+#
+# Usage: scripts/bench/broker.sh [-n RUNS] [-d SECONDS] [-r ROWS] [-k]   (~3-4 min by default)
+set -u
+
+RUNS=3
+DUR=3
+ROWS="edge64,edge1000,coll64,coll1000,vethedge"
+KEEP=0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+SPHLIB=$HERE/../../test/functional
+
+usage()
+{
+	cat <<EOF
+Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
+  -n RUNS     runs per mode and row; the median is reported (default $RUNS)
+  -d SECONDS  steady-state seconds measured per run (default $DUR)
+  -r ROWS     comma-separated subset of: edge64,edge1000,coll64,coll1000,vethedge
+  -k          keep the logs directory
+Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (veth generator)
+EOF
+}
+
+while getopts "n:d:r:kh" opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	d) DUR=$OPTARG ;;
+	r) ROWS=$OPTARG ;;
+	k) KEEP=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+if ! [[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ ]]; then
+	echo "broker.sh: -n and -d take positive integers" >&2
+	exit 2
+fi
+[[ -x $STAMPEDE ]] || { echo "broker.sh: no stampede binary at $STAMPEDE" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "broker.sh: python3 not found" >&2; exit 1; }
+VETH_SKIP=""
+if [[ $(id -u) != 0 ]]; then
+	VETH_SKIP="needs root (network namespaces, veth)"
+elif ! command -v ip >/dev/null; then
+	VETH_SKIP="ip (iproute2) not found"
+elif ! command -v "$TESTPMD" >/dev/null; then
+	VETH_SKIP="$TESTPMD not found (the generator)"
+fi
+
+TAG=brkb$$
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-broker-bench.XXXXXX")
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+PIDS=()
+PREFIXES=()
+NETNS=()
+
+# shellcheck source=scripts/bench/lib.sh
+. "$HERE/lib.sh"
+
+cleanup()
+{
+	local p n
+
+	for p in "${PIDS[@]}"; do
+		stop_pid "$p"
+	done
+	for n in "${NETNS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	for p in "${PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$p"
+	done
+	if ((KEEP)); then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Others may rebuild the tree meanwhile: every run uses this copy of the binary.
+STAMPEDE_SRC=$STAMPEDE
+cp "$STAMPEDE" "$WORK/stampede" || exit 1
+STAMPEDE=$WORK/stampede
+
+PY=$(cat <<'EOF'
+import json, os, re, statistics, struct, sys
+
+def med(v):
+    return statistics.median(v) if v else float("nan")
+
+def run(log, js):
+    # rx N (X Mpps) tx N (Y Mpps) ...; the first line holds start-up.
+    r = re.compile(r"^rx \d+ \(([\d.]+) Mpps\) tx \d+ \(([\d.]+) Mpps\)")
+    s = [m.groups() for m in map(r.match, open(log, errors="replace")) if m][1:]
+    rx, tx = med([float(x[0]) for x in s]), med([float(x[1]) for x in s])
+    try:
+        d = json.load(open(js))
+        cpp = d["cycles_per_packet"]
+        per_out = cpp * d["received"] / d["transmitted"] if d["transmitted"] else float("nan")
+        drop = d["dropped"]
+    except (OSError, ValueError, KeyError, ZeroDivisionError):
+        cpp = per_out = drop = float("nan")
+    print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}")
+
+def datagrams(path, size, per_dg, count):
+    # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each.
+    sys.path.insert(0, os.environ["SPHLIB"])
+    import sphlib
+    seq = 0
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(count):
+            recs = b""
+            for _ in range(per_dg):
+                fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
+                    bytes([seq & 0xFF]) * (size - 14)
+                recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq)
+                seq += 1
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(recs), 0, 0x4000, 64, 17, 0,
+                             bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
+            fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
+                struct.pack("!HHHH", 50000, 48879, 8 + len(recs), 0) + recs
+            f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)) + fr)
+
+def fmt(v, f="{:.3f}"):
+    return "-" if v != v else f.format(v)
+
+def report(path, rows, runs, dur):
+    res = {}
+    for l in open(path):
+        row, mode, key, val = l.rstrip("\n").split("\t")
+        res.setdefault((row, mode, key), []).append(val)
+    def get(row, mode, key):
+        return med([float(x) for x in res.get((row, mode, key), []) if x not in ("", "nan")])
+    labels = {"edge64": ("edge, 64 B (null)", "frames"), "edge1000": ("edge, 1000 B (null)", "frames"),
+              "coll64": ("collector, 13x64 B (pcap)", "datagrams"),
+              "coll1000": ("collector, 1x1000 B (pcap)", "datagrams"),
+              "vethedge": ("edge, 64 B, af_packet veth*", "frames")}
+    print()
+    print(f"{'row':<30}{'input':>10}{'fwd Mpps':>10}{'broker Mpps':>13}{'ratio':>7}"
+          f"{'fwd cyc/pkt':>13}{'broker cyc/pkt':>16}{'broker out Mpps':>17}{'cyc/frame out':>15}")
+    for row in rows:
+        lab, unit = labels[row]
+        skip = res.get((row, "-", "skip"))
+        if skip:
+            print(f"{lab:<30}  skipped: {skip[0]}")
+            continue
+        f, b = get(row, "fwd", "rx"), get(row, "broker", "rx")
+        ratio = b / f if f == f and b == b and f > 0 else float("nan")
+        print(f"{lab:<30}{unit:>10}{fmt(f):>10}{fmt(b):>13}{fmt(ratio, '{:.2f}'):>7}"
+              f"{fmt(get(row, 'fwd', 'cpp'), '{:.1f}'):>13}{fmt(get(row, 'broker', 'cpp'), '{:.1f}'):>16}"
+              f"{fmt(get(row, 'broker', 'tx')):>17}{fmt(get(row, 'broker', 'cpo'), '{:.1f}'):>15}")
+        for mode in ("fwd", "broker"):
+            for r in sorted(set(res.get((row, mode, "fail"), []))):
+                print(f"{'':<30}  failed run ({mode}): {r}")
+            d = [float(x) for x in res.get((row, mode, "drop"), []) if x not in ("", "nan")]
+            if d and max(d) > 0 and not row.startswith("veth"):
+                print(f"{'':<30}  note: {mode} dropped up to {int(max(d))} packets in a run")
+    print()
+    print("per-run rx Mpps (noise check):")
+    for row in rows:
+        if res.get((row, "-", "skip")):
+            continue
+        v = {m: " ".join(fmt(float(x)) for x in res.get((row, m, "rx"), [])) for m in ("fwd", "broker")}
+        print(f"  {labels[row][0]:<30}fwd [{v['fwd']}]  broker [{v['broker']}]")
+    print()
+    print(f"Medians of {runs} run(s) per mode and row, {dur} s of steady state each (once-per-second")
+    print("lines, start-up excluded), fwd and broker interleaved on the same ports and CPUs.")
+    print("fwd: stampede forwarding the same input with a plain rule; broker: the edge (stampede output)")
+    print("or the collector (node.role collector). Mpps = the input rate (frames into fwd / edge,")
+    print("datagrams into a collector); ratio = broker / fwd. cyc/pkt = --stats-json cycles_per_packet")
+    print("(busy cycles per received packet); broker out Mpps = datagrams (edge) or frames (collector)")
+    print("sent; cyc/frame out = busy cycles per packet sent (collector: per decapsulated frame).")
+    print("* veth: bound by the one-core generator and the kernel; shows the edge keeps up, not its cost.")
+
+cmd = sys.argv[1]
+if cmd == "run":
+    run(sys.argv[2], sys.argv[3])
+elif cmd == "datagrams":
+    datagrams(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+elif cmd == "report":
+    report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5])
+EOF
+)
+
+record() # row mode key value
+{
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
+}
+
+# one ROW MODE RUN NETNS CONFIG_BODY: run stampede with the config, measure DUR s, stop, record.
+one()
+{
+	local row=$1 mode=$2 run=$3 ns=$4 body=$5 pfx=$TAG-$1-$2-$3 cfg log js pid i rx tx cpp cpo drop
+
+	cfg=$WORK/$row-$mode-$run.json
+	log=$WORK/$row-$mode-$run.log
+	js=$WORK/$row-$mode-$run.stats.json
+	PREFIXES+=("$pfx")
+	printf '{ "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "%s" },\n%s }\n' \
+		"$pfx" "$body" >"$cfg"
+	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+		--stats-json "$js" -- --lcores=0@0,1@1 >"$log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	if ! wait_ready "$pid" "$log" '^rx [0-9]+ \('; then
+		stop_pid "$pid"
+		record "$row" "$mode" fail "run $run: $(why "$log")"
+		return 1
+	fi
+	for ((i = 0; i < DUR; i++)); do sleep 1; done
+	sleep 0.3
+	stop_pid "$pid"
+	IFS=$'\t' read -r rx tx cpp cpo drop < <(python3 -c "$PY" run "$log" "$js")
+	record "$row" "$mode" rx "$rx"
+	record "$row" "$mode" tx "$tx"
+	record "$row" "$mode" cpp "$cpp"
+	record "$row" "$mode" cpo "$cpo"
+	record "$row" "$mode" drop "$drop"
+}
+
+# pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order.
+pair()
+{
+	local row=$1 i
+
+	for ((i = 1; i <= RUNS; i++)); do
+		printf '  %s: run %d/%d\n' "$row" "$i" "$RUNS" >&2
+		if ((i % 2)); then
+			one "$row" fwd "$i" "$2" "$3"
+			one "$row" broker "$i" "$2" "$4"
+		else
+			one "$row" broker "$i" "$2" "$4"
+			one "$row" fwd "$i" "$2" "$3"
+		fi
+	done
+}
+
+# The output ports are net_null with no-rx=1: polled, they receive nothing (like /dev/null).
+LC='"burst": 32'
+SP='"outputs": [ { "name": "sp", "type": "stampede", "port": "out", "src_ip": "192.0.2.7", "dst_ip": "192.0.2.9", "dst_mac": "02:00:00:00:00:09" } ]'
+
+edge_row()
+{
+	local row=$1 size=$2 ports
+
+	ports="\"ports\": [ { \"name\": \"in\", \"device\": \"net_null0,size=$size\", \"mtu\": 1500 },
+	  { \"name\": \"out\", \"device\": \"net_null1,no-rx=1\" } ], $LC"
+	pair "$row" "" \
+		"$ports, \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"out\" } ]" \
+		"\"node\": { \"id\": 7 }, $ports, $SP, \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"sp\" } ]"
+}
+
+coll_row()
+{
+	local row=$1 size=$2 per=$3 pcap=$WORK/$1.pcap ports
+
+	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$pcap" "$size" "$per" 2000 ||
+		{ record "$row" - skip "cannot write the datagram pcap"; return; }
+	ports="\"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$pcap,infinite_rx=1\", \"mtu\": 9000 },
+	  { \"name\": \"out\", \"device\": \"net_null0,no-rx=1\", \"mtu\": 9000 } ], $LC,
+	  \"mempool\": { \"size\": 32767, \"mbuf_size\": 2176 },
+	  \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"out\" } ]"
+	pair "$row" "" "$ports" "\"node\": { \"id\": 9, \"role\": \"collector\" }, $ports"
+}
+
+veth_row()
+{
+	local row=$1 gen=${TAG}g dut=${TAG}d snk=${TAG}s g0=${TAG}g0 d0=${TAG}d0 d1=${TAG}d1 s0=${TAG}s0
+	local n x gpfx=$TAG-gen glog gpid ports
+
+	if [[ -n $VETH_SKIP ]]; then
+		record "$row" - skip "$VETH_SKIP"
+		return
+	fi
+	for n in "$gen" "$dut" "$snk"; do
+		ip netns add "$n" || { record "$row" - skip "ip netns add failed"; return; }
+		NETNS+=("$n")
+	done
+	ip link add "$g0" netns "$gen" type veth peer name "$d0" netns "$dut" &&
+		ip link add "$d1" netns "$dut" type veth peer name "$s0" netns "$snk" ||
+		{ record "$row" - skip "cannot create veth pairs"; return; }
+	for x in "$gen $g0" "$dut $d0" "$dut $d1" "$snk $s0"; do
+		set -- $x
+		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null
+		ip -n "$1" link set "$2" up
+	done
+	glog=$WORK/$row-generator.log
+	PREFIXES+=("$gpfx")
+	ip netns exec "$gen" "$TESTPMD" --lcores=0@0,1@0 --no-huge -m 1024 --no-pci \
+		--vdev "net_af_packet0,iface=$g0" --file-prefix="$gpfx" -- --forward-mode=txonly \
+		--txpkts=64 --auto-start --stats-period 1 --total-num-mbufs=32768 </dev/null >"$glog" 2>&1 &
+	gpid=$!
+	PIDS+=("$gpid")
+	if ! wait_ready "$gpid" "$glog" 'Port statistics ='; then
+		record "$row" - skip "generator did not start: $(why "$glog")"
+		stop_pid "$gpid"
+		return
+	fi
+	ports="\"ports\": [ { \"name\": \"in\", \"device\": \"net_af_packet0,iface=$d0\" },
+	  { \"name\": \"out\", \"device\": \"net_af_packet1,iface=$d1\" } ], $LC"
+	pair "$row" "$dut" \
+		"$ports, \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"out\" } ]" \
+		"\"node\": { \"id\": 7 }, $ports, $SP, \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"sp\" } ]"
+	stop_pid "$gpid"
+	for n in "$snk" "$dut" "$gen"; do ip netns del "$n" 2>/dev/null; done
+}
+
+echo "stampede broker benchmark: $RUNS run(s) x $DUR s per mode and row; rows: $ROWS" >&2
+echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); --no-huge -m 1024" >&2
+IFS=, read -r -a rowlist <<<"$ROWS"
+for row in "${rowlist[@]}"; do
+	case $row in
+	edge64) edge_row edge64 64 ;;
+	edge1000) edge_row edge1000 1000 ;;
+	coll64) coll_row coll64 64 13 ;;
+	coll1000) coll_row coll1000 1000 1 ;;
+	vethedge) veth_row vethedge ;;
+	*) echo "broker.sh: unknown row '$row'" >&2; exit 2 ;;
+	esac
+done
+python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+"""Checks of the broker system tests (test/system/broker_chain.sh). Standard library only,
+except `malformed`, which builds and sends its datagrams with scapy.
+
+  broker_check.py chain EDGE.pcapng COLL.pcapng LINK.pcap --edge-node 7 --relay-node 8
+                  --dropped K --in-if in
+      EDGE.pcapng: the edge's own capture of its input port (interface --in-if), the ground
+      truth; COLL.pcapng: the collector's capture; LINK.pcap: tcpdump of the relay->collector
+      link on the collector's side (what survived the loss). Checks: every datagram on the link
+      holds one record; each record has exactly one hop (the relay's node id, its receive stamp
+      at or after the capture stamp and within 10 s, the relay's sequence), the capture stamp
+      and the payload of the edge frame with that sequence number; the edge frames whose
+      records are missing on the link number K (nft's counter); the collector's frames on
+      interface node<E>:0 are the edge's frames without those, in order, with the edge's ns
+      stamps.
+  broker_check.py malformed IFACE DST_MAC
+      Sends one datagram each with a bad magic, a version from the future, a header length of
+      39, a TLV past the header end, a payload past the datagram and a truncated header.
+"""
+
+import json
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "functional"))
+import ftlib  # noqa: E402
+import sphlib  # noqa: E402
+
+FAILS = []
+
+
+def check(ok, what, detail=""):
+    print(("ok: " if ok else "FAIL: ") + what + ("" if ok or not detail else " (%s)" % detail))
+    if not ok:
+        FAILS.append(what)
+
+
+def read_pcapng(path):
+    """(interfaces [(name, description)], packets [(if, ts_ns, data)]); raises ValueError on a
+    malformed file or a packet before its interface's IDB."""
+    with open(path, "rb") as f:
+        data = f.read()
+    ifs, pkts, off, e = [], [], 0, "<"
+    while off + 12 <= len(data):
+        if struct.unpack_from("<I", data, off)[0] == 0x0A0D0D0A:
+            e = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        btype, blen = struct.unpack_from(e + "II", data, off)
+        if blen < 12 or blen % 4 or off + blen > len(data):
+            raise ValueError("%s: bad block at %d" % (path, off))
+        body = data[off + 8:off + blen - 4]
+        if btype == 1:
+            name = desc = None
+            o = 8
+            while o + 4 <= len(body):
+                code, ln = struct.unpack_from(e + "HH", body, o)
+                if code == 0:
+                    break
+                v = body[o + 4:o + 4 + ln]
+                if code == 2:
+                    name = v.decode()
+                elif code == 3:
+                    desc = v.decode()
+                o += 4 + ((ln + 3) & ~3)
+            ifs.append((name, desc))
+        elif btype == 6:
+            ifid, tsh, tsl, cap = struct.unpack_from(e + "IIII", body, 0)
+            if ifid >= len(ifs):
+                raise ValueError("%s: packet on interface %d before its IDB" % (path, ifid))
+            pkts.append((ifid, (tsh << 32) | tsl, body[20:20 + cap]))
+        off += blen
+    return ifs, pkts
+
+
+def chain(a):
+    edge_if, edge_p = read_pcapng(a.edge)
+    coll_if, coll_p = read_pcapng(a.coll)
+    link, _, _ = ftlib.read_pcap(a.link)
+    inx = [i for i, (n, _) in enumerate(edge_if) if n == a.in_if]
+    edge = [(ts, d) for i, ts, d in edge_p if i in inx]
+    remote = "node%d:0" % a.edge_node
+    rix = [i for i, (n, _) in enumerate(coll_if) if n == remote]
+    coll = [(ts, d) for i, ts, d in coll_p if i in rix]
+    print("edge captured %d frames; link carried %d datagrams; collector wrote %d frames on %s"
+          % (len(edge), len(link), len(coll), remote))
+    check(len(rix) == 1, "collector pcapng declares interface %s once" % remote,
+          "interfaces %s" % coll_if)
+    recs, not_one = [], 0
+    for f in link:
+        dg = sphlib.datagram_of(f)
+        if dg is None:
+            continue
+        r = sphlib.decode_records(dg)
+        not_one += len(r) != 1
+        recs += r
+    check(not_one == 0, "one record per datagram on the relay->collector link",
+          "%d datagrams with another count" % not_one)
+    seqs = [r["seq"] for r in recs]
+    check(seqs == sorted(set(seqs)) and all(0 <= q < len(edge) for q in seqs),
+          "link: sequence numbers increasing, each an edge frame")
+    bad_hop, bad_src = [], []
+    for r in recs:
+        h = r["hops"]
+        ts = edge[r["seq"]][0] if r["seq"] < len(edge) else -1
+        # Two processes' TSC calibrations may disagree by microseconds: 1 ms of slack.
+        if len(h) != 1 or h[0][0] != a.relay_node or \
+                not ts - 10**6 <= h[0][1] <= ts + 10 * 10**9:
+            bad_hop.append((r["seq"], h))
+        if (r["node"], r["stream"], r["ts"], r["payload"]) != \
+                (a.edge_node, 0, ts, edge[r["seq"]][1] if r["seq"] < len(edge) else None):
+            bad_src.append(r["seq"])
+    check(not bad_hop, "link: every record has one hop record: relay node %d, its receive "
+          "stamp after the capture stamp (within 10 s, 1 ms of clock slack)" % a.relay_node,
+          "first bad %s" % bad_hop[:3])
+    hop_seqs = [r["hops"][0][2] for r in recs if r["hops"]]
+    check(hop_seqs == sorted(set(hop_seqs)), "link: the relay's own sequence numbers increase")
+    check(not bad_src, "link: node, stream 0, capture stamp and payload == the edge's frame",
+          "seqs %s" % bad_src[:5])
+    missing = sorted(set(range(len(edge))) - set(seqs))
+    check(len(missing) == a.dropped, "edge frames missing on the link (%d) == nft's counter "
+          "of dropped datagrams (%d)" % (len(missing), a.dropped))
+    want = [e for i, e in enumerate(edge) if i not in set(missing)]
+    first = next((i for i, (g, w) in enumerate(zip(coll, want)) if g != w), None)
+    check(len(coll) == len(want) and first is None,
+          "collector pcapng == the edge's input without the dropped frames: %d frames, "
+          "payload, order and ns stamp" % len(want),
+          "got %d frames, first difference at %s" % (len(coll), first))
+    desc = [d for n, d in coll_if if n == remote]
+    check(desc == [a.desc], "collector interface %s described %r" % (remote, a.desc),
+          "got %s" % desc)
+    print("missing sequence numbers: %s" % missing)
+    local = [(coll_if[i][0], d[12:14].hex(), len(d)) for i, _, d in coll_p if i not in rix]
+    if local:
+        print("collector: %d frames on its own ports (not stampede): %s" % (len(local),
+                                                                            local[:10]))
+    if a.stats_c:
+        counters(a, len(edge), len(coll), len(local))
+    return 1 if FAILS else 0
+
+
+def counters(a, sent, delivered, local):
+    """The collector's --stats-json: per-source counters, named drops, captured."""
+    with open(a.stats_c) as f:
+        d = json.load(f)
+    nodes = [(n["node"], n["stream"], n["received"], n["gaps"], n["duplicates"],
+              n["reordered"], n["stale"], n["last_seq"]) for n in d["broker"]["nodes"]]
+    check(nodes == [(7, 0, sent - a.dropped, a.dropped, 0, 0, 0, sent - 1)],
+          "collector: nodes (node, stream, received, gaps, dups, reordered, stale, last_seq) "
+          "== (7, 0, %d, %d = nft's counter, 0, 0, 0, %d)" % (sent - a.dropped, a.dropped,
+                                                              sent - 1), "got %s" % nodes)
+    drops = {k: v for k, v in d["drops"].items() if v}
+    want = {k: 1 for k in ("sph_bad_magic", "sph_bad_version", "sph_bad_hdr_len",
+                           "sph_bad_tlv", "sph_bad_length", "sph_truncated")}
+    check(drops == want, "collector: each malformed datagram a drop under its own name, "
+          "nothing else dropped", "got %s" % drops)
+    check(d["captured"] == delivered + local and delivered == sent - a.dropped,
+          "collector: captured %d == %d remote frames + %d local" % (d["captured"], delivered,
+                                                                    local))
+
+
+def malformed(a):
+    from scapy.all import Ether, IP, UDP, Raw, sendp
+    inner = bytes.fromhex("020000000201020000000101") + b"\x08\x00" + b"\x11" * 50
+    good = sphlib.encode(inner, node=99, seq=0)
+    bad = [
+        sphlib.encode(inner, magic=0x1234),
+        sphlib.encode(inner, version=2),
+        sphlib.encode(inner, hdr_len=39),
+        sphlib.encode(inner, tlvs=b"\x02\x09abc", seq=1),
+        sphlib.encode(inner, payload_len=len(inner) + 100, seq=2),
+        good[:30],
+    ]
+    pkts = [Ether(dst=a.dst_mac, src="02:00:00:00:00:99") / IP(src="192.0.2.99", dst="192.0.2.9")
+            / UDP(sport=50000, dport=sphlib.UDP_PORT) / Raw(b) for b in bad]
+    sendp(pkts, iface=a.iface, verbose=False)
+    print("sent %d malformed datagrams on %s" % (len(pkts), a.iface))
+    return 0
+
+
+def main():
+    import argparse
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("chain")
+    c.add_argument("edge")
+    c.add_argument("coll")
+    c.add_argument("link")
+    c.add_argument("--edge-node", type=int, required=True)
+    c.add_argument("--relay-node", type=int, required=True)
+    c.add_argument("--dropped", type=int, required=True)
+    c.add_argument("--in-if", default="in")
+    c.add_argument("--desc", default="")
+    c.add_argument("--stats-c", help="the collector's --stats-json: check its counters")
+    m = sub.add_parser("malformed")
+    m.add_argument("iface")
+    m.add_argument("dst_mac")
+    a = p.parse_args()
+    sys.exit(chain(a) if a.cmd == "chain" else malformed(a))
+
+
+if __name__ == "__main__":
+    main()
