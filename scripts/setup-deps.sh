@@ -15,7 +15,7 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev
 	libjansson-dev libpcap-dev libbsd-dev libnuma-dev
 	# tests, demo and benchmarks
-	iproute2 procps kmod ethtool nftables iputils-ping
+	iproute2 procps kmod ethtool nftables iputils-ping curl
 	tshark tcpdump python3 python3-scapy python3-matplotlib
 	netsniff-ng tcpreplay
 	prometheus
