@@ -146,7 +146,7 @@ stop_node() {
 }
 
 # tel NODE KEY...: values from /stampede/nodes of node e or c ("a.b": key b of container a;
-# 0 when absent).
+# -1 when absent).
 tel() {
 	"$PY" - "/var/run/dpdk/$PREFIX-$1/dpdk_telemetry.v2" "${@:2}" <<'PYEOF'
 import json, socket, sys
@@ -160,7 +160,7 @@ for k in sys.argv[2:]:
     v = r if isinstance(r, dict) else {}
     for p in k.split("."):
         v = v.get(p, {}) if isinstance(v, dict) else {}
-    out.append(str(v if isinstance(v, int) else 0))
+    out.append(str(v if isinstance(v, int) else -1))
 print(" ".join(out))
 PYEOF
 }
