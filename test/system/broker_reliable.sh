@@ -8,7 +8,7 @@
 #   ns S (frames.py)     ns E (edge, node 7)              ns M (bridge + nft)     ns C (collector, node 9)
 #   s0 <-veth-> e_in  ==edge==  e_out <-veth-> m_e =br0= m_c <-veth-> c_in
 #
-# The edge's output "sp" is reliable with resend_window_s 2 and spool dlq.pcapng; the edge also
+# The edge's output "sp" is reliable with resend_window_s 2 and spool dlq-<time>.pcapng; the edge also
 # captures its input (edge-in.pcapng: the ground truth) and has the console on a socket.
 #  1. Traffic (frames.py, ~250 frames/s of 800 bytes: one record per datagram) for ~8 s; after
 #     1.5 s the collector is SIGKILLed (by PID); 3.5 s later (> the window) it is restarted with
@@ -85,7 +85,7 @@ cat >"$WORK/e.json" <<JSON
              { "name": "out", "device": "net_af_packet1,iface=e_out" } ],
   "outputs": [ { "name": "sp", "type": "stampede", "port": "out", "src_ip": "192.0.2.7",
                  "dst_ip": "192.0.2.9", "dst_mac": "$MAC_CIN", "reliable": true,
-                 "resend_window_s": $WINDOW, "spool": "$WORK/dlq.pcapng" },
+                 "resend_window_s": $WINDOW, "spool": "$WORK/dlq-%Y%m%dT%H%M%S.pcapng" },
                { "name": "capin", "type": "pcapng", "path": "$WORK/edge-in.pcapng" } ],
   "groups": [ { "name": "both", "mode": "replicate", "members": ["sp", "capin"] } ],
   "rules": [ { "name": "in", "in": ["in"], "action": "forward", "out": "both" },
@@ -269,7 +269,12 @@ log "edge resent $((rs1 - rs0)) datagrams in this phase"
 stop_node e
 stop_node c2
 
-"$PY" "$SYS_DIR/broker_check.py" reliable "$WORK/edge-in.pcapng" "$WORK/dlq.pcapng" \
+# The spool's name has strftime fields (what a restarted edge needs: a new file, the old one
+# kept): exactly one file, the one `replay sp` read.
+spools=("$WORK"/dlq-*.pcapng)
+[ "${#spools[@]}" -eq 1 ] && [ -f "${spools[0]}" ] || fail "spool files: ${spools[*]}"
+grep -q "from ${spools[0]}\$" "$WORK/replay.txt" || fail "replay read another file than ${spools[0]}"
+"$PY" "$SYS_DIR/broker_check.py" reliable "$WORK/edge-in.pcapng" "${spools[0]}" \
 	"$WORK/coll1.pcapng" "$WORK/coll2.pcapng" --dport "$DPORT" --sent "$sent" \
 	--stats-e "$WORK/stats-e.json" --stats-c "$WORK/stats-c2.json" --replayed "$replayed" \
 	--nft-dropped "$nft_dropped" || fail "end-to-end check (see above)"
