@@ -490,6 +490,42 @@ render_tcp_rtt(const json_t *v, FILE *f)
 	tbl_print(&t, f);
 }
 
+/* Reliable stampede outputs (lib/encap/README.md, "Reliable outputs"): one row each. */
+static void
+render_nodes_reliable(const json_t *outs, FILE *f)
+{
+	const char *name;
+	const json_t *o;
+	struct table t;
+	bool any = false;
+
+	json_object_foreach((json_t *)outs, name, o)
+		any |= json_is_object(json_object_get(o, "reliable"));
+	if (!any)
+		return;
+	tbl_init(&t,
+			"reliable|<sent|<acknowledged|<resent|<dead-lettered|<replayed|<held|"
+			"<dlq-ring-full|<dlq-write-error|spool");
+	json_object_foreach((json_t *)outs, name, o) {
+		const json_t *r = json_object_get(o, "reliable");
+		const json_t *d = json_object_get(r, "dropped");
+
+		if (!json_is_object(r))
+			continue;
+		tbl_cell(&t, "%s", name);
+		tbl_u64(&t, ju(r, "sent"));
+		tbl_u64(&t, ju(r, "acknowledged"));
+		tbl_u64(&t, ju(r, "resent"));
+		tbl_u64(&t, ju(r, "dead_lettered"));
+		tbl_u64(&t, ju(r, "replayed"));
+		tbl_u64(&t, ju(r, "held"));
+		tbl_u64(&t, ju(d, "dlq_ring_full"));
+		tbl_u64(&t, ju(d, "dlq_write_error"));
+		tbl_cell(&t, "%s", js(r, "spool"));
+	}
+	tbl_print(&t, f);
+}
+
 /* The stampede broker: counters, one row per remote (node, stream), one per stampede output. */
 static void
 render_nodes(const json_t *v, FILE *f)
@@ -543,6 +579,18 @@ render_nodes(const json_t *v, FILE *f)
 			tbl_u64(&t, ju(o, "fragments"));
 		}
 		tbl_print(&t, f);
+		render_nodes_reliable(outs, f);
+	}
+	if (json_is_object(json_object_get(v, "transport"))) {
+		const json_t *tr = json_object_get(v, "transport");
+
+		fprintf(f,
+				"acknowledgements: sent %" PRIu64 ", NACKs sent %" PRIu64
+				", no mbuf %" PRIu64 ", received %" PRIu64 ", malformed %" PRIu64
+				", foreign %" PRIu64 ", ring full %" PRIu64 "\n",
+				ju(tr, "acks_sent"), ju(tr, "nacks_sent"), ju(tr, "ack_no_mbuf"),
+				ju(tr, "ctrl_received"), ju(tr, "ctrl_malformed"),
+				ju(tr, "ctrl_foreign"), ju(tr, "ctrl_ring_full"));
 	}
 }
 
@@ -678,7 +726,7 @@ SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being wr
 SHOW_CMD(nodes,
 		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
 		"duplicates, reordered, last sequence and time; per stampede output frames, "
-		"datagrams, fragments");
+		"datagrams, fragments; reliable outputs' acknowledged, resent, dead-lettered");
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 
 /* "tcp-rtt" is not a C identifier: SHOW_CMD spelled out. */

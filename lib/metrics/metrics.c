@@ -417,8 +417,12 @@ tel_from_json(struct rte_tel_data *d, const json_t *o, const char *prefix)
 									0));
 		else if (json_is_boolean(v))
 			rc |= rte_tel_data_add_dict_u64(d, key, json_is_true(v));
-		else if (json_is_string(v) && strcmp(k, "note") != 0)
-			rc |= rte_tel_data_add_dict_string(d, key, json_string_value(v));
+		else if (json_is_string(v) && strcmp(k, "note") != 0) {
+			/* A string longer than telemetry takes (a path) is cut, not an error. */
+			int r = rte_tel_data_add_dict_string(d, key, json_string_value(v));
+
+			rc |= r == E2BIG ? 0 : r;
+		}
 	}
 	return rc;
 }
@@ -569,6 +573,9 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
  * The stampede broker (ctl_nodes()'s object) as telemetry: counters and role at the top, one
  * container per remote source ("node_<node>_<stream>") and per stampede output
  * ("output_<name>", characters other than A-Z a-z 0-9 _ / as '_': what telemetry names take).
+ * Nested objects are flattened into their container's keys (DPDK 22.11 nests one level):
+ * a reliable output's counters are "reliable_sent", ..., "reliable_dropped_dlq_ring_full" in
+ * its output_<name>; the acknowledgement counters are "transport_acks_sent", ... at the top.
  */
 static int
 tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
@@ -591,6 +598,9 @@ tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		else if (json_is_string(v))
 			rc |= rte_tel_data_add_dict_string(d, k, json_string_value(v));
+		else if (strcmp(k, "transport") == 0)
+			/* Reliable outputs' acknowledgements: transport_acks_sent, ... */
+			rc |= tel_from_json(d, v, k);
 	}
 	json_array_foreach(json_object_get(t, "nodes"), i, v) {
 		struct rte_tel_data *c = rte_tel_data_alloc();

@@ -64,6 +64,42 @@ static const struct broker_family out_families[] = {
 			"Fragment records made (frames larger than a datagram), per stampede output." },
 };
 
+/* Reliable outputs: keys of broker.outputs.<name>.reliable, label output. */
+static const struct broker_family rel_families[] = {
+	{ "sent", "stampede_broker_reliable_sent_datagrams_total", "counter",
+			"Datagrams of a reliable stampede output kept for resending (replays "
+			"included)." },
+	{ "sent_frames", "stampede_broker_reliable_sent_frames_total", "counter",
+			"Frames in them." },
+	{ "acknowledged", "stampede_broker_reliable_acknowledged_datagrams_total", "counter",
+			"Datagrams released by the consumer's acknowledgement." },
+	{ "resent", "stampede_broker_reliable_resent_datagrams_total", "counter",
+			"Datagrams sent again (NACK, or left behind newer acknowledged ones)." },
+	{ "dead_lettered", "stampede_broker_reliable_dead_lettered_datagrams_total", "counter",
+			"Datagrams written to the dead-letter spool (window, full buffer, stop)." },
+	{ "dead_lettered_frames", "stampede_broker_reliable_dead_lettered_frames_total", "counter",
+			"Frames in them." },
+	{ "replayed", "stampede_broker_reliable_replayed_datagrams_total", "counter",
+			"Datagrams re-sent from a spool file (console replay)." },
+	{ "held", "stampede_broker_reliable_held_datagrams", "gauge",
+			"Datagrams held now, waiting for an acknowledgement." },
+};
+
+/* Frames a reliable output lost on the way to its spool, by reason (label reason). */
+static const char *const rel_drops[] = { "dlq_ring_full", "dlq_write_error" };
+
+/* Acknowledgement traffic: keys of broker.transport. */
+static const struct broker_family transport_families[] = {
+	{ "acks_sent", "stampede_broker_acks_sent_total", "counter",
+			"Acknowledgement records sent to reliable senders (collector)." },
+	{ "nacks_sent", "stampede_broker_nacks_sent_total", "counter",
+			"NACKs sent on a sequence gap (collector)." },
+	{ "ctrl_received", "stampede_broker_acks_received_datagrams_total", "counter",
+			"Acknowledgement datagrams received (edge)." },
+	{ "ctrl_malformed", "stampede_broker_acks_malformed_total", "counter",
+			"Acknowledgement datagrams or records that could not be read (edge)." },
+};
+
 static void
 head(struct sbuf *b, const struct broker_family *f)
 {
@@ -82,6 +118,52 @@ js(const json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : "";
+}
+
+/* Reliable outputs and the acknowledgement counters; nothing without them. */
+static void
+prom_broker_reliable(struct sbuf *b, const json_t *t)
+{
+	const json_t *outs = json_object_get(t, "outputs");
+	const json_t *tr = json_object_get(t, "transport");
+	const json_t *e;
+	const char *name;
+
+	if (!json_is_object(tr))
+		return;
+	for (unsigned int f = 0; f < RTE_DIM(transport_families); f++) {
+		head(b, &transport_families[f]);
+		sbuf_printf(b, "%s %" PRIu64 "\n", transport_families[f].name,
+				ju(tr, transport_families[f].key));
+	}
+	for (unsigned int f = 0; f < RTE_DIM(rel_families); f++) {
+		head(b, &rel_families[f]);
+		json_object_foreach((json_t *)outs, name, e) {
+			const json_t *r = json_object_get(e, "reliable");
+
+			if (!json_is_object(r))
+				continue;
+			sbuf_printf(b, "%s{output=\"", rel_families[f].name);
+			prom_label_value(b, name);
+			sbuf_printf(b, "\"} %" PRIu64 "\n", ju(r, rel_families[f].key));
+		}
+	}
+	sbuf_printf(b,
+			"# HELP stampede_broker_reliable_dropped_frames_total Frames a reliable "
+			"output lost on the way to its dead-letter spool, by reason.\n"
+			"# TYPE stampede_broker_reliable_dropped_frames_total counter\n");
+	json_object_foreach((json_t *)outs, name, e) {
+		const json_t *d = json_object_get(json_object_get(e, "reliable"), "dropped");
+
+		if (!json_is_object(d))
+			continue;
+		for (unsigned int k = 0; k < RTE_DIM(rel_drops); k++) {
+			sbuf_printf(b, "stampede_broker_reliable_dropped_frames_total{output=\"");
+			prom_label_value(b, name);
+			sbuf_printf(b, "\",reason=\"%s\"} %" PRIu64 "\n", rel_drops[k],
+					ju(d, rel_drops[k]));
+		}
+	}
 }
 
 void
@@ -131,5 +213,6 @@ prom_broker(struct sbuf *b, const struct metrics_snap *s)
 			sbuf_printf(b, "\"} %" PRIu64 "\n", ju(e, out_families[f].key));
 		}
 	}
+	prom_broker_reliable(b, t);
 	json_decref(t);
 }

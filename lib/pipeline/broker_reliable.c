@@ -823,7 +823,7 @@ json_t *
 brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *err, size_t errlen)
 {
 	const struct brel_rt *r = rt_of(pl);
-	char perr[PCAP_ERRBUF_SIZE];
+	char perr[PCAP_ERRBUF_SIZE], cur[CFG_PATH_LEN];
 	unsigned int o;
 	struct pcap_pkthdr *ph;
 	const u_char *data;
@@ -843,8 +843,13 @@ brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *e
 		snprintf(err, errlen, "the datapath is not running");
 		return NULL;
 	}
-	if (file == NULL || file[0] == '\0')
-		file = r->spool_path[o];
+	if (file == NULL || file[0] == '\0') {
+		/* The file being written (the path may have strftime fields), else the path. */
+		cur[0] = '\0';
+		if (r->spool[o] != NULL)
+			pcapng_writer_path(r->spool[o], cur, sizeof(cur));
+		file = cur[0] != '\0' ? cur : r->spool_path[o];
+	}
 	pc = pcap_open_offline(file, perr);
 	if (pc == NULL) {
 		snprintf(err, errlen, "%s: %s", file, perr);

@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: reliable stampede outputs (lib/encap/README.md, "Reliable outputs").
 
-  broker_reliable.py STAMPEDE ack|window|replay
+  broker_reliable.py STAMPEDE ack|window|replay|observe
 
 ack: an edge (node 7, output "sp" reliable) reads 30 frames of 1000 bytes (one datagram each)
 and, after them in the same input, an acknowledgement datagram from the consumer
@@ -17,6 +17,11 @@ replay: a new edge re-sends that spool with the console command `replay sp FILE`
 holds the spool's 20 datagrams byte for byte (replayed 20). A collector reads them minus
 datagram 5: it outputs the other 19 frames == the originals, and answers the edge with
 acknowledgements covering exactly 0..4 and 6..19 and one NACK [5, 5].
+observe: the ack scenario with resend_window_s 1, run with the console and --metrics until the
+10 held datagrams are dead-lettered: show nodes (reliable row, acknowledgement line), telemetry
+/stampede/nodes (output_sp reliable_*, transport_*) and Prometheus stampede_broker_reliable_*
+show sent 30, acknowledged 20, resent 1, dead_lettered 10, replayed 0, held 0, no drops, as the
+final --stats-json does.
 The invariant received + replicated + generated == transmitted + captured + consumed + dropped
 holds exactly in every run.
 """
@@ -231,12 +236,102 @@ def run_replay(ck, exe, spool_path, spool_outer, fr):
     st.cleanup()
 
 
+def run_observe(ck, exe):
+    """The reliable counters in every front end (show nodes, /stampede/nodes, Prometheus)."""
+    import re
+    import shutil
+
+    import broker_observe
+    import prometheus
+    import telemetry
+
+    st = ftlib.Stampede(exe, "broker-rel-observe")
+    fr = frames(30)
+    ctrl = ctrl_frame([(4, 0, 0, 19), (5, 0, 25, 25)])
+    ftlib.write_pcap_ns(st.path("in.pcap"), fr + [ctrl], T0, 1001)
+    st.write_config(edge_config({"resend_window_s": 1}))
+    # Known in advance: 30 datagrams, 20 acknowledged, 25 resent once (NACK), the 10 others
+    # held until the window (1 s) dead-letters them; nothing replayed, nothing lost.
+    want = {"sent": 30, "acknowledged": 20, "resent": 1, "dead_lettered": 10, "replayed": 0,
+            "held": 0, "dlq_ring_full": 0, "dlq_write_error": 0, "acks_received": 1,
+            "nacks_received": 1}
+    live = broker_observe.Live(st)
+    ok = ck.check(live.wait_url(), "observe: metrics URL printed")
+    prom = ""
+    import time
+    end = time.monotonic() + 20
+    while ok and time.monotonic() < end and live.p.poll() is None:
+        prom = live.scrape()
+        m = re.search(r'^stampede_broker_reliable_dead_lettered_datagrams_total\{output="sp"\} '
+                      r'(\d+)$', prom, re.M)
+        if m and int(m.group(1)) >= 10:
+            break
+        time.sleep(0.2)
+    tel = telemetry.query(st.prefix, ["/stampede/nodes"]).get("/stampede/nodes", {}) \
+        if ok and shutil.which("dpdk-telemetry.py") else None
+    rc = live.finish("show nodes\nquit\n")
+    ck.eq(rc, 0, "observe: exit code")
+    out = live.text()
+    if rc != 0:
+        ftlib.log(out)
+
+    # Prometheus.
+    _, samples = prometheus.parse_text(ck, prom)
+    fam = {"sent": "sent_datagrams_total", "acknowledged": "acknowledged_datagrams_total",
+           "resent": "resent_datagrams_total", "dead_lettered": "dead_lettered_datagrams_total",
+           "replayed": "replayed_datagrams_total", "held": "held_datagrams"}
+    got = {k: prometheus.get(samples, "stampede_broker_reliable_" + f, output="sp")
+           for k, f in fam.items()}
+    for r in ("dlq_ring_full", "dlq_write_error"):
+        got[r] = prometheus.get(samples, "stampede_broker_reliable_dropped_frames_total",
+                                output="sp", reason=r)
+    ck.eq(got, {k: want[k] for k in got}, "observe: Prometheus stampede_broker_reliable_*")
+    ck.eq(prometheus.get(samples, "stampede_broker_acks_received_datagrams_total"), 1,
+          "observe: Prometheus stampede_broker_acks_received_datagrams_total")
+
+    # Telemetry: flat keys in output_sp (22.11 nests one level).
+    if tel is None:
+        ftlib.log("dpdk-telemetry.py not installed: telemetry not checked")
+    else:
+        o = tel.get("output_sp", {})
+        ftlib.log("telemetry output_sp: %s" % o)
+        keys = {k: "reliable_" + k for k in want}
+        keys["dlq_ring_full"] = "reliable_dropped_dlq_ring_full"
+        keys["dlq_write_error"] = "reliable_dropped_dlq_write_error"
+        ck.eq({k: o.get(v) for k, v in keys.items()}, want,
+              "observe: telemetry /stampede/nodes output_sp reliable_*")
+        ck.eq(o.get("reliable_spool"), "spool.pcapng", "observe: telemetry reliable_spool")
+        ck.eq(tel.get("transport_ctrl_received"), 1, "observe: telemetry transport_ctrl_received")
+
+    # Console.
+    text = broker_observe.segments(out).get("show nodes", "")
+    ftlib.log("show nodes:\n" + text)
+    row = [ln.split() for ln in text.splitlines() if ln.split()[:1] == ["sp"]]
+    row = [r for r in row if len(r) == 10]
+    ck.eq(row[0][1:] if row else None,
+          [str(want[k]) for k in ("sent", "acknowledged", "resent", "dead_lettered", "replayed",
+                                  "held", "dlq_ring_full", "dlq_write_error")] +
+          ["spool.pcapng"], "observe: show nodes reliable row of sp")
+    ck.check("acknowledgements: sent 0, NACKs sent 0, no mbuf 0, received 1" in text,
+             "observe: show nodes acknowledgement line")
+
+    # The final --stats-json agrees.
+    s = st.stats()
+    rs = rel_stats(s)
+    ck.eq({k: (rs.get("dropped", {}).get(k) if k.startswith("dlq") else rs.get(k))
+           for k in want}, want, "observe: --stats-json reliable counters")
+    ftlib.check_accounting(ck, s, received=31, transmitted=31, drops={}, label="observe: ")
+    st.cleanup()
+
+
 def main():
     mode = sys.argv[2] if len(sys.argv) > 2 else "ack"
     ck = ftlib.Checker("broker_reliable " + mode)
     rules_lib.need_tools("capinfos")
     if mode == "ack":
         run_ack(ck, sys.argv[1])
+    elif mode == "observe":
+        run_observe(ck, sys.argv[1])
     else:
         st, spool_outer, fr = run_window(ck, sys.argv[1])
         if mode == "replay":

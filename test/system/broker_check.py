@@ -15,6 +15,14 @@ except `malformed`, which builds and sends its datagrams with scapy.
       records are missing on the link number K (nft's counter); the collector's frames on
       interface node<E>:0 are the edge's frames without those, in order, with the edge's ns
       stamps.
+  broker_check.py reliable EDGE.pcapng SPOOL.pcapng COLL.pcapng... --dport P --sent N
+                  --stats-e E.json --stats-c C.json --replayed R --nft-dropped K
+      (test/system/broker_reliable.sh) The end-to-end invariant of a reliable output: every
+      frame the edge captured (EDGE.pcapng, frames.py markers) is in the collectors' files
+      (COLL.pcapng..., the first may end in a block cut short by SIGKILL) or in the spool
+      (SPOOL.pcapng: outer datagrams), deduplicated by marker, or counted in a named drop on
+      the edge: the sums match exactly. Every spooled frame is in the last collector file (the
+      replay), the counters are non-zero where they must be, the last collector has no gap.
   broker_check.py malformed IFACE DST_MAC
       Sends one datagram each with a bad magic, a version from the future, a header length of
       39, a TLV past the header end, a payload past the datagram and a truncated header.
@@ -39,9 +47,10 @@ def check(ok, what, detail=""):
         FAILS.append(what)
 
 
-def read_pcapng(path):
+def read_pcapng(path, cut_ok=False):
     """(interfaces [(name, description)], packets [(if, ts_ns, data)]); raises ValueError on a
-    malformed file or a packet before its interface's IDB."""
+    malformed file or a packet before its interface's IDB. With cut_ok, a last block cut short
+    (a writer killed mid-write) ends the file."""
     with open(path, "rb") as f:
         data = f.read()
     ifs, pkts, off, e = [], [], 0, "<"
@@ -49,6 +58,10 @@ def read_pcapng(path):
         if struct.unpack_from("<I", data, off)[0] == 0x0A0D0D0A:
             e = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
         btype, blen = struct.unpack_from(e + "II", data, off)
+        if cut_ok and blen >= 12 and blen % 4 == 0 and off + blen > len(data):
+            print("note: %s ends in a block cut short at %d (%d bytes missing)"
+                  % (path, off, off + blen - len(data)))
+            break
         if blen < 12 or blen % 4 or off + blen > len(data):
             raise ValueError("%s: bad block at %d" % (path, off))
         body = data[off + 8:off + blen - 4]
@@ -161,6 +174,90 @@ def counters(a, sent, delivered, local):
                                                                     local))
 
 
+def reliable(a):
+    import frames
+
+    def markers(pkts):
+        out = []
+        for _, _, d in pkts:
+            m = frames.parse(d, a.dport)
+            if m is not None:
+                out.append(m)
+        return out
+
+    with open(a.stats_e) as f:
+        se = json.load(f)
+    with open(a.stats_c) as f:
+        sc = json.load(f)
+    _, ep = read_pcapng(a.edge)
+    edge = markers(ep)
+    E = set(edge)
+    check(len(edge) == len(E) == se["captured"],
+          "edge: its capture holds %d frames, %d distinct, == captured %d"
+          % (len(edge), len(E), se["captured"]))
+    check(E == set(range(a.sent)), "edge: captured every frame sent (0..%d)" % (a.sent - 1),
+          "%d missing" % len(set(range(a.sent)) - E))
+    _, sp = read_pcapng(a.spool)
+    spool_frames, recs = sphlib.frames_of([d for _, _, d in sp])
+    D = set(markers([(0, 0, f) for f in spool_frames]))
+    check(all(r["node"] == a.edge_node and r["stream"] == 0 for r in recs),
+          "spool: %d datagrams, %d records, all of node %d stream 0"
+          % (len(sp), len(recs), a.edge_node))
+    C, last, cut = set(), set(), set()
+    for i, path in enumerate(a.coll):
+        _, cp = read_pcapng(path, cut_ok=(i < len(a.coll) - 1))
+        m = markers(cp)
+        print("%s: %d frames, %d distinct" % (os.path.basename(path), len(m), len(set(m))))
+        C |= set(m)
+        last = set(m)
+        if i < len(a.coll) - 1 and m:
+            # Known limit (lib/encap/README.md, "Reliable outputs"): a collector killed with
+            # SIGKILL loses the frames it had acknowledged but its pcapng writer had not written
+            # yet (its buffer, flushed every 100 ms): they are neither in its file nor in the
+            # spool. They can only be the numbers right after the last one in its file.
+            k = max(m) + 1
+            while k in E and k not in C:
+                cut.add(k)
+                k += 1
+    rel = se["broker"]["outputs"]["sp"]["reliable"]
+    named = sum(se["drops"].values()) + sum(rel["dropped"].values())
+    cut -= D
+    missing = E - (C | D)
+    print("edge captured %d; collectors %d, spool %d (%d only there), union %d; missing %d; "
+          "named drops on the edge %d" % (len(E), len(C), len(D), len(D - C), len(C | D),
+                                          len(missing), named))
+    if cut & missing:
+        print("KNOWN LIMIT: %d frames (%d..%d) right after the last one in the killed "
+              "collector's file were acknowledged by it but not written (its pcapng buffer)"
+              % (len(cut & missing), min(cut & missing), max(cut & missing)))
+    check((C | D) <= E, "nothing at the collectors or in the spool that the edge did not capture",
+          "%d extra" % len((C | D) - E))
+    check(len(missing - cut) == named,
+          "end to end: captured %d == in (collectors ∪ spool) %d + named drops %d + cut by "
+          "SIGKILL %d" % (len(E), len(E & (C | D)), named, len(cut & missing)),
+          "missing %s" % sorted(missing - cut)[:20])
+    check(D <= last, "replay: every spooled frame is in the restarted collector's file",
+          "%d not" % len(D - last))
+    check(len(D) > 0, "the spool holds frames (sent while the collector was away)")
+    print("edge reliable: " + json.dumps({k: v for k, v in rel.items() if k != "spool"}))
+    check(rel["acknowledged"] > 0 and rel["dead_window"] > 0 and rel["resent"] >= a.nft_dropped
+          and rel["resent"] > 0 and rel["replayed"] == a.replayed and rel["dead_at_stop"] == 0
+          and rel["held"] == 0,
+          "edge: acknowledged > 0, dead_window > 0, resent >= %d (nft) and > 0, replayed == %d, "
+          "nothing held or dead-lettered at stop" % (a.nft_dropped, a.replayed))
+    check(rel["sent_frames"] == se["broker"]["outputs"]["sp"]["frames"] + a.replayed,
+          "edge: sent_frames == frames sent + frames replayed (one record per datagram)")
+    nodes = [n for n in sc["broker"]["nodes"] if n["node"] == a.edge_node]
+    t = sc["broker"].get("transport", {})
+    print("collector: nodes %s, transport %s" % (json.dumps(nodes), json.dumps(t)))
+    check(len(nodes) == 1 and nodes[0]["gaps"] == 0 and nodes[0]["last_seq"] == a.sent - 1,
+          "restarted collector: node %d stream 0 with no gap, last sequence %d"
+          % (a.edge_node, a.sent - 1))
+    check(t.get("acks_sent", 0) > 0 and (a.nft_dropped == 0 or t.get("nacks_sent", 0) > 0),
+          "restarted collector: acknowledgements and NACKs sent")
+    return 1 if FAILS else 0
+
+
 def malformed(a):
     from scapy.all import Ether, IP, UDP, Raw, sendp
     inner = bytes.fromhex("020000000201020000000101") + b"\x08\x00" + b"\x11" * 50
@@ -194,11 +291,22 @@ def main():
     c.add_argument("--in-if", default="in")
     c.add_argument("--desc", default="")
     c.add_argument("--stats-c", help="the collector's --stats-json: check its counters")
+    r = sub.add_parser("reliable")
+    r.add_argument("edge")
+    r.add_argument("spool")
+    r.add_argument("coll", nargs="+")
+    r.add_argument("--dport", type=int, required=True)
+    r.add_argument("--sent", type=int, required=True)
+    r.add_argument("--edge-node", type=int, default=7)
+    r.add_argument("--stats-e", required=True)
+    r.add_argument("--stats-c", required=True)
+    r.add_argument("--replayed", type=int, required=True)
+    r.add_argument("--nft-dropped", type=int, default=0)
     m = sub.add_parser("malformed")
     m.add_argument("iface")
     m.add_argument("dst_mac")
     a = p.parse_args()
-    sys.exit(chain(a) if a.cmd == "chain" else malformed(a))
+    sys.exit({"chain": chain, "reliable": reliable, "malformed": malformed}[a.cmd](a))
 
 
 if __name__ == "__main__":
