@@ -60,7 +60,8 @@ class Live:
         self.out_path = st.path("stdout.txt")
         self.fout = open(self.out_path, "w")
         self.p = subprocess.Popen(argv, cwd=st.dir, stdin=subprocess.PIPE, stdout=self.fout,
-                                  stderr=subprocess.STDOUT, text=True)
+                                  stderr=subprocess.STDOUT, text=True,
+                                  preexec_fn=ftlib.die_with_parent)
         self.url = None
 
     def text(self):

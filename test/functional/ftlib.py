@@ -143,6 +143,16 @@ def tshark_lengths(path):
 
 # --- running stampede -------------------------------------------------------------------------
 
+def die_with_parent():
+    """preexec_fn for the processes tests start: the kernel kills them (SIGKILL) when the test
+    itself dies, e.g. killed by meson's timeout, so no stampede is left busy-polling a CPU."""
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def runtime_dirs(prefix):
     dirs = ["/var/run/dpdk/" + prefix]
     if os.environ.get("XDG_RUNTIME_DIR"):
@@ -201,7 +211,8 @@ class Stampede:
         argv = self.argv(args, config, stats)
         log("run: (cd %s && %s)" % (self.dir, " ".join(argv)))
         p = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=die_with_parent)
         try:
             self.out, self.err = p.communicate(stdin_data, timeout=timeout)
             self.rc = p.returncode
@@ -223,7 +234,8 @@ class Stampede:
         argv = self.argv(args, config)
         log("start: (cd %s && %s)" % (self.dir, " ".join(argv)))
         self.proc = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=die_with_parent)
         self._lines = []
         self._cv = threading.Condition()
         self._errbuf = []
