@@ -253,6 +253,36 @@ rel_rx_add(struct rel_rx *x, uint64_t seq, uint64_t now)
 	x->n++;
 }
 
+void
+rel_rx_add_range(struct rel_rx *x, uint64_t first, uint64_t last, uint64_t now)
+{
+	unsigned int i, oldest = 0;
+
+	/* Absorb every range that overlaps or touches [first, last]. */
+	for (i = 0; i < x->n;) {
+		if ((last == UINT64_MAX || x->first[i] <= last + 1) &&
+				(x->last[i] == UINT64_MAX || x->last[i] + 1 >= first)) {
+			if (x->first[i] < first)
+				first = x->first[i];
+			if (x->last[i] > last)
+				last = x->last[i];
+			rx_remove(x, i);
+			continue;
+		}
+		i++;
+	}
+	if (x->n == REL_RX_RANGES) {
+		for (i = 1; i < x->n; i++)
+			if (x->t[i] < x->t[oldest])
+				oldest = i;
+		rx_remove(x, oldest);
+	}
+	x->first[x->n] = first;
+	x->last[x->n] = last;
+	x->t[x->n] = now;
+	x->n++;
+}
+
 unsigned int
 rel_rx_report(struct rel_rx *x, uint64_t now, uint64_t keep, uint64_t *first, uint64_t *last,
 		unsigned int max)

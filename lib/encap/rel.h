@@ -115,6 +115,13 @@ struct rel_rx {
 void rel_rx_add(struct rel_rx *x, uint64_t seq, uint64_t now);
 
 /**
+ * Numbers [@p first, @p last] received (first <= last), as of @p now: merged with the ranges
+ * they overlap or touch; when all REL_RX_RANGES are taken, the one that grew longest ago is
+ * forgotten.
+ */
+void rel_rx_add_range(struct rel_rx *x, uint64_t first, uint64_t last, uint64_t now);
+
+/**
  * The ranges that grew since @p now - @p keep, into @p first / @p last (at most @p max, the
  * newest first); older ranges are forgotten. Returns how many.
  */

@@ -108,6 +108,11 @@ struct pcapng_writer {
 	int done;		   /* writer: wo, ctlplane: ro (atomics) */
 	int final_rc;		   /* writer: wo before done, ctlplane: ro after */
 	struct pcapng_stats stats; /* writer: wo, anyone: ro (atomics) */
+	/*
+	 * Packets taken from the ring whose fate is final: written (write() returned) or counted
+	 * as dropped, a prefix of the ring's order. writer: wo, anyone: ro (atomics).
+	 */
+	uint64_t settled;
 
 	rte_spinlock_t path_lock; /* guards path between the writer and pcapng_writer_path() */
 	char path[PATH_MAX];
@@ -119,6 +124,8 @@ struct pcapng_writer {
 	size_t len;	     /* bytes in buf */
 	uint32_t buf_pkts;   /* packets in buf */
 	uint32_t burst_left; /* packets of the burst being encoded not yet accounted for */
+	uint64_t seq;	     /* packets taken from the ring and encoded or dropped */
+	uint64_t buf_seq0;   /* seq of the first packet in buf (when buf_pkts != 0) */
 	uint64_t file_bytes; /* bytes of the current file already written */
 	uint64_t file_pkts;  /* packets in the current file, written or in buf */
 	uint64_t file_open_ns;
@@ -672,7 +679,7 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 	 * next_file() leaves counts that pcapng_writer_close() can complete exactly.
 	 */
 	w->burst_left = n;
-	for (i = 0; i < n; i++, w->burst_left--) {
+	for (i = 0; i < n; i++, w->burst_left--, w->seq++) {
 		struct rte_mbuf *m = pkts[i];
 		unsigned int src = RTE_MIN(pkt_meta(m)->ts_src, (unsigned int)PKT_TS_MAX);
 		uint32_t cap = RTE_MIN(m->pkt_len, w->conf.snaplen);
@@ -705,6 +712,8 @@ encode_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, ui
 		}
 		encode_epb(w, w->buf + w->len, m, ifx, cap, src);
 		w->len += blk;
+		if (w->buf_pkts == 0)
+			w->buf_seq0 = w->seq;
 		w->buf_pkts++;
 		w->file_pkts++;
 	}
@@ -759,6 +768,9 @@ writer_main(void *arg)
 			next_file(w, now);
 		if (w->len != 0 && now - w->last_flush_ns >= PCAPNG_FLUSH_MS * PCAPNG_NS_MS)
 			flush(w, now);
+		/* Everything before the first packet still in buf is written or dropped. */
+		__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
+				__ATOMIC_RELEASE);
 
 		if (n == 0) {
 			if (stopping)
@@ -979,6 +991,22 @@ pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned 
 	if (w == NULL)
 		return 0;
 	return rte_ring_mp_enqueue_burst(w->ring, (void **)pkts, n, NULL);
+}
+
+uint32_t
+pcapng_writer_mark(const struct pcapng_writer *w)
+{
+	/* An MP ring's producer tail passes an enqueue only once it and every earlier one are in.
+	 */
+	return __atomic_load_n(&w->ring->prod.tail, __ATOMIC_ACQUIRE);
+}
+
+bool
+pcapng_writer_passed(const struct pcapng_writer *w, uint32_t mark)
+{
+	const uint32_t settled = (uint32_t)__atomic_load_n(&w->settled, __ATOMIC_ACQUIRE);
+
+	return (int32_t)(settled - mark) >= 0;
 }
 
 void

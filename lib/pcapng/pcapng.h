@@ -37,8 +37,15 @@
  * in the buffer and those that arrive until a new file is open are counted as error drops, and a
  * new file is tried at the next rotation time (every second when rotate_seconds is 0).
  *
- * The buffer is written at least every 100 ms, so a file being written is readable and at most
- * ~100 ms behind.
+ * The buffer is written at least every 10 ms (PCAPNG_FLUSH_MS), so a file being written is
+ * readable and at most ~10 ms behind.
+ *
+ * How far the writer has written: pcapng_writer_mark() returns the ring position after every
+ * packet queued so far, pcapng_writer_passed() tells whether the writer has settled every packet
+ * before such a mark: handed it to the kernel (write(2) returned: in the page cache, which a
+ * crash or SIGKILL of this process does not lose; fsync is not done, a host crash may lose it)
+ * or counted it as a drop. The ring is FIFO, so "the writer passed the mark taken after I queued
+ * a packet" means "that packet is written (or a counted drop)".
  *
  * Drop reasons for the caller's drop table: a packet pcapng_writer_enqueue() did not accept is
  * PCAPNG_DROP_RING_FULL; those the writer lost are in pcapng_stats.error_drops
@@ -59,7 +66,7 @@
 #define PCAPNG_MAX_DYN_IF 255	     /**< interfaces a directory adds (pkt_meta.if_key 1..255) */
 #define PCAPNG_MAX_SNAPLEN 65535     /**< largest snaplen (and pcapng_conf.snaplen default) */
 #define PCAPNG_DEFAULT_RING 16384    /**< default pcapng_conf.ring_size */
-#define PCAPNG_FLUSH_MS 100	     /**< the buffer is written at least this often */
+#define PCAPNG_FLUSH_MS 10	     /**< the buffer is written at least this often */
 #define PCAPNG_BUF_SIZE (1u << 20)   /**< encode buffer: one write() per MiB under load */
 #define PCAPNG_INDEX_TOKEN "{index}" /**< replaced by the file counter in pcapng_conf.path */
 
@@ -180,6 +187,19 @@ void pcapng_writer_path(const struct pcapng_writer *w, char *buf, size_t len);
  * first packet that carries a key of it is queued; @p dir must outlive the writer.
  */
 void pcapng_writer_set_dir(struct pcapng_writer *w, const struct pcapng_if_dir *dir);
+
+/**
+ * The ring position after the last packet queued so far (any thread, wraps at 2^32): every
+ * pcapng_writer_enqueue() that returned before this call is below it.
+ */
+uint32_t pcapng_writer_mark(const struct pcapng_writer *w);
+
+/**
+ * Whether every packet below @p mark (from pcapng_writer_mark()) is settled: written to the file
+ * (write(2) returned) or counted as a drop (pcapng_stats error_drops, port_drops). Any thread;
+ * a mark stays valid for 2^31 packets.
+ */
+bool pcapng_writer_passed(const struct pcapng_writer *w, uint32_t mark);
 
 struct rte_ring;
 

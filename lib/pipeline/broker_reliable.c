@@ -14,7 +14,8 @@
  *  - collector: per source stream whose records carry SPH_F_RELIABLE, the ranges of numbers
  *    received recently (rel_rx) go back to the sender every BREL_ACK_MS in an ACK control
  *    record, each range repeated for BREL_KEEP_MS so that a lost ACK costs nothing; a gap sends
- *    a NACK at once.
+ *    a NACK at once. A number is acknowledged only once every capture output has written what
+ *    it had queued when the number arrived (see "Written before acknowledged" below).
  *
  * Accounting: a resent or replayed datagram is generated (then transmitted or dropped by TX
  * like any other); an acknowledgement datagram the collector sends is generated; one the edge
@@ -95,7 +96,9 @@ struct brel_src {
 	struct encap_tunnel reply; /* headers of the answers */
 	uint32_t node;
 	uint16_t stream;
-	struct rel_rx rx;
+	struct rel_rx rx;	/* written: acknowledged in every ACK for BREL_KEEP_MS */
+	struct rel_rx pend_new; /* received since the last ACK tick */
+	struct rel_rx pend_old; /* received before bl->mark was taken: waits for the writers */
 };
 
 struct brel_lcore {
@@ -111,6 +114,8 @@ struct brel_lcore {
 	uint16_t cur_port;
 	struct encap_tunnel cur;
 	uint64_t acks_sent, nacks_sent, ack_no_mbuf;
+	bool armed;			/* pend_old of the sources waits for mark[] */
+	uint32_t mark[CFG_MAX_OUTPUTS]; /* capture outputs' ring positions (pcapng_writer_mark) */
 	struct brel_src src[BROKER_MAX_SRC];
 } __rte_cache_aligned;
 
@@ -464,7 +469,7 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
 	s->reply = bl->cur;
 	s->node = h->node;
 	s->stream = h->stream;
-	rel_rx_add(&s->rx, h->seq, rte_rdtsc());
+	rel_rx_add(&s->pend_new, h->seq, rte_rdtsc());
 	if (res == SPH_SEQ_GAP && h->seq > old_next) {
 		struct sph_ctrl_item it = { .type = SPH_TLV_NACK,
 			.stream = h->stream,
@@ -473,6 +478,67 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
 
 		ctrl_send(lc, bl, s, &it, 1);
 		bl->nacks_sent++;
+	}
+}
+
+/*
+ * Written before acknowledged. A frame a collector received goes to its capture outputs in the
+ * same burst (pcapng_writer_enqueue), before the next ACK tick. At a tick, the numbers received
+ * since the previous one (pend_new) become pend_old together with a mark per capture output
+ * taken now (the ring position after everything queued so far, by any lcore); they move to the
+ * acknowledged ranges (rx) once every writer has passed its mark: the ring is FIFO, so each of
+ * those frames was then handed to the kernel by write(2) (or counted as a drop). The page cache
+ * keeps it if the collector is killed; a host crash is outside this guarantee (no fsync). A
+ * frame that went to ports only, or was a counted drop, is done by then too. Cost: one check per
+ * output per tick; the writers flush every PCAPNG_FLUSH_MS, so an ACK waits ~1-3 ticks.
+ */
+static bool
+outputs_passed(const struct stp_pipeline *pl, const uint32_t *mark)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		if (pl->outputs[o] != NULL && !pcapng_writer_passed(pl->outputs[o], mark[o]))
+			return false;
+	return true;
+}
+
+static void
+acks_written(struct stp_lcore *lc, struct brel_lcore *bl, uint64_t now)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	bool any;
+
+	for (;;) {
+		if (bl->armed) {
+			if (!outputs_passed(pl, bl->mark))
+				return;
+			for (unsigned int i = 0; i < BROKER_MAX_SRC; i++) {
+				struct brel_src *s = &bl->src[i];
+
+				if (!s->on)
+					continue;
+				for (unsigned int k = 0; k < s->pend_old.n; k++)
+					rel_rx_add_range(&s->rx, s->pend_old.first[k],
+							s->pend_old.last[k], now);
+				s->pend_old.n = 0;
+			}
+			bl->armed = false;
+		}
+		any = false;
+		for (unsigned int i = 0; i < BROKER_MAX_SRC; i++) {
+			struct brel_src *s = &bl->src[i];
+
+			if (!s->on || s->pend_new.n == 0)
+				continue;
+			s->pend_old = s->pend_new;
+			s->pend_new.n = 0;
+			any = true;
+		}
+		if (!any)
+			return;
+		for (unsigned int o = 0; o < pl->nb_outputs; o++)
+			if (pl->outputs[o] != NULL)
+				bl->mark[o] = pcapng_writer_mark(pl->outputs[o]);
+		bl->armed = true;
 	}
 }
 
@@ -578,6 +644,7 @@ brel_poll(struct stp_lcore *lc)
 	}
 	if (r->collector && now >= bl->next_ack) {
 		bl->next_ack = now + r->hz * BREL_ACK_MS / 1000;
+		acks_written(lc, bl, now);
 		acks_send(lc, bl, now);
 	}
 	return work;

@@ -203,39 +203,27 @@ def reliable(a):
     check(all(r["node"] == a.edge_node and r["stream"] == 0 for r in recs),
           "spool: %d datagrams, %d records, all of node %d stream 0"
           % (len(sp), len(recs), a.edge_node))
-    C, last, cut = set(), set(), set()
+    C, last = set(), set()
     for i, path in enumerate(a.coll):
         _, cp = read_pcapng(path, cut_ok=(i < len(a.coll) - 1))
         m = markers(cp)
         print("%s: %d frames, %d distinct" % (os.path.basename(path), len(m), len(set(m))))
         C |= set(m)
         last = set(m)
-        if i < len(a.coll) - 1 and m:
-            # Known limit (lib/encap/README.md, "Reliable outputs"): a collector killed with
-            # SIGKILL loses the frames it had acknowledged but its pcapng writer had not written
-            # yet (its buffer, flushed every 100 ms): they are neither in its file nor in the
-            # spool. They can only be the numbers right after the last one in its file.
-            k = max(m) + 1
-            while k in E and k not in C:
-                cut.add(k)
-                k += 1
     rel = se["broker"]["outputs"]["sp"]["reliable"]
     named = sum(se["drops"].values()) + sum(rel["dropped"].values())
-    cut -= D
+    # A collector acknowledges a frame only once its outputs have written it (lib/encap/
+    # README.md, "Reliable outputs"): the one killed with SIGKILL loses nothing the edge
+    # released, so the invariant is exact.
     missing = E - (C | D)
     print("edge captured %d; collectors %d, spool %d (%d only there), union %d; missing %d; "
           "named drops on the edge %d" % (len(E), len(C), len(D), len(D - C), len(C | D),
                                           len(missing), named))
-    if cut & missing:
-        print("KNOWN LIMIT: %d frames (%d..%d) right after the last one in the killed "
-              "collector's file were acknowledged by it but not written (its pcapng buffer)"
-              % (len(cut & missing), min(cut & missing), max(cut & missing)))
     check((C | D) <= E, "nothing at the collectors or in the spool that the edge did not capture",
           "%d extra" % len((C | D) - E))
-    check(len(missing - cut) == named,
-          "end to end: captured %d == in (collectors ∪ spool) %d + named drops %d + cut by "
-          "SIGKILL %d" % (len(E), len(E & (C | D)), named, len(cut & missing)),
-          "missing %s" % sorted(missing - cut)[:20])
+    check(len(missing) == named,
+          "end to end: captured %d == in (collectors ∪ spool) %d + named drops %d"
+          % (len(E), len(E & (C | D)), named), "missing %s" % sorted(missing)[:20])
     check(D <= last, "replay: every spooled frame is in the restarted collector's file",
           "%d not" % len(D - last))
     check(len(D) > 0, "the spool holds frames (sent while the collector was away)")

@@ -233,7 +233,7 @@ log "edge: dead_lettered $spooled (window $dw), resent $rs"
 [ "$dw" -gt 0 ] || fail "nothing was dead-lettered by the window while the collector was away"
 
 # --- 2. replay the spool through the console socket ---
-sleep 0.5 # the spool writer flushes every 100 ms
+sleep 0.5 # the spool writer flushes every 10 ms
 read -r c_rx0 c_st0 <<<"$(tel c node_7_0.received node_7_0.stale)"
 "${CLI[@]}" -c "replay sp" >"$WORK/replay.txt" 2>&1 || fail "stampede-cli: $(cat "$WORK/replay.txt")"
 cat "$WORK/replay.txt"

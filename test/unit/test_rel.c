@@ -4,6 +4,7 @@
 
 /* The resend transport's bookkeeping (lib/encap/rel.c) and its control records (sph.c). */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,33 @@ test_rx(void)
 	for (uint64_t q = 0; q < 40; q += 2)
 		rel_rx_add(&x, 1000 + q, 300 + q);
 	check(x.n == REL_RX_RANGES, "rx: bounded ranges");
+
+	/* Ranges moved in whole (the collector's written ranges). */
+	memset(&x, 0, sizeof(x));
+	rel_rx_add_range(&x, 10, 19, 1);
+	rel_rx_add_range(&x, 30, 39, 2);
+	rel_rx_add_range(&x, 25, 25, 3);
+	n = rel_rx_report(&x, 3, 100, f, l, REL_RX_RANGES);
+	check(n == 3 && f[0] == 25 && f[1] == 30 && l[1] == 39 && f[2] == 10 && l[2] == 19,
+			"rx range: 3 separate ranges, newest first");
+	rel_rx_add_range(&x, 20, 24, 4);
+	n = rel_rx_report(&x, 4, 100, f, l, REL_RX_RANGES);
+	check(n == 2 && f[0] == 10 && l[0] == 25 && f[1] == 30 && l[1] == 39,
+			"rx range: touching ranges join (%u: %" PRIu64 "..%" PRIu64 ")", n, f[0],
+			l[0]);
+	rel_rx_add_range(&x, 15, 35, 5);
+	n = rel_rx_report(&x, 5, 100, f, l, REL_RX_RANGES);
+	check(n == 1 && f[0] == 10 && l[0] == 39, "rx range: an overlap joins all it covers");
+	rel_rx_add_range(&x, 0, 0, 6);
+	rel_rx_add_range(&x, UINT64_MAX - 1, UINT64_MAX, 6);
+	rel_rx_add_range(&x, UINT64_MAX, UINT64_MAX, 7);
+	n = rel_rx_report(&x, 7, 100, f, l, REL_RX_RANGES);
+	check(n == 3 && f[0] == UINT64_MAX - 1 && l[0] == UINT64_MAX && f[1] == 0 && l[1] == 0 &&
+					f[2] == 10,
+			"rx range: the ends of the number space");
+	for (uint64_t q = 0; q < 40; q++)
+		rel_rx_add_range(&x, 1000 + 3 * q, 1001 + 3 * q, 10 + q);
+	check(x.n == REL_RX_RANGES, "rx range: bounded ranges");
 }
 
 static void
