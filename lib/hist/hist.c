@@ -43,10 +43,19 @@ void
 hist_merge(struct hist *dst, const struct hist *src)
 {
 	uint64_t v;
+	uint64_t n = 0;
 
-	for (unsigned int i = 0; i < HIST_NB_BUCKETS; i++)
-		dst->b[i] += __atomic_load_n(&src->b[i], __ATOMIC_RELAXED);
-	dst->count += __atomic_load_n(&src->count, __ATOMIC_RELAXED);
+	/*
+	 * The count is the buckets' own total: a snapshot of a histogram being written may catch a
+	 * value in its bucket but not yet in count, and an export must add up.
+	 */
+	for (unsigned int i = 0; i < HIST_NB_BUCKETS; i++) {
+		uint64_t c = __atomic_load_n(&src->b[i], __ATOMIC_RELAXED);
+
+		dst->b[i] += c;
+		n += c;
+	}
+	dst->count += n;
 	dst->sum += __atomic_load_n(&src->sum, __ATOMIC_RELAXED);
 	dst->overflow += __atomic_load_n(&src->overflow, __ATOMIC_RELAXED);
 	v = __atomic_load_n(&src->min, __ATOMIC_RELAXED);
