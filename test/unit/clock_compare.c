@@ -42,8 +42,12 @@
 #include "clock.h"
 
 struct shared {
-	struct clock_sync map[2]; /* A's and B's current maps; children: wo, parent: ro */
-	volatile int ready[2];	  /* set once clock_tsc_start() returned */
+	struct clock_sync map[2];     /* A's and B's current maps; children: wo, parent: ro */
+	volatile int ready[2];	      /* set once clock_tsc_start() returned */
+	volatile uint64_t hz[2];      /* the TSC rate each measured at start */
+	volatile uint64_t rejects[2]; /* samples each rejected (bracket too wide) */
+	volatile uint64_t min_bracket[2];
+	volatile uint64_t eal_hz[2]; /* rte_get_tsc_hz() (what the clock started from before) */
 	volatile int stop;
 };
 
@@ -73,6 +77,8 @@ instance(struct shared *sh, int idx, int cpu)
 	}
 	clock_tsc_start();
 	clock_sync_publish(&sh->map[idx], &clock_tsc.map);
+	sh->hz[idx] = clock_tsc.hz;
+	sh->eal_hz[idx] = rte_get_tsc_hz();
 	sh->ready[idx] = 1;
 	next_tick = rte_get_timer_cycles() + rte_get_timer_hz();
 	while (!sh->stop) {
@@ -81,7 +87,13 @@ instance(struct shared *sh, int idx, int cpu)
 		rte_delay_us_sleep(10000);
 		now = rte_get_timer_cycles();
 		if (now >= next_tick) {
-			clock_tsc_tick();
+			/* As app/stampede: a rejected sample is retried next iteration. */
+			int rc = clock_tsc_tick();
+
+			sh->rejects[idx] = clock_tsc.nb_rejects;
+			sh->min_bracket[idx] = clock_tsc.min_bracket;
+			if (rc != 0)
+				continue;
 			clock_sync_publish(&sh->map[idx], &clock_tsc.map);
 			next_tick = now + rte_get_timer_hz();
 		}
@@ -244,6 +256,11 @@ main(int argc, char **argv)
 	       " ns, mean %.0f ns, max |map - realtime| %" PRId64 " ns (%" PRIu64 " readings)\n",
 			all_diff, late_diff, nb_late ? sum_late / (double)nb_late : 0.0, late_e,
 			nb_late);
+	for (int i = 0; i < 2; i++)
+		printf("instance %c: TSC %" PRIu64 " Hz (rte_get_tsc_hz() says %" PRIu64
+		       "), narrowest bracket %" PRIu64 " cycles, %" PRIu64 " samples rejected\n",
+				'A' + i, sh->hz[i], sh->eal_hz[i], sh->min_bracket[i],
+				sh->rejects[i]);
 	if (!sh->ready[0] || !sh->ready[1]) {
 		fprintf(stderr, "clock_compare: an instance did not start\n");
 		rc = 1;
