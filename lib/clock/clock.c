@@ -222,22 +222,23 @@ sys_sleep(void *arg, uint64_t us)
 const struct clock_source clock_source_tsc = { .read = sys_read, .sleep = sys_sleep };
 
 /*
- * One sample of clock @p clk from @p src: the best of CLOCK_SAMPLE_TRIES triples (its bracket in
+ * One sample of clock @p clk from @p src: the best of @p tries triples (its bracket in
  * *bracket). Rejected (-EAGAIN) when @p bounded and the bracket is wider than the bound:
  * CLOCK_MAX_BRACKET_NS (in counts at rate @p hz, or at CLOCK_HZ_GUESS before the rate is known),
  * or CLOCK_BRACKET_FACTOR times the narrowest bracket accepted so far (*min_bracket: 0 for none
  * yet; lowered by each accepted sample), whichever is wider.
  */
 static int
-src_sample(const struct clock_source *src, int clk, uint64_t hz, uint64_t *min_bracket,
-		bool bounded, uint64_t *cnt, uint64_t *ns, uint64_t *bracket)
+src_sample(const struct clock_source *src, int clk, unsigned int tries, uint64_t hz,
+		uint64_t *min_bracket, bool bounded, uint64_t *cnt, uint64_t *ns, uint64_t *bracket)
 {
-	struct clock_triple t[CLOCK_SAMPLE_TRIES];
+	struct clock_triple t[CLOCK_START_TRIES];
 	uint64_t bound;
 
-	for (unsigned int i = 0; i < CLOCK_SAMPLE_TRIES; i++)
+	tries = RTE_MIN(tries, (unsigned int)CLOCK_START_TRIES);
+	for (unsigned int i = 0; i < tries; i++)
 		src->read(src->arg, clk, &t[i]);
-	clock_best_triple(t, CLOCK_SAMPLE_TRIES, 0, cnt, ns, bracket);
+	clock_best_triple(t, tries, 0, cnt, ns, bracket);
 	bound = (uint64_t)((unsigned __int128)CLOCK_MAX_BRACKET_NS * (hz ? hz : CLOCK_HZ_GUESS) /
 			CLOCK_NS_PER_S);
 	bound = RTE_MAX(bound, *min_bracket * CLOCK_BRACKET_FACTOR);
@@ -255,10 +256,11 @@ start_sample(struct clock_disc *c, const struct clock_source *src, int clk, uint
 {
 	uint64_t bracket;
 
-	for (unsigned int k = 0; k < CLOCK_SAMPLE_TRIES; k++) {
-		bool last = k == CLOCK_SAMPLE_TRIES - 1;
+	for (unsigned int k = 0; k < CLOCK_START_ATTEMPTS; k++) {
+		bool last = k == CLOCK_START_ATTEMPTS - 1;
 
-		if (src_sample(src, clk, 0, min_bracket, !last, cnt, ns, &bracket) == 0) {
+		if (src_sample(src, clk, CLOCK_START_TRIES, 0, min_bracket, !last, cnt, ns,
+				    &bracket) == 0) {
 			/* Taken unbounded: the narrowest bracket restarts from it. */
 			if (last)
 				*min_bracket = bracket;
@@ -330,8 +332,8 @@ clock_src_tick(struct clock_disc *c, const struct clock_source *src)
 	uint64_t cnt, ns, bracket;
 	bool bounded = c->rejects_in_row < CLOCK_MAX_REJECTS_IN_ROW;
 
-	if (src_sample(src, CLOCK_REALTIME, c->hz, &c->min_bracket, bounded, &cnt, &ns, &bracket) !=
-			0) {
+	if (src_sample(src, CLOCK_REALTIME, CLOCK_SAMPLE_TRIES, c->hz, &c->min_bracket, bounded,
+			    &cnt, &ns, &bracket) != 0) {
 		c->nb_rejects++;
 		c->rejects_in_row++;
 		return -EAGAIN;
@@ -349,7 +351,8 @@ clock_sample_tsc(uint64_t *tsc, uint64_t *ns)
 {
 	uint64_t minb = 0, bracket;
 
-	src_sample(&clock_source_tsc, CLOCK_REALTIME, 0, &minb, false, tsc, ns, &bracket);
+	src_sample(&clock_source_tsc, CLOCK_REALTIME, CLOCK_SAMPLE_TRIES, 0, &minb, false, tsc, ns,
+			&bracket);
 }
 
 uint64_t

@@ -47,12 +47,16 @@
  */
 #define CLOCK_SLEW_MIN_NS 1000000000ULL
 #define CLOCK_SAMPLE_TRIES 8 /**< triples read per sample; the narrowest bracket is kept */
+/** Triples read per start-up sample: the slope rests on two samples, ~50 ns per read. */
+#define CLOCK_START_TRIES 64
+/** A start-up sample rejected this many times in a row (1 ms apart) is taken anyway. */
+#define CLOCK_START_ATTEMPTS 8
 /**
  * A sample is rejected when even its narrowest bracket is wider than this (and wider than
  * CLOCK_BRACKET_FACTOR times the narrowest bracket ever seen, for clocks slow to read): the
  * midpoint may then be off by half the bracket.
  */
-#define CLOCK_MAX_BRACKET_NS 2000
+#define CLOCK_MAX_BRACKET_NS 1000
 #define CLOCK_BRACKET_FACTOR 4
 #define CLOCK_CAL_US 100000 /**< start-up slope measurement: 100 ms between two samples */
 /** Rate assumed to size the bracket bound before the counter's rate is measured. */
@@ -186,7 +190,8 @@ int clock_best_triple(const struct clock_triple *t, unsigned int n, uint64_t max
 		uint64_t *cnt, uint64_t *ns, uint64_t *bracket);
 
 /**
- * Start @p c from source @p src: two samples CLOCK_CAL_US apart give the slope (against
+ * Start @p c from source @p src: two samples (CLOCK_START_TRIES triples each) CLOCK_CAL_US apart
+ * give the slope (against
  * CLOCK_REALTIME; the counter's rate against CLOCK_MONOTONIC_RAW goes to c->hz); the first map
  * is anchored at the second sample with that slope. A rejected sample is retried (the best one
  * is taken after a few failures: the clock must start). Publishes the map.

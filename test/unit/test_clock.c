@@ -570,7 +570,7 @@ test_src(void)
 	/* The start's own samples all preempted: retried until one is clean. */
 	memset(&c, 0, sizeof(c));
 	f.gap_from = f.nb_read;
-	f.gap_to = f.nb_read + 2 * CLOCK_SAMPLE_TRIES;
+	f.gap_to = f.nb_read + 2 * CLOCK_START_TRIES;
 	clock_src_start(&c, &src);
 	first = fake_run(&f, &c, 2, &nb_fail);
 	check(c.nb_rejects == 2 && first <= 5 && nb_fail == 0,
@@ -578,7 +578,7 @@ test_src(void)
 			" rejects), map within %" PRId64 " ns",
 			c.nb_rejects, first);
 
-	/* A clock slow to read (5 us brackets, over the 2 us bound): the start's first sample is
+	/* A clock slow to read (5 us brackets, over the 1 us bound): the start's first sample is
 	 * taken after its retries, then the bound follows the narrowest bracket.
 	 */
 	memset(&c, 0, sizeof(c));
@@ -586,7 +586,7 @@ test_src(void)
 	clock_src_start(&c, &src);
 	rejects = c.nb_rejects;
 	first = fake_run(&f, &c, 3, &nb_fail);
-	check(rejects == CLOCK_SAMPLE_TRIES - 1 && c.nb_rejects == rejects && nb_fail == 0 &&
+	check(rejects == CLOCK_START_ATTEMPTS - 1 && c.nb_rejects == rejects && nb_fail == 0 &&
 					first <= 5,
 			"src, 5 us reads: %" PRIu64 " rejects at start, then none (bound = 4x "
 			"narrowest), map within %" PRId64 " ns",
