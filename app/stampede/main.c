@@ -215,7 +215,8 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 {
 	const uint64_t hz = rte_get_timer_hz();
 	const uint64_t start = rte_get_timer_cycles();
-	uint64_t next_tick = start + hz, next_stats = 0, last_stats = start;
+	uint64_t next_tick = start + hz, next_stats = 0, last_stats = start,
+		 next_clock = start + hz;
 	uint64_t last_rx = 0, quiet_since = 0;
 	struct stp_lcore_stats prev;
 	bool eof_watch = o->exit_on_eof && port_has_pcap_input(ps);
@@ -235,8 +236,10 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 		}
 		rte_delay_us_sleep(CTL_PERIOD_US);
 		now = rte_get_timer_cycles();
+		/* A rejected clock sample (preempted in every try) is retried next iteration. */
+		if (now >= next_clock)
+			next_clock = now + (clock_tsc_tick() == 0 ? hz : 0);
 		if (now >= next_tick) {
-			clock_tsc_tick();
 			port_clock_tick(ps);
 			stp_pipeline_tick(pl);
 			next_tick = now + hz;

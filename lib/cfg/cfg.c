@@ -348,6 +348,9 @@ static const struct opt cfg_opts[] = {
 	O_ENUM("probe_rx", "stamp_timestamp", SC, probe_rx.stamp_ts, stamp_ts_names, CFG_STAMP_NTP, 0),
 	O_BOOL("probe_rx", "stamp_synchronized", SC, probe_rx.stamp_synced, 0),
 	O_INT("probe_rx", "stamp_error_ns", SC, probe_rx.stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
+	O_BOOL("probe_rx", "stamp_stateful", SC, probe_rx.stamp_stateful, 0),
+	O_INT("probe_rx", "stamp_sessions", SC, probe_rx.stamp_sessions, 1, 65536, 1024, 0),
+	O_INT("probe_rx", "stamp_session_idle_s", SC, probe_rx.stamp_session_idle_s, 0, 86400, 300, 0),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
@@ -1904,7 +1907,13 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 					"Session-Reflector (set \"reflect\": true)");
 		if (json_object_get(obj, "udp_port") == NULL)
 			rx->udp_port = 862;
-	} else if (rx->mode == CFG_PROBE_PLAIN) {
+	} else if (rx->stamp_stateful) {
+		return lerr(l, "probe_rx.stamp_stateful",
+				"true with mode \"%s\": stateful reflection is a STAMP "
+				"Session-Reflector's (set \"mode\": \"stamp\")",
+				rx->mode == CFG_PROBE_PLAIN ? "plain" : "stampede");
+	}
+	if (rx->mode == CFG_PROBE_PLAIN) {
 		return lerr(l, "probe_rx.mode",
 				"\"plain\" is a generator mode (nothing to measure): use "
 				"\"stampede\" or \"stamp\"");

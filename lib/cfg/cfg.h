@@ -377,8 +377,10 @@ struct cfg_probe {
  *
  * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
  *               "mode": "stampede", "verbose": false, "stamp_timestamp": "ntp",
- *               "stamp_synchronized": false, "stamp_error_ns": 1000 }
+ *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
+ *               "stamp_sessions": 1024, "stamp_session_idle_s": 300 }
  * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
+ * stamp_stateful (own sequence numbers per session) needs mode "stamp".
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
  * instance's own probes (RTT).
  */
@@ -392,6 +394,10 @@ struct cfg_probe_rx {
 	enum cfg_stamp_ts stamp_ts; /**< stamp_timestamp: the reflector's T2/T3 format, ntp */
 	bool stamp_synced;	    /**< stamp_synchronized: the reflector's S bit, default false */
 	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12], default 1000 */
+	/** stamp_stateful: own sequence numbers per session (RFC 8762 4.3), default false */
+	bool stamp_stateful;
+	uint32_t stamp_sessions;       /**< [1..65536]: sessions per worker lcore, default 1024 */
+	uint32_t stamp_session_idle_s; /**< [0..86400]: idle session replaceable after, 300 */
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */

@@ -20,8 +20,15 @@
  * The fast path reads the published map with clock_sync_read(): a sequence counter, no syscall,
  * no lock; a reader never sees a half-written map.
  *
- * Nothing here needs the EAL except clock_disc_sample_tsc() (rte_rdtsc) and the functions that
- * read a device clock; the math is unit-tested with synthetic samples.
+ * The TSC clock samples (TSC, CLOCK_REALTIME) pairs through a clock source (struct clock_source):
+ * each sample is the best of several (tsc_before, clock, tsc_after) triples, the one with the
+ * smallest bracket, taken at its midpoint, and a sample whose best bracket is still too wide (a
+ * preemption or an interrupt in every try) is rejected and retried later rather than fed to the
+ * map. At start the slope is measured over CLOCK_CAL_US against CLOCK_REALTIME (checked against
+ * CLOCK_MONOTONIC_RAW) and the map starts on it, with no correction pending.
+ *
+ * Nothing here needs the EAL: the TSC is read with rte_rdtsc(); the math and the sampling are
+ * unit-tested with synthetic clocks (a struct clock_source whose reads and sleeps are simulated).
  */
 
 #include <stdbool.h>
@@ -32,6 +39,34 @@
 #define CLOCK_NS_PER_S 1000000000ULL
 #define CLOCK_MAX_SLEW_PPM 500	  /**< largest slope correction applied to slew an offset */
 #define CLOCK_STEP_NS 10000000ULL /**< offsets above 10 ms are stepped, not slewed */
+/**
+ * An offset is slewed out over the last update period, but never over less than this: the
+ * correction stays in the slope until the next update, and a short period followed by a long
+ * one (the start-up calibration, then the first tick) would otherwise overshoot by up to
+ * CLOCK_MAX_SLEW_PPM * the long period.
+ */
+#define CLOCK_SLEW_MIN_NS 1000000000ULL
+#define CLOCK_SAMPLE_TRIES 8 /**< triples read per sample; the narrowest bracket is kept */
+/** Triples read per start-up sample: the slope rests on two samples, ~50 ns per read. */
+#define CLOCK_START_TRIES 64
+/** A start-up sample rejected this many times in a row (1 ms apart) is taken anyway. */
+#define CLOCK_START_ATTEMPTS 8
+/**
+ * A sample is rejected when even its narrowest bracket is wider than this (and wider than
+ * CLOCK_BRACKET_FACTOR times the narrowest bracket ever seen, for clocks slow to read): the
+ * midpoint may then be off by half the bracket.
+ */
+#define CLOCK_MAX_BRACKET_NS 1000
+#define CLOCK_BRACKET_FACTOR 4
+#define CLOCK_CAL_US 100000 /**< start-up slope measurement: 100 ms between two samples */
+/** Rate assumed to size the bracket bound before the counter's rate is measured. */
+#define CLOCK_HZ_GUESS 5000000000ULL
+/** After this many rejected samples in a row the best one is taken anyway (reads got slower). */
+#define CLOCK_MAX_REJECTS_IN_ROW 20
+/** At start, CLOCK_REALTIME's rate may differ from CLOCK_MONOTONIC_RAW's by NTP's frequency
+ * correction (<= 500 ppm); beyond this it was stepped during the measurement: the raw rate is
+ * used. */
+#define CLOCK_CAL_MAX_PPM 1000
 
 /** A linear map from a counter to UTC ns. */
 struct clock_map {
@@ -106,6 +141,11 @@ struct clock_disc {
 	uint64_t nb_samples;
 	int64_t last_offset_ns; /**< realtime - map at the latest sample, before correction */
 	uint64_t nb_steps;	/**< times the offset was too large and the map was stepped */
+	/* Sampling (clock_src_start / clock_src_tick only). */
+	uint64_t hz;	      /**< counter rate measured against CLOCK_MONOTONIC_RAW at start */
+	uint64_t min_bracket; /**< narrowest (tsc_after - tsc_before) seen, in counts */
+	uint64_t nb_rejects;  /**< samples rejected: every bracket too wide */
+	uint32_t rejects_in_row;
 };
 
 /**
@@ -119,9 +159,55 @@ void clock_disc_init(struct clock_disc *c, uint64_t hz, uint64_t cnt, uint64_t n
  */
 int64_t clock_disc_update(struct clock_disc *c, uint64_t cnt, uint64_t ns);
 
+/** One reading of a clock between two counter reads. */
+struct clock_triple {
+	uint64_t cnt_before;
+	uint64_t ns; /**< the clock, in ns */
+	uint64_t cnt_after;
+};
+
 /**
- * Read (TSC, CLOCK_REALTIME ns) as a tight pair: the best of a few tries, the TSC taken at the
- * midpoint of the clock_gettime() call.
+ * Where samples come from: the system's (rte_rdtsc around clock_gettime, nanosleep) or a
+ * synthetic one in tests.
+ */
+struct clock_source {
+	/** Read clock @p clk (CLOCK_REALTIME or CLOCK_MONOTONIC_RAW) between two counter reads. */
+	void (*read)(void *arg, int clk, struct clock_triple *t);
+	/** Sleep about @p us microseconds. */
+	void (*sleep)(void *arg, uint64_t us);
+	void *arg;
+};
+
+/** The system's TSC source: rte_rdtsc(), clock_gettime(), nanosleep(). */
+extern const struct clock_source clock_source_tsc;
+
+/**
+ * Pick the sample from @p n triples: the one with the narrowest bracket, its counter at the
+ * bracket's midpoint. Returns 0 with *cnt, *ns (and *bracket, if not NULL) set, or -EAGAIN (nothing
+ * set but *bracket) when that bracket is wider than @p max_bracket counts (0: no bound).
+ */
+int clock_best_triple(const struct clock_triple *t, unsigned int n, uint64_t max_bracket,
+		uint64_t *cnt, uint64_t *ns, uint64_t *bracket);
+
+/**
+ * Start @p c from source @p src: two samples (CLOCK_START_TRIES triples each) CLOCK_CAL_US apart
+ * give the slope (against
+ * CLOCK_REALTIME; the counter's rate against CLOCK_MONOTONIC_RAW goes to c->hz); the first map
+ * is anchored at the second sample with that slope. A rejected sample is retried (the best one
+ * is taken after a few failures: the clock must start). Publishes the map.
+ */
+void clock_src_start(struct clock_disc *c, const struct clock_source *src);
+
+/**
+ * One discipline step of @p c from @p src (call about once a second). Returns 0 when a sample
+ * was taken and the map updated, -EAGAIN when the sample was rejected (every bracket too wide:
+ * counted in c->nb_rejects, map unchanged): call again soon.
+ */
+int clock_src_tick(struct clock_disc *c, const struct clock_source *src);
+
+/**
+ * Read (TSC, CLOCK_REALTIME ns) as a tight pair: the best of CLOCK_SAMPLE_TRIES triples, the TSC
+ * taken at the midpoint of the clock_gettime() call. No bound: always returns a sample.
  */
 void clock_sample_tsc(uint64_t *tsc, uint64_t *ns);
 
@@ -129,13 +215,14 @@ void clock_sample_tsc(uint64_t *tsc, uint64_t *ns);
 uint64_t clock_realtime_ns(void);
 
 /**
- * The process-wide TSC clock used for software stamps. clock_tsc_start() samples and publishes
- * the first map (call it once after rte_eal_init); clock_tsc_tick() refines it (call it from
- * the control thread about once a second).
+ * The process-wide TSC clock used for software stamps. clock_tsc_start() measures the TSC's
+ * rate (CLOCK_CAL_US) and publishes the first map (call it once, after rte_eal_init if the EAL is
+ * used); clock_tsc_tick() refines it (call it from the control thread about once a second; when
+ * it returns -EAGAIN the sample was rejected: call it again within a few ms).
  */
 extern struct clock_disc clock_tsc;
 void clock_tsc_start(void);
-void clock_tsc_tick(void);
+int clock_tsc_tick(void);
 
 /** TSC cycles to UTC ns with the published TSC map (fast path). */
 static inline uint64_t

@@ -973,6 +973,12 @@ render_probes(const json_t *o, FILE *f)
 			json_is_true(json_object_get(rx, "enabled")) ? "on" : "off",
 			json_is_true(json_object_get(rx, "reflect")) ? " (reflector)" : "",
 			ju(rx, "udp_port"), ju(rx, "reflected"));
+	if (json_is_true(json_object_get(rx, "stamp_stateful")))
+		fprintf(f,
+				"STAMP stateful reflector: %" PRIu64 " sessions held, %" PRIu64
+				" created, %" PRIu64 " idle ones replaced\n",
+				ju(rx, "stamp_sessions"), ju(rx, "stamp_sessions_created"),
+				ju(rx, "stamp_sessions_expired"));
 	ign = json_object_get(rx, "ignored");
 	fprintf(f, "ignored:");
 	json_object_foreach((json_t *)ign, k, e)

@@ -331,6 +331,7 @@ rx_totals_json(const struct stp_pipeline *pl)
 {
 	const struct stp_probe_rt *rt = stp_probe_rt(pl);
 	uint64_t ign[STP_PROBE_IGN_MAX] = { 0 }, reflected = 0, ev_lost = 0;
+	uint64_t sessions = 0, sess_created = 0, sess_expired = 0;
 	json_t *o = json_object(), *io = json_object();
 
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
@@ -342,6 +343,11 @@ rx_totals_json(const struct stp_pipeline *pl)
 			ign[k] += pc->ignored[k];
 		reflected += pc->reflected;
 		ev_lost += pc->ev_lost;
+		if (pc->stamp_sess != NULL) {
+			sessions += __atomic_load_n(&pc->stamp_sess->nb, __ATOMIC_RELAXED);
+			sess_created += __atomic_load_n(&pc->stamp_sess->created, __ATOMIC_RELAXED);
+			sess_expired += __atomic_load_n(&pc->stamp_sess->expired, __ATOMIC_RELAXED);
+		}
 	}
 	for (unsigned int k = 0; k < STP_PROBE_IGN_MAX; k++)
 		json_object_set_new(
@@ -351,6 +357,11 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "udp_port", json_integer(pl->cfg->probe_rx.udp_port));
 	json_object_set_new(o, "mode", json_string(mode_names[pl->cfg->probe_rx.mode]));
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
+	/* Stateful STAMP reflector: sessions held now (over workers), created, replaced idle. */
+	json_object_set_new(o, "stamp_stateful", json_boolean(rt != NULL && rt->stamp_stateful));
+	json_object_set_new(o, "stamp_sessions", json_integer((json_int_t)sessions));
+	json_object_set_new(o, "stamp_sessions_created", json_integer((json_int_t)sess_created));
+	json_object_set_new(o, "stamp_sessions_expired", json_integer((json_int_t)sess_expired));
 	json_object_set_new(o, "ignored", io);
 	json_object_set_new(o, "verbose_lines_lost", json_integer((json_int_t)ev_lost));
 	return o;

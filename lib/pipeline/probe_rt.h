@@ -42,6 +42,8 @@
 			"STAMP reply with an error estimate multiplier of 0 (passed on)")      \
 	_(STAMP_TS, "stamp_bad_timestamp",                                                     \
 			"STAMP reply with an invalid PTP timestamp (passed on)")               \
+	_(STAMP_OVERFLOW, "stamp_session_overflow",                                            \
+			"STAMP request of a new session, stateful table full (passed on)")     \
 	_(STAMP_UNKNOWN, "stamp_unknown_session",                                              \
 			"UDP from a STAMP stream's reflector port matching no session (passed on)")
 
@@ -104,6 +106,9 @@ struct stp_probe_lcore {
 	uint64_t ev_head; /* dataplane: wo */
 	uint64_t ev_tail; /* ctlplane: wo */
 	uint64_t ev_lost; /* dataplane: wo: events dropped, ring full */
+	/** Stateful STAMP reflector: this worker's sessions (dataplane: wo, ctlplane: ro). A
+	 * session stays on one worker as long as RSS hashes its packets to one queue. */
+	struct stamp_sess_table *stamp_sess;
 };
 
 /** Most distinct frame sizes of one stream. */
@@ -174,6 +179,7 @@ struct stp_probe_rt {
 	bool verbose;
 	enum cfg_probe_mode rx_mode; /**< probe_rx.mode */
 	uint16_t stamp_err_est;	     /**< the Session-Reflector's error estimate field */
+	bool stamp_stateful;	     /**< probe_rx.stamp_stateful: own sequence per session */
 	uint8_t nb_stamp;	     /**< STAMP streams (replies are matched against them) */
 	struct {
 		uint16_t refl_port;	   /**< the reflector's UDP port (dst_port), host order */

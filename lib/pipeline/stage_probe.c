@@ -73,6 +73,7 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		rte_free(pc->rx);
 		rte_free(pc->ow);
 		rte_free(pc->ev);
+		rte_free(pc->stamp_sess);
 		rte_free(pc);
 		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
 	}
@@ -103,6 +104,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	rt->rx_mode = cfg->probe_rx.mode;
 	rt->stamp_err_est = stamp_err_est_encode(cfg->probe_rx.stamp_error_ns,
 			cfg->probe_rx.stamp_synced, cfg->probe_rx.stamp_ts == CFG_STAMP_PTP);
+	rt->stamp_stateful = cfg->probe_rx.enabled && cfg->probe_rx.mode == CFG_PROBE_STAMP &&
+			cfg->probe_rx.stamp_stateful;
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		const struct cfg_probe *c = &cfg->probes[i];
 
@@ -151,6 +154,18 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 				hist_init(&pc->ow[s].h);
 				pc->ow[s].res_min = UINT64_MAX;
 			}
+		}
+		if (rt->stamp_stateful) {
+			const struct cfg_probe_rx *rc = &cfg->probe_rx;
+
+			pc->stamp_sess = rte_malloc_socket("stp_stamp_sess",
+					stamp_sess_table_size(rc->stamp_sessions),
+					RTE_CACHE_LINE_SIZE, socket);
+			if (pc->stamp_sess == NULL)
+				goto nomem;
+			stamp_sess_table_init(pc->stamp_sess, rc->stamp_sessions,
+					(uint64_t)rc->stamp_session_idle_s * CLOCK_NS_PER_S,
+					rt->stamp_err_est, STAMP_TAI_UTC_DEFAULT);
 		}
 		if (rt->verbose) {
 			pc->ev = rte_zmalloc_socket("stp_probe_ev",
@@ -425,18 +440,21 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 }
 
 /*
- * Answer a STAMP Session-Sender packet in place (RFC 8762 4.3, stateless: the sender's
- * sequence number is echoed): MACs, addresses and ports swapped, TTL / hop limit 255 (the
- * received one goes into the packet), T2 = the packet's RX stamp, T3 = now (the TX queue
- * follows), same size as the request, UDP checksum redone. false (counted) when it cannot be.
+ * Answer a STAMP Session-Sender packet in place (RFC 8762 4.3; stateless: the sender's sequence
+ * number is echoed; stateful: the session's own, the session being (sender address, sender UDP
+ * port, SSID) in this worker's table): MACs, addresses and ports swapped, TTL / hop limit 255
+ * (the received one goes into the packet), T2 = the packet's RX stamp, T3 = now (the TX queue
+ * follows), same size as the request, UDP checksum redone. false (counted) when it cannot be:
+ * then the packet is untouched.
  */
 static inline bool
 rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, struct rte_mbuf *m,
 		const struct pkt_meta *meta, uint8_t *payload, uint32_t len, uint64_t rx_ns)
 {
-	struct stamp_refl_session sess = {
+	struct stamp_refl_session stateless = {
 		.stateful = false, .err_est = rt->stamp_err_est, .tai_utc = STAMP_TAI_UTC_DEFAULT
 	};
+	struct stamp_refl_session *sess = &stateless;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
 	struct rte_ether_addr tmp_mac;
@@ -450,6 +468,27 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	if (unlikely(m->nb_segs > 1)) {
 		pc->ignored[STP_PROBE_IGN_MULTISEG]++;
 		return false;
+	}
+	if (pc->stamp_sess != NULL) {
+		struct stamp_sess_key k;
+
+		memset(&k, 0, sizeof(k));
+		if (meta->l3_type == PKT_L3_IPV4) {
+			memcpy(k.addr, &((const struct rte_ipv4_hdr *)(p + meta->l3_off))->src_addr,
+					4);
+			k.family = 4;
+		} else {
+			memcpy(k.addr, ((const struct rte_ipv6_hdr *)(p + meta->l3_off))->src_addr,
+					16);
+			k.family = 6;
+		}
+		k.port = udp->src_port;
+		k.ssid = (uint16_t)(payload[STAMP_OFF_SSID] << 8 | payload[STAMP_OFF_SSID + 1]);
+		sess = stamp_sess_get(pc->stamp_sess, &k, rx_ns);
+		if (unlikely(sess == NULL)) {
+			pc->ignored[STP_PROBE_IGN_STAMP_OVERFLOW]++;
+			return false;
+		}
 	}
 	rte_ether_addr_copy((struct rte_ether_addr *)p, &tmp_mac);
 	rte_ether_addr_copy((struct rte_ether_addr *)(p + 6), (struct rte_ether_addr *)p);
@@ -468,7 +507,7 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
-				&sess);
+				sess);
 		if (udp->dgram_cksum != 0) {
 			udp->dgram_cksum = 0;
 			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
@@ -483,7 +522,7 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 		memcpy(ip->dst_addr, a, 16);
 		ip->hop_limits = 255;
 		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
-				&sess);
+				sess);
 		udp->dgram_cksum = 0;
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
 	}

@@ -193,6 +193,64 @@ struct stamp_refl_session {
 int stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns,
 		uint8_t ttl, uint64_t tx_ns, struct stamp_refl_session *sess);
 
+/**
+ * A stateful Session-Reflector's sessions (RFC 8762 4.3: the reflector numbers its replies per
+ * test session). A session is (sender address, sender UDP port, SSID); each has its own
+ * stamp_refl_session, so its replies count 0, 1, 2, ... whatever the sender's numbers (a request
+ * lost before the reflector leaves a hole in the sender's sequence, none in the reflector's).
+ *
+ * An open-addressing table, bounded: at most @c max sessions, in twice as many slots (a power
+ * of 2), each key within STAMP_SESS_PROBE slots of its hash. A session idle for @c idle_ns
+ * (0: never) is replaced by the next new session that needs its slot (counted in @c expired;
+ * when it comes back it starts again at 0). A new session with no room is refused (NULL,
+ * counted in @c overflow). Single writer (one worker lcore); no allocation after init.
+ */
+#define STAMP_SESS_PROBE 16
+#define STAMP_SESS_MAX 65536 /**< most sessions one table holds */
+
+/** A session's key. Build it zeroed (the IPv4 address in the first 4 bytes, the rest 0). */
+struct stamp_sess_key {
+	uint8_t addr[16]; /**< sender's IP address */
+	uint16_t port;	  /**< sender's UDP port (any byte order, the same for every lookup) */
+	uint16_t ssid;	  /**< RFC 8972 SSID (0 without it) */
+	uint8_t family;	  /**< 4 or 6 */
+};
+
+struct stamp_sess_entry {
+	struct stamp_sess_key key;
+	bool used;
+	uint64_t last_ns; /**< the session's latest request */
+	struct stamp_refl_session sess;
+};
+
+struct stamp_sess_table {
+	uint32_t mask;	  /**< slots - 1 */
+	uint32_t max;	  /**< most sessions held */
+	uint32_t nb;	  /**< sessions held (slots in use); writer: wo, readers: ro */
+	uint64_t idle_ns; /**< idle time after which a session may be replaced; 0: never */
+	uint64_t created, expired, overflow;
+	struct stamp_refl_session tmpl; /**< a new session's state (err_est, tai_utc) */
+	struct stamp_sess_entry e[];
+};
+
+/** Bytes of a table for @p max sessions (1..STAMP_SESS_MAX), 0 when out of range. */
+size_t stamp_sess_table_size(uint32_t max);
+
+/**
+ * Set up @p t (stamp_sess_table_size(@p max) bytes, any content) for @p max sessions, idle time
+ * @p idle_ns, new sessions answering with error estimate @p err_est and TAI - UTC @p tai_utc.
+ */
+void stamp_sess_table_init(struct stamp_sess_table *t, uint32_t max, uint64_t idle_ns,
+		uint16_t err_est, int tai_utc);
+
+/**
+ * The session of @p k, created when new (stateful, next_seq 0), its last use set to @p now_ns;
+ * NULL when it is new and there is no room (t->overflow counted). Pass the result to
+ * stamp_reflect().
+ */
+struct stamp_refl_session *stamp_sess_get(
+		struct stamp_sess_table *t, const struct stamp_sess_key *k, uint64_t now_ns);
+
 /** What a Session-Sender learns from one reflected packet: the four times in UTC ns. */
 struct stamp_measure {
 	uint32_t sender_seq;	/**< the sender's sequence number, echoed */

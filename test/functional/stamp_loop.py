@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: STAMP (RFC 8762) Session-Sender and Session-Reflector in one stampede.
 
-  stamp_loop.py STAMPEDE loop|badinput
+  stamp_loop.py STAMPEDE loop|loop-stateful|stateful|frames|badinput
 
 loop     net_ring0 loops what is sent on it back to its RX. A STAMP stream (probes[].mode
          "stamp", to UDP 862) goes out, comes back to the same instance's Session-Reflector
@@ -17,6 +17,12 @@ frames   three streams (stampede, stamp, plain; sizes cycled: IMIX-like, with th
          size, a valid UDP checksum, its stream's sequence in order, and its payload pattern
          intact (the generator copies only the header part into mbufs of its own pre-filled
          pool: this checks that no frame carries another's bytes).
+loop-stateful  the same with probe_rx.stamp_stateful: the sender's measurement is unchanged
+         (it matches replies by its own sequence, echoed), one reflector session.
+stateful requests from a pcap, 4 sessions (sender address, port, SSID) with holes in their
+         sequence numbers, to a stateful reflector holding 3: each answered session's replies
+         (net_pcap out) count 0, 1, 2, ... with no holes, the sender's sequence echoed with its
+         holes; the 4th session is not answered (stamp_session_overflow, passed on).
 badinput STAMP packets from a pcap that are not good: short requests to the reflector, replies
          to a session with a zero error-estimate multiplier, a bad PTP timestamp, too short,
          from the reflector port to no session: each counted under its name, passed on, and
@@ -33,7 +39,7 @@ from probe_loop import model
 NTP_OFF = 2208988800
 
 
-def test_loop(ck, st):
+def test_loop(ck, st, stateful=False):
     count, drop, dup, swap = 1500, 9, 11, 4
     want = model(count, drop, dup, swap)
     ftlib.log("model: %s" % want)
@@ -44,7 +50,8 @@ def test_loop(ck, st):
                     "count": count, "size": 128, "stream_id": 3,
                     "impair": {"drop_every": drop, "duplicate_every": dup,
                                "swap_every": swap}}],
-        "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True, "verbose": True},
+        "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True, "verbose": True,
+                     "stamp_stateful": stateful},
     })
     rc = st.run(["--duration", "1.5"], timeout=30)
     ck.eq(rc, 0, "exit code")
@@ -70,6 +77,9 @@ def test_loop(ck, st):
         ck.eq(x.get("unsynchronised"), want["received"],
               d + ": every measurement flagged unsynchronised (S bit off by default)")
     ck.eq(s["probe_rx"]["reflected"], want["frames"], "reflected every request")
+    # Stateful: the sender still measures by its own sequence (echoed); one session.
+    ck.eq(s["probe_rx"]["stamp_stateful"], stateful, "probe_rx.stamp_stateful")
+    ck.eq(s["probe_rx"]["stamp_sessions"], 1 if stateful else 0, "reflector sessions held")
     for k, v in s["probe_rx"]["ignored"].items():
         ck.eq(v, 0, "ignored." + k)
     ck.eq(s["generated"], count, "generated = count")
@@ -154,6 +164,87 @@ def test_badinput(ck, st):
     ftlib.check_accounting(ck, s, received=len(frames))
 
 
+def sender(seq, t1, ssid=0, size=44):
+    """A Session-Sender packet (RFC 8762 4.2.1): seq, T1, error estimate, SSID, padding."""
+    return struct.pack("!IQHH28x", seq, t1, 0x0001, ssid) + bytes(size - 44)
+
+
+def test_stateful(ck, st):
+    """RFC 8762 4.3 stateful reflection: the reflector's sequence per session counts 0, 1, 2..
+    with no holes while the sender's has them (requests lost before the reflector); sessions
+    are (sender address, port, SSID); a session beyond probe_rx.stamp_sessions is not
+    answered (stamp_session_overflow) and goes on to the rules."""
+    t = 1700000000000000000
+    # (sport, ssid, src ip last byte): the sender's sequence numbers, with holes.
+    sessions = {(7000, 0, 2): [0, 1, 2, 4, 5, 8, 9, 10, 15, 16],
+                (7001, 0, 2): [100, 103, 104, 110],
+                (7000, 5, 2): [0, 2, 3, 7, 8, 9],
+                (7000, 0, 3): [50, 52]}  # the 4th session: over stamp_sessions 3
+    frames = []
+    order = []
+    longest = max(len(v) for v in sessions.values())
+    for i in range(longest):  # interleaved
+        for key, seqs in sessions.items():
+            if i < len(seqs):
+                sport, ssid, host = key
+                f = stamp_frame(sender(seqs[i], ntp(t + i), ssid, 44 + 8 * (i % 3)), sport,
+                                862)
+                f = f[:26] + bytes([10, 0, 0, host]) + f[30:]  # source address
+                frames.append(f)
+                order.append(key)
+    ftlib.write_pcap_ns(st.path("in.pcap"), frames)
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [{"name": "p", "device": "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap"}],
+        "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True,
+                     "stamp_stateful": True, "stamp_sessions": 3,
+                     "stamp_session_idle_s": 0},
+    })
+    rc = st.run(["--exit-on-eof"], timeout=20)
+    ck.eq(rc, 0, "exit code")
+    s = st.stats()
+    if s is None:
+        ck.check(False, "stats.json readable")
+        return
+    over = len(sessions[(7000, 0, 3)])
+    answered = len(frames) - over
+    rx = s["probe_rx"]
+    ck.eq(rx["stamp_stateful"], True, "probe_rx.stamp_stateful")
+    ck.eq(rx["reflected"], answered, "every request of the 3 sessions answered")
+    ck.eq(rx["stamp_sessions"], 3, "3 sessions held (stamp_sessions 3)")
+    ck.eq(rx["stamp_sessions_created"], 3, "3 sessions created")
+    ck.eq(rx["ignored"]["stamp_session_overflow"], over,
+          "the 4th session's requests: ignored.stamp_session_overflow")
+    ck.eq(s["drops"]["no_rule"], over, "... and passed on to the rules (no rule: dropped)")
+    out, _, _ = ftlib.read_pcap(st.path("out.pcap"))
+    ck.eq(len(out), answered, "replies written")
+    got = {}
+    bad = 0
+    for f in out:
+        ulen = struct.unpack("!H", f[38:40])[0]
+        pay = f[42:34 + ulen]
+        dport = struct.unpack("!H", f[36:38])[0]
+        host = f[33]  # the reply's destination: the sender
+        rseq, ssid, sseq = (struct.unpack("!I", pay[0:4])[0], struct.unpack("!H", pay[14:16])[0],
+                            struct.unpack("!I", pay[24:28])[0])
+        if struct.unpack("!H", f[34:36])[0] != 862 or len(pay) < 44:
+            bad += 1
+        got.setdefault((dport, ssid, host), []).append((rseq, sseq))
+    ck.eq(bad, 0, "replies from port 862, at least 44 bytes")
+    ck.eq(sorted(got), sorted(k for k in sessions if k != (7000, 0, 3)),
+          "replies to the 3 held sessions only")
+    for key, seqs in sessions.items():
+        if key == (7000, 0, 3):
+            continue
+        r = got.get(key, [])
+        ck.eq([x[1] for x in r], seqs, "session %s: the sender's sequence echoed (holes)"
+              % (key,))
+        ck.eq([x[0] for x in r], list(range(len(seqs))),
+              "session %s: the reflector's own sequence 0..%d, no holes"
+              % (key, len(seqs) - 1))
+    ftlib.check_accounting(ck, s, received=len(frames), transmitted=answered)
+
+
 def csum(data):
     if len(data) % 2:
         data += b"\0"
@@ -232,6 +323,10 @@ def main():
     st = ftlib.Stampede(sys.argv[1], "stamp-" + mode)
     if mode == "loop":
         test_loop(ck, st)
+    elif mode == "loop-stateful":
+        test_loop(ck, st, stateful=True)
+    elif mode == "stateful":
+        test_stateful(ck, st)
     elif mode == "badinput":
         test_badinput(ck, st)
     elif mode == "frames":

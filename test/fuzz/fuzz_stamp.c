@@ -14,7 +14,8 @@
  *  - measure on the reply at a T4: T1..T4 come back exactly (NTP or PTP), and
  *    RTT == forward + backward, forward + residence + backward == T4 - T1;
  *  - measure on the raw input (as a reflector packet): never crashes, and on success the same
- *    identity holds.
+ *    identity holds;
+ *  - the stateful reflector's session table, driven by the input (fuzz_sessions()).
  */
 
 #include <stdint.h>
@@ -52,6 +53,68 @@ check_identity(const struct stamp_measure *m)
 	FUZZ_ASSERT((uint64_t)(m->fwd_ns + m->residence_ns + m->bwd_ns) == m->t4 - m->t1);
 }
 
+/*
+ * The stateful reflector's session table driven by the input: records of 3 bytes (sender
+ * address byte, port byte, SSID bit + time step), a table for 1..8 sessions with an idle time
+ * from the first byte. Against a model of the sessions in use: a session used within the idle
+ * time is always found and continues its count; a new or idle one starts at 0; NULL only for a
+ * key with no session in use, counted as overflow; never more than max sessions.
+ */
+static void
+fuzz_sessions(const uint8_t *data, size_t size)
+{
+	static uint64_t mem[(sizeof(struct stamp_sess_table) +
+					    16 * sizeof(struct stamp_sess_entry)) /
+					8 +
+			1];
+	struct stamp_sess_table *t = (struct stamp_sess_table *)mem;
+	struct {
+		struct stamp_sess_key k;
+		uint32_t count;
+		uint64_t last;
+	} ref[256];
+	unsigned int nb_ref = 0;
+	uint32_t max = size > 0 ? data[0] % 8 + 1 : 1;
+	uint64_t idle_ns = size > 1 ? (uint64_t)(data[1] % 4) * 1000 : 0, now = 1000000;
+
+	FUZZ_ASSERT(stamp_sess_table_size(max) <= sizeof(mem));
+	stamp_sess_table_init(t, max, idle_ns, 1, 37);
+	for (size_t i = 2; i + 3 <= size && nb_ref < 256; i += 3) {
+		struct stamp_sess_key k;
+		struct stamp_refl_session *p;
+		unsigned int j;
+		bool active;
+		uint64_t overflow = t->overflow;
+
+		memset(&k, 0, sizeof(k));
+		k.addr[3] = data[i] & 7;
+		k.port = data[i + 1] & 7;
+		k.ssid = data[i + 2] & 1;
+		k.family = 4 + 2 * ((data[i] >> 3) & 1);
+		now += (uint64_t)(data[i + 2] >> 1) * 100;
+		for (j = 0; j < nb_ref; j++)
+			if (!memcmp(&ref[j].k, &k, sizeof(k)))
+				break;
+		active = j < nb_ref && (idle_ns == 0 || now - ref[j].last <= idle_ns);
+		p = stamp_sess_get(t, &k, now);
+		FUZZ_ASSERT(t->nb <= max);
+		if (p == NULL) {
+			FUZZ_ASSERT(!active && t->overflow == overflow + 1);
+			continue;
+		}
+		FUZZ_ASSERT(p->stateful && p->err_est == 1 && p->tai_utc == 37);
+		FUZZ_ASSERT(stamp_sess_get(t, &k, now) == p);
+		FUZZ_ASSERT(p->next_seq == (active ? ref[j].count : 0));
+		p->next_seq++;
+		if (j == nb_ref) {
+			ref[nb_ref].k = k;
+			nb_ref++;
+		}
+		ref[j].count = p->next_seq;
+		ref[j].last = now;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -68,6 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FUZZ_STAMP_MAX_LEN)
 		return -1;
+	fuzz_sessions(data, size);
 
 	/* Times and session settings from the first bytes, so they vary with the input too. */
 	t2 = size >= 8 ? load64(data) % (4000000000ull * 1000000000ull) :

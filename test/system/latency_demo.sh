@@ -6,8 +6,10 @@
 # other over veth, each generator + reflector) and the format and values of its per-probe lines:
 #   rtt lines (one instance's own clock): tx < rx, refl_rx <= refl_tx,
 #     rtt_ns = (rx - tx) - (refl_tx - refl_rx), residence_ns = refl_tx - refl_rx;
-#   one-way lines (two instances' clocks): delay_ns = rx - tx, |delay| < 1 s; how many are
-#     negative (the two clock disciplines disagree by more than the delay) is printed;
+#   one-way lines (two instances' clocks): delay_ns = rx - tx, 0 <= delay < 1 s: on one host both
+#     clocks follow CLOCK_REALTIME and agree to tens of ns (test/unit/clock_compare), well under
+#     the ~2 us a probe takes through veth (before lib/clock's start-up fix they disagreed by up
+#     to ~300 us in their first seconds and one-way delays came out negative);
 #   every sequence 0..N-1 of both streams on both sides, and both summaries without loss.
 #
 # Usage: test/system/latency_demo.sh PATH_TO_STAMPEDE (root; exit 0 pass, 1 fail, 77 skip)
@@ -35,15 +37,14 @@ assert len(rtt) == n and len(ow) == n, (len(rtt), len(ow))
 for sid, seq, tx, rrx, rtx, rx, r, res in (tuple(map(int, x)) for x in rtt):
     assert tx < rx and rrx <= rtx, (seq, tx, rx)
     assert r == (rx - tx) - (rtx - rrx) and res == rtx - rrx, seq
-neg = 0
 for sid, seq, tx, rx, d in (tuple(map(int, x)) for x in ow):
-    assert d == rx - tx and abs(d) < 10 ** 9, seq
-    neg += d < 0
+    assert d == rx - tx and 0 <= d < 10 ** 9, ("one-way delay out of [0, 1 s)", seq, d)
 assert sorted(int(x[1]) for x in rtt) == list(range(n))
 assert sorted(int(x[1]) for x in ow) == list(range(n))
 ds = sorted(int(x[6]) for x in rtt)
-print("%s: %d rtt lines (p50 %d ns), %d one-way lines, %d of them negative (clock offset)"
-      % (sys.argv[1].split("/")[-1], len(rtt), ds[len(ds) // 2], len(ow), neg))
+print("%s: %d rtt lines (p50 %d ns), %d one-way lines (min %d ns), none negative"
+      % (sys.argv[1].split("/")[-1], len(rtt), ds[len(ds) // 2], len(ow),
+         min(int(x[4]) for x in ow)))
 PYEOF
 done
 sys_check_invariant "$WORK/demo/a.stats.json"

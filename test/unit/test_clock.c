@@ -7,6 +7,7 @@
  * true frequency and the sample jitter are known) and no EAL.
  */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -379,6 +381,286 @@ test_disc(void)
 			"%s", what);
 }
 
+/*
+ * A synthetic clock source for clock_src_start / clock_src_tick: a timeline in ns (t), a counter
+ * at true_hz, CLOCK_MONOTONIC_RAW = raw0 + t, CLOCK_REALTIME running rt_ppm faster than raw (an
+ * NTP frequency correction) plus rt_step. Each read takes 30 ns with the clock read in its
+ * middle, so a clean triple's midpoint is exact; reads listed in the preemption script get a gap
+ * before the clock read (the thread was preempted between the first TSC read and the clock
+ * read): their midpoint is early by half the gap.
+ */
+struct fake_src {
+	long double true_hz;
+	uint64_t cnt0, raw0, rt0;
+	long double rt_ppm;
+	int64_t rt_step;
+	uint64_t t;	      /* ns since the start of the timeline */
+	uint64_t read_ns;     /* duration of one read (30 ns unless set) */
+	unsigned int nb_read; /* reads so far */
+	/* Preemption script: reads with index in [gap_from, gap_to) get gap_ns, as do those with
+	 * index % gap_every == gap_phase when gap_every != 0. */
+	unsigned int gap_from, gap_to, gap_every, gap_phase;
+	uint64_t gap_ns;
+	/* A realtime step of rt_step_at_ns happens at t == step_at (0: none). */
+	uint64_t step_at;
+	int64_t step_ns;
+};
+
+static uint64_t
+fake_cnt(const struct fake_src *f, uint64_t t)
+{
+	return f->cnt0 + (uint64_t)((long double)t * f->true_hz / 1e9L);
+}
+
+static uint64_t
+fake_rt(const struct fake_src *f, uint64_t t)
+{
+	int64_t step = f->rt_step + (f->step_at != 0 && t >= f->step_at ? f->step_ns : 0);
+
+	return f->rt0 + (uint64_t)((long double)t * (1 + f->rt_ppm * 1e-6L)) + (uint64_t)step;
+}
+
+static void
+fake_read(void *arg, int clk, struct clock_triple *tr)
+{
+	struct fake_src *f = arg;
+	unsigned int k = f->nb_read++;
+	uint64_t half = (f->read_ns ? f->read_ns : 30) / 2;
+	bool gap = (k >= f->gap_from && k < f->gap_to) ||
+			(f->gap_every != 0 && k % f->gap_every == f->gap_phase);
+
+	tr->cnt_before = fake_cnt(f, f->t);
+	f->t += half;
+	if (gap)
+		f->t += f->gap_ns;
+	tr->ns = clk == CLOCK_MONOTONIC_RAW ? f->raw0 + f->t : fake_rt(f, f->t);
+	f->t += half;
+	tr->cnt_after = fake_cnt(f, f->t);
+	f->t += 10;
+}
+
+static void
+fake_sleep(void *arg, uint64_t us)
+{
+	struct fake_src *f = arg;
+
+	f->t += us * 1000;
+}
+
+/* Largest |map - realtime| at 200 points over the next @p ns of the timeline (advances it). */
+static int64_t
+fake_err_over(struct fake_src *f, const struct clock_disc *c, uint64_t ns)
+{
+	int64_t worst = 0;
+
+	for (unsigned int i = 1; i <= 200; i++) {
+		uint64_t t = f->t + ns * i / 200;
+		int64_t e = (int64_t)(clock_map_ns(&c->map, fake_cnt(f, t)) - fake_rt(f, t));
+
+		worst = RTE_MAX(worst, e < 0 ? -e : e);
+	}
+	f->t += ns;
+	return worst;
+}
+
+static void
+test_best_triple(void)
+{
+	/* Read at t = 1000 + 100 k ns on a 1 GHz counter (counts == ns), 40 ns brackets; try 2
+	 * was preempted for 300 us before its clock read, try 4 after it.
+	 */
+	struct clock_triple t[6];
+	uint64_t cnt = 0, ns = 0, br = 0;
+	int rc;
+
+	for (unsigned int k = 0; k < RTE_DIM(t); k++) {
+		uint64_t at = 1000 + 100 * k;
+
+		t[k] = (struct clock_triple){ at, 5000000 + at + 20, at + 40 + k };
+	}
+	t[2] = (struct clock_triple){ 1200, 5000000 + 1200 + 300020, 1200 + 300040 };
+	t[4] = (struct clock_triple){ 1400, 5000000 + 1400 + 20, 1400 + 300040 };
+	rc = clock_best_triple(t, RTE_DIM(t), 2000, &cnt, &ns, &br);
+	check(rc == 0 && br == 40 && cnt == 1020 && ns == 5001020,
+			"best triple: the narrowest bracket (40), counter at its midpoint, exact "
+			"(got cnt %" PRIu64 " ns %" PRIu64 ")",
+			cnt, ns);
+	/* Every try preempted: rejected with a bound, taken (300 us wrong) without. */
+	for (unsigned int k = 0; k < RTE_DIM(t); k++)
+		t[k] = (struct clock_triple){ 1000 * k, 5000000 + 1000 * k + 300020 + k,
+			1000 * k + 300040 + k };
+	cnt = ns = 0;
+	rc = clock_best_triple(t, RTE_DIM(t), 2000, &cnt, &ns, &br);
+	check(rc == -EAGAIN && br == 300040 && cnt == 0 && ns == 0,
+			"best triple: every bracket > bound: -EAGAIN, nothing set");
+	rc = clock_best_triple(t, RTE_DIM(t), 0, &cnt, &ns, &br);
+	check(rc == 0 && cnt == 150020 && ns == 5300020,
+			"best triple: no bound: the narrowest taken anyway");
+	check(clock_best_triple(t, 0, 0, &cnt, &ns, NULL) == -EAGAIN, "best triple: none: -EAGAIN");
+}
+
+/* Run @p nb ticks about a second apart; largest |map - realtime| between them. */
+static int64_t
+fake_run(struct fake_src *f, struct clock_disc *c, unsigned int nb, unsigned int *nb_fail)
+{
+	int64_t worst = 0;
+
+	for (unsigned int k = 0; k < nb; k++) {
+		worst = RTE_MAX(worst, fake_err_over(f, c, 1000000000));
+		if (clock_src_tick(c, &(struct clock_source){ fake_read, fake_sleep, f }) != 0)
+			(*nb_fail)++;
+	}
+	return worst;
+}
+
+static void
+test_src(void)
+{
+	struct clock_disc c = { 0 };
+	struct fake_src f = {
+		/* This machine's TSC: rte_get_tsc_hz() said 2.6 GHz, it runs 1490 ppm slower. */
+		.true_hz = 2596124123.0L,
+		.cnt0 = 1ull << 44,
+		.raw0 = 12345678901234ull,
+		.rt0 = 1795795387123456789ull,
+		.rt_ppm = 20,
+		.gap_every = 3,
+		.gap_phase = 1,
+		.gap_ns = 300000,
+	};
+	const struct clock_source src = { fake_read, fake_sleep, &f };
+	unsigned int nb_fail = 0;
+	int64_t first, late;
+	long double hz_err;
+	uint64_t rejects;
+	struct clock_map before;
+
+	/* One read in three preempted for 300 us: the samples, the slope and the map ignore it. */
+	clock_src_start(&c, &src);
+	hz_err = ((long double)c.hz / f.true_hz - 1) * 1e6L;
+	check(fabsl(hz_err) < 0.01L && c.nb_rejects == 0 && c.sync.seq != 0,
+			"src start: rate against CLOCK_MONOTONIC_RAW %" PRIu64
+			" Hz (%.4Lf ppm off the truth), map published, nothing rejected",
+			c.hz, hz_err);
+	check(fabsl(((long double)c.nominal_mult / 4294967296.0L) * f.true_hz / 1e9L /
+					      (1 + f.rt_ppm * 1e-6L) -
+			      1) < 0.01e-6L,
+			"src start: slope follows CLOCK_REALTIME (raw + 20 ppm), not the raw rate");
+	first = fake_run(&f, &c, 2, &nb_fail);
+	late = fake_run(&f, &c, 8, &nb_fail);
+	check(first <= 5 && late <= 5 && nb_fail == 0,
+			"src: 1 read in 3 preempted 300 us: |map - realtime| <= 5 ns in the first "
+			"2 s (%" PRId64 " ns) and after (%" PRId64 " ns)",
+			first, late);
+
+	/* A tick whose every try is preempted: rejected, map unchanged, retried 10 ms later. */
+	f.gap_every = 0;
+	f.gap_from = f.nb_read;
+	f.gap_to = f.nb_read + CLOCK_SAMPLE_TRIES;
+	f.t += 1000000000;
+	before = c.map;
+	rejects = c.nb_rejects;
+	check(clock_src_tick(&c, &src) == -EAGAIN && c.nb_rejects == rejects + 1 &&
+					memcmp(&before, &c.map, sizeof(before)) == 0,
+			"src tick, every try preempted: -EAGAIN, counted, map unchanged");
+	f.t += 10000000;
+	check(clock_src_tick(&c, &src) == 0 && fake_err_over(&f, &c, 1000000000) <= 5,
+			"src tick retried 10 ms later: taken, map still within 5 ns");
+
+	/* The start's own samples all preempted: retried until one is clean. */
+	memset(&c, 0, sizeof(c));
+	f.gap_from = f.nb_read;
+	f.gap_to = f.nb_read + 2 * CLOCK_START_TRIES;
+	clock_src_start(&c, &src);
+	first = fake_run(&f, &c, 2, &nb_fail);
+	check(c.nb_rejects == 2 && first <= 5 && nb_fail == 0,
+			"src start, first two samples preempted: retried (%" PRIu64
+			" rejects), map within %" PRId64 " ns",
+			c.nb_rejects, first);
+
+	/* A clock slow to read (5 us brackets, over the 1 us bound): the start's first sample is
+	 * taken after its retries, then the bound follows the narrowest bracket.
+	 */
+	memset(&c, 0, sizeof(c));
+	f.read_ns = 5000;
+	clock_src_start(&c, &src);
+	rejects = c.nb_rejects;
+	first = fake_run(&f, &c, 3, &nb_fail);
+	check(rejects == CLOCK_START_ATTEMPTS - 1 && c.nb_rejects == rejects && nb_fail == 0 &&
+					first <= 5,
+			"src, 5 us reads: %" PRIu64 " rejects at start, then none (bound = 4x "
+			"narrowest), map within %" PRId64 " ns",
+			rejects, first);
+	/* Reads get 10x slower for good: after CLOCK_MAX_REJECTS_IN_ROW rejects one is taken. */
+	f.read_ns = 60000;
+	nb_fail = 0;
+	for (unsigned int k = 0; k < CLOCK_MAX_REJECTS_IN_ROW + 1; k++) {
+		f.t += 10000000;
+		if (clock_src_tick(&c, &src) != 0)
+			nb_fail++;
+	}
+	check(nb_fail == CLOCK_MAX_REJECTS_IN_ROW && c.rejects_in_row == 0,
+			"src, reads 10x slower for good: %u rejected in a row, then taken",
+			nb_fail);
+	f.t += 1000000000;
+	check(clock_src_tick(&c, &src) == 0, "src, slower reads: the bound adapted to them");
+	f.read_ns = 0;
+
+	/* Realtime stepped 50 ms during the start's measurement: the raw slope is used. */
+	memset(&c, 0, sizeof(c));
+	f.step_at = f.t + CLOCK_CAL_US * 500ull;
+	f.step_ns = 50000000;
+	clock_src_start(&c, &src);
+	hz_err = ((long double)c.nominal_mult / 4294967296.0L * f.true_hz / 1e9L - 1) * 1e6L;
+	check(fabsl(hz_err) < 0.01L,
+			"src start, realtime stepped 50 ms inside the measurement: raw slope used "
+			"(%.4Lf ppm off raw)",
+			hz_err);
+	nb_fail = 0;
+	first = fake_run(&f, &c, 2, &nb_fail);
+	late = fake_run(&f, &c, 3, &nb_fail);
+	check(first <= 21000 && late <= 5 && nb_fail == 0 && c.nb_steps == 0,
+			"src after it: realtime's 20 ppm over raw slewed out in 2 s (worst %" PRId64
+			" ns), then within %" PRId64 " ns, no step needed",
+			first, late);
+	f.step_at = 0;
+}
+
+/*
+ * The start-up transient measured between two processes (test/unit/clock_compare): an offset
+ * seen after a short period (the 20 ms calibration) was slewed at up to 500 ppm for the whole
+ * next, 50x longer, period. Now the horizon is at least CLOCK_SLEW_MIN_NS: the map never strays
+ * further than the offset it is removing.
+ */
+static void
+test_short_then_long(void)
+{
+	const uint64_t hz = 2600000000ull;
+	struct synth s = {
+		.true_hz = 2596124123.0L,
+		.cnt0 = 1ull << 40,
+		.rt0 = 1795795387123456789ull,
+	};
+	struct clock_disc c = { 0 };
+	uint64_t t = 0;
+	int64_t off, worst = 0;
+
+	clock_disc_init(&c, hz, synth_cnt(&s, t), synth_rt(&s, t));
+	t += 20000000;
+	off = clock_disc_update(&c, synth_cnt(&s, t), synth_rt(&s, t));
+	for (unsigned int i = 1; i <= 1000; i++) {
+		uint64_t ti = t + 1000000ull * i;
+		int64_t e = (int64_t)(clock_map_ns(&c.map, synth_cnt(&s, ti)) - synth_rt(&s, ti));
+
+		worst = RTE_MAX(worst, e < 0 ? -e : e);
+	}
+	check(off > 29000 && off < 31000 && worst <= off,
+			"disc, 2.6 GHz nominal on a 2.596 GHz counter: %" PRId64
+			" ns off after 20 ms; over the next 1 s the map stays within it (worst %" PRId64
+			" ns; was ~470 us)",
+			off, worst);
+}
+
 /* Seqlock stress: the writer publishes maps whose fields are tied together (ns = 3 * cnt,
  * mult = 7 * cnt); a reader that ever sees a mix of two maps breaks the tie.
  */
@@ -498,6 +780,9 @@ main(void)
 	test_mult();
 	test_map_exact();
 	test_disc();
+	test_best_triple();
+	test_src();
+	test_short_then_long();
 	test_sync();
 	test_fmt();
 	test_sample();

@@ -499,6 +499,124 @@ write_pcap(const char *path)
 	return fclose(f) == 0 ? 0 : 1;
 }
 
+/* Reflect one sender packet (seq, ssid) through session @p k of @p t at @p now; the reply's
+ * reflector sequence number, or -1 when refused. */
+static int64_t
+sess_reflect(struct stamp_sess_table *t, const struct stamp_sess_key *k, uint32_t seq,
+		uint16_t ssid, uint64_t now)
+{
+	struct stamp_sender s = { .seq = seq,
+		.ts = stamp_ntp_from_ns(now),
+		.ssid = ssid,
+		.err_est = stamp_err_est_encode(1000, false, false) };
+	struct stamp_refl_session *sess = stamp_sess_get(t, k, now);
+	struct stamp_reflector r;
+	uint8_t buf[64];
+
+	if (sess == NULL)
+		return -1;
+	stamp_sender_write(buf, sizeof(buf), &s);
+	if (stamp_reflect(buf, sizeof(buf), buf, sizeof(buf), now + 10, 64, now + 20, sess) != 0 ||
+			stamp_reflector_parse(buf, sizeof(buf), &r) != 0 || r.sender_seq != seq ||
+			r.ssid != ssid)
+		return -2;
+	return r.seq;
+}
+
+static struct stamp_sess_key
+key4(uint32_t addr, uint16_t port, uint16_t ssid)
+{
+	struct stamp_sess_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.addr[0] = (uint8_t)(addr >> 24);
+	k.addr[1] = (uint8_t)(addr >> 16);
+	k.addr[2] = (uint8_t)(addr >> 8);
+	k.addr[3] = (uint8_t)addr;
+	k.port = port;
+	k.ssid = ssid;
+	k.family = 4;
+	return k;
+}
+
+/* RFC 8762 4.3 stateful reflection: one counter per (address, port, SSID). */
+static void
+test_sessions(void)
+{
+	uint8_t mem[4096] __attribute__((aligned(8)));
+	struct stamp_sess_table *t = (struct stamp_sess_table *)mem;
+	struct stamp_sess_key a = key4(0xc6120001, 7000, 0), b = key4(0xc6120001, 7001, 0);
+	struct stamp_sess_key c = key4(0xc6120001, 7000, 9), d = key4(0xc6120002, 7000, 0);
+	struct stamp_sess_key v6 = a;
+	/* The sender's sequence with holes (requests lost before the reflector). */
+	static const uint32_t a_seq[] = { 0, 1, 4, 5, 9, 10, 11, 40 };
+	bool ok = true;
+	int64_t r;
+
+	check(stamp_sess_table_size(0) == 0 && stamp_sess_table_size(STAMP_SESS_MAX + 1) == 0 &&
+					stamp_sess_table_size(4) ==
+							sizeof(*t) + 8 * sizeof(t->e[0]) &&
+					stamp_sess_table_size(4) <= sizeof(mem),
+			"sessions: table size: 4 sessions in 8 slots; 0 and > STAMP_SESS_MAX refused");
+	stamp_sess_table_init(t, 4, 10 * NS, stamp_err_est_encode(100, true, false), 37);
+	v6.family = 6;
+	for (unsigned int i = 0; i < sizeof(a_seq) / sizeof(a_seq[0]); i++) {
+		r = sess_reflect(t, &a, a_seq[i], 0, T_BASE + i * NS);
+		ok = ok && r == (int64_t)i;
+		/* Interleaved: session b's and c's own counters. */
+		if (i % 2 == 0)
+			ok = ok && sess_reflect(t, &b, 1000 + i, 0, T_BASE + i * NS) == i / 2;
+		ok = ok && sess_reflect(t, &c, a_seq[i], 9, T_BASE + i * NS) == (int64_t)i;
+	}
+	check(ok,
+			"sessions: the reflector's sequence counts 0..7 with no holes while the "
+			"sender's has (0,1,4,5,9,10,11,40); port and SSID make separate sessions");
+	check(sess_reflect(t, &v6, 5, 0, T_BASE + 9 * NS) == 0 && t->nb == 4 && t->created == 4,
+			"sessions: same address bytes, IPv6: another session (4 held)");
+	check(sess_reflect(t, &d, 5, 0, T_BASE + 9 * NS) == -1 && t->overflow == 1 && t->nb == 4,
+			"sessions: a 5th session with max 4: refused, counted as overflow");
+	check(sess_reflect(t, &a, 41, 0, T_BASE + 9 * NS) == 8,
+			"sessions: a held session still answered when the table is full");
+	/* b was last seen at 6 s, c at 7 s: idle > 10 s at 17.5 s, a (9 s) and v6 (9 s) not. */
+	r = sess_reflect(t, &d, 6, 0, T_BASE + 17 * NS + NS / 2);
+	check(r == 0 && t->expired == 1 && t->nb == 4,
+			"sessions: idle > 10 s: a new session replaces an idle one, starts at 0");
+	check(sess_reflect(t, &a, 42, 0, T_BASE + 18 * NS) == 9,
+			"sessions: a session used within the idle time keeps counting");
+	r = sess_reflect(t, &a, 43, 0, T_BASE + 40 * NS);
+	check(r == 0 && t->expired == 2,
+			"sessions: a session back after an idle time starts again at 0");
+
+	/* 1000 sessions in a table for 1000: each keeps its own counter. */
+	{
+		static uint8_t big[1 << 17] __attribute__((aligned(8)));
+		struct stamp_sess_table *bt = (struct stamp_sess_table *)big;
+		unsigned int got = 0, refused = 0;
+
+		check(stamp_sess_table_size(1000) <= sizeof(big), "sessions: 1000 fit in 128 KiB");
+		stamp_sess_table_init(bt, 1000, 0, 0, 37);
+		ok = true;
+		for (unsigned int round = 0; round < 3; round++) {
+			for (uint32_t i = 0; i < 1000; i++) {
+				struct stamp_sess_key k = key4(0x0a000000 + i * 7919, 862, 0);
+
+				r = sess_reflect(bt, &k, i, 0, T_BASE + round);
+				if (r < 0) {
+					refused += round == 0;
+					continue;
+				}
+				got += round == 0;
+				ok = ok && r == (int64_t)round;
+			}
+		}
+		check(ok && got + refused == 1000 && bt->nb == got && bt->nb <= 1000 &&
+						bt->overflow == 3 * refused && got >= 999,
+				"sessions: 1000 senders, max 1000: %u held (the rest counted as "
+				"overflow: %" PRIu64 "), each counting 0, 1, 2",
+				got, bt->overflow);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,5 +628,6 @@ main(int argc, char **argv)
 	test_ptp();
 	test_err_est();
 	test_reflect_measure();
+	test_sessions();
 	return unit_done();
 }
