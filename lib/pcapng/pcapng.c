@@ -385,9 +385,8 @@ set_path(struct pcapng_writer *w, const char *path)
 	rte_spinlock_unlock(&w->path_lock);
 }
 
-/* Expand "{index}" then the strftime conversions (UTC). */
-static int
-format_path(const char *pat, uint64_t index, uint64_t now_utc, char *out, size_t outlen)
+int
+pcapng_format_path(const char *pat, uint64_t index, uint64_t now_utc, char *out, size_t outlen)
 {
 	char tmp[PATH_MAX], num[24];
 	const char *s = pat, *hit;
@@ -488,7 +487,7 @@ open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
 	struct stat st;
 	int rc, fd;
 
-	rc = format_path(w->conf.path, w->index, utc_ns(), path, sizeof(path));
+	rc = pcapng_format_path(w->conf.path, w->index, utc_ns(), path, sizeof(path));
 	if (rc < 0) {
 		snprintf(err, errlen, "capture path pattern %s expands to nothing or too long",
 				w->conf.path);

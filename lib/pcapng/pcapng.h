@@ -70,6 +70,13 @@
 #define PCAPNG_BUF_SIZE (1u << 20)   /**< encode buffer: one write() per MiB under load */
 #define PCAPNG_INDEX_TOKEN "{index}" /**< replaced by the file counter in pcapng_conf.path */
 
+/**
+ * A rotating file's name: expand "{index}" in @p pat to @p index, then the strftime conversions
+ * at @p now_utc (ns since 1970, UTC). Shared by every writer that rotates (capture files, the
+ * TCP RTT records). 0, or -ENAMETOOLONG.
+ */
+int pcapng_format_path(const char *pat, uint64_t index, uint64_t now_utc, char *out, size_t outlen);
+
 /** One input interface: an IDB in every file. */
 struct pcapng_if {
 	char name[32];	       /**< if_name, e.g. "eth0" or the DPDK device name */

@@ -34,6 +34,7 @@
 #include <rte_ring_elem.h>
 
 #include "hist.h"
+#include "pcapng.h"
 #include "pipeline.h"
 #include "stage_tcprtt.h"
 #include "tcprtt.h"
@@ -46,7 +47,6 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 #define EXPIRE_SCAN 8	   /* table entries looked at per burst */
 #define WRITER_BURST 256   /* records the writer dequeues at once */
 #define IDLE_SLEEP_US 1000 /* writer sleep when the ring is empty */
-#define INDEX_TOKEN "{index}"
 
 /* Per worker. */
 struct tcprtt_lc {
@@ -146,39 +146,7 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 /* ---------------------------------------------------------------------------------------------- */
 /* Writer thread */
 
-/* Expand "{index}" then the strftime conversions (UTC), as outputs[].path does. */
-static int
-format_path(const char *pat, uint64_t index, char *out, size_t outlen)
-{
-	char tmp[PATH_MAX], num[24];
-	const char *s = pat, *hit;
-	size_t n = 0, l;
-	struct tm tm;
-	time_t t = time(NULL);
-
-	snprintf(num, sizeof(num), "%" PRIu64, index);
-	while ((hit = strstr(s, INDEX_TOKEN)) != NULL) {
-		l = (size_t)(hit - s);
-		if (n + l + strlen(num) >= sizeof(tmp))
-			return -ENAMETOOLONG;
-		memcpy(tmp + n, s, l);
-		memcpy(tmp + n + l, num, strlen(num));
-		n += l + strlen(num);
-		s = hit + strlen(INDEX_TOKEN);
-	}
-	if (n + strlen(s) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	strcpy(tmp + n, s);
-	gmtime_r(&t, &tm);
-	/* The pattern comes from the operator's config, never from packets (see lib/pcapng). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	if (strftime(out, outlen, tmp, &tm) == 0)
-		return -ENAMETOOLONG;
-#pragma GCC diagnostic pop
-	return 0;
-}
-
+/* Open the next records file: outputs[].path's naming (pcapng_format_path()). */
 static int
 writer_open(struct tcprtt_pl *tp, char *err, size_t errlen)
 {
@@ -190,7 +158,8 @@ writer_open(struct tcprtt_pl *tp, char *err, size_t errlen)
 		tp->f = stdout;
 		return 0;
 	}
-	rc = format_path(tp->c->out_path, tp->index, path, sizeof(path));
+	rc = pcapng_format_path(tp->c->out_path, tp->index, (uint64_t)time(NULL) * 1000000000ULL,
+			path, sizeof(path));
 	if (rc < 0) {
 		snprintf(err, errlen, "tcp_rtt.output.path: file name too long");
 		return rc;
@@ -373,7 +342,7 @@ tcprtt_init(struct stp_pipeline *pl)
 			goto nomem;
 	}
 	if (!tp->is_stdout && c->out_rotate_bytes + c->out_rotate_seconds != 0 &&
-			strstr(c->out_path, INDEX_TOKEN) == NULL &&
+			strstr(c->out_path, PCAPNG_INDEX_TOKEN) == NULL &&
 			strchr(c->out_path, '%') == NULL) {
 		snprintf(pl->err, sizeof(pl->err),
 				"tcp_rtt.output.path \"%s\" must contain \"{index}\" (or a strftime "
