@@ -213,6 +213,7 @@ static const struct opt cfg_opts[] = {
 	O_INT("node", "listen_port", SC, node.listen_port, 1, 65535, SPH_UDP_PORT, 0),
 	O_STR("node", "relay_to", SC, node.relay_to, "", 0),
 	O_INT("node", "reasm_timeout_ms", SC, node.reasm_timeout_ms, 1, 60000, 100, 0),
+	O_INT("node", "reorder_ms", SC, node.reorder_ms, 0, 10000, 0, 0),
 
 	O_CUSTOM("eal", "args", 0),
 	O_BOOL("eal", "hugepages", SC, eal.hugepages, 1),

@@ -77,6 +77,7 @@ struct cfg_node {
 	char relay_to[CFG_NAME_LEN]; /**< node.relay_to: a stampede output (relay only) */
 	uint16_t relay_out;	     /**< derived: index of relay_to in outputs[] */
 	uint32_t reasm_timeout_ms;   /**< node.reasm_timeout_ms [1..60000], default 100 */
+	uint32_t reorder_ms;	     /**< node.reorder_ms [0..10000], default 0 (off; collector) */
 };
 
 /** eal: how the EAL is started. */

@@ -84,7 +84,26 @@ struct broker_out_stats {
 };
 
 /** Per lcore. */
+/** Collector reorder buffer (node.reorder_ms): a min-heap of frames by original timestamp. */
+#define BROKER_REORDER_CAP 4096
+
+struct broker_reorder_ent {
+	uint64_t ts;  /**< original timestamp, ns */
+	uint64_t ord; /**< arrival number: equal timestamps keep arrival order */
+	struct rte_mbuf *m;
+};
+
+struct broker_reorder {
+	uint64_t bound_ns; /**< node.reorder_ms in ns */
+	uint64_t ord;	   /**< next arrival number */
+	uint64_t forced;   /**< frames handed on early: the buffer was full */
+	uint64_t released; /**< frames handed on */
+	uint32_t n;	   /**< frames buffered now */
+	struct broker_reorder_ent h[BROKER_REORDER_CAP];
+};
+
 struct broker_lcore {
+	struct broker_reorder *ro; /**< collector with node.reorder_ms > 0, else NULL */
 	uint64_t seq[CFG_MAX_OUTPUTS][CFG_MAX_PORTS]; /**< edge: next number per (output, port) */
 	struct broker_out_stats out[CFG_MAX_OUTPUTS];
 	uint64_t relay_seq[PORT_MAX]; /**< relay: its own numbers, per input port */

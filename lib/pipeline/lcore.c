@@ -455,6 +455,9 @@ stp_lcore_main(void *arg)
 		/* The broker's resend transport: timers, acknowledgements (broker_reliable.c). */
 		if (lc->priv[STP_PRIV_BREL] != NULL)
 			work += brel_poll(lc);
+		/* The collector's reorder buffer: frames whose time bound passed while idle. */
+		if (lc->priv[STP_PRIV_BROKER] != NULL)
+			work += stp_broker_poll(lc);
 		if (likely(phase == STP_PHASE_RUN))
 			for (unsigned int s = 0; s < nb_sources; s++)
 				work += pl->sources[s]->poll(lc);

@@ -394,6 +394,12 @@ void stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkt
 void stp_broker_stop(struct stp_pipeline *pl);
 
 /**
+ * Run loop of an lcore with broker state: hand on the frames of the collector's reorder buffer
+ * whose time bound passed (all of them once the pipeline drains). Returns how many.
+ */
+uint32_t stp_broker_poll(struct stp_lcore *lc);
+
+/**
  * The broker's counters as JSON (control thread): role, datagrams and records received,
  * per stampede output frames / datagrams / fragments, and "nodes": per (node, stream) received,
  * gaps, duplicates, reordered, stale. NULL when the config uses no broker feature.

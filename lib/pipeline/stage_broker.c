@@ -406,6 +406,96 @@ out_push(struct rx_out *r, struct rte_mbuf *m)
 	}
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Reorder buffer (node.reorder_ms): a min-heap keyed by (original timestamp, arrival). */
+
+static inline bool
+ro_less(const struct broker_reorder_ent *a, const struct broker_reorder_ent *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->ord < b->ord);
+}
+
+static void
+ro_insert(struct broker_reorder *ro, struct rte_mbuf *m, uint64_t ts)
+{
+	uint32_t i = ro->n++;
+	struct broker_reorder_ent e = { .ts = ts, .ord = ro->ord++, .m = m };
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+
+		if (!ro_less(&e, &ro->h[p]))
+			break;
+		ro->h[i] = ro->h[p];
+		i = p;
+	}
+	ro->h[i] = e;
+}
+
+static struct rte_mbuf *
+ro_pop(struct broker_reorder *ro)
+{
+	struct rte_mbuf *top = ro->h[0].m;
+	struct broker_reorder_ent last = ro->h[--ro->n];
+	uint32_t i = 0;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= ro->n)
+			break;
+		if (c + 1 < ro->n && ro_less(&ro->h[c + 1], &ro->h[c]))
+			c++;
+		if (!ro_less(&ro->h[c], &last))
+			break;
+		ro->h[i] = ro->h[c];
+		i = c;
+	}
+	if (ro->n > 0)
+		ro->h[i] = last;
+	return top;
+}
+
+/* A remote frame for the rules: through the reorder buffer when there is one. */
+static void
+out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
+{
+	struct broker_reorder *ro = bl->ro;
+	uint64_t ts;
+
+	if (ro == NULL) {
+		out_push(r, m);
+		return;
+	}
+	ts = pkt_meta(m)->ts_ns;
+	if (ro->n == BROKER_REORDER_CAP) {
+		/* Full: the oldest of the buffer and this frame goes on now. */
+		ro->forced++;
+		ro->released++;
+		if (ts <= ro->h[0].ts) {
+			out_push(r, m);
+			return;
+		}
+		out_push(r, ro_pop(ro));
+	}
+	ro_insert(ro, m, ts);
+}
+
+/* Hand on the buffered frames older than @p now_ns - bound (all of them when @p all). */
+static uint32_t
+ro_release(struct rx_out *r, struct broker_reorder *ro, uint64_t now_ns, bool all)
+{
+	uint64_t lim = now_ns > ro->bound_ns ? now_ns - ro->bound_ns : 0;
+	uint32_t k = 0;
+
+	while (ro->n > 0 && (all || ro->h[0].ts < lim)) {
+		out_push(r, ro_pop(ro));
+		k++;
+	}
+	ro->released += k;
+	return k;
+}
+
 /* Drop the fragments kept in reassembly slot @p e (each a generated copy). */
 static void
 reasm_drop(struct stp_lcore *lc, struct broker_reasm *e, enum stp_drop why)
@@ -547,7 +637,7 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 			return;
 		}
 		frame_meta(lc->pl, head, &e->hdr, in_port, src_key(lc->pl, s));
-		out_push(r, head);
+		out_frame(r, bl, head);
 	}
 }
 
@@ -583,7 +673,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 	}
 	memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, h->payload_len);
 	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
-	out_push(r, f);
+	out_frame(r, bl, f);
 }
 
 /*
@@ -627,7 +717,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		rte_pktmbuf_adj(m, (uint16_t)(off + h.hdr_len));
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - h.payload_len));
 		frame_meta(r->lc->pl, m, &h, in_port, src_key(r->lc->pl, s));
-		out_push(r, m);
+		out_frame(r, bl, m);
 		return STP_DROP_MAX;
 	}
 	while (off < len) {
@@ -756,6 +846,8 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		dg_close(&x);
 		dg_emit(&x);
 	}
+	if (bl->ro != NULL && bl->ro->n > 0)
+		ro_release(&r, bl->ro, clock_tsc_ns(now), false);
 	memcpy(pkts, out, r.n * sizeof(out[0]));
 	return r.n;
 }
@@ -800,13 +892,23 @@ broker_init(struct stp_pipeline *pl)
 	}
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		struct stp_lcore *lc = pl->lcores[i];
+		struct broker_lcore *bl;
 
-		lc->priv[STP_PRIV_BROKER] = rte_zmalloc_socket("stp_broker_lc",
-				sizeof(struct broker_lcore), RTE_CACHE_LINE_SIZE,
-				rte_lcore_to_socket_id(lc->lcore_id));
-		if (lc->priv[STP_PRIV_BROKER] == NULL) {
+		bl = rte_zmalloc_socket("stp_broker_lc", sizeof(struct broker_lcore),
+				RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lc->lcore_id));
+		lc->priv[STP_PRIV_BROKER] = bl;
+		if (bl == NULL) {
 			snprintf(pl->err, sizeof(pl->err), "out of memory");
 			return -ENOMEM;
+		}
+		if (cfg->node.role == CFG_ROLE_COLLECTOR && cfg->node.reorder_ms > 0) {
+			bl->ro = rte_zmalloc_socket("stp_broker_ro", sizeof(*bl->ro),
+					RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lc->lcore_id));
+			if (bl->ro == NULL) {
+				snprintf(pl->err, sizeof(pl->err), "out of memory");
+				return -ENOMEM;
+			}
+			bl->ro->bound_ns = (uint64_t)cfg->node.reorder_ms * 1000000;
 		}
 	}
 	pl->priv[STP_PRIV_BROKER] = b;
@@ -827,12 +929,40 @@ broker_init(struct stp_pipeline *pl)
 	return 0;
 }
 
+uint32_t
+stp_broker_poll(struct stp_lcore *lc)
+{
+	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	struct rte_mbuf *out[STP_MAX_BURST];
+	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
+	uint32_t k;
+
+	if (likely(bl->ro == NULL || bl->ro->n == 0) || b == NULL)
+		return 0;
+	/* Draining: nothing new arrives, everything left goes on in order. */
+	k = ro_release(&r, bl->ro, clock_tsc_ns(rte_rdtsc()),
+			__atomic_load_n(&lc->pl->phase, __ATOMIC_ACQUIRE) != STP_PHASE_RUN);
+	if (r.n > 0)
+		stp_worker_from(lc, b->next_stage, r.pkts, r.n);
+	return k;
+}
+
 void
 stp_broker_stop(struct stp_pipeline *pl)
 {
 	if (pl->priv[STP_PRIV_BROKER] == NULL)
 		return;
 	brel_stop(pl);
+	/* Frames still in the reorder buffer (the drain timed out): counted shutdown drops. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+		while (bl != NULL && bl->ro != NULL && bl->ro->n > 0) {
+			rte_pktmbuf_free(ro_pop(bl->ro));
+			pl->lcores[i]->stats.drops[STP_DROP_SHUTDOWN]++;
+		}
+	}
 	/* Frames still in reassembly when the lcores stopped can no longer be completed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
@@ -852,9 +982,14 @@ broker_fini(struct stp_pipeline *pl)
 	stp_broker_stop(pl);
 	brel_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct broker_lcore *bl;
+
 		if (pl->lcores[i] == NULL)
 			continue;
-		rte_free(pl->lcores[i]->priv[STP_PRIV_BROKER]);
+		bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		if (bl != NULL)
+			rte_free(bl->ro);
+		rte_free(bl);
 		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
 	}
 	broker_rif_fini(pl->priv[STP_PRIV_BROKER]);
@@ -877,7 +1012,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 {
 	static const char *const roles[] = { "edge", "relay", "collector" };
 	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0;
+	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0, ro_n = 0, ro_f = 0, ro_r = 0;
 	json_t *root, *outs, *nodes;
 
 	if (b == NULL)
@@ -893,6 +1028,11 @@ stp_broker_json(const struct stp_pipeline *pl)
 		bad += bl->malformed;
 		reasm += bl->reassembled;
 		ovf += bl->src_overflow;
+		if (bl->ro != NULL) {
+			ro_n += __atomic_load_n(&bl->ro->n, __ATOMIC_RELAXED);
+			ro_f += __atomic_load_n(&bl->ro->forced, __ATOMIC_RELAXED);
+			ro_r += __atomic_load_n(&bl->ro->released, __ATOMIC_RELAXED);
+		}
 	}
 	json_object_set_new(root, "role", json_string(roles[b->role]));
 	json_object_set_new(root, "datagrams_received", json_integer((json_int_t)dg));
@@ -900,6 +1040,9 @@ stp_broker_json(const struct stp_pipeline *pl)
 	json_object_set_new(root, "malformed", json_integer((json_int_t)bad));
 	json_object_set_new(root, "reassembled", json_integer((json_int_t)reasm));
 	json_object_set_new(root, "sources_overflow", json_integer((json_int_t)ovf));
+	json_object_set_new(root, "reorder_buffered", json_integer((json_int_t)ro_n));
+	json_object_set_new(root, "reorder_forced", json_integer((json_int_t)ro_f));
+	json_object_set_new(root, "reorder_released", json_integer((json_int_t)ro_r));
 	for (unsigned int o = 0; o < pl->cfg->nb_outputs; o++) {
 		struct broker_out_stats t = { 0, 0, 0 };
 		json_t *e;

@@ -626,7 +626,7 @@ test_round_trip(void)
 		   "               'udp_port': 9000, 'verbose': true } }",
 			"round trip probes");
 	round_trip("{ 'node': { 'id': 7, 'role': 'relay', 'relay_to': 'sp', 'listen_port': 5000,"
-		   "    'reasm_timeout_ms': 250 },"
+		   "    'reasm_timeout_ms': 250, 'reorder_ms': 40 },"
 		   "  'ports': [ { 'name': 'a', 'device': 'net_ring0' },"
 		   "             { 'name': 'b', 'device': 'net_ring1' } ],"
 		   "  'outputs': [ { 'name': 'sp', 'type': 'stampede', 'port': 'b',"
@@ -750,7 +750,7 @@ static const struct {
 		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
 		"memory_mb, main_lcore)" },
 	{ "{ 'node': { 'name': 'x' }, " P1 " }",
-		"cfg.json: node.name: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms)" },
+		"cfg.json: node.name: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms)" },
 	{ "{ " P1 ", 'rings': { 'rx': 64 } }",
 		"cfg.json: rings.rx: unknown key (allowed: worker, tx)" },
 	{ "{ " P1 ", 'mempool': { 'sz': 64 } }",
@@ -766,7 +766,7 @@ static const struct {
 		"continue, snaplen, vlan)" },
 	/* keys that are not plain words are quoted so that the message stays one line */
 	{ "{ 'node': { 'descr\\nption': 'x' }, " P1 " }",
-		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms)" },
+		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
 		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
