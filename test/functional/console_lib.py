@@ -4,11 +4,28 @@
 what the console printed into (command, output) pairs."""
 
 import re
+import socket
 import struct
 
 import ftlib
 
 PROMPT = "stampede> "
+
+
+def read_until(s, text, timeout=10):
+    """Read from socket s until the data ends with text (a console command's reply ends with
+    the next prompt), or timeout seconds pass, or the peer closes."""
+    buf = b""
+    s.settimeout(timeout)
+    try:
+        while not buf.endswith(text.encode()):
+            d = s.recv(65536)
+            if not d:
+                break
+            buf += d
+    except socket.timeout:
+        pass
+    return buf.decode(errors="replace")
 
 
 def _csum(b):

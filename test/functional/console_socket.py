@@ -26,21 +26,6 @@ CLI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scri
                    "stampede-cli")
 
 
-def read_until(s, text, timeout=10):
-    """Read until the reply ends with text (a command's reply ends with the next prompt)."""
-    buf = b""
-    s.settimeout(timeout)
-    try:
-        while not buf.endswith(text.encode()):
-            d = s.recv(65536)
-            if not d:
-                break
-            buf += d
-    except socket.timeout:
-        pass
-    return buf.decode(errors="replace")
-
-
 def cli(args, stdin=None):
     r = subprocess.run([sys.executable, CLI] + args, input=stdin, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=30)
@@ -74,12 +59,12 @@ def main():
     # 1: a raw client, two commands, then it goes away.
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
-    ck.check(cl.PROMPT in read_until(s, cl.PROMPT), "client 1: the prompt")
+    ck.check(cl.PROMPT in cl.read_until(s, cl.PROMPT), "client 1: the prompt")
     s.sendall(b"show drops\n")
-    t = read_until(s, cl.PROMPT)
+    t = cl.read_until(s, cl.PROMPT)
     ck.check(all(r in t for r in ftlib.DROP_REASONS), "client 1: show drops lists every reason")
     s.sendall(b"show rules\n")
-    t = read_until(s, cl.PROMPT)
+    t = cl.read_until(s, cl.PROMPT)
     ck.check("a-to-b" in t and "b-to-a" in t, "client 1: show rules")
     s.close()
     time.sleep(0.2)

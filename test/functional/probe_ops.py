@@ -41,29 +41,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PLOT = os.path.join(HERE, "..", "..", "scripts", "plot-latency")
 
 
-def read_until(s, text, timeout=10):
-    buf = b""
-    s.settimeout(timeout)
-    try:
-        while not buf.endswith(text.encode()):
-            d = s.recv(65536)
-            if not d:
-                break
-            buf += d
-    except socket.timeout:
-        pass
-    return buf.decode(errors="replace")
-
-
 class Console:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.connect(path)
-        read_until(self.s, cl.PROMPT)
+        cl.read_until(self.s, cl.PROMPT)
 
     def cmd(self, line):
         self.s.sendall((line + "\n").encode())
-        out = read_until(self.s, cl.PROMPT)
+        out = cl.read_until(self.s, cl.PROMPT)
         ftlib.log("> %s\n%s" % (line, out.rstrip()))
         return out[:-len(cl.PROMPT)] if out.endswith(cl.PROMPT) else out
 
