@@ -10,9 +10,12 @@
  * Ethernet ports: set-up from the config (queues, descriptors, MTU and jumbo scatter, RSS,
  * promiscuous mode, RX timestamp offload), validation of the config against rte_eth_dev_info
  * (pass 3: requested vs granted), and the per-port timestamp sources that the RX stage uses:
- *  - hw: the NIC's RX timestamp dynfield, device ticks mapped to UTC ns by a clock disciplined
- *    against CLOCK_REALTIME through rte_eth_read_clock() (or taken as UTC ns directly when the
- *    device clock already runs in real time, as mlx5's real-time mode does);
+ *  - hw: the NIC's RX timestamp dynfield. What the device clock counts is ports[].clock: free
+ *    ticks, mapped to UTC ns by a devclock (lib/clock/devclock.h) that follows CLOCK_REALTIME
+ *    through bracketed rte_eth_read_clock() samples every 100 ms; or, in real-time mode (mlx5's
+ *    rt_timestamp), UTC ns, or TAI ns (a PHC steered by ptp4l) less the kernel's TAI offset.
+ *    "auto" measures the clock against CLOCK_REALTIME at start, logs what it found, and stops
+ *    with an error naming ports[i].clock when it cannot tell;
  *  - pcap: for net_pcap ports reading a file (rx_pcap=), the record timestamps at full
  *    nanosecond precision, read from the same file in step with the PMD (net_pcap itself only
  *    gives microseconds);
@@ -28,6 +31,7 @@
 
 #include "cfg.h"
 #include "clock.h"
+#include "devclock.h"
 #include "pkt.h"
 #include "trailer.h"
 
@@ -40,14 +44,18 @@ struct port_rt {
 	uint16_t port_id; /**< DPDK port id */
 	uint16_t cfg_idx; /**< index in cfg.ports[] */
 	const struct cfg_port *cfg;
-	char drv_name[32];	    /**< driver, e.g. "net_af_packet" */
-	enum pkt_ts_src ts_src;	    /**< resolved timestamp source for this port */
-	uint32_t max_frame;	    /**< largest frame accepted for TX: MTU + L2 overhead */
-	bool tx_multiseg;	    /**< multi-segment TX offload granted */
-	bool started;		    /**< rte_eth_dev_start() succeeded: stop it at teardown */
-	uint64_t pcap_records;	    /**< net_pcap rx_pcap inputs: records in the files */
-	bool hw_realtime;	    /**< hw: device clock already counts UTC ns */
-	struct clock_disc hw_clock; /**< hw: device ticks -> UTC ns; ctlplane: wo, dataplane: ro */
+	char drv_name[32];	  /**< driver, e.g. "net_af_packet" */
+	enum pkt_ts_src ts_src;	  /**< resolved timestamp source for this port */
+	uint32_t max_frame;	  /**< largest frame accepted for TX: MTU + L2 overhead */
+	bool tx_multiseg;	  /**< multi-segment TX offload granted */
+	bool started;		  /**< rte_eth_dev_start() succeeded: stop it at teardown */
+	uint64_t pcap_records;	  /**< net_pcap rx_pcap inputs: records in the files */
+	enum cfg_clock hw_kind;	  /**< hw: what the device clock counts (never auto here) */
+	int64_t hw_rt_offset;	  /**< hw utc/tai: ns to subtract (TAI offset); ctlplane: wo */
+	bool hw_readable;	  /**< hw: rte_eth_read_clock() works */
+	struct devclock hw_clock; /**< hw free: ticks -> UTC ns; ctlplane: wo, dataplane: ro */
+	int64_t hw_rt_err;	  /**< hw utc/tai: UTC - converted device clock, last sample */
+	uint64_t hw_next_tsc;	  /**< ctlplane: next clock sample due */
 	struct port_pcap_ts *pcap_ts[CFG_MAX_QUEUES]; /**< pcap: per RX queue reader, or NULL */
 	struct rte_ether_addr mac;
 	/** ports[].trailer when its format is not none (the RX path parses it), else NULL */
@@ -91,8 +99,23 @@ int port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_E
  */
 bool port_lcores_share_cpus(void);
 
-/** Refresh hardware clock calibrations (control thread, about once a second). */
+/**
+ * Refresh hardware clock calibrations (control thread): call it often (every control loop
+ * iteration); each port's clock is sampled every DEVCLOCK_PERIOD_MS.
+ */
 void port_clock_tick(struct port_set *ps);
+
+/** Name of a device clock kind ("auto", "utc", "tai", "free"). */
+const char *port_clock_name(enum cfg_clock k);
+
+/** A port's hardware stamp ticks to UTC ns, as the RX path converts them. */
+static inline uint64_t
+port_hw_ns(const struct port_rt *pr, uint64_t ticks)
+{
+	if (pr->hw_kind == CFG_CLOCK_FREE)
+		return devclock_ns(&pr->hw_clock, ticks);
+	return ticks - (uint64_t)pr->hw_rt_offset;
+}
 
 /** Stop and close every port, close pcap readers, free the pool. */
 void port_teardown(struct port_set *ps);
