@@ -495,6 +495,68 @@ port_hw_clock_init(const struct stp_config *cfg, struct port_rt *pr, char err[CF
 }
 
 void
+port_clock_view(const struct port_rt *pr, struct port_clock_view *v)
+{
+	const struct devclock *c = &pr->hw_clock;
+
+	memset(v, 0, sizeof(*v));
+	if (pr->ts_src != PKT_TS_HW)
+		return;
+	v->hw = true;
+	v->kind = pr->hw_kind;
+	if (pr->hw_kind != CFG_CLOCK_FREE) {
+		v->hz = 1e9;
+		v->offset_ns = pr->hw_rt_offset - __atomic_load_n(&pr->hw_rt_err, __ATOMIC_RELAXED);
+		v->last_error_ns = __atomic_load_n(&pr->hw_rt_err, __ATOMIC_RELAXED);
+		v->tai_offset_s = (int)(pr->hw_rt_offset / (int64_t)CLOCK_NS_PER_S);
+		return;
+	}
+	v->hz = devclock_hz(c);
+	v->drift_ppm = c->start_hz > 0 ? (v->hz / c->start_hz - 1) * 1e6 : 0;
+	v->offset_ns = (int64_t)((double)__atomic_load_n(&c->ext, __ATOMIC_RELAXED) * 1e9 / v->hz) -
+			(int64_t)__atomic_load_n(&c->last_ns, __ATOMIC_RELAXED);
+	v->last_error_ns = __atomic_load_n(&c->last_err, __ATOMIC_RELAXED);
+	v->bracket_ns = __atomic_load_n(&c->last_brk, __ATOMIC_RELAXED);
+	v->samples = __atomic_load_n(&c->nb_samples, __ATOMIC_RELAXED);
+	v->rejects = __atomic_load_n(&c->nb_rejects, __ATOMIC_RELAXED);
+	v->steps = __atomic_load_n(&c->nb_steps, __ATOMIC_RELAXED);
+	v->rate_restarts = __atomic_load_n(&c->nb_changes, __ATOMIC_RELAXED);
+}
+
+json_t *
+port_clocks_json(const struct port_set *ps)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; a != NULL && i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+		struct port_clock_view v;
+		json_t *o;
+
+		port_clock_view(pr, &v);
+		o = json_pack("{s:s, s:s}", "port", pr->cfg->name, "source",
+				pkt_ts_src_name(pr->ts_src));
+		if (o != NULL && v.hw)
+			json_object_update_new(o,
+					json_pack("{s:s, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, "
+						  "s:I, s:i}",
+							"clock", port_clock_name(v.kind),
+							"frequency_hz", v.hz, "drift_ppm",
+							v.drift_ppm, "offset_ns",
+							(json_int_t)v.offset_ns, "last_error_ns",
+							(json_int_t)v.last_error_ns, "bracket_ns",
+							(json_int_t)v.bracket_ns, "samples",
+							(json_int_t)v.samples, "rejects",
+							(json_int_t)v.rejects, "steps",
+							(json_int_t)v.steps, "rate_restarts",
+							(json_int_t)v.rate_restarts, "tai_offset_s",
+							v.tai_offset_s));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+void
 port_clock_tick(struct port_set *ps)
 {
 	uint64_t now = rte_get_timer_cycles();

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -104,6 +105,33 @@ bool port_lcores_share_cpus(void);
  * iteration); each port's clock is sampled every DEVCLOCK_PERIOD_MS.
  */
 void port_clock_tick(struct port_set *ps);
+
+/**
+ * A hardware clock as the views show it (show timestamps, /stampede/timestamps, Prometheus
+ * stampede_port_clock_*). Read from another thread than the one that samples the clock: a
+ * view may mix two consecutive samples' fields, never a half-written value.
+ */
+struct port_clock_view {
+	bool hw;	       /**< the port stamps with its device clock (the rest is 0 if not) */
+	enum cfg_clock kind;   /**< utc, tai or free */
+	double hz;	       /**< free: fitted ticks per second of UTC; utc/tai: 1e9 */
+	double drift_ppm;      /**< free: fitted rate against the rate measured at start-up */
+	int64_t offset_ns;     /**< device clock (ticks at the fitted rate) - UTC, last sample */
+	int64_t last_error_ns; /**< UTC - converted device clock at the last sample */
+	uint64_t bracket_ns;   /**< last sample's read_clock bracket (read latency) */
+	uint64_t samples, rejects, steps, rate_restarts;
+	int tai_offset_s; /**< tai: the kernel's TAI offset subtracted */
+};
+
+/** Fill @p v for port @p pr. */
+void port_clock_view(const struct port_rt *pr, struct port_clock_view *v);
+
+/**
+ * Every port's clock as a JSON array of {port, source} and, for hardware stamps, clock,
+ * frequency_hz, drift_ppm, offset_ns, last_error_ns, bracket_ns, samples, rejects, steps,
+ * rate_restarts, tai_offset_s (see struct port_clock_view). NULL when memory is short.
+ */
+json_t *port_clocks_json(const struct port_set *ps);
 
 /** Name of a device clock kind ("auto", "utc", "tai", "free"). */
 const char *port_clock_name(enum cfg_clock k);

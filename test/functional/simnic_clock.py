@@ -25,6 +25,10 @@ MODE (device clock parameters in SIM below):
   tai       real-time TAI clock, kernel TAI offset 37 (shim), clock "auto": detected as TAI
   tai-unset real-time TAI clock, kernel TAI offset not set: "auto" is a config error naming
             ports[0].clock; "tai" too; "utc" names the 37 s difference
+  ops       a 156.25 MHz clock at +42 ppm, 4 s into the run: show timestamps (console socket)
+            and GET /metrics (stampede_port_clock_*) give the kind "free", a fitted frequency
+            within 0.1 ppm of the simulator's 156250000 * (1 + 42e-6), a last error within the
+            bound, samples taken and no step
 Besides the bound, every mode checks: every frame counted timestamps.hw, converted time never
 runs backwards in capture order (except across a step of CLOCK_REALTIME back), and show
 timestamps / --stats-json report the port's clock.
@@ -55,6 +59,7 @@ SIM = {
     "latency": "hz=156250000,ppm=30,read_ns=2000,read_jitter_ns=1000",
     "tai": "mode=tai,tai=37",
     "tai-unset": "mode=tai,tai=37",
+    "ops": "hz=156250000,ppm=42",
 }
 SECONDS = {"dstep": 8, "wrap": 9, "rtstep": 7, "rtback": 7}
 SHIM = {"rtstep": {"STPSIM_RT_STEP": "4:2500000000"},
@@ -85,7 +90,7 @@ def figures(name, errs):
             % (name, len(a), pct(a, .5), pct(a, .99), max(a), min(errs), max(errs)))
 
 
-def run(ck, st, mode, sim, clock="auto", env=None, secs=6, expect_rc=0):
+def config(st, mode, sim, clock, secs):
     dev = "net_stpsim0,rx_pcap=%s,count=%d,pps=%d,truth_off=%d,%s" % (
         st.path("in.pcap"), secs * PPS, PPS, TRUTH_OFF, sim)
     st.write_config({
@@ -95,6 +100,10 @@ def run(ck, st, mode, sim, clock="auto", env=None, secs=6, expect_rc=0):
         "outputs": [{"name": "cap", "type": "pcapng", "path": st.path("cap.pcapng")}],
         "rules": [{"name": "all", "action": "forward", "out": "cap"}],
     })
+
+
+def run(ck, st, mode, sim, clock="auto", env=None, secs=6, expect_rc=0):
+    config(st, mode, sim, clock, secs)
     old = dict(os.environ)
     os.environ.update(env or {})
     if env:
@@ -109,6 +118,75 @@ def run(ck, st, mode, sim, clock="auto", env=None, secs=6, expect_rc=0):
     return rc
 
 
+def ops(ck, st):
+    """show timestamps and /metrics against the simulator's parameters, mid-run."""
+    import re
+    import socket
+    import time
+    import urllib.request
+
+    import console_lib as cl
+
+    want_hz = 156250000 * (1 + 42e-6)
+    config(st, "ops", SIM["ops"], "auto", 8)
+    path = st.path("console.sock")
+    st.start(["--duration", "8", "--metrics", "127.0.0.1:0", "--console-socket", path])
+    ck.check(st.wait_line("stampede: metrics at http://", timeout=30), "metrics URL printed")
+    m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)", "".join(st._lines))
+    time.sleep(4)
+    text = ""
+    if m:
+        with urllib.request.urlopen(m.group(1), timeout=10) as r:
+            text = r.read().decode()
+    prom = {}
+    for ln in text.splitlines():
+        mm = re.match(r'(stampede_port_clock_\w+)\{port="sim"\} (\S+)$', ln)
+        if mm:
+            prom[mm.group(1)] = float(mm.group(2))
+    hz = prom.get("stampede_port_clock_frequency_hertz", 0)
+    ck.check(abs(hz / want_hz - 1) < 0.1e-6, "Prometheus: frequency %.3f Hz within 0.1 ppm of "
+             "the simulator's %.3f" % (hz, want_hz))
+    err = prom.get("stampede_port_clock_last_error_seconds")
+    ck.check(err is not None and abs(err) <= BOUND_NS * 1e-9,
+             "Prometheus: last error %s s within %d ns" % (err, BOUND_NS))
+    ck.check(prom.get("stampede_port_clock_samples_total", 0) >= 20,
+             "Prometheus: >= 20 samples in 4 s (%s)" % prom.get("stampede_port_clock_samples_total"))
+    ck.eq(prom.get("stampede_port_clock_steps_total"), 0.0, "Prometheus: no step")
+    ck.check("# TYPE stampede_port_clock_offset_seconds gauge" in text,
+             "Prometheus: offset family with its TYPE line")
+    import shutil
+    import subprocess
+    if shutil.which("promtool"):
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        ck.eq(r.returncode, 0, "promtool check metrics accepts the clock families " + r.stdout)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    cl.read_until(s, cl.PROMPT)
+    s.sendall(b"show timestamps\n")
+    t = cl.read_until(s, cl.PROMPT)
+    s.close()
+    ftlib.log(t)
+    body = t.split("\n", 2)[-1] if "\n" in t else t
+    rows = cl.table(body.split(cl.PROMPT)[0])
+    r = cl.row(rows, "port", "sim")
+    ck.eq(r.get("source"), "hw", "show timestamps: source hw")
+    ck.eq(r.get("clock"), "free", "show timestamps: clock free")
+    try:
+        shz = float(r.get("hz", "0"))
+        serr = int(r.get("error_ns", "x"))
+    except ValueError:
+        shz, serr = 0, None
+    ck.check(abs(shz / want_hz - 1) < 0.1e-6, "show timestamps: hz %.3f within 0.1 ppm" % shz)
+    ck.check(serr is not None and abs(serr) <= BOUND_NS,
+             "show timestamps: error_ns %s within %d ns" % (serr, BOUND_NS))
+    ck.check("stamped: " in t, "show timestamps: packets per source")
+    rc = st.wait(30)
+    ck.eq(rc, 0, "stampede exit code")
+    st.cleanup()
+    ck.finish()
+
+
 def main():
     global SIMNIC, RTSHIM
     exe, SIMNIC, RTSHIM, mode = sys.argv[1:5]
@@ -118,6 +196,8 @@ def main():
     st = ftlib.Stampede(exe, "sim17-" + mode)
     ftlib.write_pcap_ns(st.path("in.pcap"), frames())
 
+    if mode == "ops":
+        ops(ck, st)
     if mode == "tai-unset":
         for clock, want in (("auto", "ports[0].clock: \"auto\""),
                             ("tai", "ports[0].clock: \"tai\", but the kernel's TAI offset"),
