@@ -320,7 +320,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 						pkts[i + RX_PREFETCH_AHEAD], void *));
 			bytes += rte_pktmbuf_pkt_len(m);
 			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			meta->orig_len = 0;
+			/* orig_len: set by port_stamp_burst (a capture file's original length). */
 			if (unlikely(pkt_parse(m, meta) < 0)) {
 				runts[nb_runt++] = m;
 				continue;
@@ -338,7 +338,6 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 
 			bytes += rte_pktmbuf_pkt_len(m);
 			m->port = port_id;
-			meta->orig_len = 0;
 			meta->flow_hash = 0;
 			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
 				runts[nb_runt++] = m;

@@ -589,9 +589,15 @@ port_clock_tick(struct port_set *ps)
 	}
 }
 
+/*
+ * Follow the PMD through the file: each packet is matched to its record (same captured length)
+ * and keeps the record's original length when the record was cut short (caplen < len, a
+ * snaplen capture), as tcpdump does for `len` and pcapng for its original length. With
+ * @p use_ts the record's ns time stamps the packet; otherwise it keeps the software stamp.
+ */
 static void
 port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint64_t sw_ns,
-		uint64_t *ts_count)
+		bool use_ts, uint64_t *ts_count)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_meta *meta = pkt_meta(pkts[i]);
@@ -602,6 +608,7 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 
 		meta->ts_ns = sw_ns;
 		meta->ts_src = PKT_TS_SW;
+		meta->orig_len = 0;
 		while (!t->eof && tries++ < PCAP_TS_RESYNC) {
 			rc = pcap_next_ex(t->pcap, &h, &data);
 			if (rc != 1) {
@@ -611,10 +618,16 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 			if (++t->read >= t->total)
 				t->eof = true;
 			if (h->caplen == rte_pktmbuf_pkt_len(pkts[i])) {
-				/* tv_usec holds ns: the file was opened with nano precision. */
-				meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
-						(uint64_t)h->ts.tv_usec;
-				meta->ts_src = PKT_TS_PCAP;
+				if (h->len > h->caplen)
+					meta->orig_len = (uint16_t)RTE_MIN(
+							h->len, (uint32_t)UINT16_MAX);
+				if (use_ts) {
+					/* tv_usec holds ns: the file was opened with nano
+					 * precision. */
+					meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
+							(uint64_t)h->ts.tv_usec;
+					meta->ts_src = PKT_TS_PCAP;
+				}
 				break;
 			}
 			t->resync++;
@@ -650,24 +663,25 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 				meta->ts_ns = sw_ns;
 				meta->ts_src = PKT_TS_SW;
 			}
+			meta->orig_len = 0;
 			ts_count[meta->ts_src]++;
 		}
 		break;
 	case PKT_TS_PCAP:
+	case PKT_TS_SW:
 		sw_ns = clock_tsc_ns(tsc);
 		if (pr->pcap_ts[queue] != NULL) {
-			port_stamp_pcap(pr->pcap_ts[queue], pkts, n, sw_ns, ts_count);
+			port_stamp_pcap(pr->pcap_ts[queue], pkts, n, sw_ns,
+					pr->ts_src == PKT_TS_PCAP, ts_count);
 			break;
 		}
 		/* A queue without its own file: software stamps. */
-		/* fall through */
-	case PKT_TS_SW:
-		sw_ns = clock_tsc_ns(tsc);
 		for (uint16_t i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
 			meta->ts_ns = sw_ns;
 			meta->ts_src = PKT_TS_SW;
+			meta->orig_len = 0;
 		}
 		ts_count[PKT_TS_SW] += n;
 		break;
@@ -677,6 +691,7 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 
 			meta->ts_ns = 0;
 			meta->ts_src = PKT_TS_NONE;
+			meta->orig_len = 0;
 		}
 		ts_count[PKT_TS_NONE] += n;
 		break;

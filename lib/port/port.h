@@ -164,15 +164,20 @@ int port_precheck(const struct stp_config *cfg, char err[CFG_ERR_LEN]);
 /** True when some port reads a pcap file (so --exit-on-eof has something to wait for). */
 bool port_has_pcap_input(const struct port_set *ps);
 
-/** True when a burst from @p pr gets one stamp for all its packets (sw or none, no trailer). */
+/**
+ * True when a burst from @p pr gets one stamp for all its packets (sw or none, no trailer, no
+ * capture file whose records carry their original lengths).
+ */
 static inline bool
 port_stamp_uniform(const struct port_rt *pr)
 {
-	return (pr->ts_src == PKT_TS_SW || pr->ts_src == PKT_TS_NONE) && pr->trailer == NULL;
+	return (pr->ts_src == PKT_TS_SW || pr->ts_src == PKT_TS_NONE) && pr->trailer == NULL &&
+			pr->pcap_ts[0] == NULL;
 }
 
 /**
- * Stamp a burst from @p pr's RX queue @p queue: fills ts_ns and ts_src of each packet's meta.
+ * Stamp a burst from @p pr's RX queue @p queue: fills ts_ns, ts_src and orig_len (the length
+ * on the wire of a capture file's record cut short, else 0) of each packet's meta.
  * @p tsc is the TSC read at rx_burst time (software stamps and fallbacks).
  * Returns nothing; counts per source into @p ts_count[PKT_TS_MAX].
  */
