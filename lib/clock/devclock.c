@@ -43,12 +43,38 @@ tick_delta(const struct devclock *c, uint64_t to, uint64_t from)
 }
 
 static void
-publish(struct devclock *c, uint64_t base_raw, uint64_t base_ns, double rate)
+sync_publish(struct devclock_sync *s, const struct devclock_map *m)
+{
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+
+	/* As clock_sync_publish(): odd while writing, fenced on both sides. */
+	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->map.base_cnt, m->base_cnt, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->map.base_ns, m->base_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->map.mult, m->mult, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->map.mult_after, m->mult_after, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->map.horizon, m->horizon, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+to_mult(double rate)
+{
+	return (uint64_t)llround(rate * (double)(1ULL << CLOCK_SHIFT));
+}
+
+/* Anchor at (base_raw, base_ns): @p rate_corr for one period, the fitted rate after it. */
+static void
+publish(struct devclock *c, uint64_t base_raw, uint64_t base_ns, double rate_corr)
 {
 	c->map.base_cnt = base_raw;
 	c->map.base_ns = base_ns;
-	c->map.mult = (uint64_t)llround(rate * (double)(1ULL << CLOCK_SHIFT));
-	clock_sync_publish(&c->sync, &c->map);
+	c->map.mult = to_mult(rate_corr);
+	c->map.mult_after = to_mult(c->rate);
+	c->map.horizon = (uint64_t)((double)DEVCLOCK_PERIOD_MS * 1e6 / c->rate);
+	sync_publish(&c->sync, &c->map);
 }
 
 static int64_t
@@ -141,6 +167,7 @@ devclock_start(struct devclock *c, const struct devclock_source *src, unsigned i
 	c->ext = c->last_raw;
 	c->last_ns = n1;
 	c->min_brk = b0 < b1 ? b0 : b1;
+	c->noise = (double)c->min_brk / 4;
 	c->last_brk = b1;
 	c->nb_samples = 2;
 	window_push(c, (uint64_t)((int64_t)c->ext - dt), n0);
@@ -158,49 +185,85 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 
 	if (devclock_sample(src, DEVCLOCK_TRIES, &raw, &ns, &brk) != 0)
 		return -EIO;
+	/*
+	 * A jittery read: the midpoint is off by half the difference of the two halves of the
+	 * bracket, which only a narrower bracket bounds better. Read more (up to
+	 * DEVCLOCK_MAX_TRIES in all) while the best is well above the narrowest seen.
+	 */
+	for (unsigned int t = DEVCLOCK_TRIES; t < DEVCLOCK_MAX_TRIES && c->min_brk != 0 &&
+			brk > c->min_brk + c->min_brk / 4 + DEVCLOCK_BRACKET_SLACK_NS;
+			t += DEVCLOCK_TRIES) {
+		uint64_t r2, n2, b2;
+
+		if (devclock_sample(src, DEVCLOCK_TRIES, &r2, &n2, &b2) == 0 && b2 < brk) {
+			raw = r2;
+			ns = n2;
+			brk = b2;
+		}
+	}
 	raw &= c->mask;
+	/* The ticks are good whatever the bracket: follow the counter through its wraps. */
+	c->ext += (uint64_t)tick_delta(c, raw, c->last_raw);
+	c->last_raw = raw;
+	old_ns = devclock_map_ns(&c->map, c->shift, raw);
 	bound = c->min_brk * DEVCLOCK_BRACKET_FACTOR;
 	if (bound < DEVCLOCK_MIN_BRACKET_NS)
 		bound = DEVCLOCK_MIN_BRACKET_NS;
-	if (brk > bound && c->rejects_in_row < DEVCLOCK_MAX_REJECTS) {
+	if (brk > bound) {
+		/*
+		 * Too wide to say when the clock was read (preempted in every try, a busy
+		 * device). The last correction was meant for one period: it ends here, and the
+		 * map goes on at the fitted rate from where it stands. Reads that stay slower
+		 * (DEVCLOCK_MAX_REJECTS in a row) widen the bound step by step.
+		 */
 		c->nb_rejects++;
-		c->rejects_in_row++;
+		if (++c->rejects_in_row >= DEVCLOCK_MAX_REJECTS) {
+			c->min_brk += c->min_brk / 2;
+			c->rejects_in_row = 0;
+		}
+		publish(c, raw, old_ns, c->rate);
 		return -EAGAIN;
 	}
-	if (c->rejects_in_row >= DEVCLOCK_MAX_REJECTS)
-		c->min_brk = brk; /* slower for good: the bound follows */
 	c->rejects_in_row = 0;
 	if (brk < c->min_brk)
 		c->min_brk = brk;
 	c->last_brk = brk;
 	c->nb_samples++;
-	c->ext += (uint64_t)tick_delta(c, raw, c->last_raw);
-	c->last_raw = raw;
 	c->last_ns = ns;
 
-	old_ns = devclock_map_ns(&c->map, c->shift, raw);
 	err = (int64_t)(ns - old_ns);
 	c->last_err = err;
 	if (err > (int64_t)DEVCLOCK_STEP_NS || err < -(int64_t)DEVCLOCK_STEP_NS) {
 		/* CLOCK_REALTIME jumped: follow it, and fit the rate afresh on this side of it. */
 		c->nb_steps++;
 		c->last_step_ns = err;
+		c->big_errs = 0;
 		window_reset(c);
 		window_push(c, c->ext, ns);
 		publish(c, raw, ns, c->rate);
 		return 1;
 	}
 	/*
-	 * An error well beyond what the samples' brackets explain means the oscillator changed
-	 * frequency (a drift step): a fit over the whole window would lag it by seconds, so the
-	 * fit restarts from the previous sample.
+	 * Errors well beyond the usual scatter, twice in a row the same way, mean the
+	 * oscillator changed frequency (a drift step): a fit over the whole window would lag it
+	 * by seconds, so the fit restarts from the previous sample. One such error alone is
+	 * taken as noise.
 	 */
 	if (abs_err(err) > RTE_MAX((int64_t)DEVCLOCK_CHANGE_NS,
-					   (int64_t)(c->min_brk * DEVCLOCK_BRACKET_FACTOR))) {
+					   (int64_t)(DEVCLOCK_CHANGE_NOISE * c->noise))) {
+		int sign = err > 0 ? 1 : -1;
+
+		c->big_errs = c->big_errs * sign > 0 ? c->big_errs + sign : sign;
+	} else {
+		c->big_errs = 0;
+		c->noise += ((double)abs_err(err) - c->noise) / 8;
+	}
+	if (c->big_errs >= 2 || c->big_errs <= -2) {
 		unsigned int prev = (c->w_head + DEVCLOCK_WINDOW - 1) % DEVCLOCK_WINDOW;
 		uint64_t pc = c->w_cnt[prev], pn = c->w_ns[prev];
 
 		c->nb_changes++;
+		c->big_errs = 0;
 		window_reset(c);
 		window_push(c, pc, pn);
 	}

@@ -641,13 +641,13 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 		struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count)
 {
 	uint64_t sw_ns;
-	struct clock_map map;
+	struct devclock_map map;
 
 	switch (pr->ts_src) {
 	case PKT_TS_HW:
 		sw_ns = clock_tsc_ns(tsc);
 		/* One consistent map for the burst (the control thread may publish meanwhile). */
-		clock_sync_read(&pr->hw_clock.sync, &map);
+		devclock_sync_read(&pr->hw_clock.sync, &map);
 		for (uint16_t i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 

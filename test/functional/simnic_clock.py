@@ -47,7 +47,11 @@ from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
 TRUTH_OFF = 42
 PPS = 1000
 WARMUP_S = 1.0
-BOUND_NS = 500  # stated bound after warm-up (measured figures are printed; README quotes them)
+# Stated bound after warm-up, per mode (the measured figures are printed; README quotes them):
+# the target is 100 ns; the margin is for a loaded 2-CPU machine. A jittery read_clock bounds
+# the midpoint of a sample only to half the difference of its two halves.
+BOUND_NS = 300
+BOUNDS = {"latency": 1000}
 STEP_BOUND_NS = 20000
 
 SIM = {
@@ -240,11 +244,21 @@ def main():
     log("FIGURES " + figures(mode + " after warm-up", warm))
     if excl:
         log("FIGURES " + figures(mode + " transition", excl))
+    if mode in ("rtstep", "rtback"):
+        old = [e for e in excl if abs(e) > 10**6]
+        log("FIGURES %s: %d frames (%d ms at %d pps) stamped on the old UTC before the step "
+            "was seen" % (mode, len(old), len(old) * 1000 // PPS, PPS))
     log("FIGURES " + figures(mode + " first %.0f s" % WARMUP_S,
                              [e for t, e in zip(truth, errs) if t - t0 < WARMUP_S * 1e9]))
-    bad = [e for e in warm if abs(e) > BOUND_NS]
+    bound = BOUNDS.get(mode, BOUND_NS)
+    bad = [e for e in warm if abs(e) > bound]
+    if bad:
+        st.show_output()
+        worst = max(range(len(errs)), key=lambda i: abs(errs[i]))
+        ftlib.log("worst frame %d at %.3f s: err %d" % (worst, (truth[worst] - t0) / 1e9,
+                                                       errs[worst]))
     ck.check(warm and not bad, "|stamp - truth| <= %d ns after warm-up (%d frames)"
-             % (BOUND_NS, len(warm)), "%d over, worst %s" % (len(bad), max(bad, key=abs)
+             % (bound, len(warm)), "%d over, worst %s" % (len(bad), max(bad, key=abs)
                                                                  if bad else None))
     if mode == "dstep":
         badx = [e for e in excl if abs(e) > STEP_BOUND_NS]

@@ -31,9 +31,10 @@
  * at pps frames per second (paced on CLOCK_MONOTONIC_RAW), starting start_ms after dev_start.
  * Frames whose pcap record is cut short (caplen < len) are delivered as captured.
  *
- * read_clock latency: read_ns (split half before, half after the latch) plus a uniform jitter
- * of up to read_jitter_ns on each side, and every 8th read an outlier of 10 * read_jitter_ns
- * before the latch: the conditions a bracketed, min-filtered calibration has to cope with.
+ * read_clock latency: read_ns (default 1000: a PCIe round trip; half before, half after the
+ * latch) plus a uniform jitter of up to read_jitter_ns on each side, and every 8th read an
+ * outlier of 10 * read_jitter_ns before the latch: the conditions a bracketed, min-filtered
+ * calibration has to cope with.
  */
 
 #include <dlfcn.h>
@@ -170,15 +171,6 @@ sim_rand(struct sim_priv *p)
 	p->rnd ^= p->rnd >> 7;
 	p->rnd ^= p->rnd << 17;
 	return p->rnd;
-}
-
-static void
-spin_ns(uint64_t ns)
-{
-	uint64_t end = mono_raw() + ns;
-
-	while (mono_raw() < end)
-		;
 }
 
 /* --- parameters ------------------------------------------------------------------------------ */
@@ -448,14 +440,17 @@ sim_stats_reset(struct rte_eth_dev *dev)
 
 /*
  * The device clock, read as a PCIe register read would be: a request travels to the device
- * (the first half of the latency), the device latches its clock, the answer travels back.
+ * (the first half of the latency), the device latches its clock, the answer travels back (the
+ * second half). Both halves are waited for from fixed points (the call's entry, the latch), so
+ * the simulator's own work (computing the ticks) does not make the read lopsided: with no
+ * jitter the latch is at the middle of the call, as it is on a symmetric bus.
  */
 static int
 sim_read_clock(struct rte_eth_dev *dev, uint64_t *clock)
 {
 	struct sim_priv *p = dev->data->dev_private;
 	uint64_t before = p->read_ns / 2, after = p->read_ns - p->read_ns / 2;
-	uint64_t real, utc;
+	uint64_t entry = mono_raw(), latch, real, utc;
 
 	if (p->read_jitter_ns != 0) {
 		before += sim_rand(p) % (p->read_jitter_ns + 1);
@@ -463,10 +458,12 @@ sim_read_clock(struct rte_eth_dev *dev, uint64_t *clock)
 		if (++p->reads % 8 == 0)
 			before += 10 * p->read_jitter_ns;
 	}
-	spin_ns(before);
+	while ((latch = mono_raw()) < entry + before)
+		;
 	sim_now(p, &real, &utc);
 	*clock = sim_ticks(p, real);
-	spin_ns(after);
+	while (mono_raw() < latch + after)
+		;
 	return 0;
 }
 
@@ -570,6 +567,7 @@ sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file)
 	};
 
 	p->hz = 1e9;
+	p->read_ns = 1000;
 	p->pps = 1000;
 	p->tick = 1;
 	p->count = UINT64_MAX;
