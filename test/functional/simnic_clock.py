@@ -106,12 +106,29 @@ def config(st, mode, sim, clock, secs):
     })
 
 
+def preload(exe):
+    """LD_PRELOAD for the shim: a sanitizer runtime the binary links must come first (ASan
+    refuses to start otherwise: scripts/test-sanitize.sh)."""
+    import subprocess
+    libs = []
+    try:
+        out = subprocess.run(["ldd", exe], stdout=subprocess.PIPE, text=True).stdout
+    except OSError:
+        out = ""
+    for ln in out.splitlines():
+        parts = ln.split()
+        if len(parts) >= 3 and parts[0].startswith(("libasan.", "libubsan.")) and \
+                parts[1] == "=>":
+            libs.append(parts[2])
+    return " ".join(libs + [RTSHIM])
+
+
 def run(ck, st, mode, sim, clock="auto", env=None, secs=6, expect_rc=0):
     config(st, mode, sim, clock, secs)
     old = dict(os.environ)
     os.environ.update(env or {})
     if env:
-        os.environ["LD_PRELOAD"] = RTSHIM
+        os.environ["LD_PRELOAD"] = preload(st.exe)
     try:
         rc = st.run(["--duration", str(secs + 1.5)], timeout=secs + 30)
     finally:
