@@ -35,13 +35,24 @@ ts_ns(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
 }
 
+/*
+ * Resolve the real clock_gettime before anything calls it: the constructor may run after
+ * other code (a sanitizer runtime's own start-up) has called clock_gettime already.
+ */
+static void
+shim_resolve(void)
+{
+	if (real_gettime == NULL)
+		real_gettime = (gettime_fn)(uintptr_t)dlsym(RTLD_NEXT, "clock_gettime");
+}
+
 __attribute__((constructor)) static void
 shim_init(void)
 {
 	const char *s = getenv("STPSIM_RT_STEP"), *t = getenv("STPSIM_TAI");
 	struct timespec ts;
 
-	real_gettime = (gettime_fn)(uintptr_t)dlsym(RTLD_NEXT, "clock_gettime");
+	shim_resolve();
 	real_gettime(CLOCK_MONOTONIC_RAW, &ts);
 	start_raw = ts_ns(&ts);
 	if (s != NULL) {
@@ -64,6 +75,7 @@ shim_offset(void)
 
 	if (step_ns == 0)
 		return 0;
+	shim_resolve();
 	real_gettime(CLOCK_MONOTONIC_RAW, &ts);
 	return ts_ns(&ts) - start_raw >= step_after_ns ? step_ns : 0;
 }
@@ -75,6 +87,7 @@ stpsim_shim_now(uint64_t *real, uint64_t *stepped)
 {
 	struct timespec ts;
 
+	shim_resolve();
 	real_gettime(CLOCK_REALTIME, &ts);
 	*real = ts_ns(&ts);
 	*stepped = *real + (uint64_t)shim_offset();
@@ -83,9 +96,11 @@ stpsim_shim_now(uint64_t *real, uint64_t *stepped)
 int
 clock_gettime(clockid_t clk, struct timespec *ts)
 {
-	int rc = real_gettime(clk, ts);
+	int rc;
 	int64_t off;
 
+	shim_resolve();
+	rc = real_gettime(clk, ts);
 	if (rc != 0 || (clk != CLOCK_REALTIME && clk != CLOCK_REALTIME_COARSE))
 		return rc;
 	off = shim_offset();
