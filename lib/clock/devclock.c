@@ -202,6 +202,21 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 		}
 	}
 	raw &= c->mask;
+	/*
+	 * A free-running counter never goes back. If it did, it wrapped at a width narrower than
+	 * configured (or the device was reset): no map can say where it is; start again from
+	 * this sample (the stamps of the frames since the last sample were wrong) and tell.
+	 */
+	if (tick_delta(c, raw, c->last_raw) < 0) {
+		c->nb_backwards++;
+		c->last_raw = raw;
+		c->ext = raw;
+		window_reset(c);
+		window_push(c, c->ext, ns);
+		c->last_ns = ns;
+		publish(c, raw, ns, c->rate);
+		return -ERANGE;
+	}
 	/* The ticks are good whatever the bracket: follow the counter through its wraps. */
 	c->ext += (uint64_t)tick_delta(c, raw, c->last_raw);
 	c->last_raw = raw;

@@ -113,8 +113,9 @@ struct devclock {
 	uint64_t nb_samples;
 	uint64_t nb_rejects;
 	uint64_t nb_steps;
-	uint64_t nb_changes;  /**< rate fit restarted: the frequency changed (drift step) */
-	int64_t last_step_ns; /**< size of the latest step */
+	uint64_t nb_changes;   /**< rate fit restarted: the frequency changed (drift step) */
+	uint64_t nb_backwards; /**< the counter went back: narrower than its bits, or reset */
+	int64_t last_step_ns;  /**< size of the latest step */
 	unsigned int rejects_in_row;
 	int big_errs; /**< consecutive errors beyond the change threshold, signed by direction */
 };
@@ -176,7 +177,8 @@ int devclock_start(struct devclock *c, const struct devclock_source *src, unsign
 /**
  * One sample and map update. 0 when the map was updated, 1 when it was stepped (CLOCK_REALTIME
  * jumped: see c->last_step_ns), -EAGAIN when the sample was rejected (too wide), -EIO when the
- * read failed.
+ * read failed, -ERANGE when the counter went backwards (it wraps narrower than the bits given
+ * to devclock_start(), or the device was reset): the map restarts from this sample.
  */
 int devclock_tick(struct devclock *c, const struct devclock_source *src);
 

@@ -586,6 +586,14 @@ port_clock_tick(struct port_set *ps)
 					pr->cfg->name, (double)pr->hw_clock.last_step_ns / 1e9);
 		else if (rc == -EAGAIN)
 			pr->hw_next_tsc = now; /* rejected: try again next iteration */
+		else if (rc == -ERANGE && pr->hw_clock.nb_backwards <= 3)
+			PORT_LOG(ERR,
+					"%s: the device clock went backwards (%" PRIu64
+					" times): it wraps before ports[%u].clock_bits (%u) bits, or the "
+					"device was reset; the map restarted, stamps since the last "
+					"sample were wrong",
+					pr->cfg->name, pr->hw_clock.nb_backwards, pr->cfg_idx,
+					pr->cfg->clock_bits);
 	}
 }
 

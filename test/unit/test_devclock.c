@@ -238,6 +238,42 @@ main(void)
 	v.late_every = 50;
 	run_case("read 2 us + 1 us jitter a side, every 50th sample 2 s late", &v, 400);
 
+	/* A 32-bit counter declared as 64 bits: every wrap is a counter going back, said so. */
+	{
+		struct devclock c;
+		struct devclock_source src = { v_read, v_sleep, &v };
+		unsigned int backs = 0, other = 0;
+
+		v = base;
+		v.hz = 1e9;
+		v.bits = 32;
+		v.t0 = 1700000000ULL * 1000000000ULL;
+		v.t = 0;
+		v.rnd = 1;
+		CHECK(devclock_start(&c, &src, 64) == 0, "32-bit counter started as 64 bits");
+		for (unsigned int k = 0; k < 100; k++) {
+			int rc;
+
+			v.t += DEVCLOCK_PERIOD_MS * 1e6;
+			rc = devclock_tick(&c, &src);
+			backs += rc == -ERANGE;
+			other += rc == 1;
+		}
+		CHECK(backs == 2 && c.nb_backwards == 2 && other == 0,
+				"10 s of a 32-bit 1 GHz counter as 64 bits: 2 wraps seen as the counter "
+				"going back (-ERANGE, %u), not as CLOCK_REALTIME steps (%u)",
+				backs, other);
+		v.t += 50e6;
+		{
+			uint64_t stamp = devclock_ns(&c, dev_ticks(&v, v.t));
+			int64_t e = (int64_t)(stamp - utc(&v, v.t));
+
+			CHECK(e < 1000 && e > -1000,
+					"and the map restarted: %" PRId64 " ns off between samples",
+					e);
+		}
+	}
+
 	printf("%s\n", failed ? "FAILED" : "all passed");
 	return failed ? 1 : 0;
 }
