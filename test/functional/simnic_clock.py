@@ -23,6 +23,7 @@ MODE (device clock parameters in SIM below):
   rtback    the same, stepped back 1.5 s
   latency   read_clock takes 2 us + up to 1 us jitter per side (every 8th read 10 us more)
   tai       real-time TAI clock, kernel TAI offset 37 (shim), clock "auto": detected as TAI
+  utc       real-time UTC clock, clock "auto": detected as UTC
   tai-unset real-time TAI clock, kernel TAI offset not set: "auto" is a config error naming
             ports[0].clock; "tai" too; "utc" names the 37 s difference
   ops       a 156.25 MHz clock at +42 ppm, 4 s into the run: show timestamps (console socket)
@@ -62,6 +63,7 @@ SIM = {
     "rtback": "hz=250000000,ppm=20",
     "latency": "hz=156250000,ppm=30,read_ns=2000,read_jitter_ns=1000",
     "tai": "mode=tai,tai=37",
+    "utc": "mode=utc",
     "tai-unset": "mode=tai,tai=37",
     "ops": "hz=156250000,ppm=42",
 }
@@ -291,7 +293,7 @@ def main():
     s = st.stats()
     if s is not None:
         ck.eq(s.get("timestamps", {}).get("hw"), secs * PPS, "timestamps.hw: every frame")
-    want_kind = "tai" if mode == "tai" else "free"
+    want_kind = mode if mode in ("tai", "utc") else "free"
     ck.check(("counts " + want_kind) in st.err or
              (want_kind == "free" and "counts free-running" in st.err),
              "the log says what the device clock counts: " + want_kind)
