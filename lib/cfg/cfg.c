@@ -138,6 +138,13 @@ static const char *const probe_mode_names[] = {
 	[CFG_PROBE_PLAIN] = "plain",
 };
 
+static const char *const clock_names[] = {
+	[CFG_CLOCK_AUTO] = "auto",
+	[CFG_CLOCK_UTC] = "utc",
+	[CFG_CLOCK_TAI] = "tai",
+	[CFG_CLOCK_FREE] = "free",
+};
+
 static const char *const stamp_ts_names[] = {
 	[CFG_STAMP_NTP] = "ntp",
 	[CFG_STAMP_PTP] = "ptp",
@@ -230,6 +237,8 @@ static const struct opt cfg_opts[] = {
 	O_INT("ports[]", "mtu", SP, mtu, 68, CFG_MAX_MTU, 1500, 0),
 	O_BOOL("ports[]", "promiscuous", SP, promiscuous, 1),
 	O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
+	O_ENUM("ports[]", "clock", SP, clock, clock_names, CFG_CLOCK_AUTO, 0),
+	O_INT("ports[]", "clock_bits", SP, clock_bits, 16, 64, 64, 0),
 	O_OBJ("ports[]", "trailer"),
 
 	/* ports[].trailer: offsets in struct cfg_port; trailer_spec_check() checks across keys. */

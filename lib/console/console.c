@@ -527,6 +527,48 @@ render_nodes_reliable(const json_t *outs, FILE *f)
 }
 
 /* The stampede broker: counters, one row per remote (node, stream), one per stampede output. */
+/* show timestamps: packets per source, then each port's source and device clock. */
+static void
+render_timestamps(const json_t *v, FILE *f)
+{
+	const json_t *counts = json_object_get(v, "counts"), *p;
+	struct table t;
+	const char *k;
+	json_t *n;
+	size_t i;
+
+	fprintf(f, "stamped:");
+	json_object_foreach((json_t *)counts, k, n)
+		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(n));
+	fprintf(f, "\n");
+	tbl_init(&t,
+			"port|source|clock|<hz|<drift_ppm|<offset_ns|<error_ns|<read_ns|<samples|"
+			"<rejects|<steps");
+	json_array_foreach(json_object_get(v, "ports"), i, p) {
+		bool hw = json_object_get(p, "clock") != NULL;
+
+		tbl_cell(&t, "%s", js(p, "port"));
+		tbl_cell(&t, "%s", js(p, "source"));
+		if (!hw) {
+			for (int c = 0; c < 9; c++)
+				tbl_cell(&t, "-");
+			continue;
+		}
+		tbl_cell(&t, "%s", js(p, "clock"));
+		tbl_cell(&t, "%.3f", jr(p, "frequency_hz"));
+		tbl_cell(&t, "%+.3f", jr(p, "drift_ppm"));
+		tbl_cell(&t, "%" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(p, "offset_ns")));
+		tbl_cell(&t, "%+" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(p, "last_error_ns")));
+		tbl_u64(&t, ju(p, "bracket_ns"));
+		tbl_u64(&t, ju(p, "samples"));
+		tbl_u64(&t, ju(p, "rejects"));
+		tbl_u64(&t, ju(p, "steps"));
+	}
+	tbl_print(&t, f);
+}
+
 static void
 render_nodes(const json_t *v, FILE *f)
 {
@@ -697,6 +739,8 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		show(cl, ctl_tcp_rtt(c), render_tcp_rtt, NULL);
 	} else if (strcmp(r->w1, "nodes") == 0) {
 		show(cl, ctl_nodes(c), render_nodes, NULL);
+	} else if (strcmp(r->w1, "timestamps") == 0) {
+		show(cl, ctl_timestamps(c), render_timestamps, NULL);
 	} else {
 		char *s = ctl_config(c);
 
@@ -728,6 +772,10 @@ SHOW_CMD(nodes,
 		"duplicates, reordered, last sequence and time; per stampede output frames, "
 		"datagrams, fragments; reliable outputs' acknowledged, resent, dead-lettered");
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
+SHOW_CMD(timestamps,
+		"show timestamps: packets per timestamp source; per port its source and, "
+		"for hardware stamps, the device clock: kind, frequency, drift, offset, last "
+		"error");
 
 /* "tcp-rtt" is not a C identifier: SHOW_CMD spelled out. */
 static cmdline_parse_token_string_t tok_show_tcp_rtt = WORD(w1, "tcp-rtt");
@@ -1170,6 +1218,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_tcp_rtt,
 	&cmd_show_nodes,
 	&cmd_show_config,
+	&cmd_show_timestamps,
 	&cmd_clear,
 	&cmd_add_rule_at,
 	&cmd_add_rule,

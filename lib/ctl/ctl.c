@@ -504,6 +504,26 @@ ctl_tcp_rtt(struct ctl *c)
 }
 
 json_t *
+ctl_timestamps(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	json_t *v, *counts;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	stp_stats_sum(c->pl, raw);
+	counts = json_object();
+	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
+		json_object_set_new(counts, pkt_ts_src_name(t),
+				json_integer((json_int_t)sub(raw->ts_src[t], c->base.ts_src[t])));
+	v = json_pack("{s:o, s:o*}", "counts", counts, "ports", port_clocks_json(c->pl->ports));
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return v;
+}
+
+json_t *
 ctl_nodes(struct ctl *c)
 {
 	json_t *v;

@@ -134,6 +134,13 @@ json_t *ctl_tcp_rtt(struct ctl *c);
 json_t *ctl_nodes(struct ctl *c);
 
 /**
+ * Timestamps: "counts" {source: packets stamped} and "ports": port_clocks_json() (each port's
+ * source and, for hardware stamps, its device clock: kind, fitted frequency, drift, offset,
+ * last error, read bracket, samples, rejects, steps).
+ */
+json_t *ctl_timestamps(struct ctl *c);
+
+/**
  * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
  * after "capture stop" returns, the output accepts nothing more.
  */

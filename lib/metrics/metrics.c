@@ -370,13 +370,58 @@ tel_outputs(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 	return rc != 0 ? -ENOMEM : 0;
 }
 
+/*
+ * Packets per source, then the hardware clocks in columns (one entry per port stamping with
+ * its device clock): clock_port, clock_kind, clock_frequency_hz (integer), clock_drift_ppm,
+ * clock_offset_ns and clock_last_error_ns (signed, which telemetry's u64 arrays do not hold:
+ * decimal strings), clock_samples, clock_rejects, clock_steps.
+ */
 static int
 tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
+	const struct port_set *ps = s->pl->ports;
+	const char *name[CFG_MAX_PORTS], *kind[CFG_MAX_PORTS], *off[CFG_MAX_PORTS],
+			*err[CFG_MAX_PORTS], *ppm[CFG_MAX_PORTS];
+	char offb[CFG_MAX_PORTS][24], errb[CFG_MAX_PORTS][24], ppmb[CFG_MAX_PORTS][24];
+	uint64_t hz[CFG_MAX_PORTS], smp[CFG_MAX_PORTS], rej[CFG_MAX_PORTS], stp[CFG_MAX_PORTS];
+	unsigned int n = 0;
+	int rc = 0;
+
 	rte_tel_data_start_dict(d);
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		rte_tel_data_add_dict_u64(d, pkt_ts_src_name(t), s->sum.ts_src[t]);
-	return 0;
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		struct port_clock_view v;
+
+		port_clock_view(&ps->ports[i], &v);
+		if (!v.hw)
+			continue;
+		name[n] = ps->ports[i].cfg->name;
+		kind[n] = port_clock_name(v.kind);
+		hz[n] = (uint64_t)(v.hz + 0.5);
+		snprintf(ppmb[n], sizeof(ppmb[n]), "%.3f", v.drift_ppm);
+		ppm[n] = ppmb[n];
+		snprintf(offb[n], sizeof(offb[n]), "%" PRId64, v.offset_ns);
+		snprintf(errb[n], sizeof(errb[n]), "%" PRId64, v.last_error_ns);
+		off[n] = offb[n];
+		err[n] = errb[n];
+		smp[n] = v.samples;
+		rej[n] = v.rejects;
+		stp[n] = v.steps;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	rc |= col_str(d, "clock_port", name, n);
+	rc |= col_str(d, "clock_kind", kind, n);
+	rc |= col_u64(d, "clock_frequency_hz", hz, n);
+	rc |= col_str(d, "clock_drift_ppm", ppm, n);
+	rc |= col_str(d, "clock_offset_ns", off, n);
+	rc |= col_str(d, "clock_last_error_ns", err, n);
+	rc |= col_u64(d, "clock_samples", smp, n);
+	rc |= col_u64(d, "clock_rejects", rej, n);
+	rc |= col_u64(d, "clock_steps", stp, n);
+	return rc != 0 ? -ENOMEM : 0;
 }
 
 /*
@@ -650,7 +695,8 @@ static const struct {
 	{ "/stampede/rules", tel_rules,
 			"Packets matched per rule, 128 rules per reply. Parameter: first rule index" },
 	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
-	{ "/stampede/timestamps", tel_timestamps, "Packets stamped, per source. No parameters" },
+	{ "/stampede/timestamps", tel_timestamps,
+			"Packets stamped, per source; hardware clocks (clock_*). No parameters" },
 	{ "/stampede/latency", tel_latency,
 			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)" },
 	{ "/stampede/probes", tel_probes,

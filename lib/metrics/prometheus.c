@@ -39,6 +39,7 @@ enum prom_scope {
 	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
 	PS_TSC_HZ,     /* rte_get_tsc_hz() */
+	PS_PORT_CLOCK, /* a field of struct port_clock_view (key: its type); label port */
 	PS_PROBE_GEN,  /* key of a generator stream (probe_ctl.c JSON); label stream */
 	PS_PROBE_LAT,  /* key of a measured stream; labels stream, direction */
 	PS_PROBE_Q,    /* the delay summary of a measured stream; labels + quantile */
@@ -57,6 +58,7 @@ struct prom_family {
 #define LCS(f) offsetof(struct stp_lcore_stats, f)
 #define ETH(f) offsetof(struct rte_eth_stats, f)
 #define WRT(f) offsetof(struct pcapng_stats, f)
+#define CLK(f) offsetof(struct port_clock_view, f)
 
 /* clang-format off */
 static const struct prom_family prom_families[] = {
@@ -115,6 +117,26 @@ static const struct prom_family prom_families[] = {
 		"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
 	{ "stampede_port_trailer_stacked_stamps_total", "counter", PS_PORT_APP,
 		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
+
+	/* Hardware clocks (ports stamping with their device clock only). */
+	{ "stampede_port_clock_frequency_hertz", "gauge", PS_PORT_CLOCK, CLK(hz),
+		"Device clock ticks per second of UTC, as fitted (1e9 for real-time clocks).",
+		"double" },
+	{ "stampede_port_clock_drift_ratio", "gauge", PS_PORT_CLOCK, CLK(drift_ppm),
+		"Device clock rate against its rate at start-up, minus 1 (free-running clocks).",
+		"ppm" },
+	{ "stampede_port_clock_offset_seconds", "gauge", PS_PORT_CLOCK, CLK(offset_ns),
+		"Device clock minus UTC at the last sample (37 for a TAI clock).", "ns" },
+	{ "stampede_port_clock_last_error_seconds", "gauge", PS_PORT_CLOCK, CLK(last_error_ns),
+		"UTC minus the converted device clock at the last sample, before correction.",
+		"ns" },
+	{ "stampede_port_clock_samples_total", "counter", PS_PORT_CLOCK, CLK(samples),
+		"Device clock samples taken (bracketed read_clock).", "u64" },
+	{ "stampede_port_clock_rejected_samples_total", "counter", PS_PORT_CLOCK, CLK(rejects),
+		"Device clock samples rejected: every read too slow (preempted, busy device).",
+		"u64" },
+	{ "stampede_port_clock_steps_total", "counter", PS_PORT_CLOCK, CLK(steps),
+		"CLOCK_REALTIME steps the device clock map followed.", "u64" },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
 		"Packets a rule matched." },
@@ -295,6 +317,27 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		break;
 	case PS_TSC_HZ:
 		sample(b, f->name, NULL, NULL, rte_get_tsc_hz());
+		break;
+	case PS_PORT_CLOCK:
+		for (unsigned int i = 0; i < pl->ports->nb; i++) {
+			const struct port_rt *pr = &pl->ports->ports[i];
+			struct port_clock_view v;
+			const char *p = (const char *)&v + f->off;
+
+			port_clock_view(pr, &v);
+			if (!v.hw)
+				continue;
+			sbuf_printf(b, "%s{port=\"", f->name);
+			put_label_value(b, pr->cfg->name);
+			if (strcmp(f->key, "double") == 0)
+				sbuf_printf(b, "\"} %.3f\n", *(const double *)p);
+			else if (strcmp(f->key, "ppm") == 0)
+				sbuf_printf(b, "\"} %.12f\n", *(const double *)p * 1e-6);
+			else if (strcmp(f->key, "ns") == 0)
+				sbuf_printf(b, "\"} %.9f\n", (double)*(const int64_t *)p / 1e9);
+			else
+				sbuf_printf(b, "\"} %" PRIu64 "\n", *(const uint64_t *)p);
+		}
 		break;
 	default:
 		break;

@@ -170,6 +170,21 @@ mbuf_cut(struct rte_mbuf *m, uint32_t len)
 	m->pkt_len = len;
 }
 
+/* CRC-32 of a chained mbuf's first @p len bytes (the trailer parser's FCS checks). */
+static uint32_t
+mbuf_crc(const void *arg, uint32_t len)
+{
+	uint32_t crc = 0;
+
+	for (const struct rte_mbuf *s = arg; s != NULL && len > 0; s = s->next) {
+		uint32_t k = RTE_MIN(len, (uint32_t)s->data_len);
+
+		crc = trailer_crc32(crc, rte_pktmbuf_mtod(s, const uint8_t *), k);
+		len -= k;
+	}
+	return crc;
+}
+
 /* Trailer formats on a chained mbuf: the tail copied out, the FCS check over every segment. */
 static int
 trailer_parse_mbuf(const struct trailer_spec *ts, struct rte_mbuf *m, uint64_t ref_ns,
@@ -188,20 +203,14 @@ trailer_parse_mbuf(const struct trailer_spec *ts, struct rte_mbuf *m, uint64_t r
 	if (tail == NULL)
 		return -TRAILER_E_SHORT;
 	if (ts->fcs == TRAILER_FCS_AUTO && len >= 18) {
-		uint32_t crc = 0, left = len - 4;
+		uint32_t crc = mbuf_crc(m, len - 4);
 		const uint8_t *f = tail + tail_len - 4;
 
-		for (const struct rte_mbuf *s = m; s != NULL && left > 0; s = s->next) {
-			uint32_t k = RTE_MIN(left, (uint32_t)s->data_len);
-
-			crc = trailer_crc32(crc, rte_pktmbuf_mtod(s, const uint8_t *), k);
-			left -= k;
-		}
 		fcs = crc ==
 				((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
 						(uint32_t)f[3] << 24);
 	}
-	return trailer_parse_tail(ts, tail, tail_len, len, fcs, ref_ns, r);
+	return trailer_parse_tail(ts, tail, tail_len, len, fcs, ref_ns, mbuf_crc, m, r);
 }
 
 /*
@@ -311,7 +320,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 						pkts[i + RX_PREFETCH_AHEAD], void *));
 			bytes += rte_pktmbuf_pkt_len(m);
 			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			meta->orig_len = 0;
+			/* orig_len: set by port_stamp_burst (a capture file's original length). */
 			if (unlikely(pkt_parse(m, meta) < 0)) {
 				runts[nb_runt++] = m;
 				continue;
@@ -329,7 +338,6 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 
 			bytes += rte_pktmbuf_pkt_len(m);
 			m->port = port_id;
-			meta->orig_len = 0;
 			meta->flow_hash = 0;
 			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
 				runts[nb_runt++] = m;

@@ -94,6 +94,9 @@ vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
 	meta->l3_off = meta->l3_off > 4 * tags ? meta->l3_off - 4 * tags : 0;
 	if (meta->l4_off != 0)
 		meta->l4_off -= 4 * tags;
+	/* A frame cut short (capture file, snaplen) was that much shorter on the wire too. */
+	if (meta->orig_len != 0)
+		meta->orig_len = meta->orig_len > 4 * tags ? meta->orig_len - 4 * tags : 0;
 	meta->nb_vlan = 0;
 }
 
@@ -493,8 +496,10 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(r->vlan == CFG_VLAN_STRIP))
 			vlan_strip(m, pkt_meta(m));
 		if (unlikely(r->snaplen != 0 && rte_pktmbuf_pkt_len(m) > r->snaplen)) {
-			pkt_meta(m)->orig_len = (uint16_t)RTE_MIN(
-					rte_pktmbuf_pkt_len(m), (uint32_t)UINT16_MAX);
+			/* A frame already cut short (capture file record) keeps its wire length. */
+			if (pkt_meta(m)->orig_len == 0)
+				pkt_meta(m)->orig_len = (uint16_t)RTE_MIN(
+						rte_pktmbuf_pkt_len(m), (uint32_t)UINT16_MAX);
 			pkt_slice(m, r->snaplen);
 		}
 		/* Ports: frames longer than the output takes, or chains it cannot send, are
