@@ -408,6 +408,25 @@ render_rules(const json_t *a, FILE *f)
 	tbl_print(&t, f);
 }
 
+/*
+ * The rules in place, then one line for the deleted ones: their counters are kept under their
+ * names (a second table would read as rules in place).
+ */
+static void
+render_rules_all(const json_t *v, FILE *f)
+{
+	const json_t *gone = json_object_get(v, "deleted"), *r;
+	size_t i;
+
+	render_rules(json_object_get(v, "rules"), f);
+	if (json_array_size(gone) == 0)
+		return;
+	fprintf(f, "deleted rules (counters kept):");
+	json_array_foreach(gone, i, r)
+		fprintf(f, " %s=%" PRIu64, js(r, "name"), ju(r, "matched"));
+	fprintf(f, "\n");
+}
+
 static void
 render_outputs(const json_t *a, FILE *f)
 {
@@ -690,7 +709,16 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 	} else if (strcmp(r->w1, "drops") == 0) {
 		show(cl, ctl_drops(c), render_drops, NULL);
 	} else if (strcmp(r->w1, "rules") == 0) {
-		show(cl, ctl_rules(c), render_rules, NULL);
+		json_t *live = ctl_rules(c), *gone = ctl_rules_deleted(c);
+
+		show(cl,
+				live != NULL && gone != NULL ?
+						json_pack("{s:O, s:O}", "rules", live, "deleted",
+								gone) :
+						NULL,
+				render_rules_all, NULL);
+		json_decref(live);
+		json_decref(gone);
 	} else if (strcmp(r->w1, "outputs") == 0) {
 		show(cl, ctl_outputs(c), render_outputs, NULL);
 	} else if (strcmp(r->w1, "tcp-rtt") == 0) {

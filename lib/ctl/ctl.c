@@ -61,12 +61,12 @@ struct ctl {
 	 */
 	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
 	/*
-	 * Rule counters are kept by the lcores per rule index. Shown: carry + raw - base, where
-	 * a rule change sets carry to what the rule of the same name showed before and base to
-	 * the raw counter of its new index, so a count follows its rule when indexes move.
+	 * Rule counters are kept by the lcores per counter slot, which a rule's name holds for
+	 * the life of the process (struct stp_rule_names). The raw slot counters at the last
+	 * clear: a rule shows raw - max(its base, this), so a slot that a new name took since
+	 * the clear counts from its own base.
 	 */
-	uint64_t rule_base[CFG_MAX_RULES + 1];
-	uint64_t rule_carry[CFG_MAX_RULES + 1];
+	uint64_t rule_clear[STP_RULE_SLOTS + 1];
 };
 
 static uint64_t
@@ -440,16 +440,21 @@ ctl_rings(struct ctl *c)
 /* ---------------------------------------------------------------------------------------------- */
 /* Rules and outputs */
 
+/* What rule @p rn->r[i] matched since the start or the last clear. */
 static uint64_t
-rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, unsigned int r)
+rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, const struct stp_rule_names *rn,
+		unsigned int i)
 {
-	return c->rule_carry[r] + sub(raw->rule_pkts[r], c->rule_base[r]);
+	uint16_t slot = rn->r[i].slot;
+
+	return sub(raw->rule_pkts[slot], RTE_MAX(rn->r[i].base, c->rule_clear[slot]));
 }
 
 json_t *
 ctl_rules(struct ctl *c)
 {
 	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	const struct stp_rule_names *rn;
 	const struct stp_config *cfg;
 	json_t *a;
 
@@ -457,11 +462,13 @@ ctl_rules(struct ctl *c)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
 	cfg = running_cfg(c);
+	rn = stp_rule_names_get(c->pl);
 	stp_stats_sum(c->pl, raw);
 	a = json_array();
 	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
 		const struct cfg_rule *r = &cfg->rules[i];
 		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
+		int k = stp_rule_names_find(rn, r->name);
 		json_t *in = json_array(), *o;
 
 		for (unsigned int p = 0; p < cfg->nb_ports; p++)
@@ -482,9 +489,32 @@ ctl_rules(struct ctl *c)
 		json_object_set_new(o, "snaplen", jint(r->snaplen));
 		json_object_set_new(o, "vlan",
 				json_string(r->vlan == CFG_VLAN_STRIP ? "strip" : "keep"));
-		json_object_set_new(o, "matched", jint(rule_shown(c, raw, i)));
+		json_object_set_new(o, "matched", jint(k >= 0 ? rule_shown(c, raw, rn, k) : 0));
 		json_array_append_new(a, o);
 	}
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return a;
+}
+
+json_t *
+ctl_rules_deleted(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	const struct stp_rule_names *rn;
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	rn = stp_rule_names_get(c->pl);
+	stp_stats_sum(c->pl, raw);
+	a = json_array();
+	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
+		json_array_append_new(a,
+				json_pack("{s:s, s:s, s:I}", "name", rn->r[i].name, "action",
+						cfg_action_name(rn->r[i].action), "matched",
+						(json_int_t)rule_shown(c, raw, rn, i)));
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return a;
@@ -596,10 +626,8 @@ ctl_stats_clear(struct ctl *c)
 	}
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		stp_output_stats(pl, o, &c->out_base[o]);
-	for (unsigned int r = 0; r <= CFG_MAX_RULES; r++) {
-		c->rule_base[r] = raw->rule_pkts[r];
-		c->rule_carry[r] = 0;
-	}
+	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
+		c->rule_clear[r] = raw->rule_pkts[r];
 	for (unsigned int i = 0; i < pl->ports->nb; i++)
 		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
 			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
@@ -612,21 +640,18 @@ ctl_stats_clear(struct ctl *c)
 
 /*
  * Put @p next in place of the running config (rules only differ). The per-rule counts follow
- * the rules by name; what matched during the switch itself (a burst or two) is counted under
- * the rule that has the index afterwards.
+ * the rules by name on their own: each name keeps its counter slot (struct stp_rule_names), so
+ * what matched during the switch itself counts under the rule that matched it.
  */
 static int
 rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 {
-	const struct stp_config *prev = running_cfg(c);
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	uint64_t *shown = calloc(CFG_MAX_RULES, sizeof(uint64_t));
 	struct ctl_retired *ret = calloc(1, sizeof(*ret));
 	struct stp_rules_rt *rs;
 	char rerr[CFG_ERR_LEN] = "";
 	int rc = -ENOMEM;
 
-	if (raw == NULL || shown == NULL || ret == NULL) {
+	if (ret == NULL) {
 		snprintf(err, CFG_ERR_LEN, "out of memory");
 		goto out;
 	}
@@ -644,20 +669,9 @@ rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 		}
 		goto out;
 	}
-	/* The snapshot right before the switch: what matched until here stays with its rule. */
-	stp_stats_sum(c->pl, raw);
-	for (unsigned int i = 0; i < prev->nb_rules; i++)
-		shown[i] = rule_shown(c, raw, i);
 	rc = stp_rules_publish(c->pl, next, rs, rerr, sizeof(rerr));
 	if (rerr[0] != '\0')
 		snprintf(err, CFG_ERR_LEN, "warning: %s", rerr);
-	for (unsigned int j = 0; j < next->nb_rules; j++) {
-		c->rule_carry[j] = 0;
-		c->rule_base[j] = raw->rule_pkts[j];
-		for (unsigned int i = 0; i < prev->nb_rules; i++)
-			if (strcmp(prev->rules[i].name, next->rules[j].name) == 0)
-				c->rule_carry[j] = shown[i];
-	}
 	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
 	if (c->running != NULL) {
 		ret->cfg = c->running;
@@ -670,8 +684,6 @@ rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 out:
 	free(ret);
 	free(next);
-	free(raw);
-	free(shown);
 	return rc;
 }
 

@@ -97,6 +97,13 @@ json_t *ctl_drops(struct ctl *c);
 json_t *ctl_rules(struct ctl *c);
 
 /**
+ * Rules deleted while running, oldest deletion first: name, action, matched. A deleted rule's
+ * counter stays under its name, frozen; adding a rule of that name again continues it
+ * (struct stp_rule_names).
+ */
+json_t *ctl_rules_deleted(struct ctl *c);
+
+/**
  * Capture outputs: name, type, path (the pattern), file (being written, "" if none), paused,
  * accepted, refused, written, bytes, files, write_errors.
  */

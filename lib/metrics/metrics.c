@@ -35,8 +35,8 @@
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
 /*
- * Rules in one /stampede/rules reply: at most ~70 bytes each (a 31-character name, an action,
- * two numbers), so 128 stay well inside telemetry's 16 KiB reply.
+ * Rules in one /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
+ * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
  */
 #define TEL_RULES_PER_REPLY 128
 
@@ -68,6 +68,7 @@ metrics_snap_get(void)
 	}
 	s->pl = pl;
 	s->version = mt.version;
+	s->rules = stp_rule_names_get(pl);
 	stp_stats_sum(pl, &s->sum);
 	s->dropped = stp_stats_dropped(&s->sum);
 	in_flight = stp_stats_in_flight(&s->sum);
@@ -294,13 +295,18 @@ tel_drops(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	return 0;
 }
 
-/* Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most. */
+/*
+ * Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most: those in place in
+ * evaluation order, then the deleted ones (deleted 1; their counters are kept by name).
+ */
 static int
 tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	const struct stp_config *cfg = s->pl->cfg;
+	const struct stp_rule_names *rn = s->rules;
 	const char *name[TEL_RULES_PER_REPLY], *action[TEL_RULES_PER_REPLY];
 	uint64_t idx[TEL_RULES_PER_REPLY], matched[TEL_RULES_PER_REPLY];
+	uint64_t deleted[TEL_RULES_PER_REPLY];
+	unsigned int total = rn != NULL ? rn->nb : 0;
 	unsigned long first = 0;
 	unsigned int n = 0;
 	int rc = 0;
@@ -312,18 +318,20 @@ tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		if (errno != 0 || *end != '\0')
 			return -EINVAL;
 	}
-	for (unsigned long r = first; r < cfg->nb_rules && n < TEL_RULES_PER_REPLY; r++, n++) {
+	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
 		idx[n] = r;
-		name[n] = cfg->rules[r].name;
-		action[n] = cfg_action_name(cfg->rules[r].action);
-		matched[n] = s->sum.rule_pkts[r];
+		name[n] = rn->r[r].name;
+		action[n] = cfg_action_name(rn->r[r].action);
+		matched[n] = stp_rule_matched(rn, &s->sum, r);
+		deleted[n] = rn->r[r].deleted;
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "total", cfg->nb_rules);
+	rte_tel_data_add_dict_u64(d, "total", total);
 	rc |= col_u64(d, "index", idx, n);
 	rc |= col_str(d, "name", name, n);
 	rc |= col_str(d, "action", action, n);
 	rc |= col_u64(d, "matched", matched, n);
+	rc |= col_u64(d, "deleted", deleted, n);
 	return rc != 0 ? -ENOMEM : 0;
 }
 

@@ -31,7 +31,7 @@ enum prom_scope {
 	PS_TS,	       /* sum.ts_src[source]; label source */
 	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
 	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
-	PS_RULE,       /* sum.rule_pkts[rule]; label rule */
+	PS_RULE,       /* per rule name (stp_rule_names); label rule */
 	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
 	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
 	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
@@ -117,7 +117,7 @@ static const struct prom_family prom_families[] = {
 		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
-		"Packets a rule matched." },
+		"Packets a rule matched; a deleted rule's counter stays, frozen, under its name." },
 
 	{ "stampede_output_accepted_packets_total", "counter", PS_OUTPUT_APP, LCS(out_pkts),
 		"Packets a capture output's ring accepted." },
@@ -242,8 +242,10 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		}
 		break;
 	case PS_RULE:
-		for (unsigned int r = 0; r < cfg->nb_rules; r++)
-			sample(b, f->name, "rule", cfg->rules[r].name, s->sum.rule_pkts[r]);
+		/* Deleted rules too: their counters stay, frozen, under their names. */
+		for (unsigned int r = 0; s->rules != NULL && r < s->rules->nb; r++)
+			sample(b, f->name, "rule", s->rules->r[r].name,
+					stp_rule_matched(s->rules, &s->sum, r));
 		break;
 	case PS_OUTPUT_APP:
 		for (unsigned int o = 0; o < pl->nb_outputs; o++) {

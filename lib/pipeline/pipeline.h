@@ -42,6 +42,15 @@
 
 #define STP_MAX_BURST CFG_MAX_BURST
 
+/**
+ * Counter slots of rules: each rule name holds one slot for the life of the process, whatever
+ * its index (struct stp_rule_names). Twice the rules a config holds: the live rules, and as many
+ * deleted ones whose counters are kept.
+ */
+#define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
+/** The rule_pkts[] slot of packets that no rule matched (the lookup-table path). */
+#define STP_RULE_NONE STP_RULE_SLOTS
+
 /** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
 #define STP_FOREACH_DROP(_)                                                                        \
 	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                             \
@@ -105,10 +114,10 @@ struct stp_lcore_stats {
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
 	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
-	uint64_t out_pkts[CFG_MAX_OUTPUTS];    /**< per output: accepted */
-	uint64_t out_drops[CFG_MAX_OUTPUTS];   /**< per output: refused (ring full) */
-	uint64_t rule_pkts[CFG_MAX_RULES + 1]; /**< per rule: packets matched (+1: no rule) */
-	uint64_t loops;			       /**< run-loop iterations */
+	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
+	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
+	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
+	uint64_t loops;				/**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
@@ -218,6 +227,7 @@ struct stp_rule_rt {
 	bool cont;
 	enum cfg_vlan vlan;
 	uint32_t snaplen;
+	uint16_t slot;			  /**< its counter: rule_pkts[slot] (stp_rule_names) */
 	uint64_t dest;			  /**< forward to a port or output: its destination bit */
 	const struct stp_group_rt *group; /**< forward to a group */
 };
@@ -237,11 +247,54 @@ struct stp_rules_rt {
 	uint32_t simple_max_frame[PORT_MAX]; /* the output's largest frame, per input port */
 	bool simple_multiseg[PORT_MAX];	     /* the output takes chained mbufs, per input port */
 	uint8_t simple_why[PORT_MAX];
-	uint16_t simple_rule[PORT_MAX]; /* the rule that decides, or CFG_MAX_RULES (none) */
+	uint16_t simple_rule[PORT_MAX]; /* counter slot of the rule that decides, or STP_RULE_NONE
+					 */
 	uint16_t nb;
 	struct stp_rule_rt rules[CFG_MAX_RULES];
 	struct stp_group_rt groups[CFG_MAX_GROUPS];
+	struct stp_rule_names *names; /* built with the table; the pipeline's once published */
 };
+
+/** One rule's identity: its name holds a counter slot for the life of the process. */
+struct stp_rule_name {
+	char name[CFG_NAME_LEN];
+	enum cfg_action action; /**< the action it has (had, when deleted) */
+	uint16_t slot;		/**< lcores count its packets in rule_pkts[slot] */
+	bool deleted;		/**< deleted by del rule: the counter is kept, frozen */
+	uint64_t base;		/**< rule_pkts[slot] summed when the name took the slot */
+};
+
+/**
+ * Names and counter slots of the rules (rules feature, control thread): what every view reads
+ * to show a rule's count under its name. r[0..nb_live) are the rules in place, in evaluation
+ * order; r[nb_live..nb) the deleted ones, oldest deletion first.
+ *
+ * What a deleted rule's counter becomes: it stays under the rule's name, frozen and marked
+ * deleted, in every view (a Prometheus counter never goes back or vanishes mid-run, and the
+ * rules' counts still add up to what they matched); a rule added again under that name takes
+ * the counter back and goes on counting. When the slots run out (STP_RULE_SLOTS names), the
+ * oldest deleted rule is forgotten: its count moves to @p forgotten.
+ *
+ * Immutable once published (pl->rule_names): a rule change publishes a new one, and every
+ * snapshot stays valid until stp_pipeline_destroy(), so readers on any thread need no lock.
+ */
+struct stp_rule_names {
+	struct stp_rule_names *older; /**< the snapshot this one replaced */
+	uint16_t nb_live;
+	uint16_t nb;
+	uint64_t forgotten; /**< matched by deleted rules forgotten to free their slot */
+	struct stp_rule_name r[STP_RULE_SLOTS];
+};
+
+/** The rules' names now (any thread). NULL before the rules stage started. */
+const struct stp_rule_names *stp_rule_names_get(const struct stp_pipeline *pl);
+
+/** Index in @p rn of the rule called @p name, or -1. */
+int stp_rule_names_find(const struct stp_rule_names *rn, const char *name);
+
+/** Packets rule @p rn->r[i] matched, from summed counters @p sum (stp_stats_sum()). */
+uint64_t stp_rule_matched(
+		const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i);
 
 void stp_rules_free(struct stp_rules_rt *rs);
 
@@ -250,15 +303,15 @@ struct stp_pipeline;
 /**
  * Put the rules of @p cfg in place while the pipeline runs (control thread): the new table is
  * built beside the old one, published with one pointer store, and the old one freed once every
- * lcore has moved on. Per-rule counters keep counting by rule index. 0, or -EINVAL with @p err.
+ * lcore has moved on. Per-rule counters follow the rules' names (struct stp_rule_names).
+ * 0, or -EINVAL with @p err.
  */
 int stp_rules_replace(
 		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
 
 /**
- * stp_rules_replace() in two steps, for a caller that snapshots counters right before the
- * switch (lib/ctl): build the table of @p cfg's rules (BPF compiled: the slow part), NULL with
- * @p err on failure...
+ * stp_rules_replace() in two steps (lib/ctl): build the table of @p cfg's rules (BPF compiled:
+ * the slow part) and their names' counter slots, NULL with @p err on failure...
  */
 struct stp_rules_rt *stp_rules_prepare(
 		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
@@ -296,7 +349,8 @@ struct stp_pipeline {
 	struct stp_lcore *workers[CFG_MAX_LCORES];
 	uint16_t nb_tx;
 	struct stp_lcore *txers[CFG_MAX_LCORES];
-	struct stp_rules_rt *rules; /* ctlplane: wo (publish), dataplane: ro */
+	struct stp_rules_rt *rules;	   /* ctlplane: wo (publish), dataplane: ro */
+	struct stp_rule_names *rule_names; /* ctlplane: wo (publish), any thread: ro */
 	uint16_t nb_outputs;
 	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS]; /* NULL for tunnel outputs */
 	uint32_t tunnel_outputs;			/* bit o: outputs[o] is a tunnel */

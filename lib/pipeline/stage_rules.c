@@ -14,6 +14,7 @@
  * undecided that arrived on its ports, so a burst costs one filter call per rule, not per packet.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -448,7 +449,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (matched == 0)
 			continue;
-		lc->stats.rule_pkts[ri] += __builtin_popcountll(matched);
+		lc->stats.rule_pkts[r->slot] += __builtin_popcountll(matched);
 		switch (r->action) {
 		case CFG_ACTION_COUNT:
 			break;
@@ -554,7 +555,7 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 	for (unsigned int p = 0; p < PORT_MAX; p++) {
 		rs->simple_out[p] = STP_NO_PORT;
 		rs->simple_why[p] = STP_DROP_NO_RULE;
-		rs->simple_rule[p] = CFG_MAX_RULES;
+		rs->simple_rule[p] = STP_RULE_NONE;
 	}
 	for (unsigned int in = 0; in < cfg->nb_ports; in++) {
 		uint16_t in_id = pl->ports->ports[in].port_id;
@@ -564,7 +565,7 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 
 			if (!(r->in_mask & (1u << in)))
 				continue;
-			rs->simple_rule[in_id] = (uint16_t)i;
+			rs->simple_rule[in_id] = rs->rules[i].slot;
 			if (r->action == CFG_ACTION_FORWARD) {
 				const struct port_rt *pr = &pl->ports->ports[r->out.idx];
 
@@ -578,6 +579,124 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 	}
 }
 
+const struct stp_rule_names *
+stp_rule_names_get(const struct stp_pipeline *pl)
+{
+	return __atomic_load_n(&pl->rule_names, __ATOMIC_ACQUIRE);
+}
+
+int
+stp_rule_names_find(const struct stp_rule_names *rn, const char *name)
+{
+	for (unsigned int i = 0; rn != NULL && i < rn->nb; i++)
+		if (strcmp(rn->r[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+stp_rule_matched(const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i)
+{
+	uint64_t v = sum->rule_pkts[rn->r[i].slot];
+
+	return v >= rn->r[i].base ? v - rn->r[i].base : 0;
+}
+
+/* One slot's counter summed over the lcores (control thread). */
+static uint64_t
+slot_sum(const struct stp_pipeline *pl, uint16_t slot)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		v += __atomic_load_n(&pl->lcores[i]->stats.rule_pkts[slot], __ATOMIC_RELAXED);
+	return v;
+}
+
+/*
+ * The names of @p cfg's rules and their counter slots, from the current ones: a name keeps its
+ * slot (a deleted rule's name included: it is revived), names no longer in @p cfg become deleted
+ * rules, and a new name takes a free slot, or the oldest deleted rule's (forgotten). A slot
+ * taken that way is quiet: no published table counts in it (the last publication waited for
+ * every lcore to move on), so its counter summed now is the new name's exact zero.
+ */
+static struct stp_rule_names *
+rule_names_next(const struct stp_pipeline *pl, const struct stp_config *cfg)
+{
+	const struct stp_rule_names *cur = pl->rule_names;
+	struct stp_rule_names *n = calloc(1, sizeof(*n));
+	struct stp_rule_name dead[STP_RULE_SLOTS];
+	bool used[STP_RULE_SLOTS] = { false };
+	unsigned int nb_dead = 0, first_dead = 0;
+	uint16_t next_free = 0;
+
+	if (n == NULL)
+		return NULL;
+	n->forgotten = cur != NULL ? cur->forgotten : 0;
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		int j = stp_rule_names_find(cur, cfg->rules[i].name);
+
+		snprintf(n->r[i].name, sizeof(n->r[i].name), "%s", cfg->rules[i].name);
+		n->r[i].action = cfg->rules[i].action;
+		n->r[i].slot = STP_RULE_NONE; /* a new name: its slot below */
+		if (j >= 0) {
+			n->r[i].slot = cur->r[j].slot;
+			n->r[i].base = cur->r[j].base;
+			used[n->r[i].slot] = true;
+		}
+	}
+	/* Deleted: those deleted before first (older), then the rules just deleted. */
+	for (unsigned int pass = 0; cur != NULL && pass < 2; pass++)
+		for (unsigned int j = 0; j < cur->nb; j++) {
+			bool live = false;
+
+			if (cur->r[j].deleted != (pass == 0))
+				continue;
+			for (unsigned int i = 0; i < cfg->nb_rules && !live; i++)
+				live = strcmp(cfg->rules[i].name, cur->r[j].name) == 0;
+			if (live)
+				continue;
+			dead[nb_dead] = cur->r[j];
+			dead[nb_dead++].deleted = true;
+			used[cur->r[j].slot] = true;
+		}
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		uint16_t slot;
+
+		if (n->r[i].slot != STP_RULE_NONE)
+			continue;
+		while (next_free < STP_RULE_SLOTS && used[next_free])
+			next_free++;
+		if (next_free < STP_RULE_SLOTS) {
+			slot = next_free;
+		} else {
+			/* Never empty: live rules take at most half of the slots. */
+			const struct stp_rule_name *old = &dead[first_dead++];
+			uint64_t v = slot_sum(pl, old->slot);
+
+			n->forgotten += v >= old->base ? v - old->base : 0;
+			slot = old->slot;
+		}
+		used[slot] = true;
+		n->r[i].slot = slot;
+		n->r[i].base = slot_sum(pl, slot);
+	}
+	n->nb_live = (uint16_t)cfg->nb_rules;
+	n->nb = n->nb_live;
+	for (unsigned int k = first_dead; k < nb_dead; k++)
+		n->r[n->nb++] = dead[k];
+	return n;
+}
+
+/* Publish the names built with @p rs (control thread); the older ones stay readable. */
+static void
+rule_names_publish(struct stp_pipeline *pl, struct stp_rules_rt *rs)
+{
+	rs->names->older = pl->rule_names;
+	__atomic_store_n(&pl->rule_names, rs->names, __ATOMIC_RELEASE);
+	rs->names = NULL;
+}
+
 /* Build the runtime rule table from the config. */
 static struct stp_rules_rt *
 rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
@@ -586,6 +705,12 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 
 	if (rs == NULL) {
 		snprintf(err, errlen, "out of memory for the rule table");
+		return NULL;
+	}
+	rs->names = rule_names_next(pl, cfg);
+	if (rs->names == NULL) {
+		snprintf(err, errlen, "out of memory for the rule names");
+		rte_free(rs);
 		return NULL;
 	}
 	for (unsigned int g = 0; g < cfg->nb_groups; g++) {
@@ -610,6 +735,7 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 		for (unsigned int p = 0; p < cfg->nb_ports; p++)
 			if (cr->in_mask & (1u << p))
 				r->in_ports |= 1u << pl->ports->ports[p].port_id;
+		r->slot = rs->names->r[i].slot;
 		r->action = cr->action;
 		r->cont = cr->cont;
 		r->snaplen = cr->snaplen;
@@ -654,6 +780,7 @@ stp_rules_free(struct stp_rules_rt *rs)
 		return;
 	for (unsigned int i = 0; i < rs->nb; i++)
 		filter_free(rs->rules[i].filter);
+	free(rs->names); /* never published */
 	rte_free(rs);
 }
 
@@ -685,6 +812,7 @@ rules_init(struct stp_pipeline *pl)
 		return -EINVAL;
 	}
 	pl->need_parse |= rules_need_parse(pl->cfg);
+	rule_names_publish(pl, rs);
 	pl->rules = rs;
 	return 0;
 }
@@ -714,6 +842,7 @@ stp_rules_publish(struct stp_pipeline *pl, const struct stp_config *cfg, struct 
 	/* Parsing only ever turns on: a worker may still run the old rules for a burst. */
 	if (rules_need_parse(cfg))
 		__atomic_store_n(&pl->need_parse, true, __ATOMIC_RELEASE);
+	rule_names_publish(pl, rs);
 	old = __atomic_exchange_n(&pl->rules, rs, __ATOMIC_ACQ_REL);
 	/* Every lcore reads the table once per burst: after two iterations nobody holds @old. */
 	if (stp_pipeline_quiesce(pl, 1000) != 0) {
@@ -733,6 +862,12 @@ rules_fini(struct stp_pipeline *pl)
 {
 	stp_rules_free(pl->rules);
 	pl->rules = NULL;
+	while (pl->rule_names != NULL) {
+		struct stp_rule_names *older = pl->rule_names->older;
+
+		free(pl->rule_names);
+		pl->rule_names = older;
+	}
 }
 
 const struct stp_stage stp_stage_rules = {

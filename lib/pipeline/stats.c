@@ -138,9 +138,17 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
 				pl->cfg->outputs[o].name, s.out_pkts[o], s.out_drops[o]);
-	for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
-		fprintf(f, "rule %-14s matched %" PRIu64 "\n", pl->cfg->rules[r].name,
-				s.rule_pkts[r]);
+	{
+		const struct stp_rule_names *rn = stp_rule_names_get(pl);
+
+		for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
+			fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
+					stp_rule_matched(rn, &s, r),
+					rn->r[r].deleted ? " (deleted)" : "");
+		if (rn != NULL && rn->forgotten > 0)
+			fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n",
+					rn->forgotten);
+	}
 	{
 		int64_t in_flight = stp_stats_in_flight(&s);
 
@@ -287,10 +295,20 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 							(json_int_t)ws.files, "write_errors",
 							(json_int_t)ws.write_errors));
 		}
-		for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
-			json_array_append_new(rules,
-					json_pack("{s:s, s:I}", "name", pl->cfg->rules[r].name,
-							"matched", (json_int_t)s.rule_pkts[r]));
+		const struct stp_rule_names *rn = stp_rule_names_get(pl);
+
+		for (unsigned int r = 0; rn != NULL && r < rn->nb; r++) {
+			json_t *ro = json_pack("{s:s, s:I}", "name", rn->r[r].name, "matched",
+					(json_int_t)stp_rule_matched(rn, &s, r));
+
+			/* A deleted rule keeps its count under its name (struct stp_rule_names). */
+			if (rn->r[r].deleted)
+				json_object_set_new(ro, "deleted", json_true());
+			json_array_append_new(rules, ro);
+		}
+		if (rn != NULL && rn->forgotten > 0)
+			json_object_set_new(root, "rules_forgotten_matched",
+					json_integer((json_int_t)rn->forgotten));
 		json_object_set_new(root, "outputs", outs);
 		json_object_set_new(root, "rules", rules);
 	}
