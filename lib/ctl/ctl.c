@@ -526,7 +526,7 @@ ctl_tcp_rtt(struct ctl *c)
 	json_t *v;
 
 	pthread_mutex_lock(&c->lock);
-	v = stp_tcprtt_json(c->pl);
+	v = stp_feature_view_key(c->pl, "tcp_rtt", "tcp_rtt");
 	pthread_mutex_unlock(&c->lock);
 	if (v == NULL)
 		v = json_pack("{s:b}", "enabled", 0);
@@ -539,7 +539,7 @@ ctl_nodes(struct ctl *c)
 	json_t *v;
 
 	pthread_mutex_lock(&c->lock);
-	v = stp_broker_json(c->pl);
+	v = stp_feature_view_key(c->pl, "broker", "broker");
 	pthread_mutex_unlock(&c->lock);
 	if (v == NULL)
 		v = json_pack("{s:b}", "enabled", 0);

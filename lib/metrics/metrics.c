@@ -532,7 +532,7 @@ tel_tcprtt_rows(struct tcprtt_tel_cols *c, const json_t *list, const char *scope
 static int
 tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	json_t *t = stp_tcprtt_json(s->pl), *v;
+	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt"), *v;
 	struct tcprtt_tel_cols *c;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
@@ -588,7 +588,7 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 static int
 tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	json_t *t = stp_broker_json(s->pl), *v;
+	json_t *t = stp_feature_view_key(s->pl, "broker", "broker"), *v;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
 	size_t i;

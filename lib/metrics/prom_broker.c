@@ -3,7 +3,7 @@
  */
 
 /*
- * The stampede broker's counters (stp_broker_json(), the object "show nodes" prints) as
+ * The stampede broker's counters (the broker feature's view, the object "show nodes" prints) as
  * Prometheus families stampede_broker_*: node-wide counters, one sample per remote source
  * (labels node, stream, port, description) and one per stampede output (label output).
  * Nothing is written when the node neither sends nor receives stampede datagrams.
@@ -169,7 +169,7 @@ prom_broker_reliable(struct sbuf *b, const json_t *t)
 void
 prom_broker(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_broker_json(s->pl);
+	json_t *t = stp_feature_view_key(s->pl, "broker", "broker");
 	const json_t *nodes, *outs, *e;
 	const char *name;
 	size_t i;

@@ -426,7 +426,7 @@ prom_tcprtt_summary(struct sbuf *b, const json_t *list, const char *name, const 
 static void
 prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_tcprtt_json(s->pl);
+	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt");
 	const json_t *samples;
 
 	if (t == NULL)

@@ -20,7 +20,6 @@
 #include <rte_ring.h>
 
 #include "clock.h"
-#include "broker_rel.h"
 #include "pipeline.h"
 #include "trailer.h"
 
@@ -125,27 +124,35 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
 	stp_tx_emit(lc, pkts, n);
 }
 
-/* The worker stages in order, then the hand-off to TX. */
-static inline void
-worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
-{
-	const struct stp_pipeline *pl = lc->pl;
-
-	for (unsigned int s = 0; s < pl->nb_stages && n > 0; s++)
-		n = pl->stages[s]->burst(lc, pkts, n);
-	if (n > 0)
-		stp_tx_emit(lc, pkts, n);
-}
-
+/*
+ * The worker stages from index @p first on, then the hand-off to TX. Each stage's cost is
+ * counted per burst, as rte_graph counts per node: one TSC read per stage and burst (the end
+ * of one stage is the start of the next), its cycles and the packets it was given. A stage's
+ * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
+ */
 void
 stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
+	uint64_t t0 = rte_rdtsc();
 
-	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++)
+	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++) {
+		uint64_t t1;
+
+		lc->stats.stage_pkts[s] += n;
 		n = pl->stages[s]->burst(lc, pkts, n);
+		t1 = rte_rdtsc();
+		lc->stats.stage_cycles[s] += t1 - t0;
+		t0 = t1;
+	}
 	if (n > 0)
 		stp_tx_emit(lc, pkts, n);
+}
+
+static inline void
+worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	stp_worker_from(lc, 0, pkts, n);
 }
 
 /* Cut a (possibly chained) mbuf to its first @p len bytes, freeing segments past them. */
@@ -408,7 +415,7 @@ stp_lcore_main(void *arg)
 	struct stp_lcore *lc = arg;
 	struct stp_pipeline *pl = lc->pl;
 	const bool is_rx = lc->roles & CFG_ROLE_RX;
-	const unsigned int nb_sources = (lc->roles & CFG_ROLE_TX) ? pl->nb_sources : 0;
+	const unsigned int nb_polls = lc->nb_polls;
 	const bool overcommitted = pl->overcommitted;
 	const uint16_t burst = pl->burst;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
@@ -452,15 +459,10 @@ stp_lcore_main(void *arg)
 				work += n;
 			}
 		}
-		/* The broker's resend transport: timers, acknowledgements (broker_reliable.c). */
-		if (lc->priv[STP_PRIV_BREL] != NULL)
-			work += brel_poll(lc);
-		/* The collector's reorder buffer: frames whose time bound passed while idle. */
-		if (lc->priv[STP_PRIV_BROKER] != NULL)
-			work += stp_broker_poll(lc);
-		if (likely(phase == STP_PHASE_RUN))
-			for (unsigned int s = 0; s < nb_sources; s++)
-				work += pl->sources[s]->poll(lc);
+		/* Features' timers and sources (feature.h): while running, some while draining. */
+		for (unsigned int f = 0; f < nb_polls; f++)
+			if (likely(phase == STP_PHASE_RUN) || lc->polls[f]->poll_drain)
+				work += lc->polls[f]->poll(lc);
 		/* Flush what this iteration buffered: latency stays bounded by one loop. */
 		while (lc->tx_dirty != 0) {
 			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));

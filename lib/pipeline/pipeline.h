@@ -37,6 +37,7 @@
 #include <rte_ring.h>
 
 #include "cfg.h"
+#include "feature.h"
 #include "pkt.h"
 #include "port.h"
 
@@ -117,13 +118,12 @@ struct stp_lcore_stats {
 	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
 	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
 	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
+	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
+	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
 	uint64_t loops;				/**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
-
-/** Max worker stages (and packet sources) a pipeline runs. */
-#define STP_MAX_STAGES 8
 
 /**
  * Private state slots of the features, per pipeline (stp_pipeline.priv) and per lcore
@@ -174,14 +174,17 @@ struct stp_lcore {
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
 	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
+	uint16_t nb_polls;	  /* features polled in each loop iteration (stp_features_start) */
+	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
 /**
- * A worker stage: handles a burst in place. It may drop packets (counting a reason), and returns
- * how many remain in @p pkts (compacted, order kept) for the next stage. After the last stage,
- * each remaining packet's pkt_meta.out_port says where it goes.
+ * A worker stage (the burst op of struct stp_feature; probes and TCP RTT still define theirs
+ * as this struct, adapted in features.c): handles a burst in place. It may drop packets (counting a
+ * reason), and returns how many remain in @p pkts (compacted, order kept) for the next stage. After
+ * the last stage, each remaining packet's pkt_meta.out_port says where it goes.
  */
 struct stp_stage {
 	const char *name;
@@ -191,13 +194,11 @@ struct stp_stage {
 	void (*fini)(struct stp_pipeline *pl);
 };
 
-/** The worker stages, in order (NULL-terminated). */
-extern const struct stp_stage *const stp_worker_stages[];
-
 /**
- * A packet source: runs on TX lcores in each loop iteration, before the TX buffers are flushed,
- * and sends packets it made (probes) with stp_tx_send_generated().
- * init: < 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
+ * A packet source (the poll op of struct stp_feature; the probe generator still defines its
+ * own as this struct, adapted in features.c): runs on TX lcores in each loop iteration, before the
+ * TX buffers are flushed, and sends packets it made (probes) with stp_tx_send_generated(). init: <
+ * 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
  */
 struct stp_source {
 	const char *name;
@@ -205,9 +206,6 @@ struct stp_source {
 	uint32_t (*poll)(struct stp_lcore *lc); /**< returns packets sent (work done) */
 	void (*fini)(struct stp_pipeline *pl);
 };
-
-/** The packet sources (NULL-terminated). */
-extern const struct stp_source *const stp_sources[];
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {
@@ -361,13 +359,16 @@ struct stp_pipeline {
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	bool outputs_closed;
-	uint16_t nb_stages; /* the worker stages in use, in order */
-	const struct stp_stage *stages[STP_MAX_STAGES];
-	uint16_t nb_sources; /* the packet sources in use */
-	const struct stp_source *sources[STP_MAX_STAGES];
+	const struct stp_feature *const *features; /* the registry this pipeline runs */
+	uint16_t nb_features;			   /* started (stp_features_start) */
+	int8_t feat_rc[STP_MAX_FEATURES];	   /* its init: -1 failed, 0 stage on, 1 no stage */
+	uint16_t nb_stages;			   /* the worker stages in use, in order */
+	const struct stp_feature *stages[STP_MAX_STAGES];
 	void *priv[STP_PRIV_MAX];	/* features' pipeline-wide state (enum stp_priv) */
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */
-	char err[CFG_ERR_LEN];		/* a stage's init error */
+	char err[CFG_ERR_LEN];		/* a feature's init error */
+	char err_path[64];		/* the config path it is about (default: its name) */
+	unsigned int stop_timeout_ms;	/* stp_pipeline_stop()'s, for the features' stop */
 	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
 };
 
@@ -444,23 +445,6 @@ uint16_t stp_tx_send_generated(
  */
 void stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 
-/** After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
-void stp_broker_stop(struct stp_pipeline *pl);
-
-/**
- * Run loop of an lcore with broker state: hand on the frames of the collector's reorder buffer
- * whose time bound passed (all of them once the pipeline drains). Returns how many.
- */
-uint32_t stp_broker_poll(struct stp_lcore *lc);
-
-/**
- * The broker's counters as JSON (control thread): role, datagrams and records received,
- * per stampede output frames / datagrams / fragments, and "nodes": per (node, stream) received,
- * gaps, duplicates, reordered, stale. NULL when the config uses no broker feature.
- */
-struct json_t;
-struct json_t *stp_broker_json(const struct stp_pipeline *pl);
-
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
 
@@ -474,6 +458,12 @@ void stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f);
 /** One-line status since @p prev (updated), for periodic output. */
 void stp_stats_line(
 		const struct stp_pipeline *pl, struct stp_lcore_stats *prev, double dt_s, FILE *f);
+
+/**
+ * Per worker stage, of one lcore's counters @p s (or a sum): [{name, cycles, packets,
+ * cycles_per_packet}] in pl->stages[] order; the cost of each stage as rte_graph counts per node.
+ */
+json_t *stp_stages_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *s);
 
 /** Write the final counters as JSON (the shape tests read). Returns 0 or -errno. */
 int stp_stats_json(const struct stp_pipeline *pl, const char *path);

@@ -870,9 +870,40 @@ rules_fini(struct stp_pipeline *pl)
 	}
 }
 
-const struct stp_stage stp_stage_rules = {
+/*
+ * {"rules": [{name, matched[, deleted: true]}]}: every rule by name, the live ones in
+ * evaluation order, then the deleted ones (struct stp_rule_names).
+ */
+static json_t *
+rules_view(const struct stp_pipeline *pl)
+{
+	const struct stp_rule_names *rn = stp_rule_names_get(pl);
+	struct stp_lcore_stats *s = malloc(sizeof(*s));
+	json_t *rules = json_array(), *v;
+
+	if (s == NULL)
+		return NULL;
+	stp_stats_sum(pl, s);
+	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++) {
+		json_t *ro = json_pack("{s:s, s:I}", "name", rn->r[r].name, "matched",
+				(json_int_t)stp_rule_matched(rn, s, r));
+
+		if (rn->r[r].deleted)
+			json_object_set_new(ro, "deleted", json_true());
+		json_array_append_new(rules, ro);
+	}
+	free(s);
+	v = json_pack("{s:o}", "rules", rules);
+	if (rn != NULL && rn->forgotten > 0)
+		json_object_set_new(v, "rules_forgotten_matched",
+				json_integer((json_int_t)rn->forgotten));
+	return v;
+}
+
+const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
 	.burst = rules_burst,
+	.view = rules_view,
 	.fini = rules_fini,
 };

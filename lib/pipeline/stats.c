@@ -14,8 +14,6 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
-#include "stage_tcprtt.h"
-#include "probe_rt.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
 #define STP_DROP_NAME(id, name, desc) [STP_DROP_##id] = name,
@@ -46,15 +44,6 @@ const char *
 stp_drop_desc(enum stp_drop d)
 {
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
-}
-
-void
-stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws)
-{
-	if (pl->outputs_closed)
-		*ws = pl->out_final[o];
-	else
-		pcapng_writer_stats(pl->outputs[o], ws);
 }
 
 /* The capture writers' side: packets written, and lost to write errors (a named drop). */
@@ -96,6 +85,24 @@ stp_stats_dropped(const struct stp_lcore_stats *s)
 	for (unsigned int i = 0; i < STP_DROP_MAX; i++)
 		d += s->drops[i];
 	return d;
+}
+
+json_t *
+stp_stages_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *s)
+{
+	json_t *a = json_array();
+
+	for (unsigned int k = 0; k < pl->nb_stages; k++) {
+		uint64_t c = __atomic_load_n(&s->stage_cycles[k], __ATOMIC_RELAXED);
+		uint64_t p = __atomic_load_n(&s->stage_pkts[k], __ATOMIC_RELAXED);
+
+		json_array_append_new(a,
+				json_pack("{s:s, s:I, s:I, s:f}", "name", pl->stages[k]->name,
+						"cycles", (json_int_t)c, "packets", (json_int_t)p,
+						"cycles_per_packet",
+						p ? (double)c / (double)p : 0.0));
+	}
+	return a;
 }
 
 static double
@@ -261,7 +268,7 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 		const struct stp_lcore *lc = pl->lcores[i];
 
 		json_array_append_new(lcores,
-				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "lcore",
+				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:o}", "lcore",
 						(int)lc->lcore_id, "rx",
 						!!(lc->roles & CFG_ROLE_RX), "worker",
 						!!(lc->roles & CFG_ROLE_WORKER), "tx",
@@ -269,56 +276,12 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)lc->stats.rx_pkts, "tx_pkts",
 						(json_int_t)lc->stats.tx_pkts, "loops",
 						(json_int_t)lc->stats.loops, "busy_cycles",
-						(json_int_t)lc->stats.busy_cycles));
-	}
-	{
-		json_t *bj = stp_broker_json(pl);
-
-		if (bj != NULL)
-			json_object_set_new(root, "broker", bj);
+						(json_int_t)lc->stats.busy_cycles, "stages",
+						stp_stages_json(pl, &lc->stats)));
 	}
 	json_object_set_new(root, "lcores", lcores);
-	{
-		json_t *outs = json_array(), *rules = json_array();
-
-		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-			struct pcapng_stats ws;
-
-			stp_output_stats(pl, o, &ws);
-			json_array_append_new(outs,
-					json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
-							pl->cfg->outputs[o].name, "accepted",
-							(json_int_t)s.out_pkts[o], "refused",
-							(json_int_t)s.out_drops[o], "written",
-							(json_int_t)ws.pkts, "bytes",
-							(json_int_t)ws.bytes, "files",
-							(json_int_t)ws.files, "write_errors",
-							(json_int_t)ws.write_errors));
-		}
-		const struct stp_rule_names *rn = stp_rule_names_get(pl);
-
-		for (unsigned int r = 0; rn != NULL && r < rn->nb; r++) {
-			json_t *ro = json_pack("{s:s, s:I}", "name", rn->r[r].name, "matched",
-					(json_int_t)stp_rule_matched(rn, &s, r));
-
-			/* A deleted rule keeps its count under its name (struct stp_rule_names). */
-			if (rn->r[r].deleted)
-				json_object_set_new(ro, "deleted", json_true());
-			json_array_append_new(rules, ro);
-		}
-		if (rn != NULL && rn->forgotten > 0)
-			json_object_set_new(root, "rules_forgotten_matched",
-					json_integer((json_int_t)rn->forgotten));
-		json_object_set_new(root, "outputs", outs);
-		json_object_set_new(root, "rules", rules);
-	}
-	if (stp_probe_rt(pl) != NULL) {
-		json_object_set_new(root, "probes", stp_probe_streams_json(pl));
-		json_object_set_new(root, "probe_rx", stp_probe_rx_json(pl));
-		json_object_set_new(root, "latency", stp_probe_latency_json(pl, NULL));
-	}
-	if (stp_tcprtt_enabled(pl))
-		json_object_set_new(root, "tcp_rtt", stp_tcprtt_json(pl));
+	/* What each feature adds: outputs, rules, broker, probes, tcp_rtt (feature.h). */
+	stp_features_views(pl, root);
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return rc == 0 ? 0 : -EIO;

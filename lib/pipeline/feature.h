@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_FEATURE_H
+#define STP_FEATURE_H
+
+/**
+ * @file
+ * The feature registry: one struct stp_feature per capability (outputs: capture and tunnels;
+ * rules and groups; broker; probes and STAMP; passive TCP RTT), listed once in stp_features[]
+ * (features.c). The core iterates that array and names no feature: the pipeline runs the
+ * features' worker stages in array order and polls them on the lcores they ask for, the
+ * control thread ticks and stops them, and --stats-json, ctl, telemetry and the console read
+ * each feature's one data view.
+ *
+ * The contract, in the order the core calls the ops (test/unit/test_feature.c shows it with a
+ * mock feature):
+ *   - init (control thread, stp_pipeline_create(), array order): < 0 error (pl->err says why,
+ *     and pl->err_path, the feature's name by default, the config path it is about: the
+ *     pipeline is not built), 0 the feature runs its worker stage, > 0 it has no stage for
+ *     this config. Every later op must cope with a feature that its config leaves off.
+ *   - burst (worker lcores, array order, only when init returned 0): as struct stp_stage.
+ *   - poll (each loop iteration of the lcores that poll_on() accepts; NULL poll_on: the TX
+ *     lcores, when init returned 0), during STP_PHASE_RUN, and while draining when poll_drain.
+ *     Returns the work done (packets), which counts the iteration as busy.
+ *   - tick (control thread, about once a second, and once more at stop).
+ *   - stop (control thread, after the lcores left their run loop, in the reverse array order:
+ *     the outputs, first in the array, close last): hand on or count as drops what the
+ *     feature still holds.
+ *   - view (any control thread): a JSON object of the keys the feature adds to --stats-json
+ *     (e.g. {"broker": {...}}), NULL when the config leaves it off. ctl, telemetry and the
+ *     console read the same object (stp_feature_view()).
+ *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+struct stp_pipeline;
+struct stp_lcore;
+
+/** A feature: what it adds to the datapath and what it shows (see the file comment). */
+struct stp_feature {
+	const char *name;
+	int (*init)(struct stp_pipeline *pl);
+	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+	uint32_t (*poll)(struct stp_lcore *lc);
+	bool (*poll_on)(const struct stp_lcore *lc);
+	bool poll_drain;
+	void (*tick)(struct stp_pipeline *pl);
+	void (*stop)(struct stp_pipeline *pl);
+	json_t *(*view)(const struct stp_pipeline *pl);
+	void (*fini)(struct stp_pipeline *pl);
+};
+
+/** Max features a registry holds. */
+#define STP_MAX_FEATURES 16
+/** Max worker stages a pipeline runs. */
+#define STP_MAX_STAGES 8
+
+/** The registry: every feature, in the order their worker stages run (NULL-terminated). */
+extern const struct stp_feature *const stp_features[];
+
+/**
+ * Start the features of @p list (NULL: stp_features) on a pipeline whose lcores exist: init
+ * each in order, then the worker stages and each lcore's poll list. 0, or the first init's
+ * error (pl->err_path and pl->err say where and why).
+ */
+int stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list);
+
+/** tick, stop, fini of every feature started (fini: of every feature in the list). */
+void stp_features_tick(struct stp_pipeline *pl);
+void stp_features_stop(struct stp_pipeline *pl);
+void stp_features_fini(struct stp_pipeline *pl);
+
+/** Add every feature's view to @p root (--stats-json). */
+void stp_features_views(const struct stp_pipeline *pl, json_t *root);
+
+/**
+ * The view of feature @p name (a new reference), NULL when there is no such feature or its
+ * config leaves it off.
+ */
+json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
+
+/** The member @p key of feature @p name's view (a new reference), or NULL. */
+json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);
+
+#endif /* STP_FEATURE_H */
