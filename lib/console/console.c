@@ -314,12 +314,27 @@ render_lcores(const json_t *a, FILE *f)
 	struct table t;
 	size_t i;
 	const json_t *l;
-	char roles[64], queues[1024];
+	char roles[64], queues[1024], stages[512];
 
-	tbl_init(&t, "lcore|roles|<rx-packets|<tx-packets|<loops|<busy%|<cycles/pkt|queues");
+	tbl_init(&t,
+			"lcore|roles|<rx-packets|<tx-packets|<loops|<busy%|<cycles/pkt|"
+			"stage-cycles/pkt|queues");
 	json_array_foreach(a, i, l) {
+		const json_t *st = json_object_get(l, "stages"), *e;
+		size_t k, len = 0;
+
 		join(json_object_get(l, "roles"), roles, sizeof(roles));
 		join(json_object_get(l, "queues"), queues, sizeof(queues));
+		/* "broker:120.4,rules:63.9": each worker stage's cycles per packet it was given. */
+		stages[0] = '\0';
+		json_array_foreach(st, k, e) {
+			int w = snprintf(stages + len, sizeof(stages) - len, "%s%s:%.1f",
+					k ? "," : "", js(e, "name"), jr(e, "cycles_per_packet"));
+
+			if (w < 0 || (size_t)w >= sizeof(stages) - len)
+				break;
+			len += (size_t)w;
+		}
 		tbl_u64(&t, ju(l, "lcore"));
 		tbl_cell(&t, "%s", roles);
 		tbl_u64(&t, ju(l, "rx_pkts"));
@@ -327,6 +342,7 @@ render_lcores(const json_t *a, FILE *f)
 		tbl_u64(&t, ju(l, "loops"));
 		tbl_cell(&t, "%.1f", jr(l, "busy_pct"));
 		tbl_cell(&t, "%.1f", jr(l, "cycles_per_packet"));
+		tbl_cell(&t, "%s", stages[0] ? stages : "-");
 		tbl_cell(&t, "%s", queues);
 	}
 	tbl_print(&t, f);

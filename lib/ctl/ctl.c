@@ -32,6 +32,8 @@ struct ctl_lcore_base {
 	uint64_t loops;
 	uint64_t busy_cycles;
 	uint64_t work_pkts;
+	uint64_t stage_cycles[STP_MAX_STAGES];
+	uint64_t stage_pkts[STP_MAX_STAGES];
 };
 
 /*
@@ -353,6 +355,28 @@ ctl_drops(struct ctl *c)
 	return a;
 }
 
+/* Each worker stage's cost on one lcore since the start or the last clear. */
+static json_t *
+lcore_stages(const struct stp_pipeline *pl, const struct stp_lcore_stats *st,
+		const struct ctl_lcore_base *b)
+{
+	json_t *a = json_array();
+
+	for (unsigned int k = 0; k < pl->nb_stages; k++) {
+		uint64_t cyc = sub(__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED),
+				b->stage_cycles[k]);
+		uint64_t pkts = sub(__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED),
+				b->stage_pkts[k]);
+
+		json_array_append_new(a,
+				json_pack("{s:s, s:I, s:I, s:f}", "name", pl->stages[k]->name,
+						"cycles", (json_int_t)cyc, "packets",
+						(json_int_t)pkts, "cycles_per_packet",
+						pkts ? (double)cyc / (double)pkts : 0.0));
+	}
+	return a;
+}
+
 json_t *
 ctl_lcores(struct ctl *c)
 {
@@ -398,6 +422,7 @@ ctl_lcores(struct ctl *c)
 		json_object_set_new(o, "busy_pct", json_real(pct > 100 ? 100 : pct));
 		json_object_set_new(o, "cycles_per_packet",
 				json_real(work ? (double)busy / (double)work : 0));
+		json_object_set_new(o, "stages", lcore_stages(pl, st, b));
 		json_array_append_new(a, o);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -623,6 +648,12 @@ ctl_stats_clear(struct ctl *c)
 		c->lc_base[i].loops = __atomic_load_n(&st->loops, __ATOMIC_RELAXED);
 		c->lc_base[i].busy_cycles = __atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED);
 		c->lc_base[i].work_pkts = __atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED);
+		for (unsigned int k = 0; k < STP_MAX_STAGES; k++) {
+			c->lc_base[i].stage_cycles[k] =
+					__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED);
+			c->lc_base[i].stage_pkts[k] =
+					__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED);
+		}
 	}
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		stp_output_stats(pl, o, &c->out_base[o]);

@@ -79,7 +79,8 @@ json_t *ctl_stats(struct ctl *c);
 /**
  * Datapath lcores: lcore, roles ["rx", "worker", "tx"], queues ["port:queue", ...], rx_pkts,
  * tx_pkts, loops, busy_pct (share of the time spent in iterations that moved packets),
- * cycles_per_packet.
+ * cycles_per_packet, stages [{name, cycles, packets, cycles_per_packet}] (each worker stage's
+ * cost on this lcore).
  */
 json_t *ctl_lcores(struct ctl *c);
 

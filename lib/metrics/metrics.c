@@ -283,6 +283,21 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 		rc |= col_u64(d, lcore_cols[c].name, v, n);
 	}
 	rc |= col_u64(d, "dropped", drops, n);
+	/* Each worker stage's cost, as rte_graph counts per node: stage_<name>_cycles, _packets. */
+	for (unsigned int k = 0; k < s->pl->nb_stages; k++) {
+		char key[64];
+
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = __atomic_load_n(
+					&s->pl->lcores[i]->stats.stage_cycles[k], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "stage_%s_cycles", s->pl->stages[k]->name);
+		rc |= col_u64(d, key, v, n);
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = __atomic_load_n(
+					&s->pl->lcores[i]->stats.stage_pkts[k], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "stage_%s_packets", s->pl->stages[k]->name);
+		rc |= col_u64(d, key, v, n);
+	}
 	return rc != 0 ? -ENOMEM : 0;
 }
 

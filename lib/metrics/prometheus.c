@@ -35,6 +35,7 @@ enum prom_scope {
 	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
 	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
 	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
+	PS_STAGE,      /* an array of it indexed by worker stage; labels lcore, stage */
 	PS_INFO,       /* stampede_info: constant 1 with node and version labels */
 	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
@@ -142,6 +143,10 @@ static const struct prom_family prom_families[] = {
 		"TSC cycles a datapath lcore spent in iterations that moved packets." },
 	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
 		"Packets handled in those busy iterations." },
+	{ "stampede_lcore_stage_cycles_total", "counter", PS_STAGE, LCS(stage_cycles),
+		"TSC cycles a worker stage (a feature) spent on a datapath lcore." },
+	{ "stampede_lcore_stage_packets_total", "counter", PS_STAGE, LCS(stage_pkts),
+		"Packets a worker stage was given on a datapath lcore." },
 
 	{ "stampede_probe_tx_packets_total", "counter", PS_PROBE_GEN, 0,
 		"Probes a generator stream sent.", "tx_packets" },
@@ -266,6 +271,20 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 
 			snprintf(num, sizeof(num), "%u", pl->lcores[i]->lcore_id);
 			sample(b, f->name, "lcore", num, __atomic_load_n(p, __ATOMIC_RELAXED));
+		}
+		break;
+	case PS_STAGE:
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const uint64_t *p = (const uint64_t *)((const char *)&pl->lcores[i]->stats +
+					f->off);
+
+			for (unsigned int k = 0; k < pl->nb_stages; k++) {
+				sbuf_printf(b, "%s{lcore=\"%u\",stage=\"", f->name,
+						pl->lcores[i]->lcore_id);
+				put_label_value(b, pl->stages[k]->name);
+				sbuf_printf(b, "\"} %" PRIu64 "\n",
+						__atomic_load_n(&p[k], __ATOMIC_RELAXED));
+			}
 		}
 		break;
 	case PS_INFO:

@@ -346,6 +346,17 @@ def run(ck, st, nsg, nsd, nss, g0, s0, sock_path):
             ck.check("error" not in t and ("added" in t or "deleted" in t),
                      label + ": " + cmd, t.strip())
             model.live = live
+    # Per-stage cost (rte_graph style): the rules stage was given every frame sent.
+    sock.sendall(b"show lcores\n")
+    t = cl.read_until(sock, cl.PROMPT)
+    rows = cl.table(t.split("\n", 1)[-1])
+    ck.check(len(rows) == 1 and re.match(r"^rules:\d+\.\d$", rows[0].get("stage-cycles/pkt", ""))
+             is not None, "show lcores: the rules stage's cycles per packet", t)
+    lc = telemetry(st.prefix, ["/stampede/lcores"]).get("/stampede/lcores", {})
+    ck.eq(lc.get("stage_rules_packets"), [model.sent],
+          "/stampede/lcores stage_rules_packets == frames sent")
+    ck.check(len(lc.get("stage_rules_cycles", [])) == 1 and lc["stage_rules_cycles"][0] > 0,
+             "/stampede/lcores stage_rules_cycles > 0", str(lc))
     sock.sendall(b"quit\n")
     cl.read_until(sock, cl.PROMPT, timeout=5)
     sock.close()
@@ -365,6 +376,9 @@ def run(ck, st, nsg, nsd, nss, g0, s0, sock_path):
     for m in re.finditer(r"^rule (\S+)\s+matched (\d+)( \(deleted\))?$", st.out, re.M):
         summ[m.group(1)] = int(m.group(2))
     ck.eq(summ, want, "exit summary: rule NAME matched N per name")
+    stages = [x for lc in final.get("lcores", []) for x in lc.get("stages", [])]
+    ck.eq([(x.get("name"), x.get("packets")) for x in stages], [("rules", model.sent)],
+          "--stats-json lcores[].stages: the rules stage was given every frame sent")
     ftlib.check_accounting(ck, final, received=model.sent, transmitted=model.forwarded,
                            drops={"rule_drop": model.dropped})
     ck.eq(sysfs(nss, s0, "rx_packets"), model.forwarded,
