@@ -37,6 +37,7 @@
 #include <rte_ring.h>
 
 #include "cfg.h"
+#include "drops.h"
 #include "feature.h"
 #include "pkt.h"
 #include "port.h"
@@ -52,36 +53,7 @@
 /** The rule_pkts[] slot of packets that no rule matched (the lookup-table path). */
 #define STP_RULE_NONE STP_RULE_SLOTS
 
-/** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
-#define STP_FOREACH_DROP(_)                                                                        \
-	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                             \
-	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                                  \
-	_(RULE_DROP, "rule_drop", "a drop rule matched")                                           \
-	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                    \
-	_(OUTPUT_PAUSED, "output_paused", "its only destination was a stopped capture output")     \
-	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")           \
-	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                       \
-	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")         \
-	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")          \
-	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")       \
-	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")          \
-	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")            \
-	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written")     \
-	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")        \
-	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows")     \
-	_(SPH_TRUNCATED, "sph_truncated", "stampede header cut short")                             \
-	_(SPH_BAD_MAGIC, "sph_bad_magic", "stampede datagram without the stampede magic")          \
-	_(SPH_BAD_VERSION, "sph_bad_version", "stampede header of an unknown version")             \
-	_(SPH_BAD_HDR_LEN, "sph_bad_hdr_len", "stampede header length out of range")               \
-	_(SPH_BAD_LENGTH, "sph_bad_length", "stampede lengths past the frame or inconsistent")     \
-	_(SPH_BAD_TLV, "sph_bad_tlv", "malformed stampede TLV")                                    \
-	_(SPH_DUPLICATE, "sph_duplicate", "a stampede fragment or frame received twice")           \
-	_(SPH_REASM_TIMEOUT, "sph_reasm_timeout", "stampede fragment of a frame never completed")  \
-	_(SPH_REASM_FULL, "sph_reasm_full", "stampede fragment evicted: reassembly table full")    \
-	_(SPH_NO_MBUF, "sph_no_mbuf", "no mbuf for a frame decapsulated from a stampede datagram") \
-	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")                   \
-	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
-
+/** Drop reasons (drops.h: the core's and every feature's, next to their code). */
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,
 	STP_FOREACH_DROP(STP_DROP_ENUM)
