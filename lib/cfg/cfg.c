@@ -118,6 +118,17 @@ static const char *const transport_names[] = {
 };
 
 /* outputs[] keys of capture files and of tunnels: each type refuses the other's. */
+/* Per output type with outer headers: its encapsulation (stampede: UDP, or IPv6 / Ethernet by
+ * its addresses and transport) and the range of its "id". */
+static const struct {
+	enum encap_type enc;
+	uint32_t max_id;
+} tunnel_types[] = {
+	[CFG_OUTPUT_ERSPAN3] = { ENCAP_ERSPAN3, 1023 },
+	[CFG_OUTPUT_VXLAN] = { ENCAP_VXLAN, 0xffffff },
+	[CFG_OUTPUT_GRE] = { ENCAP_GRE, UINT32_MAX },
+	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
+};
 static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
 	"max_files", "ring", "snaplen", "comments" };
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
@@ -1269,7 +1280,6 @@ static int
 parse_output_type_keys(
 		const struct loader *l, struct cfg_output *o, const json_t *v, const char *path)
 {
-	static const uint32_t max_id[] = { 1023, 0xffffff, UINT32_MAX, 0 };
 	const bool tunnel = cfg_output_is_tunnel(o->type);
 	const bool sph = o->type == CFG_OUTPUT_STAMPEDE;
 	const bool ether = sph && o->transport == CFG_TRANSPORT_ETHER;
@@ -1305,8 +1315,7 @@ parse_output_type_keys(
 		return pi;
 	o->port = (uint16_t)pi;
 	memset(t, 0, sizeof(*t));
-	t->type = sph ? (ether ? ENCAP_SPH_ETH : ENCAP_SPH_UDP) :
-			(enum encap_type)(o->type - CFG_OUTPUT_ERSPAN3);
+	t->type = sph && ether ? ENCAP_SPH_ETH : tunnel_types[o->type].enc;
 	if (sph && !ether && strchr(o->src_ip, ':') != NULL) {
 		/* A stampede output over IPv6: both addresses IPv6. */
 		t->type = ENCAP_SPH_UDP6;
@@ -1336,9 +1345,9 @@ parse_output_type_keys(
 		return lerr(l, jp_key(p, path, "dst_mac"),
 				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
 				jv(json_object_get(v, "dst_mac"), b));
-	if (o->id > max_id[o->type - CFG_OUTPUT_ERSPAN3])
+	if (o->id > tunnel_types[o->type].max_id)
 		return lerr(l, jp_key(p, path, "id"), "%u is out of range [0..%u] for %s", o->id,
-				max_id[o->type - CFG_OUTPUT_ERSPAN3], output_type_names[o->type]);
+				tunnel_types[o->type].max_id, output_type_names[o->type]);
 	/* The stampede port's default is its own (the table's 4789 is VXLAN's). */
 	if (sph && json_object_get(v, "dst_port") == NULL)
 		o->dst_port = SPH_UDP_PORT;

@@ -32,6 +32,8 @@
  *     (e.g. {"broker": {...}}), NULL when the config leaves it off. ctl, telemetry and the
  *     console read the same object (stp_feature_view()).
  *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
+ *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
+ *     init to bind each configured output to its ops).
  */
 
 #include <stdbool.h>
@@ -40,8 +42,23 @@
 #include <jansson.h>
 #include <rte_mbuf.h>
 
+#include "cfg.h"
+
 struct stp_pipeline;
 struct stp_lcore;
+
+/**
+ * How packets reach one type of output (outputs[].type). A feature lists the types it serves
+ * (struct stp_feature.outputs); the rules stage hands each output its packets through its ops.
+ */
+struct stp_output_ops {
+	enum cfg_output_type type;
+	/**
+	 * Worker lcore: take @p pkts (their ownership) for output @p o, and count what it
+	 * accepted and refused (out_pkts[o], out_drops[o]) and each refusal's drop reason.
+	 */
+	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
+};
 
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */
 struct stp_feature {
@@ -55,6 +72,7 @@ struct stp_feature {
 	void (*stop)(struct stp_pipeline *pl);
 	json_t *(*view)(const struct stp_pipeline *pl);
 	void (*fini)(struct stp_pipeline *pl);
+	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
 };
 
 /** Max features a registry holds. */
@@ -85,6 +103,10 @@ void stp_features_views(const struct stp_pipeline *pl, json_t *root);
  * config leaves it off.
  */
 json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
+
+/** The ops of output type @p type in the registry the pipeline runs, or NULL. */
+const struct stp_output_ops *stp_output_ops_find(
+		const struct stp_pipeline *pl, enum cfg_output_type type);
 
 /** The member @p key of feature @p name's view (a new reference), or NULL. */
 json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);

@@ -259,3 +259,14 @@ stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char
 	json_decref(v);
 	return m;
 }
+
+const struct stp_output_ops *
+stp_output_ops_find(const struct stp_pipeline *pl, enum cfg_output_type type)
+{
+	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
+		for (const struct stp_output_ops *const *o = (*fp)->outputs;
+				o != NULL && *o != NULL; o++)
+			if ((*o)->type == type)
+				return *o;
+	return NULL;
+}

@@ -322,8 +322,8 @@ struct stp_pipeline {
 	struct stp_rules_rt *rules;	   /* ctlplane: wo (publish), dataplane: ro */
 	struct stp_rule_names *rule_names; /* ctlplane: wo (publish), any thread: ro */
 	uint16_t nb_outputs;
-	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS]; /* NULL for tunnel outputs */
-	uint32_t tunnel_outputs;			/* bit o: outputs[o] is a tunnel */
+	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];	       /* NULL for tunnel outputs */
+	const struct stp_output_ops *out_ops[CFG_MAX_OUTPUTS]; /* by output index (feature.h) */
 	struct stp_tunnel_rt tunnels[CFG_MAX_OUTPUTS];
 	uint64_t out_paused;	   /* ctlplane: wo (capture stop), dataplane: ro; bit 32 + output */
 	bool launched;		   /* the lcores run (stp_pipeline_launch) */
@@ -410,12 +410,6 @@ int64_t stp_stats_in_flight(const struct stp_lcore_stats *s);
  */
 uint16_t stp_tx_send_generated(
 		struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
-
-/**
- * Edge: send packets through stampede output @p o (outputs[].type "stampede"): each becomes a
- * record, records are batched into datagrams and frames too long for one are fragmented.
- */
-void stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);

@@ -172,8 +172,12 @@ copy_out(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
  * (scripts/bench/broker.sh, net_null, a loaded 2-vCPU machine): ~230 cycles more per 64-byte
  * frame, ~660 per 1000-byte frame (mostly the copy into the datagram).
  */
-void
-stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Edge: send packets through stampede output @p o (outputs[].type "stampede"): each becomes a
+ * record, records are batched into datagrams and frames too long for one are fragmented.
+ */
+static void
+broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
 	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
@@ -1023,6 +1027,12 @@ broker_fini(struct stp_pipeline *pl)
 
 static json_t *broker_view(const struct stp_pipeline *pl);
 
+static const struct stp_output_ops broker_output = {
+	.type = CFG_OUTPUT_STAMPEDE,
+	.send = broker_send,
+};
+static const struct stp_output_ops *const broker_outputs[] = { &broker_output, NULL };
+
 const struct stp_feature stp_feature_broker = {
 	.name = "broker",
 	.init = broker_init,
@@ -1033,6 +1043,7 @@ const struct stp_feature stp_feature_broker = {
 	.stop = broker_stop,
 	.view = broker_view,
 	.fini = broker_fini,
+	.outputs = broker_outputs,
 };
 
 /* ---------------------------------------------------------------------------------------- */

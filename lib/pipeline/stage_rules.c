@@ -142,75 +142,6 @@ deliver_port(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint16
 	}
 }
 
-/*
- * A tunnel output: each packet gets the outer headers in front (in its own headroom, or in a
- * copy when the packet is shared with other destinations or has no room) and leaves by the
- * tunnel's port. ~40 cycles/pkt for the header (IPv4 checksum included) when no copy is needed.
- */
-static void
-tunnel_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
-{
-	const struct stp_pipeline *pl = lc->pl;
-	const struct stp_tunnel_rt *t = &pl->tunnels[o];
-	struct rte_mbuf *out[STP_MAX_BURST];
-	uint16_t k = 0, bad = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint32_t inner = rte_pktmbuf_pkt_len(m);
-		struct pkt_meta *meta;
-		struct encap_pkt ep;
-		uint8_t *hdr;
-
-		if (unlikely(inner + t->hdr_len > t->max_frame)) {
-			lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
-				    rte_pktmbuf_headroom(m) < t->hdr_len)) {
-			/* Others read the same data: this destination gets its own copy. */
-			struct rte_mbuf *c = rte_pktmbuf_copy(m, pl->ports->pool, 0, UINT32_MAX);
-
-			rte_pktmbuf_free(m);
-			if (unlikely(c == NULL)) {
-				lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
-				bad++;
-				continue;
-			}
-			m = c;
-		}
-		if (unlikely(m->nb_segs > 1 && !t->multiseg)) {
-			lc->stats.drops[STP_DROP_TX_MULTISEG]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		hdr = (uint8_t *)rte_pktmbuf_prepend(m, t->hdr_len);
-		if (unlikely(hdr == NULL)) {
-			lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		meta = pkt_meta(m);
-		ep.inner_len = inner;
-		ep.ts_ns = meta->ts_ns;
-		ep.seq = lc->tunnel_seq[o]++;
-		ep.hash = meta->flow_hash;
-		ep.port = m->port;
-		ep.truncated = meta->orig_len != 0;
-		encap_build(&t->enc, &ep, hdr);
-		meta->out_port = t->port_id;
-		out[k++] = m;
-	}
-	lc->stats.out_pkts[o] += k;
-	lc->stats.out_drops[o] += bad;
-	if (k > 0)
-		stp_tx_emit_port(lc, t->port_id, out, k);
-}
-
 static void
 deliver_flush(struct stp_lcore *lc, struct deliver *d)
 {
@@ -219,28 +150,11 @@ deliver_flush(struct stp_lcore *lc, struct deliver *d)
 	if (d->nb_port > 0)
 		stp_tx_emit(lc, d->port_pkts, d->nb_port);
 	d->nb_port = 0;
+	/* Each output by the ops of its type (capture, tunnel, stampede: feature.h). */
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		uint16_t n = d->nb_out[o];
-		unsigned int k;
-
-		if (n == 0)
+		if (d->nb_out[o] == 0)
 			continue;
-		if (pl->tunnel_outputs & (1u << o)) {
-			if (pl->tunnels[o].enc.type >= ENCAP_SPH_UDP)
-				stp_broker_send(lc, o, d->out_pkts[o], n);
-			else
-				tunnel_send(lc, o, d->out_pkts[o], n);
-			d->nb_out[o] = 0;
-			continue;
-		}
-		k = pcapng_writer_enqueue(pl->outputs[o], d->out_pkts[o], n);
-		lc->stats.captured += k;
-		lc->stats.out_pkts[o] += k;
-		if (unlikely(k < n)) {
-			rte_pktmbuf_free_bulk(&d->out_pkts[o][k], n - k);
-			lc->stats.drops[STP_DROP_CAPTURE_RING_FULL] += n - k;
-			lc->stats.out_drops[o] += n - k;
-		}
+		pl->out_ops[o]->send(lc, o, d->out_pkts[o], d->nb_out[o]);
 		d->nb_out[o] = 0;
 	}
 }
