@@ -127,13 +127,13 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
- * Passive TCP latency: counters and histogram summaries (stp_tcprtt_json()'s object), or
+ * Passive TCP latency: counters and histogram summaries (the tcp_rtt feature's view), or
  * {"enabled": false} when tcp_rtt is off.
  */
 json_t *ctl_tcp_rtt(struct ctl *c);
 
 /**
- * The stampede broker (stp_broker_json()'s object, "enabled": true): role, datagrams_received,
+ * The stampede broker (the broker feature's view, "enabled": true): role, datagrams_received,
  * records_received, malformed, reassembled, sources_overflow; "nodes": per remote (node,
  * stream): port, description, received, gaps, duplicates, reordered, stale, last_seq,
  * last_seen_ns, last_seen (ISO 8601); "outputs": per stampede output: frames, datagrams,

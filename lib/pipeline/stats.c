@@ -280,7 +280,7 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						stp_stages_json(pl, &lc->stats)));
 	}
 	json_object_set_new(root, "lcores", lcores);
-	/* What each feature adds: outputs, rules, broker, probes, tcp_rtt (feature.h). */
+	/* What each feature of the registry adds (feature.h: its view). */
 	stp_features_views(pl, root);
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
