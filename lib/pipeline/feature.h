@@ -108,6 +108,27 @@ json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
 const struct stp_output_ops *stp_output_ops_find(
 		const struct stp_pipeline *pl, enum cfg_output_type type);
 
+/* Reading a view: a member of an object as a number or a string (0 or "" when absent). */
+static inline uint64_t
+stp_json_u64(const json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static inline double
+stp_json_real(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static inline const char *
+stp_json_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
 /** The member @p key of feature @p name's view (a new reference), or NULL. */
 json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);
 
