@@ -255,6 +255,54 @@ rx_trailers(struct stp_lcore *lc, const struct trailer_spec *ts, uint16_t port_i
 	}
 }
 
+/* What rx_prepare() does to each packet besides counting its bytes and catching runts. */
+enum rx_mode {
+	RX_STAMP, /* write the burst's one stamp (ns, src); no parsing */
+	RX_PARSE, /* parse headers and hash (pkt_parse(): it also catches runts) */
+	RX_PLAIN, /* nothing: stamped already, no stage reads headers or the hash */
+};
+
+/*
+ * The RX stage's pass over a burst, in one loop for the three modes (a constant at each call:
+ * the compiler makes three loops of it): each packet gets its input port and the metadata its
+ * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
+ */
+static __rte_always_inline uint16_t
+rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
+		uint64_t ns, uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt,
+		uint64_t *bytes)
+{
+	uint16_t k = 0;
+
+	if (mode == RX_PARSE)
+		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *meta = pkt_meta(m);
+
+		if (mode == RX_PARSE && i + RX_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
+		*bytes += rte_pktmbuf_pkt_len(m);
+		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		meta->orig_len = 0;
+		if (mode == RX_STAMP) {
+			/* flow_hash and out_port: no reader before a stage sets them. */
+			meta->ts_ns = ns;
+			meta->ts_src = src;
+		} else if (mode == RX_PLAIN) {
+			meta->flow_hash = 0;
+		}
+		if (mode == RX_PARSE ? unlikely(pkt_parse(m, meta) < 0) :
+				       unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
+			runts[(*nb_runt)++] = m;
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	return k;
+}
+
 /*
  * RX stage for one queue: read, stamp, parse + hash, hand to workers by hash.
  * Returns the number of packets read.
@@ -278,6 +326,10 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 				lc->stats.ts_src);
 		if (unlikely(lc->poll[pi].port->trailer != NULL))
 			rx_trailers(lc, lc->poll[pi].port->trailer, port_id, pkts, n);
+		if (pl->need_parse)
+			k = rx_prepare(pkts, n, port_id, RX_PARSE, 0, 0, runts, &nb_runt, &bytes);
+		else
+			k = rx_prepare(pkts, n, port_id, RX_PLAIN, 0, 0, runts, &nb_runt, &bytes);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
@@ -287,65 +339,9 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		const uint8_t src = lc->poll[pi].port->ts_src;
 		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
 
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			/* flow_hash and out_port: no reader before a stage sets them. */
-			meta->ts_ns = ns;
-			meta->ts_src = src;
-			meta->orig_len = 0;
-			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
+		k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &bytes);
 		lc->stats.ts_src[src] += n;
-		goto counted;
 	}
-	if (pl->need_parse) {
-		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			if (i + RX_PREFETCH_AHEAD < n)
-				rte_prefetch0(rte_pktmbuf_mtod(
-						pkts[i + RX_PREFETCH_AHEAD], void *));
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			meta->orig_len = 0;
-			if (unlikely(pkt_parse(m, meta) < 0)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
-	} else {
-		/*
-		 * No stage reads headers or the hash (one worker, no balance group...): the
-		 * packet data stays untouched, as in a plain forwarder; only runts are caught.
-		 */
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id;
-			meta->orig_len = 0;
-			meta->flow_hash = 0;
-			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
-	}
-counted:
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
 	lc->stats.port_rx[port_id] += n;
