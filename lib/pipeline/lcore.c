@@ -155,28 +155,6 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	stp_worker_from(lc, 0, pkts, n);
 }
 
-/* Cut a (possibly chained) mbuf to its first @p len bytes, freeing segments past them. */
-static void
-mbuf_cut(struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-
-	while (seg->data_len < left) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	if (rest != NULL) {
-		for (struct rte_mbuf *r = rest; r != NULL; r = r->next)
-			m->nb_segs--;
-		rte_pktmbuf_free(rest);
-	}
-	m->pkt_len = len;
-}
-
 /* Trailer formats on a chained mbuf: the tail copied out, the FCS check over every segment. */
 static int
 trailer_parse_mbuf(const struct trailer_spec *ts, struct rte_mbuf *m, uint64_t ref_ns,
@@ -250,7 +228,7 @@ rx_trailers(struct stp_lcore *lc, const struct trailer_spec *ts, uint16_t port_i
 			memmove(p + r.strip_cut, p, r.strip_off);
 			rte_pktmbuf_adj(m, r.strip_cut);
 		} else {
-			mbuf_cut(m, r.strip_len);
+			stp_mbuf_cut(m, r.strip_len);
 		}
 	}
 }

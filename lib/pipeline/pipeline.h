@@ -411,6 +411,31 @@ int64_t stp_stats_in_flight(const struct stp_lcore_stats *s);
 uint16_t stp_tx_send_generated(
 		struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
+/**
+ * Cut a (possibly chained) mbuf to its first @p len bytes (<= its length), freeing the
+ * segments past them: a rule's snaplen, a stripped switch trailer.
+ */
+static inline void
+stp_mbuf_cut(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+
+	while (seg->data_len < left) {
+		left -= seg->data_len;
+		seg = seg->next;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	if (rest != NULL) {
+		for (struct rte_mbuf *r = rest; r != NULL; r = r->next)
+			m->nb_segs--;
+		rte_pktmbuf_free(rest);
+	}
+	m->pkt_len = len;
+}
+
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
 

@@ -98,31 +98,6 @@ vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
 	meta->nb_vlan = 0;
 }
 
-/* Cut a (possibly chained) mbuf to @p len bytes, freeing segments past it. */
-static inline void
-pkt_slice(struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-
-	while (seg->data_len < left) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	if (rest != NULL) {
-		uint16_t freed = 0;
-
-		for (struct rte_mbuf *s = rest; s != NULL; s = s->next)
-			freed++;
-		m->nb_segs -= freed;
-		rte_pktmbuf_free(rest);
-	}
-	m->pkt_len = len;
-}
-
 /* Per-burst delivery buffers of the rules stage. */
 struct deliver {
 	uint16_t nb_port;
@@ -410,7 +385,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(r->snaplen != 0 && rte_pktmbuf_pkt_len(m) > r->snaplen)) {
 			pkt_meta(m)->orig_len = (uint16_t)RTE_MIN(
 					rte_pktmbuf_pkt_len(m), (uint32_t)UINT16_MAX);
-			pkt_slice(m, r->snaplen);
+			stp_mbuf_cut(m, r->snaplen);
 		}
 		/* Ports: frames longer than the output takes, or chains it cannot send, are
 		 * dropped. */
