@@ -32,6 +32,7 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -211,16 +212,6 @@ on_resend(void *arg, struct rel_entry *e)
 	stp_tx_emit_port(x->lc, x->lc->pl->tunnels[x->o].port_id, &m, 1);
 }
 
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void
 brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct rel_span *span)
 {
@@ -234,7 +225,7 @@ brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct
 		return;
 	/* The spool shows the datagram at its first frame's capture time. */
 	m->port = t->port_id;
-	meta->ts_ns = get64(rec + 24);
+	meta->ts_ns = rte_be_to_cpu_64(*(const unaligned_uint64_t *)(rec + 24));
 	meta->ts_src = rec[6] < PKT_TS_MAX ? rec[6] : PKT_TS_NONE;
 	rte_mbuf_refcnt_update(m, 1);
 	rel_buf_push(bl->buf[o], m, span, rte_rdtsc(), on_dead, &x);
