@@ -8,11 +8,11 @@
 /**
  * @file
  * The feature registry: one struct stp_feature per capability (outputs: capture and tunnels;
- * rules and groups; broker; probes and STAMP; passive TCP RTT), listed once in stp_features[]
- * (features.c). The core iterates that array and names no feature: the pipeline runs the
- * features' worker stages in array order and polls them on the lcores they ask for, the
- * control thread ticks and stops them, and --stats-json, ctl, telemetry and the console read
- * each feature's one data view.
+ * switch trailers; rules and groups; broker; probes and STAMP; passive TCP RTT), listed once in
+ * stp_features[] (features.c). The core iterates that array and names no feature: the pipeline runs
+ * the features' worker stages in array order and polls them on the lcores they ask for, the control
+ * thread ticks and stops them, and --stats-json, ctl, telemetry and the console read each feature's
+ * one data view.
  *
  * The contract, in the order the core calls the ops (test/unit/test_feature.c shows it with a
  * mock feature):
@@ -34,6 +34,9 @@
  *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
  *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
  *     init to bind each configured output to its ops).
+ *   - rx, rx_on (RX lcores, each burst of the ports rx_on() accepts, after the port's stamp and
+ *     before parsing): rewrite the packets in place (switch trailers: the switch's stamp, the
+ *     trailer stripped). One feature per port; rx_on is asked once, after every init.
  */
 
 #include <stdbool.h>
@@ -46,6 +49,7 @@
 
 struct stp_pipeline;
 struct stp_lcore;
+struct port_rt;
 
 /**
  * How packets reach one type of output (outputs[].type). A feature lists the types it serves
@@ -73,6 +77,10 @@ struct stp_feature {
 	json_t *(*view)(const struct stp_pipeline *pl);
 	void (*fini)(struct stp_pipeline *pl);
 	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
+	/** RX lcores: a burst of a port rx_on() accepts, after stamping, before parsing. */
+	void (*rx)(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts,
+			uint16_t n);
+	bool (*rx_on)(const struct port_rt *port);
 };
 
 /** Max features a registry holds. */

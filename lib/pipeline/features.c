@@ -19,6 +19,7 @@
 extern const struct stp_feature stp_feature_broker;
 extern const struct stp_feature stp_feature_rules;
 extern const struct stp_feature stp_feature_outputs;
+extern const struct stp_feature stp_feature_trailers;
 extern const struct stp_stage stp_stage_probe;
 extern const struct stp_stage stp_stage_tcprtt;
 extern const struct stp_source stp_source_probe;
@@ -133,6 +134,7 @@ static const struct stp_feature stp_feature_tcprtt = {
  */
 const struct stp_feature *const stp_features[] = {
 	&stp_feature_outputs,
+	&stp_feature_trailers,
 	&stp_feature_broker,
 	&stp_feature_probe,
 	&stp_feature_tcprtt,
@@ -172,9 +174,28 @@ stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *lis
 			pl->stages[pl->nb_stages++] = f;
 		}
 	}
-	/* Each lcore's poll list, once every feature has set up its per-lcore state. */
+	/* Each lcore's poll list and RX hooks, once every feature has set up its state. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		struct stp_lcore *lc = pl->lcores[i];
+
+		for (unsigned int q = 0; q < lc->nb_poll; q++) {
+			lc->poll[q].rx_hook = NULL;
+			for (unsigned int k = 0; k < pl->nb_features; k++) {
+				const struct stp_feature *f = pl->features[k];
+
+				if (f->rx == NULL || pl->feat_rc[k] < 0 ||
+						!f->rx_on(lc->poll[q].port))
+					continue;
+				if (lc->poll[q].rx_hook != NULL) {
+					snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+					snprintf(pl->err, sizeof(pl->err),
+							"the RX of a port is already %s's",
+							lc->poll[q].rx_hook->name);
+					return -EBUSY;
+				}
+				lc->poll[q].rx_hook = f;
+			}
+		}
 
 		lc->nb_polls = 0;
 		for (unsigned int k = 0; k < pl->nb_features; k++) {

@@ -21,7 +21,6 @@
 
 #include "clock.h"
 #include "pipeline.h"
-#include "trailer.h"
 
 /* Prefetch distance in the RX parse loop: enough to hide an L2 miss behind 3 packets' work. */
 #define RX_PREFETCH_AHEAD 3
@@ -155,84 +154,6 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	stp_worker_from(lc, 0, pkts, n);
 }
 
-/* Trailer formats on a chained mbuf: the tail copied out, the FCS check over every segment. */
-static int
-trailer_parse_mbuf(const struct trailer_spec *ts, struct rte_mbuf *m, uint64_t ref_ns,
-		struct trailer_result *r)
-{
-	uint8_t buf[TRAILER_TAIL_MAX];
-	const uint32_t len = rte_pktmbuf_pkt_len(m);
-	const uint32_t tail_len = RTE_MIN(len, (uint32_t)TRAILER_TAIL_MAX);
-	const uint8_t *tail;
-	bool fcs = ts->fcs == TRAILER_FCS_PRESENT;
-
-	if (ts->format == TRAILER_FMT_AVSP)
-		return trailer_parse_avsp(ts, rte_pktmbuf_mtod(m, const uint8_t *),
-				RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), 26u), len, ref_ns, r);
-	tail = rte_pktmbuf_read(m, len - tail_len, tail_len, buf);
-	if (tail == NULL)
-		return -TRAILER_E_SHORT;
-	if (ts->fcs == TRAILER_FCS_AUTO && len >= 18) {
-		uint32_t crc = 0, left = len - 4;
-		const uint8_t *f = tail + tail_len - 4;
-
-		for (const struct rte_mbuf *s = m; s != NULL && left > 0; s = s->next) {
-			uint32_t k = RTE_MIN(left, (uint32_t)s->data_len);
-
-			crc = trailer_crc32(crc, rte_pktmbuf_mtod(s, const uint8_t *), k);
-			left -= k;
-		}
-		fcs = crc ==
-				((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
-						(uint32_t)f[3] << 24);
-	}
-	return trailer_parse_tail(ts, tail, tail_len, len, fcs, ref_ns, r);
-}
-
-/*
- * Ports with a trailer: the switch's time replaces the port's own stamp, and the trailer goes
- * when the config says so. A frame without a valid trailer keeps its stamp and is forwarded
- * as it came (counted trailer_invalid): a trailer problem never costs a packet.
- */
-static void
-rx_trailers(struct stp_lcore *lc, const struct trailer_spec *ts, uint16_t port_id,
-		struct rte_mbuf **pkts, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct pkt_meta *meta = pkt_meta(m);
-		struct trailer_result r;
-		int rc;
-
-		if (likely(m->nb_segs == 1))
-			rc = trailer_parse(ts, rte_pktmbuf_mtod(m, const uint8_t *),
-					rte_pktmbuf_data_len(m), meta->ts_ns, &r);
-		else
-			rc = trailer_parse_mbuf(ts, m, meta->ts_ns, &r);
-		if (unlikely(rc < 0)) {
-			lc->stats.trailer_invalid[port_id]++;
-			continue;
-		}
-		lc->stats.trailer_ok[port_id]++;
-		lc->stats.trailer_stacked[port_id] += r.nb - 1;
-		lc->stats.ts_src[meta->ts_src]--;
-		lc->stats.ts_src[PKT_TS_TRAILER]++;
-		meta->ts_ns = r.ts_ns;
-		meta->ts_src = PKT_TS_TRAILER;
-		if (!ts->strip)
-			continue;
-		if (r.strip_cut != 0) {
-			/* AVSP: the MAC addresses move up over the header. */
-			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-
-			memmove(p + r.strip_cut, p, r.strip_off);
-			rte_pktmbuf_adj(m, r.strip_cut);
-		} else {
-			stp_mbuf_cut(m, r.strip_len);
-		}
-	}
-}
-
 /* What rx_prepare() does to each packet besides counting its bytes and catching runts. */
 enum rx_mode {
 	RX_STAMP, /* write the burst's one stamp (ns, src); no parsing */
@@ -302,8 +223,9 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
 		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
 				lc->stats.ts_src);
-		if (unlikely(lc->poll[pi].port->trailer != NULL))
-			rx_trailers(lc, lc->poll[pi].port->trailer, port_id, pkts, n);
+		/* A feature's RX hook on this port (switch trailers: feature.h). */
+		if (unlikely(lc->poll[pi].rx_hook != NULL))
+			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
 		if (pl->need_parse)
 			k = rx_prepare(pkts, n, port_id, RX_PARSE, 0, 0, runts, &nb_runt, &bytes);
 		else

@@ -135,6 +135,7 @@ struct stp_lcore {
 		struct port_rt *port;
 		uint16_t port_id;
 		uint16_t queue;
+		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */

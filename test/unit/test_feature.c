@@ -74,6 +74,18 @@ a_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
 }
 
+static void
+a_rx(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts, uint16_t n)
+{
+}
+
+/* mock_a rewrites what DPDK port 0 receives. */
+static bool
+a_rx_on(const struct port_rt *port)
+{
+	return port->port_id == 0;
+}
+
 static const struct stp_output_ops a_out = { .type = CFG_OUTPUT_GRE, .send = a_send };
 static const struct stp_output_ops *const a_outs[] = { &a_out, NULL };
 
@@ -87,6 +99,22 @@ static const struct stp_feature mock_a = {
 	.view = a_view,
 	.fini = a_fini,
 	.outputs = a_outs,
+	.rx = a_rx,
+	.rx_on = a_rx_on,
+};
+
+/* --- mock rx2: claims every port's RX too: a second claim on port 0 is an error --- */
+
+static bool
+all_rx_on(const struct port_rt *port)
+{
+	return true;
+}
+
+static const struct stp_feature mock_rx2 = {
+	.name = "mock_rx2",
+	.rx = a_rx,
+	.rx_on = all_rx_on,
 };
 
 /* --- mock b: no stage for this config (init > 0), polled where it says, also draining --- */
@@ -194,6 +222,8 @@ static const struct stp_feature mock_bad = {
 
 static const struct stp_feature *const good[] = { &mock_a, &mock_b, &mock_c, NULL };
 static const struct stp_feature *const failing[] = { &mock_a, &mock_bad, &mock_c, NULL };
+static const struct stp_feature *const two_rx[] = { &mock_a, &mock_rx2, NULL };
+static struct port_rt ports[2] = { { .port_id = 0 }, { .port_id = 1 } };
 
 /* Three lcores: 1 rx+worker, 2 tx, 3 worker. */
 static struct stp_pipeline *
@@ -209,6 +239,13 @@ pipeline(void)
 		lc->pl = pl;
 		lc->lcore_id = i + 1;
 		lc->roles = roles[i];
+		if (i == 0) { /* the RX lcore polls ports 0 and 1 */
+			for (unsigned int q = 0; q < 2; q++) {
+				lc->poll[q].port = &ports[q];
+				lc->poll[q].port_id = q;
+			}
+			lc->nb_poll = 2;
+		}
 		pl->lcores[pl->nb_lcores++] = lc;
 	}
 	return pl;
@@ -241,6 +278,9 @@ test_lifecycle(void)
 			"lcore 2 (tx) polls mock_a (no poll_on: TX lcores)");
 	check(pl->lcores[2]->nb_polls == 1 && pl->lcores[2]->polls[0] == &mock_b,
 			"lcore 3 polls mock_b (its poll_on), though it has no stage");
+
+	check(pl->lcores[0]->poll[0].rx_hook == &mock_a && pl->lcores[0]->poll[1].rx_hook == NULL,
+			"RX hooks: port 0 (mock_a's rx_on), none on port 1");
 
 	/* A burst through the stages: each is given what the previous one left. */
 	stp_worker_from(pl->lcores[0], 0, pkts, 8);
@@ -309,16 +349,29 @@ test_init_error(void)
 }
 
 static void
+test_rx_conflict(void)
+{
+	struct stp_pipeline *pl = pipeline();
+	int rc = stp_features_start(pl, two_rx);
+
+	check(rc < 0 && strcmp(pl->err_path, "mock_rx2") == 0,
+			"two features on one port's RX: start fails naming the second (%d %s: %s)",
+			rc, pl->err_path, pl->err);
+	stp_features_fini(pl);
+	pipeline_free(pl);
+}
+
+static void
 test_default_registry(void)
 {
 	unsigned int n = 0;
 	bool named = true;
 
 	for (const struct stp_feature *const *f = stp_features; *f != NULL; f++, n++)
-		named &= (*f)->name != NULL && (*f)->fini != NULL;
+		named &= (*f)->name != NULL && (*f)->name[0] != '\0';
 	check(n > 0 && n <= STP_MAX_FEATURES, "stp_features: %u features (max %u)", n,
 			STP_MAX_FEATURES);
-	check(named, "every registered feature has a name and a fini");
+	check(named, "every registered feature has a name");
 }
 
 int
@@ -326,6 +379,7 @@ main(void)
 {
 	test_lifecycle();
 	test_init_error();
+	test_rx_conflict();
 	test_default_registry();
 	return unit_done();
 }
