@@ -204,7 +204,6 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	const char *name[CFG_MAX_PORTS], *drv[CFG_MAX_PORTS], *ts[CFG_MAX_PORTS];
 	uint64_t id[CFG_MAX_PORTS], link[CFG_MAX_PORTS], app_rx[CFG_MAX_PORTS];
 	uint64_t app_tx[CFG_MAX_PORTS], v[CFG_MAX_PORTS];
-	uint64_t tr_ok[CFG_MAX_PORTS], tr_bad[CFG_MAX_PORTS], tr_stack[CFG_MAX_PORTS];
 	unsigned int n = ps->nb;
 	int rc = 0;
 
@@ -218,9 +217,6 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		link[i] = __atomic_load_n(&s->pl->link_up[pr->port_id], __ATOMIC_RELAXED);
 		app_rx[i] = s->sum.port_rx[pr->port_id];
 		app_tx[i] = s->sum.port_tx[pr->port_id];
-		tr_ok[i] = s->sum.trailer_ok[pr->port_id];
-		tr_bad[i] = s->sum.trailer_invalid[pr->port_id];
-		tr_stack[i] = s->sum.trailer_stacked[pr->port_id];
 	}
 	rte_tel_data_start_dict(d);
 	rc |= col_str(d, "name", name, n);
@@ -235,9 +231,14 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	}
 	rc |= col_u64(d, "app_rx", app_rx, n);
 	rc |= col_u64(d, "app_tx", app_tx, n);
-	rc |= col_u64(d, "trailer_ok", tr_ok, n);
-	rc |= col_u64(d, "trailer_invalid", tr_bad, n);
-	rc |= col_u64(d, "trailer_stacked", tr_stack, n);
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
+			for (unsigned int i = 0; i < n; i++)
+				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
+			rc |= col_u64(d, c->key, v, n);
+		}
 	return rc != 0 ? -ENOMEM : 0;
 }
 

@@ -109,13 +109,6 @@ static const struct prom_family prom_families[] = {
 		"Packets stampede read from the port." },
 	{ "stampede_port_app_tx_packets_total", "counter", PS_PORT_APP, LCS(port_tx),
 		"Packets stampede sent out of the port." },
-	{ "stampede_port_trailer_ok_packets_total", "counter", PS_PORT_APP, LCS(trailer_ok),
-		"Packets stamped from a switch trailer (ports[].trailer)." },
-	{ "stampede_port_trailer_invalid_packets_total", "counter", PS_PORT_APP,
-		LCS(trailer_invalid),
-		"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
-	{ "stampede_port_trailer_stacked_stamps_total", "counter", PS_PORT_APP,
-		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
 		"Packets a rule matched; a deleted rule's counter stays, frozen, under its name." },
@@ -481,6 +474,15 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 		else
 			family(b, &prom_families[i], s);
 	}
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
+			const struct prom_family f = { c->family, "counter", PS_PORT_APP, c->off,
+				c->help };
+
+			family(b, &f, s);
+		}
 	prom_tcprtt(b, s);
 	prom_broker(b, s);
 }

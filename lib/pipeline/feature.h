@@ -40,6 +40,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -50,6 +51,22 @@
 struct stp_pipeline;
 struct stp_lcore;
 struct port_rt;
+
+/**
+ * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
+ * DPDK port id at @p off), declared as data: the generic views draw it for every port, as the
+ * /stampede/ports column @p key and the Prometheus counter @p family{port} (help @p help).
+ */
+struct stp_port_counter {
+	const char *key;
+	size_t off;
+	const char *family;
+	const char *help;
+};
+
+/** Port counter @p c of port @p port_id in summed (or one lcore's) counters @p s. */
+#define STP_PORT_COUNTER(s, c, port_id) \
+	(((const uint64_t *)((const char *)(s) + (c)->off))[port_id])
 
 /**
  * How packets reach one type of output (outputs[].type). A feature lists the types it serves
@@ -81,6 +98,11 @@ struct stp_feature {
 	void (*rx)(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts,
 			uint16_t n);
 	bool (*rx_on)(const struct port_rt *port);
+	/** Its per-port counters (data, drawn by telemetry and Prometheus), NULL-terminated. */
+	const struct stp_port_counter *port_counters;
+	/** --stats-json: add what it shows of port @p port to that port's object @p po. */
+	void (*port_view)(const struct stp_pipeline *pl, const struct port_rt *port,
+			const void *sum, json_t *po);
 };
 
 /** Max features a registry holds. */

@@ -17,7 +17,6 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
-#include "probe_rt.h"
 
 RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 #define PL_LOG(level, fmt, ...) \

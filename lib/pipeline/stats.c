@@ -250,18 +250,11 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)es.rx_nombuf, "app_rx",
 						(json_int_t)s.port_rx[pr->port_id], "app_tx",
 						(json_int_t)s.port_tx[pr->port_id]));
-		if (pr->trailer != NULL) {
-			json_t *po = json_array_get(ports, json_array_size(ports) - 1);
-
-			json_object_set_new(po, "trailer",
-					json_string(trailer_format_names[pr->trailer->format]));
-			json_object_set_new(po, "trailer_ok",
-					json_integer((json_int_t)s.trailer_ok[pr->port_id]));
-			json_object_set_new(po, "trailer_invalid",
-					json_integer((json_int_t)s.trailer_invalid[pr->port_id]));
-			json_object_set_new(po, "trailer_stacked",
-					json_integer((json_int_t)s.trailer_stacked[pr->port_id]));
-		}
+		/* What features show of the port (switch trailers: format and counters). */
+		for (unsigned int k = 0; k < pl->nb_features; k++)
+			if (pl->features[k]->port_view != NULL && pl->feat_rc[k] >= 0)
+				pl->features[k]->port_view(pl, pr, &s,
+						json_array_get(ports, json_array_size(ports) - 1));
 	}
 	json_object_set_new(root, "ports", ports);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {

@@ -10,7 +10,10 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
@@ -104,8 +107,37 @@ trailers_rx_on(const struct port_rt *port)
 	return port->trailer != NULL;
 }
 
+#define LCS(f) offsetof(struct stp_lcore_stats, f)
+
+/* Its counters: /stampede/ports columns and Prometheus stampede_port_trailer_* families. */
+static const struct stp_port_counter trailers_counters[] = {
+	{ "trailer_ok", LCS(trailer_ok), "stampede_port_trailer_ok_packets_total",
+			"Packets stamped from a switch trailer (ports[].trailer)." },
+	{ "trailer_invalid", LCS(trailer_invalid), "stampede_port_trailer_invalid_packets_total",
+			"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
+	{ "trailer_stacked", LCS(trailer_stacked), "stampede_port_trailer_stacked_stamps_total",
+			"Stamps of stacked trailers beyond the one used." },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* --stats-json ports[]: the trailer format and its counters, on ports that have one. */
+static void
+trailers_port_view(const struct stp_pipeline *pl, const struct port_rt *port, const void *sum,
+		json_t *po)
+{
+	if (port->trailer == NULL)
+		return;
+	json_object_set_new(
+			po, "trailer", json_string(trailer_format_names[port->trailer->format]));
+	for (const struct stp_port_counter *c = trailers_counters; c->key != NULL; c++)
+		json_object_set_new(po, c->key,
+				json_integer((json_int_t)STP_PORT_COUNTER(sum, c, port->port_id)));
+}
+
 const struct stp_feature stp_feature_trailers = {
 	.name = "trailers",
 	.rx = trailers_rx,
 	.rx_on = trailers_rx_on,
+	.port_counters = trailers_counters,
+	.port_view = trailers_port_view,
 };
