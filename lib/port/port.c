@@ -21,6 +21,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "port.h"
+#include "port_kern.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, fmt, ...) \
@@ -698,6 +699,7 @@ int
 port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN])
 {
 	unsigned int need, pool_size;
+	bool af_xdp = false, any_pci = false, packed;
 	const char *ops;
 	int rc;
 
@@ -758,13 +760,27 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				cfg->file, pool_size, need);
 	/* Threads that share CPUs must not stall each other in the pool's ring (see port.h). */
 	ops = port_lcores_share_cpus() ? "ring_mt_rts" : NULL;
-	ps->pool = rte_pktmbuf_pool_create_by_ops("stp_pool", pool_size, cfg->mempool_cache, 0,
-			cfg->mbuf_size, rte_socket_id(), ops);
+	/*
+	 * An AF_XDP port needs every mbuf inside the UMEM its PMD registers (port_kern.h): objects
+	 * packed back to back. Only PCI ports need objects that do not cross a page (DMA).
+	 */
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		af_xdp |= strcmp(ps->ports[i].drv_name, "net_af_xdp") == 0;
+		any_pci |= ps->ports[i].cfg->is_pci;
+	}
+	packed = af_xdp && !any_pci;
+	ps->pool = port_pktmbuf_pool_create("stp_pool", pool_size, cfg->mempool_cache,
+			cfg->mbuf_size, rte_socket_id(), ops, packed);
 	if (ps->pool == NULL)
 		return cfg_errf(cfg, err, "mempool.size",
 				"%u mbufs of %u bytes could not be allocated: %s (with eal.hugepages "
 				"false, raise eal.memory_mb; otherwise reserve more hugepages)",
 				pool_size, cfg->mbuf_size, rte_strerror(rte_errno));
+	if (af_xdp) {
+		rc = port_xdp_check_pool(cfg, ps->pool, packed, err);
+		if (rc != 0)
+			return rc;
+	}
 
 	/* Clones carry no data (they point into the original): a small pool of bare mbufs. */
 	ps->clone_pool = rte_pktmbuf_pool_create_by_ops("stp_clone", RTE_MAX(pool_size / 4, 1023u),

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PORT_KERN_H
+#define STP_PORT_KERN_H
+
+/**
+ * @file
+ * Ports backed by kernel sockets (net_af_xdp, net_af_packet, stampede's own net_afpkt):
+ *  - the mbuf pool an AF_XDP port can use whole: DPDK 22.11's net_af_xdp registers as its UMEM
+ *    only populated_size x object size bytes from the pool's first memory chunk, so every
+ *    object must lie inside that window (packed, one chunk);
+ *  - the losses the kernel counts on those sockets and that the PMDs do not report
+ *    (PACKET_STATISTICS tp_drops on net_af_packet's sockets; the XDP socket's full RX ring).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "cfg.h"
+
+/**
+ * Count the objects of @p mp whose chunk (object header, mbuf, data room) does not fit inside
+ * the UMEM window DPDK 22.11's net_af_xdp registers for @p mp: from the first memory chunk's
+ * page-aligned start, populated_size x rte_mempool_calc_obj_size() bytes plus the alignment.
+ * The kernel rejects such a chunk on the fill and TX rings; the mbuf is lost to the pool.
+ */
+unsigned int port_xdp_outside_umem(struct rte_mempool *mp);
+
+/**
+ * rte_pktmbuf_pool_create_by_ops(), with objects packed back to back when @p packed: no object
+ * is moved to keep it inside one page (RTE_MEMPOOL_F_NO_IOVA_CONTIG). That is what an AF_XDP
+ * UMEM needs, and harmless for ports that do no DMA; a PCI port's DMA needs the default.
+ * Returns NULL with rte_errno set on failure.
+ */
+struct rte_mempool *port_pktmbuf_pool_create(const char *name, unsigned int n,
+		unsigned int cache, uint16_t data_room, int socket, const char *ops, bool packed);
+
+/**
+ * Check the pool of a process with net_af_xdp ports: with @p packed (no PCI port) every mbuf
+ * must lie inside the UMEM window, else a config error on mempool.size (the pool came in
+ * several memory chunks); without it (a PCI port's DMA needs page-bound objects) the mbufs
+ * outside are only reported: each is lost once, the first time an AF_XDP queue takes it.
+ */
+int port_xdp_check_pool(const struct stp_config *cfg, struct rte_mempool *mp, bool packed,
+		char err[CFG_ERR_LEN]);
+
+#endif /* STP_PORT_KERN_H */
