@@ -794,9 +794,11 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		struct rte_eth_dev_info di;
 
 		rte_eth_dev_info_get(ps->ports[i].port_id, &di);
+		port_kern_mark();
 		rc = port_configure(cfg, ps, &ps->ports[i], &di, err);
 		if (rc != 0)
 			return rc;
+		port_kern_claim(&ps->ports[i]);
 		PORT_LOG(INFO, "%s: port %u %s (%s) mtu %u rxq %u txq %u timestamps %s",
 				ps->ports[i].cfg->name, ps->ports[i].port_id,
 				ps->ports[i].cfg->device, ps->ports[i].drv_name,
@@ -809,6 +811,7 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 void
 port_teardown(struct port_set *ps)
 {
+	port_kern_release();
 	for (unsigned int i = 0; i < ps->nb; i++) {
 		struct port_rt *pr = &ps->ports[i];
 

@@ -2,14 +2,28 @@
  * Copyright(c) 2026 The stampede authors
  */
 
-/* Kernel-backed ports: the AF_XDP UMEM window of the mbuf pool (see port_kern.h). */
+/*
+ * Kernel-backed ports: the AF_XDP UMEM window of the mbuf pool, and the kernel's drop counters
+ * of the sockets behind net_af_packet and net_af_xdp ports (see port_kern.h).
+ */
 
+#include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/if_packet.h>
+#include <linux/if_xdp.h>
+
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
@@ -111,4 +125,247 @@ port_xdp_check_pool(const struct stp_config *cfg, struct rte_mempool *mp, bool p
 			"AF_XDP queue takes it",
 			cfg->file, outside, mp->size);
 	return 0;
+}
+
+/* --- kernel drop counters ------------------------------------------------------------------ */
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+#define KERN_MAX_SOCKS 64
+#define KERN_MAX_MARK 256
+
+/* The sockets behind one DPDK port. Control threads only, under kern_lock. */
+struct kern_port {
+	int family; /* AF_PACKET or AF_XDP; 0: none claimed */
+	unsigned int nb;
+	int fd[KERN_MAX_SOCKS];
+	uint64_t tp_drops; /* AF_PACKET: PACKET_STATISTICS resets on read: accumulated */
+};
+
+static struct kern_port kern_ports[RTE_MAX_ETHPORTS];
+static ino_t kern_mark[KERN_MAX_MARK]; /* AF_XDP sockets that existed at port_kern_mark() */
+static unsigned int kern_nb_mark;
+static pthread_mutex_t kern_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const miss_names[PORT_MISS_MAX] = {
+#define PORT_MISS_NAME(id, name, desc) [PORT_MISS_##id] = name,
+	PORT_FOREACH_MISS(PORT_MISS_NAME)
+#undef PORT_MISS_NAME
+};
+
+static const char *const miss_descs[PORT_MISS_MAX] = {
+#define PORT_MISS_DESC(id, name, desc) [PORT_MISS_##id] = desc,
+	PORT_FOREACH_MISS(PORT_MISS_DESC)
+#undef PORT_MISS_DESC
+};
+
+const char *
+port_miss_name(enum port_miss m)
+{
+	return m < PORT_MISS_MAX ? miss_names[m] : "unknown";
+}
+
+const char *
+port_miss_desc(enum port_miss m)
+{
+	return m < PORT_MISS_MAX ? miss_descs[m] : "unknown";
+}
+
+bool
+port_kern_driver(const char *driver)
+{
+	return strcmp(driver, "net_af_packet") == 0 || strcmp(driver, "net_af_xdp") == 0 ||
+			strcmp(driver, "net_afpkt") == 0;
+}
+
+/* Calls @p fn on every socket descriptor of this process, with its family and inode. */
+static void
+kern_foreach_socket(void (*fn)(int fd, int family, ino_t ino, void *arg), void *arg)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int family;
+		socklen_t len = sizeof(family);
+		struct stat st;
+
+		if (*end != '\0' || end == e->d_name || fd == dirfd(d))
+			continue;
+		if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (getsockopt((int)fd, SOL_SOCKET, SO_DOMAIN, &family, &len) != 0)
+			continue;
+		fn((int)fd, family, st.st_ino, arg);
+	}
+	closedir(d);
+}
+
+static void
+kern_mark_one(int fd, int family, ino_t ino, void *arg)
+{
+	RTE_SET_USED(fd);
+	RTE_SET_USED(arg);
+	if (family == AF_XDP && kern_nb_mark < KERN_MAX_MARK)
+		kern_mark[kern_nb_mark++] = ino;
+}
+
+void
+port_kern_mark(void)
+{
+	pthread_mutex_lock(&kern_lock);
+	kern_nb_mark = 0;
+	kern_foreach_socket(kern_mark_one, NULL);
+	pthread_mutex_unlock(&kern_lock);
+}
+
+static bool
+kern_claimed(int fd)
+{
+	for (unsigned int p = 0; p < RTE_MAX_ETHPORTS; p++)
+		for (unsigned int i = 0; i < kern_ports[p].nb; i++)
+			if (kern_ports[p].fd[i] == fd)
+				return true;
+	return false;
+}
+
+struct kern_claim {
+	struct kern_port *kp;
+	int want; /* AF_PACKET or AF_XDP */
+	int ifindex;
+};
+
+static void
+kern_claim_one(int fd, int family, ino_t ino, void *arg)
+{
+	struct kern_claim *c = arg;
+
+	if (family != c->want || kern_claimed(fd) || c->kp->nb >= KERN_MAX_SOCKS)
+		return;
+	if (family == AF_PACKET) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(sll);
+
+		if (getsockname(fd, (struct sockaddr *)&sll, &len) != 0 ||
+				sll.sll_ifindex != c->ifindex)
+			return;
+	} else {
+		for (unsigned int i = 0; i < kern_nb_mark; i++)
+			if (kern_mark[i] == ino)
+				return;
+	}
+	c->kp->fd[c->kp->nb++] = fd;
+}
+
+/* The value of devarg "iface=" in a device string. */
+static bool
+kern_iface(const char *device, char *out, size_t len)
+{
+	const char *p = strstr(device, ",iface=");
+
+	if (p == NULL)
+		return false;
+	p += strlen(",iface=");
+	snprintf(out, len, "%.*s", (int)strcspn(p, ","), p);
+	return true;
+}
+
+void
+port_kern_claim(const struct port_rt *pr)
+{
+	struct kern_claim c;
+	char ifname[IF_NAMESIZE + 1];
+
+	memset(&c, 0, sizeof(c));
+	if (strcmp(pr->drv_name, "net_af_packet") == 0) {
+		if (!kern_iface(pr->cfg->device, ifname, sizeof(ifname)))
+			return;
+		c.ifindex = (int)if_nametoindex(ifname);
+		if (c.ifindex == 0)
+			return;
+		c.want = AF_PACKET;
+	} else if (strcmp(pr->drv_name, "net_af_xdp") == 0) {
+		c.want = AF_XDP;
+	} else {
+		return; /* other kernel-backed drivers report their own drops */
+	}
+	pthread_mutex_lock(&kern_lock);
+	c.kp = &kern_ports[pr->port_id];
+	c.kp->family = c.want;
+	kern_foreach_socket(kern_claim_one, &c);
+	KERN_LOG(DEBUG, "%s: %u kernel socket(s) read for drop counters", pr->cfg->name, c.kp->nb);
+	if (c.kp->nb == 0)
+		KERN_LOG(WARNING,
+				"%s: found no %s socket behind the port: kernel drops are not counted",
+				pr->cfg->name, c.want == AF_XDP ? "AF_XDP" : "AF_PACKET");
+	pthread_mutex_unlock(&kern_lock);
+}
+
+void
+port_kern_release(void)
+{
+	pthread_mutex_lock(&kern_lock);
+	memset(kern_ports, 0, sizeof(kern_ports));
+	pthread_mutex_unlock(&kern_lock);
+}
+
+/* Drops of @p kp the PMD does not report. Under kern_lock. */
+static uint64_t
+kern_missed(struct kern_port *kp)
+{
+	uint64_t extra = 0;
+
+	for (unsigned int i = 0; i < kp->nb; i++) {
+		if (kp->family == AF_PACKET) {
+			struct tpacket_stats st;
+			socklen_t len = sizeof(st);
+
+			if (getsockopt(kp->fd[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+				kp->tp_drops += st.tp_drops;
+		} else {
+			struct xdp_statistics st;
+			socklen_t len = sizeof(st);
+
+			if (getsockopt(kp->fd[i], SOL_XDP, XDP_STATISTICS, &st, &len) == 0)
+				extra += st.rx_ring_full;
+		}
+	}
+	return kp->tp_drops + extra;
+}
+
+int
+port_stats_get(uint16_t port_id, struct rte_eth_stats *es)
+{
+	int rc = rte_eth_stats_get(port_id, es);
+
+	if (rc != 0 || port_id >= RTE_MAX_ETHPORTS)
+		return rc;
+	pthread_mutex_lock(&kern_lock);
+	if (kern_ports[port_id].nb > 0)
+		es->imissed += kern_missed(&kern_ports[port_id]);
+	pthread_mutex_unlock(&kern_lock);
+	return 0;
+}
+
+void
+port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
+{
+	memset(missed, 0, sizeof(uint64_t) * PORT_MISS_MAX);
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		struct rte_eth_stats es;
+
+		if (port_stats_get(ps->ports[i].port_id, &es) != 0)
+			continue;
+		missed[port_kern_driver(ps->ports[i].drv_name) ? PORT_MISS_KERNEL :
+								 PORT_MISS_NIC] += es.imissed;
+	}
 }

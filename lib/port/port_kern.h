@@ -21,6 +21,7 @@
 #include <rte_mempool.h>
 
 #include "cfg.h"
+#include "port.h"
 
 /**
  * Count the objects of @p mp whose chunk (object header, mbuf, data room) does not fit inside
@@ -36,8 +37,8 @@ unsigned int port_xdp_outside_umem(struct rte_mempool *mp);
  * UMEM needs, and harmless for ports that do no DMA; a PCI port's DMA needs the default.
  * Returns NULL with rte_errno set on failure.
  */
-struct rte_mempool *port_pktmbuf_pool_create(const char *name, unsigned int n,
-		unsigned int cache, uint16_t data_room, int socket, const char *ops, bool packed);
+struct rte_mempool *port_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache,
+		uint16_t data_room, int socket, const char *ops, bool packed);
 
 /**
  * Check the pool of a process with net_af_xdp ports: with @p packed (no PCI port) every mbuf
@@ -47,5 +48,55 @@ struct rte_mempool *port_pktmbuf_pool_create(const char *name, unsigned int n,
  */
 int port_xdp_check_pool(const struct stp_config *cfg, struct rte_mempool *mp, bool packed,
 		char err[CFG_ERR_LEN]);
+
+/**
+ * Where packets were lost before stampede read them, by the kind of port that counted them:
+ * (id, name, description). Names are stable: the totals (text and JSON) use them.
+ */
+#define PORT_FOREACH_MISS(_)                                                                      \
+	_(KERNEL, "kernel_drop",                                                                  \
+			"the kernel dropped it: the socket's ring was full (AF_PACKET tp_drops, " \
+			"AF_XDP rx_dropped and rx_ring_full)")                                    \
+	_(NIC, "nic_missed", "the NIC dropped it: its RX queue was full (imissed)")
+
+enum port_miss {
+#define PORT_MISS_ENUM(id, name, desc) PORT_MISS_##id,
+	PORT_FOREACH_MISS(PORT_MISS_ENUM)
+#undef PORT_MISS_ENUM
+	PORT_MISS_MAX
+};
+
+/** Name and description of a loss before RX. */
+const char *port_miss_name(enum port_miss m);
+const char *port_miss_desc(enum port_miss m);
+
+/** True for a driver whose RX is a kernel socket (its imissed are the kernel's drops). */
+bool port_kern_driver(const char *driver);
+
+/**
+ * Before rte_eth_dev_configure() of a port: remember the process's AF_XDP sockets, so that
+ * port_kern_claim() can tell which ones the port's queue set-up created.
+ */
+void port_kern_mark(void);
+
+/**
+ * After a port is configured: find the kernel sockets behind it (the net_af_packet sockets
+ * bound to its interface; the AF_XDP sockets created since port_kern_mark()) so that
+ * port_stats_get() can add the drops the PMD does not report. Control thread.
+ */
+void port_kern_claim(const struct port_rt *pr);
+
+/** Forget every claimed socket (before the ports are closed). */
+void port_kern_release(void);
+
+/**
+ * rte_eth_stats_get() plus the kernel's drops the PMD leaves out, in imissed: PACKET_STATISTICS
+ * tp_drops of net_af_packet's sockets (reading resets them: they are accumulated here, under a
+ * lock), and the XDP sockets' rx_ring_full (the PMD reports rx_dropped only). Control threads.
+ */
+int port_stats_get(uint16_t port_id, struct rte_eth_stats *es);
+
+/** Sum the ports' imissed by kind into @p missed[PORT_MISS_MAX]. */
+void port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX]);
 
 #endif /* STP_PORT_KERN_H */

@@ -41,7 +41,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	mp = port_pktmbuf_pool_create("ut_bound", NB_MBUF, 0, DATA_ROOM, SOCKET_ID_ANY, NULL, false);
+	mp = port_pktmbuf_pool_create(
+			"ut_bound", NB_MBUF, 0, DATA_ROOM, SOCKET_ID_ANY, NULL, false);
 	check(mp != NULL, "a default (page-bound) pool of %u mbufs is created", NB_MBUF);
 	if (mp != NULL) {
 		obj = rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL);
@@ -59,23 +60,26 @@ main(int argc, char **argv)
 				"page-bound pool, %zu-byte objects on %zu-byte pages: %u mbufs outside "
 				"the window (model: %u)",
 				obj, page, outside, NB_MBUF - in);
-		check(outside > 0, "the page-bound pool does not fit the window (the stall's cause)");
+		check(outside > 0,
+				"the page-bound pool does not fit the window (the stall's cause)");
 		rte_mempool_free(mp);
 	}
 
-	mp = port_pktmbuf_pool_create("ut_packed", NB_MBUF, 32, DATA_ROOM, SOCKET_ID_ANY, NULL,
-			true);
+	mp = port_pktmbuf_pool_create(
+			"ut_packed", NB_MBUF, 32, DATA_ROOM, SOCKET_ID_ANY, NULL, true);
 	check(mp != NULL, "a packed pool of %u mbufs is created", NB_MBUF);
 	if (mp != NULL) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 
 		check(port_xdp_outside_umem(mp) == 0, "packed pool: every mbuf inside the window");
-		check(mp->nb_mem_chunks == 1, "packed pool: one memory chunk (%u)", mp->nb_mem_chunks);
+		check(mp->nb_mem_chunks == 1, "packed pool: one memory chunk (%u)",
+				mp->nb_mem_chunks);
 		check(m != NULL && rte_pktmbuf_data_room_size(mp) == DATA_ROOM &&
 						rte_pktmbuf_headroom(m) == RTE_PKTMBUF_HEADROOM &&
 						rte_pktmbuf_tailroom(m) ==
 								DATA_ROOM - RTE_PKTMBUF_HEADROOM,
-				"packed pool: its mbufs are ordinary pktmbufs (data room %u)", DATA_ROOM);
+				"packed pool: its mbufs are ordinary pktmbufs (data room %u)",
+				DATA_ROOM);
 		rte_pktmbuf_free(m);
 		rte_mempool_free(mp);
 	}
