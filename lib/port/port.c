@@ -426,6 +426,9 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 			ts_count[meta->ts_src]++;
 		}
 		break;
+	case PKT_TS_KERNEL:
+		port_stamp_kernel(ps, pkts, n, tsc, ts_count);
+		break;
 	case PKT_TS_PCAP:
 		sw_ns = clock_tsc_ns(tsc);
 		if (pr->pcap_ts[queue] != NULL) {
@@ -553,7 +556,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 					(unsigned int)cfg->mbuf_size - RTE_PKTMBUF_HEADROOM &&
 			(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (pr->ts_src == PKT_TS_HW)
+	if (pr->ts_src == PKT_TS_HW || (pr->ts_src == PKT_TS_KERNEL && p->timestamp == CFG_TS_HW))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (di->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -612,7 +615,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 			return cfg_errf(cfg, err, path, "%s: TX queue %u set-up failed: %s",
 					p->name, q, rte_strerror(-rc));
 	}
-	if (pr->ts_src == PKT_TS_HW && ps->hw_ts_offset < 0) {
+	if ((pr->ts_src == PKT_TS_HW || pr->ts_src == PKT_TS_KERNEL) && ps->hw_ts_offset < 0) {
 		rc = rte_mbuf_dyn_rx_timestamp_register(&ps->hw_ts_offset, &ps->hw_ts_flag);
 		if (rc != 0)
 			return cfg_errf(cfg, err, path,
@@ -654,6 +657,10 @@ port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
 {
 	bool hw = di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 
+	/* net_afpkt stamps every frame in the kernel (hw when asked and granted): port_kern.c. */
+	if (port_kern_stamps(di->driver_name) &&
+			(p->timestamp == CFG_TS_AUTO || p->timestamp == CFG_TS_HW))
+		return PKT_TS_KERNEL;
 	switch (p->timestamp) {
 	case CFG_TS_HW:
 		return PKT_TS_HW;

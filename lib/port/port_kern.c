@@ -27,8 +27,11 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "afpkt.h"
+#include "clock.h"
 #include "port_kern.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_kern_logtype, port.kern, INFO);
@@ -148,6 +151,8 @@ struct kern_port {
 };
 
 static struct kern_port kern_ports[RTE_MAX_ETHPORTS];
+/* AFPKT_DYNFLAG_HW_TS once net_afpkt registered it: ctlplane wo (before launch), dataplane ro. */
+static uint64_t kern_hw_flag;
 static ino_t kern_mark[KERN_MAX_MARK]; /* AF_XDP sockets that existed at port_kern_mark() */
 static unsigned int kern_nb_mark;
 static pthread_mutex_t kern_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -286,6 +291,13 @@ port_kern_claim(const struct port_rt *pr)
 	char ifname[IF_NAMESIZE + 1];
 
 	memset(&c, 0, sizeof(c));
+	if (port_kern_stamps(pr->drv_name)) {
+		int bit = rte_mbuf_dynflag_lookup(AFPKT_DYNFLAG_HW_TS, NULL);
+
+		/* The PMD registered it at RX queue set-up. */
+		kern_hw_flag = bit >= 0 ? 1ULL << bit : 0;
+		return; /* it reports its own kernel drops */
+	}
 	if (strcmp(pr->drv_name, "net_af_packet") == 0) {
 		if (!kern_iface(pr->cfg->device, ifname, sizeof(ifname)))
 			return;
@@ -367,5 +379,34 @@ port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
 			continue;
 		missed[port_kern_driver(ps->ports[i].drv_name) ? PORT_MISS_KERNEL :
 								 PORT_MISS_NIC] += es.imissed;
+	}
+}
+
+/* --- kernel stamps (net_afpkt) ------------------------------------------------------------- */
+
+bool
+port_kern_stamps(const char *driver)
+{
+	return strcmp(driver, AFPKT_DRIVER_NAME) == 0;
+}
+
+void
+port_stamp_kernel(const struct port_set *ps, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
+		uint64_t *ts_count)
+{
+	uint64_t hw = kern_hw_flag;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_meta *meta = pkt_meta(pkts[i]);
+
+		if (likely(ps->hw_ts_offset >= 0 && (pkts[i]->ol_flags & ps->hw_ts_flag))) {
+			meta->ts_ns = *RTE_MBUF_DYNFIELD(
+					pkts[i], ps->hw_ts_offset, rte_mbuf_timestamp_t *);
+			meta->ts_src = (pkts[i]->ol_flags & hw) ? PKT_TS_HW : PKT_TS_KERNEL;
+		} else {
+			meta->ts_ns = clock_tsc_ns(tsc);
+			meta->ts_src = PKT_TS_SW;
+		}
+		ts_count[meta->ts_src]++;
 	}
 }

@@ -99,4 +99,15 @@ int port_stats_get(uint16_t port_id, struct rte_eth_stats *es);
 /** Sum the ports' imissed by kind into @p missed[PORT_MISS_MAX]. */
 void port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX]);
 
+/** True for a driver that stamps every frame in the kernel (net_afpkt): source "kernel". */
+bool port_kern_stamps(const char *driver);
+
+/**
+ * Stamp a burst from a net_afpkt port: each frame's kernel stamp (UTC ns, from the RX
+ * timestamp dynfield), source hw when the PMD says the NIC stamped it (AFPKT_DYNFLAG_HW_TS),
+ * kernel otherwise; a frame without a stamp gets the software stamp of @p tsc.
+ */
+void port_stamp_kernel(const struct port_set *ps, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
+		uint64_t *ts_count);
+
 #endif /* STP_PORT_KERN_H */

@@ -17,7 +17,7 @@
 #  - b0 received exactly N - imissed marked frames (the drops were marked frames);
 #  - stampede's own invariant holds.
 #
-# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp)
+# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp | afpkt)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DRIVER=${2:-af_packet}
@@ -36,6 +36,7 @@ af_xdp)
 	DEV_OUT="net_af_xdp1,iface=out0,start_queue=0,queue_count=1"
 	;;
 afpkt)
+	grep -qa "iface=<string> tov_ms=<1..1000>" "$STAMPEDE" || skip "stampede was built without net_afpkt"
 	DEV_IN="net_afpkt0,iface=in0"
 	DEV_OUT="net_afpkt1,iface=out0"
 	;;

@@ -16,8 +16,11 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "afpkt.h"
+#include "clock.h"
 #include "port_kern.h"
 #include "unit.h"
 
@@ -81,6 +84,46 @@ main(int argc, char **argv)
 				"packed pool: its mbufs are ordinary pktmbufs (data room %u)",
 				DATA_ROOM);
 		rte_pktmbuf_free(m);
+		rte_mempool_free(mp);
+	}
+	/*
+	 * net_afpkt's stamps as the RX stage takes them: the PMD's hw dynflag says hw, the
+	 * timestamp dynflag alone says kernel, neither falls back to a software stamp.
+	 */
+	{
+		static const struct rte_mbuf_dynflag hw_desc = { .name = AFPKT_DYNFLAG_HW_TS };
+		static struct port_set ps;
+		static struct port_rt pr;
+		struct rte_mbuf *m[3];
+		uint64_t count[PKT_TS_MAX] = { 0 };
+		int bit;
+
+		mp = port_pktmbuf_pool_create(
+				"ut_stamp", 63, 0, DATA_ROOM, SOCKET_ID_ANY, NULL, true);
+		bit = rte_mbuf_dynflag_register(&hw_desc);
+		check(mp != NULL && pkt_meta_register() == 0 && bit >= 0 &&
+						rte_mbuf_dyn_rx_timestamp_register(&ps.hw_ts_offset,
+								&ps.hw_ts_flag) == 0,
+				"pool, packet metadata and the two dynflags registered");
+		snprintf(pr.drv_name, sizeof(pr.drv_name), "%s", AFPKT_DRIVER_NAME);
+		port_kern_claim(&pr); /* looks the hw dynflag up */
+		check(rte_pktmbuf_alloc_bulk(mp, m, 3) == 0, "three mbufs");
+		for (int i = 0; i < 3; i++)
+			*RTE_MBUF_DYNFIELD(m[i], ps.hw_ts_offset, rte_mbuf_timestamp_t *) =
+					1700000000000000000ull + (uint64_t)i;
+		m[0]->ol_flags |= ps.hw_ts_flag | (1ULL << bit);
+		m[1]->ol_flags |= ps.hw_ts_flag;
+		port_stamp_kernel(&ps, m, 3, rte_rdtsc(), count);
+		check(pkt_meta(m[0])->ts_src == PKT_TS_HW &&
+						pkt_meta(m[0])->ts_ns == 1700000000000000000ull,
+				"hw dynflag: source hw, the PMD's stamp");
+		check(pkt_meta(m[1])->ts_src == PKT_TS_KERNEL &&
+						pkt_meta(m[1])->ts_ns == 1700000000000000001ull,
+				"timestamp dynflag only: source kernel, the PMD's stamp");
+		check(pkt_meta(m[2])->ts_src == PKT_TS_SW, "no stamp: a software stamp");
+		check(count[PKT_TS_HW] == 1 && count[PKT_TS_KERNEL] == 1 && count[PKT_TS_SW] == 1,
+				"counted once per source");
+		rte_pktmbuf_free_bulk(m, 3);
 		rte_mempool_free(mp);
 	}
 	rte_eal_cleanup();
