@@ -812,6 +812,7 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				ps->ports[i].cfg->mtu, ps->ports[i].cfg->rx_queues,
 				ps->ports[i].cfg->tx_queues, pkt_ts_src_name(ps->ports[i].ts_src));
 	}
+	port_kern_warn_shared(ps);
 	return 0;
 }
 

@@ -410,3 +410,21 @@ port_stamp_kernel(const struct port_set *ps, struct rte_mbuf **pkts, uint16_t n,
 		ts_count[meta->ts_src]++;
 	}
 }
+
+void
+port_kern_warn_shared(const struct port_set *ps)
+{
+	if (!port_lcores_share_cpus())
+		return;
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		if (ps->ports[i].ts_src != PKT_TS_SW)
+			continue;
+		KERN_LOG(WARNING,
+				"%s: software stamps are taken on lcores that share a CPU: a preempted "
+				"poller stamps late (measured on a 2-vCPU VM against tcpdump's kernel "
+				"stamps: 9.9 us late at p50, millisecond tails, against 2.5 us on a "
+				"CPU of its own). Give each lcore its own CPU, or take kernel stamps "
+				"(device net_afpkt) or the NIC's (timestamp \"hw\")",
+				ps->ports[i].cfg->name);
+	}
+}

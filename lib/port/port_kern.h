@@ -110,4 +110,10 @@ bool port_kern_stamps(const char *driver);
 void port_stamp_kernel(const struct port_set *ps, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
 		uint64_t *ts_count);
 
+/**
+ * At start: warn, with the measured effect, for each port stamped in software (sw) when this
+ * process's lcores share CPUs (the stamp is taken when the poller runs, not when the frame came).
+ */
+void port_kern_warn_shared(const struct port_set *ps);
+
 #endif /* STP_PORT_KERN_H */
