@@ -17,8 +17,9 @@
 #  - port "in" asks for hardware stamps ("timestamp": "hw"): veth refuses SIOCSHWTSTAMP, so
 #    stampede warns and each frame carries the comment "ts=kernel";
 #  - port "in" has two RX queues (PACKET_FANOUT_HASH): every frame reaches exactly one of them,
-#    so b0 receives each of the N frames once (frames.py receiver: total and distinct), and the
-#    totals balance.
+#    so b0 receives each of the N frames once (frames.py receiver: total and distinct); the 16
+#    flows are spread over both (each queue's count > 0: all on one would happen with
+#    probability 2^-15); the totals balance.
 #
 # Usage: test/system/afpkt_stamps.sh PATH_TO_STAMPEDE   (root; exit 0 pass, 1 fail, 77 skip)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -87,11 +88,12 @@ for i in $(seq 100); do
 done
 grep -q "listening on" "$WORK/tcpdump.log" || fail "tcpdump did not start: $(cat "$WORK/tcpdump.log")"
 
-log "sending $N frames a0 -> in0 in 4 flows (UDP source ports 41000..41003)"
-for f in 0 1 2 3; do
+FLOWS=16
+log "sending $N frames a0 -> in0 in $FLOWS flows (UDP source ports 41000..$((41000 + FLOWS - 1)))"
+for ((f = 0; f < FLOWS; f++)); do
 	nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
 		--dst-ip 198.18.0.2 --dport "$DPORT_AB" --sport $((41000 + f)) \
-		--first $((f * N / 4)) --count $((N / 4)) || fail "sender failed"
+		--first $((f * N / FLOWS)) --count $((N / FLOWS)) >/dev/null || fail "sender failed"
 done
 wait "$RECV_PID_ab" || fail "receiver on b0 failed: $(cat "$WORK/ab.log")"
 sleep 1
@@ -99,6 +101,9 @@ kill -INT "$TCPDUMP_PID" 2>/dev/null || true
 wait "$TCPDUMP_PID" 2>/dev/null || true
 grep -q "[1-9][0-9]* packets dropped by kernel" "$WORK/tcpdump.log" &&
 	log "tcpdump lost frames: $(grep 'dropped by kernel' "$WORK/tcpdump.log")"
+# Per-queue counts of port in (DPDK telemetry): the fan-out spread the flows over both queues.
+read -r q0 q1 <<<"$(sys_tel "/ethdev/stats,0" q_ipackets | tr -d '[],' | awk '{ print $1, $2 }')"
+log "port in: queue 0 received $q0 frames, queue 1 $q1"
 sys_stop_stampede TERM
 [ "$STP_RC" -eq 0 ] || fail "stampede exited with status $STP_RC"
 sys_check_invariant
@@ -146,6 +151,8 @@ log "marked frames: capture $n_cap, tcpdump $n_ref, in both $n_both; equal stamp
 [ "$n_ref" -eq "$N" ] || fail "tcpdump captured $n_ref of $N marked frames"
 [ "$n_equal" -eq "$N" ] || fail "$((N - n_equal)) of $N stamps differ from tcpdump's"
 [ "$bad_cmt" -eq 0 ] || fail "$bad_cmt frames without the comment ts=kernel"
+[ "${q0:-0}" -gt 0 ] && [ "${q1:-0}" -gt 0 ] ||
+	fail "the fan-out did not spread $FLOWS flows over both RX queues ($q0 / $q1)"
 grep -q "in0: the interface gives no hardware RX stamps" "$WORK/stampede.log" ||
 	fail "no warning that in0 refused hardware stamps"
 ab_distinct=$(json_get "$WORK/ab.json" distinct)
