@@ -50,7 +50,7 @@ RTE_LOG_REGISTER_SUFFIX(afpkt_logtype, afpkt, INFO);
 #define AFPKT_MIN_MTU 68
 #define AFPKT_L2_ROOM (RTE_ETHER_HDR_LEN + 8 + RTE_ETHER_CRC_LEN) /* two tags, FCS */
 
-static const char *const afpkt_valid_args[] = { "iface", "tov_ms", NULL };
+static const char *const afpkt_valid_args[] = { "iface", "tov_ms", "qdisc_bypass", NULL };
 
 struct afpkt_rxq {
 	int fd;
@@ -90,6 +90,7 @@ struct afpkt_internals {
 	int ifindex;
 	int ctl_fd; /* ioctls and the promiscuous membership */
 	unsigned int tov_ms;
+	unsigned int qdisc_bypass; /* 1: TX skips the qdisc (and the taps, tcpdump, on this side) */
 	bool promisc;
 	bool hw_ts;  /* SIOCSHWTSTAMP granted: rings carry hardware stamps */
 	bool hw_set; /* we changed the interface's stamping: restore hw_saved at close */
@@ -184,10 +185,13 @@ afpkt_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			bufs[got++] = m;
 			bytes += (uint32_t)n;
 		}
-		if (--q->left == 0 || next == 0)
+		if (--q->left == 0 || next == 0) {
+			/* A last frame before the block's count: the rest are lost, counted. */
+			q->rx_errors += q->left;
 			afpkt_block_done(q);
-		else
+		} else {
 			q->off = next;
+		}
 	}
 	q->rx_pkts += got;
 	q->rx_bytes += bytes;
@@ -351,10 +355,12 @@ afpkt_configure(struct rte_eth_dev *dev)
 	struct afpkt_internals *in = dev->data->dev_private;
 	bool want_hw = dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 
-	if (want_hw && !in->hw_set)
+	if (want_hw && !in->hw_set) {
 		afpkt_hw_enable(in);
-	else if (!want_hw)
-		afpkt_hw_restore(in), in->hw_ts = false;
+	} else if (!want_hw) {
+		afpkt_hw_restore(in);
+		in->hw_ts = false;
+	}
 	return 0;
 }
 
@@ -576,6 +582,9 @@ afpkt_tx_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned
 		afpkt_txq_free(q);
 		return rc;
 	}
+	v = (int)in->qdisc_bypass;
+	if (v && setsockopt(q->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &v, sizeof(v)) != 0)
+		AFPKT_LOG(WARNING, "%s: PACKET_QDISC_BYPASS: %s", in->ifname, strerror(errno));
 	/* Room for a few full bursts of the largest frames in the socket. */
 	v = (int)RTE_MIN((uint32_t)nb_desc * 2048u, 64u << 20);
 	if (setsockopt(q->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) != 0)
@@ -720,9 +729,10 @@ afpkt_arg_uint(const char *key, const char *value, void *out)
 {
 	char *end;
 	unsigned long v = strtoul(value, &end, 10);
+	unsigned long lo = strcmp(key, "qdisc_bypass") == 0 ? 0 : 1;
+	unsigned long hi = strcmp(key, "qdisc_bypass") == 0 ? 1 : 1000;
 
-	RTE_SET_USED(key);
-	if (*value == '\0' || *end != '\0' || v < 1 || v > 1000)
+	if (*value == '\0' || *end != '\0' || v < lo || v > hi)
 		return -EINVAL;
 	*(unsigned int *)out = (unsigned int)v;
 	return 0;
@@ -736,7 +746,7 @@ afpkt_probe(struct rte_vdev_device *vdev)
 	struct afpkt_internals *in;
 	struct rte_eth_dev *dev;
 	char ifname[IF_NAMESIZE] = "";
-	unsigned int tov = 1;
+	unsigned int tov = 1, bypass = 1;
 	struct ifreq ifr;
 	int fd = -1, ifindex;
 
@@ -747,8 +757,11 @@ afpkt_probe(struct rte_vdev_device *vdev)
 	kv = rte_kvargs_parse(rte_vdev_device_args(vdev), afpkt_valid_args);
 	if (kv == NULL || rte_kvargs_count(kv, "iface") != 1 ||
 			rte_kvargs_process(kv, "iface", afpkt_arg_str, ifname) != 0 ||
-			rte_kvargs_process(kv, "tov_ms", afpkt_arg_uint, &tov) != 0) {
-		AFPKT_LOG(ERR, "%s: bad arguments \"%s\": expected iface=NAME[,tov_ms=1..1000]",
+			rte_kvargs_process(kv, "tov_ms", afpkt_arg_uint, &tov) != 0 ||
+			rte_kvargs_process(kv, "qdisc_bypass", afpkt_arg_uint, &bypass) != 0) {
+		AFPKT_LOG(ERR,
+				"%s: bad arguments \"%s\": expected "
+				"iface=NAME[,tov_ms=1..1000][,qdisc_bypass=0|1]",
 				name, rte_vdev_device_args(vdev));
 		rte_kvargs_free(kv);
 		return -EINVAL;
@@ -774,6 +787,7 @@ afpkt_probe(struct rte_vdev_device *vdev)
 	in->ifindex = ifindex;
 	in->ctl_fd = fd;
 	in->tov_ms = tov;
+	in->qdisc_bypass = bypass;
 	rte_spinlock_init(&in->stats_lock);
 	/* Fan-out groups are global to the kernel: this process and interface name the group. */
 	in->fanout_id = (uint16_t)(getpid() ^ (ifindex << 8));
@@ -815,4 +829,4 @@ static struct rte_vdev_driver afpkt_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_afpkt, afpkt_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_afpkt, "iface=<string> tov_ms=<1..1000>");
+RTE_PMD_REGISTER_PARAM_STRING(net_afpkt, "iface=<string> tov_ms=<1..1000> qdisc_bypass=<0|1>");

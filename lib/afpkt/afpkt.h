@@ -21,7 +21,9 @@
  *  - imissed is the rings' PACKET_STATISTICS tp_drops; frames the ring cut short or an mbuf
  *    cannot hold are ierrors, never delivered cut.
  * Devargs: iface=NAME (required), tov_ms=N (block retire time-out, 1..1000, default 1: the
- * longest a frame waits in a part-filled block).
+ * longest a frame waits in a part-filled block), qdisc_bypass=0|1 (default 1, as net_af_packet:
+ * TX skips the interface's qdisc, and with it the taps: tcpdump on this interface does not see
+ * what the port sends; 0 to keep them).
  */
 
 /** Name of the mbuf dynflag set on frames whose stamp is the NIC's (hardware) one. */

@@ -330,7 +330,10 @@ port_kern_release(void)
 	pthread_mutex_unlock(&kern_lock);
 }
 
-/* Drops of @p kp the PMD does not report. Under kern_lock. */
+/*
+ * Drops of @p kp the PMD does not report. Under kern_lock. DPDK 22.11's net_af_packet never
+ * reads PACKET_STATISTICS (a later PMD that does would race with this read, which resets them).
+ */
 static uint64_t
 kern_missed(struct kern_port *kp)
 {
