@@ -16,6 +16,8 @@
  *  - software stamps always (SO_TIMESTAMPING RX software: the same skb stamp tcpdump reads);
  *    hardware stamps when the application asks for RTE_ETH_RX_OFFLOAD_TIMESTAMP and the
  *    interface grants SIOCSHWTSTAMP (HWTSTAMP_FILTER_ALL); otherwise software, and a warning;
+ *  - each RX queue's ring has rx_desc blocks of 16 KiB (at least 64): it holds at least rx_desc
+ *    frames, and rides out about rx_desc x tov_ms of stall when traffic is thin;
  *  - several RX queues share the interface's traffic by PACKET_FANOUT_HASH (the kernel's
  *    symmetric flow hash): both directions of a flow reach the same queue;
  *  - imissed is the rings' PACKET_STATISTICS tp_drops; frames the ring cut short or an mbuf

@@ -103,16 +103,21 @@ ip netns exec "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" \
 SEND_PID=$!
 BG_PIDS+=("$SEND_PID")
 # Stop once the sender is under way, and continue once a0 has sent more than the port's ring
-# (and the AF_XDP fill ring) can hold: by the kernel's count, so the overflow does not depend
-# on how fast this machine is.
+# can hold (the AF_XDP fill ring; net_afpkt's RXD blocks, each holding about 16 frames at this
+# pace): by the kernel's count, so the overflow does not depend on how fast this machine is.
 t0=$(a0_tx)
 while [ "$(a0_tx)" -lt $((t0 + 1000)) ]; do
 	kill -0 "$SEND_PID" 2>/dev/null || fail "the sender ended before the stall"
 	sleep 0.01
 done
 kill -STOP "$STP_PID"
+# Count from when every thread of stampede is stopped (SIGSTOP is delivered asynchronously).
+for i in $(seq 100); do
+	! grep -qv "^State:.*T (stopped)" <(grep -h "^State:" /proc/"$STP_PID"/task/*/status) && break
+	sleep 0.01
+done
 t1=$(a0_tx)
-while [ "$(a0_tx)" -lt $((t1 + 4 * RXD + 4096)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
+while [ "$(a0_tx)" -lt $((t1 + 16 * RXD + 4096)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
 	sleep 0.01
 done
 t2=$(a0_tx)
