@@ -231,8 +231,8 @@ afpkt_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 				iov[i][s].iov_len = seg->data_len;
 			}
 			msg[i].msg_hdr.msg_iov = iov[i];
-			/* More segments than iovecs: sent short would be wrong; the kernel's
-			 * EMSGSIZE-free path cannot tell, so such a frame is an error below. */
+			/* More segments than iovecs: sending part of the frame would be wrong;
+			 * an empty message is refused by the kernel and counted below. */
 			msg[i].msg_hdr.msg_iovlen = m->nb_segs <= AFPKT_MAX_SEGS ? s : 0;
 		}
 		r = sendmmsg(q->fd, msg, cnt, MSG_DONTWAIT);
