@@ -36,7 +36,7 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "sph_bad_length", "sph_bad_tlv", "sph_duplicate", "sph_reasm_timeout",
                 "sph_reasm_full", "sph_no_mbuf",
                 "shutdown", "impair_drop")
-TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
+TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer", "kernel")
 
 
 def log(msg):

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The stampede authors
 #
 # Shared code of the system tests: sourced, not run. A test calls
-#   sys_forward_test DRIVER   (DRIVER: af_packet | af_xdp)
+#   sys_forward_test DRIVER   (DRIVER: af_packet | af_xdp | afpkt)
 # which builds this topology, all of it in namespaces named after the test's PID:
 #
 #   ns stp<PID>-a            ns stp<PID>-d (stampede)            ns stp<PID>-b
@@ -301,6 +301,10 @@ sys_forward_test() {
 	af_xdp)
 		dev_in="net_af_xdp0,iface=in0,start_queue=0,queue_count=1"
 		dev_out="net_af_xdp1,iface=out0,start_queue=0,queue_count=1"
+		;;
+	afpkt)
+		dev_in="net_afpkt0,iface=in0"
+		dev_out="net_afpkt1,iface=out0"
 		;;
 	*) fail "unknown driver $driver" ;;
 	esac
