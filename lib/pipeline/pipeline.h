@@ -39,6 +39,7 @@
 #include "cfg.h"
 #include "pkt.h"
 #include "port.h"
+#include "reflect.h"
 
 #define STP_MAX_BURST CFG_MAX_BURST
 
@@ -70,7 +71,8 @@
 	_(SPH_REASM_FULL, "sph_reasm_full", "stampede fragment evicted: reassembly table full")    \
 	_(SPH_NO_MBUF, "sph_no_mbuf", "no mbuf for a frame decapsulated from a stampede datagram") \
 	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")                   \
-	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
+	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")      \
+	PROBE_FOREACH_REFL_DROP(_) /* the reflector's refusals, listed in lib/probe/reflect.h */
 
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,

@@ -28,6 +28,7 @@
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "reflect.h"
 #include "stamp.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
@@ -109,6 +110,8 @@ struct stp_probe_lcore {
 	/** Stateful STAMP reflector: this worker's sessions (dataplane: wo, ctlplane: ro). A
 	 * session stays on one worker as long as RSS hashes its packets to one queue. */
 	struct stamp_sess_table *stamp_sess;
+	/** Reflector: this worker's per-source rate limit (dataplane: wo), NULL when none. */
+	struct probe_refl_rl *refl_rl;
 };
 
 /** Most distinct frame sizes of one stream. */
@@ -187,8 +190,9 @@ struct stp_probe_rt {
 		uint16_t ssid;
 		uint16_t stream;
 	} stamp[CFG_MAX_PROBES];
-	uint32_t port_mask; /**< DPDK port ids the stage looks at */
-	uint16_t udp_port;  /**< network order */
+	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
+	uint32_t port_mask;	    /**< DPDK port ids the stage looks at */
+	uint16_t udp_port;	    /**< network order */
 	uint16_t nb_gen;
 	struct stp_probe_gen *gen[CFG_MAX_PROBES];
 	FILE *verbose_out;
