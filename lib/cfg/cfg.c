@@ -334,6 +334,9 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probes[]", "stamp_synchronized", SPB, stamp_synced, 0),
 	O_INT("probes[]", "stamp_error_ns", SPB, stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
 	O_INT("probes[]", "ssid", SPB, ssid, 0, 65535, 0, 0),
+	O_BOOL("probes[]", "reflected", SPB, reflected, 0),
+	O_BOOL("probes[]", "reflector_stateful", SPB, reflector_stateful, 0),
+	O_INT("probes[]", "loss_horizon_ms", SPB, loss_horizon_ms, 1, 3600000, 3000, 0),
 
 	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
 	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
@@ -838,7 +841,7 @@ static int
 parse_object(const struct loader *l, const json_t *obj, const char *path, const char *section,
 		void *base)
 {
-	char b[JVAL_LEN], p[JPATH_LEN], allowed[256] = "";
+	char b[JVAL_LEN], p[JPATH_LEN], allowed[512] = "";
 	const struct opt *o;
 	const char *key;
 	const json_t *v;
@@ -1865,6 +1868,22 @@ parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json
 	/* STAMP's well-known port (RFC 8762 4.1) unless the entry names another. */
 	if (pr->mode == CFG_PROBE_STAMP && json_object_get(v, "dst_port") == NULL)
 		pr->dst_port = 862;
+	/* A STAMP stream always goes to a reflector; a stampede one may go to a receiver. */
+	if (pr->mode == CFG_PROBE_STAMP && json_object_get(v, "reflected") == NULL)
+		pr->reflected = true;
+	if (pr->reflected && pr->mode == CFG_PROBE_PLAIN)
+		return lerr(l, jp_key(p, path, "reflected"),
+				"true with mode \"plain\": plain packets carry no sequence to "
+				"answer");
+	if (pr->reflector_stateful && pr->flows > 1)
+		return lerr(l, jp_key(p, path, "reflector_stateful"),
+				"true with flows %u: a stateful reflector numbers each source port's "
+				"session apart (set flows 1)",
+				pr->flows);
+	if (pr->reflector_stateful && pr->mode != CFG_PROBE_STAMP)
+		return lerr(l, jp_key(p, path, "reflector_stateful"),
+				"true with mode \"%s\": only a STAMP reflector numbers its replies",
+				probe_mode_names[pr->mode]);
 	return 0;
 }
 

@@ -331,7 +331,8 @@ enum cfg_rate_mode {
  *   "rate_pps": 1000, "rate_bps": 0, "rate": "paced", "count": 0, "duration_s": 0,
  *   "flows": 1, "payload": "zeros", "start": true,
  *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
- *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0 }
+ *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0,
+ *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000 }
  * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
  */
 struct cfg_probe {
@@ -364,6 +365,14 @@ struct cfg_probe {
 	bool stamp_synced;	    /**< stamp_synchronized: the S bit, default false */
 	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12]: error estimate, default 1000 */
 	uint16_t ssid;		    /**< ssid [0..65535]: RFC 8972 session id, default 0 */
+	/** reflected: replies are expected (round-trip loss counted); default true for mode
+	 * stamp, false otherwise (a stampede stream may go to a one-way receiver) */
+	bool reflected;
+	/** reflector_stateful: the STAMP reflector numbers its replies (RFC 8762 4.3), so forward
+	 * and backward loss are told apart; default false */
+	bool reflector_stateful;
+	/** loss_horizon_ms [1..3600000]: a probe not answered within it is lost, default 3000 */
+	uint32_t loss_horizon_ms;
 	/* Derived from the strings above by the loader (not keys). */
 	bool ipv6;
 	bool src_mac_set;

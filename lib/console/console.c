@@ -1007,8 +1007,14 @@ render_latency(const json_t *a, FILE *f)
 				strcmp(js(e, "direction"), "forward") == 0 ||
 				strcmp(js(e, "direction"), "backward") == 0;
 		tbl_u64(&t, ju(e, "received"));
-		tbl_u64(&t, ju(e, "lost"));
-		tbl_cell(&t, "%.3f", jr(e, "loss_pct"));
+		/* No loss of its own: forward / backward to a stateless STAMP reflector. */
+		if (json_object_get(e, "lost") == NULL) {
+			tbl_cell(&t, "%s", "-");
+			tbl_cell(&t, "%s", "-");
+		} else {
+			tbl_u64(&t, ju(e, "lost"));
+			tbl_cell(&t, "%.3f", jr(e, "loss_pct"));
+		}
 		tbl_u64(&t, ju(e, "duplicates"));
 		tbl_u64(&t, ju(e, "reordered"));
 		tbl_u64(&t, ju(e, "jitter_ns"));

@@ -110,6 +110,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		const struct cfg_probe *c = &cfg->probes[i];
 
+		if (c->reflected)
+			rt->horizon_ns[c->stream_id] = (uint64_t)c->loss_horizon_ms * 1000000;
 		if (c->mode != CFG_PROBE_STAMP)
 			continue;
 		rt->stamp[rt->nb_stamp].refl_port = c->dst_port;
@@ -250,11 +252,19 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 /* Account one probe in its slot. */
 static inline void
 rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe_dir dir,
-		uint64_t rx_ns, uint8_t ts_src)
+		uint64_t rx_ns, uint8_t ts_src, uint64_t horizon_ns)
 {
 	struct stp_probe_rx_slot *s = &pc->rx[h->stream * STP_PROBE_RX_DIRS + dir];
-	enum probe_seq_rc rc = probe_seq_update(&s->seq, h->seq);
+	enum probe_seq_rc rc;
 	uint64_t d, res = 0;
+
+	if (dir == STP_PROBE_RTT && horizon_ns != 0 && rx_ns > h->tx_ns &&
+			rx_ns - h->tx_ns > horizon_ns) {
+		/* Answered after the loss horizon: lost, whatever its delay. */
+		s->late++;
+		return;
+	}
+	rc = probe_seq_update(&s->seq, h->seq);
 
 	if (rc == PROBE_SEQ_FAR) {
 		pc->seq_far++;
@@ -425,7 +435,7 @@ stamp_match(const struct stp_probe_rt *rt, const struct rte_udp_hdr *udp, const 
  */
 static inline bool
 rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *payload,
-		uint32_t len, uint64_t rx_ns, uint8_t ts_src)
+		uint32_t len, uint64_t rx_ns, uint8_t ts_src, uint64_t horizon_ns)
 {
 	struct stp_probe_rx_slot *s = &pc->rx[stream * STP_PROBE_RX_DIRS + STP_PROBE_RTT];
 	struct stamp_measure m;
@@ -440,6 +450,11 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 						   STP_PROBE_IGN_STAMP_ERR_EST :
 						   STP_PROBE_IGN_STAMP_TS]++;
 		return false;
+	}
+	if (horizon_ns != 0 && m.t4 > m.t1 && m.t4 - m.t1 > horizon_ns) {
+		/* Answered after the loss horizon: lost, whatever its delay. */
+		s->late++;
+		return true;
 	}
 	seq = stamp_seq64(&s->seq, m.sender_seq);
 	rc = probe_seq_update(&s->seq, seq);
@@ -465,6 +480,16 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 
 		probe_seq_update(&f->seq, seq);
 		probe_seq_update(&b->seq, seq);
+		/* The reflector's own sequence (stateful reflectors count what reached them). */
+		if (!f->refl_seen) {
+			f->refl_max = m.reflector_seq;
+			f->refl_seen = true;
+		} else {
+			int32_t dr = (int32_t)(m.reflector_seq - (uint32_t)f->refl_max);
+
+			if (dr > 0)
+				f->refl_max += (uint64_t)dr;
+		}
 		slot_delay(f, m.fwd_ns, m.t1, m.t2);
 		slot_delay(b, m.bwd_ns, m.t3, m.t4);
 		if (!m.synced) {
@@ -575,7 +600,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns :
 								      clock_tsc_ns(rte_rdtsc());
 				if (!rx_stamp_reply(pc, rt->stamp[si].stream, payload, len, rx_ns,
-						    meta->ts_src))
+						    meta->ts_src,
+						    rt->horizon_ns[rt->stamp[si].stream]))
 					goto keep;
 				done[nd++] = m;
 				continue;
@@ -623,7 +649,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		if (h.flags & PROBE_F_REFLECTED) {
 			/* A reflection of our own probe (either port field may be the probe port).
 			 */
-			rx_measure(pc, &h, STP_PROBE_RTT, rx_ns, meta->ts_src);
+			rx_measure(pc, &h, STP_PROBE_RTT, rx_ns, meta->ts_src,
+					rt->horizon_ns[h.stream]);
 			done[nd++] = m;
 			continue;
 		}
@@ -639,14 +666,14 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rrc = refl_check(rt, pc, m, meta, rx_ns, &req);
 			if (unlikely(rrc != PROBE_REFL_OK))
 				goto refuse;
-			rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src);
+			rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
 			rx_reflect(m, &req, rx_ns);
 			meta->out_port = m->port;
 			back[nb++] = m;
 			pc->reflected++;
 			continue;
 		}
-		rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src);
+		rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
 		done[nd++] = m;
 		continue;
 refuse:

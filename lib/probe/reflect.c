@@ -19,8 +19,7 @@
 #define IP6_HLEN 40
 #define UDP_HLEN 8
 
-static const char *const refl_names[PROBE_REFL_MAX] = {
-	[PROBE_REFL_OK] = "ok",
+static const char *const refl_names[PROBE_REFL_MAX] = { [PROBE_REFL_OK] = "ok",
 #define PROBE_REFL_NAME(id, name, desc) [PROBE_##id] = name,
 	PROBE_FOREACH_REFL_DROP(PROBE_REFL_NAME)
 #undef PROBE_REFL_NAME
@@ -105,8 +104,9 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 		ip = frame + r->l3_off;
 		hlen = (uint32_t)(ip[0] & 0x0f) * 4;
 		tot = rd16(ip + 2);
-		if ((ip[0] >> 4) != 4 || hlen < IP4_HLEN || (uint32_t)r->l3_off + hlen != r->l4_off ||
-				tot < hlen + UDP_HLEN || (uint32_t)r->l3_off + tot > len)
+		if ((ip[0] >> 4) != 4 || hlen < IP4_HLEN ||
+				(uint32_t)r->l3_off + hlen != r->l4_off || tot < hlen + UDP_HLEN ||
+				(uint32_t)r->l3_off + tot > len)
 			return PROBE_REFL_BAD_LENGTH;
 		/* Fragments never reach here (the stage passes them on), but be sure. */
 		if (rd16(ip + 6) & 0x3fff)
@@ -170,8 +170,9 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 	if (!r->ipv6) {
 		if (r->ck_ip == PROBE_CK_BAD ||
 				(r->ck_ip == PROBE_CK_UNKNOWN &&
-						fold16(probe_csum_add(0, ip, (uint32_t)(ip[0] & 0x0f) *
-												4)) != 0xffff))
+						fold16(probe_csum_add(0, ip,
+								(uint32_t)(ip[0] & 0x0f) * 4)) !=
+								0xffff))
 			return PROBE_REFL_BAD_IP_CKSUM;
 	} else if (rd16(udp + 6) == 0) {
 		/* RFC 8200 8.1: a zero UDP checksum over IPv6 is discarded (the RFC 6936

@@ -89,12 +89,12 @@ struct probe_refl_cfg {
 /** Where a request sits in its frame (the parser's offsets) and what the checks found. */
 struct probe_refl_req {
 	/* In: from the parser (lib/pkt). */
-	uint8_t ipv6;	  /**< 0 IPv4, 1 IPv6 */
-	bool truncated;	  /**< the parser flagged a header cut short (PKT_F_*_TRUNC) */
-	uint16_t l3_off;  /**< IP header offset */
-	uint16_t l4_off;  /**< UDP header offset (after IPv6 extension headers) */
-	uint8_t ck_ip;	  /**< enum probe_refl_ck of the IPv4 header */
-	uint8_t ck_l4;	  /**< enum probe_refl_ck of the UDP checksum */
+	uint8_t ipv6;	 /**< 0 IPv4, 1 IPv6 */
+	bool truncated;	 /**< the parser flagged a header cut short (PKT_F_*_TRUNC) */
+	uint16_t l3_off; /**< IP header offset */
+	uint16_t l4_off; /**< UDP header offset (after IPv6 extension headers) */
+	uint8_t ck_ip;	 /**< enum probe_refl_ck of the IPv4 header */
+	uint8_t ck_l4;	 /**< enum probe_refl_ck of the UDP checksum */
 	/* Out (PROBE_REFL_OK): the UDP datagram. */
 	uint16_t udp_len; /**< UDP length field, header included, within the frame */
 	uint32_t payload_off, payload_len; /**< UDP payload in the frame */

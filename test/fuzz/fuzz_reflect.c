@@ -122,7 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(rc == PROBE_REFL_OK);
 	FUZZ_ASSERT(r2.udp_len == r.udp_len && r2.payload_off == r.payload_off);
 	if (r.ipv6 || (f[r.l4_off + 6] | f[r.l4_off + 7]) != 0)
-		FUZZ_ASSERT(probe_refl_udp_cksum(f, &r) == (f[r.l4_off + 6] << 8 | f[r.l4_off + 7]));
+		FUZZ_ASSERT(probe_refl_udp_cksum(f, &r) ==
+				(f[r.l4_off + 6] << 8 | f[r.l4_off + 7]));
 
 	/* The rate limiter: never more than the burst at one instant. */
 	{

@@ -71,11 +71,11 @@ udp_ck(const uint8_t *ip, bool v6, const uint8_t *udp)
 
 struct fopt {
 	bool v6;
-	int ext;	    /* IPv6: bytes of a destination options header before UDP (0, 8) */
-	int ip_extra;	    /* IPv4: bytes after the datagram inside the IP payload */
-	int ip_len_delta;   /* added to the total / payload length field */
-	int udp_len_delta;  /* added to the UDP length field */
-	bool udp_zero;	    /* UDP checksum 0 */
+	int ext;	   /* IPv6: bytes of a destination options header before UDP (0, 8) */
+	int ip_extra;	   /* IPv4: bytes after the datagram inside the IP payload */
+	int ip_len_delta;  /* added to the total / payload length field */
+	int udp_len_delta; /* added to the UDP length field */
+	bool udp_zero;	   /* UDP checksum 0 */
 	bool bad_ip_ck;
 	bool bad_udp_ck;
 	const uint8_t *dmac;
@@ -230,15 +230,14 @@ test_checks(void)
 
 	expect("IPv4 total length 65535", &(struct fopt){ .ip_len_delta = 65535 - 72 }, &any,
 			PROBE_REFL_BAD_LENGTH);
-	expect("UDP length 208 with 44 bytes carried", &(struct fopt){ .udp_len_delta = 156 },
-			&any, PROBE_REFL_BAD_LENGTH);
-	expect("UDP length 7", &(struct fopt){ .udp_len_delta = -45 }, &any,
+	expect("UDP length 208 with 44 bytes carried", &(struct fopt){ .udp_len_delta = 156 }, &any,
 			PROBE_REFL_BAD_LENGTH);
-	expect("IPv6 payload length past the frame", &(struct fopt){ .v6 = true, .ip_len_delta = 1 },
-			&any, PROBE_REFL_BAD_LENGTH);
-	expect("IPv6 UDP length past the payload",
-			&(struct fopt){ .v6 = true, .udp_len_delta = 1 }, &any,
+	expect("UDP length 7", &(struct fopt){ .udp_len_delta = -45 }, &any, PROBE_REFL_BAD_LENGTH);
+	expect("IPv6 payload length past the frame",
+			&(struct fopt){ .v6 = true, .ip_len_delta = 1 }, &any,
 			PROBE_REFL_BAD_LENGTH);
+	expect("IPv6 UDP length past the payload", &(struct fopt){ .v6 = true, .udp_len_delta = 1 },
+			&any, PROBE_REFL_BAD_LENGTH);
 	expect("bad IPv4 header checksum", &(struct fopt){ .bad_ip_ck = true }, &any,
 			PROBE_REFL_BAD_IP_CKSUM);
 	expect("bad UDP checksum", &(struct fopt){ .bad_udp_ck = true }, &any,
