@@ -564,6 +564,7 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	struct rte_mbuf *done[STP_MAX_BURST], *back[STP_MAX_BURST], *refused[STP_MAX_BURST];
 	uint16_t k = 0, nd = 0, nb = 0, nr = 0;
 	const uint16_t udp_port = rt->udp_port;
+	const struct port_set *ports = lc->pl->ports;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -626,6 +627,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rrc = refl_check(rt, pc, m, meta, rx_ns, &req);
 			if (unlikely(rrc != PROBE_REFL_OK))
 				goto refuse;
+			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
+				goto too_big;
 			if (!rx_stamp_reflect(pc, rt, m, &req, rx_ns))
 				goto keep;
 			meta->out_port = m->port;
@@ -666,6 +669,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rrc = refl_check(rt, pc, m, meta, rx_ns, &req);
 			if (unlikely(rrc != PROBE_REFL_OK))
 				goto refuse;
+			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
+				goto too_big;
 			rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
 			rx_reflect(m, &req, rx_ns);
 			meta->out_port = m->port;
@@ -679,6 +684,13 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 refuse:
 		/* A named drop: the request reached the reflector and is not answered. */
 		lc->stats.drops[refl_drop(rrc)]++;
+		refused[nr++] = m;
+		continue;
+too_big:
+		/* The reply (as long as the request) would not fit the port's MTU: the same
+		 * check and drop as for a forwarded frame (stage_rules.c), not a silent loss in
+		 * the PMD. */
+		lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
 		refused[nr++] = m;
 		continue;
 keep:

@@ -18,6 +18,7 @@ crafted class must be a named drop with no reply:
   to an address that is not the reflector's                         probe_refl_not_local
   from the reflector's own port (the ping-pong guard)               probe_refl_from_reflector_port
   12 good requests from one source in 12 us (burst 5, 1000/s)       probe_refl_rate_limited (7)
+  a request (so a reply) longer than the port's MTU allows          mtu_exceeded
 
 and the good requests (IPv4; IPv6 with a destination options header; IPv4 with bytes after the
 UDP datagram) are answered from the address they were sent to, with a UDP checksum valid over
@@ -129,6 +130,12 @@ def frames(mode, port):
         frame4(MAC_R, PEER4, bytes([10, 0, 0, 9]), 7000, port, P(14)), 2)
     add("from the reflector's port", "probe_refl_from_reflector_port",
         frame4(MAC_R, PEER4, OWN4, port, port, P(15)), 3)
+    # The port's MTU is 1500: it sends frames up to 1500 + 14 + 8 (two VLAN tags) bytes; a
+    # reply is as long as its request.
+    big = lambda n: frame4(MAC_R, bytes([10, 0, 0, 8]), OWN4, 7000, port,  # noqa: E731
+                           P(20) + bytes(n - 14 - 20 - 8 - len(P(20))))
+    add("a 1522-byte request (the longest frame the port sends)", None, big(1522))
+    add("a 1523-byte request", "mtu_exceeded", big(1523), 2)
     # One source, 12 requests 1 us apart: the burst (5) is answered, the rest limited.
     for i in range(12):
         add("burst from 10.0.0.7", None if i < 5 else "probe_refl_rate_limited",
@@ -164,8 +171,37 @@ def check_reply(f, port):
     return bad
 
 
+def test_gen_mtu(ck, st):
+    """Generated frames: a size the port's MTU cannot carry is refused at start-up (naming the
+    stream and the port), the longest it can carry (1500 + 14 + 8 + FCS = 1526) is sent."""
+    for size, ok in ((1526, True), (1527, False)):
+        st.write_config({
+            "eal": {"hugepages": False},
+            "ports": [{"name": "out", "device": "net_pcap0,tx_pcap=gen.pcap", "mtu": 1500}],
+            "probes": [{"name": "big", "port": "out", "mode": "stamp", "size": size,
+                        "count": 3, "rate_pps": 1000, "dst_mac": "02:00:00:00:00:02"}],
+        })
+        rc = st.run(["--duration", "0.5"], timeout=30)
+        if ok:
+            ck.eq(rc, 0, "size %d: runs" % size)
+            out, _, _ = ftlib.read_pcap(st.path("gen.pcap"))
+            ck.eq([len(f) for f in out], [size - 4] * 3, "size %d: 3 frames sent" % size)
+        else:
+            ck.check(rc not in (0, None), "size %d: refused at start-up (rc %s)" % (size, rc))
+            ck.check('probes[0] "big"' in st.err and '"out"' in st.err,
+                     "size %d: the error names the stream and the port" % size)
+
+
 def main():
     mode = sys.argv[2]
+    if mode == "gen-mtu":
+        ck = ftlib.Checker("refuse-gen-mtu")
+        st = ftlib.Stampede(sys.argv[1], "refuse-gen-mtu")
+        test_gen_mtu(ck, st)
+        if ck.failed:
+            st.show_output()
+        st.cleanup()
+        ck.finish()
     guard_off = len(sys.argv) > 3 and sys.argv[3] == "guard-off"
     port = 862 if mode == "stamp" else 7777
     name = "refuse-" + mode + ("-guard-off" if guard_off else "")
@@ -198,7 +234,7 @@ def main():
         if why is not None:
             want[why] = want.get(why, 0) + 1
     for why in ftlib.DROP_REASONS:
-        if why.startswith("probe_refl_"):
+        if why.startswith("probe_refl_") or why == "mtu_exceeded":
             ck.eq(s["drops"].get(why), want.get(why, 0), "drops.%s" % why)
     answered = sum(1 for _, why, _ in fr if why is None)
     out, _, _ = ftlib.read_pcap(st.path("out.pcap"))
