@@ -214,7 +214,15 @@ struct stp_probe_rt {
 		uint16_t stream;
 	} stamp[CFG_MAX_PROBES];
 	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
-	uint32_t port_mask;	    /**< DPDK port ids the stage looks at */
+	/** mbuf dynflag of a reply whose T3 the port's TX callback writes (0: none): set with
+	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage_probe.c) */
+	uint64_t restamp_flag;
+	uint16_t nb_txcb;
+	struct {
+		uint16_t port, queue;
+		const struct rte_eth_rxtx_callback *cb;
+	} txcb[PORT_MAX > 64 ? 64 : PORT_MAX];
+	uint32_t port_mask; /**< DPDK port ids the stage looks at */
 	/** Per stream id: its loss horizon (ns) when this instance generates it and expects
 	 * replies (probes[].reflected), else 0: replies later than it are late (lost). */
 	uint64_t horizon_ns[PROBE_MAX_STREAMS];

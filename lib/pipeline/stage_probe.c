@@ -25,8 +25,10 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_udp.h>
 
 #include "clock.h"
@@ -51,6 +53,9 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 
 	if (rt == NULL)
 		return;
+	/* The lcores have stopped: no burst runs the callbacks any more. */
+	for (unsigned int i = 0; i < rt->nb_txcb; i++)
+		rte_eth_remove_tx_callback(rt->txcb[i].port, rt->txcb[i].queue, rt->txcb[i].cb);
 	for (unsigned int i = 0; i < rt->nb_gen; i++) {
 		struct stp_probe_gen *g = rt->gen[i];
 
@@ -80,6 +85,106 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 	}
 	rte_free(rt);
 	pl->priv[STP_PRIV_PROBE] = NULL;
+}
+
+/*
+ * The reflector's T3, written as late as software can: in the port's TX callback, which
+ * rte_eth_tx_burst() runs right before the driver's transmit function, after the worker stages,
+ * the TX ring of a split configuration and the TX buffer. The stage marks each reply
+ * (restamp_flag, hash.usr: where T3 and the UDP checksum are); here T3 is rewritten with one
+ * clock read per burst and the UDP checksum updated for the 8 bytes that changed (RFC 1624).
+ * Replies that the driver then refuses are dropped and counted as usual: their T3 is moot.
+ */
+static uint16_t
+probe_tx_restamp(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	const struct stp_probe_rt *rt = arg;
+	const uint64_t flag = rt->restamp_flag;
+	uint64_t now_ns = 0;
+	uint8_t ns_b[8], st_b[8];
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p, *v;
+		uint32_t t3_off, ck_off;
+		uint16_t ck;
+
+		if (likely(!(m->ol_flags & flag)))
+			continue;
+		m->ol_flags &= ~flag;
+		if (now_ns == 0) {
+			now_ns = clock_tsc_ns(rte_rdtsc());
+			probe_put64(ns_b, now_ns);
+			probe_put64(st_b,
+					stamp_ts_from_ns(now_ns, rt->stamp_err_est,
+							STAMP_TAI_UTC_DEFAULT));
+		}
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		t3_off = m->hash.usr & 0xffff;
+		ck_off = (m->hash.usr >> 16) & 0x7fff;
+		v = (m->hash.usr >> 31) ? st_b : ns_b;
+		ck = (uint16_t)(p[ck_off] << 8 | p[ck_off + 1]);
+		if (ck != 0) {
+			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), word by word. */
+			uint32_t sum = (uint16_t)~ck;
+
+			for (unsigned int k = 0; k < 8; k += 2) {
+				sum += (uint16_t) ~(p[t3_off + k] << 8 | p[t3_off + k + 1]);
+				sum += (uint32_t)(v[k] << 8 | v[k + 1]);
+			}
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			ck = (uint16_t)~sum;
+			if (ck == 0)
+				ck = 0xffff; /* UDP: 0 would mean "no checksum" */
+			p[ck_off] = (uint8_t)(ck >> 8);
+			p[ck_off + 1] = (uint8_t)ck;
+		}
+		memcpy(p + t3_off, v, 8);
+	}
+	return n;
+}
+
+/* Reflector: the dynflag and one TX callback per queue of each port it answers on. */
+static int
+probe_restamp_init(struct stp_pipeline *pl, struct stp_probe_rt *rt)
+{
+	static const struct rte_mbuf_dynflag df = { .name = "stp_probe_restamp" };
+	int bit = rte_mbuf_dynflag_register(&df);
+
+	if (bit < 0) {
+		snprintf(pl->err, sizeof(pl->err), "probe_rx: no mbuf dynflag left (%s)",
+				rte_strerror(rte_errno));
+		return -1;
+	}
+	rt->restamp_flag = UINT64_C(1) << bit;
+	for (unsigned int p = 0; p < pl->ports->nb; p++) {
+		uint16_t id = pl->ports->ports[p].port_id;
+		struct rte_eth_dev_info di;
+
+		if (id >= 32 || !((rt->port_mask >> id) & 1) || rte_eth_dev_info_get(id, &di) != 0)
+			continue;
+		for (uint16_t q = 0; q < di.nb_tx_queues && rt->nb_txcb < RTE_DIM(rt->txcb); q++) {
+			const struct rte_eth_rxtx_callback *cb =
+					rte_eth_add_tx_callback(id, q, probe_tx_restamp, rt);
+
+			if (cb == NULL) {
+				snprintf(pl->err, sizeof(pl->err),
+						"probe_rx: port \"%s\" TX queue %u: no TX callback "
+						"(%s)",
+						pl->ports->ports[p].cfg->name, q,
+						rte_strerror(rte_errno));
+				return -1;
+			}
+			rt->txcb[rt->nb_txcb].port = id;
+			rt->txcb[rt->nb_txcb].queue = q;
+			rt->txcb[rt->nb_txcb].cb = cb;
+			rt->nb_txcb++;
+		}
+	}
+	return 0;
 }
 
 int
@@ -197,6 +302,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 				goto nomem;
 		}
 	}
+	if (rt->rx_enabled && rt->reflect && probe_restamp_init(pl, rt) != 0)
+		return -1;
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		struct stp_probe_gen *g;
 		struct stp_lcore *tx;
@@ -354,7 +461,7 @@ refl_check(const struct stp_probe_rt *rt, struct stp_probe_lcore *pc, struct rte
 
 /* Turn a checked probe around in place: addresses and ports swapped, reflector stamps, checksum. */
 static inline void
-rx_reflect(struct rte_mbuf *m, const struct probe_refl_req *r, uint64_t rx_ns)
+rx_reflect(struct rte_mbuf *m, const struct probe_refl_req *r, uint64_t rx_ns, uint64_t restamp)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *probe = p + r->payload_off;
@@ -363,9 +470,11 @@ rx_reflect(struct rte_mbuf *m, const struct probe_refl_req *r, uint64_t rx_ns)
 	probe[PROBE_OFF_FLAGS] = (uint8_t)((probe[PROBE_OFF_FLAGS] & ~PROBE_F_RTS_MASK) |
 			PROBE_F_REFLECTED | (PROBE_TS_SW << PROBE_F_RTS_SHIFT));
 	probe_put64(probe + PROBE_OFF_RRX, rx_ns);
-	/* The send time as late as this stage can take it: the TX queue follows. */
+	/* The send time now, rewritten at the port's TX burst (probe_tx_restamp()). */
 	probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
 	probe_refl_finish(p, r, 0);
+	m->hash.usr = (r->payload_off + PROBE_OFF_RTX) | (uint32_t)(r->l4_off + 6) << 16;
+	m->ol_flags |= restamp;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -553,6 +662,10 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	probe_refl_turn(p, r);
 	stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()), sess);
 	probe_refl_finish(p, r, 255);
+	/* T3 is rewritten at the port's TX burst (probe_tx_restamp()). */
+	m->hash.usr = (r->payload_off + STAMP_OFF_TS) | (uint32_t)(r->l4_off + 6) << 16 |
+			UINT32_C(1) << 31;
+	m->ol_flags |= rt->restamp_flag;
 	return true;
 }
 
@@ -672,7 +785,7 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
 				goto too_big;
 			rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
-			rx_reflect(m, &req, rx_ns);
+			rx_reflect(m, &req, rx_ns, rt->restamp_flag);
 			meta->out_port = m->port;
 			back[nb++] = m;
 			pc->reflected++;
