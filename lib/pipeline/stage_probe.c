@@ -53,9 +53,12 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 
 	if (rt == NULL)
 		return;
-	/* The lcores have stopped: no burst runs the callbacks any more. */
+	/* The lcores have stopped: no burst runs the callbacks any more, so their memory (which
+	 * rte_eth_remove_tx_callback() leaves to the caller) can go. */
 	for (unsigned int i = 0; i < rt->nb_txcb; i++)
-		rte_eth_remove_tx_callback(rt->txcb[i].port, rt->txcb[i].queue, rt->txcb[i].cb);
+		if (rte_eth_remove_tx_callback(
+				    rt->txcb[i].port, rt->txcb[i].queue, rt->txcb[i].cb) == 0)
+			rte_free((void *)(uintptr_t)rt->txcb[i].cb);
 	for (unsigned int i = 0; i < rt->nb_gen; i++) {
 		struct stp_probe_gen *g = rt->gen[i];
 

@@ -24,6 +24,8 @@
 # rounding). stampede's clock is the TSC calibrated to UTC (lib/clock), the floor's
 # CLOCK_REALTIME, the kernel's CLOCK_REALTIME: a calibration offset shows up in both sides.
 #
+# Optional row "other": STAMPEDE_OTHER=PATH, another stampede build (before / after a change).
+#
 # Usage: scripts/bench/stampwire.sh [-n RUNS] [-c COUNT] [-r PPS] [-k]   (root)
 set -u
 
@@ -46,7 +48,8 @@ Usage: $0 [-n RUNS] [-c COUNT] [-r PPS] [-k]
   -c COUNT  requests per run (default $COUNT)
   -r PPS    requests per second (default $PPS)
   -k        keep the work directory (captures, logs)
-Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON, CC (default cc)
+Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON, CC (default cc),
+  STAMPEDE_OTHER: a second stampede binary measured as row "other" (e.g. an older build)
 EOF
 }
 
@@ -124,8 +127,10 @@ run()
 	PIDS+=("$tpid")
 	wait_ready "$tpid" "$WORK/tcpdump-$row-$n.log" "listening on" 20 || {
 		echo "stampwire.sh: tcpdump did not start" >&2; exit 1; }
-	if [[ $row == stampede ]]; then
-		ip netns exec "$NS_B" "$STAMPEDE" -c "$WORK/b.json" --stats-period 1 \
+	if [[ $row == stampede || $row == other ]]; then
+		local exe=$STAMPEDE
+		[[ $row == other ]] && exe=$STAMPEDE_OTHER
+		ip netns exec "$NS_B" "$exe" -c "$WORK/b.json" --stats-period 1 \
 			-- --file-prefix="$PREFIX" "${LCORES[@]}" >"$WORK/$row-$n.log" 2>&1 </dev/null &
 		rpid=$!
 		PIDS+=("$rpid")
@@ -146,8 +151,10 @@ run()
 	stop_pid "$tpid" INT
 }
 
+ROWS=(stampede floor)
+[[ -n ${STAMPEDE_OTHER:-} ]] && ROWS+=(other)
 for ((n = 1; n <= RUNS; n++)); do
-	for row in stampede floor; do
+	for row in "${ROWS[@]}"; do
 		run "$row" "$n"
 	done
 done
@@ -199,26 +206,32 @@ def one(path):
             if seq in req:
                 rx.append(t2 - req[seq])
                 tx.append(ts - t3)
-    return rx, tx
+    return rx, tx, [a + b for a, b in zip(rx, tx)]
 
 
 rows = {}
-for row in ("stampede", "floor"):
+for row in ("stampede", "other", "floor"):
     per = []
     for n in range(1, runs + 1):
-        rx, tx = one(os.path.join(work, "%s-%d.pcap" % (row, n)))
+        path = os.path.join(work, "%s-%d.pcap" % (row, n))
+        if not os.path.exists(path):
+            continue
+        rx, tx, both = one(path)
         if rx:
-            per.append((len(rx), pct(rx, .5), pct(rx, .99), pct(tx, .5), pct(tx, .99)))
+            per.append((len(rx), pct(rx, .5), pct(rx, .99), pct(tx, .5), pct(tx, .99),
+                        pct(both, .5), pct(both, .99)))
     if per:
-        rows[row] = [statistics.median(x[i] for x in per) for i in range(5)]
+        rows[row] = [statistics.median(x[i] for x in per) for i in range(7)]
 
 print("stamp-to-kernel, us (median of %d runs; RX = T2 - kernel RX stamp, "
       "TX = kernel TX stamp - T3)" % runs)
-print("| reflector | pairs | RX p50 | RX p99 | TX p50 | TX p99 |")
-print("|---|---|---|---|---|---|")
+print("RX+TX = the kernel's time between request and reply - the reflector's T3 - T2: free of")
+print("any offset between the reflector's clock and the kernel's")
+print("| reflector | pairs | RX p50 | RX p99 | TX p50 | TX p99 | RX+TX p50 | RX+TX p99 |")
+print("|---|---|---|---|---|---|---|---|")
 for row, v in rows.items():
-    print("| %s | %d | %.1f | %.1f | %.1f | %.1f |" % (row, v[0], v[1] / 1e3, v[2] / 1e3,
-                                                     v[3] / 1e3, v[4] / 1e3))
+    print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |"
+          % (row, v[0], v[1] / 1e3, v[2] / 1e3, v[3] / 1e3, v[4] / 1e3, v[5] / 1e3, v[6] / 1e3))
 if "stampede" in rows and "floor" in rows:
     s, f = rows["stampede"], rows["floor"]
     print("stampede - floor, us: RX p50 %+.1f, RX p99 %+.1f, TX p50 %+.1f, TX p99 %+.1f"

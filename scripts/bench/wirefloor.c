@@ -42,7 +42,8 @@ now_ns(void)
 static void
 put_ntp(uint8_t *p, uint64_t ns)
 {
-	uint64_t s = ns / 1000000000ull + NTP_UNIX, f = ((ns % 1000000000ull) << 32) / 1000000000ull;
+	uint64_t s = ns / 1000000000ull + NTP_UNIX,
+		 f = ((ns % 1000000000ull) << 32) / 1000000000ull;
 	uint64_t v = s << 32 | f;
 
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -64,8 +65,10 @@ ip_csum(const uint8_t *p, int n)
 int
 main(int argc, char **argv)
 {
-	struct tpacket_req req = { .tp_block_size = 1 << 16, .tp_block_nr = 64,
-		.tp_frame_size = 2048, .tp_frame_nr = 64 * 32 };
+	struct tpacket_req req = { .tp_block_size = 1 << 16,
+		.tp_block_nr = 64,
+		.tp_frame_size = 2048,
+		.tp_frame_nr = 64 * 32 };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	int ver = TPACKET_V2, fd;
 	unsigned int idx = 0, port, count, done = 0;
