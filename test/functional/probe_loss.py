@@ -17,6 +17,9 @@ tail      net_ring0 loops frames back: a stampede stream reflected by this insta
 stateful  a STAMP stream (reflector_stateful: true) to this instance's stateful reflector, drop
           every 5th: forward lost = drops below the highest answered request, backward lost 0,
           round trip lost = every drop (the last one after the horizon).
+views     a STAMP stream with no reply, while stampede runs: show latency, save latency (CSV
+          comment line, JSON "loss"), telemetry /stampede/latency,st and Prometheus
+          (stampede_probe_lost_packets, stampede_probe_loss_ratio) all say 50 of 50 lost.
 The expected values come from the configured counts and the impairment model, never from
 stampede's output.
 """
@@ -71,6 +74,73 @@ def test_noreply(ck, st):
                   "--latency-json: %s rtt loss sent 50 lost 50" % name)
     except (OSError, ValueError, KeyError) as e:
         ck.check(False, "--latency-json readable: %s" % e)
+
+
+def test_views(ck, st):
+    """100 % loss in every view while stampede runs: show latency, save latency (CSV, JSON),
+    telemetry /stampede/latency and Prometheus."""
+    import os
+    import re
+    import shutil
+    import time
+    import urllib.request
+
+    from probe_ops import Console, telemetry
+
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [{"name": "null", "device": "net_null0,no-rx=1"}],
+        "probes": [{"name": "st", "port": "null", "mode": "stamp", "rate_pps": 1000,
+                    "count": 50, "dst_mac": MAC, "loss_horizon_ms": 200}],
+    })
+    sock = st.path("console.sock")
+    st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0"])
+    ok = ck.check(st.wait_line("stampede: metrics at http://", timeout=30), "stampede started")
+    m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)", "".join(st._lines))
+    deadline = time.monotonic() + 10
+    while ok and not os.path.exists(sock) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not ok or m is None or not os.path.exists(sock):
+        st.signal(15)
+        st.wait()
+        return
+    # 50 probes take 50 ms, the horizon 200 ms more: all are decided after this.
+    time.sleep(1.0)
+    con = Console(sock)
+    out = con.cmd("show latency st")
+    ck.check(re.search(r"^st\s+0\s+rtt\s+0\s+50\s+100\.000\s", out, re.M) is not None,
+             "show latency: st rtt received 0, lost 50, loss 100 %")
+    out = con.cmd("save latency st %s" % st.path("st.csv"))
+    try:
+        lines = open(st.path("st.csv")).read().splitlines()
+        ck.check("# loss direction=rtt sent=50 received=0 lost=50 pending=0" in lines,
+                 "save latency CSV: the loss line")
+    except OSError as e:
+        ck.check(False, "save latency CSV: %s" % e)
+    con.cmd("save latency st %s" % st.path("st.json"))
+    try:
+        lo = json.load(open(st.path("st.json"))).get("loss") or {}
+        ck.eq((lo.get("sent"), lo.get("lost"), lo.get("received")), (50, 50, 0),
+              "save latency JSON: loss sent 50 lost 50 received 0")
+    except (OSError, ValueError) as e:
+        ck.check(False, "save latency JSON: %s" % e)
+    # The reply's key is the command without its parameter (DPDK 22.11 telemetry).
+    t = (telemetry(st.prefix, ["/stampede/latency,st"]) or {}).get("/stampede/latency")
+    if shutil.which("dpdk-telemetry.py") is None:
+        ftlib.log("dpdk-telemetry.py is not installed: telemetry not checked")
+    elif ck.check(t is not None, "telemetry /stampede/latency,st answered"):
+        ck.eq((t.get("st_rtt_lost"), t.get("st_rtt_sent")), (50, 50),
+              "telemetry /stampede/latency,st: lost 50 of 50")
+    try:
+        text = urllib.request.urlopen(m.group(1), timeout=10).read().decode()
+        ck.check('stampede_probe_lost_packets{stream="st",direction="rtt"} 50' in text,
+                 "Prometheus: lost 50")
+        ck.check('stampede_probe_loss_ratio{stream="st",direction="rtt"} 1' in text,
+                 "Prometheus: loss ratio 1")
+    except OSError as e:
+        ck.check(False, "GET /metrics: %s" % e)
+    con.cmd("quit")
+    st.wait()
 
 
 def test_ring(ck, st, stateful):
@@ -142,6 +212,8 @@ def main():
         test_ring(ck, st, False)
     elif mode == "stateful":
         test_ring(ck, st, True)
+    elif mode == "views":
+        test_views(ck, st)
     if ck.failed:
         st.show_output()
     st.cleanup()
