@@ -358,7 +358,7 @@ static const struct opt cfg_opts[] = {
 	O_CUSTOM("probe_rx", "addresses", 0),
 	O_CUSTOM("probe_rx", "refuse_src_ports", 0),
 	O_INT("probe_rx", "rate_limit_pps", SC, probe_rx.rate_limit_pps, 0, 1000000000, 10000, 0),
-	O_INT("probe_rx", "rate_limit_burst", SC, probe_rx.rate_limit_burst, 1, 1000000, 100, 0),
+	O_INT("probe_rx", "rate_limit_burst", SC, probe_rx.rate_limit_burst, 1, 1000000, 1000, 0),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),

@@ -392,7 +392,7 @@ struct cfg_probe {
  *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
  *               "stamp_sessions": 1024, "stamp_session_idle_s": 300, "addresses": [],
  *               "refuse_src_ports": [udp_port], "rate_limit_pps": 10000,
- *               "rate_limit_burst": 100 }
+ *               "rate_limit_burst": 1000 }
  * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
  * stamp_stateful (own sequence numbers per session) needs mode "stamp".
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
@@ -423,7 +423,7 @@ struct cfg_probe_rx {
 	uint8_t nb_refuse_src_ports;
 	uint16_t refuse_src_ports[CFG_MAX_REFL_ADDR];
 	uint64_t rate_limit_pps;   /**< [0..10^9] answers/s per source, 0 = none, default 10000 */
-	uint32_t rate_limit_burst; /**< [1..10^6] answers in a burst per source, default 100 */
+	uint32_t rate_limit_burst; /**< [1..10^6] answers in a burst per source, default 1000 */
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */

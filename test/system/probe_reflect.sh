@@ -8,7 +8,7 @@
 #   ns stp<PID>-a (stampede: probe p0)   ns stp<PID>-d (bridge + nft)   ns stp<PID>-b (reflector)
 #   a0 <-veth-> in0 ==br0== out0 <-veth-> b0
 #
-# Run 1: 2000 probes, reflected: RTT plausible (0 < p50 < 1 s), loss 0 both ways.
+# Run 1: 1000 probes, reflected: RTT plausible (0 < p50 < 1 s), loss 0 both ways.
 # Runs 2, 3: an nftables bridge rule drops 36 %, then 100 % of the probes from a to b at random
 # (numgen random mod 100 < N, counted: there is no netem here): the sender's round-trip loss
 # (probes[].reflected, loss_horizon_ms 1000: the tail of the run counts too) must equal nft's
@@ -16,12 +16,17 @@
 # Runs 4-6: the same 0 %, 36 %, 100 % with STAMP (a stampede Session-Sender, b a stampede
 # Session-Reflector).
 #
+# The reflectors run without their per-source rate limit (rate_limit_pps 0): its buckets refill
+# by RX stamps, and a reflector lcore preempted for longer than its burst lasts at the probe rate
+# (1 s at 1000/s with the default burst of 1000) gets one late burst of stamps and refuses
+# some, which these exact loss counts cannot absorb. probe-refuse-* tests the limit on pcap time.
+#
 # Usage: test/system/probe_reflect.sh PATH_TO_STAMPEDE (root; exit 0 pass, 1 fail, 77 skip)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sys_preflight "$@"
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
-COUNT=2000
+COUNT=1000
 PREFIX_B=$PREFIX-b
 B_PID=
 
@@ -70,12 +75,12 @@ JSON
 cat >"$WORK/b-stamp.json" <<JSON
 { "eal": { "hugepages": false },
   "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
-  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true } }
+  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "rate_limit_pps": 0 } }
 JSON
 cat >"$WORK/b.json" <<JSON
 { "eal": { "hugepages": false },
   "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
-  "probe_rx": { "enabled": true, "reflect": true } }
+  "probe_rx": { "enabled": true, "reflect": true, "rate_limit_pps": 0 } }
 JSON
 
 # Two CPUs: each instance's datapath lcore on its own one (A on CPU 1, B on CPU 0; lcore 0, the
@@ -103,7 +108,7 @@ run_pair() {
 		kill -0 "$B_PID" 2>/dev/null || fail "reflector exited: $(tail "$WORK/b$n.log")"
 		sleep 0.1
 	done
-	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a$sfx.json" --duration 5 -v \
+	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a$sfx.json" --duration 3.5 -v \
 		--stats-json "$WORK/a$n.json" --latency-json "$WORK/lat$n.json" \
 		-- --file-prefix="$PREFIX" "${EAL_A[@]}" >"$WORK/stampede.log" 2>&1 </dev/null ||
 		fail "sender stampede failed"
@@ -184,8 +189,8 @@ check_loss() {
 	if [ "$pct" = 100 ]; then
 		[ "$dropped" = "$COUNT" ] || fail "run $n: nft dropped $dropped, not all"
 	else
-		# 36 % of 2000 = 720, binomial sd 21.5: 5 sd either way.
-		[ "$dropped" -ge 610 ] && [ "$dropped" -le 830 ] || fail "run $n: nft dropped $dropped: not ~36 %"
+		# 36 % of 1000 = 360, binomial sd 15.2: 5 sd either way.
+		[ "$dropped" -ge 284 ] && [ "$dropped" -le 436 ] || fail "run $n: nft dropped $dropped: not ~36 %"
 		[ "$brx" = "$rx" ] || fail "run $n: reflector received $brx, sender got $rx back"
 	fi
 }

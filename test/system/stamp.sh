@@ -77,7 +77,7 @@ JSON
 cat >"$WORK/b.json" <<JSON
 { "eal": { "hugepages": false },
   "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
-  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true } }
+  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "rate_limit_pps": 0 } }
 JSON
 
 start_reflector() {
