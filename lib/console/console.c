@@ -93,7 +93,7 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 }
 
 /* A table: cells added row by row, printed with each column as wide as its widest cell. */
-#define TBL_MAX_COLS 16
+#define TBL_MAX_COLS 24 /* show latency has 17 */
 
 struct table {
 	unsigned int nc;

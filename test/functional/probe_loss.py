@@ -111,6 +111,11 @@ def test_views(ck, st):
     out = con.cmd("show latency st")
     ck.check(re.search(r"^st\s+0\s+rtt\s+0\s+50\s+100\.000\s", out, re.M) is not None,
              "show latency: st rtt received 0, lost 50, loss 100 %")
+    lines = [x for x in out.splitlines() if x.strip()]
+    head = [i for i, x in enumerate(lines) if x.startswith("stream ")]
+    ck.check(len(head) == 1 and lines[head[0]].split()[-1] == "max" and
+             len(lines) > head[0] + 2 and lines[head[0] + 2].startswith("delays in ns"),
+             "show latency: every column in the header (max last), one line per row")
     out = con.cmd("save latency st %s" % st.path("st.csv"))
     try:
         lines = open(st.path("st.csv")).read().splitlines()
