@@ -143,8 +143,8 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	p->key.port[p->dir] = sport;
 	p->key.port[1 - p->dir] = dport;
 	p->key.family = l3_type == L3_IPV4 ? 4 : 6;
-	p->nb_vlan = nb_vlan > 2 ? 2 : nb_vlan;
-	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most two tags). */
+	p->nb_vlan = nb_vlan > TCPRTT_MAX_VLAN ? TCPRTT_MAX_VLAN : nb_vlan;
+	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
 		if (14u + 4 * i + 2 <= len)
 			p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) &
@@ -300,8 +300,7 @@ sample(struct tcprtt_mon *m, const struct flow *f, struct tcprtt_record *r, unsi
 	memcpy(r->flow.addr[1], f->key.addr[1 - src], 16);
 	r->flow.port[0] = f->key.port[src];
 	r->flow.port[1] = f->key.port[1 - src];
-	r->flow.vlan[0] = f->key.vlan[0];
-	r->flow.vlan[1] = f->key.vlan[1];
+	memcpy(r->flow.vlan, f->key.vlan, sizeof(r->flow.vlan));
 	r->flow.family = f->key.family;
 	memset(r->flow.pad, 0, sizeof(r->flow.pad));
 	r->port_id = port_id;
@@ -536,7 +535,9 @@ static const char *const role_dirs[] = { "unknown", "client->server", "server->c
 int
 tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32], vlan[24];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32];
+	char vlan[2 + TCPRTT_MAX_VLAN * 5 + 1]; /* "[4095,...,4095]" */
+	size_t vl = 0;
 	int af = r->flow.family == 6 ? AF_INET6 : AF_INET;
 	time_t secs = (time_t)(r->ts_ns / 1000000000u);
 	struct tm tm;
@@ -548,12 +549,12 @@ tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *b
 	gmtime_r(&secs, &tm);
 	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		return -1;
-	if (r->nb_vlan == 0)
-		snprintf(vlan, sizeof(vlan), "[]");
-	else if (r->nb_vlan == 1)
-		snprintf(vlan, sizeof(vlan), "[%u]", r->flow.vlan[0]);
-	else
-		snprintf(vlan, sizeof(vlan), "[%u,%u]", r->flow.vlan[0], r->flow.vlan[1]);
+	vlan[vl++] = '[';
+	for (unsigned int i = 0; i < r->nb_vlan && i < TCPRTT_MAX_VLAN; i++)
+		vl += (size_t)snprintf(vlan + vl, sizeof(vlan) - vl, "%s%u", i ? "," : "",
+				r->flow.vlan[i] & 0x0fff);
+	vlan[vl++] = ']';
+	vlan[vl] = '\0';
 	n = snprintf(buf, len,
 			"{\"ts\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64
 			",\"port\":\"%s\",\"vlan\":%s,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","

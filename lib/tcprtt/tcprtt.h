@@ -95,15 +95,18 @@ int tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o
  * Canonical flow key (hash key): the lower (address, port) endpoint first, the VLAN ids (0 when
  * untagged), the family; both directions of a flow give the same key. Zeroed padding.
  */
+#define TCPRTT_MAX_VLAN 8 /**< VLAN ids in the key: lib/pkt's PKT_MAX_VLAN */
+
 struct tcprtt_key {
-	uint8_t addr[2][16]; /**< IPv4: the first 4 bytes, the rest 0 */
-	uint16_t port[2];    /**< network order, as in the packet */
-	uint16_t vlan[2];    /**< outer, inner VLAN id (12 bits), 0 when absent */
-	uint8_t family;	     /**< 4 or 6 */
+	uint8_t addr[2][16];		/**< IPv4: the first 4 bytes, the rest 0 */
+	uint16_t port[2];		/**< network order, as in the packet */
+	uint16_t vlan[TCPRTT_MAX_VLAN]; /**< VLAN ids (12 bits), outermost first, 0 past the stack
+					 */
+	uint8_t family;			/**< 4 or 6 */
 	uint8_t pad[3];
 };
 
-_Static_assert(sizeof(struct tcprtt_key) == 44, "tcprtt_key has no hidden padding");
+_Static_assert(sizeof(struct tcprtt_key) == 56, "tcprtt_key has no hidden padding");
 
 /** One TCP packet as the monitor sees it. */
 struct tcprtt_pkt {

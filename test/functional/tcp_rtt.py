@@ -3,13 +3,17 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: passive TCP latency (tcp_rtt) on a crafted nanosecond pcap.
 
-  tcp_rtt.py STAMPEDE [basic|bad]
+  tcp_rtt.py STAMPEDE [basic|stacks|bad]
 
 basic: handshakes (IPv4; IPv6 in QinQ; the same 5-tuple on VLANs 100 and 200, two flows; a
 retransmitted SYN, flagged "ambiguous"), a data exchange with TCP timestamps (TSval echoed
 after a known delay), FIN both ways and RST. Every record's rtt_ns must equal the difference of
 the pcap stamps of the packets involved, to the nanosecond; the counters must match; every packet
 is forwarded (a tap drops nothing).
+
+stacks: handshakes and a TS sample in 3-tag (802.1ad + 802.1Q + 802.1Q) and 8-tag stacks (two
+3-tag stacks that differ only in the third id are two flows) and behind IPv6 atomic fragment
+headers (RFC 6946: offset 0, M = 0), alone and in a 3-tag stack. Expected: the pcap stamps.
 
 bad: malformed TCP options (zero-length option, an option running past the header, a TS option
 of length 8, a cut TCP header) and a SYN flood of 3000 sources into a 64-entry table: counted
@@ -23,7 +27,7 @@ import sys
 import ftlib
 
 ftlib.need_scapy()
-from scapy.all import IP, TCP, Dot1AD, Dot1Q, Ether, IPv6, Raw  # noqa: E402
+from scapy.all import IP, TCP, Dot1AD, Dot1Q, Ether, IPv6, IPv6ExtHdrFragment, Raw  # noqa: E402
 
 T0 = 1700000000000000000
 MS = 1000000
@@ -40,12 +44,16 @@ def write_pcap(path, recs):
 def eth(vlans=()):
     e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
     for i, v in enumerate(vlans):
-        e = e / (Dot1AD(vlan=v) if i == 0 and len(vlans) == 2 else Dot1Q(vlan=v))
+        e = e / (Dot1AD(vlan=v) if i == 0 and len(vlans) >= 2 else Dot1Q(vlan=v))
     return e
 
 
-def tcp(src, dst, sport, dport, flags, ts=None, payload=b"", vlans=(), options=None):
+def tcp(src, dst, sport, dport, flags, ts=None, payload=b"", vlans=(), options=None,
+        atomic=False):
     ipl = IPv6(src=src, dst=dst) if ":" in src else IP(src=src, dst=dst)
+    if atomic:
+        # RFC 6946 atomic fragment: offset 0, M = 0 (what a host sends after a tiny PTB).
+        ipl = ipl / IPv6ExtHdrFragment(offset=0, m=0, id=0x1234)
     opts = options if options is not None else ([("Timestamp", ts)] if ts is not None else [])
     p = eth(vlans) / ipl / TCP(sport=sport, dport=dport, flags=flags, options=opts)
     if payload:
@@ -125,8 +133,86 @@ def basic_trace():
     return tr.recs, want
 
 
+def stacks_trace():
+    """Deep VLAN stacks and IPv6 atomic fragments: (records, expected samples)."""
+    tr = Trace()
+    want = []
+    cases = [
+        # (client, server, vlans, atomic)
+        (("10.7.0.1", 41000), ("10.7.0.2", 80), (100, 200, 300), False),
+        (("10.7.0.1", 41000), ("10.7.0.2", 80), (100, 200, 301), False),  # 3rd id differs
+        (("10.7.0.3", 41001), ("10.7.0.4", 443), tuple(range(1001, 1009)), False),
+        (("2001:db8::7", 42000), ("2001:db8::8", 22), (), True),
+        (("2001:db8::9", 42001), ("2001:db8::a", 22), (7, 8, 9), True),
+    ]
+    for i, (c, s, vl, atomic) in enumerate(cases):
+        t1 = tr.add(1000, tcp(c[0], s[0], c[1], s[1], "S", ts=(10, 0), vlans=vl,
+                              atomic=atomic))
+        t2 = tr.add((i + 1) * MS + 11 * i, tcp(s[0], c[0], s[1], c[1], "SA", ts=(70, 10),
+                                               vlans=vl, atomic=atomic))
+        t3 = tr.add(MS // 2 + i, tcp(c[0], s[0], c[1], s[1], "A", ts=(11, 70), vlans=vl,
+                                     atomic=atomic))
+        t4 = tr.add(1000, tcp(c[0], s[0], c[1], s[1], "PA", ts=(12, 70), vlans=vl,
+                              atomic=atomic, payload=b"hello"))
+        t5 = tr.add(3 * MS + i, tcp(s[0], c[0], s[1], c[1], "A", ts=(71, 12), vlans=vl,
+                                    atomic=atomic))
+        want.append(dict(kind="syn_synack", src=c[0], sport=c[1], dst=s[0], dport=s[1],
+                         rtt_ns=t2 - t1, dir="client->server", flags=[], vlan=list(vl)))
+        want.append(dict(kind="synack_ack", src=s[0], sport=s[1], dst=c[0], dport=c[1],
+                         rtt_ns=t3 - t2, dir="server->client", flags=[], vlan=list(vl)))
+        want.append(dict(kind="tsval", src=c[0], sport=c[1], dst=s[0], dport=s[1],
+                         rtt_ns=t5 - t4, dir="client->server", flags=[], vlan=list(vl)))
+    return tr.recs, want
+
+
 def key(r):
     return (r["kind"], r["src"], r["sport"], r["dst"], r["dport"], tuple(r["vlan"]))
+
+
+def run_stacks(st, ck):
+    recs, want = stacks_trace()
+    got = run_trace(st, ck, recs, want)
+    ck.eq(len(got), len(want), "records")
+    s = st.stats()
+    t = (s or {}).get("tcp_rtt", {})
+    ck.eq(t.get("samples"), {"syn_synack": 5, "synack_ack": 5, "tsval": 5}, "samples")
+    ck.eq(t.get("flows"), 5, "flows entered: the two 3-tag stacks that differ in the 3rd id apart")
+
+
+def run_trace(st, ck, recs, want):
+    """Replays @recs, checks each expected record; returns the records."""
+    write_pcap(st.path("in.pcap"), recs)
+    st.write_config({
+        "eal": {"hugepages": False},
+        "ports": [
+            {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"},
+            {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"},
+        ],
+        "rules": [{"name": "all", "in": ["in"], "action": "forward", "out": "out"}],
+        "tcp_rtt": {"enabled": True, "ports": ["in"], "flows": 1024, "ts_min_interval_ms": 0,
+                    "output": {"path": "rtt.json"}},
+    })
+    rc = st.run(["--exit-on-eof"], timeout=30)
+    if rc != 0:
+        st.show_output()
+    ck.eq(rc, 0, "exit code with --exit-on-eof")
+    try:
+        with open(st.path("rtt.json")) as f:
+            got = [json.loads(line) for line in f]
+    except (OSError, ValueError) as e:
+        ck.check(False, "rtt.json readable JSON lines", str(e))
+        got = []
+    by_key = {}
+    for r in got:
+        by_key.setdefault(key(r), []).append(r)
+    for w in want:
+        lst = by_key.get(key(w), [])
+        g = lst.pop(0) if lst else None
+        ck.check(g is not None and g["rtt_ns"] == w["rtt_ns"] and g["dir"] == w["dir"],
+                 "%s %s:%d -> %s:%d vlan %s: rtt_ns %d, %s" %
+                 (w["kind"], w["src"], w["sport"], w["dst"], w["dport"], w["vlan"],
+                  w["rtt_ns"], w["dir"]), "got %s" % g)
+    return got
 
 
 def run_basic(st, ck):
@@ -248,6 +334,8 @@ def main():
     st = ftlib.Stampede(sys.argv[1], "tcprtt-" + mode)
     if mode == "basic":
         run_basic(st, ck)
+    elif mode == "stacks":
+        run_stacks(st, ck)
     else:
         run_bad(st, ck)
     st.cleanup()

@@ -77,7 +77,7 @@ struct ep {
 	uint16_t port;
 };
 
-static uint16_t vlans[2];
+static uint16_t vlans[TCPRTT_MAX_VLAN + 1];
 static unsigned int nb_vlans;
 
 /* Build Ethernet [VLAN...] IPv4/IPv6 TCP with a TS option (unless @p ts is false). */
@@ -92,8 +92,8 @@ build(uint8_t *f, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsv
 	memset(f, 0, 2048);
 	memset(f, 0x02, 12);
 	for (unsigned int i = 0; i < nb_vlans; i++) {
-		f[off] = i == 0 && nb_vlans == 2 ? 0x88 : 0x81;
-		f[off + 1] = i == 0 && nb_vlans == 2 ? 0xa8 : 0x00;
+		f[off] = i == 0 && nb_vlans >= 2 ? 0x88 : 0x81;
+		f[off + 1] = i == 0 && nb_vlans >= 2 ? 0xa8 : 0x00;
 		f[off + 2] = vlans[i] >> 8;
 		f[off + 3] = vlans[i] & 0xff;
 		off += 4;
@@ -227,6 +227,25 @@ test_key(void)
 	to_pkt(frame, len, &p3);
 	check(p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 && p3.nb_vlan == 2,
 			"QinQ: both VLAN ids in the key");
+	/* 802.1ad + 802.1Q + 802.1Q, and 8 tags: every id in the key; one id apart, apart. */
+	nb_vlans = 3;
+	vlans[2] = 400;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.nb_vlan == 3 &&
+					p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 &&
+					p3.key.vlan[2] == 400 && p3.key.vlan[3] == 0,
+			"three tags: a TCP packet, the three ids in the key");
+	vlans[2] = 401;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	to_pkt(frame, len, &p2);
+	check(memcmp(&p2.key, &p3.key, sizeof(p2.key)) != 0, "third id differs: another flow");
+	nb_vlans = TCPRTT_MAX_VLAN;
+	for (unsigned int i = 0; i < TCPRTT_MAX_VLAN; i++)
+		vlans[i] = (uint16_t)(4000 + i);
+	len = build(frame, b, a, SYN | ACK, true, 5, 1, 0);
+	check(to_pkt(frame, len, &p2) == TCPRTT_PKT_TCP && p2.nb_vlan == TCPRTT_MAX_VLAN &&
+					p2.key.vlan[0] == 4000 && p2.key.vlan[7] == 4007,
+			"eight tags: a TCP packet, ids 4000..4007 in the key");
 	nb_vlans = 0;
 	len = build(frame, (struct ep){ "2001:db8::1", 1234 }, (struct ep){ "2001:db8::2", 443 },
 			ACK, true, 7, 8, 100);
@@ -309,9 +328,20 @@ test_handshake(void)
 					strstr(line, "\"vlan\":[10,20],\"src\":\"2001:db8::10\"") !=
 							NULL,
 			"IPv6 JSON: %s", line);
+	/* Three tags (802.1ad + 802.1Q + 802.1Q): measured, the ids in the JSON. */
+	nb_vlans = 3;
+	vlans[0] = 10;
+	vlans[1] = 20;
+	vlans[2] = 4095;
+	pkt(m, c6, s6, SYN, false, 0, 0, 0, t0, r);
+	check(pkt(m, s6, c6, SYN | ACK, false, 0, 0, 0, t0 + 6 * MS, r) == 1 &&
+					r[0].rtt_ns == 6 * MS &&
+					tcprtt_record_json(&r[0], "in", line, sizeof(line)) > 0 &&
+					strstr(line, "\"vlan\":[10,20,4095],") != NULL,
+			"three tags: its own flow (6 ms), the three ids in the JSON: %s", line);
 	nb_vlans = 0;
-	check(st->samples[TCPRTT_KIND_SYN_SYNACK] == 3 && st->samples[TCPRTT_KIND_SYNACK_ACK] == 2,
-			"counters: 3 syn_synack, 2 synack_ack");
+	check(st->samples[TCPRTT_KIND_SYN_SYNACK] == 4 && st->samples[TCPRTT_KIND_SYNACK_ACK] == 2,
+			"counters: 4 syn_synack, 2 synack_ack");
 	/* RST removes; FIN both ways removes. */
 	uint32_t before = tcprtt_mon_count(m);
 	uint64_t flows_before = st->flows;
