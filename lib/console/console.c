@@ -472,6 +472,8 @@ render_tcp_rtt(const json_t *v, FILE *f)
 		"ts_slots_overwritten", "records", "records_written", "records_dropped",
 		"write_errors" };
 	const json_t *samples = json_object_get(v, "samples");
+	const char *dname;
+	json_t *dval;
 	struct table t;
 
 	if (!json_is_true(json_object_get(v, "enabled"))) {
@@ -483,6 +485,10 @@ render_tcp_rtt(const json_t *v, FILE *f)
 	fprintf(f, "%-21s syn_synack %" PRIu64 ", synack_ack %" PRIu64 ", tsval %" PRIu64 "\n",
 			"samples", ju(samples, "syn_synack"), ju(samples, "synack_ack"),
 			ju(samples, "tsval"));
+	fprintf(f, "%-21s", "drops");
+	json_object_foreach(json_object_get(v, "drops"), dname, dval)
+		fprintf(f, " %s %" PRIu64, dname, (uint64_t)json_integer_value(dval));
+	fprintf(f, "\n");
 	fprintf(f, "\nRTT in microseconds (samples flagged ambiguous are not in the histograms)\n");
 	tbl_init(&t, "scope|name|kind|<count|<min|<mean|<p50|<p90|<p99|<p99.9|<max");
 	render_tcprtt_rows(&t, json_object_get(v, "ports"), "port");

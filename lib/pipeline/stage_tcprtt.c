@@ -106,15 +106,25 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		struct tcprtt_pkt p;
 		unsigned int slot, k;
 
-		if (likely(meta->l4_proto != IPPROTO_TCP))
+		int rc;
+
+		/* Not TCP, and no header lib/pkt found broken: not ours (one compare each). */
+		if (likely(meta->l4_proto != IPPROTO_TCP) &&
+				likely(!(meta->flags &
+						(PKT_F_L3_TRUNC | PKT_F_VLAN_TRUNC |
+								PKT_F_VLAN_DEEP))))
 			continue;
 		slot = tp->port_slot[m->port];
 		if (slot == NO_SLOT)
 			continue;
-		if (tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				    meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
-				    meta->nb_vlan, meta->flags, &p) != TCPRTT_PKT_TCP)
+		rc = tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
+				meta->nb_vlan, meta->flags, &p);
+		if (unlikely(rc != TCPRTT_PKT_TCP)) {
+			if (rc == TCPRTT_PKT_DROP)
+				tcprtt_mon_drop(t->mon, p.drop);
 			continue;
+		}
 		k = tcprtt_mon_packet(t->mon, &p, meta->ts_ns, m->port, &recs[nr]);
 		for (unsigned int j = nr; j < nr + k; j++) {
 			const struct tcprtt_record *r = &recs[j];
@@ -464,7 +474,7 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 	const struct cfg_tcprtt *c = &pl->cfg->tcp_rtt;
 	struct tcprtt_stats s;
 	uint64_t records = 0, dropped = 0;
-	json_t *root, *samples, *ports, *prefixes;
+	json_t *root, *samples, *ports, *prefixes, *drops;
 	struct hist *h;
 
 	if (tp == NULL)
@@ -492,8 +502,9 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
 			s.samples[k] += RD(ws->samples[k]);
 		s.ambiguous += RD(ws->ambiguous);
-		s.malformed_options += RD(ws->malformed_options);
 		s.ts_table_full += RD(ws->ts_table_full);
+		for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
+			s.drops[k] += RD(ws->drops[k]);
 		records += RD(t->records);
 		dropped += RD(t->records_dropped);
 	}
@@ -524,8 +535,13 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 				json_integer((json_int_t)s.samples[k]));
 	json_object_set_new(root, "samples", samples);
 	json_object_set_new(root, "ambiguous", json_integer((json_int_t)s.ambiguous));
-	json_object_set_new(
-			root, "malformed_options", json_integer((json_int_t)s.malformed_options));
+	json_object_set_new(root, "malformed_options",
+			json_integer((json_int_t)s.drops[TCPRTT_DROP_TCP_BAD_OPTIONS]));
+	drops = json_object();
+	for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
+		json_object_set_new(
+				drops, tcprtt_drop_name(k), json_integer((json_int_t)s.drops[k]));
+	json_object_set_new(root, "drops", drops);
 	json_object_set_new(
 			root, "ts_slots_overwritten", json_integer((json_int_t)s.ts_table_full));
 	json_object_set_new(root, "records", json_integer((json_int_t)records));

@@ -24,7 +24,9 @@ bool stp_tcprtt_enabled(const struct stp_pipeline *pl);
  * workers) per port x kind and per prefix x kind:
  * {"enabled":true,"flows":..,"flows_active":..,"table_full":..,"evicted":..,"closed":..,
  *  "packets":..,"unstamped":..,"samples":{"syn_synack":..,"synack_ack":..,"tsval":..},
- *  "ambiguous":..,"malformed_options":..,"ts_slots_overwritten":..,"records":..,
+ *  "ambiguous":..,"malformed_options":..,"drops":{"<reason>":..} (every
+ *  TCPRTT_FOREACH_DROP reason; malformed_options = drops.tcp_bad_options),
+ *  "ts_slots_overwritten":..,"records":..,
  *  "records_written":..,"records_dropped":..,"write_errors":..,"files":..,
  *  "ports":[{"name":"in","syn_synack":{summary},...}],"prefixes":[{"name":..,"prefix":..,
  *  "syn_synack":{summary},...}]}

@@ -29,6 +29,8 @@
 #define F_FRAG 0x01
 #define F_L3_TRUNC 0x02
 #define F_L4_TRUNC 0x04
+#define F_VLAN_TRUNC 0x08
+#define F_VLAN_DEEP 0x10
 
 static const char *const kind_names[] = {
 #define TCPRTT_KIND_NAME(id, s) s,
@@ -40,6 +42,18 @@ const char *
 tcprtt_kind_name(unsigned int kind)
 {
 	return kind < TCPRTT_KIND_MAX ? kind_names[kind] : "unknown";
+}
+
+static const char *const drop_names[] = {
+#define TCPRTT_DROP_NAME(id, s) s,
+	TCPRTT_FOREACH_DROP(TCPRTT_DROP_NAME)
+#undef TCPRTT_DROP_NAME
+};
+
+const char *
+tcprtt_drop_name(unsigned int reason)
+{
+	return reason < TCPRTT_DROP_MAX ? drop_names[reason] : "unknown";
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -94,6 +108,55 @@ endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_
 	return (int)ntohs(pa) - (int)ntohs(pb);
 }
 
+/* Why lib/pkt flagged an IPv4 header (PKT_F_L3_TRUNC): re-read it (slow path only). */
+static unsigned int
+ipv4_fault(const uint8_t *ip, uint32_t avail)
+{
+	uint32_t hlen, tot;
+
+	if (avail < 20)
+		return TCPRTT_DROP_IP_TRUNCATED;
+	if ((ip[0] >> 4) != 4)
+		return TCPRTT_DROP_IP_BAD_VERSION;
+	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (hlen < 20)
+		return TCPRTT_DROP_IP_BAD_IHL;
+	tot = ((uint32_t)ip[2] << 8) | ip[3];
+	if (tot < hlen)
+		return TCPRTT_DROP_IP_BAD_LENGTH;
+	return TCPRTT_DROP_IP_TRUNCATED; /* the header or the packet runs past the frame */
+}
+
+static unsigned int
+ipv6_fault(const uint8_t *ip, uint32_t avail)
+{
+	if (avail >= 40 && (ip[0] >> 4) != 6)
+		return TCPRTT_DROP_IP_BAD_VERSION;
+	return TCPRTT_DROP_IP_TRUNCATED; /* header, payload or extension chain past the frame */
+}
+
+/* Addresses no TCP segment can carry: unspecified, multicast, broadcast, class E (IPv4). */
+static inline bool
+bad_addr4(const uint8_t *a)
+{
+	return (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0) || a[0] >= 224;
+}
+
+static inline bool
+bad_addr6(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return a[0] == 0xff || memcmp(a, zero, 16) == 0;
+}
+
+static inline int
+pkt_drop(struct tcprtt_pkt *p, unsigned int reason)
+{
+	p->drop = (uint8_t)reason;
+	return TCPRTT_PKT_DROP;
+}
+
 int
 tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
@@ -102,42 +165,78 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	const uint8_t *ip = frame + l3_off, *th, *src, *dst;
 	uint32_t ip_end, doff, alen, l4_len;
 	uint16_t sport, dport;
+	uint8_t fl;
 	int c;
 
-	if (l4_proto != IPPROTO_TCP || l4_off == 0 || (pkt_flags & (F_FRAG | F_L3_TRUNC)) ||
-			(l3_type != L3_IPV4 && l3_type != L3_IPV6))
+	/* Headers lib/pkt could not get through: say which and why. */
+	if (unlikely(pkt_flags & (F_VLAN_DEEP | F_VLAN_TRUNC | F_L3_TRUNC))) {
+		if (pkt_flags & F_VLAN_DEEP)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TOO_DEEP);
+		if (pkt_flags & F_VLAN_TRUNC)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TRUNCATED);
+		if (l3_off > len)
+			return TCPRTT_PKT_SKIP;
+		if (l3_type == L3_IPV4)
+			return pkt_drop(p, ipv4_fault(ip, len - l3_off));
+		if (l3_type == L3_IPV6)
+			return pkt_drop(p, ipv6_fault(ip, len - l3_off));
+		return TCPRTT_PKT_SKIP; /* a broken ARP header: not ours */
+	}
+	if (l4_proto != IPPROTO_TCP || (l3_type != L3_IPV4 && l3_type != L3_IPV6))
 		return TCPRTT_PKT_SKIP;
-	if ((uint32_t)l4_off + 20 > len || l4_off <= l3_off)
-		return TCPRTT_PKT_SKIP;
-	th = frame + l4_off;
-	doff = (uint32_t)(th[12] >> 4) * 4;
-	if (doff < 20 || l4_off + doff > len)
-		return TCPRTT_PKT_SKIP;
+	if (pkt_flags & F_FRAG)
+		return pkt_drop(p, TCPRTT_DROP_IP_FRAGMENT);
+	if ((pkt_flags & F_L4_TRUNC) || l4_off == 0 || l4_off <= l3_off ||
+			(uint32_t)l4_off + 20 > len)
+		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED);
 	/* Where the IP packet ends (Ethernet padding is not payload). */
 	if (l3_type == L3_IPV4) {
-		if ((uint32_t)l3_off + 20 > len)
-			return TCPRTT_PKT_SKIP;
 		ip_end = l3_off + (((uint32_t)ip[2] << 8) | ip[3]);
 		src = ip + 12;
 		dst = ip + 16;
 		alen = 4;
+		if (bad_addr4(src) || bad_addr4(dst))
+			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	} else {
-		if ((uint32_t)l3_off + 40 > len)
-			return TCPRTT_PKT_SKIP;
 		ip_end = l3_off + 40 + (((uint32_t)ip[4] << 8) | ip[5]);
 		src = ip + 8;
 		dst = ip + 24;
 		alen = 16;
+		if (bad_addr6(src) || bad_addr6(dst))
+			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	}
-	if (ip_end > len)
-		ip_end = len; /* cut by a snaplen: count what is there */
-	l4_len = ip_end > l4_off ? ip_end - l4_off : 0;
-
-	memset(&p->key, 0, sizeof(p->key));
+	/* lib/pkt flags a packet longer than the frame; a jumbogram's zero length (RFC 2675)
+	 * means the frame is the packet.
+	 */
+	if (ip_end > len || (l3_type == L3_IPV6 && ip[4] == 0 && ip[5] == 0))
+		ip_end = len;
+	if (ip_end < (uint32_t)l4_off + 20)
+		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED); /* lib/pkt said so already */
+	th = frame + l4_off;
+	l4_len = ip_end - l4_off;
+	doff = (uint32_t)(th[12] >> 4) * 4;
+	if (doff < 20 || doff > l4_len)
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OFFSET);
 	memcpy(&sport, th, 2);
 	memcpy(&dport, th + 2, 2);
+	if (sport == 0 || dport == 0)
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_PORT);
 	c = endpoint_cmp(src, sport, dst, dport, alen);
-	p->dir = c <= 0 ? 0 : 1;
+	if (c == 0)
+		return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS); /* land: one endpoint both ends */
+	/*
+	 * RFC 9293: a segment without ACK is a SYN or a RST; SYN with FIN or RST is nonsense
+	 * (scanners' null, FIN and Xmas probes, and corruption). A stack drops them unanswered.
+	 */
+	fl = th[13];
+	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
+				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
+	if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0))
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
+
+	memset(&p->key, 0, sizeof(p->key));
+	p->dir = c < 0 ? 0 : 1;
 	memcpy(p->key.addr[p->dir], src, alen);
 	memcpy(p->key.addr[1 - p->dir], dst, alen);
 	p->key.port[p->dir] = sport;
@@ -146,14 +245,10 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	p->nb_vlan = nb_vlan > TCPRTT_MAX_VLAN ? TCPRTT_MAX_VLAN : nb_vlan;
 	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
-		if (14u + 4 * i + 2 <= len)
-			p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) &
-					0x0fff;
-	p->tcp_flags = th[13];
+		p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) & 0x0fff;
+	p->tcp_flags = fl;
 	p->has_payload = l4_len > doff;
-	p->malformed = tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0;
-	if (p->malformed)
-		p->opts.has_ts = false;
+	p->drop = 0;
 	return TCPRTT_PKT_TCP;
 }
 
@@ -457,8 +552,6 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	int32_t pos;
 
 	m->st.pkts++;
-	if (unlikely(p->malformed))
-		m->st.malformed_options++;
 	if (unlikely(ts_ns == 0)) {
 		m->st.unstamped++;
 		return 0;
@@ -499,6 +592,13 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		}
 	}
 	return n;
+}
+
+void
+tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason)
+{
+	if (reason < TCPRTT_DROP_MAX)
+		m->st.drops[reason]++;
 }
 
 unsigned int

@@ -108,26 +108,57 @@ struct tcprtt_key {
 
 _Static_assert(sizeof(struct tcprtt_key) == 56, "tcprtt_key has no hidden padding");
 
+/**
+ * Why the monitor did not measure a frame it was given (one reason per frame: the first fault
+ * found, outermost header first). None of them creates a flow.
+ */
+#define TCPRTT_FOREACH_DROP(_)                                                                     \
+	_(VLAN_TOO_DEEP, "vlan_too_deep")     /* more than 8 VLAN tags */                          \
+	_(VLAN_TRUNCATED, "vlan_truncated")   /* a VLAN tag cut short */                           \
+	_(IP_TRUNCATED, "ip_truncated")	      /* IP header or packet longer than the frame */      \
+	_(IP_BAD_VERSION, "ip_bad_version")   /* version nibble not 4 (6) under 0x0800 (0x86dd) */ \
+	_(IP_BAD_IHL, "ip_bad_ihl")	      /* IPv4 IHL < 5 */                                   \
+	_(IP_BAD_LENGTH, "ip_bad_length")     /* IPv4 total length < IHL */                        \
+	_(IP_BAD_ADDRESS, "ip_bad_address")   /* unspecified, multicast, broadcast; or land */     \
+	_(IP_FRAGMENT, "ip_fragment")	      /* a TCP segment in IP fragments */                  \
+	_(TCP_TRUNCATED, "tcp_truncated")     /* fewer than 20 bytes of TCP header */              \
+	_(TCP_BAD_OFFSET, "tcp_bad_offset")   /* data offset < 5 or past the segment */            \
+	_(TCP_BAD_PORT, "tcp_bad_port")	      /* source or destination port 0 */                   \
+	_(TCP_BAD_FLAGS, "tcp_bad_flags")     /* SYN+FIN, SYN+RST, or no ACK on a non-SYN/RST */   \
+	_(TCP_BAD_OPTIONS, "tcp_bad_options") /* malformed option list (= malformed_options) */
+
+enum tcprtt_drop {
+#define TCPRTT_DROP_ENUM(id, s) TCPRTT_DROP_##id,
+	TCPRTT_FOREACH_DROP(TCPRTT_DROP_ENUM)
+#undef TCPRTT_DROP_ENUM
+	TCPRTT_DROP_MAX
+};
+
+/** Name of a drop reason ("ip_bad_ihl", ...). */
+const char *tcprtt_drop_name(unsigned int reason);
+
 /** One TCP packet as the monitor sees it. */
 struct tcprtt_pkt {
 	struct tcprtt_key key;
 	uint8_t dir;	   /**< 0: from endpoint 0 (key.addr[0]) to 1; 1: the reverse */
 	uint8_t tcp_flags; /**< TCPRTT_TH_* */
 	uint8_t nb_vlan;
-	bool malformed;	  /**< the options were malformed (has_ts false then) */
+	uint8_t drop;	  /**< enum tcprtt_drop, with TCPRTT_PKT_DROP */
 	bool has_payload; /**< carries TCP payload */
 	struct tcprtt_opts opts;
 };
 
 /** tcprtt_pkt_parse() results. */
 #define TCPRTT_PKT_TCP 1  /**< a TCP packet, @p p filled */
-#define TCPRTT_PKT_SKIP 0 /**< not TCP, a fragment, or a cut TCP header: nothing to measure */
+#define TCPRTT_PKT_SKIP 0 /**< not IP or not TCP: not the monitor's */
+#define TCPRTT_PKT_DROP 2 /**< malformed (or a fragment): p->drop says why, nothing else set */
 
 /**
  * Fill @p p from a frame whose headers lib/pkt parsed (@p l3_type as enum pkt_l3, @p l3_off,
  * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags as in struct pkt_meta). Never reads past
- * @p len. Malformed options set p->malformed but still return TCPRTT_PKT_TCP (the handshake
- * flags are good).
+ * @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is) or TCP
+ * header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
+ * (tcprtt_mon_drop()) and measures nothing from it.
  */
 int tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
@@ -187,10 +218,15 @@ struct tcprtt_stats {
 	uint64_t evicted;    /**< flows removed after idle_timeout */
 	uint64_t closed;     /**< flows removed on RST or FIN both ways */
 	uint64_t samples[TCPRTT_KIND_MAX];
-	uint64_t ambiguous;	    /**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
-	uint64_t malformed_options; /**< packets with malformed TCP options */
+	uint64_t ambiguous;	/**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
 	uint64_t ts_table_full; /**< TSvals not stored: the flow's per-direction slots were busy */
+	uint64_t drops[TCPRTT_DROP_MAX]; /**< frames not measured, by reason */
 };
+
+struct tcprtt_mon;
+
+/** Count a frame tcprtt_pkt_parse() returned as TCPRTT_PKT_DROP. */
+void tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason);
 
 /** flows entered - flows removed: the entries in use. */
 static inline uint64_t

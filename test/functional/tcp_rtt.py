@@ -16,8 +16,11 @@ stacks: handshakes and a TS sample in 3-tag (802.1ad + 802.1Q + 802.1Q) and 8-ta
 headers (RFC 6946: offset 0, M = 0), alone and in a 3-tag stack. Expected: the pcap stamps.
 
 bad: malformed TCP options (zero-length option, an option running past the header, a TS option
-of length 8, a cut TCP header) and a SYN flood of 3000 sources into a 64-entry table: counted
-(malformed_options, table_full), bounded (64 flows), no crash, every packet forwarded.
+of length 8), 34 frames with a malformed IPv4, IPv6 or TCP header, TCP fragments, 9 VLAN tags or
+a cut tag (each listed with the counter it must land in: the test's table is the model), then a
+SYN flood of 3000 sources into a 64-entry table: every malformed frame in exactly its named
+counter (tcp_rtt.drops), none made a flow (the flood still gets all 64 entries), bounded, no
+crash, every packet forwarded.
 """
 
 import json
@@ -276,6 +279,71 @@ def run_basic(st, ck):
     ck.eq(pf.get("v6", {}).get("synack_ack", {}).get("count"), 1, "prefix v6: one synack_ack")
 
 
+def malformed_frames():
+    """(reason, frame) pairs: every IP / TCP fault the monitor names, IPv4 and IPv6."""
+    c, s = ("10.5.0.1", 1000), ("10.5.0.2", 80)
+    c6, s6 = "2001:db8::51", "2001:db8::52"
+
+    def v4(ip_kw=None, tcp_kw=None, payload=b""):
+        ip = dict({"src": c[0], "dst": s[0]}, **(ip_kw or {}))
+        p = eth() / IP(**ip) / TCP(**dict({"sport": c[1], "dport": s[1], "flags": "S"},
+                                          **(tcp_kw or {})))
+        return bytes(p / Raw(payload)) if payload else bytes(p)
+
+    def v6(ip_kw=None, tcp_kw=None, ext=None):
+        ipl = IPv6(**dict({"src": c6, "dst": s6}, **(ip_kw or {})))
+        if ext is not None:
+            ipl = ipl / ext
+        return bytes(eth() / ipl / TCP(**dict({"sport": c[1], "dport": s[1], "flags": "S"},
+                                              **(tcp_kw or {}))))
+
+    def setb(fr, off, val):
+        return fr[:off] + bytes([val]) + fr[off + 1:]
+
+    good = v4()
+    good6 = v6()
+    deep = eth(tuple(range(1, 10)))
+    deep = bytes(deep / IP(src=c[0], dst=s[0]) / TCP(sport=c[1], dport=s[1], flags="S"))
+    return [
+        ("ip_bad_ihl", setb(good, 14, 0x43)),                    # IHL 3
+        ("ip_bad_ihl", setb(good, 14, 0x40)),                    # IHL 0
+        ("ip_bad_version", setb(good, 14, 0x55)),                # version 5
+        ("ip_bad_length", v4({"len": 12})),                      # total length < IHL
+        ("ip_truncated", v4({"len": 1500})),                     # longer than the frame
+        ("ip_truncated", good[:14 + 12]),                        # cut in the IP header
+        ("ip_truncated", bytes(eth() / IP(src=c[0], dst=s[0], ihl=15, len=60, proto=6)
+                               / Raw(b"\x00" * 20))),            # options past the frame
+        ("tcp_truncated", bytes(eth() / IP(src=c[0], dst=s[0], proto=6) / Raw(b"\x00" * 10))),
+        ("tcp_bad_offset", v4(tcp_kw={"dataofs": 0})),
+        ("tcp_bad_offset", v4(tcp_kw={"dataofs": 4})),
+        ("tcp_bad_offset", v4(tcp_kw={"dataofs": 15})),          # past the segment
+        ("tcp_bad_port", v4(tcp_kw={"sport": 0})),               # a SYN from port 0
+        ("tcp_bad_port", v4(tcp_kw={"dport": 0})),
+        ("tcp_bad_flags", v4(tcp_kw={"flags": "SF"})),
+        ("tcp_bad_flags", v4(tcp_kw={"flags": "SR"})),
+        ("tcp_bad_flags", v4(tcp_kw={"flags": ""})),             # null scan
+        ("tcp_bad_flags", v4(tcp_kw={"flags": "FPU"})),          # Xmas
+        ("tcp_bad_flags", v4(tcp_kw={"flags": "F"})),            # FIN scan
+        ("ip_bad_address", v4({"dst": "224.0.0.1"})),
+        ("ip_bad_address", v4({"src": "255.255.255.255"})),
+        ("ip_bad_address", v4({"src": "0.0.0.0"})),
+        ("ip_bad_address", v4({"dst": c[0]}, {"dport": c[1]})),  # land
+        ("ip_fragment", v4({"flags": "MF"}, payload=b"x" * 16)),
+        ("ip_fragment", bytes(eth() / IP(src=c[0], dst=s[0], proto=6, frag=3) / Raw(b"y" * 24))),
+        ("vlan_too_deep", deep),
+        ("vlan_truncated", bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02",
+                                       type=0x8100)) + b"\x00"),
+        ("ip_bad_version", setb(good6, 14, 0x45)),               # version 4 under 0x86dd
+        ("ip_truncated", v6({"plen": 400})),
+        ("ip_truncated", good6[:14 + 30]),
+        ("ip_bad_address", v6({"dst": "ff02::1"})),
+        ("ip_bad_address", v6({"src": "::"})),
+        ("ip_fragment", v6(ext=IPv6ExtHdrFragment(offset=0, m=1, id=7))),
+        ("tcp_bad_port", v6(tcp_kw={"sport": 0})),
+        ("tcp_bad_offset", v6(tcp_kw={"dataofs": 2})),
+    ]
+
+
 def run_bad(st, ck):
     tr = Trace()
     c, s = ("10.5.0.1", 1000), ("10.5.0.2", 80)
@@ -294,9 +362,14 @@ def run_bad(st, ck):
         # scapy puts raw after the header: the options are what dataofs says they are.
         tr.add(1000, fr)
         n_bad += 1
-    # A TCP header cut short (IP says more than the frame holds).
-    fr = bytes(eth() / IP(src=c[0], dst=s[0], proto=6) / Raw(b"\x00" * 10))
-    tr.add(1000, fr)
+    # Malformed frames, each with the counter it must land in (this table is the model).
+    bad = malformed_frames()
+    for _, fr in bad:
+        tr.add(1000, fr)
+    want_drops = {}
+    for reason, _ in bad:
+        want_drops[reason] = want_drops.get(reason, 0) + 1
+    want_drops["tcp_bad_options"] = want_drops.get("tcp_bad_options", 0) + n_bad
     # SYN flood: 3000 sources.
     for i in range(3000):
         tr.add(1000, tcp("10.6.%d.%d" % (i // 250, i % 250 + 1), "10.9.9.9", 1024 + i, 80, "S",
@@ -320,6 +393,12 @@ def run_bad(st, ck):
     ftlib.check_accounting(ck, s_, received=n, transmitted=n, drops={})
     t = (s_ or {}).get("tcp_rtt", {})
     ck.eq(t.get("malformed_options"), n_bad, "malformed options counted")
+    drops = t.get("drops", {})
+    for reason in sorted(set(drops) | set(want_drops)):
+        ck.eq(drops.get(reason), want_drops.get(reason, 0), "drops.%s" % reason)
+    ck.eq(sum(drops.values()) if drops else None, len(bad) + n_bad,
+          "every malformed frame in exactly one named counter")
+    ck.eq(t.get("packets"), 3000, "packets measured: the flood's SYNs only")
     ck.eq(t.get("flows"), 64, "flows entered: the table's 64")
     ck.eq(t.get("flows_active"), 64, "flows active: bounded by the table")
     # The bad-option packets have no valid TS option (nothing to measure) and made no flow, so

@@ -252,13 +252,289 @@ test_key(void)
 	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.key.family == 6 && p3.dir == 0 &&
 					p3.has_payload && p3.opts.tsval == 7,
 			"IPv6 data segment: family 6, payload, TSval");
-	/* A cut TCP header, a UDP packet: skipped. */
-	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_SKIP, "cut TCP header: skipped");
-	/* Malformed options: still a TCP packet (for the handshake), flagged, no TS. */
+	/* A frame cut inside the TCP header: the IP packet runs past the frame. */
+	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_DROP &&
+					p3.drop == TCPRTT_DROP_IP_TRUNCATED,
+			"cut TCP header: dropped, ip_truncated");
+	/* Malformed options: dropped, named. */
 	len = build(frame, a, b, ACK, true, 1, 2, 0);
 	frame[len - 12 + 3] = 0; /* TS length byte -> 0... the NOPs stay */
-	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.malformed && !p3.opts.has_ts,
-			"zero-length TS option in a frame: malformed, no TS");
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_DROP && p3.drop == TCPRTT_DROP_TCP_BAD_OPTIONS,
+			"zero-length TS option in a frame: tcp_bad_options");
+}
+
+/* Build a good IPv4 or IPv6 SYN, break it with @p mutate, parse: the drop reason or -1. */
+static int
+bad_one(const char *src, const char *dst, uint16_t sport, void (*mutate)(uint8_t *, uint32_t *),
+		uint32_t *lenp)
+{
+	struct tcprtt_pkt p;
+	uint32_t len = build(frame, (struct ep){ src, sport }, (struct ep){ dst, 80 }, SYN, true, 1,
+			0, 0);
+	int rc;
+
+	if (mutate != NULL)
+		mutate(frame, &len);
+	if (lenp != NULL)
+		*lenp = len;
+	rc = to_pkt(frame, len, &p);
+	if (rc == TCPRTT_PKT_DROP)
+		return p.drop;
+	return rc == TCPRTT_PKT_TCP ? 100 : -1;
+}
+
+/* Offsets in build()'s untagged IPv4 frame: IP at 14, TCP at 34. */
+static void
+m_ihl3(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x43;
+	(void)l;
+}
+static void
+m_ver6(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x65;
+	(void)l;
+}
+static void
+m_tot10(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0;
+	f[17] = 10;
+	(void)l;
+}
+static void
+m_tot_long(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0x05;
+	f[17] = 0xdc;
+	(void)l;
+}
+static void
+m_cut_ip(uint8_t *f, uint32_t *l)
+{
+	*l = 14 + 12;
+	(void)f;
+}
+static void
+m_tot_in_tcp(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0;
+	f[17] = 30;
+	(void)l;
+}
+static void
+m_frag_mf(uint8_t *f, uint32_t *l)
+{
+	f[20] = 0x20;
+	(void)l;
+}
+static void
+m_frag_later(uint8_t *f, uint32_t *l)
+{
+	f[21] = 0x10;
+	(void)l;
+}
+static void
+m_doff0(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0;
+	(void)l;
+}
+static void
+m_doff4(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0x40;
+	(void)l;
+}
+static void
+m_doff15(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0xf0;
+	(void)l;
+}
+static void
+m_dport0(uint8_t *f, uint32_t *l)
+{
+	f[36] = 0;
+	f[37] = 0;
+	(void)l;
+}
+static void
+m_synfin(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = SYN | FIN;
+	(void)l;
+}
+static void
+m_synrst(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = SYN | RST | ACK;
+	(void)l;
+}
+static void
+m_null(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = 0;
+	(void)l;
+}
+static void
+m_xmas(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = FIN | 0x08 | 0x20;
+	(void)l;
+}
+static void
+m_dst_mcast(uint8_t *f, uint32_t *l)
+{
+	f[30] = 239;
+	(void)l;
+}
+static void
+m_src_bcast(uint8_t *f, uint32_t *l)
+{
+	memset(f + 26, 0xff, 4);
+	(void)l;
+}
+static void
+m_src_zero(uint8_t *f, uint32_t *l)
+{
+	memset(f + 26, 0, 4);
+	(void)l;
+}
+static void
+m_land(uint8_t *f, uint32_t *l)
+{
+	memcpy(f + 30, f + 26, 4);
+	f[36] = f[34];
+	f[37] = f[35];
+	(void)l;
+}
+static void
+m_opt_len0(uint8_t *f, uint32_t *l)
+{
+	f[34 + 20 + 3] = 0;
+	(void)l;
+}
+static void
+m_vlan_cut(uint8_t *f, uint32_t *l)
+{
+	f[12] = 0x81;
+	f[13] = 0;
+	*l = 16;
+}
+static void
+m_ipv6_ver(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x40;
+	(void)l;
+}
+static void
+m_ipv6_cut(uint8_t *f, uint32_t *l)
+{
+	*l = 14 + 30;
+	(void)f;
+}
+static void
+m_ipv6_mcast(uint8_t *f, uint32_t *l)
+{
+	f[14 + 24] = 0xff;
+	(void)l;
+}
+static void
+m_ipv6_frag(uint8_t *f, uint32_t *l)
+{
+	/* Insert a fragment header (offset 0, M = 1) between the IPv6 and TCP headers. */
+	memmove(f + 62, f + 54, *l - 54);
+	f[20] = 44;
+	f[54] = IPPROTO_TCP;
+	f[55] = 0;
+	f[56] = 0;
+	f[57] = 1;
+	memset(f + 58, 0x11, 4);
+	f[19] += 8;
+	*l += 8;
+}
+
+static void
+test_drops(void)
+{
+	static const struct {
+		const char *what;
+		bool v6;
+		void (*mutate)(uint8_t *, uint32_t *);
+		int want;
+	} cases[] = {
+		{ "good IPv4 SYN", false, NULL, 100 },
+		{ "IPv4 IHL 3", false, m_ihl3, TCPRTT_DROP_IP_BAD_IHL },
+		{ "version 6 under 0x0800", false, m_ver6, TCPRTT_DROP_IP_BAD_VERSION },
+		{ "total length 10 < IHL", false, m_tot10, TCPRTT_DROP_IP_BAD_LENGTH },
+		{ "total length 1500 > frame", false, m_tot_long, TCPRTT_DROP_IP_TRUNCATED },
+		{ "frame cut in the IP header", false, m_cut_ip, TCPRTT_DROP_IP_TRUNCATED },
+		{ "total length ends in the TCP header", false, m_tot_in_tcp,
+				TCPRTT_DROP_TCP_TRUNCATED },
+		{ "first fragment (MF)", false, m_frag_mf, TCPRTT_DROP_IP_FRAGMENT },
+		{ "later fragment", false, m_frag_later, TCPRTT_DROP_IP_FRAGMENT },
+		{ "data offset 0", false, m_doff0, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "data offset 4", false, m_doff4, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "data offset 15 past the segment", false, m_doff15, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "destination port 0", false, m_dport0, TCPRTT_DROP_TCP_BAD_PORT },
+		{ "SYN+FIN", false, m_synfin, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "SYN+RST+ACK", false, m_synrst, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "no flags (null scan)", false, m_null, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "FIN+PSH+URG without ACK (Xmas)", false, m_xmas, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "multicast destination", false, m_dst_mcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "broadcast source", false, m_src_bcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "source 0.0.0.0", false, m_src_zero, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "land (src = dst, sport = dport)", false, m_land, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "TS option length 0", false, m_opt_len0, TCPRTT_DROP_TCP_BAD_OPTIONS },
+		{ "VLAN tag cut", false, m_vlan_cut, TCPRTT_DROP_VLAN_TRUNCATED },
+		{ "good IPv6 SYN", true, NULL, 100 },
+		{ "version 4 under 0x86dd", true, m_ipv6_ver, TCPRTT_DROP_IP_BAD_VERSION },
+		{ "IPv6 header cut", true, m_ipv6_cut, TCPRTT_DROP_IP_TRUNCATED },
+		{ "IPv6 multicast destination", true, m_ipv6_mcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "IPv6 first fragment", true, m_ipv6_frag, TCPRTT_DROP_IP_FRAGMENT },
+	};
+	struct tcprtt_mon *m = mon("t_drop", 64, 0);
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	struct tcprtt_pkt p;
+	uint32_t len;
+
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		int got = bad_one(cases[i].v6 ? "2001:db8::1" : "10.5.0.1",
+				cases[i].v6 ? "2001:db8::2" : "10.5.0.2", 1000, cases[i].mutate,
+				NULL);
+
+		check(got == cases[i].want, "%s: %s (got %s)", cases[i].what,
+				cases[i].want == 100 ?
+						"measured" :
+						tcprtt_drop_name((unsigned int)cases[i].want),
+				got == 100		? "measured" :
+						got < 0 ? "skipped" :
+							  tcprtt_drop_name((unsigned int)got));
+	}
+	/* Nine VLAN tags: too deep. */
+	nb_vlans = TCPRTT_MAX_VLAN + 1;
+	for (unsigned int i = 0; i < nb_vlans; i++)
+		vlans[i] = (uint16_t)(i + 1);
+	check(bad_one("10.5.0.1", "10.5.0.2", 1000, NULL, NULL) == TCPRTT_DROP_VLAN_TOO_DEEP,
+			"nine VLAN tags: vlan_too_deep");
+	nb_vlans = 0;
+	/* A SYN with port 0 creates no flow: the monitor is never given it. */
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	len = build(frame, (struct ep){ "10.5.0.1", 0 }, (struct ep){ "10.5.0.2", 80 }, SYN, true,
+			1, 0, 0);
+	if (to_pkt(frame, len, &p) == TCPRTT_PKT_DROP)
+		tcprtt_mon_drop(m, p.drop);
+	else
+		tcprtt_mon_packet(m, &p, 1, 0, r);
+	check(tcprtt_mon_count(m) == 0 && st->flows == 0 &&
+					st->drops[TCPRTT_DROP_TCP_BAD_PORT] == 1 && st->pkts == 0,
+			"SYN from port 0: counted tcp_bad_port, no flow");
+	tcprtt_mon_free(m);
 }
 
 static void
@@ -486,6 +762,7 @@ main(int argc, char **argv)
 	test_handshake();
 	test_timestamps();
 	test_table();
+	test_drops();
 	rte_eal_cleanup();
 	return unit_done();
 }
