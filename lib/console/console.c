@@ -468,9 +468,9 @@ static void
 render_tcp_rtt(const json_t *v, FILE *f)
 {
 	static const char *const counters[] = { "flows", "flows_active", "table_full", "evicted",
-		"closed", "packets", "unstamped", "ambiguous", "malformed_options",
-		"ts_slots_overwritten", "records", "records_written", "records_dropped",
-		"write_errors" };
+		"evicted_half_open", "evicted_handshake", "closed", "packets", "unstamped",
+		"ambiguous", "malformed_options", "ts_slots_overwritten", "records",
+		"records_written", "records_dropped", "write_errors" };
 	const json_t *samples = json_object_get(v, "samples");
 	const char *dname;
 	json_t *dval;

@@ -12,7 +12,8 @@
  *
  * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, one
  * rte_hash lookup and a few stores (scripts/bench/tcprtt.sh measures cycles/packet with the
- * stage on and off). Idle flows are removed by a scan of 8 table entries per burst.
+ * stage on and off). Idle flows leave through the monitor's timer wheel, at most
+ * EXPIRE_BUDGET checked per burst.
  */
 
 #include <errno.h>
@@ -44,7 +45,10 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 	rte_log(RTE_LOG_##level, tcprtt_logtype, "stampede.tcprtt: " fmt "\n", ##__VA_ARGS__)
 
 #define NO_SLOT 0xff
-#define EXPIRE_SCAN 8	   /* table entries looked at per burst */
+/* Flows the timer wheel checks per burst at most: twice what a burst can create, so expiry
+ * keeps up with any arrival rate.
+ */
+#define EXPIRE_BUDGET (2 * STP_MAX_BURST)
 #define WRITER_BURST 256   /* records the writer dequeues at once */
 #define IDLE_SLEEP_US 1000 /* writer sleep when the ring is empty */
 
@@ -149,7 +153,7 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		t->records_dropped += nr - q;
 	}
 	if (now != 0)
-		tcprtt_mon_expire(t->mon, now, EXPIRE_SCAN);
+		tcprtt_mon_expire(t->mon, now, EXPIRE_BUDGET);
 	return n;
 }
 
@@ -498,6 +502,8 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 		s.flows += RD(ws->flows);
 		s.table_full += RD(ws->table_full);
 		s.evicted += RD(ws->evicted);
+		s.evicted_half_open += RD(ws->evicted_half_open);
+		s.evicted_handshake += RD(ws->evicted_handshake);
 		s.closed += RD(ws->closed);
 		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
 			s.samples[k] += RD(ws->samples[k]);
@@ -527,6 +533,10 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 			root, "flows_active", json_integer((json_int_t)tcprtt_flows_active(&s)));
 	json_object_set_new(root, "table_full", json_integer((json_int_t)s.table_full));
 	json_object_set_new(root, "evicted", json_integer((json_int_t)s.evicted));
+	json_object_set_new(
+			root, "evicted_half_open", json_integer((json_int_t)s.evicted_half_open));
+	json_object_set_new(
+			root, "evicted_handshake", json_integer((json_int_t)s.evicted_handshake));
 	json_object_set_new(root, "closed", json_integer((json_int_t)s.closed));
 	json_object_set_new(root, "packets", json_integer((json_int_t)s.pkts));
 	json_object_set_new(root, "unstamped", json_integer((json_int_t)s.unstamped));

@@ -280,8 +280,30 @@ tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8
 #define ST_FIN1 0x40	    /* endpoint 1 sent a FIN */
 
 #define NO_CLIENT 0xff
+#define NIL UINT32_MAX /* no flow: list ends */
 
-/* One flow's state (about 200 bytes). */
+/*
+ * Eviction classes when the table is full, the first that has a flow gives way: a SYN nobody
+ * answered yet (a SYN flood is made of them), then a handshake the client has not completed.
+ * Flows that completed a handshake, or that joined mid-stream, are never pushed out for a
+ * newcomer: only idle_timeout removes them.
+ */
+enum {
+	CL_NONE,
+	CL_HALF_OPEN,
+	CL_HANDSHAKE,
+	CL_MAX
+};
+
+struct link {
+	uint32_t prev, next;
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+/* One flow's state (about 220 bytes). */
 struct flow {
 	uint64_t last_ns;	      /* stamp of its last packet (idle timeout) */
 	uint64_t syn_ns;	      /* last SYN */
@@ -290,6 +312,9 @@ struct flow {
 	uint64_t ts_ns[2][TS_SLOTS];  /* first-seen time of the stored TSvals; 0 = free */
 	uint32_t ts_val[2][TS_SLOTS]; /* the stored TSvals */
 	uint32_t last_tsval[2];	      /* the last TSval seen each way (duplicates) */
+	struct link wl;		      /* in the timer wheel's bucket wslot */
+	struct link cl;		      /* in the eviction class list cls (not CL_NONE) */
+	uint32_t wslot;		      /* wheel slot number it is filed under */
 	struct tcprtt_key key;
 	uint8_t used;
 	uint8_t state;	 /* ST_* */
@@ -298,16 +323,110 @@ struct flow {
 	uint8_t nb_vlan; /* tags seen */
 	uint8_t ts_next[2];
 	uint8_t ts_seen; /* bit d: a TSval of direction d was seen */
+	uint8_t cls;	 /* CL_* */
 };
+
+/*
+ * Idle expiry is a timer wheel (hashed, lazy): a flow is filed once, under the slot of its
+ * deadline (last packet + idle_timeout) when it enters, and is NOT moved on each packet (a
+ * packet only stores last_ns). When the wheel's cursor passes a slot, each flow filed there is
+ * checked against its real deadline: removed if idle, else filed again under its new deadline.
+ * So a flow costs one wheel operation per idle_timeout of life, the packets none, and the
+ * flows leave in deadline order however many there are (the old scan of 8 entries per burst
+ * fell behind a flood).
+ */
+#define WHEEL_SLOTS_MAX 65536u
 
 struct tcprtt_mon {
 	struct tcprtt_stats st; /* dataplane: wo, ctlplane: ro */
 	struct tcprtt_conf conf;
 	struct rte_hash *h;
-	uint32_t cursor; /* expiry scan position */
 	uint32_t nb_flows;
-	struct flow *flows; /* [conf.flows], indexed by the hash's key position */
+	uint64_t now_ns;	 /* the latest packet stamp seen */
+	uint64_t slot_ns;	 /* wheel granularity */
+	uint32_t wheel_mask;	 /* slots - 1 (a power of 2) */
+	uint64_t cursor;	 /* next slot number to process; 0: not started */
+	struct list *wheel;	 /* [wheel_mask + 1] */
+	struct list cls[CL_MAX]; /* eviction classes, oldest entry first ([CL_NONE] unused) */
+	struct flow *flows;	 /* [conf.flows], indexed by the hash's key position */
 };
+
+/* Doubly linked lists of flow indexes (a struct link inside each flow). */
+static inline struct link *
+wlink(struct tcprtt_mon *m, uint32_t i)
+{
+	return &m->flows[i].wl;
+}
+
+static inline struct link *
+clink(struct tcprtt_mon *m, uint32_t i)
+{
+	return &m->flows[i].cl;
+}
+
+#define LIST_PUSH(m, l, i, LINK)                        \
+	do {                                            \
+		LINK(m, i)->prev = (l)->tail;           \
+		LINK(m, i)->next = NIL;                 \
+		if ((l)->tail == NIL)                   \
+			(l)->head = (i);                \
+		else                                    \
+			LINK(m, (l)->tail)->next = (i); \
+		(l)->tail = (i);                        \
+	} while (0)
+
+#define LIST_DEL(m, l, i, LINK)                               \
+	do {                                                  \
+		struct link *lk_ = LINK(m, i);                \
+		if (lk_->prev == NIL)                         \
+			(l)->head = lk_->next;                \
+		else                                          \
+			LINK(m, lk_->prev)->next = lk_->next; \
+		if (lk_->next == NIL)                         \
+			(l)->tail = lk_->prev;                \
+		else                                          \
+			LINK(m, lk_->next)->prev = lk_->prev; \
+	} while (0)
+
+static inline uint64_t
+flow_deadline(const struct tcprtt_mon *m, const struct flow *f)
+{
+	return f->last_ns + m->conf.idle_timeout_ns;
+}
+
+/* File flow @p i under the slot of its deadline, within the wheel's reach. */
+static void
+wheel_add(struct tcprtt_mon *m, uint32_t i)
+{
+	struct flow *f = &m->flows[i];
+	uint64_t slot = flow_deadline(m, f) / m->slot_ns;
+
+	if (m->cursor == 0)
+		m->cursor = f->last_ns / m->slot_ns;
+	/* Due already (a late stamp): the next slot processed. Too far: the farthest slot, and
+	 * it is checked (and filed again) when the cursor gets there.
+	 */
+	if (slot < m->cursor)
+		slot = m->cursor;
+	else if (slot > m->cursor + m->wheel_mask)
+		slot = m->cursor + m->wheel_mask;
+	f->wslot = (uint32_t)(slot & m->wheel_mask);
+	LIST_PUSH(m, &m->wheel[f->wslot], i, wlink);
+}
+
+static inline void
+class_set(struct tcprtt_mon *m, uint32_t i, uint8_t cls)
+{
+	struct flow *f = &m->flows[i];
+
+	if (f->cls == cls)
+		return;
+	if (f->cls != CL_NONE)
+		LIST_DEL(m, &m->cls[f->cls], i, clink);
+	f->cls = cls;
+	if (cls != CL_NONE)
+		LIST_PUSH(m, &m->cls[cls], i, clink);
+}
 
 struct tcprtt_mon *
 tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_id, char *err,
@@ -339,6 +458,21 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 			RTE_CACHE_LINE_SIZE, socket_id);
 	if (m->flows == NULL)
 		goto nomem;
+	/* Slots of 1/16 of the timeout (at least 1 ms), enough of them to span the timeout:
+	 * a flow is removed at most 1/16 of the timeout late.
+	 */
+	m->slot_ns = RTE_MAX(conf->idle_timeout_ns / 16, (uint64_t)1000000);
+	m->wheel_mask = rte_align32pow2((uint32_t)RTE_MIN(conf->idle_timeout_ns / m->slot_ns + 2,
+					(uint64_t)WHEEL_SLOTS_MAX)) -
+			1;
+	m->wheel = rte_malloc_socket("tcprtt_wheel", (m->wheel_mask + 1) * sizeof(struct list),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (m->wheel == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i <= m->wheel_mask; i++)
+		m->wheel[i] = (struct list){ NIL, NIL };
+	for (unsigned int c = 0; c < CL_MAX; c++)
+		m->cls[c] = (struct list){ NIL, NIL };
 	m->h = rte_hash_create(&hp);
 	if (m->h == NULL) {
 		snprintf(err, errlen, "cannot create flow table %s (%u flows): %s", name,
@@ -360,6 +494,7 @@ tcprtt_mon_free(struct tcprtt_mon *m)
 	if (m == NULL)
 		return;
 	rte_hash_free(m->h);
+	rte_free(m->wheel);
 	rte_free(m->flows);
 	rte_free(m);
 }
@@ -379,6 +514,10 @@ tcprtt_mon_count(const struct tcprtt_mon *m)
 static void
 flow_remove(struct tcprtt_mon *m, struct flow *f)
 {
+	uint32_t i = (uint32_t)(f - m->flows);
+
+	LIST_DEL(m, &m->wheel[f->wslot], i, wlink);
+	class_set(m, i, CL_NONE);
 	rte_hash_del_key(m->h, &f->key);
 	f->used = 0;
 	m->nb_flows--;
@@ -412,11 +551,34 @@ sample(struct tcprtt_mon *m, const struct flow *f, struct tcprtt_record *r, unsi
 		m->st.ambiguous++;
 }
 
+/* The table is full: push out the oldest flow of the lowest class that has one. */
+static bool
+evict_one(struct tcprtt_mon *m)
+{
+	if (m->cls[CL_HALF_OPEN].head != NIL) {
+		flow_remove(m, &m->flows[m->cls[CL_HALF_OPEN].head]);
+		m->st.evicted_half_open++;
+		return true;
+	}
+	if (m->cls[CL_HANDSHAKE].head != NIL) {
+		flow_remove(m, &m->flows[m->cls[CL_HANDSHAKE].head]);
+		m->st.evicted_handshake++;
+		return true;
+	}
+	return false;
+}
+
 static struct flow *
-flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p)
+flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts)
 {
 	struct flow *f;
-	int32_t pos = rte_hash_add_key(m->h, &p->key);
+	int32_t pos;
+
+	if (m->nb_flows >= m->conf.flows && !evict_one(m)) {
+		m->st.table_full++;
+		return NULL;
+	}
+	pos = rte_hash_add_key(m->h, &p->key);
 
 	if (unlikely(pos < 0 || (uint32_t)pos >= m->conf.flows)) {
 		if (pos >= 0)
@@ -430,6 +592,8 @@ flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p)
 	f->used = 1;
 	f->client = NO_CLIENT;
 	f->nb_vlan = p->nb_vlan;
+	f->last_ns = ts;
+	wheel_add(m, (uint32_t)pos);
 	for (unsigned int i = 0; i < m->conf.nb_prefixes; i++)
 		if (tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family, p->key.addr[0]) ||
 				tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family,
@@ -568,20 +732,31 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		 */
 		if (!(p->tcp_flags & TCPRTT_TH_SYN) && !(p->opts.has_ts && p->has_payload))
 			return 0;
-		f = flow_add(m, p);
+		f = flow_add(m, p, ts_ns);
 		if (f == NULL)
 			return 0;
 	} else {
 		f = &m->flows[pos];
 	}
-	f->last_ns = ts_ns;
+	/* Stamps of two ports may interleave out of order: the deadline never moves back. */
+	if (ts_ns > f->last_ns)
+		f->last_ns = ts_ns;
+	if (ts_ns > m->now_ns)
+		m->now_ns = ts_ns;
 	if (p->tcp_flags & TCPRTT_TH_RST) {
 		flow_remove(m, f);
 		m->st.closed++;
 		return 0;
 	}
-	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE))
+	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE)) {
 		n += handshake(m, f, p, ts_ns, port_id, &out[n]);
+		/* Its eviction class follows the handshake (rare: once or twice per flow). */
+		class_set(m, (uint32_t)(f - m->flows),
+				(f->state & ST_HS_DONE)		       ? CL_NONE :
+						(f->state & ST_SYNACK) ? CL_HANDSHAKE :
+						(f->state & ST_SYN)    ? CL_HALF_OPEN :
+									 CL_NONE);
+	}
 	if (p->opts.has_ts && !(p->tcp_flags & TCPRTT_TH_SYN))
 		n += timestamps(m, f, p, ts_ns, port_id, &out[n]);
 	if (p->tcp_flags & TCPRTT_TH_FIN) {
@@ -602,21 +777,44 @@ tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason)
 }
 
 unsigned int
-tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan)
+tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check)
 {
-	unsigned int removed = 0;
+	unsigned int removed = 0, checked = 0;
+	uint64_t end;
 
-	for (unsigned int i = 0; i < max_scan; i++) {
-		struct flow *f = &m->flows[m->cursor];
+	if (now_ns > m->now_ns)
+		m->now_ns = now_ns;
+	now_ns = m->now_ns;
+	if (m->cursor == 0)
+		return 0;
+	/* Slots wholly in the past are due. After a jump of more than a turn (a gap in a
+	 * capture), one turn visits every slot: every flow filed anywhere is checked.
+	 */
+	end = now_ns / m->slot_ns;
+	if (end > m->cursor + m->wheel_mask + 1)
+		m->cursor = end - m->wheel_mask - 1;
+	while (m->cursor < end) {
+		struct list *b = &m->wheel[m->cursor & m->wheel_mask];
 
-		if (++m->cursor == m->conf.flows)
-			m->cursor = 0;
-		if (f->used && now_ns > f->last_ns &&
-				now_ns - f->last_ns > m->conf.idle_timeout_ns) {
-			flow_remove(m, f);
-			m->st.evicted++;
-			removed++;
+		while (b->head != NIL) {
+			uint32_t i = b->head;
+			struct flow *f = &m->flows[i];
+
+			if (checked++ == max_check)
+				return removed;
+			if (now_ns > flow_deadline(m, f)) {
+				flow_remove(m, f);
+				m->st.evicted++;
+				removed++;
+				continue;
+			}
+			/* Active since it was filed: file it again, a later slot (never this
+			 * one: the deadline is after now, past this slot's end).
+			 */
+			LIST_DEL(m, b, i, wlink);
+			wheel_add(m, i);
 		}
+		m->cursor++;
 	}
 	return removed;
 }

@@ -33,10 +33,13 @@
  * time stored) and frees the entry. Handshake segments (SYN, SYN-ACK) store no TSval: their
  * RTTs are the handshake samples.
  *
- * Flow table: bounded (flows entries), a full table counts table_full and leaves the flow
- * untracked; entries idle for idle_timeout (packet time) are removed by an incremental scan
- * (tcprtt_mon_expire(), a few entries per burst) and counted as evicted; RST, or a FIN in both
- * directions, removes the entry (counted as closed).
+ * Flow table: bounded (flows entries). Entries idle for idle_timeout (packet time) are removed
+ * in deadline order by a timer wheel (tcprtt_mon_expire()), counted as evicted. When the table
+ * is full, a new flow pushes out the oldest half-open entry (a SYN not answered: what a SYN
+ * flood leaves), else the oldest handshake whose ACK has not come, each counted by reason;
+ * flows past their handshake (or joined mid-stream) are never pushed out, and a newcomer that
+ * finds only those counts table_full and stays untracked. RST, or a FIN in both directions,
+ * removes the entry (counted as closed).
  *
  * The clock is the packets' timestamps (pkt_meta.ts_ns: HW, pcap or calibrated TSC): RTTs are
  * as exact as the stamps. Packets without a stamp (ts_ns == 0) are not measured.
@@ -216,7 +219,11 @@ struct tcprtt_stats {
 	uint64_t flows;	     /**< flows entered in the table */
 	uint64_t table_full; /**< flows not tracked: the table was full */
 	uint64_t evicted;    /**< flows removed after idle_timeout */
-	uint64_t closed;     /**< flows removed on RST or FIN both ways */
+	/** Flows pushed out of a full table for a newcomer: a SYN nobody answered yet... */
+	uint64_t evicted_half_open;
+	/** ... else a handshake whose ACK has not come (flows past that are never pushed out) */
+	uint64_t evicted_handshake;
+	uint64_t closed; /**< flows removed on RST or FIN both ways */
 	uint64_t samples[TCPRTT_KIND_MAX];
 	uint64_t ambiguous;	/**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
 	uint64_t ts_table_full; /**< TSvals not stored: the flow's per-direction slots were busy */
@@ -232,7 +239,7 @@ void tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason);
 static inline uint64_t
 tcprtt_flows_active(const struct tcprtt_stats *s)
 {
-	return s->flows - s->evicted - s->closed;
+	return s->flows - s->evicted - s->evicted_half_open - s->evicted_handshake - s->closed;
 }
 
 struct tcprtt_mon;
@@ -260,10 +267,12 @@ unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
 		uint16_t port_id, struct tcprtt_record *out);
 
 /**
- * Look at the next @p max_scan entries of the table (a cursor goes round) and remove those idle
- * for more than idle_timeout before @p now_ns (packet time). Returns how many were removed.
+ * Remove the flows idle for more than idle_timeout before @p now_ns (packet time; the latest
+ * stamp the monitor saw if that is later), in deadline order (a timer wheel of idle_timeout/16
+ * slots: a flow leaves at most that late), checking at most @p max_check flows (the rest wait
+ * for the next call). Returns how many were removed.
  */
-unsigned int tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan);
+unsigned int tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check);
 
 /** Flows in the table now. */
 uint32_t tcprtt_mon_count(const struct tcprtt_mon *m);

@@ -703,17 +703,21 @@ test_table(void)
 		pkt(m, (struct ep){ addr, 1024 + i }, (struct ep){ "10.9.9.9", 80 }, SYN, true, i,
 				0, 0, t + i, r);
 	}
-	check(tcprtt_mon_count(m) == 64 && st->flows == 64 && st->table_full == 936,
-			"SYN flood: 64 flows kept, 936 counted table_full (%u, %" PRIu64 ")",
-			tcprtt_mon_count(m), st->table_full);
+	check(tcprtt_mon_count(m) == 64 && st->flows == 1000 && st->table_full == 0 &&
+					st->evicted_half_open == 936,
+			"SYN flood: the table full of the newest 64, 936 half-open pushed out (%u, %" PRIu64
+			" %" PRIu64 ")",
+			tcprtt_mon_count(m), st->table_full, st->evicted_half_open);
 	check(tcprtt_mon_expire(m, t + 1000, 64) == 0, "nothing idle yet");
-	check(tcprtt_mon_expire(m, t + 61000 * MS, 32) == 32 && tcprtt_mon_count(m) == 32,
-			"idle 61 s: a scan of 32 entries evicts 32");
-	tcprtt_mon_expire(m, t + 61000 * MS, 32);
+	/* idle_timeout 60 s: removed at most 1/16 of it (3.75 s) late. */
+	check(tcprtt_mon_expire(m, t + 59000 * MS, 64) == 0, "idle 59 s: none evicted");
+	check(tcprtt_mon_expire(m, t + 64000 * MS, 32) == 32 && tcprtt_mon_count(m) == 32,
+			"idle 64 s: 32 checks evict 32");
+	tcprtt_mon_expire(m, t + 64000 * MS, 32);
 	check(tcprtt_mon_count(m) == 0 && st->evicted == 64 && tcprtt_flows_active(st) == 0,
 			"the next 32: all evicted, counted");
 	pkt(m, (struct ep){ "10.4.0.1", 1 }, (struct ep){ "10.9.9.9", 80 }, SYN, true, 1, 0, 0,
-			t + 62000 * MS, r);
+			t + 65000 * MS, r);
 	check(tcprtt_mon_count(m) == 1, "room again after eviction");
 	/* Unstamped packets are not measured. */
 	struct tcprtt_pkt p;
@@ -724,6 +728,131 @@ test_table(void)
 	check(tcprtt_mon_packet(m, &p, 0, 0, r) == 0 && st->unstamped == 1 &&
 					tcprtt_mon_count(m) == 1,
 			"no timestamp: counted unstamped, no flow");
+	tcprtt_mon_free(m);
+}
+
+/* The flow of client @p i: 10.8.(i/250).(i%250+1):(2000+i%60000) -> 10.9.9.8:443. */
+static struct ep
+cli(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "10.8.%u.%u", (i / 250) % 250, i % 250 + 1);
+	return (struct ep){ buf, (uint16_t)(2000 + i % 60000) };
+}
+
+static void
+test_evict(void)
+{
+	struct tcprtt_conf c = { .flows = 64, .idle_timeout_ns = 1000 * MS };
+	struct ep srv = { "10.9.9.8", 443 }, e;
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	struct tcprtt_mon *m;
+	uint64_t t = 1700000000000000000ull, now;
+	unsigned int hs = 0, real = 0, n;
+	char err[256], a[32];
+	bool ok = true;
+
+	/* A SYN flood (never answered) 20x the table, and a real handshake every 50 SYNs with
+	 * 10 flood SYNs between its SYN and SYN-ACK: every real handshake is measured.
+	 */
+	m = tcprtt_mon_create("t_evict", &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor t_evict (%s)", m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	now = t;
+	for (unsigned int i = 0; i < 64 * 20; i++) {
+		now += 1000;
+		pkt(m, cli(100000 + i, a, sizeof(a)), srv, SYN, true, i, 0, 0, now, r);
+		if (i % 50 == 0) {
+			e = cli(real++, a, sizeof(a));
+			pkt(m, e, srv, SYN, true, 1, 0, 0, now, r);
+		}
+		if (i % 50 == 10) {
+			e = cli(real - 1, a, sizeof(a));
+			n = pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, now, r);
+			n += pkt(m, e, srv, ACK, true, 2, 9, 0, now + 1, r);
+			hs += n;
+		}
+	}
+	check(hs == 2 * real, "flood 20x the table: %u of %u real handshakes measured (2 each)",
+			hs / 2, real);
+	check(st->evicted_half_open > 0 && st->evicted_handshake == 0 && st->table_full == 0,
+			"only half-open SYNs pushed out (%" PRIu64 "), no handshake, none refused",
+			st->evicted_half_open);
+	/* The real flows are established: never pushed out by the flood that goes on. */
+	for (unsigned int i = 0; i < 64 * 5; i++)
+		pkt(m, cli(200000 + i, a, sizeof(a)), srv, SYN, true, i, 0, 0, now + i, r);
+	e = cli(0, a, sizeof(a));
+	check(pkt(m, e, srv, ACK, true, 3, 9, 10, now + 1000, r) == 0 &&
+					pkt(m, srv, e, ACK, true, 10, 3, 0, now + 2000, r) == 1,
+			"the first real flow is still tracked after the flood (its TS sample comes)");
+	tcprtt_mon_free(m);
+
+	/* A table of established flows: a newcomer is refused, nothing pushed out. */
+	m = tcprtt_mon_create("t_evict2", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 64; i++) {
+		e = cli(i, a, sizeof(a));
+		pkt(m, e, srv, SYN, true, 1, 0, 0, t + i, r);
+		pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, t + i + 1, r);
+		pkt(m, e, srv, ACK, true, 2, 9, 0, t + i + 2, r);
+	}
+	pkt(m, cli(999, a, sizeof(a)), srv, SYN, true, 1, 0, 0, t + 100, r);
+	check(st->table_full == 1 && st->evicted_half_open + st->evicted_handshake == 0 &&
+					tcprtt_mon_count(m) == 64,
+			"64 established flows: a new SYN counts table_full, none pushed out");
+	/* Handshakes without ACK give way before established ones, oldest first. */
+	tcprtt_mon_free(m);
+	m = tcprtt_mon_create("t_evict3", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 64; i++) {
+		e = cli(i, a, sizeof(a));
+		pkt(m, e, srv, SYN, true, 1, 0, 0, t + i, r);
+		pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, t + i + 1, r);
+		if (i >= 2)
+			pkt(m, e, srv, ACK, true, 2, 9, 0, t + i + 2, r);
+	}
+	pkt(m, cli(999, a, sizeof(a)), srv, SYN, true, 1, 0, 0, t + 100, r);
+	e = cli(1, a, sizeof(a));
+	check(st->evicted_handshake == 1 && st->table_full == 0 &&
+					pkt(m, e, srv, ACK, true, 2, 9, 0, t + 101, r) == 1,
+			"full of handshakes and flows: the oldest open handshake (client 0) gave way, "
+			"client 1 still completes");
+	tcprtt_mon_free(m);
+
+	/* Time order: 20000 flows, one every ms of packet time, idle 1 s; after each simulated
+	 * burst (one expire call with the stage's budget) every flow whose deadline passed by
+	 * more than one slot (1/16 s) is gone, and none whose deadline has not come.
+	 */
+	c.flows = 32768;
+	m = tcprtt_mon_create("t_wheel", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 20000; i++) {
+		now = t + (uint64_t)i * MS;
+		pkt(m, cli(i, a, sizeof(a)), srv, SYN, true, 1, 0, 0, now, r);
+		tcprtt_mon_expire(m, now, 64);
+		/* flows 0..k have deadlines t + j ms + 1 s */
+		uint64_t gone = st->evicted, due_late, due;
+
+		due = now > t + 1000 * MS ? (now - t - 1000 * MS) / MS : 0; /* deadline < now */
+		due_late = now > t + 1063 * MS ? (now - t - 1063 * MS) / MS : 0;
+		if (gone < due_late || gone > due + 1)
+			ok = false;
+	}
+	check(ok,
+			"timer wheel: flows leave in deadline order, at most 1/16 s late (%" PRIu64
+			" evicted)",
+			st->evicted);
+	tcprtt_mon_expire(m, now + 2000 * MS, 100000);
+	check(tcprtt_mon_count(m) == 0 && st->evicted == 20000, "2 s later: all gone (%u left)",
+			tcprtt_mon_count(m));
 	tcprtt_mon_free(m);
 }
 
@@ -763,6 +892,7 @@ main(int argc, char **argv)
 	test_timestamps();
 	test_table();
 	test_drops();
+	test_evict();
 	rte_eal_cleanup();
 	return unit_done();
 }
