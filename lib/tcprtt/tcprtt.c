@@ -269,8 +269,6 @@ tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8
 /* ---------------------------------------------------------------------------------------------- */
 /* Flow table */
 
-#define TS_SLOTS 4 /* TSvals remembered per direction (a power of 2) */
-
 #define ST_SYN 0x01	    /* a SYN was seen */
 #define ST_SYN_RETX 0x02    /* ... more than once */
 #define ST_SYNACK 0x04	    /* a SYN-ACK was seen */
@@ -303,25 +301,30 @@ struct list {
 	uint32_t head, tail;
 };
 
-/* One flow's state (about 220 bytes). */
+/*
+ * One flow's state: this header, then its TSval slots (struct ts_slots), conf.ts_slots per
+ * direction. The slots are direct-mapped by the TSval's low bits: TSvals follow a clock, so
+ * the TSvals of one RTT are consecutive numbers and each gets its own slot (no search), and a
+ * TSval lives until one ts_slots newer lands on its slot (an overwrite, counted) or its echo
+ * comes. Which slots hold something is a bitmap in the header's trailer, so a new flow clears
+ * a few words, not the slots.
+ */
 struct flow {
-	uint64_t last_ns;	      /* stamp of its last packet (idle timeout) */
-	uint64_t syn_ns;	      /* last SYN */
-	uint64_t synack_ns;	      /* last SYN-ACK */
-	uint64_t ts_store_ns[2];      /* when a TSval of each direction was last stored */
-	uint64_t ts_ns[2][TS_SLOTS];  /* first-seen time of the stored TSvals; 0 = free */
-	uint32_t ts_val[2][TS_SLOTS]; /* the stored TSvals */
-	uint32_t last_tsval[2];	      /* the last TSval seen each way (duplicates) */
-	struct link wl;		      /* in the timer wheel's bucket wslot */
-	struct link cl;		      /* in the eviction class list cls (not CL_NONE) */
-	uint32_t wslot;		      /* wheel slot number it is filed under */
+	uint64_t last_ns;	 /* stamp of its last packet (idle timeout) */
+	uint64_t syn_ns;	 /* last SYN */
+	uint64_t synack_ns;	 /* last SYN-ACK */
+	uint64_t ts_store_ns[2]; /* when a TSval of each direction was last stored */
+	uint32_t last_tsval[2];	 /* the last TSval seen each way (duplicates) */
+	uint32_t idx;		 /* its index in the table */
+	struct link wl;		 /* in the timer wheel's bucket wslot */
+	struct link cl;		 /* in the eviction class list cls (not CL_NONE) */
+	uint32_t wslot;		 /* wheel slot number it is filed under */
 	struct tcprtt_key key;
 	uint8_t used;
 	uint8_t state;	 /* ST_* */
 	uint8_t client;	 /* endpoint that sent the SYN (0/1), NO_CLIENT before */
 	uint8_t pfx;	 /* prefix mask */
 	uint8_t nb_vlan; /* tags seen */
-	uint8_t ts_next[2];
 	uint8_t ts_seen; /* bit d: a TSval of direction d was seen */
 	uint8_t cls;	 /* CL_* */
 };
@@ -342,26 +345,55 @@ struct tcprtt_mon {
 	struct tcprtt_conf conf;
 	struct rte_hash *h;
 	uint32_t nb_flows;
+	uint32_t ts_mask;	 /* conf.ts_slots - 1 */
+	uint32_t ts_words;	 /* 64-bit words of one direction's bitmap */
+	size_t stride;		 /* bytes per flow: header + slots, cache line multiple */
+	size_t off_ns, off_val;	 /* offsets of the slot arrays from the flow header */
 	uint64_t now_ns;	 /* the latest packet stamp seen */
 	uint64_t slot_ns;	 /* wheel granularity */
 	uint32_t wheel_mask;	 /* slots - 1 (a power of 2) */
 	uint64_t cursor;	 /* next slot number to process; 0: not started */
 	struct list *wheel;	 /* [wheel_mask + 1] */
 	struct list cls[CL_MAX]; /* eviction classes, oldest entry first ([CL_NONE] unused) */
-	struct flow *flows;	 /* [conf.flows], indexed by the hash's key position */
+	uint8_t *flows;		 /* [conf.flows] x stride, indexed by the hash's key position */
 };
+
+static inline struct flow *
+flow_at(const struct tcprtt_mon *m, uint32_t i)
+{
+	return (struct flow *)(m->flows + (size_t)i * m->stride);
+}
+
+/* Direction d's bitmap, first-seen times and TSvals of flow f. */
+static inline uint64_t *
+ts_valid(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+{
+	return (uint64_t *)(f + 1) + d * m->ts_words;
+}
+
+static inline uint64_t *
+ts_ns(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+{
+	return (uint64_t *)((uint8_t *)f + m->off_ns) + (size_t)d * (m->ts_mask + 1);
+}
+
+static inline uint32_t *
+ts_val(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+{
+	return (uint32_t *)((uint8_t *)f + m->off_val) + (size_t)d * (m->ts_mask + 1);
+}
 
 /* Doubly linked lists of flow indexes (a struct link inside each flow). */
 static inline struct link *
 wlink(struct tcprtt_mon *m, uint32_t i)
 {
-	return &m->flows[i].wl;
+	return &flow_at(m, i)->wl;
 }
 
 static inline struct link *
 clink(struct tcprtt_mon *m, uint32_t i)
 {
-	return &m->flows[i].cl;
+	return &flow_at(m, i)->cl;
 }
 
 #define LIST_PUSH(m, l, i, LINK)                        \
@@ -398,7 +430,7 @@ flow_deadline(const struct tcprtt_mon *m, const struct flow *f)
 static void
 wheel_add(struct tcprtt_mon *m, uint32_t i)
 {
-	struct flow *f = &m->flows[i];
+	struct flow *f = flow_at(m, i);
 	uint64_t slot = flow_deadline(m, f) / m->slot_ns;
 
 	if (m->cursor == 0)
@@ -417,7 +449,7 @@ wheel_add(struct tcprtt_mon *m, uint32_t i)
 static inline void
 class_set(struct tcprtt_mon *m, uint32_t i, uint8_t cls)
 {
-	struct flow *f = &m->flows[i];
+	struct flow *f = flow_at(m, i);
 
 	if (f->cls == cls)
 		return;
@@ -445,16 +477,24 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	};
 	struct tcprtt_mon *m;
 
-	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES) {
-		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u)", conf->flows,
-				conf->nb_prefixes);
+	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES || conf->ts_slots < 1 ||
+			conf->ts_slots > TCPRTT_MAX_TS_SLOTS ||
+			!rte_is_power_of_2(conf->ts_slots)) {
+		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u, ts_slots %u)",
+				conf->flows, conf->nb_prefixes, conf->ts_slots);
 		return NULL;
 	}
 	m = rte_zmalloc_socket("tcprtt_mon", sizeof(*m), RTE_CACHE_LINE_SIZE, socket_id);
 	if (m == NULL)
 		goto nomem;
 	m->conf = *conf;
-	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * sizeof(struct flow),
+	m->ts_mask = conf->ts_slots - 1;
+	m->ts_words = (conf->ts_slots + 63) / 64;
+	m->off_ns = sizeof(struct flow) + 2 * m->ts_words * sizeof(uint64_t);
+	m->off_val = m->off_ns + 2 * (size_t)conf->ts_slots * sizeof(uint64_t);
+	m->stride = RTE_ALIGN_CEIL(m->off_val + 2 * (size_t)conf->ts_slots * sizeof(uint32_t),
+			RTE_CACHE_LINE_SIZE);
+	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * m->stride,
 			RTE_CACHE_LINE_SIZE, socket_id);
 	if (m->flows == NULL)
 		goto nomem;
@@ -482,8 +522,8 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	}
 	return m;
 nomem:
-	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each)", conf->flows,
-			sizeof(struct flow));
+	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each with %u TSval slots)",
+			conf->flows, m != NULL ? m->stride : sizeof(struct flow), conf->ts_slots);
 	tcprtt_mon_free(m);
 	return NULL;
 }
@@ -514,7 +554,7 @@ tcprtt_mon_count(const struct tcprtt_mon *m)
 static void
 flow_remove(struct tcprtt_mon *m, struct flow *f)
 {
-	uint32_t i = (uint32_t)(f - m->flows);
+	uint32_t i = f->idx;
 
 	LIST_DEL(m, &m->wheel[f->wslot], i, wlink);
 	class_set(m, i, CL_NONE);
@@ -556,12 +596,12 @@ static bool
 evict_one(struct tcprtt_mon *m)
 {
 	if (m->cls[CL_HALF_OPEN].head != NIL) {
-		flow_remove(m, &m->flows[m->cls[CL_HALF_OPEN].head]);
+		flow_remove(m, flow_at(m, m->cls[CL_HALF_OPEN].head));
 		m->st.evicted_half_open++;
 		return true;
 	}
 	if (m->cls[CL_HANDSHAKE].head != NIL) {
-		flow_remove(m, &m->flows[m->cls[CL_HANDSHAKE].head]);
+		flow_remove(m, flow_at(m, m->cls[CL_HANDSHAKE].head));
 		m->st.evicted_handshake++;
 		return true;
 	}
@@ -586,8 +626,9 @@ flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts)
 		m->st.table_full++;
 		return NULL;
 	}
-	f = &m->flows[pos];
-	memset(f, 0, sizeof(*f));
+	f = flow_at(m, (uint32_t)pos);
+	memset(f, 0, sizeof(*f) + 2 * m->ts_words * sizeof(uint64_t)); /* header, bitmaps */
+	f->idx = (uint32_t)pos;
 	f->key = p->key;
 	f->used = 1;
 	f->client = NO_CLIENT;
@@ -668,18 +709,19 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	unsigned int d = p->dir, o = 1 - d, n = 0;
 	uint32_t tsval = p->opts.tsval, tsecr = p->opts.tsecr;
 
-	/* An echo of a TSval the other direction stored. */
+	/* An echo of a TSval the other direction stored: its slot, if it still holds it. */
 	if (tsecr != 0) {
-		for (unsigned int i = 0; i < TS_SLOTS; i++) {
-			if (f->ts_ns[o][i] == 0 || f->ts_val[o][i] != tsecr)
-				continue;
-			if (ts >= f->ts_ns[o][i]) {
-				sample(m, f, out, TCPRTT_KIND_TSVAL, o, ts - f->ts_ns[o][i], 0, ts,
-						port_id);
+		uint32_t i = tsecr & m->ts_mask;
+		uint64_t *valid = ts_valid(m, f, o), bit = 1ull << (i & 63);
+
+		if ((valid[i >> 6] & bit) && ts_val(m, f, o)[i] == tsecr) {
+			uint64_t t0 = ts_ns(m, f, o)[i];
+
+			if (ts >= t0) {
+				sample(m, f, out, TCPRTT_KIND_TSVAL, o, ts - t0, 0, ts, port_id);
 				n = 1;
 			}
-			f->ts_ns[o][i] = 0;
-			break;
+			valid[i >> 6] &= ~bit;
 		}
 	}
 	/*
@@ -696,13 +738,14 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
 			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
 		return n; /* rate limit */
-	unsigned int s = f->ts_next[d];
+	uint32_t s = tsval & m->ts_mask;
+	uint64_t *valid = ts_valid(m, f, d), bit = 1ull << (s & 63);
 
-	if (f->ts_ns[d][s] != 0)
-		m->st.ts_table_full++; /* the oldest unanswered TSval gives way */
-	f->ts_val[d][s] = tsval;
-	f->ts_ns[d][s] = ts;
-	f->ts_next[d] = (uint8_t)((s + 1) & (TS_SLOTS - 1));
+	if (valid[s >> 6] & bit)
+		m->st.ts_table_full++; /* an unanswered TSval ts_slots older gives way */
+	valid[s >> 6] |= bit;
+	ts_val(m, f, d)[s] = tsval;
+	ts_ns(m, f, d)[s] = ts;
 	f->ts_store_ns[d] = ts;
 	return n;
 }
@@ -736,7 +779,7 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		if (f == NULL)
 			return 0;
 	} else {
-		f = &m->flows[pos];
+		f = flow_at(m, (uint32_t)pos);
 	}
 	/* Stamps of two ports may interleave out of order: the deadline never moves back. */
 	if (ts_ns > f->last_ns)
@@ -751,7 +794,7 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE)) {
 		n += handshake(m, f, p, ts_ns, port_id, &out[n]);
 		/* Its eviction class follows the handshake (rare: once or twice per flow). */
-		class_set(m, (uint32_t)(f - m->flows),
+		class_set(m, f->idx,
 				(f->state & ST_HS_DONE)		       ? CL_NONE :
 						(f->state & ST_SYNACK) ? CL_HANDSHAKE :
 						(f->state & ST_SYN)    ? CL_HALF_OPEN :
@@ -798,7 +841,7 @@ tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check)
 
 		while (b->head != NIL) {
 			uint32_t i = b->head;
-			struct flow *f = &m->flows[i];
+			struct flow *f = flow_at(m, i);
 
 			if (checked++ == max_check)
 				return removed;

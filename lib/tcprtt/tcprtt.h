@@ -27,11 +27,11 @@
  *
  * Timestamp samples: a packet of direction d that carries data, SYN or FIN (it elicits an ACK;
  * pure ACKs do not, and their TSval may be echoed much later) and a TSval not seen before in d
- * stores (TSval, time) in a small per-direction table, at most once per ts_min_interval per
- * direction: that rate limit bounds the samples of a busy flow to 2 per interval. A packet of
- * the other direction whose TSecr (not 0) equals a stored TSval yields one sample (time now -
- * time stored) and frees the entry. Handshake segments (SYN, SYN-ACK) store no TSval: their
- * RTTs are the handshake samples.
+ * stores (TSval, time) in the flow's ts_slots slots of direction d (direct-mapped by the
+ * TSval's low bits), at most once per ts_min_interval per direction: that rate limit bounds the
+ * samples of a busy flow to 2 per interval. A packet of the other direction whose TSecr (not
+ * 0) equals a stored TSval yields one sample (time now - time stored) and frees the slot. Handshake
+ * segments (SYN, SYN-ACK) store no TSval: their RTTs are the handshake samples.
  *
  * Flow table: bounded (flows entries). Entries idle for idle_timeout (packet time) are removed
  * in deadline order by a timer wheel (tcprtt_mon_expire()), counted as evicted. When the table
@@ -203,9 +203,17 @@ _Static_assert(sizeof(struct tcprtt_record) % 4 == 0, "rte_ring elements are 4-b
 #define TCPRTT_ROLE_CLIENT 1  /**< src sent the SYN: "client->server" */
 #define TCPRTT_ROLE_SERVER 2  /**< src sent the SYN-ACK: "server->client" */
 
+#define TCPRTT_MAX_TS_SLOTS 65536 /**< TSval slots per flow and direction, at most */
+
 /** Monitor settings. */
 struct tcprtt_conf {
-	uint32_t flows;		     /**< flow table entries (>= 8) */
+	uint32_t flows; /**< flow table entries (>= 8) */
+	/**
+	 * Unanswered TSvals remembered per flow and direction (a power of 2): a TSval is kept
+	 * until its echo or until the TSval ts_slots above it is stored. Keeping every distinct
+	 * TSval of a flow needs RTT x TS clock rate of them (100 ms x 1 kHz = 100: 128).
+	 */
+	uint32_t ts_slots;
 	uint64_t idle_timeout_ns;    /**< remove flows idle this long (packet time) */
 	uint64_t ts_min_interval_ns; /**< TSval entries per flow and direction: one per interval */
 	unsigned int nb_prefixes;
@@ -226,7 +234,7 @@ struct tcprtt_stats {
 	uint64_t closed; /**< flows removed on RST or FIN both ways */
 	uint64_t samples[TCPRTT_KIND_MAX];
 	uint64_t ambiguous;	/**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
-	uint64_t ts_table_full; /**< TSvals not stored: the flow's per-direction slots were busy */
+	uint64_t ts_table_full; /**< unanswered TSvals overwritten by one ts_slots newer */
 	uint64_t drops[TCPRTT_DROP_MAX]; /**< frames not measured, by reason */
 };
 

@@ -184,6 +184,7 @@ mon(const char *name, uint32_t flows, uint64_t min_interval)
 {
 	struct tcprtt_conf c = {
 		.flows = flows,
+		.ts_slots = 128,
 		.idle_timeout_ns = 60000 * MS,
 		.ts_min_interval_ns = min_interval,
 		.nb_prefixes = 2,
@@ -742,7 +743,7 @@ cli(unsigned int i, char *buf, size_t len)
 static void
 test_evict(void)
 {
-	struct tcprtt_conf c = { .flows = 64, .idle_timeout_ns = 1000 * MS };
+	struct tcprtt_conf c = { .flows = 64, .ts_slots = 4, .idle_timeout_ns = 1000 * MS };
 	struct ep srv = { "10.9.9.8", 443 }, e;
 	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
 	const struct tcprtt_stats *st;
@@ -856,6 +857,66 @@ test_evict(void)
 	tcprtt_mon_free(m);
 }
 
+/*
+ * A bulk transfer: a new TSval every ms (a 1 kHz TS clock) on data segments, each echoed
+ * 100 ms later (RTT 100 ms), for 2 s: with 128 slots every echo is a sample and nothing is
+ * overwritten; with 64, the TSvals of one RTT do not fit: counted overwrites, lost samples.
+ * (The old fixed table of 4 slots kept 4 of 2000.)
+ */
+static unsigned int
+bulk(uint32_t slots, uint64_t *overwritten)
+{
+	struct tcprtt_conf c = { .flows = 64, .ts_slots = slots, .idle_timeout_ns = 60000 * MS };
+	struct ep a = { "10.2.1.1", 5001 }, b = { "10.2.1.2", 40000 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	unsigned int n = 0, ok = 0;
+	char err[256], name[32];
+
+	snprintf(name, sizeof(name), "t_bulk%u", slots);
+	m = tcprtt_mon_create(name, &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor %s (%s)", name, m == NULL ? err : "ok");
+	if (m == NULL)
+		return 0;
+	for (unsigned int i = 0; i < 2000 + 100; i++) {
+		uint64_t ti = t + (uint64_t)i * MS;
+
+		/* 8 segments per tick share its TSval (a 10 Gbit/s sender sends ~800). */
+		for (unsigned int k = 0; i < 2000 && k < 8; k++)
+			pkt(m, a, b, ACK, true, 7000000 + i, 99, 1448, ti + k * 1000, r);
+		if (i >= 100) {
+			unsigned int got = pkt(
+					m, b, a, ACK, true, 99, 7000000 + i - 100, 0, ti + 500, r);
+
+			n += got;
+			ok += got == 1 && r[0].rtt_ns == 100 * MS + 500;
+		}
+	}
+	*overwritten = tcprtt_mon_stats(m)->ts_table_full;
+	tcprtt_mon_free(m);
+	return n == ok ? n : 0;
+}
+
+static void
+test_ts_slots(void)
+{
+	uint64_t ow;
+	unsigned int n;
+
+	n = bulk(128, &ow);
+	check(n == 2000 && ow == 0,
+			"128 slots, 1 kHz TSvals, RTT 100 ms: every one of 2000 TSvals measured "
+			"(100 ms + 500 ns), none overwritten (%u, %" PRIu64 ")",
+			n, ow);
+	n = bulk(64, &ow);
+	check(n == 64 && ow == 2000 - 64,
+			"64 slots: a TSval is overwritten 64 ms later, before its echo: only the "
+			"last 64 (no newer TSval after them) measured (%u samples, %" PRIu64
+			" overwritten)",
+			n, ow);
+}
+
 static void
 test_prefix(void)
 {
@@ -893,6 +954,7 @@ main(int argc, char **argv)
 	test_table();
 	test_drops();
 	test_evict();
+	test_ts_slots();
 	rte_eal_cleanup();
 	return unit_done();
 }
