@@ -361,6 +361,7 @@ static const struct opt cfg_opts[] = {
 	O_INT("tcp_rtt", "ts_min_interval_ms", SC, tcp_rtt.ts_min_interval_ms, 0, 60000, 100, 0),
 	/* 128: every distinct TSval of a flow at a 1 kHz TS clock over a 100 ms RTT (100). */
 	O_INT("tcp_rtt", "ts_slots", SC, tcp_rtt.ts_slots, 1, 65536, 128, OPT_POW2),
+	O_INT("tcp_rtt", "close_linger_ms", SC, tcp_rtt.close_linger_ms, 0, 600000, 1000, 0),
 	O_OBJ("tcp_rtt", "output"),
 	O_CUSTOM("tcp_rtt", "prefixes", 0),
 	O_STR("output", "path", SC, tcp_rtt.out_path, "-", OPT_NONEMPTY | OPT_NOCTRL),

@@ -431,6 +431,7 @@ struct cfg_tcprtt {
 	uint32_t idle_timeout_s;	      /**< [1..86400], default 60 */
 	uint32_t ts_min_interval_ms;	      /**< [0..60000], default 100 */
 	uint32_t ts_slots;	     /**< power of 2 [1..65536], default 128 (config/README.md) */
+	uint32_t close_linger_ms;    /**< [0..600000], default 1000 */
 	char out_path[CFG_PATH_LEN]; /**< output.path, default "-" (stdout) */
 	uint64_t out_rotate_bytes;   /**< output.rotate_bytes [0, 4096..2^50], default 0 */
 	uint32_t out_rotate_seconds; /**< output.rotate_seconds [0..31536000], default 0 */

@@ -276,6 +276,7 @@ tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8
 #define ST_HS_DONE 0x10	    /* the handshake's ACK was seen */
 #define ST_FIN0 0x20	    /* endpoint 0 sent a FIN */
 #define ST_FIN1 0x40	    /* endpoint 1 sent a FIN */
+#define ST_CLOSING 0x80	    /* FIN both ways: waiting for the last ACK (close_linger) */
 
 #define NO_CLIENT 0xff
 #define NIL UINT32_MAX /* no flow: list ends */
@@ -321,12 +322,13 @@ struct flow {
 	uint32_t wslot;		 /* wheel slot number it is filed under */
 	struct tcprtt_key key;
 	uint8_t used;
-	uint8_t state;	 /* ST_* */
-	uint8_t client;	 /* endpoint that sent the SYN (0/1), NO_CLIENT before */
-	uint8_t pfx;	 /* prefix mask */
-	uint8_t nb_vlan; /* tags seen */
-	uint8_t ts_seen; /* bit d: a TSval of direction d was seen */
-	uint8_t cls;	 /* CL_* */
+	uint8_t state;	  /* ST_* */
+	uint8_t client;	  /* endpoint that sent the SYN (0/1), NO_CLIENT before */
+	uint8_t pfx;	  /* prefix mask */
+	uint8_t nb_vlan;  /* tags seen */
+	uint8_t ts_seen;  /* bit d: a TSval of direction d was seen */
+	uint8_t cls;	  /* CL_* */
+	uint8_t fin2_dir; /* with ST_CLOSING: the direction of the second FIN */
 };
 
 /*
@@ -423,7 +425,9 @@ clink(struct tcprtt_mon *m, uint32_t i)
 static inline uint64_t
 flow_deadline(const struct tcprtt_mon *m, const struct flow *f)
 {
-	return f->last_ns + m->conf.idle_timeout_ns;
+	return f->last_ns +
+			((f->state & ST_CLOSING) ? m->conf.close_linger_ns :
+						   m->conf.idle_timeout_ns);
 }
 
 /* File flow @p i under the slot of its deadline, within the wheel's reach. */
@@ -501,7 +505,11 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	/* Slots of 1/16 of the timeout (at least 1 ms), enough of them to span the timeout:
 	 * a flow is removed at most 1/16 of the timeout late.
 	 */
-	m->slot_ns = RTE_MAX(conf->idle_timeout_ns / 16, (uint64_t)1000000);
+	m->slot_ns = RTE_MAX(RTE_MIN(conf->idle_timeout_ns,
+					     conf->close_linger_ns != 0 ? conf->close_linger_ns :
+									  conf->idle_timeout_ns) /
+					16,
+			(uint64_t)1000000);
 	m->wheel_mask = rte_align32pow2((uint32_t)RTE_MIN(conf->idle_timeout_ns / m->slot_ns + 2,
 					(uint64_t)WHEEL_SLOTS_MAX)) -
 			1;
@@ -802,11 +810,29 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	}
 	if (p->opts.has_ts && !(p->tcp_flags & TCPRTT_TH_SYN))
 		n += timestamps(m, f, p, ts_ns, port_id, &out[n]);
-	if (p->tcp_flags & TCPRTT_TH_FIN) {
-		f->state |= p->dir == 0 ? ST_FIN0 : ST_FIN1;
-		if ((f->state & (ST_FIN0 | ST_FIN1)) == (ST_FIN0 | ST_FIN1)) {
+	if (unlikely(f->state & ST_CLOSING)) {
+		/* The last ACK: the first FIN's sender answers the second FIN (its TSval echo,
+		 * just measured above). Nothing more to measure.
+		 */
+		if (p->dir != f->fin2_dir && (p->tcp_flags & TCPRTT_TH_ACK)) {
 			flow_remove(m, f);
 			m->st.closed++;
+		}
+	} else if (p->tcp_flags & TCPRTT_TH_FIN) {
+		f->state |= p->dir == 0 ? ST_FIN0 : ST_FIN1;
+		if ((f->state & (ST_FIN0 | ST_FIN1)) == (ST_FIN0 | ST_FIN1)) {
+			if (m->conf.close_linger_ns == 0) {
+				flow_remove(m, f);
+				m->st.closed++;
+				return n;
+			}
+			/* FIN both ways: kept for the last ACK, which echoes this FIN's TSval, or
+			 * close_linger at most (refiled under that shorter deadline).
+			 */
+			f->state |= ST_CLOSING;
+			f->fin2_dir = p->dir;
+			LIST_DEL(m, &m->wheel[f->wslot], f->idx, wlink);
+			wheel_add(m, f->idx);
 		}
 	}
 	return n;
@@ -846,8 +872,12 @@ tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check)
 			if (checked++ == max_check)
 				return removed;
 			if (now_ns > flow_deadline(m, f)) {
+				/* A closed flow whose last ACK did not come: closed, not idle. */
+				if (f->state & ST_CLOSING)
+					m->st.closed++;
+				else
+					m->st.evicted++;
 				flow_remove(m, f);
-				m->st.evicted++;
 				removed++;
 				continue;
 			}

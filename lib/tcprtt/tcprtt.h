@@ -38,8 +38,10 @@
  * is full, a new flow pushes out the oldest half-open entry (a SYN not answered: what a SYN
  * flood leaves), else the oldest handshake whose ACK has not come, each counted by reason;
  * flows past their handshake (or joined mid-stream) are never pushed out, and a newcomer that
- * finds only those counts table_full and stays untracked. RST, or a FIN in both directions,
- * removes the entry (counted as closed).
+ * finds only those counts table_full and stays untracked. RST removes the entry (counted as
+ * closed); after a FIN in both directions the entry stays until the last ACK (the first FIN's
+ * sender acknowledging the second: it echoes that FIN's TSval, one more sample) or
+ * close_linger at most, then goes (counted as closed).
  *
  * The clock is the packets' timestamps (pkt_meta.ts_ns: HW, pcap or calibrated TSC): RTTs are
  * as exact as the stamps. Packets without a stamp (ts_ns == 0) are not measured.
@@ -216,6 +218,11 @@ struct tcprtt_conf {
 	uint32_t ts_slots;
 	uint64_t idle_timeout_ns;    /**< remove flows idle this long (packet time) */
 	uint64_t ts_min_interval_ns; /**< TSval entries per flow and direction: one per interval */
+	/**
+	 * After FIN both ways, keep the flow until the last ACK (which echoes the second FIN's
+	 * TSval) or this long at most; 0: remove it at the second FIN.
+	 */
+	uint64_t close_linger_ns;
 	unsigned int nb_prefixes;
 	struct tcprtt_prefix prefixes[TCPRTT_MAX_PREFIXES];
 };

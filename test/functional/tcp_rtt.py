@@ -7,7 +7,7 @@
 
 basic: handshakes (IPv4; IPv6 in QinQ; the same 5-tuple on VLANs 100 and 200, two flows; a
 retransmitted SYN, flagged "ambiguous"), a data exchange with TCP timestamps (TSval echoed
-after a known delay), FIN both ways and RST. Every record's rtt_ns must equal the difference of
+after a known delay), FIN both ways and the last ACK (which echoes the second FIN), and RST. Every record's rtt_ns must equal the difference of
 the pcap stamps of the packets involved, to the nanosecond; the counters must match; every packet
 is forwarded (a tap drops nothing).
 
@@ -104,6 +104,10 @@ def basic_trace():
     t_f2 = tr.add(3 * MS, tcp(s[0], c[0], s[1], c[1], "FA", ts=(906, 104)))
     want.append(dict(kind="tsval", src=c[0], sport=c[1], dst=s[0], dport=s[1],
                      rtt_ns=t_f2 - t_f, dir="client->server", flags=[], vlan=[]))
+    # The last ACK echoes the server's FIN: the flow waited for it (one more sample), and goes.
+    t_la = tr.add(444, tcp(c[0], s[0], c[1], s[1], "A", ts=(105, 906)))
+    want.append(dict(kind="tsval", src=s[0], sport=s[1], dst=c[0], dport=c[1],
+                     rtt_ns=t_la - t_f2, dir="server->client", flags=[], vlan=[]))
     # IPv6 in QinQ (outer 10, inner 20), no TS option.
     c6, s6 = ("2001:db8::10", 50000), ("2001:db8:1::1", 443)
     t1 = tr.add(1000, tcp(c6[0], s6[0], c6[1], s6[1], "S", vlans=(10, 20)))
@@ -261,13 +265,13 @@ def run_basic(st, ck):
     s = st.stats()
     ftlib.check_accounting(ck, s, received=len(recs), transmitted=len(recs), drops={})
     t = (s or {}).get("tcp_rtt", {})
-    ck.eq(t.get("samples"), {"syn_synack": 5, "synack_ack": 2, "tsval": 3}, "samples")
+    ck.eq(t.get("samples"), {"syn_synack": 5, "synack_ack": 2, "tsval": 4}, "samples")
     ck.eq(t.get("ambiguous"), 1, "ambiguous")
     ck.eq(t.get("flows"), 5, "flows entered")
-    ck.eq(t.get("closed"), 2, "flows closed (FIN both ways, RST)")
+    ck.eq(t.get("closed"), 2, "flows closed (FIN both ways and the last ACK, RST)")
     ck.eq(t.get("flows_active"), 3, "flows active")
-    ck.eq(t.get("records"), 10, "records")
-    ck.eq(t.get("records_written"), 10, "records written")
+    ck.eq(t.get("records"), 11, "records")
+    ck.eq(t.get("records_written"), 11, "records written")
     ck.eq(t.get("records_dropped"), 0, "records dropped")
     ck.eq(t.get("malformed_options"), 0, "malformed options")
     ports = {p["name"]: p for p in t.get("ports", [])}

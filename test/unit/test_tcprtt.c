@@ -917,6 +917,62 @@ test_ts_slots(void)
 			n, ow);
 }
 
+/* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
+static void
+test_close(void)
+{
+	struct tcprtt_conf c = { .flows = 64,
+		.ts_slots = 128,
+		.idle_timeout_ns = 60000 * MS,
+		.close_linger_ns = 1000 * MS };
+	struct ep cl = { "10.2.3.1", 45000 }, sv = { "10.2.3.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	char err[256];
+
+	m = tcprtt_mon_create("t_close", &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor t_close (%s)", m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, ACK, true, 101, 900, 0, t + 11 * MS, r);
+	/* The client closes first; the server's FIN echoes it (a sample), then the last ACK. */
+	pkt(m, cl, sv, FIN | ACK, true, 102, 900, 0, t + 20 * MS, r);
+	check(pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 30 * MS, r) == 1 &&
+					r[0].rtt_ns == 10 * MS && tcprtt_mon_count(m) == 1,
+			"second FIN: echoes the first (10 ms), the flow stays for the last ACK");
+	check(pkt(m, cl, sv, ACK, true, 103, 905, 0, t + 30 * MS + 777, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_TSVAL && r[0].rtt_ns == 777 &&
+					r[0].role == TCPRTT_ROLE_SERVER,
+			"the last ACK echoes the second FIN's TSval: 777 ns, server->client");
+	check(tcprtt_mon_count(m) == 0 && st->closed == 1, "... and removes the flow (closed)");
+	/* A FIN/FIN close whose last ACK never comes: removed after the linger, closed. */
+	cl.port++;
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, ACK, true, 101, 900, 0, t + 11 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 901, 101, 0, t + 20 * MS, r);
+	pkt(m, cl, sv, FIN | ACK, true, 102, 901, 0, t + 21 * MS, r);
+	tcprtt_mon_expire(m, t + 21 * MS + 900 * MS, 64);
+	check(tcprtt_mon_count(m) == 1, "no last ACK: kept 900 ms later (linger 1 s)");
+	tcprtt_mon_expire(m, t + 21 * MS + 1100 * MS, 64);
+	check(tcprtt_mon_count(m) == 0 && st->closed == 2 && st->evicted == 0,
+			"1.1 s later: gone, counted closed, not evicted (linger: slot 62.5 ms)");
+	/* A data segment from the same side as the second FIN is not the last ACK. */
+	cl.port++;
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, FIN | ACK, true, 102, 900, 0, t + 20 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 30 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 230 * MS, r); /* retransmitted */
+	check(tcprtt_mon_count(m) == 1, "a retransmitted second FIN: still waiting");
+	tcprtt_mon_free(m);
+}
+
 static void
 test_prefix(void)
 {
@@ -955,6 +1011,7 @@ main(int argc, char **argv)
 	test_drops();
 	test_evict();
 	test_ts_slots();
+	test_close();
 	rte_eal_cleanup();
 	return unit_done();
 }
