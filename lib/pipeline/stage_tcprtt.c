@@ -312,6 +312,7 @@ tcprtt_init(struct stp_pipeline *pl)
 	conf.ts_min_interval_ns = (uint64_t)c->ts_min_interval_ms * 1000000u;
 	conf.ts_slots = c->ts_slots;
 	conf.close_linger_ns = (uint64_t)c->close_linger_ms * 1000000u;
+	conf.ts_rule = c->ts_rule == CFG_TS_RULE_FIRST ? TCPRTT_TS_RULE_FIRST : TCPRTT_TS_RULE_DATA;
 	conf.nb_prefixes = c->nb_prefixes;
 	for (unsigned int i = 0; i < c->nb_prefixes; i++) {
 		conf.prefixes[i].family = c->prefixes[i].family;

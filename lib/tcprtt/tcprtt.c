@@ -735,9 +735,11 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	/*
 	 * A new TSval on a segment that will be acknowledged: store its first-seen time. Pure
 	 * ACKs neither store nor mark a TSval as seen: a request sent in the same clock tick as
-	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request.
+	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request. With
+	 * ts_rule "first" (pping) every packet with a new TSval stores it, pure ACKs included.
 	 */
-	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
+	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)) &&
+			m->conf.ts_rule == TCPRTT_TS_RULE_DATA)
 		return n;
 	if ((f->ts_seen & (1u << d)) && f->last_tsval[d] == tsval)
 		return n; /* a duplicate: its first-seen time is stored (or was skipped) */
@@ -781,7 +783,11 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		 * a TS option): the last ACK after FIN both ways, or a flow without timestamps
 		 * seen mid-stream, would only hold an entry until idle_timeout.
 		 */
-		if (!(p->tcp_flags & TCPRTT_TH_SYN) && !(p->opts.has_ts && p->has_payload))
+		if (!(p->tcp_flags & TCPRTT_TH_SYN) &&
+				!(p->opts.has_ts &&
+						(p->has_payload ||
+								m->conf.ts_rule ==
+										TCPRTT_TS_RULE_FIRST)))
 			return 0;
 		f = flow_add(m, p, ts_ns);
 		if (f == NULL)
@@ -808,7 +814,9 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 						(f->state & ST_SYN)    ? CL_HALF_OPEN :
 									 CL_NONE);
 	}
-	if (p->opts.has_ts && !(p->tcp_flags & TCPRTT_TH_SYN))
+	if (p->opts.has_ts &&
+			(!(p->tcp_flags & TCPRTT_TH_SYN) ||
+					m->conf.ts_rule == TCPRTT_TS_RULE_FIRST))
 		n += timestamps(m, f, p, ts_ns, port_id, &out[n]);
 	if (unlikely(f->state & ST_CLOSING)) {
 		/* The last ACK: the first FIN's sender answers the second FIN (its TSval echo,

@@ -30,8 +30,12 @@
  * stores (TSval, time) in the flow's ts_slots slots of direction d (direct-mapped by the
  * TSval's low bits), at most once per ts_min_interval per direction: that rate limit bounds the
  * samples of a busy flow to 2 per interval. A packet of the other direction whose TSecr (not
- * 0) equals a stored TSval yields one sample (time now - time stored) and frees the slot. Handshake
- * segments (SYN, SYN-ACK) store no TSval: their RTTs are the handshake samples.
+ * 0) equals a stored TSval yields one sample (time now - time stored) and frees the slot.
+ * That is ePPing's rule (ts_rule "data"): a pure ACK is not acknowledged, so its TSval is
+ * echoed only when the peer next sends, which would inflate the RTT by the peer's idle time.
+ * ts_rule "first" is Pollere pping's original rule: the first packet of any kind carrying a
+ * new TSval (pure ACKs, SYN and SYN-ACK included) starts the sample, for comparing with pping.
+ * Handshake segments (SYN, SYN-ACK) store no TSval: their RTTs are the handshake samples.
  *
  * Flow table: bounded (flows entries). Entries idle for idle_timeout (packet time) are removed
  * in deadline order by a timer wheel (tcprtt_mon_expire()), counted as evicted. When the table
@@ -207,6 +211,9 @@ _Static_assert(sizeof(struct tcprtt_record) % 4 == 0, "rte_ring elements are 4-b
 
 #define TCPRTT_MAX_TS_SLOTS 65536 /**< TSval slots per flow and direction, at most */
 
+#define TCPRTT_TS_RULE_DATA 0  /**< data and FIN segments start TS samples (ePPing) */
+#define TCPRTT_TS_RULE_FIRST 1 /**< every packet with a new TSval does, SYN included (pping) */
+
 /** Monitor settings. */
 struct tcprtt_conf {
 	uint32_t flows; /**< flow table entries (>= 8) */
@@ -223,6 +230,8 @@ struct tcprtt_conf {
 	 * TSval) or this long at most; 0: remove it at the second FIN.
 	 */
 	uint64_t close_linger_ns;
+	/** Which packets start a TS sample: TCPRTT_TS_RULE_DATA or _FIRST (see above). */
+	unsigned int ts_rule;
 	unsigned int nb_prefixes;
 	struct tcprtt_prefix prefixes[TCPRTT_MAX_PREFIXES];
 };

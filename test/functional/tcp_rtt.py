@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: passive TCP latency (tcp_rtt) on a crafted nanosecond pcap.
 
-  tcp_rtt.py STAMPEDE [basic|stacks|bad]
+  tcp_rtt.py STAMPEDE [basic|stacks|rule|bad]
 
 basic: handshakes (IPv4; IPv6 in QinQ; the same 5-tuple on VLANs 100 and 200, two flows; a
 retransmitted SYN, flagged "ambiguous"), a data exchange with TCP timestamps (TSval echoed
@@ -14,6 +14,11 @@ is forwarded (a tap drops nothing).
 stacks: handshakes and a TS sample in 3-tag (802.1ad + 802.1Q + 802.1Q) and 8-tag stacks (two
 3-tag stacks that differ only in the third id are two flows) and behind IPv6 atomic fragment
 headers (RFC 6946: offset 0, M = 0), alone and in a 3-tag stack. Expected: the pcap stamps.
+
+rule: one exchange (SYN, SYN-ACK, a pure ACK and a request with the same TSval, the answer, a
+pure ACK echoed only by the server's next data 400 ms later) under "ts_rule": "data" (ePPing:
+2 samples, the request's from the request) and "first" (pping: 5 samples, the pure ACKs' and
+the SYN's included); each expected rtt from the pcap stamps.
 
 bad: malformed TCP options (zero-length option, an option running past the header, a TS option
 of length 8), 34 frames with a malformed IPv4, IPv6 or TCP header, TCP fragments, 9 VLAN tags or
@@ -186,7 +191,40 @@ def run_stacks(st, ck):
     ck.eq(t.get("flows"), 5, "flows entered: the two 3-tag stacks that differ in the 3rd id apart")
 
 
-def run_trace(st, ck, recs, want):
+def rule_trace():
+    """One exchange, the expected tsval samples under ts_rule "data" and "first"."""
+    tr = Trace()
+    c, s = ("10.8.0.1", 47000), ("10.8.0.2", 80)
+    t_syn = tr.add(1000, tcp(c[0], s[0], c[1], s[1], "S", ts=(400, 0)))
+    t_sa = tr.add(5 * MS, tcp(s[0], c[0], s[1], c[1], "SA", ts=(900, 400)))
+    t_ack = tr.add(5 * MS, tcp(c[0], s[0], c[1], s[1], "A", ts=(500, 900)))
+    t_req = tr.add(3 * MS, tcp(c[0], s[0], c[1], s[1], "PA", ts=(500, 900), payload=b"GET"))
+    t_rsp = tr.add(20 * MS, tcp(s[0], c[0], s[1], c[1], "PA", ts=(901, 500), payload=b"OK"))
+    t_ack2 = tr.add(1 * MS, tcp(c[0], s[0], c[1], s[1], "A", ts=(501, 901)))
+    t_more = tr.add(400 * MS, tcp(s[0], c[0], s[1], c[1], "PA", ts=(1300, 501), payload=b"X"))
+    cs = dict(src=c[0], sport=c[1], dst=s[0], dport=s[1], dir="client->server", flags=[],
+              vlan=[])
+    sc = dict(src=s[0], sport=s[1], dst=c[0], dport=c[1], dir="server->client", flags=[],
+              vlan=[])
+    data = [dict(kind="tsval", rtt_ns=t_rsp - t_req, **cs),
+            dict(kind="tsval", rtt_ns=t_ack2 - t_rsp, **sc)]
+    first = [dict(kind="tsval", rtt_ns=t_sa - t_syn, **cs),
+             dict(kind="tsval", rtt_ns=t_ack - t_sa, **sc),
+             dict(kind="tsval", rtt_ns=t_rsp - t_ack, **cs),
+             dict(kind="tsval", rtt_ns=t_ack2 - t_rsp, **sc),
+             dict(kind="tsval", rtt_ns=t_more - t_ack2, **cs)]
+    return tr.recs, data, first
+
+
+def run_rule(st, ck):
+    recs, data, first = rule_trace()
+    for rule, want in (("data", data), ("first", first)):
+        got = [r for r in run_trace(st, ck, recs, want, {"ts_rule": rule})
+               if r["kind"] == "tsval"]
+        ck.eq(len(got), len(want), "ts_rule %s: tsval records" % rule)
+
+
+def run_trace(st, ck, recs, want, extra=None):
     """Replays @recs, checks each expected record; returns the records."""
     write_pcap(st.path("in.pcap"), recs)
     st.write_config({
@@ -196,8 +234,9 @@ def run_trace(st, ck, recs, want):
             {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"},
         ],
         "rules": [{"name": "all", "in": ["in"], "action": "forward", "out": "out"}],
-        "tcp_rtt": {"enabled": True, "ports": ["in"], "flows": 1024, "ts_min_interval_ms": 0,
-                    "output": {"path": "rtt.json"}},
+        "tcp_rtt": dict({"enabled": True, "ports": ["in"], "flows": 1024,
+                         "ts_min_interval_ms": 0, "output": {"path": "rtt.json"}},
+                        **(extra or {})),
     })
     rc = st.run(["--exit-on-eof"], timeout=30)
     if rc != 0:
@@ -420,6 +459,8 @@ def main():
         run_basic(st, ck)
     elif mode == "stacks":
         run_stacks(st, ck)
+    elif mode == "rule":
+        run_rule(st, ck)
     else:
         run_bad(st, ck)
     st.cleanup()

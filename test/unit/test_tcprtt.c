@@ -973,6 +973,68 @@ test_close(void)
 	tcprtt_mon_free(m);
 }
 
+/*
+ * The two TS rules on one exchange: the client's pure ACK (TSval 500) at t, its request with
+ * the same TSval 3 ms later, the server's answer echoing 500 at t + 23 ms; then a pure ACK
+ * (TSval 501) echoed only by the server's next data 400 ms later.
+ */
+static void
+ts_rule_run(unsigned int rule, unsigned int *n, uint64_t rtt[8])
+{
+	struct tcprtt_conf c = {
+		.flows = 64, .ts_slots = 128, .idle_timeout_ns = 60000 * MS, .ts_rule = rule
+	};
+	struct ep cl = { "10.2.4.1", 46000 }, sv = { "10.2.4.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	char err[256], name[32];
+	unsigned int k;
+
+	*n = 0;
+	snprintf(name, sizeof(name), "t_rule%u", rule);
+	m = tcprtt_mon_create(name, &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor %s (%s)", name, m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+#define RUN(...)                                                      \
+	do {                                                          \
+		k = pkt(m, __VA_ARGS__, r);                           \
+		for (unsigned int j = 0; j < k; j++)                  \
+			if (r[j].kind == TCPRTT_KIND_TSVAL && *n < 8) \
+				rtt[(*n)++] = r[j].rtt_ns;            \
+	} while (0)
+	RUN(cl, sv, SYN, true, 400, 0, 0, t - 10 * MS);
+	RUN(sv, cl, SYN | ACK, true, 900, 400, 0, t - 5 * MS);
+	RUN(cl, sv, ACK, true, 500, 900, 0, t);
+	RUN(cl, sv, ACK, true, 500, 900, 100, t + 3 * MS);
+	RUN(sv, cl, ACK, true, 901, 500, 1000, t + 23 * MS);
+	RUN(cl, sv, ACK, true, 501, 901, 0, t + 24 * MS);
+	RUN(sv, cl, ACK, true, 1300, 501, 1000, t + 424 * MS);
+#undef RUN
+	tcprtt_mon_free(m);
+}
+
+static void
+test_ts_rule(void)
+{
+	uint64_t rtt[8];
+	unsigned int n;
+
+	ts_rule_run(TCPRTT_TS_RULE_DATA, &n, rtt);
+	check(n == 2 && rtt[0] == 20 * MS && rtt[1] == 1 * MS,
+			"ts_rule data (ePPing): request -> answer 20 ms (from the request, not the "
+			"pure ACK before it), the answer's TSval 1 ms; pure ACKs start nothing (%u "
+			"samples)",
+			n);
+	ts_rule_run(TCPRTT_TS_RULE_FIRST, &n, rtt);
+	check(n == 5 && rtt[0] == 5 * MS && rtt[1] == 5 * MS && rtt[2] == 23 * MS &&
+					rtt[3] == 1 * MS && rtt[4] == 400 * MS,
+			"ts_rule first (pping): SYN's TSval 5 ms, SYN-ACK's 5 ms, from the pure ACK "
+			"with TSval 500 23 ms, 1 ms, the lone pure ACK's 400 ms (%u samples)",
+			n);
+}
+
 static void
 test_prefix(void)
 {
@@ -1012,6 +1074,7 @@ main(int argc, char **argv)
 	test_evict();
 	test_ts_slots();
 	test_close();
+	test_ts_rule();
 	rte_eal_cleanup();
 	return unit_done();
 }
