@@ -26,7 +26,7 @@ DPORT_WARM=40009
 # A stampede log line saying that an AF_XDP / BPF resource could not be had.
 SYS_PORT_ERR_RE='(xdp|xsk|bpf|umem).*(fail|error|cannot|unable|not (supported|permitted))|(fail|error|cannot|unable).*(xdp|xsk|bpf|umem)'
 
-TAG=$$
+TAG=${STP_SYSTEST_TAG:-}$$	# STP_SYSTEST_TAG: a prefix, e.g. an issue number, for namespaces and file prefixes
 NS_A=stp$TAG-a
 NS_B=stp$TAG-b
 NS_D=stp$TAG-d
