@@ -424,7 +424,8 @@ enum cfg_tcprtt_ts_rule {
  * tcp_rtt: passive TCP latency (lib/tcprtt, the tcprtt worker stage).
  *
  * JSON shape: { "enabled": true, "ports": ["in"], "flows": 65536, "idle_timeout_s": 60,
- *               "ts_min_interval_ms": 100, "output": { "path": "-", "rotate_bytes": 0,
+ *               "ts_min_interval_ms": 100, "ts_slots": 128, "close_linger_ms": 1000,
+ *               "ts_rule": "data", "output": { "path": "-", "rotate_bytes": 0,
  *               "rotate_seconds": 0, "max_files": 0, "ring": 16384 },
  *               "prefixes": [ { "name": "dc1", "prefix": "10.1.0.0/16" } ] }
  * "ports" absent: every port (the loader writes them all in, so a dump lists them).
@@ -436,7 +437,7 @@ struct cfg_tcprtt {
 	uint32_t flows;			      /**< per worker [64..16777216], default 65536 */
 	uint32_t idle_timeout_s;	      /**< [1..86400], default 60 */
 	uint32_t ts_min_interval_ms;	      /**< [0..60000], default 100 */
-	uint32_t ts_slots;	  /**< power of 2 [1..65536], default 128 (config/README.md) */
+	uint32_t ts_slots;	  /**< power of 2 [16..65536], default 128 (config/README.md) */
 	uint32_t close_linger_ms; /**< [0..600000], default 1000 */
 	enum cfg_tcprtt_ts_rule ts_rule; /**< "data" (default) or "first" */
 	char out_path[CFG_PATH_LEN];	 /**< output.path, default "-" (stdout) */

@@ -303,12 +303,18 @@ struct list {
 };
 
 /*
- * One flow's state: this header, then its TSval slots (struct ts_slots), conf.ts_slots per
- * direction. The slots are direct-mapped by the TSval's low bits: TSvals follow a clock, so
- * the TSvals of one RTT are consecutive numbers and each gets its own slot (no search), and a
- * TSval lives until one ts_slots newer lands on its slot (an overwrite, counted) or its echo
- * comes. Which slots hold something is a bitmap in the header's trailer, so a new flow clears
- * a few words, not the slots.
+ * One flow's state: this header, then a bitmap and conf.ts_slots TSval slots per direction.
+ * The slots are direct-mapped by the TSval's low bits: TSvals follow a clock, so the TSvals of
+ * one RTT are consecutive numbers and each gets its own slot (no search), and a TSval lives
+ * until one ts_slots newer lands on its slot (an overwrite, counted) or its echo comes. The
+ * bitmap says which slots hold something, so a new flow clears a few words, not the slots.
+ *
+ * A slot is one 64-bit word: the TSval's bits above the slot index (32 - b of them, b =
+ * log2(ts_slots): the low b bits are the index) and the low 32 + b bits of its first-seen
+ * time in ns. The RTT is the modular difference of those bits, exact for any RTT under
+ * 2^(32 + b) ns (549 s at 128 slots, 4.3 s at 1). One word per slot keeps a flow at 8 bytes
+ * per slot and an echo at one cache line (two arrays of TSvals and times cost twice the lines
+ * and doubled the monitor's cycles/packet on scripts/bench/tcprtt.sh).
  */
 struct flow {
 	uint64_t last_ns;	 /* stamp of its last packet (idle timeout) */
@@ -349,8 +355,10 @@ struct tcprtt_mon {
 	uint32_t nb_flows;
 	uint32_t ts_mask;	 /* conf.ts_slots - 1 */
 	uint32_t ts_words;	 /* 64-bit words of one direction's bitmap */
+	uint32_t ts_shift;	 /* log2(conf.ts_slots) */
+	uint32_t ts_tbits;	 /* time bits in a slot: 32 + ts_shift */
 	size_t stride;		 /* bytes per flow: header + slots, cache line multiple */
-	size_t off_ns, off_val;	 /* offsets of the slot arrays from the flow header */
+	size_t off_slots;	 /* offset of the slots from the flow header */
 	uint64_t now_ns;	 /* the latest packet stamp seen */
 	uint64_t slot_ns;	 /* wheel granularity */
 	uint32_t wheel_mask;	 /* slots - 1 (a power of 2) */
@@ -374,15 +382,17 @@ ts_valid(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
 }
 
 static inline uint64_t *
-ts_ns(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+ts_slot(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
 {
-	return (uint64_t *)((uint8_t *)f + m->off_ns) + (size_t)d * (m->ts_mask + 1);
+	return (uint64_t *)((uint8_t *)f + m->off_slots) + (size_t)d * (m->ts_mask + 1);
 }
 
-static inline uint32_t *
-ts_val(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+/* The slot word of @p tsval first seen at @p ns. */
+static inline uint64_t
+ts_word(const struct tcprtt_mon *m, uint32_t tsval, uint64_t ns)
 {
-	return (uint32_t *)((uint8_t *)f + m->off_val) + (size_t)d * (m->ts_mask + 1);
+	return ((uint64_t)(tsval >> m->ts_shift) << m->ts_tbits) |
+			(ns & ((UINT64_C(1) << m->ts_tbits) - 1));
 }
 
 /* Doubly linked lists of flow indexes (a struct link inside each flow). */
@@ -494,9 +504,10 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	m->conf = *conf;
 	m->ts_mask = conf->ts_slots - 1;
 	m->ts_words = (conf->ts_slots + 63) / 64;
-	m->off_ns = sizeof(struct flow) + 2 * m->ts_words * sizeof(uint64_t);
-	m->off_val = m->off_ns + 2 * (size_t)conf->ts_slots * sizeof(uint64_t);
-	m->stride = RTE_ALIGN_CEIL(m->off_val + 2 * (size_t)conf->ts_slots * sizeof(uint32_t),
+	m->ts_shift = (uint32_t)__builtin_ctz(conf->ts_slots);
+	m->ts_tbits = 32 + m->ts_shift;
+	m->off_slots = sizeof(struct flow) + 2 * m->ts_words * sizeof(uint64_t);
+	m->stride = RTE_ALIGN_CEIL(m->off_slots + 2 * (size_t)conf->ts_slots * sizeof(uint64_t),
 			RTE_CACHE_LINE_SIZE);
 	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * m->stride,
 			RTE_CACHE_LINE_SIZE, socket_id);
@@ -722,11 +733,18 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 		uint32_t i = tsecr & m->ts_mask;
 		uint64_t *valid = ts_valid(m, f, o), bit = 1ull << (i & 63);
 
-		if ((valid[i >> 6] & bit) && ts_val(m, f, o)[i] == tsecr) {
-			uint64_t t0 = ts_ns(m, f, o)[i];
+		uint64_t w = ts_slot(m, f, o)[i];
 
-			if (ts >= t0) {
-				sample(m, f, out, TCPRTT_KIND_TSVAL, o, ts - t0, 0, ts, port_id);
+		if ((valid[i >> 6] & bit) && (w >> m->ts_tbits) == (tsecr >> m->ts_shift)) {
+			uint64_t tmask = (UINT64_C(1) << m->ts_tbits) - 1;
+
+			/* The stamps of two ports may be out of order: an echo before the TSval
+			 * (a modular difference past half the range) is not measured.
+			 */
+			uint64_t rtt = (ts - w) & tmask;
+
+			if (rtt < (tmask >> 1)) {
+				sample(m, f, out, TCPRTT_KIND_TSVAL, o, rtt, 0, ts, port_id);
 				n = 1;
 			}
 			valid[i >> 6] &= ~bit;
@@ -754,8 +772,7 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	if (valid[s >> 6] & bit)
 		m->st.ts_table_full++; /* an unanswered TSval ts_slots older gives way */
 	valid[s >> 6] |= bit;
-	ts_val(m, f, d)[s] = tsval;
-	ts_ns(m, f, d)[s] = ts;
+	ts_slot(m, f, d)[s] = ts_word(m, tsval, ts);
 	f->ts_store_ns[d] = ts;
 	return n;
 }

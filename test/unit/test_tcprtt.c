@@ -909,6 +909,21 @@ test_ts_slots(void)
 			"128 slots, 1 kHz TSvals, RTT 100 ms: every one of 2000 TSvals measured "
 			"(100 ms + 500 ns), none overwritten (%u, %" PRIu64 ")",
 			n, ow);
+	/* A slot keeps 32 + 7 bits of time at 128 slots: a 60 s echo is still exact. */
+	{
+		struct tcprtt_mon *m = mon("t_slow", 64, 0);
+		struct ep a = { "10.2.2.1", 5001 }, b = { "10.2.2.2", 40000 };
+		struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+		uint64_t t = 1700000000123456789ull;
+
+		if (m != NULL) {
+			pkt(m, a, b, ACK, true, 0xfffffff0u, 1, 100, t, r);
+			check(pkt(m, b, a, ACK, true, 2, 0xfffffff0u, 0, t + 60000 * MS + 3,
+					      r) == 1 && r[0].rtt_ns == 60000 * MS + 3,
+					"an echo 60 s + 3 ns later, TSval 0xfffffff0: exact");
+			tcprtt_mon_free(m);
+		}
+	}
 	n = bulk(64, &ow);
 	check(n == 64 && ow == 2000 - 64,
 			"64 slots: a TSval is overwritten 64 ms later, before its echo: only the "
