@@ -811,6 +811,18 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 			return 0;
 	} else {
 		f = flow_at(m, (uint32_t)pos);
+		/*
+		 * A new connection on the 4-tuple of one closing (the old one's last ACK lost,
+		 * or the port reused at once): the old entry is done; the SYN starts afresh.
+		 */
+		if (unlikely(f->state & ST_CLOSING) &&
+				(p->tcp_flags & (TCPRTT_TH_SYN | TCPRTT_TH_ACK)) == TCPRTT_TH_SYN) {
+			flow_remove(m, f);
+			m->st.closed++;
+			f = flow_add(m, p, ts_ns);
+			if (f == NULL)
+				return 0;
+		}
 	}
 	/* Stamps of two ports may interleave out of order: the deadline never moves back. */
 	if (ts_ns > f->last_ns)

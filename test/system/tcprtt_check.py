@@ -22,7 +22,7 @@ check stampede's tcp_rtt records against tshark's fields of the same pcap.
       (handshake: last SYN -> first SYN-ACK, last SYN-ACK -> the client's first ACK; ts_rule
       "data": the first data or FIN segment with a new TSval starts a sample, the first packet
       the other way whose TSecr echoes it ends it; a flow closed by FIN both ways ends at the
-      last ACK); every record must be one of them, to the ns, and every expected one must be
+      last ACK, or at a new SYN on its 4-tuple); every record must be one of them, to the ns, and every expected one must be
       a record. --min-ts: at least N tsval samples; --min-fin-ack: at least N samples ended by
       the last ACK of a FIN/FIN/ACK close. Exit 0 when all match.
 """
@@ -216,6 +216,8 @@ def expected(pcap):
         key = (p["vlans"], tuple(sorted([a, b])))
         f = flows.get(key)
         fl = p["flags"]
+        if f is not None and f["closing"] is not None and fl & (SYN | ACK) == SYN:
+            f = None  # a new connection on a closing flow's 4-tuple starts afresh
         if f is None:
             if fl & (RST | FIN):
                 continue

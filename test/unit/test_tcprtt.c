@@ -985,6 +985,14 @@ test_close(void)
 	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 30 * MS, r);
 	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 230 * MS, r); /* retransmitted */
 	check(tcprtt_mon_count(m) == 1, "a retransmitted second FIN: still waiting");
+	/* The same 4-tuple reused for a new connection before the linger ends: measured. */
+	pkt(m, cl, sv, SYN, true, 5000, 0, 0, t + 300 * MS, r);
+	check(pkt(m, sv, cl, SYN | ACK, true, 7000, 5000, 0, t + 304 * MS, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_SYN_SYNACK &&
+					r[0].rtt_ns == 4 * MS && r[0].flags == 0 &&
+					tcprtt_mon_count(m) == 1 && st->closed == 3,
+			"a new SYN on a closing flow's 4-tuple: the old one closed, the new handshake "
+			"measured (4 ms, not ambiguous)");
 	tcprtt_mon_free(m);
 }
 
