@@ -32,8 +32,18 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
+# DPDK's driver-side headers for test/simnic (not in libdpdk-dev): see the script.
+sdk() {
+	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+		sudo "$(dirname "${BASH_SOURCE[0]}")/setup-driver-sdk.sh"
+	else
+		"$(dirname "${BASH_SOURCE[0]}")/setup-driver-sdk.sh"
+	fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup-deps: all ${#PKGS[@]} packages already installed"
+	sdk
 	exit 0
 fi
 
@@ -61,4 +71,5 @@ APT_OPTS=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef
 "${SUDO[@]}" apt-get update -q </dev/null
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" \
 	"${missing[@]}" </dev/null
+sdk
 echo "setup-deps: done"

@@ -239,8 +239,9 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 		/* A rejected clock sample (preempted in every try) is retried next iteration. */
 		if (now >= next_clock)
 			next_clock = now + (clock_tsc_tick() == 0 ? hz : 0);
+		/* NIC clocks are sampled every 100 ms (each port keeps its own schedule). */
+		port_clock_tick(ps);
 		if (now >= next_tick) {
-			port_clock_tick(ps);
 			stp_pipeline_tick(pl);
 			next_tick = now + hz;
 		}

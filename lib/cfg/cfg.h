@@ -61,6 +61,15 @@ enum cfg_ts_mode {
 	CFG_TS_NONE, /**< No timestamp (0): saves the TSC read. */
 };
 
+/** What a port's device clock counts (ports[].clock): how hardware stamps become UTC. */
+enum cfg_clock {
+	/** Measured at start-up, logged: UTC or TAI (by the kernel's TAI offset), else free. */
+	CFG_CLOCK_AUTO = 0,
+	CFG_CLOCK_UTC, /**< real-time mode: UTC ns (a PHC steered to the system clock) */
+	CFG_CLOCK_TAI, /**< real-time mode: TAI ns (a PHC steered by ptp4l): minus the TAI offset */
+	CFG_CLOCK_FREE, /**< free-running ticks, disciplined to CLOCK_REALTIME */
+};
+
 /** node.role: what this node does with stampede datagrams (lib/encap/README.md). */
 enum cfg_node_role {
 	CFG_ROLE_EDGE = 0,  /**< "edge": captures; its stampede outputs encapsulate */
@@ -104,6 +113,8 @@ struct cfg_port {
 	uint16_t mtu;		     /**< ports[].mtu [68..9218], default 1500 */
 	bool promiscuous;	     /**< ports[].promiscuous, default true */
 	enum cfg_ts_mode timestamp;  /**< ports[].timestamp "auto|hw|sw|none", default auto */
+	enum cfg_clock clock;	     /**< ports[].clock "auto|utc|tai|free", default auto */
+	uint8_t clock_bits;	     /**< ports[].clock_bits [16..64]: device counter width, 64 */
 	/**
 	 * ports[].trailer: timestamps a switch wrote into the frames (lib/trailer), e.g.
 	 * { "format": "metamako", "fcs": "absent", "strip": true, "use": "innermost",
@@ -207,8 +218,8 @@ enum cfg_transport {
 };
 
 /**
- * True for the types that send out of a port with outer headers: tunnels (their encap_type
- * is type - CFG_OUTPUT_ERSPAN3) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
+ * True for the types that send out of a port with outer headers (cfg_output.tun): tunnels
+ * (ENCAP_ERSPAN3, _VXLAN, _GRE) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
  */
 static inline bool
 cfg_output_is_tunnel(enum cfg_output_type t)

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "filter.h"
+#include "pkt.h"
 
 /* Snap length of the dead handle: what a match returns; any non-zero value would do. */
 #define FILTER_SNAPLEN 65535
@@ -110,7 +111,7 @@ filter_check_syntax(const char *expr, char *err, size_t errlen)
 /*
  * Two bugs of DPDK's BPF library (22.11, and still in main as of 2026) that make pcap filters go
  * wrong; fix_ebpf() works around both on the converted program, and is a no-op on a DPDK that
- * fixes them.
+ * fixes them. It also gives `len` libpcap's meaning (3, below).
  *
  * 1. rte_bpf_convert() gives the eBPF BPF_LD | BPF_IND it makes from classic `ld{b,h,} [x + k]`
  *    the index register X only when BPF_SRC() of the classic opcode says BPF_X, as for an ALU
@@ -130,6 +131,24 @@ filter_check_syntax(const char *expr, char *err, size_t errlen)
  */
 #define FILTER_CBPF_X_REG EBPF_REG_7   /* where bpf_convert.c keeps classic X */
 #define FILTER_CBPF_TMP_REG EBPF_REG_8 /* bpf_convert.c's scratch register */
+#define FILTER_CBPF_CTX_REG EBPF_REG_6 /* the mbuf */
+
+/*
+ * 3. Not a bug, a difference of meaning: rte_bpf_convert() makes classic `len` (ld #len, ldx
+ *    #len) a load of mbuf->pkt_len, the bytes the mbuf holds. In libpcap `len` is the frame's
+ *    original length, which differs when a capture file's record was cut short (caplen < len)
+ *    or a snaplen rule cut the mbuf: tcpdump -r on a snaplen-64 file matches `len >= 1500` on
+ *    the frames that were 1500 bytes on the wire. stampede keeps that length in
+ *    pkt_meta.orig_len (0 when the mbuf holds the whole frame), so each such load becomes
+ *        ldxh R, [ctx + orig_len]; jne R, 0, +1; ldxw R, [ctx + pkt_len]
+ *    (when the pkt_meta dynfield is registered; unit tests without it keep pkt_len).
+ */
+static bool
+is_len_load(const struct ebpf_insn *in)
+{
+	return in->code == (BPF_LDX | BPF_MEM | BPF_W) && in->src_reg == FILTER_CBPF_CTX_REG &&
+			in->off == offsetof(struct rte_mbuf, pkt_len) && pkt_meta_offset >= 0;
+}
 
 static bool
 is_jset_imm8(const struct ebpf_insn *in)
@@ -160,7 +179,7 @@ fix_ebpf(const struct rte_bpf_prm *prm, uint32_t *nb)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		start[i] = i + extra;
-		extra += is_jset_imm8(&in[i]);
+		extra += is_jset_imm8(&in[i]) + 2 * is_len_load(&in[i]);
 	}
 	start[n] = n + extra;
 	out = malloc((n + extra) * sizeof(*out));
@@ -173,6 +192,21 @@ fix_ebpf(const struct rte_bpf_prm *prm, uint32_t *nb)
 		if (BPF_CLASS(ins.code) == BPF_LD && BPF_MODE(ins.code) == BPF_IND &&
 				ins.src_reg == EBPF_REG_0)
 			ins.src_reg = FILTER_CBPF_X_REG;
+		if (is_len_load(&ins)) {
+			out[k++] = (struct ebpf_insn){
+				.code = BPF_LDX | BPF_MEM | BPF_H,
+				.dst_reg = ins.dst_reg,
+				.src_reg = FILTER_CBPF_CTX_REG,
+				.off = (int16_t)(pkt_meta_offset +
+						offsetof(struct pkt_meta, orig_len)),
+			};
+			out[k++] = (struct ebpf_insn){
+				.code = BPF_JMP | EBPF_JNE | BPF_K,
+				.dst_reg = ins.dst_reg,
+				.off = 1,
+				.imm = 0,
+			};
+		}
 		if (is_jset_imm8(&ins)) {
 			out[k++] = (struct ebpf_insn){
 				.code = BPF_ALU | EBPF_MOV | BPF_K,

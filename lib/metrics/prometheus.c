@@ -31,14 +31,16 @@ enum prom_scope {
 	PS_TS,	       /* sum.ts_src[source]; label source */
 	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
 	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
-	PS_RULE,       /* sum.rule_pkts[rule]; label rule */
+	PS_RULE,       /* per rule name (stp_rule_names); label rule */
 	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
 	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
 	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
+	PS_STAGE,      /* an array of it indexed by worker stage; labels lcore, stage */
 	PS_INFO,       /* stampede_info: constant 1 with node and version labels */
 	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
 	PS_TSC_HZ,     /* rte_get_tsc_hz() */
+	PS_PORT_CLOCK, /* a field of struct port_clock_view (key: its type); label port */
 	PS_PROBE_GEN,  /* key of a generator stream (probe_ctl.c JSON); label stream */
 	PS_PROBE_LAT,  /* key of a measured stream; labels stream, direction */
 	PS_PROBE_Q,    /* the delay summary of a measured stream; labels + quantile */
@@ -57,6 +59,7 @@ struct prom_family {
 #define LCS(f) offsetof(struct stp_lcore_stats, f)
 #define ETH(f) offsetof(struct rte_eth_stats, f)
 #define WRT(f) offsetof(struct pcapng_stats, f)
+#define CLK(f) offsetof(struct port_clock_view, f)
 
 /* clang-format off */
 static const struct prom_family prom_families[] = {
@@ -108,16 +111,29 @@ static const struct prom_family prom_families[] = {
 		"Packets stampede read from the port." },
 	{ "stampede_port_app_tx_packets_total", "counter", PS_PORT_APP, LCS(port_tx),
 		"Packets stampede sent out of the port." },
-	{ "stampede_port_trailer_ok_packets_total", "counter", PS_PORT_APP, LCS(trailer_ok),
-		"Packets stamped from a switch trailer (ports[].trailer)." },
-	{ "stampede_port_trailer_invalid_packets_total", "counter", PS_PORT_APP,
-		LCS(trailer_invalid),
-		"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
-	{ "stampede_port_trailer_stacked_stamps_total", "counter", PS_PORT_APP,
-		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
+
+	/* Hardware clocks (ports stamping with their device clock only). */
+	{ "stampede_port_clock_frequency_hertz", "gauge", PS_PORT_CLOCK, CLK(hz),
+		"Device clock ticks per second of UTC, as fitted (1e9 for real-time clocks).",
+		"double" },
+	{ "stampede_port_clock_drift_ratio", "gauge", PS_PORT_CLOCK, CLK(drift_ppm),
+		"Device clock rate against its rate at start-up, minus 1 (free-running clocks).",
+		"ppm" },
+	{ "stampede_port_clock_offset_seconds", "gauge", PS_PORT_CLOCK, CLK(offset_ns),
+		"Device clock minus UTC at the last sample (37 for a TAI clock).", "ns" },
+	{ "stampede_port_clock_last_error_seconds", "gauge", PS_PORT_CLOCK, CLK(last_error_ns),
+		"UTC minus the converted device clock at the last sample, before correction.",
+		"ns" },
+	{ "stampede_port_clock_samples_total", "counter", PS_PORT_CLOCK, CLK(samples),
+		"Device clock samples taken (bracketed read_clock).", "u64" },
+	{ "stampede_port_clock_rejected_samples_total", "counter", PS_PORT_CLOCK, CLK(rejects),
+		"Device clock samples rejected: every read too slow (preempted, busy device).",
+		"u64" },
+	{ "stampede_port_clock_steps_total", "counter", PS_PORT_CLOCK, CLK(steps),
+		"CLOCK_REALTIME steps the device clock map followed.", "u64" },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
-		"Packets a rule matched." },
+		"Packets a rule matched; a deleted rule's counter stays, frozen, under its name." },
 
 	{ "stampede_output_accepted_packets_total", "counter", PS_OUTPUT_APP, LCS(out_pkts),
 		"Packets a capture output's ring accepted." },
@@ -142,6 +158,10 @@ static const struct prom_family prom_families[] = {
 		"TSC cycles a datapath lcore spent in iterations that moved packets." },
 	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
 		"Packets handled in those busy iterations." },
+	{ "stampede_lcore_stage_cycles_total", "counter", PS_STAGE, LCS(stage_cycles),
+		"TSC cycles a worker stage (a feature) spent on a datapath lcore." },
+	{ "stampede_lcore_stage_packets_total", "counter", PS_STAGE, LCS(stage_pkts),
+		"Packets a worker stage was given on a datapath lcore." },
 
 	{ "stampede_probe_tx_packets_total", "counter", PS_PROBE_GEN, 0,
 		"Probes a generator stream sent.", "tx_packets" },
@@ -242,8 +262,10 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		}
 		break;
 	case PS_RULE:
-		for (unsigned int r = 0; r < cfg->nb_rules; r++)
-			sample(b, f->name, "rule", cfg->rules[r].name, s->sum.rule_pkts[r]);
+		/* Deleted rules too: their counters stay, frozen, under their names. */
+		for (unsigned int r = 0; s->rules != NULL && r < s->rules->nb; r++)
+			sample(b, f->name, "rule", s->rules->r[r].name,
+					stp_rule_matched(s->rules, &s->sum, r));
 		break;
 	case PS_OUTPUT_APP:
 		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
@@ -264,6 +286,20 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 
 			snprintf(num, sizeof(num), "%u", pl->lcores[i]->lcore_id);
 			sample(b, f->name, "lcore", num, __atomic_load_n(p, __ATOMIC_RELAXED));
+		}
+		break;
+	case PS_STAGE:
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const uint64_t *p = (const uint64_t *)((const char *)&pl->lcores[i]->stats +
+					f->off);
+
+			for (unsigned int k = 0; k < pl->nb_stages; k++) {
+				sbuf_printf(b, "%s{lcore=\"%u\",stage=\"", f->name,
+						pl->lcores[i]->lcore_id);
+				put_label_value(b, pl->stages[k]->name);
+				sbuf_printf(b, "\"} %" PRIu64 "\n",
+						__atomic_load_n(&p[k], __ATOMIC_RELAXED));
+			}
 		}
 		break;
 	case PS_INFO:
@@ -295,6 +331,27 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		break;
 	case PS_TSC_HZ:
 		sample(b, f->name, NULL, NULL, rte_get_tsc_hz());
+		break;
+	case PS_PORT_CLOCK:
+		for (unsigned int i = 0; i < pl->ports->nb; i++) {
+			const struct port_rt *pr = &pl->ports->ports[i];
+			struct port_clock_view v;
+			const char *p = (const char *)&v + f->off;
+
+			port_clock_view(pr, &v);
+			if (!v.hw)
+				continue;
+			sbuf_printf(b, "%s{port=\"", f->name);
+			put_label_value(b, pr->cfg->name);
+			if (strcmp(f->key, "double") == 0)
+				sbuf_printf(b, "\"} %.3f\n", *(const double *)p);
+			else if (strcmp(f->key, "ppm") == 0)
+				sbuf_printf(b, "\"} %.12f\n", *(const double *)p * 1e-6);
+			else if (strcmp(f->key, "ns") == 0)
+				sbuf_printf(b, "\"} %.9f\n", (double)*(const int64_t *)p / 1e9);
+			else
+				sbuf_printf(b, "\"} %" PRIu64 "\n", *(const uint64_t *)p);
+		}
 		break;
 	default:
 		break;
@@ -428,7 +485,7 @@ prom_tcprtt_summary(struct sbuf *b, const json_t *list, const char *name, const 
 static void
 prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_tcprtt_json(s->pl);
+	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt");
 	const json_t *samples;
 
 	if (t == NULL)
@@ -473,6 +530,15 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 		else
 			family(b, &prom_families[i], s);
 	}
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
+			const struct prom_family f = { c->family, "counter", PS_PORT_APP, c->off,
+				c->help };
+
+			family(b, &f, s);
+		}
 	prom_tcprtt(b, s);
 	prom_broker(b, s);
 }

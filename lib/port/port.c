@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/timex.h>
+
 #include <pcap.h>
 
 #include <rte_cycles.h>
@@ -319,54 +321,291 @@ port_pcap_ts_open(struct port_rt *pr, char err[CFG_ERR_LEN], const struct stp_co
 	return 0;
 }
 
-/* Calibrate a NIC clock: its ticks against CLOCK_REALTIME. */
-static void
-port_hw_clock_init(struct port_rt *pr)
-{
-	uint64_t t1, t2, n1, n2;
+/* --- hardware clocks ------------------------------------------------------------------------ */
 
-	if (rte_eth_read_clock(pr->port_id, &t1) != 0) {
-		/* No readable clock: the timestamps are taken as UTC ns (as af_packet's are). */
-		pr->hw_realtime = true;
-		PORT_LOG(INFO, "%s: device clock not readable; RX timestamps taken as UTC ns",
-				pr->cfg->name);
+/* A clock further than this from CLOCK_REALTIME (or from TAI) is not counting it. */
+#define PORT_RT_MATCH_NS CLOCK_NS_PER_S
+/* A clock nearer than this to CLOCK_REALTIME, but counting neither UTC nor TAI: an error. */
+#define PORT_RT_NEAR_NS (1000 * CLOCK_NS_PER_S)
+
+static int
+port_clock_read(void *arg, uint64_t *before, uint64_t *ticks, uint64_t *after)
+{
+	const struct port_rt *pr = arg;
+	int rc;
+
+	*before = clock_realtime_ns();
+	rc = rte_eth_read_clock(pr->port_id, ticks);
+	*after = clock_realtime_ns();
+	return rc;
+}
+
+static void
+port_clock_sleep(void *arg, uint64_t us)
+{
+	rte_delay_us_sleep((unsigned int)us);
+}
+
+static struct devclock_source
+port_clock_src(struct port_rt *pr)
+{
+	return (struct devclock_source){
+		.read = port_clock_read, .sleep_us = port_clock_sleep, .arg = pr
+	};
+}
+
+/* The kernel's TAI offset in seconds (adjtimex), 0 when nothing set it. */
+static int
+port_kernel_tai(void)
+{
+	struct timex tx = { .modes = 0 };
+
+	if (adjtimex(&tx) < 0)
+		return 0;
+	return tx.tai;
+}
+
+const char *
+port_clock_name(enum cfg_clock k)
+{
+	static const char *const names[] = {
+		[CFG_CLOCK_AUTO] = "auto",
+		[CFG_CLOCK_UTC] = "utc",
+		[CFG_CLOCK_TAI] = "tai",
+		[CFG_CLOCK_FREE] = "free",
+	};
+
+	return (unsigned int)k < RTE_DIM(names) ? names[k] : "?";
+}
+
+static int64_t
+abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/*
+ * What the device clock counts: ports[].clock, checked against a bracketed sample of the clock
+ * and CLOCK_REALTIME, or measured for "auto". Every decision is logged; what cannot be decided
+ * is an error naming ports[i].clock.
+ */
+static int
+port_hw_clock_init(const struct stp_config *cfg, struct port_rt *pr, char err[CFG_ERR_LEN])
+{
+	struct devclock_source src = port_clock_src(pr);
+	enum cfg_clock want = pr->cfg->clock;
+	uint64_t ticks, ns, brk;
+	int tai = port_kernel_tai();
+	int64_t diff, tai_ns = (int64_t)tai * (int64_t)CLOCK_NS_PER_S;
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "ports[%u].clock", pr->cfg_idx);
+	rc = devclock_sample(&src, DEVCLOCK_START_TRIES, &ticks, &ns, &brk);
+	pr->hw_readable = rc == 0;
+	if (rc != 0) {
+		rc = rte_eth_read_clock(pr->port_id, &ticks);
+		if (want == CFG_CLOCK_AUTO || want == CFG_CLOCK_FREE)
+			return cfg_errf(cfg, err, path,
+					"\"%s\": the device clock of %s (%s) cannot be read "
+					"(rte_eth_read_clock: %s), so it can be neither measured nor "
+					"followed: say what its stamps count, \"utc\" or \"tai\"",
+					port_clock_name(want), pr->cfg->name, pr->drv_name,
+					rte_strerror(-rc));
+		if (want == CFG_CLOCK_TAI && tai == 0)
+			return cfg_errf(cfg, err, path,
+					"\"tai\", but the kernel's TAI offset (adjtimex) is not set: "
+					"TAI stamps cannot be converted to UTC");
+		pr->hw_kind = want;
+		pr->hw_rt_offset = want == CFG_CLOCK_TAI ? tai_ns : 0;
+		PORT_LOG(WARNING,
+				"%s: device clock not readable (%s): stamps taken as %s ns as "
+				"configured (%s), unchecked%s",
+				pr->cfg->name, rte_strerror(-rc), port_clock_name(want), path,
+				want == CFG_CLOCK_TAI ? ", less the kernel's TAI offset" : "");
+		return 0;
+	}
+	diff = (int64_t)(ticks - ns);
+	if (want == CFG_CLOCK_AUTO) {
+		if (abs64(diff) < (int64_t)PORT_RT_MATCH_NS)
+			want = CFG_CLOCK_UTC;
+		else if (tai != 0 && abs64(diff - tai_ns) < (int64_t)PORT_RT_MATCH_NS)
+			want = CFG_CLOCK_TAI;
+		else if (abs64(diff) < (int64_t)PORT_RT_NEAR_NS)
+			return cfg_errf(cfg, err, path,
+					"\"auto\": the device clock of %s is %+.3f s from "
+					"CLOCK_REALTIME and the kernel's TAI offset is %d s%s: it "
+					"counts neither UTC nor TAI as far as this host knows; set "
+					"\"utc\", \"tai\" or \"free\"",
+					pr->cfg->name, (double)diff / 1e9, tai,
+					tai == 0 ? " (not set)" : "");
+		else
+			want = CFG_CLOCK_FREE;
+		PORT_LOG(INFO,
+				"%s: %s \"auto\": device clock %+.3f s from CLOCK_REALTIME, kernel "
+				"TAI offset %d s: counts %s",
+				pr->cfg->name, path, (double)diff / 1e9, tai,
+				want == CFG_CLOCK_FREE ? "free-running ticks" :
+							 port_clock_name(want));
+	} else if (want == CFG_CLOCK_UTC && abs64(diff) >= (int64_t)PORT_RT_MATCH_NS) {
+		return cfg_errf(cfg, err, path,
+				"\"utc\", but the device clock of %s is %+.3f s from "
+				"CLOCK_REALTIME%s",
+				pr->cfg->name, (double)diff / 1e9,
+				tai != 0 && abs64(diff - tai_ns) < (int64_t)PORT_RT_MATCH_NS ?
+						": it counts TAI (set \"tai\")" :
+						" (not synchronised, or free-running: \"free\")");
+	} else if (want == CFG_CLOCK_TAI) {
+		if (tai == 0)
+			return cfg_errf(cfg, err, path,
+					"\"tai\", but the kernel's TAI offset (adjtimex) is not set: "
+					"TAI stamps cannot be converted to UTC");
+		if (abs64(diff - tai_ns) >= (int64_t)PORT_RT_MATCH_NS)
+			return cfg_errf(cfg, err, path,
+					"\"tai\", but the device clock of %s is %+.3f s from "
+					"CLOCK_REALTIME where TAI is %+d s",
+					pr->cfg->name, (double)diff / 1e9, tai);
+	}
+	pr->hw_kind = want;
+	pr->hw_next_tsc = rte_get_timer_cycles();
+	if (want != CFG_CLOCK_FREE) {
+		pr->hw_rt_offset = want == CFG_CLOCK_TAI ? tai_ns : 0;
+		pr->hw_rt_err = (int64_t)(ns - (ticks - (uint64_t)pr->hw_rt_offset));
+		PORT_LOG(INFO,
+				"%s: device clock counts %s ns (real-time mode)%s, %+" PRId64
+				" ns from CLOCK_REALTIME after conversion",
+				pr->cfg->name, port_clock_name(want),
+				want == CFG_CLOCK_TAI ? ", less the kernel's TAI offset" : "",
+				-pr->hw_rt_err);
+		return 0;
+	}
+	rc = devclock_start(&pr->hw_clock, &src, pr->cfg->clock_bits);
+	if (rc != 0)
+		return cfg_errf(cfg, err, path,
+				"\"free\": the device clock of %s cannot be followed: %s",
+				pr->cfg->name,
+				rc == -ERANGE ? "it wraps in less than 4 sample periods (ports[].clock_bits)" :
+						"it does not move");
+	PORT_LOG(INFO,
+			"%s: device clock free-running at %.3f Hz (%u bits), followed against "
+			"CLOCK_REALTIME every %u ms (bracket %" PRIu64 " ns)",
+			pr->cfg->name, devclock_hz(&pr->hw_clock), pr->cfg->clock_bits,
+			DEVCLOCK_PERIOD_MS, pr->hw_clock.min_brk);
+	return 0;
+}
+
+void
+port_clock_view(const struct port_rt *pr, struct port_clock_view *v)
+{
+	const struct devclock *c = &pr->hw_clock;
+
+	memset(v, 0, sizeof(*v));
+	if (pr->ts_src != PKT_TS_HW)
+		return;
+	v->hw = true;
+	v->kind = pr->hw_kind;
+	if (pr->hw_kind != CFG_CLOCK_FREE) {
+		v->hz = 1e9;
+		v->offset_ns = pr->hw_rt_offset - __atomic_load_n(&pr->hw_rt_err, __ATOMIC_RELAXED);
+		v->last_error_ns = __atomic_load_n(&pr->hw_rt_err, __ATOMIC_RELAXED);
+		v->tai_offset_s = (int)(pr->hw_rt_offset / (int64_t)CLOCK_NS_PER_S);
 		return;
 	}
-	n1 = clock_realtime_ns();
-	/* A clock within a day of UTC already counts UTC ns (mlx5 real-time mode). */
-	if (t1 > n1 - 86400 * CLOCK_NS_PER_S && t1 < n1 + 86400 * CLOCK_NS_PER_S) {
-		pr->hw_realtime = true;
-		PORT_LOG(INFO, "%s: device clock runs in UTC ns (real-time mode)", pr->cfg->name);
-		return;
+	v->hz = devclock_hz(c);
+	v->drift_ppm = c->start_hz > 0 ? (v->hz / c->start_hz - 1) * 1e6 : 0;
+	v->offset_ns = (int64_t)((double)__atomic_load_n(&c->ext, __ATOMIC_RELAXED) * 1e9 / v->hz) -
+			(int64_t)__atomic_load_n(&c->last_ns, __ATOMIC_RELAXED);
+	v->last_error_ns = __atomic_load_n(&c->last_err, __ATOMIC_RELAXED);
+	v->bracket_ns = __atomic_load_n(&c->last_brk, __ATOMIC_RELAXED);
+	v->samples = __atomic_load_n(&c->nb_samples, __ATOMIC_RELAXED);
+	v->rejects = __atomic_load_n(&c->nb_rejects, __ATOMIC_RELAXED);
+	v->steps = __atomic_load_n(&c->nb_steps, __ATOMIC_RELAXED);
+	v->rate_restarts = __atomic_load_n(&c->nb_changes, __ATOMIC_RELAXED);
+}
+
+json_t *
+port_clocks_json(const struct port_set *ps)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; a != NULL && i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+		struct port_clock_view v;
+		json_t *o;
+
+		port_clock_view(pr, &v);
+		o = json_pack("{s:s, s:s}", "port", pr->cfg->name, "source",
+				pkt_ts_src_name(pr->ts_src));
+		if (o != NULL && v.hw)
+			json_object_update_new(o,
+					json_pack("{s:s, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, "
+						  "s:I, s:i}",
+							"clock", port_clock_name(v.kind),
+							"frequency_hz", v.hz, "drift_ppm",
+							v.drift_ppm, "offset_ns",
+							(json_int_t)v.offset_ns, "last_error_ns",
+							(json_int_t)v.last_error_ns, "bracket_ns",
+							(json_int_t)v.bracket_ns, "samples",
+							(json_int_t)v.samples, "rejects",
+							(json_int_t)v.rejects, "steps",
+							(json_int_t)v.steps, "rate_restarts",
+							(json_int_t)v.rate_restarts, "tai_offset_s",
+							v.tai_offset_s));
+		json_array_append_new(a, o);
 	}
-	rte_delay_us_sleep(20000);
-	rte_eth_read_clock(pr->port_id, &t2);
-	n2 = clock_realtime_ns();
-	clock_disc_init(&pr->hw_clock,
-			n2 > n1 ? (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1)) :
-				  1000000000,
-			t2, n2);
-	PORT_LOG(INFO, "%s: device clock ~%" PRIu64 " Hz, disciplined to CLOCK_REALTIME",
-			pr->cfg->name, (uint64_t)((double)(t2 - t1) * 1e9 / (double)(n2 - n1 + 1)));
+	return a;
 }
 
 void
 port_clock_tick(struct port_set *ps)
 {
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t period = rte_get_timer_hz() / (1000 / DEVCLOCK_PERIOD_MS);
+
 	for (unsigned int i = 0; i < ps->nb; i++) {
 		struct port_rt *pr = &ps->ports[i];
-		uint64_t t;
+		struct devclock_source src = port_clock_src(pr);
+		uint64_t ticks, ns, brk;
+		int rc;
 
-		if (pr->ts_src != PKT_TS_HW || pr->hw_realtime)
+		if (pr->ts_src != PKT_TS_HW || !pr->hw_readable || now < pr->hw_next_tsc)
 			continue;
-		if (rte_eth_read_clock(pr->port_id, &t) == 0)
-			clock_disc_update(&pr->hw_clock, t, clock_realtime_ns());
+		pr->hw_next_tsc += period;
+		if (pr->hw_next_tsc < now) /* the loop was late: do not catch up in a burst */
+			pr->hw_next_tsc = now + period;
+		if (pr->hw_kind != CFG_CLOCK_FREE) {
+			if (devclock_sample(&src, DEVCLOCK_TRIES, &ticks, &ns, &brk) == 0)
+				pr->hw_rt_err = (int64_t)(ns - port_hw_ns(pr, ticks));
+			continue;
+		}
+		rc = devclock_tick(&pr->hw_clock, &src);
+		if (rc == 1)
+			PORT_LOG(WARNING,
+					"%s: CLOCK_REALTIME stepped by %+.6f s: device clock map "
+					"re-anchored (stamps follow UTC)",
+					pr->cfg->name, (double)pr->hw_clock.last_step_ns / 1e9);
+		else if (rc == -EAGAIN)
+			pr->hw_next_tsc = now; /* rejected: try again next iteration */
+		else if (rc == -ERANGE && pr->hw_clock.nb_backwards <= 3)
+			PORT_LOG(ERR,
+					"%s: the device clock went backwards (%" PRIu64
+					" times): it wraps before ports[%u].clock_bits (%u) bits, or the "
+					"device was reset; the map restarted, stamps since the last "
+					"sample were wrong",
+					pr->cfg->name, pr->hw_clock.nb_backwards, pr->cfg_idx,
+					pr->cfg->clock_bits);
 	}
 }
 
+/*
+ * Follow the PMD through the file: each packet is matched to its record (same captured length)
+ * and keeps the record's original length when the record was cut short (caplen < len, a
+ * snaplen capture), as tcpdump does for `len` and pcapng for its original length. With
+ * @p use_ts the record's ns time stamps the packet; otherwise it keeps the software stamp.
+ */
 static void
 port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint64_t sw_ns,
-		uint64_t *ts_count)
+		bool use_ts, uint64_t *ts_count)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_meta *meta = pkt_meta(pkts[i]);
@@ -377,6 +616,7 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 
 		meta->ts_ns = sw_ns;
 		meta->ts_src = PKT_TS_SW;
+		meta->orig_len = 0;
 		while (!t->eof && tries++ < PCAP_TS_RESYNC) {
 			rc = pcap_next_ex(t->pcap, &h, &data);
 			if (rc != 1) {
@@ -386,10 +626,16 @@ port_stamp_pcap(struct port_pcap_ts *t, struct rte_mbuf **pkts, uint16_t n, uint
 			if (++t->read >= t->total)
 				t->eof = true;
 			if (h->caplen == rte_pktmbuf_pkt_len(pkts[i])) {
-				/* tv_usec holds ns: the file was opened with nano precision. */
-				meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
-						(uint64_t)h->ts.tv_usec;
-				meta->ts_src = PKT_TS_PCAP;
+				if (h->len > h->caplen)
+					meta->orig_len = (uint16_t)RTE_MIN(
+							h->len, (uint32_t)UINT16_MAX);
+				if (use_ts) {
+					/* tv_usec holds ns: the file was opened with nano
+					 * precision. */
+					meta->ts_ns = (uint64_t)h->ts.tv_sec * CLOCK_NS_PER_S +
+							(uint64_t)h->ts.tv_usec;
+					meta->ts_src = PKT_TS_PCAP;
+				}
 				break;
 			}
 			t->resync++;
@@ -403,12 +649,13 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 		struct rte_mbuf **pkts, uint16_t n, uint64_t tsc, uint64_t *ts_count)
 {
 	uint64_t sw_ns;
-	struct clock_map map;
+	struct devclock_map map;
 
 	switch (pr->ts_src) {
 	case PKT_TS_HW:
 		sw_ns = clock_tsc_ns(tsc);
-		clock_sync_read(&pr->hw_clock.sync, &map);
+		/* One consistent map for the burst (the control thread may publish meanwhile). */
+		devclock_sync_read(&pr->hw_clock.sync, &map);
 		for (uint16_t i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
@@ -416,30 +663,33 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 				uint64_t ticks = *RTE_MBUF_DYNFIELD(
 						pkts[i], ps->hw_ts_offset, rte_mbuf_timestamp_t *);
 
-				meta->ts_ns = pr->hw_realtime ? ticks : clock_map_ns(&map, ticks);
+				meta->ts_ns = pr->hw_kind == CFG_CLOCK_FREE ?
+						devclock_map_ns(&map, pr->hw_clock.shift, ticks) :
+						ticks - (uint64_t)pr->hw_rt_offset;
 				meta->ts_src = PKT_TS_HW;
 			} else {
 				meta->ts_ns = sw_ns;
 				meta->ts_src = PKT_TS_SW;
 			}
+			meta->orig_len = 0;
 			ts_count[meta->ts_src]++;
 		}
 		break;
 	case PKT_TS_PCAP:
+	case PKT_TS_SW:
 		sw_ns = clock_tsc_ns(tsc);
 		if (pr->pcap_ts[queue] != NULL) {
-			port_stamp_pcap(pr->pcap_ts[queue], pkts, n, sw_ns, ts_count);
+			port_stamp_pcap(pr->pcap_ts[queue], pkts, n, sw_ns,
+					pr->ts_src == PKT_TS_PCAP, ts_count);
 			break;
 		}
 		/* A queue without its own file: software stamps. */
-		/* fall through */
-	case PKT_TS_SW:
-		sw_ns = clock_tsc_ns(tsc);
 		for (uint16_t i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
 			meta->ts_ns = sw_ns;
 			meta->ts_src = PKT_TS_SW;
+			meta->orig_len = 0;
 		}
 		ts_count[PKT_TS_SW] += n;
 		break;
@@ -449,6 +699,7 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 
 			meta->ts_ns = 0;
 			meta->ts_src = PKT_TS_NONE;
+			meta->orig_len = 0;
 		}
 		ts_count[PKT_TS_NONE] += n;
 		break;
@@ -631,7 +882,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 	}
 	rte_eth_macaddr_get(pr->port_id, &pr->mac);
 	if (pr->ts_src == PKT_TS_HW)
-		port_hw_clock_init(pr);
+		return port_hw_clock_init(cfg, pr, err);
 	return 0;
 }
 

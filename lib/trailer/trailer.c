@@ -119,9 +119,27 @@ check_time(const struct trailer_spec *s, uint64_t ns, uint64_t ref_ns)
  * On success *end moves to where the previous FCS starts... then past it: the start of what
  * precedes this hop's original FCS, and @p *fcs0 says that FCS is there.
  */
-static int
-hop_metamako(const uint8_t *t, uint32_t *end, struct trailer_stamp *st)
+/* The CRC of the whole frame's first @p len bytes against 4 FCS bytes (sent LSB first). */
+static bool
+fcs_matches(trailer_crc_fn crc, const void *arg, uint32_t len, const uint8_t *f)
 {
+	return crc(arg, len) ==
+			((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
+					(uint32_t)f[3] << 24);
+}
+
+/* Where a hop's bytes are: the tail, its offset in the frame, and the frame's prefix CRC. */
+struct hop_ctx {
+	const uint8_t *t;
+	uint32_t skip; /* frame offset of t[0] */
+	trailer_crc_fn crc;
+	const void *crc_arg;
+};
+
+static int
+hop_metamako(const struct hop_ctx *c, uint32_t *end, struct trailer_stamp *st)
+{
+	const uint8_t *t = c->t;
 	uint32_t pos = *end, sec, ns;
 	uint8_t flags;
 
@@ -147,6 +165,15 @@ hop_metamako(const uint8_t *t, uint32_t *end, struct trailer_stamp *st)
 	if (flags & 0x02) {
 		unsigned int i;
 
+		/*
+		 * "TLVs present" with no TLV word: the word before the seconds is the original
+		 * FCS. Walking it as a TLV chain would eat frame bytes (and cut them at strip).
+		 */
+		if (pos >= FCS_LEN &&
+				fcs_matches(c->crc, c->crc_arg, c->skip + pos - FCS_LEN,
+						t + pos - FCS_LEN))
+			return -TRAILER_E_NO_TLV;
+
 		/* Read backwards: each header word follows its data words. */
 		for (i = 0; i < TRAILER_MAX_TLVS; i++) {
 			uint32_t hdr, words;
@@ -167,6 +194,14 @@ hop_metamako(const uint8_t *t, uint32_t *end, struct trailer_stamp *st)
 		if (i == TRAILER_MAX_TLVS)
 			return -TRAILER_E_TLV;
 	}
+	/* What precedes the original FCS must still hold an Ethernet header. */
+	if (c->skip + pos < FCS_LEN + ETH_HLEN)
+		return -TRAILER_E_SHORT;
+	/* "Original FCS valid": then it is the CRC of the original frame, or this is no trailer. */
+	if ((flags & 0x01) &&
+			!fcs_matches(c->crc, c->crc_arg, c->skip + pos - FCS_LEN,
+					t + pos - FCS_LEN))
+		return -TRAILER_E_ORIG_FCS;
 	st->ns = (uint64_t)sec * NS_PER_S + ns;
 	*end = pos - FCS_LEN;
 	return 0;
@@ -204,7 +239,8 @@ hop_fixed(const struct trailer_hop *h, const uint8_t *t, uint32_t *end, struct t
 
 int
 trailer_parse_tail(const struct trailer_spec *s, const uint8_t *tail, uint32_t tail_len,
-		uint32_t frame_len, bool final_fcs, uint64_t ref_ns, struct trailer_result *r)
+		uint32_t frame_len, bool final_fcs, uint64_t ref_ns, trailer_crc_fn crc,
+		const void *crc_arg, struct trailer_result *r)
 {
 	static const struct trailer_hop metamako = { .kind = TRAILER_HOP_METAMAKO };
 	const struct trailer_hop *hops = s->hops;
@@ -232,8 +268,10 @@ trailer_parse_tail(const struct trailer_spec *s, const uint8_t *tail, uint32_t t
 	for (unsigned int i = 0; i < nb; i++) {
 		struct trailer_stamp *st = &r->stamps[i];
 
+		const struct hop_ctx hc = { tail, skip, crc, crc_arg };
+
 		rc = hops[i].kind == TRAILER_HOP_FIXED ? hop_fixed(&hops[i], tail, &end, st) :
-							 hop_metamako(tail, &end, st);
+							 hop_metamako(&hc, &end, st);
 		if (rc < 0)
 			return rc;
 		rc = check_time(s, st->ns, ref_ns);
@@ -323,6 +361,12 @@ trailer_parse_avsp(const struct trailer_spec *s, const uint8_t *head, uint32_t h
 	return 0;
 }
 
+static uint32_t
+frame_crc(const void *arg, uint32_t len)
+{
+	return trailer_crc32(0, arg, len);
+}
+
 int
 trailer_parse(const struct trailer_spec *s, const uint8_t *frame, uint32_t len, uint64_t ref_ns,
 		struct trailer_result *r)
@@ -357,7 +401,8 @@ trailer_parse(const struct trailer_spec *s, const uint8_t *frame, uint32_t len, 
 		break;
 	}
 	tail_len = len < TRAILER_TAIL_MAX ? len : TRAILER_TAIL_MAX;
-	return trailer_parse_tail(s, frame + len - tail_len, tail_len, len, fcs, ref_ns, r);
+	return trailer_parse_tail(
+			s, frame + len - tail_len, tail_len, len, fcs, ref_ns, frame_crc, frame, r);
 }
 
 int

@@ -81,13 +81,15 @@ struct trailer_spec {
 };
 
 /** Why a frame's trailer did not parse (negative return values of the parsers). */
-#define TRAILER_FOREACH_ERR(_)                                                           \
-	_(SHORT, "short", "frame too short for its trailers and an Ethernet header")     \
-	_(FLAGS, "flags", "reserved Metamako flag bits set")                             \
-	_(NS, "ns", "nanoseconds field not below 10^9")                                  \
-	_(TIME, "time", "time before 1970-01-01T01:00 or too far from the port's stamp") \
-	_(TLV, "tlv", "Metamako TLV chain without its last TLV")                         \
-	_(FCS, "fcs", "no FCS where the configuration says there is one")                \
+#define TRAILER_FOREACH_ERR(_)                                                                 \
+	_(SHORT, "short", "frame too short for its trailers and an Ethernet header")           \
+	_(FLAGS, "flags", "reserved Metamako flag bits set")                                   \
+	_(NS, "ns", "nanoseconds field not below 10^9")                                        \
+	_(TIME, "time", "time before 1970-01-01T01:00 or too far from the port's stamp")       \
+	_(TLV, "tlv", "Metamako TLV chain without its last TLV")                               \
+	_(NO_TLV, "no_tlv", "Metamako TLV flag set but the word there is the original FCS")    \
+	_(ORIG_FCS, "orig_fcs", "Metamako original FCS flagged valid but not the frame's CRC") \
+	_(FCS, "fcs", "no FCS where the configuration says there is one")                      \
 	_(AVSP, "avsp", "no AVSP timestamp header (EtherType, sub-type or version)")
 
 enum trailer_err {
@@ -142,12 +144,25 @@ int trailer_parse(const struct trailer_spec *s, const uint8_t *frame, uint32_t l
 		struct trailer_result *r);
 
 /**
+ * CRC-32 (as trailer_crc32 from 0) of the first @p len bytes of the frame being parsed: the
+ * Metamako checks need the frame before a trailer, which a tail does not hold.
+ */
+typedef uint32_t (*trailer_crc_fn)(const void *arg, uint32_t len);
+
+/**
  * The trailer formats (metamako, generic) on the last @p tail_len bytes of a frame of
  * @p frame_len bytes (tail_len = min(frame_len, TRAILER_TAIL_MAX)), for frames in several
- * segments; @p final_fcs: the frame ends with an FCS (resolved by the caller for "auto").
+ * segments; @p final_fcs: the frame ends with an FCS (resolved by the caller for "auto");
+ * @p crc (with @p crc_arg) gives the CRC of a prefix of the whole frame.
+ *
+ * A Metamako trailer is refused (so the frame keeps its length and the port's stamp) when its
+ * "TLVs present" flag is set but the word before the seconds is the original FCS (the CRC of
+ * the bytes before it: no TLV words), and when its "original FCS valid" flag is set but the
+ * original FCS is not the CRC of the original frame.
  */
 int trailer_parse_tail(const struct trailer_spec *s, const uint8_t *tail, uint32_t tail_len,
-		uint32_t frame_len, bool final_fcs, uint64_t ref_ns, struct trailer_result *r);
+		uint32_t frame_len, bool final_fcs, uint64_t ref_ns, trailer_crc_fn crc,
+		const void *crc_arg, struct trailer_result *r);
 
 /** AVSP on the first @p head_len bytes of the frame (26 are enough). */
 int trailer_parse_avsp(const struct trailer_spec *s, const uint8_t *head, uint32_t head_len,

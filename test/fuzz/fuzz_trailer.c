@@ -14,7 +14,17 @@
  *    the frame, a strip length no longer than the frame, and ts_ns one of the stamps (the
  *    innermost or outermost as asked), a wall-clock time;
  *  - trailer_parse_tail() on the last TRAILER_TAIL_MAX bytes (the chained-mbuf path) gives
- *    the same answer as trailer_parse() on the whole frame.
+ *    the same answer as trailer_parse() on the whole frame;
+ *  - a Metamako trailer accepted with "original FCS valid" has that FCS equal to the CRC of
+ *    the original frame, and one accepted with "TLVs present" does not have the original FCS
+ *    where its first TLV header should be;
+ *  - the RX path's rule (lib/pipeline: an invalid trailer leaves the frame as it came, a valid
+ *    one may strip it to strip_len) never loses a byte of the original frame;
+ *  - a model: for the metamako format, the frame (>= 14 bytes) is also wrapped in a trailer
+ *    built here (original FCS, optional TLV header, time, flags, new FCS as the spec says),
+ *    one of four ways chosen by the input: valid (orig_len is the frame's length, the stamp
+ *    the one written), "TLVs present" without TLV words (refused: no_tlv), with one TLV word
+ *    (valid), "original FCS valid" with a wrong FCS (refused: orig_fcs).
  */
 
 #include <stdint.h>
@@ -36,6 +46,74 @@
 #define HDR 16
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint32_t
+frame_crc(const void *arg, uint32_t len)
+{
+	return trailer_crc32(0, arg, len);
+}
+
+static void
+put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The model: @p f (@p len bytes) wrapped in a Metamako trailer built here, one of 4 ways. */
+static void
+model_metamako(const struct trailer_spec *s, const uint8_t *f, uint32_t len, uint8_t how)
+{
+	uint8_t *g = malloc(len + 4 + 4 + 12 + 4);
+	uint32_t sec = 1700000000u + how, ns = 123456789u, n = len;
+	bool fcs_end = s->fcs != TRAILER_FCS_ABSENT;
+	struct trailer_result r;
+	int rc, want;
+
+	FUZZ_ASSERT(g != NULL);
+	memcpy(g, f, len);
+	put_le32(g + n, trailer_crc32(0, f, len) ^ (how % 4 == 3 ? 0x100u : 0));
+	n += 4;
+	if (how % 4 == 2) {
+		put_be32(g + n, 0x00BEEF20u); /* tag 0 (sequence 0xBEEF), last, no data words */
+		n += 4;
+	}
+	put_be32(g + n, sec);
+	put_be32(g + n + 4, ns);
+	g[n + 8] = how % 4 == 1 || how % 4 == 2 ? 0x03 : 0x01;
+	g[n + 9] = 0x12;
+	g[n + 10] = 0x34;
+	g[n + 11] = 7;
+	n += 12;
+	if (fcs_end) {
+		put_le32(g + n, trailer_crc32(0, g, n));
+		n += 4;
+	}
+	want = how % 4 == 1 ? -TRAILER_E_NO_TLV : how % 4 == 3 ? -TRAILER_E_ORIG_FCS : 0;
+	rc = trailer_parse(s, g, n, 0, &r);
+	if (rc != want)
+		fprintf(stderr, "fuzz_trailer: model case %u: rc %d (%s), want %d\n", how % 4, rc,
+				trailer_strerror(rc), want);
+	FUZZ_ASSERT(rc == want);
+	if (rc == 0) {
+		FUZZ_ASSERT(r.nb == 1 && r.orig_len == len && r.orig_fcs);
+		FUZZ_ASSERT(r.ts_ns == (uint64_t)sec * 1000000000ULL + ns);
+		FUZZ_ASSERT(r.strip_len == len + (fcs_end ? 4 : 0));
+		FUZZ_ASSERT(r.stamps[0].seq == (how % 4 == 2 ? 0xBEEF : -1));
+	}
+	free(g);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,6 +172,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 								r.stamps[0].ns :
 								r.stamps[r.nb - 1].ns));
 		FUZZ_ASSERT(r.ts_ns >= 3600ULL * 1000000000ULL);
+		/* Only what the switch added may go: the original frame is within strip_len. */
+		FUZZ_ASSERT(r.strip_len >= r.orig_len);
+		if (s.format == TRAILER_FMT_METAMAKO) {
+			const uint8_t *fcs0 = frame + r.orig_len;
+			uint32_t want = trailer_crc32(0, frame, r.orig_len);
+			uint32_t got = (uint32_t)fcs0[0] | (uint32_t)fcs0[1] << 8 |
+					(uint32_t)fcs0[2] << 16 | (uint32_t)fcs0[3] << 24;
+
+			if (r.stamps[0].flags & 0x01)
+				FUZZ_ASSERT(got == want);
+			if (r.stamps[0].flags & 0x02) {
+				/* The first TLV header is the word before the seconds. */
+				uint32_t end = len - (r.final_fcs ? 4 : 0) - 12;
+				const uint8_t *w = frame + end - 4;
+
+				FUZZ_ASSERT(trailer_crc32(0, frame, end - 4) !=
+						((uint32_t)w[0] | (uint32_t)w[1] << 8 |
+								(uint32_t)w[2] << 16 |
+								(uint32_t)w[3] << 24));
+			}
+		}
 		if (s.format == TRAILER_FMT_AVSP)
 			FUZZ_ASSERT(r.strip_off == 12 && (r.strip_cut == 12 || r.strip_cut == 14) &&
 					r.strip_len + r.strip_cut == len);
@@ -118,13 +217,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 											<< 16 |
 									(uint32_t)frame[len - 1]
 											<< 24);
-		rc2 = trailer_parse_tail(&s, tail, tl, len, fcs, ref, &r2);
+		rc2 = trailer_parse_tail(&s, tail, tl, len, fcs, ref, frame_crc, frame, &r2);
 		FUZZ_ASSERT(rc2 == rc);
 		if (rc == 0)
 			FUZZ_ASSERT(r2.ts_ns == r.ts_ns && r2.orig_len == r.orig_len &&
 					r2.strip_len == r.strip_len && r2.nb == r.nb);
 		free(tail);
 	}
+	if (s.format == TRAILER_FMT_METAMAKO && s.max_skew_s == 0 && len >= 14)
+		model_metamako(&s, frame, len, data[4]);
 	free(frame);
 	return 0;
 }

@@ -748,7 +748,7 @@ static const struct {
 		"burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
-		"rx_desc, tx_desc, mtu, promiscuous, timestamp, trailer)" },
+		"rx_desc, tx_desc, mtu, promiscuous, timestamp, clock, clock_bits, trailer)" },
 	{ "{ 'eal': { 'huge': true }, " P1 " }",
 		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
 		"memory_mb, main_lcore)" },

@@ -184,6 +184,45 @@ test_metamako_tlvs(void)
 			trailer_strerror(rc));
 }
 
+/*
+ * The cases of issue 17: a 120-byte frame whose trailer says "TLVs present" but carries none
+ * (walking the original FCS and frame bytes as TLVs used to find a "last" TLV inside the
+ * frame, and strip cut it to 64 bytes); "original FCS valid" over an FCS that is not the
+ * frame's CRC. Both are no trailer: refused, so the RX path keeps the frame whole.
+ */
+static void
+test_metamako_lies(void)
+{
+	struct trailer_spec s = spec(TRAILER_FMT_METAMAKO, TRAILER_FCS_ABSENT);
+	struct trailer_result r;
+	int rc;
+
+	s.strip = true;
+	flen = 0;
+	for (int i = 0; i < 120; i++)
+		put8((uint8_t)(i == 12 ? 0x08 : i == 14 ? 0x45 : i == 60 ? 0x20 : 0));
+	put_fcs();
+	put_mm(0x6553f100, 0x075bcd15, 0x03, 0x0001, 2);
+	rc = trailer_parse(&s, frame, flen, 0, &r);
+	check(rc == -TRAILER_E_NO_TLV, "120-byte frame, TLV flag without TLV words: no_tlv (%s)",
+			trailer_strerror(rc));
+	/* The same trailer with its TLV flag clear is valid and keeps all 120 bytes. */
+	frame[flen - 4] = 0x01;
+	rc = trailer_parse(&s, frame, flen, 0, &r);
+	check(rc == 0 && r.orig_len == 120 && r.strip_len == 120 && r.ts_ns == T0,
+			"without the TLV flag: valid, original 120 bytes kept (rc %d, orig %u)", rc,
+			r.orig_len);
+	/* "Original FCS valid" over a wrong FCS. */
+	frame[120] ^= 0x01;
+	rc = trailer_parse(&s, frame, flen, 0, &r);
+	check(rc == -TRAILER_E_ORIG_FCS, "original FCS flagged valid but wrong: orig_fcs (%s)",
+			trailer_strerror(rc));
+	/* Not flagged valid: a wrong original FCS is what the switch saw, and is kept. */
+	frame[flen - 4] = 0x00;
+	rc = trailer_parse(&s, frame, flen, 0, &r);
+	check(rc == 0 && r.orig_len == 120, "original FCS not flagged valid: accepted (rc %d)", rc);
+}
+
 static void
 test_malformed(void)
 {
@@ -438,6 +477,7 @@ main(void)
 	test_crc();
 	test_metamako();
 	test_metamako_tlvs();
+	test_metamako_lies();
 	test_malformed();
 	test_stack();
 	test_avsp();
