@@ -428,7 +428,8 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 		sbuf_printf(b, "%s_sum{stream=\"", f->name);
 		put_label_value(b, json_string_value(json_object_get(e, "name")));
 		sbuf_printf(b, "\",direction=\"%s\"} %.9f\n", dir != NULL ? dir : "",
-				json_number_value(json_object_get(h, "mean")) * (double)count / 1e9);
+				json_number_value(json_object_get(h, "mean")) * (double)count /
+						1e9);
 		sbuf_printf(b, "%s_count{stream=\"", f->name);
 		put_label_value(b, json_string_value(json_object_get(e, "name")));
 		sbuf_printf(b, "\",direction=\"%s\"} %" PRIu64 "\n", dir != NULL ? dir : "", count);
