@@ -1233,6 +1233,109 @@ static cmdline_parse_inst_t cmd_quit = {
 };
 
 /* help */
+/* start | stop: resume or pause forwarding (testpmd's start / stop) */
+static void
+cmd_fwd_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	const bool run = data != NULL;
+	int rc = ctl_forwarding(g_con->ctl, run);
+
+	if (rc == -EALREADY)
+		cmdline_printf(cl, "forwarding already %s\n", run ? "started" : "stopped");
+	else
+		cmdline_printf(cl, "forwarding %s\n",
+				run ? "started" : "stopped: no port is polled, counters kept");
+}
+
+static cmdline_parse_token_string_t tok_start = WORD(w0, "start");
+static cmdline_parse_token_string_t tok_stop = WORD(w0, "stop");
+
+static cmdline_parse_inst_t cmd_fwd_start = {
+	.f = cmd_fwd_parsed,
+	.data = (void *)1,
+	.help_str = "start: resume forwarding (after stop)",
+	.tokens = { (void *)&tok_start, NULL },
+};
+
+static cmdline_parse_inst_t cmd_fwd_stop = {
+	.f = cmd_fwd_parsed,
+	.data = NULL,
+	.help_str = "stop: pause forwarding: no port is polled, queued packets leave, counters "
+		    "kept",
+	.tokens = { (void *)&tok_stop, NULL },
+};
+
+/* set promisc|allmulti N|NAME|all on|off */
+static void
+cmd_set_mode_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+	const bool on = strcmp(r->w2, "on") == 0;
+
+	(void)data;
+	if (ctl_port_mode(g_con->ctl, r->arg, r->w1, on, err) != 0)
+		print_error(cl, "error: ", err);
+	else
+		cmdline_printf(cl, "%s %s on port %s\n", r->w1, on ? "on" : "off", r->arg);
+}
+
+static cmdline_parse_token_string_t tok_set = WORD(w0, "set");
+static cmdline_parse_token_string_t tok_mode = WORD(w1, "promisc#allmulti");
+static cmdline_parse_token_string_t tok_on_off = WORD(w2, "on#off");
+
+static cmdline_parse_inst_t cmd_set_mode = {
+	.f = cmd_set_mode_parsed,
+	.data = NULL,
+	.help_str = "set promisc|allmulti ID|NAME|all on|off: a port's promiscuous or "
+		    "all-multicast mode",
+	.tokens = { (void *)&tok_set, (void *)&tok_mode, (void *)&tok_arg, (void *)&tok_on_off,
+			NULL },
+};
+
+static void
+render_xstats(const json_t *v, FILE *f)
+{
+	size_t i;
+	const json_t *p;
+
+	json_array_foreach(v, i, p) {
+		const char *k;
+		json_t *x;
+		struct table t;
+
+		fprintf(f, "port %" PRIu64 " (%s) xstats:\n", stp_json_u64(p, "port_id"),
+				json_string_value(json_object_get(p, "name")));
+		tbl_init(&t, "name|<value");
+		json_object_foreach(json_object_get(p, "xstats"), k, x) {
+			tbl_cell(&t, "%s", k);
+			tbl_u64(&t, (uint64_t)json_integer_value(x));
+		}
+		tbl_print(&t, f);
+	}
+}
+
+/* show port xstats ID|NAME|all */
+static void
+cmd_show_xstats_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+
+	(void)data;
+	show(cl, ctl_port_xstats(g_con->ctl, r->arg, err), render_xstats, err);
+}
+
+static cmdline_parse_token_string_t tok_xstats = WORD(w2, "xstats");
+
+static cmdline_parse_inst_t cmd_show_xstats = {
+	.f = cmd_show_xstats_parsed,
+	.data = NULL,
+	.help_str = "show port xstats ID|NAME|all: the driver's extended statistics",
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_xstats, (void *)&tok_arg,
+			NULL },
+};
+
 static void cmd_help_parsed(void *parsed, struct cmdline *cl, void *data);
 
 static cmdline_parse_token_string_t tok_help = WORD(w0, "help");
@@ -1247,6 +1350,7 @@ static cmdline_parse_inst_t cmd_help = {
 static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_port,
 	&cmd_show_port_one,
+	&cmd_show_xstats,
 	&cmd_show_stats,
 	&cmd_show_lcores,
 	&cmd_show_rings,
@@ -1269,6 +1373,9 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_probe_run,
 	&cmd_probe_rate,
 	&cmd_save_latency,
+	&cmd_fwd_start,
+	&cmd_fwd_stop,
+	&cmd_set_mode,
 	&cmd_quit,
 	&cmd_help,
 	NULL,

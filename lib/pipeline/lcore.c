@@ -358,8 +358,10 @@ stp_lcore_main(void *arg)
 		if (unlikely(phase == STP_PHASE_STOP))
 			break;
 		if (likely(phase == STP_PHASE_RUN) && is_rx) {
-			for (unsigned int i = 0; i < lc->nb_poll; i++)
-				work += rx_queue_poll(lc, i);
+			/* Paused (console "stop"): the rings and TX buffers still drain. */
+			if (likely(!__atomic_load_n(&pl->paused, __ATOMIC_RELAXED)))
+				for (unsigned int i = 0; i < lc->nb_poll; i++)
+					work += rx_queue_poll(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}

@@ -347,6 +347,8 @@ struct stp_pipeline {
 	char err_path[64];		/* the config path it is about (default: its name) */
 	unsigned int stop_timeout_ms;	/* stp_pipeline_stop()'s, for the features' stop */
 	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
+	volatile bool paused; /* console "stop": RX lcores poll no port; ctlplane: wo, dataplane: ro
+			       */
 };
 
 /** Build the pipeline (lcore states, rings, stage init) from a loaded config and set-up ports. */
