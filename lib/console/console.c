@@ -31,6 +31,7 @@
 #include <cmdline_parse_string.h>
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
+#include <rte_cycles.h>
 
 #include "console.h"
 
@@ -53,6 +54,7 @@ struct console {
 	struct cmdline *tty_cl;	  /* the stdin session while it runs (under tty_lock) */
 	volatile int quit;	  /* any session: wo; control loop: ro */
 	volatile int thread_done; /* the file/stdin thread ended */
+	uint64_t t0;		  /* TSC at create: the first rate window starts here */
 };
 
 /* The console commands reach their console through this (one console per process). */
@@ -240,6 +242,50 @@ render_ports_info(const json_t *a, FILE *f)
 	}
 }
 
+/*
+ * Rates as testpmd's show port stats gives them: packets and bits (bytes x 8) per second of
+ * the driver's counters since this port's previous show (the first: since start), RX and TX.
+ */
+struct port_rate_prev {
+	uint64_t tsc, rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+};
+
+static struct port_rate_prev rate_prev[RTE_MAX_ETHPORTS];
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER; /* sessions show at once */
+
+static uint64_t
+per_s(uint64_t now, uint64_t prev, double secs)
+{
+	/* A clear stats in between starts the window again: nothing negative. */
+	return now >= prev && secs > 0 ? (uint64_t)((double)(now - prev) / secs + 0.5) : 0;
+}
+
+static void
+port_rates(const json_t *p, uint64_t r[4])
+{
+	uint64_t id = stp_json_u64(p, "port_id"), now = rte_get_timer_cycles();
+	struct port_rate_prev cur = { now, stp_json_u64(p, "rx_pkts"), stp_json_u64(p, "rx_bytes"),
+		stp_json_u64(p, "tx_pkts"), stp_json_u64(p, "tx_bytes") };
+	struct port_rate_prev *pv;
+	double secs;
+
+	if (id >= RTE_MAX_ETHPORTS) {
+		memset(r, 0, 4 * sizeof(r[0]));
+		return;
+	}
+	pthread_mutex_lock(&rate_lock);
+	pv = &rate_prev[id];
+	if (pv->tsc == 0)
+		pv->tsc = g_con->t0;
+	secs = (double)(now - pv->tsc) / (double)rte_get_timer_hz();
+	r[0] = per_s(cur.rx_pkts, pv->rx_pkts, secs);
+	r[1] = per_s(cur.rx_bytes * 8, pv->rx_bytes * 8, secs);
+	r[2] = per_s(cur.tx_pkts, pv->tx_pkts, secs);
+	r[3] = per_s(cur.tx_bytes * 8, pv->tx_bytes * 8, secs);
+	*pv = cur;
+	pthread_mutex_unlock(&rate_lock);
+}
+
 static void
 render_ports_stats(const json_t *a, FILE *f)
 {
@@ -249,8 +295,10 @@ render_ports_stats(const json_t *a, FILE *f)
 
 	tbl_init(&t,
 			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
-			"<oerrors|<rx-nombuf|<app-rx|<app-tx");
+			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps");
 	json_array_foreach(a, i, p) {
+		uint64_t r[4];
+
 		tbl_u64(&t, stp_json_u64(p, "port_id"));
 		tbl_cell(&t, "%s", stp_json_str(p, "name"));
 		tbl_u64(&t, stp_json_u64(p, "rx_pkts"));
@@ -263,6 +311,9 @@ render_ports_stats(const json_t *a, FILE *f)
 		tbl_u64(&t, stp_json_u64(p, "rx_nombuf"));
 		tbl_u64(&t, stp_json_u64(p, "app_rx"));
 		tbl_u64(&t, stp_json_u64(p, "app_tx"));
+		port_rates(p, r);
+		for (unsigned int k = 0; k < 4; k++)
+			tbl_u64(&t, r[k]);
 	}
 	tbl_print(&t, f);
 }
@@ -1604,6 +1655,7 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 		return NULL;
 	}
 	con->ctl = ctl;
+	con->t0 = rte_get_timer_cycles();
 	con->listen_fd = -1;
 	con->file_fd = -1;
 	con->interactive = conf->interactive;

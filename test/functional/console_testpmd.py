@@ -12,6 +12,8 @@ IPv6 off so the kernel sends nothing by itself, plus net_ring0.
                  0); after "start" app-rx reaches exactly 20 (the kernel kept them queued):
                  forwarding paused and resumed, counters kept. A second "stop" says so.
   show port xstats v: rx_good_packets == 20 (the frames the test sent).
+  show port stats rates: 0 pps / 0 bit/s while stopped; a show after start that saw frames (all
+                 64 bytes): rx-pps > 0 and rx-bps = 512 x rx-pps (rounding).
   set promisc v on|off: the kernel's promiscuity of va (ip -d link) follows: 1, then 0.
   set allmulti: net_ring takes it; af_packet refuses with the driver named; an unknown port
                  is an error naming it.
@@ -30,6 +32,7 @@ import ftlib
 CLI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                    "stampede-cli")
 N = 20
+FRAME_LEN = 64  # the frames send() writes: 12 + 2 + 4 + 46 bytes
 
 
 def sh(*a):
@@ -56,10 +59,14 @@ def cli(path, *cmds):
     return r.stdout
 
 
-def app_rx(path, port):
+def port_row(path, port):
     out = cli(path, "show port stats " + port)
     rows = cl.table(out.split(cl.PROMPT + "show port stats " + port)[-1].split(cl.PROMPT)[0])
-    return cl.num(cl.row(rows, "name", port), "app-rx")
+    return cl.row(rows, "name", port)
+
+
+def app_rx(path, port):
+    return cl.num(port_row(path, port), "app-rx")
 
 
 def promiscuity(ns, dev):
@@ -112,15 +119,29 @@ def main():
         ck.check(send(ns, "vb", N), "sent %d frames into vb" % N)
         time.sleep(0.5)
         ck.eq(app_rx(path, "v"), 0, "stopped: app-rx of v stays 0 while frames wait")
+        time.sleep(0.3)
+        r = port_row(path, "v")
+        ck.eq(tuple(cl.num(r, k) for k in ("rx-pps", "rx-bps", "tx-pps", "tx-bps")),
+              (0, 0, 0, 0), "stopped: rates since the previous show are 0")
         out = cli(path, "start")
         ck.check("forwarding started" in out, "start: forwarding started", out[-300:])
-        got, deadline = None, time.monotonic() + 10
+        got, deadline, first = None, time.monotonic() + 10, None
         while time.monotonic() < deadline:
-            got = app_rx(path, "v")
+            time.sleep(0.5)
+            r = port_row(path, "v")
+            got = cl.num(r, "app-rx")
+            if first is None and (cl.num(r, "rx-pps") or 0) > 0:
+                first = r
             if got == N:
                 break
-            time.sleep(0.2)
         ck.eq(got, N, "started: app-rx of v reaches the frames sent while stopped")
+        # A show after start whose window holds frames (all of 64 bytes): bit/s = 512 x pps,
+        # within the rounding of each figure to an integer.
+        pps, bps = cl.num(first or {}, "rx-pps"), cl.num(first or {}, "rx-bps")
+        ck.check(pps is not None and pps > 0 and bps is not None
+                 and abs(bps - FRAME_LEN * 8 * pps) <= FRAME_LEN * 4 + 1,
+                 "show port stats: rx-pps > 0 and rx-bps == %d x rx-pps" % (FRAME_LEN * 8),
+                 str(first))
 
         out = cli(path, "show port xstats v")
         m = re.search(r"^rx_good_packets\s+(\d+)\s*$", out, re.M)
