@@ -37,7 +37,8 @@
 #define CTL_PERIOD_US 10000
 /* How long the drain at stop may take before what is queued is freed and counted. */
 #define DRAIN_TIMEOUT_MS 2000
-/* With --exit-on-eof: quiet time after the inputs end, so looped-back packets come home. */
+/* With --exit-on-eof: quiet time of the file inputs after they end (looped-back packets come
+ * home meanwhile); then the drain at stop takes what is still in flight out. */
 #define EOF_QUIET_MS 200
 
 extern const char stp_default_config[];
@@ -258,11 +259,18 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 		if (eof_watch) {
 			struct stp_lcore_stats s;
 
+			uint64_t file_rx = 0;
+
+			/* Only the file inputs count: a live port that always receives (net_null)
+			 * never goes quiet. Their packets still in flight leave at the drain. */
 			stp_stats_sum(pl, &s);
+			for (unsigned int p = 0; p < PORT_MAX; p++)
+				if (pl->file_port[p])
+					file_rx += s.port_rx[p];
 			if (!port_pcap_all_eof(ps, s.port_rx)) {
 				quiet_since = 0;
-			} else if (s.rx_pkts != last_rx || quiet_since == 0) {
-				last_rx = s.rx_pkts;
+			} else if (file_rx != last_rx || quiet_since == 0) {
+				last_rx = file_rx;
 				quiet_since = now;
 			} else if (now - quiet_since >= hz * EOF_QUIET_MS / 1000) {
 				break;

@@ -31,6 +31,7 @@
 #include <cmdline_parse_string.h>
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
+#include <rte_cycles.h>
 
 #include "console.h"
 
@@ -53,6 +54,7 @@ struct console {
 	struct cmdline *tty_cl;	  /* the stdin session while it runs (under tty_lock) */
 	volatile int quit;	  /* any session: wo; control loop: ro */
 	volatile int thread_done; /* the file/stdin thread ended */
+	uint64_t t0;		  /* TSC at create: the first rate window starts here */
 };
 
 /* The console commands reach their console through this (one console per process). */
@@ -240,6 +242,50 @@ render_ports_info(const json_t *a, FILE *f)
 	}
 }
 
+/*
+ * Rates as testpmd's show port stats gives them: packets and bits (bytes x 8) per second of
+ * the driver's counters since this port's previous show (the first: since start), RX and TX.
+ */
+struct port_rate_prev {
+	uint64_t tsc, rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+};
+
+static struct port_rate_prev rate_prev[RTE_MAX_ETHPORTS];
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER; /* sessions show at once */
+
+static uint64_t
+per_s(uint64_t now, uint64_t prev, double secs)
+{
+	/* A clear stats in between starts the window again: nothing negative. */
+	return now >= prev && secs > 0 ? (uint64_t)((double)(now - prev) / secs + 0.5) : 0;
+}
+
+static void
+port_rates(const json_t *p, uint64_t r[4])
+{
+	uint64_t id = stp_json_u64(p, "port_id"), now = rte_get_timer_cycles();
+	struct port_rate_prev cur = { now, stp_json_u64(p, "rx_pkts"), stp_json_u64(p, "rx_bytes"),
+		stp_json_u64(p, "tx_pkts"), stp_json_u64(p, "tx_bytes") };
+	struct port_rate_prev *pv;
+	double secs;
+
+	if (id >= RTE_MAX_ETHPORTS) {
+		memset(r, 0, 4 * sizeof(r[0]));
+		return;
+	}
+	pthread_mutex_lock(&rate_lock);
+	pv = &rate_prev[id];
+	if (pv->tsc == 0)
+		pv->tsc = g_con->t0;
+	secs = (double)(now - pv->tsc) / (double)rte_get_timer_hz();
+	r[0] = per_s(cur.rx_pkts, pv->rx_pkts, secs);
+	r[1] = per_s(cur.rx_bytes * 8, pv->rx_bytes * 8, secs);
+	r[2] = per_s(cur.tx_pkts, pv->tx_pkts, secs);
+	r[3] = per_s(cur.tx_bytes * 8, pv->tx_bytes * 8, secs);
+	*pv = cur;
+	pthread_mutex_unlock(&rate_lock);
+}
+
 static void
 render_ports_stats(const json_t *a, FILE *f)
 {
@@ -249,8 +295,10 @@ render_ports_stats(const json_t *a, FILE *f)
 
 	tbl_init(&t,
 			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
-			"<oerrors|<rx-nombuf|<app-rx|<app-tx");
+			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps");
 	json_array_foreach(a, i, p) {
+		uint64_t r[4];
+
 		tbl_u64(&t, stp_json_u64(p, "port_id"));
 		tbl_cell(&t, "%s", stp_json_str(p, "name"));
 		tbl_u64(&t, stp_json_u64(p, "rx_pkts"));
@@ -263,6 +311,9 @@ render_ports_stats(const json_t *a, FILE *f)
 		tbl_u64(&t, stp_json_u64(p, "rx_nombuf"));
 		tbl_u64(&t, stp_json_u64(p, "app_rx"));
 		tbl_u64(&t, stp_json_u64(p, "app_tx"));
+		port_rates(p, r);
+		for (unsigned int k = 0; k < 4; k++)
+			tbl_u64(&t, r[k]);
 	}
 	tbl_print(&t, f);
 }
@@ -1245,6 +1296,109 @@ static cmdline_parse_inst_t cmd_quit = {
 };
 
 /* help */
+/* start | stop: resume or pause forwarding (testpmd's start / stop) */
+static void
+cmd_fwd_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	const bool run = data != NULL;
+	int rc = ctl_forwarding(g_con->ctl, run);
+
+	if (rc == -EALREADY)
+		cmdline_printf(cl, "forwarding already %s\n", run ? "started" : "stopped");
+	else
+		cmdline_printf(cl, "forwarding %s\n",
+				run ? "started" : "stopped: no port is polled, counters kept");
+}
+
+static cmdline_parse_token_string_t tok_start = WORD(w0, "start");
+static cmdline_parse_token_string_t tok_stop = WORD(w0, "stop");
+
+static cmdline_parse_inst_t cmd_fwd_start = {
+	.f = cmd_fwd_parsed,
+	.data = (void *)1,
+	.help_str = "start: resume forwarding (after stop)",
+	.tokens = { (void *)&tok_start, NULL },
+};
+
+static cmdline_parse_inst_t cmd_fwd_stop = {
+	.f = cmd_fwd_parsed,
+	.data = NULL,
+	.help_str = "stop: pause forwarding: no port is polled, queued packets leave, counters "
+		    "kept",
+	.tokens = { (void *)&tok_stop, NULL },
+};
+
+/* set promisc|allmulti N|NAME|all on|off */
+static void
+cmd_set_mode_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+	const bool on = strcmp(r->w2, "on") == 0;
+
+	(void)data;
+	if (ctl_port_mode(g_con->ctl, r->arg, r->w1, on, err) != 0)
+		print_error(cl, "error: ", err);
+	else
+		cmdline_printf(cl, "%s %s on port %s\n", r->w1, on ? "on" : "off", r->arg);
+}
+
+static cmdline_parse_token_string_t tok_set = WORD(w0, "set");
+static cmdline_parse_token_string_t tok_mode = WORD(w1, "promisc#allmulti");
+static cmdline_parse_token_string_t tok_on_off = WORD(w2, "on#off");
+
+static cmdline_parse_inst_t cmd_set_mode = {
+	.f = cmd_set_mode_parsed,
+	.data = NULL,
+	.help_str = "set promisc|allmulti ID|NAME|all on|off: a port's promiscuous or "
+		    "all-multicast mode",
+	.tokens = { (void *)&tok_set, (void *)&tok_mode, (void *)&tok_arg, (void *)&tok_on_off,
+			NULL },
+};
+
+static void
+render_xstats(const json_t *v, FILE *f)
+{
+	size_t i;
+	const json_t *p;
+
+	json_array_foreach(v, i, p) {
+		const char *k;
+		json_t *x;
+		struct table t;
+
+		fprintf(f, "port %" PRIu64 " (%s) xstats:\n", stp_json_u64(p, "port_id"),
+				json_string_value(json_object_get(p, "name")));
+		tbl_init(&t, "name|<value");
+		json_object_foreach(json_object_get(p, "xstats"), k, x) {
+			tbl_cell(&t, "%s", k);
+			tbl_u64(&t, (uint64_t)json_integer_value(x));
+		}
+		tbl_print(&t, f);
+	}
+}
+
+/* show port xstats ID|NAME|all */
+static void
+cmd_show_xstats_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	char err[CFG_ERR_LEN] = "";
+
+	(void)data;
+	show(cl, ctl_port_xstats(g_con->ctl, r->arg, err), render_xstats, err);
+}
+
+static cmdline_parse_token_string_t tok_xstats = WORD(w2, "xstats");
+
+static cmdline_parse_inst_t cmd_show_xstats = {
+	.f = cmd_show_xstats_parsed,
+	.data = NULL,
+	.help_str = "show port xstats ID|NAME|all: the driver's extended statistics",
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_xstats, (void *)&tok_arg,
+			NULL },
+};
+
 static void cmd_help_parsed(void *parsed, struct cmdline *cl, void *data);
 
 static cmdline_parse_token_string_t tok_help = WORD(w0, "help");
@@ -1259,6 +1413,7 @@ static cmdline_parse_inst_t cmd_help = {
 static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_port,
 	&cmd_show_port_one,
+	&cmd_show_xstats,
 	&cmd_show_stats,
 	&cmd_show_lcores,
 	&cmd_show_rings,
@@ -1281,6 +1436,9 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_probe_run,
 	&cmd_probe_rate,
 	&cmd_save_latency,
+	&cmd_fwd_start,
+	&cmd_fwd_stop,
+	&cmd_set_mode,
 	&cmd_quit,
 	&cmd_help,
 	NULL,
@@ -1509,6 +1667,7 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 		return NULL;
 	}
 	con->ctl = ctl;
+	con->t0 = rte_get_timer_cycles();
 	con->listen_fd = -1;
 	con->file_fd = -1;
 	con->interactive = conf->interactive;

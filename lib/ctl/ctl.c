@@ -651,6 +651,95 @@ ctl_config(struct ctl *c)
 }
 
 int
+ctl_forwarding(struct ctl *c, bool run)
+{
+	if (__atomic_load_n(&c->pl->paused, __ATOMIC_RELAXED) == !run)
+		return -EALREADY;
+	__atomic_store_n(&c->pl->paused, !run, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool
+ctl_forwarding_on(const struct ctl *c)
+{
+	return !__atomic_load_n(&c->pl->paused, __ATOMIC_RELAXED);
+}
+
+int
+ctl_port_mode(struct ctl *c, const char *which, const char *what, bool on, char err[CFG_ERR_LEN])
+{
+	const struct port_set *ps = c->pl->ports;
+	const bool promisc = strcmp(what, "promisc") == 0;
+	int sel = port_select(c, which, err);
+
+	if (sel < -1)
+		return sel;
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+		uint16_t id = pr->port_id;
+		int rc;
+
+		if (sel >= 0 && pr->cfg_idx != sel)
+			continue;
+		if (promisc)
+			rc = on ? rte_eth_promiscuous_enable(id) : rte_eth_promiscuous_disable(id);
+		else
+			rc = on ? rte_eth_allmulticast_enable(id) :
+				  rte_eth_allmulticast_disable(id);
+		if (rc != 0) {
+			snprintf(err, CFG_ERR_LEN, "port %u (%s): %s %s: %s", id, pr->cfg->name,
+					what, on ? "on" : "off",
+					rc == -ENOTSUP ? "not supported by the driver" :
+							 rte_strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+json_t *
+ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN])
+{
+	const struct port_set *ps = c->pl->ports;
+	int sel = port_select(c, which, err);
+	json_t *a;
+
+	if (sel < -1)
+		return NULL;
+	a = json_array();
+	for (unsigned int i = 0; a != NULL && i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+		struct rte_eth_xstat_name *names = NULL;
+		struct rte_eth_xstat *vals = NULL;
+		json_t *x = json_object();
+		int n;
+
+		if (sel >= 0 && pr->cfg_idx != sel)
+			continue;
+		n = rte_eth_xstats_get_names(pr->port_id, NULL, 0);
+		if (n > 0) {
+			names = calloc((size_t)n, sizeof(*names));
+			vals = calloc((size_t)n, sizeof(*vals));
+		}
+		if (names != NULL && vals != NULL &&
+				rte_eth_xstats_get_names(pr->port_id, names, (unsigned int)n) ==
+						n &&
+				rte_eth_xstats_get(pr->port_id, vals, (unsigned int)n) == n) {
+			for (int k = 0; k < n; k++)
+				if (vals[k].id < (uint64_t)n)
+					json_object_set_new(x, names[vals[k].id].name,
+							jint(vals[k].value));
+		}
+		free(names);
+		free(vals);
+		json_array_append_new(a,
+				json_pack("{s:s, s:i, s:o}", "name", pr->cfg->name, "port_id",
+						(int)pr->port_id, "xstats", x));
+	}
+	return a;
+}
+
+int
 ctl_stats_clear(struct ctl *c)
 {
 	struct stp_pipeline *pl = c->pl;

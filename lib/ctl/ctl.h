@@ -113,6 +113,28 @@ json_t *ctl_outputs(struct ctl *c);
 /** The running configuration as JSON text that stampede -c accepts; free() it. NULL: ENOMEM. */
 char *ctl_config(struct ctl *c);
 
+/**
+ * Pause (@p run false) or resume forwarding, as testpmd's stop / start: paused, no port is
+ * polled (what is queued still leaves); counters are kept. 0, or -EALREADY when already so.
+ */
+int ctl_forwarding(struct ctl *c, bool run);
+
+/** Whether forwarding runs (not paused by ctl_forwarding()). */
+bool ctl_forwarding_on(const struct ctl *c);
+
+/**
+ * Set promiscuous (@p what "promisc") or all-multicast ("allmulti") mode of a port (id or
+ * name; "all": every port) on or off. 0, or < 0 with @p err (the driver's refusal named).
+ */
+int ctl_port_mode(
+		struct ctl *c, const char *which, const char *what, bool on, char err[CFG_ERR_LEN]);
+
+/**
+ * Extended statistics (rte_eth_xstats) of a port or all: [{"name", "port_id", "xstats":
+ * {name: value, ...}}]. NULL with @p err for an unknown port.
+ */
+json_t *ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
+
 /** Take the baseline that counters are shown from, and reset the ports' driver counters. */
 int ctl_stats_clear(struct ctl *c);
 

@@ -183,10 +183,10 @@ static const struct prom_family prom_families[] = {
 		"Probes received more than once.", "duplicates" },
 	{ "stampede_probe_reordered_packets_total", "counter", PS_PROBE_LAT, 0,
 		"Probes that arrived after a higher sequence number (RFC 4737).", "reordered" },
-	{ "stampede_probe_jitter_ns", "gauge", PS_PROBE_LAT, 0,
-		"RFC 3550 interarrival jitter, ns.", "jitter_ns" },
-	{ "stampede_probe_delay_ns", "gauge", PS_PROBE_Q, 0,
-		"Delay (one-way: valid with synchronised clocks) or RTT in ns, by quantile "
+	{ "stampede_probe_jitter_seconds", "gauge", PS_PROBE_LAT, 0,
+		"RFC 3550 interarrival jitter.", "jitter_ns" },
+	{ "stampede_probe_delay_seconds", "summary", PS_PROBE_Q, 0,
+		"Delay (one-way: valid with synchronised clocks) or RTT, by quantile "
 		"(0 = min, 1 = max).", "delay_ns" },
 };
 /* clang-format on */
@@ -373,6 +373,15 @@ json_u64(const json_t *v)
 	return json_is_true(v) ? 1 : 0;
 }
 
+/* True for a JSON key in nanoseconds ("jitter_ns"). */
+static bool
+ns_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n > 3 && strcmp(key + n - 3, "_ns") == 0;
+}
+
 /* The probe families: from the same JSON the console and telemetry show. */
 static void
 probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s)
@@ -380,7 +389,8 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 	static const char *const qk[] = { "min", "p50", "p90", "p99", "p99.9", "p99.99", "max" };
 	static const char *const qv[] = { "0", "0.5", "0.9", "0.99", "0.999", "0.9999", "1" };
 	json_t *a;
-	const json_t *e;
+	const json_t *e, *h;
+	uint64_t count;
 	size_t i;
 
 	if (stp_probe_rt(s->pl) == NULL)
@@ -404,22 +414,35 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 		if (f->scope == PS_PROBE_LAT) {
 			const json_t *v = json_object_get(e, f->key);
 
-			if (json_is_real(v))
+			/* Base units: a nanosecond key is exposed in seconds. */
+			if (ns_key(f->key))
+				sbuf_printf(b, "} %.9f\n", (double)json_u64(v) / 1e9);
+			else if (json_is_real(v))
 				sbuf_printf(b, "} %.9g\n", json_real_value(v));
 			else
 				sbuf_printf(b, "} %" PRIu64 "\n", json_u64(v));
 			continue;
 		}
-		sbuf_printf(b, ",quantile=\"%s\"} %" PRIu64 "\n", qv[0],
-				json_u64(json_object_get(json_object_get(e, f->key), qk[0])));
+		/* A summary in seconds: its quantiles, then _sum and _count. */
+		h = json_object_get(e, f->key);
+		sbuf_printf(b, ",quantile=\"%s\"} %.9f\n", qv[0],
+				(double)json_u64(json_object_get(h, qk[0])) / 1e9);
 		for (unsigned int q = 1; q < RTE_DIM(qk); q++) {
 			sbuf_printf(b, "%s{stream=\"", f->name);
 			put_label_value(b, json_string_value(json_object_get(e, "name")));
-			sbuf_printf(b, "\",direction=\"%s\",quantile=\"%s\"} %" PRIu64 "\n",
+			sbuf_printf(b, "\",direction=\"%s\",quantile=\"%s\"} %.9f\n",
 					dir != NULL ? dir : "", qv[q],
-					json_u64(json_object_get(
-							json_object_get(e, f->key), qk[q])));
+					(double)json_u64(json_object_get(h, qk[q])) / 1e9);
 		}
+		count = json_u64(json_object_get(h, "count"));
+		sbuf_printf(b, "%s_sum{stream=\"", f->name);
+		put_label_value(b, json_string_value(json_object_get(e, "name")));
+		sbuf_printf(b, "\",direction=\"%s\"} %.9f\n", dir != NULL ? dir : "",
+				json_number_value(json_object_get(h, "mean")) * (double)count /
+						1e9);
+		sbuf_printf(b, "%s_count{stream=\"", f->name);
+		put_label_value(b, json_string_value(json_object_get(e, "name")));
+		sbuf_printf(b, "\",direction=\"%s\"} %" PRIu64 "\n", dir != NULL ? dir : "", count);
 	}
 	json_decref(a);
 }

@@ -207,6 +207,31 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
  * RX stage for one queue: read, stamp, parse + hash, hand to workers by hash.
  * Returns the number of packets read.
  */
+bool
+stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
+{
+	if (__atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE) == STP_PHASE_STOP)
+		return false;
+	/* Spin a little, then give the CPU away: the consumer may share it. */
+	if (++*spins % 64 == 0)
+		sched_yield();
+	else
+		rte_pause();
+	return true;
+}
+
+/* Enqueue to a worker ring; a file port's packets wait for room (back-pressure). */
+static inline unsigned int
+worker_enqueue(struct stp_lcore *lc, struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n,
+		bool wait)
+{
+	unsigned int e = rte_ring_enqueue_burst(r, (void **)pkts, n, NULL), spins = 0;
+
+	while (unlikely(e < n) && wait && stp_backpressure_wait(lc->pl, &spins))
+		e += rte_ring_enqueue_burst(r, (void **)&pkts[e], n - e, NULL);
+	return e;
+}
+
 static inline uint16_t
 rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 {
@@ -259,8 +284,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		if (w == lc) {
 			worker_process(lc, pkts, k);
 		} else {
-			unsigned int e = rte_ring_enqueue_burst(
-					w->worker_ring, (void **)pkts, k, NULL);
+			unsigned int e = worker_enqueue(
+					lc, w->worker_ring, pkts, k, pl->file_port[port_id]);
 
 			if (unlikely(e < k)) {
 				rte_pktmbuf_free_bulk(&pkts[e], k - e);
@@ -295,8 +320,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 				worker_process(lc, grp[w], cnt[w]);
 				continue;
 			}
-			unsigned int e = rte_ring_enqueue_burst(
-					wl->worker_ring, (void **)grp[w], cnt[w], NULL);
+			unsigned int e = worker_enqueue(lc, wl->worker_ring, grp[w], cnt[w],
+					pl->file_port[port_id]);
 			if (unlikely(e < cnt[w])) {
 				rte_pktmbuf_free_bulk(&grp[w][e], cnt[w] - e);
 				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += cnt[w] - e;
@@ -333,8 +358,10 @@ stp_lcore_main(void *arg)
 		if (unlikely(phase == STP_PHASE_STOP))
 			break;
 		if (likely(phase == STP_PHASE_RUN) && is_rx) {
-			for (unsigned int i = 0; i < lc->nb_poll; i++)
-				work += rx_queue_poll(lc, i);
+			/* Paused (console "stop"): the rings and TX buffers still drain. */
+			if (likely(!__atomic_load_n(&pl->paused, __ATOMIC_RELAXED)))
+				for (unsigned int i = 0; i < lc->nb_poll; i++)
+					work += rx_queue_poll(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}

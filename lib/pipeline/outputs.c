@@ -108,12 +108,39 @@ tunnel_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16
 		stp_tx_emit_port(lc, t->port_id, out, k);
 }
 
+/*
+ * The packets a full capture ring refused: those of file inputs (net_pcap rx_pcap) wait for room,
+ * in order (back-pressure: a replay writes every frame); those of live ports are moved to the end
+ * to be counted as drops. Returns how many were enqueued.
+ */
+static unsigned int
+capture_wait(struct stp_lcore *lc, struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct rte_mbuf *live[STP_MAX_BURST];
+	unsigned int nf = 0, nl = 0, k = 0, spins = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (pkts[i]->port < PORT_MAX && lc->pl->file_port[pkts[i]->port])
+			pkts[nf++] = pkts[i];
+		else
+			live[nl++] = pkts[i];
+	}
+	while (k < nf && stp_backpressure_wait(lc->pl, &spins))
+		k += pcapng_writer_enqueue(w, &pkts[k], nf - k);
+	/* Not taken (the pipeline stopped) first, then the live ports' packets: both drops. */
+	memcpy(&pkts[nf], live, nl * sizeof(live[0]));
+	return k;
+}
+
 /* A capture output: its writer's ring takes what it can; the rest is a counted drop. */
 static void
 capture_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned int k = pcapng_writer_enqueue(lc->pl->outputs[o], pkts, n);
+	struct pcapng_writer *w = lc->pl->outputs[o];
+	unsigned int k = pcapng_writer_enqueue(w, pkts, n);
 
+	if (unlikely(k < n) && lc->pl->any_file_port && w != NULL)
+		k += capture_wait(lc, w, &pkts[k], n - k);
 	lc->stats.captured += k;
 	lc->stats.out_pkts[o] += k;
 	if (unlikely(k < n)) {

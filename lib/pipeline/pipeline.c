@@ -111,6 +111,14 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	}
 
 	pl->overcommitted = port_lcores_share_cpus();
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+
+		if (pr->pcap_ts[0] != NULL && pr->port_id < PORT_MAX) {
+			pl->file_port[pr->port_id] = true;
+			pl->any_file_port = true;
+		}
+	}
 	if (pl->overcommitted)
 		PL_LOG(INFO, "lcores share CPUs: rings use relaxed tail sync (RTS) for producers");
 	/*

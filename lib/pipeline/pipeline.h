@@ -330,6 +330,10 @@ struct stp_pipeline {
 	bool launched;		   /* the lcores run (stp_pipeline_launch) */
 	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
+	/* Ports that read a file (net_pcap rx_pcap): no wire to lose frames to, so their packets
+	 * wait for a full worker or capture ring (back-pressure) instead of being dropped. */
+	bool file_port[PORT_MAX];
+	bool any_file_port;
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	bool outputs_closed;
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
@@ -343,6 +347,8 @@ struct stp_pipeline {
 	char err_path[64];		/* the config path it is about (default: its name) */
 	unsigned int stop_timeout_ms;	/* stp_pipeline_stop()'s, for the features' stop */
 	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
+	volatile bool paused; /* console "stop": RX lcores poll no port; ctlplane: wo, dataplane: ro
+			       */
 };
 
 /** Build the pipeline (lcore states, rings, stage init) from a loaded config and set-up ports. */
@@ -381,6 +387,13 @@ void stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkt
 
 /** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
 void stp_pipeline_tick(struct stp_pipeline *pl);
+
+/**
+ * Back-pressure for file inputs: called while a ring refuses a file port's packets, it gives
+ * the consumer (writer thread, worker lcore) time. True to try again; false once the pipeline
+ * stops (then the caller counts what is left as its drop).
+ */
+bool stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins);
 
 /** The run loop (what each datapath lcore executes). */
 int stp_lcore_main(void *arg);

@@ -95,6 +95,18 @@ class Checker:
 
 # --- pcap files -------------------------------------------------------------------------------
 
+def promtool_check(ck, text, label="/metrics"):
+    """promtool check metrics (Debian's prometheus package) on an exposition: every complaint
+    (lint or parse) is a failed check. Without promtool the test skips."""
+    if shutil.which("promtool") is None:
+        skip("promtool is not installed (Debian package prometheus)")
+    r = subprocess.run(["promtool", "check", "metrics"], input=text, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    ck.check(r.returncode == 0 and r.stdout.strip() == "",
+             "promtool check metrics passes on " + label,
+             "rc %d: %s" % (r.returncode, r.stdout.strip()[:2000]))
+
+
 def write_pcap_ns(path, frames, t0_ns=1700000000123456789, step_ns=1001):
     """Write frames (bytes) as a nanosecond pcap (magic 0xa1b23c4d), record i stamped
     t0_ns + i * step_ns. Returns the list of timestamps in ns."""

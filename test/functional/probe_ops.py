@@ -222,12 +222,15 @@ def main():
     except OSError as e:
         text = ""
         ck.check(False, "GET /metrics", str(e))
+    ftlib.promtool_check(ck, text, "/metrics with probe streams")
     for fam, stream in (("stampede_probe_tx_packets_total", "loop"),
                         ("stampede_probe_tx_packets_total", "bulk"),
                         ("stampede_probe_rate_requested", "loop"),
                         ("stampede_probe_rate_achieved", "bulk"),
                         ("stampede_probe_received_packets_total", "loop"),
-                        ("stampede_probe_delay_ns", "loop")):
+                        ("stampede_probe_delay_seconds", "loop"),
+                        ("stampede_probe_delay_seconds_count", "loop"),
+                        ("stampede_probe_jitter_seconds", "loop")):
         ck.check(re.search(r'^%s\{[^}]*stream="%s"[^}]*\} \d' % (fam, stream), text, re.M)
                  is not None, "prometheus %s{stream=%s}" % (fam, stream))
     ck.check(re.search(r'^stampede_probe_rate_requested\{[^}]*stream="loop"[^}]*\} 10000$',

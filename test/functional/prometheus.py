@@ -173,6 +173,8 @@ def main():
             ck.eq(headers.get("Connection"), "close", "Connection header")
             ck.eq(int(headers.get("Content-Length", -1)), len(body.encode()),
                   "Content-Length is the body's length")
+        if i == 0:
+            ftlib.promtool_check(ck, body)
         scrapes.append(parse_text(ck, body))
         time.sleep(0.3)
     status, _, _ = scrape(url + "?x=1")

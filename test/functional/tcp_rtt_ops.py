@@ -266,6 +266,7 @@ def main():
     con = console(sock, "show tcp-rtt")
     with urllib.request.urlopen(m.group(1), timeout=10) as r:
         prom = r.read().decode()
+    ftlib.promtool_check(ck, prom, "/metrics with tcp_rtt")
     st.signal(signal.SIGTERM)
     rc = st.wait(timeout=30)
     ck.eq(rc, 0, "exit code after SIGTERM")

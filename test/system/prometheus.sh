@@ -131,8 +131,18 @@ done
 STP_TARGET=${URL#http://}
 STP_TARGET=${STP_TARGET%/metrics}
 log "stampede serves $URL"
-http_get "$URL" | grep -q '^stampede_received_packets_total ' ||
+http_get "$URL" >"$WORK/metrics.txt"
+grep -q '^stampede_received_packets_total ' "$WORK/metrics.txt" ||
 	fail "GET $URL has no stampede_received_packets_total"
+# The exposition passes promtool's parser and linter (base units, real summaries), silently.
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.txt" 2>&1 ||
+		fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
+	[ ! -s "$WORK/promtool.txt" ] || fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
+	log "promtool check metrics: ok"
+else
+	log "promtool not installed: check metrics left out"
+fi
 
 PROM_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$WORK/prometheus.yml" <<EOF
