@@ -1114,17 +1114,47 @@ render_latency(const json_t *a, FILE *f)
 				 "");
 }
 
+/* @p which names a generator stream, or is a stream id (a receiver measures ids it is sent). */
+static bool
+stream_known(const char *which)
+{
+	json_t *o = ctl_probes(g_con->ctl);
+	const json_t *e;
+	size_t i, n = strspn(which, "0123456789");
+	bool known = strcmp(which, "all") == 0 || (n > 0 && n < 10 && which[n] == '\0');
+
+	json_array_foreach(json_object_get(o, "streams"), i, e)
+		known |= strcmp(stp_json_str(e, "name"), which) == 0;
+	json_decref(o);
+	return known;
+}
+
 /* show latency [STREAM], show probes */
 static void
 cmd_show_latency_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_result *r = parsed;
 
-	if (strcmp(r->w1, "probes") == 0)
+	json_t *a;
+
+	if (strcmp(r->w1, "probes") == 0) {
 		show(cl, ctl_probes(g_con->ctl), render_probes, NULL);
-	else
-		show(cl, ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL), render_latency,
-				NULL);
+		return;
+	}
+	a = ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL);
+	if (data != NULL && a != NULL && json_array_size(a) == 0) {
+		/* No row: say whether the stream is unknown or only not measured yet. */
+		json_decref(a);
+		if (stream_known(r->arg))
+			cmdline_printf(cl, "stream %s: nothing measured yet\n", r->arg);
+		else
+			cmdline_printf(cl,
+					"error: no stream %s (a generator stream's name, a stream id "
+					"or all)\n",
+					r->arg);
+		return;
+	}
+	show(cl, a, render_latency, NULL);
 }
 
 static cmdline_parse_token_string_t tok_latency_probes = WORD(w1, "latency#probes");

@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -901,9 +902,22 @@ ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[CFG_
 int
 ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN])
 {
+	const char *slash;
+	char dir[4096];
 	int rc;
 
 	err[0] = '\0';
+	/* The file's directory first: its errors are not "nothing measured". */
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) != 0) {
+		rc = -errno;
+		snprintf(err, CFG_ERR_LEN, "cannot write %s: %s", path, strerror(-rc));
+		return rc;
+	}
 	pthread_mutex_lock(&c->lock);
 	rc = stp_probe_save(c->pl, which, path, false);
 	pthread_mutex_unlock(&c->lock);

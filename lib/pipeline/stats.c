@@ -275,7 +275,10 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "lcores", lcores);
 	/* What each feature of the registry adds (feature.h: its view). */
 	stp_features_views(pl, root);
+	errno = 0;
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (rc != 0)
+		rc = errno != 0 ? -errno : -EIO; /* fopen()'s or a write's errno */
 	json_decref(root);
-	return rc == 0 ? 0 : -EIO;
+	return rc;
 }
