@@ -275,18 +275,26 @@ render_totals(const json_t *s, FILE *f)
 	const char *k;
 	const json_t *v;
 
+	/* Every term of received + replicated + generated = transmitted + captured + consumed +
+	 * dropped (+ in flight), in that order. */
 	fprintf(f,
-			"total: received=%" PRIu64 " replicated=%" PRIu64 " transmitted=%" PRIu64
-			" captured=%" PRIu64 " dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
+			"total: received=%" PRIu64 " replicated=%" PRIu64 " generated=%" PRIu64
+			" transmitted=%" PRIu64 " captured=%" PRIu64 " consumed=%" PRIu64
+			" dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
 			stp_json_u64(s, "received"), stp_json_u64(s, "replicated"),
-			stp_json_u64(s, "transmitted"), stp_json_u64(s, "captured"),
+			stp_json_u64(s, "generated"), stp_json_u64(s, "transmitted"),
+			stp_json_u64(s, "captured"), stp_json_u64(s, "consumed"),
 			stp_json_u64(s, "dropped"),
 			(int64_t)json_integer_value(json_object_get(s, "in_flight")));
 	fprintf(f, "timestamps:");
 	json_object_foreach((json_t *)ts, k, v)
 		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
-	fprintf(f, "\ncycles/packet: %.1f, over %.1f s%s\n", stp_json_real(s, "cycles_per_packet"),
-			stp_json_real(s, "seconds"),
+	/* ctl_stats() gives no cycles_per_packet below STP_CPP_MIN_PKTS packets. */
+	if (json_object_get(s, "cycles_per_packet") != NULL)
+		fprintf(f, "\ncycles/packet: %.1f", stp_json_real(s, "cycles_per_packet"));
+	else
+		fprintf(f, "\ncycles/packet: - (fewer than %u packets)", STP_CPP_MIN_PKTS);
+	fprintf(f, ", over %.1f s%s\n", stp_json_real(s, "seconds"),
 			json_is_true(json_object_get(s, "cleared")) ? " (since clear stats)" : "");
 }
 

@@ -316,9 +316,10 @@ ctl_stats(struct ctl *c)
 	json_object_set_new(o, "consumed", jint(d->consumed));
 	json_object_set_new(o, "captured", jint(d->written));
 	json_object_set_new(o, "rx_bytes", jint(d->rx_bytes));
-	json_object_set_new(o, "cycles_per_packet",
-			json_real(d->work_pkts ? (double)d->busy_cycles / (double)d->work_pkts :
-						 0));
+	/* Absent below STP_CPP_MIN_PKTS packets: the figure would be a loop's fixed cost. */
+	if (d->work_pkts >= STP_CPP_MIN_PKTS)
+		json_object_set_new(o, "cycles_per_packet",
+				json_real((double)d->busy_cycles / (double)d->work_pkts));
 	ts = json_object();
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		json_object_set_new(ts, pkt_ts_src_name(t), jint(d->ts_src[t]));
