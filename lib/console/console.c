@@ -93,31 +93,45 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 	cmdline_printf(cl, "%s%s\n", what, err[0] != '\0' ? err : "failed");
 }
 
-/* A table: cells added row by row, printed with each column as wide as its widest cell. */
-#define TBL_MAX_COLS 16
-
+/*
+ * A table: cells added row by row, printed with each column as wide as its widest cell. As many
+ * columns as the spec names (no cap that would cut one and shift the rows); a table that could
+ * not get its memory prints an error instead of a partial table.
+ */
 struct table {
 	unsigned int nc;
-	const char *head[TBL_MAX_COLS];
-	bool right[TBL_MAX_COLS]; /* numbers align right */
-	unsigned int n, cap;	  /* cells */
+	char **head;
+	bool *right;	     /* numbers align right */
+	unsigned int n, cap; /* cells */
 	char **cells;
+	bool oom;
 };
 
 static void
 tbl_init(struct table *t, const char *spec)
 {
 	/* spec: "name|<num|..." : a leading '<' marks a right-aligned column. */
-	char buf[512];
-	char *save, *tok;
+	char *buf = strdup(spec), *save, *tok;
+	unsigned int nc = 1;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < TBL_MAX_COLS;
+	for (const char *p = spec; *p != '\0'; p++)
+		nc += *p == '|';
+	t->head = calloc(nc, sizeof(*t->head));
+	t->right = calloc(nc, sizeof(*t->right));
+	if (buf == NULL || t->head == NULL || t->right == NULL) {
+		t->oom = true;
+		free(buf);
+		return;
+	}
+	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < nc;
 			tok = strtok_r(NULL, "|", &save)) {
 		t->right[t->nc] = tok[0] == '<';
-		t->head[t->nc++] = strdup(tok + (tok[0] == '<'));
+		t->head[t->nc] = strdup(tok + (tok[0] == '<'));
+		if (t->head[t->nc++] == NULL)
+			t->oom = true;
 	}
+	free(buf);
 }
 
 static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, const char *fmt, ...)
@@ -125,14 +139,16 @@ static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, cons
 	va_list ap;
 	char *s = NULL, **n;
 
+	if (t->oom)
+		return;
 	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
-		n = realloc(t->cells, t->cap * sizeof(*n));
+		n = realloc(t->cells, (t->cap ? t->cap * 2 : 64) * sizeof(*n));
 		if (n == NULL) {
-			t->cap = t->n;
+			t->oom = true; /* a lost cell would shift every later one */
 			return;
 		}
 		t->cells = n;
+		t->cap = t->cap ? t->cap * 2 : 64;
 	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -150,9 +166,13 @@ tbl_u64(struct table *t, uint64_t v)
 static void
 tbl_print(struct table *t, FILE *f)
 {
-	size_t w[TBL_MAX_COLS];
+	size_t *w = t->oom || t->nc == 0 ? NULL : calloc(t->nc, sizeof(*w));
 	unsigned int c, i;
 
+	if (w == NULL) {
+		fprintf(f, "error: out of memory for the table\n");
+		goto out;
+	}
 	for (c = 0; c < t->nc; c++)
 		w[c] = strlen(t->head[c]);
 	for (i = 0; i < t->n; i++)
@@ -171,11 +191,15 @@ tbl_print(struct table *t, FILE *f)
 			fprintf(f, t->right[c] ? "%*s%s" : "%-*s%s", (int)w[c], s,
 					last ? "\n" : "  ");
 	}
+out:
+	free(w);
 	for (c = 0; c < t->nc; c++)
-		free((char *)t->head[c]);
+		free(t->head[c]);
 	for (i = 0; i < t->n; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->head);
+	free(t->right);
 }
 
 /* "a,b,c" from an array of strings; "-" when empty. */
