@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -279,6 +281,115 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 	}
 }
 
+/*
+ * A file stampede writes at the end of a run (or opens later): its directory must exist and be
+ * writable now, so a bad path fails at start, not after a long run. @p what names the option
+ * or JSON path in the message. A path with strftime or {index} fields in its directory part is
+ * only known when written: not checked.
+ */
+static int
+check_out_path(const char *what, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (strpbrk(dir, "%{") != NULL)
+		return 0;
+	if (stat(dir, &st) != 0) {
+		fprintf(stderr, "stampede: %s %s: directory %s: %s\n", what, path, dir,
+				strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "stampede: %s %s: %s is not a directory\n", what, path, dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		fprintf(stderr, "stampede: %s %s: directory %s: %s\n", what, path, dir,
+				strerror(errno));
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "stampede: %s %s: is a directory\n", what, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every output file of the run, checked before anything starts (and by --check). */
+static int
+check_out_paths(const struct stp_config *cfg, const struct opts *o)
+{
+	char what[64];
+	int rc = 0;
+
+	if (o->stats_json != NULL)
+		rc |= check_out_path("--stats-json", o->stats_json);
+	if (o->latency_json != NULL)
+		rc |= check_out_path("--latency-json", o->latency_json);
+	for (unsigned int i = 0; i < cfg->nb_outputs; i++) {
+		if (cfg->outputs[i].type != CFG_OUTPUT_PCAPNG || cfg->outputs[i].path[0] == '\0')
+			continue;
+		snprintf(what, sizeof(what), "outputs[%u].path", i);
+		rc |= check_out_path(what, cfg->outputs[i].path);
+	}
+	if (cfg->tcp_rtt.enabled && strcmp(cfg->tcp_rtt.out_path, "-") != 0)
+		rc |= check_out_path("tcp_rtt.output.path", cfg->tcp_rtt.out_path);
+	return rc != 0 ? -EINVAL : 0;
+}
+
+/* The EAL's file prefix: the last --file-prefix of its arguments (extra ones come last). */
+static const char *
+eal_prefix(int argc, char **argv, const char *dflt)
+{
+	const char *p = dflt;
+
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--file-prefix=", 14) == 0)
+			p = argv[i] + 14;
+		else if (strcmp(argv[i], "--file-prefix") == 0 && i + 1 < argc)
+			p = argv[++i];
+	}
+	return p;
+}
+
+/*
+ * After rte_eal_init() failed: the usual cause with a good config is another primary process
+ * on the same file prefix, which holds a write lock on the prefix's "config" file. Name it.
+ */
+static void
+report_prefix_owner(const char *prefix)
+{
+	const char *base = "/var/run";
+	char path[4096];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+	int fd;
+
+	/* Where the EAL puts its runtime dir (eal_create_runtime_dir()). */
+	if (getuid() != 0) {
+		base = getenv("XDG_RUNTIME_DIR");
+		if (base == NULL)
+			base = "/tmp";
+	}
+	snprintf(path, sizeof(path), "%s/dpdk/%s/config", base, prefix);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		fprintf(stderr,
+				"stampede: file prefix %s is in use by PID %d (its lock on %s); give "
+				"this instance another eal.file_prefix\n",
+				prefix, (int)fl.l_pid, path);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,6 +414,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_cfg;
 	}
+	/* Not for --dump-config: a config may be dumped on another machine than it runs on. */
+	if (!o.dump && check_out_paths(&cfg, &o) != 0)
+		goto out_cfg;
 	if (o.check) {
 		printf("ok\n");
 		ret = 0;
@@ -344,10 +458,13 @@ main(int argc, char **argv)
 	memcpy(eal_argv_init, eal_argv, eal_argc * sizeof(char *));
 	rc = rte_eal_init(eal_argc, eal_argv_init);
 	if (rc < 0) {
+		report_prefix_owner(eal_prefix(eal_argc, eal_argv, cfg.eal.file_prefix));
 		fprintf(stderr,
-				"stampede: EAL initialisation failed: %s (EAL messages above say why; a "
+				"stampede: EAL initialisation failed%s%s (EAL messages above say why; a "
 				"ports[].device naming an unknown driver gives \"No such device\")%s\n",
-				rte_strerror(rte_errno),
+				/* Some EAL failures leave rte_errno 0: no "Success" then. */
+				rte_errno != 0 ? ": " : "",
+				rte_errno != 0 ? rte_strerror(rte_errno) : "",
 				cfg.eal.hugepages ?
 						" (eal.hugepages is true: reserve hugepages with "
 						"\"echo 512 > /proc/sys/vm/nr_hugepages\" and mount "
@@ -430,17 +547,27 @@ main(int argc, char **argv)
 			quit_signal ? (quit_signal == SIGINT ? " (SIGINT)" : " (SIGTERM)") : "");
 	stp_stats_print(&pl, true, stdout);
 	fflush(stdout);
-	if (o.stats_json != NULL && stp_stats_json(&pl, o.stats_json) != 0)
-		fprintf(stderr, "stampede: cannot write %s\n", o.stats_json);
+	ret = 0;
+	/* A final write that fails is a failed run: the operator asked for that file. */
+	if (o.stats_json != NULL) {
+		rc = stp_stats_json(&pl, o.stats_json);
+		if (rc < 0) {
+			fprintf(stderr, "stampede: --stats-json: cannot write %s: %s\n",
+					o.stats_json, strerror(-rc));
+			ret = 1;
+		}
+	}
 	if (o.latency_json != NULL) {
 		rc = stp_probe_save(&pl, "all", o.latency_json, true);
-		if (rc == -ENOENT)
+		/* -ENOENT: nothing measured, or the directory went away during the run. */
+		if (rc == -ENOENT && check_out_path("--latency-json", o.latency_json) == 0) {
 			fprintf(stderr, "stampede: --latency-json: no probe was measured\n");
-		else if (rc < 0)
-			fprintf(stderr, "stampede: cannot write %s: %s\n", o.latency_json,
-					strerror(-rc));
+		} else if (rc < 0) {
+			fprintf(stderr, "stampede: --latency-json: cannot write %s: %s\n",
+					o.latency_json, strerror(-rc));
+			ret = 1;
+		}
 	}
-	ret = 0;
 
 out_metrics:
 	metrics_stop();

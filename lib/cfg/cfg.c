@@ -965,6 +965,12 @@ parse_eal(const struct loader *l, const json_t *root)
 	rc = parse_object(l, obj, "eal", "eal", l->cfg);
 	if (rc < 0)
 		return rc;
+	/* The prefix names a directory of the EAL's runtime dir: "." or ".." would be another. */
+	if (strspn(eal->file_prefix, ".") == strlen(eal->file_prefix))
+		return lerr(l, "eal.file_prefix",
+				"\"%s\" names no directory of its own (it is a path component, not a "
+				"name)",
+				eal->file_prefix);
 	/* Without hugepages the EAL default memory is too small for a useful mempool. */
 	if (!eal->hugepages && eal->memory_mb == 0)
 		eal->memory_mb = 512;

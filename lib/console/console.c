@@ -9,6 +9,7 @@
  * (no thread cancellation while a ctl call holds its lock).
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -94,31 +95,45 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 	cmdline_printf(cl, "%s%s\n", what, err[0] != '\0' ? err : "failed");
 }
 
-/* A table: cells added row by row, printed with each column as wide as its widest cell. */
-#define TBL_MAX_COLS 24 /* show latency has 17 */
-
+/*
+ * A table: cells added row by row, printed with each column as wide as its widest cell. As many
+ * columns as the spec names (no cap that would cut one and shift the rows); a table that could
+ * not get its memory prints an error instead of a partial table.
+ */
 struct table {
 	unsigned int nc;
-	const char *head[TBL_MAX_COLS];
-	bool right[TBL_MAX_COLS]; /* numbers align right */
-	unsigned int n, cap;	  /* cells */
+	char **head;
+	bool *right;	     /* numbers align right */
+	unsigned int n, cap; /* cells */
 	char **cells;
+	bool oom;
 };
 
 static void
 tbl_init(struct table *t, const char *spec)
 {
 	/* spec: "name|<num|..." : a leading '<' marks a right-aligned column. */
-	char buf[512];
-	char *save, *tok;
+	char *buf = strdup(spec), *save, *tok;
+	unsigned int nc = 1;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < TBL_MAX_COLS;
+	for (const char *p = spec; *p != '\0'; p++)
+		nc += *p == '|';
+	t->head = calloc(nc, sizeof(*t->head));
+	t->right = calloc(nc, sizeof(*t->right));
+	if (buf == NULL || t->head == NULL || t->right == NULL) {
+		t->oom = true;
+		free(buf);
+		return;
+	}
+	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < nc;
 			tok = strtok_r(NULL, "|", &save)) {
 		t->right[t->nc] = tok[0] == '<';
-		t->head[t->nc++] = strdup(tok + (tok[0] == '<'));
+		t->head[t->nc] = strdup(tok + (tok[0] == '<'));
+		if (t->head[t->nc++] == NULL)
+			t->oom = true;
 	}
+	free(buf);
 }
 
 static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, const char *fmt, ...)
@@ -126,14 +141,16 @@ static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, cons
 	va_list ap;
 	char *s = NULL, **n;
 
+	if (t->oom)
+		return;
 	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
-		n = realloc(t->cells, t->cap * sizeof(*n));
+		n = realloc(t->cells, (t->cap ? t->cap * 2 : 64) * sizeof(*n));
 		if (n == NULL) {
-			t->cap = t->n;
+			t->oom = true; /* a lost cell would shift every later one */
 			return;
 		}
 		t->cells = n;
+		t->cap = t->cap ? t->cap * 2 : 64;
 	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -151,9 +168,13 @@ tbl_u64(struct table *t, uint64_t v)
 static void
 tbl_print(struct table *t, FILE *f)
 {
-	size_t w[TBL_MAX_COLS];
+	size_t *w = t->oom || t->nc == 0 ? NULL : calloc(t->nc, sizeof(*w));
 	unsigned int c, i;
 
+	if (w == NULL) {
+		fprintf(f, "error: out of memory for the table\n");
+		goto out;
+	}
 	for (c = 0; c < t->nc; c++)
 		w[c] = strlen(t->head[c]);
 	for (i = 0; i < t->n; i++)
@@ -172,11 +193,15 @@ tbl_print(struct table *t, FILE *f)
 			fprintf(f, t->right[c] ? "%*s%s" : "%-*s%s", (int)w[c], s,
 					last ? "\n" : "  ");
 	}
+out:
+	free(w);
 	for (c = 0; c < t->nc; c++)
-		free((char *)t->head[c]);
+		free(t->head[c]);
 	for (i = 0; i < t->n; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->head);
+	free(t->right);
 }
 
 /* "a,b,c" from an array of strings; "-" when empty. */
@@ -325,18 +350,26 @@ render_totals(const json_t *s, FILE *f)
 	const char *k;
 	const json_t *v;
 
+	/* Every term of received + replicated + generated = transmitted + captured + consumed +
+	 * dropped (+ in flight), in that order. */
 	fprintf(f,
-			"total: received=%" PRIu64 " replicated=%" PRIu64 " transmitted=%" PRIu64
-			" captured=%" PRIu64 " dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
+			"total: received=%" PRIu64 " replicated=%" PRIu64 " generated=%" PRIu64
+			" transmitted=%" PRIu64 " captured=%" PRIu64 " consumed=%" PRIu64
+			" dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
 			stp_json_u64(s, "received"), stp_json_u64(s, "replicated"),
-			stp_json_u64(s, "transmitted"), stp_json_u64(s, "captured"),
+			stp_json_u64(s, "generated"), stp_json_u64(s, "transmitted"),
+			stp_json_u64(s, "captured"), stp_json_u64(s, "consumed"),
 			stp_json_u64(s, "dropped"),
 			(int64_t)json_integer_value(json_object_get(s, "in_flight")));
 	fprintf(f, "timestamps:");
 	json_object_foreach((json_t *)ts, k, v)
 		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
-	fprintf(f, "\ncycles/packet: %.1f, over %.1f s%s\n", stp_json_real(s, "cycles_per_packet"),
-			stp_json_real(s, "seconds"),
+	/* ctl_stats() gives no cycles_per_packet below STP_CPP_MIN_PKTS packets. */
+	if (json_object_get(s, "cycles_per_packet") != NULL)
+		fprintf(f, "\ncycles/packet: %.1f", stp_json_real(s, "cycles_per_packet"));
+	else
+		fprintf(f, "\ncycles/packet: - (fewer than %u packets)", STP_CPP_MIN_PKTS);
+	fprintf(f, ", over %.1f s%s\n", stp_json_real(s, "seconds"),
 			json_is_true(json_object_get(s, "cleared")) ? " (since clear stats)" : "");
 }
 
@@ -901,16 +934,61 @@ static cmdline_parse_inst_t cmd_clear = {
 	.tokens = { (void *)&tok_clear, (void *)&tok_clear_stats, NULL },
 };
 
-/* add rule [at N] JSON */
+/* A rule file for "add rule @FILE": its whole content, NUL-terminated (free()), or NULL. */
+#define RULE_FILE_MAX (1u << 20)
+
+static char *
+read_rule_file(const char *path, char err[CFG_ERR_LEN])
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, CFG_ERR_LEN, "add rule @%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = malloc(RULE_FILE_MAX + 1);
+	if (text == NULL) {
+		fclose(f);
+		snprintf(err, CFG_ERR_LEN, "add rule @%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(text, 1, RULE_FILE_MAX + 1, f);
+	if (ferror(f) || n > RULE_FILE_MAX) {
+		snprintf(err, CFG_ERR_LEN, "add rule @%s: %s", path,
+				ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+/* add rule [at N] JSON|@FILE */
 static void
 cmd_add_rule_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_result *r = parsed;
 	int index = data != NULL ? r->at : -1;
 	char err[CFG_ERR_LEN] = "";
+	char *text = NULL;
 	json_t *rules;
+	int rc;
 
-	if (ctl_rule_add(g_con->ctl, r->json, index, err) != 0) {
+	/* @FILE: the rule's JSON is that file's content (for rules longer than a line holds). */
+	if (r->json[0] == '@') {
+		text = read_rule_file(r->json + 1, err);
+		if (text == NULL) {
+			print_error(cl, "error: ", err);
+			return;
+		}
+	}
+	rc = ctl_rule_add(g_con->ctl, text != NULL ? text : r->json, index, err);
+	free(text);
+	if (rc != 0) {
 		print_error(cl, "", err);
 		return;
 	}
@@ -944,10 +1022,18 @@ json_tok_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsign
 {
 	size_t n = 0;
 
-	if (buf == NULL || buf[0] != '{')
+	if (buf == NULL || (buf[0] != '{' && buf[0] != '@'))
 		return -1;
-	while (buf[n] != '\0' && buf[n] != '\n' && buf[n] != '\r')
-		n++;
+	if (buf[0] == '@') {
+		/* @FILE: one word, the path. */
+		while (buf[n] != '\0' && !isspace((unsigned char)buf[n]))
+			n++;
+		if (n == 1)
+			return -1;
+	} else {
+		while (buf[n] != '\0' && buf[n] != '\n' && buf[n] != '\r')
+			n++;
+	}
 	if (res != NULL) {
 		if (n >= ressize || n >= sizeof(((struct cmd_result *)0)->json))
 			return -1;
@@ -960,7 +1046,7 @@ json_tok_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsign
 static int
 json_tok_help(cmdline_parse_token_hdr_t *tk, char *buf, unsigned int size)
 {
-	snprintf(buf, size, "a JSON object on one line: {\"name\": ...}");
+	snprintf(buf, size, "a JSON object on one line: {\"name\": ...}, or @FILE holding it");
 	return 0;
 }
 
@@ -977,7 +1063,7 @@ static cmdline_parse_token_hdr_t tok_json = {
 static cmdline_parse_inst_t cmd_add_rule_at = {
 	.f = cmd_add_rule_parsed,
 	.data = (void *)1,
-	.help_str = "add rule at INDEX JSON: insert the rule before rules[INDEX]",
+	.help_str = "add rule at INDEX JSON|@FILE: insert the rule before rules[INDEX]",
 	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_at, (void *)&tok_at_n,
 			(void *)&tok_json, NULL },
 };
@@ -985,8 +1071,9 @@ static cmdline_parse_inst_t cmd_add_rule_at = {
 static cmdline_parse_inst_t cmd_add_rule = {
 	.f = cmd_add_rule_parsed,
 	.data = NULL,
-	.help_str = "add rule JSON: append a rule, e.g. add rule {\"name\":\"web\",\"filter\":"
-		    "\"tcp port 80\",\"action\":\"forward\",\"out\":\"b\"}",
+	.help_str = "add rule JSON|@FILE: append a rule, e.g. add rule {\"name\":\"web\",\"filter\":"
+		    "\"tcp port 80\",\"action\":\"forward\",\"out\":\"b\"}; @FILE reads the JSON from "
+		    "FILE (relative to stampede's working directory)",
 	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_json, NULL },
 };
 
@@ -1177,17 +1264,47 @@ render_latency(const json_t *a, FILE *f)
 				 "");
 }
 
+/* @p which names a generator stream, or is a stream id (a receiver measures ids it is sent). */
+static bool
+stream_known(const char *which)
+{
+	json_t *o = ctl_probes(g_con->ctl);
+	const json_t *e;
+	size_t i, n = strspn(which, "0123456789");
+	bool known = strcmp(which, "all") == 0 || (n > 0 && n < 10 && which[n] == '\0');
+
+	json_array_foreach(json_object_get(o, "streams"), i, e)
+		known |= strcmp(stp_json_str(e, "name"), which) == 0;
+	json_decref(o);
+	return known;
+}
+
 /* show latency [STREAM], show probes */
 static void
 cmd_show_latency_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_result *r = parsed;
 
-	if (strcmp(r->w1, "probes") == 0)
+	json_t *a;
+
+	if (strcmp(r->w1, "probes") == 0) {
 		show(cl, ctl_probes(g_con->ctl), render_probes, NULL);
-	else
-		show(cl, ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL), render_latency,
-				NULL);
+		return;
+	}
+	a = ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL);
+	if (data != NULL && a != NULL && json_array_size(a) == 0) {
+		/* No row: say whether the stream is unknown or only not measured yet. */
+		json_decref(a);
+		if (stream_known(r->arg))
+			cmdline_printf(cl, "stream %s: nothing measured yet\n", r->arg);
+		else
+			cmdline_printf(cl,
+					"error: no stream %s (a generator stream's name, a stream id "
+					"or all)\n",
+					r->arg);
+		return;
+	}
+	show(cl, a, render_latency, NULL);
 }
 
 static cmdline_parse_token_string_t tok_latency_probes = WORD(w1, "latency#probes");
@@ -1467,7 +1584,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	tbl_print(&t, o.f);
 	fprintf(o.f,
 			"Tab completes, up/down recall the history. JSON goes on one line (at most "
-			"~500 characters).\n");
+			"500 characters; a longer rule: add rule @FILE).\n");
 	out_flush(&o, cl);
 }
 
@@ -1480,29 +1597,93 @@ enum session_end {
 	SESSION_STOP, /* console_destroy() */
 };
 
-/* Feed @p in_fd to @p cl until it ends. @p tty: hold tty_lock while handling input. */
+/*
+ * The longest line a session takes: librte_cmdline's line buffer holds 512 bytes and drops what
+ * does not fit, so a longer line would run cut (a rule's JSON then fails as "premature end of
+ * input"). Such a line is refused whole instead, with a message naming "add rule @FILE".
+ */
+#define LINE_MAX_CHARS 500
+
+/* Feed @p n bytes to @p cl, refusing over-long lines (*@p overlong: inside one). */
+static int
+session_feed(struct cmdline *cl, const char *buf, size_t n, bool *overlong)
+{
+	struct rdline *rdl = cmdline_get_rdline(cl);
+
+	for (size_t i = 0; i < n; i++) {
+		bool eol = buf[i] == '\n' || buf[i] == '\r';
+		int rc;
+
+		if (*overlong) {
+			if (!eol)
+				continue;
+			*overlong = false;
+			rdline_reset(rdl);
+			cmdline_printf(cl,
+					"\nerror: line longer than %u characters refused (for a long "
+					"rule: add rule @FILE, the JSON in FILE)\n",
+					LINE_MAX_CHARS);
+			/* An empty line: the next prompt. */
+			rc = cmdline_in(cl, "\n", 1);
+		} else {
+			rc = cmdline_in(cl, buf + i, 1);
+			/* rdline_get_buffer() ends the line with '\n'. */
+			if (!eol && strlen(rdline_get_buffer(rdl)) > LINE_MAX_CHARS)
+				*overlong = true;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A client while another one's session runs: told so at once, not left waiting. */
+static void
+refuse_busy(int listen_fd)
+{
+	static const char msg[] = "console busy: another client is attached (one at a time)\n";
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (write(fd, msg, sizeof(msg) - 1) < 0) {
+		/* The client went away already: nothing to tell. */
+	}
+	close(fd);
+}
+
+/*
+ * Feed @p in_fd to @p cl until it ends. @p tty: hold tty_lock while handling input.
+ * @p busy_fd: the listening socket whose new clients are refused meanwhile, or -1.
+ */
 static enum session_end
-session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty)
+session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
 {
 	char buf[READ_CHUNK];
+	bool overlong = false;
 
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = in_fd, .events = POLLIN },
 			{ .fd = con->stop_pipe[0], .events = POLLIN },
+			{ .fd = busy_fd, .events = POLLIN },
 		};
 		ssize_t n;
 		int rc;
 
 		if (__atomic_load_n(&con->quit, __ATOMIC_ACQUIRE))
 			return SESSION_QUIT;
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, busy_fd >= 0 ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return SESSION_EOF;
 		}
 		if (pfd[1].revents != 0)
 			return SESSION_STOP;
+		if (busy_fd >= 0 && pfd[2].revents != 0)
+			refuse_busy(busy_fd);
+		if (pfd[0].revents == 0)
+			continue;
 		n = read(in_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -1510,7 +1691,7 @@ session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty)
 			return SESSION_EOF;
 		if (tty)
 			pthread_mutex_lock(&con->tty_lock);
-		rc = cmdline_in(cl, buf, (int)n);
+		rc = session_feed(cl, buf, (size_t)n, &overlong);
 		if (tty)
 			pthread_mutex_unlock(&con->tty_lock);
 		if (rc < 0)
@@ -1531,7 +1712,7 @@ console_main(void *arg)
 		struct cmdline *cl = cmdline_new(console_ctx, PROMPT, con->file_fd, STDOUT_FILENO);
 
 		if (cl != NULL) {
-			end = session_run(con, cl, con->file_fd, false);
+			end = session_run(con, cl, con->file_fd, false, -1);
 			if (end == SESSION_EOF)
 				cmdline_printf(cl, "\n"); /* after the last prompt */
 			cmdline_free(cl);		  /* closes the file */
@@ -1548,7 +1729,7 @@ console_main(void *arg)
 			pthread_mutex_lock(&con->tty_lock);
 			con->tty_cl = cl;
 			pthread_mutex_unlock(&con->tty_lock);
-			end = session_run(con, cl, STDIN_FILENO, true);
+			end = session_run(con, cl, STDIN_FILENO, true, -1);
 			pthread_mutex_lock(&con->tty_lock);
 			con->tty_cl = NULL;
 			pthread_mutex_unlock(&con->tty_lock);
@@ -1593,7 +1774,7 @@ socket_main(void *arg)
 			close(fd);
 			continue;
 		}
-		session_run(con, cl, fd, false);
+		session_run(con, cl, fd, false, con->listen_fd);
 		cmdline_free(cl); /* closes fd */
 	}
 	return NULL;

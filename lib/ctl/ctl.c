@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -316,9 +317,10 @@ ctl_stats(struct ctl *c)
 	json_object_set_new(o, "consumed", jint(d->consumed));
 	json_object_set_new(o, "captured", jint(d->written));
 	json_object_set_new(o, "rx_bytes", jint(d->rx_bytes));
-	json_object_set_new(o, "cycles_per_packet",
-			json_real(d->work_pkts ? (double)d->busy_cycles / (double)d->work_pkts :
-						 0));
+	/* Absent below STP_CPP_MIN_PKTS packets: the figure would be a loop's fixed cost. */
+	if (d->work_pkts >= STP_CPP_MIN_PKTS)
+		json_object_set_new(o, "cycles_per_packet",
+				json_real((double)d->busy_cycles / (double)d->work_pkts));
 	ts = json_object();
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		json_object_set_new(ts, pkt_ts_src_name(t), jint(d->ts_src[t]));
@@ -991,9 +993,22 @@ ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[CFG_
 int
 ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN])
 {
+	const char *slash;
+	char dir[4096];
 	int rc;
 
 	err[0] = '\0';
+	/* The file's directory first: its errors are not "nothing measured". */
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) != 0) {
+		rc = -errno;
+		snprintf(err, CFG_ERR_LEN, "cannot write %s: %s", path, strerror(-rc));
+		return rc;
+	}
 	pthread_mutex_lock(&c->lock);
 	rc = stp_probe_save(c->pl, which, path, false);
 	pthread_mutex_unlock(&c->lock);

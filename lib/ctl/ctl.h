@@ -70,7 +70,8 @@ json_t *ctl_ports_info(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
 json_t *ctl_ports_stats(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
 
 /**
- * Totals: received, transmitted, dropped, replicated, captured, rx_bytes, cycles_per_packet,
+ * Totals: received, transmitted, dropped, replicated, generated, consumed, captured, rx_bytes,
+ * cycles_per_packet (absent below STP_CPP_MIN_PKTS packets: it would mean nothing),
  * timestamps {source: count}, in_flight (from raw counters: the baseline cancels out of it),
  * seconds (since start or the last clear), cleared (bool).
  */

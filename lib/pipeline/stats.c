@@ -152,7 +152,10 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 	fprintf(f, "timestamps:");
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		fprintf(f, " %s=%" PRIu64, pkt_ts_src_name(t), s.ts_src[t]);
-	fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
+	if (s.rx_pkts >= STP_CPP_MIN_PKTS)
+		fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
+	else
+		fprintf(f, "\ncycles/packet: - (fewer than %u packets)\n", STP_CPP_MIN_PKTS);
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
 				pl->cfg->outputs[o].name, s.out_pkts[o], s.out_drops[o]);
@@ -200,13 +203,17 @@ stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, doub
 		dt_s = 1;
 	fprintf(f,
 			"rx %" PRIu64 " (%.3f Mpps) tx %" PRIu64 " (%.3f Mpps) dropped %" PRIu64
-			" (+%" PRIu64 ") cycles/pkt %.1f\n",
+			" (+%" PRIu64 ") cycles/pkt ",
 			s.rx_pkts, (double)(s.rx_pkts - prev->rx_pkts) / dt_s / 1e6, s.tx_pkts,
 			(double)(s.tx_pkts - prev->tx_pkts) / dt_s / 1e6, dropped,
-			dropped - pdropped,
-			s.rx_pkts > prev->rx_pkts ? (double)(s.busy_cycles - prev->busy_cycles) /
-							(double)(s.rx_pkts - prev->rx_pkts) :
-						    0.0);
+			dropped - pdropped);
+	/* Only with enough packets in the interval to mean something (STP_CPP_MIN_PKTS). */
+	if (s.rx_pkts - prev->rx_pkts >= STP_CPP_MIN_PKTS)
+		fprintf(f, "%.1f\n",
+				(double)(s.busy_cycles - prev->busy_cycles) /
+						(double)(s.rx_pkts - prev->rx_pkts));
+	else
+		fprintf(f, "-\n");
 	fflush(f);
 	*prev = s;
 }
@@ -296,7 +303,10 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "lcores", lcores);
 	/* What each feature of the registry adds (feature.h: its view). */
 	stp_features_views(pl, root);
+	errno = 0;
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (rc != 0)
+		rc = errno != 0 ? -errno : -EIO; /* fopen()'s or a write's errno */
 	json_decref(root);
-	return rc == 0 ? 0 : -EIO;
+	return rc;
 }

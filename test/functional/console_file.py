@@ -98,8 +98,8 @@ def test_all(ck, st):
 
     h = nxt("help")
     for c in ("show port info|stats", "show lcores", "show rings", "show drops", "show rules",
-              "show outputs", "show stats", "show config", "clear stats", "add rule JSON",
-              "add rule at INDEX JSON", "del rule NAME", "capture start|stop OUTPUT", "quit",
+              "show outputs", "show stats", "show config", "clear stats", "add rule JSON|@FILE",
+              "add rule at INDEX JSON|@FILE", "del rule NAME", "capture start|stop OUTPUT", "quit",
               "help"):
         ck.check(re.search(r"^%s\s+\S" % re.escape(c), h, re.M) is not None,
                  "help lists %r with its help string" % c)

@@ -7,8 +7,9 @@
 
 With --stats-period 1: "sho" + Tab completes to "show "; "drops" + Enter runs show drops;
 up-arrow recalls "show drops" from the history and Enter runs it again; a status line printed
-while "show" is half-typed is followed by the prompt and the typed text drawn again, and the
-command then completes normally; quit stops stampede.
+while "show" is half-typed is followed by the prompt and the typed text drawn again (on a
+VT100 screen model 200 and 80 columns wide, the cursor's line reads the prompt and the typed
+text, with the status line above it), and the command then completes normally; quit stops stampede.
 """
 
 import os
@@ -21,6 +22,87 @@ import time
 
 import console_lib as cl
 import ftlib
+
+
+class Screen:
+    """A minimal VT100 screen (independent of stampede): printable characters with auto-wrap,
+    CR, LF, BS, ESC M (reverse index), ESC E (next line), ESC [n A/B/C/D, ESC [n K."""
+
+    def __init__(self, cols=200, rows=24):
+        self.cols, self.rows = cols, rows
+        self.lines = [[" "] * cols for _ in range(rows)]
+        self.r = self.c = 0
+
+    def _lf(self):
+        if self.r == self.rows - 1:
+            self.lines.pop(0)
+            self.lines.append([" "] * self.cols)
+        else:
+            self.r += 1
+
+    def _ri(self):
+        if self.r == 0:
+            self.lines.pop()
+            self.lines.insert(0, [" "] * self.cols)
+        else:
+            self.r -= 1
+
+    def feed(self, s):
+        i = 0
+        while i < len(s):
+            ch = s[i]
+            if ch == "\x1b":
+                m = re.match(r"\x1b\[(\d*)([A-Za-z])", s[i:])
+                if m:
+                    n = int(m.group(1) or 0)
+                    k = m.group(2)
+                    if k == "K":
+                        line = self.lines[self.r]
+                        rng = range(self.c, self.cols) if n == 0 else (
+                            range(0, self.c + 1) if n == 1 else range(self.cols))
+                        for x in rng:
+                            line[x] = " "
+                    elif k == "D":
+                        self.c = max(0, self.c - max(n, 1))
+                    elif k == "C":
+                        self.c = min(self.cols - 1, self.c + max(n, 1))
+                    elif k == "A":
+                        self.r = max(0, self.r - max(n, 1))
+                    elif k == "B":
+                        self.r = min(self.rows - 1, self.r + max(n, 1))
+                    i += m.end()
+                    continue
+                nxt = s[i + 1:i + 2]
+                if nxt == "M":
+                    self._ri()
+                elif nxt == "E":
+                    self.c = 0
+                    self._lf()
+                elif nxt == "7":
+                    self.saved = (self.r, self.c)
+                elif nxt == "8":
+                    self.r, self.c = getattr(self, "saved", (self.r, self.c))
+                i += 2
+                continue
+            if ch == "\r":
+                self.c = 0
+            elif ch == "\n":
+                self._lf()
+            elif ch == "\b":
+                self.c = max(0, self.c - 1)
+            elif ch >= " ":
+                if self.c >= self.cols:
+                    self.c = 0
+                    self._lf()
+                self.lines[self.r][self.c] = ch
+                self.c += 1
+            i += 1
+
+    def text(self):
+        return ["".join(l).rstrip() for l in self.lines]
+
+    def cursor_line(self):
+        return "".join(self.lines[self.r]).rstrip()
 
 
 class Term:
@@ -132,6 +214,19 @@ def main():
              repr(t.buf[-300:]))
     ck.check(m is not None and "\x1b[K" in t.buf[max(0, m.start() - 8):m.start() + 8],
              "the prompt line is erased before the status line")
+    # What the operator sees (issue 15 item 3): on a terminal 200 and 80 columns wide (where a
+    # status line wraps), the cursor's line is the prompt and the keystrokes, whole, and the
+    # line above it ends a status line.
+    for cols in (200, 80):
+        sc = Screen(cols=cols)
+        sc.feed(t.buf[:m.end()] if m else t.buf)
+        rows = sc.text()
+        ck.eq(sc.cursor_line(), cl.PROMPT + "show ru",
+              "%d columns: the prompt and the typed text on the screen" % cols)
+        above = "".join(rows[max(0, sc.r - 2):sc.r])  # a wrapped status line is two rows
+        ck.check(re.search(r"cycles/pkt \S+$", above) is not None,
+                 "%d columns: a status line just above the prompt" % cols,
+                 repr(rows[max(0, sc.r - 3):sc.r + 1]))
     t.send("les\r")
     ck.check(t.expect(r"les\r+\n.*a-to-b.*b-to-a") is not None,
              "the command typed around the status line runs whole", repr(t.buf[-300:]))

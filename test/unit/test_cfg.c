@@ -839,6 +839,12 @@ static const struct {
 	{ "{ 'eal': { 'file_prefix': 'a/b' }, " P1 " }",
 		"cfg.json: eal.file_prefix: \"a/b\" is not a valid name (1..63 characters from "
 		"A-Z a-z 0-9 _ . -)" },
+	{ "{ 'eal': { 'file_prefix': '..' }, " P1 " }",
+		"cfg.json: eal.file_prefix: \"..\" names no directory of its own (it is a path "
+		"component, not a name)" },
+	{ "{ 'eal': { 'file_prefix': '.' }, " P1 " }",
+		"cfg.json: eal.file_prefix: \".\" names no directory of its own (it is a path "
+		"component, not a name)" },
 	{ "{ 'eal': { 'file_prefix': '' }, " P1 " }",
 		"cfg.json: eal.file_prefix: \"\" is not a valid name (1..63 characters from "
 		"A-Z a-z 0-9 _ . -)" },
