@@ -218,8 +218,8 @@ enum cfg_transport {
 };
 
 /**
- * True for the types that send out of a port with outer headers: tunnels (their encap_type
- * is type - CFG_OUTPUT_ERSPAN3) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
+ * True for the types that send out of a port with outer headers (cfg_output.tun): tunnels
+ * (ENCAP_ERSPAN3, _VXLAN, _GRE) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
  */
 static inline bool
 cfg_output_is_tunnel(enum cfg_output_type t)

@@ -177,26 +177,6 @@ tbl_print(struct table *t, FILE *f)
 	free(t->cells);
 }
 
-static uint64_t
-ju(const json_t *o, const char *key)
-{
-	return (uint64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *
-js(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-static double
-jr(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
 /* "a,b,c" from an array of strings; "-" when empty. */
 static void
 join(const json_t *a, char *buf, size_t len)
@@ -228,33 +208,33 @@ render_ports_info(const json_t *a, FILE *f)
 
 	json_array_foreach(a, i, p) {
 		const json_t *link = json_object_get(p, "link");
-		uint64_t speed = ju(link, "speed_mbps");
+		uint64_t speed = stp_json_u64(link, "speed_mbps");
 
 		join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
 		join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
-		fprintf(f, "%sport %" PRIu64 " (%s)\n", i ? "\n" : "", ju(p, "port_id"),
-				js(p, "name"));
-		fprintf(f, "  %-13s %s\n", "driver", js(p, "driver"));
-		fprintf(f, "  %-13s %s\n", "device", js(p, "device"));
-		fprintf(f, "  %-13s %s\n", "mac", js(p, "mac"));
+		fprintf(f, "%sport %" PRIu64 " (%s)\n", i ? "\n" : "", stp_json_u64(p, "port_id"),
+				stp_json_str(p, "name"));
+		fprintf(f, "  %-13s %s\n", "driver", stp_json_str(p, "driver"));
+		fprintf(f, "  %-13s %s\n", "device", stp_json_str(p, "device"));
+		fprintf(f, "  %-13s %s\n", "mac", stp_json_str(p, "mac"));
 		if (speed != 0)
 			fprintf(f, "  %-13s %s, %" PRIu64 " Mbps, %s duplex\n", "link",
 					json_is_true(json_object_get(link, "up")) ? "up" : "down",
-					speed, js(link, "duplex"));
+					speed, stp_json_str(link, "duplex"));
 		else
 			fprintf(f, "  %-13s %s, speed unknown\n", "link",
 					json_is_true(json_object_get(link, "up")) ? "up" : "down");
-		fprintf(f, "  %-13s %" PRIu64 "\n", "mtu", ju(p, "mtu"));
+		fprintf(f, "  %-13s %" PRIu64 "\n", "mtu", stp_json_u64(p, "mtu"));
 		fprintf(f,
 				"  %-13s rx %" PRIu64 " x %" PRIu64 " desc, tx %" PRIu64
 				" x %" PRIu64 " desc\n",
-				"queues", ju(p, "rx_queues"), ju(p, "rx_desc"), ju(p, "tx_queues"),
-				ju(p, "tx_desc"));
+				"queues", stp_json_u64(p, "rx_queues"), stp_json_u64(p, "rx_desc"),
+				stp_json_u64(p, "tx_queues"), stp_json_u64(p, "tx_desc"));
 		fprintf(f, "  %-13s %" PRId64 "\n", "socket",
 				(int64_t)json_integer_value(json_object_get(p, "socket")));
 		fprintf(f, "  %-13s %s\n", "promiscuous",
 				json_is_true(json_object_get(p, "promiscuous")) ? "on" : "off");
-		fprintf(f, "  %-13s %s\n", "timestamps", js(p, "timestamp"));
+		fprintf(f, "  %-13s %s\n", "timestamps", stp_json_str(p, "timestamp"));
 		fprintf(f, "  %-13s %s\n", "rx offloads", rx);
 		fprintf(f, "  %-13s %s\n", "tx offloads", tx);
 	}
@@ -271,18 +251,18 @@ render_ports_stats(const json_t *a, FILE *f)
 			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
 			"<oerrors|<rx-nombuf|<app-rx|<app-tx");
 	json_array_foreach(a, i, p) {
-		tbl_u64(&t, ju(p, "port_id"));
-		tbl_cell(&t, "%s", js(p, "name"));
-		tbl_u64(&t, ju(p, "rx_pkts"));
-		tbl_u64(&t, ju(p, "rx_bytes"));
-		tbl_u64(&t, ju(p, "tx_pkts"));
-		tbl_u64(&t, ju(p, "tx_bytes"));
-		tbl_u64(&t, ju(p, "imissed"));
-		tbl_u64(&t, ju(p, "ierrors"));
-		tbl_u64(&t, ju(p, "oerrors"));
-		tbl_u64(&t, ju(p, "rx_nombuf"));
-		tbl_u64(&t, ju(p, "app_rx"));
-		tbl_u64(&t, ju(p, "app_tx"));
+		tbl_u64(&t, stp_json_u64(p, "port_id"));
+		tbl_cell(&t, "%s", stp_json_str(p, "name"));
+		tbl_u64(&t, stp_json_u64(p, "rx_pkts"));
+		tbl_u64(&t, stp_json_u64(p, "rx_bytes"));
+		tbl_u64(&t, stp_json_u64(p, "tx_pkts"));
+		tbl_u64(&t, stp_json_u64(p, "tx_bytes"));
+		tbl_u64(&t, stp_json_u64(p, "imissed"));
+		tbl_u64(&t, stp_json_u64(p, "ierrors"));
+		tbl_u64(&t, stp_json_u64(p, "oerrors"));
+		tbl_u64(&t, stp_json_u64(p, "rx_nombuf"));
+		tbl_u64(&t, stp_json_u64(p, "app_rx"));
+		tbl_u64(&t, stp_json_u64(p, "app_tx"));
 	}
 	tbl_print(&t, f);
 }
@@ -297,14 +277,15 @@ render_totals(const json_t *s, FILE *f)
 	fprintf(f,
 			"total: received=%" PRIu64 " replicated=%" PRIu64 " transmitted=%" PRIu64
 			" captured=%" PRIu64 " dropped=%" PRIu64 " in-flight=%" PRId64 "\n",
-			ju(s, "received"), ju(s, "replicated"), ju(s, "transmitted"),
-			ju(s, "captured"), ju(s, "dropped"),
+			stp_json_u64(s, "received"), stp_json_u64(s, "replicated"),
+			stp_json_u64(s, "transmitted"), stp_json_u64(s, "captured"),
+			stp_json_u64(s, "dropped"),
 			(int64_t)json_integer_value(json_object_get(s, "in_flight")));
 	fprintf(f, "timestamps:");
 	json_object_foreach((json_t *)ts, k, v)
 		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
-	fprintf(f, "\ncycles/packet: %.1f, over %.1f s%s\n", jr(s, "cycles_per_packet"),
-			jr(s, "seconds"),
+	fprintf(f, "\ncycles/packet: %.1f, over %.1f s%s\n", stp_json_real(s, "cycles_per_packet"),
+			stp_json_real(s, "seconds"),
 			json_is_true(json_object_get(s, "cleared")) ? " (since clear stats)" : "");
 }
 
@@ -314,19 +295,36 @@ render_lcores(const json_t *a, FILE *f)
 	struct table t;
 	size_t i;
 	const json_t *l;
-	char roles[64], queues[1024];
+	char roles[64], queues[1024], stages[512];
 
-	tbl_init(&t, "lcore|roles|<rx-packets|<tx-packets|<loops|<busy%|<cycles/pkt|queues");
+	tbl_init(&t,
+			"lcore|roles|<rx-packets|<tx-packets|<loops|<busy%|<cycles/pkt|"
+			"stage-cycles/pkt|queues");
 	json_array_foreach(a, i, l) {
+		const json_t *st = json_object_get(l, "stages"), *e;
+		size_t k, len = 0;
+
 		join(json_object_get(l, "roles"), roles, sizeof(roles));
 		join(json_object_get(l, "queues"), queues, sizeof(queues));
-		tbl_u64(&t, ju(l, "lcore"));
+		/* "broker:120.4,rules:63.9": each worker stage's cycles per packet it was given. */
+		stages[0] = '\0';
+		json_array_foreach(st, k, e) {
+			int w = snprintf(stages + len, sizeof(stages) - len, "%s%s:%.1f",
+					k ? "," : "", stp_json_str(e, "name"),
+					stp_json_real(e, "cycles_per_packet"));
+
+			if (w < 0 || (size_t)w >= sizeof(stages) - len)
+				break;
+			len += (size_t)w;
+		}
+		tbl_u64(&t, stp_json_u64(l, "lcore"));
 		tbl_cell(&t, "%s", roles);
-		tbl_u64(&t, ju(l, "rx_pkts"));
-		tbl_u64(&t, ju(l, "tx_pkts"));
-		tbl_u64(&t, ju(l, "loops"));
-		tbl_cell(&t, "%.1f", jr(l, "busy_pct"));
-		tbl_cell(&t, "%.1f", jr(l, "cycles_per_packet"));
+		tbl_u64(&t, stp_json_u64(l, "rx_pkts"));
+		tbl_u64(&t, stp_json_u64(l, "tx_pkts"));
+		tbl_u64(&t, stp_json_u64(l, "loops"));
+		tbl_cell(&t, "%.1f", stp_json_real(l, "busy_pct"));
+		tbl_cell(&t, "%.1f", stp_json_real(l, "cycles_per_packet"));
+		tbl_cell(&t, "%s", stages[0] ? stages : "-");
 		tbl_cell(&t, "%s", queues);
 	}
 	tbl_print(&t, f);
@@ -347,15 +345,15 @@ render_rings(const json_t *a, FILE *f)
 	json_array_foreach(a, i, r) {
 		const json_t *owner = json_object_get(r, "owner");
 
-		tbl_cell(&t, "%s", js(r, "name"));
-		tbl_cell(&t, "%s", js(r, "kind"));
+		tbl_cell(&t, "%s", stp_json_str(r, "name"));
+		tbl_cell(&t, "%s", stp_json_str(r, "kind"));
 		if (json_is_string(owner))
 			tbl_cell(&t, "output:%s", json_string_value(owner));
 		else
 			tbl_cell(&t, "lcore:%" PRId64, (int64_t)json_integer_value(owner));
-		tbl_u64(&t, ju(r, "size"));
-		tbl_u64(&t, ju(r, "used"));
-		tbl_u64(&t, ju(r, "free"));
+		tbl_u64(&t, stp_json_u64(r, "size"));
+		tbl_u64(&t, stp_json_u64(r, "used"));
+		tbl_u64(&t, stp_json_u64(r, "free"));
 	}
 	tbl_print(&t, f);
 }
@@ -369,9 +367,9 @@ render_drops(const json_t *a, FILE *f)
 
 	tbl_init(&t, "reason|<count|description");
 	json_array_foreach(a, i, d) {
-		tbl_cell(&t, "%s", js(d, "name"));
-		tbl_u64(&t, ju(d, "count"));
-		tbl_cell(&t, "%s", js(d, "description"));
+		tbl_cell(&t, "%s", stp_json_str(d, "name"));
+		tbl_u64(&t, stp_json_u64(d, "count"));
+		tbl_cell(&t, "%s", stp_json_str(d, "description"));
 	}
 	tbl_print(&t, f);
 }
@@ -391,21 +389,42 @@ render_rules(const json_t *a, FILE *f)
 	tbl_init(&t, "<#|name|in|action|out|continue|<snaplen|vlan|<matched|filter");
 	json_array_foreach(a, i, r) {
 		join(json_object_get(r, "in"), in, sizeof(in));
-		tbl_u64(&t, ju(r, "index"));
-		tbl_cell(&t, "%s", js(r, "name"));
+		tbl_u64(&t, stp_json_u64(r, "index"));
+		tbl_cell(&t, "%s", stp_json_str(r, "name"));
 		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "all_ports")) ? "*" : in);
-		tbl_cell(&t, "%s", js(r, "action"));
-		tbl_cell(&t, "%s", js(r, "out")[0] ? js(r, "out") : "-");
+		tbl_cell(&t, "%s", stp_json_str(r, "action"));
+		tbl_cell(&t, "%s", stp_json_str(r, "out")[0] ? stp_json_str(r, "out") : "-");
 		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "continue")) ? "yes" : "no");
-		if (ju(r, "snaplen") != 0)
-			tbl_u64(&t, ju(r, "snaplen"));
+		if (stp_json_u64(r, "snaplen") != 0)
+			tbl_u64(&t, stp_json_u64(r, "snaplen"));
 		else
 			tbl_cell(&t, "-");
-		tbl_cell(&t, "%s", js(r, "vlan"));
-		tbl_u64(&t, ju(r, "matched"));
-		tbl_cell(&t, "%s", js(r, "filter")[0] ? js(r, "filter") : "(every packet)");
+		tbl_cell(&t, "%s", stp_json_str(r, "vlan"));
+		tbl_u64(&t, stp_json_u64(r, "matched"));
+		tbl_cell(&t, "%s",
+				stp_json_str(r, "filter")[0] ? stp_json_str(r, "filter") :
+							       "(every packet)");
 	}
 	tbl_print(&t, f);
+}
+
+/*
+ * The rules in place, then one line for the deleted ones: their counters are kept under their
+ * names (a second table would read as rules in place).
+ */
+static void
+render_rules_all(const json_t *v, FILE *f)
+{
+	const json_t *gone = json_object_get(v, "deleted"), *r;
+	size_t i;
+
+	render_rules(json_object_get(v, "rules"), f);
+	if (json_array_size(gone) == 0)
+		return;
+	fprintf(f, "deleted rules (counters kept):");
+	json_array_foreach(gone, i, r)
+		fprintf(f, " %s=%" PRIu64, stp_json_str(r, "name"), stp_json_u64(r, "matched"));
+	fprintf(f, "\n");
 }
 
 static void
@@ -423,19 +442,19 @@ render_outputs(const json_t *a, FILE *f)
 			"output|type|state|<accepted|<refused|<written|<bytes|<files|<write-errors|"
 			"path|file");
 	json_array_foreach(a, i, o) {
-		tbl_cell(&t, "%s", js(o, "name"));
-		tbl_cell(&t, "%s", js(o, "type"));
+		tbl_cell(&t, "%s", stp_json_str(o, "name"));
+		tbl_cell(&t, "%s", stp_json_str(o, "type"));
 		tbl_cell(&t, "%s",
 				json_is_true(json_object_get(o, "paused")) ? "paused" :
 									     "capturing");
-		tbl_u64(&t, ju(o, "accepted"));
-		tbl_u64(&t, ju(o, "refused"));
-		tbl_u64(&t, ju(o, "written"));
-		tbl_u64(&t, ju(o, "bytes"));
-		tbl_u64(&t, ju(o, "files"));
-		tbl_u64(&t, ju(o, "write_errors"));
-		tbl_cell(&t, "%s", js(o, "path"));
-		tbl_cell(&t, "%s", js(o, "file")[0] ? js(o, "file") : "-");
+		tbl_u64(&t, stp_json_u64(o, "accepted"));
+		tbl_u64(&t, stp_json_u64(o, "refused"));
+		tbl_u64(&t, stp_json_u64(o, "written"));
+		tbl_u64(&t, stp_json_u64(o, "bytes"));
+		tbl_u64(&t, stp_json_u64(o, "files"));
+		tbl_u64(&t, stp_json_u64(o, "write_errors"));
+		tbl_cell(&t, "%s", stp_json_str(o, "path"));
+		tbl_cell(&t, "%s", stp_json_str(o, "file")[0] ? stp_json_str(o, "file") : "-");
 	}
 	tbl_print(&t, f);
 }
@@ -454,9 +473,9 @@ render_tcprtt_rows(struct table *t, const json_t *list, const char *scope)
 			const json_t *h = json_object_get(e, kinds[k]);
 
 			tbl_cell(t, "%s", scope);
-			tbl_cell(t, "%s", js(e, "name"));
+			tbl_cell(t, "%s", stp_json_str(e, "name"));
 			tbl_cell(t, "%s", kinds[k]);
-			tbl_u64(t, ju(h, "count"));
+			tbl_u64(t, stp_json_u64(h, "count"));
 			for (unsigned int j = 0; j < RTE_DIM(q); j++)
 				tbl_cell(t, "%.3f",
 						json_number_value(json_object_get(h, q[j])) / 1e3);
@@ -479,10 +498,10 @@ render_tcp_rtt(const json_t *v, FILE *f)
 		return;
 	}
 	for (unsigned int i = 0; i < RTE_DIM(counters); i++)
-		fprintf(f, "%-21s %" PRIu64 "\n", counters[i], ju(v, counters[i]));
+		fprintf(f, "%-21s %" PRIu64 "\n", counters[i], stp_json_u64(v, counters[i]));
 	fprintf(f, "%-21s syn_synack %" PRIu64 ", synack_ack %" PRIu64 ", tsval %" PRIu64 "\n",
-			"samples", ju(samples, "syn_synack"), ju(samples, "synack_ack"),
-			ju(samples, "tsval"));
+			"samples", stp_json_u64(samples, "syn_synack"),
+			stp_json_u64(samples, "synack_ack"), stp_json_u64(samples, "tsval"));
 	fprintf(f, "\nRTT in microseconds (samples flagged ambiguous are not in the histograms)\n");
 	tbl_init(&t, "scope|name|kind|<count|<min|<mean|<p50|<p90|<p99|<p99.9|<max");
 	render_tcprtt_rows(&t, json_object_get(v, "ports"), "port");
@@ -513,15 +532,15 @@ render_nodes_reliable(const json_t *outs, FILE *f)
 		if (!json_is_object(r))
 			continue;
 		tbl_cell(&t, "%s", name);
-		tbl_u64(&t, ju(r, "sent"));
-		tbl_u64(&t, ju(r, "acknowledged"));
-		tbl_u64(&t, ju(r, "resent"));
-		tbl_u64(&t, ju(r, "dead_lettered"));
-		tbl_u64(&t, ju(r, "replayed"));
-		tbl_u64(&t, ju(r, "held"));
-		tbl_u64(&t, ju(d, "dlq_ring_full"));
-		tbl_u64(&t, ju(d, "dlq_write_error"));
-		tbl_cell(&t, "%s", js(r, "spool"));
+		tbl_u64(&t, stp_json_u64(r, "sent"));
+		tbl_u64(&t, stp_json_u64(r, "acknowledged"));
+		tbl_u64(&t, stp_json_u64(r, "resent"));
+		tbl_u64(&t, stp_json_u64(r, "dead_lettered"));
+		tbl_u64(&t, stp_json_u64(r, "replayed"));
+		tbl_u64(&t, stp_json_u64(r, "held"));
+		tbl_u64(&t, stp_json_u64(d, "dlq_ring_full"));
+		tbl_u64(&t, stp_json_u64(d, "dlq_write_error"));
+		tbl_cell(&t, "%s", stp_json_str(r, "spool"));
 	}
 	tbl_print(&t, f);
 }
@@ -547,24 +566,24 @@ render_timestamps(const json_t *v, FILE *f)
 	json_array_foreach(json_object_get(v, "ports"), i, p) {
 		bool hw = json_object_get(p, "clock") != NULL;
 
-		tbl_cell(&t, "%s", js(p, "port"));
-		tbl_cell(&t, "%s", js(p, "source"));
+		tbl_cell(&t, "%s", stp_json_str(p, "port"));
+		tbl_cell(&t, "%s", stp_json_str(p, "source"));
 		if (!hw) {
 			for (int c = 0; c < 9; c++)
 				tbl_cell(&t, "-");
 			continue;
 		}
-		tbl_cell(&t, "%s", js(p, "clock"));
-		tbl_cell(&t, "%.3f", jr(p, "frequency_hz"));
-		tbl_cell(&t, "%+.3f", jr(p, "drift_ppm"));
+		tbl_cell(&t, "%s", stp_json_str(p, "clock"));
+		tbl_cell(&t, "%.3f", stp_json_real(p, "frequency_hz"));
+		tbl_cell(&t, "%+.3f", stp_json_real(p, "drift_ppm"));
 		tbl_cell(&t, "%" JSON_INTEGER_FORMAT,
 				json_integer_value(json_object_get(p, "offset_ns")));
 		tbl_cell(&t, "%+" JSON_INTEGER_FORMAT,
 				json_integer_value(json_object_get(p, "last_error_ns")));
-		tbl_u64(&t, ju(p, "bracket_ns"));
-		tbl_u64(&t, ju(p, "samples"));
-		tbl_u64(&t, ju(p, "rejects"));
-		tbl_u64(&t, ju(p, "steps"));
+		tbl_u64(&t, stp_json_u64(p, "bracket_ns"));
+		tbl_u64(&t, stp_json_u64(p, "samples"));
+		tbl_u64(&t, stp_json_u64(p, "rejects"));
+		tbl_u64(&t, stp_json_u64(p, "steps"));
 	}
 	tbl_print(&t, f);
 }
@@ -587,24 +606,31 @@ render_nodes(const json_t *v, FILE *f)
 			"role %s: datagrams received %" PRIu64 ", records %" PRIu64
 			", malformed %" PRIu64 ", reassembled %" PRIu64
 			", sources overflow %" PRIu64 "\n",
-			js(v, "role"), ju(v, "datagrams_received"), ju(v, "records_received"),
-			ju(v, "malformed"), ju(v, "reassembled"), ju(v, "sources_overflow"));
+			stp_json_str(v, "role"), stp_json_u64(v, "datagrams_received"),
+			stp_json_u64(v, "records_received"), stp_json_u64(v, "malformed"),
+			stp_json_u64(v, "reassembled"), stp_json_u64(v, "sources_overflow"));
 	if (json_array_size(nodes) > 0) {
 		tbl_init(&t,
 				"node|stream|port|<received|<gaps|<duplicates|<reordered|<stale|"
 				"<last-seq|last-seen|description");
 		json_array_foreach(nodes, i, e) {
-			tbl_u64(&t, ju(e, "node"));
-			tbl_u64(&t, ju(e, "stream"));
-			tbl_cell(&t, "%s", js(e, "port"));
-			tbl_u64(&t, ju(e, "received"));
-			tbl_u64(&t, ju(e, "gaps"));
-			tbl_u64(&t, ju(e, "duplicates"));
-			tbl_u64(&t, ju(e, "reordered"));
-			tbl_u64(&t, ju(e, "stale"));
-			tbl_u64(&t, ju(e, "last_seq"));
-			tbl_cell(&t, "%s", js(e, "last_seen")[0] ? js(e, "last_seen") : "-");
-			tbl_cell(&t, "%s", js(e, "description")[0] ? js(e, "description") : "-");
+			tbl_u64(&t, stp_json_u64(e, "node"));
+			tbl_u64(&t, stp_json_u64(e, "stream"));
+			tbl_cell(&t, "%s", stp_json_str(e, "port"));
+			tbl_u64(&t, stp_json_u64(e, "received"));
+			tbl_u64(&t, stp_json_u64(e, "gaps"));
+			tbl_u64(&t, stp_json_u64(e, "duplicates"));
+			tbl_u64(&t, stp_json_u64(e, "reordered"));
+			tbl_u64(&t, stp_json_u64(e, "stale"));
+			tbl_u64(&t, stp_json_u64(e, "last_seq"));
+			tbl_cell(&t, "%s",
+					stp_json_str(e, "last_seen")[0] ?
+							stp_json_str(e, "last_seen") :
+							"-");
+			tbl_cell(&t, "%s",
+					stp_json_str(e, "description")[0] ?
+							stp_json_str(e, "description") :
+							"-");
 		}
 		tbl_print(&t, f);
 	} else {
@@ -616,9 +642,9 @@ render_nodes(const json_t *v, FILE *f)
 		tbl_init(&t, "output|<frames|<datagrams|<fragments");
 		json_object_foreach((json_t *)outs, name, o) {
 			tbl_cell(&t, "%s", name);
-			tbl_u64(&t, ju(o, "frames"));
-			tbl_u64(&t, ju(o, "datagrams"));
-			tbl_u64(&t, ju(o, "fragments"));
+			tbl_u64(&t, stp_json_u64(o, "frames"));
+			tbl_u64(&t, stp_json_u64(o, "datagrams"));
+			tbl_u64(&t, stp_json_u64(o, "fragments"));
 		}
 		tbl_print(&t, f);
 		render_nodes_reliable(outs, f);
@@ -630,9 +656,11 @@ render_nodes(const json_t *v, FILE *f)
 				"acknowledgements: sent %" PRIu64 ", NACKs sent %" PRIu64
 				", no mbuf %" PRIu64 ", received %" PRIu64 ", malformed %" PRIu64
 				", foreign %" PRIu64 ", ring full %" PRIu64 "\n",
-				ju(tr, "acks_sent"), ju(tr, "nacks_sent"), ju(tr, "ack_no_mbuf"),
-				ju(tr, "ctrl_received"), ju(tr, "ctrl_malformed"),
-				ju(tr, "ctrl_foreign"), ju(tr, "ctrl_ring_full"));
+				stp_json_u64(tr, "acks_sent"), stp_json_u64(tr, "nacks_sent"),
+				stp_json_u64(tr, "ack_no_mbuf"), stp_json_u64(tr, "ctrl_received"),
+				stp_json_u64(tr, "ctrl_malformed"),
+				stp_json_u64(tr, "ctrl_foreign"),
+				stp_json_u64(tr, "ctrl_ring_full"));
 	}
 }
 
@@ -732,7 +760,16 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 	} else if (strcmp(r->w1, "drops") == 0) {
 		show(cl, ctl_drops(c), render_drops, NULL);
 	} else if (strcmp(r->w1, "rules") == 0) {
-		show(cl, ctl_rules(c), render_rules, NULL);
+		json_t *live = ctl_rules(c), *gone = ctl_rules_deleted(c);
+
+		show(cl,
+				live != NULL && gone != NULL ?
+						json_pack("{s:O, s:O}", "rules", live, "deleted",
+								gone) :
+						NULL,
+				render_rules_all, NULL);
+		json_decref(live);
+		json_decref(gone);
 	} else if (strcmp(r->w1, "outputs") == 0) {
 		show(cl, ctl_outputs(c), render_outputs, NULL);
 	} else if (strcmp(r->w1, "tcp-rtt") == 0) {
@@ -829,7 +866,7 @@ cmd_add_rule_parsed(void *parsed, struct cmdline *cl, void *data)
 		size_t i = index >= 0 && (size_t)index < n ? (size_t)index : n - 1;
 
 		cmdline_printf(cl, "rule %s added at index %zu\n",
-				js(json_array_get(rules, i), "name"), i);
+				stp_json_str(json_array_get(rules, i), "name"), i);
 	}
 	json_decref(rules);
 }
@@ -998,21 +1035,21 @@ render_probes(const json_t *o, FILE *f)
 			"stream|id|port|running|unit|requested|achieved|tx-packets|active-s|"
 			"impair-drop|impair-dup|behind");
 	json_array_foreach(a, i, e) {
-		tbl_cell(&t, "%s", js(e, "name"));
-		tbl_u64(&t, ju(e, "stream_id"));
-		tbl_cell(&t, "%s", js(e, "port"));
+		tbl_cell(&t, "%s", stp_json_str(e, "name"));
+		tbl_u64(&t, stp_json_u64(e, "stream_id"));
+		tbl_cell(&t, "%s", stp_json_str(e, "port"));
 		tbl_cell(&t, "%s", json_is_true(json_object_get(e, "running")) ? "yes" : "no");
-		tbl_cell(&t, "%s", js(e, "unit"));
-		if (ju(e, "rate_requested") == 0)
+		tbl_cell(&t, "%s", stp_json_str(e, "unit"));
+		if (stp_json_u64(e, "rate_requested") == 0)
 			tbl_cell(&t, "%s", "max");
 		else
-			tbl_u64(&t, ju(e, "rate_requested"));
-		tbl_cell(&t, "%.1f", jr(e, "rate_achieved"));
-		tbl_u64(&t, ju(e, "tx_packets"));
-		tbl_cell(&t, "%.3f", jr(e, "active_s"));
-		tbl_u64(&t, ju(e, "impair_drops"));
-		tbl_u64(&t, ju(e, "impair_duplicates"));
-		tbl_u64(&t, ju(e, "behind"));
+			tbl_u64(&t, stp_json_u64(e, "rate_requested"));
+		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_achieved"));
+		tbl_u64(&t, stp_json_u64(e, "tx_packets"));
+		tbl_cell(&t, "%.3f", stp_json_real(e, "active_s"));
+		tbl_u64(&t, stp_json_u64(e, "impair_drops"));
+		tbl_u64(&t, stp_json_u64(e, "impair_duplicates"));
+		tbl_u64(&t, stp_json_u64(e, "behind"));
 	}
 	tbl_print(&t, f);
 	fprintf(f,
@@ -1020,13 +1057,14 @@ render_probes(const json_t *o, FILE *f)
 			", reflected %" PRIu64 "\n",
 			json_is_true(json_object_get(rx, "enabled")) ? "on" : "off",
 			json_is_true(json_object_get(rx, "reflect")) ? " (reflector)" : "",
-			ju(rx, "udp_port"), ju(rx, "reflected"));
+			stp_json_u64(rx, "udp_port"), stp_json_u64(rx, "reflected"));
 	if (json_is_true(json_object_get(rx, "stamp_stateful")))
 		fprintf(f,
 				"STAMP stateful reflector: %" PRIu64 " sessions held, %" PRIu64
 				" created, %" PRIu64 " idle ones replaced\n",
-				ju(rx, "stamp_sessions"), ju(rx, "stamp_sessions_created"),
-				ju(rx, "stamp_sessions_expired"));
+				stp_json_u64(rx, "stamp_sessions"),
+				stp_json_u64(rx, "stamp_sessions_created"),
+				stp_json_u64(rx, "stamp_sessions_expired"));
 	ign = json_object_get(rx, "ignored");
 	fprintf(f, "ignored:");
 	json_object_foreach((json_t *)ign, k, e)
@@ -1047,27 +1085,27 @@ render_latency(const json_t *a, FILE *f)
 			"p99|p99.9|p99.99|max");
 	json_array_foreach(a, i, e) {
 		d = json_object_get(e, "delay_ns");
-		tbl_cell(&t, "%s", js(e, "name"));
-		tbl_u64(&t, ju(e, "stream_id"));
-		tbl_cell(&t, "%s", js(e, "direction"));
+		tbl_cell(&t, "%s", stp_json_str(e, "name"));
+		tbl_u64(&t, stp_json_u64(e, "stream_id"));
+		tbl_cell(&t, "%s", stp_json_str(e, "direction"));
 		/* STAMP's forward and backward are one-way delays too. */
-		oneway |= strcmp(js(e, "direction"), "one-way") == 0 ||
-				strcmp(js(e, "direction"), "forward") == 0 ||
-				strcmp(js(e, "direction"), "backward") == 0;
-		tbl_u64(&t, ju(e, "received"));
-		tbl_u64(&t, ju(e, "lost"));
-		tbl_cell(&t, "%.3f", jr(e, "loss_pct"));
-		tbl_u64(&t, ju(e, "duplicates"));
-		tbl_u64(&t, ju(e, "reordered"));
-		tbl_u64(&t, ju(e, "jitter_ns"));
-		tbl_u64(&t, ju(d, "min"));
-		tbl_cell(&t, "%.1f", jr(d, "mean"));
-		tbl_u64(&t, ju(d, "p50"));
-		tbl_u64(&t, ju(d, "p90"));
-		tbl_u64(&t, ju(d, "p99"));
-		tbl_u64(&t, ju(d, "p99.9"));
-		tbl_u64(&t, ju(d, "p99.99"));
-		tbl_u64(&t, ju(d, "max"));
+		oneway |= strcmp(stp_json_str(e, "direction"), "one-way") == 0 ||
+				strcmp(stp_json_str(e, "direction"), "forward") == 0 ||
+				strcmp(stp_json_str(e, "direction"), "backward") == 0;
+		tbl_u64(&t, stp_json_u64(e, "received"));
+		tbl_u64(&t, stp_json_u64(e, "lost"));
+		tbl_cell(&t, "%.3f", stp_json_real(e, "loss_pct"));
+		tbl_u64(&t, stp_json_u64(e, "duplicates"));
+		tbl_u64(&t, stp_json_u64(e, "reordered"));
+		tbl_u64(&t, stp_json_u64(e, "jitter_ns"));
+		tbl_u64(&t, stp_json_u64(d, "min"));
+		tbl_cell(&t, "%.1f", stp_json_real(d, "mean"));
+		tbl_u64(&t, stp_json_u64(d, "p50"));
+		tbl_u64(&t, stp_json_u64(d, "p90"));
+		tbl_u64(&t, stp_json_u64(d, "p99"));
+		tbl_u64(&t, stp_json_u64(d, "p99.9"));
+		tbl_u64(&t, stp_json_u64(d, "p99.99"));
+		tbl_u64(&t, stp_json_u64(d, "max"));
 	}
 	tbl_print(&t, f);
 	fprintf(f, "delays in ns%s; rtt excludes the reflector's residence time\n",

@@ -32,6 +32,8 @@ struct ctl_lcore_base {
 	uint64_t loops;
 	uint64_t busy_cycles;
 	uint64_t work_pkts;
+	uint64_t stage_cycles[STP_MAX_STAGES];
+	uint64_t stage_pkts[STP_MAX_STAGES];
 };
 
 /*
@@ -61,12 +63,12 @@ struct ctl {
 	 */
 	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
 	/*
-	 * Rule counters are kept by the lcores per rule index. Shown: carry + raw - base, where
-	 * a rule change sets carry to what the rule of the same name showed before and base to
-	 * the raw counter of its new index, so a count follows its rule when indexes move.
+	 * Rule counters are kept by the lcores per counter slot, which a rule's name holds for
+	 * the life of the process (struct stp_rule_names). The raw slot counters at the last
+	 * clear: a rule shows raw - max(its base, this), so a slot that a new name took since
+	 * the clear counts from its own base.
 	 */
-	uint64_t rule_base[CFG_MAX_RULES + 1];
-	uint64_t rule_carry[CFG_MAX_RULES + 1];
+	uint64_t rule_clear[STP_RULE_SLOTS + 1];
 };
 
 static uint64_t
@@ -353,6 +355,28 @@ ctl_drops(struct ctl *c)
 	return a;
 }
 
+/* Each worker stage's cost on one lcore since the start or the last clear. */
+static json_t *
+lcore_stages(const struct stp_pipeline *pl, const struct stp_lcore_stats *st,
+		const struct ctl_lcore_base *b)
+{
+	json_t *a = json_array();
+
+	for (unsigned int k = 0; k < pl->nb_stages; k++) {
+		uint64_t cyc = sub(__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED),
+				b->stage_cycles[k]);
+		uint64_t pkts = sub(__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED),
+				b->stage_pkts[k]);
+
+		json_array_append_new(a,
+				json_pack("{s:s, s:I, s:I, s:f}", "name", pl->stages[k]->name,
+						"cycles", (json_int_t)cyc, "packets",
+						(json_int_t)pkts, "cycles_per_packet",
+						pkts ? (double)cyc / (double)pkts : 0.0));
+	}
+	return a;
+}
+
 json_t *
 ctl_lcores(struct ctl *c)
 {
@@ -398,6 +422,7 @@ ctl_lcores(struct ctl *c)
 		json_object_set_new(o, "busy_pct", json_real(pct > 100 ? 100 : pct));
 		json_object_set_new(o, "cycles_per_packet",
 				json_real(work ? (double)busy / (double)work : 0));
+		json_object_set_new(o, "stages", lcore_stages(pl, st, b));
 		json_array_append_new(a, o);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -440,16 +465,21 @@ ctl_rings(struct ctl *c)
 /* ---------------------------------------------------------------------------------------------- */
 /* Rules and outputs */
 
+/* What rule @p rn->r[i] matched since the start or the last clear. */
 static uint64_t
-rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, unsigned int r)
+rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, const struct stp_rule_names *rn,
+		unsigned int i)
 {
-	return c->rule_carry[r] + sub(raw->rule_pkts[r], c->rule_base[r]);
+	uint16_t slot = rn->r[i].slot;
+
+	return sub(raw->rule_pkts[slot], RTE_MAX(rn->r[i].base, c->rule_clear[slot]));
 }
 
 json_t *
 ctl_rules(struct ctl *c)
 {
 	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	const struct stp_rule_names *rn;
 	const struct stp_config *cfg;
 	json_t *a;
 
@@ -457,11 +487,13 @@ ctl_rules(struct ctl *c)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
 	cfg = running_cfg(c);
+	rn = stp_rule_names_get(c->pl);
 	stp_stats_sum(c->pl, raw);
 	a = json_array();
 	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
 		const struct cfg_rule *r = &cfg->rules[i];
 		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
+		int k = stp_rule_names_find(rn, r->name);
 		json_t *in = json_array(), *o;
 
 		for (unsigned int p = 0; p < cfg->nb_ports; p++)
@@ -482,9 +514,32 @@ ctl_rules(struct ctl *c)
 		json_object_set_new(o, "snaplen", jint(r->snaplen));
 		json_object_set_new(o, "vlan",
 				json_string(r->vlan == CFG_VLAN_STRIP ? "strip" : "keep"));
-		json_object_set_new(o, "matched", jint(rule_shown(c, raw, i)));
+		json_object_set_new(o, "matched", jint(k >= 0 ? rule_shown(c, raw, rn, k) : 0));
 		json_array_append_new(a, o);
 	}
+	pthread_mutex_unlock(&c->lock);
+	free(raw);
+	return a;
+}
+
+json_t *
+ctl_rules_deleted(struct ctl *c)
+{
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	const struct stp_rule_names *rn;
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	rn = stp_rule_names_get(c->pl);
+	stp_stats_sum(c->pl, raw);
+	a = json_array();
+	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
+		json_array_append_new(a,
+				json_pack("{s:s, s:s, s:I}", "name", rn->r[i].name, "action",
+						cfg_action_name(rn->r[i].action), "matched",
+						(json_int_t)rule_shown(c, raw, rn, i)));
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return a;
@@ -496,7 +551,7 @@ ctl_tcp_rtt(struct ctl *c)
 	json_t *v;
 
 	pthread_mutex_lock(&c->lock);
-	v = stp_tcprtt_json(c->pl);
+	v = stp_feature_view_key(c->pl, "tcp_rtt", "tcp_rtt");
 	pthread_mutex_unlock(&c->lock);
 	if (v == NULL)
 		v = json_pack("{s:b}", "enabled", 0);
@@ -529,7 +584,7 @@ ctl_nodes(struct ctl *c)
 	json_t *v;
 
 	pthread_mutex_lock(&c->lock);
-	v = stp_broker_json(c->pl);
+	v = stp_feature_view_key(c->pl, "broker", "broker");
 	pthread_mutex_unlock(&c->lock);
 	if (v == NULL)
 		v = json_pack("{s:b}", "enabled", 0);
@@ -613,13 +668,17 @@ ctl_stats_clear(struct ctl *c)
 		c->lc_base[i].loops = __atomic_load_n(&st->loops, __ATOMIC_RELAXED);
 		c->lc_base[i].busy_cycles = __atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED);
 		c->lc_base[i].work_pkts = __atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED);
+		for (unsigned int k = 0; k < STP_MAX_STAGES; k++) {
+			c->lc_base[i].stage_cycles[k] =
+					__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED);
+			c->lc_base[i].stage_pkts[k] =
+					__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED);
+		}
 	}
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		stp_output_stats(pl, o, &c->out_base[o]);
-	for (unsigned int r = 0; r <= CFG_MAX_RULES; r++) {
-		c->rule_base[r] = raw->rule_pkts[r];
-		c->rule_carry[r] = 0;
-	}
+	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
+		c->rule_clear[r] = raw->rule_pkts[r];
 	for (unsigned int i = 0; i < pl->ports->nb; i++)
 		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
 			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
@@ -632,21 +691,18 @@ ctl_stats_clear(struct ctl *c)
 
 /*
  * Put @p next in place of the running config (rules only differ). The per-rule counts follow
- * the rules by name; what matched during the switch itself (a burst or two) is counted under
- * the rule that has the index afterwards.
+ * the rules by name on their own: each name keeps its counter slot (struct stp_rule_names), so
+ * what matched during the switch itself counts under the rule that matched it.
  */
 static int
 rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 {
-	const struct stp_config *prev = running_cfg(c);
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	uint64_t *shown = calloc(CFG_MAX_RULES, sizeof(uint64_t));
 	struct ctl_retired *ret = calloc(1, sizeof(*ret));
 	struct stp_rules_rt *rs;
 	char rerr[CFG_ERR_LEN] = "";
 	int rc = -ENOMEM;
 
-	if (raw == NULL || shown == NULL || ret == NULL) {
+	if (ret == NULL) {
 		snprintf(err, CFG_ERR_LEN, "out of memory");
 		goto out;
 	}
@@ -664,20 +720,9 @@ rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 		}
 		goto out;
 	}
-	/* The snapshot right before the switch: what matched until here stays with its rule. */
-	stp_stats_sum(c->pl, raw);
-	for (unsigned int i = 0; i < prev->nb_rules; i++)
-		shown[i] = rule_shown(c, raw, i);
 	rc = stp_rules_publish(c->pl, next, rs, rerr, sizeof(rerr));
 	if (rerr[0] != '\0')
 		snprintf(err, CFG_ERR_LEN, "warning: %s", rerr);
-	for (unsigned int j = 0; j < next->nb_rules; j++) {
-		c->rule_carry[j] = 0;
-		c->rule_base[j] = raw->rule_pkts[j];
-		for (unsigned int i = 0; i < prev->nb_rules; i++)
-			if (strcmp(prev->rules[i].name, next->rules[j].name) == 0)
-				c->rule_carry[j] = shown[i];
-	}
 	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
 	if (c->running != NULL) {
 		ret->cfg = c->running;
@@ -690,8 +735,6 @@ rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
 out:
 	free(ret);
 	free(next);
-	free(raw);
-	free(shown);
 	return rc;
 }
 

@@ -79,7 +79,8 @@ json_t *ctl_stats(struct ctl *c);
 /**
  * Datapath lcores: lcore, roles ["rx", "worker", "tx"], queues ["port:queue", ...], rx_pkts,
  * tx_pkts, loops, busy_pct (share of the time spent in iterations that moved packets),
- * cycles_per_packet.
+ * cycles_per_packet, stages [{name, cycles, packets, cycles_per_packet}] (each worker stage's
+ * cost on this lcore).
  */
 json_t *ctl_lcores(struct ctl *c);
 
@@ -95,6 +96,13 @@ json_t *ctl_drops(struct ctl *c);
  * out, continue, snaplen, vlan, matched. "matched" follows a rule by name across rule changes.
  */
 json_t *ctl_rules(struct ctl *c);
+
+/**
+ * Rules deleted while running, oldest deletion first: name, action, matched. A deleted rule's
+ * counter stays under its name, frozen; adding a rule of that name again continues it
+ * (struct stp_rule_names).
+ */
+json_t *ctl_rules_deleted(struct ctl *c);
 
 /**
  * Capture outputs: name, type, path (the pattern), file (being written, "" if none), paused,
@@ -119,13 +127,13 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
- * Passive TCP latency: counters and histogram summaries (stp_tcprtt_json()'s object), or
+ * Passive TCP latency: counters and histogram summaries (the tcp_rtt feature's view), or
  * {"enabled": false} when tcp_rtt is off.
  */
 json_t *ctl_tcp_rtt(struct ctl *c);
 
 /**
- * The stampede broker (stp_broker_json()'s object, "enabled": true): role, datagrams_received,
+ * The stampede broker (the broker feature's view, "enabled": true): role, datagrams_received,
  * records_received, malformed, reassembled, sources_overflow; "nodes": per remote (node,
  * stream): port, description, received, gaps, duplicates, reordered, stale, last_seq,
  * last_seen_ns, last_seen (ISO 8601); "outputs": per stampede output: frames, datagrams,

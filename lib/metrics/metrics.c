@@ -35,8 +35,8 @@
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
 /*
- * Rules in one /stampede/rules reply: at most ~70 bytes each (a 31-character name, an action,
- * two numbers), so 128 stay well inside telemetry's 16 KiB reply.
+ * Rules in one /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
+ * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
  */
 #define TEL_RULES_PER_REPLY 128
 
@@ -68,6 +68,7 @@ metrics_snap_get(void)
 	}
 	s->pl = pl;
 	s->version = mt.version;
+	s->rules = stp_rule_names_get(pl);
 	stp_stats_sum(pl, &s->sum);
 	s->dropped = stp_stats_dropped(&s->sum);
 	in_flight = stp_stats_in_flight(&s->sum);
@@ -203,7 +204,6 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	const char *name[CFG_MAX_PORTS], *drv[CFG_MAX_PORTS], *ts[CFG_MAX_PORTS];
 	uint64_t id[CFG_MAX_PORTS], link[CFG_MAX_PORTS], app_rx[CFG_MAX_PORTS];
 	uint64_t app_tx[CFG_MAX_PORTS], v[CFG_MAX_PORTS];
-	uint64_t tr_ok[CFG_MAX_PORTS], tr_bad[CFG_MAX_PORTS], tr_stack[CFG_MAX_PORTS];
 	unsigned int n = ps->nb;
 	int rc = 0;
 
@@ -217,9 +217,6 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		link[i] = __atomic_load_n(&s->pl->link_up[pr->port_id], __ATOMIC_RELAXED);
 		app_rx[i] = s->sum.port_rx[pr->port_id];
 		app_tx[i] = s->sum.port_tx[pr->port_id];
-		tr_ok[i] = s->sum.trailer_ok[pr->port_id];
-		tr_bad[i] = s->sum.trailer_invalid[pr->port_id];
-		tr_stack[i] = s->sum.trailer_stacked[pr->port_id];
 	}
 	rte_tel_data_start_dict(d);
 	rc |= col_str(d, "name", name, n);
@@ -234,9 +231,14 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	}
 	rc |= col_u64(d, "app_rx", app_rx, n);
 	rc |= col_u64(d, "app_tx", app_tx, n);
-	rc |= col_u64(d, "trailer_ok", tr_ok, n);
-	rc |= col_u64(d, "trailer_invalid", tr_bad, n);
-	rc |= col_u64(d, "trailer_stacked", tr_stack, n);
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
+			for (unsigned int i = 0; i < n; i++)
+				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
+			rc |= col_u64(d, c->key, v, n);
+		}
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -282,6 +284,21 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 		rc |= col_u64(d, lcore_cols[c].name, v, n);
 	}
 	rc |= col_u64(d, "dropped", drops, n);
+	/* Each worker stage's cost, as rte_graph counts per node: stage_<name>_cycles, _packets. */
+	for (unsigned int k = 0; k < s->pl->nb_stages; k++) {
+		char key[64];
+
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = __atomic_load_n(
+					&s->pl->lcores[i]->stats.stage_cycles[k], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "stage_%s_cycles", s->pl->stages[k]->name);
+		rc |= col_u64(d, key, v, n);
+		for (unsigned int i = 0; i < n; i++)
+			v[i] = __atomic_load_n(
+					&s->pl->lcores[i]->stats.stage_pkts[k], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "stage_%s_packets", s->pl->stages[k]->name);
+		rc |= col_u64(d, key, v, n);
+	}
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -294,13 +311,18 @@ tel_drops(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	return 0;
 }
 
-/* Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most. */
+/*
+ * Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most: those in place in
+ * evaluation order, then the deleted ones (deleted 1; their counters are kept by name).
+ */
 static int
 tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	const struct stp_config *cfg = s->pl->cfg;
+	const struct stp_rule_names *rn = s->rules;
 	const char *name[TEL_RULES_PER_REPLY], *action[TEL_RULES_PER_REPLY];
 	uint64_t idx[TEL_RULES_PER_REPLY], matched[TEL_RULES_PER_REPLY];
+	uint64_t deleted[TEL_RULES_PER_REPLY];
+	unsigned int total = rn != NULL ? rn->nb : 0;
 	unsigned long first = 0;
 	unsigned int n = 0;
 	int rc = 0;
@@ -312,18 +334,20 @@ tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		if (errno != 0 || *end != '\0')
 			return -EINVAL;
 	}
-	for (unsigned long r = first; r < cfg->nb_rules && n < TEL_RULES_PER_REPLY; r++, n++) {
+	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
 		idx[n] = r;
-		name[n] = cfg->rules[r].name;
-		action[n] = cfg_action_name(cfg->rules[r].action);
-		matched[n] = s->sum.rule_pkts[r];
+		name[n] = rn->r[r].name;
+		action[n] = cfg_action_name(rn->r[r].action);
+		matched[n] = stp_rule_matched(rn, &s->sum, r);
+		deleted[n] = rn->r[r].deleted;
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "total", cfg->nb_rules);
+	rte_tel_data_add_dict_u64(d, "total", total);
 	rc |= col_u64(d, "index", idx, n);
 	rc |= col_str(d, "name", name, n);
 	rc |= col_str(d, "action", action, n);
 	rc |= col_u64(d, "matched", matched, n);
+	rc |= col_u64(d, "deleted", deleted, n);
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -569,7 +593,7 @@ tel_tcprtt_rows(struct tcprtt_tel_cols *c, const json_t *list, const char *scope
 static int
 tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	json_t *t = stp_tcprtt_json(s->pl), *v;
+	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt"), *v;
 	struct tcprtt_tel_cols *c;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
@@ -625,7 +649,7 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 static int
 tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
-	json_t *t = stp_broker_json(s->pl), *v;
+	json_t *t = stp_feature_view_key(s->pl, "broker", "broker"), *v;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
 	size_t i;

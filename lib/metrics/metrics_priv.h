@@ -30,8 +30,9 @@ extern int metrics_logtype;
 struct metrics_snap {
 	const struct stp_pipeline *pl;
 	const char *version;
-	struct stp_lcore_stats sum; /**< stp_stats_sum() */
-	uint64_t dropped;	    /**< sum of sum.drops[] */
+	const struct stp_rule_names *rules; /**< rules' names and counter slots (may be NULL) */
+	struct stp_lcore_stats sum;	    /**< stp_stats_sum() */
+	uint64_t dropped;		    /**< sum of sum.drops[] */
 	/**
 	 * received + replicated - (transmitted + captured + dropped): the counters of different
 	 * lcores are read one after the other, so a packet that moved meanwhile can make the

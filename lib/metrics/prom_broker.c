@@ -3,7 +3,7 @@
  */
 
 /*
- * The stampede broker's counters (stp_broker_json(), the object "show nodes" prints) as
+ * The stampede broker's counters (the broker feature's view, the object "show nodes" prints) as
  * Prometheus families stampede_broker_*: node-wide counters, one sample per remote source
  * (labels node, stream, port, description) and one per stampede output (label output).
  * Nothing is written when the node neither sends nor receives stampede datagrams.
@@ -106,20 +106,6 @@ head(struct sbuf *b, const struct broker_family *f)
 	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
 }
 
-static uint64_t
-ju(const json_t *o, const char *key)
-{
-	return (uint64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *
-js(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
 /* Reliable outputs and the acknowledgement counters; nothing without them. */
 static void
 prom_broker_reliable(struct sbuf *b, const json_t *t)
@@ -134,7 +120,7 @@ prom_broker_reliable(struct sbuf *b, const json_t *t)
 	for (unsigned int f = 0; f < RTE_DIM(transport_families); f++) {
 		head(b, &transport_families[f]);
 		sbuf_printf(b, "%s %" PRIu64 "\n", transport_families[f].name,
-				ju(tr, transport_families[f].key));
+				stp_json_u64(tr, transport_families[f].key));
 	}
 	for (unsigned int f = 0; f < RTE_DIM(rel_families); f++) {
 		head(b, &rel_families[f]);
@@ -145,7 +131,7 @@ prom_broker_reliable(struct sbuf *b, const json_t *t)
 				continue;
 			sbuf_printf(b, "%s{output=\"", rel_families[f].name);
 			prom_label_value(b, name);
-			sbuf_printf(b, "\"} %" PRIu64 "\n", ju(r, rel_families[f].key));
+			sbuf_printf(b, "\"} %" PRIu64 "\n", stp_json_u64(r, rel_families[f].key));
 		}
 	}
 	sbuf_printf(b,
@@ -161,7 +147,7 @@ prom_broker_reliable(struct sbuf *b, const json_t *t)
 			sbuf_printf(b, "stampede_broker_reliable_dropped_frames_total{output=\"");
 			prom_label_value(b, name);
 			sbuf_printf(b, "\",reason=\"%s\"} %" PRIu64 "\n", rel_drops[k],
-					ju(d, rel_drops[k]));
+					stp_json_u64(d, rel_drops[k]));
 		}
 	}
 }
@@ -169,7 +155,7 @@ prom_broker_reliable(struct sbuf *b, const json_t *t)
 void
 prom_broker(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_broker_json(s->pl);
+	json_t *t = stp_feature_view_key(s->pl, "broker", "broker");
 	const json_t *nodes, *outs, *e;
 	const char *name;
 	size_t i;
@@ -181,11 +167,11 @@ prom_broker(struct sbuf *b, const struct metrics_snap *s)
 	sbuf_printf(b,
 			"# HELP stampede_broker_info Always 1; label role is node.role.\n"
 			"# TYPE stampede_broker_info gauge\nstampede_broker_info{role=\"%s\"} 1\n",
-			js(t, "role"));
+			stp_json_str(t, "role"));
 	for (unsigned int f = 0; f < RTE_DIM(node_families); f++) {
 		head(b, &node_families[f]);
 		sbuf_printf(b, "%s %" PRIu64 "\n", node_families[f].name,
-				ju(t, node_families[f].key));
+				stp_json_u64(t, node_families[f].key));
 	}
 	for (unsigned int f = 0; f < RTE_DIM(src_families); f++) {
 		const struct broker_family *bf = &src_families[f];
@@ -193,16 +179,17 @@ prom_broker(struct sbuf *b, const struct metrics_snap *s)
 		head(b, bf);
 		json_array_foreach(nodes, i, e) {
 			sbuf_printf(b, "%s{node=\"%" PRIu64 "\",stream=\"%" PRIu64 "\",port=\"",
-					bf->name, ju(e, "node"), ju(e, "stream"));
-			prom_label_value(b, js(e, "port"));
+					bf->name, stp_json_u64(e, "node"),
+					stp_json_u64(e, "stream"));
+			prom_label_value(b, stp_json_str(e, "port"));
 			sbuf_printf(b, "\",description=\"");
-			prom_label_value(b, js(e, "description"));
+			prom_label_value(b, stp_json_str(e, "description"));
 			if (strcmp(bf->key, "last_seen_ns") == 0)
 				sbuf_printf(b, "\"} %" PRIu64 ".%09" PRIu64 "\n",
-						ju(e, bf->key) / 1000000000u,
-						ju(e, bf->key) % 1000000000u);
+						stp_json_u64(e, bf->key) / 1000000000u,
+						stp_json_u64(e, bf->key) % 1000000000u);
 			else
-				sbuf_printf(b, "\"} %" PRIu64 "\n", ju(e, bf->key));
+				sbuf_printf(b, "\"} %" PRIu64 "\n", stp_json_u64(e, bf->key));
 		}
 	}
 	for (unsigned int f = 0; f < RTE_DIM(out_families); f++) {
@@ -210,7 +197,7 @@ prom_broker(struct sbuf *b, const struct metrics_snap *s)
 		json_object_foreach((json_t *)outs, name, e) {
 			sbuf_printf(b, "%s{output=\"", out_families[f].name);
 			prom_label_value(b, name);
-			sbuf_printf(b, "\"} %" PRIu64 "\n", ju(e, out_families[f].key));
+			sbuf_printf(b, "\"} %" PRIu64 "\n", stp_json_u64(e, out_families[f].key));
 		}
 	}
 	prom_broker_reliable(b, t);

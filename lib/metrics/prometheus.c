@@ -31,10 +31,11 @@ enum prom_scope {
 	PS_TS,	       /* sum.ts_src[source]; label source */
 	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
 	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
-	PS_RULE,       /* sum.rule_pkts[rule]; label rule */
+	PS_RULE,       /* per rule name (stp_rule_names); label rule */
 	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
 	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
 	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
+	PS_STAGE,      /* an array of it indexed by worker stage; labels lcore, stage */
 	PS_INFO,       /* stampede_info: constant 1 with node and version labels */
 	PS_PORT_INFO,  /* constant 1 with port, port_id, driver and timestamp labels */
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
@@ -110,13 +111,6 @@ static const struct prom_family prom_families[] = {
 		"Packets stampede read from the port." },
 	{ "stampede_port_app_tx_packets_total", "counter", PS_PORT_APP, LCS(port_tx),
 		"Packets stampede sent out of the port." },
-	{ "stampede_port_trailer_ok_packets_total", "counter", PS_PORT_APP, LCS(trailer_ok),
-		"Packets stamped from a switch trailer (ports[].trailer)." },
-	{ "stampede_port_trailer_invalid_packets_total", "counter", PS_PORT_APP,
-		LCS(trailer_invalid),
-		"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
-	{ "stampede_port_trailer_stacked_stamps_total", "counter", PS_PORT_APP,
-		LCS(trailer_stacked), "Stamps of stacked trailers beyond the one used." },
 
 	/* Hardware clocks (ports stamping with their device clock only). */
 	{ "stampede_port_clock_frequency_hertz", "gauge", PS_PORT_CLOCK, CLK(hz),
@@ -139,7 +133,7 @@ static const struct prom_family prom_families[] = {
 		"CLOCK_REALTIME steps the device clock map followed.", "u64" },
 
 	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
-		"Packets a rule matched." },
+		"Packets a rule matched; a deleted rule's counter stays, frozen, under its name." },
 
 	{ "stampede_output_accepted_packets_total", "counter", PS_OUTPUT_APP, LCS(out_pkts),
 		"Packets a capture output's ring accepted." },
@@ -164,6 +158,10 @@ static const struct prom_family prom_families[] = {
 		"TSC cycles a datapath lcore spent in iterations that moved packets." },
 	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
 		"Packets handled in those busy iterations." },
+	{ "stampede_lcore_stage_cycles_total", "counter", PS_STAGE, LCS(stage_cycles),
+		"TSC cycles a worker stage (a feature) spent on a datapath lcore." },
+	{ "stampede_lcore_stage_packets_total", "counter", PS_STAGE, LCS(stage_pkts),
+		"Packets a worker stage was given on a datapath lcore." },
 
 	{ "stampede_probe_tx_packets_total", "counter", PS_PROBE_GEN, 0,
 		"Probes a generator stream sent.", "tx_packets" },
@@ -264,8 +262,10 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		}
 		break;
 	case PS_RULE:
-		for (unsigned int r = 0; r < cfg->nb_rules; r++)
-			sample(b, f->name, "rule", cfg->rules[r].name, s->sum.rule_pkts[r]);
+		/* Deleted rules too: their counters stay, frozen, under their names. */
+		for (unsigned int r = 0; s->rules != NULL && r < s->rules->nb; r++)
+			sample(b, f->name, "rule", s->rules->r[r].name,
+					stp_rule_matched(s->rules, &s->sum, r));
 		break;
 	case PS_OUTPUT_APP:
 		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
@@ -286,6 +286,20 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 
 			snprintf(num, sizeof(num), "%u", pl->lcores[i]->lcore_id);
 			sample(b, f->name, "lcore", num, __atomic_load_n(p, __ATOMIC_RELAXED));
+		}
+		break;
+	case PS_STAGE:
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const uint64_t *p = (const uint64_t *)((const char *)&pl->lcores[i]->stats +
+					f->off);
+
+			for (unsigned int k = 0; k < pl->nb_stages; k++) {
+				sbuf_printf(b, "%s{lcore=\"%u\",stage=\"", f->name,
+						pl->lcores[i]->lcore_id);
+				put_label_value(b, pl->stages[k]->name);
+				sbuf_printf(b, "\"} %" PRIu64 "\n",
+						__atomic_load_n(&p[k], __ATOMIC_RELAXED));
+			}
 		}
 		break;
 	case PS_INFO:
@@ -467,7 +481,7 @@ prom_tcprtt_summary(struct sbuf *b, const json_t *list, const char *name, const 
 static void
 prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_tcprtt_json(s->pl);
+	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt");
 	const json_t *samples;
 
 	if (t == NULL)
@@ -503,6 +517,15 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 		else
 			family(b, &prom_families[i], s);
 	}
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
+			const struct prom_family f = { c->family, "counter", PS_PORT_APP, c->off,
+				c->help };
+
+			family(b, &f, s);
+		}
 	prom_tcprtt(b, s);
 	prom_broker(b, s);
 }

@@ -135,4 +135,14 @@ uint8_t broker_rif_key(struct broker_rt *b, const struct broker_src *s);
 /** Free the directory (after the writers are closed). */
 void broker_rif_fini(struct broker_rt *b);
 
+struct stp_pipeline;
+
+/**
+ * The broker's counters as JSON (control thread): role, datagrams and records received,
+ * per stampede output frames / datagrams / fragments, and "nodes": per (node, stream) received,
+ * gaps, duplicates, reordered, stale. NULL when the config uses no broker feature. The broker
+ * feature's view is {"broker": this}.
+ */
+struct json_t *stp_broker_json(const struct stp_pipeline *pl);
+
 #endif /* STP_BROKER_H */

@@ -32,13 +32,16 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_udp.h>
 
 #include "broker_rel.h"
 #include "clock.h"
@@ -209,16 +212,6 @@ on_resend(void *arg, struct rel_entry *e)
 	stp_tx_emit_port(x->lc, x->lc->pl->tunnels[x->o].port_id, &m, 1);
 }
 
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void
 brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct rel_span *span)
 {
@@ -232,7 +225,7 @@ brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct
 		return;
 	/* The spool shows the datagram at its first frame's capture time. */
 	m->port = t->port_id;
-	meta->ts_ns = get64(rec + 24);
+	meta->ts_ns = rte_be_to_cpu_64(*(const unaligned_uint64_t *)(rec + 24));
 	meta->ts_src = rec[6] < PKT_TS_MAX ? rec[6] : PKT_TS_NONE;
 	rte_mbuf_refcnt_update(m, 1);
 	rel_buf_push(bl->buf[o], m, span, rte_rdtsc(), on_dead, &x);
@@ -261,11 +254,20 @@ span_of(const uint8_t *d, uint32_t len, struct rel_span *s)
 
 /* Which reliable output an acknowledgement datagram answers, and where its records start. */
 static int
-ctrl_output(const struct stp_pipeline *pl, const struct rte_mbuf *m, uint32_t *off, uint32_t *end)
+ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, uint32_t *end)
 {
 	const struct brel_rt *r = rt_of(pl);
+	const struct pkt_meta *meta = pkt_meta(m);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint32_t len = rte_pktmbuf_data_len(m);
+	/*
+	 * An IPv4 / UDP acknowledgement, from the parsed headers (the broker stage asks for
+	 * parsing): IPv4 right after the Ethernet header, as the collector sends it, and a whole
+	 * UDP header in the first segment.
+	 */
+	const bool udp4 = meta->l3_type == PKT_L3_IPV4 && meta->l3_off == RTE_ETHER_HDR_LEN &&
+			meta->l4_proto == IPPROTO_UDP && meta->l4_off != 0 &&
+			(uint32_t)meta->l4_off + sizeof(struct rte_udp_hdr) <= len;
 	uint16_t et;
 
 	if (len < RTE_ETHER_HDR_LEN)
@@ -282,17 +284,22 @@ ctrl_output(const struct stp_pipeline *pl, const struct rte_mbuf *m, uint32_t *o
 			*end = len;
 			return (int)o;
 		}
-		if (t->type == ENCAP_SPH_UDP && et == 0x0800 && len >= 14 + 20 + 8 && d[23] == 17) {
-			const uint32_t udp = 14 + (uint32_t)(d[14] & 15) * 4;
+		if (t->type == ENCAP_SPH_UDP && udp4) {
+			const struct rte_ipv4_hdr *ip =
+					(const struct rte_ipv4_hdr *)(d + meta->l3_off);
+			const struct rte_udp_hdr *uh =
+					(const struct rte_udp_hdr *)(d + meta->l4_off);
+			const uint32_t udp = meta->l4_off;
 			uint32_t ulen;
 
-			if (udp + 8 > len || memcmp(d + 26, &t->dst_ip, 4) != 0 ||
-					(uint16_t)(d[udp + 2] << 8 | d[udp + 3]) != t->dst_port)
+			/* From our collector (its address), to our output's port. */
+			if (ip->src_addr != t->dst_ip ||
+					rte_be_to_cpu_16(uh->dst_port) != t->dst_port)
 				continue;
-			ulen = (uint32_t)(d[udp + 4] << 8 | d[udp + 5]);
-			if (ulen < 8 || udp + ulen > len)
+			ulen = rte_be_to_cpu_16(uh->dgram_len);
+			if (ulen < sizeof(*uh) || udp + ulen > len)
 				return -2;
-			*off = udp + 8;
+			*off = udp + (uint32_t)sizeof(*uh);
 			*end = udp + ulen;
 			return (int)o;
 		}

@@ -20,9 +20,7 @@
 #include <rte_ring.h>
 
 #include "clock.h"
-#include "broker_rel.h"
 #include "pipeline.h"
-#include "trailer.h"
 
 /* Prefetch distance in the RX parse loop: enough to hide an L2 miss behind 3 packets' work. */
 #define RX_PREFETCH_AHEAD 3
@@ -125,136 +123,84 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
 	stp_tx_emit(lc, pkts, n);
 }
 
-/* The worker stages in order, then the hand-off to TX. */
-static inline void
-worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
-{
-	const struct stp_pipeline *pl = lc->pl;
-
-	for (unsigned int s = 0; s < pl->nb_stages && n > 0; s++)
-		n = pl->stages[s]->burst(lc, pkts, n);
-	if (n > 0)
-		stp_tx_emit(lc, pkts, n);
-}
-
+/*
+ * The worker stages from index @p first on, then the hand-off to TX. Each stage's cost is
+ * counted per burst, as rte_graph counts per node: one TSC read per stage and burst (the end
+ * of one stage is the start of the next), its cycles and the packets it was given. A stage's
+ * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
+ */
 void
 stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
+	uint64_t t0 = rte_rdtsc();
 
-	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++)
+	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++) {
+		uint64_t t1;
+
+		lc->stats.stage_pkts[s] += n;
 		n = pl->stages[s]->burst(lc, pkts, n);
+		t1 = rte_rdtsc();
+		lc->stats.stage_cycles[s] += t1 - t0;
+		t0 = t1;
+	}
 	if (n > 0)
 		stp_tx_emit(lc, pkts, n);
 }
 
-/* Cut a (possibly chained) mbuf to its first @p len bytes, freeing segments past them. */
-static void
-mbuf_cut(struct rte_mbuf *m, uint32_t len)
+static inline void
+worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-
-	while (seg->data_len < left) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	if (rest != NULL) {
-		for (struct rte_mbuf *r = rest; r != NULL; r = r->next)
-			m->nb_segs--;
-		rte_pktmbuf_free(rest);
-	}
-	m->pkt_len = len;
+	stp_worker_from(lc, 0, pkts, n);
 }
 
-/* CRC-32 of a chained mbuf's first @p len bytes (the trailer parser's FCS checks). */
-static uint32_t
-mbuf_crc(const void *arg, uint32_t len)
-{
-	uint32_t crc = 0;
-
-	for (const struct rte_mbuf *s = arg; s != NULL && len > 0; s = s->next) {
-		uint32_t k = RTE_MIN(len, (uint32_t)s->data_len);
-
-		crc = trailer_crc32(crc, rte_pktmbuf_mtod(s, const uint8_t *), k);
-		len -= k;
-	}
-	return crc;
-}
-
-/* Trailer formats on a chained mbuf: the tail copied out, the FCS check over every segment. */
-static int
-trailer_parse_mbuf(const struct trailer_spec *ts, struct rte_mbuf *m, uint64_t ref_ns,
-		struct trailer_result *r)
-{
-	uint8_t buf[TRAILER_TAIL_MAX];
-	const uint32_t len = rte_pktmbuf_pkt_len(m);
-	const uint32_t tail_len = RTE_MIN(len, (uint32_t)TRAILER_TAIL_MAX);
-	const uint8_t *tail;
-	bool fcs = ts->fcs == TRAILER_FCS_PRESENT;
-
-	if (ts->format == TRAILER_FMT_AVSP)
-		return trailer_parse_avsp(ts, rte_pktmbuf_mtod(m, const uint8_t *),
-				RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), 26u), len, ref_ns, r);
-	tail = rte_pktmbuf_read(m, len - tail_len, tail_len, buf);
-	if (tail == NULL)
-		return -TRAILER_E_SHORT;
-	if (ts->fcs == TRAILER_FCS_AUTO && len >= 18) {
-		uint32_t crc = mbuf_crc(m, len - 4);
-		const uint8_t *f = tail + tail_len - 4;
-
-		fcs = crc ==
-				((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
-						(uint32_t)f[3] << 24);
-	}
-	return trailer_parse_tail(ts, tail, tail_len, len, fcs, ref_ns, mbuf_crc, m, r);
-}
+/* What rx_prepare() does to each packet besides counting its bytes and catching runts. */
+enum rx_mode {
+	RX_STAMP, /* write the burst's one stamp (ns, src); no parsing */
+	RX_PARSE, /* parse headers and hash (pkt_parse(): it also catches runts) */
+	RX_PLAIN, /* nothing: stamped already, no stage reads headers or the hash */
+};
 
 /*
- * Ports with a trailer: the switch's time replaces the port's own stamp, and the trailer goes
- * when the config says so. A frame without a valid trailer keeps its stamp and is forwarded
- * as it came (counted trailer_invalid): a trailer problem never costs a packet.
+ * The RX stage's pass over a burst, in one loop for the three modes (a constant at each call:
+ * the compiler makes three loops of it): each packet gets its input port and the metadata its
+ * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
  */
-static void
-rx_trailers(struct stp_lcore *lc, const struct trailer_spec *ts, uint16_t port_id,
-		struct rte_mbuf **pkts, uint16_t n)
+static __rte_always_inline uint16_t
+rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
+		uint64_t ns, uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt,
+		uint64_t *bytes)
 {
+	uint16_t k = 0;
+
+	if (mode == RX_PARSE)
+		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = pkt_meta(m);
-		struct trailer_result r;
-		int rc;
 
-		if (likely(m->nb_segs == 1))
-			rc = trailer_parse(ts, rte_pktmbuf_mtod(m, const uint8_t *),
-					rte_pktmbuf_data_len(m), meta->ts_ns, &r);
-		else
-			rc = trailer_parse_mbuf(ts, m, meta->ts_ns, &r);
-		if (unlikely(rc < 0)) {
-			lc->stats.trailer_invalid[port_id]++;
+		if (mode == RX_PARSE && i + RX_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
+		*bytes += rte_pktmbuf_pkt_len(m);
+		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		if (mode == RX_STAMP) {
+			/* flow_hash and out_port: no reader before a stage sets them. */
+			meta->ts_ns = ns;
+			meta->ts_src = src;
+			meta->orig_len = 0;
+		} else if (mode == RX_PLAIN) {
+			/* orig_len: set by port_stamp_burst (a capture file's original length). */
+			meta->flow_hash = 0;
+		}
+		if (mode == RX_PARSE ? unlikely(pkt_parse(m, meta) < 0) :
+				       unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
+			runts[(*nb_runt)++] = m;
 			continue;
 		}
-		lc->stats.trailer_ok[port_id]++;
-		lc->stats.trailer_stacked[port_id] += r.nb - 1;
-		lc->stats.ts_src[meta->ts_src]--;
-		lc->stats.ts_src[PKT_TS_TRAILER]++;
-		meta->ts_ns = r.ts_ns;
-		meta->ts_src = PKT_TS_TRAILER;
-		if (!ts->strip)
-			continue;
-		if (r.strip_cut != 0) {
-			/* AVSP: the MAC addresses move up over the header. */
-			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-
-			memmove(p + r.strip_cut, p, r.strip_off);
-			rte_pktmbuf_adj(m, r.strip_cut);
-		} else {
-			mbuf_cut(m, r.strip_len);
-		}
+		pkts[k++] = m;
 	}
+	return k;
 }
 
 /*
@@ -278,8 +224,13 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
 		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
 				lc->stats.ts_src);
-		if (unlikely(lc->poll[pi].port->trailer != NULL))
-			rx_trailers(lc, lc->poll[pi].port->trailer, port_id, pkts, n);
+		/* A feature's RX hook on this port (switch trailers: feature.h). */
+		if (unlikely(lc->poll[pi].rx_hook != NULL))
+			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
+		if (pl->need_parse)
+			k = rx_prepare(pkts, n, port_id, RX_PARSE, 0, 0, runts, &nb_runt, &bytes);
+		else
+			k = rx_prepare(pkts, n, port_id, RX_PLAIN, 0, 0, runts, &nb_runt, &bytes);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
@@ -289,64 +240,9 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		const uint8_t src = lc->poll[pi].port->ts_src;
 		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
 
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			/* flow_hash and out_port: no reader before a stage sets them. */
-			meta->ts_ns = ns;
-			meta->ts_src = src;
-			meta->orig_len = 0;
-			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
+		k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &bytes);
 		lc->stats.ts_src[src] += n;
-		goto counted;
 	}
-	if (pl->need_parse) {
-		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			if (i + RX_PREFETCH_AHEAD < n)
-				rte_prefetch0(rte_pktmbuf_mtod(
-						pkts[i + RX_PREFETCH_AHEAD], void *));
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
-			/* orig_len: set by port_stamp_burst (a capture file's original length). */
-			if (unlikely(pkt_parse(m, meta) < 0)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
-	} else {
-		/*
-		 * No stage reads headers or the hash (one worker, no balance group...): the
-		 * packet data stays untouched, as in a plain forwarder; only runts are caught.
-		 */
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *meta = pkt_meta(m);
-
-			bytes += rte_pktmbuf_pkt_len(m);
-			m->port = port_id;
-			meta->flow_hash = 0;
-			if (unlikely(rte_pktmbuf_pkt_len(m) < RTE_ETHER_HDR_LEN)) {
-				runts[nb_runt++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		}
-	}
-counted:
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
 	lc->stats.port_rx[port_id] += n;
@@ -416,7 +312,7 @@ stp_lcore_main(void *arg)
 	struct stp_lcore *lc = arg;
 	struct stp_pipeline *pl = lc->pl;
 	const bool is_rx = lc->roles & CFG_ROLE_RX;
-	const unsigned int nb_sources = (lc->roles & CFG_ROLE_TX) ? pl->nb_sources : 0;
+	const unsigned int nb_polls = lc->nb_polls;
 	const bool overcommitted = pl->overcommitted;
 	const uint16_t burst = pl->burst;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
@@ -460,15 +356,10 @@ stp_lcore_main(void *arg)
 				work += n;
 			}
 		}
-		/* The broker's resend transport: timers, acknowledgements (broker_reliable.c). */
-		if (lc->priv[STP_PRIV_BREL] != NULL)
-			work += brel_poll(lc);
-		/* The collector's reorder buffer: frames whose time bound passed while idle. */
-		if (lc->priv[STP_PRIV_BROKER] != NULL)
-			work += stp_broker_poll(lc);
-		if (likely(phase == STP_PHASE_RUN))
-			for (unsigned int s = 0; s < nb_sources; s++)
-				work += pl->sources[s]->poll(lc);
+		/* Features' timers and sources (feature.h): while running, some while draining. */
+		for (unsigned int f = 0; f < nb_polls; f++)
+			if (likely(phase == STP_PHASE_RUN) || lc->polls[f]->poll_drain)
+				work += lc->polls[f]->poll(lc);
 		/* Flush what this iteration buffered: latency stays bounded by one loop. */
 		while (lc->tx_dirty != 0) {
 			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));

@@ -17,32 +17,10 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
-#include "probe_rt.h"
 
 RTE_LOG_REGISTER_SUFFIX(pipeline_logtype, pipeline, INFO);
 #define PL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, pipeline_logtype, "stampede.pipeline: " fmt "\n", ##__VA_ARGS__)
-
-extern const struct stp_stage stp_stage_broker;
-extern const struct stp_stage stp_stage_rules;
-extern const struct stp_stage stp_stage_probe;
-extern const struct stp_stage stp_stage_tcprtt;
-extern const struct stp_source stp_source_probe;
-
-/* The worker stages in the order they run. Later stages (filter, steer, encap...) go here. */
-const struct stp_stage *const stp_worker_stages[] = {
-	&stp_stage_broker, /* relay / collector: stampede datagrams in (before the rules) */
-	&stp_stage_probe,  /* probes are measured or reflected before the rules see traffic */
-	&stp_stage_tcprtt, /* a tap: sees every packet before the rules decide its way */
-	&stp_stage_rules,
-	NULL,
-};
-
-/* The packet sources, polled on TX lcores. */
-const struct stp_source *const stp_sources[] = {
-	&stp_source_probe,
-	NULL,
-};
 
 static struct rte_ring *
 pl_ring(const struct stp_pipeline *pl, const char *kind, unsigned int lcore_id, uint32_t size)
@@ -68,80 +46,9 @@ pl_wait_exit(const struct stp_pipeline *pl)
 	rte_eal_mp_wait_lcore();
 }
 
-/* One capture writer per output; one pcapng interface per port, in config order. */
-static int
-pl_outputs_create(struct stp_pipeline *pl, char err[CFG_ERR_LEN])
-{
-	const struct stp_config *cfg = pl->cfg;
-	struct pcapng_if ifs[CFG_MAX_PORTS];
-
-	memset(ifs, 0, sizeof(ifs));
-	for (unsigned int i = 0; i < pl->ports->nb; i++) {
-		const struct port_rt *pr = &pl->ports->ports[i];
-		struct rte_eth_link link;
-
-		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s", pr->cfg->name);
-		/* Truncated to the IDB field if long: a description, not an identifier. */
-		if (snprintf(ifs[i].description, sizeof(ifs[i].description),
-				    "%.60s%s%.40s (timestamps %s)", cfg->node.description,
-				    cfg->node.description[0] ? ": " : "", pr->cfg->device,
-				    pkt_ts_src_name(pr->ts_src)) < 0)
-			ifs[i].description[0] = '\0';
-		if (rte_eth_link_get_nowait(pr->port_id, &link) == 0 &&
-				link.link_speed != RTE_ETH_SPEED_NUM_NONE &&
-				link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
-			ifs[i].speed_bps = (uint64_t)link.link_speed * 1000000;
-		ifs[i].port_id = pr->port_id;
-	}
-	if (cfg->nb_outputs > 0) {
-		pl->out_final = calloc(cfg->nb_outputs, sizeof(*pl->out_final));
-		if (pl->out_final == NULL)
-			return cfg_errf(cfg, err, "outputs", "out of memory");
-	}
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
-		const struct cfg_output *co = &cfg->outputs[o];
-		struct pcapng_conf c;
-		char werr[CFG_ERR_LEN], path[48];
-
-		if (cfg_output_is_tunnel(co->type)) {
-			const struct port_rt *pr = &pl->ports->ports[co->port];
-			struct stp_tunnel_rt *t = &pl->tunnels[o];
-
-			t->enc = co->tun;
-			memcpy(t->enc.src_mac, pr->mac.addr_bytes, 6);
-			t->port_id = pr->port_id;
-			t->hdr_len = encap_hdr_len(t->enc.type);
-			t->max_frame = pr->max_frame;
-			t->multiseg = pr->tx_multiseg;
-			pl->tunnel_outputs |= 1u << o;
-			pl->outputs[o] = NULL;
-			pl->nb_outputs = o + 1;
-			continue;
-		}
-		pcapng_conf_defaults(&c);
-		snprintf(c.path, sizeof(c.path), "%s", co->path);
-		c.rotate_bytes = co->rotate_bytes;
-		c.rotate_seconds = co->rotate_seconds;
-		c.max_files = co->max_files;
-		c.ring_size = co->ring_size;
-		c.snaplen = RTE_MIN(co->snaplen, (uint32_t)PCAPNG_MAX_SNAPLEN);
-		c.comments = co->comments;
-		pl->outputs[o] = pcapng_writer_create(
-				co->name, &c, ifs, pl->ports->nb, werr, sizeof(werr));
-		if (pl->outputs[o] == NULL) {
-			snprintf(path, sizeof(path), "outputs[%u]", o);
-			return cfg_errf(cfg, err, path, "%s", werr);
-		}
-		pl->nb_outputs = o + 1;
-	}
-	return 0;
-}
-
 void
 stp_pipeline_tick(struct stp_pipeline *pl)
 {
-	struct stp_lcore_stats s;
-
 	for (unsigned int i = 0; i < pl->ports->nb; i++) {
 		struct rte_eth_link link;
 		uint16_t pid = pl->ports->ports[i].port_id;
@@ -150,21 +57,7 @@ stp_pipeline_tick(struct stp_pipeline *pl)
 			__atomic_store_n(&pl->link_up[pid], link.link_status == RTE_ETH_LINK_UP,
 					__ATOMIC_RELAXED);
 	}
-	stp_probe_tick(pl); /* verbose per-probe lines */
-	if (pl->nb_outputs == 0 || pl->outputs_closed)
-		return;
-	/* Interface statistics for the capture files: received by stampede, dropped by the NIC. */
-	stp_stats_sum(pl, &s);
-	for (unsigned int i = 0; i < pl->ports->nb; i++) {
-		struct rte_eth_stats es;
-		uint16_t pid = pl->ports->ports[i].port_id;
-
-		if (rte_eth_stats_get(pid, &es) != 0)
-			memset(&es, 0, sizeof(es));
-		for (unsigned int o = 0; o < pl->nb_outputs; o++)
-			pcapng_writer_set_ifstats(pl->outputs[o], i, s.port_rx[pid],
-					es.imissed + es.rx_nombuf);
-	}
+	stp_features_tick(pl);
 }
 
 int
@@ -260,29 +153,9 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 
 	/* Several workers are chosen by flow hash; stages may ask for parsing in their init. */
 	pl->need_parse = pl->nb_workers > 1;
-	rc = pl_outputs_create(pl, err);
-	if (rc != 0)
-		return rc;
-	pl->nb_stages = 0;
-	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++) {
-		pl->err[0] = '\0';
-		rc = (*s)->init != NULL ? (*s)->init(pl) : 0;
-		if (rc < 0)
-			return cfg_errf(cfg, err, (*s)->name, "stage %s failed to start: %s",
-					(*s)->name, pl->err);
-		if (rc == 0 && pl->nb_stages < STP_MAX_STAGES)
-			pl->stages[pl->nb_stages++] = *s;
-	}
-	pl->nb_sources = 0;
-	for (const struct stp_source *const *s = stp_sources; *s != NULL; s++) {
-		pl->err[0] = '\0';
-		rc = (*s)->init != NULL ? (*s)->init(pl) : 0;
-		if (rc < 0)
-			return cfg_errf(cfg, err, (*s)->name, "source %s failed to start: %s",
-					(*s)->name, pl->err);
-		if (rc == 0 && pl->nb_sources < STP_MAX_STAGES)
-			pl->sources[pl->nb_sources++] = *s;
-	}
+	rc = stp_features_start(pl, NULL);
+	if (rc < 0)
+		return cfg_errf(cfg, err, pl->err_path, "%s", pl->err);
 	stp_pipeline_tick(pl);
 	unsigned int nb_rx = 0;
 
@@ -408,37 +281,21 @@ stp_pipeline_stop(struct stp_pipeline *pl, unsigned int timeout_ms)
 				timeout_ms);
 	__atomic_store_n(&pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
 	pl_wait_exit(pl);
-	stp_broker_stop(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->worker_ring);
 		pl_ring_purge(pl->lcores[i], pl->lcores[i]->tx_ring);
 	}
-	/* The capture files last: what the lcores handed them is written, then the ISBs. */
+	/* A last tick (the capture files' interface statistics), then the features stop in
+	 * reverse order: the outputs, first in the registry, close their files last. */
 	stp_pipeline_tick(pl);
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		if (pcapng_writer_close(pl->outputs[o], timeout_ms, &pl->out_final[o]) != 0)
-			PL_LOG(WARNING,
-					"output %s: not every packet was written before the close "
-					"timed out",
-					pl->cfg->outputs[o].name);
-	pl->outputs_closed = true;
+	pl->stop_timeout_ms = timeout_ms;
+	stp_features_stop(pl);
 }
 
 void
 stp_pipeline_destroy(struct stp_pipeline *pl)
 {
-	for (const struct stp_stage *const *s = stp_worker_stages; *s != NULL; s++)
-		if ((*s)->fini != NULL)
-			(*s)->fini(pl);
-	for (const struct stp_source *const *s = stp_sources; *s != NULL; s++)
-		if ((*s)->fini != NULL)
-			(*s)->fini(pl);
-	/* A pipeline that never ran still has writers to close (and their empty files). */
-	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
-		pcapng_writer_close(pl->outputs[o], 1000, NULL);
-	pl->nb_outputs = 0;
-	free(pl->out_final);
-	pl->out_final = NULL;
+	stp_features_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		rte_ring_free(pl->lcores[i]->worker_ring);
 		rte_ring_free(pl->lcores[i]->tx_ring);

@@ -37,41 +37,23 @@
 #include <rte_ring.h>
 
 #include "cfg.h"
+#include "drops.h"
+#include "feature.h"
 #include "pkt.h"
 #include "port.h"
 
 #define STP_MAX_BURST CFG_MAX_BURST
 
-/** Drop reasons: (id, name, description). Names are stable: telemetry and tests use them. */
-#define STP_FOREACH_DROP(_)                                                                        \
-	_(RUNT, "runt_frame", "frame shorter than an Ethernet header")                             \
-	_(NO_RULE, "no_rule", "no rule sent the packet anywhere")                                  \
-	_(RULE_DROP, "rule_drop", "a drop rule matched")                                           \
-	_(NO_MEMBER, "group_no_member_up", "a first-up group had no member up")                    \
-	_(OUTPUT_PAUSED, "output_paused", "its only destination was a stopped capture output")     \
-	_(WORKER_RING_FULL, "worker_ring_full", "the ring to the worker lcore was full")           \
-	_(TX_RING_FULL, "tx_ring_full", "the ring to the TX lcore was full")                       \
-	_(TX_QUEUE_FULL, "tx_queue_full", "the output port's TX queue refused the packet")         \
-	_(MTU_EXCEEDED, "mtu_exceeded", "frame longer than the output port's MTU allows")          \
-	_(TX_MULTISEG, "tx_multiseg", "multi-segment frame for a port without multi-seg TX")       \
-	_(CLONE_FAILED, "clone_failed", "no mbuf left to replicate the packet to a port")          \
-	_(CAPTURE_RING_FULL, "capture_ring_full", "the capture writer's ring was full")            \
-	_(CAPTURE_WRITE_ERROR, "capture_write_error", "the capture file could not be written")     \
-	_(ENCAP_NO_MBUF, "encap_no_mbuf", "no mbuf for a tunnel's copy of a shared packet")        \
-	_(ENCAP_TOO_BIG, "encap_too_big", "tunnelled frame longer than its port's MTU allows")     \
-	_(SPH_TRUNCATED, "sph_truncated", "stampede header cut short")                             \
-	_(SPH_BAD_MAGIC, "sph_bad_magic", "stampede datagram without the stampede magic")          \
-	_(SPH_BAD_VERSION, "sph_bad_version", "stampede header of an unknown version")             \
-	_(SPH_BAD_HDR_LEN, "sph_bad_hdr_len", "stampede header length out of range")               \
-	_(SPH_BAD_LENGTH, "sph_bad_length", "stampede lengths past the frame or inconsistent")     \
-	_(SPH_BAD_TLV, "sph_bad_tlv", "malformed stampede TLV")                                    \
-	_(SPH_DUPLICATE, "sph_duplicate", "a stampede fragment or frame received twice")           \
-	_(SPH_REASM_TIMEOUT, "sph_reasm_timeout", "stampede fragment of a frame never completed")  \
-	_(SPH_REASM_FULL, "sph_reasm_full", "stampede fragment evicted: reassembly table full")    \
-	_(SPH_NO_MBUF, "sph_no_mbuf", "no mbuf for a frame decapsulated from a stampede datagram") \
-	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")                   \
-	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
+/**
+ * Counter slots of rules: each rule name holds one slot for the life of the process, whatever
+ * its index (struct stp_rule_names). Twice the rules a config holds: the live rules, and as many
+ * deleted ones whose counters are kept.
+ */
+#define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
+/** The rule_pkts[] slot of packets that no rule matched (the lookup-table path). */
+#define STP_RULE_NONE STP_RULE_SLOTS
 
+/** Drop reasons (drops.h: the core's and every feature's, next to their code). */
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,
 	STP_FOREACH_DROP(STP_DROP_ENUM)
@@ -105,16 +87,15 @@ struct stp_lcore_stats {
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
 	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
-	uint64_t out_pkts[CFG_MAX_OUTPUTS];    /**< per output: accepted */
-	uint64_t out_drops[CFG_MAX_OUTPUTS];   /**< per output: refused (ring full) */
-	uint64_t rule_pkts[CFG_MAX_RULES + 1]; /**< per rule: packets matched (+1: no rule) */
-	uint64_t loops;			       /**< run-loop iterations */
+	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
+	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
+	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
+	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
+	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
+	uint64_t loops;				/**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
-
-/** Max worker stages (and packet sources) a pipeline runs. */
-#define STP_MAX_STAGES 8
 
 /**
  * Private state slots of the features, per pipeline (stp_pipeline.priv) and per lcore
@@ -154,6 +135,7 @@ struct stp_lcore {
 		struct port_rt *port;
 		uint16_t port_id;
 		uint16_t queue;
+		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
@@ -165,14 +147,17 @@ struct stp_lcore {
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
 	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
+	uint16_t nb_polls;	  /* features polled in each loop iteration (stp_features_start) */
+	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
 /**
- * A worker stage: handles a burst in place. It may drop packets (counting a reason), and returns
- * how many remain in @p pkts (compacted, order kept) for the next stage. After the last stage,
- * each remaining packet's pkt_meta.out_port says where it goes.
+ * A worker stage (the burst op of struct stp_feature; probes and TCP RTT still define theirs
+ * as this struct, adapted in features.c): handles a burst in place. It may drop packets (counting a
+ * reason), and returns how many remain in @p pkts (compacted, order kept) for the next stage. After
+ * the last stage, each remaining packet's pkt_meta.out_port says where it goes.
  */
 struct stp_stage {
 	const char *name;
@@ -182,13 +167,11 @@ struct stp_stage {
 	void (*fini)(struct stp_pipeline *pl);
 };
 
-/** The worker stages, in order (NULL-terminated). */
-extern const struct stp_stage *const stp_worker_stages[];
-
 /**
- * A packet source: runs on TX lcores in each loop iteration, before the TX buffers are flushed,
- * and sends packets it made (probes) with stp_tx_send_generated().
- * init: < 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
+ * A packet source (the poll op of struct stp_feature; the probe generator still defines its
+ * own as this struct, adapted in features.c): runs on TX lcores in each loop iteration, before the
+ * TX buffers are flushed, and sends packets it made (probes) with stp_tx_send_generated(). init: <
+ * 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
  */
 struct stp_source {
 	const char *name;
@@ -196,9 +179,6 @@ struct stp_source {
 	uint32_t (*poll)(struct stp_lcore *lc); /**< returns packets sent (work done) */
 	void (*fini)(struct stp_pipeline *pl);
 };
-
-/** The packet sources (NULL-terminated). */
-extern const struct stp_source *const stp_sources[];
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {
@@ -218,6 +198,7 @@ struct stp_rule_rt {
 	bool cont;
 	enum cfg_vlan vlan;
 	uint32_t snaplen;
+	uint16_t slot;			  /**< its counter: rule_pkts[slot] (stp_rule_names) */
 	uint64_t dest;			  /**< forward to a port or output: its destination bit */
 	const struct stp_group_rt *group; /**< forward to a group */
 };
@@ -237,11 +218,54 @@ struct stp_rules_rt {
 	uint32_t simple_max_frame[PORT_MAX]; /* the output's largest frame, per input port */
 	bool simple_multiseg[PORT_MAX];	     /* the output takes chained mbufs, per input port */
 	uint8_t simple_why[PORT_MAX];
-	uint16_t simple_rule[PORT_MAX]; /* the rule that decides, or CFG_MAX_RULES (none) */
+	uint16_t simple_rule[PORT_MAX]; /* counter slot of the rule that decides, or STP_RULE_NONE
+					 */
 	uint16_t nb;
 	struct stp_rule_rt rules[CFG_MAX_RULES];
 	struct stp_group_rt groups[CFG_MAX_GROUPS];
+	struct stp_rule_names *names; /* built with the table; the pipeline's once published */
 };
+
+/** One rule's identity: its name holds a counter slot for the life of the process. */
+struct stp_rule_name {
+	char name[CFG_NAME_LEN];
+	enum cfg_action action; /**< the action it has (had, when deleted) */
+	uint16_t slot;		/**< lcores count its packets in rule_pkts[slot] */
+	bool deleted;		/**< deleted by del rule: the counter is kept, frozen */
+	uint64_t base;		/**< rule_pkts[slot] summed when the name took the slot */
+};
+
+/**
+ * Names and counter slots of the rules (rules feature, control thread): what every view reads
+ * to show a rule's count under its name. r[0..nb_live) are the rules in place, in evaluation
+ * order; r[nb_live..nb) the deleted ones, oldest deletion first.
+ *
+ * What a deleted rule's counter becomes: it stays under the rule's name, frozen and marked
+ * deleted, in every view (a Prometheus counter never goes back or vanishes mid-run, and the
+ * rules' counts still add up to what they matched); a rule added again under that name takes
+ * the counter back and goes on counting. When the slots run out (STP_RULE_SLOTS names), the
+ * oldest deleted rule is forgotten: its count moves to @p forgotten.
+ *
+ * Immutable once published (pl->rule_names): a rule change publishes a new one, and every
+ * snapshot stays valid until stp_pipeline_destroy(), so readers on any thread need no lock.
+ */
+struct stp_rule_names {
+	struct stp_rule_names *older; /**< the snapshot this one replaced */
+	uint16_t nb_live;
+	uint16_t nb;
+	uint64_t forgotten; /**< matched by deleted rules forgotten to free their slot */
+	struct stp_rule_name r[STP_RULE_SLOTS];
+};
+
+/** The rules' names now (any thread). NULL before the rules stage started. */
+const struct stp_rule_names *stp_rule_names_get(const struct stp_pipeline *pl);
+
+/** Index in @p rn of the rule called @p name, or -1. */
+int stp_rule_names_find(const struct stp_rule_names *rn, const char *name);
+
+/** Packets rule @p rn->r[i] matched, from summed counters @p sum (stp_stats_sum()). */
+uint64_t stp_rule_matched(
+		const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i);
 
 void stp_rules_free(struct stp_rules_rt *rs);
 
@@ -250,15 +274,15 @@ struct stp_pipeline;
 /**
  * Put the rules of @p cfg in place while the pipeline runs (control thread): the new table is
  * built beside the old one, published with one pointer store, and the old one freed once every
- * lcore has moved on. Per-rule counters keep counting by rule index. 0, or -EINVAL with @p err.
+ * lcore has moved on. Per-rule counters follow the rules' names (struct stp_rule_names).
+ * 0, or -EINVAL with @p err.
  */
 int stp_rules_replace(
 		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
 
 /**
- * stp_rules_replace() in two steps, for a caller that snapshots counters right before the
- * switch (lib/ctl): build the table of @p cfg's rules (BPF compiled: the slow part), NULL with
- * @p err on failure...
+ * stp_rules_replace() in two steps (lib/ctl): build the table of @p cfg's rules (BPF compiled:
+ * the slow part) and their names' counter slots, NULL with @p err on failure...
  */
 struct stp_rules_rt *stp_rules_prepare(
 		struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen);
@@ -296,10 +320,11 @@ struct stp_pipeline {
 	struct stp_lcore *workers[CFG_MAX_LCORES];
 	uint16_t nb_tx;
 	struct stp_lcore *txers[CFG_MAX_LCORES];
-	struct stp_rules_rt *rules; /* ctlplane: wo (publish), dataplane: ro */
+	struct stp_rules_rt *rules;	   /* ctlplane: wo (publish), dataplane: ro */
+	struct stp_rule_names *rule_names; /* ctlplane: wo (publish), any thread: ro */
 	uint16_t nb_outputs;
-	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS]; /* NULL for tunnel outputs */
-	uint32_t tunnel_outputs;			/* bit o: outputs[o] is a tunnel */
+	struct pcapng_writer *outputs[CFG_MAX_OUTPUTS];	       /* NULL for tunnel outputs */
+	const struct stp_output_ops *out_ops[CFG_MAX_OUTPUTS]; /* by output index (feature.h) */
 	struct stp_tunnel_rt tunnels[CFG_MAX_OUTPUTS];
 	uint64_t out_paused;	   /* ctlplane: wo (capture stop), dataplane: ro; bit 32 + output */
 	bool launched;		   /* the lcores run (stp_pipeline_launch) */
@@ -307,13 +332,16 @@ struct stp_pipeline {
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	bool outputs_closed;
-	uint16_t nb_stages; /* the worker stages in use, in order */
-	const struct stp_stage *stages[STP_MAX_STAGES];
-	uint16_t nb_sources; /* the packet sources in use */
-	const struct stp_source *sources[STP_MAX_STAGES];
+	const struct stp_feature *const *features; /* the registry this pipeline runs */
+	uint16_t nb_features;			   /* started (stp_features_start) */
+	int8_t feat_rc[STP_MAX_FEATURES];	   /* its init: -1 failed, 0 stage on, 1 no stage */
+	uint16_t nb_stages;			   /* the worker stages in use, in order */
+	const struct stp_feature *stages[STP_MAX_STAGES];
 	void *priv[STP_PRIV_MAX];	/* features' pipeline-wide state (enum stp_priv) */
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */
-	char err[CFG_ERR_LEN];		/* a stage's init error */
+	char err[CFG_ERR_LEN];		/* a feature's init error */
+	char err_path[64];		/* the config path it is about (default: its name) */
+	unsigned int stop_timeout_ms;	/* stp_pipeline_stop()'s, for the features' stop */
 	volatile int phase;		/* enum stp_phase; ctlplane: wo, dataplane: ro */
 };
 
@@ -385,27 +413,29 @@ uint16_t stp_tx_send_generated(
 		struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Edge: send packets through stampede output @p o (outputs[].type "stampede"): each becomes a
- * record, records are batched into datagrams and frames too long for one are fragmented.
+ * Cut a (possibly chained) mbuf to its first @p len bytes (<= its length), freeing the
+ * segments past them: a rule's snaplen, a stripped switch trailer.
  */
-void stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
+static inline void
+stp_mbuf_cut(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
 
-/** After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
-void stp_broker_stop(struct stp_pipeline *pl);
-
-/**
- * Run loop of an lcore with broker state: hand on the frames of the collector's reorder buffer
- * whose time bound passed (all of them once the pipeline drains). Returns how many.
- */
-uint32_t stp_broker_poll(struct stp_lcore *lc);
-
-/**
- * The broker's counters as JSON (control thread): role, datagrams and records received,
- * per stampede output frames / datagrams / fragments, and "nodes": per (node, stream) received,
- * gaps, duplicates, reordered, stale. NULL when the config uses no broker feature.
- */
-struct json_t;
-struct json_t *stp_broker_json(const struct stp_pipeline *pl);
+	while (seg->data_len < left) {
+		left -= seg->data_len;
+		seg = seg->next;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	if (rest != NULL) {
+		for (struct rte_mbuf *r = rest; r != NULL; r = r->next)
+			m->nb_segs--;
+		rte_pktmbuf_free(rest);
+	}
+	m->pkt_len = len;
+}
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
@@ -420,6 +450,12 @@ void stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f);
 /** One-line status since @p prev (updated), for periodic output. */
 void stp_stats_line(
 		const struct stp_pipeline *pl, struct stp_lcore_stats *prev, double dt_s, FILE *f);
+
+/**
+ * Per worker stage, of one lcore's counters @p s (or a sum): [{name, cycles, packets,
+ * cycles_per_packet}] in pl->stages[] order; the cost of each stage as rte_graph counts per node.
+ */
+json_t *stp_stages_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *s);
 
 /** Write the final counters as JSON (the shape tests read). Returns 0 or -errno. */
 int stp_stats_json(const struct stp_pipeline *pl, const char *path);

@@ -172,8 +172,12 @@ copy_out(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
  * (scripts/bench/broker.sh, net_null, a loaded 2-vCPU machine): ~230 cycles more per 64-byte
  * frame, ~660 per 1000-byte frame (mostly the copy into the datagram).
  */
-void
-stp_broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Edge: send packets through stampede output @p o (outputs[].type "stampede"): each becomes a
+ * record, records are batched into datagrams and frames too long for one are fragmented.
+ */
+static void
+broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
 	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
@@ -929,8 +933,8 @@ broker_init(struct stp_pipeline *pl)
 	return 0;
 }
 
-uint32_t
-stp_broker_poll(struct stp_lcore *lc)
+static uint32_t
+broker_reorder_poll(struct stp_lcore *lc)
 {
 	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
 	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
@@ -948,8 +952,32 @@ stp_broker_poll(struct stp_lcore *lc)
 	return k;
 }
 
-void
-stp_broker_stop(struct stp_pipeline *pl)
+/*
+ * Run loop of an lcore with broker state: the resend transport's timers, acknowledgements and
+ * replays (broker_reliable.c), then the collector's reorder buffer: the frames whose time bound
+ * passed (all of them once the pipeline drains).
+ */
+static uint32_t
+broker_poll(struct stp_lcore *lc)
+{
+	uint32_t work = 0;
+
+	if (lc->priv[STP_PRIV_BREL] != NULL)
+		work += brel_poll(lc);
+	if (lc->priv[STP_PRIV_BROKER] != NULL)
+		work += broker_reorder_poll(lc);
+	return work;
+}
+
+static bool
+broker_poll_on(const struct stp_lcore *lc)
+{
+	return lc->priv[STP_PRIV_BREL] != NULL || lc->priv[STP_PRIV_BROKER] != NULL;
+}
+
+/* After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
+static void
+broker_stop(struct stp_pipeline *pl)
 {
 	if (pl->priv[STP_PRIV_BROKER] == NULL)
 		return;
@@ -979,7 +1007,7 @@ stp_broker_stop(struct stp_pipeline *pl)
 static void
 broker_fini(struct stp_pipeline *pl)
 {
-	stp_broker_stop(pl);
+	broker_stop(pl);
 	brel_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		struct broker_lcore *bl;
@@ -997,11 +1025,25 @@ broker_fini(struct stp_pipeline *pl)
 	pl->priv[STP_PRIV_BROKER] = NULL;
 }
 
-const struct stp_stage stp_stage_broker = {
+static json_t *broker_view(const struct stp_pipeline *pl);
+
+static const struct stp_output_ops broker_output = {
+	.type = CFG_OUTPUT_STAMPEDE,
+	.send = broker_send,
+};
+static const struct stp_output_ops *const broker_outputs[] = { &broker_output, NULL };
+
+const struct stp_feature stp_feature_broker = {
 	.name = "broker",
 	.init = broker_init,
 	.burst = broker_burst,
+	.poll = broker_poll,
+	.poll_on = broker_poll_on,
+	.poll_drain = true, /* acknowledgements and the reorder buffer's frames go on */
+	.stop = broker_stop,
+	.view = broker_view,
 	.fini = broker_fini,
+	.outputs = broker_outputs,
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1126,4 +1168,12 @@ stp_broker_json(const struct stp_pipeline *pl)
 	}
 	json_object_set_new(root, "nodes", nodes);
 	return root;
+}
+
+static json_t *
+broker_view(const struct stp_pipeline *pl)
+{
+	json_t *b = stp_broker_json(pl);
+
+	return b != NULL ? json_pack("{s:o}", "broker", b) : NULL;
 }

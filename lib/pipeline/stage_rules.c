@@ -14,6 +14,7 @@
  * undecided that arrived on its ports, so a burst costs one filter call per rule, not per packet.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -100,31 +101,6 @@ vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
 	meta->nb_vlan = 0;
 }
 
-/* Cut a (possibly chained) mbuf to @p len bytes, freeing segments past it. */
-static inline void
-pkt_slice(struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-
-	while (seg->data_len < left) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	if (rest != NULL) {
-		uint16_t freed = 0;
-
-		for (struct rte_mbuf *s = rest; s != NULL; s = s->next)
-			freed++;
-		m->nb_segs -= freed;
-		rte_pktmbuf_free(rest);
-	}
-	m->pkt_len = len;
-}
-
 /* Per-burst delivery buffers of the rules stage. */
 struct deliver {
 	uint16_t nb_port;
@@ -144,75 +120,6 @@ deliver_port(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint16
 	}
 }
 
-/*
- * A tunnel output: each packet gets the outer headers in front (in its own headroom, or in a
- * copy when the packet is shared with other destinations or has no room) and leaves by the
- * tunnel's port. ~40 cycles/pkt for the header (IPv4 checksum included) when no copy is needed.
- */
-static void
-tunnel_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
-{
-	const struct stp_pipeline *pl = lc->pl;
-	const struct stp_tunnel_rt *t = &pl->tunnels[o];
-	struct rte_mbuf *out[STP_MAX_BURST];
-	uint16_t k = 0, bad = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint32_t inner = rte_pktmbuf_pkt_len(m);
-		struct pkt_meta *meta;
-		struct encap_pkt ep;
-		uint8_t *hdr;
-
-		if (unlikely(inner + t->hdr_len > t->max_frame)) {
-			lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
-				    rte_pktmbuf_headroom(m) < t->hdr_len)) {
-			/* Others read the same data: this destination gets its own copy. */
-			struct rte_mbuf *c = rte_pktmbuf_copy(m, pl->ports->pool, 0, UINT32_MAX);
-
-			rte_pktmbuf_free(m);
-			if (unlikely(c == NULL)) {
-				lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
-				bad++;
-				continue;
-			}
-			m = c;
-		}
-		if (unlikely(m->nb_segs > 1 && !t->multiseg)) {
-			lc->stats.drops[STP_DROP_TX_MULTISEG]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		hdr = (uint8_t *)rte_pktmbuf_prepend(m, t->hdr_len);
-		if (unlikely(hdr == NULL)) {
-			lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
-			rte_pktmbuf_free(m);
-			bad++;
-			continue;
-		}
-		meta = pkt_meta(m);
-		ep.inner_len = inner;
-		ep.ts_ns = meta->ts_ns;
-		ep.seq = lc->tunnel_seq[o]++;
-		ep.hash = meta->flow_hash;
-		ep.port = m->port;
-		ep.truncated = meta->orig_len != 0;
-		encap_build(&t->enc, &ep, hdr);
-		meta->out_port = t->port_id;
-		out[k++] = m;
-	}
-	lc->stats.out_pkts[o] += k;
-	lc->stats.out_drops[o] += bad;
-	if (k > 0)
-		stp_tx_emit_port(lc, t->port_id, out, k);
-}
-
 static void
 deliver_flush(struct stp_lcore *lc, struct deliver *d)
 {
@@ -221,28 +128,11 @@ deliver_flush(struct stp_lcore *lc, struct deliver *d)
 	if (d->nb_port > 0)
 		stp_tx_emit(lc, d->port_pkts, d->nb_port);
 	d->nb_port = 0;
+	/* Each output by the ops of its type (capture, tunnel, stampede: feature.h). */
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		uint16_t n = d->nb_out[o];
-		unsigned int k;
-
-		if (n == 0)
+		if (d->nb_out[o] == 0)
 			continue;
-		if (pl->tunnel_outputs & (1u << o)) {
-			if (pl->tunnels[o].enc.type >= ENCAP_SPH_UDP)
-				stp_broker_send(lc, o, d->out_pkts[o], n);
-			else
-				tunnel_send(lc, o, d->out_pkts[o], n);
-			d->nb_out[o] = 0;
-			continue;
-		}
-		k = pcapng_writer_enqueue(pl->outputs[o], d->out_pkts[o], n);
-		lc->stats.captured += k;
-		lc->stats.out_pkts[o] += k;
-		if (unlikely(k < n)) {
-			rte_pktmbuf_free_bulk(&d->out_pkts[o][k], n - k);
-			lc->stats.drops[STP_DROP_CAPTURE_RING_FULL] += n - k;
-			lc->stats.out_drops[o] += n - k;
-		}
+		pl->out_ops[o]->send(lc, o, d->out_pkts[o], d->nb_out[o]);
 		d->nb_out[o] = 0;
 	}
 }
@@ -451,7 +341,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (matched == 0)
 			continue;
-		lc->stats.rule_pkts[ri] += __builtin_popcountll(matched);
+		lc->stats.rule_pkts[r->slot] += __builtin_popcountll(matched);
 		switch (r->action) {
 		case CFG_ACTION_COUNT:
 			break;
@@ -500,7 +390,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			if (pkt_meta(m)->orig_len == 0)
 				pkt_meta(m)->orig_len = (uint16_t)RTE_MIN(
 						rte_pktmbuf_pkt_len(m), (uint32_t)UINT16_MAX);
-			pkt_slice(m, r->snaplen);
+			stp_mbuf_cut(m, r->snaplen);
 		}
 		/* Ports: frames longer than the output takes, or chains it cannot send, are
 		 * dropped. */
@@ -559,7 +449,7 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 	for (unsigned int p = 0; p < PORT_MAX; p++) {
 		rs->simple_out[p] = STP_NO_PORT;
 		rs->simple_why[p] = STP_DROP_NO_RULE;
-		rs->simple_rule[p] = CFG_MAX_RULES;
+		rs->simple_rule[p] = STP_RULE_NONE;
 	}
 	for (unsigned int in = 0; in < cfg->nb_ports; in++) {
 		uint16_t in_id = pl->ports->ports[in].port_id;
@@ -569,7 +459,7 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 
 			if (!(r->in_mask & (1u << in)))
 				continue;
-			rs->simple_rule[in_id] = (uint16_t)i;
+			rs->simple_rule[in_id] = rs->rules[i].slot;
 			if (r->action == CFG_ACTION_FORWARD) {
 				const struct port_rt *pr = &pl->ports->ports[r->out.idx];
 
@@ -583,6 +473,124 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 	}
 }
 
+const struct stp_rule_names *
+stp_rule_names_get(const struct stp_pipeline *pl)
+{
+	return __atomic_load_n(&pl->rule_names, __ATOMIC_ACQUIRE);
+}
+
+int
+stp_rule_names_find(const struct stp_rule_names *rn, const char *name)
+{
+	for (unsigned int i = 0; rn != NULL && i < rn->nb; i++)
+		if (strcmp(rn->r[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+stp_rule_matched(const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i)
+{
+	uint64_t v = sum->rule_pkts[rn->r[i].slot];
+
+	return v >= rn->r[i].base ? v - rn->r[i].base : 0;
+}
+
+/* One slot's counter summed over the lcores (control thread). */
+static uint64_t
+slot_sum(const struct stp_pipeline *pl, uint16_t slot)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		v += __atomic_load_n(&pl->lcores[i]->stats.rule_pkts[slot], __ATOMIC_RELAXED);
+	return v;
+}
+
+/*
+ * The names of @p cfg's rules and their counter slots, from the current ones: a name keeps its
+ * slot (a deleted rule's name included: it is revived), names no longer in @p cfg become deleted
+ * rules, and a new name takes a free slot, or the oldest deleted rule's (forgotten). A slot
+ * taken that way is quiet: no published table counts in it (the last publication waited for
+ * every lcore to move on), so its counter summed now is the new name's exact zero.
+ */
+static struct stp_rule_names *
+rule_names_next(const struct stp_pipeline *pl, const struct stp_config *cfg)
+{
+	const struct stp_rule_names *cur = pl->rule_names;
+	struct stp_rule_names *n = calloc(1, sizeof(*n));
+	struct stp_rule_name dead[STP_RULE_SLOTS];
+	bool used[STP_RULE_SLOTS] = { false };
+	unsigned int nb_dead = 0, first_dead = 0;
+	uint16_t next_free = 0;
+
+	if (n == NULL)
+		return NULL;
+	n->forgotten = cur != NULL ? cur->forgotten : 0;
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		int j = stp_rule_names_find(cur, cfg->rules[i].name);
+
+		snprintf(n->r[i].name, sizeof(n->r[i].name), "%s", cfg->rules[i].name);
+		n->r[i].action = cfg->rules[i].action;
+		n->r[i].slot = STP_RULE_NONE; /* a new name: its slot below */
+		if (j >= 0) {
+			n->r[i].slot = cur->r[j].slot;
+			n->r[i].base = cur->r[j].base;
+			used[n->r[i].slot] = true;
+		}
+	}
+	/* Deleted: those deleted before first (older), then the rules just deleted. */
+	for (unsigned int pass = 0; cur != NULL && pass < 2; pass++)
+		for (unsigned int j = 0; j < cur->nb; j++) {
+			bool live = false;
+
+			if (cur->r[j].deleted != (pass == 0))
+				continue;
+			for (unsigned int i = 0; i < cfg->nb_rules && !live; i++)
+				live = strcmp(cfg->rules[i].name, cur->r[j].name) == 0;
+			if (live)
+				continue;
+			dead[nb_dead] = cur->r[j];
+			dead[nb_dead++].deleted = true;
+			used[cur->r[j].slot] = true;
+		}
+	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+		uint16_t slot;
+
+		if (n->r[i].slot != STP_RULE_NONE)
+			continue;
+		while (next_free < STP_RULE_SLOTS && used[next_free])
+			next_free++;
+		if (next_free < STP_RULE_SLOTS) {
+			slot = next_free;
+		} else {
+			/* Never empty: live rules take at most half of the slots. */
+			const struct stp_rule_name *old = &dead[first_dead++];
+			uint64_t v = slot_sum(pl, old->slot);
+
+			n->forgotten += v >= old->base ? v - old->base : 0;
+			slot = old->slot;
+		}
+		used[slot] = true;
+		n->r[i].slot = slot;
+		n->r[i].base = slot_sum(pl, slot);
+	}
+	n->nb_live = (uint16_t)cfg->nb_rules;
+	n->nb = n->nb_live;
+	for (unsigned int k = first_dead; k < nb_dead; k++)
+		n->r[n->nb++] = dead[k];
+	return n;
+}
+
+/* Publish the names built with @p rs (control thread); the older ones stay readable. */
+static void
+rule_names_publish(struct stp_pipeline *pl, struct stp_rules_rt *rs)
+{
+	rs->names->older = pl->rule_names;
+	__atomic_store_n(&pl->rule_names, rs->names, __ATOMIC_RELEASE);
+	rs->names = NULL;
+}
+
 /* Build the runtime rule table from the config. */
 static struct stp_rules_rt *
 rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, size_t errlen)
@@ -591,6 +599,12 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 
 	if (rs == NULL) {
 		snprintf(err, errlen, "out of memory for the rule table");
+		return NULL;
+	}
+	rs->names = rule_names_next(pl, cfg);
+	if (rs->names == NULL) {
+		snprintf(err, errlen, "out of memory for the rule names");
+		rte_free(rs);
 		return NULL;
 	}
 	for (unsigned int g = 0; g < cfg->nb_groups; g++) {
@@ -615,6 +629,7 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 		for (unsigned int p = 0; p < cfg->nb_ports; p++)
 			if (cr->in_mask & (1u << p))
 				r->in_ports |= 1u << pl->ports->ports[p].port_id;
+		r->slot = rs->names->r[i].slot;
 		r->action = cr->action;
 		r->cont = cr->cont;
 		r->snaplen = cr->snaplen;
@@ -659,6 +674,7 @@ stp_rules_free(struct stp_rules_rt *rs)
 		return;
 	for (unsigned int i = 0; i < rs->nb; i++)
 		filter_free(rs->rules[i].filter);
+	free(rs->names); /* never published */
 	rte_free(rs);
 }
 
@@ -690,6 +706,7 @@ rules_init(struct stp_pipeline *pl)
 		return -EINVAL;
 	}
 	pl->need_parse |= rules_need_parse(pl->cfg);
+	rule_names_publish(pl, rs);
 	pl->rules = rs;
 	return 0;
 }
@@ -719,6 +736,7 @@ stp_rules_publish(struct stp_pipeline *pl, const struct stp_config *cfg, struct 
 	/* Parsing only ever turns on: a worker may still run the old rules for a burst. */
 	if (rules_need_parse(cfg))
 		__atomic_store_n(&pl->need_parse, true, __ATOMIC_RELEASE);
+	rule_names_publish(pl, rs);
 	old = __atomic_exchange_n(&pl->rules, rs, __ATOMIC_ACQ_REL);
 	/* Every lcore reads the table once per burst: after two iterations nobody holds @old. */
 	if (stp_pipeline_quiesce(pl, 1000) != 0) {
@@ -738,11 +756,48 @@ rules_fini(struct stp_pipeline *pl)
 {
 	stp_rules_free(pl->rules);
 	pl->rules = NULL;
+	while (pl->rule_names != NULL) {
+		struct stp_rule_names *older = pl->rule_names->older;
+
+		free(pl->rule_names);
+		pl->rule_names = older;
+	}
 }
 
-const struct stp_stage stp_stage_rules = {
+/*
+ * {"rules": [{name, matched[, deleted: true]}]}: every rule by name, the live ones in
+ * evaluation order, then the deleted ones (struct stp_rule_names).
+ */
+static json_t *
+rules_view(const struct stp_pipeline *pl)
+{
+	const struct stp_rule_names *rn = stp_rule_names_get(pl);
+	struct stp_lcore_stats *s = malloc(sizeof(*s));
+	json_t *rules = json_array(), *v;
+
+	if (s == NULL)
+		return NULL;
+	stp_stats_sum(pl, s);
+	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++) {
+		json_t *ro = json_pack("{s:s, s:I}", "name", rn->r[r].name, "matched",
+				(json_int_t)stp_rule_matched(rn, s, r));
+
+		if (rn->r[r].deleted)
+			json_object_set_new(ro, "deleted", json_true());
+		json_array_append_new(rules, ro);
+	}
+	free(s);
+	v = json_pack("{s:o}", "rules", rules);
+	if (rn != NULL && rn->forgotten > 0)
+		json_object_set_new(v, "rules_forgotten_matched",
+				json_integer((json_int_t)rn->forgotten));
+	return v;
+}
+
+const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
 	.burst = rules_burst,
+	.view = rules_view,
 	.fini = rules_fini,
 };

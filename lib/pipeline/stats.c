@@ -14,8 +14,6 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
-#include "stage_tcprtt.h"
-#include "probe_rt.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
 #define STP_DROP_NAME(id, name, desc) [STP_DROP_##id] = name,
@@ -46,15 +44,6 @@ const char *
 stp_drop_desc(enum stp_drop d)
 {
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
-}
-
-void
-stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_stats *ws)
-{
-	if (pl->outputs_closed)
-		*ws = pl->out_final[o];
-	else
-		pcapng_writer_stats(pl->outputs[o], ws);
 }
 
 /* The capture writers' side: packets written, and lost to write errors (a named drop). */
@@ -98,6 +87,24 @@ stp_stats_dropped(const struct stp_lcore_stats *s)
 	return d;
 }
 
+json_t *
+stp_stages_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *s)
+{
+	json_t *a = json_array();
+
+	for (unsigned int k = 0; k < pl->nb_stages; k++) {
+		uint64_t c = __atomic_load_n(&s->stage_cycles[k], __ATOMIC_RELAXED);
+		uint64_t p = __atomic_load_n(&s->stage_pkts[k], __ATOMIC_RELAXED);
+
+		json_array_append_new(a,
+				json_pack("{s:s, s:I, s:I, s:f}", "name", pl->stages[k]->name,
+						"cycles", (json_int_t)c, "packets", (json_int_t)p,
+						"cycles_per_packet",
+						p ? (double)c / (double)p : 0.0));
+	}
+	return a;
+}
+
 static double
 cycles_per_pkt(const struct stp_lcore_stats *s)
 {
@@ -138,9 +145,17 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
 				pl->cfg->outputs[o].name, s.out_pkts[o], s.out_drops[o]);
-	for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
-		fprintf(f, "rule %-14s matched %" PRIu64 "\n", pl->cfg->rules[r].name,
-				s.rule_pkts[r]);
+	{
+		const struct stp_rule_names *rn = stp_rule_names_get(pl);
+
+		for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
+			fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
+					stp_rule_matched(rn, &s, r),
+					rn->r[r].deleted ? " (deleted)" : "");
+		if (rn != NULL && rn->forgotten > 0)
+			fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n",
+					rn->forgotten);
+	}
 	{
 		int64_t in_flight = stp_stats_in_flight(&s);
 
@@ -235,25 +250,18 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)es.rx_nombuf, "app_rx",
 						(json_int_t)s.port_rx[pr->port_id], "app_tx",
 						(json_int_t)s.port_tx[pr->port_id]));
-		if (pr->trailer != NULL) {
-			json_t *po = json_array_get(ports, json_array_size(ports) - 1);
-
-			json_object_set_new(po, "trailer",
-					json_string(trailer_format_names[pr->trailer->format]));
-			json_object_set_new(po, "trailer_ok",
-					json_integer((json_int_t)s.trailer_ok[pr->port_id]));
-			json_object_set_new(po, "trailer_invalid",
-					json_integer((json_int_t)s.trailer_invalid[pr->port_id]));
-			json_object_set_new(po, "trailer_stacked",
-					json_integer((json_int_t)s.trailer_stacked[pr->port_id]));
-		}
+		/* What features show of the port (switch trailers: format and counters). */
+		for (unsigned int k = 0; k < pl->nb_features; k++)
+			if (pl->features[k]->port_view != NULL && pl->feat_rc[k] >= 0)
+				pl->features[k]->port_view(pl, pr, &s,
+						json_array_get(ports, json_array_size(ports) - 1));
 	}
 	json_object_set_new(root, "ports", ports);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct stp_lcore *lc = pl->lcores[i];
 
 		json_array_append_new(lcores,
-				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "lcore",
+				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:o}", "lcore",
 						(int)lc->lcore_id, "rx",
 						!!(lc->roles & CFG_ROLE_RX), "worker",
 						!!(lc->roles & CFG_ROLE_WORKER), "tx",
@@ -261,46 +269,12 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)lc->stats.rx_pkts, "tx_pkts",
 						(json_int_t)lc->stats.tx_pkts, "loops",
 						(json_int_t)lc->stats.loops, "busy_cycles",
-						(json_int_t)lc->stats.busy_cycles));
-	}
-	{
-		json_t *bj = stp_broker_json(pl);
-
-		if (bj != NULL)
-			json_object_set_new(root, "broker", bj);
+						(json_int_t)lc->stats.busy_cycles, "stages",
+						stp_stages_json(pl, &lc->stats)));
 	}
 	json_object_set_new(root, "lcores", lcores);
-	{
-		json_t *outs = json_array(), *rules = json_array();
-
-		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-			struct pcapng_stats ws;
-
-			stp_output_stats(pl, o, &ws);
-			json_array_append_new(outs,
-					json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
-							pl->cfg->outputs[o].name, "accepted",
-							(json_int_t)s.out_pkts[o], "refused",
-							(json_int_t)s.out_drops[o], "written",
-							(json_int_t)ws.pkts, "bytes",
-							(json_int_t)ws.bytes, "files",
-							(json_int_t)ws.files, "write_errors",
-							(json_int_t)ws.write_errors));
-		}
-		for (unsigned int r = 0; r < pl->cfg->nb_rules; r++)
-			json_array_append_new(rules,
-					json_pack("{s:s, s:I}", "name", pl->cfg->rules[r].name,
-							"matched", (json_int_t)s.rule_pkts[r]));
-		json_object_set_new(root, "outputs", outs);
-		json_object_set_new(root, "rules", rules);
-	}
-	if (stp_probe_rt(pl) != NULL) {
-		json_object_set_new(root, "probes", stp_probe_streams_json(pl));
-		json_object_set_new(root, "probe_rx", stp_probe_rx_json(pl));
-		json_object_set_new(root, "latency", stp_probe_latency_json(pl, NULL));
-	}
-	if (stp_tcprtt_enabled(pl))
-		json_object_set_new(root, "tcp_rtt", stp_tcprtt_json(pl));
+	/* What each feature of the registry adds (feature.h: its view). */
+	stp_features_views(pl, root);
 	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return rc == 0 ? 0 : -EIO;

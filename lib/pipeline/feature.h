@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_FEATURE_H
+#define STP_FEATURE_H
+
+/**
+ * @file
+ * The feature registry: one struct stp_feature per capability (outputs: capture and tunnels;
+ * switch trailers; rules and groups; broker; probes and STAMP; passive TCP RTT), listed once in
+ * stp_features[] (features.c). The core iterates that array and names no feature: the pipeline runs
+ * the features' worker stages in array order and polls them on the lcores they ask for, the control
+ * thread ticks and stops them, and --stats-json, ctl, telemetry and the console read each feature's
+ * one data view.
+ *
+ * The contract, in the order the core calls the ops (test/unit/test_feature.c shows it with a
+ * mock feature):
+ *   - init (control thread, stp_pipeline_create(), array order): < 0 error (pl->err says why,
+ *     and pl->err_path, the feature's name by default, the config path it is about: the
+ *     pipeline is not built), 0 the feature runs its worker stage, > 0 it has no stage for
+ *     this config. Every later op must cope with a feature that its config leaves off.
+ *   - burst (worker lcores, array order, only when init returned 0): as struct stp_stage.
+ *   - poll (each loop iteration of the lcores that poll_on() accepts; NULL poll_on: the TX
+ *     lcores, when init returned 0), during STP_PHASE_RUN, and while draining when poll_drain.
+ *     Returns the work done (packets), which counts the iteration as busy.
+ *   - tick (control thread, about once a second, and once more at stop).
+ *   - stop (control thread, after the lcores left their run loop, in the reverse array order:
+ *     the outputs, first in the array, close last): hand on or count as drops what the
+ *     feature still holds.
+ *   - view (any control thread): a JSON object of the keys the feature adds to --stats-json
+ *     (e.g. {"broker": {...}}), NULL when the config leaves it off. ctl, telemetry and the
+ *     console read the same object (stp_feature_view()).
+ *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
+ *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
+ *     init to bind each configured output to its ops).
+ *   - rx, rx_on (RX lcores, each burst of the ports rx_on() accepts, after the port's stamp and
+ *     before parsing): rewrite the packets in place (switch trailers: the switch's stamp, the
+ *     trailer stripped). One feature per port; rx_on is asked once, after every init.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+#include "cfg.h"
+
+struct stp_pipeline;
+struct stp_lcore;
+struct port_rt;
+
+/**
+ * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
+ * DPDK port id at @p off), declared as data: the generic views draw it for every port, as the
+ * /stampede/ports column @p key and the Prometheus counter @p family{port} (help @p help).
+ */
+struct stp_port_counter {
+	const char *key;
+	size_t off;
+	const char *family;
+	const char *help;
+};
+
+/** Port counter @p c of port @p port_id in summed (or one lcore's) counters @p s. */
+#define STP_PORT_COUNTER(s, c, port_id) \
+	(((const uint64_t *)((const char *)(s) + (c)->off))[port_id])
+
+/**
+ * How packets reach one type of output (outputs[].type). A feature lists the types it serves
+ * (struct stp_feature.outputs); the rules stage hands each output its packets through its ops.
+ */
+struct stp_output_ops {
+	enum cfg_output_type type;
+	/**
+	 * Worker lcore: take @p pkts (their ownership) for output @p o, and count what it
+	 * accepted and refused (out_pkts[o], out_drops[o]) and each refusal's drop reason.
+	 */
+	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
+};
+
+/** A feature: what it adds to the datapath and what it shows (see the file comment). */
+struct stp_feature {
+	const char *name;
+	int (*init)(struct stp_pipeline *pl);
+	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+	uint32_t (*poll)(struct stp_lcore *lc);
+	bool (*poll_on)(const struct stp_lcore *lc);
+	bool poll_drain;
+	void (*tick)(struct stp_pipeline *pl);
+	void (*stop)(struct stp_pipeline *pl);
+	json_t *(*view)(const struct stp_pipeline *pl);
+	void (*fini)(struct stp_pipeline *pl);
+	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
+	/** RX lcores: a burst of a port rx_on() accepts, after stamping, before parsing. */
+	void (*rx)(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts,
+			uint16_t n);
+	bool (*rx_on)(const struct port_rt *port);
+	/** Its per-port counters (data, drawn by telemetry and Prometheus), NULL-terminated. */
+	const struct stp_port_counter *port_counters;
+	/** --stats-json: add what it shows of port @p port to that port's object @p po. */
+	void (*port_view)(const struct stp_pipeline *pl, const struct port_rt *port,
+			const void *sum, json_t *po);
+};
+
+/** Max features a registry holds. */
+#define STP_MAX_FEATURES 16
+/** Max worker stages a pipeline runs. */
+#define STP_MAX_STAGES 8
+
+/** The registry: every feature, in the order their worker stages run (NULL-terminated). */
+extern const struct stp_feature *const stp_features[];
+
+/**
+ * Start the features of @p list (NULL: stp_features) on a pipeline whose lcores exist: init
+ * each in order, then the worker stages and each lcore's poll list. 0, or the first init's
+ * error (pl->err_path and pl->err say where and why).
+ */
+int stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list);
+
+/** tick, stop, fini of every feature started (fini: of every feature in the list). */
+void stp_features_tick(struct stp_pipeline *pl);
+void stp_features_stop(struct stp_pipeline *pl);
+void stp_features_fini(struct stp_pipeline *pl);
+
+/** Add every feature's view to @p root (--stats-json). */
+void stp_features_views(const struct stp_pipeline *pl, json_t *root);
+
+/**
+ * The view of feature @p name (a new reference), NULL when there is no such feature or its
+ * config leaves it off.
+ */
+json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
+
+/** The ops of output type @p type in the registry the pipeline runs, or NULL. */
+const struct stp_output_ops *stp_output_ops_find(
+		const struct stp_pipeline *pl, enum cfg_output_type type);
+
+/* Reading a view: a member of an object as a number or a string (0 or "" when absent). */
+static inline uint64_t
+stp_json_u64(const json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static inline double
+stp_json_real(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static inline const char *
+stp_json_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/** The member @p key of feature @p name's view (a new reference), or NULL. */
+json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);
+
+#endif /* STP_FEATURE_H */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+/*
+ * The feature registry (feature.h): the one list of stampede's capabilities, and the loops the
+ * core runs over it. Adding a feature is one line in stp_features[] (and its files).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "feature.h"
+#include "pipeline.h"
+#include "probe_rt.h"
+#include "stage_tcprtt.h"
+
+extern const struct stp_feature stp_feature_broker;
+extern const struct stp_feature stp_feature_rules;
+extern const struct stp_feature stp_feature_outputs;
+extern const struct stp_feature stp_feature_trailers;
+extern const struct stp_stage stp_stage_probe;
+extern const struct stp_stage stp_stage_tcprtt;
+extern const struct stp_source stp_source_probe;
+
+/*
+ * Probes and STAMP, and passive TCP RTT: thin adapters over their stage and source objects
+ * (stage_probe.c, source_probe.c, probe_ctl.c, stage_tcprtt.c), until they move to folders of
+ * their own.
+ */
+static json_t *
+probe_view(const struct stp_pipeline *pl)
+{
+	if (stp_probe_rt(pl) == NULL)
+		return NULL;
+	return json_pack("{s:o, s:o, s:o}", "probes", stp_probe_streams_json(pl), "probe_rx",
+			stp_probe_rx_json(pl), "latency", stp_probe_latency_json(pl, NULL));
+}
+
+static uint16_t
+probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	return stp_stage_probe.burst(lc, pkts, n);
+}
+
+static int
+probe_init(struct stp_pipeline *pl)
+{
+	return stp_stage_probe.init(pl);
+}
+
+static void
+probe_fini(struct stp_pipeline *pl)
+{
+	stp_stage_probe.fini(pl);
+}
+
+static const struct stp_feature stp_feature_probe = {
+	.name = "probe",
+	.init = probe_init,
+	.burst = probe_burst,
+	.tick = stp_probe_tick,
+	.view = probe_view,
+	.fini = probe_fini,
+};
+
+/* The probe generator: a packet source polled on TX lcores while the pipeline runs. */
+static int
+probe_gen_init(struct stp_pipeline *pl)
+{
+	return stp_source_probe.init(pl);
+}
+
+static uint32_t
+probe_gen_poll(struct stp_lcore *lc)
+{
+	return stp_source_probe.poll(lc);
+}
+
+static void
+probe_gen_fini(struct stp_pipeline *pl)
+{
+	stp_source_probe.fini(pl);
+}
+
+static const struct stp_feature stp_feature_probe_gen = {
+	.name = "probe_generator",
+	.init = probe_gen_init,
+	.poll = probe_gen_poll,
+	.fini = probe_gen_fini,
+};
+
+static int
+tcprtt_init(struct stp_pipeline *pl)
+{
+	return stp_stage_tcprtt.init(pl);
+}
+
+static uint16_t
+tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	return stp_stage_tcprtt.burst(lc, pkts, n);
+}
+
+static void
+tcprtt_fini(struct stp_pipeline *pl)
+{
+	stp_stage_tcprtt.fini(pl);
+}
+
+static json_t *
+tcprtt_view(const struct stp_pipeline *pl)
+{
+	if (!stp_tcprtt_enabled(pl))
+		return NULL;
+	return json_pack("{s:o}", "tcp_rtt", stp_tcprtt_json(pl));
+}
+
+static const struct stp_feature stp_feature_tcprtt = {
+	.name = "tcp_rtt",
+	.init = tcprtt_init,
+	.burst = tcprtt_burst,
+	.view = tcprtt_view,
+	.fini = tcprtt_fini,
+};
+
+/*
+ * The registry, in the order the worker stages run (and the features start; they stop in the
+ * reverse order). Outputs first: capture writers and tunnels exist before a stage can hand
+ * them packets, and close last; broker (relay / collector: stampede datagrams in) before the
+ * rules; probes are measured or reflected before the rules see traffic; TCP RTT is a tap that
+ * sees every packet before the rules decide its way.
+ */
+const struct stp_feature *const stp_features[] = {
+	&stp_feature_outputs,
+	&stp_feature_trailers,
+	&stp_feature_broker,
+	&stp_feature_probe,
+	&stp_feature_tcprtt,
+	&stp_feature_rules,
+	&stp_feature_probe_gen,
+	NULL,
+};
+
+int
+stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list)
+{
+	pl->features = list != NULL ? list : stp_features;
+	pl->nb_features = 0;
+	pl->nb_stages = 0;
+	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++) {
+		const struct stp_feature *f = *fp;
+		int rc;
+
+		if (pl->nb_features == STP_MAX_FEATURES) {
+			snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+			snprintf(pl->err, sizeof(pl->err), "more than %u features",
+					STP_MAX_FEATURES);
+			return -E2BIG;
+		}
+		pl->err[0] = '\0';
+		snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+		rc = f->init != NULL ? f->init(pl) : 1;
+		pl->feat_rc[pl->nb_features++] = (int8_t)(rc < 0 ? -1 : rc > 0);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 && f->burst != NULL) {
+			if (pl->nb_stages == STP_MAX_STAGES) {
+				snprintf(pl->err, sizeof(pl->err), "more than %u worker stages",
+						STP_MAX_STAGES);
+				return -E2BIG;
+			}
+			pl->stages[pl->nb_stages++] = f;
+		}
+	}
+	/* Each lcore's poll list and RX hooks, once every feature has set up its state. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		struct stp_lcore *lc = pl->lcores[i];
+
+		for (unsigned int q = 0; q < lc->nb_poll; q++) {
+			lc->poll[q].rx_hook = NULL;
+			for (unsigned int k = 0; k < pl->nb_features; k++) {
+				const struct stp_feature *f = pl->features[k];
+
+				if (f->rx == NULL || pl->feat_rc[k] < 0 ||
+						!f->rx_on(lc->poll[q].port))
+					continue;
+				if (lc->poll[q].rx_hook != NULL) {
+					snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+					snprintf(pl->err, sizeof(pl->err),
+							"the RX of a port is already %s's",
+							lc->poll[q].rx_hook->name);
+					return -EBUSY;
+				}
+				lc->poll[q].rx_hook = f;
+			}
+		}
+
+		lc->nb_polls = 0;
+		for (unsigned int k = 0; k < pl->nb_features; k++) {
+			const struct stp_feature *f = pl->features[k];
+			bool on;
+
+			if (f->poll == NULL || pl->feat_rc[k] < 0)
+				continue;
+			on = f->poll_on != NULL ? f->poll_on(lc) :
+						  pl->feat_rc[k] == 0 && (lc->roles & CFG_ROLE_TX);
+			if (on)
+				lc->polls[lc->nb_polls++] = f;
+		}
+	}
+	return 0;
+}
+
+void
+stp_features_tick(struct stp_pipeline *pl)
+{
+	for (unsigned int k = 0; k < pl->nb_features; k++)
+		if (pl->feat_rc[k] >= 0 && pl->features[k]->tick != NULL)
+			pl->features[k]->tick(pl);
+}
+
+void
+stp_features_stop(struct stp_pipeline *pl)
+{
+	for (unsigned int k = pl->nb_features; k-- > 0;)
+		if (pl->feat_rc[k] >= 0 && pl->features[k]->stop != NULL)
+			pl->features[k]->stop(pl);
+}
+
+void
+stp_features_fini(struct stp_pipeline *pl)
+{
+	if (pl->features == NULL)
+		return;
+	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
+		if ((*fp)->fini != NULL)
+			(*fp)->fini(pl);
+	pl->nb_features = 0;
+	pl->nb_stages = 0;
+}
+
+void
+stp_features_views(const struct stp_pipeline *pl, json_t *root)
+{
+	for (unsigned int k = 0; k < pl->nb_features; k++) {
+		const struct stp_feature *f = pl->features[k];
+		json_t *v;
+
+		if (pl->feat_rc[k] < 0 || f->view == NULL)
+			continue;
+		v = f->view(pl);
+		if (v != NULL)
+			json_object_update(root, v);
+		json_decref(v);
+	}
+}
+
+json_t *
+stp_feature_view(const struct stp_pipeline *pl, const char *name)
+{
+	for (unsigned int k = 0; k < pl->nb_features; k++) {
+		const struct stp_feature *f = pl->features[k];
+
+		if (strcmp(f->name, name) == 0)
+			return pl->feat_rc[k] >= 0 && f->view != NULL ? f->view(pl) : NULL;
+	}
+	return NULL;
+}
+
+json_t *
+stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key)
+{
+	json_t *v = stp_feature_view(pl, name), *m;
+
+	if (v == NULL)
+		return NULL;
+	m = json_incref(json_object_get(v, key));
+	json_decref(v);
+	return m;
+}
+
+const struct stp_output_ops *
+stp_output_ops_find(const struct stp_pipeline *pl, enum cfg_output_type type)
+{
+	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
+		for (const struct stp_output_ops *const *o = (*fp)->outputs;
+				o != NULL && *o != NULL; o++)
+			if ((*o)->type == type)
+				return *o;
+	return NULL;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_PROBE_DROPS_H
+#define STP_PROBE_DROPS_H
+
+/**
+ * @file
+ * Drop reasons of the probe feature (source_probe.c; kept here, beside the registry's probe
+ * adapter, until the probe files move to a folder of their own).
+ * (id, name, description): drops.h puts them in the one list every view shows.
+ */
+
+#define STP_PROBE_DROPS(_) \
+	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
+
+#endif /* STP_PROBE_DROPS_H */
