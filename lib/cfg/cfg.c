@@ -365,6 +365,9 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probes[]", "stamp_synchronized", SPB, stamp_synced, 0),
 	O_INT("probes[]", "stamp_error_ns", SPB, stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
 	O_INT("probes[]", "ssid", SPB, ssid, 0, 65535, 0, 0),
+	O_BOOL("probes[]", "reflected", SPB, reflected, 0),
+	O_BOOL("probes[]", "reflector_stateful", SPB, reflector_stateful, 0),
+	O_INT("probes[]", "loss_horizon_ms", SPB, loss_horizon_ms, 1, 3600000, 3000, 0),
 
 	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
 	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
@@ -383,6 +386,10 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probe_rx", "stamp_stateful", SC, probe_rx.stamp_stateful, 0),
 	O_INT("probe_rx", "stamp_sessions", SC, probe_rx.stamp_sessions, 1, 65536, 1024, 0),
 	O_INT("probe_rx", "stamp_session_idle_s", SC, probe_rx.stamp_session_idle_s, 0, 86400, 300, 0),
+	O_CUSTOM("probe_rx", "addresses", 0),
+	O_CUSTOM("probe_rx", "refuse_src_ports", 0),
+	O_INT("probe_rx", "rate_limit_pps", SC, probe_rx.rate_limit_pps, 0, 1000000000, 10000, 0),
+	O_INT("probe_rx", "rate_limit_burst", SC, probe_rx.rate_limit_burst, 1, 1000000, 1000, 0),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
@@ -865,7 +872,7 @@ static int
 parse_object(const struct loader *l, const json_t *obj, const char *path, const char *section,
 		void *base)
 {
-	char b[JVAL_LEN], p[JPATH_LEN], allowed[256] = "";
+	char b[JVAL_LEN], p[JPATH_LEN], allowed[512] = "";
 	const struct opt *o;
 	const char *key;
 	const json_t *v;
@@ -1890,6 +1897,22 @@ parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json
 	/* STAMP's well-known port (RFC 8762 4.1) unless the entry names another. */
 	if (pr->mode == CFG_PROBE_STAMP && json_object_get(v, "dst_port") == NULL)
 		pr->dst_port = 862;
+	/* A STAMP stream always goes to a reflector; a stampede one may go to a receiver. */
+	if (pr->mode == CFG_PROBE_STAMP && json_object_get(v, "reflected") == NULL)
+		pr->reflected = true;
+	if (pr->reflected && pr->mode == CFG_PROBE_PLAIN)
+		return lerr(l, jp_key(p, path, "reflected"),
+				"true with mode \"plain\": plain packets carry no sequence to "
+				"answer");
+	if (pr->reflector_stateful && pr->flows > 1)
+		return lerr(l, jp_key(p, path, "reflector_stateful"),
+				"true with flows %u: a stateful reflector numbers each source port's "
+				"session apart (set flows 1)",
+				pr->flows);
+	if (pr->reflector_stateful && pr->mode != CFG_PROBE_STAMP)
+		return lerr(l, jp_key(p, path, "reflector_stateful"),
+				"true with mode \"%s\": only a STAMP reflector numbers its replies",
+				probe_mode_names[pr->mode]);
 	return 0;
 }
 
@@ -1913,6 +1936,56 @@ parse_probes(const struct loader *l, const json_t *root)
 		if (rc < 0)
 			return rc;
 		cfg->nb_probes = i + 1;
+	}
+	return 0;
+}
+
+/* probe_rx.addresses and probe_rx.refuse_src_ports: what the reflector answers. */
+static int
+parse_probe_rx_refl(const struct loader *l, const json_t *obj, struct cfg_probe_rx *rx)
+{
+	const json_t *a, *e;
+	char p[JPATH_LEN], b[JVAL_LEN];
+	size_t i;
+
+	rx->nb_addresses = 0;
+	a = obj != NULL ? json_object_get(obj, "addresses") : NULL;
+	if (a != NULL) {
+		if (get_array(l, a, "probe_rx.addresses", 0, CFG_MAX_REFL_ADDR, "address") == NULL)
+			return -EINVAL;
+		json_array_foreach(a, i, e) {
+			const char *s = json_is_string(e) ? json_string_value(e) : "";
+			uint8_t *out = rx->addresses[i].b;
+
+			memset(out, 0, 16);
+			if (inet_pton(AF_INET, s, out) == 1)
+				rx->addresses[i].family = 4;
+			else if (inet_pton(AF_INET6, s, out) == 1)
+				rx->addresses[i].family = 6;
+			else
+				return lerr(l, jp_idx(p, "probe_rx.addresses", i),
+						"%s is not an IPv4 or IPv6 address literal",
+						jv(e, b));
+			rx->nb_addresses = (uint8_t)(i + 1);
+		}
+	}
+	a = obj != NULL ? json_object_get(obj, "refuse_src_ports") : NULL;
+	if (a == NULL) {
+		/* Default: the port served, so two reflectors never answer each other. */
+		rx->nb_refuse_src_ports = 1;
+		rx->refuse_src_ports[0] = rx->udp_port;
+		return 0;
+	}
+	rx->nb_refuse_src_ports = 0;
+	if (get_array(l, a, "probe_rx.refuse_src_ports", 0, CFG_MAX_REFL_ADDR, "UDP port") == NULL)
+		return -EINVAL;
+	json_array_foreach(a, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 1 ||
+				json_integer_value(e) > 65535)
+			return lerr(l, jp_idx(p, "probe_rx.refuse_src_ports", i),
+					"%s is not a UDP port [1..65535]", jv(e, b));
+		rx->refuse_src_ports[i] = (uint16_t)json_integer_value(e);
+		rx->nb_refuse_src_ports = (uint8_t)(i + 1);
 	}
 	return 0;
 }
@@ -1948,6 +2021,9 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 				"\"plain\" is a generator mode (nothing to measure): use "
 				"\"stampede\" or \"stamp\"");
 	}
+	rc = parse_probe_rx_refl(l, obj, rx);
+	if (rc < 0)
+		return rc;
 	rx->port_mask = 0;
 	ports = obj != NULL ? json_object_get(obj, "ports") : NULL;
 	if (ports == NULL)
@@ -2634,6 +2710,27 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 				jappend(a, json_integer(pr->sizes[i]), bad);
 			return a;
 		}
+	}
+	if (strcmp(section, "probe_rx") == 0 && strcmp(key, "addresses") == 0) {
+		char txt[INET6_ADDRSTRLEN];
+
+		a = json_array();
+		for (i = 0; i < cfg->probe_rx.nb_addresses; i++)
+			jappend(a,
+					json_string(inet_ntop(
+							cfg->probe_rx.addresses[i].family == 4 ?
+									AF_INET :
+									AF_INET6,
+							cfg->probe_rx.addresses[i].b, txt,
+							sizeof(txt))),
+					bad);
+		return a;
+	}
+	if (strcmp(section, "probe_rx") == 0 && strcmp(key, "refuse_src_ports") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->probe_rx.nb_refuse_src_ports; i++)
+			jappend(a, json_integer(cfg->probe_rx.refuse_src_ports[i]), bad);
+		return a;
 	}
 	if (strcmp(section, "probe_rx") == 0 && strcmp(key, "ports") == 0) {
 		a = json_array();

@@ -342,7 +342,8 @@ enum cfg_rate_mode {
  *   "rate_pps": 1000, "rate_bps": 0, "rate": "paced", "count": 0, "duration_s": 0,
  *   "flows": 1, "payload": "zeros", "start": true,
  *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
- *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0 }
+ *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0,
+ *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000 }
  * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
  */
 struct cfg_probe {
@@ -375,6 +376,14 @@ struct cfg_probe {
 	bool stamp_synced;	    /**< stamp_synchronized: the S bit, default false */
 	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12]: error estimate, default 1000 */
 	uint16_t ssid;		    /**< ssid [0..65535]: RFC 8972 session id, default 0 */
+	/** reflected: replies are expected (round-trip loss counted); default true for mode
+	 * stamp, false otherwise (a stampede stream may go to a one-way receiver) */
+	bool reflected;
+	/** reflector_stateful: the STAMP reflector numbers its replies (RFC 8762 4.3), so forward
+	 * and backward loss are told apart; default false */
+	bool reflector_stateful;
+	/** loss_horizon_ms [1..3600000]: a probe not answered within it is lost, default 3000 */
+	uint32_t loss_horizon_ms;
 	/* Derived from the strings above by the loader (not keys). */
 	bool ipv6;
 	bool src_mac_set;
@@ -384,13 +393,17 @@ struct cfg_probe {
 	uint8_t dst_ip_b[16];
 };
 
+#define CFG_MAX_REFL_ADDR 8 /**< most probe_rx.addresses and probe_rx.refuse_src_ports */
+
 /**
  * probe_rx: the probe receiver / reflector stage (lib/pipeline/stage_probe.c).
  *
  * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
  *               "mode": "stampede", "verbose": false, "stamp_timestamp": "ntp",
  *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
- *               "stamp_sessions": 1024, "stamp_session_idle_s": 300 }
+ *               "stamp_sessions": 1024, "stamp_session_idle_s": 300, "addresses": [],
+ *               "refuse_src_ports": [udp_port], "rate_limit_pps": 10000,
+ *               "rate_limit_burst": 1000 }
  * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
  * stamp_stateful (own sequence numbers per session) needs mode "stamp".
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
@@ -410,6 +423,18 @@ struct cfg_probe_rx {
 	bool stamp_stateful;
 	uint32_t stamp_sessions;       /**< [1..65536]: sessions per worker lcore, default 1024 */
 	uint32_t stamp_session_idle_s; /**< [0..86400]: idle session replaceable after, 300 */
+	/** addresses: the reflector's own IPv4/IPv6 literals; [] (default) = any unicast one */
+	uint8_t nb_addresses;
+	struct {
+		uint8_t family; /**< 4 or 6 */
+		uint8_t b[16];	/**< network order; IPv4 in the first 4 bytes */
+	} addresses[CFG_MAX_REFL_ADDR];
+	/** refuse_src_ports: requests from these UDP ports are refused (ping-pong guard);
+	 * absent = [udp_port], [] = none */
+	uint8_t nb_refuse_src_ports;
+	uint16_t refuse_src_ports[CFG_MAX_REFL_ADDR];
+	uint64_t rate_limit_pps;   /**< [0..10^9] answers/s per source, 0 = none, default 10000 */
+	uint32_t rate_limit_burst; /**< [1..10^6] answers in a burst per source, default 1000 */
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */

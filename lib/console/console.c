@@ -93,7 +93,7 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 }
 
 /* A table: cells added row by row, printed with each column as wide as its widest cell. */
-#define TBL_MAX_COLS 16
+#define TBL_MAX_COLS 24 /* show latency has 17 */
 
 struct table {
 	unsigned int nc;
@@ -1093,8 +1093,14 @@ render_latency(const json_t *a, FILE *f)
 				strcmp(stp_json_str(e, "direction"), "forward") == 0 ||
 				strcmp(stp_json_str(e, "direction"), "backward") == 0;
 		tbl_u64(&t, stp_json_u64(e, "received"));
-		tbl_u64(&t, stp_json_u64(e, "lost"));
-		tbl_cell(&t, "%.3f", stp_json_real(e, "loss_pct"));
+		/* No loss of its own: forward / backward to a stateless STAMP reflector. */
+		if (json_object_get(e, "lost") == NULL) {
+			tbl_cell(&t, "%s", "-");
+			tbl_cell(&t, "%s", "-");
+		} else {
+			tbl_u64(&t, stp_json_u64(e, "lost"));
+			tbl_cell(&t, "%.3f", stp_json_real(e, "loss_pct"));
+		}
 		tbl_u64(&t, stp_json_u64(e, "duplicates"));
 		tbl_u64(&t, stp_json_u64(e, "reordered"));
 		tbl_u64(&t, stp_json_u64(e, "jitter_ns"));

@@ -21,6 +21,7 @@
 
 #include "broker_rel.h"
 #include "ctl.h"
+#include "port_kern.h"
 #include "stage_tcprtt.h"
 #include "pcapng.h"
 #include "probe_rt.h"
@@ -217,7 +218,7 @@ port_stats(const struct ctl *c, const struct port_rt *pr, const struct stp_lcore
 
 	const struct rte_eth_stats *b = &c->eth_base[pr->cfg_idx];
 
-	if (rte_eth_stats_get(pr->port_id, &es) != 0)
+	if (port_stats_get(pr->port_id, &es) != 0)
 		memset(&es, 0, sizeof(es));
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
 			pr->cfg->name, "port_id", (json_int_t)pr->port_id, "rx_pkts",
@@ -680,7 +681,7 @@ ctl_stats_clear(struct ctl *c)
 	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
 		c->rule_clear[r] = raw->rule_pkts[r];
 	for (unsigned int i = 0; i < pl->ports->nb; i++)
-		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
+		if (port_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
 			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
 	c->t0 = rte_get_timer_cycles();
 	c->cleared = true;

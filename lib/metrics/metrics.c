@@ -28,6 +28,7 @@
 
 #include "metrics.h"
 #include "metrics_priv.h"
+#include "port_kern.h"
 #include "probe_rt.h"
 #include "stage_tcprtt.h"
 #include "tcprtt.h"
@@ -74,7 +75,7 @@ metrics_snap_get(void)
 	in_flight = stp_stats_in_flight(&s->sum);
 	s->in_flight = in_flight > 0 ? (uint64_t)in_flight : 0;
 	for (unsigned int i = 0; i < pl->ports->nb && i < CFG_MAX_PORTS; i++)
-		if (rte_eth_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
+		if (port_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
 			memset(&s->eth[i], 0, sizeof(s->eth[i]));
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		stp_output_stats(pl, o, &s->out[o]);

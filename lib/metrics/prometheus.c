@@ -174,6 +174,11 @@ static const struct prom_family prom_families[] = {
 		"Distinct probes received per stream and direction (one-way, rtt).", "received" },
 	{ "stampede_probe_lost_packets", "gauge", PS_PROBE_LAT, 0,
 		"Probes missing (expected - received; a late arrival lowers it).", "lost" },
+	{ "stampede_probe_loss_ratio", "gauge", PS_PROBE_LAT, 0,
+		"Share of the decided probes lost (rtt of a reflected stream: not answered within "
+		"its loss horizon), 0..1.", "loss_ratio" },
+	{ "stampede_probe_pending_packets", "gauge", PS_PROBE_LAT, 0,
+		"Probes sent, not answered, within their loss horizon still (rtt).", "pending" },
 	{ "stampede_probe_duplicate_packets_total", "counter", PS_PROBE_LAT, 0,
 		"Probes received more than once.", "duplicates" },
 	{ "stampede_probe_reordered_packets_total", "counter", PS_PROBE_LAT, 0,
@@ -386,6 +391,9 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 	json_array_foreach(a, i, e) {
 		const char *dir = json_string_value(json_object_get(e, "direction"));
 
+		/* A row without the value (no loss of its own, nothing pending) has no sample. */
+		if (f->scope == PS_PROBE_LAT && json_object_get(e, f->key) == NULL)
+			continue;
 		sbuf_printf(b, "%s{stream=\"", f->name);
 		put_label_value(b, json_string_value(json_object_get(e, "name")));
 		if (f->scope == PS_PROBE_GEN) {
@@ -394,7 +402,12 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 		}
 		sbuf_printf(b, "\",direction=\"%s\"", dir != NULL ? dir : "");
 		if (f->scope == PS_PROBE_LAT) {
-			sbuf_printf(b, "} %" PRIu64 "\n", json_u64(json_object_get(e, f->key)));
+			const json_t *v = json_object_get(e, f->key);
+
+			if (json_is_real(v))
+				sbuf_printf(b, "} %.9g\n", json_real_value(v));
+			else
+				sbuf_printf(b, "} %" PRIu64 "\n", json_u64(v));
 			continue;
 		}
 		sbuf_printf(b, ",quantile=\"%s\"} %" PRIu64 "\n", qv[0],

@@ -24,6 +24,7 @@
 #include "encap.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "port_kern.h"
 
 RTE_LOG_REGISTER_SUFFIX(outputs_logtype, outputs, INFO);
 #define OUT_LOG(level, fmt, ...) \
@@ -225,7 +226,7 @@ outputs_tick(struct stp_pipeline *pl)
 		struct rte_eth_stats es;
 		uint16_t pid = pl->ports->ports[i].port_id;
 
-		if (rte_eth_stats_get(pid, &es) != 0)
+		if (port_stats_get(pid, &es) != 0)
 			memset(&es, 0, sizeof(es));
 		for (unsigned int o = 0; o < pl->nb_outputs; o++)
 			pcapng_writer_set_ifstats(pl->outputs[o], i, s->port_rx[pid],

@@ -178,14 +178,86 @@ which_match(const struct stp_probe_rt *rt, const char *which, unsigned int id)
 struct merged {
 	uint64_t received, lost, duplicates, reordered, too_old, far, resyncs, negative;
 	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced;
+	uint64_t max, late, refl_max;
+	bool refl_seen;
+	bool loss_known; /* lost is meaningful for this row (else it is not shown) */
+	bool horizon;	 /* lost follows the sender's loss horizon: sent, pending are set */
+	uint64_t sent, pending, horizon_ms;
 	struct hist *h;
 };
+
+/*
+ * Positions (sequence numbers) of @p g issued at least its loss horizon before TSC @p now:
+ * the newest entry of its send history that old. The writer adds an entry at most every
+ * horizon / STP_PROBE_SENT_STEPS and this reads the newest HIST - 8 only, so an entry read is
+ * never one being rewritten.
+ */
+static uint64_t
+gen_due(const struct stp_probe_gen *g, uint64_t now)
+{
+	uint64_t head = __atomic_load_n(&g->sent_head, __ATOMIC_ACQUIRE);
+	uint64_t n = RTE_MIN(head, (uint64_t)STP_PROBE_SENT_HIST - 8);
+
+	for (uint64_t i = 1; i <= n; i++) {
+		unsigned int k = (unsigned int)((head - i) & (STP_PROBE_SENT_HIST - 1));
+		uint64_t tsc = __atomic_load_n(&g->sent[k].tsc, __ATOMIC_RELAXED);
+
+		if (tsc + g->horizon_tsc <= now)
+			return __atomic_load_n(&g->sent[k].pos, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * The loss of a row, where it is known:
+ *  - rtt of a stream this instance sends with replies expected (probes[].reflected): every
+ *    sequence number issued at least loss_horizon_ms ago and not answered within it is lost
+ *    (a reply after the horizon is "late", and lost), gaps below the highest answered one at
+ *    once (a reordered reply within the horizon turns one back); the rest is "pending";
+ *  - forward / backward of a STAMP stream to a stateful reflector (probes[].
+ *    reflector_stateful): the reflector's own sequence counts the requests that reached it,
+ *    so forward lost = highest sender sequence answered - highest reflector sequence, backward
+ *    lost = replies the reflector sent (its highest sequence + 1) - replies received;
+ *  - one-way (and rtt without reflected): gaps in the sequence, as before.
+ * Forward and backward to a stateless reflector have no loss of their own (not shown).
+ */
+static void
+merge_loss(const struct stp_probe_gen *g, unsigned int dir, bool any, struct merged *m)
+{
+	if (dir == STP_PROBE_RTT && g != NULL && g->c.reflected) {
+		uint64_t sent = __atomic_load_n(&g->pos, __ATOMIC_RELAXED);
+		uint64_t due = gen_due(g, rte_rdtsc()), expected;
+
+		expected = any ? RTE_MAX(due, m->max + 1) : due;
+		m->lost = expected > m->received ? expected - m->received : 0;
+		m->sent = sent;
+		m->pending = sent > m->received + m->lost ? sent - m->received - m->lost : 0;
+		m->horizon_ms = g->c.loss_horizon_ms;
+		m->horizon = true;
+		m->loss_known = true;
+	} else if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
+		m->loss_known = g != NULL && g->c.reflector_stateful && any && m->refl_seen;
+		if (!m->loss_known)
+			return;
+		if (dir == STP_PROBE_FWD) {
+			/* Requests sent up to the highest answered one, against what arrived. */
+			m->lost = m->max > m->refl_max ? m->max - m->refl_max : 0;
+			m->sent = m->max + 1;
+		} else {
+			m->sent = m->refl_max + 1;
+			m->lost = m->sent > m->received ? m->sent - m->received : 0;
+		}
+	} else {
+		m->loss_known = any;
+	}
+}
 
 /* Merge the workers' slots of (@p id, @p dir); false when none saw a probe. */
 static bool
 merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, struct merged *m)
 {
 	uint64_t first = UINT64_MAX, max = 0, exp_before = 0, last_rx = 0;
+	const struct stp_probe_gen *gen;
 	bool any = false;
 
 	memset(m, 0, sizeof(*m));
@@ -217,6 +289,7 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		m->negative += s->negative;
 		m->measured += s->measured;
 		m->unsynced += s->unsynced;
+		m->late += s->late;
 		m->res_sum += s->res_sum;
 		m->res_min = RTE_MIN(m->res_min, s->res_min);
 		m->res_max = RTE_MAX(m->res_max, s->res_max);
@@ -226,12 +299,27 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 			m->jitter = probe_jitter_ns(&s->jitter);
 		}
 		hist_merge(m->h, &s->h);
+		if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
+			const struct stp_probe_rx_slot *f = stp_probe_slot(pc, id, STP_PROBE_FWD);
+
+			if (f != NULL && f->refl_seen) {
+				m->refl_max = m->refl_seen ? RTE_MAX(m->refl_max, f->refl_max) :
+							     f->refl_max;
+				m->refl_seen = true;
+			}
+		}
 	}
+	m->max = max;
 	if (any) {
 		uint64_t expected = exp_before + (max - first + 1);
 
 		m->lost = expected > m->received ? expected - m->received : 0;
 	}
+	gen = gen_by_id(stp_probe_rt(pl), id);
+	merge_loss(gen, dir, any, m);
+	/* A stream sent with replies expected has its rtt row even when none came back. */
+	if (!any && m->horizon && m->sent > 0)
+		return true;
 	if (!any) {
 		free(m->h);
 		m->h = NULL;
@@ -264,11 +352,27 @@ merged_json(const struct stp_probe_rt *rt, unsigned int id, unsigned int dir,
 		json_decref(hs);
 		return NULL;
 	}
-	json_object_set_new(o, "loss_pct",
-			json_real(m->received + m->lost > 0 ? 100.0 * (double)m->lost /
-									(double)(m->received +
-											m->lost) :
-							      0.0));
+	if (m->loss_known) {
+		/* Forward / backward: of what was sent that way; else of what was decided. */
+		uint64_t base = dir == STP_PROBE_FWD || dir == STP_PROBE_BWD ?
+				m->sent :
+				m->received + m->lost;
+
+		json_object_set_new(o, "loss_pct",
+				json_real(base > 0 ? 100.0 * (double)m->lost / (double)base : 0.0));
+		json_object_set_new(o, "loss_ratio",
+				json_real(base > 0 ? (double)m->lost / (double)base : 0.0));
+	} else {
+		json_object_del(o, "lost");
+	}
+	if (m->horizon) {
+		json_object_set_new(o, "sent", json_integer((json_int_t)m->sent));
+		json_object_set_new(o, "pending", json_integer((json_int_t)m->pending));
+		json_object_set_new(o, "late", json_integer((json_int_t)m->late));
+		json_object_set_new(o, "loss_horizon_ms", json_integer((json_int_t)m->horizon_ms));
+	} else if (m->loss_known && (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD)) {
+		json_object_set_new(o, "sent", json_integer((json_int_t)m->sent));
+	}
 	json_object_set_new(o, "delay_ns", hs != NULL ? hs : json_null());
 	if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
 		json_object_set_new(o, "note",
@@ -414,6 +518,57 @@ stp_probe_set_rate(struct stp_pipeline *pl, const char *which, uint64_t rate)
 	return gen_apply(pl, which, -1, rate, true);
 }
 
+/* A row's loss for the exports: {"direction", "received", "lost", "loss_pct", ...}. */
+static json_t *
+loss_json(const struct merged *m, unsigned int dir)
+{
+	json_t *o;
+
+	if (!m->loss_known)
+		return json_null();
+	o = json_pack("{s:s, s:I, s:I}", "direction", dir_names[dir], "received",
+			(json_int_t)m->received, "lost", (json_int_t)m->lost);
+	if (o == NULL)
+		return json_null();
+	if (m->horizon || dir == STP_PROBE_FWD || dir == STP_PROBE_BWD)
+		json_object_set_new(o, "sent", json_integer((json_int_t)m->sent));
+	if (m->horizon) {
+		json_object_set_new(o, "pending", json_integer((json_int_t)m->pending));
+		json_object_set_new(o, "late", json_integer((json_int_t)m->late));
+		json_object_set_new(o, "loss_horizon_ms", json_integer((json_int_t)m->horizon_ms));
+	}
+	return o;
+}
+
+/* lib/hist's JSON object of @p m's histogram with "loss" added (loss_json()). */
+static int
+write_hist_loss(const struct merged *m, unsigned int dir, FILE *f)
+{
+	char *buf = NULL, *end, *ls;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	json_t *l;
+	int rc;
+
+	if (mf == NULL)
+		return -errno;
+	rc = hist_write_json(m->h, mf);
+	if (fclose(mf) != 0 && rc == 0)
+		rc = -EIO;
+	end = rc == 0 && buf != NULL ? strrchr(buf, '}') : NULL;
+	if (end == NULL) {
+		free(buf);
+		return rc < 0 ? rc : -EIO;
+	}
+	l = loss_json(m, dir);
+	ls = json_dumps(l, JSON_COMPACT | JSON_ENCODE_ANY);
+	fprintf(f, "%.*s,\"loss\":%s}", (int)(end - buf), buf, ls != NULL ? ls : "null");
+	free(ls);
+	json_decref(l);
+	free(buf);
+	return ferror(f) ? -EIO : 0;
+}
+
 int
 stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *path,
 		bool force_streams)
@@ -454,8 +609,16 @@ stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *pat
 	}
 	if (csv) {
 		rc = hist_write_csv(ms[0].h, f);
+		/* The loss after the histogram, as a comment line (CSV readers skip "#"). */
+		if (rc == 0 && ms[0].loss_known)
+			fprintf(f,
+					"# loss direction=%s sent=%" PRIu64 " received=%" PRIu64
+					" lost=%" PRIu64 " pending=%" PRIu64 "\n",
+					dir_names[dirs[0]], ms[0].sent, ms[0].received, ms[0].lost,
+					ms[0].pending);
 	} else if (nb == 1 && !force_streams) {
-		rc = hist_write_json(ms[0].h, f);
+		rc = write_hist_loss(&ms[0], dirs[0], f);
+		fprintf(f, "\n");
 	} else {
 		fprintf(f, "{\"streams\":[");
 		for (unsigned int i = 0; i < nb && rc == 0; i++) {
@@ -471,6 +634,14 @@ stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *pat
 					"\"histogram\":",
 					i > 0 ? "," : "", name, ids[i], dir_names[dirs[i]]);
 			rc = hist_write_json(ms[i].h, f);
+			if (rc == 0) {
+				json_t *l = loss_json(&ms[i], dirs[i]);
+				char *ls = json_dumps(l, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				fprintf(f, ",\"loss\":%s", ls != NULL ? ls : "null");
+				free(ls);
+				json_decref(l);
+			}
 			fprintf(f, "}");
 		}
 		fprintf(f, "]}\n");

@@ -12,7 +12,10 @@
  * (id, name, description): drops.h puts them in the one list every view shows.
  */
 
-#define STP_PROBE_DROPS(_) \
-	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)")
+#include "reflect.h"
+
+#define STP_PROBE_DROPS(_)                                                                    \
+	_(IMPAIR, "impair_drop", "dropped by a probe stream's impairment (test/lab feature)") \
+	PROBE_FOREACH_REFL_DROP(_) /* the reflector's refusals, listed in lib/probe/reflect.h */
 
 #endif /* STP_PROBE_DROPS_H */

@@ -28,6 +28,7 @@
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "reflect.h"
 #include "stamp.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
@@ -77,6 +78,9 @@ struct stp_probe_rx_slot {
 	uint64_t res_min, res_max; /**< RTT: residence min (UINT64_MAX while none) and max */
 	uint64_t last_rx_ns;
 	uint64_t unsynced; /**< STAMP forward/backward: a side's error estimate lacked S */
+	uint64_t late;	   /**< RTT: replies after the stream's loss horizon (lost, not measured) */
+	uint64_t refl_max; /**< STAMP forward: highest reflector sequence seen (widened) */
+	bool refl_seen;	   /**< STAMP forward: refl_max is valid */
 	struct hist h;	   /**< one-way delay or RTT (without the reflector's residence), ns */
 } __rte_cache_aligned;
 
@@ -109,7 +113,16 @@ struct stp_probe_lcore {
 	/** Stateful STAMP reflector: this worker's sessions (dataplane: wo, ctlplane: ro). A
 	 * session stays on one worker as long as RSS hashes its packets to one queue. */
 	struct stamp_sess_table *stamp_sess;
+	/** Reflector: this worker's per-source rate limit (dataplane: wo), NULL when none. */
+	struct probe_refl_rl *refl_rl;
 };
+
+/**
+ * Entries of a generator's send history (a power of 2): (TSC, positions issued by then), one
+ * every loss horizon / STP_PROBE_SENT_STEPS at most, so the history spans 4 horizons.
+ */
+#define STP_PROBE_SENT_HIST 128
+#define STP_PROBE_SENT_STEPS 32
 
 /** Most distinct frame sizes of one stream. */
 #define STP_PROBE_TMPL PROBE_MAX_SIZES
@@ -159,6 +172,19 @@ struct stp_probe_gen {
 	uint64_t pend_dup;     /**< bit i: pend[i] is an impairment duplicate */
 	struct rte_mbuf *pend[STP_MAX_BURST];
 
+	/*
+	 * Send history for the loss horizon (dataplane: wo, ctlplane: ro): sent[i] says that by
+	 * TSC sent[i].tsc, sent[i].pos positions (sequence numbers) had been issued; sent_head
+	 * entries were written (published with release after the entry).
+	 */
+	uint64_t horizon_tsc; /**< probes[].loss_horizon_ms in TSC cycles */
+	uint64_t sent_step_tsc;
+	uint64_t sent_last_tsc, sent_last_pos; /**< the latest entry (dataplane only) */
+	uint64_t sent_head;
+	struct {
+		uint64_t tsc, pos;
+	} sent[STP_PROBE_SENT_HIST];
+
 	/* Counters (dataplane: wo, ctlplane: ro). */
 	uint64_t tx_pkts;
 	uint64_t tx_bytes; /**< frame bytes with FCS */
@@ -187,8 +213,20 @@ struct stp_probe_rt {
 		uint16_t ssid;
 		uint16_t stream;
 	} stamp[CFG_MAX_PROBES];
+	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
+	/** mbuf dynflag of a reply whose T3 the port's TX callback writes (0: none): set with
+	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage_probe.c) */
+	uint64_t restamp_flag;
+	uint16_t nb_txcb;
+	struct {
+		uint16_t port, queue;
+		const struct rte_eth_rxtx_callback *cb;
+	} txcb[PORT_MAX > 64 ? 64 : PORT_MAX];
 	uint32_t port_mask; /**< DPDK port ids the stage looks at */
-	uint16_t udp_port;  /**< network order */
+	/** Per stream id: its loss horizon (ns) when this instance generates it and expects
+	 * replies (probes[].reflected), else 0: replies later than it are late (lost). */
+	uint64_t horizon_ns[PROBE_MAX_STREAMS];
+	uint16_t udp_port; /**< network order */
 	uint16_t nb_gen;
 	struct stp_probe_gen *gen[CFG_MAX_PROBES];
 	FILE *verbose_out;

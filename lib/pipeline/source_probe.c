@@ -258,6 +258,8 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	g->port_id = pr->port_id;
 	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
+	g->horizon_tsc = (uint64_t)g->c.loss_horizon_ms * (g->hz / 1000);
+	g->sent_step_tsc = g->horizon_tsc / STP_PROBE_SENT_STEPS;
 	g->bps = g->c.rate_bps != 0;
 	g->min_bits = UINT64_MAX;
 	for (uint16_t t = 0; t < g->nb_tmpl; t++)
@@ -285,12 +287,37 @@ probe_source_init(struct stp_pipeline *pl)
 	return 0;
 }
 
+/*
+ * Log (now, positions issued so far) for the loss horizon (probe_ctl.c's gen_due()): at most
+ * one entry per sent_step_tsc, and always the last one of a run (@p force), so that once a run
+ * has ended, every probe it sent becomes due exactly one horizon after the last.
+ */
+static inline void
+gen_log_sent(struct stp_probe_gen *g, bool force)
+{
+	uint64_t now;
+	unsigned int i;
+
+	if (g->pos == g->sent_last_pos)
+		return;
+	now = rte_rdtsc();
+	if (!force && now - g->sent_last_tsc < g->sent_step_tsc)
+		return;
+	i = (unsigned int)(g->sent_head & (STP_PROBE_SENT_HIST - 1));
+	__atomic_store_n(&g->sent[i].tsc, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->sent[i].pos, g->pos, __ATOMIC_RELAXED);
+	g->sent_last_tsc = now;
+	g->sent_last_pos = g->pos;
+	__atomic_store_n(&g->sent_head, g->sent_head + 1, __ATOMIC_RELEASE);
+}
+
 /* Mark the end of the current run at @p tsc. */
 static inline void
 gen_run_end(struct stp_probe_gen *g, uint64_t tsc)
 {
 	if (!g->active)
 		return;
+	gen_log_sent(g, true);
 	g->active = false;
 	__atomic_store_n(&g->past_cycles, g->past_cycles + (tsc - g->run_start_tsc),
 			__ATOMIC_RELAXED);
@@ -530,6 +557,7 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 		if (g->nb_pend == 0)
 			gen_run_end(g, end);
 	}
+	gen_log_sent(g, false);
 	return sent;
 }
 

@@ -25,8 +25,10 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_udp.h>
 
 #include "clock.h"
@@ -51,6 +53,12 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 
 	if (rt == NULL)
 		return;
+	/* The lcores have stopped: no burst runs the callbacks any more, so their memory (which
+	 * rte_eth_remove_tx_callback() leaves to the caller) can go. */
+	for (unsigned int i = 0; i < rt->nb_txcb; i++)
+		if (rte_eth_remove_tx_callback(
+				    rt->txcb[i].port, rt->txcb[i].queue, rt->txcb[i].cb) == 0)
+			rte_free((void *)(uintptr_t)rt->txcb[i].cb);
 	for (unsigned int i = 0; i < rt->nb_gen; i++) {
 		struct stp_probe_gen *g = rt->gen[i];
 
@@ -74,11 +82,112 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		rte_free(pc->ow);
 		rte_free(pc->ev);
 		rte_free(pc->stamp_sess);
+		rte_free(pc->refl_rl);
 		rte_free(pc);
 		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
 	}
 	rte_free(rt);
 	pl->priv[STP_PRIV_PROBE] = NULL;
+}
+
+/*
+ * The reflector's T3, written as late as software can: in the port's TX callback, which
+ * rte_eth_tx_burst() runs right before the driver's transmit function, after the worker stages,
+ * the TX ring of a split configuration and the TX buffer. The stage marks each reply
+ * (restamp_flag, hash.usr: where T3 and the UDP checksum are); here T3 is rewritten with one
+ * clock read per burst and the UDP checksum updated for the 8 bytes that changed (RFC 1624).
+ * Replies that the driver then refuses are dropped and counted as usual: their T3 is moot.
+ */
+static uint16_t
+probe_tx_restamp(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	const struct stp_probe_rt *rt = arg;
+	const uint64_t flag = rt->restamp_flag;
+	uint64_t now_ns = 0;
+	uint8_t ns_b[8], st_b[8];
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *p, *v;
+		uint32_t t3_off, ck_off;
+		uint16_t ck;
+
+		if (likely(!(m->ol_flags & flag)))
+			continue;
+		m->ol_flags &= ~flag;
+		if (now_ns == 0) {
+			now_ns = clock_tsc_ns(rte_rdtsc());
+			probe_put64(ns_b, now_ns);
+			probe_put64(st_b,
+					stamp_ts_from_ns(now_ns, rt->stamp_err_est,
+							STAMP_TAI_UTC_DEFAULT));
+		}
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		t3_off = m->hash.usr & 0xffff;
+		ck_off = (m->hash.usr >> 16) & 0x7fff;
+		v = (m->hash.usr >> 31) ? st_b : ns_b;
+		ck = (uint16_t)(p[ck_off] << 8 | p[ck_off + 1]);
+		if (ck != 0) {
+			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), word by word. */
+			uint32_t sum = (uint16_t)~ck;
+
+			for (unsigned int k = 0; k < 8; k += 2) {
+				sum += (uint16_t) ~(p[t3_off + k] << 8 | p[t3_off + k + 1]);
+				sum += (uint32_t)(v[k] << 8 | v[k + 1]);
+			}
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			ck = (uint16_t)~sum;
+			if (ck == 0)
+				ck = 0xffff; /* UDP: 0 would mean "no checksum" */
+			p[ck_off] = (uint8_t)(ck >> 8);
+			p[ck_off + 1] = (uint8_t)ck;
+		}
+		memcpy(p + t3_off, v, 8);
+	}
+	return n;
+}
+
+/* Reflector: the dynflag and one TX callback per queue of each port it answers on. */
+static int
+probe_restamp_init(struct stp_pipeline *pl, struct stp_probe_rt *rt)
+{
+	static const struct rte_mbuf_dynflag df = { .name = "stp_probe_restamp" };
+	int bit = rte_mbuf_dynflag_register(&df);
+
+	if (bit < 0) {
+		snprintf(pl->err, sizeof(pl->err), "probe_rx: no mbuf dynflag left (%s)",
+				rte_strerror(rte_errno));
+		return -1;
+	}
+	rt->restamp_flag = UINT64_C(1) << bit;
+	for (unsigned int p = 0; p < pl->ports->nb; p++) {
+		uint16_t id = pl->ports->ports[p].port_id;
+		struct rte_eth_dev_info di;
+
+		if (id >= 32 || !((rt->port_mask >> id) & 1) || rte_eth_dev_info_get(id, &di) != 0)
+			continue;
+		for (uint16_t q = 0; q < di.nb_tx_queues && rt->nb_txcb < RTE_DIM(rt->txcb); q++) {
+			const struct rte_eth_rxtx_callback *cb =
+					rte_eth_add_tx_callback(id, q, probe_tx_restamp, rt);
+
+			if (cb == NULL) {
+				snprintf(pl->err, sizeof(pl->err),
+						"probe_rx: port \"%s\" TX queue %u: no TX callback "
+						"(%s)",
+						pl->ports->ports[p].cfg->name, q,
+						rte_strerror(rte_errno));
+				return -1;
+			}
+			rt->txcb[rt->nb_txcb].port = id;
+			rt->txcb[rt->nb_txcb].queue = q;
+			rt->txcb[rt->nb_txcb].cb = cb;
+			rt->nb_txcb++;
+		}
+	}
+	return 0;
 }
 
 int
@@ -109,6 +218,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		const struct cfg_probe *c = &cfg->probes[i];
 
+		if (c->reflected)
+			rt->horizon_ns[c->stream_id] = (uint64_t)c->loss_horizon_ms * 1000000;
 		if (c->mode != CFG_PROBE_STAMP)
 			continue;
 		rt->stamp[rt->nb_stamp].refl_port = c->dst_port;
@@ -118,6 +229,17 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 		rt->stamp[rt->nb_stamp].stream = (uint16_t)c->stream_id;
 		rt->nb_stamp++;
 	}
+	for (unsigned int i = 0; i < cfg->probe_rx.nb_addresses; i++) {
+		const uint8_t *a = cfg->probe_rx.addresses[i].b;
+
+		if (cfg->probe_rx.addresses[i].family == 4)
+			memcpy(&rt->refl.addr4[rt->refl.nb_addr4++], a, 4);
+		else
+			memcpy(rt->refl.addr6[rt->refl.nb_addr6++], a, 16);
+	}
+	for (unsigned int i = 0; i < cfg->probe_rx.nb_refuse_src_ports; i++)
+		rt->refl.guard_port[rt->refl.nb_guard++] =
+				rte_cpu_to_be_16(cfg->probe_rx.refuse_src_ports[i]);
 	for (unsigned int p = 0; p < pl->ports->nb; p++)
 		if (cfg->probe_rx.port_mask == 0 || (cfg->probe_rx.port_mask & (UINT32_C(1) << p)))
 			rt->port_mask |= UINT32_C(1) << pl->ports->ports[p].port_id;
@@ -167,6 +289,14 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 					(uint64_t)rc->stamp_session_idle_s * CLOCK_NS_PER_S,
 					rt->stamp_err_est, STAMP_TAI_UTC_DEFAULT);
 		}
+		if (rt->rx_enabled && rt->reflect && cfg->probe_rx.rate_limit_pps != 0) {
+			pc->refl_rl = rte_malloc_socket("stp_probe_refl_rl", sizeof(*pc->refl_rl),
+					RTE_CACHE_LINE_SIZE, socket);
+			if (pc->refl_rl == NULL)
+				goto nomem;
+			probe_refl_rl_init(pc->refl_rl, cfg->probe_rx.rate_limit_pps,
+					cfg->probe_rx.rate_limit_burst);
+		}
 		if (rt->verbose) {
 			pc->ev = rte_zmalloc_socket("stp_probe_ev",
 					sizeof(*pc->ev) * STP_PROBE_EVENTS, RTE_CACHE_LINE_SIZE,
@@ -175,6 +305,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 				goto nomem;
 		}
 	}
+	if (rt->rx_enabled && rt->reflect && probe_restamp_init(pl, rt) != 0)
+		return -1;
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		struct stp_probe_gen *g;
 		struct stp_lcore *tx;
@@ -230,11 +362,19 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 /* Account one probe in its slot. */
 static inline void
 rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe_dir dir,
-		uint64_t rx_ns, uint8_t ts_src)
+		uint64_t rx_ns, uint8_t ts_src, uint64_t horizon_ns)
 {
 	struct stp_probe_rx_slot *s = &pc->rx[h->stream * STP_PROBE_RX_DIRS + dir];
-	enum probe_seq_rc rc = probe_seq_update(&s->seq, h->seq);
+	enum probe_seq_rc rc;
 	uint64_t d, res = 0;
+
+	if (dir == STP_PROBE_RTT && horizon_ns != 0 && rx_ns > h->tx_ns &&
+			rx_ns - h->tx_ns > horizon_ns) {
+		/* Answered after the loss horizon: lost, whatever its delay. */
+		s->late++;
+		return;
+	}
+	rc = probe_seq_update(&s->seq, h->seq);
 
 	if (rc == PROBE_SEQ_FAR) {
 		pc->seq_far++;
@@ -268,48 +408,76 @@ rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe
 		rx_event(pc, h, (uint8_t)dir, ts_src, rx_ns);
 }
 
-/* Turn a probe around in place: addresses and ports swapped, reflector stamps, checksum. */
+_Static_assert(STP_DROP_REFL_RATE_LIMIT - STP_DROP_REFL_BAD_LENGTH ==
+				PROBE_REFL_RATE_LIMIT - PROBE_REFL_BAD_LENGTH,
+		"the reflector's refusals are one run of drop reasons, in reflect.h's order");
+
+static inline enum stp_drop
+refl_drop(enum probe_refl_rc rc)
+{
+	return (enum stp_drop)(STP_DROP_REFL_BAD_LENGTH + (rc - PROBE_REFL_BAD_LENGTH));
+}
+
+static inline uint8_t
+ck_verdict(uint64_t ol, uint64_t mask, uint64_t good, uint64_t bad, uint64_t none)
+{
+	ol &= mask;
+	/* NONE: the field is wrong on purpose but the data was checked (RTE_MBUF_F_RX_*_NONE). */
+	return ol == good || ol == none ? PROBE_CK_GOOD :
+			ol == bad	? PROBE_CK_BAD :
+					  PROBE_CK_UNKNOWN;
+}
+
+/*
+ * May this request be answered? The lengths against the frame, the addresses, the source port,
+ * the checksums (lib/probe/reflect.c), then this worker's per-source rate limit. Single-segment
+ * mbufs only (the caller checks): the frame is the first segment.
+ */
+static inline enum probe_refl_rc
+refl_check(const struct stp_probe_rt *rt, struct stp_probe_lcore *pc, struct rte_mbuf *m,
+		const struct pkt_meta *meta, uint64_t rx_ns, struct probe_refl_req *r)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	enum probe_refl_rc rc;
+
+	r->ipv6 = meta->l3_type == PKT_L3_IPV6;
+	r->truncated = (meta->flags & (PKT_F_L3_TRUNC | PKT_F_L4_TRUNC | PKT_F_VLAN_TRUNC)) != 0;
+	r->l3_off = meta->l3_off;
+	r->l4_off = meta->l4_off;
+	r->ck_ip = r->ipv6 ?
+			PROBE_CK_UNKNOWN :
+			ck_verdict(m->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_MASK,
+					RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+					RTE_MBUF_F_RX_IP_CKSUM_NONE);
+	r->ck_l4 = ck_verdict(m->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+			RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	rc = probe_refl_check(p, rte_pktmbuf_data_len(m), &rt->refl, r);
+	if (rc == PROBE_REFL_OK && pc->refl_rl != NULL) {
+		const uint8_t *src = p + r->l3_off + (r->ipv6 ? 8 : 12);
+
+		if (!probe_refl_rl_take(
+				    pc->refl_rl, probe_refl_rl_key(src, r->ipv6 ? 16 : 4), rx_ns))
+			rc = PROBE_REFL_RATE_LIMIT;
+	}
+	return rc;
+}
+
+/* Turn a checked probe around in place: addresses and ports swapped, reflector stamps, checksum. */
 static inline void
-rx_reflect(struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t *probe, uint64_t rx_ns)
+rx_reflect(struct rte_mbuf *m, const struct probe_refl_req *r, uint64_t rx_ns, uint64_t restamp)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ether_addr tmp_mac;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
-	uint16_t tmp16;
+	uint8_t *probe = p + r->payload_off;
 
-	rte_ether_addr_copy((struct rte_ether_addr *)p, &tmp_mac);
-	rte_ether_addr_copy((struct rte_ether_addr *)(p + 6), (struct rte_ether_addr *)p);
-	rte_ether_addr_copy(&tmp_mac, (struct rte_ether_addr *)(p + 6));
-	tmp16 = udp->src_port;
-	udp->src_port = udp->dst_port;
-	udp->dst_port = tmp16;
+	probe_refl_turn(p, r);
 	probe[PROBE_OFF_FLAGS] = (uint8_t)((probe[PROBE_OFF_FLAGS] & ~PROBE_F_RTS_MASK) |
 			PROBE_F_REFLECTED | (PROBE_TS_SW << PROBE_F_RTS_SHIFT));
 	probe_put64(probe + PROBE_OFF_RRX, rx_ns);
-	if (meta->l3_type == PKT_L3_IPV4) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
-		uint32_t a = ip->src_addr;
-
-		/* The header checksum does not change: the same words, swapped. */
-		ip->src_addr = ip->dst_addr;
-		ip->dst_addr = a;
-		/* The send time as late as this stage can take it: the TX queue follows. */
-		probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
-		if (udp->dgram_cksum != 0) {
-			udp->dgram_cksum = 0;
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-		}
-	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + meta->l3_off);
-		uint8_t a[16];
-
-		memcpy(a, ip->src_addr, 16);
-		memcpy(ip->src_addr, ip->dst_addr, 16);
-		memcpy(ip->dst_addr, a, 16);
-		probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
-		udp->dgram_cksum = 0;
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
-	}
+	/* The send time now, rewritten at the port's TX burst (probe_tx_restamp()). */
+	probe_put64(probe + PROBE_OFF_RTX, clock_tsc_ns(rte_rdtsc()));
+	probe_refl_finish(p, r, 0);
+	m->hash.usr = (r->payload_off + PROBE_OFF_RTX) | (uint32_t)(r->l4_off + 6) << 16;
+	m->ol_flags |= restamp;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -379,7 +547,7 @@ stamp_match(const struct stp_probe_rt *rt, const struct rte_udp_hdr *udp, const 
  */
 static inline bool
 rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *payload,
-		uint32_t len, uint64_t rx_ns, uint8_t ts_src)
+		uint32_t len, uint64_t rx_ns, uint8_t ts_src, uint64_t horizon_ns)
 {
 	struct stp_probe_rx_slot *s = &pc->rx[stream * STP_PROBE_RX_DIRS + STP_PROBE_RTT];
 	struct stamp_measure m;
@@ -394,6 +562,11 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 						   STP_PROBE_IGN_STAMP_ERR_EST :
 						   STP_PROBE_IGN_STAMP_TS]++;
 		return false;
+	}
+	if (horizon_ns != 0 && m.t4 > m.t1 && m.t4 - m.t1 > horizon_ns) {
+		/* Answered after the loss horizon: lost, whatever its delay. */
+		s->late++;
+		return true;
 	}
 	seq = stamp_seq64(&s->seq, m.sender_seq);
 	rc = probe_seq_update(&s->seq, seq);
@@ -419,6 +592,16 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 
 		probe_seq_update(&f->seq, seq);
 		probe_seq_update(&b->seq, seq);
+		/* The reflector's own sequence (stateful reflectors count what reached them). */
+		if (!f->refl_seen) {
+			f->refl_max = m.reflector_seq;
+			f->refl_seen = true;
+		} else {
+			int32_t dr = (int32_t)(m.reflector_seq - (uint32_t)f->refl_max);
+
+			if (dr > 0)
+				f->refl_max += (uint64_t)dr;
+		}
 		slot_delay(f, m.fwd_ns, m.t1, m.t2);
 		slot_delay(b, m.bwd_ns, m.t3, m.t4);
 		if (!m.synced) {
@@ -449,40 +632,28 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
  */
 static inline bool
 rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, struct rte_mbuf *m,
-		const struct pkt_meta *meta, uint8_t *payload, uint32_t len, uint64_t rx_ns)
+		const struct probe_refl_req *r, uint64_t rx_ns)
 {
 	struct stamp_refl_session stateless = {
 		.stateful = false, .err_est = rt->stamp_err_est, .tai_utc = STAMP_TAI_UTC_DEFAULT
 	};
 	struct stamp_refl_session *sess = &stateless;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
-	struct rte_ether_addr tmp_mac;
-	uint16_t tmp16;
+	uint8_t *payload = p + r->payload_off;
+	uint32_t len = r->payload_len;
 	uint8_t ttl;
 
 	if (unlikely(len < STAMP_SENDER_LEN)) {
 		pc->ignored[STP_PROBE_IGN_STAMP_SHORT]++;
 		return false;
 	}
-	if (unlikely(m->nb_segs > 1)) {
-		pc->ignored[STP_PROBE_IGN_MULTISEG]++;
-		return false;
-	}
 	if (pc->stamp_sess != NULL) {
 		struct stamp_sess_key k;
 
 		memset(&k, 0, sizeof(k));
-		if (meta->l3_type == PKT_L3_IPV4) {
-			memcpy(k.addr, &((const struct rte_ipv4_hdr *)(p + meta->l3_off))->src_addr,
-					4);
-			k.family = 4;
-		} else {
-			memcpy(k.addr, ((const struct rte_ipv6_hdr *)(p + meta->l3_off))->src_addr,
-					16);
-			k.family = 6;
-		}
-		k.port = udp->src_port;
+		memcpy(k.addr, p + r->l3_off + (r->ipv6 ? 8 : 12), r->ipv6 ? 16 : 4);
+		k.family = r->ipv6 ? 6 : 4;
+		memcpy(&k.port, p + r->l4_off, 2);
 		k.ssid = (uint16_t)(payload[STAMP_OFF_SSID] << 8 | payload[STAMP_OFF_SSID + 1]);
 		sess = stamp_sess_get(pc->stamp_sess, &k, rx_ns);
 		if (unlikely(sess == NULL)) {
@@ -490,42 +661,14 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 			return false;
 		}
 	}
-	rte_ether_addr_copy((struct rte_ether_addr *)p, &tmp_mac);
-	rte_ether_addr_copy((struct rte_ether_addr *)(p + 6), (struct rte_ether_addr *)p);
-	rte_ether_addr_copy(&tmp_mac, (struct rte_ether_addr *)(p + 6));
-	tmp16 = udp->src_port;
-	udp->src_port = udp->dst_port;
-	udp->dst_port = tmp16;
-	if (meta->l3_type == PKT_L3_IPV4) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
-		uint32_t a = ip->src_addr;
-
-		ttl = ip->time_to_live;
-		ip->src_addr = ip->dst_addr;
-		ip->dst_addr = a;
-		ip->time_to_live = 255;
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
-				sess);
-		if (udp->dgram_cksum != 0) {
-			udp->dgram_cksum = 0;
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-		}
-	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + meta->l3_off);
-		uint8_t a[16];
-
-		ttl = ip->hop_limits;
-		memcpy(a, ip->src_addr, 16);
-		memcpy(ip->src_addr, ip->dst_addr, 16);
-		memcpy(ip->dst_addr, a, 16);
-		ip->hop_limits = 255;
-		stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()),
-				sess);
-		udp->dgram_cksum = 0;
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
-	}
+	ttl = probe_refl_ttl(p, r);
+	probe_refl_turn(p, r);
+	stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()), sess);
+	probe_refl_finish(p, r, 255);
+	/* T3 is rewritten at the port's TX burst (probe_tx_restamp()). */
+	m->hash.usr = (r->payload_off + STAMP_OFF_TS) | (uint32_t)(r->l4_off + 6) << 16 |
+			UINT32_C(1) << 31;
+	m->ol_flags |= rt->restamp_flag;
 	return true;
 }
 
@@ -534,15 +677,18 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_probe_rt *rt = lc->pl->priv[STP_PRIV_PROBE];
 	struct stp_probe_lcore *pc = lc->priv[STP_PRIV_PROBE];
-	struct rte_mbuf *done[STP_MAX_BURST], *back[STP_MAX_BURST];
-	uint16_t k = 0, nd = 0, nb = 0;
+	struct rte_mbuf *done[STP_MAX_BURST], *back[STP_MAX_BURST], *refused[STP_MAX_BURST];
+	uint16_t k = 0, nd = 0, nb = 0, nr = 0;
 	const uint16_t udp_port = rt->udp_port;
+	const struct port_set *ports = lc->pl->ports;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = pkt_meta(m);
 		const struct rte_udp_hdr *udp;
 		struct probe_hdr h;
+		struct probe_refl_req req;
+		enum probe_refl_rc rrc;
 		uint8_t *payload;
 		uint32_t len;
 		uint64_t rx_ns;
@@ -571,7 +717,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns :
 								      clock_tsc_ns(rte_rdtsc());
 				if (!rx_stamp_reply(pc, rt->stamp[si].stream, payload, len, rx_ns,
-						    meta->ts_src))
+						    meta->ts_src,
+						    rt->horizon_ns[rt->stamp[si].stream]))
 					goto keep;
 				done[nd++] = m;
 				continue;
@@ -587,9 +734,18 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			/* Session-Reflector: every packet to the STAMP port is a sender's. */
 			if (!rt->rx_enabled)
 				goto keep;
+			if (unlikely(m->nb_segs > 1)) {
+				pc->ignored[STP_PROBE_IGN_MULTISEG]++;
+				goto keep;
+			}
 			rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns :
 							      clock_tsc_ns(rte_rdtsc());
-			if (!rx_stamp_reflect(pc, rt, m, meta, payload, len, rx_ns))
+			rrc = refl_check(rt, pc, m, meta, rx_ns, &req);
+			if (unlikely(rrc != PROBE_REFL_OK))
+				goto refuse;
+			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
+				goto too_big;
+			if (!rx_stamp_reflect(pc, rt, m, &req, rx_ns))
 				goto keep;
 			meta->out_port = m->port;
 			back[nb++] = m;
@@ -612,29 +768,52 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		if (h.flags & PROBE_F_REFLECTED) {
 			/* A reflection of our own probe (either port field may be the probe port).
 			 */
-			rx_measure(pc, &h, STP_PROBE_RTT, rx_ns, meta->ts_src);
+			rx_measure(pc, &h, STP_PROBE_RTT, rx_ns, meta->ts_src,
+					rt->horizon_ns[h.stream]);
 			done[nd++] = m;
 			continue;
 		}
 		if (!fwd || !rt->rx_enabled)
 			goto keep;
-		rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src);
 		if (rt->reflect) {
 			if (unlikely(m->nb_segs > 1)) {
 				pc->ignored[STP_PROBE_IGN_MULTISEG]++;
 				goto keep;
 			}
-			rx_reflect(m, meta, payload, rx_ns);
+			/* A request that may not be answered is not measured either: its
+			 * stamps are as suspect as its headers. */
+			rrc = refl_check(rt, pc, m, meta, rx_ns, &req);
+			if (unlikely(rrc != PROBE_REFL_OK))
+				goto refuse;
+			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
+				goto too_big;
+			rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
+			rx_reflect(m, &req, rx_ns, rt->restamp_flag);
 			meta->out_port = m->port;
 			back[nb++] = m;
 			pc->reflected++;
 			continue;
 		}
+		rx_measure(pc, &h, STP_PROBE_ONEWAY, rx_ns, meta->ts_src, 0);
 		done[nd++] = m;
+		continue;
+refuse:
+		/* A named drop: the request reached the reflector and is not answered. */
+		lc->stats.drops[refl_drop(rrc)]++;
+		refused[nr++] = m;
+		continue;
+too_big:
+		/* The reply (as long as the request) would not fit the port's MTU: the same
+		 * check and drop as for a forwarded frame (stage_rules.c), not a silent loss in
+		 * the PMD. */
+		lc->stats.drops[STP_DROP_MTU_EXCEEDED]++;
+		refused[nr++] = m;
 		continue;
 keep:
 		pkts[k++] = m;
 	}
+	if (nr > 0)
+		rte_pktmbuf_free_bulk(refused, nr);
 	if (nd > 0) {
 		rte_pktmbuf_free_bulk(done, nd);
 		lc->stats.consumed += nd;

@@ -14,6 +14,7 @@
 
 #include "pcapng.h"
 #include "pipeline.h"
+#include "port_kern.h"
 
 static const char *const drop_names[STP_DROP_MAX] = {
 #define STP_DROP_NAME(id, name, desc) [STP_DROP_##id] = name,
@@ -126,7 +127,7 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 		const struct port_rt *pr = &pl->ports->ports[i];
 		struct rte_eth_stats es;
 
-		if (rte_eth_stats_get(pr->port_id, &es) != 0)
+		if (port_stats_get(pr->port_id, &es) != 0)
 			memset(&es, 0, sizeof(es));
 		fprintf(f,
 				"%-6u %-12s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64
@@ -138,6 +139,16 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		fprintf(f, "  %-18s %14" PRIu64 "  %s\n", stp_drop_name(d), s.drops[d],
 				stp_drop_desc(d));
+	{
+		uint64_t missed[PORT_MISS_MAX];
+
+		/* Lost before stampede read them: not part of received (the invariant). */
+		port_missed_sum(pl->ports, missed);
+		fprintf(f, "missed before rx:");
+		for (unsigned int m = 0; m < PORT_MISS_MAX; m++)
+			fprintf(f, " %s=%" PRIu64, port_miss_name(m), missed[m]);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "timestamps:");
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		fprintf(f, " %s=%" PRIu64, pkt_ts_src_name(t), s.ts_src[t]);
@@ -225,6 +236,16 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		json_object_set_new(drops, stp_drop_name(d), json_integer((json_int_t)s.drops[d]));
 	json_object_set_new(root, "drops", drops);
+	{
+		uint64_t missed[PORT_MISS_MAX];
+		json_t *mo = json_object();
+
+		port_missed_sum(pl->ports, missed);
+		for (unsigned int m = 0; m < PORT_MISS_MAX; m++)
+			json_object_set_new(
+					mo, port_miss_name(m), json_integer((json_int_t)missed[m]));
+		json_object_set_new(root, "missed", mo);
+	}
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		json_object_set_new(ts, pkt_ts_src_name(t), json_integer((json_int_t)s.ts_src[t]));
 	json_object_set_new(root, "timestamps", ts);
@@ -232,7 +253,7 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 		const struct port_rt *pr = &pl->ports->ports[i];
 		struct rte_eth_stats es;
 
-		if (rte_eth_stats_get(pr->port_id, &es) != 0)
+		if (port_stats_get(pr->port_id, &es) != 0)
 			memset(&es, 0, sizeof(es));
 		json_array_append_new(ports,
 				json_pack("{s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "

@@ -25,7 +25,8 @@
 	_(SW, "sw")           \
 	_(HW, "hw")           \
 	_(PCAP, "pcap")       \
-	_(TRAILER, "trailer")
+	_(TRAILER, "trailer") \
+	_(KERNEL, "kernel")
 
 enum pkt_ts_src {
 #define PKT_TS_SRC_ENUM(id, str) PKT_TS_##id,

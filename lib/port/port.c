@@ -23,6 +23,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "port.h"
+#include "port_kern.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, fmt, ...) \
@@ -675,6 +676,9 @@ port_stamp_burst(const struct port_set *ps, struct port_rt *pr, uint16_t queue,
 			ts_count[meta->ts_src]++;
 		}
 		break;
+	case PKT_TS_KERNEL:
+		port_stamp_kernel(ps, pkts, n, tsc, ts_count);
+		break;
 	case PKT_TS_PCAP:
 	case PKT_TS_SW:
 		sw_ns = clock_tsc_ns(tsc);
@@ -803,7 +807,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 					(unsigned int)cfg->mbuf_size - RTE_PKTMBUF_HEADROOM &&
 			(di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (pr->ts_src == PKT_TS_HW)
+	if (pr->ts_src == PKT_TS_HW || (pr->ts_src == PKT_TS_KERNEL && p->timestamp == CFG_TS_HW))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (di->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -862,7 +866,7 @@ port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt
 			return cfg_errf(cfg, err, path, "%s: TX queue %u set-up failed: %s",
 					p->name, q, rte_strerror(-rc));
 	}
-	if (pr->ts_src == PKT_TS_HW && ps->hw_ts_offset < 0) {
+	if ((pr->ts_src == PKT_TS_HW || pr->ts_src == PKT_TS_KERNEL) && ps->hw_ts_offset < 0) {
 		rc = rte_mbuf_dyn_rx_timestamp_register(&ps->hw_ts_offset, &ps->hw_ts_flag);
 		if (rc != 0)
 			return cfg_errf(cfg, err, path,
@@ -904,6 +908,10 @@ port_ts_source(const struct cfg_port *p, const struct rte_eth_dev_info *di)
 {
 	bool hw = di->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 
+	/* net_afpkt stamps every frame in the kernel (hw when asked and granted): port_kern.c. */
+	if (port_kern_stamps(di->driver_name) &&
+			(p->timestamp == CFG_TS_AUTO || p->timestamp == CFG_TS_HW))
+		return PKT_TS_KERNEL;
 	switch (p->timestamp) {
 	case CFG_TS_HW:
 		return PKT_TS_HW;
@@ -949,6 +957,7 @@ int
 port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_LEN])
 {
 	unsigned int need, pool_size;
+	bool af_xdp = false, any_pci = false, packed;
 	const char *ops;
 	int rc;
 
@@ -1009,13 +1018,27 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				cfg->file, pool_size, need);
 	/* Threads that share CPUs must not stall each other in the pool's ring (see port.h). */
 	ops = port_lcores_share_cpus() ? "ring_mt_rts" : NULL;
-	ps->pool = rte_pktmbuf_pool_create_by_ops("stp_pool", pool_size, cfg->mempool_cache, 0,
-			cfg->mbuf_size, rte_socket_id(), ops);
+	/*
+	 * An AF_XDP port needs every mbuf inside the UMEM its PMD registers (port_kern.h): objects
+	 * packed back to back. Only PCI ports need objects that do not cross a page (DMA).
+	 */
+	for (unsigned int i = 0; i < ps->nb; i++) {
+		af_xdp |= strcmp(ps->ports[i].drv_name, "net_af_xdp") == 0;
+		any_pci |= ps->ports[i].cfg->is_pci;
+	}
+	packed = af_xdp && !any_pci;
+	ps->pool = port_pktmbuf_pool_create("stp_pool", pool_size, cfg->mempool_cache,
+			cfg->mbuf_size, rte_socket_id(), ops, packed);
 	if (ps->pool == NULL)
 		return cfg_errf(cfg, err, "mempool.size",
 				"%u mbufs of %u bytes could not be allocated: %s (with eal.hugepages "
 				"false, raise eal.memory_mb; otherwise reserve more hugepages)",
 				pool_size, cfg->mbuf_size, rte_strerror(rte_errno));
+	if (af_xdp) {
+		rc = port_xdp_check_pool(cfg, ps->pool, packed, err);
+		if (rc != 0)
+			return rc;
+	}
 
 	/* Clones carry no data (they point into the original): a small pool of bare mbufs. */
 	ps->clone_pool = rte_pktmbuf_pool_create_by_ops("stp_clone", RTE_MAX(pool_size / 4, 1023u),
@@ -1029,21 +1052,25 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		struct rte_eth_dev_info di;
 
 		rte_eth_dev_info_get(ps->ports[i].port_id, &di);
+		port_kern_mark();
 		rc = port_configure(cfg, ps, &ps->ports[i], &di, err);
 		if (rc != 0)
 			return rc;
+		port_kern_claim(&ps->ports[i]);
 		PORT_LOG(INFO, "%s: port %u %s (%s) mtu %u rxq %u txq %u timestamps %s",
 				ps->ports[i].cfg->name, ps->ports[i].port_id,
 				ps->ports[i].cfg->device, ps->ports[i].drv_name,
 				ps->ports[i].cfg->mtu, ps->ports[i].cfg->rx_queues,
 				ps->ports[i].cfg->tx_queues, pkt_ts_src_name(ps->ports[i].ts_src));
 	}
+	port_kern_warn_shared(ps);
 	return 0;
 }
 
 void
 port_teardown(struct port_set *ps)
 {
+	port_kern_release();
 	for (unsigned int i = 0; i < ps->nb; i++) {
 		struct port_rt *pr = &ps->ports[i];
 

@@ -35,8 +35,13 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "sph_truncated", "sph_bad_magic", "sph_bad_version", "sph_bad_hdr_len",
                 "sph_bad_length", "sph_bad_tlv", "sph_duplicate", "sph_reasm_timeout",
                 "sph_reasm_full", "sph_no_mbuf",
-                "shutdown", "impair_drop")
-TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer")
+                "shutdown", "impair_drop",
+                # the probe reflector's refusals (lib/probe/reflect.h)
+                "probe_refl_bad_length", "probe_refl_bad_ip_checksum",
+                "probe_refl_bad_udp_checksum", "probe_refl_zero_udp6_checksum",
+                "probe_refl_not_unicast", "probe_refl_not_local",
+                "probe_refl_from_reflector_port", "probe_refl_rate_limited")
+TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer", "kernel")
 
 
 def log(msg):

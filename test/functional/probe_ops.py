@@ -196,6 +196,9 @@ def main():
         ck.check(False, "saved JSON readable", str(e))
     try:
         lines = open(st.path("loop.csv")).read().splitlines()
+        ck.check(any(x.startswith("# loss direction=one-way ") for x in lines),
+                 "saved CSV: the loss as a comment line")
+        lines = [x for x in lines if not x.startswith("#")]
         ck.eq(lines[0], "lo_ns,hi_ns,count,cumulative_fraction", "saved CSV header")
         ck.check(len(lines) > 1 and abs(float(lines[-1].split(",")[3]) - 1.0) < 1e-6,
                  "saved CSV ends at cumulative fraction 1")

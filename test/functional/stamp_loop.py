@@ -48,10 +48,11 @@ def test_loop(ck, st, stateful=False):
         "ports": [{"name": "ring", "device": "net_ring0"}],
         "probes": [{"name": "st", "port": "ring", "mode": "stamp", "rate_pps": 20000,
                     "count": count, "size": 128, "stream_id": 3,
+                    "dst_mac": "02:00:00:00:00:02",
                     "impair": {"drop_every": drop, "duplicate_every": dup,
                                "swap_every": swap}}],
         "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True, "verbose": True,
-                     "stamp_stateful": stateful},
+                     "stamp_stateful": stateful, "rate_limit_pps": 0},
     })
     rc = st.run(["--duration", "1.5"], timeout=30)
     ck.eq(rc, 0, "exit code")
@@ -106,11 +107,21 @@ def test_loop(ck, st, stateful=False):
         ck.eq(rtt["delay_ns"]["min"], mn, "histogram min = smallest verbose rtt")
 
 
-def stamp_frame(payload, sport, dport):
+def ip_csum(hdr):
+    """RFC 1071 over an IPv4 header (its checksum field zero)."""
+    s = sum(struct.unpack("!%dH" % (len(hdr) // 2), hdr))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def stamp_frame(payload, sport, dport, src=2):
+    """IPv4/UDP from 10.0.0.SRC to 10.0.0.1, a valid IPv4 header checksum, no UDP checksum."""
     eth = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
     udp_len = 8 + len(payload)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0,
-                     bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+                     bytes([10, 0, 0, src]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", ip_csum(ip)) + ip[12:]
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0)
     return eth + ip + udp + payload
 
@@ -188,8 +199,7 @@ def test_stateful(ck, st):
             if i < len(seqs):
                 sport, ssid, host = key
                 f = stamp_frame(sender(seqs[i], ntp(t + i), ssid, 44 + 8 * (i % 3)), sport,
-                                862)
-                f = f[:26] + bytes([10, 0, 0, host]) + f[30:]  # source address
+                                862, src=host)
                 frames.append(f)
                 order.append(key)
     ftlib.write_pcap_ns(st.path("in.pcap"), frames)
@@ -197,7 +207,7 @@ def test_stateful(ck, st):
         "eal": {"hugepages": False},
         "ports": [{"name": "p", "device": "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap"}],
         "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True,
-                     "stamp_stateful": True, "stamp_sessions": 3,
+                     "stamp_stateful": True, "stamp_sessions": 3, "rate_limit_pps": 0,
                      "stamp_session_idle_s": 0},
     })
     rc = st.run(["--exit-on-eof"], timeout=20)

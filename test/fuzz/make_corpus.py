@@ -389,6 +389,50 @@ def sph_seeds():
     }
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def reflect_seeds():
+    """The reflect target: a selector byte, then a request frame with valid checksums."""
+    stamp = struct.pack("!IQHH28x", 1, 0xe0000000 << 32, 1, 0) + bytes(20)
+    probe = struct.pack("!IBBHQQQQ", 0x53545044, 1, 1, 0, 5, 1700000000000000000, 0, 0)
+
+    def v4(payload, sport=7000, dport=862, extra=b"", ck=True):
+        u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+        ip = bytearray(ipv4(17, u + extra))
+        ip[10:12] = struct.pack("!H", csum(bytes(ip[:20])))
+        if ck:
+            ph = IP4_A + IP4_B + struct.pack("!BBH", 0, 17, len(u))
+            c = csum(ph + u) or 0xffff
+            ip[26:28] = struct.pack("!H", c)
+        return eth(0x0800) + bytes(ip)
+
+    def v6(payload, exts=b"", nh=17, sport=7000, dport=862):
+        u = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+        ph = IP6_A + IP6_B + struct.pack("!IxxxB", len(u), 17)
+        u[6:8] = struct.pack("!H", csum(ph + bytes(u)) or 0xffff)
+        return eth(0x86DD) + ipv6(nh, exts + bytes(u))
+
+    return {
+        "v4-stamp": b"\x40" + v4(stamp),
+        "v4-stamp-own-guard": b"\x43" + v4(stamp),
+        "v4-stamp-nock": b"\x40" + v4(stamp, ck=False),
+        "v4-stamp-extra": b"\x40" + v4(stamp, extra=b"\xee" * 10),
+        "v4-probe": b"\x00" + v4(probe, dport=7777),
+        "v4-probe-nic": b"\x14" + v4(probe, dport=7777),
+        "v6-stamp": b"\xc0" + v6(stamp),
+        "v6-stamp-dstopt": b"\x40" + v6(stamp, exts=ext(17), nh=60),
+        "v6-probe": b"\x01" + v6(probe, dport=7777),
+        "v4-vlan": b"\x40" + MAC_B + MAC_A + struct.pack("!HH", 0x8100, 5) + v4(stamp)[12:],
+    }
+
+
 def write(target, items):
     d = os.path.join(CORPUS, target)
     shutil.rmtree(d, ignore_errors=True)
@@ -414,6 +458,7 @@ def main():
     write("trailer", trailers())
     write("probe", probes())
     write("stamp", stamp_payloads())
+    write("reflect", reflect_seeds())
     write("sph", sph_seeds())
     return 0
 

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The stampede authors
 #
 # Shared code of the system tests: sourced, not run. A test calls
-#   sys_forward_test DRIVER   (DRIVER: af_packet | af_xdp)
+#   sys_forward_test DRIVER   (DRIVER: af_packet | af_xdp | afpkt)
 # which builds this topology, all of it in namespaces named after the test's PID:
 #
 #   ns stp<PID>-a            ns stp<PID>-d (stampede)            ns stp<PID>-b
@@ -26,7 +26,7 @@ DPORT_WARM=40009
 # A stampede log line saying that an AF_XDP / BPF resource could not be had.
 SYS_PORT_ERR_RE='(xdp|xsk|bpf|umem).*(fail|error|cannot|unable|not (supported|permitted))|(fail|error|cannot|unable).*(xdp|xsk|bpf|umem)'
 
-TAG=$$
+TAG=${STP_SYSTEST_TAG:-}$$	# STP_SYSTEST_TAG: a prefix for the namespaces and EAL prefix (e.g. an issue)
 NS_A=stp$TAG-a
 NS_B=stp$TAG-b
 NS_D=stp$TAG-d
@@ -301,6 +301,10 @@ sys_forward_test() {
 	af_xdp)
 		dev_in="net_af_xdp0,iface=in0,start_queue=0,queue_count=1"
 		dev_out="net_af_xdp1,iface=out0,start_queue=0,queue_count=1"
+		;;
+	afpkt)
+		dev_in="net_afpkt0,iface=in0"
+		dev_out="net_afpkt1,iface=out0"
 		;;
 	*) fail "unknown driver $driver" ;;
 	esac

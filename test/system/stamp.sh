@@ -12,6 +12,10 @@
 #        socket on 198.18.0.2:862, packets struct-packed from the RFC): stampede measures every
 #        reply; the python side decoded stampede's sequence 0..N-1, T1 near its own clock, TTL
 #        255, the configured size.
+# Runs 2b, 2c: the same with nftables (inet input in b's namespace, counted) dropping 36 %, then
+#        100 % of the requests before the python reflector's socket: stampede's round-trip loss
+#        (the default 3 s loss horizon has passed when the 6 s run ends: the tail is included;
+#        100 % is a row) equals nft's counter, and the python reflector answered the rest.
 # Run 3: the independent sender (kernel socket on 198.18.0.1) vs stampede's reflector: the python
 #        side checks every reply's sequence, echoed T1 and error estimate, T1 <= T2 <= T3 <= T4
 #        (one host clock), size and padding returned, Session-Sender TTL 255.
@@ -20,6 +24,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sys_preflight "$@"
+command -v nft >/dev/null || skip "nftables (nft) is not installed"
 COUNT=1000
 PREFIX_B=$PREFIX-b
 B_PID=
@@ -71,7 +76,7 @@ JSON
 cat >"$WORK/b.json" <<JSON
 { "eal": { "hugepages": false },
   "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
-  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true } }
+  "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "rate_limit_pps": 0 } }
 JSON
 
 start_reflector() {
@@ -93,7 +98,7 @@ stop_reflector() {
 }
 
 run_sender() {
-	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a.json" --duration 4 -v \
+	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a.json" --duration 6 -v \
 		--stats-json "$WORK/a$1.json" -- --file-prefix="$PREFIX" "${EAL_A[@]}" \
 		>"$WORK/stampede.log" 2>&1 </dev/null || fail "sender stampede failed"
 	cp "$WORK/stampede.log" "$WORK/a$1.log"
@@ -175,10 +180,57 @@ assert r["sizes"] == [142 - 4 - 42], r            # frame size with FCS - FCS - 
 assert r["t1_near_own_clock"] == n, r            # T1: NTP format, UTC
 assert all(e & 0xff for e in r["err_ests"]), r   # error estimate multiplier never 0
 PYEOF
+
+# Runs 2b, 2c: requests dropped by nft before the python reflector's socket.
+for pct in 36 100; do
+	log "run 2 with nft dropping $pct % of the requests at the python reflector"
+	nsx "$NS_B" nft delete table inet f 2>/dev/null || true
+	nsx "$NS_B" nft add table inet f
+	nsx "$NS_B" nft add chain inet f in '{ type filter hook input priority 0; }'
+	if [ "$pct" = 100 ]; then
+		nsx "$NS_B" nft add rule inet f in udp dport 862 counter drop
+	else
+		nsx "$NS_B" nft add rule inet f in udp dport 862 numgen random mod 100 \< "$pct" \
+			counter drop
+	fi
+	rm -f "$WORK/pyrefl.ready"
+	ip netns exec "$NS_B" "$PY" "$SYS_DIR/stamp_peer.py" reflect --bind 198.18.0.2 \
+		--count "$COUNT" --result "$WORK/pyrefl$pct.json" --ready "$WORK/pyrefl.ready" \
+		--timeout 3 >"$WORK/pyrefl$pct.log" 2>&1 &
+	PEER_PID=$!
+	for _ in $(seq 50); do [ -f "$WORK/pyrefl.ready" ] && break; sleep 0.1; done
+	run_sender "2-$pct"
+	wait "$PEER_PID" || true # it answered fewer than COUNT: exits 1, by design here
+	PEER_PID=
+	dropped=$(nsx "$NS_B" nft list chain inet f in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	answered=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['answered'])" \
+		"$WORK/pyrefl$pct.json")
+	rx=$(lat "$WORK/a2-$pct.json" rtt received)
+	lost=$(lat "$WORK/a2-$pct.json" rtt lost)
+	pending=$(lat "$WORK/a2-$pct.json" rtt pending)
+	log "run 2 ($pct %): nft dropped $dropped, python answered $answered; stampede rtt" \
+		"received=$rx lost=$lost pending=$pending"
+	[ -n "$rx" ] || fail "run 2 ($pct %): no rtt row (100 % loss is a row)"
+	[ $((answered + dropped)) -eq "$COUNT" ] ||
+		fail "run 2 ($pct %): python answered $answered + nft dropped $dropped != $COUNT"
+	[ "$rx" = "$answered" ] || fail "run 2 ($pct %): stampede got $rx replies, python sent $answered"
+	[ "$lost" = "$dropped" ] || fail "run 2 ($pct %): stampede loss $lost != nft counter $dropped"
+	[ "$pending" = 0 ] || fail "run 2 ($pct %): $pending still pending after the horizon"
+	if [ "$pct" = 100 ]; then
+		[ "$dropped" = "$COUNT" ] || fail "run 2 (100 %): nft dropped $dropped"
+	else
+		# 36 % of 1000: binomial sd 15.2, 5 sd either way.
+		[ "$dropped" -ge 284 ] && [ "$dropped" -le 436 ] || fail "nft dropped $dropped: not ~36 %"
+	fi
+done
+nsx "$NS_B" nft delete table inet f
 nsx "$NS_B" ip addr flush dev b0
 
 log "run 3: the python sender (kernel socket) vs stampede reflector"
 nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
+# A veth with TX checksum offload hands the kernel's UDP datagrams on with a partial checksum
+# (completed by no NIC here), which a reflector that verifies checksums refuses: complete them.
+nsx "$NS_A" ethtool -K a0 tx off >/dev/null 2>&1 || fail "ethtool -K a0 tx off failed"
 nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
 start_reflector 3
 ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 --to 198.18.0.2 \
@@ -186,6 +238,12 @@ ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 --to
 	>"$WORK/pysend.log" 2>&1 || fail "python sender: $(cat "$WORK/pysend.log")"
 cat "$WORK/pysend.log"
 stop_reflector 3
+"$PY" - "$WORK/b3.json" <<'PYEOF' || fail "stampede's reflector refused good requests"
+import json, sys
+d = json.load(open(sys.argv[1]))["drops"]
+bad = {k: v for k, v in d.items() if k.startswith("probe_refl_") and v}
+assert not bad, bad
+PYEOF
 "$PY" - "$WORK/pysend.json" "$COUNT" <<'PYEOF' || fail "python sender found bad replies"
 import json, sys
 r, n = json.load(open(sys.argv[1])), int(sys.argv[2])
