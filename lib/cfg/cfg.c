@@ -115,6 +115,11 @@ static const char *const node_role_names[] = {
 	[CFG_ROLE_COLLECTOR] = "collector",
 };
 
+static const char *const ts_rule_names[] = {
+	[CFG_TS_RULE_DATA] = "data",
+	[CFG_TS_RULE_FIRST] = "first",
+};
+
 static const char *const transport_names[] = {
 	[CFG_TRANSPORT_UDP] = "udp",
 	[CFG_TRANSPORT_ETHER] = "ether",
@@ -397,6 +402,10 @@ static const struct opt cfg_opts[] = {
 	O_INT("tcp_rtt", "flows", SC, tcp_rtt.flows, 64, 16777216, 65536, 0),
 	O_INT("tcp_rtt", "idle_timeout_s", SC, tcp_rtt.idle_timeout_s, 1, 86400, 60, 0),
 	O_INT("tcp_rtt", "ts_min_interval_ms", SC, tcp_rtt.ts_min_interval_ms, 0, 60000, 100, 0),
+	/* 128: every distinct TSval of a flow at a 1 kHz TS clock over a 100 ms RTT (100). */
+	O_INT("tcp_rtt", "ts_slots", SC, tcp_rtt.ts_slots, 16, 65536, 128, OPT_POW2),
+	O_INT("tcp_rtt", "close_linger_ms", SC, tcp_rtt.close_linger_ms, 0, 600000, 1000, 0),
+	O_ENUM("tcp_rtt", "ts_rule", SC, tcp_rtt.ts_rule, ts_rule_names, CFG_TS_RULE_DATA, 0),
 	O_OBJ("tcp_rtt", "output"),
 	O_CUSTOM("tcp_rtt", "prefixes", 0),
 	O_STR("output", "path", SC, tcp_rtt.out_path, "-", OPT_NONEMPTY | OPT_NOCTRL),

@@ -450,11 +450,18 @@ struct cfg_tcprtt_prefix {
 	uint8_t addr[16];	     /**< derived: network address (host bits 0) */
 };
 
+/** tcp_rtt.ts_rule: which packets start a TS sample (README.md, "Passive TCP latency"). */
+enum cfg_tcprtt_ts_rule {
+	CFG_TS_RULE_DATA = 0, /**< "data": segments that are acknowledged (data, FIN): ePPing */
+	CFG_TS_RULE_FIRST,    /**< "first": the first packet of any kind with the TSval: pping */
+};
+
 /**
  * tcp_rtt: passive TCP latency (lib/tcprtt, the tcprtt worker stage).
  *
  * JSON shape: { "enabled": true, "ports": ["in"], "flows": 65536, "idle_timeout_s": 60,
- *               "ts_min_interval_ms": 100, "output": { "path": "-", "rotate_bytes": 0,
+ *               "ts_min_interval_ms": 100, "ts_slots": 128, "close_linger_ms": 1000,
+ *               "ts_rule": "data", "output": { "path": "-", "rotate_bytes": 0,
  *               "rotate_seconds": 0, "max_files": 0, "ring": 16384 },
  *               "prefixes": [ { "name": "dc1", "prefix": "10.1.0.0/16" } ] }
  * "ports" absent: every port (the loader writes them all in, so a dump lists them).
@@ -466,11 +473,14 @@ struct cfg_tcprtt {
 	uint32_t flows;			      /**< per worker [64..16777216], default 65536 */
 	uint32_t idle_timeout_s;	      /**< [1..86400], default 60 */
 	uint32_t ts_min_interval_ms;	      /**< [0..60000], default 100 */
-	char out_path[CFG_PATH_LEN];	      /**< output.path, default "-" (stdout) */
-	uint64_t out_rotate_bytes;	      /**< output.rotate_bytes [0, 4096..2^50], default 0 */
-	uint32_t out_rotate_seconds;	      /**< output.rotate_seconds [0..31536000], default 0 */
-	uint32_t out_max_files;		      /**< output.max_files [0..1000000], default 0 */
-	uint32_t out_ring;		      /**< output.ring, power of 2 [64..1048576], 16384 */
+	uint32_t ts_slots;	  /**< power of 2 [16..65536], default 128 (config/README.md) */
+	uint32_t close_linger_ms; /**< [0..600000], default 1000 */
+	enum cfg_tcprtt_ts_rule ts_rule; /**< "data" (default) or "first" */
+	char out_path[CFG_PATH_LEN];	 /**< output.path, default "-" (stdout) */
+	uint64_t out_rotate_bytes;	 /**< output.rotate_bytes [0, 4096..2^50], default 0 */
+	uint32_t out_rotate_seconds;	 /**< output.rotate_seconds [0..31536000], default 0 */
+	uint32_t out_max_files;		 /**< output.max_files [0..1000000], default 0 */
+	uint32_t out_ring;		 /**< output.ring, power of 2 [64..1048576], 16384 */
 	uint16_t nb_prefixes;
 	struct cfg_tcprtt_prefix prefixes[CFG_MAX_TCPRTT_PREFIXES];
 };

@@ -487,10 +487,12 @@ static void
 render_tcp_rtt(const json_t *v, FILE *f)
 {
 	static const char *const counters[] = { "flows", "flows_active", "table_full", "evicted",
-		"closed", "packets", "unstamped", "ambiguous", "malformed_options",
-		"ts_slots_overwritten", "records", "records_written", "records_dropped",
-		"write_errors" };
+		"evicted_half_open", "evicted_handshake", "closed", "packets", "unstamped",
+		"ambiguous", "malformed_options", "ts_slots_overwritten", "records",
+		"records_written", "records_dropped", "write_errors" };
 	const json_t *samples = json_object_get(v, "samples");
+	const char *dname;
+	json_t *dval;
 	struct table t;
 
 	if (!json_is_true(json_object_get(v, "enabled"))) {
@@ -502,6 +504,10 @@ render_tcp_rtt(const json_t *v, FILE *f)
 	fprintf(f, "%-21s syn_synack %" PRIu64 ", synack_ack %" PRIu64 ", tsval %" PRIu64 "\n",
 			"samples", stp_json_u64(samples, "syn_synack"),
 			stp_json_u64(samples, "synack_ack"), stp_json_u64(samples, "tsval"));
+	fprintf(f, "%-21s", "drops");
+	json_object_foreach(json_object_get(v, "drops"), dname, dval)
+		fprintf(f, " %s %" PRIu64, dname, (uint64_t)json_integer_value(dval));
+	fprintf(f, "\n");
 	fprintf(f, "\nRTT in microseconds (samples flagged ambiguous are not in the histograms)\n");
 	tbl_init(&t, "scope|name|kind|<count|<min|<mean|<p50|<p90|<p99|<p99.9|<max");
 	render_tcprtt_rows(&t, json_object_get(v, "ports"), "port");

@@ -616,12 +616,13 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		} else if (json_is_true(v)) {
 			rc |= rte_tel_data_add_dict_u64(d, k, 1);
-		} else if (strcmp(k, "samples") == 0) {
+		} else if (strcmp(k, "samples") == 0 || strcmp(k, "drops") == 0) {
 			const char *kind;
 			const json_t *n;
 
+			/* samples_<kind>, drops_<reason> */
 			json_object_foreach(v, kind, n) {
-				snprintf(key, sizeof(key), "samples_%s", kind);
+				snprintf(key, sizeof(key), "%s_%s", k, kind);
 				rc |= rte_tel_data_add_dict_u64(
 						d, key, (uint64_t)json_integer_value(n));
 			}

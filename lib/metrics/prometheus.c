@@ -438,6 +438,10 @@ static const struct {
 			"TCP flows not tracked: the worker's flow table was full." },
 	{ "evicted", "stampede_tcp_rtt_evicted_total", "counter",
 			"TCP flows removed after tcp_rtt.idle_timeout_s without a packet." },
+	{ "evicted_half_open", "stampede_tcp_rtt_evicted_half_open_total", "counter",
+			"TCP flows pushed out of a full table: a SYN not answered yet." },
+	{ "evicted_handshake", "stampede_tcp_rtt_evicted_handshake_total", "counter",
+			"TCP flows pushed out of a full table: a handshake without its ACK." },
 	{ "closed", "stampede_tcp_rtt_closed_total", "counter",
 			"TCP flows removed on RST or FIN both ways." },
 	{ "ambiguous", "stampede_tcp_rtt_ambiguous_total", "counter",
@@ -515,6 +519,15 @@ prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
 		sample(b, "stampede_tcp_rtt_samples_total", "kind", tcprtt_kind_name(k),
 				(uint64_t)json_integer_value(
 						json_object_get(samples, tcprtt_kind_name(k))));
+	samples = json_object_get(t, "drops");
+	sbuf_printf(b,
+			"# HELP stampede_tcp_rtt_drops_total Frames the TCP monitor did not measure "
+			"(malformed headers, fragments), per reason.\n"
+			"# TYPE stampede_tcp_rtt_drops_total counter\n");
+	for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
+		sample(b, "stampede_tcp_rtt_drops_total", "reason", tcprtt_drop_name(k),
+				(uint64_t)json_integer_value(
+						json_object_get(samples, tcprtt_drop_name(k))));
 	prom_tcprtt_summary(b, json_object_get(t, "ports"), "stampede_tcp_rtt_seconds", "port");
 	prom_tcprtt_summary(b, json_object_get(t, "prefixes"), "stampede_tcp_rtt_prefix_seconds",
 			"prefix");

@@ -92,7 +92,7 @@ vlan_strip(struct rte_mbuf *m, struct pkt_meta *meta)
 		return;
 	memmove(p + 4 * tags, p, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, 4 * tags);
-	meta->l3_off = meta->l3_off > 4 * tags ? meta->l3_off - 4 * tags : 0;
+	meta->l3_off = (uint8_t)(meta->l3_off > 4 * tags ? meta->l3_off - 4 * tags : 0);
 	if (meta->l4_off != 0)
 		meta->l4_off -= 4 * tags;
 	/* A frame cut short (capture file, snaplen) was that much shorter on the wire too. */

@@ -12,7 +12,8 @@
  *
  * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, one
  * rte_hash lookup and a few stores (scripts/bench/tcprtt.sh measures cycles/packet with the
- * stage on and off). Idle flows are removed by a scan of 8 table entries per burst.
+ * stage on and off). Idle flows leave through the monitor's timer wheel, at most
+ * EXPIRE_BUDGET checked per burst.
  */
 
 #include <errno.h>
@@ -44,7 +45,10 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 	rte_log(RTE_LOG_##level, tcprtt_logtype, "stampede.tcprtt: " fmt "\n", ##__VA_ARGS__)
 
 #define NO_SLOT 0xff
-#define EXPIRE_SCAN 8	   /* table entries looked at per burst */
+/* Flows the timer wheel checks per burst at most: twice what a burst can create, so expiry
+ * keeps up with any arrival rate.
+ */
+#define EXPIRE_BUDGET (2 * STP_MAX_BURST)
 #define WRITER_BURST 256   /* records the writer dequeues at once */
 #define IDLE_SLEEP_US 1000 /* writer sleep when the ring is empty */
 
@@ -106,15 +110,25 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		struct tcprtt_pkt p;
 		unsigned int slot, k;
 
-		if (likely(meta->l4_proto != IPPROTO_TCP))
+		int rc;
+
+		/* Not TCP, and no header lib/pkt found broken: not ours (one compare each). */
+		if (likely(meta->l4_proto != IPPROTO_TCP) &&
+				likely(!(meta->flags &
+						(PKT_F_L3_TRUNC | PKT_F_VLAN_TRUNC |
+								PKT_F_VLAN_DEEP))))
 			continue;
 		slot = tp->port_slot[m->port];
 		if (slot == NO_SLOT)
 			continue;
-		if (tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				    meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
-				    meta->nb_vlan, meta->flags, &p) != TCPRTT_PKT_TCP)
+		rc = tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
+				meta->nb_vlan, meta->flags, &p);
+		if (unlikely(rc != TCPRTT_PKT_TCP)) {
+			if (rc == TCPRTT_PKT_DROP)
+				tcprtt_mon_drop(t->mon, p.drop);
 			continue;
+		}
 		k = tcprtt_mon_packet(t->mon, &p, meta->ts_ns, m->port, &recs[nr]);
 		for (unsigned int j = nr; j < nr + k; j++) {
 			const struct tcprtt_record *r = &recs[j];
@@ -139,7 +153,7 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		t->records_dropped += nr - q;
 	}
 	if (now != 0)
-		tcprtt_mon_expire(t->mon, now, EXPIRE_SCAN);
+		tcprtt_mon_expire(t->mon, now, EXPIRE_BUDGET);
 	return n;
 }
 
@@ -296,6 +310,9 @@ tcprtt_init(struct stp_pipeline *pl)
 	conf.flows = c->flows;
 	conf.idle_timeout_ns = (uint64_t)c->idle_timeout_s * 1000000000u;
 	conf.ts_min_interval_ns = (uint64_t)c->ts_min_interval_ms * 1000000u;
+	conf.ts_slots = c->ts_slots;
+	conf.close_linger_ns = (uint64_t)c->close_linger_ms * 1000000u;
+	conf.ts_rule = c->ts_rule == CFG_TS_RULE_FIRST ? TCPRTT_TS_RULE_FIRST : TCPRTT_TS_RULE_DATA;
 	conf.nb_prefixes = c->nb_prefixes;
 	for (unsigned int i = 0; i < c->nb_prefixes; i++) {
 		conf.prefixes[i].family = c->prefixes[i].family;
@@ -464,7 +481,7 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 	const struct cfg_tcprtt *c = &pl->cfg->tcp_rtt;
 	struct tcprtt_stats s;
 	uint64_t records = 0, dropped = 0;
-	json_t *root, *samples, *ports, *prefixes;
+	json_t *root, *samples, *ports, *prefixes, *drops;
 	struct hist *h;
 
 	if (tp == NULL)
@@ -488,12 +505,15 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 		s.flows += RD(ws->flows);
 		s.table_full += RD(ws->table_full);
 		s.evicted += RD(ws->evicted);
+		s.evicted_half_open += RD(ws->evicted_half_open);
+		s.evicted_handshake += RD(ws->evicted_handshake);
 		s.closed += RD(ws->closed);
 		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
 			s.samples[k] += RD(ws->samples[k]);
 		s.ambiguous += RD(ws->ambiguous);
-		s.malformed_options += RD(ws->malformed_options);
 		s.ts_table_full += RD(ws->ts_table_full);
+		for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
+			s.drops[k] += RD(ws->drops[k]);
 		records += RD(t->records);
 		dropped += RD(t->records_dropped);
 	}
@@ -516,6 +536,10 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 			root, "flows_active", json_integer((json_int_t)tcprtt_flows_active(&s)));
 	json_object_set_new(root, "table_full", json_integer((json_int_t)s.table_full));
 	json_object_set_new(root, "evicted", json_integer((json_int_t)s.evicted));
+	json_object_set_new(
+			root, "evicted_half_open", json_integer((json_int_t)s.evicted_half_open));
+	json_object_set_new(
+			root, "evicted_handshake", json_integer((json_int_t)s.evicted_handshake));
 	json_object_set_new(root, "closed", json_integer((json_int_t)s.closed));
 	json_object_set_new(root, "packets", json_integer((json_int_t)s.pkts));
 	json_object_set_new(root, "unstamped", json_integer((json_int_t)s.unstamped));
@@ -524,8 +548,13 @@ stp_tcprtt_json(const struct stp_pipeline *pl)
 				json_integer((json_int_t)s.samples[k]));
 	json_object_set_new(root, "samples", samples);
 	json_object_set_new(root, "ambiguous", json_integer((json_int_t)s.ambiguous));
-	json_object_set_new(
-			root, "malformed_options", json_integer((json_int_t)s.malformed_options));
+	json_object_set_new(root, "malformed_options",
+			json_integer((json_int_t)s.drops[TCPRTT_DROP_TCP_BAD_OPTIONS]));
+	drops = json_object();
+	for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
+		json_object_set_new(
+				drops, tcprtt_drop_name(k), json_integer((json_int_t)s.drops[k]));
+	json_object_set_new(root, "drops", drops);
 	json_object_set_new(
 			root, "ts_slots_overwritten", json_integer((json_int_t)s.ts_table_full));
 	json_object_set_new(root, "records", json_integer((json_int_t)records));

@@ -22,9 +22,12 @@ bool stp_tcprtt_enabled(const struct stp_pipeline *pl);
 /**
  * Counters summed over the workers and the writer, and histogram summaries (merged over the
  * workers) per port x kind and per prefix x kind:
- * {"enabled":true,"flows":..,"flows_active":..,"table_full":..,"evicted":..,"closed":..,
+ * {"enabled":true,"flows":..,"flows_active":..,"table_full":..,"evicted":..,
+ *  "evicted_half_open":..,"evicted_handshake":..,"closed":..,
  *  "packets":..,"unstamped":..,"samples":{"syn_synack":..,"synack_ack":..,"tsval":..},
- *  "ambiguous":..,"malformed_options":..,"ts_slots_overwritten":..,"records":..,
+ *  "ambiguous":..,"malformed_options":..,"drops":{"<reason>":..} (every
+ *  TCPRTT_FOREACH_DROP reason; malformed_options = drops.tcp_bad_options),
+ *  "ts_slots_overwritten":..,"records":..,
  *  "records_written":..,"records_dropped":..,"write_errors":..,"files":..,
  *  "ports":[{"name":"in","syn_synack":{summary},...}],"prefixes":[{"name":..,"prefix":..,
  *  "syn_synack":{summary},...}]}

@@ -376,10 +376,22 @@ pkt_parse_ipv6(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta 
 		if (end - p < hlen)
 			goto trunc;
 		if (nh == IPPROTO_FRAGMENT) {
+			uint16_t fo = rd_be16(ip + p + 2);
+
+			/*
+			 * Offset 0 and M = 0: an atomic fragment (RFC 6946), a whole datagram
+			 * that happens to carry the header (a host told of a tiny path MTU
+			 * sends them). Not a fragment: walk through it.
+			 */
+			if ((fo & 0xfff9) == 0) {
+				nh = ip[p];
+				p += hlen;
+				continue;
+			}
 			frag = true;
 			frag_nh = ip[p];
 			/* Later fragments hold no L4 header, only payload. */
-			if ((rd_be16(ip + p + 2) & 0xfff8) != 0) {
+			if ((fo & 0xfff8) != 0) {
 				meta->flags |= PKT_F_FRAG;
 				meta->l4_proto = frag_nh;
 				meta->flow_hash = pkt_hash_v6(src, dst, 0, 0, frag_nh);
@@ -458,9 +470,11 @@ pkt_parse_buf(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
 
 	et = rd_be16(data + 12);
 	while (pkt_is_vlan_tpid(et)) {
-		/* A third tag is beyond what we track: the frame is hashed as plain L2. */
-		if (meta->nb_vlan == PKT_MAX_VLAN)
+		/* A ninth tag is beyond what we track: the frame is hashed as plain L2. */
+		if (unlikely(meta->nb_vlan == PKT_MAX_VLAN)) {
+			meta->flags |= PKT_F_VLAN_DEEP;
 			goto l2;
+		}
 		if (len - off < sizeof(struct rte_vlan_hdr)) {
 			meta->flags |= PKT_F_VLAN_TRUNC;
 			goto l2;
@@ -469,7 +483,7 @@ pkt_parse_buf(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
 		et = rd_be16(data + off + 2);
 		off += sizeof(struct rte_vlan_hdr);
 	}
-	meta->l3_off = (uint16_t)off;
+	meta->l3_off = (uint8_t)off;
 
 	switch (et) {
 	case RTE_ETHER_TYPE_IPV4:
@@ -485,7 +499,7 @@ pkt_parse_buf(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
 		break;
 	}
 l2:
-	meta->l3_off = (uint16_t)off;
+	meta->l3_off = (uint8_t)off;
 	pkt_hash_macs(data, et, meta);
 	return 0;
 }

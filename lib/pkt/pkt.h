@@ -50,25 +50,34 @@ enum pkt_l3 {
 #define PKT_F_L3_TRUNC 0x02   /**< L3 header cut short or invalid (bad IHL, length) */
 #define PKT_F_L4_TRUNC 0x04   /**< L4 header cut short */
 #define PKT_F_VLAN_TRUNC 0x08 /**< VLAN tag cut short */
+#define PKT_F_VLAN_DEEP 0x10  /**< more than PKT_MAX_VLAN tags: L3 not parsed */
 
-#define PKT_MAX_VLAN 2
+/**
+ * VLAN tags parsed (802.1Q, 802.1ad, 0x9100, in any order). Carrier and tap networks stack
+ * three or four (QinQ inside a provider's tag, a tap aggregator's port tag on top); 8 leaves
+ * room. A deeper stack sets PKT_F_VLAN_DEEP and the frame is hashed as plain L2.
+ */
+#define PKT_MAX_VLAN 8
 
 /**
  * Per-packet metadata (an mbuf dynfield, 24 bytes: the dynfield area has 36 bytes, net_pcap and
  * hardware timestamping take 8 of them aligned on 8, and this must fit in what is left; VLAN tags
  * are read from the frame at 14 + 4 * i when a stage needs them). Written by the RX stage; read and
  * updated by the stages after it on whatever lcore owns the mbuf.
+ *
+ * l3_off is one byte: the L2 header is at most 14 + 4 * PKT_MAX_VLAN = 46 bytes; that byte made
+ * room for nb_vlan to count up to 8 without growing the struct (same size, same loads).
  */
 struct pkt_meta {
 	uint64_t ts_ns;	    /**< UTC ns timestamp; 0 with PKT_TS_NONE */
 	uint32_t flow_hash; /**< symmetric: A->B and B->A give the same value */
 	uint16_t out_port;  /**< output DPDK port id chosen by the worker stages */
 	uint8_t ts_src;	    /**< enum pkt_ts_src */
-	/* Three small fields share one byte (bitfields: no &) to make room for orig_len. */
+	/* Two small fields share one byte (bitfields: no &) to make room for orig_len. */
 	uint8_t l3_type : 2; /**< enum pkt_l3 */
-	uint8_t nb_vlan : 2; /**< VLAN tags seen (0..PKT_MAX_VLAN; QinQ = 2) */
-	uint8_t flags : 4;   /**< PKT_F_* */
-	uint16_t l3_off;     /**< offset of the L3 header from the frame start */
+	uint8_t flags : 6;   /**< PKT_F_* */
+	uint8_t nb_vlan;     /**< VLAN tags seen (0..PKT_MAX_VLAN; QinQ = 2) */
+	uint8_t l3_off;	     /**< offset of the L3 header from the frame start (<= 46) */
 	uint16_t l4_off;     /**< offset of the L4 header, 0 when there is none */
 	uint8_t l4_proto;    /**< IPPROTO_* of the L4 header (after IPv6 extension headers) */
 	/**
@@ -99,11 +108,14 @@ pkt_meta(struct rte_mbuf *m)
 }
 
 /**
- * Parse Ethernet / up to 2 VLAN tags (0x8100, 0x88a8, 0x9100) / IPv4 / IPv6 with extension headers
- * (hop-by-hop, routing, fragment, destination options, AH) / TCP, UDP, SCTP ports, and fill
+ * Parse Ethernet / up to PKT_MAX_VLAN VLAN tags (0x8100, 0x88a8, 0x9100) / IPv4 / IPv6 with
+ * extension headers (hop-by-hop, routing, fragment, destination options, AH) / TCP, UDP, SCTP
+ * ports, and fill
  * l3_type, l3_off, l4_off, l4_proto, nb_vlan, flags and flow_hash of @p meta (other
  * fields untouched). Never reads past @p len. Malformed or truncated headers set a PKT_F_*
- * flag and the hash falls back to what was parsed.
+ * flag and the hash falls back to what was parsed. An IPv6 atomic fragment (a fragment header
+ * with offset 0 and M = 0, RFC 6946) is not a fragment: the parse goes through it to the L4
+ * header and the flow hash is the 5-tuple's, as without the header.
  *
  * @return 0, or -EINVAL when @p len < 14 (no Ethernet header: a runt, which the caller drops).
  */

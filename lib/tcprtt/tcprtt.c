@@ -29,6 +29,8 @@
 #define F_FRAG 0x01
 #define F_L3_TRUNC 0x02
 #define F_L4_TRUNC 0x04
+#define F_VLAN_TRUNC 0x08
+#define F_VLAN_DEEP 0x10
 
 static const char *const kind_names[] = {
 #define TCPRTT_KIND_NAME(id, s) s,
@@ -40,6 +42,18 @@ const char *
 tcprtt_kind_name(unsigned int kind)
 {
 	return kind < TCPRTT_KIND_MAX ? kind_names[kind] : "unknown";
+}
+
+static const char *const drop_names[] = {
+#define TCPRTT_DROP_NAME(id, s) s,
+	TCPRTT_FOREACH_DROP(TCPRTT_DROP_NAME)
+#undef TCPRTT_DROP_NAME
+};
+
+const char *
+tcprtt_drop_name(unsigned int reason)
+{
+	return reason < TCPRTT_DROP_MAX ? drop_names[reason] : "unknown";
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -94,6 +108,55 @@ endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_
 	return (int)ntohs(pa) - (int)ntohs(pb);
 }
 
+/* Why lib/pkt flagged an IPv4 header (PKT_F_L3_TRUNC): re-read it (slow path only). */
+static unsigned int
+ipv4_fault(const uint8_t *ip, uint32_t avail)
+{
+	uint32_t hlen, tot;
+
+	if (avail < 20)
+		return TCPRTT_DROP_IP_TRUNCATED;
+	if ((ip[0] >> 4) != 4)
+		return TCPRTT_DROP_IP_BAD_VERSION;
+	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (hlen < 20)
+		return TCPRTT_DROP_IP_BAD_IHL;
+	tot = ((uint32_t)ip[2] << 8) | ip[3];
+	if (tot < hlen)
+		return TCPRTT_DROP_IP_BAD_LENGTH;
+	return TCPRTT_DROP_IP_TRUNCATED; /* the header or the packet runs past the frame */
+}
+
+static unsigned int
+ipv6_fault(const uint8_t *ip, uint32_t avail)
+{
+	if (avail >= 40 && (ip[0] >> 4) != 6)
+		return TCPRTT_DROP_IP_BAD_VERSION;
+	return TCPRTT_DROP_IP_TRUNCATED; /* header, payload or extension chain past the frame */
+}
+
+/* Addresses no TCP segment can carry: unspecified, multicast, broadcast, class E (IPv4). */
+static inline bool
+bad_addr4(const uint8_t *a)
+{
+	return (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0) || a[0] >= 224;
+}
+
+static inline bool
+bad_addr6(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return a[0] == 0xff || memcmp(a, zero, 16) == 0;
+}
+
+static inline int
+pkt_drop(struct tcprtt_pkt *p, unsigned int reason)
+{
+	p->drop = (uint8_t)reason;
+	return TCPRTT_PKT_DROP;
+}
+
 int
 tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
@@ -102,58 +165,90 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	const uint8_t *ip = frame + l3_off, *th, *src, *dst;
 	uint32_t ip_end, doff, alen, l4_len;
 	uint16_t sport, dport;
+	uint8_t fl;
 	int c;
 
-	if (l4_proto != IPPROTO_TCP || l4_off == 0 || (pkt_flags & (F_FRAG | F_L3_TRUNC)) ||
-			(l3_type != L3_IPV4 && l3_type != L3_IPV6))
+	/* Headers lib/pkt could not get through: say which and why. */
+	if (unlikely(pkt_flags & (F_VLAN_DEEP | F_VLAN_TRUNC | F_L3_TRUNC))) {
+		if (pkt_flags & F_VLAN_DEEP)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TOO_DEEP);
+		if (pkt_flags & F_VLAN_TRUNC)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TRUNCATED);
+		if (l3_off > len)
+			return TCPRTT_PKT_SKIP;
+		if (l3_type == L3_IPV4)
+			return pkt_drop(p, ipv4_fault(ip, len - l3_off));
+		if (l3_type == L3_IPV6)
+			return pkt_drop(p, ipv6_fault(ip, len - l3_off));
+		return TCPRTT_PKT_SKIP; /* a broken ARP header: not ours */
+	}
+	if (l4_proto != IPPROTO_TCP || (l3_type != L3_IPV4 && l3_type != L3_IPV6))
 		return TCPRTT_PKT_SKIP;
-	if ((uint32_t)l4_off + 20 > len || l4_off <= l3_off)
-		return TCPRTT_PKT_SKIP;
-	th = frame + l4_off;
-	doff = (uint32_t)(th[12] >> 4) * 4;
-	if (doff < 20 || l4_off + doff > len)
-		return TCPRTT_PKT_SKIP;
+	if (pkt_flags & F_FRAG)
+		return pkt_drop(p, TCPRTT_DROP_IP_FRAGMENT);
+	if ((pkt_flags & F_L4_TRUNC) || l4_off == 0 || l4_off <= l3_off ||
+			(uint32_t)l4_off + 20 > len)
+		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED);
 	/* Where the IP packet ends (Ethernet padding is not payload). */
 	if (l3_type == L3_IPV4) {
-		if ((uint32_t)l3_off + 20 > len)
-			return TCPRTT_PKT_SKIP;
 		ip_end = l3_off + (((uint32_t)ip[2] << 8) | ip[3]);
 		src = ip + 12;
 		dst = ip + 16;
 		alen = 4;
+		if (bad_addr4(src) || bad_addr4(dst))
+			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	} else {
-		if ((uint32_t)l3_off + 40 > len)
-			return TCPRTT_PKT_SKIP;
 		ip_end = l3_off + 40 + (((uint32_t)ip[4] << 8) | ip[5]);
 		src = ip + 8;
 		dst = ip + 24;
 		alen = 16;
+		if (bad_addr6(src) || bad_addr6(dst))
+			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	}
-	if (ip_end > len)
-		ip_end = len; /* cut by a snaplen: count what is there */
-	l4_len = ip_end > l4_off ? ip_end - l4_off : 0;
-
-	memset(&p->key, 0, sizeof(p->key));
+	/* lib/pkt flags a packet longer than the frame; a jumbogram's zero length (RFC 2675)
+	 * means the frame is the packet.
+	 */
+	if (ip_end > len || (l3_type == L3_IPV6 && ip[4] == 0 && ip[5] == 0))
+		ip_end = len;
+	if (ip_end < (uint32_t)l4_off + 20)
+		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED); /* lib/pkt said so already */
+	th = frame + l4_off;
+	l4_len = ip_end - l4_off;
+	doff = (uint32_t)(th[12] >> 4) * 4;
+	if (doff < 20 || doff > l4_len)
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OFFSET);
 	memcpy(&sport, th, 2);
 	memcpy(&dport, th + 2, 2);
+	if (sport == 0 || dport == 0)
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_PORT);
 	c = endpoint_cmp(src, sport, dst, dport, alen);
-	p->dir = c <= 0 ? 0 : 1;
+	if (c == 0)
+		return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS); /* land: one endpoint both ends */
+	/*
+	 * RFC 9293: a segment without ACK is a SYN or a RST; SYN with FIN or RST is nonsense
+	 * (scanners' null, FIN and Xmas probes, and corruption). A stack drops them unanswered.
+	 */
+	fl = th[13];
+	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
+				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
+	if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0))
+		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
+
+	memset(&p->key, 0, sizeof(p->key));
+	p->dir = c < 0 ? 0 : 1;
 	memcpy(p->key.addr[p->dir], src, alen);
 	memcpy(p->key.addr[1 - p->dir], dst, alen);
 	p->key.port[p->dir] = sport;
 	p->key.port[1 - p->dir] = dport;
 	p->key.family = l3_type == L3_IPV4 ? 4 : 6;
-	p->nb_vlan = nb_vlan > 2 ? 2 : nb_vlan;
-	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most two tags). */
+	p->nb_vlan = nb_vlan > TCPRTT_MAX_VLAN ? TCPRTT_MAX_VLAN : nb_vlan;
+	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
-		if (14u + 4 * i + 2 <= len)
-			p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) &
-					0x0fff;
-	p->tcp_flags = th[13];
+		p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) & 0x0fff;
+	p->tcp_flags = fl;
 	p->has_payload = l4_len > doff;
-	p->malformed = tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0;
-	if (p->malformed)
-		p->opts.has_ts = false;
+	p->drop = 0;
 	return TCPRTT_PKT_TCP;
 }
 
@@ -174,8 +269,6 @@ tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8
 /* ---------------------------------------------------------------------------------------------- */
 /* Flow table */
 
-#define TS_SLOTS 4 /* TSvals remembered per direction (a power of 2) */
-
 #define ST_SYN 0x01	    /* a SYN was seen */
 #define ST_SYN_RETX 0x02    /* ... more than once */
 #define ST_SYNACK 0x04	    /* a SYN-ACK was seen */
@@ -183,36 +276,203 @@ tcprtt_prefix_match(const struct tcprtt_prefix *pfx, uint8_t family, const uint8
 #define ST_HS_DONE 0x10	    /* the handshake's ACK was seen */
 #define ST_FIN0 0x20	    /* endpoint 0 sent a FIN */
 #define ST_FIN1 0x40	    /* endpoint 1 sent a FIN */
+#define ST_CLOSING 0x80	    /* FIN both ways: waiting for the last ACK (close_linger) */
 
 #define NO_CLIENT 0xff
+#define NIL UINT32_MAX /* no flow: list ends */
 
-/* One flow's state (about 200 bytes). */
+/*
+ * Eviction classes when the table is full, the first that has a flow gives way: a SYN nobody
+ * answered yet (a SYN flood is made of them), then a handshake the client has not completed.
+ * Flows that completed a handshake, or that joined mid-stream, are never pushed out for a
+ * newcomer: only idle_timeout removes them.
+ */
+enum {
+	CL_NONE,
+	CL_HALF_OPEN,
+	CL_HANDSHAKE,
+	CL_MAX
+};
+
+struct link {
+	uint32_t prev, next;
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+/*
+ * One flow's state: this header, then a bitmap and conf.ts_slots TSval slots per direction.
+ * The slots are direct-mapped by the TSval's low bits: TSvals follow a clock, so the TSvals of
+ * one RTT are consecutive numbers and each gets its own slot (no search), and a TSval lives
+ * until one ts_slots newer lands on its slot (an overwrite, counted) or its echo comes. The
+ * bitmap says which slots hold something, so a new flow clears a few words, not the slots.
+ *
+ * A slot is one 64-bit word: the TSval's bits above the slot index (32 - b of them, b =
+ * log2(ts_slots): the low b bits are the index) and the low 32 + b bits of its first-seen
+ * time in ns. The RTT is the modular difference of those bits, exact for any RTT under
+ * 2^(32 + b) ns (549 s at 128 slots, 4.3 s at 1). One word per slot keeps a flow at 8 bytes
+ * per slot and an echo at one cache line (two arrays of TSvals and times cost twice the lines
+ * and doubled the monitor's cycles/packet on scripts/bench/tcprtt.sh).
+ */
 struct flow {
-	uint64_t last_ns;	      /* stamp of its last packet (idle timeout) */
-	uint64_t syn_ns;	      /* last SYN */
-	uint64_t synack_ns;	      /* last SYN-ACK */
-	uint64_t ts_store_ns[2];      /* when a TSval of each direction was last stored */
-	uint64_t ts_ns[2][TS_SLOTS];  /* first-seen time of the stored TSvals; 0 = free */
-	uint32_t ts_val[2][TS_SLOTS]; /* the stored TSvals */
-	uint32_t last_tsval[2];	      /* the last TSval seen each way (duplicates) */
+	uint64_t last_ns;	 /* stamp of its last packet (idle timeout) */
+	uint64_t syn_ns;	 /* last SYN */
+	uint64_t synack_ns;	 /* last SYN-ACK */
+	uint64_t ts_store_ns[2]; /* when a TSval of each direction was last stored */
+	uint32_t last_tsval[2];	 /* the last TSval seen each way (duplicates) */
+	uint32_t idx;		 /* its index in the table */
+	struct link wl;		 /* in the timer wheel's bucket wslot */
+	struct link cl;		 /* in the eviction class list cls (not CL_NONE) */
+	uint32_t wslot;		 /* wheel slot number it is filed under */
 	struct tcprtt_key key;
 	uint8_t used;
-	uint8_t state;	 /* ST_* */
-	uint8_t client;	 /* endpoint that sent the SYN (0/1), NO_CLIENT before */
-	uint8_t pfx;	 /* prefix mask */
-	uint8_t nb_vlan; /* tags seen */
-	uint8_t ts_next[2];
-	uint8_t ts_seen; /* bit d: a TSval of direction d was seen */
+	uint8_t state;	  /* ST_* */
+	uint8_t client;	  /* endpoint that sent the SYN (0/1), NO_CLIENT before */
+	uint8_t pfx;	  /* prefix mask */
+	uint8_t nb_vlan;  /* tags seen */
+	uint8_t ts_seen;  /* bit d: a TSval of direction d was seen */
+	uint8_t cls;	  /* CL_* */
+	uint8_t fin2_dir; /* with ST_CLOSING: the direction of the second FIN */
 };
+
+/*
+ * Idle expiry is a timer wheel (hashed, lazy): a flow is filed once, under the slot of its
+ * deadline (last packet + idle_timeout) when it enters, and is NOT moved on each packet (a
+ * packet only stores last_ns). When the wheel's cursor passes a slot, each flow filed there is
+ * checked against its real deadline: removed if idle, else filed again under its new deadline.
+ * So a flow costs one wheel operation per idle_timeout of life, the packets none, and the
+ * flows leave in deadline order however many there are (the old scan of 8 entries per burst
+ * fell behind a flood).
+ */
+#define WHEEL_SLOTS_MAX 65536u
 
 struct tcprtt_mon {
 	struct tcprtt_stats st; /* dataplane: wo, ctlplane: ro */
 	struct tcprtt_conf conf;
 	struct rte_hash *h;
-	uint32_t cursor; /* expiry scan position */
 	uint32_t nb_flows;
-	struct flow *flows; /* [conf.flows], indexed by the hash's key position */
+	uint32_t ts_mask;	 /* conf.ts_slots - 1 */
+	uint32_t ts_words;	 /* 64-bit words of one direction's bitmap */
+	uint32_t ts_shift;	 /* log2(conf.ts_slots) */
+	uint32_t ts_tbits;	 /* time bits in a slot: 32 + ts_shift */
+	size_t stride;		 /* bytes per flow: header + slots, cache line multiple */
+	size_t off_slots;	 /* offset of the slots from the flow header */
+	uint64_t now_ns;	 /* the latest packet stamp seen */
+	uint64_t slot_ns;	 /* wheel granularity */
+	uint32_t wheel_mask;	 /* slots - 1 (a power of 2) */
+	uint64_t cursor;	 /* next slot number to process; 0: not started */
+	struct list *wheel;	 /* [wheel_mask + 1] */
+	struct list cls[CL_MAX]; /* eviction classes, oldest entry first ([CL_NONE] unused) */
+	uint8_t *flows;		 /* [conf.flows] x stride, indexed by the hash's key position */
 };
+
+static inline struct flow *
+flow_at(const struct tcprtt_mon *m, uint32_t i)
+{
+	return (struct flow *)(m->flows + (size_t)i * m->stride);
+}
+
+/* Direction d's bitmap, first-seen times and TSvals of flow f. */
+static inline uint64_t *
+ts_valid(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+{
+	return (uint64_t *)(f + 1) + d * m->ts_words;
+}
+
+static inline uint64_t *
+ts_slot(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+{
+	return (uint64_t *)((uint8_t *)f + m->off_slots) + (size_t)d * (m->ts_mask + 1);
+}
+
+/* The slot word of @p tsval first seen at @p ns. */
+static inline uint64_t
+ts_word(const struct tcprtt_mon *m, uint32_t tsval, uint64_t ns)
+{
+	return ((uint64_t)(tsval >> m->ts_shift) << m->ts_tbits) |
+			(ns & ((UINT64_C(1) << m->ts_tbits) - 1));
+}
+
+/* Doubly linked lists of flow indexes (a struct link inside each flow). */
+static inline struct link *
+wlink(struct tcprtt_mon *m, uint32_t i)
+{
+	return &flow_at(m, i)->wl;
+}
+
+static inline struct link *
+clink(struct tcprtt_mon *m, uint32_t i)
+{
+	return &flow_at(m, i)->cl;
+}
+
+#define LIST_PUSH(m, l, i, LINK)                        \
+	do {                                            \
+		LINK(m, i)->prev = (l)->tail;           \
+		LINK(m, i)->next = NIL;                 \
+		if ((l)->tail == NIL)                   \
+			(l)->head = (i);                \
+		else                                    \
+			LINK(m, (l)->tail)->next = (i); \
+		(l)->tail = (i);                        \
+	} while (0)
+
+#define LIST_DEL(m, l, i, LINK)                               \
+	do {                                                  \
+		struct link *lk_ = LINK(m, i);                \
+		if (lk_->prev == NIL)                         \
+			(l)->head = lk_->next;                \
+		else                                          \
+			LINK(m, lk_->prev)->next = lk_->next; \
+		if (lk_->next == NIL)                         \
+			(l)->tail = lk_->prev;                \
+		else                                          \
+			LINK(m, lk_->next)->prev = lk_->prev; \
+	} while (0)
+
+static inline uint64_t
+flow_deadline(const struct tcprtt_mon *m, const struct flow *f)
+{
+	return f->last_ns +
+			((f->state & ST_CLOSING) ? m->conf.close_linger_ns :
+						   m->conf.idle_timeout_ns);
+}
+
+/* File flow @p i under the slot of its deadline, within the wheel's reach. */
+static void
+wheel_add(struct tcprtt_mon *m, uint32_t i)
+{
+	struct flow *f = flow_at(m, i);
+	uint64_t slot = flow_deadline(m, f) / m->slot_ns;
+
+	if (m->cursor == 0)
+		m->cursor = f->last_ns / m->slot_ns;
+	/* Due already (a late stamp): the next slot processed. Too far: the farthest slot, and
+	 * it is checked (and filed again) when the cursor gets there.
+	 */
+	if (slot < m->cursor)
+		slot = m->cursor;
+	else if (slot > m->cursor + m->wheel_mask)
+		slot = m->cursor + m->wheel_mask;
+	f->wslot = (uint32_t)(slot & m->wheel_mask);
+	LIST_PUSH(m, &m->wheel[f->wslot], i, wlink);
+}
+
+static inline void
+class_set(struct tcprtt_mon *m, uint32_t i, uint8_t cls)
+{
+	struct flow *f = flow_at(m, i);
+
+	if (f->cls == cls)
+		return;
+	if (f->cls != CL_NONE)
+		LIST_DEL(m, &m->cls[f->cls], i, clink);
+	f->cls = cls;
+	if (cls != CL_NONE)
+		LIST_PUSH(m, &m->cls[cls], i, clink);
+}
 
 struct tcprtt_mon *
 tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_id, char *err,
@@ -231,19 +491,47 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	};
 	struct tcprtt_mon *m;
 
-	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES) {
-		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u)", conf->flows,
-				conf->nb_prefixes);
+	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES || conf->ts_slots < 1 ||
+			conf->ts_slots > TCPRTT_MAX_TS_SLOTS ||
+			!rte_is_power_of_2(conf->ts_slots)) {
+		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u, ts_slots %u)",
+				conf->flows, conf->nb_prefixes, conf->ts_slots);
 		return NULL;
 	}
 	m = rte_zmalloc_socket("tcprtt_mon", sizeof(*m), RTE_CACHE_LINE_SIZE, socket_id);
 	if (m == NULL)
 		goto nomem;
 	m->conf = *conf;
-	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * sizeof(struct flow),
+	m->ts_mask = conf->ts_slots - 1;
+	m->ts_words = (conf->ts_slots + 63) / 64;
+	m->ts_shift = (uint32_t)__builtin_ctz(conf->ts_slots);
+	m->ts_tbits = 32 + m->ts_shift;
+	m->off_slots = sizeof(struct flow) + 2 * m->ts_words * sizeof(uint64_t);
+	m->stride = RTE_ALIGN_CEIL(m->off_slots + 2 * (size_t)conf->ts_slots * sizeof(uint64_t),
+			RTE_CACHE_LINE_SIZE);
+	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * m->stride,
 			RTE_CACHE_LINE_SIZE, socket_id);
 	if (m->flows == NULL)
 		goto nomem;
+	/* Slots of 1/16 of the timeout (at least 1 ms), enough of them to span the timeout:
+	 * a flow is removed at most 1/16 of the timeout late.
+	 */
+	m->slot_ns = RTE_MAX(RTE_MIN(conf->idle_timeout_ns,
+					     conf->close_linger_ns != 0 ? conf->close_linger_ns :
+									  conf->idle_timeout_ns) /
+					16,
+			(uint64_t)1000000);
+	m->wheel_mask = rte_align32pow2((uint32_t)RTE_MIN(conf->idle_timeout_ns / m->slot_ns + 2,
+					(uint64_t)WHEEL_SLOTS_MAX)) -
+			1;
+	m->wheel = rte_malloc_socket("tcprtt_wheel", (m->wheel_mask + 1) * sizeof(struct list),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (m->wheel == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i <= m->wheel_mask; i++)
+		m->wheel[i] = (struct list){ NIL, NIL };
+	for (unsigned int c = 0; c < CL_MAX; c++)
+		m->cls[c] = (struct list){ NIL, NIL };
 	m->h = rte_hash_create(&hp);
 	if (m->h == NULL) {
 		snprintf(err, errlen, "cannot create flow table %s (%u flows): %s", name,
@@ -253,8 +541,8 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	}
 	return m;
 nomem:
-	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each)", conf->flows,
-			sizeof(struct flow));
+	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each with %u TSval slots)",
+			conf->flows, m != NULL ? m->stride : sizeof(struct flow), conf->ts_slots);
 	tcprtt_mon_free(m);
 	return NULL;
 }
@@ -265,6 +553,7 @@ tcprtt_mon_free(struct tcprtt_mon *m)
 	if (m == NULL)
 		return;
 	rte_hash_free(m->h);
+	rte_free(m->wheel);
 	rte_free(m->flows);
 	rte_free(m);
 }
@@ -284,6 +573,10 @@ tcprtt_mon_count(const struct tcprtt_mon *m)
 static void
 flow_remove(struct tcprtt_mon *m, struct flow *f)
 {
+	uint32_t i = f->idx;
+
+	LIST_DEL(m, &m->wheel[f->wslot], i, wlink);
+	class_set(m, i, CL_NONE);
 	rte_hash_del_key(m->h, &f->key);
 	f->used = 0;
 	m->nb_flows--;
@@ -300,8 +593,7 @@ sample(struct tcprtt_mon *m, const struct flow *f, struct tcprtt_record *r, unsi
 	memcpy(r->flow.addr[1], f->key.addr[1 - src], 16);
 	r->flow.port[0] = f->key.port[src];
 	r->flow.port[1] = f->key.port[1 - src];
-	r->flow.vlan[0] = f->key.vlan[0];
-	r->flow.vlan[1] = f->key.vlan[1];
+	memcpy(r->flow.vlan, f->key.vlan, sizeof(r->flow.vlan));
 	r->flow.family = f->key.family;
 	memset(r->flow.pad, 0, sizeof(r->flow.pad));
 	r->port_id = port_id;
@@ -318,11 +610,34 @@ sample(struct tcprtt_mon *m, const struct flow *f, struct tcprtt_record *r, unsi
 		m->st.ambiguous++;
 }
 
+/* The table is full: push out the oldest flow of the lowest class that has one. */
+static bool
+evict_one(struct tcprtt_mon *m)
+{
+	if (m->cls[CL_HALF_OPEN].head != NIL) {
+		flow_remove(m, flow_at(m, m->cls[CL_HALF_OPEN].head));
+		m->st.evicted_half_open++;
+		return true;
+	}
+	if (m->cls[CL_HANDSHAKE].head != NIL) {
+		flow_remove(m, flow_at(m, m->cls[CL_HANDSHAKE].head));
+		m->st.evicted_handshake++;
+		return true;
+	}
+	return false;
+}
+
 static struct flow *
-flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p)
+flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts)
 {
 	struct flow *f;
-	int32_t pos = rte_hash_add_key(m->h, &p->key);
+	int32_t pos;
+
+	if (m->nb_flows >= m->conf.flows && !evict_one(m)) {
+		m->st.table_full++;
+		return NULL;
+	}
+	pos = rte_hash_add_key(m->h, &p->key);
 
 	if (unlikely(pos < 0 || (uint32_t)pos >= m->conf.flows)) {
 		if (pos >= 0)
@@ -330,12 +645,15 @@ flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p)
 		m->st.table_full++;
 		return NULL;
 	}
-	f = &m->flows[pos];
-	memset(f, 0, sizeof(*f));
+	f = flow_at(m, (uint32_t)pos);
+	memset(f, 0, sizeof(*f) + 2 * m->ts_words * sizeof(uint64_t)); /* header, bitmaps */
+	f->idx = (uint32_t)pos;
 	f->key = p->key;
 	f->used = 1;
 	f->client = NO_CLIENT;
 	f->nb_vlan = p->nb_vlan;
+	f->last_ns = ts;
+	wheel_add(m, (uint32_t)pos);
 	for (unsigned int i = 0; i < m->conf.nb_prefixes; i++)
 		if (tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family, p->key.addr[0]) ||
 				tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family,
@@ -410,26 +728,36 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	unsigned int d = p->dir, o = 1 - d, n = 0;
 	uint32_t tsval = p->opts.tsval, tsecr = p->opts.tsecr;
 
-	/* An echo of a TSval the other direction stored. */
+	/* An echo of a TSval the other direction stored: its slot, if it still holds it. */
 	if (tsecr != 0) {
-		for (unsigned int i = 0; i < TS_SLOTS; i++) {
-			if (f->ts_ns[o][i] == 0 || f->ts_val[o][i] != tsecr)
-				continue;
-			if (ts >= f->ts_ns[o][i]) {
-				sample(m, f, out, TCPRTT_KIND_TSVAL, o, ts - f->ts_ns[o][i], 0, ts,
-						port_id);
+		uint32_t i = tsecr & m->ts_mask;
+		uint64_t *valid = ts_valid(m, f, o), bit = 1ull << (i & 63);
+
+		uint64_t w = ts_slot(m, f, o)[i];
+
+		if ((valid[i >> 6] & bit) && (w >> m->ts_tbits) == (tsecr >> m->ts_shift)) {
+			uint64_t tmask = (UINT64_C(1) << m->ts_tbits) - 1;
+
+			/* The stamps of two ports may be out of order: an echo before the TSval
+			 * (a modular difference past half the range) is not measured.
+			 */
+			uint64_t rtt = (ts - w) & tmask;
+
+			if (rtt < (tmask >> 1)) {
+				sample(m, f, out, TCPRTT_KIND_TSVAL, o, rtt, 0, ts, port_id);
 				n = 1;
 			}
-			f->ts_ns[o][i] = 0;
-			break;
+			valid[i >> 6] &= ~bit;
 		}
 	}
 	/*
 	 * A new TSval on a segment that will be acknowledged: store its first-seen time. Pure
 	 * ACKs neither store nor mark a TSval as seen: a request sent in the same clock tick as
-	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request.
+	 * the handshake's ACK carries the ACK's TSval, and its echo answers the request. With
+	 * ts_rule "first" (pping) every packet with a new TSval stores it, pure ACKs included.
 	 */
-	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)))
+	if (!(p->has_payload || (p->tcp_flags & TCPRTT_TH_FIN)) &&
+			m->conf.ts_rule == TCPRTT_TS_RULE_DATA)
 		return n;
 	if ((f->ts_seen & (1u << d)) && f->last_tsval[d] == tsval)
 		return n; /* a duplicate: its first-seen time is stored (or was skipped) */
@@ -438,13 +766,13 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
 			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
 		return n; /* rate limit */
-	unsigned int s = f->ts_next[d];
+	uint32_t s = tsval & m->ts_mask;
+	uint64_t *valid = ts_valid(m, f, d), bit = 1ull << (s & 63);
 
-	if (f->ts_ns[d][s] != 0)
-		m->st.ts_table_full++; /* the oldest unanswered TSval gives way */
-	f->ts_val[d][s] = tsval;
-	f->ts_ns[d][s] = ts;
-	f->ts_next[d] = (uint8_t)((s + 1) & (TS_SLOTS - 1));
+	if (valid[s >> 6] & bit)
+		m->st.ts_table_full++; /* an unanswered TSval ts_slots older gives way */
+	valid[s >> 6] |= bit;
+	ts_slot(m, f, d)[s] = ts_word(m, tsval, ts);
 	f->ts_store_ns[d] = ts;
 	return n;
 }
@@ -458,8 +786,6 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	int32_t pos;
 
 	m->st.pkts++;
-	if (unlikely(p->malformed))
-		m->st.malformed_options++;
 	if (unlikely(ts_ns == 0)) {
 		m->st.unstamped++;
 		return 0;
@@ -474,50 +800,131 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		 * a TS option): the last ACK after FIN both ways, or a flow without timestamps
 		 * seen mid-stream, would only hold an entry until idle_timeout.
 		 */
-		if (!(p->tcp_flags & TCPRTT_TH_SYN) && !(p->opts.has_ts && p->has_payload))
+		if (!(p->tcp_flags & TCPRTT_TH_SYN) &&
+				!(p->opts.has_ts &&
+						(p->has_payload ||
+								m->conf.ts_rule ==
+										TCPRTT_TS_RULE_FIRST)))
 			return 0;
-		f = flow_add(m, p);
+		f = flow_add(m, p, ts_ns);
 		if (f == NULL)
 			return 0;
 	} else {
-		f = &m->flows[pos];
+		f = flow_at(m, (uint32_t)pos);
+		/*
+		 * A new connection on the 4-tuple of one closing (the old one's last ACK lost,
+		 * or the port reused at once): the old entry is done; the SYN starts afresh.
+		 */
+		if (unlikely(f->state & ST_CLOSING) &&
+				(p->tcp_flags & (TCPRTT_TH_SYN | TCPRTT_TH_ACK)) == TCPRTT_TH_SYN) {
+			flow_remove(m, f);
+			m->st.closed++;
+			f = flow_add(m, p, ts_ns);
+			if (f == NULL)
+				return 0;
+		}
 	}
-	f->last_ns = ts_ns;
+	/* Stamps of two ports may interleave out of order: the deadline never moves back. */
+	if (ts_ns > f->last_ns)
+		f->last_ns = ts_ns;
+	if (ts_ns > m->now_ns)
+		m->now_ns = ts_ns;
 	if (p->tcp_flags & TCPRTT_TH_RST) {
 		flow_remove(m, f);
 		m->st.closed++;
 		return 0;
 	}
-	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE))
+	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE)) {
 		n += handshake(m, f, p, ts_ns, port_id, &out[n]);
-	if (p->opts.has_ts && !(p->tcp_flags & TCPRTT_TH_SYN))
+		/* Its eviction class follows the handshake (rare: once or twice per flow). */
+		class_set(m, f->idx,
+				(f->state & ST_HS_DONE)		       ? CL_NONE :
+						(f->state & ST_SYNACK) ? CL_HANDSHAKE :
+						(f->state & ST_SYN)    ? CL_HALF_OPEN :
+									 CL_NONE);
+	}
+	if (p->opts.has_ts &&
+			(!(p->tcp_flags & TCPRTT_TH_SYN) ||
+					m->conf.ts_rule == TCPRTT_TS_RULE_FIRST))
 		n += timestamps(m, f, p, ts_ns, port_id, &out[n]);
-	if (p->tcp_flags & TCPRTT_TH_FIN) {
-		f->state |= p->dir == 0 ? ST_FIN0 : ST_FIN1;
-		if ((f->state & (ST_FIN0 | ST_FIN1)) == (ST_FIN0 | ST_FIN1)) {
+	if (unlikely(f->state & ST_CLOSING)) {
+		/* The last ACK: the first FIN's sender answers the second FIN (its TSval echo,
+		 * just measured above). Nothing more to measure.
+		 */
+		if (p->dir != f->fin2_dir && (p->tcp_flags & TCPRTT_TH_ACK)) {
 			flow_remove(m, f);
 			m->st.closed++;
+		}
+	} else if (p->tcp_flags & TCPRTT_TH_FIN) {
+		f->state |= p->dir == 0 ? ST_FIN0 : ST_FIN1;
+		if ((f->state & (ST_FIN0 | ST_FIN1)) == (ST_FIN0 | ST_FIN1)) {
+			if (m->conf.close_linger_ns == 0) {
+				flow_remove(m, f);
+				m->st.closed++;
+				return n;
+			}
+			/* FIN both ways: kept for the last ACK, which echoes this FIN's TSval, or
+			 * close_linger at most (refiled under that shorter deadline).
+			 */
+			f->state |= ST_CLOSING;
+			f->fin2_dir = p->dir;
+			LIST_DEL(m, &m->wheel[f->wslot], f->idx, wlink);
+			wheel_add(m, f->idx);
 		}
 	}
 	return n;
 }
 
-unsigned int
-tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan)
+void
+tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason)
 {
-	unsigned int removed = 0;
+	if (reason < TCPRTT_DROP_MAX)
+		m->st.drops[reason]++;
+}
 
-	for (unsigned int i = 0; i < max_scan; i++) {
-		struct flow *f = &m->flows[m->cursor];
+unsigned int
+tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check)
+{
+	unsigned int removed = 0, checked = 0;
+	uint64_t end;
 
-		if (++m->cursor == m->conf.flows)
-			m->cursor = 0;
-		if (f->used && now_ns > f->last_ns &&
-				now_ns - f->last_ns > m->conf.idle_timeout_ns) {
-			flow_remove(m, f);
-			m->st.evicted++;
-			removed++;
+	if (now_ns > m->now_ns)
+		m->now_ns = now_ns;
+	now_ns = m->now_ns;
+	if (m->cursor == 0)
+		return 0;
+	/* Slots wholly in the past are due. After a jump of more than a turn (a gap in a
+	 * capture), one turn visits every slot: every flow filed anywhere is checked.
+	 */
+	end = now_ns / m->slot_ns;
+	if (end > m->cursor + m->wheel_mask + 1)
+		m->cursor = end - m->wheel_mask - 1;
+	while (m->cursor < end) {
+		struct list *b = &m->wheel[m->cursor & m->wheel_mask];
+
+		while (b->head != NIL) {
+			uint32_t i = b->head;
+			struct flow *f = flow_at(m, i);
+
+			if (checked++ == max_check)
+				return removed;
+			if (now_ns > flow_deadline(m, f)) {
+				/* A closed flow whose last ACK did not come: closed, not idle. */
+				if (f->state & ST_CLOSING)
+					m->st.closed++;
+				else
+					m->st.evicted++;
+				flow_remove(m, f);
+				removed++;
+				continue;
+			}
+			/* Active since it was filed: file it again, a later slot (never this
+			 * one: the deadline is after now, past this slot's end).
+			 */
+			LIST_DEL(m, b, i, wlink);
+			wheel_add(m, i);
 		}
+		m->cursor++;
 	}
 	return removed;
 }
@@ -536,7 +943,9 @@ static const char *const role_dirs[] = { "unknown", "client->server", "server->c
 int
 tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32], vlan[24];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32];
+	char vlan[2 + TCPRTT_MAX_VLAN * 5 + 1]; /* "[4095,...,4095]" */
+	size_t vl = 0;
 	int af = r->flow.family == 6 ? AF_INET6 : AF_INET;
 	time_t secs = (time_t)(r->ts_ns / 1000000000u);
 	struct tm tm;
@@ -548,12 +957,12 @@ tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *b
 	gmtime_r(&secs, &tm);
 	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		return -1;
-	if (r->nb_vlan == 0)
-		snprintf(vlan, sizeof(vlan), "[]");
-	else if (r->nb_vlan == 1)
-		snprintf(vlan, sizeof(vlan), "[%u]", r->flow.vlan[0]);
-	else
-		snprintf(vlan, sizeof(vlan), "[%u,%u]", r->flow.vlan[0], r->flow.vlan[1]);
+	vlan[vl++] = '[';
+	for (unsigned int i = 0; i < r->nb_vlan && i < TCPRTT_MAX_VLAN; i++)
+		vl += (size_t)snprintf(vlan + vl, sizeof(vlan) - vl, "%s%u", i ? "," : "",
+				r->flow.vlan[i] & 0x0fff);
+	vlan[vl++] = ']';
+	vlan[vl] = '\0';
 	n = snprintf(buf, len,
 			"{\"ts\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64
 			",\"port\":\"%s\",\"vlan\":%s,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","

@@ -27,16 +27,25 @@
  *
  * Timestamp samples: a packet of direction d that carries data, SYN or FIN (it elicits an ACK;
  * pure ACKs do not, and their TSval may be echoed much later) and a TSval not seen before in d
- * stores (TSval, time) in a small per-direction table, at most once per ts_min_interval per
- * direction: that rate limit bounds the samples of a busy flow to 2 per interval. A packet of
- * the other direction whose TSecr (not 0) equals a stored TSval yields one sample (time now -
- * time stored) and frees the entry. Handshake segments (SYN, SYN-ACK) store no TSval: their
- * RTTs are the handshake samples.
+ * stores (TSval, time) in the flow's ts_slots slots of direction d (direct-mapped by the
+ * TSval's low bits), at most once per ts_min_interval per direction: that rate limit bounds the
+ * samples of a busy flow to 2 per interval. A packet of the other direction whose TSecr (not
+ * 0) equals a stored TSval yields one sample (time now - time stored) and frees the slot.
+ * That is ePPing's rule (ts_rule "data"): a pure ACK is not acknowledged, so its TSval is
+ * echoed only when the peer next sends, which would inflate the RTT by the peer's idle time.
+ * ts_rule "first" is Pollere pping's original rule: the first packet of any kind carrying a
+ * new TSval (pure ACKs, SYN and SYN-ACK included) starts the sample, for comparing with pping.
+ * Handshake segments (SYN, SYN-ACK) store no TSval: their RTTs are the handshake samples.
  *
- * Flow table: bounded (flows entries), a full table counts table_full and leaves the flow
- * untracked; entries idle for idle_timeout (packet time) are removed by an incremental scan
- * (tcprtt_mon_expire(), a few entries per burst) and counted as evicted; RST, or a FIN in both
- * directions, removes the entry (counted as closed).
+ * Flow table: bounded (flows entries). Entries idle for idle_timeout (packet time) are removed
+ * in deadline order by a timer wheel (tcprtt_mon_expire()), counted as evicted. When the table
+ * is full, a new flow pushes out the oldest half-open entry (a SYN not answered: what a SYN
+ * flood leaves), else the oldest handshake whose ACK has not come, each counted by reason;
+ * flows past their handshake (or joined mid-stream) are never pushed out, and a newcomer that
+ * finds only those counts table_full and stays untracked. RST removes the entry (counted as
+ * closed); after a FIN in both directions the entry stays until the last ACK (the first FIN's
+ * sender acknowledging the second: it echoes that FIN's TSval, one more sample) or
+ * close_linger at most, then goes (counted as closed).
  *
  * The clock is the packets' timestamps (pkt_meta.ts_ns: HW, pcap or calibrated TSC): RTTs are
  * as exact as the stamps. Packets without a stamp (ts_ns == 0) are not measured.
@@ -95,15 +104,47 @@ int tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o
  * Canonical flow key (hash key): the lower (address, port) endpoint first, the VLAN ids (0 when
  * untagged), the family; both directions of a flow give the same key. Zeroed padding.
  */
+#define TCPRTT_MAX_VLAN 8 /**< VLAN ids in the key: lib/pkt's PKT_MAX_VLAN */
+
 struct tcprtt_key {
-	uint8_t addr[2][16]; /**< IPv4: the first 4 bytes, the rest 0 */
-	uint16_t port[2];    /**< network order, as in the packet */
-	uint16_t vlan[2];    /**< outer, inner VLAN id (12 bits), 0 when absent */
-	uint8_t family;	     /**< 4 or 6 */
+	uint8_t addr[2][16];		/**< IPv4: the first 4 bytes, the rest 0 */
+	uint16_t port[2];		/**< network order, as in the packet */
+	uint16_t vlan[TCPRTT_MAX_VLAN]; /**< VLAN ids (12 bits), outermost first, 0 past the stack
+					 */
+	uint8_t family;			/**< 4 or 6 */
 	uint8_t pad[3];
 };
 
-_Static_assert(sizeof(struct tcprtt_key) == 44, "tcprtt_key has no hidden padding");
+_Static_assert(sizeof(struct tcprtt_key) == 56, "tcprtt_key has no hidden padding");
+
+/**
+ * Why the monitor did not measure a frame it was given (one reason per frame: the first fault
+ * found, outermost header first). None of them creates a flow.
+ */
+#define TCPRTT_FOREACH_DROP(_)                                                                     \
+	_(VLAN_TOO_DEEP, "vlan_too_deep")     /* more than 8 VLAN tags */                          \
+	_(VLAN_TRUNCATED, "vlan_truncated")   /* a VLAN tag cut short */                           \
+	_(IP_TRUNCATED, "ip_truncated")	      /* IP header or packet longer than the frame */      \
+	_(IP_BAD_VERSION, "ip_bad_version")   /* version nibble not 4 (6) under 0x0800 (0x86dd) */ \
+	_(IP_BAD_IHL, "ip_bad_ihl")	      /* IPv4 IHL < 5 */                                   \
+	_(IP_BAD_LENGTH, "ip_bad_length")     /* IPv4 total length < IHL */                        \
+	_(IP_BAD_ADDRESS, "ip_bad_address")   /* unspecified, multicast, broadcast; or land */     \
+	_(IP_FRAGMENT, "ip_fragment")	      /* a TCP segment in IP fragments */                  \
+	_(TCP_TRUNCATED, "tcp_truncated")     /* fewer than 20 bytes of TCP header */              \
+	_(TCP_BAD_OFFSET, "tcp_bad_offset")   /* data offset < 5 or past the segment */            \
+	_(TCP_BAD_PORT, "tcp_bad_port")	      /* source or destination port 0 */                   \
+	_(TCP_BAD_FLAGS, "tcp_bad_flags")     /* SYN+FIN, SYN+RST, or no ACK on a non-SYN/RST */   \
+	_(TCP_BAD_OPTIONS, "tcp_bad_options") /* malformed option list (= malformed_options) */
+
+enum tcprtt_drop {
+#define TCPRTT_DROP_ENUM(id, s) TCPRTT_DROP_##id,
+	TCPRTT_FOREACH_DROP(TCPRTT_DROP_ENUM)
+#undef TCPRTT_DROP_ENUM
+	TCPRTT_DROP_MAX
+};
+
+/** Name of a drop reason ("ip_bad_ihl", ...). */
+const char *tcprtt_drop_name(unsigned int reason);
 
 /** One TCP packet as the monitor sees it. */
 struct tcprtt_pkt {
@@ -111,20 +152,22 @@ struct tcprtt_pkt {
 	uint8_t dir;	   /**< 0: from endpoint 0 (key.addr[0]) to 1; 1: the reverse */
 	uint8_t tcp_flags; /**< TCPRTT_TH_* */
 	uint8_t nb_vlan;
-	bool malformed;	  /**< the options were malformed (has_ts false then) */
+	uint8_t drop;	  /**< enum tcprtt_drop, with TCPRTT_PKT_DROP */
 	bool has_payload; /**< carries TCP payload */
 	struct tcprtt_opts opts;
 };
 
 /** tcprtt_pkt_parse() results. */
 #define TCPRTT_PKT_TCP 1  /**< a TCP packet, @p p filled */
-#define TCPRTT_PKT_SKIP 0 /**< not TCP, a fragment, or a cut TCP header: nothing to measure */
+#define TCPRTT_PKT_SKIP 0 /**< not IP or not TCP: not the monitor's */
+#define TCPRTT_PKT_DROP 2 /**< malformed (or a fragment): p->drop says why, nothing else set */
 
 /**
  * Fill @p p from a frame whose headers lib/pkt parsed (@p l3_type as enum pkt_l3, @p l3_off,
  * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags as in struct pkt_meta). Never reads past
- * @p len. Malformed options set p->malformed but still return TCPRTT_PKT_TCP (the handshake
- * flags are good).
+ * @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is) or TCP
+ * header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
+ * (tcprtt_mon_drop()) and measures nothing from it.
  */
 int tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
@@ -166,11 +209,29 @@ _Static_assert(sizeof(struct tcprtt_record) % 4 == 0, "rte_ring elements are 4-b
 #define TCPRTT_ROLE_CLIENT 1  /**< src sent the SYN: "client->server" */
 #define TCPRTT_ROLE_SERVER 2  /**< src sent the SYN-ACK: "server->client" */
 
+#define TCPRTT_MAX_TS_SLOTS 65536 /**< TSval slots per flow and direction, at most */
+
+#define TCPRTT_TS_RULE_DATA 0  /**< data and FIN segments start TS samples (ePPing) */
+#define TCPRTT_TS_RULE_FIRST 1 /**< every packet with a new TSval does, SYN included (pping) */
+
 /** Monitor settings. */
 struct tcprtt_conf {
-	uint32_t flows;		     /**< flow table entries (>= 8) */
+	uint32_t flows; /**< flow table entries (>= 8) */
+	/**
+	 * Unanswered TSvals remembered per flow and direction (a power of 2): a TSval is kept
+	 * until its echo or until the TSval ts_slots above it is stored. Keeping every distinct
+	 * TSval of a flow needs RTT x TS clock rate of them (100 ms x 1 kHz = 100: 128).
+	 */
+	uint32_t ts_slots;
 	uint64_t idle_timeout_ns;    /**< remove flows idle this long (packet time) */
 	uint64_t ts_min_interval_ns; /**< TSval entries per flow and direction: one per interval */
+	/**
+	 * After FIN both ways, keep the flow until the last ACK (which echoes the second FIN's
+	 * TSval) or this long at most; 0: remove it at the second FIN.
+	 */
+	uint64_t close_linger_ns;
+	/** Which packets start a TS sample: TCPRTT_TS_RULE_DATA or _FIRST (see above). */
+	unsigned int ts_rule;
 	unsigned int nb_prefixes;
 	struct tcprtt_prefix prefixes[TCPRTT_MAX_PREFIXES];
 };
@@ -182,18 +243,27 @@ struct tcprtt_stats {
 	uint64_t flows;	     /**< flows entered in the table */
 	uint64_t table_full; /**< flows not tracked: the table was full */
 	uint64_t evicted;    /**< flows removed after idle_timeout */
-	uint64_t closed;     /**< flows removed on RST or FIN both ways */
+	/** Flows pushed out of a full table for a newcomer: a SYN nobody answered yet... */
+	uint64_t evicted_half_open;
+	/** ... else a handshake whose ACK has not come (flows past that are never pushed out) */
+	uint64_t evicted_handshake;
+	uint64_t closed; /**< flows removed on RST or FIN both ways */
 	uint64_t samples[TCPRTT_KIND_MAX];
-	uint64_t ambiguous;	    /**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
-	uint64_t malformed_options; /**< packets with malformed TCP options */
-	uint64_t ts_table_full; /**< TSvals not stored: the flow's per-direction slots were busy */
+	uint64_t ambiguous;	/**< samples flagged ambiguous (retransmitted SYN / SYN-ACK) */
+	uint64_t ts_table_full; /**< unanswered TSvals overwritten by one ts_slots newer */
+	uint64_t drops[TCPRTT_DROP_MAX]; /**< frames not measured, by reason */
 };
+
+struct tcprtt_mon;
+
+/** Count a frame tcprtt_pkt_parse() returned as TCPRTT_PKT_DROP. */
+void tcprtt_mon_drop(struct tcprtt_mon *m, unsigned int reason);
 
 /** flows entered - flows removed: the entries in use. */
 static inline uint64_t
 tcprtt_flows_active(const struct tcprtt_stats *s)
 {
-	return s->flows - s->evicted - s->closed;
+	return s->flows - s->evicted - s->evicted_half_open - s->evicted_handshake - s->closed;
 }
 
 struct tcprtt_mon;
@@ -221,10 +291,12 @@ unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
 		uint16_t port_id, struct tcprtt_record *out);
 
 /**
- * Look at the next @p max_scan entries of the table (a cursor goes round) and remove those idle
- * for more than idle_timeout before @p now_ns (packet time). Returns how many were removed.
+ * Remove the flows idle for more than idle_timeout before @p now_ns (packet time; the latest
+ * stamp the monitor saw if that is later), in deadline order (a timer wheel of idle_timeout/16
+ * slots: a flow leaves at most that late), checking at most @p max_check flows (the rest wait
+ * for the next call). Returns how many were removed.
  */
-unsigned int tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_scan);
+unsigned int tcprtt_mon_expire(struct tcprtt_mon *m, uint64_t now_ns, unsigned int max_check);
 
 /** Flows in the table now. */
 uint32_t tcprtt_mon_count(const struct tcprtt_mon *m);

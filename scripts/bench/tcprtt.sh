@@ -18,12 +18,21 @@
 # /proc/cpuinfo's "cpu MHz" (constant TSC on these VMs). The monitor alone: TSC Hz / (cost per
 # packet x frames per flow).
 #
-# Usage: scripts/bench/tcprtt.sh [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-k]
+# Flood row: the same flows with S spoofed SYNs (never answered, each its own flow) after every
+# flow's SYN, into a table of T entries with idle_timeout_s 1: the table is full and turning
+# over the whole run. It reports cycles/packet, flows entered per second of busy time, and how
+# many of the real handshakes were still measured (syn_synack samples; the flood's give none).
+#
+# Usage: scripts/bench/tcprtt.sh [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-s SYNS] [-t TABLE]
+#                               [-x 'KEY: VALUE,'] [-k]
 set -u
 
 RUNS=3
 FLOWS=100000
 CONC=1000
+FLOOD=4
+FLOOD_TABLE=8192
+XTRA=""
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -32,26 +41,32 @@ PY=${PYTHON:-/usr/bin/python3}
 usage()
 {
 	cat <<EOF
-Usage: $0 [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-k]
+Usage: $0 [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-s SYNS] [-t TABLE] [-k]
   -n RUNS        runs per row; the median is reported (default $RUNS)
   -f FLOWS       short flows in the pcap, 9 frames each (default $FLOWS)
   -c CONCURRENT  flows in flight at once (default $CONC)
+  -s SYNS        flood row: spoofed SYNs after each flow's SYN (default $FLOOD)
+  -t TABLE       flood row: flow table entries (default $FLOOD_TABLE)
+  -x 'K: V,'     more tcp_rtt keys for the enabled rows, e.g. -x '"ts_slots": 16,'
   -k             keep the work directory (pcap, configs, logs, stats)
 Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON (default /usr/bin/python3)
 EOF
 }
 
-while getopts "n:f:c:kh" opt; do
+while getopts "n:f:c:s:t:x:kh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
 	c) CONC=$OPTARG ;;
+	s) FLOOD=$OPTARG ;;
+	t) FLOOD_TABLE=$OPTARG ;;
+	x) XTRA=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
-for v in "$RUNS" "$FLOWS" "$CONC"; do
+for v in "$RUNS" "$FLOWS" "$CONC" "$FLOOD" "$FLOOD_TABLE"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "tcprtt.sh: -n, -f, -c take positive integers" >&2; exit 2; }
 done
 [[ -x $STAMPEDE ]] || { echo "tcprtt.sh: no stampede binary at $STAMPEDE (ninja -C build)" >&2; exit 1; }
@@ -86,16 +101,27 @@ cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
 
 "$PY" "$HERE/tcprtt_flows.py" "$WORK/flows.pcap" --flows "$FLOWS" --concurrent "$CONC" || exit 1
+"$PY" "$HERE/tcprtt_flows.py" "$WORK/flood.pcap" --flows "$FLOWS" --concurrent "$CONC" \
+	--flood "$FLOOD" || exit 1
 TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 
-for row in off on; do
+for row in off on flood; do
 	en=false
-	[[ $row == on ]] && en=true
+	[[ $row != off ]] && en=true
+	pcap=$WORK/flows.pcap
+	table=$((CONC * 4 > 65536 ? CONC * 4 : 65536))
+	extra=""
+	[[ $row != off ]] && extra=$XTRA
+	if [[ $row == flood ]]; then
+		pcap=$WORK/flood.pcap
+		table=$FLOOD_TABLE
+		extra="$XTRA \"idle_timeout_s\": 1,"
+	fi
 	cat >"$WORK/$row.json" <<JSON
 {
   "eal": { "args": [], "hugepages": false },
   "ports": [
-    { "name": "in",  "device": "net_pcap0,rx_pcap=$WORK/flows.pcap", "timestamp": "auto" },
+    { "name": "in",  "device": "net_pcap0,rx_pcap=$pcap", "timestamp": "auto" },
     { "name": "out", "device": "net_pcap1,tx_pcap=$WORK/out-$row.pcap", "timestamp": "none" }
   ],
   "lcores": {
@@ -104,7 +130,7 @@ for row in off on; do
     "tx": [ 1 ]
   },
   "rules": [ { "name": "in-to-out", "in": [ "in" ], "action": "forward", "out": "out" } ],
-  "tcp_rtt": { "enabled": $en, "ports": [ "in" ], "flows": $((CONC * 4 > 65536 ? CONC * 4 : 65536)),
+  "tcp_rtt": { "enabled": $en, "ports": [ "in" ], "flows": $table, $extra
                "output": { "path": "$WORK/rtt-$row-{index}.json", "rotate_bytes": 67108864,
                            "max_files": 1, "ring": 262144 } }
 }
@@ -156,7 +182,7 @@ print(round(s["cycles_per_packet"], 1), "(busy TSC);", round(int(sys.argv[2]) * 
 
 echo "tcprtt.sh: $FLOWS flows x 9 frames, $CONC in flight; $RUNS runs per row, interleaved; TSC ${TSC_MHZ} MHz"
 for i in $(seq "$RUNS"); do
-	for row in off on; do
+	for row in off on flood; do
 		run "$row" "$i" || exit 1
 	done
 done
@@ -201,5 +227,27 @@ print("| samples per run (syn_synack, synack_ack, tsval) | %s |" %
       ", ".join(str(t[0]["samples"][k]) for k in ("syn_synack", "synack_ack", "tsval")))
 print("| records dropped (writer ring full), all runs | %d |" % sum(x["records_dropped"] for x in t))
 bad = [s for r in rows.values() for s in r if s["received"] != s["transmitted"]]
+fl = [json.load(open("%s/stats-flood-%d.json" % (work, i))) for i in range(1, runs + 1)]
+ft = [s["tcp_rtt"] for s in fl]
+fcpu = [int(open("%s/cpu-flood-%d.txt" % (work, i)).read()) * mhz / 1e3 / s["received"]
+        for i, s in enumerate(fl, 1)]
+print()
+print("| under a SYN flood (table full, evictions running) | value |")
+print("|---|---|")
+print("| packets per run (real frames + flood SYNs) | %d |" % fl[0]["received"])
+print("| cycles/packet, busy TSC / CPU time (medians) | %.1f / %.1f |" %
+      (statistics.median(s["cycles_per_packet"] for s in fl), statistics.median(fcpu)))
+print("| flows entered per run | %s |" % ", ".join(str(x["flows"]) for x in ft))
+print("| flows/s entered, per second of busy TSC / of CPU time (medians) | %.0f / %.0f |" %
+      (statistics.median(x["flows"] / (s["cycles_per_packet"] * s["received"] / hz)
+                         for x, s in zip(ft, fl)),
+       statistics.median(x["flows"] / (c * s["received"] / hz) for x, s, c in zip(ft, fl, fcpu))))
+print("| real handshakes measured (syn_synack) of %d, per run | %s |" %
+      (flows, ", ".join(str(x["samples"]["syn_synack"]) for x in ft)))
+print("| table_full / evicted (idle) / evicted_half_open / evicted_handshake, run 1 | "
+      "%d / %d / %s / %s |" % (ft[0]["table_full"], ft[0]["evicted"],
+                               ft[0].get("evicted_half_open", "-"),
+                               ft[0].get("evicted_handshake", "-")))
+bad += [s for s in fl if s["received"] != s["transmitted"]]
 print("every run forwarded every packet: %s" % ("yes" if not bad else "NO"))
 PYEOF

@@ -10,6 +10,8 @@ option) is 9 frames, as a short HTTP exchange: SYN, SYN-ACK, ACK, request (100 b
 TSval), response (500 bytes), ACK, FIN, FIN, last ACK. K flows are in flight at once, their
 frames interleaved round-robin (frame i of flows j..j+K-1, then frame i+1), so the flow table
 holds about K entries; frames are GAP ns apart. Checksums are left 0 (nothing here checks them).
+--flood S adds S spoofed SYNs (each its own flow, never answered) after every flow's SYN: a
+SYN flood S times the real connection rate.
 Plain struct packing over templates: ~1 s per 100 k flows.
 """
 
@@ -46,8 +48,13 @@ def main():
     ap.add_argument("--flows", type=int, default=100000)
     ap.add_argument("--concurrent", type=int, default=1000)
     ap.add_argument("--gap-ns", type=int, default=1000)
+    ap.add_argument("--flood", type=int, default=0,
+                    help="spoofed SYNs (never answered) after each flow's SYN")
     a = ap.parse_args()
     tmpl = [frame_template(f[2]) for f in FRAMES]
+    ftmpl = frame_template(0)
+    ftmpl[47] = 0x02
+    nflood = 0
     t = 1700000000 * 10**9
     with open(a.out, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 1))
@@ -74,11 +81,25 @@ def main():
                     buf += struct.pack("<IIII", t // 10**9, t % 10**9, n, n)
                     buf += fr
                     t += a.gap_ns
+                    for _ in range(a.flood if fi == 0 else 0):
+                        # 10.250.0.0/16 and up, ports 1024.., TSval k: one flow each.
+                        k = nflood
+                        nflood += 1
+                        ftmpl[26:30] = bytes([10, 250 + (k >> 24) % 6, (k >> 16) & 0xff,
+                                              (k >> 8) & 0xff])
+                        struct.pack_into("!HH", ftmpl, 34, 1024 + (k & 0xff) * 200 + (k >> 8) % 200,
+                                         80)
+                        ftmpl[30:34] = SRV
+                        struct.pack_into("!II", ftmpl, 58, k + 1, 0)
+                        buf += struct.pack("<IIII", t // 10**9, t % 10**9, len(ftmpl), len(ftmpl))
+                        buf += ftmpl
+                        t += a.gap_ns
                 if len(buf) > 1 << 22:
                     out.write(buf)
                     buf = bytearray()
         out.write(buf)
-    print("%s: %d flows, %d frames" % (a.out, a.flows, a.flows * len(FRAMES)))
+    print("%s: %d flows, %d frames, %d flood SYNs" % (a.out, a.flows, a.flows * len(FRAMES),
+                                                       nflood))
 
 
 if __name__ == "__main__":

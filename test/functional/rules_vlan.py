@@ -14,8 +14,7 @@ and truncated-tag frames, IPv4, IPv6, ARP and non-IP inside, from three source M
     port's pcap and the capture file; a truncated tag (no room for the tag) is left alone.
 
 With "triple", the mix also has frames with three tags (802.1ad + 802.1Q + 802.1Q), which the
-README says lose every tag too. Known to fail: the parser counts at most PKT_MAX_VLAN = 2 tags
-(lib/pkt/pkt.c) and vlan_strip() removes meta->nb_vlan of them, so the third tag stays.
+README says lose every tag too (the parser walks up to PKT_MAX_VLAN = 8 tags, lib/pkt/pkt.c).
 """
 
 import struct

@@ -6,7 +6,7 @@
   tcp_rtt_ops.py STAMPEDE
 
 A crafted nanosecond pcap of 150 short TCP flows with known RTTs (handshake, a request echoed
-by the response, FIN both ways; 100 flows in 10.1.0.0/16, the "dc1" prefix, 50 in 10.2.0.0/16;
+by the response, FIN both ways and the last ACK; 100 flows in 10.1.0.0/16, the "dc1" prefix, 50 in 10.2.0.0/16;
 one more flow with a retransmitted SYN, flagged ambiguous) is replayed once; stampede keeps
 running (no --exit-on-eof) with the console socket, DPDK telemetry and --metrics. Once every
 packet has been handled:
@@ -65,7 +65,9 @@ def build_trace():
         t5 = tr.add(1000, trt.tcp(c[0], s[0], c[1], s[1], "FA", ts=(tsc + 3, tss + 1)))
         t6 = tr.add(r4, trt.tcp(s[0], c[0], s[1], c[1], "FA", ts=(tss + 2, tsc + 3)))
         want.append(("tsval", c[0], t6 - t5, False))
-        tr.add(500, trt.tcp(c[0], s[0], c[1], s[1], "A", ts=(tsc + 4, tss + 2)))
+        # The last ACK echoes the server's FIN (the flow waits for it): one more sample.
+        t7 = tr.add(500, trt.tcp(c[0], s[0], c[1], s[1], "A", ts=(tsc + 4, tss + 2)))
+        want.append(("tsval", c[0], t7 - t6, False))
     # A retransmitted SYN: one ambiguous syn_synack (not in the histograms), then a plain ACK.
     c, s = ("10.2.5.5", 33333), ("10.9.0.1", 80)
     tr.add(1000, trt.tcp(c[0], s[0], c[1], s[1], "S", ts=(7, 0)))
@@ -281,7 +283,7 @@ def main():
     ck.eq(t.get("samples"), samples, "samples per kind (the trace's)")
     ck.eq(t.get("ambiguous"), 1, "ambiguous (the retransmitted SYN)")
     ck.eq((t.get("flows"), t.get("closed"), t.get("flows_active")), (151, 150, 1),
-          "flows entered, closed (FIN both ways), active")
+          "flows entered, closed (FIN both ways and the last ACK), active")
     ck.eq((t.get("table_full"), t.get("evicted"), t.get("malformed_options")), (0, 0, 0),
           "table_full, evicted, malformed_options")
     ck.eq(t.get("records"), sum(samples.values()), "records = samples")

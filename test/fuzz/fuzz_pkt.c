@@ -8,7 +8,8 @@
  * Besides "no crash, no read past the frame" (ASan: libFuzzer's input buffer has exactly the
  * input's length), it checks what the parser promises to the stages after it:
  *  - a frame shorter than an Ethernet header is -EINVAL, anything else 0;
- *  - l3_off is 14 + 4 per VLAN tag, within the frame; a non-zero l4_off is past l3_off, within
+ *  - l3_off is 14 + 4 per VLAN tag (at most PKT_MAX_VLAN; a deeper stack is flagged and stops
+ *    the parse), within the frame; a non-zero l4_off is past l3_off, within
  *    the frame, and leaves room for the whole fixed header of TCP, UDP, SCTP and ICMP;
  *  - the fields the parser does not own (timestamp, out_port, orig_len) are left alone;
  *  - the hash is symmetric: the same frame with the MAC addresses, the IP (or ARP) addresses and
@@ -86,6 +87,12 @@ check_offsets(const struct pkt_meta *m, uint32_t len)
 	FUZZ_ASSERT(m->nb_vlan <= PKT_MAX_VLAN);
 	FUZZ_ASSERT(m->l3_off == 14 + 4 * m->nb_vlan);
 	FUZZ_ASSERT(m->l3_off <= len);
+	/* Too deep a VLAN stack: all PKT_MAX_VLAN tags counted, nothing past them parsed. */
+	if (m->flags & PKT_F_VLAN_DEEP)
+		FUZZ_ASSERT(m->nb_vlan == PKT_MAX_VLAN && m->l3_type == PKT_L3_OTHER &&
+				m->l4_off == 0);
+	if (m->flags & PKT_F_FRAG)
+		FUZZ_ASSERT(m->l3_type == PKT_L3_IPV4 || m->l3_type == PKT_L3_IPV6);
 	if (m->l4_off != 0) {
 		FUZZ_ASSERT(m->l3_type == PKT_L3_IPV4 || m->l3_type == PKT_L3_IPV6);
 		FUZZ_ASSERT(m->l4_off > m->l3_off);

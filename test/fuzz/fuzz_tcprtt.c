@@ -56,12 +56,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rc = tcprtt_parse_options(data, (uint32_t)size, &o);
 	FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
-	if (parse(data, (uint32_t)size, &p) != TCPRTT_PKT_TCP)
+	rc = parse(data, (uint32_t)size, &p);
+	FUZZ_ASSERT(rc == -1 || rc == TCPRTT_PKT_SKIP || rc == TCPRTT_PKT_TCP ||
+			rc == TCPRTT_PKT_DROP);
+	if (rc == TCPRTT_PKT_DROP)
+		FUZZ_ASSERT(p.drop < TCPRTT_DROP_MAX &&
+				strcmp(tcprtt_drop_name(p.drop), "unknown") != 0);
+	if (rc != TCPRTT_PKT_TCP)
 		return 0;
 	FUZZ_ASSERT(p.dir <= 1);
 	FUZZ_ASSERT(p.key.pad[0] == 0 && p.key.pad[1] == 0 && p.key.pad[2] == 0);
 	FUZZ_ASSERT(p.key.family == 4 || p.key.family == 6);
-	FUZZ_ASSERT(!(p.malformed && p.opts.has_ts));
+	/* What the monitor may rely on: both ports set, not a flag combination no stack sends. */
+	FUZZ_ASSERT(p.key.port[0] != 0 && p.key.port[1] != 0);
+	FUZZ_ASSERT(!((p.tcp_flags & TCPRTT_TH_SYN) &&
+			(p.tcp_flags & (TCPRTT_TH_FIN | TCPRTT_TH_RST))));
+	FUZZ_ASSERT(p.nb_vlan <= TCPRTT_MAX_VLAN);
 	/* Swap the IP addresses and the ports: same key, the other direction (unless equal). */
 	copy = malloc(size);
 	if (copy == NULL)
@@ -81,12 +91,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(tmp, copy + meta.l4_off, 2);
 		memcpy(copy + meta.l4_off, copy + meta.l4_off + 2, 2);
 		memcpy(copy + meta.l4_off + 2, tmp, 2);
-		if (parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP) {
-			FUZZ_ASSERT(memcmp(&p.key, &q.key, sizeof(p.key)) == 0);
-			if (memcmp(p.key.addr[0], p.key.addr[1], 16) != 0 ||
-					p.key.port[0] != p.key.port[1])
-				FUZZ_ASSERT(p.dir != q.dir);
-		}
+		/* Validity does not depend on the direction: the reverse is measured too. */
+		FUZZ_ASSERT(parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP);
+		FUZZ_ASSERT(memcmp(&p.key, &q.key, sizeof(p.key)) == 0);
+		FUZZ_ASSERT(p.dir != q.dir); /* one endpoint at both ends (land) is dropped */
 	}
 	free(copy);
 	return 0;

@@ -118,6 +118,10 @@ def frames():
     f["qinq9100-ipv6-udp"] = eth(0x86dd, [(0x9100, 10), (0x8100, 20)]) + ipv6(17, udp())
     f["vlan-3-tags"] = pad60(eth(0x0800, [(0x88a8, 1), (0x8100, 2), (0x8100, 3)]) +
                              ipv4(6, tcp()))
+    f["vlan-8-tags"] = eth(0x0800, [(0x88a8, 1)] + [(0x8100, i) for i in range(2, 9)]) + \
+        ipv4(6, tcp())
+    f["vlan-9-tags"] = eth(0x0800, [(0x88a8, 1)] + [(0x8100, i) for i in range(2, 10)]) + \
+        ipv4(6, tcp())
     f["vlan-cut"] = eth(0x0800, [(0x8100, 100)])[:16]
     f["vlan-arp"] = pad60(eth(0x0806, [(0x8100, 5)]) + arp())
     f["ipv6-tcp"] = eth(0x86dd) + ipv6(6, tcp())
@@ -130,6 +134,9 @@ def frames():
     f["ipv6-frag-first"] = eth(0x86dd) + ipv6(44, frag6(17) + udp())
     f["ipv6-frag-later"] = eth(0x86dd) + ipv6(44, frag6(17, offset=100, more=False) + b"x" * 16)
     f["ipv6-hbh-frag-tcp"] = eth(0x86dd) + ipv6(0, ext(44) + frag6(6) + tcp())
+    f["ipv6-atomic-frag-tcp"] = eth(0x86dd) + ipv6(44, frag6(6, more=False) + tcp())
+    f["vlan3-ipv6-hbh-atomic-tcp"] = eth(0x86dd, [(0x88a8, 7), (0x8100, 8), (0x8100, 9)]) + \
+        ipv6(0, ext(44) + frag6(6, more=False) + tcp())
     chain = tcp()
     for _ in range(9):
         chain = ext(60) + chain

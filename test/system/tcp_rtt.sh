@@ -22,8 +22,27 @@
 # a partial checksum (CHECKSUM_PARTIAL) that AF_PACKET readers (stampede, the delay line) pass
 # on unfinished, and the receiving stack drops them as corrupt.
 #
+# Under a flood, in every stacking, every pair (tcprtt_check.py; expected values from tshark's
+# fields and the pcap record times only):
+# - live: a 1024-entry table while a scapy SYN flood (spoofed sources, never answered, 2000/s
+#   for 8 s: 15 times the table) crosses the tap with the real handshakes: every real
+#   handshake is still measured (the flood's half-open entries give way, counted
+#   evicted_half_open; table_full 0). A half-open entry lives 1024 / 2000 s = 0.5 s, far above
+#   the 20 ms RTT even when this shared machine stalls the delay line; a rule drops the flood
+#   after the tap (the tcp_rtt stage sees it first), so it loads neither the user-space delay
+#   line nor the server. One of the downloads is a 2 MB bulk transfer.
+# - replay of the capture: every record equals a sample computed from tshark's fields (frame
+#   times as integer ns, addresses, ports, flags, tcp.len, TSval, TSecr) by the README's rules
+#   -- every handshake, every TSval -> TSecr pair of every flow, bulk included, and the last ACK
+#   of each FIN/FIN/ACK close -- and every such sample is a record;
+# - the same capture rewritten by scapy into an 802.1ad + 802.1Q + 802.1Q stack, and as IPv6
+#   with an atomic fragment header (RFC 6946) before TCP: the same exact check (tshark decodes
+#   the rewritten pcaps);
+# - the capture merged with a scapy SYN flood (20 x the table) replayed into a 64-entry table:
+#   the same exact check, every real handshake measured.
+#
 # Every wait is bounded; the cleanup (lib.sh) stops what the test started by PID (SIGKILL 5 s
-# after SIGTERM) and removes the namespaces. About 20-30 s.
+# after SIGTERM) and removes the namespaces. About 40-60 s.
 #
 # Usage: test/system/tcp_rtt.sh PATH_TO_STAMPEDE    (root; exit 0 pass, 1 fail, 77 skip)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -39,6 +58,14 @@ DELAY_MS=10
 REQUESTS=10
 HS_BAND_MS=(20 70)
 TS_BAND_MS=(20 150)
+LIVE_FLOWS=1024
+FLOOD_PPS=2000
+REPLAY_FLOOD_TABLE=64
+# scapy: the python3 the test runs with, or Debian's (python3-scapy).
+SCAPY_PY=$PY
+"$SCAPY_PY" -c "import scapy.all" 2>/dev/null || SCAPY_PY=/usr/bin/python3
+"$SCAPY_PY" -c "import scapy.all" 2>/dev/null || skip "python3-scapy is not installed"
+CHECK=("$SCAPY_PY" "$SYS_DIR/tcprtt_check.py")
 
 # wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds (0) or the time is up (1).
 wait_for() {
@@ -86,6 +113,7 @@ ip netns exec "$NS_M" "$PY" "$SYS_DIR/delayline.py" m0 m1 "$DELAY_MS" \
 BG_PIDS+=($!)
 mkdir -p "$WORK/www"
 head -c 200000 /dev/zero >"$WORK/www/blob"
+head -c 2000000 /dev/urandom >"$WORK/www/bulk"
 ip netns exec "$NS_B" "$PY" -m http.server 8080 --bind 198.18.0.2 --directory "$WORK/www" \
 	>"$WORK/http.log" 2>&1 &
 BG_PIDS+=($!)
@@ -103,10 +131,11 @@ cat >"$WORK/config.json" <<JSON
   "lcores": { "rx": [ { "lcore": 1, "queues": [ { "port": "in", "queue": 0 }, { "port": "out", "queue": 0 } ] } ],
               "worker": [ 1 ], "tx": [ 1 ] },
   "rules": [
+    { "name": "flood", "in": [ "in" ], "filter": "net 10.66.0.0/16", "action": "drop" },
     { "name": "in-to-out", "in": [ "in" ],  "action": "forward", "out": "out" },
     { "name": "out-to-in", "in": [ "out" ], "action": "forward", "out": "in" }
   ],
-  "tcp_rtt": { "enabled": true, "flows": 1024, "ts_min_interval_ms": 0,
+  "tcp_rtt": { "enabled": true, "flows": $LIVE_FLOWS, "ts_min_interval_ms": 0,
                "output": { "path": "$WORK/live.json" } }
 }
 JSON
@@ -119,7 +148,7 @@ stampede_up() {
 wait_for 15 stampede_up || fail "stampede printed no stats line within 15 s"
 
 ip netns exec "$NS_A" tcpdump -i a0 -n -U --time-stamp-precision=nano -w "$WORK/cap.pcap" \
-	tcp port 8080 >"$WORK/tcpdump.log" 2>&1 &
+	tcp port 8080 and not net 10.66.0.0/16 >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
 BG_PIDS+=("$TCPDUMP_PID")
 wait_for 10 grep -q "listening on" "$WORK/tcpdump.log" ||
@@ -130,9 +159,19 @@ wait_for 10 nsx "$NS_A" ping -c 1 -W 1 -q 198.18.0.2 >/dev/null ||
 	fail "no ping crossed stampede and the delay line within 10 s"
 log "ping crosses: $(nsx "$NS_A" ping -c 3 -i 0.2 -q 198.18.0.2 | tail -1)"
 
+# The SYN flood, from ns A through the tap, for about the time of the requests.
+ip netns exec "$NS_A" "${CHECK[@]}" flood-live a0 "$FLOOD_PPS" 8 02:00:00:00:00:02 \
+	198.18.0.2 8080 "$WORK/flood.ready" >"$WORK/flood.log" 2>&1 &
+FLOOD_PID=$!
+BG_PIDS+=("$FLOOD_PID")
+wait_for 20 test -f "$WORK/flood.ready" || fail "the flood did not start: $(cat "$WORK/flood.log")"
+sleep 0.5 # the table is full of the flood before the first real SYN
 ok=0
 failed_in_row=0
-for _ in $(seq "$REQUESTS"); do
+nsx "$NS_A" curl -s -o /dev/null --connect-timeout 3 --max-time 20 "http://198.18.0.2:8080/bulk" ||
+	fail "the 2 MB bulk download through stampede and the delay line failed"
+ok=$((ok + 1))
+for _ in $(seq $((REQUESTS - 1))); do
 	if nsx "$NS_A" curl -s -o /dev/null --connect-timeout 3 --max-time 5 \
 		"http://198.18.0.2:8080/blob"; then
 		ok=$((ok + 1))
@@ -144,6 +183,8 @@ for _ in $(seq "$REQUESTS"); do
 done
 log "$ok of $REQUESTS HTTP requests succeeded"
 [ "$ok" -ge $((REQUESTS - 2)) ] || fail "HTTP through stampede and the delay line failed ($ok of $REQUESTS)"
+wait_for 20 eval '! kill -0 "$FLOOD_PID" 2>/dev/null' || fail "the flood did not end"
+log "$(cat "$WORK/flood.log")"
 sleep 0.5
 kill -INT "$TCPDUMP_PID"
 wait_for 5 eval '! kill -0 "$TCPDUMP_PID" 2>/dev/null' || fail "tcpdump did not stop"
@@ -152,6 +193,15 @@ grep -q "[1-9][0-9]* packets dropped by kernel" "$WORK/tcpdump.log" &&
 sys_stop_stampede TERM
 [ "$STP_RC" -eq 0 ] || fail "stampede exited with $STP_RC"
 sys_check_invariant
+# The flood turned the table over many times; no real flow was refused.
+"$PY" - "$WORK/stats.json" "$LIVE_FLOWS" <<'PYEOF' || fail "live: the flood did not fill the table, or flows were refused"
+import json, sys
+t = json.load(open(sys.argv[1]))["tcp_rtt"]
+print("live: flows %d, evicted_half_open %d, evicted_handshake %d, table_full %d, drops %s" %
+      (t["flows"], t["evicted_half_open"], t["evicted_handshake"], t["table_full"],
+       {k: v for k, v in t["drops"].items() if v}))
+sys.exit(0 if t["evicted_half_open"] >= 10 * int(sys.argv[2]) and t["table_full"] == 0 else 1)
+PYEOF
 
 # Live records: within the delay band.
 "$PY" - "$WORK/live.json" "$ok" "${HS_BAND_MS[@]}" "${TS_BAND_MS[@]}" <<'PYEOF' ||
@@ -166,6 +216,7 @@ print("live: %d records; syn_synack toward the server (ms): %s" %
       (len(recs), [round(x / 1e6, 3) for x in hs]))
 print("live: tsval toward the server (ms): %s" % [round(x / 1e6, 3) for x in ts])
 bad = [x for x in hs if not hlo <= x <= hhi] + [x for x in ts if not tlo <= x <= thi]
+# Every request's handshake (the flood crossing the 256-entry table did not cost one).
 good = len(hs) == n and len(ts) >= n and not bad
 print("live: %s (out of the band: %s)" % ("ok" if good else "FAIL", bad))
 sys.exit(0 if good else 1)
@@ -258,4 +309,63 @@ print("replay: %s" % ("every handshake RTT equals tshark's frame-time delta to t
 sys.exit(0 if good else 1)
 PYEOF
 	fail "replay RTTs differ from tshark's frame times (or TS RTTs out of the band)"
+
+# replay NAME PCAP [TCP_RTT_EXTRA]: stampede on net_pcap over PCAP; records in $WORK/NAME.json,
+# stats in $WORK/NAME-stats.json.
+replay() {
+	local name=$1 pcap=$2 extra=${3:-}
+
+	cat >"$WORK/$name-cfg.json" <<JSON
+{
+  "eal": { "hugepages": false },
+  "ports": [
+    { "name": "in", "device": "net_pcap0,rx_pcap=$pcap", "timestamp": "auto" },
+    { "name": "out", "device": "net_pcap1,tx_pcap=$WORK/$name-out.pcap", "timestamp": "none" }
+  ],
+  "rules": [ { "name": "all", "in": [ "in" ], "action": "forward", "out": "out" } ],
+  "tcp_rtt": { "enabled": true, "ports": [ "in" ], "ts_min_interval_ms": 0, $extra
+               "output": { "path": "$WORK/$name.json" } }
+}
+JSON
+	timeout 60 "$STAMPEDE" -c "$WORK/$name-cfg.json" --exit-on-eof \
+		--stats-json "$WORK/$name-stats.json" -- --file-prefix="$PREFIX-$name" \
+		>"$WORK/$name.log" 2>&1 || fail "replay $name failed: $(tail -5 "$WORK/$name.log")"
+	rm -rf /var/run/dpdk/"$PREFIX-$name"
+	sys_check_invariant "$WORK/$name-stats.json"
+}
+
+# Every TSval -> TSecr pair, every handshake, every last ACK: the capture as it is.
+n_conn=$ok
+"${CHECK[@]}" check "$WORK/cap.pcap" "$WORK/replay-rtt.json" --min-ts $((2 * n_conn)) \
+	--min-fin-ack "$n_conn" || fail "replay: records differ from tshark's fields"
+
+# In a 3-tag stack (802.1ad 100, 802.1Q 200, 802.1Q 300).
+"${CHECK[@]}" vlan3 "$WORK/cap.pcap" "$WORK/vlan3.pcap" >/dev/null || fail "vlan3 rewrite failed"
+replay vlan3 "$WORK/vlan3.pcap"
+"${CHECK[@]}" check "$WORK/vlan3.pcap" "$WORK/vlan3.json" --min-ts $((2 * n_conn)) \
+	--min-fin-ack "$n_conn" --vlans 100,200,300 || fail "3-tag stack: records differ from tshark's fields"
+
+# As IPv6 with an atomic fragment header before TCP.
+"${CHECK[@]}" v6atomic "$WORK/cap.pcap" "$WORK/v6atomic.pcap" >/dev/null || fail "IPv6 rewrite failed"
+tshark -r "$WORK/v6atomic.pcap" -Y "ipv6.fraghdr.offset == 0 && ipv6.fraghdr.more == 0 && tcp" \
+	-T fields -e frame.number 2>/dev/null | wc -l >"$WORK/v6atomic.count"
+log "tshark: $(cat "$WORK/v6atomic.count") TCP frames behind an atomic fragment header"
+[ "$(cat "$WORK/v6atomic.count")" -gt 0 ] || fail "tshark sees no atomic fragment header"
+replay v6atomic "$WORK/v6atomic.pcap"
+"${CHECK[@]}" check "$WORK/v6atomic.pcap" "$WORK/v6atomic.json" --min-ts $((2 * n_conn)) \
+	--min-fin-ack "$n_conn" || fail "IPv6 atomic fragments: records differ from tshark's fields"
+
+# Merged with a SYN flood 20 times a 64-entry table.
+"${CHECK[@]}" flood "$WORK/cap.pcap" "$WORK/flood.pcap" $((20 * REPLAY_FLOOD_TABLE)) ||
+	fail "flood merge failed"
+replay flood "$WORK/flood.pcap" "\"flows\": $REPLAY_FLOOD_TABLE, \"idle_timeout_s\": 1,"
+"${CHECK[@]}" check "$WORK/flood.pcap" "$WORK/flood.json" --min-ts $((2 * n_conn)) \
+	--min-fin-ack "$n_conn" || fail "SYN flood into $REPLAY_FLOOD_TABLE entries: records differ from tshark's fields"
+"$PY" - "$WORK/flood-stats.json" "$REPLAY_FLOOD_TABLE" <<'PYEOF' || fail "replayed flood: no eviction, or flows refused"
+import json, sys
+t = json.load(open(sys.argv[1]))["tcp_rtt"]
+print("replayed flood: flows %d, evicted_half_open %d, table_full %d" %
+      (t["flows"], t["evicted_half_open"], t["table_full"]))
+sys.exit(0 if t["evicted_half_open"] >= 10 * int(sys.argv[2]) and t["table_full"] == 0 else 1)
+PYEOF
 log "PASS"

@@ -139,6 +139,9 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->tcp_rtt.idle_timeout_s != b->tcp_rtt.idle_timeout_s, "tcp_rtt.idle_timeout_s");
 	DIFF(a->tcp_rtt.ts_min_interval_ms != b->tcp_rtt.ts_min_interval_ms,
 			"tcp_rtt.ts_min_interval_ms");
+	DIFF(a->tcp_rtt.ts_slots != b->tcp_rtt.ts_slots, "tcp_rtt.ts_slots");
+	DIFF(a->tcp_rtt.close_linger_ms != b->tcp_rtt.close_linger_ms, "tcp_rtt.close_linger_ms");
+	DIFF(a->tcp_rtt.ts_rule != b->tcp_rtt.ts_rule, "tcp_rtt.ts_rule");
 	DIFF(strcmp(a->tcp_rtt.out_path, b->tcp_rtt.out_path) != 0, "tcp_rtt.output.path");
 	DIFF(a->tcp_rtt.out_rotate_bytes != b->tcp_rtt.out_rotate_bytes,
 			"tcp_rtt.output.rotate_bytes");

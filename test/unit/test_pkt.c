@@ -355,6 +355,51 @@ test_ipv6(void)
 	parse(&f, &m);
 	check(m.flow_hash == h_first, "ipv6 fragment reverse direction: same hash");
 
+	/* Atomic fragments (RFC 6946: offset 0, M = 0; reserved bits and id anything): not
+	 * fragments. The L4 header behind is found and the hash is the 5-tuple's.
+	 */
+	static const uint16_t atomic[] = { 0x0000, 0x0002, 0x0004, 0x0006 };
+
+	for (unsigned int i = 0; i < RTE_DIM(atomic); i++) {
+		put_v6_udp_hbh_frag(&f, ip6_a, ip6_b, atomic[i], 5000, 6000);
+		parse(&f, &m);
+		check(m.l4_off == 14 + 40 + 8 + 8 && m.l4_proto == IPPROTO_UDP && m.flags == 0 &&
+						m.flow_hash ==
+								pkt_hash_v6(ip6_a, ip6_b,
+										rte_cpu_to_be_16(
+												5000),
+										rte_cpu_to_be_16(
+												6000),
+										IPPROTO_UDP),
+				"ipv6 atomic fragment (field %#x): not a fragment, l4_off %u, flags "
+				"%#x, the 5-tuple's hash",
+				atomic[i], m.l4_off, m.flags);
+	}
+	/* Directly after the IPv6 header, TCP inside. */
+	put_eth(&f, mac_b, mac_a, 0x86dd);
+	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_FRAGMENT, 8 + 20);
+	put8(&f, IPPROTO_TCP);
+	put8(&f, 0);
+	put16(&f, 0);
+	put16(&f, 0x1234);
+	put16(&f, 0x5678);
+	put_tcp(&f, 1234, 80);
+	parse(&f, &m);
+	check(m.l4_off == 14 + 40 + 8 && m.l4_proto == IPPROTO_TCP && m.flags == 0 &&
+					m.flow_hash ==
+							pkt_hash_v6(ip6_a, ip6_b,
+									rte_cpu_to_be_16(1234),
+									rte_cpu_to_be_16(80),
+									IPPROTO_TCP),
+			"ipv6 atomic fragment then TCP: l4_off %u flags %#x", m.l4_off, m.flags);
+	/* Offset 0 with M = 1 is still a first fragment, offset != 0 with M = 0 a last one. */
+	put_v6_udp_hbh_frag(&f, ip6_a, ip6_b, 0x0001, 5000, 6000);
+	parse(&f, &m);
+	check(m.flags == PKT_F_FRAG, "offset 0, M = 1: a first fragment");
+	put_v6_udp_hbh_frag(&f, ip6_a, ip6_b, 8 << 3, 5000, 6000);
+	parse(&f, &m);
+	check(m.flags == PKT_F_FRAG && m.l4_off == 0, "offset 64, M = 0: a last fragment");
+
 	/* Routing + destination options + AH, then TCP. */
 	put_eth(&f, mac_b, mac_a, 0x86dd);
 	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_ROUTING, 24 + 8 + 16 + 20);
@@ -439,18 +484,44 @@ test_vlan(void)
 					m.flow_hash == m0.flow_hash,
 			"qinq 0x88a8/0x8100: two tags outermost first, same hash as untagged");
 
+	/* 802.1ad + 802.1Q + 802.1Q (a carrier's stack), then 4..8 tags: all parsed. */
+	for (unsigned int n = 3; n <= PKT_MAX_VLAN; n++) {
+		put_eth(&f, mac_b, mac_a, 0x88a8);
+		for (unsigned int i = 0; i < n; i++) {
+			put16(&f, (uint16_t)(10 * (i + 1)));
+			put16(&f, i + 1 < n ? (i % 2 ? 0x9100 : 0x8100) : 0x0800);
+		}
+		put_bytes(&f, plain.b + 14, plain.len - 14);
+		parse(&f, &m);
+		snprintf(what, sizeof(what),
+				"%u tags: nb_vlan %u l3_off %u l4_off %u type %u flags %#x, the "
+				"untagged frame's hash",
+				n, m.nb_vlan, m.l3_off, m.l4_off, m.l3_type, m.flags);
+		check(m.nb_vlan == n && m.l3_off == 14 + 4 * n && m.l4_off == 34 + 4 * n &&
+						m.l3_type == PKT_L3_IPV4 && m.flags == 0 &&
+						m.flow_hash == m0.flow_hash,
+				"%s", what);
+	}
+
+	/* Nine tags: deeper than parsed, flagged, hashed on the MACs. */
 	put_eth(&f, mac_b, mac_a, 0x88a8);
-	put16(&f, 10);
-	put16(&f, 0x8100);
-	put16(&f, 20);
-	put16(&f, 0x8100);
-	put16(&f, 30);
-	put16(&f, 0x0800);
+	for (unsigned int i = 0; i < PKT_MAX_VLAN + 1; i++) {
+		put16(&f, (uint16_t)(i + 1));
+		put16(&f, i < PKT_MAX_VLAN ? 0x8100 : 0x0800);
+	}
 	put_bytes(&f, plain.b + 14, plain.len - 14);
 	parse(&f, &m);
-	check(m.nb_vlan == 2 && m.l3_type == PKT_L3_OTHER && m.l3_off == 22 && m.l4_off == 0 &&
+	check(m.nb_vlan == PKT_MAX_VLAN && m.l3_type == PKT_L3_OTHER &&
+					m.l3_off == 14 + 4 * PKT_MAX_VLAN && m.l4_off == 0 &&
+					m.flags == PKT_F_VLAN_DEEP &&
 					m.flow_hash == pkt_hash_l2(mac_b, mac_a, 0x8100),
-			"three tags: parsing stops at the third, L3 OTHER, hashed on MACs");
+			"nine tags: VLAN_DEEP, L3 OTHER, hashed on MACs (nb_vlan %u flags %#x)",
+			m.nb_vlan, m.flags);
+	/* Eight whole tags and a ninth cut short: the truncation is what is reported. */
+	f.len = 14 + 4 * PKT_MAX_VLAN + 2;
+	parse(&f, &m);
+	check(m.nb_vlan == PKT_MAX_VLAN && (m.flags & PKT_F_VLAN_DEEP),
+			"nine tags, the last cut: still too deep (flags %#x)", m.flags);
 }
 
 static void

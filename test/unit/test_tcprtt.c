@@ -77,7 +77,7 @@ struct ep {
 	uint16_t port;
 };
 
-static uint16_t vlans[2];
+static uint16_t vlans[TCPRTT_MAX_VLAN + 1];
 static unsigned int nb_vlans;
 
 /* Build Ethernet [VLAN...] IPv4/IPv6 TCP with a TS option (unless @p ts is false). */
@@ -92,8 +92,8 @@ build(uint8_t *f, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsv
 	memset(f, 0, 2048);
 	memset(f, 0x02, 12);
 	for (unsigned int i = 0; i < nb_vlans; i++) {
-		f[off] = i == 0 && nb_vlans == 2 ? 0x88 : 0x81;
-		f[off + 1] = i == 0 && nb_vlans == 2 ? 0xa8 : 0x00;
+		f[off] = i == 0 && nb_vlans >= 2 ? 0x88 : 0x81;
+		f[off + 1] = i == 0 && nb_vlans >= 2 ? 0xa8 : 0x00;
 		f[off + 2] = vlans[i] >> 8;
 		f[off + 3] = vlans[i] & 0xff;
 		off += 4;
@@ -184,6 +184,7 @@ mon(const char *name, uint32_t flows, uint64_t min_interval)
 {
 	struct tcprtt_conf c = {
 		.flows = flows,
+		.ts_slots = 128,
 		.idle_timeout_ns = 60000 * MS,
 		.ts_min_interval_ns = min_interval,
 		.nb_prefixes = 2,
@@ -227,19 +228,314 @@ test_key(void)
 	to_pkt(frame, len, &p3);
 	check(p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 && p3.nb_vlan == 2,
 			"QinQ: both VLAN ids in the key");
+	/* 802.1ad + 802.1Q + 802.1Q, and 8 tags: every id in the key; one id apart, apart. */
+	nb_vlans = 3;
+	vlans[2] = 400;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.nb_vlan == 3 &&
+					p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 &&
+					p3.key.vlan[2] == 400 && p3.key.vlan[3] == 0,
+			"three tags: a TCP packet, the three ids in the key");
+	vlans[2] = 401;
+	len = build(frame, a, b, SYN, true, 1, 0, 0);
+	to_pkt(frame, len, &p2);
+	check(memcmp(&p2.key, &p3.key, sizeof(p2.key)) != 0, "third id differs: another flow");
+	nb_vlans = TCPRTT_MAX_VLAN;
+	for (unsigned int i = 0; i < TCPRTT_MAX_VLAN; i++)
+		vlans[i] = (uint16_t)(4000 + i);
+	len = build(frame, b, a, SYN | ACK, true, 5, 1, 0);
+	check(to_pkt(frame, len, &p2) == TCPRTT_PKT_TCP && p2.nb_vlan == TCPRTT_MAX_VLAN &&
+					p2.key.vlan[0] == 4000 && p2.key.vlan[7] == 4007,
+			"eight tags: a TCP packet, ids 4000..4007 in the key");
 	nb_vlans = 0;
 	len = build(frame, (struct ep){ "2001:db8::1", 1234 }, (struct ep){ "2001:db8::2", 443 },
 			ACK, true, 7, 8, 100);
 	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.key.family == 6 && p3.dir == 0 &&
 					p3.has_payload && p3.opts.tsval == 7,
 			"IPv6 data segment: family 6, payload, TSval");
-	/* A cut TCP header, a UDP packet: skipped. */
-	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_SKIP, "cut TCP header: skipped");
-	/* Malformed options: still a TCP packet (for the handshake), flagged, no TS. */
+	/* A frame cut inside the TCP header: the IP packet runs past the frame. */
+	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_DROP &&
+					p3.drop == TCPRTT_DROP_IP_TRUNCATED,
+			"cut TCP header: dropped, ip_truncated");
+	/* Malformed options: dropped, named. */
 	len = build(frame, a, b, ACK, true, 1, 2, 0);
 	frame[len - 12 + 3] = 0; /* TS length byte -> 0... the NOPs stay */
-	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.malformed && !p3.opts.has_ts,
-			"zero-length TS option in a frame: malformed, no TS");
+	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_DROP && p3.drop == TCPRTT_DROP_TCP_BAD_OPTIONS,
+			"zero-length TS option in a frame: tcp_bad_options");
+}
+
+/* Build a good IPv4 or IPv6 SYN, break it with @p mutate, parse: the drop reason or -1. */
+static int
+bad_one(const char *src, const char *dst, uint16_t sport, void (*mutate)(uint8_t *, uint32_t *),
+		uint32_t *lenp)
+{
+	struct tcprtt_pkt p;
+	uint32_t len = build(frame, (struct ep){ src, sport }, (struct ep){ dst, 80 }, SYN, true, 1,
+			0, 0);
+	int rc;
+
+	if (mutate != NULL)
+		mutate(frame, &len);
+	if (lenp != NULL)
+		*lenp = len;
+	rc = to_pkt(frame, len, &p);
+	if (rc == TCPRTT_PKT_DROP)
+		return p.drop;
+	return rc == TCPRTT_PKT_TCP ? 100 : -1;
+}
+
+/* Offsets in build()'s untagged IPv4 frame: IP at 14, TCP at 34. */
+static void
+m_ihl3(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x43;
+	(void)l;
+}
+static void
+m_ver6(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x65;
+	(void)l;
+}
+static void
+m_tot10(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0;
+	f[17] = 10;
+	(void)l;
+}
+static void
+m_tot_long(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0x05;
+	f[17] = 0xdc;
+	(void)l;
+}
+static void
+m_cut_ip(uint8_t *f, uint32_t *l)
+{
+	*l = 14 + 12;
+	(void)f;
+}
+static void
+m_tot_in_tcp(uint8_t *f, uint32_t *l)
+{
+	f[16] = 0;
+	f[17] = 30;
+	(void)l;
+}
+static void
+m_frag_mf(uint8_t *f, uint32_t *l)
+{
+	f[20] = 0x20;
+	(void)l;
+}
+static void
+m_frag_later(uint8_t *f, uint32_t *l)
+{
+	f[21] = 0x10;
+	(void)l;
+}
+static void
+m_doff0(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0;
+	(void)l;
+}
+static void
+m_doff4(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0x40;
+	(void)l;
+}
+static void
+m_doff15(uint8_t *f, uint32_t *l)
+{
+	f[34 + 12] = 0xf0;
+	(void)l;
+}
+static void
+m_dport0(uint8_t *f, uint32_t *l)
+{
+	f[36] = 0;
+	f[37] = 0;
+	(void)l;
+}
+static void
+m_synfin(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = SYN | FIN;
+	(void)l;
+}
+static void
+m_synrst(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = SYN | RST | ACK;
+	(void)l;
+}
+static void
+m_null(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = 0;
+	(void)l;
+}
+static void
+m_xmas(uint8_t *f, uint32_t *l)
+{
+	f[34 + 13] = FIN | 0x08 | 0x20;
+	(void)l;
+}
+static void
+m_dst_mcast(uint8_t *f, uint32_t *l)
+{
+	f[30] = 239;
+	(void)l;
+}
+static void
+m_src_bcast(uint8_t *f, uint32_t *l)
+{
+	memset(f + 26, 0xff, 4);
+	(void)l;
+}
+static void
+m_src_zero(uint8_t *f, uint32_t *l)
+{
+	memset(f + 26, 0, 4);
+	(void)l;
+}
+static void
+m_land(uint8_t *f, uint32_t *l)
+{
+	memcpy(f + 30, f + 26, 4);
+	f[36] = f[34];
+	f[37] = f[35];
+	(void)l;
+}
+static void
+m_opt_len0(uint8_t *f, uint32_t *l)
+{
+	f[34 + 20 + 3] = 0;
+	(void)l;
+}
+static void
+m_vlan_cut(uint8_t *f, uint32_t *l)
+{
+	f[12] = 0x81;
+	f[13] = 0;
+	*l = 16;
+}
+static void
+m_ipv6_ver(uint8_t *f, uint32_t *l)
+{
+	f[14] = 0x40;
+	(void)l;
+}
+static void
+m_ipv6_cut(uint8_t *f, uint32_t *l)
+{
+	*l = 14 + 30;
+	(void)f;
+}
+static void
+m_ipv6_mcast(uint8_t *f, uint32_t *l)
+{
+	f[14 + 24] = 0xff;
+	(void)l;
+}
+static void
+m_ipv6_frag(uint8_t *f, uint32_t *l)
+{
+	/* Insert a fragment header (offset 0, M = 1) between the IPv6 and TCP headers. */
+	memmove(f + 62, f + 54, *l - 54);
+	f[20] = 44;
+	f[54] = IPPROTO_TCP;
+	f[55] = 0;
+	f[56] = 0;
+	f[57] = 1;
+	memset(f + 58, 0x11, 4);
+	f[19] += 8;
+	*l += 8;
+}
+
+static void
+test_drops(void)
+{
+	static const struct {
+		const char *what;
+		bool v6;
+		void (*mutate)(uint8_t *, uint32_t *);
+		int want;
+	} cases[] = {
+		{ "good IPv4 SYN", false, NULL, 100 },
+		{ "IPv4 IHL 3", false, m_ihl3, TCPRTT_DROP_IP_BAD_IHL },
+		{ "version 6 under 0x0800", false, m_ver6, TCPRTT_DROP_IP_BAD_VERSION },
+		{ "total length 10 < IHL", false, m_tot10, TCPRTT_DROP_IP_BAD_LENGTH },
+		{ "total length 1500 > frame", false, m_tot_long, TCPRTT_DROP_IP_TRUNCATED },
+		{ "frame cut in the IP header", false, m_cut_ip, TCPRTT_DROP_IP_TRUNCATED },
+		{ "total length ends in the TCP header", false, m_tot_in_tcp,
+				TCPRTT_DROP_TCP_TRUNCATED },
+		{ "first fragment (MF)", false, m_frag_mf, TCPRTT_DROP_IP_FRAGMENT },
+		{ "later fragment", false, m_frag_later, TCPRTT_DROP_IP_FRAGMENT },
+		{ "data offset 0", false, m_doff0, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "data offset 4", false, m_doff4, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "data offset 15 past the segment", false, m_doff15, TCPRTT_DROP_TCP_BAD_OFFSET },
+		{ "destination port 0", false, m_dport0, TCPRTT_DROP_TCP_BAD_PORT },
+		{ "SYN+FIN", false, m_synfin, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "SYN+RST+ACK", false, m_synrst, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "no flags (null scan)", false, m_null, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "FIN+PSH+URG without ACK (Xmas)", false, m_xmas, TCPRTT_DROP_TCP_BAD_FLAGS },
+		{ "multicast destination", false, m_dst_mcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "broadcast source", false, m_src_bcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "source 0.0.0.0", false, m_src_zero, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "land (src = dst, sport = dport)", false, m_land, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "TS option length 0", false, m_opt_len0, TCPRTT_DROP_TCP_BAD_OPTIONS },
+		{ "VLAN tag cut", false, m_vlan_cut, TCPRTT_DROP_VLAN_TRUNCATED },
+		{ "good IPv6 SYN", true, NULL, 100 },
+		{ "version 4 under 0x86dd", true, m_ipv6_ver, TCPRTT_DROP_IP_BAD_VERSION },
+		{ "IPv6 header cut", true, m_ipv6_cut, TCPRTT_DROP_IP_TRUNCATED },
+		{ "IPv6 multicast destination", true, m_ipv6_mcast, TCPRTT_DROP_IP_BAD_ADDRESS },
+		{ "IPv6 first fragment", true, m_ipv6_frag, TCPRTT_DROP_IP_FRAGMENT },
+	};
+	struct tcprtt_mon *m = mon("t_drop", 64, 0);
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	struct tcprtt_pkt p;
+	uint32_t len;
+
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		int got = bad_one(cases[i].v6 ? "2001:db8::1" : "10.5.0.1",
+				cases[i].v6 ? "2001:db8::2" : "10.5.0.2", 1000, cases[i].mutate,
+				NULL);
+
+		check(got == cases[i].want, "%s: %s (got %s)", cases[i].what,
+				cases[i].want == 100 ?
+						"measured" :
+						tcprtt_drop_name((unsigned int)cases[i].want),
+				got == 100		? "measured" :
+						got < 0 ? "skipped" :
+							  tcprtt_drop_name((unsigned int)got));
+	}
+	/* Nine VLAN tags: too deep. */
+	nb_vlans = TCPRTT_MAX_VLAN + 1;
+	for (unsigned int i = 0; i < nb_vlans; i++)
+		vlans[i] = (uint16_t)(i + 1);
+	check(bad_one("10.5.0.1", "10.5.0.2", 1000, NULL, NULL) == TCPRTT_DROP_VLAN_TOO_DEEP,
+			"nine VLAN tags: vlan_too_deep");
+	nb_vlans = 0;
+	/* A SYN with port 0 creates no flow: the monitor is never given it. */
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	len = build(frame, (struct ep){ "10.5.0.1", 0 }, (struct ep){ "10.5.0.2", 80 }, SYN, true,
+			1, 0, 0);
+	if (to_pkt(frame, len, &p) == TCPRTT_PKT_DROP)
+		tcprtt_mon_drop(m, p.drop);
+	else
+		tcprtt_mon_packet(m, &p, 1, 0, r);
+	check(tcprtt_mon_count(m) == 0 && st->flows == 0 &&
+					st->drops[TCPRTT_DROP_TCP_BAD_PORT] == 1 && st->pkts == 0,
+			"SYN from port 0: counted tcp_bad_port, no flow");
+	tcprtt_mon_free(m);
 }
 
 static void
@@ -309,9 +605,20 @@ test_handshake(void)
 					strstr(line, "\"vlan\":[10,20],\"src\":\"2001:db8::10\"") !=
 							NULL,
 			"IPv6 JSON: %s", line);
+	/* Three tags (802.1ad + 802.1Q + 802.1Q): measured, the ids in the JSON. */
+	nb_vlans = 3;
+	vlans[0] = 10;
+	vlans[1] = 20;
+	vlans[2] = 4095;
+	pkt(m, c6, s6, SYN, false, 0, 0, 0, t0, r);
+	check(pkt(m, s6, c6, SYN | ACK, false, 0, 0, 0, t0 + 6 * MS, r) == 1 &&
+					r[0].rtt_ns == 6 * MS &&
+					tcprtt_record_json(&r[0], "in", line, sizeof(line)) > 0 &&
+					strstr(line, "\"vlan\":[10,20,4095],") != NULL,
+			"three tags: its own flow (6 ms), the three ids in the JSON: %s", line);
 	nb_vlans = 0;
-	check(st->samples[TCPRTT_KIND_SYN_SYNACK] == 3 && st->samples[TCPRTT_KIND_SYNACK_ACK] == 2,
-			"counters: 3 syn_synack, 2 synack_ack");
+	check(st->samples[TCPRTT_KIND_SYN_SYNACK] == 4 && st->samples[TCPRTT_KIND_SYNACK_ACK] == 2,
+			"counters: 4 syn_synack, 2 synack_ack");
 	/* RST removes; FIN both ways removes. */
 	uint32_t before = tcprtt_mon_count(m);
 	uint64_t flows_before = st->flows;
@@ -397,17 +704,21 @@ test_table(void)
 		pkt(m, (struct ep){ addr, 1024 + i }, (struct ep){ "10.9.9.9", 80 }, SYN, true, i,
 				0, 0, t + i, r);
 	}
-	check(tcprtt_mon_count(m) == 64 && st->flows == 64 && st->table_full == 936,
-			"SYN flood: 64 flows kept, 936 counted table_full (%u, %" PRIu64 ")",
-			tcprtt_mon_count(m), st->table_full);
+	check(tcprtt_mon_count(m) == 64 && st->flows == 1000 && st->table_full == 0 &&
+					st->evicted_half_open == 936,
+			"SYN flood: the table full of the newest 64, 936 half-open pushed out (%u, %" PRIu64
+			" %" PRIu64 ")",
+			tcprtt_mon_count(m), st->table_full, st->evicted_half_open);
 	check(tcprtt_mon_expire(m, t + 1000, 64) == 0, "nothing idle yet");
-	check(tcprtt_mon_expire(m, t + 61000 * MS, 32) == 32 && tcprtt_mon_count(m) == 32,
-			"idle 61 s: a scan of 32 entries evicts 32");
-	tcprtt_mon_expire(m, t + 61000 * MS, 32);
+	/* idle_timeout 60 s: removed at most 1/16 of it (3.75 s) late. */
+	check(tcprtt_mon_expire(m, t + 59000 * MS, 64) == 0, "idle 59 s: none evicted");
+	check(tcprtt_mon_expire(m, t + 64000 * MS, 32) == 32 && tcprtt_mon_count(m) == 32,
+			"idle 64 s: 32 checks evict 32");
+	tcprtt_mon_expire(m, t + 64000 * MS, 32);
 	check(tcprtt_mon_count(m) == 0 && st->evicted == 64 && tcprtt_flows_active(st) == 0,
 			"the next 32: all evicted, counted");
 	pkt(m, (struct ep){ "10.4.0.1", 1 }, (struct ep){ "10.9.9.9", 80 }, SYN, true, 1, 0, 0,
-			t + 62000 * MS, r);
+			t + 65000 * MS, r);
 	check(tcprtt_mon_count(m) == 1, "room again after eviction");
 	/* Unstamped packets are not measured. */
 	struct tcprtt_pkt p;
@@ -419,6 +730,332 @@ test_table(void)
 					tcprtt_mon_count(m) == 1,
 			"no timestamp: counted unstamped, no flow");
 	tcprtt_mon_free(m);
+}
+
+/* The flow of client @p i: 10.8.(i/250).(i%250+1):(2000+i%60000) -> 10.9.9.8:443. */
+static struct ep
+cli(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "10.8.%u.%u", (i / 250) % 250, i % 250 + 1);
+	return (struct ep){ buf, (uint16_t)(2000 + i % 60000) };
+}
+
+static void
+test_evict(void)
+{
+	struct tcprtt_conf c = { .flows = 64, .ts_slots = 4, .idle_timeout_ns = 1000 * MS };
+	struct ep srv = { "10.9.9.8", 443 }, e;
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	struct tcprtt_mon *m;
+	uint64_t t = 1700000000000000000ull, now;
+	unsigned int hs = 0, real = 0, n;
+	char err[256], a[32];
+	bool ok = true;
+
+	/* A SYN flood (never answered) 20x the table, and a real handshake every 50 SYNs with
+	 * 10 flood SYNs between its SYN and SYN-ACK: every real handshake is measured.
+	 */
+	m = tcprtt_mon_create("t_evict", &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor t_evict (%s)", m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	now = t;
+	for (unsigned int i = 0; i < 64 * 20; i++) {
+		now += 1000;
+		pkt(m, cli(100000 + i, a, sizeof(a)), srv, SYN, true, i, 0, 0, now, r);
+		if (i % 50 == 0) {
+			e = cli(real++, a, sizeof(a));
+			pkt(m, e, srv, SYN, true, 1, 0, 0, now, r);
+		}
+		if (i % 50 == 10) {
+			e = cli(real - 1, a, sizeof(a));
+			n = pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, now, r);
+			n += pkt(m, e, srv, ACK, true, 2, 9, 0, now + 1, r);
+			hs += n;
+		}
+	}
+	check(hs == 2 * real, "flood 20x the table: %u of %u real handshakes measured (2 each)",
+			hs / 2, real);
+	check(st->evicted_half_open > 0 && st->evicted_handshake == 0 && st->table_full == 0,
+			"only half-open SYNs pushed out (%" PRIu64 "), no handshake, none refused",
+			st->evicted_half_open);
+	/* The real flows are established: never pushed out by the flood that goes on. */
+	for (unsigned int i = 0; i < 64 * 5; i++)
+		pkt(m, cli(200000 + i, a, sizeof(a)), srv, SYN, true, i, 0, 0, now + i, r);
+	e = cli(0, a, sizeof(a));
+	check(pkt(m, e, srv, ACK, true, 3, 9, 10, now + 1000, r) == 0 &&
+					pkt(m, srv, e, ACK, true, 10, 3, 0, now + 2000, r) == 1,
+			"the first real flow is still tracked after the flood (its TS sample comes)");
+	tcprtt_mon_free(m);
+
+	/* A table of established flows: a newcomer is refused, nothing pushed out. */
+	m = tcprtt_mon_create("t_evict2", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 64; i++) {
+		e = cli(i, a, sizeof(a));
+		pkt(m, e, srv, SYN, true, 1, 0, 0, t + i, r);
+		pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, t + i + 1, r);
+		pkt(m, e, srv, ACK, true, 2, 9, 0, t + i + 2, r);
+	}
+	pkt(m, cli(999, a, sizeof(a)), srv, SYN, true, 1, 0, 0, t + 100, r);
+	check(st->table_full == 1 && st->evicted_half_open + st->evicted_handshake == 0 &&
+					tcprtt_mon_count(m) == 64,
+			"64 established flows: a new SYN counts table_full, none pushed out");
+	/* Handshakes without ACK give way before established ones, oldest first. */
+	tcprtt_mon_free(m);
+	m = tcprtt_mon_create("t_evict3", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 64; i++) {
+		e = cli(i, a, sizeof(a));
+		pkt(m, e, srv, SYN, true, 1, 0, 0, t + i, r);
+		pkt(m, srv, e, SYN | ACK, true, 9, 1, 0, t + i + 1, r);
+		if (i >= 2)
+			pkt(m, e, srv, ACK, true, 2, 9, 0, t + i + 2, r);
+	}
+	pkt(m, cli(999, a, sizeof(a)), srv, SYN, true, 1, 0, 0, t + 100, r);
+	e = cli(1, a, sizeof(a));
+	check(st->evicted_handshake == 1 && st->table_full == 0 &&
+					pkt(m, e, srv, ACK, true, 2, 9, 0, t + 101, r) == 1,
+			"full of handshakes and flows: the oldest open handshake (client 0) gave way, "
+			"client 1 still completes");
+	tcprtt_mon_free(m);
+
+	/* Time order: 20000 flows, one every ms of packet time, idle 1 s; after each simulated
+	 * burst (one expire call with the stage's budget) every flow whose deadline passed by
+	 * more than one slot (1/16 s) is gone, and none whose deadline has not come.
+	 */
+	c.flows = 32768;
+	m = tcprtt_mon_create("t_wheel", &c, SOCKET_ID_ANY, err, sizeof(err));
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int i = 0; i < 20000; i++) {
+		now = t + (uint64_t)i * MS;
+		pkt(m, cli(i, a, sizeof(a)), srv, SYN, true, 1, 0, 0, now, r);
+		tcprtt_mon_expire(m, now, 64);
+		/* flows 0..k have deadlines t + j ms + 1 s */
+		uint64_t gone = st->evicted, due_late, due;
+
+		due = now > t + 1000 * MS ? (now - t - 1000 * MS) / MS : 0; /* deadline < now */
+		due_late = now > t + 1063 * MS ? (now - t - 1063 * MS) / MS : 0;
+		if (gone < due_late || gone > due + 1)
+			ok = false;
+	}
+	check(ok,
+			"timer wheel: flows leave in deadline order, at most 1/16 s late (%" PRIu64
+			" evicted)",
+			st->evicted);
+	tcprtt_mon_expire(m, now + 2000 * MS, 100000);
+	check(tcprtt_mon_count(m) == 0 && st->evicted == 20000, "2 s later: all gone (%u left)",
+			tcprtt_mon_count(m));
+	tcprtt_mon_free(m);
+}
+
+/*
+ * A bulk transfer: a new TSval every ms (a 1 kHz TS clock) on data segments, each echoed
+ * 100 ms later (RTT 100 ms), for 2 s: with 128 slots every echo is a sample and nothing is
+ * overwritten; with 64, the TSvals of one RTT do not fit: counted overwrites, lost samples.
+ * (The old fixed table of 4 slots kept 4 of 2000.)
+ */
+static unsigned int
+bulk(uint32_t slots, uint64_t *overwritten)
+{
+	struct tcprtt_conf c = { .flows = 64, .ts_slots = slots, .idle_timeout_ns = 60000 * MS };
+	struct ep a = { "10.2.1.1", 5001 }, b = { "10.2.1.2", 40000 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	unsigned int n = 0, ok = 0;
+	char err[256], name[32];
+
+	snprintf(name, sizeof(name), "t_bulk%u", slots);
+	m = tcprtt_mon_create(name, &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor %s (%s)", name, m == NULL ? err : "ok");
+	if (m == NULL)
+		return 0;
+	for (unsigned int i = 0; i < 2000 + 100; i++) {
+		uint64_t ti = t + (uint64_t)i * MS;
+
+		/* 8 segments per tick share its TSval (a 10 Gbit/s sender sends ~800). */
+		for (unsigned int k = 0; i < 2000 && k < 8; k++)
+			pkt(m, a, b, ACK, true, 7000000 + i, 99, 1448, ti + k * 1000, r);
+		if (i >= 100) {
+			unsigned int got = pkt(
+					m, b, a, ACK, true, 99, 7000000 + i - 100, 0, ti + 500, r);
+
+			n += got;
+			ok += got == 1 && r[0].rtt_ns == 100 * MS + 500;
+		}
+	}
+	*overwritten = tcprtt_mon_stats(m)->ts_table_full;
+	tcprtt_mon_free(m);
+	return n == ok ? n : 0;
+}
+
+static void
+test_ts_slots(void)
+{
+	uint64_t ow;
+	unsigned int n;
+
+	n = bulk(128, &ow);
+	check(n == 2000 && ow == 0,
+			"128 slots, 1 kHz TSvals, RTT 100 ms: every one of 2000 TSvals measured "
+			"(100 ms + 500 ns), none overwritten (%u, %" PRIu64 ")",
+			n, ow);
+	/* A slot keeps 32 + 7 bits of time at 128 slots: a 60 s echo is still exact. */
+	{
+		struct tcprtt_mon *m = mon("t_slow", 64, 0);
+		struct ep a = { "10.2.2.1", 5001 }, b = { "10.2.2.2", 40000 };
+		struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+		uint64_t t = 1700000000123456789ull;
+
+		if (m != NULL) {
+			pkt(m, a, b, ACK, true, 0xfffffff0u, 1, 100, t, r);
+			check(pkt(m, b, a, ACK, true, 2, 0xfffffff0u, 0, t + 60000 * MS + 3,
+					      r) == 1 && r[0].rtt_ns == 60000 * MS + 3,
+					"an echo 60 s + 3 ns later, TSval 0xfffffff0: exact");
+			tcprtt_mon_free(m);
+		}
+	}
+	n = bulk(64, &ow);
+	check(n == 64 && ow == 2000 - 64,
+			"64 slots: a TSval is overwritten 64 ms later, before its echo: only the "
+			"last 64 (no newer TSval after them) measured (%u samples, %" PRIu64
+			" overwritten)",
+			n, ow);
+}
+
+/* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
+static void
+test_close(void)
+{
+	struct tcprtt_conf c = { .flows = 64,
+		.ts_slots = 128,
+		.idle_timeout_ns = 60000 * MS,
+		.close_linger_ns = 1000 * MS };
+	struct ep cl = { "10.2.3.1", 45000 }, sv = { "10.2.3.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	char err[256];
+
+	m = tcprtt_mon_create("t_close", &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor t_close (%s)", m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, ACK, true, 101, 900, 0, t + 11 * MS, r);
+	/* The client closes first; the server's FIN echoes it (a sample), then the last ACK. */
+	pkt(m, cl, sv, FIN | ACK, true, 102, 900, 0, t + 20 * MS, r);
+	check(pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 30 * MS, r) == 1 &&
+					r[0].rtt_ns == 10 * MS && tcprtt_mon_count(m) == 1,
+			"second FIN: echoes the first (10 ms), the flow stays for the last ACK");
+	check(pkt(m, cl, sv, ACK, true, 103, 905, 0, t + 30 * MS + 777, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_TSVAL && r[0].rtt_ns == 777 &&
+					r[0].role == TCPRTT_ROLE_SERVER,
+			"the last ACK echoes the second FIN's TSval: 777 ns, server->client");
+	check(tcprtt_mon_count(m) == 0 && st->closed == 1, "... and removes the flow (closed)");
+	/* A FIN/FIN close whose last ACK never comes: removed after the linger, closed. */
+	cl.port++;
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, ACK, true, 101, 900, 0, t + 11 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 901, 101, 0, t + 20 * MS, r);
+	pkt(m, cl, sv, FIN | ACK, true, 102, 901, 0, t + 21 * MS, r);
+	tcprtt_mon_expire(m, t + 21 * MS + 900 * MS, 64);
+	check(tcprtt_mon_count(m) == 1, "no last ACK: kept 900 ms later (linger 1 s)");
+	tcprtt_mon_expire(m, t + 21 * MS + 1100 * MS, 64);
+	check(tcprtt_mon_count(m) == 0 && st->closed == 2 && st->evicted == 0,
+			"1.1 s later: gone, counted closed, not evicted (linger: slot 62.5 ms)");
+	/* A data segment from the same side as the second FIN is not the last ACK. */
+	cl.port++;
+	pkt(m, cl, sv, SYN, true, 100, 0, 0, t, r);
+	pkt(m, sv, cl, SYN | ACK, true, 900, 100, 0, t + 10 * MS, r);
+	pkt(m, cl, sv, FIN | ACK, true, 102, 900, 0, t + 20 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 30 * MS, r);
+	pkt(m, sv, cl, FIN | ACK, true, 905, 102, 0, t + 230 * MS, r); /* retransmitted */
+	check(tcprtt_mon_count(m) == 1, "a retransmitted second FIN: still waiting");
+	/* The same 4-tuple reused for a new connection before the linger ends: measured. */
+	pkt(m, cl, sv, SYN, true, 5000, 0, 0, t + 300 * MS, r);
+	check(pkt(m, sv, cl, SYN | ACK, true, 7000, 5000, 0, t + 304 * MS, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_SYN_SYNACK &&
+					r[0].rtt_ns == 4 * MS && r[0].flags == 0 &&
+					tcprtt_mon_count(m) == 1 && st->closed == 3,
+			"a new SYN on a closing flow's 4-tuple: the old one closed, the new handshake "
+			"measured (4 ms, not ambiguous)");
+	tcprtt_mon_free(m);
+}
+
+/*
+ * The two TS rules on one exchange: the client's pure ACK (TSval 500) at t, its request with
+ * the same TSval 3 ms later, the server's answer echoing 500 at t + 23 ms; then a pure ACK
+ * (TSval 501) echoed only by the server's next data 400 ms later.
+ */
+static void
+ts_rule_run(unsigned int rule, unsigned int *n, uint64_t rtt[8])
+{
+	struct tcprtt_conf c = {
+		.flows = 64, .ts_slots = 128, .idle_timeout_ns = 60000 * MS, .ts_rule = rule
+	};
+	struct ep cl = { "10.2.4.1", 46000 }, sv = { "10.2.4.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	uint64_t t = 1700000000000000000ull;
+	struct tcprtt_mon *m;
+	char err[256], name[32];
+	unsigned int k;
+
+	*n = 0;
+	snprintf(name, sizeof(name), "t_rule%u", rule);
+	m = tcprtt_mon_create(name, &c, SOCKET_ID_ANY, err, sizeof(err));
+	check(m != NULL, "monitor %s (%s)", name, m == NULL ? err : "ok");
+	if (m == NULL)
+		return;
+#define RUN(...)                                                      \
+	do {                                                          \
+		k = pkt(m, __VA_ARGS__, r);                           \
+		for (unsigned int j = 0; j < k; j++)                  \
+			if (r[j].kind == TCPRTT_KIND_TSVAL && *n < 8) \
+				rtt[(*n)++] = r[j].rtt_ns;            \
+	} while (0)
+	RUN(cl, sv, SYN, true, 400, 0, 0, t - 10 * MS);
+	RUN(sv, cl, SYN | ACK, true, 900, 400, 0, t - 5 * MS);
+	RUN(cl, sv, ACK, true, 500, 900, 0, t);
+	RUN(cl, sv, ACK, true, 500, 900, 100, t + 3 * MS);
+	RUN(sv, cl, ACK, true, 901, 500, 1000, t + 23 * MS);
+	RUN(cl, sv, ACK, true, 501, 901, 0, t + 24 * MS);
+	RUN(sv, cl, ACK, true, 1300, 501, 1000, t + 424 * MS);
+#undef RUN
+	tcprtt_mon_free(m);
+}
+
+static void
+test_ts_rule(void)
+{
+	uint64_t rtt[8];
+	unsigned int n;
+
+	ts_rule_run(TCPRTT_TS_RULE_DATA, &n, rtt);
+	check(n == 2 && rtt[0] == 20 * MS && rtt[1] == 1 * MS,
+			"ts_rule data (ePPing): request -> answer 20 ms (from the request, not the "
+			"pure ACK before it), the answer's TSval 1 ms; pure ACKs start nothing (%u "
+			"samples)",
+			n);
+	ts_rule_run(TCPRTT_TS_RULE_FIRST, &n, rtt);
+	check(n == 5 && rtt[0] == 5 * MS && rtt[1] == 5 * MS && rtt[2] == 23 * MS &&
+					rtt[3] == 1 * MS && rtt[4] == 400 * MS,
+			"ts_rule first (pping): SYN's TSval 5 ms, SYN-ACK's 5 ms, from the pure ACK "
+			"with TSval 500 23 ms, 1 ms, the lone pure ACK's 400 ms (%u samples)",
+			n);
 }
 
 static void
@@ -456,6 +1093,11 @@ main(int argc, char **argv)
 	test_handshake();
 	test_timestamps();
 	test_table();
+	test_drops();
+	test_evict();
+	test_ts_slots();
+	test_close();
+	test_ts_rule();
 	rte_eal_cleanup();
 	return unit_done();
 }
