@@ -28,6 +28,13 @@ static const char *const mode_names[] = {
 	[CFG_PROBE_PLAIN] = "plain",
 };
 
+/* Where a measurement's T1 came from (enum probe_ts_src), as the records name it. */
+static const char *
+t1_src_name(uint8_t src)
+{
+	return src == PROBE_TS_HW ? "hw" : src == PROBE_TS_SW ? "sw" : "none";
+}
+
 void
 stp_probe_tick(struct stp_pipeline *pl)
 {
@@ -52,7 +59,8 @@ stp_probe_tick(struct stp_pipeline *pl)
 						" t2=%" PRIu64 " t3=%" PRIu64 " t4=%" PRIu64
 						" rtt_ns=%" PRId64 " fwd_ns=%" PRId64
 						" bwd_ns=%" PRId64 " residence_ns=%" PRId64
-						" (one-way valid with synchronised clocks)\n",
+						" (one-way valid with synchronised clocks)"
+						" t1_src=%s\n",
 						e->stream, e->seq, e->tx_ns, e->refl_rx_ns,
 						e->refl_tx_ns, e->rx_ns,
 						(int64_t)(e->rx_ns - e->tx_ns) -
@@ -60,7 +68,8 @@ stp_probe_tick(struct stp_pipeline *pl)
 										e->refl_rx_ns),
 						(int64_t)(e->refl_rx_ns - e->tx_ns),
 						(int64_t)(e->rx_ns - e->refl_tx_ns),
-						(int64_t)(e->refl_tx_ns - e->refl_rx_ns));
+						(int64_t)(e->refl_tx_ns - e->refl_rx_ns),
+						t1_src_name(e->t1_src));
 			} else if (e->dir == STP_PROBE_RTT) {
 				uint64_t res = e->refl_tx_ns - e->refl_rx_ns;
 
@@ -68,19 +77,21 @@ stp_probe_tick(struct stp_pipeline *pl)
 						"probe stream=%u seq=%" PRIu64 " rtt tx=%" PRIu64
 						" refl_rx=%" PRIu64 " refl_tx=%" PRIu64
 						" rx=%" PRIu64 " rtt_ns=%" PRId64
-						" residence_ns=%" PRIu64 "\n",
+						" residence_ns=%" PRIu64 " t1_src=%s\n",
 						e->stream, e->seq, e->tx_ns, e->refl_rx_ns,
 						e->refl_tx_ns, e->rx_ns,
-						(int64_t)(e->rx_ns - e->tx_ns - res), res);
+						(int64_t)(e->rx_ns - e->tx_ns - res), res,
+						t1_src_name(e->t1_src));
 			} else {
 				fprintf(rt->verbose_out,
 						"probe stream=%u seq=%" PRIu64
 						" one-way tx=%" PRIu64 " rx=%" PRIu64
 						" delay_ns=%" PRId64
-						" (rx stamp %s; valid with synchronised clocks)\n",
+						" (rx stamp %s; valid with synchronised clocks)"
+						" t1_src=%s\n",
 						e->stream, e->seq, e->tx_ns, e->rx_ns,
 						(int64_t)(e->rx_ns - e->tx_ns),
-						pkt_ts_src_name(e->ts_src));
+						pkt_ts_src_name(e->ts_src), t1_src_name(e->t1_src));
 			}
 		}
 		__atomic_store_n(&pc->ev_tail, tail, __ATOMIC_RELEASE);
@@ -134,8 +145,18 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 										act :
 						    0.0));
 		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
-		json_object_set_new(
-				o, "tx_timestamp", json_string(g->seq_len != 0 ? "sw" : "none"));
+		json_object_set_new(o, "tx_timestamp",
+				json_string(g->hw_tx				? "hw" :
+								g->seq_len != 0 ? "sw" :
+										  "none"));
+		if (g->hw_tx)
+			json_object_set_new(o, "hw_tx",
+					json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked",
+							(json_int_t)g->hwtx.asked, "got",
+							(json_int_t)g->hwtx.got, "lost",
+							(json_int_t)g->hwtx.lost, "implausible",
+							(json_int_t)g->hwtx.implausible, "pending",
+							(json_int_t)g->hwtx.pending));
 		json_object_set_new(o, "impair_drops", json_integer((json_int_t)g->impair_drops));
 		json_object_set_new(
 				o, "impair_duplicates", json_integer((json_int_t)g->impair_dups));
@@ -177,7 +198,7 @@ which_match(const struct stp_probe_rt *rt, const char *which, unsigned int id)
 /* A merged view of one (stream, direction). */
 struct merged {
 	uint64_t received, lost, duplicates, reordered, too_old, far, resyncs, negative;
-	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced;
+	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced, t1_hw;
 	uint64_t max, late, refl_max;
 	bool refl_seen;
 	bool loss_known; /* lost is meaningful for this row (else it is not shown) */
@@ -288,6 +309,7 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		m->resyncs += s->seq.resyncs;
 		m->negative += s->negative;
 		m->measured += s->measured;
+		m->t1_hw += s->t1_hw;
 		m->unsynced += s->unsynced;
 		m->late += s->late;
 		m->res_sum += s->res_sum;
@@ -374,6 +396,8 @@ merged_json(const struct stp_probe_rt *rt, unsigned int id, unsigned int dir,
 		json_object_set_new(o, "sent", json_integer((json_int_t)m->sent));
 	}
 	json_object_set_new(o, "delay_ns", hs != NULL ? hs : json_null());
+	/* Measurements whose T1 is the NIC's TX stamp (the rest: the probe's software T1). */
+	json_object_set_new(o, "t1_hw", json_integer((json_int_t)m->t1_hw));
 	if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
 		json_object_set_new(o, "note",
 				json_string(dir == STP_PROBE_FWD ?

@@ -31,6 +31,8 @@
 #include "reflect.h"
 #include "stamp.h"
 
+#include "probe_txts.h"
+
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
 #define STP_FOREACH_PROBE_IGNORED(_)                                                           \
 	_(BAD_MAGIC, "bad_magic", "UDP to the probe port without the probe magic (passed on)") \
@@ -74,6 +76,7 @@ struct stp_probe_rx_slot {
 	struct probe_jitter jitter;
 	uint64_t measured;	   /**< probes whose delay went into the histogram */
 	uint64_t negative;	   /**< delays below 0 (clocks not synchronised): recorded as 0 */
+	uint64_t t1_hw;		   /**< measured with the NIC's T1 (the rest: the probe's) */
 	uint64_t res_sum;	   /**< RTT: reflector residence times, ns */
 	uint64_t res_min, res_max; /**< RTT: residence min (UINT64_MAX while none) and max */
 	uint64_t last_rx_ns;
@@ -89,7 +92,8 @@ struct stp_probe_event {
 	uint16_t stream;
 	uint8_t dir;
 	uint8_t ts_src;
-	uint8_t stamp; /**< a STAMP measurement (times are T1..T4) */
+	uint8_t stamp;	/**< a STAMP measurement (times are T1..T4) */
+	uint8_t t1_src; /**< enum probe_ts_src of tx_ns: PROBE_TS_HW from the stream's table */
 	uint64_t seq;
 	uint64_t tx_ns, refl_rx_ns, refl_tx_ns, rx_ns;
 };
@@ -115,6 +119,8 @@ struct stp_probe_lcore {
 	struct stamp_sess_table *stamp_sess;
 	/** Reflector: this worker's per-source rate limit (dataplane: wo), NULL when none. */
 	struct probe_refl_rl *refl_rl;
+	/** Per stream id: this instance's hardware T1 table (stp_probe_rt.txts). */
+	const struct probe_txts *const *txts;
 };
 
 /**
@@ -137,6 +143,17 @@ struct stp_probe_gen {
 	struct rte_mempool *own_pool; /**< this stream's mbufs, data pre-filled from the template */
 	uint16_t hdr_len; /**< bytes copied per packet: headers + probe fields (own_pool) */
 	uint64_t hz;
+
+	/*
+	 * Hardware T1 (probe_txts.h): when the port stamps in hardware and its timesync API
+	 * works, one probe at a time is sent with RTE_MBUF_F_TX_IEEE1588_TMST and its stamp,
+	 * read after the burst, goes into txts for the worker that measures the answer. The
+	 * frame keeps the software T1 (the NIC stamps after it is built).
+	 */
+	const struct port_rt *pr; /**< the port, whose clock converts the stamp to UTC */
+	bool hw_tx;
+	struct probe_hwtx hwtx; /**< dataplane: wo, ctlplane: ro */
+	struct probe_txts txts; /**< dataplane (TX lcore): wo, workers: ro */
 
 	/* Control (ctlplane: wo under the ctl mutex, dataplane: ro). */
 	uint32_t ctl_gen;  /**< bumped after each change below */
@@ -230,6 +247,8 @@ struct stp_probe_rt {
 	uint16_t nb_gen;
 	struct stp_probe_gen *gen[CFG_MAX_PROBES];
 	FILE *verbose_out;
+	/** Per stream id: the hardware T1 table of this instance's stream (NULL: none). */
+	const struct probe_txts *txts[PROBE_MAX_STREAMS];
 };
 
 /** Create (once) the probe runtime from pl->cfg. < 0 with pl->err on error. */

@@ -24,9 +24,16 @@
  * A stream that falls behind (the lcore was busy or preempted) catches up at full speed, so the
  * number sent over a run is exact; "behind" counts the polls that found more than a burst due.
  *
- * Timestamp source: the flags say PROBE_TS_SW. A NIC that reports TX timestamps
- * (rte_eth_timesync_read_tx_timestamp, or the mlx5 send-scheduling dynfield) would write
- * PROBE_TS_HW there; no driver on this machine does, so only the software path exists.
+ * Timestamp source: the frame always carries the software T1 and says PROBE_TS_SW. On a port
+ * that stamps in hardware (timestamp "hw") and whose timesync API works
+ * (rte_eth_timesync_enable succeeds), the stream also takes hardware T1s: one probe at a time
+ * is sent with RTE_MBUF_F_TX_IEEE1588_TMST (NICs latch one TX stamp at a time), the TX stamp
+ * register is read after each burst and at each poll until the stamp comes (or STP_HWTX_POLLS
+ * reads, or a stamp further than STP_HWTX_SKEW_NS from the software T1: a stale latch), and
+ * the stamp, converted to UTC by the port's clock as RX stamps are, goes into the stream's
+ * table (sequence -> T1, lib/probe/probe_txts.h). The worker measuring the answer uses it when
+ * the table has the sequence, and records which T1 it used. The driver must report TX stamps
+ * in the units of its RX timestamp dynfield (as net_stpsim, test/simnic, does).
  */
 
 #include <string.h>
@@ -42,6 +49,11 @@
 
 #include "clock.h"
 #include "probe_rt.h"
+
+/* Hardware T1: reads of the TX stamp register before a request is given up, and the largest
+ * distance from the probe's software T1 a stamp of that probe can be at. */
+#define STP_HWTX_POLLS 10000
+#define STP_HWTX_SKEW_NS 1000000
 
 /* Fill @p buf (@p len bytes, FCS excluded) with the frame of stream @p g; returns the UDP
  * partial checksum (pseudo header + UDP header + payload) with sport, seq and tx_ns zero. */
@@ -256,6 +268,25 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 		g->size_tmpl[i] = (uint8_t)t;
 	}
 	g->port_id = pr->port_id;
+	g->pr = pr;
+	if (pr->ts_src == PKT_TS_HW && g->seq_len != 0) {
+		struct stp_probe_rt *rt = stp_probe_rt(pl);
+		const char *why = "software: the port's timesync API is not supported";
+		bool taken = false;
+
+		/* The port's one TX stamp register serves one stream: the first configured. */
+		for (unsigned int i = 0; i < rt->nb_gen; i++)
+			taken |= rt->gen[i] != g && rt->gen[i]->hw_tx &&
+					rt->gen[i]->port_id == pr->port_id;
+		if (taken)
+			why = "software: another stream on the port has its TX stamps";
+		else
+			g->hw_tx = rte_eth_timesync_enable(pr->port_id) == 0;
+		if (g->hw_tx)
+			rt->txts[g->c.stream_id] = &g->txts;
+		RTE_LOG(INFO, USER1, "probes[%u] \"%s\": T1 %s\n", g->idx, g->c.name,
+				g->hw_tx ? "from the NIC's TX stamps (timesync)" : why);
+	}
 	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
 	g->horizon_tsc = (uint64_t)g->c.loss_horizon_ms * (g->hz / 1000);
@@ -355,6 +386,30 @@ gen_control(struct stp_probe_gen *g, uint64_t tsc)
 	__atomic_store_n(&g->cur_active, true, __ATOMIC_RELEASE);
 }
 
+/* The sequence number in a built frame, as the answer will carry it (STAMP: 32 bits). */
+static inline uint64_t
+gen_seq_of(const struct stp_probe_gen *g, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + g->off_seq;
+
+	if (g->seq_len == 8)
+		return probe_get64(p);
+	return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+}
+
+/* One read of the port's TX stamp register for the stream's outstanding request. */
+static inline void
+gen_hwtx_poll(struct stp_probe_gen *g)
+{
+	struct timespec ts;
+	bool have = rte_eth_timesync_read_tx_timestamp(g->port_id, &ts) == 0;
+	uint64_t ns = 0;
+
+	if (have)
+		ns = port_hw_ns(g->pr, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	probe_hwtx_poll(&g->hwtx, &g->txts, have, ns, STP_HWTX_POLLS, STP_HWTX_SKEW_NS);
+}
+
 /*
  * Stamp and send pkts[0..n) (bit i of @p dup: a duplicate made by the impairment), keeping what
  * the port refused in g->pend. Returns packets sent.
@@ -379,6 +434,15 @@ gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, 
 
 		probe_put64(tsb, ts);
 		tsum = probe_csum_add(0, tsb, 8);
+		if (g->hw_tx && !g->hwtx.pending) {
+			/* The first original (not a duplicate) asks for the NIC's stamp. */
+			uint16_t i = 0;
+
+			while (i < n && ((dup >> i) & 1))
+				i++;
+			if (i < n && probe_hwtx_arm(&g->hwtx, gen_seq_of(g, pkts[i]), now_ns))
+				pkts[i]->ol_flags |= RTE_MBUF_F_TX_IEEE1588_TMST;
+		}
 		for (uint16_t i = 0; i < n; i++) {
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 			/* partial checksum left by gen_build() */
@@ -390,6 +454,8 @@ gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, 
 		}
 	}
 	sent = stp_tx_send_generated(lc, g->port_id, pkts, n);
+	if (g->hwtx.pending)
+		gen_hwtx_poll(g);
 	/* Impairment duplicates are replicas, not generated packets. */
 	nd = (uint16_t)__builtin_popcountll(sent >= 64 ? dup : dup & ((UINT64_C(1) << sent) - 1));
 	lc->stats.generated -= nd;
@@ -458,6 +524,8 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 
 	if (unlikely(__atomic_load_n(&g->ctl_gen, __ATOMIC_ACQUIRE) != g->seen_gen))
 		gen_control(g, tsc);
+	if (g->hwtx.pending)
+		gen_hwtx_poll(g);
 	if (!g->active)
 		return 0;
 	if (g->nb_pend > 0) {

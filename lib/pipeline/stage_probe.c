@@ -256,6 +256,7 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 		lc->priv[STP_PRIV_PROBE] = pc;
 		if (!(lc->roles & CFG_ROLE_WORKER))
 			continue;
+		pc->txts = rt->txts;
 		pc->rx = rte_zmalloc_socket("stp_probe_rx",
 				sizeof(*pc->rx) * PROBE_MAX_STREAMS * STP_PROBE_RX_DIRS,
 				RTE_CACHE_LINE_SIZE, socket);
@@ -351,12 +352,25 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 	e->dir = dir;
 	e->ts_src = ts_src;
 	e->stamp = 0;
+	e->t1_src = h->flags & PROBE_F_TS_MASK;
 	e->seq = h->seq;
 	e->tx_ns = h->tx_ns;
 	e->refl_rx_ns = h->refl_rx_ns;
 	e->refl_tx_ns = h->refl_tx_ns;
 	e->rx_ns = rx_ns;
 	__atomic_store_n(&pc->ev_head, pc->ev_head + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The NIC's T1 of (@p stream, @p seq) when this instance sent that probe with a hardware stamp
+ * (source_probe.c): the probe itself carries the software T1, taken before the frame left.
+ */
+static inline bool
+rx_hw_t1(const struct stp_probe_lcore *pc, unsigned int stream, uint64_t seq, uint64_t *t1)
+{
+	const struct probe_txts *t = pc->txts != NULL ? pc->txts[stream] : NULL;
+
+	return t != NULL && probe_txts_get(t, seq, t1);
 }
 
 /* Account one probe in its slot. */
@@ -403,6 +417,8 @@ rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe
 	probe_jitter_update(&s->jitter, h->tx_ns, rx_ns - res);
 	hist_record(&s->h, d);
 	s->measured++;
+	if ((h->flags & PROBE_F_TS_MASK) == PROBE_TS_HW)
+		s->t1_hw++;
 	s->last_rx_ns = rx_ns;
 	if (pc->ev != NULL)
 		rx_event(pc, h, (uint8_t)dir, ts_src, rx_ns);
@@ -552,7 +568,8 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 	struct stp_probe_rx_slot *s = &pc->rx[stream * STP_PROBE_RX_DIRS + STP_PROBE_RTT];
 	struct stamp_measure m;
 	enum probe_seq_rc rc;
-	uint64_t seq, res;
+	uint64_t seq, res, t1;
+	uint8_t t1_src = PROBE_TS_SW;
 	int err;
 
 	err = stamp_measure(payload, len, rx_ns, STAMP_TAI_UTC_DEFAULT, &m);
@@ -562,6 +579,14 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 						   STP_PROBE_IGN_STAMP_ERR_EST :
 						   STP_PROBE_IGN_STAMP_TS]++;
 		return false;
+	}
+	if (rx_hw_t1(pc, stream, m.sender_seq, &t1)) {
+		/* The NIC's T1 replaces the sender's software one; T2 and T3 are the reflector's.
+		 */
+		m.t1 = t1;
+		m.rtt_ns = (int64_t)(m.t4 - m.t1) - m.residence_ns;
+		m.fwd_ns = (int64_t)(m.t2 - m.t1);
+		t1_src = PROBE_TS_HW;
 	}
 	if (horizon_ns != 0 && m.t4 > m.t1 && m.t4 - m.t1 > horizon_ns) {
 		/* Answered after the loss horizon: lost, whatever its delay. */
@@ -587,6 +612,8 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 	if (res > s->res_max)
 		s->res_max = res;
 	slot_delay(s, m.rtt_ns, m.t1, m.t4 - res);
+	if (t1_src == PROBE_TS_HW)
+		s->t1_hw++;
 	if (pc->ow != NULL) {
 		struct stp_probe_rx_slot *f = &pc->ow[stream * 2], *b = f + 1;
 
@@ -611,6 +638,7 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 	}
 	if (pc->ev != NULL) {
 		struct probe_hdr h = { .stream = (uint16_t)stream,
+			.flags = t1_src,
 			.seq = seq,
 			.tx_ns = m.t1,
 			.refl_rx_ns = m.t2,
@@ -764,6 +792,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 								     STP_PROBE_IGN_BAD_STREAM]++;
 			goto keep;
 		}
+		if (rx_hw_t1(pc, h.stream, h.seq, &h.tx_ns))
+			h.flags = (uint8_t)((h.flags & ~PROBE_F_TS_MASK) | PROBE_TS_HW);
 		rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns : clock_tsc_ns(rte_rdtsc());
 		if (h.flags & PROBE_F_REFLECTED) {
 			/* A reflection of our own probe (either port field may be the probe port).

@@ -50,7 +50,7 @@
 enum probe_ts_src {
 	PROBE_TS_NONE = 0,
 	PROBE_TS_SW = 1, /**< calibrated TSC (software), taken just before rte_eth_tx_burst */
-	PROBE_TS_HW = 2, /**< NIC TX timestamp (not produced by any driver on this machine) */
+	PROBE_TS_HW = 2, /**< NIC TX timestamp: only in records (probe_txts.h), never on the wire */
 };
 
 #define PROBE_F_TS_MASK 0x03

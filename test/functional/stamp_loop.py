@@ -90,7 +90,8 @@ def test_loop(ck, st, stateful=False):
                            transmitted=2 * want["frames"])
     lines = re.findall(r"^stamp stream=(\d+) seq=(\d+) rtt t1=(\d+) t2=(\d+) t3=(\d+) "
                        r"t4=(\d+) rtt_ns=(-?\d+) fwd_ns=(-?\d+) bwd_ns=(-?\d+) "
-                       r"residence_ns=(-?\d+) \(one-way valid with synchronised clocks\)$",
+                       r"residence_ns=(-?\d+) \(one-way valid with synchronised clocks\) "
+                       r"t1_src=sw$",
                        st.out, re.M)
     ck.eq(len(lines), want["received"], "one verbose line per measured reply")
     bad = 0

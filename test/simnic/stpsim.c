@@ -31,6 +31,16 @@
  * at pps frames per second (paced on CLOCK_MONOTONIC_RAW), starting start_ms after dev_start.
  * Frames whose pcap record is cut short (caplen < len) are delivered as captured.
  *
+ * loopback=1: every frame sent comes back on the port's own RX queue (a wire of length zero
+ * to a mirror): it arrives when it was sent, so its RX stamp is the device clock at the send
+ * and, for a frame sent with RTE_MBUF_F_TX_IEEE1588_TMST, equal to its TX stamp. Looped frames
+ * are delivered before pcap frames. A loopback ring that is full drops the frame (counted in
+ * imissed). tx_truth=FILE: one line per frame sent, "FIELD UTC_NS TICKS STAMPED", FIELD the
+ * big-endian u64 at byte tx_truth_off of the frame (e.g. a probe's sequence number; 0 when the
+ * frame is shorter), UTC_NS the true (stepped) time of the send, TICKS the device clock then,
+ * STAMPED 1 when the frame asked for a TX stamp and timesync was on: the truth a test compares
+ * an application's hardware T1 with.
+ *
  * read_clock latency: read_ns (default 1000: a PCIe round trip; half before, half after the
  * latch) plus a uniform jitter of up to read_jitter_ns on each side, and every 8th read an
  * outlier of 10 * read_jitter_ns before the latch: the conditions a bracketed, min-filtered
@@ -55,10 +65,12 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
 
 #define SIM_MAX_FRAMES 65536
 #define SIM_MAX_LEN 9216
 #define NS 1000000000ULL
+#define SIM_LOOP_RING 4096
 
 RTE_LOG_REGISTER(sim_logtype, pmd.net.stpsim, INFO);
 #define SIM_LOG(level, fmt, ...) \
@@ -95,6 +107,8 @@ struct sim_priv {
 	uint64_t read_ns, read_jitter_ns;
 	uint64_t pps, count, start_ms;
 	int truth_off;
+	bool loopback;
+	int tx_truth_off;
 	/* state */
 	uint64_t t0;	  /* unstepped CLOCK_REALTIME at probe: t = 0 of the drift model */
 	uint64_t run0;	  /* CLOCK_MONOTONIC_RAW at dev_start + start_ms */
@@ -106,7 +120,9 @@ struct sim_priv {
 	bool timesync;
 	bool tx_ts_valid;
 	uint64_t tx_ts; /* latched TX stamp (device clock) */
-	uint64_t ipackets, ibytes, opackets, obytes;
+	uint64_t ipackets, ibytes, opackets, obytes, imissed;
+	struct rte_ring *loop; /* loopback: frames sent, waiting for RX (MP/MC: any lcores) */
+	FILE *tx_truth;	       /* tx_truth=: one line per frame sent */
 	sim_now_fn shim_now;
 	struct sim_queue rxq, txq;
 	struct rte_ether_addr mac;
@@ -116,7 +132,7 @@ struct sim_priv {
 
 static const char *const sim_args[] = { "rx_pcap", "count", "pps", "start_ms", "mode", "hz", "ppm",
 	"ppm_rate", "ppm_step", "ppm_step_at", "offset", "tick", "bits", "tai", "read_ns",
-	"read_jitter_ns", "truth_off", NULL };
+	"read_jitter_ns", "truth_off", "loopback", "tx_truth", "tx_truth_off", NULL };
 
 static uint64_t
 mono_raw(void)
@@ -245,13 +261,21 @@ sim_rx(void *q, struct rte_mbuf **pkts, uint16_t n)
 	struct sim_queue *sq = q;
 	struct sim_priv *p = sq->priv;
 	uint64_t now = mono_raw(), due;
-	uint16_t i;
+	uint16_t i = 0;
 
+	if (p->loop != NULL) {
+		/* Looped frames carry their stamp already (set at the send). */
+		i = (uint16_t)rte_ring_dequeue_burst(p->loop, (void **)pkts, n, NULL);
+		for (uint16_t k = 0; k < i; k++) {
+			p->ipackets++;
+			p->ibytes += pkts[k]->pkt_len;
+		}
+	}
 	if (p->nb_frames == 0 || p->run0 == 0 || now < p->run0 || p->sent >= p->count)
-		return 0;
+		return i;
 	due = (now - p->run0) * p->pps / NS + 1;
 	due = RTE_MIN(due, p->count);
-	for (i = 0; i < n && p->sent < due; i++) {
+	for (; i < n && p->sent < due; i++) {
 		const struct sim_frame *f = &p->frames[p->sent % p->nb_frames];
 		struct rte_mbuf *m = rte_pktmbuf_alloc(sq->mp);
 		uint64_t real, utc;
@@ -293,18 +317,50 @@ sim_tx(void *q, struct rte_mbuf **pkts, uint16_t n)
 	struct sim_priv *p = sq->priv;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (p->timesync && (pkts[i]->ol_flags & RTE_MBUF_F_TX_IEEE1588_TMST)) {
-			uint64_t real, utc;
+		struct rte_mbuf *m = pkts[i];
+		bool stamped = p->timesync && (m->ol_flags & RTE_MBUF_F_TX_IEEE1588_TMST);
+		uint64_t real, utc, ticks;
 
+		/* The frame leaves now. */
+		sim_now(p, &real, &utc);
+		ticks = sim_ticks(p, real);
+		if (stamped) {
 			/* One latch register, as NICs have: a later stamped frame overwrites it. */
-			sim_now(p, &real, &utc);
-			p->tx_ts = sim_ticks(p, real);
+			p->tx_ts = ticks;
 			p->tx_ts_valid = true;
 		}
+		if (p->tx_truth != NULL) {
+			uint64_t field = 0;
+			uint8_t b[8];
+			const uint8_t *f = p->tx_truth_off >= 0 &&
+							(uint32_t)p->tx_truth_off + 8 <=
+									m->pkt_len ?
+					rte_pktmbuf_read(m, (uint32_t)p->tx_truth_off, 8, b) :
+					NULL;
+
+			if (f != NULL)
+				for (int k = 0; k < 8; k++)
+					field = (field << 8) | f[k];
+			fprintf(p->tx_truth, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %d\n", field, utc,
+					ticks, stamped ? 1 : 0);
+		}
 		p->opackets++;
-		p->obytes += pkts[i]->pkt_len;
+		p->obytes += m->pkt_len;
+		if (p->loop != NULL) {
+			/* Arrives on our RX as it leaves: the RX stamp is the send's device time.
+			 */
+			m->ol_flags &= ~RTE_MBUF_F_TX_IEEE1588_TMST;
+			m->port = 0;
+			if (p->ts_off >= 0) {
+				*RTE_MBUF_DYNFIELD(m, p->ts_off, rte_mbuf_timestamp_t *) = ticks;
+				m->ol_flags |= p->ts_flag;
+			}
+			if (rte_ring_enqueue(p->loop, m) == 0)
+				continue;
+			p->imissed++;
+		}
+		rte_pktmbuf_free(m);
 	}
-	rte_pktmbuf_free_bulk(pkts, n);
 	return n;
 }
 
@@ -356,6 +412,18 @@ sim_close(struct rte_eth_dev *dev)
 	for (unsigned int i = 0; i < p->nb_frames; i++)
 		free(p->frames[i].data);
 	p->nb_frames = 0;
+	if (p->loop != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(p->loop, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(p->loop);
+		p->loop = NULL;
+	}
+	if (p->tx_truth != NULL) {
+		fclose(p->tx_truth);
+		p->tx_truth = NULL;
+	}
 	/* The ethdev layer frees mac_addrs with rte_free(); it points into our private data. */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -424,6 +492,7 @@ sim_stats(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 	st->ibytes = p->ibytes;
 	st->opackets = p->opackets;
 	st->obytes = p->obytes;
+	st->imissed = p->imissed;
 	st->q_ipackets[0] = p->ipackets;
 	st->q_opackets[0] = p->opackets;
 	return 0;
@@ -434,7 +503,7 @@ sim_stats_reset(struct rte_eth_dev *dev)
 {
 	struct sim_priv *p = dev->data->dev_private;
 
-	p->ipackets = p->ibytes = p->opackets = p->obytes = 0;
+	p->ipackets = p->ibytes = p->opackets = p->obytes = p->imissed = 0;
 	return 0;
 }
 
@@ -536,11 +605,12 @@ static const struct eth_dev_ops sim_ops = {
 /* --- probe / remove -------------------------------------------------------------------------- */
 
 static int
-sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file)
+sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file, char *truth_file)
 {
 	struct rte_kvargs *kv = NULL;
 	char mode[PATH_MAX] = "free";
-	uint64_t bits = 64, tai = 37, truth_off = UINT64_MAX;
+	uint64_t bits = 64, tai = 37, truth_off = UINT64_MAX, loopback = 0;
+	uint64_t tx_truth_off = UINT64_MAX;
 	int rc = 0;
 	struct {
 		const char *key;
@@ -564,6 +634,9 @@ sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file)
 		{ "read_ns", arg_u64, &p->read_ns },
 		{ "read_jitter_ns", arg_u64, &p->read_jitter_ns },
 		{ "truth_off", arg_u64, &truth_off },
+		{ "loopback", arg_u64, &loopback },
+		{ "tx_truth", arg_str, truth_file },
+		{ "tx_truth_off", arg_u64, &tx_truth_off },
 	};
 
 	p->hz = 1e9;
@@ -577,7 +650,7 @@ sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file)
 			SIM_LOG(ERR,
 					"%s: bad arguments \"%s\" (known: rx_pcap count pps start_ms "
 					"mode hz ppm ppm_rate ppm_step ppm_step_at offset tick bits tai "
-					"read_ns read_jitter_ns truth_off)",
+					"read_ns read_jitter_ns truth_off loopback tx_truth tx_truth_off)",
 					rte_vdev_device_name(vdev), rte_vdev_device_args(vdev));
 			return -EINVAL;
 		}
@@ -598,23 +671,27 @@ sim_parse(struct rte_vdev_device *vdev, struct sim_priv *p, char *pcap_file)
 		return -EINVAL;
 	}
 	if (bits < 16 || bits > 64 || p->tick == 0 || p->hz <= 0 || p->pps == 0 ||
-			p->pps > 10000000 || tai > 1000) {
+			p->pps > 10000000 || tai > 1000 || loopback > 1) {
 		SIM_LOG(ERR,
 				"out of range: bits [16..64], tick >= 1, hz > 0, pps [1..1e7], tai "
-				"[0..1000]");
+				"[0..1000], loopback 0|1");
 		return -EINVAL;
 	}
 	p->bits = (unsigned int)bits;
 	p->mask = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
 	p->tai_s = (int)tai;
 	p->truth_off = truth_off == UINT64_MAX || truth_off > SIM_MAX_LEN ? -1 : (int)truth_off;
+	p->tx_truth_off = tx_truth_off == UINT64_MAX || tx_truth_off > SIM_MAX_LEN ?
+			-1 :
+			(int)tx_truth_off;
+	p->loopback = loopback == 1;
 	return 0;
 }
 
 static int
 sim_probe(struct rte_vdev_device *vdev)
 {
-	char pcap_file[PATH_MAX] = "";
+	char pcap_file[PATH_MAX] = "", truth_file[PATH_MAX] = "";
 	struct rte_eth_dev *dev;
 	struct sim_priv *p;
 	uint64_t utc;
@@ -627,10 +704,29 @@ sim_probe(struct rte_vdev_device *vdev)
 		return -ENOMEM;
 	p = dev->data->dev_private;
 	p->ts_off = -1;
-	rc = sim_parse(vdev, p, pcap_file);
+	rc = sim_parse(vdev, p, pcap_file, truth_file);
 	if (rc == 0 && pcap_file[0] != '\0')
 		rc = sim_load_pcap(pcap_file, p->frames, &p->nb_frames);
+	if (rc == 0 && p->loopback) {
+		p->loop = rte_ring_create(
+				rte_vdev_device_name(vdev), SIM_LOOP_RING, rte_socket_id(), 0);
+		if (p->loop == NULL) {
+			SIM_LOG(ERR, "loopback ring: %s", rte_strerror(rte_errno));
+			rc = -ENOMEM;
+		}
+	}
+	if (rc == 0 && truth_file[0] != '\0') {
+		p->tx_truth = fopen(truth_file, "w");
+		if (p->tx_truth == NULL) {
+			SIM_LOG(ERR, "tx_truth=%s: %s", truth_file, strerror(errno));
+			rc = -EINVAL;
+		} else {
+			setvbuf(p->tx_truth, NULL, _IOLBF, 0);
+		}
+	}
 	if (rc != 0) {
+		sim_close(dev);
+		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
 		return rc;
 	}
@@ -648,11 +744,11 @@ sim_probe(struct rte_vdev_device *vdev)
 	rte_eth_dev_probing_finish(dev);
 	SIM_LOG(INFO,
 			"%s: %u frames, mode %s, %.0f Hz %+.3f ppm (%+.3f ppm/s, step %+.3f at "
-			"%.1f s), %u bits, tick %" PRIu64 ", read %" PRIu64 "+%" PRIu64 " ns%s",
+			"%.1f s), %u bits, tick %" PRIu64 ", read %" PRIu64 "+%" PRIu64 " ns%s%s",
 			rte_vdev_device_name(vdev), p->nb_frames,
 			p->mode == SIM_FREE ? "free" : (p->mode == SIM_UTC ? "utc" : "tai"), p->hz,
 			p->ppm, p->ppm_rate, p->ppm_step, p->ppm_step_at_s, p->bits, p->tick,
-			p->read_ns, p->read_jitter_ns,
+			p->read_ns, p->read_jitter_ns, p->loopback ? ", loopback" : "",
 			p->shim_now != NULL ? ", CLOCK_REALTIME from the shim" : "");
 	return 0;
 }
@@ -677,4 +773,5 @@ RTE_PMD_REGISTER_VDEV(net_stpsim, sim_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_stpsim,
 		"rx_pcap=<file> count=<n> pps=<n> start_ms=<n> mode=free|utc|tai hz=<f> ppm=<f> "
 		"ppm_rate=<f> ppm_step=<f> ppm_step_at=<s> offset=<n> tick=<n> bits=<16..64> "
-		"tai=<s> read_ns=<n> read_jitter_ns=<n> truth_off=<n>");
+		"tai=<s> read_ns=<n> read_jitter_ns=<n> truth_off=<n> loopback=0|1 tx_truth=<file> "
+		"tx_truth_off=<n>");

@@ -13,6 +13,11 @@
  *    after one, rte_eth_timesync_read_tx_timestamp() gives the device clock at the send,
  *    between read_clock before and after the tx_burst; it is read once (then -EINVAL again);
  *    a frame without the flag latches nothing; with timesync disabled nothing is latched.
+ *  - loopback (a second port, net_stpsim1, loopback=1, tx_truth=FILE): frames sent come back
+ *    on RX unchanged, a stamped one with its RX stamp equal to its TX stamp; the truth file
+ *    has one line per frame sent with the u64 at tx_truth_off, the true UTC of the send
+ *    (between CLOCK_REALTIME read around the tx_burst), the device clock (equal to the TX
+ *    stamp) and whether it was stamped.
  *
  *   test_stpsim LIBRTE_NET_STPSIM.SO PCAP
  */
@@ -63,9 +68,9 @@ between32(uint64_t a, uint64_t x, uint64_t b)
 int
 main(int argc, char **argv)
 {
-	char vdev[512], prefix[64];
+	char vdev[512], vdev2[512], prefix[64], truth_path[64];
 	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0", "-d", NULL, vdev,
-		prefix, "--log-level=lib.eal:error" };
+		vdev2, prefix, "--log-level=lib.eal:error" };
 	struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_TIMESTAMP };
 	struct rte_eth_dev_info di;
 	struct rte_mempool *mp;
@@ -84,6 +89,10 @@ main(int argc, char **argv)
 			"--vdev=net_stpsim0,rx_pcap=%s,pps=100000,hz=1000000000,bits=32,"
 			"offset=4294000000,truth_off=%d",
 			argv[2], TRUTH_OFF);
+	snprintf(truth_path, sizeof(truth_path), "/tmp/stpsim-txtruth-%d", (int)getpid());
+	snprintf(vdev2, sizeof(vdev2),
+			"--vdev=net_stpsim1,loopback=1,hz=1000000000,tx_truth=%s,tx_truth_off=%d",
+			truth_path, TRUTH_OFF);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=simtest17-%d", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
@@ -166,6 +175,80 @@ main(int argc, char **argv)
 
 	rte_eth_dev_stop(pid);
 	rte_eth_dev_close(pid);
+
+	/* Loopback and the TX truth. */
+	rc = rte_eth_dev_get_port_by_name("net_stpsim1", &pid);
+	rc |= rte_eth_dev_configure(pid, 1, 1, &conf);
+	rc |= rte_eth_rx_queue_setup(pid, 0, 256, 0, NULL, mp);
+	rc |= rte_eth_tx_queue_setup(pid, 0, 256, 0, NULL);
+	rc |= rte_eth_dev_start(pid);
+	rc |= rte_eth_timesync_enable(pid);
+	CHECK(rc == 0, "loopback port configured, started, timesync on");
+	{
+		static const uint64_t marks[2] = { 0x1122334455667788ULL, 42 };
+		uint64_t tx_ts = 0, field, utc, ticks;
+		int stamped;
+		FILE *f;
+
+		for (int k = 0; k < 2; k++) {
+			uint64_t be = rte_cpu_to_be_64(marks[k]);
+			uint8_t *d;
+
+			m = rte_pktmbuf_alloc(mp);
+			d = (uint8_t *)rte_pktmbuf_append(m, 100);
+			for (int b = 0; b < 100; b++)
+				d[b] = (uint8_t)(b * 7 + k);
+			memcpy(d + TRUTH_OFF, &be, 8);
+			if (k == 0)
+				m->ol_flags |= RTE_MBUF_F_TX_IEEE1588_TMST;
+			if (k == 0)
+				n0 = rt_ns();
+			rte_eth_tx_burst(pid, 0, &m, 1);
+			if (k == 0) {
+				n1 = rt_ns();
+				rc = rte_eth_timesync_read_tx_timestamp(pid, &ts);
+				tx_ts = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+				CHECK(rc == 0, "loopback port: TX stamp read");
+			}
+		}
+		n = rte_eth_rx_burst(pid, 0, pkts, 32);
+		CHECK(n == 2, "both frames came back on RX (%u)", n);
+		for (uint16_t i = 0; i < n && n == 2; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+			uint64_t t = *RTE_MBUF_DYNFIELD(pkts[i], off, rte_mbuf_timestamp_t *);
+			int same = pkts[i]->pkt_len == 100;
+
+			for (int b = 0; b < 100 && same; b++)
+				if (b < TRUTH_OFF || b >= TRUTH_OFF + 8)
+					same = d[b] == (uint8_t)(b * 7 + i);
+			CHECK(same &&
+							rte_be_to_cpu_64(*(const uint64_t *)(d +
+									TRUTH_OFF)) == marks[i],
+					"looped frame %u unchanged, in order", i);
+			CHECK((pkts[i]->ol_flags & flag) != 0 && (i != 0 || t == tx_ts),
+					"looped frame %u: RX stamped%s", i,
+					i == 0 ? ", equal to its TX stamp" : "");
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid); /* closes the truth file */
+		f = fopen(truth_path, "r");
+		CHECK(f != NULL, "truth file written");
+		for (int k = 0; k < 2 && f != NULL; k++) {
+			rc = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %d", &field, &utc,
+					&ticks, &stamped);
+			CHECK(rc == 4 && field == marks[k] && stamped == (k == 0),
+					"truth line %d: field, stamped %d", k, stamped);
+			if (k == 0)
+				CHECK(rc == 4 && ticks == tx_ts && utc >= n0 && utc <= n1,
+						"truth line 0: ticks = TX stamp, UTC within "
+						"CLOCK_REALTIME around the send");
+		}
+		CHECK(f != NULL && fscanf(f, "%" SCNu64, &field) == EOF, "two lines, no more");
+		if (f != NULL)
+			fclose(f);
+		unlink(truth_path);
+	}
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
 	printf("%s\n", failed ? "FAILED" : "all passed");

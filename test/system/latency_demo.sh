@@ -28,9 +28,9 @@ for x in a b; do
 import re, sys
 text, n = open(sys.argv[1]).read(), int(sys.argv[2])
 rtt = re.findall(r"^probe stream=(\d+) seq=(\d+) rtt tx=(\d+) refl_rx=(\d+) refl_tx=(\d+) "
-                 r"rx=(\d+) rtt_ns=(-?\d+) residence_ns=(\d+)$", text, re.M)
+                 r"rx=(\d+) rtt_ns=(-?\d+) residence_ns=(\d+) t1_src=sw$", text, re.M)
 ow = re.findall(r"^probe stream=(\d+) seq=(\d+) one-way tx=(\d+) rx=(\d+) delay_ns=(-?\d+) "
-                r"\(rx stamp sw; valid with synchronised clocks\)$", text, re.M)
+                r"\(rx stamp sw; valid with synchronised clocks\) t1_src=sw$", text, re.M)
 lines = [l for l in text.splitlines() if l.startswith("probe stream=")]
 assert len(rtt) + len(ow) == len(lines), "lines in another format"
 assert len(rtt) == n and len(ow) == n, (len(rtt), len(ow))
