@@ -713,11 +713,12 @@ ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN])
 		const struct port_rt *pr = &ps->ports[i];
 		struct rte_eth_xstat_name *names = NULL;
 		struct rte_eth_xstat *vals = NULL;
-		json_t *x = json_object();
+		json_t *x;
 		int n;
 
 		if (sel >= 0 && pr->cfg_idx != sel)
 			continue;
+		x = json_object();
 		n = rte_eth_xstats_get_names(pr->port_id, NULL, 0);
 		if (n > 0) {
 			names = calloc((size_t)n, sizeof(*names));

@@ -225,7 +225,12 @@ brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct
 		return;
 	/* The spool shows the datagram at its first frame's capture time. */
 	m->port = t->port_id;
-	meta->ts_ns = rte_be_to_cpu_64(*(const unaligned_uint64_t *)(rec + 24));
+	{
+		uint64_t be; /* the header's field is not 8-byte aligned in the frame */
+
+		memcpy(&be, rec + 24, sizeof(be));
+		meta->ts_ns = rte_be_to_cpu_64(be);
+	}
 	meta->ts_src = rec[6] < PKT_TS_MAX ? rec[6] : PKT_TS_NONE;
 	rte_mbuf_refcnt_update(m, 1);
 	rel_buf_push(bl->buf[o], m, span, rte_rdtsc(), on_dead, &x);

@@ -162,7 +162,8 @@ def main():
 
         cli(path, "quit")
         rc = st.wait(30)
-        ck.eq(rc, 0, "exit code after quit")
+        if not ck.eq(rc, 0, "exit code after quit"):
+            st.show_output()
         s = st.stats()
         if s is not None:
             ftlib.check_accounting(ck, s)

@@ -217,13 +217,13 @@ main(int argc, char **argv)
 			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 			uint64_t t = *RTE_MBUF_DYNFIELD(pkts[i], off, rte_mbuf_timestamp_t *);
 			int same = pkts[i]->pkt_len == 100;
+			uint64_t mark;
 
 			for (int b = 0; b < 100 && same; b++)
 				if (b < TRUTH_OFF || b >= TRUTH_OFF + 8)
 					same = d[b] == (uint8_t)(b * 7 + i);
-			CHECK(same &&
-							rte_be_to_cpu_64(*(const uint64_t *)(d +
-									TRUTH_OFF)) == marks[i],
+			memcpy(&mark, d + TRUTH_OFF, sizeof(mark)); /* not 8-byte aligned */
+			CHECK(same && rte_be_to_cpu_64(mark) == marks[i],
 					"looped frame %u unchanged, in order", i);
 			CHECK((pkts[i]->ol_flags & flag) != 0 && (i != 0 || t == tx_ts),
 					"looped frame %u: RX stamped%s", i,
