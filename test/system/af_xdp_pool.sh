@@ -64,38 +64,20 @@ sys_check_config
 sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
 sys_start_stampede
 a0_tx() { nsx "$NS_A" cat /sys/class/net/a0/statistics/tx_packets; }
-for i in $(seq 200); do
+for _ in $(seq 200); do
 	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
 	kill -0 "$STP_PID" 2>/dev/null || break
 	sleep 0.1
 done
 base=$(a0_tx)	# from here on every frame a0 sends is stampede's to receive or count
 # Warm-up: frames to another UDP port until one crosses stampede (they are captured too).
-ok=
-for i in $(seq 300); do
-	if ! kill -0 "$STP_PID" 2>/dev/null; then
-		wait "$STP_PID" && rc=0 || rc=$?
-		STP_PID=
-		grep -qiE "$SYS_PORT_ERR_RE" "$WORK/stampede.log" &&
-			skip "stampede could not open af_xdp ports here: $(grep -iE "$SYS_PORT_ERR_RE" "$WORK/stampede.log" | tail -n 1)"
-		fail "stampede exited with status $rc before forwarding"
-	fi
-	nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
-		--dst-ip 198.18.0.2 --dport "$DPORT_WARM" >/dev/null
-	if [ -f "$WORK/ab.warm" ]; then
-		ok=1
-		log "stampede forwards after $i warm-up frame(s)"
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$ok" ] || fail "no warm-up frame crossed stampede within 30 s"
+SYS_SKIP_IF_PORTS_FAIL=1 sys_require_forwarding ab af_xdp
 
 log "sending $N frames a0 -> in0 (mempool.size $POOL)"
 nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
 	--dst-ip 198.18.0.2 --dport "$DPORT_AB" --count "$N" || fail "sender failed"
 # The receiver waits for N frames; if the kernel dropped some, stop it once the rest are through.
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	kill -0 "$RECV_PID_ab" 2>/dev/null || break
 	sleep 0.1
 done

@@ -60,29 +60,13 @@ JSON
 sys_check_config
 sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
 sys_start_stampede
-ok=
-for i in $(seq 300); do
-	if ! kill -0 "$STP_PID" 2>/dev/null; then
-		wait "$STP_PID" && rc=0 || rc=$?
-		STP_PID=
-		fail "stampede exited with status $rc before forwarding"
-	fi
-	nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
-		--dst-ip 198.18.0.2 --dport "$DPORT_WARM" >/dev/null
-	if [ -f "$WORK/ab.warm" ]; then
-		ok=1
-		log "stampede forwards after $i warm-up frame(s)"
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$ok" ] || fail "no warm-up frame crossed stampede within 30 s"
+sys_require_forwarding ab
 
 ip netns exec "$NS_D" tcpdump -i in0 -nn -U --immediate-mode -B 16384 -s 128 \
 	--time-stamp-precision=nano -w "$WORK/in0.pcap" >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
 BG_PIDS+=("$TCPDUMP_PID")
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	grep -q "listening on" "$WORK/tcpdump.log" 2>/dev/null && break
 	sleep 0.1
 done

@@ -66,24 +66,8 @@ sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
 DAY0=$(date -u +%Y%m%d)
 sys_start_stampede
 
-# Warm-up: UDP frames to another port until one crosses stampede (they are captured too).
-ok=
-for i in $(seq 300); do
-	kill -0 "$STP_PID" 2>/dev/null || {
-		wait "$STP_PID" && rc=0 || rc=$?
-		STP_PID=
-		fail "stampede exited with status $rc before forwarding"
-	}
-	nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
-		--dst-ip 198.18.0.2 --dport "$DPORT_WARM" >/dev/null
-	if [ -f "$WORK/ab.warm" ]; then
-		ok=1
-		log "stampede forwards after $i warm-up frame(s)"
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$ok" ] || fail "no warm-up frame crossed stampede within 30 s"
+# Warm-up: frames to another UDP port until one crosses stampede (they are captured too).
+sys_require_forwarding ab
 
 T0=$(date +%s.%N)
 log "sending $N marked UDP frames and $M marked TCP frames ($SIZE bytes) a0 -> in0"
@@ -98,7 +82,7 @@ wait "$RECV_PID_ab" || fail "receiver on b0 failed: $(cat "$WORK/ab.log")"
 
 log "stopping stampede (pid $STP_PID) with SIGTERM"
 kill -TERM "$STP_PID"
-for i in $(seq 200); do
+for _ in $(seq 200); do
 	kill -0 "$STP_PID" 2>/dev/null || break
 	sleep 0.1
 done

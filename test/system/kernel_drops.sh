@@ -68,32 +68,14 @@ a0_tx() { nsx "$NS_A" cat /sys/class/net/a0/statistics/tx_packets; }
 sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
 sys_start_stampede
 # Its first stats line comes after every port started: from then on a0's frames are its to count.
-for i in $(seq 200); do
+for _ in $(seq 200); do
 	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
 	kill -0 "$STP_PID" 2>/dev/null || break
 	sleep 0.1
 done
 base=$(a0_tx)
 
-ok=
-for i in $(seq 300); do
-	if ! kill -0 "$STP_PID" 2>/dev/null; then
-		wait "$STP_PID" && rc=0 || rc=$?
-		STP_PID=
-		grep -qiE "$SYS_PORT_ERR_RE" "$WORK/stampede.log" &&
-			skip "stampede could not open $DRIVER ports here: $(grep -iE "$SYS_PORT_ERR_RE" "$WORK/stampede.log" | tail -n 1)"
-		fail "stampede exited with status $rc before forwarding"
-	fi
-	nsx "$NS_A" "$PY" "$SYS_DIR/frames.py" send a0 --dst-mac "$MAC_B" --src-ip 198.18.0.1 \
-		--dst-ip 198.18.0.2 --dport "$DPORT_WARM" >/dev/null
-	if [ -f "$WORK/ab.warm" ]; then
-		ok=1
-		log "stampede forwards after $i warm-up frame(s)"
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$ok" ] || fail "no warm-up frame crossed stampede within 30 s"
+SYS_SKIP_IF_PORTS_FAIL=1 sys_require_forwarding ab "$DRIVER"
 
 log "a0 sent $base frame(s) before stampede started"
 log "sending $N frames a0 -> in0; stopping stampede (SIGSTOP) while they flow"
@@ -112,7 +94,7 @@ while [ "$(a0_tx)" -lt $((t0 + 1000)) ]; do
 done
 kill -STOP "$STP_PID"
 # Count from when every thread of stampede is stopped (SIGSTOP is delivered asynchronously).
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	! grep -qv "^State:.*T (stopped)" <(grep -h "^State:" /proc/"$STP_PID"/task/*/status) && break
 	sleep 0.01
 done
