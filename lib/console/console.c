@@ -1176,7 +1176,7 @@ render_probes(const json_t *o, FILE *f)
 	size_t i;
 
 	tbl_init(&t,
-			"stream|id|port|running|unit|requested|achieved|tx-packets|active-s|"
+			"stream|id|port|running|unit|requested|rate-last|rate-avg|tx-packets|active-s|"
 			"impair-drop|impair-dup|behind");
 	json_array_foreach(a, i, e) {
 		tbl_cell(&t, "%s", stp_json_str(e, "name"));
@@ -1188,6 +1188,8 @@ render_probes(const json_t *o, FILE *f)
 			tbl_cell(&t, "%s", "max");
 		else
 			tbl_u64(&t, stp_json_u64(e, "rate_requested"));
+		/* Over the last interval (a change shows at once), then over the active time. */
+		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_last"));
 		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_achieved"));
 		tbl_u64(&t, stp_json_u64(e, "tx_packets"));
 		tbl_cell(&t, "%.3f", stp_json_real(e, "active_s"));

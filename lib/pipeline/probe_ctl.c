@@ -10,6 +10,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,9 @@ gen_active_s(const struct stp_probe_gen *g)
 	return (double)cyc / (double)rte_get_tsc_hz();
 }
 
+/* The rate windows of the streams: telemetry, Prometheus and consoles read them at once. */
+static pthread_mutex_t win_lock = PTHREAD_MUTEX_INITIALIZER;
+
 json_t *
 stp_probe_streams_json(const struct stp_pipeline *pl)
 {
@@ -145,6 +149,18 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 										act :
 						    0.0));
 		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
+		{
+			/* The same two rates over the last interval (ratewin.h): a change shows. */
+			uint64_t cur[2] = { pkts, bytes * 8 };
+			double r[2];
+
+			pthread_mutex_lock(&win_lock);
+			stp_ratewin_read(&rt->gen[i]->win, g->win_start, rte_rdtsc(), g->hz, cur, 2,
+					r);
+			pthread_mutex_unlock(&win_lock);
+			json_object_set_new(o, "rate_last", json_real(g->bps ? r[1] : r[0]));
+			json_object_set_new(o, "pps_last", json_real(r[0]));
+		}
 		json_object_set_new(o, "tx_timestamp",
 				json_string(g->hw_tx				? "hw" :
 								g->seq_len != 0 ? "sw" :

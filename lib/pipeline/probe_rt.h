@@ -32,6 +32,7 @@
 #include "stamp.h"
 
 #include "probe_txts.h"
+#include "ratewin.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
 #define STP_FOREACH_PROBE_IGNORED(_)                                                           \
@@ -212,6 +213,10 @@ struct stp_probe_gen {
 	uint64_t past_cycles; /**< active TSC cycles of the runs that ended */
 	uint64_t cur_start;   /**< TSC the current run started (valid while cur_active) */
 	bool cur_active;      /**< a run is going on */
+
+	/* The rate over the last interval (ctlplane only, under probe_ctl.c's window lock). */
+	uint64_t win_start; /**< TSC at init: the first window's start */
+	struct stp_ratewin win;
 } __rte_cache_aligned;
 
 /** Pipeline-wide probe state. */

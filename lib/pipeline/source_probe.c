@@ -289,6 +289,7 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	}
 	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
+	g->win_start = rte_rdtsc();
 	g->horizon_tsc = (uint64_t)g->c.loss_horizon_ms * (g->hz / 1000);
 	g->sent_step_tsc = g->horizon_tsc / STP_PROBE_SENT_STEPS;
 	g->bps = g->c.rate_bps != 0;
@@ -369,8 +370,14 @@ gen_control(struct stp_probe_gen *g, uint64_t tsc)
 		return;
 	}
 	if (g->active) {
-		/* A new rate from here on: what was due so far stays due. */
-		probe_pace_set(&g->pace, g->hz, rate, tsc, probe_pace_due(&g->pace, tsc));
+		/*
+		 * A new rate from here on: what was due so far stays due. Unpaced (max), nothing
+		 * was due (the pace stays at its base) but every credit spent was sent: start
+		 * from the credits, or the new rate owes all that max sent before sending again.
+		 */
+		uint64_t due = probe_pace_due(&g->pace, tsc);
+
+		probe_pace_set(&g->pace, g->hz, rate, tsc, g->pace.rate == 0 ? g->credits : due);
 		return;
 	}
 	/* A new run: count and duration start again; sequence numbers go on. */
