@@ -244,6 +244,7 @@ render_ports_info(const json_t *a, FILE *f)
 		fprintf(f, "  %-13s %s\n", "driver", stp_json_str(p, "driver"));
 		fprintf(f, "  %-13s %s\n", "device", stp_json_str(p, "device"));
 		fprintf(f, "  %-13s %s\n", "mac", stp_json_str(p, "mac"));
+		fprintf(f, "  %-13s %s\n", "state", stp_json_str(p, "state"));
 		if (speed != 0)
 			fprintf(f, "  %-13s %s, %" PRIu64 " Mbps, %s duplex\n", "link",
 					json_is_true(json_object_get(link, "up")) ? "up" : "down",
@@ -320,7 +321,7 @@ render_ports_stats(const json_t *a, FILE *f)
 
 	tbl_init(&t,
 			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
-			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps");
+			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps|state");
 	json_array_foreach(a, i, p) {
 		uint64_t r[4];
 
@@ -339,6 +340,7 @@ render_ports_stats(const json_t *a, FILE *f)
 		port_rates(p, r);
 		for (unsigned int k = 0; k < 4; k++)
 			tbl_u64(&t, r[k]);
+		tbl_cell(&t, "%s", stp_json_str(p, "state"));
 	}
 	tbl_print(&t, f);
 }
@@ -1568,6 +1570,32 @@ static cmdline_parse_inst_t cmd_fwd_stop = {
 	.tokens = { (void *)&tok_stop, NULL },
 };
 
+/* port start|stop N|NAME|all (testpmd's) */
+static void
+cmd_port_run_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	const bool run = strcmp(r->w1, "start") == 0;
+	char err[CFG_ERR_LEN] = "";
+
+	(void)data;
+	if (ctl_port_run(g_con->ctl, r->arg, run, err) != 0)
+		print_error(cl, "error: ", err);
+	else
+		cmdline_printf(cl, "port %s: %s\n", r->arg, run ? "started" : "stopped");
+}
+
+static cmdline_parse_token_string_t tok_port_w0 = WORD(w0, "port");
+
+static cmdline_parse_inst_t cmd_port_run = {
+	.f = cmd_port_run_parsed,
+	.data = NULL,
+	.help_str = "port start|stop ID|NAME|all: stop a port's RX and TX (the lcores leave it "
+		    "first; what goes to it is dropped as port_stopped) or start it again; "
+		    "counters kept",
+	.tokens = { (void *)&tok_port_w0, (void *)&tok_start_stop, (void *)&tok_port_name, NULL },
+};
+
 /* set promisc|allmulti N|NAME|all on|off */
 static void
 cmd_set_mode_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -1709,6 +1737,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,
+	&cmd_port_run,
 	&cmd_quit,
 	&cmd_help,
 	&cmd_unknown, /* last: what no command above takes */
