@@ -13,6 +13,7 @@ not stampede's):
   port start a     ipackets move again, from where they were (counters kept);
   port stop b      a's ipackets go on, b's opackets stop: what goes to b is dropped as
                    port_stopped (show drops), and the accounting invariant holds at exit;
+  telemetry /stampede/ports rx_pps: 0 for a over a whole window while it is stopped;
   port stop b again, a port that does not exist: errors that say so; port start all.
 """
 
@@ -30,6 +31,10 @@ from probe_ops import Console, telemetry
 def eth(prefix, port_id):
     t = telemetry(prefix, ["/ethdev/stats,%d" % port_id]) or {}
     return t.get("/ethdev/stats", {})
+
+
+def ports_tel(prefix):
+    return (telemetry(prefix, ["/stampede/ports"]) or {}).get("/stampede/ports", {})
 
 
 def moving(prefix, port_id, key, wait=0.5):
@@ -85,6 +90,21 @@ def main():
     ck.eq(r.get("state"), "stopped", "show port stats: a stopped")
     r = cl.row(cl.table(reply(con, "show port stats")), "name", "b")
     ck.eq(r.get("state"), "started", "show port stats: b started")
+    # Telemetry rates (/stampede/ports rx_pps..., over the last window of >= 1 s): a whole
+    # window with a stopped (its driver counter frozen, above) gives 0, b (net_null also
+    # receives) > 0.
+    ports_tel(st.prefix)
+    e0 = eth(st.prefix, 0).get("ipackets")
+    time.sleep(1.2)
+    p = ports_tel(st.prefix)
+    e1 = eth(st.prefix, 0).get("ipackets")
+    ck.eq(e1, e0, "a's ipackets frozen over the window")
+    ck.check(p.get("rx_pps", [None, None])[0] == 0 and (p.get("rx_pps") or [0, 0])[1] > 0,
+             "telemetry /stampede/ports: rx_pps 0 for stopped a, > 0 for b",
+             str(p.get("rx_pps")))
+    ck.check(all(len(p.get(k) or []) == 2 for k in ("rx_bps", "tx_pps", "tx_bps")),
+             "telemetry /stampede/ports: rx_bps, tx_pps, tx_bps columns")
+
     out = reply(con, "port stop a")
     ck.check("error" in out and "already stopped" in out, "port stop a again: already stopped",
              out.strip())
