@@ -791,7 +791,8 @@ struct cmd_result {
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
 /*
- * A token that is the name of a live rule, output, stream or port: parsed as any one
+ * A token that is the name of a live rule, output, stream or port, or the id of a remote
+ * node the broker has heard from: parsed as any one
  * word (the action says when there is no such name), completed with Tab from the names the
  * control layer lists at that moment (librte_cmdline's string token offers "[Any STRING]").
  */
@@ -799,7 +800,8 @@ enum name_kind {
 	NAME_RULE,
 	NAME_OUTPUT,
 	NAME_STREAM,
-	NAME_PORT
+	NAME_PORT,
+	NAME_NODE
 };
 
 struct name_token {
@@ -827,7 +829,7 @@ static struct cmdline_token_ops name_token_ops = {
 		.kind = (k), .all = (a),                                               \
 	}
 
-static const char *const name_kind_names[] = { "rule", "output", "stream", "port" };
+static const char *const name_kind_names[] = { "rule", "output", "stream", "port", "node" };
 
 /* The names of @p kind now, as a JSON array of strings (NULL: none to offer). */
 static json_t *
@@ -852,11 +854,26 @@ name_list(enum name_kind kind)
 	case NAME_PORT:
 		src = ctl_ports_info(c, NULL, err);
 		break;
+	case NAME_NODE:
+		src = ctl_nodes(c);
+		break;
 	}
-	list = kind == NAME_STREAM ? json_object_get(src, "streams") : src;
+	list = kind == NAME_STREAM	  ? json_object_get(src, "streams") :
+			kind == NAME_NODE ? json_object_get(src, "nodes") :
+					    src;
 	json_array_foreach(list, i, e) {
 		const char *n = json_string_value(json_object_get(e, "name"));
+		char id[24];
 
+		if (kind == NAME_NODE) {
+			/* A node sends one or more streams: its id once. */
+			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+					json_integer_value(json_object_get(e, "node")));
+			n = id;
+			for (size_t j = 0; j < json_array_size(a) && n != NULL; j++)
+				if (strcmp(json_string_value(json_array_get(a, j)), id) == 0)
+					n = NULL;
+		}
 		if (n != NULL)
 			json_array_append_new(a, json_string(n));
 	}
@@ -901,7 +918,9 @@ name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
 {
 	const struct name_token *nt = (const struct name_token *)tk;
 
-	snprintf(dst, size, "[%s name%s]", name_kind_names[nt->kind], nt->all ? " or all" : "");
+	/* librte_cmdline puts it in brackets. */
+	snprintf(dst, size, "%s %s%s", name_kind_names[nt->kind],
+			nt->kind == NAME_NODE ? "id" : "name", nt->all ? " or all" : "");
 	return 0;
 }
 
@@ -1021,6 +1040,46 @@ SHOW_CMD(nodes,
 		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
 		"duplicates, reordered, last sequence and time; per stampede output frames, "
 		"datagrams, fragments; reliable outputs' acknowledged, resent, dead-lettered");
+/* show nodes NODE: the same, the remote sources of one node only */
+static void
+cmd_show_nodes_one_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	json_t *v = ctl_nodes(g_con->ctl), *keep = json_array(), *e;
+	size_t i;
+
+	(void)data;
+	json_array_foreach(json_object_get(v, "nodes"), i, e) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(e, "node")));
+		if (strcmp(id, r->arg) == 0)
+			json_array_append(keep, e);
+	}
+	if (v != NULL && json_array_size(keep) == 0) {
+		cmdline_printf(cl, "error: no node %s (show nodes lists the nodes heard from)\n",
+				r->arg);
+		json_decref(keep);
+		json_decref(v);
+		return;
+	}
+	if (v != NULL)
+		json_object_set_new(v, "nodes", keep);
+	else
+		json_decref(keep);
+	show(cl, v, render_nodes, NULL);
+}
+
+static struct name_token tok_node_name = NAME(arg, NAME_NODE, false);
+
+static cmdline_parse_inst_t cmd_show_nodes_one = {
+	.f = cmd_show_nodes_one_parsed,
+	.data = NULL,
+	.help_str = "show nodes NODE: the same for one remote node (its id)",
+	.tokens = { (void *)&tok_show, (void *)&tok_show_nodes, (void *)&tok_node_name, NULL },
+};
+
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 SHOW_CMD(timestamps,
 		"show timestamps: packets per timestamp source; per port its source and, "
@@ -1720,6 +1779,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_outputs,
 	&cmd_show_tcp_rtt,
 	&cmd_show_nodes,
+	&cmd_show_nodes_one,
 	&cmd_show_config,
 	&cmd_show_timestamps,
 	&cmd_clear,
@@ -2018,7 +2078,7 @@ refuse_busy(int listen_fd)
  * @p busy_fd: the listening socket whose new clients are refused meanwhile, or -1.
  */
 static enum session_end
-session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
+session_loop(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
 {
 	char buf[READ_CHUNK];
 	bool overlong = false;
@@ -2059,6 +2119,17 @@ session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int bu
 			return __atomic_load_n(&con->quit, __ATOMIC_ACQUIRE) ? SESSION_QUIT :
 									       SESSION_EOF;
 	}
+}
+
+/* A session, then what its thread kept for Tab completion is freed. */
+static enum session_end
+session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
+{
+	enum session_end end = session_loop(con, cl, in_fd, tty, busy_fd);
+
+	json_decref(name_cache);
+	name_cache = NULL;
+	return end;
 }
 
 /* The command file, then stdin. */
