@@ -19,7 +19,7 @@ import time
 
 import console_lib as cl
 import ftlib
-from console_pty import Screen, Term
+from console_pty import Screen, Term, quit_and_finish
 
 
 def settle(t, quiet=0.3, limit=5):
@@ -104,14 +104,7 @@ def main():
     ck.check("Command not found" in out and "did you mean" not in out,
              "xyzzy: not found, nothing suggested", repr(out))
 
-    t.send("quit\r")
-    rc = t.wait(30)
-    ck.eq(rc, 0, "exit code after quit")
-    ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
-    if ck.failed:
-        ftlib.log("--- terminal ---\n%r" % t.buf[-4000:])
-    st.cleanup()
-    ck.finish()
+    quit_and_finish(ck, t, st)
 
 
 if __name__ == "__main__":

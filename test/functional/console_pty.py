@@ -174,6 +174,21 @@ class Term:
         return None
 
 
+def quit_and_finish(ck, t, st, final_counters=False):
+    """Type quit: stampede exits 0 and leaves no process; the terminal is logged on failure."""
+    t.send("quit\r")
+    rc = t.wait(30)
+    ck.eq(rc, 0, "exit code after quit")
+    if final_counters:
+        ck.check("stampede: stopped; final counters:" in t.buf, "final counters printed")
+        ftlib.check_accounting(ck, st.stats())
+    ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
+    if ck.failed:
+        ftlib.log("--- terminal ---\n%r" % t.buf[-4000:])
+    st.cleanup()
+    ck.finish()
+
+
 def main():
     ck = ftlib.Checker("console_pty")
     st = ftlib.Stampede(sys.argv[1], "conpty")
@@ -231,16 +246,7 @@ def main():
     ck.check(t.expect(r"les\r+\n.*a-to-b.*b-to-a") is not None,
              "the command typed around the status line runs whole", repr(t.buf[-300:]))
     ck.check(t.expect(P) is not None, "the prompt after show rules")
-    t.send("quit\r")
-    rc = t.wait(30)
-    ck.eq(rc, 0, "exit code after quit")
-    ck.check("stampede: stopped; final counters:" in t.buf, "final counters printed")
-    ftlib.check_accounting(ck, st.stats())
-    ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
-    if ck.failed:
-        ftlib.log("--- terminal ---\n%r" % t.buf[-4000:])
-    st.cleanup()
-    ck.finish()
+    quit_and_finish(ck, t, st, final_counters=True)
 
 
 if __name__ == "__main__":

@@ -31,15 +31,22 @@ from replay_frames import write_frames
 N_FRAMES = 2000000
 
 
-def test_backpressure(st, ck):
+def pcap_to_pcapng(st, ck, n):
+    """n frames in in.pcap (capinfos counts them: returned), a config replaying them into the
+    pcapng output "cap" (cap-{index}.pcapng)."""
     rules_lib.need_tools("capinfos")
-    write_frames(st.path("in.pcap"), N_FRAMES)
+    write_frames(st.path("in.pcap"), n)
     ok, n_in, msg = rules_lib.capinfos_count(st.path("in.pcap"))
-    ck.eq((ok, n_in), (True, N_FRAMES), "capinfos counts the input " + msg)
+    ck.eq((ok, n_in), (True, n), "capinfos counts the input " + msg)
     st.write_config(rules_lib.base_config(
         [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"}],
         outputs=[{"name": "cap", "type": "pcapng", "path": st.path("cap-{index}.pcapng")}],
         rules=[{"name": "all", "action": "forward", "out": "cap"}]))
+    return n_in
+
+
+def test_backpressure(st, ck):
+    pcap_to_pcapng(st, ck, N_FRAMES)
     rc = st.run(["--exit-on-eof"], timeout=150)
     if rc != 0:
         st.show_output()
@@ -57,15 +64,7 @@ def test_backpressure(st, ck):
 
 
 def test_progress(st, ck):
-    rules_lib.need_tools("capinfos")
-    n = 200000
-    write_frames(st.path("in.pcap"), n)
-    ok, n_in, msg = rules_lib.capinfos_count(st.path("in.pcap"))
-    ck.eq((ok, n_in), (True, n), "capinfos counts the input " + msg)
-    st.write_config(rules_lib.base_config(
-        [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"}],
-        outputs=[{"name": "cap", "type": "pcapng", "path": st.path("cap-{index}.pcapng")}],
-        rules=[{"name": "all", "action": "forward", "out": "cap"}]))
+    n_in = pcap_to_pcapng(st, ck, 200000)
     rc = st.run(["--stats-period", "0.5", "--duration", "3"], timeout=60)
     ck.eq(rc, 0, "exit code after --duration")
     rx = re.compile(r"\| replay in ([\d.]+)% ([\d.]+) Mpps \| cap written (\d+) dropped (\d+)$")
