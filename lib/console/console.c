@@ -1861,6 +1861,7 @@ word_in(const char *word, size_t len, const char *words)
 }
 
 #define SUGGEST_MAX_WORDS 8
+#define SUGGEST_LINE_MAX 512 /* a line holds at most LINE_MAX_CHARS (500) */
 
 /*
  * The command whose fixed words are closest to the typed ones (same number of words; a name
@@ -1887,11 +1888,12 @@ suggest(const char *line, char *out, size_t size)
 	}
 	out[0] = '\0';
 	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL && *i != &cmd_unknown; i++) {
-		char cand[256] = "";
+		char cand[SUGGEST_LINE_MAX] = "";
 		unsigned int cost = 0;
 		size_t k = 0, len = 0;
 
-		for (; (*i)->tokens[k] != NULL && k < nw && cost < best; k++) {
+		for (; (*i)->tokens[k] != NULL && k < nw && cost < best && len < sizeof(cand);
+				k++) {
 			const char *words = token_words((*i)->tokens[k]);
 			const char *pick = w[k], *x;
 			size_t pick_len = wl[k];
@@ -1909,9 +1911,8 @@ suggest(const char *line, char *out, size_t size)
 				}
 				x += n + (x[n] == '#');
 			}
-			cost += words == NULL ? 0 : wbest;
-			len += (size_t)snprintf(cand + len,
-					sizeof(cand) - RTE_MIN(len, sizeof(cand)), "%s%.*s",
+			cost += words == NULL ? 0 : RTE_MIN(wbest, best); /* no wrap-around */
+			len += (size_t)snprintf(cand + len, sizeof(cand) - len, "%s%.*s",
 					k > 0 ? " " : "", (int)pick_len, pick);
 		}
 		if ((*i)->tokens[k] != NULL || k != nw || cost == 0 || cost >= best ||
@@ -1963,7 +1964,7 @@ cmd_unknown_parsed(void *parsed, struct cmdline *cl, void *data)
 	const char *line = r->line + strspn(r->line, " \t");
 	size_t first = strcspn(line, " \t\r\n");
 	bool known = false;
-	char hint[256];
+	char hint[SUGGEST_LINE_MAX];
 
 	(void)data;
 	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL && *i != &cmd_unknown; i++) {

@@ -22,17 +22,26 @@ import ftlib
 from console_pty import Screen, Term, quit_and_finish
 
 
-def settle(t, quiet=0.3, limit=5):
-    """Read until the terminal is quiet for `quiet` seconds."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and t.read(quiet):
-        pass
-
-
-def cursor_line(t):
+def cursor_line(t, mark):
+    """The cursor's line on a screen that saw the output from t.buf[mark:] (the last prompt
+    before the keys typed: what came before cannot disturb the model)."""
     sc = Screen(cols=200)
-    sc.feed(t.buf)
+    sc.feed(t.buf[mark:])
     return sc.cursor_line()
+
+
+def screen_until(t, mark, want, timeout=15):
+    """The cursor's line once it reads want (or at the timeout: what it reads then)."""
+    deadline = time.monotonic() + timeout
+    line = cursor_line(t, mark)
+    while line != want and time.monotonic() < deadline:
+        t.read(0.2)
+        line = cursor_line(t, mark)
+    return line
+
+
+def last_prompt(t):
+    return max(0, t.buf.rfind(cl.PROMPT))
 
 
 def main():
@@ -51,15 +60,16 @@ def main():
     t = Term(argv, st.dir)
     P = re.escape(cl.PROMPT)
     ck.check(t.expect(P) is not None, "the prompt")
+    t.wait_raw()
 
     # Tab completes names: an output, a stream, a rule (each then run).
     for typed, full, ran, what in (
             ("capture stop c", "capture stop cap ", r"output cap: paused", "output"),
             ("probe rate p", "probe rate p0 ", r"probe p0: rate 100", "stream"),
             ("del rule b", "del rule b-to-a ", r"rule b-to-a deleted", "rule")):
+        mark = last_prompt(t)
         t.send(typed + "\t")
-        settle(t)
-        ck.eq(cursor_line(t), cl.PROMPT + full.rstrip(),
+        ck.eq(screen_until(t, mark, cl.PROMPT + full.rstrip()), cl.PROMPT + full.rstrip(),
               "Tab completes the %s name: %r" % (what, full))
         t.send("100\r" if what == "stream" else "\r")
         ck.check(t.expect(ran) is not None, "the completed command ran (%s)" % what,
@@ -67,19 +77,20 @@ def main():
         ck.check(t.expect(P) is not None, "the prompt again")
     # Two Tabs list the choices: the ports and "all".
     t.send("set promisc \t\t")
-    settle(t)
-    tail = t.buf[t.pos:]
-    ck.check(all(re.search(r"(^|\s)%s(\s|$)" % n, tail) for n in ("a", "b", "all")),
-             "Tab Tab after set promisc lists a, b and all", repr(tail[-300:]))
+    ck.check(all(t.expect(r"\n %s \[port name or all\]" % n, timeout=15) is not None
+                 for n in ("a", "b", "all")),
+             "Tab Tab after set promisc lists a, b and all", repr(t.buf[-300:]))
+    mark = last_prompt(t)
     t.send("\x15")  # Ctrl-U: this line goes
-    settle(t)
+    screen_until(t, mark, cl.PROMPT.rstrip())
 
     # Ctrl-U erases a half-typed line: the bare prompt, then the next command runs alone.
+    mark = last_prompt(t)
     t.send("show bogus words")
-    settle(t)
+    screen_until(t, mark, cl.PROMPT + "show bogus words")
     t.send("\x15")
-    settle(t)
-    ck.eq(cursor_line(t), cl.PROMPT.rstrip(), "after Ctrl-U only the prompt is on the line")
+    ck.eq(screen_until(t, mark, cl.PROMPT.rstrip()), cl.PROMPT.rstrip(),
+          "after Ctrl-U only the prompt is on the line")
     t.pos = len(t.buf)
     t.send("show rules\r")
     m = t.expect(r"a-to-b.*?" + P)

@@ -18,6 +18,7 @@ import re
 import select
 import signal
 import sys
+import termios
 import time
 
 import console_lib as cl
@@ -157,6 +158,13 @@ class Term:
     def send(self, s):
         os.write(self.fd, s.encode())
 
+    def wait_raw(self, timeout=10):
+        """Until the program turned the terminal's echo off: librte_cmdline prints its prompt
+        before it does, and keys typed in between are echoed twice (by the kernel too)."""
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.fd)[3] & termios.ECHO and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def wait(self, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -204,6 +212,7 @@ def main():
     P = re.escape(cl.PROMPT)
 
     ck.check(t.expect(P) is not None, "the prompt")
+    t.wait_raw()
     t.send("sho\t")
     # Only "sho" was typed: a "show " on the line comes from the completion.
     ck.check(t.expect(r"show ", timeout=10) is not None, "sho<TAB> completes to \"show \"",
