@@ -487,6 +487,9 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
 	/* Stateful STAMP reflector: sessions held now (over workers), created, replaced idle. */
 	json_object_set_new(o, "stamp_stateful", json_boolean(rt != NULL && rt->stamp_stateful));
+	/* Whether the Session-Reflector answers only authenticated requests (never the key). */
+	json_object_set_new(o, "stamp_authenticated",
+			json_boolean(rt != NULL && rt->refl_hmac != NULL));
 	json_object_set_new(o, "stamp_sessions", json_integer((json_int_t)sessions));
 	json_object_set_new(o, "stamp_sessions_created", json_integer((json_int_t)sess_created));
 	json_object_set_new(o, "stamp_sessions_expired", json_integer((json_int_t)sess_expired));
