@@ -7,7 +7,9 @@
  * 96 bytes of a test packet, with OpenSSL 3's EVP_MAC. The key is set once (stamp_hmac_new():
  * OpenSSL hashes the inner and outer padded key blocks then); per packet, EVP_MAC_init() with
  * no key restarts from those prepared states, so a packet costs the two SHA-256 compressions of
- * its 96 bytes plus the outer one (measured: see README.md, "STAMP authentication").
+ * its 96 bytes plus the outer one: about 8,400 instructions per HMAC under callgrind (generic
+ * SHA-256 code; 30x an unauthenticated reflection), 4,300-5,300 TSC cycles natively on the
+ * shared test machine (scripts/bench/stamp_auth.sh). A reflector computes two per packet.
  */
 
 #include <stdlib.h>
