@@ -81,8 +81,7 @@ refl=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['probe_rx']
 [ "$refl" = "$COUNT" ] || fail "run 1: reflector answered $refl, want $COUNT"
 
 log "run 2: stampede sender vs the python reflector (kernel socket)"
-nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
-nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
+kernel_b
 ip netns exec "$NS_B" "$PY" "$SYS_DIR/stamp_peer.py" reflect --bind 198.18.0.2 --count "$COUNT" \
 	--result "$WORK/pyrefl.json" --ready "$WORK/pyrefl.ready" --timeout 15 \
 	>"$WORK/pyrefl.log" 2>&1 &
@@ -149,11 +148,7 @@ nsx "$NS_B" nft delete table inet f
 nsx "$NS_B" ip addr flush dev b0
 
 log "run 3: the python sender (kernel socket) vs stampede reflector"
-nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
-# A veth with TX checksum offload hands the kernel's UDP datagrams on with a partial checksum
-# (completed by no NIC here), which a reflector that verifies checksums refuses: complete them.
-nsx "$NS_A" ethtool -K a0 tx off >/dev/null 2>&1 || fail "ethtool -K a0 tx off failed"
-nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
+kernel_a
 start_reflector 3
 ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 --to 198.18.0.2 \
 	--count "$COUNT" --size 100 --pps 500 --result "$WORK/pysend.json" \

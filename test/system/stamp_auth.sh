@@ -100,8 +100,7 @@ log "run 2: received=$rx lost=$lost; reflector answered $refl, probe_refl_auth_b
 [ "$refl" = 0 ] && [ "$bad" = "$COUNT" ] || fail "run 2: answered $refl, auth_bad $bad"
 
 # Runs 3, 3b: the python reflector on a kernel socket in b.
-nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
-nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
+kernel_b
 for run in 3 3b; do
 	extra=()
 	[ "$run" = 3b ] && extra=(--reply-key "$WORK/k2.key")
@@ -140,10 +139,7 @@ done
 nsx "$NS_B" ip addr flush dev b0
 
 log "run 4: python senders (kernel socket) vs stampede's authenticated reflector"
-nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
-# Kernel UDP checksums completed in software (see stamp.sh run 3).
-nsx "$NS_A" ethtool -K a0 tx off >/dev/null 2>&1 || fail "ethtool -K a0 tx off failed"
-nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
+kernel_a
 start_reflector 4
 pysend() { # NAME EXPECTED_REPLIES ARGS...
 	local name=$1 want=$2

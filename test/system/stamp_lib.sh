@@ -9,7 +9,8 @@
 # (IPv6 off, no addresses: stampede owns both ends until a test gives one to the kernel), and
 # gives start_reflector / stop_reflector (stampede with $WORK/${B_CFG:-b}.json in b), run_sender
 # (stampede with $WORK/${A_CFG:-a}.json in a for ${A_DURATION:-6} s) and lat (a latency field
-# of stream "st" from a --stats-json file). MAC_A, MAC_B: the veth ends' MACs.
+# of stream "st" from a --stats-json file). MAC_A, MAC_B: the veth ends' MACs. kernel_a /
+# kernel_b give a0 (198.18.0.1) / b0 (198.18.0.2) to the kernel, for the python peer's socket.
 
 PREFIX_B=$PREFIX-b
 B_PID=
@@ -75,6 +76,20 @@ run_sender() {
 		>"$WORK/stampede.log" 2>&1 </dev/null || fail "sender stampede failed"
 	cp "$WORK/stampede.log" "$WORK/a$1.log"
 	sys_check_invariant "$WORK/a$1.json"
+}
+
+kernel_a() {
+	nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
+	# A veth with TX checksum offload hands the kernel's UDP datagrams on with a partial
+	# checksum (completed by no NIC here), which a reflector that verifies checksums refuses:
+	# complete them.
+	nsx "$NS_A" ethtool -K a0 tx off >/dev/null 2>&1 || fail "ethtool -K a0 tx off failed"
+	nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
+}
+
+kernel_b() {
+	nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
+	nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
 }
 
 # lat FILE DIRECTION KEY (dotted) -> value for stream "st"

@@ -88,20 +88,23 @@ test_sender_bytes(void)
 	check(stamp_sender_parse(buf, 0, &p) == STAMP_E_SHORT, "sender: 0 bytes is short");
 }
 
+/* A reflector packet whose every field has its own recognisable bytes. */
+static const struct stamp_reflector refl_fields = {
+	.seq = 0x01020304,
+	.ts = 0x1112131415161718ull,
+	.err_est = 0x2122,
+	.ssid = 0x3132,
+	.rx_ts = 0x4142434445464748ull,
+	.sender_seq = 0x51525354,
+	.sender_ts = 0x6162636465666768ull,
+	.sender_err_est = 0x7172,
+	.sender_ttl = 0x81,
+};
+
 static void
 test_reflector_bytes(void)
 {
-	struct stamp_reflector r = {
-		.seq = 0x01020304,
-		.ts = 0x1112131415161718ull,
-		.err_est = 0x2122,
-		.ssid = 0x3132,
-		.rx_ts = 0x4142434445464748ull,
-		.sender_seq = 0x51525354,
-		.sender_ts = 0x6162636465666768ull,
-		.sender_err_est = 0x7172,
-		.sender_ttl = 0x81,
-	};
+	const struct stamp_reflector r = refl_fields;
 	struct stamp_reflector p;
 	uint8_t buf[64];
 
@@ -642,17 +645,7 @@ test_auth(void)
 		.err_est = stamp_err_est_encode(0, true, false),
 		.ssid = 0x1234,
 	};
-	struct stamp_reflector r = {
-		.seq = 0x01020304,
-		.ts = 0x1112131415161718ull,
-		.err_est = 0x2122,
-		.ssid = 0x3132,
-		.rx_ts = 0x4142434445464748ull,
-		.sender_seq = 0x51525354,
-		.sender_ts = 0x6162636465666768ull,
-		.sender_err_est = 0x7172,
-		.sender_ttl = 0x81,
-	};
+	const struct stamp_reflector r = refl_fields;
 	struct stamp_refl_session sess = { .stateful = false, .err_est = 0x8001 };
 	struct stamp_hmac *h = stamp_hmac_new(auth_key, sizeof(auth_key)), *h2, *wrong;
 	uint8_t other_key[32], buf[128], out[128], mac[16];
