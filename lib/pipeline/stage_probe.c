@@ -750,8 +750,9 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	}
 	ttl = probe_refl_ttl(p, r);
 	if (pc->refl_hmac != NULL) {
-		/* Built and signed in a copy first: a libcrypto failure leaves the request as
-		 * it came (counted under probe_refl_auth_bad: not answered). */
+		/* Built and signed in place. Should libcrypto fail (out of memory), the frame
+		 * is not answered (counted under probe_refl_auth_bad) and the session's count
+		 * is put back. */
 		struct stamp_refl_session keep = *sess;
 
 		rc = stamp_reflect_auth(payload, len, payload, len, rx_ns, ttl,

@@ -49,16 +49,16 @@ main(int argc, char **argv)
 		req[3] = (uint8_t)i; /* a new sequence number each time (the HMAC is then stale:
 				      * check fails at the compare, after the full HMAC) */
 		if (!strcmp(mode, "plain")) {
-			sink += (uint64_t)stamp_reflect(req, sizeof(req), out, sizeof(out), i, 64,
-					i + 1, &sess);
+			sink += (uint64_t)stamp_reflect(
+					req, sizeof(req), out, sizeof(out), i, 64, i + 1, &sess);
 		} else if (!strcmp(mode, "sign")) {
 			sink += (uint64_t)stamp_hmac_sign(h, req, sizeof(req));
 		} else if (!strcmp(mode, "check")) {
 			sink += (uint64_t)stamp_hmac_check(h, req, sizeof(req));
 		} else if (!strcmp(mode, "reflect")) {
 			sink += (uint64_t)stamp_hmac_check(h, req, sizeof(req));
-			sink += (uint64_t)stamp_reflect_auth(req, sizeof(req), out, sizeof(out), i,
-					64, i + 1, &sess, h);
+			sink += (uint64_t)stamp_reflect_auth(
+					req, sizeof(req), out, sizeof(out), i, 64, i + 1, &sess, h);
 		} else {
 			return 2;
 		}

@@ -7,7 +7,8 @@
 # (test/system/stamp_lib.sh). Two keys, K1 and K2 (openssl rand).
 #
 # Run 1: stampede authenticated sender (K1) vs stampede authenticated reflector (K1): every
-#        request answered, every reply measured, no auth refusal.
+#        request answered, every reply measured, no auth refusal. 1b: the other way round (the
+#        sender in b, the reflector in a).
 # Run 2: the same sender vs a reflector with K2: no reply; every request counted under
 #        probe_refl_auth_bad; the sender counts them all lost.
 # Run 3: stampede's sender (K1) vs the independent python reflector (test/system/stamp_peer.py
@@ -34,21 +35,22 @@ openssl rand -hex 32 >"$WORK/k1.key"
 openssl rand -hex 32 >"$WORK/k2.key"
 chmod 600 "$WORK/k1.key" "$WORK/k2.key"
 
-sender_cfg() { # NAME KEYFILE
+sender_cfg() { # NAME KEYFILE [IFACE SRC_MAC DST_MAC SRC_IP DST_IP]
 	cat >"$WORK/$1.json" <<JSON
 { "eal": { "hugepages": false },
-  "ports": [ { "name": "a", "device": "net_af_packet0,iface=a0" } ],
-  "probes": [ { "name": "st", "port": "a", "mode": "stamp", "src_mac": "$MAC_A",
-                "dst_mac": "$MAC_B", "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2",
+  "ports": [ { "name": "a", "device": "net_af_packet0,iface=${3:-a0}" } ],
+  "probes": [ { "name": "st", "port": "a", "mode": "stamp", "src_mac": "${4:-$MAC_A}",
+                "dst_mac": "${5:-$MAC_B}", "src_ip": "${6:-198.18.0.1}",
+                "dst_ip": "${7:-198.18.0.2}",
                 "src_port": 7000, "rate_pps": 500, "count": $COUNT, "size": 200,
                 "loss_horizon_ms": 500,
                 "stamp_auth": "hmac-sha256", "stamp_key_file": "$2" } ] }
 JSON
 }
-reflector_cfg() { # NAME KEYFILE
+reflector_cfg() { # NAME KEYFILE [IFACE]
 	cat >"$WORK/$1.json" <<JSON
 { "eal": { "hugepages": false },
-  "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
+  "ports": [ { "name": "b", "device": "net_af_packet0,iface=${3:-b0}" } ],
   "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "rate_limit_pps": 0,
                 "stamp_stateful": true,
                 "stamp_auth": "hmac-sha256", "stamp_key_file": "$2" } }
@@ -57,6 +59,8 @@ JSON
 sender_cfg a "$WORK/k1.key"
 reflector_cfg b "$WORK/k1.key"
 reflector_cfg b2 "$WORK/k2.key"
+sender_cfg a_rev "$WORK/k1.key" b0 "$MAC_B" "$MAC_A" 198.18.0.2 198.18.0.1
+reflector_cfg b_rev "$WORK/k1.key" a0
 
 # jget FILE EXPR: a Python expression on the JSON document d.
 jget() {
@@ -86,6 +90,17 @@ log "run 1: received=$rx lost=$lost rtt p50=${p50}ns reflected=$refl" \
 for f in "$WORK"/a1.log "$WORK"/b1.log "$WORK"/a1.json "$WORK"/b1.json; do
 	grep -qi "$(cut -c1-16 "$WORK/k1.key")" "$f" && fail "run 1: $f shows the key"
 done
+
+log "run 1b: the other way round: the sender in b, the reflector in a"
+B_NS=$NS_A B_CFG=b_rev start_reflector 1b
+A_NS=$NS_B A_CFG=a_rev run_sender 1b
+stop_reflector 1b
+rx=$(lat "$WORK/a1b.json" rtt received)
+lost=$(lat "$WORK/a1b.json" rtt lost)
+refl=$(jget "$WORK/b1b.json" "d['probe_rx']['reflected']")
+log "run 1b: received=$rx lost=$lost reflected=$refl"
+[ "$rx" = "$COUNT" ] && [ "$lost" = 0 ] && [ "$refl" = "$COUNT" ] ||
+	fail "run 1b: received $rx lost $lost answered $refl, want $COUNT, 0, $COUNT"
 
 log "run 2: the same sender vs a stampede reflector with another key"
 B_CFG=b2 start_reflector 2

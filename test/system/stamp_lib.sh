@@ -7,8 +7,9 @@
 #   ns stp<PID>-a  a0 <-veth-> b0  ns stp<PID>-b
 #
 # (IPv6 off, no addresses: stampede owns both ends until a test gives one to the kernel), and
-# gives start_reflector / stop_reflector (stampede with $WORK/${B_CFG:-b}.json in b), run_sender
-# (stampede with $WORK/${A_CFG:-a}.json in a for ${A_DURATION:-6} s) and lat (a latency field
+# gives start_reflector / stop_reflector (stampede with $WORK/${B_CFG:-b}.json in ${B_NS:-b}),
+# run_sender (stampede with $WORK/${A_CFG:-a}.json in ${A_NS:-a} for ${A_DURATION:-6} s) and lat
+# (a latency field
 # of stream "st" from a --stats-json file). MAC_A, MAC_B: the veth ends' MACs. kernel_a /
 # kernel_b give a0 (198.18.0.1) / b0 (198.18.0.2) to the kernel, for the python peer's socket.
 
@@ -53,7 +54,7 @@ else
 fi
 
 start_reflector() {
-	ip netns exec "$NS_B" "$STAMPEDE" -c "$WORK/${B_CFG:-b}.json" --stats-period 1 --stats-json "$WORK/b$1.json" \
+	ip netns exec "${B_NS:-$NS_B}" "$STAMPEDE" -c "$WORK/${B_CFG:-b}.json" --stats-period 1 --stats-json "$WORK/b$1.json" \
 		-- --file-prefix="$PREFIX_B" "${EAL_B[@]}" >"$WORK/b$1.log" 2>&1 </dev/null &
 	B_PID=$!
 	for _ in $(seq 100); do
@@ -71,7 +72,7 @@ stop_reflector() {
 }
 
 run_sender() {
-	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/${A_CFG:-a}.json" --duration "${A_DURATION:-6}" -v \
+	ip netns exec "${A_NS:-$NS_A}" "$STAMPEDE" -c "$WORK/${A_CFG:-a}.json" --duration "${A_DURATION:-6}" -v \
 		--stats-json "$WORK/a$1.json" -- --file-prefix="$PREFIX" "${EAL_A[@]}" \
 		>"$WORK/stampede.log" 2>&1 </dev/null || fail "sender stampede failed"
 	cp "$WORK/stampede.log" "$WORK/a$1.log"
