@@ -149,6 +149,10 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 				json_string(g->hw_tx				? "hw" :
 								g->seq_len != 0 ? "sw" :
 										  "none"));
+		/* STAMP: signed packets (RFC 8762 authenticated mode) or not; never the key. */
+		if (g->c.mode == CFG_PROBE_STAMP)
+			json_object_set_new(
+					o, "stamp_authenticated", json_boolean(g->hmac != NULL));
 		if (g->hw_tx)
 			json_object_set_new(o, "hw_tx",
 					json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked",

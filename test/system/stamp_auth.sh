@@ -87,6 +87,8 @@ log "run 1: received=$rx lost=$lost rtt p50=${p50}ns reflected=$refl" \
 	fail "run 1: the sender refused replies"
 [ "$(jget "$WORK/b1.json" "d['probe_rx']['stamp_authenticated']")" = True ] ||
 	fail "run 1: the reflector does not say it is authenticated"
+[ "$(jget "$WORK/a1.json" "d['probes'][0]['stamp_authenticated']")" = True ] ||
+	fail "run 1: the sender's stream does not say it is authenticated"
 for f in "$WORK"/a1.log "$WORK"/b1.log "$WORK"/a1.json "$WORK"/b1.json; do
 	grep -qi "$(cut -c1-16 "$WORK/k1.key")" "$f" && fail "run 1: $f shows the key"
 done
