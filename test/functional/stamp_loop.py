@@ -21,7 +21,8 @@ loop-stateful  the same with probe_rx.stamp_stateful: the sender's measurement i
          (it matches replies by its own sequence, echoed), one reflector session.
 loop-auth  the loop in RFC 8762's authenticated mode (stamp_auth "hmac-sha256", one key file
          for sender and reflector, stateful): the same counts, no auth refusal; and
-         --dump-config names the key file but prints no byte of the key.
+         --dump-config names the key file but prints no byte of the key. loop-auth6: the same
+         over IPv6.
 stateful requests from a pcap, 4 sessions (sender address, port, SSID) with holes in their
          sequence numbers, to a stateful reflector holding 3: each answered session's replies
          (net_pcap out) count 0, 1, 2, ... with no holes, the sender's sequence echoed with its
@@ -42,7 +43,7 @@ from probe_loop import model
 NTP_OFF = 2208988800
 
 
-def test_loop(ck, st, stateful=False, auth=False):
+def test_loop(ck, st, stateful=False, auth=False, ipv6=False):
     count, drop, dup, swap = 1500, 9, 11, 4
     want = model(count, drop, dup, swap)
     ftlib.log("model: %s" % want)
@@ -52,6 +53,7 @@ def test_loop(ck, st, stateful=False, auth=False):
         with open(st.path("stamp.key"), "w") as f:
             f.write(key_hex + "\n")
         akeys = {"stamp_auth": "hmac-sha256", "stamp_key_file": st.path("stamp.key")}
+    addrs = {"src_ip": "fd00::1", "dst_ip": "fd00::2"} if ipv6 else {}
     st.write_config({
         "eal": {"hugepages": False},
         "ports": [{"name": "ring", "device": "net_ring0"}],
@@ -59,7 +61,7 @@ def test_loop(ck, st, stateful=False, auth=False):
                     "count": count, "size": 200 if auth else 128, "stream_id": 3,
                     "dst_mac": "02:00:00:00:00:02",
                     "impair": {"drop_every": drop, "duplicate_every": dup,
-                               "swap_every": swap}, **akeys}],
+                               "swap_every": swap}, **akeys, **addrs}],
         "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True, "verbose": True,
                      "stamp_stateful": stateful, "rate_limit_pps": 0, **akeys},
     })
@@ -355,6 +357,8 @@ def main():
         test_loop(ck, st, stateful=True)
     elif mode == "loop-auth":
         test_loop(ck, st, stateful=True, auth=True)
+    elif mode == "loop-auth6":
+        test_loop(ck, st, stateful=True, auth=True, ipv6=True)
     elif mode == "stateful":
         test_stateful(ck, st)
     elif mode == "badinput":
