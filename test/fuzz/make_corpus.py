@@ -362,7 +362,7 @@ def stamp_payloads():
     p["reflector-era1"] = struct.pack("!I", 3) + b"\0" * 8 + struct.pack("!H", 0x0001) + b"\0" * 30
     p["empty"] = b""
     # Authenticated mode (RFC 8762 figures 2 and 4, 112 bytes), signed with a key that is not
-    # the fuzz targets' (they must never accept an input as it came; they sign it themselves).
+    # the fuzz targets' (they sign each input themselves).
     key = bytes(range(32))
     sa = struct.pack("!I12x", 7) + ntp + struct.pack("!HH", 0x8001, 0x1234) + b"\0" * 68
     p["sender-auth-112"] = sa + hmac.new(key, sa, hashlib.sha256).digest()[:16]
