@@ -169,6 +169,11 @@ static const char *const stamp_ts_names[] = {
 	[CFG_STAMP_PTP] = "ptp",
 };
 
+static const char *const stamp_auth_names[] = {
+	[CFG_STAMP_AUTH_NONE] = "none",
+	[CFG_STAMP_AUTH_HMAC] = "hmac-sha256",
+};
+
 static const char *const payload_names[] = {
 	[CFG_PAYLOAD_ZEROS] = "zeros",
 	[CFG_PAYLOAD_INCREMENTING] = "incrementing",
@@ -373,6 +378,8 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probes[]", "reflected", SPB, reflected, 0),
 	O_BOOL("probes[]", "reflector_stateful", SPB, reflector_stateful, 0),
 	O_INT("probes[]", "loss_horizon_ms", SPB, loss_horizon_ms, 1, 3600000, 3000, 0),
+	O_ENUM("probes[]", "stamp_auth", SPB, stamp_auth, stamp_auth_names, CFG_STAMP_AUTH_NONE, 0),
+	O_STR("probes[]", "stamp_key_file", SPB, stamp_key_file, "", OPT_NOCTRL),
 
 	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
 	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
@@ -395,6 +402,8 @@ static const struct opt cfg_opts[] = {
 	O_CUSTOM("probe_rx", "refuse_src_ports", 0),
 	O_INT("probe_rx", "rate_limit_pps", SC, probe_rx.rate_limit_pps, 0, 1000000000, 10000, 0),
 	O_INT("probe_rx", "rate_limit_burst", SC, probe_rx.rate_limit_burst, 1, 1000000, 1000, 0),
+	O_ENUM("probe_rx", "stamp_auth", SC, probe_rx.stamp_auth, stamp_auth_names, CFG_STAMP_AUTH_NONE, 0),
+	O_STR("probe_rx", "stamp_key_file", SC, probe_rx.stamp_key_file, "", OPT_NOCTRL),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
@@ -1767,6 +1776,89 @@ mac_parse(const char *s, uint8_t out[6])
 }
 
 /* UDP payload bytes a probe of @p mode needs: lib/probe's 40, STAMP's 44 (RFC 8762), none. */
+/*
+ * A STAMP key (stamp_key_file): the file holds the key as hex digits (e.g. `openssl rand -hex
+ * 32`), whitespace ignored, 16..64 bytes. Errors name @p path (the JSON key) and the file, never
+ * a byte of the key. The key is kept in the config struct only, which no dump prints.
+ */
+static int
+load_stamp_key(const struct loader *l, const char *base, enum cfg_stamp_auth auth, const char *file,
+		bool mode_stamp, uint8_t *key, uint8_t *key_len)
+{
+	char txt[4 * CFG_STAMP_KEY_MAX + 2], path[JPATH_LEN];
+	size_t n = 0, nd = 0;
+	int c, hi = -1;
+	FILE *f;
+
+	*key_len = 0;
+	jp_key(path, base, "stamp_key_file");
+	if (auth == CFG_STAMP_AUTH_NONE) {
+		if (file[0] != '\0')
+			return lerr(l, path,
+					"\"%s\" is set but stamp_auth is \"none\": set "
+					"\"stamp_auth\": \"hmac-sha256\" or remove the key file",
+					file);
+		return 0;
+	}
+	if (!mode_stamp)
+		return lerr(l, jp_key(path, base, "stamp_auth"),
+				"\"hmac-sha256\" needs mode \"stamp\" (RFC 8762 authenticated mode)");
+	if (file[0] == '\0')
+		return lerr(l, path,
+				"missing: stamp_auth \"hmac-sha256\" needs a key file (hex, "
+				"%d..%d bytes)",
+				CFG_STAMP_KEY_MIN, CFG_STAMP_KEY_MAX);
+	f = fopen(file, "r");
+	if (f == NULL)
+		return lerr(l, path, "\"%s\": %s", file, strerror(errno));
+	n = fread(txt, 1, sizeof(txt), f);
+	c = ferror(f);
+	fclose(f);
+	if (c) {
+		memset(txt, 0, sizeof(txt));
+		return lerr(l, path, "\"%s\": read error", file);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)txt[i], v;
+
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (ch >= '0' && ch <= '9')
+			v = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			v = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			v = ch - 'A' + 10;
+		else
+			v = -1;
+		if (v < 0 || nd >= 2 * CFG_STAMP_KEY_MAX) {
+			memset(txt, 0, sizeof(txt));
+			memset(key, 0, CFG_STAMP_KEY_MAX);
+			return lerr(l, path, "\"%s\": %s", file,
+					v < 0 ? "not a key in hex digits (only 0-9, a-f and blanks)" :
+						"longer than 64 bytes");
+		}
+		if (hi < 0) {
+			hi = v;
+		} else {
+			key[nd / 2] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+		nd++;
+	}
+	memset(txt, 0, sizeof(txt));
+	if (n == sizeof(txt) || hi >= 0 || nd / 2 < CFG_STAMP_KEY_MIN) {
+		memset(key, 0, CFG_STAMP_KEY_MAX);
+		return lerr(l, path, "\"%s\": %s", file,
+				hi >= 0 ? "an odd number of hex digits" :
+						n == sizeof(txt) ?
+					  "longer than 64 bytes" :
+					  "a key of fewer than 16 bytes (use 32: openssl rand -hex 32)");
+	}
+	*key_len = (uint8_t)(nd / 2);
+	return 0;
+}
+
 static unsigned int
 probe_payload_min(enum cfg_probe_mode mode)
 {
@@ -1928,6 +2020,26 @@ parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json
 		return lerr(l, jp_key(p, path, "reflector_stateful"),
 				"true with mode \"%s\": only a STAMP reflector numbers its replies",
 				probe_mode_names[pr->mode]);
+	rc = load_stamp_key(l, path, pr->stamp_auth, pr->stamp_key_file,
+			pr->mode == CFG_PROBE_STAMP, pr->stamp_key, &pr->stamp_key_len);
+	if (rc < 0)
+		return rc;
+	/* Authenticated packets are 112 bytes (RFC 8762 4.2.2), not 44. */
+	if (pr->stamp_auth != CFG_STAMP_AUTH_NONE) {
+		unsigned int min = probe_frame_min(pr->mode, pr->ipv6, pr->vlan != 0) + 112 - 44;
+
+		if (pr->nb_sizes == 0 && pr->size < min)
+			return lerr(l, jp_key(p, path, "size"),
+					"%u is smaller than an authenticated STAMP frame here (%u "
+					"bytes: a 112-byte packet)",
+					pr->size, min);
+		for (unsigned int i = 0; i < pr->nb_sizes; i++)
+			if (pr->sizes[i] < min)
+				return lerr(l, jp_key(p, path, "sizes"),
+						"%u is smaller than an authenticated STAMP frame "
+						"here (%u bytes: a 112-byte packet)",
+						pr->sizes[i], min);
+	}
 	return 0;
 }
 
@@ -2036,6 +2148,10 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 				"\"plain\" is a generator mode (nothing to measure): use "
 				"\"stampede\" or \"stamp\"");
 	}
+	rc = load_stamp_key(l, "probe_rx", rx->stamp_auth, rx->stamp_key_file,
+			rx->mode == CFG_PROBE_STAMP, rx->stamp_key, &rx->stamp_key_len);
+	if (rc < 0)
+		return rc;
 	rc = parse_probe_rx_refl(l, obj, rx);
 	if (rc < 0)
 		return rc;

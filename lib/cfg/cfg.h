@@ -320,6 +320,16 @@ enum cfg_stamp_ts {
 	CFG_STAMP_PTP,	   /**< "ptp": IEEE 1588v2 truncated (TAI seconds, ns); Z bit set */
 };
 
+/** probes[].stamp_auth, probe_rx.stamp_auth: STAMP's mode (RFC 8762 4.2). */
+enum cfg_stamp_auth {
+	CFG_STAMP_AUTH_NONE = 0, /**< "none": unauthenticated, 44-byte packets */
+	CFG_STAMP_AUTH_HMAC,	 /**< "hmac-sha256": authenticated, 112 bytes, HMAC-SHA-256/128 */
+};
+
+/** Bytes of a STAMP key (stamp_key_file): 16..64 (lib/stamp's STAMP_KEY_MIN/MAX). */
+#define CFG_STAMP_KEY_MIN 16
+#define CFG_STAMP_KEY_MAX 64
+
 /** probes[].payload: what fills the frame after the probe. */
 enum cfg_payload {
 	CFG_PAYLOAD_ZEROS = 0,
@@ -343,8 +353,10 @@ enum cfg_rate_mode {
  *   "flows": 1, "payload": "zeros", "start": true,
  *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
  *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0,
- *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000 }
+ *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000,
+ *   "stamp_auth": "none", "stamp_key_file": "" }
  * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
+ * stamp_auth "hmac-sha256" needs mode "stamp" and stamp_key_file (the key as hex digits).
  */
 struct cfg_probe {
 	char name[CFG_NAME_LEN];    /**< probes[].name, required, unique among probes */
@@ -384,7 +396,11 @@ struct cfg_probe {
 	bool reflector_stateful;
 	/** loss_horizon_ms [1..3600000]: a probe not answered within it is lost, default 3000 */
 	uint32_t loss_horizon_ms;
+	enum cfg_stamp_auth stamp_auth;	   /**< stamp_auth "none|hmac-sha256", default none */
+	char stamp_key_file[CFG_PATH_LEN]; /**< stamp_key_file: a file holding the key in hex */
 	/* Derived from the strings above by the loader (not keys). */
+	uint8_t stamp_key_len; /**< the key read from stamp_key_file (never dumped) */
+	uint8_t stamp_key[CFG_STAMP_KEY_MAX];
 	bool ipv6;
 	bool src_mac_set;
 	uint8_t src_mac_b[6];
@@ -403,8 +419,10 @@ struct cfg_probe {
  *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
  *               "stamp_sessions": 1024, "stamp_session_idle_s": 300, "addresses": [],
  *               "refuse_src_ports": [udp_port], "rate_limit_pps": 10000,
- *               "rate_limit_burst": 1000 }
+ *               "rate_limit_burst": 1000, "stamp_auth": "none", "stamp_key_file": "" }
  * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
+ * stamp_auth "hmac-sha256" (answer only authenticated requests) needs mode "stamp" and
+ * stamp_key_file.
  * stamp_stateful (own sequence numbers per session) needs mode "stamp".
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
  * instance's own probes (RTT).
@@ -435,6 +453,10 @@ struct cfg_probe_rx {
 	uint16_t refuse_src_ports[CFG_MAX_REFL_ADDR];
 	uint64_t rate_limit_pps;   /**< [0..10^9] answers/s per source, 0 = none, default 10000 */
 	uint32_t rate_limit_burst; /**< [1..10^6] answers in a burst per source, default 1000 */
+	enum cfg_stamp_auth stamp_auth;	   /**< stamp_auth "none|hmac-sha256", default none */
+	char stamp_key_file[CFG_PATH_LEN]; /**< stamp_key_file: a file holding the key in hex */
+	uint8_t stamp_key_len;		   /**< derived: the key read from it (never dumped) */
+	uint8_t stamp_key[CFG_STAMP_KEY_MAX];
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */

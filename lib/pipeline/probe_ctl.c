@@ -165,6 +165,10 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 				json_string(g->hw_tx				? "hw" :
 								g->seq_len != 0 ? "sw" :
 										  "none"));
+		/* STAMP: signed packets (RFC 8762 authenticated mode) or not; never the key. */
+		if (g->c.mode == CFG_PROBE_STAMP)
+			json_object_set_new(
+					o, "stamp_authenticated", json_boolean(g->hmac != NULL));
 		if (g->hw_tx)
 			json_object_set_new(o, "hw_tx",
 					json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked",
@@ -503,6 +507,9 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
 	/* Stateful STAMP reflector: sessions held now (over workers), created, replaced idle. */
 	json_object_set_new(o, "stamp_stateful", json_boolean(rt != NULL && rt->stamp_stateful));
+	/* Whether the Session-Reflector answers only authenticated requests (never the key). */
+	json_object_set_new(o, "stamp_authenticated",
+			json_boolean(rt != NULL && rt->refl_hmac != NULL));
 	json_object_set_new(o, "stamp_sessions", json_integer((json_int_t)sessions));
 	json_object_set_new(o, "stamp_sessions_created", json_integer((json_int_t)sess_created));
 	json_object_set_new(o, "stamp_sessions_expired", json_integer((json_int_t)sess_expired));

@@ -41,6 +41,7 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "probe_refl_bad_udp_checksum", "probe_refl_zero_udp6_checksum",
                 "probe_refl_not_unicast", "probe_refl_not_local",
                 "probe_refl_from_reflector_port", "probe_refl_rate_limited",
+                "probe_refl_auth_missing", "probe_refl_auth_bad",
                 # a packet for a port the console stopped (port stop)
                 "port_stopped")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer", "kernel")
