@@ -26,21 +26,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPH_F_AUTH 0x10	      /**< flag: an authentication record (with SPH_F_CTRL) */
-#define SPH_TLV_AUTH 6	      /**< TLV: key id u16, MAC (16 bytes) */
-#define SPH_AUTH_MAC_LEN 16   /**< HMAC-SHA-256 truncated to 128 bits */
-#define SPH_AUTH_TLV_LEN 18   /**< value bytes of an AUTH TLV */
-#define SPH_AUTH_REC_LEN 60   /**< SPH_FIXED_LEN + 2 + SPH_AUTH_TLV_LEN */
-#define SPH_AUTH_MAX_KEYS 2   /**< keys accepted at the same time (the old and new one) */
-#define SPH_AUTH_KEY_MIN 16   /**< shortest key accepted (bytes) */
-#define SPH_AUTH_KEY_MAX 64   /**< longest key (one SHA-256 block: no pre-hash) */
+#define SPH_F_AUTH 0x10	    /**< flag: an authentication record (with SPH_F_CTRL) */
+#define SPH_TLV_AUTH 6	    /**< TLV: key id u16, MAC (16 bytes) */
+#define SPH_AUTH_MAC_LEN 16 /**< HMAC-SHA-256 truncated to 128 bits */
+#define SPH_AUTH_TLV_LEN 18 /**< value bytes of an AUTH TLV */
+#define SPH_AUTH_REC_LEN 60 /**< SPH_FIXED_LEN + 2 + SPH_AUTH_TLV_LEN */
+#define SPH_AUTH_MAX_KEYS 2 /**< keys accepted at the same time (the old and new one) */
+#define SPH_AUTH_KEY_MIN 16 /**< shortest key accepted (bytes) */
+#define SPH_AUTH_KEY_MAX 64 /**< longest key (one SHA-256 block: no pre-hash) */
 
 /** Outcome of sph_auth_verify(). */
 enum sph_auth_res {
 	SPH_AUTH_OK = 0,
-	SPH_AUTH_MISSING, /**< no authentication record at the end of the datagram */
-	SPH_AUTH_BAD_KEY, /**< a key id this node does not hold */
-	SPH_AUTH_BAD_MAC, /**< the MAC does not match (forged, altered or another key) */
+	SPH_AUTH_MISSING,   /**< no authentication record at the end of the datagram */
+	SPH_AUTH_BAD_KEY,   /**< a key id this node does not hold */
+	SPH_AUTH_BAD_MAC,   /**< the MAC does not match (forged, altered or another key) */
 	SPH_AUTH_MALFORMED, /**< an authentication record that is not the last, or badly formed */
 };
 
@@ -58,8 +58,7 @@ struct sph_auth;
  * id @p send_id (0: this context only verifies). NULL when libcrypto fails or an argument is
  * out of range.
  */
-struct sph_auth *sph_auth_create(const struct sph_auth_key *keys, unsigned int n,
-		uint16_t send_id);
+struct sph_auth *sph_auth_create(const struct sph_auth_key *keys, unsigned int n, uint16_t send_id);
 
 /** Free @p a (NULL: nothing); the key bytes are wiped. */
 void sph_auth_free(struct sph_auth *a);
@@ -78,8 +77,8 @@ size_t sph_auth_sign(struct sph_auth *a, uint32_t node, uint8_t *buf, size_t len
  * authentication record (what the caller then reads). A datagram that does not decode is
  * SPH_AUTH_MALFORMED (the caller's own decoding names the error).
  */
-enum sph_auth_res sph_auth_verify(struct sph_auth *a, const uint8_t *buf, size_t len,
-		size_t *signed_len);
+enum sph_auth_res sph_auth_verify(
+		struct sph_auth *a, const uint8_t *buf, size_t len, size_t *signed_len);
 
 /** Whether a record with header flags @p flags is an authentication record. */
 static inline bool
