@@ -2250,7 +2250,8 @@ parse_node_security(const struct loader *l, const json_t *root)
 				memset(&x, 0, sizeof(x));
 				snprintf(x.prefix, sizeof(x.prefix), "%s%s", y->address,
 						strchr(y->address, '/') != NULL ? "" :
-						strchr(y->address, ':') != NULL ? "/128" :
+								strchr(y->address, ':') != NULL ?
+										  "/128" :
 										  "/32");
 				rc = parse_prefix(l, &x, jp_key(q, p, "address"));
 				if (rc < 0)

@@ -79,12 +79,12 @@ enum cfg_node_role {
 
 /** node: who this stampede is. */
 #define CFG_PREFIX_LEN 48   /**< Max prefix text ("2001:db8::/32"), including the NUL. */
-#define CFG_MAX_PEERS 32   /**< node.peers entries */
+#define CFG_MAX_PEERS 32    /**< node.peers entries */
 #define CFG_MAX_AUTH_KEYS 2 /**< node.auth.keys: the key in use and the next (rotation) */
 
 /** node.peers[]: a node a collector or relay accepts datagrams from (README.md, "Security"). */
 struct cfg_peer {
-	uint32_t id;		      /**< node.peers[].id: its node id (the sender of the datagram) */
+	uint32_t id; /**< node.peers[].id: its node id (the sender of the datagram) */
 	char address[CFG_PREFIX_LEN]; /**< node.peers[].address: "10.0.0.7" or "10.0.0.0/24" */
 	char mac[18];		      /**< node.peers[].mac: source MAC of EtherType datagrams */
 	uint8_t family;		      /**< derived: 0 (no address), 4 or 6 */
@@ -97,7 +97,8 @@ struct cfg_peer {
 /** node.auth.keys[]: a key of authenticated datagrams. The bytes are never dumped. */
 struct cfg_auth_key {
 	uint32_t id;		 /**< node.auth.keys[].id [1..65535] */
-	char file[CFG_PATH_LEN]; /**< node.auth.keys[].file: hex (32..128 digits) or raw 16..64 bytes */
+	char file[CFG_PATH_LEN]; /**< node.auth.keys[].file: hex (32..128 digits) or raw 16..64
+				    bytes */
 	uint8_t len;		 /**< derived: key bytes */
 	uint8_t key[64];	 /**< derived: the key (read from file at load) */
 };
