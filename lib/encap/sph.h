@@ -153,12 +153,12 @@ size_t sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, 
  */
 struct sph_seq {
 	bool started;
-	uint64_t first;	    /**< the first number seen: nothing before it is missing */
-	uint64_t next;	    /**< highest seen + 1 */
+	uint64_t first; /**< the first number seen: nothing before it is missing */
+	uint64_t next;	/**< highest seen + 1 */
 	uint64_t win[SPH_SEQ_WINDOW / 64]; /**< bit n % SPH_SEQ_WINDOW: number n was seen */
-	uint64_t received;  /**< records accepted (first copies) */
-	uint64_t gaps;	    /**< numbers not (yet) seen below next */
-	uint64_t dups;	    /**< copies of a number seen before */
+	uint64_t received;		   /**< records accepted (first copies) */
+	uint64_t gaps;			   /**< numbers not (yet) seen below next */
+	uint64_t dups;			   /**< copies of a number seen before */
 	uint64_t reordered; /**< numbers that came after a higher one (late, filled a gap) */
 	uint64_t stale;	    /**< behind the window or before the first number (see below) */
 };
@@ -169,7 +169,7 @@ enum sph_seq_res {
 	SPH_SEQ_GAP,	   /**< ahead: the numbers in between are counted missing */
 	SPH_SEQ_REORDERED, /**< behind, not seen before */
 	SPH_SEQ_DUP,	   /**< seen before: the caller drops it */
-	SPH_SEQ_STALE,	   /**< behind the window (>= first): duplicate or not, cannot tell: dropped */
+	SPH_SEQ_STALE, /**< behind the window (>= first): duplicate or not, cannot tell: dropped */
 	/**
 	 * Before the first number this receiver saw: never seen here (a spool replayed to a
 	 * restarted collector), delivered; counted in stale too.
