@@ -422,6 +422,9 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	const struct stp_config *cfg = lc->pl->cfg;
 	uint16_t k = 0;
 
+	if (bl == NULL)
+		return n;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -459,7 +462,14 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		else if (o == -2)
 			bl->ctrl_bad++;
 		if (why != STP_DROP_MAX) {
-			broker_refuse(lc, why, cfg->node.id, m);
+			/* The node its first record names (the edge itself, for a well-formed one).
+			 */
+			const uint32_t claim = o >= 0 && end >= off + SPH_FIXED_LEN ?
+					rte_be_to_cpu_32(*(
+							const unaligned_uint32_t *)(d + off + 8)) :
+					0;
+
+			broker_refuse(lc, why, claim, m);
 			lc->stats.drops[why]++;
 		} else {
 			lc->stats.consumed++;

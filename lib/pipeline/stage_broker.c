@@ -561,7 +561,10 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	int rc;
 
 	*end = rte_pktmbuf_data_len(m);
-	*claim = 0;
+	/* The node the first record claims, for the note of a refusal before the walk. */
+	*claim = *end >= off + SPH_FIXED_LEN ?
+			rte_be_to_cpu_32(*(const unaligned_uint32_t *)(d + off + 8)) :
+			0;
 	if (b->auth) {
 		size_t sl = 0;
 
@@ -598,8 +601,6 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			bl->malformed++;
 			return (enum stp_drop)err_drop[-rc];
 		}
-		if (o == off)
-			*claim = h.node;
 		if (sph_is_auth(h.flags))
 			continue; /* node.auth off: read as an unknown control record */
 		if (b->nb_peers > 0) {
