@@ -41,9 +41,14 @@ import hmac
 import struct
 import sys
 
+import os
+
 import ftlib
 import rules_lib
 import sphlib
+
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                   "wireshark", "stampede.lua")
 
 T0 = 1700000000999990001
 EDGE_MAC = "02:00:00:00:00:07"
@@ -306,6 +311,15 @@ def run_edge(ck, exe):
     outer = rules_lib.port_frames(ck, st.path("out.pcap"))
     ck.eq([verify(sphlib.datagram_of(o), {1: K1}) for o in outer], [1] * len(outer),
           "edge: every datagram sent verifies (Python hmac) with key 1")
+    # The Lua dissector (scripts/wireshark) in tshark shows each datagram's AUTH TLV: key id 1
+    # and the MAC bytes Python computed (the last occurrence: the datagram carrying the tap's
+    # ACK also shows that frame's own auth TLV, dissected inside it).
+    rows = rules_lib.tshark_fields(st.path("out.pcap"), ["stampede.auth.key_id",
+                                                         "stampede.auth.mac"],
+                                   ["-X", "lua_script:" + LUA])
+    ck.eq([(r[0].split(",")[-1], r[1].split(",")[-1].replace(":", "")) for r in rows],
+          [("1", sphlib.datagram_of(o)[-16:].hex()) for o in outer],
+          "edge: tshark (Lua dissector) shows the auth TLV: key id 1 and the MAC")
     seqs = []
     for o in outer:
         seqs += [r["seq"] for r in sphlib.decode_records(sphlib.datagram_of(o))
@@ -342,6 +356,8 @@ def run_edge(ck, exe):
 def main():
     mode = sys.argv[2] if len(sys.argv) > 2 else "collector"
     ck = ftlib.Checker("broker_attack " + mode)
+    if mode == "edge":
+        rules_lib.need_tools("tshark")
     {"collector": run_collector, "sequence": run_sequence, "edge": run_edge}[mode](ck, sys.argv[1])
     ck.finish()
 
