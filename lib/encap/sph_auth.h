@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sph.h"
+
 #define SPH_F_AUTH 0x10	    /**< flag: an authentication record (with SPH_F_CTRL) */
 #define SPH_TLV_AUTH 6	    /**< TLV: key id u16, MAC (16 bytes) */
 #define SPH_AUTH_MAC_LEN 16 /**< HMAC-SHA-256 truncated to 128 bits */
