@@ -43,7 +43,6 @@ DPORT=40001
 WINDOW=2
 SOCK=$WORK/edge.sock
 CLI=("$PY" "$SYS_DIR/../../scripts/stampede-cli" "$SOCK")
-declare -A NODE_PID=()
 
 cleanup_rel() {
 	local rc=$? n
@@ -109,78 +108,12 @@ for n in e c; do
 		fail "stampede --check rejected $n.json: $(cat "$WORK/check-$n.log")"
 done
 
-# start_node NAME NS [ARGS...]: stampede in NS (log NAME.log, stats stats-NAME.json), returns
-# once it prints its first stats line.
-start_node() {
-	local n=$1 ns=$2 i
-	shift 2
-	ip netns exec "$ns" "$STAMPEDE" -c "$WORK/${n%[0-9]}.json" --stats-period 1 \
-		--stats-json "$WORK/stats-$n.json" "$@" -- --file-prefix="$PREFIX-${n%[0-9]}" \
-		>"$WORK/$n.log" 2>&1 </dev/null &
-	NODE_PID[$n]=$!
-	for i in $(seq 150); do
-		if grep -q "^rx [0-9]" "$WORK/$n.log" 2>/dev/null; then
-			log "stampede $n runs (pid ${NODE_PID[$n]})"
-			return 0
-		fi
-		kill -0 "${NODE_PID[$n]}" 2>/dev/null || fail "stampede $n exited at start: $(tail "$WORK/$n.log")"
-		sleep 0.1
-	done
-	fail "stampede $n did not start in 15 s"
-}
-
-# stop_node NAME: SIGTERM by PID, exit 0 within 20 s, invariant exact.
-stop_node() {
-	local n=$1 i rc
-	kill -TERM "${NODE_PID[$n]}"
-	for i in $(seq 200); do
-		kill -0 "${NODE_PID[$n]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "${NODE_PID[$n]}" 2>/dev/null && fail "stampede $n did not exit within 20 s"
-	wait "${NODE_PID[$n]}" && rc=0 || rc=$?
-	unset "NODE_PID[$n]"
-	[ "$rc" -eq 0 ] || fail "stampede $n exited with status $rc: $(tail "$WORK/$n.log")"
-	log "stampede $n:"
-	sys_check_invariant "$WORK/stats-$n.json"
-}
-
-# tel NODE KEY...: values from /stampede/nodes of node e or c ("a.b": key b of container a;
-# -1 when absent).
-tel() {
-	"$PY" - "/var/run/dpdk/$PREFIX-$1/dpdk_telemetry.v2" "${@:2}" <<'PYEOF'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(1024)
-s.send(b"/stampede/nodes")
-r = json.loads(s.recv(1 << 20).decode())["/stampede/nodes"]
-out = []
-for k in sys.argv[2:]:
-    v = r if isinstance(r, dict) else {}
-    for p in k.split("."):
-        v = v.get(p, {}) if isinstance(v, dict) else {}
-    out.append(str(v if isinstance(v, int) else -1))
-print(" ".join(out))
-PYEOF
-}
-
 send() { # send FIRST COUNT PAUSE
 	nsx "$NS_S" "$PY" "$SYS_DIR/frames.py" send s0 --dst-mac 02:00:00:00:00:02 \
 		--src-ip 198.18.0.1 --dst-ip 198.18.0.2 --dport "$DPORT" --first "$1" --count "$2" \
 		--size "$SIZE" --burst 4 --pause "$3"
 }
 
-# wait_until WHAT SECONDS CMD...: polls CMD every 0.25 s until it succeeds.
-wait_until() {
-	local what=$1 lim=$2 i
-	shift 2
-	for i in $(seq $((lim * 4))); do
-		"$@" && return 0
-		sleep 0.25
-	done
-	fail "$what: not within $lim s"
-}
 held_zero() { # the edge holds nothing (everything it sent is acknowledged)
 	local h
 	h=$(tel e output_sp.reliable_held 2>/dev/null) || return 1
