@@ -30,48 +30,12 @@
 sys_preflight "$@"
 command -v tcpdump >/dev/null || skip "tcpdump is not installed"
 
-NS_S=$NS_A
-NS_E=$NS_D
-NS_C=$NS_B
-NS_M=stp$TAG-m
-NS_EXTRA+=("$NS_M")
 NT=${STP_BATT_FRAMES:-300}
 DPORT=40001
 FORGE=("$PY" "$SYS_DIR/broker_forge.py")
 
-cleanup_att() {
-	local rc=$? n
-	set +e
-	for n in "${!NODE_PID[@]}"; do
-		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
-		wait "${NODE_PID[$n]}" 2>/dev/null
-		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
-	done
-	(exit "$rc")
-	sys_cleanup
-}
-trap cleanup_att EXIT
-
-# --- topology ---
-for ns in "$NS_E" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
-for ns in "$NS_S" "$NS_E" "$NS_M" "$NS_C"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	nsx "$ns" ip link set lo up
-done
-ip link add s0 netns "$NS_S" type veth peer name e_in netns "$NS_E"
-ip link add e_out netns "$NS_E" type veth peer name m_e netns "$NS_M"
-ip link add m_c netns "$NS_M" type veth peer name c_in netns "$NS_C"
-ip link add m_a0 netns "$NS_M" type veth peer name m_a1 netns "$NS_M"
-nsx "$NS_M" ip link add br0 type bridge
-for l in m_e m_c m_a1; do nsx "$NS_M" ip link set "$l" master br0; done
-# The forger's spoofed source MACs must not move the real nodes' entries in the bridge.
-nsx "$NS_M" ip link set m_a1 type bridge_slave learning off
-for l in s0:$NS_S e_in:$NS_E e_out:$NS_E m_e:$NS_M m_c:$NS_M m_a0:$NS_M m_a1:$NS_M br0:$NS_M \
-	c_in:$NS_C; do
-	nsx "${l#*:}" ip link set "${l%%:*}" up
-done
-MAC_CIN=$(nsx "$NS_C" cat /sys/class/net/c_in/address)
+trap sys_nodes_cleanup EXIT
+sys_broker_topology forger
 MAC_EOUT=$(nsx "$NS_E" cat /sys/class/net/e_out/address)
 MAC_EIN=$(nsx "$NS_E" cat /sys/class/net/e_in/address)
 
@@ -145,11 +109,10 @@ SEND_PID=$!
 BG_PIDS+=("$SEND_PID")
 sent=$((sent + NT))
 sleep 0.5
-c_json=$(nsx "$NS_M" "${FORGE[@]}" collector m_a0 "$MAC_CIN") || fail "forger: $c_json"
-e_json=$(nsx "$NS_M" "${FORGE[@]}" edge m_a0 "$MAC_EOUT" "$MAC_CIN") || fail "forger: $e_json"
+l_json=$(nsx "$NS_M" "${FORGE[@]}" link m_a0 "$MAC_EOUT" "$MAC_CIN") || fail "forger: $l_json"
 t_json=$(TAP_FRAME_OUT=$WORK/tap.bin nsx "$NS_S" "${FORGE[@]}" tap s0 "$MAC_EIN" "$MAC_CIN") ||
 	fail "forger: $t_json"
-log "forged: collector $c_json; edge $e_json; tap $t_json"
+log "forged: $l_json; tap $t_json"
 wait "$SEND_PID" || fail "sender: $(cat "$WORK/send.log")"
 wait "$TD_PID" || fail "tcpdump: $(cat "$WORK/tcpdump.log")"
 r_json=$(nsx "$NS_M" "${FORGE[@]}" replay m_a0 "$WORK/real5.pcap" 2) || fail "forger: $r_json"
@@ -163,14 +126,15 @@ stop_node e
 stop_node c
 
 check_rc=0
-SYS_DIR=$SYS_DIR "$PY" - "$WORK" "$sent" "$DPORT" "$c_json" "$e_json" <<'PYEOF' || check_rc=$?
+SYS_DIR=$SYS_DIR "$PY" - "$WORK" "$sent" "$DPORT" "$l_json" <<'PYEOF' || check_rc=$?
 import json, os, sys
 sys.path.insert(0, os.path.join(os.environ.get("SYS_DIR", "."), "..", "functional"))
 sys.path.insert(0, os.environ.get("SYS_DIR", "."))
 import frames
 import broker_check as bc
 work, sent, dport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-want_c, want_e = json.loads(sys.argv[4])["expect"], json.loads(sys.argv[5])["expect"]
+forged = json.loads(sys.argv[4])
+want_c, want_e = forged["collector"]["expect"], forged["edge"]["expect"]
 sc = json.load(open(os.path.join(work, "stats-c.json")))
 se = json.load(open(os.path.join(work, "stats-e.json")))
 for name, st, want in (("collector", sc, want_c), ("edge", se, want_e)):

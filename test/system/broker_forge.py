@@ -7,8 +7,9 @@ The datagrams, records and MACs are built by test/functional/broker_attack.py (P
 and hmac: independent of stampede).
 
   broker_forge.py keys DIR                      write k1.hex and k2.raw (the test's keys)
-  broker_forge.py collector IFACE COLL_MAC      forged data to a collector (node.peers [7])
-  broker_forge.py edge IFACE EDGE_MAC COLL_MAC  forged ACK/NACK to an edge, on its output link
+  broker_forge.py link IFACE EDGE_MAC COLL_MAC  forged data to a collector (node.peers [7]),
+                                                then forged ACK/NACK to an edge
+Prints, for link: {"collector": {...}, "edge": {...}}.
   broker_forge.py tap IFACE EDGE_MAC COLL_MAC   a signed ACK [0, 10^6] onto the edge's tap
   broker_forge.py replay IFACE PCAP TIMES       resend the frames of a pcap TIMES times
 Prints what it sent as JSON: {"sent": N, "expect": {drop reason: count}}.
@@ -84,9 +85,13 @@ def main():
         with open(os.path.join(a[0], "k2.raw"), "wb") as f:
             f.write(ba.K2)
         return
-    n, exp = {"collector": lambda: collector(a[0], a[1]),
-              "edge": lambda: edge(a[0], a[1], a[2]),
-              "tap": lambda: tap(a[0], a[1], a[2]),
+    if cmd == "link":
+        nc, ec = collector(a[0], a[2])
+        ne, ee = edge(a[0], a[1], a[2])
+        print(json.dumps({"collector": {"sent": nc, "expect": ec},
+                          "edge": {"sent": ne, "expect": ee}}))
+        return
+    n, exp = {"tap": lambda: tap(a[0], a[1], a[2]),
               "replay": lambda: replay(a[0], a[1], int(a[2]))}[cmd]()
     print(json.dumps({"sent": n, "expect": exp}))
 

@@ -32,10 +32,6 @@
 sys_preflight "$@"
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
 
-NS_S=$NS_A
-NS_E=$NS_D
-NS_C=$NS_B
-NS_M=stp$TAG-m
 NT=${STP_BREL_FRAMES:-2000} # frames of the main phase (~8 s at ~250 frames/s)
 NL=${STP_BREL_LOSS_FRAMES:-400} # frames of the loss phase
 SIZE=800
@@ -44,37 +40,8 @@ WINDOW=2
 SOCK=$WORK/edge.sock
 CLI=("$PY" "$SYS_DIR/../../scripts/stampede-cli" "$SOCK")
 
-cleanup_rel() {
-	local rc=$? n
-	set +e
-	for n in "${!NODE_PID[@]}"; do
-		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
-		wait "${NODE_PID[$n]}" 2>/dev/null
-		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
-	done
-	ip netns del "$NS_M" 2>/dev/null
-	(exit "$rc")
-	sys_cleanup
-}
-trap cleanup_rel EXIT
-
-# --- topology ---
-for ns in "$NS_E" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
-for ns in "$NS_S" "$NS_E" "$NS_M" "$NS_C"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	nsx "$ns" ip link set lo up
-done
-ip link add s0 netns "$NS_S" type veth peer name e_in netns "$NS_E"
-ip link add e_out netns "$NS_E" type veth peer name m_e netns "$NS_M"
-ip link add m_c netns "$NS_M" type veth peer name c_in netns "$NS_C"
-nsx "$NS_M" ip link add br0 type bridge
-nsx "$NS_M" ip link set m_e master br0
-nsx "$NS_M" ip link set m_c master br0
-for l in s0:$NS_S e_in:$NS_E e_out:$NS_E m_e:$NS_M m_c:$NS_M br0:$NS_M c_in:$NS_C; do
-	nsx "${l#*:}" ip link set "${l%%:*}" up
-done
-MAC_CIN=$(nsx "$NS_C" cat /sys/class/net/c_in/address)
+trap sys_nodes_cleanup EXIT
+sys_broker_topology
 
 # --- configs: the collector on CPU 0 (main lcore 1), the edge on the defaults ---
 cat >"$WORK/e.json" <<JSON

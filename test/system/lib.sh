@@ -491,6 +491,52 @@ PYEOF
 # node NAME (or NAME1, NAME2: restarts) is $WORK/NAME.json, its EAL prefix $PREFIX-NAME.
 declare -A NODE_PID=()
 
+# The EXIT trap of such a test: its nodes killed by PID (and their runtime dirs removed), then
+# sys_cleanup (namespaces in NS_EXTRA included).
+sys_nodes_cleanup() {
+	local rc=$? n
+	set +e
+	for n in "${!NODE_PID[@]}"; do
+		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
+		wait "${NODE_PID[$n]}" 2>/dev/null
+		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
+	done
+	(exit "$rc")
+	sys_cleanup
+}
+
+# An edge and a collector through a bridge (broker tests); sets NS_S NS_E NS_M NS_C, MAC_CIN:
+#   ns S: s0 <-veth-> e_in (ns E) ... e_out <-veth-> m_e =br0 (ns M)= m_c <-veth-> c_in (ns C)
+# With "forger": also m_a0 <-veth-> m_a1 in M, m_a1 on br0 without MAC learning (what is sent
+# on m_a0 enters the link with any source MAC, and moves no real node's bridge entry).
+sys_broker_topology() {
+	local ns l links="s0:$NS_A e_in:$NS_D e_out:$NS_D m_e:stp$TAG-m m_c:stp$TAG-m br0:stp$TAG-m c_in:$NS_B"
+	NS_S=$NS_A NS_E=$NS_D NS_C=$NS_B NS_M=stp$TAG-m
+	NS_EXTRA+=("$NS_M")
+	for ns in "$NS_E" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
+	for ns in "$NS_S" "$NS_E" "$NS_M" "$NS_C"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		nsx "$ns" ip link set lo up
+	done
+	ip link add s0 netns "$NS_S" type veth peer name e_in netns "$NS_E"
+	ip link add e_out netns "$NS_E" type veth peer name m_e netns "$NS_M"
+	ip link add m_c netns "$NS_M" type veth peer name c_in netns "$NS_C"
+	nsx "$NS_M" ip link add br0 type bridge
+	nsx "$NS_M" ip link set m_e master br0
+	nsx "$NS_M" ip link set m_c master br0
+	if [ "${1:-}" = forger ]; then
+		ip link add m_a0 netns "$NS_M" type veth peer name m_a1 netns "$NS_M"
+		nsx "$NS_M" ip link set m_a1 master br0
+		nsx "$NS_M" ip link set m_a1 type bridge_slave learning off
+		links="$links m_a0:$NS_M m_a1:$NS_M"
+	fi
+	for l in $links; do
+		nsx "${l#*:}" ip link set "${l%%:*}" up
+	done
+	MAC_CIN=$(nsx "$NS_C" cat /sys/class/net/c_in/address)
+}
+
 # start_node NAME NS [ARGS...]: stampede in NS (log NAME.log, stats stats-NAME.json), returns
 # once it prints its first stats line.
 start_node() {
