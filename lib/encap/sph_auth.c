@@ -39,13 +39,6 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 struct sph_auth *
 sph_auth_create(const struct sph_auth_key *keys, unsigned int n, uint16_t send_id)
 {
@@ -97,7 +90,11 @@ sph_auth_free(struct sph_auth *a)
 	free(a);
 }
 
-/* The truncated HMAC of @p len bytes at @p buf with slot @p s into @p out. */
+/*
+ * The truncated HMAC of @p len bytes at @p buf with slot @p s into @p out. Measured (loaded
+ * 2-vCPU VM, SHA extensions): ~2,200 cycles for 64 bytes, ~9,900 for 1,400 (EVP_MAC call
+ * overhead ~1,000 plus ~400 per 64-byte block); per frame in scripts/bench/broker.sh.
+ */
 static bool
 mac_of(struct sph_auth_slot *s, const uint8_t *buf, size_t len, uint8_t out[SPH_AUTH_MAC_LEN])
 {

@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: the broker's defences (README.md, "Security") against forged traffic.
 
-  broker_attack.py STAMPEDE collector|sequence|edge
+  broker_attack.py STAMPEDE collector|sequence|edge|relay
 
 Every datagram is built here, and every MAC computed here with Python's hmac (HMAC-SHA-256
 truncated to 16 bytes over the records and the authentication record's header): an
@@ -32,6 +32,9 @@ edge: an edge (node 7, auth key 1) with a reliable output reads 50 frames, and o
   (resends 32: BREL_NACK_RESEND, not 40). Every datagram the edge sends verifies with key 1; at
   stop the spool holds the 40 datagrams not acknowledged: acknowledged frames 0..9 + spooled
   10..50 == every frame, none lost.
+relay: a relay (node 8) with keys 1 and 2 and node.peers [7]: the edge's datagrams (2 records,
+  key 2) go on with a hop each, re-signed with the relay's key 1 (Python verifies), without the
+  edge's authentication record; unsigned, wrong-key, non-peer and wrong-address input refused.
 The invariant received + replicated + generated == transmitted + captured + consumed + dropped
 holds exactly in every run.
 """
@@ -353,12 +356,62 @@ def run_edge(ck, exe):
     st.cleanup()
 
 
+def run_relay(ck, exe):
+    """A relay (node 8, keys 1 and 2, node.peers [7]) between an authenticated edge and
+    collector: it checks the edge's MAC (key 2), sends each record on with its hop and without
+    the edge's authentication record, signed with its own send key (1); forged input is refused."""
+    st = ftlib.Stampede(exe, "broker-attack-relay")
+    write_keys(st)
+
+    def edge(dg, src=EDGE_IP):
+        return udp_frame(dg, src, "192.0.2.8", EDGE_MAC, "02:00:00:00:00:08")
+
+    real = [edge(sign(data_rec(i) + data_rec(i + 100), 2, K2, 7)) for i in range(20)]
+    forged = [edge(data_rec(50)),                                  # unsigned
+              edge(sign(data_rec(51), 2, K1, 7)),                   # key 1's bytes under id 2
+              edge(sign(data_rec(52, node=99), 2, K2, 99)),         # not a peer
+              edge(sign(data_rec(53), 2, K2, 7), src="192.0.2.66")]  # the peer's id elsewhere
+    dgs = real[:10] + forged + real[10:]
+    ftlib.write_pcap_ns(st.path("dg.pcap"), dgs, T0, 1000)
+    st.write_config(rules_lib.base_config(
+        [{"name": "net", "device": "net_pcap0,rx_pcap=dg.pcap"},
+         {"name": "next", "device": "net_pcap1,tx_pcap=next.pcap", "timestamp": "none"}],
+        node={"id": 8, "role": "relay", "relay_to": "up",
+              "peers": [{"id": 7, "address": EDGE_IP}],
+              "auth": {"keys": [{"id": 1, "file": "k1.hex"}, {"id": 2, "file": "k2.raw"}],
+                       "send_key": 1}},
+        outputs=[{"name": "up", "type": "stampede", "port": "next", "src_ip": "192.0.2.8",
+                  "dst_ip": COLL_IP, "dst_mac": PEER_MAC}],
+        rules=[{"name": "all", "action": "drop"}]))
+    rc = st.run(["--exit-on-eof"], timeout=60)
+    if rc != 0:
+        st.show_output()
+    ck.eq(rc, 0, "relay: exit code")
+    out = rules_lib.port_frames(ck, st.path("next.pcap"))
+    ck.eq([verify(sphlib.datagram_of(o), {1: K1, 2: K2}) for o in out], [1] * len(out),
+          "relay: every datagram it sends verifies (Python hmac) with its key 1")
+    got, recs = sphlib.frames_of(out)
+    want = [f for i in range(20) for f in (frame(i), frame(i + 100))]
+    ftlib.compare_frames(ck, got, want, "relay: the 40 real frames, nothing forged")
+    ck.eq(sum(1 for o in out for r in sphlib.decode_records(sphlib.datagram_of(o))
+              if r["flags"] & F_AUTH), len(out),
+          "relay: one authentication record per datagram (the edge's is not passed on)")
+    ck.check(all(len(r["hops"]) == 1 and r["hops"][0][0] == 8 for r in recs),
+             "relay: each record carries the relay's hop")
+    ftlib.check_accounting(ck, st.stats(), received=len(dgs), transmitted=len(out),
+                           drops={"sph_auth_missing": 1, "sph_auth_bad": 1,
+                                  "sph_peer_unknown": 1, "sph_peer_address": 1},
+                           label="relay: ")
+    st.cleanup()
+
+
 def main():
     mode = sys.argv[2] if len(sys.argv) > 2 else "collector"
     ck = ftlib.Checker("broker_attack " + mode)
     if mode == "edge":
         rules_lib.need_tools("tshark")
-    {"collector": run_collector, "sequence": run_sequence, "edge": run_edge}[mode](ck, sys.argv[1])
+    {"collector": run_collector, "sequence": run_sequence, "edge": run_edge,
+     "relay": run_relay}[mode](ck, sys.argv[1])
     ck.finish()
 
 
