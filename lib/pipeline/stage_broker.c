@@ -22,8 +22,13 @@
  *    off: no copy); otherwise the datagram is consumed and each frame it carried is generated
  *    (a copy). A fragment is copied (generated) and kept until its frame is whole; the frame
  *    is then one packet whose other segments count consumed, or on timeout each kept
- *    fragment is dropped (sph_reasm_timeout). A malformed record drops its datagram with the
- *    record's reason (the frames before it in the datagram were delivered).
+ *    fragment is dropped (sph_reasm_timeout).
+ *  - relay and collector: each datagram is admitted whole first (dg_admit: MAC, allow-list,
+ *    every record well formed, sequence jump, source quota; README.md "Security"); a datagram
+ *    refused or malformed is one drop with its reason and none of its records is read. A
+ *    record behind the replay window is not written again: counted stale, and a datagram of
+ *    that one record is dropped (sph_stale); in a datagram of several it is skipped like a
+ *    duplicate (the datagram is consumed).
  */
 
 #include <inttypes.h>
