@@ -35,6 +35,12 @@
 #define BROKER_SEQ_JUMP (UINT64_C(1) << 20)
 #define BROKER_REFUSED 8 /**< refused sources an lcore remembers (show nodes, "refused") */
 /**
+ * A record numbered below its stream's highest but captured this much later than the newest
+ * record seen means the edge restarted (numbers from 0 again): the stream starts over (1 s:
+ * less than any restart takes, more than capture timestamps of one stream ever go backwards).
+ */
+#define BROKER_RESTART_NS UINT64_C(1000000000)
+/**
  * Bytes an edge leaves free in each record's datagram for relays' hop records (4 hops): a
  * record that fits the edge's datagram still fits after 4 relays on links of the same MTU.
  */
@@ -84,6 +90,8 @@ struct broker_src {
 	uint64_t last_tsc; /**< TSC of its last record (show nodes: last seen) */
 	bool if_set;	   /**< if_key is known (broker_rif_key() asked) */
 	uint8_t if_key;	   /**< its capture interface key, pkt_meta.if_key */
+	uint64_t max_ts;   /**< newest capture timestamp of its records (ns) */
+	uint64_t restarts; /**< times its numbers started over (the edge restarted) */
 	struct sph_seq seq;
 };
 

@@ -637,6 +637,33 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
 
+/*
+ * The sequence check of a record of source @p s, number @p seq, captured at @p ts. A number
+ * below the stream's highest whose capture time is more than BROKER_RESTART_NS past the newest
+ * one seen is not a replay (a replay carries its old time, which node.auth protects) but the
+ * edge restarted, numbering from 0 again: the stream starts over at it (counted in
+ * restarts), instead of every new frame being refused as stale or duplicate.
+ */
+static inline enum sph_seq_res
+src_seq(struct broker_src *s, uint64_t seq, uint64_t ts)
+{
+	if (unlikely(s->seq.started && seq < s->seq.next && ts > s->max_ts + BROKER_RESTART_NS &&
+			    s->max_ts != 0)) {
+		struct sph_seq c = s->seq;
+
+		memset(&s->seq, 0, sizeof(s->seq));
+		s->seq.received = c.received;
+		s->seq.gaps = c.gaps;
+		s->seq.dups = c.dups;
+		s->seq.reordered = c.reordered;
+		s->seq.stale = c.stale;
+		s->restarts++;
+	}
+	if (ts > s->max_ts)
+		s->max_ts = ts;
+	return sph_seq_check(&s->seq, seq);
+}
+
 /* Keep the first description a source sends (its DESC TLV). */
 static inline void
 src_desc(struct broker_src *s, const struct sph_hdr *h)
@@ -917,7 +944,7 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 		if (s != NULL) {
 			const uint64_t old_next = s->seq.next;
-			const enum sph_seq_res res = sph_seq_check(&s->seq, e->seq);
+			const enum sph_seq_res res = src_seq(s, e->seq, e->hdr.ts_ns);
 
 			brel_rx_record(lc, (unsigned int)(s - bl->src), &e->hdr, old_next, res);
 			dup = res == SPH_SEQ_DUP || res == SPH_SEQ_STALE;
@@ -950,7 +977,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 	src_desc(s, h);
 	if (s != NULL) {
 		const uint64_t old_next = s->seq.next;
-		const enum sph_seq_res res = sph_seq_check(&s->seq, h->seq);
+		const enum sph_seq_res res = src_seq(s, h->seq, h->ts_ns);
 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
@@ -996,7 +1023,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		if (s != NULL) {
 			const uint64_t old_next = s->seq.next;
 
-			res = sph_seq_check(&s->seq, h.seq);
+			res = src_seq(s, h.seq, h.ts_ns);
 			brel_rx_record(r->lc, (unsigned int)(s - bl->src), &h, old_next, res);
 		}
 		if (res == SPH_SEQ_STALE)
@@ -1551,6 +1578,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 			ADD("duplicates", s->seq.dups);
 			ADD("reordered", s->seq.reordered);
 			ADD("stale", s->seq.stale);
+			ADD("restarts", s->restarts);
 #undef ADD
 			/* The highest number and the latest record over the lcores. */
 			if (s->seq.started) {

@@ -24,6 +24,7 @@ sequence: a collector with node.peers only (no keys): node 7's stream 0..9 then 
   a replay of 3 behind the 4096-number window (sph_stale), a forged jump to 2^40 (sph_seq_jump),
   then 5010..5014: all 25 real frames written once, gaps exactly 4990 (not poisoned), and
   node 7 streams 1..40 (one frame each): 31 fit its quota of 32 entries, 9 are sph_src_quota.
+  Then the edge restarts (numbers 0..4 again, captured 10 s later): delivered, restarts 1.
 edge: an edge (node 7, auth key 1) with a reliable output reads 50 frames, and on its TAP port
   a valid, signed ACK [0, 49] from the collector's MAC and IP: that is data (sent on as frame
   51), not a command. On the output's port: ACK [0, 9] signed (applied), ACK [10, 19] unsigned
@@ -243,6 +244,13 @@ def run_sequence(ck, exe):
     dgs += [edge(data_rec(20 + i, seq=q, flags=0)) for i, q in enumerate(seqs2)]
     # The peer's own id with 40 more streams: 31 fit its quota of 32 table entries.
     dgs += [edge(data_rec(100 + k, stream=k, seq=0, flags=0)) for k in range(1, 41)]
+    # The edge restarts: numbers from 0 again, captured 10 s after the newest: not a replay.
+    restart = []
+    for i in range(5):
+        r = bytearray(data_rec(200 + i, seq=i, flags=0))
+        struct.pack_into("!Q", r, 24, T0 + 10 * 10**9 + i)
+        restart.append(edge(bytes(r)))
+    dgs += restart
     ftlib.write_pcap_ns(st.path("dg.pcap"), dgs, T0, 1000)
     st.write_config(collector_config(False))
     rc = st.run(["--exit-on-eof"], timeout=60)
@@ -251,15 +259,17 @@ def run_sequence(ck, exe):
     ck.eq(rc, 0, "sequence: exit code")
     got = rules_lib.port_frames(ck, st.path("fwd.pcap"))
     want = [frame(i) for i in range(20)] + [frame(20 + i) for i in range(5)] + \
-        [frame(100 + k) for k in range(1, 32)]
-    ftlib.compare_frames(ck, got, want, "sequence: the 25 real frames once, streams 1..31")
+        [frame(100 + k) for k in range(1, 32)] + [frame(200 + i) for i in range(5)]
+    ftlib.compare_frames(ck, got, want, "sequence: the 25 real frames once, streams 1..31, "
+                         "the restarted edge's 5")
     s = st.stats()
     ftlib.check_accounting(ck, s, received=len(dgs), transmitted=len(want),
                            drops={"sph_stale": 1, "sph_seq_jump": 1, "sph_src_quota": 9},
                            label="sequence: ")
     row = node_row(s, 7)
-    ck.eq((row.get("received"), row.get("gaps"), row.get("stale"), row.get("last_seq")),
-          (25, 4990, 1, 5014), "sequence: node 7 received 25, gaps 4990, stale 1, last 5014")
+    ck.eq((row.get("received"), row.get("gaps"), row.get("stale"), row.get("last_seq"),
+           row.get("restarts")), (30, 4990, 1, 4, 1),
+          "sequence: node 7 received 30, gaps 4990, stale 1, restarted once, last 4")
     st.cleanup()
 
 
