@@ -741,6 +741,19 @@ render_nodes(const json_t *v, FILE *f)
 		tbl_print(&t, f);
 		render_nodes_reliable(outs, f);
 	}
+	if (json_array_size(json_object_get(v, "refused")) > 0) {
+		/* README.md, "Security": the sources refused, by reason. */
+		tbl_init(&t, "refused|node|source|port|<count|last-seen");
+		json_array_foreach(json_object_get(v, "refused"), i, e) {
+			tbl_cell(&t, "%s", stp_json_str(e, "reason"));
+			tbl_u64(&t, stp_json_u64(e, "node"));
+			tbl_cell(&t, "%s", stp_json_str(e, "source"));
+			tbl_cell(&t, "%s", stp_json_str(e, "port"));
+			tbl_u64(&t, stp_json_u64(e, "count"));
+			tbl_cell(&t, "%s", stp_json_str(e, "last_seen"));
+		}
+		tbl_print(&t, f);
+	}
 	if (json_is_object(json_object_get(v, "transport"))) {
 		const json_t *tr = json_object_get(v, "transport");
 

@@ -710,6 +710,19 @@ tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				(uint64_t)json_integer_value(json_object_get(v, "stream")));
 		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
 	}
+	/* Refused sources (README.md, "Security"): refused_0, refused_1, ... */
+	json_array_foreach(json_object_get(t, "refused"), i, v) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(c);
+		rc |= tel_from_json(c, v, "");
+		snprintf(key, sizeof(key), "refused_%zu", i);
+		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+	}
 	json_object_foreach(json_object_get(t, "outputs"), k, v) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 

@@ -404,7 +404,19 @@ def sph_seeds():
         "bad-magic": sph(frame, magic=0x1234),
         "future": sph(frame, version=9),
         "short": sph(frame)[:30],
+        # Authenticated (sph_auth.h): the key fuzz_sph holds (id 1, 32 x 0x5a) and a wrong one.
+        "auth": signed(sph(frame, seq=4) + sph(frame, seq=5), b"\x5a" * 32),
+        "auth-wrong-key": signed(sph(frame, seq=6), b"\x00" * 32),
     }
+
+
+def signed(records, key, key_id=1, node=7):
+    """records + an authentication record: HMAC-SHA-256/128 (Python hmac)."""
+    import hashlib
+    import hmac
+    hdr = struct.pack("!HBBHBBIHHQQII", 0x5350, 1, 0x12, 60, 0, 0, node, 0, 0, 0, 0, 0, 0) + \
+        struct.pack("!BBH", 6, 18, key_id)
+    return records + hdr + hmac.new(key, records + hdr, hashlib.sha256).digest()[:16]
 
 
 def csum(b):
