@@ -47,6 +47,7 @@
 #define CFG_MAX_GROUPS 32      /**< Max entries in groups[]. */
 #define CFG_MAX_MEMBERS 16     /**< Max members of one group. */
 #define CFG_FILTER_LEN 1024    /**< Max libpcap filter length, including the NUL. */
+#define CFG_AUTH_HASH_LEN 256  /**< Max metrics.basic_auth.password_hash length, with the NUL. */
 #define CFG_LISTEN_LEN 64      /**< Max metrics.listen length (an IP literal), including the NUL. */
 #define CFG_MAX_PROBES 16      /**< Max entries in probes[] (stream ids 0..31, lib/probe). */
 #define CFG_MAX_PROBE_SIZES 16 /**< Max entries in probes[].sizes. */
@@ -296,14 +297,23 @@ struct cfg_group {
 /**
  * metrics: the Prometheus endpoint served by lib/metrics (DPDK telemetry needs no setting).
  *
- * JSON shape: { "enabled": true, "listen": "127.0.0.1", "port": 9464 }
+ * JSON shape: { "enabled": true, "listen": "127.0.0.1", "port": 9464,
+ *               "tls": { "cert_file": "...", "key_file": "..." },
+ *               "basic_auth": { "username": "prom", "password_hash": "$y$..." } }
  * Off by default, so that tests and demos do not compete for the port; loopback by default:
  * listening on another address exposes the counters to that network, the operator's choice.
+ * tls and basic_auth are optional, as in Prometheus exporters' web-config: cert_file and
+ * key_file (PEM) go together and must be readable when the config is loaded; password_hash is
+ * a crypt(3) hash (libxcrypt: "$y$" yescrypt, "$2b$" bcrypt, "$6$" SHA-512-crypt...).
  */
 struct cfg_metrics {
-	bool enabled;		     /**< metrics.enabled, default false */
-	char listen[CFG_LISTEN_LEN]; /**< metrics.listen: IPv4/IPv6 literal, default "127.0.0.1" */
-	uint16_t port;		     /**< metrics.port [1..65535], default 9464 */
+	bool enabled;		      /**< metrics.enabled, default false */
+	char listen[CFG_LISTEN_LEN];  /**< metrics.listen: IPv4/IPv6 literal, default "127.0.0.1" */
+	uint16_t port;		      /**< metrics.port [1..65535], default 9464 */
+	char tls_cert[CFG_PATH_LEN];  /**< metrics.tls.cert_file (PEM), default "" = no TLS */
+	char tls_key[CFG_PATH_LEN];   /**< metrics.tls.key_file (PEM), with cert_file */
+	char auth_user[CFG_NAME_LEN]; /**< metrics.basic_auth.username, "" = no auth */
+	char auth_hash[CFG_AUTH_HASH_LEN]; /**< metrics.basic_auth.password_hash (crypt(3)) */
 };
 
 /** probes[].mode and probe_rx.mode: the probe format. */
