@@ -141,7 +141,7 @@ static const struct {
 	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
 };
 static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
-	"max_files", "ring", "snaplen", "comments" };
+	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms" };
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
 	"dscp", "dst_port" };
 /* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
@@ -297,6 +297,8 @@ static const struct opt cfg_opts[] = {
 	O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, OPT_POW2),
 	O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
 	O_BOOL("outputs[]", "comments", SO, comments, 1),
+	O_BOOL("outputs[]", "durable", SO, durable, 0),
+	O_INT("outputs[]", "sync_ms", SO, sync_ms, 1, 10000, 10, 0),
 	O_CUSTOM_D("outputs[]", "port", 0, dump_output_port),
 	O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
 	O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),

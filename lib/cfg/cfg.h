@@ -253,6 +253,12 @@ struct cfg_output {
 	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
 	uint32_t snaplen;	   /**< [60..262144], default 262144 */
 	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
+	/**
+	 * outputs[].durable, default false: fdatasync the file every sync_ms; a collector then
+	 * acknowledges reliable frames only once they are on disk (lib/pcapng, broker_reliable.c).
+	 */
+	bool durable;
+	uint32_t sync_ms; /**< outputs[].sync_ms [1..10000], default 10: durable's batch period */
 	/* Tunnels (erspan3, vxlan, gre): */
 	uint16_t port;		   /**< outputs[].port: index into ports[], required */
 	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */

@@ -130,6 +130,16 @@ struct pcapng_writer {
 	uint64_t file_pkts;  /* packets in the current file, written or in buf */
 	uint64_t file_open_ns;
 	uint64_t last_flush_ns;
+	/*
+	 * Durable mode (conf.durable): settled moves only at a successful fdatasync. durable_seq
+	 * is the seq below which every packet is on disk or a counted drop; unsynced the bytes
+	 * written to the current file since its last fdatasync; sync_failed, once set, holds
+	 * settled where it is for good (what follows may not be on disk: it is never vouched for).
+	 */
+	uint64_t durable_seq;
+	uint64_t unsynced;
+	uint64_t last_sync_ns;
+	bool sync_failed;
 	uint64_t retry_ns; /* when to try a new file after an error */
 	uint64_t start_utc_ns;
 	uint64_t index; /* {index} of the next file */
@@ -515,6 +525,43 @@ open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
 	w->file_pkts = 0;
 	w->file_open_ns = now;
 	w->last_flush_ns = now;
+	w->unsynced = 0;
+	if (w->conf.durable && !w->file_reg) {
+		/* fdatasync means nothing on a FIFO or a device: refuse rather than pretend. */
+		snprintf(err, errlen,
+				"capture path %s is not a regular file; durable needs one (fdatasync)",
+				path);
+		close(fd);
+		w->fd = -1;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Durable mode: fdatasync what was written to the current file. Once a call fails, the pages it
+ * covered may be lost whatever later calls say (Linux reports a writeback error once), so the
+ * writer stops vouching for anything: sync_failed holds settled for good and no fdatasync is
+ * tried again. 0 or -EIO.
+ */
+static int
+sync_file(struct pcapng_writer *w)
+{
+	if (w->sync_failed)
+		return -EIO; /* nothing later can vouch for what that call lost */
+	if (w->fd < 0 || w->unsynced == 0)
+		return 0;
+	if (fdatasync(w->fd) != 0) {
+		STAT_ADD(w, sync_errors, 1);
+		PCAPNG_LOG(ERR,
+				"capture %s: fdatasync: %s; durable acknowledgements stop until "
+				"a restart (edges keep and dead-letter their frames)",
+				w->name, strerror(errno));
+		w->sync_failed = true;
+		return -EIO;
+	}
+	STAT_ADD(w, syncs, 1);
+	w->unsynced = 0;
 	return 0;
 }
 
@@ -533,6 +580,10 @@ file_error(struct pcapng_writer *w, int rc, uint64_t now)
 			w->buf_pkts);
 	STAT_ADD(w, write_errors, 1);
 	STAT_ADD(w, error_drops, w->buf_pkts);
+	/* What was written before is vouched for only if it reaches the disk. */
+	if (w->conf.durable)
+		sync_file(w);
+	w->unsynced = 0;
 	close(w->fd);
 	w->fd = -1;
 	if (w->file_reg && w->file_pkts == w->buf_pkts)
@@ -577,11 +628,27 @@ flush(struct pcapng_writer *w, uint64_t now)
 		return rc;
 	}
 	w->file_bytes += w->len;
+	w->unsynced += w->len;
 	STAT_ADD(w, bytes, w->len);
 	STAT_ADD(w, pkts, w->buf_pkts);
 	w->len = 0;
 	w->buf_pkts = 0;
 	return 0;
+}
+
+/*
+ * Durable mode, every conf.sync_ms: write the buffer, fdatasync, and then everything taken from
+ * the ring so far is on disk or a counted drop.
+ */
+static void
+sync_point(struct pcapng_writer *w, uint64_t now)
+{
+	w->last_sync_ns = now;
+	flush(w, now);
+	if (sync_file(w) == 0 && w->buf_pkts == 0) {
+		w->durable_seq = w->seq;
+		__atomic_store_n(&w->stats.synced, w->stats.pkts, __ATOMIC_RELAXED);
+	}
 }
 
 /* Finish the current file: ISBs, last write, close. */
@@ -599,6 +666,10 @@ close_file(struct pcapng_writer *w, uint64_t now)
 	w->len += encode_isbs(w, w->buf + w->len);
 	if (flush(w, now) < 0)
 		return -EIO;
+	if (w->conf.durable && sync_file(w) == 0) {
+		w->durable_seq = w->seq;
+		__atomic_store_n(&w->stats.synced, w->stats.pkts, __ATOMIC_RELAXED);
+	}
 	rc = close(w->fd);
 	w->fd = -1;
 	if (rc != 0) {
@@ -767,9 +838,17 @@ writer_main(void *arg)
 			next_file(w, now);
 		if (w->len != 0 && now - w->last_flush_ns >= PCAPNG_FLUSH_MS * PCAPNG_NS_MS)
 			flush(w, now);
-		/* Everything before the first packet still in buf is written or dropped. */
-		__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
-				__ATOMIC_RELEASE);
+		if (w->conf.durable) {
+			/* Everything before durable_seq is on disk or dropped. */
+			if (now - w->last_sync_ns >= w->conf.sync_ms * PCAPNG_NS_MS)
+				sync_point(w, now);
+			if (!w->sync_failed)
+				__atomic_store_n(&w->settled, w->durable_seq, __ATOMIC_RELEASE);
+		} else {
+			/* Everything before the first packet still in buf is written or dropped. */
+			__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
+					__ATOMIC_RELEASE);
+		}
 
 		if (n == 0) {
 			if (stopping)
@@ -789,6 +868,7 @@ pcapng_conf_defaults(struct pcapng_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->ring_size = PCAPNG_DEFAULT_RING;
 	c->snaplen = PCAPNG_MAX_SNAPLEN;
+	c->sync_ms = 10;
 	c->comments = true;
 	c->flags = true;
 }
@@ -816,6 +896,11 @@ validate(const char *name, const struct pcapng_conf *c, const struct pcapng_if *
 				"capture %s: path %s must contain %s when rotate_bytes or "
 				"rotate_seconds is set (file names must differ)",
 				name, c->path, PCAPNG_INDEX_TOKEN);
+		return -EINVAL;
+	}
+	if (c->durable && (c->sync_ms < 1 || c->sync_ms > 10000)) {
+		snprintf(err, errlen, "capture %s: sync_ms %u is out of range [1..10000]", name,
+				c->sync_ms);
 		return -EINVAL;
 	}
 	if (c->max_files != 0 && c->rotate_bytes == 0 && c->rotate_seconds == 0) {
@@ -1096,6 +1181,9 @@ pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
 	s->error_drops = __atomic_load_n(&w->stats.error_drops, __ATOMIC_RELAXED);
 	s->port_drops = __atomic_load_n(&w->stats.port_drops, __ATOMIC_RELAXED);
 	s->close_drops = __atomic_load_n(&w->stats.close_drops, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&w->stats.syncs, __ATOMIC_RELAXED);
+	s->sync_errors = __atomic_load_n(&w->stats.sync_errors, __ATOMIC_RELAXED);
+	s->synced = __atomic_load_n(&w->stats.synced, __ATOMIC_RELAXED);
 }
 
 void
