@@ -19,6 +19,7 @@
 # be down with a 401. Prometheus's own series decide: every scrape of the good job is up
 # (min_over_time(up) = 1 over at least 6 scrapes, all taken while the 20 connections were
 # held) and max_over_time(scrape_duration_seconds) < 1 s, the issue's requirement.
+# A certificate that is not PEM fails the start, a missing one --check, each naming the key.
 # Skips (77) without prometheus or openssl. Kills only the PIDs it started.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -58,6 +59,25 @@ cat >"$WORK/config.json" <<EOF
 }
 EOF
 sys_check_config
+
+# A certificate that does not parse passes --check (the file is readable) but fails the start,
+# naming metrics.tls; a missing one fails --check naming metrics.tls.cert_file.
+sed "s|$WORK/cert.pem|$WORK/config.json|" "$WORK/config.json" >"$WORK/garbage.json"
+if "$STAMPEDE" -c "$WORK/garbage.json" --metrics 127.0.0.1:0 --duration 5 \
+	-- --file-prefix="$PREFIX-g" >"$WORK/garbage.log" 2>&1; then
+	fail "stampede started with a certificate file that is not PEM"
+fi
+grep -q 'metrics: cannot start the HTTP server (metrics.tls)' "$WORK/garbage.log" ||
+	fail "no metrics.tls error for a certificate that is not PEM: $(tail -2 "$WORK/garbage.log")"
+rm -rf /var/run/dpdk/"$PREFIX-g"
+sed "s|$WORK/cert.pem|$WORK/missing.pem|" "$WORK/config.json" >"$WORK/missing.json"
+if "$STAMPEDE" -c "$WORK/missing.json" --check >"$WORK/missing.log" 2>&1; then
+	fail "--check accepted a missing certificate file"
+fi
+grep -q 'metrics.tls.cert_file: cannot read' "$WORK/missing.log" ||
+	fail "the missing certificate error does not name metrics.tls.cert_file: $(cat "$WORK/missing.log")"
+log "a certificate that is not PEM fails the start; a missing one fails --check"
+
 sys_launch_stampede --metrics 127.0.0.1:0
 URL=$(sed -n 's|^stampede: metrics at \(https://[^ ]*\)$|\1|p' "$WORK/stampede.log")
 [ -n "$URL" ] || fail "stampede did not print an https:// metrics URL"
