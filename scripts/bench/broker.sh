@@ -325,6 +325,23 @@ record() # row mode key value
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
 }
 
+# launch ROW MODE RUN NETNS CONFIG LOG [STATS_JSON]: start stampede (datapath lcore on CPU 1) and
+# wait for its first stats line; its PID in LAUNCHED. A failed start is recorded, returns 1.
+launch()
+{
+	local row=$1 mode=$2 run=$3 ns=$4 cfg=$5 log=$6 js=${7:-}
+
+	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+		${js:+--stats-json "$js"} -- --lcores=0@0,1@1 >"$log" 2>&1 &
+	LAUNCHED=$!
+	PIDS+=("$LAUNCHED")
+	if ! wait_ready "$LAUNCHED" "$log" '^rx [0-9]+ \('; then
+		stop_pid "$LAUNCHED"
+		record "$row" "$mode" fail "run $run: $(why "$log")"
+		return 1
+	fi
+}
+
 # one ROW MODE RUN NETNS CONFIG_BODY: run stampede with the config, measure DUR s, stop, record.
 one()
 {
@@ -336,15 +353,8 @@ one()
 	PREFIXES+=("$pfx")
 	printf '{ "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "%s" },\n%s }\n' \
 		"$pfx" "$body" >"$cfg"
-	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
-		--stats-json "$js" -- --lcores=0@0,1@1 >"$log" 2>&1 &
-	pid=$!
-	PIDS+=("$pid")
-	if ! wait_ready "$pid" "$log" '^rx [0-9]+ \('; then
-		stop_pid "$pid"
-		record "$row" "$mode" fail "run $run: $(why "$log")"
-		return 1
-	fi
+	launch "$row" "$mode" "$run" "$ns" "$cfg" "$log" "$js" || return 1
+	pid=$LAUNCHED
 	for ((i = 0; i < DUR; i++)); do sleep 1; done
 	sleep 0.3
 	stop_pid "$pid"
@@ -481,15 +491,8 @@ durack_one()
 	  "ports": [ { "name": "in", "device": "net_af_packet0,iface=%s" } ],
 	  "rules": [ { "in": ["in"], "action": "forward", "out": "cap" } ] }\n' \
 		"$pfx" "$(dur_output "$row" "$durable")" "$LC" "$DA_D0" >"$cfg"
-	ip netns exec "$DA_DUT" "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
-		-- --lcores=0@0,1@1 >"$log" 2>&1 &
-	pid=$!
-	PIDS+=("$pid")
-	if ! wait_ready "$pid" "$log" '^rx [0-9]+ \('; then
-		stop_pid "$pid"
-		record "$row" "$mode" fail "run $run: $(why "$log")"
-		return 1
-	fi
+	launch "$row" "$mode" "$run" "$DA_DUT" "$cfg" "$log" || return 1
+	pid=$LAUNCHED
 	ip netns exec "$DA_SND" tcpdump -i "$DA_S0" -w "$cap" -s 256 -B 16384 -nn udp \
 		>"$WORK/$row-$mode-$run.tcpdump.log" 2>&1 &
 	tpid=$!

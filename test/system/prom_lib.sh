@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The stampede authors
 #
-# Queries to a Prometheus server under test (sourced by prometheus.sh and prometheus_tls.sh):
-# its HTTP API on 127.0.0.1:$PROM_PORT, with $PY.
+# Shared by prometheus.sh and prometheus_tls.sh (sourced): queries to the Prometheus server under
+# test (its HTTP API on 127.0.0.1:$PROM_PORT, with $PY) and the exposition check.
 
 # Run a PromQL instant query; print the first sample's value, or nothing.
 prom_query() {
@@ -37,4 +37,19 @@ EOF
 # A free TCP port on 127.0.0.1 (for Prometheus's own --web.listen-address).
 prom_free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# prom_check_text FILE: FILE holds stampede_received_packets_total and passes promtool's parser
+# and linter (base units, real summaries) silently; fails the test otherwise.
+prom_check_text() {
+	grep -q '^stampede_received_packets_total ' "$1" ||
+		fail "$1 has no stampede_received_packets_total"
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$1" >"$WORK/promtool.txt" 2>&1 ||
+			fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
+		[ ! -s "$WORK/promtool.txt" ] || fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
+		log "promtool check metrics: ok"
+	else
+		log "promtool not installed: check metrics left out"
+	fi
 }
