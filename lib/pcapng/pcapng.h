@@ -44,9 +44,11 @@
  * packet queued so far, pcapng_writer_passed() tells whether the writer has settled every packet
  * before such a mark: handed it to the kernel (write(2) returned: in the page cache, which a
  * crash or SIGKILL of this process does not lose; a host crash may lose it) or counted it as a
- * drop. With pcapng_conf.durable, "handed to the kernel" becomes "on disk": the writer
- * fdatasyncs every sync_ms and only then moves the mark; after a failed fdatasync it never moves
- * it again (pcapng_stats.sync_errors), so nothing it cannot vouch for is ever reported passed. The
+ * drop. With pcapng_conf.durable, "handed to the kernel" becomes "on disk": every sync_ms the
+ * writer asks a syncer thread of its own for an fdatasync (on a dup of the file descriptor, so
+ * writing goes on meanwhile) and moves the mark only when it returned; a rotation fdatasyncs
+ * before closing. After a failed fdatasync it never moves the mark again
+ * (pcapng_stats.sync_errors), so nothing it cannot vouch for is ever reported passed. The
  * ring is FIFO, so "the writer passed the mark taken after I queued a packet" means "that packet is
  * written (or a counted drop)".
  *
