@@ -1770,7 +1770,7 @@ parse_metrics_tls(const struct loader *l, const struct cfg_metrics *m)
 /*
  * metrics.basic_auth.password_hash: a crypt(3) hash that libxcrypt knows ("$y$" yescrypt, "$2b$"
  * bcrypt, "$6$" SHA-512-crypt, "$5$"), checked by hashing a probe password with it as setting:
- * libxcrypt answers a string starting with '*' for a setting it does not support. No plain
+ * libxcrypt fails (NULL) for a setting it does not support. No plain
  * text password is ever accepted: DES and the other hashes without a "$id$" prefix are refused.
  */
 static int
@@ -1800,7 +1800,11 @@ parse_metrics_auth(const struct loader *l, const struct cfg_metrics *m)
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return lerr(l, "metrics.basic_auth.password_hash", "out of memory");
-	h = crypt_r("probe", m->auth_hash, cd);
+	/*
+	 * crypt_rn(): libxcrypt's crypt_r() that answers NULL rather than a '*' string; also not
+	 * the crypt_r() that gcc 12's ASan intercepts (its interceptor calls a null pointer there).
+	 */
+	h = crypt_rn("probe", m->auth_hash, cd, (int)sizeof(*cd));
 	ok = h != NULL && h[0] == '$';
 	free(cd);
 	if (!ok)

@@ -32,6 +32,7 @@ The invariant received + replicated + generated == transmitted + captured + cons
 holds exactly in every run.
 """
 
+import os
 import struct
 import sys
 
@@ -245,6 +246,9 @@ def run_replay(ck, exe, spool_path, spool_outer, fr):
 def run_durable(ck, exe):
     """Acknowledgements of a collector with a durable capture output wait for fdatasync."""
     rules_lib.need_tools("strace")
+    # Under the sanitizers (scripts/test-sanitize.sh): LeakSanitizer cannot run under ptrace.
+    if "ASAN_OPTIONS" in os.environ:
+        os.environ["ASAN_OPTIONS"] += ":detect_leaks=0"
     st = ftlib.Stampede(exe, "broker-rel-durable-edge")
     fr = frames(40)
     ftlib.write_pcap_ns(st.path("in.pcap"), fr, T0, 1001)
