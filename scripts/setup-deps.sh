@@ -14,7 +14,7 @@ PKGS=(
 	build-essential gcc libc6-dev meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev
 	libjansson-dev libpcap-dev libbsd-dev libnuma-dev
-	# /metrics: libmicrohttpd (with GnuTLS) and libxcrypt's crypt_r for basic auth hashes
+	# /metrics: libmicrohttpd (with GnuTLS) and libxcrypt's crypt_rn for basic auth hashes
 	libmicrohttpd-dev libcrypt-dev
 	# tests, demo and benchmarks
 	iproute2 procps kmod ethtool nftables iputils-ping curl
