@@ -385,6 +385,9 @@ static const struct {
 	{ "files", offsetof(struct pcapng_stats, files) },
 	{ "write_errors", offsetof(struct pcapng_stats, write_errors) },
 	{ "error_drops", offsetof(struct pcapng_stats, error_drops) },
+	{ "synced", offsetof(struct pcapng_stats, synced) },
+	{ "syncs", offsetof(struct pcapng_stats, syncs) },
+	{ "sync_errors", offsetof(struct pcapng_stats, sync_errors) },
 };
 
 static int

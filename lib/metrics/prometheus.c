@@ -147,6 +147,12 @@ static const struct prom_family prom_families[] = {
 		"Files a capture output opened." },
 	{ "stampede_output_write_errors_total", "counter", PS_OUTPUT_WRT, WRT(write_errors),
 		"Failed open() and write() calls of a capture output." },
+	{ "stampede_output_synced_packets_total", "counter", PS_OUTPUT_WRT, WRT(synced),
+		"Packets a durable capture output wrote and fdatasync'ed." },
+	{ "stampede_output_syncs_total", "counter", PS_OUTPUT_WRT, WRT(syncs),
+		"Successful fdatasync calls of a durable capture output." },
+	{ "stampede_output_sync_errors_total", "counter", PS_OUTPUT_WRT, WRT(sync_errors),
+		"Failed fdatasync calls of a durable capture output (acknowledgements stop)." },
 
 	{ "stampede_lcore_rx_packets_total", "counter", PS_LCORE, LCS(rx_pkts),
 		"Packets a datapath lcore read from ports." },
