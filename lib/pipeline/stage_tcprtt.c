@@ -10,10 +10,10 @@
  * that rotates, or stdout). A full ring counts records_dropped: the datapath never waits. The
  * stage never drops or holds a packet: it returns the burst as it came.
  *
- * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, one
- * rte_hash lookup and a few stores (scripts/bench/tcprtt.sh measures cycles/packet with the
- * stage on and off). Idle flows leave through the monitor's timer wheel, at most
- * EXPIRE_BUDGET checked per burst.
+ * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, a
+ * flow table lookup whose bucket the burst prefetched, and a few stores
+ * (scripts/bench/tcprtt.sh prints the stage's cycles/packet, -g its instructions). Idle flows
+ * leave through the monitor's timer wheel, at most EXPIRE_BUDGET checked per burst.
  */
 
 #include <errno.h>
@@ -101,15 +101,15 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	struct tcprtt_lc *t = lc->priv[STP_PRIV_TCPLAT];
 	const struct tcprtt_pl *tp = lc->pl->priv[STP_PRIV_TCPLAT];
 	struct tcprtt_record recs[STP_MAX_BURST * TCPRTT_MAX_SAMPLES];
-	unsigned int nr = 0;
+	struct tcprtt_pkt p[STP_MAX_BURST];
+	uint16_t idx[STP_MAX_BURST];
+	unsigned int nr = 0, np = 0;
 	uint64_t now = 0;
 
+	/* Parse the burst and prefetch each TCP packet's flow table bucket... */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
-		struct tcprtt_pkt p;
-		unsigned int slot, k;
-
 		int rc;
 
 		/* Not TCP, and no header lib/pkt found broken: not ours (one compare each). */
@@ -118,32 +118,40 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 						(PKT_F_L3_TRUNC | PKT_F_VLAN_TRUNC |
 								PKT_F_VLAN_DEEP))))
 			continue;
-		slot = tp->port_slot[m->port];
-		if (slot == NO_SLOT)
+		if (tp->port_slot[m->port] == NO_SLOT)
 			continue;
 		rc = tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
-				meta->nb_vlan, meta->flags, &p);
+				meta->nb_vlan, meta->flags, &p[np]);
 		if (unlikely(rc != TCPRTT_PKT_TCP)) {
 			if (rc == TCPRTT_PKT_DROP)
-				tcprtt_mon_drop(t->mon, p.drop);
+				tcprtt_mon_drop(t->mon, p[np].drop);
 			continue;
 		}
-		k = tcprtt_mon_packet(t->mon, &p, meta->ts_ns, m->port, &recs[nr]);
-		for (unsigned int j = nr; j < nr + k; j++) {
-			const struct tcprtt_record *r = &recs[j];
+		tcprtt_mon_prefetch(t->mon, &p[np]);
+		idx[np++] = i;
+	}
+	/* ... then look them up in order (a packet may enter the flow the next one finds). */
+	for (unsigned int j = 0; j < np; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		uint64_t ts = pkt_meta(m)->ts_ns;
+		unsigned int slot = tp->port_slot[m->port], k;
 
-			if (r->flags & TCPRTT_F_AMBIGUOUS)
+		k = tcprtt_mon_packet(t->mon, &p[j], ts, m->port, &recs[nr]);
+		for (unsigned int r = nr; r < nr + k; r++) {
+			const struct tcprtt_record *rec = &recs[r];
+
+			if (rec->flags & TCPRTT_F_AMBIGUOUS)
 				continue;
-			hist_record(tcprtt_hist_port(&t->hists, slot, r->kind), r->rtt_ns);
-			for (uint8_t pm = r->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
-				hist_record(tcprtt_hist_prefix(
-							    &t->hists, __builtin_ctz(pm), r->kind),
-						r->rtt_ns);
+			hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
+			for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
+				hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm),
+							    rec->kind),
+						rec->rtt_ns);
 		}
 		nr += k;
-		if (meta->ts_ns > now)
-			now = meta->ts_ns;
+		if (ts > now)
+			now = ts;
 	}
 	if (nr != 0) {
 		unsigned int q = rte_ring_enqueue_burst_elem(

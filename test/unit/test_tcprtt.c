@@ -932,6 +932,59 @@ test_ts_slots(void)
 			n, ow);
 }
 
+/*
+ * The slot pool: a flow keeps 4 unanswered TSvals per direction inline and takes a block of
+ * ts_slots for a fifth; the pool has flows / 8 blocks (8 here). The ninth flow that needs one
+ * finds none and overwrites an inline TSval (counted); a flow that leaves gives its block back.
+ * The model: each flow sends 5 data segments with new TSvals, then the peer echoes all 5.
+ */
+static unsigned int
+five_echoes(struct tcprtt_mon *m, unsigned int f, uint64_t t)
+{
+	struct ep a = { "10.3.0.1", (uint16_t)(1000 + f) }, b = { "10.3.0.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < 5; k++)
+		pkt(m, a, b, ACK, true, 100 + k, 7, 10, t + k * MS, r);
+	for (unsigned int k = 0; k < 5; k++) {
+		unsigned int got = pkt(m, b, a, ACK, true, 8, 100 + k, 0, t + (10 + k) * MS, r);
+
+		n += got == 1 && r[0].rtt_ns == 10 * MS;
+	}
+	return n;
+}
+
+static void
+test_ts_pool(void)
+{
+	struct tcprtt_mon *m = mon("t_pool", 64, 0);
+	struct ep a = { "10.3.0.1", 1000 }, b = { "10.3.0.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	unsigned int ok = 0;
+
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int f = 0; f < 8; f++)
+		ok += five_echoes(m, f, t) == 5;
+	check(ok == 8 && st->ts_table_full == 0,
+			"8 flows with 5 TSvals in flight (8 blocks): every echo measured, exact (%u "
+			"flows, %" PRIu64 " overwritten)",
+			ok, st->ts_table_full);
+	ok = five_echoes(m, 8, t);
+	check(ok == 4 && st->ts_table_full == 1,
+			"a ninth flow finds the pool empty: one TSval overwritten, 4 of 5 measured "
+			"(%u, %" PRIu64 " overwritten)",
+			ok, st->ts_table_full);
+	pkt(m, a, b, RST | ACK, false, 0, 0, 0, t + 100 * MS, r);
+	check(five_echoes(m, 9, t) == 5 && st->ts_table_full == 1,
+			"a flow that leaves gives its block back: the next one measures all 5");
+	tcprtt_mon_free(m);
+}
+
 /* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
 static void
 test_close(void)
@@ -1096,6 +1149,7 @@ main(int argc, char **argv)
 	test_drops();
 	test_evict();
 	test_ts_slots();
+	test_ts_pool();
 	test_close();
 	test_ts_rule();
 	rte_eal_cleanup();
