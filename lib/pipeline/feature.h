@@ -123,7 +123,7 @@ struct stp_feature_ui {
 	const char *show_help; /**< its help line, after "show <show>: " */
 	/** Console: render view member @p v (NULL or {"enabled": false} when off) as text. */
 	void (*render)(const json_t *v, FILE *f);
-	const char *telemetry; /**< endpoint, e.g. "/stampede/tcp_rtt" */
+	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
 	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
 };

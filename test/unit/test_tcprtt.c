@@ -1022,16 +1022,6 @@ model_json(const struct tcprtt_record *r, const char *port, char *buf, size_t le
 			(r->flags & TCPRTT_F_AMBIGUOUS) ? "[\"ambiguous\"]" : "[]");
 }
 
-static uint64_t
-next_rand(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void
 test_record_json(void)
 {
@@ -1042,29 +1032,29 @@ test_record_json(void)
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct tcprtt_record r;
-		uint64_t v = next_rand(&x);
+		uint64_t v = unit_rand64(&x);
 
 		memset(&r, 0, sizeof(r));
 		/* 1970 .. 2200, with the ends and leap days hit often enough. */
-		r.ts_ns = next_rand(&x) % (7258118400ull * 1000000000ull);
+		r.ts_ns = unit_rand64(&x) % (7258118400ull * 1000000000ull);
 		if (i % 7 == 0)
 			r.ts_ns = (951782400ull + (v % 4) * 86400 * 366) * 1000000000ull +
-					next_rand(&x) % (86400ull * 1000000000ull);
-		r.rtt_ns = i % 3 == 0 ? next_rand(&x) : next_rand(&x) % 1000000000ull;
+					unit_rand64(&x) % (86400ull * 1000000000ull);
+		r.rtt_ns = i % 3 == 0 ? unit_rand64(&x) : unit_rand64(&x) % 1000000000ull;
 		r.flow.family = (v & 1) ? 6 : 4;
 		for (unsigned int k = 0; k < 16; k++) {
-			r.flow.addr[0][k] = (uint8_t)next_rand(&x);
-			r.flow.addr[1][k] = (uint8_t)((v & 2) && k > 4 ? 0 : next_rand(&x));
+			r.flow.addr[0][k] = (uint8_t)unit_rand64(&x);
+			r.flow.addr[1][k] = (uint8_t)((v & 2) && k > 4 ? 0 : unit_rand64(&x));
 		}
 		if (r.flow.family == 4) {
 			memset(&r.flow.addr[0][4], 0, 12);
 			memset(&r.flow.addr[1][4], 0, 12);
 		}
-		r.flow.port[0] = (uint16_t)next_rand(&x);
-		r.flow.port[1] = (uint16_t)next_rand(&x);
+		r.flow.port[0] = (uint16_t)unit_rand64(&x);
+		r.flow.port[1] = (uint16_t)unit_rand64(&x);
 		r.nb_vlan = (uint8_t)(v >> 8) % (TCPRTT_MAX_VLAN + 1);
 		for (unsigned int k = 0; k < r.nb_vlan; k++)
-			r.flow.vlan[k] = (uint16_t)next_rand(&x);
+			r.flow.vlan[k] = (uint16_t)unit_rand64(&x);
 		r.role = (uint8_t)((v >> 16) % 3);
 		r.kind = (uint8_t)((v >> 24) % TCPRTT_KIND_MAX);
 		r.flags = (uint8_t)((v >> 32) & TCPRTT_F_AMBIGUOUS);
