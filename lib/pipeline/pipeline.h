@@ -145,7 +145,20 @@ struct stp_lcore {
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
-	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
+	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
+	/*
+	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
+	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
+	 * after another stage ran): all its packets came in on @c port, none is longer than
+	 * @c max_len, and @c multiseg says whether one is a chain. Lets the rules stage decide a
+	 * burst without a pass over it; only the first stage given the burst sees it valid.
+	 */
+	struct {
+		bool valid;
+		bool multiseg;
+		uint16_t port;
+		uint32_t max_len;
+	} hint;
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
 	uint16_t nb_polls;	  /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
