@@ -338,8 +338,8 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	if (k == 0)
 		return n;
 
-	if (pl->nb_workers == 1) {
-		struct stp_lcore *w = pl->workers[0];
+	if (pl->nb_workers == 1 || pl->rx_local) {
+		struct stp_lcore *w = pl->rx_local ? lc : pl->workers[0];
 
 		if (w == lc) {
 			worker_process_rx(lc, pkts, k, port_id, &sum);

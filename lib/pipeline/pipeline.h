@@ -357,6 +357,12 @@ struct stp_pipeline {
 	bool file_port[PORT_MAX];
 	bool any_file_port;
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
+	/*
+	 * Each RX lcore hands its bursts to its own stages, never to another worker: every RX
+	 * lcore is a worker and every stage is stateless (feature.h), so several run-to-completion
+	 * lcores scale over RX queues (RSS) with no hash, no ring and no shared cache line.
+	 */
+	bool rx_local;
 	bool outputs_closed;
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
 	uint16_t nb_features;			   /* started (stp_features_start) */

@@ -817,6 +817,7 @@ const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
 	.burst = rules_burst,
+	.stateless = true,
 	.view = rules_view,
 	.fini = rules_fini,
 };
