@@ -164,7 +164,7 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 /* What rx_prepare() learnt of a burst besides its packets. */
 struct rx_sum {
 	uint64_t bytes;
-	uint32_t max_len; /* longest packet (runts included: an upper bound of what is left) */
+	uint32_t max_len; /* >= the longest packet: the OR of every length (runts included) */
 	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet is a chain */
 };
 
@@ -215,8 +215,9 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		uint64_t ns, uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt,
 		struct rx_sum *sum)
 {
+	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	uint64_t bytes = 0;
-	uint32_t min_len = UINT32_MAX, max_len = 0;
+	uint32_t lens = 0, runt = 0;
 	uint16_t segs = 1, k = 0;
 
 	if (mode == RX_PARSE)
@@ -224,13 +225,18 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct pkt_meta *meta = pkt_meta(m);
+		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
 		const uint32_t len = rte_pktmbuf_pkt_len(m);
 
 		if (mode == RX_PARSE && i + RX_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
+		/*
+		 * Scalar ORs rather than min / max: an upper bound of the longest frame is all the
+		 * rules stage needs, and GCC turns min / max into SSE with a trip through the
+		 * stack.
+		 */
 		bytes += len;
-		max_len = RTE_MAX(max_len, len);
+		lens |= len;
 		segs |= m->nb_segs;
 		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
 		if (mode == RX_STAMP) {
@@ -249,15 +255,15 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			}
 			pkts[k++] = m;
 		} else {
-			min_len = RTE_MIN(min_len, len);
+			runt |= len < RTE_ETHER_HDR_LEN;
 		}
 	}
 	sum->bytes += bytes;
-	sum->max_len = max_len;
+	sum->max_len = lens;
 	sum->segs = segs;
 	if (mode == RX_PARSE)
 		return k;
-	if (unlikely(min_len < RTE_ETHER_HDR_LEN))
+	if (unlikely(runt != 0))
 		return rx_take_runts(pkts, n, runts, nb_runt);
 	return n;
 }

@@ -150,7 +150,8 @@ struct stp_lcore {
 	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
 	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
 	 * after another stage ran): all its packets came in on @c port, none is longer than
-	 * @c max_len, and @c multiseg says whether one is a chain. Lets the rules stage decide a
+	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
+	 * is a chain. Lets the rules stage decide a
 	 * burst without a pass over it; only the first stage given the burst sees it valid.
 	 */
 	struct {
