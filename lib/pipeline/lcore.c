@@ -185,6 +185,7 @@ enum rx_mode {
 	RX_STAMP, /* write the burst's one stamp (ns, src); no parsing */
 	RX_PARSE, /* parse headers and hash (pkt_parse(): it also catches runts) */
 	RX_PLAIN, /* nothing: stamped already, no stage reads headers or the hash */
+	RX_COUNT, /* nothing: no one reads the stamp (need_stamp), the headers or the hash */
 };
 
 /* Take the runts (shorter than an Ethernet header) out of @p pkts, order kept; rare. */
@@ -331,7 +332,10 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		const uint8_t src = lc->poll[pi].port->ts_src;
 		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
 
-		k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &sum);
+		if (pl->need_stamp)
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &sum);
+		else
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, ns, src, runts, &nb_runt, &sum);
 		lc->stats.ts_src[src] += n;
 	}
 	lc->stats.rx_pkts += n;

@@ -172,9 +172,13 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	rc = stp_features_start(pl, NULL);
 	if (rc < 0)
 		return cfg_errf(cfg, err, pl->err_path, "%s", pl->err);
-	for (unsigned int s = 0; s < pl->nb_stages; s++)
+	pl->need_stamp = cfg->nb_outputs > 0;
+	for (unsigned int s = 0; s < pl->nb_stages; s++) {
 		if (!pl->stages[s]->stateless)
 			pl->rx_local = false;
+		if (!pl->stages[s]->stamp_blind)
+			pl->need_stamp = true;
+	}
 	if (pl->nb_workers > 1 && !pl->rx_local)
 		pl->need_parse = true;
 	stp_pipeline_tick(pl);

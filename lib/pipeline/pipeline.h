@@ -364,6 +364,12 @@ struct stp_pipeline {
 	 * lcores scale over RX queues (RSS) with no hash, no ring and no shared cache line.
 	 */
 	bool rx_local;
+	/*
+	 * Something reads the packets' stamps: an output (capture files, tunnels) or a stage
+	 * that is not stamp_blind (feature.h). When false, a plain forwarder's RX stage writes
+	 * no metadata per packet (the burst's stamp is still taken and counted).
+	 */
+	bool need_stamp;
 	bool outputs_closed;
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
 	uint16_t nb_features;			   /* started (stp_features_start) */

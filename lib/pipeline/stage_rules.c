@@ -818,6 +818,7 @@ const struct stp_feature stp_feature_rules = {
 	.init = rules_init,
 	.burst = rules_burst,
 	.stateless = true,
+	.stamp_blind = true,
 	.view = rules_view,
 	.fini = rules_fini,
 };
