@@ -647,8 +647,9 @@ struct burst_hold {
 
 /*
  * rte_pktmbuf_free_bulk() for what a writer frees: one-segment mbufs of one pool, mostly,
- * each returned to its pool in one put per run of a pool. Inline, ~15 instr/pkt instead of
- * the library call's ~43 (callgrind, scripts/bench/capture.sh -m cpu).
+ * each returned to its pool in one put per run of a pool. Inline: 26 instr/pkt instead of
+ * the library call's 43 (callgrind of the writer thread on scripts/bench/capture_cpu.sh's
+ * stampede configuration).
  */
 static void
 free_burst(struct rte_mbuf **pkts, unsigned int n)
@@ -733,8 +734,10 @@ epb_flags_of(const uint8_t *dst, uint32_t cap)
  * (rotate_bytes). Byte for byte what encode_epb() writes: the options come from a template
  * and the counters stay in registers (no flush() or next_file(), so no cancellation point,
  * can come in between). Returns how many packets it encoded; the caller takes the next one
- * by the general path. ~75 instr per 64-byte frame, scripts/bench/capture.sh -m cpu and
- * callgrind (was 259 with the general path, rte_pktmbuf_free_bulk included).
+ * by the general path. The writer thread: 164 instr per 64-byte frame in all, ring, encode
+ * and free (259 with the general path and rte_pktmbuf_free_bulk), callgrind of the writer
+ * thread on scripts/bench/capture_cpu.sh's stampede configuration; that script measures
+ * ~8-12 Mpps per second of writer CPU on tmpfs, most of the rest being the kernel's write().
  */
 static unsigned int
 encode_fast(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n,

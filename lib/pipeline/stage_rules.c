@@ -224,7 +224,9 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		const bool multiseg = rs->simple_multiseg[run_port];
 		const bool direct = lc->tx_target == lc && lc->txbuf[out0].n == 0;
 
-		/* Nothing to drop: the burst goes as it is (~1 instr/pkt, scripts/bench/instr.sh).
+		/*
+		 * Nothing to drop: the burst goes as it is. rules_burst: 2.3 instr/pkt in all,
+		 * measured by scripts/bench/instr.sh (null row; 22 before the RX hint).
 		 */
 		if (lc->hint.valid && lc->hint.max_len <= max_frame &&
 				(multiseg || !lc->hint.multiseg)) {

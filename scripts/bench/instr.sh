@@ -82,13 +82,15 @@ vg_stop()
 	stop_pid "$1"
 }
 
-# The thread that executed the most instructions: the forwarding lcore.
+# The forwarding lcore's thread: the one that ran the most instructions in net_null (the main
+# thread may run more in all: --no-huge start-up zeroes memory).
 busiest()
 {
 	local f best="" max=0 v
 
 	for f in "$1".*-*; do
-		v=$(awk '/^totals:/ {print $2}' "$f")
+		v=$(callgrind_annotate --threshold=100 "$f" 2>/dev/null |
+			awk '/librte_net_null/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')
 		if ((${v:-0} > max)); then max=$v; best=$f; fi
 	done
 	echo "$best"
