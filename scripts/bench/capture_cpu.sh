@@ -19,9 +19,11 @@
 # Also printed: the datapath's cycles/pkt per worker stage (--stats-json lcores[].stages).
 #
 # As root, the stampede rows run a second time on a private tmpfs mounted with huge=always
-# (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time, and the kernel's
-# share of a write() drops from ~60 to ~17 ns per 120-byte record on the machine this was written
-# on, which is most of a writer's cost: what a capture appliance would mount for its files.
+# (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time. Measured on the
+# machine this was written on: with free huge pages the kernel's share of a write() drops from
+# ~60 to ~17 ns per 120-byte record (most of a writer's cost); when memory is fragmented each
+# 2 MiB page costs a compaction and the row comes out several times slower than /dev/shm. It
+# shows what the kernel's page cache costs, not stampede.
 #
 # Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-o DIR] [-T 0|1] [-k]
 set -u
