@@ -133,6 +133,18 @@ struct stp_feature {
 	const char *name;
 	int (*init)(struct stp_pipeline *pl);
 	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+	/**
+	 * Its stage keeps no state across the packets of a flow: a burst may run to completion
+	 * on the RX lcore that read it rather than go to the worker its flow hash picks (when
+	 * every RX lcore is a worker and every stage says so: pipeline.h rx_local).
+	 */
+	bool stateless;
+	/**
+	 * Its stage never reads a packet's timestamp (ts_ns, ts_src) or orig_len: with no
+	 * output and only such stages, the RX stage reads the clock and counts the stamps per
+	 * burst but does not write them into each packet (pipeline.h need_stamp).
+	 */
+	bool stamp_blind;
 	uint32_t (*poll)(struct stp_lcore *lc);
 	bool (*poll_on)(const struct stp_lcore *lc);
 	bool poll_drain;

@@ -159,11 +159,28 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 		lc->tx_target = (lc->roles & CFG_ROLE_TX) ? lc : pl->txers[w % pl->nb_tx];
 	}
 
-	/* Several workers are chosen by flow hash; stages may ask for parsing in their init. */
-	pl->need_parse = pl->nb_workers > 1;
+	/*
+	 * Several workers are chosen by flow hash, unless each RX lcore may keep what it reads
+	 * (rx_local); stages may ask for parsing in their init.
+	 */
+	pl->rx_local = pl->nb_workers > 1;
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		if ((pl->lcores[i]->roles & CFG_ROLE_RX) &&
+				!(pl->lcores[i]->roles & CFG_ROLE_WORKER))
+			pl->rx_local = false;
+	pl->need_parse = pl->nb_workers > 1 && !pl->rx_local;
 	rc = stp_features_start(pl, NULL);
 	if (rc < 0)
 		return cfg_errf(cfg, err, pl->err_path, "%s", pl->err);
+	pl->need_stamp = cfg->nb_outputs > 0;
+	for (unsigned int s = 0; s < pl->nb_stages; s++) {
+		if (!pl->stages[s]->stateless)
+			pl->rx_local = false;
+		if (!pl->stages[s]->stamp_blind)
+			pl->need_stamp = true;
+	}
+	if (pl->nb_workers > 1 && !pl->rx_local)
+		pl->need_parse = true;
 	stp_pipeline_tick(pl);
 	unsigned int nb_rx = 0;
 

@@ -144,7 +144,21 @@ struct stp_lcore {
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
-	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
+	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
+	/*
+	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
+	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
+	 * after another stage ran): all its packets came in on @c port, none is longer than
+	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
+	 * is a chain. Lets the rules stage decide a
+	 * burst without a pass over it; only the first stage given the burst sees it valid.
+	 */
+	struct {
+		bool valid;
+		bool multiseg;
+		uint16_t port;
+		uint32_t max_len;
+	} hint;
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
@@ -347,6 +361,18 @@ struct stp_pipeline {
 	bool file_port[PORT_MAX];
 	bool any_file_port;
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
+	/*
+	 * Each RX lcore hands its bursts to its own stages, never to another worker: every RX
+	 * lcore is a worker and every stage is stateless (feature.h), so several run-to-completion
+	 * lcores scale over RX queues (RSS) with no hash, no ring and no shared cache line.
+	 */
+	bool rx_local;
+	/*
+	 * Something reads the packets' stamps: an output (capture files, tunnels) or a stage
+	 * that is not stamp_blind (feature.h). When false, a plain forwarder's RX stage writes
+	 * no metadata per packet (the burst's stamp is still taken and counted).
+	 */
+	bool need_stamp;
 	bool outputs_closed;
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
 	uint16_t nb_features;			   /* started (stp_features_start) */

@@ -35,8 +35,11 @@
 # The BPF rows print build/test/unit/test_filter's figures: cycles per packet of the filter
 # "tcp port 443 and net 10.0.0.0/8" on 64-byte frames, JIT vs interpreter.
 #
-# Usage: scripts/bench/capture.sh [-n RUNS] [-d SECONDS] [-r RATES] [-t TOOLS] [-p PMD] [-o DIR] [-k]
-# Takes about 4 minutes with the defaults (-d 2: about 5).
+# CPU-bound rows (-m cpu, or -m all after the veth rows): net_null0 -> pcapng on tmpfs, frames
+# written per writer thread, 1 and 2 writers, against dpdk-dumpcap: scripts/bench/capture_cpu.sh.
+#
+# Usage: scripts/bench/capture.sh [-m veth|cpu|all] [-n RUNS] [-d SECONDS] [-r RATES] [-t TOOLS] [-p PMD] [-o DIR] [-k]
+# Takes about 4 minutes with the defaults (-d 2: about 5); -m cpu about 1.5.
 set -u
 
 RUNS=3
@@ -59,7 +62,8 @@ AFP_ARGS=${AFP_ARGS-,framecnt=32768}
 usage()
 {
 	cat <<EOF
-Usage: $0 [-n RUNS] [-d SECONDS] [-r RATES] [-t TOOLS] [-p PMD] [-o DIR] [-k]
+Usage: $0 [-m veth|cpu|all] [-n RUNS] [-d SECONDS] [-r RATES] [-t TOOLS] [-p PMD] [-o DIR] [-k]
+  -m MODE     veth: the rows over veth (default); cpu: the CPU-bound rows (capture_cpu.sh); all: both
   -n RUNS     runs per tool and rate; the median is reported (default $RUNS)
   -d SECONDS  sending time per measurement (default $DUR)
   -r RATES    comma-separated offered rates in pps, or "max" (default $RATES)
@@ -71,8 +75,10 @@ Environment: STAMPEDE, TEST_FILTER, TESTPMD, DUMPCAP, DUMPCAP_PRELOAD, AFP_ARGS 
 EOF
 }
 
-while getopts "n:d:r:t:p:o:kh" opt; do
+MODE=veth
+while getopts "m:n:d:r:t:p:o:kh" opt; do
 	case $opt in
+	m) MODE=$OPTARG ;;
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	r) RATES=$OPTARG ;;
@@ -84,6 +90,20 @@ while getopts "n:d:r:t:p:o:kh" opt; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
+# The CPU-bound rows take -n, -o, -k (and -d, at least 2 s); the rest is for the veth rows.
+cpu_rows()
+{
+	local a=(-n "$RUNS" -d "$((DUR < 2 ? 4 : DUR))" -o "$OUTDIR")
+
+	((KEEP)) && a+=(-k)
+	STAMPEDE=$STAMPEDE "$HERE/capture_cpu.sh" "${a[@]}"
+}
+case $MODE in
+veth) ;;
+cpu) cpu_rows; exit ;;
+all) ;;
+*) echo "capture.sh: -m veth|cpu|all" >&2; exit 2 ;;
+esac
 if ! [[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ ]]; then
 	echo "capture.sh: -n and -d take positive integers" >&2
 	exit 2
@@ -519,3 +539,4 @@ print("dpdk-dumpcap shares CPU 1 with its busy-polling testpmd primary.")
 print("rate 'max' = dpdk-testpmd txonly (Mpps = offered / time from its first stats line to its stop);")
 print("its offered rate differs a little from tool to tool: compare lost %.")
 EOF
+if [[ $MODE == all ]]; then cpu_rows; fi

@@ -13,6 +13,14 @@
 #   afp    veth, namespaces gen -> dut -> sink, DUT on two net_af_packet ports; generator
 #          dpdk-testpmd txonly (64-byte frames) on net_af_packet in ns gen.
 #   xdp    the same with net_af_xdp ports (generator on net_af_xdp too).
+#   scale  net_null0 <-> net_null1 with 2 RX and 2 TX queues per port, once with 1 forwarding lcore
+#          (polling the 4 queues) and once with 2 (each polls queue q of both ports; stampede: each
+#          is RX, worker and TX, run to completion; testpmd --nb-cores=2): the speed-up 2 vs 1.
+#          2 CPUs only: the second lcore shares CPU 0 with the main lcore (--lcores=0@0,1@1,2@0);
+#          the main lcore only wakes once a second for the stats.
+#
+# stampede's cycles per packet of each worker stage (--stats-json lcores[].stages) are printed
+# under the table.
 #
 # Each tool's rate is the median of its own once-per-second counters in steady state (stampede
 # `--stats-period 1` lines, testpmd `--stats-period 1` Tx-pps summed over ports), so start-up time is
@@ -29,6 +37,7 @@ set -u
 RUNS=3
 DUR=5
 ROWS="null,ring,afp,xdp"
+NLC="" # scale row: forwarding lcores of the current runs (empty: the other rows' layout)
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -40,7 +49,7 @@ usage()
 Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-H] [-k]
   -n RUNS     runs per tool and row; the median is reported (default $RUNS)
   -d SECONDS  steady-state seconds measured per run (default $DUR)
-  -r ROWS     comma-separated subset of: null,ring,afp,xdp (default $ROWS)
+  -r ROWS     comma-separated subset of: null,ring,afp,xdp,scale (default $ROWS)
   -H          hugepages for every DPDK process (reserves 1024 x 2 MiB with scripts/hugepages.sh
               if needed) instead of --no-huge: what an appliance runs with
   -k          keep the logs directory
@@ -150,7 +159,12 @@ def stampede(log, js):
         drop = 100.0 * d["dropped"] / tot if tot else 0.0
     except (OSError, ValueError, KeyError):
         drop = float("nan")
-    print(f"{tx:.4f}\t{cyc:.1f}\t{drop:.3f}\t{len(s)}")
+    try:
+        st = ";".join(f"{x['name']}={x['cycles'] / x['packets']:.2f}" for lc in d.get("lcores", [])
+                      for x in lc.get("stages", []) if x.get("packets"))
+    except (NameError, KeyError, TypeError, ZeroDivisionError):
+        st = ""
+    print(f"{tx:.4f}\t{cyc:.1f}\t{drop:.3f}\t{len(s)}\t{st or '-'}")
 
 def testpmd(log):
     # One "Port statistics" display per second, the first at start (no previous: 0 pps).
@@ -185,7 +199,9 @@ def report(path, rows, runs, dur):
         v = [float(x) for x in res.get((row, tool, key), []) if x not in ("", "nan")]
         return med(v)
     labels = {"null": "net_null pair (io fwd)", "ring": "null0<->ring0 loop",
-              "afp": "af_packet veth (DUT)*", "xdp": "af_xdp veth (DUT)*"}
+              "afp": "af_packet veth (DUT)*", "xdp": "af_xdp veth (DUT)*",
+              "scale1": "null 2 queues, 1 lcore", "scale2": "null 2 queues, 2 lcores"}
+    rows = [x for r in rows for x in (("scale1", "scale2") if r == "scale" else (r,))]
     print()
     print(f"{'row':<24}{'stampede Mpps':>15}{'testpmd Mpps':>15}{'ratio':>8}"
           f"{'stampede cyc/pkt':>18}{'testpmd cyc/pkt':>17}")
@@ -201,6 +217,21 @@ def report(path, rows, runs, dur):
               f"{fmt(get(row, 'stampede', 'cyc'), '{:.1f}'):>18}{fmt(get(row, 'testpmd', 'cyc'), '{:.1f}'):>17}")
         for f in sorted(set(fail)):
             print(f"{'':<24}  failed run(s): {f}")
+    if "scale1" in rows:
+        print()
+        for tool in ("stampede", "testpmd"):
+            a, b = get("scale1", tool, "mpps"), get("scale2", tool, "mpps")
+            print(f"speed-up 2 lcores vs 1 (2 RX queues per port), {tool}: "
+                  f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x")
+    stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
+    if stages:
+        print()
+        print("stampede cycles/pkt per worker stage (--stats-json lcores[].stages, medians):")
+        for row in rows:
+            v = [f"{k[6:]} {fmt(get(row, 'stampede', k), '{:.1f}')}" for k in stages
+                 if res.get((row, "stampede", k))]
+            if v:
+                print(f"  {labels[row]:<24}{', '.join(v)}")
     vrows = [r for r in rows if r in ("afp", "xdp") and not res.get((r, "-", "skip"))]
     if vrows:
         print()
@@ -300,8 +331,19 @@ measure()
 # run_stampede ROW RUN NETNS PORT0 PORT1
 run_stampede()
 {
-	local row=$1 run=$2 ns=$3 pfx=$TAG-s-$1-$2 cfg log js pid mpps cyc drop n
+	local row=$1 run=$2 ns=$3 pfx=$TAG-s-$1-$2 cfg log js pid mpps cyc drop n st x
+	local lcores="0@0,1@1" qs="" lcjson=""
 
+	if [[ -n $NLC ]]; then
+		# scale row: 2 queues per port; NLC lcores each poll queue q of both ports (1: all 4).
+		qs=', "rx_queues": 2, "tx_queues": 2'
+		if ((NLC == 1)); then
+			lcjson='"lcores": { "rx": [ { "lcore": 1, "queues": [ { "port": "a", "queue": 0 }, { "port": "a", "queue": 1 }, { "port": "b", "queue": 0 }, { "port": "b", "queue": 1 } ] } ], "worker": [ 1 ], "tx": [ 1 ] },'
+		else
+			lcores="0@0,1@1,2@0"
+			lcjson='"lcores": { "rx": [ { "lcore": 1, "queues": [ { "port": "a", "queue": 0 }, { "port": "b", "queue": 0 } ] }, { "lcore": 2, "queues": [ { "port": "a", "queue": 1 }, { "port": "b", "queue": 1 } ] } ], "worker": [ 1, 2 ], "tx": [ 1, 2 ] },'
+		fi
+	fi
 	cfg=$WORK/$row-stampede-$run.json
 	log=$WORK/$row-stampede-$run.log
 	js=$WORK/$row-stampede-$run.stats.json
@@ -309,33 +351,43 @@ run_stampede()
 	cat >"$cfg" <<EOF
 {
   "eal": { "hugepages": $HUGE_JSON, "memory_mb": 1024, "file_prefix": "$pfx" },
-  "ports": [ { "name": "a", "device": "$4" }, { "name": "b", "device": "$5" } ],
+  "ports": [ { "name": "a", "device": "$4"$qs }, { "name": "b", "device": "$5"$qs } ],
+  $lcjson
   "rules": [ { "in": ["a"], "action": "forward", "out": "b" },
              { "in": ["b"], "action": "forward", "out": "a" } ]
 }
 EOF
 	# --duration only as a safety net: measure() stops it with SIGINT.
 	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
-		--stats-json "$js" -- --lcores=0@0,1@1 >"$log" 2>&1 &
+		--stats-json "$js" -- --lcores=$lcores >"$log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	measure "$row" stampede "$run" "$pid" "$log" || return 1
-	IFS=$'\t' read -r mpps cyc drop n < <(python3 -c "$PY" stampede "$log" "$js")
+	IFS=$'\t' read -r mpps cyc drop n st < <(python3 -c "$PY" stampede "$log" "$js")
 	record "$row" stampede mpps "$mpps"
 	record "$row" stampede cyc "$cyc"
 	record "$row" stampede drop "$drop"
+	if [[ $st != - ]]; then
+		IFS=';' read -r -a st <<<"$st"
+		for x in "${st[@]}"; do record "$row" stampede "stage:${x%%=*}" "${x#*=}"; done
+	fi
 }
 
 # run_testpmd ROW RUN NETNS VDEV0 VDEV1
 run_testpmd()
 {
 	local row=$1 run=$2 ns=$3 pfx=$TAG-t-$1-$2 log pid mpps cyc drop n
+	local lcores="0@0,1@1" extra=()
 
+	if [[ -n $NLC ]]; then
+		extra=(--rxq=2 --txq=2 --nb-cores="$NLC")
+		((NLC == 2)) && lcores="0@0,1@1,2@0"
+	fi
 	log=$WORK/$row-testpmd-$run.log
 	PREFIXES+=("$pfx")
 	# stdin from /dev/null: with --stats-period testpmd loops until SIGINT and never reads it.
-	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=0@0,1@1 $MEM_ARGS --no-pci \
-		--vdev "$4" --vdev "$5" --file-prefix="$pfx" -- --forward-mode=io --auto-start \
+	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=$lcores $MEM_ARGS --no-pci \
+		--vdev "$4" --vdev "$5" --file-prefix="$pfx" -- --forward-mode=io --auto-start "${extra[@]}" \
 		--stats-period 1 --record-core-cycles --total-num-mbufs=32768 </dev/null >"$log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
@@ -425,7 +477,11 @@ for row in "${rowlist[@]}"; do
 	ring) run_pair ring "" net_null0 net_ring0 ;;
 	afp) veth_row afp af_packet ;;
 	xdp) veth_row xdp af_xdp ;;
-	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp)" >&2; exit 2 ;;
+	scale)
+		NLC=1 run_pair scale1 "" net_null0 net_null1
+		NLC=2 run_pair scale2 "" net_null0 net_null1
+		;;
+	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp,scale)" >&2; exit 2 ;;
 	esac
 done
 python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"

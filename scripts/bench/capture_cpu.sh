@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The stampede authors
+#
+# CPU-bound capture rows (run by `scripts/bench/capture.sh -m cpu`, or alone): no kernel, no
+# generator: net_null0 hands the datapath 64-byte frames as fast as it polls, so what is measured
+# is how fast a pcapng writer thread writes them to files on tmpfs.
+#   stampede W  net_null0 -> W pcapng outputs (a replicate group when W > 1: each writer thread
+#               writes every frame to its own files), for each W of -w (default 1,2). Datapath
+#               lcore on CPU 1; the writer threads are control threads, on CPU 0.
+#   dumpcap     dpdk-dumpcap -i net_null0 -w FILE, secondary of a dpdk-testpmd rxonly primary on
+#               net_null0 (primary lcore on CPU 1, dumpcap on CPU 0; needs hugepages).
+# Figures per writer: frames written, and frames written per second of the writer's own CPU time
+# (utime + stime of its thread(s) from /proc, kernel write() included): on a machine shared with
+# other jobs a thread's CPU time is what it got, so this rate does not depend on how much CPU
+# the others left it. "wall" is frames written per second of wall-clock time (steady state,
+# the per-second stats lines), which does. Medians of N runs, tools interleaved. Files rotate at
+# 256 MiB, 2 kept per output (tmpfs space), and are deleted at the end.
+# Also printed: the datapath's cycles/pkt per worker stage (--stats-json lcores[].stages).
+#
+# As root, the stampede rows run a second time on a private tmpfs mounted with huge=always
+# (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time. Measured on the
+# machine this was written on: with free huge pages the kernel's share of a write() drops from
+# ~60 to ~17 ns per 120-byte record (most of a writer's cost); when memory is fragmented each
+# 2 MiB page costs a compaction and the row comes out several times slower than /dev/shm. It
+# shows what the kernel's page cache costs, not stampede.
+#
+# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-o DIR] [-T 0|1] [-k]
+set -u
+
+RUNS=3
+DUR=4
+WRITERS="1,2"
+OUTDIR=/dev/shm
+HUGE_TMPFS=1
+KEEP=0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+DUMPCAP=${DUMPCAP:-dpdk-dumpcap}
+DUMPCAP_PRELOAD=${DUMPCAP_PRELOAD:-librte_mempool_dpaa.so.23}
+
+while getopts "n:d:w:o:T:kh" opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	d) DUR=$OPTARG ;;
+	w) WRITERS=$OPTARG ;;
+	o) OUTDIR=$OPTARG ;;
+	T) HUGE_TMPFS=$OPTARG ;;
+	k) KEEP=1 ;;
+	h)
+		sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) exit 2 ;;
+	esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ ]] || {
+	echo "capture_cpu.sh: -n, -d take positive integers, -w a list of them" >&2
+	exit 2
+}
+[[ -x $STAMPEDE ]] || { echo "capture_cpu.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
+
+TAG=capc$$
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-capcpu.XXXXXX")
+CAPDIR=$(mktemp -d "$OUTDIR/stampede-capcpu.XXXXXX") || exit 1
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+PIDS=()
+PREFIXES=()
+cleanup()
+{
+	local p
+
+	for p in "${PIDS[@]}"; do stop_pid "$p"; done
+	for p in "${PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p"
+		rm -f /dev/hugepages/"$p"map_* 2>/dev/null
+	done
+	rm -rf "$CAPDIR"
+	if [[ -n ${HUGEDIR:-} ]]; then
+		umount "$HUGEDIR" 2>/dev/null
+		rmdir "$HUGEDIR"
+	fi
+	if ((KEEP)); then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# shellcheck source=scripts/bench/lib.sh
+. "$HERE/lib.sh"
+cp "$STAMPEDE" "$WORK/stampede" || exit 1
+HUGEDIR=""
+if [[ $HUGE_TMPFS == 1 && $(id -u) == 0 ]]; then
+	HUGEDIR=$(mktemp -d "${TMPDIR:-/tmp}/stampede-hugetmpfs.XXXXXX")
+	if ! mount -t tmpfs -o size=4g,huge=always,mode=0700 "stp-capcpu-$$" "$HUGEDIR"; then
+		rmdir "$HUGEDIR"
+		HUGEDIR=""
+	fi
+fi
+
+record() # row key value
+{
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"
+}
+
+# thread_cpu PID NAME_REGEX: "tid seconds" of each thread of PID whose name matches.
+thread_cpu()
+{
+	local t name hz
+
+	hz=$(getconf CLK_TCK)
+	for t in /proc/"$1"/task/*; do
+		name=$(cat "$t/comm" 2>/dev/null) || continue
+		[[ $name =~ $2 ]] || continue
+		# Fields 14 and 15 (utime, stime) after the ")" that ends the name.
+		awk -v hz="$hz" -v tid="${t##*/}" '{ sub(/.*\) /, ""); print tid, ($12 + $13) / hz }' "$t/stat"
+	done
+}
+
+run_stampede() # W RUN DIR ROW
+{
+	local w=$1 run=$2 dir=$3 row=$4 pfx=$TAG-$4-$2 cfg=$WORK/$4-$2.json log=$WORK/$4-$2.log
+	local js=$WORK/$4-$2.stats.json pid o outs="" members="" out
+
+	PREFIXES+=("$pfx")
+	for ((o = 0; o < w; o++)); do
+		outs+="${outs:+,}{ \"name\": \"cap$o\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-o$o-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2 }"
+		members+="${members:+,}\"cap$o\""
+	done
+	if ((w == 1)); then
+		out='"out": "cap0"'
+		groups=""
+	else
+		out='"out": "all"'
+		groups="\"groups\": [ { \"name\": \"all\", \"mode\": \"replicate\", \"members\": [ $members ] } ],"
+	fi
+	cat >"$cfg" <<EOF
+{
+  "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
+  "ports": [ { "name": "n0", "device": "net_null0" } ],
+  "outputs": [ $outs ],
+  $groups
+  "rules": [ { "name": "all", "action": "forward", $out } ]
+}
+EOF
+	"$WORK/stampede" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) --stats-json "$js" \
+		-- --lcores=0@0,1@1 >"$log" 2>&1 </dev/null &
+	pid=$!
+	PIDS+=("$pid")
+	if ! wait_ready "$pid" "$log" '^rx [0-9]+ \(' 60; then
+		record "$row" fail "run $run: $(why "$log")"
+		stop_pid "$pid"
+		return
+	fi
+	sleep "$DUR"
+	thread_cpu "$pid" '^pcapng-' >"$WORK/$row-$run.cpu"
+	stop_pid "$pid"
+	rm -f "$dir/$row-$run-"*
+	python3 - "$js" "$WORK/$row-$run.cpu" "$log" "$row" >>"$RESULTS" <<'EOF'
+import json, re, statistics, sys
+js, cpu, log, row = sys.argv[1:]
+d = json.load(open(js))
+secs = sorted(float(l.split()[1]) for l in open(cpu) if l.strip())
+outs = d.get("outputs", [])
+# Threads and outputs are paired by rank (each writer did the same work): per-writer figures
+# use the median of both.
+wr = [o["written"] for o in outs]
+print(f"{row}\twritten\t{statistics.median(wr) if wr else 'nan'}")
+print(f"{row}\tcpu\t{statistics.median(secs) if secs else 'nan'}")
+if wr and secs and statistics.median(secs) > 0:
+    print(f"{row}\tmpps_cpu\t{statistics.median(wr) / statistics.median(secs) / 1e6:.4f}")
+acc = sum(o.get("accepted", 0) + o.get("refused", 0) for o in outs)
+print(f"{row}\trefused\t{100.0 * sum(o.get('refused', 0) for o in outs) / acc if acc else 'nan'}")
+# Wall rate: per-second received rate x the share of frames the writers took.
+r = re.compile(r"^rx (\d+) \(([\d.]+) Mpps\)")
+s = [float(m.group(2)) for m in map(r.match, open(log, errors="replace")) if m][1:]
+rx = d.get("received", 0)
+if s and rx:
+    print(f"{row}\tmpps_wall\t{statistics.median(s) * (wr[0] if wr else 0) / rx:.4f}")
+for lc in d.get("lcores", []):
+    for st in lc.get("stages", []):
+        if st.get("packets"):
+            print(f"{row}\tstage:{st['name']}\t{st['cycles'] / st['packets']:.1f}")
+EOF
+}
+
+DUMPCAP_SKIP=""
+run_dumpcap() # RUN
+{
+	local run=$1 pfx=$TAG-d-$1 plog=$WORK/d-$1.primary.log log=$WORK/d-$1.log file=$CAPDIR/d-$1.pcapng
+	local ppid dpid line rcv t0 t1 cpu n
+
+	if [[ -n $DUMPCAP_SKIP ]]; then
+		record dumpcap skip "$DUMPCAP_SKIP"
+		return
+	fi
+	if ! command -v "$DUMPCAP" >/dev/null; then
+		DUMPCAP_SKIP="$DUMPCAP not installed"
+	elif [[ $(awk '/HugePages_Free/ { print $2 }' /proc/meminfo) -lt 160 ]]; then
+		DUMPCAP_SKIP="needs 160 free 2 MiB hugepages (scripts/hugepages.sh; a secondary cannot attach to a --no-huge primary)"
+	fi
+	if [[ -n $DUMPCAP_SKIP ]]; then
+		record dumpcap skip "$DUMPCAP_SKIP"
+		return
+	fi
+	PREFIXES+=("$pfx")
+	"$TESTPMD" --lcores=0@0,1@1 -m 256 --no-pci --vdev net_null0 --file-prefix="$pfx" -- \
+		--forward-mode=rxonly --auto-start --stats-period 1 --total-num-mbufs=32768 \
+		</dev/null >"$plog" 2>&1 &
+	ppid=$!
+	PIDS+=("$ppid")
+	if ! wait_ready "$ppid" "$plog" 'Port statistics =' 30; then
+		DUMPCAP_SKIP="testpmd primary did not start: $(why "$plog")"
+		record dumpcap skip "$DUMPCAP_SKIP"
+		stop_pid "$ppid"
+		return
+	fi
+	env LD_PRELOAD="$DUMPCAP_PRELOAD" taskset -c 0 "$DUMPCAP" --file-prefix="$pfx" \
+		-i net_null0 -w "$file" -q >"$log" 2>&1 </dev/null &
+	dpid=$!
+	PIDS+=("$dpid")
+	sleep 2
+	if ! kill -0 "$dpid" 2>/dev/null; then
+		DUMPCAP_SKIP="dpdk-dumpcap did not attach: $(why "$log")"
+		record dumpcap skip "$DUMPCAP_SKIP"
+		stop_pid "$ppid"
+		return
+	fi
+	t0=$(date +%s.%N)
+	sleep "$DUR"
+	cpu=$(thread_cpu "$dpid" '.' | awk '{ s += $2 } END { print s + 0 }')
+	t1=$(date +%s.%N)
+	stop_pid "$dpid"
+	stop_pid "$ppid"
+	n=$(capinfos -M -c "$file" 2>/dev/null | awk -F': *' '/^Number of packets/ { print $2 }')
+	line=$(tr '\r' '\n' <"$log" | grep -a 'received/dropped' | tail -n 1)
+	rcv=$(sed -n 's|.*: \([0-9]*\)/\([0-9]*\).*|\1|p' <<<"$line")
+	rm -f "$file"
+	record dumpcap written "${n:-nan}"
+	record dumpcap cpu "$cpu"
+	python3 -c "import sys; n, c, a, b = map(float, sys.argv[1:]); print(f'dumpcap\tmpps_cpu\t{n / c / 1e6:.4f}' if c > 0 else ''); print(f'dumpcap\tmpps_wall\t{n / (b - a + 2) / 1e6:.4f}')" \
+		"${n:-0}" "$cpu" "$t0" "$t1" >>"$RESULTS"
+	[[ -n $rcv ]] && record dumpcap received "$rcv"
+}
+
+echo "capture CPU rows: $RUNS run(s) x $DUR s; writers: $WRITERS; files on $OUTDIR" >&2
+IFS=, read -r -a wl <<<"$WRITERS"
+for ((run = 1; run <= RUNS; run++)); do
+	echo "  run $run/$RUNS" >&2
+	for w in "${wl[@]}"; do
+		run_stampede "$w" "$run" "$CAPDIR" "s$w"
+		[[ -n $HUGEDIR ]] && run_stampede "$w" "$run" "$HUGEDIR" "h$w"
+	done
+	run_dumpcap "$run"
+done
+
+python3 - "$RESULTS" "$WRITERS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
+import statistics, sys
+path, writers, runs, dur, load, outdir, huge = sys.argv[1:]
+res = {}
+for l in open(path):
+    row, key, val = l.rstrip("\n").split("\t", 2)
+    res.setdefault((row, key), []).append(val)
+def med(row, key):
+    v = [float(x) for x in res.get((row, key), []) if x not in ("", "nan")]
+    return statistics.median(v) if v else float("nan")
+def f(v, fmt="{:.2f}"):
+    return "-" if v != v else fmt.format(v)
+rows = [f"s{w}" for w in writers.split(",")] + ([f"h{w}" for w in writers.split(",")] if huge else []) + ["dumpcap"]
+print()
+print(f"{'row (net_null, 64 B -> pcapng on tmpfs)':<44}{'writers':>8}{'Mpps/writer CPU-s':>19}"
+      f"{'written/writer':>16}{'wall Mpps/writer':>18}{'ring full %':>13}")
+for row in rows:
+    skip = res.get((row, "skip"))
+    label = ("dpdk-dumpcap (testpmd rxonly primary)" if row == "dumpcap" else
+             f"stampede, {outdir}" if row[0] == "s" else "stampede, tmpfs huge=always")
+    nw = 1 if row == "dumpcap" else int(row[1:])
+    if skip:
+        print(f"{label:<44}{nw:>8}  skipped: {skip[0]}")
+        continue
+    for fl in sorted(set(res.get((row, "fail"), []))):
+        print(f"{label:<44}{nw:>8}  failed: {fl}")
+    print(f"{label:<44}{nw:>8}{f(med(row, 'mpps_cpu')):>19}{f(med(row, 'written'), '{:.0f}'):>16}"
+          f"{f(med(row, 'mpps_wall')):>18}{f(med(row, 'refused'), '{:.1f}'):>13}")
+print()
+for row in rows:
+    st = sorted({k[1] for k in res if k[0] == row and k[1].startswith("stage:")})
+    if st:
+        print(f"datapath cycles/pkt per stage, {row}: " +
+              ", ".join(f"{s[6:]} {f(med(row, s), '{:.1f}')}" for s in st))
+w = [int(x) for x in writers.split(",")]
+for k in ("s", "h"):
+    b = med(f"{k}1", "mpps_cpu")
+    for n in w[1:] if b == b and 1 in w else []:
+        r = med(f"{k}{n}", "mpps_cpu")
+        print(f"{k}{n}: {n} writers, per-writer rate {f(r / b if r == r else float('nan'))}x of one writer's "
+              f"(1.00 = linear scaling, given a CPU per writer)")
+print(f"Medians of {runs} run(s), {dur} s each; load average at the end: {load}.")
+print("Mpps/writer CPU-s: frames a writer wrote / CPU seconds its thread used (user + kernel).")
+print("ring full %: frames the writers' rings refused (capture_ring_full); near 0, the writer was not")
+print("the bottleneck (it slept between bursts) and its rate per CPU-s understates what it can do.")
+print("wall: frames written per wall-clock second (depends on the CPU the machine left us).")
+print("Goal (issue 18): >= 14.88 Mpps per writer (10G line rate of 64-byte frames).")
+EOF
