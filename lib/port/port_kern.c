@@ -393,6 +393,17 @@ port_kern_stamps(const char *driver)
 	return strcmp(driver, AFPKT_DRIVER_NAME) == 0;
 }
 
+bool
+port_kern_tx_hw(uint16_t port_id)
+{
+#ifdef STP_HAVE_AFPKT
+	return afpkt_tx_stamps_hw(port_id);
+#else
+	RTE_SET_USED(port_id);
+	return false;
+#endif
+}
+
 void
 port_stamp_kernel(const struct port_set *ps, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
 		uint64_t *ts_count)

@@ -99,6 +99,9 @@ int port_stats_get(uint16_t port_id, struct rte_eth_stats *es);
 /** Sum the ports' imissed by kind into @p missed[PORT_MISS_MAX]. */
 void port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX]);
 
+/** True when net_afpkt port @p port_id's TX stamps (timesync) are the NIC's, not the kernel's. */
+bool port_kern_tx_hw(uint16_t port_id);
+
 /** True for a driver that stamps every frame in the kernel (net_afpkt): source "kernel". */
 bool port_kern_stamps(const char *driver);
 
