@@ -371,6 +371,12 @@ port_stats_get(uint16_t port_id, struct rte_eth_stats *es)
 	return 0;
 }
 
+enum port_miss
+port_miss_kind(const struct port_rt *pr)
+{
+	return port_kern_driver(pr->drv_name) ? PORT_MISS_KERNEL : PORT_MISS_NIC;
+}
+
 void
 port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
 {
@@ -380,8 +386,7 @@ port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
 
 		if (port_stats_get(ps->ports[i].port_id, &es) != 0)
 			continue;
-		missed[port_kern_driver(ps->ports[i].drv_name) ? PORT_MISS_KERNEL :
-								 PORT_MISS_NIC] += es.imissed;
+		missed[port_miss_kind(&ps->ports[i])] += es.imissed;
 	}
 }
 

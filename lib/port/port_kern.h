@@ -96,6 +96,9 @@ void port_kern_release(void);
  */
 int port_stats_get(uint16_t port_id, struct rte_eth_stats *es);
 
+/** The kind of loss a port's imissed counts: kernel_drop for a kernel-socket port, else NIC. */
+enum port_miss port_miss_kind(const struct port_rt *pr);
+
 /** Sum the ports' imissed by kind into @p missed[PORT_MISS_MAX]. */
 void port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX]);
 

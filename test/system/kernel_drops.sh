@@ -14,6 +14,8 @@
 #  - frames a0 sent (a0's tx_packets, the kernel's count) == port in's rx_pkts + imissed;
 #  - imissed > 0 (the stall did overflow the ring), and the totals' missed.kernel_drop equals
 #    the ports' imissed;
+#  - once the traffic is over, telemetry /stampede/missed and Prometheus
+#    stampede_missed_packets_total{reason="kernel_drop"} both equal a0's sent - received;
 #  - b0 received exactly N - imissed marked frames (the drops were marked frames);
 #  - stampede's own invariant holds.
 #
@@ -66,7 +68,9 @@ JSON
 sys_check_config
 a0_tx() { nsx "$NS_A" cat /sys/class/net/a0/statistics/tx_packets; }
 sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
-sys_start_stampede
+log "starting stampede in $NS_D (Prometheus on 127.0.0.1 there)"
+STP_WRAP=(ip netns exec "$NS_D")
+_sys_bg_stampede --metrics 127.0.0.1:0
 # Its first stats line comes after every port started: from then on a0's frames are its to count.
 for _ in $(seq 200); do
 	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
@@ -111,6 +115,18 @@ sleep 2
 kill -TERM "$RECV_PID_ab" 2>/dev/null || true
 wait "$RECV_PID_ab" || fail "receiver on b0 failed: $(cat "$WORK/ab.log")"
 sent=$(($(a0_tx) - base))
+# The live views, once the traffic is over: telemetry /stampede/missed and Prometheus's
+# stampede_missed_packets_total{reason="kernel_drop"}.
+tel_kdrop=$(sys_tel /stampede/missed kernel_drop)
+url=$(sed -n 's|^stampede: metrics at \(http://[^ ]*\)$|\1|p' "$WORK/stampede.log")
+[ -n "$url" ] || fail "stampede did not print its metrics URL"
+prom_kdrop=$(ip netns exec "$NS_D" "$PY" - "$url" <<'PYEOF'
+import re, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+m = re.search(r'^stampede_missed_packets_total\{reason="kernel_drop"\} (\d+)$', body, re.M)
+print(m.group(1) if m else -1)
+PYEOF
+)
 sys_stop_stampede TERM
 [ "$STP_RC" -eq 0 ] || fail "stampede exited with status $STP_RC"
 echo "---- stampede output (last lines) ----"
@@ -134,6 +150,11 @@ log "a0 sent $sent frames (kernel count); port in: rx_pkts $in_rx imissed $in_mi
 		"($((sent - in_rx - in_missed)) unaccounted for)"
 [ "$kdrop" -eq $((in_missed + out_missed)) ] ||
 	fail "missed.kernel_drop $kdrop != the ports' imissed $((in_missed + out_missed))"
+log "live views after the traffic: telemetry missed.kernel_drop $tel_kdrop, Prometheus" \
+	"stampede_missed_packets_total{reason=\"kernel_drop\"} $prom_kdrop"
+[ "$tel_kdrop" -eq $((sent - in_rx)) ] && [ "$prom_kdrop" -eq $((sent - in_rx)) ] ||
+	fail "live kernel_drop (telemetry $tel_kdrop, Prometheus $prom_kdrop) != a0 sent $sent -" \
+		"received $in_rx"
 [ "$ab_total" -eq $((N - in_missed)) ] ||
 	fail "b0 received $ab_total marked frames, expected N - drops = $((N - in_missed))"
 log "PASS: $DRIVER: sent $sent = received $in_rx + kernel drops $in_missed"
