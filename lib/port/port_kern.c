@@ -371,10 +371,25 @@ port_stats_get(uint16_t port_id, struct rte_eth_stats *es)
 	return 0;
 }
 
+/*
+ * net_pcap on a live interface (iface=, rx_iface=, rx_iface_in=) reads a libpcap packet socket:
+ * DPDK 22.11's net_pcap reports pcap_stats()' ps_drop (the socket's PACKET_STATISTICS tp_drops)
+ * as imissed. With rx_pcap files it has no kernel side and no imissed.
+ */
+static bool
+kern_pcap_live(const struct port_rt *pr)
+{
+	return strcmp(pr->drv_name, "net_pcap") == 0 &&
+			(strstr(pr->cfg->device, ",iface=") != NULL ||
+					strstr(pr->cfg->device, ",rx_iface=") != NULL ||
+					strstr(pr->cfg->device, ",rx_iface_in=") != NULL);
+}
+
 enum port_miss
 port_miss_kind(const struct port_rt *pr)
 {
-	return port_kern_driver(pr->drv_name) ? PORT_MISS_KERNEL : PORT_MISS_NIC;
+	return port_kern_driver(pr->drv_name) || kern_pcap_live(pr) ? PORT_MISS_KERNEL :
+								      PORT_MISS_NIC;
 }
 
 void

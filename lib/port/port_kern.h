@@ -56,7 +56,7 @@ int port_xdp_check_pool(const struct stp_config *cfg, struct rte_mempool *mp, bo
 #define PORT_FOREACH_MISS(_)                                                                      \
 	_(KERNEL, "kernel_drop",                                                                  \
 			"the kernel dropped it: the socket's ring was full (AF_PACKET tp_drops, " \
-			"AF_XDP rx_dropped and rx_ring_full)")                                    \
+			"net_pcap's ps_drop, AF_XDP rx_dropped and rx_ring_full)")                \
 	_(NIC, "nic_missed", "the NIC dropped it: its RX queue was full (imissed)")
 
 enum port_miss {

@@ -19,12 +19,13 @@
 #  - b0 received exactly N - imissed marked frames (the drops were marked frames);
 #  - stampede's own invariant holds.
 #
-# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp | afpkt)
+# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp | afpkt | pcap)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DRIVER=${2:-af_packet}
 N=${STP_SYSTEST_FRAMES:-20000}
 RXD=256
+STALL=$((16 * RXD + 4096))	# frames a0 sends while stampede is stopped
 
 sys_preflight "$@"
 case $DRIVER in
@@ -36,6 +37,12 @@ af_xdp)
 	ls /usr/lib/*/librte_net_af_xdp.so* >/dev/null 2>&1 || skip "no net_af_xdp driver"
 	DEV_IN="net_af_xdp0,iface=in0,start_queue=0,queue_count=1"
 	DEV_OUT="net_af_xdp1,iface=out0,start_queue=0,queue_count=1"
+	;;
+pcap)
+	# net_pcap on live interfaces: libpcap's socket; ps_drop is the port's imissed.
+	DEV_IN="net_pcap0,iface=in0"
+	DEV_OUT="net_pcap1,iface=out0"
+	STALL=$N	# libpcap's own ring (2 MB) holds thousands of frames: stall to the end
 	;;
 afpkt)
 	grep -qa "iface=<string> tov_ms=<1..1000>" "$STAMPEDE" || skip "stampede was built without net_afpkt"
@@ -103,7 +110,7 @@ for _ in $(seq 100); do
 	sleep 0.01
 done
 t1=$(a0_tx)
-while [ "$(a0_tx)" -lt $((t1 + 16 * RXD + 4096)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
+while [ "$(a0_tx)" -lt $((t1 + STALL)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
 	sleep 0.01
 done
 t2=$(a0_tx)
