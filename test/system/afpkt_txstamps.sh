@@ -32,17 +32,7 @@ sys_preflight "$@"
 command -v tcpdump >/dev/null || skip "tcpdump is not installed"
 grep -qa "iface=<string> tov_ms=<1..1000>" "$STAMPEDE" || skip "stampede was built without net_afpkt"
 
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	nsx "$ns" ip link set lo up
-done
-ip link add a0 netns "$NS_A" type veth peer name b0 netns "$NS_B"
-nsx "$NS_A" ip link set a0 up
-nsx "$NS_B" ip link set b0 up
-MAC_A=$(nsx "$NS_A" cat /sys/class/net/a0/address)
-MAC_B=$(nsx "$NS_B" cat /sys/class/net/b0/address)
+sys_topology_pair
 nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
 nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
 # The hairpin: b0 forwards probes for 198.18.0.1 back out of b0, quietly.
