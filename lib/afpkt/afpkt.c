@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <linux/errqueue.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
@@ -94,16 +93,11 @@ struct afpkt_txq {
 	uint64_t tx_errors;
 	/*
 	 * TX stamps (timesync): written by the queue's lcore in tx_burst and by the reader of
-	 * rte_eth_timesync_read_tx_timestamp() (in stampede the same lcore). ts_sent is the
-	 * kernel's next SOF_TIMESTAMPING_OPT_ID key as far as we know (it counts the frames sent
-	 * with a stamp request); ts_key the key of the last stamped frame sent, at least (a send
-	 * the device refused after the kernel took a key puts the kernel ahead: the stamp read
-	 * resynchronises).
+	 * rte_eth_timesync_read_tx_timestamp() (in stampede the same lcore); the OPT_ID keys of
+	 * the stamped frames (afpkt_ring.h).
 	 */
 	uint32_t ts_req; /* 0: no stamps; else SOF_TIMESTAMPING_TX_SOFTWARE or _TX_HARDWARE */
-	bool ts_pending;
-	uint32_t ts_key;
-	uint32_t ts_sent;
+	struct afpkt_txkeys ts;
 };
 
 struct afpkt_internals {
@@ -277,11 +271,9 @@ afpkt_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		r = sendmmsg(q->fd, msg, cnt, MSG_DONTWAIT);
 		if (r > 0) {
 			for (int i = 0; i < r; i++) {
-				if (unlikely(msg[i].msg_hdr.msg_controllen != 0)) {
-					/* The kernel gave this frame the next OPT_ID key. */
-					q->ts_key = q->ts_sent++;
-					q->ts_pending = true;
-				}
+				/* The kernel gave this frame the next OPT_ID key. */
+				if (unlikely(msg[i].msg_hdr.msg_controllen != 0))
+					afpkt_txkeys_sent(&q->ts);
 				q->tx_bytes += bufs[done + i]->pkt_len;
 				rte_pktmbuf_free(bufs[done + i]);
 			}
@@ -772,8 +764,7 @@ afpkt_txq_stamps(struct afpkt_internals *in, struct afpkt_txq *q, bool on)
 		return -errno;
 	q->ts_req = on ? (in->hw_tx ? SOF_TIMESTAMPING_TX_HARDWARE : SOF_TIMESTAMPING_TX_SOFTWARE) :
 			 0;
-	q->ts_pending = false;
-	q->ts_key = q->ts_sent = 0; /* setting SO_TIMESTAMPING restarts the kernel's keys */
+	memset(&q->ts, 0, sizeof(q->ts)); /* setting SO_TIMESTAMPING restarts the kernel's keys */
 	return 0;
 }
 
@@ -842,8 +833,7 @@ afpkt_timesync_disable(struct rte_eth_dev *dev)
 
 /*
  * Read queue @p q's error queue: the stamp of its last stamped frame into @p ns (UTC ns), true
- * when it is there. Older stamps (a frame whose stamp was never asked for by a read) are
- * skipped by their key; a newer key than expected resynchronises (afpkt_txq).
+ * when it is there. Reports of older frames are skipped by their key (afpkt_txkeys).
  */
 static bool
 afpkt_txq_read_stamp(const struct afpkt_internals *in, struct afpkt_txq *q, uint64_t *ns)
@@ -856,41 +846,22 @@ afpkt_txq_read_stamp(const struct afpkt_internals *in, struct afpkt_txq *q, uint
 
 	for (;;) {
 		struct msghdr mh;
-		const struct scm_timestamping *ts = NULL;
-		const struct sock_extended_err *ee = NULL;
-		const struct timespec *t;
+		uint32_t key;
+		uint64_t v;
 
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = sizeof(ctl.buf);
 		if (recvmsg(q->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			break; /* EAGAIN: read to the end */
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING &&
-					c->cmsg_len >= CMSG_LEN(sizeof(*ts)))
-				ts = (const void *)CMSG_DATA(c);
-			else if (c->cmsg_level == SOL_PACKET &&
-					c->cmsg_type == PACKET_TX_TIMESTAMP &&
-					c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
-				ee = (const void *)CMSG_DATA(c);
+		if (afpkt_txstamp_decode(&mh, in->hw_tx, &key, &v) &&
+				afpkt_txkeys_report(&q->ts, key)) {
+			*ns = v;
+			got = true;
 		}
-		if (ts == NULL || ee == NULL || ee->ee_errno != ENOMSG ||
-				ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
-				ee->ee_info != SCM_TSTAMP_SND)
-			continue;
-		if (!q->ts_pending || (int32_t)(ee->ee_data - q->ts_key) < 0)
-			continue; /* a stamp nobody waits for */
-		t = in->hw_tx ? &ts->ts[2] : &ts->ts[0];
-		if (t->tv_sec == 0 && t->tv_nsec == 0)
-			continue;
-		*ns = (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
-		if ((int32_t)(ee->ee_data + 1 - q->ts_sent) > 0)
-			q->ts_sent = ee->ee_data + 1;
-		q->ts_key = ee->ee_data;
-		got = true;
 	}
 	if (got)
-		q->ts_pending = false;
+		q->ts.pending = false;
 	return got;
 }
 
@@ -906,7 +877,7 @@ afpkt_timesync_read_tx(struct rte_eth_dev *dev, struct timespec *ts)
 	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct afpkt_txq *q = dev->data->tx_queues[i];
 
-		if (q != NULL && q->ts_pending && afpkt_txq_read_stamp(in, q, &ns)) {
+		if (q != NULL && q->ts.pending && afpkt_txq_read_stamp(in, q, &ns)) {
 			ts->tv_sec = (time_t)(ns / 1000000000ULL);
 			ts->tv_nsec = (long)(ns % 1000000000ULL);
 			return 0;
