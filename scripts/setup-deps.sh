@@ -14,6 +14,9 @@ PKGS=(
 	build-essential gcc libc6-dev meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev
 	libjansson-dev libpcap-dev libbsd-dev libnuma-dev
+	# OpenSSL libcrypto: HMAC-SHA-256 of authenticated STAMP (lib/stamp) and of
+	# authenticated stampede datagrams (lib/encap/sph_auth.c)
+	libssl-dev
 	# tests, demo and benchmarks
 	iproute2 procps kmod ethtool nftables iputils-ping curl
 	tshark tcpdump python3 python3-scapy python3-matplotlib

@@ -169,6 +169,11 @@ static const char *const stamp_ts_names[] = {
 	[CFG_STAMP_PTP] = "ptp",
 };
 
+static const char *const stamp_auth_names[] = {
+	[CFG_STAMP_AUTH_NONE] = "none",
+	[CFG_STAMP_AUTH_HMAC] = "hmac-sha256",
+};
+
 static const char *const payload_names[] = {
 	[CFG_PAYLOAD_ZEROS] = "zeros",
 	[CFG_PAYLOAD_INCREMENTING] = "incrementing",
@@ -207,7 +212,7 @@ static const char *const target_kind_names[] = {
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
 static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, dump_eal_args,
 		dump_trailer_layout, dump_output_port, dump_group_members, dump_rule_name,
-		dump_rule_in, dump_rule_out;
+		dump_rule_in, dump_rule_out, dump_node_peers, dump_node_auth;
 
 #define SC struct stp_config
 #define SP struct cfg_port
@@ -217,6 +222,8 @@ static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, d
 #define SX struct cfg_tcprtt_prefix
 #define SH struct trailer_hop
 #define SPB struct cfg_probe
+#define SY struct cfg_peer
+#define SK struct cfg_auth_key
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
@@ -248,6 +255,17 @@ static const struct opt cfg_opts[] = {
 	O_STR("node", "relay_to", SC, node.relay_to, "", 0),
 	O_INT("node", "reasm_timeout_ms", SC, node.reasm_timeout_ms, 1, 60000, 100, 0),
 	O_INT("node", "reorder_ms", SC, node.reorder_ms, 0, 10000, 0, 0),
+	/* node.peers and node.auth: parse_node_security(); README.md, "Security". */
+	O_CUSTOM_D("node", "peers", 0, dump_node_peers),
+	O_CUSTOM_D("node", "auth", 0, dump_node_auth),
+	O_INT("node.peers[]", "id", SY, id, 0, UINT32_MAX, 0, OPT_REQUIRED),
+	O_STR("node.peers[]", "address", SY, address, "", 0),
+	O_STR("node.peers[]", "mac", SY, mac, "", 0),
+	O_CUSTOM("node.auth", "keys", OPT_REQUIRED),
+	O_INT("node.auth", "send_key", SC, node.auth.send_key, 0, 65535, 0, 0),
+	O_BOOL("node.auth", "required", SC, node.auth.required, 1),
+	O_INT("node.auth.keys[]", "id", SK, id, 1, 65535, 0, OPT_REQUIRED),
+	O_STR("node.auth.keys[]", "file", SK, file, NULL, OPT_REQUIRED | OPT_NONEMPTY),
 
 	O_CUSTOM_D("eal", "args", 0, dump_eal_args),
 	O_BOOL("eal", "hugepages", SC, eal.hugepages, 1),
@@ -373,6 +391,8 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probes[]", "reflected", SPB, reflected, 0),
 	O_BOOL("probes[]", "reflector_stateful", SPB, reflector_stateful, 0),
 	O_INT("probes[]", "loss_horizon_ms", SPB, loss_horizon_ms, 1, 3600000, 3000, 0),
+	O_ENUM("probes[]", "stamp_auth", SPB, stamp_auth, stamp_auth_names, CFG_STAMP_AUTH_NONE, 0),
+	O_STR("probes[]", "stamp_key_file", SPB, stamp_key_file, "", OPT_NOCTRL),
 
 	/* probes[].impair: a test and lab feature (deterministic loss, duplication, reordering). */
 	O_INT("impair", "drop_every", SPB, impair_drop, 0, INT32_MAX, 0, 0),
@@ -395,6 +415,8 @@ static const struct opt cfg_opts[] = {
 	O_CUSTOM("probe_rx", "refuse_src_ports", 0),
 	O_INT("probe_rx", "rate_limit_pps", SC, probe_rx.rate_limit_pps, 0, 1000000000, 10000, 0),
 	O_INT("probe_rx", "rate_limit_burst", SC, probe_rx.rate_limit_burst, 1, 1000000, 1000, 0),
+	O_ENUM("probe_rx", "stamp_auth", SC, probe_rx.stamp_auth, stamp_auth_names, CFG_STAMP_AUTH_NONE, 0),
+	O_STR("probe_rx", "stamp_key_file", SC, probe_rx.stamp_key_file, "", OPT_NOCTRL),
 
 	/* tcp_rtt.ports and prefixes[].prefix are also checked by parse_tcprtt(). */
 	O_BOOL("tcp_rtt", "enabled", SC, tcp_rtt.enabled, 0),
@@ -425,6 +447,8 @@ static const struct opt cfg_opts[] = {
 #undef SX
 #undef SH
 #undef SPB
+#undef SY
+#undef SK
 /* clang-format on */
 
 /* The rules[] keys that only a forward rule takes, in table order. */
@@ -1767,6 +1791,89 @@ mac_parse(const char *s, uint8_t out[6])
 }
 
 /* UDP payload bytes a probe of @p mode needs: lib/probe's 40, STAMP's 44 (RFC 8762), none. */
+/*
+ * A STAMP key (stamp_key_file): the file holds the key as hex digits (e.g. `openssl rand -hex
+ * 32`), whitespace ignored, 16..64 bytes. Errors name @p path (the JSON key) and the file, never
+ * a byte of the key. The key is kept in the config struct only, which no dump prints.
+ */
+static int
+load_stamp_key(const struct loader *l, const char *base, enum cfg_stamp_auth auth, const char *file,
+		bool mode_stamp, uint8_t *key, uint8_t *key_len)
+{
+	char txt[4 * CFG_STAMP_KEY_MAX + 2], path[JPATH_LEN];
+	size_t n = 0, nd = 0;
+	int c, hi = -1;
+	FILE *f;
+
+	*key_len = 0;
+	jp_key(path, base, "stamp_key_file");
+	if (auth == CFG_STAMP_AUTH_NONE) {
+		if (file[0] != '\0')
+			return lerr(l, path,
+					"\"%s\" is set but stamp_auth is \"none\": set "
+					"\"stamp_auth\": \"hmac-sha256\" or remove the key file",
+					file);
+		return 0;
+	}
+	if (!mode_stamp)
+		return lerr(l, jp_key(path, base, "stamp_auth"),
+				"\"hmac-sha256\" needs mode \"stamp\" (RFC 8762 authenticated mode)");
+	if (file[0] == '\0')
+		return lerr(l, path,
+				"missing: stamp_auth \"hmac-sha256\" needs a key file (hex, "
+				"%d..%d bytes)",
+				CFG_STAMP_KEY_MIN, CFG_STAMP_KEY_MAX);
+	f = fopen(file, "r");
+	if (f == NULL)
+		return lerr(l, path, "\"%s\": %s", file, strerror(errno));
+	n = fread(txt, 1, sizeof(txt), f);
+	c = ferror(f);
+	fclose(f);
+	if (c) {
+		memset(txt, 0, sizeof(txt));
+		return lerr(l, path, "\"%s\": read error", file);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)txt[i], v;
+
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (ch >= '0' && ch <= '9')
+			v = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			v = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			v = ch - 'A' + 10;
+		else
+			v = -1;
+		if (v < 0 || nd >= 2 * CFG_STAMP_KEY_MAX) {
+			memset(txt, 0, sizeof(txt));
+			memset(key, 0, CFG_STAMP_KEY_MAX);
+			return lerr(l, path, "\"%s\": %s", file,
+					v < 0 ? "not a key in hex digits (only 0-9, a-f and blanks)" :
+						"longer than 64 bytes");
+		}
+		if (hi < 0) {
+			hi = v;
+		} else {
+			key[nd / 2] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+		nd++;
+	}
+	memset(txt, 0, sizeof(txt));
+	if (n == sizeof(txt) || hi >= 0 || nd / 2 < CFG_STAMP_KEY_MIN) {
+		memset(key, 0, CFG_STAMP_KEY_MAX);
+		return lerr(l, path, "\"%s\": %s", file,
+				hi >= 0 ? "an odd number of hex digits" :
+						n == sizeof(txt) ?
+					  "longer than 64 bytes" :
+					  "a key of fewer than 16 bytes (use 32: openssl rand -hex 32)");
+	}
+	*key_len = (uint8_t)(nd / 2);
+	return 0;
+}
+
 static unsigned int
 probe_payload_min(enum cfg_probe_mode mode)
 {
@@ -1928,6 +2035,26 @@ parse_probe(const struct loader *l, struct cfg_probe *pr, size_t idx, const json
 		return lerr(l, jp_key(p, path, "reflector_stateful"),
 				"true with mode \"%s\": only a STAMP reflector numbers its replies",
 				probe_mode_names[pr->mode]);
+	rc = load_stamp_key(l, path, pr->stamp_auth, pr->stamp_key_file,
+			pr->mode == CFG_PROBE_STAMP, pr->stamp_key, &pr->stamp_key_len);
+	if (rc < 0)
+		return rc;
+	/* Authenticated packets are 112 bytes (RFC 8762 4.2.2), not 44. */
+	if (pr->stamp_auth != CFG_STAMP_AUTH_NONE) {
+		unsigned int min = probe_frame_min(pr->mode, pr->ipv6, pr->vlan != 0) + 112 - 44;
+
+		if (pr->nb_sizes == 0 && pr->size < min)
+			return lerr(l, jp_key(p, path, "size"),
+					"%u is smaller than an authenticated STAMP frame here (%u "
+					"bytes: a 112-byte packet)",
+					pr->size, min);
+		for (unsigned int i = 0; i < pr->nb_sizes; i++)
+			if (pr->sizes[i] < min)
+				return lerr(l, jp_key(p, path, "sizes"),
+						"%u is smaller than an authenticated STAMP frame "
+						"here (%u bytes: a 112-byte packet)",
+						pr->sizes[i], min);
+	}
 	return 0;
 }
 
@@ -2036,6 +2163,10 @@ parse_probe_rx(const struct loader *l, const json_t *root)
 				"\"plain\" is a generator mode (nothing to measure): use "
 				"\"stampede\" or \"stamp\"");
 	}
+	rc = load_stamp_key(l, "probe_rx", rx->stamp_auth, rx->stamp_key_file,
+			rx->mode == CFG_PROBE_STAMP, rx->stamp_key, &rx->stamp_key_len);
+	if (rc < 0)
+		return rc;
 	rc = parse_probe_rx_refl(l, obj, rx);
 	if (rc < 0)
 		return rc;
@@ -2164,6 +2295,128 @@ parse_tcprtt(const struct loader *l, const json_t *root)
 	return 0;
 }
 
+/* A key file: 32..128 hex digits (whitespace around them ignored), else 16..64 raw bytes. */
+static int
+read_key_file(const struct loader *l, struct cfg_auth_key *k, const char *path)
+{
+	uint8_t raw[200];
+	size_t n, a = 0, b;
+	FILE *f = fopen(k->file, "rb");
+
+	if (f == NULL)
+		return lerr(l, path, "\"%s\": %s", k->file, strerror(errno));
+	n = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	b = n;
+	while (a < b && strchr(" \t\r\n", raw[a]) != NULL)
+		a++;
+	while (b > a && strchr(" \t\r\n", raw[b - 1]) != NULL)
+		b--;
+	if (b - a >= 32 && b - a <= 128 && (b - a) % 2 == 0 &&
+			strspn((const char *)raw + a, "0123456789abcdefABCDEF") >= b - a) {
+		for (size_t i = 0; i < (b - a) / 2; i++) {
+			char h[3] = { (char)raw[a + 2 * i], (char)raw[a + 2 * i + 1], 0 };
+
+			k->key[i] = (uint8_t)strtoul(h, NULL, 16);
+		}
+		k->len = (uint8_t)((b - a) / 2);
+	} else if (n >= 16 && n <= 64) {
+		memcpy(k->key, raw, n);
+		k->len = (uint8_t)n;
+	} else {
+		memset(raw, 0, sizeof(raw));
+		return lerr(l, path,
+				"\"%s\": not a key (32..128 hex digits, or 16..64 raw bytes; %zu "
+				"bytes read)",
+				k->file, n);
+	}
+	memset(raw, 0, sizeof(raw));
+	return 0;
+}
+
+/* node.peers (the allow-list of a collector or relay) and node.auth (keys). */
+static int
+parse_node_security(const struct loader *l, const json_t *root)
+{
+	const json_t *node = json_object_get(root, "node");
+	const json_t *peers = node != NULL ? json_object_get(node, "peers") : NULL;
+	const json_t *auth = node != NULL ? json_object_get(node, "auth") : NULL;
+	struct cfg_node *n = &l->cfg->node;
+	char p[JPATH_LEN], q[JPATH_LEN];
+	const json_t *v, *keys;
+	size_t i;
+	int rc;
+
+	n->nb_peers = 0;
+	memset(&n->auth, 0, sizeof(n->auth));
+	if (peers != NULL) {
+		if (get_array(l, peers, "node.peers", 0, CFG_MAX_PEERS, "peer") == NULL)
+			return -EINVAL;
+		json_array_foreach(peers, i, v) {
+			struct cfg_peer *y = &n->peers[i];
+			struct cfg_tcprtt_prefix x;
+
+			jp_idx(p, "node.peers", i);
+			rc = parse_object(l, v, p, "node.peers[]", y);
+			if (rc < 0)
+				return rc;
+			if (y->address[0] == '\0' && y->mac[0] == '\0')
+				return lerr(l, p, "a peer needs an \"address\" or a \"mac\"");
+			if (y->address[0] != '\0') {
+				memset(&x, 0, sizeof(x));
+				snprintf(x.prefix, sizeof(x.prefix), "%s%s", y->address,
+						strchr(y->address, '/') != NULL ? "" :
+								strchr(y->address, ':') != NULL ?
+										  "/128" :
+										  "/32");
+				rc = parse_prefix(l, &x, jp_key(q, p, "address"));
+				if (rc < 0)
+					return rc;
+				y->family = x.family;
+				y->len = x.len;
+				memcpy(y->addr, x.addr, sizeof(y->addr));
+			}
+			if (y->mac[0] != '\0') {
+				if (!parse_mac(y->mac, y->mac_b))
+					return lerr(l, jp_key(q, p, "mac"),
+							"\"%s\" is not a MAC address", y->mac);
+				y->has_mac = true;
+			}
+			n->nb_peers = (uint16_t)(i + 1);
+		}
+	}
+	if (auth == NULL || json_is_null(auth))
+		return 0; /* null: what the dump writes when authentication is off */
+	rc = parse_object(l, auth, "node.auth", "node.auth", l->cfg);
+	if (rc < 0)
+		return rc;
+	keys = json_object_get(auth, "keys");
+	if (get_array(l, keys, "node.auth.keys", 1, CFG_MAX_AUTH_KEYS, "key") == NULL)
+		return -EINVAL;
+	json_array_foreach(keys, i, v) {
+		struct cfg_auth_key *k = &n->auth.keys[i];
+
+		jp_idx(p, "node.auth.keys", i);
+		rc = parse_object(l, v, p, "node.auth.keys[]", k);
+		if (rc < 0)
+			return rc;
+		if (i == 1 && n->auth.keys[0].id == k->id)
+			return lerr(l, jp_key(q, p, "id"), "%u is already node.auth.keys[0].id",
+					k->id);
+		rc = read_key_file(l, k, jp_key(q, p, "file"));
+		if (rc < 0)
+			return rc;
+		n->auth.nb_keys = (uint8_t)(i + 1);
+	}
+	if (n->auth.send_key == 0)
+		n->auth.send_key = n->auth.keys[0].id;
+	for (i = 0; i < n->auth.nb_keys; i++)
+		if (n->auth.keys[i].id == n->auth.send_key)
+			return 0;
+	return lerr(l, "node.auth.send_key", "%u is not the id of one of node.auth.keys",
+			n->auth.send_key);
+}
+
 /* The passes that are not a section's own parser: plain sections, and checks across them. */
 static int
 pass_root_keys(struct loader *l, const json_t *root)
@@ -2216,6 +2469,7 @@ PASS_OF(parse_probes)
 PASS_OF(parse_probe_rx)
 PASS_OF(parse_metrics)
 PASS_OF(parse_tcprtt)
+PASS_OF(parse_node_security)
 
 /*
  * The passes over the document, in order: a section is parsed after the sections its values
@@ -2228,6 +2482,7 @@ static const struct {
 } cfg_passes[] = {
 	{ "root keys", pass_root_keys },
 	{ "node", pass_node },
+	{ "node security", pass_parse_node_security },
 	{ "eal", pass_parse_eal },
 	{ "ports", pass_parse_ports },
 	{ "outputs", pass_parse_outputs },
@@ -2667,6 +2922,25 @@ dump_eal_args(const struct stp_config *cfg, const void *base, bool *bad)
 }
 
 static json_t *
+dump_node_peers(const struct stp_config *cfg, const void *base, bool *bad)
+{
+	json_t *a = json_array();
+
+	for (uint16_t i = 0; i < cfg->node.nb_peers; i++)
+		jappend(a, dump_section(cfg, "node.peers[]", &cfg->node.peers[i], bad), bad);
+	return a;
+}
+
+/* The key ids and files, never the key bytes. */
+static json_t *
+dump_node_auth(const struct stp_config *cfg, const void *base, bool *bad)
+{
+	if (cfg->node.auth.nb_keys == 0)
+		return json_null();
+	return dump_section(cfg, "node.auth", cfg, bad);
+}
+
+static json_t *
 dump_rule_name(const struct stp_config *cfg, const void *base, bool *bad)
 {
 	const struct cfg_rule *r = base;
@@ -2758,6 +3032,15 @@ dump_custom(const struct stp_config *cfg, const char *section, const char *key, 
 		a = json_array();
 		for (i = 0; i < cfg->tcp_rtt.nb_ports; i++)
 			jappend(a, json_string(cfg->ports[cfg->tcp_rtt.ports[i]].name), bad);
+		return a;
+	}
+	if (strcmp(section, "node.auth") == 0 && strcmp(key, "keys") == 0) {
+		a = json_array();
+		for (i = 0; i < cfg->node.auth.nb_keys; i++)
+			jappend(a,
+					dump_section(cfg, "node.auth.keys[]",
+							&cfg->node.auth.keys[i], bad),
+					bad);
 		return a;
 	}
 	if (strcmp(section, "tcp_rtt") == 0 && strcmp(key, "prefixes") == 0) {

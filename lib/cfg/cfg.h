@@ -78,6 +78,39 @@ enum cfg_node_role {
 };
 
 /** node: who this stampede is. */
+#define CFG_PREFIX_LEN 48   /**< Max prefix text ("2001:db8::/32"), including the NUL. */
+#define CFG_MAX_PEERS 32    /**< node.peers entries */
+#define CFG_MAX_AUTH_KEYS 2 /**< node.auth.keys: the key in use and the next (rotation) */
+
+/** node.peers[]: a node a collector or relay accepts datagrams from (README.md, "Security"). */
+struct cfg_peer {
+	uint32_t id; /**< node.peers[].id: its node id (the sender of the datagram) */
+	char address[CFG_PREFIX_LEN]; /**< node.peers[].address: "10.0.0.7" or "10.0.0.0/24" */
+	char mac[18];		      /**< node.peers[].mac: source MAC of EtherType datagrams */
+	uint8_t family;		      /**< derived: 0 (no address), 4 or 6 */
+	uint8_t len;		      /**< derived: prefix length */
+	uint8_t addr[16];	      /**< derived: network address */
+	bool has_mac;		      /**< derived */
+	uint8_t mac_b[6];	      /**< derived */
+};
+
+/** node.auth.keys[]: a key of authenticated datagrams. The bytes are never dumped. */
+struct cfg_auth_key {
+	uint32_t id;		 /**< node.auth.keys[].id [1..65535] */
+	char file[CFG_PATH_LEN]; /**< node.auth.keys[].file: hex (32..128 digits) or raw 16..64
+				    bytes */
+	uint8_t len;		 /**< derived: key bytes */
+	uint8_t key[64];	 /**< derived: the key (read from file at load) */
+};
+
+/** node.auth: authenticated stampede datagrams (lib/encap/sph_auth.h). */
+struct cfg_node_auth {
+	uint8_t nb_keys; /**< 0: authentication off */
+	struct cfg_auth_key keys[CFG_MAX_AUTH_KEYS];
+	uint32_t send_key; /**< node.auth.send_key: the key id that signs, default the first key */
+	bool required;	   /**< node.auth.required, default true: unsigned datagrams are refused */
+};
+
 struct cfg_node {
 	uint32_t id;			/**< node.id, 0..2^32-1, default 1 */
 	char description[CFG_DESC_LEN]; /**< node.description, default "" */
@@ -87,6 +120,9 @@ struct cfg_node {
 	uint16_t relay_out;	     /**< derived: index of relay_to in outputs[] */
 	uint32_t reasm_timeout_ms;   /**< node.reasm_timeout_ms [1..60000], default 100 */
 	uint32_t reorder_ms;	     /**< node.reorder_ms [0..10000], default 0 (off; collector) */
+	uint16_t nb_peers;	     /**< node.peers: 0 = any sender (no allow-list) */
+	struct cfg_peer peers[CFG_MAX_PEERS];
+	struct cfg_node_auth auth; /**< node.auth */
 };
 
 /** eal: how the EAL is started. */
@@ -320,6 +356,16 @@ enum cfg_stamp_ts {
 	CFG_STAMP_PTP,	   /**< "ptp": IEEE 1588v2 truncated (TAI seconds, ns); Z bit set */
 };
 
+/** probes[].stamp_auth, probe_rx.stamp_auth: STAMP's mode (RFC 8762 4.2). */
+enum cfg_stamp_auth {
+	CFG_STAMP_AUTH_NONE = 0, /**< "none": unauthenticated, 44-byte packets */
+	CFG_STAMP_AUTH_HMAC,	 /**< "hmac-sha256": authenticated, 112 bytes, HMAC-SHA-256/128 */
+};
+
+/** Bytes of a STAMP key (stamp_key_file): 16..64 (lib/stamp's STAMP_KEY_MIN/MAX). */
+#define CFG_STAMP_KEY_MIN 16
+#define CFG_STAMP_KEY_MAX 64
+
 /** probes[].payload: what fills the frame after the probe. */
 enum cfg_payload {
 	CFG_PAYLOAD_ZEROS = 0,
@@ -343,8 +389,10 @@ enum cfg_rate_mode {
  *   "flows": 1, "payload": "zeros", "start": true,
  *   "impair": { "drop_every": 0, "duplicate_every": 0, "swap_every": 0 },
  *   "stamp_timestamp": "ntp", "stamp_synchronized": false, "stamp_error_ns": 1000, "ssid": 0,
- *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000 }
+ *   "reflected": false, "reflector_stateful": false, "loss_horizon_ms": 3000,
+ *   "stamp_auth": "none", "stamp_key_file": "" }
  * mode "stamp": dst_port defaults to 862 (RFC 8762) when the key is absent.
+ * stamp_auth "hmac-sha256" needs mode "stamp" and stamp_key_file (the key as hex digits).
  */
 struct cfg_probe {
 	char name[CFG_NAME_LEN];    /**< probes[].name, required, unique among probes */
@@ -384,7 +432,11 @@ struct cfg_probe {
 	bool reflector_stateful;
 	/** loss_horizon_ms [1..3600000]: a probe not answered within it is lost, default 3000 */
 	uint32_t loss_horizon_ms;
+	enum cfg_stamp_auth stamp_auth;	   /**< stamp_auth "none|hmac-sha256", default none */
+	char stamp_key_file[CFG_PATH_LEN]; /**< stamp_key_file: a file holding the key in hex */
 	/* Derived from the strings above by the loader (not keys). */
+	uint8_t stamp_key_len; /**< the key read from stamp_key_file (never dumped) */
+	uint8_t stamp_key[CFG_STAMP_KEY_MAX];
 	bool ipv6;
 	bool src_mac_set;
 	uint8_t src_mac_b[6];
@@ -403,8 +455,10 @@ struct cfg_probe {
  *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
  *               "stamp_sessions": 1024, "stamp_session_idle_s": 300, "addresses": [],
  *               "refuse_src_ports": [udp_port], "rate_limit_pps": 10000,
- *               "rate_limit_burst": 1000 }
+ *               "rate_limit_burst": 1000, "stamp_auth": "none", "stamp_key_file": "" }
  * mode "stamp" (a STAMP Session-Reflector) needs reflect true; udp_port then defaults to 862.
+ * stamp_auth "hmac-sha256" (answer only authenticated requests) needs mode "stamp" and
+ * stamp_key_file.
  * stamp_stateful (own sequence numbers per session) needs mode "stamp".
  * When not enabled but probes[] is not empty, the stage still measures the reflections of this
  * instance's own probes (RTT).
@@ -435,11 +489,14 @@ struct cfg_probe_rx {
 	uint16_t refuse_src_ports[CFG_MAX_REFL_ADDR];
 	uint64_t rate_limit_pps;   /**< [0..10^9] answers/s per source, 0 = none, default 10000 */
 	uint32_t rate_limit_burst; /**< [1..10^6] answers in a burst per source, default 1000 */
+	enum cfg_stamp_auth stamp_auth;	   /**< stamp_auth "none|hmac-sha256", default none */
+	char stamp_key_file[CFG_PATH_LEN]; /**< stamp_key_file: a file holding the key in hex */
+	uint8_t stamp_key_len;		   /**< derived: the key read from it (never dumped) */
+	uint8_t stamp_key[CFG_STAMP_KEY_MAX];
 };
 
 #define CFG_MAX_TCPRTT_PORTS 8	  /**< Max entries in tcp_rtt.ports. */
 #define CFG_MAX_TCPRTT_PREFIXES 8 /**< Max entries in tcp_rtt.prefixes. */
-#define CFG_PREFIX_LEN 48	  /**< Max prefix text ("2001:db8::/32"), including the NUL. */
 
 /** tcp_rtt.prefixes[i]: samples of flows with an endpoint in it get histograms of their own. */
 struct cfg_tcprtt_prefix {

@@ -244,6 +244,7 @@ render_ports_info(const json_t *a, FILE *f)
 		fprintf(f, "  %-13s %s\n", "driver", stp_json_str(p, "driver"));
 		fprintf(f, "  %-13s %s\n", "device", stp_json_str(p, "device"));
 		fprintf(f, "  %-13s %s\n", "mac", stp_json_str(p, "mac"));
+		fprintf(f, "  %-13s %s\n", "state", stp_json_str(p, "state"));
 		if (speed != 0)
 			fprintf(f, "  %-13s %s, %" PRIu64 " Mbps, %s duplex\n", "link",
 					json_is_true(json_object_get(link, "up")) ? "up" : "down",
@@ -320,7 +321,7 @@ render_ports_stats(const json_t *a, FILE *f)
 
 	tbl_init(&t,
 			"port|name|<rx-packets|<rx-bytes|<tx-packets|<tx-bytes|<imissed|<ierrors|"
-			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps");
+			"<oerrors|<rx-nombuf|<app-rx|<app-tx|<rx-pps|<rx-bps|<tx-pps|<tx-bps|state");
 	json_array_foreach(a, i, p) {
 		uint64_t r[4];
 
@@ -339,6 +340,7 @@ render_ports_stats(const json_t *a, FILE *f)
 		port_rates(p, r);
 		for (unsigned int k = 0; k < 4; k++)
 			tbl_u64(&t, r[k]);
+		tbl_cell(&t, "%s", stp_json_str(p, "state"));
 	}
 	tbl_print(&t, f);
 }
@@ -739,6 +741,19 @@ render_nodes(const json_t *v, FILE *f)
 		tbl_print(&t, f);
 		render_nodes_reliable(outs, f);
 	}
+	if (json_array_size(json_object_get(v, "refused")) > 0) {
+		/* README.md, "Security": the sources refused, by reason. */
+		tbl_init(&t, "refused|node|source|port|<count|last-seen");
+		json_array_foreach(json_object_get(v, "refused"), i, e) {
+			tbl_cell(&t, "%s", stp_json_str(e, "reason"));
+			tbl_u64(&t, stp_json_u64(e, "node"));
+			tbl_cell(&t, "%s", stp_json_str(e, "source"));
+			tbl_cell(&t, "%s", stp_json_str(e, "port"));
+			tbl_u64(&t, stp_json_u64(e, "count"));
+			tbl_cell(&t, "%s", stp_json_str(e, "last_seen"));
+		}
+		tbl_print(&t, f);
+	}
 	if (json_is_object(json_object_get(v, "transport"))) {
 		const json_t *tr = json_object_get(v, "transport");
 
@@ -788,6 +803,140 @@ struct cmd_result {
 /* A token that is any one word. */
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
+/*
+ * A token that is the name of a live rule, output, stream or port, or the id of a remote
+ * node the broker has heard from: parsed as any one
+ * word (the action says when there is no such name), completed with Tab from the names the
+ * control layer lists at that moment (librte_cmdline's string token offers "[Any STRING]").
+ */
+enum name_kind {
+	NAME_RULE,
+	NAME_OUTPUT,
+	NAME_STREAM,
+	NAME_PORT,
+	NAME_NODE
+};
+
+struct name_token {
+	struct cmdline_token_string str; /* first: librte_cmdline sees its header */
+	enum name_kind kind;
+	bool all; /* "all" is a valid answer too */
+};
+
+static int name_complete_nb(cmdline_parse_token_hdr_t *tk);
+static int name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size);
+static int name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size);
+
+static struct cmdline_token_ops name_token_ops = {
+	.parse = cmdline_parse_string,
+	.complete_get_nb = name_complete_nb,
+	.complete_get_elt = name_complete_elt,
+	.get_help = name_help,
+};
+
+#define NAME(fld, k, a)                                                                \
+	{                                                                              \
+		.str = { .hdr = { .ops = &name_token_ops,                              \
+					 .offset = offsetof(struct cmd_result, fld) }, \
+			.string_data = { .str = NULL } },                              \
+		.kind = (k), .all = (a),                                               \
+	}
+
+static const char *const name_kind_names[] = { "rule", "output", "stream", "port", "node" };
+
+/* The names of @p kind now, as a JSON array of strings (NULL: none to offer). */
+static json_t *
+name_list(enum name_kind kind)
+{
+	struct ctl *c = g_con->ctl;
+	char err[CFG_ERR_LEN];
+	json_t *src = NULL, *a = json_array(), *e;
+	const json_t *list;
+	size_t i;
+
+	switch (kind) {
+	case NAME_RULE:
+		src = ctl_rules(c);
+		break;
+	case NAME_OUTPUT:
+		src = ctl_outputs(c);
+		break;
+	case NAME_STREAM:
+		src = ctl_probes(c);
+		break;
+	case NAME_PORT:
+		src = ctl_ports_info(c, NULL, err);
+		break;
+	case NAME_NODE:
+		src = ctl_nodes(c);
+		break;
+	}
+	list = kind == NAME_STREAM	  ? json_object_get(src, "streams") :
+			kind == NAME_NODE ? json_object_get(src, "nodes") :
+					    src;
+	json_array_foreach(list, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+		char id[24];
+
+		if (kind == NAME_NODE) {
+			/* A node sends one or more streams: its id once. */
+			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+					json_integer_value(json_object_get(e, "node")));
+			n = id;
+			for (size_t j = 0; j < json_array_size(a) && n != NULL; j++)
+				if (strcmp(json_string_value(json_array_get(a, j)), id) == 0)
+					n = NULL;
+		}
+		if (n != NULL)
+			json_array_append_new(a, json_string(n));
+	}
+	json_decref(src);
+	return a;
+}
+
+/*
+ * librte_cmdline asks for the count, then for each element: the list is made once per count
+ * and kept for the elements (per thread: each session completes on its own thread).
+ */
+static __thread json_t *name_cache;
+
+static int
+name_complete_nb(cmdline_parse_token_hdr_t *tk)
+{
+	const struct name_token *nt = (const struct name_token *)tk;
+
+	json_decref(name_cache);
+	name_cache = name_list(nt->kind);
+	if (name_cache == NULL)
+		return 0;
+	if (nt->all)
+		json_array_append_new(name_cache, json_string("all"));
+	return (int)json_array_size(name_cache);
+}
+
+static int
+name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size)
+{
+	const char *n = json_string_value(json_array_get(name_cache, (size_t)idx));
+
+	(void)tk;
+	if (n == NULL || strlen(n) >= size)
+		return -1;
+	snprintf(dst, size, "%s", n);
+	return 0;
+}
+
+static int
+name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	const struct name_token *nt = (const struct name_token *)tk;
+
+	/* librte_cmdline puts it in brackets. */
+	snprintf(dst, size, "%s %s%s", name_kind_names[nt->kind],
+			nt->kind == NAME_NODE ? "id" : "name", nt->all ? " or all" : "");
+	return 0;
+}
+
 /* show port info|stats [all|N|NAME] */
 static void
 cmd_show_port_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -806,6 +955,12 @@ static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
 static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
 static cmdline_parse_token_string_t tok_arg = ANY(arg);
+static struct name_token tok_port_name = NAME(arg, NAME_PORT, true);
+static struct name_token tok_rule_name = NAME(arg, NAME_RULE, false);
+static struct name_token tok_output_name = NAME(arg, NAME_OUTPUT, false);
+static struct name_token tok_stream_name_all = NAME(arg, NAME_STREAM, true);
+static struct name_token tok_stream_name_w2 = NAME(w2, NAME_STREAM, false);
+static struct name_token tok_stream_all_w2 = NAME(w2, NAME_STREAM, true);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -818,8 +973,8 @@ static cmdline_parse_inst_t cmd_show_port_one = {
 	.f = cmd_show_port_parsed,
 	.data = (void *)1,
 	.help_str = "show port info|stats all|ID|NAME: the same for one port (id or name)",
-	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_info_stats, (void *)&tok_arg,
-			NULL },
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_info_stats,
+			(void *)&tok_port_name, NULL },
 };
 
 /* show stats|lcores|rings|drops|rules|outputs|config: one instance each, for help. */
@@ -898,6 +1053,46 @@ SHOW_CMD(nodes,
 		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
 		"duplicates, reordered, last sequence and time; per stampede output frames, "
 		"datagrams, fragments; reliable outputs' acknowledged, resent, dead-lettered");
+/* show nodes NODE: the same, the remote sources of one node only */
+static void
+cmd_show_nodes_one_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	json_t *v = ctl_nodes(g_con->ctl), *keep = json_array(), *e;
+	size_t i;
+
+	(void)data;
+	json_array_foreach(json_object_get(v, "nodes"), i, e) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(e, "node")));
+		if (strcmp(id, r->arg) == 0)
+			json_array_append(keep, e);
+	}
+	if (v != NULL && json_array_size(keep) == 0) {
+		cmdline_printf(cl, "error: no node %s (show nodes lists the nodes heard from)\n",
+				r->arg);
+		json_decref(keep);
+		json_decref(v);
+		return;
+	}
+	if (v != NULL)
+		json_object_set_new(v, "nodes", keep);
+	else
+		json_decref(keep);
+	show(cl, v, render_nodes, NULL);
+}
+
+static struct name_token tok_node_name = NAME(arg, NAME_NODE, false);
+
+static cmdline_parse_inst_t cmd_show_nodes_one = {
+	.f = cmd_show_nodes_one_parsed,
+	.data = NULL,
+	.help_str = "show nodes NODE: the same for one remote node (its id)",
+	.tokens = { (void *)&tok_show, (void *)&tok_show_nodes, (void *)&tok_node_name, NULL },
+};
+
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 SHOW_CMD(timestamps,
 		"show timestamps: packets per timestamp source; per port its source and, "
@@ -1099,7 +1294,7 @@ static cmdline_parse_inst_t cmd_del_rule = {
 	.f = cmd_del_rule_parsed,
 	.data = NULL,
 	.help_str = "del rule NAME: delete the rule called NAME",
-	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_arg, NULL },
+	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_rule_name, NULL },
 };
 
 /* capture start|stop OUTPUT */
@@ -1126,7 +1321,7 @@ static cmdline_parse_inst_t cmd_capture = {
 	.f = cmd_capture_parsed,
 	.data = NULL,
 	.help_str = "capture start|stop OUTPUT: resume or pause a capture output",
-	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
+	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_output_name, NULL },
 };
 
 /* replay OUTPUT [FILE]: the dead letters of a reliable stampede output, sent again. */
@@ -1154,14 +1349,14 @@ static cmdline_parse_inst_t cmd_replay = {
 	.f = cmd_replay_parsed,
 	.data = NULL,
 	.help_str = "replay OUTPUT: re-send the dead letters (spool) of a reliable stampede output",
-	.tokens = { (void *)&tok_replay, (void *)&tok_arg, NULL },
+	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, NULL },
 };
 
 static cmdline_parse_inst_t cmd_replay_file = {
 	.f = cmd_replay_parsed,
 	.data = (void *)1,
 	.help_str = "replay OUTPUT FILE: re-send the stampede datagrams of a pcapng spool file",
-	.tokens = { (void *)&tok_replay, (void *)&tok_arg, (void *)&tok_replay_file, NULL },
+	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, (void *)&tok_replay_file, NULL },
 };
 
 /* Latency probes ------------------------------------------------------------------------------ */
@@ -1176,7 +1371,7 @@ render_probes(const json_t *o, FILE *f)
 	size_t i;
 
 	tbl_init(&t,
-			"stream|id|port|running|unit|requested|achieved|tx-packets|active-s|"
+			"stream|id|port|running|unit|requested|rate-last|rate-avg|tx-packets|active-s|"
 			"impair-drop|impair-dup|behind");
 	json_array_foreach(a, i, e) {
 		tbl_cell(&t, "%s", stp_json_str(e, "name"));
@@ -1188,6 +1383,8 @@ render_probes(const json_t *o, FILE *f)
 			tbl_cell(&t, "%s", "max");
 		else
 			tbl_u64(&t, stp_json_u64(e, "rate_requested"));
+		/* Over the last interval (a change shows at once), then over the active time. */
+		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_last"));
 		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_achieved"));
 		tbl_u64(&t, stp_json_u64(e, "tx_packets"));
 		tbl_cell(&t, "%.3f", stp_json_real(e, "active_s"));
@@ -1314,7 +1511,7 @@ static cmdline_parse_inst_t cmd_show_latency = {
 	.f = cmd_show_latency_parsed,
 	.data = NULL,
 	.help_str = "show latency|probes: measured latency per stream (loss, jitter, "
-		    "percentiles), or the generator streams (requested vs achieved rate)",
+		    "percentiles), or the generator streams (requested, last and average rate)",
 	.tokens = { (void *)&tok_show, (void *)&tok_latency_probes, NULL },
 };
 
@@ -1322,7 +1519,7 @@ static cmdline_parse_inst_t cmd_show_latency_one = {
 	.f = cmd_show_latency_parsed,
 	.data = (void *)1,
 	.help_str = "show latency STREAM: the same for one stream (name or id)",
-	.tokens = { (void *)&tok_show, (void *)&tok_latency, (void *)&tok_arg, NULL },
+	.tokens = { (void *)&tok_show, (void *)&tok_latency, (void *)&tok_stream_name_all, NULL },
 };
 
 /* probe start|stop STREAM|all, probe rate STREAM RATE */
@@ -1350,14 +1547,14 @@ cmd_probe_parsed(void *parsed, struct cmdline *cl, void *data)
 
 static cmdline_parse_token_string_t tok_probe = WORD(w0, "probe");
 static cmdline_parse_token_string_t tok_rate = WORD(w1, "rate");
-static cmdline_parse_token_string_t tok_w2 = ANY(w2);
 
 static cmdline_parse_inst_t cmd_probe_run = {
 	.f = cmd_probe_parsed,
 	.data = NULL,
 	.help_str = "probe start|stop STREAM|all: start (a new run: count and duration again) or "
 		    "stop a probe stream",
-	.tokens = { (void *)&tok_probe, (void *)&tok_start_stop, (void *)&tok_arg, NULL },
+	.tokens = { (void *)&tok_probe, (void *)&tok_start_stop, (void *)&tok_stream_name_all,
+			NULL },
 };
 
 static cmdline_parse_inst_t cmd_probe_rate = {
@@ -1365,8 +1562,8 @@ static cmdline_parse_inst_t cmd_probe_rate = {
 	.data = (void *)1,
 	.help_str = "probe rate STREAM RATE: set the rate live (pps, or bit/s for a rate_bps "
 		    "stream; max)",
-	.tokens = { (void *)&tok_probe, (void *)&tok_rate, (void *)&tok_w2, (void *)&tok_arg,
-			NULL },
+	.tokens = { (void *)&tok_probe, (void *)&tok_rate, (void *)&tok_stream_name_w2,
+			(void *)&tok_arg, NULL },
 };
 
 /* save latency STREAM|all FILE */
@@ -1391,8 +1588,8 @@ static cmdline_parse_inst_t cmd_save_latency = {
 	.data = NULL,
 	.help_str = "save latency STREAM|all FILE: write the histogram(s) as lib/hist JSON "
 		    "(FILE.json) or CSV (FILE.csv, one stream)",
-	.tokens = { (void *)&tok_save, (void *)&tok_latency, (void *)&tok_w2, (void *)&tok_arg,
-			NULL },
+	.tokens = { (void *)&tok_save, (void *)&tok_latency, (void *)&tok_stream_all_w2,
+			(void *)&tok_arg, NULL },
 };
 
 /* quit */
@@ -1445,6 +1642,32 @@ static cmdline_parse_inst_t cmd_fwd_stop = {
 	.tokens = { (void *)&tok_stop, NULL },
 };
 
+/* port start|stop N|NAME|all (testpmd's) */
+static void
+cmd_port_run_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	const bool run = strcmp(r->w1, "start") == 0;
+	char err[CFG_ERR_LEN] = "";
+
+	(void)data;
+	if (ctl_port_run(g_con->ctl, r->arg, run, err) != 0)
+		print_error(cl, "error: ", err);
+	else
+		cmdline_printf(cl, "port %s: %s\n", r->arg, run ? "started" : "stopped");
+}
+
+static cmdline_parse_token_string_t tok_port_w0 = WORD(w0, "port");
+
+static cmdline_parse_inst_t cmd_port_run = {
+	.f = cmd_port_run_parsed,
+	.data = NULL,
+	.help_str = "port start|stop ID|NAME|all: stop a port's RX and TX (the lcores leave it "
+		    "first; what goes to it is dropped as port_stopped) or start it again; "
+		    "counters kept",
+	.tokens = { (void *)&tok_port_w0, (void *)&tok_start_stop, (void *)&tok_port_name, NULL },
+};
+
 /* set promisc|allmulti N|NAME|all on|off */
 static void
 cmd_set_mode_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -1469,8 +1692,8 @@ static cmdline_parse_inst_t cmd_set_mode = {
 	.data = NULL,
 	.help_str = "set promisc|allmulti ID|NAME|all on|off: a port's promiscuous or "
 		    "all-multicast mode",
-	.tokens = { (void *)&tok_set, (void *)&tok_mode, (void *)&tok_arg, (void *)&tok_on_off,
-			NULL },
+	.tokens = { (void *)&tok_set, (void *)&tok_mode, (void *)&tok_port_name,
+			(void *)&tok_on_off, NULL },
 };
 
 static void
@@ -1512,8 +1735,8 @@ static cmdline_parse_inst_t cmd_show_xstats = {
 	.f = cmd_show_xstats_parsed,
 	.data = NULL,
 	.help_str = "show port xstats ID|NAME|all: the driver's extended statistics",
-	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_xstats, (void *)&tok_arg,
-			NULL },
+	.tokens = { (void *)&tok_show, (void *)&tok_port, (void *)&tok_xstats,
+			(void *)&tok_port_name, NULL },
 };
 
 static void cmd_help_parsed(void *parsed, struct cmdline *cl, void *data);
@@ -1525,6 +1748,36 @@ static cmdline_parse_inst_t cmd_help = {
 	.data = NULL,
 	.help_str = "help: list the commands",
 	.tokens = { (void *)&tok_help, NULL },
+};
+
+/*
+ * A line no command takes: the same words as librte_cmdline ("Command not found", or "Bad
+ * arguments" when its first word starts a command), and the command it is closest to.
+ */
+struct cmd_unknown_result {
+	cmdline_multi_string_t line;
+};
+
+static void cmd_unknown_parsed(void *parsed, struct cmdline *cl, void *data);
+static int unknown_parse(
+		cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize);
+
+static struct cmdline_token_ops unknown_token_ops = {
+	.parse = unknown_parse,
+	.get_help = cmdline_get_help_string,
+};
+
+/* The whole line, when no other command takes it (else two would match: "ambiguous"). */
+static cmdline_parse_token_string_t tok_unknown_line = {
+	.hdr = { .ops = &unknown_token_ops, .offset = offsetof(struct cmd_unknown_result, line) },
+	.string_data = { .str = TOKEN_STRING_MULTI },
+};
+
+static cmdline_parse_inst_t cmd_unknown = {
+	.f = cmd_unknown_parsed,
+	.data = NULL,
+	.help_str = "any other line: the nearest command is suggested", /* not in help */
+	.tokens = { (void *)&tok_unknown_line, NULL },
 };
 
 static cmdline_parse_ctx_t console_ctx[] = {
@@ -1539,6 +1792,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_outputs,
 	&cmd_show_tcp_rtt,
 	&cmd_show_nodes,
+	&cmd_show_nodes_one,
 	&cmd_show_config,
 	&cmd_show_timestamps,
 	&cmd_clear,
@@ -1556,10 +1810,185 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,
+	&cmd_port_run,
 	&cmd_quit,
 	&cmd_help,
+	&cmd_unknown, /* last: what no command above takes */
 	NULL,
 };
+
+/*
+ * Optimal string alignment distance (Levenshtein with adjacent transpositions: "shwo" is 1
+ * from "show"), on words of at most 31 characters (longer: far from every command word).
+ */
+#define SUGGEST_WORD_MAX 32
+
+static unsigned int
+word_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned int d[SUGGEST_WORD_MAX + 1][SUGGEST_WORD_MAX + 1];
+
+	if (la > SUGGEST_WORD_MAX || lb > SUGGEST_WORD_MAX)
+		return UINT32_MAX / 4;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned int)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			c = RTE_MIN(c, d[i - 1][j] + 1);
+			c = RTE_MIN(c, d[i][j - 1] + 1);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+				c = RTE_MIN(c, d[i - 2][j - 2] + 1);
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+/* The fixed words of a token ("a#b"), or NULL for a token that takes any word. */
+static const char *
+token_words(const cmdline_parse_token_hdr_t *tk)
+{
+	const struct cmdline_token_string *ts = (const struct cmdline_token_string *)tk;
+
+	if (tk->ops != &cmdline_token_string_ops || ts->string_data.str == NULL ||
+			ts->string_data.str[0] == '\0')
+		return NULL;
+	return ts->string_data.str;
+}
+
+/* Does @p word equal one of @p words ("a#b")? */
+static bool
+word_in(const char *word, size_t len, const char *words)
+{
+	for (const char *w = words; *w != '\0';) {
+		size_t n = strcspn(w, "#");
+
+		if (n == len && strncmp(w, word, len) == 0)
+			return true;
+		w += n + (w[n] == '#');
+	}
+	return false;
+}
+
+#define SUGGEST_MAX_WORDS 8
+#define SUGGEST_LINE_MAX 512 /* a line holds at most LINE_MAX_CHARS (500) */
+
+/*
+ * The command whose fixed words are closest to the typed ones (same number of words; a name
+ * or number takes what was typed), written into @p out; false when none is within 2 edits
+ * (or the line already has a command's words: its arguments are what is wrong).
+ */
+static bool
+suggest(const char *line, char *out, size_t size)
+{
+	const char *w[SUGGEST_MAX_WORDS];
+	size_t wl[SUGGEST_MAX_WORDS], nw = 0;
+	unsigned int best = 3;
+	const char *p = line;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t\r\n");
+		if (*p == '\0')
+			break;
+		if (nw == SUGGEST_MAX_WORDS)
+			return false;
+		w[nw] = p;
+		wl[nw] = strcspn(p, " \t\r\n");
+		p += wl[nw++];
+	}
+	out[0] = '\0';
+	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL && *i != &cmd_unknown; i++) {
+		char cand[SUGGEST_LINE_MAX] = "";
+		unsigned int cost = 0;
+		size_t k = 0, len = 0;
+
+		for (; (*i)->tokens[k] != NULL && k < nw && cost < best && len < sizeof(cand);
+				k++) {
+			const char *words = token_words((*i)->tokens[k]);
+			const char *pick = w[k], *x;
+			size_t pick_len = wl[k];
+			unsigned int wbest = UINT32_MAX;
+
+			/* The nearest of "a#b" (a name or a number: what was typed). */
+			for (x = words; x != NULL && *x != '\0';) {
+				size_t n = strcspn(x, "#");
+				unsigned int dd = word_distance(w[k], wl[k], x, n);
+
+				if (dd < wbest) {
+					wbest = dd;
+					pick = x;
+					pick_len = n;
+				}
+				x += n + (x[n] == '#');
+			}
+			cost += words == NULL ? 0 : RTE_MIN(wbest, best); /* no wrap-around */
+			len += (size_t)snprintf(cand + len, sizeof(cand) - len, "%s%.*s",
+					k > 0 ? " " : "", (int)pick_len, pick);
+		}
+		if ((*i)->tokens[k] != NULL || k != nw || cost == 0 || cost >= best ||
+				len >= sizeof(cand))
+			continue;
+		best = cost;
+		snprintf(out, size, "%s", cand);
+	}
+	return out[0] != '\0';
+}
+
+/*
+ * A cmdline that only checks lines against console_ctx (never reads or prints), and the flag
+ * that keeps tok_unknown_line out of that check.
+ */
+static struct cmdline *check_cl;
+static __thread bool checking;
+
+static int
+unknown_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
+{
+	char line[STR_MULTI_TOKEN_SIZE];
+	size_t n = strcspn(buf, "\r\n");
+	int rc;
+
+	(void)tk;
+	if (checking || check_cl == NULL || n + 2 > sizeof(line) ||
+			(res != NULL && ressize < sizeof(cmdline_multi_string_t)))
+		return -1;
+	memcpy(line, buf, n);
+	memcpy(line + n, "\n", 2);
+	checking = true;
+	rc = cmdline_parse_check(check_cl, line);
+	checking = false;
+	/* Taken (or claimed by two): not an unknown line. */
+	if (rc >= 0 || rc == CMDLINE_PARSE_AMBIGUOUS)
+		return -1;
+	if (res != NULL) {
+		memcpy(res, buf, n);
+		((char *)res)[n] = '\0';
+	}
+	return (int)n;
+}
+
+static void
+cmd_unknown_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	const struct cmd_unknown_result *r = parsed;
+	const char *line = r->line + strspn(r->line, " \t");
+	size_t first = strcspn(line, " \t\r\n");
+	bool known = false;
+	char hint[SUGGEST_LINE_MAX];
+
+	(void)data;
+	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL && *i != &cmd_unknown; i++) {
+		const char *words = token_words((*i)->tokens[0]);
+
+		known = known || (words != NULL && word_in(line, first, words));
+	}
+	cmdline_printf(cl, "%s\n", known ? "Bad arguments" : "Command not found");
+	if (suggest(line, hint, sizeof(hint)))
+		cmdline_printf(cl, "did you mean: %s\n", hint);
+}
 
 static void
 cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -1570,7 +1999,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	if (out_open(&o) != 0)
 		return;
 	tbl_init(&t, "command|what");
-	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL; i++) {
+	for (cmdline_parse_ctx_t *i = console_ctx; *i != NULL && *i != &cmd_unknown; i++) {
 		const char *h = (*i)->help_str, *sep = strstr(h, ": ");
 
 		if (sep == NULL) {
@@ -1583,8 +2012,9 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	}
 	tbl_print(&t, o.f);
 	fprintf(o.f,
-			"Tab completes, up/down recall the history. JSON goes on one line (at most "
-			"500 characters; a longer rule: add rule @FILE).\n");
+			"Tab completes (names too), up/down recall the history, Ctrl-U erases the "
+			"line. JSON goes on one line (at most 500 characters; a longer rule: add "
+			"rule @FILE).\n");
 	out_flush(&o, cl);
 }
 
@@ -1603,6 +2033,8 @@ enum session_end {
  * input"). Such a line is refused whole instead, with a message naming "add rule @FILE".
  */
 #define LINE_MAX_CHARS 500
+
+#define CTRL_U '\x15' /* kill the line, as in a shell */
 
 /* Feed @p n bytes to @p cl, refusing over-long lines (*@p overlong: inside one). */
 static int
@@ -1625,6 +2057,9 @@ session_feed(struct cmdline *cl, const char *buf, size_t n, bool *overlong)
 					LINE_MAX_CHARS);
 			/* An empty line: the next prompt. */
 			rc = cmdline_in(cl, "\n", 1);
+		} else if (buf[i] == CTRL_U) {
+			/* librte_cmdline has no Ctrl-U: Ctrl-A, Ctrl-K (Ctrl-Y yanks it back). */
+			rc = cmdline_in(cl, "\x01\x0b", 2);
 		} else {
 			rc = cmdline_in(cl, buf + i, 1);
 			/* rdline_get_buffer() ends the line with '\n'. */
@@ -1657,7 +2092,7 @@ refuse_busy(int listen_fd)
  * @p busy_fd: the listening socket whose new clients are refused meanwhile, or -1.
  */
 static enum session_end
-session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
+session_loop(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
 {
 	char buf[READ_CHUNK];
 	bool overlong = false;
@@ -1698,6 +2133,17 @@ session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int bu
 			return __atomic_load_n(&con->quit, __ATOMIC_ACQUIRE) ? SESSION_QUIT :
 									       SESSION_EOF;
 	}
+}
+
+/* A session, then what its thread kept for Tab completion is freed. */
+static enum session_end
+session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int busy_fd)
+{
+	enum session_end end = session_loop(con, cl, in_fd, tty, busy_fd);
+
+	json_decref(name_cache);
+	name_cache = NULL;
+	return end;
 }
 
 /* The command file, then stdin. */
@@ -1854,6 +2300,8 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 	con->interactive = conf->interactive;
 	pthread_mutex_init(&con->tty_lock, NULL);
 	g_con = con;
+	/* Checks lines for "did you mean" (no input, no output: its prompt goes nowhere). */
+	check_cl = cmdline_new(console_ctx, "", -1, -1);
 	if (pipe2(con->stop_pipe, O_CLOEXEC) != 0) {
 		snprintf(err, CFG_ERR_LEN, "console: pipe: %s", strerror(errno));
 		con->stop_pipe[0] = con->stop_pipe[1] = -1;
@@ -1944,7 +2392,11 @@ console_destroy(struct console *con)
 		close(con->stop_pipe[1]);
 	}
 	pthread_mutex_destroy(&con->tty_lock);
-	if (g_con == con)
+	if (g_con == con) {
 		g_con = NULL;
+		if (check_cl != NULL)
+			cmdline_free(check_cl);
+		check_cl = NULL;
+	}
 	free(con);
 }

@@ -163,8 +163,16 @@ offload_names(uint64_t bits, const char *(*name)(uint64_t))
 	return a;
 }
 
+/* "started", or "stopped" by ctl_port_run(). */
+static const char *
+port_state(const struct ctl *c, const struct port_rt *pr)
+{
+	return __atomic_load_n(&c->pl->port_stopped[pr->port_id], __ATOMIC_RELAXED) ? "stopped" :
+										      "started";
+}
+
 static json_t *
-port_info(const struct port_rt *pr)
+port_info(const struct ctl *c, const struct port_rt *pr)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -187,6 +195,7 @@ port_info(const struct port_rt *pr)
 	json_object_set_new(o, "driver", json_string(pr->drv_name));
 	json_object_set_new(o, "device", json_string(pr->cfg->device));
 	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "state", json_string(port_state(c, pr)));
 	json_object_set_new(o, "link",
 			json_pack("{s:b, s:I, s:s}", "up", link.link_status == RTE_ETH_LINK_UP,
 					"speed_mbps",
@@ -221,8 +230,9 @@ port_stats(const struct ctl *c, const struct port_rt *pr, const struct stp_lcore
 
 	if (port_stats_get(pr->port_id, &es) != 0)
 		memset(&es, 0, sizeof(es));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
-			pr->cfg->name, "port_id", (json_int_t)pr->port_id, "rx_pkts",
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"name", pr->cfg->name, "state", port_state(c, pr), "port_id",
+			(json_int_t)pr->port_id, "rx_pkts",
 			(json_int_t)sub(es.ipackets, b->ipackets), "rx_bytes",
 			(json_int_t)sub(es.ibytes, b->ibytes), "tx_pkts",
 			(json_int_t)sub(es.opackets, b->opackets), "tx_bytes",
@@ -261,7 +271,8 @@ ports_query(struct ctl *c, const char *which, bool stats, char err[CFG_ERR_LEN])
 		if (sel >= 0 && i != sel)
 			continue;
 		json_array_append_new(a,
-				stats ? port_stats(c, &ps->ports[i], s) : port_info(&ps->ports[i]));
+				stats ? port_stats(c, &ps->ports[i], s) :
+					port_info(c, &ps->ports[i]));
 	}
 out:
 	pthread_mutex_unlock(&c->lock);
@@ -665,6 +676,58 @@ bool
 ctl_forwarding_on(const struct ctl *c)
 {
 	return !__atomic_load_n(&c->pl->paused, __ATOMIC_RELAXED);
+}
+
+int
+ctl_port_run(struct ctl *c, const char *which, bool run, char err[CFG_ERR_LEN])
+{
+	struct stp_pipeline *pl = c->pl;
+	const struct port_set *ps = pl->ports;
+	unsigned int done = 0;
+	int sel, rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	sel = port_select(c, which, err);
+	if (sel < -1) {
+		rc = sel;
+		goto out;
+	}
+	for (unsigned int i = 0; i < ps->nb && rc == 0; i++) {
+		const struct port_rt *pr = &ps->ports[i];
+		uint16_t id = pr->port_id;
+
+		if ((sel >= 0 && pr->cfg_idx != sel) || pl->port_stopped[id] == !run)
+			continue;
+		if (run) {
+			rc = rte_eth_dev_start(id);
+			if (rc == 0)
+				__atomic_store_n(&pl->port_stopped[id], 0, __ATOMIC_RELEASE);
+		} else {
+			/* No lcore may be in the port's RX or TX burst when the device stops. */
+			__atomic_store_n(&pl->port_stopped[id], 1, __ATOMIC_RELEASE);
+			rc = stp_pipeline_quiesce(pl, 2000);
+			if (rc == 0)
+				rc = rte_eth_dev_stop(id);
+			if (rc != 0)
+				__atomic_store_n(&pl->port_stopped[id], 0, __ATOMIC_RELEASE);
+		}
+		if (rc != 0)
+			snprintf(err, CFG_ERR_LEN, "port %u (%s): %s: %s", id, pr->cfg->name,
+					run ? "start" : "stop",
+					rc == -ETIMEDOUT ? "the lcores did not move on in 2 s" :
+							   rte_strerror(-rc));
+		else
+			done++;
+	}
+	if (rc == 0 && done == 0) {
+		rc = -EALREADY;
+		snprintf(err, CFG_ERR_LEN, "%s %s",
+				sel >= 0 ? "port already" : "every port already",
+				run ? "started" : "stopped");
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
 }
 
 int

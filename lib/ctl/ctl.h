@@ -124,6 +124,15 @@ int ctl_forwarding(struct ctl *c, bool run);
 bool ctl_forwarding_on(const struct ctl *c);
 
 /**
+ * Stop (@p run false) or start a port (id or name; "all": every port), as testpmd's port
+ * stop|start while the datapath runs: the lcores stop polling it and drop what goes to it
+ * (port_stopped), and only once every lcore has moved on is the device stopped; a start
+ * starts the device, then the lcores use it again. Counters are kept. 0, or < 0 with @p err
+ * (-EALREADY: already so; or the driver's refusal named).
+ */
+int ctl_port_run(struct ctl *c, const char *which, bool run, char err[CFG_ERR_LEN]);
+
+/**
  * Set promiscuous (@p what "promisc") or all-multicast ("allmulti") mode of a port (id or
  * name; "all": every port) on or off. 0, or < 0 with @p err (the driver's refusal named).
  */

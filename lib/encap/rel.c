@@ -119,11 +119,11 @@ rel_buf_ack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last, rel_c
 
 unsigned int
 rel_buf_nack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last, uint64_t now,
-		uint64_t min_gap, rel_cb resend, void *ctx)
+		uint64_t min_gap, unsigned int max, rel_cb resend, void *ctx)
 {
 	unsigned int n = 0;
 
-	for (uint32_t i = 0; i < b->count; i++) {
+	for (uint32_t i = 0; i < b->count && n < max; i++) {
 		struct rel_entry *e = at(b, i);
 		bool want = false;
 

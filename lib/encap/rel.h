@@ -84,10 +84,11 @@ unsigned int rel_buf_ack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_
 /**
  * Numbers [first, last] of stream @p key are missing: each held entry with a not-acknowledged
  * slot of @p key overlapping them, not resent since @p now - @p min_gap, goes to @p resend
- * (t_last becomes @p now). Returns entries resent.
+ * (t_last becomes @p now), the oldest first and at most @p max of them (so that no NACK
+ * amplifies). Returns entries resent.
  */
 unsigned int rel_buf_nack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last,
-		uint64_t now, uint64_t min_gap, rel_cb resend, void *ctx);
+		uint64_t now, uint64_t min_gap, unsigned int max, rel_cb resend, void *ctx);
 
 /**
  * Housekeeping at @p now: pop released entries off the head; held entries sent before

@@ -264,34 +264,47 @@ sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, uint8_t
 enum sph_seq_res
 sph_seq_check(struct sph_seq *s, uint64_t seq)
 {
+	const uint64_t bits = SPH_SEQ_WINDOW;
 	uint64_t d;
 
 	if (!s->started) {
 		s->started = true;
 		s->first = seq;
 		s->next = seq + 1;
-		s->window = 1;
+		memset(s->win, 0, sizeof(s->win));
+		s->win[(seq % bits) / 64] |= 1ULL << (seq % 64);
 		s->received++;
 		return SPH_SEQ_OK;
 	}
 	if (seq >= s->next) {
 		d = seq - s->next; /* numbers skipped */
 		s->gaps += d;
-		s->window = d >= 63 ? 1 : (s->window << (d + 1)) | 1;
+		/* The numbers skipped enter the window unseen (a ring indexed by number). */
+		if (d >= bits) {
+			memset(s->win, 0, sizeof(s->win));
+		} else {
+			for (uint64_t n = s->next; n < seq; n++)
+				s->win[(n % bits) / 64] &= ~(1ULL << (n % 64));
+		}
+		s->win[(seq % bits) / 64] |= 1ULL << (seq % 64);
 		s->next = seq + 1;
 		s->received++;
 		return d == 0 ? SPH_SEQ_OK : SPH_SEQ_GAP;
 	}
-	d = s->next - 1 - seq; /* bit of seq in the window */
-	if (d >= 64 || seq < s->first) {
+	if (seq < s->first) {
+		s->stale++;
+		return SPH_SEQ_EARLY;
+	}
+	d = s->next - 1 - seq; /* how far behind the highest */
+	if (d >= bits) {
 		s->stale++;
 		return SPH_SEQ_STALE;
 	}
-	if (s->window & (1ULL << d)) {
+	if (s->win[(seq % bits) / 64] & (1ULL << (seq % 64))) {
 		s->dups++;
 		return SPH_SEQ_DUP;
 	}
-	s->window |= 1ULL << d;
+	s->win[(seq % bits) / 64] |= 1ULL << (seq % 64);
 	s->gaps--;
 	s->reordered++;
 	s->received++;

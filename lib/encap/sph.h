@@ -141,21 +141,26 @@ bool sph_is_padding(const uint8_t *buf, size_t len);
 size_t sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, uint8_t *out,
 		size_t cap);
 
+/** Numbers below the highest seen that a receiver remembers (a power of 2, multiple of 64). */
+#define SPH_SEQ_WINDOW 4096
+
 /**
  * Sequence check of one (node, stream) at a receiver: counts what is missing, duplicated and
- * late. A window of the last 64 numbers below the highest seen tells a late arrival (it fills a
- * gap: gaps go down by one, reordered up) from a duplicate.
+ * late. A window of the last SPH_SEQ_WINDOW numbers below the highest seen tells a late
+ * arrival (it fills a gap: gaps go down by one, reordered up) from a duplicate; a number behind
+ * the window cannot be told from a replay and is refused (stale). 4096: a resend answering a
+ * NACK still lands inside it at ~1 M records/s with a few ms of round trip.
  */
 struct sph_seq {
 	bool started;
-	uint64_t first;	    /**< the first number seen: nothing before it is missing */
-	uint64_t next;	    /**< highest seen + 1 */
-	uint64_t window;    /**< bit i: next - 1 - i was seen */
-	uint64_t received;  /**< records accepted (first copies) */
-	uint64_t gaps;	    /**< numbers not (yet) seen below next */
-	uint64_t dups;	    /**< copies of a number seen before */
+	uint64_t first; /**< the first number seen: nothing before it is missing */
+	uint64_t next;	/**< highest seen + 1 */
+	uint64_t win[SPH_SEQ_WINDOW / 64]; /**< bit n % SPH_SEQ_WINDOW: number n was seen */
+	uint64_t received;		   /**< records accepted (first copies) */
+	uint64_t gaps;			   /**< numbers not (yet) seen below next */
+	uint64_t dups;			   /**< copies of a number seen before */
 	uint64_t reordered; /**< numbers that came after a higher one (late, filled a gap) */
-	uint64_t stale;	    /**< older than the window: duplicate or late, cannot tell */
+	uint64_t stale;	    /**< behind the window or before the first number (see below) */
 };
 
 /** Result of sph_seq_check(). */
@@ -164,7 +169,12 @@ enum sph_seq_res {
 	SPH_SEQ_GAP,	   /**< ahead: the numbers in between are counted missing */
 	SPH_SEQ_REORDERED, /**< behind, not seen before */
 	SPH_SEQ_DUP,	   /**< seen before: the caller drops it */
-	SPH_SEQ_STALE,	   /**< behind the window, or before the first number seen */
+	SPH_SEQ_STALE, /**< behind the window (>= first): duplicate or not, cannot tell: dropped */
+	/**
+	 * Before the first number this receiver saw: never seen here (a spool replayed to a
+	 * restarted collector), delivered; counted in stale too.
+	 */
+	SPH_SEQ_EARLY,
 };
 
 /** Account @p seq in @p s. */

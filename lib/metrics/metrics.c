@@ -46,6 +46,8 @@ static struct {
 	struct stp_pipeline *pl; /* NULL: stopped */
 	char version[32];	 /* written before pl is published */
 	bool registered;	 /* telemetry commands registered (cannot be undone) */
+	uint64_t start;		 /* TSC when pl was published: the first rate window's start */
+	struct stp_ratewin port_win[CFG_MAX_PORTS]; /* /stampede/ports rates, by cfg index */
 } mt = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -234,6 +236,27 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	}
 	rc |= col_u64(d, "app_rx", app_rx, n);
 	rc |= col_u64(d, "app_tx", app_tx, n);
+	/* Rates of the driver's counters over the last window of >= 1 s (ratewin.h), as
+	 * testpmd's show port stats: packets and bits (bytes x 8) per second. */
+	{
+		static const char *const rate_cols[4] = { "rx_pps", "rx_bps", "tx_pps", "tx_bps" };
+		uint64_t r[4][CFG_MAX_PORTS], now = rte_get_tsc_cycles();
+
+		for (unsigned int i = 0; i < n; i++) {
+			const struct rte_eth_stats *e = &s->eth[i];
+			uint64_t cur[4] = { e->ipackets, e->ibytes * 8, e->opackets,
+				e->obytes * 8 };
+			double out[4];
+
+			/* mt.lock is held (metrics_snap_get): one reader moves the window. */
+			stp_ratewin_read(&mt.port_win[i], mt.start, now, rte_get_tsc_hz(), cur, 4,
+					out);
+			for (unsigned int k = 0; k < 4; k++)
+				r[k][i] = (uint64_t)(out[k] + 0.5);
+		}
+		for (unsigned int k = 0; k < 4; k++)
+			rc |= col_u64(d, rate_cols[k], r[k], n);
+	}
 	/* The features' per-port counters, declared as data (feature.h). */
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
 		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
@@ -699,6 +722,19 @@ tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				(uint64_t)json_integer_value(json_object_get(v, "stream")));
 		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
 	}
+	/* Refused sources (README.md, "Security"): refused_0, refused_1, ... */
+	json_array_foreach(json_object_get(t, "refused"), i, v) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(c);
+		rc |= tel_from_json(c, v, "");
+		snprintf(key, sizeof(key), "refused_%zu", i);
+		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+	}
 	json_object_foreach(json_object_get(t, "outputs"), k, v) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 
@@ -831,6 +867,8 @@ metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN
 	pthread_mutex_lock(&mt.lock);
 	snprintf(mt.version, sizeof(mt.version), "%s", version);
 	mt.pl = pl;
+	mt.start = rte_get_tsc_cycles();
+	memset(mt.port_win, 0, sizeof(mt.port_win));
 	pthread_mutex_unlock(&mt.lock);
 
 	if (!pl->cfg->metrics.enabled)

@@ -22,9 +22,24 @@
 #include "pcapng.h"
 #include "port.h"
 #include "sph.h"
+#include "sph_auth.h"
 
 #define BROKER_MAX_SRC 256  /**< (node, stream) pairs one lcore tracks; power of 2 */
 #define BROKER_MAX_REASM 16 /**< frames one lcore reassembles at the same time */
+/** (node, stream) entries one node id may take in an lcore's source table. */
+#define BROKER_SRC_PER_NODE 32
+/**
+ * Furthest an unauthenticated record may jump ahead of its stream's highest number: beyond,
+ * it is refused (sph_seq_jump) so one forged number cannot make the real stream stale.
+ */
+#define BROKER_SEQ_JUMP (UINT64_C(1) << 20)
+#define BROKER_REFUSED 8 /**< refused sources an lcore remembers (show nodes, "refused") */
+/**
+ * A record numbered below its stream's highest but captured this much later than the newest
+ * record seen means the edge restarted (numbers from 0 again): the stream starts over (1 s:
+ * less than any restart takes, more than capture timestamps of one stream ever go backwards).
+ */
+#define BROKER_RESTART_NS UINT64_C(1000000000)
 /**
  * Bytes an edge leaves free in each record's datagram for relays' hop records (4 hops): a
  * record that fits the edge's datagram still fits after 4 relays on links of the same MTU.
@@ -45,6 +60,24 @@ struct broker_rt {
 	uint8_t desc_len[CFG_MAX_OUTPUTS];
 	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
 	struct broker_rif *rif; /**< collector with captures: remote interfaces (broker_rif.c) */
+	bool auth;		/**< node.auth has keys: datagrams are signed and checked */
+	bool auth_required;	/**< node.auth.required: unsigned datagrams are refused */
+	uint16_t nb_peers;	/**< node.peers entries: 0 = no allow-list */
+	const struct cfg_peer *peers; /**< node.peers (the pipeline's config) */
+};
+
+/**
+ * A refused source, as an lcore last saw it (single writer: the lcore; the control thread
+ * reads it without a lock: a row may mix two updates, which a view can afford).
+ */
+struct broker_refusal {
+	uint16_t why;	   /**< enum stp_drop */
+	uint16_t port;	   /**< DPDK port it came in by */
+	uint32_t node;	   /**< the node id it claimed (the sender of its first record) */
+	uint8_t family;	   /**< 4, 6 (IP source), 1 (source MAC), 0 unknown */
+	uint8_t addr[16];  /**< its source address */
+	uint64_t count;	   /**< datagrams refused */
+	uint64_t last_tsc; /**< TSC of the last one */
 };
 
 /** One source (node, stream) as a collector sees it. */
@@ -57,6 +90,8 @@ struct broker_src {
 	uint64_t last_tsc; /**< TSC of its last record (show nodes: last seen) */
 	bool if_set;	   /**< if_key is known (broker_rif_key() asked) */
 	uint8_t if_key;	   /**< its capture interface key, pkt_meta.if_key */
+	uint64_t max_ts;   /**< newest capture timestamp of its records (ns) */
+	uint64_t restarts; /**< times its numbers started over (the edge restarted) */
 	struct sph_seq seq;
 };
 
@@ -112,6 +147,10 @@ struct broker_lcore {
 	uint64_t malformed;	      /**< datagrams dropped for a malformed record */
 	uint64_t reassembled;	      /**< frames made whole from fragments */
 	uint64_t src_overflow;	      /**< records of sources beyond BROKER_MAX_SRC */
+	struct sph_auth *auth;	      /**< node.auth: this lcore's prepared HMAC contexts */
+	uint64_t log_tsc;	      /**< TSC of the last refusal log line */
+	uint64_t log_quiet;	      /**< refusals not logged since (rate limit) */
+	struct broker_refusal refused[BROKER_REFUSED];
 	uint16_t nb_reasm;
 	struct broker_reasm reasm[BROKER_MAX_REASM];
 	struct broker_src src[BROKER_MAX_SRC];
@@ -134,6 +173,17 @@ uint8_t broker_rif_key(struct broker_rt *b, const struct broker_src *s);
 
 /** Free the directory (after the writers are closed). */
 void broker_rif_fini(struct broker_rt *b);
+
+struct stp_lcore;
+
+/**
+ * Note a refused datagram @p m (reason @p why, the node id it claimed @p node): its source
+ * goes into the lcore's refused table and a log line is written at most once per second per
+ * lcore (the lines skipped meanwhile are counted in the next). Returns @p why. The caller
+ * counts the drop and frees @p m.
+ */
+unsigned int broker_refuse(
+		struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m);
 
 struct stp_pipeline;
 

@@ -47,6 +47,7 @@
 #include "clock.h"
 #include "encap.h"
 #include "pcapng.h"
+#include "sph_auth.h"
 
 RTE_LOG_REGISTER_SUFFIX(brel_logtype, broker, INFO);
 #define BREL_LOG(level, fmt, ...) \
@@ -61,13 +62,22 @@ RTE_LOG_REGISTER_SUFFIX(brel_logtype, broker, INFO);
 #define BREL_CTRL_RING 1024  /* acknowledgement items to a worker */
 #define BREL_REPLAY_RING 512 /* datagrams to replay, per worker */
 #define BREL_MAX_ITEMS 64    /* items read from one control record */
+/*
+ * Amplification bounds (README.md, "Security"): one control datagram resends at most
+ * BREL_NACK_RESEND datagrams (shared by its NACK items), and a (worker, output) resends at most
+ * BREL_RESEND_PER_S per second for NACKs and acknowledgements of newer numbers together; the
+ * rest waits for the next second (or the window).
+ */
+#define BREL_NACK_RESEND 32
+#define BREL_RESEND_PER_S 20000
 
 /* An acknowledgement item for the owner worker. */
 struct brel_msg {
 	uint8_t type; /* SPH_TLV_ACK or SPH_TLV_NACK */
 	uint8_t o;    /* output */
 	uint8_t key;  /* stream & 0xff: the input port index */
-	uint8_t pad[5];
+	uint8_t max;  /* NACK: most datagrams it may resend (its share of BREL_NACK_RESEND) */
+	uint8_t pad[4];
 	uint64_t first;
 	uint64_t last;
 };
@@ -90,6 +100,7 @@ struct brel_ctr {
 	uint64_t dlq_full, dlq_full_frames; /* the spool's ring refused them: lost, counted */
 	uint64_t replayed;		    /* datagrams re-sent from a spool */
 	uint64_t acks_rx, nacks_rx;	    /* items applied */
+	uint64_t resend_limited;	    /* resends put off by the per-second bound */
 };
 
 /* Collector: one source (same index as struct broker_lcore's src[]). */
@@ -110,6 +121,14 @@ struct brel_lcore {
 	uint64_t next_tick, next_ack;
 	struct rel_buf *buf[CFG_MAX_OUTPUTS];
 	struct brel_ctr c[CFG_MAX_OUTPUTS];
+	/*
+	 * Edge worker: per (output, stream key) the highest number kept + 1 (sent or replayed):
+	 * an acknowledgement naming more was never sent (sph_ctrl_unsent). Written by this
+	 * worker, read by any worker reading acknowledgements (relaxed: it only grows).
+	 */
+	uint64_t sent_next[CFG_MAX_OUTPUTS][256];
+	uint64_t resend_sec;		    /* TSC the current second of resends began */
+	uint32_t resend_n[CFG_MAX_OUTPUTS]; /* resends in it */
 	/* Edge, any worker: acknowledgement datagrams read. */
 	uint64_t ctrl_dg, ctrl_bad, ctrl_foreign, ctrl_ring_full;
 	/* Collector. */
@@ -233,6 +252,10 @@ brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct
 	}
 	meta->ts_src = rec[6] < PKT_TS_MAX ? rec[6] : PKT_TS_NONE;
 	rte_mbuf_refcnt_update(m, 1);
+	for (unsigned int k = 0; k < span->nb; k++)
+		if (span->hi[k] + 1 > bl->sent_next[o][span->key[k]])
+			__atomic_store_n(&bl->sent_next[o][span->key[k]], span->hi[k] + 1,
+					__ATOMIC_RELAXED);
 	rel_buf_push(bl->buf[o], m, span, rte_rdtsc(), on_dead, &x);
 	bl->c[o].sent++;
 	bl->c[o].sent_frames += span->frames;
@@ -257,7 +280,13 @@ span_of(const uint8_t *d, uint32_t len, struct rel_span *s)
 	}
 }
 
-/* Which reliable output an acknowledgement datagram answers, and where its records start. */
+/*
+ * Which reliable output an acknowledgement datagram answers, and where its records start:
+ * the output's index; -1 when @p m is not one (data: also what arrives on any other port than
+ * the output's, e.g. a monitored one); -2 malformed; -3 a datagram to the output's stampede
+ * port or EtherType on its port, from another MAC or IP than the output's destination
+ * (sph_ctrl_source).
+ */
 static int
 ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, uint32_t *end)
 {
@@ -281,10 +310,11 @@ ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, ui
 	for (unsigned int o = 0; o < CFG_MAX_OUTPUTS; o++) {
 		const struct encap_tunnel *t = &pl->tunnels[o].enc;
 
-		if (!(r->rel_mask >> o & 1))
+		if (!(r->rel_mask >> o & 1) || m->port != pl->tunnels[o].port_id)
 			continue;
-		if (t->type == ENCAP_SPH_ETH && et == SPH_ETHERTYPE &&
-				memcmp(d + 6, t->dst_mac, 6) == 0) {
+		if (t->type == ENCAP_SPH_ETH && et == SPH_ETHERTYPE) {
+			if (memcmp(d + 6, t->dst_mac, 6) != 0)
+				return -3;
 			*off = RTE_ETHER_HDR_LEN;
 			*end = len;
 			return (int)o;
@@ -297,10 +327,11 @@ ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, ui
 			const uint32_t udp = meta->l4_off;
 			uint32_t ulen;
 
-			/* From our collector (its address), to our output's port. */
-			if (ip->src_addr != t->dst_ip ||
-					rte_be_to_cpu_16(uh->dst_port) != t->dst_port)
+			/* To our output's port, from our collector (its address and MAC). */
+			if (rte_be_to_cpu_16(uh->dst_port) != t->dst_port)
 				continue;
+			if (ip->src_addr != t->dst_ip || memcmp(d + 6, t->dst_mac, 6) != 0)
+				return -3;
 			ulen = rte_be_to_cpu_16(uh->dgram_len);
 			if (ulen < sizeof(*uh) || udp + ulen > len)
 				return -2;
@@ -312,76 +343,137 @@ ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, ui
 	return -1;
 }
 
-/* An acknowledgement datagram for output @p o: its items to the owner workers. */
-static void
+/*
+ * An acknowledgement datagram for output @p o: its items to the owner workers. Every item must
+ * name numbers the owner has sent (else the whole datagram is refused: sph_ctrl_unsent), and
+ * its NACKs share BREL_NACK_RESEND resends. Returns STP_DROP_MAX, or the refusal.
+ */
+static enum stp_drop
 ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uint8_t *d,
 		uint32_t len)
 {
 	const struct stp_pipeline *pl = lc->pl;
 	struct sph_ctrl_item it[BREL_MAX_ITEMS];
+	unsigned int n = 0, nacks = 0;
 	uint32_t off = 0;
 	struct sph_hdr h;
-	int rc, n;
+	int rc, k;
 
 	bl->ctrl_dg++;
-	while (off < len) {
+	while (off < len && n < BREL_MAX_ITEMS) {
 		rc = sph_decode(d + off, len - off, &h);
 		if (rc < 0) {
 			if (!sph_is_padding(d + off, len - off))
 				bl->ctrl_bad++;
-			return;
+			break;
 		}
 		off += (uint32_t)rc;
+		if (sph_is_auth(h.flags))
+			continue;
 		if (!(h.flags & SPH_F_CTRL) || h.node != pl->cfg->node.id) {
 			bl->ctrl_foreign++;
 			continue;
 		}
-		n = sph_ctrl_parse(d + off - rc, &h, it, BREL_MAX_ITEMS);
-		if (n < 0) {
+		k = sph_ctrl_parse(d + off - rc, &h, it + n, BREL_MAX_ITEMS - n);
+		if (k < 0) {
 			bl->ctrl_bad++;
-			return;
+			break;
 		}
-		for (int i = 0; i < n; i++) {
-			const unsigned int w = it[i].stream >> 8;
-			struct brel_msg msg = { .type = it[i].type,
-				.o = (uint8_t)o,
-				.key = (uint8_t)(it[i].stream & 0xff),
-				.first = it[i].first,
-				.last = it[i].last };
-			struct brel_lcore *owner;
-
-			if (w >= pl->nb_workers) {
-				bl->ctrl_foreign++;
-				continue;
-			}
-			owner = pl->workers[w]->priv[STP_PRIV_BREL];
-			if (rte_ring_mp_enqueue_elem(owner->ctrl, &msg, sizeof(msg)) != 0)
-				bl->ctrl_ring_full++;
-		}
+		n += (unsigned int)k;
 	}
+	for (unsigned int i = 0; i < n; i++) {
+		const unsigned int w = it[i].stream >> 8;
+		const struct brel_lcore *owner;
+
+		if (w >= pl->nb_workers)
+			continue; /* counted foreign below */
+		owner = pl->workers[w]->priv[STP_PRIV_BREL];
+		if (it[i].last >= __atomic_load_n(&owner->sent_next[o][it[i].stream & 0xff],
+						  __ATOMIC_RELAXED))
+			return STP_DROP_SPH_CTRL_UNSENT;
+		nacks += it[i].type == SPH_TLV_NACK;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const unsigned int w = it[i].stream >> 8;
+		struct brel_msg msg = { .type = it[i].type,
+			.o = (uint8_t)o,
+			.key = (uint8_t)(it[i].stream & 0xff),
+			.max = (uint8_t)RTE_MAX(1u, BREL_NACK_RESEND / RTE_MAX(nacks, 1u)),
+			.first = it[i].first,
+			.last = it[i].last };
+		struct brel_lcore *owner;
+
+		if (w >= pl->nb_workers) {
+			bl->ctrl_foreign++;
+			continue;
+		}
+		owner = pl->workers[w]->priv[STP_PRIV_BREL];
+		if (rte_ring_mp_enqueue_elem(owner->ctrl, &msg, sizeof(msg)) != 0)
+			bl->ctrl_ring_full++;
+	}
+	return STP_DROP_MAX;
 }
 
 uint16_t
 brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+	const struct broker_lcore *bbl = lc->priv[STP_PRIV_BROKER];
+	const struct stp_config *cfg = lc->pl->cfg;
 	uint16_t k = 0;
+
+	if (bl == NULL)
+		return n;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		enum stp_drop why = STP_DROP_MAX;
 		uint32_t off, end;
 		int o = ctrl_output(lc->pl, m, &off, &end);
 
 		if (o == -1 || m->nb_segs > 1) {
-			pkts[k++] = m;
+			pkts[k++] = m; /* data (a monitored port's frames included) */
 			continue;
 		}
-		if (o >= 0)
-			ctrl_read(lc, bl, (unsigned int)o,
-					rte_pktmbuf_mtod(m, const uint8_t *) + off, end - off);
-		else
+		if (o == -3) {
+			why = STP_DROP_SPH_CTRL_SOURCE;
+		} else if (o >= 0 && cfg->node.auth.nb_keys > 0) {
+			size_t sl = 0;
+
+			switch (sph_auth_verify(bbl->auth, d + off, end - off, &sl)) {
+			case SPH_AUTH_OK:
+				end = off + (uint32_t)sl;
+				break;
+			case SPH_AUTH_MISSING:
+				if (cfg->node.auth.required)
+					why = STP_DROP_SPH_AUTH_MISSING;
+				break;
+			case SPH_AUTH_BAD_KEY:
+				why = STP_DROP_SPH_AUTH_KEY;
+				break;
+			default:
+				why = STP_DROP_SPH_AUTH_BAD;
+				break;
+			}
+		}
+		if (why == STP_DROP_MAX && o >= 0)
+			why = ctrl_read(lc, bl, (unsigned int)o, d + off, end - off);
+		else if (o == -2)
 			bl->ctrl_bad++;
-		lc->stats.consumed++;
+		if (why != STP_DROP_MAX) {
+			/* The node its first record names (the edge itself, for a well-formed one).
+			 */
+			const uint32_t claim = o >= 0 && end >= off + SPH_FIXED_LEN ?
+					rte_be_to_cpu_32(*(
+							const unaligned_uint32_t *)(d + off + 8)) :
+					0;
+
+			broker_refuse(lc, why, claim, m);
+			lc->stats.drops[why]++;
+		} else {
+			lc->stats.consumed++;
+		}
 		rte_pktmbuf_free(m);
 	}
 	return k;
@@ -429,6 +521,7 @@ ctrl_send(struct stp_lcore *lc, struct brel_lcore *bl, const struct brel_src *s,
 		const struct sph_ctrl_item *it, unsigned int n)
 {
 	const uint16_t hl = encap_hdr_len(s->reply.type);
+	const struct broker_lcore *bbl = lc->priv[STP_PRIV_BROKER];
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pl->ports->pool);
 	struct encap_pkt ep;
 	uint8_t *p;
@@ -445,6 +538,12 @@ ctrl_send(struct stp_lcore *lc, struct brel_lcore *bl, const struct brel_src *s,
 		return;
 	}
 	len = sph_ctrl_encode(s->node, it, n, p + hl, rte_pktmbuf_data_len(m) - hl);
+	if (len > 0 && bbl->auth != NULL) {
+		const size_t a = sph_auth_sign(bbl->auth, lc->pl->cfg->node.id, p + hl, len,
+				rte_pktmbuf_data_len(m) - hl);
+
+		len = a > 0 ? len + a : 0;
+	}
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		bl->ack_no_mbuf++;
@@ -473,8 +572,9 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
 	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
 	struct brel_src *s;
 
-	if (bl == NULL || !(h->flags & SPH_F_RELIABLE) || !bl->cur_ok || si >= BROKER_MAX_SRC)
-		return;
+	if (bl == NULL || !(h->flags & SPH_F_RELIABLE) || !bl->cur_ok || si >= BROKER_MAX_SRC ||
+			res == SPH_SEQ_STALE)
+		return; /* a stale record is not written: not acknowledged either */
 	s = &bl->src[si];
 	s->on = true;
 	s->port = bl->cur_port;
@@ -585,6 +685,19 @@ acks_send(struct stp_lcore *lc, struct brel_lcore *bl, uint64_t now)
 /* ---------------------------------------------------------------------------------------- */
 /* Worker run loop. */
 
+/* Resends output @p o may still make this second (BREL_RESEND_PER_S). */
+static unsigned int
+resend_budget(struct brel_lcore *bl, unsigned int o)
+{
+	const uint32_t n = bl->resend_n[o];
+
+	if (n >= BREL_RESEND_PER_S) {
+		bl->c[o].resend_limited++;
+		return 0;
+	}
+	return BREL_RESEND_PER_S - n;
+}
+
 static void
 msg_apply(struct stp_lcore *lc, struct brel_lcore *bl, const struct brel_msg *msg, uint64_t now)
 {
@@ -598,9 +711,11 @@ msg_apply(struct stp_lcore *lc, struct brel_lcore *bl, const struct brel_msg *ms
 		bl->c[msg->o].acks_rx++;
 		rel_buf_ack(b, msg->key, msg->first, msg->last, on_release, &x);
 	} else {
+		const unsigned int max = RTE_MIN((unsigned int)msg->max, resend_budget(bl, msg->o));
+
 		bl->c[msg->o].nacks_rx++;
-		rel_buf_nack(b, msg->key, msg->first, msg->last, now,
-				r->hz * BREL_NACK_GAP_MS / 1000, on_resend, &x);
+		bl->resend_n[msg->o] += rel_buf_nack(b, msg->key, msg->first, msg->last, now,
+				r->hz * BREL_NACK_GAP_MS / 1000, max, on_resend, &x);
 	}
 }
 
@@ -645,13 +760,22 @@ brel_poll(struct stp_lcore *lc)
 	}
 	if (now >= bl->next_tick) {
 		bl->next_tick = now + r->hz * BREL_TICK_US / 1000000;
+		if (now - bl->resend_sec >= r->hz) {
+			bl->resend_sec = now;
+			memset(bl->resend_n, 0, sizeof(bl->resend_n));
+		}
 		for (unsigned int o = 0; o < CFG_MAX_OUTPUTS; o++) {
 			struct cb_ctx x = { lc, bl, o, 0 };
+			uint64_t before;
 
-			if (bl->buf[o] != NULL)
-				rel_buf_tick(bl->buf[o], now, r->window[o],
-						r->hz * BREL_RTO_MS / 1000, BREL_MAX_RESEND,
-						on_dead, on_resend, &x);
+			if (bl->buf[o] == NULL)
+				continue;
+			before = bl->c[o].resent;
+			rel_buf_tick(bl->buf[o], now, r->window[o], r->hz * BREL_RTO_MS / 1000,
+					RTE_MIN((unsigned int)BREL_MAX_RESEND,
+							resend_budget(bl, o)),
+					on_dead, on_resend, &x);
+			bl->resend_n[o] += (uint32_t)(bl->c[o].resent - before);
 		}
 	}
 	if (r->collector && now >= bl->next_ack) {
@@ -882,6 +1006,7 @@ brel_json(const struct stp_pipeline *pl, json_t *root)
 		PUT(d, "replayed", s.replayed);
 		PUT(d, "acks_received", s.acks_rx);
 		PUT(d, "nacks_received", s.nacks_rx);
+		PUT(d, "resend_limited", s.resend_limited);
 		PUT(d, "held", held);
 		{
 			json_t *dr = json_object();

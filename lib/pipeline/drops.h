@@ -33,6 +33,10 @@
 #define STP_CORE_DROPS_STOP(_) \
 	_(SHUTDOWN, "shutdown", "still queued when the drain at stop timed out")
 
+/** The core's: a packet for a port the console stopped (port stop). */
+#define STP_CORE_DROPS_PORT(_) \
+	_(PORT_STOPPED, "port_stopped", "its output port was stopped (console port stop)")
+
 /** Every drop reason, in the order the views list them. */
 #define STP_FOREACH_DROP(_)        \
 	STP_CORE_DROPS_RX(_)       \
@@ -42,6 +46,7 @@
 	STP_OUTPUTS_DROPS(_)       \
 	STP_BROKER_DROPS(_)        \
 	STP_CORE_DROPS_STOP(_)     \
-	STP_PROBE_DROPS(_)
+	STP_PROBE_DROPS(_)         \
+	STP_CORE_DROPS_PORT(_)
 
 #endif /* STP_DROPS_H */

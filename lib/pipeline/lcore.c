@@ -29,8 +29,14 @@
 static inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
+	uint16_t sent;
 
+	if (unlikely(__atomic_load_n(&lc->pl->port_stopped[port_id], __ATOMIC_RELAXED))) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		lc->stats.drops[STP_DROP_PORT_STOPPED] += n;
+		return;
+	}
+	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
 	if (unlikely(sent < n)) {
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
@@ -58,6 +64,9 @@ stp_tx_send_generated(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkt
 
 	/* What the workers buffered for the port goes first: a source never overtakes it. */
 	tx_flush(lc, port);
+	/* A stopped port takes nothing: the source keeps its packets, as from a full queue. */
+	if (unlikely(__atomic_load_n(&lc->pl->port_stopped[port], __ATOMIC_RELAXED)))
+		return 0;
 	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
 	lc->stats.generated += sent;
 	lc->stats.tx_pkts += sent;
@@ -361,7 +370,10 @@ stp_lcore_main(void *arg)
 			/* Paused (console "stop"): the rings and TX buffers still drain. */
 			if (likely(!__atomic_load_n(&pl->paused, __ATOMIC_RELAXED)))
 				for (unsigned int i = 0; i < lc->nb_poll; i++)
-					work += rx_queue_poll(lc, i);
+					if (likely(!__atomic_load_n(
+							    &pl->port_stopped[lc->poll[i].port_id],
+							    __ATOMIC_RELAXED)))
+						work += rx_queue_poll(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}

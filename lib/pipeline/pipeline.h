@@ -339,6 +339,9 @@ struct stp_pipeline {
 	bool launched;		   /* the lcores run (stp_pipeline_launch) */
 	uint8_t link_up[PORT_MAX]; /* ctlplane: wo (each second), dataplane: ro (first-up) */
 	bool overcommitted;	   /* threads share CPUs: rings take RTS producers */
+	/* Console "port stop": not polled, what goes to it is dropped (port_stopped) while the
+	 * device is stopped; ctlplane: wo (before rte_eth_dev_stop, after _start), dataplane: ro */
+	uint8_t port_stopped[PORT_MAX];
 	/* Ports that read a file (net_pcap rx_pcap): no wire to lose frames to, so their packets
 	 * wait for a full worker or capture ring (back-pressure) instead of being dropped. */
 	bool file_port[PORT_MAX];

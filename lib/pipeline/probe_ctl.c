@@ -10,6 +10,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,9 @@ gen_active_s(const struct stp_probe_gen *g)
 	return (double)cyc / (double)rte_get_tsc_hz();
 }
 
+/* The rate windows of the streams: telemetry, Prometheus and consoles read them at once. */
+static pthread_mutex_t win_lock = PTHREAD_MUTEX_INITIALIZER;
+
 json_t *
 stp_probe_streams_json(const struct stp_pipeline *pl)
 {
@@ -157,7 +161,23 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 										act :
 						    0.0));
 		json_object_set_new(o, "pps_achieved", json_real(act > 0 ? (double)pkts / act : 0));
+		{
+			/* The same two rates over the last interval (ratewin.h): a change shows. */
+			uint64_t cur[2] = { pkts, bytes * 8 };
+			double r[2];
+
+			pthread_mutex_lock(&win_lock);
+			stp_ratewin_read(&rt->gen[i]->win, g->win_start, rte_rdtsc(), g->hz, cur, 2,
+					r);
+			pthread_mutex_unlock(&win_lock);
+			json_object_set_new(o, "rate_last", json_real(g->bps ? r[1] : r[0]));
+			json_object_set_new(o, "pps_last", json_real(r[0]));
+		}
 		json_object_set_new(o, "tx_timestamp", json_string(tx_ts_name(g)));
+		/* STAMP: signed packets (RFC 8762 authenticated mode) or not; never the key. */
+		if (g->c.mode == CFG_PROBE_STAMP)
+			json_object_set_new(
+					o, "stamp_authenticated", json_boolean(g->hmac != NULL));
 		if (g->hw_tx)
 			json_object_set_new(o, "hw_tx",
 					json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked",
@@ -499,6 +519,9 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
 	/* Stateful STAMP reflector: sessions held now (over workers), created, replaced idle. */
 	json_object_set_new(o, "stamp_stateful", json_boolean(rt != NULL && rt->stamp_stateful));
+	/* Whether the Session-Reflector answers only authenticated requests (never the key). */
+	json_object_set_new(o, "stamp_authenticated",
+			json_boolean(rt != NULL && rt->refl_hmac != NULL));
 	json_object_set_new(o, "stamp_sessions", json_integer((json_int_t)sessions));
 	json_object_set_new(o, "stamp_sessions_created", json_integer((json_int_t)sess_created));
 	json_object_set_new(o, "stamp_sessions_expired", json_integer((json_int_t)sess_expired));

@@ -32,23 +32,26 @@
 #include "stamp.h"
 
 #include "probe_txts.h"
+#include "ratewin.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
-#define STP_FOREACH_PROBE_IGNORED(_)                                                           \
-	_(BAD_MAGIC, "bad_magic", "UDP to the probe port without the probe magic (passed on)") \
-	_(TRUNCATED, "truncated", "probe magic but shorter than a probe (passed on)")          \
-	_(BAD_VERSION, "bad_version", "probe magic, unknown version (passed on)")              \
-	_(BAD_STREAM, "bad_stream", "stream id beyond the receiver's table (passed on)")       \
-	_(MULTISEG, "multiseg", "probe in a chained mbuf: not reflected (passed on)")          \
-	_(STAMP_SHORT, "stamp_short", "STAMP packet shorter than 44 bytes (passed on)")        \
-	_(STAMP_ERR_EST, "stamp_bad_error_estimate",                                           \
-			"STAMP reply with an error estimate multiplier of 0 (passed on)")      \
-	_(STAMP_TS, "stamp_bad_timestamp",                                                     \
-			"STAMP reply with an invalid PTP timestamp (passed on)")               \
-	_(STAMP_OVERFLOW, "stamp_session_overflow",                                            \
-			"STAMP request of a new session, stateful table full (passed on)")     \
-	_(STAMP_UNKNOWN, "stamp_unknown_session",                                              \
-			"UDP from a STAMP stream's reflector port matching no session (passed on)")
+#define STP_FOREACH_PROBE_IGNORED(_)                                                                \
+	_(BAD_MAGIC, "bad_magic", "UDP to the probe port without the probe magic (passed on)")      \
+	_(TRUNCATED, "truncated", "probe magic but shorter than a probe (passed on)")               \
+	_(BAD_VERSION, "bad_version", "probe magic, unknown version (passed on)")                   \
+	_(BAD_STREAM, "bad_stream", "stream id beyond the receiver's table (passed on)")            \
+	_(MULTISEG, "multiseg", "probe in a chained mbuf: not reflected (passed on)")               \
+	_(STAMP_SHORT, "stamp_short", "STAMP packet shorter than 44 bytes (passed on)")             \
+	_(STAMP_ERR_EST, "stamp_bad_error_estimate",                                                \
+			"STAMP reply with an error estimate multiplier of 0 (passed on)")           \
+	_(STAMP_TS, "stamp_bad_timestamp",                                                          \
+			"STAMP reply with an invalid PTP timestamp (passed on)")                    \
+	_(STAMP_OVERFLOW, "stamp_session_overflow",                                                 \
+			"STAMP request of a new session, stateful table full (passed on)")          \
+	_(STAMP_UNKNOWN, "stamp_unknown_session",                                                   \
+			"UDP from a STAMP stream's reflector port matching no session (passed on)") \
+	_(STAMP_AUTH, "stamp_auth_failed",                                                          \
+			"STAMP reply to an authenticated stream without its HMAC (not measured)")
 
 enum stp_probe_ignored {
 #define PROBE_IGN_ENUM(id, name, desc) STP_PROBE_IGN_##id,
@@ -122,6 +125,11 @@ struct stp_probe_lcore {
 	struct probe_refl_rl *refl_rl;
 	/** Per stream id: this instance's hardware T1 table (stp_probe_rt.txts). */
 	const struct probe_txts *const *txts;
+	/** Authenticated STAMP (lib/stamp; OpenSSL contexts are single-thread, so each worker
+	 * has its own copies): the reflector's key, and per stream id the key its replies are
+	 * checked with (NULL: not authenticated). Dataplane: rw, ctlplane: init and free. */
+	struct stamp_hmac *refl_hmac;
+	struct stamp_hmac *rx_hmac[PROBE_MAX_STREAMS];
 };
 
 /**
@@ -172,8 +180,10 @@ struct stp_probe_gen {
 	uint16_t off_seq, off_tx; /**< frame offsets of the sequence and the TX timestamp */
 	uint8_t seq_len;	  /**< 8 (stampede), 4 (STAMP), 0 (plain: no probe fields) */
 	uint16_t stamp_err_est;	  /**< STAMP: the error estimate field (S, Z, scale, mult) */
-	bool bps;		  /**< paced in bit/s: a packet costs its frame bits */
-	uint64_t min_bits;	  /**< bits of the smallest frame */
+	/** Authenticated STAMP: the stream's key, signing on its TX lcore only (else NULL) */
+	struct stamp_hmac *hmac;
+	bool bps;	   /**< paced in bit/s: a packet costs its frame bits */
+	uint64_t min_bits; /**< bits of the smallest frame */
 
 	/* Datapath state (the owning TX lcore). */
 	uint32_t seen_gen;
@@ -213,6 +223,10 @@ struct stp_probe_gen {
 	uint64_t past_cycles; /**< active TSC cycles of the runs that ended */
 	uint64_t cur_start;   /**< TSC the current run started (valid while cur_active) */
 	bool cur_active;      /**< a run is going on */
+
+	/* The rate over the last interval (ctlplane only, under probe_ctl.c's window lock). */
+	uint64_t win_start; /**< TSC at init: the first window's start */
+	struct stp_ratewin win;
 } __rte_cache_aligned;
 
 /** Pipeline-wide probe state. */
@@ -230,7 +244,11 @@ struct stp_probe_rt {
 		uint16_t port_lo, port_hi; /**< the stream's source ports, host order */
 		uint16_t ssid;
 		uint16_t stream;
+		bool auth; /**< authenticated mode: replies are 112 bytes, SSID at 26 */
 	} stamp[CFG_MAX_PROBES];
+	/** probe_rx.stamp_auth: the Session-Reflector answers only authenticated requests, with
+	 * this key (each worker has a copy, stp_probe_lcore.refl_hmac) */
+	struct stamp_hmac *refl_hmac;
 	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
 	/** mbuf dynflag of a reply whose T3 the port's TX callback writes (0: none): set with
 	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage_probe.c) */

@@ -127,12 +127,20 @@ gen_template(struct stp_probe_gen *g, const struct rte_ether_addr *port_mac, uin
 	case CFG_PROBE_STAMP: {
 		struct stamp_sender ss = { .err_est = g->stamp_err_est, .ssid = c->ssid };
 
-		/* Sequence and T1 are written per packet (gen_build(), gen_send()). */
-		stamp_sender_write(buf + off, STAMP_SENDER_LEN, &ss);
-		plen = STAMP_SENDER_LEN;
+		/* Sequence and T1 are written per packet (gen_build(), gen_send()), and in
+		 * authenticated mode the HMAC after them (gen_send()). */
 		g->seq_len = 4;
-		g->off_seq = off + STAMP_OFF_SEQ;
-		g->off_tx = off + STAMP_OFF_TS;
+		if (g->hmac != NULL) {
+			stamp_sender_write_auth(buf + off, STAMP_AUTH_LEN, &ss);
+			plen = STAMP_AUTH_LEN;
+			g->off_seq = off + STAMP_AOFF_SEQ;
+			g->off_tx = off + STAMP_AOFF_TS;
+		} else {
+			stamp_sender_write(buf + off, STAMP_SENDER_LEN, &ss);
+			plen = STAMP_SENDER_LEN;
+			g->off_seq = off + STAMP_OFF_SEQ;
+			g->off_tx = off + STAMP_OFF_TS;
+		}
 		break;
 	}
 	case CFG_PROBE_PLAIN:
@@ -176,7 +184,9 @@ gen_min_frame(const struct cfg_probe *c)
 	uint32_t n = probe_min_frame(c->ipv6, c->vlan != 0);
 
 	if (c->mode == CFG_PROBE_STAMP)
-		return n - PROBE_LEN + STAMP_SENDER_LEN;
+		return n - PROBE_LEN +
+				(c->stamp_auth != CFG_STAMP_AUTH_NONE ? STAMP_AUTH_LEN :
+									STAMP_SENDER_LEN);
 	if (c->mode == CFG_PROBE_PLAIN)
 		return RTE_MAX(n - PROBE_LEN, (uint32_t)PROBE_MIN_FRAME);
 	return n;
@@ -221,9 +231,10 @@ gen_pool(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	rte_mempool_obj_iter(g->own_pool, gen_prefill, g);
 	g->pool = g->own_pool;
 	g->hdr_len = (uint16_t)(g->off_probe +
-			(g->seq_len == 8				? PROBE_LEN :
-							g->seq_len == 4 ? STAMP_SENDER_LEN :
-									  0));
+			(g->seq_len == 8 ? PROBE_LEN :
+							g->seq_len == 4 ?
+					   (g->hmac != NULL ? STAMP_AUTH_LEN : STAMP_SENDER_LEN) :
+					   0));
 }
 
 /* Build the templates of stream @p g. 0, or -1 with pl->err. */
@@ -237,6 +248,17 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 
 	g->stamp_err_est = stamp_err_est_encode(
 			g->c.stamp_error_ns, g->c.stamp_synced, g->c.stamp_ts == CFG_STAMP_PTP);
+	if (g->c.mode == CFG_PROBE_STAMP && g->c.stamp_auth != CFG_STAMP_AUTH_NONE &&
+			g->hmac == NULL) {
+		/* The stream's own HMAC state: only its TX lcore signs with it. */
+		g->hmac = stamp_hmac_new(g->c.stamp_key, g->c.stamp_key_len);
+		if (g->hmac == NULL) {
+			snprintf(pl->err, sizeof(pl->err),
+					"probes[%u] \"%s\": no HMAC-SHA-256 state (libcrypto)",
+					g->idx, g->c.name);
+			return -1;
+		}
+	}
 	g->nb_seq = g->c.nb_sizes > 0 ? g->c.nb_sizes : 1;
 	if (g->c.nb_sizes > 0)
 		memcpy(sizes, g->c.sizes, g->nb_seq * sizeof(sizes[0]));
@@ -299,6 +321,7 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	}
 	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
+	g->win_start = rte_rdtsc();
 	g->horizon_tsc = (uint64_t)g->c.loss_horizon_ms * (g->hz / 1000);
 	g->sent_step_tsc = g->horizon_tsc / STP_PROBE_SENT_STEPS;
 	g->bps = g->c.rate_bps != 0;
@@ -379,8 +402,14 @@ gen_control(struct stp_probe_gen *g, uint64_t tsc)
 		return;
 	}
 	if (g->active) {
-		/* A new rate from here on: what was due so far stays due. */
-		probe_pace_set(&g->pace, g->hz, rate, tsc, probe_pace_due(&g->pace, tsc));
+		/*
+		 * A new rate from here on: what was due so far stays due. Unpaced (max), nothing
+		 * was due (the pace stays at its base) but every credit spent was sent: start
+		 * from the credits, or the new rate owes all that max sent before sending again.
+		 */
+		uint64_t due = probe_pace_due(&g->pace, tsc);
+
+		probe_pace_set(&g->pace, g->hz, rate, tsc, g->pace.rate == 0 ? g->credits : due);
 		return;
 	}
 	/* A new run: count and duration start again; sequence numbers go on. */
@@ -460,9 +489,23 @@ gen_send(struct stp_lcore *lc, struct stp_probe_gen *g, struct rte_mbuf **pkts, 
 		for (uint16_t i = 0; i < n; i++) {
 			uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 			/* partial checksum left by gen_build() */
-			uint16_t ck = probe_csum_fold(pkts[i]->hash.usr + tsum);
+			uint32_t sum = pkts[i]->hash.usr + tsum;
+			uint16_t ck;
 
 			memcpy(p + off_tx, tsb, 8);
+			if (g->hmac != NULL) {
+				/* Authenticated: sign what is now final (T1 included) and add the
+				 * HMAC to the checksum (the template's HMAC field is 0). A failed
+				 * HMAC (libcrypto out of memory) leaves 0: the reflector refuses
+				 * it as unauthenticated, and it is counted lost. */
+				uint8_t *a = p + g->off_probe;
+
+				if (stamp_hmac_sign(g->hmac, a, STAMP_AUTH_LEN) < 0)
+					memset(a + STAMP_AUTH_OFF_HMAC, 0, STAMP_AUTH_HMAC_LEN);
+				sum = probe_csum_add(
+						sum, a + STAMP_AUTH_OFF_HMAC, STAMP_AUTH_HMAC_LEN);
+			}
+			ck = probe_csum_fold(sum);
 			p[off_l4 + 6] = (uint8_t)(ck >> 8);
 			p[off_l4 + 7] = (uint8_t)ck;
 		}

@@ -22,17 +22,26 @@
  *    off: no copy); otherwise the datagram is consumed and each frame it carried is generated
  *    (a copy). A fragment is copied (generated) and kept until its frame is whole; the frame
  *    is then one packet whose other segments count consumed, or on timeout each kept
- *    fragment is dropped (sph_reasm_timeout). A malformed record drops its datagram with the
- *    record's reason (the frames before it in the datagram were delivered).
+ *    fragment is dropped (sph_reasm_timeout).
+ *  - relay and collector: each datagram is admitted whole first (dg_admit: MAC, allow-list,
+ *    every record well formed, sequence jump, source quota; README.md "Security"); a datagram
+ *    refused or malformed is one drop with its reason and none of its records is read. A
+ *    record behind the replay window is not written again: counted stale, and a datagram of
+ *    that one record is dropped (sph_stale); in a datagram of several it is skipped like a
+ *    duplicate (the datagram is consumed).
  */
 
+#include <inttypes.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #include <jansson.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -42,6 +51,9 @@
 #include "encap.h"
 #include "pipeline.h"
 #include "sph.h"
+#include "sph_auth.h"
+
+RTE_LOG_REGISTER_SUFFIX(broker_logtype, broker.refuse, INFO);
 
 /* The drop reason of a decoding error. */
 static const uint8_t err_drop[SPH_E_MAX] = {
@@ -92,6 +104,22 @@ dg_close(struct dg_tx *x)
 		rte_pktmbuf_free(x->m); /* nothing went in */
 		x->m = NULL;
 		return;
+	}
+	if (x->bl->auth != NULL) {
+		/* node.auth: the authentication record after the records (room kept by dg_max). */
+		uint8_t *rec = rte_pktmbuf_mtod_offset(x->m, uint8_t *, x->t->hdr_len);
+
+		if (unlikely(rte_pktmbuf_append(x->m, SPH_AUTH_REC_LEN) == NULL ||
+				    sph_auth_sign(x->bl->auth, x->lc->pl->cfg->node.id, rec,
+						    x->used, x->used + SPH_AUTH_REC_LEN) == 0)) {
+			/* Cannot happen with the room dg_max keeps; counted if it does. */
+			x->lc->stats.generated++;
+			x->lc->stats.drops[STP_DROP_ENCAP_NO_MBUF]++;
+			rte_pktmbuf_free(x->m);
+			x->m = NULL;
+			return;
+		}
+		x->used += SPH_AUTH_REC_LEN;
 	}
 	memset(&ep, 0, sizeof(ep));
 	ep.inner_len = x->used;
@@ -348,6 +376,292 @@ src_get(struct broker_lcore *bl, uint32_t node, uint16_t stream, uint16_t in_por
 	}
 	bl->src_overflow++;
 	return NULL;
+}
+
+/* The (node, stream) entry if there is one; else NULL, *@p room telling whether it would fit. */
+static struct broker_src *
+src_find(struct broker_lcore *bl, uint32_t node, uint16_t stream, bool *room)
+{
+	uint32_t h = (node * 2654435761u) ^ ((uint32_t)stream * 40503u);
+
+	for (unsigned int i = 0; i < BROKER_MAX_SRC; i++) {
+		struct broker_src *s = &bl->src[(h + i) & (BROKER_MAX_SRC - 1)];
+
+		if (!s->used) {
+			*room = true;
+			return NULL;
+		}
+		if (s->node == node && s->stream == stream)
+			return s;
+	}
+	*room = false;
+	return NULL;
+}
+
+/* Entries of node @p node in the table (a new source's check: rare). */
+static unsigned int
+src_count(const struct broker_lcore *bl, uint32_t node)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < BROKER_MAX_SRC; i++)
+		n += bl->src[i].used && bl->src[i].node == node;
+	return n;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Admission (README.md, "Security"): authentication, allow-list, sequence jumps, quotas. */
+
+/* The source address of @p m into @p r: source MAC of an EtherType datagram, else IP. */
+static void
+src_addr_of(const struct rte_mbuf *m, struct broker_refusal *r)
+{
+	const struct pkt_meta *meta = pkt_meta((struct rte_mbuf *)(uintptr_t)m);
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t len = rte_pktmbuf_data_len(m);
+
+	r->family = 0;
+	memset(r->addr, 0, sizeof(r->addr));
+	if (len >= RTE_ETHER_HDR_LEN && d[12] == (SPH_ETHERTYPE >> 8) &&
+			d[13] == (SPH_ETHERTYPE & 0xff)) {
+		r->family = 1;
+		memcpy(r->addr, d + 6, 6);
+	} else if (meta->l3_type == PKT_L3_IPV4 && meta->l3_off + 20u <= len) {
+		r->family = 4;
+		memcpy(r->addr, d + meta->l3_off + 12, 4);
+	} else if (meta->l3_type == PKT_L3_IPV6 && meta->l3_off + 40u <= len) {
+		r->family = 6;
+		memcpy(r->addr, d + meta->l3_off + 8, 16);
+	}
+}
+
+/* A refused source's address as text: "10.0.0.7", "2001:db8::7", "02:00:00:00:00:07", "?". */
+static void
+broker_addr_fmt(uint8_t family, const uint8_t *a, char *buf, size_t len)
+{
+	if (family == 1)
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4],
+				a[5]);
+	else if (family != 4 && family != 6)
+		snprintf(buf, len, "?");
+	else if (inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+static bool
+prefix_match(const uint8_t *net, const uint8_t *a, unsigned int len)
+{
+	const unsigned int bytes = len / 8, bits = len % 8;
+
+	if (memcmp(net, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((net[bytes] ^ a[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+/* Whether node @p node at source @p src is in node.peers: STP_DROP_MAX, else why not. */
+static enum stp_drop
+peer_check(const struct broker_rt *b, const struct broker_refusal *src, uint32_t node)
+{
+	bool known = false;
+
+	for (unsigned int i = 0; i < b->nb_peers; i++) {
+		const struct cfg_peer *p = &b->peers[i];
+
+		if (p->id != node)
+			continue;
+		known = true;
+		if (src->family == 1 ? p->has_mac && memcmp(p->mac_b, src->addr, 6) == 0 :
+				       src->family != 0 && p->family == src->family &&
+								prefix_match(p->addr, src->addr,
+										p->len))
+			return STP_DROP_MAX;
+	}
+	return known ? STP_DROP_SPH_PEER_ADDRESS : STP_DROP_SPH_PEER_UNKNOWN;
+}
+
+unsigned int
+broker_refuse(struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m)
+{
+	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	struct broker_refusal cur, *r = NULL, *old = NULL;
+	const uint64_t now = rte_rdtsc();
+
+	if (bl == NULL)
+		return why;
+	memset(&cur, 0, sizeof(cur));
+	cur.why = (uint16_t)why;
+	cur.node = node;
+	cur.port = m->port;
+	src_addr_of(m, &cur);
+	for (unsigned int i = 0; i < BROKER_REFUSED; i++) {
+		struct broker_refusal *e = &bl->refused[i];
+
+		if (e->count > 0 && e->why == cur.why && e->node == node && e->port == cur.port &&
+				e->family == cur.family && memcmp(e->addr, cur.addr, 16) == 0) {
+			r = e;
+			break;
+		}
+		if (old == NULL || e->last_tsc < old->last_tsc)
+			old = e;
+	}
+	if (r == NULL) {
+		r = old;
+		*r = cur;
+	}
+	r->count++;
+	r->last_tsc = now;
+	/* One line per second per lcore: a flood costs no more than that. */
+	if (now - bl->log_tsc >= rte_get_tsc_hz()) {
+		char a[64];
+
+		broker_addr_fmt(cur.family, cur.addr, a, sizeof(a));
+		rte_log(RTE_LOG_WARNING, broker_logtype,
+				"stampede.broker: refused %s: node %u from %s on port %u (%" PRIu64
+				" refusals not logged before this one)\n",
+				stp_drop_name((enum stp_drop)why), node, a, cur.port,
+				bl->log_quiet);
+		bl->log_tsc = now;
+		bl->log_quiet = 0;
+	} else {
+		bl->log_quiet++;
+	}
+	return why;
+}
+
+/* Whether @p why is one of the refusals of README.md "Security" (noted and logged). */
+static inline bool
+is_refusal(enum stp_drop why)
+{
+	return why >= STP_DROP_SPH_AUTH_MISSING && why <= STP_DROP_SPH_CTRL_UNSENT;
+}
+
+/* The node a record comes from on this link: its last relay (hop), else its source. */
+static inline bool
+rec_sender(const struct sph_hdr *h, uint32_t *node)
+{
+	if (h->nb_hops_total != h->nb_hops)
+		return false; /* more hops than kept: the last one is not known */
+	*node = h->nb_hops > 0 ? h->hops[h->nb_hops - 1].node : h->node;
+	return true;
+}
+
+/*
+ * Whether the stampede datagram in @p m (records from @p off) may be read: its MAC (node.auth),
+ * every record well formed and from a peer of node.peers at its source address, and at a
+ * collector, no unauthenticated jump past BROKER_SEQ_JUMP and room for a new source within its
+ * node's quota. *@p end: where the records to read end (the authentication record cut off);
+ * *@p claim: the node the datagram claims (for the refusal note). STP_DROP_MAX, or why not.
+ * Cost: one more decoding walk of the headers (no payload), and the MAC when node.auth is on.
+ */
+static enum stp_drop
+dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
+		uint32_t *end, uint32_t *claim)
+{
+	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct broker_refusal src;
+	bool authed = false, auth_bad = false;
+	struct sph_hdr h;
+	uint32_t o;
+	int rc;
+
+	*end = rte_pktmbuf_data_len(m);
+	/* The node the first record claims, for the note of a refusal before the walk. */
+	*claim = *end >= off + SPH_FIXED_LEN ?
+			rte_be_to_cpu_32(*(const unaligned_uint32_t *)(d + off + 8)) :
+			0;
+	if (b->auth) {
+		size_t sl = 0;
+
+		switch (sph_auth_verify(bl->auth, d + off, *end - off, &sl)) {
+		case SPH_AUTH_OK:
+			*end = off + (uint32_t)sl;
+			authed = true;
+			break;
+		case SPH_AUTH_MISSING:
+			if (b->auth_required)
+				return STP_DROP_SPH_AUTH_MISSING;
+			break;
+		case SPH_AUTH_BAD_KEY:
+			return STP_DROP_SPH_AUTH_KEY;
+		case SPH_AUTH_BAD_MAC:
+			return STP_DROP_SPH_AUTH_BAD;
+		default:
+			auth_bad = true; /* the walk below names a decoding error first */
+			break;
+		}
+	}
+	if (b->nb_peers > 0)
+		src_addr_of(m, &src);
+	for (o = off; o < *end; o += (uint32_t)rc) {
+		struct broker_src *s;
+		enum stp_drop why;
+		uint32_t snd = 0;
+		bool room = false;
+
+		rc = sph_decode(d + o, *end - o, &h);
+		if (rc < 0) {
+			if (o > off && sph_is_padding(d + o, *end - o))
+				break;
+			bl->malformed++;
+			return (enum stp_drop)err_drop[-rc];
+		}
+		if (sph_is_auth(h.flags))
+			continue; /* node.auth off: read as an unknown control record */
+		if (b->nb_peers > 0) {
+			if (!rec_sender(&h, &snd))
+				return STP_DROP_SPH_PEER_UNKNOWN;
+			why = peer_check(b, &src, snd);
+			if (why != STP_DROP_MAX) {
+				*claim = snd;
+				return why;
+			}
+		}
+		if (b->role != CFG_ROLE_COLLECTOR || (h.flags & SPH_F_CTRL))
+			continue;
+		s = src_find(bl, h.node, h.stream, &room);
+		if (s != NULL) {
+			if (!authed && s->seq.started && h.seq >= s->seq.next &&
+					h.seq - s->seq.next > BROKER_SEQ_JUMP) {
+				*claim = h.node;
+				return STP_DROP_SPH_SEQ_JUMP;
+			}
+		} else if (!room) {
+			*claim = h.node;
+			return STP_DROP_SPH_SRC_FULL;
+		} else if (src_count(bl, h.node) >= BROKER_SRC_PER_NODE) {
+			*claim = h.node;
+			return STP_DROP_SPH_SRC_QUOTA;
+		}
+	}
+	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
+}
+
+/*
+ * The sequence check of a record of source @p s, number @p seq, captured at @p ts. A number
+ * below the stream's highest whose capture time is more than BROKER_RESTART_NS past the newest
+ * one seen is not a replay (a replay carries its old time, which node.auth protects) but the
+ * edge restarted, numbering from 0 again: the stream starts over at it (counted in
+ * restarts), instead of every new frame being refused as stale or duplicate.
+ */
+static inline enum sph_seq_res
+src_seq(struct broker_src *s, uint64_t seq, uint64_t ts)
+{
+	if (unlikely(s->seq.started && seq < s->seq.next && ts > s->max_ts + BROKER_RESTART_NS &&
+			    s->max_ts != 0)) {
+		struct sph_seq c = s->seq;
+
+		memset(&s->seq, 0, sizeof(s->seq));
+		s->seq.received = c.received;
+		s->seq.gaps = c.gaps;
+		s->seq.dups = c.dups;
+		s->seq.reordered = c.reordered;
+		s->seq.stale = c.stale;
+		s->restarts++;
+	}
+	if (ts > s->max_ts)
+		s->max_ts = ts;
+	return sph_seq_check(&s->seq, seq);
 }
 
 /* Keep the first description a source sends (its DESC TLV). */
@@ -630,12 +944,13 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 		if (s != NULL) {
 			const uint64_t old_next = s->seq.next;
-			const enum sph_seq_res res = sph_seq_check(&s->seq, e->seq);
+			const enum sph_seq_res res = src_seq(s, e->seq, e->hdr.ts_ns);
 
 			brel_rx_record(lc, (unsigned int)(s - bl->src), &e->hdr, old_next, res);
-			dup = res == SPH_SEQ_DUP;
+			dup = res == SPH_SEQ_DUP || res == SPH_SEQ_STALE;
 		}
 		if (dup) {
+			/* A copy, or behind the replay window (cannot tell): not written again. */
 			rte_pktmbuf_free(head);
 			lc->stats.drops[STP_DROP_SPH_DUPLICATE]++;
 			return;
@@ -662,11 +977,11 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 	src_desc(s, h);
 	if (s != NULL) {
 		const uint64_t old_next = s->seq.next;
-		const enum sph_seq_res res = sph_seq_check(&s->seq, h->seq);
+		const enum sph_seq_res res = src_seq(s, h->seq, h->ts_ns);
 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
-		if (res == SPH_SEQ_DUP)
-			return; /* counted in the source's duplicates */
+		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
+			return; /* counted in the source's duplicates / stale: not written again */
 	}
 	lc->stats.generated++;
 	f = rte_pktmbuf_alloc(lc->pl->ports->pool);
@@ -685,10 +1000,10 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * is handled and the datagram consumed. Returns a drop reason, or STP_DROP_MAX when done.
  */
 static enum stp_drop
-collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint64_t now)
+collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
+		uint64_t now)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint32_t len = rte_pktmbuf_data_len(m);
 	const uint16_t in_port = m->port;
 	struct sph_hdr h;
 	int rc;
@@ -702,17 +1017,18 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		/* The common jumbo / large-frame case: no copy. */
 		struct broker_src *s = src_get(bl, h.node, h.stream, in_port, now);
 
-		bool dup = false;
+		enum sph_seq_res res = SPH_SEQ_OK;
 
 		src_desc(s, &h);
 		if (s != NULL) {
 			const uint64_t old_next = s->seq.next;
-			const enum sph_seq_res res = sph_seq_check(&s->seq, h.seq);
 
+			res = src_seq(s, h.seq, h.ts_ns);
 			brel_rx_record(r->lc, (unsigned int)(s - bl->src), &h, old_next, res);
-			dup = res == SPH_SEQ_DUP;
 		}
-		if (dup) {
+		if (res == SPH_SEQ_STALE)
+			return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
+		if (res == SPH_SEQ_DUP) {
 			r->lc->stats.consumed++;
 			rte_pktmbuf_free(m);
 			return STP_DROP_MAX;
@@ -745,10 +1061,9 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 /* A datagram at a relay: every record gets this node's hop and goes on through relay_to. */
 static enum stp_drop
 relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte_mbuf *m,
-		uint32_t off)
+		uint32_t off, uint32_t len)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint32_t len = rte_pktmbuf_data_len(m);
 	const struct pkt_meta *meta = pkt_meta(m);
 	const struct stp_config *cfg = lc->pl->cfg;
 	struct sph_hop hop;
@@ -777,6 +1092,11 @@ relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte
 		rc = sph_decode(d + off, len - off, &h);
 		if (rc < 0)
 			break;
+		if (sph_is_auth(h.flags)) {
+			/* The previous link's signature: this relay signs what it sends. */
+			off += (uint32_t)rc;
+			continue;
+		}
 		if (unlikely((uint32_t)rc + 2 + SPH_HOP_LEN > x->max)) {
 			/* With the hop it no longer fits the next link's datagrams. */
 			lc->stats.drops[STP_DROP_ENCAP_TOO_BIG]++;
@@ -819,6 +1139,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t off = sph_offset(b, m);
+		uint32_t end, claim;
 		enum stp_drop why;
 
 		if (off == 0) {
@@ -832,16 +1153,27 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		why = dg_admit(lc, bl, m, off, &end, &claim);
+		if (unlikely(why != STP_DROP_MAX)) {
+			bl->datagrams++;
+			if (is_refusal(why))
+				broker_refuse(lc, why, claim, m);
+			lc->stats.drops[why]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (b->role == CFG_ROLE_RELAY) {
 			if (!relaying) {
 				dg_init(&x, lc, b->relay_out);
 				relaying = true;
 			}
-			why = relay(lc, bl, &x, m, off);
+			why = relay(lc, bl, &x, m, off, end);
 		} else {
-			why = collect(&r, bl, m, off, now);
+			why = collect(&r, bl, m, off, end, now);
 		}
 		if (unlikely(why != STP_DROP_MAX)) {
+			if (is_refusal(why))
+				broker_refuse(lc, why, claim, m);
 			lc->stats.drops[why]++;
 			rte_pktmbuf_free(m);
 		}
@@ -854,6 +1186,24 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		ro_release(&r, bl->ro, clock_tsc_ns(now), false);
 	memcpy(pkts, out, r.n * sizeof(out[0]));
 	return r.n;
+}
+
+/* node.auth's keys, prepared for one lcore. */
+static struct sph_auth *
+broker_auth_create(const struct stp_config *cfg)
+{
+	struct sph_auth_key k[CFG_MAX_AUTH_KEYS];
+	struct sph_auth *a;
+
+	memset(k, 0, sizeof(k));
+	for (unsigned int i = 0; i < cfg->node.auth.nb_keys; i++) {
+		k[i].id = (uint16_t)cfg->node.auth.keys[i].id;
+		k[i].len = cfg->node.auth.keys[i].len;
+		memcpy(k[i].key, cfg->node.auth.keys[i].key, k[i].len);
+	}
+	a = sph_auth_create(k, cfg->node.auth.nb_keys, (uint16_t)cfg->node.auth.send_key);
+	explicit_bzero(k, sizeof(k));
+	return a;
 }
 
 /* Pipeline-wide: datagram sizes and descriptions of the stampede outputs. */
@@ -878,6 +1228,10 @@ broker_init(struct stp_pipeline *pl)
 	b->listen_port = cfg->node.listen_port;
 	b->relay_out = cfg->node.relay_out;
 	b->reasm_tsc = rte_get_tsc_hz() * cfg->node.reasm_timeout_ms / 1000;
+	b->auth = cfg->node.auth.nb_keys > 0;
+	b->auth_required = b->auth && cfg->node.auth.required;
+	b->nb_peers = cfg->node.nb_peers;
+	b->peers = cfg->node.peers;
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
 		const struct cfg_output *co = &cfg->outputs[o];
 		const char *desc = co->description[0] ? co->description : cfg->node.description;
@@ -890,7 +1244,7 @@ broker_init(struct stp_pipeline *pl)
 			continue;
 		/* One segment per datagram, no larger than the port's MTU allows. */
 		frame = RTE_MIN((uint32_t)cfg->ports[co->port].mtu + RTE_ETHER_HDR_LEN, room);
-		b->dg_max[o] = frame - pl->tunnels[o].hdr_len;
+		b->dg_max[o] = frame - pl->tunnels[o].hdr_len - (b->auth ? SPH_AUTH_REC_LEN : 0);
 		b->desc_len[o] = (uint8_t)RTE_MIN(strlen(desc), (size_t)SPH_MAX_DESC);
 		memcpy(b->desc[o], desc, b->desc_len[o]);
 	}
@@ -904,6 +1258,15 @@ broker_init(struct stp_pipeline *pl)
 		if (bl == NULL) {
 			snprintf(pl->err, sizeof(pl->err), "out of memory");
 			return -ENOMEM;
+		}
+		if (b->auth) {
+			bl->auth = broker_auth_create(cfg);
+			if (bl->auth == NULL) {
+				snprintf(pl->err, sizeof(pl->err),
+						"node.auth: libcrypto could not prepare the keys");
+				rte_free(b);
+				return -EINVAL;
+			}
 		}
 		if (cfg->node.role == CFG_ROLE_COLLECTOR && cfg->node.reorder_ms > 0) {
 			bl->ro = rte_zmalloc_socket("stp_broker_ro", sizeof(*bl->ro),
@@ -1015,8 +1378,10 @@ broker_fini(struct stp_pipeline *pl)
 		if (pl->lcores[i] == NULL)
 			continue;
 		bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
-		if (bl != NULL)
+		if (bl != NULL) {
 			rte_free(bl->ro);
+			sph_auth_free(bl->auth);
+		}
 		rte_free(bl);
 		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
 	}
@@ -1048,6 +1413,71 @@ const struct stp_feature stp_feature_broker = {
 
 /* ---------------------------------------------------------------------------------------- */
 /* Counters (control thread): summed over lcores, sources merged by (node, stream). */
+
+/*
+ * The sources refused (README.md, "Security"): one row per (reason, node, source address, port)
+ * over the lcores' tables, the most recent last-seen kept.
+ */
+static json_t *
+refused_json(const struct stp_pipeline *pl)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+
+		for (unsigned int k = 0; bl != NULL && k < BROKER_REFUSED; k++) {
+			const struct broker_refusal *r = &bl->refused[k];
+			const struct port_rt *pr;
+			char addr[64], ts[32];
+			json_t *e = NULL, *v;
+			size_t idx;
+
+			if (r->count == 0)
+				continue;
+			broker_addr_fmt(r->family, r->addr, addr, sizeof(addr));
+			pr = r->port < PORT_MAX ? pl->ports->by_id[r->port] : NULL;
+			json_array_foreach(a, idx, v) {
+				if (strcmp(json_string_value(json_object_get(v, "reason")),
+						    stp_drop_name((enum stp_drop)r->why)) == 0 &&
+						json_integer_value(json_object_get(v, "node")) ==
+								r->node &&
+						strcmp(json_string_value(json_object_get(
+								       v, "source")),
+								addr) == 0) {
+					e = v;
+					break;
+				}
+			}
+			if (e == NULL) {
+				e = json_object();
+				json_object_set_new(e, "reason",
+						json_string(stp_drop_name((enum stp_drop)r->why)));
+				json_object_set_new(e, "node", json_integer(r->node));
+				json_object_set_new(e, "source", json_string(addr));
+				json_object_set_new(e, "port",
+						json_string(pr != NULL ? pr->cfg->name : ""));
+				json_object_set_new(e, "count", json_integer(0));
+				json_object_set_new(e, "last_seen_ns", json_integer(0));
+				json_array_append_new(a, e);
+			}
+			json_object_set_new(e, "count",
+					json_integer(json_integer_value(
+								     json_object_get(e, "count")) +
+							(json_int_t)r->count));
+			if (json_integer_value(json_object_get(e, "last_seen_ns")) <
+					(json_int_t)clock_tsc_ns(r->last_tsc)) {
+				json_object_set_new(e, "last_seen_ns",
+						json_integer((json_int_t)clock_tsc_ns(
+								r->last_tsc)));
+				json_object_set_new(e, "last_seen",
+						json_string(clock_fmt_ns(clock_tsc_ns(r->last_tsc),
+								ts, sizeof(ts))));
+			}
+		}
+	}
+	return a;
+}
 
 json_t *
 stp_broker_json(const struct stp_pipeline *pl)
@@ -1148,6 +1578,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 			ADD("duplicates", s->seq.dups);
 			ADD("reordered", s->seq.reordered);
 			ADD("stale", s->seq.stale);
+			ADD("restarts", s->restarts);
 #undef ADD
 			/* The highest number and the latest record over the lcores. */
 			if (s->seq.started) {
@@ -1167,6 +1598,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 		}
 	}
 	json_object_set_new(root, "nodes", nodes);
+	json_object_set_new(root, "refused", refused_json(pl));
 	return root;
 }
 

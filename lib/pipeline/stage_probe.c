@@ -69,6 +69,7 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 			rte_pktmbuf_free_bulk(g->pend, g->nb_pend);
 		for (unsigned int t = 0; t < g->nb_tmpl; t++)
 			rte_free(g->tmpl[t]);
+		stamp_hmac_free(g->hmac);
 		/* g->own_pool is not freed here: the ports are torn down after the pipeline and
 		 * free what their queues still hold into it; rte_eal_cleanup() releases it. */
 		rte_free(g);
@@ -83,9 +84,13 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		rte_free(pc->ev);
 		rte_free(pc->stamp_sess);
 		rte_free(pc->refl_rl);
+		stamp_hmac_free(pc->refl_hmac);
+		for (unsigned int s = 0; s < PROBE_MAX_STREAMS; s++)
+			stamp_hmac_free(pc->rx_hmac[s]);
 		rte_free(pc);
 		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
 	}
+	stamp_hmac_free(rt->refl_hmac);
 	rte_free(rt);
 	pl->priv[STP_PRIV_PROBE] = NULL;
 }
@@ -227,7 +232,15 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 		rt->stamp[rt->nb_stamp].port_hi = (uint16_t)(c->src_port + c->flows - 1);
 		rt->stamp[rt->nb_stamp].ssid = c->ssid;
 		rt->stamp[rt->nb_stamp].stream = (uint16_t)c->stream_id;
+		rt->stamp[rt->nb_stamp].auth = c->stamp_auth != CFG_STAMP_AUTH_NONE;
 		rt->nb_stamp++;
+	}
+	if (cfg->probe_rx.enabled && cfg->probe_rx.mode == CFG_PROBE_STAMP &&
+			cfg->probe_rx.stamp_auth != CFG_STAMP_AUTH_NONE) {
+		rt->refl_hmac = stamp_hmac_new(
+				cfg->probe_rx.stamp_key, cfg->probe_rx.stamp_key_len);
+		if (rt->refl_hmac == NULL)
+			goto nocrypto;
 	}
 	for (unsigned int i = 0; i < cfg->probe_rx.nb_addresses; i++) {
 		const uint8_t *a = cfg->probe_rx.addresses[i].b;
@@ -298,6 +311,22 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 			probe_refl_rl_init(pc->refl_rl, cfg->probe_rx.rate_limit_pps,
 					cfg->probe_rx.rate_limit_burst);
 		}
+		/* Authenticated STAMP: this worker's own HMAC states (OpenSSL contexts are
+		 * single-thread), the reflector's and one per authenticated stream. */
+		if (rt->refl_hmac != NULL) {
+			pc->refl_hmac = stamp_hmac_dup(rt->refl_hmac);
+			if (pc->refl_hmac == NULL)
+				goto nocrypto;
+		}
+		for (unsigned int s = 0; s < cfg->nb_probes; s++) {
+			const struct cfg_probe *c = &cfg->probes[s];
+
+			if (c->mode != CFG_PROBE_STAMP || c->stamp_auth == CFG_STAMP_AUTH_NONE)
+				continue;
+			pc->rx_hmac[c->stream_id] = stamp_hmac_new(c->stamp_key, c->stamp_key_len);
+			if (pc->rx_hmac[c->stream_id] == NULL)
+				goto nocrypto;
+		}
 		if (rt->verbose) {
 			pc->ev = rte_zmalloc_socket("stp_probe_ev",
 					sizeof(*pc->ev) * STP_PROBE_EVENTS, RTE_CACHE_LINE_SIZE,
@@ -332,6 +361,10 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	return 0;
 nomem:
 	snprintf(pl->err, sizeof(pl->err), "out of memory for the probe state");
+	return -1;
+nocrypto:
+	snprintf(pl->err, sizeof(pl->err),
+			"no HMAC-SHA-256 state for authenticated STAMP (libcrypto)");
 	return -1;
 }
 
@@ -431,8 +464,8 @@ rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe
 		rx_event(pc, h, (uint8_t)dir, ts_src, rx_ns);
 }
 
-_Static_assert(STP_DROP_REFL_RATE_LIMIT - STP_DROP_REFL_BAD_LENGTH ==
-				PROBE_REFL_RATE_LIMIT - PROBE_REFL_BAD_LENGTH,
+_Static_assert(STP_DROP_REFL_AUTH_BAD - STP_DROP_REFL_BAD_LENGTH ==
+				PROBE_REFL_AUTH_BAD - PROBE_REFL_BAD_LENGTH,
 		"the reflector's refusals are one run of drop reasons, in reflect.h's order");
 
 static inline enum stp_drop
@@ -546,17 +579,20 @@ stamp_match(const struct stp_probe_rt *rt, const struct rte_udp_hdr *udp, const 
 		uint32_t len)
 {
 	uint16_t sp = rte_be_to_cpu_16(udp->src_port), dp = rte_be_to_cpu_16(udp->dst_port);
-	uint16_t ssid = len >= STAMP_REFLECTOR_LEN ?
-			(uint16_t)(payload[STAMP_OFF_SSID] << 8 | payload[STAMP_OFF_SSID + 1]) :
-			0;
 	int r = -1;
 
 	for (unsigned int i = 0; i < rt->nb_stamp; i++) {
+		/* The SSID's place and the packet's length depend on the stream's mode. */
+		const uint32_t need = rt->stamp[i].auth ? STAMP_AUTH_LEN : STAMP_REFLECTOR_LEN;
+		const uint32_t o = rt->stamp[i].auth ? STAMP_AOFF_SSID : STAMP_OFF_SSID;
+
 		if (sp != rt->stamp[i].refl_port)
 			continue;
 		r = -2;
 		if (dp >= rt->stamp[i].port_lo && dp <= rt->stamp[i].port_hi &&
-				(len < STAMP_REFLECTOR_LEN || ssid == rt->stamp[i].ssid))
+				(len < need ||
+						(uint16_t)(payload[o] << 8 | payload[o + 1]) ==
+								rt->stamp[i].ssid))
 			return (int)i;
 	}
 	return r;
@@ -579,7 +615,16 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 	uint8_t t1_src = PROBE_TS_SW;
 	int err;
 
-	err = stamp_measure(payload, len, rx_ns, STAMP_TAI_UTC_DEFAULT, &m);
+	/* Authenticated stream: the reply's HMAC is checked before anything in it is used. */
+	if (pc->rx_hmac[stream] != NULL)
+		err = stamp_measure_auth(payload, len, rx_ns, STAMP_TAI_UTC_DEFAULT, &m,
+				pc->rx_hmac[stream]);
+	else
+		err = stamp_measure(payload, len, rx_ns, STAMP_TAI_UTC_DEFAULT, &m);
+	if (unlikely(err == STAMP_E_AUTH || err == STAMP_E_NOAUTH || err == STAMP_E_CRYPTO)) {
+		pc->ignored[STP_PROBE_IGN_STAMP_AUTH]++;
+		return false;
+	}
 	if (unlikely(err < 0)) {
 		pc->ignored[err == STAMP_E_SHORT ? STP_PROBE_IGN_STAMP_SHORT :
 						err == STAMP_E_ERR_EST ?
@@ -663,10 +708,17 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
  * number is echoed; stateful: the session's own, the session being (sender address, sender UDP
  * port, SSID) in this worker's table): MACs, addresses and ports swapped, TTL / hop limit 255
  * (the received one goes into the packet), T2 = the packet's RX stamp, T3 = now (the TX queue
- * follows), same size as the request, UDP checksum redone. false (counted) when it cannot be:
- * then the packet is untouched.
+ * follows), same size as the request, UDP checksum redone.
+ *
+ * Authenticated reflector (probe_rx.stamp_auth): the request's HMAC is checked first, before
+ * the session table is touched (a forged request creates no session); the reply is built in the
+ * authenticated layout and signed. Its T3 is then taken here, before the HMAC that covers it,
+ * and not rewritten at the TX burst (that would break the HMAC).
+ *
+ * Returns PROBE_REFL_OK; a refusal to count as a drop (PROBE_REFL_AUTH_MISSING, _AUTH_BAD);
+ * or -1 (counted as ignored) when it cannot be answered: the packet is then untouched.
  */
-static inline bool
+static inline int
 rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, struct rte_mbuf *m,
 		const struct probe_refl_req *r, uint64_t rx_ns)
 {
@@ -677,11 +729,18 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *payload = p + r->payload_off;
 	uint32_t len = r->payload_len;
+	const uint32_t o_ssid = pc->refl_hmac != NULL ? STAMP_AOFF_SSID : STAMP_OFF_SSID;
 	uint8_t ttl;
+	int rc;
 
-	if (unlikely(len < STAMP_SENDER_LEN)) {
+	if (pc->refl_hmac != NULL) {
+		/* RFC 8762 4.4: verified "as early as possible", and never answered otherwise. */
+		rc = stamp_hmac_check(pc->refl_hmac, payload, len);
+		if (unlikely(rc < 0))
+			return rc == STAMP_E_NOAUTH ? PROBE_REFL_AUTH_MISSING : PROBE_REFL_AUTH_BAD;
+	} else if (unlikely(len < STAMP_SENDER_LEN)) {
 		pc->ignored[STP_PROBE_IGN_STAMP_SHORT]++;
-		return false;
+		return -1;
 	}
 	if (pc->stamp_sess != NULL) {
 		struct stamp_sess_key k;
@@ -690,14 +749,30 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 		memcpy(k.addr, p + r->l3_off + (r->ipv6 ? 8 : 12), r->ipv6 ? 16 : 4);
 		k.family = r->ipv6 ? 6 : 4;
 		memcpy(&k.port, p + r->l4_off, 2);
-		k.ssid = (uint16_t)(payload[STAMP_OFF_SSID] << 8 | payload[STAMP_OFF_SSID + 1]);
+		k.ssid = (uint16_t)(payload[o_ssid] << 8 | payload[o_ssid + 1]);
 		sess = stamp_sess_get(pc->stamp_sess, &k, rx_ns);
 		if (unlikely(sess == NULL)) {
 			pc->ignored[STP_PROBE_IGN_STAMP_OVERFLOW]++;
-			return false;
+			return -1;
 		}
 	}
 	ttl = probe_refl_ttl(p, r);
+	if (pc->refl_hmac != NULL) {
+		/* Built and signed in place. Should libcrypto fail (out of memory), the frame
+		 * is not answered (counted under probe_refl_auth_bad) and the session's count
+		 * is put back. */
+		struct stamp_refl_session keep = *sess;
+
+		rc = stamp_reflect_auth(payload, len, payload, len, rx_ns, ttl,
+				clock_tsc_ns(rte_rdtsc()), sess, pc->refl_hmac);
+		if (unlikely(rc < 0)) {
+			*sess = keep;
+			return PROBE_REFL_AUTH_BAD;
+		}
+		probe_refl_turn(p, r);
+		probe_refl_finish(p, r, 255);
+		return PROBE_REFL_OK;
+	}
 	probe_refl_turn(p, r);
 	stamp_reflect(payload, len, payload, len, rx_ns, ttl, clock_tsc_ns(rte_rdtsc()), sess);
 	probe_refl_finish(p, r, 255);
@@ -705,7 +780,7 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	m->hash.usr = (r->payload_off + STAMP_OFF_TS) | (uint32_t)(r->l4_off + 6) << 16 |
 			UINT32_C(1) << 31;
 	m->ol_flags |= rt->restamp_flag;
-	return true;
+	return PROBE_REFL_OK;
 }
 
 static uint16_t
@@ -730,6 +805,7 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		uint64_t rx_ns;
 		enum probe_parse_rc prc;
 		uint8_t t1_src_hw;
+		int sr;
 		bool fwd;
 
 		if (meta->l4_proto != IPPROTO_UDP || meta->l4_off == 0 ||
@@ -782,7 +858,12 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				goto refuse;
 			if (unlikely(rte_pktmbuf_pkt_len(m) > ports->by_id[m->port]->max_frame))
 				goto too_big;
-			if (!rx_stamp_reflect(pc, rt, m, &req, rx_ns))
+			sr = rx_stamp_reflect(pc, rt, m, &req, rx_ns);
+			if (unlikely(sr > 0)) {
+				rrc = (enum probe_refl_rc)sr;
+				goto refuse;
+			}
+			if (sr < 0)
 				goto keep;
 			meta->out_port = m->port;
 			back[nb++] = m;

@@ -209,11 +209,34 @@ stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, doub
 			dropped - pdropped);
 	/* Only with enough packets in the interval to mean something (STP_CPP_MIN_PKTS). */
 	if (s.rx_pkts - prev->rx_pkts >= STP_CPP_MIN_PKTS)
-		fprintf(f, "%.1f\n",
+		fprintf(f, "%.1f",
 				(double)(s.busy_cycles - prev->busy_cycles) /
 						(double)(s.rx_pkts - prev->rx_pkts));
 	else
-		fprintf(f, "-\n");
+		fprintf(f, "-");
+	/* Long work: how far each file input is, and what each capture output wrote or lost. */
+	for (unsigned int i = 0; i < pl->ports->nb; i++) {
+		const struct port_rt *pr = &pl->ports->ports[i];
+		uint64_t rx = s.port_rx[pr->port_id], prx = prev->port_rx[pr->port_id];
+
+		if (pr->pcap_records == 0)
+			continue;
+		fprintf(f, " | replay %s %.1f%% %.3f Mpps", pr->cfg->name,
+				100.0 * (double)RTE_MIN(rx, pr->pcap_records) /
+						(double)pr->pcap_records,
+				(double)(rx >= prx ? rx - prx : 0) / dt_s / 1e6);
+	}
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		if (pl->outputs[o] == NULL)
+			continue;
+		stp_output_stats(pl, o, &ws);
+		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64, pl->cfg->outputs[o].name,
+				ws.pkts,
+				s.out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
+	}
+	fprintf(f, "\n");
 	fflush(f);
 	*prev = s;
 }

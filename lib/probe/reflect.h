@@ -24,7 +24,9 @@
  *  - a request from a UDP port the reflector serves is refused (two reflectors would answer
  *    each other's answers forever: the ping-pong guard).
  *
- * The per-source rate limit (probe_refl_rl_*) is the last check, with state of its own.
+ * The per-source rate limit (probe_refl_rl_*) comes next, with state of its own; an
+ * authenticated STAMP reflector then checks the request's HMAC (lib/stamp, the costliest check,
+ * so last: refused requests do not make the reflector hash at line rate from one source).
  * Checksums are recomputed over the UDP length (pseudo-header length = UDP length), never
  * over the IP payload length: an IPv6 extension header or IPv4 bytes after the datagram are
  * not part of it.
@@ -53,7 +55,11 @@
 	_(REFL_SRC_PORT, "probe_refl_from_reflector_port",                                        \
 			"reflector request from a port in probe_rx.refuse_src_ports (ping-pong)") \
 	_(REFL_RATE_LIMIT, "probe_refl_rate_limited",                                             \
-			"reflector request over its source's probe_rx.rate_limit_pps")
+			"reflector request over its source's probe_rx.rate_limit_pps")            \
+	_(REFL_AUTH_MISSING, "probe_refl_auth_missing",                                           \
+			"STAMP request to an authenticated reflector without an HMAC")            \
+	_(REFL_AUTH_BAD, "probe_refl_auth_bad",                                                   \
+			"STAMP request whose HMAC does not match probe_rx.stamp_key_file's key")
 
 /** probe_refl_check() results: 0 = answer it, else the reason (in list order, from 1). */
 enum probe_refl_rc {

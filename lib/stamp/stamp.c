@@ -24,6 +24,12 @@ stamp_strerror(int err)
 		return "timestamp";
 	case STAMP_E_BUF:
 		return "buffer";
+	case STAMP_E_AUTH:
+		return "auth_bad";
+	case STAMP_E_NOAUTH:
+		return "auth_missing";
+	case STAMP_E_CRYPTO:
+		return "crypto";
 	default:
 		return "unknown";
 	}
@@ -170,85 +176,149 @@ stamp_err_est_decode(uint16_t err_est, uint64_t *err_ns)
 	return 0;
 }
 
-int
-stamp_sender_write(void *buf, size_t len, const struct stamp_sender *s)
+/* Where the fields are: the unauthenticated layout (4.2.1, 4.3.1) or the authenticated one
+ * (4.2.2, 4.3.2). The sender's fields are at the reflector's offsets of the same name. */
+struct stamp_layout {
+	uint8_t len, seq, ts, err_est, ssid, rx_ts, sender_seq, sender_ts, sender_err_est,
+			sender_ttl;
+};
+
+static const struct stamp_layout lay_plain = { STAMP_REFLECTOR_LEN, STAMP_OFF_SEQ, STAMP_OFF_TS,
+	STAMP_OFF_ERR_EST, STAMP_OFF_SSID, STAMP_OFF_RX_TS, STAMP_OFF_SENDER_SEQ,
+	STAMP_OFF_SENDER_TS, STAMP_OFF_SENDER_ERR_EST, STAMP_OFF_SENDER_TTL };
+static const struct stamp_layout lay_auth = { STAMP_AUTH_LEN, STAMP_AOFF_SEQ, STAMP_AOFF_TS,
+	STAMP_AOFF_ERR_EST, STAMP_AOFF_SSID, STAMP_AOFF_RX_TS, STAMP_AOFF_SENDER_SEQ,
+	STAMP_AOFF_SENDER_TS, STAMP_AOFF_SENDER_ERR_EST, STAMP_AOFF_SENDER_TTL };
+
+static int
+sender_write(void *buf, size_t len, const struct stamp_sender *s, const struct stamp_layout *l)
 {
 	uint8_t *p = buf;
 
-	if (len < STAMP_SENDER_LEN)
+	if (len < l->len)
 		return STAMP_E_BUF;
 	memset(p, 0, len);
-	put32(p + STAMP_OFF_SEQ, s->seq);
-	put64(p + STAMP_OFF_TS, s->ts);
-	put16(p + STAMP_OFF_ERR_EST, s->err_est);
-	put16(p + STAMP_OFF_SSID, s->ssid);
+	put32(p + l->seq, s->seq);
+	put64(p + l->ts, s->ts);
+	put16(p + l->err_est, s->err_est);
+	put16(p + l->ssid, s->ssid);
 	return 0;
+}
+
+static int
+sender_parse(const void *buf, size_t len, struct stamp_sender *s, const struct stamp_layout *l)
+{
+	const uint8_t *p = buf;
+
+	if (len < l->len)
+		return STAMP_E_SHORT;
+	s->seq = get32(p + l->seq);
+	s->ts = get64(p + l->ts);
+	s->err_est = get16(p + l->err_est);
+	s->ssid = get16(p + l->ssid);
+	return 0;
+}
+
+int
+stamp_sender_write(void *buf, size_t len, const struct stamp_sender *s)
+{
+	return sender_write(buf, len, s, &lay_plain);
 }
 
 int
 stamp_sender_parse(const void *buf, size_t len, struct stamp_sender *s)
 {
-	const uint8_t *p = buf;
+	return sender_parse(buf, len, s, &lay_plain);
+}
 
-	if (len < STAMP_SENDER_LEN)
-		return STAMP_E_SHORT;
-	s->seq = get32(p + STAMP_OFF_SEQ);
-	s->ts = get64(p + STAMP_OFF_TS);
-	s->err_est = get16(p + STAMP_OFF_ERR_EST);
-	s->ssid = get16(p + STAMP_OFF_SSID);
+int
+stamp_sender_write_auth(void *buf, size_t len, const struct stamp_sender *s)
+{
+	return sender_write(buf, len, s, &lay_auth);
+}
+
+int
+stamp_sender_parse_auth(const void *buf, size_t len, struct stamp_sender *s)
+{
+	return sender_parse(buf, len, s, &lay_auth);
+}
+
+/* The first l->len bytes of a reflector packet; MBZ bytes (and the HMAC field) are zeroed. */
+static void
+reflector_put(uint8_t *p, const struct stamp_reflector *r, const struct stamp_layout *l)
+{
+	memset(p, 0, l->len);
+	put32(p + l->seq, r->seq);
+	put64(p + l->ts, r->ts);
+	put16(p + l->err_est, r->err_est);
+	put16(p + l->ssid, r->ssid);
+	put64(p + l->rx_ts, r->rx_ts);
+	put32(p + l->sender_seq, r->sender_seq);
+	put64(p + l->sender_ts, r->sender_ts);
+	put16(p + l->sender_err_est, r->sender_err_est);
+	p[l->sender_ttl] = r->sender_ttl;
+}
+
+static int
+reflector_write(void *buf, size_t len, const struct stamp_reflector *r,
+		const struct stamp_layout *l)
+{
+	uint8_t *p = buf;
+
+	if (len < l->len)
+		return STAMP_E_BUF;
+	memset(p + l->len, 0, len - l->len);
+	reflector_put(p, r, l);
 	return 0;
 }
 
-/* The first 44 bytes of a reflector packet; MBZ bytes are zeroed. */
-static void
-reflector_put(uint8_t *p, const struct stamp_reflector *r)
+static int
+reflector_parse(const void *buf, size_t len, struct stamp_reflector *r,
+		const struct stamp_layout *l)
 {
-	memset(p, 0, STAMP_REFLECTOR_LEN);
-	put32(p + STAMP_OFF_SEQ, r->seq);
-	put64(p + STAMP_OFF_TS, r->ts);
-	put16(p + STAMP_OFF_ERR_EST, r->err_est);
-	put16(p + STAMP_OFF_SSID, r->ssid);
-	put64(p + STAMP_OFF_RX_TS, r->rx_ts);
-	put32(p + STAMP_OFF_SENDER_SEQ, r->sender_seq);
-	put64(p + STAMP_OFF_SENDER_TS, r->sender_ts);
-	put16(p + STAMP_OFF_SENDER_ERR_EST, r->sender_err_est);
-	p[STAMP_OFF_SENDER_TTL] = r->sender_ttl;
+	const uint8_t *p = buf;
+
+	if (len < l->len)
+		return STAMP_E_SHORT;
+	r->seq = get32(p + l->seq);
+	r->ts = get64(p + l->ts);
+	r->err_est = get16(p + l->err_est);
+	r->ssid = get16(p + l->ssid);
+	r->rx_ts = get64(p + l->rx_ts);
+	r->sender_seq = get32(p + l->sender_seq);
+	r->sender_ts = get64(p + l->sender_ts);
+	r->sender_err_est = get16(p + l->sender_err_est);
+	r->sender_ttl = p[l->sender_ttl];
+	return 0;
 }
 
 int
 stamp_reflector_write(void *buf, size_t len, const struct stamp_reflector *r)
 {
-	uint8_t *p = buf;
-
-	if (len < STAMP_REFLECTOR_LEN)
-		return STAMP_E_BUF;
-	memset(p + STAMP_REFLECTOR_LEN, 0, len - STAMP_REFLECTOR_LEN);
-	reflector_put(p, r);
-	return 0;
+	return reflector_write(buf, len, r, &lay_plain);
 }
 
 int
 stamp_reflector_parse(const void *buf, size_t len, struct stamp_reflector *r)
 {
-	const uint8_t *p = buf;
-
-	if (len < STAMP_REFLECTOR_LEN)
-		return STAMP_E_SHORT;
-	r->seq = get32(p + STAMP_OFF_SEQ);
-	r->ts = get64(p + STAMP_OFF_TS);
-	r->err_est = get16(p + STAMP_OFF_ERR_EST);
-	r->ssid = get16(p + STAMP_OFF_SSID);
-	r->rx_ts = get64(p + STAMP_OFF_RX_TS);
-	r->sender_seq = get32(p + STAMP_OFF_SENDER_SEQ);
-	r->sender_ts = get64(p + STAMP_OFF_SENDER_TS);
-	r->sender_err_est = get16(p + STAMP_OFF_SENDER_ERR_EST);
-	r->sender_ttl = p[STAMP_OFF_SENDER_TTL];
-	return 0;
+	return reflector_parse(buf, len, r, &lay_plain);
 }
 
 int
-stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns, uint8_t ttl,
-		uint64_t tx_ns, struct stamp_refl_session *sess)
+stamp_reflector_write_auth(void *buf, size_t len, const struct stamp_reflector *r)
+{
+	return reflector_write(buf, len, r, &lay_auth);
+}
+
+int
+stamp_reflector_parse_auth(const void *buf, size_t len, struct stamp_reflector *r)
+{
+	return reflector_parse(buf, len, r, &lay_auth);
+}
+
+static int
+reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns, uint8_t ttl,
+		uint64_t tx_ns, struct stamp_refl_session *sess, const struct stamp_layout *l)
 {
 	struct stamp_sender s;
 	struct stamp_reflector r;
@@ -256,10 +326,10 @@ stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t
 	const uint8_t *i = in;
 	int rc;
 
-	rc = stamp_sender_parse(in, in_len, &s);
+	rc = sender_parse(in, in_len, &s, l);
 	if (rc < 0)
 		return rc;
-	if (out_len < STAMP_REFLECTOR_LEN)
+	if (out_len < l->len)
 		return STAMP_E_BUF;
 
 	r.seq = sess->stateful ? sess->next_seq++ : s.seq;
@@ -272,27 +342,47 @@ stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t
 	r.sender_err_est = s.err_est;
 	r.sender_ttl = ttl;
 
-	/* Bytes after 44: the sender's (in place they already are), zero past its end. */
-	if (out_len > STAMP_REFLECTOR_LEN) {
-		size_t keep = in_len < out_len ? in_len : out_len; /* >= 44: parsed above */
+	/* Bytes after the packet: the sender's (in place they already are), zero past its end. */
+	if (out_len > l->len) {
+		size_t keep = in_len < out_len ? in_len : out_len; /* >= l->len: parsed above */
 
 		if (o != i)
-			memmove(o + STAMP_REFLECTOR_LEN, i + STAMP_REFLECTOR_LEN,
-					keep - STAMP_REFLECTOR_LEN);
+			memmove(o + l->len, i + l->len, keep - l->len);
 		memset(o + keep, 0, out_len - keep);
 	}
-	reflector_put(o, &r);
+	reflector_put(o, &r, l);
 	return 0;
 }
 
 int
-stamp_measure(const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct stamp_measure *m)
+stamp_reflect(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns, uint8_t ttl,
+		uint64_t tx_ns, struct stamp_refl_session *sess)
+{
+	return reflect(in, in_len, out, out_len, rx_ns, ttl, tx_ns, sess, &lay_plain);
+}
+
+int
+stamp_reflect_auth(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns,
+		uint8_t ttl, uint64_t tx_ns, struct stamp_refl_session *sess, struct stamp_hmac *h)
+{
+	int rc;
+
+	/* The request's HMAC was checked by the caller (see stamp.h). */
+	rc = reflect(in, in_len, out, out_len, rx_ns, ttl, tx_ns, sess, &lay_auth);
+	if (rc < 0)
+		return rc;
+	return stamp_hmac_sign(h, out, out_len);
+}
+
+static int
+measure(const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct stamp_measure *m,
+		const struct stamp_layout *l)
 {
 	struct stamp_reflector r;
 	uint64_t e1, e2;
 	int rc;
 
-	rc = stamp_reflector_parse(buf, len, &r);
+	rc = reflector_parse(buf, len, &r, l);
 	if (rc < 0)
 		return rc;
 	rc = stamp_err_est_decode(r.sender_err_est, &e1);
@@ -319,4 +409,21 @@ stamp_measure(const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct s
 	m->rtt_ns = (int64_t)(m->t4 - m->t1) - m->residence_ns;
 	m->err_ns = e1 + e2 < e1 ? UINT64_MAX : e1 + e2;
 	return 0;
+}
+
+int
+stamp_measure(const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct stamp_measure *m)
+{
+	return measure(buf, len, t4_ns, tai_utc, m, &lay_plain);
+}
+
+int
+stamp_measure_auth(const void *buf, size_t len, uint64_t t4_ns, int tai_utc,
+		struct stamp_measure *m, struct stamp_hmac *h)
+{
+	int rc = stamp_hmac_check(h, buf, len);
+
+	if (rc < 0)
+		return rc;
+	return measure(buf, len, t4_ns, tai_utc, m, &lay_auth);
 }

@@ -7,9 +7,10 @@
 
 /**
  * @file
- * STAMP, the Simple Two-way Active Measurement Protocol (RFC 8762), unauthenticated mode: the
- * test packets' UDP payloads, their timestamps and the measurement they give. Pure code, no EAL:
- * the probe stages call it on a packet's UDP payload, and it is unit-tested and fuzzed alone.
+ * STAMP, the Simple Two-way Active Measurement Protocol (RFC 8762), unauthenticated and
+ * authenticated modes: the test packets' UDP payloads, their timestamps and the measurement they
+ * give. Pure code, no EAL: the probe stages call it on a packet's UDP payload, and it is
+ * unit-tested and fuzzed alone. The authenticated mode's HMAC is OpenSSL's (libcrypto).
  *
  * Session-Sender test packet (RFC 8762 4.2.1), 44 bytes, network byte order:
  *
@@ -34,6 +35,31 @@
  *
  * Longer packets carry padding (or RFC 8972 TLVs) after byte 44 and are accepted; shorter ones
  * are STAMP_E_SHORT. MBZ fields are written as zero and ignored on receipt (RFC 8762 4.2.1).
+ *
+ * Authenticated mode (RFC 8762 4.2.2 and 4.3.2; SSID of RFC 8972 3), 112 bytes each, the
+ * fields moved apart by MBZ blocks so that each sits in its own 16-byte block:
+ *
+ *    Session-Sender                        Session-Reflector
+ *     0  Sequence Number (4)                0  Sequence Number (4)
+ *     4  MBZ (12)                           4  MBZ (12)
+ *    16  Timestamp T1 (8)                  16  Timestamp T3 (8)
+ *    24  Error Estimate (2)                24  Error Estimate (2)
+ *    26  SSID (2), MBZ (68)                26  SSID (2), MBZ (4)
+ *                                          32  Receive Timestamp T2 (8)
+ *                                          40  MBZ (8)
+ *                                          48  Session-Sender Sequence Number (4)
+ *                                          52  MBZ (12)
+ *                                          64  Session-Sender Timestamp T1 (8)
+ *                                          72  Session-Sender Error Estimate (2)
+ *                                          74  MBZ (6)
+ *                                          80  Session-Sender TTL (1)
+ *                                          81  MBZ (15)
+ *    96  HMAC (16)                         96  HMAC (16)
+ *
+ * The HMAC is HMAC-SHA-256 (RFC 2104, FIPS 180-4) truncated to its first 128 bits (as IPsec
+ * does, RFC 4868), computed over the first 96 bytes (RFC 8762 4.4: "the first six blocks"),
+ * with a key shared by sender and reflector (how it gets there is outside RFC 8762: stampede
+ * reads it from a file). Bytes after 112 (padding, RFC 8972 TLVs) are not covered.
  *
  * Timestamps (RFC 8762 4.2.1, RFC 4656 4.1.2): by default NTP format, 32-bit seconds since
  * 1900-01-01 and a 32-bit binary fraction; with the error estimate's Z bit set, PTPv2 format,
@@ -72,6 +98,25 @@
 #define STAMP_OFF_SENDER_ERR_EST 36
 #define STAMP_OFF_SENDER_TTL 40
 
+/** Authenticated mode (RFC 8762 4.2.2, 4.3.2): packet length, HMAC place and size. */
+#define STAMP_AUTH_LEN 112
+#define STAMP_AUTH_COVERED 96 /**< bytes the HMAC covers: 0..95 */
+#define STAMP_AUTH_OFF_HMAC 96
+#define STAMP_AUTH_HMAC_LEN 16
+/** Field offsets in authenticated mode. */
+#define STAMP_AOFF_SEQ 0
+#define STAMP_AOFF_TS 16
+#define STAMP_AOFF_ERR_EST 24
+#define STAMP_AOFF_SSID 26
+#define STAMP_AOFF_RX_TS 32
+#define STAMP_AOFF_SENDER_SEQ 48
+#define STAMP_AOFF_SENDER_TS 64
+#define STAMP_AOFF_SENDER_ERR_EST 72
+#define STAMP_AOFF_SENDER_TTL 80
+/** Key lengths accepted, in bytes (RFC 4868 2.1.1: 32 for HMAC-SHA-256; at most one block). */
+#define STAMP_KEY_MIN 16
+#define STAMP_KEY_MAX 64
+
 /** Seconds from 1900-01-01 (NTP epoch) to 1970-01-01 (Unix epoch). */
 #define STAMP_NTP_UNIX_OFFSET 2208988800u
 /** TAI - UTC in seconds since 2017-01-01 (the default for the PTP timestamp format). */
@@ -90,6 +135,9 @@ enum stamp_error {
 	STAMP_E_ERR_EST = -2, /**< error estimate with multiplier 0 (RFC 4656: corrupt) */
 	STAMP_E_TS = -3,      /**< PTP timestamp with ns >= 10^9 or before 1970 UTC */
 	STAMP_E_BUF = -4,     /**< output buffer shorter than a test packet */
+	STAMP_E_AUTH = -5,    /**< authenticated mode: the HMAC does not match */
+	STAMP_E_NOAUTH = -6,  /**< authenticated mode: too short for an HMAC, or an HMAC of 0 */
+	STAMP_E_CRYPTO = -7,  /**< libcrypto failed (out of memory) */
 };
 
 /** Name of a stamp_error ("short", "error_estimate", ...); "ok" for 0. */
@@ -274,5 +322,73 @@ struct stamp_measure {
  */
 int stamp_measure(
 		const void *buf, size_t len, uint64_t t4_ns, int tai_utc, struct stamp_measure *m);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Authenticated mode (RFC 8762 4.2.2, 4.3.2, 4.4) */
+
+/**
+ * One key's HMAC-SHA-256 state, keyed once (OpenSSL's EVP_MAC "HMAC": the inner and outer
+ * padded key blocks are hashed at stamp_hmac_new(), each packet only restarts from them). Not
+ * thread-safe: one per thread that signs or checks (stamp_hmac_dup()). Opaque.
+ */
+struct stamp_hmac;
+
+/**
+ * The HMAC state of @p key (@p len bytes, STAMP_KEY_MIN..STAMP_KEY_MAX); NULL when the length
+ * is out of range or libcrypto fails. The key is not kept outside OpenSSL's context.
+ */
+struct stamp_hmac *stamp_hmac_new(const uint8_t *key, size_t len);
+
+/** A copy of @p h for another thread; NULL when out of memory. */
+struct stamp_hmac *stamp_hmac_dup(const struct stamp_hmac *h);
+
+/** Free @p h (NULL is a no-op); OpenSSL clears the key material. */
+void stamp_hmac_free(struct stamp_hmac *h);
+
+/**
+ * HMAC-SHA-256 of @p buf's first STAMP_AUTH_COVERED bytes, truncated to STAMP_AUTH_HMAC_LEN,
+ * into @p mac. 0 or STAMP_E_CRYPTO.
+ */
+int stamp_hmac_compute(struct stamp_hmac *h, const void *buf, uint8_t mac[STAMP_AUTH_HMAC_LEN]);
+
+/** Write the HMAC of the authenticated packet @p buf (@p len >= 112) at byte 96. 0 or < 0. */
+int stamp_hmac_sign(struct stamp_hmac *h, void *buf, size_t len);
+
+/**
+ * Check the HMAC of the authenticated packet @p buf (@p len bytes), in constant time
+ * (CRYPTO_memcmp). 0 when it matches; STAMP_E_NOAUTH when @p len < 112 or the HMAC field is
+ * all zero (an unauthenticated packet, or one padded with zeros); STAMP_E_AUTH when it does not
+ * match; STAMP_E_CRYPTO.
+ */
+int stamp_hmac_check(struct stamp_hmac *h, const void *buf, size_t len);
+
+/** stamp_sender_write() in the authenticated layout (@p len >= 112); the HMAC field is 0. */
+int stamp_sender_write_auth(void *buf, size_t len, const struct stamp_sender *s);
+
+/** stamp_sender_parse() of the authenticated layout: 0 or STAMP_E_SHORT (< 112). No HMAC check. */
+int stamp_sender_parse_auth(const void *buf, size_t len, struct stamp_sender *s);
+
+/** stamp_reflector_write() in the authenticated layout (@p len >= 112); HMAC field 0. */
+int stamp_reflector_write_auth(void *buf, size_t len, const struct stamp_reflector *r);
+
+/** stamp_reflector_parse() of the authenticated layout: 0 or STAMP_E_SHORT. No HMAC check. */
+int stamp_reflector_parse_auth(const void *buf, size_t len, struct stamp_reflector *r);
+
+/**
+ * stamp_reflect() in authenticated mode: the reply is built in the authenticated layout and
+ * signed with @p h. The caller checks the request's HMAC first, with stamp_hmac_check() (RFC
+ * 8762 4.4: "as early as possible": before a stateful session is looked up or created, so that
+ * forged requests touch no state). Bytes after 112 are the sender's, as in stamp_reflect().
+ * STAMP_E_SHORT (@p in_len < 112), STAMP_E_BUF (@p out_len < 112), STAMP_E_CRYPTO.
+ */
+int stamp_reflect_auth(const void *in, size_t in_len, void *out, size_t out_len, uint64_t rx_ns,
+		uint8_t ttl, uint64_t tx_ns, struct stamp_refl_session *sess, struct stamp_hmac *h);
+
+/**
+ * stamp_measure() of an authenticated Session-Reflector packet: its HMAC is checked first
+ * (STAMP_E_NOAUTH, STAMP_E_AUTH: nothing measured), then as stamp_measure().
+ */
+int stamp_measure_auth(const void *buf, size_t len, uint64_t t4_ns, int tai_utc,
+		struct stamp_measure *m, struct stamp_hmac *h);
 
 #endif /* STP_STAMP_H */

@@ -16,22 +16,28 @@
 #   coll1000   the same with datagrams of one 1000-byte frame (decapsulated in place, no copy)
 #   vethedge   veth, namespaces gen -> dut -> sink: dpdk-testpmd txonly 64-byte frames on
 #              net_af_packet; DUT forward vs edge on two net_af_packet ports. Generator-bound.
+#   auth64     the MAC's cost (README.md, "Security"): edge64's edge without vs with node.auth
+#              (HMAC-SHA-256/128 per datagram of ~13 records); "fwd" is the plain edge here
+#   auth1000   the same with 1000-byte frames (one record, so one MAC, per frame)
+#   authcoll64 coll64's collector without vs with node.auth and node.peers (a MAC check and
+#              the allow-list per datagram); the datagrams are signed by the script (hmac)
 #
 # Rates: the median of stampede's once-per-second lines (rx Mpps: frames into a forwarder or an
 # edge, datagrams into a collector; a collector's frames out are its tx Mpps), start-up excluded;
 # cycles/packet: --stats-json cycles_per_packet (busy TSC cycles per received packet; for a
 # collector also per frame out). The row's figure is the median over the runs. CPU placement:
 # the datapath lcore alone on CPU 1 (--lcores=0@0,1@1); the veth generator on CPU 0.
-# The collector rows loop a pcap (infinite_rx): after the first pass its sequence numbers come
-# again, which the collector counts as stale (older than its 64-number window) and delivers
-# like new ones, so the work per frame is the same as for fresh traffic.
+# The collector rows loop a pcap (infinite_rx) whose sequence numbers go down: each is before
+# the first number the collector saw, which it delivers and counts as stale (a spool replayed
+# to a restarted collector looks the same), so every pass does the work of fresh traffic (a
+# repeated number behind the replay window would be dropped: sph_stale).
 #
 # Usage: scripts/bench/broker.sh [-n RUNS] [-d SECONDS] [-r ROWS] [-k]   (~3-4 min by default)
 set -u
 
 RUNS=3
 DUR=3
-ROWS="edge64,edge1000,coll64,coll1000,vethedge"
+ROWS="edge64,edge1000,coll64,coll1000,vethedge,auth64,auth1000,authcoll64"
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -44,7 +50,8 @@ usage()
 Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
   -n RUNS     runs per mode and row; the median is reported (default $RUNS)
   -d SECONDS  steady-state seconds measured per run (default $DUR)
-  -r ROWS     comma-separated subset of: edge64,edge1000,coll64,coll1000,vethedge
+  -r ROWS     comma-separated subset of: edge64,edge1000,coll64,coll1000,vethedge,auth64,
+              auth1000,authcoll64
   -k          keep the logs directory
 Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (veth generator)
 EOF
@@ -129,11 +136,13 @@ def run(log, js):
         cpp = per_out = drop = float("nan")
     print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}")
 
-def datagrams(path, size, per_dg, count):
-    # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each.
+def datagrams(path, size, per_dg, count, key=None):
+    # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each,
+    # numbers going down; with `key` (hex), each signed with key id 1 (HMAC-SHA-256/128).
+    import hashlib, hmac
     sys.path.insert(0, os.environ["SPHLIB"])
     import sphlib
-    seq = 0
+    seq = count * per_dg - 1
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i in range(count):
@@ -142,7 +151,12 @@ def datagrams(path, size, per_dg, count):
                 fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
                     bytes([seq & 0xFF]) * (size - 14)
                 recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq)
-                seq += 1
+                seq -= 1
+            if key:
+                hdr = sphlib.FIX.pack(sphlib.MAGIC, 1, 0x12, 60, 0, 0, 7, 0, 0, 0, 0, 0, 0) + \
+                    struct.pack("!BBH", 6, 18, 1)
+                recs += hdr + hmac.new(bytes.fromhex(key), recs + hdr,
+                                       hashlib.sha256).digest()[:16]
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(recs), 0, 0x4000, 64, 17, 0,
                              bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
             fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
@@ -162,7 +176,10 @@ def report(path, rows, runs, dur):
     labels = {"edge64": ("edge, 64 B (null)", "frames"), "edge1000": ("edge, 1000 B (null)", "frames"),
               "coll64": ("collector, 13x64 B (pcap)", "datagrams"),
               "coll1000": ("collector, 1x1000 B (pcap)", "datagrams"),
-              "vethedge": ("edge, 64 B, af_packet veth*", "frames")}
+              "vethedge": ("edge, 64 B, af_packet veth*", "frames"),
+              "auth64": ("edge 64 B: plain vs auth", "frames"),
+              "auth1000": ("edge 1000 B: plain vs auth", "frames"),
+              "authcoll64": ("coll 13x64 B: plain vs auth", "datagrams")}
     print()
     print(f"{'row':<30}{'input':>10}{'fwd Mpps':>10}{'broker Mpps':>13}{'ratio':>7}"
           f"{'fwd cyc/pkt':>13}{'broker cyc/pkt':>16}{'broker out Mpps':>17}{'cyc/frame out':>15}")
@@ -199,12 +216,15 @@ def report(path, rows, runs, dur):
     print("(busy cycles per received packet); broker out Mpps = datagrams (edge) or frames (collector)")
     print("sent; cyc/frame out = busy cycles per packet sent (collector: per decapsulated frame).")
     print("* veth: bound by the one-core generator and the kernel; shows the edge keeps up, not its cost.")
+    print("auth rows: 'fwd' columns = the broker without node.auth, 'broker' = with it (same run);")
+    print("the MAC's cost per frame = broker cyc/pkt - fwd cyc/pkt (collector: per frame out).")
 
 cmd = sys.argv[1]
 if cmd == "run":
     run(sys.argv[2], sys.argv[3])
 elif cmd == "datagrams":
-    datagrams(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    datagrams(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+              sys.argv[6] if len(sys.argv) > 6 else None)
 elif cmd == "report":
     report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5])
 EOF
@@ -291,6 +311,39 @@ coll_row()
 	pair "$row" "" "$ports" "\"node\": { \"id\": 9, \"role\": \"collector\" }, $ports"
 }
 
+# The key of the auth rows (32 bytes, hex) in a file, as node.auth reads it.
+AUTHKEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+AUTH="\"auth\": { \"keys\": [ { \"id\": 1, \"file\": \"$WORK/key.hex\" } ] }"
+echo "$AUTHKEY" >"$WORK/key.hex"
+
+# auth_edge_row ROW SIZE: the edge without vs with node.auth.
+auth_edge_row()
+{
+	local row=$1 size=$2 ports rules
+
+	ports="\"ports\": [ { \"name\": \"in\", \"device\": \"net_null0,size=$size\", \"mtu\": 1500 },
+	  { \"name\": \"out\", \"device\": \"net_null1,no-rx=1\" } ], $LC"
+	rules="\"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"sp\" } ]"
+	pair "$row" "" "\"node\": { \"id\": 7 }, $ports, $SP, $rules" \
+		"\"node\": { \"id\": 7, $AUTH }, $ports, $SP, $rules"
+}
+
+# auth_coll_row ROW SIZE PER: the collector without vs with node.auth and node.peers.
+auth_coll_row()
+{
+	local row=$1 size=$2 per=$3 plain=$WORK/$1-plain.pcap signed=$WORK/$1-signed.pcap ports
+
+	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$plain" "$size" "$per" 2000 &&
+		SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$signed" "$size" "$per" 2000 "$AUTHKEY" ||
+		{ record "$row" - skip "cannot write the datagram pcaps"; return; }
+	ports="\"out\", \"device\": \"net_null0,no-rx=1\", \"mtu\": 9000 } ], $LC,
+	  \"mempool\": { \"size\": 32767, \"mbuf_size\": 2176 },
+	  \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"out\" } ]"
+	pair "$row" "" \
+		"\"node\": { \"id\": 9, \"role\": \"collector\" }, \"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$plain,infinite_rx=1\", \"mtu\": 9000 }, { \"name\": $ports" \
+		"\"node\": { \"id\": 9, \"role\": \"collector\", \"peers\": [ { \"id\": 7, \"address\": \"192.0.2.7\" } ], $AUTH }, \"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$signed,infinite_rx=1\", \"mtu\": 9000 }, { \"name\": $ports"
+}
+
 veth_row()
 {
 	local row=$1 gen=${TAG}g dut=${TAG}d snk=${TAG}s g0=${TAG}g0 d0=${TAG}d0 d1=${TAG}d1 s0=${TAG}s0
@@ -343,6 +396,9 @@ for row in "${rowlist[@]}"; do
 	coll64) coll_row coll64 64 13 ;;
 	coll1000) coll_row coll1000 1000 1 ;;
 	vethedge) veth_row vethedge ;;
+	auth64) auth_edge_row auth64 64 ;;
+	auth1000) auth_edge_row auth1000 1000 ;;
+	authcoll64) auth_coll_row authcoll64 64 13 ;;
 	*) echo "broker.sh: unknown row '$row'" >&2; exit 2 ;;
 	esac
 done

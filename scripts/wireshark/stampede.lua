@@ -3,8 +3,10 @@
 --
 -- Wireshark / tshark dissector for the stampede header, version 1 (lib/encap/README.md):
 -- datagrams of records over UDP port 48879 (Decode As... for another port) or EtherType 0x88B5.
--- Each record: the 40-byte header, TLVs (hop, description, fragment, ack/nack; unknown ones
--- shown raw), then the original frame, handed to the Ethernet dissector when it is whole.
+-- Each record: the 40-byte header, TLVs (hop, description, fragment, ack/nack, auth; unknown
+-- ones shown raw), then the original frame, handed to the Ethernet dissector when it is whole.
+-- An authentication record (flags CTRL|AUTH, last in its datagram) shows its key id and MAC
+-- (HMAC-SHA-256/128, lib/encap/sph_auth.h); the MAC is shown, not checked (no key here).
 --
 --   tshark -X lua_script:scripts/wireshark/stampede.lua -r capture.pcap -V
 --   fields: stampede.node stampede.stream stampede.seq stampede.ts stampede.hop.node ...
@@ -13,7 +15,7 @@ local p = Proto("stampede", "stampede header")
 
 local ts_src = { [0] = "none", [1] = "sw", [2] = "hw", [3] = "pcap", [4] = "trailer" }
 local tlv_names = { [0] = "pad", [1] = "hop", [2] = "description", [3] = "fragment",
-	[4] = "ack", [5] = "nack" }
+	[4] = "ack", [5] = "nack", [6] = "auth" }
 
 local f = {
 	magic = ProtoField.uint16("stampede.magic", "Magic", base.HEX),
@@ -22,6 +24,8 @@ local f = {
 	flag_frag = ProtoField.bool("stampede.flags.frag", "Fragment", 8, nil, 0x01),
 	flag_ctrl = ProtoField.bool("stampede.flags.ctrl", "Control", 8, nil, 0x02),
 	flag_trunc = ProtoField.bool("stampede.flags.trunc", "Truncated", 8, nil, 0x04),
+	flag_rel = ProtoField.bool("stampede.flags.reliable", "Reliable", 8, nil, 0x08),
+	flag_auth = ProtoField.bool("stampede.flags.auth", "Authentication", 8, nil, 0x10),
 	hdr_len = ProtoField.uint16("stampede.hdr_len", "Header length"),
 	ts_src = ProtoField.uint8("stampede.ts_src", "Timestamp source", base.DEC, ts_src),
 	node = ProtoField.uint32("stampede.node", "Source node"),
@@ -43,6 +47,8 @@ local f = {
 	frag_idx = ProtoField.uint16("stampede.frag.index", "Fragment index"),
 	frag_cnt = ProtoField.uint16("stampede.frag.count", "Fragment count"),
 	payload = ProtoField.bytes("stampede.payload", "Fragment payload"),
+	auth_key = ProtoField.uint16("stampede.auth.key_id", "Key id"),
+	auth_mac = ProtoField.bytes("stampede.auth.mac", "MAC (HMAC-SHA-256/128)"),
 }
 p.fields = f
 
@@ -76,6 +82,8 @@ local function record(tvb, off, pinfo, tree)
 	fl:add(f.flag_frag, tvb(off + 3, 1))
 	fl:add(f.flag_ctrl, tvb(off + 3, 1))
 	fl:add(f.flag_trunc, tvb(off + 3, 1))
+	fl:add(f.flag_rel, tvb(off + 3, 1))
+	fl:add(f.flag_auth, tvb(off + 3, 1))
 	t:add(f.hdr_len, tvb(off + 4, 2))
 	t:add(f.ts_src, tvb(off + 6, 1))
 	t:add(f.node, tvb(off + 8, 4))
@@ -118,6 +126,9 @@ local function record(tvb, off, pinfo, tree)
 			tt:add(f.frag_off, tvb(o + 2, 4))
 			tt:add(f.frag_idx, tvb(o + 6, 2))
 			tt:add(f.frag_cnt, tvb(o + 8, 2))
+		elseif ty == 6 and ln == 18 then
+			tt:add(f.auth_key, tvb(o + 2, 2))
+			tt:add(f.auth_mac, tvb(o + 4, 16))
 		elseif ln > 0 then
 			tt:add(f.tlv_value, tvb(o + 2, ln))
 		end

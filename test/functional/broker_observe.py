@@ -107,7 +107,7 @@ def segments(out):
     seg = {}
     for p in out.split(PROMPT)[1:]:
         cmd, _, rest = p.partition("\n")
-        seg[cmd.strip("\r ")] = rest
+        seg.setdefault(cmd.strip("\r "), rest)
     return seg
 
 
@@ -206,7 +206,9 @@ def main():
     prom = live.scrape() if ok else ""
     tel = telemetry.query(c.prefix, ["/stampede/nodes"]).get("/stampede/nodes", {}) \
         if ok and have_tel else None
-    rc = live.finish("show nodes\nquit\n")
+    # show nodes NODE; Tab Tab after "show nodes " lists the nodes heard from (Ctrl-U then
+    # drops the line).
+    rc = live.finish("show nodes\nshow nodes 5\nshow nodes 9\nshow nodes \t\t\x15quit\n")
     t_end = time.time_ns()
     ck.eq(rc, 0, "collector (console run): exit code")
     final = c.stats()
@@ -237,6 +239,14 @@ def main():
         ck.check(r is not None and re.match(r"^\d{4}-\d\d-\d\dT[\d:.]+Z$", r[9]) is not None
                  and r[10] == w["description"],
                  "console: node %d: last seen as UTC time, description" % w["node"])
+    seg = segments(live.text())
+    one = {(r[0], r[1]) for r in table_rows(seg.get("show nodes 5", ""), "node") if len(r) >= 11}
+    ck.eq(one, {("5", str(want5["stream"]))}, "console: show nodes 5: node 5's row only")
+    ck.check("error: no node 9" in seg.get("show nodes 9", ""), "console: show nodes 9: no node 9")
+    tail = live.text().split("show nodes 9", 1)[-1]
+    ck.check(re.search(r"^ 5 \[node id\]", tail, re.M) is not None and
+             re.search(r"^ 7 \[node id\]", tail, re.M) is not None,
+             "console: Tab Tab after show nodes lists nodes 5 and 7", repr(tail[-300:]))
     b = (final or {}).get("broker", {})
     ck.check(("role collector: datagrams received %d, records %d, malformed 0, reassembled %d"
               % (b.get("datagrams_received", -1), b.get("records_received", -1),

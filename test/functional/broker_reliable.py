@@ -6,8 +6,9 @@
   broker_reliable.py STAMPEDE ack|window|replay|observe
 
 ack: an edge (node 7, output "sp" reliable) reads 30 frames of 1000 bytes (one datagram each)
-and, after them in the same input, an acknowledgement datagram from the consumer
-(192.0.2.9:48879, node 7 stream 0): ACK [0, 19] and NACK [25, 25]. The 20 acknowledged
+and, on its output's port, an acknowledgement datagram from the consumer (192.0.2.9:48879,
+node 7 stream 0): ACK [0, 19] and NACK [25, 25]. (One RX lcore polls "in" then "out": the 30
+frames, one burst, are sent before the acknowledgement is read.) The 20 acknowledged
 datagrams are released, datagram 25 is sent again (31 datagrams out, 25 twice), and at stop the
 10 still held (20..29) go to the spool: the spool holds exactly records 20..29.
 window: resend_window_s 1, 20 frames, no consumer, the edge runs 3 s: every datagram is
@@ -96,14 +97,16 @@ def parse_ctrl(outer):
     return acks, nacks
 
 
-def edge_config(extra_out=None, inp="in.pcap"):
+def edge_config(extra_out=None, inp="in.pcap", acks=None):
+    """The edge; @acks: a pcap the output's port reads (what the consumer answers)."""
     out = {"name": "sp", "type": "stampede", "port": "out", "dst_mac": PEER_MAC,
            "src_ip": "192.0.2.1", "dst_ip": "192.0.2.9", "reliable": True,
            "spool": "spool.pcapng"}
     out.update(extra_out or {})
     return rules_lib.base_config(
         [{"name": "in", "device": "net_pcap0,rx_pcap=" + inp},
-         {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"}],
+         {"name": "out", "device": "net_pcap1," + ("rx_pcap=%s," % acks if acks else "") +
+          "tx_pcap=out.pcap", "timestamp": "none"}],
         node={"id": NODE}, outputs=[out],
         rules=[{"name": "all", "in": ["in"], "action": "forward", "out": "sp"}])
 
@@ -130,8 +133,9 @@ def run_ack(ck, exe):
     st = ftlib.Stampede(exe, "broker-rel-ack")
     fr = frames(30)
     ctrl = ctrl_frame([(4, 0, 0, 19), (5, 0, 25, 25)])
-    ftlib.write_pcap_ns(st.path("in.pcap"), fr + [ctrl], T0, 1001)
-    st.write_config(edge_config())
+    ftlib.write_pcap_ns(st.path("in.pcap"), fr, T0, 1001)
+    ftlib.write_pcap_ns(st.path("acks.pcap"), [ctrl], T0 + 10**6, 1001)
+    st.write_config(edge_config(acks="acks.pcap"))
     rc = st.run(["--exit-on-eof"], timeout=40)
     if rc != 0:
         st.show_output()
@@ -248,8 +252,9 @@ def run_observe(ck, exe):
     st = ftlib.Stampede(exe, "broker-rel-observe")
     fr = frames(30)
     ctrl = ctrl_frame([(4, 0, 0, 19), (5, 0, 25, 25)])
-    ftlib.write_pcap_ns(st.path("in.pcap"), fr + [ctrl], T0, 1001)
-    st.write_config(edge_config({"resend_window_s": 1}))
+    ftlib.write_pcap_ns(st.path("in.pcap"), fr, T0, 1001)
+    ftlib.write_pcap_ns(st.path("acks.pcap"), [ctrl], T0 + 10**6, 1001)
+    st.write_config(edge_config({"resend_window_s": 1}, acks="acks.pcap"))
     # Known in advance: 30 datagrams, 20 acknowledged, 25 resent once (NACK), the 10 others
     # held until the window (1 s) dead-letters them; nothing replayed, nothing lost.
     want = {"sent": 30, "acknowledged": 20, "resent": 1, "dead_lettered": 10, "replayed": 0,

@@ -18,6 +18,7 @@ import re
 import select
 import signal
 import sys
+import termios
 import time
 
 import console_lib as cl
@@ -157,6 +158,13 @@ class Term:
     def send(self, s):
         os.write(self.fd, s.encode())
 
+    def wait_raw(self, timeout=10):
+        """Until the program turned the terminal's echo off: librte_cmdline prints its prompt
+        before it does, and keys typed in between are echoed twice (by the kernel too)."""
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.fd)[3] & termios.ECHO and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def wait(self, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -174,6 +182,21 @@ class Term:
         return None
 
 
+def quit_and_finish(ck, t, st, final_counters=False):
+    """Type quit: stampede exits 0 and leaves no process; the terminal is logged on failure."""
+    t.send("quit\r")
+    rc = t.wait(30)
+    ck.eq(rc, 0, "exit code after quit")
+    if final_counters:
+        ck.check("stampede: stopped; final counters:" in t.buf, "final counters printed")
+        ftlib.check_accounting(ck, st.stats())
+    ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
+    if ck.failed:
+        ftlib.log("--- terminal ---\n%r" % t.buf[-4000:])
+    st.cleanup()
+    ck.finish()
+
+
 def main():
     ck = ftlib.Checker("console_pty")
     st = ftlib.Stampede(sys.argv[1], "conpty")
@@ -189,6 +212,7 @@ def main():
     P = re.escape(cl.PROMPT)
 
     ck.check(t.expect(P) is not None, "the prompt")
+    t.wait_raw()
     t.send("sho\t")
     # Only "sho" was typed: a "show " on the line comes from the completion.
     ck.check(t.expect(r"show ", timeout=10) is not None, "sho<TAB> completes to \"show \"",
@@ -231,16 +255,7 @@ def main():
     ck.check(t.expect(r"les\r+\n.*a-to-b.*b-to-a") is not None,
              "the command typed around the status line runs whole", repr(t.buf[-300:]))
     ck.check(t.expect(P) is not None, "the prompt after show rules")
-    t.send("quit\r")
-    rc = t.wait(30)
-    ck.eq(rc, 0, "exit code after quit")
-    ck.check("stampede: stopped; final counters:" in t.buf, "final counters printed")
-    ftlib.check_accounting(ck, st.stats())
-    ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
-    if ck.failed:
-        ftlib.log("--- terminal ---\n%r" % t.buf[-4000:])
-    st.cleanup()
-    ck.finish()
+    quit_and_finish(ck, t, st, final_counters=True)
 
 
 if __name__ == "__main__":

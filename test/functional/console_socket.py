@@ -71,10 +71,15 @@ def main():
     ck.check(st.proc.poll() is None, "stampede runs on after client 1 went away")
 
     # 2: stampede-cli with commands as arguments, a bad one among them.
-    r = cli([path, "-c", "show lcores", "-c", "bogus", "-c", "show port stats a"])
+    r = cli([path, "-c", "show lcores", "-c", "bogus", "-c", "shwo lcores", "-c",
+             "show port stats a"])
     ck.eq(r.returncode, 0, "client 2: stampede-cli exit code")
     ck.check("rx,worker,tx" in r.stdout, "client 2: show lcores")
     ck.check("Command not found" in r.stdout, "client 2: bogus: Command not found")
+    seg = dict(cl.segments(r.stdout))
+    ck.check("did you mean" not in seg.get("bogus", "x"), "client 2: bogus: nothing suggested")
+    ck.check("did you mean: show lcores" in seg.get("shwo lcores", ""),
+             "client 2: shwo lcores: did you mean: show lcores", str(seg.get("shwo lcores")))
     rows = cl.table(r.stdout.split(cl.PROMPT + "show port stats a")[-1].split(cl.PROMPT)[0])
     ck.check([x.get("name") for x in rows] == ["a"], "client 2: show port stats a", str(rows))
 

@@ -25,7 +25,7 @@ import ftlib
 
 TOTAL = re.compile(r"total: received=(\d+) replicated=(\d+) generated=(\d+) transmitted=(\d+) "
                    r"captured=(\d+) consumed=(\d+) dropped=(\d+) in-flight=(-?\d+)")
-STATUS = re.compile(r"^rx \d+ .* cycles/pkt (\S+)$", re.M)
+STATUS = re.compile(r"^rx \d+ .* cycles/pkt (\S+)(?: \|.*)?$", re.M)
 
 
 def main():

@@ -34,13 +34,18 @@ DROP_REASONS = ("runt_frame", "no_rule", "rule_drop", "group_no_member_up", "out
                 "capture_ring_full", "capture_write_error", "encap_no_mbuf", "encap_too_big",
                 "sph_truncated", "sph_bad_magic", "sph_bad_version", "sph_bad_hdr_len",
                 "sph_bad_length", "sph_bad_tlv", "sph_duplicate", "sph_reasm_timeout",
-                "sph_reasm_full", "sph_no_mbuf",
+                "sph_reasm_full", "sph_no_mbuf", "sph_auth_missing", "sph_auth_key",
+                "sph_auth_bad", "sph_peer_unknown", "sph_peer_address", "sph_src_quota",
+                "sph_src_full", "sph_seq_jump", "sph_stale", "sph_ctrl_source", "sph_ctrl_unsent",
                 "shutdown", "impair_drop",
                 # the probe reflector's refusals (lib/probe/reflect.h)
                 "probe_refl_bad_length", "probe_refl_bad_ip_checksum",
                 "probe_refl_bad_udp_checksum", "probe_refl_zero_udp6_checksum",
                 "probe_refl_not_unicast", "probe_refl_not_local",
-                "probe_refl_from_reflector_port", "probe_refl_rate_limited")
+                "probe_refl_from_reflector_port", "probe_refl_rate_limited",
+                "probe_refl_auth_missing", "probe_refl_auth_bad",
+                # a packet for a port the console stopped (port stop)
+                "port_stopped")
 TS_SOURCES = ("none", "sw", "hw", "pcap", "trailer", "kernel")
 
 

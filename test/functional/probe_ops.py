@@ -85,9 +85,17 @@ def probes_tel(prefix):
 def probe_row(con, name):
     """(tx_packets, active_s) of a stream from show probes (active-s printed to the ms)."""
     out = con.cmd("show probes")
-    m = re.search(r"^%s\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+[\d.]+\s+(\d+)\s+([\d.]+)\s" % name,
-                  out, re.M)
+    m = re.search(r"^%s\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+[\d.]+\s+[\d.]+\s+(\d+)\s+([\d.]+)\s"
+                  % name, out, re.M)
     return (int(m.group(1)), float(m.group(2))) if m else (0, 0.0)
+
+
+def probe_rates(con, name):
+    """(rate-last, rate-avg) of a stream from show probes, or None."""
+    out = con.cmd("show probes")
+    m = re.search(r"^%s\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)\s+\d+\s" % name,
+                  out, re.M)
+    return (float(m.group(1)), float(m.group(2))) if m else None
 
 
 def plot_python():
@@ -179,6 +187,39 @@ def main():
     ftlib.log("loop: %.0f pps over %.3f s of its active time" % (rate, dt))
     ck.check(abs(rate - 10000) <= 300, "new rate within 3 % (counters over active time)", str(rate))
     ck.eq(p2.get("rate_requested"), 10000, "telemetry rate_requested")
+
+    # max, then a paced rate again: the stream goes on at once (it stalled: all that max had
+    # sent was owed to the new rate first)
+    out = con.cmd("probe rate bulk max")
+    ck.check("probe bulk: rate max" in out, "probe rate bulk max acknowledged", out.strip())
+    time.sleep(0.3)
+    out = con.cmd("probe rate bulk 1000")
+    ck.check("probe bulk: rate 1000" in out, "probe rate bulk 1000 acknowledged", out.strip())
+    time.sleep(0.1)
+    d = probes_tel(st.prefix).get("bulk", {})
+    time.sleep(0.6)
+    e = probes_tel(st.prefix).get("bulk", {})
+    ftlib.log("bulk after max -> 1000: tx_packets %s -> %s" % (d.get("tx_packets"),
+                                                            e.get("tx_packets")))
+    ck.check(e.get("tx_packets", 0) > d.get("tx_packets", 0),
+             "after rate max then 1000, bulk still sends")
+    ck.eq(e.get("running"), True, "bulk still running")
+    # The rate over the last interval and the lifetime average are two columns: once a whole
+    # window passed with the stream stopped, the first is 0 and the second is not.
+    con.cmd("probe stop bulk")
+    probe_rates(con, "bulk")
+    time.sleep(1.2)
+    probe_rates(con, "bulk")
+    time.sleep(1.2)
+    r = probe_rates(con, "bulk")
+    ck.check(r is not None and r[0] == 0.0 and r[1] > 0,
+             "show probes: stopped bulk: rate-last 0, rate-avg > 0", str(r))
+    t = probes_tel(st.prefix).get("bulk", {})
+    ck.check(t.get("rate_last") == 0 and t.get("rate_achieved", 0) > 0,
+             "telemetry /stampede/probes: rate_last 0, rate_achieved > 0",
+             str((t.get("rate_last"), t.get("rate_achieved"))))
+    con.cmd("probe start bulk")
+
     out = con.cmd("probe rate nosuch 10")
     ck.check("nosuch" in out and "error" in out.lower(), "probe rate on an unknown stream: error")
 

@@ -10,6 +10,10 @@ MODE:
                 output with --exit-on-eof: a file has no wire to lose frames to, so its packets
                 wait for the capture ring: capinfos counts every frame in the output, and no
                 drop is counted (before: ~13 % capture_ring_full).
+  progress      200,000 frames replayed into a pcapng output for 3 s with --stats-period 0.5:
+                the status lines give the replay's percent done and rate, and the output's
+                written and dropped counts; the percents never go down, and the last line says
+                100.0 % and written = the frames capinfos counts in the input, dropped 0.
   eof-null      --exit-on-eof with a file input and a net_null port that always receives: the
                 run stops once the file is read and its packets are out, although the null
                 port keeps receiving (before: it ran until the timeout).
@@ -17,6 +21,7 @@ MODE:
 The frames are written by replay_frames.py (struct, no scapy: fast enough for millions).
 """
 
+import re
 import sys
 
 import ftlib
@@ -26,15 +31,22 @@ from replay_frames import write_frames
 N_FRAMES = 2000000
 
 
-def test_backpressure(st, ck):
+def pcap_to_pcapng(st, ck, n):
+    """n frames in in.pcap (capinfos counts them: returned), a config replaying them into the
+    pcapng output "cap" (cap-{index}.pcapng)."""
     rules_lib.need_tools("capinfos")
-    write_frames(st.path("in.pcap"), N_FRAMES)
+    write_frames(st.path("in.pcap"), n)
     ok, n_in, msg = rules_lib.capinfos_count(st.path("in.pcap"))
-    ck.eq((ok, n_in), (True, N_FRAMES), "capinfos counts the input " + msg)
+    ck.eq((ok, n_in), (True, n), "capinfos counts the input " + msg)
     st.write_config(rules_lib.base_config(
         [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"}],
         outputs=[{"name": "cap", "type": "pcapng", "path": st.path("cap-{index}.pcapng")}],
         rules=[{"name": "all", "action": "forward", "out": "cap"}]))
+    return n_in
+
+
+def test_backpressure(st, ck):
+    pcap_to_pcapng(st, ck, N_FRAMES)
     rc = st.run(["--exit-on-eof"], timeout=150)
     if rc != 0:
         st.show_output()
@@ -49,6 +61,27 @@ def test_backpressure(st, ck):
     drops = {k: v for k, v in (s.get("drops") or {}).items() if v}
     ck.eq(drops, {}, "no drop counted")
     ftlib.check_accounting(ck, s, received=N_FRAMES)
+
+
+def test_progress(st, ck):
+    n_in = pcap_to_pcapng(st, ck, 200000)
+    rc = st.run(["--stats-period", "0.5", "--duration", "3"], timeout=60)
+    ck.eq(rc, 0, "exit code after --duration")
+    rx = re.compile(r"\| replay in ([\d.]+)% ([\d.]+) Mpps \| cap written (\d+) dropped (\d+)$")
+    lines = [m for m in (rx.search(x) for x in (st.out or "").splitlines()) if m]
+    ftlib.log("status lines: " + " / ".join(m.group(0) for m in lines))
+    ck.check(len(lines) >= 2, "status lines with the replay's progress and the output's counts",
+             (st.out or "")[-400:])
+    pct = [float(m.group(1)) for m in lines]
+    ck.check(all(a <= b for a, b in zip(pct, pct[1:])), "percent done never goes down", str(pct))
+    if lines:
+        last = lines[-1]
+        ck.eq(float(last.group(1)), 100.0, "the last status line: 100.0 % done")
+        ck.eq(float(last.group(2)), 0.0, "the last status line: nothing read any more")
+        ck.eq((int(last.group(3)), int(last.group(4))), (n_in, 0),
+              "the last status line: written = the input's frames, dropped 0")
+    ok, n_out, msg = rules_lib.capinfos_count(st.path("cap-0.pcapng"))
+    ck.eq((ok, n_out), (True, n_in), "capinfos counts every input frame in the pcapng " + msg)
 
 
 def test_eof_null(st, ck):
@@ -71,7 +104,8 @@ def main():
     exe, mode = sys.argv[1], sys.argv[2]
     ck = ftlib.Checker("replay " + mode)
     st = ftlib.Stampede(exe, "replay-" + mode)
-    {"backpressure": test_backpressure, "eof-null": test_eof_null}[mode](st, ck)
+    {"backpressure": test_backpressure, "progress": test_progress,
+     "eof-null": test_eof_null}[mode](st, ck)
     st.cleanup()
     ck.finish()
 

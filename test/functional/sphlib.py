@@ -90,6 +90,8 @@ def frames_of(outer_frames):
         if dg is None:
             continue
         for r in decode_records(dg):
+            if r["flags"] & F_CTRL:
+                continue  # acknowledgements and authentication records carry no frame
             records.append(r)
             if r["frag"] is None:
                 frames.append(r["payload"])

@@ -19,6 +19,10 @@ frames   three streams (stampede, stamp, plain; sizes cycled: IMIX-like, with th
          pool: this checks that no frame carries another's bytes).
 loop-stateful  the same with probe_rx.stamp_stateful: the sender's measurement is unchanged
          (it matches replies by its own sequence, echoed), one reflector session.
+loop-auth  the loop in RFC 8762's authenticated mode (stamp_auth "hmac-sha256", one key file
+         for sender and reflector, stateful): the same counts, no auth refusal; and
+         --dump-config names the key file but prints no byte of the key. loop-auth6: the same
+         over IPv6.
 stateful requests from a pcap, 4 sessions (sender address, port, SSID) with holes in their
          sequence numbers, to a stateful reflector holding 3: each answered session's replies
          (net_pcap out) count 0, 1, 2, ... with no holes, the sender's sequence echoed with its
@@ -39,21 +43,36 @@ from probe_loop import model
 NTP_OFF = 2208988800
 
 
-def test_loop(ck, st, stateful=False):
+def test_loop(ck, st, stateful=False, auth=False, ipv6=False):
     count, drop, dup, swap = 1500, 9, 11, 4
     want = model(count, drop, dup, swap)
     ftlib.log("model: %s" % want)
+    key_hex = "5c" * 7 + "0123456789abcdef" * 3 + "a7" * 9   # 40 bytes
+    akeys = {}
+    if auth:
+        with open(st.path("stamp.key"), "w") as f:
+            f.write(key_hex + "\n")
+        akeys = {"stamp_auth": "hmac-sha256", "stamp_key_file": st.path("stamp.key")}
+    addrs = {"src_ip": "fd00::1", "dst_ip": "fd00::2"} if ipv6 else {}
     st.write_config({
         "eal": {"hugepages": False},
         "ports": [{"name": "ring", "device": "net_ring0"}],
         "probes": [{"name": "st", "port": "ring", "mode": "stamp", "rate_pps": 20000,
-                    "count": count, "size": 128, "stream_id": 3,
+                    "count": count, "size": 200 if auth else 128, "stream_id": 3,
                     "dst_mac": "02:00:00:00:00:02",
                     "impair": {"drop_every": drop, "duplicate_every": dup,
-                               "swap_every": swap}}],
+                               "swap_every": swap}, **akeys, **addrs}],
         "probe_rx": {"enabled": True, "mode": "stamp", "reflect": True, "verbose": True,
-                     "stamp_stateful": stateful, "rate_limit_pps": 0},
+                     "stamp_stateful": stateful, "rate_limit_pps": 0, **akeys},
     })
+    if auth:
+        rc = st.run(["--dump-config"], timeout=30, stats=False)
+        ck.eq(rc, 0, "--dump-config exit code")
+        dump = st.out.lower()
+        ck.check(st.path("stamp.key") in st.out, "the dump names the key file")
+        leaked = [key_hex[i:i + 8] for i in range(0, len(key_hex) - 8, 2)
+                  if key_hex[i:i + 8] in dump]
+        ck.eq(leaked, [], "no 4 bytes of the key in the dump (hex)")
     rc = st.run(["--duration", "1.5"], timeout=30)
     ck.eq(rc, 0, "exit code")
     s = st.stats()
@@ -336,6 +355,10 @@ def main():
         test_loop(ck, st)
     elif mode == "loop-stateful":
         test_loop(ck, st, stateful=True)
+    elif mode == "loop-auth":
+        test_loop(ck, st, stateful=True, auth=True)
+    elif mode == "loop-auth6":
+        test_loop(ck, st, stateful=True, auth=True, ipv6=True)
     elif mode == "stateful":
         test_stateful(ck, st)
     elif mode == "badinput":

@@ -16,7 +16,10 @@
  *    again with software checksums: lengths unchanged, valid IPv4 header and UDP checksums,
  *    unicast both ways; reflected a second time it is the request again (but for the stamps,
  *    TTL and checksums);
- *  - the rate limiter never answers more than its burst at one instant.
+ *  - the rate limiter never answers more than its burst at one instant;
+ *  - STAMP, authenticated reflector (refl_auth()): the request as it came is checked (refused
+ *    unless it replays a signed packet); signed with the key, it is answered in place as
+ * stage_probe.c does it, and the reply passes the checks above and carries a valid HMAC.
  */
 
 #include <stdint.h>
@@ -39,6 +42,47 @@
 	} while (0)
 
 static struct probe_refl_rl rl;
+
+/* The authenticated Session-Reflector's path on a copy of an accepted request @p f. */
+static void
+refl_auth(const uint8_t *f, uint32_t len, const struct probe_refl_req *r, bool stateful)
+{
+	static const uint8_t key[32] = "stampede fuzz key, 32 bytes long";
+	static struct stamp_hmac *h;
+	struct stamp_refl_session s = { .stateful = stateful, .err_est = 0x0001 };
+	struct probe_refl_cfg any;
+	struct probe_refl_req r2;
+	uint8_t *g, *pl;
+	int rc;
+
+	if (h == NULL)
+		h = stamp_hmac_new(key, sizeof(key));
+	FUZZ_ASSERT(h != NULL);
+	/* As it came: refused, unless it replays a packet signed with the key. */
+	rc = stamp_hmac_check(h, f + r->payload_off, r->payload_len);
+	FUZZ_ASSERT(rc == 0 || rc == STAMP_E_AUTH || rc == STAMP_E_NOAUTH);
+	FUZZ_ASSERT(r->payload_len >= STAMP_AUTH_LEN || rc == STAMP_E_NOAUTH);
+	if (r->payload_len < STAMP_AUTH_LEN)
+		return;
+	g = malloc(len);
+	FUZZ_ASSERT(g != NULL);
+	memcpy(g, f, len);
+	pl = g + r->payload_off;
+	FUZZ_ASSERT(stamp_hmac_sign(h, pl, r->payload_len) == 0);
+	FUZZ_ASSERT(stamp_hmac_check(h, pl, r->payload_len) == 0);
+	FUZZ_ASSERT(stamp_reflect_auth(pl, r->payload_len, pl, r->payload_len,
+				    UINT64_C(1700000000000000000), probe_refl_ttl(g, r),
+				    UINT64_C(1700000000000001000), &s, h) == 0);
+	probe_refl_turn(g, r);
+	probe_refl_finish(g, r, 255);
+	FUZZ_ASSERT(stamp_hmac_check(h, pl, r->payload_len) == 0);
+	memset(&any, 0, sizeof(any));
+	r2 = *r;
+	r2.ck_ip = PROBE_CK_UNKNOWN;
+	r2.ck_l4 = PROBE_CK_UNKNOWN;
+	FUZZ_ASSERT(probe_refl_check(g, len, &any, &r2) == PROBE_REFL_OK);
+	free(g);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -95,6 +139,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(r.payload_off + r.payload_len <= len);
 	FUZZ_ASSERT(r.payload_len + 8 == r.udp_len);
 	FUZZ_ASSERT(r.l4_off + r.udp_len <= len);
+
+	if (sel & 0x40)
+		refl_auth(f, len, &r, (sel & 0x80) != 0);
 
 	/* The reply, as the stages make it. */
 	probe_refl_turn(f, &r);

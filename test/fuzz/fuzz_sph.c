@@ -11,7 +11,10 @@
  *    (cap_len <= orig_len, a fragment inside cap_len);
  *  - an error is one of the named ones;
  *  - re-encoding the decoded header and decoding that gives the same fields (a relay or a
- *    collector never changes what it read), and sph_add_hop() adds exactly one hop.
+ *    collector never changes what it read), and sph_add_hop() adds exactly one hop;
+ *  - the authentication path (sph_auth.h): sph_auth_verify() gives one of its verdicts, a
+ *    datagram it accepts has its signed part inside the buffer, and a datagram that decodes
+ *    without an authentication record verifies once signed (and no longer with a flipped bit).
  */
 
 #include <stdint.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "sph.h"
+#include "sph_auth.h"
 
 #define FUZZ_ASSERT(cond)                                                                    \
 	do {                                                                                 \
@@ -107,6 +111,41 @@ check_record(const uint8_t *rec, size_t len, const struct sph_hdr *h)
 	}
 }
 
+/* The authentication path on the same input. */
+static void
+check_auth(const uint8_t *buf, size_t size)
+{
+	static struct sph_auth *a;
+	static uint8_t out[65536 + SPH_AUTH_REC_LEN];
+	enum sph_auth_res r;
+	size_t sl = 0, s;
+
+	if (a == NULL) {
+		struct sph_auth_key k = { .id = 1, .len = 32 };
+
+		memset(k.key, 0x5a, k.len);
+		a = sph_auth_create(&k, 1, 1);
+		FUZZ_ASSERT(a != NULL);
+	}
+	r = sph_auth_verify(a, buf, size, &sl);
+	FUZZ_ASSERT(r >= SPH_AUTH_OK && r <= SPH_AUTH_MALFORMED);
+	if (r == SPH_AUTH_OK)
+		FUZZ_ASSERT(sl + SPH_AUTH_REC_LEN <= size);
+	if (r != SPH_AUTH_MISSING || size == 0)
+		return;
+	memcpy(out, buf, size);
+	s = sph_auth_sign(a, 1, out, size, sizeof(out));
+	FUZZ_ASSERT(s == SPH_AUTH_REC_LEN);
+	r = sph_auth_verify(a, out, size + s, &sl);
+	/* Zero padding inside the datagram is only allowed at its end. */
+	FUZZ_ASSERT(r == SPH_AUTH_OK || r == SPH_AUTH_MALFORMED);
+	if (r == SPH_AUTH_OK) {
+		FUZZ_ASSERT(sl == size);
+		out[size / 2] ^= 1;
+		FUZZ_ASSERT(sph_auth_verify(a, out, size + s, &sl) != SPH_AUTH_OK);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -132,6 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_record(buf + off, (size_t)rc, &h);
 		off += (size_t)rc;
 	}
+	check_auth(buf, size);
 	free(buf);
 	return 0;
 }

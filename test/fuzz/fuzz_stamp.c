@@ -15,7 +15,11 @@
  *    RTT == forward + backward, forward + residence + backward == T4 - T1;
  *  - measure on the raw input (as a reflector packet): never crashes, and on success the same
  *    identity holds;
- *  - the stateful reflector's session table, driven by the input (fuzz_sessions()).
+ *  - the stateful reflector's session table, driven by the input (fuzz_sessions());
+ *  - the authenticated mode (fuzz_auth()): the raw input checks only if it is a signed
+ *    packet (a replay of one the target made); signed, it checks, reflects (in place == out of
+ * place) into a reply that checks and carries the sender's fields, and any changed byte of the
+ * reply is refused.
  */
 
 #include <stdint.h>
@@ -115,6 +119,81 @@ fuzz_sessions(const uint8_t *data, size_t size)
 	}
 }
 
+/* The authenticated mode with a fixed key (OpenSSL's state made once, reused per input). */
+static void
+fuzz_auth(const uint8_t *data, size_t size)
+{
+	static const uint8_t key[32] = "stampede fuzz key, 32 bytes long";
+	static struct stamp_hmac *h;
+	struct stamp_sender s;
+	struct stamp_reflector r;
+	struct stamp_refl_session st = { .stateful = false, .err_est = 0x0001 }, st2;
+	struct stamp_measure m;
+	uint8_t *in, *out, *inplace;
+	size_t flip;
+	int rc;
+
+	if (h == NULL)
+		h = stamp_hmac_new(key, sizeof(key));
+	FUZZ_ASSERT(h != NULL);
+	in = malloc(size ? size : 1);
+	FUZZ_ASSERT(in != NULL);
+	memcpy(in, data, size);
+
+	/* The raw input. It checks only when it is a packet signed with the key: the fuzzer
+	 * sees signed replies in this target's memcmp() calls and may replay one (as an attacker
+	 * who captured traffic may; RFC 8762 has no replay protection). Measuring agrees. */
+	rc = stamp_hmac_check(h, in, size);
+	FUZZ_ASSERT(rc == 0 || rc == STAMP_E_AUTH || rc == STAMP_E_NOAUTH);
+	FUZZ_ASSERT(size >= STAMP_AUTH_LEN || rc == STAMP_E_NOAUTH);
+	{
+		int rm = stamp_measure_auth(in, size, 1, 37, &m, h);
+
+		FUZZ_ASSERT(rc != 0 ? rm == rc :
+				      rm == 0 || rm == STAMP_E_ERR_EST || rm == STAMP_E_TS);
+	}
+	if (size < STAMP_AUTH_LEN) {
+		FUZZ_ASSERT(stamp_sender_parse_auth(in, size, &s) == STAMP_E_SHORT);
+		FUZZ_ASSERT(stamp_reflector_parse_auth(in, size, &r) == STAMP_E_SHORT);
+		FUZZ_ASSERT(stamp_reflect_auth(in, size, in, size, 0, 0, 0, &st, h) ==
+				STAMP_E_SHORT);
+		free(in);
+		return;
+	}
+
+	/* Signed, it checks; reflected in place and out of place alike; the reply checks. */
+	FUZZ_ASSERT(stamp_hmac_sign(h, in, size) == 0 && stamp_hmac_check(h, in, size) == 0);
+	FUZZ_ASSERT(stamp_sender_parse_auth(in, size, &s) == 0);
+	out = malloc(size);
+	inplace = malloc(size);
+	FUZZ_ASSERT(out != NULL && inplace != NULL);
+	memcpy(inplace, in, size);
+	st.stateful = data[0] & 1;
+	st2 = st;
+	FUZZ_ASSERT(stamp_reflect_auth(in, size, out, size, 5, data[1], 7, &st, h) == 0);
+	FUZZ_ASSERT(stamp_reflect_auth(inplace, size, inplace, size, 5, data[1], 7, &st2, h) == 0);
+	FUZZ_ASSERT(memcmp(out, inplace, size) == 0);
+	FUZZ_ASSERT(stamp_hmac_check(h, out, size) == 0);
+	FUZZ_ASSERT(memcmp(out + STAMP_AUTH_LEN, in + STAMP_AUTH_LEN, size - STAMP_AUTH_LEN) == 0);
+	FUZZ_ASSERT(stamp_reflector_parse_auth(out, size, &r) == 0);
+	FUZZ_ASSERT(r.sender_seq == s.seq && r.sender_ts == s.ts && r.sender_err_est == s.err_est &&
+			r.ssid == s.ssid && r.sender_ttl == data[1]);
+	rc = stamp_measure_auth(out, size, 9, 37, &m, h);
+	FUZZ_ASSERT(rc == 0 || rc == STAMP_E_ERR_EST || rc == STAMP_E_TS);
+	if (rc == 0)
+		check_identity(&m);
+
+	/* Any changed byte of the covered part or the HMAC is refused. */
+	flip = data[2] % STAMP_AUTH_LEN;
+	out[flip] ^= (uint8_t)(data[3] | 1);
+	rc = stamp_hmac_check(h, out, size);
+	FUZZ_ASSERT(rc == STAMP_E_AUTH || (rc == STAMP_E_NOAUTH && flip >= STAMP_AUTH_OFF_HMAC));
+	FUZZ_ASSERT(stamp_measure_auth(out, size, 9, 37, &m, h) == rc);
+	free(inplace);
+	free(out);
+	free(in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -132,6 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_STAMP_MAX_LEN)
 		return -1;
 	fuzz_sessions(data, size);
+	fuzz_auth(data, size);
 
 	/* Times and session settings from the first bytes, so they vary with the input too. */
 	t2 = size >= 8 ? load64(data) % (4000000000ull * 1000000000ull) :

@@ -12,6 +12,8 @@ fuzz_cfg's seeds are only the configurations written here: scripts/fuzz.sh adds 
 test/data/bad-config*/*.json to the work copy at run time, so those are not duplicated.
 """
 import json
+import hashlib
+import hmac
 import os
 import shutil
 import struct
@@ -359,6 +361,15 @@ def stamp_payloads():
     p["reflector-ptp-bad-ns"] = refl_ptp[:20] + b"\xff\xff\xff\xff" + refl_ptp[24:]
     p["reflector-era1"] = struct.pack("!I", 3) + b"\0" * 8 + struct.pack("!H", 0x0001) + b"\0" * 30
     p["empty"] = b""
+    # Authenticated mode (RFC 8762 figures 2 and 4, 112 bytes), signed with a key that is not
+    # the fuzz targets' (they sign each input themselves).
+    key = bytes(range(32))
+    sa = struct.pack("!I12x", 7) + ntp + struct.pack("!HH", 0x8001, 0x1234) + b"\0" * 68
+    p["sender-auth-112"] = sa + hmac.new(key, sa, hashlib.sha256).digest()[:16]
+    ra = (struct.pack("!I12x", 7) + ntp2 + struct.pack("!HH4x", 0x8587, 0x1234) + ntp2 +
+          struct.pack("!8xI12x", 7) + ntp + struct.pack("!H6xB15x", 0x8001, 0x3d))
+    p["reflector-auth-112"] = ra + hmac.new(key, ra, hashlib.sha256).digest()[:16]
+    p["sender-auth-padded-200"] = p["sender-auth-112"] + b"\xab" * 88
     return p
 
 
@@ -393,7 +404,19 @@ def sph_seeds():
         "bad-magic": sph(frame, magic=0x1234),
         "future": sph(frame, version=9),
         "short": sph(frame)[:30],
+        # Authenticated (sph_auth.h): the key fuzz_sph holds (id 1, 32 x 0x5a) and a wrong one.
+        "auth": signed(sph(frame, seq=4) + sph(frame, seq=5), b"\x5a" * 32),
+        "auth-wrong-key": signed(sph(frame, seq=6), b"\x00" * 32),
     }
+
+
+def signed(records, key, key_id=1, node=7):
+    """records + an authentication record: HMAC-SHA-256/128 (Python hmac)."""
+    import hashlib
+    import hmac
+    hdr = struct.pack("!HBBHBBIHHQQII", 0x5350, 1, 0x12, 60, 0, 0, node, 0, 0, 0, 0, 0, 0) + \
+        struct.pack("!BBH", 6, 18, key_id)
+    return records + hdr + hmac.new(key, records + hdr, hashlib.sha256).digest()[:16]
 
 
 def csum(b):
@@ -437,6 +460,9 @@ def reflect_seeds():
         "v6-stamp-dstopt": b"\x40" + v6(stamp, exts=ext(17), nh=60),
         "v6-probe": b"\x01" + v6(probe, dport=7777),
         "v4-vlan": b"\x40" + MAC_B + MAC_A + struct.pack("!HH", 0x8100, 5) + v4(stamp)[12:],
+        # 112-byte authenticated-layout request (HMAC field of another key)
+        "v4-stamp-auth": b"\xc0" + v4(struct.pack("!I12xQHH68x", 1, 0xe0000000 << 32, 1, 0) +
+                                      bytes(range(16))),
     }
 
 

@@ -32,10 +32,6 @@
 sys_preflight "$@"
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
 
-NS_S=$NS_A
-NS_E=$NS_D
-NS_C=$NS_B
-NS_M=stp$TAG-m
 NT=${STP_BREL_FRAMES:-2000} # frames of the main phase (~8 s at ~250 frames/s)
 NL=${STP_BREL_LOSS_FRAMES:-400} # frames of the loss phase
 SIZE=800
@@ -43,39 +39,9 @@ DPORT=40001
 WINDOW=2
 SOCK=$WORK/edge.sock
 CLI=("$PY" "$SYS_DIR/../../scripts/stampede-cli" "$SOCK")
-declare -A NODE_PID=()
 
-cleanup_rel() {
-	local rc=$? n
-	set +e
-	for n in "${!NODE_PID[@]}"; do
-		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
-		wait "${NODE_PID[$n]}" 2>/dev/null
-		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
-	done
-	ip netns del "$NS_M" 2>/dev/null
-	(exit "$rc")
-	sys_cleanup
-}
-trap cleanup_rel EXIT
-
-# --- topology ---
-for ns in "$NS_E" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
-for ns in "$NS_S" "$NS_E" "$NS_M" "$NS_C"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	nsx "$ns" ip link set lo up
-done
-ip link add s0 netns "$NS_S" type veth peer name e_in netns "$NS_E"
-ip link add e_out netns "$NS_E" type veth peer name m_e netns "$NS_M"
-ip link add m_c netns "$NS_M" type veth peer name c_in netns "$NS_C"
-nsx "$NS_M" ip link add br0 type bridge
-nsx "$NS_M" ip link set m_e master br0
-nsx "$NS_M" ip link set m_c master br0
-for l in s0:$NS_S e_in:$NS_E e_out:$NS_E m_e:$NS_M m_c:$NS_M br0:$NS_M c_in:$NS_C; do
-	nsx "${l#*:}" ip link set "${l%%:*}" up
-done
-MAC_CIN=$(nsx "$NS_C" cat /sys/class/net/c_in/address)
+trap sys_nodes_cleanup EXIT
+sys_broker_topology
 
 # --- configs: the collector on CPU 0 (main lcore 1), the edge on the defaults ---
 cat >"$WORK/e.json" <<JSON
@@ -109,78 +75,12 @@ for n in e c; do
 		fail "stampede --check rejected $n.json: $(cat "$WORK/check-$n.log")"
 done
 
-# start_node NAME NS [ARGS...]: stampede in NS (log NAME.log, stats stats-NAME.json), returns
-# once it prints its first stats line.
-start_node() {
-	local n=$1 ns=$2 i
-	shift 2
-	ip netns exec "$ns" "$STAMPEDE" -c "$WORK/${n%[0-9]}.json" --stats-period 1 \
-		--stats-json "$WORK/stats-$n.json" "$@" -- --file-prefix="$PREFIX-${n%[0-9]}" \
-		>"$WORK/$n.log" 2>&1 </dev/null &
-	NODE_PID[$n]=$!
-	for i in $(seq 150); do
-		if grep -q "^rx [0-9]" "$WORK/$n.log" 2>/dev/null; then
-			log "stampede $n runs (pid ${NODE_PID[$n]})"
-			return 0
-		fi
-		kill -0 "${NODE_PID[$n]}" 2>/dev/null || fail "stampede $n exited at start: $(tail "$WORK/$n.log")"
-		sleep 0.1
-	done
-	fail "stampede $n did not start in 15 s"
-}
-
-# stop_node NAME: SIGTERM by PID, exit 0 within 20 s, invariant exact.
-stop_node() {
-	local n=$1 i rc
-	kill -TERM "${NODE_PID[$n]}"
-	for i in $(seq 200); do
-		kill -0 "${NODE_PID[$n]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "${NODE_PID[$n]}" 2>/dev/null && fail "stampede $n did not exit within 20 s"
-	wait "${NODE_PID[$n]}" && rc=0 || rc=$?
-	unset "NODE_PID[$n]"
-	[ "$rc" -eq 0 ] || fail "stampede $n exited with status $rc: $(tail "$WORK/$n.log")"
-	log "stampede $n:"
-	sys_check_invariant "$WORK/stats-$n.json"
-}
-
-# tel NODE KEY...: values from /stampede/nodes of node e or c ("a.b": key b of container a;
-# -1 when absent).
-tel() {
-	"$PY" - "/var/run/dpdk/$PREFIX-$1/dpdk_telemetry.v2" "${@:2}" <<'PYEOF'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(1024)
-s.send(b"/stampede/nodes")
-r = json.loads(s.recv(1 << 20).decode())["/stampede/nodes"]
-out = []
-for k in sys.argv[2:]:
-    v = r if isinstance(r, dict) else {}
-    for p in k.split("."):
-        v = v.get(p, {}) if isinstance(v, dict) else {}
-    out.append(str(v if isinstance(v, int) else -1))
-print(" ".join(out))
-PYEOF
-}
-
 send() { # send FIRST COUNT PAUSE
 	nsx "$NS_S" "$PY" "$SYS_DIR/frames.py" send s0 --dst-mac 02:00:00:00:00:02 \
 		--src-ip 198.18.0.1 --dst-ip 198.18.0.2 --dport "$DPORT" --first "$1" --count "$2" \
 		--size "$SIZE" --burst 4 --pause "$3"
 }
 
-# wait_until WHAT SECONDS CMD...: polls CMD every 0.25 s until it succeeds.
-wait_until() {
-	local what=$1 lim=$2 i
-	shift 2
-	for i in $(seq $((lim * 4))); do
-		"$@" && return 0
-		sleep 0.25
-	done
-	fail "$what: not within $lim s"
-}
 held_zero() { # the edge holds nothing (everything it sent is acknowledged)
 	local h
 	h=$(tel e output_sp.reliable_held 2>/dev/null) || return 1

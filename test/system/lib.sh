@@ -503,3 +503,120 @@ r = json.loads(s.recv(65536).decode())[cmd.split(",")[0]]
 print(" ".join(str(r[k]) for k in keys))
 PYEOF
 }
+
+# --- Several stampede nodes in one test (broker tests): NODE_PID[name] = PID; the config of
+# node NAME (or NAME1, NAME2: restarts) is $WORK/NAME.json, its EAL prefix $PREFIX-NAME.
+declare -A NODE_PID=()
+
+# The EXIT trap of such a test: its nodes killed by PID (and their runtime dirs removed), then
+# sys_cleanup (namespaces in NS_EXTRA included).
+sys_nodes_cleanup() {
+	local rc=$? n
+	set +e
+	for n in "${!NODE_PID[@]}"; do
+		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
+		wait "${NODE_PID[$n]}" 2>/dev/null
+		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
+	done
+	(exit "$rc")
+	sys_cleanup
+}
+
+# An edge and a collector through a bridge (broker tests); sets NS_S NS_E NS_M NS_C, MAC_CIN:
+#   ns S: s0 <-veth-> e_in (ns E) ... e_out <-veth-> m_e =br0 (ns M)= m_c <-veth-> c_in (ns C)
+# With "forger": also m_a0 <-veth-> m_a1 in M, m_a1 on br0 without MAC learning (what is sent
+# on m_a0 enters the link with any source MAC, and moves no real node's bridge entry).
+sys_broker_topology() {
+	local ns l links="s0:$NS_A e_in:$NS_D e_out:$NS_D m_e:stp$TAG-m m_c:stp$TAG-m br0:stp$TAG-m c_in:$NS_B"
+	NS_S=$NS_A NS_E=$NS_D NS_C=$NS_B NS_M=stp$TAG-m
+	NS_EXTRA+=("$NS_M")
+	for ns in "$NS_E" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
+	for ns in "$NS_S" "$NS_E" "$NS_M" "$NS_C"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		nsx "$ns" ip link set lo up
+	done
+	ip link add s0 netns "$NS_S" type veth peer name e_in netns "$NS_E"
+	ip link add e_out netns "$NS_E" type veth peer name m_e netns "$NS_M"
+	ip link add m_c netns "$NS_M" type veth peer name c_in netns "$NS_C"
+	nsx "$NS_M" ip link add br0 type bridge
+	nsx "$NS_M" ip link set m_e master br0
+	nsx "$NS_M" ip link set m_c master br0
+	if [ "${1:-}" = forger ]; then
+		ip link add m_a0 netns "$NS_M" type veth peer name m_a1 netns "$NS_M"
+		nsx "$NS_M" ip link set m_a1 master br0
+		nsx "$NS_M" ip link set m_a1 type bridge_slave learning off
+		links="$links m_a0:$NS_M m_a1:$NS_M"
+	fi
+	for l in $links; do
+		nsx "${l#*:}" ip link set "${l%%:*}" up
+	done
+	MAC_CIN=$(nsx "$NS_C" cat /sys/class/net/c_in/address)
+}
+
+# start_node NAME NS [ARGS...]: stampede in NS (log NAME.log, stats stats-NAME.json), returns
+# once it prints its first stats line.
+start_node() {
+	local n=$1 ns=$2 i
+	shift 2
+	ip netns exec "$ns" "$STAMPEDE" -c "$WORK/${n%[0-9]}.json" --stats-period 1 \
+		--stats-json "$WORK/stats-$n.json" "$@" -- --file-prefix="$PREFIX-${n%[0-9]}" \
+		>"$WORK/$n.log" 2>&1 </dev/null &
+	NODE_PID[$n]=$!
+	for i in $(seq 150); do
+		if grep -q "^rx [0-9]" "$WORK/$n.log" 2>/dev/null; then
+			log "stampede $n runs (pid ${NODE_PID[$n]})"
+			return 0
+		fi
+		kill -0 "${NODE_PID[$n]}" 2>/dev/null || fail "stampede $n exited at start: $(tail "$WORK/$n.log")"
+		sleep 0.1
+	done
+	fail "stampede $n did not start in 15 s"
+}
+
+# stop_node NAME: SIGTERM by PID, exit 0 within 20 s, invariant exact.
+stop_node() {
+	local n=$1 i rc
+	kill -TERM "${NODE_PID[$n]}"
+	for i in $(seq 200); do
+		kill -0 "${NODE_PID[$n]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "${NODE_PID[$n]}" 2>/dev/null && fail "stampede $n did not exit within 20 s"
+	wait "${NODE_PID[$n]}" && rc=0 || rc=$?
+	unset "NODE_PID[$n]"
+	[ "$rc" -eq 0 ] || fail "stampede $n exited with status $rc: $(tail "$WORK/$n.log")"
+	log "stampede $n:"
+	sys_check_invariant "$WORK/stats-$n.json"
+}
+
+# tel NODE KEY...: values from /stampede/nodes of node e or c ("a.b": key b of container a;
+# -1 when absent).
+tel() {
+	"$PY" - "/var/run/dpdk/$PREFIX-$1/dpdk_telemetry.v2" "${@:2}" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(1024)
+s.send(b"/stampede/nodes")
+r = json.loads(s.recv(1 << 20).decode())["/stampede/nodes"]
+out = []
+for k in sys.argv[2:]:
+    v = r if isinstance(r, dict) else {}
+    for p in k.split("."):
+        v = v.get(p, {}) if isinstance(v, dict) else {}
+    out.append(str(v if isinstance(v, int) else -1))
+print(" ".join(out))
+PYEOF
+}
+
+# wait_until WHAT SECONDS CMD...: polls CMD every 0.25 s until it succeeds.
+wait_until() {
+	local what=$1 lim=$2 i
+	shift 2
+	for i in $(seq $((lim * 4))); do
+		"$@" && return 0
+		sleep 0.25
+	done
+	fail "$what: not within $lim s"
+}

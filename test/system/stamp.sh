@@ -26,35 +26,7 @@
 sys_preflight "$@"
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
 COUNT=1000
-PREFIX_B=$PREFIX-b
-B_PID=
-PEER_PID=
-
-cleanup_b() {
-	local rc=$?
-	for p in "$B_PID" "$PEER_PID"; do
-		if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-			kill -KILL "$p" 2>/dev/null
-		fi
-	done
-	rm -rf /var/run/dpdk/"$PREFIX_B" 2>/dev/null
-	(exit "$rc")
-	sys_cleanup
-}
-trap cleanup_b EXIT
-
-sys_topology_pair
-
-# Two CPUs: each instance's datapath lcore on its own one (EAL lcore 1 mapped to a CPU), so the
-# two busy-polling loops do not take turns on one CPU (see scripts/latency-demo.sh).
-NCPU=$(nproc)
-if [ "$NCPU" -ge 2 ]; then
-	EAL_A=(--lcores=0@0,1@1)
-	EAL_B=(--lcores=0@1,1@0)
-else
-	EAL_A=()
-	EAL_B=()
-fi
+. "$SYS_DIR/stamp_lib.sh"
 
 cat >"$WORK/a.json" <<JSON
 { "eal": { "hugepages": false },
@@ -68,46 +40,6 @@ cat >"$WORK/b.json" <<JSON
   "ports": [ { "name": "b", "device": "net_af_packet0,iface=b0" } ],
   "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "rate_limit_pps": 0 } }
 JSON
-
-start_reflector() {
-	ip netns exec "$NS_B" "$STAMPEDE" -c "$WORK/b.json" --stats-period 1 --stats-json "$WORK/b$1.json" \
-		-- --file-prefix="$PREFIX_B" "${EAL_B[@]}" >"$WORK/b$1.log" 2>&1 </dev/null &
-	B_PID=$!
-	for _ in $(seq 100); do
-		grep -q "^rx [0-9]" "$WORK/b$1.log" 2>/dev/null && return 0
-		kill -0 "$B_PID" 2>/dev/null || fail "reflector exited: $(tail "$WORK/b$1.log")"
-		sleep 0.1
-	done
-}
-
-stop_reflector() {
-	kill -TERM "$B_PID"
-	wait "$B_PID" || fail "reflector stampede exited with an error: $(tail "$WORK/b$1.log")"
-	B_PID=
-	sys_check_invariant "$WORK/b$1.json"
-}
-
-run_sender() {
-	ip netns exec "$NS_A" "$STAMPEDE" -c "$WORK/a.json" --duration 6 -v \
-		--stats-json "$WORK/a$1.json" -- --file-prefix="$PREFIX" "${EAL_A[@]}" \
-		>"$WORK/stampede.log" 2>&1 </dev/null || fail "sender stampede failed"
-	cp "$WORK/stampede.log" "$WORK/a$1.log"
-	sys_check_invariant "$WORK/a$1.json"
-}
-
-# lat FILE DIRECTION KEY (dotted) -> value for stream "st"
-lat() {
-	"$PY" - "$@" <<'PYEOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for e in d.get("latency", []):
-    if e["name"] == "st" and e["direction"] == sys.argv[2]:
-        v = e
-        for k in sys.argv[3].split("."):
-            v = v[k]
-        print(v)
-PYEOF
-}
 
 check_sender() { # RUN LABEL
 	local rx lost p50 fwd bwd nl
@@ -149,8 +81,7 @@ refl=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['probe_rx']
 [ "$refl" = "$COUNT" ] || fail "run 1: reflector answered $refl, want $COUNT"
 
 log "run 2: stampede sender vs the python reflector (kernel socket)"
-nsx "$NS_B" ip addr add 198.18.0.2/24 dev b0
-nsx "$NS_B" ip neigh replace 198.18.0.1 lladdr "$MAC_A" dev b0
+kernel_b
 ip netns exec "$NS_B" "$PY" "$SYS_DIR/stamp_peer.py" reflect --bind 198.18.0.2 --count "$COUNT" \
 	--result "$WORK/pyrefl.json" --ready "$WORK/pyrefl.ready" --timeout 15 \
 	>"$WORK/pyrefl.log" 2>&1 &
@@ -217,11 +148,7 @@ nsx "$NS_B" nft delete table inet f
 nsx "$NS_B" ip addr flush dev b0
 
 log "run 3: the python sender (kernel socket) vs stampede reflector"
-nsx "$NS_A" ip addr add 198.18.0.1/24 dev a0
-# A veth with TX checksum offload hands the kernel's UDP datagrams on with a partial checksum
-# (completed by no NIC here), which a reflector that verifies checksums refuses: complete them.
-nsx "$NS_A" ethtool -K a0 tx off >/dev/null 2>&1 || fail "ethtool -K a0 tx off failed"
-nsx "$NS_A" ip neigh replace 198.18.0.2 lladdr "$MAC_B" dev a0
+kernel_a
 start_reflector 3
 ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 --to 198.18.0.2 \
 	--count "$COUNT" --size 100 --pps 500 --result "$WORK/pysend.json" \

@@ -753,7 +753,7 @@ static const struct {
 		"cfg.json: eal.huge: unknown key (allowed: args, hugepages, file_prefix, "
 		"memory_mb, main_lcore)" },
 	{ "{ 'node': { 'name': 'x' }, " P1 " }",
-		"cfg.json: node.name: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms)" },
+		"cfg.json: node.name: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms, peers, auth)" },
 	{ "{ " P1 ", 'rings': { 'rx': 64 } }",
 		"cfg.json: rings.rx: unknown key (allowed: worker, tx)" },
 	{ "{ " P1 ", 'mempool': { 'sz': 64 } }",
@@ -769,7 +769,7 @@ static const struct {
 		"continue, snaplen, vlan)" },
 	/* keys that are not plain words are quoted so that the message stays one line */
 	{ "{ 'node': { 'descr\\nption': 'x' }, " P1 " }",
-		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms)" },
+		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms, peers, auth)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
 		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },

@@ -94,9 +94,9 @@ test_buf(void)
 	n = rel_buf_ack(b, 1, 20, 29, on_release, &lg);
 	check(n == 0, "another key's ack does not cover");
 	/* NACK: resent once, not again within min_gap. */
-	n = rel_buf_nack(b, 0, 25, 25, 200, 50, on_resend, &lg);
+	n = rel_buf_nack(b, 0, 25, 25, 200, 50, 32, on_resend, &lg);
 	check(n == 1 && lg.resent == 1, "nack resends the 3rd");
-	n = rel_buf_nack(b, 0, 25, 25, 210, 50, on_resend, &lg);
+	n = rel_buf_nack(b, 0, 25, 25, 210, 50, 32, on_resend, &lg);
 	check(n == 0, "nack within min_gap: not again");
 	/* Behind a newer acknowledged number: resent after rto. */
 	n = rel_buf_tick(b, 220, 1000, 50, 8, on_dead, on_resend, &lg);
@@ -222,11 +222,33 @@ test_ctrl(void)
 			"ctrl: range last < first refused");
 }
 
+/* A NACK for every number (count 2^32 - 1) resends at most its bound, the oldest first. */
+static void
+test_nack_bound(void)
+{
+	struct rel_buf *b = malloc(rel_buf_size(64));
+	struct log lg = { 0 };
+	unsigned int n;
+
+	rel_buf_init(b, 64);
+	for (uintptr_t i = 0; i < 50; i++) {
+		struct rel_span s = span_of(0, i, i);
+
+		rel_buf_push(b, (void *)(i + 1), &s, 100, on_dead, &lg);
+	}
+	n = rel_buf_nack(b, 0, 0, UINT32_MAX - 1, 200, 50, 32, on_resend, &lg);
+	check(n == 32 && lg.resent == 32, "nack of 2^32 - 1 numbers: 32 resent, not 50 (%u)", n);
+	n = rel_buf_nack(b, 0, 0, UINT32_MAX - 1, 200, 50, 32, on_resend, &lg);
+	check(n == 18 && lg.resent == 50, "again: the other 18, the first 32 are within min_gap");
+	free(b);
+}
+
 int
 main(void)
 {
 	test_span();
 	test_buf();
+	test_nack_bound();
 	test_rx();
 	test_ctrl();
 	return unit_done();

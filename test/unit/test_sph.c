@@ -233,11 +233,27 @@ test_seq(void)
 			"late 103 fills a gap");
 	check(sph_seq_check(&s, 103) == SPH_SEQ_DUP && s.dups == 1, "103 again: duplicate");
 	check(sph_seq_check(&s, 105) == SPH_SEQ_DUP && s.dups == 2, "105 again: duplicate");
-	check(sph_seq_check(&s, 99) == SPH_SEQ_STALE && s.stale == 1 && s.gaps == 2,
-			"before the first: stale, gaps unchanged");
+	check(sph_seq_check(&s, 99) == SPH_SEQ_EARLY && s.stale == 1 && s.gaps == 2,
+			"before the first: early (counted stale), gaps unchanged");
 	check(sph_seq_check(&s, 1000) == SPH_SEQ_GAP && s.gaps == 2 + 894, "long gap");
-	check(sph_seq_check(&s, 900) == SPH_SEQ_STALE, "behind the window: stale");
-	check(s.received == 5, "received 5 (%lu)", (unsigned long)s.received);
+	check(sph_seq_check(&s, 900) == SPH_SEQ_REORDERED && s.gaps == 2 + 893,
+			"900: inside the window, late");
+	check(sph_seq_check(&s, 900) == SPH_SEQ_DUP, "900 again: duplicate");
+	check(sph_seq_check(&s, 10000) == SPH_SEQ_GAP, "jump to 10000");
+	check(sph_seq_check(&s, 10000 - SPH_SEQ_WINDOW + 1) == SPH_SEQ_REORDERED,
+			"the oldest number of the window: late");
+	check(sph_seq_check(&s, 10000 - SPH_SEQ_WINDOW) == SPH_SEQ_STALE && s.stale == 2,
+			"just behind the window: stale");
+	check(sph_seq_check(&s, 1000) == SPH_SEQ_STALE && s.stale == 3,
+			"a replay of 1000 behind the window: stale, not a first copy");
+	check(s.received == 8, "received 8 (%lu)", (unsigned long)s.received);
+	/* The ring forgets what left the window: numbers skipped come back unseen. */
+	memset(&s, 0, sizeof(s));
+	for (uint64_t n = 0; n < 3 * SPH_SEQ_WINDOW; n += 2)
+		(void)sph_seq_check(&s, n);
+	check(sph_seq_check(&s, 3 * SPH_SEQ_WINDOW - 3) == SPH_SEQ_REORDERED &&
+					sph_seq_check(&s, 3 * SPH_SEQ_WINDOW - 4) == SPH_SEQ_DUP,
+			"ring reuse: odd unseen, even seen");
 }
 
 int

@@ -4,7 +4,9 @@
 
 /*
  * lib/stamp: test packets byte by byte at RFC 8762's offsets, NTP and PTP timestamps at their
- * edges, the error estimate, reflection and the RTT arithmetic with known T1..T4.
+ * edges, the error estimate, reflection and the RTT arithmetic with known T1..T4; the
+ * authenticated mode (RFC 8762 4.2.2, 4.3.2, 4.4): both layouts byte by byte and their HMACs
+ * against vectors computed outside stampede with OpenSSL's command line (see test_auth()).
  *
  * `test_stamp --pcap FILE` also writes FILE (a pcap of STAMP packets, UDP port 862) and, on
  * stdout, the values each packet carries as tshark field=value lines: stamp_vs_tshark.py checks
@@ -86,20 +88,23 @@ test_sender_bytes(void)
 	check(stamp_sender_parse(buf, 0, &p) == STAMP_E_SHORT, "sender: 0 bytes is short");
 }
 
+/* A reflector packet whose every field has its own recognisable bytes. */
+static const struct stamp_reflector refl_fields = {
+	.seq = 0x01020304,
+	.ts = 0x1112131415161718ull,
+	.err_est = 0x2122,
+	.ssid = 0x3132,
+	.rx_ts = 0x4142434445464748ull,
+	.sender_seq = 0x51525354,
+	.sender_ts = 0x6162636465666768ull,
+	.sender_err_est = 0x7172,
+	.sender_ttl = 0x81,
+};
+
 static void
 test_reflector_bytes(void)
 {
-	struct stamp_reflector r = {
-		.seq = 0x01020304,
-		.ts = 0x1112131415161718ull,
-		.err_est = 0x2122,
-		.ssid = 0x3132,
-		.rx_ts = 0x4142434445464748ull,
-		.sender_seq = 0x51525354,
-		.sender_ts = 0x6162636465666768ull,
-		.sender_err_est = 0x7172,
-		.sender_ttl = 0x81,
-	};
+	const struct stamp_reflector r = refl_fields;
 	struct stamp_reflector p;
 	uint8_t buf[64];
 
@@ -617,6 +622,163 @@ test_sessions(void)
 	}
 }
 
+/*
+ * Authenticated mode. The expected HMACs were computed once, outside stampede, with OpenSSL's
+ * command line over the 96 covered bytes written out by hand from RFC 8762's figures 2 and 4
+ * (the hex strings below, key 00 01 .. 1f):
+ *
+ *   echo -n <hex of bytes 0..95> | xxd -r -p |
+ *           openssl dgst -sha256 -mac HMAC -macopt hexkey:000102...1e1f
+ *
+ * and truncated to their first 16 bytes (RFC 8762 4.4, as RFC 4868 does for IPsec).
+ */
+static const uint8_t auth_key[32] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+	0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+
+static void
+test_auth(void)
+{
+	struct stamp_sender s = {
+		.seq = 7,
+		.ts = stamp_ntp_from_ns(T_BASE + 123456789),
+		.err_est = stamp_err_est_encode(0, true, false),
+		.ssid = 0x1234,
+	};
+	const struct stamp_reflector r = refl_fields;
+	struct stamp_refl_session sess = { .stateful = false, .err_est = 0x8001 };
+	struct stamp_hmac *h = stamp_hmac_new(auth_key, sizeof(auth_key)), *h2, *wrong;
+	uint8_t other_key[32], buf[128], out[128], mac[16];
+	struct stamp_sender ps;
+	struct stamp_reflector pr;
+	struct stamp_measure m;
+
+	memcpy(other_key, auth_key, sizeof(other_key));
+	other_key[31] ^= 1;
+	wrong = stamp_hmac_new(other_key, sizeof(other_key));
+	check(h != NULL && wrong != NULL, "auth: HMAC states for a 32-byte key");
+	check(stamp_hmac_new(auth_key, 15) == NULL && stamp_hmac_new(auth_key, 65) == NULL,
+			"auth: keys of 15 and 65 bytes refused");
+	if (h == NULL || wrong == NULL)
+		return;
+
+	memset(buf, 0xee, sizeof(buf));
+	check(stamp_sender_write_auth(buf, STAMP_AUTH_LEN, &s) == 0 &&
+					stamp_hmac_sign(h, buf, STAMP_AUTH_LEN) == 0,
+			"auth sender: write and sign 112 bytes");
+	check(bytes_eq(buf,
+			      "00000007"		 /* 0 Sequence Number */
+			      "000000000000000000000000" /* 4 MBZ (12) */
+			      "e8fe6f801f9add38"	 /* 16 Timestamp */
+			      "8001"			 /* 24 Error Estimate */
+			      "1234"			 /* 26 SSID (RFC 8972) */
+			      "0000000000000000000000000000000000000000000000000000000000000000"
+			      "0000000000000000000000000000000000000000000000000000000000000000"
+			      "00000000"			  /* 28 MBZ (68) */
+			      "d2fc2ffb2759465dbe5e87c742fb402f", /* 96 HMAC (16) */
+			      112),
+			"auth sender: RFC 8762 4.2.2's offsets, HMAC = openssl's, truncated");
+	check(buf[112] == 0xee, "auth sender: nothing written past 112 bytes");
+	check(stamp_sender_parse_auth(buf, 112, &ps) == 0 && ps.seq == 7 && ps.ts == s.ts &&
+					ps.err_est == 0x8001 && ps.ssid == 0x1234,
+			"auth sender: parse gives the fields back");
+	check(stamp_sender_parse_auth(buf, 111, &ps) == STAMP_E_SHORT &&
+					stamp_sender_write_auth(out, 111, &s) == STAMP_E_BUF,
+			"auth sender: 111 bytes is short");
+	check(stamp_hmac_check(h, buf, 112) == 0, "auth: own HMAC checks");
+	check(stamp_hmac_check(wrong, buf, 112) == STAMP_E_AUTH, "auth: another key: STAMP_E_AUTH");
+	check(stamp_hmac_check(h, buf, 111) == STAMP_E_NOAUTH, "auth: 111 bytes: no HMAC");
+	for (unsigned int i = 0; i < 112; i++) {
+		buf[i] ^= 0x40;
+		if (stamp_hmac_check(h, buf, 112) != STAMP_E_AUTH) {
+			check(false, "auth: a flipped bit at byte %u is not detected", i);
+			break;
+		}
+		buf[i] ^= 0x40;
+	}
+	check(stamp_hmac_check(h, buf, 112) == 0, "auth: every byte 0..111 is covered or the HMAC");
+
+	/* A dup'ed state gives the same HMAC, and states are reused packet after packet. */
+	h2 = stamp_hmac_dup(h);
+	check(h2 != NULL && stamp_hmac_compute(h2, buf, mac) == 0 && !memcmp(mac, buf + 96, 16) &&
+					stamp_hmac_compute(h, buf, mac) == 0 &&
+					!memcmp(mac, buf + 96, 16),
+			"auth: a duplicated state and the same state again agree");
+	stamp_hmac_free(h2);
+
+	memset(buf, 0xee, sizeof(buf));
+	check(stamp_reflector_write_auth(buf, 112, &r) == 0 && stamp_hmac_sign(h, buf, 112) == 0,
+			"auth reflector: write and sign");
+	check(bytes_eq(buf,
+			      "01020304"			  /* 0 Sequence Number */
+			      "000000000000000000000000"	  /* 4 MBZ (12) */
+			      "1112131415161718"		  /* 16 Timestamp */
+			      "2122"				  /* 24 Error Estimate */
+			      "3132"				  /* 26 SSID */
+			      "00000000"			  /* 28 MBZ (4) */
+			      "4142434445464748"		  /* 32 Receive Timestamp */
+			      "0000000000000000"		  /* 40 MBZ (8) */
+			      "51525354"			  /* 48 Session-Sender Seq */
+			      "000000000000000000000000"	  /* 52 MBZ (12) */
+			      "6162636465666768"		  /* 64 Session-Sender Timestamp */
+			      "7172"				  /* 72 Session-Sender Err Est */
+			      "000000000000"			  /* 74 MBZ (6) */
+			      "81"				  /* 80 Ses-Sender TTL */
+			      "000000000000000000000000000000"	  /* 81 MBZ (15) */
+			      "73fbef70c05f8484800c147db88d8e74", /* 96 HMAC */
+			      112),
+			"auth reflector: RFC 8762 4.3.2's offsets, HMAC = openssl's, truncated");
+	check(stamp_reflector_parse_auth(buf, 112, &pr) == 0 && pr.seq == r.seq && pr.ts == r.ts &&
+					pr.ssid == r.ssid && pr.rx_ts == r.rx_ts &&
+					pr.sender_seq == r.sender_seq &&
+					pr.sender_ts == r.sender_ts &&
+					pr.sender_err_est == r.sender_err_est &&
+					pr.sender_ttl == r.sender_ttl,
+			"auth reflector: parse gives every field back");
+
+	/* Reflection: checked by the caller, answered in place, signed; then measured. */
+	memset(buf, 0x5a, sizeof(buf));
+	stamp_sender_write_auth(buf, 120, &s);
+	memset(buf + 112, 0x5a, 8); /* padding after the packet, returned as is */
+	stamp_hmac_sign(h, buf, 120);
+	memcpy(out, buf, 120);
+	check(stamp_hmac_check(wrong, out, 120) == STAMP_E_AUTH &&
+					stamp_hmac_check(h, out, 120) == 0,
+			"auth reflect: the request checks with its key only");
+	check(stamp_reflect_auth(out, 111, out, 120, 0, 0, 0, &sess, h) == STAMP_E_SHORT &&
+					stamp_reflect_auth(out, 120, out, 111, 0, 0, 0, &sess, h) ==
+							STAMP_E_BUF &&
+					!memcmp(out, buf, 120),
+			"auth reflect: 111 bytes in or out: short / buffer, packet untouched");
+	memset(out + 96, 0, 16);
+	check(stamp_hmac_check(h, out, 120) == STAMP_E_NOAUTH,
+			"auth: a zero HMAC field: STAMP_E_NOAUTH");
+	memcpy(out, buf, 120);
+	check(stamp_reflect_auth(out, 120, out, 120, T_BASE + 200000000, 61, T_BASE + 200001000,
+			      &sess, h) == 0,
+			"auth reflect: in place");
+	check(stamp_hmac_check(h, out, 120) == 0 &&
+					stamp_reflector_parse_auth(out, 120, &pr) == 0 &&
+					pr.sender_seq == 7 && pr.seq == 7 && pr.sender_ts == s.ts &&
+					pr.sender_ttl == 61 && pr.ssid == 0x1234 &&
+					pr.err_est == 0x8001 && out[112] == 0x5a &&
+					out[119] == 0x5a,
+			"auth reflect: signed reply with the sender's fields and padding");
+	check(stamp_measure_auth(out, 120, T_BASE + 300000000, 0, &m, h) == 0 &&
+					m.t1 == T_BASE + 123456789 && m.t2 == T_BASE + 200000000 &&
+					m.t3 == T_BASE + 200001000 && m.sender_ttl == 61 &&
+					m.rtt_ns == 300000000 - 123456789 - 1000,
+			"auth measure: T1..T4 and RTT");
+	check(stamp_measure_auth(out, 120, T_BASE + 300000000, 0, &m, wrong) == STAMP_E_AUTH,
+			"auth measure: wrong key: STAMP_E_AUTH");
+	out[20] ^= 1;
+	check(stamp_measure_auth(out, 120, T_BASE + 300000000, 0, &m, h) == STAMP_E_AUTH,
+			"auth measure: a T3 changed on the way: STAMP_E_AUTH");
+	stamp_hmac_free(h);
+	stamp_hmac_free(wrong);
+	stamp_hmac_free(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -629,5 +791,6 @@ main(int argc, char **argv)
 	test_err_est();
 	test_reflect_measure();
 	test_sessions();
+	test_auth();
 	return unit_done();
 }
