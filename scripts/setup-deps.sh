@@ -17,10 +17,14 @@ PKGS=(
 	# OpenSSL libcrypto: HMAC-SHA-256 of authenticated STAMP (lib/stamp) and of
 	# authenticated stampede datagrams (lib/encap/sph_auth.c)
 	libssl-dev
+	# /metrics: libmicrohttpd (with GnuTLS) and libxcrypt's crypt_rn for basic auth hashes
+	libmicrohttpd-dev libcrypt-dev
 	# tests, demo and benchmarks
 	iproute2 procps kmod ethtool nftables iputils-ping curl
 	tshark tcpdump python3 python3-scapy python3-matplotlib
 	netsniff-ng tcpreplay
+	# durable acknowledgements' test fails fdatasync with strace's fault injection
+	strace
 	prometheus
 	# fuzzing and static checks (libFuzzer and the sanitizer runtimes for clang are in
 	# libclang-rt-14-dev, only a Recommends of clang, which --no-install-recommends skips)

@@ -431,8 +431,12 @@ main(int argc, char **argv)
 		ret = s != NULL ? 0 : 1;
 		goto out_cfg;
 	}
-	if (o.metrics_set)
-		cfg.metrics = o.metrics;
+	if (o.metrics_set) {
+		/* The address only: metrics.tls and metrics.basic_auth stay as configured. */
+		cfg.metrics.enabled = true;
+		memcpy(cfg.metrics.listen, o.metrics.listen, sizeof(cfg.metrics.listen));
+		cfg.metrics.port = o.metrics.port;
+	}
 
 	rc = port_precheck(&cfg, err);
 	if (rc != 0) {

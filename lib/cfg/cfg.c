@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <crypt.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <pcap/pcap.h>
@@ -138,7 +141,7 @@ static const struct {
 	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
 };
 static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
-	"max_files", "ring", "snaplen", "comments" };
+	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms" };
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
 	"dscp", "dst_port" };
 /* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
@@ -312,6 +315,8 @@ static const struct opt cfg_opts[] = {
 	O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, OPT_POW2),
 	O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
 	O_BOOL("outputs[]", "comments", SO, comments, 1),
+	O_BOOL("outputs[]", "durable", SO, durable, 0),
+	O_INT("outputs[]", "sync_ms", SO, sync_ms, 1, 10000, 10, 0),
 	O_CUSTOM_D("outputs[]", "port", 0, dump_output_port),
 	O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
 	O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),
@@ -360,6 +365,13 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("metrics", "enabled", SC, metrics.enabled, 0),
 	O_STR("metrics", "listen", SC, metrics.listen, "127.0.0.1", OPT_NONEMPTY),
 	O_INT("metrics", "port", SC, metrics.port, 1, 65535, 9464, 0),
+	/* metrics.tls and metrics.basic_auth: checked across keys by parse_metrics(). */
+	O_OBJ("metrics", "tls"),
+	O_OBJ("metrics", "basic_auth"),
+	O_STR("tls", "cert_file", SC, metrics.tls_cert, "", OPT_NOCTRL),
+	O_STR("tls", "key_file", SC, metrics.tls_key, "", OPT_NOCTRL),
+	O_STR("basic_auth", "username", SC, metrics.auth_user, "", 0),
+	O_STR("basic_auth", "password_hash", SC, metrics.auth_hash, "", OPT_NOCTRL),
 
 	/* Checked across fields by parse_probe(): addresses, rates, sizes, flows. */
 	O_STR("probes[]", "name", SPB, name, NULL, OPT_REQUIRED | OPT_NAME),
@@ -1750,6 +1762,82 @@ check_tx_queues(const struct loader *l)
 	return 0;
 }
 
+/*
+ * metrics.tls: both files or neither, and both readable now, so that --check and the start fail
+ * on a missing file rather than the first TLS handshake. What they hold is checked when the
+ * server loads them (lib/metrics).
+ */
+static int
+parse_metrics_tls(const struct loader *l, const struct cfg_metrics *m)
+{
+	const struct {
+		const char *path, *file, *other;
+	} f[] = {
+		{ "metrics.tls.cert_file", m->tls_cert, m->tls_key },
+		{ "metrics.tls.key_file", m->tls_key, m->tls_cert },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+		if (f[i].file[0] == '\0') {
+			if (f[i].other[0] != '\0')
+				return lerr(l, f[i].path,
+						"missing: TLS needs both cert_file and key_file");
+			continue;
+		}
+		if (access(f[i].file, R_OK) != 0)
+			return lerr(l, f[i].path, "cannot read \"%s\": %s", f[i].file,
+					strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * metrics.basic_auth.password_hash: a crypt(3) hash that libxcrypt knows ("$y$" yescrypt, "$2b$"
+ * bcrypt, "$6$" SHA-512-crypt, "$5$"), checked by hashing a probe password with it as setting:
+ * libxcrypt fails (NULL) for a setting it does not support. No plain
+ * text password is ever accepted: DES and the other hashes without a "$id$" prefix are refused.
+ */
+static int
+parse_metrics_auth(const struct loader *l, const struct cfg_metrics *m)
+{
+	struct crypt_data *cd;
+	const char *h;
+	bool ok;
+
+	/* Both empty (absent, or as --dump-config writes "no auth"): no auth. */
+	if (m->auth_user[0] == '\0' && m->auth_hash[0] == '\0')
+		return 0;
+	if (m->auth_user[0] == '\0')
+		return lerr(l, "metrics.basic_auth.username",
+				"missing: basic auth needs a user name");
+	if (m->auth_hash[0] == '\0')
+		return lerr(l, "metrics.basic_auth.password_hash",
+				"missing: basic auth needs a password hash");
+	if (strchr(m->auth_user, ':') != NULL)
+		return lerr(l, "metrics.basic_auth.username",
+				"\"%s\" holds a ':', which HTTP basic auth cannot carry",
+				m->auth_user);
+	if (m->auth_hash[0] != '$')
+		return lerr(l, "metrics.basic_auth.password_hash",
+				"not a crypt(3) hash (\"$y$...\", \"$2b$...\", \"$6$...\"; make one with "
+				"mkpasswd or openssl passwd -6)");
+	cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return lerr(l, "metrics.basic_auth.password_hash", "out of memory");
+	/*
+	 * crypt_rn(): libxcrypt's crypt_r() that answers NULL rather than a '*' string; also not
+	 * the crypt_r() that gcc 12's ASan intercepts (its interceptor calls a null pointer there).
+	 */
+	h = crypt_rn("probe", m->auth_hash, cd, (int)sizeof(*cd));
+	ok = h != NULL && h[0] == '$';
+	free(cd);
+	if (!ok)
+		return lerr(l, "metrics.basic_auth.password_hash",
+				"not a hash this system's crypt(3) supports (yescrypt \"$y$\", bcrypt "
+				"\"$2b$\", SHA-512 \"$6$\", SHA-256 \"$5$\")");
+	return 0;
+}
+
 static int
 parse_metrics(const struct loader *l, const json_t *root)
 {
@@ -1768,7 +1856,18 @@ parse_metrics(const struct loader *l, const json_t *root)
 				"%s is not an IPv4 or IPv6 address literal (e.g. \"127.0.0.1\", "
 				"\"::1\", \"0.0.0.0\")",
 				jv(json_object_get(obj, "listen"), b));
-	return 0;
+	rc = parse_object(l, obj != NULL ? json_object_get(obj, "tls") : NULL, "metrics.tls", "tls",
+			l->cfg);
+	if (rc < 0)
+		return rc;
+	rc = parse_metrics_tls(l, m);
+	if (rc < 0)
+		return rc;
+	rc = parse_object(l, obj != NULL ? json_object_get(obj, "basic_auth") : NULL,
+			"metrics.basic_auth", "basic_auth", l->cfg);
+	if (rc < 0)
+		return rc;
+	return parse_metrics_auth(l, m);
 }
 
 /* "aa:bb:cc:dd:ee:ff" (hex digits, either case) into 6 bytes. */

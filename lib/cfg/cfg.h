@@ -47,6 +47,7 @@
 #define CFG_MAX_GROUPS 32      /**< Max entries in groups[]. */
 #define CFG_MAX_MEMBERS 16     /**< Max members of one group. */
 #define CFG_FILTER_LEN 1024    /**< Max libpcap filter length, including the NUL. */
+#define CFG_AUTH_HASH_LEN 256  /**< Max metrics.basic_auth.password_hash length, with the NUL. */
 #define CFG_LISTEN_LEN 64      /**< Max metrics.listen length (an IP literal), including the NUL. */
 #define CFG_MAX_PROBES 16      /**< Max entries in probes[] (stream ids 0..31, lib/probe). */
 #define CFG_MAX_PROBE_SIZES 16 /**< Max entries in probes[].sizes. */
@@ -288,6 +289,12 @@ struct cfg_output {
 	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
 	uint32_t snaplen;	   /**< [60..262144], default 262144 */
 	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
+	/**
+	 * outputs[].durable, default false: fdatasync the file every sync_ms; a collector then
+	 * acknowledges reliable frames only once they are on disk (lib/pcapng, broker_reliable.c).
+	 */
+	bool durable;
+	uint32_t sync_ms; /**< outputs[].sync_ms [1..10000], default 10: durable's batch period */
 	/* Tunnels (erspan3, vxlan, gre): */
 	uint16_t port;		   /**< outputs[].port: index into ports[], required */
 	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */
@@ -332,14 +339,23 @@ struct cfg_group {
 /**
  * metrics: the Prometheus endpoint served by lib/metrics (DPDK telemetry needs no setting).
  *
- * JSON shape: { "enabled": true, "listen": "127.0.0.1", "port": 9464 }
+ * JSON shape: { "enabled": true, "listen": "127.0.0.1", "port": 9464,
+ *               "tls": { "cert_file": "...", "key_file": "..." },
+ *               "basic_auth": { "username": "prom", "password_hash": "$y$..." } }
  * Off by default, so that tests and demos do not compete for the port; loopback by default:
  * listening on another address exposes the counters to that network, the operator's choice.
+ * tls and basic_auth are optional, as in Prometheus exporters' web-config: cert_file and
+ * key_file (PEM) go together and must be readable when the config is loaded; password_hash is
+ * a crypt(3) hash (libxcrypt: "$y$" yescrypt, "$2b$" bcrypt, "$6$" SHA-512-crypt...).
  */
 struct cfg_metrics {
-	bool enabled;		     /**< metrics.enabled, default false */
-	char listen[CFG_LISTEN_LEN]; /**< metrics.listen: IPv4/IPv6 literal, default "127.0.0.1" */
-	uint16_t port;		     /**< metrics.port [1..65535], default 9464 */
+	bool enabled;		      /**< metrics.enabled, default false */
+	char listen[CFG_LISTEN_LEN];  /**< metrics.listen: IPv4/IPv6 literal, default "127.0.0.1" */
+	uint16_t port;		      /**< metrics.port [1..65535], default 9464 */
+	char tls_cert[CFG_PATH_LEN];  /**< metrics.tls.cert_file (PEM), default "" = no TLS */
+	char tls_key[CFG_PATH_LEN];   /**< metrics.tls.key_file (PEM), with cert_file */
+	char auth_user[CFG_NAME_LEN]; /**< metrics.basic_auth.username, "" = no auth */
+	char auth_hash[CFG_AUTH_HASH_LEN]; /**< metrics.basic_auth.password_hash (crypt(3)) */
 };
 
 /** probes[].mode and probe_rx.mode: the probe format. */

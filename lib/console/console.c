@@ -545,62 +545,6 @@ render_outputs(const json_t *a, FILE *f)
 	tbl_print(&t, f);
 }
 
-/* One row per histogram: ports, then prefixes; values in microseconds. */
-static void
-render_tcprtt_rows(struct table *t, const json_t *list, const char *scope)
-{
-	size_t i;
-	const json_t *e;
-	static const char *const kinds[] = { "syn_synack", "synack_ack", "tsval" };
-	static const char *const q[] = { "min", "mean", "p50", "p90", "p99", "p99.9", "max" };
-
-	json_array_foreach(list, i, e) {
-		for (unsigned int k = 0; k < RTE_DIM(kinds); k++) {
-			const json_t *h = json_object_get(e, kinds[k]);
-
-			tbl_cell(t, "%s", scope);
-			tbl_cell(t, "%s", stp_json_str(e, "name"));
-			tbl_cell(t, "%s", kinds[k]);
-			tbl_u64(t, stp_json_u64(h, "count"));
-			for (unsigned int j = 0; j < RTE_DIM(q); j++)
-				tbl_cell(t, "%.3f",
-						json_number_value(json_object_get(h, q[j])) / 1e3);
-		}
-	}
-}
-
-static void
-render_tcp_rtt(const json_t *v, FILE *f)
-{
-	static const char *const counters[] = { "flows", "flows_active", "table_full", "evicted",
-		"evicted_half_open", "evicted_handshake", "closed", "packets", "unstamped",
-		"ambiguous", "malformed_options", "ts_slots_overwritten", "records",
-		"records_written", "records_dropped", "write_errors" };
-	const json_t *samples = json_object_get(v, "samples");
-	const char *dname;
-	json_t *dval;
-	struct table t;
-
-	if (!json_is_true(json_object_get(v, "enabled"))) {
-		fprintf(f, "tcp_rtt is not enabled\n");
-		return;
-	}
-	for (unsigned int i = 0; i < RTE_DIM(counters); i++)
-		fprintf(f, "%-21s %" PRIu64 "\n", counters[i], stp_json_u64(v, counters[i]));
-	fprintf(f, "%-21s syn_synack %" PRIu64 ", synack_ack %" PRIu64 ", tsval %" PRIu64 "\n",
-			"samples", stp_json_u64(samples, "syn_synack"),
-			stp_json_u64(samples, "synack_ack"), stp_json_u64(samples, "tsval"));
-	fprintf(f, "%-21s", "drops");
-	json_object_foreach(json_object_get(v, "drops"), dname, dval)
-		fprintf(f, " %s %" PRIu64, dname, (uint64_t)json_integer_value(dval));
-	fprintf(f, "\n");
-	fprintf(f, "\nRTT in microseconds (samples flagged ambiguous are not in the histograms)\n");
-	tbl_init(&t, "scope|name|kind|<count|<min|<mean|<p50|<p90|<p99|<p99.9|<max");
-	render_tcprtt_rows(&t, json_object_get(v, "ports"), "port");
-	render_tcprtt_rows(&t, json_object_get(v, "prefixes"), "prefix");
-	tbl_print(&t, f);
-}
-
 /* Reliable stampede outputs (lib/encap/README.md, "Reliable outputs"): one row each. */
 static void
 render_nodes_reliable(const json_t *outs, FILE *f)
@@ -1017,8 +961,6 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		json_decref(gone);
 	} else if (strcmp(r->w1, "outputs") == 0) {
 		show(cl, ctl_outputs(c), render_outputs, NULL);
-	} else if (strcmp(r->w1, "tcp-rtt") == 0) {
-		show(cl, ctl_tcp_rtt(c), render_tcp_rtt, NULL);
 	} else if (strcmp(r->w1, "nodes") == 0) {
 		show(cl, ctl_nodes(c), render_nodes, NULL);
 	} else if (strcmp(r->w1, "timestamps") == 0) {
@@ -1099,15 +1041,75 @@ SHOW_CMD(timestamps,
 		"for hardware stamps, the device clock: kind, frequency, drift, offset, last "
 		"error");
 
-/* "tcp-rtt" is not a C identifier: SHOW_CMD spelled out. */
-static cmdline_parse_token_string_t tok_show_tcp_rtt = WORD(w1, "tcp-rtt");
-static cmdline_parse_inst_t cmd_show_tcp_rtt = {
-	.f = cmd_show_parsed,
+/*
+ * show <view>: the views features declare (struct stp_feature_ui: "show tcp-rtt"), one
+ * instance for all; its words and help line come from the registry (console_create()).
+ */
+static void
+cmd_show_feature_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_result *r = parsed;
+	const struct stp_feature *f = stp_feature_by_ui(NULL, r->w1, false);
+
+	if (f != NULL)
+		show(cl, ctl_feature_ui_view(g_con->ctl, f), f->ui->render, NULL);
+}
+
+static char show_feature_words[256], show_feature_help[1024];
+static cmdline_parse_token_string_t tok_show_feature = WORD(w1, show_feature_words);
+static cmdline_parse_inst_t cmd_show_feature = {
+	.f = cmd_show_feature_parsed,
 	.data = NULL,
-	.help_str = "show tcp-rtt: passive TCP latency: flow table counters, RTT histograms per "
-		    "port and prefix",
-	.tokens = { (void *)&tok_show, (void *)&tok_show_tcp_rtt, NULL },
+	.help_str = show_feature_help,
+	.tokens = { (void *)&tok_show, (void *)&tok_show_feature, NULL },
 };
+
+/* Append to @p buf (of @p size, @p *len used so far), cutting at its end. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = RTE_MIN(*len + (size_t)n, size - 1);
+}
+
+/* The words ("a#b") and the help line of show <view>, from the features' ui. */
+static void
+show_feature_init(void)
+{
+	char list[256] = "", helps[768] = "";
+	size_t w = 0, l = 0, h = 0;
+	const struct stp_feature_ui *one = NULL;
+	unsigned int n = 0;
+
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++) {
+		const struct stp_feature_ui *ui = (*fp)->ui;
+
+		if (ui == NULL || ui->show == NULL || ui->render == NULL)
+			continue;
+		append(show_feature_words, sizeof(show_feature_words), &w, "%s%s", n ? "#" : "",
+				ui->show);
+		append(list, sizeof(list), &l, "%s%s", n ? "|" : "", ui->show);
+		append(helps, sizeof(helps), &h, "%s%s: %s", n ? "; " : "", ui->show,
+				ui->show_help != NULL ? ui->show_help : "");
+		one = ui;
+		n++;
+	}
+	if (n == 0)
+		snprintf(show_feature_words, sizeof(show_feature_words), "-");
+	if (n == 1)
+		snprintf(show_feature_help, sizeof(show_feature_help), "show %s: %s", one->show,
+				one->show_help != NULL ? one->show_help : "");
+	else
+		snprintf(show_feature_help, sizeof(show_feature_help), "show %s: %s", list, helps);
+}
 
 /* clear stats */
 static void
@@ -1790,7 +1792,7 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_show_drops,
 	&cmd_show_rules,
 	&cmd_show_outputs,
-	&cmd_show_tcp_rtt,
+	&cmd_show_feature,
 	&cmd_show_nodes,
 	&cmd_show_nodes_one,
 	&cmd_show_config,
@@ -2300,6 +2302,7 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 	con->interactive = conf->interactive;
 	pthread_mutex_init(&con->tty_lock, NULL);
 	g_con = con;
+	show_feature_init();
 	/* Checks lines for "did you mean" (no input, no output: its prompt goes nowhere). */
 	check_cl = cmdline_new(console_ctx, "", -1, -1);
 	if (pipe2(con->stop_pipe, O_CLOEXEC) != 0) {

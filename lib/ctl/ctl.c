@@ -23,7 +23,6 @@
 #include "broker_rel.h"
 #include "ctl.h"
 #include "port_kern.h"
-#include "stage_tcprtt.h"
 #include "pcapng.h"
 #include "probe_rt.h"
 
@@ -560,12 +559,12 @@ ctl_rules_deleted(struct ctl *c)
 }
 
 json_t *
-ctl_tcp_rtt(struct ctl *c)
+ctl_feature_ui_view(struct ctl *c, const struct stp_feature *f)
 {
 	json_t *v;
 
 	pthread_mutex_lock(&c->lock);
-	v = stp_feature_view_key(c->pl, "tcp_rtt", "tcp_rtt");
+	v = stp_feature_view_key(c->pl, f->name, f->ui->key);
 	pthread_mutex_unlock(&c->lock);
 	if (v == NULL)
 		v = json_pack("{s:b}", "enabled", 0);

@@ -159,10 +159,10 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
- * Passive TCP latency: counters and histogram summaries (the tcp_rtt feature's view), or
- * {"enabled": false} when tcp_rtt is off.
+ * What feature @p f shows to operators: the member f->ui->key of its view, or
+ * {"enabled": false} when its config leaves it off (console "show <f->ui->show>").
  */
-json_t *ctl_tcp_rtt(struct ctl *c);
+json_t *ctl_feature_ui_view(struct ctl *c, const struct stp_feature *f);
 
 /**
  * The stampede broker (the broker feature's view, "enabled": true): role, datagrams_received,

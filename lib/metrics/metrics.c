@@ -30,8 +30,6 @@
 #include "metrics_priv.h"
 #include "port_kern.h"
 #include "probe_rt.h"
-#include "stage_tcprtt.h"
-#include "tcprtt.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
@@ -397,6 +395,9 @@ static const struct {
 	{ "files", offsetof(struct pcapng_stats, files) },
 	{ "write_errors", offsetof(struct pcapng_stats, write_errors) },
 	{ "error_drops", offsetof(struct pcapng_stats, error_drops) },
+	{ "synced", offsetof(struct pcapng_stats, synced) },
+	{ "syncs", offsetof(struct pcapng_stats, syncs) },
+	{ "sync_errors", offsetof(struct pcapng_stats, sync_errors) },
 };
 
 static int
@@ -574,14 +575,15 @@ tel_probes(const struct metrics_snap *s, const char *params, struct rte_tel_data
 }
 
 /*
- * The tcp_rtt object as telemetry: the counters and "samples_<kind>" at the top, and the RTT
- * summaries (ns, the mean rounded) in columns, one row per port or prefix and kind: "scope"
- * ("port"/"prefix"), "name", "kind", "count", "min", "mean", "p50", "p90", "p99", "p99_9",
- * "p99_99", "max". (22.11 telemetry: names of [A-Za-z0-9_/] only, and one level of nesting.)
+ * A feature's view as telemetry (struct stp_feature_ui): its integer members at the top, its
+ * LABELED families as KEY_NAME, and the histogram summaries of its SUMMARY families (ns, the
+ * mean rounded) in columns, one row per entry and value: "scope" (the family's label),
+ * "name", "kind" (a value), "count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99",
+ * "max". (22.11 telemetry: names of [A-Za-z0-9_/] only, and one level of nesting.)
  */
-#define TCPRTT_TEL_ROWS ((CFG_MAX_TCPRTT_PORTS + CFG_MAX_TCPRTT_PREFIXES) * TCPRTT_KIND_MAX)
+#define FEAT_TEL_ROWS 512
 
-static const char *const tcprtt_tel_stats[][2] = {
+static const char *const feat_tel_stats[][2] = {
 	{ "count", "count" },
 	{ "min", "min" },
 	{ "mean", "mean" },
@@ -593,33 +595,30 @@ static const char *const tcprtt_tel_stats[][2] = {
 	{ "max", "max" },
 };
 
-struct tcprtt_tel_cols {
+struct feat_tel_cols {
 	unsigned int n;
-	const char *scope[TCPRTT_TEL_ROWS];
-	const char *name[TCPRTT_TEL_ROWS];
-	const char *kind[TCPRTT_TEL_ROWS];
-	uint64_t v[RTE_DIM(tcprtt_tel_stats)][TCPRTT_TEL_ROWS];
+	const char *scope[FEAT_TEL_ROWS];
+	const char *name[FEAT_TEL_ROWS];
+	const char *kind[FEAT_TEL_ROWS];
+	uint64_t v[RTE_DIM(feat_tel_stats)][FEAT_TEL_ROWS];
 };
 
 static void
-tel_tcprtt_rows(struct tcprtt_tel_cols *c, const json_t *list, const char *scope)
+feat_tel_rows(struct feat_tel_cols *c, const json_t *list, const struct stp_family *fam)
 {
 	size_t i;
 	const json_t *e;
 
 	json_array_foreach(list, i, e) {
-		for (unsigned int k = 0; k < TCPRTT_KIND_MAX && c->n < TCPRTT_TEL_ROWS; k++) {
-			const json_t *h = json_object_get(e, tcprtt_kind_name(k));
+		for (unsigned int k = 0; fam->values[k] != NULL && c->n < FEAT_TEL_ROWS; k++) {
+			const json_t *h = json_object_get(e, fam->values[k]);
 
-			c->scope[c->n] = scope;
-			c->name[c->n] = json_string_value(json_object_get(e, "name"));
-			if (c->name[c->n] == NULL)
-				c->name[c->n] = "";
-			c->kind[c->n] = tcprtt_kind_name(k);
-			for (unsigned int j = 0; j < RTE_DIM(tcprtt_tel_stats); j++)
-				c->v[j]
-				    [c->n] = (uint64_t)(json_number_value(json_object_get(h,
-									tcprtt_tel_stats[j][0])) +
+			c->scope[c->n] = fam->label;
+			c->name[c->n] = stp_json_str(e, "name");
+			c->kind[c->n] = fam->values[k];
+			for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
+				c->v[j][c->n] = (uint64_t)(json_number_value(json_object_get(h,
+									   feat_tel_stats[j][0])) +
 						0.5);
 			c->n++;
 		}
@@ -627,15 +626,15 @@ tel_tcprtt_rows(struct tcprtt_tel_cols *c, const json_t *list, const char *scope
 }
 
 static int
-tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rte_tel_data *d)
 {
-	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt"), *v;
-	struct tcprtt_tel_cols *c;
+	json_t *t = stp_feature_view_key(s->pl, f->name, f->ui->key), *v;
+	const struct stp_family *fam;
+	struct feat_tel_cols *c;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
 	int rc = 0;
 
-	(void)params;
 	rte_tel_data_start_dict(d);
 	if (t == NULL) {
 		rte_tel_data_add_dict_u64(d, "enabled", 0);
@@ -647,29 +646,34 @@ tel_tcp_rtt(const struct metrics_snap *s, const char *params, struct rte_tel_dat
 		return -ENOMEM;
 	}
 	json_object_foreach(t, k, v) {
-		if (json_is_integer(v)) {
+		if (json_is_integer(v))
 			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
-		} else if (json_is_true(v)) {
+		else if (json_is_true(v))
 			rc |= rte_tel_data_add_dict_u64(d, k, 1);
-		} else if (strcmp(k, "samples") == 0 || strcmp(k, "drops") == 0) {
-			const char *kind;
+	}
+	for (fam = f->ui->families; fam != NULL && fam->name != NULL; fam++) {
+		const json_t *m = json_object_get(t, fam->key);
+
+		if (fam->kind == STP_FAMILY_LABELED) {
+			const char *name;
 			const json_t *n;
 
-			/* samples_<kind>, drops_<reason> */
-			json_object_foreach(v, kind, n) {
-				snprintf(key, sizeof(key), "%s_%s", k, kind);
+			json_object_foreach((json_t *)m, name, n) {
+				snprintf(key, sizeof(key), "%s_%s", fam->key, name);
 				rc |= rte_tel_data_add_dict_u64(
 						d, key, (uint64_t)json_integer_value(n));
 			}
+		} else if (fam->kind == STP_FAMILY_SUMMARY) {
+			feat_tel_rows(c, m, fam);
 		}
 	}
-	tel_tcprtt_rows(c, json_object_get(t, "ports"), "port");
-	tel_tcprtt_rows(c, json_object_get(t, "prefixes"), "prefix");
-	rc |= col_str(d, "scope", c->scope, c->n);
-	rc |= col_str(d, "name", c->name, c->n);
-	rc |= col_str(d, "kind", c->kind, c->n);
-	for (unsigned int j = 0; j < RTE_DIM(tcprtt_tel_stats); j++)
-		rc |= col_u64(d, tcprtt_tel_stats[j][1], c->v[j], c->n);
+	if (c->n > 0) {
+		rc |= col_str(d, "scope", c->scope, c->n);
+		rc |= col_str(d, "name", c->name, c->n);
+		rc |= col_str(d, "kind", c->kind, c->n);
+		for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
+			rc |= col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
+	}
 	free(c);
 	json_decref(t);
 	return rc != 0 ? -ENOMEM : 0;
@@ -778,8 +782,6 @@ static const struct {
 			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)" },
 	{ "/stampede/probes", tel_probes,
 			"Generated probe streams: requested, achieved rate. No parameters" },
-	{ "/stampede/tcp_rtt", tel_tcp_rtt,
-			"Passive TCP latency: counters; RTT summaries (ns) in columns, per port/prefix and kind" },
 	{ "/stampede/nodes", tel_nodes,
 			"Stampede broker: per remote (node, stream) and per stampede output. No "
 			"parameters" },
@@ -799,6 +801,12 @@ tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 			rc = tel_endpoints[i].fill(s, params, d);
 			break;
 		}
+	if (rc == -ENOENT) {
+		const struct stp_feature *f = stp_feature_by_ui(s->pl->features, cmd, true);
+
+		if (f != NULL)
+			rc = tel_feature(s, f, d);
+	}
 	metrics_snap_put(s);
 	return rc;
 }
@@ -861,6 +869,18 @@ metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN
 			if (rc != 0)
 				MT_LOG(WARNING, "cannot register telemetry command %s: %s",
 						tel_endpoints[i].cmd, strerror(-rc));
+		}
+		/* The features' endpoints (struct stp_feature_ui). */
+		for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++) {
+			const struct stp_feature_ui *ui = (*fp)->ui;
+
+			if (ui == NULL || ui->telemetry == NULL)
+				continue;
+			rc = rte_telemetry_register_cmd(ui->telemetry, tel_dispatch,
+					ui->telemetry_help != NULL ? ui->telemetry_help : "");
+			if (rc != 0)
+				MT_LOG(WARNING, "cannot register telemetry command %s: %s",
+						ui->telemetry, strerror(-rc));
 		}
 		mt.registered = true;
 	}

@@ -23,9 +23,10 @@
  *   /stampede/outputs     per capture output: accepted, refused, written, bytes, files
  *   /stampede/timestamps  packets stamped, per timestamp source
  *
- * Each endpoint is one row of a table in metrics.c. Prometheus (when metrics.enabled): an HTTP
- * server on its own control thread serving GET /metrics in the text exposition format 0.0.4;
- * each metric family is one row of another table there.
+ * Each endpoint is one row of a table in metrics.c. Prometheus (when metrics.enabled):
+ * libmicrohttpd on control threads (http.c) serving GET /metrics in the text exposition format
+ * 0.0.4, optionally over TLS and with basic auth (metrics.tls, metrics.basic_auth); each metric
+ * family is one row of another table there.
  *
  * Both read counters only (stp_stats_sum(), rte_eth_stats_get(), pcapng_writer_stats()): the
  * datapath takes no lock and is never waited for. A mutex between the control threads (main,
@@ -51,7 +52,7 @@ int metrics_parse_listen(const char *s, struct cfg_metrics *m, char *err, size_t
 
 /**
  * Point the telemetry endpoints at @p pl (registering them on the first call) and, when
- * pl->cfg->metrics.enabled, listen and start the HTTP server thread. Call after
+ * pl->cfg->metrics.enabled, listen and start the HTTP server threads. Call after
  * stp_pipeline_create(), on the main thread.
  *
  * @param version  reported by /stampede/info and stampede_info
@@ -67,7 +68,7 @@ int metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR
  */
 void metrics_stop(void);
 
-/** "http://ADDR:PORT/metrics" while the HTTP server runs, "" otherwise. */
+/** "http(s)://ADDR:PORT/metrics" while the HTTP server runs, "" otherwise. */
 const char *metrics_url(void);
 
 /**

@@ -74,9 +74,9 @@ void prom_broker(struct sbuf *b, const struct metrics_snap *s);
 
 /** Start the HTTP server on @p m's address. 0, or -errno with a message in @p err. */
 int http_start(const struct cfg_metrics *m, char *err, size_t errlen);
-/** Stop and join the HTTP server thread (no-op when it does not run). */
+/** Stop and join the HTTP server threads (no-op when they do not run). */
 void http_stop(void);
-/** "http://ADDR:PORT/metrics", or "" when not running. */
+/** "http(s)://ADDR:PORT/metrics", or "" when not running. */
 const char *http_url(void);
 
 #endif /* STP_METRICS_PRIV_H */

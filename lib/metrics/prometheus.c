@@ -20,8 +20,6 @@
 
 #include "hist.h"
 #include "metrics_priv.h"
-#include "stage_tcprtt.h"
-#include "tcprtt.h"
 #include "probe_rt.h"
 
 /* Where a family's samples come from, and which label they carry. */
@@ -151,6 +149,12 @@ static const struct prom_family prom_families[] = {
 		"Files a capture output opened." },
 	{ "stampede_output_write_errors_total", "counter", PS_OUTPUT_WRT, WRT(write_errors),
 		"Failed open() and write() calls of a capture output." },
+	{ "stampede_output_synced_packets_total", "counter", PS_OUTPUT_WRT, WRT(synced),
+		"Packets a durable capture output wrote and fdatasync'ed." },
+	{ "stampede_output_syncs_total", "counter", PS_OUTPUT_WRT, WRT(syncs),
+		"Successful fdatasync calls of a durable capture output." },
+	{ "stampede_output_sync_errors_total", "counter", PS_OUTPUT_WRT, WRT(sync_errors),
+		"Failed fdatasync calls of a durable capture output (acknowledgements stop)." },
 
 	{ "stampede_lcore_rx_packets_total", "counter", PS_LCORE, LCS(rx_pkts),
 		"Packets a datapath lcore read from ports." },
@@ -455,114 +459,72 @@ probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_s
 	json_decref(a);
 }
 
-/* The tcp_rtt counters (stp_tcprtt_json() keys) as families: name, type, help. */
-static const struct {
-	const char *key;
-	const char *name;
-	const char *type;
-	const char *help;
-} tcprtt_counters[] = {
-	{ "flows", "stampede_tcp_rtt_flows_total", "counter", "TCP flows entered in the tables." },
-	{ "flows_active", "stampede_tcp_rtt_flows_active", "gauge",
-			"TCP flows in the tables now." },
-	{ "table_full", "stampede_tcp_rtt_table_full_total", "counter",
-			"TCP flows not tracked: the worker's flow table was full." },
-	{ "evicted", "stampede_tcp_rtt_evicted_total", "counter",
-			"TCP flows removed after tcp_rtt.idle_timeout_s without a packet." },
-	{ "evicted_half_open", "stampede_tcp_rtt_evicted_half_open_total", "counter",
-			"TCP flows pushed out of a full table: a SYN not answered yet." },
-	{ "evicted_handshake", "stampede_tcp_rtt_evicted_handshake_total", "counter",
-			"TCP flows pushed out of a full table: a handshake without its ACK." },
-	{ "closed", "stampede_tcp_rtt_closed_total", "counter",
-			"TCP flows removed on RST or FIN both ways." },
-	{ "ambiguous", "stampede_tcp_rtt_ambiguous_total", "counter",
-			"Handshake samples after a retransmitted SYN or SYN-ACK (Karn), not in the "
-			"histograms." },
-	{ "malformed_options", "stampede_tcp_rtt_malformed_options_total", "counter",
-			"TCP packets with malformed options." },
-	{ "records_dropped", "stampede_tcp_rtt_records_dropped_total", "counter",
-			"RTT records lost: the writer's ring was full." },
-	{ "records_written", "stampede_tcp_rtt_records_written_total", "counter",
-			"RTT records written as JSON lines." },
-};
-
-/* One summary family over the ports or the prefixes of the tcp_rtt JSON. */
+/* A SUMMARY family (feature.h): quantiles, sum and count in seconds per entry and value. */
 static void
-prom_tcprtt_summary(struct sbuf *b, const json_t *list, const char *name, const char *label)
+feature_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam)
 {
 	size_t i;
 	const json_t *e;
 
-	sbuf_printf(b, "# HELP %s Passive TCP RTT (tap to endpoint and back), per %s and kind.\n",
-			name, label);
-	sbuf_printf(b, "# TYPE %s summary\n", name);
 	json_array_foreach(list, i, e) {
 		const char *who = json_string_value(json_object_get(e, "name"));
 
-		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++) {
-			const char *kind = tcprtt_kind_name(k);
-			const json_t *h = json_object_get(e, kind);
+		for (unsigned int k = 0; fam->values[k] != NULL; k++) {
+			const char *val = fam->values[k];
+			const json_t *h = json_object_get(e, val);
 			uint64_t count = (uint64_t)json_integer_value(json_object_get(h, "count"));
 
 			for (unsigned int q = 0; q < HIST_NB_QUANTILES && count > 0; q++) {
 				json_int_t v = json_integer_value(
 						json_object_get(h, hist_quantile_names[q]));
 
-				sbuf_printf(b, "%s{%s=\"", name, label);
+				sbuf_printf(b, "%s{%s=\"", fam->name, fam->label);
 				put_label_value(b, who != NULL ? who : "");
-				sbuf_printf(b, "\",kind=\"%s\",quantile=\"%g\"} %.9f\n", kind,
-						hist_quantiles[q], (double)v / 1e9);
+				sbuf_printf(b, "\",%s=\"%s\",quantile=\"%g\"} %.9f\n", fam->label2,
+						val, hist_quantiles[q], (double)v / 1e9);
 			}
-			sbuf_printf(b, "%s_sum{%s=\"", name, label);
+			sbuf_printf(b, "%s_sum{%s=\"", fam->name, fam->label);
 			put_label_value(b, who != NULL ? who : "");
-			sbuf_printf(b, "\",kind=\"%s\"} %.9f\n", kind,
+			sbuf_printf(b, "\",%s=\"%s\"} %.9f\n", fam->label2, val,
 					json_number_value(json_object_get(h, "mean")) *
 							(double)count / 1e9);
-			sbuf_printf(b, "%s_count{%s=\"", name, label);
+			sbuf_printf(b, "%s_count{%s=\"", fam->name, fam->label);
 			put_label_value(b, who != NULL ? who : "");
-			sbuf_printf(b, "\",kind=\"%s\"} %" PRIu64 "\n", kind, count);
+			sbuf_printf(b, "\",%s=\"%s\"} %" PRIu64 "\n", fam->label2, val, count);
 		}
 	}
 }
 
-/* Passive TCP latency: counters, then summaries per port and per prefix. */
+/* The families features declare (struct stp_feature_ui), drawn from their views. */
 static void
-prom_tcprtt(struct sbuf *b, const struct metrics_snap *s)
+prom_features(struct sbuf *b, const struct metrics_snap *s)
 {
-	json_t *t = stp_feature_view_key(s->pl, "tcp_rtt", "tcp_rtt");
-	const json_t *samples;
+	for (unsigned int k = 0; k < s->pl->nb_features; k++) {
+		const struct stp_feature *f = s->pl->features[k];
+		json_t *t;
 
-	if (t == NULL)
-		return;
-	for (unsigned int i = 0; i < RTE_DIM(tcprtt_counters); i++) {
-		sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", tcprtt_counters[i].name,
-				tcprtt_counters[i].help, tcprtt_counters[i].name,
-				tcprtt_counters[i].type);
-		sample(b, tcprtt_counters[i].name, NULL, NULL,
-				(uint64_t)json_integer_value(
-						json_object_get(t, tcprtt_counters[i].key)));
+		if (f->ui == NULL || f->ui->families == NULL)
+			continue;
+		t = stp_feature_view_key(s->pl, f->name, f->ui->key);
+		if (t == NULL)
+			continue;
+		for (const struct stp_family *fam = f->ui->families; fam->name != NULL; fam++) {
+			const json_t *m = json_object_get(t, fam->key);
+
+			sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help,
+					fam->name, fam->type);
+			if (fam->kind == STP_FAMILY_VALUE)
+				sample(b, fam->name, NULL, NULL, (uint64_t)json_integer_value(m));
+			else if (fam->kind == STP_FAMILY_LABELED)
+				for (unsigned int v = 0; fam->values[v] != NULL; v++)
+					sample(b, fam->name, fam->label, fam->values[v],
+							(uint64_t)json_integer_value(json_object_get(
+									m, fam->values[v])));
+			else
+				feature_summary(b, m, fam);
+		}
+		json_decref(t);
 	}
-	samples = json_object_get(t, "samples");
-	sbuf_printf(b,
-			"# HELP stampede_tcp_rtt_samples_total RTT samples, per kind.\n"
-			"# TYPE stampede_tcp_rtt_samples_total counter\n");
-	for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
-		sample(b, "stampede_tcp_rtt_samples_total", "kind", tcprtt_kind_name(k),
-				(uint64_t)json_integer_value(
-						json_object_get(samples, tcprtt_kind_name(k))));
-	samples = json_object_get(t, "drops");
-	sbuf_printf(b,
-			"# HELP stampede_tcp_rtt_drops_total Frames the TCP monitor did not measure "
-			"(malformed headers, fragments), per reason.\n"
-			"# TYPE stampede_tcp_rtt_drops_total counter\n");
-	for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
-		sample(b, "stampede_tcp_rtt_drops_total", "reason", tcprtt_drop_name(k),
-				(uint64_t)json_integer_value(
-						json_object_get(samples, tcprtt_drop_name(k))));
-	prom_tcprtt_summary(b, json_object_get(t, "ports"), "stampede_tcp_rtt_seconds", "port");
-	prom_tcprtt_summary(b, json_object_get(t, "prefixes"), "stampede_tcp_rtt_prefix_seconds",
-			"prefix");
-	json_decref(t);
 }
 
 void
@@ -583,6 +545,6 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 
 			family(b, &f, s);
 		}
-	prom_tcprtt(b, s);
+	prom_features(b, s);
 	prom_broker(b, s);
 }

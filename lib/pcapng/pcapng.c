@@ -130,6 +130,26 @@ struct pcapng_writer {
 	uint64_t file_pkts;  /* packets in the current file, written or in buf */
 	uint64_t file_open_ns;
 	uint64_t last_flush_ns;
+	/*
+	 * Durable mode (conf.durable): settled moves only at a successful fdatasync. unsynced: the
+	 * bytes written to the current file since the last fdatasync was asked for (writer only).
+	 * The rest is shared with the syncer thread, under sy_lock: durable_seq, the seq below
+	 * which every packet is on disk or a counted drop; sync_failed, once set, holds settled
+	 * where it is for good (what follows may not be on disk: it is never vouched for); and one
+	 * request at a time to the syncer (a dup of the file's fd, the seq and written count it
+	 * covers), so that the writer goes on writing while the disk flushes.
+	 */
+	uint64_t unsynced;
+	uint64_t last_sync_ns;
+	pthread_mutex_t sy_lock;
+	pthread_cond_t sy_cv;
+	pthread_t sy_thread;
+	bool sy_started; /* ctlplane: wo before the writer starts; false: the writer syncs itself */
+	bool sy_stop, sy_pending, sy_busy;
+	int sy_fd;
+	uint64_t sy_seq, sy_pkts;
+	uint64_t durable_seq;
+	bool sync_failed;
 	uint64_t retry_ns; /* when to try a new file after an error */
 	uint64_t start_utc_ns;
 	uint64_t index; /* {index} of the next file */
@@ -515,7 +535,127 @@ open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
 	w->file_pkts = 0;
 	w->file_open_ns = now;
 	w->last_flush_ns = now;
+	w->unsynced = 0;
+	if (w->conf.durable && !w->file_reg) {
+		/* fdatasync means nothing on a FIFO or a device: refuse rather than pretend. */
+		snprintf(err, errlen,
+				"capture path %s is not a regular file; durable needs one (fdatasync)",
+				path);
+		close(fd);
+		w->fd = -1;
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * Durable mode, under sy_lock: an fdatasync that covered the packets below @p seq (@p pkts
+ * written) returned @p err (0: success). Once a call fails, the pages it covered may be lost
+ * whatever later calls say (Linux reports a writeback error once), so the writer stops vouching
+ * for anything: sync_failed holds settled for good and no fdatasync is tried again.
+ */
+static void
+sync_done(struct pcapng_writer *w, int err, uint64_t seq, uint64_t pkts)
+{
+	if (err != 0) {
+		STAT_ADD(w, sync_errors, 1);
+		PCAPNG_LOG(ERR,
+				"capture %s: fdatasync: %s; durable acknowledgements stop until "
+				"a restart (edges keep and dead-letter their frames)",
+				w->name, strerror(err));
+		w->sync_failed = true;
+		return;
+	}
+	if (w->sync_failed)
+		return;
+	STAT_ADD(w, syncs, 1);
+	w->durable_seq = RTE_MAX(w->durable_seq, seq);
+	__atomic_store_n(&w->stats.synced, RTE_MAX(w->stats.synced, pkts), __ATOMIC_RELAXED);
+}
+
+/*
+ * Durable mode, on the writer: fdatasync the current file now (before it is closed), which then
+ * vouches for everything below @p seq. 0 or -EIO.
+ */
+static int
+sync_file(struct pcapng_writer *w, uint64_t seq)
+{
+	int err = 0, cs;
+	bool failed;
+
+	pthread_mutex_lock(&w->sy_lock);
+	failed = w->sync_failed;
+	pthread_mutex_unlock(&w->sy_lock);
+	if (failed)
+		return -EIO; /* nothing later can vouch for what that call lost */
+	if (w->fd >= 0 && w->unsynced != 0 && fdatasync(w->fd) != 0)
+		err = errno;
+	w->unsynced = 0;
+	/* Not cancelled (pcapng_writer_close) with the lock held: its log line may block. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
+	pthread_mutex_lock(&w->sy_lock);
+	sync_done(w, err, seq, w->stats.pkts);
+	pthread_mutex_unlock(&w->sy_lock);
+	pthread_setcancelstate(cs, NULL);
+	return err != 0 ? -EIO : 0;
+}
+
+/*
+ * The syncer thread (durable mode): runs the writer's requests, fdatasync on a dup of the file
+ * descriptor, so that the writer keeps writing (and the ring keeps draining) while the disk
+ * flushes; a request covers everything written before it, so requests batch themselves.
+ */
+static void *
+syncer_main(void *arg)
+{
+	struct pcapng_writer *w = arg;
+
+	pthread_mutex_lock(&w->sy_lock);
+	for (;;) {
+		int fd, err;
+		uint64_t seq, pkts;
+
+		while (!w->sy_pending && !w->sy_stop)
+			pthread_cond_wait(&w->sy_cv, &w->sy_lock);
+		if (!w->sy_pending)
+			break;
+		fd = w->sy_fd;
+		seq = w->sy_seq;
+		pkts = w->sy_pkts;
+		w->sy_pending = false;
+		w->sy_busy = true;
+		pthread_mutex_unlock(&w->sy_lock);
+		err = fdatasync(fd) == 0 ? 0 : errno;
+		close(fd);
+		pthread_mutex_lock(&w->sy_lock);
+		sync_done(w, err, seq, pkts);
+		w->sy_busy = false;
+	}
+	pthread_mutex_unlock(&w->sy_lock);
+	return NULL;
+}
+
+/* Stop and join the syncer (control thread): false when it is stuck in the kernel. */
+static bool
+syncer_stop(struct pcapng_writer *w)
+{
+	struct timespec ts;
+
+	if (!w->sy_started)
+		return true;
+	pthread_mutex_lock(&w->sy_lock);
+	w->sy_stop = true;
+	pthread_cond_signal(&w->sy_cv);
+	pthread_mutex_unlock(&w->sy_lock);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (pthread_timedjoin_np(w->sy_thread, NULL, &ts) != 0) {
+		PCAPNG_LOG(ERR, "capture %s: fdatasync stuck in the kernel, leaving it", w->name);
+		pthread_detach(w->sy_thread);
+		return false;
+	}
+	w->sy_started = false;
+	return true;
 }
 
 /* After a failed write: drop the buffer, close the file, try again later. */
@@ -533,6 +673,10 @@ file_error(struct pcapng_writer *w, int rc, uint64_t now)
 			w->buf_pkts);
 	STAT_ADD(w, write_errors, 1);
 	STAT_ADD(w, error_drops, w->buf_pkts);
+	/* What was written before is vouched for only if it reaches the disk. */
+	if (w->conf.durable)
+		sync_file(w, w->seq);
+	w->unsynced = 0;
 	close(w->fd);
 	w->fd = -1;
 	if (w->file_reg && w->file_pkts == w->buf_pkts)
@@ -577,11 +721,48 @@ flush(struct pcapng_writer *w, uint64_t now)
 		return rc;
 	}
 	w->file_bytes += w->len;
+	w->unsynced += w->len;
 	STAT_ADD(w, bytes, w->len);
 	STAT_ADD(w, pkts, w->buf_pkts);
 	w->len = 0;
 	w->buf_pkts = 0;
 	return 0;
+}
+
+/*
+ * Durable mode, every conf.sync_ms: write the buffer and ask the syncer for an fdatasync that
+ * vouches for everything taken from the ring so far (unless one is still running: the next
+ * period's covers this one's too). Without a syncer, the writer calls it itself.
+ */
+static void
+sync_point(struct pcapng_writer *w, uint64_t now)
+{
+	int fd;
+
+	w->last_sync_ns = now;
+	flush(w, now); /* on failure the buffer is a counted drop: buf_pkts is 0 either way */
+	if (!w->sy_started) {
+		sync_file(w, w->seq);
+		return;
+	}
+	pthread_mutex_lock(&w->sy_lock);
+	if (!w->sync_failed && !w->sy_busy && !w->sy_pending) {
+		if (w->fd < 0 || w->unsynced == 0) {
+			/* Nothing written since the last request, which is done: drops only. */
+			w->durable_seq = RTE_MAX(w->durable_seq, w->seq);
+		} else {
+			fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
+			if (fd >= 0) {
+				w->sy_fd = fd;
+				w->sy_seq = w->seq;
+				w->sy_pkts = w->stats.pkts;
+				w->sy_pending = true;
+				w->unsynced = 0;
+				pthread_cond_signal(&w->sy_cv);
+			}
+		}
+	}
+	pthread_mutex_unlock(&w->sy_lock);
 }
 
 /* Finish the current file: ISBs, last write, close. */
@@ -599,6 +780,8 @@ close_file(struct pcapng_writer *w, uint64_t now)
 	w->len += encode_isbs(w, w->buf + w->len);
 	if (flush(w, now) < 0)
 		return -EIO;
+	if (w->conf.durable)
+		sync_file(w, w->seq);
 	rc = close(w->fd);
 	w->fd = -1;
 	if (rc != 0) {
@@ -767,9 +950,19 @@ writer_main(void *arg)
 			next_file(w, now);
 		if (w->len != 0 && now - w->last_flush_ns >= PCAPNG_FLUSH_MS * PCAPNG_NS_MS)
 			flush(w, now);
-		/* Everything before the first packet still in buf is written or dropped. */
-		__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
-				__ATOMIC_RELEASE);
+		if (w->conf.durable) {
+			/* Everything before durable_seq is on disk or dropped. */
+			if (now - w->last_sync_ns >= w->conf.sync_ms * PCAPNG_NS_MS)
+				sync_point(w, now);
+			pthread_mutex_lock(&w->sy_lock);
+			if (!w->sync_failed)
+				__atomic_store_n(&w->settled, w->durable_seq, __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&w->sy_lock);
+		} else {
+			/* Everything before the first packet still in buf is written or dropped. */
+			__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
+					__ATOMIC_RELEASE);
+		}
 
 		if (n == 0) {
 			if (stopping)
@@ -789,6 +982,7 @@ pcapng_conf_defaults(struct pcapng_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->ring_size = PCAPNG_DEFAULT_RING;
 	c->snaplen = PCAPNG_MAX_SNAPLEN;
+	c->sync_ms = 10;
 	c->comments = true;
 	c->flags = true;
 }
@@ -816,6 +1010,11 @@ validate(const char *name, const struct pcapng_conf *c, const struct pcapng_if *
 				"capture %s: path %s must contain %s when rotate_bytes or "
 				"rotate_seconds is set (file names must differ)",
 				name, c->path, PCAPNG_INDEX_TOKEN);
+		return -EINVAL;
+	}
+	if (c->durable && (c->sync_ms < 1 || c->sync_ms > 10000)) {
+		snprintf(err, errlen, "capture %s: sync_ms %u is out of range [1..10000]", name,
+				c->sync_ms);
 		return -EINVAL;
 	}
 	if (c->max_files != 0 && c->rotate_bytes == 0 && c->rotate_seconds == 0) {
@@ -890,6 +1089,8 @@ writer_free(struct pcapng_writer *w)
 	}
 	free(w->hdr);
 	free(w->buf);
+	pthread_cond_destroy(&w->sy_cv);
+	pthread_mutex_destroy(&w->sy_lock);
 	free(w);
 }
 
@@ -928,6 +1129,8 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	for (i = 0; i < nb_if; i++)
 		w->port_if[ifs[i].port_id] = (uint16_t)i;
 	rte_spinlock_init(&w->path_lock);
+	pthread_mutex_init(&w->sy_lock, NULL);
+	pthread_cond_init(&w->sy_cv, NULL);
 	for (i = 0; i <= PKT_TS_MAX; i++) {
 		char s[COMMENT_OPT_MAX];
 		int l = snprintf(s, sizeof(s), "ts=%s", pkt_ts_src_name(i));
@@ -962,6 +1165,16 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 				c->ring_size, rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (c->durable) {
+		/* Without it the writer calls fdatasync itself (and waits for the disk). */
+		snprintf(tname, sizeof(tname), "pcapsync-%s", name);
+		rc = rte_ctrl_thread_create(&w->sy_thread, tname, NULL, syncer_main, w);
+		if (rc == 0)
+			w->sy_started = true;
+		else
+			PCAPNG_LOG(WARNING, "capture %s: no syncer thread (%s): the writer syncs",
+					name, strerror(rc));
+	}
 	snprintf(tname, sizeof(tname), "pcapng-%s", name);
 	rc = rte_ctrl_thread_create(&w->thread, tname, NULL, writer_main, w);
 	if (rc != 0) {
@@ -973,6 +1186,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	return w;
 
 fail:
+	syncer_stop(w);
 	if (w->fd >= 0 && w->file_reg) {
 		char path[PATH_MAX];
 
@@ -1075,6 +1289,12 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 		w->buf_pkts = 0;
 		rc = -ETIMEDOUT;
 	}
+	if (!syncer_stop(w)) {
+		/* Its fdatasync holds a dup of the file and the writer's memory: leave both. */
+		if (final != NULL)
+			pcapng_writer_stats(w, final);
+		return -ETIMEDOUT;
+	}
 	if (final != NULL)
 		pcapng_writer_stats(w, final);
 	writer_free(w);
@@ -1096,6 +1316,9 @@ pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
 	s->error_drops = __atomic_load_n(&w->stats.error_drops, __ATOMIC_RELAXED);
 	s->port_drops = __atomic_load_n(&w->stats.port_drops, __ATOMIC_RELAXED);
 	s->close_drops = __atomic_load_n(&w->stats.close_drops, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&w->stats.syncs, __ATOMIC_RELAXED);
+	s->sync_errors = __atomic_load_n(&w->stats.sync_errors, __ATOMIC_RELAXED);
+	s->synced = __atomic_load_n(&w->stats.synced, __ATOMIC_RELAXED);
 }
 
 void

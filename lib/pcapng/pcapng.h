@@ -43,9 +43,14 @@
  * How far the writer has written: pcapng_writer_mark() returns the ring position after every
  * packet queued so far, pcapng_writer_passed() tells whether the writer has settled every packet
  * before such a mark: handed it to the kernel (write(2) returned: in the page cache, which a
- * crash or SIGKILL of this process does not lose; fsync is not done, a host crash may lose it)
- * or counted it as a drop. The ring is FIFO, so "the writer passed the mark taken after I queued
- * a packet" means "that packet is written (or a counted drop)".
+ * crash or SIGKILL of this process does not lose; a host crash may lose it) or counted it as a
+ * drop. With pcapng_conf.durable, "handed to the kernel" becomes "on disk": every sync_ms the
+ * writer asks a syncer thread of its own for an fdatasync (on a dup of the file descriptor, so
+ * writing goes on meanwhile) and moves the mark only when it returned; a rotation fdatasyncs
+ * before closing. After a failed fdatasync it never moves the mark again
+ * (pcapng_stats.sync_errors), so nothing it cannot vouch for is ever reported passed. The
+ * ring is FIFO, so "the writer passed the mark taken after I queued a packet" means "that packet is
+ * written (or a counted drop)".
  *
  * Drop reasons for the caller's drop table: a packet pcapng_writer_enqueue() did not accept is
  * PCAPNG_DROP_RING_FULL; those the writer lost are in pcapng_stats.error_drops
@@ -116,6 +121,12 @@ struct pcapng_conf {
 	uint32_t snaplen;	 /**< 1..65535: bytes kept of each packet (IDB snaplen) */
 	bool comments;		 /**< opt_comment "ts=<source>" on each EPB (default on) */
 	bool flags;		 /**< epb_flags on each EPB (default on) */
+	/**
+	 * fdatasync the file every sync_ms (and before a rotation closes it), and let
+	 * pcapng_writer_passed() count a packet only once it is on disk: a regular file only.
+	 */
+	bool durable;
+	uint32_t sync_ms; /**< durable's period, 1..10000 ms (default 10) */
 };
 
 /** Writer counters (single writer: the writer thread). */
@@ -127,6 +138,9 @@ struct pcapng_stats {
 	uint64_t error_drops;  /**< packets lost to write errors or with no file open */
 	uint64_t port_drops;   /**< packets from a port not in the interface table */
 	uint64_t close_drops;  /**< packets still queued when pcapng_writer_close's time ran out */
+	uint64_t syncs;	       /**< durable: successful fdatasync calls */
+	uint64_t sync_errors;  /**< durable: failed fdatasync calls (acknowledgements stop) */
+	uint64_t synced;       /**< durable: packets written and fdatasync'ed (of pkts) */
 };
 
 struct pcapng_writer;

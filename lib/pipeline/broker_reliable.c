@@ -600,7 +600,8 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
  * taken now (the ring position after everything queued so far, by any lcore); they move to the
  * acknowledged ranges (rx) once every writer has passed its mark: the ring is FIFO, so each of
  * those frames was then handed to the kernel by write(2) (or counted as a drop). The page cache
- * keeps it if the collector is killed; a host crash is outside this guarantee (no fsync). A
+ * keeps it if the collector is killed; a host crash is outside this guarantee unless the output
+ * is durable (outputs[].durable: its writer passes a mark only after fdatasync). A
  * frame that went to ports only, or was a counted drop, is done by then too. Cost: one check per
  * output per tick; the writers flush every PCAPNG_FLUSH_MS, so an ACK waits ~1-3 ticks.
  */

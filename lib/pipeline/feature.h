@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <rte_mbuf.h>
@@ -81,6 +82,52 @@ struct stp_output_ops {
 	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 };
 
+/** How stp_family draws a member of a feature's view (see struct stp_family). */
+enum stp_family_kind {
+	STP_FAMILY_VALUE,   /**< an integer: one sample */
+	STP_FAMILY_LABELED, /**< an object of integers: one sample per name in values, label */
+	/**
+	 * An array of objects, each with a "name" and, per name in values, a histogram summary
+	 * (hist_summary_str(): count, min, mean, p50 ... max, in ns): a Prometheus summary in
+	 * seconds per entry (label) and value (label2), and telemetry rows.
+	 */
+	STP_FAMILY_SUMMARY,
+};
+
+/**
+ * One Prometheus family drawn from member @p key of a feature's view object (struct
+ * stp_feature_ui.key), declared as data: the generic Prometheus and telemetry code draw every
+ * feature's families alike.
+ */
+struct stp_family {
+	const char *key;
+	const char *name; /**< Prometheus family name; NULL ends a list */
+	const char *type; /**< "counter", "gauge" or "summary" */
+	const char *help;
+	enum stp_family_kind kind;
+	const char *label;	   /**< LABELED: the label of values; SUMMARY: of the entries */
+	const char *label2;	   /**< SUMMARY: the label of values */
+	const char *const *values; /**< LABELED, SUMMARY: the member names (NULL-terminated) */
+};
+
+/**
+ * What a feature shows to operators, declared as data: the member @p key of its view()
+ * object, drawn by the console's "show @p show", by the telemetry endpoint @p telemetry
+ * (integer members at the top, LABELED families as KEY_NAME, SUMMARY families as columns
+ * scope/name/kind/count/min/mean/p50/p90/p99/p99_9/p99_99/max) and by Prometheus
+ * (@p families). NULL members: not shown there.
+ */
+struct stp_feature_ui {
+	const char *key;
+	const char *show;      /**< console word: "show <show>" */
+	const char *show_help; /**< its help line, after "show <show>: " */
+	/** Console: render view member @p v (NULL or {"enabled": false} when off) as text. */
+	void (*render)(const json_t *v, FILE *f);
+	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
+	const char *telemetry_help;
+	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+};
+
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */
 struct stp_feature {
 	const char *name;
@@ -103,6 +150,8 @@ struct stp_feature {
 	/** --stats-json: add what it shows of port @p port to that port's object @p po. */
 	void (*port_view)(const struct stp_pipeline *pl, const struct port_rt *port,
 			const void *sum, json_t *po);
+	/** Its console view, telemetry endpoint and Prometheus families, as data. */
+	const struct stp_feature_ui *ui;
 };
 
 /** Max features a registry holds. */
@@ -161,5 +210,12 @@ stp_json_str(const json_t *o, const char *key)
 
 /** The member @p key of feature @p name's view (a new reference), or NULL. */
 json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);
+
+/**
+ * The feature of the registry @p list (NULL: stp_features) whose ui has @p what (its "show"
+ * word when @p telemetry is false, else its telemetry endpoint) equal to @p name, or NULL.
+ */
+const struct stp_feature *stp_feature_by_ui(
+		const struct stp_feature *const *list, const char *name, bool telemetry);
 
 #endif /* STP_FEATURE_H */

@@ -14,20 +14,18 @@
 #include "feature.h"
 #include "pipeline.h"
 #include "probe_rt.h"
-#include "stage_tcprtt.h"
 
 extern const struct stp_feature stp_feature_broker;
 extern const struct stp_feature stp_feature_rules;
 extern const struct stp_feature stp_feature_outputs;
 extern const struct stp_feature stp_feature_trailers;
+extern const struct stp_feature stp_feature_tcprtt; /* lib/tcprtt */
 extern const struct stp_stage stp_stage_probe;
-extern const struct stp_stage stp_stage_tcprtt;
 extern const struct stp_source stp_source_probe;
 
 /*
- * Probes and STAMP, and passive TCP RTT: thin adapters over their stage and source objects
- * (stage_probe.c, source_probe.c, probe_ctl.c, stage_tcprtt.c), until they move to folders of
- * their own.
+ * Probes and STAMP: thin adapters over their stage and source objects (stage_probe.c,
+ * source_probe.c, probe_ctl.c), until they move to a folder of their own as lib/tcprtt did.
  */
 static json_t *
 probe_view(const struct stp_pipeline *pl)
@@ -91,40 +89,6 @@ static const struct stp_feature stp_feature_probe_gen = {
 	.fini = probe_gen_fini,
 };
 
-static int
-tcprtt_init(struct stp_pipeline *pl)
-{
-	return stp_stage_tcprtt.init(pl);
-}
-
-static uint16_t
-tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
-{
-	return stp_stage_tcprtt.burst(lc, pkts, n);
-}
-
-static void
-tcprtt_fini(struct stp_pipeline *pl)
-{
-	stp_stage_tcprtt.fini(pl);
-}
-
-static json_t *
-tcprtt_view(const struct stp_pipeline *pl)
-{
-	if (!stp_tcprtt_enabled(pl))
-		return NULL;
-	return json_pack("{s:o}", "tcp_rtt", stp_tcprtt_json(pl));
-}
-
-static const struct stp_feature stp_feature_tcprtt = {
-	.name = "tcp_rtt",
-	.init = tcprtt_init,
-	.burst = tcprtt_burst,
-	.view = tcprtt_view,
-	.fini = tcprtt_fini,
-};
-
 /*
  * The registry, in the order the worker stages run (and the features start; they stop in the
  * reverse order). Outputs first: capture writers and tunnels exist before a stage can hand
@@ -161,6 +125,7 @@ stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *lis
 		}
 		pl->err[0] = '\0';
 		snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+		pl->feat_k = pl->nb_features;
 		rc = f->init != NULL ? f->init(pl) : 1;
 		pl->feat_rc[pl->nb_features++] = (int8_t)(rc < 0 ? -1 : rc > 0);
 		if (rc < 0)
@@ -279,6 +244,20 @@ stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char
 	m = json_incref(json_object_get(v, key));
 	json_decref(v);
 	return m;
+}
+
+const struct stp_feature *
+stp_feature_by_ui(const struct stp_feature *const *list, const char *name, bool telemetry)
+{
+	for (const struct stp_feature *const *fp = list != NULL ? list : stp_features; *fp != NULL;
+			fp++) {
+		const struct stp_feature_ui *ui = (*fp)->ui;
+		const char *w = ui == NULL ? NULL : telemetry ? ui->telemetry : ui->show;
+
+		if (w != NULL && strcmp(w, name) == 0)
+			return *fp;
+	}
+	return NULL;
 }
 
 const struct stp_output_ops *

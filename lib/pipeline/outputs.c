@@ -226,6 +226,8 @@ outputs_init(struct stp_pipeline *pl)
 		c.ring_size = co->ring_size;
 		c.snaplen = RTE_MIN(co->snaplen, (uint32_t)PCAPNG_MAX_SNAPLEN);
 		c.comments = co->comments;
+		c.durable = co->durable;
+		c.sync_ms = co->sync_ms;
 		pl->outputs[o] = pcapng_writer_create(
 				co->name, &c, ifs, pl->ports->nb, werr, sizeof(werr));
 		if (pl->outputs[o] == NULL) {
@@ -296,7 +298,10 @@ stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_st
 		pcapng_writer_stats(pl->outputs[o], ws);
 }
 
-/* {"outputs": [{name, accepted, refused, written, bytes, files, write_errors}]}, by name. */
+/*
+ * {"outputs": [{name, accepted, refused, written, bytes, files, write_errors, synced, syncs,
+ * sync_errors}]}, by name (the last three stay 0 unless the output is durable).
+ */
 static json_t *
 outputs_view(const struct stp_pipeline *pl)
 {
@@ -311,13 +316,16 @@ outputs_view(const struct stp_pipeline *pl)
 
 		stp_output_stats(pl, o, &ws);
 		json_array_append_new(outs,
-				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
-						pl->cfg->outputs[o].name, "accepted",
+				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+						"name", pl->cfg->outputs[o].name, "accepted",
 						(json_int_t)s->out_pkts[o], "refused",
 						(json_int_t)s->out_drops[o], "written",
 						(json_int_t)ws.pkts, "bytes", (json_int_t)ws.bytes,
 						"files", (json_int_t)ws.files, "write_errors",
-						(json_int_t)ws.write_errors));
+						(json_int_t)ws.write_errors, "synced",
+						(json_int_t)ws.synced, "syncs",
+						(json_int_t)ws.syncs, "sync_errors",
+						(json_int_t)ws.sync_errors));
 	}
 	free(s);
 	return json_pack("{s:o}", "outputs", outs);

@@ -102,10 +102,9 @@ struct stp_lcore_stats {
  * (stp_lcore.priv): each feature's init fills its own slot, its fini frees it.
  */
 enum stp_priv {
-	STP_PRIV_TCPLAT = 0, /**< passive TCP latency (worker stage) */
-	STP_PRIV_PROBE,	     /**< probe generator, receiver, reflector, STAMP */
-	STP_PRIV_BROKER,     /**< encapsulation, relay, collector */
-	STP_PRIV_BREL,	     /**< the broker's resend transport (broker_reliable.c) */
+	STP_PRIV_PROBE = 0, /**< probe generator, receiver, reflector, STAMP */
+	STP_PRIV_BROKER,    /**< encapsulation, relay, collector */
+	STP_PRIV_BREL,	    /**< the broker's resend transport (broker_reliable.c) */
 	STP_PRIV_MAX
 };
 
@@ -147,7 +146,8 @@ struct stp_lcore {
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
 	uint32_t tx_dirty;	  /* ports with packets in txbuf, flushed at the end of each loop */
 	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
-	uint16_t nb_polls;	  /* features polled in each loop iteration (stp_features_start) */
+	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
+	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
 	struct stp_txbuf txbuf[PORT_MAX];
@@ -351,7 +351,13 @@ struct stp_pipeline {
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
 	uint16_t nb_features;			   /* started (stp_features_start) */
 	int8_t feat_rc[STP_MAX_FEATURES];	   /* its init: -1 failed, 0 stage on, 1 no stage */
-	uint16_t nb_stages;			   /* the worker stages in use, in order */
+	/*
+	 * A feature's own state, by its index k in features: fpriv[k] pipeline-wide, each lcore's
+	 * fpriv[k] on that lcore. feat_k is k while the feature's init runs (it keeps it).
+	 */
+	void *fpriv[STP_MAX_FEATURES];
+	uint16_t feat_k;
+	uint16_t nb_stages; /* the worker stages in use, in order */
 	const struct stp_feature *stages[STP_MAX_STAGES];
 	void *priv[STP_PRIV_MAX];	/* features' pipeline-wide state (enum stp_priv) */
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */

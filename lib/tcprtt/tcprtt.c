@@ -17,8 +17,11 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
+#include <rte_prefetch.h>
 #include <rte_hash_crc.h>
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 #include <rte_malloc.h>
 
 #include "tcprtt.h"
@@ -70,7 +73,19 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 {
 	uint32_t i = 0;
 
-	o->has_ts = false;
+	/* The layout of nearly every segment after the handshake: NOP, NOP, TS (RFC 7323
+	 * appendix A), alone or before SACK blocks.
+	 */
+	if (len >= 12 && opt[0] == 1 && opt[1] == 1 && opt[2] == 8 && opt[3] == 10) {
+		o->has_ts = true;
+		o->tsval = rd32(&opt[4]);
+		o->tsecr = rd32(&opt[8]);
+		if (len == 12)
+			return 0;
+		i = 12;
+	} else {
+		o->has_ts = false;
+	}
 	while (i < len) {
 		uint8_t kind = opt[i], olen;
 
@@ -101,8 +116,17 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 static inline int
 endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen)
 {
-	int c = memcmp(a, b, alen);
+	int c;
 
+	if (alen == 4) {
+		/* The addresses as big-endian numbers: one compare, no memcmp call. */
+		uint32_t x = rd32(a), y = rd32(b);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		return (int)ntohs(pa) - (int)ntohs(pb);
+	}
+	c = memcmp(a, b, alen);
 	if (c != 0)
 		return c;
 	return (int)ntohs(pa) - (int)ntohs(pb);
@@ -246,6 +270,7 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
 		p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) & 0x0fff;
+	p->hash = tcprtt_key_hash(&p->key);
 	p->tcp_flags = fl;
 	p->has_payload = l4_len > doff;
 	p->drop = 0;
@@ -303,31 +328,32 @@ struct list {
 };
 
 /*
- * One flow's state: this header, then a bitmap and conf.ts_slots TSval slots per direction.
- * The slots are direct-mapped by the TSval's low bits: TSvals follow a clock, so the TSvals of
- * one RTT are consecutive numbers and each gets its own slot (no search), and a TSval lives
- * until one ts_slots newer lands on its slot (an overwrite, counted) or its echo comes. The
- * bitmap says which slots hold something, so a new flow clears a few words, not the slots.
+ * One flow's state: 4 cache lines, whatever ts_slots says. The TSval slots are a model of
+ * conf.ts_slots slots per direction, direct-mapped by the TSval's low bits: TSvals follow a
+ * clock, so the TSvals of one RTT are consecutive numbers and each gets its own slot, and a
+ * TSval lives until one ts_slots newer lands on its slot (an overwrite, counted) or its echo
+ * comes.
+ *
+ * Most flows have one or two TSvals unanswered per direction: TS_INLINE of the model's slots
+ * per direction live inline in the flow (each with its slot index), and a flow that needs
+ * more (a bulk sender with many TSvals in flight) takes a block of the whole model from a
+ * pool (conf.flows / 8 blocks, at least 8) and keeps it until it leaves. The answers are
+ * those of the direct-mapped model either way; only when the pool is empty does a flow that
+ * needs a fifth slot overwrite an inline one (counted as an overwrite, ts_slots_overwritten).
+ * (Before, every flow carried its 2 x 128 slots, 2.2 KB: a flow's memory was 35 cache lines
+ * and a 64 K table 147 MB, and the monitor cost 2-3 times what it does now on
+ * scripts/bench/tcprtt.sh.)
  *
  * A slot is one 64-bit word: the TSval's bits above the slot index (32 - b of them, b =
  * log2(ts_slots): the low b bits are the index) and the low 32 + b bits of its first-seen
  * time in ns. The RTT is the modular difference of those bits, exact for any RTT under
- * 2^(32 + b) ns (549 s at 128 slots, 4.3 s at 1). One word per slot keeps a flow at 8 bytes
- * per slot and an echo at one cache line (two arrays of TSvals and times cost twice the lines
- * and doubled the monitor's cycles/packet on scripts/bench/tcprtt.sh).
+ * 2^(32 + b) ns (549 s at 128 slots, 4.3 s at 1).
  */
+#define TS_INLINE 4
+
 struct flow {
-	uint64_t last_ns;	 /* stamp of its last packet (idle timeout) */
-	uint64_t syn_ns;	 /* last SYN */
-	uint64_t synack_ns;	 /* last SYN-ACK */
-	uint64_t ts_store_ns[2]; /* when a TSval of each direction was last stored */
-	uint32_t last_tsval[2];	 /* the last TSval seen each way (duplicates) */
-	uint32_t idx;		 /* its index in the table */
-	struct link wl;		 /* in the timer wheel's bucket wslot */
-	struct link cl;		 /* in the eviction class list cls (not CL_NONE) */
-	uint32_t wslot;		 /* wheel slot number it is filed under */
+	/* Line 0: what the lookup compares, and the state bits. */
 	struct tcprtt_key key;
-	uint8_t used;
 	uint8_t state;	  /* ST_* */
 	uint8_t client;	  /* endpoint that sent the SYN (0/1), NO_CLIENT before */
 	uint8_t pfx;	  /* prefix mask */
@@ -335,7 +361,42 @@ struct flow {
 	uint8_t ts_seen;  /* bit d: a TSval of direction d was seen */
 	uint8_t cls;	  /* CL_* */
 	uint8_t fin2_dir; /* with ST_CLOSING: the direction of the second FIN */
+	uint8_t ts_inl;	  /* bit 4 d + k: inline slot k of direction d holds a TSval */
+	/* Line 1: times and lists. */
+	uint64_t last_ns;	 /* stamp of its last packet (idle timeout) */
+	uint64_t syn_ns;	 /* last SYN */
+	uint64_t synack_ns;	 /* last SYN-ACK */
+	uint64_t ts_store_ns[2]; /* when a TSval of each direction was last stored */
+	uint32_t last_tsval[2];	 /* the last TSval seen each way (duplicates) */
+	struct link wl;		 /* in the timer wheel's bucket wslot */
+	struct link cl;		 /* in the eviction class list cls (not CL_NONE) */
+	/* Lines 2-3: the TSval slots. */
+	uint32_t wslot;			/* wheel slot number it is filed under */
+	uint32_t block;			/* its pooled block of slots, or NIL */
+	uint16_t ts_idx[2][TS_INLINE];	/* inline slot k of direction d: model slot index */
+	uint64_t ts_word[2][TS_INLINE]; /* ... and its word */
+} __rte_cache_aligned;
+
+_Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cache lines");
+
+/*
+ * The flow table: open addressing over buckets of one cache line, 7 entries each (a 32-bit
+ * hash signature and the flow's index), probing the next bucket when one is full. A bucket
+ * counts the keys that hash to it or before it but live further on (ovf): a lookup stops at
+ * the first bucket without one, and a removal needs no tombstone. There are twice as many
+ * entries as flows, so chains are short; the burst prefetches each packet's bucket before
+ * the first lookup (tcprtt_mon_prefetch()).
+ */
+#define HB_ENTRIES 7
+
+struct hbucket {
+	uint32_t sig[HB_ENTRIES]; /* 0: free */
+	uint32_t ovf;
+	uint32_t idx[HB_ENTRIES];
+	uint32_t pad;
 };
+
+_Static_assert(sizeof(struct hbucket) == 64, "a bucket is one cache line");
 
 /*
  * Idle expiry is a timer wheel (hashed, lazy): a flow is filed once, under the slot of its
@@ -351,40 +412,47 @@ struct flow {
 struct tcprtt_mon {
 	struct tcprtt_stats st; /* dataplane: wo, ctlplane: ro */
 	struct tcprtt_conf conf;
-	struct rte_hash *h;
+	struct hbucket *hb; /* [hb_mask + 1] */
+	uint32_t hb_mask;   /* buckets - 1 (a power of 2) */
 	uint32_t nb_flows;
+	uint32_t *free_flows; /* stack of free flow indexes (LIFO: the last freed is warm) */
+	uint32_t nb_free;
+	uint32_t *free_blocks; /* stack of free slot blocks */
+	uint32_t nb_free_blocks;
+	uint32_t nb_blocks;
 	uint32_t ts_mask;	 /* conf.ts_slots - 1 */
 	uint32_t ts_words;	 /* 64-bit words of one direction's bitmap */
 	uint32_t ts_shift;	 /* log2(conf.ts_slots) */
 	uint32_t ts_tbits;	 /* time bits in a slot: 32 + ts_shift */
-	size_t stride;		 /* bytes per flow: header + slots, cache line multiple */
-	size_t off_slots;	 /* offset of the slots from the flow header */
+	size_t block_size;	 /* bytes per block: 2 bitmaps, 2 x ts_slots words */
 	uint64_t now_ns;	 /* the latest packet stamp seen */
 	uint64_t slot_ns;	 /* wheel granularity */
 	uint32_t wheel_mask;	 /* slots - 1 (a power of 2) */
 	uint64_t cursor;	 /* next slot number to process; 0: not started */
 	struct list *wheel;	 /* [wheel_mask + 1] */
 	struct list cls[CL_MAX]; /* eviction classes, oldest entry first ([CL_NONE] unused) */
-	uint8_t *flows;		 /* [conf.flows] x stride, indexed by the hash's key position */
+	struct flow *flows;	 /* [conf.flows] */
+	uint8_t *blocks;	 /* [nb_blocks] x block_size */
 };
 
 static inline struct flow *
 flow_at(const struct tcprtt_mon *m, uint32_t i)
 {
-	return (struct flow *)(m->flows + (size_t)i * m->stride);
+	return &m->flows[i];
 }
 
-/* Direction d's bitmap, first-seen times and TSvals of flow f. */
+/* Direction d's bitmap and slots in block @p b. */
 static inline uint64_t *
-ts_valid(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+ts_valid(const struct tcprtt_mon *m, uint32_t b, unsigned int d)
 {
-	return (uint64_t *)(f + 1) + d * m->ts_words;
+	return (uint64_t *)(m->blocks + (size_t)b * m->block_size) + d * m->ts_words;
 }
 
 static inline uint64_t *
-ts_slot(const struct tcprtt_mon *m, struct flow *f, unsigned int d)
+ts_slot(const struct tcprtt_mon *m, uint32_t b, unsigned int d)
 {
-	return (uint64_t *)((uint8_t *)f + m->off_slots) + (size_t)d * (m->ts_mask + 1);
+	return (uint64_t *)(m->blocks + (size_t)b * m->block_size) + 2 * m->ts_words +
+			(size_t)d * (m->ts_mask + 1);
 }
 
 /* The slot word of @p tsval first seen at @p ns. */
@@ -474,31 +542,126 @@ class_set(struct tcprtt_mon *m, uint32_t i, uint8_t cls)
 		LIST_PUSH(m, &m->cls[cls], i, clink);
 }
 
+static inline uint32_t
+flow_idx(const struct tcprtt_mon *m, const struct flow *f)
+{
+	return (uint32_t)(f - m->flows);
+}
+
+/* The signature of hash @p h in a bucket (never 0: 0 is a free entry). */
+static inline uint32_t
+hb_sig(uint32_t h)
+{
+	return h | 1u;
+}
+
+static inline bool
+key_eq(const struct tcprtt_key *a, const struct tcprtt_key *b)
+{
+	const uint64_t *x = (const void *)a, *y = (const void *)b;
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < sizeof(*a) / 8; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* The flow of @p key (hash @p h), or NULL. */
+static inline struct flow *
+hb_lookup(const struct tcprtt_mon *m, const struct tcprtt_key *key, uint32_t h)
+{
+	uint32_t sig = hb_sig(h), b = h & m->hb_mask;
+
+	for (;;) {
+		const struct hbucket *bk = &m->hb[b];
+
+		for (unsigned int k = 0; k < HB_ENTRIES; k++)
+			if (bk->sig[k] == sig && key_eq(&m->flows[bk->idx[k]].key, key))
+				return &m->flows[bk->idx[k]];
+		if (bk->ovf == 0)
+			return NULL;
+		b = (b + 1) & m->hb_mask;
+	}
+}
+
+/* File flow @p i (hash @p h) in the first bucket with room from its own on. */
+static void
+hb_insert(struct tcprtt_mon *m, uint32_t h, uint32_t i)
+{
+	uint32_t b = h & m->hb_mask;
+
+	/* There are twice as many entries as flows: a free one exists. */
+	for (;;) {
+		struct hbucket *bk = &m->hb[b];
+
+		for (unsigned int k = 0; k < HB_ENTRIES; k++)
+			if (bk->sig[k] == 0) {
+				bk->sig[k] = hb_sig(h);
+				bk->idx[k] = i;
+				return;
+			}
+		bk->ovf++;
+		b = (b + 1) & m->hb_mask;
+	}
+}
+
+static void
+hb_delete(struct tcprtt_mon *m, uint32_t h, uint32_t i)
+{
+	uint32_t b = h & m->hb_mask;
+
+	for (;;) {
+		struct hbucket *bk = &m->hb[b];
+
+		for (unsigned int k = 0; k < HB_ENTRIES; k++)
+			if (bk->idx[k] == i && bk->sig[k] != 0) {
+				bk->sig[k] = 0;
+				return;
+			}
+		bk->ovf--;
+		b = (b + 1) & m->hb_mask;
+	}
+}
+
+uint32_t
+tcprtt_key_hash(const struct tcprtt_key *key)
+{
+	const uint64_t *w = (const void *)key;
+	uint64_t h = 0;
+
+	/* CRC32-C of the 7 words; the instruction itself where the build targets it (no
+	 * run-time check per word: 7 crc32 instructions).
+	 */
+	for (unsigned int i = 0; i < sizeof(*key) / 8; i++)
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+		h = _mm_crc32_u64(h, w[i]);
+#else
+		h = rte_hash_crc_8byte(w[i], (uint32_t)h);
+#endif
+	return (uint32_t)h;
+}
+
+void
+tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p)
+{
+	rte_prefetch0(&m->hb[p->hash & m->hb_mask]);
+}
+
 struct tcprtt_mon *
 tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_id, char *err,
 		size_t errlen)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = conf->flows,
-		.key_len = sizeof(struct tcprtt_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = socket_id,
-		/* Extendable buckets: the table holds exactly "flows" entries, whatever the hash.
-		 */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct tcprtt_mon *m;
+	uint32_t nb_hb;
 
 	if (conf->flows < 8 || conf->nb_prefixes > TCPRTT_MAX_PREFIXES || conf->ts_slots < 1 ||
 			conf->ts_slots > TCPRTT_MAX_TS_SLOTS ||
-			!rte_is_power_of_2(conf->ts_slots)) {
+			!rte_is_power_of_2(conf->ts_slots) || conf->flows > (1u << 30)) {
 		snprintf(err, errlen, "bad monitor settings (flows %u, prefixes %u, ts_slots %u)",
 				conf->flows, conf->nb_prefixes, conf->ts_slots);
 		return NULL;
 	}
-	m = rte_zmalloc_socket("tcprtt_mon", sizeof(*m), RTE_CACHE_LINE_SIZE, socket_id);
+	m = rte_zmalloc_socket(name, sizeof(*m), RTE_CACHE_LINE_SIZE, socket_id);
 	if (m == NULL)
 		goto nomem;
 	m->conf = *conf;
@@ -506,13 +669,33 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	m->ts_words = (conf->ts_slots + 63) / 64;
 	m->ts_shift = (uint32_t)__builtin_ctz(conf->ts_slots);
 	m->ts_tbits = 32 + m->ts_shift;
-	m->off_slots = sizeof(struct flow) + 2 * m->ts_words * sizeof(uint64_t);
-	m->stride = RTE_ALIGN_CEIL(m->off_slots + 2 * (size_t)conf->ts_slots * sizeof(uint64_t),
+	m->block_size = RTE_ALIGN_CEIL(
+			(2 * (size_t)m->ts_words + 2 * (size_t)conf->ts_slots) * sizeof(uint64_t),
 			RTE_CACHE_LINE_SIZE);
-	m->flows = rte_zmalloc_socket("tcprtt_flows", (size_t)conf->flows * m->stride,
+	m->nb_blocks = RTE_MAX(conf->flows / 8, 8u);
+	/* Entries for twice the flows, in a power of 2 of buckets. */
+	nb_hb = rte_align32pow2((2 * conf->flows + HB_ENTRIES - 1) / HB_ENTRIES);
+	m->hb_mask = nb_hb - 1;
+	m->hb = rte_zmalloc_socket("tcprtt_hb", (size_t)nb_hb * sizeof(struct hbucket),
 			RTE_CACHE_LINE_SIZE, socket_id);
-	if (m->flows == NULL)
+	m->flows = rte_malloc_socket("tcprtt_flows", (size_t)conf->flows * sizeof(struct flow),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	m->free_flows = rte_malloc_socket("tcprtt_free", (size_t)conf->flows * sizeof(uint32_t),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	m->blocks = rte_malloc_socket("tcprtt_blocks", (size_t)m->nb_blocks * m->block_size,
+			RTE_CACHE_LINE_SIZE, socket_id);
+	m->free_blocks = rte_malloc_socket("tcprtt_free_blocks",
+			(size_t)m->nb_blocks * sizeof(uint32_t), RTE_CACHE_LINE_SIZE, socket_id);
+	if (m->hb == NULL || m->flows == NULL || m->free_flows == NULL || m->blocks == NULL ||
+			m->free_blocks == NULL)
 		goto nomem;
+	/* Popped from the end: flow 0 first. */
+	for (uint32_t i = 0; i < conf->flows; i++)
+		m->free_flows[i] = conf->flows - 1 - i;
+	m->nb_free = conf->flows;
+	for (uint32_t i = 0; i < m->nb_blocks; i++)
+		m->free_blocks[i] = m->nb_blocks - 1 - i;
+	m->nb_free_blocks = m->nb_blocks;
 	/* Slots of 1/16 of the timeout (at least 1 ms), enough of them to span the timeout:
 	 * a flow is removed at most 1/16 of the timeout late.
 	 */
@@ -532,17 +715,13 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 		m->wheel[i] = (struct list){ NIL, NIL };
 	for (unsigned int c = 0; c < CL_MAX; c++)
 		m->cls[c] = (struct list){ NIL, NIL };
-	m->h = rte_hash_create(&hp);
-	if (m->h == NULL) {
-		snprintf(err, errlen, "cannot create flow table %s (%u flows): %s", name,
-				conf->flows, rte_strerror(rte_errno));
-		tcprtt_mon_free(m);
-		return NULL;
-	}
 	return m;
 nomem:
-	snprintf(err, errlen, "out of memory for %u flows (%zu bytes each with %u TSval slots)",
-			conf->flows, m != NULL ? m->stride : sizeof(struct flow), conf->ts_slots);
+	snprintf(err, errlen,
+			"out of memory for %u flows (%zu bytes each, and %u blocks of %u TSval "
+			"slots)",
+			conf->flows, sizeof(struct flow), RTE_MAX(conf->flows / 8, 8u),
+			conf->ts_slots);
 	tcprtt_mon_free(m);
 	return NULL;
 }
@@ -552,9 +731,12 @@ tcprtt_mon_free(struct tcprtt_mon *m)
 {
 	if (m == NULL)
 		return;
-	rte_hash_free(m->h);
-	rte_free(m->wheel);
+	rte_free(m->hb);
 	rte_free(m->flows);
+	rte_free(m->free_flows);
+	rte_free(m->blocks);
+	rte_free(m->free_blocks);
+	rte_free(m->wheel);
 	rte_free(m);
 }
 
@@ -573,12 +755,14 @@ tcprtt_mon_count(const struct tcprtt_mon *m)
 static void
 flow_remove(struct tcprtt_mon *m, struct flow *f)
 {
-	uint32_t i = f->idx;
+	uint32_t i = flow_idx(m, f);
 
 	LIST_DEL(m, &m->wheel[f->wslot], i, wlink);
 	class_set(m, i, CL_NONE);
-	rte_hash_del_key(m->h, &f->key);
-	f->used = 0;
+	hb_delete(m, tcprtt_key_hash(&f->key), i);
+	if (f->block != NIL)
+		m->free_blocks[m->nb_free_blocks++] = f->block;
+	m->free_flows[m->nb_free++] = i;
 	m->nb_flows--;
 }
 
@@ -631,34 +815,36 @@ static struct flow *
 flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts)
 {
 	struct flow *f;
-	int32_t pos;
+	uint32_t i;
 
 	if (m->nb_flows >= m->conf.flows && !evict_one(m)) {
 		m->st.table_full++;
 		return NULL;
 	}
-	pos = rte_hash_add_key(m->h, &p->key);
-
-	if (unlikely(pos < 0 || (uint32_t)pos >= m->conf.flows)) {
-		if (pos >= 0)
-			rte_hash_del_key(m->h, &p->key);
-		m->st.table_full++;
-		return NULL;
-	}
-	f = flow_at(m, (uint32_t)pos);
-	memset(f, 0, sizeof(*f) + 2 * m->ts_words * sizeof(uint64_t)); /* header, bitmaps */
-	f->idx = (uint32_t)pos;
+	i = m->free_flows[--m->nb_free];
+	f = flow_at(m, i);
 	f->key = p->key;
-	f->used = 1;
+	f->state = 0;
 	f->client = NO_CLIENT;
+	f->pfx = 0;
 	f->nb_vlan = p->nb_vlan;
+	f->ts_seen = 0;
+	f->cls = CL_NONE;
+	f->fin2_dir = 0;
+	f->ts_inl = 0;
 	f->last_ns = ts;
-	wheel_add(m, (uint32_t)pos);
-	for (unsigned int i = 0; i < m->conf.nb_prefixes; i++)
-		if (tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family, p->key.addr[0]) ||
-				tcprtt_prefix_match(&m->conf.prefixes[i], p->key.family,
+	f->syn_ns = 0;
+	f->synack_ns = 0;
+	f->ts_store_ns[0] = 0;
+	f->ts_store_ns[1] = 0;
+	f->block = NIL;
+	hb_insert(m, p->hash, i);
+	wheel_add(m, i);
+	for (unsigned int k = 0; k < m->conf.nb_prefixes; k++)
+		if (tcprtt_prefix_match(&m->conf.prefixes[k], p->key.family, p->key.addr[0]) ||
+				tcprtt_prefix_match(&m->conf.prefixes[k], p->key.family,
 						p->key.addr[1]))
-			f->pfx |= (uint8_t)(1u << i);
+			f->pfx |= (uint8_t)(1u << k);
 	m->nb_flows++;
 	m->st.flows++;
 	return f;
@@ -720,6 +906,101 @@ handshake(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uint
 	return 0;
 }
 
+/* Take a block for flow @p f and move its inline TSvals there. false: the pool is empty. */
+static bool
+ts_promote(struct tcprtt_mon *m, struct flow *f)
+{
+	uint32_t b;
+
+	if (m->nb_free_blocks == 0)
+		return false;
+	b = m->free_blocks[--m->nb_free_blocks];
+	f->block = b;
+	for (unsigned int d = 0; d < 2; d++) {
+		uint64_t *valid = ts_valid(m, b, d), *slot = ts_slot(m, b, d);
+
+		memset(valid, 0, m->ts_words * sizeof(uint64_t));
+		for (unsigned int k = 0; k < TS_INLINE; k++) {
+			uint32_t i = f->ts_idx[d][k];
+
+			if (!(f->ts_inl & (1u << (4 * d + k))))
+				continue;
+			valid[i >> 6] |= 1ull << (i & 63);
+			slot[i] = f->ts_word[d][k];
+		}
+	}
+	f->ts_inl = 0;
+	return true;
+}
+
+/* Store @p word in model slot @p s of direction @p d of flow @p f. */
+static inline void
+ts_store(struct tcprtt_mon *m, struct flow *f, unsigned int d, uint32_t s, uint64_t word)
+{
+	if (f->block == NIL) {
+		unsigned int free_k = TS_INLINE;
+
+		for (unsigned int k = 0; k < TS_INLINE; k++) {
+			if (!(f->ts_inl & (1u << (4 * d + k)))) {
+				if (free_k == TS_INLINE)
+					free_k = k;
+			} else if (f->ts_idx[d][k] == s) {
+				m->st.ts_table_full++; /* one ts_slots older gives way */
+				f->ts_word[d][k] = word;
+				return;
+			}
+		}
+		if (free_k == TS_INLINE && !ts_promote(m, f)) {
+			/* No block left: the inline slot of the same low bits gives way. */
+			free_k = s % TS_INLINE;
+			m->st.ts_table_full++;
+		}
+		if (free_k != TS_INLINE) {
+			f->ts_inl |= (uint8_t)(1u << (4 * d + free_k));
+			f->ts_idx[d][free_k] = (uint16_t)s;
+			f->ts_word[d][free_k] = word;
+			return;
+		}
+	}
+	uint64_t *valid = ts_valid(m, f->block, d), bit = 1ull << (s & 63);
+
+	if (valid[s >> 6] & bit)
+		m->st.ts_table_full++; /* an unanswered TSval ts_slots older gives way */
+	valid[s >> 6] |= bit;
+	ts_slot(m, f->block, d)[s] = word;
+}
+
+/*
+ * Take the word of model slot @p i of direction @p d of flow @p f if it holds TSval bits
+ * @p hi: true and *word set (the slot freed), else false.
+ */
+static inline bool
+ts_take(struct tcprtt_mon *m, struct flow *f, unsigned int d, uint32_t i, uint32_t hi,
+		uint64_t *word)
+{
+	if (f->block == NIL) {
+		for (unsigned int k = 0; k < TS_INLINE; k++) {
+			uint8_t bit = (uint8_t)(1u << (4 * d + k));
+
+			if ((f->ts_inl & bit) && f->ts_idx[d][k] == i &&
+					(f->ts_word[d][k] >> m->ts_tbits) == hi) {
+				*word = f->ts_word[d][k];
+				f->ts_inl &= (uint8_t)~bit;
+				return true;
+			}
+		}
+		return false;
+	}
+	uint64_t *valid = ts_valid(m, f->block, d), bit = 1ull << (i & 63);
+	uint64_t w = ts_slot(m, f->block, d)[i];
+
+	if (!(valid[i >> 6] & bit) || (w >> m->ts_tbits) != hi)
+		return false;
+	valid[i >> 6] &= ~bit;
+	*word = w;
+	return true;
+}
+
 /* TSval / TSecr matching (pping). Returns the samples written to @p out (0 or 1). */
 static inline unsigned int
 timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uint64_t ts,
@@ -727,27 +1008,19 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 {
 	unsigned int d = p->dir, o = 1 - d, n = 0;
 	uint32_t tsval = p->opts.tsval, tsecr = p->opts.tsecr;
+	uint64_t w;
 
 	/* An echo of a TSval the other direction stored: its slot, if it still holds it. */
-	if (tsecr != 0) {
-		uint32_t i = tsecr & m->ts_mask;
-		uint64_t *valid = ts_valid(m, f, o), bit = 1ull << (i & 63);
+	if (tsecr != 0 && ts_take(m, f, o, tsecr & m->ts_mask, tsecr >> m->ts_shift, &w)) {
+		uint64_t tmask = (UINT64_C(1) << m->ts_tbits) - 1;
+		/* The stamps of two ports may be out of order: an echo before the TSval (a
+		 * modular difference past half the range) is not measured.
+		 */
+		uint64_t rtt = (ts - w) & tmask;
 
-		uint64_t w = ts_slot(m, f, o)[i];
-
-		if ((valid[i >> 6] & bit) && (w >> m->ts_tbits) == (tsecr >> m->ts_shift)) {
-			uint64_t tmask = (UINT64_C(1) << m->ts_tbits) - 1;
-
-			/* The stamps of two ports may be out of order: an echo before the TSval
-			 * (a modular difference past half the range) is not measured.
-			 */
-			uint64_t rtt = (ts - w) & tmask;
-
-			if (rtt < (tmask >> 1)) {
-				sample(m, f, out, TCPRTT_KIND_TSVAL, o, rtt, 0, ts, port_id);
-				n = 1;
-			}
-			valid[i >> 6] &= ~bit;
+		if (rtt < (tmask >> 1)) {
+			sample(m, f, out, TCPRTT_KIND_TSVAL, o, rtt, 0, ts, port_id);
+			n = 1;
 		}
 	}
 	/*
@@ -766,13 +1039,7 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	if (f->ts_store_ns[d] != 0 && ts >= f->ts_store_ns[d] &&
 			ts - f->ts_store_ns[d] < m->conf.ts_min_interval_ns)
 		return n; /* rate limit */
-	uint32_t s = tsval & m->ts_mask;
-	uint64_t *valid = ts_valid(m, f, d), bit = 1ull << (s & 63);
-
-	if (valid[s >> 6] & bit)
-		m->st.ts_table_full++; /* an unanswered TSval ts_slots older gives way */
-	valid[s >> 6] |= bit;
-	ts_slot(m, f, d)[s] = ts_word(m, tsval, ts);
+	ts_store(m, f, d, tsval & m->ts_mask, ts_word(m, tsval, ts));
 	f->ts_store_ns[d] = ts;
 	return n;
 }
@@ -783,15 +1050,14 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 {
 	struct flow *f;
 	unsigned int n = 0;
-	int32_t pos;
 
 	m->st.pkts++;
 	if (unlikely(ts_ns == 0)) {
 		m->st.unstamped++;
 		return 0;
 	}
-	pos = rte_hash_lookup(m->h, &p->key);
-	if (pos < 0 || (uint32_t)pos >= m->conf.flows) {
+	f = hb_lookup(m, &p->key, p->hash);
+	if (f == NULL) {
 		/* A RST or FIN of a flow not tracked has nothing left to measure. */
 		if (p->tcp_flags & (TCPRTT_TH_RST | TCPRTT_TH_FIN))
 			return 0;
@@ -810,7 +1076,6 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		if (f == NULL)
 			return 0;
 	} else {
-		f = flow_at(m, (uint32_t)pos);
 		/*
 		 * A new connection on the 4-tuple of one closing (the old one's last ACK lost,
 		 * or the port reused at once): the old entry is done; the SYN starts afresh.
@@ -837,7 +1102,7 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	if (p->tcp_flags & TCPRTT_TH_SYN || !(f->state & ST_HS_DONE)) {
 		n += handshake(m, f, p, ts_ns, port_id, &out[n]);
 		/* Its eviction class follows the handshake (rare: once or twice per flow). */
-		class_set(m, f->idx,
+		class_set(m, flow_idx(m, f),
 				(f->state & ST_HS_DONE)		       ? CL_NONE :
 						(f->state & ST_SYNACK) ? CL_HANDSHAKE :
 						(f->state & ST_SYN)    ? CL_HALF_OPEN :
@@ -868,8 +1133,8 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 			 */
 			f->state |= ST_CLOSING;
 			f->fin2_dir = p->dir;
-			LIST_DEL(m, &m->wheel[f->wslot], f->idx, wlink);
-			wheel_add(m, f->idx);
+			LIST_DEL(m, &m->wheel[f->wslot], flow_idx(m, f), wlink);
+			wheel_add(m, flow_idx(m, f));
 		}
 	}
 	return n;
@@ -940,39 +1205,132 @@ tcprtt_flags_json(uint8_t flags)
 
 static const char *const role_dirs[] = { "unknown", "client->server", "server->client" };
 
+/*
+ * The record's line is written by hand (no snprintf, strftime or inet_ntop for IPv4): the
+ * writer thread formats every record, ~11 000 instructions each with the stdio calls, ~1 500
+ * now, so one writer keeps up with a monitor that makes millions of records a second.
+ */
+struct wbuf {
+	char *p, *end;
+};
+
+static inline void
+put_mem(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->p > w->end || (size_t)(w->end - w->p) < n) {
+		w->p = w->end + 1; /* overflowed: the caller sees p > end */
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
+}
+
+#define PUT_LIT(w, lit) put_mem(w, lit, sizeof(lit) - 1)
+
+static inline void
+put_str(struct wbuf *w, const char *s)
+{
+	put_mem(w, s, strlen(s));
+}
+
+/* @p v in decimal, at least @p digits digits (zero-padded). */
+static inline void
+put_u64(struct wbuf *w, uint64_t v, unsigned int digits)
+{
+	char t[20];
+	unsigned int n = 0;
+
+	do {
+		t[sizeof(t) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 || n < digits);
+	put_mem(w, &t[sizeof(t) - n], n);
+}
+
+static inline void
+put_addr(struct wbuf *w, uint8_t family, const uint8_t *a)
+{
+	char txt[INET6_ADDRSTRLEN];
+
+	if (family != 6) {
+		for (unsigned int i = 0; i < 4; i++) {
+			if (i)
+				PUT_LIT(w, ".");
+			put_u64(w, a[i], 1);
+		}
+		return;
+	}
+	if (inet_ntop(AF_INET6, a, txt, sizeof(txt)) == NULL)
+		w->p = w->end + 1;
+	else
+		put_str(w, txt);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of @p secs since the epoch (UTC, proleptic Gregorian). */
+static void
+put_utc(struct wbuf *w, uint64_t secs)
+{
+	/* Days to civil date (Howard Hinnant's algorithm, for days >= 0). */
+	uint64_t z = secs / 86400 + 719468, sod = secs % 86400;
+	uint64_t era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	uint64_t m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+
+	put_u64(w, y, 4);
+	PUT_LIT(w, "-");
+	put_u64(w, m, 2);
+	PUT_LIT(w, "-");
+	put_u64(w, d, 2);
+	PUT_LIT(w, "T");
+	put_u64(w, sod / 3600, 2);
+	PUT_LIT(w, ":");
+	put_u64(w, sod / 60 % 60, 2);
+	PUT_LIT(w, ":");
+	put_u64(w, sod % 60, 2);
+}
+
 int
 tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32];
-	char vlan[2 + TCPRTT_MAX_VLAN * 5 + 1]; /* "[4095,...,4095]" */
-	size_t vl = 0;
-	int af = r->flow.family == 6 ? AF_INET6 : AF_INET;
-	time_t secs = (time_t)(r->ts_ns / 1000000000u);
-	struct tm tm;
-	int n;
+	struct wbuf w = { buf, buf + (len > 0 ? len - 1 : 0) }; /* room for the '\0' */
 
-	if (inet_ntop(af, r->flow.addr[0], src, sizeof(src)) == NULL ||
-			inet_ntop(af, r->flow.addr[1], dst, sizeof(dst)) == NULL)
+	if (len == 0)
 		return -1;
-	gmtime_r(&secs, &tm);
-	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+	PUT_LIT(&w, "{\"ts\":\"");
+	put_utc(&w, r->ts_ns / 1000000000u);
+	PUT_LIT(&w, ".");
+	put_u64(&w, r->ts_ns % 1000000000u, 9);
+	PUT_LIT(&w, "Z\",\"ts_ns\":");
+	put_u64(&w, r->ts_ns, 1);
+	PUT_LIT(&w, ",\"port\":\"");
+	put_str(&w, port_name);
+	PUT_LIT(&w, "\",\"vlan\":[");
+	for (unsigned int i = 0; i < r->nb_vlan && i < TCPRTT_MAX_VLAN; i++) {
+		if (i)
+			PUT_LIT(&w, ",");
+		put_u64(&w, r->flow.vlan[i] & 0x0fff, 1);
+	}
+	PUT_LIT(&w, "],\"src\":\"");
+	put_addr(&w, r->flow.family, r->flow.addr[0]);
+	PUT_LIT(&w, "\",\"sport\":");
+	put_u64(&w, ntohs(r->flow.port[0]), 1);
+	PUT_LIT(&w, ",\"dst\":\"");
+	put_addr(&w, r->flow.family, r->flow.addr[1]);
+	PUT_LIT(&w, "\",\"dport\":");
+	put_u64(&w, ntohs(r->flow.port[1]), 1);
+	PUT_LIT(&w, ",\"dir\":\"");
+	put_str(&w, role_dirs[r->role < RTE_DIM(role_dirs) ? r->role : 0]);
+	PUT_LIT(&w, "\",\"kind\":\"");
+	put_str(&w, tcprtt_kind_name(r->kind));
+	PUT_LIT(&w, "\",\"rtt_ns\":");
+	put_u64(&w, r->rtt_ns, 1);
+	PUT_LIT(&w, ",\"flags\":");
+	put_str(&w, tcprtt_flags_json(r->flags));
+	PUT_LIT(&w, "}\n");
+	if (w.p > w.end)
 		return -1;
-	vlan[vl++] = '[';
-	for (unsigned int i = 0; i < r->nb_vlan && i < TCPRTT_MAX_VLAN; i++)
-		vl += (size_t)snprintf(vlan + vl, sizeof(vlan) - vl, "%s%u", i ? "," : "",
-				r->flow.vlan[i] & 0x0fff);
-	vlan[vl++] = ']';
-	vlan[vl] = '\0';
-	n = snprintf(buf, len,
-			"{\"ts\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64
-			",\"port\":\"%s\",\"vlan\":%s,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
-			"\"dport\":%u,\"dir\":\"%s\",\"kind\":\"%s\",\"rtt_ns\":%" PRIu64
-			",\"flags\":%s}\n",
-			tbuf, r->ts_ns % 1000000000u, r->ts_ns, port_name, vlan, src,
-			ntohs(r->flow.port[0]), dst, ntohs(r->flow.port[1]),
-			role_dirs[r->role < RTE_DIM(role_dirs) ? r->role : 0],
-			tcprtt_kind_name(r->kind), r->rtt_ns, tcprtt_flags_json(r->flags));
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	return n;
+	*w.p = '\0';
+	return (int)(w.p - buf);
 }

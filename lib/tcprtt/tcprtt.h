@@ -16,8 +16,10 @@
  *    needs of one frame (canonical flow key with the VLAN ids, direction, flags, TS option).
  *    Plain C over a byte buffer: unit tests and the fuzzer call them without the EAL.
  *  - struct tcprtt_mon: one per worker lcore (flows are steered by symmetric hash, so a flow
- *    lives on one worker): an rte_hash flow table (no locks: a single writer) over an entry
- *    array, the per-flow sample logic and the counters. Needs the EAL (rte_hash).
+ *    lives on one worker): an open-addressing flow table of cache-line buckets (no locks: a
+ *    single writer) over an array of 4-line flows, a pool of TSval slot blocks for the flows
+ *    that need more than 4 per direction, the per-flow sample logic and the counters. Needs
+ *    the EAL (rte_malloc).
  *  - tcprtt_record_json(): one sample as a JSON line.
  *
  * Handshake and Karn's rule: a retransmitted SYN (or SYN-ACK) makes the next handshake sample
@@ -154,8 +156,12 @@ struct tcprtt_pkt {
 	uint8_t nb_vlan;
 	uint8_t drop;	  /**< enum tcprtt_drop, with TCPRTT_PKT_DROP */
 	bool has_payload; /**< carries TCP payload */
+	uint32_t hash;	  /**< tcprtt_key_hash() of key */
 	struct tcprtt_opts opts;
 };
+
+/** The flow table's hash of a key (CRC32-C of its words). */
+uint32_t tcprtt_key_hash(const struct tcprtt_key *key);
 
 /** tcprtt_pkt_parse() results. */
 #define TCPRTT_PKT_TCP 1  /**< a TCP packet, @p p filled */
@@ -220,7 +226,9 @@ struct tcprtt_conf {
 	/**
 	 * Unanswered TSvals remembered per flow and direction (a power of 2): a TSval is kept
 	 * until its echo or until the TSval ts_slots above it is stored. Keeping every distinct
-	 * TSval of a flow needs RTT x TS clock rate of them (100 ms x 1 kHz = 100: 128).
+	 * TSval of a flow needs RTT x TS clock rate of them (100 ms x 1 kHz = 100: 128). A flow
+	 * keeps 4 inline; one that needs more takes a block of ts_slots from a pool of flows / 8
+	 * (at least 8) blocks, and overwrites one of its 4 (counted) when the pool is empty.
 	 */
 	uint32_t ts_slots;
 	uint64_t idle_timeout_ns;    /**< remove flows idle this long (packet time) */
@@ -269,7 +277,7 @@ tcprtt_flows_active(const struct tcprtt_stats *s)
 struct tcprtt_mon;
 
 /**
- * Create a monitor (EAL needed: rte_hash). @p name must be unique in the process (e.g. with
+ * Create a monitor (EAL needed: rte_malloc). @p name must be unique in the process (e.g. with
  * the lcore id). NULL on failure with @p err set.
  */
 struct tcprtt_mon *tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf,
@@ -279,6 +287,13 @@ void tcprtt_mon_free(struct tcprtt_mon *m);
 
 /** The monitor's counters (its lcore writes them; others read them whole, maybe late). */
 const struct tcprtt_stats *tcprtt_mon_stats(const struct tcprtt_mon *m);
+
+/**
+ * Prefetch the flow table bucket of packet @p p (tcprtt_pkt_parse() filled it): a burst asks
+ * for every packet's bucket before it hands the first to tcprtt_mon_packet(), so the lookups
+ * do not wait on memory one after the other.
+ */
+void tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p);
 
 /** Max samples one packet yields (a handshake sample and a timestamp sample). */
 #define TCPRTT_MAX_SAMPLES 2

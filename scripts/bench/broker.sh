@@ -21,6 +21,15 @@
 #   auth1000   the same with 1000-byte frames (one record, so one MAC, per frame)
 #   authcoll64 coll64's collector without vs with node.auth and node.peers (a MAC check and
 #              the allow-list per datagram); the datagrams are signed by the script (hmac)
+#   durcap     durable acknowledgements' cost in frames/s: a collector loops a pcap of reliable
+#              datagrams (1 x 64-byte frame each) into a pcapng output on disk ($WORK, not
+#              /dev/shm: fdatasync is what is measured), plain vs "durable": true (sync_ms 10).
+#              Figure: frames the writer wrote per second (input rate x written / received).
+#   durack     the same collector on net_af_packet (veth, ns snd -> dut): a Python sender sends
+#              DURACK_PPS reliable datagrams/s for -d seconds; tcpdump on the sender's side
+#              stamps each datagram and each acknowledgement (kernel timestamps), and the
+#              acknowledgement latency of a sequence number is the first ACK covering it minus
+#              its send time. Figures: median and p99 latency, acknowledged / sent.
 #
 # Rates: the median of stampede's once-per-second lines (rx Mpps: frames into a forwarder or an
 # edge, datagrams into a collector; a collector's frames out are its tx Mpps), start-up excluded;
@@ -37,7 +46,8 @@ set -u
 
 RUNS=3
 DUR=3
-ROWS="edge64,edge1000,coll64,coll1000,vethedge,auth64,auth1000,authcoll64"
+ROWS="edge64,edge1000,coll64,coll1000,vethedge,auth64,auth1000,authcoll64,durcap,durack"
+DURACK_PPS=${DURACK_PPS:-5000}
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -51,9 +61,10 @@ Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
   -n RUNS     runs per mode and row; the median is reported (default $RUNS)
   -d SECONDS  steady-state seconds measured per run (default $DUR)
   -r ROWS     comma-separated subset of: edge64,edge1000,coll64,coll1000,vethedge,auth64,
-              auth1000,authcoll64
+              auth1000,authcoll64,durcap,durack
   -k          keep the logs directory
-Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (veth generator)
+Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (veth generator),
+  DURACK_PPS (durack's datagram rate, default 5000)
 EOF
 }
 
@@ -132,13 +143,16 @@ def run(log, js):
         cpp = d["cycles_per_packet"]
         per_out = cpp * d["received"] / d["transmitted"] if d["transmitted"] else float("nan")
         drop = d["dropped"]
+        # Capture outputs: frames written per second, from the input rate.
+        wr = rx * sum(o["written"] for o in d.get("outputs", [])) / d["received"]
     except (OSError, ValueError, KeyError, ZeroDivisionError):
-        cpp = per_out = drop = float("nan")
-    print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}")
+        cpp = per_out = drop = wr = float("nan")
+    print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}\t{wr:.4f}")
 
-def datagrams(path, size, per_dg, count, key=None):
+def datagrams(path, size, per_dg, count, flags=0, key=None):
     # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each,
-    # numbers going down; with `key` (hex), each signed with key id 1 (HMAC-SHA-256/128).
+    # numbers going down, records flagged `flags`; with `key` (hex), each signed with key id 1
+    # (HMAC-SHA-256/128).
     import hashlib, hmac
     sys.path.insert(0, os.environ["SPHLIB"])
     import sphlib
@@ -150,7 +164,8 @@ def datagrams(path, size, per_dg, count, key=None):
             for _ in range(per_dg):
                 fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
                     bytes([seq & 0xFF]) * (size - 14)
-                recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq)
+                recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq,
+                                      flags=flags)
                 seq -= 1
             if key:
                 hdr = sphlib.FIX.pack(sphlib.MAGIC, 1, 0x12, 60, 0, 0, 7, 0, 0, 0, 0, 0, 0) + \
@@ -162,6 +177,62 @@ def datagrams(path, size, per_dg, count, key=None):
             fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
                 struct.pack("!HHHH", 50000, 48879, 8 + len(recs), 0) + recs
             f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)) + fr)
+
+REL = 0x08  # a record's RELIABLE flag: the collector acknowledges it
+
+def send(ifname, dst_mac, pps, secs):
+    # Reliable datagrams (one 64-byte frame each, seq 0, 1, ...) at pps for secs, paced per ms.
+    import socket, time
+    sys.path.insert(0, os.environ["SPHLIB"])
+    import sphlib
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    src = s.getsockname()[4]
+    dst = bytes.fromhex(dst_mac.replace(":", ""))
+    fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + bytes(50)
+    n, total, t0 = 0, int(pps * secs), time.monotonic()
+    while n < total:
+        due = min(total, int((time.monotonic() - t0) * pps) + 1)
+        while n < due:
+            rec = sphlib.encode(fr, node=7, stream=0, seq=n, ts=time.time_ns(), flags=REL)
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(rec), 0, 0x4000, 64, 17, 0,
+                             bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
+            s.send(dst + src + b"\x08\x00" + ip + struct.pack("!HHHH", 50000, 48879,
+                                                              8 + len(rec), 0) + rec)
+            n += 1
+        time.sleep(0.0005)
+    print(n)
+
+def acklat(path):
+    # From tcpdump's capture on the sender's side: per sequence number, the first ACK covering
+    # it minus its send time. Prints: sent, acknowledged, p50 ms, p99 ms.
+    sys.path.insert(0, os.environ["SPHLIB"])
+    import ftlib, sphlib
+    from broker_reliable import parse_ctrl
+    frames, stamps, _ = ftlib.read_pcap(path)
+    sent, acks = {}, []
+    for f, t in zip(frames, stamps):
+        dg = sphlib.datagram_of(f)
+        if dg is None:
+            continue
+        a, _ = parse_ctrl([f])
+        if a:
+            acks += [(t, first, last) for _, _, first, last in a]
+            continue
+        try:
+            for r in sphlib.decode_records(dg):
+                if r["flags"] & REL:
+                    sent.setdefault(r["seq"], t)
+        except ValueError:
+            pass
+    lat = {}
+    for t, first, last in sorted(acks):
+        for q in range(first, last + 1):
+            if q in sent and q not in lat:
+                lat[q] = (t - sent[q]) / 1e6
+    v = sorted(lat.values())
+    p = lambda x: v[min(len(v) - 1, int(x * len(v)))] if v else float("nan")
+    print(f"{len(sent)}\t{len(lat)}\t{p(0.5):.2f}\t{p(0.99):.2f}")
 
 def fmt(v, f="{:.3f}"):
     return "-" if v != v else f.format(v)
@@ -179,7 +250,11 @@ def report(path, rows, runs, dur):
               "vethedge": ("edge, 64 B, af_packet veth*", "frames"),
               "auth64": ("edge 64 B: plain vs auth", "frames"),
               "auth1000": ("edge 1000 B: plain vs auth", "frames"),
-              "authcoll64": ("coll 13x64 B: plain vs auth", "datagrams")}
+              "authcoll64": ("coll 13x64 B: plain vs auth", "datagrams"),
+              "durcap": ("collector -> pcapng on disk", "frames"),
+              "durack": ("collector, af_packet veth", "ACKs")}
+    dur_rows = [r for r in rows if r in ("durcap", "durack")]
+    rows = [r for r in rows if r not in dur_rows]
     print()
     print(f"{'row':<30}{'input':>10}{'fwd Mpps':>10}{'broker Mpps':>13}{'ratio':>7}"
           f"{'fwd cyc/pkt':>13}{'broker cyc/pkt':>16}{'broker out Mpps':>17}{'cyc/frame out':>15}")
@@ -218,13 +293,49 @@ def report(path, rows, runs, dur):
     print("* veth: bound by the one-core generator and the kernel; shows the edge keeps up, not its cost.")
     print("auth rows: 'fwd' columns = the broker without node.auth, 'broker' = with it (same run);")
     print("the MAC's cost per frame = broker cyc/pkt - fwd cyc/pkt (collector: per frame out).")
+    if not dur_rows:
+        return
+    print()
+    print("Durable acknowledgements (outputs[].durable, fdatasync every 10 ms), plain vs durable, same run:")
+    for row in dur_rows:
+        skip = res.get((row, "-", "skip"))
+        if skip:
+            print(f"  {labels[row][0]:<30}  skipped: {skip[0]}")
+        elif row == "durcap":
+            p, d = get(row, "fwd", "wr"), get(row, "broker", "wr")
+            ratio = d / p if p == p and d == d and p > 0 else float("nan")
+            print(f"  {labels[row][0]:<30} written Mframes/s: plain {fmt(p)}  durable {fmt(d)}  "
+                  f"ratio {fmt(ratio, '{:.2f}')}  (per run: plain "
+                  f"[{' '.join(fmt(float(x)) for x in res.get((row, 'fwd', 'wr'), []))}] durable "
+                  f"[{' '.join(fmt(float(x)) for x in res.get((row, 'broker', 'wr'), []))}])")
+            for mode in ("fwd", "broker"):
+                dd = [float(x) for x in res.get((row, mode, "drop"), []) if x not in ("", "nan")]
+                if dd and max(dd) > 0:
+                    print(f"  {'':<30} note: {'plain' if mode == 'fwd' else 'durable'} dropped up to "
+                          f"{int(max(dd))} frames in a run (capture ring full)")
+        else:
+            for mode, name in (("fwd", "plain"), ("broker", "durable")):
+                print(f"  {labels[row][0]:<30} {name:<8} ACK latency ms: p50 {fmt(get(row, mode, 'p50'), '{:.2f}')}"
+                      f"  p99 {fmt(get(row, mode, 'p99'), '{:.2f}')}  acknowledged/sent "
+                      f"{fmt(get(row, mode, 'ackfrac'), '{:.4f}')}  (per run p50: "
+                      f"[{' '.join(res.get((row, mode, 'p50'), []))}])")
+                for r in sorted(set(res.get((row, mode, "fail"), []))):
+                    print(f"  {'':<30}  failed run ({name}): {r}")
+    print("durcap: a collector's datapath on CPU 1 and its writer thread on the control CPU; the")
+    print("figure is the rate the writer kept up with. durack: kernel timestamps of tcpdump on the")
+    print("sender's veth; an ACK period is 10 ms (BREL_ACK_MS) and writers flush every 10 ms.")
 
 cmd = sys.argv[1]
 if cmd == "run":
     run(sys.argv[2], sys.argv[3])
 elif cmd == "datagrams":
     datagrams(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
-              sys.argv[6] if len(sys.argv) > 6 else None)
+              int(sys.argv[6]) if len(sys.argv) > 6 else 0,
+              sys.argv[7] if len(sys.argv) > 7 else None)
+elif cmd == "send":
+    send(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
+elif cmd == "acklat":
+    acklat(sys.argv[2])
 elif cmd == "report":
     report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5])
 EOF
@@ -235,10 +346,27 @@ record() # row mode key value
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
 }
 
+# launch ROW MODE RUN NETNS CONFIG LOG [STATS_JSON]: start stampede (datapath lcore on CPU 1) and
+# wait for its first stats line; its PID in LAUNCHED. A failed start is recorded, returns 1.
+launch()
+{
+	local row=$1 mode=$2 run=$3 ns=$4 cfg=$5 log=$6 js=${7:-}
+
+	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+		${js:+--stats-json "$js"} -- --lcores=0@0,1@1 >"$log" 2>&1 &
+	LAUNCHED=$!
+	PIDS+=("$LAUNCHED")
+	if ! wait_ready "$LAUNCHED" "$log" '^rx [0-9]+ \('; then
+		stop_pid "$LAUNCHED"
+		record "$row" "$mode" fail "run $run: $(why "$log")"
+		return 1
+	fi
+}
+
 # one ROW MODE RUN NETNS CONFIG_BODY: run stampede with the config, measure DUR s, stop, record.
 one()
 {
-	local row=$1 mode=$2 run=$3 ns=$4 body=$5 pfx=$TAG-$1-$2-$3 cfg log js pid i rx tx cpp cpo drop
+	local row=$1 mode=$2 run=$3 ns=$4 body=$5 pfx=$TAG-$1-$2-$3 cfg log js pid i rx tx cpp cpo drop wr
 
 	cfg=$WORK/$row-$mode-$run.json
 	log=$WORK/$row-$mode-$run.log
@@ -246,24 +374,18 @@ one()
 	PREFIXES+=("$pfx")
 	printf '{ "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "%s" },\n%s }\n' \
 		"$pfx" "$body" >"$cfg"
-	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
-		--stats-json "$js" -- --lcores=0@0,1@1 >"$log" 2>&1 &
-	pid=$!
-	PIDS+=("$pid")
-	if ! wait_ready "$pid" "$log" '^rx [0-9]+ \('; then
-		stop_pid "$pid"
-		record "$row" "$mode" fail "run $run: $(why "$log")"
-		return 1
-	fi
+	launch "$row" "$mode" "$run" "$ns" "$cfg" "$log" "$js" || return 1
+	pid=$LAUNCHED
 	for ((i = 0; i < DUR; i++)); do sleep 1; done
 	sleep 0.3
 	stop_pid "$pid"
-	IFS=$'\t' read -r rx tx cpp cpo drop < <(python3 -c "$PY" run "$log" "$js")
+	IFS=$'\t' read -r rx tx cpp cpo drop wr < <(python3 -c "$PY" run "$log" "$js")
 	record "$row" "$mode" rx "$rx"
 	record "$row" "$mode" tx "$tx"
 	record "$row" "$mode" cpp "$cpp"
 	record "$row" "$mode" cpo "$cpo"
 	record "$row" "$mode" drop "$drop"
+	record "$row" "$mode" wr "$wr"
 }
 
 # pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order.
@@ -334,7 +456,7 @@ auth_coll_row()
 	local row=$1 size=$2 per=$3 plain=$WORK/$1-plain.pcap signed=$WORK/$1-signed.pcap ports
 
 	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$plain" "$size" "$per" 2000 &&
-		SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$signed" "$size" "$per" 2000 "$AUTHKEY" ||
+		SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$signed" "$size" "$per" 2000 0 "$AUTHKEY" ||
 		{ record "$row" - skip "cannot write the datagram pcaps"; return; }
 	ports="\"out\", \"device\": \"net_null0,no-rx=1\", \"mtu\": 9000 } ], $LC,
 	  \"mempool\": { \"size\": 32767, \"mbuf_size\": 2176 },
@@ -386,6 +508,100 @@ veth_row()
 	for n in "$snk" "$dut" "$gen"; do ip netns del "$n" 2>/dev/null; done
 }
 
+# A capture output on disk for the durable rows: plain or durable, rotated to bound the space.
+dur_output()
+{
+	local row=$1 durable=$2
+
+	printf '"outputs": [ { "name": "cap", "type": "pcapng", "path": "%s/%s-{index}.pcapng",
+	  "rotate_bytes": 67108864, "max_files": 2, "durable": %s } ]' "$WORK" "$row" "$durable"
+}
+
+durcap_row()
+{
+	local row=$1 pcap=$WORK/$1.pcap ports
+
+	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$pcap" 64 1 2000 8 ||
+		{ record "$row" - skip "cannot write the datagram pcap"; return; }
+	ports="\"node\": { \"id\": 9, \"role\": \"collector\" },
+	  \"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$pcap,infinite_rx=1,tx_pcap=/dev/null\" } ], $LC,
+	  \"mempool\": { \"size\": 32767, \"mbuf_size\": 2176 },
+	  \"rules\": [ { \"in\": [\"in\"], \"action\": \"forward\", \"out\": \"cap\" } ]"
+	pair "$row" "" "$ports, $(dur_output "$row" false)" "$ports, $(dur_output "$row" true)"
+}
+
+# durack_one MODE RUN DURABLE: one collector run with the sender and tcpdump on the far side.
+durack_one()
+{
+	local mode=$1 run=$2 durable=$3 row=durack pfx=$TAG-durack-$1-$2 cfg log cap pid tpid
+	local sent acked p50 p99
+
+	cfg=$WORK/$row-$mode-$run.json
+	log=$WORK/$row-$mode-$run.log
+	cap=$WORK/$row-$mode-$run.pcap
+	PREFIXES+=("$pfx")
+	printf '{ "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "%s" },
+	  "node": { "id": 9, "role": "collector" }, %s, %s,
+	  "ports": [ { "name": "in", "device": "net_af_packet0,iface=%s" } ],
+	  "rules": [ { "in": ["in"], "action": "forward", "out": "cap" } ] }\n' \
+		"$pfx" "$(dur_output "$row" "$durable")" "$LC" "$DA_D0" >"$cfg"
+	launch "$row" "$mode" "$run" "$DA_DUT" "$cfg" "$log" || return 1
+	pid=$LAUNCHED
+	ip netns exec "$DA_SND" tcpdump -i "$DA_S0" -w "$cap" -s 256 -B 16384 -nn udp \
+		>"$WORK/$row-$mode-$run.tcpdump.log" 2>&1 &
+	tpid=$!
+	PIDS+=("$tpid")
+	wait_ready "$tpid" "$WORK/$row-$mode-$run.tcpdump.log" 'listening on' 10
+	ip netns exec "$DA_SND" env SPHLIB="$SPHLIB" python3 -c "$PY" send "$DA_S0" "$DA_MAC" \
+		"$DURACK_PPS" "$DUR" >/dev/null
+	sleep 0.5
+	stop_pid "$tpid"
+	stop_pid "$pid"
+	# As a file: ftlib may re-execute its script under the python that has scapy.
+	printf '%s\n' "$PY" >"$WORK/bench.py"
+	IFS=$'\t' read -r sent acked p50 p99 < <(SPHLIB=$SPHLIB python3 "$WORK/bench.py" acklat "$cap")
+	((KEEP)) || rm -f "$cap"
+	record "$row" "$mode" p50 "$p50"
+	record "$row" "$mode" p99 "$p99"
+	record "$row" "$mode" ackfrac "$(python3 -c "print(${acked:-0} / max(1, ${sent:-0}))")"
+}
+
+durack_row()
+{
+	local row=$1 i
+
+	if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null; then
+		record "$row" - skip "needs root and ip (network namespaces, veth)"
+		return
+	fi
+	command -v tcpdump >/dev/null || { record "$row" - skip "tcpdump not found"; return; }
+	DA_SND=${TAG}q
+	DA_DUT=${TAG}c
+	DA_S0=${TAG}q0
+	DA_D0=${TAG}c0
+	ip netns add "$DA_SND" && NETNS+=("$DA_SND") && ip netns add "$DA_DUT" && NETNS+=("$DA_DUT") ||
+		{ record "$row" - skip "ip netns add failed"; return; }
+	ip link add "$DA_S0" netns "$DA_SND" type veth peer name "$DA_D0" netns "$DA_DUT" ||
+		{ record "$row" - skip "cannot create a veth pair"; return; }
+	ip netns exec "$DA_SND" sysctl -qw "net.ipv6.conf.$DA_S0.disable_ipv6=1" 2>/dev/null
+	ip netns exec "$DA_DUT" sysctl -qw "net.ipv6.conf.$DA_D0.disable_ipv6=1" 2>/dev/null
+	ip -n "$DA_SND" link set "$DA_S0" up
+	ip -n "$DA_DUT" link set "$DA_D0" up
+	DA_MAC=$(ip netns exec "$DA_DUT" cat "/sys/class/net/$DA_D0/address")
+	for ((i = 1; i <= RUNS; i++)); do
+		printf '  %s: run %d/%d\n' "$row" "$i" "$RUNS" >&2
+		if ((i % 2)); then
+			durack_one fwd "$i" false
+			durack_one broker "$i" true
+		else
+			durack_one broker "$i" true
+			durack_one fwd "$i" false
+		fi
+	done
+	ip netns del "$DA_DUT" 2>/dev/null
+	ip netns del "$DA_SND" 2>/dev/null
+}
+
 echo "stampede broker benchmark: $RUNS run(s) x $DUR s per mode and row; rows: $ROWS" >&2
 echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); --no-huge -m 1024" >&2
 IFS=, read -r -a rowlist <<<"$ROWS"
@@ -399,6 +615,8 @@ for row in "${rowlist[@]}"; do
 	auth64) auth_edge_row auth64 64 ;;
 	auth1000) auth_edge_row auth1000 1000 ;;
 	authcoll64) auth_coll_row authcoll64 64 13 ;;
+	durcap) durcap_row durcap ;;
+	durack) durack_row durack ;;
 	*) echo "broker.sh: unknown row '$row'" >&2; exit 2 ;;
 	esac
 done

@@ -23,8 +23,16 @@
 # over the whole run. It reports cycles/packet, flows entered per second of busy time, and how
 # many of the real handshakes were still measured (syn_synack samples; the flood's give none).
 #
+# The tcp_rtt stage's own cycles/packet (--stats-json lcores[].stages: TSC around the stage's
+# burst, so it is the monitor alone, records handed to the writer's ring included) is printed
+# too. -b BINARY adds a row "base": the enabled config run by another build (e.g. main's), in
+# the same runs, interleaved: a before/after on the same machine load. -g also runs the
+# enabled row (and base) once under valgrind's callgrind (on a pcap of at most 20000 flows)
+# and prints instructions per packet of the stage, of its parts, and of the writer thread
+# per record: counts that the other tenants of a shared machine do not disturb.
+#
 # Usage: scripts/bench/tcprtt.sh [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-s SYNS] [-t TABLE]
-#                               [-x 'KEY: VALUE,'] [-k]
+#                               [-x 'KEY: VALUE,'] [-b BINARY] [-g] [-k]
 set -u
 
 RUNS=3
@@ -34,6 +42,8 @@ FLOOD=4
 FLOOD_TABLE=8192
 XTRA=""
 KEEP=0
+BASE=""
+CALLGRIND=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
 PY=${PYTHON:-/usr/bin/python3}
@@ -48,12 +58,14 @@ Usage: $0 [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-s SYNS] [-t TABLE] [-k]
   -s SYNS        flood row: spoofed SYNs after each flow's SYN (default $FLOOD)
   -t TABLE       flood row: flow table entries (default $FLOOD_TABLE)
   -x 'K: V,'     more tcp_rtt keys for the enabled rows, e.g. -x '"ts_slots": 16,'
+  -b BINARY      add the row "base": the enabled config run by BINARY (before/after)
+  -g             also count instructions per packet with callgrind (valgrind)
   -k             keep the work directory (pcap, configs, logs, stats)
 Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON (default /usr/bin/python3)
 EOF
 }
 
-while getopts "n:f:c:s:t:x:kh" opt; do
+while getopts "n:f:c:s:t:x:b:gkh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
@@ -61,6 +73,8 @@ while getopts "n:f:c:s:t:x:kh" opt; do
 	s) FLOOD=$OPTARG ;;
 	t) FLOOD_TABLE=$OPTARG ;;
 	x) XTRA=$OPTARG ;;
+	b) BASE=$OPTARG ;;
+	g) CALLGRIND=1 ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -99,13 +113,31 @@ trap 'exit 130' INT TERM
 # Others may rebuild the tree while this runs: every run uses the same copy of the binary.
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
+ROWS="off on flood"
+if [[ -n $BASE ]]; then
+	[[ -x $BASE ]] || { echo "tcprtt.sh: -b $BASE: not an executable" >&2; exit 1; }
+	cp "$BASE" "$WORK/stampede-base" || exit 1
+	ROWS="off on base flood"
+fi
+if ((CALLGRIND)); then
+	if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
+		echo "tcprtt.sh: -g needs valgrind (callgrind_annotate)" >&2
+		exit 1
+	fi
+fi
 
 "$PY" "$HERE/tcprtt_flows.py" "$WORK/flows.pcap" --flows "$FLOWS" --concurrent "$CONC" || exit 1
 "$PY" "$HERE/tcprtt_flows.py" "$WORK/flood.pcap" --flows "$FLOWS" --concurrent "$CONC" \
 	--flood "$FLOOD" || exit 1
+CGFLOWS=$((FLOWS < 20000 ? FLOWS : 20000))
+CGROWS=""
+if ((CALLGRIND)); then
+	"$PY" "$HERE/tcprtt_flows.py" "$WORK/cg.pcap" --flows "$CGFLOWS" --concurrent "$CONC" || exit 1
+	CGROWS="cg"
+fi
 TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 
-for row in off on flood; do
+for row in $ROWS $CGROWS; do
 	en=false
 	[[ $row != off ]] && en=true
 	pcap=$WORK/flows.pcap
@@ -117,6 +149,7 @@ for row in off on flood; do
 		table=$FLOOD_TABLE
 		extra="$XTRA \"idle_timeout_s\": 1,"
 	fi
+	[[ $row == cg ]] && pcap=$WORK/cg.pcap
 	cat >"$WORK/$row.json" <<JSON
 {
   "eal": { "args": [], "hugepages": false },
@@ -142,9 +175,10 @@ done
 # run ROW I: one replay; its --stats-json is $WORK/stats-ROW-I.json.
 run()
 {
-	local row=$1 i=$2 pid k j
+	local row=$1 i=$2 pid k j bin=$STAMPEDE
 
-	"$STAMPEDE" -c "$WORK/$row.json" --exit-on-eof --stats-json "$WORK/stats-$row-$i.json" \
+	[[ $row == base ]] && bin=$WORK/stampede-base
+	"$bin" -c "$WORK/$row.json" --exit-on-eof --stats-json "$WORK/stats-$row-$i.json" \
 		-- --file-prefix="$PREFIX-$row-$i" --lcores=0@0,1@1 >"$WORK/log-$row-$i.txt" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
@@ -174,26 +208,27 @@ run()
 	done
 	rm -rf "/var/run/dpdk/$PREFIX-$row-$i" "$WORK/out-$row.pcap" "$WORK"/rtt-"$row"-*.json
 	[[ $rc == 0 ]] || { echo "tcprtt.sh: run $row $i: exit $rc: $(why "$WORK/log-$row-$i.txt")" >&2; return 1; }
-	printf '  run %d %-3s cycles/pkt %s\n' "$i" "$row" \
+	printf '  run %d %-4s cycles/pkt %s\n' "$i" "$row" \
 		"$("$PY" -c 'import json,sys; s = json.load(open(sys.argv[1]))
-print(round(s["cycles_per_packet"], 1), "(busy TSC);", round(int(sys.argv[2]) * float(sys.argv[3]) / 1e3 / s["received"], 1), "(lcore thread CPU time)")' \
+st = [x["cycles_per_packet"] for l in s.get("lcores", []) for x in l.get("stages", []) if x["name"] == "tcp_rtt"]
+print(round(s["cycles_per_packet"], 1), "(busy TSC);", round(int(sys.argv[2]) * float(sys.argv[3]) / 1e3 / s["received"], 1), "(lcore thread CPU time)" + ("; tcp_rtt stage %.1f" % st[0] if st else ""))' \
 			"$WORK/stats-$row-$i.json" "$cpu_ns" "$TSC_MHZ")"
 }
 
 echo "tcprtt.sh: $FLOWS flows x 9 frames, $CONC in flight; $RUNS runs per row, interleaved; TSC ${TSC_MHZ} MHz"
 for i in $(seq "$RUNS"); do
-	for row in off on flood; do
+	for row in $ROWS; do
 		run "$row" "$i" || exit 1
 	done
 done
 
-"$PY" - "$WORK" "$RUNS" "$FLOWS" "$TSC_MHZ" <<'PYEOF'
+"$PY" - "$WORK" "$RUNS" "$FLOWS" "$TSC_MHZ" "$ROWS" <<'PYEOF'
 import json, statistics, sys
 
 work, runs, flows, mhz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 hz = mhz * 1e6
 rows, cpu = {}, {}
-for row in ("off", "on"):
+for row in [r for r in ("off", "on", "base") if r in sys.argv[5].split()]:
     rows[row] = [json.load(open("%s/stats-%s-%d.json" % (work, row, i))) for i in range(1, runs + 1)]
     cpu[row] = [int(open("%s/cpu-%s-%d.txt" % (work, row, i)).read()) * mhz / 1e3 / s["received"]
                 for i, s in enumerate(rows[row], 1)]
@@ -203,9 +238,26 @@ cost, ccost = med["on"] - med["off"], cmed["on"] - cmed["off"]
 print()
 print("| row | cycles/packet, busy TSC (stampede's figure) | cycles/packet, lcore thread CPU time |")
 print("|---|---|---|")
-for r, name in (("off", "tcp_rtt disabled"), ("on", "tcp_rtt enabled")):
-    print("| %s | %.1f | %.1f |" % (name, med[r], cmed[r]))
+for r, name in (("off", "tcp_rtt disabled"), ("on", "tcp_rtt enabled"), ("base", "base: enabled, -b")):
+    if r in rows:
+        print("| %s | %.1f | %.1f |" % (name, med[r], cmed[r]))
 print("| the monitor's cost (enabled - disabled) | %.1f | %.1f |" % (cost, ccost))
+if "base" in rows:
+    print("| base: the monitor's cost (base - disabled) | %.1f | %.1f |" %
+          (med["base"] - med["off"], cmed["base"] - cmed["off"]))
+
+
+def stage(s):
+    st = [x for l in s.get("lcores", []) for x in l.get("stages", []) if x["name"] == "tcp_rtt"]
+    return st[0]["cycles_per_packet"] if st else float("nan")
+
+
+print()
+print("| the tcp_rtt stage alone (TSC around its burst, median) | cycles/packet |")
+print("|---|---|")
+for r in ("on", "base"):
+    if r in rows:
+        print("| %s | %.1f |" % (r, statistics.median(stage(s) for s in rows[r])))
 print("(medians of %d runs; busy TSC counts the time the lcore's thread was preempted too, CPU "
       "time does not)" % runs)
 t = [s["tcp_rtt"] for s in rows["on"]]
@@ -225,7 +277,9 @@ print("| table_full / evicted, all runs | %d / %d |" %
 print("| closed per run | %s |" % ", ".join(str(x["closed"]) for x in t))
 print("| samples per run (syn_synack, synack_ack, tsval) | %s |" %
       ", ".join(str(t[0]["samples"][k]) for k in ("syn_synack", "synack_ack", "tsval")))
-print("| records dropped (writer ring full), all runs | %d |" % sum(x["records_dropped"] for x in t))
+print("| records made / written / dropped (writer ring full), all runs | %d / %d / %d |" %
+      (sum(x["records"] for x in t), sum(x["records_written"] for x in t),
+       sum(x["records_dropped"] for x in t)))
 bad = [s for r in rows.values() for s in r if s["received"] != s["transmitted"]]
 fl = [json.load(open("%s/stats-flood-%d.json" % (work, i))) for i in range(1, runs + 1)]
 ft = [s["tcp_rtt"] for s in fl]
@@ -251,3 +305,36 @@ print("| table_full / evicted (idle) / evicted_half_open / evicted_handshake, ru
 bad += [s for s in fl if s["received"] != s["transmitted"]]
 print("every run forwarded every packet: %s" % ("yes" if not bad else "NO"))
 PYEOF
+
+((CALLGRIND)) || exit 0
+# Instruction counts: the enabled config (and base) once under callgrind, one file per thread.
+# The stage is the function tcprtt_burst; the writer thread formats the records.
+echo
+echo "callgrind: $CGFLOWS flows x 9 frames, instructions (Ir) per packet / per record"
+for b in on ${BASE:+base}; do
+	bin=$STAMPEDE
+	[[ $b == base ]] && bin=$WORK/stampede-base
+	valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$WORK/cg-$b.%p" \
+		"$bin" -c "$WORK/cg.json" --exit-on-eof --stats-json "$WORK/stats-cg-$b.json" \
+		-- --file-prefix="$PREFIX-cg-$b" --lcores=0@0,1@1 >"$WORK/log-cg-$b.txt" 2>&1 ||
+		{ echo "tcprtt.sh: callgrind $b: $(why "$WORK/log-cg-$b.txt")" >&2; exit 1; }
+	rm -rf "/var/run/dpdk/$PREFIX-cg-$b" "$WORK"/rtt-cg-*.json "$WORK/out-cg.pcap"
+	for f in "$WORK"/cg-"$b".*-*; do
+		callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null
+	done | "$PY" -c '
+import json, re, sys
+s = json.load(open(sys.argv[2]))
+pk, rec = s["received"], max(s["tcp_rtt"]["records"], 1)
+want = {"tcprtt_burst": "stage (tcprtt_burst)", "tcprtt_pkt_parse": "  parse + key hash",
+        "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_expire": "  timer wheel",
+        "writer_main": "writer thread, per record"}
+got = {}
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) .*:(\w+) \[", line)
+    if m and m.group(2) in want and m.group(2) not in got:
+        got[m.group(2)] = int(m.group(1).replace(",", ""))
+for k, name in want.items():
+    if k in got:
+        print("| %s | %s | %.1f |" % (sys.argv[1], name, got[k] / (rec if k == "writer_main" else pk)))
+' "$b" "$WORK/stats-cg-$b.json"
+done

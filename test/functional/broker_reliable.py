@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The stampede authors
 """Functional test: reliable stampede outputs (lib/encap/README.md, "Reliable outputs").
 
-  broker_reliable.py STAMPEDE ack|window|replay|observe
+  broker_reliable.py STAMPEDE ack|window|replay|observe|durable
 
 ack: an edge (node 7, output "sp" reliable) reads 30 frames of 1000 bytes (one datagram each)
 and, on its output's port, an acknowledgement datagram from the consumer (192.0.2.9:48879,
@@ -18,6 +18,12 @@ replay: a new edge re-sends that spool with the console command `replay sp FILE`
 holds the spool's 20 datagrams byte for byte (replayed 20). A collector reads them minus
 datagram 5: it outputs the other 19 frames == the originals, and answers the edge with
 acknowledgements covering exactly 0..4 and 6..19 and one NACK [5, 5].
+durable: 40 reliable datagrams of an edge, read by a collector whose capture output is durable
+(fdatasync every 10 ms), run three times under strace: with fdatasync working, its
+acknowledgements cover exactly 0..39 and strace saw fdatasync return 0; with every fdatasync
+failed by strace (inject=fdatasync:error=EIO), not one number is acknowledged although the file
+holds all 40 frames (capinfos); a non-durable output under the same injection acknowledges
+0..39 and calls no fdatasync at all. So acknowledgements wait for fdatasync, and only then.
 observe: the ack scenario with resend_window_s 1, run with the console and --metrics until the
 10 held datagrams are dead-lettered: show nodes (reliable row, acknowledgement line), telemetry
 /stampede/nodes (output_sp reliable_*, transport_*) and Prometheus stampede_broker_reliable_*
@@ -27,6 +33,7 @@ The invariant received + replicated + generated == transmitted + captured + cons
 holds exactly in every run.
 """
 
+import os
 import struct
 import sys
 
@@ -240,6 +247,69 @@ def run_replay(ck, exe, spool_path, spool_outer, fr):
     st.cleanup()
 
 
+def run_durable(ck, exe):
+    """Acknowledgements of a collector with a durable capture output wait for fdatasync."""
+    rules_lib.need_tools("strace")
+    # Under the sanitizers (scripts/test-sanitize.sh): LeakSanitizer cannot run under ptrace.
+    if "ASAN_OPTIONS" in os.environ:
+        os.environ["ASAN_OPTIONS"] += ":detect_leaks=0"
+    st = ftlib.Stampede(exe, "broker-rel-durable-edge")
+    fr = frames(40)
+    ftlib.write_pcap_ns(st.path("in.pcap"), fr, T0, 1001)
+    st.write_config(edge_config())
+    rc = st.run(["--exit-on-eof"], timeout=40)
+    ck.eq(rc, 0, "durable: edge exit code")
+    outer = rules_lib.port_frames(ck, st.path("out.pcap"))
+    ck.eq(len(outer), 40, "durable: the edge sent 40 datagrams")
+    st.cleanup()
+
+    def collector(label, durable, inject):
+        c = ftlib.Stampede(exe, "broker-rel-durable-" + label)
+        ftlib.write_pcap_ns(c.path("dg.pcap"), outer, T0 + 10**6, 1000)
+        out = {"name": "cap", "type": "pcapng", "path": "cap.pcapng"}
+        if durable:
+            out.update(durable=True, sync_ms=10)
+        c.write_config(rules_lib.base_config(
+            [{"name": "net", "device": "net_pcap0,rx_pcap=dg.pcap,tx_pcap=answers.pcap"}],
+            node={"id": 9, "role": "collector"}, outputs=[out],
+            rules=[{"name": "all", "in": ["net"], "action": "forward", "out": "cap"}]))
+        c.wrap = ["strace", "-f", "-qq", "-o", c.path("strace.log"), "-e", "trace=fdatasync"]
+        if inject:
+            c.wrap += ["-e", "inject=fdatasync:error=EIO"]
+        rc = c.run(["--duration", "3"], timeout=60)
+        if rc != 0:
+            c.show_output()
+        ck.eq(rc, 0, "durable %s: exit code" % label)
+        acks, _ = parse_ctrl(rules_lib.port_frames(ck, c.path("answers.pcap")))
+        covered = set()
+        for _, _, a, b in acks:
+            covered |= set(range(a, b + 1))
+        ok, n, err = rules_lib.capinfos_count(c.path("cap.pcapng"))
+        ck.check(ok and n == 40, "durable %s: capinfos: the file holds 40 frames" % label,
+                 "%s %s" % (n, err))
+        with open(c.path("strace.log")) as f:
+            calls = [ln for ln in f if "fdatasync(" in ln]
+        ws = next((o for o in (c.stats() or {}).get("outputs", []) if o["name"] == "cap"), {})
+        c.cleanup()
+        return covered, calls, ws
+
+    covered, calls, ws = collector("synced", True, False)
+    ck.eq(sorted(covered), list(range(40)), "durable synced: acknowledgements cover 0..39")
+    ck.check(any(ln.rstrip().endswith("= 0") for ln in calls),
+             "durable synced: strace saw fdatasync succeed", "".join(calls[:3]))
+    ck.check(len(covered) <= ws.get("synced", 0),
+             "durable synced: acknowledged <= synced", "synced %s" % ws.get("synced"))
+    covered, calls, ws = collector("failing", True, True)
+    ck.eq(sorted(covered), [], "durable failing: no number acknowledged while fdatasync fails")
+    ck.check(len(calls) > 0 and all("INJECTED" in ln for ln in calls),
+             "durable failing: strace failed every fdatasync", "".join(calls[:3]))
+    ck.check(ws.get("sync_errors", 0) >= 1 and ws.get("synced") == 0,
+             "durable failing: sync_errors counted, nothing synced", str(ws))
+    covered, calls, ws = collector("plain", False, True)
+    ck.eq(sorted(covered), list(range(40)), "not durable: acknowledgements cover 0..39")
+    ck.eq(calls, [], "not durable: no fdatasync called")
+
+
 def run_observe(ck, exe):
     """The reliable counters in every front end (show nodes, /stampede/nodes, Prometheus)."""
     import re
@@ -337,6 +407,8 @@ def main():
         run_ack(ck, sys.argv[1])
     elif mode == "observe":
         run_observe(ck, sys.argv[1])
+    elif mode == "durable":
+        run_durable(ck, sys.argv[1])
     else:
         st, spool_outer, fr = run_window(ck, sys.argv[1])
         if mode == "replay":

@@ -210,6 +210,7 @@ class Stampede:
         self.rc = None
         self.out = ""
         self.err = ""
+        self.wrap = []  # a command stampede runs under (e.g. strace), none by default
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -220,7 +221,7 @@ class Stampede:
         return name
 
     def argv(self, args, config="stampede.json", stats=True):
-        a = [self.exe, "-c", config] + list(args)
+        a = self.wrap + [self.exe, "-c", config] + list(args)
         if stats:
             a += ["--stats-json", self.stats_path]
         return a + ["--", "--file-prefix=" + self.prefix]

@@ -78,35 +78,8 @@ except Exception:
 EOF
 }
 
-# Run a PromQL instant query; print the first sample's value, or nothing.
-prom_query() {
-	"$PY" - "http://127.0.0.1:$PROM_PORT/api/v1/query" "$1" <<'EOF'
-import json, sys, urllib.parse, urllib.request
-url = sys.argv[1] + "?" + urllib.parse.urlencode({"query": sys.argv[2]})
-try:
-    with urllib.request.urlopen(url, timeout=5) as r:
-        res = json.load(r)
-    if res.get("status") == "success" and res["data"]["result"]:
-        print(res["data"]["result"][0]["value"][1])
-except Exception:
-    pass
-EOF
-}
-
-# The stampede target's health ("up", "down", "unknown") and last scrape error.
-prom_target() {
-	"$PY" - "http://127.0.0.1:$PROM_PORT/api/v1/targets" <<'EOF'
-import json, sys, urllib.request
-try:
-    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
-        res = json.load(r)
-    for t in res["data"]["activeTargets"]:
-        if t["labels"].get("job") == "stampede":
-            print(t["health"], t.get("lastError", ""))
-except Exception:
-    pass
-EOF
-}
+# prom_query, prom_target, prom_free_port
+. "$(dirname "${BASH_SOURCE[0]}")/prom_lib.sh"
 
 cat > "$WORK/stampede.json" <<EOF
 {
@@ -132,19 +105,9 @@ STP_TARGET=${URL#http://}
 STP_TARGET=${STP_TARGET%/metrics}
 log "stampede serves $URL"
 http_get "$URL" >"$WORK/metrics.txt"
-grep -q '^stampede_received_packets_total ' "$WORK/metrics.txt" ||
-	fail "GET $URL has no stampede_received_packets_total"
-# The exposition passes promtool's parser and linter (base units, real summaries), silently.
-if command -v promtool >/dev/null; then
-	promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.txt" 2>&1 ||
-		fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
-	[ ! -s "$WORK/promtool.txt" ] || fail "promtool check metrics: $(cat "$WORK/promtool.txt")"
-	log "promtool check metrics: ok"
-else
-	log "promtool not installed: check metrics left out"
-fi
+prom_check_text "$WORK/metrics.txt"
 
-PROM_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PROM_PORT=$(prom_free_port)
 cat > "$WORK/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -932,6 +933,151 @@ test_ts_slots(void)
 			n, ow);
 }
 
+/*
+ * The slot pool: a flow keeps 4 unanswered TSvals per direction inline and takes a block of
+ * ts_slots for a fifth; the pool has flows / 8 blocks (8 here). The ninth flow that needs one
+ * finds none and overwrites an inline TSval (counted); a flow that leaves gives its block back.
+ * The model: each flow sends 5 data segments with new TSvals, then the peer echoes all 5.
+ */
+static unsigned int
+five_echoes(struct tcprtt_mon *m, unsigned int f, uint64_t t)
+{
+	struct ep a = { "10.3.0.1", (uint16_t)(1000 + f) }, b = { "10.3.0.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < 5; k++)
+		pkt(m, a, b, ACK, true, 100 + k, 7, 10, t + k * MS, r);
+	for (unsigned int k = 0; k < 5; k++) {
+		unsigned int got = pkt(m, b, a, ACK, true, 8, 100 + k, 0, t + (10 + k) * MS, r);
+
+		n += got == 1 && r[0].rtt_ns == 10 * MS;
+	}
+	return n;
+}
+
+static void
+test_ts_pool(void)
+{
+	struct tcprtt_mon *m = mon("t_pool", 64, 0);
+	struct ep a = { "10.3.0.1", 1000 }, b = { "10.3.0.2", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	const struct tcprtt_stats *st;
+	uint64_t t = 1700000000000000000ull;
+	unsigned int ok = 0;
+
+	if (m == NULL)
+		return;
+	st = tcprtt_mon_stats(m);
+	for (unsigned int f = 0; f < 8; f++)
+		ok += five_echoes(m, f, t) == 5;
+	check(ok == 8 && st->ts_table_full == 0,
+			"8 flows with 5 TSvals in flight (8 blocks): every echo measured, exact (%u "
+			"flows, %" PRIu64 " overwritten)",
+			ok, st->ts_table_full);
+	ok = five_echoes(m, 8, t);
+	check(ok == 4 && st->ts_table_full == 1,
+			"a ninth flow finds the pool empty: one TSval overwritten, 4 of 5 measured "
+			"(%u, %" PRIu64 " overwritten)",
+			ok, st->ts_table_full);
+	pkt(m, a, b, RST | ACK, false, 0, 0, 0, t + 100 * MS, r);
+	check(five_echoes(m, 9, t) == 5 && st->ts_table_full == 1,
+			"a flow that leaves gives its block back: the next one measures all 5");
+	tcprtt_mon_free(m);
+}
+
+/*
+ * The record line against a model written here with the C library (gmtime_r, strftime,
+ * inet_ntop, snprintf: what the formatter used before it wrote lines by hand), on random
+ * records: both families, 0..8 VLAN ids, every role, kind and flag, times from 1970 to 2200.
+ */
+static int
+model_json(const struct tcprtt_record *r, const char *port, char *buf, size_t len)
+{
+	static const char *const dirs[] = { "unknown", "client->server", "server->client" };
+	static const char *const kinds[] = { "syn_synack", "synack_ack", "tsval" };
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[32], vlan[64];
+	int af = r->flow.family == 6 ? AF_INET6 : AF_INET;
+	time_t secs = (time_t)(r->ts_ns / 1000000000u);
+	size_t vl = 0;
+	struct tm tm;
+
+	inet_ntop(af, r->flow.addr[0], src, sizeof(src));
+	inet_ntop(af, r->flow.addr[1], dst, sizeof(dst));
+	gmtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	vl += (size_t)snprintf(vlan + vl, sizeof(vlan) - vl, "[");
+	for (unsigned int i = 0; i < r->nb_vlan; i++)
+		vl += (size_t)snprintf(vlan + vl, sizeof(vlan) - vl, "%s%u", i ? "," : "",
+				r->flow.vlan[i] & 0x0fff);
+	snprintf(vlan + vl, sizeof(vlan) - vl, "]");
+	return snprintf(buf, len,
+			"{\"ts\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64
+			",\"port\":\"%s\",\"vlan\":%s,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
+			"\"dport\":%u,\"dir\":\"%s\",\"kind\":\"%s\",\"rtt_ns\":%" PRIu64
+			",\"flags\":%s}\n",
+			tbuf, r->ts_ns % 1000000000u, r->ts_ns, port, vlan, src,
+			ntohs(r->flow.port[0]), dst, ntohs(r->flow.port[1]), dirs[r->role],
+			kinds[r->kind], r->rtt_ns,
+			(r->flags & TCPRTT_F_AMBIGUOUS) ? "[\"ambiguous\"]" : "[]");
+}
+
+static void
+test_record_json(void)
+{
+	char got[512], want[512];
+	unsigned int bad = 0, n = 20000;
+	uint64_t x = 42;
+	int gl = 0, wl = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct tcprtt_record r;
+		uint64_t v = unit_rand64(&x);
+
+		memset(&r, 0, sizeof(r));
+		/* 1970 .. 2200, with the ends and leap days hit often enough. */
+		r.ts_ns = unit_rand64(&x) % (7258118400ull * 1000000000ull);
+		if (i % 7 == 0)
+			r.ts_ns = (951782400ull + (v % 4) * 86400 * 366) * 1000000000ull +
+					unit_rand64(&x) % (86400ull * 1000000000ull);
+		r.rtt_ns = i % 3 == 0 ? unit_rand64(&x) : unit_rand64(&x) % 1000000000ull;
+		r.flow.family = (v & 1) ? 6 : 4;
+		for (unsigned int k = 0; k < 16; k++) {
+			r.flow.addr[0][k] = (uint8_t)unit_rand64(&x);
+			r.flow.addr[1][k] = (uint8_t)((v & 2) && k > 4 ? 0 : unit_rand64(&x));
+		}
+		if (r.flow.family == 4) {
+			memset(&r.flow.addr[0][4], 0, 12);
+			memset(&r.flow.addr[1][4], 0, 12);
+		}
+		r.flow.port[0] = (uint16_t)unit_rand64(&x);
+		r.flow.port[1] = (uint16_t)unit_rand64(&x);
+		r.nb_vlan = (uint8_t)(v >> 8) % (TCPRTT_MAX_VLAN + 1);
+		for (unsigned int k = 0; k < r.nb_vlan; k++)
+			r.flow.vlan[k] = (uint16_t)unit_rand64(&x);
+		r.role = (uint8_t)((v >> 16) % 3);
+		r.kind = (uint8_t)((v >> 24) % TCPRTT_KIND_MAX);
+		r.flags = (uint8_t)((v >> 32) & TCPRTT_F_AMBIGUOUS);
+		gl = tcprtt_record_json(&r, i % 2 ? "in" : "port-7", got, sizeof(got));
+		wl = model_json(&r, i % 2 ? "in" : "port-7", want, sizeof(want));
+		if (gl != wl || strcmp(got, want) != 0) {
+			if (bad++ == 0)
+				printf("# got  %s# want %s", got, want);
+		}
+	}
+	check(bad == 0,
+			"record lines of %u random records equal the C library's formatting (%u "
+			"differ)",
+			n, bad);
+	memset(got, 0x5a, sizeof(got));
+	gl = tcprtt_record_json(
+			&(struct tcprtt_record){ .ts_ns = 1, .flow.family = 4 }, "in", got, 40);
+	wl = 0;
+	for (unsigned int k = 40; k < sizeof(got); k++)
+		wl += got[k] != 0x5a;
+	check(gl == -1 && wl == 0, "a buffer too small: -1, nothing written past it");
+}
+
 /* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
 static void
 test_close(void)
@@ -1096,6 +1242,8 @@ main(int argc, char **argv)
 	test_drops();
 	test_evict();
 	test_ts_slots();
+	test_ts_pool();
+	test_record_json();
 	test_close();
 	test_ts_rule();
 	rte_eal_cleanup();

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static unsigned int nb_passed, nb_failed;
@@ -41,6 +42,17 @@ unit_done(void)
 {
 	printf("%u passed, %u failed\n", nb_passed, nb_failed);
 	return nb_failed == 0 ? 0 : 1;
+}
+
+/* splitmix64: a seedable pseudo-random sequence for tests (@p state: the seed, then state). */
+static inline uint64_t
+unit_rand64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
 }
 
 #endif /* STP_TEST_UNIT_H */

@@ -10,10 +10,10 @@
  * that rotates, or stdout). A full ring counts records_dropped: the datapath never waits. The
  * stage never drops or holds a packet: it returns the burst as it came.
  *
- * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, one
- * rte_hash lookup and a few stores (scripts/bench/tcprtt.sh measures cycles/packet with the
- * stage on and off). Idle flows leave through the monitor's timer wheel, at most
- * EXPIRE_BUDGET checked per burst.
+ * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, a
+ * flow table lookup whose bucket the burst prefetched, and a few stores
+ * (scripts/bench/tcprtt.sh prints the stage's cycles/packet, -g its instructions). Idle flows
+ * leave through the monitor's timer wheel, at most EXPIRE_BUDGET checked per burst.
  */
 
 #include <errno.h>
@@ -37,51 +37,18 @@
 #include "hist.h"
 #include "pcapng.h"
 #include "pipeline.h"
-#include "stage_tcprtt.h"
 #include "tcprtt.h"
+#include "tcprtt_rt.h"
 
 RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 #define TR_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, tcprtt_logtype, "stampede.tcprtt: " fmt "\n", ##__VA_ARGS__)
 
-#define NO_SLOT 0xff
 /* Flows the timer wheel checks per burst at most: twice what a burst can create, so expiry
  * keeps up with any arrival rate.
  */
 #define EXPIRE_BUDGET (2 * STP_MAX_BURST)
-#define WRITER_BURST 256   /* records the writer dequeues at once */
-#define IDLE_SLEEP_US 1000 /* writer sleep when the ring is empty */
-
-/* Per worker. */
-struct tcprtt_lc {
-	struct tcprtt_mon *mon;
-	struct tcprtt_hists hists; /* dataplane: wo, ctlplane: ro (merged) */
-	uint64_t records;	   /* dataplane: wo; records made */
-	uint64_t records_dropped;  /* dataplane: wo; the writer's ring was full */
-};
-
-/* Per pipeline. */
-struct tcprtt_pl {
-	uint8_t port_slot[PORT_MAX]; /* DPDK port id -> index in tcp_rtt.ports, NO_SLOT */
-	const char *port_name[PORT_MAX];
-	struct rte_ring *ring; /* records, MP (workers) / SC (writer) */
-	pthread_t thread;
-	bool thread_started;
-	volatile int stop; /* ctlplane: wo, writer: ro */
-	/* The writer's counters (writer: wo, ctlplane: ro). */
-	uint64_t written;
-	uint64_t write_errors;
-	uint64_t files;
-	/* The writer's own state. */
-	FILE *f;
-	bool is_stdout;
-	uint64_t file_bytes;
-	uint64_t file_open_ns;
-	uint64_t index;
-	char **kept; /* max_files ring of paths */
-	uint32_t nb_kept, kept_first;
-	const struct cfg_tcprtt *c;
-};
+#define WRITER_BURST 256 /* records the writer dequeues at once */
 
 static uint64_t
 mono_ns(void)
@@ -98,18 +65,18 @@ mono_ns(void)
 static uint16_t
 tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct tcprtt_lc *t = lc->priv[STP_PRIV_TCPLAT];
-	const struct tcprtt_pl *tp = lc->pl->priv[STP_PRIV_TCPLAT];
+	struct tcprtt_lc *t = lc->fpriv[tcprtt_k];
+	const struct tcprtt_pl *tp = lc->pl->fpriv[tcprtt_k];
 	struct tcprtt_record recs[STP_MAX_BURST * TCPRTT_MAX_SAMPLES];
-	unsigned int nr = 0;
+	struct tcprtt_pkt p[STP_MAX_BURST];
+	uint16_t idx[STP_MAX_BURST];
+	unsigned int nr = 0, np = 0;
 	uint64_t now = 0;
 
+	/* Parse the burst and prefetch each TCP packet's flow table bucket... */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
-		struct tcprtt_pkt p;
-		unsigned int slot, k;
-
 		int rc;
 
 		/* Not TCP, and no header lib/pkt found broken: not ours (one compare each). */
@@ -118,32 +85,40 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 						(PKT_F_L3_TRUNC | PKT_F_VLAN_TRUNC |
 								PKT_F_VLAN_DEEP))))
 			continue;
-		slot = tp->port_slot[m->port];
-		if (slot == NO_SLOT)
+		if (tp->port_slot[m->port] == NO_SLOT)
 			continue;
 		rc = tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
-				meta->nb_vlan, meta->flags, &p);
+				meta->nb_vlan, meta->flags, &p[np]);
 		if (unlikely(rc != TCPRTT_PKT_TCP)) {
 			if (rc == TCPRTT_PKT_DROP)
-				tcprtt_mon_drop(t->mon, p.drop);
+				tcprtt_mon_drop(t->mon, p[np].drop);
 			continue;
 		}
-		k = tcprtt_mon_packet(t->mon, &p, meta->ts_ns, m->port, &recs[nr]);
-		for (unsigned int j = nr; j < nr + k; j++) {
-			const struct tcprtt_record *r = &recs[j];
+		tcprtt_mon_prefetch(t->mon, &p[np]);
+		idx[np++] = i;
+	}
+	/* ... then look them up in order (a packet may enter the flow the next one finds). */
+	for (unsigned int j = 0; j < np; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		uint64_t ts = pkt_meta(m)->ts_ns;
+		unsigned int slot = tp->port_slot[m->port], k;
 
-			if (r->flags & TCPRTT_F_AMBIGUOUS)
+		k = tcprtt_mon_packet(t->mon, &p[j], ts, m->port, &recs[nr]);
+		for (unsigned int r = nr; r < nr + k; r++) {
+			const struct tcprtt_record *rec = &recs[r];
+
+			if (rec->flags & TCPRTT_F_AMBIGUOUS)
 				continue;
-			hist_record(tcprtt_hist_port(&t->hists, slot, r->kind), r->rtt_ns);
-			for (uint8_t pm = r->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
-				hist_record(tcprtt_hist_prefix(
-							    &t->hists, __builtin_ctz(pm), r->kind),
-						r->rtt_ns);
+			hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
+			for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
+				hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm),
+							    rec->kind),
+						rec->rtt_ns);
 		}
 		nr += k;
-		if (meta->ts_ns > now)
-			now = meta->ts_ns;
+		if (ts > now)
+			now = ts;
 	}
 	if (nr != 0) {
 		unsigned int q = rte_ring_enqueue_burst_elem(
@@ -280,22 +255,32 @@ writer_main(void *arg)
 /* Set-up */
 
 static void tcprtt_fini(struct stp_pipeline *pl);
+extern const struct stp_feature stp_feature_tcprtt;
+
+unsigned int tcprtt_k;
+
+const struct cfg_tcprtt *
+tcprtt_cfg(const struct stp_pipeline *pl)
+{
+	return &pl->cfg->tcp_rtt;
+}
 
 static int
 tcprtt_init(struct stp_pipeline *pl)
 {
-	const struct cfg_tcprtt *c = &pl->cfg->tcp_rtt;
+	const struct cfg_tcprtt *c = tcprtt_cfg(pl);
 	struct tcprtt_conf conf;
 	struct tcprtt_pl *tp;
 	char name[RTE_RING_NAMESIZE];
 	int rc;
 
+	tcprtt_k = pl->feat_k;
 	if (!c->enabled)
 		return 1;
 	tp = calloc(1, sizeof(*tp));
 	if (tp == NULL)
 		goto nomem;
-	pl->priv[STP_PRIV_TCPLAT] = tp;
+	pl->fpriv[tcprtt_k] = tp;
 	tp->c = c;
 	memset(tp->port_slot, NO_SLOT, sizeof(tp->port_slot));
 	for (unsigned int i = 0; i < pl->ports->nb; i++) {
@@ -328,7 +313,7 @@ tcprtt_init(struct stp_pipeline *pl)
 		t = rte_zmalloc_socket("tcprtt_lc", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 		if (t == NULL)
 			goto nomem;
-		lc->priv[STP_PRIV_TCPLAT] = t;
+		lc->fpriv[tcprtt_k] = t;
 		t->hists.nb_ports = c->nb_ports;
 		t->hists.nb_prefixes = c->nb_prefixes;
 		t->hists.h = rte_zmalloc_socket("tcprtt_hists", nb_h * sizeof(struct hist),
@@ -395,8 +380,15 @@ nomem:
 static void
 tcprtt_fini(struct stp_pipeline *pl)
 {
-	struct tcprtt_pl *tp = pl->priv[STP_PRIV_TCPLAT];
+	struct tcprtt_pl *tp;
+	unsigned int k = 0;
 
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	while (pl->features[k] != NULL && pl->features[k] != &stp_feature_tcprtt)
+		k++;
+	if (pl->features[k] == NULL || k != tcprtt_k)
+		return;
+	tp = pl->fpriv[tcprtt_k];
 	if (tp == NULL)
 		return;
 	if (tp->thread_started) {
@@ -415,168 +407,25 @@ tcprtt_fini(struct stp_pipeline *pl)
 	free(tp->kept);
 	rte_ring_free(tp->ring);
 	for (unsigned int w = 0; w < pl->nb_workers; w++) {
-		struct tcprtt_lc *t = pl->workers[w]->priv[STP_PRIV_TCPLAT];
+		struct tcprtt_lc *t = pl->workers[w]->fpriv[tcprtt_k];
 
 		if (t == NULL)
 			continue;
 		tcprtt_mon_free(t->mon);
 		rte_free(t->hists.h);
 		rte_free(t);
-		pl->workers[w]->priv[STP_PRIV_TCPLAT] = NULL;
+		pl->workers[w]->fpriv[tcprtt_k] = NULL;
 	}
 	free(tp);
-	pl->priv[STP_PRIV_TCPLAT] = NULL;
+	pl->fpriv[tcprtt_k] = NULL;
 }
 
-const struct stp_stage stp_stage_tcprtt = {
+/* The feature: one line in the registry (lib/pipeline/features.c) names it. */
+const struct stp_feature stp_feature_tcprtt = {
 	.name = "tcp_rtt",
 	.init = tcprtt_init,
 	.burst = tcprtt_burst,
+	.view = tcprtt_view,
 	.fini = tcprtt_fini,
+	.ui = &tcprtt_ui,
 };
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Control side */
-
-bool
-stp_tcprtt_enabled(const struct stp_pipeline *pl)
-{
-	return pl->priv[STP_PRIV_TCPLAT] != NULL;
-}
-
-#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
-/* Merge one histogram of every worker; @p get picks it. */
-static void
-merge(const struct stp_pipeline *pl, bool prefix, unsigned int i, unsigned int kind,
-		struct hist *out)
-{
-	hist_init(out);
-	for (unsigned int w = 0; w < pl->nb_workers; w++) {
-		const struct tcprtt_lc *t = pl->workers[w]->priv[STP_PRIV_TCPLAT];
-
-		if (t != NULL)
-			hist_merge(out,
-					prefix ? tcprtt_hist_prefix(&t->hists, i, kind) :
-						 tcprtt_hist_port(&t->hists, i, kind));
-	}
-}
-
-static void
-add_summaries(const struct stp_pipeline *pl, json_t *o, bool prefix, unsigned int i, struct hist *h)
-{
-	char buf[512];
-
-	for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++) {
-		merge(pl, prefix, i, k, h);
-		hist_summary_str(h, buf, sizeof(buf));
-		json_object_set_new(o, tcprtt_kind_name(k), json_loads(buf, 0, NULL));
-	}
-}
-
-json_t *
-stp_tcprtt_json(const struct stp_pipeline *pl)
-{
-	const struct tcprtt_pl *tp = pl->priv[STP_PRIV_TCPLAT];
-	const struct cfg_tcprtt *c = &pl->cfg->tcp_rtt;
-	struct tcprtt_stats s;
-	uint64_t records = 0, dropped = 0;
-	json_t *root, *samples, *ports, *prefixes, *drops;
-	struct hist *h;
-
-	if (tp == NULL)
-		return NULL;
-	/* Stopped: let the writer finish what the workers handed it, so the counts add up. */
-	if (__atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE) == STP_PHASE_STOP && tp->thread_started) {
-		for (unsigned int i = 0; i < 2000 && !rte_ring_empty(tp->ring); i++)
-			usleep(1000);
-		usleep(2 * IDLE_SLEEP_US); /* the last records dequeued are being written */
-	}
-	memset(&s, 0, sizeof(s));
-	for (unsigned int w = 0; w < pl->nb_workers; w++) {
-		const struct tcprtt_lc *t = pl->workers[w]->priv[STP_PRIV_TCPLAT];
-		const struct tcprtt_stats *ws;
-
-		if (t == NULL)
-			continue;
-		ws = tcprtt_mon_stats(t->mon);
-		s.pkts += RD(ws->pkts);
-		s.unstamped += RD(ws->unstamped);
-		s.flows += RD(ws->flows);
-		s.table_full += RD(ws->table_full);
-		s.evicted += RD(ws->evicted);
-		s.evicted_half_open += RD(ws->evicted_half_open);
-		s.evicted_handshake += RD(ws->evicted_handshake);
-		s.closed += RD(ws->closed);
-		for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
-			s.samples[k] += RD(ws->samples[k]);
-		s.ambiguous += RD(ws->ambiguous);
-		s.ts_table_full += RD(ws->ts_table_full);
-		for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
-			s.drops[k] += RD(ws->drops[k]);
-		records += RD(t->records);
-		dropped += RD(t->records_dropped);
-	}
-	root = json_object();
-	samples = json_object();
-	ports = json_array();
-	prefixes = json_array();
-	h = malloc(sizeof(*h));
-	if (root == NULL || samples == NULL || ports == NULL || prefixes == NULL || h == NULL) {
-		json_decref(root);
-		json_decref(samples);
-		json_decref(ports);
-		json_decref(prefixes);
-		free(h);
-		return NULL;
-	}
-	json_object_set_new(root, "enabled", json_true());
-	json_object_set_new(root, "flows", json_integer((json_int_t)s.flows));
-	json_object_set_new(
-			root, "flows_active", json_integer((json_int_t)tcprtt_flows_active(&s)));
-	json_object_set_new(root, "table_full", json_integer((json_int_t)s.table_full));
-	json_object_set_new(root, "evicted", json_integer((json_int_t)s.evicted));
-	json_object_set_new(
-			root, "evicted_half_open", json_integer((json_int_t)s.evicted_half_open));
-	json_object_set_new(
-			root, "evicted_handshake", json_integer((json_int_t)s.evicted_handshake));
-	json_object_set_new(root, "closed", json_integer((json_int_t)s.closed));
-	json_object_set_new(root, "packets", json_integer((json_int_t)s.pkts));
-	json_object_set_new(root, "unstamped", json_integer((json_int_t)s.unstamped));
-	for (unsigned int k = 0; k < TCPRTT_KIND_MAX; k++)
-		json_object_set_new(samples, tcprtt_kind_name(k),
-				json_integer((json_int_t)s.samples[k]));
-	json_object_set_new(root, "samples", samples);
-	json_object_set_new(root, "ambiguous", json_integer((json_int_t)s.ambiguous));
-	json_object_set_new(root, "malformed_options",
-			json_integer((json_int_t)s.drops[TCPRTT_DROP_TCP_BAD_OPTIONS]));
-	drops = json_object();
-	for (unsigned int k = 0; k < TCPRTT_DROP_MAX; k++)
-		json_object_set_new(
-				drops, tcprtt_drop_name(k), json_integer((json_int_t)s.drops[k]));
-	json_object_set_new(root, "drops", drops);
-	json_object_set_new(
-			root, "ts_slots_overwritten", json_integer((json_int_t)s.ts_table_full));
-	json_object_set_new(root, "records", json_integer((json_int_t)records));
-	json_object_set_new(root, "records_written", json_integer((json_int_t)RD(tp->written)));
-	json_object_set_new(root, "records_dropped", json_integer((json_int_t)dropped));
-	json_object_set_new(root, "write_errors", json_integer((json_int_t)RD(tp->write_errors)));
-	json_object_set_new(root, "files", json_integer((json_int_t)RD(tp->files)));
-	for (unsigned int i = 0; i < c->nb_ports; i++) {
-		json_t *o = json_pack("{s:s}", "name", pl->cfg->ports[c->ports[i]].name);
-
-		add_summaries(pl, o, false, i, h);
-		json_array_append_new(ports, o);
-	}
-	for (unsigned int i = 0; i < c->nb_prefixes; i++) {
-		json_t *o = json_pack("{s:s, s:s}", "name", c->prefixes[i].name, "prefix",
-				c->prefixes[i].prefix);
-
-		add_summaries(pl, o, true, i, h);
-		json_array_append_new(prefixes, o);
-	}
-	json_object_set_new(root, "ports", ports);
-	json_object_set_new(root, "prefixes", prefixes);
-	free(h);
-	return root;
-}
