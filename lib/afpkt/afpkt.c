@@ -91,6 +91,13 @@ struct afpkt_txq {
 	uint64_t tx_pkts;
 	uint64_t tx_bytes;
 	uint64_t tx_errors;
+	/*
+	 * TX stamps (timesync): written by the queue's lcore in tx_burst and by the reader of
+	 * rte_eth_timesync_read_tx_timestamp() (in stampede the same lcore); the OPT_ID keys of
+	 * the stamped frames (afpkt_ring.h).
+	 */
+	uint32_t ts_req; /* 0: no stamps; else SOF_TIMESTAMPING_TX_SOFTWARE or _TX_HARDWARE */
+	struct afpkt_txkeys ts;
 };
 
 struct afpkt_internals {
@@ -103,6 +110,8 @@ struct afpkt_internals {
 	bool hw_ts;  /* SIOCSHWTSTAMP granted: rings carry hardware stamps */
 	bool hw_set; /* we changed the interface's stamping: restore hw_saved at close */
 	struct hwtstamp_config hw_saved;
+	bool hw_tx; /* SIOCSHWTSTAMP HWTSTAMP_TX_ON granted: TX stamps are the NIC's */
+	bool ts_on; /* timesync enabled: stamp frames sent with RTE_MBUF_F_TX_IEEE1588_TMST */
 	uint16_t fanout_id;
 	struct rte_ether_addr mac;
 	rte_spinlock_t stats_lock;
@@ -208,12 +217,33 @@ afpkt_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 /* --- TX ------------------------------------------------------------------------------------ */
 
+/* Ask for a TX stamp of the frame of @p mh (flag @p req), in @p buf. */
+static void
+afpkt_tx_ask_stamp(struct msghdr *mh, char *buf, size_t len, uint32_t req)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, len);
+	mh->msg_control = buf;
+	mh->msg_controllen = len;
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SO_TIMESTAMPING;
+	c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+	memcpy(CMSG_DATA(c), &req, sizeof(req));
+}
+
 static uint16_t
 afpkt_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct afpkt_txq *q = queue;
 	struct mmsghdr msg[AFPKT_BURST_MAX];
 	struct iovec iov[AFPKT_BURST_MAX][AFPKT_MAX_SEGS];
+	/* A stamp request per frame: SO_TIMESTAMPING in the message's control data. */
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} ctl[AFPKT_BURST_MAX];
 	uint16_t done = 0;
 
 	while (done < nb) {
@@ -234,10 +264,16 @@ afpkt_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			/* More segments than iovecs: sending part of the frame would be wrong;
 			 * an empty message is refused by the kernel and counted below. */
 			msg[i].msg_hdr.msg_iovlen = m->nb_segs <= AFPKT_MAX_SEGS ? s : 0;
+			if (unlikely(q->ts_req != 0 && (m->ol_flags & RTE_MBUF_F_TX_IEEE1588_TMST)))
+				afpkt_tx_ask_stamp(&msg[i].msg_hdr, ctl[i].buf, sizeof(ctl[i].buf),
+						q->ts_req);
 		}
 		r = sendmmsg(q->fd, msg, cnt, MSG_DONTWAIT);
 		if (r > 0) {
 			for (int i = 0; i < r; i++) {
+				/* The kernel gave this frame the next OPT_ID key. */
+				if (unlikely(msg[i].msg_hdr.msg_controllen != 0))
+					afpkt_txkeys_sent(&q->ts);
 				q->tx_bytes += bufs[done + i]->pkt_len;
 				rte_pktmbuf_free(bufs[done + i]);
 			}
@@ -567,6 +603,8 @@ fail:
 	return rc;
 }
 
+static int afpkt_txq_stamps(struct afpkt_internals *in, struct afpkt_txq *q, bool on);
+
 static int
 afpkt_tx_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned int socket_id,
 		const struct rte_eth_txconf *conf)
@@ -596,6 +634,12 @@ afpkt_tx_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned
 	v = (int)RTE_MIN((uint32_t)nb_desc * 2048u, 64u << 20);
 	if (setsockopt(q->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) != 0)
 		(void)setsockopt(q->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	if (in->ts_on && (rc = afpkt_txq_stamps(in, q, true)) != 0) {
+		AFPKT_LOG(ERR, "%s: TX queue %u: SO_TIMESTAMPING: %s", in->ifname, qid,
+				strerror(-rc));
+		afpkt_txq_free(q);
+		return rc;
+	}
 	dev->data->tx_queues[qid] = q;
 	return 0;
 }
@@ -703,6 +747,152 @@ afpkt_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return mtu >= AFPKT_MIN_MTU && mtu <= AFPKT_MAX_MTU ? 0 : -EINVAL;
 }
 
+/* --- TX stamps (the timesync API) ---------------------------------------------------------- */
+
+/* Turn the reporting of TX stamps on (@p on) or off for TX queue @p q. */
+static int
+afpkt_txq_stamps(struct afpkt_internals *in, struct afpkt_txq *q, bool on)
+{
+	/* Reporting flags only: which frames get a stamp is asked per frame (afpkt_tx). OPT_ID
+	 * numbers the stamped frames, OPT_TSONLY returns the stamp without the frame. */
+	uint32_t v = on ? SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+					SOF_TIMESTAMPING_OPT_TSONLY |
+					(in->hw_tx ? SOF_TIMESTAMPING_RAW_HARDWARE : 0) :
+			  0;
+
+	if (setsockopt(q->fd, SOL_SOCKET, SO_TIMESTAMPING, &v, sizeof(v)) != 0)
+		return -errno;
+	q->ts_req = on ? (in->hw_tx ? SOF_TIMESTAMPING_TX_HARDWARE : SOF_TIMESTAMPING_TX_SOFTWARE) :
+			 0;
+	memset(&q->ts, 0, sizeof(q->ts)); /* setting SO_TIMESTAMPING restarts the kernel's keys */
+	return 0;
+}
+
+/* With hardware RX stamps, ask the NIC for hardware TX stamps too (one clock for T1 and T4). */
+static void
+afpkt_hw_tx_enable(struct afpkt_internals *in)
+{
+	struct hwtstamp_config cfg;
+	struct ifreq ifr;
+
+	in->hw_tx = false;
+	if (!in->hw_ts)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", in->ifname);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tx_type = HWTSTAMP_TX_ON;
+	cfg.rx_filter = HWTSTAMP_FILTER_ALL;
+	ifr.ifr_data = (void *)&cfg;
+	if (ioctl(in->ctl_fd, SIOCSHWTSTAMP, &ifr) != 0 || cfg.tx_type != HWTSTAMP_TX_ON) {
+		AFPKT_LOG(WARNING,
+				"%s: the interface gives no hardware TX stamps (SIOCSHWTSTAMP: %s): "
+				"TX stamps are the kernel's software ones",
+				in->ifname, strerror(errno));
+		return;
+	}
+	in->hw_tx = true;
+}
+
+static int
+afpkt_timesync_enable(struct rte_eth_dev *dev)
+{
+	struct afpkt_internals *in = dev->data->dev_private;
+	int rc;
+
+	afpkt_hw_tx_enable(in);
+	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct afpkt_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL && (rc = afpkt_txq_stamps(in, q, true)) != 0) {
+			AFPKT_LOG(ERR, "%s: TX queue %u: SO_TIMESTAMPING: %s", in->ifname, i,
+					strerror(-rc));
+			return rc;
+		}
+	}
+	in->ts_on = true;
+	AFPKT_LOG(INFO, "%s: TX stamps on request (%s, socket error queue)", in->ifname,
+			in->hw_tx ? "the NIC's" : "the kernel's software");
+	return 0;
+}
+
+static int
+afpkt_timesync_disable(struct rte_eth_dev *dev)
+{
+	struct afpkt_internals *in = dev->data->dev_private;
+
+	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct afpkt_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL)
+			(void)afpkt_txq_stamps(in, q, false);
+	}
+	in->ts_on = false;
+	return 0;
+}
+
+/*
+ * Read queue @p q's error queue: the stamp of its last stamped frame into @p ns (UTC ns), true
+ * when it is there. Reports of older frames are skipped by their key (afpkt_txkeys).
+ */
+static bool
+afpkt_txq_read_stamp(const struct afpkt_internals *in, struct afpkt_txq *q, uint64_t *ns)
+{
+	union {
+		char buf[512];
+		struct cmsghdr align;
+	} ctl;
+	bool got = false;
+
+	for (;;) {
+		struct msghdr mh;
+		uint32_t key;
+		uint64_t v;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		if (recvmsg(q->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break; /* EAGAIN: read to the end */
+		if (afpkt_txstamp_decode(&mh, in->hw_tx, &key, &v) &&
+				afpkt_txkeys_report(&q->ts, key)) {
+			*ns = v;
+			got = true;
+		}
+	}
+	if (got)
+		q->ts.pending = false;
+	return got;
+}
+
+/* The stamp of the last frame sent with RTE_MBUF_F_TX_IEEE1588_TMST, once, then -EINVAL. */
+static int
+afpkt_timesync_read_tx(struct rte_eth_dev *dev, struct timespec *ts)
+{
+	struct afpkt_internals *in = dev->data->dev_private;
+	uint64_t ns;
+
+	if (!in->ts_on)
+		return -EINVAL;
+	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct afpkt_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL && q->ts.pending && afpkt_txq_read_stamp(in, q, &ns)) {
+			ts->tv_sec = (time_t)(ns / 1000000000ULL);
+			ts->tv_nsec = (long)(ns % 1000000000ULL);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int
+afpkt_timesync_read_time(struct rte_eth_dev *dev, struct timespec *ts)
+{
+	RTE_SET_USED(dev);
+	return clock_gettime(CLOCK_REALTIME, ts) == 0 ? 0 : -errno;
+}
+
 static const struct eth_dev_ops afpkt_ops = {
 	.dev_configure = afpkt_configure,
 	.dev_start = afpkt_start,
@@ -719,9 +909,25 @@ static const struct eth_dev_ops afpkt_ops = {
 	.tx_queue_release = afpkt_tx_release,
 	.stats_get = afpkt_stats_get,
 	.stats_reset = afpkt_stats_reset,
+	.timesync_enable = afpkt_timesync_enable,
+	.timesync_disable = afpkt_timesync_disable,
+	.timesync_read_tx_timestamp = afpkt_timesync_read_tx,
+	.timesync_read_time = afpkt_timesync_read_time,
 };
 
 /* --- probe / remove ------------------------------------------------------------------------ */
+
+/* Whether port @p port_id's TX stamps (timesync) are the NIC's rather than the kernel's. */
+bool
+afpkt_tx_stamps_hw(uint16_t port_id)
+{
+	const struct afpkt_internals *in;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return false;
+	in = rte_eth_devices[port_id].data->dev_private;
+	return rte_eth_devices[port_id].dev_ops == &afpkt_ops && in->ts_on && in->hw_tx;
+}
 
 static int
 afpkt_arg_str(const char *key, const char *value, void *out)

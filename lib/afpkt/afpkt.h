@@ -34,4 +34,19 @@
 /** The driver's name, as rte_eth_dev_info.driver_name gives it. */
 #define AFPKT_DRIVER_NAME "net_afpkt"
 
+#include <stdbool.h>
+#include <stdint.h>
+
+/**
+ * TX stamps through the timesync API (rte_eth_timesync_enable): a frame sent with
+ * RTE_MBUF_F_TX_IEEE1588_TMST asks the kernel for its TX stamp (SO_TIMESTAMPING per frame;
+ * SOF_TIMESTAMPING_OPT_ID numbers the stamped frames, OPT_TSONLY), which
+ * rte_eth_timesync_read_tx_timestamp() reads from the socket's error queue: the last stamped
+ * frame's, once, in UTC (CLOCK_REALTIME; the NIC's clock for hardware stamps). Software
+ * (SOF_TIMESTAMPING_TX_SOFTWARE: the driver's skb_tx_timestamp(), as the frame goes to the
+ * device), or the NIC's (TX_HARDWARE, RAW_HARDWARE) when the port has hardware RX stamps and
+ * the interface grants HWTSTAMP_TX_ON. True for a net_afpkt port whose TX stamps are the NIC's.
+ */
+bool afpkt_tx_stamps_hw(uint16_t port_id);
+
 #endif /* STP_AFPKT_H */

@@ -2,11 +2,16 @@
  * Copyright(c) 2026 The stampede authors
  */
 
-/* TPACKET_V3 blocks: bounds-checked frame walk, stamp source, VLAN put back (afpkt_ring.h). */
+/* TPACKET_V3 blocks: bounds-checked frame walk, stamp source, VLAN put back; TX stamp reports
+ * (afpkt_ring.h). */
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
+#include <linux/errqueue.h>
 #include <linux/if_packet.h>
 
 #include "afpkt_ring.h"
@@ -92,4 +97,51 @@ afpkt_frame_copy(const struct afpkt_frame *f, uint8_t *dst, uint32_t room)
 	memcpy(dst + AFPKT_MAC_LEN + AFPKT_TAG_LEN, f->data + AFPKT_MAC_LEN,
 			f->caplen - AFPKT_MAC_LEN);
 	return (int)(f->caplen + AFPKT_TAG_LEN);
+}
+
+void
+afpkt_txkeys_sent(struct afpkt_txkeys *k)
+{
+	k->key = k->sent++;
+	k->pending = true;
+}
+
+bool
+afpkt_txkeys_report(struct afpkt_txkeys *k, uint32_t key)
+{
+	if (!k->pending || (int32_t)(key - k->key) < 0)
+		return false;
+	if ((int32_t)(key + 1 - k->sent) > 0)
+		k->sent = key + 1;
+	k->key = key;
+	return true;
+}
+
+bool
+afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns)
+{
+	const struct msghdr *mh = msg;
+	const struct scm_timestamping *ts = NULL;
+	const struct sock_extended_err *ee = NULL;
+	const struct timespec *t;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+			c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING &&
+				c->cmsg_len >= CMSG_LEN(sizeof(*ts)))
+			ts = (const void *)CMSG_DATA(c);
+		else if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_TX_TIMESTAMP &&
+				c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
+			ee = (const void *)CMSG_DATA(c);
+	}
+	if (ts == NULL || ee == NULL || ee->ee_errno != ENOMSG ||
+			ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ee->ee_info != SCM_TSTAMP_SND)
+		return false;
+	t = hw ? &ts->ts[2] : &ts->ts[0];
+	if ((t->tv_sec == 0 && t->tv_nsec == 0) || t->tv_sec < 0 || t->tv_nsec < 0 ||
+			t->tv_nsec >= 1000000000L)
+		return false;
+	*key = ee->ee_data;
+	*ns = (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
+	return true;
 }

@@ -59,4 +59,37 @@ int afpkt_frame_decode(const void *block, uint32_t block_size, uint32_t off, str
  */
 int afpkt_frame_copy(const struct afpkt_frame *f, uint8_t *dst, uint32_t room);
 
+/**
+ * The TX stamp reports of one socket. With SOF_TIMESTAMPING_OPT_ID the kernel numbers the
+ * frames sent with a stamp request 0, 1, 2, ... (mod 2^32) and each report carries its frame's
+ * number. The driver counts the stamped frames it sent (sent), so it knows the key of the last
+ * one (key): a report with an older key is a frame nobody waits for any more; a newer one means
+ * the kernel numbered a frame that never left (a send the device refused after the key was
+ * taken, retried later): the count follows the kernel's.
+ */
+struct afpkt_txkeys {
+	bool pending;  /**< a stamped frame was sent and its report not taken yet */
+	uint32_t key;  /**< that frame's key, at least */
+	uint32_t sent; /**< the key the kernel gives the next stamped frame, as far as we know */
+};
+
+/** A stamped frame was sent (the kernel took the next key). */
+void afpkt_txkeys_sent(struct afpkt_txkeys *k);
+
+/**
+ * A report with @p key: true when it is the awaited frame's (or a later one's: the count
+ * resynchronises), false when nothing waits or it is older. Leaves pending as it is: the caller
+ * clears it once it has read all the reports there are (the newest taken counts).
+ */
+bool afpkt_txkeys_report(struct afpkt_txkeys *k, uint32_t key);
+
+/**
+ * Decode one message read with MSG_ERRQUEUE from a packet socket: true when it is a TX stamp
+ * report (PACKET_TX_TIMESTAMP with ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, SCM_TSTAMP_SND, and an
+ * SCM_TIMESTAMPING stamp), with its OPT_ID key in @p key and the stamp in @p ns (UTC ns): the
+ * hardware one (ts[2]) when @p hw, else the software one (ts[0]); false for anything else, or
+ * a zero stamp (the kind asked for was not taken). @p msg is a struct msghdr.
+ */
+bool afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns);
+
 #endif /* STP_AFPKT_RING_H */

@@ -77,6 +77,8 @@ metrics_snap_get(void)
 	for (unsigned int i = 0; i < pl->ports->nb && i < CFG_MAX_PORTS; i++)
 		if (port_stats_get(pl->ports->ports[i].port_id, &s->eth[i]) != 0)
 			memset(&s->eth[i], 0, sizeof(s->eth[i]));
+		else
+			s->missed[port_miss_kind(&pl->ports->ports[i])] += s->eth[i].imissed;
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		stp_output_stats(pl, o, &s->out[o]);
 	return s;
@@ -330,6 +332,16 @@ tel_drops(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 	rte_tel_data_start_dict(d);
 	for (unsigned int k = 0; k < STP_DROP_MAX; k++)
 		rte_tel_data_add_dict_u64(d, stp_drop_name(k), s->sum.drops[k]);
+	return 0;
+}
+
+/* Packets lost before stampede read them, per kind (missed in --stats-json). */
+static int
+tel_missed(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int m = 0; m < PORT_MISS_MAX; m++)
+		rte_tel_data_add_dict_u64(d, port_miss_name(m), s->missed[m]);
 	return 0;
 }
 
@@ -758,6 +770,9 @@ static const struct {
 			"Per port: driver and stampede counters, timestamp source. No parameters" },
 	{ "/stampede/lcores", tel_lcores, "Per datapath lcore: roles, counters. No parameters" },
 	{ "/stampede/drops", tel_drops, "Packets dropped, per reason. No parameters" },
+	{ "/stampede/missed", tel_missed,
+			"Packets lost before stampede read them (ports' imissed), per reason. No "
+			"parameters" },
 	{ "/stampede/rules", tel_rules,
 			"Packets matched per rule, 128 rules per reply. Parameter: first rule index" },
 	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },

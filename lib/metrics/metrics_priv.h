@@ -21,6 +21,7 @@
 #include "cfg.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "port_kern.h"
 
 extern int metrics_logtype;
 #define MT_LOG(level, fmt, ...) \
@@ -41,6 +42,7 @@ struct metrics_snap {
 	uint64_t in_flight;
 	struct rte_eth_stats eth[CFG_MAX_PORTS];  /**< by cfg port index; zeros if unreadable */
 	struct pcapng_stats out[CFG_MAX_OUTPUTS]; /**< by output index */
+	uint64_t missed[PORT_MISS_MAX]; /**< the ports' imissed (eth[]) by kind (port_kern.h) */
 };
 
 /**

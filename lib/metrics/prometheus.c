@@ -26,6 +26,7 @@
 enum prom_scope {
 	PS_GLOBAL,     /* a uint64_t of struct metrics_snap; no label */
 	PS_DROP,       /* sum.drops[reason]; label reason */
+	PS_MISSED,     /* missed[reason] (port_kern.h); label reason */
 	PS_TS,	       /* sum.ts_src[source]; label source */
 	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
 	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
@@ -81,6 +82,9 @@ static const struct prom_family prom_families[] = {
 		"Packets written to capture files." },
 	{ "stampede_dropped_packets_total", "counter", PS_DROP, 0,
 		"Packets dropped, per reason." },
+	{ "stampede_missed_packets_total", "counter", PS_MISSED, 0,
+		"Packets lost before stampede read them (the ports' imissed), per reason: "
+		"kernel_drop (a kernel socket's ring was full), nic_missed (a NIC's RX queue)." },
 	{ "stampede_in_flight_packets", "gauge", PS_GLOBAL, SNAP(in_flight),
 		"Received + replicated - transmitted - captured - dropped: packets inside stampede." },
 	{ "stampede_timestamps_total", "counter", PS_TS, 0,
@@ -252,6 +256,10 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 	case PS_DROP:
 		for (unsigned int k = 0; k < STP_DROP_MAX; k++)
 			sample(b, f->name, "reason", stp_drop_name(k), s->sum.drops[k]);
+		break;
+	case PS_MISSED:
+		for (unsigned int m = 0; m < PORT_MISS_MAX; m++)
+			sample(b, f->name, "reason", port_miss_name(m), s->missed[m]);
 		break;
 	case PS_TS:
 		for (unsigned int t = 0; t < PKT_TS_MAX; t++)

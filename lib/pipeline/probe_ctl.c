@@ -33,7 +33,19 @@ static const char *const mode_names[] = {
 static const char *
 t1_src_name(uint8_t src)
 {
-	return src == PROBE_TS_HW ? "hw" : src == PROBE_TS_SW ? "sw" : "none";
+	return src == PROBE_TS_HW	       ? "hw" :
+			src == PROBE_TS_KERNEL ? "kernel" :
+			src == PROBE_TS_SW     ? "sw" :
+						 "none";
+}
+
+/* Where a stream's T1s come from: the NIC, the kernel (net_afpkt), software, none. */
+static const char *
+tx_ts_name(const struct stp_probe_gen *g)
+{
+	if (g->hw_tx)
+		return g->txts.src == PROBE_TS_KERNEL ? "kernel" : "hw";
+	return g->seq_len != 0 ? "sw" : "none";
 }
 
 void
@@ -161,10 +173,7 @@ stp_probe_streams_json(const struct stp_pipeline *pl)
 			json_object_set_new(o, "rate_last", json_real(g->bps ? r[1] : r[0]));
 			json_object_set_new(o, "pps_last", json_real(r[0]));
 		}
-		json_object_set_new(o, "tx_timestamp",
-				json_string(g->hw_tx				? "hw" :
-								g->seq_len != 0 ? "sw" :
-										  "none"));
+		json_object_set_new(o, "tx_timestamp", json_string(tx_ts_name(g)));
 		/* STAMP: signed packets (RFC 8762 authenticated mode) or not; never the key. */
 		if (g->c.mode == CFG_PROBE_STAMP)
 			json_object_set_new(
@@ -218,7 +227,7 @@ which_match(const struct stp_probe_rt *rt, const char *which, unsigned int id)
 /* A merged view of one (stream, direction). */
 struct merged {
 	uint64_t received, lost, duplicates, reordered, too_old, far, resyncs, negative;
-	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced, t1_hw;
+	uint64_t measured, jitter, res_sum, res_min, res_max, unsynced, t1_hw, t1_kernel;
 	uint64_t max, late, refl_max;
 	bool refl_seen;
 	bool loss_known; /* lost is meaningful for this row (else it is not shown) */
@@ -330,6 +339,7 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		m->negative += s->negative;
 		m->measured += s->measured;
 		m->t1_hw += s->t1_hw;
+		m->t1_kernel += s->t1_kernel;
 		m->unsynced += s->unsynced;
 		m->late += s->late;
 		m->res_sum += s->res_sum;
@@ -418,6 +428,8 @@ merged_json(const struct stp_probe_rt *rt, unsigned int id, unsigned int dir,
 	json_object_set_new(o, "delay_ns", hs != NULL ? hs : json_null());
 	/* Measurements whose T1 is the NIC's TX stamp (the rest: the probe's software T1). */
 	json_object_set_new(o, "t1_hw", json_integer((json_int_t)m->t1_hw));
+	/* ... and whose T1 is the kernel's TX stamp (net_afpkt). */
+	json_object_set_new(o, "t1_kernel", json_integer((json_int_t)m->t1_kernel));
 	if (dir == STP_PROBE_FWD || dir == STP_PROBE_BWD) {
 		json_object_set_new(o, "note",
 				json_string(dir == STP_PROBE_FWD ?

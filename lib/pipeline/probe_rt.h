@@ -80,6 +80,7 @@ struct stp_probe_rx_slot {
 	uint64_t measured;	   /**< probes whose delay went into the histogram */
 	uint64_t negative;	   /**< delays below 0 (clocks not synchronised): recorded as 0 */
 	uint64_t t1_hw;		   /**< measured with the NIC's T1 (the rest: the probe's) */
+	uint64_t t1_kernel;	   /**< measured with the kernel's TX stamp as T1 (net_afpkt) */
 	uint64_t res_sum;	   /**< RTT: reflector residence times, ns */
 	uint64_t res_min, res_max; /**< RTT: residence min (UINT64_MAX while none) and max */
 	uint64_t last_rx_ns;
@@ -96,7 +97,7 @@ struct stp_probe_event {
 	uint8_t dir;
 	uint8_t ts_src;
 	uint8_t stamp;	/**< a STAMP measurement (times are T1..T4) */
-	uint8_t t1_src; /**< enum probe_ts_src of tx_ns: PROBE_TS_HW from the stream's table */
+	uint8_t t1_src; /**< enum probe_ts_src of tx_ns: HW or KERNEL from the stream's table */
 	uint64_t seq;
 	uint64_t tx_ns, refl_rx_ns, refl_tx_ns, rx_ns;
 };

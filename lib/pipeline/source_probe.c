@@ -33,7 +33,9 @@
  * the stamp, converted to UTC by the port's clock as RX stamps are, goes into the stream's
  * table (sequence -> T1, lib/probe/probe_txts.h). The worker measuring the answer uses it when
  * the table has the sequence, and records which T1 it used. The driver must report TX stamps
- * in the units of its RX timestamp dynfield (as net_stpsim, test/simnic, does).
+ * in the units of its RX timestamp dynfield (as net_stpsim, test/simnic, does). A net_afpkt
+ * port (timestamps "kernel") gives the kernel's TX stamps the same way (lib/afpkt: the socket's
+ * error queue, UTC ns): its records say T1 source "kernel" ("hw" when the NIC stamped).
  */
 
 #include <string.h>
@@ -48,6 +50,7 @@
 #include <rte_udp.h>
 
 #include "clock.h"
+#include "port_kern.h"
 #include "probe_rt.h"
 
 /* Hardware T1: reads of the TX stamp register before a request is given up, and the largest
@@ -291,7 +294,8 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	}
 	g->port_id = pr->port_id;
 	g->pr = pr;
-	if (pr->ts_src == PKT_TS_HW && g->seq_len != 0) {
+	/* net_afpkt (timestamps "kernel"): the kernel's TX stamps, through the same API. */
+	if ((pr->ts_src == PKT_TS_HW || pr->ts_src == PKT_TS_KERNEL) && g->seq_len != 0) {
 		struct stp_probe_rt *rt = stp_probe_rt(pl);
 		const char *why = "software: the port's timesync API is not supported";
 		bool taken = false;
@@ -304,10 +308,16 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 			why = "software: another stream on the port has its TX stamps";
 		else
 			g->hw_tx = rte_eth_timesync_enable(pr->port_id) == 0;
+		g->txts.src = pr->ts_src == PKT_TS_KERNEL && !port_kern_tx_hw(pr->port_id) ?
+				PROBE_TS_KERNEL :
+				PROBE_TS_HW;
 		if (g->hw_tx)
 			rt->txts[g->c.stream_id] = &g->txts;
 		RTE_LOG(INFO, USER1, "probes[%u] \"%s\": T1 %s\n", g->idx, g->c.name,
-				g->hw_tx ? "from the NIC's TX stamps (timesync)" : why);
+				!g->hw_tx ? why :
+						g->txts.src == PROBE_TS_KERNEL ?
+					    "from the kernel's TX stamps (socket error queue)" :
+					    "from the NIC's TX stamps (timesync)");
 	}
 	gen_pool(pl, g);
 	g->hz = rte_get_tsc_hz();
@@ -434,8 +444,12 @@ gen_hwtx_poll(struct stp_probe_gen *g)
 	bool have = rte_eth_timesync_read_tx_timestamp(g->port_id, &ts) == 0;
 	uint64_t ns = 0;
 
-	if (have)
-		ns = port_hw_ns(g->pr, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	if (have) {
+		ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		/* net_afpkt's stamps are UTC already, as its RX stamps (port_stamp_kernel). */
+		if (g->pr->ts_src != PKT_TS_KERNEL)
+			ns = port_hw_ns(g->pr, ns);
+	}
 	probe_hwtx_poll(&g->hwtx, &g->txts, have, ns, STP_HWTX_POLLS, STP_HWTX_SKEW_NS);
 }
 

@@ -395,15 +395,20 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 }
 
 /*
- * The NIC's T1 of (@p stream, @p seq) when this instance sent that probe with a hardware stamp
- * (source_probe.c): the probe itself carries the software T1, taken before the frame left.
+ * The NIC's (or the kernel's) T1 of (@p stream, @p seq) and its source into @p src when this
+ * instance sent that probe with a TX stamp request (source_probe.c): the probe itself carries
+ * the software T1, taken before the frame left.
  */
 static inline bool
-rx_hw_t1(const struct stp_probe_lcore *pc, unsigned int stream, uint64_t seq, uint64_t *t1)
+rx_hw_t1(const struct stp_probe_lcore *pc, unsigned int stream, uint64_t seq, uint64_t *t1,
+		uint8_t *src)
 {
 	const struct probe_txts *t = pc->txts != NULL ? pc->txts[stream] : NULL;
 
-	return t != NULL && probe_txts_get(t, seq, t1);
+	if (t == NULL || !probe_txts_get(t, seq, t1))
+		return false;
+	*src = t->src;
+	return true;
 }
 
 /* Account one probe in its slot. */
@@ -452,6 +457,8 @@ rx_measure(struct stp_probe_lcore *pc, const struct probe_hdr *h, enum stp_probe
 	s->measured++;
 	if ((h->flags & PROBE_F_TS_MASK) == PROBE_TS_HW)
 		s->t1_hw++;
+	else if ((h->flags & PROBE_F_TS_MASK) == PROBE_TS_KERNEL)
+		s->t1_kernel++;
 	s->last_rx_ns = rx_ns;
 	if (pc->ev != NULL)
 		rx_event(pc, h, (uint8_t)dir, ts_src, rx_ns);
@@ -625,13 +632,12 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 						   STP_PROBE_IGN_STAMP_TS]++;
 		return false;
 	}
-	if (rx_hw_t1(pc, stream, m.sender_seq, &t1)) {
-		/* The NIC's T1 replaces the sender's software one; T2 and T3 are the reflector's.
-		 */
+	if (rx_hw_t1(pc, stream, m.sender_seq, &t1, &t1_src)) {
+		/* The NIC's (kernel's) T1 replaces the sender's software one; T2 and T3 are the
+		 * reflector's. */
 		m.t1 = t1;
 		m.rtt_ns = (int64_t)(m.t4 - m.t1) - m.residence_ns;
 		m.fwd_ns = (int64_t)(m.t2 - m.t1);
-		t1_src = PROBE_TS_HW;
 	}
 	if (horizon_ns != 0 && m.t4 > m.t1 && m.t4 - m.t1 > horizon_ns) {
 		/* Answered after the loss horizon: lost, whatever its delay. */
@@ -659,6 +665,8 @@ rx_stamp_reply(struct stp_probe_lcore *pc, unsigned int stream, const uint8_t *p
 	slot_delay(s, m.rtt_ns, m.t1, m.t4 - res);
 	if (t1_src == PROBE_TS_HW)
 		s->t1_hw++;
+	else if (t1_src == PROBE_TS_KERNEL)
+		s->t1_kernel++;
 	if (pc->ow != NULL) {
 		struct stp_probe_rx_slot *f = &pc->ow[stream * 2], *b = f + 1;
 
@@ -796,6 +804,7 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		uint32_t len;
 		uint64_t rx_ns;
 		enum probe_parse_rc prc;
+		uint8_t t1_src_hw;
 		int sr;
 		bool fwd;
 
@@ -873,8 +882,8 @@ probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 								     STP_PROBE_IGN_BAD_STREAM]++;
 			goto keep;
 		}
-		if (rx_hw_t1(pc, h.stream, h.seq, &h.tx_ns))
-			h.flags = (uint8_t)((h.flags & ~PROBE_F_TS_MASK) | PROBE_TS_HW);
+		if (rx_hw_t1(pc, h.stream, h.seq, &h.tx_ns, &t1_src_hw))
+			h.flags = (uint8_t)((h.flags & ~PROBE_F_TS_MASK) | t1_src_hw);
 		rx_ns = meta->ts_src != PKT_TS_NONE ? meta->ts_ns : clock_tsc_ns(rte_rdtsc());
 		if (h.flags & PROBE_F_REFLECTED) {
 			/* A reflection of our own probe (either port field may be the probe port).

@@ -371,6 +371,27 @@ port_stats_get(uint16_t port_id, struct rte_eth_stats *es)
 	return 0;
 }
 
+/*
+ * net_pcap on a live interface (iface=, rx_iface=, rx_iface_in=) reads a libpcap packet socket:
+ * DPDK 22.11's net_pcap reports pcap_stats()' ps_drop (the socket's PACKET_STATISTICS tp_drops)
+ * as imissed. With rx_pcap files it has no kernel side and no imissed.
+ */
+static bool
+kern_pcap_live(const struct port_rt *pr)
+{
+	return strcmp(pr->drv_name, "net_pcap") == 0 &&
+			(strstr(pr->cfg->device, ",iface=") != NULL ||
+					strstr(pr->cfg->device, ",rx_iface=") != NULL ||
+					strstr(pr->cfg->device, ",rx_iface_in=") != NULL);
+}
+
+enum port_miss
+port_miss_kind(const struct port_rt *pr)
+{
+	return port_kern_driver(pr->drv_name) || kern_pcap_live(pr) ? PORT_MISS_KERNEL :
+								      PORT_MISS_NIC;
+}
+
 void
 port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
 {
@@ -380,8 +401,7 @@ port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX])
 
 		if (port_stats_get(ps->ports[i].port_id, &es) != 0)
 			continue;
-		missed[port_kern_driver(ps->ports[i].drv_name) ? PORT_MISS_KERNEL :
-								 PORT_MISS_NIC] += es.imissed;
+		missed[port_miss_kind(&ps->ports[i])] += es.imissed;
 	}
 }
 
@@ -391,6 +411,17 @@ bool
 port_kern_stamps(const char *driver)
 {
 	return strcmp(driver, AFPKT_DRIVER_NAME) == 0;
+}
+
+bool
+port_kern_tx_hw(uint16_t port_id)
+{
+#ifdef STP_HAVE_AFPKT
+	return afpkt_tx_stamps_hw(port_id);
+#else
+	RTE_SET_USED(port_id);
+	return false;
+#endif
 }
 
 void

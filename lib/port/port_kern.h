@@ -56,7 +56,7 @@ int port_xdp_check_pool(const struct stp_config *cfg, struct rte_mempool *mp, bo
 #define PORT_FOREACH_MISS(_)                                                                      \
 	_(KERNEL, "kernel_drop",                                                                  \
 			"the kernel dropped it: the socket's ring was full (AF_PACKET tp_drops, " \
-			"AF_XDP rx_dropped and rx_ring_full)")                                    \
+			"net_pcap's ps_drop, AF_XDP rx_dropped and rx_ring_full)")                \
 	_(NIC, "nic_missed", "the NIC dropped it: its RX queue was full (imissed)")
 
 enum port_miss {
@@ -96,8 +96,14 @@ void port_kern_release(void);
  */
 int port_stats_get(uint16_t port_id, struct rte_eth_stats *es);
 
+/** The kind of loss a port's imissed counts: kernel_drop for a kernel-socket port, else NIC. */
+enum port_miss port_miss_kind(const struct port_rt *pr);
+
 /** Sum the ports' imissed by kind into @p missed[PORT_MISS_MAX]. */
 void port_missed_sum(const struct port_set *ps, uint64_t missed[PORT_MISS_MAX]);
+
+/** True when net_afpkt port @p port_id's TX stamps (timesync) are the NIC's, not the kernel's. */
+bool port_kern_tx_hw(uint16_t port_id);
 
 /** True for a driver that stamps every frame in the kernel (net_afpkt): source "kernel". */
 bool port_kern_stamps(const char *driver);

@@ -51,6 +51,7 @@ enum probe_ts_src {
 	PROBE_TS_NONE = 0,
 	PROBE_TS_SW = 1, /**< calibrated TSC (software), taken just before rte_eth_tx_burst */
 	PROBE_TS_HW = 2, /**< NIC TX timestamp: only in records (probe_txts.h), never on the wire */
+	PROBE_TS_KERNEL = 3, /**< the kernel's software TX stamp (net_afpkt): only in records */
 };
 
 #define PROBE_F_TS_MASK 0x03

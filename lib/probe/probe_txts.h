@@ -7,7 +7,7 @@
 
 /**
  * @file
- * Hardware TX timestamps of probes, the pure part.
+ * Hardware (or kernel) TX timestamps of probes, the pure part.
  *
  * A NIC gives a frame's TX stamp only after the frame left (rte_eth_timesync_read_tx_timestamp),
  * so it cannot be in the frame: the sender puts its software T1 in the probe and the measuring
@@ -17,7 +17,8 @@
  * register after each burst until the stamp comes or it gives up (probe_hwtx). A probe whose
  * hardware T1 is not in the table (not asked for, given up, overwritten, not yet read when the
  * answer came) is measured with its software T1 and counted as such: the T1 source of every
- * record is the one actually used.
+ * record is the one actually used. A net_afpkt port gives the kernel's TX stamps through the
+ * same API (read from its socket's error queue): the table then says PROBE_TS_KERNEL.
  */
 
 #include <stdbool.h>
@@ -31,6 +32,9 @@
  * workers), no lock: each slot is a sequence lock (tag 0 while written, then seq + 1).
  */
 struct probe_txts {
+	/** Where the T1s come from: PROBE_TS_HW (a NIC) or PROBE_TS_KERNEL (the kernel's
+	 * software TX stamp, net_afpkt); set before the table is published. */
+	uint8_t src;
 	struct {
 		uint64_t tag; /**< 0: empty or being written; else seq + 1 */
 		uint64_t ns;  /**< hardware T1, UTC ns */

@@ -18,9 +18,12 @@
 #            net_afpkt gives the kernel's stamp itself (0 expected); the others a TSC stamp at poll.
 #            On net_af_xdp the XDP program takes the frames before the kernel's taps: tcpdump sees
 #            none, so there is no reference ("n/a").
-# The table shows the medians over RUNS runs.
+# The table shows the medians over RUNS runs. -j picks the jobs (default fwd,cap,lag); -s runs
+# stampede's main and datapath lcores on one CPU (--lcores=0@1,1@1: the shared-CPU case that
+# stampede warns about at start) instead of one CPU each (0@0,1@1). STP_BENCH_TAG prefixes the
+# namespace and file-prefix names.
 #
-# Usage: scripts/bench/kports.sh [-n RUNS] [-d SECONDS] [-l LAG_FRAMES] [-p PMDS] [-k]
+# Usage: scripts/bench/kports.sh [-n RUNS] [-d SECONDS] [-l LAG_FRAMES] [-p PMDS] [-j JOBS] [-s] [-k]
 set -u
 
 RUNS=1
@@ -28,26 +31,30 @@ DUR=5
 LAG_N=2000
 PMDS="afpkt,af_packet,af_xdp"
 KEEP=0
+JOBS="fwd,cap,lag"
+LCORES="0@0,1@1"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 FRAMES=$HERE/../../test/system/frames.py
 
-while getopts "n:d:l:p:kh" opt; do
+while getopts "n:d:l:p:j:skh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	l) LAG_N=$OPTARG ;;
 	p) PMDS=$OPTARG ;;
+	j) JOBS=$OPTARG ;;
+	s) LCORES="0@1,1@1" ;;
 	k) KEEP=1 ;;
-	h) sed -n '4,22p' "$0"; exit 0 ;;
+	h) sed -n '4,27p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "kports.sh: needs root (namespaces)" >&2; exit 1; }
 [ -x "$STAMPEDE" ] || { echo "kports.sh: no stampede at $STAMPEDE" >&2; exit 1; }
 
-TAG=kp$$
+TAG=${STP_BENCH_TAG:-}kp$$
 WORK=$(mktemp -d /tmp/stampede-kports.XXXXXX)
 PIDS=()
 cleanup()
@@ -107,7 +114,7 @@ start_stampede()
 }
 EOF
 	ip netns exec "$D" "$STAMPEDE" -c "$WORK/$job-$pmd-$run.json" --stats-period 1 \
-		--stats-json "$WORK/$job-$pmd-$run.stats.json" -- --lcores=0@0,1@1 \
+		--stats-json "$WORK/$job-$pmd-$run.stats.json" -- --lcores="$LCORES" \
 		>"$WORK/$job-$pmd-$run.log" 2>&1 </dev/null &
 	SPID=$!
 	PIDS+=("$SPID")
@@ -201,20 +208,22 @@ EOF
 	rm -f /dev/shm/"$TAG-lag-$pmd-$run".pcapng
 }
 
-echo "kernel-backed ports: $RUNS run(s), $DUR s per rate run, $LAG_N frames for the lag" >&2
+echo "kernel-backed ports: $RUNS run(s), $DUR s per rate run, $LAG_N frames for the lag;" \
+	"jobs $JOBS; stampede --lcores=$LCORES; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf "%-10s %12s %12s %14s %14s\n" pmd "fwd Mpps" "cap Mpps" "lag p50 us" "lag p99 us"
 IFS=, read -r -a pmdlist <<<"$PMDS"
 for pmd in "${pmdlist[@]}"; do
 	fwd=() cap=() p50=() p99=()
 	for ((r = 1; r <= RUNS; r++)); do
 		echo "  $pmd: run $r/$RUNS" >&2
-		fwd+=("$(rate_job fwd "$pmd" "$r")")
-		cap+=("$(rate_job cap "$pmd" "$r")")
-		read -r a b <<<"$(lag_job "$pmd" "$r")"
+		a=n/a b=n/a
+		[[ ",$JOBS," == *,fwd,* ]] && fwd+=("$(rate_job fwd "$pmd" "$r")")
+		[[ ",$JOBS," == *,cap,* ]] && cap+=("$(rate_job cap "$pmd" "$r")")
+		[[ ",$JOBS," == *,lag,* ]] && read -r a b <<<"$(lag_job "$pmd" "$r")"
 		p50+=("$a")
 		p99+=("$b")
 	done
-	med() { printf '%s\n' "$@" | grep -v -e fail -e n/a | sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "n/a" }'; }
+	med() { [ $# -gt 0 ] || { echo -; return; }; printf '%s\n' "$@" | grep -v -e fail -e n/a | sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "n/a" }'; }
 	printf "%-10s %12s %12s %14s %14s\n" "$pmd" "$(med "${fwd[@]}")" "$(med "${cap[@]}")" \
 		"$(med "${p50[@]}")" "$(med "${p99[@]}")"
 done

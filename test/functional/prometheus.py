@@ -234,13 +234,17 @@ def main():
                 "stampede_port_rx_packets_total", "stampede_port_tx_packets_total",
                 "stampede_port_missed_packets_total", "stampede_rule_matched_packets_total",
                 "stampede_output_written_packets_total", "stampede_timestamps_total",
-                "stampede_lcore_busy_cycles_total", "stampede_in_flight_packets"):
+                "stampede_lcore_busy_cycles_total", "stampede_in_flight_packets",
+                "stampede_missed_packets_total"):
         ck.check(fam in types, "family %s is exposed" % fam)
     ck.eq(get(s, "stampede_info", node="3", version="0.1.0", description='say "hi"\\now'), 1.0,
           "stampede_info{node, version, description (escaped)} 1")
     for r in ftlib.DROP_REASONS:
         ck.check(get(s, "stampede_dropped_packets_total", reason=r) is not None,
                  "stampede_dropped_packets_total{reason=%s}" % r)
+    for r in ("kernel_drop", "nic_missed"):
+        ck.eq(get(s, "stampede_missed_packets_total", reason=r), 0.0,
+              "stampede_missed_packets_total{reason=%s} 0 (net_null loses nothing)" % r)
     for src in ftlib.TS_SOURCES:
         ck.check(get(s, "stampede_timestamps_total", source=src) is not None,
                  "stampede_timestamps_total{source=%s}" % src)

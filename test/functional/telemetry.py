@@ -23,7 +23,8 @@ import time
 import ftlib
 
 ENDPOINTS = ("/stampede/info", "/stampede/totals", "/stampede/ports", "/stampede/lcores",
-             "/stampede/drops", "/stampede/rules", "/stampede/outputs", "/stampede/timestamps")
+             "/stampede/drops", "/stampede/rules", "/stampede/outputs", "/stampede/timestamps",
+             "/stampede/missed")
 
 
 def query(prefix, cmds):
@@ -117,6 +118,9 @@ def main():
 
     drops = second.get("/stampede/drops", {})
     ck.eq(sorted(drops), sorted(ftlib.DROP_REASONS), "drops lists every reason")
+    # net_null loses nothing before RX: every kernel-side / NIC reason is there, and 0.
+    ck.eq(second.get("/stampede/missed"), {"kernel_drop": 0, "nic_missed": 0},
+          "missed lists every reason, all 0 on net_null")
     ts = second.get("/stampede/timestamps", {})
     ck.eq(sorted(ts), sorted(ftlib.TS_SOURCES), "timestamps lists every source")
     ck.check(ts.get("sw", 0) > 0, "timestamps.sw > 0 (net_null: software stamps)")

@@ -14,15 +14,18 @@
 #  - frames a0 sent (a0's tx_packets, the kernel's count) == port in's rx_pkts + imissed;
 #  - imissed > 0 (the stall did overflow the ring), and the totals' missed.kernel_drop equals
 #    the ports' imissed;
+#  - once the traffic is over, telemetry /stampede/missed and Prometheus
+#    stampede_missed_packets_total{reason="kernel_drop"} both equal a0's sent - received;
 #  - b0 received exactly N - imissed marked frames (the drops were marked frames);
 #  - stampede's own invariant holds.
 #
-# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp | afpkt)
+# Usage: test/system/kernel_drops.sh PATH_TO_STAMPEDE DRIVER   (DRIVER: af_packet | af_xdp | afpkt | pcap)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DRIVER=${2:-af_packet}
 N=${STP_SYSTEST_FRAMES:-20000}
 RXD=256
+STALL=$((16 * RXD + 4096))	# frames a0 sends while stampede is stopped
 
 sys_preflight "$@"
 case $DRIVER in
@@ -34,6 +37,12 @@ af_xdp)
 	ls /usr/lib/*/librte_net_af_xdp.so* >/dev/null 2>&1 || skip "no net_af_xdp driver"
 	DEV_IN="net_af_xdp0,iface=in0,start_queue=0,queue_count=1"
 	DEV_OUT="net_af_xdp1,iface=out0,start_queue=0,queue_count=1"
+	;;
+pcap)
+	# net_pcap on live interfaces: libpcap's socket; ps_drop is the port's imissed.
+	DEV_IN="net_pcap0,iface=in0"
+	DEV_OUT="net_pcap1,iface=out0"
+	STALL=$N	# libpcap's own ring (2 MB) holds thousands of frames: stall to the end
 	;;
 afpkt)
 	grep -qa "iface=<string> tov_ms=<1..1000>" "$STAMPEDE" || skip "stampede was built without net_afpkt"
@@ -66,7 +75,9 @@ JSON
 sys_check_config
 a0_tx() { nsx "$NS_A" cat /sys/class/net/a0/statistics/tx_packets; }
 sys_start_receiver "$NS_B" b0 "$DPORT_AB" ab
-sys_start_stampede
+log "starting stampede in $NS_D (Prometheus on 127.0.0.1 there)"
+STP_WRAP=(ip netns exec "$NS_D")
+_sys_bg_stampede --metrics 127.0.0.1:0
 # Its first stats line comes after every port started: from then on a0's frames are its to count.
 for _ in $(seq 200); do
 	grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
@@ -99,7 +110,7 @@ for _ in $(seq 100); do
 	sleep 0.01
 done
 t1=$(a0_tx)
-while [ "$(a0_tx)" -lt $((t1 + 16 * RXD + 4096)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
+while [ "$(a0_tx)" -lt $((t1 + STALL)) ] && kill -0 "$SEND_PID" 2>/dev/null; do
 	sleep 0.01
 done
 t2=$(a0_tx)
@@ -111,6 +122,18 @@ sleep 2
 kill -TERM "$RECV_PID_ab" 2>/dev/null || true
 wait "$RECV_PID_ab" || fail "receiver on b0 failed: $(cat "$WORK/ab.log")"
 sent=$(($(a0_tx) - base))
+# The live views, once the traffic is over: telemetry /stampede/missed and Prometheus's
+# stampede_missed_packets_total{reason="kernel_drop"}.
+tel_kdrop=$(sys_tel /stampede/missed kernel_drop)
+url=$(sed -n 's|^stampede: metrics at \(http://[^ ]*\)$|\1|p' "$WORK/stampede.log")
+[ -n "$url" ] || fail "stampede did not print its metrics URL"
+prom_kdrop=$(ip netns exec "$NS_D" "$PY" - "$url" <<'PYEOF'
+import re, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+m = re.search(r'^stampede_missed_packets_total\{reason="kernel_drop"\} (\d+)$', body, re.M)
+print(m.group(1) if m else -1)
+PYEOF
+)
 sys_stop_stampede TERM
 [ "$STP_RC" -eq 0 ] || fail "stampede exited with status $STP_RC"
 echo "---- stampede output (last lines) ----"
@@ -134,6 +157,11 @@ log "a0 sent $sent frames (kernel count); port in: rx_pkts $in_rx imissed $in_mi
 		"($((sent - in_rx - in_missed)) unaccounted for)"
 [ "$kdrop" -eq $((in_missed + out_missed)) ] ||
 	fail "missed.kernel_drop $kdrop != the ports' imissed $((in_missed + out_missed))"
+log "live views after the traffic: telemetry missed.kernel_drop $tel_kdrop, Prometheus" \
+	"stampede_missed_packets_total{reason=\"kernel_drop\"} $prom_kdrop"
+[ "$tel_kdrop" -eq $((sent - in_rx)) ] && [ "$prom_kdrop" -eq $((sent - in_rx)) ] ||
+	fail "live kernel_drop (telemetry $tel_kdrop, Prometheus $prom_kdrop) != a0 sent $sent -" \
+		"received $in_rx"
 [ "$ab_total" -eq $((N - in_missed)) ] ||
 	fail "b0 received $ab_total marked frames, expected N - drops = $((N - in_missed))"
 log "PASS: $DRIVER: sent $sent = received $in_rx + kernel drops $in_missed"

@@ -109,6 +109,23 @@ sys_preflight() {
 	ip netns add "$NS_A" 2>/dev/null || skip "cannot create network namespaces here"
 }
 
+# Two namespaces and one veth pair, no DUT namespace: NS_A a0 <-veth-> b0 NS_B (no IPv6, no
+# addresses); sets MAC_A and MAC_B.
+sys_topology_pair() {
+	local ns
+	ip netns add "$NS_B"
+	for ns in "$NS_A" "$NS_B"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		nsx "$ns" ip link set lo up
+	done
+	ip link add a0 netns "$NS_A" type veth peer name b0 netns "$NS_B"
+	nsx "$NS_A" ip link set a0 up
+	nsx "$NS_B" ip link set b0 up
+	MAC_A=$(nsx "$NS_A" cat /sys/class/net/a0/address)
+	MAC_B=$(nsx "$NS_B" cat /sys/class/net/b0/address)
+}
+
 # Runs a command in a namespace.
 nsx() {
 	local ns=$1

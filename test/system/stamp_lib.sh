@@ -30,17 +30,7 @@ cleanup_b() {
 }
 trap cleanup_b EXIT
 
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	nsx "$ns" ip link set lo up
-done
-ip link add a0 netns "$NS_A" type veth peer name b0 netns "$NS_B"
-nsx "$NS_A" ip link set a0 up
-nsx "$NS_B" ip link set b0 up
-MAC_A=$(nsx "$NS_A" cat /sys/class/net/a0/address)
-MAC_B=$(nsx "$NS_B" cat /sys/class/net/b0/address)
+sys_topology_pair
 
 # Two CPUs: each instance's datapath lcore on its own one (EAL lcore 1 mapped to a CPU), so the
 # two busy-polling loops do not take turns on one CPU (see scripts/latency-demo.sh).

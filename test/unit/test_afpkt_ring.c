@@ -6,7 +6,8 @@
  * net_afpkt's TPACKET_V3 reader (lib/afpkt/afpkt_ring.h) on synthetic blocks laid out as the
  * kernel writes them: the stamp and its source per frame (TP_STATUS_TS_RAW_HARDWARE: hw;
  * software or none: kernel), the VLAN tag put back, and corrupt blocks refused without a read
- * past their end.
+ * past their end. TX stamp reports: synthetic error-queue messages as the kernel writes them
+ * (decoded, or refused when they are not a TX stamp), and the OPT_ID key bookkeeping.
  */
 
 #include <stddef.h>
@@ -14,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <linux/errqueue.h>
 #include <linux/if_packet.h>
 
 #include "afpkt_ring.h"
@@ -70,6 +76,111 @@ build_block(void)
 	((struct tpacket3_hdr *)(blk + offs[0]))->tp_next_offset = offs[1] - offs[0];
 	((struct tpacket3_hdr *)(blk + offs[1]))->tp_next_offset = offs[2] - offs[1];
 	bd->hdr.bh1.blk_len = off;
+}
+
+/* A report as the kernel queues it: SCM_TIMESTAMPING and PACKET_TX_TIMESTAMP control messages. */
+static union {
+	char buf[CMSG_SPACE(sizeof(struct scm_timestamping)) +
+			CMSG_SPACE(sizeof(struct sock_extended_err))];
+	struct cmsghdr align;
+} ctl;
+
+static struct msghdr *
+report(uint32_t key, int64_t sw_sec, long sw_nsec, int64_t hw_sec, long hw_nsec, uint8_t origin,
+		uint32_t info, bool with_ts)
+{
+	static struct msghdr mh;
+	struct scm_timestamping ts;
+	struct sock_extended_err ee;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&ts, 0, sizeof(ts));
+	memset(&ee, 0, sizeof(ee));
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	ts.ts[0].tv_sec = sw_sec;
+	ts.ts[0].tv_nsec = sw_nsec;
+	ts.ts[2].tv_sec = hw_sec;
+	ts.ts[2].tv_nsec = hw_nsec;
+	ee.ee_errno = ENOMSG;
+	ee.ee_origin = origin;
+	ee.ee_info = info;
+	ee.ee_data = key;
+	c = CMSG_FIRSTHDR(&mh);
+	if (with_ts) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SO_TIMESTAMPING;
+		c->cmsg_len = CMSG_LEN(sizeof(ts));
+		memcpy(CMSG_DATA(c), &ts, sizeof(ts));
+		c = CMSG_NXTHDR(&mh, c);
+	}
+	c->cmsg_level = SOL_PACKET;
+	c->cmsg_type = PACKET_TX_TIMESTAMP;
+	c->cmsg_len = CMSG_LEN(sizeof(ee));
+	memcpy(CMSG_DATA(c), &ee, sizeof(ee));
+	mh.msg_controllen = (size_t)((char *)c + CMSG_SPACE(sizeof(ee)) - ctl.buf);
+	return &mh;
+}
+
+static void
+test_txstamps(void)
+{
+	const uint8_t TS = SO_EE_ORIGIN_TIMESTAMPING;
+	struct afpkt_txkeys k;
+	struct msghdr *mh;
+	uint32_t key = 0;
+	uint64_t ns = 0;
+
+	mh = report(7, 1700000000, 500000001, 0, 0, TS, SCM_TSTAMP_SND, true);
+	check(afpkt_txstamp_decode(mh, false, &key, &ns) && key == 7 &&
+					ns == 1700000000500000001ull,
+			"software report: key 7, stamp 1700000000.500000001");
+	check(!afpkt_txstamp_decode(mh, true, &key, &ns),
+			"hardware asked, no hardware stamp in the report: refused");
+	mh = report(8, 1700000000, 1, 1700000003, 3, TS, SCM_TSTAMP_SND, true);
+	check(afpkt_txstamp_decode(mh, true, &key, &ns) && key == 8 && ns == 1700000003000000003ull,
+			"hardware report: ts[2] is the stamp");
+	mh = report(9, 1700000000, 1, 0, 0, SO_EE_ORIGIN_LOCAL, SCM_TSTAMP_SND, true);
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "not a timestamping origin: refused");
+	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SCHED, true);
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "a qdisc (SCHED) stamp: refused");
+	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SND, false);
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "no SCM_TIMESTAMPING: refused");
+	mh = report(9, 1700000000, 1000000000, 0, 0, TS, SCM_TSTAMP_SND, true);
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "tv_nsec of a whole second: refused");
+	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SND, true);
+	CMSG_FIRSTHDR(mh)->cmsg_len = CMSG_LEN(sizeof(struct timespec));
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns),
+			"an SCM_TIMESTAMPING too short for three stamps: refused");
+
+	memset(&k, 0, sizeof(k));
+	check(!afpkt_txkeys_report(&k, 0), "a report while nothing waits: skipped");
+	afpkt_txkeys_sent(&k);
+	check(k.pending && k.key == 0 && afpkt_txkeys_report(&k, 0), "first stamped frame: key 0");
+	k.pending = false;
+	afpkt_txkeys_sent(&k);
+	afpkt_txkeys_sent(&k);
+	check(!afpkt_txkeys_report(&k, 1) && afpkt_txkeys_report(&k, 2),
+			"two sent: the older report (1) skipped, the last one's (2) taken");
+	k.pending = false;
+	afpkt_txkeys_sent(&k); /* key 3, but the kernel numbered a refused send 3: this one is 4 */
+	check(afpkt_txkeys_report(&k, 4) && k.sent == 5, "a key ahead resynchronises the count");
+	k.pending = false;
+	afpkt_txkeys_sent(&k);
+	check(k.key == 5 && !afpkt_txkeys_report(&k, 4) && afpkt_txkeys_report(&k, 5),
+			"after the resync the next frame is 5, and 4 is old");
+	k.pending = false;
+	k.sent = UINT32_MAX;
+	afpkt_txkeys_sent(&k);
+	check(!afpkt_txkeys_report(&k, UINT32_MAX - 1) && afpkt_txkeys_report(&k, UINT32_MAX) &&
+					k.sent == 0,
+			"key 2^32-1: the one before is old, the count wraps to 0");
+	k.pending = false;
+	afpkt_txkeys_sent(&k);
+	check(k.key == 0 && !afpkt_txkeys_report(&k, UINT32_MAX) && afpkt_txkeys_report(&k, 0),
+			"after the wrap 0 is new and 2^32-1 old");
 }
 
 int
@@ -165,5 +276,6 @@ main(void)
 		check(afpkt_frame_copy(&s, out, sizeof(out)) == -1,
 				"a tagged frame shorter than two MAC addresses is refused");
 	}
+	test_txstamps();
 	return unit_done();
 }
