@@ -13,6 +13,9 @@ Prints, for link: {"collector": {...}, "edge": {...}}.
   broker_forge.py tap IFACE EDGE_MAC COLL_MAC   a signed ACK [0, 10^6] onto the edge's tap
   broker_forge.py replay IFACE PCAP TIMES       resend the frames of a pcap TIMES times
 Prints what it sent as JSON: {"sent": N, "expect": {drop reason: count}}.
+  broker_forge.py keyids PCAP                   the key id (1 or 2) whose MAC, computed here,
+                                                each datagram carries (null: none verifies),
+                                                as a JSON list
 """
 
 import json
@@ -42,10 +45,11 @@ def collector(iface, coll_mac):
 
     fr = [att(ba.sign(ba.data_rec(0, node=1000 + k), 1, ba.K1, 1000 + k)) for k in range(256)]
     fr.append(att(ba.data_rec(50, flags=0x08)))                              # unsigned
+    fr.append(att(ba.data_rec(54, seq=1 << 40)))                             # unsigned, 2^40
     fr.append(att(ba.sign(ba.data_rec(51, seq=1 << 40), 1, bytes(32), 7)))   # wrong key
     fr.append(att(ba.sign(ba.data_rec(52), 3, ba.K1, 7)))                    # unknown key id
     fr.append(att(ba.sign(ba.data_rec(53, node=99), 1, ba.K1, 99)))          # unknown node
-    return send(iface, fr), {"sph_peer_unknown": 257, "sph_auth_missing": 1, "sph_auth_bad": 1,
+    return send(iface, fr), {"sph_peer_unknown": 257, "sph_auth_missing": 2, "sph_auth_bad": 1,
                              "sph_auth_key": 1}
 
 
@@ -66,7 +70,8 @@ def tap(iface, edge_mac, coll_mac):
     return send(iface, [f]), {}
 
 
-def replay(iface, path, times):
+def read_pcap(path):
+    """The frames of a classic pcap file (tcpdump -w)."""
     data = open(path, "rb").read()
     le = data[:4] == b"\xd4\xc3\xb2\xa1"
     off, fr = 24, []
@@ -74,7 +79,11 @@ def replay(iface, path, times):
         _, _, incl, _ = struct.unpack_from("<IIII" if le else ">IIII", data, off)
         fr.append(data[off + 16:off + 16 + incl])
         off += 16 + incl
-    return send(iface, fr * times), {}
+    return fr
+
+
+def replay(iface, path, times):
+    return send(iface, read_pcap(path) * times), {}
 
 
 def main():
@@ -84,6 +93,9 @@ def main():
             f.write(ba.K1.hex() + "\n")
         with open(os.path.join(a[0], "k2.raw"), "wb") as f:
             f.write(ba.K2)
+        return
+    if cmd == "keyids":
+        print(json.dumps([ba.verify(f[42:], {1: ba.K1, 2: ba.K2}) for f in read_pcap(a[0])]))
         return
     if cmd == "link":
         nc, ec = collector(a[0], a[2])
