@@ -159,7 +159,7 @@ struct stp_lcore {
 		uint16_t port;
 		uint32_t max_len;
 	} hint;
-	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
+	void *priv[STP_PRIV_MAX];      /* features' per-lcore state (enum stp_priv) */
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
