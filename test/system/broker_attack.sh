@@ -122,8 +122,9 @@ sent=0
 warm_up
 
 # --- attacks during traffic ---
+# Real datagrams only: the forger's (below) also come from 192.0.2.7, but from its own MAC.
 nsx "$NS_M" tcpdump -n -i m_c -c 5 -w "$WORK/real5.pcap" udp dst port 48879 and src host \
-	192.0.2.7 >"$WORK/tcpdump.log" 2>&1 &
+	192.0.2.7 and not ether src 02:00:00:00:00:66 >"$WORK/tcpdump.log" 2>&1 &
 TD_PID=$!
 BG_PIDS+=("$TD_PID")
 ip netns exec "$NS_S" "$PY" "$SYS_DIR/frames.py" send s0 --dst-mac "$MAC_EIN" \
