@@ -159,7 +159,7 @@ struct stp_lcore {
 		uint16_t port;
 		uint32_t max_len;
 	} hint;
-	void *priv[STP_PRIV_MAX]; /* features' per-lcore state (enum stp_priv) */
+	void *priv[STP_PRIV_MAX];      /* features' per-lcore state (enum stp_priv) */
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
@@ -419,7 +419,8 @@ void stp_pipeline_destroy(struct stp_pipeline *pl);
 
 /**
  * Hand packets (pkt_meta.out_port set) from a worker stage to TX: this lcore's TX buffers when it
- * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full).
+ * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full; those of
+ * file inputs wait for room instead, while the pipeline runs).
  */
 void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
@@ -438,6 +439,13 @@ void stp_pipeline_tick(struct stp_pipeline *pl);
  * stops (then the caller counts what is left as its drop).
  */
 bool stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins);
+
+/**
+ * Move the packets of file inputs (file_port: those that wait) to the front of @p pkts, order
+ * kept, the others after them; returns how many are in front.
+ */
+unsigned int stp_file_pkts_first(
+		const struct stp_pipeline *pl, struct rte_mbuf **pkts, unsigned int n);
 
 /** The run loop (what each datapath lcore executes). */
 int stp_lcore_main(void *arg);
