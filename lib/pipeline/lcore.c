@@ -25,6 +25,56 @@
 /* Prefetch distance in the RX parse loop: enough to hide an L2 miss behind 3 packets' work. */
 #define RX_PREFETCH_AHEAD 3
 
+unsigned int
+stp_file_pkts_first(const struct stp_pipeline *pl, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct rte_mbuf *live[STP_MAX_BURST];
+	unsigned int nf = 0, nl = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (pkts[i]->port < PORT_MAX && pl->file_port[pkts[i]->port])
+			pkts[nf++] = pkts[i];
+		else
+			live[nl++] = pkts[i];
+	}
+	memcpy(&pkts[nf], live, nl * sizeof(live[0]));
+	return nf;
+}
+
+/* How long a TX queue may take nothing before a file input's packets stop waiting for it. */
+#define TXQ_STALL_MS 50
+
+/*
+ * What a TX queue refused: the packets of file inputs are offered again until it takes them
+ * (back-pressure), those of live ports are moved to the end to be counted as drops. The NIC
+ * is the consumer here, no lcore, so nothing else is emptied meanwhile; and a queue that takes
+ * nothing for TXQ_STALL_MS is not draining (link down, or a software port looping back to
+ * this pipeline's own RX, net_ring: waiting could deadlock), so the rest is a counted drop
+ * then, as it is once the port or the pipeline stops. Returns how many were sent.
+ */
+static __rte_noinline uint16_t
+tx_wait(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint16_t nf = (uint16_t)stp_file_pkts_first(lc->pl, pkts, n);
+	const uint64_t stall = rte_get_timer_hz() * TXQ_STALL_MS / 1000;
+	uint64_t deadline = rte_get_timer_cycles() + stall;
+	unsigned int spins = 0;
+	uint16_t k = 0;
+
+	while (k < nf && !__atomic_load_n(&lc->pl->port_stopped[port_id], __ATOMIC_RELAXED) &&
+			stp_backpressure_wait(lc->pl, &spins)) {
+		uint16_t sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, &pkts[k], nf - k);
+		uint64_t now = rte_get_timer_cycles();
+
+		if (sent > 0)
+			deadline = now + stall;
+		else if (now > deadline)
+			break;
+		k += sent;
+	}
+	return k;
+}
+
 /* Send packets to a port on this lcore's own TX queue; free and count what the port refused. */
 static inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
@@ -37,6 +87,8 @@ tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 		return;
 	}
 	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
+	if (unlikely(sent < n) && lc->pl->any_file_port)
+		sent += tx_wait(lc, port_id, &pkts[sent], n - sent);
 	if (unlikely(sent < n)) {
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
@@ -103,6 +155,66 @@ tx_buffer(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+static inline void
+tx_flush_dirty(struct stp_lcore *lc)
+{
+	while (lc->tx_dirty != 0) {
+		tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));
+		lc->tx_dirty &= lc->tx_dirty - 1;
+	}
+}
+
+static void worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+
+/*
+ * While this lcore waits for another one's ring, it keeps emptying its own: the lcore it waits
+ * for may itself wait for them (RX and TX on one lcore, the worker on another; two RX lcores
+ * that are each other's workers). Its TX ring always: sending waits for no lcore. Its worker
+ * ring only from the RX stage (@p worker), never from within a worker stage (no stage is
+ * entered again while it runs); what the worker stages emit then may wait in turn, emptying
+ * the TX ring only, so this goes no deeper.
+ */
+static void
+own_rings_drain(struct stp_lcore *lc, bool worker)
+{
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+	uint16_t n;
+
+	if (worker && lc->worker_ring != NULL) {
+		n = rte_ring_dequeue_burst(lc->worker_ring, (void **)pkts, lc->pl->burst, NULL);
+		if (n > 0)
+			worker_process(lc, pkts, n);
+	}
+	if (lc->tx_ring != NULL) {
+		n = rte_ring_dequeue_burst(lc->tx_ring, (void **)pkts, lc->pl->burst, NULL);
+		if (n > 0)
+			tx_buffer(lc, pkts, n);
+	}
+	tx_flush_dirty(lc);
+}
+
+/*
+ * Enqueue to another lcore's ring (a worker's, a TX lcore's). What it refuses: the packets of
+ * file inputs wait for room, in order (back-pressure: a replay loses nothing), this lcore
+ * emptying its own rings meanwhile; those of live ports are moved to the end for the caller
+ * to count as drops, as are all once the pipeline stops. Returns how many were enqueued.
+ */
+static unsigned int
+ring_enqueue(struct stp_lcore *lc, struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n,
+		bool from_rx)
+{
+	unsigned int k = rte_ring_enqueue_burst(r, (void **)pkts, n, NULL), nf, spins = 0;
+
+	if (likely(k == n) || !lc->pl->any_file_port)
+		return k;
+	nf = k + stp_file_pkts_first(lc->pl, &pkts[k], n - k);
+	while (k < nf && stp_backpressure_wait(lc->pl, &spins)) {
+		own_rings_drain(lc, from_rx);
+		k += rte_ring_enqueue_burst(r, (void **)&pkts[k], nf - k, NULL);
+	}
+	return k;
+}
+
 /* Worker output: to this lcore's TX buffers when it transmits itself, else to its TX lcore. */
 void
 stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
@@ -114,7 +226,7 @@ stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		tx_buffer(lc, pkts, n);
 		return;
 	}
-	k = rte_ring_enqueue_burst(tx->tx_ring, (void **)pkts, n, NULL);
+	k = ring_enqueue(lc, tx->tx_ring, pkts, n, false);
 	if (unlikely(k < n)) {
 		rte_pktmbuf_free_bulk(&pkts[k], n - k);
 		lc->stats.drops[STP_DROP_TX_RING_FULL] += n - k;
@@ -163,7 +275,7 @@ stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts
 }
 
 /* A burst whose origin is unknown (a worker ring): no hint for the stages. */
-static inline void
+static void
 worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	lc->hint.valid = false;
@@ -297,18 +409,6 @@ stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
 	return true;
 }
 
-/* Enqueue to a worker ring; a file port's packets wait for room (back-pressure). */
-static inline unsigned int
-worker_enqueue(struct stp_lcore *lc, struct rte_ring *r, struct rte_mbuf **pkts, unsigned int n,
-		bool wait)
-{
-	unsigned int e = rte_ring_enqueue_burst(r, (void **)pkts, n, NULL), spins = 0;
-
-	while (unlikely(e < n) && wait && stp_backpressure_wait(lc->pl, &spins))
-		e += rte_ring_enqueue_burst(r, (void **)&pkts[e], n - e, NULL);
-	return e;
-}
-
 static inline uint16_t
 rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 {
@@ -365,8 +465,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		if (w == lc) {
 			worker_process_rx(lc, pkts, k, port_id, &sum);
 		} else {
-			unsigned int e = worker_enqueue(
-					lc, w->worker_ring, pkts, k, pl->file_port[port_id]);
+			unsigned int e = ring_enqueue(lc, w->worker_ring, pkts, k, true);
 
 			if (unlikely(e < k)) {
 				rte_pktmbuf_free_bulk(&pkts[e], k - e);
@@ -401,8 +500,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 				worker_process_rx(lc, grp[w], cnt[w], port_id, &sum);
 				continue;
 			}
-			unsigned int e = worker_enqueue(lc, wl->worker_ring, grp[w], cnt[w],
-					pl->file_port[port_id]);
+			unsigned int e = ring_enqueue(lc, wl->worker_ring, grp[w], cnt[w], true);
 			if (unlikely(e < cnt[w])) {
 				rte_pktmbuf_free_bulk(&grp[w][e], cnt[w] - e);
 				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += cnt[w] - e;
@@ -472,10 +570,7 @@ stp_lcore_main(void *arg)
 			if (likely(phase == STP_PHASE_RUN) || lc->polls[f]->poll_drain)
 				work += lc->polls[f]->poll(lc);
 		/* Flush what this iteration buffered: latency stays bounded by one loop. */
-		while (lc->tx_dirty != 0) {
-			tx_flush(lc, (uint16_t)__builtin_ctz(lc->tx_dirty));
-			lc->tx_dirty &= lc->tx_dirty - 1;
-		}
+		tx_flush_dirty(lc);
 		worked = work > 0;
 		if (worked) {
 			lc->stats.work_pkts += work;

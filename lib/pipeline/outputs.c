@@ -116,19 +116,12 @@ tunnel_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16
 static unsigned int
 capture_wait(struct stp_lcore *lc, struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
 {
-	struct rte_mbuf *live[STP_MAX_BURST];
-	unsigned int nf = 0, nl = 0, k = 0, spins = 0;
+	const unsigned int nf = stp_file_pkts_first(lc->pl, pkts, n);
+	unsigned int k = 0, spins = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		if (pkts[i]->port < PORT_MAX && lc->pl->file_port[pkts[i]->port])
-			pkts[nf++] = pkts[i];
-		else
-			live[nl++] = pkts[i];
-	}
+	/* Not taken (the pipeline stopped) first, then the live ports' packets: both drops. */
 	while (k < nf && stp_backpressure_wait(lc->pl, &spins))
 		k += pcapng_writer_enqueue(w, &pkts[k], nf - k);
-	/* Not taken (the pipeline stopped) first, then the live ports' packets: both drops. */
-	memcpy(&pkts[nf], live, nl * sizeof(live[0]));
 	return k;
 }
 

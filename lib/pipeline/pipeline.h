@@ -419,7 +419,8 @@ void stp_pipeline_destroy(struct stp_pipeline *pl);
 
 /**
  * Hand packets (pkt_meta.out_port set) from a worker stage to TX: this lcore's TX buffers when it
- * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full).
+ * transmits itself, else its TX lcore's ring (refused packets are counted tx_ring_full; those of
+ * file inputs wait for room instead, while the pipeline runs).
  */
 void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
@@ -438,6 +439,13 @@ void stp_pipeline_tick(struct stp_pipeline *pl);
  * stops (then the caller counts what is left as its drop).
  */
 bool stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins);
+
+/**
+ * Move the packets of file inputs (file_port: those that wait) to the front of @p pkts, order
+ * kept, the others after them; returns how many are in front.
+ */
+unsigned int stp_file_pkts_first(
+		const struct stp_pipeline *pl, struct rte_mbuf **pkts, unsigned int n);
 
 /** The run loop (what each datapath lcore executes). */
 int stp_lcore_main(void *arg);
