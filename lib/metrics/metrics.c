@@ -533,6 +533,24 @@ tel_from_json(struct rte_tel_data *d, const json_t *o, const char *prefix)
 	return rc;
 }
 
+/* The JSON object @p o as a telemetry dict, under @p key of @p d. */
+static int
+tel_add_json_dict(struct rte_tel_data *d, const char *key, const json_t *o)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(c);
+	rc = tel_from_json(c, o, "");
+	if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return rc;
+}
+
 /*
  * An array of objects as one flat dict, keys "<name>[.<direction>].<field>" (DPDK 22.11 nests
  * only arrays in dicts). A dict holds RTE_TEL_MAX_DICT_ENTRIES keys: about 12 streams.
@@ -713,46 +731,22 @@ tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 			rc |= tel_from_json(d, v, k);
 	}
 	json_array_foreach(json_object_get(t, "nodes"), i, v) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
-
-		if (c == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		rte_tel_data_start_dict(c);
-		rc |= tel_from_json(c, v, "");
 		snprintf(key, sizeof(key), "node_%" PRIu64 "_%" PRIu64,
 				(uint64_t)json_integer_value(json_object_get(v, "node")),
 				(uint64_t)json_integer_value(json_object_get(v, "stream")));
-		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+		rc |= tel_add_json_dict(d, key, v);
 	}
 	/* Refused sources (README.md, "Security"): refused_0, refused_1, ... */
 	json_array_foreach(json_object_get(t, "refused"), i, v) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
-
-		if (c == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		rte_tel_data_start_dict(c);
-		rc |= tel_from_json(c, v, "");
 		snprintf(key, sizeof(key), "refused_%zu", i);
-		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+		rc |= tel_add_json_dict(d, key, v);
 	}
 	json_object_foreach(json_object_get(t, "outputs"), k, v) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
-
-		if (c == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		rte_tel_data_start_dict(c);
-		rc |= tel_from_json(c, v, "");
 		snprintf(key, sizeof(key), "output_%s", k);
 		for (char *p = key; *p != '\0'; p++)
 			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
 				*p = '_';
-		rc |= rte_tel_data_add_dict_container(d, key, c, 0);
+		rc |= tel_add_json_dict(d, key, v);
 	}
 	json_decref(t);
 	return rc != 0 ? -ENOMEM : 0;
