@@ -136,9 +136,16 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 				es.obytes, es.imissed, es.ierrors, es.oerrors, es.rx_nombuf);
 	}
 	fprintf(f, "drops:\n");
-	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
-		fprintf(f, "  %-18s %14" PRIu64 "  %s\n", stp_drop_name(d), s.drops[d],
-				stp_drop_desc(d));
+	{
+		/* The name column is as wide as the longest name: no name pushes its count out. */
+		int w = 0;
+
+		for (unsigned int d = 0; d < STP_DROP_MAX; d++)
+			w = RTE_MAX(w, (int)strlen(stp_drop_name(d)));
+		for (unsigned int d = 0; d < STP_DROP_MAX; d++)
+			fprintf(f, "  %-*s %14" PRIu64 "  %s\n", w, stp_drop_name(d), s.drops[d],
+					stp_drop_desc(d));
+	}
 	{
 		uint64_t missed[PORT_MISS_MAX];
 
