@@ -23,12 +23,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SPH_MAGIC 0x5350     /**< "SP" */
 #define SPH_VERSION 1	     /**< the version this code writes and the newest it reads */
 #define SPH_FIXED_LEN 40     /**< the fixed part of the header */
 #define SPH_ETHERTYPE 0x88B5 /**< IEEE 802 local experimental EtherType 1 */
 #define SPH_UDP_PORT 48879   /**< default UDP destination port (0xBEEF) */
+
+/**
+ * The node id a record header at @p rec names (bytes 8..11, big endian), read byte-wise: a
+ * record sits at any offset of a frame. The caller checked that SPH_FIXED_LEN bytes are there.
+ */
+static inline uint32_t
+sph_peek_node(const uint8_t *rec)
+{
+	uint32_t v;
+
+	memcpy(&v, rec + 8, sizeof(v));
+	return __builtin_bswap32(v);
+}
 
 /* Flags (header byte 3). Bits not listed are reserved: written 0, ignored on read. */
 #define SPH_F_FRAG 0x01	 /**< the record holds one fragment (a FRAG TLV says which) */

@@ -465,8 +465,7 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			/* The node its first record names (the edge itself, for a well-formed one).
 			 */
 			const uint32_t claim = o >= 0 && end >= off + SPH_FIXED_LEN ?
-					rte_be_to_cpu_32(*(
-							const unaligned_uint32_t *)(d + off + 8)) :
+					sph_peek_node(d + off) :
 					0;
 
 			broker_refuse(lc, why, claim, m);

@@ -567,9 +567,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 
 	*end = rte_pktmbuf_data_len(m);
 	/* The node the first record claims, for the note of a refusal before the walk. */
-	*claim = *end >= off + SPH_FIXED_LEN ?
-			rte_be_to_cpu_32(*(const unaligned_uint32_t *)(d + off + 8)) :
-			0;
+	*claim = *end >= off + SPH_FIXED_LEN ? sph_peek_node(d + off) : 0;
 	if (b->auth) {
 		size_t sl = 0;
 
