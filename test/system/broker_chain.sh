@@ -40,22 +40,8 @@ N2=${STP_BROKER_N2:-500} # phase 2 frames (loss)
 NT=20                     # tail frames
 SIZE=800
 DPORT=40001
-declare -A NODE_PID=()
-
-cleanup_chain() {
-	local rc=$? n
-	set +e
-	for n in "${!NODE_PID[@]}"; do
-		kill -KILL "${NODE_PID[$n]}" 2>/dev/null
-		wait "${NODE_PID[$n]}" 2>/dev/null
-		rm -rf /var/run/dpdk/"$PREFIX-$n" 2>/dev/null
-	done
-	ip netns del "$NS_R" 2>/dev/null
-	ip netns del "$NS_M" 2>/dev/null
-	(exit "$rc")
-	sys_cleanup
-}
-trap cleanup_chain EXIT
+NS_EXTRA+=("$NS_R" "$NS_M")
+trap sys_nodes_cleanup EXIT
 
 # --- topology ---
 for ns in "$NS_E" "$NS_R" "$NS_M" "$NS_C"; do ip netns add "$ns"; done
@@ -117,24 +103,6 @@ for n in e r c; do
 	"$STAMPEDE" --check -c "$WORK/$n.json" >"$WORK/check-$n.log" 2>&1 ||
 		fail "stampede --check rejected $n.json: $(cat "$WORK/check-$n.log")"
 done
-
-# start_node NAME NS: stampede in NS, returns once it prints its first stats line.
-start_node() {
-	local n=$1 ns=$2 i
-	ip netns exec "$ns" "$STAMPEDE" -c "$WORK/$n.json" --stats-period 1 \
-		--stats-json "$WORK/stats-$n.json" -- --file-prefix="$PREFIX-$n" \
-		>"$WORK/$n.log" 2>&1 </dev/null &
-	NODE_PID[$n]=$!
-	for i in $(seq 150); do
-		if grep -q "^rx [0-9]" "$WORK/$n.log" 2>/dev/null; then
-			log "stampede $n runs (pid ${NODE_PID[$n]})"
-			return 0
-		fi
-		kill -0 "${NODE_PID[$n]}" 2>/dev/null || fail "stampede $n exited at start: $(tail "$WORK/$n.log")"
-		sleep 0.1
-	done
-	fail "stampede $n did not start in 15 s"
-}
 
 # stop_node NAME: wait (after SIGTERM by PID) for an exit 0 within 20 s, invariant exact.
 stop_node() {
