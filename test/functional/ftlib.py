@@ -12,6 +12,7 @@ prints one line ("ok: ..." or "FAIL: ..."); a test exits 0 when all passed, 1 wh
 import importlib
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -286,6 +287,22 @@ class Stampede:
                     return any(text in line for line in self._lines)
                 self._cv.wait(min(left, 0.2))
         return True
+
+    def metrics_url(self, timeout=30):
+        """The /metrics URL stampede prints at start (--metrics 127.0.0.1:0), once it has;
+        None when it exits or timeout passes first."""
+        if not self.wait_line("stampede: metrics at http://", timeout):
+            return None
+        m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)",
+                      "".join(self._lines))
+        return m.group(1) if m else None
+
+    def wait_path(self, path, timeout=10):
+        """True once @path exists (a console socket stampede creates), False after timeout."""
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return os.path.exists(path)
 
     def signal(self, sig):
         self.proc.send_signal(sig)

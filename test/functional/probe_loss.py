@@ -79,7 +79,6 @@ def test_noreply(ck, st):
 def test_views(ck, st):
     """100 % loss in every view while stampede runs: show latency, save latency (CSV, JSON),
     telemetry /stampede/latency and Prometheus."""
-    import os
     import re
     import shutil
     import time
@@ -95,12 +94,9 @@ def test_views(ck, st):
     })
     sock = st.path("console.sock")
     st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0"])
-    ok = ck.check(st.wait_line("stampede: metrics at http://", timeout=30), "stampede started")
-    m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)", "".join(st._lines))
-    deadline = time.monotonic() + 10
-    while ok and not os.path.exists(sock) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not ok or m is None or not os.path.exists(sock):
+    url = st.metrics_url()
+    ok = ck.check(url is not None, "stampede started")
+    if not ok or not st.wait_path(sock):
         st.signal(15)
         st.wait()
         return
@@ -138,7 +134,7 @@ def test_views(ck, st):
         ck.eq((t.get("st_rtt_lost"), t.get("st_rtt_sent")), (50, 50),
               "telemetry /stampede/latency,st: lost 50 of 50")
     try:
-        text = urllib.request.urlopen(m.group(1), timeout=10).read().decode()
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
         ck.check('stampede_probe_lost_packets{stream="st",direction="rtt"} 50' in text,
                  "Prometheus: lost 50")
         ck.check('stampede_probe_loss_ratio{stream="st",direction="rtt"} 1' in text,

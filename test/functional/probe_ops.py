@@ -124,18 +124,14 @@ def main():
     sock = st.path("console.sock")
     st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0",
               "--latency-json", st.path("lat.json")])
-    ok = ck.check(st.wait_line("stampede: metrics at http://", timeout=30), "stampede started")
-    m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)", "".join(st._lines))
-    deadline = time.monotonic() + 10
-    while ok and not os.path.exists(sock) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not ok or m is None or not os.path.exists(sock):
+    url = st.metrics_url()
+    ok = ck.check(url is not None, "stampede started")
+    if not ok or not st.wait_path(sock):
         st.signal(15)
         st.wait()
         st.show_output()
         st.cleanup()
         ck.finish()
-    url = m.group(1)
     time.sleep(0.8)
     con = Console(sock)
 
