@@ -244,9 +244,8 @@ def main():
     })
     sock = st.path("console.sock")
     st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0"])
-    running = st.wait_line("stampede: metrics at http://", timeout=30)
-    m = re.search(r"stampede: metrics at (http://127\.0\.0\.1:\d+/metrics)", "".join(st._lines))
-    if not ck.check(running and m is not None, "stampede runs and prints its metrics URL"):
+    url = st.metrics_url()
+    if not ck.check(url is not None, "stampede runs and prints its metrics URL"):
         st.signal(signal.SIGTERM)
         st.wait()
         st.show_output()
@@ -264,7 +263,7 @@ def main():
     ck.eq((tot.get("received"), tot.get("transmitted")), (n, n),
           "every packet of the pcap forwarded while running")
     con = console(sock, "show tcp-rtt")
-    with urllib.request.urlopen(m.group(1), timeout=10) as r:
+    with urllib.request.urlopen(url, timeout=10) as r:
         prom = r.read().decode()
     ftlib.promtool_check(ck, prom, "/metrics with tcp_rtt")
     st.signal(signal.SIGTERM)
