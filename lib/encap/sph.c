@@ -50,16 +50,10 @@ get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline uint64_t
 get64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	return (uint64_t)sph_get32(p) << 32 | sph_get32(p + 4);
 }
 
 uint16_t
@@ -147,7 +141,7 @@ decode_tlvs(const uint8_t *p, const uint8_t *end, struct sph_hdr *h)
 			if (h->nb_hops < SPH_MAX_HOPS) {
 				struct sph_hop *hop = &h->hops[h->nb_hops++];
 
-				hop->node = get32(p);
+				hop->node = sph_get32(p);
 				hop->rx_ns = get64(p + 4);
 				hop->seq = get64(p + 12);
 			}
@@ -163,7 +157,7 @@ decode_tlvs(const uint8_t *p, const uint8_t *end, struct sph_hdr *h)
 			if (len != SPH_FRAG_LEN || have_frag)
 				return -SPH_E_BAD_TLV;
 			have_frag = true;
-			h->frag_off = get32(p);
+			h->frag_off = sph_get32(p);
 			h->frag_idx = get16(p + 4);
 			h->frag_cnt = get16(p + 6);
 			break;
@@ -201,13 +195,13 @@ sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h)
 	h->flags = buf[3];
 	h->hdr_len = get16(buf + 4);
 	h->ts_src = buf[6];
-	h->node = get32(buf + 8);
+	h->node = sph_get32(buf + 8);
 	h->stream = get16(buf + 12);
 	h->payload_len = get16(buf + 14);
 	h->seq = get64(buf + 16);
 	h->ts_ns = get64(buf + 24);
-	h->orig_len = get32(buf + 32);
-	h->cap_len = get32(buf + 36);
+	h->orig_len = sph_get32(buf + 32);
+	h->cap_len = sph_get32(buf + 36);
 	if (h->hdr_len < SPH_FIXED_LEN)
 		return -SPH_E_BAD_HDR_LEN;
 	if (h->hdr_len > len)
@@ -380,7 +374,7 @@ sph_ctrl_parse(const uint8_t *rec, const struct sph_hdr *h, struct sph_ctrl_item
 
 			if (len != SPH_NACK_LEN)
 				return -SPH_E_BAD_TLV;
-			cnt = get32(v + 10);
+			cnt = sph_get32(v + 10);
 			if (cnt == 0 || get64(v + 2) > UINT64_MAX - (cnt - 1))
 				return -SPH_E_BAD_TLV;
 			if (n < max) {
