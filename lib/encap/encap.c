@@ -7,29 +7,12 @@
 #include <string.h>
 
 #include "encap.h"
+#include "bytes.h"
 
 #define ETH_HLEN 14
 #define IP4_HLEN 20
 #define IP6_HLEN 40
 #define NS_PER_S 1000000000ULL
-
-static inline uint8_t *
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static inline uint8_t *
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
-}
 
 uint16_t
 encap_hdr_len(enum encap_type type)
@@ -112,21 +95,21 @@ build_udp6(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hdr
 	uint64_t sum;
 	uint16_t csum;
 
-	put16(hdr + 12, 0x86DD);
+	bytes_put_be16(hdr + 12, 0x86DD);
 	/* Version 6, traffic class = DSCP << 2, flow label from the hash (RFC 6437). */
-	put32(ip, (uint32_t)6 << 28 | (uint32_t)t->dscp << 22 | (p->hash & 0xfffff));
-	put16(ip + 4, (uint16_t)ulen);
+	bytes_put_be32(ip, (uint32_t)6 << 28 | (uint32_t)t->dscp << 22 | (p->hash & 0xfffff));
+	bytes_put_be16(ip + 4, (uint16_t)ulen);
 	ip[6] = 17;
 	ip[7] = t->ttl;
 	memcpy(ip + 8, t->src_ip6, 16);
 	memcpy(ip + 24, t->dst_ip6, 16);
-	put16(udp, (uint16_t)(49152 + (p->hash % 16384)));
-	put16(udp + 2, t->dst_port);
-	put16(udp + 4, (uint16_t)ulen);
-	put16(udp + 6, 0);
+	bytes_put_be16(udp, (uint16_t)(49152 + (p->hash % 16384)));
+	bytes_put_be16(udp + 2, t->dst_port);
+	bytes_put_be16(udp + 4, (uint16_t)ulen);
+	bytes_put_be16(udp + 6, 0);
 	/* Pseudo-header: addresses, upper-layer length (32 bits), 3 zeros, next header. */
-	put32(pseudo, ulen);
-	put32(pseudo + 4, 17);
+	bytes_put_be32(pseudo, ulen);
+	bytes_put_be32(pseudo + 4, 17);
 	sum = csum_add(0, ip + 8, 32);
 	sum = csum_add(sum, pseudo, 8);
 	sum = csum_add(sum, udp, ulen); /* header (checksum 0) and the payload after it */
@@ -146,28 +129,28 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 	memcpy(hdr, t->dst_mac, 6);
 	memcpy(hdr + 6, t->src_mac, 6);
 	if (t->type == ENCAP_SPH_ETH) {
-		put16(hdr + 12, 0x88B5);
+		bytes_put_be16(hdr + 12, 0x88B5);
 		return;
 	}
 	if (t->type == ENCAP_SPH_UDP6) {
 		build_udp6(t, p, hdr);
 		return;
 	}
-	put16(hdr + 12, 0x0800);
+	bytes_put_be16(hdr + 12, 0x0800);
 
 	/* IPv4: DF set, ID 0 (RFC 6864: atomic datagrams need no ID). */
 	ip[0] = 0x45;
 	ip[1] = (uint8_t)(t->dscp << 2);
-	put16(ip + 2, (uint16_t)(hlen - ETH_HLEN + p->inner_len));
-	put16(ip + 4, 0);
-	put16(ip + 6, 0x4000);
+	bytes_put_be16(ip + 2, (uint16_t)(hlen - ETH_HLEN + p->inner_len));
+	bytes_put_be16(ip + 4, 0);
+	bytes_put_be16(ip + 6, 0x4000);
 	ip[8] = t->ttl;
 	ip[9] = t->type == ENCAP_VXLAN || t->type == ENCAP_SPH_UDP ? 17 : 47;
-	put16(ip + 10, 0);
+	bytes_put_be16(ip + 10, 0);
 	memcpy(ip + 12, &t->src_ip, 4);
 	memcpy(ip + 16, &t->dst_ip, 4);
 	csum = encap_ip_csum(ip, IP4_HLEN);
-	put16(ip + 10, csum);
+	bytes_put_be16(ip + 10, csum);
 
 	q = ip + IP4_HLEN;
 	switch (t->type) {
@@ -176,42 +159,42 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 		uint32_t ns = (uint32_t)(p->ts_ns % NS_PER_S);
 
 		/* GRE: S bit, protocol 0x22EB, sequence. */
-		q = put16(q, 0x1000);
-		q = put16(q, 0x22EB);
-		q = put32(q, p->seq);
+		q = bytes_put_be16(q, 0x1000);
+		q = bytes_put_be16(q, 0x22EB);
+		q = bytes_put_be32(q, p->seq);
 		/* Ver 2, VLAN 0 | COS 0, BSO 0 (good), T, session id. */
-		q = put16(q, 0x2000);
-		q = put16(q, (uint16_t)((p->truncated ? 0x0400 : 0) | (t->id & 0x3ff)));
-		q = put32(q, ns);
-		q = put16(q, 0); /* SGT */
+		q = bytes_put_be16(q, 0x2000);
+		q = bytes_put_be16(q, (uint16_t)((p->truncated ? 0x0400 : 0) | (t->id & 0x3ff)));
+		q = bytes_put_be32(q, ns);
+		q = bytes_put_be16(q, 0); /* SGT */
 		/* P 0, FT 0 (Ethernet), HW ID 0, D 0 (ingress), Gra 2 (IEEE 1588), O 1. */
-		q = put16(q, 0x0005);
+		q = bytes_put_be16(q, 0x0005);
 		/* Platform ID 3: 12 bits reserved, 14-bit port, u32 upper timestamp (seconds). */
-		q = put32(q, (uint32_t)3 << 26 | (p->port & 0x3fff));
-		put32(q, sec);
+		q = bytes_put_be32(q, (uint32_t)3 << 26 | (p->port & 0x3fff));
+		bytes_put_be32(q, sec);
 		break;
 	}
 	case ENCAP_VXLAN:
 		/* RFC 7348: the source port carries the inner flow's entropy. */
-		q = put16(q, (uint16_t)(49152 + (p->hash % 16384)));
-		q = put16(q, t->dst_port);
-		q = put16(q, (uint16_t)(8 + 8 + p->inner_len));
-		q = put16(q, 0);
-		q = put32(q, 0x08000000);
-		put32(q, (t->id & 0xffffff) << 8);
+		q = bytes_put_be16(q, (uint16_t)(49152 + (p->hash % 16384)));
+		q = bytes_put_be16(q, t->dst_port);
+		q = bytes_put_be16(q, (uint16_t)(8 + 8 + p->inner_len));
+		q = bytes_put_be16(q, 0);
+		q = bytes_put_be32(q, 0x08000000);
+		bytes_put_be32(q, (t->id & 0xffffff) << 8);
 		break;
 	case ENCAP_SPH_UDP:
 		/* Source port from a hash: receivers with RSS spread the sources over queues. */
-		q = put16(q, (uint16_t)(49152 + (p->hash % 16384)));
-		q = put16(q, t->dst_port);
-		q = put16(q, (uint16_t)(8 + p->inner_len));
-		put16(q, 0);
+		q = bytes_put_be16(q, (uint16_t)(49152 + (p->hash % 16384)));
+		q = bytes_put_be16(q, t->dst_port);
+		q = bytes_put_be16(q, (uint16_t)(8 + p->inner_len));
+		bytes_put_be16(q, 0);
 		break;
 	case ENCAP_GRE:
 	default:
-		q = put16(q, 0x2000);
-		q = put16(q, 0x6558);
-		put32(q, t->id);
+		q = bytes_put_be16(q, 0x2000);
+		q = bytes_put_be16(q, 0x6558);
+		bytes_put_be32(q, t->id);
 		break;
 	}
 }

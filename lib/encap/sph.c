@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sph.h"
+#include "bytes.h"
 
 #define MIN_U64(a, b) ((a) < (b) ? (a) : (b))
 
@@ -20,40 +21,6 @@ const char *
 sph_err_name(enum sph_err e)
 {
 	return (unsigned int)e < SPH_E_MAX ? err_names[e] : "?";
-}
-
-static inline uint8_t *
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static inline uint8_t *
-put32(uint8_t *p, uint32_t v)
-{
-	p = put16(p, (uint16_t)(v >> 16));
-	return put16(p, (uint16_t)v);
-}
-
-static inline uint8_t *
-put64(uint8_t *p, uint64_t v)
-{
-	p = put32(p, (uint32_t)(v >> 32));
-	return put32(p, (uint32_t)v);
-}
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)sph_get32(p) << 32 | sph_get32(p + 4);
 }
 
 uint16_t
@@ -74,9 +41,9 @@ put_hop(uint8_t *p, const struct sph_hop *hop)
 {
 	*p++ = SPH_TLV_HOP;
 	*p++ = SPH_HOP_LEN;
-	p = put32(p, hop->node);
-	p = put64(p, hop->rx_ns);
-	return put64(p, hop->seq);
+	p = bytes_put_be32(p, hop->node);
+	p = bytes_put_be64(p, hop->rx_ns);
+	return bytes_put_be64(p, hop->seq);
 }
 
 uint16_t
@@ -87,19 +54,19 @@ sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap)
 
 	if (cap < hlen || h->nb_hops > SPH_MAX_HOPS)
 		return 0;
-	p = put16(p, SPH_MAGIC);
+	p = bytes_put_be16(p, SPH_MAGIC);
 	*p++ = SPH_VERSION;
 	*p++ = h->flags;
-	p = put16(p, hlen);
+	p = bytes_put_be16(p, hlen);
 	*p++ = h->ts_src;
 	*p++ = 0;
-	p = put32(p, h->node);
-	p = put16(p, h->stream);
-	p = put16(p, h->payload_len);
-	p = put64(p, h->seq);
-	p = put64(p, h->ts_ns);
-	p = put32(p, h->orig_len);
-	p = put32(p, h->cap_len);
+	p = bytes_put_be32(p, h->node);
+	p = bytes_put_be16(p, h->stream);
+	p = bytes_put_be16(p, h->payload_len);
+	p = bytes_put_be64(p, h->seq);
+	p = bytes_put_be64(p, h->ts_ns);
+	p = bytes_put_be32(p, h->orig_len);
+	p = bytes_put_be32(p, h->cap_len);
 	if (h->desc_len > 0) {
 		*p++ = SPH_TLV_DESC;
 		*p++ = h->desc_len;
@@ -109,9 +76,9 @@ sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap)
 	if (h->flags & SPH_F_FRAG) {
 		*p++ = SPH_TLV_FRAG;
 		*p++ = SPH_FRAG_LEN;
-		p = put32(p, h->frag_off);
-		p = put16(p, h->frag_idx);
-		p = put16(p, h->frag_cnt);
+		p = bytes_put_be32(p, h->frag_off);
+		p = bytes_put_be16(p, h->frag_idx);
+		p = bytes_put_be16(p, h->frag_cnt);
 	}
 	for (unsigned int i = 0; i < h->nb_hops; i++)
 		p = put_hop(p, &h->hops[i]);
@@ -141,9 +108,9 @@ decode_tlvs(const uint8_t *p, const uint8_t *end, struct sph_hdr *h)
 			if (h->nb_hops < SPH_MAX_HOPS) {
 				struct sph_hop *hop = &h->hops[h->nb_hops++];
 
-				hop->node = sph_get32(p);
-				hop->rx_ns = get64(p + 4);
-				hop->seq = get64(p + 12);
+				hop->node = bytes_get_be32(p);
+				hop->rx_ns = bytes_get_be64(p + 4);
+				hop->seq = bytes_get_be64(p + 12);
 			}
 			h->nb_hops_total++;
 			break;
@@ -157,9 +124,9 @@ decode_tlvs(const uint8_t *p, const uint8_t *end, struct sph_hdr *h)
 			if (len != SPH_FRAG_LEN || have_frag)
 				return -SPH_E_BAD_TLV;
 			have_frag = true;
-			h->frag_off = sph_get32(p);
-			h->frag_idx = get16(p + 4);
-			h->frag_cnt = get16(p + 6);
+			h->frag_off = bytes_get_be32(p);
+			h->frag_idx = bytes_get_be16(p + 4);
+			h->frag_cnt = bytes_get_be16(p + 6);
 			break;
 		case SPH_TLV_PAD:
 		default:
@@ -185,7 +152,7 @@ sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h)
 	memset(h, 0, sizeof(*h));
 	if (len < 4)
 		return -SPH_E_TRUNCATED;
-	if (get16(buf) != SPH_MAGIC)
+	if (bytes_get_be16(buf) != SPH_MAGIC)
 		return -SPH_E_BAD_MAGIC;
 	h->version = buf[2];
 	if (h->version == 0 || h->version > SPH_VERSION)
@@ -193,15 +160,15 @@ sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h)
 	if (len < SPH_FIXED_LEN)
 		return -SPH_E_TRUNCATED;
 	h->flags = buf[3];
-	h->hdr_len = get16(buf + 4);
+	h->hdr_len = bytes_get_be16(buf + 4);
 	h->ts_src = buf[6];
-	h->node = sph_get32(buf + 8);
-	h->stream = get16(buf + 12);
-	h->payload_len = get16(buf + 14);
-	h->seq = get64(buf + 16);
-	h->ts_ns = get64(buf + 24);
-	h->orig_len = sph_get32(buf + 32);
-	h->cap_len = sph_get32(buf + 36);
+	h->node = bytes_get_be32(buf + 8);
+	h->stream = bytes_get_be16(buf + 12);
+	h->payload_len = bytes_get_be16(buf + 14);
+	h->seq = bytes_get_be64(buf + 16);
+	h->ts_ns = bytes_get_be64(buf + 24);
+	h->orig_len = bytes_get_be32(buf + 32);
+	h->cap_len = bytes_get_be32(buf + 36);
 	if (h->hdr_len < SPH_FIXED_LEN)
 		return -SPH_E_BAD_HDR_LEN;
 	if (h->hdr_len > len)
@@ -243,13 +210,13 @@ sph_is_padding(const uint8_t *buf, size_t len)
 size_t
 sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, uint8_t *out, size_t cap)
 {
-	const uint16_t hlen = get16(in + 4);
+	const uint16_t hlen = bytes_get_be16(in + 4);
 	const size_t add = 2 + SPH_HOP_LEN;
 
 	if (in_len < hlen || (size_t)hlen + add > UINT16_MAX || in_len + add > cap)
 		return 0;
 	memcpy(out, in, hlen);
-	put16(out + 4, (uint16_t)(hlen + add));
+	bytes_put_be16(out + 4, (uint16_t)(hlen + add));
 	put_hop(out + hlen, hop);
 	memcpy(out + hlen + add, in + hlen, in_len - hlen);
 	return in_len + add;
@@ -321,9 +288,11 @@ sph_ctrl_encode(uint32_t node, const struct sph_ctrl_item *it, unsigned int n, u
 				return 0;
 			*p++ = SPH_TLV_NACK;
 			*p++ = SPH_NACK_LEN;
-			p = put16(p, it[i].stream);
-			p = put64(p, it[i].first);
-			p = put32(p, (uint32_t)MIN_U64(it[i].last - it[i].first + 1, UINT32_MAX));
+			p = bytes_put_be16(p, it[i].stream);
+			p = bytes_put_be64(p, it[i].first);
+			p = bytes_put_be32(p,
+					(uint32_t)MIN_U64(
+							it[i].last - it[i].first + 1, UINT32_MAX));
 			i++;
 			continue;
 		}
@@ -336,10 +305,10 @@ sph_ctrl_encode(uint32_t node, const struct sph_ctrl_item *it, unsigned int n, u
 			return 0;
 		*p++ = SPH_TLV_ACK;
 		*p++ = (uint8_t)(2 + 16 * k);
-		p = put16(p, it[i].stream);
+		p = bytes_put_be16(p, it[i].stream);
 		for (unsigned int j = 0; j < k; j++) {
-			p = put64(p, it[i + j].first);
-			p = put64(p, it[i + j].last);
+			p = bytes_put_be64(p, it[i + j].first);
+			p = bytes_put_be64(p, it[i + j].last);
 		}
 		i += k;
 	}
@@ -350,7 +319,7 @@ sph_ctrl_encode(uint32_t node, const struct sph_ctrl_item *it, unsigned int n, u
 	h.flags = SPH_F_CTRL;
 	h.node = node;
 	sph_encode(&h, buf, SPH_FIXED_LEN);
-	put16(buf + 4, (uint16_t)len);
+	bytes_put_be16(buf + 4, (uint16_t)len);
 	return len;
 }
 
@@ -374,13 +343,13 @@ sph_ctrl_parse(const uint8_t *rec, const struct sph_hdr *h, struct sph_ctrl_item
 
 			if (len != SPH_NACK_LEN)
 				return -SPH_E_BAD_TLV;
-			cnt = sph_get32(v + 10);
-			if (cnt == 0 || get64(v + 2) > UINT64_MAX - (cnt - 1))
+			cnt = bytes_get_be32(v + 10);
+			if (cnt == 0 || bytes_get_be64(v + 2) > UINT64_MAX - (cnt - 1))
 				return -SPH_E_BAD_TLV;
 			if (n < max) {
 				it[n].type = SPH_TLV_NACK;
-				it[n].stream = get16(v);
-				it[n].first = get64(v + 2);
+				it[n].stream = bytes_get_be16(v);
+				it[n].first = bytes_get_be64(v + 2);
 				it[n].last = it[n].first + (cnt - 1);
 				n++;
 			}
@@ -388,14 +357,14 @@ sph_ctrl_parse(const uint8_t *rec, const struct sph_hdr *h, struct sph_ctrl_item
 			if (len < 18 || (len - 2) % 16 != 0)
 				return -SPH_E_BAD_TLV;
 			for (unsigned int k = 0; k < (unsigned int)(len - 2) / 16; k++) {
-				const uint64_t first = get64(v + 2 + 16 * k);
-				const uint64_t last = get64(v + 10 + 16 * k);
+				const uint64_t first = bytes_get_be64(v + 2 + 16 * k);
+				const uint64_t last = bytes_get_be64(v + 10 + 16 * k);
 
 				if (last < first)
 					return -SPH_E_BAD_TLV;
 				if (n < max) {
 					it[n].type = SPH_TLV_ACK;
-					it[n].stream = get16(v);
+					it[n].stream = bytes_get_be16(v);
 					it[n].first = first;
 					it[n].last = last;
 					n++;

@@ -24,25 +24,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
+
 #define SPH_MAGIC 0x5350     /**< "SP" */
 #define SPH_VERSION 1	     /**< the version this code writes and the newest it reads */
 #define SPH_FIXED_LEN 40     /**< the fixed part of the header */
 #define SPH_ETHERTYPE 0x88B5 /**< IEEE 802 local experimental EtherType 1 */
 #define SPH_UDP_PORT 48879   /**< default UDP destination port (0xBEEF) */
 
-/** A big-endian 32-bit field at @p p, read byte by byte: fields sit at any offset of a frame. */
-static inline uint32_t
-sph_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /** The node id a record header at @p rec names; the caller checked SPH_FIXED_LEN bytes are there.
  */
 static inline uint32_t
 sph_peek_node(const uint8_t *rec)
 {
-	return sph_get32(rec + 8);
+	return bytes_get_be32(rec + 8);
 }
 
 /* Flags (header byte 3). Bits not listed are reserved: written 0, ignored on read. */

@@ -19,6 +19,7 @@
 
 #include "sph.h"
 #include "sph_auth.h"
+#include "bytes.h"
 
 struct sph_auth_slot {
 	uint16_t id;
@@ -31,13 +32,6 @@ struct sph_auth {
 	int send; /* index of the signing key, -1: none */
 	struct sph_auth_slot k[SPH_AUTH_MAX_KEYS];
 };
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 struct sph_auth *
 sph_auth_create(const struct sph_auth_key *keys, unsigned int n, uint16_t send_id)
@@ -121,10 +115,10 @@ sph_auth_sign(struct sph_auth *a, uint32_t node, uint8_t *buf, size_t len, size_
 	h.node = node;
 	if (sph_encode(&h, p, SPH_FIXED_LEN) != SPH_FIXED_LEN)
 		return 0;
-	put16(p + 4, SPH_AUTH_REC_LEN); /* hdr_len: the fixed part and the AUTH TLV */
+	bytes_put_be16(p + 4, SPH_AUTH_REC_LEN); /* hdr_len: the fixed part and the AUTH TLV */
 	p[SPH_FIXED_LEN] = SPH_TLV_AUTH;
 	p[SPH_FIXED_LEN + 1] = SPH_AUTH_TLV_LEN;
-	put16(p + SPH_FIXED_LEN + 2, a->k[a->send].id);
+	bytes_put_be16(p + SPH_FIXED_LEN + 2, a->k[a->send].id);
 	if (!mac_of(&a->k[a->send], buf, len + SPH_AUTH_REC_LEN - SPH_AUTH_MAC_LEN,
 			    p + SPH_AUTH_REC_LEN - SPH_AUTH_MAC_LEN))
 		return 0;
@@ -164,7 +158,7 @@ sph_auth_verify(struct sph_auth *a, const uint8_t *buf, size_t len, size_t *sign
 	tlv = buf + at + SPH_FIXED_LEN;
 	if (at_hlen != SPH_AUTH_REC_LEN || tlv[0] != SPH_TLV_AUTH || tlv[1] != SPH_AUTH_TLV_LEN)
 		return SPH_AUTH_MALFORMED;
-	id = (uint16_t)(tlv[2] << 8 | tlv[3]);
+	id = bytes_get_be16(tlv + 2);
 	for (unsigned int i = 0; a != NULL && i < a->n; i++) {
 		if (a->k[i].id != id)
 			continue;

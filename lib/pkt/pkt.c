@@ -16,6 +16,7 @@
 #include <rte_ip.h>
 
 #include "pkt.h"
+#include "bytes.h"
 
 /* IPv6 extension headers walked before giving up on finding the L4 header: real traffic has one
  * or two; a long chain is either an attack or a fuzzer, and each costs a few loads.
@@ -62,16 +63,10 @@ pkt_meta_register(void)
 	return 0;
 }
 
-/* Headers are at any alignment in a frame: load through memcpy (one plain load on x86/arm64). */
-static inline uint16_t
-rd_be16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
-}
-
+/*
+ * Host-order loads at any alignment (hash inputs, compared as they are): memcpy, one plain load
+ * on x86/arm64. Big-endian fields: bytes.h.
+ */
 static inline uint16_t
 rd_raw16(const uint8_t *p)
 {
@@ -274,7 +269,7 @@ pkt_parse_ipv4(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta 
 	dst = rd_raw32(ip + 16);
 	proto = ip[9];
 	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-	tot = rd_be16(ip + 2);
+	tot = bytes_get_be16(ip + 2);
 	if ((ip[0] >> 4) != 4 || hlen < sizeof(struct rte_ipv4_hdr) || hlen > avail || tot < hlen) {
 		/* The addresses are there even if the rest is nonsense: keep the pair together. */
 		meta->flags |= PKT_F_L3_TRUNC;
@@ -289,7 +284,7 @@ pkt_parse_ipv4(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta 
 		meta->flags |= PKT_F_L3_TRUNC;
 		end = avail;
 	}
-	frag = rd_be16(ip + 6);
+	frag = bytes_get_be16(ip + 6);
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		/* Only the first fragment carries the ports: hash every fragment on addresses and
 		 * protocol so a datagram's pieces stay together.
@@ -334,7 +329,7 @@ pkt_parse_ipv6(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta 
 	/* A zero payload length with a hop-by-hop header is a jumbogram (RFC 2675): its length is
 	 * in an option; trust the frame length instead.
 	 */
-	plen = rd_be16(ip + 4);
+	plen = bytes_get_be16(ip + 4);
 	end = sizeof(struct rte_ipv6_hdr) + plen;
 	if (plen == 0 && nh == IPPROTO_HOPOPTS)
 		end = avail;
@@ -376,7 +371,7 @@ pkt_parse_ipv6(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta 
 		if (end - p < hlen)
 			goto trunc;
 		if (nh == IPPROTO_FRAGMENT) {
-			uint16_t fo = rd_be16(ip + p + 2);
+			uint16_t fo = bytes_get_be16(ip + p + 2);
 
 			/*
 			 * Offset 0 and M = 0: an atomic fragment (RFC 6946), a whole datagram
@@ -430,9 +425,9 @@ pkt_parse_arp(const uint8_t *data, uint32_t len, uint32_t off, struct pkt_meta *
 
 	meta->l3_type = PKT_L3_ARP;
 	/* Only Ethernet/IPv4 ARP has addresses where we look for them. */
-	if (len - off < sizeof(struct rte_arp_hdr) || rd_be16(arp) != RTE_ARP_HRD_ETHER ||
-			rd_be16(arp + 2) != RTE_ETHER_TYPE_IPV4 || arp[4] != RTE_ETHER_ADDR_LEN ||
-			arp[5] != 4) {
+	if (len - off < sizeof(struct rte_arp_hdr) || bytes_get_be16(arp) != RTE_ARP_HRD_ETHER ||
+			bytes_get_be16(arp + 2) != RTE_ETHER_TYPE_IPV4 ||
+			arp[4] != RTE_ETHER_ADDR_LEN || arp[5] != 4) {
 		meta->flags |= PKT_F_L3_TRUNC;
 		pkt_hash_macs(data, RTE_ETHER_TYPE_ARP, meta);
 		return;
@@ -468,7 +463,7 @@ pkt_parse_buf(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
 	if (len < RTE_ETHER_HDR_LEN)
 		return -EINVAL;
 
-	et = rd_be16(data + 12);
+	et = bytes_get_be16(data + 12);
 	while (pkt_is_vlan_tpid(et)) {
 		/* A ninth tag is beyond what we track: the frame is hashed as plain L2. */
 		if (unlikely(meta->nb_vlan == PKT_MAX_VLAN)) {
@@ -480,7 +475,7 @@ pkt_parse_buf(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
 			goto l2;
 		}
 		meta->nb_vlan++;
-		et = rd_be16(data + off + 2);
+		et = bytes_get_be16(data + off + 2);
 		off += sizeof(struct rte_vlan_hdr);
 	}
 	meta->l3_off = (uint8_t)off;

@@ -9,18 +9,14 @@
 void
 probe_write(uint8_t *p, const struct probe_hdr *h)
 {
-	p[0] = (uint8_t)(PROBE_MAGIC >> 24);
-	p[1] = (uint8_t)(PROBE_MAGIC >> 16);
-	p[2] = (uint8_t)(PROBE_MAGIC >> 8);
-	p[3] = (uint8_t)PROBE_MAGIC;
+	bytes_put_be32(p, PROBE_MAGIC);
 	p[4] = h->version;
 	p[5] = h->flags;
-	p[6] = (uint8_t)(h->stream >> 8);
-	p[7] = (uint8_t)h->stream;
-	probe_put64(p + PROBE_OFF_SEQ, h->seq);
-	probe_put64(p + PROBE_OFF_TX, h->tx_ns);
-	probe_put64(p + PROBE_OFF_RRX, h->refl_rx_ns);
-	probe_put64(p + PROBE_OFF_RTX, h->refl_tx_ns);
+	bytes_put_be16(p + 6, h->stream);
+	bytes_put_be64(p + PROBE_OFF_SEQ, h->seq);
+	bytes_put_be64(p + PROBE_OFF_TX, h->tx_ns);
+	bytes_put_be64(p + PROBE_OFF_RRX, h->refl_rx_ns);
+	bytes_put_be64(p + PROBE_OFF_RTX, h->refl_tx_ns);
 }
 
 enum probe_parse_rc
@@ -30,22 +26,22 @@ probe_parse(const uint8_t *p, uint32_t len, struct probe_hdr *h)
 
 	if (len < 4)
 		return PROBE_ERR_SHORT;
-	magic = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	magic = bytes_get_be32(p);
 	if (magic != PROBE_MAGIC)
 		return PROBE_ERR_MAGIC;
 	if (len < PROBE_LEN)
 		return PROBE_ERR_SHORT;
 	h->version = p[4];
 	h->flags = p[5];
-	h->stream = (uint16_t)(p[6] << 8 | p[7]);
+	h->stream = bytes_get_be16(p + 6);
 	if (h->version != PROBE_VERSION)
 		return PROBE_ERR_VERSION;
 	if (h->stream >= PROBE_MAX_STREAMS)
 		return PROBE_ERR_STREAM;
-	h->seq = probe_get64(p + PROBE_OFF_SEQ);
-	h->tx_ns = probe_get64(p + PROBE_OFF_TX);
-	h->refl_rx_ns = probe_get64(p + PROBE_OFF_RRX);
-	h->refl_tx_ns = probe_get64(p + PROBE_OFF_RTX);
+	h->seq = bytes_get_be64(p + PROBE_OFF_SEQ);
+	h->tx_ns = bytes_get_be64(p + PROBE_OFF_TX);
+	h->refl_rx_ns = bytes_get_be64(p + PROBE_OFF_RRX);
+	h->refl_tx_ns = bytes_get_be64(p + PROBE_OFF_RTX);
 	return PROBE_OK;
 }
 

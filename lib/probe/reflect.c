@@ -13,6 +13,7 @@
 
 #include "probe.h"
 #include "reflect.h"
+#include "bytes.h"
 
 #define ETH_HLEN 14
 #define IP4_HLEN 20
@@ -29,12 +30,6 @@ const char *
 probe_refl_name(enum probe_refl_rc rc)
 {
 	return (unsigned int)rc < PROBE_REFL_MAX ? refl_names[rc] : "unknown";
-}
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* A unicast IPv4 address a reflector may answer from or to (network order bytes). */
@@ -103,13 +98,13 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 			return PROBE_REFL_BAD_LENGTH;
 		ip = frame + r->l3_off;
 		hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-		tot = rd16(ip + 2);
+		tot = bytes_get_be16(ip + 2);
 		if ((ip[0] >> 4) != 4 || hlen < IP4_HLEN ||
 				(uint32_t)r->l3_off + hlen != r->l4_off || tot < hlen + UDP_HLEN ||
 				(uint32_t)r->l3_off + tot > len)
 			return PROBE_REFL_BAD_LENGTH;
 		/* Fragments never reach here (the stage passes them on), but be sure. */
-		if (rd16(ip + 6) & 0x3fff)
+		if (bytes_get_be16(ip + 6) & 0x3fff)
 			return PROBE_REFL_BAD_LENGTH;
 		ip_end = r->l3_off + tot;
 		src = ip + 12;
@@ -121,7 +116,7 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 		if ((uint32_t)r->l3_off + IP6_HLEN > len)
 			return PROBE_REFL_BAD_LENGTH;
 		ip = frame + r->l3_off;
-		plen = rd16(ip + 4);
+		plen = bytes_get_be16(ip + 4);
 		/* A jumbogram (payload length 0) is not a probe. */
 		if ((ip[0] >> 4) != 6 || plen == 0 || (uint32_t)r->l3_off + IP6_HLEN + plen > len ||
 				r->l4_off < r->l3_off + IP6_HLEN)
@@ -134,7 +129,7 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 	if ((uint32_t)r->l4_off + UDP_HLEN > ip_end)
 		return PROBE_REFL_BAD_LENGTH;
 	udp = frame + r->l4_off;
-	ulen = rd16(udp + 4);
+	ulen = bytes_get_be16(udp + 4);
 	if (ulen < UDP_HLEN || (uint32_t)r->l4_off + ulen > ip_end)
 		return PROBE_REFL_BAD_LENGTH;
 	r->udp_len = ulen;
@@ -174,7 +169,7 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 								(uint32_t)(ip[0] & 0x0f) * 4)) !=
 								0xffff))
 			return PROBE_REFL_BAD_IP_CKSUM;
-	} else if (rd16(udp + 6) == 0) {
+	} else if (bytes_get_be16(udp + 6) == 0) {
 		/* RFC 8200 8.1: a zero UDP checksum over IPv6 is discarded (the RFC 6936
 		 * exception is for tunnels, not for test packets). */
 		return PROBE_REFL_ZERO_UDP_CKSUM;
@@ -182,7 +177,7 @@ probe_refl_check(const uint8_t *frame, uint32_t len, const struct probe_refl_cfg
 	if (r->ck_l4 == PROBE_CK_BAD)
 		return PROBE_REFL_BAD_UDP_CKSUM;
 	/* IPv4 checksum 0: the sender computed none (RFC 768). */
-	if (r->ck_l4 == PROBE_CK_UNKNOWN && rd16(udp + 6) != 0 &&
+	if (r->ck_l4 == PROBE_CK_UNKNOWN && bytes_get_be16(udp + 6) != 0 &&
 			fold16(udp_sum(frame, r)) != 0xffff)
 		return PROBE_REFL_BAD_UDP_CKSUM;
 	return PROBE_REFL_OK;
@@ -218,7 +213,7 @@ probe_refl_udp_cksum(const uint8_t *frame, const struct probe_refl_req *r)
 	uint32_t sum = udp_sum(frame, r);
 
 	/* Take the checksum field out of the sum: the value for a zeroed field. */
-	sum += (uint16_t)~rd16(udp + 6);
+	sum += (uint16_t)~bytes_get_be16(udp + 6);
 	return probe_csum_fold(sum);
 }
 
@@ -236,9 +231,8 @@ probe_refl_finish(uint8_t *frame, const struct probe_refl_req *r, uint8_t ttl)
 		ip[10] = 0;
 		ip[11] = 0;
 		ck = (uint16_t)~fold16(probe_csum_add(0, ip, hlen));
-		ip[10] = (uint8_t)(ck >> 8);
-		ip[11] = (uint8_t)ck;
-		if (rd16(udp + 6) == 0)
+		bytes_put_be16(ip + 10, ck);
+		if (bytes_get_be16(udp + 6) == 0)
 			return;
 	} else if (ttl != 0) {
 		ip[7] = ttl;
@@ -246,8 +240,7 @@ probe_refl_finish(uint8_t *frame, const struct probe_refl_req *r, uint8_t ttl)
 	udp[6] = 0;
 	udp[7] = 0;
 	ck = probe_csum_fold(udp_sum(frame, r));
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
+	bytes_put_be16(udp + 6, ck);
 }
 
 /* ---------------------------------------------------------------------------------------------- */

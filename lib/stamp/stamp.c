@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stamp.h"
+#include "bytes.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -33,46 +34,6 @@ stamp_strerror(int err)
 	default:
 		return "unknown";
 	}
-}
-
-/* Big-endian loads and stores at any alignment (the payload follows a 42-byte header). */
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 uint64_t
@@ -198,10 +159,10 @@ sender_write(void *buf, size_t len, const struct stamp_sender *s, const struct s
 	if (len < l->len)
 		return STAMP_E_BUF;
 	memset(p, 0, len);
-	put32(p + l->seq, s->seq);
-	put64(p + l->ts, s->ts);
-	put16(p + l->err_est, s->err_est);
-	put16(p + l->ssid, s->ssid);
+	bytes_put_be32(p + l->seq, s->seq);
+	bytes_put_be64(p + l->ts, s->ts);
+	bytes_put_be16(p + l->err_est, s->err_est);
+	bytes_put_be16(p + l->ssid, s->ssid);
 	return 0;
 }
 
@@ -212,10 +173,10 @@ sender_parse(const void *buf, size_t len, struct stamp_sender *s, const struct s
 
 	if (len < l->len)
 		return STAMP_E_SHORT;
-	s->seq = get32(p + l->seq);
-	s->ts = get64(p + l->ts);
-	s->err_est = get16(p + l->err_est);
-	s->ssid = get16(p + l->ssid);
+	s->seq = bytes_get_be32(p + l->seq);
+	s->ts = bytes_get_be64(p + l->ts);
+	s->err_est = bytes_get_be16(p + l->err_est);
+	s->ssid = bytes_get_be16(p + l->ssid);
 	return 0;
 }
 
@@ -248,14 +209,14 @@ static void
 reflector_put(uint8_t *p, const struct stamp_reflector *r, const struct stamp_layout *l)
 {
 	memset(p, 0, l->len);
-	put32(p + l->seq, r->seq);
-	put64(p + l->ts, r->ts);
-	put16(p + l->err_est, r->err_est);
-	put16(p + l->ssid, r->ssid);
-	put64(p + l->rx_ts, r->rx_ts);
-	put32(p + l->sender_seq, r->sender_seq);
-	put64(p + l->sender_ts, r->sender_ts);
-	put16(p + l->sender_err_est, r->sender_err_est);
+	bytes_put_be32(p + l->seq, r->seq);
+	bytes_put_be64(p + l->ts, r->ts);
+	bytes_put_be16(p + l->err_est, r->err_est);
+	bytes_put_be16(p + l->ssid, r->ssid);
+	bytes_put_be64(p + l->rx_ts, r->rx_ts);
+	bytes_put_be32(p + l->sender_seq, r->sender_seq);
+	bytes_put_be64(p + l->sender_ts, r->sender_ts);
+	bytes_put_be16(p + l->sender_err_est, r->sender_err_est);
 	p[l->sender_ttl] = r->sender_ttl;
 }
 
@@ -280,14 +241,14 @@ reflector_parse(const void *buf, size_t len, struct stamp_reflector *r,
 
 	if (len < l->len)
 		return STAMP_E_SHORT;
-	r->seq = get32(p + l->seq);
-	r->ts = get64(p + l->ts);
-	r->err_est = get16(p + l->err_est);
-	r->ssid = get16(p + l->ssid);
-	r->rx_ts = get64(p + l->rx_ts);
-	r->sender_seq = get32(p + l->sender_seq);
-	r->sender_ts = get64(p + l->sender_ts);
-	r->sender_err_est = get16(p + l->sender_err_est);
+	r->seq = bytes_get_be32(p + l->seq);
+	r->ts = bytes_get_be64(p + l->ts);
+	r->err_est = bytes_get_be16(p + l->err_est);
+	r->ssid = bytes_get_be16(p + l->ssid);
+	r->rx_ts = bytes_get_be64(p + l->rx_ts);
+	r->sender_seq = bytes_get_be32(p + l->sender_seq);
+	r->sender_ts = bytes_get_be64(p + l->sender_ts);
+	r->sender_err_est = bytes_get_be16(p + l->sender_err_est);
 	r->sender_ttl = p[l->sender_ttl];
 	return 0;
 }

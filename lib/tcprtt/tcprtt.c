@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "tcprtt.h"
+#include "bytes.h"
 
 /* enum pkt_l3 and PKT_F_* values (lib/pkt), repeated so that this file needs no mbuf header. */
 #define L3_IPV4 1
@@ -62,12 +63,6 @@ tcprtt_drop_name(unsigned int reason)
 /* ---------------------------------------------------------------------------------------------- */
 /* Parsing */
 
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 int
 tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 {
@@ -78,8 +73,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 	 */
 	if (len >= 12 && opt[0] == 1 && opt[1] == 1 && opt[2] == 8 && opt[3] == 10) {
 		o->has_ts = true;
-		o->tsval = rd32(&opt[4]);
-		o->tsecr = rd32(&opt[8]);
+		o->tsval = bytes_get_be32(&opt[4]);
+		o->tsecr = bytes_get_be32(&opt[8]);
 		if (len == 12)
 			return 0;
 		i = 12;
@@ -104,8 +99,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 			if (olen != 10)
 				return -EINVAL;
 			o->has_ts = true;
-			o->tsval = rd32(&opt[i + 2]);
-			o->tsecr = rd32(&opt[i + 6]);
+			o->tsval = bytes_get_be32(&opt[i + 2]);
+			o->tsecr = bytes_get_be32(&opt[i + 6]);
 		}
 		i += olen;
 	}
@@ -120,7 +115,7 @@ endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_
 
 	if (alen == 4) {
 		/* The addresses as big-endian numbers: one compare, no memcmp call. */
-		uint32_t x = rd32(a), y = rd32(b);
+		uint32_t x = bytes_get_be32(a), y = bytes_get_be32(b);
 
 		if (x != y)
 			return x < y ? -1 : 1;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "trailer.h"
+#include "bytes.h"
 
 #define NS_PER_S 1000000000ULL
 /* tshark's lower bound for a Metamako time: anything earlier is not a wall-clock stamp. */
@@ -54,24 +55,6 @@ trailer_strerror(int err)
 	if (err < 0)
 		err = -err;
 	return err < TRAILER_E_MAX ? err_names[err] : "unknown";
-}
-
-static inline uint32_t
-be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static inline uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t
-be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 
 /* Table-driven CRC-32; the table is built on first use (the function is not on a hot path:
@@ -123,9 +106,7 @@ check_time(const struct trailer_spec *s, uint64_t ns, uint64_t ref_ns)
 static bool
 fcs_matches(trailer_crc_fn crc, const void *arg, uint32_t len, const uint8_t *f)
 {
-	return crc(arg, len) ==
-			((uint32_t)f[0] | (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
-					(uint32_t)f[3] << 24);
+	return crc(arg, len) == bytes_get_le32(f);
 }
 
 /* Where a hop's bytes are: the tail, its offset in the frame, and the frame's prefix CRC. */
@@ -145,10 +126,10 @@ hop_metamako(const struct hop_ctx *c, uint32_t *end, struct trailer_stamp *st)
 
 	if (pos < MM_FIXED + FCS_LEN)
 		return -TRAILER_E_SHORT;
-	sec = be32(t + pos - 12);
-	ns = be32(t + pos - 8);
+	sec = bytes_get_be32(t + pos - 12);
+	ns = bytes_get_be32(t + pos - 8);
 	flags = t[pos - 4];
-	st->device = (uint16_t)be16(t + pos - 3);
+	st->device = (uint16_t)bytes_get_be16(t + pos - 3);
 	st->port = t[pos - 1];
 	st->flags = flags;
 	st->seq = -1;
@@ -180,7 +161,7 @@ hop_metamako(const struct hop_ctx *c, uint32_t *end, struct trailer_stamp *st)
 
 			if (pos < 4 + FCS_LEN)
 				return -TRAILER_E_SHORT;
-			hdr = be32(t + pos - 4);
+			hdr = bytes_get_be32(t + pos - 4);
 			pos -= 4;
 			words = (hdr >> 6) & 3;
 			if (pos < 4 * words + FCS_LEN)
@@ -218,13 +199,13 @@ hop_fixed(const struct trailer_hop *h, const uint8_t *t, uint32_t *end, struct t
 		return -TRAILER_E_SHORT;
 	p = t + pos - h->len;
 	if (h->sec_size == 4)
-		sec = be32(p + h->sec_off);
+		sec = bytes_get_be32(p + h->sec_off);
 	else if (h->sec_size == 8)
-		sec = be64(p + h->sec_off);
+		sec = bytes_get_be64(p + h->sec_off);
 	if (h->ns_size == 4)
-		ns = be32(p + h->ns_off);
+		ns = bytes_get_be32(p + h->ns_off);
 	else if (h->ns_size == 8)
-		ns = be64(p + h->ns_off);
+		ns = bytes_get_be64(p + h->ns_off);
 	if (h->sec_size != 0 && ns >= NS_PER_S)
 		return -TRAILER_E_NS;
 	/* 8-byte seconds past what a u64 of ns holds are not a time either. */
@@ -302,23 +283,23 @@ trailer_parse_avsp(const struct trailer_spec *s, const uint8_t *head, uint32_t h
 
 	if (head_len > frame_len || head_len < 24)
 		return -TRAILER_E_SHORT;
-	if (be16(head + 12) != AVSP_ETYPE || be16(head + 14) != 0x0001)
+	if (bytes_get_be16(head + 12) != AVSP_ETYPE || bytes_get_be16(head + 14) != 0x0001)
 		return -TRAILER_E_AVSP;
-	ver = be16(head + 16);
+	ver = bytes_get_be16(head + 16);
 	switch (ver) {
 	case 0x0010: /* 64-bit TAI */
 	case 0x0110: /* 64-bit UTC */
 		hlen = 14;
 		if (head_len < 26)
 			return -TRAILER_E_SHORT;
-		sec = be32(head + 18);
-		ns = be32(head + 22);
+		sec = bytes_get_be32(head + 18);
+		ns = bytes_get_be32(head + 22);
 		break;
 	case 0x0020: /* 48-bit TAI */
 	case 0x0120: /* 48-bit UTC */
 		hlen = 12;
-		sec = be16(head + 18);
-		ns = be32(head + 20);
+		sec = bytes_get_be16(head + 18);
+		ns = bytes_get_be32(head + 20);
 		break;
 	default:
 		return -TRAILER_E_AVSP;
@@ -391,10 +372,7 @@ trailer_parse(const struct trailer_spec *s, const uint8_t *frame, uint32_t len, 
 		/* The FCS is sent least significant byte first. */
 		fcs = len >= FCS_LEN + ETH_HLEN &&
 				trailer_crc32(0, frame, len - FCS_LEN) ==
-						((uint32_t)frame[len - 4] |
-								(uint32_t)frame[len - 3] << 8 |
-								(uint32_t)frame[len - 2] << 16 |
-								(uint32_t)frame[len - 1] << 24);
+						bytes_get_le32(frame + len - FCS_LEN);
 		break;
 	default:
 		fcs = false;

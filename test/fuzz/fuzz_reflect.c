@@ -156,8 +156,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						    UINT64_C(1700000000000001000), &s) == 0);
 		}
 	} else if (r.payload_len >= PROBE_LEN) {
-		probe_put64(f + r.payload_off + PROBE_OFF_RRX, UINT64_C(1700000000000000000));
-		probe_put64(f + r.payload_off + PROBE_OFF_RTX, UINT64_C(1700000000000001000));
+		bytes_put_be64(f + r.payload_off + PROBE_OFF_RRX, UINT64_C(1700000000000000000));
+		bytes_put_be64(f + r.payload_off + PROBE_OFF_RTX, UINT64_C(1700000000000001000));
 	}
 	probe_refl_finish(f, &r, (sel & 0x40) ? 255 : 0);
 
