@@ -36,18 +36,10 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include "unit.h"
+
 #define TRUTH_OFF 42
 #define MASK32 0xffffffffULL
-
-static int failed;
-
-#define CHECK(cond, ...)                            \
-	do {                                        \
-		printf((cond) ? "ok: " : "FAIL: "); \
-		failed += !(cond);                  \
-		printf(__VA_ARGS__);                \
-		printf("\n");                       \
-	} while (0)
 
 static uint64_t
 rt_ns(void)
@@ -99,19 +91,19 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = rte_eth_dev_get_port_by_name("net_stpsim0", &pid);
-	CHECK(rc == 0, "net_stpsim0 probed");
+	check(rc == 0, "net_stpsim0 probed");
 	if (rc != 0)
 		return 1;
 	rte_eth_dev_info_get(pid, &di);
-	CHECK(di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP, "RX timestamp offload advertised");
+	check(di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP, "RX timestamp offload advertised");
 	mp = rte_pktmbuf_pool_create("p", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	rc = rte_eth_dev_configure(pid, 1, 1, &conf);
 	rc |= rte_eth_rx_queue_setup(pid, 0, 256, 0, NULL, mp);
 	rc |= rte_eth_tx_queue_setup(pid, 0, 256, 0, NULL);
 	rc |= rte_eth_dev_start(pid);
-	CHECK(rc == 0, "configured and started");
+	check(rc == 0, "configured and started");
 	rc = rte_mbuf_dyn_rx_timestamp_register(&off, &flag);
-	CHECK(rc == 0 && off >= 0, "RX timestamp dynfield registered (by the PMD)");
+	check(rc == 0 && off >= 0, "RX timestamp dynfield registered (by the PMD)");
 
 	/* RX: stamps between read_clock before and after, truth between realtime reads. */
 	for (int tries = 0; n == 0 && tries < 100000; tries++) {
@@ -121,18 +113,18 @@ main(int argc, char **argv)
 		n1 = rt_ns();
 		rte_eth_read_clock(pid, &c1);
 	}
-	CHECK(n > 0, "frames received (%u)", n);
+	check(n > 0, "frames received (%u)", n);
 	for (uint16_t i = 0; i < n; i++) {
 		uint64_t t = *RTE_MBUF_DYNFIELD(pkts[i], off, rte_mbuf_timestamp_t *), truth;
 
 		memcpy(&truth, rte_pktmbuf_mtod_offset(pkts[i], void *, TRUTH_OFF), 8);
 		truth = rte_be_to_cpu_64(truth);
 		if (i == 0 || i == n - 1) {
-			CHECK((pkts[i]->ol_flags & flag) && t <= MASK32 && between32(c0, t, c1),
+			check((pkts[i]->ol_flags & flag) && t <= MASK32 && between32(c0, t, c1),
 					"frame %u: stamp %" PRIu64 " within read_clock [%" PRIu64
 					", %" PRIu64 "], 32 bits",
 					i, t, c0, c1);
-			CHECK(truth >= n0 && truth <= n1,
+			check(truth >= n0 && truth <= n1,
 					"frame %u: truth within CLOCK_REALTIME around the burst",
 					i);
 		}
@@ -140,13 +132,13 @@ main(int argc, char **argv)
 	rte_pktmbuf_free_bulk(pkts, n);
 
 	/* TX stamps. */
-	CHECK(rte_eth_timesync_enable(pid) == 0, "timesync enabled");
-	CHECK(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
+	check(rte_eth_timesync_enable(pid) == 0, "timesync enabled");
+	check(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
 			"no TX stamp before a stamped frame: -EINVAL");
 	m = rte_pktmbuf_alloc(mp);
 	rte_pktmbuf_append(m, 60);
-	CHECK(rte_eth_tx_burst(pid, 0, &m, 1) == 1, "a frame without the flag sent");
-	CHECK(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
+	check(rte_eth_tx_burst(pid, 0, &m, 1) == 1, "a frame without the flag sent");
+	check(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
 			"no TX stamp for a frame without RTE_MBUF_F_TX_IEEE1588_TMST");
 	m = rte_pktmbuf_alloc(mp);
 	rte_pktmbuf_append(m, 60);
@@ -154,23 +146,23 @@ main(int argc, char **argv)
 	rte_eth_read_clock(pid, &c0);
 	rc = rte_eth_tx_burst(pid, 0, &m, 1);
 	rte_eth_read_clock(pid, &c1);
-	CHECK(rc == 1, "a frame with RTE_MBUF_F_TX_IEEE1588_TMST sent");
+	check(rc == 1, "a frame with RTE_MBUF_F_TX_IEEE1588_TMST sent");
 	rc = rte_eth_timesync_read_tx_timestamp(pid, &ts);
 	{
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 
-		CHECK(rc == 0 && between32(c0, t, c1),
+		check(rc == 0 && between32(c0, t, c1),
 				"TX stamp %" PRIu64 " (device clock) within read_clock [%" PRIu64
 				", %" PRIu64 "] around the send",
 				t, c0, c1);
 	}
-	CHECK(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL, "the TX stamp is read once");
-	CHECK(rte_eth_timesync_disable(pid) == 0, "timesync disabled");
+	check(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL, "the TX stamp is read once");
+	check(rte_eth_timesync_disable(pid) == 0, "timesync disabled");
 	m = rte_pktmbuf_alloc(mp);
 	rte_pktmbuf_append(m, 60);
 	m->ol_flags |= RTE_MBUF_F_TX_IEEE1588_TMST;
 	rte_eth_tx_burst(pid, 0, &m, 1);
-	CHECK(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
+	check(rte_eth_timesync_read_tx_timestamp(pid, &ts) == -EINVAL,
 			"timesync disabled: nothing latched");
 
 	rte_eth_dev_stop(pid);
@@ -183,7 +175,7 @@ main(int argc, char **argv)
 	rc |= rte_eth_tx_queue_setup(pid, 0, 256, 0, NULL);
 	rc |= rte_eth_dev_start(pid);
 	rc |= rte_eth_timesync_enable(pid);
-	CHECK(rc == 0, "loopback port configured, started, timesync on");
+	check(rc == 0, "loopback port configured, started, timesync on");
 	{
 		static const uint64_t marks[2] = { 0x1122334455667788ULL, 42 };
 		uint64_t tx_ts = 0, field, utc, ticks;
@@ -208,11 +200,11 @@ main(int argc, char **argv)
 				n1 = rt_ns();
 				rc = rte_eth_timesync_read_tx_timestamp(pid, &ts);
 				tx_ts = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-				CHECK(rc == 0, "loopback port: TX stamp read");
+				check(rc == 0, "loopback port: TX stamp read");
 			}
 		}
 		n = rte_eth_rx_burst(pid, 0, pkts, 32);
-		CHECK(n == 2, "both frames came back on RX (%u)", n);
+		check(n == 2, "both frames came back on RX (%u)", n);
 		for (uint16_t i = 0; i < n && n == 2; i++) {
 			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 			uint64_t t = *RTE_MBUF_DYNFIELD(pkts[i], off, rte_mbuf_timestamp_t *);
@@ -223,9 +215,9 @@ main(int argc, char **argv)
 				if (b < TRUTH_OFF || b >= TRUTH_OFF + 8)
 					same = d[b] == (uint8_t)(b * 7 + i);
 			memcpy(&mark, d + TRUTH_OFF, sizeof(mark)); /* not 8-byte aligned */
-			CHECK(same && rte_be_to_cpu_64(mark) == marks[i],
+			check(same && rte_be_to_cpu_64(mark) == marks[i],
 					"looped frame %u unchanged, in order", i);
-			CHECK((pkts[i]->ol_flags & flag) != 0 && (i != 0 || t == tx_ts),
+			check((pkts[i]->ol_flags & flag) != 0 && (i != 0 || t == tx_ts),
 					"looped frame %u: RX stamped%s", i,
 					i == 0 ? ", equal to its TX stamp" : "");
 		}
@@ -233,24 +225,23 @@ main(int argc, char **argv)
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid); /* closes the truth file */
 		f = fopen(truth_path, "r");
-		CHECK(f != NULL, "truth file written");
+		check(f != NULL, "truth file written");
 		for (int k = 0; k < 2 && f != NULL; k++) {
 			rc = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %d", &field, &utc,
 					&ticks, &stamped);
-			CHECK(rc == 4 && field == marks[k] && stamped == (k == 0),
+			check(rc == 4 && field == marks[k] && stamped == (k == 0),
 					"truth line %d: field, stamped %d", k, stamped);
 			if (k == 0)
-				CHECK(rc == 4 && ticks == tx_ts && utc >= n0 && utc <= n1,
+				check(rc == 4 && ticks == tx_ts && utc >= n0 && utc <= n1,
 						"truth line 0: ticks = TX stamp, UTC within "
 						"CLOCK_REALTIME around the send");
 		}
-		CHECK(f != NULL && fscanf(f, "%" SCNu64, &field) == EOF, "two lines, no more");
+		check(f != NULL && fscanf(f, "%" SCNu64, &field) == EOF, "two lines, no more");
 		if (f != NULL)
 			fclose(f);
 		unlink(truth_path);
 	}
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
-	printf("%s\n", failed ? "FAILED" : "all passed");
-	return failed ? 1 : 0;
+	return unit_done();
 }

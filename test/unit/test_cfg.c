@@ -1243,6 +1243,5 @@ main(void)
 	test_validators();
 	test_is_pci();
 	test_lookups();
-	printf("%u passed, %u failed\n", nb_passed, nb_failed);
-	return nb_failed == 0 ? 0 : 1;
+	return unit_done();
 }

@@ -151,6 +151,5 @@ main(void)
 {
 	test_insert();
 	test_errors();
-	printf("%u passed, %u failed\n", nb_passed, nb_failed);
-	return nb_failed ? 1 : 0;
+	return unit_done();
 }

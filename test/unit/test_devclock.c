@@ -19,20 +19,7 @@
 #include <string.h>
 
 #include "devclock.h"
-
-static int failed;
-
-#define CHECK(cond, ...)                  \
-	do {                              \
-		if (cond) {               \
-			printf("ok: ");   \
-		} else {                  \
-			printf("FAIL: "); \
-			failed++;         \
-		}                         \
-		printf(__VA_ARGS__);      \
-		printf("\n");             \
-	} while (0)
+#include "unit.h"
 
 struct vclock {
 	double t;		  /* virtual UTC ns since start */
@@ -53,10 +40,7 @@ struct vclock {
 static double
 urand(struct vclock *v)
 {
-	v->rnd ^= v->rnd << 13;
-	v->rnd ^= v->rnd >> 7;
-	v->rnd ^= v->rnd << 17;
-	return (double)(v->rnd >> 11) / (double)(1ULL << 53);
+	return (double)(unit_rand64(&v->rnd) >> 11) / (double)(1ULL << 53);
 }
 
 /* The device clock at virtual time t: closed form of the drift model. */
@@ -133,7 +117,7 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 	v->t = 0;
 	v->rnd = 0x9e3779b97f4a7c15ULL;
 	rc = devclock_start(&c, &src, v->bits);
-	CHECK(rc == 0, "%s: devclock_start (%d)", name, rc);
+	check(rc == 0, "%s: devclock_start (%d)", name, rc);
 	if (rc != 0) {
 		free(abs_err);
 		return;
@@ -169,9 +153,9 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 	       ", rate restarts %" PRIu64 ")\n",
 			name, n, abs_err[n / 2], abs_err[n * 99 / 100], abs_err[n - 1],
 			c.nb_samples, c.nb_rejects, c.nb_steps, c.nb_changes);
-	CHECK(abs_err[n - 1] <= bound_ns, "%s: |err| <= %" PRIu64 " ns after warm-up", name,
+	check(abs_err[n - 1] <= bound_ns, "%s: |err| <= %" PRIu64 " ns after warm-up", name,
 			bound_ns);
-	CHECK(back == 0, "%s: converted time never runs backwards (%u)", name, back);
+	check(back == 0, "%s: converted time never runs backwards (%u)", name, back);
 	free(abs_err);
 }
 
@@ -250,7 +234,7 @@ main(void)
 		v.t0 = 1700000000ULL * 1000000000ULL;
 		v.t = 0;
 		v.rnd = 1;
-		CHECK(devclock_start(&c, &src, 64) == 0, "32-bit counter started as 64 bits");
+		check(devclock_start(&c, &src, 64) == 0, "32-bit counter started as 64 bits");
 		for (unsigned int k = 0; k < 100; k++) {
 			int rc;
 
@@ -259,7 +243,7 @@ main(void)
 			backs += rc == -ERANGE;
 			other += rc == 1;
 		}
-		CHECK(backs == 2 && c.nb_backwards == 2 && other == 0,
+		check(backs == 2 && c.nb_backwards == 2 && other == 0,
 				"10 s of a 32-bit 1 GHz counter as 64 bits: 2 wraps seen as the counter "
 				"going back (-ERANGE, %u), not as CLOCK_REALTIME steps (%u)",
 				backs, other);
@@ -268,12 +252,11 @@ main(void)
 			uint64_t stamp = devclock_ns(&c, dev_ticks(&v, v.t));
 			int64_t e = (int64_t)(stamp - utc(&v, v.t));
 
-			CHECK(e < 1000 && e > -1000,
+			check(e < 1000 && e > -1000,
 					"and the map restarted: %" PRId64 " ns off between samples",
 					e);
 		}
 	}
 
-	printf("%s\n", failed ? "FAILED" : "all passed");
-	return failed ? 1 : 0;
+	return unit_done();
 }

@@ -666,6 +666,5 @@ main(int argc, char **argv)
 cleanup:
 	rte_eal_cleanup();
 out:
-	printf("%u passed, %u failed\n", nb_passed, nb_failed);
-	return nb_failed == 0 ? 0 : 1;
+	return unit_done();
 }

@@ -20,16 +20,13 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* xorshift64*: a reproducible sequence. */
+/* A reproducible sequence (unit.h). */
 static uint64_t rng_state = 88172645463325252ULL;
 
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
+	return unit_rand64(&rng_state);
 }
 
 static void

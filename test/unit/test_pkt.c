@@ -24,17 +24,13 @@
 #include "pkt.h"
 #include "unit.h"
 
-/* splitmix64: reproducible runs, no dependency on the EAL's rte_rand(). */
+/* Reproducible runs, no dependency on the EAL's rte_rand(). */
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
 static uint64_t
 rng(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return unit_rand64(&rng_state);
 }
 
 /* Frame builder: appends big-endian fields to a buffer. */
@@ -883,6 +879,5 @@ main(void)
 	test_trunc();
 	test_hash_props();
 	bench();
-	printf("%u passed, %u failed\n", nb_passed, nb_failed);
-	return nb_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_done();
 }

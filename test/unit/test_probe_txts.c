@@ -23,10 +23,7 @@ static uint64_t rnd = 0x9e3779b97f4a7c15ULL;
 static uint64_t
 next(void)
 {
-	rnd ^= rnd << 13;
-	rnd ^= rnd >> 7;
-	rnd ^= rnd << 17;
-	return rnd;
+	return unit_rand64(&rnd);
 }
 
 static void

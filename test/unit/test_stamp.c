@@ -24,15 +24,13 @@
 /* 2023-11-14 22:13:20 UTC, the time FORMATS.md's tshark check used. */
 #define T_BASE (1700000000ull * NS)
 
+/* A reproducible sequence (unit.h). */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return unit_rand64(&rng_state);
 }
 
 static bool
