@@ -33,51 +33,8 @@
 #include <rte_mbuf.h>
 
 #include "filter.h"
+#include "frames.h"
 #include "unit.h"
-
-/* Frame builder: appends big-endian fields to a buffer. */
-struct frame {
-	const char *what;
-	uint8_t b[1600];
-	uint32_t len;
-	uint32_t split; /* != 0: build a two-segment mbuf, first segment of this many bytes */
-};
-
-static void
-put8(struct frame *f, uint8_t v)
-{
-	f->b[f->len++] = v;
-}
-
-static void
-put16(struct frame *f, uint16_t v)
-{
-	put8(f, v >> 8);
-	put8(f, v & 0xff);
-}
-
-static void
-put32(struct frame *f, uint32_t v)
-{
-	put16(f, v >> 16);
-	put16(f, v & 0xffff);
-}
-
-static void
-put_bytes(struct frame *f, const uint8_t *p, uint32_t n)
-{
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void
-put_fill(struct frame *f, uint32_t n)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		put8(f, (uint8_t)i);
-}
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -85,94 +42,51 @@ static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x03 };
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
+/* From @p src to mac_b, with a VLAN tag when @p vlan is not 0. */
 static void
 put_eth(struct frame *f, const uint8_t *src, uint16_t vlan, uint16_t type)
 {
-	put_bytes(f, mac_b, 6);
-	put_bytes(f, src, 6);
-	if (vlan != 0) {
-		put16(f, 0x8100);
-		put16(f, vlan);
+	if (vlan == 0) {
+		frame_eth(f, mac_b, src, type);
+		return;
 	}
-	put16(f, type);
+	frame_eth(f, mac_b, src, 0x8100);
+	frame_put16(f, vlan);
+	frame_put16(f, type);
 }
 
-/* IPv4 header with a valid checksum; @p l4len is what follows it. */
+/* IPv4 (DF) with a valid checksum; @p l4len is what follows it. */
 static void
 put_ip4(struct frame *f, uint8_t proto, uint32_t src, uint32_t dst, uint16_t l4len)
 {
-	uint32_t start = f->len, sum = 0, i;
-	uint16_t csum;
+	uint8_t s[4], d[4];
 
-	put8(f, 0x45);
-	put8(f, 0);
-	put16(f, 20 + l4len);
-	put16(f, 0x1234);
-	put16(f, 0x4000); /* DF */
-	put8(f, 64);
-	put8(f, proto);
-	put16(f, 0);
-	put32(f, src);
-	put32(f, dst);
-	for (i = 0; i < 20; i += 2)
-		sum += (uint32_t)f->b[start + i] << 8 | f->b[start + i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	csum = ~sum & 0xffff;
-	f->b[start + 10] = csum >> 8;
-	f->b[start + 11] = csum & 0xff;
+	for (int i = 0; i < 4; i++) {
+		s[i] = (uint8_t)(src >> (24 - 8 * i));
+		d[i] = (uint8_t)(dst >> (24 - 8 * i));
+	}
+	frame_ipv4(f, s, d, proto, l4len, 0x4000);
 }
 
 /* IPv6 header; addresses are 2001:db8::<last>. */
 static void
 put_ip6(struct frame *f, uint8_t nh, uint8_t src_last, uint8_t dst_last, uint16_t l4len)
 {
-	static const uint8_t pfx[14] = { 0x20, 0x01, 0x0d, 0xb8 };
+	uint8_t s[16] = { 0x20, 0x01, 0x0d, 0xb8 }, d[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 
-	put32(f, 0x60000000);
-	put16(f, l4len);
-	put8(f, nh);
-	put8(f, 64);
-	put_bytes(f, pfx, 14);
-	put16(f, src_last);
-	put_bytes(f, pfx, 14);
-	put16(f, dst_last);
-}
-
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
-
-static void
-put_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags)
-{
-	put16(f, sport);
-	put16(f, dport);
-	put32(f, 1000);
-	put32(f, flags & TCP_ACK ? 2000 : 0);
-	put8(f, 5 << 4);
-	put8(f, flags);
-	put16(f, 65535);
-	put16(f, 0); /* checksum: nobody here checks it */
-	put16(f, 0);
-}
-
-static void
-put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint16_t paylen)
-{
-	put16(f, sport);
-	put16(f, dport);
-	put16(f, 8 + paylen);
-	put16(f, 0);
+	s[15] = src_last;
+	d[15] = dst_last;
+	frame_ipv6(f, s, d, nh, l4len);
 }
 
 static void
 put_icmp_echo(struct frame *f, uint8_t type)
 {
-	put8(f, type);
-	put8(f, 0);
-	put16(f, 0);
-	put16(f, 0x4242);
-	put16(f, 1);
+	frame_put8(f, type);
+	frame_put8(f, 0);
+	frame_put16(f, 0);
+	frame_put16(f, 0x4242);
+	frame_put16(f, 1);
 }
 
 enum {
@@ -203,93 +117,93 @@ build_frames(void)
 	f->what = "IPv4 TCP SYN 10.0.0.1:40000 > 10.0.0.2:443 from 02:..:01";
 	put_eth(f, mac_a, 0, 0x0800);
 	put_ip4(f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 20 + 6);
-	put_tcp(f, 40000, 443, TCP_SYN);
-	put_fill(f, 6);
+	frame_tcp(f, 40000, 443, FRAME_TCP_SYN);
+	frame_put_fill(f, 6);
 
 	f = &frames[F_IP4_TCP_ACK_BIG];
 	f->what = "IPv4 TCP ACK 192.168.1.1:443 > 192.168.1.2:5555, 1254 bytes";
 	put_eth(f, mac_c, 0, 0x0800);
 	put_ip4(f, 6, IP4(192, 168, 1, 1), IP4(192, 168, 1, 2), 20 + 1200);
-	put_tcp(f, 443, 5555, TCP_ACK);
-	put_fill(f, 1200);
+	frame_tcp(f, 443, 5555, FRAME_TCP_ACK);
+	frame_put_fill(f, 1200);
 
 	f = &frames[F_IP4_UDP_DNS_Q];
 	f->what = "IPv4 UDP 10.1.2.3:5353 > 8.8.8.8:53";
 	put_eth(f, mac_c, 0, 0x0800);
 	put_ip4(f, 17, IP4(10, 1, 2, 3), IP4(8, 8, 8, 8), 8 + 18);
-	put_udp(f, 5353, 53, 18);
-	put_fill(f, 18);
+	frame_udp(f, 5353, 53, 18);
+	frame_put_fill(f, 18);
 
 	f = &frames[F_IP4_UDP_DNS_R];
 	f->what = "IPv4 UDP 8.8.8.8:53 > 10.1.2.3:5353";
 	put_eth(f, mac_c, 0, 0x0800);
 	put_ip4(f, 17, IP4(8, 8, 8, 8), IP4(10, 1, 2, 3), 8 + 18);
-	put_udp(f, 53, 5353, 18);
-	put_fill(f, 18);
+	frame_udp(f, 53, 5353, 18);
+	frame_put_fill(f, 18);
 
 	f = &frames[F_IP4_ICMP];
 	f->what = "IPv4 ICMP echo 172.16.0.1 > 172.16.0.2";
 	put_eth(f, mac_c, 0, 0x0800);
 	put_ip4(f, 1, IP4(172, 16, 0, 1), IP4(172, 16, 0, 2), 8 + 18);
 	put_icmp_echo(f, 8);
-	put_fill(f, 18);
+	frame_put_fill(f, 18);
 
 	f = &frames[F_IP6_TCP_SYN_443];
 	f->what = "IPv6 TCP SYN [2001:db8::1]:40000 > [2001:db8::2]:443 from 02:..:01";
 	put_eth(f, mac_a, 0, 0x86dd);
 	put_ip6(f, 6, 1, 2, 20);
-	put_tcp(f, 40000, 443, TCP_SYN);
+	frame_tcp(f, 40000, 443, FRAME_TCP_SYN);
 
 	f = &frames[F_IP6_UDP_DNS];
 	f->what = "IPv6 UDP [2001:db8::1]:5353 > [2001:db8::53]:53";
 	put_eth(f, mac_c, 0, 0x86dd);
 	put_ip6(f, 17, 1, 0x53, 8 + 10);
-	put_udp(f, 5353, 53, 10);
-	put_fill(f, 10);
+	frame_udp(f, 5353, 53, 10);
+	frame_put_fill(f, 10);
 
 	f = &frames[F_IP6_ICMP6];
 	f->what = "IPv6 ICMPv6 echo request 2001:db8::1 > 2001:db8::2";
 	put_eth(f, mac_c, 0, 0x86dd);
 	put_ip6(f, 58, 1, 2, 8 + 10);
 	put_icmp_echo(f, 128);
-	put_fill(f, 10);
+	frame_put_fill(f, 10);
 
 	f = &frames[F_VLAN100_TCP];
 	f->what = "VLAN 100 IPv4 TCP SYN 10.0.0.5:40001 > 10.0.0.6:80";
 	put_eth(f, mac_c, 100, 0x0800);
 	put_ip4(f, 6, IP4(10, 0, 0, 5), IP4(10, 0, 0, 6), 20);
-	put_tcp(f, 40001, 80, TCP_SYN);
+	frame_tcp(f, 40001, 80, FRAME_TCP_SYN);
 
 	f = &frames[F_VLAN200_UDP];
 	f->what = "VLAN 200 IPv4 UDP 10.0.0.7:5353 > 10.0.0.8:53";
 	put_eth(f, mac_c, 200, 0x0800);
 	put_ip4(f, 17, IP4(10, 0, 0, 7), IP4(10, 0, 0, 8), 8 + 14);
-	put_udp(f, 5353, 53, 14);
-	put_fill(f, 14);
+	frame_udp(f, 5353, 53, 14);
+	frame_put_fill(f, 14);
 
 	f = &frames[F_ARP];
 	f->what = "ARP who-has 10.0.0.2 tell 10.0.0.1 from 02:..:01";
-	put_bytes(f, (const uint8_t[]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 6);
-	put_bytes(f, mac_a, 6);
-	put16(f, 0x0806);
-	put16(f, 1);
-	put16(f, 0x0800);
-	put8(f, 6);
-	put8(f, 4);
-	put16(f, 1);
-	put_bytes(f, mac_a, 6);
-	put32(f, IP4(10, 0, 0, 1));
-	put_bytes(f, (const uint8_t[6]){ 0 }, 6);
-	put32(f, IP4(10, 0, 0, 2));
-	put_fill(f, 18);
+	frame_put_bytes(f, (const uint8_t[]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 6);
+	frame_put_bytes(f, mac_a, 6);
+	frame_put16(f, 0x0806);
+	frame_put16(f, 1);
+	frame_put16(f, 0x0800);
+	frame_put8(f, 6);
+	frame_put8(f, 4);
+	frame_put16(f, 1);
+	frame_put_bytes(f, mac_a, 6);
+	frame_put32(f, IP4(10, 0, 0, 1));
+	frame_put_bytes(f, (const uint8_t[6]){ 0 }, 6);
+	frame_put32(f, IP4(10, 0, 0, 2));
+	frame_put_fill(f, 18);
 
 	f = &frames[F_MSEG_TCP_SYN_443];
 	f->what = "2-segment IPv4 TCP SYN 10.9.9.9:40002 > 10.9.9.10:443, TCP in segment 2";
 	put_eth(f, mac_c, 0, 0x0800);
 	put_ip4(f, 6, IP4(10, 9, 9, 9), IP4(10, 9, 9, 10), 20 + 100);
 	f->split = f->len;
-	put_tcp(f, 40002, 443, TCP_SYN);
-	put_fill(f, 100);
+	frame_tcp(f, 40002, 443, FRAME_TCP_SYN);
+	frame_put_fill(f, 100);
 
 	f = &frames[F_IP4_TCP_TRUNC];
 	f->what = "IPv4 TCP 10.0.0.1 > 10.0.0.2 cut after the IP header";
@@ -583,8 +497,8 @@ bench(struct rte_mempool *mp)
 
 		put_eth(&fr, mac_c, 0, 0x0800);
 		put_ip4(&fr, 6, IP4(10, 0, 1, i), IP4(10, 0, 2, i), 20 + 6);
-		put_tcp(&fr, 40000 + i, i % 2 == 0 ? 443 : 80, TCP_ACK);
-		put_fill(&fr, 64 - 4 - fr.len); /* 64 bytes on the wire with the FCS */
+		frame_tcp(&fr, 40000 + i, i % 2 == 0 ? 443 : 80, FRAME_TCP_ACK);
+		frame_put_fill(&fr, 64 - 4 - fr.len); /* 64 bytes on the wire with the FCS */
 		pkts[i] = frame_mbuf(mp, &fr);
 		if (pkts[i] == NULL) {
 			check(false, "bench: mbuf alloc");

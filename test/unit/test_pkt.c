@@ -22,6 +22,7 @@
 #include <rte_ip.h>
 
 #include "pkt.h"
+#include "frames.h"
 #include "unit.h"
 
 /* Reproducible runs, no dependency on the EAL's rte_rand(). */
@@ -33,102 +34,8 @@ rng(void)
 	return unit_rand64(&rng_state);
 }
 
-/* Frame builder: appends big-endian fields to a buffer. */
-struct frame {
-	uint8_t b[512];
-	uint32_t len;
-};
-
-static void
-put8(struct frame *f, uint8_t v)
-{
-	f->b[f->len++] = v;
-}
-
-static void
-put16(struct frame *f, uint16_t v)
-{
-	put8(f, v >> 8);
-	put8(f, v & 0xff);
-}
-
-static void
-put_bytes(struct frame *f, const uint8_t *p, uint32_t n)
-{
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void
-put_zero(struct frame *f, uint32_t n)
-{
-	memset(f->b + f->len, 0, n);
-	f->len += n;
-}
-
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b };
-
-static void
-put_eth(struct frame *f, const uint8_t *dst, const uint8_t *src, uint16_t et)
-{
-	f->len = 0;
-	put_bytes(f, dst, 6);
-	put_bytes(f, src, 6);
-	put16(f, et);
-}
-
-/* IPv4 header (no options) with @p payload_len bytes to follow; addresses as 4 bytes. */
-static void
-put_ipv4(struct frame *f, const uint8_t *src, const uint8_t *dst, uint8_t proto,
-		uint16_t payload_len, uint16_t frag)
-{
-	put8(f, 0x45);
-	put8(f, 0);
-	put16(f, 20 + payload_len);
-	put16(f, 0x1234); /* id */
-	put16(f, frag);
-	put8(f, 64);
-	put8(f, proto);
-	put16(f, 0); /* checksum: the parser does not verify it */
-	put_bytes(f, src, 4);
-	put_bytes(f, dst, 4);
-}
-
-static void
-put_ipv6(struct frame *f, const uint8_t *src, const uint8_t *dst, uint8_t nh, uint16_t plen)
-{
-	put8(f, 0x60);
-	put8(f, 0);
-	put16(f, 0);
-	put16(f, plen);
-	put8(f, nh);
-	put8(f, 64);
-	put_bytes(f, src, 16);
-	put_bytes(f, dst, 16);
-}
-
-static void
-put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint16_t payload_len)
-{
-	put16(f, sport);
-	put16(f, dport);
-	put16(f, 8 + payload_len);
-	put16(f, 0);
-	put_zero(f, payload_len);
-}
-
-static void
-put_tcp(struct frame *f, uint16_t sport, uint16_t dport)
-{
-	put16(f, sport);
-	put16(f, dport);
-	put_zero(f, 8); /* seq, ack */
-	put8(f, 5 << 4);
-	put8(f, 0x02); /* SYN */
-	put16(f, 65535);
-	put_zero(f, 4);
-}
 
 static const uint8_t ip4_a[4] = { 10, 0, 0, 1 };
 static const uint8_t ip4_b[4] = { 192, 168, 7, 200 };
@@ -155,9 +62,10 @@ static void
 build_v4_udp(struct frame *f, const uint8_t *ms, const uint8_t *md, const uint8_t *s,
 		const uint8_t *d, uint16_t sport, uint16_t dport)
 {
-	put_eth(f, md, ms, 0x0800);
-	put_ipv4(f, s, d, IPPROTO_UDP, 8 + 4, 0);
-	put_udp(f, sport, dport, 4);
+	frame_eth(f, md, ms, 0x0800);
+	frame_ipv4(f, s, d, IPPROTO_UDP, 8 + 4, 0);
+	frame_udp(f, sport, dport, 4);
+	frame_put_zero(f, 4);
 }
 
 static void
@@ -168,9 +76,9 @@ test_ipv4(void)
 	char what[128];
 	int rc;
 
-	put_eth(&f, mac_b, mac_a, 0x0800);
-	put_ipv4(&f, ip4_a, ip4_b, IPPROTO_TCP, 20, 0);
-	put_tcp(&f, 40000, 443);
+	frame_eth(&f, mac_b, mac_a, 0x0800);
+	frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_TCP, 20, 0);
+	frame_tcp(&f, 40000, 443, FRAME_TCP_SYN);
 	rc = parse(&f, &m);
 	check(rc == 0 && m.l3_type == PKT_L3_IPV4 && m.l3_off == 14 && m.l4_off == 34 &&
 					m.l4_proto == IPPROTO_TCP && m.flags == 0 && m.nb_vlan == 0,
@@ -180,15 +88,15 @@ test_ipv4(void)
 							rte_cpu_to_be_16(40000),
 							rte_cpu_to_be_16(443), IPPROTO_TCP),
 			"ipv4/tcp: hash is pkt_hash_v4 of the 5-tuple");
-	put_eth(&r, mac_a, mac_b, 0x0800);
-	put_ipv4(&r, ip4_b, ip4_a, IPPROTO_TCP, 20, 0);
-	put_tcp(&r, 443, 40000);
+	frame_eth(&r, mac_a, mac_b, 0x0800);
+	frame_ipv4(&r, ip4_b, ip4_a, IPPROTO_TCP, 20, 0);
+	frame_tcp(&r, 443, 40000, FRAME_TCP_SYN);
 	parse(&r, &mr);
 	check(mr.flow_hash == m.flow_hash, "ipv4/tcp: reply direction hashes the same");
 
 	/* 64-byte frame: Ethernet padding after the IP datagram is not an error. */
 	build_v4_udp(&f, mac_a, mac_b, ip4_a, ip4_b, 5353, 53);
-	put_zero(&f, 64 - f.len);
+	frame_put_zero(&f, 64 - f.len);
 	rc = parse(&f, &m);
 	snprintf(what, sizeof(what), "ipv4/udp 64B padded: l4_off=%u proto=%u flags=%#x", m.l4_off,
 			m.l4_proto, m.flags);
@@ -223,11 +131,11 @@ test_ipv4(void)
 	check((m.flags & PKT_F_L3_TRUNC) && m.l4_off == 34 && m.l4_proto == IPPROTO_UDP,
 			"ipv4 total_length > frame: L3_TRUNC, L4 still parsed");
 	/* IPv4 options: IHL 6. */
-	put_eth(&f, mac_b, mac_a, 0x0800);
-	put_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 4 + 8, 0);
+	frame_eth(&f, mac_b, mac_a, 0x0800);
+	frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 4 + 8, 0);
 	f.b[14] = 0x46;
-	put_zero(&f, 4);
-	put_udp(&f, 1, 2, 0);
+	frame_put_zero(&f, 4);
+	frame_udp(&f, 1, 2, 0);
 	parse(&f, &m);
 	check(m.l4_off == 38 && m.flags == 0, "ipv4 with options: l4_off 38");
 }
@@ -241,9 +149,10 @@ test_ipv4_frag(void)
 	bool ok;
 
 	want = pkt_hash_v4(be32_raw(ip4_a), be32_raw(ip4_b), 0, 0, IPPROTO_UDP);
-	put_eth(&f, mac_b, mac_a, 0x0800);
-	put_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, RTE_IPV4_HDR_MF_FLAG);
-	put_udp(&f, 1111, 2222, 8);
+	frame_eth(&f, mac_b, mac_a, 0x0800);
+	frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, RTE_IPV4_HDR_MF_FLAG);
+	frame_udp(&f, 1111, 2222, 8);
+	frame_put_zero(&f, 8);
 	parse(&f, &m);
 	h_first = m.flow_hash;
 	check((m.flags & PKT_F_FRAG) && m.l4_off == 34 && m.l4_proto == IPPROTO_UDP &&
@@ -251,20 +160,20 @@ test_ipv4_frag(void)
 			"ipv4 first fragment: FRAG, l4_off kept, hashed on addresses+proto");
 
 	/* A later fragment: its first bytes are payload, which must not be taken as ports. */
-	put_eth(&f, mac_b, mac_a, 0x0800);
-	put_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, 2 /* offset 16 bytes, last */);
-	put16(&f, 0xdead);
-	put16(&f, 0xbeef);
-	put_zero(&f, 12);
+	frame_eth(&f, mac_b, mac_a, 0x0800);
+	frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, 2 /* offset 16 bytes, last */);
+	frame_put16(&f, 0xdead);
+	frame_put16(&f, 0xbeef);
+	frame_put_zero(&f, 12);
 	parse(&f, &m);
 	h_mid = m.flow_hash;
 	check((m.flags & PKT_F_FRAG) && m.l4_off == 0 && m.l4_proto == IPPROTO_UDP,
 			"ipv4 later fragment: FRAG, no l4_off");
 	check(h_mid == h_first, "ipv4 fragments of one datagram hash the same, ports ignored");
 
-	put_eth(&f, mac_a, mac_b, 0x0800);
-	put_ipv4(&f, ip4_b, ip4_a, IPPROTO_UDP, 16, RTE_IPV4_HDR_MF_FLAG | 5);
-	put_zero(&f, 16);
+	frame_eth(&f, mac_a, mac_b, 0x0800);
+	frame_ipv4(&f, ip4_b, ip4_a, IPPROTO_UDP, 16, RTE_IPV4_HDR_MF_FLAG | 5);
+	frame_put_zero(&f, 16);
 	parse(&f, &m);
 	h_rev = m.flow_hash;
 	check(h_rev == h_first, "ipv4 fragment in the reverse direction hashes the same");
@@ -275,9 +184,10 @@ test_ipv4_frag(void)
 
 		if (frag == 0)
 			frag = 1;
-		put_eth(&f, mac_b, mac_a, 0x0800);
-		put_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, frag);
-		put_udp(&f, (uint16_t)rng(), (uint16_t)rng(), 8);
+		frame_eth(&f, mac_b, mac_a, 0x0800);
+		frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_UDP, 16, frag);
+		frame_udp(&f, (uint16_t)rng(), (uint16_t)rng(), 8);
+		frame_put_zero(&f, 8);
 		parse(&f, &m);
 		ok &= m.flow_hash == want && (m.flags & PKT_F_FRAG);
 	}
@@ -288,21 +198,22 @@ static void
 put_v6_udp_hbh_frag(struct frame *f, const uint8_t *s, const uint8_t *d, uint16_t frag_field,
 		uint16_t sport, uint16_t dport)
 {
-	put_eth(f, mac_b, mac_a, 0x86dd);
-	put_ipv6(f, s, d, IPPROTO_HOPOPTS, 8 + 8 + 8 + 8);
+	frame_eth(f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(f, s, d, IPPROTO_HOPOPTS, 8 + 8 + 8 + 8);
 	/* Hop-by-hop: next = fragment, length 0 (8 bytes), PadN option of 4. */
-	put8(f, IPPROTO_FRAGMENT);
-	put8(f, 0);
-	put8(f, 1);
-	put8(f, 4);
-	put_zero(f, 4);
+	frame_put8(f, IPPROTO_FRAGMENT);
+	frame_put8(f, 0);
+	frame_put8(f, 1);
+	frame_put8(f, 4);
+	frame_put_zero(f, 4);
 	/* Fragment: next = UDP. */
-	put8(f, IPPROTO_UDP);
-	put8(f, 0);
-	put16(f, frag_field);
-	put16(f, 0xcafe);
-	put16(f, 0xf00d);
-	put_udp(f, sport, dport, 8);
+	frame_put8(f, IPPROTO_UDP);
+	frame_put8(f, 0);
+	frame_put16(f, frag_field);
+	frame_put16(f, 0xcafe);
+	frame_put16(f, 0xf00d);
+	frame_udp(f, sport, dport, 8);
+	frame_put_zero(f, 8);
 }
 
 static void
@@ -313,9 +224,10 @@ test_ipv6(void)
 	uint32_t h_first;
 	char what[160];
 
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_UDP, 8 + 4);
-	put_udp(&f, 5000, 6000, 4);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_UDP, 8 + 4);
+	frame_udp(&f, 5000, 6000, 4);
+	frame_put_zero(&f, 4);
 	parse(&f, &m);
 	check(m.l3_type == PKT_L3_IPV6 && m.l3_off == 14 && m.l4_off == 54 &&
 					m.l4_proto == IPPROTO_UDP && m.flags == 0,
@@ -324,9 +236,10 @@ test_ipv6(void)
 					pkt_hash_v6(ip6_a, ip6_b, rte_cpu_to_be_16(5000),
 							rte_cpu_to_be_16(6000), IPPROTO_UDP),
 			"ipv6/udp: hash is pkt_hash_v6 of the 5-tuple");
-	put_eth(&r, mac_a, mac_b, 0x86dd);
-	put_ipv6(&r, ip6_b, ip6_a, IPPROTO_UDP, 8 + 4);
-	put_udp(&r, 6000, 5000, 4);
+	frame_eth(&r, mac_a, mac_b, 0x86dd);
+	frame_ipv6(&r, ip6_b, ip6_a, IPPROTO_UDP, 8 + 4);
+	frame_udp(&r, 6000, 5000, 4);
+	frame_put_zero(&r, 4);
 	parse(&r, &mr);
 	check(mr.flow_hash == m.flow_hash, "ipv6/udp: reply direction hashes the same");
 
@@ -372,14 +285,14 @@ test_ipv6(void)
 				atomic[i], m.l4_off, m.flags);
 	}
 	/* Directly after the IPv6 header, TCP inside. */
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_FRAGMENT, 8 + 20);
-	put8(&f, IPPROTO_TCP);
-	put8(&f, 0);
-	put16(&f, 0);
-	put16(&f, 0x1234);
-	put16(&f, 0x5678);
-	put_tcp(&f, 1234, 80);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_FRAGMENT, 8 + 20);
+	frame_put8(&f, IPPROTO_TCP);
+	frame_put8(&f, 0);
+	frame_put16(&f, 0);
+	frame_put16(&f, 0x1234);
+	frame_put16(&f, 0x5678);
+	frame_tcp(&f, 1234, 80, FRAME_TCP_SYN);
 	parse(&f, &m);
 	check(m.l4_off == 14 + 40 + 8 && m.l4_proto == IPPROTO_TCP && m.flags == 0 &&
 					m.flow_hash ==
@@ -397,18 +310,18 @@ test_ipv6(void)
 	check(m.flags == PKT_F_FRAG && m.l4_off == 0, "offset 64, M = 0: a last fragment");
 
 	/* Routing + destination options + AH, then TCP. */
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_ROUTING, 24 + 8 + 16 + 20);
-	put8(&f, IPPROTO_DSTOPTS);
-	put8(&f, 2); /* 24 bytes */
-	put_zero(&f, 22);
-	put8(&f, 51);
-	put8(&f, 0); /* 8 bytes */
-	put_zero(&f, 6);
-	put8(&f, IPPROTO_TCP);
-	put8(&f, 2); /* AH: (2 + 2) * 4 = 16 bytes */
-	put_zero(&f, 14);
-	put_tcp(&f, 1234, 80);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_ROUTING, 24 + 8 + 16 + 20);
+	frame_put8(&f, IPPROTO_DSTOPTS);
+	frame_put8(&f, 2); /* 24 bytes */
+	frame_put_zero(&f, 22);
+	frame_put8(&f, 51);
+	frame_put8(&f, 0); /* 8 bytes */
+	frame_put_zero(&f, 6);
+	frame_put8(&f, IPPROTO_TCP);
+	frame_put8(&f, 2); /* AH: (2 + 2) * 4 = 16 bytes */
+	frame_put_zero(&f, 14);
+	frame_tcp(&f, 1234, 80, FRAME_TCP_SYN);
 	parse(&f, &m);
 	snprintf(what, sizeof(what), "ipv6 routing+dstopts+AH/tcp: l4_off=%u proto=%u flags=%#x",
 			m.l4_off, m.l4_proto, m.flags);
@@ -421,22 +334,22 @@ test_ipv6(void)
 			"%s", what);
 
 	/* A chain of 9 destination-options headers: more than the parser walks. */
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_DSTOPTS, 9 * 8 + 8);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_DSTOPTS, 9 * 8 + 8);
 	for (int i = 0; i < 9; i++) {
-		put8(&f, i == 8 ? IPPROTO_UDP : IPPROTO_DSTOPTS);
-		put8(&f, 0);
-		put_zero(&f, 6);
+		frame_put8(&f, i == 8 ? IPPROTO_UDP : IPPROTO_DSTOPTS);
+		frame_put8(&f, 0);
+		frame_put_zero(&f, 6);
 	}
-	put_udp(&f, 1, 2, 0);
+	frame_udp(&f, 1, 2, 0);
 	parse(&f, &m);
 	check(m.l4_off == 0 && m.l3_type == PKT_L3_IPV6, "ipv6 9 extension headers: L4 not sought");
 
 	/* ICMPv6: no ports. */
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_ICMPV6, 8);
-	put8(&f, 128);
-	put_zero(&f, 7);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_ICMPV6, 8);
+	frame_put8(&f, 128);
+	frame_put_zero(&f, 7);
 	parse(&f, &m);
 	check(m.l4_off == 54 && m.l4_proto == IPPROTO_ICMPV6 && m.flags == 0 &&
 					m.flow_hash ==
@@ -457,10 +370,10 @@ test_vlan(void)
 	parse(&plain, &m0);
 
 	for (unsigned int t = 0; t < RTE_DIM(tpids); t++) {
-		put_eth(&f, mac_b, mac_a, tpids[t]);
-		put16(&f, 0x2064); /* PCP 1, VID 100 */
-		put16(&f, 0x0800);
-		put_bytes(&f, plain.b + 14, plain.len - 14);
+		frame_eth(&f, mac_b, mac_a, tpids[t]);
+		frame_put16(&f, 0x2064); /* PCP 1, VID 100 */
+		frame_put16(&f, 0x0800);
+		frame_put_bytes(&f, plain.b + 14, plain.len - 14);
 		parse(&f, &m);
 		snprintf(what, sizeof(what), "vlan tpid %#x: one tag, l3_off 18", tpids[t]);
 		check(m.nb_vlan == 1 && m.l3_off == 18 && m.l4_off == 38 &&
@@ -469,12 +382,12 @@ test_vlan(void)
 				"%s", what);
 	}
 
-	put_eth(&f, mac_b, mac_a, 0x88a8);
-	put16(&f, 10);
-	put16(&f, 0x8100);
-	put16(&f, 20);
-	put16(&f, 0x0800);
-	put_bytes(&f, plain.b + 14, plain.len - 14);
+	frame_eth(&f, mac_b, mac_a, 0x88a8);
+	frame_put16(&f, 10);
+	frame_put16(&f, 0x8100);
+	frame_put16(&f, 20);
+	frame_put16(&f, 0x0800);
+	frame_put_bytes(&f, plain.b + 14, plain.len - 14);
 	parse(&f, &m);
 	check(m.nb_vlan == 2 && m.l3_off == 22 && m.l4_off == 42 && m.l3_type == PKT_L3_IPV4 &&
 					m.flow_hash == m0.flow_hash,
@@ -482,12 +395,12 @@ test_vlan(void)
 
 	/* 802.1ad + 802.1Q + 802.1Q (a carrier's stack), then 4..8 tags: all parsed. */
 	for (unsigned int n = 3; n <= PKT_MAX_VLAN; n++) {
-		put_eth(&f, mac_b, mac_a, 0x88a8);
+		frame_eth(&f, mac_b, mac_a, 0x88a8);
 		for (unsigned int i = 0; i < n; i++) {
-			put16(&f, (uint16_t)(10 * (i + 1)));
-			put16(&f, i + 1 < n ? (i % 2 ? 0x9100 : 0x8100) : 0x0800);
+			frame_put16(&f, (uint16_t)(10 * (i + 1)));
+			frame_put16(&f, i + 1 < n ? (i % 2 ? 0x9100 : 0x8100) : 0x0800);
 		}
-		put_bytes(&f, plain.b + 14, plain.len - 14);
+		frame_put_bytes(&f, plain.b + 14, plain.len - 14);
 		parse(&f, &m);
 		snprintf(what, sizeof(what),
 				"%u tags: nb_vlan %u l3_off %u l4_off %u type %u flags %#x, the "
@@ -500,12 +413,12 @@ test_vlan(void)
 	}
 
 	/* Nine tags: deeper than parsed, flagged, hashed on the MACs. */
-	put_eth(&f, mac_b, mac_a, 0x88a8);
+	frame_eth(&f, mac_b, mac_a, 0x88a8);
 	for (unsigned int i = 0; i < PKT_MAX_VLAN + 1; i++) {
-		put16(&f, (uint16_t)(i + 1));
-		put16(&f, i < PKT_MAX_VLAN ? 0x8100 : 0x0800);
+		frame_put16(&f, (uint16_t)(i + 1));
+		frame_put16(&f, i < PKT_MAX_VLAN ? 0x8100 : 0x0800);
 	}
-	put_bytes(&f, plain.b + 14, plain.len - 14);
+	frame_put_bytes(&f, plain.b + 14, plain.len - 14);
 	parse(&f, &m);
 	check(m.nb_vlan == PKT_MAX_VLAN && m.l3_type == PKT_L3_OTHER &&
 					m.l3_off == 14 + 4 * PKT_MAX_VLAN && m.l4_off == 0 &&
@@ -524,15 +437,15 @@ static void
 put_arp(struct frame *f, uint16_t op, const uint8_t *sha, const uint8_t *spa, const uint8_t *tha,
 		const uint8_t *tpa)
 {
-	put16(f, 1);
-	put16(f, 0x0800);
-	put8(f, 6);
-	put8(f, 4);
-	put16(f, op);
-	put_bytes(f, sha, 6);
-	put_bytes(f, spa, 4);
-	put_bytes(f, tha, 6);
-	put_bytes(f, tpa, 4);
+	frame_put16(f, 1);
+	frame_put16(f, 0x0800);
+	frame_put8(f, 6);
+	frame_put8(f, 4);
+	frame_put16(f, op);
+	frame_put_bytes(f, sha, 6);
+	frame_put_bytes(f, spa, 4);
+	frame_put_bytes(f, tha, 6);
+	frame_put_bytes(f, tpa, 4);
 }
 
 static void
@@ -543,11 +456,11 @@ test_arp_l2(void)
 	struct frame f;
 	struct pkt_meta req, rep, m;
 
-	put_eth(&f, bcast, mac_a, 0x0806);
+	frame_eth(&f, bcast, mac_a, 0x0806);
 	put_arp(&f, 1, mac_a, ip4_a, zero, ip4_b);
-	put_zero(&f, 18);
+	frame_put_zero(&f, 18);
 	parse(&f, &req);
-	put_eth(&f, mac_a, mac_b, 0x0806);
+	frame_eth(&f, mac_a, mac_b, 0x0806);
 	put_arp(&f, 2, mac_b, ip4_b, mac_a, ip4_a);
 	parse(&f, &rep);
 	check(req.l3_type == PKT_L3_ARP && req.flags == 0 && req.l4_off == 0 &&
@@ -561,8 +474,8 @@ test_arp_l2(void)
 					m.flow_hash == pkt_hash_l2(mac_a, mac_b, 0x0806),
 			"arp with plen 16: flagged, hashed on MACs");
 
-	put_eth(&f, mac_b, mac_a, 0x88cc); /* LLDP */
-	put_zero(&f, 46);
+	frame_eth(&f, mac_b, mac_a, 0x88cc); /* LLDP */
+	frame_put_zero(&f, 46);
 	parse(&f, &m);
 	check(m.l3_type == PKT_L3_OTHER && m.l3_off == 14 && m.l4_off == 0 && m.flags == 0 &&
 					m.flow_hash == pkt_hash_l2(mac_b, mac_a, 0x88cc),
@@ -620,45 +533,45 @@ test_trunc(void)
 {
 	struct frame f;
 
-	put_eth(&f, mac_b, mac_a, 0x0800);
-	put_ipv4(&f, ip4_a, ip4_b, IPPROTO_TCP, 20, 0);
-	put_tcp(&f, 40000, 443);
+	frame_eth(&f, mac_b, mac_a, 0x0800);
+	frame_ipv4(&f, ip4_a, ip4_b, IPPROTO_TCP, 20, 0);
+	frame_tcp(&f, 40000, 443, FRAME_TCP_SYN);
 	test_trunc_one("ipv4/tcp", &f, 0, true);
 
 	build_v4_udp(&f, mac_a, mac_b, ip4_a, ip4_b, 1, 2);
 	test_trunc_one("ipv4/udp", &f, 0, true);
 
-	put_eth(&f, mac_b, mac_a, 0x88a8);
-	put16(&f, 10);
-	put16(&f, 0x8100);
-	put16(&f, 20);
-	put16(&f, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_UDP, 8);
-	put_udp(&f, 1, 2, 0);
+	frame_eth(&f, mac_b, mac_a, 0x88a8);
+	frame_put16(&f, 10);
+	frame_put16(&f, 0x8100);
+	frame_put16(&f, 20);
+	frame_put16(&f, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_UDP, 8);
+	frame_udp(&f, 1, 2, 0);
 	test_trunc_one("qinq/ipv6/udp", &f, 0, true);
 
 	put_v6_udp_hbh_frag(&f, ip6_a, ip6_b, 0x0001, 5000, 6000);
 	test_trunc_one("ipv6/hbh/frag/udp", &f, PKT_F_FRAG, true);
 
-	put_eth(&f, mac_b, mac_a, 0x0806);
+	frame_eth(&f, mac_b, mac_a, 0x0806);
 	put_arp(&f, 1, mac_a, ip4_a, mac_b, ip4_b);
 	test_trunc_one("arp", &f, 0, true);
 
-	put_eth(&f, mac_b, mac_a, 0x86dd);
-	put_ipv6(&f, ip6_a, ip6_b, IPPROTO_ROUTING, 24 + 16 + 12);
-	put8(&f, 51);
-	put8(&f, 2);
-	put_zero(&f, 22);
-	put8(&f, IPPROTO_SCTP);
-	put8(&f, 2);
-	put_zero(&f, 14);
-	put16(&f, 7);
-	put16(&f, 8);
-	put_zero(&f, 8);
+	frame_eth(&f, mac_b, mac_a, 0x86dd);
+	frame_ipv6(&f, ip6_a, ip6_b, IPPROTO_ROUTING, 24 + 16 + 12);
+	frame_put8(&f, 51);
+	frame_put8(&f, 2);
+	frame_put_zero(&f, 22);
+	frame_put8(&f, IPPROTO_SCTP);
+	frame_put8(&f, 2);
+	frame_put_zero(&f, 14);
+	frame_put16(&f, 7);
+	frame_put16(&f, 8);
+	frame_put_zero(&f, 8);
 	test_trunc_one("ipv6/routing/AH/sctp", &f, 0, true);
 
-	put_eth(&f, mac_b, mac_a, 0x88cc);
-	put_zero(&f, 20);
+	frame_eth(&f, mac_b, mac_a, 0x88cc);
+	frame_put_zero(&f, 20);
 	test_trunc_one("non-ip", &f, 0, false);
 
 	static const uint8_t next_hdrs[] = { 0, 43, 44, 51, 60, 6, 17, 132, 136, 58, 59 };
@@ -855,7 +768,7 @@ bench(void)
 	uint64_t t0, t1;
 
 	build_v4_udp(&f, mac_a, mac_b, ip4_a, ip4_b, 5353, 53);
-	put_zero(&f, 64 - f.len);
+	frame_put_zero(&f, 64 - f.len);
 	t0 = rte_rdtsc();
 	for (unsigned int i = 0; i < n; i++) {
 		f.b[34] = (uint8_t)i; /* vary the source port so nothing is hoisted */

@@ -4,7 +4,7 @@
 
 /*
  * lib/probe/reflect.c: which requests a reflector answers, and the reply it makes. Frames are
- * built here byte by byte with this file's own checksum code (RFC 1071 sums written out), the
+ * built here byte by byte with frames.h's checksum code (RFC 1071 sums written out), the
  * offsets come from lib/pkt's parser as on the datapath.
  */
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pkt.h"
+#include "frames.h"
 #include "reflect.h"
 #include "unit.h"
 
@@ -23,49 +24,19 @@ static const uint8_t ip4_a[4] = { 198, 18, 0, 1 }, ip4_b[4] = { 198, 18, 0, 2 };
 static const uint8_t ip6_a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t ip6_b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
-/* RFC 1071, the plain way: 16-bit big-endian words, odd byte padded, end-around carry. */
-static uint32_t
-sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 2)
-		s += (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0);
-	return s;
-}
-
-static uint16_t
-fin(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* The UDP checksum of the datagram at @p udp (its length field), pseudo-header from @p ip. */
 static uint16_t
 udp_ck(const uint8_t *ip, bool v6, const uint8_t *udp)
 {
-	uint16_t ulen = get16(udp + 4);
-	uint32_t s = v6 ? sum16(0, ip + 8, 32) : sum16(0, ip + 12, 8);
+	uint16_t ulen = frame_rd16(udp + 4);
+	uint32_t s = v6 ? frame_sum16(0, ip + 8, 32) : frame_sum16(0, ip + 12, 8);
 	uint8_t tmp[9000];
 	uint16_t c;
 
 	memcpy(tmp, udp, ulen);
 	tmp[6] = tmp[7] = 0;
 	s += 17 + ulen;
-	c = fin(sum16(s, tmp, ulen));
+	c = frame_csum(frame_sum16(s, tmp, ulen));
 	return c == 0 ? 0xffff : c;
 }
 
@@ -97,20 +68,22 @@ build(uint8_t *f, const struct fopt *o)
 	memcpy(f, o->dmac != NULL ? o->dmac : mac_b, 6);
 	memcpy(f + 6, o->smac != NULL ? o->smac : mac_a, 6);
 	if (!o->v6) {
-		put16(f + 12, 0x0800);
+		frame_wr16(f + 12, 0x0800);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(20 + ulen + o->ip_extra + o->ip_len_delta));
+		frame_wr16(ip + 2, (uint16_t)(20 + ulen + o->ip_extra + o->ip_len_delta));
 		ip[8] = 64;
 		ip[9] = 17;
 		memcpy(ip + 12, o->src != NULL ? o->src : ip4_a, 4);
 		memcpy(ip + 16, o->dst != NULL ? o->dst : ip4_b, 4);
-		put16(ip + 10, (uint16_t)(fin(sum16(0, ip, 20)) ^ (o->bad_ip_ck ? 1 : 0)));
+		frame_wr16(ip + 10,
+				(uint16_t)(frame_csum(frame_sum16(0, ip, 20)) ^
+						(o->bad_ip_ck ? 1 : 0)));
 		udp = ip + 20;
 		n = 14 + 20 + ulen + (size_t)o->ip_extra;
 	} else {
-		put16(f + 12, 0x86dd);
+		frame_wr16(f + 12, 0x86dd);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(o->ext + ulen + o->ip_len_delta));
+		frame_wr16(ip + 4, (uint16_t)(o->ext + ulen + o->ip_len_delta));
 		ip[6] = o->ext ? 60 : 17; /* destination options */
 		ip[7] = 64;
 		memcpy(ip + 8, o->src != NULL ? o->src : ip6_a, 16);
@@ -124,9 +97,9 @@ build(uint8_t *f, const struct fopt *o)
 		udp = ip + 40 + o->ext;
 		n = 14 + 40 + (size_t)o->ext + ulen;
 	}
-	put16(udp, o->sport != 0 ? o->sport : 7000);
-	put16(udp + 2, 862);
-	put16(udp + 4, (uint16_t)(ulen + o->udp_len_delta));
+	frame_wr16(udp, o->sport != 0 ? o->sport : 7000);
+	frame_wr16(udp + 2, 862);
+	frame_wr16(udp + 4, (uint16_t)(ulen + o->udp_len_delta));
 	for (int i = 0; i < PAYLOAD; i++)
 		udp[8 + i] = (uint8_t)(i * 7 + 1);
 	if (o->ip_extra)
@@ -134,7 +107,7 @@ build(uint8_t *f, const struct fopt *o)
 	if (!o->udp_zero && o->udp_len_delta <= 0) {
 		uint16_t c = udp_ck(ip, o->v6, udp);
 
-		put16(udp + 6, (uint16_t)(c ^ (o->bad_udp_ck ? 0x0100 : 0)));
+		frame_wr16(udp + 6, (uint16_t)(c ^ (o->bad_udp_ck ? 0x0100 : 0)));
 	}
 	return n;
 }
@@ -190,15 +163,15 @@ reply_ok(const char *what, const struct fopt *o, const struct probe_refl_cfg *c)
 	if (!o->v6) {
 		check(memcmp(ip + 12, ip4_b, 4) == 0 && memcmp(ip + 16, ip4_a, 4) == 0,
 				"%s: reply from the address asked", what);
-		check(fin(sum16(0, ip, 20)) == 0 && ip[8] == 255,
+		check(frame_csum(frame_sum16(0, ip, 20)) == 0 && ip[8] == 255,
 				"%s: IPv4 header checksum valid, TTL 255", what);
 	} else {
 		check(memcmp(ip + 8, ip6_b, 16) == 0 && ip[7] == 255,
 				"%s: reply from the address asked, hop limit 255", what);
 	}
-	check(get16(udp) == 862 && get16(udp + 2) == 7000, "%s: ports swapped", what);
-	check(get16(udp + 6) == (o->udp_zero && !o->v6 ? 0 : udp_ck(ip, o->v6, udp)),
-			"%s: UDP checksum 0x%04x over the UDP length", what, get16(udp + 6));
+	check(frame_rd16(udp) == 862 && frame_rd16(udp + 2) == 7000, "%s: ports swapped", what);
+	check(frame_rd16(udp + 6) == (o->udp_zero && !o->v6 ? 0 : udp_ck(ip, o->v6, udp)),
+			"%s: UDP checksum 0x%04x over the UDP length", what, frame_rd16(udp + 6));
 }
 
 static void

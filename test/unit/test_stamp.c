@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "stamp.h"
 #include "unit.h"
 
@@ -375,58 +376,36 @@ test_reflect_measure(void)
 static void
 put_le32(FILE *f, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	frame_wr32_le(b, v);
 	fwrite(b, 1, 4, f);
 }
 
 /* One Ethernet/IPv4/UDP frame around @p pl; to_reflector: port 40000 -> 862, else back. */
 static void
-write_frame(FILE *f, unsigned int idx, const uint8_t *pl, size_t len, bool to_reflector,
-		uint8_t ttl)
+write_frame(FILE *f, unsigned int idx, const uint8_t *pl, size_t len, bool to_reflector)
 {
-	uint8_t fr[256];
-	size_t flen = 14 + 20 + 8 + len;
-	uint16_t sport = to_reflector ? 40000 : STAMP_PORT,
-		 dport = to_reflector ? STAMP_PORT : 40000;
-	uint32_t sum = 0;
+	static const uint8_t mac_snd[6] = { 0x02, 0, 0, 0, 0, 0x01 },
+			     mac_ref[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t ip_snd[4] = { 198, 18, 0, 1 }, ip_ref[4] = { 198, 18, 0, 2 };
+	struct frame fr;
 
-	memcpy(fr, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	if (!to_reflector) {
-		memcpy(fr, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	if (to_reflector) {
+		frame_eth(&fr, mac_ref, mac_snd, 0x0800);
+		frame_ipv4(&fr, ip_snd, ip_ref, 17, (uint16_t)(8 + len), 0);
+		frame_udp(&fr, 40000, STAMP_PORT, (uint16_t)len);
+	} else {
+		frame_eth(&fr, mac_snd, mac_ref, 0x0800);
+		frame_ipv4(&fr, ip_ref, ip_snd, 17, (uint16_t)(8 + len), 0);
+		frame_udp(&fr, STAMP_PORT, 40000, (uint16_t)len);
 	}
-	uint8_t *ip = fr + 14, *udp = ip + 20;
-
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((20 + 8 + len) >> 8);
-	ip[3] = (uint8_t)(20 + 8 + len);
-	ip[8] = ttl;
-	ip[9] = 17;
-	memcpy(ip + 12,
-			to_reflector ? "\xc6\x12\x00\x01\xc6\x12\x00\x02" :
-				       "\xc6\x12\x00\x02\xc6\x12\x00\x01",
-			8);
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	ip[10] = (uint8_t)(~sum >> 8);
-	ip[11] = (uint8_t)~sum;
-	udp[0] = (uint8_t)(sport >> 8);
-	udp[1] = (uint8_t)sport;
-	udp[2] = (uint8_t)(dport >> 8);
-	udp[3] = (uint8_t)dport;
-	udp[4] = (uint8_t)((8 + len) >> 8);
-	udp[5] = (uint8_t)(8 + len);
-	udp[6] = udp[7] = 0; /* no checksum */
-	memcpy(udp + 8, pl, len);
-
+	frame_put_bytes(&fr, pl, (uint32_t)len);
 	put_le32(f, 1700000000u + idx);
 	put_le32(f, 0);
-	put_le32(f, (uint32_t)flen);
-	put_le32(f, (uint32_t)flen);
-	fwrite(fr, 1, flen, f);
+	put_le32(f, fr.len);
+	put_le32(f, fr.len);
+	fwrite(fr.b, 1, fr.len, f);
 }
 
 static void
@@ -459,12 +438,12 @@ write_pcap(const char *path)
 
 	/* 1: a 44-byte sender packet; 2: its stateless reflection, TTL 61. */
 	stamp_sender_write(snd, 44, &s);
-	write_frame(f, ++n, snd, 44, true, 64);
+	write_frame(f, ++n, snd, 44, true);
 	printf("frame %u\ntwamp.test.seq_number=7\n", n);
 	print_ts("twamp.test.timestamp", t1);
 	printf("twamp.test.error_estimate=0x8001\n");
 	stamp_reflect(snd, 44, ref, 44, t2, 61, t3, &st);
-	write_frame(f, ++n, ref, 44, false, 64);
+	write_frame(f, ++n, ref, 44, false);
 	printf("frame %u\ntwamp.test.seq_number=7\n", n);
 	print_ts("twamp.test.timestamp", t3);
 	printf("twamp.test.error_estimate=0x%04x\n", st.err_est);
@@ -480,7 +459,7 @@ write_pcap(const char *path)
 	s.err_est = stamp_err_est_encode(1000, false, false);
 	s.ssid = 0x1234; /* RFC 8972 SSID: tshark knows it as mbz1 */
 	stamp_sender_write(snd, 100, &s);
-	write_frame(f, ++n, snd, 100, true, 64);
+	write_frame(f, ++n, snd, 100, true);
 	printf("frame %u\nudp.length=108\ntwamp.test.mbz1=4660\ntwamp.test.seq_number=4294967294\n",
 			n);
 	print_ts("twamp.test.timestamp", t1);
@@ -491,7 +470,7 @@ write_pcap(const char *path)
 	st.err_est = stamp_err_est_encode(1, true, true);
 	st.tai_utc = 0;
 	stamp_reflect(snd, 100, ref, 100, t1 + 1, 1, t1 + 2, &st);
-	write_frame(f, ++n, ref, 100, false, 64);
+	write_frame(f, ++n, ref, 100, false);
 	printf("frame %u\nudp.length=108\ntwamp.test.mbz1=4660\ntwamp.test.seq_number=12345\n", n);
 	print_ts("twamp.test.timestamp", t1 + 2);
 	printf("twamp.test.error_estimate=0x%04x\n", st.err_est);

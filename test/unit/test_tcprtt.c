@@ -23,6 +23,7 @@
 #include <rte_errno.h>
 
 #include "pkt.h"
+#include "frames.h"
 #include "tcprtt.h"
 #include "unit.h"
 
@@ -81,71 +82,46 @@ struct ep {
 static uint16_t vlans[TCPRTT_MAX_VLAN + 1];
 static unsigned int nb_vlans;
 
-/* Build Ethernet [VLAN...] IPv4/IPv6 TCP with a TS option (unless @p ts is false). */
+/*
+ * Build Ethernet [VLAN...] IPv4/IPv6 TCP with a TS option (unless @p ts is false) into @p f
+ * (2048 bytes); returns its length. Sequence, acknowledgement and window are 0.
+ */
 static uint32_t
 build(uint8_t *f, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsval, uint32_t tsecr,
 		uint32_t payload)
 {
+	static const uint8_t mac[6] = { 0x02, 0x02, 0x02, 0x02, 0x02, 0x02 };
 	bool v6 = strchr(s.addr, ':') != NULL;
-	uint32_t off = 12, l3, thl = ts ? 32 : 20, iplen;
-	uint8_t *th;
+	uint16_t thl = ts ? 32 : 20, type = v6 ? 0x86dd : 0x0800;
+	uint8_t sa[16], da[16];
+	struct frame fr;
 
-	memset(f, 0, 2048);
-	memset(f, 0x02, 12);
+	frame_eth(&fr, mac, mac, nb_vlans == 0 ? type : nb_vlans >= 2 ? 0x88a8 : 0x8100);
 	for (unsigned int i = 0; i < nb_vlans; i++) {
-		f[off] = i == 0 && nb_vlans >= 2 ? 0x88 : 0x81;
-		f[off + 1] = i == 0 && nb_vlans >= 2 ? 0xa8 : 0x00;
-		f[off + 2] = vlans[i] >> 8;
-		f[off + 3] = vlans[i] & 0xff;
-		off += 4;
+		frame_put16(&fr, vlans[i]);
+		frame_put16(&fr, i + 1 == nb_vlans ? type : 0x8100);
 	}
-	f[off] = v6 ? 0x86 : 0x08;
-	f[off + 1] = v6 ? 0xdd : 0x00;
-	l3 = off + 2;
-	if (v6) {
-		f[l3] = 0x60;
-		iplen = thl + payload;
-		f[l3 + 4] = iplen >> 8;
-		f[l3 + 5] = iplen & 0xff;
-		f[l3 + 6] = IPPROTO_TCP;
-		f[l3 + 7] = 64;
-		inet_pton(AF_INET6, s.addr, &f[l3 + 8]);
-		inet_pton(AF_INET6, d.addr, &f[l3 + 24]);
-		th = &f[l3 + 40];
-	} else {
-		f[l3] = 0x45;
-		iplen = 20 + thl + payload;
-		f[l3 + 2] = iplen >> 8;
-		f[l3 + 3] = iplen & 0xff;
-		f[l3 + 8] = 64;
-		f[l3 + 9] = IPPROTO_TCP;
-		inet_pton(AF_INET, s.addr, &f[l3 + 12]);
-		inet_pton(AF_INET, d.addr, &f[l3 + 16]);
-		th = &f[l3 + 20];
-	}
-	th[0] = s.port >> 8;
-	th[1] = s.port & 0xff;
-	th[2] = d.port >> 8;
-	th[3] = d.port & 0xff;
-	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = flags;
+	inet_pton(v6 ? AF_INET6 : AF_INET, s.addr, sa);
+	inet_pton(v6 ? AF_INET6 : AF_INET, d.addr, da);
+	if (v6)
+		frame_ipv6(&fr, sa, da, IPPROTO_TCP, (uint16_t)(thl + payload));
+	else
+		frame_ipv4(&fr, sa, da, IPPROTO_TCP, (uint16_t)(thl + payload), 0);
+	frame_put16(&fr, s.port);
+	frame_put16(&fr, d.port);
+	frame_put_zero(&fr, 8);
+	frame_put8(&fr, (uint8_t)((thl / 4) << 4));
+	frame_put8(&fr, flags);
+	frame_put_zero(&fr, 6);
 	if (ts) {
-		uint8_t *o = th + 20;
-
-		o[0] = 1;
-		o[1] = 1;
-		o[2] = 8;
-		o[3] = 10;
-		o[4] = tsval >> 24;
-		o[5] = tsval >> 16;
-		o[6] = tsval >> 8;
-		o[7] = tsval;
-		o[8] = tsecr >> 24;
-		o[9] = tsecr >> 16;
-		o[10] = tsecr >> 8;
-		o[11] = tsecr;
+		frame_put_bytes(&fr, (const uint8_t[]){ 1, 1, 8, 10 }, 4);
+		frame_put32(&fr, tsval);
+		frame_put32(&fr, tsecr);
 	}
-	return (uint32_t)(th - f) + thl + payload;
+	frame_put_zero(&fr, payload);
+	memset(f, 0, 2048);
+	memcpy(f, fr.b, fr.len);
+	return fr.len;
 }
 
 static int

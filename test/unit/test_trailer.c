@@ -16,59 +16,44 @@
 #include <string.h>
 
 #include "trailer.h"
+#include "frames.h"
 #include "unit.h"
 
 #define NS 1000000000ULL
 #define T0 (1700000000ULL * NS + 123456789ULL)
 
-static uint8_t frame[1024];
-static uint32_t flen;
-
-static void
-put8(uint8_t v)
-{
-	frame[flen++] = v;
-}
-
-static void
-put32(uint32_t v)
-{
-	put8(v >> 24);
-	put8(v >> 16);
-	put8(v >> 8);
-	put8(v);
-}
+static struct frame fr;
 
 /* A 60-byte Ethernet/IPv4 frame (padding included): what a NIC hands up without FCS. */
 static void
 base_frame(void)
 {
-	flen = 0;
+	fr.len = 0;
 	for (int i = 0; i < 60; i++)
-		put8((uint8_t)(i == 12 ? 0x08 : i == 14 ? 0x45 : i));
+		frame_put8(&fr, (uint8_t)(i == 12 ? 0x08 : i == 14 ? 0x45 : i));
 }
 
 /* The FCS of everything so far, least significant byte first, as on the wire. */
 static void
 put_fcs(void)
 {
-	uint32_t c = trailer_crc32(0, frame, flen);
+	uint32_t c = trailer_crc32(0, fr.b, fr.len);
 
-	put8(c);
-	put8(c >> 8);
-	put8(c >> 16);
-	put8(c >> 24);
+	frame_put8(&fr, c);
+	frame_put8(&fr, c >> 8);
+	frame_put8(&fr, c >> 16);
+	frame_put8(&fr, c >> 24);
 }
 
 static void
 put_mm(uint32_t sec, uint32_t ns, uint8_t flags, uint16_t dev, uint8_t port)
 {
-	put32(sec);
-	put32(ns);
-	put8(flags);
-	put8(dev >> 8);
-	put8(dev);
-	put8(port);
+	frame_put32(&fr, sec);
+	frame_put32(&fr, ns);
+	frame_put8(&fr, flags);
+	frame_put8(&fr, dev >> 8);
+	frame_put8(&fr, dev);
+	frame_put8(&fr, port);
 }
 
 static struct trailer_spec
@@ -103,7 +88,7 @@ test_metamako(void)
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x01, 0x1234, 7);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.nb == 1 && r.ts_ns == T0, "metamako, no final FCS: ts %" PRIu64,
 			r.ts_ns);
 	check(rc == 0 && r.stamps[0].device == 4660 && r.stamps[0].port == 7 &&
@@ -115,30 +100,30 @@ test_metamako(void)
 	/* The same with the new FCS kept by the capture path. */
 	put_fcs();
 	s.fcs = TRAILER_FCS_PRESENT;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.final_fcs && r.strip_len == 64,
 			"metamako, final FCS present: same time, stripped to 60 + original FCS");
 	s.fcs = TRAILER_FCS_AUTO;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.final_fcs, "fcs auto: detects the FCS");
-	flen -= 4;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	fr.len -= 4;
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && !r.final_fcs, "fcs auto: detects its absence");
 	/* An absent FCS said to be present shifts every field: refused, not misread. */
 	s.fcs = TRAILER_FCS_PRESENT;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc < 0, "final FCS said present but absent: refused (%s)", trailer_strerror(rc));
 
 	/* Skew against the port's own stamp. */
 	s.fcs = TRAILER_FCS_ABSENT;
 	s.max_skew_s = 30 * 86400;
-	rc = trailer_parse(&s, frame, flen, T0 + 29 * 86400 * NS, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0 + 29 * 86400 * NS, &r);
 	check(rc == 0, "29 days from the port's stamp: accepted with max_skew_s 30 days");
-	rc = trailer_parse(&s, frame, flen, T0 + 31 * 86400 * NS, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0 + 31 * 86400 * NS, &r);
 	check(rc == -TRAILER_E_TIME, "31 days in the past: time (%s)", trailer_strerror(rc));
-	rc = trailer_parse(&s, frame, flen, T0 - 31 * 86400 * NS, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0 - 31 * 86400 * NS, &r);
 	check(rc == -TRAILER_E_TIME, "31 days in the future: time (%s)", trailer_strerror(rc));
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0, "no reference stamp: no skew check");
 }
 
@@ -153,13 +138,13 @@ test_metamako_tlvs(void)
 	 * tag 5 with two data words, marked last, touching the original FCS. */
 	base_frame();
 	put_fcs();
-	put32(0xdeadbeef); /* data words of tag 5 */
-	put32(0x01020304);
-	put32(0x000000a5); /* tag 5, last (0x20), 2 words (2 << 6) */
-	put32(0x80000001); /* tag 1: 0.5 ns */
-	put32(0x00beef00); /* tag 0: sequence 0xBEEF */
+	frame_put32(&fr, 0xdeadbeef); /* data words of tag 5 */
+	frame_put32(&fr, 0x01020304);
+	frame_put32(&fr, 0x000000a5); /* tag 5, last (0x20), 2 words (2 << 6) */
+	frame_put32(&fr, 0x80000001); /* tag 1: 0.5 ns */
+	frame_put32(&fr, 0x00beef00); /* tag 0: sequence 0xBEEF */
 	put_mm(0x6553f100, 0x075bcd15, 0x03, 0x0001, 2);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.stamps[0].seq == 0xBEEF && r.orig_len == 60,
 			"TLVs: sequence 48879, original frame found behind 3 TLVs (rc %d)", rc);
 
@@ -167,19 +152,19 @@ test_metamako_tlvs(void)
 	base_frame();
 	put_fcs();
 	for (int i = 0; i < 20; i++)
-		put32(0x00000000);
+		frame_put32(&fr, 0x00000000);
 	put_mm(0x6553f100, 0x075bcd15, 0x03, 0x0001, 2);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_TLV, "TLV chain without last: tlv (%s)", trailer_strerror(rc));
 
 	/* A TLV whose data words reach past the frame start. */
-	flen = 0;
+	fr.len = 0;
 	for (int i = 0; i < 14; i++)
-		put8(0);
-	put32(0);	   /* FCS0 */
-	put32(0x000000e0); /* last, 3 words: 12 bytes that are not there */
+		frame_put8(&fr, 0);
+	frame_put32(&fr, 0);	      /* FCS0 */
+	frame_put32(&fr, 0x000000e0); /* last, 3 words: 12 bytes that are not there */
 	put_mm(0x6553f100, 0x075bcd15, 0x03, 0x0001, 2);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_SHORT, "TLV data past the frame start: short (%s)",
 			trailer_strerror(rc));
 }
@@ -198,28 +183,28 @@ test_metamako_lies(void)
 	int rc;
 
 	s.strip = true;
-	flen = 0;
+	fr.len = 0;
 	for (int i = 0; i < 120; i++)
-		put8((uint8_t)(i == 12 ? 0x08 : i == 14 ? 0x45 : i == 60 ? 0x20 : 0));
+		frame_put8(&fr, (uint8_t)(i == 12 ? 0x08 : i == 14 ? 0x45 : i == 60 ? 0x20 : 0));
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x03, 0x0001, 2);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_NO_TLV, "120-byte frame, TLV flag without TLV words: no_tlv (%s)",
 			trailer_strerror(rc));
 	/* The same trailer with its TLV flag clear is valid and keeps all 120 bytes. */
-	frame[flen - 4] = 0x01;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	fr.b[fr.len - 4] = 0x01;
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.orig_len == 120 && r.strip_len == 120 && r.ts_ns == T0,
 			"without the TLV flag: valid, original 120 bytes kept (rc %d, orig %u)", rc,
 			r.orig_len);
 	/* "Original FCS valid" over a wrong FCS. */
-	frame[120] ^= 0x01;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	fr.b[120] ^= 0x01;
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_ORIG_FCS, "original FCS flagged valid but wrong: orig_fcs (%s)",
 			trailer_strerror(rc));
 	/* Not flagged valid: a wrong original FCS is what the switch saw, and is kept. */
-	frame[flen - 4] = 0x00;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	fr.b[fr.len - 4] = 0x00;
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.orig_len == 120, "original FCS not flagged valid: accepted (rc %d)", rc);
 }
 
@@ -230,59 +215,59 @@ test_malformed(void)
 	struct trailer_result r;
 	int rc;
 
-	rc = trailer_parse(&s, frame, 0, 0, &r);
+	rc = trailer_parse(&s, fr.b, 0, 0, &r);
 	check(rc == -TRAILER_E_SHORT, "zero-length frame: short");
 	base_frame();
-	rc = trailer_parse(&s, frame, 20, 0, &r);
+	rc = trailer_parse(&s, fr.b, 20, 0, &r);
 	check(rc < 0, "20-byte frame: refused (%s)", trailer_strerror(rc));
 	/* A trailer with nothing before it but 10 bytes: no Ethernet header left. */
-	flen = 0;
+	fr.len = 0;
 	for (int i = 0; i < 10; i++)
-		put8(0);
-	put32(0);
+		frame_put8(&fr, 0);
+	frame_put32(&fr, 0);
 	put_mm(0x6553f100, 0x075bcd15, 0x01, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_SHORT, "original shorter than an Ethernet header: short");
 
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x41, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_FLAGS, "flag 0x40: flags (%s)", trailer_strerror(rc));
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x08, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_FLAGS, "flag 0x08: flags");
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x35, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0, "flags 0x04 0x10 0x20 (current Wireshark's): accepted");
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 1000000000, 0x01, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_NS, "ns = 10^9: ns (%s)", trailer_strerror(rc));
 	base_frame();
 	put_fcs();
 	put_mm(0, 0, 0x01, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_TIME, "time 0: time (%s)", trailer_strerror(rc));
 	base_frame();
 	put_fcs();
 	put_mm(3599, 5, 0x01, 1, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_TIME, "time 3599 s: time");
 	/* A plain frame (no trailer): its last bytes are the IPv4 padding pattern. */
 	base_frame();
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc < 0, "frame without trailer: refused (%s)", trailer_strerror(rc));
 	s.format = TRAILER_FMT_NONE;
 	base_frame();
 	put_fcs();
 	put_mm(0x6553f100, 0x075bcd15, 0x01, 1, 1);
-	check(trailer_parse(&s, frame, flen, 0, &r) < 0, "format none: never parses");
+	check(trailer_parse(&s, fr.b, fr.len, 0, &r) < 0, "format none: never parses");
 	check(strcmp(trailer_strerror(-TRAILER_E_TLV), "tlv") == 0 &&
 					strcmp(trailer_strerror(0), "ok") == 0 &&
 					strcmp(trailer_strerror(99), "unknown") == 0,
@@ -307,7 +292,7 @@ test_stack(void)
 	put_fcs();
 	put_mm(1700000000, 123458289, 0x01, 2, 9);
 	put_fcs();
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.nb == 2 && r.ts_ns == t1, "two Metamako hops: innermost time used");
 	check(rc == 0 && r.stamps[0].ns == t2 && r.stamps[0].device == 2 && r.stamps[0].port == 9 &&
 					r.stamps[1].device == 1 && r.stamps[1].port == 3,
@@ -315,17 +300,17 @@ test_stack(void)
 	check(rc == 0 && r.orig_len == 60 && r.strip_len == 64,
 			"two hops: stripped to the original + its FCS");
 	s.use = TRAILER_USE_OUTERMOST;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == t2, "use outermost: the last hop's time");
 	/* Only one hop configured on a two-hop frame: the outer one, original = rest. */
 	s.nb_hops = 1;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.nb == 1 && r.ts_ns == t2 && r.orig_len == 60 + 4 + 12,
 			"one hop configured: the outer trailer only");
 	/* Three configured, two present: what is left is no trailer, or too short. */
 	s.nb_hops = 3;
 	s.hops[2].kind = TRAILER_HOP_METAMAKO;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc < 0, "three hops configured on a two-hop frame: refused (%s)",
 			trailer_strerror(rc));
 
@@ -341,13 +326,13 @@ test_stack(void)
 		.ns_size = 4,
 		.fcs_before = false };
 	base_frame();
-	put32(0xcafe0001);
-	put32(1700000000);
-	put32(123456000);
-	put32(0);
+	frame_put32(&fr, 0xcafe0001);
+	frame_put32(&fr, 1700000000);
+	frame_put32(&fr, 123456000);
+	frame_put32(&fr, 0);
 	put_fcs();
 	put_mm(1700000000, 123456789, 0x01, 7, 1);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.nb == 2 && r.ts_ns == 1700000000ULL * NS + 123456000 &&
 					r.stamps[0].ns == T0 && r.orig_len == 60 &&
 					r.strip_len == 60 && !r.orig_fcs,
@@ -361,9 +346,9 @@ test_stack(void)
 	};
 	base_frame();
 	put_fcs();
-	put32((uint32_t)(T0 >> 32));
-	put32((uint32_t)T0);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	frame_put32(&fr, (uint32_t)(T0 >> 32));
+	frame_put32(&fr, (uint32_t)T0);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.orig_len == 60 && r.orig_fcs,
 			"fixed 8-byte ns count after the original FCS");
 	/* 8-byte seconds too large for ns. */
@@ -375,10 +360,10 @@ test_stack(void)
 		.fcs_before = true };
 	base_frame();
 	put_fcs();
-	put32(0xffffffff);
-	put32(0);
-	put32(0);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	frame_put32(&fr, 0xffffffff);
+	frame_put32(&fr, 0);
+	frame_put32(&fr, 0);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_TIME, "8-byte seconds past 2^64 ns: time (%s)",
 			trailer_strerror(rc));
 }
@@ -386,26 +371,26 @@ test_stack(void)
 static void
 avsp_frame(uint16_t ver, uint32_t sec, uint32_t ns)
 {
-	flen = 0;
+	fr.len = 0;
 	for (int i = 0; i < 12; i++)
-		put8((uint8_t)(0xa0 + i));
-	put8(0xd2);
-	put8(0x8b);
-	put8(0x00);
-	put8(0x01);
-	put8(ver >> 8);
-	put8(ver);
+		frame_put8(&fr, (uint8_t)(0xa0 + i));
+	frame_put8(&fr, 0xd2);
+	frame_put8(&fr, 0x8b);
+	frame_put8(&fr, 0x00);
+	frame_put8(&fr, 0x01);
+	frame_put8(&fr, ver >> 8);
+	frame_put8(&fr, ver);
 	if (ver & 0x0020) {
-		put8(sec >> 8);
-		put8(sec);
+		frame_put8(&fr, sec >> 8);
+		frame_put8(&fr, sec);
 	} else {
-		put32(sec);
+		frame_put32(&fr, sec);
 	}
-	put32(ns);
-	put8(0x08);
-	put8(0x00);
-	while (flen < 64)
-		put8(0x45);
+	frame_put32(&fr, ns);
+	frame_put8(&fr, 0x08);
+	frame_put8(&fr, 0x00);
+	while (fr.len < 64)
+		frame_put8(&fr, 0x45);
 }
 
 static void
@@ -416,35 +401,35 @@ test_avsp(void)
 	int rc;
 
 	avsp_frame(0x0110, 1700000000, 123456789);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.strip_off == 12 && r.strip_cut == 14 &&
 					r.strip_len == 50,
 			"AVSP 64-bit UTC: time, 14 header bytes at 12");
 	avsp_frame(0x0010, 1700000000 + TRAILER_TAI_UTC_S, 123456789);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == 0 && r.ts_ns == T0, "AVSP 64-bit TAI: minus 37 s");
 	/* 48-bit: 1700000000 & 0xffff = 61696; the port's stamp gives the upper bits. */
 	avsp_frame(0x0120, 61696, 123456789);
-	rc = trailer_parse(&s, frame, flen, T0 + 30000 * NS, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0 + 30000 * NS, &r);
 	check(rc == 0 && r.ts_ns == T0 && r.strip_cut == 12,
 			"AVSP 48-bit UTC: seconds nearest the port's stamp (30000 s later)");
-	rc = trailer_parse(&s, frame, flen, T0 - 30000 * NS, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0 - 30000 * NS, &r);
 	check(rc == 0 && r.ts_ns == T0, "AVSP 48-bit UTC: port's stamp 30000 s earlier");
 	avsp_frame(0x0020, (1700000000 + TRAILER_TAI_UTC_S) & 0xffff, 123456789);
-	rc = trailer_parse(&s, frame, flen, T0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, T0, &r);
 	check(rc == 0 && r.ts_ns == T0, "AVSP 48-bit TAI");
 	avsp_frame(0x0210, 1700000000, 123456789);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_AVSP, "AVSP unknown version: avsp (%s)", trailer_strerror(rc));
 	avsp_frame(0x0110, 1700000000, 123456789);
-	frame[13] = 0x8c;
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	fr.b[13] = 0x8c;
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_AVSP, "not EtherType 0xD28B: avsp");
 	avsp_frame(0x0110, 1700000000, 2000000000);
-	rc = trailer_parse(&s, frame, flen, 0, &r);
+	rc = trailer_parse(&s, fr.b, fr.len, 0, &r);
 	check(rc == -TRAILER_E_NS, "AVSP ns >= 10^9: ns");
 	avsp_frame(0x0110, 1700000000, 123456789);
-	rc = trailer_parse(&s, frame, 25, 0, &r);
+	rc = trailer_parse(&s, fr.b, 25, 0, &r);
 	check(rc == -TRAILER_E_SHORT, "AVSP 64-bit in 25 bytes: short");
 }
 
