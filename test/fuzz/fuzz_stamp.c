@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "stamp.h"
 
 #define FUZZ_ASSERT(cond)                                                                      \
@@ -39,16 +40,6 @@
 	} while (0)
 
 #define FUZZ_STAMP_MAX_LEN 9000
-
-static uint64_t
-load64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static void
 check_identity(const struct stamp_measure *m)
@@ -214,7 +205,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_auth(data, size);
 
 	/* Times and session settings from the first bytes, so they vary with the input too. */
-	t2 = size >= 8 ? load64(data) % (4000000000ull * 1000000000ull) :
+	t2 = size >= 8 ? frame_rd64(data) % (4000000000ull * 1000000000ull) :
 			 1700000000ull * 1000000000;
 	t3 = t2 + (size >= 10 ? data[8] * 1000u + data[9] : 0);
 	t4 = t3 + (size >= 12 ? data[10] * 7919u + data[11] : 0);
@@ -294,7 +285,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Error estimate: decode(encode(x)) is never below x. */
 	{
-		uint64_t e = load64(in + 16) >> (in[24] & 63), back = 0;
+		uint64_t e = frame_rd64(in + 16) >> (in[24] & 63), back = 0;
 		uint16_t f = stamp_err_est_encode(e, in[25] & 1, in[25] & 2);
 
 		FUZZ_ASSERT(stamp_err_est_decode(f, &back) == 0 && back >= e);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "trailer.h"
 
 #define FUZZ_ASSERT(cond)                                                                        \
@@ -53,24 +54,6 @@ frame_crc(const void *arg, uint32_t len)
 	return trailer_crc32(0, arg, len);
 }
 
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* The model: @p f (@p len bytes) wrapped in a Metamako trailer built here, one of 4 ways. */
 static void
 model_metamako(const struct trailer_spec *s, const uint8_t *f, uint32_t len, uint8_t how)
@@ -83,21 +66,21 @@ model_metamako(const struct trailer_spec *s, const uint8_t *f, uint32_t len, uin
 
 	FUZZ_ASSERT(g != NULL);
 	memcpy(g, f, len);
-	put_le32(g + n, trailer_crc32(0, f, len) ^ (how % 4 == 3 ? 0x100u : 0));
+	frame_wr32_le(g + n, trailer_crc32(0, f, len) ^ (how % 4 == 3 ? 0x100u : 0));
 	n += 4;
 	if (how % 4 == 2) {
-		put_be32(g + n, 0x00BEEF20u); /* tag 0 (sequence 0xBEEF), last, no data words */
+		frame_wr32(g + n, 0x00BEEF20u); /* tag 0 (sequence 0xBEEF), last, no data words */
 		n += 4;
 	}
-	put_be32(g + n, sec);
-	put_be32(g + n + 4, ns);
+	frame_wr32(g + n, sec);
+	frame_wr32(g + n + 4, ns);
 	g[n + 8] = how % 4 == 1 || how % 4 == 2 ? 0x03 : 0x01;
 	g[n + 9] = 0x12;
 	g[n + 10] = 0x34;
 	g[n + 11] = 7;
 	n += 12;
 	if (fcs_end) {
-		put_le32(g + n, trailer_crc32(0, g, n));
+		frame_wr32_le(g + n, trailer_crc32(0, g, n));
 		n += 4;
 	}
 	want = how % 4 == 1 ? -TRAILER_E_NO_TLV : how % 4 == 3 ? -TRAILER_E_ORIG_FCS : 0;

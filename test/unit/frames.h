@@ -42,10 +42,23 @@ frame_rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static inline void
+frame_wr32(uint8_t *p, uint32_t v)
+{
+	frame_wr16(p, (uint16_t)(v >> 16));
+	frame_wr16(p + 2, (uint16_t)v);
+}
+
 static inline uint32_t
 frame_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+frame_rd64(const uint8_t *p)
+{
+	return (uint64_t)frame_rd32(p) << 32 | frame_rd32(p + 4);
 }
 
 /* A little-endian 32-bit field (pcap file headers, an Ethernet FCS). */
