@@ -6,16 +6,20 @@
  * The feature registry's contract (lib/pipeline/feature.h), shown with mock features on a
  * pipeline of three lcores, no EAL: which ops the core calls, when, in which order, on which
  * lcores; what an init error does; how views and output types are found; what a worker stage
- * is given and how its cost is counted.
+ * is given and how its cost is counted; which polls an lcore's run loop calls, running and
+ * draining; how a feature's port counters and console/telemetry words are found.
  */
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline.h"
 #include "unit.h"
 
-static char calls[1024]; /* "a.init b.init ..." in call order */
+static char calls[1024];		/* "a.init b.init ..." in call order */
+static unsigned int a_polled, b_polled; /* polls of mock_a and mock_b */
+static unsigned int b_stop_after;	/* mock_b's poll ends the run loop at this call */
 
 static void
 called(const char *what)
@@ -36,12 +40,14 @@ a_init(struct stp_pipeline *pl)
 static uint16_t
 a_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
+	called("a.burst");
 	return n - 1; /* drops one (a real stage counts a drop reason) */
 }
 
 static uint32_t
 a_poll(struct stp_lcore *lc)
 {
+	a_polled++;
 	return 1;
 }
 
@@ -89,6 +95,21 @@ a_rx_on(const struct port_rt *port)
 static const struct stp_output_ops a_out = { .type = CFG_OUTPUT_GRE, .send = a_send };
 static const struct stp_output_ops *const a_outs[] = { &a_out, NULL };
 
+/* A per-port counter of mock_a: a member of the lcores' counters, summed on read. */
+static const struct stp_port_counter a_counters[] = {
+	{ "mock_rx", offsetof(struct stp_lcore_stats, port_rx), "stampede_port_mock_rx_total",
+			"Packets mock_a saw." },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct stp_feature_ui a_ui = {
+	.key = "mock_a",
+	.show = "mocks",
+	.show_help = "mock_a's view",
+	.telemetry = "/stampede/mocks",
+	.telemetry_help = "mock_a's view.",
+};
+
 static const struct stp_feature mock_a = {
 	.name = "mock_a",
 	.init = a_init,
@@ -101,6 +122,8 @@ static const struct stp_feature mock_a = {
 	.outputs = a_outs,
 	.rx = a_rx,
 	.rx_on = a_rx_on,
+	.port_counters = a_counters,
+	.ui = &a_ui,
 };
 
 /* --- mock rx2: claims every port's RX too: a second claim on port 0 is an error --- */
@@ -133,6 +156,15 @@ b_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+/* Counts its calls; at the b_stop_after-th it ends the lcore's run loop (phase STOP). */
+static uint32_t
+b_poll(struct stp_lcore *lc)
+{
+	if (++b_polled == b_stop_after)
+		__atomic_store_n(&lc->pl->phase, STP_PHASE_STOP, __ATOMIC_RELEASE);
+	return 1;
+}
+
 static bool
 b_poll_on(const struct stp_lcore *lc)
 {
@@ -161,7 +193,7 @@ static const struct stp_feature mock_b = {
 	.name = "mock_b",
 	.init = b_init,
 	.burst = b_burst,
-	.poll = a_poll,
+	.poll = b_poll,
 	.poll_on = b_poll_on,
 	.poll_drain = true,
 	.stop = b_stop,
@@ -181,6 +213,7 @@ c_init(struct stp_pipeline *pl)
 static uint16_t
 c_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
+	called("c.burst");
 	return 0;
 }
 
@@ -283,14 +316,20 @@ test_lifecycle(void)
 			"RX hooks: port 0 (mock_a's rx_on), none on port 1");
 
 	/* A burst through the stages: each is given what the previous one left. */
+	calls[0] = '\0';
 	stp_worker_from(pl->lcores[0], 0, pkts, 8);
+	check(strcmp(calls, "a.burst c.burst ") == 0, "burst: the stages in array order (%s)",
+			calls);
 	check(pl->lcores[0]->stats.stage_pkts[0] == 8 && pl->lcores[0]->stats.stage_pkts[1] == 7,
 			"stage_pkts: mock_a given 8, mock_c given the 7 left (%lu, %lu)",
 			(unsigned long)pl->lcores[0]->stats.stage_pkts[0],
 			(unsigned long)pl->lcores[0]->stats.stage_pkts[1]);
 	check(pl->lcores[0]->stats.stage_cycles[0] > 0 && pl->lcores[0]->stats.stage_cycles[1] > 0,
 			"stage_cycles counted for both stages");
+	calls[0] = '\0';
 	stp_worker_from(pl->lcores[0], 1, pkts, 3);
+	check(strcmp(calls, "c.burst ") == 0, "burst from the second stage: mock_c only (%s)",
+			calls);
 	check(pl->lcores[0]->stats.stage_pkts[0] == 8 && pl->lcores[0]->stats.stage_pkts[1] == 10,
 			"stp_worker_from(first = 1) runs from the second stage on");
 
@@ -361,6 +400,76 @@ test_rx_conflict(void)
 	pipeline_free(pl);
 }
 
+/* An lcore's run loop (stp_lcore_main) calls its polls: all while running, while draining only
+ * those that say poll_drain; what they return counts as work. */
+static void
+test_polls(void)
+{
+	struct stp_pipeline *pl = pipeline();
+	struct stp_lcore *lc = pl->lcores[2];
+	int rc;
+
+	lc->roles |= CFG_ROLE_TX; /* lcore 3: mock_a's (TX lcores) and mock_b's (poll_on) */
+	rc = stp_features_start(pl, good);
+	check(rc == 0 && lc->nb_polls == 2 && lc->polls[0] == &mock_a && lc->polls[1] == &mock_b,
+			"lcore 3 (worker, tx) polls mock_a then mock_b (array order)");
+
+	a_polled = b_polled = 0;
+	b_stop_after = 3;
+	pl->phase = STP_PHASE_RUN;
+	stp_lcore_main(lc);
+	check(a_polled == 3 && b_polled == 3,
+			"running: every poll of the lcore once per loop (mock_a %u, mock_b %u, 3 "
+			"loops)",
+			a_polled, b_polled);
+	check(lc->stats.loops == 3 && lc->stats.work_pkts == 6 && lc->exited,
+			"3 loops, 6 units of work (what the polls returned), then the loop left "
+			"(loops %lu, work %lu)",
+			(unsigned long)lc->stats.loops, (unsigned long)lc->stats.work_pkts);
+
+	a_polled = b_polled = 0;
+	pl->phase = STP_PHASE_DRAIN;
+	stp_lcore_main(lc);
+	check(a_polled == 0 && b_polled == 3,
+			"draining: only the poll_drain feature is polled (mock_a %u, mock_b %u)",
+			a_polled, b_polled);
+	stp_features_fini(pl);
+	pipeline_free(pl);
+}
+
+/* Port counters are data: an offset into the lcores' counters, per port, summed on read. */
+static void
+test_port_counters(void)
+{
+	struct stp_pipeline *pl = pipeline();
+	struct stp_lcore_stats sum;
+	const struct stp_port_counter *c = mock_a.port_counters;
+
+	pl->lcores[0]->stats.port_rx[1] = 5;
+	pl->lcores[2]->stats.port_rx[1] = 7;
+	pl->lcores[2]->stats.port_rx[0] = 100;
+	stp_stats_sum(pl, &sum);
+	check(c != NULL && strcmp(c->key, "mock_rx") == 0 && STP_PORT_COUNTER(&sum, c, 1) == 12 &&
+					STP_PORT_COUNTER(&sum, c, 0) == 100,
+			"mock_a's port counter: port 1 5 + 7 over two lcores, port 0 100");
+	check(c[1].key == NULL, "the list ends with a NULL key");
+	pipeline_free(pl);
+}
+
+/* The console's "show" word and the telemetry endpoint find the feature that declares them. */
+static void
+test_ui(void)
+{
+	check(stp_feature_by_ui(good, "mocks", false) == &mock_a, "show mocks: mock_a");
+	check(stp_feature_by_ui(good, "/stampede/mocks", true) == &mock_a,
+			"telemetry /stampede/mocks: mock_a");
+	check(stp_feature_by_ui(good, "/stampede/mocks", false) == NULL &&
+					stp_feature_by_ui(good, "mocks", true) == NULL,
+			"a show word is not an endpoint, nor the other way round");
+	check(stp_feature_by_ui(good, "nosuch", false) == NULL,
+			"no feature shows \"nosuch\" (features without ui skipped)");
+}
+
 static void
 test_default_registry(void)
 {
@@ -380,6 +489,9 @@ main(void)
 	test_lifecycle();
 	test_init_error();
 	test_rx_conflict();
+	test_polls();
+	test_port_counters();
+	test_ui();
 	test_default_registry();
 	return unit_done();
 }
