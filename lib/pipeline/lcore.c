@@ -215,22 +215,30 @@ ring_enqueue(struct stp_lcore *lc, struct rte_ring *r, struct rte_mbuf **pkts, u
 	return k;
 }
 
+/* ring_enqueue(), then what the ring refused is freed and counted as drop reason @p drop. */
+static inline void
+ring_enqueue_or_drop(struct stp_lcore *lc, struct rte_ring *r, struct rte_mbuf **pkts, uint16_t n,
+		bool from_rx, enum stp_drop drop)
+{
+	unsigned int k = ring_enqueue(lc, r, pkts, n, from_rx);
+
+	if (unlikely(k < n)) {
+		rte_pktmbuf_free_bulk(&pkts[k], n - k);
+		lc->stats.drops[drop] += n - k;
+	}
+}
+
 /* Worker output: to this lcore's TX buffers when it transmits itself, else to its TX lcore. */
 void
 stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct stp_lcore *tx = lc->tx_target;
-	unsigned int k;
 
 	if (tx == lc) {
 		tx_buffer(lc, pkts, n);
 		return;
 	}
-	k = ring_enqueue(lc, tx->tx_ring, pkts, n, false);
-	if (unlikely(k < n)) {
-		rte_pktmbuf_free_bulk(&pkts[k], n - k);
-		lc->stats.drops[STP_DROP_TX_RING_FULL] += n - k;
-	}
+	ring_enqueue_or_drop(lc, tx->tx_ring, pkts, n, false, STP_DROP_TX_RING_FULL);
 }
 
 void
@@ -299,6 +307,18 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	lc->hint.max_len = sum->max_len;
 	lc->hint.multiseg = sum->segs > 1;
 	stp_worker_from(lc, 0, pkts, n);
+}
+
+/* Packets of one RX burst for worker @p w: its stages run here when it is this lcore, else they
+ * go to its ring. */
+static inline void
+rx_to_worker(struct stp_lcore *lc, struct stp_lcore *w, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t port_id, const struct rx_sum *sum)
+{
+	if (w == lc)
+		worker_process_rx(lc, pkts, n, port_id, sum);
+	else
+		ring_enqueue_or_drop(lc, w->worker_ring, pkts, n, true, STP_DROP_WORKER_RING_FULL);
 }
 
 /* What rx_prepare() does to each packet besides counting its bytes and catching runts. */
@@ -460,18 +480,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		return n;
 
 	if (pl->nb_workers == 1 || pl->rx_local) {
-		struct stp_lcore *w = pl->rx_local ? lc : pl->workers[0];
-
-		if (w == lc) {
-			worker_process_rx(lc, pkts, k, port_id, &sum);
-		} else {
-			unsigned int e = ring_enqueue(lc, w->worker_ring, pkts, k, true);
-
-			if (unlikely(e < k)) {
-				rte_pktmbuf_free_bulk(&pkts[e], k - e);
-				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += k - e;
-			}
-		}
+		rx_to_worker(lc, pl->rx_local ? lc : pl->workers[0], pkts, k, port_id, &sum);
 		return n;
 	}
 
@@ -493,18 +502,9 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		}
 		while (used != 0) {
 			unsigned int w = __builtin_ctzll(used);
-			struct stp_lcore *wl = pl->workers[w];
 
 			used &= used - 1;
-			if (wl == lc) {
-				worker_process_rx(lc, grp[w], cnt[w], port_id, &sum);
-				continue;
-			}
-			unsigned int e = ring_enqueue(lc, wl->worker_ring, grp[w], cnt[w], true);
-			if (unlikely(e < cnt[w])) {
-				rte_pktmbuf_free_bulk(&grp[w][e], cnt[w] - e);
-				lc->stats.drops[STP_DROP_WORKER_RING_FULL] += cnt[w] - e;
-			}
+			rx_to_worker(lc, pl->workers[w], grp[w], cnt[w], port_id, &sum);
 		}
 	}
 	return n;
