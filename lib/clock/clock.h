@@ -214,6 +214,9 @@ void clock_sample_tsc(uint64_t *tsc, uint64_t *ns);
 /** CLOCK_REALTIME in ns (a syscall-free vDSO call in practice; control plane only). */
 uint64_t clock_realtime_ns(void);
 
+/** CLOCK_MONOTONIC in ns: timeouts and periods (control plane and writer threads). */
+uint64_t clock_monotonic_ns(void);
+
 /**
  * The process-wide TSC clock used for software stamps. clock_tsc_start() measures the TSC's
  * rate (CLOCK_CAL_US) and publishes the first map (call it once, after rte_eal_init if the EAL is

@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "clock.h"
 #include "pcapng.h"
 #include "pkt.h"
 
@@ -177,24 +178,6 @@ struct pcapng_writer {
 
 #define STAT_ADD(w, f, n) __atomic_store_n(&(w)->stats.f, (w)->stats.f + (n), __ATOMIC_RELAXED)
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * PCAPNG_NS_S + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-utc_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * PCAPNG_NS_S + (uint64_t)ts.tv_nsec;
-}
-
 /* The buffer is 4-byte aligned at every block and option boundary; memcpy keeps it legal C. */
 static inline uint8_t *
 put16(uint8_t *p, uint16_t v)
@@ -318,7 +301,7 @@ header_max(unsigned int nb_if)
 static size_t
 encode_isbs(struct pcapng_writer *w, uint8_t *buf)
 {
-	uint64_t now = utc_ns();
+	uint64_t now = clock_realtime_ns();
 	uint8_t *p = buf, *b;
 	unsigned int i;
 
@@ -520,7 +503,7 @@ open_file(struct pcapng_writer *w, uint64_t now, char *err, size_t errlen)
 	struct stat st;
 	int rc, fd;
 
-	rc = pcapng_format_path(w->conf.path, w->index, utc_ns(), path, sizeof(path));
+	rc = pcapng_format_path(w->conf.path, w->index, clock_realtime_ns(), path, sizeof(path));
 	if (rc < 0) {
 		snprintf(err, errlen, "capture path pattern %s expands to nothing or too long",
 				w->conf.path);
@@ -1086,7 +1069,7 @@ writer_main(void *arg)
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
 	for (;;) {
 		stopping = __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) != 0;
-		now = mono_ns();
+		now = clock_monotonic_ns();
 		if (stopping && now >= w->drain_deadline) {
 			/* Out of time: what is still queued is dropped, the file is finished. */
 			while ((n = rte_ring_sc_dequeue_burst(
@@ -1127,7 +1110,7 @@ writer_main(void *arg)
 			usleep(IDLE_SLEEP_US);
 		}
 	}
-	w->final_rc = close_file(w, mono_ns());
+	w->final_rc = close_file(w, clock_monotonic_ns());
 	set_path(w, "");
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -1311,7 +1294,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 			o = put32(o, OPT_ENDOFOPT);
 		w->epb_opts_len[i] = (uint8_t)(o - w->epb_opts[i]);
 	}
-	w->start_utc_ns = utc_ns();
+	w->start_utc_ns = clock_realtime_ns();
 
 	w->buf = malloc(PCAPNG_BUF_SIZE);
 	w->hdr = malloc(header_max(nb_if + PCAPNG_MAX_DYN_IF));
@@ -1325,7 +1308,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	w->hdr_len = encode_header(w, w->hdr);
 
 	/* The first file is opened here so that a bad path is an error the caller can report. */
-	rc = open_file(w, mono_ns(), err, errlen);
+	rc = open_file(w, clock_monotonic_ns(), err, errlen);
 	if (rc < 0)
 		goto fail;
 
@@ -1415,7 +1398,7 @@ pcapng_writer_set_ifstats(
 int
 pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pcapng_stats *final)
 {
-	uint64_t t0 = mono_ns(), end = t0 + timeout_ms * PCAPNG_NS_MS;
+	uint64_t t0 = clock_monotonic_ns(), end = t0 + timeout_ms * PCAPNG_NS_MS;
 	struct timespec ts;
 	int rc;
 
@@ -1423,7 +1406,7 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 		return 0;
 	w->drain_deadline = t0 + timeout_ms * PCAPNG_NS_MS / 2;
 	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == 0 && mono_ns() < end)
+	while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == 0 && clock_monotonic_ns() < end)
 		usleep(1000);
 
 	if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) != 0) {

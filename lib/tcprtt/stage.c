@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "clock.h"
 #include "hist.h"
 #include "pcapng.h"
 #include "pipeline.h"
@@ -49,15 +50,6 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
  */
 #define EXPIRE_BUDGET (2 * STP_MAX_BURST)
 #define WRITER_BURST 256 /* records the writer dequeues at once */
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Datapath */
@@ -162,7 +154,7 @@ writer_open(struct tcprtt_pl *tp, char *err, size_t errlen)
 	tp->index++;
 	tp->files++;
 	tp->file_bytes = 0;
-	tp->file_open_ns = mono_ns();
+	tp->file_open_ns = clock_monotonic_ns();
 	if (max != 0) {
 		if (tp->nb_kept == max) {
 			char *old = tp->kept[tp->kept_first];
@@ -238,7 +230,8 @@ writer_main(void *arg)
 				tp->ring, recs, sizeof(recs[0]), WRITER_BURST, NULL);
 		if (n != 0)
 			writer_write(tp, recs, n);
-		if (!tp->is_stdout && period != 0 && mono_ns() - tp->file_open_ns >= period)
+		if (!tp->is_stdout && period != 0 &&
+				clock_monotonic_ns() - tp->file_open_ns >= period)
 			writer_rotate(tp);
 		if (n == 0) {
 			if (tp->f != NULL)

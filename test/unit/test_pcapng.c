@@ -31,6 +31,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "clock.h"
 #include "pcapng.h"
 #include "pkt.h"
 #include "unit.h"
@@ -43,15 +44,6 @@
 
 static struct rte_mempool *pool;
 static char tmpdir[128];
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Byte j of packet @p seq (the frame as received, before any truncation). */
 static uint8_t
@@ -839,18 +831,18 @@ test_rotate_time(void)
 	if (w == NULL)
 		return;
 	/* 2500 packets over 2.5 s. */
-	t0 = mono_ns();
+	t0 = clock_monotonic_ns();
 	for (i = 0; i < N; i++) {
 		uint64_t due = t0 + (uint64_t)i * 1000000;
 
-		while (mono_ns() < due)
+		while (clock_monotonic_ns() < due)
 			usleep(200);
 		m = make_pkt(i, 100, 0, TS_BASE + (uint64_t)i * TS_STEP, PKT_TS_SW, 0, 1);
 		enqueue_all(w, &m, 1);
 	}
 	rc = pcapng_writer_close(w, 5000, NULL);
 	/* As many files as seconds the run really took (a loaded machine stretches it), +-1. */
-	t0 = (mono_ns() - t0) / 1000000000 + 1;
+	t0 = (clock_monotonic_ns() - t0) / 1000000000 + 1;
 	nb = list_dir(dir, names, 512);
 	bad = collect(names, nb, seen, N, 0, &dups, &bad_ts, &too_big);
 	for (i = 0; i < N; i++)
@@ -1121,9 +1113,9 @@ test_close_bounded(void)
 	}
 	fcntl(copy.fd, F_SETFL, 0);
 	pthread_create(&reader, NULL, fifo_copy, &copy);
-	t0 = mono_ns();
+	t0 = clock_monotonic_ns();
 	rc = pcapng_writer_close(w, 5000, NULL);
-	el = (mono_ns() - t0) / 1000000;
+	el = (clock_monotonic_ns() - t0) / 1000000;
 	pthread_join(reader, NULL);
 	close(copy.fd);
 	unlink(fifo);
@@ -1160,9 +1152,9 @@ test_close_bounded(void)
 	}
 	usleep(200 * 1000); /* the writer is now stuck in write() */
 	pcapng_writer_stats(w, &st);
-	t0 = mono_ns();
+	t0 = clock_monotonic_ns();
 	rc = pcapng_writer_close(w, 300, NULL);
-	el = (mono_ns() - t0) / 1000000;
+	el = (clock_monotonic_ns() - t0) / 1000000;
 	/* Bounded, not fast: a generous margin over the 300 ms asked for (no timing assert). */
 	check(rc == -ETIMEDOUT && el < 10000,
 			"blocked disk: close(300 ms) returns %d (-ETIMEDOUT) after %" PRIu64 " ms",
@@ -1206,7 +1198,7 @@ bench_one(uint32_t len, uint64_t n, bool comments)
 		ms[j] = make_pkt(j, len, 0, TS_BASE + j, PKT_TS_HW, 0, 1);
 		rte_mbuf_refcnt_set(ms[j], UINT16_MAX);
 	}
-	t0 = mono_ns();
+	t0 = clock_monotonic_ns();
 	for (i = 0; i < n; i += 32) {
 		unsigned int k = 0, b = (unsigned int)RTE_MIN((uint64_t)32, n - i);
 		struct rte_mbuf **p = ms + (i % NB_M);
@@ -1219,7 +1211,7 @@ bench_one(uint32_t len, uint64_t n, bool comments)
 		sent += b;
 	}
 	rc = pcapng_writer_close(w, 60000, NULL);
-	el = mono_ns() - t0;
+	el = clock_monotonic_ns() - t0;
 	if (stat(c.path, &sb) != 0)
 		sb.st_size = 0;
 	printf("bench: %4u-byte packets, comments %-3s: %" PRIu64 " packets in %.3f s = %.2f Mpps, "
