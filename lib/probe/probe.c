@@ -95,12 +95,7 @@ seq_odd(struct probe_seq *s, uint64_t seq, enum probe_seq_rc rc)
 	 */
 	s->expected_before += s->max - s->first + 1;
 	s->resyncs++;
-	s->first = seq;
-	s->max = seq;
-	memset(s->bits, 0, sizeof(s->bits));
-	seq_set(s, seq, true);
-	s->received++;
-	s->odd_run = 0;
+	seq_start(s, seq);
 	return PROBE_SEQ_NEW;
 }
 
