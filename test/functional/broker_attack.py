@@ -71,18 +71,11 @@ def ip_bytes(s):
     return bytes(int(x) for x in s.split("."))
 
 
-def ip_csum(h):
-    s = sum(struct.unpack("!%dH" % (len(h) // 2), h))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
 def udp_frame(payload, src_ip, dst_ip, src_mac, dst_mac, sport=50000, dport=48879):
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
                      ip_bytes(src_ip), ip_bytes(dst_ip))
-    ip = ip[:10] + struct.pack("!H", ip_csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     return mac_bytes(dst_mac) + mac_bytes(src_mac) + b"\x08\x00" + ip + udp
 
 

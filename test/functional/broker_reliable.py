@@ -52,13 +52,6 @@ def frames(n):
                         0x0800) + bytes([i]) * (1000 - 14) for i in range(n)]
 
 
-def ip_csum(h):
-    s = sum(struct.unpack("!%dH" % (len(h) // 2), h))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
 def ctrl_frame(items, node=NODE):
     """A consumer's acknowledgement datagram: items (type 4 ACK | 5 NACK, stream, first, last)."""
     tlvs = b""
@@ -72,7 +65,7 @@ def ctrl_frame(items, node=NODE):
     udp = struct.pack("!HHHH", 48879, 48879, 8 + len(rec), 0) + rec
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
                      bytes([192, 0, 2, 9]), bytes([192, 0, 2, 1]))
-    ip = ip[:10] + struct.pack("!H", ip_csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     return (bytes.fromhex(EDGE_MAC.replace(":", "")) + bytes.fromhex(PEER_MAC.replace(":", "")) +
             b"\x08\x00" + ip + udp)
 

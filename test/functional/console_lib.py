@@ -28,15 +28,6 @@ def read_until(s, text, timeout=10):
     return buf.decode(errors="replace")
 
 
-def _csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def frame(proto, sport, dport, payload=b"x" * 20):
     """Ethernet / IPv4 / TCP or UDP, 10.0.0.1 -> 10.0.0.2."""
     if proto == "tcp":
@@ -47,7 +38,7 @@ def frame(proto, sport, dport, payload=b"x" * 20):
         pnum = 17
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, pnum, 0,
                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     eth = bytes.fromhex("020000000002" "020000000001") + b"\x08\x00"
     return eth + ip + l4
 

@@ -113,6 +113,17 @@ def promtool_check(ck, text, label="/metrics"):
              "rc %d: %s" % (r.returncode, r.stdout.strip()[:2000]))
 
 
+def inet_csum(data):
+    """The Internet checksum (RFC 1071) of data: 16-bit big-endian words, an odd byte padded
+    with zero, carries folded in, complemented. 0 over data that holds a correct checksum."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
 def write_pcap_ns(path, frames, t0_ns=1700000000123456789, step_ns=1001):
     """Write frames (bytes) as a nanosecond pcap (magic 0xa1b23c4d), record i stamped
     t0_ns + i * step_ns. Returns the list of timestamps in ns."""

@@ -40,15 +40,6 @@ MAC_S = bytes.fromhex("020000000002")  # the sender's
 BCAST = b"\xff" * 6
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def payload(mode, seq):
     if mode == "stamp":
         return struct.pack("!IQHH28x", seq, (3900000000 << 32) | seq, 0x0001, 0)
@@ -60,7 +51,7 @@ def udp4(src, dst, sport, dport, pay, extra=b"", ulen=None, ck=True, bad_ck=Fals
     ulen = 8 + len(pay) if ulen is None else ulen
     u = bytearray(struct.pack("!HHHH", sport, dport, ulen, 0) + pay)
     if ck:
-        c = csum(src + dst + struct.pack("!BBH", 0, 17, ulen) + bytes(u)) or 0xffff
+        c = ftlib.inet_csum(src + dst + struct.pack("!BBH", 0, 17, ulen) + bytes(u)) or 0xffff
         u[6:8] = struct.pack("!H", c ^ (0x0100 if bad_ck else 0))
     return bytes(u) + extra
 
@@ -68,7 +59,7 @@ def udp4(src, dst, sport, dport, pay, extra=b"", ulen=None, ck=True, bad_ck=Fals
 def ipv4(src, dst, l4, tot=None, bad_ck=False):
     tot = 20 + len(l4) if tot is None else tot
     h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, 0, 0x4000, 64, 17, 0, src, dst))
-    h[10:12] = struct.pack("!H", csum(bytes(h)) ^ (1 if bad_ck else 0))
+    h[10:12] = struct.pack("!H", ftlib.inet_csum(bytes(h)) ^ (1 if bad_ck else 0))
     return bytes(h) + l4
 
 
@@ -83,7 +74,7 @@ def frame6(dmac, src, dst, sport, dport, pay, ext=False, zero=False, bad_ck=Fals
     ulen = 8 + len(pay)
     u = bytearray(struct.pack("!HHHH", sport, dport, ulen, 0) + pay)
     if not zero:
-        c = csum(src + dst + struct.pack("!IxxxB", ulen, 17) + bytes(u)) or 0xffff
+        c = ftlib.inet_csum(src + dst + struct.pack("!IxxxB", ulen, 17) + bytes(u)) or 0xffff
         u[6:8] = struct.pack("!H", c ^ (0x0100 if bad_ck else 0))
     exth = struct.pack("!BBBB4x", 17, 0, 1, 4) if ext else b""  # destination options, PadN
     ip = struct.pack("!IHBB16s16s", 0x60000000, len(exth) + ulen, 60 if ext else 17, 64, src,
@@ -151,7 +142,7 @@ def check_reply(f, port):
     et = struct.unpack("!H", f[12:14])[0]
     if et == 0x0800:
         ip = f[14:34]
-        if csum(ip) != 0:
+        if ftlib.inet_csum(ip) != 0:
             bad.append("IPv4 header checksum")
         if ip[12:16] != OWN4:
             bad.append("not from the address asked")
@@ -166,7 +157,7 @@ def check_reply(f, port):
     ulen = struct.unpack("!H", l4[4:6])[0]
     if struct.unpack("!H", l4[0:2])[0] != port:
         bad.append("source port")
-    if struct.unpack("!H", l4[6:8])[0] != 0 and csum(ph + l4[:ulen]) != 0:
+    if struct.unpack("!H", l4[6:8])[0] != 0 and ftlib.inet_csum(ph + l4[:ulen]) != 0:
         bad.append("UDP checksum over the UDP length")
     return bad
 

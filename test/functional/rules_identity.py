@@ -97,21 +97,12 @@ class Model:
         return sorted(n for n in self.matched if n not in self.live)
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def icmp_frame(seq):
     icmp = struct.pack("!BBHHH", 8, 0, 0, 0x1414, seq) + b"p" * 24
-    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    icmp = icmp[:2] + struct.pack("!H", ftlib.inet_csum(icmp)) + icmp[4:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0, 64, 1, 0,
                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     return bytes.fromhex("020000000002" "020000000001") + b"\x08\x00" + ip + icmp
 
 

@@ -127,21 +127,13 @@ def test_loop(ck, st, stateful=False, auth=False, ipv6=False):
         ck.eq(rtt["delay_ns"]["min"], mn, "histogram min = smallest verbose rtt")
 
 
-def ip_csum(hdr):
-    """RFC 1071 over an IPv4 header (its checksum field zero)."""
-    s = sum(struct.unpack("!%dH" % (len(hdr) // 2), hdr))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def stamp_frame(payload, sport, dport, src=2):
     """IPv4/UDP from 10.0.0.SRC to 10.0.0.1, a valid IPv4 header checksum, no UDP checksum."""
     eth = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
     udp_len = 8 + len(payload)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0,
                      bytes([10, 0, 0, src]), bytes([10, 0, 0, 1]))
-    ip = ip[:10] + struct.pack("!H", ip_csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0)
     return eth + ip + udp + payload
 
@@ -275,15 +267,6 @@ def test_stateful(ck, st):
     ftlib.check_accounting(ck, s, received=len(frames), transmitted=answered)
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return s
-
-
 def test_frames(ck, st):
     sizes = [64, 594, 90, 1518, 128]
     base = {"port": "out", "count": 400, "rate_pps": 100000, "sizes": sizes,
@@ -317,7 +300,7 @@ def test_frames(ck, st):
             ip, udp = f[14:34], f[34:]
             ulen = struct.unpack("!H", udp[4:6])[0]
             pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, ulen)
-            if csum(pseudo + udp[:ulen]) != 0xffff or ip[8] != (255 if dport == 862 else 64):
+            if ftlib.inet_csum(pseudo + udp[:ulen]) != 0 or ip[8] != (255 if dport == 862 else 64):
                 bad_ck += 1
             pay = udp[8:ulen]
             if dport == 7777 and struct.unpack("!Q", pay[8:16])[0] != i:

@@ -39,11 +39,15 @@ def mac_bytes(mac):
     return bytes(int(x, 16) for x in mac.split(":"))
 
 
-def ip_checksum(hdr):
-    s = sum(struct.unpack("!10H", hdr))
+def inet_csum(data):
+    """The Internet checksum (RFC 1071) of data: 16-bit big-endian words, an odd byte padded
+    with zero, carries folded in, complemented. 0 over data that holds a correct checksum."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+    return ~s & 0xFFFF
 
 
 def build_frame(dst_mac, src_mac, src_ip, dst_ip, sport, dport, seq, size, proto="udp"):
@@ -59,7 +63,7 @@ def build_frame(dst_mac, src_mac, src_ip, dst_ip, sport, dport, seq, size, proto
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + l4_len, seq & 0xFFFF, 0x4000, 64,
                      6 if proto == "tcp" else 17, 0,
                      socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
-    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", inet_csum(ip)) + ip[12:]
     if proto == "tcp":
         l4 = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x10, 65535, 0, 0)
     else:

@@ -35,6 +35,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+from frames import inet_csum  # the RFC 1071 checksum of the system tests
+
 T0_NS = 10**9
 
 
@@ -93,15 +95,6 @@ def rewrite(mode, src, dst):
     print("%s: %d frames rewritten (%s)" % (dst, len(out), mode))
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def flood_frames(n, dst_mac="02:00:00:00:00:02", server="198.18.0.2", port=8080):
     """n Linux-like SYNs from spoofed 10.66.0.0/16 sources: one scapy template, then the
     source address, port, sequence number, TSval and both checksums set per frame (scapy
@@ -125,12 +118,12 @@ def flood_frames(n, dst_mac="02:00:00:00:00:02", server="198.18.0.2", port=8080)
         fr[26:30] = src
         struct.pack_into("!H", fr, 18, i & 0xffff)                 # IP id
         struct.pack_into("!H", fr, 24, 0)
-        struct.pack_into("!H", fr, 24, csum(bytes(fr[14:14 + ihl])))
+        struct.pack_into("!H", fr, 24, inet_csum(bytes(fr[14:14 + ihl])))
         struct.pack_into("!HHI", fr, th, 1024 + i % 60000, port, (i * 7919) & 0xffffffff)
         struct.pack_into("!II", fr, ts_off, i + 1, 0)
         struct.pack_into("!H", fr, th + 16, 0)
         pseudo = src + dst + struct.pack("!BBH", 0, 6, tlen)
-        struct.pack_into("!H", fr, th + 16, csum(pseudo + bytes(fr[th:])))
+        struct.pack_into("!H", fr, th + 16, inet_csum(pseudo + bytes(fr[th:])))
         frames.append(bytes(fr))
     return frames
 
