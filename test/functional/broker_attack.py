@@ -73,10 +73,8 @@ def ip_bytes(s):
 
 def udp_frame(payload, src_ip, dst_ip, src_mac, dst_mac, sport=50000, dport=48879):
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
-                     ip_bytes(src_ip), ip_bytes(dst_ip))
-    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
-    return mac_bytes(dst_mac) + mac_bytes(src_mac) + b"\x08\x00" + ip + udp
+    ip = ftlib.ipv4(ip_bytes(src_ip), ip_bytes(dst_ip), 17, udp)
+    return mac_bytes(dst_mac) + mac_bytes(src_mac) + b"\x08\x00" + ip
 
 
 def sign(records, key_id, key, node):

@@ -63,11 +63,9 @@ def ctrl_frame(items, node=NODE):
     rec = sphlib.FIX.pack(sphlib.MAGIC, 1, sphlib.F_CTRL, sphlib.FIXED + len(tlvs), 0, 0, node,
                           0, 0, 0, 0, 0, 0) + tlvs
     udp = struct.pack("!HHHH", 48879, 48879, 8 + len(rec), 0) + rec
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
-                     bytes([192, 0, 2, 9]), bytes([192, 0, 2, 1]))
-    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
+    ip = ftlib.ipv4(bytes([192, 0, 2, 9]), bytes([192, 0, 2, 1]), 17, udp)
     return (bytes.fromhex(EDGE_MAC.replace(":", "")) + bytes.fromhex(PEER_MAC.replace(":", "")) +
-            b"\x08\x00" + ip + udp)
+            b"\x08\x00" + ip)
 
 
 def parse_ctrl(outer):

@@ -36,11 +36,8 @@ def frame(proto, sport, dport, payload=b"x" * 20):
     else:
         l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
         pnum = 17
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, pnum, 0,
-                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     eth = bytes.fromhex("020000000002" "020000000001") + b"\x08\x00"
-    return eth + ip + l4
+    return eth + ftlib.ipv4(bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), pnum, l4, ident=1, frag=0)
 
 
 def loop_setup(st, cmds_name=None, cmds=None):

@@ -124,6 +124,16 @@ def inet_csum(data):
     return ~s & 0xffff
 
 
+def ipv4(src, dst, proto, l4, ident=0, frag=0x4000, ttl=64, tot=None, bad_ck=False):
+    """An IPv4 header without options from src to dst (4 bytes each), then l4. Total length
+    20 + len(l4) unless tot says otherwise; a correct header checksum unless bad_ck (then its
+    lowest bit is flipped)."""
+    tot = 20 + len(l4) if tot is None else tot
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, ttl, proto, 0, src, dst)
+    ck = inet_csum(h) ^ (1 if bad_ck else 0)
+    return h[:10] + struct.pack("!H", ck) + h[12:] + l4
+
+
 def write_pcap_ns(path, frames, t0_ns=1700000000123456789, step_ns=1001):
     """Write frames (bytes) as a nanosecond pcap (magic 0xa1b23c4d), record i stamped
     t0_ns + i * step_ns. Returns the list of timestamps in ns."""

@@ -56,18 +56,11 @@ def udp4(src, dst, sport, dport, pay, extra=b"", ulen=None, ck=True, bad_ck=Fals
     return bytes(u) + extra
 
 
-def ipv4(src, dst, l4, tot=None, bad_ck=False):
-    tot = 20 + len(l4) if tot is None else tot
-    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, 0, 0x4000, 64, 17, 0, src, dst))
-    h[10:12] = struct.pack("!H", ftlib.inet_csum(bytes(h)) ^ (1 if bad_ck else 0))
-    return bytes(h) + l4
-
-
 def frame4(dmac, src, dst, sport, dport, pay, **kw):
     ip_kw = {k: kw.pop(k) for k in ("tot", "ip_bad_ck") if k in kw}
     l4 = udp4(src, dst, sport, dport, pay, **kw)
-    return dmac + MAC_S + b"\x08\x00" + ipv4(src, dst, l4, tot=ip_kw.get("tot"),
-                                             bad_ck=ip_kw.get("ip_bad_ck", False))
+    return dmac + MAC_S + b"\x08\x00" + ftlib.ipv4(src, dst, 17, l4, tot=ip_kw.get("tot"),
+                                                   bad_ck=ip_kw.get("ip_bad_ck", False))
 
 
 def frame6(dmac, src, dst, sport, dport, pay, ext=False, zero=False, bad_ck=False):

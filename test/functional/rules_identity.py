@@ -100,10 +100,8 @@ class Model:
 def icmp_frame(seq):
     icmp = struct.pack("!BBHHH", 8, 0, 0, 0x1414, seq) + b"p" * 24
     icmp = icmp[:2] + struct.pack("!H", ftlib.inet_csum(icmp)) + icmp[4:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0, 64, 1, 0,
-                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
-    return bytes.fromhex("020000000002" "020000000001") + b"\x08\x00" + ip + icmp
+    ip = ftlib.ipv4(bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), 1, icmp, ident=seq, frag=0)
+    return bytes.fromhex("020000000002" "020000000001") + b"\x08\x00" + ip
 
 
 def frame(kind, i):

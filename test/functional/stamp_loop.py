@@ -131,11 +131,9 @@ def stamp_frame(payload, sport, dport, src=2):
     """IPv4/UDP from 10.0.0.SRC to 10.0.0.1, a valid IPv4 header checksum, no UDP checksum."""
     eth = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
     udp_len = 8 + len(payload)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0,
-                     bytes([10, 0, 0, src]), bytes([10, 0, 0, 1]))
-    ip = ip[:10] + struct.pack("!H", ftlib.inet_csum(ip)) + ip[12:]
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0)
-    return eth + ip + udp + payload
+    return eth + ftlib.ipv4(bytes([10, 0, 0, src]), bytes([10, 0, 0, 1]), 17, udp + payload,
+                            frag=0)
 
 
 def ntp(ns):
