@@ -35,13 +35,7 @@ def udp6_sum(f):
     included: 0 when the checksum is right. (Not scapy's: it dissects port 48879 as VXLAN and
     rebuilds other bytes.)"""
     ulen = struct.unpack_from("!H", f, 58)[0]
-    d = f[22:54] + struct.pack("!I3xB", ulen, 17) + f[54:54 + ulen]
-    if len(d) % 2:
-        d += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(d) // 2), d))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+    return ftlib.inet_csum(f[22:54] + struct.pack("!I3xB", ulen, 17) + f[54:54 + ulen])
 
 
 def check_outer(ck, frames, src, dst, hlim, tc, label):

@@ -19,6 +19,10 @@ import shutil
 import struct
 import sys
 
+# The tests' one RFC 1071 checksum (test/functional/ftlib.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "functional"))
+from ftlib import inet_csum  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 
@@ -419,15 +423,6 @@ def signed(records, key, key_id=1, node=7):
     return records + hdr + hmac.new(key, records + hdr, hashlib.sha256).digest()[:16]
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def reflect_seeds():
     """The reflect target: a selector byte, then a request frame with valid checksums."""
     stamp = struct.pack("!IQHH28x", 1, 0xe0000000 << 32, 1, 0) + bytes(20)
@@ -436,17 +431,17 @@ def reflect_seeds():
     def v4(payload, sport=7000, dport=862, extra=b"", ck=True):
         u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
         ip = bytearray(ipv4(17, u + extra))
-        ip[10:12] = struct.pack("!H", csum(bytes(ip[:20])))
+        ip[10:12] = struct.pack("!H", inet_csum(bytes(ip[:20])))
         if ck:
             ph = IP4_A + IP4_B + struct.pack("!BBH", 0, 17, len(u))
-            c = csum(ph + u) or 0xffff
+            c = inet_csum(ph + u) or 0xffff
             ip[26:28] = struct.pack("!H", c)
         return eth(0x0800) + bytes(ip)
 
     def v6(payload, exts=b"", nh=17, sport=7000, dport=862):
         u = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
         ph = IP6_A + IP6_B + struct.pack("!IxxxB", len(u), 17)
-        u[6:8] = struct.pack("!H", csum(ph + bytes(u)) or 0xffff)
+        u[6:8] = struct.pack("!H", inet_csum(ph + bytes(u)) or 0xffff)
         return eth(0x86DD) + ipv6(nh, exts + bytes(u))
 
     return {

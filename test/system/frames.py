@@ -29,6 +29,10 @@ import struct
 import sys
 import time
 
+# The tests' one RFC 1071 checksum lives with the functional tests' helpers (ftlib).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "functional"))
+from ftlib import inet_csum  # noqa: E402
+
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
 MAGIC = b"STAMPEDE-SYSTEST"
@@ -37,17 +41,6 @@ SO_RCVBUFFORCE = 33
 
 def mac_bytes(mac):
     return bytes(int(x, 16) for x in mac.split(":"))
-
-
-def inet_csum(data):
-    """The Internet checksum (RFC 1071) of data: 16-bit big-endian words, an odd byte padded
-    with zero, carries folded in, complemented. 0 over data that holds a correct checksum."""
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def build_frame(dst_mac, src_mac, src_ip, dst_ip, sport, dport, seq, size, proto="udp"):
