@@ -148,6 +148,16 @@ def write_pcap_ns(path, frames, t0_ns=1700000000123456789, step_ns=1001):
     return stamps
 
 
+def read_frames(ck, path, label):
+    """The frames of the pcap at path; a failed check named label, and no frames, when it
+    cannot be read."""
+    try:
+        return read_pcap(path)[0]
+    except (OSError, ValueError) as e:
+        ck.check(False, "%s readable" % label, str(e))
+        return []
+
+
 def read_pcap(path):
     """Read a classic pcap (us or ns, either byte order). Returns (frames, stamps_ns, nano)."""
     with open(path, "rb") as f:
@@ -271,6 +281,15 @@ class Stampede:
                 self.out, self.err = p.communicate()
             self.rc = None
         return self.rc
+
+    def run_to_eof(self, ck, timeout=20):
+        """Run with --exit-on-eof (file inputs: stampede stops when they are read); check that
+        it exited 0, and show its output when not. Returns the exit code."""
+        rc = self.run(["--exit-on-eof"], timeout=timeout)
+        if rc != 0:
+            self.show_output()
+        ck.eq(rc, 0, "exit code with --exit-on-eof (None: did not stop by itself)")
+        return rc
 
     def start(self, args, config="stampede.json"):
         """Start in the background; stdout lines are collected by a thread."""
