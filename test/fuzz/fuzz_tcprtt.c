@@ -20,6 +20,7 @@
 
 #include "pkt.h"
 #include "tcprtt.h"
+#include "tcprtt_frame.h"
 
 #define FUZZ_ASSERT(cond)                                                                       \
 	do {                                                                                    \
@@ -29,18 +30,6 @@
 			abort();                                                                \
 		}                                                                               \
 	} while (0)
-
-static int
-parse(const uint8_t *f, uint32_t len, struct tcprtt_pkt *p)
-{
-	struct pkt_meta meta;
-
-	memset(&meta, 0, sizeof(meta));
-	if (pkt_parse_buf(f, len, &meta) < 0)
-		return -1;
-	return tcprtt_pkt_parse(f, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
-			meta.nb_vlan, meta.flags, p);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rc = tcprtt_parse_options(data, (uint32_t)size, &o);
 	FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
-	rc = parse(data, (uint32_t)size, &p);
+	rc = tcprtt_frame_parse(data, (uint32_t)size, &p);
 	FUZZ_ASSERT(rc == -1 || rc == TCPRTT_PKT_SKIP || rc == TCPRTT_PKT_TCP ||
 			rc == TCPRTT_PKT_DROP);
 	if (rc == TCPRTT_PKT_DROP)
@@ -92,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy + meta.l4_off, copy + meta.l4_off + 2, 2);
 		memcpy(copy + meta.l4_off + 2, tmp, 2);
 		/* Validity does not depend on the direction: the reverse is measured too. */
-		FUZZ_ASSERT(parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP);
+		FUZZ_ASSERT(tcprtt_frame_parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP);
 		FUZZ_ASSERT(memcmp(&p.key, &q.key, sizeof(p.key)) == 0);
 		FUZZ_ASSERT(p.dir != q.dir); /* one endpoint at both ends (land) is dropped */
 	}

@@ -25,6 +25,7 @@
 #include "pkt.h"
 #include "frames.h"
 #include "tcprtt.h"
+#include "tcprtt_frame.h"
 #include "unit.h"
 
 #define MS 1000000ull
@@ -124,18 +125,6 @@ build(uint8_t *f, struct ep s, struct ep d, uint8_t flags, bool ts, uint32_t tsv
 	return fr.len;
 }
 
-static int
-to_pkt(const uint8_t *f, uint32_t len, struct tcprtt_pkt *p)
-{
-	struct pkt_meta meta;
-
-	memset(&meta, 0, sizeof(meta));
-	if (pkt_parse_buf(f, len, &meta) < 0)
-		return -1;
-	return tcprtt_pkt_parse(f, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
-			meta.nb_vlan, meta.flags, p);
-}
-
 static uint8_t frame[2048];
 
 /* Build, parse and observe one packet; returns the samples. */
@@ -146,7 +135,7 @@ pkt(struct tcprtt_mon *m, struct ep s, struct ep d, uint8_t flags, bool ts, uint
 	struct tcprtt_pkt p;
 	uint32_t len = build(frame, s, d, flags, ts, tsval, tsecr, payload);
 
-	if (to_pkt(frame, len, &p) != TCPRTT_PKT_TCP)
+	if (tcprtt_frame_parse(frame, len, &p) != TCPRTT_PKT_TCP)
 		return 99;
 	return tcprtt_mon_packet(m, &p, t, 3, out);
 }
@@ -186,58 +175,60 @@ test_key(void)
 	uint32_t len;
 
 	len = build(frame, a, b, SYN, true, 1, 0, 0);
-	check(to_pkt(frame, len, &p1) == TCPRTT_PKT_TCP, "IPv4 SYN parsed");
+	check(tcprtt_frame_parse(frame, len, &p1) == TCPRTT_PKT_TCP, "IPv4 SYN parsed");
 	len = build(frame, b, a, SYN | ACK, true, 5, 1, 0);
-	to_pkt(frame, len, &p2);
+	tcprtt_frame_parse(frame, len, &p2);
 	check(memcmp(&p1.key, &p2.key, sizeof(p1.key)) == 0 && p1.dir != p2.dir,
 			"both directions: same key, opposite dir");
 	check(p1.dir == 1, "10.1.2.3 > 10.0.0.9: the SYN goes from endpoint 1 (dir 1)");
 	nb_vlans = 1;
 	vlans[0] = 100;
 	len = build(frame, a, b, SYN, true, 1, 0, 0);
-	to_pkt(frame, len, &p3);
+	tcprtt_frame_parse(frame, len, &p3);
 	check(memcmp(&p1.key, &p3.key, sizeof(p1.key)) != 0 && p3.key.vlan[0] == 100,
 			"same 5-tuple on VLAN 100: another flow");
 	nb_vlans = 2;
 	vlans[0] = 200;
 	vlans[1] = 300;
 	len = build(frame, a, b, SYN, true, 1, 0, 0);
-	to_pkt(frame, len, &p3);
+	tcprtt_frame_parse(frame, len, &p3);
 	check(p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 && p3.nb_vlan == 2,
 			"QinQ: both VLAN ids in the key");
 	/* 802.1ad + 802.1Q + 802.1Q, and 8 tags: every id in the key; one id apart, apart. */
 	nb_vlans = 3;
 	vlans[2] = 400;
 	len = build(frame, a, b, SYN, true, 1, 0, 0);
-	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.nb_vlan == 3 &&
+	check(tcprtt_frame_parse(frame, len, &p3) == TCPRTT_PKT_TCP && p3.nb_vlan == 3 &&
 					p3.key.vlan[0] == 200 && p3.key.vlan[1] == 300 &&
 					p3.key.vlan[2] == 400 && p3.key.vlan[3] == 0,
 			"three tags: a TCP packet, the three ids in the key");
 	vlans[2] = 401;
 	len = build(frame, a, b, SYN, true, 1, 0, 0);
-	to_pkt(frame, len, &p2);
+	tcprtt_frame_parse(frame, len, &p2);
 	check(memcmp(&p2.key, &p3.key, sizeof(p2.key)) != 0, "third id differs: another flow");
 	nb_vlans = TCPRTT_MAX_VLAN;
 	for (unsigned int i = 0; i < TCPRTT_MAX_VLAN; i++)
 		vlans[i] = (uint16_t)(4000 + i);
 	len = build(frame, b, a, SYN | ACK, true, 5, 1, 0);
-	check(to_pkt(frame, len, &p2) == TCPRTT_PKT_TCP && p2.nb_vlan == TCPRTT_MAX_VLAN &&
-					p2.key.vlan[0] == 4000 && p2.key.vlan[7] == 4007,
+	check(tcprtt_frame_parse(frame, len, &p2) == TCPRTT_PKT_TCP &&
+					p2.nb_vlan == TCPRTT_MAX_VLAN && p2.key.vlan[0] == 4000 &&
+					p2.key.vlan[7] == 4007,
 			"eight tags: a TCP packet, ids 4000..4007 in the key");
 	nb_vlans = 0;
 	len = build(frame, (struct ep){ "2001:db8::1", 1234 }, (struct ep){ "2001:db8::2", 443 },
 			ACK, true, 7, 8, 100);
-	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_TCP && p3.key.family == 6 && p3.dir == 0 &&
-					p3.has_payload && p3.opts.tsval == 7,
+	check(tcprtt_frame_parse(frame, len, &p3) == TCPRTT_PKT_TCP && p3.key.family == 6 &&
+					p3.dir == 0 && p3.has_payload && p3.opts.tsval == 7,
 			"IPv6 data segment: family 6, payload, TSval");
 	/* A frame cut inside the TCP header: the IP packet runs past the frame. */
-	check(to_pkt(frame, len - 100 - 20, &p3) == TCPRTT_PKT_DROP &&
+	check(tcprtt_frame_parse(frame, len - 100 - 20, &p3) == TCPRTT_PKT_DROP &&
 					p3.drop == TCPRTT_DROP_IP_TRUNCATED,
 			"cut TCP header: dropped, ip_truncated");
 	/* Malformed options: dropped, named. */
 	len = build(frame, a, b, ACK, true, 1, 2, 0);
 	frame[len - 12 + 3] = 0; /* TS length byte -> 0... the NOPs stay */
-	check(to_pkt(frame, len, &p3) == TCPRTT_PKT_DROP && p3.drop == TCPRTT_DROP_TCP_BAD_OPTIONS,
+	check(tcprtt_frame_parse(frame, len, &p3) == TCPRTT_PKT_DROP &&
+					p3.drop == TCPRTT_DROP_TCP_BAD_OPTIONS,
 			"zero-length TS option in a frame: tcp_bad_options");
 }
 
@@ -255,7 +246,7 @@ bad_one(const char *src, const char *dst, uint16_t sport, void (*mutate)(uint8_t
 		mutate(frame, &len);
 	if (lenp != NULL)
 		*lenp = len;
-	rc = to_pkt(frame, len, &p);
+	rc = tcprtt_frame_parse(frame, len, &p);
 	if (rc == TCPRTT_PKT_DROP)
 		return p.drop;
 	return rc == TCPRTT_PKT_TCP ? 100 : -1;
@@ -505,7 +496,7 @@ test_drops(void)
 	st = tcprtt_mon_stats(m);
 	len = build(frame, (struct ep){ "10.5.0.1", 0 }, (struct ep){ "10.5.0.2", 80 }, SYN, true,
 			1, 0, 0);
-	if (to_pkt(frame, len, &p) == TCPRTT_PKT_DROP)
+	if (tcprtt_frame_parse(frame, len, &p) == TCPRTT_PKT_DROP)
 		tcprtt_mon_drop(m, p.drop);
 	else
 		tcprtt_mon_packet(m, &p, 1, 0, r);
@@ -702,7 +693,7 @@ test_table(void)
 	uint32_t len = build(frame, (struct ep){ "10.4.0.2", 1 }, (struct ep){ "10.9.9.9", 80 },
 			SYN, true, 1, 0, 0);
 
-	to_pkt(frame, len, &p);
+	tcprtt_frame_parse(frame, len, &p);
 	check(tcprtt_mon_packet(m, &p, 0, 0, r) == 0 && st->unstamped == 1 &&
 					tcprtt_mon_count(m) == 1,
 			"no timestamp: counted unstamped, no flow");
