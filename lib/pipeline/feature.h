@@ -20,7 +20,10 @@
  *     and pl->err_path, the feature's name by default, the config path it is about: the
  *     pipeline is not built), 0 the feature runs its worker stage, > 0 it has no stage for
  *     this config. Every later op must cope with a feature that its config leaves off.
- *   - burst (worker lcores, array order, only when init returned 0): as struct stp_stage.
+ *   - burst (worker lcores, array order, only when init returned 0): handle a burst in place;
+ *     it may drop packets (counting a reason) and returns how many remain in pkts
+ *     (compacted, order kept) for the next stage. After the last stage, each remaining
+ *     packet's pkt_meta.out_port says where it goes.
  *   - poll (each loop iteration of the lcores that poll_on() accepts; NULL poll_on: the TX
  *     lcores, when init returned 0), during STP_PHASE_RUN, and while draining when poll_drain.
  *     Returns the work done (packets), which counts the iteration as busy.

@@ -8,8 +8,9 @@
 /**
  * @file
  * Latency probes at run time: the state the generator (source_probe.c), the receiver/reflector
- * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->priv[STP_PRIV_PROBE]
- * (pipeline-wide) and lc->priv[STP_PRIV_PROBE] (per lcore).
+ * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->fpriv[probe_k]
+ * (pipeline-wide) and lc->fpriv[probe_k] (per lcore). Private to lib/probe: the core knows the
+ * feature only as stp_feature_probe (feature.c).
  *
  * STAMP (RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode: the generator builds
  * its template and patches sequence and T1 per mode (gen_template(), gen_build(), gen_send()),
@@ -25,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "cfg.h"
+#include "feature.h"
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -273,14 +275,35 @@ struct stp_probe_rt {
 /** Create (once) the probe runtime from pl->cfg. < 0 with pl->err on error. */
 int stp_probe_rt_init(struct stp_pipeline *pl);
 
-/** Free it (once; both the stage's and the source's fini call it). */
+/** Free it (once: the feature's fini). */
 void stp_probe_rt_free(struct stp_pipeline *pl);
 
+/* The feature (feature.c) and its index in the registry (its fpriv slot), set by its init. */
+extern const struct stp_feature stp_feature_probe;
+extern unsigned int probe_k;
+
+/**
+ * The probe runtime of @p pl (control thread), NULL when its config has no probes or the
+ * registry it runs has no probe feature.
+ */
 static inline struct stp_probe_rt *
 stp_probe_rt(const struct stp_pipeline *pl)
 {
-	return pl->priv[STP_PRIV_PROBE];
+	for (unsigned int k = 0; pl->features != NULL && pl->features[k] != NULL; k++)
+		if (k == probe_k)
+			return pl->features[k] == &stp_feature_probe ? pl->fpriv[k] : NULL;
+	return NULL;
 }
+
+/*
+ * The feature's ops on its parts: the receiver/reflector stage (stage.c: init 0 when the
+ * probe runtime exists, > 0 when the config has no probes) and the generator (source.c: init
+ * 0 when this instance generates streams, > 0 when not; poll on TX lcores).
+ */
+int probe_stage_init(struct stp_pipeline *pl);
+uint16_t probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+int probe_source_init(struct stp_pipeline *pl);
+uint32_t probe_source_poll(struct stp_lcore *lc);
 
 /** The receive slot of (@p stream, @p dir) of a worker, NULL when it has none. */
 static inline struct stp_probe_rx_slot *
