@@ -170,8 +170,8 @@ stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char
 {
 	json_t *v = stp_feature_view(pl, name), *m;
 
-	if (v == NULL)
-		return NULL;
+	if (v == NULL || key == NULL)
+		return v;
 	m = json_incref(json_object_get(v, key));
 	json_decref(v);
 	return m;

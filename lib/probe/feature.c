@@ -73,4 +73,5 @@ const struct stp_feature stp_feature_probe = {
 	.tick = stp_probe_tick,
 	.view = probe_view,
 	.fini = probe_fini,
+	.ui = &probe_ui,
 };

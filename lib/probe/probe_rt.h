@@ -281,6 +281,8 @@ void stp_probe_rt_free(struct stp_pipeline *pl);
 /* The feature (feature.c) and its index in the registry (its fpriv slot), set by its init. */
 extern const struct stp_feature stp_feature_probe;
 extern unsigned int probe_k;
+/* What it shows to operators (views.c). */
+extern const struct stp_feature_ui probe_ui;
 
 /**
  * The probe runtime of @p pl (control thread), NULL when its config has no probes or the
