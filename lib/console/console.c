@@ -662,14 +662,6 @@ output_names(const struct stp_cmd_env *env)
 }
 
 static json_t *
-stream_names(const struct stp_cmd_env *env)
-{
-	json_t *src = ctl_probes(env->ctl);
-
-	return names_of(src, json_object_get(src, "streams"));
-}
-
-static json_t *
 port_names(const struct stp_cmd_env *env)
 {
 	char err[CFG_ERR_LEN];
@@ -719,13 +711,9 @@ cmd_show_port_parsed(void *parsed, struct cmdline *cl, void *data)
 static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
 static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
-static cmdline_parse_token_string_t tok_arg = ANY(arg);
 static struct stp_name_token tok_port_name = NAME(arg, port_names, "port name", true);
 static struct stp_name_token tok_rule_name = NAME(arg, rule_names, "rule name", false);
 static struct stp_name_token tok_output_name = NAME(arg, output_names, "output name", false);
-static struct stp_name_token tok_stream_name_all = NAME(arg, stream_names, "stream name", true);
-static struct stp_name_token tok_stream_name_w2 = NAME(w2, stream_names, "stream name", false);
-static struct stp_name_token tok_stream_all_w2 = NAME(w2, stream_names, "stream name", true);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -1157,239 +1145,6 @@ static cmdline_parse_inst_t cmd_replay_file = {
 	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, (void *)&tok_replay_file, NULL },
 };
 
-/* Latency probes ------------------------------------------------------------------------------ */
-
-static void
-render_probes(const json_t *o, FILE *f)
-{
-	const json_t *a = json_object_get(o, "streams"), *rx = json_object_get(o, "receiver");
-	const json_t *e, *ign;
-	const char *k;
-	struct table t;
-	size_t i;
-
-	tbl_init(&t,
-			"stream|id|port|running|unit|requested|rate-last|rate-avg|tx-packets|active-s|"
-			"impair-drop|impair-dup|behind");
-	json_array_foreach(a, i, e) {
-		tbl_cell(&t, "%s", stp_json_str(e, "name"));
-		tbl_u64(&t, stp_json_u64(e, "stream_id"));
-		tbl_cell(&t, "%s", stp_json_str(e, "port"));
-		tbl_cell(&t, "%s", json_is_true(json_object_get(e, "running")) ? "yes" : "no");
-		tbl_cell(&t, "%s", stp_json_str(e, "unit"));
-		if (stp_json_u64(e, "rate_requested") == 0)
-			tbl_cell(&t, "%s", "max");
-		else
-			tbl_u64(&t, stp_json_u64(e, "rate_requested"));
-		/* Over the last interval (a change shows at once), then over the active time. */
-		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_last"));
-		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_achieved"));
-		tbl_u64(&t, stp_json_u64(e, "tx_packets"));
-		tbl_cell(&t, "%.3f", stp_json_real(e, "active_s"));
-		tbl_u64(&t, stp_json_u64(e, "impair_drops"));
-		tbl_u64(&t, stp_json_u64(e, "impair_duplicates"));
-		tbl_u64(&t, stp_json_u64(e, "behind"));
-	}
-	tbl_print(&t, f);
-	fprintf(f,
-			"TX timestamps: software (TSC at the burst); receiver: %s%s, UDP port %" PRIu64
-			", reflected %" PRIu64 "\n",
-			json_is_true(json_object_get(rx, "enabled")) ? "on" : "off",
-			json_is_true(json_object_get(rx, "reflect")) ? " (reflector)" : "",
-			stp_json_u64(rx, "udp_port"), stp_json_u64(rx, "reflected"));
-	if (json_is_true(json_object_get(rx, "stamp_stateful")))
-		fprintf(f,
-				"STAMP stateful reflector: %" PRIu64 " sessions held, %" PRIu64
-				" created, %" PRIu64 " idle ones replaced\n",
-				stp_json_u64(rx, "stamp_sessions"),
-				stp_json_u64(rx, "stamp_sessions_created"),
-				stp_json_u64(rx, "stamp_sessions_expired"));
-	ign = json_object_get(rx, "ignored");
-	fprintf(f, "ignored:");
-	json_object_foreach((json_t *)ign, k, e)
-		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(e));
-	fprintf(f, "\n");
-}
-
-static void
-render_latency(const json_t *a, FILE *f)
-{
-	const json_t *e, *d;
-	struct table t;
-	size_t i;
-	bool oneway = false;
-
-	tbl_init(&t,
-			"stream|id|dir|received|lost|loss-%|dup|reordered|jitter-ns|min|mean|p50|p90|"
-			"p99|p99.9|p99.99|max");
-	json_array_foreach(a, i, e) {
-		d = json_object_get(e, "delay_ns");
-		tbl_cell(&t, "%s", stp_json_str(e, "name"));
-		tbl_u64(&t, stp_json_u64(e, "stream_id"));
-		tbl_cell(&t, "%s", stp_json_str(e, "direction"));
-		/* STAMP's forward and backward are one-way delays too. */
-		oneway |= strcmp(stp_json_str(e, "direction"), "one-way") == 0 ||
-				strcmp(stp_json_str(e, "direction"), "forward") == 0 ||
-				strcmp(stp_json_str(e, "direction"), "backward") == 0;
-		tbl_u64(&t, stp_json_u64(e, "received"));
-		/* No loss of its own: forward / backward to a stateless STAMP reflector. */
-		if (json_object_get(e, "lost") == NULL) {
-			tbl_cell(&t, "%s", "-");
-			tbl_cell(&t, "%s", "-");
-		} else {
-			tbl_u64(&t, stp_json_u64(e, "lost"));
-			tbl_cell(&t, "%.3f", stp_json_real(e, "loss_pct"));
-		}
-		tbl_u64(&t, stp_json_u64(e, "duplicates"));
-		tbl_u64(&t, stp_json_u64(e, "reordered"));
-		tbl_u64(&t, stp_json_u64(e, "jitter_ns"));
-		tbl_u64(&t, stp_json_u64(d, "min"));
-		tbl_cell(&t, "%.1f", stp_json_real(d, "mean"));
-		tbl_u64(&t, stp_json_u64(d, "p50"));
-		tbl_u64(&t, stp_json_u64(d, "p90"));
-		tbl_u64(&t, stp_json_u64(d, "p99"));
-		tbl_u64(&t, stp_json_u64(d, "p99.9"));
-		tbl_u64(&t, stp_json_u64(d, "p99.99"));
-		tbl_u64(&t, stp_json_u64(d, "max"));
-	}
-	tbl_print(&t, f);
-	fprintf(f, "delays in ns%s; rtt excludes the reflector's residence time\n",
-			oneway ? "; one-way = RX stamp - TX stamp, valid when the two clocks are "
-				 "synchronised" :
-				 "");
-}
-
-/* @p which names a generator stream, or is a stream id (a receiver measures ids it is sent). */
-static bool
-stream_known(const char *which)
-{
-	json_t *o = ctl_probes(g_con->ctl);
-	const json_t *e;
-	size_t i, n = strspn(which, "0123456789");
-	bool known = strcmp(which, "all") == 0 || (n > 0 && n < 10 && which[n] == '\0');
-
-	json_array_foreach(json_object_get(o, "streams"), i, e)
-		known |= strcmp(stp_json_str(e, "name"), which) == 0;
-	json_decref(o);
-	return known;
-}
-
-/* show latency [STREAM], show probes */
-static void
-cmd_show_latency_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-
-	json_t *a;
-
-	if (strcmp(r->w1, "probes") == 0) {
-		show(cl, ctl_probes(g_con->ctl), render_probes, NULL);
-		return;
-	}
-	a = ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL);
-	if (data != NULL && a != NULL && json_array_size(a) == 0) {
-		/* No row: say whether the stream is unknown or only not measured yet. */
-		json_decref(a);
-		if (stream_known(r->arg))
-			cmdline_printf(cl, "stream %s: nothing measured yet\n", r->arg);
-		else
-			cmdline_printf(cl,
-					"error: no stream %s (a generator stream's name, a stream id "
-					"or all)\n",
-					r->arg);
-		return;
-	}
-	show(cl, a, render_latency, NULL);
-}
-
-static cmdline_parse_token_string_t tok_latency_probes = WORD(w1, "latency#probes");
-static cmdline_parse_token_string_t tok_latency = WORD(w1, "latency");
-
-static cmdline_parse_inst_t cmd_show_latency = {
-	.f = cmd_show_latency_parsed,
-	.data = NULL,
-	.help_str = "show latency|probes: measured latency per stream (loss, jitter, "
-		    "percentiles), or the generator streams (requested, last and average rate)",
-	.tokens = { (void *)&tok_show, (void *)&tok_latency_probes, NULL },
-};
-
-static cmdline_parse_inst_t cmd_show_latency_one = {
-	.f = cmd_show_latency_parsed,
-	.data = (void *)1,
-	.help_str = "show latency STREAM: the same for one stream (name or id)",
-	.tokens = { (void *)&tok_show, (void *)&tok_latency, (void *)&tok_stream_name_all, NULL },
-};
-
-/* probe start|stop STREAM|all, probe rate STREAM RATE */
-static void
-cmd_probe_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN];
-	int rc;
-
-	if (data != NULL)
-		rc = ctl_probe_rate(g_con->ctl, r->w2, r->arg, err);
-	else
-		rc = ctl_probe_run(g_con->ctl, r->arg, strcmp(r->w1, "start") == 0, err);
-	if (rc != 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	if (data != NULL)
-		cmdline_printf(cl, "probe %s: rate %s\n", r->w2, r->arg);
-	else
-		cmdline_printf(cl, "probe %s: %s\n", r->arg,
-				strcmp(r->w1, "start") == 0 ? "started" : "stopped");
-}
-
-static cmdline_parse_token_string_t tok_probe = WORD(w0, "probe");
-static cmdline_parse_token_string_t tok_rate = WORD(w1, "rate");
-
-static cmdline_parse_inst_t cmd_probe_run = {
-	.f = cmd_probe_parsed,
-	.data = NULL,
-	.help_str = "probe start|stop STREAM|all: start (a new run: count and duration again) or "
-		    "stop a probe stream",
-	.tokens = { (void *)&tok_probe, (void *)&tok_start_stop, (void *)&tok_stream_name_all,
-			NULL },
-};
-
-static cmdline_parse_inst_t cmd_probe_rate = {
-	.f = cmd_probe_parsed,
-	.data = (void *)1,
-	.help_str = "probe rate STREAM RATE: set the rate live (pps, or bit/s for a rate_bps "
-		    "stream; max)",
-	.tokens = { (void *)&tok_probe, (void *)&tok_rate, (void *)&tok_stream_name_w2,
-			(void *)&tok_arg, NULL },
-};
-
-/* save latency STREAM|all FILE */
-static void
-cmd_save_latency_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN];
-	int rc = ctl_latency_save(g_con->ctl, r->w2, r->arg, err);
-
-	if (rc < 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	cmdline_printf(cl, "saved %d histogram%s to %s\n", rc, rc == 1 ? "" : "s", r->arg);
-}
-
-static cmdline_parse_token_string_t tok_save = WORD(w0, "save");
-
-static cmdline_parse_inst_t cmd_save_latency = {
-	.f = cmd_save_latency_parsed,
-	.data = NULL,
-	.help_str = "save latency STREAM|all FILE: write the histogram(s) as lib/hist JSON "
-		    "(FILE.json) or CSV (FILE.csv, one stream)",
-	.tokens = { (void *)&tok_save, (void *)&tok_latency, (void *)&tok_stream_all_w2,
-			(void *)&tok_arg, NULL },
-};
-
 /* quit */
 static void
 cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -1603,11 +1358,6 @@ static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_del_rule,
 	&cmd_replay,
 	&cmd_replay_file,
-	&cmd_show_latency,
-	&cmd_show_latency_one,
-	&cmd_probe_run,
-	&cmd_probe_rate,
-	&cmd_save_latency,
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,

@@ -191,32 +191,6 @@ json_t *ctl_nodes(struct ctl *c);
 json_t *ctl_timestamps(struct ctl *c);
 
 /**
- * Latency probes: {"streams": [generator streams: name, stream_id, port, running,
- * rate_requested, rate_achieved, tx_packets, active_s, impair counters...], "receiver":
- * {enabled, reflect, udp_port, reflected, ignored {bad_magic, truncated, ...}}}.
- */
-json_t *ctl_probes(struct ctl *c);
-
-/**
- * Measured latency per (stream, direction): received, lost, duplicates, reordered, jitter_ns,
- * delay_ns {count, min, mean, p50..p99.99, max}... @p which NULL/"all", a name or a stream id.
- */
-json_t *ctl_latency(struct ctl *c, const char *which);
-
-/** Start or stop a probe stream (@p which a name, a stream id or "all"). */
-int ctl_probe_run(struct ctl *c, const char *which, bool run, char err[CFG_ERR_LEN]);
-
-/** Set a stream's rate ("max", or pps / bit/s as the stream is configured), live. */
-int ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[CFG_ERR_LEN]);
-
-/**
- * Write the latency histogram(s) of @p which to @p path (.csv: one histogram, lib/hist's CSV;
- * otherwise lib/hist's JSON, or {"streams":[{name, stream_id, direction, histogram}]} for
- * several). Returns the number of histograms written, or -errno with @p err.
- */
-int ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN]);
-
-/**
  * Re-send the dead letters of reliable stampede output @p output: the datagrams of pcapng
  * @p file (NULL or "": the output's own spool) go out again through the output, paced by its
  * workers, and are kept for resending like new ones. {output, file, replayed, skipped}.

@@ -281,8 +281,9 @@ void stp_probe_rt_free(struct stp_pipeline *pl);
 /* The feature (feature.c) and its index in the registry (its fpriv slot), set by its init. */
 extern const struct stp_feature stp_feature_probe;
 extern unsigned int probe_k;
-/* What it shows to operators (views.c). */
+/* What it shows to operators (views.c), and its console commands (cmds.c). */
 extern const struct stp_feature_ui probe_ui;
+extern cmdline_parse_inst_t *const probe_cmds[];
 
 /**
  * The probe runtime of @p pl (control thread), NULL when its config has no probes or the
@@ -350,5 +351,24 @@ int stp_probe_set_rate(struct stp_pipeline *pl, const char *which, uint64_t rate
  */
 int stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *path,
 		bool force_streams);
+
+/*
+ * The control actions behind the console commands (cmds.c; the caller holds the control
+ * lock). Errors: a negative errno with a message in @p err, which names what was wrong.
+ */
+
+/** {"streams": stp_probe_streams_json(), "receiver": stp_probe_rx_json()}. */
+json_t *stp_probe_ctl_probes(const struct stp_pipeline *pl);
+
+/** Start or stop a stream (@p which a name, a stream id or "all"). 0 or -ENOENT. */
+int stp_probe_ctl_run(struct stp_pipeline *pl, const char *which, bool run, char *err, size_t len);
+
+/** Set a stream's rate from text ("max", or pps / bit/s as the stream is configured). */
+int stp_probe_ctl_rate(struct stp_pipeline *pl, const char *which, const char *rate, char *err,
+		size_t len);
+
+/** stp_probe_save() once the file's directory is known to be writable: streams written. */
+int stp_probe_ctl_save(const struct stp_pipeline *pl, const char *which, const char *path,
+		char *err, size_t len);
 
 #endif /* STP_PROBE_RT_H */

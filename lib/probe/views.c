@@ -88,4 +88,5 @@ const struct stp_feature_ui probe_ui = {
 	.key = NULL,
 	.families = probe_families,
 	.tel_lists = probe_tel_lists,
+	.cmds = probe_cmds,
 };
