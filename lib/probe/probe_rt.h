@@ -7,8 +7,8 @@
 
 /**
  * @file
- * Latency probes at run time: the state the generator (source_probe.c), the receiver/reflector
- * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->fpriv[probe_k]
+ * Latency probes at run time: the state the generator (source.c), the receiver/reflector
+ * stage (stage.c) and the control functions (control.c) share, in pl->fpriv[probe_k]
  * (pipeline-wide) and lc->fpriv[probe_k] (per lcore). Private to lib/probe: the core knows the
  * feature only as stp_feature_probe (feature.c).
  *
@@ -226,7 +226,7 @@ struct stp_probe_gen {
 	uint64_t cur_start;   /**< TSC the current run started (valid while cur_active) */
 	bool cur_active;      /**< a run is going on */
 
-	/* The rate over the last interval (ctlplane only, under probe_ctl.c's window lock). */
+	/* The rate over the last interval (ctlplane only, under control.c's window lock). */
 	uint64_t win_start; /**< TSC at init: the first window's start */
 	struct stp_ratewin win;
 } __rte_cache_aligned;
@@ -253,7 +253,7 @@ struct stp_probe_rt {
 	struct stamp_hmac *refl_hmac;
 	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
 	/** mbuf dynflag of a reply whose T3 the port's TX callback writes (0: none): set with
-	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage_probe.c) */
+	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage.c) */
 	uint64_t restamp_flag;
 	uint16_t nb_txcb;
 	struct {
@@ -320,7 +320,7 @@ stp_probe_slot(const struct stp_probe_lcore *pc, unsigned int stream, unsigned i
 /** Name of an ignored-probe counter. */
 const char *stp_probe_ignored_name(enum stp_probe_ignored i);
 
-/* Control-thread functions (probe_ctl.c). */
+/* Control-thread functions (control.c). */
 
 /** Print pending verbose events (control thread, each tick and at stop). */
 void stp_probe_tick(struct stp_pipeline *pl);

@@ -352,7 +352,7 @@ probe_source_init(struct stp_pipeline *pl)
 }
 
 /*
- * Log (now, positions issued so far) for the loss horizon (probe_ctl.c's gen_due()): at most
+ * Log (now, positions issued so far) for the loss horizon (control.c's gen_due()): at most
  * one entry per sent_step_tsc, and always the last one of a run (@p force), so that once a run
  * has ended, every probe it sent becomes due exactly one horizon after the last.
  */

@@ -396,7 +396,7 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 
 /*
  * The NIC's (or the kernel's) T1 of (@p stream, @p seq) and its source into @p src when this
- * instance sent that probe with a TX stamp request (source_probe.c): the probe itself carries
+ * instance sent that probe with a TX stamp request (source.c): the probe itself carries
  * the software T1, taken before the frame left.
  */
 static inline bool
