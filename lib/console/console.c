@@ -35,6 +35,8 @@
 #include <rte_cycles.h>
 
 #include "console.h"
+#include "table.h"
+#include "feature_cmd.h"
 
 #define PROMPT "stampede> "
 /* Bytes read from a session's input at once. */
@@ -56,6 +58,7 @@ struct console {
 	volatile int quit;	  /* any session: wo; control loop: ro */
 	volatile int thread_done; /* the file/stdin thread ended */
 	uint64_t t0;		  /* TSC at create: the first rate window starts here */
+	struct stp_cmd_env env;	  /* what feature commands reach (stp_cmd_env()) */
 };
 
 /* The console commands reach their console through this (one console per process). */
@@ -95,134 +98,6 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 	cmdline_printf(cl, "%s%s\n", what, err[0] != '\0' ? err : "failed");
 }
 
-/*
- * A table: cells added row by row, printed with each column as wide as its widest cell. As many
- * columns as the spec names (no cap that would cut one and shift the rows); a table that could
- * not get its memory prints an error instead of a partial table.
- */
-struct table {
-	unsigned int nc;
-	char **head;
-	bool *right;	     /* numbers align right */
-	unsigned int n, cap; /* cells */
-	char **cells;
-	bool oom;
-};
-
-static void
-tbl_init(struct table *t, const char *spec)
-{
-	/* spec: "name|<num|..." : a leading '<' marks a right-aligned column. */
-	char *buf = strdup(spec), *save, *tok;
-	unsigned int nc = 1;
-
-	memset(t, 0, sizeof(*t));
-	for (const char *p = spec; *p != '\0'; p++)
-		nc += *p == '|';
-	t->head = calloc(nc, sizeof(*t->head));
-	t->right = calloc(nc, sizeof(*t->right));
-	if (buf == NULL || t->head == NULL || t->right == NULL) {
-		t->oom = true;
-		free(buf);
-		return;
-	}
-	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < nc;
-			tok = strtok_r(NULL, "|", &save)) {
-		t->right[t->nc] = tok[0] == '<';
-		t->head[t->nc] = strdup(tok + (tok[0] == '<'));
-		if (t->head[t->nc++] == NULL)
-			t->oom = true;
-	}
-	free(buf);
-}
-
-static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL, **n;
-
-	if (t->oom)
-		return;
-	if (t->n == t->cap) {
-		n = realloc(t->cells, (t->cap ? t->cap * 2 : 64) * sizeof(*n));
-		if (n == NULL) {
-			t->oom = true; /* a lost cell would shift every later one */
-			return;
-		}
-		t->cells = n;
-		t->cap = t->cap ? t->cap * 2 : 64;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	t->cells[t->n++] = s;
-}
-
-static void
-tbl_u64(struct table *t, uint64_t v)
-{
-	tbl_cell(t, "%" PRIu64, v);
-}
-
-static void
-tbl_print(struct table *t, FILE *f)
-{
-	size_t *w = t->oom || t->nc == 0 ? NULL : calloc(t->nc, sizeof(*w));
-	unsigned int c, i;
-
-	if (w == NULL) {
-		fprintf(f, "error: out of memory for the table\n");
-		goto out;
-	}
-	for (c = 0; c < t->nc; c++)
-		w[c] = strlen(t->head[c]);
-	for (i = 0; i < t->n; i++)
-		if (t->cells[i] != NULL && strlen(t->cells[i]) > w[i % t->nc])
-			w[i % t->nc] = strlen(t->cells[i]);
-	for (i = 0; i < t->nc + t->n; i++) {
-		const char *s = i < t->nc ? t->head[i] : t->cells[i - t->nc];
-		c = i % t->nc;
-		bool last = c == t->nc - 1;
-
-		if (s == NULL)
-			s = "?";
-		if (last && !t->right[c])
-			fprintf(f, "%s\n", s);
-		else
-			fprintf(f, t->right[c] ? "%*s%s" : "%-*s%s", (int)w[c], s,
-					last ? "\n" : "  ");
-	}
-out:
-	free(w);
-	for (c = 0; c < t->nc; c++)
-		free(t->head[c]);
-	for (i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->head);
-	free(t->right);
-}
-
-/* "a,b,c" from an array of strings; "-" when empty. */
-static void
-join(const json_t *a, char *buf, size_t len)
-{
-	size_t i, n = 0;
-	const json_t *v;
-
-	buf[0] = '\0';
-	json_array_foreach(a, i, v) {
-		int k = snprintf(buf + n, len - n, "%s%s", i ? "," : "", json_string_value(v));
-
-		if (k < 0 || (size_t)k >= len - n)
-			break;
-		n += k;
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-}
-
 /* ---------------------------------------------------------------------------------------------- */
 /* Renderers: ctl's JSON as text */
 
@@ -237,8 +112,8 @@ render_ports_info(const json_t *a, FILE *f)
 		const json_t *link = json_object_get(p, "link");
 		uint64_t speed = stp_json_u64(link, "speed_mbps");
 
-		join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
-		join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
+		tbl_join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
+		tbl_join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
 		fprintf(f, "%sport %" PRIu64 " (%s)\n", i ? "\n" : "", stp_json_u64(p, "port_id"),
 				stp_json_str(p, "name"));
 		fprintf(f, "  %-13s %s\n", "driver", stp_json_str(p, "driver"));
@@ -390,8 +265,8 @@ render_lcores(const json_t *a, FILE *f)
 		const json_t *st = json_object_get(l, "stages"), *e;
 		size_t k, len = 0;
 
-		join(json_object_get(l, "roles"), roles, sizeof(roles));
-		join(json_object_get(l, "queues"), queues, sizeof(queues));
+		tbl_join(json_object_get(l, "roles"), roles, sizeof(roles));
+		tbl_join(json_object_get(l, "queues"), queues, sizeof(queues));
 		/* "broker:120.4,rules:63.9": each worker stage's cycles per packet it was given. */
 		stages[0] = '\0';
 		json_array_foreach(st, k, e) {
@@ -474,7 +349,7 @@ render_rules(const json_t *a, FILE *f)
 	}
 	tbl_init(&t, "<#|name|in|action|out|continue|<snaplen|vlan|<matched|filter");
 	json_array_foreach(a, i, r) {
-		join(json_object_get(r, "in"), in, sizeof(in));
+		tbl_join(json_object_get(r, "in"), in, sizeof(in));
 		tbl_u64(&t, stp_json_u64(r, "index"));
 		tbl_cell(&t, "%s", stp_json_str(r, "name"));
 		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "all_ports")) ? "*" : in);
@@ -748,89 +623,21 @@ struct cmd_result {
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
 /*
- * A token that is the name of a live rule, output, stream or port, or the id of a remote
- * node the broker has heard from: parsed as any one
- * word (the action says when there is no such name), completed with Tab from the names the
- * control layer lists at that moment (librte_cmdline's string token offers "[Any STRING]").
+ * Words that name a live rule, output, stream or port, or the id of a remote node the broker
+ * has heard from: struct stp_name_token (feature_cmd.h), completed with Tab from what the
+ * control layer lists at that moment.
  */
-enum name_kind {
-	NAME_RULE,
-	NAME_OUTPUT,
-	NAME_STREAM,
-	NAME_PORT,
-	NAME_NODE
-};
 
-struct name_token {
-	struct cmdline_token_string str; /* first: librte_cmdline sees its header */
-	enum name_kind kind;
-	bool all; /* "all" is a valid answer too */
-};
-
-static int name_complete_nb(cmdline_parse_token_hdr_t *tk);
-static int name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size);
-static int name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size);
-
-static struct cmdline_token_ops name_token_ops = {
-	.parse = cmdline_parse_string,
-	.complete_get_nb = name_complete_nb,
-	.complete_get_elt = name_complete_elt,
-	.get_help = name_help,
-};
-
-#define NAME(fld, k, a)                                                                \
-	{                                                                              \
-		.str = { .hdr = { .ops = &name_token_ops,                              \
-					 .offset = offsetof(struct cmd_result, fld) }, \
-			.string_data = { .str = NULL } },                              \
-		.kind = (k), .all = (a),                                               \
-	}
-
-static const char *const name_kind_names[] = { "rule", "output", "stream", "port", "node" };
-
-/* The names of @p kind now, as a JSON array of strings (NULL: none to offer). */
+/* The member "name" of each object of @p list (an array in @p src, consumed). */
 static json_t *
-name_list(enum name_kind kind)
+names_of(json_t *src, const json_t *list)
 {
-	struct ctl *c = g_con->ctl;
-	char err[CFG_ERR_LEN];
-	json_t *src = NULL, *a = json_array(), *e;
-	const json_t *list;
+	json_t *a = json_array(), *e;
 	size_t i;
 
-	switch (kind) {
-	case NAME_RULE:
-		src = ctl_rules(c);
-		break;
-	case NAME_OUTPUT:
-		src = ctl_outputs(c);
-		break;
-	case NAME_STREAM:
-		src = ctl_probes(c);
-		break;
-	case NAME_PORT:
-		src = ctl_ports_info(c, NULL, err);
-		break;
-	case NAME_NODE:
-		src = ctl_nodes(c);
-		break;
-	}
-	list = kind == NAME_STREAM	  ? json_object_get(src, "streams") :
-			kind == NAME_NODE ? json_object_get(src, "nodes") :
-					    src;
 	json_array_foreach(list, i, e) {
 		const char *n = json_string_value(json_object_get(e, "name"));
-		char id[24];
 
-		if (kind == NAME_NODE) {
-			/* A node sends one or more streams: its id once. */
-			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-					json_integer_value(json_object_get(e, "node")));
-			n = id;
-			for (size_t j = 0; j < json_array_size(a) && n != NULL; j++)
-				if (strcmp(json_string_value(json_array_get(a, j)), id) == 0)
-					n = NULL;
-		}
 		if (n != NULL)
 			json_array_append_new(a, json_string(n));
 	}
@@ -838,48 +645,54 @@ name_list(enum name_kind kind)
 	return a;
 }
 
-/*
- * librte_cmdline asks for the count, then for each element: the list is made once per count
- * and kept for the elements (per thread: each session completes on its own thread).
- */
-static __thread json_t *name_cache;
-
-static int
-name_complete_nb(cmdline_parse_token_hdr_t *tk)
+static json_t *
+rule_names(const struct stp_cmd_env *env)
 {
-	const struct name_token *nt = (const struct name_token *)tk;
+	json_t *src = ctl_rules(env->ctl);
 
-	json_decref(name_cache);
-	name_cache = name_list(nt->kind);
-	if (name_cache == NULL)
-		return 0;
-	if (nt->all)
-		json_array_append_new(name_cache, json_string("all"));
-	return (int)json_array_size(name_cache);
+	return names_of(src, src);
 }
 
-static int
-name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size)
+static json_t *
+output_names(const struct stp_cmd_env *env)
 {
-	const char *n = json_string_value(json_array_get(name_cache, (size_t)idx));
+	json_t *src = ctl_outputs(env->ctl);
 
-	(void)tk;
-	if (n == NULL || strlen(n) >= size)
-		return -1;
-	snprintf(dst, size, "%s", n);
-	return 0;
+	return names_of(src, src);
 }
 
-static int
-name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+static json_t *
+port_names(const struct stp_cmd_env *env)
 {
-	const struct name_token *nt = (const struct name_token *)tk;
+	char err[CFG_ERR_LEN];
+	json_t *src = ctl_ports_info(env->ctl, NULL, err);
 
-	/* librte_cmdline puts it in brackets. */
-	snprintf(dst, size, "%s %s%s", name_kind_names[nt->kind],
-			nt->kind == NAME_NODE ? "id" : "name", nt->all ? " or all" : "");
-	return 0;
+	return names_of(src, src);
 }
+
+/* A node sends one or more streams: its id once. */
+static json_t *
+node_names(const struct stp_cmd_env *env)
+{
+	json_t *src = ctl_nodes(env->ctl), *a = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(src, "nodes"), i, e) {
+		char id[24];
+		bool dup = false;
+
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(e, "node")));
+		for (size_t j = 0; j < json_array_size(a) && !dup; j++)
+			dup = strcmp(json_string_value(json_array_get(a, j)), id) == 0;
+		if (!dup)
+			json_array_append_new(a, json_string(id));
+	}
+	json_decref(src);
+	return a;
+}
+
+#define NAME(fld, fn, what, all) STP_NAME_TOKEN(struct cmd_result, fld, fn, what, all)
 
 /* show port info|stats [all|N|NAME] */
 static void
@@ -898,13 +711,9 @@ cmd_show_port_parsed(void *parsed, struct cmdline *cl, void *data)
 static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
 static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
-static cmdline_parse_token_string_t tok_arg = ANY(arg);
-static struct name_token tok_port_name = NAME(arg, NAME_PORT, true);
-static struct name_token tok_rule_name = NAME(arg, NAME_RULE, false);
-static struct name_token tok_output_name = NAME(arg, NAME_OUTPUT, false);
-static struct name_token tok_stream_name_all = NAME(arg, NAME_STREAM, true);
-static struct name_token tok_stream_name_w2 = NAME(w2, NAME_STREAM, false);
-static struct name_token tok_stream_all_w2 = NAME(w2, NAME_STREAM, true);
+static struct stp_name_token tok_port_name = NAME(arg, port_names, "port name", true);
+static struct stp_name_token tok_rule_name = NAME(arg, rule_names, "rule name", false);
+static struct stp_name_token tok_output_name = NAME(arg, output_names, "output name", false);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -1026,7 +835,7 @@ cmd_show_nodes_one_parsed(void *parsed, struct cmdline *cl, void *data)
 	show(cl, v, render_nodes, NULL);
 }
 
-static struct name_token tok_node_name = NAME(arg, NAME_NODE, false);
+static struct stp_name_token tok_node_name = NAME(arg, node_names, "node id", false);
 
 static cmdline_parse_inst_t cmd_show_nodes_one = {
 	.f = cmd_show_nodes_one_parsed,
@@ -1299,32 +1108,7 @@ static cmdline_parse_inst_t cmd_del_rule = {
 	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_rule_name, NULL },
 };
 
-/* capture start|stop OUTPUT */
-static void
-cmd_capture_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	bool run = strcmp(r->w1, "start") == 0;
-	char err[CFG_ERR_LEN] = "";
-
-	if (ctl_capture(g_con->ctl, r->arg, run, err) != 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	if (err[0] != '\0')
-		cmdline_printf(cl, "%s\n", err);
-	cmdline_printf(cl, "output %s: %s\n", r->arg, run ? "capturing" : "paused");
-}
-
-static cmdline_parse_token_string_t tok_capture = WORD(w0, "capture");
 static cmdline_parse_token_string_t tok_start_stop = WORD(w1, "start#stop");
-
-static cmdline_parse_inst_t cmd_capture = {
-	.f = cmd_capture_parsed,
-	.data = NULL,
-	.help_str = "capture start|stop OUTPUT: resume or pause a capture output",
-	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_output_name, NULL },
-};
 
 /* replay OUTPUT [FILE]: the dead letters of a reliable stampede output, sent again. */
 static void
@@ -1359,239 +1143,6 @@ static cmdline_parse_inst_t cmd_replay_file = {
 	.data = (void *)1,
 	.help_str = "replay OUTPUT FILE: re-send the stampede datagrams of a pcapng spool file",
 	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, (void *)&tok_replay_file, NULL },
-};
-
-/* Latency probes ------------------------------------------------------------------------------ */
-
-static void
-render_probes(const json_t *o, FILE *f)
-{
-	const json_t *a = json_object_get(o, "streams"), *rx = json_object_get(o, "receiver");
-	const json_t *e, *ign;
-	const char *k;
-	struct table t;
-	size_t i;
-
-	tbl_init(&t,
-			"stream|id|port|running|unit|requested|rate-last|rate-avg|tx-packets|active-s|"
-			"impair-drop|impair-dup|behind");
-	json_array_foreach(a, i, e) {
-		tbl_cell(&t, "%s", stp_json_str(e, "name"));
-		tbl_u64(&t, stp_json_u64(e, "stream_id"));
-		tbl_cell(&t, "%s", stp_json_str(e, "port"));
-		tbl_cell(&t, "%s", json_is_true(json_object_get(e, "running")) ? "yes" : "no");
-		tbl_cell(&t, "%s", stp_json_str(e, "unit"));
-		if (stp_json_u64(e, "rate_requested") == 0)
-			tbl_cell(&t, "%s", "max");
-		else
-			tbl_u64(&t, stp_json_u64(e, "rate_requested"));
-		/* Over the last interval (a change shows at once), then over the active time. */
-		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_last"));
-		tbl_cell(&t, "%.1f", stp_json_real(e, "rate_achieved"));
-		tbl_u64(&t, stp_json_u64(e, "tx_packets"));
-		tbl_cell(&t, "%.3f", stp_json_real(e, "active_s"));
-		tbl_u64(&t, stp_json_u64(e, "impair_drops"));
-		tbl_u64(&t, stp_json_u64(e, "impair_duplicates"));
-		tbl_u64(&t, stp_json_u64(e, "behind"));
-	}
-	tbl_print(&t, f);
-	fprintf(f,
-			"TX timestamps: software (TSC at the burst); receiver: %s%s, UDP port %" PRIu64
-			", reflected %" PRIu64 "\n",
-			json_is_true(json_object_get(rx, "enabled")) ? "on" : "off",
-			json_is_true(json_object_get(rx, "reflect")) ? " (reflector)" : "",
-			stp_json_u64(rx, "udp_port"), stp_json_u64(rx, "reflected"));
-	if (json_is_true(json_object_get(rx, "stamp_stateful")))
-		fprintf(f,
-				"STAMP stateful reflector: %" PRIu64 " sessions held, %" PRIu64
-				" created, %" PRIu64 " idle ones replaced\n",
-				stp_json_u64(rx, "stamp_sessions"),
-				stp_json_u64(rx, "stamp_sessions_created"),
-				stp_json_u64(rx, "stamp_sessions_expired"));
-	ign = json_object_get(rx, "ignored");
-	fprintf(f, "ignored:");
-	json_object_foreach((json_t *)ign, k, e)
-		fprintf(f, " %s=%" PRIu64, k, (uint64_t)json_integer_value(e));
-	fprintf(f, "\n");
-}
-
-static void
-render_latency(const json_t *a, FILE *f)
-{
-	const json_t *e, *d;
-	struct table t;
-	size_t i;
-	bool oneway = false;
-
-	tbl_init(&t,
-			"stream|id|dir|received|lost|loss-%|dup|reordered|jitter-ns|min|mean|p50|p90|"
-			"p99|p99.9|p99.99|max");
-	json_array_foreach(a, i, e) {
-		d = json_object_get(e, "delay_ns");
-		tbl_cell(&t, "%s", stp_json_str(e, "name"));
-		tbl_u64(&t, stp_json_u64(e, "stream_id"));
-		tbl_cell(&t, "%s", stp_json_str(e, "direction"));
-		/* STAMP's forward and backward are one-way delays too. */
-		oneway |= strcmp(stp_json_str(e, "direction"), "one-way") == 0 ||
-				strcmp(stp_json_str(e, "direction"), "forward") == 0 ||
-				strcmp(stp_json_str(e, "direction"), "backward") == 0;
-		tbl_u64(&t, stp_json_u64(e, "received"));
-		/* No loss of its own: forward / backward to a stateless STAMP reflector. */
-		if (json_object_get(e, "lost") == NULL) {
-			tbl_cell(&t, "%s", "-");
-			tbl_cell(&t, "%s", "-");
-		} else {
-			tbl_u64(&t, stp_json_u64(e, "lost"));
-			tbl_cell(&t, "%.3f", stp_json_real(e, "loss_pct"));
-		}
-		tbl_u64(&t, stp_json_u64(e, "duplicates"));
-		tbl_u64(&t, stp_json_u64(e, "reordered"));
-		tbl_u64(&t, stp_json_u64(e, "jitter_ns"));
-		tbl_u64(&t, stp_json_u64(d, "min"));
-		tbl_cell(&t, "%.1f", stp_json_real(d, "mean"));
-		tbl_u64(&t, stp_json_u64(d, "p50"));
-		tbl_u64(&t, stp_json_u64(d, "p90"));
-		tbl_u64(&t, stp_json_u64(d, "p99"));
-		tbl_u64(&t, stp_json_u64(d, "p99.9"));
-		tbl_u64(&t, stp_json_u64(d, "p99.99"));
-		tbl_u64(&t, stp_json_u64(d, "max"));
-	}
-	tbl_print(&t, f);
-	fprintf(f, "delays in ns%s; rtt excludes the reflector's residence time\n",
-			oneway ? "; one-way = RX stamp - TX stamp, valid when the two clocks are "
-				 "synchronised" :
-				 "");
-}
-
-/* @p which names a generator stream, or is a stream id (a receiver measures ids it is sent). */
-static bool
-stream_known(const char *which)
-{
-	json_t *o = ctl_probes(g_con->ctl);
-	const json_t *e;
-	size_t i, n = strspn(which, "0123456789");
-	bool known = strcmp(which, "all") == 0 || (n > 0 && n < 10 && which[n] == '\0');
-
-	json_array_foreach(json_object_get(o, "streams"), i, e)
-		known |= strcmp(stp_json_str(e, "name"), which) == 0;
-	json_decref(o);
-	return known;
-}
-
-/* show latency [STREAM], show probes */
-static void
-cmd_show_latency_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-
-	json_t *a;
-
-	if (strcmp(r->w1, "probes") == 0) {
-		show(cl, ctl_probes(g_con->ctl), render_probes, NULL);
-		return;
-	}
-	a = ctl_latency(g_con->ctl, data != NULL ? r->arg : NULL);
-	if (data != NULL && a != NULL && json_array_size(a) == 0) {
-		/* No row: say whether the stream is unknown or only not measured yet. */
-		json_decref(a);
-		if (stream_known(r->arg))
-			cmdline_printf(cl, "stream %s: nothing measured yet\n", r->arg);
-		else
-			cmdline_printf(cl,
-					"error: no stream %s (a generator stream's name, a stream id "
-					"or all)\n",
-					r->arg);
-		return;
-	}
-	show(cl, a, render_latency, NULL);
-}
-
-static cmdline_parse_token_string_t tok_latency_probes = WORD(w1, "latency#probes");
-static cmdline_parse_token_string_t tok_latency = WORD(w1, "latency");
-
-static cmdline_parse_inst_t cmd_show_latency = {
-	.f = cmd_show_latency_parsed,
-	.data = NULL,
-	.help_str = "show latency|probes: measured latency per stream (loss, jitter, "
-		    "percentiles), or the generator streams (requested, last and average rate)",
-	.tokens = { (void *)&tok_show, (void *)&tok_latency_probes, NULL },
-};
-
-static cmdline_parse_inst_t cmd_show_latency_one = {
-	.f = cmd_show_latency_parsed,
-	.data = (void *)1,
-	.help_str = "show latency STREAM: the same for one stream (name or id)",
-	.tokens = { (void *)&tok_show, (void *)&tok_latency, (void *)&tok_stream_name_all, NULL },
-};
-
-/* probe start|stop STREAM|all, probe rate STREAM RATE */
-static void
-cmd_probe_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN];
-	int rc;
-
-	if (data != NULL)
-		rc = ctl_probe_rate(g_con->ctl, r->w2, r->arg, err);
-	else
-		rc = ctl_probe_run(g_con->ctl, r->arg, strcmp(r->w1, "start") == 0, err);
-	if (rc != 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	if (data != NULL)
-		cmdline_printf(cl, "probe %s: rate %s\n", r->w2, r->arg);
-	else
-		cmdline_printf(cl, "probe %s: %s\n", r->arg,
-				strcmp(r->w1, "start") == 0 ? "started" : "stopped");
-}
-
-static cmdline_parse_token_string_t tok_probe = WORD(w0, "probe");
-static cmdline_parse_token_string_t tok_rate = WORD(w1, "rate");
-
-static cmdline_parse_inst_t cmd_probe_run = {
-	.f = cmd_probe_parsed,
-	.data = NULL,
-	.help_str = "probe start|stop STREAM|all: start (a new run: count and duration again) or "
-		    "stop a probe stream",
-	.tokens = { (void *)&tok_probe, (void *)&tok_start_stop, (void *)&tok_stream_name_all,
-			NULL },
-};
-
-static cmdline_parse_inst_t cmd_probe_rate = {
-	.f = cmd_probe_parsed,
-	.data = (void *)1,
-	.help_str = "probe rate STREAM RATE: set the rate live (pps, or bit/s for a rate_bps "
-		    "stream; max)",
-	.tokens = { (void *)&tok_probe, (void *)&tok_rate, (void *)&tok_stream_name_w2,
-			(void *)&tok_arg, NULL },
-};
-
-/* save latency STREAM|all FILE */
-static void
-cmd_save_latency_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN];
-	int rc = ctl_latency_save(g_con->ctl, r->w2, r->arg, err);
-
-	if (rc < 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	cmdline_printf(cl, "saved %d histogram%s to %s\n", rc, rc == 1 ? "" : "s", r->arg);
-}
-
-static cmdline_parse_token_string_t tok_save = WORD(w0, "save");
-
-static cmdline_parse_inst_t cmd_save_latency = {
-	.f = cmd_save_latency_parsed,
-	.data = NULL,
-	.help_str = "save latency STREAM|all FILE: write the histogram(s) as lib/hist JSON "
-		    "(FILE.json) or CSV (FILE.csv, one stream)",
-	.tokens = { (void *)&tok_save, (void *)&tok_latency, (void *)&tok_stream_all_w2,
-			(void *)&tok_arg, NULL },
 };
 
 /* quit */
@@ -1782,7 +1333,11 @@ static cmdline_parse_inst_t cmd_unknown = {
 	.tokens = { (void *)&tok_unknown_line, NULL },
 };
 
-static cmdline_parse_ctx_t console_ctx[] = {
+/*
+ * The core's commands. The console's context (console_ctx) is built at create: these, then
+ * each feature's own (struct stp_feature_ui.cmds) in registry order, then cmd_unknown.
+ */
+static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_show_port,
 	&cmd_show_port_one,
 	&cmd_show_xstats,
@@ -1801,23 +1356,45 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_add_rule_at,
 	&cmd_add_rule,
 	&cmd_del_rule,
-	&cmd_capture,
 	&cmd_replay,
 	&cmd_replay_file,
-	&cmd_show_latency,
-	&cmd_show_latency_one,
-	&cmd_probe_run,
-	&cmd_probe_rate,
-	&cmd_save_latency,
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,
 	&cmd_port_run,
 	&cmd_quit,
 	&cmd_help,
-	&cmd_unknown, /* last: what no command above takes */
 	NULL,
 };
+
+/* What the sessions parse with (console_ctx_build()), NULL-terminated. */
+static cmdline_parse_ctx_t *console_ctx;
+
+/* The core's commands, each feature's, then the catch-all: 0 or -ENOMEM. */
+static int
+console_ctx_build(void)
+{
+	size_t n = 0, k = 0;
+
+	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
+		n++;
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
+				i != NULL && *i != NULL; i++)
+			n++;
+	console_ctx = calloc(n + 2, sizeof(*console_ctx));
+	if (console_ctx == NULL)
+		return -ENOMEM;
+	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
+		console_ctx[k++] = *i;
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
+				i != NULL && *i != NULL; i++)
+			console_ctx[k++] = *i;
+	console_ctx[k++] = &cmd_unknown; /* last: what no command above takes */
+	console_ctx[k] = NULL;
+	return 0;
+}
 
 /*
  * Optimal string alignment distance (Levenshtein with adjacent transpositions: "shwo" is 1
@@ -2143,8 +1720,7 @@ session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int bu
 {
 	enum session_end end = session_loop(con, cl, in_fd, tty, busy_fd);
 
-	json_decref(name_cache);
-	name_cache = NULL;
+	stp_name_token_forget();
 	return end;
 }
 
@@ -2286,6 +1862,18 @@ fail:
 	return -errno;
 }
 
+static void
+env_lock(void *ctl)
+{
+	ctl_lock(ctl);
+}
+
+static void
+env_unlock(void *ctl)
+{
+	ctl_unlock(ctl);
+}
+
 struct console *
 console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ERR_LEN])
 {
@@ -2302,7 +1890,19 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 	con->interactive = conf->interactive;
 	pthread_mutex_init(&con->tty_lock, NULL);
 	g_con = con;
+	con->env = (struct stp_cmd_env){ .pl = ctl_pipeline(ctl),
+		.ctl = ctl,
+		.lock = env_lock,
+		.unlock = env_unlock,
+		.show = show,
+		.error = print_error };
+	stp_cmd_env_set(&con->env);
 	show_feature_init();
+	if (console_ctx_build() != 0) {
+		snprintf(err, CFG_ERR_LEN, "console: out of memory");
+		con->stop_pipe[0] = con->stop_pipe[1] = -1;
+		goto fail;
+	}
 	/* Checks lines for "did you mean" (no input, no output: its prompt goes nowhere). */
 	check_cl = cmdline_new(console_ctx, "", -1, -1);
 	if (pipe2(con->stop_pipe, O_CLOEXEC) != 0) {
@@ -2400,6 +2000,9 @@ console_destroy(struct console *con)
 		if (check_cl != NULL)
 			cmdline_free(check_cl);
 		check_cl = NULL;
+		free(console_ctx);
+		console_ctx = NULL;
+		stp_cmd_env_set(NULL);
 	}
 	free(con);
 }

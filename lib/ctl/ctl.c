@@ -24,7 +24,6 @@
 #include "ctl.h"
 #include "port_kern.h"
 #include "pcapng.h"
-#include "probe_rt.h"
 
 /* What "clear stats" remembers of one lcore. */
 struct ctl_lcore_base {
@@ -122,6 +121,24 @@ ctl_destroy(struct ctl *c)
 	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+void
+ctl_lock(struct ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+}
+
+void
+ctl_unlock(struct ctl *c)
+{
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct stp_pipeline *
+ctl_pipeline(struct ctl *c)
+{
+	return c->pl;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -940,150 +957,6 @@ ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
 	else
 		free(next);
 	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-int
-ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN])
-{
-	struct stp_pipeline *pl = c->pl;
-	const struct stp_config *cfg;
-	uint64_t bit;
-	int rc = 0;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	cfg = running_cfg(c);
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		if (strcmp(cfg->outputs[o].name, output) != 0)
-			continue;
-		bit = 1ULL << (32 + o);
-		if (run)
-			__atomic_fetch_and(&pl->out_paused, ~bit, __ATOMIC_RELEASE);
-		else
-			__atomic_fetch_or(&pl->out_paused, bit, __ATOMIC_RELEASE);
-		/* Every lcore reads the bits once per burst: two iterations and all have seen it.
-		 */
-		if (stp_pipeline_quiesce(pl, 1000) != 0)
-			snprintf(err, CFG_ERR_LEN,
-					"warning: an lcore did not move on within 1 s; the change "
-					"applies when it does");
-		goto out;
-	}
-	rc = -ENOENT;
-	if (pl->nb_outputs == 0)
-		snprintf(err, CFG_ERR_LEN, "no output \"%s\": the configuration has no outputs",
-				output);
-	else
-		snprintf(err, CFG_ERR_LEN, "no output \"%s\" (see show outputs)", output);
-out:
-	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Latency probes (lib/pipeline/probe_ctl.c does the work; these serialise and report errors) */
-
-json_t *
-ctl_probes(struct ctl *c)
-{
-	json_t *o = json_object();
-
-	pthread_mutex_lock(&c->lock);
-	json_object_set_new(o, "streams", stp_probe_streams_json(c->pl));
-	json_object_set_new(o, "receiver", stp_probe_rx_json(c->pl));
-	pthread_mutex_unlock(&c->lock);
-	return o;
-}
-
-json_t *
-ctl_latency(struct ctl *c, const char *which)
-{
-	json_t *a;
-
-	pthread_mutex_lock(&c->lock);
-	a = stp_probe_latency_json(c->pl, which);
-	pthread_mutex_unlock(&c->lock);
-	return a;
-}
-
-int
-ctl_probe_run(struct ctl *c, const char *which, bool run, char err[CFG_ERR_LEN])
-{
-	int rc;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	rc = stp_probe_run(c->pl, which, run);
-	pthread_mutex_unlock(&c->lock);
-	if (rc != 0)
-		snprintf(err, CFG_ERR_LEN, "no probe stream \"%s\" (a name, a stream id or all)",
-				which);
-	return rc;
-}
-
-int
-ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[CFG_ERR_LEN])
-{
-	char *end;
-	unsigned long long r;
-	int rc;
-
-	err[0] = '\0';
-	if (strcmp(rate, "max") == 0) {
-		r = 0;
-	} else {
-		errno = 0;
-		r = strtoull(rate, &end, 10);
-		if (errno != 0 || *end != '\0' || rate[0] == '-' || r == 0) {
-			snprintf(err, CFG_ERR_LEN,
-					"\"%s\" is not a rate (packets or bits per second > 0, or max)",
-					rate);
-			return -EINVAL;
-		}
-	}
-	pthread_mutex_lock(&c->lock);
-	rc = stp_probe_set_rate(c->pl, which, r);
-	pthread_mutex_unlock(&c->lock);
-	if (rc == -ENOENT)
-		snprintf(err, CFG_ERR_LEN, "no probe stream \"%s\" (a name, a stream id or all)",
-				which);
-	else if (rc != 0)
-		snprintf(err, CFG_ERR_LEN, "%s is out of range (max 4e11)", rate);
-	return rc;
-}
-
-int
-ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN])
-{
-	const char *slash;
-	char dir[4096];
-	int rc;
-
-	err[0] = '\0';
-	/* The file's directory first: its errors are not "nothing measured". */
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if (access(dir, W_OK | X_OK) != 0) {
-		rc = -errno;
-		snprintf(err, CFG_ERR_LEN, "cannot write %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	pthread_mutex_lock(&c->lock);
-	rc = stp_probe_save(c->pl, which, path, false);
-	pthread_mutex_unlock(&c->lock);
-	if (rc == -ENOENT)
-		snprintf(err, CFG_ERR_LEN, "nothing measured for \"%s\"", which);
-	else if (rc == -EINVAL)
-		snprintf(err, CFG_ERR_LEN,
-				"a CSV file holds one histogram: name one stream and direction "
-				"(\"%s\" has several)",
-				which);
-	else if (rc < 0)
-		snprintf(err, CFG_ERR_LEN, "cannot write %s: %s", path, strerror(-rc));
 	return rc;
 }
 

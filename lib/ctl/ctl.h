@@ -159,6 +159,16 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
+ * Take and release the lock every action here holds: a feature's own actions (its console
+ * commands, through struct stp_cmd_env) serialise with them.
+ */
+void ctl_lock(struct ctl *c);
+void ctl_unlock(struct ctl *c);
+
+/** The pipeline @p c controls. */
+struct stp_pipeline *ctl_pipeline(struct ctl *c);
+
+/**
  * What feature @p f shows to operators: the member f->ui->key of its view, or
  * {"enabled": false} when its config leaves it off (console "show <f->ui->show>").
  */
@@ -179,38 +189,6 @@ json_t *ctl_nodes(struct ctl *c);
  * last error, read bracket, samples, rejects, steps).
  */
 json_t *ctl_timestamps(struct ctl *c);
-
-/**
- * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
- * after "capture stop" returns, the output accepts nothing more.
- */
-int ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN]);
-
-/**
- * Latency probes: {"streams": [generator streams: name, stream_id, port, running,
- * rate_requested, rate_achieved, tx_packets, active_s, impair counters...], "receiver":
- * {enabled, reflect, udp_port, reflected, ignored {bad_magic, truncated, ...}}}.
- */
-json_t *ctl_probes(struct ctl *c);
-
-/**
- * Measured latency per (stream, direction): received, lost, duplicates, reordered, jitter_ns,
- * delay_ns {count, min, mean, p50..p99.99, max}... @p which NULL/"all", a name or a stream id.
- */
-json_t *ctl_latency(struct ctl *c, const char *which);
-
-/** Start or stop a probe stream (@p which a name, a stream id or "all"). */
-int ctl_probe_run(struct ctl *c, const char *which, bool run, char err[CFG_ERR_LEN]);
-
-/** Set a stream's rate ("max", or pps / bit/s as the stream is configured), live. */
-int ctl_probe_rate(struct ctl *c, const char *which, const char *rate, char err[CFG_ERR_LEN]);
-
-/**
- * Write the latency histogram(s) of @p which to @p path (.csv: one histogram, lib/hist's CSV;
- * otherwise lib/hist's JSON, or {"streams":[{name, stream_id, direction, histogram}]} for
- * several). Returns the number of histograms written, or -errno with @p err.
- */
-int ctl_latency_save(struct ctl *c, const char *which, const char *path, char err[CFG_ERR_LEN]);
 
 /**
  * Re-send the dead letters of reliable stampede output @p output: the datagrams of pcapng

@@ -29,7 +29,7 @@
 #include "metrics.h"
 #include "metrics_priv.h"
 #include "port_kern.h"
-#include "probe_rt.h"
+#include "ratewin.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
@@ -575,21 +575,26 @@ tel_objects(struct rte_tel_data *d, json_t *a)
 	return rc != 0 ? -ENOMEM : 0;
 }
 
+/* A feature's list endpoint (struct stp_tel_list): its rows as tel_objects() draws them. */
 static int
-tel_latency(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+tel_list(const struct metrics_snap *s, const struct stp_tel_list *t, const char *params,
+		struct rte_tel_data *d)
 {
-	json_t *a = stp_probe_latency_json(s->pl, params != NULL && params[0] ? params : NULL);
+	json_t *a = t->rows(s->pl, params != NULL && params[0] ? params : NULL);
 
 	return a == NULL ? -ENOMEM : tel_objects(d, a);
 }
 
-static int
-tel_probes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
+/* The list endpoint @p cmd of a feature of @p pl's registry, or NULL. */
+static const struct stp_tel_list *
+tel_list_find(const struct stp_pipeline *pl, const char *cmd)
 {
-	json_t *a = stp_probe_streams_json(s->pl);
-
-	(void)params;
-	return a == NULL ? -ENOMEM : tel_objects(d, a);
+	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
+		for (const struct stp_tel_list *t = (*fp)->ui != NULL ? (*fp)->ui->tel_lists : NULL;
+				t != NULL && t->cmd != NULL; t++)
+			if (strcmp(t->cmd, cmd) == 0)
+				return t;
+	return NULL;
 }
 
 /*
@@ -772,10 +777,6 @@ static const struct {
 	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
 	{ "/stampede/timestamps", tel_timestamps,
 			"Packets stamped, per source; hardware clocks (clock_*). No parameters" },
-	{ "/stampede/latency", tel_latency,
-			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)" },
-	{ "/stampede/probes", tel_probes,
-			"Generated probe streams: requested, achieved rate. No parameters" },
 	{ "/stampede/nodes", tel_nodes,
 			"Stampede broker: per remote (node, stream) and per stampede output. No "
 			"parameters" },
@@ -797,9 +798,12 @@ tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 	if (rc == -ENOENT) {
 		const struct stp_feature *f = stp_feature_by_ui(s->pl->features, cmd, true);
+		const struct stp_tel_list *t = tel_list_find(s->pl, cmd);
 
 		if (f != NULL)
 			rc = tel_feature(s, f, d);
+		else if (t != NULL)
+			rc = tel_list(s, t, params, d);
 	}
 	metrics_snap_put(s);
 	return rc;
@@ -868,7 +872,17 @@ metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN
 		for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++) {
 			const struct stp_feature_ui *ui = (*fp)->ui;
 
-			if (ui == NULL || ui->telemetry == NULL)
+			if (ui == NULL)
+				continue;
+			for (const struct stp_tel_list *t = ui->tel_lists;
+					t != NULL && t->cmd != NULL; t++) {
+				rc = rte_telemetry_register_cmd(t->cmd, tel_dispatch,
+						t->help != NULL ? t->help : "");
+				if (rc != 0)
+					MT_LOG(WARNING, "cannot register telemetry command %s: %s",
+							t->cmd, strerror(-rc));
+			}
+			if (ui->telemetry == NULL)
 				continue;
 			rc = rte_telemetry_register_cmd(ui->telemetry, tel_dispatch,
 					ui->telemetry_help != NULL ? ui->telemetry_help : "");

@@ -20,7 +20,6 @@
 
 #include "hist.h"
 #include "metrics_priv.h"
-#include "probe_rt.h"
 
 /* Where a family's samples come from, and which label they carry. */
 enum prom_scope {
@@ -40,9 +39,6 @@ enum prom_scope {
 	PS_PORT_LINK,  /* pl->link_up[]; label port */
 	PS_TSC_HZ,     /* rte_get_tsc_hz() */
 	PS_PORT_CLOCK, /* a field of struct port_clock_view (key: its type); label port */
-	PS_PROBE_GEN,  /* key of a generator stream (probe_ctl.c JSON); label stream */
-	PS_PROBE_LAT,  /* key of a measured stream; labels stream, direction */
-	PS_PROBE_Q,    /* the delay summary of a measured stream; labels + quantile */
 };
 
 struct prom_family {
@@ -51,7 +47,7 @@ struct prom_family {
 	enum prom_scope scope;
 	size_t off;
 	const char *help;
-	const char *key; /* PS_PROBE_*: the field of the probe JSON objects */
+	const char *key; /* PS_PORT_CLOCK: the type of the field */
 };
 
 #define SNAP(f) offsetof(struct metrics_snap, f)
@@ -171,31 +167,6 @@ static const struct prom_family prom_families[] = {
 	{ "stampede_lcore_stage_packets_total", "counter", PS_STAGE, LCS(stage_pkts),
 		"Packets a worker stage was given on a datapath lcore." },
 
-	{ "stampede_probe_tx_packets_total", "counter", PS_PROBE_GEN, 0,
-		"Probes a generator stream sent.", "tx_packets" },
-	{ "stampede_probe_rate_requested", "gauge", PS_PROBE_GEN, 0,
-		"A generator stream's requested rate (pps or bit/s; 0 = max).", "rate_requested" },
-	{ "stampede_probe_rate_achieved", "gauge", PS_PROBE_GEN, 0,
-		"A generator stream's achieved rate over its active time (same unit).",
-		"rate_achieved" },
-	{ "stampede_probe_received_packets_total", "counter", PS_PROBE_LAT, 0,
-		"Distinct probes received per stream and direction (one-way, rtt).", "received" },
-	{ "stampede_probe_lost_packets", "gauge", PS_PROBE_LAT, 0,
-		"Probes missing (expected - received; a late arrival lowers it).", "lost" },
-	{ "stampede_probe_loss_ratio", "gauge", PS_PROBE_LAT, 0,
-		"Share of the decided probes lost (rtt of a reflected stream: not answered within "
-		"its loss horizon), 0..1.", "loss_ratio" },
-	{ "stampede_probe_pending_packets", "gauge", PS_PROBE_LAT, 0,
-		"Probes sent, not answered, within their loss horizon still (rtt).", "pending" },
-	{ "stampede_probe_duplicate_packets_total", "counter", PS_PROBE_LAT, 0,
-		"Probes received more than once.", "duplicates" },
-	{ "stampede_probe_reordered_packets_total", "counter", PS_PROBE_LAT, 0,
-		"Probes that arrived after a higher sequence number (RFC 4737).", "reordered" },
-	{ "stampede_probe_jitter_seconds", "gauge", PS_PROBE_LAT, 0,
-		"RFC 3550 interarrival jitter.", "jitter_ns" },
-	{ "stampede_probe_delay_seconds", "summary", PS_PROBE_Q, 0,
-		"Delay (one-way: valid with synchronised clocks) or RTT, by quantile "
-		"(0 = min, 1 = max).", "delay_ns" },
 };
 /* clang-format on */
 
@@ -394,69 +365,81 @@ ns_key(const char *key)
 	return n > 3 && strcmp(key + n - 3, "_ns") == 0;
 }
 
-/* The probe families: from the same JSON the console and telemetry show. */
+/* The labels of an entry of an ENTRIES or ENTRY_SUMMARY family (feature.h), without braces. */
 static void
-probe_family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s)
+entry_labels(struct sbuf *b, const struct stp_family *fam, const json_t *e)
 {
-	static const char *const qk[] = { "min", "p50", "p90", "p99", "p99.9", "p99.99", "max" };
-	static const char *const qv[] = { "0", "0.5", "0.9", "0.99", "0.999", "0.9999", "1" };
-	json_t *a;
-	const json_t *e, *h;
-	uint64_t count;
+	sbuf_printf(b, "%s=\"", fam->label);
+	put_label_value(b, stp_json_str(e, "name"));
+	sbuf_printf(b, "\"");
+	if (fam->label2 != NULL) {
+		sbuf_printf(b, ",%s=\"", fam->label2);
+		put_label_value(b, stp_json_str(e, fam->label2));
+		sbuf_printf(b, "\"");
+	}
+}
+
+/* An ENTRIES family: one sample per entry that has the member. */
+static void
+feature_entries(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+{
 	size_t i;
+	const json_t *e;
 
-	if (stp_probe_rt(s->pl) == NULL)
-		return;
-	a = f->scope == PS_PROBE_GEN ? stp_probe_streams_json(s->pl) :
-				       stp_probe_latency_json(s->pl, NULL);
-	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
-	json_array_foreach(a, i, e) {
-		const char *dir = json_string_value(json_object_get(e, "direction"));
+	json_array_foreach(list, i, e) {
+		const json_t *v = json_object_get(e, fam->field);
 
-		/* A row without the value (no loss of its own, nothing pending) has no sample. */
-		if (f->scope == PS_PROBE_LAT && json_object_get(e, f->key) == NULL)
+		/* A row without the value (e.g. no loss of its own) has no sample. */
+		if (v == NULL)
 			continue;
-		sbuf_printf(b, "%s{stream=\"", f->name);
-		put_label_value(b, json_string_value(json_object_get(e, "name")));
-		if (f->scope == PS_PROBE_GEN) {
-			sbuf_printf(b, "\"} %" PRIu64 "\n", json_u64(json_object_get(e, f->key)));
-			continue;
-		}
-		sbuf_printf(b, "\",direction=\"%s\"", dir != NULL ? dir : "");
-		if (f->scope == PS_PROBE_LAT) {
-			const json_t *v = json_object_get(e, f->key);
+		sbuf_printf(b, "%s{", fam->name);
+		entry_labels(b, fam, e);
+		/* Base units: a nanosecond member is exposed in seconds. */
+		if (ns_key(fam->field))
+			sbuf_printf(b, "} %.9f\n", (double)json_u64(v) / 1e9);
+		else if (json_is_real(v))
+			sbuf_printf(b, "} %.9g\n", json_real_value(v));
+		else
+			sbuf_printf(b, "} %" PRIu64 "\n", json_u64(v));
+	}
+}
 
-			/* Base units: a nanosecond key is exposed in seconds. */
-			if (ns_key(f->key))
-				sbuf_printf(b, "} %.9f\n", (double)json_u64(v) / 1e9);
-			else if (json_is_real(v))
-				sbuf_printf(b, "} %.9g\n", json_real_value(v));
-			else
-				sbuf_printf(b, "} %" PRIu64 "\n", json_u64(v));
-			continue;
+/* An ENTRY_SUMMARY family: per entry, quantiles 0 (min) .. 1 (max), _sum, _count in seconds. */
+static void
+feature_entry_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(list, i, e) {
+		const json_t *h = json_object_get(e, fam->field);
+		uint64_t count = json_u64(json_object_get(h, "count"));
+
+		sbuf_printf(b, "%s{", fam->name);
+		entry_labels(b, fam, e);
+		sbuf_printf(b, ",quantile=\"0\"} %.9f\n",
+				(double)json_u64(json_object_get(h, "min")) / 1e9);
+		for (unsigned int q = 0; q < HIST_NB_QUANTILES; q++) {
+			sbuf_printf(b, "%s{", fam->name);
+			entry_labels(b, fam, e);
+			sbuf_printf(b, ",quantile=\"%g\"} %.9f\n", hist_quantiles[q],
+					(double)json_u64(json_object_get(
+							h, hist_quantile_names[q])) /
+							1e9);
 		}
-		/* A summary in seconds: its quantiles, then _sum and _count. */
-		h = json_object_get(e, f->key);
-		sbuf_printf(b, ",quantile=\"%s\"} %.9f\n", qv[0],
-				(double)json_u64(json_object_get(h, qk[0])) / 1e9);
-		for (unsigned int q = 1; q < RTE_DIM(qk); q++) {
-			sbuf_printf(b, "%s{stream=\"", f->name);
-			put_label_value(b, json_string_value(json_object_get(e, "name")));
-			sbuf_printf(b, "\",direction=\"%s\",quantile=\"%s\"} %.9f\n",
-					dir != NULL ? dir : "", qv[q],
-					(double)json_u64(json_object_get(h, qk[q])) / 1e9);
-		}
-		count = json_u64(json_object_get(h, "count"));
-		sbuf_printf(b, "%s_sum{stream=\"", f->name);
-		put_label_value(b, json_string_value(json_object_get(e, "name")));
-		sbuf_printf(b, "\",direction=\"%s\"} %.9f\n", dir != NULL ? dir : "",
+		sbuf_printf(b, "%s{", fam->name);
+		entry_labels(b, fam, e);
+		sbuf_printf(b, ",quantile=\"1\"} %.9f\n",
+				(double)json_u64(json_object_get(h, "max")) / 1e9);
+		sbuf_printf(b, "%s_sum{", fam->name);
+		entry_labels(b, fam, e);
+		sbuf_printf(b, "} %.9f\n",
 				json_number_value(json_object_get(h, "mean")) * (double)count /
 						1e9);
-		sbuf_printf(b, "%s_count{stream=\"", f->name);
-		put_label_value(b, json_string_value(json_object_get(e, "name")));
-		sbuf_printf(b, "\",direction=\"%s\"} %" PRIu64 "\n", dir != NULL ? dir : "", count);
+		sbuf_printf(b, "%s_count{", fam->name);
+		entry_labels(b, fam, e);
+		sbuf_printf(b, "} %" PRIu64 "\n", count);
 	}
-	json_decref(a);
 }
 
 /* A SUMMARY family (feature.h): quantiles, sum and count in seconds per entry and value. */
@@ -520,6 +503,10 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 					sample(b, fam->name, fam->label, fam->values[v],
 							(uint64_t)json_integer_value(json_object_get(
 									m, fam->values[v])));
+			else if (fam->kind == STP_FAMILY_ENTRIES)
+				feature_entries(b, m, fam);
+			else if (fam->kind == STP_FAMILY_ENTRY_SUMMARY)
+				feature_entry_summary(b, m, fam);
 			else
 				feature_summary(b, m, fam);
 		}
@@ -530,12 +517,8 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 void
 prom_format(struct sbuf *b, const struct metrics_snap *s)
 {
-	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++) {
-		if (prom_families[i].scope >= PS_PROBE_GEN)
-			probe_family(b, &prom_families[i], s);
-		else
-			family(b, &prom_families[i], s);
-	}
+	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++)
+		family(b, &prom_families[i], s);
 	/* The features' per-port counters, declared as data (feature.h). */
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
 		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;

@@ -20,7 +20,10 @@
  *     and pl->err_path, the feature's name by default, the config path it is about: the
  *     pipeline is not built), 0 the feature runs its worker stage, > 0 it has no stage for
  *     this config. Every later op must cope with a feature that its config leaves off.
- *   - burst (worker lcores, array order, only when init returned 0): as struct stp_stage.
+ *   - burst (worker lcores, array order, only when init returned 0): handle a burst in place;
+ *     it may drop packets (counting a reason) and returns how many remain in pkts
+ *     (compacted, order kept) for the next stage. After the last stage, each remaining
+ *     packet's pkt_meta.out_port says where it goes.
  *   - poll (each loop iteration of the lcores that poll_on() accepts; NULL poll_on: the TX
  *     lcores, when init returned 0), during STP_PHASE_RUN, and while draining when poll_drain.
  *     Returns the work done (packets), which counts the iteration as busy.
@@ -44,6 +47,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cmdline_parse.h>
 #include <jansson.h>
 #include <rte_mbuf.h>
 
@@ -92,6 +96,20 @@ enum stp_family_kind {
 	 * seconds per entry (label) and value (label2), and telemetry rows.
 	 */
 	STP_FAMILY_SUMMARY,
+	/**
+	 * An array of objects: one sample per entry that has the member @p field, labelled
+	 * with the entry's "name" (label) and, when label2 is set, with the entry's member
+	 * of that name (e.g. "direction"). Integers are drawn as they are (negative as 0),
+	 * reals as reals, and a member in nanoseconds (its name ends in "_ns") in seconds.
+	 */
+	STP_FAMILY_ENTRIES,
+	/**
+	 * An array of objects, labelled as ENTRIES, whose member @p field is a histogram
+	 * summary (hist_summary_str(), in ns; null: all 0): a Prometheus summary in seconds,
+	 * quantile 0 (min), lib/hist's quantiles, 1 (max), then _sum and _count, for every
+	 * entry, even one with no sample yet.
+	 */
+	STP_FAMILY_ENTRY_SUMMARY,
 };
 
 /**
@@ -108,14 +126,31 @@ struct stp_family {
 	const char *label;	   /**< LABELED: the label of values; SUMMARY: of the entries */
 	const char *label2;	   /**< SUMMARY: the label of values */
 	const char *const *values; /**< LABELED, SUMMARY: the member names (NULL-terminated) */
+	const char *field;	   /**< ENTRIES, ENTRY_SUMMARY: the member of each entry drawn */
+};
+
+/**
+ * A telemetry endpoint of a feature beyond the one its view gives (struct stp_feature_ui
+ * .telemetry): an array of named objects, drawn as one flat dict whose keys are
+ * "<name>[_<direction>]_<member>" (nested objects flattened the same way).
+ */
+struct stp_tel_list {
+	const char *cmd; /**< e.g. "/stampede/<name>"; NULL ends a list */
+	const char *help;
+	/**
+	 * The rows for the endpoint's parameter @p params (NULL when none was given): a new
+	 * JSON array of objects, each with a "name" (and maybe a "direction"); NULL: no memory.
+	 */
+	json_t *(*rows)(const struct stp_pipeline *pl, const char *params);
 };
 
 /**
  * What a feature shows to operators, declared as data: the member @p key of its view()
- * object, drawn by the console's "show @p show", by the telemetry endpoint @p telemetry
- * (integer members at the top, LABELED families as KEY_NAME, SUMMARY families as columns
- * scope/name/kind/count/min/mean/p50/p90/p99/p99_9/p99_99/max) and by Prometheus
- * (@p families). NULL members: not shown there.
+ * object (NULL: the whole object), drawn by the console's "show @p show", by the telemetry
+ * endpoint @p telemetry (integer members at the top, LABELED families as KEY_NAME, SUMMARY
+ * families as columns scope/name/kind/count/min/mean/p50/p90/p99/p99_9/p99_99/max), by the
+ * telemetry endpoints @p tel_lists, and by Prometheus (@p families). NULL members: not
+ * shown there.
  */
 struct stp_feature_ui {
 	const char *key;
@@ -125,7 +160,15 @@ struct stp_feature_ui {
 	void (*render)(const json_t *v, FILE *f);
 	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
-	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+	const struct stp_family *families;    /**< Prometheus, ended by a NULL name */
+	const struct stp_tel_list *tel_lists; /**< more telemetry endpoints, ended by a NULL cmd */
+	/**
+	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
+	 * lists them after its core commands, in registry order, and help, Tab completion and
+	 * "did you mean" walk them alike. Their callbacks reach the running pipeline, the
+	 * control lock and the session's output through stp_cmd_env() (feature_cmd.h).
+	 */
+	cmdline_parse_inst_t *const *cmds;
 };
 
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */
@@ -220,7 +263,7 @@ stp_json_str(const json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/** The member @p key of feature @p name's view (a new reference), or NULL. */
+/** The member @p key (NULL: all) of feature @p name's view (a new reference), or NULL. */
 json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char *key);
 
 /**

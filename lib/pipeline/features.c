@@ -13,81 +13,13 @@
 
 #include "feature.h"
 #include "pipeline.h"
-#include "probe_rt.h"
 
 extern const struct stp_feature stp_feature_broker;
 extern const struct stp_feature stp_feature_rules;
 extern const struct stp_feature stp_feature_outputs;
 extern const struct stp_feature stp_feature_trailers;
 extern const struct stp_feature stp_feature_tcprtt; /* lib/tcprtt */
-extern const struct stp_stage stp_stage_probe;
-extern const struct stp_source stp_source_probe;
-
-/*
- * Probes and STAMP: thin adapters over their stage and source objects (stage_probe.c,
- * source_probe.c, probe_ctl.c), until they move to a folder of their own as lib/tcprtt did.
- */
-static json_t *
-probe_view(const struct stp_pipeline *pl)
-{
-	if (stp_probe_rt(pl) == NULL)
-		return NULL;
-	return json_pack("{s:o, s:o, s:o}", "probes", stp_probe_streams_json(pl), "probe_rx",
-			stp_probe_rx_json(pl), "latency", stp_probe_latency_json(pl, NULL));
-}
-
-static uint16_t
-probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
-{
-	return stp_stage_probe.burst(lc, pkts, n);
-}
-
-static int
-probe_init(struct stp_pipeline *pl)
-{
-	return stp_stage_probe.init(pl);
-}
-
-static void
-probe_fini(struct stp_pipeline *pl)
-{
-	stp_stage_probe.fini(pl);
-}
-
-static const struct stp_feature stp_feature_probe = {
-	.name = "probe",
-	.init = probe_init,
-	.burst = probe_burst,
-	.tick = stp_probe_tick,
-	.view = probe_view,
-	.fini = probe_fini,
-};
-
-/* The probe generator: a packet source polled on TX lcores while the pipeline runs. */
-static int
-probe_gen_init(struct stp_pipeline *pl)
-{
-	return stp_source_probe.init(pl);
-}
-
-static uint32_t
-probe_gen_poll(struct stp_lcore *lc)
-{
-	return stp_source_probe.poll(lc);
-}
-
-static void
-probe_gen_fini(struct stp_pipeline *pl)
-{
-	stp_source_probe.fini(pl);
-}
-
-static const struct stp_feature stp_feature_probe_gen = {
-	.name = "probe_generator",
-	.init = probe_gen_init,
-	.poll = probe_gen_poll,
-	.fini = probe_gen_fini,
-};
+extern const struct stp_feature stp_feature_probe;  /* lib/probe */
 
 /*
  * The registry, in the order the worker stages run (and the features start; they stop in the
@@ -103,7 +35,6 @@ const struct stp_feature *const stp_features[] = {
 	&stp_feature_probe,
 	&stp_feature_tcprtt,
 	&stp_feature_rules,
-	&stp_feature_probe_gen,
 	NULL,
 };
 
@@ -239,8 +170,8 @@ stp_feature_view_key(const struct stp_pipeline *pl, const char *name, const char
 {
 	json_t *v = stp_feature_view(pl, name), *m;
 
-	if (v == NULL)
-		return NULL;
+	if (v == NULL || key == NULL)
+		return v;
 	m = json_incref(json_object_get(v, key));
 	json_decref(v);
 	return m;

@@ -102,9 +102,8 @@ struct stp_lcore_stats {
  * (stp_lcore.priv): each feature's init fills its own slot, its fini frees it.
  */
 enum stp_priv {
-	STP_PRIV_PROBE = 0, /**< probe generator, receiver, reflector, STAMP */
-	STP_PRIV_BROKER,    /**< encapsulation, relay, collector */
-	STP_PRIV_BREL,	    /**< the broker's resend transport (broker_reliable.c) */
+	STP_PRIV_BROKER = 0, /**< encapsulation, relay, collector */
+	STP_PRIV_BREL,	     /**< the broker's resend transport (broker_reliable.c) */
 	STP_PRIV_MAX
 };
 
@@ -166,33 +165,6 @@ struct stp_lcore {
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
-
-/**
- * A worker stage (the burst op of struct stp_feature; probes and TCP RTT still define theirs
- * as this struct, adapted in features.c): handles a burst in place. It may drop packets (counting a
- * reason), and returns how many remain in @p pkts (compacted, order kept) for the next stage. After
- * the last stage, each remaining packet's pkt_meta.out_port says where it goes.
- */
-struct stp_stage {
-	const char *name;
-	/** < 0 error (pl->err says why), 0 in use, > 0 not used by this config (never run). */
-	int (*init)(struct stp_pipeline *pl);
-	uint16_t (*burst)(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
-	void (*fini)(struct stp_pipeline *pl);
-};
-
-/**
- * A packet source (the poll op of struct stp_feature; the probe generator still defines its
- * own as this struct, adapted in features.c): runs on TX lcores in each loop iteration, before the
- * TX buffers are flushed, and sends packets it made (probes) with stp_tx_send_generated(). init: <
- * 0 error (pl->err says why), 0 in use, > 0 not used by this config (never polled).
- */
-struct stp_source {
-	const char *name;
-	int (*init)(struct stp_pipeline *pl);
-	uint32_t (*poll)(struct stp_lcore *lc); /**< returns packets sent (work done) */
-	void (*fini)(struct stp_pipeline *pl);
-};
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {

@@ -13,7 +13,7 @@
  * checksum of a probe patched per packet, and the deterministic impairment used by tests.
  *
  * The datapath side (generator source, receiver/reflector stage) is in lib/pipeline
- * (source_probe.c, stage_probe.c). Nothing here touches the EAL: unit-testable anywhere.
+ * (source.c, stage.c). Nothing here touches the EAL: unit-testable anywhere.
  *
  * Probe payload (UDP payload, network byte order), PROBE_LEN = 40 bytes:
  *

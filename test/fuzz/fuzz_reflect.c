@@ -4,7 +4,7 @@
 
 /*
  * libFuzzer target: the reflect path (lib/probe/reflect.c, with lib/pkt's parser and lib/stamp's
- * reflection) on the input as a frame, as stage_probe.c runs it.
+ * reflection) on the input as a frame, as lib/probe/stage.c runs it.
  *
  * Input: byte 0 selects the reflector's configuration (own addresses or any, the ping-pong
  * guard, the NIC's checksum verdicts, stampede or STAMP payload); the rest is the frame, copied
@@ -19,7 +19,7 @@
  *  - the rate limiter never answers more than its burst at one instant;
  *  - STAMP, authenticated reflector (refl_auth()): the request as it came is checked (refused
  *    unless it replays a signed packet); signed with the key, it is answered in place as
- * stage_probe.c does it, and the reply passes the checks above and carries a valid HMAC.
+ * lib/probe/stage.c does it, and the reply passes the checks above and carries a valid HMAC.
  */
 
 #include <stdint.h>

@@ -352,6 +352,12 @@ test_lifecycle(void)
 	check(v != NULL && json_integer_value(json_object_get(v, "seen")) == 7,
 			"stp_feature_view_key(mock_a, mock_a)");
 	json_decref(v);
+	v = stp_feature_view_key(pl, "mock_a", NULL);
+	check(v != NULL && json_object_size(v) == 1 &&
+					json_integer_value(json_object_get(
+							json_object_get(v, "mock_a"), "seen")) == 7,
+			"stp_feature_view_key(mock_a, NULL): the whole view");
+	json_decref(v);
 	check(stp_feature_view(pl, "mock_b") == NULL, "a feature whose view is off: NULL");
 	check(stp_feature_view(pl, "nosuch") == NULL, "no such feature: NULL");
 	check(stp_output_ops_find(pl, CFG_OUTPUT_GRE) == &a_out,

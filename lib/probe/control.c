@@ -56,7 +56,7 @@ stp_probe_tick(struct stp_pipeline *pl)
 	if (rt == NULL || !rt->verbose)
 		return;
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		struct stp_probe_lcore *pc = pl->lcores[i]->fpriv[probe_k];
 		uint64_t head, tail;
 
 		if (pc == NULL || pc->ev == NULL)
@@ -317,7 +317,7 @@ merge_slot(const struct stp_pipeline *pl, unsigned int id, unsigned int dir, str
 		return false;
 	hist_init(m->h);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		const struct stp_probe_lcore *pc = pl->lcores[i]->fpriv[probe_k];
 		const struct stp_probe_rx_slot *s;
 
 		if (pc == NULL)
@@ -495,7 +495,7 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_t *o = json_object(), *io = json_object();
 
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		const struct stp_probe_lcore *pc = pl->lcores[i]->fpriv[probe_k];
 
 		if (pc == NULL)
 			continue;

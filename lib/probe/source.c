@@ -334,7 +334,7 @@ gen_setup(struct stp_pipeline *pl, struct stp_probe_gen *g)
 	return 0;
 }
 
-static int
+int
 probe_source_init(struct stp_pipeline *pl)
 {
 	int rc = stp_probe_rt_init(pl);
@@ -352,7 +352,7 @@ probe_source_init(struct stp_pipeline *pl)
 }
 
 /*
- * Log (now, positions issued so far) for the loss horizon (probe_ctl.c's gen_due()): at most
+ * Log (now, positions issued so far) for the loss horizon (control.c's gen_due()): at most
  * one entry per sent_step_tsc, and always the last one of a run (@p force), so that once a run
  * has ended, every probe it sent becomes due exactly one horizon after the last.
  */
@@ -686,10 +686,10 @@ gen_poll(struct stp_lcore *lc, struct stp_probe_gen *g)
 	return sent;
 }
 
-static uint32_t
+uint32_t
 probe_source_poll(struct stp_lcore *lc)
 {
-	struct stp_probe_lcore *pc = lc->priv[STP_PRIV_PROBE];
+	struct stp_probe_lcore *pc = lc->fpriv[probe_k];
 	uint32_t work = 0;
 
 	if (pc == NULL)
@@ -698,16 +698,3 @@ probe_source_poll(struct stp_lcore *lc)
 		work += gen_poll(lc, pc->gen[i]);
 	return work;
 }
-
-static void
-probe_source_fini(struct stp_pipeline *pl)
-{
-	stp_probe_rt_free(pl);
-}
-
-const struct stp_source stp_source_probe = {
-	.name = "probe",
-	.init = probe_source_init,
-	.poll = probe_source_poll,
-	.fini = probe_source_fini,
-};

@@ -49,7 +49,7 @@ stp_probe_ignored_name(enum stp_probe_ignored i)
 void
 stp_probe_rt_free(struct stp_pipeline *pl)
 {
-	struct stp_probe_rt *rt = pl->priv[STP_PRIV_PROBE];
+	struct stp_probe_rt *rt = pl->fpriv[probe_k];
 
 	if (rt == NULL)
 		return;
@@ -75,7 +75,7 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		rte_free(g);
 	}
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct stp_probe_lcore *pc = pl->lcores[i]->priv[STP_PRIV_PROBE];
+		struct stp_probe_lcore *pc = pl->lcores[i]->fpriv[probe_k];
 
 		if (pc == NULL)
 			continue;
@@ -88,11 +88,11 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		for (unsigned int s = 0; s < PROBE_MAX_STREAMS; s++)
 			stamp_hmac_free(pc->rx_hmac[s]);
 		rte_free(pc);
-		pl->lcores[i]->priv[STP_PRIV_PROBE] = NULL;
+		pl->lcores[i]->fpriv[probe_k] = NULL;
 	}
 	stamp_hmac_free(rt->refl_hmac);
 	rte_free(rt);
-	pl->priv[STP_PRIV_PROBE] = NULL;
+	pl->fpriv[probe_k] = NULL;
 }
 
 /*
@@ -199,7 +199,7 @@ int
 stp_probe_rt_init(struct stp_pipeline *pl)
 {
 	const struct stp_config *cfg = pl->cfg;
-	struct stp_probe_rt *rt = pl->priv[STP_PRIV_PROBE];
+	struct stp_probe_rt *rt = pl->fpriv[probe_k];
 
 	if (rt != NULL)
 		return 0;
@@ -208,7 +208,7 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 	rt = rte_zmalloc("stp_probe_rt", sizeof(*rt), RTE_CACHE_LINE_SIZE);
 	if (rt == NULL)
 		goto nomem;
-	pl->priv[STP_PRIV_PROBE] = rt;
+	pl->fpriv[probe_k] = rt;
 	rt->rx_enabled = cfg->probe_rx.enabled;
 	rt->rx_used = true;
 	rt->reflect = cfg->probe_rx.reflect;
@@ -266,7 +266,7 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 				"stp_probe_lcore", sizeof(*pc), RTE_CACHE_LINE_SIZE, socket);
 		if (pc == NULL)
 			goto nomem;
-		lc->priv[STP_PRIV_PROBE] = pc;
+		lc->fpriv[probe_k] = pc;
 		if (!(lc->roles & CFG_ROLE_WORKER))
 			continue;
 		pc->txts = rt->txts;
@@ -347,7 +347,7 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 			return -1;
 		}
 		tx = pl->txers[i % pl->nb_tx];
-		pc = tx->priv[STP_PRIV_PROBE];
+		pc = tx->fpriv[probe_k];
 		g = rte_zmalloc_socket("stp_probe_gen", sizeof(*g), RTE_CACHE_LINE_SIZE,
 				rte_lcore_to_socket_id(tx->lcore_id));
 		if (g == NULL)
@@ -396,7 +396,7 @@ rx_event(struct stp_probe_lcore *pc, const struct probe_hdr *h, uint8_t dir, uin
 
 /*
  * The NIC's (or the kernel's) T1 of (@p stream, @p seq) and its source into @p src when this
- * instance sent that probe with a TX stamp request (source_probe.c): the probe itself carries
+ * instance sent that probe with a TX stamp request (source.c): the probe itself carries
  * the software T1, taken before the frame left.
  */
 static inline bool
@@ -783,11 +783,11 @@ rx_stamp_reflect(struct stp_probe_lcore *pc, const struct stp_probe_rt *rt, stru
 	return PROBE_REFL_OK;
 }
 
-static uint16_t
+uint16_t
 probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct stp_probe_rt *rt = lc->pl->priv[STP_PRIV_PROBE];
-	struct stp_probe_lcore *pc = lc->priv[STP_PRIV_PROBE];
+	const struct stp_probe_rt *rt = lc->pl->fpriv[probe_k];
+	struct stp_probe_lcore *pc = lc->fpriv[probe_k];
 	struct rte_mbuf *done[STP_MAX_BURST], *back[STP_MAX_BURST], *refused[STP_MAX_BURST];
 	uint16_t k = 0, nd = 0, nb = 0, nr = 0;
 	const uint16_t udp_port = rt->udp_port;
@@ -943,7 +943,7 @@ keep:
 	return k;
 }
 
-static int
+int
 probe_stage_init(struct stp_pipeline *pl)
 {
 	int rc = stp_probe_rt_init(pl);
@@ -953,16 +953,3 @@ probe_stage_init(struct stp_pipeline *pl)
 	pl->need_parse = true;
 	return 0;
 }
-
-static void
-probe_stage_fini(struct stp_pipeline *pl)
-{
-	stp_probe_rt_free(pl);
-}
-
-const struct stp_stage stp_stage_probe = {
-	.name = "probe",
-	.init = probe_stage_init,
-	.burst = probe_burst,
-	.fini = probe_stage_fini,
-};

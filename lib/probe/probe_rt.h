@@ -7,9 +7,10 @@
 
 /**
  * @file
- * Latency probes at run time: the state the generator (source_probe.c), the receiver/reflector
- * stage (stage_probe.c) and the control functions (probe_ctl.c) share, in pl->priv[STP_PRIV_PROBE]
- * (pipeline-wide) and lc->priv[STP_PRIV_PROBE] (per lcore).
+ * Latency probes at run time: the state the generator (source.c), the receiver/reflector
+ * stage (stage.c) and the control functions (control.c) share, in pl->fpriv[probe_k]
+ * (pipeline-wide) and lc->fpriv[probe_k] (per lcore). Private to lib/probe: the core knows the
+ * feature only as stp_feature_probe (feature.c).
  *
  * STAMP (RFC 8762) plugs in through cfg_probe.mode / cfg_probe_rx.mode: the generator builds
  * its template and patches sequence and T1 per mode (gen_template(), gen_build(), gen_send()),
@@ -25,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "cfg.h"
+#include "feature.h"
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -224,7 +226,7 @@ struct stp_probe_gen {
 	uint64_t cur_start;   /**< TSC the current run started (valid while cur_active) */
 	bool cur_active;      /**< a run is going on */
 
-	/* The rate over the last interval (ctlplane only, under probe_ctl.c's window lock). */
+	/* The rate over the last interval (ctlplane only, under control.c's window lock). */
 	uint64_t win_start; /**< TSC at init: the first window's start */
 	struct stp_ratewin win;
 } __rte_cache_aligned;
@@ -251,7 +253,7 @@ struct stp_probe_rt {
 	struct stamp_hmac *refl_hmac;
 	struct probe_refl_cfg refl; /**< what the reflector answers (lib/probe/reflect.h) */
 	/** mbuf dynflag of a reply whose T3 the port's TX callback writes (0: none): set with
-	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage_probe.c) */
+	 * hash.usr = T3 offset | UDP checksum offset << 16 | STAMP << 31 (stage.c) */
 	uint64_t restamp_flag;
 	uint16_t nb_txcb;
 	struct {
@@ -273,14 +275,38 @@ struct stp_probe_rt {
 /** Create (once) the probe runtime from pl->cfg. < 0 with pl->err on error. */
 int stp_probe_rt_init(struct stp_pipeline *pl);
 
-/** Free it (once; both the stage's and the source's fini call it). */
+/** Free it (once: the feature's fini). */
 void stp_probe_rt_free(struct stp_pipeline *pl);
 
+/* The feature (feature.c) and its index in the registry (its fpriv slot), set by its init. */
+extern const struct stp_feature stp_feature_probe;
+extern unsigned int probe_k;
+/* What it shows to operators (views.c), and its console commands (cmds.c). */
+extern const struct stp_feature_ui probe_ui;
+extern cmdline_parse_inst_t *const probe_cmds[];
+
+/**
+ * The probe runtime of @p pl (control thread), NULL when its config has no probes or the
+ * registry it runs has no probe feature.
+ */
 static inline struct stp_probe_rt *
 stp_probe_rt(const struct stp_pipeline *pl)
 {
-	return pl->priv[STP_PRIV_PROBE];
+	for (unsigned int k = 0; pl->features != NULL && pl->features[k] != NULL; k++)
+		if (k == probe_k)
+			return pl->features[k] == &stp_feature_probe ? pl->fpriv[k] : NULL;
+	return NULL;
 }
+
+/*
+ * The feature's ops on its parts: the receiver/reflector stage (stage.c: init 0 when the
+ * probe runtime exists, > 0 when the config has no probes) and the generator (source.c: init
+ * 0 when this instance generates streams, > 0 when not; poll on TX lcores).
+ */
+int probe_stage_init(struct stp_pipeline *pl);
+uint16_t probe_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+int probe_source_init(struct stp_pipeline *pl);
+uint32_t probe_source_poll(struct stp_lcore *lc);
 
 /** The receive slot of (@p stream, @p dir) of a worker, NULL when it has none. */
 static inline struct stp_probe_rx_slot *
@@ -294,7 +320,7 @@ stp_probe_slot(const struct stp_probe_lcore *pc, unsigned int stream, unsigned i
 /** Name of an ignored-probe counter. */
 const char *stp_probe_ignored_name(enum stp_probe_ignored i);
 
-/* Control-thread functions (probe_ctl.c). */
+/* Control-thread functions (control.c). */
 
 /** Print pending verbose events (control thread, each tick and at stop). */
 void stp_probe_tick(struct stp_pipeline *pl);
@@ -325,5 +351,24 @@ int stp_probe_set_rate(struct stp_pipeline *pl, const char *which, uint64_t rate
  */
 int stp_probe_save(const struct stp_pipeline *pl, const char *which, const char *path,
 		bool force_streams);
+
+/*
+ * The control actions behind the console commands (cmds.c; the caller holds the control
+ * lock). Errors: a negative errno with a message in @p err, which names what was wrong.
+ */
+
+/** {"streams": stp_probe_streams_json(), "receiver": stp_probe_rx_json()}. */
+json_t *stp_probe_ctl_probes(const struct stp_pipeline *pl);
+
+/** Start or stop a stream (@p which a name, a stream id or "all"). 0 or -ENOENT. */
+int stp_probe_ctl_run(struct stp_pipeline *pl, const char *which, bool run, char *err, size_t len);
+
+/** Set a stream's rate from text ("max", or pps / bit/s as the stream is configured). */
+int stp_probe_ctl_rate(struct stp_pipeline *pl, const char *which, const char *rate, char *err,
+		size_t len);
+
+/** stp_probe_save() once the file's directory is known to be writable: streams written. */
+int stp_probe_ctl_save(const struct stp_pipeline *pl, const char *which, const char *path,
+		char *err, size_t len);
 
 #endif /* STP_PROBE_RT_H */

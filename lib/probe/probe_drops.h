@@ -7,8 +7,7 @@
 
 /**
  * @file
- * Drop reasons of the probe feature (source_probe.c; kept here, beside the registry's probe
- * adapter, until the probe files move to a folder of their own).
+ * Drop reasons of the probe feature (source.c, stage.c).
  * (id, name, description): drops.h puts them in the one list every view shows.
  */
 
