@@ -20,6 +20,7 @@
 
 #include "cfg.h"
 #include "pcapng.h"
+#include "pipeline.h"
 #include "port.h"
 #include "sph.h"
 #include "sph_auth.h"
@@ -47,6 +48,8 @@
 #define BROKER_HOP_ROOM (4 * (2 + SPH_HOP_LEN))
 
 struct broker_rif;
+struct brel_rt;
+struct brel_lcore;
 
 /** Pipeline-wide, read-only once built. */
 struct broker_rt {
@@ -64,6 +67,7 @@ struct broker_rt {
 	bool auth_required;	/**< node.auth.required: unsigned datagrams are refused */
 	uint16_t nb_peers;	/**< node.peers entries: 0 = no allow-list */
 	const struct cfg_peer *peers; /**< node.peers (the pipeline's config) */
+	struct brel_rt *rel;	      /**< the resend transport (reliable.c), NULL when off */
 };
 
 /**
@@ -148,6 +152,7 @@ struct broker_lcore {
 	uint64_t reassembled;	      /**< frames made whole from fragments */
 	uint64_t src_overflow;	      /**< records of sources beyond BROKER_MAX_SRC */
 	struct sph_auth *auth;	      /**< node.auth: this lcore's prepared HMAC contexts */
+	struct brel_lcore *rel;	      /**< workers: the resend transport's state, or NULL */
 	uint64_t log_tsc;	      /**< TSC of the last refusal log line */
 	uint64_t log_quiet;	      /**< refusals not logged since (rate limit) */
 	struct broker_refusal refused[BROKER_REFUSED];
@@ -156,7 +161,22 @@ struct broker_lcore {
 	struct broker_src src[BROKER_MAX_SRC];
 } __rte_cache_aligned;
 
-struct stp_pipeline;
+/** The broker's index in the registry the pipeline runs (its fpriv slot), set by its init. */
+extern unsigned int broker_k;
+
+/** The broker's pipeline-wide state, NULL when the config uses no broker. */
+static inline struct broker_rt *
+broker_pl(const struct stp_pipeline *pl)
+{
+	return pl->fpriv[broker_k];
+}
+
+/** The broker's state on lcore @p lc, NULL when the config uses no broker. */
+static inline struct broker_lcore *
+broker_lc(const struct stp_lcore *lc)
+{
+	return lc->fpriv[broker_k];
+}
 
 /**
  * Collector with pcapng outputs: create the interface directory of remote sources and give it

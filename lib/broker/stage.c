@@ -172,10 +172,10 @@ dg_room(struct dg_tx *x, uint32_t len)
 static void
 dg_init(struct dg_tx *x, struct stp_lcore *lc, unsigned int o)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 
 	x->lc = lc;
-	x->bl = lc->priv[STP_PRIV_BROKER];
+	x->bl = broker_lc(lc);
 	x->t = &lc->pl->tunnels[o];
 	x->o = o;
 	x->max = b->dg_max[o];
@@ -208,8 +208,8 @@ static void
 broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(pl);
+	struct broker_lcore *bl = broker_lc(lc);
 	struct dg_tx x;
 	uint16_t ok = 0, bad = 0;
 
@@ -482,7 +482,7 @@ peer_check(const struct broker_rt *b, const struct broker_refusal *src, uint32_t
 unsigned int
 broker_refuse(struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m)
 {
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = broker_lc(lc);
 	struct broker_refusal cur, *r = NULL, *old = NULL;
 	const uint64_t now = rte_rdtsc();
 
@@ -557,7 +557,7 @@ static enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
 		uint32_t *end, uint32_t *claim)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
@@ -679,7 +679,7 @@ src_key(const struct stp_pipeline *pl, struct broker_src *s)
 	if (s == NULL)
 		return 0;
 	if (unlikely(!s->if_set)) {
-		s->if_key = broker_rif_key(pl->priv[STP_PRIV_BROKER], s);
+		s->if_key = broker_rif_key(broker_pl(pl), s);
 		s->if_set = true;
 	}
 	return s->if_key;
@@ -713,7 +713,7 @@ struct rx_out {
 static inline void
 out_push(struct rx_out *r, struct rte_mbuf *m)
 {
-	const struct broker_rt *b = r->lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(r->lc->pl);
 
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
@@ -829,7 +829,7 @@ reasm_drop(struct stp_lcore *lc, struct broker_reasm *e, enum stp_drop why)
 static void
 reasm_expire(struct stp_lcore *lc, struct broker_lcore *bl, uint64_t now)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 
 	for (unsigned int i = 0; i < BROKER_MAX_REASM; i++) {
 		struct broker_reasm *e = &bl->reasm[i];
@@ -1122,8 +1122,8 @@ static uint16_t
 broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(pl);
+	struct broker_lcore *bl = broker_lc(lc);
 	struct rte_mbuf *out[STP_MAX_BURST];
 	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
 	const uint64_t now = rte_rdtsc();
@@ -1204,6 +1204,9 @@ broker_auth_create(const struct stp_config *cfg)
 	return a;
 }
 
+extern const struct stp_feature stp_feature_broker;
+unsigned int broker_k;
+
 /* Pipeline-wide: datagram sizes and descriptions of the stampede outputs. */
 static int
 broker_init(struct stp_pipeline *pl)
@@ -1213,6 +1216,7 @@ broker_init(struct stp_pipeline *pl)
 	bool sends = false;
 	int rc;
 
+	broker_k = pl->feat_k;
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
 		sends |= cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE;
 	if (!sends && cfg->node.role == CFG_ROLE_EDGE)
@@ -1252,7 +1256,7 @@ broker_init(struct stp_pipeline *pl)
 
 		bl = rte_zmalloc_socket("stp_broker_lc", sizeof(struct broker_lcore),
 				RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lc->lcore_id));
-		lc->priv[STP_PRIV_BROKER] = bl;
+		lc->fpriv[broker_k] = bl;
 		if (bl == NULL) {
 			snprintf(pl->err, sizeof(pl->err), "out of memory");
 			return -ENOMEM;
@@ -1276,7 +1280,7 @@ broker_init(struct stp_pipeline *pl)
 			bl->ro->bound_ns = (uint64_t)cfg->node.reorder_ms * 1000000;
 		}
 	}
-	pl->priv[STP_PRIV_BROKER] = b;
+	pl->fpriv[broker_k] = b;
 	if (broker_rif_init(pl, b) != 0) {
 		snprintf(pl->err, sizeof(pl->err), "out of memory");
 		return -ENOMEM;
@@ -1297,8 +1301,8 @@ broker_init(struct stp_pipeline *pl)
 static uint32_t
 broker_reorder_poll(struct stp_lcore *lc)
 {
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = broker_lc(lc);
+	const struct broker_rt *b = broker_pl(lc->pl);
 	struct rte_mbuf *out[STP_MAX_BURST];
 	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
 	uint32_t k;
@@ -1321,31 +1325,33 @@ broker_reorder_poll(struct stp_lcore *lc)
 static uint32_t
 broker_poll(struct stp_lcore *lc)
 {
+	const struct broker_lcore *bl = broker_lc(lc);
 	uint32_t work = 0;
 
-	if (lc->priv[STP_PRIV_BREL] != NULL)
+	if (bl == NULL)
+		return 0;
+	if (bl->rel != NULL)
 		work += brel_poll(lc);
-	if (lc->priv[STP_PRIV_BROKER] != NULL)
-		work += broker_reorder_poll(lc);
+	work += broker_reorder_poll(lc);
 	return work;
 }
 
 static bool
 broker_poll_on(const struct stp_lcore *lc)
 {
-	return lc->priv[STP_PRIV_BREL] != NULL || lc->priv[STP_PRIV_BROKER] != NULL;
+	return broker_lc(lc) != NULL;
 }
 
 /* After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
 static void
 broker_stop(struct stp_pipeline *pl)
 {
-	if (pl->priv[STP_PRIV_BROKER] == NULL)
+	if (broker_pl(pl) == NULL)
 		return;
 	brel_stop(pl);
 	/* Frames still in the reorder buffer (the drain timed out): counted shutdown drops. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		while (bl != NULL && bl->ro != NULL && bl->ro->n > 0) {
 			rte_pktmbuf_free(ro_pop(bl->ro));
@@ -1354,7 +1360,7 @@ broker_stop(struct stp_pipeline *pl)
 	}
 	/* Frames still in reassembly when the lcores stopped can no longer be completed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		for (unsigned int k = 0; bl != NULL && k < BROKER_MAX_REASM; k++)
 			if (bl->reasm[k].used) {
@@ -1368,6 +1374,13 @@ broker_stop(struct stp_pipeline *pl)
 static void
 broker_fini(struct stp_pipeline *pl)
 {
+	unsigned int k = 0;
+
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	while (pl->features[k] != NULL && pl->features[k] != &stp_feature_broker)
+		k++;
+	if (pl->features[k] == NULL || k != broker_k)
+		return;
 	broker_stop(pl);
 	brel_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
@@ -1375,17 +1388,17 @@ broker_fini(struct stp_pipeline *pl)
 
 		if (pl->lcores[i] == NULL)
 			continue;
-		bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		bl = broker_lc(pl->lcores[i]);
 		if (bl != NULL) {
 			rte_free(bl->ro);
 			sph_auth_free(bl->auth);
 		}
 		rte_free(bl);
-		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
+		pl->lcores[i]->fpriv[broker_k] = NULL;
 	}
-	broker_rif_fini(pl->priv[STP_PRIV_BROKER]);
-	rte_free(pl->priv[STP_PRIV_BROKER]);
-	pl->priv[STP_PRIV_BROKER] = NULL;
+	broker_rif_fini(broker_pl(pl));
+	rte_free(broker_pl(pl));
+	pl->fpriv[broker_k] = NULL;
 }
 
 static json_t *broker_view(const struct stp_pipeline *pl);
@@ -1422,7 +1435,7 @@ refused_json(const struct stp_pipeline *pl)
 	json_t *a = json_array();
 
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		for (unsigned int k = 0; bl != NULL && k < BROKER_REFUSED; k++) {
 			const struct broker_refusal *r = &bl->refused[k];
@@ -1481,7 +1494,7 @@ json_t *
 stp_broker_json(const struct stp_pipeline *pl)
 {
 	static const char *const roles[] = { "edge", "relay", "collector" };
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(pl);
 	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0, ro_n = 0, ro_f = 0, ro_r = 0;
 	json_t *root, *outs, *nodes;
 
@@ -1491,7 +1504,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 	outs = json_object();
 	nodes = json_array();
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		dg += bl->datagrams;
 		rec += bl->records;
@@ -1520,7 +1533,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 		if (pl->cfg->outputs[o].type != CFG_OUTPUT_STAMPEDE)
 			continue;
 		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-			const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+			const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 			t.frames += bl->out[o].frames;
 			t.datagrams += bl->out[o].datagrams;
@@ -1536,7 +1549,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 	brel_json(pl, root);
 	/* Each lcore's sources; the same (node, stream) on two lcores is summed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		for (unsigned int k = 0; k < BROKER_MAX_SRC; k++) {
 			const struct broker_src *s = &bl->src[k];

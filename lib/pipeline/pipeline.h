@@ -103,8 +103,6 @@ struct stp_lcore_stats {
  */
 enum stp_priv {
 	STP_PRIV_PROBE = 0, /**< probe generator, receiver, reflector, STAMP */
-	STP_PRIV_BROKER,    /**< encapsulation, relay, collector */
-	STP_PRIV_BREL,	    /**< the broker's resend transport (broker_reliable.c) */
 	STP_PRIV_MAX
 };
 
