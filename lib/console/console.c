@@ -35,6 +35,7 @@
 #include <rte_cycles.h>
 
 #include "console.h"
+#include "feature_cmd.h"
 
 #define PROMPT "stampede> "
 /* Bytes read from a session's input at once. */
@@ -56,6 +57,7 @@ struct console {
 	volatile int quit;	  /* any session: wo; control loop: ro */
 	volatile int thread_done; /* the file/stdin thread ended */
 	uint64_t t0;		  /* TSC at create: the first rate window starts here */
+	struct stp_cmd_env env;	  /* what feature commands reach (stp_cmd_env()) */
 };
 
 /* The console commands reach their console through this (one console per process). */
@@ -748,89 +750,21 @@ struct cmd_result {
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
 /*
- * A token that is the name of a live rule, output, stream or port, or the id of a remote
- * node the broker has heard from: parsed as any one
- * word (the action says when there is no such name), completed with Tab from the names the
- * control layer lists at that moment (librte_cmdline's string token offers "[Any STRING]").
+ * Words that name a live rule, output, stream or port, or the id of a remote node the broker
+ * has heard from: struct stp_name_token (feature_cmd.h), completed with Tab from what the
+ * control layer lists at that moment.
  */
-enum name_kind {
-	NAME_RULE,
-	NAME_OUTPUT,
-	NAME_STREAM,
-	NAME_PORT,
-	NAME_NODE
-};
 
-struct name_token {
-	struct cmdline_token_string str; /* first: librte_cmdline sees its header */
-	enum name_kind kind;
-	bool all; /* "all" is a valid answer too */
-};
-
-static int name_complete_nb(cmdline_parse_token_hdr_t *tk);
-static int name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size);
-static int name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size);
-
-static struct cmdline_token_ops name_token_ops = {
-	.parse = cmdline_parse_string,
-	.complete_get_nb = name_complete_nb,
-	.complete_get_elt = name_complete_elt,
-	.get_help = name_help,
-};
-
-#define NAME(fld, k, a)                                                                \
-	{                                                                              \
-		.str = { .hdr = { .ops = &name_token_ops,                              \
-					 .offset = offsetof(struct cmd_result, fld) }, \
-			.string_data = { .str = NULL } },                              \
-		.kind = (k), .all = (a),                                               \
-	}
-
-static const char *const name_kind_names[] = { "rule", "output", "stream", "port", "node" };
-
-/* The names of @p kind now, as a JSON array of strings (NULL: none to offer). */
+/* The member "name" of each object of @p list (an array in @p src, consumed). */
 static json_t *
-name_list(enum name_kind kind)
+names_of(json_t *src, const json_t *list)
 {
-	struct ctl *c = g_con->ctl;
-	char err[CFG_ERR_LEN];
-	json_t *src = NULL, *a = json_array(), *e;
-	const json_t *list;
+	json_t *a = json_array(), *e;
 	size_t i;
 
-	switch (kind) {
-	case NAME_RULE:
-		src = ctl_rules(c);
-		break;
-	case NAME_OUTPUT:
-		src = ctl_outputs(c);
-		break;
-	case NAME_STREAM:
-		src = ctl_probes(c);
-		break;
-	case NAME_PORT:
-		src = ctl_ports_info(c, NULL, err);
-		break;
-	case NAME_NODE:
-		src = ctl_nodes(c);
-		break;
-	}
-	list = kind == NAME_STREAM	  ? json_object_get(src, "streams") :
-			kind == NAME_NODE ? json_object_get(src, "nodes") :
-					    src;
 	json_array_foreach(list, i, e) {
 		const char *n = json_string_value(json_object_get(e, "name"));
-		char id[24];
 
-		if (kind == NAME_NODE) {
-			/* A node sends one or more streams: its id once. */
-			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-					json_integer_value(json_object_get(e, "node")));
-			n = id;
-			for (size_t j = 0; j < json_array_size(a) && n != NULL; j++)
-				if (strcmp(json_string_value(json_array_get(a, j)), id) == 0)
-					n = NULL;
-		}
 		if (n != NULL)
 			json_array_append_new(a, json_string(n));
 	}
@@ -838,48 +772,62 @@ name_list(enum name_kind kind)
 	return a;
 }
 
-/*
- * librte_cmdline asks for the count, then for each element: the list is made once per count
- * and kept for the elements (per thread: each session completes on its own thread).
- */
-static __thread json_t *name_cache;
-
-static int
-name_complete_nb(cmdline_parse_token_hdr_t *tk)
+static json_t *
+rule_names(const struct stp_cmd_env *env)
 {
-	const struct name_token *nt = (const struct name_token *)tk;
+	json_t *src = ctl_rules(env->ctl);
 
-	json_decref(name_cache);
-	name_cache = name_list(nt->kind);
-	if (name_cache == NULL)
-		return 0;
-	if (nt->all)
-		json_array_append_new(name_cache, json_string("all"));
-	return (int)json_array_size(name_cache);
+	return names_of(src, src);
 }
 
-static int
-name_complete_elt(cmdline_parse_token_hdr_t *tk, int idx, char *dst, unsigned int size)
+static json_t *
+output_names(const struct stp_cmd_env *env)
 {
-	const char *n = json_string_value(json_array_get(name_cache, (size_t)idx));
+	json_t *src = ctl_outputs(env->ctl);
 
-	(void)tk;
-	if (n == NULL || strlen(n) >= size)
-		return -1;
-	snprintf(dst, size, "%s", n);
-	return 0;
+	return names_of(src, src);
 }
 
-static int
-name_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+static json_t *
+stream_names(const struct stp_cmd_env *env)
 {
-	const struct name_token *nt = (const struct name_token *)tk;
+	json_t *src = ctl_probes(env->ctl);
 
-	/* librte_cmdline puts it in brackets. */
-	snprintf(dst, size, "%s %s%s", name_kind_names[nt->kind],
-			nt->kind == NAME_NODE ? "id" : "name", nt->all ? " or all" : "");
-	return 0;
+	return names_of(src, json_object_get(src, "streams"));
 }
+
+static json_t *
+port_names(const struct stp_cmd_env *env)
+{
+	char err[CFG_ERR_LEN];
+	json_t *src = ctl_ports_info(env->ctl, NULL, err);
+
+	return names_of(src, src);
+}
+
+/* A node sends one or more streams: its id once. */
+static json_t *
+node_names(const struct stp_cmd_env *env)
+{
+	json_t *src = ctl_nodes(env->ctl), *a = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(src, "nodes"), i, e) {
+		char id[24];
+		bool dup = false;
+
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+				json_integer_value(json_object_get(e, "node")));
+		for (size_t j = 0; j < json_array_size(a) && !dup; j++)
+			dup = strcmp(json_string_value(json_array_get(a, j)), id) == 0;
+		if (!dup)
+			json_array_append_new(a, json_string(id));
+	}
+	json_decref(src);
+	return a;
+}
+
+#define NAME(fld, fn, what, all) STP_NAME_TOKEN(struct cmd_result, fld, fn, what, all)
 
 /* show port info|stats [all|N|NAME] */
 static void
@@ -899,12 +847,12 @@ static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
 static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
 static cmdline_parse_token_string_t tok_arg = ANY(arg);
-static struct name_token tok_port_name = NAME(arg, NAME_PORT, true);
-static struct name_token tok_rule_name = NAME(arg, NAME_RULE, false);
-static struct name_token tok_output_name = NAME(arg, NAME_OUTPUT, false);
-static struct name_token tok_stream_name_all = NAME(arg, NAME_STREAM, true);
-static struct name_token tok_stream_name_w2 = NAME(w2, NAME_STREAM, false);
-static struct name_token tok_stream_all_w2 = NAME(w2, NAME_STREAM, true);
+static struct stp_name_token tok_port_name = NAME(arg, port_names, "port name", true);
+static struct stp_name_token tok_rule_name = NAME(arg, rule_names, "rule name", false);
+static struct stp_name_token tok_output_name = NAME(arg, output_names, "output name", false);
+static struct stp_name_token tok_stream_name_all = NAME(arg, stream_names, "stream name", true);
+static struct stp_name_token tok_stream_name_w2 = NAME(w2, stream_names, "stream name", false);
+static struct stp_name_token tok_stream_all_w2 = NAME(w2, stream_names, "stream name", true);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -1026,7 +974,7 @@ cmd_show_nodes_one_parsed(void *parsed, struct cmdline *cl, void *data)
 	show(cl, v, render_nodes, NULL);
 }
 
-static struct name_token tok_node_name = NAME(arg, NAME_NODE, false);
+static struct stp_name_token tok_node_name = NAME(arg, node_names, "node id", false);
 
 static cmdline_parse_inst_t cmd_show_nodes_one = {
 	.f = cmd_show_nodes_one_parsed,
@@ -1299,32 +1247,7 @@ static cmdline_parse_inst_t cmd_del_rule = {
 	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_rule_name, NULL },
 };
 
-/* capture start|stop OUTPUT */
-static void
-cmd_capture_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	bool run = strcmp(r->w1, "start") == 0;
-	char err[CFG_ERR_LEN] = "";
-
-	if (ctl_capture(g_con->ctl, r->arg, run, err) != 0) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	if (err[0] != '\0')
-		cmdline_printf(cl, "%s\n", err);
-	cmdline_printf(cl, "output %s: %s\n", r->arg, run ? "capturing" : "paused");
-}
-
-static cmdline_parse_token_string_t tok_capture = WORD(w0, "capture");
 static cmdline_parse_token_string_t tok_start_stop = WORD(w1, "start#stop");
-
-static cmdline_parse_inst_t cmd_capture = {
-	.f = cmd_capture_parsed,
-	.data = NULL,
-	.help_str = "capture start|stop OUTPUT: resume or pause a capture output",
-	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_output_name, NULL },
-};
 
 /* replay OUTPUT [FILE]: the dead letters of a reliable stampede output, sent again. */
 static void
@@ -1782,7 +1705,11 @@ static cmdline_parse_inst_t cmd_unknown = {
 	.tokens = { (void *)&tok_unknown_line, NULL },
 };
 
-static cmdline_parse_ctx_t console_ctx[] = {
+/*
+ * The core's commands. The console's context (console_ctx) is built at create: these, then
+ * each feature's own (struct stp_feature_ui.cmds) in registry order, then cmd_unknown.
+ */
+static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_show_port,
 	&cmd_show_port_one,
 	&cmd_show_xstats,
@@ -1801,7 +1728,6 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_add_rule_at,
 	&cmd_add_rule,
 	&cmd_del_rule,
-	&cmd_capture,
 	&cmd_replay,
 	&cmd_replay_file,
 	&cmd_show_latency,
@@ -1815,9 +1741,37 @@ static cmdline_parse_ctx_t console_ctx[] = {
 	&cmd_port_run,
 	&cmd_quit,
 	&cmd_help,
-	&cmd_unknown, /* last: what no command above takes */
 	NULL,
 };
+
+/* What the sessions parse with (console_ctx_build()), NULL-terminated. */
+static cmdline_parse_ctx_t *console_ctx;
+
+/* The core's commands, each feature's, then the catch-all: 0 or -ENOMEM. */
+static int
+console_ctx_build(void)
+{
+	size_t n = 0, k = 0;
+
+	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
+		n++;
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
+				i != NULL && *i != NULL; i++)
+			n++;
+	console_ctx = calloc(n + 2, sizeof(*console_ctx));
+	if (console_ctx == NULL)
+		return -ENOMEM;
+	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
+		console_ctx[k++] = *i;
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
+				i != NULL && *i != NULL; i++)
+			console_ctx[k++] = *i;
+	console_ctx[k++] = &cmd_unknown; /* last: what no command above takes */
+	console_ctx[k] = NULL;
+	return 0;
+}
 
 /*
  * Optimal string alignment distance (Levenshtein with adjacent transpositions: "shwo" is 1
@@ -2143,8 +2097,7 @@ session_run(struct console *con, struct cmdline *cl, int in_fd, bool tty, int bu
 {
 	enum session_end end = session_loop(con, cl, in_fd, tty, busy_fd);
 
-	json_decref(name_cache);
-	name_cache = NULL;
+	stp_name_token_forget();
 	return end;
 }
 
@@ -2286,6 +2239,18 @@ fail:
 	return -errno;
 }
 
+static void
+env_lock(void *ctl)
+{
+	ctl_lock(ctl);
+}
+
+static void
+env_unlock(void *ctl)
+{
+	ctl_unlock(ctl);
+}
+
 struct console *
 console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ERR_LEN])
 {
@@ -2302,7 +2267,19 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 	con->interactive = conf->interactive;
 	pthread_mutex_init(&con->tty_lock, NULL);
 	g_con = con;
+	con->env = (struct stp_cmd_env){ .pl = ctl_pipeline(ctl),
+		.ctl = ctl,
+		.lock = env_lock,
+		.unlock = env_unlock,
+		.show = show,
+		.error = print_error };
+	stp_cmd_env_set(&con->env);
 	show_feature_init();
+	if (console_ctx_build() != 0) {
+		snprintf(err, CFG_ERR_LEN, "console: out of memory");
+		con->stop_pipe[0] = con->stop_pipe[1] = -1;
+		goto fail;
+	}
 	/* Checks lines for "did you mean" (no input, no output: its prompt goes nowhere). */
 	check_cl = cmdline_new(console_ctx, "", -1, -1);
 	if (pipe2(con->stop_pipe, O_CLOEXEC) != 0) {
@@ -2400,6 +2377,9 @@ console_destroy(struct console *con)
 		if (check_cl != NULL)
 			cmdline_free(check_cl);
 		check_cl = NULL;
+		free(console_ctx);
+		console_ctx = NULL;
+		stp_cmd_env_set(NULL);
 	}
 	free(con);
 }

@@ -9,6 +9,10 @@
  * @file
  * The operator console on librte_cmdline (prompt "stampede> ", tab completion, history). It only
  * parses and prints: every command calls a lib/ctl action and renders what it returns as text.
+ * Its commands are its core ones, then each feature's own (struct stp_feature_ui.cmds, in
+ * registry order; they reach the console through stp_cmd_env(), feature_cmd.h), then a
+ * catch-all that suggests the nearest command; help, Tab completion and "did you mean" walk
+ * that list.
  *
  * Sessions, each running the same commands:
  *  - a command file (--cmdline-file): replayed first, each command echoed after the prompt and

@@ -124,6 +124,24 @@ ctl_destroy(struct ctl *c)
 	free(c);
 }
 
+void
+ctl_lock(struct ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+}
+
+void
+ctl_unlock(struct ctl *c)
+{
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct stp_pipeline *
+ctl_pipeline(struct ctl *c)
+{
+	return c->pl;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Ports */
 
@@ -939,44 +957,6 @@ ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
 		rc = rules_apply(c, next, err);
 	else
 		free(next);
-	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-int
-ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN])
-{
-	struct stp_pipeline *pl = c->pl;
-	const struct stp_config *cfg;
-	uint64_t bit;
-	int rc = 0;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	cfg = running_cfg(c);
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		if (strcmp(cfg->outputs[o].name, output) != 0)
-			continue;
-		bit = 1ULL << (32 + o);
-		if (run)
-			__atomic_fetch_and(&pl->out_paused, ~bit, __ATOMIC_RELEASE);
-		else
-			__atomic_fetch_or(&pl->out_paused, bit, __ATOMIC_RELEASE);
-		/* Every lcore reads the bits once per burst: two iterations and all have seen it.
-		 */
-		if (stp_pipeline_quiesce(pl, 1000) != 0)
-			snprintf(err, CFG_ERR_LEN,
-					"warning: an lcore did not move on within 1 s; the change "
-					"applies when it does");
-		goto out;
-	}
-	rc = -ENOENT;
-	if (pl->nb_outputs == 0)
-		snprintf(err, CFG_ERR_LEN, "no output \"%s\": the configuration has no outputs",
-				output);
-	else
-		snprintf(err, CFG_ERR_LEN, "no output \"%s\" (see show outputs)", output);
-out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }

@@ -159,6 +159,16 @@ int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_E
 int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
 
 /**
+ * Take and release the lock every action here holds: a feature's own actions (its console
+ * commands, through struct stp_cmd_env) serialise with them.
+ */
+void ctl_lock(struct ctl *c);
+void ctl_unlock(struct ctl *c);
+
+/** The pipeline @p c controls. */
+struct stp_pipeline *ctl_pipeline(struct ctl *c);
+
+/**
  * What feature @p f shows to operators: the member f->ui->key of its view, or
  * {"enabled": false} when its config leaves it off (console "show <f->ui->show>").
  */
@@ -179,12 +189,6 @@ json_t *ctl_nodes(struct ctl *c);
  * last error, read bracket, samples, rejects, steps).
  */
 json_t *ctl_timestamps(struct ctl *c);
-
-/**
- * Pause (@p run false) or resume a capture output. Returns once every lcore has seen the change:
- * after "capture stop" returns, the output accepts nothing more.
- */
-int ctl_capture(struct ctl *c, const char *output, bool run, char err[CFG_ERR_LEN]);
 
 /**
  * Latency probes: {"streams": [generator streams: name, stream_id, port, running,

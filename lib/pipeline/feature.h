@@ -44,6 +44,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cmdline_parse.h>
 #include <jansson.h>
 #include <rte_mbuf.h>
 
@@ -126,6 +127,13 @@ struct stp_feature_ui {
 	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
 	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+	/**
+	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
+	 * lists them after its core commands, in registry order, and help, Tab completion and
+	 * "did you mean" walk them alike. Their callbacks reach the running pipeline, the
+	 * control lock and the session's output through stp_cmd_env() (feature_cmd.h).
+	 */
+	cmdline_parse_inst_t *const *cmds;
 };
 
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */

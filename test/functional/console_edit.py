@@ -9,7 +9,8 @@ Tab completes the live names of outputs ("capture stop c" -> "cap"), streams ("p
 -> "p0"), rules ("del rule b" -> "b-to-a") and ports (two Tabs after "set promisc " list a, b
 and all), each then run; Ctrl-U erases the half-typed line (a VT100 screen model shows the bare
 prompt, and the command typed next runs alone); a mistyped command is refused with the command
-it is closest to ("shwo rules" -> "did you mean: show rules"), and a word that starts no command
+it is closest to ("shwo rules" -> "did you mean: show rules"; "captrue stop cap", a feature's own
+command, -> "did you mean: capture stop cap"), and a word that starts no command
 gets no suggestion. The names expected are the ones this test put in the configuration.
 """
 
@@ -109,6 +110,12 @@ def main():
     out = m.group(1) if m else ""
     ck.check("did you mean: probe rate p0 50" in out, "probe rtae: did you mean probe rate",
              repr(out))
+    # A feature's own command (capture: the outputs feature's) is suggested as the core's are.
+    t.send("captrue stop cap\r")
+    m = t.expect(r"captrue stop cap\r*\n(.*?)" + P)
+    out = m.group(1) if m else ""
+    ck.check("Command not found" in out and "did you mean: capture stop cap" in out,
+             "captrue: did you mean capture stop cap", repr(out))
     t.send("xyzzy\r")
     m = t.expect(r"xyzzy\r*\n(.*?)" + P)
     out = m.group(1) if m else ""

@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include "encap.h"
+#include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
 #include "port_kern.h"
@@ -324,6 +325,11 @@ outputs_view(const struct stp_pipeline *pl)
 	return json_pack("{s:o}", "outputs", outs);
 }
 
+/* Its console commands; "show outputs" is still drawn by the console itself. */
+static const struct stp_feature_ui outputs_ui = {
+	.cmds = stp_outputs_cmds,
+};
+
 const struct stp_feature stp_feature_outputs = {
 	.name = "outputs",
 	.init = outputs_init,
@@ -332,4 +338,5 @@ const struct stp_feature stp_feature_outputs = {
 	.view = outputs_view,
 	.fini = outputs_fini,
 	.outputs = outputs_types,
+	.ui = &outputs_ui,
 };

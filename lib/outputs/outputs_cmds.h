@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The stampede authors
+ */
+
+#ifndef STP_OUTPUTS_CMDS_H
+#define STP_OUTPUTS_CMDS_H
+
+/**
+ * @file
+ * The outputs feature's control actions and console commands (capture start|stop).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "feature_cmd.h"
+
+struct stp_pipeline;
+
+/**
+ * Pause (@p run false) or resume capture output @p output (its name). Returns once every
+ * lcore has seen the change: after a pause returns, the output accepts nothing more. 0 (@p err
+ * may hold a warning, else ""), or -ENOENT with @p err. The caller holds the control lock.
+ */
+int stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char *err,
+		size_t len);
+
+/** The outputs' names, for Tab completion (struct stp_name_token). */
+json_t *stp_outputs_names(const struct stp_cmd_env *env);
+
+/** The feature's console commands (struct stp_feature_ui.cmds). */
+extern cmdline_parse_inst_t *const stp_outputs_cmds[];
+
+#endif /* STP_OUTPUTS_CMDS_H */
