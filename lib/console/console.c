@@ -35,6 +35,7 @@
 #include <rte_cycles.h>
 
 #include "console.h"
+#include "table.h"
 #include "feature_cmd.h"
 
 #define PROMPT "stampede> "
@@ -97,134 +98,6 @@ print_error(struct cmdline *cl, const char *what, const char *err)
 	cmdline_printf(cl, "%s%s\n", what, err[0] != '\0' ? err : "failed");
 }
 
-/*
- * A table: cells added row by row, printed with each column as wide as its widest cell. As many
- * columns as the spec names (no cap that would cut one and shift the rows); a table that could
- * not get its memory prints an error instead of a partial table.
- */
-struct table {
-	unsigned int nc;
-	char **head;
-	bool *right;	     /* numbers align right */
-	unsigned int n, cap; /* cells */
-	char **cells;
-	bool oom;
-};
-
-static void
-tbl_init(struct table *t, const char *spec)
-{
-	/* spec: "name|<num|..." : a leading '<' marks a right-aligned column. */
-	char *buf = strdup(spec), *save, *tok;
-	unsigned int nc = 1;
-
-	memset(t, 0, sizeof(*t));
-	for (const char *p = spec; *p != '\0'; p++)
-		nc += *p == '|';
-	t->head = calloc(nc, sizeof(*t->head));
-	t->right = calloc(nc, sizeof(*t->right));
-	if (buf == NULL || t->head == NULL || t->right == NULL) {
-		t->oom = true;
-		free(buf);
-		return;
-	}
-	for (tok = strtok_r(buf, "|", &save); tok != NULL && t->nc < nc;
-			tok = strtok_r(NULL, "|", &save)) {
-		t->right[t->nc] = tok[0] == '<';
-		t->head[t->nc] = strdup(tok + (tok[0] == '<'));
-		if (t->head[t->nc++] == NULL)
-			t->oom = true;
-	}
-	free(buf);
-}
-
-static void __attribute__((format(printf, 2, 3))) tbl_cell(struct table *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL, **n;
-
-	if (t->oom)
-		return;
-	if (t->n == t->cap) {
-		n = realloc(t->cells, (t->cap ? t->cap * 2 : 64) * sizeof(*n));
-		if (n == NULL) {
-			t->oom = true; /* a lost cell would shift every later one */
-			return;
-		}
-		t->cells = n;
-		t->cap = t->cap ? t->cap * 2 : 64;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	t->cells[t->n++] = s;
-}
-
-static void
-tbl_u64(struct table *t, uint64_t v)
-{
-	tbl_cell(t, "%" PRIu64, v);
-}
-
-static void
-tbl_print(struct table *t, FILE *f)
-{
-	size_t *w = t->oom || t->nc == 0 ? NULL : calloc(t->nc, sizeof(*w));
-	unsigned int c, i;
-
-	if (w == NULL) {
-		fprintf(f, "error: out of memory for the table\n");
-		goto out;
-	}
-	for (c = 0; c < t->nc; c++)
-		w[c] = strlen(t->head[c]);
-	for (i = 0; i < t->n; i++)
-		if (t->cells[i] != NULL && strlen(t->cells[i]) > w[i % t->nc])
-			w[i % t->nc] = strlen(t->cells[i]);
-	for (i = 0; i < t->nc + t->n; i++) {
-		const char *s = i < t->nc ? t->head[i] : t->cells[i - t->nc];
-		c = i % t->nc;
-		bool last = c == t->nc - 1;
-
-		if (s == NULL)
-			s = "?";
-		if (last && !t->right[c])
-			fprintf(f, "%s\n", s);
-		else
-			fprintf(f, t->right[c] ? "%*s%s" : "%-*s%s", (int)w[c], s,
-					last ? "\n" : "  ");
-	}
-out:
-	free(w);
-	for (c = 0; c < t->nc; c++)
-		free(t->head[c]);
-	for (i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->head);
-	free(t->right);
-}
-
-/* "a,b,c" from an array of strings; "-" when empty. */
-static void
-join(const json_t *a, char *buf, size_t len)
-{
-	size_t i, n = 0;
-	const json_t *v;
-
-	buf[0] = '\0';
-	json_array_foreach(a, i, v) {
-		int k = snprintf(buf + n, len - n, "%s%s", i ? "," : "", json_string_value(v));
-
-		if (k < 0 || (size_t)k >= len - n)
-			break;
-		n += k;
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-}
-
 /* ---------------------------------------------------------------------------------------------- */
 /* Renderers: ctl's JSON as text */
 
@@ -239,8 +112,8 @@ render_ports_info(const json_t *a, FILE *f)
 		const json_t *link = json_object_get(p, "link");
 		uint64_t speed = stp_json_u64(link, "speed_mbps");
 
-		join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
-		join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
+		tbl_join(json_object_get(p, "rx_offloads"), rx, sizeof(rx));
+		tbl_join(json_object_get(p, "tx_offloads"), tx, sizeof(tx));
 		fprintf(f, "%sport %" PRIu64 " (%s)\n", i ? "\n" : "", stp_json_u64(p, "port_id"),
 				stp_json_str(p, "name"));
 		fprintf(f, "  %-13s %s\n", "driver", stp_json_str(p, "driver"));
@@ -392,8 +265,8 @@ render_lcores(const json_t *a, FILE *f)
 		const json_t *st = json_object_get(l, "stages"), *e;
 		size_t k, len = 0;
 
-		join(json_object_get(l, "roles"), roles, sizeof(roles));
-		join(json_object_get(l, "queues"), queues, sizeof(queues));
+		tbl_join(json_object_get(l, "roles"), roles, sizeof(roles));
+		tbl_join(json_object_get(l, "queues"), queues, sizeof(queues));
 		/* "broker:120.4,rules:63.9": each worker stage's cycles per packet it was given. */
 		stages[0] = '\0';
 		json_array_foreach(st, k, e) {
@@ -476,7 +349,7 @@ render_rules(const json_t *a, FILE *f)
 	}
 	tbl_init(&t, "<#|name|in|action|out|continue|<snaplen|vlan|<matched|filter");
 	json_array_foreach(a, i, r) {
-		join(json_object_get(r, "in"), in, sizeof(in));
+		tbl_join(json_object_get(r, "in"), in, sizeof(in));
 		tbl_u64(&t, stp_json_u64(r, "index"));
 		tbl_cell(&t, "%s", stp_json_str(r, "name"));
 		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "all_ports")) ? "*" : in);

@@ -19,8 +19,7 @@
 #include "pipeline.h"
 
 int
-stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char *err,
-		size_t len)
+stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char *err, size_t len)
 {
 	const struct stp_config *cfg = pl->cfg;
 	uint64_t bit;

@@ -24,8 +24,8 @@ struct stp_pipeline;
  * lcore has seen the change: after a pause returns, the output accepts nothing more. 0 (@p err
  * may hold a warning, else ""), or -ENOENT with @p err. The caller holds the control lock.
  */
-int stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char *err,
-		size_t len);
+int stp_outputs_capture(
+		struct stp_pipeline *pl, const char *output, bool run, char *err, size_t len);
 
 /** The outputs' names, for Tab completion (struct stp_name_token). */
 json_t *stp_outputs_names(const struct stp_cmd_env *env);

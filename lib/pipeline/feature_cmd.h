@@ -69,11 +69,11 @@ struct stp_name_token {
 extern struct cmdline_token_ops stp_name_token_ops;
 
 /** A struct stp_name_token stored at field @p fld of result struct @p type. */
-#define STP_NAME_TOKEN(type, fld, fn, what_, all_)                                           \
-	{                                                                                    \
+#define STP_NAME_TOKEN(type, fld, fn, what_, all_)                                             \
+	{                                                                                      \
 		.str = { .hdr = { .ops = &stp_name_token_ops, .offset = offsetof(type, fld) }, \
-			.string_data = { .str = NULL } },                                    \
-		.names = (fn), .what = (what_), .all = (all_),                               \
+			.string_data = { .str = NULL } },                                      \
+		.names = (fn), .what = (what_), .all = (all_),                                 \
 	}
 
 /** Free what this thread kept for Tab completion (at the end of a session). */
