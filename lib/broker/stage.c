@@ -46,6 +46,7 @@
 #include <rte_mbuf.h>
 
 #include "broker.h"
+#include "broker_cmds.h"
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
@@ -1420,6 +1421,7 @@ const struct stp_feature stp_feature_broker = {
 	.view = broker_view,
 	.fini = broker_fini,
 	.outputs = broker_outputs,
+	.ui = &broker_ui,
 };
 
 /* ---------------------------------------------------------------------------------------- */
