@@ -7,9 +7,9 @@
 
 /**
  * @file
- * State of the stampede broker datapath (stage_broker.c): pipeline-wide settings and per-lcore
+ * State of the stampede broker datapath (stage.c): pipeline-wide settings and per-lcore
  * counters, sequence state per source and the reassembly table. Every per-lcore field has one
- * writer (that lcore); the control thread reads them (lib/ctl: show nodes, telemetry,
+ * writer (that lcore); the control thread reads them (views.c: show nodes, telemetry,
  * Prometheus) and sums over lcores.
  */
 
@@ -62,7 +62,7 @@ struct broker_rt {
 	uint32_t dg_max[CFG_MAX_OUTPUTS]; /**< stampede outputs: record bytes per datagram */
 	uint8_t desc_len[CFG_MAX_OUTPUTS];
 	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
-	struct broker_rif *rif; /**< collector with captures: remote interfaces (broker_rif.c) */
+	struct broker_rif *rif; /**< collector with captures: remote interfaces (rif.c) */
 	bool auth;		/**< node.auth has keys: datagrams are signed and checked */
 	bool auth_required;	/**< node.auth.required: unsigned datagrams are refused */
 	uint16_t nb_peers;	/**< node.peers entries: 0 = no allow-list */

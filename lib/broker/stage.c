@@ -79,7 +79,7 @@ struct dg_tx {
 	struct rte_mbuf *m;   /* the datagram being filled, NULL if none */
 	uint32_t used;	      /* record bytes in it */
 	uint16_t nb_records;  /* records in it */
-	bool rel;	      /* a reliable output: datagrams are kept (broker_reliable.c) */
+	bool rel;	      /* a reliable output: datagrams are kept (reliable.c) */
 	struct rel_span span; /* reliable: the numbers in the datagram being filled */
 	uint16_t nb_out;
 	struct rte_mbuf *out[STP_MAX_BURST];
@@ -1320,7 +1320,7 @@ broker_reorder_poll(struct stp_lcore *lc)
 
 /*
  * Run loop of an lcore with broker state: the resend transport's timers, acknowledgements and
- * replays (broker_reliable.c), then the collector's reorder buffer: the frames whose time bound
+ * replays (reliable.c), then the collector's reorder buffer: the frames whose time bound
  * passed (all of them once the pipeline drains).
  */
 static uint32_t

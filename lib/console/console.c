@@ -497,9 +497,8 @@ struct cmd_result {
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
 /*
- * Words that name a live rule, output, stream or port, or the id of a remote node the broker
- * has heard from: struct stp_name_token (feature_cmd.h), completed with Tab from what the
- * control layer lists at that moment.
+ * Words that name a live rule, output, stream or port: struct stp_name_token (feature_cmd.h),
+ * completed with Tab from what the control layer lists at that moment.
  */
 
 /* The member "name" of each object of @p list (an array in @p src, consumed). */
