@@ -62,10 +62,10 @@ struct broker_rt {
 	uint32_t dg_max[CFG_MAX_OUTPUTS]; /**< stampede outputs: record bytes per datagram */
 	uint8_t desc_len[CFG_MAX_OUTPUTS];
 	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
-	struct broker_rif *rif; /**< collector with captures: remote interfaces (rif.c) */
-	bool auth;		/**< node.auth has keys: datagrams are signed and checked */
-	bool auth_required;	/**< node.auth.required: unsigned datagrams are refused */
-	uint16_t nb_peers;	/**< node.peers entries: 0 = no allow-list */
+	struct broker_rif *rif;	      /**< collector with captures: remote interfaces (rif.c) */
+	bool auth;		      /**< node.auth has keys: datagrams are signed and checked */
+	bool auth_required;	      /**< node.auth.required: unsigned datagrams are refused */
+	uint16_t nb_peers;	      /**< node.peers entries: 0 = no allow-list */
 	const struct cfg_peer *peers; /**< node.peers (the pipeline's config) */
 	struct brel_rt *rel;	      /**< the resend transport (reliable.c), NULL when off */
 };
@@ -205,7 +205,11 @@ struct stp_lcore;
 unsigned int broker_refuse(
 		struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m);
 
-struct stp_pipeline;
+/** Format source address @p a of @p family (4, 6, 1: a MAC, 0: unknown) into @p buf. */
+void broker_addr_fmt(uint8_t family, const uint8_t *a, char *buf, size_t len);
+
+/** The broker feature's view (views.c): {"broker": stp_broker_json()}, or NULL. */
+struct json_t *broker_view(const struct stp_pipeline *pl);
 
 /**
  * The broker's counters as JSON (control thread): role, datagrams and records received,

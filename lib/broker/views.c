@@ -3,20 +3,227 @@
  */
 
 /*
- * The broker feature's views: the text of "show nodes" (the "broker" object of --stats-json,
- * which ctl, telemetry, Prometheus and the console all read), and its telemetry endpoint
- * /stampede/nodes and Prometheus families stampede_broker_* declared as data (struct
- * stp_feature_ui, drawn by the generic code in lib/metrics).
+ * The broker feature's views: its one data view (the "broker" object of --stats-json, which
+ * ctl, telemetry, Prometheus and the console all read), the text of "show nodes", and its
+ * telemetry endpoint /stampede/nodes and Prometheus families stampede_broker_* declared as
+ * data (struct stp_feature_ui, drawn by the generic code in lib/metrics).
  */
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
+#include "broker.h"
 #include "broker_cmds.h"
+#include "broker_rel.h"
+#include "clock.h"
 #include "feature.h"
+#include "pipeline.h"
 #include "table.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Counters (control thread): summed over lcores, sources merged by (node, stream). */
+
+/*
+ * The sources refused (README.md, "Security"): one row per (reason, node, source address, port)
+ * over the lcores' tables, the most recent last-seen kept.
+ */
+static json_t *
+refused_json(const struct stp_pipeline *pl)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
+
+		for (unsigned int k = 0; bl != NULL && k < BROKER_REFUSED; k++) {
+			const struct broker_refusal *r = &bl->refused[k];
+			const struct port_rt *pr;
+			char addr[64], ts[32];
+			json_t *e = NULL, *v;
+			size_t idx;
+
+			if (r->count == 0)
+				continue;
+			broker_addr_fmt(r->family, r->addr, addr, sizeof(addr));
+			pr = r->port < PORT_MAX ? pl->ports->by_id[r->port] : NULL;
+			json_array_foreach(a, idx, v) {
+				if (strcmp(json_string_value(json_object_get(v, "reason")),
+						    stp_drop_name((enum stp_drop)r->why)) == 0 &&
+						json_integer_value(json_object_get(v, "node")) ==
+								r->node &&
+						strcmp(json_string_value(json_object_get(
+								       v, "source")),
+								addr) == 0) {
+					e = v;
+					break;
+				}
+			}
+			if (e == NULL) {
+				e = json_object();
+				json_object_set_new(e, "reason",
+						json_string(stp_drop_name((enum stp_drop)r->why)));
+				json_object_set_new(e, "node", json_integer(r->node));
+				json_object_set_new(e, "source", json_string(addr));
+				json_object_set_new(e, "port",
+						json_string(pr != NULL ? pr->cfg->name : ""));
+				json_object_set_new(e, "count", json_integer(0));
+				json_object_set_new(e, "last_seen_ns", json_integer(0));
+				json_array_append_new(a, e);
+			}
+			json_object_set_new(e, "count",
+					json_integer(json_integer_value(
+								     json_object_get(e, "count")) +
+							(json_int_t)r->count));
+			if (json_integer_value(json_object_get(e, "last_seen_ns")) <
+					(json_int_t)clock_tsc_ns(r->last_tsc)) {
+				json_object_set_new(e, "last_seen_ns",
+						json_integer((json_int_t)clock_tsc_ns(
+								r->last_tsc)));
+				json_object_set_new(e, "last_seen",
+						json_string(clock_fmt_ns(clock_tsc_ns(r->last_tsc),
+								ts, sizeof(ts))));
+			}
+		}
+	}
+	return a;
+}
+
+json_t *
+stp_broker_json(const struct stp_pipeline *pl)
+{
+	static const char *const roles[] = { "edge", "relay", "collector" };
+	const struct broker_rt *b = broker_pl(pl);
+	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0, ro_n = 0, ro_f = 0, ro_r = 0;
+	json_t *root, *outs, *nodes;
+
+	if (b == NULL)
+		return NULL;
+	root = json_object();
+	outs = json_object();
+	nodes = json_array();
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
+
+		dg += bl->datagrams;
+		rec += bl->records;
+		bad += bl->malformed;
+		reasm += bl->reassembled;
+		ovf += bl->src_overflow;
+		if (bl->ro != NULL) {
+			ro_n += __atomic_load_n(&bl->ro->n, __ATOMIC_RELAXED);
+			ro_f += __atomic_load_n(&bl->ro->forced, __ATOMIC_RELAXED);
+			ro_r += __atomic_load_n(&bl->ro->released, __ATOMIC_RELAXED);
+		}
+	}
+	json_object_set_new(root, "role", json_string(roles[b->role]));
+	json_object_set_new(root, "datagrams_received", json_integer((json_int_t)dg));
+	json_object_set_new(root, "records_received", json_integer((json_int_t)rec));
+	json_object_set_new(root, "malformed", json_integer((json_int_t)bad));
+	json_object_set_new(root, "reassembled", json_integer((json_int_t)reasm));
+	json_object_set_new(root, "sources_overflow", json_integer((json_int_t)ovf));
+	json_object_set_new(root, "reorder_buffered", json_integer((json_int_t)ro_n));
+	json_object_set_new(root, "reorder_forced", json_integer((json_int_t)ro_f));
+	json_object_set_new(root, "reorder_released", json_integer((json_int_t)ro_r));
+	for (unsigned int o = 0; o < pl->cfg->nb_outputs; o++) {
+		struct broker_out_stats t = { 0, 0, 0 };
+		json_t *e;
+
+		if (pl->cfg->outputs[o].type != CFG_OUTPUT_STAMPEDE)
+			continue;
+		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+			const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
+
+			t.frames += bl->out[o].frames;
+			t.datagrams += bl->out[o].datagrams;
+			t.fragments += bl->out[o].fragments;
+		}
+		e = json_object();
+		json_object_set_new(e, "frames", json_integer((json_int_t)t.frames));
+		json_object_set_new(e, "datagrams", json_integer((json_int_t)t.datagrams));
+		json_object_set_new(e, "fragments", json_integer((json_int_t)t.fragments));
+		json_object_set_new(outs, pl->cfg->outputs[o].name, e);
+	}
+	json_object_set_new(root, "outputs", outs);
+	brel_json(pl, root);
+	/* Each lcore's sources; the same (node, stream) on two lcores is summed. */
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
+
+		for (unsigned int k = 0; k < BROKER_MAX_SRC; k++) {
+			const struct broker_src *s = &bl->src[k];
+			json_t *e = NULL, *v;
+			size_t idx;
+
+			if (!__atomic_load_n(&s->used, __ATOMIC_ACQUIRE))
+				continue;
+			json_array_foreach(nodes, idx, v) {
+				if (json_integer_value(json_object_get(v, "node")) == s->node &&
+						json_integer_value(json_object_get(v, "stream")) ==
+								s->stream) {
+					e = v;
+					break;
+				}
+			}
+			if (e == NULL) {
+				const struct port_rt *pr = pl->ports->by_id[s->in_port];
+
+				e = json_object();
+				json_object_set_new(e, "node", json_integer(s->node));
+				json_object_set_new(e, "stream", json_integer(s->stream));
+				json_object_set_new(e, "port",
+						json_string(pr != NULL ? pr->cfg->name : ""));
+				json_object_set_new(e, "description", json_string(s->desc));
+				json_object_set_new(e, "last_seq", json_integer(0));
+				json_object_set_new(e, "last_seen_ns", json_integer(0));
+				json_object_set_new(e, "last_seen", json_string(""));
+				json_array_append_new(nodes, e);
+			}
+#define ADD(key, val)                                                              \
+	json_object_set_new(e, key,                                                \
+			json_integer(json_integer_value(json_object_get(e, key)) + \
+					(json_int_t)(val)))
+			ADD("received", s->seq.received);
+			ADD("gaps", s->seq.gaps);
+			ADD("duplicates", s->seq.dups);
+			ADD("reordered", s->seq.reordered);
+			ADD("stale", s->seq.stale);
+			ADD("restarts", s->restarts);
+#undef ADD
+			/* The highest number and the latest record over the lcores. */
+			if (s->seq.started) {
+				json_int_t last = (json_int_t)(s->seq.next - 1);
+				json_int_t seen = (json_int_t)clock_tsc_ns(s->last_tsc);
+				char ts[32];
+
+				if (json_integer_value(json_object_get(e, "last_seq")) < last)
+					json_object_set_new(e, "last_seq", json_integer(last));
+				if (json_integer_value(json_object_get(e, "last_seen_ns")) < seen) {
+					json_object_set_new(e, "last_seen_ns", json_integer(seen));
+					json_object_set_new(e, "last_seen",
+							json_string(clock_fmt_ns((uint64_t)seen, ts,
+									sizeof(ts))));
+				}
+			}
+		}
+	}
+	json_object_set_new(root, "nodes", nodes);
+	json_object_set_new(root, "refused", refused_json(pl));
+	return root;
+}
+
+json_t *
+broker_view(const struct stp_pipeline *pl)
+{
+	json_t *b = stp_broker_json(pl);
+
+	return b != NULL ? json_pack("{s:o}", "broker", b) : NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* show nodes */
 
 /* Reliable stampede outputs (lib/encap/README.md, "Reliable outputs"): one row each. */
 static void
