@@ -489,6 +489,8 @@ brel_rx_datagram(struct stp_lcore *lc, struct rte_mbuf *m, uint32_t off)
 	struct brel_lcore *bl = broker_lc(lc)->rel;
 	const struct pkt_meta *meta = pkt_meta(m);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *uh;
 	struct encap_tunnel *t;
 
 	if (bl == NULL)
@@ -505,14 +507,20 @@ brel_rx_datagram(struct stp_lcore *lc, struct rte_mbuf *m, uint32_t off)
 		bl->cur_ok = true;
 		return;
 	}
-	/* IPv4 right after the Ethernet header (no VLAN): answer the sender. */
-	if (meta->l3_off != RTE_ETHER_HDR_LEN || d[12] != 0x08 || d[13] != 0x00)
+	/*
+	 * IPv4 / UDP right after the Ethernet header (no VLAN), from the parsed headers (the
+	 * stage admitted the datagram by them): answer the sender, to the port it sent to.
+	 */
+	if (meta->l3_type != PKT_L3_IPV4 || meta->l3_off != RTE_ETHER_HDR_LEN ||
+			meta->l4_proto != IPPROTO_UDP || meta->l4_off == 0)
 		return;
+	ip = (const struct rte_ipv4_hdr *)(d + meta->l3_off);
+	uh = (const struct rte_udp_hdr *)(d + meta->l4_off);
 	t->type = ENCAP_SPH_UDP;
-	memcpy(&t->src_ip, d + 14 + 16, 4);
-	memcpy(&t->dst_ip, d + 14 + 12, 4);
+	t->src_ip = ip->dst_addr;
+	t->dst_ip = ip->src_addr;
 	t->ttl = 64;
-	t->dst_port = (uint16_t)(d[meta->l4_off + 2] << 8 | d[meta->l4_off + 3]);
+	t->dst_port = rte_be_to_cpu_16(uh->dst_port);
 	bl->cur_ok = true;
 }
 
