@@ -420,43 +420,6 @@ render_outputs(const json_t *a, FILE *f)
 	tbl_print(&t, f);
 }
 
-/* Reliable stampede outputs (lib/encap/README.md, "Reliable outputs"): one row each. */
-static void
-render_nodes_reliable(const json_t *outs, FILE *f)
-{
-	const char *name;
-	const json_t *o;
-	struct table t;
-	bool any = false;
-
-	json_object_foreach((json_t *)outs, name, o)
-		any |= json_is_object(json_object_get(o, "reliable"));
-	if (!any)
-		return;
-	tbl_init(&t,
-			"reliable|<sent|<acknowledged|<resent|<dead-lettered|<replayed|<held|"
-			"<dlq-ring-full|<dlq-write-error|spool");
-	json_object_foreach((json_t *)outs, name, o) {
-		const json_t *r = json_object_get(o, "reliable");
-		const json_t *d = json_object_get(r, "dropped");
-
-		if (!json_is_object(r))
-			continue;
-		tbl_cell(&t, "%s", name);
-		tbl_u64(&t, stp_json_u64(r, "sent"));
-		tbl_u64(&t, stp_json_u64(r, "acknowledged"));
-		tbl_u64(&t, stp_json_u64(r, "resent"));
-		tbl_u64(&t, stp_json_u64(r, "dead_lettered"));
-		tbl_u64(&t, stp_json_u64(r, "replayed"));
-		tbl_u64(&t, stp_json_u64(r, "held"));
-		tbl_u64(&t, stp_json_u64(d, "dlq_ring_full"));
-		tbl_u64(&t, stp_json_u64(d, "dlq_write_error"));
-		tbl_cell(&t, "%s", stp_json_str(r, "spool"));
-	}
-	tbl_print(&t, f);
-}
-
-/* The stampede broker: counters, one row per remote (node, stream), one per stampede output. */
 /* show timestamps: packets per source, then each port's source and device clock. */
 static void
 render_timestamps(const json_t *v, FILE *f)
@@ -499,95 +462,6 @@ render_timestamps(const json_t *v, FILE *f)
 	tbl_print(&t, f);
 }
 
-static void
-render_nodes(const json_t *v, FILE *f)
-{
-	const json_t *nodes = json_object_get(v, "nodes");
-	const json_t *outs = json_object_get(v, "outputs");
-	const json_t *e;
-	const char *name;
-	struct table t;
-	size_t i;
-
-	if (!json_is_true(json_object_get(v, "enabled"))) {
-		fprintf(f, "no stampede outputs and node.role is edge: no remote nodes\n");
-		return;
-	}
-	fprintf(f,
-			"role %s: datagrams received %" PRIu64 ", records %" PRIu64
-			", malformed %" PRIu64 ", reassembled %" PRIu64
-			", sources overflow %" PRIu64 "\n",
-			stp_json_str(v, "role"), stp_json_u64(v, "datagrams_received"),
-			stp_json_u64(v, "records_received"), stp_json_u64(v, "malformed"),
-			stp_json_u64(v, "reassembled"), stp_json_u64(v, "sources_overflow"));
-	if (json_array_size(nodes) > 0) {
-		tbl_init(&t,
-				"node|stream|port|<received|<gaps|<duplicates|<reordered|<stale|"
-				"<last-seq|last-seen|description");
-		json_array_foreach(nodes, i, e) {
-			tbl_u64(&t, stp_json_u64(e, "node"));
-			tbl_u64(&t, stp_json_u64(e, "stream"));
-			tbl_cell(&t, "%s", stp_json_str(e, "port"));
-			tbl_u64(&t, stp_json_u64(e, "received"));
-			tbl_u64(&t, stp_json_u64(e, "gaps"));
-			tbl_u64(&t, stp_json_u64(e, "duplicates"));
-			tbl_u64(&t, stp_json_u64(e, "reordered"));
-			tbl_u64(&t, stp_json_u64(e, "stale"));
-			tbl_u64(&t, stp_json_u64(e, "last_seq"));
-			tbl_cell(&t, "%s",
-					stp_json_str(e, "last_seen")[0] ?
-							stp_json_str(e, "last_seen") :
-							"-");
-			tbl_cell(&t, "%s",
-					stp_json_str(e, "description")[0] ?
-							stp_json_str(e, "description") :
-							"-");
-		}
-		tbl_print(&t, f);
-	} else {
-		fprintf(f, "no remote node seen\n");
-	}
-	if (json_object_size(outs) > 0) {
-		json_t *o;
-
-		tbl_init(&t, "output|<frames|<datagrams|<fragments");
-		json_object_foreach((json_t *)outs, name, o) {
-			tbl_cell(&t, "%s", name);
-			tbl_u64(&t, stp_json_u64(o, "frames"));
-			tbl_u64(&t, stp_json_u64(o, "datagrams"));
-			tbl_u64(&t, stp_json_u64(o, "fragments"));
-		}
-		tbl_print(&t, f);
-		render_nodes_reliable(outs, f);
-	}
-	if (json_array_size(json_object_get(v, "refused")) > 0) {
-		/* README.md, "Security": the sources refused, by reason. */
-		tbl_init(&t, "refused|node|source|port|<count|last-seen");
-		json_array_foreach(json_object_get(v, "refused"), i, e) {
-			tbl_cell(&t, "%s", stp_json_str(e, "reason"));
-			tbl_u64(&t, stp_json_u64(e, "node"));
-			tbl_cell(&t, "%s", stp_json_str(e, "source"));
-			tbl_cell(&t, "%s", stp_json_str(e, "port"));
-			tbl_u64(&t, stp_json_u64(e, "count"));
-			tbl_cell(&t, "%s", stp_json_str(e, "last_seen"));
-		}
-		tbl_print(&t, f);
-	}
-	if (json_is_object(json_object_get(v, "transport"))) {
-		const json_t *tr = json_object_get(v, "transport");
-
-		fprintf(f,
-				"acknowledgements: sent %" PRIu64 ", NACKs sent %" PRIu64
-				", no mbuf %" PRIu64 ", received %" PRIu64 ", malformed %" PRIu64
-				", foreign %" PRIu64 ", ring full %" PRIu64 "\n",
-				stp_json_u64(tr, "acks_sent"), stp_json_u64(tr, "nacks_sent"),
-				stp_json_u64(tr, "ack_no_mbuf"), stp_json_u64(tr, "ctrl_received"),
-				stp_json_u64(tr, "ctrl_malformed"),
-				stp_json_u64(tr, "ctrl_foreign"),
-				stp_json_u64(tr, "ctrl_ring_full"));
-	}
-}
-
 /* Render @p v (consumed) with @p fn to the session. */
 static void
 show(struct cmdline *cl, json_t *v, void (*fn)(const json_t *, FILE *), const char *err)
@@ -623,9 +497,8 @@ struct cmd_result {
 #define ANY(fld) TOKEN_STRING_INITIALIZER(struct cmd_result, fld, NULL)
 
 /*
- * Words that name a live rule, output, stream or port, or the id of a remote node the broker
- * has heard from: struct stp_name_token (feature_cmd.h), completed with Tab from what the
- * control layer lists at that moment.
+ * Words that name a live rule, output, stream or port: struct stp_name_token (feature_cmd.h),
+ * completed with Tab from what the control layer lists at that moment.
  */
 
 /* The member "name" of each object of @p list (an array in @p src, consumed). */
@@ -654,42 +527,12 @@ rule_names(const struct stp_cmd_env *env)
 }
 
 static json_t *
-output_names(const struct stp_cmd_env *env)
-{
-	json_t *src = ctl_outputs(env->ctl);
-
-	return names_of(src, src);
-}
-
-static json_t *
 port_names(const struct stp_cmd_env *env)
 {
 	char err[CFG_ERR_LEN];
 	json_t *src = ctl_ports_info(env->ctl, NULL, err);
 
 	return names_of(src, src);
-}
-
-/* A node sends one or more streams: its id once. */
-static json_t *
-node_names(const struct stp_cmd_env *env)
-{
-	json_t *src = ctl_nodes(env->ctl), *a = json_array(), *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(src, "nodes"), i, e) {
-		char id[24];
-		bool dup = false;
-
-		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-				json_integer_value(json_object_get(e, "node")));
-		for (size_t j = 0; j < json_array_size(a) && !dup; j++)
-			dup = strcmp(json_string_value(json_array_get(a, j)), id) == 0;
-		if (!dup)
-			json_array_append_new(a, json_string(id));
-	}
-	json_decref(src);
-	return a;
 }
 
 #define NAME(fld, fn, what, all) STP_NAME_TOKEN(struct cmd_result, fld, fn, what, all)
@@ -713,7 +556,6 @@ static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
 static struct stp_name_token tok_port_name = NAME(arg, port_names, "port name", true);
 static struct stp_name_token tok_rule_name = NAME(arg, rule_names, "rule name", false);
-static struct stp_name_token tok_output_name = NAME(arg, output_names, "output name", false);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -770,8 +612,6 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		json_decref(gone);
 	} else if (strcmp(r->w1, "outputs") == 0) {
 		show(cl, ctl_outputs(c), render_outputs, NULL);
-	} else if (strcmp(r->w1, "nodes") == 0) {
-		show(cl, ctl_nodes(c), render_nodes, NULL);
 	} else if (strcmp(r->w1, "timestamps") == 0) {
 		show(cl, ctl_timestamps(c), render_timestamps, NULL);
 	} else {
@@ -800,50 +640,6 @@ SHOW_CMD(rings, "show rings: rings between lcores and to capture writers: size, 
 SHOW_CMD(drops, "show drops: drops by reason");
 SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
 SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
-SHOW_CMD(nodes,
-		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
-		"duplicates, reordered, last sequence and time; per stampede output frames, "
-		"datagrams, fragments; reliable outputs' acknowledged, resent, dead-lettered");
-/* show nodes NODE: the same, the remote sources of one node only */
-static void
-cmd_show_nodes_one_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	json_t *v = ctl_nodes(g_con->ctl), *keep = json_array(), *e;
-	size_t i;
-
-	(void)data;
-	json_array_foreach(json_object_get(v, "nodes"), i, e) {
-		char id[24];
-
-		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-				json_integer_value(json_object_get(e, "node")));
-		if (strcmp(id, r->arg) == 0)
-			json_array_append(keep, e);
-	}
-	if (v != NULL && json_array_size(keep) == 0) {
-		cmdline_printf(cl, "error: no node %s (show nodes lists the nodes heard from)\n",
-				r->arg);
-		json_decref(keep);
-		json_decref(v);
-		return;
-	}
-	if (v != NULL)
-		json_object_set_new(v, "nodes", keep);
-	else
-		json_decref(keep);
-	show(cl, v, render_nodes, NULL);
-}
-
-static struct stp_name_token tok_node_name = NAME(arg, node_names, "node id", false);
-
-static cmdline_parse_inst_t cmd_show_nodes_one = {
-	.f = cmd_show_nodes_one_parsed,
-	.data = NULL,
-	.help_str = "show nodes NODE: the same for one remote node (its id)",
-	.tokens = { (void *)&tok_show, (void *)&tok_show_nodes, (void *)&tok_node_name, NULL },
-};
-
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 SHOW_CMD(timestamps,
 		"show timestamps: packets per timestamp source; per port its source and, "
@@ -1110,41 +906,6 @@ static cmdline_parse_inst_t cmd_del_rule = {
 
 static cmdline_parse_token_string_t tok_start_stop = WORD(w1, "start#stop");
 
-/* replay OUTPUT [FILE]: the dead letters of a reliable stampede output, sent again. */
-static void
-cmd_replay_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN] = "";
-	json_t *v = ctl_broker_replay(g_con->ctl, r->arg, data != NULL ? r->w2 : NULL, err);
-
-	if (v == NULL) {
-		print_error(cl, "error: ", err);
-		return;
-	}
-	cmdline_printf(cl, "output %s: replayed %" JSON_INTEGER_FORMAT " datagrams from %s\n",
-			r->arg, json_integer_value(json_object_get(v, "replayed")),
-			json_string_value(json_object_get(v, "file")));
-	json_decref(v);
-}
-
-static cmdline_parse_token_string_t tok_replay = WORD(w0, "replay");
-static cmdline_parse_token_string_t tok_replay_file = ANY(w2);
-
-static cmdline_parse_inst_t cmd_replay = {
-	.f = cmd_replay_parsed,
-	.data = NULL,
-	.help_str = "replay OUTPUT: re-send the dead letters (spool) of a reliable stampede output",
-	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, NULL },
-};
-
-static cmdline_parse_inst_t cmd_replay_file = {
-	.f = cmd_replay_parsed,
-	.data = (void *)1,
-	.help_str = "replay OUTPUT FILE: re-send the stampede datagrams of a pcapng spool file",
-	.tokens = { (void *)&tok_replay, (void *)&tok_output_name, (void *)&tok_replay_file, NULL },
-};
-
 /* quit */
 static void
 cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
@@ -1348,16 +1109,12 @@ static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_show_rules,
 	&cmd_show_outputs,
 	&cmd_show_feature,
-	&cmd_show_nodes,
-	&cmd_show_nodes_one,
 	&cmd_show_config,
 	&cmd_show_timestamps,
 	&cmd_clear,
 	&cmd_add_rule_at,
 	&cmd_add_rule,
 	&cmd_del_rule,
-	&cmd_replay,
-	&cmd_replay_file,
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,

@@ -20,7 +20,6 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "broker_rel.h"
 #include "ctl.h"
 #include "port_kern.h"
 #include "pcapng.h"
@@ -609,21 +608,6 @@ ctl_timestamps(struct ctl *c)
 }
 
 json_t *
-ctl_nodes(struct ctl *c)
-{
-	json_t *v;
-
-	pthread_mutex_lock(&c->lock);
-	v = stp_feature_view_key(c->pl, "broker", "broker");
-	pthread_mutex_unlock(&c->lock);
-	if (v == NULL)
-		v = json_pack("{s:b}", "enabled", 0);
-	else
-		json_object_set_new(v, "enabled", json_true());
-	return v;
-}
-
-json_t *
 ctl_outputs(struct ctl *c)
 {
 	const struct stp_pipeline *pl = c->pl;
@@ -958,16 +942,4 @@ ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
 		free(next);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
-}
-
-json_t *
-ctl_broker_replay(struct ctl *c, const char *output, const char *file, char err[CFG_ERR_LEN])
-{
-	json_t *v;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	v = brel_replay(c->pl, output, file, err, CFG_ERR_LEN);
-	pthread_mutex_unlock(&c->lock);
-	return v;
 }

@@ -175,27 +175,10 @@ struct stp_pipeline *ctl_pipeline(struct ctl *c);
 json_t *ctl_feature_ui_view(struct ctl *c, const struct stp_feature *f);
 
 /**
- * The stampede broker (the broker feature's view, "enabled": true): role, datagrams_received,
- * records_received, malformed, reassembled, sources_overflow; "nodes": per remote (node,
- * stream): port, description, received, gaps, duplicates, reordered, stale, last_seq,
- * last_seen_ns, last_seen (ISO 8601); "outputs": per stampede output: frames, datagrams,
- * fragments. {"enabled": false} when this node neither sends nor receives stampede datagrams.
- */
-json_t *ctl_nodes(struct ctl *c);
-
-/**
  * Timestamps: "counts" {source: packets stamped} and "ports": port_clocks_json() (each port's
  * source and, for hardware stamps, its device clock: kind, fitted frequency, drift, offset,
  * last error, read bracket, samples, rejects, steps).
  */
 json_t *ctl_timestamps(struct ctl *c);
-
-/**
- * Re-send the dead letters of reliable stampede output @p output: the datagrams of pcapng
- * @p file (NULL or "": the output's own spool) go out again through the output, paced by its
- * workers, and are kept for resending like new ones. {output, file, replayed, skipped}.
- */
-json_t *ctl_broker_replay(
-		struct ctl *c, const char *output, const char *file, char err[CFG_ERR_LEN]);
 
 #endif /* STP_CTL_H */

@@ -648,6 +648,61 @@ feat_tel_rows(struct feat_tel_cols *c, const json_t *list, const struct stp_fami
 	}
 }
 
+/* The container name "PREFIX_ID" of entry @p e (index @p i, or member name @p name). */
+static void
+tel_group_key(char *key, size_t len, const struct stp_tel_group *g, const char *name, size_t i,
+		const json_t *e)
+{
+	size_t n = (size_t)snprintf(key, len, "%s", g->prefix);
+
+	if (name != NULL)
+		snprintf(key + n, len - n, "_%s", name);
+	else if (g->id == NULL)
+		snprintf(key + n, len - n, "_%zu", i);
+	for (const char *const *m = g->id; name == NULL && m != NULL && *m != NULL; m++) {
+		const json_t *v = json_object_get(e, *m);
+
+		n = strlen(key);
+		if (json_is_integer(v))
+			snprintf(key + n, len - n, "_%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else
+			snprintf(key + n, len - n, "_%s", stp_json_str(e, *m));
+	}
+	for (char *p = key; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
+			*p = '_';
+}
+
+/*
+ * A feature's object or list of objects as telemetry (struct stp_tel_group): flattened into
+ * the top (DPDK 22.11 nests one level), or one container per entry, its nested objects
+ * flattened into the container's keys.
+ */
+static int
+tel_group(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t *m)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+	const char *name;
+	const json_t *e;
+	size_t i;
+	int rc = 0;
+
+	if (g->prefix == NULL)
+		return json_is_object(m) ? tel_from_json(d, m, g->key) : 0;
+	if (json_is_array(m)) {
+		json_array_foreach(m, i, e) {
+			tel_group_key(key, sizeof(key), g, NULL, i, e);
+			rc |= tel_add_json_dict(d, key, e);
+		}
+	} else {
+		json_object_foreach((json_t *)m, name, e) {
+			tel_group_key(key, sizeof(key), g, name, 0, e);
+			rc |= tel_add_json_dict(d, key, e);
+		}
+	}
+	return rc;
+}
+
 static int
 tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rte_tel_data *d)
 {
@@ -668,12 +723,18 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 		json_decref(t);
 		return -ENOMEM;
 	}
+	if (json_object_get(t, "enabled") == NULL)
+		rc |= rte_tel_data_add_dict_u64(d, "enabled", 1);
 	json_object_foreach(t, k, v) {
 		if (json_is_integer(v))
 			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		else if (json_is_true(v))
 			rc |= rte_tel_data_add_dict_u64(d, k, 1);
+		else if (json_is_string(v))
+			rc |= rte_tel_data_add_dict_string(d, k, json_string_value(v));
 	}
+	for (const struct stp_tel_group *g = f->ui->tel_groups; g != NULL && g->key != NULL; g++)
+		rc |= tel_group(d, g, json_object_get(t, g->key));
 	for (fam = f->ui->families; fam != NULL && fam->name != NULL; fam++) {
 		const json_t *m = json_object_get(t, fam->key);
 
@@ -702,61 +763,6 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 	return rc != 0 ? -ENOMEM : 0;
 }
 
-/*
- * The stampede broker (ctl_nodes()'s object) as telemetry: counters and role at the top, one
- * container per remote source ("node_<node>_<stream>") and per stampede output
- * ("output_<name>", characters other than A-Z a-z 0-9 _ / as '_': what telemetry names take).
- * Nested objects are flattened into their container's keys (DPDK 22.11 nests one level):
- * a reliable output's counters are "reliable_sent", ..., "reliable_dropped_dlq_ring_full" in
- * its output_<name>; the acknowledgement counters are "transport_acks_sent", ... at the top.
- */
-static int
-tel_nodes(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
-{
-	json_t *t = stp_feature_view_key(s->pl, "broker", "broker"), *v;
-	char key[RTE_TEL_MAX_STRING_LEN];
-	const char *k;
-	size_t i;
-	int rc = 0;
-
-	(void)params;
-	rte_tel_data_start_dict(d);
-	if (t == NULL) {
-		rte_tel_data_add_dict_u64(d, "enabled", 0);
-		return 0;
-	}
-	rc |= rte_tel_data_add_dict_u64(d, "enabled", 1);
-	json_object_foreach(t, k, v) {
-		if (json_is_integer(v))
-			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
-		else if (json_is_string(v))
-			rc |= rte_tel_data_add_dict_string(d, k, json_string_value(v));
-		else if (strcmp(k, "transport") == 0)
-			/* Reliable outputs' acknowledgements: transport_acks_sent, ... */
-			rc |= tel_from_json(d, v, k);
-	}
-	json_array_foreach(json_object_get(t, "nodes"), i, v) {
-		snprintf(key, sizeof(key), "node_%" PRIu64 "_%" PRIu64,
-				(uint64_t)json_integer_value(json_object_get(v, "node")),
-				(uint64_t)json_integer_value(json_object_get(v, "stream")));
-		rc |= tel_add_json_dict(d, key, v);
-	}
-	/* Refused sources (README.md, "Security"): refused_0, refused_1, ... */
-	json_array_foreach(json_object_get(t, "refused"), i, v) {
-		snprintf(key, sizeof(key), "refused_%zu", i);
-		rc |= tel_add_json_dict(d, key, v);
-	}
-	json_object_foreach(json_object_get(t, "outputs"), k, v) {
-		snprintf(key, sizeof(key), "output_%s", k);
-		for (char *p = key; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
-				*p = '_';
-		rc |= tel_add_json_dict(d, key, v);
-	}
-	json_decref(t);
-	return rc != 0 ? -ENOMEM : 0;
-}
-
 static const struct {
 	const char *cmd;
 	int (*fill)(const struct metrics_snap *s, const char *params, struct rte_tel_data *d);
@@ -777,9 +783,6 @@ static const struct {
 	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
 	{ "/stampede/timestamps", tel_timestamps,
 			"Packets stamped, per source; hardware clocks (clock_*). No parameters" },
-	{ "/stampede/nodes", tel_nodes,
-			"Stampede broker: per remote (node, stream) and per stampede output. No "
-			"parameters" },
 };
 
 static int

@@ -66,12 +66,6 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 /** Append the Prometheus text of @p s to @p b. */
 void prom_format(struct sbuf *b, const struct metrics_snap *s);
 
-/** Append @p s as a Prometheus label value (backslash, double quote, line feed escaped). */
-void prom_label_value(struct sbuf *b, const char *s);
-
-/** Append the stampede_broker_* families (prom_broker.c); nothing when the broker is off. */
-void prom_broker(struct sbuf *b, const struct metrics_snap *s);
-
 /** Start the HTTP server on @p m's address. 0, or -errno with a message in @p err. */
 int http_start(const struct cfg_metrics *m, char *err, size_t errlen);
 /** Stop and join the HTTP server threads (no-op when they do not run). */

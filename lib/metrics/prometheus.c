@@ -186,12 +186,6 @@ put_label_value(struct sbuf *b, const char *s)
 	}
 }
 
-void
-prom_label_value(struct sbuf *b, const char *s)
-{
-	put_label_value(b, s);
-}
-
 /* name{label="value"} x */
 static void
 sample(struct sbuf *b, const char *name, const char *label, const char *value, uint64_t x)
@@ -365,9 +359,9 @@ ns_key(const char *key)
 	return n > 3 && strcmp(key + n - 3, "_ns") == 0;
 }
 
-/* The labels of an entry of an ENTRIES or ENTRY_SUMMARY family (feature.h), without braces. */
+/* The labels of an entry of a FIELDS or ENTRY_SUMMARY family (feature.h), without braces. */
 static void
-entry_labels(struct sbuf *b, const struct stp_family *fam, const json_t *e)
+row_labels(struct sbuf *b, const struct stp_family *fam, const json_t *e)
 {
 	sbuf_printf(b, "%s=\"", fam->label);
 	put_label_value(b, stp_json_str(e, "name"));
@@ -379,9 +373,9 @@ entry_labels(struct sbuf *b, const struct stp_family *fam, const json_t *e)
 	}
 }
 
-/* An ENTRIES family: one sample per entry that has the member. */
+/* A FIELDS family: one sample per entry that has the member. */
 static void
-feature_entries(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+feature_fields(struct sbuf *b, const json_t *list, const struct stp_family *fam)
 {
 	size_t i;
 	const json_t *e;
@@ -393,7 +387,7 @@ feature_entries(struct sbuf *b, const json_t *list, const struct stp_family *fam
 		if (v == NULL)
 			continue;
 		sbuf_printf(b, "%s{", fam->name);
-		entry_labels(b, fam, e);
+		row_labels(b, fam, e);
 		/* Base units: a nanosecond member is exposed in seconds. */
 		if (ns_key(fam->field))
 			sbuf_printf(b, "} %.9f\n", (double)json_u64(v) / 1e9);
@@ -416,28 +410,28 @@ feature_entry_summary(struct sbuf *b, const json_t *list, const struct stp_famil
 		uint64_t count = json_u64(json_object_get(h, "count"));
 
 		sbuf_printf(b, "%s{", fam->name);
-		entry_labels(b, fam, e);
+		row_labels(b, fam, e);
 		sbuf_printf(b, ",quantile=\"0\"} %.9f\n",
 				(double)json_u64(json_object_get(h, "min")) / 1e9);
 		for (unsigned int q = 0; q < HIST_NB_QUANTILES; q++) {
 			sbuf_printf(b, "%s{", fam->name);
-			entry_labels(b, fam, e);
+			row_labels(b, fam, e);
 			sbuf_printf(b, ",quantile=\"%g\"} %.9f\n", hist_quantiles[q],
 					(double)json_u64(json_object_get(
 							h, hist_quantile_names[q])) /
 							1e9);
 		}
 		sbuf_printf(b, "%s{", fam->name);
-		entry_labels(b, fam, e);
+		row_labels(b, fam, e);
 		sbuf_printf(b, ",quantile=\"1\"} %.9f\n",
 				(double)json_u64(json_object_get(h, "max")) / 1e9);
 		sbuf_printf(b, "%s_sum{", fam->name);
-		entry_labels(b, fam, e);
+		row_labels(b, fam, e);
 		sbuf_printf(b, "} %.9f\n",
 				json_number_value(json_object_get(h, "mean")) * (double)count /
 						1e9);
 		sbuf_printf(b, "%s_count{", fam->name);
-		entry_labels(b, fam, e);
+		row_labels(b, fam, e);
 		sbuf_printf(b, "} %" PRIu64 "\n", count);
 	}
 }
@@ -478,6 +472,73 @@ feature_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam
 	}
 }
 
+/* The labels of an ENTRIES sample: the entry's name (an object's member), then its members. */
+static void
+entry_labels(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
+{
+	const char *sep = "";
+
+	sbuf_printf(b, "%s{", fam->name);
+	if (name != NULL) {
+		sbuf_printf(b, "%s=\"", fam->label);
+		put_label_value(b, name);
+		sbuf_printf(b, "\"");
+		sep = ",";
+	}
+	for (const char *const *l = fam->labels; l != NULL && *l != NULL; l++) {
+		const json_t *v = json_object_get(e, *l);
+
+		sbuf_printf(b, "%s%s=\"", sep, *l);
+		if (json_is_integer(v))
+			sbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else
+			put_label_value(b,
+					json_string_value(v) != NULL ? json_string_value(v) : "");
+		sbuf_printf(b, "\"");
+		sep = ",";
+	}
+}
+
+/* One ENTRIES sample, or one per name in values, of entry @p e (named @p name, or NULL). */
+static void
+entry_samples(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
+{
+	const json_t *m = stp_json_path(e, fam->member);
+	uint64_t x;
+
+	if (m == NULL)
+		return;
+	for (unsigned int k = 0; fam->values != NULL && fam->values[k] != NULL; k++) {
+		entry_labels(b, fam, name, e);
+		sbuf_printf(b, ",%s=\"%s\"} %" PRIu64 "\n", fam->label2, fam->values[k],
+				(uint64_t)json_integer_value(json_object_get(m, fam->values[k])));
+	}
+	if (fam->values != NULL)
+		return;
+	entry_labels(b, fam, name, e);
+	x = (uint64_t)json_integer_value(m);
+	if (fam->ns_to_s)
+		sbuf_printf(b, "} %" PRIu64 ".%09" PRIu64 "\n", x / 1000000000u, x % 1000000000u);
+	else
+		sbuf_printf(b, "} %" PRIu64 "\n", x);
+}
+
+/* An ENTRIES family: an array of objects, or an object of objects named by label. */
+static void
+feature_entries(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+{
+	const char *name;
+	const json_t *e;
+	size_t i;
+
+	if (json_is_array(list))
+		json_array_foreach(list, i, e)
+			entry_samples(b, fam, NULL, e);
+	else
+		json_object_foreach((json_t *)list, name, e)
+			entry_samples(b, fam, name, e);
+}
+
 /* The families features declare (struct stp_feature_ui), drawn from their views. */
 static void
 prom_features(struct sbuf *b, const struct metrics_snap *s)
@@ -492,8 +553,10 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 		if (t == NULL)
 			continue;
 		for (const struct stp_family *fam = f->ui->families; fam->name != NULL; fam++) {
-			const json_t *m = json_object_get(t, fam->key);
+			const json_t *m = stp_json_path(t, fam->key);
 
+			if (fam->when != NULL && json_object_get(t, fam->when) == NULL)
+				continue;
 			sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help,
 					fam->name, fam->type);
 			if (fam->kind == STP_FAMILY_VALUE)
@@ -503,10 +566,18 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 					sample(b, fam->name, fam->label, fam->values[v],
 							(uint64_t)json_integer_value(json_object_get(
 									m, fam->values[v])));
-			else if (fam->kind == STP_FAMILY_ENTRIES)
-				feature_entries(b, m, fam);
+			else if (fam->kind == STP_FAMILY_FIELDS)
+				feature_fields(b, m, fam);
 			else if (fam->kind == STP_FAMILY_ENTRY_SUMMARY)
 				feature_entry_summary(b, m, fam);
+			else if (fam->kind == STP_FAMILY_INFO)
+				sample(b, fam->name, fam->label,
+						json_string_value(m) != NULL ?
+								json_string_value(m) :
+								"",
+						1);
+			else if (fam->kind == STP_FAMILY_ENTRIES)
+				feature_entries(b, m, fam);
 			else
 				feature_summary(b, m, fam);
 		}
@@ -529,5 +600,4 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 			family(b, &f, s);
 		}
 	prom_features(b, s);
-	prom_broker(b, s);
 }

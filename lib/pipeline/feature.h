@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmdline_parse.h>
 #include <jansson.h>
@@ -102,14 +103,23 @@ enum stp_family_kind {
 	 * of that name (e.g. "direction"). Integers are drawn as they are (negative as 0),
 	 * reals as reals, and a member in nanoseconds (its name ends in "_ns") in seconds.
 	 */
-	STP_FAMILY_ENTRIES,
+	STP_FAMILY_FIELDS,
 	/**
-	 * An array of objects, labelled as ENTRIES, whose member @p field is a histogram
+	 * An array of objects, labelled as FIELDS, whose member @p field is a histogram
 	 * summary (hist_summary_str(), in ns; null: all 0): a Prometheus summary in seconds,
 	 * quantile 0 (min), lib/hist's quantiles, 1 (max), then _sum and _count, for every
 	 * entry, even one with no sample yet.
 	 */
 	STP_FAMILY_ENTRY_SUMMARY,
+	/** A string member: one sample, 1, with the string as label label (an info gauge). */
+	STP_FAMILY_INFO,
+	/**
+	 * An array of objects, or an object of objects (then label names each by its member
+	 * name): one sample per entry, of the entry's member path (struct stp_family.member;
+	 * entries without it are left out), with the entry members labels as labels; with
+	 * values, one sample per name in values (label2) of the object at member.
+	 */
+	STP_FAMILY_ENTRIES,
 };
 
 /**
@@ -126,7 +136,15 @@ struct stp_family {
 	const char *label;	   /**< LABELED: the label of values; SUMMARY: of the entries */
 	const char *label2;	   /**< SUMMARY: the label of values */
 	const char *const *values; /**< LABELED, SUMMARY: the member names (NULL-terminated) */
-	const char *field;	   /**< ENTRIES, ENTRY_SUMMARY: the member of each entry drawn */
+	const char *field;	   /**< FIELDS, ENTRY_SUMMARY: the member of each entry drawn */
+	/** ENTRIES: the member path of an entry the sample reads ("a.b": member b of a). */
+	const char *member;
+	/** ENTRIES: members of an entry drawn as labels of the same names (NULL-terminated). */
+	const char *const *labels;
+	/** Drawn only when the view has this member (NULL: always). */
+	const char *when;
+	/** The value is in ns, drawn in seconds (9 decimals). */
+	bool ns_to_s;
 };
 
 /**
@@ -145,6 +163,19 @@ struct stp_tel_list {
 };
 
 /**
+ * How a telemetry endpoint draws a member @p key of a feature's view beyond its integers and
+ * strings (struct stp_feature_ui.tel_groups): an object flattened into the top as KEY_MEMBER
+ * (@p prefix NULL), or one container per entry of an array or object of objects, named
+ * "PREFIX_ID": ID the entry's members @p id joined by '_' (for an array; NULL: its index), or
+ * its member name (for an object). Names are cut to what telemetry takes ([A-Za-z0-9_/]).
+ */
+struct stp_tel_group {
+	const char *key; /**< NULL ends a list */
+	const char *prefix;
+	const char *const *id;
+};
+
+/**
  * What a feature shows to operators, declared as data: the member @p key of its view()
  * object (NULL: the whole object), drawn by the console's "show @p show", by the telemetry
  * endpoint @p telemetry (integer members at the top, LABELED families as KEY_NAME, SUMMARY
@@ -160,8 +191,9 @@ struct stp_feature_ui {
 	void (*render)(const json_t *v, FILE *f);
 	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
-	const struct stp_family *families;    /**< Prometheus, ended by a NULL name */
-	const struct stp_tel_list *tel_lists; /**< more telemetry endpoints, ended by a NULL cmd */
+	const struct stp_family *families;	/**< Prometheus, ended by a NULL name */
+	const struct stp_tel_list *tel_lists;	/**< more telemetry endpoints, ended by a NULL cmd */
+	const struct stp_tel_group *tel_groups; /**< telemetry: objects and lists of objects */
 	/**
 	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
 	 * lists them after its core commands, in registry order, and help, Tab completion and
@@ -261,6 +293,26 @@ stp_json_str(const json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : "";
+}
+
+/** The member at @p path of @p o ("a.b": member b of member a), or NULL. */
+static inline const json_t *
+stp_json_path(const json_t *o, const char *path)
+{
+	char k[64];
+
+	while (o != NULL && path != NULL) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(k))
+			return NULL;
+		memcpy(k, path, n);
+		k[n] = '\0';
+		o = json_object_get(o, k);
+		path = dot != NULL ? dot + 1 : NULL;
+	}
+	return o;
 }
 
 /** The member @p key (NULL: all) of feature @p name's view (a new reference), or NULL. */

@@ -97,16 +97,6 @@ struct stp_lcore_stats {
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
 
-/**
- * Private state slots of the features, per pipeline (stp_pipeline.priv) and per lcore
- * (stp_lcore.priv): each feature's init fills its own slot, its fini frees it.
- */
-enum stp_priv {
-	STP_PRIV_BROKER = 0, /**< encapsulation, relay, collector */
-	STP_PRIV_BREL,	     /**< the broker's resend transport (broker_reliable.c) */
-	STP_PRIV_MAX
-};
-
 /** Per-port TX buffer of a TX lcore. */
 struct stp_txbuf {
 	uint16_t n;
@@ -158,7 +148,6 @@ struct stp_lcore {
 		uint16_t port;
 		uint32_t max_len;
 	} hint;
-	void *priv[STP_PRIV_MAX];      /* features' per-lcore state (enum stp_priv) */
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
@@ -357,7 +346,6 @@ struct stp_pipeline {
 	uint16_t feat_k;
 	uint16_t nb_stages; /* the worker stages in use, in order */
 	const struct stp_feature *stages[STP_MAX_STAGES];
-	void *priv[STP_PRIV_MAX];	/* features' pipeline-wide state (enum stp_priv) */
 	struct pcapng_stats *out_final; /* writers' last counters, kept when they are closed */
 	char err[CFG_ERR_LEN];		/* a feature's init error */
 	char err_path[64];		/* the config path it is about (default: its name) */

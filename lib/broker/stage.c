@@ -46,6 +46,7 @@
 #include <rte_mbuf.h>
 
 #include "broker.h"
+#include "broker_cmds.h"
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
@@ -78,7 +79,7 @@ struct dg_tx {
 	struct rte_mbuf *m;   /* the datagram being filled, NULL if none */
 	uint32_t used;	      /* record bytes in it */
 	uint16_t nb_records;  /* records in it */
-	bool rel;	      /* a reliable output: datagrams are kept (broker_reliable.c) */
+	bool rel;	      /* a reliable output: datagrams are kept (reliable.c) */
 	struct rel_span span; /* reliable: the numbers in the datagram being filled */
 	uint16_t nb_out;
 	struct rte_mbuf *out[STP_MAX_BURST];
@@ -172,10 +173,10 @@ dg_room(struct dg_tx *x, uint32_t len)
 static void
 dg_init(struct dg_tx *x, struct stp_lcore *lc, unsigned int o)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 
 	x->lc = lc;
-	x->bl = lc->priv[STP_PRIV_BROKER];
+	x->bl = broker_lc(lc);
 	x->t = &lc->pl->tunnels[o];
 	x->o = o;
 	x->max = b->dg_max[o];
@@ -208,8 +209,8 @@ static void
 broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(pl);
+	struct broker_lcore *bl = broker_lc(lc);
 	struct dg_tx x;
 	uint16_t ok = 0, bad = 0;
 
@@ -436,7 +437,7 @@ src_addr_of(const struct rte_mbuf *m, struct broker_refusal *r)
 }
 
 /* A refused source's address as text: "10.0.0.7", "2001:db8::7", "02:00:00:00:00:07", "?". */
-static void
+void
 broker_addr_fmt(uint8_t family, const uint8_t *a, char *buf, size_t len)
 {
 	if (family == 1)
@@ -482,7 +483,7 @@ peer_check(const struct broker_rt *b, const struct broker_refusal *src, uint32_t
 unsigned int
 broker_refuse(struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m)
 {
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = broker_lc(lc);
 	struct broker_refusal cur, *r = NULL, *old = NULL;
 	const uint64_t now = rte_rdtsc();
 
@@ -557,7 +558,7 @@ static enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
 		uint32_t *end, uint32_t *claim)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
@@ -679,7 +680,7 @@ src_key(const struct stp_pipeline *pl, struct broker_src *s)
 	if (s == NULL)
 		return 0;
 	if (unlikely(!s->if_set)) {
-		s->if_key = broker_rif_key(pl->priv[STP_PRIV_BROKER], s);
+		s->if_key = broker_rif_key(broker_pl(pl), s);
 		s->if_set = true;
 	}
 	return s->if_key;
@@ -713,7 +714,7 @@ struct rx_out {
 static inline void
 out_push(struct rx_out *r, struct rte_mbuf *m)
 {
-	const struct broker_rt *b = r->lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(r->lc->pl);
 
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
@@ -829,7 +830,7 @@ reasm_drop(struct stp_lcore *lc, struct broker_reasm *e, enum stp_drop why)
 static void
 reasm_expire(struct stp_lcore *lc, struct broker_lcore *bl, uint64_t now)
 {
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(lc->pl);
 
 	for (unsigned int i = 0; i < BROKER_MAX_REASM; i++) {
 		struct broker_reasm *e = &bl->reasm[i];
@@ -1122,8 +1123,8 @@ static uint16_t
 broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_rt *b = broker_pl(pl);
+	struct broker_lcore *bl = broker_lc(lc);
 	struct rte_mbuf *out[STP_MAX_BURST];
 	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
 	const uint64_t now = rte_rdtsc();
@@ -1204,6 +1205,9 @@ broker_auth_create(const struct stp_config *cfg)
 	return a;
 }
 
+extern const struct stp_feature stp_feature_broker;
+unsigned int broker_k;
+
 /* Pipeline-wide: datagram sizes and descriptions of the stampede outputs. */
 static int
 broker_init(struct stp_pipeline *pl)
@@ -1213,6 +1217,7 @@ broker_init(struct stp_pipeline *pl)
 	bool sends = false;
 	int rc;
 
+	broker_k = pl->feat_k;
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
 		sends |= cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE;
 	if (!sends && cfg->node.role == CFG_ROLE_EDGE)
@@ -1252,7 +1257,7 @@ broker_init(struct stp_pipeline *pl)
 
 		bl = rte_zmalloc_socket("stp_broker_lc", sizeof(struct broker_lcore),
 				RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lc->lcore_id));
-		lc->priv[STP_PRIV_BROKER] = bl;
+		lc->fpriv[broker_k] = bl;
 		if (bl == NULL) {
 			snprintf(pl->err, sizeof(pl->err), "out of memory");
 			return -ENOMEM;
@@ -1276,7 +1281,7 @@ broker_init(struct stp_pipeline *pl)
 			bl->ro->bound_ns = (uint64_t)cfg->node.reorder_ms * 1000000;
 		}
 	}
-	pl->priv[STP_PRIV_BROKER] = b;
+	pl->fpriv[broker_k] = b;
 	if (broker_rif_init(pl, b) != 0) {
 		snprintf(pl->err, sizeof(pl->err), "out of memory");
 		return -ENOMEM;
@@ -1297,8 +1302,8 @@ broker_init(struct stp_pipeline *pl)
 static uint32_t
 broker_reorder_poll(struct stp_lcore *lc)
 {
-	struct broker_lcore *bl = lc->priv[STP_PRIV_BROKER];
-	const struct broker_rt *b = lc->pl->priv[STP_PRIV_BROKER];
+	struct broker_lcore *bl = broker_lc(lc);
+	const struct broker_rt *b = broker_pl(lc->pl);
 	struct rte_mbuf *out[STP_MAX_BURST];
 	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
 	uint32_t k;
@@ -1315,37 +1320,39 @@ broker_reorder_poll(struct stp_lcore *lc)
 
 /*
  * Run loop of an lcore with broker state: the resend transport's timers, acknowledgements and
- * replays (broker_reliable.c), then the collector's reorder buffer: the frames whose time bound
+ * replays (reliable.c), then the collector's reorder buffer: the frames whose time bound
  * passed (all of them once the pipeline drains).
  */
 static uint32_t
 broker_poll(struct stp_lcore *lc)
 {
+	const struct broker_lcore *bl = broker_lc(lc);
 	uint32_t work = 0;
 
-	if (lc->priv[STP_PRIV_BREL] != NULL)
+	if (bl == NULL)
+		return 0;
+	if (bl->rel != NULL)
 		work += brel_poll(lc);
-	if (lc->priv[STP_PRIV_BROKER] != NULL)
-		work += broker_reorder_poll(lc);
+	work += broker_reorder_poll(lc);
 	return work;
 }
 
 static bool
 broker_poll_on(const struct stp_lcore *lc)
 {
-	return lc->priv[STP_PRIV_BREL] != NULL || lc->priv[STP_PRIV_BROKER] != NULL;
+	return broker_lc(lc) != NULL;
 }
 
 /* After the lcores stopped: frames still in reassembly are dropped (sph_reasm_timeout). */
 static void
 broker_stop(struct stp_pipeline *pl)
 {
-	if (pl->priv[STP_PRIV_BROKER] == NULL)
+	if (broker_pl(pl) == NULL)
 		return;
 	brel_stop(pl);
 	/* Frames still in the reorder buffer (the drain timed out): counted shutdown drops. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		while (bl != NULL && bl->ro != NULL && bl->ro->n > 0) {
 			rte_pktmbuf_free(ro_pop(bl->ro));
@@ -1354,7 +1361,7 @@ broker_stop(struct stp_pipeline *pl)
 	}
 	/* Frames still in reassembly when the lcores stopped can no longer be completed. */
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		struct broker_lcore *bl = broker_lc(pl->lcores[i]);
 
 		for (unsigned int k = 0; bl != NULL && k < BROKER_MAX_REASM; k++)
 			if (bl->reasm[k].used) {
@@ -1368,6 +1375,13 @@ broker_stop(struct stp_pipeline *pl)
 static void
 broker_fini(struct stp_pipeline *pl)
 {
+	unsigned int k = 0;
+
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	while (pl->features[k] != NULL && pl->features[k] != &stp_feature_broker)
+		k++;
+	if (pl->features[k] == NULL || k != broker_k)
+		return;
 	broker_stop(pl);
 	brel_fini(pl);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
@@ -1375,20 +1389,18 @@ broker_fini(struct stp_pipeline *pl)
 
 		if (pl->lcores[i] == NULL)
 			continue;
-		bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
+		bl = broker_lc(pl->lcores[i]);
 		if (bl != NULL) {
 			rte_free(bl->ro);
 			sph_auth_free(bl->auth);
 		}
 		rte_free(bl);
-		pl->lcores[i]->priv[STP_PRIV_BROKER] = NULL;
+		pl->lcores[i]->fpriv[broker_k] = NULL;
 	}
-	broker_rif_fini(pl->priv[STP_PRIV_BROKER]);
-	rte_free(pl->priv[STP_PRIV_BROKER]);
-	pl->priv[STP_PRIV_BROKER] = NULL;
+	broker_rif_fini(broker_pl(pl));
+	rte_free(broker_pl(pl));
+	pl->fpriv[broker_k] = NULL;
 }
-
-static json_t *broker_view(const struct stp_pipeline *pl);
 
 static const struct stp_output_ops broker_output = {
 	.type = CFG_OUTPUT_STAMPEDE,
@@ -1407,203 +1419,5 @@ const struct stp_feature stp_feature_broker = {
 	.view = broker_view,
 	.fini = broker_fini,
 	.outputs = broker_outputs,
+	.ui = &broker_ui,
 };
-
-/* ---------------------------------------------------------------------------------------- */
-/* Counters (control thread): summed over lcores, sources merged by (node, stream). */
-
-/*
- * The sources refused (README.md, "Security"): one row per (reason, node, source address, port)
- * over the lcores' tables, the most recent last-seen kept.
- */
-static json_t *
-refused_json(const struct stp_pipeline *pl)
-{
-	json_t *a = json_array();
-
-	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
-
-		for (unsigned int k = 0; bl != NULL && k < BROKER_REFUSED; k++) {
-			const struct broker_refusal *r = &bl->refused[k];
-			const struct port_rt *pr;
-			char addr[64], ts[32];
-			json_t *e = NULL, *v;
-			size_t idx;
-
-			if (r->count == 0)
-				continue;
-			broker_addr_fmt(r->family, r->addr, addr, sizeof(addr));
-			pr = r->port < PORT_MAX ? pl->ports->by_id[r->port] : NULL;
-			json_array_foreach(a, idx, v) {
-				if (strcmp(json_string_value(json_object_get(v, "reason")),
-						    stp_drop_name((enum stp_drop)r->why)) == 0 &&
-						json_integer_value(json_object_get(v, "node")) ==
-								r->node &&
-						strcmp(json_string_value(json_object_get(
-								       v, "source")),
-								addr) == 0) {
-					e = v;
-					break;
-				}
-			}
-			if (e == NULL) {
-				e = json_object();
-				json_object_set_new(e, "reason",
-						json_string(stp_drop_name((enum stp_drop)r->why)));
-				json_object_set_new(e, "node", json_integer(r->node));
-				json_object_set_new(e, "source", json_string(addr));
-				json_object_set_new(e, "port",
-						json_string(pr != NULL ? pr->cfg->name : ""));
-				json_object_set_new(e, "count", json_integer(0));
-				json_object_set_new(e, "last_seen_ns", json_integer(0));
-				json_array_append_new(a, e);
-			}
-			json_object_set_new(e, "count",
-					json_integer(json_integer_value(
-								     json_object_get(e, "count")) +
-							(json_int_t)r->count));
-			if (json_integer_value(json_object_get(e, "last_seen_ns")) <
-					(json_int_t)clock_tsc_ns(r->last_tsc)) {
-				json_object_set_new(e, "last_seen_ns",
-						json_integer((json_int_t)clock_tsc_ns(
-								r->last_tsc)));
-				json_object_set_new(e, "last_seen",
-						json_string(clock_fmt_ns(clock_tsc_ns(r->last_tsc),
-								ts, sizeof(ts))));
-			}
-		}
-	}
-	return a;
-}
-
-json_t *
-stp_broker_json(const struct stp_pipeline *pl)
-{
-	static const char *const roles[] = { "edge", "relay", "collector" };
-	const struct broker_rt *b = pl->priv[STP_PRIV_BROKER];
-	uint64_t dg = 0, rec = 0, bad = 0, reasm = 0, ovf = 0, ro_n = 0, ro_f = 0, ro_r = 0;
-	json_t *root, *outs, *nodes;
-
-	if (b == NULL)
-		return NULL;
-	root = json_object();
-	outs = json_object();
-	nodes = json_array();
-	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
-
-		dg += bl->datagrams;
-		rec += bl->records;
-		bad += bl->malformed;
-		reasm += bl->reassembled;
-		ovf += bl->src_overflow;
-		if (bl->ro != NULL) {
-			ro_n += __atomic_load_n(&bl->ro->n, __ATOMIC_RELAXED);
-			ro_f += __atomic_load_n(&bl->ro->forced, __ATOMIC_RELAXED);
-			ro_r += __atomic_load_n(&bl->ro->released, __ATOMIC_RELAXED);
-		}
-	}
-	json_object_set_new(root, "role", json_string(roles[b->role]));
-	json_object_set_new(root, "datagrams_received", json_integer((json_int_t)dg));
-	json_object_set_new(root, "records_received", json_integer((json_int_t)rec));
-	json_object_set_new(root, "malformed", json_integer((json_int_t)bad));
-	json_object_set_new(root, "reassembled", json_integer((json_int_t)reasm));
-	json_object_set_new(root, "sources_overflow", json_integer((json_int_t)ovf));
-	json_object_set_new(root, "reorder_buffered", json_integer((json_int_t)ro_n));
-	json_object_set_new(root, "reorder_forced", json_integer((json_int_t)ro_f));
-	json_object_set_new(root, "reorder_released", json_integer((json_int_t)ro_r));
-	for (unsigned int o = 0; o < pl->cfg->nb_outputs; o++) {
-		struct broker_out_stats t = { 0, 0, 0 };
-		json_t *e;
-
-		if (pl->cfg->outputs[o].type != CFG_OUTPUT_STAMPEDE)
-			continue;
-		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-			const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
-
-			t.frames += bl->out[o].frames;
-			t.datagrams += bl->out[o].datagrams;
-			t.fragments += bl->out[o].fragments;
-		}
-		e = json_object();
-		json_object_set_new(e, "frames", json_integer((json_int_t)t.frames));
-		json_object_set_new(e, "datagrams", json_integer((json_int_t)t.datagrams));
-		json_object_set_new(e, "fragments", json_integer((json_int_t)t.fragments));
-		json_object_set_new(outs, pl->cfg->outputs[o].name, e);
-	}
-	json_object_set_new(root, "outputs", outs);
-	brel_json(pl, root);
-	/* Each lcore's sources; the same (node, stream) on two lcores is summed. */
-	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct broker_lcore *bl = pl->lcores[i]->priv[STP_PRIV_BROKER];
-
-		for (unsigned int k = 0; k < BROKER_MAX_SRC; k++) {
-			const struct broker_src *s = &bl->src[k];
-			json_t *e = NULL, *v;
-			size_t idx;
-
-			if (!__atomic_load_n(&s->used, __ATOMIC_ACQUIRE))
-				continue;
-			json_array_foreach(nodes, idx, v) {
-				if (json_integer_value(json_object_get(v, "node")) == s->node &&
-						json_integer_value(json_object_get(v, "stream")) ==
-								s->stream) {
-					e = v;
-					break;
-				}
-			}
-			if (e == NULL) {
-				const struct port_rt *pr = pl->ports->by_id[s->in_port];
-
-				e = json_object();
-				json_object_set_new(e, "node", json_integer(s->node));
-				json_object_set_new(e, "stream", json_integer(s->stream));
-				json_object_set_new(e, "port",
-						json_string(pr != NULL ? pr->cfg->name : ""));
-				json_object_set_new(e, "description", json_string(s->desc));
-				json_object_set_new(e, "last_seq", json_integer(0));
-				json_object_set_new(e, "last_seen_ns", json_integer(0));
-				json_object_set_new(e, "last_seen", json_string(""));
-				json_array_append_new(nodes, e);
-			}
-#define ADD(key, val)                                                              \
-	json_object_set_new(e, key,                                                \
-			json_integer(json_integer_value(json_object_get(e, key)) + \
-					(json_int_t)(val)))
-			ADD("received", s->seq.received);
-			ADD("gaps", s->seq.gaps);
-			ADD("duplicates", s->seq.dups);
-			ADD("reordered", s->seq.reordered);
-			ADD("stale", s->seq.stale);
-			ADD("restarts", s->restarts);
-#undef ADD
-			/* The highest number and the latest record over the lcores. */
-			if (s->seq.started) {
-				json_int_t last = (json_int_t)(s->seq.next - 1);
-				json_int_t seen = (json_int_t)clock_tsc_ns(s->last_tsc);
-				char ts[32];
-
-				if (json_integer_value(json_object_get(e, "last_seq")) < last)
-					json_object_set_new(e, "last_seq", json_integer(last));
-				if (json_integer_value(json_object_get(e, "last_seen_ns")) < seen) {
-					json_object_set_new(e, "last_seen_ns", json_integer(seen));
-					json_object_set_new(e, "last_seen",
-							json_string(clock_fmt_ns((uint64_t)seen, ts,
-									sizeof(ts))));
-				}
-			}
-		}
-	}
-	json_object_set_new(root, "nodes", nodes);
-	json_object_set_new(root, "refused", refused_json(pl));
-	return root;
-}
-
-static json_t *
-broker_view(const struct stp_pipeline *pl)
-{
-	json_t *b = stp_broker_json(pl);
-
-	return b != NULL ? json_pack("{s:o}", "broker", b) : NULL;
-}

@@ -7,9 +7,9 @@
 
 /**
  * @file
- * State of the stampede broker datapath (stage_broker.c): pipeline-wide settings and per-lcore
+ * State of the stampede broker datapath (stage.c): pipeline-wide settings and per-lcore
  * counters, sequence state per source and the reassembly table. Every per-lcore field has one
- * writer (that lcore); the control thread reads them (lib/ctl: show nodes, telemetry,
+ * writer (that lcore); the control thread reads them (views.c: show nodes, telemetry,
  * Prometheus) and sums over lcores.
  */
 
@@ -20,6 +20,7 @@
 
 #include "cfg.h"
 #include "pcapng.h"
+#include "pipeline.h"
 #include "port.h"
 #include "sph.h"
 #include "sph_auth.h"
@@ -47,6 +48,8 @@
 #define BROKER_HOP_ROOM (4 * (2 + SPH_HOP_LEN))
 
 struct broker_rif;
+struct brel_rt;
+struct brel_lcore;
 
 /** Pipeline-wide, read-only once built. */
 struct broker_rt {
@@ -59,11 +62,12 @@ struct broker_rt {
 	uint32_t dg_max[CFG_MAX_OUTPUTS]; /**< stampede outputs: record bytes per datagram */
 	uint8_t desc_len[CFG_MAX_OUTPUTS];
 	char desc[CFG_MAX_OUTPUTS][SPH_MAX_DESC + 1];
-	struct broker_rif *rif; /**< collector with captures: remote interfaces (broker_rif.c) */
-	bool auth;		/**< node.auth has keys: datagrams are signed and checked */
-	bool auth_required;	/**< node.auth.required: unsigned datagrams are refused */
-	uint16_t nb_peers;	/**< node.peers entries: 0 = no allow-list */
+	struct broker_rif *rif;	      /**< collector with captures: remote interfaces (rif.c) */
+	bool auth;		      /**< node.auth has keys: datagrams are signed and checked */
+	bool auth_required;	      /**< node.auth.required: unsigned datagrams are refused */
+	uint16_t nb_peers;	      /**< node.peers entries: 0 = no allow-list */
 	const struct cfg_peer *peers; /**< node.peers (the pipeline's config) */
+	struct brel_rt *rel;	      /**< the resend transport (reliable.c), NULL when off */
 };
 
 /**
@@ -148,6 +152,7 @@ struct broker_lcore {
 	uint64_t reassembled;	      /**< frames made whole from fragments */
 	uint64_t src_overflow;	      /**< records of sources beyond BROKER_MAX_SRC */
 	struct sph_auth *auth;	      /**< node.auth: this lcore's prepared HMAC contexts */
+	struct brel_lcore *rel;	      /**< workers: the resend transport's state, or NULL */
 	uint64_t log_tsc;	      /**< TSC of the last refusal log line */
 	uint64_t log_quiet;	      /**< refusals not logged since (rate limit) */
 	struct broker_refusal refused[BROKER_REFUSED];
@@ -156,7 +161,22 @@ struct broker_lcore {
 	struct broker_src src[BROKER_MAX_SRC];
 } __rte_cache_aligned;
 
-struct stp_pipeline;
+/** The broker's index in the registry the pipeline runs (its fpriv slot), set by its init. */
+extern unsigned int broker_k;
+
+/** The broker's pipeline-wide state, NULL when the config uses no broker. */
+static inline struct broker_rt *
+broker_pl(const struct stp_pipeline *pl)
+{
+	return pl->fpriv[broker_k];
+}
+
+/** The broker's state on lcore @p lc, NULL when the config uses no broker. */
+static inline struct broker_lcore *
+broker_lc(const struct stp_lcore *lc)
+{
+	return lc->fpriv[broker_k];
+}
 
 /**
  * Collector with pcapng outputs: create the interface directory of remote sources and give it
@@ -185,7 +205,11 @@ struct stp_lcore;
 unsigned int broker_refuse(
 		struct stp_lcore *lc, unsigned int why, uint32_t node, const struct rte_mbuf *m);
 
-struct stp_pipeline;
+/** Format source address @p a of @p family (4, 6, 1: a MAC, 0: unknown) into @p buf. */
+void broker_addr_fmt(uint8_t family, const uint8_t *a, char *buf, size_t len);
+
+/** The broker feature's view (views.c): {"broker": stp_broker_json()}, or NULL. */
+struct json_t *broker_view(const struct stp_pipeline *pl);
 
 /**
  * The broker's counters as JSON (control thread): role, datagrams and records received,

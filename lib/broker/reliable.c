@@ -155,7 +155,9 @@ struct brel_rt {
 static inline struct brel_rt *
 rt_of(const struct stp_pipeline *pl)
 {
-	return pl->priv[STP_PRIV_BREL];
+	const struct broker_rt *b = broker_pl(pl);
+
+	return b != NULL ? b->rel : NULL;
 }
 
 bool
@@ -234,7 +236,7 @@ on_resend(void *arg, struct rel_entry *e)
 void
 brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct rel_span *span)
 {
-	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+	struct brel_lcore *bl = broker_lc(lc)->rel;
 	const struct stp_tunnel_rt *t = &lc->pl->tunnels[o];
 	const uint8_t *rec = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->hdr_len);
 	struct pkt_meta *meta = pkt_meta(m);
@@ -387,7 +389,7 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 
 		if (w >= pl->nb_workers)
 			continue; /* counted foreign below */
-		owner = pl->workers[w]->priv[STP_PRIV_BREL];
+		owner = broker_lc(pl->workers[w])->rel;
 		if (it[i].last >= __atomic_load_n(&owner->sent_next[o][it[i].stream & 0xff],
 						  __ATOMIC_RELAXED))
 			return STP_DROP_SPH_CTRL_UNSENT;
@@ -407,7 +409,7 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 			bl->ctrl_foreign++;
 			continue;
 		}
-		owner = pl->workers[w]->priv[STP_PRIV_BREL];
+		owner = broker_lc(pl->workers[w])->rel;
 		if (rte_ring_mp_enqueue_elem(owner->ctrl, &msg, sizeof(msg)) != 0)
 			bl->ctrl_ring_full++;
 	}
@@ -417,8 +419,8 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 uint16_t
 brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
-	const struct broker_lcore *bbl = lc->priv[STP_PRIV_BROKER];
+	struct brel_lcore *bl = broker_lc(lc)->rel;
+	const struct broker_lcore *bbl = broker_lc(lc);
 	const struct stp_config *cfg = lc->pl->cfg;
 	uint16_t k = 0;
 
@@ -484,9 +486,11 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 void
 brel_rx_datagram(struct stp_lcore *lc, struct rte_mbuf *m, uint32_t off)
 {
-	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+	struct brel_lcore *bl = broker_lc(lc)->rel;
 	const struct pkt_meta *meta = pkt_meta(m);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *uh;
 	struct encap_tunnel *t;
 
 	if (bl == NULL)
@@ -503,14 +507,20 @@ brel_rx_datagram(struct stp_lcore *lc, struct rte_mbuf *m, uint32_t off)
 		bl->cur_ok = true;
 		return;
 	}
-	/* IPv4 right after the Ethernet header (no VLAN): answer the sender. */
-	if (meta->l3_off != RTE_ETHER_HDR_LEN || d[12] != 0x08 || d[13] != 0x00)
+	/*
+	 * IPv4 / UDP right after the Ethernet header (no VLAN), from the parsed headers (the
+	 * stage admitted the datagram by them): answer the sender, to the port it sent to.
+	 */
+	if (meta->l3_type != PKT_L3_IPV4 || meta->l3_off != RTE_ETHER_HDR_LEN ||
+			meta->l4_proto != IPPROTO_UDP || meta->l4_off == 0)
 		return;
+	ip = (const struct rte_ipv4_hdr *)(d + meta->l3_off);
+	uh = (const struct rte_udp_hdr *)(d + meta->l4_off);
 	t->type = ENCAP_SPH_UDP;
-	memcpy(&t->src_ip, d + 14 + 16, 4);
-	memcpy(&t->dst_ip, d + 14 + 12, 4);
+	t->src_ip = ip->dst_addr;
+	t->dst_ip = ip->src_addr;
 	t->ttl = 64;
-	t->dst_port = (uint16_t)(d[meta->l4_off + 2] << 8 | d[meta->l4_off + 3]);
+	t->dst_port = rte_be_to_cpu_16(uh->dst_port);
 	bl->cur_ok = true;
 }
 
@@ -520,7 +530,7 @@ ctrl_send(struct stp_lcore *lc, struct brel_lcore *bl, const struct brel_src *s,
 		const struct sph_ctrl_item *it, unsigned int n)
 {
 	const uint16_t hl = encap_hdr_len(s->reply.type);
-	const struct broker_lcore *bbl = lc->priv[STP_PRIV_BROKER];
+	const struct broker_lcore *bbl = broker_lc(lc);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pl->ports->pool);
 	struct encap_pkt ep;
 	uint8_t *p;
@@ -568,7 +578,7 @@ void
 brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, uint64_t old_next,
 		enum sph_seq_res res)
 {
-	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+	struct brel_lcore *bl = broker_lc(lc)->rel;
 	struct brel_src *s;
 
 	if (bl == NULL || !(h->flags & SPH_F_RELIABLE) || !bl->cur_ok || si >= BROKER_MAX_SRC ||
@@ -724,7 +734,7 @@ brel_poll(struct stp_lcore *lc)
 {
 	const struct stp_pipeline *pl = lc->pl;
 	const struct brel_rt *r = rt_of(pl);
-	struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+	struct brel_lcore *bl = broker_lc(lc)->rel;
 	const uint64_t now = rte_rdtsc();
 	uint32_t work = 0;
 
@@ -801,7 +811,7 @@ brel_init(struct stp_pipeline *pl)
 	r = rte_zmalloc("stp_brel", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (r == NULL)
 		goto nomem;
-	pl->priv[STP_PRIV_BREL] = r;
+	broker_pl(pl)->rel = r;
 	r->hz = rte_get_tsc_hz();
 	r->collector = cfg->node.role == CFG_ROLE_COLLECTOR;
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
@@ -850,7 +860,7 @@ brel_init(struct stp_pipeline *pl)
 		bl = rte_zmalloc_socket("stp_brel_lc", sizeof(*bl), RTE_CACHE_LINE_SIZE, sock);
 		if (bl == NULL)
 			goto nomem;
-		lc->priv[STP_PRIV_BREL] = bl;
+		broker_lc(lc)->rel = bl;
 		if (r->rel_mask == 0)
 			continue;
 		snprintf(name, sizeof(name), "brel_c%u", w);
@@ -888,7 +898,7 @@ brel_stop(struct stp_pipeline *pl)
 		return;
 	for (unsigned int w = 0; w < pl->nb_workers; w++) {
 		struct stp_lcore *lc = pl->workers[w];
-		struct brel_lcore *bl = lc->priv[STP_PRIV_BREL];
+		struct brel_lcore *bl = broker_lc(lc)->rel;
 		struct brel_replay_msg rm;
 
 		if (bl == NULL)
@@ -920,7 +930,7 @@ brel_fini(struct stp_pipeline *pl)
 		return;
 	brel_stop(pl);
 	for (unsigned int w = 0; w < pl->nb_workers; w++) {
-		struct brel_lcore *bl = pl->workers[w]->priv[STP_PRIV_BREL];
+		struct brel_lcore *bl = broker_lc(pl->workers[w])->rel;
 
 		if (bl == NULL)
 			continue;
@@ -929,10 +939,10 @@ brel_fini(struct stp_pipeline *pl)
 		rte_ring_free(bl->ctrl);
 		rte_ring_free(bl->replay);
 		rte_free(bl);
-		pl->workers[w]->priv[STP_PRIV_BREL] = NULL;
+		broker_lc(pl->workers[w])->rel = NULL;
 	}
 	rte_free(r);
-	pl->priv[STP_PRIV_BREL] = NULL;
+	broker_pl(pl)->rel = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -949,7 +959,7 @@ brel_json(const struct stp_pipeline *pl, json_t *root)
 	if (r == NULL)
 		return;
 	for (unsigned int w = 0; w < pl->nb_workers; w++) {
-		const struct brel_lcore *bl = pl->workers[w]->priv[STP_PRIV_BREL];
+		const struct brel_lcore *bl = broker_lc(pl->workers[w])->rel;
 
 		if (bl == NULL)
 			continue;
@@ -979,7 +989,7 @@ brel_json(const struct stp_pipeline *pl, json_t *root)
 			continue;
 		memset(&s, 0, sizeof(s));
 		for (unsigned int w = 0; w < pl->nb_workers; w++) {
-			const struct brel_lcore *bl = pl->workers[w]->priv[STP_PRIV_BREL];
+			const struct brel_lcore *bl = broker_lc(pl->workers[w])->rel;
 			const uint64_t *a = (const uint64_t *)&bl->c[o];
 			uint64_t *sum = (uint64_t *)&s;
 
@@ -1073,7 +1083,7 @@ brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *e
 			continue;
 		}
 		w = (unsigned int)(h.stream >> 8) < pl->nb_workers ? h.stream >> 8 : 0;
-		bl = pl->workers[w]->priv[STP_PRIV_BREL];
+		bl = broker_lc(pl->workers[w])->rel;
 		rm.m = rte_pktmbuf_alloc(pl->ports->pool);
 		if (rm.m == NULL ||
 				(p = (uint8_t *)rte_pktmbuf_append(rm.m, (uint16_t)ph->caplen)) ==

@@ -7,8 +7,8 @@
 
 /**
  * @file
- * The broker's resend transport (broker_reliable.c; design: lib/encap/README.md, "Reliable
- * outputs"): hooks the stampede stage (stage_broker.c) and the run loop (lcore.c) call.
+ * The broker's resend transport (reliable.c; design: lib/encap/README.md, "Reliable
+ * outputs"): hooks the stampede stage and the broker's poll (stage.c) call.
  */
 
 #include <stdbool.h>

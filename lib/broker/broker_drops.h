@@ -7,7 +7,7 @@
 
 /**
  * @file
- * Drop reasons of the broker feature (stage_broker.c, broker_reliable.c): malformed or unusable
+ * Drop reasons of the broker feature (stage.c, reliable.c): malformed or unusable
  * stampede datagrams at a relay or collector (lib/encap/README.md), and the refusals of
  * README.md "Security" (allow-list, authentication, sequence and acknowledgement checks): each
  * refusal also notes its source (show nodes, "refused") and logs a rate-limited line.
