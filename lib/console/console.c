@@ -388,38 +388,6 @@ render_rules_all(const json_t *v, FILE *f)
 	fprintf(f, "\n");
 }
 
-static void
-render_outputs(const json_t *a, FILE *f)
-{
-	struct table t;
-	size_t i;
-	const json_t *o;
-
-	if (json_array_size(a) == 0) {
-		fprintf(f, "no outputs\n");
-		return;
-	}
-	tbl_init(&t,
-			"output|type|state|<accepted|<refused|<written|<bytes|<files|<write-errors|"
-			"path|file");
-	json_array_foreach(a, i, o) {
-		tbl_cell(&t, "%s", stp_json_str(o, "name"));
-		tbl_cell(&t, "%s", stp_json_str(o, "type"));
-		tbl_cell(&t, "%s",
-				json_is_true(json_object_get(o, "paused")) ? "paused" :
-									     "capturing");
-		tbl_u64(&t, stp_json_u64(o, "accepted"));
-		tbl_u64(&t, stp_json_u64(o, "refused"));
-		tbl_u64(&t, stp_json_u64(o, "written"));
-		tbl_u64(&t, stp_json_u64(o, "bytes"));
-		tbl_u64(&t, stp_json_u64(o, "files"));
-		tbl_u64(&t, stp_json_u64(o, "write_errors"));
-		tbl_cell(&t, "%s", stp_json_str(o, "path"));
-		tbl_cell(&t, "%s", stp_json_str(o, "file")[0] ? stp_json_str(o, "file") : "-");
-	}
-	tbl_print(&t, f);
-}
-
 /* Reliable stampede outputs (lib/encap/README.md, "Reliable outputs"): one row each. */
 static void
 render_nodes_reliable(const json_t *outs, FILE *f)
@@ -653,12 +621,17 @@ rule_names(const struct stp_cmd_env *env)
 	return names_of(src, src);
 }
 
+/* Outputs are a core config section (rules and the broker deliver to them). */
 static json_t *
 output_names(const struct stp_cmd_env *env)
 {
-	json_t *src = ctl_outputs(env->ctl);
+	json_t *a = json_array();
 
-	return names_of(src, src);
+	env->lock(env->ctl);
+	for (unsigned int o = 0; o < env->pl->cfg->nb_outputs; o++)
+		json_array_append_new(a, json_string(env->pl->cfg->outputs[o].name));
+	env->unlock(env->ctl);
+	return a;
 }
 
 static json_t *
@@ -742,7 +715,7 @@ static cmdline_parse_inst_t cmd_show_port_one = {
 			(void *)&tok_port_name, NULL },
 };
 
-/* show stats|lcores|rings|drops|rules|outputs|config: one instance each, for help. */
+/* show stats|lcores|rings|drops|rules|config: one instance each, for help. */
 static void
 cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 {
@@ -780,8 +753,6 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 				render_rules_all, NULL);
 		json_decref(live);
 		json_decref(gone);
-	} else if (strcmp(r->w1, "outputs") == 0) {
-		show(cl, ctl_outputs(c), render_outputs, NULL);
 	} else if (strcmp(r->w1, "nodes") == 0) {
 		show(cl, ctl_nodes(c), render_nodes, NULL);
 	} else if (strcmp(r->w1, "timestamps") == 0) {
@@ -811,7 +782,6 @@ SHOW_CMD(lcores, "show lcores: datapath lcores: roles, queues, packets, busy sha
 SHOW_CMD(rings, "show rings: rings between lcores and to capture writers: size, used, free");
 SHOW_CMD(drops, "show drops: drops by reason");
 SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
-SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
 SHOW_CMD(nodes,
 		"show nodes: stampede broker: per remote (node, stream) received, gaps, "
 		"duplicates, reordered, last sequence and time; per stampede output frames, "
@@ -1591,7 +1561,6 @@ static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_show_rings,
 	&cmd_show_drops,
 	&cmd_show_rules,
-	&cmd_show_outputs,
 	&cmd_show_feature,
 	&cmd_show_nodes,
 	&cmd_show_nodes_one,

@@ -56,7 +56,6 @@ struct ctl {
 	bool cleared;
 	struct stp_lcore_stats base; /* sum at the last clear (zero before) */
 	struct ctl_lcore_base lc_base[CFG_MAX_LCORES];
-	struct pcapng_stats out_base[CFG_MAX_OUTPUTS];
 	/*
 	 * The drivers' counters at the last clear. They are subtracted, never reset: a reset races
 	 * with PMDs that count with plain read-modify-write on the datapath (net_ring lost it),
@@ -624,51 +623,6 @@ ctl_nodes(struct ctl *c)
 	return v;
 }
 
-json_t *
-ctl_outputs(struct ctl *c)
-{
-	const struct stp_pipeline *pl = c->pl;
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	uint64_t paused;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	stp_stats_sum(pl, raw);
-	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
-	a = json_array();
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		const struct cfg_output *co = &pl->cfg->outputs[o];
-		const struct pcapng_stats *b = &c->out_base[o];
-		struct pcapng_stats ws;
-		char file[CFG_PATH_LEN + 64] = "";
-
-		stp_output_stats(pl, o, &ws);
-		if (!pl->outputs_closed)
-			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
-		json_array_append_new(a,
-				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-						"name", co->name, "type",
-						cfg_output_type_name(co->type), "path", co->path,
-						"file", file, "paused", (paused >> (32 + o)) & 1,
-						"accepted",
-						(json_int_t)sub(raw->out_pkts[o],
-								c->base.out_pkts[o]),
-						"refused",
-						(json_int_t)sub(raw->out_drops[o],
-								c->base.out_drops[o]),
-						"written", (json_int_t)sub(ws.pkts, b->pkts),
-						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
-						"files", (json_int_t)sub(ws.files, b->files),
-						"write_errors",
-						(json_int_t)sub(ws.write_errors, b->write_errors)));
-	}
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
-}
-
 char *
 ctl_config(struct ctl *c)
 {
@@ -848,8 +802,7 @@ ctl_stats_clear(struct ctl *c)
 					__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED);
 		}
 	}
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		stp_output_stats(pl, o, &c->out_base[o]);
+	stp_features_clear(pl);
 	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
 		c->rule_clear[r] = raw->rule_pkts[r];
 	for (unsigned int i = 0; i < pl->ports->nb; i++)

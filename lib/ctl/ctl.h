@@ -105,12 +105,6 @@ json_t *ctl_rules(struct ctl *c);
  */
 json_t *ctl_rules_deleted(struct ctl *c);
 
-/**
- * Capture outputs: name, type, path (the pattern), file (being written, "" if none), paused,
- * accepted, refused, written, bytes, files, write_errors.
- */
-json_t *ctl_outputs(struct ctl *c);
-
 /** The running configuration as JSON text that stampede -c accepts; free() it. NULL: ENOMEM. */
 char *ctl_config(struct ctl *c);
 
@@ -145,7 +139,10 @@ int ctl_port_mode(
  */
 json_t *ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
 
-/** Take the baseline that counters are shown from, and reset the ports' driver counters. */
+/**
+ * Take the baseline that counters are shown from (the features' too: their clear op), and
+ * reset the ports' driver counters.
+ */
 int ctl_stats_clear(struct ctl *c);
 
 /**

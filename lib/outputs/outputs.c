@@ -158,12 +158,19 @@ static const struct stp_output_ops *const outputs_types[] = {
 	NULL,
 };
 
+unsigned int outputs_k;
+extern const struct stp_feature stp_feature_outputs;
+
 static int
 outputs_init(struct stp_pipeline *pl)
 {
 	const struct stp_config *cfg = pl->cfg;
 	struct pcapng_if ifs[CFG_MAX_PORTS];
 
+	outputs_k = pl->feat_k;
+	pl->fpriv[outputs_k] = calloc(1, sizeof(struct outputs_base));
+	if (pl->fpriv[outputs_k] == NULL)
+		return outputs_err(pl, "outputs", "out of memory");
 	memset(ifs, 0, sizeof(ifs));
 	for (unsigned int i = 0; i < pl->ports->nb; i++) {
 		const struct port_rt *pr = &pl->ports->ports[i];
@@ -281,6 +288,12 @@ outputs_fini(struct stp_pipeline *pl)
 	pl->nb_outputs = 0;
 	free(pl->out_final);
 	pl->out_final = NULL;
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	for (unsigned int k = 0; pl->features[k] != NULL; k++)
+		if (pl->features[k] == &stp_feature_outputs && k == outputs_k) {
+			free(pl->fpriv[k]);
+			pl->fpriv[k] = NULL;
+		}
 }
 
 void
@@ -325,7 +338,7 @@ outputs_view(const struct stp_pipeline *pl)
 	return json_pack("{s:o}", "outputs", outs);
 }
 
-/* Its console commands; "show outputs" is still drawn by the console itself. */
+/* Its console commands (show outputs, capture start|stop: cmds.c). */
 static const struct stp_feature_ui outputs_ui = {
 	.cmds = stp_outputs_cmds,
 };
@@ -336,6 +349,7 @@ const struct stp_feature stp_feature_outputs = {
 	.tick = outputs_tick,
 	.stop = outputs_stop,
 	.view = outputs_view,
+	.clear = outputs_clear,
 	.fini = outputs_fini,
 	.outputs = outputs_types,
 	.ui = &outputs_ui,

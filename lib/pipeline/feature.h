@@ -31,6 +31,8 @@
  *   - view (any control thread): a JSON object of the keys the feature adds to --stats-json
  *     (e.g. {"broker": {...}}), NULL when the config leaves it off. ctl, telemetry and the
  *     console read the same object (stp_feature_view()).
+ *   - clear (control thread, "clear stats", under the control lock): take the baseline the
+ *     feature's own commands show its counters from.
  *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
  *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
  *     init to bind each configured output to its ops).
@@ -159,6 +161,7 @@ struct stp_feature {
 	void (*tick)(struct stp_pipeline *pl);
 	void (*stop)(struct stp_pipeline *pl);
 	json_t *(*view)(const struct stp_pipeline *pl);
+	void (*clear)(struct stp_pipeline *pl);
 	void (*fini)(struct stp_pipeline *pl);
 	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
 	/** RX lcores: a burst of a port rx_on() accepts, after stamping, before parsing. */
@@ -193,6 +196,9 @@ int stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const 
 void stp_features_tick(struct stp_pipeline *pl);
 void stp_features_stop(struct stp_pipeline *pl);
 void stp_features_fini(struct stp_pipeline *pl);
+
+/** clear of every feature started ("clear stats"; the caller holds the control lock). */
+void stp_features_clear(struct stp_pipeline *pl);
 
 /** Add every feature's view to @p root (--stats-json). */
 void stp_features_views(const struct stp_pipeline *pl, json_t *root);

@@ -195,6 +195,14 @@ stp_features_stop(struct stp_pipeline *pl)
 }
 
 void
+stp_features_clear(struct stp_pipeline *pl)
+{
+	for (unsigned int k = 0; k < pl->nb_features; k++)
+		if (pl->feat_rc[k] >= 0 && pl->features[k]->clear != NULL)
+			pl->features[k]->clear(pl);
+}
+
+void
 stp_features_fini(struct stp_pipeline *pl)
 {
 	if (pl->features == NULL)
