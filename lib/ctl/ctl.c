@@ -62,13 +62,6 @@ struct ctl {
 	 * and would break the monotonic counters Prometheus and telemetry expose.
 	 */
 	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
-	/*
-	 * Rule counters are kept by the lcores per counter slot, which a rule's name holds for
-	 * the life of the process (struct stp_rule_names). The raw slot counters at the last
-	 * clear: a rule shows raw - max(its base, this), so a slot that a new name took since
-	 * the clear counts from its own base.
-	 */
-	uint64_t rule_clear[STP_RULE_SLOTS + 1];
 };
 
 static uint64_t
@@ -493,87 +486,7 @@ ctl_rings(struct ctl *c)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Rules and outputs */
-
-/* What rule @p rn->r[i] matched since the start or the last clear. */
-static uint64_t
-rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, const struct stp_rule_names *rn,
-		unsigned int i)
-{
-	uint16_t slot = rn->r[i].slot;
-
-	return sub(raw->rule_pkts[slot], RTE_MAX(rn->r[i].base, c->rule_clear[slot]));
-}
-
-json_t *
-ctl_rules(struct ctl *c)
-{
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	const struct stp_rule_names *rn;
-	const struct stp_config *cfg;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	cfg = running_cfg(c);
-	rn = stp_rule_names_get(c->pl);
-	stp_stats_sum(c->pl, raw);
-	a = json_array();
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		const struct cfg_rule *r = &cfg->rules[i];
-		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
-		int k = stp_rule_names_find(rn, r->name);
-		json_t *in = json_array(), *o;
-
-		for (unsigned int p = 0; p < cfg->nb_ports; p++)
-			if (r->in_mask & (1u << p))
-				json_array_append_new(in, json_string(cfg->ports[p].name));
-		o = json_object();
-		json_object_set_new(o, "index", jint(i));
-		json_object_set_new(o, "name", json_string(r->name));
-		json_object_set_new(o, "in", in);
-		json_object_set_new(o, "all_ports", json_boolean((r->in_mask & all) == all));
-		json_object_set_new(o, "filter", json_string(r->filter));
-		json_object_set_new(o, "action", json_string(cfg_action_name(r->action)));
-		json_object_set_new(o, "out",
-				json_string(r->action == CFG_ACTION_FORWARD ?
-								cfg_target_name(cfg, &r->out) :
-								""));
-		json_object_set_new(o, "continue", json_boolean(r->cont));
-		json_object_set_new(o, "snaplen", jint(r->snaplen));
-		json_object_set_new(o, "vlan",
-				json_string(r->vlan == CFG_VLAN_STRIP ? "strip" : "keep"));
-		json_object_set_new(o, "matched", jint(k >= 0 ? rule_shown(c, raw, rn, k) : 0));
-		json_array_append_new(a, o);
-	}
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
-}
-
-json_t *
-ctl_rules_deleted(struct ctl *c)
-{
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	const struct stp_rule_names *rn;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	rn = stp_rule_names_get(c->pl);
-	stp_stats_sum(c->pl, raw);
-	a = json_array();
-	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
-		json_array_append_new(a,
-				json_pack("{s:s, s:s, s:I}", "name", rn->r[i].name, "action",
-						cfg_action_name(rn->r[i].action), "matched",
-						(json_int_t)rule_shown(c, raw, rn, i)));
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
-}
+/* Feature views */
 
 json_t *
 ctl_feature_ui_view(struct ctl *c, const struct stp_feature *f)
@@ -803,8 +716,6 @@ ctl_stats_clear(struct ctl *c)
 		}
 	}
 	stp_features_clear(pl);
-	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
-		c->rule_clear[r] = raw->rule_pkts[r];
 	for (unsigned int i = 0; i < pl->ports->nb; i++)
 		if (port_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
 			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
@@ -813,55 +724,6 @@ ctl_stats_clear(struct ctl *c)
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return 0;
-}
-
-/*
- * Put @p next in place of the running config (rules only differ). The per-rule counts follow
- * the rules by name on their own: each name keeps its counter slot (struct stp_rule_names), so
- * what matched during the switch itself counts under the rule that matched it.
- */
-static int
-rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
-{
-	struct ctl_retired *ret = calloc(1, sizeof(*ret));
-	struct stp_rules_rt *rs;
-	char rerr[CFG_ERR_LEN] = "";
-	int rc = -ENOMEM;
-
-	if (ret == NULL) {
-		snprintf(err, CFG_ERR_LEN, "out of memory");
-		goto out;
-	}
-	rs = stp_rules_prepare(c->pl, next, rerr, sizeof(rerr));
-	if (rs == NULL) {
-		/* "rules[3].filter: ...": in the config's own shape, "<file>: <path>: ..." */
-		char *sep = strstr(rerr, ": ");
-
-		rc = -EINVAL;
-		if (sep != NULL) {
-			*sep = '\0';
-			cfg_errf(next, err, rerr, "%s", sep + 2);
-		} else {
-			cfg_errf(next, err, "rules", "%s", rerr);
-		}
-		goto out;
-	}
-	rc = stp_rules_publish(c->pl, next, rs, rerr, sizeof(rerr));
-	if (rerr[0] != '\0')
-		snprintf(err, CFG_ERR_LEN, "warning: %s", rerr);
-	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
-	if (c->running != NULL) {
-		ret->cfg = c->running;
-		ret->next = c->retired;
-		c->retired = ret;
-		ret = NULL;
-	}
-	c->running = next;
-	next = NULL;
-out:
-	free(ret);
-	free(next);
-	return rc;
 }
 
 /* A heap copy of the running config (the struct is ~300 kB). Shares eal.args: never cfg_free()
@@ -879,38 +741,40 @@ cfg_copy(const struct ctl *c, char err[CFG_ERR_LEN])
 }
 
 int
-ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_ERR_LEN])
+ctl_cfg_edit(struct ctl *c,
+		int (*edit)(struct stp_pipeline *pl, struct stp_config *next, void *arg,
+				char err[CFG_ERR_LEN]),
+		void *arg, char err[CFG_ERR_LEN])
 {
-	struct stp_config *next;
-	int rc;
+	struct ctl_retired *ret = calloc(1, sizeof(*ret));
+	struct stp_config *next = NULL;
+	int rc = -ENOMEM;
 
 	err[0] = '\0';
 	pthread_mutex_lock(&c->lock);
+	if (ret == NULL) {
+		snprintf(err, CFG_ERR_LEN, "out of memory");
+		goto out;
+	}
 	next = cfg_copy(c, err);
-	rc = next == NULL ? -ENOMEM : cfg_rule_insert(next, rule_json, index, err);
-	if (rc == 0)
-		rc = rules_apply(c, next, err);
-	else
-		free(next);
+	if (next == NULL)
+		goto out;
+	rc = edit(c->pl, next, arg, err);
+	if (rc != 0)
+		goto out;
+	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
+	if (c->running != NULL) {
+		ret->cfg = c->running;
+		ret->next = c->retired;
+		c->retired = ret;
+		ret = NULL;
+	}
+	c->running = next;
+	next = NULL;
+out:
 	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-int
-ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
-{
-	struct stp_config *next;
-	int rc;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	next = cfg_copy(c, err);
-	rc = next == NULL ? -ENOMEM : cfg_rule_delete(next, name, err);
-	if (rc == 0)
-		rc = rules_apply(c, next, err);
-	else
-		free(next);
-	pthread_mutex_unlock(&c->lock);
+	free(ret);
+	free(next);
 	return rc;
 }
 

@@ -26,6 +26,7 @@
 #include "filter.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "rules_cmds.h"
 
 #define DEST_OUTPUT(o) (1ULL << (32 + (o)))
 #define DEST_PORTS_MASK 0xffffffffULL
@@ -716,12 +717,23 @@ rules_need_parse(const struct stp_config *cfg)
 	return false;
 }
 
+unsigned int rules_k;
+extern const struct stp_feature stp_feature_rules;
+
 static int
 rules_init(struct stp_pipeline *pl)
 {
 	char err[CFG_ERR_LEN];
-	struct stp_rules_rt *rs = rules_build(pl, pl->cfg, err, sizeof(err));
+	struct stp_rules_rt *rs;
 
+	/* The slot counters at the last clear stats (rules_clear()). */
+	rules_k = pl->feat_k;
+	pl->fpriv[rules_k] = calloc(STP_RULE_SLOTS + 1, sizeof(uint64_t));
+	if (pl->fpriv[rules_k] == NULL) {
+		snprintf(pl->err, sizeof(pl->err), "out of memory");
+		return -ENOMEM;
+	}
+	rs = rules_build(pl, pl->cfg, err, sizeof(err));
 	if (rs == NULL) {
 		snprintf(pl->err, sizeof(pl->err), "%s", err);
 		return -EINVAL;
@@ -783,6 +795,12 @@ rules_fini(struct stp_pipeline *pl)
 		free(pl->rule_names);
 		pl->rule_names = older;
 	}
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	for (unsigned int k = 0; pl->features != NULL && pl->features[k] != NULL; k++)
+		if (pl->features[k] == &stp_feature_rules && k == rules_k) {
+			free(pl->fpriv[k]);
+			pl->fpriv[k] = NULL;
+		}
 }
 
 /*
@@ -815,6 +833,11 @@ rules_view(const struct stp_pipeline *pl)
 	return v;
 }
 
+/* Its console commands (show rules, add rule, del rule: cmds.c). */
+static const struct stp_feature_ui rules_ui = {
+	.cmds = stp_rules_cmds,
+};
+
 const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
@@ -822,5 +845,7 @@ const struct stp_feature stp_feature_rules = {
 	.stateless = true,
 	.stamp_blind = true,
 	.view = rules_view,
+	.clear = rules_clear,
 	.fini = rules_fini,
+	.ui = &rules_ui,
 };
