@@ -452,14 +452,6 @@ ctl_lcores(struct ctl *c)
 	return a;
 }
 
-static json_t *
-ring_obj(const struct rte_ring *r, const char *kind, json_t *owner)
-{
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", r->name, "kind", kind, "owner",
-			owner, "size", (json_int_t)rte_ring_get_capacity(r), "used",
-			(json_int_t)rte_ring_count(r), "free", (json_int_t)rte_ring_free_count(r));
-}
-
 json_t *
 ctl_rings(struct ctl *c)
 {
@@ -471,16 +463,14 @@ ctl_rings(struct ctl *c)
 		const struct stp_lcore *lc = pl->lcores[i];
 
 		if (lc->worker_ring != NULL)
-			json_array_append_new(
-					a, ring_obj(lc->worker_ring, "worker", jint(lc->lcore_id)));
-		if (lc->tx_ring != NULL)
-			json_array_append_new(a, ring_obj(lc->tx_ring, "tx", jint(lc->lcore_id)));
-	}
-	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
-		if (pl->outputs[o] != NULL)
 			json_array_append_new(a,
-					ring_obj(pcapng_writer_ring(pl->outputs[o]), "capture",
-							json_string(pl->cfg->outputs[o].name)));
+					stp_ring_json(lc->worker_ring, "worker",
+							jint(lc->lcore_id)));
+		if (lc->tx_ring != NULL)
+			json_array_append_new(
+					a, stp_ring_json(lc->tx_ring, "tx", jint(lc->lcore_id)));
+	}
+	stp_features_rings(pl, a);
 	pthread_mutex_unlock(&c->lock);
 	return a;
 }

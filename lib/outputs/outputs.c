@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,56 @@ outputs_view(const struct stp_pipeline *pl)
 	return json_pack("{s:o}", "outputs", outs);
 }
 
+/* The capture writers' side: packets written, and lost to write errors (a named drop). */
+static void
+outputs_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		stp_output_stats(pl, o, &ws);
+		sum->written += ws.pkts;
+		sum->drops[STP_DROP_CAPTURE_WRITE_ERROR] +=
+				ws.error_drops + ws.port_drops + ws.close_drops;
+	}
+}
+
+/* The exit summary: each output's accepted and refused. */
+static void
+outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
+				pl->cfg->outputs[o].name, s->out_pkts[o], s->out_drops[o]);
+}
+
+/* The status line: what each capture output wrote or lost. */
+static void
+outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		if (pl->outputs[o] == NULL)
+			continue;
+		stp_output_stats(pl, o, &ws);
+		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64, pl->cfg->outputs[o].name,
+				ws.pkts,
+				s->out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
+	}
+}
+
+/* show rings: each capture writer's ring. */
+static void
+outputs_rings(const struct stp_pipeline *pl, json_t *a)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
+		if (pl->outputs[o] != NULL)
+			json_array_append_new(a,
+					stp_ring_json(pcapng_writer_ring(pl->outputs[o]), "capture",
+							json_string(pl->cfg->outputs[o].name)));
+}
+
 /* Its console commands (show outputs, capture start|stop: cmds.c). */
 static const struct stp_feature_ui outputs_ui = {
 	.cmds = stp_outputs_cmds,
@@ -350,6 +401,10 @@ const struct stp_feature stp_feature_outputs = {
 	.stop = outputs_stop,
 	.view = outputs_view,
 	.clear = outputs_clear,
+	.sum = outputs_sum,
+	.summary = outputs_summary,
+	.status = outputs_status,
+	.rings = outputs_rings,
 	.fini = outputs_fini,
 	.outputs = outputs_types,
 	.ui = &outputs_ui,

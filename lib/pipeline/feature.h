@@ -33,6 +33,11 @@
  *     console read the same object (stp_feature_view()).
  *   - clear (control thread, "clear stats", under the control lock): take the baseline the
  *     feature's own commands show its counters from.
+ *   - sum (any control thread, in stp_stats_sum()): add what the feature's own threads count
+ *     to the summed lcore counters (capture writers: written, capture_write_error).
+ *   - summary, status (control thread): its lines of the exit summary, its " | ..." segments
+ *     of the periodic status line, from summed counters.
+ *   - rings (show rings, under the control lock): append its rings (stp_ring_json()).
  *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
  *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
  *     init to bind each configured output to its ops).
@@ -54,6 +59,7 @@
 
 struct stp_pipeline;
 struct stp_lcore;
+struct stp_lcore_stats;
 struct port_rt;
 
 /**
@@ -162,6 +168,10 @@ struct stp_feature {
 	void (*stop)(struct stp_pipeline *pl);
 	json_t *(*view)(const struct stp_pipeline *pl);
 	void (*clear)(struct stp_pipeline *pl);
+	void (*sum)(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+	void (*summary)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+	void (*status)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+	void (*rings)(const struct stp_pipeline *pl, json_t *a);
 	void (*fini)(struct stp_pipeline *pl);
 	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
 	/** RX lcores: a burst of a port rx_on() accepts, after stamping, before parsing. */
@@ -199,6 +209,18 @@ void stp_features_fini(struct stp_pipeline *pl);
 
 /** clear of every feature started ("clear stats"; the caller holds the control lock). */
 void stp_features_clear(struct stp_pipeline *pl);
+
+/** sum, summary, status, rings of every feature started (see struct stp_feature). */
+void stp_features_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+void stp_features_summary(
+		const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+void stp_features_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+void stp_features_rings(const struct stp_pipeline *pl, json_t *a);
+
+struct rte_ring;
+
+/** A ring as show rings lists it: name, kind, owner (consumed), size, used, free. */
+json_t *stp_ring_json(const struct rte_ring *r, const char *kind, json_t *owner);
 
 /** Add every feature's view to @p root (--stats-json). */
 void stp_features_views(const struct stp_pipeline *pl, json_t *root);

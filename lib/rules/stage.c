@@ -14,6 +14,7 @@
  * undecided that arrived on its ports, so a burst costs one filter call per rule, not per packet.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -833,6 +834,22 @@ rules_view(const struct stp_pipeline *pl)
 	return v;
 }
 
+/*
+ * The exit summary: every rule by name, the live ones in evaluation order, then the deleted
+ * ones (their counters kept, frozen).
+ */
+static void
+rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	const struct stp_rule_names *rn = stp_rule_names_get(pl);
+
+	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
+		fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
+				stp_rule_matched(rn, s, r), rn->r[r].deleted ? " (deleted)" : "");
+	if (rn != NULL && rn->forgotten > 0)
+		fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n", rn->forgotten);
+}
+
 /* Its console commands (show rules, add rule, del rule: cmds.c). */
 static const struct stp_feature_ui rules_ui = {
 	.cmds = stp_rules_cmds,
@@ -846,6 +863,7 @@ const struct stp_feature stp_feature_rules = {
 	.stamp_blind = true,
 	.view = rules_view,
 	.clear = rules_clear,
+	.summary = rules_summary,
 	.fini = rules_fini,
 	.ui = &rules_ui,
 };
