@@ -389,8 +389,13 @@ outputs_rings(const struct stp_pipeline *pl, json_t *a)
 							json_string(pl->cfg->outputs[o].name)));
 }
 
-/* Its console commands (show outputs, capture start|stop: cmds.c). */
+/* Its console commands (show outputs, capture start|stop: cmds.c), telemetry, Prometheus. */
 static const struct stp_feature_ui outputs_ui = {
+	.key = "outputs",
+	.telemetry = "/stampede/outputs",
+	.telemetry_help = "Per capture output: packets, bytes, files",
+	.telemetry_fill = outputs_telemetry,
+	.families = outputs_families,
 	.cmds = stp_outputs_cmds,
 };
 

@@ -61,6 +61,7 @@ struct stp_pipeline;
 struct stp_lcore;
 struct stp_lcore_stats;
 struct port_rt;
+struct rte_tel_data;
 
 /**
  * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
@@ -101,6 +102,11 @@ enum stp_family_kind {
 	 * seconds per entry (label) and value (label2), and telemetry rows.
 	 */
 	STP_FAMILY_SUMMARY,
+	/**
+	 * An array of objects, each with a "name": one sample per entry, labeled (label) with
+	 * its name, of its member values[0]. key NULL: the array is the ui's view member itself.
+	 */
+	STP_FAMILY_ROWS,
 };
 
 /**
@@ -135,6 +141,13 @@ struct stp_feature_ui {
 	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
 	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+	/**
+	 * Answer endpoint @p telemetry itself rather than draw it from the view (NULL: drawn):
+	 * fill @p d for request parameters @p params, with summed counters @p sum at hand (the
+	 * metrics snapshot's). 0 or -errno.
+	 */
+	int (*telemetry_fill)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+			const char *params, struct rte_tel_data *d);
 	/**
 	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
 	 * lists them after its core commands, in registry order, and help, Tab completion and

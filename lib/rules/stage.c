@@ -850,8 +850,14 @@ rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FI
 		fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n", rn->forgotten);
 }
 
-/* Its console commands (show rules, add rule, del rule: cmds.c). */
+/* Its console commands (show rules, add rule, del rule: cmds.c), telemetry, Prometheus. */
 static const struct stp_feature_ui rules_ui = {
+	.key = "rules",
+	.telemetry = "/stampede/rules",
+	.telemetry_help =
+			"Packets matched per rule, 128 rules per reply. Parameter: first rule index",
+	.telemetry_fill = rules_telemetry,
+	.families = rules_families,
 	.cmds = stp_rules_cmds,
 };
 
