@@ -23,6 +23,7 @@
 
 #include "feature_cmd.h"
 #include "pipeline.h"
+#include "rules_rt.h"
 #include "rules_cmds.h"
 #include "table.h"
 

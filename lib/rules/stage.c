@@ -27,6 +27,7 @@
 #include "filter.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "rules_rt.h"
 #include "rules_cmds.h"
 
 #define DEST_OUTPUT(o) (1ULL << (32 + (o)))

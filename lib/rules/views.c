@@ -13,6 +13,7 @@
 
 #include "feature_tel.h"
 #include "pipeline.h"
+#include "rules_rt.h"
 #include "rules_cmds.h"
 
 /* Rules per /stampede/rules reply: telemetry's reply buffer holds about that many rows. */
