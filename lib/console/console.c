@@ -1781,8 +1781,10 @@ socket_main(void *arg)
 static int
 socket_listen(struct console *con, const char *path, char err[CFG_ERR_LEN])
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX }, ta = { .sun_family = AF_UNIX };
+	const char *bound;
 	struct stat st;
+	bool tmp_ok;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -1812,16 +1814,26 @@ socket_listen(struct console *con, const char *path, char err[CFG_ERR_LEN])
 			close(fd);
 		unlink(path);
 	}
+	/*
+	 * Bound and listening under a temporary name, then renamed into place, so that the path
+	 * appears only once it takes clients: a client that waited for the path to exist (as the
+	 * tests do) was refused when it came between bind() and listen(). A path too long for the
+	 * temporary name is bound in place, as before.
+	 */
+	tmp_ok = snprintf(ta.sun_path, sizeof(ta.sun_path), "%s~", path) < (int)sizeof(ta.sun_path);
+	bound = tmp_ok ? ta.sun_path : path;
+	if (tmp_ok && lstat(bound, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(bound); /* left by a stampede that crashed right there */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	if (bind(fd, (struct sockaddr *)(tmp_ok ? &ta : &sa), sizeof(sa)) != 0)
 		goto fail;
 	/* Before listen(), nobody can connect: the mode is right before the first client. */
-	if (chmod(path, 0600) != 0 || listen(fd, 4) != 0) {
+	if (chmod(bound, 0600) != 0 || listen(fd, 4) != 0 || (tmp_ok && rename(bound, path) != 0)) {
 		int e = errno;
 
-		unlink(path);
+		unlink(bound);
 		errno = e;
 		goto fail;
 	}
