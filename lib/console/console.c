@@ -335,91 +335,6 @@ render_drops(const json_t *a, FILE *f)
 	tbl_print(&t, f);
 }
 
-static void
-render_rules(const json_t *a, FILE *f)
-{
-	struct table t;
-	size_t i;
-	const json_t *r;
-	char in[512];
-
-	if (json_array_size(a) == 0) {
-		fprintf(f, "no rules: every packet is dropped (no_rule)\n");
-		return;
-	}
-	tbl_init(&t, "<#|name|in|action|out|continue|<snaplen|vlan|<matched|filter");
-	json_array_foreach(a, i, r) {
-		tbl_join(json_object_get(r, "in"), in, sizeof(in));
-		tbl_u64(&t, stp_json_u64(r, "index"));
-		tbl_cell(&t, "%s", stp_json_str(r, "name"));
-		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "all_ports")) ? "*" : in);
-		tbl_cell(&t, "%s", stp_json_str(r, "action"));
-		tbl_cell(&t, "%s", stp_json_str(r, "out")[0] ? stp_json_str(r, "out") : "-");
-		tbl_cell(&t, "%s", json_is_true(json_object_get(r, "continue")) ? "yes" : "no");
-		if (stp_json_u64(r, "snaplen") != 0)
-			tbl_u64(&t, stp_json_u64(r, "snaplen"));
-		else
-			tbl_cell(&t, "-");
-		tbl_cell(&t, "%s", stp_json_str(r, "vlan"));
-		tbl_u64(&t, stp_json_u64(r, "matched"));
-		tbl_cell(&t, "%s",
-				stp_json_str(r, "filter")[0] ? stp_json_str(r, "filter") :
-							       "(every packet)");
-	}
-	tbl_print(&t, f);
-}
-
-/*
- * The rules in place, then one line for the deleted ones: their counters are kept under their
- * names (a second table would read as rules in place).
- */
-static void
-render_rules_all(const json_t *v, FILE *f)
-{
-	const json_t *gone = json_object_get(v, "deleted"), *r;
-	size_t i;
-
-	render_rules(json_object_get(v, "rules"), f);
-	if (json_array_size(gone) == 0)
-		return;
-	fprintf(f, "deleted rules (counters kept):");
-	json_array_foreach(gone, i, r)
-		fprintf(f, " %s=%" PRIu64, stp_json_str(r, "name"), stp_json_u64(r, "matched"));
-	fprintf(f, "\n");
-}
-
-static void
-render_outputs(const json_t *a, FILE *f)
-{
-	struct table t;
-	size_t i;
-	const json_t *o;
-
-	if (json_array_size(a) == 0) {
-		fprintf(f, "no outputs\n");
-		return;
-	}
-	tbl_init(&t,
-			"output|type|state|<accepted|<refused|<written|<bytes|<files|<write-errors|"
-			"path|file");
-	json_array_foreach(a, i, o) {
-		tbl_cell(&t, "%s", stp_json_str(o, "name"));
-		tbl_cell(&t, "%s", stp_json_str(o, "type"));
-		tbl_cell(&t, "%s",
-				json_is_true(json_object_get(o, "paused")) ? "paused" :
-									     "capturing");
-		tbl_u64(&t, stp_json_u64(o, "accepted"));
-		tbl_u64(&t, stp_json_u64(o, "refused"));
-		tbl_u64(&t, stp_json_u64(o, "written"));
-		tbl_u64(&t, stp_json_u64(o, "bytes"));
-		tbl_u64(&t, stp_json_u64(o, "files"));
-		tbl_u64(&t, stp_json_u64(o, "write_errors"));
-		tbl_cell(&t, "%s", stp_json_str(o, "path"));
-		tbl_cell(&t, "%s", stp_json_str(o, "file")[0] ? stp_json_str(o, "file") : "-");
-	}
-	tbl_print(&t, f);
-}
-
 /* show timestamps: packets per source, then each port's source and device clock. */
 static void
 render_timestamps(const json_t *v, FILE *f)
@@ -519,14 +434,6 @@ names_of(json_t *src, const json_t *list)
 }
 
 static json_t *
-rule_names(const struct stp_cmd_env *env)
-{
-	json_t *src = ctl_rules(env->ctl);
-
-	return names_of(src, src);
-}
-
-static json_t *
 port_names(const struct stp_cmd_env *env)
 {
 	char err[CFG_ERR_LEN];
@@ -555,7 +462,6 @@ static cmdline_parse_token_string_t tok_show = WORD(w0, "show");
 static cmdline_parse_token_string_t tok_port = WORD(w1, "port");
 static cmdline_parse_token_string_t tok_info_stats = WORD(w2, "info#stats");
 static struct stp_name_token tok_port_name = NAME(arg, port_names, "port name", true);
-static struct stp_name_token tok_rule_name = NAME(arg, rule_names, "rule name", false);
 
 static cmdline_parse_inst_t cmd_show_port = {
 	.f = cmd_show_port_parsed,
@@ -572,7 +478,7 @@ static cmdline_parse_inst_t cmd_show_port_one = {
 			(void *)&tok_port_name, NULL },
 };
 
-/* show stats|lcores|rings|drops|rules|outputs|config: one instance each, for help. */
+/* show stats|lcores|rings|drops|config: one instance each, for help. */
 static void
 cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 {
@@ -599,19 +505,6 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 		show(cl, ctl_rings(c), render_rings, NULL);
 	} else if (strcmp(r->w1, "drops") == 0) {
 		show(cl, ctl_drops(c), render_drops, NULL);
-	} else if (strcmp(r->w1, "rules") == 0) {
-		json_t *live = ctl_rules(c), *gone = ctl_rules_deleted(c);
-
-		show(cl,
-				live != NULL && gone != NULL ?
-						json_pack("{s:O, s:O}", "rules", live, "deleted",
-								gone) :
-						NULL,
-				render_rules_all, NULL);
-		json_decref(live);
-		json_decref(gone);
-	} else if (strcmp(r->w1, "outputs") == 0) {
-		show(cl, ctl_outputs(c), render_outputs, NULL);
 	} else if (strcmp(r->w1, "timestamps") == 0) {
 		show(cl, ctl_timestamps(c), render_timestamps, NULL);
 	} else {
@@ -638,8 +531,6 @@ SHOW_CMD(stats, "show stats: port counters and totals (received, transmitted, dr
 SHOW_CMD(lcores, "show lcores: datapath lcores: roles, queues, packets, busy share, cycles/pkt");
 SHOW_CMD(rings, "show rings: rings between lcores and to capture writers: size, used, free");
 SHOW_CMD(drops, "show drops: drops by reason");
-SHOW_CMD(rules, "show rules: rules in order, with the packets each matched");
-SHOW_CMD(outputs, "show outputs: capture outputs: state, counters, file being written");
 SHOW_CMD(config, "show config: the running configuration as JSON (stampede -c accepts it)");
 SHOW_CMD(timestamps,
 		"show timestamps: packets per timestamp source; per port its source and, "
@@ -734,174 +625,6 @@ static cmdline_parse_inst_t cmd_clear = {
 	.data = NULL,
 	.help_str = "clear stats: count from zero again (shown counters; exit totals stay whole)",
 	.tokens = { (void *)&tok_clear, (void *)&tok_clear_stats, NULL },
-};
-
-/* A rule file for "add rule @FILE": its whole content, NUL-terminated (free()), or NULL. */
-#define RULE_FILE_MAX (1u << 20)
-
-static char *
-read_rule_file(const char *path, char err[CFG_ERR_LEN])
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, CFG_ERR_LEN, "add rule @%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	text = malloc(RULE_FILE_MAX + 1);
-	if (text == NULL) {
-		fclose(f);
-		snprintf(err, CFG_ERR_LEN, "add rule @%s: out of memory", path);
-		return NULL;
-	}
-	n = fread(text, 1, RULE_FILE_MAX + 1, f);
-	if (ferror(f) || n > RULE_FILE_MAX) {
-		snprintf(err, CFG_ERR_LEN, "add rule @%s: %s", path,
-				ferror(f) ? strerror(errno) : "larger than 1 MiB");
-		fclose(f);
-		free(text);
-		return NULL;
-	}
-	fclose(f);
-	text[n] = '\0';
-	return text;
-}
-
-/* add rule [at N] JSON|@FILE */
-static void
-cmd_add_rule_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	int index = data != NULL ? r->at : -1;
-	char err[CFG_ERR_LEN] = "";
-	char *text = NULL;
-	json_t *rules;
-	int rc;
-
-	/* @FILE: the rule's JSON is that file's content (for rules longer than a line holds). */
-	if (r->json[0] == '@') {
-		text = read_rule_file(r->json + 1, err);
-		if (text == NULL) {
-			print_error(cl, "error: ", err);
-			return;
-		}
-	}
-	rc = ctl_rule_add(g_con->ctl, text != NULL ? text : r->json, index, err);
-	free(text);
-	if (rc != 0) {
-		print_error(cl, "", err);
-		return;
-	}
-	if (err[0] != '\0')
-		cmdline_printf(cl, "%s\n", err);
-	/* Say which name and index the rule got (the name may be the default "rule<i>"). */
-	rules = ctl_rules(g_con->ctl);
-	if (rules != NULL) {
-		size_t n = json_array_size(rules);
-		size_t i = index >= 0 && (size_t)index < n ? (size_t)index : n - 1;
-
-		cmdline_printf(cl, "rule %s added at index %zu\n",
-				stp_json_str(json_array_get(rules, i), "name"), i);
-	}
-	json_decref(rules);
-}
-
-static cmdline_parse_token_string_t tok_add = WORD(w0, "add");
-static cmdline_parse_token_string_t tok_rule = WORD(w1, "rule");
-static cmdline_parse_token_string_t tok_at = WORD(w2, "at");
-static cmdline_parse_token_num_t tok_at_n =
-		TOKEN_NUM_INITIALIZER(struct cmd_result, at, RTE_UINT16);
-
-/*
- * A JSON object: the rest of the line, from a '{'. A token of its own rather than
- * TOKEN_STRING_MULTI, so that "add rule at 2 {...}" is not also "add rule <JSON>" (ambiguous),
- * and so that a '#' inside the JSON (a comment character for cmdline) is kept.
- */
-static int
-json_tok_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
-{
-	size_t n = 0;
-
-	if (buf == NULL || (buf[0] != '{' && buf[0] != '@'))
-		return -1;
-	if (buf[0] == '@') {
-		/* @FILE: one word, the path. */
-		while (buf[n] != '\0' && !isspace((unsigned char)buf[n]))
-			n++;
-		if (n == 1)
-			return -1;
-	} else {
-		while (buf[n] != '\0' && buf[n] != '\n' && buf[n] != '\r')
-			n++;
-	}
-	if (res != NULL) {
-		if (n >= ressize || n >= sizeof(((struct cmd_result *)0)->json))
-			return -1;
-		memcpy(res, buf, n);
-		((char *)res)[n] = '\0';
-	}
-	return (int)n;
-}
-
-static int
-json_tok_help(cmdline_parse_token_hdr_t *tk, char *buf, unsigned int size)
-{
-	snprintf(buf, size, "a JSON object on one line: {\"name\": ...}, or @FILE holding it");
-	return 0;
-}
-
-static struct cmdline_token_ops json_tok_ops = {
-	.parse = json_tok_parse,
-	.get_help = json_tok_help,
-};
-
-static cmdline_parse_token_hdr_t tok_json = {
-	.ops = &json_tok_ops,
-	.offset = offsetof(struct cmd_result, json),
-};
-
-static cmdline_parse_inst_t cmd_add_rule_at = {
-	.f = cmd_add_rule_parsed,
-	.data = (void *)1,
-	.help_str = "add rule at INDEX JSON|@FILE: insert the rule before rules[INDEX]",
-	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_at, (void *)&tok_at_n,
-			(void *)&tok_json, NULL },
-};
-
-static cmdline_parse_inst_t cmd_add_rule = {
-	.f = cmd_add_rule_parsed,
-	.data = NULL,
-	.help_str = "add rule JSON|@FILE: append a rule, e.g. add rule {\"name\":\"web\",\"filter\":"
-		    "\"tcp port 80\",\"action\":\"forward\",\"out\":\"b\"}; @FILE reads the JSON from "
-		    "FILE (relative to stampede's working directory)",
-	.tokens = { (void *)&tok_add, (void *)&tok_rule, (void *)&tok_json, NULL },
-};
-
-/* del rule NAME */
-static void
-cmd_del_rule_parsed(void *parsed, struct cmdline *cl, void *data)
-{
-	struct cmd_result *r = parsed;
-	char err[CFG_ERR_LEN] = "";
-
-	if (ctl_rule_del(g_con->ctl, r->arg, err) != 0) {
-		print_error(cl, "", err);
-		return;
-	}
-	if (err[0] != '\0')
-		cmdline_printf(cl, "%s\n", err);
-	cmdline_printf(cl, "rule %s deleted\n", r->arg);
-}
-
-static cmdline_parse_token_string_t tok_del = WORD(w0, "del");
-
-static cmdline_parse_inst_t cmd_del_rule = {
-	.f = cmd_del_rule_parsed,
-	.data = NULL,
-	.help_str = "del rule NAME: delete the rule called NAME",
-	.tokens = { (void *)&tok_del, (void *)&tok_rule, (void *)&tok_rule_name, NULL },
 };
 
 static cmdline_parse_token_string_t tok_start_stop = WORD(w1, "start#stop");
@@ -1106,15 +829,10 @@ static cmdline_parse_inst_t *const core_cmds[] = {
 	&cmd_show_lcores,
 	&cmd_show_rings,
 	&cmd_show_drops,
-	&cmd_show_rules,
-	&cmd_show_outputs,
 	&cmd_show_feature,
 	&cmd_show_config,
 	&cmd_show_timestamps,
 	&cmd_clear,
-	&cmd_add_rule_at,
-	&cmd_add_rule,
-	&cmd_del_rule,
 	&cmd_fwd_start,
 	&cmd_fwd_stop,
 	&cmd_set_mode,
@@ -1565,8 +1283,10 @@ socket_main(void *arg)
 static int
 socket_listen(struct console *con, const char *path, char err[CFG_ERR_LEN])
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX }, ta = { .sun_family = AF_UNIX };
+	const char *bound;
 	struct stat st;
+	bool tmp_ok;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -1596,16 +1316,26 @@ socket_listen(struct console *con, const char *path, char err[CFG_ERR_LEN])
 			close(fd);
 		unlink(path);
 	}
+	/*
+	 * Bound and listening under a temporary name, then renamed into place, so that the path
+	 * appears only once it takes clients: a client that waited for the path to exist (as the
+	 * tests do) was refused when it came between bind() and listen(). A path too long for the
+	 * temporary name is bound in place, as before.
+	 */
+	tmp_ok = snprintf(ta.sun_path, sizeof(ta.sun_path), "%s~", path) < (int)sizeof(ta.sun_path);
+	bound = tmp_ok ? ta.sun_path : path;
+	if (tmp_ok && lstat(bound, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(bound); /* left by a stampede that crashed right there */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	if (bind(fd, (struct sockaddr *)(tmp_ok ? &ta : &sa), sizeof(sa)) != 0)
 		goto fail;
 	/* Before listen(), nobody can connect: the mode is right before the first client. */
-	if (chmod(path, 0600) != 0 || listen(fd, 4) != 0) {
+	if (chmod(bound, 0600) != 0 || listen(fd, 4) != 0 || (tmp_ok && rename(bound, path) != 0)) {
 		int e = errno;
 
-		unlink(path);
+		unlink(bound);
 		errno = e;
 		goto fail;
 	}
@@ -1631,6 +1361,15 @@ env_unlock(void *ctl)
 	ctl_unlock(ctl);
 }
 
+static int
+env_cfg_edit(void *ctl,
+		int (*edit)(struct stp_pipeline *pl, struct stp_config *next, void *arg,
+				char err[CFG_ERR_LEN]),
+		void *arg, char err[CFG_ERR_LEN])
+{
+	return ctl_cfg_edit(ctl, edit, arg, err);
+}
+
 struct console *
 console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ERR_LEN])
 {
@@ -1651,6 +1390,7 @@ console_create(const struct console_conf *conf, struct ctl *ctl, char err[CFG_ER
 		.ctl = ctl,
 		.lock = env_lock,
 		.unlock = env_unlock,
+		.cfg_edit = env_cfg_edit,
 		.show = show,
 		.error = print_error };
 	stp_cmd_env_set(&con->env);

@@ -54,20 +54,12 @@ struct ctl {
 	bool cleared;
 	struct stp_lcore_stats base; /* sum at the last clear (zero before) */
 	struct ctl_lcore_base lc_base[CFG_MAX_LCORES];
-	struct pcapng_stats out_base[CFG_MAX_OUTPUTS];
 	/*
 	 * The drivers' counters at the last clear. They are subtracted, never reset: a reset races
 	 * with PMDs that count with plain read-modify-write on the datapath (net_ring lost it),
 	 * and would break the monotonic counters Prometheus and telemetry expose.
 	 */
 	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
-	/*
-	 * Rule counters are kept by the lcores per counter slot, which a rule's name holds for
-	 * the life of the process (struct stp_rule_names). The raw slot counters at the last
-	 * clear: a rule shows raw - max(its base, this), so a slot that a new name took since
-	 * the clear counts from its own base.
-	 */
-	uint64_t rule_clear[STP_RULE_SLOTS + 1];
 };
 
 static uint64_t
@@ -458,14 +450,6 @@ ctl_lcores(struct ctl *c)
 	return a;
 }
 
-static json_t *
-ring_obj(const struct rte_ring *r, const char *kind, json_t *owner)
-{
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", r->name, "kind", kind, "owner",
-			owner, "size", (json_int_t)rte_ring_get_capacity(r), "used",
-			(json_int_t)rte_ring_count(r), "free", (json_int_t)rte_ring_free_count(r));
-}
-
 json_t *
 ctl_rings(struct ctl *c)
 {
@@ -477,102 +461,20 @@ ctl_rings(struct ctl *c)
 		const struct stp_lcore *lc = pl->lcores[i];
 
 		if (lc->worker_ring != NULL)
-			json_array_append_new(
-					a, ring_obj(lc->worker_ring, "worker", jint(lc->lcore_id)));
-		if (lc->tx_ring != NULL)
-			json_array_append_new(a, ring_obj(lc->tx_ring, "tx", jint(lc->lcore_id)));
-	}
-	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
-		if (pl->outputs[o] != NULL)
 			json_array_append_new(a,
-					ring_obj(pcapng_writer_ring(pl->outputs[o]), "capture",
-							json_string(pl->cfg->outputs[o].name)));
+					stp_ring_json(lc->worker_ring, "worker",
+							jint(lc->lcore_id)));
+		if (lc->tx_ring != NULL)
+			json_array_append_new(
+					a, stp_ring_json(lc->tx_ring, "tx", jint(lc->lcore_id)));
+	}
+	stp_features_rings(pl, a);
 	pthread_mutex_unlock(&c->lock);
 	return a;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Rules and outputs */
-
-/* What rule @p rn->r[i] matched since the start or the last clear. */
-static uint64_t
-rule_shown(const struct ctl *c, const struct stp_lcore_stats *raw, const struct stp_rule_names *rn,
-		unsigned int i)
-{
-	uint16_t slot = rn->r[i].slot;
-
-	return sub(raw->rule_pkts[slot], RTE_MAX(rn->r[i].base, c->rule_clear[slot]));
-}
-
-json_t *
-ctl_rules(struct ctl *c)
-{
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	const struct stp_rule_names *rn;
-	const struct stp_config *cfg;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	cfg = running_cfg(c);
-	rn = stp_rule_names_get(c->pl);
-	stp_stats_sum(c->pl, raw);
-	a = json_array();
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		const struct cfg_rule *r = &cfg->rules[i];
-		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
-		int k = stp_rule_names_find(rn, r->name);
-		json_t *in = json_array(), *o;
-
-		for (unsigned int p = 0; p < cfg->nb_ports; p++)
-			if (r->in_mask & (1u << p))
-				json_array_append_new(in, json_string(cfg->ports[p].name));
-		o = json_object();
-		json_object_set_new(o, "index", jint(i));
-		json_object_set_new(o, "name", json_string(r->name));
-		json_object_set_new(o, "in", in);
-		json_object_set_new(o, "all_ports", json_boolean((r->in_mask & all) == all));
-		json_object_set_new(o, "filter", json_string(r->filter));
-		json_object_set_new(o, "action", json_string(cfg_action_name(r->action)));
-		json_object_set_new(o, "out",
-				json_string(r->action == CFG_ACTION_FORWARD ?
-								cfg_target_name(cfg, &r->out) :
-								""));
-		json_object_set_new(o, "continue", json_boolean(r->cont));
-		json_object_set_new(o, "snaplen", jint(r->snaplen));
-		json_object_set_new(o, "vlan",
-				json_string(r->vlan == CFG_VLAN_STRIP ? "strip" : "keep"));
-		json_object_set_new(o, "matched", jint(k >= 0 ? rule_shown(c, raw, rn, k) : 0));
-		json_array_append_new(a, o);
-	}
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
-}
-
-json_t *
-ctl_rules_deleted(struct ctl *c)
-{
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	const struct stp_rule_names *rn;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	rn = stp_rule_names_get(c->pl);
-	stp_stats_sum(c->pl, raw);
-	a = json_array();
-	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
-		json_array_append_new(a,
-				json_pack("{s:s, s:s, s:I}", "name", rn->r[i].name, "action",
-						cfg_action_name(rn->r[i].action), "matched",
-						(json_int_t)rule_shown(c, raw, rn, i)));
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
-}
+/* Feature views */
 
 json_t *
 ctl_feature_ui_view(struct ctl *c, const struct stp_feature *f)
@@ -605,51 +507,6 @@ ctl_timestamps(struct ctl *c)
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return v;
-}
-
-json_t *
-ctl_outputs(struct ctl *c)
-{
-	const struct stp_pipeline *pl = c->pl;
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
-	uint64_t paused;
-	json_t *a;
-
-	if (raw == NULL)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	stp_stats_sum(pl, raw);
-	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
-	a = json_array();
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		const struct cfg_output *co = &pl->cfg->outputs[o];
-		const struct pcapng_stats *b = &c->out_base[o];
-		struct pcapng_stats ws;
-		char file[CFG_PATH_LEN + 64] = "";
-
-		stp_output_stats(pl, o, &ws);
-		if (!pl->outputs_closed)
-			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
-		json_array_append_new(a,
-				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-						"name", co->name, "type",
-						cfg_output_type_name(co->type), "path", co->path,
-						"file", file, "paused", (paused >> (32 + o)) & 1,
-						"accepted",
-						(json_int_t)sub(raw->out_pkts[o],
-								c->base.out_pkts[o]),
-						"refused",
-						(json_int_t)sub(raw->out_drops[o],
-								c->base.out_drops[o]),
-						"written", (json_int_t)sub(ws.pkts, b->pkts),
-						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
-						"files", (json_int_t)sub(ws.files, b->files),
-						"write_errors",
-						(json_int_t)sub(ws.write_errors, b->write_errors)));
-	}
-	pthread_mutex_unlock(&c->lock);
-	free(raw);
-	return a;
 }
 
 char *
@@ -831,10 +688,7 @@ ctl_stats_clear(struct ctl *c)
 					__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED);
 		}
 	}
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		stp_output_stats(pl, o, &c->out_base[o]);
-	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
-		c->rule_clear[r] = raw->rule_pkts[r];
+	stp_features_clear(pl);
 	for (unsigned int i = 0; i < pl->ports->nb; i++)
 		if (port_stats_get(pl->ports->ports[i].port_id, &c->eth_base[i]) != 0)
 			memset(&c->eth_base[i], 0, sizeof(c->eth_base[i]));
@@ -843,55 +697,6 @@ ctl_stats_clear(struct ctl *c)
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
 	return 0;
-}
-
-/*
- * Put @p next in place of the running config (rules only differ). The per-rule counts follow
- * the rules by name on their own: each name keeps its counter slot (struct stp_rule_names), so
- * what matched during the switch itself counts under the rule that matched it.
- */
-static int
-rules_apply(struct ctl *c, struct stp_config *next, char err[CFG_ERR_LEN])
-{
-	struct ctl_retired *ret = calloc(1, sizeof(*ret));
-	struct stp_rules_rt *rs;
-	char rerr[CFG_ERR_LEN] = "";
-	int rc = -ENOMEM;
-
-	if (ret == NULL) {
-		snprintf(err, CFG_ERR_LEN, "out of memory");
-		goto out;
-	}
-	rs = stp_rules_prepare(c->pl, next, rerr, sizeof(rerr));
-	if (rs == NULL) {
-		/* "rules[3].filter: ...": in the config's own shape, "<file>: <path>: ..." */
-		char *sep = strstr(rerr, ": ");
-
-		rc = -EINVAL;
-		if (sep != NULL) {
-			*sep = '\0';
-			cfg_errf(next, err, rerr, "%s", sep + 2);
-		} else {
-			cfg_errf(next, err, "rules", "%s", rerr);
-		}
-		goto out;
-	}
-	rc = stp_rules_publish(c->pl, next, rs, rerr, sizeof(rerr));
-	if (rerr[0] != '\0')
-		snprintf(err, CFG_ERR_LEN, "warning: %s", rerr);
-	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
-	if (c->running != NULL) {
-		ret->cfg = c->running;
-		ret->next = c->retired;
-		c->retired = ret;
-		ret = NULL;
-	}
-	c->running = next;
-	next = NULL;
-out:
-	free(ret);
-	free(next);
-	return rc;
 }
 
 /* A heap copy of the running config (the struct is ~300 kB). Shares eal.args: never cfg_free()
@@ -909,37 +714,39 @@ cfg_copy(const struct ctl *c, char err[CFG_ERR_LEN])
 }
 
 int
-ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_ERR_LEN])
+ctl_cfg_edit(struct ctl *c,
+		int (*edit)(struct stp_pipeline *pl, struct stp_config *next, void *arg,
+				char err[CFG_ERR_LEN]),
+		void *arg, char err[CFG_ERR_LEN])
 {
-	struct stp_config *next;
-	int rc;
+	struct ctl_retired *ret = calloc(1, sizeof(*ret));
+	struct stp_config *next = NULL;
+	int rc = -ENOMEM;
 
 	err[0] = '\0';
 	pthread_mutex_lock(&c->lock);
+	if (ret == NULL) {
+		snprintf(err, CFG_ERR_LEN, "out of memory");
+		goto out;
+	}
 	next = cfg_copy(c, err);
-	rc = next == NULL ? -ENOMEM : cfg_rule_insert(next, rule_json, index, err);
-	if (rc == 0)
-		rc = rules_apply(c, next, err);
-	else
-		free(next);
+	if (next == NULL)
+		goto out;
+	rc = edit(c->pl, next, arg, err);
+	if (rc != 0)
+		goto out;
+	__atomic_store_n(&c->pl->cfg, next, __ATOMIC_RELEASE);
+	if (c->running != NULL) {
+		ret->cfg = c->running;
+		ret->next = c->retired;
+		c->retired = ret;
+		ret = NULL;
+	}
+	c->running = next;
+	next = NULL;
+out:
 	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-int
-ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN])
-{
-	struct stp_config *next;
-	int rc;
-
-	err[0] = '\0';
-	pthread_mutex_lock(&c->lock);
-	next = cfg_copy(c, err);
-	rc = next == NULL ? -ENOMEM : cfg_rule_delete(next, name, err);
-	if (rc == 0)
-		rc = rules_apply(c, next, err);
-	else
-		free(next);
-	pthread_mutex_unlock(&c->lock);
+	free(ret);
+	free(next);
 	return rc;
 }

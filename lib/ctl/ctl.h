@@ -21,8 +21,9 @@
  * exit and the invariant (stp_stats_in_flight() == 0) stays on raw
  * totals. Ethernet port counters are reset in the driver (rte_eth_stats_reset()).
  *
- * Rules changed here (ctl_rule_add(), ctl_rule_del()) go through the config loader's own code
- * on a copy of the running configuration, which then replaces it: pl->cfg points to the copy
+ * Rules changed live (the rules feature's add rule / del rule, through ctl_cfg_edit()) go
+ * through the config loader's own code on a copy of the running configuration, which then
+ * replaces it: pl->cfg points to the copy
  * (ctl owns it) and ctl_config() dumps it. pl->cfg changes under the ctl mutex; the configs it
  * pointed to stay valid until ctl_destroy(), so code outside ctl may read it at any time (it sees
  * the old or the new rules, whole). The price: each rule change keeps ~300 kB until exit.
@@ -92,25 +93,6 @@ json_t *ctl_rings(struct ctl *c);
 /** Drops: name, count, description, for every reason, in the order of STP_FOREACH_DROP. */
 json_t *ctl_drops(struct ctl *c);
 
-/**
- * Rules in evaluation order: index, name, in (port names), all_ports (bool), filter, action,
- * out, continue, snaplen, vlan, matched. "matched" follows a rule by name across rule changes.
- */
-json_t *ctl_rules(struct ctl *c);
-
-/**
- * Rules deleted while running, oldest deletion first: name, action, matched. A deleted rule's
- * counter stays under its name, frozen; adding a rule of that name again continues it
- * (struct stp_rule_names).
- */
-json_t *ctl_rules_deleted(struct ctl *c);
-
-/**
- * Capture outputs: name, type, path (the pattern), file (being written, "" if none), paused,
- * accepted, refused, written, bytes, files, write_errors.
- */
-json_t *ctl_outputs(struct ctl *c);
-
 /** The running configuration as JSON text that stampede -c accepts; free() it. NULL: ENOMEM. */
 char *ctl_config(struct ctl *c);
 
@@ -145,18 +127,22 @@ int ctl_port_mode(
  */
 json_t *ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN]);
 
-/** Take the baseline that counters are shown from, and reset the ports' driver counters. */
+/**
+ * Take the baseline that counters are shown from (the features' too: their clear op), and
+ * reset the ports' driver counters.
+ */
 int ctl_stats_clear(struct ctl *c);
 
 /**
- * Insert a rule (one rules[] JSON object) at @p index (-1: append), checked by the config
- * loader, and put the new rule table in place. On error @p err holds the loader's message
- * ("<file>: rules[2].out: ..."). On success @p err may hold a warning ("" otherwise).
+ * Change the running configuration: under the lock, @p edit changes a copy of it and puts in
+ * place what the change needs (0), or refuses (< 0: the copy is dropped, the running one
+ * stays); then the copy replaces it (pl->cfg, ctl_config()). @p err: @p edit's error, or a
+ * warning on success ("" otherwise). The rules feature's add rule / del rule go through it.
  */
-int ctl_rule_add(struct ctl *c, const char *rule_json, int index, char err[CFG_ERR_LEN]);
-
-/** Delete the rule called @p name and put the new rule table in place. */
-int ctl_rule_del(struct ctl *c, const char *name, char err[CFG_ERR_LEN]);
+int ctl_cfg_edit(struct ctl *c,
+		int (*edit)(struct stp_pipeline *pl, struct stp_config *next, void *arg,
+				char err[CFG_ERR_LEN]),
+		void *arg, char err[CFG_ERR_LEN]);
 
 /**
  * Take and release the lock every action here holds: a feature's own actions (its console

@@ -27,6 +27,7 @@
 #include <rte_telemetry.h>
 
 #include "metrics.h"
+#include "feature_tel.h"
 #include "metrics_priv.h"
 #include "port_kern.h"
 #include "ratewin.h"
@@ -37,7 +38,6 @@ RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
  * Rules in one /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
  * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
  */
-#define TEL_RULES_PER_REPLY 128
 
 static struct {
 	pthread_mutex_t lock;	 /* guards pl: control threads only */
@@ -69,7 +69,6 @@ metrics_snap_get(void)
 	}
 	s->pl = pl;
 	s->version = mt.version;
-	s->rules = stp_rule_names_get(pl);
 	stp_stats_sum(pl, &s->sum);
 	s->dropped = stp_stats_dropped(&s->sum);
 	in_flight = stp_stats_in_flight(&s->sum);
@@ -79,8 +78,6 @@ metrics_snap_get(void)
 			memset(&s->eth[i], 0, sizeof(s->eth[i]));
 		else
 			s->missed[port_miss_kind(&pl->ports->ports[i])] += s->eth[i].imissed;
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		stp_output_stats(pl, o, &s->out[o]);
 	return s;
 }
 
@@ -118,40 +115,6 @@ roles_name(uint32_t roles)
  * numbers or strings), so a list of objects is one array per field, entry i of every array
  * describing object i: {"name": ["in", "out"], "rx_packets": [5, 7], ...}.
  */
-static int
-col_u64(struct rte_tel_data *d, const char *name, const uint64_t *v, unsigned int n)
-{
-	struct rte_tel_data *c = rte_tel_data_alloc();
-
-	if (c == NULL)
-		return -ENOMEM;
-	rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
-	for (unsigned int i = 0; i < n; i++)
-		rte_tel_data_add_array_u64(c, v[i]);
-	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
-		rte_tel_data_free(c);
-		return -ENOSPC;
-	}
-	return 0;
-}
-
-static int
-col_str(struct rte_tel_data *d, const char *name, const char *const *v, unsigned int n)
-{
-	struct rte_tel_data *c = rte_tel_data_alloc();
-
-	if (c == NULL)
-		return -ENOMEM;
-	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
-	for (unsigned int i = 0; i < n; i++)
-		rte_tel_data_add_array_string(c, v[i]);
-	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
-		rte_tel_data_free(c);
-		return -ENOSPC;
-	}
-	return 0;
-}
-
 static int
 tel_info(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
 {
@@ -222,18 +185,18 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		app_tx[i] = s->sum.port_tx[pr->port_id];
 	}
 	rte_tel_data_start_dict(d);
-	rc |= col_str(d, "name", name, n);
-	rc |= col_u64(d, "port_id", id, n);
-	rc |= col_str(d, "driver", drv, n);
-	rc |= col_str(d, "timestamp", ts, n);
-	rc |= col_u64(d, "link_up", link, n);
+	rc |= stp_tel_col_str(d, "name", name, n);
+	rc |= stp_tel_col_u64(d, "port_id", id, n);
+	rc |= stp_tel_col_str(d, "driver", drv, n);
+	rc |= stp_tel_col_str(d, "timestamp", ts, n);
+	rc |= stp_tel_col_u64(d, "link_up", link, n);
 	for (unsigned int c = 0; c < RTE_DIM(port_eth_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = *(const uint64_t *)((const char *)&s->eth[i] + port_eth_cols[c].off);
-		rc |= col_u64(d, port_eth_cols[c].name, v, n);
+		rc |= stp_tel_col_u64(d, port_eth_cols[c].name, v, n);
 	}
-	rc |= col_u64(d, "app_rx", app_rx, n);
-	rc |= col_u64(d, "app_tx", app_tx, n);
+	rc |= stp_tel_col_u64(d, "app_rx", app_rx, n);
+	rc |= stp_tel_col_u64(d, "app_tx", app_tx, n);
 	/* Rates of the driver's counters over the last window of >= 1 s (ratewin.h), as
 	 * testpmd's show port stats: packets and bits (bytes x 8) per second. */
 	{
@@ -253,7 +216,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				r[k][i] = (uint64_t)(out[k] + 0.5);
 		}
 		for (unsigned int k = 0; k < 4; k++)
-			rc |= col_u64(d, rate_cols[k], r[k], n);
+			rc |= stp_tel_col_u64(d, rate_cols[k], r[k], n);
 	}
 	/* The features' per-port counters, declared as data (feature.h). */
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
@@ -261,7 +224,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				c != NULL && c->key != NULL; c++) {
 			for (unsigned int i = 0; i < n; i++)
 				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
-			rc |= col_u64(d, c->key, v, n);
+			rc |= stp_tel_col_u64(d, c->key, v, n);
 		}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -297,17 +260,17 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			drops[i] += __atomic_load_n(&lc->stats.drops[k], __ATOMIC_RELAXED);
 	}
 	rte_tel_data_start_dict(d);
-	rc |= col_u64(d, "lcore", id, n);
-	rc |= col_str(d, "roles", roles, n);
+	rc |= stp_tel_col_u64(d, "lcore", id, n);
+	rc |= stp_tel_col_str(d, "roles", roles, n);
 	for (unsigned int c = 0; c < RTE_DIM(lcore_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					(const uint64_t *)((const char *)&s->pl->lcores[i]->stats +
 							lcore_cols[c].off),
 					__ATOMIC_RELAXED);
-		rc |= col_u64(d, lcore_cols[c].name, v, n);
+		rc |= stp_tel_col_u64(d, lcore_cols[c].name, v, n);
 	}
-	rc |= col_u64(d, "dropped", drops, n);
+	rc |= stp_tel_col_u64(d, "dropped", drops, n);
 	/* Each worker stage's cost, as rte_graph counts per node: stage_<name>_cycles, _packets. */
 	for (unsigned int k = 0; k < s->pl->nb_stages; k++) {
 		char key[64];
@@ -316,12 +279,12 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_cycles[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_cycles", s->pl->stages[k]->name);
-		rc |= col_u64(d, key, v, n);
+		rc |= stp_tel_col_u64(d, key, v, n);
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_pkts[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_packets", s->pl->stages[k]->name);
-		rc |= col_u64(d, key, v, n);
+		rc |= stp_tel_col_u64(d, key, v, n);
 	}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -343,92 +306,6 @@ tel_missed(const struct metrics_snap *s, const char *params, struct rte_tel_data
 	for (unsigned int m = 0; m < PORT_MISS_MAX; m++)
 		rte_tel_data_add_dict_u64(d, port_miss_name(m), s->missed[m]);
 	return 0;
-}
-
-/*
- * Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most: those in place in
- * evaluation order, then the deleted ones (deleted 1; their counters are kept by name).
- */
-static int
-tel_rules(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
-{
-	const struct stp_rule_names *rn = s->rules;
-	const char *name[TEL_RULES_PER_REPLY], *action[TEL_RULES_PER_REPLY];
-	uint64_t idx[TEL_RULES_PER_REPLY], matched[TEL_RULES_PER_REPLY];
-	uint64_t deleted[TEL_RULES_PER_REPLY];
-	unsigned int total = rn != NULL ? rn->nb : 0;
-	unsigned long first = 0;
-	unsigned int n = 0;
-	int rc = 0;
-	char *end;
-
-	if (params != NULL && params[0] != '\0') {
-		errno = 0;
-		first = strtoul(params, &end, 10);
-		if (errno != 0 || *end != '\0')
-			return -EINVAL;
-	}
-	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
-		idx[n] = r;
-		name[n] = rn->r[r].name;
-		action[n] = cfg_action_name(rn->r[r].action);
-		matched[n] = stp_rule_matched(rn, &s->sum, r);
-		deleted[n] = rn->r[r].deleted;
-	}
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "total", total);
-	rc |= col_u64(d, "index", idx, n);
-	rc |= col_str(d, "name", name, n);
-	rc |= col_str(d, "action", action, n);
-	rc |= col_u64(d, "matched", matched, n);
-	rc |= col_u64(d, "deleted", deleted, n);
-	return rc != 0 ? -ENOMEM : 0;
-}
-
-/* The writer counters of /stampede/outputs: column name, field of struct pcapng_stats. */
-static const struct {
-	const char *name;
-	size_t off;
-} output_cols[] = {
-	{ "written", offsetof(struct pcapng_stats, pkts) },
-	{ "bytes", offsetof(struct pcapng_stats, bytes) },
-	{ "files", offsetof(struct pcapng_stats, files) },
-	{ "write_errors", offsetof(struct pcapng_stats, write_errors) },
-	{ "error_drops", offsetof(struct pcapng_stats, error_drops) },
-	{ "synced", offsetof(struct pcapng_stats, synced) },
-	{ "syncs", offsetof(struct pcapng_stats, syncs) },
-	{ "sync_errors", offsetof(struct pcapng_stats, sync_errors) },
-};
-
-static int
-tel_outputs(const struct metrics_snap *s, const char *params, struct rte_tel_data *d)
-{
-	static char paths[CFG_MAX_OUTPUTS][CFG_PATH_LEN]; /* under the metrics lock */
-	const char *name[CFG_MAX_OUTPUTS], *file[CFG_MAX_OUTPUTS];
-	uint64_t acc[CFG_MAX_OUTPUTS], ref[CFG_MAX_OUTPUTS], v[CFG_MAX_OUTPUTS];
-	unsigned int n = s->pl->nb_outputs;
-	int rc = 0;
-
-	for (unsigned int o = 0; o < n; o++) {
-		paths[o][0] = '\0';
-		if (!s->pl->outputs_closed)
-			pcapng_writer_path(s->pl->outputs[o], paths[o], sizeof(paths[o]));
-		name[o] = s->pl->cfg->outputs[o].name;
-		file[o] = paths[o];
-		acc[o] = s->sum.out_pkts[o];
-		ref[o] = s->sum.out_drops[o];
-	}
-	rte_tel_data_start_dict(d);
-	rc |= col_str(d, "name", name, n);
-	rc |= col_str(d, "file", file, n);
-	rc |= col_u64(d, "accepted", acc, n);
-	rc |= col_u64(d, "refused", ref, n);
-	for (unsigned int c = 0; c < RTE_DIM(output_cols); c++) {
-		for (unsigned int o = 0; o < n; o++)
-			v[o] = *(const uint64_t *)((const char *)&s->out[o] + output_cols[c].off);
-		rc |= col_u64(d, output_cols[c].name, v, n);
-	}
-	return rc != 0 ? -ENOMEM : 0;
 }
 
 /*
@@ -473,15 +350,15 @@ tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_
 	}
 	if (n == 0)
 		return 0;
-	rc |= col_str(d, "clock_port", name, n);
-	rc |= col_str(d, "clock_kind", kind, n);
-	rc |= col_u64(d, "clock_frequency_hz", hz, n);
-	rc |= col_str(d, "clock_drift_ppm", ppm, n);
-	rc |= col_str(d, "clock_offset_ns", off, n);
-	rc |= col_str(d, "clock_last_error_ns", err, n);
-	rc |= col_u64(d, "clock_samples", smp, n);
-	rc |= col_u64(d, "clock_rejects", rej, n);
-	rc |= col_u64(d, "clock_steps", stp, n);
+	rc |= stp_tel_col_str(d, "clock_port", name, n);
+	rc |= stp_tel_col_str(d, "clock_kind", kind, n);
+	rc |= stp_tel_col_u64(d, "clock_frequency_hz", hz, n);
+	rc |= stp_tel_col_str(d, "clock_drift_ppm", ppm, n);
+	rc |= stp_tel_col_str(d, "clock_offset_ns", off, n);
+	rc |= stp_tel_col_str(d, "clock_last_error_ns", err, n);
+	rc |= stp_tel_col_u64(d, "clock_samples", smp, n);
+	rc |= stp_tel_col_u64(d, "clock_rejects", rej, n);
+	rc |= stp_tel_col_u64(d, "clock_steps", stp, n);
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -752,11 +629,11 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 		}
 	}
 	if (c->n > 0) {
-		rc |= col_str(d, "scope", c->scope, c->n);
-		rc |= col_str(d, "name", c->name, c->n);
-		rc |= col_str(d, "kind", c->kind, c->n);
+		rc |= stp_tel_col_str(d, "scope", c->scope, c->n);
+		rc |= stp_tel_col_str(d, "name", c->name, c->n);
+		rc |= stp_tel_col_str(d, "kind", c->kind, c->n);
 		for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
-			rc |= col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
+			rc |= stp_tel_col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
 	}
 	free(c);
 	json_decref(t);
@@ -778,9 +655,6 @@ static const struct {
 	{ "/stampede/missed", tel_missed,
 			"Packets lost before stampede read them (ports' imissed), per reason. No "
 			"parameters" },
-	{ "/stampede/rules", tel_rules,
-			"Packets matched per rule, 128 rules per reply. Parameter: first rule index" },
-	{ "/stampede/outputs", tel_outputs, "Per capture output: packets, bytes, files" },
 	{ "/stampede/timestamps", tel_timestamps,
 			"Packets stamped, per source; hardware clocks (clock_*). No parameters" },
 };
@@ -803,7 +677,9 @@ tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 		const struct stp_feature *f = stp_feature_by_ui(s->pl->features, cmd, true);
 		const struct stp_tel_list *t = tel_list_find(s->pl, cmd);
 
-		if (f != NULL)
+		if (f != NULL && f->ui->telemetry_fill != NULL)
+			rc = f->ui->telemetry_fill(s->pl, &s->sum, params, d);
+		else if (f != NULL)
 			rc = tel_feature(s, f, d);
 		else if (t != NULL)
 			rc = tel_list(s, t, params, d);

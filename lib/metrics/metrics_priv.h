@@ -31,17 +31,15 @@ extern int metrics_logtype;
 struct metrics_snap {
 	const struct stp_pipeline *pl;
 	const char *version;
-	const struct stp_rule_names *rules; /**< rules' names and counter slots (may be NULL) */
-	struct stp_lcore_stats sum;	    /**< stp_stats_sum() */
-	uint64_t dropped;		    /**< sum of sum.drops[] */
+	struct stp_lcore_stats sum; /**< stp_stats_sum() */
+	uint64_t dropped;	    /**< sum of sum.drops[] */
 	/**
 	 * received + replicated - (transmitted + captured + dropped): the counters of different
 	 * lcores are read one after the other, so a packet that moved meanwhile can make the
 	 * difference negative for a moment; it is shown as 0 then.
 	 */
 	uint64_t in_flight;
-	struct rte_eth_stats eth[CFG_MAX_PORTS];  /**< by cfg port index; zeros if unreadable */
-	struct pcapng_stats out[CFG_MAX_OUTPUTS]; /**< by output index */
+	struct rte_eth_stats eth[CFG_MAX_PORTS]; /**< by cfg port index; zeros if unreadable */
 	uint64_t missed[PORT_MISS_MAX]; /**< the ports' imissed (eth[]) by kind (port_kern.h) */
 };
 

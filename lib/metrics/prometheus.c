@@ -29,9 +29,6 @@ enum prom_scope {
 	PS_TS,	       /* sum.ts_src[source]; label source */
 	PS_PORT_ETH,   /* a uint64_t of struct rte_eth_stats; label port */
 	PS_PORT_APP,   /* an array of struct stp_lcore_stats indexed by DPDK port id; label port */
-	PS_RULE,       /* per rule name (stp_rule_names); label rule */
-	PS_OUTPUT_APP, /* an array of struct stp_lcore_stats indexed by output; label output */
-	PS_OUTPUT_WRT, /* a uint64_t of struct pcapng_stats; label output */
 	PS_LCORE,      /* a uint64_t of one lcore's struct stp_lcore_stats; label lcore */
 	PS_STAGE,      /* an array of it indexed by worker stage; labels lcore, stage */
 	PS_INFO,       /* stampede_info: constant 1 with node and version labels */
@@ -130,28 +127,6 @@ static const struct prom_family prom_families[] = {
 	{ "stampede_port_clock_steps_total", "counter", PS_PORT_CLOCK, CLK(steps),
 		"CLOCK_REALTIME steps the device clock map followed.", "u64" },
 
-	{ "stampede_rule_matched_packets_total", "counter", PS_RULE, 0,
-		"Packets a rule matched; a deleted rule's counter stays, frozen, under its name." },
-
-	{ "stampede_output_accepted_packets_total", "counter", PS_OUTPUT_APP, LCS(out_pkts),
-		"Packets a capture output's ring accepted." },
-	{ "stampede_output_refused_packets_total", "counter", PS_OUTPUT_APP, LCS(out_drops),
-		"Packets a capture output's ring refused (full)." },
-	{ "stampede_output_written_packets_total", "counter", PS_OUTPUT_WRT, WRT(pkts),
-		"Packets written to a capture output's files." },
-	{ "stampede_output_written_bytes_total", "counter", PS_OUTPUT_WRT, WRT(bytes),
-		"Bytes written to a capture output's files." },
-	{ "stampede_output_files_total", "counter", PS_OUTPUT_WRT, WRT(files),
-		"Files a capture output opened." },
-	{ "stampede_output_write_errors_total", "counter", PS_OUTPUT_WRT, WRT(write_errors),
-		"Failed open() and write() calls of a capture output." },
-	{ "stampede_output_synced_packets_total", "counter", PS_OUTPUT_WRT, WRT(synced),
-		"Packets a durable capture output wrote and fdatasync'ed." },
-	{ "stampede_output_syncs_total", "counter", PS_OUTPUT_WRT, WRT(syncs),
-		"Successful fdatasync calls of a durable capture output." },
-	{ "stampede_output_sync_errors_total", "counter", PS_OUTPUT_WRT, WRT(sync_errors),
-		"Failed fdatasync calls of a durable capture output (acknowledgements stop)." },
-
 	{ "stampede_lcore_rx_packets_total", "counter", PS_LCORE, LCS(rx_pkts),
 		"Packets a datapath lcore read from ports." },
 	{ "stampede_lcore_tx_packets_total", "counter", PS_LCORE, LCS(tx_pkts),
@@ -242,24 +217,6 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 			sample(b, f->name, "port", pl->ports->ports[i].cfg->name,
 					a[pl->ports->ports[i].port_id]);
 		}
-		break;
-	case PS_RULE:
-		/* Deleted rules too: their counters stay, frozen, under their names. */
-		for (unsigned int r = 0; s->rules != NULL && r < s->rules->nb; r++)
-			sample(b, f->name, "rule", s->rules->r[r].name,
-					stp_rule_matched(s->rules, &s->sum, r));
-		break;
-	case PS_OUTPUT_APP:
-		for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-			const uint64_t *a = (const uint64_t *)((const char *)&s->sum + f->off);
-
-			sample(b, f->name, "output", cfg->outputs[o].name, a[o]);
-		}
-		break;
-	case PS_OUTPUT_WRT:
-		for (unsigned int o = 0; o < pl->nb_outputs; o++)
-			sample(b, f->name, "output", cfg->outputs[o].name,
-					u64_at(&s->out[o], f->off));
 		break;
 	case PS_LCORE:
 		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
@@ -472,6 +429,18 @@ feature_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam
 	}
 }
 
+/* STP_FAMILY_ROWS: one sample per entry of array @p rows, labeled with its name. */
+static void
+feature_rows(struct sbuf *b, const json_t *rows, const struct stp_family *fam)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(rows, i, e)
+		sample(b, fam->name, fam->label, json_string_value(json_object_get(e, "name")),
+				(uint64_t)json_integer_value(json_object_get(e, fam->values[0])));
+}
+
 /* The labels of an ENTRIES sample: the entry's name (an object's member), then its members. */
 static void
 entry_labels(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
@@ -561,6 +530,8 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 					fam->name, fam->type);
 			if (fam->kind == STP_FAMILY_VALUE)
 				sample(b, fam->name, NULL, NULL, (uint64_t)json_integer_value(m));
+			else if (fam->kind == STP_FAMILY_ROWS)
+				feature_rows(b, fam->key != NULL ? m : t, fam);
 			else if (fam->kind == STP_FAMILY_LABELED)
 				for (unsigned int v = 0; fam->values[v] != NULL; v++)
 					sample(b, fam->name, fam->label, fam->values[v],

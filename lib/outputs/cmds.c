@@ -3,20 +3,156 @@
  */
 
 /*
- * The outputs feature's console commands: capture start|stop OUTPUT, and the action behind it
- * (pause or resume a capture output), reached through the console's struct stp_cmd_env.
+ * The outputs feature's console commands: show outputs and capture start|stop OUTPUT, and the
+ * actions behind them, reached through the console's struct stp_cmd_env.
  */
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmdline_parse_string.h>
 
 #include "feature_cmd.h"
 #include "outputs_cmds.h"
+#include "pcapng.h"
 #include "pipeline.h"
+#include "table.h"
+
+static uint64_t
+sub(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
+void
+outputs_clear(struct stp_pipeline *pl)
+{
+	struct outputs_base *b = pl->fpriv[outputs_k];
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+
+	if (b == NULL || raw == NULL) {
+		free(raw);
+		return;
+	}
+	stp_stats_sum(pl, raw);
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		b->pkts[o] = raw->out_pkts[o];
+		b->drops[o] = raw->out_drops[o];
+		stp_output_stats(pl, o, &b->ws[o]);
+	}
+	free(raw);
+}
+
+json_t *
+stp_outputs_json(const struct stp_pipeline *pl)
+{
+	static const struct outputs_base zero;
+	const struct outputs_base *base = pl->fpriv[outputs_k];
+	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	uint64_t paused;
+	json_t *a;
+
+	if (raw == NULL)
+		return NULL;
+	if (base == NULL)
+		base = &zero;
+	stp_stats_sum(pl, raw);
+	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
+	a = json_array();
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		const struct cfg_output *co = &pl->cfg->outputs[o];
+		const struct pcapng_stats *b = &base->ws[o];
+		struct pcapng_stats ws;
+		char file[CFG_PATH_LEN + 64] = "";
+
+		stp_output_stats(pl, o, &ws);
+		if (!pl->outputs_closed)
+			pcapng_writer_path(pl->outputs[o], file, sizeof(file));
+		json_array_append_new(a,
+				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+						"name", co->name, "type",
+						cfg_output_type_name(co->type), "path", co->path,
+						"file", file, "paused", (paused >> (32 + o)) & 1,
+						"accepted",
+						(json_int_t)sub(raw->out_pkts[o], base->pkts[o]),
+						"refused",
+						(json_int_t)sub(raw->out_drops[o], base->drops[o]),
+						"written", (json_int_t)sub(ws.pkts, b->pkts),
+						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
+						"files", (json_int_t)sub(ws.files, b->files),
+						"write_errors",
+						(json_int_t)sub(ws.write_errors, b->write_errors)));
+	}
+	free(raw);
+	return a;
+}
+
+static void
+render_outputs(const json_t *a, FILE *f)
+{
+	struct table t;
+	size_t i;
+	const json_t *o;
+
+	if (json_array_size(a) == 0) {
+		fprintf(f, "no outputs\n");
+		return;
+	}
+	tbl_init(&t,
+			"output|type|state|<accepted|<refused|<written|<bytes|<files|<write-errors|"
+			"path|file");
+	json_array_foreach(a, i, o) {
+		tbl_cell(&t, "%s", stp_json_str(o, "name"));
+		tbl_cell(&t, "%s", stp_json_str(o, "type"));
+		tbl_cell(&t, "%s",
+				json_is_true(json_object_get(o, "paused")) ? "paused" :
+									     "capturing");
+		tbl_u64(&t, stp_json_u64(o, "accepted"));
+		tbl_u64(&t, stp_json_u64(o, "refused"));
+		tbl_u64(&t, stp_json_u64(o, "written"));
+		tbl_u64(&t, stp_json_u64(o, "bytes"));
+		tbl_u64(&t, stp_json_u64(o, "files"));
+		tbl_u64(&t, stp_json_u64(o, "write_errors"));
+		tbl_cell(&t, "%s", stp_json_str(o, "path"));
+		tbl_cell(&t, "%s", stp_json_str(o, "file")[0] ? stp_json_str(o, "file") : "-");
+	}
+	tbl_print(&t, f);
+}
+
+/* show outputs */
+static void
+show_outputs_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	const struct stp_cmd_env *env = stp_cmd_env();
+	json_t *v;
+
+	(void)parsed;
+	(void)data;
+	env->lock(env->ctl);
+	v = stp_outputs_json(env->pl);
+	env->unlock(env->ctl);
+	env->show(cl, v, render_outputs, NULL);
+}
+
+struct show_result {
+	cmdline_fixed_string_t w0;
+	cmdline_fixed_string_t w1;
+};
+
+static cmdline_parse_token_string_t tok_show =
+		TOKEN_STRING_INITIALIZER(struct show_result, w0, "show");
+static cmdline_parse_token_string_t tok_show_outputs =
+		TOKEN_STRING_INITIALIZER(struct show_result, w1, "outputs");
+
+static cmdline_parse_inst_t cmd_show_outputs = {
+	.f = show_outputs_parsed,
+	.data = NULL,
+	.help_str = "show outputs: capture outputs: state, counters, file being written",
+	.tokens = { (void *)&tok_show, (void *)&tok_show_outputs, NULL },
+};
 
 int
 stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char *err, size_t len)
@@ -104,4 +240,4 @@ static cmdline_parse_inst_t cmd_capture = {
 	.tokens = { (void *)&tok_capture, (void *)&tok_start_stop, (void *)&tok_output, NULL },
 };
 
-cmdline_parse_inst_t *const stp_outputs_cmds[] = { &cmd_capture, NULL };
+cmdline_parse_inst_t *const stp_outputs_cmds[] = { &cmd_show_outputs, &cmd_capture, NULL };

@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,19 @@ static const struct stp_output_ops *const outputs_types[] = {
 	NULL,
 };
 
+unsigned int outputs_k;
+extern const struct stp_feature stp_feature_outputs;
+
 static int
 outputs_init(struct stp_pipeline *pl)
 {
 	const struct stp_config *cfg = pl->cfg;
 	struct pcapng_if ifs[CFG_MAX_PORTS];
 
+	outputs_k = pl->feat_k;
+	pl->fpriv[outputs_k] = calloc(1, sizeof(struct outputs_base));
+	if (pl->fpriv[outputs_k] == NULL)
+		return outputs_err(pl, "outputs", "out of memory");
 	memset(ifs, 0, sizeof(ifs));
 	for (unsigned int i = 0; i < pl->ports->nb; i++) {
 		const struct port_rt *pr = &pl->ports->ports[i];
@@ -281,6 +289,12 @@ outputs_fini(struct stp_pipeline *pl)
 	pl->nb_outputs = 0;
 	free(pl->out_final);
 	pl->out_final = NULL;
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	for (unsigned int k = 0; pl->features[k] != NULL; k++)
+		if (pl->features[k] == &stp_feature_outputs && k == outputs_k) {
+			free(pl->fpriv[k]);
+			pl->fpriv[k] = NULL;
+		}
 }
 
 void
@@ -325,8 +339,63 @@ outputs_view(const struct stp_pipeline *pl)
 	return json_pack("{s:o}", "outputs", outs);
 }
 
-/* Its console commands; "show outputs" is still drawn by the console itself. */
+/* The capture writers' side: packets written, and lost to write errors (a named drop). */
+static void
+outputs_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		stp_output_stats(pl, o, &ws);
+		sum->written += ws.pkts;
+		sum->drops[STP_DROP_CAPTURE_WRITE_ERROR] +=
+				ws.error_drops + ws.port_drops + ws.close_drops;
+	}
+}
+
+/* The exit summary: each output's accepted and refused. */
+static void
+outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
+				pl->cfg->outputs[o].name, s->out_pkts[o], s->out_drops[o]);
+}
+
+/* The status line: what each capture output wrote or lost. */
+static void
+outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		struct pcapng_stats ws;
+
+		if (pl->outputs[o] == NULL)
+			continue;
+		stp_output_stats(pl, o, &ws);
+		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64, pl->cfg->outputs[o].name,
+				ws.pkts,
+				s->out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
+	}
+}
+
+/* show rings: each capture writer's ring. */
+static void
+outputs_rings(const struct stp_pipeline *pl, json_t *a)
+{
+	for (unsigned int o = 0; o < pl->nb_outputs && !pl->outputs_closed; o++)
+		if (pl->outputs[o] != NULL)
+			json_array_append_new(a,
+					stp_ring_json(pcapng_writer_ring(pl->outputs[o]), "capture",
+							json_string(pl->cfg->outputs[o].name)));
+}
+
+/* Its console commands (show outputs, capture start|stop: cmds.c), telemetry, Prometheus. */
 static const struct stp_feature_ui outputs_ui = {
+	.key = "outputs",
+	.telemetry = "/stampede/outputs",
+	.telemetry_help = "Per capture output: packets, bytes, files",
+	.telemetry_fill = outputs_telemetry,
+	.families = outputs_families,
 	.cmds = stp_outputs_cmds,
 };
 
@@ -336,6 +405,11 @@ const struct stp_feature stp_feature_outputs = {
 	.tick = outputs_tick,
 	.stop = outputs_stop,
 	.view = outputs_view,
+	.clear = outputs_clear,
+	.sum = outputs_sum,
+	.summary = outputs_summary,
+	.status = outputs_status,
+	.rings = outputs_rings,
 	.fini = outputs_fini,
 	.outputs = outputs_types,
 	.ui = &outputs_ui,

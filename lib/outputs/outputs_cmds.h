@@ -7,7 +7,8 @@
 
 /**
  * @file
- * The outputs feature's control actions and console commands (capture start|stop).
+ * The outputs feature's control actions and console commands (show outputs, capture
+ * start|stop).
  */
 
 #include <stdbool.h>
@@ -15,9 +16,32 @@
 
 #include <jansson.h>
 
+#include "cfg.h"
+#include "feature.h"
 #include "feature_cmd.h"
+#include "pcapng.h"
 
 struct stp_pipeline;
+
+/** Its index in the registry (pl->fpriv[outputs_k]: struct outputs_base). */
+extern unsigned int outputs_k;
+
+/** The counters at the last "clear stats", that show outputs counts from. */
+struct outputs_base {
+	uint64_t pkts[CFG_MAX_OUTPUTS];	 /* out_pkts: accepted */
+	uint64_t drops[CFG_MAX_OUTPUTS]; /* out_drops: refused */
+	struct pcapng_stats ws[CFG_MAX_OUTPUTS];
+};
+
+/** "clear stats" (struct stp_feature.clear): take struct outputs_base. */
+void outputs_clear(struct stp_pipeline *pl);
+
+/**
+ * The outputs as show outputs prints them, counted from the last clear stats: [{name, type,
+ * path (the pattern), file (being written, "" if none), paused, accepted, refused, written,
+ * bytes, files, write_errors}]. NULL: out of memory. The caller holds the control lock.
+ */
+json_t *stp_outputs_json(const struct stp_pipeline *pl);
 
 /**
  * Pause (@p run false) or resume capture output @p output (its name). Returns once every
@@ -29,6 +53,16 @@ int stp_outputs_capture(
 
 /** The outputs' names, for Tab completion (struct stp_name_token). */
 json_t *stp_outputs_names(const struct stp_cmd_env *env);
+
+struct rte_tel_data;
+struct stp_lcore_stats;
+
+/** Telemetry /stampede/outputs (struct stp_feature_ui.telemetry_fill). */
+int outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+		const char *params, struct rte_tel_data *d);
+
+/** Its Prometheus families, drawn from its view (struct stp_feature_ui.families). */
+extern const struct stp_family outputs_families[];
 
 /** The feature's console commands (struct stp_feature_ui.cmds). */
 extern cmdline_parse_inst_t *const stp_outputs_cmds[];

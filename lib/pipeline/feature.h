@@ -34,6 +34,13 @@
  *   - view (any control thread): a JSON object of the keys the feature adds to --stats-json
  *     (e.g. {"broker": {...}}), NULL when the config leaves it off. ctl, telemetry and the
  *     console read the same object (stp_feature_view()).
+ *   - clear (control thread, "clear stats", under the control lock): take the baseline the
+ *     feature's own commands show its counters from.
+ *   - sum (any control thread, in stp_stats_sum()): add what the feature's own threads count
+ *     to the summed lcore counters (capture writers: written, capture_write_error).
+ *   - summary, status (control thread): its lines of the exit summary, its " | ..." segments
+ *     of the periodic status line, from summed counters.
+ *   - rings (show rings, under the control lock): append its rings (stp_ring_json()).
  *   - fini (stp_pipeline_destroy(), every feature, even one whose init failed or never ran).
  *   - outputs: the output types the feature delivers to (data, read by the outputs feature's
  *     init to bind each configured output to its ops).
@@ -56,7 +63,9 @@
 
 struct stp_pipeline;
 struct stp_lcore;
+struct stp_lcore_stats;
 struct port_rt;
+struct rte_tel_data;
 
 /**
  * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
@@ -120,6 +129,11 @@ enum stp_family_kind {
 	 * values, one sample per name in values (label2) of the object at member.
 	 */
 	STP_FAMILY_ENTRIES,
+	/**
+	 * An array of objects, each with a "name": one sample per entry, labeled (label) with
+	 * its name, of its member values[0]. key NULL: the array is the ui's view member itself.
+	 */
+	STP_FAMILY_ROWS,
 };
 
 /**
@@ -195,6 +209,13 @@ struct stp_feature_ui {
 	const struct stp_tel_list *tel_lists;	/**< more telemetry endpoints, ended by a NULL cmd */
 	const struct stp_tel_group *tel_groups; /**< telemetry: objects and lists of objects */
 	/**
+	 * Answer endpoint @p telemetry itself rather than draw it from the view (NULL: drawn):
+	 * fill @p d for request parameters @p params, with summed counters @p sum at hand (the
+	 * metrics snapshot's). 0 or -errno.
+	 */
+	int (*telemetry_fill)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+			const char *params, struct rte_tel_data *d);
+	/**
 	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
 	 * lists them after its core commands, in registry order, and help, Tab completion and
 	 * "did you mean" walk them alike. Their callbacks reach the running pipeline, the
@@ -226,6 +247,11 @@ struct stp_feature {
 	void (*tick)(struct stp_pipeline *pl);
 	void (*stop)(struct stp_pipeline *pl);
 	json_t *(*view)(const struct stp_pipeline *pl);
+	void (*clear)(struct stp_pipeline *pl);
+	void (*sum)(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+	void (*summary)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+	void (*status)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+	void (*rings)(const struct stp_pipeline *pl, json_t *a);
 	void (*fini)(struct stp_pipeline *pl);
 	const struct stp_output_ops *const *outputs; /**< output types served, NULL-terminated */
 	/** RX lcores: a burst of a port rx_on() accepts, after stamping, before parsing. */
@@ -260,6 +286,21 @@ int stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const 
 void stp_features_tick(struct stp_pipeline *pl);
 void stp_features_stop(struct stp_pipeline *pl);
 void stp_features_fini(struct stp_pipeline *pl);
+
+/** clear of every feature started ("clear stats"; the caller holds the control lock). */
+void stp_features_clear(struct stp_pipeline *pl);
+
+/** sum, summary, status, rings of every feature started (see struct stp_feature). */
+void stp_features_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+void stp_features_summary(
+		const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+void stp_features_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f);
+void stp_features_rings(const struct stp_pipeline *pl, json_t *a);
+
+struct rte_ring;
+
+/** A ring as show rings lists it: name, kind, owner (consumed), size, used, free. */
+json_t *stp_ring_json(const struct rte_ring *r, const char *kind, json_t *owner);
 
 /** Add every feature's view to @p root (--stats-json). */
 void stp_features_views(const struct stp_pipeline *pl, json_t *root);

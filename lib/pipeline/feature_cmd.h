@@ -28,6 +28,8 @@
 #include <cmdline_parse_string.h>
 #include <jansson.h>
 
+#include "cfg.h"
+
 struct stp_pipeline;
 
 /** The console's services to feature commands (one per process, set while a console runs). */
@@ -45,6 +47,16 @@ struct stp_cmd_env {
 			const char *err);
 	/** Print @p what then @p err ("failed" when @p err is empty), and a newline. */
 	void (*error)(struct cmdline *cl, const char *what, const char *err);
+	/**
+	 * Change the running configuration (lib/ctl's ctl_cfg_edit(), under the lock): @p edit
+	 * changes a copy and puts in place what the change needs (0), or refuses (< 0: the copy
+	 * is dropped); then the copy replaces the running configuration. @p err: @p edit's
+	 * error, or a warning on success ("" otherwise).
+	 */
+	int (*cfg_edit)(void *ctl,
+			int (*edit)(struct stp_pipeline *pl, struct stp_config *next, void *arg,
+					char err[CFG_ERR_LEN]),
+			void *arg, char err[CFG_ERR_LEN]);
 };
 
 /** Set (the console, at create) or clear (NULL, at destroy) what stp_cmd_env() returns. */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_ring.h>
+
 #include "feature.h"
 #include "pipeline.h"
 
@@ -123,6 +125,55 @@ stp_features_stop(struct stp_pipeline *pl)
 	for (unsigned int k = pl->nb_features; k-- > 0;)
 		if (pl->feat_rc[k] >= 0 && pl->features[k]->stop != NULL)
 			pl->features[k]->stop(pl);
+}
+
+void
+stp_features_clear(struct stp_pipeline *pl)
+{
+	for (unsigned int k = 0; k < pl->nb_features; k++)
+		if (pl->feat_rc[k] >= 0 && pl->features[k]->clear != NULL)
+			pl->features[k]->clear(pl);
+}
+
+/* Each feature started that has op @p op, in registry order. */
+#define FOREACH_STARTED(pl, k, op)                           \
+	for (unsigned int k = 0; k < (pl)->nb_features; k++) \
+		if ((pl)->feat_rc[k] >= 0 && (pl)->features[k]->op != NULL)
+
+void
+stp_features_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
+{
+	FOREACH_STARTED(pl, k, sum)
+	pl->features[k]->sum(pl, sum);
+}
+
+void
+stp_features_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f)
+{
+	FOREACH_STARTED(pl, k, summary)
+	pl->features[k]->summary(pl, sum, f);
+}
+
+void
+stp_features_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f)
+{
+	FOREACH_STARTED(pl, k, status)
+	pl->features[k]->status(pl, sum, f);
+}
+
+void
+stp_features_rings(const struct stp_pipeline *pl, json_t *a)
+{
+	FOREACH_STARTED(pl, k, rings)
+	pl->features[k]->rings(pl, a);
+}
+
+json_t *
+stp_ring_json(const struct rte_ring *r, const char *kind, json_t *owner)
+{
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", r->name, "kind", kind, "owner",
+			owner, "size", (json_int_t)rte_ring_get_capacity(r), "used",
+			(json_int_t)rte_ring_count(r), "free", (json_int_t)rte_ring_free_count(r));
 }
 
 void

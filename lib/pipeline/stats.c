@@ -47,20 +47,6 @@ stp_drop_desc(enum stp_drop d)
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
 }
 
-/* The capture writers' side: packets written, and lost to write errors (a named drop). */
-static void
-stats_add_writers(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
-{
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		struct pcapng_stats ws;
-
-		stp_output_stats(pl, o, &ws);
-		sum->written += ws.pkts;
-		sum->drops[STP_DROP_CAPTURE_WRITE_ERROR] +=
-				ws.error_drops + ws.port_drops + ws.close_drops;
-	}
-}
-
 void
 stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 {
@@ -75,7 +61,7 @@ stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 		for (size_t k = 0; k < nb; k++)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 	}
-	stats_add_writers(pl, sum);
+	stp_features_sum(pl, sum);
 }
 
 uint64_t
@@ -163,20 +149,7 @@ stp_stats_print(const struct stp_pipeline *pl, bool final, FILE *f)
 		fprintf(f, "\ncycles/packet: %.1f\n", cycles_per_pkt(&s));
 	else
 		fprintf(f, "\ncycles/packet: - (fewer than %u packets)\n", STP_CPP_MIN_PKTS);
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
-				pl->cfg->outputs[o].name, s.out_pkts[o], s.out_drops[o]);
-	{
-		const struct stp_rule_names *rn = stp_rule_names_get(pl);
-
-		for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
-			fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
-					stp_rule_matched(rn, &s, r),
-					rn->r[r].deleted ? " (deleted)" : "");
-		if (rn != NULL && rn->forgotten > 0)
-			fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n",
-					rn->forgotten);
-	}
+	stp_features_summary(pl, &s, f);
 	{
 		int64_t in_flight = stp_stats_in_flight(&s);
 
@@ -233,16 +206,7 @@ stp_stats_line(const struct stp_pipeline *pl, struct stp_lcore_stats *prev, doub
 						(double)pr->pcap_records,
 				(double)(rx >= prx ? rx - prx : 0) / dt_s / 1e6);
 	}
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		struct pcapng_stats ws;
-
-		if (pl->outputs[o] == NULL)
-			continue;
-		stp_output_stats(pl, o, &ws);
-		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64, pl->cfg->outputs[o].name,
-				ws.pkts,
-				s.out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
-	}
+	stp_features_status(pl, &s, f);
 	fprintf(f, "\n");
 	fflush(f);
 	*prev = s;

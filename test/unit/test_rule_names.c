@@ -3,7 +3,7 @@
  */
 
 /*
- * Rule counters follow names (struct stp_rule_names, lib/pipeline/stage_rules.c): the test
+ * Rule counters follow names (struct stp_rule_names, lib/rules/stage.c): the test
  * plays the lcore (it adds to rule_pkts[] at each rule's slot, as the rules stage does) and
  * replaces the rule table as ctl's add rule / del rule do; every count is checked against what
  * the test itself added under each name. Covers a rule moving index, deletion (the counter is
@@ -22,6 +22,7 @@
 #include <rte_errno.h>
 
 #include "pipeline.h"
+#include "rules_rt.h"
 #include "unit.h"
 
 extern const struct stp_feature stp_feature_rules;

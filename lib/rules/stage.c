@@ -14,6 +14,7 @@
  * undecided that arrived on its ports, so a burst costs one filter call per rule, not per packet.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@
 #include "filter.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "rules_rt.h"
+#include "rules_cmds.h"
 
 #define DEST_OUTPUT(o) (1ULL << (32 + (o)))
 #define DEST_PORTS_MASK 0xffffffffULL
@@ -716,12 +719,23 @@ rules_need_parse(const struct stp_config *cfg)
 	return false;
 }
 
+unsigned int rules_k;
+extern const struct stp_feature stp_feature_rules;
+
 static int
 rules_init(struct stp_pipeline *pl)
 {
 	char err[CFG_ERR_LEN];
-	struct stp_rules_rt *rs = rules_build(pl, pl->cfg, err, sizeof(err));
+	struct stp_rules_rt *rs;
 
+	/* The slot counters at the last clear stats (rules_clear()). */
+	rules_k = pl->feat_k;
+	pl->fpriv[rules_k] = calloc(STP_RULE_SLOTS + 1, sizeof(uint64_t));
+	if (pl->fpriv[rules_k] == NULL) {
+		snprintf(pl->err, sizeof(pl->err), "out of memory");
+		return -ENOMEM;
+	}
+	rs = rules_build(pl, pl->cfg, err, sizeof(err));
 	if (rs == NULL) {
 		snprintf(pl->err, sizeof(pl->err), "%s", err);
 		return -EINVAL;
@@ -783,6 +797,12 @@ rules_fini(struct stp_pipeline *pl)
 		free(pl->rule_names);
 		pl->rule_names = older;
 	}
+	/* fini runs for every feature of the registry, even one whose init never ran. */
+	for (unsigned int k = 0; pl->features != NULL && pl->features[k] != NULL; k++)
+		if (pl->features[k] == &stp_feature_rules && k == rules_k) {
+			free(pl->fpriv[k]);
+			pl->fpriv[k] = NULL;
+		}
 }
 
 /*
@@ -815,6 +835,33 @@ rules_view(const struct stp_pipeline *pl)
 	return v;
 }
 
+/*
+ * The exit summary: every rule by name, the live ones in evaluation order, then the deleted
+ * ones (their counters kept, frozen).
+ */
+static void
+rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+{
+	const struct stp_rule_names *rn = stp_rule_names_get(pl);
+
+	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
+		fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
+				stp_rule_matched(rn, s, r), rn->r[r].deleted ? " (deleted)" : "");
+	if (rn != NULL && rn->forgotten > 0)
+		fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n", rn->forgotten);
+}
+
+/* Its console commands (show rules, add rule, del rule: cmds.c), telemetry, Prometheus. */
+static const struct stp_feature_ui rules_ui = {
+	.key = "rules",
+	.telemetry = "/stampede/rules",
+	.telemetry_help =
+			"Packets matched per rule, 128 rules per reply. Parameter: first rule index",
+	.telemetry_fill = rules_telemetry,
+	.families = rules_families,
+	.cmds = stp_rules_cmds,
+};
+
 const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
@@ -822,5 +869,8 @@ const struct stp_feature stp_feature_rules = {
 	.stateless = true,
 	.stamp_blind = true,
 	.view = rules_view,
+	.clear = rules_clear,
+	.summary = rules_summary,
 	.fini = rules_fini,
+	.ui = &rules_ui,
 };
