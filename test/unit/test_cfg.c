@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "feature.h"
+#include "tcprtt_cfg.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
@@ -73,6 +76,7 @@ load_err(const char *text, const char *expected)
 static bool
 cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, size_t len)
 {
+	const struct cfg_tcprtt *ta = tcprtt_cfg_of(a), *tb = tcprtt_cfg_of(b);
 	unsigned int i, j;
 
 #define DIFF(cond, ...)                                   \
@@ -131,28 +135,25 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->metrics.enabled != b->metrics.enabled, "metrics.enabled");
 	DIFF(strcmp(a->metrics.listen, b->metrics.listen) != 0, "metrics.listen");
 	DIFF(a->metrics.port != b->metrics.port, "metrics.port");
-	DIFF(a->tcp_rtt.enabled != b->tcp_rtt.enabled, "tcp_rtt.enabled");
-	DIFF(a->tcp_rtt.nb_ports != b->tcp_rtt.nb_ports, "tcp_rtt.nb_ports");
-	for (i = 0; i < a->tcp_rtt.nb_ports; i++)
-		DIFF(a->tcp_rtt.ports[i] != b->tcp_rtt.ports[i], "tcp_rtt.ports[%u]", i);
-	DIFF(a->tcp_rtt.flows != b->tcp_rtt.flows, "tcp_rtt.flows");
-	DIFF(a->tcp_rtt.idle_timeout_s != b->tcp_rtt.idle_timeout_s, "tcp_rtt.idle_timeout_s");
-	DIFF(a->tcp_rtt.ts_min_interval_ms != b->tcp_rtt.ts_min_interval_ms,
-			"tcp_rtt.ts_min_interval_ms");
-	DIFF(a->tcp_rtt.ts_slots != b->tcp_rtt.ts_slots, "tcp_rtt.ts_slots");
-	DIFF(a->tcp_rtt.close_linger_ms != b->tcp_rtt.close_linger_ms, "tcp_rtt.close_linger_ms");
-	DIFF(a->tcp_rtt.ts_rule != b->tcp_rtt.ts_rule, "tcp_rtt.ts_rule");
-	DIFF(strcmp(a->tcp_rtt.out_path, b->tcp_rtt.out_path) != 0, "tcp_rtt.output.path");
-	DIFF(a->tcp_rtt.out_rotate_bytes != b->tcp_rtt.out_rotate_bytes,
-			"tcp_rtt.output.rotate_bytes");
-	DIFF(a->tcp_rtt.out_rotate_seconds != b->tcp_rtt.out_rotate_seconds,
-			"tcp_rtt.output.rotate_seconds");
-	DIFF(a->tcp_rtt.out_max_files != b->tcp_rtt.out_max_files, "tcp_rtt.output.max_files");
-	DIFF(a->tcp_rtt.out_ring != b->tcp_rtt.out_ring, "tcp_rtt.output.ring");
-	DIFF(a->tcp_rtt.nb_prefixes != b->tcp_rtt.nb_prefixes, "tcp_rtt.nb_prefixes");
-	for (i = 0; i < a->tcp_rtt.nb_prefixes; i++) {
-		const struct cfg_tcprtt_prefix *p = &a->tcp_rtt.prefixes[i];
-		const struct cfg_tcprtt_prefix *q = &b->tcp_rtt.prefixes[i];
+	DIFF(ta->enabled != tb->enabled, "tcp_rtt.enabled");
+	DIFF(ta->nb_ports != tb->nb_ports, "tcp_rtt.nb_ports");
+	for (i = 0; i < ta->nb_ports; i++)
+		DIFF(ta->ports[i] != tb->ports[i], "tcp_rtt.ports[%u]", i);
+	DIFF(ta->flows != tb->flows, "tcp_rtt.flows");
+	DIFF(ta->idle_timeout_s != tb->idle_timeout_s, "tcp_rtt.idle_timeout_s");
+	DIFF(ta->ts_min_interval_ms != tb->ts_min_interval_ms, "tcp_rtt.ts_min_interval_ms");
+	DIFF(ta->ts_slots != tb->ts_slots, "tcp_rtt.ts_slots");
+	DIFF(ta->close_linger_ms != tb->close_linger_ms, "tcp_rtt.close_linger_ms");
+	DIFF(ta->ts_rule != tb->ts_rule, "tcp_rtt.ts_rule");
+	DIFF(strcmp(ta->out_path, tb->out_path) != 0, "tcp_rtt.output.path");
+	DIFF(ta->out_rotate_bytes != tb->out_rotate_bytes, "tcp_rtt.output.rotate_bytes");
+	DIFF(ta->out_rotate_seconds != tb->out_rotate_seconds, "tcp_rtt.output.rotate_seconds");
+	DIFF(ta->out_max_files != tb->out_max_files, "tcp_rtt.output.max_files");
+	DIFF(ta->out_ring != tb->out_ring, "tcp_rtt.output.ring");
+	DIFF(ta->nb_prefixes != tb->nb_prefixes, "tcp_rtt.nb_prefixes");
+	for (i = 0; i < ta->nb_prefixes; i++) {
+		const struct cfg_tcprtt_prefix *p = &ta->prefixes[i];
+		const struct cfg_tcprtt_prefix *q = &tb->prefixes[i];
 
 		DIFF(strcmp(p->name, q->name) != 0 || strcmp(p->prefix, q->prefix) != 0 ||
 						p->family != q->family || p->len != q->len ||
@@ -1235,6 +1236,7 @@ test_lookups(void)
 int
 main(void)
 {
+	cfg_use_sections(stp_features_cfg());
 	test_minimal_defaults();
 	test_default_lcores();
 	test_full();
