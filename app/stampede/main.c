@@ -506,8 +506,8 @@ main(int argc, char **argv)
 		goto out_ports;
 	}
 	/* -v also prints every probe's timestamps (probe_rx.verbose). */
-	if (o.verbose)
-		cfg.probe_rx.verbose = true;
+	if (o.verbose && probe_cfg_rw(&cfg) != NULL)
+		probe_cfg_rw(&cfg)->probe_rx.verbose = true;
 	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);

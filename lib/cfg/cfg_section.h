@@ -121,6 +121,13 @@ struct cfg_section {
 	 * files are), NULL when none; @p json_path gets the key it comes from.
 	 */
 	const char *(*out_file)(const void *blk, const char **json_path);
+	/**
+	 * Optional: whether the feature transmits on port @p port (index into ports[]) from
+	 * every TX lcore, which then needs a TX queue each; true with @p why saying so for the
+	 * message ("sends probes[0]").
+	 */
+	bool (*port_tx)(const struct stp_config *cfg, const void *blk, uint16_t port, char *why,
+			size_t len);
 };
 
 /**

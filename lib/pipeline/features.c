@@ -61,6 +61,7 @@ static const struct stp_feature stp_feature_probe = {
 	.tick = stp_probe_tick,
 	.view = probe_view,
 	.fini = probe_fini,
+	.cfg = &probe_cfg_section,
 };
 
 /* The probe generator: a packet source polled on TX lcores while the pipeline runs. */

@@ -28,6 +28,7 @@
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "probe_cfg.h"
 #include "reflect.h"
 #include "stamp.h"
 

@@ -22,6 +22,7 @@
 #include "cfg.h"
 #include "cfg_section.h"
 #include "feature.h"
+#include "probe_cfg.h"
 #include "tcprtt_cfg.h"
 #include "unit.h"
 
@@ -77,6 +78,7 @@ static bool
 cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, size_t len)
 {
 	const struct cfg_tcprtt *ta = tcprtt_cfg_of(a), *tb = tcprtt_cfg_of(b);
+	const struct probe_cfg *pa = probe_cfg_of(a), *pb = probe_cfg_of(b);
 	unsigned int i, j;
 
 #define DIFF(cond, ...)                                   \
@@ -211,11 +213,11 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->out_port != q->out_port, "rules[%u].out_port", i);
 	}
 	/* Probe entries are zeroed before they are parsed: compared whole, padding included. */
-	DIFF(a->nb_probes != b->nb_probes, "nb_probes");
-	for (i = 0; i < a->nb_probes; i++)
-		DIFF(memcmp(&a->probes[i], &b->probes[i], sizeof(a->probes[i])) != 0, "probes[%u]",
-				i);
-	DIFF(memcmp(&a->probe_rx, &b->probe_rx, sizeof(a->probe_rx)) != 0, "probe_rx");
+	DIFF(pa->nb_probes != pb->nb_probes, "nb_probes");
+	for (i = 0; i < pa->nb_probes; i++)
+		DIFF(memcmp(&pa->probes[i], &pb->probes[i], sizeof(pa->probes[i])) != 0,
+				"probes[%u]", i);
+	DIFF(memcmp(&pa->probe_rx, &pb->probe_rx, sizeof(pa->probe_rx)) != 0, "probe_rx");
 #undef DIFF
 	return true;
 }
