@@ -136,7 +136,7 @@ static const char *const target_kind_names[] = {
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
 static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, dump_eal_args,
 		dump_trailer_layout, dump_output_port, dump_group_members, dump_rule_name,
-		dump_rule_in, dump_rule_out, dump_node_peers, dump_node_auth;
+		dump_rule_in, dump_rule_out;
 
 #define SC struct stp_config
 #define SP struct cfg_port
@@ -144,8 +144,6 @@ static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, d
 #define SG struct cfg_group
 #define SR struct cfg_rule
 #define SH struct trailer_hop
-#define SY struct cfg_peer
-#define SK struct cfg_auth_key
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
@@ -170,21 +168,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
 	CFG_O_STR("node", "description", SC, node.description, "", 0),
 	CFG_O_ENUM("node", "role", SC, node.role, node_role_names, CFG_ROLE_EDGE, 0),
-	CFG_O_INT("node", "listen_port", SC, node.listen_port, 1, 65535, SPH_UDP_PORT, 0),
-	CFG_O_STR("node", "relay_to", SC, node.relay_to, "", 0),
-	CFG_O_INT("node", "reasm_timeout_ms", SC, node.reasm_timeout_ms, 1, 60000, 100, 0),
-	CFG_O_INT("node", "reorder_ms", SC, node.reorder_ms, 0, 10000, 0, 0),
-	/* node.peers and node.auth: parse_node_security(); README.md, "Security". */
-	CFG_O_CUSTOM_D("node", "peers", 0, dump_node_peers),
-	CFG_O_CUSTOM_D("node", "auth", 0, dump_node_auth),
-	CFG_O_INT("node.peers[]", "id", SY, id, 0, UINT32_MAX, 0, CFG_OPT_REQUIRED),
-	CFG_O_STR("node.peers[]", "address", SY, address, "", 0),
-	CFG_O_STR("node.peers[]", "mac", SY, mac, "", 0),
-	CFG_O_CUSTOM("node.auth", "keys", CFG_OPT_REQUIRED),
-	CFG_O_INT("node.auth", "send_key", SC, node.auth.send_key, 0, 65535, 0, 0),
-	CFG_O_BOOL("node.auth", "required", SC, node.auth.required, 1),
-	CFG_O_INT("node.auth.keys[]", "id", SK, id, 1, 65535, 0, CFG_OPT_REQUIRED),
-	CFG_O_STR("node.auth.keys[]", "file", SK, file, NULL, CFG_OPT_REQUIRED | CFG_OPT_NONEMPTY),
 
 	CFG_O_CUSTOM_D("eal", "args", 0, dump_eal_args),
 	CFG_O_BOOL("eal", "hugepages", SC, eal.hugepages, 1),
@@ -298,8 +281,6 @@ static const struct cfg_opt cfg_opts[] = {
 #undef SG
 #undef SR
 #undef SH
-#undef SY
-#undef SK
 /* clang-format on */
 
 /* The rules[] keys that only a forward rule takes, in table order. */
@@ -312,7 +293,8 @@ struct cfg_loader {
 	struct stp_config *cfg;
 	/** lcore id + 1 of the RX lcore polling ports[p] queue q; 0 = none yet. */
 	uint16_t poller[CFG_MAX_PORTS][CFG_MAX_QUEUES];
-	uint32_t sections_run; /**< bit k: cfg->sections[k]'s pass has run */
+	uint32_t sections_run;	   /**< bit k: cfg->sections[k]'s pass has run */
+	uint32_t sections_checked; /**< bit k: cfg->sections[k]'s check has run */
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -1254,8 +1236,8 @@ parse_lcores(struct cfg_loader *l, const json_t *root)
 }
 
 /* "aa:bb:cc:dd:ee:ff" (or with '-'), into 6 bytes. */
-static bool
-parse_mac(const char *s, uint8_t mac[6])
+bool
+cfg_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char sep[5], end;
@@ -1339,7 +1321,7 @@ parse_output_type_keys(
 					      "%s is not an IPv4 address literal",
 					cfg_jv(json_object_get(v, "dst_ip"), b));
 	}
-	if (!parse_mac(o->dst_mac, t->dst_mac))
+	if (!cfg_parse_mac(o->dst_mac, t->dst_mac))
 		return cfg_lerr(l, cfg_jp_key(p, path, "dst_mac"),
 				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
 				cfg_jv(json_object_get(v, "dst_mac"), b));
@@ -1353,30 +1335,6 @@ parse_output_type_keys(
 	t->ttl = o->ttl;
 	t->dscp = o->dscp;
 	t->dst_port = o->dst_port;
-	return 0;
-}
-
-/* node.role and node.relay_to: a relay sends on through one stampede output. */
-static int
-check_node_role(const struct cfg_loader *l)
-{
-	struct stp_config *cfg = l->cfg;
-	struct cfg_target t;
-
-	if (cfg->node.role != CFG_ROLE_RELAY) {
-		if (cfg->node.relay_to[0] != '\0')
-			return cfg_lerr(l, "node.relay_to",
-					"only a relay (node.role \"relay\") takes it");
-		return 0;
-	}
-	if (cfg->node.relay_to[0] == '\0')
-		return cfg_lerr(l, "node.relay_to",
-				"missing: a relay needs a stampede output to send to");
-	if (cfg_target_by_name(cfg, cfg->node.relay_to, &t) != 0 || t.kind != CFG_TARGET_OUTPUT ||
-			cfg->outputs[t.idx].type != CFG_OUTPUT_STAMPEDE)
-		return cfg_lerr(l, "node.relay_to", "\"%s\" is not an output of type \"stampede\"",
-				cfg->node.relay_to);
-	cfg->node.relay_out = t.idx;
 	return 0;
 }
 
@@ -1832,128 +1790,6 @@ bad:
 			s);
 }
 
-/* A key file: 32..128 hex digits (whitespace around them ignored), else 16..64 raw bytes. */
-static int
-read_key_file(const struct cfg_loader *l, struct cfg_auth_key *k, const char *path)
-{
-	uint8_t raw[200];
-	size_t n, a = 0, b;
-	FILE *f = fopen(k->file, "rb");
-
-	if (f == NULL)
-		return cfg_lerr(l, path, "\"%s\": %s", k->file, strerror(errno));
-	n = fread(raw, 1, sizeof(raw), f);
-	fclose(f);
-	b = n;
-	while (a < b && strchr(" \t\r\n", raw[a]) != NULL)
-		a++;
-	while (b > a && strchr(" \t\r\n", raw[b - 1]) != NULL)
-		b--;
-	if (b - a >= 32 && b - a <= 128 && (b - a) % 2 == 0 &&
-			strspn((const char *)raw + a, "0123456789abcdefABCDEF") >= b - a) {
-		for (size_t i = 0; i < (b - a) / 2; i++) {
-			char h[3] = { (char)raw[a + 2 * i], (char)raw[a + 2 * i + 1], 0 };
-
-			k->key[i] = (uint8_t)strtoul(h, NULL, 16);
-		}
-		k->len = (uint8_t)((b - a) / 2);
-	} else if (n >= 16 && n <= 64) {
-		memcpy(k->key, raw, n);
-		k->len = (uint8_t)n;
-	} else {
-		memset(raw, 0, sizeof(raw));
-		return cfg_lerr(l, path,
-				"\"%s\": not a key (32..128 hex digits, or 16..64 raw bytes; %zu "
-				"bytes read)",
-				k->file, n);
-	}
-	memset(raw, 0, sizeof(raw));
-	return 0;
-}
-
-/* node.peers (the allow-list of a collector or relay) and node.auth (keys). */
-static int
-parse_node_security(const struct cfg_loader *l, const json_t *root)
-{
-	const json_t *node = json_object_get(root, "node");
-	const json_t *peers = node != NULL ? json_object_get(node, "peers") : NULL;
-	const json_t *auth = node != NULL ? json_object_get(node, "auth") : NULL;
-	struct cfg_node *n = &l->cfg->node;
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	const json_t *v, *keys;
-	size_t i;
-	int rc;
-
-	n->nb_peers = 0;
-	memset(&n->auth, 0, sizeof(n->auth));
-	if (peers != NULL) {
-		if (cfg_get_array(l, peers, "node.peers", 0, CFG_MAX_PEERS, "peer") == NULL)
-			return -EINVAL;
-		json_array_foreach(peers, i, v) {
-			struct cfg_peer *y = &n->peers[i];
-			char text[CFG_PREFIX_LEN];
-			struct cfg_prefix x;
-
-			cfg_jp_idx(p, "node.peers", i);
-			rc = cfg_parse_object(l, v, p, "node.peers[]", y);
-			if (rc < 0)
-				return rc;
-			if (y->address[0] == '\0' && y->mac[0] == '\0')
-				return cfg_lerr(l, p, "a peer needs an \"address\" or a \"mac\"");
-			if (y->address[0] != '\0') {
-				snprintf(text, sizeof(text), "%s%s", y->address,
-						strchr(y->address, '/') != NULL ? "" :
-								strchr(y->address, ':') != NULL ?
-										  "/128" :
-										  "/32");
-				rc = cfg_get_prefix(l, text, cfg_jp_key(q, p, "address"), &x);
-				if (rc < 0)
-					return rc;
-				y->family = x.family;
-				y->len = x.len;
-				memcpy(y->addr, x.addr, sizeof(y->addr));
-			}
-			if (y->mac[0] != '\0') {
-				if (!parse_mac(y->mac, y->mac_b))
-					return cfg_lerr(l, cfg_jp_key(q, p, "mac"),
-							"\"%s\" is not a MAC address", y->mac);
-				y->has_mac = true;
-			}
-			n->nb_peers = (uint16_t)(i + 1);
-		}
-	}
-	if (auth == NULL || json_is_null(auth))
-		return 0; /* null: what the dump writes when authentication is off */
-	rc = cfg_parse_object(l, auth, "node.auth", "node.auth", l->cfg);
-	if (rc < 0)
-		return rc;
-	keys = json_object_get(auth, "keys");
-	if (cfg_get_array(l, keys, "node.auth.keys", 1, CFG_MAX_AUTH_KEYS, "key") == NULL)
-		return -EINVAL;
-	json_array_foreach(keys, i, v) {
-		struct cfg_auth_key *k = &n->auth.keys[i];
-
-		cfg_jp_idx(p, "node.auth.keys", i);
-		rc = cfg_parse_object(l, v, p, "node.auth.keys[]", k);
-		if (rc < 0)
-			return rc;
-		if (i == 1 && n->auth.keys[0].id == k->id)
-			return cfg_lerr(l, cfg_jp_key(q, p, "id"),
-					"%u is already node.auth.keys[0].id", k->id);
-		rc = read_key_file(l, k, cfg_jp_key(q, p, "file"));
-		if (rc < 0)
-			return rc;
-		n->auth.nb_keys = (uint8_t)(i + 1);
-	}
-	if (n->auth.send_key == 0)
-		n->auth.send_key = n->auth.keys[0].id;
-	for (i = 0; i < n->auth.nb_keys; i++)
-		if (n->auth.keys[i].id == n->auth.send_key)
-			return 0;
-	return cfg_lerr(l, "node.auth.send_key", "%u is not the id of one of node.auth.keys",
-			n->auth.send_key);
-}
-
 /* The passes that are not a section's own parser: plain sections, and checks across them. */
 static int
 pass_root_keys(struct cfg_loader *l, const json_t *root)
@@ -1985,12 +1821,6 @@ pass_tx_queues(struct cfg_loader *l, const json_t *root)
 	return check_tx_queues(l);
 }
 
-static int
-pass_node_role(struct cfg_loader *l, const json_t *root)
-{
-	return check_node_role(l);
-}
-
 /* A section's parser (which reads the loader and writes its config) as a pass. */
 #define PASS_OF(fn)                                                    \
 	static int pass_##fn(struct cfg_loader *l, const json_t *root) \
@@ -2003,7 +1833,6 @@ PASS_OF(parse_outputs)
 PASS_OF(parse_groups)
 PASS_OF(parse_rules)
 PASS_OF(parse_metrics)
-PASS_OF(parse_node_security)
 
 /*
  * The passes over the document, in order: a section is parsed after the sections its values
@@ -2016,7 +1845,6 @@ static const struct {
 } cfg_passes[] = {
 	{ "root keys", pass_root_keys },
 	{ "node", pass_node },
-	{ "node security", pass_parse_node_security },
 	{ "eal", pass_parse_eal },
 	{ "ports", pass_parse_ports },
 	{ "outputs", pass_parse_outputs },
@@ -2026,7 +1854,6 @@ static const struct {
 	{ "lcores", parse_lcores },
 	{ "rules", pass_parse_rules },
 	{ "tx queues", pass_tx_queues },
-	{ "node role", pass_node_role },
 	{ "metrics", pass_parse_metrics },
 };
 
@@ -2038,14 +1865,20 @@ run_sections_after(struct cfg_loader *l, const json_t *root, const char *name)
 
 	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
 		const struct cfg_section *s = cfg->sections[k];
-		int rc;
+		void *blk = cfg->sec_mem + cfg->sec_off[k];
+		int rc = 0;
 
-		if ((l->sections_run & (1u << k)) || strcmp(s->after, name) != 0)
-			continue;
-		l->sections_run |= 1u << k;
-		rc = s->parse != NULL ? s->parse(l, root, cfg->sec_mem + cfg->sec_off[k]) : 0;
-		if (rc == 0)
-			rc = run_sections_after(l, root, s->name);
+		if (!(l->sections_run & (1u << k)) && strcmp(s->after, name) == 0) {
+			l->sections_run |= 1u << k;
+			rc = s->parse != NULL ? s->parse(l, root, blk) : 0;
+			if (rc == 0)
+				rc = run_sections_after(l, root, s->name);
+		}
+		if (rc == 0 && s->check != NULL && !(l->sections_checked & (1u << k)) &&
+				strcmp(s->check_after, name) == 0) {
+			l->sections_checked |= 1u << k;
+			rc = s->check(l, root, blk);
+		}
 		if (rc < 0)
 			return rc;
 	}
@@ -2065,16 +1898,22 @@ parse_root(struct cfg_loader *l, const json_t *root)
 		if (rc < 0)
 			return rc;
 	}
-	/* A section after a pass that does not exist still runs, last. */
+	/* A section (or a check) after a pass that does not exist still runs, last. */
 	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
-		if (l->sections_run & (1u << k))
-			continue;
-		l->sections_run |= 1u << k;
-		rc = cfg->sections[k]->parse != NULL ?
-				cfg->sections[k]->parse(l, root, cfg->sec_mem + cfg->sec_off[k]) :
-				0;
-		if (rc == 0)
-			rc = run_sections_after(l, root, cfg->sections[k]->name);
+		const struct cfg_section *s = cfg->sections[k];
+		void *blk = cfg->sec_mem + cfg->sec_off[k];
+
+		rc = 0;
+		if (!(l->sections_run & (1u << k))) {
+			l->sections_run |= 1u << k;
+			rc = s->parse != NULL ? s->parse(l, root, blk) : 0;
+			if (rc == 0)
+				rc = run_sections_after(l, root, s->name);
+		}
+		if (rc == 0 && s->check != NULL && !(l->sections_checked & (1u << k))) {
+			l->sections_checked |= 1u << k;
+			rc = s->check(l, root, blk);
+		}
 		if (rc < 0)
 			return rc;
 	}
@@ -2334,9 +2173,6 @@ cfg_jappend(json_t *a, json_t *v, bool *bad)
 		*bad = true;
 }
 
-static json_t *dump_custom(const struct stp_config *cfg, const char *section, const char *key,
-		const void *base, bool *bad);
-
 /* An object of @p section, keys in table order, from the struct at @p base. */
 json_t *
 cfg_dump_section(const struct stp_config *cfg, const char *section, const void *base, bool *bad)
@@ -2373,8 +2209,8 @@ cfg_dump_section(const struct stp_config *cfg, const char *section, const void *
 			v = cfg_dump_section(cfg, o->key, rb, bad);
 			break;
 		default:
-			v = o->dump != NULL ? o->dump(cfg, rb, bad) :
-					      dump_custom(cfg, section, o->key, rb, bad);
+			/* Every custom key drawn here has its hook (NULL: *bad). */
+			v = o->dump != NULL ? o->dump(cfg, rb, bad) : NULL;
 			break;
 		}
 		cfg_jset(obj, o->key, v, bad);
@@ -2524,26 +2360,6 @@ dump_eal_args(const struct stp_config *cfg, const void *base, bool *bad)
 }
 
 static json_t *
-dump_node_peers(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < cfg->node.nb_peers; i++)
-		cfg_jappend(a, cfg_dump_section(cfg, "node.peers[]", &cfg->node.peers[i], bad),
-				bad);
-	return a;
-}
-
-/* The key ids and files, never the key bytes. */
-static json_t *
-dump_node_auth(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	if (cfg->node.auth.nb_keys == 0)
-		return json_null();
-	return cfg_dump_section(cfg, "node.auth", cfg, bad);
-}
-
-static json_t *
 dump_rule_name(const struct stp_config *cfg, const void *base, bool *bad)
 {
 	const struct cfg_rule *r = base;
@@ -2569,30 +2385,6 @@ dump_rule_out(const struct stp_config *cfg, const void *base, bool *bad)
 	const struct cfg_rule *r = base;
 
 	return json_string(cfg_target_name(cfg, &r->out));
-}
-
-/*
- * The CFG_OPT_CUSTOM keys without a dump hook in their schema row: node.auth's (to become
- * their features' hooks when those move to folders of their own).
- */
-static json_t *
-dump_custom(const struct stp_config *cfg, const char *section, const char *key, const void *base,
-		bool *bad)
-{
-	json_t *a;
-	uint16_t i;
-
-	if (strcmp(section, "node.auth") == 0 && strcmp(key, "keys") == 0) {
-		a = json_array();
-		for (i = 0; i < cfg->node.auth.nb_keys; i++)
-			cfg_jappend(a,
-					cfg_dump_section(cfg, "node.auth.keys[]",
-							&cfg->node.auth.keys[i], bad),
-					bad);
-		return a;
-	}
-	*bad = true;
-	return NULL;
 }
 
 char *

@@ -117,6 +117,12 @@ struct cfg_section {
 	 */
 	int (*parse)(struct cfg_loader *l, const json_t *root, void *blk);
 	/**
+	 * Optional second pass, run after the pass called @p check_after: checks across its
+	 * keys and sections parsed after its own (node.relay_to names an output).
+	 */
+	const char *check_after;
+	int (*check)(struct cfg_loader *l, const json_t *root, void *blk);
+	/**
 	 * Optional: a file the feature will write (checked before start-up, as the outputs'
 	 * files are), NULL when none; @p json_path gets the key it comes from.
 	 */
@@ -182,6 +188,9 @@ struct cfg_prefix {
 	uint8_t len;	  /**< prefix length */
 	uint8_t addr[16]; /**< network address (host bits 0); IPv4 in the first 4 bytes */
 };
+
+/** "aa:bb:cc:dd:ee:ff" (or with '-') into @p mac; false when it is not one. */
+bool cfg_parse_mac(const char *s, uint8_t mac[6]);
 
 /** Parse prefix text @p s ("10.1.0.0/16", "2001:db8::/32"); host bits must be 0. */
 int cfg_get_prefix(

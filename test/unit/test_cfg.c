@@ -21,6 +21,7 @@
 
 #include "cfg.h"
 #include "cfg_section.h"
+#include "broker_cfg.h"
 #include "feature.h"
 #include "probe_cfg.h"
 #include "tcprtt_cfg.h"
@@ -650,7 +651,8 @@ test_round_trip(void)
 		CHECK(cfg.outputs[0].dst_port == 48879 &&
 				cfg.outputs[0].tun.type == ENCAP_SPH_UDP &&
 				cfg.outputs[0].transport == CFG_TRANSPORT_UDP &&
-				cfg.node.role == CFG_ROLE_EDGE && cfg.node.listen_port == 48879);
+				cfg.node.role == CFG_ROLE_EDGE &&
+				broker_cfg_of(&cfg)->listen_port == 48879);
 	}
 	cfg_free(&cfg);
 	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' } ],"
