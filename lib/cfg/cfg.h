@@ -49,7 +49,6 @@
 #define CFG_FILTER_LEN 1024   /**< Max libpcap filter length, including the NUL. */
 #define CFG_AUTH_HASH_LEN 256 /**< Max metrics.basic_auth.password_hash length, with the NUL. */
 #define CFG_LISTEN_LEN 64     /**< Max metrics.listen length (an IP literal), including the NUL. */
-#define CFG_ADDR_LEN 48	      /**< Max MAC / IP address text length, including the NUL. */
 
 /** How a port's packets are timestamped (ports[].timestamp). */
 enum cfg_ts_mode {
@@ -76,9 +75,9 @@ enum cfg_node_role {
 	CFG_ROLE_COLLECTOR, /**< "collector": decapsulates, checks sequences, hands frames on */
 };
 
-/** node: who this stampede is. */
 #define CFG_PREFIX_LEN 48 /**< Max prefix text ("2001:db8::/32"), including the NUL. */
 
+/** node: who this stampede is. */
 struct cfg_node {
 	uint32_t id;			/**< node.id, 0..2^32-1, default 1 */
 	char description[CFG_DESC_LEN]; /**< node.description, default "" */

@@ -19,6 +19,7 @@
 
 #define CFG_MAX_PROBES 16      /**< Max entries in probes[] (stream ids 0..31, lib/probe). */
 #define CFG_MAX_PROBE_SIZES 16 /**< Max entries in probes[].sizes. */
+#define CFG_ADDR_LEN 48	       /**< Max MAC / IP address text length, including the NUL. */
 
 /** probes[].mode and probe_rx.mode: the probe format. */
 enum cfg_probe_mode {
