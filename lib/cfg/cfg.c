@@ -1857,9 +1857,12 @@ static const struct {
 	{ "metrics", pass_parse_metrics },
 };
 
-/* The passes of the feature sections that run after pass @p name, and theirs in turn. */
+/*
+ * The passes of the feature sections that run after pass @p name, and theirs in turn; @p name
+ * NULL: every one that has not run yet (a section after a pass that does not exist runs last).
+ */
 static int
-run_sections_after(struct cfg_loader *l, const json_t *root, const char *name)
+run_sections(struct cfg_loader *l, const json_t *root, const char *name)
 {
 	struct stp_config *cfg = l->cfg;
 
@@ -1868,14 +1871,15 @@ run_sections_after(struct cfg_loader *l, const json_t *root, const char *name)
 		void *blk = cfg->sec_mem + cfg->sec_off[k];
 		int rc = 0;
 
-		if (!(l->sections_run & (1u << k)) && strcmp(s->after, name) == 0) {
+		if (!(l->sections_run & (1u << k)) &&
+				(name == NULL || strcmp(s->after, name) == 0)) {
 			l->sections_run |= 1u << k;
 			rc = s->parse != NULL ? s->parse(l, root, blk) : 0;
 			if (rc == 0)
-				rc = run_sections_after(l, root, s->name);
+				rc = run_sections(l, root, s->name);
 		}
 		if (rc == 0 && s->check != NULL && !(l->sections_checked & (1u << k)) &&
-				strcmp(s->check_after, name) == 0) {
+				(name == NULL || strcmp(s->check_after, name) == 0)) {
 			l->sections_checked |= 1u << k;
 			rc = s->check(l, root, blk);
 		}
@@ -1888,36 +1892,15 @@ run_sections_after(struct cfg_loader *l, const json_t *root, const char *name)
 static int
 parse_root(struct cfg_loader *l, const json_t *root)
 {
-	struct stp_config *cfg = l->cfg;
-	int rc;
-
 	for (size_t i = 0; i < ARRAY_LEN(cfg_passes); i++) {
-		rc = cfg_passes[i].run(l, root);
-		if (rc == 0)
-			rc = run_sections_after(l, root, cfg_passes[i].name);
-		if (rc < 0)
-			return rc;
-	}
-	/* A section (or a check) after a pass that does not exist still runs, last. */
-	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
-		const struct cfg_section *s = cfg->sections[k];
-		void *blk = cfg->sec_mem + cfg->sec_off[k];
+		int rc = cfg_passes[i].run(l, root);
 
-		rc = 0;
-		if (!(l->sections_run & (1u << k))) {
-			l->sections_run |= 1u << k;
-			rc = s->parse != NULL ? s->parse(l, root, blk) : 0;
-			if (rc == 0)
-				rc = run_sections_after(l, root, s->name);
-		}
-		if (rc == 0 && s->check != NULL && !(l->sections_checked & (1u << k))) {
-			l->sections_checked |= 1u << k;
-			rc = s->check(l, root, blk);
-		}
+		if (rc == 0)
+			rc = run_sections(l, root, cfg_passes[i].name);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return run_sections(l, root, NULL);
 }
 
 /*

@@ -38,7 +38,7 @@ struct tag_cfg {
 	bool checked;
 };
 
-/* The order the passes ran in, one letter each: Z (zoo), T (tag check). */
+/* The order the passes ran in, one letter each: Z (zoo), T (tag check), L (late). */
 static char trace[16];
 
 static void
@@ -132,7 +132,22 @@ static const struct cfg_section tag_section = {
 	.check = check_tag,
 };
 
-static const struct cfg_section *const sections[] = { &zoo_section, &tag_section, NULL };
+/* A section after a pass that does not exist: it still runs, after every other. */
+static int
+parse_late(struct cfg_loader *l, const json_t *root, void *blk)
+{
+	trace_add('L');
+	return 0;
+}
+
+static const struct cfg_section late_section = {
+	.name = "late",
+	.after = "no such pass",
+	.parse = parse_late,
+};
+
+static const struct cfg_section *const sections[] = { &late_section, &zoo_section, &tag_section,
+	NULL };
 
 static const char *
 json(const char *text)
@@ -179,7 +194,7 @@ test_parse_and_defaults(void)
 	CHECK(z->size == 3 && strcmp(z->label, "none") == 0);
 	CHECK(z->nb_cages == 2 && z->cages[0] == 1 && z->cages[1] == 0);
 	CHECK(t->tag == 21 && t->checked && cfg.node.id == 4);
-	CHECK(strcmp(trace, "ZT") == 0);
+	CHECK(strcmp(trace, "ZTL") == 0);
 	cfg_free(&cfg);
 
 	/* Both absent: the rows' defaults. */
