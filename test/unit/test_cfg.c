@@ -8,7 +8,7 @@
  * helpers. No EAL, no framework: one line per check, a summary
  * line "N passed, N failed", exit status 1 on any failure.
  *
- * JSON texts are written with single quotes to stay readable; json() turns them into double
+ * JSON texts are written with single quotes to stay readable; unit_json() turns them into double
  * quotes (no test text needs a literal single quote).
  */
 
@@ -29,19 +29,6 @@
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
 
-/* The text with ' turned into ", in a static buffer (one at a time). */
-static const char *
-json(const char *text)
-{
-	static char buf[8192];
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i < sizeof(buf) - 1; i++)
-		buf[i] = text[i] == '\'' ? '"' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 static struct stp_config cfg;
 static struct stp_config cfg2;
 
@@ -52,7 +39,7 @@ load_ok(const char *text, struct stp_config *c, const char *what)
 	char err[CFG_ERR_LEN];
 	int rc;
 
-	rc = cfg_load_string(json(text), "cfg.json", c, err);
+	rc = cfg_load_string(unit_json(text), "cfg.json", c, err);
 	check(rc == 0, "%s loads%s%s", what, rc == 0 ? "" : ": ", rc == 0 ? "" : err);
 	return rc == 0;
 }
@@ -64,7 +51,7 @@ load_err(const char *text, const char *expected)
 	char err[CFG_ERR_LEN];
 	int rc;
 
-	rc = cfg_load_string(json(text), "cfg.json", &cfg, err);
+	rc = cfg_load_string(unit_json(text), "cfg.json", &cfg, err);
 	if (rc == -EINVAL && strcmp(err, expected) == 0)
 		check(true, "rejected: %s", expected);
 	else if (rc == 0)

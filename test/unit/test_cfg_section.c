@@ -149,18 +149,6 @@ static const struct cfg_section late_section = {
 static const struct cfg_section *const sections[] = { &late_section, &zoo_section, &tag_section,
 	NULL };
 
-static const char *
-json(const char *text)
-{
-	static char buf[2048];
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i < sizeof(buf) - 1; i++)
-		buf[i] = text[i] == '\'' ? '"' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 #define PORTS "'ports': [ { 'name': 'a', 'device': 'net_null0' }, { 'name': 'b', 'device': 'n1' } ]"
 
 static struct stp_config cfg, back;
@@ -169,7 +157,7 @@ static void
 expect_error(const char *text, const char *want)
 {
 	char err[CFG_ERR_LEN];
-	int rc = cfg_load_string(json(text), "t.json", &cfg, err);
+	int rc = cfg_load_string(unit_json(text), "t.json", &cfg, err);
 
 	check(rc == -EINVAL && strcmp(err, want) == 0, "error %s (got %d: %s)", want, rc, err);
 	cfg_free(&cfg);
@@ -183,8 +171,8 @@ test_parse_and_defaults(void)
 	char err[CFG_ERR_LEN];
 
 	trace[0] = '\0';
-	CHECK(cfg_load_string(json("{ " PORTS ", 'zoo': { 'size': 3, 'cages': ['b', 'a'] },"
-				   " 'node': { 'id': 4, 'tag': 21 } }"),
+	CHECK(cfg_load_string(unit_json("{ " PORTS ", 'zoo': { 'size': 3, 'cages': ['b', 'a'] },"
+					" 'node': { 'id': 4, 'tag': 21 } }"),
 			      "t.json", &cfg, err) == 0);
 	z = cfg_section_get(&cfg, &zoo_section);
 	t = cfg_section_get(&cfg, &tag_section);
@@ -198,7 +186,7 @@ test_parse_and_defaults(void)
 	cfg_free(&cfg);
 
 	/* Both absent: the rows' defaults. */
-	CHECK(cfg_load_string(json("{ " PORTS " }"), "t.json", &cfg, err) == 0);
+	CHECK(cfg_load_string(unit_json("{ " PORTS " }"), "t.json", &cfg, err) == 0);
 	z = cfg_section_get(&cfg, &zoo_section);
 	t = cfg_section_get(&cfg, &tag_section);
 	CHECK(z != NULL && z->size == 5 && strcmp(z->label, "none") == 0 && z->nb_cages == 0);
@@ -239,8 +227,8 @@ test_dump_and_copy(void)
 	struct stp_config *copy;
 	const struct zoo_cfg *z;
 
-	CHECK(cfg_load_string(json("{ " PORTS ", 'zoo': { 'label': 'big', 'cages': ['b'] },"
-				   " 'node': { 'tag': 3 } }"),
+	CHECK(cfg_load_string(unit_json("{ " PORTS ", 'zoo': { 'label': 'big', 'cages': ['b'] },"
+					" 'node': { 'tag': 3 } }"),
 			      "t.json", &cfg, err) == 0);
 	d1 = cfg_dump_json(&cfg);
 	CHECK(d1 != NULL);
@@ -295,7 +283,7 @@ test_without(void)
 	char err[CFG_ERR_LEN];
 
 	cfg_use_sections(NULL);
-	CHECK(cfg_load_string(json("{ " PORTS " }"), "t.json", &cfg, err) == 0);
+	CHECK(cfg_load_string(unit_json("{ " PORTS " }"), "t.json", &cfg, err) == 0);
 	CHECK(cfg.nb_sections == 0 && cfg_section_get(&cfg, &zoo_section) == NULL);
 	cfg_free(&cfg);
 	expect_error("{ " PORTS ", 'zoo': {} }",
@@ -312,6 +300,5 @@ main(void)
 	test_errors();
 	test_dump_and_copy();
 	test_without();
-	printf("%u passed, %u failed\n", nb_passed, nb_failed);
-	return nb_failed ? 1 : 0;
+	return unit_done();
 }
