@@ -25,8 +25,10 @@
 #include <rte_version.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
 #include "clock.h"
 #include "console.h"
+#include "feature.h"
 #include "ctl.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -340,8 +342,14 @@ check_out_paths(const struct stp_config *cfg, const struct opts *o)
 		snprintf(what, sizeof(what), "outputs[%u].path", i);
 		rc |= check_out_path(what, cfg->outputs[i].path);
 	}
-	if (cfg->tcp_rtt.enabled && strcmp(cfg->tcp_rtt.out_path, "-") != 0)
-		rc |= check_out_path("tcp_rtt.output.path", cfg->tcp_rtt.out_path);
+	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
+		const struct cfg_section *s = cfg->sections[k];
+		const char *key = "", *path;
+
+		path = s->out_file != NULL ? s->out_file(cfg_section_get(cfg, s), &key) : NULL;
+		if (path != NULL)
+			rc |= check_out_path(key, path);
+	}
 	return rc != 0 ? -EINVAL : 0;
 }
 
@@ -406,6 +414,8 @@ main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) != 0)
 		return 1;
 
+	/* The features' config sections, from the registry, before the config is read. */
+	cfg_use_sections(stp_features_cfg());
 	if (o.config != NULL)
 		rc = cfg_load(o.config, &cfg, err);
 	else
@@ -496,8 +506,8 @@ main(int argc, char **argv)
 		goto out_ports;
 	}
 	/* -v also prints every probe's timestamps (probe_rx.verbose). */
-	if (o.verbose)
-		cfg.probe_rx.verbose = true;
+	if (o.verbose && probe_cfg_rw(&cfg) != NULL)
+		probe_cfg_rw(&cfg)->probe_rx.verbose = true;
 	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);

@@ -25,6 +25,8 @@
 #include "sph.h"
 #include "sph_auth.h"
 
+struct cfg_peer; /* node.peers[] (lib/broker/broker_cfg.h) */
+
 #define BROKER_MAX_SRC 256  /**< (node, stream) pairs one lcore tracks; power of 2 */
 #define BROKER_MAX_REASM 16 /**< frames one lcore reassembles at the same time */
 /** (node, stream) entries one node id may take in an lcore's source table. */

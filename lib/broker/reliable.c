@@ -43,6 +43,7 @@
 #include <rte_ring_elem.h>
 #include <rte_udp.h>
 
+#include "broker_cfg.h"
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
@@ -440,7 +441,7 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (o == -3) {
 			why = STP_DROP_SPH_CTRL_SOURCE;
-		} else if (o >= 0 && cfg->node.auth.nb_keys > 0) {
+		} else if (o >= 0 && broker_cfg_of(cfg)->auth.nb_keys > 0) {
 			size_t sl = 0;
 
 			switch (sph_auth_verify(bbl->auth, d + off, end - off, &sl)) {
@@ -448,7 +449,7 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				end = off + (uint32_t)sl;
 				break;
 			case SPH_AUTH_MISSING:
-				if (cfg->node.auth.required)
+				if (broker_cfg_of(cfg)->auth.required)
 					why = STP_DROP_SPH_AUTH_MISSING;
 				break;
 			case SPH_AUTH_BAD_KEY:

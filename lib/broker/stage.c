@@ -47,6 +47,7 @@
 
 #include "broker.h"
 #include "broker_cmds.h"
+#include "broker_cfg.h"
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
@@ -1195,12 +1196,13 @@ broker_auth_create(const struct stp_config *cfg)
 	struct sph_auth *a;
 
 	memset(k, 0, sizeof(k));
-	for (unsigned int i = 0; i < cfg->node.auth.nb_keys; i++) {
-		k[i].id = (uint16_t)cfg->node.auth.keys[i].id;
-		k[i].len = cfg->node.auth.keys[i].len;
-		memcpy(k[i].key, cfg->node.auth.keys[i].key, k[i].len);
+	for (unsigned int i = 0; i < broker_cfg_of(cfg)->auth.nb_keys; i++) {
+		k[i].id = (uint16_t)broker_cfg_of(cfg)->auth.keys[i].id;
+		k[i].len = broker_cfg_of(cfg)->auth.keys[i].len;
+		memcpy(k[i].key, broker_cfg_of(cfg)->auth.keys[i].key, k[i].len);
 	}
-	a = sph_auth_create(k, cfg->node.auth.nb_keys, (uint16_t)cfg->node.auth.send_key);
+	a = sph_auth_create(k, broker_cfg_of(cfg)->auth.nb_keys,
+			(uint16_t)broker_cfg_of(cfg)->auth.send_key);
 	explicit_bzero(k, sizeof(k));
 	return a;
 }
@@ -1228,13 +1230,13 @@ broker_init(struct stp_pipeline *pl)
 		return -ENOMEM;
 	}
 	b->role = cfg->node.role;
-	b->listen_port = cfg->node.listen_port;
-	b->relay_out = cfg->node.relay_out;
-	b->reasm_tsc = rte_get_tsc_hz() * cfg->node.reasm_timeout_ms / 1000;
-	b->auth = cfg->node.auth.nb_keys > 0;
-	b->auth_required = b->auth && cfg->node.auth.required;
-	b->nb_peers = cfg->node.nb_peers;
-	b->peers = cfg->node.peers;
+	b->listen_port = broker_cfg_of(cfg)->listen_port;
+	b->relay_out = broker_cfg_of(cfg)->relay_out;
+	b->reasm_tsc = rte_get_tsc_hz() * broker_cfg_of(cfg)->reasm_timeout_ms / 1000;
+	b->auth = broker_cfg_of(cfg)->auth.nb_keys > 0;
+	b->auth_required = b->auth && broker_cfg_of(cfg)->auth.required;
+	b->nb_peers = broker_cfg_of(cfg)->nb_peers;
+	b->peers = broker_cfg_of(cfg)->peers;
 	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
 		const struct cfg_output *co = &cfg->outputs[o];
 		const char *desc = co->description[0] ? co->description : cfg->node.description;
@@ -1271,14 +1273,14 @@ broker_init(struct stp_pipeline *pl)
 				return -EINVAL;
 			}
 		}
-		if (cfg->node.role == CFG_ROLE_COLLECTOR && cfg->node.reorder_ms > 0) {
+		if (cfg->node.role == CFG_ROLE_COLLECTOR && broker_cfg_of(cfg)->reorder_ms > 0) {
 			bl->ro = rte_zmalloc_socket("stp_broker_ro", sizeof(*bl->ro),
 					RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lc->lcore_id));
 			if (bl->ro == NULL) {
 				snprintf(pl->err, sizeof(pl->err), "out of memory");
 				return -ENOMEM;
 			}
-			bl->ro->bound_ns = (uint64_t)cfg->node.reorder_ms * 1000000;
+			bl->ro->bound_ns = (uint64_t)broker_cfg_of(cfg)->reorder_ms * 1000000;
 		}
 	}
 	pl->fpriv[broker_k] = b;
@@ -1420,4 +1422,5 @@ const struct stp_feature stp_feature_broker = {
 	.fini = broker_fini,
 	.outputs = broker_outputs,
 	.ui = &broker_ui,
+	.cfg = &broker_cfg_section,
 };

@@ -265,6 +265,8 @@ struct stp_feature {
 			const void *sum, json_t *po);
 	/** Its console view, telemetry endpoint and Prometheus families, as data. */
 	const struct stp_feature_ui *ui;
+	/** Its configuration section (lib/cfg/cfg_section.h), NULL when it has none. */
+	const struct cfg_section *cfg;
 };
 
 /** Max features a registry holds. */
@@ -310,6 +312,12 @@ void stp_features_views(const struct stp_pipeline *pl, json_t *root);
  * config leaves it off.
  */
 json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
+
+/**
+ * The configuration sections of the registry's features, in registry order (NULL-terminated):
+ * what the application, the unit tests and the cfg fuzz target hand to cfg_use_sections().
+ */
+const struct cfg_section *const *stp_features_cfg(void);
 
 /** The ops of output type @p type in the registry the pipeline runs, or NULL. */
 const struct stp_output_ops *stp_output_ops_find(

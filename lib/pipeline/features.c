@@ -242,6 +242,20 @@ stp_feature_by_ui(const struct stp_feature *const *list, const char *name, bool 
 	return NULL;
 }
 
+const struct cfg_section *const *
+stp_features_cfg(void)
+{
+	static const struct cfg_section *list[STP_MAX_FEATURES + 1];
+	unsigned int n = 0;
+
+	if (list[0] != NULL)
+		return list;
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		if ((*fp)->cfg != NULL && n < STP_MAX_FEATURES)
+			list[n++] = (*fp)->cfg;
+	return list;
+}
+
 const struct stp_output_ops *
 stp_output_ops_find(const struct stp_pipeline *pl, enum cfg_output_type type)
 {

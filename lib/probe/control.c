@@ -514,8 +514,9 @@ rx_totals_json(const struct stp_pipeline *pl)
 				io, stp_probe_ignored_name(k), json_integer((json_int_t)ign[k]));
 	json_object_set_new(o, "enabled", json_boolean(rt != NULL && rt->rx_enabled));
 	json_object_set_new(o, "reflect", json_boolean(rt != NULL && rt->reflect));
-	json_object_set_new(o, "udp_port", json_integer(pl->cfg->probe_rx.udp_port));
-	json_object_set_new(o, "mode", json_string(mode_names[pl->cfg->probe_rx.mode]));
+	json_object_set_new(o, "udp_port", json_integer(probe_cfg_of(pl->cfg)->probe_rx.udp_port));
+	json_object_set_new(
+			o, "mode", json_string(mode_names[probe_cfg_of(pl->cfg)->probe_rx.mode]));
 	json_object_set_new(o, "reflected", json_integer((json_int_t)reflected));
 	/* Stateful STAMP reflector: sessions held now (over workers), created, replaced idle. */
 	json_object_set_new(o, "stamp_stateful", json_boolean(rt != NULL && rt->stamp_stateful));

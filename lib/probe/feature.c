@@ -74,4 +74,5 @@ const struct stp_feature stp_feature_probe = {
 	.view = probe_view,
 	.fini = probe_fini,
 	.ui = &probe_ui,
+	.cfg = &probe_cfg_section,
 };

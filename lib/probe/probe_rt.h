@@ -30,6 +30,7 @@
 #include "hist.h"
 #include "pipeline.h"
 #include "probe.h"
+#include "probe_cfg.h"
 #include "reflect.h"
 #include "stamp.h"
 

@@ -198,7 +198,7 @@ probe_restamp_init(struct stp_pipeline *pl, struct stp_probe_rt *rt)
 int
 stp_probe_rt_init(struct stp_pipeline *pl)
 {
-	const struct stp_config *cfg = pl->cfg;
+	const struct probe_cfg *cfg = probe_cfg_of(pl->cfg);
 	struct stp_probe_rt *rt = pl->fpriv[probe_k];
 
 	if (rt != NULL)

@@ -255,7 +255,7 @@ unsigned int tcprtt_k;
 const struct cfg_tcprtt *
 tcprtt_cfg(const struct stp_pipeline *pl)
 {
-	return &pl->cfg->tcp_rtt;
+	return tcprtt_cfg_of(pl->cfg);
 }
 
 static int
@@ -421,4 +421,5 @@ const struct stp_feature stp_feature_tcprtt = {
 	.view = tcprtt_view,
 	.fini = tcprtt_fini,
 	.ui = &tcprtt_ui,
+	.cfg = &tcprtt_cfg_section,
 };

@@ -21,6 +21,7 @@
 #include "feature.h"
 #include "pipeline.h"
 #include "tcprtt.h"
+#include "tcprtt_cfg.h"
 
 #define NO_SLOT 0xff
 #define IDLE_SLEEP_US 1000 /* writer sleep when the ring is empty */

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "feature.h"
 
 /* Configurations are a few kB; the loader itself accepts up to 16 MB from a file. */
 #define FUZZ_CFG_MAX_LEN (64 * 1024)
@@ -41,7 +43,18 @@ check_err(int rc, const char *err)
 	FUZZ_ASSERT(err[0] != '\0' && strchr(err, '\n') == NULL);
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Full configurations: the features' sections, from the registry. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	cfg_use_sections(stp_features_cfg());
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "feature.h"
 
 #define MAX_FILES 1024
 
@@ -61,6 +63,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
 		return 2;
 	}
+	cfg_use_sections(stp_features_cfg());
 	if (chdir(argv[1]) != 0) {
 		fprintf(stderr, "%s: %s\n", argv[1], strerror(errno));
 		return 2;

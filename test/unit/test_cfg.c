@@ -8,7 +8,7 @@
  * helpers. No EAL, no framework: one line per check, a summary
  * line "N passed, N failed", exit status 1 on any failure.
  *
- * JSON texts are written with single quotes to stay readable; json() turns them into double
+ * JSON texts are written with single quotes to stay readable; unit_json() turns them into double
  * quotes (no test text needs a literal single quote).
  */
 
@@ -20,22 +20,14 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "broker_cfg.h"
+#include "feature.h"
+#include "probe_cfg.h"
+#include "tcprtt_cfg.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
-
-/* The text with ' turned into ", in a static buffer (one at a time). */
-static const char *
-json(const char *text)
-{
-	static char buf[8192];
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i < sizeof(buf) - 1; i++)
-		buf[i] = text[i] == '\'' ? '"' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
 
 static struct stp_config cfg;
 static struct stp_config cfg2;
@@ -47,7 +39,7 @@ load_ok(const char *text, struct stp_config *c, const char *what)
 	char err[CFG_ERR_LEN];
 	int rc;
 
-	rc = cfg_load_string(json(text), "cfg.json", c, err);
+	rc = cfg_load_string(unit_json(text), "cfg.json", c, err);
 	check(rc == 0, "%s loads%s%s", what, rc == 0 ? "" : ": ", rc == 0 ? "" : err);
 	return rc == 0;
 }
@@ -59,7 +51,7 @@ load_err(const char *text, const char *expected)
 	char err[CFG_ERR_LEN];
 	int rc;
 
-	rc = cfg_load_string(json(text), "cfg.json", &cfg, err);
+	rc = cfg_load_string(unit_json(text), "cfg.json", &cfg, err);
 	if (rc == -EINVAL && strcmp(err, expected) == 0)
 		check(true, "rejected: %s", expected);
 	else if (rc == 0)
@@ -73,6 +65,8 @@ load_err(const char *text, const char *expected)
 static bool
 cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, size_t len)
 {
+	const struct cfg_tcprtt *ta = tcprtt_cfg_of(a), *tb = tcprtt_cfg_of(b);
+	const struct probe_cfg *pa = probe_cfg_of(a), *pb = probe_cfg_of(b);
 	unsigned int i, j;
 
 #define DIFF(cond, ...)                                   \
@@ -131,28 +125,25 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 	DIFF(a->metrics.enabled != b->metrics.enabled, "metrics.enabled");
 	DIFF(strcmp(a->metrics.listen, b->metrics.listen) != 0, "metrics.listen");
 	DIFF(a->metrics.port != b->metrics.port, "metrics.port");
-	DIFF(a->tcp_rtt.enabled != b->tcp_rtt.enabled, "tcp_rtt.enabled");
-	DIFF(a->tcp_rtt.nb_ports != b->tcp_rtt.nb_ports, "tcp_rtt.nb_ports");
-	for (i = 0; i < a->tcp_rtt.nb_ports; i++)
-		DIFF(a->tcp_rtt.ports[i] != b->tcp_rtt.ports[i], "tcp_rtt.ports[%u]", i);
-	DIFF(a->tcp_rtt.flows != b->tcp_rtt.flows, "tcp_rtt.flows");
-	DIFF(a->tcp_rtt.idle_timeout_s != b->tcp_rtt.idle_timeout_s, "tcp_rtt.idle_timeout_s");
-	DIFF(a->tcp_rtt.ts_min_interval_ms != b->tcp_rtt.ts_min_interval_ms,
-			"tcp_rtt.ts_min_interval_ms");
-	DIFF(a->tcp_rtt.ts_slots != b->tcp_rtt.ts_slots, "tcp_rtt.ts_slots");
-	DIFF(a->tcp_rtt.close_linger_ms != b->tcp_rtt.close_linger_ms, "tcp_rtt.close_linger_ms");
-	DIFF(a->tcp_rtt.ts_rule != b->tcp_rtt.ts_rule, "tcp_rtt.ts_rule");
-	DIFF(strcmp(a->tcp_rtt.out_path, b->tcp_rtt.out_path) != 0, "tcp_rtt.output.path");
-	DIFF(a->tcp_rtt.out_rotate_bytes != b->tcp_rtt.out_rotate_bytes,
-			"tcp_rtt.output.rotate_bytes");
-	DIFF(a->tcp_rtt.out_rotate_seconds != b->tcp_rtt.out_rotate_seconds,
-			"tcp_rtt.output.rotate_seconds");
-	DIFF(a->tcp_rtt.out_max_files != b->tcp_rtt.out_max_files, "tcp_rtt.output.max_files");
-	DIFF(a->tcp_rtt.out_ring != b->tcp_rtt.out_ring, "tcp_rtt.output.ring");
-	DIFF(a->tcp_rtt.nb_prefixes != b->tcp_rtt.nb_prefixes, "tcp_rtt.nb_prefixes");
-	for (i = 0; i < a->tcp_rtt.nb_prefixes; i++) {
-		const struct cfg_tcprtt_prefix *p = &a->tcp_rtt.prefixes[i];
-		const struct cfg_tcprtt_prefix *q = &b->tcp_rtt.prefixes[i];
+	DIFF(ta->enabled != tb->enabled, "tcp_rtt.enabled");
+	DIFF(ta->nb_ports != tb->nb_ports, "tcp_rtt.nb_ports");
+	for (i = 0; i < ta->nb_ports; i++)
+		DIFF(ta->ports[i] != tb->ports[i], "tcp_rtt.ports[%u]", i);
+	DIFF(ta->flows != tb->flows, "tcp_rtt.flows");
+	DIFF(ta->idle_timeout_s != tb->idle_timeout_s, "tcp_rtt.idle_timeout_s");
+	DIFF(ta->ts_min_interval_ms != tb->ts_min_interval_ms, "tcp_rtt.ts_min_interval_ms");
+	DIFF(ta->ts_slots != tb->ts_slots, "tcp_rtt.ts_slots");
+	DIFF(ta->close_linger_ms != tb->close_linger_ms, "tcp_rtt.close_linger_ms");
+	DIFF(ta->ts_rule != tb->ts_rule, "tcp_rtt.ts_rule");
+	DIFF(strcmp(ta->out_path, tb->out_path) != 0, "tcp_rtt.output.path");
+	DIFF(ta->out_rotate_bytes != tb->out_rotate_bytes, "tcp_rtt.output.rotate_bytes");
+	DIFF(ta->out_rotate_seconds != tb->out_rotate_seconds, "tcp_rtt.output.rotate_seconds");
+	DIFF(ta->out_max_files != tb->out_max_files, "tcp_rtt.output.max_files");
+	DIFF(ta->out_ring != tb->out_ring, "tcp_rtt.output.ring");
+	DIFF(ta->nb_prefixes != tb->nb_prefixes, "tcp_rtt.nb_prefixes");
+	for (i = 0; i < ta->nb_prefixes; i++) {
+		const struct cfg_tcprtt_prefix *p = &ta->prefixes[i];
+		const struct cfg_tcprtt_prefix *q = &tb->prefixes[i];
 
 		DIFF(strcmp(p->name, q->name) != 0 || strcmp(p->prefix, q->prefix) != 0 ||
 						p->family != q->family || p->len != q->len ||
@@ -210,11 +201,11 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->out_port != q->out_port, "rules[%u].out_port", i);
 	}
 	/* Probe entries are zeroed before they are parsed: compared whole, padding included. */
-	DIFF(a->nb_probes != b->nb_probes, "nb_probes");
-	for (i = 0; i < a->nb_probes; i++)
-		DIFF(memcmp(&a->probes[i], &b->probes[i], sizeof(a->probes[i])) != 0, "probes[%u]",
-				i);
-	DIFF(memcmp(&a->probe_rx, &b->probe_rx, sizeof(a->probe_rx)) != 0, "probe_rx");
+	DIFF(pa->nb_probes != pb->nb_probes, "nb_probes");
+	for (i = 0; i < pa->nb_probes; i++)
+		DIFF(memcmp(&pa->probes[i], &pb->probes[i], sizeof(pa->probes[i])) != 0,
+				"probes[%u]", i);
+	DIFF(memcmp(&pa->probe_rx, &pb->probe_rx, sizeof(pa->probe_rx)) != 0, "probe_rx");
 #undef DIFF
 	return true;
 }
@@ -647,7 +638,8 @@ test_round_trip(void)
 		CHECK(cfg.outputs[0].dst_port == 48879 &&
 				cfg.outputs[0].tun.type == ENCAP_SPH_UDP &&
 				cfg.outputs[0].transport == CFG_TRANSPORT_UDP &&
-				cfg.node.role == CFG_ROLE_EDGE && cfg.node.listen_port == 48879);
+				cfg.node.role == CFG_ROLE_EDGE &&
+				broker_cfg_of(&cfg)->listen_port == 48879);
 	}
 	cfg_free(&cfg);
 	round_trip("{ 'ports': [ { 'name': 'a', 'device': 'net_ring0' } ],"
@@ -1235,6 +1227,7 @@ test_lookups(void)
 int
 main(void)
 {
+	cfg_use_sections(stp_features_cfg());
 	test_minimal_defaults();
 	test_default_lcores();
 	test_full();

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "feature.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
@@ -149,6 +151,7 @@ test_errors(void)
 int
 main(void)
 {
+	cfg_use_sections(stp_features_cfg());
 	test_insert();
 	test_errors();
 	return unit_done();

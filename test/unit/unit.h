@@ -44,6 +44,22 @@ unit_done(void)
 	return nb_failed == 0 ? 0 : 1;
 }
 
+/*
+ * JSON written with single quotes, to stay readable in C strings: the text with ' turned into ",
+ * in a static buffer (one at a time; no test text needs a literal single quote).
+ */
+static inline const char *
+unit_json(const char *text)
+{
+	static char buf[8192];
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = text[i] == '\'' ? '"' : text[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* splitmix64: a seedable pseudo-random sequence for tests (@p state: the seed, then state). */
 static inline uint64_t
 unit_rand64(uint64_t *state)
