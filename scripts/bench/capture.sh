@@ -27,7 +27,8 @@
 #
 # Per measurement: start the tool, wait until it is ready, send, wait 1 s, stop the tool (SIGINT),
 # count the frames in its file (capinfos -c). offered = g0 tx_packets during the measurement;
-# lost = offered - written; "own" = the drops the tool itself reports (stampede: stats JSON
+# lost = offered - written; stampede's cycles/pkt per worker stage (--stats-json
+# lcores[].stages) are printed under the table; "own" = the drops the tool itself reports (stampede: stats JSON
 # dropped + port imissed; tcpdump: "dropped by kernel"; dumpcap: its "received/dropped" plus the
 # primary's RX-dropped; netsniff-ng: "failed filter (out of space)"). Files go to -o DIR (default
 # /dev/shm: the disk is not what is measured) and are deleted once counted.
@@ -292,9 +293,12 @@ import json, sys
 try:
     d = json.load(open(sys.argv[1]))
     own = d["dropped"] + sum(p.get("imissed", 0) + p.get("rx_nombuf", 0) for p in d["ports"])
-    print(d["received"], own, d.get("captured", "nan"))
-except (OSError, ValueError, KeyError):
-    print("nan nan nan")
+    # Each worker stage's cycles per packet it was handed (lcores[].stages): "name=cyc;...".
+    st = ";".join(f"{x['name']}={x['cycles'] / x['packets']:.2f}" for lc in d.get("lcores", [])
+                  for x in lc.get("stages", []) if x.get("packets"))
+    print(d["received"], own, d.get("captured", "nan"), st or "-")
+except (OSError, ValueError, KeyError, TypeError):
+    print("nan nan nan -")
 EOF
 }
 
@@ -404,7 +408,7 @@ stop_dumpcap()
 # measure RATE TOOL RUN
 measure()
 {
-	local rate=$1 tool=$2 run=$3 a b rcv own cap written
+	local rate=$1 tool=$2 run=$3 a b rcv own cap st x written
 	RATE=$rate
 
 	if ! "start_$tool" "$rate" "$run"; then
@@ -421,7 +425,7 @@ measure()
 	generate "$rate"
 	sleep 1
 	b=$(g0_tx)
-	read -r rcv own cap < <("stop_$tool")
+	read -r rcv own cap st < <("stop_$tool")
 	written=$(count_frames "$TOOL_FILE")
 	rm -f "$TOOL_FILE"
 	record "$rate" "$tool" offered $((b - a))
@@ -429,6 +433,10 @@ measure()
 	record "$rate" "$tool" received "$rcv"
 	record "$rate" "$tool" written "${written:-0}"
 	record "$rate" "$tool" own "$own"
+	if [[ ${st:--} != - ]]; then
+		IFS=';' read -r -a st <<<"$st"
+		for x in "${st[@]}"; do record "$rate" "$tool" "stage:${x%%=*}" "${x#*=}"; done
+	fi
 	if [[ $tool == stampede && $cap != nan && $cap != "${written:-0}" ]]; then
 		record "$rate" "$tool" note "run $run: stats JSON captured=$cap but the file holds ${written:-0}"
 	fi
@@ -495,6 +503,17 @@ for rate in rates:
         for k in ("fail", "note"):
             for x in sorted(set(res.get((rate, tool, k), []))):
                 print(f"{'':<10}{'':<24}{k}: {x}")
+    print()
+
+stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
+if stages:
+    print("stampede cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around each")
+    print("stage's burst over the packets handed to it), medians:")
+    for rate in rates:
+        v = [f"{k[6:]} {f(med(rate, 'stampede', k), '{:.1f}')}" for k in stages
+             if res.get((rate, "stampede", k))]
+        if v:
+            print(f"  {rate:<10}{', '.join(v)}")
     print()
 
 # The target: at the lowest rate where tcpdump loses frames, stampede writes >= 3x what tcpdump
