@@ -90,11 +90,12 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	const struct tcprtt_pl *tp = lc->pl->fpriv[tcprtt_k];
 	struct tcprtt_record recs[STP_MAX_BURST * TCPRTT_MAX_SAMPLES];
 	struct tcprtt_pkt p[STP_MAX_BURST];
-	uint16_t idx[STP_MAX_BURST];
-	unsigned int nr = 0, np = 0;
+	uint64_t ts[STP_MAX_BURST];
+	uint16_t port[STP_MAX_BURST];
+	unsigned int nr, np = 0;
 	uint64_t now = 0;
 
-	/* Parse the burst and prefetch each TCP packet's flow table bucket... */
+	/* Parse the burst's TCP packets of the watched ports... */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
@@ -116,30 +117,29 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				tcprtt_mon_drop(t->mon, p[np].drop);
 			continue;
 		}
-		tcprtt_mon_prefetch(t->mon, &p[np]);
-		idx[np++] = i;
+		ts[np] = meta->ts_ns;
+		port[np] = m->port;
+		if (ts[np] > now)
+			now = ts[np];
+		np++;
 	}
-	/* ... then look them up in order (a packet may enter the flow the next one finds). */
-	for (unsigned int j = 0; j < np; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		uint64_t ts = pkt_meta(m)->ts_ns;
-		unsigned int slot = tp->port_slot[m->port], k;
+	if (np == 0)
+		return n;
+	/* ... hand them to the monitor in order (a packet may enter the flow the next one
+	 * finds)...
+	 */
+	nr = tcprtt_mon_burst(t->mon, p, ts, port, np, recs);
+	/* ... and record the samples. */
+	for (unsigned int r = 0; r < nr; r++) {
+		const struct tcprtt_record *rec = &recs[r];
+		unsigned int slot = tp->port_slot[rec->port_id];
 
-		k = tcprtt_mon_packet(t->mon, &p[j], ts, m->port, &recs[nr]);
-		for (unsigned int r = nr; r < nr + k; r++) {
-			const struct tcprtt_record *rec = &recs[r];
-
-			if (rec->flags & TCPRTT_F_AMBIGUOUS)
-				continue;
-			hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
-			for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
-				hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm),
-							    rec->kind),
-						rec->rtt_ns);
-		}
-		nr += k;
-		if (ts > now)
-			now = ts;
+		if (rec->flags & TCPRTT_F_AMBIGUOUS)
+			continue;
+		hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
+		for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
+			hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm), rec->kind),
+					rec->rtt_ns);
 	}
 	if (nr != 0) {
 		unsigned int q = record_enqueue(tp->ring, recs, nr);

@@ -255,8 +255,14 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
 				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
-	if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0))
+	if (doff == 32 && th[20] == 1 && th[21] == 1 && th[22] == 8 && th[23] == 10) {
+		/* NOP, NOP, TS and nothing else: nearly every segment after the handshake. */
+		p->opts.has_ts = true;
+		p->opts.tsval = rd32(th + 24);
+		p->opts.tsecr = rd32(th + 28);
+	} else if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0)) {
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
+	}
 
 	memset(&p->key, 0, sizeof(p->key));
 	p->dir = c < 0 ? 0 : 1;
@@ -391,7 +397,7 @@ _Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cach
  * counts the keys that hash to it or before it but live further on (ovf): a lookup stops at
  * the first bucket without one, and a removal needs no tombstone. There are twice as many
  * entries as flows, so chains are short; the burst prefetches each packet's bucket before
- * the first lookup (tcprtt_mon_prefetch()).
+ * the first lookup (tcprtt_mon_burst()).
  */
 #define HB_ENTRIES 7
 
@@ -649,12 +655,6 @@ hb_delete(struct tcprtt_mon *m, uint32_t h, uint32_t i)
 		bk->ovf--;
 		b = (b + 1) & m->hb_mask;
 	}
-}
-
-void
-tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p)
-{
-	rte_prefetch0(&m->hb[p->hash & m->hb_mask]);
 }
 
 struct tcprtt_mon *
@@ -1055,9 +1055,9 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	return n;
 }
 
-unsigned int
-tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
-		uint16_t port_id, struct tcprtt_record *out)
+static __rte_always_inline unsigned int
+mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns, uint16_t port_id,
+		struct tcprtt_record *out)
 {
 	struct flow *f;
 	unsigned int n = 0;
@@ -1149,6 +1149,26 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		}
 	}
 	return n;
+}
+
+unsigned int
+tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
+		uint16_t port_id, struct tcprtt_record *out)
+{
+	return mon_packet(m, p, ts_ns, port_id, out);
+}
+
+unsigned int
+tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_t *ts_ns,
+		const uint16_t *port_id, unsigned int n, struct tcprtt_record *out)
+{
+	unsigned int nr = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		rte_prefetch0(&m->hb[p[i].hash & m->hb_mask]);
+	for (unsigned int i = 0; i < n; i++)
+		nr += mon_packet(m, &p[i], ts_ns[i], port_id[i], &out[nr]);
+	return nr;
 }
 
 void

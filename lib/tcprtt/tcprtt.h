@@ -291,13 +291,6 @@ void tcprtt_mon_free(struct tcprtt_mon *m);
 /** The monitor's counters (its lcore writes them; others read them whole, maybe late). */
 const struct tcprtt_stats *tcprtt_mon_stats(const struct tcprtt_mon *m);
 
-/**
- * Prefetch the flow table bucket of packet @p p (tcprtt_pkt_parse() filled it): a burst asks
- * for every packet's bucket before it hands the first to tcprtt_mon_packet(), so the lookups
- * do not wait on memory one after the other.
- */
-void tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p);
-
 /** Max samples one packet yields (a handshake sample and a timestamp sample). */
 #define TCPRTT_MAX_SAMPLES 2
 
@@ -307,6 +300,16 @@ void tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p)
  */
 unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
 		uint16_t port_id, struct tcprtt_record *out);
+
+/**
+ * tcprtt_mon_packet() on @p n packets in order (packet i stamped @p ts_ns[i], in on
+ * @p port_id[i]), their samples written one after the other into @p out (room for
+ * n x TCPRTT_MAX_SAMPLES); returns how many. It prefetches every packet's flow table bucket
+ * before the first lookup, so the lookups do not wait on memory one after the other.
+ */
+unsigned int tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
+		const uint64_t *ts_ns, const uint16_t *port_id, unsigned int n,
+		struct tcprtt_record *out);
 
 /**
  * Remove the flows idle for more than idle_timeout before @p now_ns (packet time; the latest
