@@ -340,7 +340,8 @@ import json, re, sys
 s = json.load(open(sys.argv[2]))
 pk, rec = s["received"], max(s["tcp_rtt"]["records"], 1)
 want = {"tcprtt_burst": "stage (tcprtt_burst)", "tcprtt_pkt_parse": "  parse + key hash",
-        "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_expire": "  timer wheel",
+        "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_burst": "  flow table + samples",
+        "tcprtt_mon_expire": "  timer wheel",
         "writer_main": "writer thread, per record"}
 got = {}
 for line in sys.stdin:
