@@ -436,15 +436,13 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	uint16_t port_id = lc->poll[pi].port_id;
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
-	uint64_t tsc;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
-	tsc = rte_rdtsc();
 	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
-		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
-				lc->stats.ts_src);
+		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n,
+				rte_rdtsc(), lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
@@ -459,12 +457,15 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		 * only runts are caught.
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
-		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
 
-		if (pl->need_stamp)
+		/* No one reads the stamp (need_stamp false): no TSC read, ~40 cycles a burst. */
+		if (pl->need_stamp) {
+			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
+
 			k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &sum);
-		else
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, ns, src, runts, &nb_runt, &sum);
+		} else {
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, 0, src, runts, &nb_runt, &sum);
+		}
 		lc->stats.ts_src[src] += n;
 	}
 	lc->stats.rx_pkts += n;
