@@ -340,9 +340,11 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
  * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
  * are taken out afterwards when a length says there is one.
- * Measured (objdump of the loops; callgrind by scripts/bench/instr.sh, null row): RX_STAMP 19
- * instr/pkt, RX_COUNT 16; stampede's own part of the RX-to-TX path (PMDs excluded) 23.2
- * instr/pkt on the null and ring rows, 47.5 before issue 18 (testpmd io: 3.0).
+ * Measured (callgrind by scripts/bench/instr.sh, null row, per source line): RX_COUNT ~10
+ * instr/pkt (RX_STAMP adds its three stores); stampede's own part of the RX-to-TX path (PMDs
+ * excluded) 19.8 instr/pkt on the null and ring rows, 23.7 before the unrolled pass and the
+ * sampled stage timing, 47.5 before issue 18 (testpmd io: 3.0). The rest is per burst:
+ * ~290 instructions of RX, stages and TX around the PMDs' calls.
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
