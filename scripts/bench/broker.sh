@@ -34,8 +34,8 @@
 # Rates: the median of stampede's once-per-second lines (rx Mpps: frames into a forwarder or an
 # edge, datagrams into a collector; a collector's frames out are its tx Mpps), start-up excluded;
 # cycles/packet: --stats-json cycles_per_packet (busy TSC cycles per received packet; for a
-# collector also per frame out), and each worker stage's (lcores[].stages). The row's figure is
-# the median over the runs. CPU placement:
+# collector also per frame out), and each worker stage's (lcores[].stages, printed last). The
+# row's figure is the median over the runs. CPU placement:
 # the datapath lcore alone on CPU 1 (--lcores=0@0,1@1); the veth generator on CPU 0.
 # The collector rows loop a pcap (infinite_rx) whose sequence numbers go down: each is before
 # the first number the collector saw, which it delivers and counts as stale (a spool replayed
@@ -148,13 +148,7 @@ def run(log, js):
         wr = rx * sum(o["written"] for o in d.get("outputs", [])) / d["received"]
     except (OSError, ValueError, KeyError, ZeroDivisionError):
         cpp = per_out = drop = wr = float("nan")
-    # Each worker stage's cycles per packet it was handed (lcores[].stages): "name=cyc;...".
-    try:
-        st = ";".join(f"{x['name']}={x['cycles'] / x['packets']:.2f}" for lc in d.get("lcores", [])
-                      for x in lc.get("stages", []) if x.get("packets"))
-    except (NameError, KeyError, TypeError, ZeroDivisionError):
-        st = ""
-    print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}\t{wr:.4f}\t{st or '-'}")
+    print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}\t{wr:.4f}")
 
 def datagrams(path, size, per_dg, count, flags=0, key=None):
     # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each,
@@ -282,17 +276,6 @@ def report(path, rows, runs, dur):
             d = [float(x) for x in res.get((row, mode, "drop"), []) if x not in ("", "nan")]
             if d and max(d) > 0 and not row.startswith("veth"):
                 print(f"{'':<30}  note: {mode} dropped up to {int(max(d))} packets in a run")
-    stages = sorted({k[2] for k in res if k[2].startswith("stage:")})
-    if stages:
-        print()
-        print("cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around each stage's")
-        print("burst over the packets handed to it; a collector's per datagram in), medians:")
-        for row in rows:
-            for mode in ("fwd", "broker"):
-                v = [f"{k[6:]} {fmt(get(row, mode, k), '{:.1f}')}" for k in stages
-                     if res.get((row, mode, k))]
-                if v:
-                    print(f"  {labels[row][0]:<30}{mode:<8}{', '.join(v)}")
     print()
     print("per-run rx Mpps (noise check):")
     for row in rows:
@@ -385,7 +368,6 @@ launch()
 one()
 {
 	local row=$1 mode=$2 run=$3 ns=$4 body=$5 pfx=$TAG-$1-$2-$3 cfg log js pid i rx tx cpp cpo drop wr
-	local st x
 
 	cfg=$WORK/$row-$mode-$run.json
 	log=$WORK/$row-$mode-$run.log
@@ -398,17 +380,14 @@ one()
 	for ((i = 0; i < DUR; i++)); do sleep 1; done
 	sleep 0.3
 	stop_pid "$pid"
-	IFS=$'\t' read -r rx tx cpp cpo drop wr st < <(python3 -c "$PY" run "$log" "$js")
+	IFS=$'\t' read -r rx tx cpp cpo drop wr < <(python3 -c "$PY" run "$log" "$js")
 	record "$row" "$mode" rx "$rx"
 	record "$row" "$mode" tx "$tx"
 	record "$row" "$mode" cpp "$cpp"
 	record "$row" "$mode" cpo "$cpo"
 	record "$row" "$mode" drop "$drop"
 	record "$row" "$mode" wr "$wr"
-	if [[ ${st:--} != - ]]; then
-		IFS=';' read -r -a st <<<"$st"
-		for x in "${st[@]}"; do record "$row" "$mode" "stage:${x%%=*}" "${x#*=}"; done
-	fi
+	record_stages "$row" "$mode" "$js"
 }
 
 # pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order.
@@ -644,3 +623,4 @@ for row in "${rowlist[@]}"; do
 	esac
 done
 python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"
+stage_report "$RESULTS"

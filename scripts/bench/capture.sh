@@ -28,7 +28,7 @@
 # Per measurement: start the tool, wait until it is ready, send, wait 1 s, stop the tool (SIGINT),
 # count the frames in its file (capinfos -c). offered = g0 tx_packets during the measurement;
 # lost = offered - written; stampede's cycles/pkt per worker stage (--stats-json
-# lcores[].stages) are printed under the table; "own" = the drops the tool itself reports (stampede: stats JSON
+# lcores[].stages) are printed last; "own" = the drops the tool itself reports (stampede: stats JSON
 # dropped + port imissed; tcpdump: "dropped by kernel"; dumpcap: its "received/dropped" plus the
 # primary's RX-dropped; netsniff-ng: "failed filter (out of space)"). Files go to -o DIR (default
 # /dev/shm: the disk is not what is measured) and are deleted once counted.
@@ -293,12 +293,9 @@ import json, sys
 try:
     d = json.load(open(sys.argv[1]))
     own = d["dropped"] + sum(p.get("imissed", 0) + p.get("rx_nombuf", 0) for p in d["ports"])
-    # Each worker stage's cycles per packet it was handed (lcores[].stages): "name=cyc;...".
-    st = ";".join(f"{x['name']}={x['cycles'] / x['packets']:.2f}" for lc in d.get("lcores", [])
-                  for x in lc.get("stages", []) if x.get("packets"))
-    print(d["received"], own, d.get("captured", "nan"), st or "-")
-except (OSError, ValueError, KeyError, TypeError):
-    print("nan nan nan -")
+    print(d["received"], own, d.get("captured", "nan"))
+except (OSError, ValueError, KeyError):
+    print("nan nan nan")
 EOF
 }
 
@@ -408,7 +405,7 @@ stop_dumpcap()
 # measure RATE TOOL RUN
 measure()
 {
-	local rate=$1 tool=$2 run=$3 a b rcv own cap st x written
+	local rate=$1 tool=$2 run=$3 a b rcv own cap written
 	RATE=$rate
 
 	if ! "start_$tool" "$rate" "$run"; then
@@ -425,7 +422,7 @@ measure()
 	generate "$rate"
 	sleep 1
 	b=$(g0_tx)
-	read -r rcv own cap st < <("stop_$tool")
+	read -r rcv own cap < <("stop_$tool")
 	written=$(count_frames "$TOOL_FILE")
 	rm -f "$TOOL_FILE"
 	record "$rate" "$tool" offered $((b - a))
@@ -433,10 +430,7 @@ measure()
 	record "$rate" "$tool" received "$rcv"
 	record "$rate" "$tool" written "${written:-0}"
 	record "$rate" "$tool" own "$own"
-	if [[ ${st:--} != - ]]; then
-		IFS=';' read -r -a st <<<"$st"
-		for x in "${st[@]}"; do record "$rate" "$tool" "stage:${x%%=*}" "${x#*=}"; done
-	fi
+	[[ $tool == stampede ]] && record_stages "$rate" "$tool" "$STP_JSON"
 	if [[ $tool == stampede && $cap != nan && $cap != "${written:-0}" ]]; then
 		record "$rate" "$tool" note "run $run: stats JSON captured=$cap but the file holds ${written:-0}"
 	fi
@@ -505,17 +499,6 @@ for rate in rates:
                 print(f"{'':<10}{'':<24}{k}: {x}")
     print()
 
-stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
-if stages:
-    print("stampede cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around each")
-    print("stage's burst over the packets handed to it), medians:")
-    for rate in rates:
-        v = [f"{k[6:]} {f(med(rate, 'stampede', k), '{:.1f}')}" for k in stages
-             if res.get((rate, "stampede", k))]
-        if v:
-            print(f"  {rate:<10}{', '.join(v)}")
-    print()
-
 # The target: at the lowest rate where tcpdump loses frames, stampede writes >= 3x what tcpdump
 # writes, with zero drops.
 if "stampede" in tools and "tcpdump" in tools:
@@ -558,4 +541,5 @@ print("dpdk-dumpcap shares CPU 1 with its busy-polling testpmd primary.")
 print("rate 'max' = dpdk-testpmd txonly (Mpps = offered / time from its first stats line to its stop);")
 print("its offered rate differs a little from tool to tool: compare lost %.")
 EOF
+stage_report "$RESULTS"
 if [[ $MODE == all ]]; then cpu_rows; fi

@@ -263,7 +263,7 @@ for r in allrows.values():
             if x["name"] not in names:
                 names.append(x["name"])
 print()
-print("| cycles/packet per worker stage (TSC around its burst, medians) | " +
+print("| cycles/packet per worker stage (TSC around its burst, 1 in 8 timed; medians) | " +
       " | ".join(names) + " |")
 print("|---|" + "---|" * len(names))
 for r, name in (("off", "tcp_rtt disabled"), ("on", "tcp_rtt enabled"), ("base", "base: enabled, -b"),
