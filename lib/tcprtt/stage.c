@@ -11,9 +11,10 @@
  * stage never drops or holds a packet: it returns the burst as it came.
  *
  * Cost: a non-TCP packet is one compare; a TCP packet is the TCP header and options parse, a
- * flow table lookup whose bucket the burst prefetched, and a few stores
- * (scripts/bench/tcprtt.sh prints the stage's cycles/packet, -g its instructions). Idle flows
- * leave through the monitor's timer wheel, at most EXPIRE_BUDGET checked per burst.
+ * flow table lookup whose bucket the burst prefetched, and a few stores: ~490 instructions a
+ * packet on scripts/bench/tcprtt.sh's short flows, records included (-g; the script also
+ * prints the stage's cycles/packet). Idle flows leave through the monitor's timer wheel, at
+ * most EXPIRE_BUDGET checked per burst.
  */
 
 #include <errno.h>
@@ -54,6 +55,27 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 /* ---------------------------------------------------------------------------------------------- */
 /* Datapath */
 
+/*
+ * Hand @p n records to the writer; returns how many went (the first ones). The ring's elements
+ * are 16 bytes, a record TCPRTT_RECORD_ELEMS of them, so that rte_ring copies 16 bytes at a
+ * time (an 80-byte element is copied 4 bytes at a time: ~45 instructions a packet on
+ * scripts/bench/tcprtt.sh). Bulk enqueues keep a record whole: every enqueue, and so every
+ * dequeue, is whole records.
+ */
+static inline unsigned int
+record_enqueue(struct rte_ring *r, const struct tcprtt_record *recs, unsigned int n)
+{
+	unsigned int room;
+
+	if (likely(rte_ring_enqueue_bulk_elem(r, recs, 16, n * TCPRTT_RECORD_ELEMS, &room) != 0))
+		return n;
+	/* Not all fit: as many as the room seen (another worker may take it first: then none). */
+	n = RTE_MIN(n, room / TCPRTT_RECORD_ELEMS);
+	if (n == 0 || rte_ring_enqueue_bulk_elem(r, recs, 16, n * TCPRTT_RECORD_ELEMS, NULL) == 0)
+		return 0;
+	return n;
+}
+
 static uint16_t
 tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -61,11 +83,12 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	const struct tcprtt_pl *tp = lc->pl->fpriv[tcprtt_k];
 	struct tcprtt_record recs[STP_MAX_BURST * TCPRTT_MAX_SAMPLES];
 	struct tcprtt_pkt p[STP_MAX_BURST];
-	uint16_t idx[STP_MAX_BURST];
-	unsigned int nr = 0, np = 0;
+	uint64_t ts[STP_MAX_BURST];
+	uint16_t port[STP_MAX_BURST];
+	unsigned int nr, np = 0;
 	uint64_t now = 0;
 
-	/* Parse the burst and prefetch each TCP packet's flow table bucket... */
+	/* Parse the burst's TCP packets of the watched ports... */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
@@ -81,40 +104,38 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		rc = tcprtt_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				meta->l3_type, meta->l3_off, meta->l4_off, meta->l4_proto,
-				meta->nb_vlan, meta->flags, &p[np]);
+				meta->nb_vlan, meta->flags, meta->flow_hash, &p[np]);
 		if (unlikely(rc != TCPRTT_PKT_TCP)) {
 			if (rc == TCPRTT_PKT_DROP)
 				tcprtt_mon_drop(t->mon, p[np].drop);
 			continue;
 		}
-		tcprtt_mon_prefetch(t->mon, &p[np]);
-		idx[np++] = i;
+		ts[np] = meta->ts_ns;
+		port[np] = m->port;
+		if (ts[np] > now)
+			now = ts[np];
+		np++;
 	}
-	/* ... then look them up in order (a packet may enter the flow the next one finds). */
-	for (unsigned int j = 0; j < np; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		uint64_t ts = pkt_meta(m)->ts_ns;
-		unsigned int slot = tp->port_slot[m->port], k;
+	if (np == 0)
+		return n;
+	/* ... hand them to the monitor in order (a packet may enter the flow the next one
+	 * finds)...
+	 */
+	nr = tcprtt_mon_burst(t->mon, p, ts, port, np, recs);
+	/* ... and record the samples. */
+	for (unsigned int r = 0; r < nr; r++) {
+		const struct tcprtt_record *rec = &recs[r];
+		unsigned int slot = tp->port_slot[rec->port_id];
 
-		k = tcprtt_mon_packet(t->mon, &p[j], ts, m->port, &recs[nr]);
-		for (unsigned int r = nr; r < nr + k; r++) {
-			const struct tcprtt_record *rec = &recs[r];
-
-			if (rec->flags & TCPRTT_F_AMBIGUOUS)
-				continue;
-			hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
-			for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
-				hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm),
-							    rec->kind),
-						rec->rtt_ns);
-		}
-		nr += k;
-		if (ts > now)
-			now = ts;
+		if (rec->flags & TCPRTT_F_AMBIGUOUS)
+			continue;
+		hist_record(tcprtt_hist_port(&t->hists, slot, rec->kind), rec->rtt_ns);
+		for (uint8_t pm = rec->prefix_mask; pm != 0; pm &= (uint8_t)(pm - 1))
+			hist_record(tcprtt_hist_prefix(&t->hists, __builtin_ctz(pm), rec->kind),
+					rec->rtt_ns);
 	}
 	if (nr != 0) {
-		unsigned int q = rte_ring_enqueue_burst_elem(
-				tp->ring, recs, sizeof(recs[0]), nr, NULL);
+		unsigned int q = record_enqueue(tp->ring, recs, nr);
 
 		t->records += nr;
 		t->records_dropped += nr - q;
@@ -227,7 +248,8 @@ writer_main(void *arg)
 		bool stopping = __atomic_load_n(&tp->stop, __ATOMIC_ACQUIRE) != 0;
 
 		n = rte_ring_sc_dequeue_burst_elem(
-				tp->ring, recs, sizeof(recs[0]), WRITER_BURST, NULL);
+				    tp->ring, recs, 16, WRITER_BURST * TCPRTT_RECORD_ELEMS, NULL) /
+				TCPRTT_RECORD_ELEMS;
 		if (n != 0)
 			writer_write(tp, recs, n);
 		if (!tp->is_stdout && period != 0 &&
@@ -322,8 +344,11 @@ tcprtt_init(struct stp_pipeline *pl)
 			return -ENOMEM;
 		}
 	}
-	tp->ring = rte_ring_create_elem("stp_tcprtt_rec", sizeof(struct tcprtt_record), c->out_ring,
-			SOCKET_ID_ANY, RING_F_SC_DEQ | (pl->overcommitted ? RING_F_MP_RTS_ENQ : 0));
+	/* out_ring records, each TCPRTT_RECORD_ELEMS elements (record_enqueue()). */
+	tp->ring = rte_ring_create_elem("stp_tcprtt_rec", 16,
+			c->out_ring * (unsigned int)TCPRTT_RECORD_ELEMS, SOCKET_ID_ANY,
+			RING_F_SC_DEQ | RING_F_EXACT_SZ |
+					(pl->overcommitted ? RING_F_MP_RTS_ENQ : 0));
 	if (tp->ring == NULL) {
 		snprintf(pl->err, sizeof(pl->err), "cannot create the record ring (%u): %s",
 				c->out_ring, rte_strerror(rte_errno));

@@ -18,9 +18,8 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_prefetch.h>
-#include <rte_hash_crc.h>
-#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-#include <nmmintrin.h>
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_1__)
+#include <smmintrin.h>
 #endif
 #include <rte_malloc.h>
 
@@ -179,7 +178,7 @@ pkt_drop(struct tcprtt_pkt *p, unsigned int reason)
 int
 tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
-		struct tcprtt_pkt *p)
+		uint32_t flow_hash, struct tcprtt_pkt *p)
 {
 	const uint8_t *ip = frame + l3_off, *th, *src, *dst;
 	uint32_t ip_end, doff, alen, l4_len;
@@ -251,13 +250,25 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
 				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
-	if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0))
+	if (doff == 32 && th[20] == 1 && th[21] == 1 && th[22] == 8 && th[23] == 10) {
+		/* NOP, NOP, TS and nothing else: nearly every segment after the handshake. */
+		p->opts.has_ts = true;
+		p->opts.tsval = bytes_get_be32(th + 24);
+		p->opts.tsecr = bytes_get_be32(th + 28);
+	} else if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0)) {
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
+	}
 
 	memset(&p->key, 0, sizeof(p->key));
 	p->dir = c < 0 ? 0 : 1;
-	memcpy(p->key.addr[p->dir], src, alen);
-	memcpy(p->key.addr[1 - p->dir], dst, alen);
+	/* Constant sizes: a copy of alen bytes would be a memcpy call per address. */
+	if (alen == 4) {
+		memcpy(p->key.addr[p->dir], src, 4);
+		memcpy(p->key.addr[1 - p->dir], dst, 4);
+	} else {
+		memcpy(p->key.addr[p->dir], src, 16);
+		memcpy(p->key.addr[1 - p->dir], dst, 16);
+	}
 	p->key.port[p->dir] = sport;
 	p->key.port[1 - p->dir] = dport;
 	p->key.family = l3_type == L3_IPV4 ? 4 : 6;
@@ -265,7 +276,7 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
 		p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) & 0x0fff;
-	p->hash = tcprtt_key_hash(&p->key);
+	p->hash = flow_hash;
 	p->tcp_flags = fl;
 	p->has_payload = l4_len > doff;
 	p->drop = 0;
@@ -368,6 +379,7 @@ struct flow {
 	/* Lines 2-3: the TSval slots. */
 	uint32_t wslot;			/* wheel slot number it is filed under */
 	uint32_t block;			/* its pooled block of slots, or NIL */
+	uint32_t hash;			/* its key's hash (tcprtt_pkt.hash): its buckets */
 	uint16_t ts_idx[2][TS_INLINE];	/* inline slot k of direction d: model slot index */
 	uint64_t ts_word[2][TS_INLINE]; /* ... and its word */
 } __rte_cache_aligned;
@@ -380,7 +392,7 @@ _Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cach
  * counts the keys that hash to it or before it but live further on (ovf): a lookup stops at
  * the first bucket without one, and a removal needs no tombstone. There are twice as many
  * entries as flows, so chains are short; the burst prefetches each packet's bucket before
- * the first lookup (tcprtt_mon_prefetch()).
+ * the first lookup (tcprtt_mon_burst()).
  */
 #define HB_ENTRIES 7
 
@@ -550,16 +562,38 @@ hb_sig(uint32_t h)
 	return h | 1u;
 }
 
+/*
+ * The whole key, every lookup: most lookups find their flow, so every byte is compared anyway.
+ * With SSE4.1, 4 loads a side (the last overlapping: 56 bytes) and one test; a loop over the
+ * 7 words cost ~40 instructions a packet.
+ */
 static inline bool
 key_eq(const struct tcprtt_key *a, const struct tcprtt_key *b)
 {
-	const uint64_t *x = (const void *)a, *y = (const void *)b;
-	uint64_t d = 0;
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_1__)
+	const uint8_t *x = (const void *)a, *y = (const void *)b;
+	__m128i d0 = _mm_xor_si128(
+			_mm_loadu_si128((const void *)x), _mm_loadu_si128((const void *)y));
+	__m128i d1 = _mm_xor_si128(_mm_loadu_si128((const void *)(x + 16)),
+			_mm_loadu_si128((const void *)(y + 16)));
+	__m128i d2 = _mm_xor_si128(_mm_loadu_si128((const void *)(x + 32)),
+			_mm_loadu_si128((const void *)(y + 32)));
+	__m128i d3 = _mm_xor_si128(_mm_loadu_si128((const void *)(x + 40)),
+			_mm_loadu_si128((const void *)(y + 40)));
+	__m128i d = _mm_or_si128(_mm_or_si128(d0, d1), _mm_or_si128(d2, d3));
 
-	for (unsigned int i = 0; i < sizeof(*a) / 8; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
+	return _mm_testz_si128(d, d) != 0;
+#else
+	uint64_t x[7], y[7];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+			       (x[5] ^ y[5]) | (x[6] ^ y[6])) == 0;
+#endif
 }
+
+_Static_assert(sizeof(struct tcprtt_key) == 56, "key_eq compares 56 bytes");
 
 /* The flow of @p key (hash @p h), or NULL. */
 static inline struct flow *
@@ -616,30 +650,6 @@ hb_delete(struct tcprtt_mon *m, uint32_t h, uint32_t i)
 		bk->ovf--;
 		b = (b + 1) & m->hb_mask;
 	}
-}
-
-uint32_t
-tcprtt_key_hash(const struct tcprtt_key *key)
-{
-	const uint64_t *w = (const void *)key;
-	uint64_t h = 0;
-
-	/* CRC32-C of the 7 words; the instruction itself where the build targets it (no
-	 * run-time check per word: 7 crc32 instructions).
-	 */
-	for (unsigned int i = 0; i < sizeof(*key) / 8; i++)
-#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-		h = _mm_crc32_u64(h, w[i]);
-#else
-		h = rte_hash_crc_8byte(w[i], (uint32_t)h);
-#endif
-	return (uint32_t)h;
-}
-
-void
-tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p)
-{
-	rte_prefetch0(&m->hb[p->hash & m->hb_mask]);
 }
 
 struct tcprtt_mon *
@@ -754,7 +764,7 @@ flow_remove(struct tcprtt_mon *m, struct flow *f)
 
 	LIST_DEL(m, &m->wheel[f->wslot], i, wlink);
 	class_set(m, i, CL_NONE);
-	hb_delete(m, tcprtt_key_hash(&f->key), i);
+	hb_delete(m, f->hash, i);
 	if (f->block != NIL)
 		m->free_blocks[m->nb_free_blocks++] = f->block;
 	m->free_flows[m->nb_free++] = i;
@@ -833,6 +843,7 @@ flow_add(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts)
 	f->ts_store_ns[0] = 0;
 	f->ts_store_ns[1] = 0;
 	f->block = NIL;
+	f->hash = p->hash;
 	hb_insert(m, p->hash, i);
 	wheel_add(m, i);
 	for (unsigned int k = 0; k < m->conf.nb_prefixes; k++)
@@ -933,18 +944,19 @@ static inline void
 ts_store(struct tcprtt_mon *m, struct flow *f, unsigned int d, uint32_t s, uint64_t word)
 {
 	if (f->block == NIL) {
-		unsigned int free_k = TS_INLINE;
+		/* The slots in use, one bit each: most flows have none or one. */
+		unsigned int used = (f->ts_inl >> (4 * d)) & 0xfu, free_k;
 
-		for (unsigned int k = 0; k < TS_INLINE; k++) {
-			if (!(f->ts_inl & (1u << (4 * d + k)))) {
-				if (free_k == TS_INLINE)
-					free_k = k;
-			} else if (f->ts_idx[d][k] == s) {
+		for (unsigned int u = used; u != 0; u &= u - 1) {
+			unsigned int k = (unsigned int)__builtin_ctz(u);
+
+			if (f->ts_idx[d][k] == s) {
 				m->st.ts_table_full++; /* one ts_slots older gives way */
 				f->ts_word[d][k] = word;
 				return;
 			}
 		}
+		free_k = used == 0xfu ? TS_INLINE : (unsigned int)__builtin_ctz(~used);
 		if (free_k == TS_INLINE && !ts_promote(m, f)) {
 			/* No block left: the inline slot of the same low bits gives way. */
 			free_k = s % TS_INLINE;
@@ -974,13 +986,12 @@ ts_take(struct tcprtt_mon *m, struct flow *f, unsigned int d, uint32_t i, uint32
 		uint64_t *word)
 {
 	if (f->block == NIL) {
-		for (unsigned int k = 0; k < TS_INLINE; k++) {
-			uint8_t bit = (uint8_t)(1u << (4 * d + k));
+		for (unsigned int u = (f->ts_inl >> (4 * d)) & 0xfu; u != 0; u &= u - 1) {
+			unsigned int k = (unsigned int)__builtin_ctz(u);
 
-			if ((f->ts_inl & bit) && f->ts_idx[d][k] == i &&
-					(f->ts_word[d][k] >> m->ts_tbits) == hi) {
+			if (f->ts_idx[d][k] == i && (f->ts_word[d][k] >> m->ts_tbits) == hi) {
 				*word = f->ts_word[d][k];
-				f->ts_inl &= (uint8_t)~bit;
+				f->ts_inl &= (uint8_t) ~(1u << (4 * d + k));
 				return true;
 			}
 		}
@@ -1039,9 +1050,9 @@ timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uin
 	return n;
 }
 
-unsigned int
-tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
-		uint16_t port_id, struct tcprtt_record *out)
+static __rte_always_inline unsigned int
+mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns, uint16_t port_id,
+		struct tcprtt_record *out)
 {
 	struct flow *f;
 	unsigned int n = 0;
@@ -1133,6 +1144,26 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 		}
 	}
 	return n;
+}
+
+unsigned int
+tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
+		uint16_t port_id, struct tcprtt_record *out)
+{
+	return mon_packet(m, p, ts_ns, port_id, out);
+}
+
+unsigned int
+tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_t *ts_ns,
+		const uint16_t *port_id, unsigned int n, struct tcprtt_record *out)
+{
+	unsigned int nr = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		rte_prefetch0(&m->hb[p[i].hash & m->hb_mask]);
+	for (unsigned int i = 0; i < n; i++)
+		nr += mon_packet(m, &p[i], ts_ns[i], port_id[i], &out[nr]);
+	return nr;
 }
 
 void

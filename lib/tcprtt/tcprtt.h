@@ -156,12 +156,9 @@ struct tcprtt_pkt {
 	uint8_t nb_vlan;
 	uint8_t drop;	  /**< enum tcprtt_drop, with TCPRTT_PKT_DROP */
 	bool has_payload; /**< carries TCP payload */
-	uint32_t hash;	  /**< tcprtt_key_hash() of key */
+	uint32_t hash;	  /**< the flow table's hash of key: the caller's flow_hash */
 	struct tcprtt_opts opts;
 };
-
-/** The flow table's hash of a key (CRC32-C of its words). */
-uint32_t tcprtt_key_hash(const struct tcprtt_key *key);
 
 /** tcprtt_pkt_parse() results. */
 #define TCPRTT_PKT_TCP 1  /**< a TCP packet, @p p filled */
@@ -170,14 +167,17 @@ uint32_t tcprtt_key_hash(const struct tcprtt_key *key);
 
 /**
  * Fill @p p from a frame whose headers lib/pkt parsed (@p l3_type as enum pkt_l3, @p l3_off,
- * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags as in struct pkt_meta). Never reads past
- * @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is) or TCP
- * header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
+ * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags, @p flow_hash as in struct pkt_meta). The
+ * flow table hashes a flow with @p flow_hash: lib/pkt's symmetric 5-tuple hash, which both
+ * directions share (any value both directions share works; the VLAN ids are not in it, so the
+ * same 5-tuple on two VLANs shares a bucket chain and the key compare keeps them apart). Never
+ * reads past @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is)
+ * or TCP header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
  * (tcprtt_mon_drop()) and measures nothing from it.
  */
 int tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
-		struct tcprtt_pkt *p);
+		uint32_t flow_hash, struct tcprtt_pkt *p);
 
 /** An address prefix that samples are grouped by (either endpoint inside). */
 struct tcprtt_prefix {
@@ -207,9 +207,12 @@ struct tcprtt_record {
 	uint8_t role;	     /**< TCPRTT_ROLE_*: src is the client, the server, or unknown */
 	uint8_t nb_vlan;
 	uint8_t pad;
-};
+} __attribute__((aligned(16)));
 
-_Static_assert(sizeof(struct tcprtt_record) % 4 == 0, "rte_ring elements are 4-byte multiples");
+/** A record is this many 16-byte ring elements (rte_ring copies those 16 bytes at a time). */
+#define TCPRTT_RECORD_ELEMS (sizeof(struct tcprtt_record) / 16)
+
+_Static_assert(sizeof(struct tcprtt_record) % 16 == 0, "a record is whole 16-byte elements");
 
 #define TCPRTT_ROLE_UNKNOWN 0 /**< the handshake was not seen */
 #define TCPRTT_ROLE_CLIENT 1  /**< src sent the SYN: "client->server" */
@@ -288,13 +291,6 @@ void tcprtt_mon_free(struct tcprtt_mon *m);
 /** The monitor's counters (its lcore writes them; others read them whole, maybe late). */
 const struct tcprtt_stats *tcprtt_mon_stats(const struct tcprtt_mon *m);
 
-/**
- * Prefetch the flow table bucket of packet @p p (tcprtt_pkt_parse() filled it): a burst asks
- * for every packet's bucket before it hands the first to tcprtt_mon_packet(), so the lookups
- * do not wait on memory one after the other.
- */
-void tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p);
-
 /** Max samples one packet yields (a handshake sample and a timestamp sample). */
 #define TCPRTT_MAX_SAMPLES 2
 
@@ -304,6 +300,16 @@ void tcprtt_mon_prefetch(const struct tcprtt_mon *m, const struct tcprtt_pkt *p)
  */
 unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
 		uint16_t port_id, struct tcprtt_record *out);
+
+/**
+ * tcprtt_mon_packet() on @p n packets in order (packet i stamped @p ts_ns[i], in on
+ * @p port_id[i]), their samples written one after the other into @p out (room for
+ * n x TCPRTT_MAX_SAMPLES); returns how many. It prefetches every packet's flow table bucket
+ * before the first lookup, so the lookups do not wait on memory one after the other.
+ */
+unsigned int tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
+		const uint64_t *ts_ns, const uint16_t *port_id, unsigned int n,
+		struct tcprtt_record *out);
 
 /**
  * Remove the flows idle for more than idle_timeout before @p now_ns (packet time; the latest

@@ -34,7 +34,8 @@
 # Rates: the median of stampede's once-per-second lines (rx Mpps: frames into a forwarder or an
 # edge, datagrams into a collector; a collector's frames out are its tx Mpps), start-up excluded;
 # cycles/packet: --stats-json cycles_per_packet (busy TSC cycles per received packet; for a
-# collector also per frame out). The row's figure is the median over the runs. CPU placement:
+# collector also per frame out), and each worker stage's (lcores[].stages, printed last). The
+# row's figure is the median over the runs. CPU placement:
 # the datapath lcore alone on CPU 1 (--lcores=0@0,1@1); the veth generator on CPU 0.
 # The collector rows loop a pcap (infinite_rx) whose sequence numbers go down: each is before
 # the first number the collector saw, which it delivers and counts as stale (a spool replayed
@@ -386,6 +387,7 @@ one()
 	record "$row" "$mode" cpo "$cpo"
 	record "$row" "$mode" drop "$drop"
 	record "$row" "$mode" wr "$wr"
+	record_stages "$row" "$mode" "$js"
 }
 
 # pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order.
@@ -621,3 +623,4 @@ for row in "${rowlist[@]}"; do
 	esac
 done
 python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"
+stage_report "$RESULTS"

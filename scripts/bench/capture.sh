@@ -27,7 +27,8 @@
 #
 # Per measurement: start the tool, wait until it is ready, send, wait 1 s, stop the tool (SIGINT),
 # count the frames in its file (capinfos -c). offered = g0 tx_packets during the measurement;
-# lost = offered - written; "own" = the drops the tool itself reports (stampede: stats JSON
+# lost = offered - written; stampede's cycles/pkt per worker stage (--stats-json
+# lcores[].stages) are printed last; "own" = the drops the tool itself reports (stampede: stats JSON
 # dropped + port imissed; tcpdump: "dropped by kernel"; dumpcap: its "received/dropped" plus the
 # primary's RX-dropped; netsniff-ng: "failed filter (out of space)"). Files go to -o DIR (default
 # /dev/shm: the disk is not what is measured) and are deleted once counted.
@@ -429,6 +430,7 @@ measure()
 	record "$rate" "$tool" received "$rcv"
 	record "$rate" "$tool" written "${written:-0}"
 	record "$rate" "$tool" own "$own"
+	[[ $tool == stampede ]] && record_stages "$rate" "$tool" "$STP_JSON"
 	if [[ $tool == stampede && $cap != nan && $cap != "${written:-0}" ]]; then
 		record "$rate" "$tool" note "run $run: stats JSON captured=$cap but the file holds ${written:-0}"
 	fi
@@ -539,4 +541,5 @@ print("dpdk-dumpcap shares CPU 1 with its busy-polling testpmd primary.")
 print("rate 'max' = dpdk-testpmd txonly (Mpps = offered / time from its first stats line to its stop);")
 print("its offered rate differs a little from tool to tool: compare lost %.")
 EOF
+stage_report "$RESULTS"
 if [[ $MODE == all ]]; then cpu_rows; fi

@@ -47,3 +47,48 @@ why()
 	[[ -n $l ]] || l=$(tr '\r' '\n' <"$1" | grep -av '^\s*$' | tail -n 1)
 	echo "${l:-no output}" | tr -s ' \t' ' ' | cut -c1-150
 }
+
+# record_stages A B STATS_JSON: call the caller's record() with A B stage:NAME CYCLES for each
+# worker stage of a --stats-json file (lcores[].stages: its cycles per packet it was handed).
+record_stages()
+{
+	local st x
+
+	st=$(python3 - "$3" <<'PYEOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print(";".join(f"{x['name']}={x['cycles'] / x['packets']:.2f}" for lc in d.get("lcores", [])
+                   for x in lc.get("stages", []) if x.get("packets")))
+except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+    print()
+PYEOF
+)
+	[[ -n $st ]] || return 0
+	IFS=';' read -r -a st <<<"$st"
+	for x in "${st[@]}"; do record "$1" "$2" "stage:${x%%=*}" "${x#*=}"; done
+}
+
+# stage_report RESULTS: under a title, the median cycles/pkt of each worker stage per (A, B)
+# of the records record_stages wrote (RESULTS: lines A<TAB>B<TAB>KEY<TAB>VALUE), in the order
+# first seen.
+stage_report()
+{
+	python3 - "$1" <<'PYEOF'
+import statistics, sys
+res, order = {}, []
+for l in open(sys.argv[1]):
+    a, b, k, v = l.rstrip("\n").split("\t", 3)
+    if k.startswith("stage:") and v not in ("", "nan"):
+        if (a, b) not in order:
+            order.append((a, b))
+        res.setdefault((a, b), {}).setdefault(k[6:], []).append(float(v))
+if order:
+    print()
+    print("cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around a stage's burst,")
+    print("1 burst in 8 timed, over the packets handed to it), medians of the runs:")
+    for a, b in order:
+        print(f"  {a:<14}{b:<10}" + ", ".join(f"{n} {statistics.median(x):.1f}"
+                                             for n, x in res[(a, b)].items()))
+PYEOF
+}

@@ -23,9 +23,9 @@
 # over the whole run. It reports cycles/packet, flows entered per second of busy time, and how
 # many of the real handshakes were still measured (syn_synack samples; the flood's give none).
 #
-# The tcp_rtt stage's own cycles/packet (--stats-json lcores[].stages: TSC around the stage's
-# burst, so it is the monitor alone, records handed to the writer's ring included) is printed
-# too. -b BINARY adds a row "base": the enabled config run by another build (e.g. main's), in
+# The cycles/packet of every worker stage of every row (--stats-json lcores[].stages: TSC around
+# each stage's burst; tcp_rtt's is the monitor alone, records handed to the writer's ring
+# included) are printed too. -b BINARY adds a row "base": the enabled config run by another build (e.g. main's), in
 # the same runs, interleaved: a before/after on the same machine load. -g also runs the
 # enabled row (and base) once under valgrind's callgrind (on a pcap of at most 20000 flows)
 # and prints instructions per packet of the stage, of its parts, and of the writer thread
@@ -247,17 +247,32 @@ if "base" in rows:
           (med["base"] - med["off"], cmed["base"] - cmed["off"]))
 
 
-def stage(s):
-    st = [x for l in s.get("lcores", []) for x in l.get("stages", []) if x["name"] == "tcp_rtt"]
-    return st[0]["cycles_per_packet"] if st else float("nan")
+def stage(s, name):
+    st = [x for l in s.get("lcores", []) for x in l.get("stages", []) if x["name"] == name]
+    return st[0]["cycles_per_packet"] if st and st[0].get("packets") else float("nan")
 
 
+# Every worker stage of every row (--stats-json lcores[].stages: TSC around each stage's burst,
+# over the packets it was handed), the flood row's included.
+fl = [json.load(open("%s/stats-flood-%d.json" % (work, i))) for i in range(1, runs + 1)]
+allrows = dict(rows, flood=fl)
+names = []
+for r in allrows.values():
+    for s in r:
+        for x in (x for l in s.get("lcores", []) for x in l.get("stages", [])):
+            if x["name"] not in names:
+                names.append(x["name"])
 print()
-print("| the tcp_rtt stage alone (TSC around its burst, median) | cycles/packet |")
-print("|---|---|")
-for r in ("on", "base"):
-    if r in rows:
-        print("| %s | %.1f |" % (r, statistics.median(stage(s) for s in rows[r])))
+print("| cycles/packet per worker stage (TSC around its burst, 1 in 8 timed; medians) | " +
+      " | ".join(names) + " |")
+print("|---|" + "---|" * len(names))
+for r, name in (("off", "tcp_rtt disabled"), ("on", "tcp_rtt enabled"), ("base", "base: enabled, -b"),
+                ("flood", "SYN flood")):
+    if r in allrows:
+        v = [[stage(s, n) for s in allrows[r]] for n in names]
+        print("| %s | %s |" % (name, " | ".join(
+            "-" if all(x != x for x in c) else "%.1f" % statistics.median(x for x in c if x == x)
+            for c in v)))
 print("(medians of %d runs; busy TSC counts the time the lcore's thread was preempted too, CPU "
       "time does not)" % runs)
 t = [s["tcp_rtt"] for s in rows["on"]]
@@ -281,7 +296,6 @@ print("| records made / written / dropped (writer ring full), all runs | %d / %d
       (sum(x["records"] for x in t), sum(x["records_written"] for x in t),
        sum(x["records_dropped"] for x in t)))
 bad = [s for r in rows.values() for s in r if s["received"] != s["transmitted"]]
-fl = [json.load(open("%s/stats-flood-%d.json" % (work, i))) for i in range(1, runs + 1)]
 ft = [s["tcp_rtt"] for s in fl]
 fcpu = [int(open("%s/cpu-flood-%d.txt" % (work, i)).read()) * mhz / 1e3 / s["received"]
         for i, s in enumerate(fl, 1)]
@@ -326,7 +340,8 @@ import json, re, sys
 s = json.load(open(sys.argv[2]))
 pk, rec = s["received"], max(s["tcp_rtt"]["records"], 1)
 want = {"tcprtt_burst": "stage (tcprtt_burst)", "tcprtt_pkt_parse": "  parse + key hash",
-        "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_expire": "  timer wheel",
+        "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_burst": "  flow table + samples",
+        "tcprtt_mon_expire": "  timer wheel",
         "writer_main": "writer thread, per record"}
 got = {}
 for line in sys.stdin:

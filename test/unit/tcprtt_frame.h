@@ -26,7 +26,7 @@ tcprtt_frame_parse(const uint8_t *f, uint32_t len, struct tcprtt_pkt *p)
 	if (pkt_parse_buf(f, len, &meta) < 0)
 		return -1;
 	return tcprtt_pkt_parse(f, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
-			meta.nb_vlan, meta.flags, p);
+			meta.nb_vlan, meta.flags, meta.flow_hash, p);
 }
 
 #endif /* STP_TEST_TCPRTT_FRAME_H */

@@ -700,6 +700,87 @@ test_table(void)
 	tcprtt_mon_free(m);
 }
 
+/* As pkt(), with the flow table's hash forced to @p hash (not lib/pkt's). */
+static unsigned int
+pkt_hash(struct tcprtt_mon *m, struct ep s, struct ep d, uint8_t flags, uint32_t hash, uint64_t t,
+		struct tcprtt_record *out)
+{
+	struct pkt_meta meta;
+	struct tcprtt_pkt p;
+	uint32_t len = build(frame, s, d, flags, true, 1, 0, 0);
+
+	memset(&meta, 0, sizeof(meta));
+	if (pkt_parse_buf(frame, len, &meta) < 0 ||
+			tcprtt_pkt_parse(frame, len, meta.l3_type, meta.l3_off, meta.l4_off,
+					meta.l4_proto, meta.nb_vlan, meta.flags, hash,
+					&p) != TCPRTT_PKT_TCP)
+		return 99;
+	return tcprtt_mon_packet(m, &p, t, 3, out);
+}
+
+/*
+ * The table's hash is lib/pkt's flow hash, which leaves the VLAN ids out: flows that share a
+ * hash share a bucket chain, and only the key tells them apart. Every RTT below is the gap the
+ * test put between the SYN and the SYN-ACK of that flow.
+ */
+static void
+test_collisions(void)
+{
+	struct tcprtt_mon *m = mon("t_coll", 64, 0);
+	struct ep c = { "10.1.0.5", 51000 }, s = { "10.9.0.1", 80 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	struct tcprtt_pkt p1, p2;
+	uint64_t t0 = 1700000000000000000ull;
+	unsigned int ok = 0;
+	char addr[32];
+
+	if (m == NULL)
+		return;
+	/* The same 5-tuple on VLAN 100 and on VLAN 200: one hash, two flows. */
+	nb_vlans = 1;
+	vlans[0] = 100;
+	tcprtt_frame_parse(frame, build(frame, c, s, SYN, true, 1, 0, 0), &p1);
+	pkt(m, c, s, SYN, true, 1, 0, 0, t0, r);
+	vlans[0] = 200;
+	tcprtt_frame_parse(frame, build(frame, c, s, SYN, true, 1, 0, 0), &p2);
+	check(p1.hash == p2.hash, "lib/pkt's hash leaves the VLAN out (the case tested)");
+	pkt(m, c, s, SYN, true, 1, 0, 0, t0 + 5 * MS, r);
+	check(tcprtt_mon_count(m) == 2, "two VLANs, one 5-tuple: two flows");
+	check(pkt(m, s, c, SYN | ACK, true, 9, 1, 0, t0 + 7 * MS, r) == 1 &&
+					r[0].rtt_ns == 2 * MS && r[0].nb_vlan == 1 &&
+					r[0].flow.vlan[0] == 200,
+			"VLAN 200's SYN-ACK: 2 ms, from VLAN 200's SYN");
+	vlans[0] = 100;
+	check(pkt(m, s, c, SYN | ACK, true, 9, 1, 0, t0 + 8 * MS, r) == 1 &&
+					r[0].rtt_ns == 8 * MS && r[0].flow.vlan[0] == 100,
+			"VLAN 100's SYN-ACK: 8 ms, from VLAN 100's SYN");
+	nb_vlans = 0;
+	tcprtt_mon_free(m);
+
+	/* 40 flows, every one hashed to 7: one chain across several buckets, then half reset. */
+	m = mon("t_coll1", 64, 0);
+	if (m == NULL)
+		return;
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(addr, sizeof(addr), "10.5.0.%u", i + 1);
+		pkt_hash(m, (struct ep){ addr, 1000 }, s, SYN, 7, t0, r);
+	}
+	for (unsigned int i = 0; i < 40; i += 2) {
+		snprintf(addr, sizeof(addr), "10.5.0.%u", i + 1);
+		pkt_hash(m, (struct ep){ addr, 1000 }, s, RST | ACK, 7, t0 + MS, r);
+	}
+	check(tcprtt_mon_count(m) == 20, "one hash: 40 flows in, the 20 reset gone (%u)",
+			tcprtt_mon_count(m));
+	for (unsigned int i = 1; i < 40; i += 2) {
+		snprintf(addr, sizeof(addr), "10.5.0.%u", i + 1);
+		ok += pkt_hash(m, s, (struct ep){ addr, 1000 }, SYN | ACK, 7, t0 + (i + 1) * MS,
+				      r) == 1 &&
+				r[0].rtt_ns == (i + 1) * MS;
+	}
+	check(ok == 20, "one hash: each of the 20 left found, its own RTT (%u of 20)", ok);
+	tcprtt_mon_free(m);
+}
+
 /* The flow of client @p i: 10.8.(i/250).(i%250+1):(2000+i%60000) -> 10.9.9.8:443. */
 static struct ep
 cli(unsigned int i, char *buf, size_t len)
@@ -1206,6 +1287,7 @@ main(int argc, char **argv)
 	test_handshake();
 	test_timestamps();
 	test_table();
+	test_collisions();
 	test_drops();
 	test_evict();
 	test_ts_slots();
