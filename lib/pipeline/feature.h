@@ -205,8 +205,8 @@ struct stp_feature_ui {
 	void (*render)(const json_t *v, FILE *f);
 	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
 	const char *telemetry_help;
-	const struct stp_family *families;	/**< Prometheus, ended by a NULL name */
-	const struct stp_tel_list *tel_lists;	/**< more telemetry endpoints, ended by a NULL cmd */
+	const struct stp_family *families;    /**< Prometheus, ended by a NULL name */
+	const struct stp_tel_list *tel_lists; /**< more telemetry endpoints, ended by a NULL cmd */
 	const struct stp_tel_group *tel_groups; /**< telemetry: objects and lists of objects */
 	/**
 	 * Answer endpoint @p telemetry itself rather than draw it from the view (NULL: drawn):
