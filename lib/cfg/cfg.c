@@ -421,6 +421,7 @@ static const struct opt cfg_opts[] = {
 	O_BOOL("probe_rx", "stamp_synchronized", SC, probe_rx.stamp_synced, 0),
 	O_INT("probe_rx", "stamp_error_ns", SC, probe_rx.stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
 	O_BOOL("probe_rx", "stamp_stateful", SC, probe_rx.stamp_stateful, 0),
+	O_BOOL("probe_rx", "t3_correction", SC, probe_rx.t3_correction, 1),
 	O_INT("probe_rx", "stamp_sessions", SC, probe_rx.stamp_sessions, 1, 65536, 1024, 0),
 	O_INT("probe_rx", "stamp_session_idle_s", SC, probe_rx.stamp_session_idle_s, 0, 86400, 300, 0),
 	O_CUSTOM("probe_rx", "addresses", 0),
