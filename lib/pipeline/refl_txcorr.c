@@ -24,7 +24,7 @@ stp_refl_txcorr_read(struct stp_refl_txcorr *tc)
 		if (tc->pr->ts_src != PKT_TS_KERNEL)
 			ns = port_hw_ns(tc->pr, ns);
 	}
-	probe_txcorr_poll(&tc->c, have, ns, PROBE_TXCORR_POLLS);
+	probe_txcorr_poll(tc->c.pending ? &tc->c : &tc->step, have, ns, PROBE_TXCORR_POLLS);
 }
 
 /* Why port @p pr cannot measure the correction, or NULL when it can (its TX stamps on). */
@@ -61,6 +61,7 @@ stp_refl_txcorr_init(struct stp_pipeline *pl, struct stp_probe_rt *rt)
 		tc->pr = pr;
 		tc->why = txcorr_why_off(pl, pr);
 		probe_txcorr_init(&tc->c, tc->why == NULL);
+		probe_txcorr_init(&tc->step, tc->why == NULL);
 		rt->txcorr[pr->port_id] = tc;
 		RTE_LOG(INFO, USER1, "probe_rx: port \"%s\": reflector T3 %s%s\n", pr->cfg->name,
 				tc->why == NULL ? "corrected by the measured TX path delay (its "
@@ -113,6 +114,17 @@ stp_refl_txcorr_json(const struct stp_pipeline *pl)
 		if (o == NULL)
 			continue;
 		json_object_set_new(o, "queue", own == 0 ? json_null() : json_integer(own - 1));
+		json_object_set_new(o, "step",
+				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "state",
+						probe_txcorr_state_name(
+								(enum probe_txcorr_state)__atomic_load_n(
+										&tc->step.state,
+										__ATOMIC_RELAXED)),
+						"samples", LD(tc->step.samples), "lost",
+						LD(tc->step.lost), "median_ns",
+						LD(tc->step.median_ns), "spread_ns",
+						LD(tc->step.spread_ns), "correction_ns",
+						LD(tc->step.corr_ns)));
 		if (tc->why != NULL)
 			json_object_set_new(o, "why", json_string(tc->why));
 		json_array_append_new(a, o);

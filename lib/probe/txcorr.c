@@ -18,12 +18,13 @@ probe_txcorr_init(struct probe_txcorr *c, bool on)
 }
 
 bool
-probe_txcorr_arm(struct probe_txcorr *c, uint64_t t3_ns)
+probe_txcorr_arm(struct probe_txcorr *c, uint64_t t3_ns, uint32_t div)
 {
-	if (c->pending || c->state == PROBE_TXCORR_OFF)
+	if (c->pending || c->state == PROBE_TXCORR_OFF || div == 0)
 		return false;
 	c->pending = true;
 	c->t3_ns = t3_ns;
+	c->div = div;
 	c->polls = 0;
 	ST(c->asked, c->asked + 1);
 	return true;
@@ -82,7 +83,7 @@ probe_txcorr_poll(struct probe_txcorr *c, bool have, uint64_t tx_ns, uint32_t ma
 		ST(c->implausible, c->implausible + 1);
 		return PROBE_TXCORR_IMPLAUSIBLE;
 	}
-	c->win[c->head] = d;
+	c->win[c->head] = d / (int64_t)c->div;
 	c->head = (c->head + 1) % PROBE_TXCORR_WIN;
 	if (c->n < PROBE_TXCORR_WIN)
 		c->n++;

@@ -70,6 +70,7 @@ struct probe_txcorr {
 	/* The owning lcore only. */
 	bool pending;	/**< a reply asked for its TX stamp, not read yet */
 	uint64_t t3_ns; /**< that reply's uncorrected T3 */
+	uint32_t div;	/**< its sample is divided by this */
 	uint32_t polls;
 	uint32_t n, head;	       /**< samples in win, next slot */
 	int64_t win[PROBE_TXCORR_WIN]; /**< TX stamp - T3, ns */
@@ -85,9 +86,10 @@ void probe_txcorr_init(struct probe_txcorr *c, bool on);
 
 /**
  * A reply is about to be sent with uncorrected T3 @p t3_ns: true when the caller must ask for
- * its TX stamp (none is outstanding and the estimate is on).
+ * its TX stamp (none is outstanding and the estimate is on). Its sample will be
+ * (TX stamp - @p t3_ns) / @p div (@p div >= 1: a per-frame step measured over div frames).
  */
-bool probe_txcorr_arm(struct probe_txcorr *c, uint64_t t3_ns);
+bool probe_txcorr_arm(struct probe_txcorr *c, uint64_t t3_ns, uint32_t div);
 
 /**
  * One look for the outstanding request's stamp: @p have (a stamp was read) and the stamp

@@ -44,7 +44,7 @@ static unsigned int nb_hist;
 static enum probe_txcorr_rc
 feed(struct probe_txcorr *c, uint64_t t3, int64_t d)
 {
-	if (!probe_txcorr_arm(c, t3))
+	if (!probe_txcorr_arm(c, t3, 1))
 		return PROBE_TXCORR_IDLE;
 	return probe_txcorr_poll(c, true, (uint64_t)((int64_t)t3 + d), PROBE_TXCORR_POLLS);
 }
@@ -85,9 +85,11 @@ main(void)
 	struct probe_txcorr c;
 	uint64_t t3 = 1700000000000000000ull;
 	unsigned int bad = 0;
+	enum probe_txcorr_rc rc;
 
 	probe_txcorr_init(&c, false);
-	check(c.state == PROBE_TXCORR_OFF && !probe_txcorr_arm(&c, t3) && probe_txcorr_get(&c) == 0,
+	check(c.state == PROBE_TXCORR_OFF && !probe_txcorr_arm(&c, t3, 1) &&
+					probe_txcorr_get(&c) == 0,
 			"off: nothing is asked, no correction");
 	check(strcmp(probe_txcorr_state_name(PROBE_TXCORR_APPLIED), "applied") == 0 &&
 					strcmp(probe_txcorr_state_name(PROBE_TXCORR_OFF), "off") ==
@@ -150,7 +152,8 @@ main(void)
 
 	/* Requests: one at a time; a stamp that does not come is lost after max_polls looks. */
 	t3 += 1000000;
-	check(probe_txcorr_arm(&c, t3) && !probe_txcorr_arm(&c, t3 + 1), "one request at a time");
+	check(probe_txcorr_arm(&c, t3, 1) && !probe_txcorr_arm(&c, t3 + 1, 1),
+			"one request at a time");
 	check(probe_txcorr_poll(&c, false, 0, 3) == PROBE_TXCORR_WAIT &&
 					probe_txcorr_poll(&c, false, 0, 3) == PROBE_TXCORR_WAIT &&
 					probe_txcorr_poll(&c, false, 0, 3) == PROBE_TXCORR_LOST &&
@@ -175,6 +178,13 @@ main(void)
 			"a stamping clock 19 us behind: the correction is negative (%" PRId64
 			" ns)",
 			probe_txcorr_get(&c));
+	/* A per-frame step: the stamp of the 5th frame of a burst, 20 us after, is 4 us a frame. */
+	probe_txcorr_init(&c, true);
+	check(!probe_txcorr_arm(&c, t3, 0), "a divisor of 0: refused");
+	rc = probe_txcorr_arm(&c, t3, 5) ? probe_txcorr_poll(&c, true, t3 + 20000, 4) :
+					   PROBE_TXCORR_IDLE;
+	check(rc == PROBE_TXCORR_SAMPLE && c.median_ns == 4000,
+			"divided by 5: a sample of 4000 ns (%" PRId64 ")", c.median_ns);
 	check(c.asked == c.samples + c.lost + c.implausible,
 			"every request is a sample, lost or implausible (%" PRIu64 " asked)",
 			c.asked);
