@@ -57,6 +57,7 @@ Usage: $0 [-n RUNS] [-c COUNT] [-r PPS] [-k]
   -r PPS    requests per second (default $PPS)
   -k        keep the work directory (captures, logs)
 Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON, CC (default cc),
+  STAMPWIRE_TAG (a prefix for the namespaces' and the EAL file prefix's names),
   STAMPEDE_OTHER: a second stampede binary measured as row "other" (e.g. an older build)
 EOF
 }
@@ -81,9 +82,10 @@ for t in tcpdump ethtool "${CC:-cc}"; do
 done
 
 WORK=$(mktemp -d /tmp/stampwire.XXXXXX)
-NS_A=stw$$-a
-NS_B=stw$$-b
-PREFIX=stampwire-$$
+TAG=${STAMPWIRE_TAG:-}$$ # STAMPWIRE_TAG: a prefix for the namespaces and EAL prefix
+NS_A=stw$TAG-a
+NS_B=stw$TAG-b
+PREFIX=stampwire-$TAG
 cleanup()
 {
 	local p
