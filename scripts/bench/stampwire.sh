@@ -211,7 +211,10 @@ def pct(v, q):
 
 
 def one(path):
-    req, rx, tx = {}, [], []
+    """RX, TX, RX+TX of each answered request, and TX of the first reply of each burst (the
+    replies of one burst share their T3: the later ones are marked by the same T3 again; with
+    the T3 correction's per-position step applied they have their own, and count as first)."""
+    req, rx, tx, first, last_t3 = {}, [], [], [], None
     for ts, f in frames(path):
         if len(f) < 42 + 44 or f[12:14] != b"\x08\x00":
             continue
@@ -228,7 +231,10 @@ def one(path):
             if seq in req:
                 rx.append(t2 - req[seq])
                 tx.append(ts - t3)
-    return rx, tx, [a + b for a, b in zip(rx, tx)]
+                if t3 != last_t3:
+                    first.append(ts - t3)
+            last_t3 = t3
+    return rx, tx, [a + b for a, b in zip(rx, tx)], first
 
 
 rows, corr = {}, {}
@@ -238,11 +244,12 @@ for row in ("stampede", "afpkt", "floor", "other", "other-afpkt"):
         path = os.path.join(work, "%s-%d.pcap" % (row, n))
         if not os.path.exists(path):
             continue
-        rx, tx, both = one(path)
+        rx, tx, both, first = one(path)
         if rx:
             atx = [abs(x) for x in tx]
             per.append((len(rx), pct(rx, .5), pct(rx, .99), pct(tx, .5), pct(tx, .99),
-                        pct(both, .5), pct(both, .99), pct(atx, .5), pct(atx, .99)))
+                        pct(both, .5), pct(both, .99), pct(atx, .5), pct(atx, .99),
+                        pct(first, .5), 100.0 * (len(tx) - len(first)) / len(tx)))
         try:
             for tc in json.load(open(os.path.join(work, "%s-%d.json" % (row, n))))[
                     "probe_rx"].get("tx_correction", []):
@@ -250,7 +257,7 @@ for row in ("stampede", "afpkt", "floor", "other", "other-afpkt"):
         except (OSError, ValueError, KeyError):
             pass
     if per:
-        rows[row] = [statistics.median(x[i] for x in per) for i in range(9)]
+        rows[row] = [statistics.median(x[i] for x in per) for i in range(11)]
     if cs:
         corr[row] = cs
 
@@ -258,13 +265,15 @@ print("stamp-to-kernel, us (median of %d runs; RX = T2 - kernel RX stamp, "
       "TX = kernel TX stamp - T3)" % runs)
 print("RX+TX = the kernel's time between request and reply - the reflector's T3 - T2: free of")
 print("any offset between the reflector's clock and the kernel's")
+print("first TX p50: TX of the first reply of each burst (one T3 per burst); later %: the")
+print("share of replies that followed another in its burst")
 print("| reflector | pairs | RX p50 | RX p99 | TX p50 | TX p99 | RX+TX p50 | RX+TX p99 "
-      "| abs(TX) p50 | abs(TX) p99 |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+      "| abs(TX) p50 | abs(TX) p99 | first TX p50 | later % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for row, v in rows.items():
-    print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |"
+    print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f |"
           % (row, v[0], v[1] / 1e3, v[2] / 1e3, v[3] / 1e3, v[4] / 1e3, v[5] / 1e3, v[6] / 1e3,
-             v[7] / 1e3, v[8] / 1e3))
+             v[7] / 1e3, v[8] / 1e3, v[9] / 1e3, v[10]))
 for row, cs in corr.items():
     print("%s: T3 correction per run (state, us): %s" % (row, ", ".join(cs)))
 for name in ("stampede", "afpkt"):

@@ -50,23 +50,8 @@ run() { # RUN T3_CORRECTION
   "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true, "t3_correction": $2 } }
 JSON
 	sys_check_config
-	ip netns exec "$NS_A" tcpdump -i a0 -Q in -nn -U --immediate-mode -B 16384 -s 200 \
-		--time-stamp-precision=nano -w "$WORK/$1.pcap" udp port 862 \
-		>"$WORK/tcpdump-$1.log" 2>&1 &
-	TCPDUMP_PID=$!
-	BG_PIDS+=("$TCPDUMP_PID")
-	for _ in $(seq 100); do
-		grep -q "listening on" "$WORK/tcpdump-$1.log" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q "listening on" "$WORK/tcpdump-$1.log" || fail "tcpdump did not start"
-	STP_WRAP=(ip netns exec "$NS_B")
-	_sys_bg_stampede
-	for _ in $(seq 100); do
-		grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && break
-		kill -0 "$STP_PID" 2>/dev/null || fail "stampede exited at start"
-		sleep 0.1
-	done
+	sys_tcpdump_ns "$NS_A" a0 "$WORK/$1.pcap" -Q in -s 200 udp port 862
+	sys_launch_stampede_ns "$NS_B"
 	log "run $1: $(grep -o 'reflector T3 .*' "$WORK/stampede.log")"
 	ip netns exec "$NS_A" "$PY" "$SYS_DIR/stamp_peer.py" send --bind 198.18.0.1 \
 		--to 198.18.0.2 --count "$COUNT" --size 100 --pps "$PPS" --result "$WORK/peer.json" \
@@ -74,8 +59,7 @@ JSON
 	sleep 1.5 # one more stats period: the --stats-json file holds the last replies' counts
 	sys_stop_stampede INT
 	sleep 0.5
-	kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-	wait "$TCPDUMP_PID" 2>/dev/null || true
+	sys_tcpdump_stop
 	sys_check_invariant
 	cp "$WORK/stats.json" "$WORK/$1-stats.json"
 }
