@@ -60,8 +60,8 @@ stp_refl_txcorr_init(struct stp_pipeline *pl, struct stp_probe_rt *rt)
 		}
 		tc->pr = pr;
 		tc->why = txcorr_why_off(pl, pr);
-		probe_txcorr_init(&tc->c, tc->why == NULL);
-		probe_txcorr_init(&tc->step, tc->why == NULL);
+		probe_txcorr_init(&tc->c, tc->why == NULL, false);
+		probe_txcorr_init(&tc->step, tc->why == NULL, true);
 		rt->txcorr[pr->port_id] = tc;
 		RTE_LOG(INFO, USER1, "probe_rx: port \"%s\": reflector T3 %s%s\n", pr->cfg->name,
 				tc->why == NULL ? "corrected by the measured TX path delay (its "

@@ -11,9 +11,10 @@
 #define ST(f, v) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED)
 
 void
-probe_txcorr_init(struct probe_txcorr *c, bool on)
+probe_txcorr_init(struct probe_txcorr *c, bool on, bool relative)
 {
 	memset(c, 0, sizeof(*c));
+	c->relative = relative;
 	c->state = on ? PROBE_TXCORR_LEARNING : PROBE_TXCORR_OFF;
 }
 
@@ -54,7 +55,8 @@ txcorr_update(struct probe_txcorr *c)
 	if (n < PROBE_TXCORR_MIN) {
 		ST(c->state, (uint64_t)PROBE_TXCORR_LEARNING);
 		ST(c->corr_ns, 0);
-	} else if (spread > PROBE_TXCORR_MAX_SPREAD_NS) {
+	} else if (spread > PROBE_TXCORR_MAX_SPREAD_NS ||
+			(c->relative && spread > (med < 0 ? -med : med) / 2)) {
 		ST(c->state, (uint64_t)PROBE_TXCORR_UNSTABLE);
 		ST(c->corr_ns, 0);
 	} else {

@@ -72,6 +72,7 @@ struct probe_txcorr {
 	uint64_t t3_ns; /**< that reply's uncorrected T3 */
 	uint32_t div;	/**< its sample is divided by this */
 	uint32_t polls;
+	bool relative;		       /**< see probe_txcorr_init() */
 	uint32_t n, head;	       /**< samples in win, next slot */
 	int64_t win[PROBE_TXCORR_WIN]; /**< TX stamp - T3, ns */
 	/* Written by the owning lcore, read by any (relaxed atomics). */
@@ -81,8 +82,12 @@ struct probe_txcorr {
 	uint64_t asked, samples, lost, implausible;
 };
 
-/** Start an estimate: @p on false when the port gives no TX stamps (state off). */
-void probe_txcorr_init(struct probe_txcorr *c, bool on);
+/**
+ * Start an estimate: @p on false when the port gives no TX stamps (state off). @p relative: it
+ * is also unstable while its spread exceeds half its median's size (for a small quantity, such
+ * as a per-frame step, that the absolute limit would let through when it is mostly noise).
+ */
+void probe_txcorr_init(struct probe_txcorr *c, bool on, bool relative);
 
 /**
  * A reply is about to be sent with uncorrected T3 @p t3_ns: true when the caller must ask for

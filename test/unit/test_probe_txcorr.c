@@ -87,7 +87,7 @@ main(void)
 	unsigned int bad = 0;
 	enum probe_txcorr_rc rc;
 
-	probe_txcorr_init(&c, false);
+	probe_txcorr_init(&c, false, false);
 	check(c.state == PROBE_TXCORR_OFF && !probe_txcorr_arm(&c, t3, 1) &&
 					probe_txcorr_get(&c) == 0,
 			"off: nothing is asked, no correction");
@@ -96,7 +96,7 @@ main(void)
 							0,
 			"state names");
 
-	probe_txcorr_init(&c, true);
+	probe_txcorr_init(&c, true, false);
 	check(probe_txcorr_poll(&c, true, t3, 4) == PROBE_TXCORR_IDLE,
 			"a stamp nobody asked for: idle");
 	/* 31 samples around 5 us: still learning, T3 as taken. */
@@ -179,12 +179,30 @@ main(void)
 			" ns)",
 			probe_txcorr_get(&c));
 	/* A per-frame step: the stamp of the 5th frame of a burst, 20 us after, is 4 us a frame. */
-	probe_txcorr_init(&c, true);
+	probe_txcorr_init(&c, true, false);
 	check(!probe_txcorr_arm(&c, t3, 0), "a divisor of 0: refused");
 	rc = probe_txcorr_arm(&c, t3, 5) ? probe_txcorr_poll(&c, true, t3 + 20000, 4) :
 					   PROBE_TXCORR_IDLE;
 	check(rc == PROBE_TXCORR_SAMPLE && c.median_ns == 4000,
 			"divided by 5: a sample of 4000 ns (%" PRId64 ")", c.median_ns);
+	/* Relative: a step of 16 us with a spread of 27 us is noise, one of 6 us +- 1 us is not. */
+	probe_txcorr_init(&c, true, true);
+	for (unsigned int i = 0; i < 64; i++) {
+		t3 += 1000000;
+		feed(&c, t3, 2500 + (int64_t)(next() % 30000));
+	}
+	check(c.state == PROBE_TXCORR_UNSTABLE && probe_txcorr_get(&c) == 0 &&
+					c.spread_ns * 2 > c.median_ns,
+			"relative, median %" PRId64 " spread %" PRId64 ": unstable", c.median_ns,
+			c.spread_ns);
+	for (unsigned int i = 0; i < 64; i++) {
+		t3 += 1000000;
+		feed(&c, t3, 5500 + (int64_t)(next() % 1000));
+	}
+	check(c.state == PROBE_TXCORR_APPLIED && probe_txcorr_get(&c) >= 5500 &&
+					probe_txcorr_get(&c) < 6500,
+			"relative, median %" PRId64 " spread %" PRId64 ": applied", c.median_ns,
+			c.spread_ns);
 	check(c.asked == c.samples + c.lost + c.implausible,
 			"every request is a sample, lost or implausible (%" PRIu64 " asked)",
 			c.asked);
