@@ -22,10 +22,7 @@ static uint64_t rnd = 0x2545f4914f6cdd1dULL;
 static uint64_t
 next(void)
 {
-	rnd ^= rnd << 13;
-	rnd ^= rnd >> 7;
-	rnd ^= rnd << 17;
-	return rnd;
+	return unit_rand64(&rnd);
 }
 
 static int
