@@ -846,6 +846,7 @@ afpkt_txq_read_stamp(const struct afpkt_internals *in, struct afpkt_txq *q, uint
 
 	for (;;) {
 		struct msghdr mh;
+		enum afpkt_ts src;
 		uint32_t key;
 		uint64_t v;
 
@@ -854,7 +855,9 @@ afpkt_txq_read_stamp(const struct afpkt_internals *in, struct afpkt_txq *q, uint
 		mh.msg_controllen = sizeof(ctl.buf);
 		if (recvmsg(q->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			break; /* EAGAIN: read to the end */
-		if (afpkt_txstamp_decode(&mh, in->hw_tx, &key, &v) &&
+		/* A port whose T1s are labelled the NIC's takes only the NIC's stamps. */
+		if (afpkt_txstamp_decode(&mh, in->hw_tx, &key, &v, &src) &&
+				src == (in->hw_tx ? AFPKT_TS_HW : AFPKT_TS_KERNEL) &&
 				afpkt_txkeys_report(&q->ts, key)) {
 			*ns = v;
 			got = true;

@@ -118,7 +118,7 @@ afpkt_txkeys_report(struct afpkt_txkeys *k, uint32_t key)
 }
 
 bool
-afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns)
+afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns, enum afpkt_ts *src)
 {
 	const struct msghdr *mh = msg;
 	const struct scm_timestamping *ts = NULL;
@@ -137,7 +137,14 @@ afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns)
 	if (ts == NULL || ee == NULL || ee->ee_errno != ENOMSG ||
 			ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ee->ee_info != SCM_TSTAMP_SND)
 		return false;
-	t = hw ? &ts->ts[2] : &ts->ts[0];
+	/* A NIC that could not stamp a frame (its one latch busy) leaves ts[2] zero; the kernel's
+	 * software stamp, when it was asked for too, is then the one there is. */
+	*src = AFPKT_TS_HW;
+	t = &ts->ts[2];
+	if (!hw || (t->tv_sec == 0 && t->tv_nsec == 0)) {
+		*src = AFPKT_TS_KERNEL;
+		t = &ts->ts[0];
+	}
 	if ((t->tv_sec == 0 && t->tv_nsec == 0) || t->tv_sec < 0 || t->tv_nsec < 0 ||
 			t->tv_nsec >= 1000000000L)
 		return false;

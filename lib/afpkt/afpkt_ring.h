@@ -86,10 +86,12 @@ bool afpkt_txkeys_report(struct afpkt_txkeys *k, uint32_t key);
 /**
  * Decode one message read with MSG_ERRQUEUE from a packet socket: true when it is a TX stamp
  * report (PACKET_TX_TIMESTAMP with ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, SCM_TSTAMP_SND, and an
- * SCM_TIMESTAMPING stamp), with its OPT_ID key in @p key and the stamp in @p ns (UTC ns): the
- * hardware one (ts[2]) when @p hw, else the software one (ts[0]); false for anything else, or
- * a zero stamp (the kind asked for was not taken). @p msg is a struct msghdr.
+ * SCM_TIMESTAMPING stamp), with its OPT_ID key in @p key, the stamp in @p ns (UTC ns) and its
+ * source in @p src: the NIC's (ts[2], AFPKT_TS_HW) when @p hw (hardware stamps were asked for)
+ * and the report has one, else the kernel's software one (ts[0], AFPKT_TS_KERNEL); false for
+ * anything else, or when the report has no stamp of a kind asked for. @p msg is a struct msghdr.
  */
-bool afpkt_txstamp_decode(const void *msg, bool hw, uint32_t *key, uint64_t *ns);
+bool afpkt_txstamp_decode(
+		const void *msg, bool hw, uint32_t *key, uint64_t *ns, enum afpkt_ts *src);
 
 #endif /* STP_AFPKT_RING_H */

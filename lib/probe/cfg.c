@@ -112,6 +112,7 @@ static const struct cfg_opt probe_opts[] = {
 	CFG_O_BOOL("probe_rx", "stamp_synchronized", SB, probe_rx.stamp_synced, 0),
 	CFG_O_INT("probe_rx", "stamp_error_ns", SB, probe_rx.stamp_error_ns, 0, INT64_C(1000000000000), 1000, 0),
 	CFG_O_BOOL("probe_rx", "stamp_stateful", SB, probe_rx.stamp_stateful, 0),
+	CFG_O_BOOL("probe_rx", "t3_correction", SB, probe_rx.t3_correction, 1),
 	CFG_O_INT("probe_rx", "stamp_sessions", SB, probe_rx.stamp_sessions, 1, 65536, 1024, 0),
 	CFG_O_INT("probe_rx", "stamp_session_idle_s", SB, probe_rx.stamp_session_idle_s, 0, 86400, 300, 0),
 	CFG_O_CUSTOM_D("probe_rx", "addresses", 0, dump_rx_addresses),

@@ -157,6 +157,32 @@ render_probes(const json_t *o, FILE *f)
 				stp_json_u64(rx, "stamp_sessions"),
 				stp_json_u64(rx, "stamp_sessions_created"),
 				stp_json_u64(rx, "stamp_sessions_expired"));
+	/* The reflector's T3 correction per port (lib/probe/refl_txcorr.h). */
+	json_array_foreach(json_object_get(rx, "tx_correction"), i, e) {
+		const json_t *step = json_object_get(e, "step");
+
+		if (json_object_get(e, "why") != NULL) {
+			fprintf(f, "reflector T3 on %s: as taken (%s)\n", stp_json_str(e, "port"),
+					stp_json_str(e, "why"));
+			continue;
+		}
+		fprintf(f,
+				"reflector T3 on %s: %s, %" PRIu64 " TX stamps (%" PRIu64
+				" lost), TX stamp - T3 median %.1f us spread %.1f us, correction "
+				"%.1f us on %" PRIu64
+				" replies; per later reply of a burst %.1f us "
+				"(%s)\n",
+				stp_json_str(e, "port"), stp_json_str(e, "state"),
+				stp_json_u64(e, "samples"), stp_json_u64(e, "lost"),
+				(double)json_integer_value(json_object_get(e, "median_ns")) / 1e3,
+				(double)json_integer_value(json_object_get(e, "spread_ns")) / 1e3,
+				(double)json_integer_value(json_object_get(e, "correction_ns")) /
+						1e3,
+				stp_json_u64(e, "corrected"),
+				(double)json_integer_value(json_object_get(step, "correction_ns")) /
+						1e3,
+				stp_json_str(step, "state"));
+	}
 	ign = json_object_get(rx, "ignored");
 	fprintf(f, "ignored:");
 	json_object_foreach((json_t *)ign, k, e)

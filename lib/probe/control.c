@@ -528,6 +528,7 @@ rx_totals_json(const struct stp_pipeline *pl)
 	json_object_set_new(o, "stamp_sessions_expired", json_integer((json_int_t)sess_expired));
 	json_object_set_new(o, "ignored", io);
 	json_object_set_new(o, "verbose_lines_lost", json_integer((json_int_t)ev_lost));
+	json_object_set_new(o, "tx_correction", stp_refl_txcorr_json(pl));
 	return o;
 }
 

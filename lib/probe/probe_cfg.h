@@ -132,6 +132,7 @@ struct cfg_probe {
  * JSON shape: { "enabled": true, "ports": [], "udp_port": 7777, "reflect": false,
  *               "mode": "stampede", "verbose": false, "stamp_timestamp": "ntp",
  *               "stamp_synchronized": false, "stamp_error_ns": 1000, "stamp_stateful": false,
+ *               "t3_correction": true,
  *               "stamp_sessions": 1024, "stamp_session_idle_s": 300, "addresses": [],
  *               "refuse_src_ports": [udp_port], "rate_limit_pps": 10000,
  *               "rate_limit_burst": 1000, "stamp_auth": "none", "stamp_key_file": "" }
@@ -154,6 +155,9 @@ struct cfg_probe_rx {
 	uint64_t stamp_error_ns;    /**< stamp_error_ns [0..10^12], default 1000 */
 	/** stamp_stateful: own sequence numbers per session (RFC 8762 4.3), default false */
 	bool stamp_stateful;
+	/** t3_correction: on a port with TX stamps, the reflector adds the measured TX path
+	 * delay to T3 (lib/probe/refl_txcorr.h), default true */
+	bool t3_correction;
 	uint32_t stamp_sessions;       /**< [1..65536]: sessions per worker lcore, default 1024 */
 	uint32_t stamp_session_idle_s; /**< [0..86400]: idle session replaceable after, 300 */
 	/** addresses: the reflector's own IPv4/IPv6 literals; [] (default) = any unicast one */

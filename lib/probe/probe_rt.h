@@ -36,6 +36,7 @@
 
 #include "probe_txts.h"
 #include "ratewin.h"
+#include "refl_txcorr.h"
 
 /** Receiver counters of packets to the probe port that are not measured (named, ignored). */
 #define STP_FOREACH_PROBE_IGNORED(_)                                                                \
@@ -262,6 +263,8 @@ struct stp_probe_rt {
 		const struct rte_eth_rxtx_callback *cb;
 	} txcb[PORT_MAX > 64 ? 64 : PORT_MAX];
 	uint32_t port_mask; /**< DPDK port ids the stage looks at */
+	/** Per DPDK port id the reflector answers on: its T3 correction (refl_txcorr.h). */
+	struct stp_refl_txcorr *txcorr[32];
 	/** Per stream id: its loss horizon (ns) when this instance generates it and expects
 	 * replies (probes[].reflected), else 0: replies later than it are late (lost). */
 	uint64_t horizon_ns[PROBE_MAX_STREAMS];

@@ -91,6 +91,7 @@ stp_probe_rt_free(struct stp_pipeline *pl)
 		pl->lcores[i]->fpriv[probe_k] = NULL;
 	}
 	stamp_hmac_free(rt->refl_hmac);
+	stp_refl_txcorr_free(rt);
 	rte_free(rt);
 	pl->fpriv[probe_k] = NULL;
 }
@@ -108,11 +109,12 @@ probe_tx_restamp(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 {
 	const struct stp_probe_rt *rt = arg;
 	const uint64_t flag = rt->restamp_flag;
-	uint64_t now_ns = 0;
+	struct stp_refl_txcorr *tc = port < RTE_DIM(rt->txcorr) ? rt->txcorr[port] : NULL;
+	uint64_t now_ns = 0, nb_corr = 0;
+	int64_t corr = 0, step = 0;
+	uint16_t pos = 0, first = 0, last = 0;
 	uint8_t ns_b[8], st_b[8];
 
-	RTE_SET_USED(port);
-	RTE_SET_USED(queue);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *p, *v;
@@ -122,13 +124,25 @@ probe_tx_restamp(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 		if (likely(!(m->ol_flags & flag)))
 			continue;
 		m->ol_flags &= ~flag;
+		/* T3 + the measured TX path delay (refl_txcorr.h), + a step per later reply of
+		 * the burst; a stamp read, if any, comes before the clock read. */
 		if (now_ns == 0) {
+			if (tc != NULL)
+				corr = stp_refl_txcorr_begin(tc, queue, &step);
 			now_ns = clock_tsc_ns(rte_rdtsc());
-			probe_put64(ns_b, now_ns);
+			first = i;
+		}
+		if (pos == 0 || step != 0) {
+			uint64_t t3_ns = (uint64_t)((int64_t)now_ns + corr + (int64_t)pos * step);
+
+			probe_put64(ns_b, t3_ns);
 			probe_put64(st_b,
-					stamp_ts_from_ns(now_ns, rt->stamp_err_est,
+					stamp_ts_from_ns(t3_ns, rt->stamp_err_est,
 							STAMP_TAI_UTC_DEFAULT));
 		}
+		last = i;
+		pos++;
+		nb_corr += corr != 0;
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		t3_off = m->hash.usr & 0xffff;
 		ck_off = (m->hash.usr >> 16) & 0x7fff;
@@ -152,6 +166,12 @@ probe_tx_restamp(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 		}
 		memcpy(p + t3_off, v, 8);
 	}
+	/* One reply of the burst may ask for its TX stamp, against the T3 as taken. */
+	if (tc != NULL && pos > 0)
+		stp_refl_txcorr_arm(tc, queue, pkts[first], pkts[last], pos - 1, now_ns, corr);
+	if (nb_corr != 0 && queue < CFG_MAX_QUEUES)
+		__atomic_store_n(&tc->corrected[queue], tc->corrected[queue] + nb_corr,
+				__ATOMIC_RELAXED);
 	return n;
 }
 
@@ -335,7 +355,8 @@ stp_probe_rt_init(struct stp_pipeline *pl)
 				goto nomem;
 		}
 	}
-	if (rt->rx_enabled && rt->reflect && probe_restamp_init(pl, rt) != 0)
+	if (rt->rx_enabled && rt->reflect &&
+			(probe_restamp_init(pl, rt) != 0 || stp_refl_txcorr_init(pl, rt) != 0))
 		return -1;
 	for (unsigned int i = 0; i < cfg->nb_probes; i++) {
 		struct stp_probe_gen *g;

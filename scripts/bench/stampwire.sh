@@ -17,6 +17,13 @@
 #              there are 2 CPUs), with qdisc_bypass=0: the PMD's default bypass sends around the
 #              taps, so the kernel would stamp (and tcpdump see) none of its replies; with it, the
 #              replies take the path the floor's sendto() takes;
+#   afpkt      the same reflector on net_afpkt (lib/afpkt, qdisc_bypass=0 as above): T2 is the
+#              kernel's RX stamp itself, and T3 is corrected by the measured TX path delay
+#              (probe_rx.t3_correction, on by default): the median of the kernel's TX stamp of
+#              its replies - T3. That stamp is taken in the driver (veth_xmit), after the taps
+#              where tcpdump stamps: the corrected T3 lands after tcpdump's stamp by the taps'
+#              own cost (tcpdump's delivery), so its TX is negative by that much; |TX| is the
+#              distance either way;
 #   floor      scripts/bench/wirefloor.c: a bare TPACKET_V2 ring poller on CPU 1 that stamps
 #              CLOCK_REALTIME as soon as a frame is its own and right before sendto() (the least
 #              a user-space reflector can do on this path).
@@ -24,7 +31,8 @@
 # rounding). stampede's clock is the TSC calibrated to UTC (lib/clock), the floor's
 # CLOCK_REALTIME, the kernel's CLOCK_REALTIME: a calibration offset shows up in both sides.
 #
-# Optional row "other": STAMPEDE_OTHER=PATH, another stampede build (before / after a change).
+# Optional rows "other" and "other-afpkt": STAMPEDE_OTHER=PATH, another stampede build (before /
+# after a change), on net_af_packet and on net_afpkt (a build without net_afpkt: no such row).
 #
 # Usage: scripts/bench/stampwire.sh [-n RUNS] [-c COUNT] [-r PPS] [-k]   (root)
 set -u
@@ -49,6 +57,7 @@ Usage: $0 [-n RUNS] [-c COUNT] [-r PPS] [-k]
   -r PPS    requests per second (default $PPS)
   -k        keep the work directory (captures, logs)
 Environment: STAMPEDE (default build/app/stampede/stampede), PYTHON, CC (default cc),
+  STAMPWIRE_TAG (a prefix for the namespaces' and the EAL file prefix's names),
   STAMPEDE_OTHER: a second stampede binary measured as row "other" (e.g. an older build)
 EOF
 }
@@ -73,9 +82,10 @@ for t in tcpdump ethtool "${CC:-cc}"; do
 done
 
 WORK=$(mktemp -d /tmp/stampwire.XXXXXX)
-NS_A=stw$$-a
-NS_B=stw$$-b
-PREFIX=stampwire-$$
+TAG=${STAMPWIRE_TAG:-}$$ # STAMPWIRE_TAG: a prefix for the namespaces and EAL prefix
+NS_A=stw$TAG-a
+NS_B=stw$TAG-b
+PREFIX=stampwire-$TAG
 cleanup()
 {
 	local p
@@ -117,6 +127,9 @@ cat >"$WORK/b.json" <<JSON
   "probe_rx": { "enabled": true, "mode": "stamp", "reflect": true } }
 JSON
 
+sed 's/net_af_packet0,iface=b0,qdisc_bypass=0/net_afpkt0,iface=b0,qdisc_bypass=0/' \
+	"$WORK/b.json" >"$WORK/b-afpkt.json"
+
 # run ROW N: one run of ROW; the capture is $WORK/ROW-N.pcap
 run()
 {
@@ -127,10 +140,12 @@ run()
 	PIDS+=("$tpid")
 	wait_ready "$tpid" "$WORK/tcpdump-$row-$n.log" "listening on" 20 || {
 		echo "stampwire.sh: tcpdump did not start" >&2; exit 1; }
-	if [[ $row == stampede || $row == other ]]; then
-		local exe=$STAMPEDE
-		[[ $row == other ]] && exe=$STAMPEDE_OTHER
-		ip netns exec "$NS_B" "$exe" -c "$WORK/b.json" --stats-period 1 \
+	if [[ $row != floor ]]; then
+		local exe=$STAMPEDE cfg=$WORK/b.json
+		[[ $row == other* ]] && exe=$STAMPEDE_OTHER
+		[[ $row == *afpkt ]] && cfg=$WORK/b-afpkt.json
+		ip netns exec "$NS_B" "$exe" -c "$cfg" --stats-period 1 \
+			--stats-json "$WORK/$row-$n.json" \
 			-- --file-prefix="$PREFIX" "${LCORES[@]}" >"$WORK/$row-$n.log" 2>&1 </dev/null &
 		rpid=$!
 		PIDS+=("$rpid")
@@ -151,8 +166,15 @@ run()
 	stop_pid "$tpid" INT
 }
 
-ROWS=(stampede floor)
-[[ -n ${STAMPEDE_OTHER:-} ]] && ROWS+=(other)
+# A build has net_afpkt when its usage text names the driver's arguments.
+has_afpkt() { grep -qa "iface=<string> tov_ms=<1..1000>" "$1"; }
+ROWS=(stampede)
+has_afpkt "$STAMPEDE" && ROWS+=(afpkt)
+ROWS+=(floor)
+if [[ -n ${STAMPEDE_OTHER:-} ]]; then
+	ROWS+=(other)
+	has_afpkt "$STAMPEDE_OTHER" && ROWS+=(other-afpkt)
+fi
 for ((n = 1; n <= RUNS; n++)); do
 	for row in "${ROWS[@]}"; do
 		run "$row" "$n"
@@ -160,7 +182,7 @@ for ((n = 1; n <= RUNS; n++)); do
 done
 
 "$PY" - "$WORK" "$RUNS" <<'PYEOF'
-import glob, os, statistics, struct, sys
+import glob, json, os, statistics, struct, sys
 
 work, runs = sys.argv[1], int(sys.argv[2])
 NTP = 2208988800
@@ -189,7 +211,10 @@ def pct(v, q):
 
 
 def one(path):
-    req, rx, tx = {}, [], []
+    """RX, TX, RX+TX of each answered request, and TX of the first reply of each burst (the
+    replies of one burst share their T3: the later ones are marked by the same T3 again; with
+    the T3 correction's per-position step applied they have their own, and count as first)."""
+    req, rx, tx, first, last_t3 = {}, [], [], [], None
     for ts, f in frames(path):
         if len(f) < 42 + 44 or f[12:14] != b"\x08\x00":
             continue
@@ -206,34 +231,55 @@ def one(path):
             if seq in req:
                 rx.append(t2 - req[seq])
                 tx.append(ts - t3)
-    return rx, tx, [a + b for a, b in zip(rx, tx)]
+                if t3 != last_t3:
+                    first.append(ts - t3)
+            last_t3 = t3
+    return rx, tx, [a + b for a, b in zip(rx, tx)], first
 
 
-rows = {}
-for row in ("stampede", "other", "floor"):
-    per = []
+rows, corr = {}, {}
+for row in ("stampede", "afpkt", "floor", "other", "other-afpkt"):
+    per, cs = [], []
     for n in range(1, runs + 1):
         path = os.path.join(work, "%s-%d.pcap" % (row, n))
         if not os.path.exists(path):
             continue
-        rx, tx, both = one(path)
+        rx, tx, both, first = one(path)
         if rx:
+            atx = [abs(x) for x in tx]
             per.append((len(rx), pct(rx, .5), pct(rx, .99), pct(tx, .5), pct(tx, .99),
-                        pct(both, .5), pct(both, .99)))
+                        pct(both, .5), pct(both, .99), pct(atx, .5), pct(atx, .99),
+                        pct(first, .5), 100.0 * (len(tx) - len(first)) / len(tx)))
+        try:
+            for tc in json.load(open(os.path.join(work, "%s-%d.json" % (row, n))))[
+                    "probe_rx"].get("tx_correction", []):
+                cs.append("%s %.1f" % (tc["state"], tc["correction_ns"] / 1e3))
+        except (OSError, ValueError, KeyError):
+            pass
     if per:
-        rows[row] = [statistics.median(x[i] for x in per) for i in range(7)]
+        rows[row] = [statistics.median(x[i] for x in per) for i in range(11)]
+    if cs:
+        corr[row] = cs
 
 print("stamp-to-kernel, us (median of %d runs; RX = T2 - kernel RX stamp, "
       "TX = kernel TX stamp - T3)" % runs)
 print("RX+TX = the kernel's time between request and reply - the reflector's T3 - T2: free of")
 print("any offset between the reflector's clock and the kernel's")
-print("| reflector | pairs | RX p50 | RX p99 | TX p50 | TX p99 | RX+TX p50 | RX+TX p99 |")
-print("|---|---|---|---|---|---|---|---|")
+print("first TX p50: TX of the first reply of each burst (one T3 per burst); later %: the")
+print("share of replies that followed another in its burst")
+print("| reflector | pairs | RX p50 | RX p99 | TX p50 | TX p99 | RX+TX p50 | RX+TX p99 "
+      "| abs(TX) p50 | abs(TX) p99 | first TX p50 | later % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for row, v in rows.items():
-    print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |"
-          % (row, v[0], v[1] / 1e3, v[2] / 1e3, v[3] / 1e3, v[4] / 1e3, v[5] / 1e3, v[6] / 1e3))
-if "stampede" in rows and "floor" in rows:
-    s, f = rows["stampede"], rows["floor"]
-    print("stampede - floor, us: RX p50 %+.1f, RX p99 %+.1f, TX p50 %+.1f, TX p99 %+.1f"
-          % ((s[1] - f[1]) / 1e3, (s[2] - f[2]) / 1e3, (s[3] - f[3]) / 1e3, (s[4] - f[4]) / 1e3))
+    print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f |"
+          % (row, v[0], v[1] / 1e3, v[2] / 1e3, v[3] / 1e3, v[4] / 1e3, v[5] / 1e3, v[6] / 1e3,
+             v[7] / 1e3, v[8] / 1e3, v[9] / 1e3, v[10]))
+for row, cs in corr.items():
+    print("%s: T3 correction per run (state, us): %s" % (row, ", ".join(cs)))
+for name in ("stampede", "afpkt"):
+    if name in rows and "floor" in rows:
+        s, f = rows[name], rows["floor"]
+        print("%s - floor, us: RX p50 %+.1f, RX p99 %+.1f, abs(TX) p50 %+.1f, abs(TX) p99 %+.1f"
+              % (name, (s[1] - f[1]) / 1e3, (s[2] - f[2]) / 1e3, (s[7] - f[7]) / 1e3,
+                 (s[8] - f[8]) / 1e3))
 PYEOF

@@ -208,9 +208,20 @@ sys_start_stampede() {
 # sys_launch_stampede [ARGS...]: stampede in this namespace (vdev-only tests); returns once it
 # prints its first stats line (up to 10 s), fails if it exits first.
 sys_launch_stampede() {
+	STP_WRAP=()
+	_sys_launch_wait "$@"
+}
+
+# sys_launch_stampede_ns NS [ARGS...]: the same, stampede in namespace NS.
+sys_launch_stampede_ns() {
+	STP_WRAP=(ip netns exec "$1")
+	shift
+	_sys_launch_wait "$@"
+}
+
+_sys_launch_wait() {
 	local i
 
-	STP_WRAP=()
 	_sys_bg_stampede "$@"
 	for i in $(seq 100); do
 		grep -q "^rx [0-9]" "$WORK/stampede.log" 2>/dev/null && return 0
@@ -312,6 +323,29 @@ sys_start_tcpdump() {
 		sleep 0.1
 	done
 	log "tcpdump did not start; skipping the tcpdump cross-check"
+}
+
+# sys_tcpdump_ns NS IFACE PCAP [ARGS...]: tcpdump on IFACE of namespace NS writing PCAP with
+# nanosecond stamps (ARGS before the filter, e.g. -Q in ... udp), in the background
+# (TCPDUMP_PID); returns once it listens, fails after 10 s. Stop it with sys_tcpdump_stop.
+sys_tcpdump_ns() {
+	local ns=$1 ifc=$2 pcap=$3 i
+	shift 3
+	ip netns exec "$ns" tcpdump -i "$ifc" -nn -U --immediate-mode -B 16384 \
+		--time-stamp-precision=nano -w "$pcap" "$@" >"$pcap.log" 2>&1 &
+	TCPDUMP_PID=$!
+	BG_PIDS+=("$TCPDUMP_PID")
+	for i in $(seq 100); do
+		grep -q "listening on" "$pcap.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start: $(cat "$pcap.log")"
+}
+
+# Stops the capture sys_tcpdump_ns started (SIGINT: it writes what it has, then exits).
+sys_tcpdump_stop() {
+	kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+	wait "$TCPDUMP_PID" 2>/dev/null || true
 }
 
 sys_stop_tcpdump_count() {

@@ -129,30 +129,52 @@ test_txstamps(void)
 {
 	const uint8_t TS = SO_EE_ORIGIN_TIMESTAMPING;
 	struct afpkt_txkeys k;
+	enum afpkt_ts src;
 	struct msghdr *mh;
 	uint32_t key = 0;
 	uint64_t ns = 0;
 
 	mh = report(7, 1700000000, 500000001, 0, 0, TS, SCM_TSTAMP_SND, true);
-	check(afpkt_txstamp_decode(mh, false, &key, &ns) && key == 7 &&
-					ns == 1700000000500000001ull,
-			"software report: key 7, stamp 1700000000.500000001");
-	check(!afpkt_txstamp_decode(mh, true, &key, &ns),
-			"hardware asked, no hardware stamp in the report: refused");
+	check(afpkt_txstamp_decode(mh, false, &key, &ns, &src) && key == 7 &&
+					ns == 1700000000500000001ull && src == AFPKT_TS_KERNEL,
+			"software report: key 7, stamp 1700000000.500000001, source kernel");
+	key = 0;
+	ns = 0;
+	src = AFPKT_TS_HW;
+	check(afpkt_txstamp_decode(mh, true, &key, &ns, &src) && key == 7 &&
+					ns == 1700000000500000001ull && src == AFPKT_TS_KERNEL,
+			"hardware asked, only ts[0] in the report: the software stamp, source kernel");
+	/* Both stamps present, the NIC's a different value: which one is taken shows. */
 	mh = report(8, 1700000000, 1, 1700000003, 3, TS, SCM_TSTAMP_SND, true);
-	check(afpkt_txstamp_decode(mh, true, &key, &ns) && key == 8 && ns == 1700000003000000003ull,
-			"hardware report: ts[2] is the stamp");
+	src = AFPKT_TS_KERNEL;
+	check(afpkt_txstamp_decode(mh, true, &key, &ns, &src) && key == 8 &&
+					ns == 1700000003000000003ull && src == AFPKT_TS_HW,
+			"hardware report: ts[2] is the stamp, source hw");
+	check(afpkt_txstamp_decode(mh, false, &key, &ns, &src) && ns == 1700000000000000001ull &&
+					src == AFPKT_TS_KERNEL,
+			"the same report, software asked: ts[0], source kernel");
+	mh = report(10, 0, 0, 1700000004, 999999999, TS, SCM_TSTAMP_SND, true);
+	check(afpkt_txstamp_decode(mh, true, &key, &ns, &src) && key == 10 &&
+					ns == 1700000004999999999ull && src == AFPKT_TS_HW,
+			"hardware only (ts[0] zero): ts[2], source hw");
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src),
+			"hardware only, software asked: refused (no stamp of the kind asked for)");
+	mh = report(10, 0, 0, 1700000004, 1000000000, TS, SCM_TSTAMP_SND, true);
+	check(!afpkt_txstamp_decode(mh, true, &key, &ns, &src),
+			"a hardware tv_nsec of a whole second: refused");
 	mh = report(9, 1700000000, 1, 0, 0, SO_EE_ORIGIN_LOCAL, SCM_TSTAMP_SND, true);
-	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "not a timestamping origin: refused");
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src),
+			"not a timestamping origin: refused");
 	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SCHED, true);
-	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "a qdisc (SCHED) stamp: refused");
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src), "a qdisc (SCHED) stamp: refused");
 	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SND, false);
-	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "no SCM_TIMESTAMPING: refused");
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src), "no SCM_TIMESTAMPING: refused");
 	mh = report(9, 1700000000, 1000000000, 0, 0, TS, SCM_TSTAMP_SND, true);
-	check(!afpkt_txstamp_decode(mh, false, &key, &ns), "tv_nsec of a whole second: refused");
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src),
+			"tv_nsec of a whole second: refused");
 	mh = report(9, 1700000000, 1, 0, 0, TS, SCM_TSTAMP_SND, true);
 	CMSG_FIRSTHDR(mh)->cmsg_len = CMSG_LEN(sizeof(struct timespec));
-	check(!afpkt_txstamp_decode(mh, false, &key, &ns),
+	check(!afpkt_txstamp_decode(mh, false, &key, &ns, &src),
 			"an SCM_TIMESTAMPING too short for three stamps: refused");
 
 	memset(&k, 0, sizeof(k));
