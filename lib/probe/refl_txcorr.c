@@ -38,8 +38,7 @@ txcorr_why_off(const struct stp_pipeline *pl, const struct port_rt *pr)
 	if (pr->ts_src != PKT_TS_KERNEL && pr->ts_src != PKT_TS_HW)
 		return "the port's timestamps are software: no TX stamps to measure against";
 	for (unsigned int i = 0; i < cfg->nb_probes; i++)
-		if (cfg->probes[i].port == pr->cfg_idx &&
-				cfg->probes[i].mode != CFG_PROBE_PLAIN)
+		if (cfg->probes[i].port == pr->cfg_idx && cfg->probes[i].mode != CFG_PROBE_PLAIN)
 			return "a probe stream sends on the port: its TX stamps are the stream's T1s";
 	if (rte_eth_timesync_enable(pr->port_id) != 0)
 		return "the port's timesync API is not supported";
