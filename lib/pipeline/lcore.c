@@ -254,38 +254,28 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
 
 /*
  * The worker stages from index @p first on, then the hand-off to TX. Each stage's cost is
- * counted per burst, as rte_graph counts per node: the packets it was given, every burst, and
- * its cycles, sampled: one burst in 2^STP_STAGE_SAMPLE_LOG2, drawn at random (an LCG's top
- * bits: no aliasing with the order of the polled queues), is timed with one TSC read per stage
- * (the end of one stage is the start of the next) and counts 2^STP_STAGE_SAMPLE_LOG2 times
- * its cycles. A TSC read costs ~40 cycles on this machine's CPUs, two per burst more than
- * stampede's own per-packet work on a burst of 32 (scripts/bench/forward.sh). A lcore's first
- * burst is timed. A stage's cycles include what it hands on itself (the last stage's hand-off
- * to TX, a stage that sends).
+ * counted per burst, as rte_graph counts per node: one TSC read per stage and burst (the end
+ * of one stage is the start of the next), its cycles and the packets it was given. A stage's
+ * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
  */
 void
 stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const bool timed = (lc->stage_rng >> (32 - STP_STAGE_SAMPLE_LOG2)) == 0;
-	uint64_t t0 = 0;
+	uint64_t t0 = rte_rdtsc();
 
-	lc->stage_rng = lc->stage_rng * 1664525u + 1013904223u; /* Numerical Recipes' LCG */
-	if (timed)
-		t0 = rte_rdtsc();
 	if (first != 0)
 		lc->hint.valid = false;
 	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++) {
+		uint64_t t1;
+
 		lc->stats.stage_pkts[s] += n;
 		n = pl->stages[s]->burst(lc, pkts, n);
 		/* The RX hint describes the burst as it came in: no later stage may trust it. */
 		lc->hint.valid = false;
-		if (timed) {
-			uint64_t t1 = rte_rdtsc();
-
-			lc->stats.stage_cycles[s] += (t1 - t0) << STP_STAGE_SAMPLE_LOG2;
-			t0 = t1;
-		}
+		t1 = rte_rdtsc();
+		lc->stats.stage_cycles[s] += t1 - t0;
+		t0 = t1;
 	}
 	lc->hint.valid = false;
 	if (n > 0)
@@ -360,11 +350,9 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
  * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
  * are taken out afterwards when a length says there is one.
- * Measured (callgrind by scripts/bench/instr.sh, null row, per source line): RX_COUNT ~10
- * instr/pkt (RX_STAMP adds its three stores); stampede's own part of the RX-to-TX path (PMDs
- * excluded) 19.8 instr/pkt on the null and ring rows, 23.7 before the unrolled pass and the
- * sampled stage timing, 47.5 before issue 18 (testpmd io: 3.0). The rest is per burst:
- * ~290 instructions of RX, stages and TX around the PMDs' calls.
+ * Measured (objdump of the loops; callgrind by scripts/bench/instr.sh, null row): RX_STAMP 19
+ * instr/pkt, RX_COUNT 16; stampede's own part of the RX-to-TX path (PMDs excluded) 23.2
+ * instr/pkt on the null and ring rows, 47.5 before issue 18 (testpmd io: 3.0).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
@@ -373,15 +361,12 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	uint64_t bytes = 0;
-	uint32_t lens = 0, under = 0;
+	uint32_t lens = 0, runt = 0;
 	uint16_t segs = 1, k = 0;
 
 	if (mode == RX_PARSE)
 		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			/* Unrolled: the loop's own increment, compare and branch were 3 of ~13
-			 * instr/pkt. */
-#pragma GCC unroll 4
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
@@ -414,12 +399,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			}
 			pkts[k++] = m;
 		} else {
-			/*
-			 * A runt's length minus 14 wraps: the top bit (a sub and an OR, where a
-			 * compare took 4 instructions). A length of 2^31 + 14 or more (no port
-			 * makes one) sets it too; rx_take_runts() then finds no runt.
-			 */
-			under |= len - RTE_ETHER_HDR_LEN;
+			runt |= len < RTE_ETHER_HDR_LEN;
 		}
 	}
 	sum->bytes += bytes;
@@ -427,7 +407,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 	sum->segs = segs;
 	if (mode == RX_PARSE)
 		return k;
-	if (unlikely(under >> 31))
+	if (unlikely(runt != 0))
 		return rx_take_runts(pkts, n, runts, nb_runt);
 	return n;
 }
@@ -458,13 +438,15 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	uint16_t port_id = lc->poll[pi].port_id;
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
+	uint64_t tsc;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
+	tsc = rte_rdtsc();
 	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
-		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n,
-				rte_rdtsc(), lc->stats.ts_src);
+		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
+				lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
@@ -479,15 +461,12 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		 * only runts are caught.
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
+		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
 
-		/* No one reads the stamp (need_stamp false): no TSC read, ~40 cycles a burst. */
-		if (pl->need_stamp) {
-			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
-
+		if (pl->need_stamp)
 			k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &sum);
-		} else {
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, 0, src, runts, &nb_runt, &sum);
-		}
+		else
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, ns, src, runts, &nb_runt, &sum);
 		lc->stats.ts_src[src] += n;
 	}
 	lc->stats.rx_pkts += n;

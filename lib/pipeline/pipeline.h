@@ -90,7 +90,7 @@ struct stp_lcore_stats {
 	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
 	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
 	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
-	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage: TSC cycles, sampled */
+	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
 	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
 	uint64_t loops;				/**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
@@ -133,8 +133,7 @@ struct stp_lcore {
 	volatile uint64_t epoch;      /* dataplane: wo (each loop), ctlplane: ro (drain) */
 	volatile bool rx_stopped;     /* dataplane: wo, ctlplane: ro */
 	volatile bool exited;	      /* dataplane: wo (left the run loop), ctlplane: ro */
-	uint32_t tx_dirty;  /* ports with packets in txbuf, flushed at the end of each loop */
-	uint32_t stage_rng; /* dataplane only: draws the bursts whose stages are timed */
+	uint32_t tx_dirty; /* ports with packets in txbuf, flushed at the end of each loop */
 	/*
 	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
 	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
@@ -352,9 +351,6 @@ stp_mbuf_cut(struct rte_mbuf *m, uint32_t len)
 	}
 	m->pkt_len = len;
 }
-
-/** Stage cycles are timed on one burst in 2^this (stp_worker_from()), and count that often. */
-#define STP_STAGE_SAMPLE_LOG2 3
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
