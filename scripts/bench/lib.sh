@@ -85,8 +85,8 @@ for l in open(sys.argv[1]):
         res.setdefault((a, b), {}).setdefault(k[6:], []).append(float(v))
 if order:
     print()
-    print("cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around a stage's burst,")
-    print("1 burst in 8 timed, over the packets handed to it), medians of the runs:")
+    print("cycles/pkt per worker stage (--stats-json lcores[].stages: TSC around each burst of a")
+    print("stage, over the packets handed to it), medians of the runs:")
     for a, b in order:
         print(f"  {a:<14}{b:<10}" + ", ".join(f"{n} {statistics.median(x):.1f}"
                                              for n, x in res[(a, b)].items()))
