@@ -429,18 +429,6 @@ feature_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam
 	}
 }
 
-/* STP_FAMILY_ROWS: one sample per entry of array @p rows, labeled with its name. */
-static void
-feature_rows(struct sbuf *b, const json_t *rows, const struct stp_family *fam)
-{
-	const json_t *e;
-	size_t i;
-
-	json_array_foreach(rows, i, e)
-		sample(b, fam->name, fam->label, json_string_value(json_object_get(e, "name")),
-				(uint64_t)json_integer_value(json_object_get(e, fam->values[0])));
-}
-
 /* The labels of an ENTRIES sample: the entry's name (an object's member), then its members. */
 static void
 entry_labels(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
@@ -530,8 +518,6 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 					fam->name, fam->type);
 			if (fam->kind == STP_FAMILY_VALUE)
 				sample(b, fam->name, NULL, NULL, (uint64_t)json_integer_value(m));
-			else if (fam->kind == STP_FAMILY_ROWS)
-				feature_rows(b, fam->key != NULL ? m : t, fam);
 			else if (fam->kind == STP_FAMILY_LABELED)
 				for (unsigned int v = 0; fam->values[v] != NULL; v++)
 					sample(b, fam->name, fam->label, fam->values[v],

@@ -129,11 +129,6 @@ enum stp_family_kind {
 	 * values, one sample per name in values (label2) of the object at member.
 	 */
 	STP_FAMILY_ENTRIES,
-	/**
-	 * An array of objects, each with a "name": one sample per entry, labeled (label) with
-	 * its name, of its member values[0]. key NULL: the array is the ui's view member itself.
-	 */
-	STP_FAMILY_ROWS,
 };
 
 /**

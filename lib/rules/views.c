@@ -66,8 +66,8 @@ const struct stp_family rules_families[] = {
 			.type = "counter",
 			.help = "Packets a rule matched; a deleted rule's counter stays, frozen, under its "
 				"name.",
-			.kind = STP_FAMILY_ROWS,
+			.kind = STP_FAMILY_FIELDS,
 			.label = "rule",
-			.values = (const char *const[]){ "matched", NULL } },
+			.field = "matched" },
 	{ .name = NULL },
 };
