@@ -83,14 +83,15 @@ vg_stop()
 }
 
 # The forwarding lcore's thread: the one that ran the most instructions in net_null (the main
-# thread may run more in all: --no-huge start-up zeroes memory).
+# thread may run more in all: --no-huge start-up zeroes memory). The sum is printed with %.0f:
+# mawk prints a number above 2^31 as %.6g (3.1721e+09), which bash cannot compare.
 busiest()
 {
 	local f best="" max=0 v
 
 	for f in "$1".*-*; do
 		v=$(callgrind_annotate --threshold=100 "$f" 2>/dev/null |
-			awk '/librte_net_null/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')
+			awk '/librte_net_null/ { gsub(",", "", $1); s += $1 } END { printf "%.0f\n", s }')
 		if ((${v:-0} > max)); then max=$v; best=$f; fi
 	done
 	echo "$best"
