@@ -367,6 +367,15 @@ tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_
  * (letters, digits, '_' and '/'); dict keys are fixed words, user-given names (ports, rules,
  * outputs) are values, which telemetry escapes.
  */
+/* Telemetry names take only A-Z a-z 0-9 _ /: anything else in @p key becomes '_' ("p99.9"). */
+static void
+tel_key_clean(char *key)
+{
+	for (char *c = key; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '/')
+			*c = '_';
+}
+
 /*
  * A flat JSON object (nested objects flattened as "<key>_<subkey>") into a telemetry dict:
  * integers and booleans as u64 (negative ones as int), reals as int (rounded), strings as strings.
@@ -383,10 +392,7 @@ tel_from_json(struct rte_tel_data *d, const json_t *o, const char *prefix)
 		if (strcmp(k, "name") == 0 || strcmp(k, "direction") == 0)
 			continue;
 		snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "_" : "", k);
-		/* Telemetry names take only A-Z a-z 0-9 _ /: "p99.9" becomes "p99_9". */
-		for (char *c = key; *c != '\0'; c++)
-			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '/')
-				*c = '_';
+		tel_key_clean(key);
 		if (json_is_object(v))
 			rc |= tel_from_json(d, v, key);
 		else if (json_is_integer(v) && json_integer_value(v) >= 0)
@@ -545,9 +551,7 @@ tel_group_key(char *key, size_t len, const struct stp_tel_group *g, const char *
 		else
 			snprintf(key + n, len - n, "_%s", stp_json_str(e, *m));
 	}
-	for (char *p = key; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
-			*p = '_';
+	tel_key_clean(key);
 }
 
 /*
