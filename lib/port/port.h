@@ -145,6 +145,25 @@ port_hw_ns(const struct port_rt *pr, uint64_t ticks)
 	return ticks - (uint64_t)pr->hw_rt_offset;
 }
 
+/**
+ * Read port @p pr's last TX stamp (rte_eth_timesync_read_tx_timestamp) into @p ns as UTC ns:
+ * net_afpkt's kernel stamps are UTC already, as its RX stamps; a NIC's are its clock's ticks.
+ * false (and @p ns 0) when the port has none to give.
+ */
+static inline bool
+port_tx_stamp_ns(const struct port_rt *pr, uint64_t *ns)
+{
+	struct timespec ts;
+
+	*ns = 0;
+	if (rte_eth_timesync_read_tx_timestamp(pr->port_id, &ts) != 0)
+		return false;
+	*ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (pr->ts_src != PKT_TS_KERNEL)
+		*ns = port_hw_ns(pr, *ns);
+	return true;
+}
+
 /** Stop and close every port, close pcap readers, free the pool. */
 void port_teardown(struct port_set *ps);
 

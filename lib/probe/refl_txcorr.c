@@ -14,16 +14,9 @@
 void
 stp_refl_txcorr_read(struct stp_refl_txcorr *tc)
 {
-	struct timespec ts;
-	bool have = rte_eth_timesync_read_tx_timestamp(tc->pr->port_id, &ts) == 0;
-	uint64_t ns = 0;
+	uint64_t ns;
+	bool have = port_tx_stamp_ns(tc->pr, &ns);
 
-	if (have) {
-		ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-		/* net_afpkt's stamps are UTC already; a NIC's are in its clock. */
-		if (tc->pr->ts_src != PKT_TS_KERNEL)
-			ns = port_hw_ns(tc->pr, ns);
-	}
 	probe_txcorr_poll(tc->c.pending ? &tc->c : &tc->step, have, ns, PROBE_TXCORR_POLLS);
 }
 

@@ -440,16 +440,9 @@ gen_seq_of(const struct stp_probe_gen *g, struct rte_mbuf *m)
 static inline void
 gen_hwtx_poll(struct stp_probe_gen *g)
 {
-	struct timespec ts;
-	bool have = rte_eth_timesync_read_tx_timestamp(g->port_id, &ts) == 0;
-	uint64_t ns = 0;
+	uint64_t ns;
+	bool have = port_tx_stamp_ns(g->pr, &ns);
 
-	if (have) {
-		ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-		/* net_afpkt's stamps are UTC already, as its RX stamps (port_stamp_kernel). */
-		if (g->pr->ts_src != PKT_TS_KERNEL)
-			ns = port_hw_ns(g->pr, ns);
-	}
 	probe_hwtx_poll(&g->hwtx, &g->txts, have, ns, STP_HWTX_POLLS, STP_HWTX_SKEW_NS);
 }
 
