@@ -42,23 +42,14 @@ for k in all.send_redirects b0.send_redirects all.rp_filter b0.rp_filter; do
 done
 
 start_tcpdump() { # RUN
-	ip netns exec "$NS_B" tcpdump -i b0 -Q in -nn -U --immediate-mode -B 16384 -s 200 \
-		--time-stamp-precision=nano -w "$WORK/$1.pcap" udp >"$WORK/tcpdump-$1.log" 2>&1 &
-	TCPDUMP_PID=$!
-	BG_PIDS+=("$TCPDUMP_PID")
-	for _ in $(seq 100); do
-		grep -q "listening on" "$WORK/tcpdump-$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "tcpdump did not start: $(cat "$WORK/tcpdump-$1.log")"
+	sys_tcpdump_ns "$NS_B" b0 "$WORK/$1.pcap" -Q in -s 200 udp
 }
 
 stop_tcpdump() { # RUN
 	sleep 0.5
-	kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-	wait "$TCPDUMP_PID" 2>/dev/null || true
-	grep -q "[1-9][0-9]* packets dropped by kernel" "$WORK/tcpdump-$1.log" &&
-		log "tcpdump lost frames: $(grep 'dropped by kernel' "$WORK/tcpdump-$1.log")"
+	sys_tcpdump_stop
+	grep -q "[1-9][0-9]* packets dropped by kernel" "$WORK/$1.pcap.log" &&
+		log "tcpdump lost frames: $(grep 'dropped by kernel' "$WORK/$1.pcap.log")"
 	return 0
 }
 
