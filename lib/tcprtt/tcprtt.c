@@ -23,8 +23,15 @@
 #endif
 #include <rte_malloc.h>
 
-#include "tcprtt.h"
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+
 #include "bytes.h"
+#include "pkt.h"
+#include "tcprtt.h"
+
+/* The flow table hash's seed: any non-zero value (the all-zero key must not hash to 0). */
+#define TCPRTT_HASH_SEED 0x7c9f2a1bu
 
 /* enum pkt_l3 and PKT_F_* values (lib/pkt), repeated so that this file needs no mbuf header. */
 #define L3_IPV4 1
@@ -175,60 +182,62 @@ pkt_drop(struct tcprtt_pkt *p, unsigned int reason)
 	return TCPRTT_PKT_DROP;
 }
 
-int
-tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
-		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
-		uint32_t flow_hash, struct tcprtt_pkt *p)
+/*
+ * The flow table's hash of a canonical key (the family, addresses and ports; the VLAN ids are
+ * left out: the same 5-tuple on two VLANs shares a bucket chain and the key compare keeps them
+ * apart). Symmetric because the key is: both directions of a flow give the same key. CRC32-C
+ * (one instruction per 8 bytes with SSE4.2) then murmur3's finaliser, so that the low bits
+ * (the bucket) depend on every input bit.
+ */
+static inline uint32_t
+key_hash(const struct tcprtt_key *k)
 {
-	const uint8_t *ip = frame + l3_off, *th, *src, *dst;
-	uint32_t ip_end, doff, alen, l4_len;
+	uint64_t a, b, c, d;
+	uint32_t ports, h;
+
+	memcpy(&ports, k->port, 4);
+	if (k->family == 4) {
+		memcpy(&a, k->addr[0], 4);
+		memcpy(&b, k->addr[1], 4);
+		h = rte_hash_crc_8byte((a & 0xffffffffu) | (b << 32), TCPRTT_HASH_SEED);
+	} else {
+		memcpy(&a, k->addr[0], 8);
+		memcpy(&b, k->addr[0] + 8, 8);
+		memcpy(&c, k->addr[1], 8);
+		memcpy(&d, k->addr[1] + 8, 8);
+		h = rte_hash_crc_8byte(a, TCPRTT_HASH_SEED);
+		h = rte_hash_crc_8byte(b, h);
+		h = rte_hash_crc_8byte(c, h);
+		h = rte_hash_crc_8byte(d, h);
+	}
+	h = rte_hash_crc_4byte(ports, h);
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * What tcprtt_pkt_parse() and tcprtt_frame_parse() share once the headers are located: the IP
+ * packet ends at @p ip_end (<= the frame's length), the TCP header starts at @p l4_off, the
+ * addresses are @p alen bytes at @p src and @p dst (a constant at each call: IPv4's path is
+ * compiled apart).
+ */
+static __rte_always_inline int
+tcp_parse(const uint8_t *frame, const uint8_t *src, const uint8_t *dst, const uint32_t alen,
+		uint32_t ip_end, uint32_t l4_off, uint8_t nb_vlan, struct tcprtt_pkt *p)
+{
+	const uint8_t *th;
+	uint32_t doff, l4_len;
 	uint16_t sport, dport;
 	uint8_t fl;
 	int c;
 
-	/* Headers lib/pkt could not get through: say which and why. */
-	if (unlikely(pkt_flags & (F_VLAN_DEEP | F_VLAN_TRUNC | F_L3_TRUNC))) {
-		if (pkt_flags & F_VLAN_DEEP)
-			return pkt_drop(p, TCPRTT_DROP_VLAN_TOO_DEEP);
-		if (pkt_flags & F_VLAN_TRUNC)
-			return pkt_drop(p, TCPRTT_DROP_VLAN_TRUNCATED);
-		if (l3_off > len)
-			return TCPRTT_PKT_SKIP;
-		if (l3_type == L3_IPV4)
-			return pkt_drop(p, ipv4_fault(ip, len - l3_off));
-		if (l3_type == L3_IPV6)
-			return pkt_drop(p, ipv6_fault(ip, len - l3_off));
-		return TCPRTT_PKT_SKIP; /* a broken ARP header: not ours */
-	}
-	if (l4_proto != IPPROTO_TCP || (l3_type != L3_IPV4 && l3_type != L3_IPV6))
-		return TCPRTT_PKT_SKIP;
-	if (pkt_flags & F_FRAG)
-		return pkt_drop(p, TCPRTT_DROP_IP_FRAGMENT);
-	if ((pkt_flags & F_L4_TRUNC) || l4_off == 0 || l4_off <= l3_off ||
-			(uint32_t)l4_off + 20 > len)
-		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED);
-	/* Where the IP packet ends (Ethernet padding is not payload). */
-	if (l3_type == L3_IPV4) {
-		ip_end = l3_off + (((uint32_t)ip[2] << 8) | ip[3]);
-		src = ip + 12;
-		dst = ip + 16;
-		alen = 4;
-		if (bad_addr4(src) || bad_addr4(dst))
-			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
-	} else {
-		ip_end = l3_off + 40 + (((uint32_t)ip[4] << 8) | ip[5]);
-		src = ip + 8;
-		dst = ip + 24;
-		alen = 16;
-		if (bad_addr6(src) || bad_addr6(dst))
-			return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
-	}
-	/* lib/pkt flags a packet longer than the frame; a jumbogram's zero length (RFC 2675)
-	 * means the frame is the packet.
-	 */
-	if (ip_end > len || (l3_type == L3_IPV6 && ip[4] == 0 && ip[5] == 0))
-		ip_end = len;
-	if (ip_end < (uint32_t)l4_off + 20)
+	if (alen == 4 ? bad_addr4(src) || bad_addr4(dst) : bad_addr6(src) || bad_addr6(dst))
+		return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
+	if (ip_end < l4_off + 20)
 		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED); /* lib/pkt said so already */
 	th = frame + l4_off;
 	l4_len = ip_end - l4_off;
@@ -271,16 +280,107 @@ tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint1
 	}
 	p->key.port[p->dir] = sport;
 	p->key.port[1 - p->dir] = dport;
-	p->key.family = l3_type == L3_IPV4 ? 4 : 6;
+	p->key.family = alen == 4 ? 4 : 6;
 	p->nb_vlan = nb_vlan > TCPRTT_MAX_VLAN ? TCPRTT_MAX_VLAN : nb_vlan;
 	/* Tag i's TCI is at 14 + 4 i (lib/pkt parses at most PKT_MAX_VLAN tags). */
 	for (unsigned int i = 0; i < p->nb_vlan; i++)
 		p->key.vlan[i] = (((uint16_t)frame[14 + 4 * i] << 8) | frame[15 + 4 * i]) & 0x0fff;
-	p->hash = flow_hash;
+	p->hash = key_hash(&p->key);
 	p->tcp_flags = fl;
 	p->has_payload = l4_len > doff;
 	p->drop = 0;
 	return TCPRTT_PKT_TCP;
+}
+
+int
+tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
+		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
+		struct tcprtt_pkt *p)
+{
+	const uint8_t *ip = frame + l3_off;
+	uint32_t ip_end;
+
+	/* Headers lib/pkt could not get through: say which and why. */
+	if (unlikely(pkt_flags & (F_VLAN_DEEP | F_VLAN_TRUNC | F_L3_TRUNC))) {
+		if (pkt_flags & F_VLAN_DEEP)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TOO_DEEP);
+		if (pkt_flags & F_VLAN_TRUNC)
+			return pkt_drop(p, TCPRTT_DROP_VLAN_TRUNCATED);
+		if (l3_off > len)
+			return TCPRTT_PKT_SKIP;
+		if (l3_type == L3_IPV4)
+			return pkt_drop(p, ipv4_fault(ip, len - l3_off));
+		if (l3_type == L3_IPV6)
+			return pkt_drop(p, ipv6_fault(ip, len - l3_off));
+		return TCPRTT_PKT_SKIP; /* a broken ARP header: not ours */
+	}
+	if (l4_proto != IPPROTO_TCP || (l3_type != L3_IPV4 && l3_type != L3_IPV6))
+		return TCPRTT_PKT_SKIP;
+	if (pkt_flags & F_FRAG)
+		return pkt_drop(p, TCPRTT_DROP_IP_FRAGMENT);
+	if ((pkt_flags & F_L4_TRUNC) || l4_off == 0 || l4_off <= l3_off ||
+			(uint32_t)l4_off + 20 > len)
+		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED);
+	/* Where the IP packet ends (Ethernet padding is not payload). lib/pkt flags a packet
+	 * longer than the frame; a jumbogram's zero length (RFC 2675) means the frame is the
+	 * packet.
+	 */
+	if (l3_type == L3_IPV4) {
+		ip_end = l3_off + (((uint32_t)ip[2] << 8) | ip[3]);
+		if (ip_end > len)
+			ip_end = len;
+		return tcp_parse(frame, ip + 12, ip + 16, 4, ip_end, l4_off, nb_vlan, p);
+	}
+	ip_end = l3_off + 40 + (((uint32_t)ip[4] << 8) | ip[5]);
+	if (ip_end > len || (ip[4] == 0 && ip[5] == 0))
+		ip_end = len;
+	return tcp_parse(frame, ip + 8, ip + 24, 16, ip_end, l4_off, nb_vlan, p);
+}
+
+/* Any frame but the common one: lib/pkt's parser, then tcprtt_pkt_parse() from what it found. */
+static __rte_noinline int
+frame_parse_slow(const uint8_t *frame, uint32_t len, struct tcprtt_pkt *p)
+{
+	struct pkt_meta meta;
+
+	if (pkt_parse_buf(frame, len, &meta) < 0)
+		return TCPRTT_PKT_SKIP; /* a runt: the RX stage drops those */
+	return tcprtt_pkt_parse(frame, len, meta.l3_type, meta.l3_off, meta.l4_off, meta.l4_proto,
+			meta.nb_vlan, meta.flags, p);
+}
+
+int
+tcprtt_frame_parse(const uint8_t *frame, uint32_t len, struct tcprtt_pkt *p)
+{
+	const uint8_t *ip = frame + RTE_ETHER_HDR_LEN;
+	uint16_t et;
+	uint32_t tot;
+
+	if (unlikely(len < RTE_ETHER_HDR_LEN + 40))
+		return frame_parse_slow(frame, len, p);
+	et = bytes_get_be16(frame + 12);
+	/*
+	 * The common frame: untagged IPv4 without options, not a fragment, whole in the frame:
+	 * every check lib/pkt's parser would make passes, and what it would find is known
+	 * (l3_off 14, l4_off 34). Anything else takes the general path.
+	 */
+	if (likely(et == RTE_ETHER_TYPE_IPV4 && ip[0] == 0x45)) {
+		tot = bytes_get_be16(ip + 2);
+		if (likely(tot >= 20 && tot <= len - RTE_ETHER_HDR_LEN &&
+				    (bytes_get_be16(ip + 6) & 0x3fff) == 0)) {
+			if (ip[9] != IPPROTO_TCP)
+				return TCPRTT_PKT_SKIP;
+			if (likely(tot >= 40))
+				return tcp_parse(frame, ip + 12, ip + 16, 4,
+						RTE_ETHER_HDR_LEN + tot, RTE_ETHER_HDR_LEN + 20, 0,
+						p);
+		}
+	} else if (et != RTE_ETHER_TYPE_IPV4 && et != RTE_ETHER_TYPE_IPV6 &&
+			et != RTE_ETHER_TYPE_VLAN && et != RTE_ETHER_TYPE_QINQ &&
+			et != RTE_ETHER_TYPE_QINQ1) {
+		return TCPRTT_PKT_SKIP; /* not IP (lib/pkt's VLAN TPIDs are the three above) */
+	}
+	return frame_parse_slow(frame, len, p);
 }
 
 bool

@@ -12,9 +12,9 @@
  * pping / ePPing do), measured on packets a tap sees, with the packets' own timestamps.
  *
  * Three parts, each usable alone:
- *  - tcprtt_parse_options() and tcprtt_pkt_parse(): the TCP option parser and what the monitor
- *    needs of one frame (canonical flow key with the VLAN ids, direction, flags, TS option).
- *    Plain C over a byte buffer: unit tests and the fuzzer call them without the EAL.
+ *  - tcprtt_parse_options(), tcprtt_pkt_parse(), tcprtt_frame_parse(): the TCP option parser
+ *    and what the monitor needs of one frame (canonical flow key with the VLAN ids, direction,
+ *    flags, TS option). Plain C over a byte buffer: tests and the fuzzer need no EAL.
  *  - struct tcprtt_mon: one per worker lcore (flows are steered by symmetric hash, so a flow
  *    lives on one worker): an open-addressing flow table of cache-line buckets (no locks: a
  *    single writer) over an array of 4-line flows, a pool of TSval slot blocks for the flows
@@ -156,7 +156,7 @@ struct tcprtt_pkt {
 	uint8_t nb_vlan;
 	uint8_t drop;	  /**< enum tcprtt_drop, with TCPRTT_PKT_DROP */
 	bool has_payload; /**< carries TCP payload */
-	uint32_t hash;	  /**< the flow table's hash of key: the caller's flow_hash */
+	uint32_t hash;	  /**< the flow table's hash of key (tcprtt_pkt_parse()) */
 	struct tcprtt_opts opts;
 };
 
@@ -167,17 +167,27 @@ struct tcprtt_pkt {
 
 /**
  * Fill @p p from a frame whose headers lib/pkt parsed (@p l3_type as enum pkt_l3, @p l3_off,
- * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags, @p flow_hash as in struct pkt_meta). The
- * flow table hashes a flow with @p flow_hash: lib/pkt's symmetric 5-tuple hash, which both
- * directions share (any value both directions share works; the VLAN ids are not in it, so the
- * same 5-tuple on two VLANs shares a bucket chain and the key compare keeps them apart). Never
- * reads past @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is)
- * or TCP header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
- * (tcprtt_mon_drop()) and measures nothing from it.
+ * @p l4_off, @p l4_proto, @p nb_vlan, @p pkt_flags as in struct pkt_meta). Never reads past
+ * @p len. Every malformed VLAN, IP (any protocol: a broken IP header hides which it is) or TCP
+ * header, and every TCP fragment, is TCPRTT_PKT_DROP with its reason; the monitor counts it
+ * (tcprtt_mon_drop()) and measures nothing from it. p->hash is the flow table's hash of the
+ * canonical key (its family, addresses and ports: both directions share it; the VLAN ids are
+ * not in it, so the same 5-tuple on two VLANs shares a bucket chain and the key compare keeps
+ * them apart).
  */
 int tcprtt_pkt_parse(const uint8_t *frame, uint32_t len, unsigned int l3_type, uint16_t l3_off,
 		uint16_t l4_off, uint8_t l4_proto, uint8_t nb_vlan, uint8_t pkt_flags,
-		uint32_t flow_hash, struct tcprtt_pkt *p);
+		struct tcprtt_pkt *p);
+
+/**
+ * The datapath's parse of a raw frame (the stage needs no lib/pkt metadata but the stamp):
+ * the common frame (untagged IPv4 without options, not a fragment, whole) in a few loads, a
+ * frame that is not IP in one compare, and any other through lib/pkt's parser
+ * (pkt_parse_buf()) and tcprtt_pkt_parse(). The answer is always theirs: the same result code,
+ * drop reason and @p p (test/unit/test_tcprtt.c and the fuzzer compare the two). A runt
+ * (shorter than an Ethernet header) is TCPRTT_PKT_SKIP.
+ */
+int tcprtt_frame_parse(const uint8_t *frame, uint32_t len, struct tcprtt_pkt *p);
 
 /** An address prefix that samples are grouped by (either endpoint inside). */
 struct tcprtt_prefix {

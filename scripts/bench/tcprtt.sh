@@ -27,9 +27,11 @@
 # each stage's burst; tcp_rtt's is the monitor alone, records handed to the writer's ring
 # included) are printed too. -b BINARY adds a row "base": the enabled config run by another build (e.g. main's), in
 # the same runs, interleaved: a before/after on the same machine load. -g also runs the
-# enabled row (and base) once under valgrind's callgrind (on a pcap of at most 20000 flows)
-# and prints instructions per packet of the stage, of its parts, and of the writer thread
-# per record: counts that the other tenants of a shared machine do not disturb.
+# disabled and the enabled row (and base) once under valgrind's callgrind (on a pcap of at
+# most 20000 flows) and prints instructions per packet of the datapath lcore, of the stage and
+# of its parts, of the writer thread per record, and the monitor's cost in instructions
+# (enabled - disabled, the datapath lcore's): counts that the other tenants of a shared
+# machine do not disturb.
 #
 # Usage: scripts/bench/tcprtt.sh [-n RUNS] [-f FLOWS] [-c CONCURRENT] [-s SYNS] [-t TABLE]
 #                               [-x 'KEY: VALUE,'] [-b BINARY] [-g] [-k]
@@ -133,13 +135,13 @@ CGFLOWS=$((FLOWS < 20000 ? FLOWS : 20000))
 CGROWS=""
 if ((CALLGRIND)); then
 	"$PY" "$HERE/tcprtt_flows.py" "$WORK/cg.pcap" --flows "$CGFLOWS" --concurrent "$CONC" || exit 1
-	CGROWS="cg"
+	CGROWS="cg cgoff"
 fi
 TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 
 for row in $ROWS $CGROWS; do
 	en=false
-	[[ $row != off ]] && en=true
+	[[ $row != off && $row != cgoff ]] && en=true
 	pcap=$WORK/flows.pcap
 	table=$((CONC * 4 > 65536 ? CONC * 4 : 65536))
 	extra=""
@@ -149,7 +151,7 @@ for row in $ROWS $CGROWS; do
 		table=$FLOOD_TABLE
 		extra="$XTRA \"idle_timeout_s\": 1,"
 	fi
-	[[ $row == cg ]] && pcap=$WORK/cg.pcap
+	[[ $row == cg || $row == cgoff ]] && pcap=$WORK/cg.pcap
 	cat >"$WORK/$row.json" <<JSON
 {
   "eal": { "args": [], "hugepages": false },
@@ -321,15 +323,21 @@ print("every run forwarded every packet: %s" % ("yes" if not bad else "NO"))
 PYEOF
 
 ((CALLGRIND)) || exit 0
-# Instruction counts: the enabled config (and base) once under callgrind, one file per thread.
-# The stage is the function tcprtt_burst; the writer thread formats the records.
+# Instruction counts: the disabled and the enabled config (and base) once under callgrind, one
+# file per thread. The stage is the function tcprtt_burst; the writer thread formats the
+# records; the datapath lcore's work is port_stamp_burst + pkt_parse_buf (lib/pkt's parse, when
+# a stage asks for it) + stp_worker_from (the stages and TX), so enabled - disabled is the
+# monitor's whole cost in instructions, as the cycle rows above measure it.
 echo
 echo "callgrind: $CGFLOWS flows x 9 frames, instructions (Ir) per packet / per record"
-for b in on ${BASE:+base}; do
+: >"$WORK/cg-lcore.txt"
+for b in off on ${BASE:+base}; do
 	bin=$STAMPEDE
+	cfg=$WORK/cg.json
 	[[ $b == base ]] && bin=$WORK/stampede-base
+	[[ $b == off ]] && cfg=$WORK/cgoff.json
 	valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$WORK/cg-$b.%p" \
-		"$bin" -c "$WORK/cg.json" --exit-on-eof --stats-json "$WORK/stats-cg-$b.json" \
+		"$bin" -c "$cfg" --exit-on-eof --stats-json "$WORK/stats-cg-$b.json" \
 		-- --file-prefix="$PREFIX-cg-$b" --lcores=0@0,1@1 >"$WORK/log-cg-$b.txt" 2>&1 ||
 		{ echo "tcprtt.sh: callgrind $b: $(why "$WORK/log-cg-$b.txt")" >&2; exit 1; }
 	rm -rf "/var/run/dpdk/$PREFIX-cg-$b" "$WORK"/rtt-cg-*.json "$WORK/out-cg.pcap"
@@ -338,18 +346,37 @@ for b in on ${BASE:+base}; do
 	done | "$PY" -c '
 import json, re, sys
 s = json.load(open(sys.argv[2]))
-pk, rec = s["received"], max(s["tcp_rtt"]["records"], 1)
-want = {"tcprtt_burst": "stage (tcprtt_burst)", "tcprtt_pkt_parse": "  parse + key hash",
+pk, rec = s["received"], max(s.get("tcp_rtt", {}).get("records", 0), 1)
+lcore = ("port_stamp_burst", "pkt_parse_buf", "stp_worker_from")
+want = {"lcore": "datapath lcore: stamps, lib/pkt parse, stages, TX (per packet)",
+        "tcprtt_burst": "stage (tcprtt_burst)", "tcprtt_frame_parse": "  parse + key hash",
+        "tcprtt_pkt_parse": "  parse + key hash",
         "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_burst": "  flow table + samples",
         "tcprtt_mon_expire": "  timer wheel",
         "writer_main": "writer thread, per record"}
 got = {}
 for line in sys.stdin:
     m = re.match(r"\s*([\d,]+) .*:(\w+) \[", line)
-    if m and m.group(2) in want and m.group(2) not in got:
+    if m and m.group(2) in lcore and m.group(2) not in got:
         got[m.group(2)] = int(m.group(1).replace(",", ""))
+        got["lcore"] = got.get("lcore", 0) + got[m.group(2)]
+    elif m and m.group(2) in want and m.group(2) not in got:
+        got[m.group(2)] = int(m.group(1).replace(",", ""))
+if "tcprtt_frame_parse" in got:
+    got.pop("tcprtt_pkt_parse", None)  # its slow path, included
+# lcore: what stampede does to each packet after the PMD read it (the RX loop itself, ~10-20
+# instr/pkt, and idle polls are left out: after the pcap ends the lcore polls as long as the
+# main thread takes to notice, which varies run to run).
 for k, name in want.items():
     if k in got:
         print("| %s | %s | %.1f |" % (sys.argv[1], name, got[k] / (rec if k == "writer_main" else pk)))
-' "$b" "$WORK/stats-cg-$b.json"
+if "lcore" in got:
+    open(sys.argv[3], "a").write("%s %.1f\n" % (sys.argv[1], got["lcore"] / pk))
+' "$b" "$WORK/stats-cg-$b.json" "$WORK/cg-lcore.txt"
 done
+awk '{ v[$1] = $2 } END {
+	if ("off" in v && "on" in v)
+		printf "| on - off | the monitor'"'"'s cost: datapath lcore instructions per packet | %.1f |\n", v["on"] - v["off"]
+	if ("off" in v && "base" in v)
+		printf "| base - off | the monitor'"'"'s cost: datapath lcore instructions per packet | %.1f |\n", v["base"] - v["off"]
+}' "$WORK/cg-lcore.txt"

@@ -6,6 +6,8 @@
  * libFuzzer target: lib/tcprtt's parsers on untrusted bytes.
  *  - tcprtt_parse_options() on the whole input as an option list: no read past it (ASan: the
  *    input buffer has exactly its length), 0 or -EINVAL, and a TS option only when valid;
+ *  - tcprtt_frame_parse() (the datapath's) on the input as a frame: the same answer as
+ *    pkt_parse_buf() then tcprtt_pkt_parse() (the reference);
  *  - pkt_parse_buf() then tcprtt_pkt_parse() on the input as a frame: no read past the frame,
  *    the direction bit is 0 or 1, the key's padding is zero, and the same frame with addresses
  *    and ports swapped gives the same key and the other direction.
@@ -45,7 +47,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rc = tcprtt_parse_options(data, (uint32_t)size, &o);
 	FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
-	rc = tcprtt_frame_parse(data, (uint32_t)size, &p);
+	rc = tcprtt_frame_parse(data, (uint32_t)size, &q);
+	{
+		int ref = tcprtt_frame_parse_ref(data, (uint32_t)size, &p);
+
+		FUZZ_ASSERT(rc == (ref < 0 ? TCPRTT_PKT_SKIP : ref));
+		FUZZ_ASSERT(rc != TCPRTT_PKT_DROP || q.drop == p.drop);
+		FUZZ_ASSERT(rc != TCPRTT_PKT_TCP ||
+				(memcmp(&p.key, &q.key, sizeof(p.key)) == 0 && p.dir == q.dir &&
+						p.hash == q.hash && p.tcp_flags == q.tcp_flags &&
+						p.has_payload == q.has_payload &&
+						p.nb_vlan == q.nb_vlan &&
+						p.opts.has_ts == q.opts.has_ts));
+		rc = ref;
+	}
 	FUZZ_ASSERT(rc == -1 || rc == TCPRTT_PKT_SKIP || rc == TCPRTT_PKT_TCP ||
 			rc == TCPRTT_PKT_DROP);
 	if (rc == TCPRTT_PKT_DROP)
@@ -81,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy + meta.l4_off, copy + meta.l4_off + 2, 2);
 		memcpy(copy + meta.l4_off + 2, tmp, 2);
 		/* Validity does not depend on the direction: the reverse is measured too. */
-		FUZZ_ASSERT(tcprtt_frame_parse(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP);
+		FUZZ_ASSERT(tcprtt_frame_parse_ref(copy, (uint32_t)size, &q) == TCPRTT_PKT_TCP);
 		FUZZ_ASSERT(memcmp(&p.key, &q.key, sizeof(p.key)) == 0);
 		FUZZ_ASSERT(p.dir != q.dir); /* one endpoint at both ends (land) is dropped */
 	}

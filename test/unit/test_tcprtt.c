@@ -506,6 +506,170 @@ test_drops(void)
 	tcprtt_mon_free(m);
 }
 
+/* Four bytes of IPv4 options (NOP, NOP, NOP, end) before the TCP header: IHL 6. */
+static void
+m_ip_opts(uint8_t *f, uint32_t *l)
+{
+	uint16_t tot = (uint16_t)((f[16] << 8 | f[17]) + 4);
+
+	memmove(f + 38, f + 34, *l - 34);
+	memcpy(f + 34, (const uint8_t[]){ 1, 1, 1, 0 }, 4);
+	f[14] = 0x46;
+	f[16] = (uint8_t)(tot >> 8);
+	f[17] = (uint8_t)tot;
+	*l += 4;
+}
+
+/* Ethernet padding after the IP packet (a 60-byte minimum frame pads a bare ACK). */
+static void
+m_pad(uint8_t *f, uint32_t *l)
+{
+	memset(f + *l, 0, 16);
+	*l += 16;
+}
+
+/* The IP protocol: UDP (17), ICMP (1). */
+static void
+m_udp(uint8_t *f, uint32_t *l)
+{
+	f[23] = 17;
+	(void)l;
+}
+
+static void
+m_icmp(uint8_t *f, uint32_t *l)
+{
+	f[23] = 1;
+	(void)l;
+}
+
+/* EtherType ARP, LLDP. */
+static void
+m_arp(uint8_t *f, uint32_t *l)
+{
+	f[12] = 0x08;
+	f[13] = 0x06;
+	(void)l;
+}
+
+static void
+m_lldp(uint8_t *f, uint32_t *l)
+{
+	f[12] = 0x88;
+	f[13] = 0xcc;
+	(void)l;
+}
+
+/* Don't fragment: not a fragment. */
+static void
+m_df(uint8_t *f, uint32_t *l)
+{
+	f[20] = 0x40;
+	(void)l;
+}
+
+/* tcprtt_frame_parse() and the reference (lib/pkt's parse, then tcprtt_pkt_parse()) agree. */
+static bool
+same_parse(const uint8_t *f, uint32_t len)
+{
+	struct tcprtt_pkt a, b;
+	int ra, rb;
+
+	memset(&a, 0x5a, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	ra = tcprtt_frame_parse(f, len, &a);
+	rb = tcprtt_frame_parse_ref(f, len, &b);
+	if (rb < 0)
+		rb = TCPRTT_PKT_SKIP; /* lib/pkt's runt: the RX stage drops it */
+	if (ra != rb)
+		return false;
+	if (ra == TCPRTT_PKT_DROP)
+		return a.drop == b.drop;
+	if (ra != TCPRTT_PKT_TCP)
+		return true;
+	return memcmp(&a.key, &b.key, sizeof(a.key)) == 0 && a.dir == b.dir &&
+			a.tcp_flags == b.tcp_flags && a.nb_vlan == b.nb_vlan &&
+			a.has_payload == b.has_payload && a.hash == b.hash &&
+			a.opts.has_ts == b.opts.has_ts &&
+			(!a.opts.has_ts ||
+					(a.opts.tsval == b.opts.tsval &&
+							a.opts.tsecr == b.opts.tsecr));
+}
+
+/*
+ * The datapath's parse (an IPv4 path of its own, lib/pkt's parse for the rest) against the
+ * reference on every frame of test_drops() and more (IP options, padding, other protocols and
+ * EtherTypes, VLANs, IPv6), each also cut at every length; then one flow whose packets take
+ * both paths (with and without IP options) is one flow.
+ */
+static void
+test_frame_paths(void)
+{
+	static void (*const mutate[])(uint8_t *, uint32_t *) = { NULL, m_ihl3, m_ver6, m_tot10,
+		m_tot_long, m_cut_ip, m_tot_in_tcp, m_frag_mf, m_frag_later, m_doff0, m_doff4,
+		m_doff15, m_dport0, m_synfin, m_synrst, m_null, m_xmas, m_dst_mcast, m_src_bcast,
+		m_src_zero, m_land, m_opt_len0, m_ip_opts, m_pad, m_udp, m_icmp, m_arp, m_lldp,
+		m_df };
+	struct ep c = { "10.7.0.1", 41000 }, s = { "10.7.0.2", 443 };
+	struct tcprtt_record r[TCPRTT_MAX_SAMPLES];
+	struct tcprtt_pkt p1, p2;
+	unsigned int bad = 0, frames = 0;
+	uint8_t copy[2048];
+	uint32_t len;
+
+	for (unsigned int v = 0; v < 4; v++) {
+		/* Untagged IPv4, one VLAN tag, IPv6, IPv4 data with payload. */
+		nb_vlans = v == 1 ? 1 : 0;
+		vlans[0] = 42;
+		for (unsigned int i = 0; i < RTE_DIM(mutate); i++) {
+			if (v == 2 && i != 0)
+				break; /* the mutations know IPv4's offsets only */
+			if (v == 1 && i != 0 && i != 23)
+				continue; /* idem, but for the padding */
+			len = v == 2 ? build(frame, (struct ep){ "2001:db8::7", 41000 },
+						       (struct ep){ "2001:db8::8", 443 }, ACK, true,
+						       9, 8, 10) :
+				       build(frame, c, s, v == 3 ? ACK : SYN, true, 5, 0,
+						       v == 3 ? 100 : 0);
+			if (mutate[i] != NULL)
+				mutate[i](frame, &len);
+			memcpy(copy, frame, sizeof(copy));
+			for (uint32_t cut = 0; cut <= len; cut++) {
+				frames++;
+				if (!same_parse(copy, cut)) {
+					bad++;
+					printf("# frame paths differ: variant %u, mutation %u, %u of %u "
+					       "bytes\n",
+							v, i, cut, len);
+				}
+			}
+		}
+	}
+	nb_vlans = 0;
+	check(bad == 0, "tcprtt_frame_parse() = lib/pkt + tcprtt_pkt_parse() on %u frames", frames);
+
+	/* One flow, its SYN plain (the IPv4 path), its SYN-ACK with IP options (the other). */
+	struct tcprtt_mon *m = mon("t_paths", 64, 0);
+
+	if (m == NULL)
+		return;
+	len = build(frame, c, s, SYN, true, 1, 0, 0);
+	check(tcprtt_frame_parse(frame, len, &p1) == TCPRTT_PKT_TCP, "plain SYN parsed");
+	len = build(frame, s, c, SYN | ACK, true, 7, 1, 0);
+	m_ip_opts(frame, &len);
+	check(tcprtt_frame_parse(frame, len, &p2) == TCPRTT_PKT_TCP,
+			"SYN-ACK with IP options parsed");
+	check(memcmp(&p1.key, &p2.key, sizeof(p1.key)) == 0 && p1.hash == p2.hash &&
+					p1.dir != p2.dir,
+			"both paths: the same key and hash, opposite directions");
+	check(tcprtt_mon_packet(m, &p1, 1000 * MS, 0, r) == 0 &&
+					tcprtt_mon_packet(m, &p2, 1003 * MS, 0, r) == 1 &&
+					r[0].kind == TCPRTT_KIND_SYN_SYNACK &&
+					r[0].rtt_ns == 3 * MS && tcprtt_mon_count(m) == 1,
+			"the SYN-ACK with IP options finds the SYN's flow: syn_synack 3 ms");
+	tcprtt_mon_free(m);
+}
+
 static void
 test_handshake(void)
 {
@@ -700,7 +864,7 @@ test_table(void)
 	tcprtt_mon_free(m);
 }
 
-/* As pkt(), with the flow table's hash forced to @p hash (not lib/pkt's). */
+/* As pkt(), with the flow table's hash forced to @p hash (not the key's). */
 static unsigned int
 pkt_hash(struct tcprtt_mon *m, struct ep s, struct ep d, uint8_t flags, uint32_t hash, uint64_t t,
 		struct tcprtt_record *out)
@@ -712,16 +876,17 @@ pkt_hash(struct tcprtt_mon *m, struct ep s, struct ep d, uint8_t flags, uint32_t
 	memset(&meta, 0, sizeof(meta));
 	if (pkt_parse_buf(frame, len, &meta) < 0 ||
 			tcprtt_pkt_parse(frame, len, meta.l3_type, meta.l3_off, meta.l4_off,
-					meta.l4_proto, meta.nb_vlan, meta.flags, hash,
+					meta.l4_proto, meta.nb_vlan, meta.flags,
 					&p) != TCPRTT_PKT_TCP)
 		return 99;
+	p.hash = hash;
 	return tcprtt_mon_packet(m, &p, t, 3, out);
 }
 
 /*
- * The table's hash is lib/pkt's flow hash, which leaves the VLAN ids out: flows that share a
- * hash share a bucket chain, and only the key tells them apart. Every RTT below is the gap the
- * test put between the SYN and the SYN-ACK of that flow.
+ * The table's hash (of the key's family, addresses and ports) leaves the VLAN ids out: flows that
+ * share a hash share a bucket chain, and only the key tells them apart. Every RTT below is the gap
+ * the test put between the SYN and the SYN-ACK of that flow.
  */
 static void
 test_collisions(void)
@@ -743,7 +908,7 @@ test_collisions(void)
 	pkt(m, c, s, SYN, true, 1, 0, 0, t0, r);
 	vlans[0] = 200;
 	tcprtt_frame_parse(frame, build(frame, c, s, SYN, true, 1, 0, 0), &p2);
-	check(p1.hash == p2.hash, "lib/pkt's hash leaves the VLAN out (the case tested)");
+	check(p1.hash == p2.hash, "the table's hash leaves the VLAN out (the case tested)");
 	pkt(m, c, s, SYN, true, 1, 0, 0, t0 + 5 * MS, r);
 	check(tcprtt_mon_count(m) == 2, "two VLANs, one 5-tuple: two flows");
 	check(pkt(m, s, c, SYN | ACK, true, 9, 1, 0, t0 + 7 * MS, r) == 1 &&
@@ -1289,6 +1454,7 @@ main(int argc, char **argv)
 	test_table();
 	test_collisions();
 	test_drops();
+	test_frame_paths();
 	test_evict();
 	test_ts_slots();
 	test_ts_pool();
