@@ -25,6 +25,9 @@
 
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include "bytes.h"
 #include "pkt.h"
@@ -32,6 +35,35 @@
 
 /* The flow table hash's seed: any non-zero value (the all-zero key must not hash to 0). */
 #define TCPRTT_HASH_SEED 0x7c9f2a1bu
+
+/*
+ * Big-endian loads that the compiler inlines and folds: bytes.h's go through rte_byteorder's
+ * inline asm, which GCC kept out of line here (a call per field: ~10 instr/pkt on
+ * scripts/bench/tcprtt.sh -g).
+ */
+static inline uint16_t
+ld_be16(const uint8_t *b)
+{
+	uint16_t v;
+
+	memcpy(&v, b, 2);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	v = __builtin_bswap16(v);
+#endif
+	return v;
+}
+
+static inline uint32_t
+ld_be32(const uint8_t *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
 
 /* enum pkt_l3 and PKT_F_* values (lib/pkt), repeated so that this file needs no mbuf header. */
 #define L3_IPV4 1
@@ -79,8 +111,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 	 */
 	if (len >= 12 && opt[0] == 1 && opt[1] == 1 && opt[2] == 8 && opt[3] == 10) {
 		o->has_ts = true;
-		o->tsval = bytes_get_be32(&opt[4]);
-		o->tsecr = bytes_get_be32(&opt[8]);
+		o->tsval = ld_be32(&opt[4]);
+		o->tsecr = ld_be32(&opt[8]);
 		if (len == 12)
 			return 0;
 		i = 12;
@@ -105,8 +137,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 			if (olen != 10)
 				return -EINVAL;
 			o->has_ts = true;
-			o->tsval = bytes_get_be32(&opt[i + 2]);
-			o->tsecr = bytes_get_be32(&opt[i + 6]);
+			o->tsval = ld_be32(&opt[i + 2]);
+			o->tsecr = ld_be32(&opt[i + 6]);
 		}
 		i += olen;
 	}
@@ -121,7 +153,7 @@ endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_
 
 	if (alen == 4) {
 		/* The addresses as big-endian numbers: one compare, no memcmp call. */
-		uint32_t x = bytes_get_be32(a), y = bytes_get_be32(b);
+		uint32_t x = ld_be32(a), y = ld_be32(b);
 
 		if (x != y)
 			return x < y ? -1 : 1;
@@ -162,9 +194,9 @@ ipv6_fault(const uint8_t *ip, uint32_t avail)
 
 /* Addresses no TCP segment can carry: unspecified, multicast, broadcast, class E (IPv4). */
 static inline bool
-bad_addr4(const uint8_t *a)
+bad_addr4(uint32_t a)
 {
-	return (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0) || a[0] >= 224;
+	return a == 0 || a >= 0xe0000000u; /* host order */
 }
 
 static inline bool
@@ -185,10 +217,18 @@ pkt_drop(struct tcprtt_pkt *p, unsigned int reason)
 /*
  * The flow table's hash of a canonical key (the family, addresses and ports; the VLAN ids are
  * left out: the same 5-tuple on two VLANs shares a bucket chain and the key compare keeps them
- * apart). Symmetric because the key is: both directions of a flow give the same key. CRC32-C
- * (one instruction per 8 bytes with SSE4.2) then murmur3's finaliser, so that the low bits
- * (the bucket) depend on every input bit.
+ * apart). Symmetric because the key is: both directions of a flow give the same key. CRC32-C,
+ * one instruction per 8 bytes with SSE4.2, as rte_hash uses it: every bit of the result (the
+ * bucket is its low bits) depends on every input bit.
  */
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#define CRC8B(v, h) ((uint32_t)_mm_crc32_u64((h), (v)))
+#define CRC4B(v, h) _mm_crc32_u32((h), (v))
+#else
+#define CRC8B(v, h) rte_hash_crc_8byte((v), (h))
+#define CRC4B(v, h) rte_hash_crc_4byte((v), (h))
+#endif
+
 static inline uint32_t
 key_hash(const struct tcprtt_key *k)
 {
@@ -197,26 +237,22 @@ key_hash(const struct tcprtt_key *k)
 
 	memcpy(&ports, k->port, 4);
 	if (k->family == 4) {
-		memcpy(&a, k->addr[0], 4);
-		memcpy(&b, k->addr[1], 4);
-		h = rte_hash_crc_8byte((a & 0xffffffffu) | (b << 32), TCPRTT_HASH_SEED);
+		uint32_t x, y;
+
+		memcpy(&x, k->addr[0], 4);
+		memcpy(&y, k->addr[1], 4);
+		h = CRC8B(x | ((uint64_t)y << 32), TCPRTT_HASH_SEED);
 	} else {
 		memcpy(&a, k->addr[0], 8);
 		memcpy(&b, k->addr[0] + 8, 8);
 		memcpy(&c, k->addr[1], 8);
 		memcpy(&d, k->addr[1] + 8, 8);
-		h = rte_hash_crc_8byte(a, TCPRTT_HASH_SEED);
-		h = rte_hash_crc_8byte(b, h);
-		h = rte_hash_crc_8byte(c, h);
-		h = rte_hash_crc_8byte(d, h);
+		h = CRC8B(a, TCPRTT_HASH_SEED);
+		h = CRC8B(b, h);
+		h = CRC8B(c, h);
+		h = CRC8B(d, h);
 	}
-	h = rte_hash_crc_4byte(ports, h);
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return CRC4B(ports, h);
 }
 
 /*
@@ -235,7 +271,8 @@ tcp_parse(const uint8_t *frame, const uint8_t *src, const uint8_t *dst, const ui
 	uint8_t fl;
 	int c;
 
-	if (alen == 4 ? bad_addr4(src) || bad_addr4(dst) : bad_addr6(src) || bad_addr6(dst))
+	if (alen == 4 ? bad_addr4(ld_be32(src)) || bad_addr4(ld_be32(dst)) :
+			bad_addr6(src) || bad_addr6(dst))
 		return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	if (ip_end < l4_off + 20)
 		return pkt_drop(p, TCPRTT_DROP_TCP_TRUNCATED); /* lib/pkt said so already */
@@ -259,11 +296,11 @@ tcp_parse(const uint8_t *frame, const uint8_t *src, const uint8_t *dst, const ui
 	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
 				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
-	if (doff == 32 && th[20] == 1 && th[21] == 1 && th[22] == 8 && th[23] == 10) {
+	if (doff == 32 && ld_be32(th + 20) == 0x0101080au) {
 		/* NOP, NOP, TS and nothing else: nearly every segment after the handshake. */
 		p->opts.has_ts = true;
-		p->opts.tsval = bytes_get_be32(th + 24);
-		p->opts.tsecr = bytes_get_be32(th + 28);
+		p->opts.tsval = ld_be32(th + 24);
+		p->opts.tsecr = ld_be32(th + 28);
 	} else if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0)) {
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
 	}
@@ -358,16 +395,16 @@ tcprtt_frame_parse(const uint8_t *frame, uint32_t len, struct tcprtt_pkt *p)
 
 	if (unlikely(len < RTE_ETHER_HDR_LEN + 40))
 		return frame_parse_slow(frame, len, p);
-	et = bytes_get_be16(frame + 12);
+	et = ld_be16(frame + 12);
 	/*
 	 * The common frame: untagged IPv4 without options, not a fragment, whole in the frame:
 	 * every check lib/pkt's parser would make passes, and what it would find is known
 	 * (l3_off 14, l4_off 34). Anything else takes the general path.
 	 */
 	if (likely(et == RTE_ETHER_TYPE_IPV4 && ip[0] == 0x45)) {
-		tot = bytes_get_be16(ip + 2);
+		tot = ld_be16(ip + 2);
 		if (likely(tot >= 20 && tot <= len - RTE_ETHER_HDR_LEN &&
-				    (bytes_get_be16(ip + 6) & 0x3fff) == 0)) {
+				    (ld_be16(ip + 6) & 0x3fff) == 0)) {
 			if (ip[9] != IPPROTO_TCP)
 				return TCPRTT_PKT_SKIP;
 			if (likely(tot >= 40))
@@ -1107,8 +1144,11 @@ ts_take(struct tcprtt_mon *m, struct flow *f, unsigned int d, uint32_t i, uint32
 	return true;
 }
 
-/* TSval / TSecr matching (pping). Returns the samples written to @p out (0 or 1). */
-static inline unsigned int
+/*
+ * TSval / TSecr matching (pping). Returns the samples written to @p out (0 or 1). Inlined: it
+ * runs for nearly every packet, and as a call its register saves cost ~20 instructions.
+ */
+static __rte_always_inline unsigned int
 timestamps(struct tcprtt_mon *m, struct flow *f, const struct tcprtt_pkt *p, uint64_t ts,
 		uint16_t port_id, struct tcprtt_record *out)
 {
