@@ -354,14 +354,15 @@ want = {"lcore": "datapath lcore: stamps, lib/pkt parse, stages, TX (per packet)
         "tcprtt_mon_packet": "  flow table + samples", "tcprtt_mon_burst": "  flow table + samples",
         "tcprtt_mon_expire": "  timer wheel",
         "writer_main": "writer thread, per record"}
+# A function is listed under several file names: its own (the whole of it) and, apart, the code
+# inlined into it from headers (hist.h:tcprtt_burst, ...); the largest figure is the whole.
 got = {}
 for line in sys.stdin:
-    m = re.match(r"\s*([\d,]+) .*:(\w+) \[", line)
-    if m and m.group(2) in lcore and m.group(2) not in got:
-        got[m.group(2)] = int(m.group(1).replace(",", ""))
-        got["lcore"] = got.get("lcore", 0) + got[m.group(2)]
-    elif m and m.group(2) in want and m.group(2) not in got:
-        got[m.group(2)] = int(m.group(1).replace(",", ""))
+    m = re.match(r"\s*([\d,]+) .*:(\w+)(?: \[|$)", line.rstrip("\n"))
+    if m and (m.group(2) in want or m.group(2) in lcore):
+        got[m.group(2)] = max(got.get(m.group(2), 0), int(m.group(1).replace(",", "")))
+if any(k in got for k in lcore):
+    got["lcore"] = sum(got.get(k, 0) for k in lcore)
 if "tcprtt_frame_parse" in got:
     got.pop("tcprtt_pkt_parse", None)  # its slow path, included
 # lcore: what stampede does to each packet after the PMD read it (the RX loop itself, ~10-20
