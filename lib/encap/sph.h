@@ -115,6 +115,27 @@ struct sph_hdr {
 };
 
 /**
+ * Write the fixed part of a header (SPH_FIXED_LEN bytes, magic and version included) at @p p:
+ * the part of sph_encode() that every record has, for a sender that writes the TLVs itself (the
+ * edge's fast path: no struct sph_hdr to fill and clear per frame). Five 8-byte big-endian
+ * stores; @p p need not be aligned.
+ */
+static inline void
+sph_put_fixed(uint8_t *p, uint8_t flags, uint16_t hdr_len, uint8_t ts_src, uint32_t node,
+		uint16_t stream, uint16_t payload_len, uint64_t seq, uint64_t ts_ns,
+		uint32_t orig_len, uint32_t cap_len)
+{
+	bytes_put_be64(p,
+			(uint64_t)SPH_MAGIC << 48 | (uint64_t)SPH_VERSION << 40 |
+					(uint64_t)flags << 32 | (uint64_t)hdr_len << 16 |
+					(uint64_t)ts_src << 8);
+	bytes_put_be64(p + 8, (uint64_t)node << 32 | (uint64_t)stream << 16 | payload_len);
+	bytes_put_be64(p + 16, seq);
+	bytes_put_be64(p + 24, ts_ns);
+	bytes_put_be64(p + 32, (uint64_t)orig_len << 32 | cap_len);
+}
+
+/**
  * Header length of @p h as sph_encode() writes it: the fixed part, a DESC TLV when desc_len >
  * 0, a FRAG TLV when flags has SPH_F_FRAG, and nb_hops HOP TLVs.
  */
