@@ -662,7 +662,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		uint32_t snd = 0;
 		bool room = false;
 
-		rc = sph_decode(d + o, *end - o, &h);
+		rc = sph_decode_fast(d + o, *end - o, &h);
 		if (rc < 0) {
 			if (o > off && sph_is_padding(d + o, *end - o))
 				break;
@@ -1148,7 +1148,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 
 	bl->datagrams++;
 	brel_rx_datagram(r->lc, m, off);
-	rc = sph_decode(d + off, len - off, &h);
+	rc = sph_decode_fast(d + off, len - off, &h);
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
 			(off + (uint32_t)rc == len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
@@ -1180,7 +1180,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	}
 	r->frames_left = nb_frames;
 	while (off < len) {
-		rc = sph_decode(d + off, len - off, &h);
+		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
 			if (off > 0 && sph_is_padding(d + off, len - off))
 				break;
@@ -1216,7 +1216,7 @@ relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte
 	bl->datagrams++;
 	/* Check the whole datagram first: a malformed one is not passed on, even in part. */
 	while (off < len) {
-		rc = sph_decode(d + off, len - off, &h);
+		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
 			if (off > start && sph_is_padding(d + off, len - off))
 				break;
@@ -1231,7 +1231,7 @@ relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte
 		uint8_t *p;
 		size_t w;
 
-		rc = sph_decode(d + off, len - off, &h);
+		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0)
 			break;
 		if (sph_is_auth(h.flags)) {
