@@ -792,6 +792,19 @@ struct rx_out {
 	struct broker_src *last_src;
 };
 
+/* An empty output into @p pkts (spare[] is not cleared: nb_spare says what is in it). */
+static inline void
+rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
+{
+	r->lc = lc;
+	r->n = 0;
+	r->pkts = pkts;
+	r->frames_left = 0;
+	r->nb_spare = 0;
+	r->spare_at = 0;
+	r->last_src = NULL;
+}
+
 /*
  * An mbuf for the next frame of the datagram being read: from a bulk of up to RX_SPARE (as many
  * as the datagram's records still need), else a single allocation. NULL when the pool is empty.
@@ -1269,10 +1282,12 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	const struct broker_rt *b = broker_pl(pl);
 	struct broker_lcore *bl = broker_lc(lc);
 	struct rte_mbuf *out[STP_MAX_BURST];
-	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
+	struct rx_out r;
 	const uint64_t now = rte_rdtsc();
 	struct dg_tx x;
 	bool relaying = false;
+
+	rx_out_init(&r, lc, out);
 
 	if (b->role == CFG_ROLE_EDGE)
 		return brel_edge_burst(lc, pkts, n); /* acknowledgements of reliable outputs */
@@ -1454,11 +1469,12 @@ broker_reorder_poll(struct stp_lcore *lc)
 	struct broker_lcore *bl = broker_lc(lc);
 	const struct broker_rt *b = broker_pl(lc->pl);
 	struct rte_mbuf *out[STP_MAX_BURST];
-	struct rx_out r = { .lc = lc, .n = 0, .pkts = out };
+	struct rx_out r;
 	uint32_t k;
 
 	if (likely(bl->ro == NULL || bl->ro->n == 0) || b == NULL)
 		return 0;
+	rx_out_init(&r, lc, out);
 	/* Draining: nothing new arrives, everything left goes on in order. */
 	k = ro_release(&r, bl->ro, clock_tsc_ns(rte_rdtsc()),
 			__atomic_load_n(&lc->pl->phase, __ATOMIC_ACQUIRE) != STP_PHASE_RUN);
