@@ -4,12 +4,19 @@
 
 /* The stampede header codec (see sph.h and README.md in this folder). */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "sph.h"
 #include "bytes.h"
 
 #define MIN_U64(a, b) ((a) < (b) ? (a) : (b))
+
+/* sph_decode() clears the fields before hops[] and from desc_len on: nothing else lies between. */
+_Static_assert(offsetof(struct sph_hdr, desc_len) ==
+				offsetof(struct sph_hdr, hops) +
+						sizeof(((struct sph_hdr *)0)->hops),
+		"hops[] must sit right before desc_len");
 
 static const char *const err_names[] = { [SPH_OK] = "ok",
 #define SPH_ERR_NAME(id, name, desc) [SPH_E_##id] = name,
@@ -54,19 +61,9 @@ sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap)
 
 	if (cap < hlen || h->nb_hops > SPH_MAX_HOPS)
 		return 0;
-	p = bytes_put_be16(p, SPH_MAGIC);
-	*p++ = SPH_VERSION;
-	*p++ = h->flags;
-	p = bytes_put_be16(p, hlen);
-	*p++ = h->ts_src;
-	*p++ = 0;
-	p = bytes_put_be32(p, h->node);
-	p = bytes_put_be16(p, h->stream);
-	p = bytes_put_be16(p, h->payload_len);
-	p = bytes_put_be64(p, h->seq);
-	p = bytes_put_be64(p, h->ts_ns);
-	p = bytes_put_be32(p, h->orig_len);
-	p = bytes_put_be32(p, h->cap_len);
+	sph_put_fixed(p, h->flags, hlen, h->ts_src, h->node, h->stream, h->payload_len, h->seq,
+			h->ts_ns, h->orig_len, h->cap_len);
+	p += SPH_FIXED_LEN;
 	if (h->desc_len > 0) {
 		*p++ = SPH_TLV_DESC;
 		*p++ = h->desc_len;
@@ -149,7 +146,13 @@ sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h)
 {
 	int rc;
 
-	memset(h, 0, sizeof(*h));
+	/*
+	 * Every field but hops[] (only hops[0..nb_hops) is defined): clearing the whole struct,
+	 * 8 hops included, was a third of the decoder's cost per record (callgrind, broker.sh
+	 * coll64).
+	 */
+	memset(h, 0, offsetof(struct sph_hdr, hops));
+	memset(&h->desc_len, 0, sizeof(*h) - offsetof(struct sph_hdr, desc_len));
 	if (len < 4)
 		return -SPH_E_TRUNCATED;
 	if (bytes_get_be16(buf) != SPH_MAGIC)

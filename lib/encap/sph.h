@@ -115,6 +115,27 @@ struct sph_hdr {
 };
 
 /**
+ * Write the fixed part of a header (SPH_FIXED_LEN bytes, magic and version included) at @p p:
+ * the part of sph_encode() that every record has, for a sender that writes the TLVs itself (the
+ * edge's fast path: no struct sph_hdr to fill and clear per frame). Five 8-byte big-endian
+ * stores; @p p need not be aligned.
+ */
+static inline void
+sph_put_fixed(uint8_t *p, uint8_t flags, uint16_t hdr_len, uint8_t ts_src, uint32_t node,
+		uint16_t stream, uint16_t payload_len, uint64_t seq, uint64_t ts_ns,
+		uint32_t orig_len, uint32_t cap_len)
+{
+	bytes_put_be64(p,
+			(uint64_t)SPH_MAGIC << 48 | (uint64_t)SPH_VERSION << 40 |
+					(uint64_t)flags << 32 | (uint64_t)hdr_len << 16 |
+					(uint64_t)ts_src << 8);
+	bytes_put_be64(p + 8, (uint64_t)node << 32 | (uint64_t)stream << 16 | payload_len);
+	bytes_put_be64(p + 16, seq);
+	bytes_put_be64(p + 24, ts_ns);
+	bytes_put_be64(p + 32, (uint64_t)orig_len << 32 | cap_len);
+}
+
+/**
  * Header length of @p h as sph_encode() writes it: the fixed part, a DESC TLV when desc_len >
  * 0, a FRAG TLV when flags has SPH_F_FRAG, and nb_hops HOP TLVs.
  */
@@ -135,6 +156,55 @@ uint16_t sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap);
  * cap_len with index < count, count 2..SPH_MAX_FRAGS, a control record without payload.
  */
 int sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h);
+
+/**
+ * sph_decode() with the common record inline: a whole frame's record without TLVs (hdr_len
+ * 40, neither FRAG nor CTRL) that passes every check sph_decode() makes is decoded here with
+ * the same result; anything else (TLVs, control records, fragments, any error) goes to
+ * sph_decode(). What the broker's receive path calls twice per record (admission, then
+ * collection); test/fuzz/fuzz_sph.c checks it answers as sph_decode() does on every input.
+ */
+static inline int
+sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
+{
+	if (len >= SPH_FIXED_LEN) {
+		const uint64_t w0 = bytes_get_be64(buf);
+		const uint64_t w1 = bytes_get_be64(buf + 8);
+		const uint64_t w4 = bytes_get_be64(buf + 32);
+		const uint8_t flags = (uint8_t)(w0 >> 32);
+		const uint16_t plen = (uint16_t)w1;
+		const uint32_t orig = (uint32_t)(w4 >> 32), cap = (uint32_t)w4;
+		/* Magic, version, hdr_len; flags and ts_src apart; the reserved byte is ignored. */
+		const uint64_t want = (uint64_t)SPH_MAGIC << 48 | (uint64_t)SPH_VERSION << 40 |
+				(uint64_t)SPH_FIXED_LEN << 16;
+
+		if ((w0 & 0xffffff00ffff0000ULL) == want && !(flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
+				(size_t)SPH_FIXED_LEN + plen <= len && cap != 0 && cap <= orig &&
+				plen == cap) {
+			h->version = SPH_VERSION;
+			h->flags = flags;
+			h->ts_src = (uint8_t)(w0 >> 8);
+			h->hdr_len = SPH_FIXED_LEN;
+			h->stream = (uint16_t)(w1 >> 16);
+			h->payload_len = plen;
+			h->node = (uint32_t)(w1 >> 32);
+			h->seq = bytes_get_be64(buf + 16);
+			h->ts_ns = bytes_get_be64(buf + 24);
+			h->orig_len = orig;
+			h->cap_len = cap;
+			h->nb_hops = 0;
+			h->nb_hops_total = 0;
+			h->desc_len = 0;
+			h->desc = NULL;
+			h->frag_off = 0;
+			h->frag_idx = 0;
+			h->frag_cnt = 0;
+			h->nb_unknown = 0;
+			return SPH_FIXED_LEN + plen;
+		}
+	}
+	return sph_decode(buf, len, h);
+}
 
 /**
  * Whether @p len bytes are padding after the last record (fewer than a fixed header, all 0):

@@ -439,18 +439,20 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
 	uint64_t tsc;
+	bool parse;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
 	tsc = rte_rdtsc();
-	if (pl->need_parse || !port_stamp_uniform(lc->poll[pi].port)) {
+	parse = pl->need_parse || pl->rx_parse;
+	if (parse || !port_stamp_uniform(lc->poll[pi].port)) {
 		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
 				lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
-		if (pl->need_parse)
+		if (parse)
 			k = rx_prepare(pkts, n, port_id, RX_PARSE, 0, 0, runts, &nb_runt, &sum);
 		else
 			k = rx_prepare(pkts, n, port_id, RX_PLAIN, 0, 0, runts, &nb_runt, &sum);

@@ -213,6 +213,12 @@ struct stp_pipeline {
 	bool any_file_port;
 	bool need_parse; /* some stage reads parsed headers or the flow hash (set at create) */
 	/*
+	 * The RX stage parses for a receive stage's own look at the outer headers (the broker's
+	 * datagrams); unlike need_parse, the packets such a stage makes (decapsulated frames) are
+	 * parsed only when need_parse says a later stage reads their headers (set at create).
+	 */
+	bool rx_parse;
+	/*
 	 * Each RX lcore hands its bursts to its own stages, never to another worker: every RX
 	 * lcore is a worker and every stage is stateless (feature.h), so several run-to-completion
 	 * lcores scale over RX queues (RSS) with no hash, no ring and no shared cache line.

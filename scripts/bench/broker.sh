@@ -42,6 +42,10 @@
 # to a restarted collector looks the same), so every pass does the work of fresh traffic (a
 # repeated number behind the replay window would be dropped: sph_stale).
 #
+# STAMPEDE_OTHER=PATH: another stampede build (e.g. main before a change) runs each row's broker
+# side too, as a third mode interleaved with the other two in every run ("other" columns:
+# before / after in one run on a shared machine).
+#
 # Usage: scripts/bench/broker.sh [-n RUNS] [-d SECONDS] [-r ROWS] [-k]   (~3-4 min by default)
 set -u
 
@@ -65,7 +69,8 @@ Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-k]
               auth1000,authcoll64,durcap,durack
   -k          keep the logs directory
 Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (veth generator),
-  DURACK_PPS (durack's datagram rate, default 5000)
+  DURACK_PPS (durack's datagram rate, default 5000), STAMPEDE_OTHER (another build: its
+  broker side runs as a third mode, "other", in the same runs)
 EOF
 }
 
@@ -127,6 +132,12 @@ trap 'exit 130' INT TERM
 STAMPEDE_SRC=$STAMPEDE
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
+OTHER=""
+if [[ -n ${STAMPEDE_OTHER:-} ]]; then
+	[[ -x $STAMPEDE_OTHER ]] || { echo "broker.sh: no stampede binary at $STAMPEDE_OTHER" >&2; exit 1; }
+	cp "$STAMPEDE_OTHER" "$WORK/stampede-other" || exit 1
+	OTHER=$WORK/stampede-other
+fi
 
 PY=$(cat <<'EOF'
 import json, os, re, statistics, struct, sys
@@ -257,8 +268,10 @@ def report(path, rows, runs, dur):
     dur_rows = [r for r in rows if r in ("durcap", "durack")]
     rows = [r for r in rows if r not in dur_rows]
     print()
+    other = any(k[1] == "other" for k in res)
     print(f"{'row':<30}{'input':>10}{'fwd Mpps':>10}{'broker Mpps':>13}{'ratio':>7}"
-          f"{'fwd cyc/pkt':>13}{'broker cyc/pkt':>16}{'broker out Mpps':>17}{'cyc/frame out':>15}")
+          f"{'fwd cyc/pkt':>13}{'broker cyc/pkt':>16}{'broker out Mpps':>17}{'cyc/frame out':>15}"
+          + (f"{'other cyc/pkt':>15}{'other cyc/out':>15}" if other else ""))
     for row in rows:
         lab, unit = labels[row]
         skip = res.get((row, "-", "skip"))
@@ -269,8 +282,10 @@ def report(path, rows, runs, dur):
         ratio = b / f if f == f and b == b and f > 0 else float("nan")
         print(f"{lab:<30}{unit:>10}{fmt(f):>10}{fmt(b):>13}{fmt(ratio, '{:.2f}'):>7}"
               f"{fmt(get(row, 'fwd', 'cpp'), '{:.1f}'):>13}{fmt(get(row, 'broker', 'cpp'), '{:.1f}'):>16}"
-              f"{fmt(get(row, 'broker', 'tx')):>17}{fmt(get(row, 'broker', 'cpo'), '{:.1f}'):>15}")
-        for mode in ("fwd", "broker"):
+              f"{fmt(get(row, 'broker', 'tx')):>17}{fmt(get(row, 'broker', 'cpo'), '{:.1f}'):>15}"
+              + (f"{fmt(get(row, 'other', 'cpp'), '{:.1f}'):>15}{fmt(get(row, 'other', 'cpo'), '{:.1f}'):>15}"
+                 if other else ""))
+        for mode in ("fwd", "broker", "other"):
             for r in sorted(set(res.get((row, mode, "fail"), []))):
                 print(f"{'':<30}  failed run ({mode}): {r}")
             d = [float(x) for x in res.get((row, mode, "drop"), []) if x not in ("", "nan")]
@@ -281,8 +296,10 @@ def report(path, rows, runs, dur):
     for row in rows:
         if res.get((row, "-", "skip")):
             continue
-        v = {m: " ".join(fmt(float(x)) for x in res.get((row, m, "rx"), [])) for m in ("fwd", "broker")}
-        print(f"  {labels[row][0]:<30}fwd [{v['fwd']}]  broker [{v['broker']}]")
+        v = {m: " ".join(fmt(float(x)) for x in res.get((row, m, "rx"), []))
+             for m in ("fwd", "broker", "other")}
+        print(f"  {labels[row][0]:<30}fwd [{v['fwd']}]  broker [{v['broker']}]"
+              + (f"  other [{v['other']}]" if other else ""))
     print()
     print(f"Medians of {runs} run(s) per mode and row, {dur} s of steady state each (once-per-second")
     print("lines, start-up excluded), fwd and broker interleaved on the same ports and CPUs.")
@@ -292,6 +309,8 @@ def report(path, rows, runs, dur):
     print("(busy cycles per received packet); broker out Mpps = datagrams (edge) or frames (collector)")
     print("sent; cyc/frame out = busy cycles per packet sent (collector: per decapsulated frame).")
     print("* veth: bound by the one-core generator and the kernel; shows the edge keeps up, not its cost.")
+    if other:
+        print("other: the broker side run by STAMPEDE_OTHER (another build), interleaved in the same runs.")
     print("auth rows: 'fwd' columns = the broker without node.auth, 'broker' = with it (same run);")
     print("the MAC's cost per frame = broker cyc/pkt - fwd cyc/pkt (collector: per frame out).")
     if not dur_rows:
@@ -351,9 +370,10 @@ record() # row mode key value
 # wait for its first stats line; its PID in LAUNCHED. A failed start is recorded, returns 1.
 launch()
 {
-	local row=$1 mode=$2 run=$3 ns=$4 cfg=$5 log=$6 js=${7:-}
+	local row=$1 mode=$2 run=$3 ns=$4 cfg=$5 log=$6 js=${7:-} exe=$STAMPEDE
 
-	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+	[[ $mode == other ]] && exe=$OTHER
+	${ns:+ip netns exec "$ns"} "$exe" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
 		${js:+--stats-json "$js"} -- --lcores=0@0,1@1 >"$log" 2>&1 &
 	LAUNCHED=$!
 	PIDS+=("$LAUNCHED")
@@ -390,7 +410,8 @@ one()
 	record_stages "$row" "$mode" "$js"
 }
 
-# pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order.
+# pair ROW NETNS FWD_BODY BROKER_BODY: RUNS runs of each, interleaved, alternating the order;
+# with STAMPEDE_OTHER, its broker side ("other") between them.
 pair()
 {
 	local row=$1 i
@@ -399,9 +420,11 @@ pair()
 		printf '  %s: run %d/%d\n' "$row" "$i" "$RUNS" >&2
 		if ((i % 2)); then
 			one "$row" fwd "$i" "$2" "$3"
+			[[ -n $OTHER ]] && one "$row" other "$i" "$2" "$4"
 			one "$row" broker "$i" "$2" "$4"
 		else
 			one "$row" broker "$i" "$2" "$4"
+			[[ -n $OTHER ]] && one "$row" other "$i" "$2" "$4"
 			one "$row" fwd "$i" "$2" "$3"
 		fi
 	done

@@ -10,6 +10,7 @@
  *  - a decoded record lies inside the buffer, its payload too, and its lengths are consistent
  *    (cap_len <= orig_len, a fragment inside cap_len);
  *  - an error is one of the named ones;
+ *  - sph_decode_fast() (the inline path of the broker) gives what sph_decode() gives;
  *  - re-encoding the decoded header and decoding that gives the same fields (a relay or a
  *    collector never changes what it read), and sph_add_hop() adds exactly one hop;
  *  - the authentication path (sph_auth.h): sph_auth_verify() gives one of its verdicts, a
@@ -158,9 +159,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(buf != NULL);
 	memcpy(buf, data, size);
 	while (off < size) {
-		struct sph_hdr h;
+		struct sph_hdr h, f;
 		int rc = sph_decode(buf + off, size - off, &h);
 
+		/* The inline path answers as the decoder does, fields and error alike. */
+		FUZZ_ASSERT(sph_decode_fast(buf + off, size - off, &f) == rc);
+		if (rc >= 0)
+			FUZZ_ASSERT(f.version == h.version && f.flags == h.flags &&
+					f.ts_src == h.ts_src && f.hdr_len == h.hdr_len &&
+					f.stream == h.stream && f.payload_len == h.payload_len &&
+					f.node == h.node && f.seq == h.seq && f.ts_ns == h.ts_ns &&
+					f.orig_len == h.orig_len && f.cap_len == h.cap_len &&
+					f.nb_hops == h.nb_hops &&
+					f.nb_hops_total == h.nb_hops_total &&
+					f.desc_len == h.desc_len && f.frag_off == h.frag_off &&
+					f.frag_idx == h.frag_idx && f.frag_cnt == h.frag_cnt &&
+					f.nb_unknown == h.nb_unknown);
 		if (rc < 0) {
 			FUZZ_ASSERT(-rc > SPH_OK && -rc < SPH_E_MAX);
 			FUZZ_ASSERT(strncmp(sph_err_name((enum sph_err) - rc), "sph_", 4) == 0);
