@@ -619,7 +619,7 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 	for (fam = f->ui->families; fam != NULL && fam->name != NULL; fam++) {
 		const json_t *m = json_object_get(t, fam->key);
 
-		if (fam->kind == STP_FAMILY_LABELED) {
+		if (fam->kind == STP_FAMILY_VALUE && fam->values != NULL) {
 			const char *name;
 			const json_t *n;
 
@@ -628,7 +628,7 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 				rc |= rte_tel_data_add_dict_u64(
 						d, key, (uint64_t)json_integer_value(n));
 			}
-		} else if (fam->kind == STP_FAMILY_SUMMARY) {
+		} else if (strcmp(fam->type, "summary") == 0 && fam->values != NULL) {
 			feat_tel_rows(c, m, fam);
 		}
 	}

@@ -67,10 +67,10 @@ outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *s
 }
 
 /* Prometheus: each a member of the outputs view's entries (outputs.c outputs_view()). */
-#define OUT_FAMILY(key_, name_, help_)                                                          \
-	{                                                                                       \
-		.name = (name_), .type = "counter", .help = (help_), .kind = STP_FAMILY_FIELDS, \
-		.label = "output", .field = (key_)                                              \
+#define OUT_FAMILY(key_, name_, help_)                                                           \
+	{                                                                                        \
+		.name = (name_), .type = "counter", .help = (help_), .kind = STP_FAMILY_ENTRIES, \
+		.label = "output", .member = (key_)                                              \
 	}
 
 const struct stp_family outputs_families[] = {

@@ -96,37 +96,14 @@ struct stp_output_ops {
 	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 };
 
-/** How stp_family draws a member of a feature's view (see struct stp_family). */
+/** Where a family's values are in the member key of a feature's view (struct stp_family). */
 enum stp_family_kind {
-	STP_FAMILY_VALUE,   /**< an integer: one sample */
-	STP_FAMILY_LABELED, /**< an object of integers: one sample per name in values, label */
+	/** The member is the value: one sample (or one per name in values). */
+	STP_FAMILY_VALUE,
 	/**
-	 * An array of objects, each with a "name" and, per name in values, a histogram summary
-	 * (hist_summary_str(): count, min, mean, p50 ... max, in ns): a Prometheus summary in
-	 * seconds per entry (label) and value (label2), and telemetry rows.
-	 */
-	STP_FAMILY_SUMMARY,
-	/**
-	 * An array of objects: one sample per entry that has the member @p field, labelled
-	 * with the entry's "name" (label) and, when label2 is set, with the entry's member
-	 * of that name (e.g. "direction"). Integers are drawn as they are (negative as 0),
-	 * reals as reals, and a member in nanoseconds (its name ends in "_ns") in seconds.
-	 */
-	STP_FAMILY_FIELDS,
-	/**
-	 * An array of objects, labelled as FIELDS, whose member @p field is a histogram
-	 * summary (hist_summary_str(), in ns; null: all 0): a Prometheus summary in seconds,
-	 * quantile 0 (min), lib/hist's quantiles, 1 (max), then _sum and _count, for every
-	 * entry, even one with no sample yet.
-	 */
-	STP_FAMILY_ENTRY_SUMMARY,
-	/** A string member: one sample, 1, with the string as label label (an info gauge). */
-	STP_FAMILY_INFO,
-	/**
-	 * An array of objects, or an object of objects (then label names each by its member
-	 * name): one sample per entry, of the entry's member path (struct stp_family.member;
-	 * entries without it are left out), with the entry members labels as labels; with
-	 * values, one sample per name in values (label2) of the object at member.
+	 * The member lists entries: an array of objects, or an object of objects. One value
+	 * per entry (its member path @p member, NULL: the entry itself); an entry without it
+	 * is left out (e.g. a stream with no loss of its own).
 	 */
 	STP_FAMILY_ENTRIES,
 };
@@ -134,26 +111,38 @@ enum stp_family_kind {
 /**
  * One Prometheus family drawn from member @p key of a feature's view object (struct
  * stp_feature_ui.key), declared as data: the generic Prometheus and telemetry code draw every
- * feature's families alike.
+ * feature's families alike, with one drawer.
+ *
+ * A sample's labels, in this order: @p label, the entry's name (ENTRIES: its member name in an
+ * object of objects, else its "name" member); the entry's members @p labels, of the same names
+ * (integers and strings); @p label2, the name in @p values (when set, the value is an object
+ * and each of its members named in values is drawn, as its own sample); then quantile.
+ *
+ * A value is drawn by what it is: a histogram summary when @p type is "summary"
+ * (hist_summary_str(): count, min, mean, p50 ... max, in ns; null: all 0): lib/hist's
+ * quantiles, then _sum and _count, in seconds; with @p minmax also quantile 0 (min) and 1
+ * (max), and the quantiles even before the first sample. A string: the constant 1, the
+ * string as label @p label (an info gauge). A number: an integer as it is (negative as 0), a
+ * real as a real, a member in nanoseconds (its name ends in "_ns") in seconds; a VALUE
+ * missing from the view is 0.
  */
 struct stp_family {
-	const char *key;
+	const char *key;  /**< the member of the view; a path ("transport.acks_sent"); NULL: all */
 	const char *name; /**< Prometheus family name; NULL ends a list */
 	const char *type; /**< "counter", "gauge" or "summary" */
 	const char *help;
 	enum stp_family_kind kind;
-	const char *label;	   /**< LABELED: the label of values; SUMMARY: of the entries */
-	const char *label2;	   /**< SUMMARY: the label of values */
-	const char *const *values; /**< LABELED, SUMMARY: the member names (NULL-terminated) */
-	const char *field;	   /**< FIELDS, ENTRY_SUMMARY: the member of each entry drawn */
+	const char *label;	   /**< ENTRIES: the label of the entry's name; a string's label */
+	const char *label2;	   /**< the label of the names in values */
+	const char *const *values; /**< member names drawn one sample each (NULL-terminated) */
 	/** ENTRIES: the member path of an entry the sample reads ("a.b": member b of a). */
 	const char *member;
 	/** ENTRIES: members of an entry drawn as labels of the same names (NULL-terminated). */
 	const char *const *labels;
 	/** Drawn only when the view has this member (NULL: always). */
 	const char *when;
-	/** The value is in ns, drawn in seconds (9 decimals). */
-	bool ns_to_s;
+	/** Summaries: quantile 0 (min) and 1 (max) too, and drawn before the first sample. */
+	bool minmax;
 };
 
 /**

@@ -66,8 +66,8 @@ const struct stp_family rules_families[] = {
 			.type = "counter",
 			.help = "Packets a rule matched; a deleted rule's counter stays, frozen, under its "
 				"name.",
-			.kind = STP_FAMILY_FIELDS,
+			.kind = STP_FAMILY_ENTRIES,
 			.label = "rule",
-			.field = "matched" },
+			.member = "matched" },
 	{ .name = NULL },
 };

@@ -297,17 +297,17 @@ static const struct stp_family families[] = {
 	{ "records_written", "stampede_tcp_rtt_records_written_total", "counter",
 			"RTT records written as JSON lines.", STP_FAMILY_VALUE, NULL, NULL, NULL },
 	{ "samples", "stampede_tcp_rtt_samples_total", "counter", "RTT samples, per kind.",
-			STP_FAMILY_LABELED, "kind", NULL, kinds },
+			STP_FAMILY_VALUE, NULL, "kind", kinds },
 	{ "drops", "stampede_tcp_rtt_drops_total", "counter",
 			"Frames the TCP monitor did not measure (malformed headers, fragments), per "
 			"reason.",
-			STP_FAMILY_LABELED, "reason", NULL, drops },
+			STP_FAMILY_VALUE, NULL, "reason", drops },
 	{ "ports", "stampede_tcp_rtt_seconds", "summary",
 			"Passive TCP RTT (tap to endpoint and back), per port and kind.",
-			STP_FAMILY_SUMMARY, "port", "kind", kinds },
+			STP_FAMILY_ENTRIES, "port", "kind", kinds },
 	{ "prefixes", "stampede_tcp_rtt_prefix_seconds", "summary",
 			"Passive TCP RTT (tap to endpoint and back), per prefix and kind.",
-			STP_FAMILY_SUMMARY, "prefix", "kind", kinds },
+			STP_FAMILY_ENTRIES, "prefix", "kind", kinds },
 	{ NULL, NULL, NULL, NULL, STP_FAMILY_VALUE, NULL, NULL, NULL },
 };
 
