@@ -87,12 +87,13 @@ def snapshot(st, url, params):
         prom = r.read().decode()
     lst = telemetry(st.prefix, ["/"])
     cmds = sorted(c for c in (lst[0].get("/", []) if lst else []) if c.startswith("/stampede/"))
-    cmds += params
+    cmds += ["/help," + c for c in cmds] + params
     replies = telemetry(st.prefix, cmds)
-    tel = {}
+    tel, raw = {}, {}
     for c, rep in zip(cmds, replies):
         tel[c] = mask_json(rep, st.dir)
-    return prom, mask_prom(prom, st.dir), tel
+        raw[c] = rep
+    return prom, mask_prom(prom, st.dir), tel, raw
 
 
 def promtool(text, label):
@@ -123,7 +124,7 @@ def sc_null(st):
             {"name": "b-to-a", "in": ["b.1"], "action": "forward", "out": "a"},
         ],
     })
-    return 1.0, ["/stampede/rules,2", "/stampede/rules,9"]
+    return 1.0, ["/stampede/rules,2", "/stampede/rules,9", "/stampede/rules,x"]
 
 
 def sc_probes(st):
@@ -219,11 +220,11 @@ def run(exe, name, fn):
         st.cleanup()
         return None
     time.sleep(wait)
-    prom, masked, tel = snapshot(st, url, params)
+    prom, masked, tel, raw = snapshot(st, url, params)
     st.signal(signal.SIGTERM)
     st.wait(timeout=30)
     st.cleanup()
-    return prom, masked, tel
+    return prom, masked, tel, raw
 
 
 def lines_of(masked, tel):
@@ -253,7 +254,7 @@ def main():
             for tag, r in (("before", a), ("after", b)):
                 with open(os.path.join(os.environ["VIEWS_DIFF_KEEP"],
                                        "%s-%s.txt" % (name, tag)), "w") as f:
-                    f.write(r[0] + "\n" + json.dumps(r[2], indent=1) + "\n")
+                    f.write(r[0] + "\n" + json.dumps(r[3], indent=1) + "\n")
         d = list(difflib.unified_diff(lines_of(a[1], a[2]), lines_of(b[1], b[2]),
                                       "before/" + name, "after/" + name, lineterm="", n=1))
         print("%s: %s (%d metrics lines, %d endpoints)" % (

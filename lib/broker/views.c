@@ -487,11 +487,19 @@ static const char *const src_id[] = { "node", "stream", NULL };
  * output's counters as reliable_sent, ..., reliable_dropped_dlq_ring_full).
  */
 static const struct stp_tel_group tel_groups[] = {
-	{ "transport", NULL, NULL },
-	{ "nodes", "node", src_id },
-	{ "refused", "refused", NULL },
-	{ "outputs", "output", NULL },
-	{ NULL, NULL, NULL },
+	{ .key = "transport", .how = STP_TEL_FLAT },
+	{ .key = "nodes", .how = STP_TEL_CONTAINERS, .prefix = "node", .id = src_id },
+	{ .key = "refused", .how = STP_TEL_CONTAINERS, .prefix = "refused" },
+	{ .key = "outputs", .how = STP_TEL_CONTAINERS, .prefix = "output" },
+	{ .key = NULL },
+};
+
+static const struct stp_tel tel[] = {
+	{ "/stampede/nodes",
+			"Stampede broker: per remote (node, stream) and per stampede output. No "
+			"parameters",
+			NULL, tel_groups },
+	{ NULL, NULL, NULL, NULL },
 };
 
 const struct stp_feature_ui broker_ui = {
@@ -501,10 +509,7 @@ const struct stp_feature_ui broker_ui = {
 		     "reordered, last sequence and time; per stampede output frames, datagrams, "
 		     "fragments; reliable outputs' acknowledged, resent, dead-lettered",
 	.render = broker_render,
-	.telemetry = "/stampede/nodes",
-	.telemetry_help = "Stampede broker: per remote (node, stream) and per stampede output. No "
-			  "parameters",
 	.families = families,
-	.tel_groups = tel_groups,
+	.tel = tel,
 	.cmds = broker_cmds,
 };

@@ -145,41 +145,67 @@ struct stp_family {
 	bool minmax;
 };
 
-/**
- * A telemetry endpoint of a feature beyond the one its view gives (struct stp_feature_ui
- * .telemetry): an array of named objects, drawn as one flat dict whose keys are
- * "<name>[_<direction>]_<member>" (nested objects flattened the same way).
- */
-struct stp_tel_list {
-	const char *cmd; /**< e.g. "/stampede/<name>"; NULL ends a list */
-	const char *help;
+/** How a telemetry endpoint draws a member of its object (struct stp_tel_group). */
+enum stp_tel_how {
 	/**
-	 * The rows for the endpoint's parameter @p params (NULL when none was given): a new
-	 * JSON array of objects, each with a "name" (and maybe a "direction"); NULL: no memory.
+	 * Flattened into the top of the reply: an object as KEY_MEMBER (nested objects as
+	 * KEY_MEMBER_SUB), an array of objects each as ID_MEMBER, ID its members @p id joined
+	 * by '_' (those it has).
 	 */
-	json_t *(*rows)(const struct stp_pipeline *pl, const char *params);
+	STP_TEL_FLAT,
+	/**
+	 * One container per entry of an array or an object of objects, named PREFIX_ID: ID the
+	 * entry's members @p id joined by '_' (an array; NULL: its index), or its member name
+	 * (an object). Its nested objects are flattened into the container's keys.
+	 */
+	STP_TEL_CONTAINERS,
+	/** An array of objects in columns: one array per member named in @p names. */
+	STP_TEL_COLUMNS,
+	/**
+	 * An array of objects, each with a "name" and, per name in @p names, a histogram summary
+	 * (hist_summary_str(), ns): one row per entry and name in the reply's summary columns
+	 * scope (@p prefix), name, kind (the name), count, min, mean, p50, p90, p99, p99_9,
+	 * p99_99, max (the mean rounded), drawn after every group.
+	 */
+	STP_TEL_HISTS,
 };
 
 /**
- * How a telemetry endpoint draws a member @p key of a feature's view beyond its integers and
- * strings (struct stp_feature_ui.tel_groups): an object flattened into the top as KEY_MEMBER
- * (@p prefix NULL), or one container per entry of an array or object of objects, named
- * "PREFIX_ID": ID the entry's members @p id joined by '_' (for an array; NULL: its index), or
- * its member name (for an object). Names are cut to what telemetry takes ([A-Za-z0-9_/]).
+ * How a telemetry endpoint draws member @p key of its object beyond the integers, true
+ * booleans and strings at its top (which it draws as they are). Names are cut to what
+ * telemetry takes ([A-Za-z0-9_/]; DPDK 22.11 nests one level).
  */
 struct stp_tel_group {
 	const char *key; /**< NULL ends a list */
-	const char *prefix;
-	const char *const *id;
+	enum stp_tel_how how;
+	const char *prefix;	  /**< CONTAINERS: the containers' prefix; HISTS: the scope */
+	const char *const *id;	  /**< FLAT, CONTAINERS: an entry's id members (NULL-terminated) */
+	const char *const *names; /**< COLUMNS: the columns; HISTS: the histogram members */
+};
+
+/**
+ * A telemetry endpoint of a feature, declared as data (struct stp_feature_ui.tel): lib/metrics
+ * registers @p cmd and answers it with one drawer for all, from a JSON object: the feature's
+ * view member ui->key (@p json NULL: "enabled": 1 added unless the view has it, {"enabled": 0}
+ * when the config leaves the feature off), or what @p json returns.
+ */
+struct stp_tel {
+	const char *cmd; /**< e.g. "/stampede/<name>"; NULL ends a list */
+	const char *help;
+	/**
+	 * The object for the request parameter @p params (NULL when none was given), summed
+	 * counters @p sum at hand (the metrics snapshot's): a new reference, or NULL for a bad
+	 * parameter or no memory (telemetry answers null).
+	 */
+	json_t *(*json)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+			const char *params);
+	const struct stp_tel_group *groups; /**< NULL-terminated by key, or NULL */
 };
 
 /**
  * What a feature shows to operators, declared as data: the member @p key of its view()
- * object (NULL: the whole object), drawn by the console's "show @p show", by the telemetry
- * endpoint @p telemetry (integer members at the top, LABELED families as KEY_NAME, SUMMARY
- * families as columns scope/name/kind/count/min/mean/p50/p90/p99/p99_9/p99_99/max), by the
- * telemetry endpoints @p tel_lists, and by Prometheus (@p families). NULL members: not
- * shown there.
+ * object (NULL: the whole object), drawn by the console's "show @p show", by its telemetry
+ * endpoints (@p tel) and by Prometheus (@p families). NULL members: not shown there.
  */
 struct stp_feature_ui {
 	const char *key;
@@ -187,18 +213,10 @@ struct stp_feature_ui {
 	const char *show_help; /**< its help line, after "show <show>: " */
 	/** Console: render view member @p v (NULL or {"enabled": false} when off) as text. */
 	void (*render)(const json_t *v, FILE *f);
-	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
-	const char *telemetry_help;
-	const struct stp_family *families;    /**< Prometheus, ended by a NULL name */
-	const struct stp_tel_list *tel_lists; /**< more telemetry endpoints, ended by a NULL cmd */
-	const struct stp_tel_group *tel_groups; /**< telemetry: objects and lists of objects */
-	/**
-	 * Answer endpoint @p telemetry itself rather than draw it from the view (NULL: drawn):
-	 * fill @p d for request parameters @p params, with summed counters @p sum at hand (the
-	 * metrics snapshot's). 0 or -errno.
-	 */
-	int (*telemetry_fill)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-			const char *params, struct rte_tel_data *d);
+	/** Deprecated: the endpoint a struct stp_tel of @p tel with no json hook answers. */
+	const char *telemetry;
+	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+	const struct stp_tel *tel;	   /**< telemetry endpoints, ended by a NULL cmd */
 	/**
 	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
 	 * lists them after its core commands, in registry order, and help, Tab completion and

@@ -64,32 +64,49 @@ static const struct stp_family probe_families[] = {
 };
 /* clang-format on */
 
+/* /stampede/latency: the measured streams (params: one stream, by name or id), flat. */
 static json_t *
-latency_rows(const struct stp_pipeline *pl, const char *params)
+latency_tel(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, const char *params)
 {
-	return stp_probe_latency_json(pl, params);
+	(void)sum;
+	return json_pack("{s:o}", "latency", stp_probe_latency_json(pl, params));
 }
 
+/* /stampede/probes: the generator streams, flat. */
 static json_t *
-probes_rows(const struct stp_pipeline *pl, const char *params)
+probes_tel(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, const char *params)
 {
+	(void)sum;
 	(void)params;
-	return stp_probe_streams_json(pl);
+	return json_pack("{s:o}", "probes", stp_probe_streams_json(pl));
 }
 
-static const struct stp_tel_list probe_tel_lists[] = {
+/* A stream's keys: STREAM[_DIRECTION]_MEMBER. */
+static const char *const stream_id[] = { "name", "direction", NULL };
+
+static const struct stp_tel_group latency_groups[] = {
+	{ .key = "latency", .how = STP_TEL_FLAT, .id = stream_id },
+	{ .key = NULL },
+};
+
+static const struct stp_tel_group probes_groups[] = {
+	{ .key = "probes", .how = STP_TEL_FLAT, .id = stream_id },
+	{ .key = NULL },
+};
+
+static const struct stp_tel probe_tel[] = {
 	{ "/stampede/latency",
 			"Probe streams: loss, dup, reorder, jitter, delay ns (keys STREAM_DIR_FIELD)",
-			latency_rows },
+			latency_tel, latency_groups },
 	{ "/stampede/probes", "Generated probe streams: requested, achieved rate. No parameters",
-			probes_rows },
-	{ NULL, NULL, NULL },
+			probes_tel, probes_groups },
+	{ NULL, NULL, NULL, NULL },
 };
 
 /* Its families read the view's arrays "probes" and "latency": the whole view (key NULL). */
 const struct stp_feature_ui probe_ui = {
 	.key = NULL,
 	.families = probe_families,
-	.tel_lists = probe_tel_lists,
+	.tel = probe_tel,
 	.cmds = probe_cmds,
 };

@@ -311,14 +311,29 @@ static const struct stp_family families[] = {
 	{ NULL, NULL, NULL, NULL, STP_FAMILY_VALUE, NULL, NULL, NULL },
 };
 
+/* /stampede/tcp_rtt: counters at the top, samples_KIND, drops_REASON, RTT summaries in columns. */
+static const struct stp_tel_group tel_groups[] = {
+	{ .key = "samples", .how = STP_TEL_FLAT },
+	{ .key = "drops", .how = STP_TEL_FLAT },
+	{ .key = "ports", .how = STP_TEL_HISTS, .prefix = "port", .names = kinds },
+	{ .key = "prefixes", .how = STP_TEL_HISTS, .prefix = "prefix", .names = kinds },
+	{ .key = NULL },
+};
+
+static const struct stp_tel tel[] = {
+	{ "/stampede/tcp_rtt",
+			"Passive TCP latency: counters; RTT summaries (ns) in columns, per "
+			"port/prefix and kind",
+			NULL, tel_groups },
+	{ NULL, NULL, NULL, NULL },
+};
+
 const struct stp_feature_ui tcprtt_ui = {
 	.key = "tcp_rtt",
 	.show = "tcp-rtt",
 	.show_help = "passive TCP latency: flow table counters, RTT histograms per port and "
 		     "prefix",
 	.render = render,
-	.telemetry = "/stampede/tcp_rtt",
-	.telemetry_help = "Passive TCP latency: counters; RTT summaries (ns) in columns, per "
-			  "port/prefix and kind",
 	.families = families,
+	.tel = tel,
 };

@@ -107,7 +107,6 @@ static const struct stp_feature_ui a_ui = {
 	.show = "mocks",
 	.show_help = "mock_a's view",
 	.telemetry = "/stampede/mocks",
-	.telemetry_help = "mock_a's view.",
 };
 
 static const struct stp_feature mock_a = {
