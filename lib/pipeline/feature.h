@@ -213,8 +213,6 @@ struct stp_feature_ui {
 	const char *show_help; /**< its help line, after "show <show>: " */
 	/** Console: render view member @p v (NULL or {"enabled": false} when off) as text. */
 	void (*render)(const json_t *v, FILE *f);
-	/** Deprecated: the endpoint a struct stp_tel of @p tel with no json hook answers. */
-	const char *telemetry;
 	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
 	const struct stp_tel *tel;	   /**< telemetry endpoints, ended by a NULL cmd */
 	/**
@@ -371,7 +369,8 @@ json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, co
 
 /**
  * The feature of the registry @p list (NULL: stp_features) whose ui has @p what (its "show"
- * word when @p telemetry is false, else its telemetry endpoint) equal to @p name, or NULL.
+ * word when @p telemetry is false, else one of its telemetry endpoints) equal to @p name, or
+ * NULL.
  */
 const struct stp_feature *stp_feature_by_ui(
 		const struct stp_feature *const *list, const char *name, bool telemetry);
