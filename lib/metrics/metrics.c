@@ -27,7 +27,6 @@
 #include <rte_telemetry.h>
 
 #include "metrics.h"
-#include "feature_tel.h"
 #include "metrics_priv.h"
 #include "port_kern.h"
 #include "ratewin.h"
@@ -92,6 +91,47 @@ metrics_snap_put(struct metrics_snap *s)
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Telemetry endpoints */
+
+/*
+ * Telemetry columns: an array under a key of a telemetry dict, one value per row, as every
+ * stampede endpoint that lists things (ports, lcores, rules, outputs) answers.
+ */
+
+/* Add column @p name of @p n integers to dict @p d. 0, -ENOMEM or -ENOSPC. */
+static int
+tel_col_u64(struct rte_tel_data *d, const char *name, const uint64_t *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Add column @p name of @p n strings to dict @p d. 0, -ENOMEM or -ENOSPC. */
+static int
+tel_col_str(struct rte_tel_data *d, const char *name, const char *const *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_string(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
 
 static const char *
 roles_name(uint32_t roles)
@@ -185,18 +225,18 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		app_tx[i] = s->sum.port_tx[pr->port_id];
 	}
 	rte_tel_data_start_dict(d);
-	rc |= stp_tel_col_str(d, "name", name, n);
-	rc |= stp_tel_col_u64(d, "port_id", id, n);
-	rc |= stp_tel_col_str(d, "driver", drv, n);
-	rc |= stp_tel_col_str(d, "timestamp", ts, n);
-	rc |= stp_tel_col_u64(d, "link_up", link, n);
+	rc |= tel_col_str(d, "name", name, n);
+	rc |= tel_col_u64(d, "port_id", id, n);
+	rc |= tel_col_str(d, "driver", drv, n);
+	rc |= tel_col_str(d, "timestamp", ts, n);
+	rc |= tel_col_u64(d, "link_up", link, n);
 	for (unsigned int c = 0; c < RTE_DIM(port_eth_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = *(const uint64_t *)((const char *)&s->eth[i] + port_eth_cols[c].off);
-		rc |= stp_tel_col_u64(d, port_eth_cols[c].name, v, n);
+		rc |= tel_col_u64(d, port_eth_cols[c].name, v, n);
 	}
-	rc |= stp_tel_col_u64(d, "app_rx", app_rx, n);
-	rc |= stp_tel_col_u64(d, "app_tx", app_tx, n);
+	rc |= tel_col_u64(d, "app_rx", app_rx, n);
+	rc |= tel_col_u64(d, "app_tx", app_tx, n);
 	/* Rates of the driver's counters over the last window of >= 1 s (ratewin.h), as
 	 * testpmd's show port stats: packets and bits (bytes x 8) per second. */
 	{
@@ -216,7 +256,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				r[k][i] = (uint64_t)(out[k] + 0.5);
 		}
 		for (unsigned int k = 0; k < 4; k++)
-			rc |= stp_tel_col_u64(d, rate_cols[k], r[k], n);
+			rc |= tel_col_u64(d, rate_cols[k], r[k], n);
 	}
 	/* The features' per-port counters, declared as data (feature.h). */
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
@@ -224,7 +264,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				c != NULL && c->key != NULL; c++) {
 			for (unsigned int i = 0; i < n; i++)
 				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
-			rc |= stp_tel_col_u64(d, c->key, v, n);
+			rc |= tel_col_u64(d, c->key, v, n);
 		}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -260,17 +300,17 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			drops[i] += __atomic_load_n(&lc->stats.drops[k], __ATOMIC_RELAXED);
 	}
 	rte_tel_data_start_dict(d);
-	rc |= stp_tel_col_u64(d, "lcore", id, n);
-	rc |= stp_tel_col_str(d, "roles", roles, n);
+	rc |= tel_col_u64(d, "lcore", id, n);
+	rc |= tel_col_str(d, "roles", roles, n);
 	for (unsigned int c = 0; c < RTE_DIM(lcore_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					(const uint64_t *)((const char *)&s->pl->lcores[i]->stats +
 							lcore_cols[c].off),
 					__ATOMIC_RELAXED);
-		rc |= stp_tel_col_u64(d, lcore_cols[c].name, v, n);
+		rc |= tel_col_u64(d, lcore_cols[c].name, v, n);
 	}
-	rc |= stp_tel_col_u64(d, "dropped", drops, n);
+	rc |= tel_col_u64(d, "dropped", drops, n);
 	/* Each worker stage's cost, as rte_graph counts per node: stage_<name>_cycles, _packets. */
 	for (unsigned int k = 0; k < s->pl->nb_stages; k++) {
 		char key[64];
@@ -279,12 +319,12 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_cycles[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_cycles", s->pl->stages[k]->name);
-		rc |= stp_tel_col_u64(d, key, v, n);
+		rc |= tel_col_u64(d, key, v, n);
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_pkts[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_packets", s->pl->stages[k]->name);
-		rc |= stp_tel_col_u64(d, key, v, n);
+		rc |= tel_col_u64(d, key, v, n);
 	}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -350,15 +390,15 @@ tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_
 	}
 	if (n == 0)
 		return 0;
-	rc |= stp_tel_col_str(d, "clock_port", name, n);
-	rc |= stp_tel_col_str(d, "clock_kind", kind, n);
-	rc |= stp_tel_col_u64(d, "clock_frequency_hz", hz, n);
-	rc |= stp_tel_col_str(d, "clock_drift_ppm", ppm, n);
-	rc |= stp_tel_col_str(d, "clock_offset_ns", off, n);
-	rc |= stp_tel_col_str(d, "clock_last_error_ns", err, n);
-	rc |= stp_tel_col_u64(d, "clock_samples", smp, n);
-	rc |= stp_tel_col_u64(d, "clock_rejects", rej, n);
-	rc |= stp_tel_col_u64(d, "clock_steps", stp, n);
+	rc |= tel_col_str(d, "clock_port", name, n);
+	rc |= tel_col_str(d, "clock_kind", kind, n);
+	rc |= tel_col_u64(d, "clock_frequency_hz", hz, n);
+	rc |= tel_col_str(d, "clock_drift_ppm", ppm, n);
+	rc |= tel_col_str(d, "clock_offset_ns", off, n);
+	rc |= tel_col_str(d, "clock_last_error_ns", err, n);
+	rc |= tel_col_u64(d, "clock_samples", smp, n);
+	rc |= tel_col_u64(d, "clock_rejects", rej, n);
+	rc |= tel_col_u64(d, "clock_steps", stp, n);
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -535,7 +575,7 @@ tel_columns(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t 
 			str[i] = json_string_value(v) != NULL ? json_string_value(v) : "";
 			u[i] = json_is_true(v) ? 1 : (uint64_t)json_integer_value(v);
 		}
-		rc |= is_str ? stp_tel_col_str(d, *c, str, n) : stp_tel_col_u64(d, *c, u, n);
+		rc |= is_str ? tel_col_str(d, *c, str, n) : tel_col_u64(d, *c, u, n);
 	}
 	free(str);
 	free(u);
@@ -625,11 +665,11 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, const str
 	for (const struct stp_tel_group *g = t->groups; g != NULL && g->key != NULL; g++)
 		rc |= tel_group(d, g, json_object_get(o, g->key), c);
 	if (c->n > 0) {
-		rc |= stp_tel_col_str(d, "scope", c->scope, c->n);
-		rc |= stp_tel_col_str(d, "name", c->name, c->n);
-		rc |= stp_tel_col_str(d, "kind", c->kind, c->n);
+		rc |= tel_col_str(d, "scope", c->scope, c->n);
+		rc |= tel_col_str(d, "name", c->name, c->n);
+		rc |= tel_col_str(d, "kind", c->kind, c->n);
 		for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
-			rc |= stp_tel_col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
+			rc |= tel_col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
 	}
 	free(c);
 	json_decref(o);
