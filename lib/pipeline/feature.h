@@ -65,7 +65,6 @@ struct stp_pipeline;
 struct stp_lcore;
 struct stp_lcore_stats;
 struct port_rt;
-struct rte_tel_data;
 
 /**
  * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
@@ -110,8 +109,8 @@ enum stp_family_kind {
 
 /**
  * One Prometheus family drawn from member @p key of a feature's view object (struct
- * stp_feature_ui.key), declared as data: the generic Prometheus and telemetry code draw every
- * feature's families alike, with one drawer.
+ * stp_feature_ui.key), declared as data: one drawer in lib/metrics draws every feature's
+ * families alike.
  *
  * A sample's labels, in this order: @p label, the entry's name (ENTRIES: its member name in an
  * object of objects, else its "name" member); the entry's members @p labels, of the same names
