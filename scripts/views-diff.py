@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "functional"))
 
 import ftlib  # noqa: E402
+import telemetry  # noqa: E402
 
 
 def shape(v):
@@ -66,29 +67,14 @@ def mask_json(o, d):
     return o
 
 
-def telemetry(prefix, cmds):
-    tool = shutil.which("dpdk-telemetry.py")
-    r = subprocess.run([sys.executable, tool, "-f", prefix], input="\n".join(cmds) + "\n",
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
-    replies = []
-    for line in r.stdout.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                replies.append(json.loads(line))
-            except ValueError:
-                replies.append({"not-json": line})
-    return replies
-
-
 def snapshot(st, url, params):
     """{"metrics": [...], "tel": {cmd: reply}} of a running stampede, masked."""
     with __import__("urllib.request").request.urlopen(url, timeout=10) as r:
         prom = r.read().decode()
-    lst = telemetry(st.prefix, ["/"])
+    lst = telemetry.replies(st.prefix, ["/"])
     cmds = sorted(c for c in (lst[0].get("/", []) if lst else []) if c.startswith("/stampede/"))
     cmds += ["/help," + c for c in cmds] + params
-    replies = telemetry(st.prefix, cmds)
+    replies = telemetry.replies(st.prefix, cmds)
     tel, raw = {}, {}
     for c, rep in zip(cmds, replies):
         tel[c] = mask_json(rep, st.dir)
@@ -112,33 +98,18 @@ def promtool(text, label):
 # Scenarios: (config, files to write, seconds to wait, telemetry commands with parameters)
 
 def sc_null(st):
-    st.write_config({
-        "eal": {"hugepages": False},
-        "node": {"id": 7, "description": "views \"diff\"\ntest"},
-        "ports": [{"name": "a", "device": "net_null0"}, {"name": "b.1", "device": "net_null1"}],
-        "outputs": [{"name": "cap", "type": "pcapng", "path": "cap-{index}.pcapng"}],
-        "rules": [
-            {"name": "count-udp", "filter": "udp", "action": "count"},
-            {"name": "cap-udp", "filter": "udp", "action": "forward", "out": "cap"},
-            {"name": "a-to-b", "in": ["a"], "action": "forward", "out": "b.1"},
-            {"name": "b-to-a", "in": ["b.1"], "action": "forward", "out": "a"},
-        ],
-    })
+    st.write_config(telemetry.config("views \"diff\"\ntest"))
     return 1.0, ["/stampede/rules,2", "/stampede/rules,9", "/stampede/rules,x"]
 
 
 def sc_probes(st):
-    st.write_config({
-        "eal": {"hugepages": False},
-        "ports": [{"name": "ring", "device": "net_ring0"},
-                  {"name": "null", "device": "net_null0,no-rx=1"}],
-        "probes": [{"name": "loop", "port": "ring", "rate_pps": 2000, "stream_id": 4},
-                   {"name": "bulk", "port": "null", "rate_pps": 5000, "stream_id": 5,
-                    "size": 256},
-                   {"name": "st", "port": "ring", "mode": "stamp", "rate_pps": 1000,
-                    "stream_id": 6}],
-        "probe_rx": {"enabled": True, "ports": ["ring"]},
-    })
+    import probe_ops
+
+    cfg = probe_ops.config()
+    # And a STAMP stream (its reflector: the same ring).
+    cfg["probes"].append({"name": "st", "port": "ring", "mode": "stamp", "rate_pps": 1000,
+                          "stream_id": 6})
+    st.write_config(cfg)
     return 1.5, ["/stampede/latency,4", "/stampede/latency,loop", "/stampede/latency,nosuch"]
 
 
@@ -148,17 +119,7 @@ def sc_tcprtt(st):
 
     recs, _ = tcp_rtt_ops.build_trace()
     trt.write_pcap(st.path("in.pcap"), recs)
-    st.write_config({
-        "eal": {"hugepages": False},
-        "ports": [
-            {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"},
-            {"name": "out", "device": "net_pcap1,tx_pcap=out.pcap", "timestamp": "none"},
-        ],
-        "rules": [{"name": "all", "in": ["in"], "action": "forward", "out": "out"}],
-        "tcp_rtt": {"enabled": True, "ports": ["in"], "ts_min_interval_ms": 0,
-                    "prefixes": [{"name": "dc1", "prefix": "10.1.0.0/16"}],
-                    "output": {"path": "rtt-{index}.json", "rotate_bytes": 8192}},
-    })
+    st.write_config(tcp_rtt_ops.config())
     return 2.0, []
 
 
@@ -233,6 +194,8 @@ def lines_of(masked, tel):
 
 def main():
     global COLLECTOR_IN
+    # Line by line: stampede's children must not inherit (and print again) a buffered line.
+    sys.stdout.reconfigure(line_buffering=True)
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     before, after = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
