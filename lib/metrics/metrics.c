@@ -33,11 +33,6 @@
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
 
-/*
- * Rules in one /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
- * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
- */
-
 static struct {
 	pthread_mutex_t lock;	 /* guards pl: control threads only */
 	struct stp_pipeline *pl; /* NULL: stopped */

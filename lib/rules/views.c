@@ -15,7 +15,10 @@
 #include "rules_rt.h"
 #include "rules_cmds.h"
 
-/* Rules per /stampede/rules reply: telemetry's reply buffer holds about that many rows. */
+/*
+ * Rules per /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
+ * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
+ */
 #define TEL_RULES_PER_REPLY 128
 
 /*
