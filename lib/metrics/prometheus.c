@@ -343,6 +343,9 @@ sample_start(struct sbuf *b, const char *name, const char *suffix, const struct 
 {
 	bool any = l->len > 0 || extra != NULL;
 
+	/* A label set cut short by no memory fails the whole text, as b's own would. */
+	if (l->oom)
+		b->oom = true;
 	sbuf_printf(b, "%s%s%s%.*s%s%s%s ", name, suffix, any ? "{" : "", (int)l->len,
 			l->p != NULL ? l->p : "", l->len > 0 && extra != NULL ? "," : "",
 			extra != NULL ? extra : "", any ? "}" : "");
