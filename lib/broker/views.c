@@ -395,7 +395,7 @@ static const struct stp_family families[] = {
 			.name = "stampede_broker_info",
 			.type = "gauge",
 			.help = "Always 1; label role is node.role.",
-			.kind = STP_FAMILY_INFO,
+			.kind = STP_FAMILY_VALUE,
 			.label = "role" },
 	VALUE("datagrams_received", "stampede_broker_datagrams_received_total", "counter",
 			"Stampede datagrams received (relay, collector)."),
@@ -429,8 +429,7 @@ static const struct stp_family families[] = {
 			.help = "When the source's last record arrived, seconds since 1970 UTC.",
 			.kind = STP_FAMILY_ENTRIES,
 			.member = "last_seen_ns",
-			.labels = src_labels,
-			.ns_to_s = true },
+			.labels = src_labels },
 	OUT("frames", "stampede_broker_output_frames_total",
 			"Frames sent in stampede records, per stampede output."),
 	OUT("datagrams", "stampede_broker_output_datagrams_total",
@@ -488,11 +487,19 @@ static const char *const src_id[] = { "node", "stream", NULL };
  * output's counters as reliable_sent, ..., reliable_dropped_dlq_ring_full).
  */
 static const struct stp_tel_group tel_groups[] = {
-	{ "transport", NULL, NULL },
-	{ "nodes", "node", src_id },
-	{ "refused", "refused", NULL },
-	{ "outputs", "output", NULL },
-	{ NULL, NULL, NULL },
+	{ .key = "transport", .how = STP_TEL_FLAT },
+	{ .key = "nodes", .how = STP_TEL_CONTAINERS, .prefix = "node", .id = src_id },
+	{ .key = "refused", .how = STP_TEL_CONTAINERS, .prefix = "refused" },
+	{ .key = "outputs", .how = STP_TEL_CONTAINERS, .prefix = "output" },
+	{ .key = NULL },
+};
+
+static const struct stp_tel tel[] = {
+	{ "/stampede/nodes",
+			"Stampede broker: per remote (node, stream) and per stampede output. No "
+			"parameters",
+			NULL, tel_groups },
+	{ NULL, NULL, NULL, NULL },
 };
 
 const struct stp_feature_ui broker_ui = {
@@ -502,10 +509,7 @@ const struct stp_feature_ui broker_ui = {
 		     "reordered, last sequence and time; per stampede output frames, datagrams, "
 		     "fragments; reliable outputs' acknowledged, resent, dead-lettered",
 	.render = broker_render,
-	.telemetry = "/stampede/nodes",
-	.telemetry_help = "Stampede broker: per remote (node, stream) and per stampede output. No "
-			  "parameters",
 	.families = families,
-	.tel_groups = tel_groups,
+	.tel = tel,
 	.cmds = broker_cmds,
 };

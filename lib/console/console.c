@@ -64,6 +64,18 @@ struct console {
 /* The console commands reach their console through this (one console per process). */
 static struct console *g_con;
 
+/*
+ * The registry the pipeline runs (stp_features, or a test's mock features): where the
+ * console finds the features' show words and commands.
+ */
+static const struct stp_feature *const *
+console_features(void)
+{
+	const struct stp_pipeline *pl = ctl_pipeline(g_con->ctl);
+
+	return pl != NULL && pl->features != NULL ? pl->features : stp_features;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Output */
 
@@ -545,7 +557,7 @@ static void
 cmd_show_feature_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_result *r = parsed;
-	const struct stp_feature *f = stp_feature_by_ui(NULL, r->w1, false);
+	const struct stp_feature *f = stp_feature_by_ui(console_features(), r->w1, false);
 
 	if (f != NULL)
 		show(cl, ctl_feature_ui_view(g_con->ctl, f), f->ui->render, NULL);
@@ -585,7 +597,7 @@ show_feature_init(void)
 	const struct stp_feature_ui *one = NULL;
 	unsigned int n = 0;
 
-	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++) {
+	for (const struct stp_feature *const *fp = console_features(); *fp != NULL; fp++) {
 		const struct stp_feature_ui *ui = (*fp)->ui;
 
 		if (ui == NULL || ui->show == NULL || ui->render == NULL)
@@ -853,7 +865,7 @@ console_ctx_build(void)
 
 	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
 		n++;
-	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+	for (const struct stp_feature *const *fp = console_features(); *fp != NULL; fp++)
 		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
 				i != NULL && *i != NULL; i++)
 			n++;
@@ -862,7 +874,7 @@ console_ctx_build(void)
 		return -ENOMEM;
 	for (cmdline_parse_inst_t *const *i = core_cmds; *i != NULL; i++)
 		console_ctx[k++] = *i;
-	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+	for (const struct stp_feature *const *fp = console_features(); *fp != NULL; fp++)
 		for (cmdline_parse_inst_t *const *i = (*fp)->ui != NULL ? (*fp)->ui->cmds : NULL;
 				i != NULL && *i != NULL; i++)
 			console_ctx[k++] = *i;

@@ -27,17 +27,11 @@
 #include <rte_telemetry.h>
 
 #include "metrics.h"
-#include "feature_tel.h"
 #include "metrics_priv.h"
 #include "port_kern.h"
 #include "ratewin.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
-
-/*
- * Rules in one /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
- * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
- */
 
 static struct {
 	pthread_mutex_t lock;	 /* guards pl: control threads only */
@@ -92,6 +86,47 @@ metrics_snap_put(struct metrics_snap *s)
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Telemetry endpoints */
+
+/*
+ * Telemetry columns: an array under a key of a telemetry dict, one value per row, as every
+ * stampede endpoint that lists things (ports, lcores, rules, outputs) answers.
+ */
+
+/* Add column @p name of @p n integers to dict @p d. 0, -ENOMEM or -ENOSPC. */
+static int
+tel_col_u64(struct rte_tel_data *d, const char *name, const uint64_t *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Add column @p name of @p n strings to dict @p d. 0, -ENOMEM or -ENOSPC. */
+static int
+tel_col_str(struct rte_tel_data *d, const char *name, const char *const *v, unsigned int n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_string(c, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0) {
+		rte_tel_data_free(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
 
 static const char *
 roles_name(uint32_t roles)
@@ -185,18 +220,18 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		app_tx[i] = s->sum.port_tx[pr->port_id];
 	}
 	rte_tel_data_start_dict(d);
-	rc |= stp_tel_col_str(d, "name", name, n);
-	rc |= stp_tel_col_u64(d, "port_id", id, n);
-	rc |= stp_tel_col_str(d, "driver", drv, n);
-	rc |= stp_tel_col_str(d, "timestamp", ts, n);
-	rc |= stp_tel_col_u64(d, "link_up", link, n);
+	rc |= tel_col_str(d, "name", name, n);
+	rc |= tel_col_u64(d, "port_id", id, n);
+	rc |= tel_col_str(d, "driver", drv, n);
+	rc |= tel_col_str(d, "timestamp", ts, n);
+	rc |= tel_col_u64(d, "link_up", link, n);
 	for (unsigned int c = 0; c < RTE_DIM(port_eth_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = *(const uint64_t *)((const char *)&s->eth[i] + port_eth_cols[c].off);
-		rc |= stp_tel_col_u64(d, port_eth_cols[c].name, v, n);
+		rc |= tel_col_u64(d, port_eth_cols[c].name, v, n);
 	}
-	rc |= stp_tel_col_u64(d, "app_rx", app_rx, n);
-	rc |= stp_tel_col_u64(d, "app_tx", app_tx, n);
+	rc |= tel_col_u64(d, "app_rx", app_rx, n);
+	rc |= tel_col_u64(d, "app_tx", app_tx, n);
 	/* Rates of the driver's counters over the last window of >= 1 s (ratewin.h), as
 	 * testpmd's show port stats: packets and bits (bytes x 8) per second. */
 	{
@@ -216,7 +251,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				r[k][i] = (uint64_t)(out[k] + 0.5);
 		}
 		for (unsigned int k = 0; k < 4; k++)
-			rc |= stp_tel_col_u64(d, rate_cols[k], r[k], n);
+			rc |= tel_col_u64(d, rate_cols[k], r[k], n);
 	}
 	/* The features' per-port counters, declared as data (feature.h). */
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
@@ -224,7 +259,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 				c != NULL && c->key != NULL; c++) {
 			for (unsigned int i = 0; i < n; i++)
 				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
-			rc |= stp_tel_col_u64(d, c->key, v, n);
+			rc |= tel_col_u64(d, c->key, v, n);
 		}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -260,17 +295,17 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			drops[i] += __atomic_load_n(&lc->stats.drops[k], __ATOMIC_RELAXED);
 	}
 	rte_tel_data_start_dict(d);
-	rc |= stp_tel_col_u64(d, "lcore", id, n);
-	rc |= stp_tel_col_str(d, "roles", roles, n);
+	rc |= tel_col_u64(d, "lcore", id, n);
+	rc |= tel_col_str(d, "roles", roles, n);
 	for (unsigned int c = 0; c < RTE_DIM(lcore_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					(const uint64_t *)((const char *)&s->pl->lcores[i]->stats +
 							lcore_cols[c].off),
 					__ATOMIC_RELAXED);
-		rc |= stp_tel_col_u64(d, lcore_cols[c].name, v, n);
+		rc |= tel_col_u64(d, lcore_cols[c].name, v, n);
 	}
-	rc |= stp_tel_col_u64(d, "dropped", drops, n);
+	rc |= tel_col_u64(d, "dropped", drops, n);
 	/* Each worker stage's cost, as rte_graph counts per node: stage_<name>_cycles, _packets. */
 	for (unsigned int k = 0; k < s->pl->nb_stages; k++) {
 		char key[64];
@@ -279,12 +314,12 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_cycles[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_cycles", s->pl->stages[k]->name);
-		rc |= stp_tel_col_u64(d, key, v, n);
+		rc |= tel_col_u64(d, key, v, n);
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = __atomic_load_n(
 					&s->pl->lcores[i]->stats.stage_pkts[k], __ATOMIC_RELAXED);
 		snprintf(key, sizeof(key), "stage_%s_packets", s->pl->stages[k]->name);
-		rc |= stp_tel_col_u64(d, key, v, n);
+		rc |= tel_col_u64(d, key, v, n);
 	}
 	return rc != 0 ? -ENOMEM : 0;
 }
@@ -350,15 +385,15 @@ tel_timestamps(const struct metrics_snap *s, const char *params, struct rte_tel_
 	}
 	if (n == 0)
 		return 0;
-	rc |= stp_tel_col_str(d, "clock_port", name, n);
-	rc |= stp_tel_col_str(d, "clock_kind", kind, n);
-	rc |= stp_tel_col_u64(d, "clock_frequency_hz", hz, n);
-	rc |= stp_tel_col_str(d, "clock_drift_ppm", ppm, n);
-	rc |= stp_tel_col_str(d, "clock_offset_ns", off, n);
-	rc |= stp_tel_col_str(d, "clock_last_error_ns", err, n);
-	rc |= stp_tel_col_u64(d, "clock_samples", smp, n);
-	rc |= stp_tel_col_u64(d, "clock_rejects", rej, n);
-	rc |= stp_tel_col_u64(d, "clock_steps", stp, n);
+	rc |= tel_col_str(d, "clock_port", name, n);
+	rc |= tel_col_str(d, "clock_kind", kind, n);
+	rc |= tel_col_u64(d, "clock_frequency_hz", hz, n);
+	rc |= tel_col_str(d, "clock_drift_ppm", ppm, n);
+	rc |= tel_col_str(d, "clock_offset_ns", off, n);
+	rc |= tel_col_str(d, "clock_last_error_ns", err, n);
+	rc |= tel_col_u64(d, "clock_samples", smp, n);
+	rc |= tel_col_u64(d, "clock_rejects", rej, n);
+	rc |= tel_col_u64(d, "clock_steps", stp, n);
 	return rc != 0 ? -ENOMEM : 0;
 }
 
@@ -435,57 +470,11 @@ tel_add_json_dict(struct rte_tel_data *d, const char *key, const json_t *o)
 }
 
 /*
- * An array of objects as one flat dict, keys "<name>[.<direction>].<field>" (DPDK 22.11 nests
- * only arrays in dicts). A dict holds RTE_TEL_MAX_DICT_ENTRIES keys: about 12 streams.
- */
-static int
-tel_objects(struct rte_tel_data *d, json_t *a)
-{
-	const json_t *e;
-	size_t i;
-	int rc = 0;
-
-	rte_tel_data_start_dict(d);
-	json_array_foreach(a, i, e) {
-		char key[RTE_TEL_MAX_STRING_LEN];
-		const char *dir = json_string_value(json_object_get(e, "direction"));
-
-		snprintf(key, sizeof(key), "%s%s%s", json_string_value(json_object_get(e, "name")),
-				dir != NULL ? "." : "", dir != NULL ? dir : "");
-		rc |= tel_from_json(d, e, key);
-	}
-	json_decref(a);
-	return rc != 0 ? -ENOMEM : 0;
-}
-
-/* A feature's list endpoint (struct stp_tel_list): its rows as tel_objects() draws them. */
-static int
-tel_list(const struct metrics_snap *s, const struct stp_tel_list *t, const char *params,
-		struct rte_tel_data *d)
-{
-	json_t *a = t->rows(s->pl, params != NULL && params[0] ? params : NULL);
-
-	return a == NULL ? -ENOMEM : tel_objects(d, a);
-}
-
-/* The list endpoint @p cmd of a feature of @p pl's registry, or NULL. */
-static const struct stp_tel_list *
-tel_list_find(const struct stp_pipeline *pl, const char *cmd)
-{
-	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
-		for (const struct stp_tel_list *t = (*fp)->ui != NULL ? (*fp)->ui->tel_lists : NULL;
-				t != NULL && t->cmd != NULL; t++)
-			if (strcmp(t->cmd, cmd) == 0)
-				return t;
-	return NULL;
-}
-
-/*
- * A feature's view as telemetry (struct stp_feature_ui): its integer members at the top, its
- * LABELED families as KEY_NAME, and the histogram summaries of its SUMMARY families (ns, the
- * mean rounded) in columns, one row per entry and value: "scope" (the family's label),
- * "name", "kind" (a value), "count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99",
- * "max". (22.11 telemetry: names of [A-Za-z0-9_/] only, and one level of nesting.)
+ * A feature's endpoint (struct stp_tel): the integers, true booleans and strings at the top of
+ * its object, then each group as it says, then the histogram summaries of its HISTS groups
+ * (ns, the mean rounded) in columns, one row per entry and name: "scope", "name", "kind",
+ * "count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99", "max". (22.11 telemetry:
+ * names of [A-Za-z0-9_/] only, and one level of nesting.)
  */
 #define FEAT_TEL_ROWS 512
 
@@ -509,19 +498,20 @@ struct feat_tel_cols {
 	uint64_t v[RTE_DIM(feat_tel_stats)][FEAT_TEL_ROWS];
 };
 
+/* A HISTS group's rows (struct stp_tel_group). */
 static void
-feat_tel_rows(struct feat_tel_cols *c, const json_t *list, const struct stp_family *fam)
+tel_hists(struct feat_tel_cols *c, const struct stp_tel_group *g, const json_t *list)
 {
 	size_t i;
 	const json_t *e;
 
 	json_array_foreach(list, i, e) {
-		for (unsigned int k = 0; fam->values[k] != NULL && c->n < FEAT_TEL_ROWS; k++) {
-			const json_t *h = json_object_get(e, fam->values[k]);
+		for (unsigned int k = 0; g->names[k] != NULL && c->n < FEAT_TEL_ROWS; k++) {
+			const json_t *h = json_object_get(e, g->names[k]);
 
-			c->scope[c->n] = fam->label;
+			c->scope[c->n] = g->prefix;
 			c->name[c->n] = stp_json_str(e, "name");
-			c->kind[c->n] = fam->values[k];
+			c->kind[c->n] = g->names[k];
 			for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
 				c->v[j][c->n] = (uint64_t)(json_number_value(json_object_get(h,
 									   feat_tel_stats[j][0])) +
@@ -531,12 +521,12 @@ feat_tel_rows(struct feat_tel_cols *c, const json_t *list, const struct stp_fami
 	}
 }
 
-/* The container name "PREFIX_ID" of entry @p e (index @p i, or member name @p name). */
+/* "PREFIX_ID" (prefix NULL: "ID") of entry @p e (index @p i, or member name @p name). */
 static void
 tel_group_key(char *key, size_t len, const struct stp_tel_group *g, const char *name, size_t i,
 		const json_t *e)
 {
-	size_t n = (size_t)snprintf(key, len, "%s", g->prefix);
+	size_t n = (size_t)snprintf(key, len, "%s", g->prefix != NULL ? g->prefix : "");
 
 	if (name != NULL)
 		snprintf(key + n, len - n, "_%s", name);
@@ -547,20 +537,50 @@ tel_group_key(char *key, size_t len, const struct stp_tel_group *g, const char *
 
 		n = strlen(key);
 		if (json_is_integer(v))
-			snprintf(key + n, len - n, "_%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		else
-			snprintf(key + n, len - n, "_%s", stp_json_str(e, *m));
+			snprintf(key + n, len - n, "%s%" JSON_INTEGER_FORMAT, n > 0 ? "_" : "",
+					json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(key + n, len - n, "%s%s", n > 0 ? "_" : "", json_string_value(v));
+		else if (g->prefix != NULL)
+			snprintf(key + n, len - n, "_");
 	}
 	tel_key_clean(key);
 }
 
-/*
- * A feature's object or list of objects as telemetry (struct stp_tel_group): flattened into
- * the top (DPDK 22.11 nests one level), or one container per entry, its nested objects
- * flattened into the container's keys.
- */
+/* A COLUMNS group: one array per name, strings or integers as the first entry has them. */
 static int
-tel_group(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t *m)
+tel_columns(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t *a)
+{
+	unsigned int n = (unsigned int)json_array_size(a);
+	const char **str = calloc(n + 1, sizeof(*str));
+	uint64_t *u = calloc(n + 1, sizeof(*u));
+	int rc = 0;
+
+	if (str == NULL || u == NULL) {
+		free(str);
+		free(u);
+		return -ENOMEM;
+	}
+	for (const char *const *c = g->names; *c != NULL; c++) {
+		bool is_str = n > 0 && json_is_string(json_object_get(json_array_get(a, 0), *c));
+
+		for (unsigned int i = 0; i < n; i++) {
+			const json_t *v = json_object_get(json_array_get(a, i), *c);
+
+			str[i] = json_string_value(v) != NULL ? json_string_value(v) : "";
+			u[i] = json_is_true(v) ? 1 : (uint64_t)json_integer_value(v);
+		}
+		rc |= is_str ? tel_col_str(d, *c, str, n) : tel_col_u64(d, *c, u, n);
+	}
+	free(str);
+	free(u);
+	return rc;
+}
+
+/* Member @p m of an endpoint's object as group @p g says (struct stp_tel_group). */
+static int
+tel_group(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t *m,
+		struct feat_tel_cols *c)
 {
 	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *name;
@@ -568,45 +588,68 @@ tel_group(struct rte_tel_data *d, const struct stp_tel_group *g, const json_t *m
 	size_t i;
 	int rc = 0;
 
-	if (g->prefix == NULL)
-		return json_is_object(m) ? tel_from_json(d, m, g->key) : 0;
-	if (json_is_array(m)) {
+	switch (g->how) {
+	case STP_TEL_FLAT:
+		if (json_is_object(m))
+			return tel_from_json(d, m, g->key);
 		json_array_foreach(m, i, e) {
 			tel_group_key(key, sizeof(key), g, NULL, i, e);
-			rc |= tel_add_json_dict(d, key, e);
+			rc |= tel_from_json(d, e, key);
 		}
-	} else {
-		json_object_foreach((json_t *)m, name, e) {
-			tel_group_key(key, sizeof(key), g, name, 0, e);
-			rc |= tel_add_json_dict(d, key, e);
+		return rc;
+	case STP_TEL_CONTAINERS:
+		if (json_is_array(m)) {
+			json_array_foreach(m, i, e) {
+				tel_group_key(key, sizeof(key), g, NULL, i, e);
+				rc |= tel_add_json_dict(d, key, e);
+			}
+		} else {
+			json_object_foreach((json_t *)m, name, e) {
+				tel_group_key(key, sizeof(key), g, name, 0, e);
+				rc |= tel_add_json_dict(d, key, e);
+			}
 		}
+		return rc;
+	case STP_TEL_COLUMNS:
+		return tel_columns(d, g, m);
+	case STP_TEL_HISTS:
+		tel_hists(c, g, m);
+		return 0;
 	}
-	return rc;
+	return 0;
 }
 
+/* Endpoint @p t of feature @p f: its object drawn by the one drawer (struct stp_tel). */
 static int
-tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rte_tel_data *d)
+tel_feature(const struct metrics_snap *s, const struct stp_feature *f, const struct stp_tel *t,
+		const char *params, struct rte_tel_data *d)
 {
-	json_t *t = stp_feature_view_key(s->pl, f->name, f->ui->key), *v;
-	const struct stp_family *fam;
+	json_t *o, *v;
 	struct feat_tel_cols *c;
-	char key[RTE_TEL_MAX_STRING_LEN];
 	const char *k;
 	int rc = 0;
 
-	rte_tel_data_start_dict(d);
-	if (t == NULL) {
-		rte_tel_data_add_dict_u64(d, "enabled", 0);
-		return 0;
+	if (t->json != NULL) {
+		o = t->json(s->pl, &s->sum, params != NULL && params[0] ? params : NULL);
+		if (o == NULL)
+			return -EINVAL;
+		rte_tel_data_start_dict(d);
+	} else {
+		o = stp_feature_view_key(s->pl, f->name, f->ui->key);
+		rte_tel_data_start_dict(d);
+		if (o == NULL) {
+			rte_tel_data_add_dict_u64(d, "enabled", 0);
+			return 0;
+		}
+		if (json_object_get(o, "enabled") == NULL)
+			rc |= rte_tel_data_add_dict_u64(d, "enabled", 1);
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		json_decref(t);
+		json_decref(o);
 		return -ENOMEM;
 	}
-	if (json_object_get(t, "enabled") == NULL)
-		rc |= rte_tel_data_add_dict_u64(d, "enabled", 1);
-	json_object_foreach(t, k, v) {
+	json_object_foreach(o, k, v) {
 		if (json_is_integer(v))
 			rc |= rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		else if (json_is_true(v))
@@ -614,34 +657,32 @@ tel_feature(const struct metrics_snap *s, const struct stp_feature *f, struct rt
 		else if (json_is_string(v))
 			rc |= rte_tel_data_add_dict_string(d, k, json_string_value(v));
 	}
-	for (const struct stp_tel_group *g = f->ui->tel_groups; g != NULL && g->key != NULL; g++)
-		rc |= tel_group(d, g, json_object_get(t, g->key));
-	for (fam = f->ui->families; fam != NULL && fam->name != NULL; fam++) {
-		const json_t *m = json_object_get(t, fam->key);
-
-		if (fam->kind == STP_FAMILY_LABELED) {
-			const char *name;
-			const json_t *n;
-
-			json_object_foreach((json_t *)m, name, n) {
-				snprintf(key, sizeof(key), "%s_%s", fam->key, name);
-				rc |= rte_tel_data_add_dict_u64(
-						d, key, (uint64_t)json_integer_value(n));
-			}
-		} else if (fam->kind == STP_FAMILY_SUMMARY) {
-			feat_tel_rows(c, m, fam);
-		}
-	}
+	for (const struct stp_tel_group *g = t->groups; g != NULL && g->key != NULL; g++)
+		rc |= tel_group(d, g, json_object_get(o, g->key), c);
 	if (c->n > 0) {
-		rc |= stp_tel_col_str(d, "scope", c->scope, c->n);
-		rc |= stp_tel_col_str(d, "name", c->name, c->n);
-		rc |= stp_tel_col_str(d, "kind", c->kind, c->n);
+		rc |= tel_col_str(d, "scope", c->scope, c->n);
+		rc |= tel_col_str(d, "name", c->name, c->n);
+		rc |= tel_col_str(d, "kind", c->kind, c->n);
 		for (unsigned int j = 0; j < RTE_DIM(feat_tel_stats); j++)
-			rc |= stp_tel_col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
+			rc |= tel_col_u64(d, feat_tel_stats[j][1], c->v[j], c->n);
 	}
 	free(c);
-	json_decref(t);
+	json_decref(o);
 	return rc != 0 ? -ENOMEM : 0;
+}
+
+/* The feature endpoint @p cmd of @p pl's registry (and its feature in @p fp), or NULL. */
+static const struct stp_tel *
+tel_find(const struct stp_pipeline *pl, const char *cmd, const struct stp_feature **fp)
+{
+	for (const struct stp_feature *const *f = pl->features; *f != NULL; f++)
+		for (const struct stp_tel *t = (*f)->ui != NULL ? (*f)->ui->tel : NULL;
+				t != NULL && t->cmd != NULL; t++)
+			if (strcmp(t->cmd, cmd) == 0) {
+				*fp = *f;
+				return t;
+			}
+	return NULL;
 }
 
 static const struct {
@@ -678,15 +719,11 @@ tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 			break;
 		}
 	if (rc == -ENOENT) {
-		const struct stp_feature *f = stp_feature_by_ui(s->pl->features, cmd, true);
-		const struct stp_tel_list *t = tel_list_find(s->pl, cmd);
+		const struct stp_feature *f = NULL;
+		const struct stp_tel *t = tel_find(s->pl, cmd, &f);
 
-		if (f != NULL && f->ui->telemetry_fill != NULL)
-			rc = f->ui->telemetry_fill(s->pl, &s->sum, params, d);
-		else if (f != NULL)
-			rc = tel_feature(s, f, d);
-		else if (t != NULL)
-			rc = tel_list(s, t, params, d);
+		if (t != NULL)
+			rc = tel_feature(s, f, t, params, d);
 	}
 	metrics_snap_put(s);
 	return rc;
@@ -755,9 +792,7 @@ metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN
 		for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++) {
 			const struct stp_feature_ui *ui = (*fp)->ui;
 
-			if (ui == NULL)
-				continue;
-			for (const struct stp_tel_list *t = ui->tel_lists;
+			for (const struct stp_tel *t = ui != NULL ? ui->tel : NULL;
 					t != NULL && t->cmd != NULL; t++) {
 				rc = rte_telemetry_register_cmd(t->cmd, tel_dispatch,
 						t->help != NULL ? t->help : "");
@@ -765,13 +800,6 @@ metrics_start(struct stp_pipeline *pl, const char *version, char err[CFG_ERR_LEN
 					MT_LOG(WARNING, "cannot register telemetry command %s: %s",
 							t->cmd, strerror(-rc));
 			}
-			if (ui->telemetry == NULL)
-				continue;
-			rc = rte_telemetry_register_cmd(ui->telemetry, tel_dispatch,
-					ui->telemetry_help != NULL ? ui->telemetry_help : "");
-			if (rc != 0)
-				MT_LOG(WARNING, "cannot register telemetry command %s: %s",
-						ui->telemetry, strerror(-rc));
 		}
 		mt.registered = true;
 	}

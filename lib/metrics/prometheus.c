@@ -14,6 +14,7 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -316,184 +317,158 @@ ns_key(const char *key)
 	return n > 3 && strcmp(key + n - 3, "_ns") == 0;
 }
 
-/* The labels of an entry of a FIELDS or ENTRY_SUMMARY family (feature.h), without braces. */
+/* Append NAME="VALUE" (escaped) to the label set @p l. */
 static void
-row_labels(struct sbuf *b, const struct stp_family *fam, const json_t *e)
+label_add(struct sbuf *l, const char *name, const char *value)
 {
-	sbuf_printf(b, "%s=\"", fam->label);
-	put_label_value(b, stp_json_str(e, "name"));
-	sbuf_printf(b, "\"");
-	if (fam->label2 != NULL) {
-		sbuf_printf(b, ",%s=\"", fam->label2);
-		put_label_value(b, stp_json_str(e, fam->label2));
-		sbuf_printf(b, "\"");
-	}
+	sbuf_printf(l, "%s%s=\"", l->len > 0 ? "," : "", name);
+	put_label_value(l, value);
+	sbuf_printf(l, "\"");
 }
 
-/* A FIELDS family: one sample per entry that has the member. */
-static void
-feature_fields(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+/* A copy of label set @p l; the caller frees its p. */
+static struct sbuf
+label_copy(const struct sbuf *l)
 {
-	size_t i;
-	const json_t *e;
+	struct sbuf c = { 0 };
 
-	json_array_foreach(list, i, e) {
-		const json_t *v = json_object_get(e, fam->field);
+	sbuf_printf(&c, "%.*s", (int)l->len, l->p != NULL ? l->p : "");
+	return c;
+}
 
-		/* A row without the value (e.g. no loss of its own) has no sample. */
-		if (v == NULL)
-			continue;
-		sbuf_printf(b, "%s{", fam->name);
-		row_labels(b, fam, e);
+/* "NAME[SUFFIX]{LABELS[,EXTRA]} ": a sample up to its value. */
+static void
+sample_start(struct sbuf *b, const char *name, const char *suffix, const struct sbuf *l,
+		const char *extra)
+{
+	bool any = l->len > 0 || extra != NULL;
+
+	/* A label set cut short by no memory fails the whole text, as b's own would. */
+	if (l->oom)
+		b->oom = true;
+	sbuf_printf(b, "%s%s%s%.*s%s%s%s ", name, suffix, any ? "{" : "", (int)l->len,
+			l->p != NULL ? l->p : "", l->len > 0 && extra != NULL ? "," : "",
+			extra != NULL ? extra : "", any ? "}" : "");
+}
+
+/* A histogram summary (hist_summary_str(), ns) as a Prometheus summary in seconds. */
+static void
+draw_summary(struct sbuf *b, const struct stp_family *fam, const struct sbuf *l, const json_t *h)
+{
+	uint64_t count = json_u64(json_object_get(h, "count"));
+	char q[32];
+
+	if (fam->minmax) {
+		sample_start(b, fam->name, "", l, "quantile=\"0\"");
+		sbuf_printf(b, "%.9f\n", (double)json_u64(json_object_get(h, "min")) / 1e9);
+	}
+	for (unsigned int k = 0; k < HIST_NB_QUANTILES && (count > 0 || fam->minmax); k++) {
+		snprintf(q, sizeof(q), "quantile=\"%g\"", hist_quantiles[k]);
+		sample_start(b, fam->name, "", l, q);
+		sbuf_printf(b, "%.9f\n",
+				(double)json_u64(json_object_get(h, hist_quantile_names[k])) / 1e9);
+	}
+	if (fam->minmax) {
+		sample_start(b, fam->name, "", l, "quantile=\"1\"");
+		sbuf_printf(b, "%.9f\n", (double)json_u64(json_object_get(h, "max")) / 1e9);
+	}
+	sample_start(b, fam->name, "_sum", l, NULL);
+	sbuf_printf(b, "%.9f\n",
+			json_number_value(json_object_get(h, "mean")) * (double)count / 1e9);
+	sample_start(b, fam->name, "_count", l, NULL);
+	sbuf_printf(b, "%" PRIu64 "\n", count);
+}
+
+/* One value @p v, read from member @p member, with labels @p l (struct stp_family). */
+static void
+draw_leaf(struct sbuf *b, const struct stp_family *fam, const char *member, const struct sbuf *l,
+		const json_t *v)
+{
+	if (strcmp(fam->type, "summary") == 0) {
+		draw_summary(b, fam, l, v);
+	} else if (json_is_string(v)) {
+		struct sbuf c = label_copy(l);
+
+		label_add(&c, fam->label, json_string_value(v));
+		sample_start(b, fam->name, "", &c, NULL);
+		sbuf_printf(b, "1\n");
+		free(c.p);
+	} else if (member != NULL && ns_key(member)) {
 		/* Base units: a nanosecond member is exposed in seconds. */
-		if (ns_key(fam->field))
-			sbuf_printf(b, "} %.9f\n", (double)json_u64(v) / 1e9);
-		else if (json_is_real(v))
-			sbuf_printf(b, "} %.9g\n", json_real_value(v));
-		else
-			sbuf_printf(b, "} %" PRIu64 "\n", json_u64(v));
+		uint64_t x = json_u64(v);
+
+		sample_start(b, fam->name, "", l, NULL);
+		sbuf_printf(b, "%" PRIu64 ".%09" PRIu64 "\n", x / 1000000000u, x % 1000000000u);
+	} else if (json_is_real(v)) {
+		sample_start(b, fam->name, "", l, NULL);
+		sbuf_printf(b, "%.9g\n", json_real_value(v));
+	} else {
+		sample_start(b, fam->name, "", l, NULL);
+		sbuf_printf(b, "%" PRIu64 "\n", json_u64(v));
 	}
 }
 
-/* An ENTRY_SUMMARY family: per entry, quantiles 0 (min) .. 1 (max), _sum, _count in seconds. */
+/* Value @p v (member @p member), or each of its members named in values (label2). */
 static void
-feature_entry_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+draw_value(struct sbuf *b, const struct stp_family *fam, const char *member, const struct sbuf *l,
+		const json_t *v)
 {
-	size_t i;
-	const json_t *e;
+	if (fam->values == NULL) {
+		draw_leaf(b, fam, member, l, v);
+		return;
+	}
+	for (const char *const *n = fam->values; *n != NULL; n++) {
+		struct sbuf c = label_copy(l);
 
-	json_array_foreach(list, i, e) {
-		const json_t *h = json_object_get(e, fam->field);
-		uint64_t count = json_u64(json_object_get(h, "count"));
-
-		sbuf_printf(b, "%s{", fam->name);
-		row_labels(b, fam, e);
-		sbuf_printf(b, ",quantile=\"0\"} %.9f\n",
-				(double)json_u64(json_object_get(h, "min")) / 1e9);
-		for (unsigned int q = 0; q < HIST_NB_QUANTILES; q++) {
-			sbuf_printf(b, "%s{", fam->name);
-			row_labels(b, fam, e);
-			sbuf_printf(b, ",quantile=\"%g\"} %.9f\n", hist_quantiles[q],
-					(double)json_u64(json_object_get(
-							h, hist_quantile_names[q])) /
-							1e9);
-		}
-		sbuf_printf(b, "%s{", fam->name);
-		row_labels(b, fam, e);
-		sbuf_printf(b, ",quantile=\"1\"} %.9f\n",
-				(double)json_u64(json_object_get(h, "max")) / 1e9);
-		sbuf_printf(b, "%s_sum{", fam->name);
-		row_labels(b, fam, e);
-		sbuf_printf(b, "} %.9f\n",
-				json_number_value(json_object_get(h, "mean")) * (double)count /
-						1e9);
-		sbuf_printf(b, "%s_count{", fam->name);
-		row_labels(b, fam, e);
-		sbuf_printf(b, "} %" PRIu64 "\n", count);
+		label_add(&c, fam->label2, *n);
+		draw_leaf(b, fam, *n, &c, json_object_get(v, *n));
+		free(c.p);
 	}
 }
 
-/* A SUMMARY family (feature.h): quantiles, sum and count in seconds per entry and value. */
+/* Entry @p e of an ENTRIES family, named @p name (a member of an object of objects) or not. */
 static void
-feature_summary(struct sbuf *b, const json_t *list, const struct stp_family *fam)
+draw_entry(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
 {
-	size_t i;
-	const json_t *e;
+	const json_t *v = fam->member != NULL ? stp_json_path(e, fam->member) : e;
+	struct sbuf l = { 0 };
+	char num[24];
 
-	json_array_foreach(list, i, e) {
-		const char *who = json_string_value(json_object_get(e, "name"));
+	if (v == NULL)
+		return;
+	if (fam->label != NULL)
+		label_add(&l, fam->label, name != NULL ? name : stp_json_str(e, "name"));
+	for (const char *const *n = fam->labels; n != NULL && *n != NULL; n++) {
+		const json_t *m = json_object_get(e, *n);
 
-		for (unsigned int k = 0; fam->values[k] != NULL; k++) {
-			const char *val = fam->values[k];
-			const json_t *h = json_object_get(e, val);
-			uint64_t count = (uint64_t)json_integer_value(json_object_get(h, "count"));
-
-			for (unsigned int q = 0; q < HIST_NB_QUANTILES && count > 0; q++) {
-				json_int_t v = json_integer_value(
-						json_object_get(h, hist_quantile_names[q]));
-
-				sbuf_printf(b, "%s{%s=\"", fam->name, fam->label);
-				put_label_value(b, who != NULL ? who : "");
-				sbuf_printf(b, "\",%s=\"%s\",quantile=\"%g\"} %.9f\n", fam->label2,
-						val, hist_quantiles[q], (double)v / 1e9);
-			}
-			sbuf_printf(b, "%s_sum{%s=\"", fam->name, fam->label);
-			put_label_value(b, who != NULL ? who : "");
-			sbuf_printf(b, "\",%s=\"%s\"} %.9f\n", fam->label2, val,
-					json_number_value(json_object_get(h, "mean")) *
-							(double)count / 1e9);
-			sbuf_printf(b, "%s_count{%s=\"", fam->name, fam->label);
-			put_label_value(b, who != NULL ? who : "");
-			sbuf_printf(b, "\",%s=\"%s\"} %" PRIu64 "\n", fam->label2, val, count);
+		if (json_is_integer(m)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(m));
+			label_add(&l, *n, num);
+		} else {
+			label_add(&l, *n, stp_json_str(e, *n));
 		}
 	}
+	draw_value(b, fam, fam->member, &l, v);
+	free(l.p);
 }
 
-/* The labels of an ENTRIES sample: the entry's name (an object's member), then its members. */
+/* The samples of family @p fam from member @p m of a feature's view. */
 static void
-entry_labels(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
+draw_family(struct sbuf *b, const struct stp_family *fam, const json_t *m)
 {
-	const char *sep = "";
-
-	sbuf_printf(b, "%s{", fam->name);
-	if (name != NULL) {
-		sbuf_printf(b, "%s=\"", fam->label);
-		put_label_value(b, name);
-		sbuf_printf(b, "\"");
-		sep = ",";
-	}
-	for (const char *const *l = fam->labels; l != NULL && *l != NULL; l++) {
-		const json_t *v = json_object_get(e, *l);
-
-		sbuf_printf(b, "%s%s=\"", sep, *l);
-		if (json_is_integer(v))
-			sbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		else
-			put_label_value(b,
-					json_string_value(v) != NULL ? json_string_value(v) : "");
-		sbuf_printf(b, "\"");
-		sep = ",";
-	}
-}
-
-/* One ENTRIES sample, or one per name in values, of entry @p e (named @p name, or NULL). */
-static void
-entry_samples(struct sbuf *b, const struct stp_family *fam, const char *name, const json_t *e)
-{
-	const json_t *m = stp_json_path(e, fam->member);
-	uint64_t x;
-
-	if (m == NULL)
-		return;
-	for (unsigned int k = 0; fam->values != NULL && fam->values[k] != NULL; k++) {
-		entry_labels(b, fam, name, e);
-		sbuf_printf(b, ",%s=\"%s\"} %" PRIu64 "\n", fam->label2, fam->values[k],
-				(uint64_t)json_integer_value(json_object_get(m, fam->values[k])));
-	}
-	if (fam->values != NULL)
-		return;
-	entry_labels(b, fam, name, e);
-	x = (uint64_t)json_integer_value(m);
-	if (fam->ns_to_s)
-		sbuf_printf(b, "} %" PRIu64 ".%09" PRIu64 "\n", x / 1000000000u, x % 1000000000u);
-	else
-		sbuf_printf(b, "} %" PRIu64 "\n", x);
-}
-
-/* An ENTRIES family: an array of objects, or an object of objects named by label. */
-static void
-feature_entries(struct sbuf *b, const json_t *list, const struct stp_family *fam)
-{
+	const struct sbuf none = { 0 };
 	const char *name;
 	const json_t *e;
 	size_t i;
 
-	if (json_is_array(list))
-		json_array_foreach(list, i, e)
-			entry_samples(b, fam, NULL, e);
-	else
-		json_object_foreach((json_t *)list, name, e)
-			entry_samples(b, fam, name, e);
+	if (fam->kind == STP_FAMILY_VALUE)
+		draw_value(b, fam, fam->key, &none, m);
+	else if (json_is_array(m))
+		json_array_foreach(m, i, e)
+			draw_entry(b, fam, NULL, e);
+	else if (json_is_object(m))
+		json_object_foreach((json_t *)m, name, e)
+			draw_entry(b, fam, name, e);
 }
 
 /* The families features declare (struct stp_feature_ui), drawn from their views. */
@@ -516,27 +491,7 @@ prom_features(struct sbuf *b, const struct metrics_snap *s)
 				continue;
 			sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help,
 					fam->name, fam->type);
-			if (fam->kind == STP_FAMILY_VALUE)
-				sample(b, fam->name, NULL, NULL, (uint64_t)json_integer_value(m));
-			else if (fam->kind == STP_FAMILY_LABELED)
-				for (unsigned int v = 0; fam->values[v] != NULL; v++)
-					sample(b, fam->name, fam->label, fam->values[v],
-							(uint64_t)json_integer_value(json_object_get(
-									m, fam->values[v])));
-			else if (fam->kind == STP_FAMILY_FIELDS)
-				feature_fields(b, m, fam);
-			else if (fam->kind == STP_FAMILY_ENTRY_SUMMARY)
-				feature_entry_summary(b, m, fam);
-			else if (fam->kind == STP_FAMILY_INFO)
-				sample(b, fam->name, fam->label,
-						json_string_value(m) != NULL ?
-								json_string_value(m) :
-								"",
-						1);
-			else if (fam->kind == STP_FAMILY_ENTRIES)
-				feature_entries(b, m, fam);
-			else
-				feature_summary(b, m, fam);
+			draw_family(b, fam, m);
 		}
 		json_decref(t);
 	}

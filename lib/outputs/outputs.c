@@ -392,10 +392,8 @@ outputs_rings(const struct stp_pipeline *pl, json_t *a)
 /* Its console commands (show outputs, capture start|stop: cmds.c), telemetry, Prometheus. */
 static const struct stp_feature_ui outputs_ui = {
 	.key = "outputs",
-	.telemetry = "/stampede/outputs",
-	.telemetry_help = "Per capture output: packets, bytes, files",
-	.telemetry_fill = outputs_telemetry,
 	.families = outputs_families,
+	.tel = outputs_tel,
 	.cmds = stp_outputs_cmds,
 };
 

@@ -54,12 +54,8 @@ int stp_outputs_capture(
 /** The outputs' names, for Tab completion (struct stp_name_token). */
 json_t *stp_outputs_names(const struct stp_cmd_env *env);
 
-struct rte_tel_data;
-struct stp_lcore_stats;
-
-/** Telemetry /stampede/outputs (struct stp_feature_ui.telemetry_fill). */
-int outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-		const char *params, struct rte_tel_data *d);
+/** Its telemetry endpoint /stampede/outputs (struct stp_feature_ui.tel). */
+extern const struct stp_tel outputs_tel[];
 
 /** Its Prometheus families, drawn from its view (struct stp_feature_ui.families). */
 extern const struct stp_family outputs_families[];

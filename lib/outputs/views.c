@@ -7,17 +7,15 @@
  * /stampede/outputs and its Prometheus families, per output by name.
  */
 
-#include <errno.h>
 #include <stddef.h>
 
 #include <rte_common.h>
 
-#include "feature_tel.h"
 #include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
 
-/* The writer counters of /stampede/outputs: column name, field of struct pcapng_stats. */
+/* The writer counters of /stampede/outputs: member, field of struct pcapng_stats. */
 static const struct {
 	const char *name;
 	size_t off;
@@ -32,45 +30,54 @@ static const struct {
 	{ "sync_errors", offsetof(struct pcapng_stats, sync_errors) },
 };
 
-int
-outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-		const char *params, struct rte_tel_data *d)
+/* Each output by name: the file being written, accepted, refused, its writer's counters. */
+static json_t *
+outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+		const char *params)
 {
-	static char paths[CFG_MAX_OUTPUTS][CFG_PATH_LEN]; /* under the metrics lock */
-	static struct pcapng_stats ws[CFG_MAX_OUTPUTS];	  /* the same */
-	const char *name[CFG_MAX_OUTPUTS], *file[CFG_MAX_OUTPUTS];
-	uint64_t acc[CFG_MAX_OUTPUTS], ref[CFG_MAX_OUTPUTS], v[CFG_MAX_OUTPUTS];
-	unsigned int n = pl->nb_outputs;
-	int rc = 0;
+	json_t *a = json_array();
 
-	for (unsigned int o = 0; o < n; o++) {
-		paths[o][0] = '\0';
+	(void)params;
+	for (unsigned int o = 0; a != NULL && o < pl->nb_outputs; o++) {
+		char path[CFG_PATH_LEN] = "";
+		struct pcapng_stats ws;
+		json_t *e;
+
 		if (!pl->outputs_closed)
-			pcapng_writer_path(pl->outputs[o], paths[o], sizeof(paths[o]));
-		name[o] = pl->cfg->outputs[o].name;
-		file[o] = paths[o];
-		stp_output_stats(pl, o, &ws[o]);
-		acc[o] = sum->out_pkts[o];
-		ref[o] = sum->out_drops[o];
+			pcapng_writer_path(pl->outputs[o], path, sizeof(path));
+		stp_output_stats(pl, o, &ws);
+		e = json_pack("{s:s, s:s, s:I, s:I}", "name", pl->cfg->outputs[o].name, "file",
+				path, "accepted", (json_int_t)sum->out_pkts[o], "refused",
+				(json_int_t)sum->out_drops[o]);
+		for (unsigned int c = 0; e != NULL && c < RTE_DIM(output_cols); c++)
+			json_object_set_new(e, output_cols[c].name,
+					json_integer((json_int_t) *
+							(const uint64_t *)((const char *)&ws +
+									output_cols[c].off)));
+		json_array_append_new(a, e);
 	}
-	rte_tel_data_start_dict(d);
-	rc |= stp_tel_col_str(d, "name", name, n);
-	rc |= stp_tel_col_str(d, "file", file, n);
-	rc |= stp_tel_col_u64(d, "accepted", acc, n);
-	rc |= stp_tel_col_u64(d, "refused", ref, n);
-	for (unsigned int c = 0; c < RTE_DIM(output_cols); c++) {
-		for (unsigned int o = 0; o < n; o++)
-			v[o] = *(const uint64_t *)((const char *)&ws[o] + output_cols[c].off);
-		rc |= stp_tel_col_u64(d, output_cols[c].name, v, n);
-	}
-	return rc != 0 ? -ENOMEM : 0;
+	return a != NULL ? json_pack("{s:o}", "outputs", a) : NULL;
 }
 
+static const char *const tel_cols[] = { "name", "file", "accepted", "refused", "written", "bytes",
+	"files", "write_errors", "error_drops", "synced", "syncs", "sync_errors", NULL };
+
+static const struct stp_tel_group tel_groups[] = {
+	{ .key = "outputs", .how = STP_TEL_COLUMNS, .names = tel_cols },
+	{ .key = NULL },
+};
+
+const struct stp_tel outputs_tel[] = {
+	{ "/stampede/outputs", "Per capture output: packets, bytes, files", outputs_tel_json,
+			tel_groups },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* Prometheus: each a member of the outputs view's entries (outputs.c outputs_view()). */
-#define OUT_FAMILY(key_, name_, help_)                                                          \
-	{                                                                                       \
-		.name = (name_), .type = "counter", .help = (help_), .kind = STP_FAMILY_FIELDS, \
-		.label = "output", .field = (key_)                                              \
+#define OUT_FAMILY(key_, name_, help_)                                                           \
+	{                                                                                        \
+		.name = (name_), .type = "counter", .help = (help_), .kind = STP_FAMILY_ENTRIES, \
+		.label = "output", .member = (key_)                                              \
 	}
 
 const struct stp_family outputs_families[] = {

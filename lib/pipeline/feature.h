@@ -65,7 +65,6 @@ struct stp_pipeline;
 struct stp_lcore;
 struct stp_lcore_stats;
 struct port_rt;
-struct rte_tel_data;
 
 /**
  * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
@@ -96,101 +95,116 @@ struct stp_output_ops {
 	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 };
 
-/** How stp_family draws a member of a feature's view (see struct stp_family). */
+/** Where a family's values are in the member key of a feature's view (struct stp_family). */
 enum stp_family_kind {
-	STP_FAMILY_VALUE,   /**< an integer: one sample */
-	STP_FAMILY_LABELED, /**< an object of integers: one sample per name in values, label */
+	/** The member is the value: one sample (or one per name in values). */
+	STP_FAMILY_VALUE,
 	/**
-	 * An array of objects, each with a "name" and, per name in values, a histogram summary
-	 * (hist_summary_str(): count, min, mean, p50 ... max, in ns): a Prometheus summary in
-	 * seconds per entry (label) and value (label2), and telemetry rows.
-	 */
-	STP_FAMILY_SUMMARY,
-	/**
-	 * An array of objects: one sample per entry that has the member @p field, labelled
-	 * with the entry's "name" (label) and, when label2 is set, with the entry's member
-	 * of that name (e.g. "direction"). Integers are drawn as they are (negative as 0),
-	 * reals as reals, and a member in nanoseconds (its name ends in "_ns") in seconds.
-	 */
-	STP_FAMILY_FIELDS,
-	/**
-	 * An array of objects, labelled as FIELDS, whose member @p field is a histogram
-	 * summary (hist_summary_str(), in ns; null: all 0): a Prometheus summary in seconds,
-	 * quantile 0 (min), lib/hist's quantiles, 1 (max), then _sum and _count, for every
-	 * entry, even one with no sample yet.
-	 */
-	STP_FAMILY_ENTRY_SUMMARY,
-	/** A string member: one sample, 1, with the string as label label (an info gauge). */
-	STP_FAMILY_INFO,
-	/**
-	 * An array of objects, or an object of objects (then label names each by its member
-	 * name): one sample per entry, of the entry's member path (struct stp_family.member;
-	 * entries without it are left out), with the entry members labels as labels; with
-	 * values, one sample per name in values (label2) of the object at member.
+	 * The member lists entries: an array of objects, or an object of objects. One value
+	 * per entry (its member path @p member, NULL: the entry itself); an entry without it
+	 * is left out (e.g. a stream with no loss of its own).
 	 */
 	STP_FAMILY_ENTRIES,
 };
 
 /**
  * One Prometheus family drawn from member @p key of a feature's view object (struct
- * stp_feature_ui.key), declared as data: the generic Prometheus and telemetry code draw every
- * feature's families alike.
+ * stp_feature_ui.key), declared as data: one drawer in lib/metrics draws every feature's
+ * families alike.
+ *
+ * A sample's labels, in this order: @p label, the entry's name (ENTRIES: its member name in an
+ * object of objects, else its "name" member); the entry's members @p labels, of the same names
+ * (integers and strings); @p label2, the name in @p values (when set, the value is an object
+ * and each of its members named in values is drawn, as its own sample); then quantile.
+ *
+ * A value is drawn by what it is: a histogram summary when @p type is "summary"
+ * (hist_summary_str(): count, min, mean, p50 ... max, in ns; null: all 0): lib/hist's
+ * quantiles, then _sum and _count, in seconds; with @p minmax also quantile 0 (min) and 1
+ * (max), and the quantiles even before the first sample. A string: the constant 1, the
+ * string as label @p label (an info gauge). A number: an integer as it is (negative as 0), a
+ * real as a real, a member in nanoseconds (its name ends in "_ns") in seconds; a VALUE
+ * missing from the view is 0.
  */
 struct stp_family {
-	const char *key;
+	const char *key;  /**< the member of the view; a path ("transport.acks_sent"); NULL: all */
 	const char *name; /**< Prometheus family name; NULL ends a list */
 	const char *type; /**< "counter", "gauge" or "summary" */
 	const char *help;
 	enum stp_family_kind kind;
-	const char *label;	   /**< LABELED: the label of values; SUMMARY: of the entries */
-	const char *label2;	   /**< SUMMARY: the label of values */
-	const char *const *values; /**< LABELED, SUMMARY: the member names (NULL-terminated) */
-	const char *field;	   /**< FIELDS, ENTRY_SUMMARY: the member of each entry drawn */
+	const char *label;	   /**< ENTRIES: the label of the entry's name; a string's label */
+	const char *label2;	   /**< the label of the names in values */
+	const char *const *values; /**< member names drawn one sample each (NULL-terminated) */
 	/** ENTRIES: the member path of an entry the sample reads ("a.b": member b of a). */
 	const char *member;
 	/** ENTRIES: members of an entry drawn as labels of the same names (NULL-terminated). */
 	const char *const *labels;
 	/** Drawn only when the view has this member (NULL: always). */
 	const char *when;
-	/** The value is in ns, drawn in seconds (9 decimals). */
-	bool ns_to_s;
+	/** Summaries: quantile 0 (min) and 1 (max) too, and drawn before the first sample. */
+	bool minmax;
 };
 
-/**
- * A telemetry endpoint of a feature beyond the one its view gives (struct stp_feature_ui
- * .telemetry): an array of named objects, drawn as one flat dict whose keys are
- * "<name>[_<direction>]_<member>" (nested objects flattened the same way).
- */
-struct stp_tel_list {
-	const char *cmd; /**< e.g. "/stampede/<name>"; NULL ends a list */
-	const char *help;
+/** How a telemetry endpoint draws a member of its object (struct stp_tel_group). */
+enum stp_tel_how {
 	/**
-	 * The rows for the endpoint's parameter @p params (NULL when none was given): a new
-	 * JSON array of objects, each with a "name" (and maybe a "direction"); NULL: no memory.
+	 * Flattened into the top of the reply: an object as KEY_MEMBER (nested objects as
+	 * KEY_MEMBER_SUB), an array of objects each as ID_MEMBER, ID its members @p id joined
+	 * by '_' (those it has).
 	 */
-	json_t *(*rows)(const struct stp_pipeline *pl, const char *params);
+	STP_TEL_FLAT,
+	/**
+	 * One container per entry of an array or an object of objects, named PREFIX_ID: ID the
+	 * entry's members @p id joined by '_' (an array; NULL: its index), or its member name
+	 * (an object). Its nested objects are flattened into the container's keys.
+	 */
+	STP_TEL_CONTAINERS,
+	/** An array of objects in columns: one array per member named in @p names. */
+	STP_TEL_COLUMNS,
+	/**
+	 * An array of objects, each with a "name" and, per name in @p names, a histogram summary
+	 * (hist_summary_str(), ns): one row per entry and name in the reply's summary columns
+	 * scope (@p prefix), name, kind (the name), count, min, mean, p50, p90, p99, p99_9,
+	 * p99_99, max (the mean rounded), drawn after every group.
+	 */
+	STP_TEL_HISTS,
 };
 
 /**
- * How a telemetry endpoint draws a member @p key of a feature's view beyond its integers and
- * strings (struct stp_feature_ui.tel_groups): an object flattened into the top as KEY_MEMBER
- * (@p prefix NULL), or one container per entry of an array or object of objects, named
- * "PREFIX_ID": ID the entry's members @p id joined by '_' (for an array; NULL: its index), or
- * its member name (for an object). Names are cut to what telemetry takes ([A-Za-z0-9_/]).
+ * How a telemetry endpoint draws member @p key of its object beyond the integers, true
+ * booleans and strings at its top (which it draws as they are). Names are cut to what
+ * telemetry takes ([A-Za-z0-9_/]; DPDK 22.11 nests one level).
  */
 struct stp_tel_group {
 	const char *key; /**< NULL ends a list */
-	const char *prefix;
-	const char *const *id;
+	enum stp_tel_how how;
+	const char *prefix;	  /**< CONTAINERS: the containers' prefix; HISTS: the scope */
+	const char *const *id;	  /**< FLAT, CONTAINERS: an entry's id members (NULL-terminated) */
+	const char *const *names; /**< COLUMNS: the columns; HISTS: the histogram members */
+};
+
+/**
+ * A telemetry endpoint of a feature, declared as data (struct stp_feature_ui.tel): lib/metrics
+ * registers @p cmd and answers it with one drawer for all, from a JSON object: the feature's
+ * view member ui->key (@p json NULL: "enabled": 1 added unless the view has it, {"enabled": 0}
+ * when the config leaves the feature off), or what @p json returns.
+ */
+struct stp_tel {
+	const char *cmd; /**< e.g. "/stampede/<name>"; NULL ends a list */
+	const char *help;
+	/**
+	 * The object for the request parameter @p params (NULL when none was given), summed
+	 * counters @p sum at hand (the metrics snapshot's): a new reference, or NULL for a bad
+	 * parameter or no memory (telemetry answers null).
+	 */
+	json_t *(*json)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
+			const char *params);
+	const struct stp_tel_group *groups; /**< NULL-terminated by key, or NULL */
 };
 
 /**
  * What a feature shows to operators, declared as data: the member @p key of its view()
- * object (NULL: the whole object), drawn by the console's "show @p show", by the telemetry
- * endpoint @p telemetry (integer members at the top, LABELED families as KEY_NAME, SUMMARY
- * families as columns scope/name/kind/count/min/mean/p50/p90/p99/p99_9/p99_99/max), by the
- * telemetry endpoints @p tel_lists, and by Prometheus (@p families). NULL members: not
- * shown there.
+ * object (NULL: the whole object), drawn by the console's "show @p show", by its telemetry
+ * endpoints (@p tel) and by Prometheus (@p families). NULL members: not shown there.
  */
 struct stp_feature_ui {
 	const char *key;
@@ -198,18 +212,8 @@ struct stp_feature_ui {
 	const char *show_help; /**< its help line, after "show <show>: " */
 	/** Console: render view member @p v (NULL or {"enabled": false} when off) as text. */
 	void (*render)(const json_t *v, FILE *f);
-	const char *telemetry; /**< endpoint, e.g. "/stampede/<name>" */
-	const char *telemetry_help;
-	const struct stp_family *families;    /**< Prometheus, ended by a NULL name */
-	const struct stp_tel_list *tel_lists; /**< more telemetry endpoints, ended by a NULL cmd */
-	const struct stp_tel_group *tel_groups; /**< telemetry: objects and lists of objects */
-	/**
-	 * Answer endpoint @p telemetry itself rather than draw it from the view (NULL: drawn):
-	 * fill @p d for request parameters @p params, with summed counters @p sum at hand (the
-	 * metrics snapshot's). 0 or -errno.
-	 */
-	int (*telemetry_fill)(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-			const char *params, struct rte_tel_data *d);
+	const struct stp_family *families; /**< Prometheus, ended by a NULL name */
+	const struct stp_tel *tel;	   /**< telemetry endpoints, ended by a NULL cmd */
 	/**
 	 * Its own console commands (librte_cmdline instances, NULL-terminated): the console
 	 * lists them after its core commands, in registry order, and help, Tab completion and
@@ -364,7 +368,8 @@ json_t *stp_feature_view_key(const struct stp_pipeline *pl, const char *name, co
 
 /**
  * The feature of the registry @p list (NULL: stp_features) whose ui has @p what (its "show"
- * word when @p telemetry is false, else its telemetry endpoint) equal to @p name, or NULL.
+ * word when @p telemetry is false, else one of its telemetry endpoints) equal to @p name, or
+ * NULL.
  */
 const struct stp_feature *stp_feature_by_ui(
 		const struct stp_feature *const *list, const char *name, bool telemetry);

@@ -234,10 +234,14 @@ stp_feature_by_ui(const struct stp_feature *const *list, const char *name, bool 
 	for (const struct stp_feature *const *fp = list != NULL ? list : stp_features; *fp != NULL;
 			fp++) {
 		const struct stp_feature_ui *ui = (*fp)->ui;
-		const char *w = ui == NULL ? NULL : telemetry ? ui->telemetry : ui->show;
+		const char *w = ui == NULL || telemetry ? NULL : ui->show;
 
 		if (w != NULL && strcmp(w, name) == 0)
 			return *fp;
+		for (const struct stp_tel *t = ui != NULL && telemetry ? ui->tel : NULL;
+				t != NULL && t->cmd != NULL; t++)
+			if (strcmp(t->cmd, name) == 0)
+				return *fp;
 	}
 	return NULL;
 }

@@ -52,12 +52,8 @@ int stp_rule_del(const struct stp_cmd_env *env, const char *name, char err[CFG_E
 /** The rules' names, for Tab completion (struct stp_name_token). */
 json_t *stp_rules_names(const struct stp_cmd_env *env);
 
-struct rte_tel_data;
-struct stp_lcore_stats;
-
-/** Telemetry /stampede/rules (struct stp_feature_ui.telemetry_fill). */
-int rules_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-		const char *params, struct rte_tel_data *d);
+/** Its telemetry endpoint /stampede/rules (struct stp_feature_ui.tel). */
+extern const struct stp_tel rules_tel[];
 
 /** Its Prometheus families, drawn from its view (struct stp_feature_ui.families). */
 extern const struct stp_family rules_families[];

@@ -854,11 +854,8 @@ rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FI
 /* Its console commands (show rules, add rule, del rule: cmds.c), telemetry, Prometheus. */
 static const struct stp_feature_ui rules_ui = {
 	.key = "rules",
-	.telemetry = "/stampede/rules",
-	.telemetry_help =
-			"Packets matched per rule, 128 rules per reply. Parameter: first rule index",
-	.telemetry_fill = rules_telemetry,
 	.families = rules_families,
+	.tel = rules_tel,
 	.cmds = stp_rules_cmds,
 };
 

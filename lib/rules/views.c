@@ -4,61 +4,67 @@
 
 /*
  * What the rules feature shows besides its console commands: its telemetry endpoint
- * /stampede/rules and its Prometheus family, every rule by name (deleted ones too: their
- * counters stay, frozen, under their names).
+ * /stampede/rules (drawn by lib/metrics from rules_tel_json()) and its Prometheus family, every
+ * rule by name (deleted ones too: their counters stay, frozen, under their names).
  */
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "feature_tel.h"
 #include "pipeline.h"
 #include "rules_rt.h"
 #include "rules_cmds.h"
 
-/* Rules per /stampede/rules reply: telemetry's reply buffer holds about that many rows. */
+/*
+ * Rules per /stampede/rules reply: at most ~75 bytes each (a 31-character name, an action,
+ * three numbers), so 128 stay well inside telemetry's 16 KiB reply.
+ */
 #define TEL_RULES_PER_REPLY 128
 
 /*
  * Rules from the index in params (default 0), TEL_RULES_PER_REPLY at most: those in place in
  * evaluation order, then the deleted ones (deleted 1; their counters are kept by name).
  */
-int
-rules_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
-		const char *params, struct rte_tel_data *d)
+static json_t *
+rules_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, const char *params)
 {
 	const struct stp_rule_names *rn = stp_rule_names_get(pl);
-	const char *name[TEL_RULES_PER_REPLY], *action[TEL_RULES_PER_REPLY];
-	uint64_t idx[TEL_RULES_PER_REPLY], matched[TEL_RULES_PER_REPLY];
-	uint64_t deleted[TEL_RULES_PER_REPLY];
 	unsigned int total = rn != NULL ? rn->nb : 0;
 	unsigned long first = 0;
-	unsigned int n = 0;
-	int rc = 0;
+	json_t *a;
 	char *end;
 
-	if (params != NULL && params[0] != '\0') {
+	if (params != NULL) {
 		errno = 0;
 		first = strtoul(params, &end, 10);
 		if (errno != 0 || *end != '\0')
-			return -EINVAL;
+			return NULL;
 	}
-	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
-		idx[n] = r;
-		name[n] = rn->r[r].name;
-		action[n] = cfg_action_name(rn->r[r].action);
-		matched[n] = stp_rule_matched(rn, sum, r);
-		deleted[n] = rn->r[r].deleted;
-	}
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "total", total);
-	rc |= stp_tel_col_u64(d, "index", idx, n);
-	rc |= stp_tel_col_str(d, "name", name, n);
-	rc |= stp_tel_col_str(d, "action", action, n);
-	rc |= stp_tel_col_u64(d, "matched", matched, n);
-	rc |= stp_tel_col_u64(d, "deleted", deleted, n);
-	return rc != 0 ? -ENOMEM : 0;
+	a = json_array();
+	for (unsigned long r = first, n = 0; a != NULL && r < total && n < TEL_RULES_PER_REPLY;
+			r++, n++)
+		json_array_append_new(a,
+				json_pack("{s:I, s:s, s:s, s:I, s:I}", "index", (json_int_t)r,
+						"name", rn->r[r].name, "action",
+						cfg_action_name(rn->r[r].action), "matched",
+						(json_int_t)stp_rule_matched(rn, sum, r), "deleted",
+						(json_int_t)rn->r[r].deleted));
+	return a != NULL ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "rules", a) : NULL;
 }
+
+static const char *const rule_cols[] = { "index", "name", "action", "matched", "deleted", NULL };
+
+static const struct stp_tel_group rules_tel_groups[] = {
+	{ .key = "rules", .how = STP_TEL_COLUMNS, .names = rule_cols },
+	{ .key = NULL },
+};
+
+const struct stp_tel rules_tel[] = {
+	{ "/stampede/rules",
+			"Packets matched per rule, 128 rules per reply. Parameter: first rule index",
+			rules_tel_json, rules_tel_groups },
+	{ NULL, NULL, NULL, NULL },
+};
 
 const struct stp_family rules_families[] = {
 	{ .key = NULL,
@@ -66,8 +72,8 @@ const struct stp_family rules_families[] = {
 			.type = "counter",
 			.help = "Packets a rule matched; a deleted rule's counter stays, frozen, under its "
 				"name.",
-			.kind = STP_FAMILY_FIELDS,
+			.kind = STP_FAMILY_ENTRIES,
 			.label = "rule",
-			.field = "matched" },
+			.member = "matched" },
 	{ .name = NULL },
 };

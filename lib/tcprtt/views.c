@@ -297,18 +297,35 @@ static const struct stp_family families[] = {
 	{ "records_written", "stampede_tcp_rtt_records_written_total", "counter",
 			"RTT records written as JSON lines.", STP_FAMILY_VALUE, NULL, NULL, NULL },
 	{ "samples", "stampede_tcp_rtt_samples_total", "counter", "RTT samples, per kind.",
-			STP_FAMILY_LABELED, "kind", NULL, kinds },
+			STP_FAMILY_VALUE, NULL, "kind", kinds },
 	{ "drops", "stampede_tcp_rtt_drops_total", "counter",
 			"Frames the TCP monitor did not measure (malformed headers, fragments), per "
 			"reason.",
-			STP_FAMILY_LABELED, "reason", NULL, drops },
+			STP_FAMILY_VALUE, NULL, "reason", drops },
 	{ "ports", "stampede_tcp_rtt_seconds", "summary",
 			"Passive TCP RTT (tap to endpoint and back), per port and kind.",
-			STP_FAMILY_SUMMARY, "port", "kind", kinds },
+			STP_FAMILY_ENTRIES, "port", "kind", kinds },
 	{ "prefixes", "stampede_tcp_rtt_prefix_seconds", "summary",
 			"Passive TCP RTT (tap to endpoint and back), per prefix and kind.",
-			STP_FAMILY_SUMMARY, "prefix", "kind", kinds },
+			STP_FAMILY_ENTRIES, "prefix", "kind", kinds },
 	{ NULL, NULL, NULL, NULL, STP_FAMILY_VALUE, NULL, NULL, NULL },
+};
+
+/* /stampede/tcp_rtt: counters at the top, samples_KIND, drops_REASON, RTT summaries in columns. */
+static const struct stp_tel_group tel_groups[] = {
+	{ .key = "samples", .how = STP_TEL_FLAT },
+	{ .key = "drops", .how = STP_TEL_FLAT },
+	{ .key = "ports", .how = STP_TEL_HISTS, .prefix = "port", .names = kinds },
+	{ .key = "prefixes", .how = STP_TEL_HISTS, .prefix = "prefix", .names = kinds },
+	{ .key = NULL },
+};
+
+static const struct stp_tel tel[] = {
+	{ "/stampede/tcp_rtt",
+			"Passive TCP latency: counters; RTT summaries (ns) in columns, per "
+			"port/prefix and kind",
+			NULL, tel_groups },
+	{ NULL, NULL, NULL, NULL },
 };
 
 const struct stp_feature_ui tcprtt_ui = {
@@ -317,8 +334,6 @@ const struct stp_feature_ui tcprtt_ui = {
 	.show_help = "passive TCP latency: flow table counters, RTT histograms per port and "
 		     "prefix",
 	.render = render,
-	.telemetry = "/stampede/tcp_rtt",
-	.telemetry_help = "Passive TCP latency: counters; RTT summaries (ns) in columns, per "
-			  "port/prefix and kind",
 	.families = families,
+	.tel = tel,
 };

@@ -107,12 +107,9 @@ def plot_python():
     return None
 
 
-def main():
-    ck = ftlib.Checker("probe_ops")
-    if shutil.which("dpdk-telemetry.py") is None:
-        ftlib.skip("dpdk-telemetry.py is not installed (Debian package dpdk)")
-    st = ftlib.Stampede(sys.argv[1], "probe-ops")
-    st.write_config({
+def config():
+    """Stream loop on net_ring0 (measured on its way back), bulk into net_null0 (not)."""
+    return {
         "eal": {"hugepages": False},
         "ports": [{"name": "ring", "device": "net_ring0"},
                   {"name": "null", "device": "net_null0,no-rx=1"}],
@@ -120,7 +117,15 @@ def main():
                    {"name": "bulk", "port": "null", "rate_pps": 5000, "stream_id": 5,
                     "size": 256}],
         "probe_rx": {"enabled": True, "ports": ["ring"]},
-    })
+    }
+
+
+def main():
+    ck = ftlib.Checker("probe_ops")
+    if shutil.which("dpdk-telemetry.py") is None:
+        ftlib.skip("dpdk-telemetry.py is not installed (Debian package dpdk)")
+    st = ftlib.Stampede(sys.argv[1], "probe-ops")
+    st.write_config(config())
     sock = st.path("console.sock")
     st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0",
               "--latency-json", st.path("lat.json")])

@@ -223,15 +223,9 @@ def check_prometheus(ck, text, t):
                              (fam, label, e["name"], k, qv, h[qn]), "got %r" % v)
 
 
-def main():
-    ck = ftlib.Checker("tcp_rtt_ops")
-    if shutil.which("dpdk-telemetry.py") is None:
-        ftlib.skip("dpdk-telemetry.py is not installed (Debian package dpdk)")
-    st = ftlib.Stampede(sys.argv[1], "tcprtt-ops")
-    recs, want = build_trace()
-    trt.write_pcap(st.path("in.pcap"), recs)
-    n = len(recs)
-    st.write_config({
+def config():
+    """in.pcap read on port in, forwarded to out; tcp_rtt on in, one prefix, JSON records."""
+    return {
         "eal": {"hugepages": False},
         "ports": [
             {"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"},
@@ -241,7 +235,18 @@ def main():
         "tcp_rtt": {"enabled": True, "ports": ["in"], "ts_min_interval_ms": 0,
                     "prefixes": [{"name": "dc1", "prefix": "10.1.0.0/16"}],
                     "output": {"path": "rtt-{index}.json", "rotate_bytes": 8192}},
-    })
+    }
+
+
+def main():
+    ck = ftlib.Checker("tcp_rtt_ops")
+    if shutil.which("dpdk-telemetry.py") is None:
+        ftlib.skip("dpdk-telemetry.py is not installed (Debian package dpdk)")
+    st = ftlib.Stampede(sys.argv[1], "tcprtt-ops")
+    recs, want = build_trace()
+    trt.write_pcap(st.path("in.pcap"), recs)
+    n = len(recs)
+    st.write_config(config())
     sock = st.path("console.sock")
     st.start(["--console-socket", sock, "--metrics", "127.0.0.1:0"])
     url = st.metrics_url()

@@ -27,25 +27,47 @@ ENDPOINTS = ("/stampede/info", "/stampede/totals", "/stampede/ports", "/stampede
              "/stampede/missed")
 
 
-def query(prefix, cmds):
-    """Send cmds to dpdk-telemetry.py; returns {cmd: reply} (the value under the cmd key)."""
+def config(description="telemetry test"):
+    """net_null0 <-> net_null1: a count rule, a capture output matching nothing, forwarding."""
+    return {
+        "eal": {"hugepages": False},
+        "node": {"id": 7, "description": description},
+        "ports": [{"name": "a", "device": "net_null0"}, {"name": "b.1", "device": "net_null1"}],
+        "outputs": [{"name": "cap", "type": "pcapng", "path": "cap-{index}.pcapng"}],
+        "rules": [
+            {"name": "count-udp", "filter": "udp", "action": "count"},
+            {"name": "cap-udp", "filter": "udp", "action": "forward", "out": "cap"},
+            {"name": "a-to-b", "in": ["a"], "action": "forward", "out": "b.1"},
+            {"name": "b-to-a", "in": ["b.1"], "action": "forward", "out": "a"},
+        ],
+    }
+
+
+def replies(prefix, cmds):
+    """Send cmds to dpdk-telemetry.py; returns its JSON replies in order (one per command)."""
     tool = shutil.which("dpdk-telemetry.py")
     r = subprocess.run([sys.executable, tool, "-f", prefix], input="\n".join(cmds) + "\n",
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-    out = {}
+    out = []
     for line in r.stdout.splitlines():
         line = line.strip()
         if not line.startswith("{"):
             continue
         try:
-            obj = json.loads(line)
+            out.append(json.loads(line))
         except ValueError:
             ftlib.log("not JSON: " + line)
-            continue
-        out.update(obj)
     if r.returncode != 0 or not out:
         ftlib.log("dpdk-telemetry.py exit %d\nstdout: %s\nstderr: %s"
                   % (r.returncode, r.stdout, r.stderr))
+    return out
+
+
+def query(prefix, cmds):
+    """Send cmds to dpdk-telemetry.py; returns {cmd: reply} (the value under the cmd key)."""
+    out = {}
+    for obj in replies(prefix, cmds):
+        out.update(obj)
     return out
 
 
@@ -63,19 +85,7 @@ def main():
     if shutil.which("dpdk-telemetry.py") is None:
         ftlib.skip("dpdk-telemetry.py is not installed (Debian package dpdk)")
     st = ftlib.Stampede(sys.argv[1], "telemetry")
-    cfg = {
-        "eal": {"hugepages": False},
-        "node": {"id": 7, "description": "telemetry test"},
-        "ports": [{"name": "a", "device": "net_null0"}, {"name": "b.1", "device": "net_null1"}],
-        "outputs": [{"name": "cap", "type": "pcapng", "path": "cap-{index}.pcapng"}],
-        "rules": [
-            {"name": "count-udp", "filter": "udp", "action": "count"},
-            {"name": "cap-udp", "filter": "udp", "action": "forward", "out": "cap"},
-            {"name": "a-to-b", "in": ["a"], "action": "forward", "out": "b.1"},
-            {"name": "b-to-a", "in": ["b.1"], "action": "forward", "out": "a"},
-        ],
-    }
-    st.write_config(cfg)
+    st.write_config(config())
     st.start([])
     if not ck.check(st.wait_line("stampede: running", timeout=30), "stampede is running"):
         st.signal(signal.SIGTERM)

@@ -102,12 +102,16 @@ static const struct stp_port_counter a_counters[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct stp_tel a_tel[] = {
+	{ "/stampede/mocks", "mock_a's view.", NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 static const struct stp_feature_ui a_ui = {
 	.key = "mock_a",
 	.show = "mocks",
 	.show_help = "mock_a's view",
-	.telemetry = "/stampede/mocks",
-	.telemetry_help = "mock_a's view.",
+	.tel = a_tel,
 };
 
 static const struct stp_feature mock_a = {
