@@ -265,8 +265,11 @@ def report(path, rows, runs, dur, other):
         print()
         for tool in tools:
             a, b = get("scale1", tool, "mpps"), get("scale2", tool, "mpps")
+            c1, c2 = percpu("scale1", tool), percpu("scale2", tool)
             print(f"speed-up 2 lcores vs 1 (2 RX queues per port), {tool}: "
-                  f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x")
+                  f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x; per CPU-second "
+                  f"{fmt(c2 / c1 if c1 == c1 and c2 == c2 and c1 > 0 else float('nan'))} of 1 lcore's "
+                  f"(2 x that: the speed-up with both CPUs whole)")
     stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
     if stages:
         print()
