@@ -456,6 +456,36 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 }
 
 /*
+ * Several workers: group a burst by flow hash, keeping each worker's packets in arrival order.
+ * Not inlined: its groups take 32 KiB of stack, which would otherwise sit in the frame of every
+ * RX poll, a plain forwarder's too, under the stages and the PMDs' calls.
+ */
+static __rte_noinline void
+rx_to_workers(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t k, uint16_t port_id,
+		const struct rx_sum *sum)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
+	uint16_t cnt[CFG_MAX_LCORES] = { 0 };
+	uint64_t used = 0;
+
+	for (uint16_t i = 0; i < k; i++) {
+		/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a divide. */
+		uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash * pl->nb_workers) >>
+				32);
+
+		grp[w][cnt[w]++] = pkts[i];
+		used |= 1ULL << w;
+	}
+	while (used != 0) {
+		unsigned int w = __builtin_ctzll(used);
+
+		used &= used - 1;
+		rx_to_worker(lc, pl->workers[w], grp[w], cnt[w], port_id, sum);
+	}
+}
+
+/*
  * RX stage for one queue: read, stamp, parse + hash, hand to workers by hash.
  * Returns the number of packets read.
  */
@@ -527,29 +557,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		return n;
 	}
 
-	/* Several workers: group by hash, keeping each worker's packets in arrival order. */
-	{
-		struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
-		uint16_t cnt[CFG_MAX_LCORES] = { 0 };
-		uint64_t used = 0;
-
-		for (uint16_t i = 0; i < k; i++) {
-			/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a
-			 * divide. */
-			uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash *
-								pl->nb_workers) >>
-					32);
-
-			grp[w][cnt[w]++] = pkts[i];
-			used |= 1ULL << w;
-		}
-		while (used != 0) {
-			unsigned int w = __builtin_ctzll(used);
-
-			used &= used - 1;
-			rx_to_worker(lc, pl->workers[w], grp[w], cnt[w], port_id, &sum);
-		}
-	}
+	rx_to_workers(lc, pkts, k, port_id, &sum);
 	return n;
 }
 
