@@ -111,6 +111,7 @@ PREFIXES=()
 NETNS=()
 TICKS=$(getconf CLK_TCK)
 SHARE=""
+REST=""
 
 cleanup()
 {
@@ -269,7 +270,8 @@ def report(path, rows, runs, dur, other):
             print(f"speed-up 2 lcores vs 1 (2 RX queues per port), {tool}: "
                   f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x; per CPU-second "
                   f"{fmt(c2 / c1 if c1 == c1 and c2 == c2 and c1 > 0 else float('nan'))} of 1 lcore's "
-                  f"(2 x that: the speed-up with both CPUs whole)")
+                  f"(2 x that: the speed-up with both CPUs whole); its other threads took "
+                  f"{fmt(get('scale2', tool, 'rest'), '{:.3f}')} CPU")
     stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
     if stages:
         print()
@@ -352,7 +354,7 @@ sample()
 # For veth rows ($SINK_NS set) also sample the sink and generator counters every second.
 measure()
 {
-	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1
+	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1
 
 	cnt=$WORK/$row-$tool-$run.cnt
 
@@ -364,17 +366,21 @@ measure()
 	fi
 	# The ready line is the first sample (stampede: start-up second, testpmd: zero); DUR more.
 	c0=$(lcore_cpu_ticks "$pid")
+	r0=$(lcore_cpu_ticks "$pid" rest)
 	w0=$(date +%s.%N)
 	for ((i = 0; i <= DUR; i++)); do
 		[[ -n ${SINK_NS:-} ]] && sample "$SINK_NS" "$SINK_IF" "$GEN_NS" "$GEN_IF" "$cnt"
 		if ((i < DUR)); then sleep 1; else sleep 0.3; fi
 	done
 	c1=$(lcore_cpu_ticks "$pid")
+	r1=$(lcore_cpu_ticks "$pid" rest)
 	w1=$(date +%s.%N)
 	# CPU-seconds the forwarding lcores had per second of the window (1.0 per lcore: the CPU
 	# was theirs all the time).
 	SHARE=$(python3 -c 'import sys; c0, c1, w0, w1, t = map(float, sys.argv[1:]); print(f"{(c1 - c0) / t / (w1 - w0):.4f}")' \
 		"$c0" "$c1" "$w0" "$w1" "$TICKS" 2>/dev/null)
+	REST=$(python3 -c 'import sys; c0, c1, w0, w1, t = map(float, sys.argv[1:]); print(f"{(c1 - c0) / t / (w1 - w0):.4f}")' \
+		"$r0" "$r1" "$w0" "$w1" "$TICKS" 2>/dev/null)
 	stop_pid "$pid"
 	if [[ -n ${SINK_NS:-} ]]; then
 		read -r sink offered < <(python3 -c "$PY" counters "$cnt")
@@ -425,6 +431,7 @@ EOF
 	record "$row" "$tool" cyc "$cyc"
 	record "$row" "$tool" drop "$drop"
 	record "$row" "$tool" share "$SHARE"
+	record "$row" "$tool" rest "$REST"
 	if [[ $st != - ]]; then
 		IFS=';' read -r -a st <<<"$st"
 		for x in "${st[@]}"; do record "$row" "$tool" "stage:${x%%=*}" "${x#*=}"; done
@@ -455,6 +462,7 @@ run_testpmd()
 	record "$row" testpmd cyc "$cyc"
 	record "$row" testpmd drop "$drop"
 	record "$row" testpmd share "$SHARE"
+	record "$row" testpmd rest "$REST"
 }
 
 # run_pair ROW NETNS PORT0 PORT1: RUNS runs of each tool, interleaved, alternating which goes first.
