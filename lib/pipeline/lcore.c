@@ -8,7 +8,9 @@
  * next stage is local, and cross a ring otherwise.
  */
 
+#include <assert.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -329,6 +331,30 @@ enum rx_mode {
 	RX_COUNT, /* nothing: no one reads the stamp (need_stamp), the headers or the hash */
 };
 
+/*
+ * An mbuf's nb_segs (low 16 bits) and port (high 16 bits) in one 32-bit load: they are
+ * neighbours in struct rte_mbuf (checked at build time), little-endian here.
+ */
+static inline uint32_t
+rx_segs_port(const struct rte_mbuf *m)
+{
+	uint32_t v;
+
+	memcpy(&v, &m->nb_segs, sizeof(v));
+	return v;
+}
+static_assert(offsetof(struct rte_mbuf, port) == offsetof(struct rte_mbuf, nb_segs) + 2,
+		"rx_segs_port(): nb_segs and port are neighbours");
+static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "rx_segs_port(): port in the high half");
+
+/* Write the input port into a burst whose PMD left another one there (net_ring). */
+static __rte_noinline void
+rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
+{
+	for (uint16_t i = 0; i < n; i++)
+		pkts[i]->port = port_id;
+}
+
 /* Take the runts (shorter than an Ethernet header) out of @p pkts, order kept; rare. */
 static __rte_noinline uint16_t
 rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt)
@@ -350,9 +376,12 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
  * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
  * are taken out afterwards when a length says there is one.
- * Measured (objdump of the loops; callgrind by scripts/bench/instr.sh, null row): RX_STAMP 19
- * instr/pkt, RX_COUNT 16; stampede's own part of the RX-to-TX path (PMDs excluded) 23.2
- * instr/pkt on the null and ring rows, 47.5 before issue 18 (testpmd io: 3.0).
+ * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
+ * scripts/bench/instr.sh) 27.1 instr/pkt on the null row, ~29.7 on the ring row (23.7 on both
+ * before the port check, 47.5 before issue 18; testpmd io: 3.0). More instructions, fewer
+ * cycles: scripts/bench/forward.sh per CPU-second, against the build before in the same runs,
+ * null 30.7 Mpps vs 26.6 (+15 %), ring 47.7 vs 43.4 (+10 %); testpmd 34.8 and 59.8. The pass
+ * alone cost ~18 cycles/pkt on the null row before (a build without it: +27 %).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
@@ -360,8 +389,10 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
+	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
+	const uint32_t port_want = (uint32_t)port_id << 16;
 	uint64_t bytes = 0;
-	uint32_t lens = 0, runt = 0;
+	uint32_t lens = 0, runt = 0, port_off = 0;
 	uint16_t segs = 1, k = 0;
 
 	if (mode == RX_PARSE)
@@ -381,8 +412,21 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		 */
 		bytes += len;
 		lens |= len;
-		segs |= m->nb_segs;
-		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		if (mode == RX_STAMP || mode == RX_COUNT) {
+			/*
+			 * The port is checked, not written: most PMDs set it (net_null does) and
+			 * a store to it here cost ~5 cycles/pkt on the null row (forward.sh, per
+			 * CPU-second); a port that does not (net_ring leaves the port of the
+			 * mbuf's last RX) gets it written below, once a burst says so.
+			 */
+			const uint32_t sp = rx_segs_port(m);
+
+			segs |= (uint16_t)sp;
+			port_off |= (sp & 0xffff0000u) ^ port_want;
+		} else {
+			segs |= m->nb_segs;
+			m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		}
 		if (mode == RX_STAMP) {
 			/* flow_hash and out_port: no reader before a stage sets them. */
 			meta->ts_ns = ns;
@@ -407,9 +451,41 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 	sum->segs = segs;
 	if (mode == RX_PARSE)
 		return k;
+	if (unlikely(port_off != 0))
+		rx_set_port(pkts, n, port_id);
 	if (unlikely(runt != 0))
 		return rx_take_runts(pkts, n, runts, nb_runt);
 	return n;
+}
+
+/*
+ * Several workers: group a burst by flow hash, keeping each worker's packets in arrival order.
+ * Not inlined: its groups take 32 KiB of stack, which would otherwise sit in the frame of every
+ * RX poll, a plain forwarder's too, under the stages and the PMDs' calls.
+ */
+static __rte_noinline void
+rx_to_workers(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t k, uint16_t port_id,
+		const struct rx_sum *sum)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
+	uint16_t cnt[CFG_MAX_LCORES] = { 0 };
+	uint64_t used = 0;
+
+	for (uint16_t i = 0; i < k; i++) {
+		/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a divide. */
+		uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash * pl->nb_workers) >>
+				32);
+
+		grp[w][cnt[w]++] = pkts[i];
+		used |= 1ULL << w;
+	}
+	while (used != 0) {
+		unsigned int w = __builtin_ctzll(used);
+
+		used &= used - 1;
+		rx_to_worker(lc, pl->workers[w], grp[w], cnt[w], port_id, sum);
+	}
 }
 
 /*
@@ -429,7 +505,12 @@ stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
 	return true;
 }
 
-static inline uint16_t
+/*
+ * Not inlined into the run loop: scripts/bench/instr.sh counts the RX-to-TX path as this
+ * function's inclusive cost (the run loop's own spin at stop, long under valgrind, left out);
+ * one call per burst.
+ */
+static __rte_noinline uint16_t
 rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 {
 	struct stp_pipeline *pl = lc->pl;
@@ -486,29 +567,7 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		return n;
 	}
 
-	/* Several workers: group by hash, keeping each worker's packets in arrival order. */
-	{
-		struct rte_mbuf *grp[CFG_MAX_LCORES][STP_MAX_BURST];
-		uint16_t cnt[CFG_MAX_LCORES] = { 0 };
-		uint64_t used = 0;
-
-		for (uint16_t i = 0; i < k; i++) {
-			/* Multiply-shift maps the 32-bit hash onto [0, nb_workers) without a
-			 * divide. */
-			uint32_t w = (uint32_t)(((uint64_t)pkt_meta(pkts[i])->flow_hash *
-								pl->nb_workers) >>
-					32);
-
-			grp[w][cnt[w]++] = pkts[i];
-			used |= 1ULL << w;
-		}
-		while (used != 0) {
-			unsigned int w = __builtin_ctzll(used);
-
-			used &= used - 1;
-			rx_to_worker(lc, pl->workers[w], grp[w], cnt[w], port_id, &sum);
-		}
-	}
+	rx_to_workers(lc, pkts, k, port_id, &sum);
 	return n;
 }
 

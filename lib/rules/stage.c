@@ -312,14 +312,15 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 }
 
 /*
- * ~4 cycles/pkt on the table path (one forward rule per port, net_null, perf record);
- * the general path costs one filter call per rule and burst plus the delivery.
+ * The general path: one filter call per rule and burst plus the delivery. Not inlined into
+ * rules_burst(): its arrays take ~11 KiB of stack, which would otherwise sit in the frame of
+ * the table path too, under the TX and the PMDs' calls.
  */
-static uint16_t
-rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+static __rte_noinline uint16_t
+rules_burst_general(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
+		uint16_t n)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	const struct stp_rules_rt *rs = __atomic_load_n(&pl->rules, __ATOMIC_ACQUIRE);
 	const uint64_t paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
 	struct rte_mbuf *cand[STP_MAX_BURST];
 	uint64_t match[STP_MAX_BURST];
@@ -329,8 +330,6 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t active, rule_dropped = 0, paused_hit = 0;
 	struct deliver d;
 
-	if (likely(rs->simple))
-		return rules_burst_simple(lc, rs, pkts, n);
 	d.nb_port = 0;
 	memset(d.nb_out, 0, sizeof(d.nb_out[0]) * pl->nb_outputs);
 	active = n == 64 ? ~0ULL : (1ULL << n) - 1;
@@ -451,6 +450,17 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 	deliver_flush(lc, &d);
 	return 0;
+}
+
+/* Rule sets that depend on the input port only take the table path (rules_burst_simple). */
+static uint16_t
+rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_rules_rt *rs = __atomic_load_n(&lc->pl->rules, __ATOMIC_ACQUIRE);
+
+	if (likely(rs->simple))
+		return rules_burst_simple(lc, rs, pkts, n);
+	return rules_burst_general(lc, rs, pkts, n);
 }
 
 /* The lookup table, when every rule's decision depends on the input port alone. */

@@ -53,7 +53,9 @@ Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-H] [-k]
   -H          hugepages for every DPDK process (reserves 1024 x 2 MiB with scripts/hugepages.sh
               if needed) instead of --no-huge: what an appliance runs with
   -k          keep the logs directory
-Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (default dpdk-testpmd)
+Environment: STAMPEDE (default build/app/stampede/stampede), TESTPMD (default dpdk-testpmd),
+  STAMPEDE_OTHER (another stampede binary, e.g. a build before a change: run as a third tool,
+  "other", interleaved with the two in every run)
 EOF
 }
 
@@ -100,13 +102,16 @@ elif ! command -v ip >/dev/null; then
 	VETH_SKIP="ip (iproute2) not found"
 fi
 
-TAG=fwdb$$
+TAG=${BENCH_TAG:-fwdb}$$
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-forward.XXXXXX")
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 PIDS=()
 PREFIXES=()
 NETNS=()
+TICKS=$(getconf CLK_TCK)
+SHARE=""
+REST=""
 
 cleanup()
 {
@@ -135,6 +140,13 @@ trap 'exit 130' INT TERM
 STAMPEDE_SRC=$STAMPEDE
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
 STAMPEDE=$WORK/stampede
+OTHER_SRC=${STAMPEDE_OTHER:-}
+if [[ -n $OTHER_SRC ]]; then
+	cp "$OTHER_SRC" "$WORK/stampede-other" || exit 1
+	STAMPEDE_OTHER=$WORK/stampede-other
+fi
+TOOLS='"stampede", "testpmd"'
+[[ -n $OTHER_SRC ]] && TOOLS='"stampede", "testpmd", "other"'
 
 # stop_pid, wait_ready, why: see lib.sh.
 # shellcheck source=scripts/bench/lib.sh
@@ -190,7 +202,7 @@ def counters(path):
 def fmt(v, f="{:.2f}"):
     return "-" if v != v else f.format(v)
 
-def report(path, rows, runs, dur):
+def report(path, rows, runs, dur, other):
     res = {}
     for l in open(path):
         row, tool, key, val = l.rstrip("\n").split("\t")
@@ -217,12 +229,49 @@ def report(path, rows, runs, dur):
               f"{fmt(get(row, 'stampede', 'cyc'), '{:.1f}'):>18}{fmt(get(row, 'testpmd', 'cyc'), '{:.1f}'):>17}")
         for f in sorted(set(fail)):
             print(f"{'':<24}  failed run(s): {f}")
+    def percpu(row, tool):
+        # Per run: its rate over the CPU share its forwarding lcores had (records in run order).
+        m = res.get((row, tool, "mpps"), [])
+        c = res.get((row, tool, "share"), [])
+        v = [float(a) / float(b) for a, b in zip(m, c) if a not in ("", "nan") and b not in ("", "nan")
+             and float(b) > 0]
+        return med(v)
+    tools = ["stampede", "testpmd"] + (["other"] if other else [])
+    print()
+    print("per CPU-second of the forwarding lcores (Mpps / their CPU share; share 1.0 per lcore:")
+    print("the CPU was theirs all the time): what the code costs, whatever else ran on the machine")
+    print(f"{'row':<24}" + "".join(f"{t + ' Mpps/CPU':>20}" for t in tools) + f"{'ratio':>8}"
+          + "".join(f"{t + ' share':>16}" for t in tools) + (f"{'vs other':>10}" if other else ""))
+    for row in rows:
+        if res.get((row, "-", "skip")):
+            continue
+        v = {t: percpu(row, t) for t in tools}
+        r = v["stampede"] / v["testpmd"] if v["testpmd"] == v["testpmd"] and v["testpmd"] > 0 else float("nan")
+        line = f"{labels[row]:<24}" + "".join(f"{fmt(v[t], '{:.3f}'):>20}" for t in tools) + f"{fmt(r):>8}"
+        line += "".join(f"{fmt(get(row, t, 'share'), '{:.3f}'):>16}" for t in tools)
+        if other:
+            o = v["stampede"] / v["other"] if v["other"] == v["other"] and v["other"] > 0 else float("nan")
+            line += f"{fmt(o):>10}"
+        print(line)
+    if other:
+        print()
+        print(f"other = {other}, wall-clock Mpps and cyc/pkt (medians), stampede / other:")
+        for row in rows:
+            if res.get((row, "-", "skip")):
+                continue
+            a, b = get(row, "stampede", "mpps"), get(row, "other", "mpps")
+            print(f"  {labels[row]:<24}{fmt(b, '{:.3f}'):>10} Mpps  {fmt(get(row, 'other', 'cyc'), '{:.1f}'):>8} cyc/pkt"
+                  f"   stampede/other {fmt(a / b if a == a and b == b and b > 0 else float('nan'))}")
     if "scale1" in rows:
         print()
-        for tool in ("stampede", "testpmd"):
+        for tool in tools:
             a, b = get("scale1", tool, "mpps"), get("scale2", tool, "mpps")
+            c1, c2 = percpu("scale1", tool), percpu("scale2", tool)
             print(f"speed-up 2 lcores vs 1 (2 RX queues per port), {tool}: "
-                  f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x")
+                  f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x; per CPU-second "
+                  f"{fmt(c2 / c1 if c1 == c1 and c2 == c2 and c1 > 0 else float('nan'))} of 1 lcore's "
+                  f"(2 x that: the speed-up with both CPUs whole); its other threads took "
+                  f"{fmt(get('scale2', tool, 'rest'), '{:.3f}')} CPU")
     stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
     if stages:
         print()
@@ -254,7 +303,8 @@ def report(path, rows, runs, dur):
             continue
         runs_s = " ".join(f"{float(x):.3f}" for x in res.get((row, "stampede", "mpps"), []))
         runs_t = " ".join(f"{float(x):.3f}" for x in res.get((row, "testpmd", "mpps"), []))
-        print(f"  {labels[row]:<24}stampede [{runs_s}]  testpmd [{runs_t}]")
+        runs_o = " ".join(f"{float(x):.3f}" for x in res.get((row, "other", "mpps"), []))
+        print(f"  {labels[row]:<24}stampede [{runs_s}]  testpmd [{runs_t}]" + (f"  other [{runs_o}]" if other else ""))
     print()
     print(f"Medians of {runs} run(s) per tool and row, {dur} s of steady state each (once-per-second counters,")
     print("start-up excluded); the two tools run interleaved in the same script, same ports, same CPUs.")
@@ -281,7 +331,7 @@ elif cmd == "testpmd":
 elif cmd == "counters":
     counters(sys.argv[2])
 elif cmd == "report":
-    report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5])
+    report(sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5], sys.argv[6])
 EOF
 )
 
@@ -304,21 +354,33 @@ sample()
 # For veth rows ($SINK_NS set) also sample the sink and generator counters every second.
 measure()
 {
-	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt
+	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1
 
 	cnt=$WORK/$row-$tool-$run.cnt
 
-	if [[ $tool == stampede ]]; then re='^rx [0-9]+ \('; else re='Port statistics ='; fi
+	if [[ $tool != testpmd ]]; then re='^rx [0-9]+ \('; else re='Port statistics ='; fi
 	if ! wait_ready "$pid" "$log" "$re"; then
 		stop_pid "$pid"
 		record "$row" "$tool" fail "run $run: $(why "$log")"
 		return 1
 	fi
 	# The ready line is the first sample (stampede: start-up second, testpmd: zero); DUR more.
+	c0=$(lcore_cpu_ticks "$pid")
+	r0=$(lcore_cpu_ticks "$pid" rest)
+	w0=$(date +%s.%N)
 	for ((i = 0; i <= DUR; i++)); do
 		[[ -n ${SINK_NS:-} ]] && sample "$SINK_NS" "$SINK_IF" "$GEN_NS" "$GEN_IF" "$cnt"
 		if ((i < DUR)); then sleep 1; else sleep 0.3; fi
 	done
+	c1=$(lcore_cpu_ticks "$pid")
+	r1=$(lcore_cpu_ticks "$pid" rest)
+	w1=$(date +%s.%N)
+	# CPU-seconds the forwarding lcores had per second of the window (1.0 per lcore: the CPU
+	# was theirs all the time).
+	SHARE=$(python3 -c 'import sys; c0, c1, w0, w1, t = map(float, sys.argv[1:]); print(f"{(c1 - c0) / t / (w1 - w0):.4f}")' \
+		"$c0" "$c1" "$w0" "$w1" "$TICKS" 2>/dev/null)
+	REST=$(python3 -c 'import sys; c0, c1, w0, w1, t = map(float, sys.argv[1:]); print(f"{(c1 - c0) / t / (w1 - w0):.4f}")' \
+		"$r0" "$r1" "$w0" "$w1" "$TICKS" 2>/dev/null)
 	stop_pid "$pid"
 	if [[ -n ${SINK_NS:-} ]]; then
 		read -r sink offered < <(python3 -c "$PY" counters "$cnt")
@@ -328,10 +390,11 @@ measure()
 	return 0
 }
 
-# run_stampede ROW RUN NETNS PORT0 PORT1
+# run_stampede ROW RUN NETNS PORT0 PORT1 [TOOL BINARY]: TOOL "stampede" (STAMPEDE) by default.
 run_stampede()
 {
-	local row=$1 run=$2 ns=$3 pfx=$TAG-s-$1-$2 cfg log js pid mpps cyc drop n st x
+	local row=$1 run=$2 ns=$3 tool=${6:-stampede} bin=${7:-$STAMPEDE}
+	local pfx=$TAG-$tool-$1-$2 cfg log js pid mpps cyc drop n st x
 	local lcores="0@0,1@1" qs="" lcjson=""
 
 	if [[ -n $NLC ]]; then
@@ -344,9 +407,9 @@ run_stampede()
 			lcjson='"lcores": { "rx": [ { "lcore": 1, "queues": [ { "port": "a", "queue": 0 }, { "port": "b", "queue": 0 } ] }, { "lcore": 2, "queues": [ { "port": "a", "queue": 1 }, { "port": "b", "queue": 1 } ] } ], "worker": [ 1, 2 ], "tx": [ 1, 2 ] },'
 		fi
 	fi
-	cfg=$WORK/$row-stampede-$run.json
-	log=$WORK/$row-stampede-$run.log
-	js=$WORK/$row-stampede-$run.stats.json
+	cfg=$WORK/$row-$tool-$run.json
+	log=$WORK/$row-$tool-$run.log
+	js=$WORK/$row-$tool-$run.stats.json
 	PREFIXES+=("$pfx")
 	cat >"$cfg" <<EOF
 {
@@ -358,18 +421,20 @@ run_stampede()
 }
 EOF
 	# --duration only as a safety net: measure() stops it with SIGINT.
-	${ns:+ip netns exec "$ns"} "$STAMPEDE" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
+	${ns:+ip netns exec "$ns"} "$bin" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
 		--stats-json "$js" -- --lcores=$lcores >"$log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
-	measure "$row" stampede "$run" "$pid" "$log" || return 1
+	measure "$row" "$tool" "$run" "$pid" "$log" || return 1
 	IFS=$'\t' read -r mpps cyc drop n st < <(python3 -c "$PY" stampede "$log" "$js")
-	record "$row" stampede mpps "$mpps"
-	record "$row" stampede cyc "$cyc"
-	record "$row" stampede drop "$drop"
+	record "$row" "$tool" mpps "$mpps"
+	record "$row" "$tool" cyc "$cyc"
+	record "$row" "$tool" drop "$drop"
+	record "$row" "$tool" share "$SHARE"
+	record "$row" "$tool" rest "$REST"
 	if [[ $st != - ]]; then
 		IFS=';' read -r -a st <<<"$st"
-		for x in "${st[@]}"; do record "$row" stampede "stage:${x%%=*}" "${x#*=}"; done
+		for x in "${st[@]}"; do record "$row" "$tool" "stage:${x%%=*}" "${x#*=}"; done
 	fi
 }
 
@@ -396,6 +461,8 @@ run_testpmd()
 	record "$row" testpmd mpps "$mpps"
 	record "$row" testpmd cyc "$cyc"
 	record "$row" testpmd drop "$drop"
+	record "$row" testpmd share "$SHARE"
+	record "$row" testpmd rest "$REST"
 }
 
 # run_pair ROW NETNS PORT0 PORT1: RUNS runs of each tool, interleaved, alternating which goes first.
@@ -411,6 +478,9 @@ run_pair()
 		else
 			run_testpmd "$row" "$i" "$2" "$3" "$4"
 			run_stampede "$row" "$i" "$2" "$3" "$4"
+		fi
+		if [[ -n $OTHER_SRC ]]; then
+			run_stampede "$row" "$i" "$2" "$3" "$4" other "$STAMPEDE_OTHER"
 		fi
 	done
 }
@@ -484,4 +554,4 @@ for row in "${rowlist[@]}"; do
 	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp,scale)" >&2; exit 2 ;;
 	esac
 done
-python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR"
+python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR" "$OTHER_SRC"

@@ -92,3 +92,26 @@ if order:
                                              for n, x in res[(a, b)].items()))
 PYEOF
 }
+
+# lcore_cpu_ticks PID: CPU time (utime + stime, clock ticks) of PID's DPDK worker lcore threads
+# ("rte-worker-N"), summed; the main lcore and the service threads are left out. Rate per
+# CPU-second = packets / (ticks / CLK_TCK): unlike a wall-clock rate, it does not fall when
+# another process takes the CPU from the forwarding thread (a shared machine).
+# lcore_cpu_ticks PID rest: the same for every other thread of PID (main lcore, control,
+# telemetry, interrupt threads): what the process takes beside its datapath.
+lcore_cpu_ticks()
+{
+	local t s=0 f w
+
+	for t in /proc/"$1"/task/*; do
+		w=0
+		[[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] && w=1
+		[[ ${2:-} == rest ]] && w=$((1 - w))
+		((w)) || continue
+		# Fields 14 and 15 (utime, stime) after the ")" that ends the command name.
+		f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
+		set -- $f
+		s=$((s + ${12} + ${13}))
+	done
+	echo "$s"
+}
