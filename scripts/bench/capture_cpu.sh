@@ -8,6 +8,8 @@
 #   stampede W  net_null0 -> W pcapng outputs (a replicate group when W > 1: each writer thread
 #               writes every frame to its own files), for each W of -w (default 1,2). Datapath
 #               lcore on CPU 1; the writer threads are control threads, on CPU 0.
+#   stampede tN net_null0 -> one pcapng output with "writers": N (N writer threads sharing its
+#               ring, frames spread over them, a file set each), for each N of -t (default 2).
 #   dumpcap     dpdk-dumpcap -i net_null0 -w FILE, secondary of a dpdk-testpmd rxonly primary on
 #               net_null0 (primary lcore on CPU 1, dumpcap on CPU 0; needs hugepages).
 # Figures per writer: frames written, and frames written per second of the writer's own CPU time
@@ -28,12 +30,13 @@
 # 2 MiB page costs a compaction and the row comes out several times slower than /dev/shm. It
 # shows what the kernel's page cache costs, not stampede.
 #
-# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-o DIR] [-T 0|1] [-k]
+# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-t THREADS] [-o DIR] [-T 0|1] [-k]
 set -u
 
 RUNS=3
 DUR=4
 WRITERS="1,2"
+THREADS="2"
 OUTDIR=/dev/shm
 HUGE_TMPFS=1
 KEEP=0
@@ -43,11 +46,12 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 DUMPCAP=${DUMPCAP:-dpdk-dumpcap}
 DUMPCAP_PRELOAD=${DUMPCAP_PRELOAD:-librte_mempool_dpaa.so.23}
 
-while getopts "n:d:w:o:T:kh" opt; do
+while getopts "n:d:w:t:o:T:kh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	w) WRITERS=$OPTARG ;;
+	t) THREADS=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
 	T) HUGE_TMPFS=$OPTARG ;;
 	k) KEEP=1 ;;
@@ -58,8 +62,9 @@ while getopts "n:d:w:o:T:kh" opt; do
 	*) exit 2 ;;
 	esac
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ ]] || {
-	echo "capture_cpu.sh: -n, -d take positive integers, -w a list of them" >&2
+[[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ &&
+	$THREADS =~ ^[0-9,]*$ ]] || {
+	echo "capture_cpu.sh: -n, -d take positive integers, -w and -t lists of them" >&2
 	exit 2
 }
 [[ -x $STAMPEDE ]] || { echo "capture_cpu.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
@@ -135,7 +140,11 @@ run_stampede() # W RUN DIR ROW [BINARY]
 		outs+="${outs:+,}{ \"name\": \"cap$o\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-o$o-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2 }"
 		members+="${members:+,}\"cap$o\""
 	done
-	if ((w == 1)); then
+	if [[ $row == t* ]]; then
+		# One output, w writer threads (outputs[].writers), a file set each.
+		outs="{ \"name\": \"cap0\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-w{writer}-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2, \"writers\": $w }"
+	fi
+	if ((w == 1)) || [[ $row == t* ]]; then
 		out='"out": "cap0"'
 		groups=""
 	else
@@ -175,6 +184,8 @@ outs = d.get("outputs", [])
 # Threads and outputs are paired by rank (each writer did the same work): per-writer figures
 # use the median of both.
 wr = [o["written"] for o in outs]
+if len(outs) == 1 and len(outs[0].get("writers", [])) > 1:
+    wr = [x["written"] for x in outs[0]["writers"]]  # one output, several writer threads
 print(f"{row}\twritten\t{statistics.median(wr) if wr else 'nan'}")
 print(f"{row}\tcpu\t{statistics.median(secs) if secs else 'nan'}")
 if wr and secs and statistics.median(secs) > 0:
@@ -255,8 +266,9 @@ run_dumpcap() # RUN
 	[[ -n $rcv ]] && record dumpcap received "$rcv"
 }
 
-echo "capture CPU rows: $RUNS run(s) x $DUR s; writers: $WRITERS; files on $OUTDIR" >&2
+echo "capture CPU rows: $RUNS run(s) x $DUR s; writers: $WRITERS; threads per output: $THREADS; files on $OUTDIR" >&2
 IFS=, read -r -a wl <<<"$WRITERS"
+IFS=, read -r -a tl <<<"$THREADS"
 for ((run = 1; run <= RUNS; run++)); do
 	echo "  run $run/$RUNS" >&2
 	for w in "${wl[@]}"; do
@@ -264,12 +276,15 @@ for ((run = 1; run <= RUNS; run++)); do
 		[[ -n ${STAMPEDE_OTHER:-} ]] && run_stampede "$w" "$run" "$CAPDIR" "o$w" "$WORK/stampede-other"
 		[[ -n $HUGEDIR ]] && run_stampede "$w" "$run" "$HUGEDIR" "h$w"
 	done
+	for t in "${tl[@]}"; do
+		run_stampede "$t" "$run" "$CAPDIR" "t$t"
+	done
 	run_dumpcap "$run"
 done
 
-python3 - "$RESULTS" "$WRITERS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
+python3 - "$RESULTS" "$WRITERS" "$THREADS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
 import statistics, sys
-path, writers, runs, dur, load, outdir, huge = sys.argv[1:]
+path, writers, threads, runs, dur, load, outdir, huge = sys.argv[1:]
 res = {}
 for l in open(path):
     row, key, val = l.rstrip("\n").split("\t", 2)
@@ -281,7 +296,8 @@ def f(v, fmt="{:.2f}"):
     return "-" if v != v else fmt.format(v)
 other = any(k[0].startswith("o") for k in res)
 rows = ([f"s{w}" for w in writers.split(",")] + ([f"o{w}" for w in writers.split(",")] if other else []) +
-        ([f"h{w}" for w in writers.split(",")] if huge else []) + ["dumpcap"])
+        ([f"h{w}" for w in writers.split(",")] if huge else []) +
+        [f"t{t}" for t in threads.split(",") if t] + ["dumpcap"])
 print()
 print(f"{'row (net_null, 64 B -> pcapng on tmpfs)':<44}{'writers':>8}{'Mpps/writer CPU-s':>19}"
       f"{'written/writer':>16}{'wall Mpps/writer':>18}{'ring full %':>13}{'user ns/f':>11}{'kernel ns/f':>13}")
@@ -289,7 +305,9 @@ for row in rows:
     skip = res.get((row, "skip"))
     label = ("dpdk-dumpcap (testpmd rxonly primary)" if row == "dumpcap" else
              f"stampede, {outdir}" if row[0] == "s" else
-             f"STAMPEDE_OTHER, {outdir}" if row[0] == "o" else "stampede, tmpfs huge=always")
+             f"STAMPEDE_OTHER, {outdir}" if row[0] == "o" else
+             f"stampede, 1 output, writers {row[1:]}" if row[0] == "t" else
+             "stampede, tmpfs huge=always")
     nw = 1 if row == "dumpcap" else int(row[1:])
     if skip:
         print(f"{label:<44}{nw:>8}  skipped: {skip[0]}")
@@ -312,6 +330,13 @@ for k in ("s", "o", "h"):
         r = med(f"{k}{n}", "mpps_cpu")
         print(f"{k}{n}: {n} writers, per-writer rate {f(r / b if r == r else float('nan'))}x of one writer's "
               f"(1.00 = linear scaling, given a CPU per writer)")
+b = med("s1", "mpps_cpu")
+for t in [int(x) for x in threads.split(",") if x]:
+    r = med(f"t{t}", "mpps_cpu")
+    if b == b and r == r:
+        print(f"t{t}: one output, {t} writer threads: per-thread rate {f(r / b)}x of one writer's, "
+              f"{f(t * med(f't{t}', 'mpps_wall') / med('s1', 'mpps_wall'))}x the frames written per "
+              f"wall second")
 print(f"Medians of {runs} run(s), {dur} s each; load average at the end: {load}.")
 print("Mpps/writer CPU-s: frames a writer wrote / CPU seconds its thread used (user + kernel).")
 print("ring full %: frames the writers' rings refused (capture_ring_full); near 0, the writer was not")
