@@ -101,7 +101,7 @@ struct ifstat {
 };
 
 struct pcapng_writer {
-	struct rte_ring *ring; /* dataplane: enqueue (MP), writer: dequeue (SC; MC when shared) */
+	struct rte_ring *ring; /* dataplane: enqueue (MP), writer: dequeue (SC, under deq_lock) */
 	bool ring_owner;       /* this writer created the ring (lanes[0]) and frees it */
 	/*
 	 * conf.writers > 1: the writers of one output share its ring (lanes[0], the one the caller
@@ -110,6 +110,14 @@ struct pcapng_writer {
 	 * at or below the oldest of them; 0 when it holds none. writer: wo, anyone: ro (atomics).
 	 */
 	bool shared;
+	/*
+	 * The writers of a shared ring take turns to dequeue (a single consumer at a time): an MC
+	 * ring would make a writer spin for the tail while the one before it, preempted between
+	 * head and tail on the same CPU (control threads share CPUs), does not run. Lives in
+	 * lanes[0]; every writer points to it.
+	 */
+	pthread_mutex_t deq_lock_own;
+	pthread_mutex_t *deq_lock;
 	unsigned int nb_lanes;
 	struct pcapng_writer *lanes[PCAPNG_MAX_WRITERS];
 	uint64_t holding;
@@ -1078,8 +1086,9 @@ write_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uin
 }
 
 /*
- * Take a burst from the ring. A writer that shares it with others (MC dequeue) first publishes
- * a lower bound of the positions it is about to take, unless it already holds older ones:
+ * Take a burst from the ring. A writer that shares it with others (one at a time, deq_lock)
+ * first publishes a lower bound of the positions it is about to take, unless it already holds
+ * older ones:
  * pcapng_writer_passed() reads the consumer tail, then every writer's bound; the ring's tail
  * passes a position only after the dequeue that took it returned, which came after the bound
  * was stored (release, acquire), so a packet below a mark is always seen: not dequeued, or held.
@@ -1087,15 +1096,19 @@ write_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uin
 static inline unsigned int
 lane_dequeue(struct pcapng_writer *w, struct rte_mbuf **pkts)
 {
+	uint64_t head;
+	unsigned int n;
+
 	if (!w->shared)
 		return rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
-	if (w->holding == 0)
-		__atomic_store_n(&w->holding,
-				(1ULL << 32) |
-						__atomic_load_n(&w->ring->cons.head,
-								__ATOMIC_ACQUIRE),
-				__ATOMIC_RELEASE);
-	return rte_ring_mc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+	pthread_mutex_lock(w->deq_lock);
+	if (w->holding == 0) {
+		head = __atomic_load_n(&w->ring->cons.head, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&w->holding, (1ULL << 32) | head, __ATOMIC_RELEASE);
+	}
+	n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+	pthread_mutex_unlock(w->deq_lock);
+	return n;
 }
 
 static void *
@@ -1118,8 +1131,7 @@ writer_main(void *arg)
 		now = clock_monotonic_ns();
 		if (stopping && now >= w->drain_deadline) {
 			/* Out of time: what is still queued is dropped, the file is finished. */
-			while ((n = rte_ring_dequeue_burst(
-						w->ring, (void **)pkts, WRITER_BURST, NULL)) != 0) {
+			while ((n = lane_dequeue(w, pkts)) != 0) {
 				STAT_ADD(w, close_drops, n);
 				rte_pktmbuf_free_bulk(pkts, n);
 			}
@@ -1300,6 +1312,7 @@ writer_free(struct pcapng_writer *w)
 	free(w->buf);
 	pthread_cond_destroy(&w->sy_cv);
 	pthread_mutex_destroy(&w->sy_lock);
+	pthread_mutex_destroy(&w->deq_lock_own);
 	free(w);
 }
 
@@ -1323,12 +1336,13 @@ expand_writer(const char *pat, unsigned int lane, char *out, size_t outlen)
 }
 
 /*
- * One writer thread and its files: writer @p lane of the output (its "{writer}"), on @p ring
- * (shared with the writers before it), or on a ring of its own it creates when @p ring is NULL.
+ * One writer thread and its files: writer @p lane of the output (its "{writer}"), on the ring of
+ * @p first (shared with the writers before it), or on a ring of its own it creates when @p first
+ * is NULL.
  */
 static struct pcapng_writer *
 lane_create(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
-		unsigned int nb_if, unsigned int lane, struct rte_ring *ring, char *err,
+		unsigned int nb_if, unsigned int lane, const struct pcapng_writer *first, char *err,
 		size_t errlen)
 {
 	struct pcapng_writer *w;
@@ -1348,6 +1362,7 @@ lane_create(const char *name, const struct pcapng_conf *c, const struct pcapng_i
 	w->shared = c->writers > 1;
 	w->nb_lanes = 1;
 	w->lanes[0] = w;
+	w->deq_lock = first != NULL ? first->deq_lock : &w->deq_lock_own;
 	if (expand_writer(c->path, lane, w->conf.path, sizeof(w->conf.path)) < 0) {
 		snprintf(err, errlen, "capture %s: path %s is too long for writer %u", name,
 				c->path, lane);
@@ -1368,6 +1383,7 @@ lane_create(const char *name, const struct pcapng_conf *c, const struct pcapng_i
 		w->port_if[ifs[i].port_id] = (uint16_t)i;
 	rte_spinlock_init(&w->path_lock);
 	pthread_mutex_init(&w->sy_lock, NULL);
+	pthread_mutex_init(&w->deq_lock_own, NULL);
 	pthread_cond_init(&w->sy_cv, NULL);
 	for (i = 0; i <= PKT_TS_MAX; i++) {
 		char s[COMMENT_OPT_MAX];
@@ -1411,11 +1427,10 @@ lane_create(const char *name, const struct pcapng_conf *c, const struct pcapng_i
 		goto fail;
 
 	snprintf(rname, sizeof(rname), "pcapng_%s", name);
-	w->ring = ring;
-	if (ring == NULL) {
-		/* Several writers take from it (MC); a single one alone (SC). */
+	w->ring = first != NULL ? first->ring : NULL;
+	if (first == NULL) {
 		w->ring = rte_ring_create(rname, c->ring_size, SOCKET_ID_ANY,
-				(w->shared ? 0 : RING_F_SC_DEQ) | RING_F_EXACT_SZ);
+				RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		w->ring_owner = true;
 	}
 	if (w->ring == NULL) {
@@ -1476,7 +1491,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	if (w == NULL)
 		return NULL;
 	for (unsigned int k = 1; k < c->writers; k++) {
-		l = lane_create(name, c, ifs, nb_if, k, w->ring, err, errlen);
+		l = lane_create(name, c, ifs, nb_if, k, w, err, errlen);
 		if (l == NULL) {
 			rc = rte_errno;
 			/* Nothing was queued yet: the files of the writers before are empty. */

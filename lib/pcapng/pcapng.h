@@ -53,7 +53,7 @@
  * written (or a counted drop)".
  *
  * Several writer threads (pcapng_conf.writers = N > 1): N writers, each as above with its own
- * files (PCAPNG_WRITER_TOKEN in the path names them 0..N-1), take bursts from one ring (MC), so
+ * files (PCAPNG_WRITER_TOKEN in the path names them 0..N-1), take bursts from one ring in turn, so
  * frames are spread over the files by whichever thread is free; each file is in ring order, the
  * files together hold every frame once. The handle is the first writer; every call below acts
  * on all of them (counters: their sum; pcapng_writer_lane_stats() gives one writer's;
