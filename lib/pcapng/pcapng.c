@@ -925,11 +925,12 @@ epb_flags_of(const uint8_t *dst, uint32_t cap)
  * by the general path. The writer thread: 165 instr per 64-byte frame in all, ring, encode
  * and free (259 with the general path and rte_pktmbuf_free_bulk), callgrind of the writer
  * thread on scripts/bench/capture_cpu.sh's stampede configuration. In time (capture_cpu.sh's
- * "user ns/f"), ~37 ns of user CPU per frame, against ~49 with the mbufs prefetched 8 ahead
- * and the data 4 ahead: the mbufs were just written by the datapath's core, and their lines
- * come from another core's cache. The kernel's write() into tmpfs adds ~60-75 ns per
- * 124-byte record (page allocation and copy, per byte, whatever the size of the write), so
- * one writer makes ~8-9 Mpps per second of its CPU on /dev/shm.
+ * "user ns/f", medians of 3 interleaved with the build before, three runs at load average 7, 16
+ * and 22): 37-50 ns of user CPU per frame, against 49-68 with the mbufs prefetched 8 ahead and
+ * the data 4 ahead: the mbufs were just written by the datapath's core, and their lines come
+ * from another core's cache. The kernel's write() into tmpfs adds 60-90 ns per 124-byte record
+ * (page allocation and copy: per byte, whatever the size of the write; 1 write() per MiB), so
+ * one writer makes ~7-8.5 Mpps per second of its CPU on /dev/shm, the same before and after.
  */
 static unsigned int
 encode_fast(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n,
