@@ -104,7 +104,7 @@ static const struct {
 	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
 };
 static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
-	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms" };
+	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms", "writers" };
 static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
 	"dscp", "dst_port" };
 /* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
@@ -216,6 +216,7 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_BOOL("outputs[]", "comments", SO, comments, 1),
 	CFG_O_BOOL("outputs[]", "durable", SO, durable, 0),
 	CFG_O_INT("outputs[]", "sync_ms", SO, sync_ms, 1, 10000, 10, 0),
+	CFG_O_INT("outputs[]", "writers", SO, writers, 1, 8, 1, 0),
 	CFG_O_CUSTOM_D("outputs[]", "port", 0, dump_output_port),
 	CFG_O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
 	CFG_O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),

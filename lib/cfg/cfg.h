@@ -254,6 +254,11 @@ struct cfg_output {
 	 */
 	bool durable;
 	uint32_t sync_ms; /**< outputs[].sync_ms [1..10000], default 10: durable's batch period */
+	/**
+	 * outputs[].writers [1..8], default 1: writer threads (one file each, "{writer}" in the
+	 * path names it) sharing the output's ring: frames are spread over them. Not with durable.
+	 */
+	uint32_t writers;
 	/* Tunnels (erspan3, vxlan, gre): */
 	uint16_t port;		   /**< outputs[].port: index into ports[], required */
 	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */

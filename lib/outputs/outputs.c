@@ -230,6 +230,7 @@ outputs_init(struct stp_pipeline *pl)
 		c.comments = co->comments;
 		c.durable = co->durable;
 		c.sync_ms = co->sync_ms;
+		c.writers = co->writers;
 		pl->outputs[o] = pcapng_writer_create(
 				co->name, &c, ifs, pl->ports->nb, werr, sizeof(werr));
 		if (pl->outputs[o] == NULL) {
@@ -270,13 +271,18 @@ outputs_tick(struct stp_pipeline *pl)
 static void
 outputs_stop(struct stp_pipeline *pl)
 {
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		if (pcapng_writer_close(pl->outputs[o], pl->stop_timeout_ms, &pl->out_final[o]) !=
-				0)
+	struct outputs_base *b = pl->fpriv[outputs_k];
+
+	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+		if (b != NULL)
+			b->nb_lanes[o] = pcapng_writer_count(pl->outputs[o]);
+		if (pcapng_writer_close_each(pl->outputs[o], pl->stop_timeout_ms, &pl->out_final[o],
+				    b != NULL ? b->lane_final[o] : NULL) != 0)
 			OUT_LOG(WARNING,
 					"output %s: not every packet was written before the close "
 					"timed out",
 					pl->cfg->outputs[o].name);
+	}
 	pl->outputs_closed = true;
 }
 
@@ -307,8 +313,38 @@ stp_output_stats(const struct stp_pipeline *pl, unsigned int o, struct pcapng_st
 }
 
 /*
+ * A capture output's writer threads, each alone: [{written, bytes, files, write_errors}]; [] for
+ * a tunnel.
+ */
+static json_t *
+writers_view(const struct stp_pipeline *pl, unsigned int o)
+{
+	const struct outputs_base *b = pl->fpriv[outputs_k];
+	const unsigned int n = !pl->outputs_closed ? pcapng_writer_count(pl->outputs[o]) :
+			b != NULL		   ? b->nb_lanes[o] :
+						     0;
+	json_t *a = json_array();
+
+	for (unsigned int k = 0; k < n; k++) {
+		struct pcapng_stats ws;
+
+		if (pl->outputs_closed)
+			ws = b->lane_final[o][k];
+		else
+			pcapng_writer_lane_stats(pl->outputs[o], k, &ws);
+		json_array_append_new(a,
+				json_pack("{s:I, s:I, s:I, s:I}", "written", (json_int_t)ws.pkts,
+						"bytes", (json_int_t)ws.bytes, "files",
+						(json_int_t)ws.files, "write_errors",
+						(json_int_t)ws.write_errors));
+	}
+	return a;
+}
+
+/*
  * {"outputs": [{name, accepted, refused, written, bytes, files, write_errors, synced, syncs,
- * sync_errors}]}, by name (the last three stay 0 unless the output is durable).
+ * sync_errors, writers}]}, by name (synced, syncs and sync_errors stay 0 unless the output is
+ * durable; writers: each writer thread's counters while running, outputs[].writers > 1).
  */
 static json_t *
 outputs_view(const struct stp_pipeline *pl)
@@ -324,7 +360,7 @@ outputs_view(const struct stp_pipeline *pl)
 
 		stp_output_stats(pl, o, &ws);
 		json_array_append_new(outs,
-				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 						"name", pl->cfg->outputs[o].name, "accepted",
 						(json_int_t)s->out_pkts[o], "refused",
 						(json_int_t)s->out_drops[o], "written",
@@ -333,7 +369,8 @@ outputs_view(const struct stp_pipeline *pl)
 						(json_int_t)ws.write_errors, "synced",
 						(json_int_t)ws.synced, "syncs",
 						(json_int_t)ws.syncs, "sync_errors",
-						(json_int_t)ws.sync_errors));
+						(json_int_t)ws.sync_errors, "writers",
+						writers_view(pl, o)));
 	}
 	free(s);
 	return json_pack("{s:o}", "outputs", outs);

@@ -31,6 +31,9 @@ struct outputs_base {
 	uint64_t pkts[CFG_MAX_OUTPUTS];	 /* out_pkts: accepted */
 	uint64_t drops[CFG_MAX_OUTPUTS]; /* out_drops: refused */
 	struct pcapng_stats ws[CFG_MAX_OUTPUTS];
+	/* Each writer thread's last counters, once the outputs are closed (outputs_stop). */
+	struct pcapng_stats lane_final[CFG_MAX_OUTPUTS][PCAPNG_MAX_WRITERS];
+	unsigned int nb_lanes[CFG_MAX_OUTPUTS];
 };
 
 /** "clear stats" (struct stp_feature.clear): take struct outputs_base. */

@@ -87,9 +87,12 @@ RTE_LOG_REGISTER_SUFFIX(pcapng_logtype, pcapng, INFO);
 #define COMMENT_OPT_MAX 16
 /* An EPB's options at most: epb_flags 8, the comment, end of options 4. */
 #define EPB_OPTS_MAX 32
-/* Prefetch distances of the writer's encode loop: mbufs, then their data. */
-#define WRITER_PREFETCH_MBUF 8
-#define WRITER_PREFETCH_DATA 4
+/*
+ * Prefetch distances of the writer's encode loop: mbufs, then their data. The mbufs' lines come
+ * from the datapath core's cache (~100 ns): 16 frames ahead is ~0.6 us of encoding.
+ */
+#define WRITER_PREFETCH_MBUF 16
+#define WRITER_PREFETCH_DATA 8
 
 /* Values a control thread hands to the writer for the next ISBs. */
 struct ifstat {
@@ -98,7 +101,26 @@ struct ifstat {
 };
 
 struct pcapng_writer {
-	struct rte_ring *ring; /* dataplane: enqueue (MP), writer: dequeue (SC) */
+	struct rte_ring *ring; /* dataplane: enqueue (MP), writer: dequeue (SC, under deq_lock) */
+	bool ring_owner;       /* this writer created the ring (lanes[0]) and frees it */
+	/*
+	 * conf.writers > 1: the writers of one output share its ring (lanes[0], the one the caller
+	 * holds, lists them all; nb_lanes is 1 otherwise). Each one, while it holds packets taken
+	 * from the ring that are not settled yet, publishes in holding (1 << 32) | a ring position
+	 * at or below the oldest of them; 0 when it holds none. writer: wo, anyone: ro (atomics).
+	 */
+	bool shared;
+	/*
+	 * The writers of a shared ring take turns to dequeue (a single consumer at a time): an MC
+	 * ring would make a writer spin for the tail while the one before it, preempted between
+	 * head and tail on the same CPU (control threads share CPUs), does not run. Lives in
+	 * lanes[0]; every writer points to it.
+	 */
+	pthread_mutex_t deq_lock_own;
+	pthread_mutex_t *deq_lock;
+	unsigned int nb_lanes;
+	struct pcapng_writer *lanes[PCAPNG_MAX_WRITERS];
+	uint64_t holding;
 	pthread_t thread;
 	char name[RTE_RING_NAMESIZE];
 	struct pcapng_conf conf;
@@ -900,10 +922,15 @@ epb_flags_of(const uint8_t *dst, uint32_t cap)
  * (rotate_bytes). Byte for byte what encode_epb() writes: the options come from a template
  * and the counters stay in registers (no flush() or next_file(), so no cancellation point,
  * can come in between). Returns how many packets it encoded; the caller takes the next one
- * by the general path. The writer thread: 164 instr per 64-byte frame in all, ring, encode
+ * by the general path. The writer thread: 165 instr per 64-byte frame in all, ring, encode
  * and free (259 with the general path and rte_pktmbuf_free_bulk), callgrind of the writer
- * thread on scripts/bench/capture_cpu.sh's stampede configuration; that script measures
- * ~8-12 Mpps per second of writer CPU on tmpfs, most of the rest being the kernel's write().
+ * thread on scripts/bench/capture_cpu.sh's stampede configuration. In time (capture_cpu.sh's
+ * "user ns/f", medians of 3 interleaved with the build before, three runs at load average 7, 16
+ * and 22): 37-50 ns of user CPU per frame, against 49-68 with the mbufs prefetched 8 ahead and
+ * the data 4 ahead: the mbufs were just written by the datapath's core, and their lines come
+ * from another core's cache. The kernel's write() into tmpfs adds 60-90 ns per 124-byte record
+ * (page allocation and copy: per byte, whatever the size of the write; 1 write() per MiB), so
+ * one writer makes ~7-8.5 Mpps per second of its CPU on /dev/shm, the same before and after.
  */
 static unsigned int
 encode_fast(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n,
@@ -923,6 +950,13 @@ encode_fast(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n,
 
 	if (w->fd < 0)
 		return 0;
+	/* The mbufs the loop's prefetch does not reach ahead of (the start of the burst). */
+	for (i = 0; i < RTE_MIN(n, (unsigned int)WRITER_PREFETCH_MBUF); i++) {
+		rte_prefetch0(pkts[i]);
+		rte_prefetch0(RTE_PTR_ADD(pkts[i], RTE_CACHE_LINE_SIZE));
+	}
+	for (i = 0; i < RTE_MIN(n, (unsigned int)WRITER_PREFETCH_DATA); i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta((struct rte_mbuf *)(uintptr_t)m);
@@ -1052,6 +1086,32 @@ write_burst(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n, uin
 	pthread_cleanup_pop(1);
 }
 
+/*
+ * Take a burst from the ring. A writer that shares it with others (one at a time, deq_lock)
+ * first publishes a lower bound of the positions it is about to take, unless it already holds
+ * older ones:
+ * pcapng_writer_passed() reads the consumer tail, then every writer's bound; the ring's tail
+ * passes a position only after the dequeue that took it returned, which came after the bound
+ * was stored (release, acquire), so a packet below a mark is always seen: not dequeued, or held.
+ */
+static inline unsigned int
+lane_dequeue(struct pcapng_writer *w, struct rte_mbuf **pkts)
+{
+	uint64_t head;
+	unsigned int n;
+
+	if (!w->shared)
+		return rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+	pthread_mutex_lock(w->deq_lock);
+	if (w->holding == 0) {
+		head = __atomic_load_n(&w->ring->cons.head, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&w->holding, (1ULL << 32) | head, __ATOMIC_RELEASE);
+	}
+	n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+	pthread_mutex_unlock(w->deq_lock);
+	return n;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -1072,15 +1132,14 @@ writer_main(void *arg)
 		now = clock_monotonic_ns();
 		if (stopping && now >= w->drain_deadline) {
 			/* Out of time: what is still queued is dropped, the file is finished. */
-			while ((n = rte_ring_sc_dequeue_burst(
-						w->ring, (void **)pkts, WRITER_BURST, NULL)) != 0) {
+			while ((n = lane_dequeue(w, pkts)) != 0) {
 				STAT_ADD(w, close_drops, n);
 				rte_pktmbuf_free_bulk(pkts, n);
 			}
 			break;
 		}
 
-		n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL);
+		n = lane_dequeue(w, pkts);
 		if (n != 0)
 			write_burst(w, pkts, n, now);
 
@@ -1098,6 +1157,10 @@ writer_main(void *arg)
 			if (!w->sync_failed)
 				__atomic_store_n(&w->settled, w->durable_seq, __ATOMIC_RELEASE);
 			pthread_mutex_unlock(&w->sy_lock);
+		} else if (w->shared) {
+			/* Every packet it took is written or dropped: it holds none. */
+			if (w->buf_pkts == 0 && w->holding != 0)
+				__atomic_store_n(&w->holding, 0, __ATOMIC_RELEASE);
 		} else {
 			/* Everything before the first packet still in buf is written or dropped. */
 			__atomic_store_n(&w->settled, w->buf_pkts != 0 ? w->buf_seq0 : w->seq,
@@ -1111,6 +1174,7 @@ writer_main(void *arg)
 		}
 	}
 	w->final_rc = close_file(w, clock_monotonic_ns());
+	__atomic_store_n(&w->holding, 0, __ATOMIC_RELEASE);
 	set_path(w, "");
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -1125,6 +1189,7 @@ pcapng_conf_defaults(struct pcapng_conf *c)
 	c->sync_ms = 10;
 	c->comments = true;
 	c->flags = true;
+	c->writers = 1;
 }
 
 static int
@@ -1150,6 +1215,23 @@ validate(const char *name, const struct pcapng_conf *c, const struct pcapng_if *
 				"capture %s: path %s must contain %s when rotate_bytes or "
 				"rotate_seconds is set (file names must differ)",
 				name, c->path, PCAPNG_INDEX_TOKEN);
+		return -EINVAL;
+	}
+	if (c->writers < 1 || c->writers > PCAPNG_MAX_WRITERS) {
+		snprintf(err, errlen, "capture %s: writers %u is out of range [1..%u]", name,
+				c->writers, PCAPNG_MAX_WRITERS);
+		return -EINVAL;
+	}
+	if (c->writers > 1 && strstr(c->path, PCAPNG_WRITER_TOKEN) == NULL) {
+		snprintf(err, errlen,
+				"capture %s: path %s must contain %s when writers is %u (file names "
+				"must differ)",
+				name, c->path, PCAPNG_WRITER_TOKEN, c->writers);
+		return -EINVAL;
+	}
+	if (c->writers > 1 && c->durable) {
+		snprintf(err, errlen, "capture %s: durable needs writers 1 (it is %u)", name,
+				c->writers);
 		return -EINVAL;
 	}
 	if (c->durable && (c->sync_ms < 1 || c->sync_ms > 10000)) {
@@ -1214,7 +1296,7 @@ writer_free(struct pcapng_writer *w)
 	struct rte_mbuf *pkts[WRITER_BURST];
 	unsigned int i, n;
 
-	if (w->ring != NULL) {
+	if (w->ring != NULL && w->ring_owner) {
 		while ((n = rte_ring_dequeue_burst(w->ring, (void **)pkts, WRITER_BURST, NULL)) !=
 				0)
 			rte_pktmbuf_free_bulk(pkts, n);
@@ -1231,23 +1313,44 @@ writer_free(struct pcapng_writer *w)
 	free(w->buf);
 	pthread_cond_destroy(&w->sy_cv);
 	pthread_mutex_destroy(&w->sy_lock);
+	pthread_mutex_destroy(&w->deq_lock_own);
 	free(w);
 }
 
-struct pcapng_writer *
-pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
-		unsigned int nb_if, char *err, size_t errlen)
+/* @p pat with every "{writer}" replaced by @p lane, into @p out (as long as pcapng_conf.path). */
+static int
+expand_writer(const char *pat, unsigned int lane, char *out, size_t outlen)
+{
+	const char *hit;
+	size_t n = 0;
+	int l;
+
+	while ((hit = strstr(pat, PCAPNG_WRITER_TOKEN)) != NULL) {
+		l = snprintf(out + n, outlen - n, "%.*s%u", (int)(hit - pat), pat, lane);
+		if (l < 0 || (size_t)l >= outlen - n)
+			return -ENAMETOOLONG;
+		n += (size_t)l;
+		pat = hit + strlen(PCAPNG_WRITER_TOKEN);
+	}
+	l = snprintf(out + n, outlen - n, "%s", pat);
+	return l < 0 || (size_t)l >= outlen - n ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * One writer thread and its files: writer @p lane of the output (its "{writer}"), on the ring of
+ * @p first (shared with the writers before it), or on a ring of its own it creates when @p first
+ * is NULL.
+ */
+static struct pcapng_writer *
+lane_create(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
+		unsigned int nb_if, unsigned int lane, const struct pcapng_writer *first, char *err,
+		size_t errlen)
 {
 	struct pcapng_writer *w;
 	char rname[RTE_RING_NAMESIZE], tname[16];
 	unsigned int i;
 	int rc;
 
-	rc = validate(name, c, ifs, nb_if, err, errlen);
-	if (rc < 0) {
-		rte_errno = -rc;
-		return NULL;
-	}
 	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
 		snprintf(err, errlen, "capture %s: out of memory", name);
@@ -1257,6 +1360,17 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 	w->fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->conf = *c;
+	w->shared = c->writers > 1;
+	w->nb_lanes = 1;
+	w->lanes[0] = w;
+	w->deq_lock = first != NULL ? first->deq_lock : &w->deq_lock_own;
+	if (expand_writer(c->path, lane, w->conf.path, sizeof(w->conf.path)) < 0) {
+		snprintf(err, errlen, "capture %s: path %s is too long for writer %u", name,
+				c->path, lane);
+		free(w);
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
 	w->nb_if = nb_if;
 	memcpy(w->ifs, ifs, nb_if * sizeof(*ifs));
 	for (i = 0; i < nb_if; i++) {
@@ -1270,6 +1384,7 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 		w->port_if[ifs[i].port_id] = (uint16_t)i;
 	rte_spinlock_init(&w->path_lock);
 	pthread_mutex_init(&w->sy_lock, NULL);
+	pthread_mutex_init(&w->deq_lock_own, NULL);
 	pthread_cond_init(&w->sy_cv, NULL);
 	for (i = 0; i <= PKT_TS_MAX; i++) {
 		char s[COMMENT_OPT_MAX];
@@ -1313,8 +1428,12 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 		goto fail;
 
 	snprintf(rname, sizeof(rname), "pcapng_%s", name);
-	w->ring = rte_ring_create(
-			rname, c->ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	w->ring = first != NULL ? first->ring : NULL;
+	if (first == NULL) {
+		w->ring = rte_ring_create(rname, c->ring_size, SOCKET_ID_ANY,
+				RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		w->ring_owner = true;
+	}
 	if (w->ring == NULL) {
 		rc = -rte_errno;
 		snprintf(err, errlen, "capture %s: cannot create ring of %u: %s", name,
@@ -1331,7 +1450,10 @@ pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct
 			PCAPNG_LOG(WARNING, "capture %s: no syncer thread (%s): the writer syncs",
 					name, strerror(rc));
 	}
-	snprintf(tname, sizeof(tname), "pcapng-%s", name);
+	if (lane == 0)
+		snprintf(tname, sizeof(tname), "pcapng-%s", name);
+	else
+		snprintf(tname, sizeof(tname), "pcapng-%c-%s", (char)('0' + lane), name);
 	rc = rte_ctrl_thread_create(&w->thread, tname, NULL, writer_main, w);
 	if (rc != 0) {
 		snprintf(err, errlen, "capture %s: cannot start writer thread: %s", name,
@@ -1354,6 +1476,42 @@ fail:
 	return NULL;
 }
 
+struct pcapng_writer *
+pcapng_writer_create(const char *name, const struct pcapng_conf *c, const struct pcapng_if *ifs,
+		unsigned int nb_if, char *err, size_t errlen)
+{
+	struct pcapng_writer *w, *l;
+	int rc;
+
+	rc = validate(name, c, ifs, nb_if, err, errlen);
+	if (rc < 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	w = lane_create(name, c, ifs, nb_if, 0, NULL, err, errlen);
+	if (w == NULL)
+		return NULL;
+	for (unsigned int k = 1; k < c->writers; k++) {
+		l = lane_create(name, c, ifs, nb_if, k, w, err, errlen);
+		if (l == NULL) {
+			rc = rte_errno;
+			/* Nothing was queued yet: the files of the writers before are empty. */
+			for (unsigned int j = 0; j < w->nb_lanes; j++) {
+				char path[PATH_MAX];
+
+				pcapng_writer_path(w->lanes[j], path, sizeof(path));
+				if (w->lanes[j]->file_reg && path[0] != '\0')
+					unlink(path);
+			}
+			pcapng_writer_close(w, 1000, NULL);
+			rte_errno = rc;
+			return NULL;
+		}
+		w->lanes[w->nb_lanes++] = l;
+	}
+	return w;
+}
+
 unsigned int
 pcapng_writer_enqueue(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n)
 {
@@ -1373,16 +1531,29 @@ pcapng_writer_mark(const struct pcapng_writer *w)
 bool
 pcapng_writer_passed(const struct pcapng_writer *w, uint32_t mark)
 {
-	const uint32_t settled = (uint32_t)__atomic_load_n(&w->settled, __ATOMIC_ACQUIRE);
+	uint32_t settled;
 
-	return (int32_t)(settled - mark) >= 0;
+	if (!w->shared) {
+		settled = (uint32_t)__atomic_load_n(&w->settled, __ATOMIC_ACQUIRE);
+		return (int32_t)(settled - mark) >= 0;
+	}
+	/* Every packet below the mark taken from the ring (tail first), and none still held. */
+	if ((int32_t)(__atomic_load_n(&w->ring->cons.tail, __ATOMIC_ACQUIRE) - mark) < 0)
+		return false;
+	for (unsigned int k = 0; k < w->nb_lanes; k++) {
+		uint64_t h = __atomic_load_n(&w->lanes[k]->holding, __ATOMIC_ACQUIRE);
+
+		if (h != 0 && (int32_t)((uint32_t)h - mark) < 0)
+			return false;
+	}
+	return true;
 }
 
 void
 pcapng_writer_set_dir(struct pcapng_writer *w, const struct pcapng_if_dir *dir)
 {
-	if (w != NULL)
-		__atomic_store_n(&w->dir, dir, __ATOMIC_RELEASE);
+	for (unsigned int k = 0; w != NULL && k < w->nb_lanes; k++)
+		__atomic_store_n(&w->lanes[k]->dir, dir, __ATOMIC_RELEASE);
 }
 
 void
@@ -1391,21 +1562,101 @@ pcapng_writer_set_ifstats(
 {
 	if (w == NULL || if_idx >= w->nb_static)
 		return;
-	__atomic_store_n(&w->ifstat[if_idx].recv, recv, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->ifstat[if_idx].drop, drop, __ATOMIC_RELAXED);
+	for (unsigned int k = 0; k < w->nb_lanes; k++) {
+		__atomic_store_n(&w->lanes[k]->ifstat[if_idx].recv, recv, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->lanes[k]->ifstat[if_idx].drop, drop, __ATOMIC_RELAXED);
+	}
+}
+
+/* One writer's counters (any thread). */
+static void
+lane_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
+{
+	s->pkts = __atomic_load_n(&w->stats.pkts, __ATOMIC_RELAXED);
+	s->bytes = __atomic_load_n(&w->stats.bytes, __ATOMIC_RELAXED);
+	s->files = __atomic_load_n(&w->stats.files, __ATOMIC_RELAXED);
+	s->write_errors = __atomic_load_n(&w->stats.write_errors, __ATOMIC_RELAXED);
+	s->error_drops = __atomic_load_n(&w->stats.error_drops, __ATOMIC_RELAXED);
+	s->port_drops = __atomic_load_n(&w->stats.port_drops, __ATOMIC_RELAXED);
+	s->close_drops = __atomic_load_n(&w->stats.close_drops, __ATOMIC_RELAXED);
+	s->syncs = __atomic_load_n(&w->stats.syncs, __ATOMIC_RELAXED);
+	s->sync_errors = __atomic_load_n(&w->stats.sync_errors, __ATOMIC_RELAXED);
+	s->synced = __atomic_load_n(&w->stats.synced, __ATOMIC_RELAXED);
+}
+
+static void
+stats_add(struct pcapng_stats *sum, const struct pcapng_stats *s)
+{
+	sum->pkts += s->pkts;
+	sum->bytes += s->bytes;
+	sum->files += s->files;
+	sum->write_errors += s->write_errors;
+	sum->error_drops += s->error_drops;
+	sum->port_drops += s->port_drops;
+	sum->close_drops += s->close_drops;
+	sum->syncs += s->syncs;
+	sum->sync_errors += s->sync_errors;
+	sum->synced += s->synced;
+}
+
+static int lane_close(struct pcapng_writer *w, uint64_t end, unsigned int timeout_ms,
+		struct pcapng_stats *final);
+
+/* The packets left in the ring, counted once: by the writer that owns it (writer_free frees them).
+ */
+static unsigned int
+queued_left(const struct pcapng_writer *w)
+{
+	return w->ring_owner ? rte_ring_count(w->ring) : 0;
 }
 
 int
 pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pcapng_stats *final)
 {
+	return pcapng_writer_close_each(w, timeout_ms, final, NULL);
+}
+
+int
+pcapng_writer_close_each(struct pcapng_writer *w, unsigned int timeout_ms,
+		struct pcapng_stats *final, struct pcapng_stats *each)
+{
 	uint64_t t0 = clock_monotonic_ns(), end = t0 + timeout_ms * PCAPNG_NS_MS;
-	struct timespec ts;
-	int rc;
+	struct pcapng_writer *lanes[PCAPNG_MAX_WRITERS];
+	struct pcapng_stats sum, one;
+	unsigned int nb;
+	int rc = 0, r;
 
 	if (w == NULL)
 		return 0;
-	w->drain_deadline = t0 + timeout_ms * PCAPNG_NS_MS / 2;
-	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	/* Every writer drains the shared ring at once; the one that owns it is finished last. */
+	nb = w->nb_lanes;
+	memcpy(lanes, w->lanes, nb * sizeof(lanes[0]));
+	for (unsigned int k = 0; k < nb; k++) {
+		lanes[k]->drain_deadline = t0 + timeout_ms * PCAPNG_NS_MS / 2;
+		__atomic_store_n(&lanes[k]->stop, 1, __ATOMIC_RELEASE);
+	}
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned int k = nb; k-- > 0;) {
+		r = lane_close(lanes[k], end, timeout_ms, &one);
+		stats_add(&sum, &one);
+		if (each != NULL)
+			each[k] = one;
+		if (r != 0 && rc != -ETIMEDOUT)
+			rc = r;
+	}
+	if (final != NULL)
+		*final = sum;
+	return rc;
+}
+
+/* Wait for one stopped writer (until @p end), then free it; its last counters in @p final. */
+static int
+lane_close(struct pcapng_writer *w, uint64_t end, unsigned int timeout_ms,
+		struct pcapng_stats *final)
+{
+	struct timespec ts;
+	int rc;
+
 	while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == 0 && clock_monotonic_ns() < end)
 		usleep(1000);
 
@@ -1429,10 +1680,9 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 					w->name);
 			pthread_detach(w->thread);
 			if (final != NULL) {
-				pcapng_writer_stats(w, final);
+				lane_stats(w, final);
 				/* Blocked in the kernel, it changes nothing of these any more. */
-				final->close_drops += rte_ring_count(w->ring) + w->buf_pkts +
-						w->burst_left;
+				final->close_drops += queued_left(w) + w->buf_pkts + w->burst_left;
 			}
 			return -ETIMEDOUT;
 		}
@@ -1441,18 +1691,18 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 		 * (writer_free() frees it), the encoded but unwritten buffer, and the rest of the
 		 * burst it was encoding (freed by its cleanup handler).
 		 */
-		STAT_ADD(w, close_drops, rte_ring_count(w->ring) + w->buf_pkts + w->burst_left);
+		STAT_ADD(w, close_drops, queued_left(w) + w->buf_pkts + w->burst_left);
 		w->buf_pkts = 0;
 		rc = -ETIMEDOUT;
 	}
 	if (!syncer_stop(w)) {
 		/* Its fdatasync holds a dup of the file and the writer's memory: leave both. */
 		if (final != NULL)
-			pcapng_writer_stats(w, final);
+			lane_stats(w, final);
 		return -ETIMEDOUT;
 	}
 	if (final != NULL)
-		pcapng_writer_stats(w, final);
+		lane_stats(w, final);
 	writer_free(w);
 	return rc;
 }
@@ -1460,21 +1710,29 @@ pcapng_writer_close(struct pcapng_writer *w, unsigned int timeout_ms, struct pca
 void
 pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s)
 {
+	struct pcapng_stats one;
+
 	/* NULL: an output that is no capture (a tunnel) has written nothing. */
-	if (w == NULL) {
-		memset(s, 0, sizeof(*s));
-		return;
+	memset(s, 0, sizeof(*s));
+	for (unsigned int k = 0; w != NULL && k < w->nb_lanes; k++) {
+		lane_stats(w->lanes[k], &one);
+		stats_add(s, &one);
 	}
-	s->pkts = __atomic_load_n(&w->stats.pkts, __ATOMIC_RELAXED);
-	s->bytes = __atomic_load_n(&w->stats.bytes, __ATOMIC_RELAXED);
-	s->files = __atomic_load_n(&w->stats.files, __ATOMIC_RELAXED);
-	s->write_errors = __atomic_load_n(&w->stats.write_errors, __ATOMIC_RELAXED);
-	s->error_drops = __atomic_load_n(&w->stats.error_drops, __ATOMIC_RELAXED);
-	s->port_drops = __atomic_load_n(&w->stats.port_drops, __ATOMIC_RELAXED);
-	s->close_drops = __atomic_load_n(&w->stats.close_drops, __ATOMIC_RELAXED);
-	s->syncs = __atomic_load_n(&w->stats.syncs, __ATOMIC_RELAXED);
-	s->sync_errors = __atomic_load_n(&w->stats.sync_errors, __ATOMIC_RELAXED);
-	s->synced = __atomic_load_n(&w->stats.synced, __ATOMIC_RELAXED);
+}
+
+unsigned int
+pcapng_writer_count(const struct pcapng_writer *w)
+{
+	return w != NULL ? w->nb_lanes : 0;
+}
+
+void
+pcapng_writer_lane_stats(const struct pcapng_writer *w, unsigned int k, struct pcapng_stats *s)
+{
+	if (w == NULL || k >= w->nb_lanes)
+		memset(s, 0, sizeof(*s));
+	else
+		lane_stats(w->lanes[k], s);
 }
 
 void

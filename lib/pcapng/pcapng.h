@@ -52,6 +52,14 @@
  * ring is FIFO, so "the writer passed the mark taken after I queued a packet" means "that packet is
  * written (or a counted drop)".
  *
+ * Several writer threads (pcapng_conf.writers = N > 1): N writers, each as above with its own
+ * files (PCAPNG_WRITER_TOKEN in the path names them 0..N-1), take bursts from one ring in turn, so
+ * frames are spread over the files by whichever thread is free; each file is in ring order, the
+ * files together hold every frame once. The handle is the first writer; every call below acts
+ * on all of them (counters: their sum; pcapng_writer_lane_stats() gives one writer's;
+ * pcapng_writer_path(): the first one's file). A mark is passed once the ring's consumer has
+ * passed it and no writer still holds a packet below it. Not with durable.
+ *
  * Drop reasons for the caller's drop table: a packet pcapng_writer_enqueue() did not accept is
  * PCAPNG_DROP_RING_FULL; those the writer lost are in pcapng_stats.error_drops
  * (PCAPNG_DROP_WRITE_ERROR) and pcapng_stats.port_drops (PCAPNG_DROP_UNKNOWN_PORT).
@@ -67,13 +75,15 @@
 #define PCAPNG_DROP_WRITE_ERROR "capture_write_error"
 #define PCAPNG_DROP_UNKNOWN_PORT "capture_unknown_port"
 
-#define PCAPNG_MAX_IF 64	     /**< interfaces (IDBs) per writer given at creation */
-#define PCAPNG_MAX_DYN_IF 255	     /**< interfaces a directory adds (pkt_meta.if_key 1..255) */
-#define PCAPNG_MAX_SNAPLEN 65535     /**< largest snaplen (and pcapng_conf.snaplen default) */
-#define PCAPNG_DEFAULT_RING 16384    /**< default pcapng_conf.ring_size */
-#define PCAPNG_FLUSH_MS 10	     /**< the buffer is written at least this often */
-#define PCAPNG_BUF_SIZE (1u << 20)   /**< encode buffer: one write() per MiB under load */
-#define PCAPNG_INDEX_TOKEN "{index}" /**< replaced by the file counter in pcapng_conf.path */
+#define PCAPNG_MAX_IF 64	       /**< interfaces (IDBs) per writer given at creation */
+#define PCAPNG_MAX_DYN_IF 255	       /**< interfaces a directory adds (pkt_meta.if_key 1..255) */
+#define PCAPNG_MAX_SNAPLEN 65535       /**< largest snaplen (and pcapng_conf.snaplen default) */
+#define PCAPNG_DEFAULT_RING 16384      /**< default pcapng_conf.ring_size */
+#define PCAPNG_FLUSH_MS 10	       /**< the buffer is written at least this often */
+#define PCAPNG_BUF_SIZE (1u << 20)     /**< encode buffer: one write() per MiB under load */
+#define PCAPNG_INDEX_TOKEN "{index}"   /**< replaced by the file counter in pcapng_conf.path */
+#define PCAPNG_WRITER_TOKEN "{writer}" /**< replaced by the writer's number in pcapng_conf.path */
+#define PCAPNG_MAX_WRITERS 8	       /**< writer threads of one writer (pcapng_conf.writers) */
 
 /**
  * A rotating file's name: expand "{index}" in @p pat to @p index, then the strftime conversions
@@ -127,6 +137,11 @@ struct pcapng_conf {
 	 */
 	bool durable;
 	uint32_t sync_ms; /**< durable's period, 1..10000 ms (default 10) */
+	/**
+	 * Writer threads sharing the ring, 1..PCAPNG_MAX_WRITERS (default 1); above 1 the path
+	 * must contain PCAPNG_WRITER_TOKEN, and durable must be off.
+	 */
+	uint32_t writers;
 };
 
 /** Writer counters (single writer: the writer thread). */
@@ -194,8 +209,22 @@ void pcapng_writer_set_ifstats(
 int pcapng_writer_close(
 		struct pcapng_writer *w, unsigned int timeout_ms, struct pcapng_stats *final);
 
-/** Read the writer's counters (any thread). */
+/**
+ * pcapng_writer_close(), and each writer thread's last counters in @p each[0 ..
+ * pcapng_writer_count() - 1] (when not NULL).
+ */
+int pcapng_writer_close_each(struct pcapng_writer *w, unsigned int timeout_ms,
+		struct pcapng_stats *final, struct pcapng_stats *each);
+
+/** Read the writer's counters (any thread): the sum over its writer threads. */
 void pcapng_writer_stats(const struct pcapng_writer *w, struct pcapng_stats *s);
+
+/** How many writer threads @p w has (pcapng_conf.writers; 0 for NULL). */
+unsigned int pcapng_writer_count(const struct pcapng_writer *w);
+
+/** The counters of writer thread @p k (0..pcapng_writer_count() - 1) alone; zeros beyond. */
+void pcapng_writer_lane_stats(
+		const struct pcapng_writer *w, unsigned int k, struct pcapng_stats *s);
 
 /**
  * Copy the name of the file being written to @p buf ("" when none is open after an error).

@@ -37,7 +37,8 @@
 # "tcp port 443 and net 10.0.0.0/8" on 64-byte frames, JIT vs interpreter.
 #
 # CPU-bound rows (-m cpu, or -m all after the veth rows): net_null0 -> pcapng on tmpfs, frames
-# written per writer thread, 1 and 2 writers, against dpdk-dumpcap: scripts/bench/capture_cpu.sh.
+# written per writer thread, 1 and 2 writers (2 outputs, and 1 output with "writers": 2), against
+# dpdk-dumpcap, with each writer's user and kernel CPU per frame: scripts/bench/capture_cpu.sh.
 #
 # Usage: scripts/bench/capture.sh [-m veth|cpu|all] [-n RUNS] [-d SECONDS] [-r RATES] [-t TOOLS] [-p PMD] [-o DIR] [-k]
 # Takes about 4 minutes with the defaults (-d 2: about 5); -m cpu about 1.5.

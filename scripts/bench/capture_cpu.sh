@@ -8,6 +8,8 @@
 #   stampede W  net_null0 -> W pcapng outputs (a replicate group when W > 1: each writer thread
 #               writes every frame to its own files), for each W of -w (default 1,2). Datapath
 #               lcore on CPU 1; the writer threads are control threads, on CPU 0.
+#   stampede tN net_null0 -> one pcapng output with "writers": N (N writer threads sharing its
+#               ring, frames spread over them, a file set each), for each N of -t (default 2).
 #   dumpcap     dpdk-dumpcap -i net_null0 -w FILE, secondary of a dpdk-testpmd rxonly primary on
 #               net_null0 (primary lcore on CPU 1, dumpcap on CPU 0; needs hugepages).
 # Figures per writer: frames written, and frames written per second of the writer's own CPU time
@@ -16,7 +18,10 @@
 # the others left it. "wall" is frames written per second of wall-clock time (steady state,
 # the per-second stats lines), which does. Medians of N runs, tools interleaved. Files rotate at
 # 256 MiB, 2 kept per output (tmpfs space), and are deleted at the end.
-# Also printed: the datapath's cycles/pkt per worker stage (--stats-json lcores[].stages).
+# Also printed: the datapath's cycles/pkt per worker stage (--stats-json lcores[].stages), and
+# where a writer's CPU time goes per frame: user (encode, ring, free) and kernel (write()).
+# STAMPEDE_OTHER=PATH adds rows "o1", "o2"... for another stampede build (e.g. the one before a
+# change), run interleaved with these in the same runs.
 #
 # As root, the stampede rows run a second time on a private tmpfs mounted with huge=always
 # (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time. Measured on the
@@ -25,12 +30,13 @@
 # 2 MiB page costs a compaction and the row comes out several times slower than /dev/shm. It
 # shows what the kernel's page cache costs, not stampede.
 #
-# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-o DIR] [-T 0|1] [-k]
+# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-t THREADS] [-o DIR] [-T 0|1] [-k]
 set -u
 
 RUNS=3
 DUR=4
 WRITERS="1,2"
+THREADS="2"
 OUTDIR=/dev/shm
 HUGE_TMPFS=1
 KEEP=0
@@ -40,11 +46,12 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 DUMPCAP=${DUMPCAP:-dpdk-dumpcap}
 DUMPCAP_PRELOAD=${DUMPCAP_PRELOAD:-librte_mempool_dpaa.so.23}
 
-while getopts "n:d:w:o:T:kh" opt; do
+while getopts "n:d:w:t:o:T:kh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	w) WRITERS=$OPTARG ;;
+	t) THREADS=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
 	T) HUGE_TMPFS=$OPTARG ;;
 	k) KEEP=1 ;;
@@ -55,8 +62,9 @@ while getopts "n:d:w:o:T:kh" opt; do
 	*) exit 2 ;;
 	esac
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ ]] || {
-	echo "capture_cpu.sh: -n, -d take positive integers, -w a list of them" >&2
+[[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ &&
+	$THREADS =~ ^[0-9,]*$ ]] || {
+	echo "capture_cpu.sh: -n, -d take positive integers, -w and -t lists of them" >&2
 	exit 2
 }
 [[ -x $STAMPEDE ]] || { echo "capture_cpu.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
@@ -89,6 +97,9 @@ trap 'exit 130' INT TERM
 # shellcheck source=scripts/bench/lib.sh
 . "$HERE/lib.sh"
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
+if [[ -n ${STAMPEDE_OTHER:-} ]]; then
+	cp "$STAMPEDE_OTHER" "$WORK/stampede-other" || exit 1
+fi
 HUGEDIR=""
 if [[ $HUGE_TMPFS == 1 && $(id -u) == 0 ]]; then
 	HUGEDIR=$(mktemp -d "${TMPDIR:-/tmp}/stampede-hugetmpfs.XXXXXX")
@@ -103,7 +114,8 @@ record() # row key value
 	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"
 }
 
-# thread_cpu PID NAME_REGEX: "tid seconds" of each thread of PID whose name matches.
+# thread_cpu PID NAME_REGEX: "tid seconds user-seconds kernel-seconds" of each thread of PID
+# whose name matches.
 thread_cpu()
 {
 	local t name hz
@@ -113,13 +125,14 @@ thread_cpu()
 		name=$(cat "$t/comm" 2>/dev/null) || continue
 		[[ $name =~ $2 ]] || continue
 		# Fields 14 and 15 (utime, stime) after the ")" that ends the name.
-		awk -v hz="$hz" -v tid="${t##*/}" '{ sub(/.*\) /, ""); print tid, ($12 + $13) / hz }' "$t/stat"
+		awk -v hz="$hz" -v tid="${t##*/}" '{ sub(/.*\) /, ""); print tid, ($12 + $13) / hz, $12 / hz, $13 / hz }' "$t/stat"
 	done
 }
 
-run_stampede() # W RUN DIR ROW
+run_stampede() # W RUN DIR ROW [BINARY]
 {
 	local w=$1 run=$2 dir=$3 row=$4 pfx=$TAG-$4-$2 cfg=$WORK/$4-$2.json log=$WORK/$4-$2.log
+	local exe=${5:-$WORK/stampede}
 	local js=$WORK/$4-$2.stats.json pid o outs="" members="" out
 
 	PREFIXES+=("$pfx")
@@ -127,7 +140,11 @@ run_stampede() # W RUN DIR ROW
 		outs+="${outs:+,}{ \"name\": \"cap$o\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-o$o-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2 }"
 		members+="${members:+,}\"cap$o\""
 	done
-	if ((w == 1)); then
+	if [[ $row == t* ]]; then
+		# One output, w writer threads (outputs[].writers), a file set each.
+		outs="{ \"name\": \"cap0\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-w{writer}-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2, \"writers\": $w }"
+	fi
+	if ((w == 1)) || [[ $row == t* ]]; then
 		out='"out": "cap0"'
 		groups=""
 	else
@@ -143,7 +160,7 @@ run_stampede() # W RUN DIR ROW
   "rules": [ { "name": "all", "action": "forward", $out } ]
 }
 EOF
-	"$WORK/stampede" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) --stats-json "$js" \
+	"$exe" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) --stats-json "$js" \
 		-- --lcores=0@0,1@1 >"$log" 2>&1 </dev/null &
 	pid=$!
 	PIDS+=("$pid")
@@ -161,14 +178,20 @@ import json, re, statistics, sys
 js, cpu, log, row = sys.argv[1:]
 d = json.load(open(js))
 secs = sorted(float(l.split()[1]) for l in open(cpu) if l.strip())
+usr = sorted(float(l.split()[2]) for l in open(cpu) if l.strip())
+ker = sorted(float(l.split()[3]) for l in open(cpu) if l.strip())
 outs = d.get("outputs", [])
 # Threads and outputs are paired by rank (each writer did the same work): per-writer figures
 # use the median of both.
 wr = [o["written"] for o in outs]
+if len(outs) == 1 and len(outs[0].get("writers", [])) > 1:
+    wr = [x["written"] for x in outs[0]["writers"]]  # one output, several writer threads
 print(f"{row}\twritten\t{statistics.median(wr) if wr else 'nan'}")
 print(f"{row}\tcpu\t{statistics.median(secs) if secs else 'nan'}")
 if wr and secs and statistics.median(secs) > 0:
     print(f"{row}\tmpps_cpu\t{statistics.median(wr) / statistics.median(secs) / 1e6:.4f}")
+    print(f"{row}\tns_user\t{statistics.median(usr) / statistics.median(wr) * 1e9:.1f}")
+    print(f"{row}\tns_kernel\t{statistics.median(ker) / statistics.median(wr) * 1e9:.1f}")
 acc = sum(o.get("accepted", 0) + o.get("refused", 0) for o in outs)
 print(f"{row}\trefused\t{100.0 * sum(o.get('refused', 0) for o in outs) / acc if acc else 'nan'}")
 # Wall rate: per-second received rate x the share of frames the writers took.
@@ -243,20 +266,25 @@ run_dumpcap() # RUN
 	[[ -n $rcv ]] && record dumpcap received "$rcv"
 }
 
-echo "capture CPU rows: $RUNS run(s) x $DUR s; writers: $WRITERS; files on $OUTDIR" >&2
+echo "capture CPU rows: $RUNS run(s) x $DUR s; writers: $WRITERS; threads per output: $THREADS; files on $OUTDIR" >&2
 IFS=, read -r -a wl <<<"$WRITERS"
+IFS=, read -r -a tl <<<"$THREADS"
 for ((run = 1; run <= RUNS; run++)); do
 	echo "  run $run/$RUNS" >&2
 	for w in "${wl[@]}"; do
 		run_stampede "$w" "$run" "$CAPDIR" "s$w"
+		[[ -n ${STAMPEDE_OTHER:-} ]] && run_stampede "$w" "$run" "$CAPDIR" "o$w" "$WORK/stampede-other"
 		[[ -n $HUGEDIR ]] && run_stampede "$w" "$run" "$HUGEDIR" "h$w"
+	done
+	for t in "${tl[@]}"; do
+		run_stampede "$t" "$run" "$CAPDIR" "t$t"
 	done
 	run_dumpcap "$run"
 done
 
-python3 - "$RESULTS" "$WRITERS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
+python3 - "$RESULTS" "$WRITERS" "$THREADS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
 import statistics, sys
-path, writers, runs, dur, load, outdir, huge = sys.argv[1:]
+path, writers, threads, runs, dur, load, outdir, huge = sys.argv[1:]
 res = {}
 for l in open(path):
     row, key, val = l.rstrip("\n").split("\t", 2)
@@ -266,14 +294,20 @@ def med(row, key):
     return statistics.median(v) if v else float("nan")
 def f(v, fmt="{:.2f}"):
     return "-" if v != v else fmt.format(v)
-rows = [f"s{w}" for w in writers.split(",")] + ([f"h{w}" for w in writers.split(",")] if huge else []) + ["dumpcap"]
+other = any(k[0].startswith("o") for k in res)
+rows = ([f"s{w}" for w in writers.split(",")] + ([f"o{w}" for w in writers.split(",")] if other else []) +
+        ([f"h{w}" for w in writers.split(",")] if huge else []) +
+        [f"t{t}" for t in threads.split(",") if t] + ["dumpcap"])
 print()
 print(f"{'row (net_null, 64 B -> pcapng on tmpfs)':<44}{'writers':>8}{'Mpps/writer CPU-s':>19}"
-      f"{'written/writer':>16}{'wall Mpps/writer':>18}{'ring full %':>13}")
+      f"{'written/writer':>16}{'wall Mpps/writer':>18}{'ring full %':>13}{'user ns/f':>11}{'kernel ns/f':>13}")
 for row in rows:
     skip = res.get((row, "skip"))
     label = ("dpdk-dumpcap (testpmd rxonly primary)" if row == "dumpcap" else
-             f"stampede, {outdir}" if row[0] == "s" else "stampede, tmpfs huge=always")
+             f"stampede, {outdir}" if row[0] == "s" else
+             f"STAMPEDE_OTHER, {outdir}" if row[0] == "o" else
+             f"stampede, 1 output, writers {row[1:]}" if row[0] == "t" else
+             "stampede, tmpfs huge=always")
     nw = 1 if row == "dumpcap" else int(row[1:])
     if skip:
         print(f"{label:<44}{nw:>8}  skipped: {skip[0]}")
@@ -281,7 +315,8 @@ for row in rows:
     for fl in sorted(set(res.get((row, "fail"), []))):
         print(f"{label:<44}{nw:>8}  failed: {fl}")
     print(f"{label:<44}{nw:>8}{f(med(row, 'mpps_cpu')):>19}{f(med(row, 'written'), '{:.0f}'):>16}"
-          f"{f(med(row, 'mpps_wall')):>18}{f(med(row, 'refused'), '{:.1f}'):>13}")
+          f"{f(med(row, 'mpps_wall')):>18}{f(med(row, 'refused'), '{:.1f}'):>13}"
+          f"{f(med(row, 'ns_user'), '{:.1f}'):>11}{f(med(row, 'ns_kernel'), '{:.1f}'):>13}")
 print()
 for row in rows:
     st = sorted({k[1] for k in res if k[0] == row and k[1].startswith("stage:")})
@@ -289,16 +324,24 @@ for row in rows:
         print(f"datapath cycles/pkt per stage, {row}: " +
               ", ".join(f"{s[6:]} {f(med(row, s), '{:.1f}')}" for s in st))
 w = [int(x) for x in writers.split(",")]
-for k in ("s", "h"):
+for k in ("s", "o", "h"):
     b = med(f"{k}1", "mpps_cpu")
     for n in w[1:] if b == b and 1 in w else []:
         r = med(f"{k}{n}", "mpps_cpu")
         print(f"{k}{n}: {n} writers, per-writer rate {f(r / b if r == r else float('nan'))}x of one writer's "
               f"(1.00 = linear scaling, given a CPU per writer)")
+b = med("s1", "mpps_cpu")
+for t in [int(x) for x in threads.split(",") if x]:
+    r = med(f"t{t}", "mpps_cpu")
+    if b == b and r == r:
+        print(f"t{t}: one output, {t} writer threads: per-thread rate {f(r / b)}x of one writer's, "
+              f"{f(t * med(f't{t}', 'mpps_wall') / med('s1', 'mpps_wall'))}x the frames written per "
+              f"wall second")
 print(f"Medians of {runs} run(s), {dur} s each; load average at the end: {load}.")
 print("Mpps/writer CPU-s: frames a writer wrote / CPU seconds its thread used (user + kernel).")
 print("ring full %: frames the writers' rings refused (capture_ring_full); near 0, the writer was not")
 print("the bottleneck (it slept between bursts) and its rate per CPU-s understates what it can do.")
 print("wall: frames written per wall-clock second (depends on the CPU the machine left us).")
+print("user / kernel ns/f: a writer thread's user and kernel CPU time per frame written.")
 print("Goal (issue 18): >= 14.88 Mpps per writer (10G line rate of 64-byte frames).")
 EOF

@@ -20,6 +20,12 @@ MODE:
   ring        an output with a 64-packet ring and a large input: it may overflow; whether or not
               it does, accepted + refused == matched, drops.capture_ring_full == refused, written
               == accepted == packets in the file, and the accounting holds exactly.
+  writers     one output with "writers": 3 and rotate_bytes (path with {writer} and {index}):
+              every file is read by capinfos and by the test's own reader; the files together
+              hold every input frame exactly once, each file in input order, each packet with
+              its input stamp; each writer's "written" in the stats equals what capinfos counts
+              in its files. Bad configs: writers 2 without {writer} in the path, writers 2 with
+              durable, writers 9, each refused with a message naming it.
 """
 
 import glob
@@ -277,13 +283,82 @@ def test_ring(st, ck):
     ck.eq(s.get("replicated"), ip, "replicated (IP frames go to the file and the port)")
 
 
+def test_writers(st, ck):
+    rules_lib.need_tools("capinfos")
+    n, nw, rotate = 30000, 3, 1 << 20
+    base, _ = rules_lib.mixed_frames(200, seed=61)
+    frames = [base[i % 200][:-4] + rules_lib.seq_tail(i) for i in range(n)]
+    stamps = ftlib.write_pcap_ns(st.path("in.pcap"), frames, rules_lib.T0, 1001)
+    stamp_of = dict(zip(frames, stamps))
+    pos = {f: i for i, f in enumerate(frames)}
+    ck.eq(len(pos), n, "input frames are distinct")
+    out = {"name": "cap", "type": "pcapng", "path": st.path("cap-{writer}-{index}.pcapng"),
+           "rotate_bytes": rotate, "writers": nw}
+    s = run(st, ck, rules_lib.base_config(
+        [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"}], outputs=[out],
+        rules=[{"name": "all", "action": "forward", "out": "cap"}]), timeout=60)
+    files = {}
+    for f in glob.glob(st.path("cap-*.pcapng")):
+        m = re.fullmatch(r"cap-(\d+)-(\d+)\.pcapng", os.path.basename(f))
+        ck.check(m is not None, "file name %s from the pattern" % os.path.basename(f))
+        if m:
+            files.setdefault(int(m.group(1)), []).append(int(m.group(2)))
+    ck.eq(sorted(files), list(range(nw)), "a file set per writer, named 0..%d" % (nw - 1))
+    seen, per_writer, bad_ts, bad_order = [], {}, 0, 0
+    for w, idx in sorted(files.items()):
+        ck.eq(sorted(idx), list(range(len(idx))), "writer %d: file indexes 0..n-1" % w)
+        per_writer[w] = 0
+        for i in sorted(idx):
+            path = st.path("cap-%d-%d.pcapng" % (w, i))
+            ng = read_ng(ck, path)
+            ok, cnt, msg = rules_lib.capinfos_count(path)
+            ck.check(ok, "capinfos reads %s" % os.path.basename(path), msg)
+            if ng is None or not ok:
+                continue
+            ck.eq(cnt, len(ng["packets"]), "%s: capinfos count == blocks read"
+                  % os.path.basename(path))
+            ck.check(os.path.getsize(path) <= rotate, "%s within rotate_bytes"
+                     % os.path.basename(path))
+            per_writer[w] += cnt
+            order = [pos.get(p["data"], -1) for p in ng["packets"]]
+            bad_order += sum(1 for a, b in zip(order, order[1:]) if a >= b)
+            bad_ts += sum(1 for p in ng["packets"] if stamp_of.get(p["data"]) != p["ts_ns"])
+            seen += order
+    ck.eq(sorted(seen), list(range(n)), "the files together: every input frame exactly once")
+    ck.eq(bad_order, 0, "packets out of input order within a file")
+    ck.eq(bad_ts, 0, "packets whose timestamp is not their input stamp")
+    ck.check(sum(1 for v in per_writer.values() if v > 0) >= 2, "frames spread over writers: "
+             "%s" % per_writer)
+    if s is None:
+        ck.check(False, "stats JSON")
+        return
+    o = (s.get("outputs") or [{}])[0]
+    ck.eq((o.get("accepted"), o.get("refused"), o.get("written")), (n, 0, n),
+          "outputs[cap] (accepted, refused, written)")
+    ck.eq([x.get("written") for x in o.get("writers", [])],
+          [per_writer.get(w) for w in range(nw)], "outputs[cap].writers[].written == capinfos "
+          "counts per writer")
+    ck.eq([x.get("files") for x in o.get("writers", [])],
+          [len(files.get(w, [])) for w in range(nw)], "outputs[cap].writers[].files")
+    ftlib.check_accounting(ck, s, received=n, transmitted=0, drops={})
+    for bad, want in ((dict(out, path=st.path("b-{index}.pcapng"), writers=2), "{writer}"),
+                      (dict(out, writers=2, durable=True), "durable needs writers 1"),
+                      (dict(out, writers=9), "outputs[0].writers: 9 is out of range [1..8]")):
+        st.write_config(rules_lib.base_config(
+            [{"name": "in", "device": "net_pcap0,rx_pcap=in.pcap"}], outputs=[bad],
+            rules=[{"name": "all", "action": "forward", "out": "cap"}]), "bad.json")
+        rc = st.run(["--exit-on-eof"], config="bad.json", timeout=30, stats=False)
+        ck.check(rc not in (0, None) and want in st.err + st.out, "refused: %s" % want,
+                 "rc %s: %s" % (rc, (st.err + st.out).strip()[-300:]))
+
+
 def main():
     global EXE
     EXE, mode = sys.argv[1], sys.argv[2]
     ck = ftlib.Checker("rules_capture " + mode)
     st = ftlib.Stampede(EXE, "rcap-" + mode)
     {"timestamps": test_timestamps, "snaplen": test_snaplen, "rotate": test_rotate,
-     "ring": test_ring}[mode](st, ck)
+     "ring": test_ring, "writers": test_writers}[mode](st, ck)
     st.cleanup()
     ck.finish()
 

@@ -1225,6 +1225,101 @@ bench_one(uint32_t len, uint64_t n, bool comments)
 	unlink(c.path);
 }
 
+/* capinfos' packet count of @p path (-1 when it cannot read it). */
+static long
+capinfos_count(const char *path)
+{
+	char cmd[1024], *out;
+	int status;
+	long n;
+
+	snprintf(cmd, sizeof(cmd), "capinfos -M -c -T %s 2>&1 | tail -1 | cut -f2", path);
+	out = run(cmd, &status);
+	n = status == 0 ? strtol(out, NULL, 10) : -1;
+	free(out);
+	return n;
+}
+
+#define WRITERS_N 3
+#define WRITERS_ROUNDS 6
+#define WRITERS_PER_ROUND 700
+
+/*
+ * Three writer threads on one ring: after each round of packets, the mark taken after queueing
+ * them is passed only once every one of them is in the files (the EPBs of the three files,
+ * counted as soon as it is passed, while they are being written), and never beyond what was
+ * queued. At close, the
+ * files hold every packet once (sequence numbers), and each writer's counters match its file.
+ */
+static void
+test_writers(void)
+{
+	struct pcapng_if ifs[1] = { { .name = "in0", .port_id = 0 } };
+	struct pcapng_stats st, each[WRITERS_N], lane;
+	struct rte_mbuf *pkts[WRITERS_PER_ROUND];
+	struct pcapng_conf c;
+	struct pcapng_writer *w;
+	char err[512], path[512];
+	unsigned int r, i, k, queued = 0, bad_rounds = 0, late = 0;
+	struct walk wk;
+	long total, cnt[WRITERS_N];
+	int rc;
+
+	pcapng_conf_defaults(&c);
+	snprintf(c.path, sizeof(c.path), "%s/w-{writer}.pcapng", tmpdir);
+	c.writers = WRITERS_N;
+	w = pcapng_writer_create("writers", &c, ifs, 1, err, sizeof(err));
+	check(w != NULL, "create with %u writers%s%s", WRITERS_N, w == NULL ? ": " : "",
+			w == NULL ? err : "");
+	if (w == NULL)
+		return;
+	check(pcapng_writer_count(w) == WRITERS_N, "pcapng_writer_count = %u",
+			pcapng_writer_count(w));
+	for (r = 0; r < WRITERS_ROUNDS; r++) {
+		uint32_t mark;
+		bool passed = false;
+
+		for (i = 0; i < WRITERS_PER_ROUND; i++)
+			pkts[i] = make_pkt(queued + i, 60 + (queued + i) % 200, 0,
+					TS_BASE + (uint64_t)(queued + i) * TS_STEP, PKT_TS_SW, 0,
+					1);
+		enqueue_all(w, pkts, WRITERS_PER_ROUND);
+		queued += WRITERS_PER_ROUND;
+		mark = pcapng_writer_mark(w);
+		if (pcapng_writer_passed(w, mark + 1))
+			late++;
+		for (i = 0; i < 1000 && !(passed = pcapng_writer_passed(w, mark)); i++)
+			usleep(10 * 1000);
+		/* Right away (the block walker, not a process): the EPBs in the files now. */
+		for (k = 0, total = 0; k < WRITERS_N; k++) {
+			snprintf(path, sizeof(path), "%s/w-%u.pcapng", tmpdir, k);
+			walk_file(path, &wk, NULL, NULL);
+			total += wk.epb;
+		}
+		if (!passed || total < (long)queued)
+			bad_rounds++;
+	}
+	check(bad_rounds == 0,
+			"each round: mark passed, and then the files hold every packet "
+			"queued before it (%u rounds wrong)",
+			bad_rounds);
+	check(late == 0, "a mark beyond what was queued is never passed (%u)", late);
+	rc = pcapng_writer_close_each(w, 5000, &st, each);
+	check(rc == 0 && st.pkts == queued && st.close_drops == 0 && st.error_drops == 0,
+			"close: rc %d, written %" PRIu64 " of %u", rc, st.pkts, queued);
+	for (k = 0, total = 0; k < WRITERS_N; k++) {
+		snprintf(path, sizeof(path), "%s/w-%u.pcapng", tmpdir, k);
+		cnt[k] = capinfos_count(path);
+		total += cnt[k];
+		check(cnt[k] >= 0 && each[k].pkts == (uint64_t)cnt[k] && each[k].files == 1,
+				"writer %u: written %" PRIu64 " == capinfos %ld, files %" PRIu64, k,
+				each[k].pkts, cnt[k], each[k].files);
+	}
+	check(total == (long)queued, "the files hold %ld packets of %u", total, queued);
+	pcapng_writer_lane_stats(NULL, 0, &lane);
+	check(lane.pkts == 0, "lane stats of no writer: zeros");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1270,6 +1365,7 @@ main(int argc, char **argv)
 		test_durable();
 		test_disk_full();
 		test_close_bounded();
+		test_writers();
 	}
 	if (getenv("PCAPNG_TEST_KEEP") == NULL) /* keep the files to look at them */
 		rm_dir(tmpdir);
