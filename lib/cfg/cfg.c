@@ -746,12 +746,16 @@ core_object(const char *section)
 
 /*
  * Where the fields of row @p o (of section @p sec, -1 the core's) live: a feature's row in a
- * core object (@p core) points into the feature's block; any other row into @p base.
+ * core object (@p core) points into the feature's block, but in an element of a core array
+ * (the section's elem_of) its hooks get the element; any other row goes to @p base.
  */
 static char *
-row_base(const struct stp_config *cfg, int sec, bool core, const void *base)
+row_base(const struct stp_config *cfg, int sec, const struct cfg_opt *o, bool core,
+		const void *base)
 {
-	if (sec >= 0 && core)
+	const char *elem_of = sec >= 0 ? cfg->sections[sec]->elem_of : NULL;
+
+	if (sec >= 0 && core && (elem_of == NULL || strcmp(o->section, elem_of) != 0))
 		return (char *)(uintptr_t)(cfg->sec_mem + cfg->sec_off[sec]);
 	return (char *)(uintptr_t)base;
 }
@@ -780,7 +784,7 @@ section_defaults(const struct stp_config *cfg, const char *section, void *base)
 	for (size_t i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
 		if (strcmp(o->section, section) != 0)
 			continue;
-		rb = row_base(cfg, sec, core, base);
+		rb = row_base(cfg, sec, o, core, base);
 		switch (o->type) {
 		case CFG_OPT_INT:
 			store_uint(rb + o->off, o->size, o->def);
@@ -843,7 +847,7 @@ cfg_parse_object(const struct cfg_loader *l, const json_t *obj, const char *path
 	for (i = 0; (o = opt_at(l->cfg, i, &sec)) != NULL; i++) {
 		if (strcmp(o->section, section) != 0)
 			continue;
-		rb = row_base(l->cfg, sec, core, base);
+		rb = row_base(l->cfg, sec, o, core, base);
 		v = json_object_get(obj, o->key);
 		if (v == NULL) {
 			if (o->flags & CFG_OPT_REQUIRED)
@@ -990,8 +994,28 @@ parse_trailer(const struct cfg_loader *l, const json_t *obj, const char *path,
 	return 0;
 }
 
+/* The keys that sections own in element @p idx of core array @p array (cfg_section.h). */
 static int
-parse_ports(const struct cfg_loader *l, const json_t *root)
+parse_elem_keys(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
+		const char *path)
+{
+	struct stp_config *cfg = l->cfg;
+
+	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
+		const struct cfg_section *s = cfg->sections[k];
+		int rc;
+
+		if (s->parse_elem == NULL || s->elem_of == NULL || strcmp(s->elem_of, array) != 0)
+			continue;
+		rc = s->parse_elem(l, array, idx, elem, path, cfg->sec_mem + cfg->sec_off[k]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+parse_ports(struct cfg_loader *l, const json_t *root)
 {
 	struct stp_config *cfg = l->cfg;
 	const json_t *ports, *v;
@@ -1011,6 +1035,9 @@ parse_ports(const struct cfg_loader *l, const json_t *root)
 			return rc;
 		rc = parse_trailer(l, json_object_get(v, "trailer"), cfg_jp_key(q, p, "trailer"),
 				&port->trailer, port);
+		if (rc < 0)
+			return rc;
+		rc = parse_elem_keys(l, "ports[]", i, v, p);
 		if (rc < 0)
 			return rc;
 		dup = cfg_port_by_name(cfg, port->name);
@@ -2172,7 +2199,7 @@ cfg_dump_section(const struct stp_config *cfg, const char *section, const void *
 	for (i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
 		if (strcmp(o->section, section) != 0)
 			continue;
-		rb = row_base(cfg, sec, core, base);
+		rb = row_base(cfg, sec, o, core, base);
 		f = rb + o->off;
 		switch (o->type) {
 		case CFG_OPT_INT:

@@ -21,6 +21,8 @@
  *     @p size bytes inside struct stp_config, zeroed at load, that the rows' offsets point
  *     into when they sit in the root or in a core object; rows of the feature's own objects
  *     point into whatever base the feature's parse and dump code passes;
+ *   - keys inside each element of a core array (ports[].trailer: lib/trailer/cfg.c), with
+ *     @p elem_of and @p parse_elem, parsed with each element;
  *   - a parse pass, run after the pass called @p after (a core pass, "ports" ... "metrics",
  *     or another section's name): a section is parsed after the sections its values name;
  *   - dump hooks for its CFG_OPT_CUSTOM keys, in their rows (cfg_dump_json() draws the rest
@@ -134,6 +136,20 @@ struct cfg_section {
 	 */
 	bool (*port_tx)(const struct stp_config *cfg, const void *blk, uint16_t port, char *why,
 			size_t len);
+	/**
+	 * Optional: the core array whose elements hold keys of the section ("ports[]": the
+	 * switch trailers' ports[].trailer). Its rows there (section @p elem_of) are
+	 * CFG_O_CUSTOM_D: their dump hooks get the element (a struct cfg_port) as base and find
+	 * their data in the block (cfg_section_get()).
+	 */
+	const char *elem_of;
+	/**
+	 * With @p elem_of: parse the section's keys of element @p idx of that array (JSON @p elem
+	 * at @p path, "ports[1]") into the block, called by the core's pass over the array right
+	 * after it parsed the element's own keys, so that errors come in the file's order.
+	 */
+	int (*parse_elem)(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
+			const char *path, void *blk);
 };
 
 /**
