@@ -42,7 +42,6 @@
 #include "cfg_section.h"
 #include "filter.h"
 #include "sph.h"
-#include "trailer.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -135,7 +134,7 @@ static const char *const target_kind_names[] = {
 /* The dump hooks of CFG_OPT_CUSTOM keys (below, with cfg_dump_json()). */
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
 static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, dump_eal_args,
-		dump_trailer_layout, dump_output_port, dump_group_members, dump_rule_name,
+		dump_output_port, dump_group_members, dump_rule_name,
 		dump_rule_in, dump_rule_out;
 
 #define SC struct stp_config
@@ -143,7 +142,6 @@ static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, d
 #define SO struct cfg_output
 #define SG struct cfg_group
 #define SR struct cfg_rule
-#define SH struct trailer_hop
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
@@ -186,24 +184,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
 	CFG_O_ENUM("ports[]", "clock", SP, clock, clock_names, CFG_CLOCK_AUTO, 0),
 	CFG_O_INT("ports[]", "clock_bits", SP, clock_bits, 16, 64, 64, 0),
-	CFG_O_OBJ("ports[]", "trailer"),
-
-	/* ports[].trailer: offsets in struct cfg_port; trailer_spec_check() checks across keys. */
-	CFG_O_ENUM("trailer", "format", SP, trailer.format, trailer_format_names, TRAILER_FMT_NONE, 0),
-	CFG_O_ENUM("trailer", "fcs", SP, trailer.fcs, trailer_fcs_names, TRAILER_FCS_ABSENT, 0),
-	CFG_O_BOOL("trailer", "strip", SP, trailer.strip, 0),
-	CFG_O_ENUM("trailer", "use", SP, trailer.use, trailer_use_names, TRAILER_USE_INNERMOST, 0),
-	CFG_O_INT("trailer", "max_skew_s", SP, trailer.max_skew_s, 0, 315360000, 0, 0),
-	CFG_O_CUSTOM_D("trailer", "layout", 0, dump_trailer_layout),
-
-	CFG_O_ENUM("trailer.layout[]", "kind", SH, kind, trailer_hop_kind_names, TRAILER_HOP_METAMAKO, 0),
-	CFG_O_INT("trailer.layout[]", "len", SH, len, 4, TRAILER_MAX_FIXED, 12, 0),
-	CFG_O_INT("trailer.layout[]", "sec_off", SH, sec_off, 0, TRAILER_MAX_FIXED - 1, 0, 0),
-	CFG_O_INT("trailer.layout[]", "sec_size", SH, sec_size, 0, 8, 4, 0),
-	CFG_O_INT("trailer.layout[]", "ns_off", SH, ns_off, 0, TRAILER_MAX_FIXED - 1, 4, 0),
-	CFG_O_INT("trailer.layout[]", "ns_size", SH, ns_size, 0, 8, 4, 0),
-	CFG_O_BOOL("trailer.layout[]", "fcs_before", SH, fcs_before, 1),
-
 	CFG_O_STR("outputs[]", "name", SO, name, NULL, CFG_OPT_REQUIRED | CFG_OPT_NAME),
 	CFG_O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, CFG_OPT_REQUIRED),
 	/* path is required for pcapng outputs, refused for tunnels: parse_outputs() checks. */
@@ -280,7 +260,6 @@ static const struct cfg_opt cfg_opts[] = {
 #undef SO
 #undef SG
 #undef SR
-#undef SH
 /* clang-format on */
 
 /* The rules[] keys that only a forward rule takes, in table order. */
@@ -955,45 +934,6 @@ is_pci_device(const char *s)
 	return false;
 }
 
-/* ports[].trailer: the table's keys, then the layout[] entries, then the checks across keys. */
-static int
-parse_trailer(const struct cfg_loader *l, const json_t *obj, const char *path,
-		struct trailer_spec *t, struct cfg_port *port)
-{
-	char p[CFG_JPATH_LEN], pi[CFG_JPATH_LEN], msg[CFG_ERR_LEN / 2];
-	const json_t *layout, *v;
-	size_t i;
-	int rc;
-
-	rc = cfg_parse_object(l, obj, path, "trailer", port);
-	if (rc < 0)
-		return rc;
-	layout = obj != NULL ? json_object_get(obj, "layout") : NULL;
-	if (layout != NULL) {
-		cfg_jp_key(p, path, "layout");
-		if (cfg_get_array(l, layout, p, 0, TRAILER_MAX_STACK, "trailer") == NULL)
-			return -EINVAL;
-		json_array_foreach(layout, i, v) {
-			rc = cfg_parse_object(l, v, cfg_jp_idx(pi, p, i), "trailer.layout[]",
-					&t->hops[i]);
-			if (rc < 0)
-				return rc;
-			t->nb_hops = (uint8_t)(i + 1);
-		}
-	}
-	/* The message starts with the key it is about, relative to the trailer object. */
-	if (trailer_spec_check(t, msg, sizeof(msg)) < 0) {
-		char *sep = strstr(msg, ": ");
-
-		if (sep == NULL)
-			return cfg_lerr(l, path, "%s", msg);
-		*sep = '\0';
-		return cfg_lerr(l, jp_cut(p, snprintf(p, sizeof(p), "%s.%s", path, msg)), "%s",
-				sep + 2);
-	}
-	return 0;
-}
-
 /* The keys that sections own in element @p idx of core array @p array (cfg_section.h). */
 static int
 parse_elem_keys(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
@@ -1031,10 +971,6 @@ parse_ports(struct cfg_loader *l, const json_t *root)
 		port = &cfg->ports[i];
 		cfg_jp_idx(p, "ports", i);
 		rc = cfg_parse_object(l, v, p, "ports[]", port);
-		if (rc < 0)
-			return rc;
-		rc = parse_trailer(l, json_object_get(v, "trailer"), cfg_jp_key(q, p, "trailer"),
-				&port->trailer, port);
 		if (rc < 0)
 			return rc;
 		rc = parse_elem_keys(l, "ports[]", i, v, p);
@@ -2332,20 +2268,6 @@ dump_group_members(const struct stp_config *cfg, const void *base, bool *bad)
 
 	for (uint16_t i = 0; i < g->nb_members; i++)
 		cfg_jappend(a, json_string(cfg_target_name(cfg, &g->members[i])), bad);
-	return a;
-}
-
-static json_t *
-dump_trailer_layout(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_port *port = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < port->trailer.nb_hops; i++)
-		cfg_jappend(a,
-				cfg_dump_section(cfg, "trailer.layout[]", &port->trailer.hops[i],
-						bad),
-				bad);
 	return a;
 }
 

@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "encap.h"
-#include "trailer.h"
 
 #define CFG_ERR_LEN 512	     /**< Size of an error message buffer. */
 #define CFG_NAME_LEN 32	     /**< Max port / rule name length, including the NUL. */
@@ -111,12 +110,7 @@ struct cfg_port {
 	enum cfg_ts_mode timestamp;  /**< ports[].timestamp "auto|hw|sw|none", default auto */
 	enum cfg_clock clock;	     /**< ports[].clock "auto|utc|tai|free", default auto */
 	uint8_t clock_bits;	     /**< ports[].clock_bits [16..64]: device counter width, 64 */
-	/**
-	 * ports[].trailer: timestamps a switch wrote into the frames (lib/trailer), e.g.
-	 * { "format": "metamako", "fcs": "absent", "strip": true, "use": "innermost",
-	 *   "max_skew_s": 0, "layout": [] }; format "none" (default) leaves the port's stamps.
-	 */
-	struct trailer_spec trailer;
+	/* ports[].trailer, the switch trailers' key: lib/trailer/cfg.c (trailer_cfg_of()). */
 };
 
 /** One (port, queue) pair that an RX lcore polls: lcores.rx[i].queues[j]. */

@@ -24,6 +24,7 @@
 
 #include "port.h"
 #include "port_kern.h"
+#include "trailer_cfg.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, fmt, ...) \
@@ -971,8 +972,9 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		uint16_t pid;
 
 		pr->cfg = &cfg->ports[i];
-		pr->trailer = pr->cfg->trailer.format != TRAILER_FMT_NONE ? &pr->cfg->trailer :
-									    NULL;
+		pr->trailer = trailer_cfg_of(cfg, i)->format != TRAILER_FMT_NONE ?
+				trailer_cfg_of(cfg, i) :
+				NULL;
 		pr->cfg_idx = i;
 		port_dev_name(pr->cfg, devname, sizeof(devname));
 		snprintf(path, sizeof(path), "ports[%u].device", i);

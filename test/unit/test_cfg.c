@@ -25,6 +25,7 @@
 #include "feature.h"
 #include "probe_cfg.h"
 #include "tcprtt_cfg.h"
+#include "trailer_cfg.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
@@ -100,8 +101,9 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->mtu != q->mtu, "ports[%u].mtu", i);
 		DIFF(p->promiscuous != q->promiscuous, "ports[%u].promiscuous", i);
 		DIFF(p->timestamp != q->timestamp, "ports[%u].timestamp", i);
-		DIFF(memcmp(&p->trailer, &q->trailer, sizeof(p->trailer)) != 0, "ports[%u].trailer",
-				i);
+		DIFF(memcmp(trailer_cfg_of(a, i), trailer_cfg_of(b, i),
+				     sizeof(struct trailer_spec)) != 0,
+				"ports[%u].trailer", i);
 	}
 	DIFF(a->nb_lcores != b->nb_lcores, "nb_lcores");
 	for (i = 0; i < a->nb_lcores; i++) {

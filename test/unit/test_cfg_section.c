@@ -288,7 +288,7 @@ test_errors(void)
 	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'marks': 1 } ] }",
 			"t.json: ports[0].marks: unknown key (allowed: name, device, rx_queues, "
 			"tx_queues, rx_desc, tx_desc, mtu, promiscuous, timestamp, clock, "
-			"clock_bits, trailer, mark)");
+			"clock_bits, mark)");
 	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'mark': 10 },"
 		     " { 'name': 'a', 'device': 'n1' } ] }",
 			"t.json: ports[0].mark: 10 is out of range [0..9]");
