@@ -711,6 +711,68 @@ opt_at(const struct stp_config *cfg, size_t i, int *sec)
 	return NULL;
 }
 
+/* One row of an object's schema, in order: the row and its section (-1: the core's). */
+struct cfg_row {
+	const struct cfg_opt *o;
+	int sec;
+};
+
+/* The most rows of one object: the core's largest (outputs[]) has 27. */
+#define CFG_MAX_ROWS 128
+
+/* Whether the core's table has key @p key in object @p section. */
+static bool
+core_has(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cfg_opts); i++)
+		if (strcmp(cfg_opts[i].section, section) == 0 && strcmp(cfg_opts[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Feature row @p o of @p section placed before the core's row @p key (NULL: at the end). */
+static bool
+placed_before(const struct cfg_opt *o, const char *section, const char *key)
+{
+	if (strcmp(o->section, section) != 0)
+		return false;
+	if (key == NULL)
+		return o->before == NULL || !core_has(section, o->before);
+	return o->before != NULL && strcmp(o->before, key) == 0;
+}
+
+/* Append the sections' rows of @p section placed before the core's key @p key. */
+static unsigned int
+rows_placed(const struct stp_config *cfg, const char *section, const char *key,
+		struct cfg_row *out, unsigned int n)
+{
+	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++)
+		for (unsigned int j = 0; j < cfg->sections[k]->nb_opts; j++)
+			if (placed_before(&cfg->sections[k]->opts[j], section, key) &&
+					n < CFG_MAX_ROWS)
+				out[n++] = (struct cfg_row){ &cfg->sections[k]->opts[j], (int)k };
+	return n;
+}
+
+/*
+ * The rows of object @p section in their order: the core's, each feature row with a "before"
+ * just before that core row, then the other feature rows in the registry's order.
+ */
+static unsigned int
+rows_of(const struct stp_config *cfg, const char *section, struct cfg_row out[CFG_MAX_ROWS])
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(cfg_opts); i++) {
+		if (strcmp(cfg_opts[i].section, section) != 0)
+			continue;
+		n = rows_placed(cfg, section, cfg_opts[i].key, out, n);
+		if (n < CFG_MAX_ROWS)
+			out[n++] = (struct cfg_row){ &cfg_opts[i], -1 };
+	}
+	return rows_placed(cfg, section, NULL, out, n);
+}
+
 /* True for the root and the objects the core's table describes (a section may add keys). */
 static bool
 core_object(const char *section)
@@ -756,14 +818,14 @@ static void
 section_defaults(const struct stp_config *cfg, const char *section, void *base)
 {
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(cfg, section, rows);
 	const struct cfg_opt *o;
 	char *rb;
-	int sec;
 
-	for (size_t i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(cfg, sec, o, core, base);
+	for (unsigned int i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(cfg, rows[i].sec, o, core, base);
 		switch (o->type) {
 		case CFG_OPT_INT:
 			store_uint(rb + o->off, o->size, o->def);
@@ -800,11 +862,12 @@ cfg_parse_object(const struct cfg_loader *l, const json_t *obj, const char *path
 	const char *key;
 	const json_t *v;
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(l->cfg, section, rows);
 	int64_t x = 0;
 	unsigned int e = 0;
 	char *rb;
 	size_t i;
-	int sec;
 	int rc;
 
 	section_defaults(l->cfg, section, base);
@@ -818,15 +881,13 @@ cfg_parse_object(const struct cfg_loader *l, const json_t *obj, const char *path
 	json_object_foreach((json_t *)obj, key, v) {
 		if (opt_find(l->cfg, section, key) != NULL)
 			continue;
-		for (i = 0; (o = opt_at(l->cfg, i, &sec)) != NULL; i++)
-			if (strcmp(o->section, section) == 0)
-				list_add(allowed, sizeof(allowed), o->key);
+		for (i = 0; i < n; i++)
+			list_add(allowed, sizeof(allowed), rows[i].o->key);
 		return cfg_lerr(l, cfg_jp_key(p, path, key), "unknown key (allowed: %s)", allowed);
 	}
-	for (i = 0; (o = opt_at(l->cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(l->cfg, sec, o, core, base);
+	for (i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(l->cfg, rows[i].sec, o, core, base);
 		v = json_object_get(obj, o->key);
 		if (v == NULL) {
 			if (o->flags & CFG_OPT_REQUIRED)
@@ -2124,18 +2185,17 @@ json_t *
 cfg_dump_section(const struct stp_config *cfg, const char *section, const void *base, bool *bad)
 {
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(cfg, section, rows);
 	const struct cfg_opt *o;
 	json_t *obj = json_object();
 	const char *rb, *f;
 	json_t *v;
 	uint64_t x;
-	size_t i;
-	int sec;
 
-	for (i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(cfg, sec, o, core, base);
+	for (unsigned int i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(cfg, rows[i].sec, o, core, base);
 		f = rb + o->off;
 		switch (o->type) {
 		case CFG_OPT_INT:

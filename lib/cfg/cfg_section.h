@@ -78,6 +78,12 @@ struct cfg_opt {
 	unsigned int nb_names;	  /**< CFG_OPT_ENUM: entries in names[] */
 	/** CFG_OPT_CUSTOM: the key's value from the section's struct at @p base. */
 	json_t *(*dump)(const struct stp_config *cfg, const void *base, bool *bad);
+	/**
+	 * A feature's row in a core object: the core's key it comes just before in that object
+	 * (allowed-key lists, parsing, --dump-config), e.g. "lcores" for the root's "groups";
+	 * NULL (CFG_O_* rows): after the core's keys, in the registry's order.
+	 */
+	const char *before;
 };
 
 #define CFG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -100,6 +106,9 @@ struct cfg_opt {
 /** A CFG_OPT_CUSTOM key with its dump hook (parsed by its section's parse pass). */
 #define CFG_O_CUSTOM_D(sec, k, fl, fn)                                                             \
 	{ sec, k, CFG_OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL, NULL, 0, fn }
+/** A CFG_OPT_CUSTOM key with its dump hook, placed before the core's key @p bf (see before). */
+#define CFG_O_CUSTOM_AT(sec, k, fl, fn, bf)                                                        \
+	{ sec, k, CFG_OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL, NULL, 0, fn, bf }
 /* clang-format on */
 
 /** State of one load (or of one console rule edit): the config being filled, the error. */

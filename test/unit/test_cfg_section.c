@@ -41,6 +41,7 @@ struct tag_cfg {
 /* Mock feature "mark": ports[].mark, a key inside each element of the core's ports[]. */
 struct mark_cfg {
 	uint8_t mark[CFG_MAX_PORTS];
+	uint32_t pen; /* the root's "pen", placed before the core's "burst" */
 	uint8_t calls; /* parse_mark() calls: one per port */
 };
 
@@ -68,10 +69,12 @@ dump_cages(const struct stp_config *cfg, const void *base, bool *bad)
 }
 
 static json_t *dump_mark(const struct stp_config *cfg, const void *base, bool *bad);
+static json_t *dump_pen(const struct stp_config *cfg, const void *base, bool *bad);
 
 /* clang-format off */
 static const struct cfg_opt mark_opts[] = {
 	CFG_O_CUSTOM_D("ports[]", "mark", 0, dump_mark),
+	CFG_O_CUSTOM_AT("", "pen", 0, dump_pen, "burst"),
 };
 static const struct cfg_opt zoo_opts[] = {
 	CFG_O_OBJ("", "zoo"),
@@ -181,6 +184,26 @@ parse_mark(struct cfg_loader *l, const char *array, size_t idx, const json_t *el
 	return 0;
 }
 
+static int
+parse_pen(struct cfg_loader *l, const json_t *root, void *blk)
+{
+	const json_t *v = json_object_get(root, "pen");
+	int64_t x = 0;
+	int rc;
+
+	if (v == NULL)
+		return 0;
+	rc = cfg_get_int(l, v, "pen", 0, 99, 0, &x);
+	((struct mark_cfg *)blk)->pen = (uint32_t)x;
+	return rc;
+}
+
+static json_t *
+dump_pen(const struct stp_config *cfg, const void *base, bool *bad)
+{
+	return json_integer(((const struct mark_cfg *)base)->pen);
+}
+
 static const struct cfg_section mark_section = {
 	.name = "mark",
 	.after = "ports",
@@ -189,6 +212,7 @@ static const struct cfg_section mark_section = {
 	.size = sizeof(struct mark_cfg),
 	.elem_of = "ports[]",
 	.parse_elem = parse_mark,
+	.parse = parse_pen,
 };
 
 /* Its row's base is the port (cfg_section.h): the mark is in the block, at the port's index. */
@@ -272,7 +296,7 @@ test_errors(void)
 	/* The root and node list the sections' keys after the core's, in list order. */
 	expect_error("{ " PORTS ", 'zoos': 1 }",
 			"t.json: zoos: unknown key (allowed: node, eal, ports, outputs, groups, "
-			"lcores, burst, rings, mempool, rules, metrics, zoo)");
+			"lcores, pen, burst, rings, mempool, rules, metrics, zoo)");
 	expect_error("{ " PORTS ", 'node': { 'tags': 1 } }",
 			"t.json: node.tags: unknown key (allowed: id, description, role, tag)");
 	expect_error("{ " PORTS ", 'node': { 'tag': 100 } }",
@@ -308,7 +332,7 @@ test_dump_and_copy(void)
 	const struct zoo_cfg *z;
 
 	CHECK(cfg_load_string(unit_json("{ " PORTS ", 'zoo': { 'label': 'big', 'cages': ['b'] },"
-					" 'node': { 'tag': 3 } }"),
+					" 'node': { 'tag': 3 }, 'pen': 8 }"),
 			      "t.json", &cfg, err) == 0);
 	d1 = cfg_dump_json(&cfg);
 	CHECK(d1 != NULL);
@@ -319,6 +343,7 @@ test_dump_and_copy(void)
 	CHECK(strcmp(json_string_value(json_object_get(json_object_get(root, "zoo"), "label")),
 			      "big") == 0);
 	CHECK(json_integer_value(json_object_get(json_object_get(root, "zoo"), "size")) == 5);
+	CHECK(json_integer_value(json_object_get(root, "pen")) == 8);
 	/* ports[].mark: the port's default, last of the port's keys. */
 	{
 		json_t *port = json_array_get(json_object_get(root, "ports"), 1);
@@ -338,8 +363,15 @@ test_dump_and_copy(void)
 		const char *last = NULL, *key;
 		json_t *v;
 
-		json_object_foreach(root, key, v)
+		const char *prev = NULL;
+
+		json_object_foreach(root, key, v) {
+			/* A row placed before the core's "burst" (CFG_O_CUSTOM_AT) is dumped there. */
+			if (strcmp(key, "burst") == 0)
+				CHECK(prev != NULL && strcmp(prev, "pen") == 0);
+			prev = key;
 			last = key;
+		}
 		CHECK(last != NULL && strcmp(last, "zoo") == 0);
 	}
 	json_decref(root);
