@@ -743,8 +743,8 @@ placed_before(const struct cfg_opt *o, const char *section, const char *key)
 
 /* Append the sections' rows of @p section placed before the core's key @p key. */
 static unsigned int
-rows_placed(const struct stp_config *cfg, const char *section, const char *key,
-		struct cfg_row *out, unsigned int n)
+rows_placed(const struct stp_config *cfg, const char *section, const char *key, struct cfg_row *out,
+		unsigned int n)
 {
 	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++)
 		for (unsigned int j = 0; j < cfg->sections[k]->nb_opts; j++)

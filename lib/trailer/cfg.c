@@ -99,8 +99,8 @@ dump_trailer(const struct stp_config *cfg, const void *base, bool *bad)
 {
 	const struct cfg_port *port = base;
 
-	return cfg_dump_section(cfg, "trailer", trailer_cfg_of(cfg, (uint16_t)(port - cfg->ports)),
-			bad);
+	return cfg_dump_section(
+			cfg, "trailer", trailer_cfg_of(cfg, (uint16_t)(port - cfg->ports)), bad);
 }
 
 static json_t *

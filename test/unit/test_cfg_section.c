@@ -41,7 +41,7 @@ struct tag_cfg {
 /* Mock feature "mark": ports[].mark, a key inside each element of the core's ports[]. */
 struct mark_cfg {
 	uint8_t mark[CFG_MAX_PORTS];
-	uint32_t pen; /* the root's "pen", placed before the core's "burst" */
+	uint32_t pen;  /* the root's "pen", placed before the core's "burst" */
 	uint8_t calls; /* parse_mark() calls: one per port */
 };
 
@@ -366,7 +366,7 @@ test_dump_and_copy(void)
 		const char *prev = NULL;
 
 		json_object_foreach(root, key, v) {
-			/* A row placed before the core's "burst" (CFG_O_CUSTOM_AT) is dumped there. */
+			/* A row placed before "burst" (CFG_O_CUSTOM_AT) is dumped there. */
 			if (strcmp(key, "burst") == 0)
 				CHECK(prev != NULL && strcmp(prev, "pen") == 0);
 			prev = key;
