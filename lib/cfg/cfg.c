@@ -9,9 +9,9 @@
  * default (the shape of Redis's createIntConfig() table). That table drives the unknown-key check
  * (and the list of allowed keys the message prints), the missing-key check, the parsing and
  * defaulting of scalar values and cfg_dump_json(). Keys whose value is an array or needs other
- * keys to be understood (ports, outputs, groups, lcores, rules, eal.args, groups[].members,
- * rules[].in/out) are CFG_OPT_CUSTOM: the table names them and their dump hook, and the section's
- * parse pass (cfg_passes[], run in order by parse_root()) parses them.
+ * keys to be understood (ports, outputs, lcores, eal.args, outputs[].port) are CFG_OPT_CUSTOM: the
+ * table names them and their dump hook, and the section's parse pass (cfg_passes[], run in order by
+ * parse_root()) parses them.
  *
  * A feature's keys are not here: its folder holds a section (cfg_section.h) with its own rows,
  * parse pass and dump hooks, which the registry hands over with cfg_use_sections(). The loader
@@ -60,17 +60,6 @@ static const char *const ts_names[] = {
 	[CFG_TS_NONE] = "none",
 };
 
-static const char *const action_names[] = {
-	[CFG_ACTION_FORWARD] = "forward",
-	[CFG_ACTION_DROP] = "drop",
-	[CFG_ACTION_COUNT] = "count",
-};
-
-static const char *const vlan_names[] = {
-	[CFG_VLAN_KEEP] = "keep",
-	[CFG_VLAN_STRIP] = "strip",
-};
-
 static const char *const output_type_names[] = {
 	[CFG_OUTPUT_PCAPNG] = "pcapng",
 	[CFG_OUTPUT_ERSPAN3] = "erspan3",
@@ -110,12 +99,6 @@ static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst
 static const char *const stampede_only_keys[] = { "transport", "description", "reliable",
 	"resend_window_s", "resend_buffer_pkts", "spool" };
 
-static const char *const group_mode_names[] = {
-	[CFG_GROUP_BALANCE] = "balance",
-	[CFG_GROUP_REPLICATE] = "replicate",
-	[CFG_GROUP_FIRST_UP] = "first-up",
-};
-
 static const char *const clock_names[] = {
 	[CFG_CLOCK_AUTO] = "auto",
 	[CFG_CLOCK_UTC] = "utc",
@@ -123,31 +106,27 @@ static const char *const clock_names[] = {
 	[CFG_CLOCK_FREE] = "free",
 };
 
+/* The core's kinds of target; a section names its own (cfg_section.target_list). */
 static const char *const target_kind_names[] = {
 	[CFG_TARGET_NONE] = "nothing",
 	[CFG_TARGET_PORT] = "ports",
 	[CFG_TARGET_OUTPUT] = "outputs",
-	[CFG_TARGET_GROUP] = "groups",
 };
 
 /* clang-format off */
 /* The dump hooks of CFG_OPT_CUSTOM keys (below, with cfg_dump_json()). */
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
-static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, dump_eal_args,
-		dump_output_port, dump_group_members, dump_rule_name,
-		dump_rule_in, dump_rule_out;
+static dump_fn dump_ports, dump_outputs, dump_lcores, dump_eal_args, dump_output_port;
 
 #define SC struct stp_config
 #define SP struct cfg_port
 #define SO struct cfg_output
-#define SG struct cfg_group
-#define SR struct cfg_rule
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
- * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port,
- * "outputs[]" onto struct cfg_output, "groups[]" onto struct cfg_group and "rules[]" onto
- * struct cfg_rule; the lcores section is all CFG_OPT_CUSTOM. config/README.md documents the same
+ * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port and
+ * "outputs[]" onto struct cfg_output; the lcores section is all CFG_OPT_CUSTOM. (groups and
+ * rules: lib/rules/cfg.c; ports[].trailer: lib/trailer/cfg.c.) config/README.md documents the same
  * table.
  */
 static const struct cfg_opt cfg_opts[] = {
@@ -155,12 +134,10 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_OBJ("", "eal"),
 	CFG_O_CUSTOM_D("", "ports", CFG_OPT_REQUIRED, dump_ports),
 	CFG_O_CUSTOM_D("", "outputs", 0, dump_outputs),
-	CFG_O_CUSTOM_D("", "groups", 0, dump_groups),
 	CFG_O_CUSTOM_D("", "lcores", 0, dump_lcores),
 	CFG_O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
 	CFG_O_OBJ("", "rings"),
 	CFG_O_OBJ("", "mempool"),
-	CFG_O_CUSTOM_D("", "rules", 0, dump_rules),
 	CFG_O_OBJ("", "metrics"),
 
 	CFG_O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
@@ -211,10 +188,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_INT("outputs[]", "resend_buffer_pkts", SO, resend_buffer, 64, 65536, 4096, CFG_OPT_POW2),
 	CFG_O_STR("outputs[]", "spool", SO, spool, "", CFG_OPT_NOCTRL),
 
-	CFG_O_STR("groups[]", "name", SG, name, NULL, CFG_OPT_REQUIRED | CFG_OPT_NAME),
-	CFG_O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, CFG_OPT_REQUIRED),
-	CFG_O_CUSTOM_D("groups[]", "members", CFG_OPT_REQUIRED, dump_group_members),
-
 	CFG_O_CUSTOM("lcores", "rx", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "worker", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "tx", CFG_OPT_REQUIRED),
@@ -229,16 +202,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_INT("mempool", "size", SC, mempool_size, 1023, 4194304, 32767, 0),
 	CFG_O_INT("mempool", "cache", SC, mempool_cache, 0, 512, 256, 0),
 	CFG_O_INT("mempool", "mbuf_size", SC, mbuf_size, 1024, 10240, 2176, 0),
-
-	/* Checked by parse_rule(): out, continue, snaplen and vlan are for forward rules only. */
-	CFG_O_CUSTOM_D("rules[]", "name", 0, dump_rule_name),
-	CFG_O_CUSTOM_D("rules[]", "in", 0, dump_rule_in),
-	CFG_O_STR("rules[]", "filter", SR, filter, "", 0),
-	CFG_O_ENUM("rules[]", "action", SR, action, action_names, CFG_ACTION_FORWARD, CFG_OPT_REQUIRED),
-	CFG_O_CUSTOM_D("rules[]", "out", 0, dump_rule_out),
-	CFG_O_BOOL("rules[]", "continue", SR, cont, 0),
-	CFG_O_INT("rules[]", "snaplen", SR, snaplen, 60, 65535, 0, CFG_OPT_ZERO),
-	CFG_O_ENUM("rules[]", "vlan", SR, vlan, vlan_names, CFG_VLAN_KEEP, 0),
 
 	/* metrics.listen is also checked by parse_metrics(): an IPv4 or IPv6 literal. */
 	CFG_O_BOOL("metrics", "enabled", SC, metrics.enabled, 0),
@@ -258,12 +221,7 @@ static const struct cfg_opt cfg_opts[] = {
 #undef SC
 #undef SP
 #undef SO
-#undef SG
-#undef SR
 /* clang-format on */
-
-/* The rules[] keys that only a forward rule takes, in table order. */
-static const char *const forward_only_keys[] = { "out", "continue", "snaplen", "vlan" };
 
 /** State of one cfg_load(). */
 struct cfg_loader {
@@ -555,78 +513,16 @@ cfg_get_port(const struct cfg_loader *l, const json_t *v, const char *path)
 	return p;
 }
 
-/*
- * The names of the kinds of target in @p kinds (1 << CFG_TARGET_* bits), for messages:
- * "ports: in, out; outputs: cap; groups: none".
- */
-static const char *
-target_names(const struct stp_config *cfg, unsigned int kinds, char *buf, size_t len)
-{
-	char list[256];
-	size_t n;
-	uint16_t i, nb;
-	uint8_t k;
-
-	buf[0] = '\0';
-	for (k = CFG_TARGET_PORT; k <= CFG_TARGET_GROUP; k++) {
-		if (!(kinds & (1u << k)))
-			continue;
-		nb = k == CFG_TARGET_PORT	       ? cfg->nb_ports :
-				k == CFG_TARGET_OUTPUT ? cfg->nb_outputs :
-							 cfg->nb_groups;
-		list[0] = '\0';
-		for (i = 0; i < nb; i++)
-			list_add(list, sizeof(list),
-					cfg_target_name(cfg, &(struct cfg_target){ k, i }));
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s: %s", n > 0 ? "; " : "", target_kind_names[k],
-				nb > 0 ? list : "none");
-	}
-	return buf;
-}
-
-/*
- * A name that rules[].out (@p allow_group) or groups[].members (not @p allow_group: groups do
- * not nest) refers to, resolved into @p t.
- */
-static int
-get_target(const struct cfg_loader *l, const json_t *v, const char *path, bool allow_group,
-		struct cfg_target *t)
-{
-	unsigned int kinds = (1u << CFG_TARGET_PORT) | (1u << CFG_TARGET_OUTPUT);
-	char b[CFG_JVAL_LEN], names[384];
-	const char *s;
-
-	s = cfg_get_str(l, v, path);
-	if (s == NULL)
-		return -EINVAL;
-	if (cfg_target_by_name(l->cfg, s, t) < 0) {
-		if (allow_group)
-			return cfg_lerr(l, path, "%s is not a port, output or group name (%s)",
-					cfg_jv(v, b),
-					target_names(l->cfg, kinds | (1u << CFG_TARGET_GROUP),
-							names, sizeof(names)));
-		return cfg_lerr(l, path, "%s is not a port or output name (%s)", cfg_jv(v, b),
-				target_names(l->cfg, kinds, names, sizeof(names)));
-	}
-	if (t->kind == CFG_TARGET_GROUP && !allow_group)
-		return cfg_lerr(l, path,
-				"%s is groups[%u], and groups do not nest (members are ports or "
-				"outputs)",
-				cfg_jv(v, b), t->idx);
-	return 0;
-}
-
 /* Ports, outputs and groups share one namespace: @p name must not be taken yet. */
-static int
-check_name_free(const struct cfg_loader *l, const char *name, const char *path)
+int
+cfg_check_name_free(const struct cfg_loader *l, const char *name, const char *path)
 {
 	struct cfg_target t;
 
 	if (cfg_target_by_name(l->cfg, name, &t) < 0)
 		return 0;
 	return cfg_lerr(l, path, "\"%s\" is already the name of %s[%u]", name,
-			target_kind_names[t.kind], t.idx);
+			cfg_target_kind_name(l->cfg, t.kind), t.idx);
 }
 
 static void
@@ -1387,7 +1283,7 @@ parse_outputs(const struct cfg_loader *l, const json_t *root)
 		rc = parse_output_type_keys(l, o, v, p);
 		if (rc < 0)
 			return rc;
-		rc = check_name_free(l, o->name, cfg_jp_key(q, p, "name"));
+		rc = cfg_check_name_free(l, o->name, cfg_jp_key(q, p, "name"));
 		if (rc < 0)
 			return rc;
 		cfg->nb_outputs = i + 1;
@@ -1395,230 +1291,17 @@ parse_outputs(const struct cfg_loader *l, const json_t *root)
 	return 0;
 }
 
-static int
-parse_group_members(
-		const struct cfg_loader *l, struct cfg_group *g, const json_t *v, const char *path)
-{
-	char p[CFG_JPATH_LEN], pm[CFG_JPATH_LEN];
-	const json_t *members, *e;
-	struct cfg_target t;
-	uint16_t k;
-	size_t i;
-	int rc;
-
-	cfg_jp_key(p, path, "members");
-	members = cfg_get_array(l, json_object_get(v, "members"), p, 1, CFG_MAX_MEMBERS, "member");
-	if (members == NULL)
-		return -EINVAL;
-	json_array_foreach(members, i, e) {
-		rc = get_target(l, e, cfg_jp_idx(pm, p, i), false, &t);
-		if (rc < 0)
-			return rc;
-		for (k = 0; k < g->nb_members; k++)
-			if (g->members[k].kind == t.kind && g->members[k].idx == t.idx)
-				return cfg_lerr(l, pm, "\"%s\" is already listed at %s[%u]",
-						cfg_target_name(l->cfg, &t), p, k);
-		g->members[g->nb_members++] = t;
-	}
-	return 0;
-}
-
 /*
- * Two passes: every group's name first, so that a member naming any group, earlier or later,
- * gets the "groups do not nest" message rather than "unknown name".
+ * Every port a feature transmits on from every TX lcore (a rule's output, a probe's port) needs
+ * one TX queue per TX lcore: TX lcores do not share queues.
  */
-static int
-parse_groups(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	const json_t *groups, *v;
-	struct cfg_group *g;
-	size_t i;
-	int rc;
-
-	groups = json_object_get(root, "groups");
-	if (groups == NULL)
-		return 0;
-	if (cfg_get_array(l, groups, "groups", 0, CFG_MAX_GROUPS, "group") == NULL)
-		return -EINVAL;
-	json_array_foreach(groups, i, v) {
-		g = &cfg->groups[i];
-		memset(g, 0, sizeof(*g));
-		cfg_jp_idx(p, "groups", i);
-		rc = cfg_parse_object(l, v, p, "groups[]", g);
-		if (rc < 0)
-			return rc;
-		rc = check_name_free(l, g->name, cfg_jp_key(q, p, "name"));
-		if (rc < 0)
-			return rc;
-		cfg->nb_groups = i + 1;
-	}
-	json_array_foreach(groups, i, v) {
-		rc = parse_group_members(l, &cfg->groups[i], v, cfg_jp_idx(p, "groups", i));
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-parse_rule(const struct cfg_loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
-		const char *path)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], pi[CFG_JPATH_LEN], b[CFG_JVAL_LEN], msg[PCAP_ERRBUF_SIZE + 64];
-	const json_t *in, *name, *e;
-	const char *why;
-	uint16_t k;
-	size_t i;
-	int rc, port;
-
-	/* Types and ranges of filter, action, continue, snaplen and vlan. */
-	rc = cfg_parse_object(l, v, path, "rules[]", r);
-	if (rc < 0)
-		return rc;
-
-	name = json_object_get(v, "name");
-	cfg_jp_key(p, path, "name");
-	if (name != NULL) {
-		rc = cfg_get_str_into(l, name, p, CFG_OPT_NAME, r->name, sizeof(r->name));
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(r->name, sizeof(r->name), "rule%zu", idx);
-	}
-	for (k = 0; k < idx; k++)
-		if (strcmp(cfg->rules[k].name, r->name) == 0)
-			return cfg_lerr(l, p, "\"%s\" is already the name of rules[%u]", r->name,
-					k);
-
-	in = json_object_get(v, "in");
-	cfg_jp_key(p, path, "in");
-	if (in == NULL) {
-		r->in_mask = cfg->nb_ports >= 32 ? UINT32_MAX : (UINT32_C(1) << cfg->nb_ports) - 1;
-	} else if (json_is_array(in)) {
-		if (json_array_size(in) == 0)
-			return cfg_lerr(l, p,
-					"empty array, at least one port is required "
-					"(omit \"in\" to match every port)");
-		json_array_foreach(in, i, e) {
-			port = cfg_get_port(l, e, cfg_jp_idx(pi, p, i));
-			if (port < 0)
-				return port;
-			r->in_mask |= UINT32_C(1) << port;
-		}
-	} else {
-		port = cfg_get_port(l, in, p);
-		if (port < 0)
-			return port;
-		r->in_mask = UINT32_C(1) << port;
-	}
-
-	if (r->filter[0] != '\0' && filter_check_syntax(r->filter, msg, sizeof(msg)) < 0)
-		return cfg_lerr(l, cfg_jp_key(p, path, "filter"), "%s does not compile: %s",
-				cfg_jv(json_object_get(v, "filter"), b), msg);
-
-	if (r->action == CFG_ACTION_FORWARD) {
-		cfg_jp_key(p, path, "out");
-		e = json_object_get(v, "out");
-		if (e == NULL)
-			return cfg_lerr(l, p, "missing required key (action \"forward\" needs it)");
-		rc = get_target(l, e, p, true, &r->out);
-		if (rc < 0)
-			return rc;
-		r->out_port = r->out.kind == CFG_TARGET_PORT ? r->out.idx : 0;
-		return 0;
-	}
-	/* drop and count send nothing anywhere: the keys that say where or how are mistakes. */
-	for (i = 0; i < ARRAY_LEN(forward_only_keys); i++) {
-		if (json_object_get(v, forward_only_keys[i]) == NULL)
-			continue;
-		if (strcmp(forward_only_keys[i], "continue") != 0)
-			why = "only forward rules send packets";
-		else if (r->action == CFG_ACTION_DROP)
-			why = "a drop rule always ends the evaluation";
-		else
-			why = "a count rule never ends the evaluation";
-		return cfg_lerr(l, cfg_jp_key(p, path, forward_only_keys[i]),
-				"not allowed with action \"%s\": %s", action_names[r->action], why);
-	}
-	return 0;
-}
-
-static int
-parse_rules(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	const json_t *rules, *v;
-	char p[CFG_JPATH_LEN];
-	size_t i;
-	int rc;
-
-	rules = json_object_get(root, "rules");
-	if (rules == NULL)
-		return 0;
-	if (cfg_get_array(l, rules, "rules", 0, CFG_MAX_RULES, "rule") == NULL)
-		return -EINVAL;
-	json_array_foreach(rules, i, v) {
-		memset(&cfg->rules[i], 0, sizeof(cfg->rules[i]));
-		rc = parse_rule(l, &cfg->rules[i], i, v, cfg_jp_idx(p, "rules", i));
-		if (rc < 0)
-			return rc;
-		cfg->nb_rules = i + 1;
-	}
-	return 0;
-}
-
-/*
- * Whether forward rule @p r sends to ports[@p port]: directly (*group = -1) or as a member of the
- * group it sends to (*group = that group's index).
- */
-static bool
-rule_sends_to_port(
-		const struct stp_config *cfg, const struct cfg_rule *r, uint16_t port, int *group)
-{
-	const struct cfg_group *g;
-	uint16_t m;
-
-	*group = -1;
-	if (r->action != CFG_ACTION_FORWARD)
-		return false;
-	if (r->out.kind == CFG_TARGET_PORT)
-		return r->out.idx == port;
-	/* A tunnel output sends out of its port. */
-	if (r->out.kind == CFG_TARGET_OUTPUT)
-		return cfg_output_is_tunnel(cfg->outputs[r->out.idx].type) &&
-				cfg->outputs[r->out.idx].port == port;
-	if (r->out.kind != CFG_TARGET_GROUP)
-		return false;
-	g = &cfg->groups[r->out.idx];
-	for (m = 0; m < g->nb_members; m++) {
-		const struct cfg_target *t = &g->members[m];
-
-		if ((t->kind == CFG_TARGET_PORT && t->idx == port) ||
-				(t->kind == CFG_TARGET_OUTPUT &&
-						cfg_output_is_tunnel(cfg->outputs[t->idx].type) &&
-						cfg->outputs[t->idx].port == port)) {
-			*group = r->out.idx;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Every port a rule sends to, directly or through a group, needs one TX queue per TX lcore: TX
- * lcores do not share queues.
- */
-static int
-check_tx_queues(const struct cfg_loader *l)
+int
+cfg_check_tx_queues(const struct cfg_loader *l)
 {
 	const struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], why[128];
+	char p[CFG_JPATH_LEN], why[160];
 	unsigned int nb_tx = 0;
-	uint16_t i, r;
-	int g;
+	uint16_t i;
 
 	for (i = 0; i < cfg->nb_lcores; i++)
 		if (cfg->lcores[i].roles & CFG_ROLE_TX)
@@ -1636,25 +1319,8 @@ check_tx_queues(const struct cfg_loader *l)
 			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
 			return cfg_lerr(l, p,
 					"%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
-					"%s, and each TX lcore needs its own queue",
+					"%s",
 					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, why);
-		}
-		for (r = 0; r < cfg->nb_rules; r++) {
-			if (!rule_sends_to_port(cfg, &cfg->rules[r], i, &g))
-				continue;
-			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
-			if (g >= 0)
-				return cfg_lerr(l, p,
-						"%u is fewer than the %u TX lcores (lcores.tx): port "
-						"\"%s\" is a member of groups[%d], the output of "
-						"rules[%u], and each TX lcore needs its own queue",
-						cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name,
-						g, r);
-			return cfg_lerr(l, p,
-					"%u is fewer than the %u TX lcores (lcores.tx): port "
-					"\"%s\" is the output of rules[%u] and each TX lcore "
-					"needs its own queue",
-					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
 		}
 	}
 	return 0;
@@ -1842,7 +1508,7 @@ pass_mempool(struct cfg_loader *l, const json_t *root)
 static int
 pass_tx_queues(struct cfg_loader *l, const json_t *root)
 {
-	return check_tx_queues(l);
+	return cfg_check_tx_queues(l);
 }
 
 /* A section's parser (which reads the loader and writes its config) as a pass. */
@@ -1854,14 +1520,12 @@ pass_tx_queues(struct cfg_loader *l, const json_t *root)
 PASS_OF(parse_eal)
 PASS_OF(parse_ports)
 PASS_OF(parse_outputs)
-PASS_OF(parse_groups)
-PASS_OF(parse_rules)
 PASS_OF(parse_metrics)
 
 /*
  * The passes over the document, in order: a section is parsed after the sections its values
- * name (ports before outputs, groups and rules; outputs before groups), and each check across
- * sections after what it checks. The first error stops the load.
+ * name (ports before outputs; the rules' groups after outputs, its rules after lcores), and each
+ * check across sections after what it checks. The first error stops the load.
  */
 static const struct {
 	const char *name;
@@ -1872,11 +1536,9 @@ static const struct {
 	{ "eal", pass_parse_eal },
 	{ "ports", pass_parse_ports },
 	{ "outputs", pass_parse_outputs },
-	{ "groups", pass_parse_groups },
 	{ "rings", pass_rings },
 	{ "mempool", pass_mempool },
 	{ "lcores", parse_lcores },
-	{ "rules", pass_parse_rules },
 	{ "tx queues", pass_tx_queues },
 	{ "metrics", pass_parse_metrics },
 };
@@ -2086,53 +1748,79 @@ cfg_port_by_name(const struct stp_config *cfg, const char *name)
 	return -1;
 }
 
+/* The section that names targets of @p kind, with its block in *@p blk; NULL when none. */
+static const struct cfg_section *
+target_section(const struct stp_config *cfg, uint8_t kind, const void **blk)
+{
+	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++) {
+		const struct cfg_section *s = cfg->sections[k];
+
+		if (s->target_kind == kind && kind > CFG_TARGET_OUTPUT && s->target_name != NULL) {
+			*blk = cfg->sec_mem + cfg->sec_off[k];
+			return s;
+		}
+	}
+	return NULL;
+}
+
+uint16_t
+cfg_target_count(const struct stp_config *cfg, uint8_t kind)
+{
+	const struct cfg_section *s;
+	const void *blk;
+
+	if (kind == CFG_TARGET_PORT)
+		return cfg->nb_ports;
+	if (kind == CFG_TARGET_OUTPUT)
+		return cfg->nb_outputs;
+	s = target_section(cfg, kind, &blk);
+	return s != NULL ? s->nb_targets(blk) : 0;
+}
+
+const char *
+cfg_target_kind_name(const struct stp_config *cfg, uint8_t kind)
+{
+	const struct cfg_section *s;
+	const void *blk;
+
+	if (kind < ARRAY_LEN(target_kind_names))
+		return target_kind_names[kind];
+	s = target_section(cfg, kind, &blk);
+	return s != NULL ? s->target_list : "nothing";
+}
+
 int
 cfg_target_by_name(const struct stp_config *cfg, const char *name, struct cfg_target *t)
 {
-	uint16_t i;
+	for (uint8_t kind = CFG_TARGET_PORT; kind < CFG_TARGET_KINDS; kind++) {
+		uint16_t n = cfg_target_count(cfg, kind);
 
-	for (i = 0; i < cfg->nb_ports; i++)
-		if (strcmp(cfg->ports[i].name, name) == 0)
-			goto found_port;
-	for (i = 0; i < cfg->nb_outputs; i++)
-		if (strcmp(cfg->outputs[i].name, name) == 0)
-			goto found_output;
-	for (i = 0; i < cfg->nb_groups; i++)
-		if (strcmp(cfg->groups[i].name, name) == 0)
-			goto found_group;
+		for (uint16_t i = 0; i < n; i++) {
+			*t = (struct cfg_target){ kind, i };
+			if (strcmp(cfg_target_name(cfg, t), name) == 0)
+				return 0;
+		}
+	}
 	return -ENOENT;
-found_port:
-	*t = (struct cfg_target){ CFG_TARGET_PORT, i };
-	return 0;
-found_output:
-	*t = (struct cfg_target){ CFG_TARGET_OUTPUT, i };
-	return 0;
-found_group:
-	*t = (struct cfg_target){ CFG_TARGET_GROUP, i };
-	return 0;
 }
 
 const char *
 cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t)
 {
+	const struct cfg_section *s;
+	const void *blk;
+
 	switch (t->kind) {
+	case CFG_TARGET_NONE:
+		return "";
 	case CFG_TARGET_PORT:
 		return t->idx < cfg->nb_ports ? cfg->ports[t->idx].name : "";
 	case CFG_TARGET_OUTPUT:
 		return t->idx < cfg->nb_outputs ? cfg->outputs[t->idx].name : "";
-	case CFG_TARGET_GROUP:
-		return t->idx < cfg->nb_groups ? cfg->groups[t->idx].name : "";
 	default:
-		return "";
+		s = target_section(cfg, t->kind, &blk);
+		return s != NULL && t->idx < s->nb_targets(blk) ? s->target_name(blk, t->idx) : "";
 	}
-}
-
-const char *
-cfg_action_name(enum cfg_action a)
-{
-	if ((unsigned int)a < ARRAY_LEN(action_names))
-		return action_names[a];
-	return "unknown";
 }
 
 const char *
@@ -2295,43 +1983,6 @@ dump_outputs(const struct stp_config *cfg, const void *base, bool *bad)
 }
 
 static json_t *
-dump_groups(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < cfg->nb_groups; i++)
-		cfg_jappend(a, cfg_dump_section(cfg, "groups[]", &cfg->groups[i], bad), bad);
-	return a;
-}
-
-static json_t *
-dump_rules(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array(), *e;
-
-	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
-		e = cfg_dump_section(cfg, "rules[]", &cfg->rules[i], bad);
-		/* The loader refuses these keys on drop and count rules. */
-		if (e != NULL && cfg->rules[i].action != CFG_ACTION_FORWARD)
-			for (size_t k = 0; k < ARRAY_LEN(forward_only_keys); k++)
-				json_object_del(e, forward_only_keys[k]);
-		cfg_jappend(a, e, bad);
-	}
-	return a;
-}
-
-static json_t *
-dump_group_members(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_group *g = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < g->nb_members; i++)
-		cfg_jappend(a, json_string(cfg_target_name(cfg, &g->members[i])), bad);
-	return a;
-}
-
-static json_t *
 dump_output_port(const struct stp_config *cfg, const void *base, bool *bad)
 {
 	const struct cfg_output *o = base;
@@ -2351,34 +2002,6 @@ dump_eal_args(const struct stp_config *cfg, const void *base, bool *bad)
 	return a;
 }
 
-static json_t *
-dump_rule_name(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-
-	return json_string(r->name);
-}
-
-static json_t *
-dump_rule_in(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < cfg->nb_ports && i < 32; i++)
-		if (r->in_mask & (UINT32_C(1) << i))
-			cfg_jappend(a, json_string(cfg->ports[i].name), bad);
-	return a;
-}
-
-static json_t *
-dump_rule_out(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-
-	return json_string(cfg_target_name(cfg, &r->out));
-}
-
 char *
 cfg_dump_json(const struct stp_config *cfg)
 {
@@ -2394,14 +2017,14 @@ cfg_dump_json(const struct stp_config *cfg)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Rules changed at run time (the console's "add rule" / "del rule") */
+/* Edits of a loaded config (the rules' console "add rule" / "del rule": lib/rules/cfg.c) */
 
 /*
  * The same loader as cfg_load() over an already loaded config, so a rule typed at the console
  * gets exactly the checks and messages of a rule in the file.
  */
-static struct cfg_loader *
-loader_for(struct stp_config *cfg, char err[CFG_ERR_LEN])
+struct cfg_loader *
+cfg_loader_new(struct stp_config *cfg, char err[CFG_ERR_LEN])
 {
 	struct cfg_loader *l = calloc(1, sizeof(*l));
 
@@ -2415,87 +2038,22 @@ loader_for(struct stp_config *cfg, char err[CFG_ERR_LEN])
 	return l;
 }
 
-int
-cfg_rule_insert(struct stp_config *cfg, const char *rule_json, int index, char err[CFG_ERR_LEN])
+void
+cfg_loader_free(struct cfg_loader *l)
 {
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	struct cfg_loader *l;
-	json_error_t jerr;
-	json_t *v;
-	uint16_t n = cfg->nb_rules, k;
-	int rc;
-
-	err[0] = '\0';
-	if (index < 0)
-		index = n;
-	if (n >= CFG_MAX_RULES)
-		return cfg_errf(cfg, err, "rules", "already %u rules, the maximum", CFG_MAX_RULES);
-	if (index > n)
-		return cfg_errf(cfg, err, "rules", "index %d is out of range [0..%u]", index, n);
-	cfg_jp_idx(p, "rules", (size_t)index);
-	v = json_loads(rule_json, CFG_JSON_FLAGS, &jerr);
-	if (v == NULL) {
-		cfg_errf(cfg, err, p, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
-		one_line(err);
-		return -EINVAL;
-	}
-	l = loader_for(cfg, err);
-	if (l == NULL) {
-		json_decref(v);
-		return -ENOMEM;
-	}
-	memmove(&cfg->rules[index + 1], &cfg->rules[index], (n - index) * sizeof(cfg->rules[0]));
-	memset(&cfg->rules[index], 0, sizeof(cfg->rules[index]));
-	rc = parse_rule(l, &cfg->rules[index], (size_t)index, v, p);
-	/* parse_rule() compares the name with the rules before; the ones after moved up by one. */
-	for (k = index + 1; rc == 0 && k <= n; k++)
-		if (strcmp(cfg->rules[k].name, cfg->rules[index].name) == 0)
-			rc = cfg_lerr(l, cfg_jp_key(q, p, "name"),
-					"\"%s\" is already the name of rules[%u]",
-					cfg->rules[index].name, k);
-	if (rc == 0) {
-		cfg->nb_rules = n + 1;
-		rc = check_tx_queues(l);
-	}
-	if (rc != 0) {
-		memmove(&cfg->rules[index], &cfg->rules[index + 1],
-				(n - index) * sizeof(cfg->rules[0]));
-		cfg->nb_rules = n;
-	}
 	free(l);
-	json_decref(v);
-	return rc;
 }
 
-int
-cfg_rule_delete(struct stp_config *cfg, const char *name, char err[CFG_ERR_LEN])
+json_t *
+cfg_json_parse(const struct stp_config *cfg, const char *text, const char *path,
+		char err[CFG_ERR_LEN])
 {
-	struct cfg_rule saved;
-	struct cfg_loader *l;
-	uint16_t n = cfg->nb_rules, i;
-	int rc;
+	json_error_t jerr;
+	json_t *v = json_loads(text, CFG_JSON_FLAGS, &jerr);
 
-	err[0] = '\0';
-	for (i = 0; i < n; i++)
-		if (strcmp(cfg->rules[i].name, name) == 0)
-			break;
-	if (i == n)
-		return n == 0 ? cfg_errf(cfg, err, "rules",
-						"no rule is named \"%s\" (there are none)", name) :
-				cfg_errf(cfg, err, "rules", "no rule is named \"%s\"", name);
-	l = loader_for(cfg, err);
-	if (l == NULL)
-		return -ENOMEM;
-	saved = cfg->rules[i];
-	memmove(&cfg->rules[i], &cfg->rules[i + 1], (n - i - 1) * sizeof(cfg->rules[0]));
-	cfg->nb_rules = n - 1;
-	/* Fewer rules never need more TX queues, but the checks are the loader's to make. */
-	rc = check_tx_queues(l);
-	if (rc != 0) {
-		memmove(&cfg->rules[i + 1], &cfg->rules[i], (n - i - 1) * sizeof(cfg->rules[0]));
-		cfg->rules[i] = saved;
-		cfg->nb_rules = n;
+	if (v == NULL) {
+		cfg_errf(cfg, err, path, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+		one_line(err);
 	}
-	free(l);
-	return rc;
+	return v;
 }

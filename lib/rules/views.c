@@ -46,7 +46,7 @@ rules_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum
 	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
 		idx[n] = r;
 		name[n] = rn->r[r].name;
-		action[n] = cfg_action_name(rn->r[r].action);
+		action[n] = rules_cfg_action_name(rn->r[r].action);
 		matched[n] = stp_rule_matched(rn, sum, r);
 		deleted[n] = rn->r[r].deleted;
 	}
