@@ -9,7 +9,7 @@
  * default (the shape of Redis's createIntConfig() table). That table drives the unknown-key check
  * (and the list of allowed keys the message prints), the missing-key check, the parsing and
  * defaulting of scalar values and cfg_dump_json(). Keys whose value is an array or needs other
- * keys to be understood (ports, outputs, lcores, eal.args, outputs[].port) are CFG_OPT_CUSTOM: the
+ * keys to be understood (ports, lcores, eal.args) are CFG_OPT_CUSTOM: the
  * table names them and their dump hook, and the section's parse pass (cfg_passes[], run in order by
  * parse_root()) parses them.
  *
@@ -41,7 +41,6 @@
 #include "cfg.h"
 #include "cfg_section.h"
 #include "filter.h"
-#include "sph.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -60,44 +59,11 @@ static const char *const ts_names[] = {
 	[CFG_TS_NONE] = "none",
 };
 
-static const char *const output_type_names[] = {
-	[CFG_OUTPUT_PCAPNG] = "pcapng",
-	[CFG_OUTPUT_ERSPAN3] = "erspan3",
-	[CFG_OUTPUT_VXLAN] = "vxlan",
-	[CFG_OUTPUT_GRE] = "gre",
-	[CFG_OUTPUT_STAMPEDE] = "stampede",
-};
-
 static const char *const node_role_names[] = {
 	[CFG_ROLE_EDGE] = "edge",
 	[CFG_ROLE_RELAY] = "relay",
 	[CFG_ROLE_COLLECTOR] = "collector",
 };
-
-static const char *const transport_names[] = {
-	[CFG_TRANSPORT_UDP] = "udp",
-	[CFG_TRANSPORT_ETHER] = "ether",
-};
-
-/* outputs[] keys of capture files and of tunnels: each type refuses the other's. */
-/* Per output type with outer headers: its encapsulation (stampede: UDP, or IPv6 / Ethernet by
- * its addresses and transport) and the range of its "id". */
-static const struct {
-	enum encap_type enc;
-	uint32_t max_id;
-} tunnel_types[] = {
-	[CFG_OUTPUT_ERSPAN3] = { ENCAP_ERSPAN3, 1023 },
-	[CFG_OUTPUT_VXLAN] = { ENCAP_VXLAN, 0xffffff },
-	[CFG_OUTPUT_GRE] = { ENCAP_GRE, UINT32_MAX },
-	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
-};
-static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
-	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms" };
-static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
-	"dscp", "dst_port" };
-/* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
-static const char *const stampede_only_keys[] = { "transport", "description", "reliable",
-	"resend_window_s", "resend_buffer_pkts", "spool" };
 
 static const char *const clock_names[] = {
 	[CFG_CLOCK_AUTO] = "auto",
@@ -110,30 +76,27 @@ static const char *const clock_names[] = {
 static const char *const target_kind_names[] = {
 	[CFG_TARGET_NONE] = "nothing",
 	[CFG_TARGET_PORT] = "ports",
-	[CFG_TARGET_OUTPUT] = "outputs",
 };
 
 /* clang-format off */
 /* The dump hooks of CFG_OPT_CUSTOM keys (below, with cfg_dump_json()). */
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
-static dump_fn dump_ports, dump_outputs, dump_lcores, dump_eal_args, dump_output_port;
+static dump_fn dump_ports, dump_lcores, dump_eal_args;
 
 #define SC struct stp_config
 #define SP struct cfg_port
-#define SO struct cfg_output
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
- * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port and
- * "outputs[]" onto struct cfg_output; the lcores section is all CFG_OPT_CUSTOM. (groups and
- * rules: lib/rules/cfg.c; ports[].trailer: lib/trailer/cfg.c.) config/README.md documents the same
+ * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port; the lcores
+ * section is all CFG_OPT_CUSTOM. (outputs: lib/outputs/cfg.c; groups and rules:
+ * lib/rules/cfg.c; ports[].trailer: lib/trailer/cfg.c.) config/README.md documents the same
  * table.
  */
 static const struct cfg_opt cfg_opts[] = {
 	CFG_O_OBJ("", "node"),
 	CFG_O_OBJ("", "eal"),
 	CFG_O_CUSTOM_D("", "ports", CFG_OPT_REQUIRED, dump_ports),
-	CFG_O_CUSTOM_D("", "outputs", 0, dump_outputs),
 	CFG_O_CUSTOM_D("", "lcores", 0, dump_lcores),
 	CFG_O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
 	CFG_O_OBJ("", "rings"),
@@ -161,33 +124,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
 	CFG_O_ENUM("ports[]", "clock", SP, clock, clock_names, CFG_CLOCK_AUTO, 0),
 	CFG_O_INT("ports[]", "clock_bits", SP, clock_bits, 16, 64, 64, 0),
-	CFG_O_STR("outputs[]", "name", SO, name, NULL, CFG_OPT_REQUIRED | CFG_OPT_NAME),
-	CFG_O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, CFG_OPT_REQUIRED),
-	/* path is required for pcapng outputs, refused for tunnels: parse_outputs() checks. */
-	CFG_O_STR("outputs[]", "path", SO, path, NULL, CFG_OPT_NONEMPTY | CFG_OPT_NOCTRL),
-	CFG_O_INT("outputs[]", "rotate_bytes", SO, rotate_bytes, 4096, INT64_C(1) << 50, 0, CFG_OPT_ZERO),
-	CFG_O_INT("outputs[]", "rotate_seconds", SO, rotate_seconds, 0, 31536000, 0, 0),
-	CFG_O_INT("outputs[]", "max_files", SO, max_files, 0, 1000000, 0, 0),
-	CFG_O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, CFG_OPT_POW2),
-	CFG_O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
-	CFG_O_BOOL("outputs[]", "comments", SO, comments, 1),
-	CFG_O_BOOL("outputs[]", "durable", SO, durable, 0),
-	CFG_O_INT("outputs[]", "sync_ms", SO, sync_ms, 1, 10000, 10, 0),
-	CFG_O_CUSTOM_D("outputs[]", "port", 0, dump_output_port),
-	CFG_O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
-	CFG_O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),
-	CFG_O_STR("outputs[]", "dst_mac", SO, dst_mac, "", 0),
-	CFG_O_INT("outputs[]", "id", SO, id, 0, UINT32_MAX, 0, 0),
-	CFG_O_INT("outputs[]", "ttl", SO, ttl, 1, 255, 64, 0),
-	CFG_O_INT("outputs[]", "dscp", SO, dscp, 0, 63, 0, 0),
-	CFG_O_INT("outputs[]", "dst_port", SO, dst_port, 1, 65535, 4789, 0),
-	CFG_O_ENUM("outputs[]", "transport", SO, transport, transport_names, CFG_TRANSPORT_UDP, 0),
-	CFG_O_STR("outputs[]", "description", SO, description, "", CFG_OPT_NOCTRL),
-	CFG_O_BOOL("outputs[]", "reliable", SO, reliable, 0),
-	CFG_O_INT("outputs[]", "resend_window_s", SO, resend_window_s, 1, 86400, 10, 0),
-	CFG_O_INT("outputs[]", "resend_buffer_pkts", SO, resend_buffer, 64, 65536, 4096, CFG_OPT_POW2),
-	CFG_O_STR("outputs[]", "spool", SO, spool, "", CFG_OPT_NOCTRL),
-
 	CFG_O_CUSTOM("lcores", "rx", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "worker", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "tx", CFG_OPT_REQUIRED),
@@ -220,7 +156,6 @@ static const struct cfg_opt cfg_opts[] = {
 
 #undef SC
 #undef SP
-#undef SO
 /* clang-format on */
 
 /** State of one cfg_load(). */
@@ -613,7 +548,7 @@ struct cfg_row {
 	int sec;
 };
 
-/* The most rows of one object: the core's largest (outputs[]) has 27. */
+/* The most rows of one object: the largest, the outputs' outputs[], has 27. */
 #define CFG_MAX_ROWS 128
 
 /* Whether the core's table has key @p key in object @p section. */
@@ -1175,122 +1110,6 @@ cfg_parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-/* The keys each output type takes, and the tunnels' port, addresses and id. */
-static int
-parse_output_type_keys(
-		const struct cfg_loader *l, struct cfg_output *o, const json_t *v, const char *path)
-{
-	const bool tunnel = cfg_output_is_tunnel(o->type);
-	const bool sph = o->type == CFG_OUTPUT_STAMPEDE;
-	const bool ether = sph && o->transport == CFG_TRANSPORT_ETHER;
-	const char *const *other = tunnel ? pcapng_only_keys : tunnel_only_keys;
-	const size_t nb_other = tunnel ? ARRAY_LEN(pcapng_only_keys) : ARRAY_LEN(tunnel_only_keys);
-	const char *kind = sph ? "stampede" : tunnel ? "tunnel" : "pcapng";
-	char p[CFG_JPATH_LEN], b[CFG_JVAL_LEN];
-	struct encap_tunnel *t = &o->tun;
-	int pi;
-
-	for (size_t k = 0; k < nb_other; k++)
-		if (json_object_get(v, other[k]) != NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, other[k]),
-					"not a key of %s outputs (type \"%s\")", kind,
-					output_type_names[o->type]);
-	for (size_t k = 0; !sph && k < ARRAY_LEN(stampede_only_keys); k++)
-		if (json_object_get(v, stampede_only_keys[k]) != NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, stampede_only_keys[k]),
-					"not a key of %s outputs (type \"%s\")", kind,
-					output_type_names[o->type]);
-	if (!tunnel) {
-		if (json_object_get(v, "path") == NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, "path"), "missing required key");
-		return 0;
-	}
-	/* port and dst_mac always; the IP addresses unless the transport is Ethernet. */
-	for (size_t k = 0; k < 4; k++)
-		if (json_object_get(v, tunnel_only_keys[k]) == NULL && !(ether && k >= 1 && k <= 2))
-			return cfg_lerr(l, cfg_jp_key(p, path, tunnel_only_keys[k]),
-					"missing required key");
-	pi = cfg_get_port(l, json_object_get(v, "port"), cfg_jp_key(p, path, "port"));
-	if (pi < 0)
-		return pi;
-	o->port = (uint16_t)pi;
-	memset(t, 0, sizeof(*t));
-	t->type = sph && ether ? ENCAP_SPH_ETH : tunnel_types[o->type].enc;
-	if (sph && !ether && strchr(o->src_ip, ':') != NULL) {
-		/* A stampede output over IPv6: both addresses IPv6. */
-		t->type = ENCAP_SPH_UDP6;
-		if (inet_pton(AF_INET6, o->src_ip, t->src_ip6) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "src_ip"),
-					"%s is not an IPv4 or IPv6 address literal",
-					cfg_jv(json_object_get(v, "src_ip"), b));
-		if (inet_pton(AF_INET6, o->dst_ip, t->dst_ip6) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "dst_ip"),
-					"%s is not an IPv6 address literal (src_ip is IPv6: both "
-					"must be of one family)",
-					cfg_jv(json_object_get(v, "dst_ip"), b));
-	} else {
-		if (!ether && inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "src_ip"),
-					sph ? "%s is not an IPv4 or IPv6 address literal" :
-					      "%s is not an IPv4 address literal",
-					cfg_jv(json_object_get(v, "src_ip"), b));
-		if (!ether && inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "dst_ip"),
-					sph ? "%s is not an IPv4 address literal (src_ip is IPv4: "
-					      "both must be of one family)" :
-					      "%s is not an IPv4 address literal",
-					cfg_jv(json_object_get(v, "dst_ip"), b));
-	}
-	if (!cfg_parse_mac(o->dst_mac, t->dst_mac))
-		return cfg_lerr(l, cfg_jp_key(p, path, "dst_mac"),
-				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
-				cfg_jv(json_object_get(v, "dst_mac"), b));
-	if (o->id > tunnel_types[o->type].max_id)
-		return cfg_lerr(l, cfg_jp_key(p, path, "id"), "%u is out of range [0..%u] for %s",
-				o->id, tunnel_types[o->type].max_id, output_type_names[o->type]);
-	/* The stampede port's default is its own (the table's 4789 is VXLAN's). */
-	if (sph && json_object_get(v, "dst_port") == NULL)
-		o->dst_port = SPH_UDP_PORT;
-	t->id = o->id;
-	t->ttl = o->ttl;
-	t->dscp = o->dscp;
-	t->dst_port = o->dst_port;
-	return 0;
-}
-
-static int
-parse_outputs(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	const json_t *outputs, *v;
-	struct cfg_output *o;
-	size_t i;
-	int rc;
-
-	outputs = json_object_get(root, "outputs");
-	if (outputs == NULL)
-		return 0;
-	if (cfg_get_array(l, outputs, "outputs", 0, CFG_MAX_OUTPUTS, "output") == NULL)
-		return -EINVAL;
-	json_array_foreach(outputs, i, v) {
-		o = &cfg->outputs[i];
-		memset(o, 0, sizeof(*o));
-		cfg_jp_idx(p, "outputs", i);
-		rc = cfg_parse_object(l, v, p, "outputs[]", o);
-		if (rc < 0)
-			return rc;
-		rc = parse_output_type_keys(l, o, v, p);
-		if (rc < 0)
-			return rc;
-		rc = cfg_check_name_free(l, o->name, cfg_jp_key(q, p, "name"));
-		if (rc < 0)
-			return rc;
-		cfg->nb_outputs = i + 1;
-	}
-	return 0;
-}
-
 /*
  * Every port a feature transmits on from every TX lcore (a rule's output, a probe's port) needs
  * one TX queue per TX lcore: TX lcores do not share queues.
@@ -1519,12 +1338,12 @@ pass_tx_queues(struct cfg_loader *l, const json_t *root)
 	}
 PASS_OF(parse_eal)
 PASS_OF(parse_ports)
-PASS_OF(parse_outputs)
 PASS_OF(parse_metrics)
 
 /*
  * The passes over the document, in order: a section is parsed after the sections its values
- * name (ports before outputs; the rules' groups after outputs, its rules after lcores), and each
+ * name (ports before the outputs' section; the rules' groups after outputs, its rules after
+ * lcores), and each
  * check across sections after what it checks. The first error stops the load.
  */
 static const struct {
@@ -1535,7 +1354,6 @@ static const struct {
 	{ "node", pass_node },
 	{ "eal", pass_parse_eal },
 	{ "ports", pass_parse_ports },
-	{ "outputs", pass_parse_outputs },
 	{ "rings", pass_rings },
 	{ "mempool", pass_mempool },
 	{ "lcores", parse_lcores },
@@ -1755,7 +1573,7 @@ target_section(const struct stp_config *cfg, uint8_t kind, const void **blk)
 	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++) {
 		const struct cfg_section *s = cfg->sections[k];
 
-		if (s->target_kind == kind && kind > CFG_TARGET_OUTPUT && s->target_name != NULL) {
+		if (s->target_kind == kind && kind > CFG_TARGET_PORT && s->target_name != NULL) {
 			*blk = cfg->sec_mem + cfg->sec_off[k];
 			return s;
 		}
@@ -1771,8 +1589,6 @@ cfg_target_count(const struct stp_config *cfg, uint8_t kind)
 
 	if (kind == CFG_TARGET_PORT)
 		return cfg->nb_ports;
-	if (kind == CFG_TARGET_OUTPUT)
-		return cfg->nb_outputs;
 	s = target_section(cfg, kind, &blk);
 	return s != NULL ? s->nb_targets(blk) : 0;
 }
@@ -1815,20 +1631,10 @@ cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t)
 		return "";
 	case CFG_TARGET_PORT:
 		return t->idx < cfg->nb_ports ? cfg->ports[t->idx].name : "";
-	case CFG_TARGET_OUTPUT:
-		return t->idx < cfg->nb_outputs ? cfg->outputs[t->idx].name : "";
 	default:
 		s = target_section(cfg, t->kind, &blk);
 		return s != NULL && t->idx < s->nb_targets(blk) ? s->target_name(blk, t->idx) : "";
 	}
-}
-
-const char *
-cfg_output_type_name(enum cfg_output_type t)
-{
-	if ((unsigned int)t < ARRAY_LEN(output_type_names))
-		return output_type_names[t];
-	return "unknown";
 }
 
 const char *
@@ -1955,41 +1761,6 @@ dump_ports(const struct stp_config *cfg, const void *base, bool *bad)
 	for (uint16_t i = 0; i < cfg->nb_ports; i++)
 		cfg_jappend(a, cfg_dump_section(cfg, "ports[]", &cfg->ports[i], bad), bad);
 	return a;
-}
-
-static json_t *
-dump_outputs(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array(), *e;
-	size_t k;
-
-	for (uint16_t i = 0; i < cfg->nb_outputs; i++) {
-		const struct cfg_output *o = &cfg->outputs[i];
-		const bool tunnel = cfg_output_is_tunnel(o->type);
-
-		e = cfg_dump_section(cfg, "outputs[]", o, bad);
-		for (k = 0; e != NULL &&
-				k < (tunnel ? ARRAY_LEN(pcapng_only_keys) :
-					      ARRAY_LEN(tunnel_only_keys));
-				k++)
-			json_object_del(e, tunnel ? pcapng_only_keys[k] : tunnel_only_keys[k]);
-		for (k = 0; e != NULL && o->type != CFG_OUTPUT_STAMPEDE &&
-				k < ARRAY_LEN(stampede_only_keys);
-				k++)
-			json_object_del(e, stampede_only_keys[k]);
-		cfg_jappend(a, e, bad);
-	}
-	return a;
-}
-
-static json_t *
-dump_output_port(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_output *o = base;
-
-	return json_string(cfg_output_is_tunnel(o->type) && o->port < cfg->nb_ports ?
-					cfg->ports[o->port].name :
-					"");
 }
 
 static json_t *

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* lib/pipeline's tunnel state reads struct encap_tunnel through this header. */
 #include "encap.h"
 
 #define CFG_ERR_LEN 512	     /**< Size of an error message buffer. */
@@ -42,7 +43,7 @@
 #define CFG_MAX_BURST 64     /**< Upper bound of the "burst" setting: the stack arrays' size. */
 /** Max MTU: 9000 + room for trailers and tags (frames up to 9018 + trailer bytes). */
 #define CFG_MAX_MTU 9218
-#define CFG_MAX_OUTPUTS 16    /**< Max entries in outputs[]. */
+#define CFG_MAX_OUTPUTS 16    /**< Max entries in outputs[] (lib/outputs; the stats' slots). */
 #define CFG_FILTER_LEN 1024   /**< Max libpcap filter length, including the NUL. */
 #define CFG_AUTH_HASH_LEN 256 /**< Max metrics.basic_auth.password_hash length, with the NUL. */
 #define CFG_LISTEN_LEN 64     /**< Max metrics.listen length (an IP literal), including the NUL. */
@@ -166,12 +167,6 @@ enum cfg_output_type {
 	CFG_OUTPUT_STAMPEDE,   /**< stampede header to another stampede node (lib/encap/sph.h) */
 };
 
-/** outputs[].transport of stampede outputs. */
-enum cfg_transport {
-	CFG_TRANSPORT_UDP = 0, /**< "udp": Ethernet / IPv4 / UDP (default) */
-	CFG_TRANSPORT_ETHER,   /**< "ether": Ethernet, EtherType 0x88B5 */
-};
-
 /**
  * True for the types that send out of a port with outer headers (cfg_output.tun): tunnels
  * (ENCAP_ERSPAN3, _VXLAN, _GRE) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
@@ -181,59 +176,6 @@ cfg_output_is_tunnel(enum cfg_output_type t)
 {
 	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_STAMPEDE;
 }
-
-#define CFG_IP_LEN 46  /**< an IPv4 or IPv6 literal, including the NUL (INET6_ADDRSTRLEN) */
-#define CFG_MAC_LEN 18 /**< "aa:bb:cc:dd:ee:ff", including the NUL */
-
-/**
- * outputs[i]: a destination that is not a port.
- *
- * JSON shape: { "name": "cap", "type": "pcapng", "path": "/var/cap/%Y%m%d-%H%M%S-{index}.pcapng",
- *               "rotate_bytes": 1073741824, "rotate_seconds": 3600, "max_files": 0,
- *               "ring": 16384, "snaplen": 65535, "comments": true }
- * or a tunnel to a collector out of a port:
- *             { "name": "span", "type": "erspan3", "port": "out", "src_ip": "192.0.2.1",
- *               "dst_ip": "192.0.2.9", "dst_mac": "02:00:00:00:00:09", "id": 7,
- *               "ttl": 64, "dscp": 0, "dst_port": 4789 }
- * Each type takes only its own keys.
- */
-struct cfg_output {
-	char name[CFG_NAME_LEN];   /**< outputs[].name, required, unique among all names */
-	enum cfg_output_type type; /**< outputs[].type, required: "pcapng" */
-	char path[CFG_PATH_LEN];   /**< outputs[].path, required: strftime (UTC) + {index} */
-	uint64_t rotate_bytes;	   /**< [0, 4096..2^50], default 0 = no size rotation */
-	uint32_t rotate_seconds;   /**< [0..31536000], default 0 = no time rotation */
-	uint32_t max_files;	   /**< [0..1000000], default 0 = keep every file */
-	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
-	uint32_t snaplen;	   /**< [60..262144], default 262144 */
-	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
-	/**
-	 * outputs[].durable, default false: fdatasync the file every sync_ms; a collector then
-	 * acknowledges reliable frames only once they are on disk (lib/pcapng, broker_reliable.c).
-	 */
-	bool durable;
-	uint32_t sync_ms; /**< outputs[].sync_ms [1..10000], default 10: durable's batch period */
-	/* Tunnels (erspan3, vxlan, gre): */
-	uint16_t port;		   /**< outputs[].port: index into ports[], required */
-	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */
-	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: of src_ip's family */
-	char dst_mac[CFG_MAC_LEN]; /**< outputs[].dst_mac: next hop's MAC, required */
-	uint32_t id;	   /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
-	uint8_t ttl;	   /**< [1..255], default 64 */
-	uint8_t dscp;	   /**< [0..63], default 0 */
-	uint16_t dst_port; /**< UDP port [1..65535], default 4789 (stampede: 48879) */
-	/* Stampede outputs: */
-	enum cfg_transport transport;	/**< outputs[].transport "udp|ether", default udp */
-	char description[CFG_DESC_LEN]; /**< DESC TLV, default "" = node.description */
-	/* Stampede outputs, resend transport (lib/encap/README.md "Reliable outputs"): */
-	bool reliable;		  /**< outputs[].reliable: keep, resend, dead-letter; false */
-	uint32_t resend_window_s; /**< [1..86400], default 10: kept that long, then DLQ */
-	uint32_t resend_buffer;	  /**< outputs[].resend_buffer_pkts: datagrams kept per worker,
-				   *   power of 2 [64..65536], default 4096 */
-	char spool[CFG_PATH_LEN]; /**< dead-letter pcapng file, default "" =
-				     stampede-dlq-<name>.pcapng */
-	struct encap_tunnel tun;  /**< derived: the above in binary (src_mac: the port's, at run) */
-};
 
 /**
  * metrics: the Prometheus endpoint served by lib/metrics (DPDK telemetry needs no setting).
@@ -259,10 +201,10 @@ struct cfg_metrics {
 
 #define CFG_MAX_SECTIONS 8 /**< Max feature sections a config holds (cfg_section.h). */
 /**
- * Bytes the feature sections' blocks share in struct stp_config: 32 kB, and 288 kB for the
- * largest, the rules' (CFG_MAX_RULES rules of about 1.1 kB, and the groups).
+ * Bytes the feature sections' blocks share in struct stp_config: 32 kB, 288 kB for the largest,
+ * the rules' (CFG_MAX_RULES rules of about 1.1 kB, and the groups), 24 kB for the outputs'.
  */
-#define CFG_SECTION_MEM ((32 + 288) * 1024)
+#define CFG_SECTION_MEM ((32 + 288 + 24) * 1024)
 
 struct cfg_section;
 
@@ -284,8 +226,7 @@ struct stp_config {
 	uint32_t mempool_size;	   /**< mempool.size [1023..4194304], default 32767 */
 	uint32_t mempool_cache;	   /**< mempool.cache [0..512], default 256 */
 	uint16_t mbuf_size;	   /**< mempool.mbuf_size: data room [1024..10240], default 2176 */
-	uint16_t nb_outputs;
-	struct cfg_output outputs[CFG_MAX_OUTPUTS];
+	/* outputs: the outputs feature's section, lib/outputs/cfg.c (outputs_cfg_of()). */
 	/* groups and rules: the rules feature's section, lib/rules/cfg.c (rules_cfg_of()). */
 	struct cfg_metrics metrics;
 	/**
@@ -349,9 +290,6 @@ uint16_t cfg_target_count(const struct stp_config *cfg, uint8_t kind);
 
 /** The list a target kind is in, for messages: "ports", "outputs", "groups". */
 const char *cfg_target_kind_name(const struct stp_config *cfg, uint8_t kind);
-
-/** Name of an output type ("pcapng", "erspan3", "vxlan", "gre"). */
-const char *cfg_output_type_name(enum cfg_output_type t);
 
 /** Name of a timestamp mode ("auto", "hw", "sw", "none"). */
 const char *cfg_ts_mode_name(enum cfg_ts_mode m);

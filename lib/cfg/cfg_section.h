@@ -10,7 +10,7 @@
  * A feature's own configuration section, and the loader's machinery it is written with.
  *
  * The loader (cfg.c) knows the core's keys (node basics, eal, ports, lcores, rings, mempool,
- * burst, outputs, metrics). A feature adds its own keys with one struct
+ * burst, metrics). A feature adds its own keys with one struct
  * cfg_section in its folder (lib/tcprtt/cfg.c is the worked example):
  *   - schema rows (struct cfg_opt, the same table shape as the core's): a row in section ""
  *     adds a top-level key (usually a CFG_O_OBJ or CFG_O_CUSTOM_D), a row in a core object
@@ -24,7 +24,7 @@
  *   - keys inside each element of a core array (ports[].trailer: lib/trailer/cfg.c), with
  *     @p elem_of and @p parse_elem, parsed with each element; a root key placed among the
  *     core's (CFG_O_CUSTOM_AT: the rules' groups and rules keep their place);
- *   - names in the namespace of ports and outputs (target_kind: the rules' groups);
+ *   - names in the namespace of ports (target_kind: the outputs, the rules' groups);
  *   - a parse pass, run after the pass called @p after (a core pass, "ports" ... "metrics",
  *     or another section's name): a section is parsed after the sections its values name;
  *   - dump hooks for its CFG_OPT_CUSTOM keys, in their rows (cfg_dump_json() draws the rest

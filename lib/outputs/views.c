@@ -13,6 +13,7 @@
 #include <rte_common.h>
 
 #include "feature_tel.h"
+#include "outputs_cfg.h"
 #include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
@@ -47,7 +48,7 @@ outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *s
 		paths[o][0] = '\0';
 		if (!pl->outputs_closed)
 			pcapng_writer_path(pl->outputs[o], paths[o], sizeof(paths[o]));
-		name[o] = pl->cfg->outputs[o].name;
+		name[o] = outputs_cfg_of(pl->cfg)->outputs[o].name;
 		file[o] = paths[o];
 		stp_output_stats(pl, o, &ws[o]);
 		acc[o] = sum->out_pkts[o];

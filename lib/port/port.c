@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include "outputs_cfg.h"
 #include "port.h"
 #include "port_kern.h"
 #include "trailer_cfg.h"
@@ -786,8 +787,8 @@ port_pool_need(const struct stp_config *cfg)
 	 * A capture ring holds references to pool mbufs: a stalled writer can pin a whole ring,
 	 * and a pool that size starves RX (rx_nombuf) instead of counting capture_ring_full.
 	 */
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		need += cfg->outputs[o].ring_size;
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		need += outputs_cfg_of(cfg)->outputs[o].ring_size;
 	need += cfg->nb_lcores * (cfg->mempool_cache * 3 / 2 + 4 * CFG_MAX_BURST);
 	return need;
 }

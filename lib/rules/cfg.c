@@ -26,6 +26,7 @@
 
 #include "cfg_section.h"
 #include "filter.h"
+#include "outputs_cfg.h"
 #include "rules_cfg.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -347,8 +348,8 @@ rule_sends_to_port(const struct stp_config *cfg, const struct rules_cfg *rc,
 		return r->out.idx == port;
 	/* A tunnel output sends out of its port. */
 	if (r->out.kind == CFG_TARGET_OUTPUT)
-		return cfg_output_is_tunnel(cfg->outputs[r->out.idx].type) &&
-				cfg->outputs[r->out.idx].port == port;
+		return cfg_output_is_tunnel(outputs_cfg_of(cfg)->outputs[r->out.idx].type) &&
+				outputs_cfg_of(cfg)->outputs[r->out.idx].port == port;
 	if (r->out.kind != CFG_TARGET_GROUP)
 		return false;
 	g = &rc->groups[r->out.idx];
@@ -357,8 +358,12 @@ rule_sends_to_port(const struct stp_config *cfg, const struct rules_cfg *rc,
 
 		if ((t->kind == CFG_TARGET_PORT && t->idx == port) ||
 				(t->kind == CFG_TARGET_OUTPUT &&
-						cfg_output_is_tunnel(cfg->outputs[t->idx].type) &&
-						cfg->outputs[t->idx].port == port)) {
+						cfg_output_is_tunnel(
+								outputs_cfg_of(cfg)
+										->outputs[t->idx]
+										.type) &&
+						outputs_cfg_of(cfg)->outputs[t->idx].port ==
+								port)) {
 			*group = r->out.idx;
 			return true;
 		}

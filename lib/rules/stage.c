@@ -25,6 +25,7 @@
 
 #include "encap.h"
 #include "filter.h"
+#include "outputs_cfg.h"
 #include "pcapng.h"
 #include "pipeline.h"
 #include "rules_rt.h"
@@ -715,8 +716,8 @@ rules_need_parse(const struct stp_config *cfg)
 		if (rules_cfg_of(cfg)->rules[r].vlan == CFG_VLAN_STRIP)
 			return true;
 	/* VXLAN's UDP source port comes from the inner flow's hash. */
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		if (cfg->outputs[o].type == CFG_OUTPUT_VXLAN)
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		if (outputs_cfg_of(cfg)->outputs[o].type == CFG_OUTPUT_VXLAN)
 			return true;
 	return false;
 }

@@ -23,6 +23,7 @@
 #include "cfg_section.h"
 #include "broker_cfg.h"
 #include "feature.h"
+#include "outputs_cfg.h"
 #include "probe_cfg.h"
 #include "tcprtt_cfg.h"
 #include "rules_cfg.h"
@@ -153,9 +154,10 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 						memcmp(p->addr, q->addr, 16) != 0,
 				"tcp_rtt.prefixes[%u]", i);
 	}
-	DIFF(a->nb_outputs != b->nb_outputs, "nb_outputs");
-	for (i = 0; i < a->nb_outputs; i++) {
-		const struct cfg_output *p = &a->outputs[i], *q = &b->outputs[i];
+	DIFF(outputs_cfg_of(a)->nb_outputs != outputs_cfg_of(b)->nb_outputs, "nb_outputs");
+	for (i = 0; i < outputs_cfg_of(a)->nb_outputs; i++) {
+		const struct cfg_output *p = &outputs_cfg_of(a)->outputs[i],
+					*q = &outputs_cfg_of(b)->outputs[i];
 
 		DIFF(strcmp(p->name, q->name) != 0, "outputs[%u].name", i);
 		DIFF(p->type != q->type, "outputs[%u].type", i);
@@ -327,7 +329,7 @@ test_minimal_defaults(void)
 	CHECK(strcmp(cfg.metrics.listen, "127.0.0.1") == 0);
 	CHECK(cfg.metrics.port == 9464);
 	CHECK(rules_cfg_of(&cfg)->nb_rules == 0);
-	CHECK(cfg.nb_outputs == 0);
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 0);
 	CHECK(rules_cfg_of(&cfg)->nb_groups == 0);
 	CHECK(cfg.nb_lcores == 1);
 	CHECK(cfg.lcores[0].lcore_id == 1);
@@ -438,7 +440,7 @@ test_full(void)
 	CHECK(rules_cfg_of(&cfg)->rules[0].cont == false);
 	CHECK(rules_cfg_of(&cfg)->rules[0].snaplen == 0);
 	CHECK(rules_cfg_of(&cfg)->rules[0].vlan == CFG_VLAN_KEEP);
-	CHECK(cfg.nb_outputs == 0 && rules_cfg_of(&cfg)->nb_groups == 0);
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 0 && rules_cfg_of(&cfg)->nb_groups == 0);
 	cfg_free(&cfg);
 }
 
@@ -453,8 +455,8 @@ test_capture(void)
 	if (!load_ok(capture, &cfg, "capture config"))
 		return;
 	CHECK(cfg.nb_ports == 4);
-	CHECK(cfg.nb_outputs == 2);
-	o = &cfg.outputs[0];
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 2);
+	o = &outputs_cfg_of(&cfg)->outputs[0];
 	CHECK(strcmp(o->name, "cap") == 0);
 	CHECK(o->type == CFG_OUTPUT_PCAPNG);
 	CHECK(strcmp(o->path, "/var/cap/%Y%m%d-{index}.pcapng") == 0);
@@ -464,7 +466,7 @@ test_capture(void)
 	CHECK(o->ring_size == 16384);
 	CHECK(o->snaplen == 262144);
 	CHECK(o->comments == true);
-	o = &cfg.outputs[1];
+	o = &outputs_cfg_of(&cfg)->outputs[1];
 	CHECK(o->rotate_bytes == 4096);
 	CHECK(o->rotate_seconds == 31536000);
 	CHECK(o->max_files == 1000000);
@@ -642,9 +644,9 @@ test_round_trip(void)
 		    "    'src_ip': '192.0.2.1', 'dst_ip': '192.0.2.9', 'dst_mac': '02:00:00:00:00:09' } ],"
 		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
 			    &cfg, "stampede output defaults")) {
-		CHECK(cfg.outputs[0].dst_port == 48879 &&
-				cfg.outputs[0].tun.type == ENCAP_SPH_UDP &&
-				cfg.outputs[0].transport == CFG_TRANSPORT_UDP &&
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].dst_port == 48879 &&
+				outputs_cfg_of(&cfg)->outputs[0].tun.type == ENCAP_SPH_UDP &&
+				outputs_cfg_of(&cfg)->outputs[0].transport == CFG_TRANSPORT_UDP &&
 				cfg.node.role == CFG_ROLE_EDGE &&
 				broker_cfg_of(&cfg)->listen_port == 48879);
 	}
@@ -661,11 +663,11 @@ test_round_trip(void)
 		    "    'dst_mac': '02:00:00:00:00:09' } ],"
 		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
 			    &cfg, "stampede output over IPv6")) {
-		CHECK(cfg.outputs[0].tun.type == ENCAP_SPH_UDP6 &&
-				memcmp(cfg.outputs[0].tun.dst_ip6,
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].tun.type == ENCAP_SPH_UDP6 &&
+				memcmp(outputs_cfg_of(&cfg)->outputs[0].tun.dst_ip6,
 						"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x09",
 						16) == 0 &&
-				encap_hdr_len(cfg.outputs[0].tun.type) == 62);
+				encap_hdr_len(outputs_cfg_of(&cfg)->outputs[0].tun.type) == 62);
 	}
 	cfg_free(&cfg);
 
@@ -1150,9 +1152,10 @@ test_validators(void)
 				rules_cfg_of(&cfg)->rules[1].out.kind == CFG_TARGET_GROUP);
 	cfg_free(&cfg);
 	if (load_ok(edges, &cfg, "edge values")) {
-		CHECK(strlen(cfg.outputs[0].path) == 255);
-		CHECK(cfg.outputs[0].ring_size == 1048576 && cfg.outputs[0].snaplen == 262144);
-		CHECK(cfg.outputs[1].rotate_bytes == UINT64_C(1) << 50);
+		CHECK(strlen(outputs_cfg_of(&cfg)->outputs[0].path) == 255);
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].ring_size == 1048576 &&
+				outputs_cfg_of(&cfg)->outputs[0].snaplen == 262144);
+		CHECK(outputs_cfg_of(&cfg)->outputs[1].rotate_bytes == UINT64_C(1) << 50);
 		CHECK(rules_cfg_of(&cfg)->rules[0].out.kind == CFG_TARGET_PORT &&
 				rules_cfg_of(&cfg)->rules[0].out_port == 0);
 		CHECK(rules_cfg_of(&cfg)->rules[0].in_mask == 0x1 &&

@@ -296,7 +296,7 @@ test_errors(void)
 			"t.json: zoo.fish: unknown key (allowed: size, label, cages)");
 	/* The root and node list the sections' keys after the core's, in list order. */
 	expect_error("{ " PORTS ", 'zoos': 1 }",
-			"t.json: zoos: unknown key (allowed: node, eal, ports, outputs, "
+			"t.json: zoos: unknown key (allowed: node, eal, ports, "
 			"lcores, pen, burst, rings, mempool, metrics, zoo)");
 	expect_error("{ " PORTS ", 'node': { 'tags': 1 } }",
 			"t.json: node.tags: unknown key (allowed: id, description, role, tag)");
@@ -410,7 +410,7 @@ test_without(void)
 	CHECK(cfg.nb_sections == 0 && cfg_section_get(&cfg, &zoo_section) == NULL);
 	cfg_free(&cfg);
 	expect_error("{ " PORTS ", 'zoo': {} }",
-			"t.json: zoo: unknown key (allowed: node, eal, ports, outputs, "
+			"t.json: zoo: unknown key (allowed: node, eal, ports, "
 			"lcores, burst, rings, mempool, metrics)");
 	cfg_use_sections(sections);
 }
