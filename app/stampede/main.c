@@ -31,6 +31,7 @@
 #include "feature.h"
 #include "ctl.h"
 #include "metrics.h"
+#include "outputs_cfg.h"
 #include "pipeline.h"
 #include "pkt.h"
 #include "port.h"
@@ -336,11 +337,12 @@ check_out_paths(const struct stp_config *cfg, const struct opts *o)
 		rc |= check_out_path("--stats-json", o->stats_json);
 	if (o->latency_json != NULL)
 		rc |= check_out_path("--latency-json", o->latency_json);
-	for (unsigned int i = 0; i < cfg->nb_outputs; i++) {
-		if (cfg->outputs[i].type != CFG_OUTPUT_PCAPNG || cfg->outputs[i].path[0] == '\0')
+	for (unsigned int i = 0; i < outputs_cfg_of(cfg)->nb_outputs; i++) {
+		if (outputs_cfg_of(cfg)->outputs[i].type != CFG_OUTPUT_PCAPNG ||
+				outputs_cfg_of(cfg)->outputs[i].path[0] == '\0')
 			continue;
 		snprintf(what, sizeof(what), "outputs[%u].path", i);
-		rc |= check_out_path(what, cfg->outputs[i].path);
+		rc |= check_out_path(what, outputs_cfg_of(cfg)->outputs[i].path);
 	}
 	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
 		const struct cfg_section *s = cfg->sections[k];

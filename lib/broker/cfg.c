@@ -20,6 +20,7 @@
 
 #include "broker_cfg.h"
 #include "cfg_section.h"
+#include "outputs_cfg.h"
 #include "sph.h"
 
 static json_t *dump_node_peers(const struct stp_config *cfg, const void *base, bool *bad);
@@ -193,7 +194,7 @@ check_node_role(struct cfg_loader *l, const json_t *root, void *blk)
 		return cfg_lerr(l, "node.relay_to",
 				"missing: a relay needs a stampede output to send to");
 	if (cfg_target_by_name(cfg, b->relay_to, &t) != 0 || t.kind != CFG_TARGET_OUTPUT ||
-			cfg->outputs[t.idx].type != CFG_OUTPUT_STAMPEDE)
+			outputs_cfg_of(cfg)->outputs[t.idx].type != CFG_OUTPUT_STAMPEDE)
 		return cfg_lerr(l, "node.relay_to", "\"%s\" is not an output of type \"stampede\"",
 				b->relay_to);
 	b->relay_out = t.idx;

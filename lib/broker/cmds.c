@@ -17,6 +17,7 @@
 #include "broker_cmds.h"
 #include "broker_rel.h"
 #include "feature_cmd.h"
+#include "outputs_cfg.h"
 #include "pipeline.h"
 
 /* The broker's view under the control lock ({"enabled": false} when off). */
@@ -61,8 +62,8 @@ output_names(const struct stp_cmd_env *env)
 	json_t *a = json_array();
 
 	env->lock(env->ctl);
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		json_array_append_new(a, json_string(cfg->outputs[o].name));
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		json_array_append_new(a, json_string(outputs_cfg_of(cfg)->outputs[o].name));
 	env->unlock(env->ctl);
 	return a;
 }

@@ -47,6 +47,7 @@
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
+#include "outputs_cfg.h"
 #include "pcapng.h"
 #include "sph_auth.h"
 
@@ -164,8 +165,9 @@ rt_of(const struct stp_pipeline *pl)
 bool
 brel_wanted(const struct stp_config *cfg)
 {
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		if (cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE && cfg->outputs[o].reliable)
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		if (outputs_cfg_of(cfg)->outputs[o].type == CFG_OUTPUT_STAMPEDE &&
+				outputs_cfg_of(cfg)->outputs[o].reliable)
 			return true;
 	return false;
 }
@@ -815,8 +817,8 @@ brel_init(struct stp_pipeline *pl)
 	broker_pl(pl)->rel = r;
 	r->hz = rte_get_tsc_hz();
 	r->collector = cfg->node.role == CFG_ROLE_COLLECTOR;
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
-		const struct cfg_output *co = &cfg->outputs[o];
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++) {
+		const struct cfg_output *co = &outputs_cfg_of(cfg)->outputs[o];
 		struct pcapng_conf pc;
 		struct pcapng_if pif;
 		char err[256];
@@ -872,8 +874,8 @@ brel_init(struct stp_pipeline *pl)
 				BREL_REPLAY_RING, sock, RING_F_SC_DEQ);
 		if (bl->ctrl == NULL || bl->replay == NULL)
 			goto nomem;
-		for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
-			uint32_t size = cfg->outputs[o].resend_buffer;
+		for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++) {
+			uint32_t size = outputs_cfg_of(cfg)->outputs[o].resend_buffer;
 
 			if (!(r->rel_mask >> o & 1))
 				continue;
@@ -999,7 +1001,7 @@ brel_json(const struct stp_pipeline *pl, json_t *root)
 			if (bl->buf[o] != NULL)
 				held += bl->buf[o]->unacked;
 		}
-		e = json_object_get(outs, pl->cfg->outputs[o].name);
+		e = json_object_get(outs, outputs_cfg_of(pl->cfg)->outputs[o].name);
 		if (e == NULL)
 			continue;
 		d = json_object();
@@ -1047,10 +1049,10 @@ brel_replay(struct stp_pipeline *pl, const char *name, const char *file, char *e
 	json_t *res;
 	int rc;
 
-	for (o = 0; o < pl->cfg->nb_outputs; o++)
-		if (strcmp(pl->cfg->outputs[o].name, name) == 0)
+	for (o = 0; o < outputs_cfg_of(pl->cfg)->nb_outputs; o++)
+		if (strcmp(outputs_cfg_of(pl->cfg)->outputs[o].name, name) == 0)
 			break;
-	if (o == pl->cfg->nb_outputs || r == NULL || !(r->rel_mask >> o & 1)) {
+	if (o == outputs_cfg_of(pl->cfg)->nb_outputs || r == NULL || !(r->rel_mask >> o & 1)) {
 		snprintf(err, errlen, "%s: not a reliable stampede output", name);
 		return NULL;
 	}

@@ -52,6 +52,7 @@
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
+#include "outputs_cfg.h"
 #include "pipeline.h"
 #include "sph.h"
 #include "sph_auth.h"
@@ -1382,8 +1383,8 @@ broker_init(struct stp_pipeline *pl)
 	int rc;
 
 	broker_k = pl->feat_k;
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		sends |= cfg->outputs[o].type == CFG_OUTPUT_STAMPEDE;
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		sends |= outputs_cfg_of(cfg)->outputs[o].type == CFG_OUTPUT_STAMPEDE;
 	if (!sends && cfg->node.role == CFG_ROLE_EDGE)
 		return 1;
 	b = rte_zmalloc("stp_broker", sizeof(*b), RTE_CACHE_LINE_SIZE);
@@ -1399,8 +1400,8 @@ broker_init(struct stp_pipeline *pl)
 	b->auth_required = b->auth && broker_cfg_of(cfg)->auth.required;
 	b->nb_peers = broker_cfg_of(cfg)->nb_peers;
 	b->peers = broker_cfg_of(cfg)->peers;
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
-		const struct cfg_output *co = &cfg->outputs[o];
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++) {
+		const struct cfg_output *co = &outputs_cfg_of(cfg)->outputs[o];
 		const char *desc = co->description[0] ? co->description : cfg->node.description;
 		uint32_t room = pl->ports->pool != NULL ?
 				rte_pktmbuf_data_room_size(pl->ports->pool) - RTE_PKTMBUF_HEADROOM :

@@ -20,6 +20,7 @@
 #include "broker_rel.h"
 #include "clock.h"
 #include "feature.h"
+#include "outputs_cfg.h"
 #include "pipeline.h"
 #include "table.h"
 
@@ -127,11 +128,11 @@ stp_broker_json(const struct stp_pipeline *pl)
 	json_object_set_new(root, "reorder_buffered", json_integer((json_int_t)ro_n));
 	json_object_set_new(root, "reorder_forced", json_integer((json_int_t)ro_f));
 	json_object_set_new(root, "reorder_released", json_integer((json_int_t)ro_r));
-	for (unsigned int o = 0; o < pl->cfg->nb_outputs; o++) {
+	for (unsigned int o = 0; o < outputs_cfg_of(pl->cfg)->nb_outputs; o++) {
 		struct broker_out_stats t = { 0, 0, 0 };
 		json_t *e;
 
-		if (pl->cfg->outputs[o].type != CFG_OUTPUT_STAMPEDE)
+		if (outputs_cfg_of(pl->cfg)->outputs[o].type != CFG_OUTPUT_STAMPEDE)
 			continue;
 		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 			const struct broker_lcore *bl = broker_lc(pl->lcores[i]);
@@ -144,7 +145,7 @@ stp_broker_json(const struct stp_pipeline *pl)
 		json_object_set_new(e, "frames", json_integer((json_int_t)t.frames));
 		json_object_set_new(e, "datagrams", json_integer((json_int_t)t.datagrams));
 		json_object_set_new(e, "fragments", json_integer((json_int_t)t.fragments));
-		json_object_set_new(outs, pl->cfg->outputs[o].name, e);
+		json_object_set_new(outs, outputs_cfg_of(pl->cfg)->outputs[o].name, e);
 	}
 	json_object_set_new(root, "outputs", outs);
 	brel_json(pl, root);

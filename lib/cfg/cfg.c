@@ -9,9 +9,9 @@
  * default (the shape of Redis's createIntConfig() table). That table drives the unknown-key check
  * (and the list of allowed keys the message prints), the missing-key check, the parsing and
  * defaulting of scalar values and cfg_dump_json(). Keys whose value is an array or needs other
- * keys to be understood (ports, outputs, groups, lcores, rules, eal.args, groups[].members,
- * rules[].in/out) are CFG_OPT_CUSTOM: the table names them and their dump hook, and the section's
- * parse pass (cfg_passes[], run in order by parse_root()) parses them.
+ * keys to be understood (ports, lcores, eal.args) are CFG_OPT_CUSTOM: the
+ * table names them and their dump hook, and the section's parse pass (cfg_passes[], run in order by
+ * parse_root()) parses them.
  *
  * A feature's keys are not here: its folder holds a section (cfg_section.h) with its own rows,
  * parse pass and dump hooks, which the registry hands over with cfg_use_sections(). The loader
@@ -41,8 +41,6 @@
 #include "cfg.h"
 #include "cfg_section.h"
 #include "filter.h"
-#include "sph.h"
-#include "trailer.h"
 
 /* A config file is a few kB; refuse to slurp anything absurd. */
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -61,60 +59,10 @@ static const char *const ts_names[] = {
 	[CFG_TS_NONE] = "none",
 };
 
-static const char *const action_names[] = {
-	[CFG_ACTION_FORWARD] = "forward",
-	[CFG_ACTION_DROP] = "drop",
-	[CFG_ACTION_COUNT] = "count",
-};
-
-static const char *const vlan_names[] = {
-	[CFG_VLAN_KEEP] = "keep",
-	[CFG_VLAN_STRIP] = "strip",
-};
-
-static const char *const output_type_names[] = {
-	[CFG_OUTPUT_PCAPNG] = "pcapng",
-	[CFG_OUTPUT_ERSPAN3] = "erspan3",
-	[CFG_OUTPUT_VXLAN] = "vxlan",
-	[CFG_OUTPUT_GRE] = "gre",
-	[CFG_OUTPUT_STAMPEDE] = "stampede",
-};
-
 static const char *const node_role_names[] = {
 	[CFG_ROLE_EDGE] = "edge",
 	[CFG_ROLE_RELAY] = "relay",
 	[CFG_ROLE_COLLECTOR] = "collector",
-};
-
-static const char *const transport_names[] = {
-	[CFG_TRANSPORT_UDP] = "udp",
-	[CFG_TRANSPORT_ETHER] = "ether",
-};
-
-/* outputs[] keys of capture files and of tunnels: each type refuses the other's. */
-/* Per output type with outer headers: its encapsulation (stampede: UDP, or IPv6 / Ethernet by
- * its addresses and transport) and the range of its "id". */
-static const struct {
-	enum encap_type enc;
-	uint32_t max_id;
-} tunnel_types[] = {
-	[CFG_OUTPUT_ERSPAN3] = { ENCAP_ERSPAN3, 1023 },
-	[CFG_OUTPUT_VXLAN] = { ENCAP_VXLAN, 0xffffff },
-	[CFG_OUTPUT_GRE] = { ENCAP_GRE, UINT32_MAX },
-	[CFG_OUTPUT_STAMPEDE] = { ENCAP_SPH_UDP, 0 },
-};
-static const char *const pcapng_only_keys[] = { "path", "rotate_bytes", "rotate_seconds",
-	"max_files", "ring", "snaplen", "comments", "durable", "sync_ms", "writers" };
-static const char *const tunnel_only_keys[] = { "port", "src_ip", "dst_ip", "dst_mac", "id", "ttl",
-	"dscp", "dst_port" };
-/* outputs[] keys of stampede outputs only (they take the tunnel keys too, except "id"). */
-static const char *const stampede_only_keys[] = { "transport", "description", "reliable",
-	"resend_window_s", "resend_buffer_pkts", "spool" };
-
-static const char *const group_mode_names[] = {
-	[CFG_GROUP_BALANCE] = "balance",
-	[CFG_GROUP_REPLICATE] = "replicate",
-	[CFG_GROUP_FIRST_UP] = "first-up",
 };
 
 static const char *const clock_names[] = {
@@ -124,45 +72,35 @@ static const char *const clock_names[] = {
 	[CFG_CLOCK_FREE] = "free",
 };
 
+/* The core's kinds of target; a section names its own (cfg_section.target_list). */
 static const char *const target_kind_names[] = {
 	[CFG_TARGET_NONE] = "nothing",
 	[CFG_TARGET_PORT] = "ports",
-	[CFG_TARGET_OUTPUT] = "outputs",
-	[CFG_TARGET_GROUP] = "groups",
 };
 
 /* clang-format off */
 /* The dump hooks of CFG_OPT_CUSTOM keys (below, with cfg_dump_json()). */
 typedef json_t *dump_fn(const struct stp_config *cfg, const void *base, bool *bad);
-static dump_fn dump_ports, dump_outputs, dump_groups, dump_lcores, dump_rules, dump_eal_args,
-		dump_trailer_layout, dump_output_port, dump_group_members, dump_rule_name,
-		dump_rule_in, dump_rule_out;
+static dump_fn dump_ports, dump_lcores, dump_eal_args;
 
 #define SC struct stp_config
 #define SP struct cfg_port
-#define SO struct cfg_output
-#define SG struct cfg_group
-#define SR struct cfg_rule
-#define SH struct trailer_hop
 
 /*
  * The schema, in the order keys are checked, parsed and dumped. Sections "", "node", "eal",
- * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port,
- * "outputs[]" onto struct cfg_output, "groups[]" onto struct cfg_group and "rules[]" onto
- * struct cfg_rule; the lcores section is all CFG_OPT_CUSTOM. config/README.md documents the same
+ * "rings" and "mempool" map onto struct stp_config, "ports[]" onto struct cfg_port; the lcores
+ * section is all CFG_OPT_CUSTOM. (outputs: lib/outputs/cfg.c; groups and rules:
+ * lib/rules/cfg.c; ports[].trailer: lib/trailer/cfg.c.) config/README.md documents the same
  * table.
  */
 static const struct cfg_opt cfg_opts[] = {
 	CFG_O_OBJ("", "node"),
 	CFG_O_OBJ("", "eal"),
 	CFG_O_CUSTOM_D("", "ports", CFG_OPT_REQUIRED, dump_ports),
-	CFG_O_CUSTOM_D("", "outputs", 0, dump_outputs),
-	CFG_O_CUSTOM_D("", "groups", 0, dump_groups),
 	CFG_O_CUSTOM_D("", "lcores", 0, dump_lcores),
 	CFG_O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
 	CFG_O_OBJ("", "rings"),
 	CFG_O_OBJ("", "mempool"),
-	CFG_O_CUSTOM_D("", "rules", 0, dump_rules),
 	CFG_O_OBJ("", "metrics"),
 
 	CFG_O_INT("node", "id", SC, node.id, 0, UINT32_MAX, 1, 0),
@@ -186,56 +124,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_ENUM("ports[]", "timestamp", SP, timestamp, ts_names, CFG_TS_AUTO, 0),
 	CFG_O_ENUM("ports[]", "clock", SP, clock, clock_names, CFG_CLOCK_AUTO, 0),
 	CFG_O_INT("ports[]", "clock_bits", SP, clock_bits, 16, 64, 64, 0),
-	CFG_O_OBJ("ports[]", "trailer"),
-
-	/* ports[].trailer: offsets in struct cfg_port; trailer_spec_check() checks across keys. */
-	CFG_O_ENUM("trailer", "format", SP, trailer.format, trailer_format_names, TRAILER_FMT_NONE, 0),
-	CFG_O_ENUM("trailer", "fcs", SP, trailer.fcs, trailer_fcs_names, TRAILER_FCS_ABSENT, 0),
-	CFG_O_BOOL("trailer", "strip", SP, trailer.strip, 0),
-	CFG_O_ENUM("trailer", "use", SP, trailer.use, trailer_use_names, TRAILER_USE_INNERMOST, 0),
-	CFG_O_INT("trailer", "max_skew_s", SP, trailer.max_skew_s, 0, 315360000, 0, 0),
-	CFG_O_CUSTOM_D("trailer", "layout", 0, dump_trailer_layout),
-
-	CFG_O_ENUM("trailer.layout[]", "kind", SH, kind, trailer_hop_kind_names, TRAILER_HOP_METAMAKO, 0),
-	CFG_O_INT("trailer.layout[]", "len", SH, len, 4, TRAILER_MAX_FIXED, 12, 0),
-	CFG_O_INT("trailer.layout[]", "sec_off", SH, sec_off, 0, TRAILER_MAX_FIXED - 1, 0, 0),
-	CFG_O_INT("trailer.layout[]", "sec_size", SH, sec_size, 0, 8, 4, 0),
-	CFG_O_INT("trailer.layout[]", "ns_off", SH, ns_off, 0, TRAILER_MAX_FIXED - 1, 4, 0),
-	CFG_O_INT("trailer.layout[]", "ns_size", SH, ns_size, 0, 8, 4, 0),
-	CFG_O_BOOL("trailer.layout[]", "fcs_before", SH, fcs_before, 1),
-
-	CFG_O_STR("outputs[]", "name", SO, name, NULL, CFG_OPT_REQUIRED | CFG_OPT_NAME),
-	CFG_O_ENUM("outputs[]", "type", SO, type, output_type_names, CFG_OUTPUT_PCAPNG, CFG_OPT_REQUIRED),
-	/* path is required for pcapng outputs, refused for tunnels: parse_outputs() checks. */
-	CFG_O_STR("outputs[]", "path", SO, path, NULL, CFG_OPT_NONEMPTY | CFG_OPT_NOCTRL),
-	CFG_O_INT("outputs[]", "rotate_bytes", SO, rotate_bytes, 4096, INT64_C(1) << 50, 0, CFG_OPT_ZERO),
-	CFG_O_INT("outputs[]", "rotate_seconds", SO, rotate_seconds, 0, 31536000, 0, 0),
-	CFG_O_INT("outputs[]", "max_files", SO, max_files, 0, 1000000, 0, 0),
-	CFG_O_INT("outputs[]", "ring", SO, ring_size, 64, 1048576, 16384, CFG_OPT_POW2),
-	CFG_O_INT("outputs[]", "snaplen", SO, snaplen, 60, 262144, 262144, 0),
-	CFG_O_BOOL("outputs[]", "comments", SO, comments, 1),
-	CFG_O_BOOL("outputs[]", "durable", SO, durable, 0),
-	CFG_O_INT("outputs[]", "sync_ms", SO, sync_ms, 1, 10000, 10, 0),
-	CFG_O_INT("outputs[]", "writers", SO, writers, 1, 8, 1, 0),
-	CFG_O_CUSTOM_D("outputs[]", "port", 0, dump_output_port),
-	CFG_O_STR("outputs[]", "src_ip", SO, src_ip, "", 0),
-	CFG_O_STR("outputs[]", "dst_ip", SO, dst_ip, "", 0),
-	CFG_O_STR("outputs[]", "dst_mac", SO, dst_mac, "", 0),
-	CFG_O_INT("outputs[]", "id", SO, id, 0, UINT32_MAX, 0, 0),
-	CFG_O_INT("outputs[]", "ttl", SO, ttl, 1, 255, 64, 0),
-	CFG_O_INT("outputs[]", "dscp", SO, dscp, 0, 63, 0, 0),
-	CFG_O_INT("outputs[]", "dst_port", SO, dst_port, 1, 65535, 4789, 0),
-	CFG_O_ENUM("outputs[]", "transport", SO, transport, transport_names, CFG_TRANSPORT_UDP, 0),
-	CFG_O_STR("outputs[]", "description", SO, description, "", CFG_OPT_NOCTRL),
-	CFG_O_BOOL("outputs[]", "reliable", SO, reliable, 0),
-	CFG_O_INT("outputs[]", "resend_window_s", SO, resend_window_s, 1, 86400, 10, 0),
-	CFG_O_INT("outputs[]", "resend_buffer_pkts", SO, resend_buffer, 64, 65536, 4096, CFG_OPT_POW2),
-	CFG_O_STR("outputs[]", "spool", SO, spool, "", CFG_OPT_NOCTRL),
-
-	CFG_O_STR("groups[]", "name", SG, name, NULL, CFG_OPT_REQUIRED | CFG_OPT_NAME),
-	CFG_O_ENUM("groups[]", "mode", SG, mode, group_mode_names, CFG_GROUP_BALANCE, CFG_OPT_REQUIRED),
-	CFG_O_CUSTOM_D("groups[]", "members", CFG_OPT_REQUIRED, dump_group_members),
-
 	CFG_O_CUSTOM("lcores", "rx", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "worker", CFG_OPT_REQUIRED),
 	CFG_O_CUSTOM("lcores", "tx", CFG_OPT_REQUIRED),
@@ -250,16 +138,6 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_INT("mempool", "size", SC, mempool_size, 1023, 4194304, 32767, 0),
 	CFG_O_INT("mempool", "cache", SC, mempool_cache, 0, 512, 256, 0),
 	CFG_O_INT("mempool", "mbuf_size", SC, mbuf_size, 1024, 10240, 2176, 0),
-
-	/* Checked by parse_rule(): out, continue, snaplen and vlan are for forward rules only. */
-	CFG_O_CUSTOM_D("rules[]", "name", 0, dump_rule_name),
-	CFG_O_CUSTOM_D("rules[]", "in", 0, dump_rule_in),
-	CFG_O_STR("rules[]", "filter", SR, filter, "", 0),
-	CFG_O_ENUM("rules[]", "action", SR, action, action_names, CFG_ACTION_FORWARD, CFG_OPT_REQUIRED),
-	CFG_O_CUSTOM_D("rules[]", "out", 0, dump_rule_out),
-	CFG_O_BOOL("rules[]", "continue", SR, cont, 0),
-	CFG_O_INT("rules[]", "snaplen", SR, snaplen, 60, 65535, 0, CFG_OPT_ZERO),
-	CFG_O_ENUM("rules[]", "vlan", SR, vlan, vlan_names, CFG_VLAN_KEEP, 0),
 
 	/* metrics.listen is also checked by parse_metrics(): an IPv4 or IPv6 literal. */
 	CFG_O_BOOL("metrics", "enabled", SC, metrics.enabled, 0),
@@ -278,14 +156,7 @@ static const struct cfg_opt cfg_opts[] = {
 
 #undef SC
 #undef SP
-#undef SO
-#undef SG
-#undef SR
-#undef SH
 /* clang-format on */
-
-/* The rules[] keys that only a forward rule takes, in table order. */
-static const char *const forward_only_keys[] = { "out", "continue", "snaplen", "vlan" };
 
 /** State of one cfg_load(). */
 struct cfg_loader {
@@ -577,78 +448,16 @@ cfg_get_port(const struct cfg_loader *l, const json_t *v, const char *path)
 	return p;
 }
 
-/*
- * The names of the kinds of target in @p kinds (1 << CFG_TARGET_* bits), for messages:
- * "ports: in, out; outputs: cap; groups: none".
- */
-static const char *
-target_names(const struct stp_config *cfg, unsigned int kinds, char *buf, size_t len)
-{
-	char list[256];
-	size_t n;
-	uint16_t i, nb;
-	uint8_t k;
-
-	buf[0] = '\0';
-	for (k = CFG_TARGET_PORT; k <= CFG_TARGET_GROUP; k++) {
-		if (!(kinds & (1u << k)))
-			continue;
-		nb = k == CFG_TARGET_PORT	       ? cfg->nb_ports :
-				k == CFG_TARGET_OUTPUT ? cfg->nb_outputs :
-							 cfg->nb_groups;
-		list[0] = '\0';
-		for (i = 0; i < nb; i++)
-			list_add(list, sizeof(list),
-					cfg_target_name(cfg, &(struct cfg_target){ k, i }));
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s: %s", n > 0 ? "; " : "", target_kind_names[k],
-				nb > 0 ? list : "none");
-	}
-	return buf;
-}
-
-/*
- * A name that rules[].out (@p allow_group) or groups[].members (not @p allow_group: groups do
- * not nest) refers to, resolved into @p t.
- */
-static int
-get_target(const struct cfg_loader *l, const json_t *v, const char *path, bool allow_group,
-		struct cfg_target *t)
-{
-	unsigned int kinds = (1u << CFG_TARGET_PORT) | (1u << CFG_TARGET_OUTPUT);
-	char b[CFG_JVAL_LEN], names[384];
-	const char *s;
-
-	s = cfg_get_str(l, v, path);
-	if (s == NULL)
-		return -EINVAL;
-	if (cfg_target_by_name(l->cfg, s, t) < 0) {
-		if (allow_group)
-			return cfg_lerr(l, path, "%s is not a port, output or group name (%s)",
-					cfg_jv(v, b),
-					target_names(l->cfg, kinds | (1u << CFG_TARGET_GROUP),
-							names, sizeof(names)));
-		return cfg_lerr(l, path, "%s is not a port or output name (%s)", cfg_jv(v, b),
-				target_names(l->cfg, kinds, names, sizeof(names)));
-	}
-	if (t->kind == CFG_TARGET_GROUP && !allow_group)
-		return cfg_lerr(l, path,
-				"%s is groups[%u], and groups do not nest (members are ports or "
-				"outputs)",
-				cfg_jv(v, b), t->idx);
-	return 0;
-}
-
 /* Ports, outputs and groups share one namespace: @p name must not be taken yet. */
-static int
-check_name_free(const struct cfg_loader *l, const char *name, const char *path)
+int
+cfg_check_name_free(const struct cfg_loader *l, const char *name, const char *path)
 {
 	struct cfg_target t;
 
 	if (cfg_target_by_name(l->cfg, name, &t) < 0)
 		return 0;
 	return cfg_lerr(l, path, "\"%s\" is already the name of %s[%u]", name,
-			target_kind_names[t.kind], t.idx);
+			cfg_target_kind_name(l->cfg, t.kind), t.idx);
 }
 
 static void
@@ -733,6 +542,68 @@ opt_at(const struct stp_config *cfg, size_t i, int *sec)
 	return NULL;
 }
 
+/* One row of an object's schema, in order: the row and its section (-1: the core's). */
+struct cfg_row {
+	const struct cfg_opt *o;
+	int sec;
+};
+
+/* The most rows of one object: the largest, the outputs' outputs[], has 27. */
+#define CFG_MAX_ROWS 128
+
+/* Whether the core's table has key @p key in object @p section. */
+static bool
+core_has(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cfg_opts); i++)
+		if (strcmp(cfg_opts[i].section, section) == 0 && strcmp(cfg_opts[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Feature row @p o of @p section placed before the core's row @p key (NULL: at the end). */
+static bool
+placed_before(const struct cfg_opt *o, const char *section, const char *key)
+{
+	if (strcmp(o->section, section) != 0)
+		return false;
+	if (key == NULL)
+		return o->before == NULL || !core_has(section, o->before);
+	return o->before != NULL && strcmp(o->before, key) == 0;
+}
+
+/* Append the sections' rows of @p section placed before the core's key @p key. */
+static unsigned int
+rows_placed(const struct stp_config *cfg, const char *section, const char *key, struct cfg_row *out,
+		unsigned int n)
+{
+	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++)
+		for (unsigned int j = 0; j < cfg->sections[k]->nb_opts; j++)
+			if (placed_before(&cfg->sections[k]->opts[j], section, key) &&
+					n < CFG_MAX_ROWS)
+				out[n++] = (struct cfg_row){ &cfg->sections[k]->opts[j], (int)k };
+	return n;
+}
+
+/*
+ * The rows of object @p section in their order: the core's, each feature row with a "before"
+ * just before that core row, then the other feature rows in the registry's order.
+ */
+static unsigned int
+rows_of(const struct stp_config *cfg, const char *section, struct cfg_row out[CFG_MAX_ROWS])
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(cfg_opts); i++) {
+		if (strcmp(cfg_opts[i].section, section) != 0)
+			continue;
+		n = rows_placed(cfg, section, cfg_opts[i].key, out, n);
+		if (n < CFG_MAX_ROWS)
+			out[n++] = (struct cfg_row){ &cfg_opts[i], -1 };
+	}
+	return rows_placed(cfg, section, NULL, out, n);
+}
+
 /* True for the root and the objects the core's table describes (a section may add keys). */
 static bool
 core_object(const char *section)
@@ -747,12 +618,16 @@ core_object(const char *section)
 
 /*
  * Where the fields of row @p o (of section @p sec, -1 the core's) live: a feature's row in a
- * core object (@p core) points into the feature's block; any other row into @p base.
+ * core object (@p core) points into the feature's block, but in an element of a core array
+ * (the section's elem_of) its hooks get the element; any other row goes to @p base.
  */
 static char *
-row_base(const struct stp_config *cfg, int sec, bool core, const void *base)
+row_base(const struct stp_config *cfg, int sec, const struct cfg_opt *o, bool core,
+		const void *base)
 {
-	if (sec >= 0 && core)
+	const char *elem_of = sec >= 0 ? cfg->sections[sec]->elem_of : NULL;
+
+	if (sec >= 0 && core && (elem_of == NULL || strcmp(o->section, elem_of) != 0))
 		return (char *)(uintptr_t)(cfg->sec_mem + cfg->sec_off[sec]);
 	return (char *)(uintptr_t)base;
 }
@@ -774,14 +649,14 @@ static void
 section_defaults(const struct stp_config *cfg, const char *section, void *base)
 {
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(cfg, section, rows);
 	const struct cfg_opt *o;
 	char *rb;
-	int sec;
 
-	for (size_t i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(cfg, sec, core, base);
+	for (unsigned int i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(cfg, rows[i].sec, o, core, base);
 		switch (o->type) {
 		case CFG_OPT_INT:
 			store_uint(rb + o->off, o->size, o->def);
@@ -818,11 +693,12 @@ cfg_parse_object(const struct cfg_loader *l, const json_t *obj, const char *path
 	const char *key;
 	const json_t *v;
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(l->cfg, section, rows);
 	int64_t x = 0;
 	unsigned int e = 0;
 	char *rb;
 	size_t i;
-	int sec;
 	int rc;
 
 	section_defaults(l->cfg, section, base);
@@ -836,15 +712,13 @@ cfg_parse_object(const struct cfg_loader *l, const json_t *obj, const char *path
 	json_object_foreach((json_t *)obj, key, v) {
 		if (opt_find(l->cfg, section, key) != NULL)
 			continue;
-		for (i = 0; (o = opt_at(l->cfg, i, &sec)) != NULL; i++)
-			if (strcmp(o->section, section) == 0)
-				list_add(allowed, sizeof(allowed), o->key);
+		for (i = 0; i < n; i++)
+			list_add(allowed, sizeof(allowed), rows[i].o->key);
 		return cfg_lerr(l, cfg_jp_key(p, path, key), "unknown key (allowed: %s)", allowed);
 	}
-	for (i = 0; (o = opt_at(l->cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(l->cfg, sec, core, base);
+	for (i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(l->cfg, rows[i].sec, o, core, base);
 		v = json_object_get(obj, o->key);
 		if (v == NULL) {
 			if (o->flags & CFG_OPT_REQUIRED)
@@ -952,47 +826,28 @@ is_pci_device(const char *s)
 	return false;
 }
 
-/* ports[].trailer: the table's keys, then the layout[] entries, then the checks across keys. */
+/* The keys that sections own in element @p idx of core array @p array (cfg_section.h). */
 static int
-parse_trailer(const struct cfg_loader *l, const json_t *obj, const char *path,
-		struct trailer_spec *t, struct cfg_port *port)
+parse_elem_keys(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
+		const char *path)
 {
-	char p[CFG_JPATH_LEN], pi[CFG_JPATH_LEN], msg[CFG_ERR_LEN / 2];
-	const json_t *layout, *v;
-	size_t i;
-	int rc;
+	struct stp_config *cfg = l->cfg;
 
-	rc = cfg_parse_object(l, obj, path, "trailer", port);
-	if (rc < 0)
-		return rc;
-	layout = obj != NULL ? json_object_get(obj, "layout") : NULL;
-	if (layout != NULL) {
-		cfg_jp_key(p, path, "layout");
-		if (cfg_get_array(l, layout, p, 0, TRAILER_MAX_STACK, "trailer") == NULL)
-			return -EINVAL;
-		json_array_foreach(layout, i, v) {
-			rc = cfg_parse_object(l, v, cfg_jp_idx(pi, p, i), "trailer.layout[]",
-					&t->hops[i]);
-			if (rc < 0)
-				return rc;
-			t->nb_hops = (uint8_t)(i + 1);
-		}
-	}
-	/* The message starts with the key it is about, relative to the trailer object. */
-	if (trailer_spec_check(t, msg, sizeof(msg)) < 0) {
-		char *sep = strstr(msg, ": ");
+	for (unsigned int k = 0; k < cfg->nb_sections; k++) {
+		const struct cfg_section *s = cfg->sections[k];
+		int rc;
 
-		if (sep == NULL)
-			return cfg_lerr(l, path, "%s", msg);
-		*sep = '\0';
-		return cfg_lerr(l, jp_cut(p, snprintf(p, sizeof(p), "%s.%s", path, msg)), "%s",
-				sep + 2);
+		if (s->parse_elem == NULL || s->elem_of == NULL || strcmp(s->elem_of, array) != 0)
+			continue;
+		rc = s->parse_elem(l, array, idx, elem, path, cfg->sec_mem + cfg->sec_off[k]);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
 
 static int
-parse_ports(const struct cfg_loader *l, const json_t *root)
+parse_ports(struct cfg_loader *l, const json_t *root)
 {
 	struct stp_config *cfg = l->cfg;
 	const json_t *ports, *v;
@@ -1010,8 +865,7 @@ parse_ports(const struct cfg_loader *l, const json_t *root)
 		rc = cfg_parse_object(l, v, p, "ports[]", port);
 		if (rc < 0)
 			return rc;
-		rc = parse_trailer(l, json_object_get(v, "trailer"), cfg_jp_key(q, p, "trailer"),
-				&port->trailer, port);
+		rc = parse_elem_keys(l, "ports[]", i, v, p);
 		if (rc < 0)
 			return rc;
 		dup = cfg_port_by_name(cfg, port->name);
@@ -1256,346 +1110,17 @@ cfg_parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-/* The keys each output type takes, and the tunnels' port, addresses and id. */
-static int
-parse_output_type_keys(
-		const struct cfg_loader *l, struct cfg_output *o, const json_t *v, const char *path)
-{
-	const bool tunnel = cfg_output_is_tunnel(o->type);
-	const bool sph = o->type == CFG_OUTPUT_STAMPEDE;
-	const bool ether = sph && o->transport == CFG_TRANSPORT_ETHER;
-	const char *const *other = tunnel ? pcapng_only_keys : tunnel_only_keys;
-	const size_t nb_other = tunnel ? ARRAY_LEN(pcapng_only_keys) : ARRAY_LEN(tunnel_only_keys);
-	const char *kind = sph ? "stampede" : tunnel ? "tunnel" : "pcapng";
-	char p[CFG_JPATH_LEN], b[CFG_JVAL_LEN];
-	struct encap_tunnel *t = &o->tun;
-	int pi;
-
-	for (size_t k = 0; k < nb_other; k++)
-		if (json_object_get(v, other[k]) != NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, other[k]),
-					"not a key of %s outputs (type \"%s\")", kind,
-					output_type_names[o->type]);
-	for (size_t k = 0; !sph && k < ARRAY_LEN(stampede_only_keys); k++)
-		if (json_object_get(v, stampede_only_keys[k]) != NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, stampede_only_keys[k]),
-					"not a key of %s outputs (type \"%s\")", kind,
-					output_type_names[o->type]);
-	if (!tunnel) {
-		if (json_object_get(v, "path") == NULL)
-			return cfg_lerr(l, cfg_jp_key(p, path, "path"), "missing required key");
-		return 0;
-	}
-	/* port and dst_mac always; the IP addresses unless the transport is Ethernet. */
-	for (size_t k = 0; k < 4; k++)
-		if (json_object_get(v, tunnel_only_keys[k]) == NULL && !(ether && k >= 1 && k <= 2))
-			return cfg_lerr(l, cfg_jp_key(p, path, tunnel_only_keys[k]),
-					"missing required key");
-	pi = cfg_get_port(l, json_object_get(v, "port"), cfg_jp_key(p, path, "port"));
-	if (pi < 0)
-		return pi;
-	o->port = (uint16_t)pi;
-	memset(t, 0, sizeof(*t));
-	t->type = sph && ether ? ENCAP_SPH_ETH : tunnel_types[o->type].enc;
-	if (sph && !ether && strchr(o->src_ip, ':') != NULL) {
-		/* A stampede output over IPv6: both addresses IPv6. */
-		t->type = ENCAP_SPH_UDP6;
-		if (inet_pton(AF_INET6, o->src_ip, t->src_ip6) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "src_ip"),
-					"%s is not an IPv4 or IPv6 address literal",
-					cfg_jv(json_object_get(v, "src_ip"), b));
-		if (inet_pton(AF_INET6, o->dst_ip, t->dst_ip6) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "dst_ip"),
-					"%s is not an IPv6 address literal (src_ip is IPv6: both "
-					"must be of one family)",
-					cfg_jv(json_object_get(v, "dst_ip"), b));
-	} else {
-		if (!ether && inet_pton(AF_INET, o->src_ip, &t->src_ip) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "src_ip"),
-					sph ? "%s is not an IPv4 or IPv6 address literal" :
-					      "%s is not an IPv4 address literal",
-					cfg_jv(json_object_get(v, "src_ip"), b));
-		if (!ether && inet_pton(AF_INET, o->dst_ip, &t->dst_ip) != 1)
-			return cfg_lerr(l, cfg_jp_key(p, path, "dst_ip"),
-					sph ? "%s is not an IPv4 address literal (src_ip is IPv4: "
-					      "both must be of one family)" :
-					      "%s is not an IPv4 address literal",
-					cfg_jv(json_object_get(v, "dst_ip"), b));
-	}
-	if (!cfg_parse_mac(o->dst_mac, t->dst_mac))
-		return cfg_lerr(l, cfg_jp_key(p, path, "dst_mac"),
-				"%s is not a MAC address (\"aa:bb:cc:dd:ee:ff\")",
-				cfg_jv(json_object_get(v, "dst_mac"), b));
-	if (o->id > tunnel_types[o->type].max_id)
-		return cfg_lerr(l, cfg_jp_key(p, path, "id"), "%u is out of range [0..%u] for %s",
-				o->id, tunnel_types[o->type].max_id, output_type_names[o->type]);
-	/* The stampede port's default is its own (the table's 4789 is VXLAN's). */
-	if (sph && json_object_get(v, "dst_port") == NULL)
-		o->dst_port = SPH_UDP_PORT;
-	t->id = o->id;
-	t->ttl = o->ttl;
-	t->dscp = o->dscp;
-	t->dst_port = o->dst_port;
-	return 0;
-}
-
-static int
-parse_outputs(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	const json_t *outputs, *v;
-	struct cfg_output *o;
-	size_t i;
-	int rc;
-
-	outputs = json_object_get(root, "outputs");
-	if (outputs == NULL)
-		return 0;
-	if (cfg_get_array(l, outputs, "outputs", 0, CFG_MAX_OUTPUTS, "output") == NULL)
-		return -EINVAL;
-	json_array_foreach(outputs, i, v) {
-		o = &cfg->outputs[i];
-		memset(o, 0, sizeof(*o));
-		cfg_jp_idx(p, "outputs", i);
-		rc = cfg_parse_object(l, v, p, "outputs[]", o);
-		if (rc < 0)
-			return rc;
-		rc = parse_output_type_keys(l, o, v, p);
-		if (rc < 0)
-			return rc;
-		rc = check_name_free(l, o->name, cfg_jp_key(q, p, "name"));
-		if (rc < 0)
-			return rc;
-		cfg->nb_outputs = i + 1;
-	}
-	return 0;
-}
-
-static int
-parse_group_members(
-		const struct cfg_loader *l, struct cfg_group *g, const json_t *v, const char *path)
-{
-	char p[CFG_JPATH_LEN], pm[CFG_JPATH_LEN];
-	const json_t *members, *e;
-	struct cfg_target t;
-	uint16_t k;
-	size_t i;
-	int rc;
-
-	cfg_jp_key(p, path, "members");
-	members = cfg_get_array(l, json_object_get(v, "members"), p, 1, CFG_MAX_MEMBERS, "member");
-	if (members == NULL)
-		return -EINVAL;
-	json_array_foreach(members, i, e) {
-		rc = get_target(l, e, cfg_jp_idx(pm, p, i), false, &t);
-		if (rc < 0)
-			return rc;
-		for (k = 0; k < g->nb_members; k++)
-			if (g->members[k].kind == t.kind && g->members[k].idx == t.idx)
-				return cfg_lerr(l, pm, "\"%s\" is already listed at %s[%u]",
-						cfg_target_name(l->cfg, &t), p, k);
-		g->members[g->nb_members++] = t;
-	}
-	return 0;
-}
-
 /*
- * Two passes: every group's name first, so that a member naming any group, earlier or later,
- * gets the "groups do not nest" message rather than "unknown name".
+ * Every port a feature transmits on from every TX lcore (a rule's output, a probe's port) needs
+ * one TX queue per TX lcore: TX lcores do not share queues.
  */
-static int
-parse_groups(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	const json_t *groups, *v;
-	struct cfg_group *g;
-	size_t i;
-	int rc;
-
-	groups = json_object_get(root, "groups");
-	if (groups == NULL)
-		return 0;
-	if (cfg_get_array(l, groups, "groups", 0, CFG_MAX_GROUPS, "group") == NULL)
-		return -EINVAL;
-	json_array_foreach(groups, i, v) {
-		g = &cfg->groups[i];
-		memset(g, 0, sizeof(*g));
-		cfg_jp_idx(p, "groups", i);
-		rc = cfg_parse_object(l, v, p, "groups[]", g);
-		if (rc < 0)
-			return rc;
-		rc = check_name_free(l, g->name, cfg_jp_key(q, p, "name"));
-		if (rc < 0)
-			return rc;
-		cfg->nb_groups = i + 1;
-	}
-	json_array_foreach(groups, i, v) {
-		rc = parse_group_members(l, &cfg->groups[i], v, cfg_jp_idx(p, "groups", i));
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-parse_rule(const struct cfg_loader *l, struct cfg_rule *r, size_t idx, const json_t *v,
-		const char *path)
-{
-	struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], pi[CFG_JPATH_LEN], b[CFG_JVAL_LEN], msg[PCAP_ERRBUF_SIZE + 64];
-	const json_t *in, *name, *e;
-	const char *why;
-	uint16_t k;
-	size_t i;
-	int rc, port;
-
-	/* Types and ranges of filter, action, continue, snaplen and vlan. */
-	rc = cfg_parse_object(l, v, path, "rules[]", r);
-	if (rc < 0)
-		return rc;
-
-	name = json_object_get(v, "name");
-	cfg_jp_key(p, path, "name");
-	if (name != NULL) {
-		rc = cfg_get_str_into(l, name, p, CFG_OPT_NAME, r->name, sizeof(r->name));
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(r->name, sizeof(r->name), "rule%zu", idx);
-	}
-	for (k = 0; k < idx; k++)
-		if (strcmp(cfg->rules[k].name, r->name) == 0)
-			return cfg_lerr(l, p, "\"%s\" is already the name of rules[%u]", r->name,
-					k);
-
-	in = json_object_get(v, "in");
-	cfg_jp_key(p, path, "in");
-	if (in == NULL) {
-		r->in_mask = cfg->nb_ports >= 32 ? UINT32_MAX : (UINT32_C(1) << cfg->nb_ports) - 1;
-	} else if (json_is_array(in)) {
-		if (json_array_size(in) == 0)
-			return cfg_lerr(l, p,
-					"empty array, at least one port is required "
-					"(omit \"in\" to match every port)");
-		json_array_foreach(in, i, e) {
-			port = cfg_get_port(l, e, cfg_jp_idx(pi, p, i));
-			if (port < 0)
-				return port;
-			r->in_mask |= UINT32_C(1) << port;
-		}
-	} else {
-		port = cfg_get_port(l, in, p);
-		if (port < 0)
-			return port;
-		r->in_mask = UINT32_C(1) << port;
-	}
-
-	if (r->filter[0] != '\0' && filter_check_syntax(r->filter, msg, sizeof(msg)) < 0)
-		return cfg_lerr(l, cfg_jp_key(p, path, "filter"), "%s does not compile: %s",
-				cfg_jv(json_object_get(v, "filter"), b), msg);
-
-	if (r->action == CFG_ACTION_FORWARD) {
-		cfg_jp_key(p, path, "out");
-		e = json_object_get(v, "out");
-		if (e == NULL)
-			return cfg_lerr(l, p, "missing required key (action \"forward\" needs it)");
-		rc = get_target(l, e, p, true, &r->out);
-		if (rc < 0)
-			return rc;
-		r->out_port = r->out.kind == CFG_TARGET_PORT ? r->out.idx : 0;
-		return 0;
-	}
-	/* drop and count send nothing anywhere: the keys that say where or how are mistakes. */
-	for (i = 0; i < ARRAY_LEN(forward_only_keys); i++) {
-		if (json_object_get(v, forward_only_keys[i]) == NULL)
-			continue;
-		if (strcmp(forward_only_keys[i], "continue") != 0)
-			why = "only forward rules send packets";
-		else if (r->action == CFG_ACTION_DROP)
-			why = "a drop rule always ends the evaluation";
-		else
-			why = "a count rule never ends the evaluation";
-		return cfg_lerr(l, cfg_jp_key(p, path, forward_only_keys[i]),
-				"not allowed with action \"%s\": %s", action_names[r->action], why);
-	}
-	return 0;
-}
-
-static int
-parse_rules(const struct cfg_loader *l, const json_t *root)
-{
-	struct stp_config *cfg = l->cfg;
-	const json_t *rules, *v;
-	char p[CFG_JPATH_LEN];
-	size_t i;
-	int rc;
-
-	rules = json_object_get(root, "rules");
-	if (rules == NULL)
-		return 0;
-	if (cfg_get_array(l, rules, "rules", 0, CFG_MAX_RULES, "rule") == NULL)
-		return -EINVAL;
-	json_array_foreach(rules, i, v) {
-		memset(&cfg->rules[i], 0, sizeof(cfg->rules[i]));
-		rc = parse_rule(l, &cfg->rules[i], i, v, cfg_jp_idx(p, "rules", i));
-		if (rc < 0)
-			return rc;
-		cfg->nb_rules = i + 1;
-	}
-	return 0;
-}
-
-/*
- * Whether forward rule @p r sends to ports[@p port]: directly (*group = -1) or as a member of the
- * group it sends to (*group = that group's index).
- */
-static bool
-rule_sends_to_port(
-		const struct stp_config *cfg, const struct cfg_rule *r, uint16_t port, int *group)
-{
-	const struct cfg_group *g;
-	uint16_t m;
-
-	*group = -1;
-	if (r->action != CFG_ACTION_FORWARD)
-		return false;
-	if (r->out.kind == CFG_TARGET_PORT)
-		return r->out.idx == port;
-	/* A tunnel output sends out of its port. */
-	if (r->out.kind == CFG_TARGET_OUTPUT)
-		return cfg_output_is_tunnel(cfg->outputs[r->out.idx].type) &&
-				cfg->outputs[r->out.idx].port == port;
-	if (r->out.kind != CFG_TARGET_GROUP)
-		return false;
-	g = &cfg->groups[r->out.idx];
-	for (m = 0; m < g->nb_members; m++) {
-		const struct cfg_target *t = &g->members[m];
-
-		if ((t->kind == CFG_TARGET_PORT && t->idx == port) ||
-				(t->kind == CFG_TARGET_OUTPUT &&
-						cfg_output_is_tunnel(cfg->outputs[t->idx].type) &&
-						cfg->outputs[t->idx].port == port)) {
-			*group = r->out.idx;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Every port a rule sends to, directly or through a group, needs one TX queue per TX lcore: TX
- * lcores do not share queues.
- */
-static int
-check_tx_queues(const struct cfg_loader *l)
+int
+cfg_check_tx_queues(const struct cfg_loader *l)
 {
 	const struct stp_config *cfg = l->cfg;
-	char p[CFG_JPATH_LEN], why[128];
+	char p[CFG_JPATH_LEN], why[160];
 	unsigned int nb_tx = 0;
-	uint16_t i, r;
-	int g;
+	uint16_t i;
 
 	for (i = 0; i < cfg->nb_lcores; i++)
 		if (cfg->lcores[i].roles & CFG_ROLE_TX)
@@ -1613,25 +1138,8 @@ check_tx_queues(const struct cfg_loader *l)
 			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
 			return cfg_lerr(l, p,
 					"%u is fewer than the %u TX lcores (lcores.tx): port \"%s\" "
-					"%s, and each TX lcore needs its own queue",
+					"%s",
 					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, why);
-		}
-		for (r = 0; r < cfg->nb_rules; r++) {
-			if (!rule_sends_to_port(cfg, &cfg->rules[r], i, &g))
-				continue;
-			snprintf(p, sizeof(p), "ports[%u].tx_queues", i);
-			if (g >= 0)
-				return cfg_lerr(l, p,
-						"%u is fewer than the %u TX lcores (lcores.tx): port "
-						"\"%s\" is a member of groups[%d], the output of "
-						"rules[%u], and each TX lcore needs its own queue",
-						cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name,
-						g, r);
-			return cfg_lerr(l, p,
-					"%u is fewer than the %u TX lcores (lcores.tx): port "
-					"\"%s\" is the output of rules[%u] and each TX lcore "
-					"needs its own queue",
-					cfg->ports[i].tx_queues, nb_tx, cfg->ports[i].name, r);
 		}
 	}
 	return 0;
@@ -1819,7 +1327,7 @@ pass_mempool(struct cfg_loader *l, const json_t *root)
 static int
 pass_tx_queues(struct cfg_loader *l, const json_t *root)
 {
-	return check_tx_queues(l);
+	return cfg_check_tx_queues(l);
 }
 
 /* A section's parser (which reads the loader and writes its config) as a pass. */
@@ -1830,15 +1338,13 @@ pass_tx_queues(struct cfg_loader *l, const json_t *root)
 	}
 PASS_OF(parse_eal)
 PASS_OF(parse_ports)
-PASS_OF(parse_outputs)
-PASS_OF(parse_groups)
-PASS_OF(parse_rules)
 PASS_OF(parse_metrics)
 
 /*
  * The passes over the document, in order: a section is parsed after the sections its values
- * name (ports before outputs, groups and rules; outputs before groups), and each check across
- * sections after what it checks. The first error stops the load.
+ * name (ports before the outputs' section; the rules' groups after outputs, its rules after
+ * lcores), and each
+ * check across sections after what it checks. The first error stops the load.
  */
 static const struct {
 	const char *name;
@@ -1848,12 +1354,9 @@ static const struct {
 	{ "node", pass_node },
 	{ "eal", pass_parse_eal },
 	{ "ports", pass_parse_ports },
-	{ "outputs", pass_parse_outputs },
-	{ "groups", pass_parse_groups },
 	{ "rings", pass_rings },
 	{ "mempool", pass_mempool },
 	{ "lcores", parse_lcores },
-	{ "rules", pass_parse_rules },
 	{ "tx queues", pass_tx_queues },
 	{ "metrics", pass_parse_metrics },
 };
@@ -2063,61 +1566,75 @@ cfg_port_by_name(const struct stp_config *cfg, const char *name)
 	return -1;
 }
 
+/* The section that names targets of @p kind, with its block in *@p blk; NULL when none. */
+static const struct cfg_section *
+target_section(const struct stp_config *cfg, uint8_t kind, const void **blk)
+{
+	for (unsigned int k = 0; k < cfg->nb_sections && k < CFG_MAX_SECTIONS; k++) {
+		const struct cfg_section *s = cfg->sections[k];
+
+		if (s->target_kind == kind && kind > CFG_TARGET_PORT && s->target_name != NULL) {
+			*blk = cfg->sec_mem + cfg->sec_off[k];
+			return s;
+		}
+	}
+	return NULL;
+}
+
+uint16_t
+cfg_target_count(const struct stp_config *cfg, uint8_t kind)
+{
+	const struct cfg_section *s;
+	const void *blk;
+
+	if (kind == CFG_TARGET_PORT)
+		return cfg->nb_ports;
+	s = target_section(cfg, kind, &blk);
+	return s != NULL ? s->nb_targets(blk) : 0;
+}
+
+const char *
+cfg_target_kind_name(const struct stp_config *cfg, uint8_t kind)
+{
+	const struct cfg_section *s;
+	const void *blk;
+
+	if (kind < ARRAY_LEN(target_kind_names))
+		return target_kind_names[kind];
+	s = target_section(cfg, kind, &blk);
+	return s != NULL ? s->target_list : "nothing";
+}
+
 int
 cfg_target_by_name(const struct stp_config *cfg, const char *name, struct cfg_target *t)
 {
-	uint16_t i;
+	for (uint8_t kind = CFG_TARGET_PORT; kind < CFG_TARGET_KINDS; kind++) {
+		uint16_t n = cfg_target_count(cfg, kind);
 
-	for (i = 0; i < cfg->nb_ports; i++)
-		if (strcmp(cfg->ports[i].name, name) == 0)
-			goto found_port;
-	for (i = 0; i < cfg->nb_outputs; i++)
-		if (strcmp(cfg->outputs[i].name, name) == 0)
-			goto found_output;
-	for (i = 0; i < cfg->nb_groups; i++)
-		if (strcmp(cfg->groups[i].name, name) == 0)
-			goto found_group;
+		for (uint16_t i = 0; i < n; i++) {
+			*t = (struct cfg_target){ kind, i };
+			if (strcmp(cfg_target_name(cfg, t), name) == 0)
+				return 0;
+		}
+	}
 	return -ENOENT;
-found_port:
-	*t = (struct cfg_target){ CFG_TARGET_PORT, i };
-	return 0;
-found_output:
-	*t = (struct cfg_target){ CFG_TARGET_OUTPUT, i };
-	return 0;
-found_group:
-	*t = (struct cfg_target){ CFG_TARGET_GROUP, i };
-	return 0;
 }
 
 const char *
 cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t)
 {
+	const struct cfg_section *s;
+	const void *blk;
+
 	switch (t->kind) {
+	case CFG_TARGET_NONE:
+		return "";
 	case CFG_TARGET_PORT:
 		return t->idx < cfg->nb_ports ? cfg->ports[t->idx].name : "";
-	case CFG_TARGET_OUTPUT:
-		return t->idx < cfg->nb_outputs ? cfg->outputs[t->idx].name : "";
-	case CFG_TARGET_GROUP:
-		return t->idx < cfg->nb_groups ? cfg->groups[t->idx].name : "";
 	default:
-		return "";
+		s = target_section(cfg, t->kind, &blk);
+		return s != NULL && t->idx < s->nb_targets(blk) ? s->target_name(blk, t->idx) : "";
 	}
-}
-
-const char *
-cfg_action_name(enum cfg_action a)
-{
-	if ((unsigned int)a < ARRAY_LEN(action_names))
-		return action_names[a];
-	return "unknown";
-}
-
-const char *
-cfg_output_type_name(enum cfg_output_type t)
-{
-	if ((unsigned int)t < ARRAY_LEN(output_type_names))
-		return output_type_names[t];
-	return "unknown";
 }
 
 const char *
@@ -2162,18 +1679,17 @@ json_t *
 cfg_dump_section(const struct stp_config *cfg, const char *section, const void *base, bool *bad)
 {
 	bool core = core_object(section);
+	struct cfg_row rows[CFG_MAX_ROWS];
+	unsigned int n = rows_of(cfg, section, rows);
 	const struct cfg_opt *o;
 	json_t *obj = json_object();
 	const char *rb, *f;
 	json_t *v;
 	uint64_t x;
-	size_t i;
-	int sec;
 
-	for (i = 0; (o = opt_at(cfg, i, &sec)) != NULL; i++) {
-		if (strcmp(o->section, section) != 0)
-			continue;
-		rb = row_base(cfg, sec, core, base);
+	for (unsigned int i = 0; i < n; i++) {
+		o = rows[i].o;
+		rb = row_base(cfg, rows[i].sec, o, core, base);
 		f = rb + o->off;
 		switch (o->type) {
 		case CFG_OPT_INT:
@@ -2248,92 +1764,6 @@ dump_ports(const struct stp_config *cfg, const void *base, bool *bad)
 }
 
 static json_t *
-dump_outputs(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array(), *e;
-	size_t k;
-
-	for (uint16_t i = 0; i < cfg->nb_outputs; i++) {
-		const struct cfg_output *o = &cfg->outputs[i];
-		const bool tunnel = cfg_output_is_tunnel(o->type);
-
-		e = cfg_dump_section(cfg, "outputs[]", o, bad);
-		for (k = 0; e != NULL &&
-				k < (tunnel ? ARRAY_LEN(pcapng_only_keys) :
-					      ARRAY_LEN(tunnel_only_keys));
-				k++)
-			json_object_del(e, tunnel ? pcapng_only_keys[k] : tunnel_only_keys[k]);
-		for (k = 0; e != NULL && o->type != CFG_OUTPUT_STAMPEDE &&
-				k < ARRAY_LEN(stampede_only_keys);
-				k++)
-			json_object_del(e, stampede_only_keys[k]);
-		cfg_jappend(a, e, bad);
-	}
-	return a;
-}
-
-static json_t *
-dump_groups(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < cfg->nb_groups; i++)
-		cfg_jappend(a, cfg_dump_section(cfg, "groups[]", &cfg->groups[i], bad), bad);
-	return a;
-}
-
-static json_t *
-dump_rules(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	json_t *a = json_array(), *e;
-
-	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
-		e = cfg_dump_section(cfg, "rules[]", &cfg->rules[i], bad);
-		/* The loader refuses these keys on drop and count rules. */
-		if (e != NULL && cfg->rules[i].action != CFG_ACTION_FORWARD)
-			for (size_t k = 0; k < ARRAY_LEN(forward_only_keys); k++)
-				json_object_del(e, forward_only_keys[k]);
-		cfg_jappend(a, e, bad);
-	}
-	return a;
-}
-
-static json_t *
-dump_group_members(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_group *g = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < g->nb_members; i++)
-		cfg_jappend(a, json_string(cfg_target_name(cfg, &g->members[i])), bad);
-	return a;
-}
-
-static json_t *
-dump_trailer_layout(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_port *port = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < port->trailer.nb_hops; i++)
-		cfg_jappend(a,
-				cfg_dump_section(cfg, "trailer.layout[]", &port->trailer.hops[i],
-						bad),
-				bad);
-	return a;
-}
-
-static json_t *
-dump_output_port(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_output *o = base;
-
-	return json_string(cfg_output_is_tunnel(o->type) && o->port < cfg->nb_ports ?
-					cfg->ports[o->port].name :
-					"");
-}
-
-static json_t *
 dump_eal_args(const struct stp_config *cfg, const void *base, bool *bad)
 {
 	json_t *a = json_array();
@@ -2341,34 +1771,6 @@ dump_eal_args(const struct stp_config *cfg, const void *base, bool *bad)
 	for (uint16_t i = 0; i < cfg->eal.nb_args; i++)
 		cfg_jappend(a, json_string(cfg->eal.args[i]), bad);
 	return a;
-}
-
-static json_t *
-dump_rule_name(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-
-	return json_string(r->name);
-}
-
-static json_t *
-dump_rule_in(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-	json_t *a = json_array();
-
-	for (uint16_t i = 0; i < cfg->nb_ports && i < 32; i++)
-		if (r->in_mask & (UINT32_C(1) << i))
-			cfg_jappend(a, json_string(cfg->ports[i].name), bad);
-	return a;
-}
-
-static json_t *
-dump_rule_out(const struct stp_config *cfg, const void *base, bool *bad)
-{
-	const struct cfg_rule *r = base;
-
-	return json_string(cfg_target_name(cfg, &r->out));
 }
 
 char *
@@ -2386,14 +1788,14 @@ cfg_dump_json(const struct stp_config *cfg)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Rules changed at run time (the console's "add rule" / "del rule") */
+/* Edits of a loaded config (the rules' console "add rule" / "del rule": lib/rules/cfg.c) */
 
 /*
  * The same loader as cfg_load() over an already loaded config, so a rule typed at the console
  * gets exactly the checks and messages of a rule in the file.
  */
-static struct cfg_loader *
-loader_for(struct stp_config *cfg, char err[CFG_ERR_LEN])
+struct cfg_loader *
+cfg_loader_new(struct stp_config *cfg, char err[CFG_ERR_LEN])
 {
 	struct cfg_loader *l = calloc(1, sizeof(*l));
 
@@ -2407,87 +1809,22 @@ loader_for(struct stp_config *cfg, char err[CFG_ERR_LEN])
 	return l;
 }
 
-int
-cfg_rule_insert(struct stp_config *cfg, const char *rule_json, int index, char err[CFG_ERR_LEN])
+void
+cfg_loader_free(struct cfg_loader *l)
 {
-	char p[CFG_JPATH_LEN], q[CFG_JPATH_LEN];
-	struct cfg_loader *l;
-	json_error_t jerr;
-	json_t *v;
-	uint16_t n = cfg->nb_rules, k;
-	int rc;
-
-	err[0] = '\0';
-	if (index < 0)
-		index = n;
-	if (n >= CFG_MAX_RULES)
-		return cfg_errf(cfg, err, "rules", "already %u rules, the maximum", CFG_MAX_RULES);
-	if (index > n)
-		return cfg_errf(cfg, err, "rules", "index %d is out of range [0..%u]", index, n);
-	cfg_jp_idx(p, "rules", (size_t)index);
-	v = json_loads(rule_json, CFG_JSON_FLAGS, &jerr);
-	if (v == NULL) {
-		cfg_errf(cfg, err, p, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
-		one_line(err);
-		return -EINVAL;
-	}
-	l = loader_for(cfg, err);
-	if (l == NULL) {
-		json_decref(v);
-		return -ENOMEM;
-	}
-	memmove(&cfg->rules[index + 1], &cfg->rules[index], (n - index) * sizeof(cfg->rules[0]));
-	memset(&cfg->rules[index], 0, sizeof(cfg->rules[index]));
-	rc = parse_rule(l, &cfg->rules[index], (size_t)index, v, p);
-	/* parse_rule() compares the name with the rules before; the ones after moved up by one. */
-	for (k = index + 1; rc == 0 && k <= n; k++)
-		if (strcmp(cfg->rules[k].name, cfg->rules[index].name) == 0)
-			rc = cfg_lerr(l, cfg_jp_key(q, p, "name"),
-					"\"%s\" is already the name of rules[%u]",
-					cfg->rules[index].name, k);
-	if (rc == 0) {
-		cfg->nb_rules = n + 1;
-		rc = check_tx_queues(l);
-	}
-	if (rc != 0) {
-		memmove(&cfg->rules[index], &cfg->rules[index + 1],
-				(n - index) * sizeof(cfg->rules[0]));
-		cfg->nb_rules = n;
-	}
 	free(l);
-	json_decref(v);
-	return rc;
 }
 
-int
-cfg_rule_delete(struct stp_config *cfg, const char *name, char err[CFG_ERR_LEN])
+json_t *
+cfg_json_parse(const struct stp_config *cfg, const char *text, const char *path,
+		char err[CFG_ERR_LEN])
 {
-	struct cfg_rule saved;
-	struct cfg_loader *l;
-	uint16_t n = cfg->nb_rules, i;
-	int rc;
+	json_error_t jerr;
+	json_t *v = json_loads(text, CFG_JSON_FLAGS, &jerr);
 
-	err[0] = '\0';
-	for (i = 0; i < n; i++)
-		if (strcmp(cfg->rules[i].name, name) == 0)
-			break;
-	if (i == n)
-		return n == 0 ? cfg_errf(cfg, err, "rules",
-						"no rule is named \"%s\" (there are none)", name) :
-				cfg_errf(cfg, err, "rules", "no rule is named \"%s\"", name);
-	l = loader_for(cfg, err);
-	if (l == NULL)
-		return -ENOMEM;
-	saved = cfg->rules[i];
-	memmove(&cfg->rules[i], &cfg->rules[i + 1], (n - i - 1) * sizeof(cfg->rules[0]));
-	cfg->nb_rules = n - 1;
-	/* Fewer rules never need more TX queues, but the checks are the loader's to make. */
-	rc = check_tx_queues(l);
-	if (rc != 0) {
-		memmove(&cfg->rules[i + 1], &cfg->rules[i], (n - i - 1) * sizeof(cfg->rules[0]));
-		cfg->rules[i] = saved;
-		cfg->nb_rules = n;
+	if (v == NULL) {
+		cfg_errf(cfg, err, path, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+		one_line(err);
 	}
-	free(l);
-	return rc;
+	return v;
 }

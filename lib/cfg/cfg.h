@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* lib/pipeline's tunnel state reads struct encap_tunnel through this header. */
 #include "encap.h"
-#include "trailer.h"
 
 #define CFG_ERR_LEN 512	     /**< Size of an error message buffer. */
 #define CFG_NAME_LEN 32	     /**< Max port / rule name length, including the NUL. */
@@ -38,14 +38,12 @@
 #define CFG_MAX_LCORES 64    /**< Max datapath lcores across all roles. */
 #define CFG_MAX_LCORE_ID 127 /**< Max lcore id (RTE_MAX_LCORE - 1 on Debian). */
 #define CFG_MAX_POLL 64	     /**< Max (port, queue) pairs one RX lcore polls. */
-#define CFG_MAX_RULES 256    /**< Max entries in rules[]. */
+#define CFG_MAX_RULES 256    /**< Max entries in rules[] (lib/rules; the stats' rule slots). */
 #define CFG_MAX_EAL_ARGS 64  /**< Max entries in eal.args. */
 #define CFG_MAX_BURST 64     /**< Upper bound of the "burst" setting: the stack arrays' size. */
 /** Max MTU: 9000 + room for trailers and tags (frames up to 9018 + trailer bytes). */
 #define CFG_MAX_MTU 9218
-#define CFG_MAX_OUTPUTS 16    /**< Max entries in outputs[]. */
-#define CFG_MAX_GROUPS 32     /**< Max entries in groups[]. */
-#define CFG_MAX_MEMBERS 16    /**< Max members of one group. */
+#define CFG_MAX_OUTPUTS 16    /**< Max entries in outputs[] (lib/outputs; the stats' slots). */
 #define CFG_FILTER_LEN 1024   /**< Max libpcap filter length, including the NUL. */
 #define CFG_AUTH_HASH_LEN 256 /**< Max metrics.basic_auth.password_hash length, with the NUL. */
 #define CFG_LISTEN_LEN 64     /**< Max metrics.listen length (an IP literal), including the NUL. */
@@ -111,12 +109,7 @@ struct cfg_port {
 	enum cfg_ts_mode timestamp;  /**< ports[].timestamp "auto|hw|sw|none", default auto */
 	enum cfg_clock clock;	     /**< ports[].clock "auto|utc|tai|free", default auto */
 	uint8_t clock_bits;	     /**< ports[].clock_bits [16..64]: device counter width, 64 */
-	/**
-	 * ports[].trailer: timestamps a switch wrote into the frames (lib/trailer), e.g.
-	 * { "format": "metamako", "fcs": "absent", "strip": true, "use": "innermost",
-	 *   "max_skew_s": 0, "layout": [] }; format "none" (default) leaves the port's stamps.
-	 */
-	struct trailer_spec trailer;
+	/* ports[].trailer, the switch trailers' key: lib/trailer/cfg.c (trailer_cfg_of()). */
 };
 
 /** One (port, queue) pair that an RX lcore polls: lcores.rx[i].queues[j]. */
@@ -147,55 +140,22 @@ struct cfg_lcore {
 	struct cfg_poll poll[CFG_MAX_POLL];
 };
 
-/** rules[].action */
-enum cfg_action {
-	CFG_ACTION_FORWARD = 0, /**< send to "out" (a port, an output or a group) */
-	CFG_ACTION_DROP,	/**< stop here: the packet goes only where earlier rules sent it */
-	CFG_ACTION_COUNT,	/**< count the match and go on with the next rule */
-};
-
-/** rules[].vlan: what happens to 802.1Q/802.1ad tags of forwarded packets. */
-enum cfg_vlan {
-	CFG_VLAN_KEEP = 0, /**< "keep" (default) */
-	CFG_VLAN_STRIP,	   /**< "strip": remove every VLAN tag before output */
-};
-
-/** What a name in rules[].out or groups[].members refers to. Names are unique across
- * ports, outputs and groups. */
+/**
+ * What a name in rules[].out or groups[].members refers to. Names are unique across ports,
+ * outputs and groups; kinds past CFG_TARGET_OUTPUT are named by a feature's section
+ * (cfg_section.target_kind: the rules' groups).
+ */
 enum cfg_target_kind {
 	CFG_TARGET_NONE = 0,
 	CFG_TARGET_PORT,   /**< index into ports[] */
 	CFG_TARGET_OUTPUT, /**< index into outputs[] */
-	CFG_TARGET_GROUP,  /**< index into groups[] (rules[].out only: groups do not nest) */
+	CFG_TARGET_GROUP,  /**< index into groups[] (lib/rules; rules[].out only: no nesting) */
+	CFG_TARGET_KINDS,  /**< the number of kinds */
 };
 
 struct cfg_target {
 	uint8_t kind; /**< enum cfg_target_kind */
 	uint16_t idx;
-};
-
-/**
- * rules[i]: evaluated in order on workers for each packet.
- *
- * JSON shape: { "name": "web", "in": ["a"], "filter": "tcp port 443", "action": "forward",
- *               "out": "lb", "continue": false, "snaplen": 128, "vlan": "keep" }
- * "in" is a port name or a list of port names; absent means every port. "filter" is libpcap
- * syntax (empty or absent: every packet). A matching forward rule sends the packet to "out" and
- * ends the evaluation unless "continue" is true (then later rules may send it elsewhere too);
- * drop ends it; count never does. A packet no rule sent anywhere is dropped (no_rule, or
- * rule_drop when a drop rule matched). "snaplen" (0 = whole frame) and "vlan" of the first
- * matching forward rule apply to the packet at every destination.
- */
-struct cfg_rule {
-	char name[CFG_NAME_LEN];     /**< rules[].name, default "rule<i>", unique */
-	uint32_t in_mask;	     /**< bit p set: matches packets received on ports[p] */
-	char filter[CFG_FILTER_LEN]; /**< rules[].filter, "" = every packet */
-	enum cfg_action action;	     /**< rules[].action, required */
-	struct cfg_target out;	     /**< forward: rules[].out, required for forward */
-	bool cont;		     /**< rules[].continue, default false (forward only) */
-	uint32_t snaplen;	     /**< rules[].snaplen [0, 60..65535], default 0 = whole */
-	enum cfg_vlan vlan;	     /**< rules[].vlan "keep|strip", default keep */
-	uint16_t out_port; /**< forward to a port: == out.idx (kept for the port checks) */
 };
 
 /** outputs[].type */
@@ -207,12 +167,6 @@ enum cfg_output_type {
 	CFG_OUTPUT_STAMPEDE,   /**< stampede header to another stampede node (lib/encap/sph.h) */
 };
 
-/** outputs[].transport of stampede outputs. */
-enum cfg_transport {
-	CFG_TRANSPORT_UDP = 0, /**< "udp": Ethernet / IPv4 / UDP (default) */
-	CFG_TRANSPORT_ETHER,   /**< "ether": Ethernet, EtherType 0x88B5 */
-};
-
 /**
  * True for the types that send out of a port with outer headers (cfg_output.tun): tunnels
  * (ENCAP_ERSPAN3, _VXLAN, _GRE) and stampede outputs (ENCAP_SPH_UDP, _UDP6 or _ETH).
@@ -222,83 +176,6 @@ cfg_output_is_tunnel(enum cfg_output_type t)
 {
 	return t >= CFG_OUTPUT_ERSPAN3 && t <= CFG_OUTPUT_STAMPEDE;
 }
-
-#define CFG_IP_LEN 46  /**< an IPv4 or IPv6 literal, including the NUL (INET6_ADDRSTRLEN) */
-#define CFG_MAC_LEN 18 /**< "aa:bb:cc:dd:ee:ff", including the NUL */
-
-/**
- * outputs[i]: a destination that is not a port.
- *
- * JSON shape: { "name": "cap", "type": "pcapng", "path": "/var/cap/%Y%m%d-%H%M%S-{index}.pcapng",
- *               "rotate_bytes": 1073741824, "rotate_seconds": 3600, "max_files": 0,
- *               "ring": 16384, "snaplen": 65535, "comments": true }
- * or a tunnel to a collector out of a port:
- *             { "name": "span", "type": "erspan3", "port": "out", "src_ip": "192.0.2.1",
- *               "dst_ip": "192.0.2.9", "dst_mac": "02:00:00:00:00:09", "id": 7,
- *               "ttl": 64, "dscp": 0, "dst_port": 4789 }
- * Each type takes only its own keys.
- */
-struct cfg_output {
-	char name[CFG_NAME_LEN];   /**< outputs[].name, required, unique among all names */
-	enum cfg_output_type type; /**< outputs[].type, required: "pcapng" */
-	char path[CFG_PATH_LEN];   /**< outputs[].path, required: strftime (UTC) + {index} */
-	uint64_t rotate_bytes;	   /**< [0, 4096..2^50], default 0 = no size rotation */
-	uint32_t rotate_seconds;   /**< [0..31536000], default 0 = no time rotation */
-	uint32_t max_files;	   /**< [0..1000000], default 0 = keep every file */
-	uint32_t ring_size;	   /**< outputs[].ring, power of 2 [64..1048576], default 16384 */
-	uint32_t snaplen;	   /**< [60..262144], default 262144 */
-	bool comments; /**< outputs[].comments: per-packet "ts=<source>", default true */
-	/**
-	 * outputs[].durable, default false: fdatasync the file every sync_ms; a collector then
-	 * acknowledges reliable frames only once they are on disk (lib/pcapng, broker_reliable.c).
-	 */
-	bool durable;
-	uint32_t sync_ms; /**< outputs[].sync_ms [1..10000], default 10: durable's batch period */
-	/**
-	 * outputs[].writers [1..8], default 1: writer threads (one file each, "{writer}" in the
-	 * path names it) sharing the output's ring: frames are spread over them. Not with durable.
-	 */
-	uint32_t writers;
-	/* Tunnels (erspan3, vxlan, gre): */
-	uint16_t port;		   /**< outputs[].port: index into ports[], required */
-	char src_ip[CFG_IP_LEN];   /**< outputs[].src_ip: IPv4 (stampede: or IPv6) literal */
-	char dst_ip[CFG_IP_LEN];   /**< outputs[].dst_ip: of src_ip's family */
-	char dst_mac[CFG_MAC_LEN]; /**< outputs[].dst_mac: next hop's MAC, required */
-	uint32_t id;	   /**< session id [0..1023] / VNI [0..2^24-1] / GRE key, default 0 */
-	uint8_t ttl;	   /**< [1..255], default 64 */
-	uint8_t dscp;	   /**< [0..63], default 0 */
-	uint16_t dst_port; /**< UDP port [1..65535], default 4789 (stampede: 48879) */
-	/* Stampede outputs: */
-	enum cfg_transport transport;	/**< outputs[].transport "udp|ether", default udp */
-	char description[CFG_DESC_LEN]; /**< DESC TLV, default "" = node.description */
-	/* Stampede outputs, resend transport (lib/encap/README.md "Reliable outputs"): */
-	bool reliable;		  /**< outputs[].reliable: keep, resend, dead-letter; false */
-	uint32_t resend_window_s; /**< [1..86400], default 10: kept that long, then DLQ */
-	uint32_t resend_buffer;	  /**< outputs[].resend_buffer_pkts: datagrams kept per worker,
-				   *   power of 2 [64..65536], default 4096 */
-	char spool[CFG_PATH_LEN]; /**< dead-letter pcapng file, default "" =
-				     stampede-dlq-<name>.pcapng */
-	struct encap_tunnel tun;  /**< derived: the above in binary (src_mac: the port's, at run) */
-};
-
-/** groups[].mode */
-enum cfg_group_mode {
-	CFG_GROUP_BALANCE = 0, /**< one member by symmetric flow hash: both directions alike */
-	CFG_GROUP_REPLICATE,   /**< every member gets the packet */
-	CFG_GROUP_FIRST_UP,    /**< the first member whose link is up (outputs are always up) */
-};
-
-/**
- * groups[i]: several ports or outputs as one destination.
- *
- * JSON shape: { "name": "lb", "mode": "balance", "members": ["tool1", "tool2", "cap"] }
- */
-struct cfg_group {
-	char name[CFG_NAME_LEN];  /**< groups[].name, required, unique among all names */
-	enum cfg_group_mode mode; /**< groups[].mode, required */
-	uint16_t nb_members;	  /**< [1..CFG_MAX_MEMBERS] */
-	struct cfg_target members[CFG_MAX_MEMBERS]; /**< ports or outputs, no duplicates */
-};
 
 /**
  * metrics: the Prometheus endpoint served by lib/metrics (DPDK telemetry needs no setting).
@@ -323,8 +200,11 @@ struct cfg_metrics {
 };
 
 #define CFG_MAX_SECTIONS 8 /**< Max feature sections a config holds (cfg_section.h). */
-/** Bytes the feature sections' blocks share in struct stp_config. */
-#define CFG_SECTION_MEM (32 * 1024)
+/**
+ * Bytes the feature sections' blocks share in struct stp_config: 32 kB, 288 kB for the largest,
+ * the rules' (CFG_MAX_RULES rules of about 1.1 kB, and the groups), 24 kB for the outputs'.
+ */
+#define CFG_SECTION_MEM ((32 + 288 + 24) * 1024)
 
 struct cfg_section;
 
@@ -346,12 +226,8 @@ struct stp_config {
 	uint32_t mempool_size;	   /**< mempool.size [1023..4194304], default 32767 */
 	uint32_t mempool_cache;	   /**< mempool.cache [0..512], default 256 */
 	uint16_t mbuf_size;	   /**< mempool.mbuf_size: data room [1024..10240], default 2176 */
-	uint16_t nb_outputs;
-	struct cfg_output outputs[CFG_MAX_OUTPUTS];
-	uint16_t nb_groups;
-	struct cfg_group groups[CFG_MAX_GROUPS];
-	uint16_t nb_rules;
-	struct cfg_rule rules[CFG_MAX_RULES];
+	/* outputs: the outputs feature's section, lib/outputs/cfg.c (outputs_cfg_of()). */
+	/* groups and rules: the rules feature's section, lib/rules/cfg.c (rules_cfg_of()). */
 	struct cfg_metrics metrics;
 	/**
 	 * The features' sections (lib/cfg/cfg_section.h): which were loaded, and their blocks
@@ -409,34 +285,16 @@ int cfg_target_by_name(const struct stp_config *cfg, const char *name, struct cf
 /** Name of the port, output or group @p t refers to; "" for CFG_TARGET_NONE or a bad index. */
 const char *cfg_target_name(const struct stp_config *cfg, const struct cfg_target *t);
 
-/** Name of a rule action ("forward", "drop", "count"). */
-const char *cfg_action_name(enum cfg_action a);
+/** Entries of target kind @p kind (ports, outputs, a section's: groups) in @p cfg. */
+uint16_t cfg_target_count(const struct stp_config *cfg, uint8_t kind);
 
-/** Name of an output type ("pcapng", "erspan3", "vxlan", "gre"). */
-const char *cfg_output_type_name(enum cfg_output_type t);
+/** The list a target kind is in, for messages: "ports", "outputs", "groups". */
+const char *cfg_target_kind_name(const struct stp_config *cfg, uint8_t kind);
 
 /** Name of a timestamp mode ("auto", "hw", "sw", "none"). */
 const char *cfg_ts_mode_name(enum cfg_ts_mode m);
 
 /** The lcore entry for @p lcore_id, or NULL. */
 const struct cfg_lcore *cfg_lcore_find(const struct stp_config *cfg, uint32_t lcore_id);
-
-/**
- * Insert one rule into a loaded config, as the console's "add rule" does: @p rule_json is one
- * rules[] object, parsed and checked by the loader's own code (same messages, the JSON path
- * shown as "rules[<index>]..."), then the cross-field checks run again on the whole config.
- *
- * @param index  position of the new rule, 0..nb_rules; -1 appends. Later rules move up by one.
- * @return 0, or -EINVAL (@p err says why; @p cfg is unchanged) / -ENOMEM
- */
-int cfg_rule_insert(
-		struct stp_config *cfg, const char *rule_json, int index, char err[CFG_ERR_LEN]);
-
-/**
- * Remove the rule called @p name from a loaded config; later rules move down by one.
- *
- * @return 0, or -EINVAL (no such rule, or a check failed: @p err says why; @p cfg is unchanged)
- */
-int cfg_rule_delete(struct stp_config *cfg, const char *name, char err[CFG_ERR_LEN]);
 
 #endif /* STP_CFG_H */

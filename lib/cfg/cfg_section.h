@@ -10,7 +10,7 @@
  * A feature's own configuration section, and the loader's machinery it is written with.
  *
  * The loader (cfg.c) knows the core's keys (node basics, eal, ports, lcores, rings, mempool,
- * burst, outputs, groups, rules, metrics). A feature adds its own keys with one struct
+ * burst, metrics). A feature adds its own keys with one struct
  * cfg_section in its folder (lib/tcprtt/cfg.c is the worked example):
  *   - schema rows (struct cfg_opt, the same table shape as the core's): a row in section ""
  *     adds a top-level key (usually a CFG_O_OBJ or CFG_O_CUSTOM_D), a row in a core object
@@ -21,6 +21,10 @@
  *     @p size bytes inside struct stp_config, zeroed at load, that the rows' offsets point
  *     into when they sit in the root or in a core object; rows of the feature's own objects
  *     point into whatever base the feature's parse and dump code passes;
+ *   - keys inside each element of a core array (ports[].trailer: lib/trailer/cfg.c), with
+ *     @p elem_of and @p parse_elem, parsed with each element; a root key placed among the
+ *     core's (CFG_O_CUSTOM_AT: the rules' groups and rules keep their place);
+ *   - names in the namespace of ports (target_kind: the outputs, the rules' groups);
  *   - a parse pass, run after the pass called @p after (a core pass, "ports" ... "metrics",
  *     or another section's name): a section is parsed after the sections its values name;
  *   - dump hooks for its CFG_OPT_CUSTOM keys, in their rows (cfg_dump_json() draws the rest
@@ -76,6 +80,12 @@ struct cfg_opt {
 	unsigned int nb_names;	  /**< CFG_OPT_ENUM: entries in names[] */
 	/** CFG_OPT_CUSTOM: the key's value from the section's struct at @p base. */
 	json_t *(*dump)(const struct stp_config *cfg, const void *base, bool *bad);
+	/**
+	 * A feature's row in a core object: the core's key it comes just before in that object
+	 * (allowed-key lists, parsing, --dump-config), e.g. "lcores" for the root's "groups";
+	 * NULL (CFG_O_* rows): after the core's keys, in the registry's order.
+	 */
+	const char *before;
 };
 
 #define CFG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -98,6 +108,9 @@ struct cfg_opt {
 /** A CFG_OPT_CUSTOM key with its dump hook (parsed by its section's parse pass). */
 #define CFG_O_CUSTOM_D(sec, k, fl, fn)                                                             \
 	{ sec, k, CFG_OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL, NULL, 0, fn }
+/** A CFG_OPT_CUSTOM key with its dump hook, placed before the core's key @p bf (see before). */
+#define CFG_O_CUSTOM_AT(sec, k, fl, fn, bf)                                                        \
+	{ sec, k, CFG_OPT_CUSTOM, fl, 0, 0, 0, 0, 0, NULL, NULL, 0, fn, bf }
 /* clang-format on */
 
 /** State of one load (or of one console rule edit): the config being filled, the error. */
@@ -129,11 +142,36 @@ struct cfg_section {
 	const char *(*out_file)(const void *blk, const char **json_path);
 	/**
 	 * Optional: whether the feature transmits on port @p port (index into ports[]) from
-	 * every TX lcore, which then needs a TX queue each; true with @p why saying so for the
-	 * message ("sends probes[0]").
+	 * every TX lcore, which then needs a TX queue each; true with @p why saying so: the
+	 * message's end after "port \"NAME\" " ("sends probes[0], and each TX lcore needs its
+	 * own queue").
 	 */
 	bool (*port_tx)(const struct stp_config *cfg, const void *blk, uint16_t port, char *why,
 			size_t len);
+	/**
+	 * Optional: the core array whose elements hold keys of the section ("ports[]": the
+	 * switch trailers' ports[].trailer). Its rows there (section @p elem_of) are
+	 * CFG_O_CUSTOM_D: their dump hooks get the element (a struct cfg_port) as base and find
+	 * their data in the block (cfg_section_get()).
+	 */
+	const char *elem_of;
+	/**
+	 * With @p elem_of: parse the section's keys of element @p idx of that array (JSON @p elem
+	 * at @p path, "ports[1]") into the block, called by the core's pass over the array right
+	 * after it parsed the element's own keys, so that errors come in the file's order.
+	 */
+	int (*parse_elem)(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
+			const char *path, void *blk);
+	/**
+	 * Optional: the things the section adds to the namespace of ports and outputs that
+	 * rules[].out and groups[].members name (cfg_target_by_name()): their kind (a
+	 * CFG_TARGET_* past CFG_TARGET_OUTPUT), their list's name for messages ("groups"), how
+	 * many the block holds and the name of one.
+	 */
+	uint8_t target_kind;
+	const char *target_list;
+	uint16_t (*nb_targets)(const void *blk);
+	const char *(*target_name)(const void *blk, uint16_t idx);
 };
 
 /**
@@ -152,6 +190,26 @@ const void *cfg_section_get(const struct stp_config *cfg, const struct cfg_secti
 
 /** The config a loader fills. */
 struct stp_config *cfg_loader_cfg(const struct cfg_loader *l);
+
+/**
+ * A loader over the already loaded @p cfg, for edits at run time (the rules' "add rule"):
+ * errors go to @p err. NULL (and @p err) when out of memory. Free it with cfg_loader_free().
+ */
+struct cfg_loader *cfg_loader_new(struct stp_config *cfg, char err[CFG_ERR_LEN]);
+void cfg_loader_free(struct cfg_loader *l);
+
+/** JSON text as the loader reads it; NULL with "<file>: <path>: line:col: ..." in @p err. */
+json_t *cfg_json_parse(const struct stp_config *cfg, const char *text, const char *path,
+		char err[CFG_ERR_LEN]);
+
+/** A name of the port / output / group namespace must not be taken yet (error at @p path). */
+int cfg_check_name_free(const struct cfg_loader *l, const char *name, const char *path);
+
+/**
+ * The check across sections that every port a section transmits on from every TX lcore
+ * (port_tx) has a TX queue per TX lcore; the loader's pass "tx queues", also for edits.
+ */
+int cfg_check_tx_queues(const struct cfg_loader *l);
 
 /* The loader's helpers, for sections' parse passes: each error names @p path. */
 

@@ -16,6 +16,7 @@
 #include <cmdline_parse_string.h>
 
 #include "feature_cmd.h"
+#include "outputs_cfg.h"
 #include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
@@ -63,7 +64,7 @@ stp_outputs_json(const struct stp_pipeline *pl)
 	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
 	a = json_array();
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		const struct cfg_output *co = &pl->cfg->outputs[o];
+		const struct cfg_output *co = &outputs_cfg_of(pl->cfg)->outputs[o];
 		const struct pcapng_stats *b = &base->ws[o];
 		struct pcapng_stats ws;
 		char file[CFG_PATH_LEN + 64] = "";
@@ -74,7 +75,7 @@ stp_outputs_json(const struct stp_pipeline *pl)
 		json_array_append_new(a,
 				json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 						"name", co->name, "type",
-						cfg_output_type_name(co->type), "path", co->path,
+						outputs_cfg_type_name(co->type), "path", co->path,
 						"file", file, "paused", (paused >> (32 + o)) & 1,
 						"accepted",
 						(json_int_t)sub(raw->out_pkts[o], base->pkts[o]),
@@ -162,7 +163,7 @@ stp_outputs_capture(struct stp_pipeline *pl, const char *output, bool run, char 
 
 	err[0] = '\0';
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		if (strcmp(cfg->outputs[o].name, output) != 0)
+		if (strcmp(outputs_cfg_of(cfg)->outputs[o].name, output) != 0)
 			continue;
 		bit = 1ULL << (32 + o);
 		if (run)
@@ -192,7 +193,7 @@ stp_outputs_names(const struct stp_cmd_env *env)
 
 	env->lock(env->ctl);
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
-		json_array_append_new(a, json_string(pl->cfg->outputs[o].name));
+		json_array_append_new(a, json_string(outputs_cfg_of(pl->cfg)->outputs[o].name));
 	env->unlock(env->ctl);
 	return a;
 }

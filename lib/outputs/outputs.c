@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "encap.h"
+#include "outputs_cfg.h"
 #include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
@@ -190,13 +191,13 @@ outputs_init(struct stp_pipeline *pl)
 			ifs[i].speed_bps = (uint64_t)link.link_speed * 1000000;
 		ifs[i].port_id = pr->port_id;
 	}
-	if (cfg->nb_outputs > 0) {
-		pl->out_final = calloc(cfg->nb_outputs, sizeof(*pl->out_final));
+	if (outputs_cfg_of(cfg)->nb_outputs > 0) {
+		pl->out_final = calloc(outputs_cfg_of(cfg)->nb_outputs, sizeof(*pl->out_final));
 		if (pl->out_final == NULL)
 			return outputs_err(pl, "outputs", "out of memory");
 	}
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++) {
-		const struct cfg_output *co = &cfg->outputs[o];
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++) {
+		const struct cfg_output *co = &outputs_cfg_of(cfg)->outputs[o];
 		struct pcapng_conf c;
 		char werr[CFG_ERR_LEN], path[48];
 
@@ -281,7 +282,7 @@ outputs_stop(struct stp_pipeline *pl)
 			OUT_LOG(WARNING,
 					"output %s: not every packet was written before the close "
 					"timed out",
-					pl->cfg->outputs[o].name);
+					outputs_cfg_of(pl->cfg)->outputs[o].name);
 	}
 	pl->outputs_closed = true;
 }
@@ -361,8 +362,8 @@ outputs_view(const struct stp_pipeline *pl)
 		stp_output_stats(pl, o, &ws);
 		json_array_append_new(outs,
 				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-						"name", pl->cfg->outputs[o].name, "accepted",
-						(json_int_t)s->out_pkts[o], "refused",
+						"name", outputs_cfg_of(pl->cfg)->outputs[o].name,
+						"accepted", (json_int_t)s->out_pkts[o], "refused",
 						(json_int_t)s->out_drops[o], "written",
 						(json_int_t)ws.pkts, "bytes", (json_int_t)ws.bytes,
 						"files", (json_int_t)ws.files, "write_errors",
@@ -396,7 +397,8 @@ outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, 
 {
 	for (unsigned int o = 0; o < pl->nb_outputs; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
-				pl->cfg->outputs[o].name, s->out_pkts[o], s->out_drops[o]);
+				outputs_cfg_of(pl->cfg)->outputs[o].name, s->out_pkts[o],
+				s->out_drops[o]);
 }
 
 /* The status line: what each capture output wrote or lost. */
@@ -409,8 +411,8 @@ outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, F
 		if (pl->outputs[o] == NULL)
 			continue;
 		stp_output_stats(pl, o, &ws);
-		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64, pl->cfg->outputs[o].name,
-				ws.pkts,
+		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64,
+				outputs_cfg_of(pl->cfg)->outputs[o].name, ws.pkts,
 				s->out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
 	}
 }
@@ -423,7 +425,9 @@ outputs_rings(const struct stp_pipeline *pl, json_t *a)
 		if (pl->outputs[o] != NULL)
 			json_array_append_new(a,
 					stp_ring_json(pcapng_writer_ring(pl->outputs[o]), "capture",
-							json_string(pl->cfg->outputs[o].name)));
+							json_string(outputs_cfg_of(pl->cfg)
+											->outputs[o]
+											.name)));
 }
 
 /* Its console commands (show outputs, capture start|stop: cmds.c), telemetry, Prometheus. */
@@ -436,6 +440,7 @@ static const struct stp_feature_ui outputs_ui = {
 
 const struct stp_feature stp_feature_outputs = {
 	.name = "outputs",
+	.cfg = &outputs_cfg_section,
 	.init = outputs_init,
 	.tick = outputs_tick,
 	.stop = outputs_stop,

@@ -22,8 +22,10 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include "outputs_cfg.h"
 #include "port.h"
 #include "port_kern.h"
+#include "trailer_cfg.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, fmt, ...) \
@@ -785,8 +787,8 @@ port_pool_need(const struct stp_config *cfg)
 	 * A capture ring holds references to pool mbufs: a stalled writer can pin a whole ring,
 	 * and a pool that size starves RX (rx_nombuf) instead of counting capture_ring_full.
 	 */
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		need += cfg->outputs[o].ring_size;
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		need += outputs_cfg_of(cfg)->outputs[o].ring_size;
 	need += cfg->nb_lcores * (cfg->mempool_cache * 3 / 2 + 4 * CFG_MAX_BURST);
 	return need;
 }
@@ -971,8 +973,9 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 		uint16_t pid;
 
 		pr->cfg = &cfg->ports[i];
-		pr->trailer = pr->cfg->trailer.format != TRAILER_FMT_NONE ? &pr->cfg->trailer :
-									    NULL;
+		pr->trailer = trailer_cfg_of(cfg, i)->format != TRAILER_FMT_NONE ?
+				trailer_cfg_of(cfg, i) :
+				NULL;
 		pr->cfg_idx = i;
 		port_dev_name(pr->cfg, devname, sizeof(devname));
 		snprintf(path, sizeof(path), "ports[%u].device", i);

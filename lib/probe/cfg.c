@@ -641,13 +641,14 @@ port_tx(const struct stp_config *cfg, const void *blk, uint16_t port, char *why,
 	for (uint16_t r = 0; r < pc->nb_probes; r++) {
 		if (pc->probes[r].port != port)
 			continue;
-		snprintf(why, len, "sends probes[%u]", r);
+		snprintf(why, len, "sends probes[%u], and each TX lcore needs its own queue", r);
 		return true;
 	}
 	if (pc->probe_rx.enabled && pc->probe_rx.reflect &&
 			(pc->probe_rx.port_mask == 0 ||
 					(pc->probe_rx.port_mask & (UINT32_C(1) << port)))) {
-		snprintf(why, len, "reflects probes (probe_rx.reflect)");
+		snprintf(why, len,
+				"reflects probes (probe_rx.reflect), and each TX lcore needs its own queue");
 		return true;
 	}
 	return false;

@@ -5,7 +5,7 @@
 /*
  * The rules feature's control actions and console commands: show rules, add rule [at N]
  * JSON|@FILE, del rule NAME. A rule change goes through the config loader's own code on a copy
- * of the running configuration (cfg_rule_insert(), cfg_rule_delete()), which the console's
+ * of the running configuration (rules_cfg_insert(), rules_cfg_delete()), which the console's
  * struct stp_cmd_env (lib/ctl's ctl_cfg_edit()) then puts in place of the running one.
  */
 
@@ -83,8 +83,8 @@ stp_rules_json(const struct stp_pipeline *pl)
 	rn = stp_rule_names_get(pl);
 	stp_stats_sum(pl, raw);
 	a = json_array();
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		const struct cfg_rule *r = &cfg->rules[i];
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
+		const struct cfg_rule *r = &rules_cfg_of(cfg)->rules[i];
 		uint32_t all = cfg->nb_ports >= 32 ? UINT32_MAX : (1u << cfg->nb_ports) - 1;
 		int k = stp_rule_names_find(rn, r->name);
 		json_t *in = json_array(), *o;
@@ -98,7 +98,7 @@ stp_rules_json(const struct stp_pipeline *pl)
 		json_object_set_new(o, "in", in);
 		json_object_set_new(o, "all_ports", json_boolean((r->in_mask & all) == all));
 		json_object_set_new(o, "filter", json_string(r->filter));
-		json_object_set_new(o, "action", json_string(cfg_action_name(r->action)));
+		json_object_set_new(o, "action", json_string(rules_cfg_action_name(r->action)));
 		json_object_set_new(o, "out",
 				json_string(r->action == CFG_ACTION_FORWARD ?
 								cfg_target_name(cfg, &r->out) :
@@ -129,7 +129,7 @@ stp_rules_deleted_json(const struct stp_pipeline *pl)
 	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
 		json_array_append_new(a,
 				json_pack("{s:s, s:s, s:I}", "name", rn->r[i].name, "action",
-						cfg_action_name(rn->r[i].action), "matched",
+						rules_cfg_action_name(rn->r[i].action), "matched",
 						(json_int_t)rule_shown(pl, raw, rn, i)));
 	free(raw);
 	return a;
@@ -177,7 +177,7 @@ static int
 rule_add_edit(struct stp_pipeline *pl, struct stp_config *next, void *arg, char err[CFG_ERR_LEN])
 {
 	const struct rule_edit *e = arg;
-	int rc = cfg_rule_insert(next, e->json, e->index, err);
+	int rc = rules_cfg_insert(next, e->json, e->index, err);
 
 	return rc != 0 ? rc : rules_apply(pl, next, err);
 }
@@ -186,7 +186,7 @@ static int
 rule_del_edit(struct stp_pipeline *pl, struct stp_config *next, void *arg, char err[CFG_ERR_LEN])
 {
 	const struct rule_edit *e = arg;
-	int rc = cfg_rule_delete(next, e->name, err);
+	int rc = rules_cfg_delete(next, e->name, err);
 
 	return rc != 0 ? rc : rules_apply(pl, next, err);
 }
@@ -213,8 +213,8 @@ stp_rules_names(const struct stp_cmd_env *env)
 	json_t *a = json_array();
 
 	env->lock(env->ctl);
-	for (unsigned int i = 0; i < env->pl->cfg->nb_rules; i++)
-		json_array_append_new(a, json_string(env->pl->cfg->rules[i].name));
+	for (unsigned int i = 0; i < rules_cfg_of(env->pl->cfg)->nb_rules; i++)
+		json_array_append_new(a, json_string(rules_cfg_of(env->pl->cfg)->rules[i].name));
 	env->unlock(env->ctl);
 	return a;
 }

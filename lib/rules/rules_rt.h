@@ -19,6 +19,7 @@
 
 #include "cfg.h"
 #include "pipeline.h"
+#include "rules_cfg.h"
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {

@@ -25,6 +25,7 @@
 
 #include "encap.h"
 #include "filter.h"
+#include "outputs_cfg.h"
 #include "pcapng.h"
 #include "pipeline.h"
 #include "rules_rt.h"
@@ -469,8 +470,8 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 		struct stp_rules_rt *rs)
 {
 	rs->simple = true;
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		const struct cfg_rule *r = &cfg->rules[i];
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
+		const struct cfg_rule *r = &rules_cfg_of(cfg)->rules[i];
 
 		if (r->filter[0] != '\0' || r->cont || r->snaplen != 0 ||
 				r->vlan != CFG_VLAN_KEEP || r->action == CFG_ACTION_COUNT ||
@@ -488,8 +489,8 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 	for (unsigned int in = 0; in < cfg->nb_ports; in++) {
 		uint16_t in_id = pl->ports->ports[in].port_id;
 
-		for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-			const struct cfg_rule *r = &cfg->rules[i];
+		for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
+			const struct cfg_rule *r = &rules_cfg_of(cfg)->rules[i];
 
 			if (!(r->in_mask & (1u << in)))
 				continue;
@@ -561,11 +562,12 @@ rule_names_next(const struct stp_pipeline *pl, const struct stp_config *cfg)
 	if (n == NULL)
 		return NULL;
 	n->forgotten = cur != NULL ? cur->forgotten : 0;
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		int j = stp_rule_names_find(cur, cfg->rules[i].name);
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
+		int j = stp_rule_names_find(cur, rules_cfg_of(cfg)->rules[i].name);
 
-		snprintf(n->r[i].name, sizeof(n->r[i].name), "%s", cfg->rules[i].name);
-		n->r[i].action = cfg->rules[i].action;
+		snprintf(n->r[i].name, sizeof(n->r[i].name), "%s",
+				rules_cfg_of(cfg)->rules[i].name);
+		n->r[i].action = rules_cfg_of(cfg)->rules[i].action;
 		n->r[i].slot = STP_RULE_NONE; /* a new name: its slot below */
 		if (j >= 0) {
 			n->r[i].slot = cur->r[j].slot;
@@ -580,15 +582,16 @@ rule_names_next(const struct stp_pipeline *pl, const struct stp_config *cfg)
 
 			if (cur->r[j].deleted != (pass == 0))
 				continue;
-			for (unsigned int i = 0; i < cfg->nb_rules && !live; i++)
-				live = strcmp(cfg->rules[i].name, cur->r[j].name) == 0;
+			for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules && !live; i++)
+				live = strcmp(rules_cfg_of(cfg)->rules[i].name, cur->r[j].name) ==
+						0;
 			if (live)
 				continue;
 			dead[nb_dead] = cur->r[j];
 			dead[nb_dead++].deleted = true;
 			used[cur->r[j].slot] = true;
 		}
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
 		uint16_t slot;
 
 		if (n->r[i].slot != STP_RULE_NONE)
@@ -609,7 +612,7 @@ rule_names_next(const struct stp_pipeline *pl, const struct stp_config *cfg)
 		n->r[i].slot = slot;
 		n->r[i].base = slot_sum(pl, slot);
 	}
-	n->nb_live = (uint16_t)cfg->nb_rules;
+	n->nb_live = (uint16_t)rules_cfg_of(cfg)->nb_rules;
 	n->nb = n->nb_live;
 	for (unsigned int k = first_dead; k < nb_dead; k++)
 		n->r[n->nb++] = dead[k];
@@ -641,8 +644,8 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 		rte_free(rs);
 		return NULL;
 	}
-	for (unsigned int g = 0; g < cfg->nb_groups; g++) {
-		const struct cfg_group *cg = &cfg->groups[g];
+	for (unsigned int g = 0; g < rules_cfg_of(cfg)->nb_groups; g++) {
+		const struct cfg_group *cg = &rules_cfg_of(cfg)->groups[g];
 		struct stp_group_rt *gr = &rs->groups[g];
 
 		gr->mode = cg->mode;
@@ -656,8 +659,8 @@ rules_build(struct stp_pipeline *pl, const struct stp_config *cfg, char *err, si
 			gr->all_dest |= gr->member_dest[k];
 		}
 	}
-	for (unsigned int i = 0; i < cfg->nb_rules; i++) {
-		const struct cfg_rule *cr = &cfg->rules[i];
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
+		const struct cfg_rule *cr = &rules_cfg_of(cfg)->rules[i];
 		struct stp_rule_rt *r = &rs->rules[i];
 
 		for (unsigned int p = 0; p < cfg->nb_ports; p++)
@@ -716,15 +719,15 @@ stp_rules_free(struct stp_rules_rt *rs)
 static bool
 rules_need_parse(const struct stp_config *cfg)
 {
-	for (unsigned int g = 0; g < cfg->nb_groups; g++)
-		if (cfg->groups[g].mode == CFG_GROUP_BALANCE)
+	for (unsigned int g = 0; g < rules_cfg_of(cfg)->nb_groups; g++)
+		if (rules_cfg_of(cfg)->groups[g].mode == CFG_GROUP_BALANCE)
 			return true;
-	for (unsigned int r = 0; r < cfg->nb_rules; r++)
-		if (cfg->rules[r].vlan == CFG_VLAN_STRIP)
+	for (unsigned int r = 0; r < rules_cfg_of(cfg)->nb_rules; r++)
+		if (rules_cfg_of(cfg)->rules[r].vlan == CFG_VLAN_STRIP)
 			return true;
 	/* VXLAN's UDP source port comes from the inner flow's hash. */
-	for (unsigned int o = 0; o < cfg->nb_outputs; o++)
-		if (cfg->outputs[o].type == CFG_OUTPUT_VXLAN)
+	for (unsigned int o = 0; o < outputs_cfg_of(cfg)->nb_outputs; o++)
+		if (outputs_cfg_of(cfg)->outputs[o].type == CFG_OUTPUT_VXLAN)
 			return true;
 	return false;
 }
@@ -871,6 +874,7 @@ static const struct stp_feature_ui rules_ui = {
 
 const struct stp_feature stp_feature_rules = {
 	.name = "rules",
+	.cfg = &rules_cfg_section,
 	.init = rules_init,
 	.burst = rules_burst,
 	.stateless = true,

@@ -46,7 +46,7 @@ rules_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
 		json_array_append_new(a,
 				json_pack("{s:I, s:s, s:s, s:I, s:I}", "index", (json_int_t)r,
 						"name", rn->r[r].name, "action",
-						cfg_action_name(rn->r[r].action), "matched",
+						rules_cfg_action_name(rn->r[r].action), "matched",
 						(json_int_t)stp_rule_matched(rn, sum, r), "deleted",
 						(json_int_t)rn->r[r].deleted));
 	return a != NULL ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "rules", a) : NULL;

@@ -20,6 +20,7 @@
 
 #include "pipeline.h"
 #include "trailer.h"
+#include "trailer_cfg.h"
 
 /* CRC-32 of a chained mbuf's first @p len bytes (the trailer parser's FCS checks). */
 static uint32_t
@@ -145,6 +146,7 @@ trailers_port_view(const struct stp_pipeline *pl, const struct port_rt *port, co
 
 const struct stp_feature stp_feature_trailers = {
 	.name = "trailers",
+	.cfg = &trailer_cfg_section,
 	.rx = trailers_rx,
 	.rx_on = trailers_rx_on,
 	.port_counters = trailers_counters,

@@ -3,7 +3,7 @@
  */
 
 /*
- * libFuzzer target: cfg_rule_insert() of the input as one rules[] object (the console's
+ * libFuzzer target: rules_cfg_insert() of the input as one rules[] object (the console's
  * "add rule") into a small valid configuration, at an index derived from the input's length.
  *
  * Checks the function's contract:
@@ -22,6 +22,9 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_section.h"
+#include "feature.h"
+#include "rules_cfg.h"
 
 /* A rule object is short; CFG_FILTER_LEN bounds the longest useful one. */
 #define FUZZ_RULE_MAX_LEN 4096
@@ -55,15 +58,18 @@ static struct stp_config base, cfg, back;
 /*
  * Equal configurations: every byte but the rules[] slots past nb_rules, which hold whatever a
  * memmove left there (they are not part of the configuration; inserting a rule clears its slot).
+ * The rules are the rules section's block, at the same place in both (same sections).
  */
 static bool
 cfg_equal(const struct stp_config *a, const struct stp_config *b)
 {
-	const size_t head = offsetof(struct stp_config, rules);
-	const size_t tail = head + sizeof(a->rules);
+	const struct rules_cfg *ra = rules_cfg_of(a), *rb = rules_cfg_of(b);
+	const size_t head = (size_t)((const char *)ra->rules - (const char *)a);
+	const size_t tail = head + sizeof(ra->rules);
 
-	return a->nb_rules == b->nb_rules && memcmp(a, b, head) == 0 &&
-			memcmp(a->rules, b->rules, a->nb_rules * sizeof(a->rules[0])) == 0 &&
+	return (const char *)rb - (const char *)b == (const char *)ra - (const char *)a &&
+			ra->nb_rules == rb->nb_rules && memcmp(a, b, head) == 0 &&
+			memcmp(ra->rules, rb->rules, ra->nb_rules * sizeof(ra->rules[0])) == 0 &&
 			memcmp((const char *)a + tail, (const char *)b + tail, sizeof(*a) - tail) ==
 			0;
 }
@@ -76,6 +82,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[CFG_ERR_LEN];
 
+	cfg_use_sections(stp_features_cfg());
 	if (cfg_load_string(base_json, "base.json", &base, err) != 0) {
 		fprintf(stderr, "fuzz_rule: the base config does not load: %s\n", err);
 		abort();
@@ -97,11 +104,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(rule, data, size);
 	rule[size] = '\0';
 	/* -1 (append) .. nb_rules: every position, and out of range once. */
-	index = (int)(size % (base.nb_rules + 3u)) - 1;
+	index = (int)(size % (rules_cfg_of(&base)->nb_rules + 3u)) - 1;
 
 	/* A shallow copy: eal.args stay base's, so cfg is never cfg_free()d. */
 	memcpy(&cfg, &base, sizeof(cfg));
-	rc = cfg_rule_insert(&cfg, rule, index, err);
+	rc = rules_cfg_insert(&cfg, rule, index, err);
 	free(rule);
 	if (rc != 0) {
 		FUZZ_ASSERT(rc == -EINVAL || rc == -ENOMEM);
@@ -110,10 +117,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(cfg_equal(&cfg, &base));
 		return 0;
 	}
-	FUZZ_ASSERT(index <= base.nb_rules);
-	FUZZ_ASSERT(cfg.nb_rules == base.nb_rules + 1);
+	FUZZ_ASSERT(index <= rules_cfg_of(&base)->nb_rules);
+	FUZZ_ASSERT(rules_cfg_of(&cfg)->nb_rules == rules_cfg_of(&base)->nb_rules + 1);
 	if (index < 0)
-		index = base.nb_rules;
+		index = rules_cfg_of(&base)->nb_rules;
 
 	dump = cfg_dump_json(&cfg);
 	FUZZ_ASSERT(dump != NULL);
@@ -121,13 +128,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_rule: the dump does not load again: %s\n%s\n", err, dump);
 		abort();
 	}
-	FUZZ_ASSERT(back.nb_rules == cfg.nb_rules);
-	FUZZ_ASSERT(memcmp(&back.rules[index], &cfg.rules[index], sizeof(cfg.rules[0])) == 0);
+	FUZZ_ASSERT(rules_cfg_of(&back)->nb_rules == rules_cfg_of(&cfg)->nb_rules);
+	FUZZ_ASSERT(memcmp(&rules_cfg_of(&back)->rules[index], &rules_cfg_of(&cfg)->rules[index],
+				    sizeof(rules_cfg_of(&cfg)->rules[0])) == 0);
 	cfg_free(&back);
 	free(dump);
 
-	memcpy(name, cfg.rules[index].name, sizeof(name));
-	rc = cfg_rule_delete(&cfg, name, err);
+	memcpy(name, rules_cfg_of(&cfg)->rules[index].name, sizeof(name));
+	rc = rules_cfg_delete(&cfg, name, err);
 	if (rc != 0) {
 		fprintf(stderr, "fuzz_rule: cannot delete rule \"%s\": %s\n", name, err);
 		abort();

@@ -23,8 +23,11 @@
 #include "cfg_section.h"
 #include "broker_cfg.h"
 #include "feature.h"
+#include "outputs_cfg.h"
 #include "probe_cfg.h"
 #include "tcprtt_cfg.h"
+#include "rules_cfg.h"
+#include "trailer_cfg.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
@@ -100,8 +103,9 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->mtu != q->mtu, "ports[%u].mtu", i);
 		DIFF(p->promiscuous != q->promiscuous, "ports[%u].promiscuous", i);
 		DIFF(p->timestamp != q->timestamp, "ports[%u].timestamp", i);
-		DIFF(memcmp(&p->trailer, &q->trailer, sizeof(p->trailer)) != 0, "ports[%u].trailer",
-				i);
+		DIFF(memcmp(trailer_cfg_of(a, i), trailer_cfg_of(b, i),
+				     sizeof(struct trailer_spec)) != 0,
+				"ports[%u].trailer", i);
 	}
 	DIFF(a->nb_lcores != b->nb_lcores, "nb_lcores");
 	for (i = 0; i < a->nb_lcores; i++) {
@@ -150,9 +154,10 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 						memcmp(p->addr, q->addr, 16) != 0,
 				"tcp_rtt.prefixes[%u]", i);
 	}
-	DIFF(a->nb_outputs != b->nb_outputs, "nb_outputs");
-	for (i = 0; i < a->nb_outputs; i++) {
-		const struct cfg_output *p = &a->outputs[i], *q = &b->outputs[i];
+	DIFF(outputs_cfg_of(a)->nb_outputs != outputs_cfg_of(b)->nb_outputs, "nb_outputs");
+	for (i = 0; i < outputs_cfg_of(a)->nb_outputs; i++) {
+		const struct cfg_output *p = &outputs_cfg_of(a)->outputs[i],
+					*q = &outputs_cfg_of(b)->outputs[i];
 
 		DIFF(strcmp(p->name, q->name) != 0, "outputs[%u].name", i);
 		DIFF(p->type != q->type, "outputs[%u].type", i);
@@ -171,9 +176,10 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		DIFF(p->snaplen != q->snaplen, "outputs[%u].snaplen", i);
 		DIFF(p->comments != q->comments, "outputs[%u].comments", i);
 	}
-	DIFF(a->nb_groups != b->nb_groups, "nb_groups");
-	for (i = 0; i < a->nb_groups; i++) {
-		const struct cfg_group *p = &a->groups[i], *q = &b->groups[i];
+	DIFF(rules_cfg_of(a)->nb_groups != rules_cfg_of(b)->nb_groups, "nb_groups");
+	for (i = 0; i < rules_cfg_of(a)->nb_groups; i++) {
+		const struct cfg_group *p = &rules_cfg_of(a)->groups[i],
+				       *q = &rules_cfg_of(b)->groups[i];
 
 		DIFF(strcmp(p->name, q->name) != 0, "groups[%u].name", i);
 		DIFF(p->mode != q->mode, "groups[%u].mode", i);
@@ -185,9 +191,10 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 					i, j);
 		}
 	}
-	DIFF(a->nb_rules != b->nb_rules, "nb_rules");
-	for (i = 0; i < a->nb_rules; i++) {
-		const struct cfg_rule *p = &a->rules[i], *q = &b->rules[i];
+	DIFF(rules_cfg_of(a)->nb_rules != rules_cfg_of(b)->nb_rules, "nb_rules");
+	for (i = 0; i < rules_cfg_of(a)->nb_rules; i++) {
+		const struct cfg_rule *p = &rules_cfg_of(a)->rules[i],
+				      *q = &rules_cfg_of(b)->rules[i];
 
 		DIFF(strcmp(p->name, q->name) != 0, "rules[%u].name", i);
 		DIFF(p->in_mask != q->in_mask, "rules[%u].in_mask", i);
@@ -321,9 +328,9 @@ test_minimal_defaults(void)
 	CHECK(cfg.metrics.enabled == false);
 	CHECK(strcmp(cfg.metrics.listen, "127.0.0.1") == 0);
 	CHECK(cfg.metrics.port == 9464);
-	CHECK(cfg.nb_rules == 0);
-	CHECK(cfg.nb_outputs == 0);
-	CHECK(cfg.nb_groups == 0);
+	CHECK(rules_cfg_of(&cfg)->nb_rules == 0);
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 0);
+	CHECK(rules_cfg_of(&cfg)->nb_groups == 0);
 	CHECK(cfg.nb_lcores == 1);
 	CHECK(cfg.lcores[0].lcore_id == 1);
 	CHECK(cfg.lcores[0].roles == (CFG_ROLE_RX | CFG_ROLE_WORKER | CFG_ROLE_TX));
@@ -339,7 +346,7 @@ test_minimal_defaults(void)
 	cfg_free(&cfg);
 	if (load_ok("{ 'ports': [ { 'name': 'a', 'device': 'x' } ], 'rules': [] }", &cfg,
 			    "empty rules"))
-		CHECK(cfg.nb_rules == 0);
+		CHECK(rules_cfg_of(&cfg)->nb_rules == 0);
 	cfg_free(&cfg);
 }
 
@@ -414,24 +421,26 @@ test_full(void)
 	CHECK(lc->poll[1].port == 1 && lc->poll[1].queue == 0);
 	CHECK(cfg.lcores[2].nb_poll == 0);
 
-	CHECK(cfg.nb_rules == 3);
-	CHECK(strcmp(cfg.rules[0].name, "in-to-out") == 0);
-	CHECK(cfg.rules[0].in_mask == 0x1);
-	CHECK(cfg.rules[0].action == CFG_ACTION_FORWARD);
-	CHECK(cfg.rules[0].out_port == 1);
-	CHECK(strcmp(cfg.rules[1].name, "rule1") == 0);
-	CHECK(cfg.rules[1].in_mask == 0x2);
-	CHECK(cfg.rules[1].out_port == 0);
-	CHECK(strcmp(cfg.rules[2].name, "rule2") == 0);
-	CHECK(cfg.rules[2].in_mask == 0x3);
+	CHECK(rules_cfg_of(&cfg)->nb_rules == 3);
+	CHECK(strcmp(rules_cfg_of(&cfg)->rules[0].name, "in-to-out") == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[0].in_mask == 0x1);
+	CHECK(rules_cfg_of(&cfg)->rules[0].action == CFG_ACTION_FORWARD);
+	CHECK(rules_cfg_of(&cfg)->rules[0].out_port == 1);
+	CHECK(strcmp(rules_cfg_of(&cfg)->rules[1].name, "rule1") == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[1].in_mask == 0x2);
+	CHECK(rules_cfg_of(&cfg)->rules[1].out_port == 0);
+	CHECK(strcmp(rules_cfg_of(&cfg)->rules[2].name, "rule2") == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[2].in_mask == 0x3);
 	/* The keys added with outputs and groups default as before: a plain port forward. */
-	CHECK(cfg.rules[0].out.kind == CFG_TARGET_PORT && cfg.rules[0].out.idx == 1);
-	CHECK(cfg.rules[1].out.kind == CFG_TARGET_PORT && cfg.rules[1].out.idx == 0);
-	CHECK(strcmp(cfg.rules[0].filter, "") == 0);
-	CHECK(cfg.rules[0].cont == false);
-	CHECK(cfg.rules[0].snaplen == 0);
-	CHECK(cfg.rules[0].vlan == CFG_VLAN_KEEP);
-	CHECK(cfg.nb_outputs == 0 && cfg.nb_groups == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[0].out.kind == CFG_TARGET_PORT &&
+			rules_cfg_of(&cfg)->rules[0].out.idx == 1);
+	CHECK(rules_cfg_of(&cfg)->rules[1].out.kind == CFG_TARGET_PORT &&
+			rules_cfg_of(&cfg)->rules[1].out.idx == 0);
+	CHECK(strcmp(rules_cfg_of(&cfg)->rules[0].filter, "") == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[0].cont == false);
+	CHECK(rules_cfg_of(&cfg)->rules[0].snaplen == 0);
+	CHECK(rules_cfg_of(&cfg)->rules[0].vlan == CFG_VLAN_KEEP);
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 0 && rules_cfg_of(&cfg)->nb_groups == 0);
 	cfg_free(&cfg);
 }
 
@@ -446,8 +455,8 @@ test_capture(void)
 	if (!load_ok(capture, &cfg, "capture config"))
 		return;
 	CHECK(cfg.nb_ports == 4);
-	CHECK(cfg.nb_outputs == 2);
-	o = &cfg.outputs[0];
+	CHECK(outputs_cfg_of(&cfg)->nb_outputs == 2);
+	o = &outputs_cfg_of(&cfg)->outputs[0];
 	CHECK(strcmp(o->name, "cap") == 0);
 	CHECK(o->type == CFG_OUTPUT_PCAPNG);
 	CHECK(strcmp(o->path, "/var/cap/%Y%m%d-{index}.pcapng") == 0);
@@ -457,7 +466,7 @@ test_capture(void)
 	CHECK(o->ring_size == 16384);
 	CHECK(o->snaplen == 262144);
 	CHECK(o->comments == true);
-	o = &cfg.outputs[1];
+	o = &outputs_cfg_of(&cfg)->outputs[1];
 	CHECK(o->rotate_bytes == 4096);
 	CHECK(o->rotate_seconds == 31536000);
 	CHECK(o->max_files == 1000000);
@@ -465,45 +474,45 @@ test_capture(void)
 	CHECK(o->snaplen == 60);
 	CHECK(o->comments == false);
 
-	CHECK(cfg.nb_groups == 3);
-	g = &cfg.groups[0];
+	CHECK(rules_cfg_of(&cfg)->nb_groups == 3);
+	g = &rules_cfg_of(&cfg)->groups[0];
 	CHECK(strcmp(g->name, "lb") == 0 && g->mode == CFG_GROUP_BALANCE);
 	CHECK(g->nb_members == 2);
 	CHECK(g->members[0].kind == CFG_TARGET_PORT && g->members[0].idx == 2);
 	CHECK(g->members[1].kind == CFG_TARGET_PORT && g->members[1].idx == 3);
-	g = &cfg.groups[1];
+	g = &rules_cfg_of(&cfg)->groups[1];
 	CHECK(g->mode == CFG_GROUP_REPLICATE && g->nb_members == 3);
 	CHECK(g->members[0].kind == CFG_TARGET_OUTPUT && g->members[0].idx == 1);
 	CHECK(g->members[1].kind == CFG_TARGET_PORT && g->members[1].idx == 3);
 	CHECK(g->members[2].kind == CFG_TARGET_OUTPUT && g->members[2].idx == 0);
-	g = &cfg.groups[2];
+	g = &rules_cfg_of(&cfg)->groups[2];
 	CHECK(g->mode == CFG_GROUP_FIRST_UP && g->nb_members == 1);
 
-	CHECK(cfg.nb_rules == 7);
-	r = &cfg.rules[0];
+	CHECK(rules_cfg_of(&cfg)->nb_rules == 7);
+	r = &rules_cfg_of(&cfg)->rules[0];
 	CHECK(r->action == CFG_ACTION_COUNT && strcmp(r->filter, "arp") == 0);
 	CHECK(r->in_mask == 0xf);
 	CHECK(r->out.kind == CFG_TARGET_NONE && r->out_port == 0);
 	CHECK(r->cont == false && r->snaplen == 0 && r->vlan == CFG_VLAN_KEEP);
-	r = &cfg.rules[1];
+	r = &rules_cfg_of(&cfg)->rules[1];
 	CHECK(r->action == CFG_ACTION_DROP && strcmp(r->filter, "tcp port 22") == 0);
 	CHECK(r->out.kind == CFG_TARGET_NONE);
-	r = &cfg.rules[2];
+	r = &rules_cfg_of(&cfg)->rules[2];
 	CHECK(r->action == CFG_ACTION_FORWARD);
 	CHECK(r->out.kind == CFG_TARGET_OUTPUT && r->out.idx == 0);
 	CHECK(r->out_port == 0);
 	CHECK(r->cont == true && r->snaplen == 128 && r->vlan == CFG_VLAN_KEEP);
-	r = &cfg.rules[3];
+	r = &rules_cfg_of(&cfg)->rules[3];
 	CHECK(r->out.kind == CFG_TARGET_GROUP && r->out.idx == 0);
 	CHECK(r->in_mask == 0x1);
 	CHECK(r->cont == true && r->snaplen == 0 && r->vlan == CFG_VLAN_STRIP);
-	r = &cfg.rules[4];
+	r = &rules_cfg_of(&cfg)->rules[4];
 	CHECK(r->out.kind == CFG_TARGET_PORT && r->out.idx == 1 && r->out_port == 1);
 	CHECK(r->cont == false && r->snaplen == 0);
-	r = &cfg.rules[5];
+	r = &rules_cfg_of(&cfg)->rules[5];
 	CHECK(r->out.kind == CFG_TARGET_PORT && r->out.idx == 0 && r->out_port == 0);
 	/* Hairpin: out among the rule's own "in" ports. */
-	r = &cfg.rules[6];
+	r = &rules_cfg_of(&cfg)->rules[6];
 	CHECK(r->in_mask == 0x4 && r->out.kind == CFG_TARGET_PORT && r->out_port == 2);
 	CHECK(r->snaplen == 65535);
 
@@ -515,14 +524,14 @@ test_capture(void)
 	CHECK(cfg_target_by_name(&cfg, "spare", &t) == 0 && t.kind == CFG_TARGET_GROUP &&
 			t.idx == 2);
 	CHECK(cfg_target_by_name(&cfg, "https", &t) == -ENOENT);
-	CHECK(strcmp(cfg_target_name(&cfg, &cfg.rules[3].out), "lb") == 0);
-	CHECK(strcmp(cfg_target_name(&cfg, &cfg.groups[1].members[0]), "all") == 0);
-	CHECK(strcmp(cfg_target_name(&cfg, &cfg.rules[0].out), "") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &rules_cfg_of(&cfg)->rules[3].out), "lb") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &rules_cfg_of(&cfg)->groups[1].members[0]), "all") == 0);
+	CHECK(strcmp(cfg_target_name(&cfg, &rules_cfg_of(&cfg)->rules[0].out), "") == 0);
 	CHECK(strcmp(cfg_target_name(&cfg, &(struct cfg_target){ CFG_TARGET_GROUP, 3 }), "") == 0);
-	CHECK(strcmp(cfg_action_name(CFG_ACTION_FORWARD), "forward") == 0);
-	CHECK(strcmp(cfg_action_name(CFG_ACTION_DROP), "drop") == 0);
-	CHECK(strcmp(cfg_action_name(CFG_ACTION_COUNT), "count") == 0);
-	CHECK(strcmp(cfg_action_name((enum cfg_action)7), "unknown") == 0);
+	CHECK(strcmp(rules_cfg_action_name(CFG_ACTION_FORWARD), "forward") == 0);
+	CHECK(strcmp(rules_cfg_action_name(CFG_ACTION_DROP), "drop") == 0);
+	CHECK(strcmp(rules_cfg_action_name(CFG_ACTION_COUNT), "count") == 0);
+	CHECK(strcmp(rules_cfg_action_name((enum cfg_action)7), "unknown") == 0);
 	cfg_free(&cfg);
 }
 
@@ -635,9 +644,9 @@ test_round_trip(void)
 		    "    'src_ip': '192.0.2.1', 'dst_ip': '192.0.2.9', 'dst_mac': '02:00:00:00:00:09' } ],"
 		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
 			    &cfg, "stampede output defaults")) {
-		CHECK(cfg.outputs[0].dst_port == 48879 &&
-				cfg.outputs[0].tun.type == ENCAP_SPH_UDP &&
-				cfg.outputs[0].transport == CFG_TRANSPORT_UDP &&
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].dst_port == 48879 &&
+				outputs_cfg_of(&cfg)->outputs[0].tun.type == ENCAP_SPH_UDP &&
+				outputs_cfg_of(&cfg)->outputs[0].transport == CFG_TRANSPORT_UDP &&
 				cfg.node.role == CFG_ROLE_EDGE &&
 				broker_cfg_of(&cfg)->listen_port == 48879);
 	}
@@ -654,11 +663,11 @@ test_round_trip(void)
 		    "    'dst_mac': '02:00:00:00:00:09' } ],"
 		    "  'rules': [ { 'action': 'forward', 'out': 'sp' } ] }",
 			    &cfg, "stampede output over IPv6")) {
-		CHECK(cfg.outputs[0].tun.type == ENCAP_SPH_UDP6 &&
-				memcmp(cfg.outputs[0].tun.dst_ip6,
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].tun.type == ENCAP_SPH_UDP6 &&
+				memcmp(outputs_cfg_of(&cfg)->outputs[0].tun.dst_ip6,
 						"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x09",
 						16) == 0 &&
-				encap_hdr_len(cfg.outputs[0].tun.type) == 62);
+				encap_hdr_len(outputs_cfg_of(&cfg)->outputs[0].tun.type) == 62);
 	}
 	cfg_free(&cfg);
 
@@ -1139,15 +1148,20 @@ test_validators(void)
 		CHECK(cfg.nb_lcores == 2);
 	cfg_free(&cfg);
 	if (load_ok(two_tx_outputs, &cfg, "two TX lcores, outputs and an unused group"))
-		CHECK(cfg.nb_groups == 2 && cfg.rules[1].out.kind == CFG_TARGET_GROUP);
+		CHECK(rules_cfg_of(&cfg)->nb_groups == 2 &&
+				rules_cfg_of(&cfg)->rules[1].out.kind == CFG_TARGET_GROUP);
 	cfg_free(&cfg);
 	if (load_ok(edges, &cfg, "edge values")) {
-		CHECK(strlen(cfg.outputs[0].path) == 255);
-		CHECK(cfg.outputs[0].ring_size == 1048576 && cfg.outputs[0].snaplen == 262144);
-		CHECK(cfg.outputs[1].rotate_bytes == UINT64_C(1) << 50);
-		CHECK(cfg.rules[0].out.kind == CFG_TARGET_PORT && cfg.rules[0].out_port == 0);
-		CHECK(cfg.rules[0].in_mask == 0x1 && cfg.rules[0].snaplen == 60);
-		CHECK(strcmp(cfg.rules[1].filter, "") == 0 && cfg.rules[1].out.idx == 0);
+		CHECK(strlen(outputs_cfg_of(&cfg)->outputs[0].path) == 255);
+		CHECK(outputs_cfg_of(&cfg)->outputs[0].ring_size == 1048576 &&
+				outputs_cfg_of(&cfg)->outputs[0].snaplen == 262144);
+		CHECK(outputs_cfg_of(&cfg)->outputs[1].rotate_bytes == UINT64_C(1) << 50);
+		CHECK(rules_cfg_of(&cfg)->rules[0].out.kind == CFG_TARGET_PORT &&
+				rules_cfg_of(&cfg)->rules[0].out_port == 0);
+		CHECK(rules_cfg_of(&cfg)->rules[0].in_mask == 0x1 &&
+				rules_cfg_of(&cfg)->rules[0].snaplen == 60);
+		CHECK(strcmp(rules_cfg_of(&cfg)->rules[1].filter, "") == 0 &&
+				rules_cfg_of(&cfg)->rules[1].out.idx == 0);
 	}
 	cfg_free(&cfg);
 	round_trip(edges, "round trip edge values");

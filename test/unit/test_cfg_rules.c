@@ -3,7 +3,7 @@
  */
 
 /*
- * Unit test of cfg_rule_insert() / cfg_rule_delete(): the console's "add rule" / "del rule" on a
+ * Unit test of rules_cfg_insert() / rules_cfg_delete(): the console's "add rule" / "del rule" on a
  * loaded config. The messages are the loader's own, with the path rules[<index>]; on failure the
  * config is unchanged; the result dumps to JSON that loads to an equal rule list.
  */
@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "cfg_section.h"
 #include "feature.h"
+#include "rules_cfg.h"
 #include "unit.h"
 
 #define CHECK(cond) check((cond), "%s:%d: %s", __func__, __LINE__, #cond)
@@ -53,8 +54,9 @@ names(const struct stp_config *cfg, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < cfg->nb_rules && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s", i ? "," : "", cfg->rules[i].name);
+	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? "," : "",
+				rules_cfg_of(cfg)->rules[i].name);
 }
 
 static void
@@ -65,11 +67,12 @@ expect_error(const char *rule, int index, const char *want)
 	int rc;
 
 	names(cfg, before, sizeof(before));
-	rc = cfg_rule_insert(cfg, rule, index, err);
+	rc = rules_cfg_insert(cfg, rule, index, err);
 	names(cfg, after, sizeof(after));
 	check(rc == -EINVAL && strncmp(err, want, strlen(want)) == 0,
 			"insert %s at %d: %s (got %s)", rule, index, want, err);
-	check(strcmp(before, after) == 0 && cfg->nb_rules == 2, "  config unchanged: %s", after);
+	check(strcmp(before, after) == 0 && rules_cfg_of(cfg)->nb_rules == 2,
+			"  config unchanged: %s", after);
 	cfg_free(cfg);
 	free(cfg);
 }
@@ -81,28 +84,32 @@ test_insert(void)
 	char err[CFG_ERR_LEN], buf[256];
 	char *dump;
 
-	CHECK(cfg_rule_insert(cfg,
+	CHECK(rules_cfg_insert(cfg,
 			      "{\"name\":\"web\",\"filter\":\"tcp port 80\",\"action\":"
 			      "\"forward\",\"out\":\"cap\",\"continue\":true}",
 			      0, err) == 0);
-	CHECK(cfg_rule_insert(cfg, "{\"action\":\"drop\",\"in\":[\"b\"]}", -1, err) == 0);
-	CHECK(cfg_rule_insert(cfg, "{\"name\":\"mid\",\"action\":\"count\"}", 2, err) == 0);
+	CHECK(rules_cfg_insert(cfg, "{\"action\":\"drop\",\"in\":[\"b\"]}", -1, err) == 0);
+	CHECK(rules_cfg_insert(cfg, "{\"name\":\"mid\",\"action\":\"count\"}", 2, err) == 0);
 	names(cfg, buf, sizeof(buf));
 	check(strcmp(buf, "web,one,mid,rule1,rule3") == 0, "rules in order: %s", buf);
-	CHECK(cfg->rules[0].cont && cfg->rules[0].out.kind == CFG_TARGET_OUTPUT);
-	CHECK(strcmp(cfg->rules[0].filter, "tcp port 80") == 0);
-	CHECK(cfg->rules[4].action == CFG_ACTION_DROP && cfg->rules[4].in_mask == 2);
-	CHECK(cfg->rules[2].in_mask == 3);
+	CHECK(rules_cfg_of(cfg)->rules[0].cont &&
+			rules_cfg_of(cfg)->rules[0].out.kind == CFG_TARGET_OUTPUT);
+	CHECK(strcmp(rules_cfg_of(cfg)->rules[0].filter, "tcp port 80") == 0);
+	CHECK(rules_cfg_of(cfg)->rules[4].action == CFG_ACTION_DROP &&
+			rules_cfg_of(cfg)->rules[4].in_mask == 2);
+	CHECK(rules_cfg_of(cfg)->rules[2].in_mask == 3);
 
-	CHECK(cfg_rule_delete(cfg, "mid", err) == 0);
-	CHECK(cfg_rule_delete(cfg, "web", err) == 0);
+	CHECK(rules_cfg_delete(cfg, "mid", err) == 0);
+	CHECK(rules_cfg_delete(cfg, "web", err) == 0);
 	names(cfg, buf, sizeof(buf));
 	check(strcmp(buf, "one,rule1,rule3") == 0, "after two deletes: %s", buf);
-	CHECK(cfg_rule_delete(cfg, "web", err) == -EINVAL);
+	CHECK(rules_cfg_delete(cfg, "web", err) == -EINVAL);
 	check(strcmp(err, "t.json: rules: no rule is named \"web\"") == 0, "delete again: %s", err);
 
-	/* The result dumps to JSON that loads to the same rules. */
+	/* The result dumps to JSON that loads to the same rules; the other sections stay. */
 	dump = cfg_dump_json(cfg);
+	CHECK(dump != NULL && strstr(dump, "\"tcp_rtt\": {") != NULL &&
+			strstr(dump, "\"probe_rx\": {") != NULL);
 	CHECK(dump != NULL && back != NULL && cfg_load_string(dump, "dump", back, err) == 0);
 	names(back, buf, sizeof(buf));
 	check(strcmp(buf, "one,rule1,rule3") == 0, "dump -> load: %s", buf);
@@ -111,12 +118,12 @@ test_insert(void)
 	free(back);
 
 	/* Up to the maximum, then a clear error. */
-	while (cfg->nb_rules < CFG_MAX_RULES)
-		if (cfg_rule_insert(cfg, "{\"action\":\"count\",\"name\":\"r\"}", -1, err) != 0 &&
-				cfg_rule_insert(cfg, "{\"action\":\"count\"}", -1, err) != 0)
+	while (rules_cfg_of(cfg)->nb_rules < CFG_MAX_RULES)
+		if (rules_cfg_insert(cfg, "{\"action\":\"count\",\"name\":\"r\"}", -1, err) != 0 &&
+				rules_cfg_insert(cfg, "{\"action\":\"count\"}", -1, err) != 0)
 			break;
-	CHECK(cfg->nb_rules == CFG_MAX_RULES);
-	CHECK(cfg_rule_insert(cfg, "{\"action\":\"count\"}", -1, err) == -EINVAL);
+	CHECK(rules_cfg_of(cfg)->nb_rules == CFG_MAX_RULES);
+	CHECK(rules_cfg_insert(cfg, "{\"action\":\"count\"}", -1, err) == -EINVAL);
 	check(strstr(err, "rules: already 256 rules, the maximum") != NULL, "full: %s", err);
 	cfg_free(cfg);
 	free(cfg);

@@ -8,8 +8,9 @@
  * uses) and a key added to the core's node object, with a check run after a later pass. Checks:
  * rows join the core's table (allowed-key lists, defaults, the dump and its order), each pass
  * runs after the one it names and its errors name the JSON path, the block travels with struct
- * copies, a config loaded without the sections reads as not having them, and console rule edits
- * keep the sections.
+ * copies (the console's rule edits, lib/rules, work on such a copy: test_cfg_rules), a config
+ * loaded without the sections reads as not having them; a key inside each element of the
+ * core's ports[] (ports[].mark) and a root key placed among the core's.
  */
 
 #include <errno.h>
@@ -38,6 +39,13 @@ struct tag_cfg {
 	bool checked;
 };
 
+/* Mock feature "mark": ports[].mark, a key inside each element of the core's ports[]. */
+struct mark_cfg {
+	uint8_t mark[CFG_MAX_PORTS];
+	uint32_t pen;  /* the root's "pen", placed before the core's "burst" */
+	uint8_t calls; /* parse_mark() calls: one per port */
+};
+
 /* The order the passes ran in, one letter each: Z (zoo), T (tag check), L (late). */
 static char trace[16];
 
@@ -61,7 +69,14 @@ dump_cages(const struct stp_config *cfg, const void *base, bool *bad)
 	return a;
 }
 
+static json_t *dump_mark(const struct stp_config *cfg, const void *base, bool *bad);
+static json_t *dump_pen(const struct stp_config *cfg, const void *base, bool *bad);
+
 /* clang-format off */
+static const struct cfg_opt mark_opts[] = {
+	CFG_O_CUSTOM_D("ports[]", "mark", 0, dump_mark),
+	CFG_O_CUSTOM_AT("", "pen", 0, dump_pen, "burst"),
+};
 static const struct cfg_opt zoo_opts[] = {
 	CFG_O_OBJ("", "zoo"),
 	CFG_O_INT("zoo", "size", struct zoo_cfg, size, 1, 10, 5, 0),
@@ -146,8 +161,73 @@ static const struct cfg_section late_section = {
 	.parse = parse_late,
 };
 
+static int
+parse_mark(struct cfg_loader *l, const char *array, size_t idx, const json_t *elem,
+		const char *path, void *blk)
+{
+	struct mark_cfg *m = blk;
+	char p[CFG_JPATH_LEN];
+	const json_t *v = json_object_get(elem, "mark");
+	int64_t x = 0;
+	int rc;
+
+	m->calls++;
+	if (strcmp(array, "ports[]") != 0)
+		return cfg_lerr(l, path, "called for %s", array);
+	if (v == NULL) {
+		m->mark[idx] = 1; /* the default */
+		return 0;
+	}
+	rc = cfg_get_int(l, v, cfg_jp_key(p, path, "mark"), 0, 9, 0, &x);
+	if (rc < 0)
+		return rc;
+	m->mark[idx] = (uint8_t)x;
+	return 0;
+}
+
+static int
+parse_pen(struct cfg_loader *l, const json_t *root, void *blk)
+{
+	const json_t *v = json_object_get(root, "pen");
+	int64_t x = 0;
+	int rc;
+
+	if (v == NULL)
+		return 0;
+	rc = cfg_get_int(l, v, "pen", 0, 99, 0, &x);
+	((struct mark_cfg *)blk)->pen = (uint32_t)x;
+	return rc;
+}
+
+static json_t *
+dump_pen(const struct stp_config *cfg, const void *base, bool *bad)
+{
+	return json_integer(((const struct mark_cfg *)base)->pen);
+}
+
+static const struct cfg_section mark_section = {
+	.name = "mark",
+	.after = "ports",
+	.opts = mark_opts,
+	.nb_opts = CFG_ARRAY_LEN(mark_opts),
+	.size = sizeof(struct mark_cfg),
+	.elem_of = "ports[]",
+	.parse_elem = parse_mark,
+	.parse = parse_pen,
+};
+
+/* Its row's base is the port (cfg_section.h): the mark is in the block, at the port's index. */
+static json_t *
+dump_mark(const struct stp_config *cfg, const void *base, bool *bad)
+{
+	const struct mark_cfg *m = cfg_section_get(cfg, &mark_section);
+	const struct cfg_port *port = base;
+
+	return m != NULL ? json_integer(m->mark[port - cfg->ports]) : NULL;
+}
+
 static const struct cfg_section *const sections[] = { &late_section, &zoo_section, &tag_section,
-	NULL };
+	&mark_section, NULL };
 
 #define PORTS "'ports': [ { 'name': 'a', 'device': 'net_null0' }, { 'name': 'b', 'device': 'n1' } ]"
 
@@ -185,6 +265,17 @@ test_parse_and_defaults(void)
 	CHECK(strcmp(trace, "ZTL") == 0);
 	cfg_free(&cfg);
 
+	/* A key in the elements of a core array: parsed once per element, default where absent. */
+	CHECK(cfg_load_string(unit_json("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'mark': 4 },"
+					" { 'name': 'b', 'device': 'n1' } ] }"),
+			      "t.json", &cfg, err) == 0);
+	{
+		const struct mark_cfg *m = cfg_section_get(&cfg, &mark_section);
+
+		CHECK(m != NULL && m->calls == 2 && m->mark[0] == 4 && m->mark[1] == 1);
+	}
+	cfg_free(&cfg);
+
 	/* Both absent: the rows' defaults. */
 	CHECK(cfg_load_string(unit_json("{ " PORTS " }"), "t.json", &cfg, err) == 0);
 	z = cfg_section_get(&cfg, &zoo_section);
@@ -205,8 +296,8 @@ test_errors(void)
 			"t.json: zoo.fish: unknown key (allowed: size, label, cages)");
 	/* The root and node list the sections' keys after the core's, in list order. */
 	expect_error("{ " PORTS ", 'zoos': 1 }",
-			"t.json: zoos: unknown key (allowed: node, eal, ports, outputs, groups, "
-			"lcores, burst, rings, mempool, rules, metrics, zoo)");
+			"t.json: zoos: unknown key (allowed: node, eal, ports, "
+			"lcores, pen, burst, rings, mempool, metrics, zoo)");
 	expect_error("{ " PORTS ", 'node': { 'tags': 1 } }",
 			"t.json: node.tags: unknown key (allowed: id, description, role, tag)");
 	expect_error("{ " PORTS ", 'node': { 'tag': 100 } }",
@@ -217,6 +308,20 @@ test_errors(void)
 			"t.json: metrics.port: 0 is out of range [1..65535]");
 	expect_error("{ " PORTS ", 'node': { 'tag': 13, 'role': 'collector' } }",
 			"t.json: node.tag: 13 is for edges only");
+	/* A key in ports[] elements: listed after the core's, parsed with its element, so its
+	 * error comes before a later port's and after the element's own keys. */
+	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'marks': 1 } ] }",
+			"t.json: ports[0].marks: unknown key (allowed: name, device, rx_queues, "
+			"tx_queues, rx_desc, tx_desc, mtu, promiscuous, timestamp, clock, "
+			"clock_bits, mark)");
+	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'mark': 10 },"
+		     " { 'name': 'a', 'device': 'n1' } ] }",
+			"t.json: ports[0].mark: 10 is out of range [0..9]");
+	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0' },"
+		     " { 'name': 'a', 'device': 'n1', 'mark': 10 } ] }",
+			"t.json: ports[1].mark: 10 is out of range [0..9]");
+	expect_error("{ 'ports': [ { 'name': 'a', 'device': 'n0', 'mtu': 1, 'mark': 10 } ] }",
+			"t.json: ports[0].mtu: 1 is out of range [68..9218]");
 }
 
 static void
@@ -228,7 +333,7 @@ test_dump_and_copy(void)
 	const struct zoo_cfg *z;
 
 	CHECK(cfg_load_string(unit_json("{ " PORTS ", 'zoo': { 'label': 'big', 'cages': ['b'] },"
-					" 'node': { 'tag': 3 } }"),
+					" 'node': { 'tag': 3 }, 'pen': 8 }"),
 			      "t.json", &cfg, err) == 0);
 	d1 = cfg_dump_json(&cfg);
 	CHECK(d1 != NULL);
@@ -239,6 +344,18 @@ test_dump_and_copy(void)
 	CHECK(strcmp(json_string_value(json_object_get(json_object_get(root, "zoo"), "label")),
 			      "big") == 0);
 	CHECK(json_integer_value(json_object_get(json_object_get(root, "zoo"), "size")) == 5);
+	CHECK(json_integer_value(json_object_get(root, "pen")) == 8);
+	/* ports[].mark: the port's default, last of the port's keys. */
+	{
+		json_t *port = json_array_get(json_object_get(root, "ports"), 1);
+		const char *last = NULL, *key;
+		json_t *v;
+
+		json_object_foreach(port, key, v)
+			last = key;
+		CHECK(last != NULL && strcmp(last, "mark") == 0 &&
+				json_integer_value(json_object_get(port, "mark")) == 1);
+	}
 	CHECK(strcmp(json_string_value(json_array_get(
 				     json_object_get(json_object_get(root, "zoo"), "cages"), 0)),
 			      "b") == 0);
@@ -247,8 +364,15 @@ test_dump_and_copy(void)
 		const char *last = NULL, *key;
 		json_t *v;
 
-		json_object_foreach(root, key, v)
+		const char *prev = NULL;
+
+		json_object_foreach(root, key, v) {
+			/* A row placed before "burst" (CFG_O_CUSTOM_AT) is dumped there. */
+			if (strcmp(key, "burst") == 0)
+				CHECK(prev != NULL && strcmp(prev, "pen") == 0);
+			prev = key;
 			last = key;
+		}
 		CHECK(last != NULL && strcmp(last, "zoo") == 0);
 	}
 	json_decref(root);
@@ -264,7 +388,6 @@ test_dump_and_copy(void)
 		z = cfg_section_get(copy, &zoo_section);
 		CHECK(z != NULL && z != cfg_section_get(&cfg, &zoo_section) &&
 				strcmp(z->label, "big") == 0 && z->nb_cages == 1);
-		CHECK(cfg_rule_insert(copy, "{ \"action\": \"count\" }", -1, err) == 0);
 		d2 = cfg_dump_json(copy);
 		CHECK(d2 != NULL && strstr(d2, "\"big\"") != NULL &&
 				strstr(d2, "\"tag\": 3") != NULL);
@@ -287,8 +410,8 @@ test_without(void)
 	CHECK(cfg.nb_sections == 0 && cfg_section_get(&cfg, &zoo_section) == NULL);
 	cfg_free(&cfg);
 	expect_error("{ " PORTS ", 'zoo': {} }",
-			"t.json: zoo: unknown key (allowed: node, eal, ports, outputs, groups, "
-			"lcores, burst, rings, mempool, rules, metrics)");
+			"t.json: zoo: unknown key (allowed: node, eal, ports, "
+			"lcores, burst, rings, mempool, metrics)");
 	cfg_use_sections(sections);
 }
 

@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "cfg_section.h"
 #include "pipeline.h"
 #include "rules_rt.h"
 #include "unit.h"
@@ -127,6 +128,7 @@ main(int argc, char **argv)
 	char names[64];
 	int rc;
 
+	cfg_use_sections(stp_features_cfg());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=ut-rulenames-%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0) {
 		printf("FAIL: rte_eal_init: %s\n0 passed, 1 failed\n", rte_strerror(rte_errno));
