@@ -47,8 +47,9 @@ outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *su
 		if (!pl->outputs_closed)
 			pcapng_writer_path(pl->outputs[o], path, sizeof(path));
 		stp_output_stats(pl, o, &ws);
-		e = json_pack("{s:s, s:s, s:I, s:I}", "name", outputs_cfg_of(pl->cfg)->outputs[o].name, "file",
-				path, "accepted", (json_int_t)sum->out_pkts[o], "refused",
+		e = json_pack("{s:s, s:s, s:I, s:I}", "name",
+				outputs_cfg_of(pl->cfg)->outputs[o].name, "file", path, "accepted",
+				(json_int_t)sum->out_pkts[o], "refused",
 				(json_int_t)sum->out_drops[o]);
 		for (unsigned int c = 0; e != NULL && c < RTE_DIM(output_cols); c++)
 			json_object_set_new(e, output_cols[c].name,

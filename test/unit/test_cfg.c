@@ -947,7 +947,7 @@ static const struct {
 	{ "{ " P1 ", 'outputs': [ 'cap' ] }", "cfg.json: outputs[0]: \"cap\" is not an object" },
 	{ "{ " P1 ", " OUT("{ 'name': 'cap', 'type': 'pcapng', 'path': 'x', 'rotate': 1 }") " }",
 		"cfg.json: outputs[0].rotate: unknown key (allowed: name, type, path, "
-		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments, durable, sync_ms, port, src_ip, dst_ip, dst_mac, "
+		"rotate_bytes, rotate_seconds, max_files, ring, snaplen, comments, durable, sync_ms, writers, port, src_ip, dst_ip, dst_mac, "
 		"id, ttl, dscp, dst_port, transport, description, reliable, resend_window_s, "
 		"resend_buffer_pkts, spool)" },
 	{ "{ " P1 ", " OUT("{ 'type': 'pcapng', 'path': 'x' }") " }",
