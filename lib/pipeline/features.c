@@ -4,7 +4,8 @@
 
 /*
  * The feature registry (feature.h): the one list of stampede's capabilities, and the loops the
- * core runs over it. Adding a feature is one line in stp_features[] (and its files).
+ * core runs over it. stp_features[] is written from lib/meson.build's stp_features: adding a
+ * feature is one name there (and its folder).
  */
 
 #include <errno.h>
@@ -14,30 +15,23 @@
 #include <rte_ring.h>
 
 #include "feature.h"
+#include "features_list.h"
 #include "pipeline.h"
 
-extern const struct stp_feature stp_feature_broker;
-extern const struct stp_feature stp_feature_rules;
-extern const struct stp_feature stp_feature_outputs;
-extern const struct stp_feature stp_feature_trailers;
-extern const struct stp_feature stp_feature_tcprtt; /* lib/tcprtt */
-extern const struct stp_feature stp_feature_probe;  /* lib/probe */
+/* The features' structs, named by lib/meson.build's stp_features (features_list.h). */
+#define STP_FEATURE_EXTERN(n) extern const struct stp_feature stp_feature_##n;
+STP_FEATURES_LIST(STP_FEATURE_EXTERN)
+#undef STP_FEATURE_EXTERN
 
 /*
  * The registry, in the order the worker stages run (and the features start; they stop in the
- * reverse order). Outputs first: capture writers and tunnels exist before a stage can hand
- * them packets, and close last; broker (relay / collector: stampede datagrams in) before the
- * rules; probes are measured or reflected before the rules see traffic; TCP RTT is a tap that
- * sees every packet before the rules decide its way.
+ * reverse order): lib/meson.build's stp_features, where that order is explained.
  */
 const struct stp_feature *const stp_features[] = {
-	&stp_feature_outputs,
-	&stp_feature_trailers,
-	&stp_feature_broker,
-	&stp_feature_probe,
-	&stp_feature_tcprtt,
-	&stp_feature_rules,
-	NULL,
+#define STP_FEATURE_ENTRY(n) &stp_feature_##n,
+	STP_FEATURES_LIST(STP_FEATURE_ENTRY)
+#undef STP_FEATURE_ENTRY
+			NULL,
 };
 
 int
