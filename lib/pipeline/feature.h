@@ -219,6 +219,19 @@ struct stp_feature_ui {
 	cmdline_parse_inst_t *const *cmds;
 };
 
+/**
+ * A file a feature writes at the end of a run, asked for on the command line (--@p name FILE):
+ * the application lists it in --help, checks the file's directory before the run and calls
+ * @p write after the final counters, as it does for its own --stats-json.
+ */
+struct stp_cli_out {
+	const char *name; /**< the long option, without "--"; NULL ends a list */
+	const char *help; /**< its --help text, one or more lines ('\n' between them) */
+	const char *none; /**< what -ENOENT from write means (e.g. "no probe was measured") */
+	/** Write the file at @p path: 0, -ENOENT (nothing to write) or another -errno. */
+	int (*write)(const struct stp_pipeline *pl, const char *path);
+};
+
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */
 struct stp_feature {
 	const char *name;
@@ -262,10 +275,16 @@ struct stp_feature {
 	const struct stp_feature_ui *ui;
 	/** Its configuration section (lib/cfg/cfg_section.h), NULL when it has none. */
 	const struct cfg_section *cfg;
+	/** The files it writes at exit when the command line asks (NULL-terminated list). */
+	const struct stp_cli_out *cli_outs;
+	/** -v (verbose): what it turns on in its own config section of @p cfg, before create. */
+	void (*verbose)(struct stp_config *cfg);
 };
 
 /** Max features a registry holds. */
 #define STP_MAX_FEATURES 16
+/** Max exit files (struct stp_cli_out) the registry's features declare, all together. */
+#define STP_MAX_CLI_OUTS 8
 /** Max worker stages a pipeline runs. */
 #define STP_MAX_STAGES 8
 
@@ -313,6 +332,9 @@ json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
  * what the application, the unit tests and the cfg fuzz target hand to cfg_use_sections().
  */
 const struct cfg_section *const *stp_features_cfg(void);
+
+/** -v: each feature's verbose op on @p cfg (before stp_pipeline_create()). */
+void stp_features_verbose(struct stp_config *cfg);
 
 /** The ops of output type @p type in the registry the pipeline runs, or NULL. */
 const struct stp_output_ops *stp_output_ops_find(

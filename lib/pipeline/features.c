@@ -250,6 +250,14 @@ stp_features_cfg(void)
 	return list;
 }
 
+void
+stp_features_verbose(struct stp_config *cfg)
+{
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		if ((*fp)->verbose != NULL)
+			(*fp)->verbose(cfg);
+}
+
 const struct stp_output_ops *
 stp_output_ops_find(const struct stp_pipeline *pl, enum cfg_output_type type)
 {
