@@ -68,9 +68,10 @@ struct port_rt;
 struct rte_tel_data;
 
 /**
- * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
- * DPDK port id at @p off), declared as data: the generic views draw it for every port, as the
- * /stampede/ports column @p key and the Prometheus counter @p family{port} (help @p help).
+ * A per-port counter a feature keeps in its per-lcore counters (struct stp_feature
+ * .lcore_stats_size: a uint64_t array indexed by DPDK port id at @p off of that area),
+ * declared as data: the generic views draw it for every port, as the /stampede/ports column
+ * @p key and the Prometheus counter @p family{port} (help @p help).
  */
 struct stp_port_counter {
 	const char *key;
@@ -79,7 +80,7 @@ struct stp_port_counter {
 	const char *help;
 };
 
-/** Port counter @p c of port @p port_id in summed (or one lcore's) counters @p s. */
+/** Port counter @p c of port @p port_id in a feature's summed (or one lcore's) counters @p s. */
 #define STP_PORT_COUNTER(s, c, port_id) \
 	(((const uint64_t *)((const char *)(s) + (c)->off))[port_id])
 
@@ -266,9 +267,20 @@ struct stp_feature {
 	void (*rx)(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts,
 			uint16_t n);
 	bool (*rx_on)(const struct port_rt *port);
+	/**
+	 * Its per-lcore counters: the size in bytes of a struct of uint64_t counters the core
+	 * allocates, zeroed and cache-aligned, for each lcore before init (lc->fstats[k],
+	 * stp_feature_lcore_stats()): that lcore is its single writer; readers sum it over the
+	 * lcores (stp_feature_stats()). 0: none. Its clear op takes the baselines its commands
+	 * show since "clear stats" from that sum.
+	 */
+	size_t lcore_stats_size;
 	/** Its per-port counters (data, drawn by telemetry and Prometheus), NULL-terminated. */
 	const struct stp_port_counter *port_counters;
-	/** --stats-json: add what it shows of port @p port to that port's object @p po. */
+	/**
+	 * --stats-json: add what it shows of port @p port to that port's object @p po; @p sum
+	 * is its lcore counters summed (NULL when it has none).
+	 */
 	void (*port_view)(const struct stp_pipeline *pl, const struct port_rt *port,
 			const void *sum, json_t *po);
 	/** Its console view, telemetry endpoint and Prometheus families, as data. */
@@ -332,6 +344,12 @@ json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
  * what the application, the unit tests and the cfg fuzz target hand to cfg_use_sections().
  */
 const struct cfg_section *const *stp_features_cfg(void);
+
+/**
+ * Feature @p k's per-lcore counters (struct stp_feature.lcore_stats_size) summed over the
+ * lcores of @p pl: a new buffer of that size (free() it), NULL when it has none or no memory.
+ */
+void *stp_feature_stats(const struct stp_pipeline *pl, unsigned int k);
 
 /** -v: each feature's verbose op on @p cfg (before stp_pipeline_create()). */
 void stp_features_verbose(struct stp_config *cfg);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ring.h>
@@ -34,6 +35,47 @@ const struct stp_feature *const stp_features[] = {
 			NULL,
 };
 
+/*
+ * Feature @p k's counters on every lcore: zeroed, cache-aligned, each on its own lines (no
+ * false sharing with another lcore's). libc memory: counters are not packet memory, need no
+ * hugepage, and the unit tests run the registry with no EAL.
+ */
+static int
+lcore_stats_alloc(struct stp_pipeline *pl, unsigned int k, const struct stp_feature *f)
+{
+	const size_t size = RTE_ALIGN_CEIL(f->lcore_stats_size, RTE_CACHE_LINE_SIZE);
+
+	for (unsigned int i = 0; i < pl->nb_lcores && size > 0; i++) {
+		void *p = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
+
+		if (p == NULL) {
+			snprintf(pl->err, sizeof(pl->err), "out of memory for its counters");
+			return -ENOMEM;
+		}
+		memset(p, 0, size);
+		pl->lcores[i]->fstats[k] = p;
+	}
+	return 0;
+}
+
+void *
+stp_feature_stats(const struct stp_pipeline *pl, unsigned int k)
+{
+	const size_t size = k < pl->nb_features ? pl->features[k]->lcore_stats_size : 0;
+	const size_t nb = size / sizeof(uint64_t);
+	uint64_t *sum;
+
+	if (size == 0 || (sum = calloc(1, size)) == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const uint64_t *src = pl->lcores[i]->fstats[k];
+
+		for (size_t j = 0; src != NULL && j < nb; j++)
+			sum[j] += __atomic_load_n(&src[j], __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
 int
 stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list)
 {
@@ -52,6 +94,9 @@ stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *lis
 		}
 		pl->err[0] = '\0';
 		snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+		rc = lcore_stats_alloc(pl, pl->nb_features, f);
+		if (rc < 0)
+			return rc;
 		pl->feat_k = pl->nb_features;
 		rc = f->init != NULL ? f->init(pl) : 1;
 		pl->feat_rc[pl->nb_features++] = (int8_t)(rc < 0 ? -1 : rc > 0);
@@ -178,6 +223,11 @@ stp_features_fini(struct stp_pipeline *pl)
 	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
 		if ((*fp)->fini != NULL)
 			(*fp)->fini(pl);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		for (unsigned int k = 0; k < STP_MAX_FEATURES; k++) {
+			free(pl->lcores[i]->fstats[k]);
+			pl->lcores[i]->fstats[k] = NULL;
+		}
 	pl->nb_features = 0;
 	pl->nb_stages = 0;
 }

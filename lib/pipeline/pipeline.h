@@ -78,11 +78,7 @@ struct stp_lcore_stats {
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
 	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
-	/* Ports with a trailer (ports[].trailer), per input DPDK port: */
-	uint64_t trailer_ok[PORT_MAX];	    /**< stamped from the trailer */
-	uint64_t trailer_invalid[PORT_MAX]; /**< no valid trailer: kept its own stamp, forwarded */
-	uint64_t trailer_stacked[PORT_MAX]; /**< stamps of a stack beyond the one used */
-	uint64_t replicas;  /**< extra copies made (replicate groups, continue rules) */
+	uint64_t replicas;	     /**< extra copies made (replicate groups, continue rules) */
 	uint64_t generated; /**< packets made here and sent (probes, reflections, tunnels' own) */
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
@@ -149,6 +145,8 @@ struct stp_lcore {
 		uint32_t max_len;
 	} hint;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
+	/* A feature's counters on this lcore (lcore_stats_size; dataplane: wo, ctlplane: ro). */
+	void *fstats[STP_MAX_FEATURES];
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
@@ -350,6 +348,13 @@ stp_mbuf_cut(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(rest);
 	}
 	m->pkt_len = len;
+}
+
+/** Feature @p k's counters on lcore @p lc (struct stp_feature.lcore_stats_size), or NULL. */
+static inline void *
+stp_feature_lcore_stats(const struct stp_lcore *lc, unsigned int k)
+{
+	return lc->fstats[k];
 }
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
