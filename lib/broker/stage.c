@@ -51,6 +51,7 @@
 #include "broker_rel.h"
 #include "clock.h"
 #include "encap.h"
+#include "outputs_stats.h"
 #include "pipeline.h"
 #include "sph.h"
 #include "sph_auth.h"
@@ -324,8 +325,8 @@ broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16
 	dg_close(&x);
 	dg_emit(&x);
 	bl->out[o].frames += ok;
-	lc->stats.out_pkts[o] += ok;
-	lc->stats.out_drops[o] += bad;
+	outputs_lcore_stats(lc)->pkts[o] += ok;
+	outputs_lcore_stats(lc)->drops[o] += bad;
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <rte_common.h>
 
@@ -40,8 +41,12 @@ outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *s
 	static struct pcapng_stats ws[CFG_MAX_OUTPUTS];	  /* the same */
 	const char *name[CFG_MAX_OUTPUTS], *file[CFG_MAX_OUTPUTS];
 	uint64_t acc[CFG_MAX_OUTPUTS], ref[CFG_MAX_OUTPUTS], v[CFG_MAX_OUTPUTS];
+	struct outputs_stats *s = stp_feature_stats(pl, outputs_k);
 	unsigned int n = pl->nb_outputs;
 	int rc = 0;
+
+	if (s == NULL)
+		return -ENOMEM;
 
 	for (unsigned int o = 0; o < n; o++) {
 		paths[o][0] = '\0';
@@ -50,9 +55,10 @@ outputs_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *s
 		name[o] = pl->cfg->outputs[o].name;
 		file[o] = paths[o];
 		stp_output_stats(pl, o, &ws[o]);
-		acc[o] = sum->out_pkts[o];
-		ref[o] = sum->out_drops[o];
+		acc[o] = s->pkts[o];
+		ref[o] = s->drops[o];
 	}
+	free(s);
 	rte_tel_data_start_dict(d);
 	rc |= stp_tel_col_str(d, "name", name, n);
 	rc |= stp_tel_col_str(d, "file", file, n);

@@ -92,7 +92,8 @@ struct stp_output_ops {
 	enum cfg_output_type type;
 	/**
 	 * Worker lcore: take @p pkts (their ownership) for output @p o, and count what it
-	 * accepted and refused (out_pkts[o], out_drops[o]) and each refusal's drop reason.
+	 * accepted and refused (the outputs feature's counters, lib/outputs/outputs_stats.h)
+	 * and each refusal's drop reason.
 	 */
 	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 };

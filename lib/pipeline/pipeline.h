@@ -83,8 +83,6 @@ struct stp_lcore_stats {
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
 	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
-	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
-	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
 	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
 	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
 	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
