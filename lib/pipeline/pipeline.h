@@ -44,15 +44,6 @@
 
 #define STP_MAX_BURST CFG_MAX_BURST
 
-/**
- * Counter slots of rules: each rule name holds one slot for the life of the process, whatever
- * its index (struct stp_rule_names). Twice the rules a config holds: the live rules, and as many
- * deleted ones whose counters are kept.
- */
-#define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
-/** The rule_pkts[] slot of packets that no rule matched (the lookup-table path). */
-#define STP_RULE_NONE STP_RULE_SLOTS
-
 /** Drop reasons (drops.h: the core's and every feature's, next to their code). */
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,
@@ -83,10 +74,9 @@ struct stp_lcore_stats {
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
 	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
-	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
-	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
-	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
-	uint64_t loops;				/**< run-loop iterations */
+	uint64_t stage_cycles[STP_MAX_STAGES]; /**< per worker stage (pl->stages[]): TSC cycles */
+	uint64_t stage_pkts[STP_MAX_STAGES];   /**< per worker stage: packets it was given */
+	uint64_t loops;			       /**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;

@@ -18,7 +18,7 @@
 
 struct stp_pipeline;
 
-/** Its index in the registry (pl->fpriv[rules_k]: the rule_pkts[] slots at the last clear). */
+/** Its index in the registry (pl->fpriv[rules_k]: the counter slots at the last clear). */
 extern unsigned int rules_k;
 
 /** "clear stats" (struct stp_feature.clear): the slot counters that show rules counts from. */

@@ -200,6 +200,7 @@ static uint16_t
 rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
 		uint16_t n)
 {
+	struct rules_stats *rst = rules_lcore_stats(lc);
 	struct rte_mbuf *drop[STP_MAX_BURST];
 	uint16_t k = 0, nd = 0, run_port = pkts[0]->port, run = 0;
 	uint16_t out0 = rs->simple_out[run_port];
@@ -236,7 +237,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 			if (!direct)
 				for (i = 0; i < n; i++)
 					pkt_meta(pkts[i])->out_port = out0;
-			lc->stats.rule_pkts[rs->simple_rule[run_port]] += n;
+			rst->pkts[rs->simple_rule[run_port]] += n;
 			stp_tx_emit_port(lc, out0, pkts, n);
 			return 0;
 		}
@@ -257,7 +258,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 				pkt_meta(m)->out_port = out0;
 			pkts[k++] = m;
 		}
-		lc->stats.rule_pkts[rs->simple_rule[run_port]] += n;
+		rst->pkts[rs->simple_rule[run_port]] += n;
 		if (unlikely(nd > 0))
 			rte_pktmbuf_free_bulk(drop, nd);
 		if (k > 0)
@@ -275,7 +276,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		 * forwarding (~5 cycles/pkt measured on net_null).
 		 */
 		if (unlikely(m->port != run_port)) {
-			lc->stats.rule_pkts[rs->simple_rule[run_port]] += run;
+			rst->pkts[rs->simple_rule[run_port]] += run;
 			run_port = m->port;
 			run = 0;
 		}
@@ -299,7 +300,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		one_port &= out == out0;
 		pkts[k++] = m;
 	}
-	lc->stats.rule_pkts[rs->simple_rule[run_port]] += run;
+	rst->pkts[rs->simple_rule[run_port]] += run;
 	if (unlikely(nd > 0))
 		rte_pktmbuf_free_bulk(drop, nd);
 	if (k > 0) {
@@ -329,8 +330,11 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t active, rule_dropped = 0, paused_hit = 0;
 	struct deliver d;
 
+	struct rules_stats *rst;
+
 	if (likely(rs->simple))
 		return rules_burst_simple(lc, rs, pkts, n);
+	rst = rules_lcore_stats(lc);
 	d.nb_port = 0;
 	memset(d.nb_out, 0, sizeof(d.nb_out[0]) * pl->nb_outputs);
 	active = n == 64 ? ~0ULL : (1ULL << n) - 1;
@@ -365,7 +369,7 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (matched == 0)
 			continue;
-		lc->stats.rule_pkts[r->slot] += __builtin_popcountll(matched);
+		rst->pkts[r->slot] += __builtin_popcountll(matched);
 		switch (r->action) {
 		case CFG_ACTION_COUNT:
 			break;
@@ -513,9 +517,9 @@ stp_rule_names_find(const struct stp_rule_names *rn, const char *name)
 }
 
 uint64_t
-stp_rule_matched(const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i)
+stp_rule_matched(const struct stp_rule_names *rn, const struct rules_stats *sum, unsigned int i)
 {
-	uint64_t v = sum->rule_pkts[rn->r[i].slot];
+	uint64_t v = sum->pkts[rn->r[i].slot];
 
 	return v >= rn->r[i].base ? v - rn->r[i].base : 0;
 }
@@ -527,7 +531,8 @@ slot_sum(const struct stp_pipeline *pl, uint16_t slot)
 	uint64_t v = 0;
 
 	for (unsigned int i = 0; i < pl->nb_lcores; i++)
-		v += __atomic_load_n(&pl->lcores[i]->stats.rule_pkts[slot], __ATOMIC_RELAXED);
+		v += __atomic_load_n(
+				&rules_lcore_stats(pl->lcores[i])->pkts[slot], __ATOMIC_RELAXED);
 	return v;
 }
 
@@ -813,12 +818,11 @@ static json_t *
 rules_view(const struct stp_pipeline *pl)
 {
 	const struct stp_rule_names *rn = stp_rule_names_get(pl);
-	struct stp_lcore_stats *s = malloc(sizeof(*s));
+	struct rules_stats *s = stp_feature_stats(pl, rules_k);
 	json_t *rules = json_array(), *v;
 
 	if (s == NULL)
 		return NULL;
-	stp_stats_sum(pl, s);
 	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++) {
 		json_t *ro = json_pack("{s:s, s:I}", "name", rn->r[r].name, "matched",
 				(json_int_t)stp_rule_matched(rn, s, r));
@@ -840,15 +844,17 @@ rules_view(const struct stp_pipeline *pl)
  * ones (their counters kept, frozen).
  */
 static void
-rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f)
 {
 	const struct stp_rule_names *rn = stp_rule_names_get(pl);
+	struct rules_stats *s = stp_feature_stats(pl, rules_k);
 
-	for (unsigned int r = 0; rn != NULL && r < rn->nb; r++)
+	for (unsigned int r = 0; rn != NULL && s != NULL && r < rn->nb; r++)
 		fprintf(f, "rule %-14s matched %" PRIu64 "%s\n", rn->r[r].name,
 				stp_rule_matched(rn, s, r), rn->r[r].deleted ? " (deleted)" : "");
 	if (rn != NULL && rn->forgotten > 0)
 		fprintf(f, "rules deleted and forgotten matched %" PRIu64 "\n", rn->forgotten);
+	free(s);
 }
 
 /* Its console commands (show rules, add rule, del rule: cmds.c), telemetry, Prometheus. */
@@ -865,6 +871,7 @@ static const struct stp_feature_ui rules_ui = {
 const struct stp_feature stp_feature_rules = {
 	.name = "rules",
 	.init = rules_init,
+	.lcore_stats_size = sizeof(struct rules_stats),
 	.burst = rules_burst,
 	.stateless = true,
 	.stamp_blind = true,

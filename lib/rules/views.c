@@ -34,6 +34,7 @@ rules_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum
 	unsigned int total = rn != NULL ? rn->nb : 0;
 	unsigned long first = 0;
 	unsigned int n = 0;
+	struct rules_stats *s;
 	int rc = 0;
 	char *end;
 
@@ -43,13 +44,17 @@ rules_telemetry(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum
 		if (errno != 0 || *end != '\0')
 			return -EINVAL;
 	}
+	s = stp_feature_stats(pl, rules_k);
+	if (s == NULL)
+		return -ENOMEM;
 	for (unsigned long r = first; r < total && n < TEL_RULES_PER_REPLY; r++, n++) {
 		idx[n] = r;
 		name[n] = rn->r[r].name;
 		action[n] = cfg_action_name(rn->r[r].action);
-		matched[n] = stp_rule_matched(rn, sum, r);
+		matched[n] = stp_rule_matched(rn, s, r);
 		deleted[n] = rn->r[r].deleted;
 	}
+	free(s);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", total);
 	rc |= stp_tel_col_u64(d, "index", idx, n);
