@@ -218,22 +218,14 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		for (unsigned int k = 0; k < 4; k++)
 			rc |= stp_tel_col_u64(d, rate_cols[k], r[k], n);
 	}
-	/* The features' per-port counters, declared as data (feature.h), in their own counters. */
-	for (unsigned int k = 0; k < s->pl->nb_features; k++) {
-		const struct stp_port_counter *c = s->pl->features[k]->port_counters;
-		uint64_t *fs;
-
-		if (c == NULL || c->key == NULL)
-			continue;
-		fs = stp_feature_stats(s->pl, k);
-		for (; c->key != NULL; c++) {
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
 			for (unsigned int i = 0; i < n; i++)
-				v[i] = fs != NULL ? STP_PORT_COUNTER(fs, c, ps->ports[i].port_id) :
-						    0;
+				v[i] = stp_port_counter_sum(s->pl, k, c, ps->ports[i].port_id);
 			rc |= stp_tel_col_u64(d, c->key, v, n);
 		}
-		free(fs);
-	}
 	return rc != 0 ? -ENOMEM : 0;
 }
 

@@ -14,7 +14,6 @@
 
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -548,25 +547,16 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 {
 	for (unsigned int i = 0; i < RTE_DIM(prom_families); i++)
 		family(b, &prom_families[i], s);
-	/* The features' per-port counters, declared as data (feature.h), in their own counters. */
-	for (unsigned int k = 0; k < s->pl->nb_features; k++) {
-		const struct stp_port_counter *c = s->pl->features[k]->port_counters;
-		uint64_t *fs;
-
-		if (c == NULL || c->key == NULL)
-			continue;
-		fs = stp_feature_stats(s->pl, k);
-		for (; c->key != NULL; c++) {
+	/* The features' per-port counters, declared as data (feature.h). */
+	for (unsigned int k = 0; k < s->pl->nb_features; k++)
+		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
+				c != NULL && c->key != NULL; c++) {
 			sbuf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", c->family, c->help,
 					c->family);
 			for (unsigned int i = 0; i < s->pl->ports->nb; i++)
 				sample(b, c->family, "port", s->pl->ports->ports[i].cfg->name,
-						fs != NULL ? STP_PORT_COUNTER(fs, c,
-									     s->pl->ports->ports[i]
-											     .port_id) :
-							     0);
+						stp_port_counter_sum(s->pl, k, c,
+								s->pl->ports->ports[i].port_id));
 		}
-		free(fs);
-	}
 	prom_features(b, s);
 }

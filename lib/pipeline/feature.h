@@ -352,6 +352,10 @@ const struct cfg_section *const *stp_features_cfg(void);
  */
 void *stp_feature_stats(const struct stp_pipeline *pl, unsigned int k);
 
+/** Port counter @p c of feature @p k, port @p port_id, summed over the lcores of @p pl. */
+uint64_t stp_port_counter_sum(const struct stp_pipeline *pl, unsigned int k,
+		const struct stp_port_counter *c, uint16_t port_id);
+
 /** -v: each feature's verbose op on @p cfg (before stp_pipeline_create()). */
 void stp_features_verbose(struct stp_config *cfg);
 

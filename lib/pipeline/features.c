@@ -76,6 +76,21 @@ stp_feature_stats(const struct stp_pipeline *pl, unsigned int k)
 	return sum;
 }
 
+uint64_t
+stp_port_counter_sum(const struct stp_pipeline *pl, unsigned int k,
+		const struct stp_port_counter *c, uint16_t port_id)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const void *a = pl->lcores[i]->fstats[k];
+
+		if (a != NULL)
+			v += __atomic_load_n(&STP_PORT_COUNTER(a, c, port_id), __ATOMIC_RELAXED);
+	}
+	return v;
+}
+
 int
 stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list)
 {
