@@ -29,8 +29,11 @@
 /** The pkts[] slot of packets that no rule matched (the lookup-table path). */
 #define STP_RULE_NONE STP_RULE_SLOTS
 
-/** Its index in the registry (its fpriv and counters slot). */
-extern unsigned int rules_k;
+/**
+ * Its index in the registry (its fpriv and counters slot). Hidden: the stage reads it once
+ * per burst with one RIP-relative load, not through the GOT (instr.sh).
+ */
+extern unsigned int rules_k __attribute__((visibility("hidden")));
 
 /** The rules feature's per-lcore counters (struct stp_feature.lcore_stats_size). */
 struct rules_stats {
