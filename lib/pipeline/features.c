@@ -45,9 +45,15 @@ lcore_stats_alloc(struct stp_pipeline *pl, unsigned int k, const struct stp_feat
 {
 	const size_t size = RTE_ALIGN_CEIL(f->lcore_stats_size, RTE_CACHE_LINE_SIZE);
 
-	for (unsigned int i = 0; i < pl->nb_lcores && size > 0; i++) {
-		void *p = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		void *p;
 
+		/* A registry started again (the unit tests) lets go of the last start's. */
+		free(pl->lcores[i]->fstats[k]);
+		pl->lcores[i]->fstats[k] = NULL;
+		if (size == 0)
+			continue;
+		p = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
 		if (p == NULL) {
 			snprintf(pl->err, sizeof(pl->err), "out of memory for its counters");
 			return -ENOMEM;
