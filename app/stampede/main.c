@@ -35,7 +35,6 @@
 #include "pipeline.h"
 #include "pkt.h"
 #include "port.h"
-#include "probe_rt.h"
 
 #define STAMPEDE_VERSION "0.1.0"
 /* Time the control loop sleeps between checks. */
@@ -66,7 +65,10 @@ struct opts {
 	double stats_period;
 	double duration;
 	const char *stats_json;
-	const char *latency_json;   /* --latency-json */
+	/* The features' exit files (struct stp_cli_out) asked for: their paths, NULL if not. */
+	unsigned int nb_outs;
+	const struct stp_cli_out *outs[STP_MAX_CLI_OUTS];
+	const char *out_path[STP_MAX_CLI_OUTS];
 	const char *cmdline_file;   /* --cmdline-file */
 	const char *console_socket; /* --console-socket */
 	bool metrics_set;	    /* --metrics given: overrides the config's metrics section */
@@ -75,9 +77,26 @@ struct opts {
 	char **extra;
 };
 
+/* The features' exit files (struct stp_cli_out), in registry order; their count. */
+static unsigned int
+cli_outs(const struct stp_cli_out **outs)
+{
+	unsigned int n = 0;
+
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		for (const struct stp_cli_out *c = (*fp)->cli_outs; c != NULL && c->name != NULL;
+				c++)
+			if (n < STP_MAX_CLI_OUTS)
+				outs[n++] = c;
+	return n;
+}
+
 static void
 usage(FILE *f, const char *prog)
 {
+	const struct stp_cli_out *outs[STP_MAX_CLI_OUTS];
+	unsigned int n = cli_outs(outs);
+
 	fprintf(f,
 			"Usage: %s [-c FILE] [-i] [options] [-- EAL args]\n"
 			"  -c, --config FILE     JSON configuration (default: the embedded demo config)\n"
@@ -86,10 +105,20 @@ usage(FILE *f, const char *prog)
 			"      --console-socket PATH\n"
 			"                        serve the console on a UNIX socket (scripts/stampede-cli)\n"
 			"      --stats-period S  print a status line every S seconds\n"
-			"      --stats-json FILE write the final counters as JSON at exit\n"
-			"      --latency-json FILE\n"
-			"                        write every probe stream's latency histogram at exit\n"
-			"                        ({\"streams\":[{name,stream_id,direction,histogram}]})\n"
+			"      --stats-json FILE write the final counters as JSON at exit\n",
+			prog);
+	for (unsigned int i = 0; i < n; i++) {
+		const char *h = outs[i]->help;
+
+		fprintf(f, "      --%s FILE\n", outs[i]->name);
+		while (*h != '\0') {
+			size_t len = strcspn(h, "\n");
+
+			fprintf(f, "                        %.*s\n", (int)len, h);
+			h += len + (h[len] == '\n');
+		}
+	}
+	fprintf(f,
 			"      --duration S      stop gracefully after S seconds\n"
 			"      --exit-on-eof     stop when every pcap input file has been read\n"
 			"      --metrics A:P     serve Prometheus metrics on address A port P (0: any)\n"
@@ -97,8 +126,7 @@ usage(FILE *f, const char *prog)
 			"      --dump-config     print the configuration as JSON (defaults filled) and exit\n"
 			"  -v, --verbose         debug logging\n"
 			"      --version         print the version and exit\n"
-			"  -h, --help            this help\n",
-			prog);
+			"  -h, --help            this help\n");
 }
 
 static int
@@ -115,9 +143,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_METRICS,
 		O_CMDLINE_FILE,
 		O_CONSOLE_SOCKET,
-		O_LATENCY_JSON
+		O_OUT, /* O_OUT + i: the features' exit file i (o->outs[i]) */
 	};
-	static const struct option lopts[] = {
+	static const struct option core_lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -132,13 +160,19 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "cmdline-file", required_argument, NULL, O_CMDLINE_FILE },
 		{ "console-socket", required_argument, NULL, O_CONSOLE_SOCKET },
-		{ "latency-json", required_argument, NULL, O_LATENCY_JSON },
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option lopts[RTE_DIM(core_lopts) + STP_MAX_CLI_OUTS + 1];
+	unsigned int nl = RTE_DIM(core_lopts);
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	memset(lopts, 0, sizeof(lopts));
+	memcpy(lopts, core_lopts, sizeof(core_lopts));
+	o->nb_outs = cli_outs(o->outs);
+	for (unsigned int i = 0; i < o->nb_outs; i++)
+		lopts[nl++] = (struct option){ o->outs[i]->name, required_argument, NULL,
+			O_OUT + (int)i };
 	while ((c = getopt_long(argc, argv, "c:ivh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -198,13 +232,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_CONSOLE_SOCKET:
 			o->console_socket = optarg;
 			break;
-		case O_LATENCY_JSON:
-			o->latency_json = optarg;
-			break;
 		case O_VERSION:
 			printf("stampede %s (%s)\n", STAMPEDE_VERSION, rte_version());
 			exit(0);
 		default:
+			if (c >= O_OUT && c < O_OUT + (int)o->nb_outs) {
+				o->out_path[c - O_OUT] = optarg;
+				break;
+			}
 			usage(stderr, argv[0]);
 			return -EINVAL;
 		}
@@ -335,8 +370,12 @@ check_out_paths(const struct stp_config *cfg, const struct opts *o)
 
 	if (o->stats_json != NULL)
 		rc |= check_out_path("--stats-json", o->stats_json);
-	if (o->latency_json != NULL)
-		rc |= check_out_path("--latency-json", o->latency_json);
+	for (unsigned int i = 0; i < o->nb_outs; i++) {
+		if (o->out_path[i] == NULL)
+			continue;
+		snprintf(what, sizeof(what), "--%s", o->outs[i]->name);
+		rc |= check_out_path(what, o->out_path[i]);
+	}
 	for (unsigned int i = 0; i < outputs_cfg_of(cfg)->nb_outputs; i++) {
 		if (outputs_cfg_of(cfg)->outputs[i].type != CFG_OUTPUT_PCAPNG ||
 				outputs_cfg_of(cfg)->outputs[i].path[0] == '\0')
@@ -507,9 +546,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto out_ports;
 	}
-	/* -v also prints every probe's timestamps (probe_rx.verbose). */
-	if (o.verbose && probe_cfg_rw(&cfg) != NULL)
-		probe_cfg_rw(&cfg)->probe_rx.verbose = true;
+	/* -v: what each feature turns on (the probes print every packet's timestamps). */
+	if (o.verbose)
+		stp_features_verbose(&cfg);
 	rc = stp_pipeline_create(&pl, &cfg, &ports, err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -573,14 +612,20 @@ main(int argc, char **argv)
 			ret = 1;
 		}
 	}
-	if (o.latency_json != NULL) {
-		rc = stp_probe_save(&pl, "all", o.latency_json, true);
-		/* -ENOENT: nothing measured, or the directory went away during the run. */
-		if (rc == -ENOENT && check_out_path("--latency-json", o.latency_json) == 0) {
-			fprintf(stderr, "stampede: --latency-json: no probe was measured\n");
+	/* The features' exit files (e.g. the probes' --latency-json), after the counters. */
+	for (unsigned int i = 0; i < o.nb_outs; i++) {
+		char what[64];
+
+		if (o.out_path[i] == NULL)
+			continue;
+		snprintf(what, sizeof(what), "--%s", o.outs[i]->name);
+		rc = o.outs[i]->write(&pl, o.out_path[i]);
+		/* -ENOENT: nothing to write, or the directory went away during the run. */
+		if (rc == -ENOENT && check_out_path(what, o.out_path[i]) == 0) {
+			fprintf(stderr, "stampede: %s: %s\n", what, o.outs[i]->none);
 		} else if (rc < 0) {
-			fprintf(stderr, "stampede: --latency-json: cannot write %s: %s\n",
-					o.latency_json, strerror(-rc));
+			fprintf(stderr, "stampede: %s: cannot write %s: %s\n", what, o.out_path[i],
+					strerror(-rc));
 			ret = 1;
 		}
 	}

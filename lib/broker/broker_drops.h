@@ -11,7 +11,8 @@
  * stampede datagrams at a relay or collector (lib/encap/README.md), and the refusals of
  * README.md "Security" (allow-list, authentication, sequence and acknowledgement checks): each
  * refusal also notes its source (show nodes, "refused") and logs a rate-limited line.
- * (id, name, description): drops.h puts them in the one list every view shows.
+ * (id, name, description): declared in this folder's meson.build (stp_feature_drops), from
+ * which the build puts them in the one list every view shows (lib/pipeline/drops.h).
  */
 
 #define STP_BROKER_DROPS(_)                                                                        \

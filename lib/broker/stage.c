@@ -53,6 +53,7 @@
 #include "clock.h"
 #include "encap.h"
 #include "outputs_cfg.h"
+#include "outputs_stats.h"
 #include "pipeline.h"
 #include "sph.h"
 #include "sph_auth.h"
@@ -386,8 +387,8 @@ broker_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16
 	rte_pktmbuf_free_bulk(pkts, nb_free);
 	lc->stats.consumed += ok;
 	bl->out[o].frames += ok;
-	lc->stats.out_pkts[o] += ok;
-	lc->stats.out_drops[o] += bad;
+	outputs_lcore_stats(lc)->pkts[o] += ok;
+	outputs_lcore_stats(lc)->drops[o] += bad;
 }
 
 /* ---------------------------------------------------------------------------------------- */

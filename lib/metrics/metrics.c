@@ -259,7 +259,7 @@ tel_ports(const struct metrics_snap *s, const char *params, struct rte_tel_data 
 		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
 				c != NULL && c->key != NULL; c++) {
 			for (unsigned int i = 0; i < n; i++)
-				v[i] = STP_PORT_COUNTER(&s->sum, c, ps->ports[i].port_id);
+				v[i] = stp_port_counter_sum(s->pl, k, c, ps->ports[i].port_id);
 			rc |= tel_col_u64(d, c->key, v, n);
 		}
 	return rc != 0 ? -ENOMEM : 0;

@@ -506,10 +506,12 @@ prom_format(struct sbuf *b, const struct metrics_snap *s)
 	for (unsigned int k = 0; k < s->pl->nb_features; k++)
 		for (const struct stp_port_counter *c = s->pl->features[k]->port_counters;
 				c != NULL && c->key != NULL; c++) {
-			const struct prom_family f = { c->family, "counter", PS_PORT_APP, c->off,
-				c->help };
-
-			family(b, &f, s);
+			sbuf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", c->family, c->help,
+					c->family);
+			for (unsigned int i = 0; i < s->pl->ports->nb; i++)
+				sample(b, c->family, "port", s->pl->ports->ports[i].cfg->name,
+						stp_port_counter_sum(s->pl, k, c,
+								s->pl->ports->ports[i].port_id));
 		}
 	prom_features(b, s);
 }

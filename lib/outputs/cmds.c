@@ -32,16 +32,15 @@ void
 outputs_clear(struct stp_pipeline *pl)
 {
 	struct outputs_base *b = pl->fpriv[outputs_k];
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	struct outputs_stats *raw = stp_feature_stats(pl, outputs_k);
 
 	if (b == NULL || raw == NULL) {
 		free(raw);
 		return;
 	}
-	stp_stats_sum(pl, raw);
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
-		b->pkts[o] = raw->out_pkts[o];
-		b->drops[o] = raw->out_drops[o];
+		b->pkts[o] = raw->pkts[o];
+		b->drops[o] = raw->drops[o];
 		stp_output_stats(pl, o, &b->ws[o]);
 	}
 	free(raw);
@@ -52,7 +51,7 @@ stp_outputs_json(const struct stp_pipeline *pl)
 {
 	static const struct outputs_base zero;
 	const struct outputs_base *base = pl->fpriv[outputs_k];
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	struct outputs_stats *raw = stp_feature_stats(pl, outputs_k);
 	uint64_t paused;
 	json_t *a;
 
@@ -60,7 +59,6 @@ stp_outputs_json(const struct stp_pipeline *pl)
 		return NULL;
 	if (base == NULL)
 		base = &zero;
-	stp_stats_sum(pl, raw);
 	paused = __atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED);
 	a = json_array();
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
@@ -78,9 +76,9 @@ stp_outputs_json(const struct stp_pipeline *pl)
 						outputs_cfg_type_name(co->type), "path", co->path,
 						"file", file, "paused", (paused >> (32 + o)) & 1,
 						"accepted",
-						(json_int_t)sub(raw->out_pkts[o], base->pkts[o]),
+						(json_int_t)sub(raw->pkts[o], base->pkts[o]),
 						"refused",
-						(json_int_t)sub(raw->out_drops[o], base->drops[o]),
+						(json_int_t)sub(raw->drops[o], base->drops[o]),
 						"written", (json_int_t)sub(ws.pkts, b->pkts),
 						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
 						"files", (json_int_t)sub(ws.files, b->files),

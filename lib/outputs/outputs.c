@@ -105,8 +105,8 @@ tunnel_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16
 		meta->out_port = t->port_id;
 		out[k++] = m;
 	}
-	lc->stats.out_pkts[o] += k;
-	lc->stats.out_drops[o] += bad;
+	outputs_lcore_stats(lc)->pkts[o] += k;
+	outputs_lcore_stats(lc)->drops[o] += bad;
 	if (k > 0)
 		stp_tx_emit_port(lc, t->port_id, out, k);
 }
@@ -138,11 +138,11 @@ capture_send(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint1
 	if (unlikely(k < n) && lc->pl->any_file_port && w != NULL)
 		k += capture_wait(lc, w, &pkts[k], n - k);
 	lc->stats.captured += k;
-	lc->stats.out_pkts[o] += k;
+	outputs_lcore_stats(lc)->pkts[o] += k;
 	if (unlikely(k < n)) {
 		rte_pktmbuf_free_bulk(&pkts[k], n - k);
 		lc->stats.drops[STP_DROP_CAPTURE_RING_FULL] += n - k;
-		lc->stats.out_drops[o] += n - k;
+		outputs_lcore_stats(lc)->drops[o] += n - k;
 	}
 }
 
@@ -350,12 +350,11 @@ writers_view(const struct stp_pipeline *pl, unsigned int o)
 static json_t *
 outputs_view(const struct stp_pipeline *pl)
 {
-	struct stp_lcore_stats *s = malloc(sizeof(*s));
+	struct outputs_stats *s = stp_feature_stats(pl, outputs_k);
 	json_t *outs = json_array();
 
 	if (s == NULL)
 		return NULL;
-	stp_stats_sum(pl, s);
 	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
 		struct pcapng_stats ws;
 
@@ -363,8 +362,8 @@ outputs_view(const struct stp_pipeline *pl)
 		json_array_append_new(outs,
 				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 						"name", outputs_cfg_of(pl->cfg)->outputs[o].name,
-						"accepted", (json_int_t)s->out_pkts[o], "refused",
-						(json_int_t)s->out_drops[o], "written",
+						"accepted", (json_int_t)s->pkts[o], "refused",
+						(json_int_t)s->drops[o], "written",
 						(json_int_t)ws.pkts, "bytes", (json_int_t)ws.bytes,
 						"files", (json_int_t)ws.files, "write_errors",
 						(json_int_t)ws.write_errors, "synced",
@@ -393,19 +392,24 @@ outputs_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 
 /* The exit summary: each output's accepted and refused. */
 static void
-outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f)
 {
-	for (unsigned int o = 0; o < pl->nb_outputs; o++)
+	struct outputs_stats *s = stp_feature_stats(pl, outputs_k);
+
+	for (unsigned int o = 0; o < pl->nb_outputs && s != NULL; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
-				outputs_cfg_of(pl->cfg)->outputs[o].name, s->out_pkts[o],
-				s->out_drops[o]);
+				outputs_cfg_of(pl->cfg)->outputs[o].name, s->pkts[o],
+				s->drops[o]);
+	free(s);
 }
 
 /* The status line: what each capture output wrote or lost. */
 static void
-outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, FILE *f)
+outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, FILE *f)
 {
-	for (unsigned int o = 0; o < pl->nb_outputs; o++) {
+	struct outputs_stats *s = stp_feature_stats(pl, outputs_k);
+
+	for (unsigned int o = 0; o < pl->nb_outputs && s != NULL; o++) {
 		struct pcapng_stats ws;
 
 		if (pl->outputs[o] == NULL)
@@ -413,8 +417,9 @@ outputs_status(const struct stp_pipeline *pl, const struct stp_lcore_stats *s, F
 		stp_output_stats(pl, o, &ws);
 		fprintf(f, " | %s written %" PRIu64 " dropped %" PRIu64,
 				outputs_cfg_of(pl->cfg)->outputs[o].name, ws.pkts,
-				s->out_drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
+				s->drops[o] + ws.error_drops + ws.port_drops + ws.close_drops);
 	}
+	free(s);
 }
 
 /* show rings: each capture writer's ring. */
@@ -442,6 +447,7 @@ const struct stp_feature stp_feature_outputs = {
 	.name = "outputs",
 	.cfg = &outputs_cfg_section,
 	.init = outputs_init,
+	.lcore_stats_size = sizeof(struct outputs_stats),
 	.tick = outputs_tick,
 	.stop = outputs_stop,
 	.view = outputs_view,

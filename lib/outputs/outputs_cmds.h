@@ -23,13 +23,13 @@
 
 struct stp_pipeline;
 
-/** Its index in the registry (pl->fpriv[outputs_k]: struct outputs_base). */
-extern unsigned int outputs_k;
+/* Its index in the registry (pl->fpriv[outputs_k]: struct outputs_base): outputs_stats.h. */
+#include "outputs_stats.h"
 
 /** The counters at the last "clear stats", that show outputs counts from. */
 struct outputs_base {
-	uint64_t pkts[CFG_MAX_OUTPUTS];	 /* out_pkts: accepted */
-	uint64_t drops[CFG_MAX_OUTPUTS]; /* out_drops: refused */
+	uint64_t pkts[CFG_MAX_OUTPUTS];	 /* struct outputs_stats: accepted */
+	uint64_t drops[CFG_MAX_OUTPUTS]; /* struct outputs_stats: refused */
 	struct pcapng_stats ws[CFG_MAX_OUTPUTS];
 	/* Each writer thread's last counters, once the outputs are closed (outputs_stop). */
 	struct pcapng_stats lane_final[CFG_MAX_OUTPUTS][PCAPNG_MAX_WRITERS];

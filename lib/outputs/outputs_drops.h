@@ -9,7 +9,8 @@
  * @file
  * Drop reasons of the outputs feature (outputs.c, and the rules stage's delivery to
  * capture and tunnel outputs).
- * (id, name, description): drops.h puts them in the one list every view shows.
+ * (id, name, description): declared in this folder's meson.build (stp_feature_drops), from
+ * which the build puts them in the one list every view shows (lib/pipeline/drops.h).
  */
 
 #define STP_OUTPUTS_DROPS(_)                                                                   \

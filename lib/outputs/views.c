@@ -8,11 +8,13 @@
  */
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <rte_common.h>
 
 #include "outputs_cfg.h"
 #include "outputs_cmds.h"
+#include "outputs_stats.h"
 #include "pcapng.h"
 #include "pipeline.h"
 
@@ -36,9 +38,11 @@ static json_t *
 outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
 		const char *params)
 {
-	json_t *a = json_array();
+	struct outputs_stats *s = stp_feature_stats(pl, outputs_k);
+	json_t *a = s != NULL ? json_array() : NULL;
 
 	(void)params;
+	(void)sum;
 	for (unsigned int o = 0; a != NULL && o < pl->nb_outputs; o++) {
 		char path[CFG_PATH_LEN] = "";
 		struct pcapng_stats ws;
@@ -49,8 +53,8 @@ outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *su
 		stp_output_stats(pl, o, &ws);
 		e = json_pack("{s:s, s:s, s:I, s:I}", "name",
 				outputs_cfg_of(pl->cfg)->outputs[o].name, "file", path, "accepted",
-				(json_int_t)sum->out_pkts[o], "refused",
-				(json_int_t)sum->out_drops[o]);
+				(json_int_t)s->pkts[o], "refused",
+				(json_int_t)s->drops[o]);
 		for (unsigned int c = 0; e != NULL && c < RTE_DIM(output_cols); c++)
 			json_object_set_new(e, output_cols[c].name,
 					json_integer((json_int_t) *
@@ -58,6 +62,7 @@ outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *su
 									output_cols[c].off)));
 		json_array_append_new(a, e);
 	}
+	free(s);
 	return a != NULL ? json_pack("{s:o}", "outputs", a) : NULL;
 }
 

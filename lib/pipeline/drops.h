@@ -8,17 +8,15 @@
 /**
  * @file
  * Every drop reason: the core's own, listed here, and each feature's, listed next to the code
- * that drops (rules_drops.h, outputs_drops.h, broker_drops.h, probe_drops.h), as grout's
- * GR_DROP_REGISTER keeps them. The order below is the order every view lists them in
- * (show drops, --stats-json, telemetry, Prometheus), kept as it always was: names and order
- * are stable for tests and dashboards. A new feature appends its list at the end.
- * Each entry is (id, name, description): the enum is STP_DROP_<id>.
+ * that drops (e.g. lib/rules/rules_drops.h), as grout's GR_DROP_REGISTER keeps them. A feature
+ * declares its lists in its folder's meson.build (stp_feature_drops: header, X-macro,
+ * position); the build writes drops_list.h, which includes the features' headers and composes
+ * every list by position into STP_FOREACH_DROP (lib/pipeline/meson.build, where the core's
+ * lists take their positions). That order is the order every view lists them in (show drops,
+ * --stats-json, telemetry, Prometheus), kept as it always was: names and order are stable for
+ * tests and dashboards. A new feature's lists take position 100 or more: after every reason
+ * before them. Each entry is (id, name, description): the enum is STP_DROP_<id>.
  */
-
-#include "broker_drops.h"
-#include "outputs_drops.h"
-#include "probe_drops.h"
-#include "rules_drops.h"
 
 /** The core's: a frame the RX stage refuses. */
 #define STP_CORE_DROPS_RX(_) _(RUNT, "runt_frame", "frame shorter than an Ethernet header")
@@ -37,16 +35,7 @@
 #define STP_CORE_DROPS_PORT(_) \
 	_(PORT_STOPPED, "port_stopped", "its output port was stopped (console port stop)")
 
-/** Every drop reason, in the order the views list them. */
-#define STP_FOREACH_DROP(_)        \
-	STP_CORE_DROPS_RX(_)       \
-	STP_RULES_DROPS_MATCH(_)   \
-	STP_CORE_DROPS_RINGS(_)    \
-	STP_RULES_DROPS_DELIVER(_) \
-	STP_OUTPUTS_DROPS(_)       \
-	STP_BROKER_DROPS(_)        \
-	STP_CORE_DROPS_STOP(_)     \
-	STP_PROBE_DROPS(_)         \
-	STP_CORE_DROPS_PORT(_)
+/* STP_FOREACH_DROP: the lists above and the features', by position (meson.build). */
+#include "drops_list.h"
 
 #endif /* STP_DROPS_H */

@@ -67,9 +67,10 @@ struct stp_lcore_stats;
 struct port_rt;
 
 /**
- * A per-port counter a feature keeps in struct stp_lcore_stats (a uint64_t array indexed by
- * DPDK port id at @p off), declared as data: the generic views draw it for every port, as the
- * /stampede/ports column @p key and the Prometheus counter @p family{port} (help @p help).
+ * A per-port counter a feature keeps in its per-lcore counters (struct stp_feature
+ * .lcore_stats_size: a uint64_t array indexed by DPDK port id at @p off of that area),
+ * declared as data: the generic views draw it for every port, as the /stampede/ports column
+ * @p key and the Prometheus counter @p family{port} (help @p help).
  */
 struct stp_port_counter {
 	const char *key;
@@ -78,7 +79,7 @@ struct stp_port_counter {
 	const char *help;
 };
 
-/** Port counter @p c of port @p port_id in summed (or one lcore's) counters @p s. */
+/** Port counter @p c of port @p port_id in a feature's summed (or one lcore's) counters @p s. */
 #define STP_PORT_COUNTER(s, c, port_id) \
 	(((const uint64_t *)((const char *)(s) + (c)->off))[port_id])
 
@@ -90,7 +91,8 @@ struct stp_output_ops {
 	enum cfg_output_type type;
 	/**
 	 * Worker lcore: take @p pkts (their ownership) for output @p o, and count what it
-	 * accepted and refused (out_pkts[o], out_drops[o]) and each refusal's drop reason.
+	 * accepted and refused (the outputs feature's counters, lib/outputs/outputs_stats.h)
+	 * and each refusal's drop reason.
 	 */
 	void (*send)(struct stp_lcore *lc, unsigned int o, struct rte_mbuf **pkts, uint16_t n);
 };
@@ -223,6 +225,19 @@ struct stp_feature_ui {
 	cmdline_parse_inst_t *const *cmds;
 };
 
+/**
+ * A file a feature writes at the end of a run, asked for on the command line (--@p name FILE):
+ * the application lists it in --help, checks the file's directory before the run and calls
+ * @p write after the final counters, as it does for its own --stats-json.
+ */
+struct stp_cli_out {
+	const char *name; /**< the long option, without "--"; NULL ends a list */
+	const char *help; /**< its --help text, one or more lines ('\n' between them) */
+	const char *none; /**< what -ENOENT from write means (e.g. "no probe was measured") */
+	/** Write the file at @p path: 0, -ENOENT (nothing to write) or another -errno. */
+	int (*write)(const struct stp_pipeline *pl, const char *path);
+};
+
 /** A feature: what it adds to the datapath and what it shows (see the file comment). */
 struct stp_feature {
 	const char *name;
@@ -257,19 +272,36 @@ struct stp_feature {
 	void (*rx)(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **pkts,
 			uint16_t n);
 	bool (*rx_on)(const struct port_rt *port);
+	/**
+	 * Its per-lcore counters: the size in bytes of a struct of uint64_t counters the core
+	 * allocates, zeroed and cache-aligned, for each lcore before init (lc->fstats[k],
+	 * stp_feature_lcore_stats()): that lcore is its single writer; readers sum it over the
+	 * lcores (stp_feature_stats()). 0: none. Its clear op takes the baselines its commands
+	 * show since "clear stats" from that sum.
+	 */
+	size_t lcore_stats_size;
 	/** Its per-port counters (data, drawn by telemetry and Prometheus), NULL-terminated. */
 	const struct stp_port_counter *port_counters;
-	/** --stats-json: add what it shows of port @p port to that port's object @p po. */
+	/**
+	 * --stats-json: add what it shows of port @p port to that port's object @p po; @p sum
+	 * is its lcore counters summed (NULL when it has none).
+	 */
 	void (*port_view)(const struct stp_pipeline *pl, const struct port_rt *port,
 			const void *sum, json_t *po);
 	/** Its console view, telemetry endpoint and Prometheus families, as data. */
 	const struct stp_feature_ui *ui;
 	/** Its configuration section (lib/cfg/cfg_section.h), NULL when it has none. */
 	const struct cfg_section *cfg;
+	/** The files it writes at exit when the command line asks (NULL-terminated list). */
+	const struct stp_cli_out *cli_outs;
+	/** -v (verbose): what it turns on in its own config section of @p cfg, before create. */
+	void (*verbose)(struct stp_config *cfg);
 };
 
 /** Max features a registry holds. */
 #define STP_MAX_FEATURES 16
+/** Max exit files (struct stp_cli_out) the registry's features declare, all together. */
+#define STP_MAX_CLI_OUTS 8
 /** Max worker stages a pipeline runs. */
 #define STP_MAX_STAGES 8
 
@@ -317,6 +349,19 @@ json_t *stp_feature_view(const struct stp_pipeline *pl, const char *name);
  * what the application, the unit tests and the cfg fuzz target hand to cfg_use_sections().
  */
 const struct cfg_section *const *stp_features_cfg(void);
+
+/**
+ * Feature @p k's per-lcore counters (struct stp_feature.lcore_stats_size) summed over the
+ * lcores of @p pl: a new buffer of that size (free() it), NULL when it has none or no memory.
+ */
+void *stp_feature_stats(const struct stp_pipeline *pl, unsigned int k);
+
+/** Port counter @p c of feature @p k, port @p port_id, summed over the lcores of @p pl. */
+uint64_t stp_port_counter_sum(const struct stp_pipeline *pl, unsigned int k,
+		const struct stp_port_counter *c, uint16_t port_id);
+
+/** -v: each feature's verbose op on @p cfg (before stp_pipeline_create()). */
+void stp_features_verbose(struct stp_config *cfg);
 
 /** The ops of output type @p type in the registry the pipeline runs, or NULL. */
 const struct stp_output_ops *stp_output_ops_find(

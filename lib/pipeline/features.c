@@ -4,41 +4,98 @@
 
 /*
  * The feature registry (feature.h): the one list of stampede's capabilities, and the loops the
- * core runs over it. Adding a feature is one line in stp_features[] (and its files).
+ * core runs over it. stp_features[] is written from lib/meson.build's stp_features: adding a
+ * feature is one name there (and its folder).
  */
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ring.h>
 
 #include "feature.h"
+#include "features_list.h"
 #include "pipeline.h"
 
-extern const struct stp_feature stp_feature_broker;
-extern const struct stp_feature stp_feature_rules;
-extern const struct stp_feature stp_feature_outputs;
-extern const struct stp_feature stp_feature_trailers;
-extern const struct stp_feature stp_feature_tcprtt; /* lib/tcprtt */
-extern const struct stp_feature stp_feature_probe;  /* lib/probe */
+/* The features' structs, named by lib/meson.build's stp_features (features_list.h). */
+#define STP_FEATURE_EXTERN(n) extern const struct stp_feature stp_feature_##n;
+STP_FEATURES_LIST(STP_FEATURE_EXTERN)
+#undef STP_FEATURE_EXTERN
 
 /*
  * The registry, in the order the worker stages run (and the features start; they stop in the
- * reverse order). Outputs first: capture writers and tunnels exist before a stage can hand
- * them packets, and close last; broker (relay / collector: stampede datagrams in) before the
- * rules; probes are measured or reflected before the rules see traffic; TCP RTT is a tap that
- * sees every packet before the rules decide its way.
+ * reverse order): lib/meson.build's stp_features, where that order is explained.
  */
 const struct stp_feature *const stp_features[] = {
-	&stp_feature_outputs,
-	&stp_feature_trailers,
-	&stp_feature_broker,
-	&stp_feature_probe,
-	&stp_feature_tcprtt,
-	&stp_feature_rules,
-	NULL,
+#define STP_FEATURE_ENTRY(n) &stp_feature_##n,
+	STP_FEATURES_LIST(STP_FEATURE_ENTRY)
+#undef STP_FEATURE_ENTRY
+			NULL,
 };
+
+/*
+ * Feature @p k's counters on every lcore: zeroed, cache-aligned, each on its own lines (no
+ * false sharing with another lcore's). libc memory: counters are not packet memory, need no
+ * hugepage, and the unit tests run the registry with no EAL.
+ */
+static int
+lcore_stats_alloc(struct stp_pipeline *pl, unsigned int k, const struct stp_feature *f)
+{
+	const size_t size = RTE_ALIGN_CEIL(f->lcore_stats_size, RTE_CACHE_LINE_SIZE);
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		void *p;
+
+		/* A registry started again (the unit tests) lets go of the last start's. */
+		free(pl->lcores[i]->fstats[k]);
+		pl->lcores[i]->fstats[k] = NULL;
+		if (size == 0)
+			continue;
+		p = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
+		if (p == NULL) {
+			snprintf(pl->err, sizeof(pl->err), "out of memory for its counters");
+			return -ENOMEM;
+		}
+		memset(p, 0, size);
+		pl->lcores[i]->fstats[k] = p;
+	}
+	return 0;
+}
+
+void *
+stp_feature_stats(const struct stp_pipeline *pl, unsigned int k)
+{
+	const size_t size = k < pl->nb_features ? pl->features[k]->lcore_stats_size : 0;
+	const size_t nb = size / sizeof(uint64_t);
+	uint64_t *sum;
+
+	if (size == 0 || (sum = calloc(1, size)) == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const uint64_t *src = pl->lcores[i]->fstats[k];
+
+		for (size_t j = 0; src != NULL && j < nb; j++)
+			sum[j] += __atomic_load_n(&src[j], __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+uint64_t
+stp_port_counter_sum(const struct stp_pipeline *pl, unsigned int k,
+		const struct stp_port_counter *c, uint16_t port_id)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const void *a = pl->lcores[i]->fstats[k];
+
+		if (a != NULL)
+			v += __atomic_load_n(&STP_PORT_COUNTER(a, c, port_id), __ATOMIC_RELAXED);
+	}
+	return v;
+}
 
 int
 stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *list)
@@ -58,6 +115,9 @@ stp_features_start(struct stp_pipeline *pl, const struct stp_feature *const *lis
 		}
 		pl->err[0] = '\0';
 		snprintf(pl->err_path, sizeof(pl->err_path), "%s", f->name);
+		rc = lcore_stats_alloc(pl, pl->nb_features, f);
+		if (rc < 0)
+			return rc;
 		pl->feat_k = pl->nb_features;
 		rc = f->init != NULL ? f->init(pl) : 1;
 		pl->feat_rc[pl->nb_features++] = (int8_t)(rc < 0 ? -1 : rc > 0);
@@ -184,6 +244,11 @@ stp_features_fini(struct stp_pipeline *pl)
 	for (const struct stp_feature *const *fp = pl->features; *fp != NULL; fp++)
 		if ((*fp)->fini != NULL)
 			(*fp)->fini(pl);
+	for (unsigned int i = 0; i < pl->nb_lcores; i++)
+		for (unsigned int k = 0; k < STP_MAX_FEATURES; k++) {
+			free(pl->lcores[i]->fstats[k]);
+			pl->lcores[i]->fstats[k] = NULL;
+		}
 	pl->nb_features = 0;
 	pl->nb_stages = 0;
 }
@@ -258,6 +323,14 @@ stp_features_cfg(void)
 		if ((*fp)->cfg != NULL && n < STP_MAX_FEATURES)
 			list[n++] = (*fp)->cfg;
 	return list;
+}
+
+void
+stp_features_verbose(struct stp_config *cfg)
+{
+	for (const struct stp_feature *const *fp = stp_features; *fp != NULL; fp++)
+		if ((*fp)->verbose != NULL)
+			(*fp)->verbose(cfg);
 }
 
 const struct stp_output_ops *

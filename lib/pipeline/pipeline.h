@@ -44,15 +44,6 @@
 
 #define STP_MAX_BURST CFG_MAX_BURST
 
-/**
- * Counter slots of rules: each rule name holds one slot for the life of the process, whatever
- * its index (struct stp_rule_names). Twice the rules a config holds: the live rules, and as many
- * deleted ones whose counters are kept.
- */
-#define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
-/** The rule_pkts[] slot of packets that no rule matched (the lookup-table path). */
-#define STP_RULE_NONE STP_RULE_SLOTS
-
 /** Drop reasons (drops.h: the core's and every feature's, next to their code). */
 enum stp_drop {
 #define STP_DROP_ENUM(id, name, desc) STP_DROP_##id,
@@ -78,21 +69,14 @@ struct stp_lcore_stats {
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
 	uint64_t port_tx[PORT_MAX];  /**< tx_pkts per output DPDK port */
-	/* Ports with a trailer (ports[].trailer), per input DPDK port: */
-	uint64_t trailer_ok[PORT_MAX];	    /**< stamped from the trailer */
-	uint64_t trailer_invalid[PORT_MAX]; /**< no valid trailer: kept its own stamp, forwarded */
-	uint64_t trailer_stacked[PORT_MAX]; /**< stamps of a stack beyond the one used */
-	uint64_t replicas;  /**< extra copies made (replicate groups, continue rules) */
+	uint64_t replicas;	     /**< extra copies made (replicate groups, continue rules) */
 	uint64_t generated; /**< packets made here and sent (probes, reflections, tunnels' own) */
 	uint64_t consumed;  /**< packets a stage took in for good (probes measured) */
 	uint64_t captured;  /**< packets accepted by capture outputs' rings */
 	uint64_t written;   /**< stp_stats_sum() only: packets the capture writers wrote */
-	uint64_t out_pkts[CFG_MAX_OUTPUTS];	/**< per output: accepted */
-	uint64_t out_drops[CFG_MAX_OUTPUTS];	/**< per output: refused (ring full) */
-	uint64_t rule_pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
-	uint64_t stage_cycles[STP_MAX_STAGES];	/**< per worker stage (pl->stages[]): TSC cycles */
-	uint64_t stage_pkts[STP_MAX_STAGES];	/**< per worker stage: packets it was given */
-	uint64_t loops;				/**< run-loop iterations */
+	uint64_t stage_cycles[STP_MAX_STAGES]; /**< per worker stage (pl->stages[]): TSC cycles */
+	uint64_t stage_pkts[STP_MAX_STAGES];   /**< per worker stage: packets it was given */
+	uint64_t loops;			       /**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
 } __rte_cache_aligned;
@@ -149,6 +133,8 @@ struct stp_lcore {
 		uint32_t max_len;
 	} hint;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
+	/* A feature's counters on this lcore (lcore_stats_size; dataplane: wo, ctlplane: ro). */
+	void *fstats[STP_MAX_FEATURES];
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
@@ -356,6 +342,13 @@ stp_mbuf_cut(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(rest);
 	}
 	m->pkt_len = len;
+}
+
+/** Feature @p k's counters on lcore @p lc (struct stp_feature.lcore_stats_size), or NULL. */
+static inline void *
+stp_feature_lcore_stats(const struct stp_lcore *lc, unsigned int k)
+{
+	return lc->fstats[k];
 }
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */

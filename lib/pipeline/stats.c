@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -273,10 +274,16 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 						(json_int_t)s.port_rx[pr->port_id], "app_tx",
 						(json_int_t)s.port_tx[pr->port_id]));
 		/* What features show of the port (switch trailers: format and counters). */
-		for (unsigned int k = 0; k < pl->nb_features; k++)
-			if (pl->features[k]->port_view != NULL && pl->feat_rc[k] >= 0)
-				pl->features[k]->port_view(pl, pr, &s,
-						json_array_get(ports, json_array_size(ports) - 1));
+		for (unsigned int k = 0; k < pl->nb_features; k++) {
+			void *fs;
+
+			if (pl->features[k]->port_view == NULL || pl->feat_rc[k] < 0)
+				continue;
+			fs = stp_feature_stats(pl, k);
+			pl->features[k]->port_view(pl, pr, fs,
+					json_array_get(ports, json_array_size(ports) - 1));
+			free(fs);
+		}
 	}
 	json_object_set_new(root, "ports", ports);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {

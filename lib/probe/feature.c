@@ -64,6 +64,32 @@ probe_view(const struct stp_pipeline *pl)
 			stp_probe_rx_json(pl), "latency", stp_probe_latency_json(pl, NULL));
 }
 
+/* --latency-json FILE: every stream's histograms, the streams named even when none measured. */
+static int
+probe_latency_json(const struct stp_pipeline *pl, const char *path)
+{
+	return stp_probe_save(pl, "all", path, true);
+}
+
+static const struct stp_cli_out probe_cli_outs[] = {
+	{
+			.name = "latency-json",
+			.help = "write every probe stream's latency histogram at exit\n"
+				"({\"streams\":[{name,stream_id,direction,histogram}]})",
+			.none = "no probe was measured",
+			.write = probe_latency_json,
+	},
+	{ .name = NULL },
+};
+
+/* -v also prints every probe's timestamps (probe_rx.verbose). */
+static void
+probe_verbose(struct stp_config *cfg)
+{
+	if (probe_cfg_rw(cfg) != NULL)
+		probe_cfg_rw(cfg)->probe_rx.verbose = true;
+}
+
 const struct stp_feature stp_feature_probe = {
 	.name = "probe",
 	.init = probe_init,
@@ -75,4 +101,6 @@ const struct stp_feature stp_feature_probe = {
 	.fini = probe_fini,
 	.ui = &probe_ui,
 	.cfg = &probe_cfg_section,
+	.cli_outs = probe_cli_outs,
+	.verbose = probe_verbose,
 };

@@ -8,7 +8,8 @@
 /**
  * @file
  * Drop reasons of the probe feature (source.c, stage.c).
- * (id, name, description): drops.h puts them in the one list every view shows.
+ * (id, name, description): declared in this folder's meson.build (stp_feature_drops), from
+ * which the build puts them in the one list every view shows (lib/pipeline/drops.h).
  */
 
 #include "reflect.h"

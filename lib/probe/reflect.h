@@ -37,7 +37,7 @@
 
 /**
  * Why a request is not answered: (id, drop reason name, description). The names are the
- * pipeline's drop reasons (lib/pipeline/pipeline.h includes this list in STP_FOREACH_DROP).
+ * pipeline's drop reasons (probe_drops.h lists them in STP_PROBE_DROPS).
  */
 #define PROBE_FOREACH_REFL_DROP(_)                                                                \
 	_(REFL_BAD_LENGTH, "probe_refl_bad_length",                                               \

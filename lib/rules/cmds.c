@@ -37,15 +37,14 @@ void
 rules_clear(struct stp_pipeline *pl)
 {
 	uint64_t *base = pl->fpriv[rules_k];
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	struct rules_stats *raw = stp_feature_stats(pl, rules_k);
 
 	if (base == NULL || raw == NULL) {
 		free(raw);
 		return;
 	}
-	stp_stats_sum(pl, raw);
 	for (unsigned int r = 0; r <= STP_RULE_SLOTS; r++)
-		base[r] = raw->rule_pkts[r];
+		base[r] = raw->pkts[r];
 	free(raw);
 }
 
@@ -55,13 +54,13 @@ rules_clear(struct stp_pipeline *pl)
  * clear counts from its own base.
  */
 static uint64_t
-rule_shown(const struct stp_pipeline *pl, const struct stp_lcore_stats *raw,
+rule_shown(const struct stp_pipeline *pl, const struct rules_stats *raw,
 		const struct stp_rule_names *rn, unsigned int i)
 {
 	const uint64_t *clear = pl->fpriv[rules_k];
 	uint16_t slot = rn->r[i].slot;
 
-	return sub(raw->rule_pkts[slot], RTE_MAX(rn->r[i].base, clear != NULL ? clear[slot] : 0));
+	return sub(raw->pkts[slot], RTE_MAX(rn->r[i].base, clear != NULL ? clear[slot] : 0));
 }
 
 static json_t *
@@ -73,7 +72,7 @@ jint(uint64_t v)
 json_t *
 stp_rules_json(const struct stp_pipeline *pl)
 {
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	struct rules_stats *raw = stp_feature_stats(pl, rules_k);
 	const struct stp_config *cfg = pl->cfg;
 	const struct stp_rule_names *rn;
 	json_t *a;
@@ -81,7 +80,6 @@ stp_rules_json(const struct stp_pipeline *pl)
 	if (raw == NULL)
 		return NULL;
 	rn = stp_rule_names_get(pl);
-	stp_stats_sum(pl, raw);
 	a = json_array();
 	for (unsigned int i = 0; i < rules_cfg_of(cfg)->nb_rules; i++) {
 		const struct cfg_rule *r = &rules_cfg_of(cfg)->rules[i];
@@ -117,14 +115,13 @@ stp_rules_json(const struct stp_pipeline *pl)
 json_t *
 stp_rules_deleted_json(const struct stp_pipeline *pl)
 {
-	struct stp_lcore_stats *raw = malloc(sizeof(*raw));
+	struct rules_stats *raw = stp_feature_stats(pl, rules_k);
 	const struct stp_rule_names *rn;
 	json_t *a;
 
 	if (raw == NULL)
 		return NULL;
 	rn = stp_rule_names_get(pl);
-	stp_stats_sum(pl, raw);
 	a = json_array();
 	for (unsigned int i = rn != NULL ? rn->nb_live : 0; rn != NULL && i < rn->nb; i++)
 		json_array_append_new(a,

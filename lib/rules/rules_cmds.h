@@ -18,8 +18,8 @@
 
 struct stp_pipeline;
 
-/** Its index in the registry (pl->fpriv[rules_k]: the rule_pkts[] slots at the last clear). */
-extern unsigned int rules_k;
+/* Its index in the registry, rules_k (pl->fpriv[rules_k]: the counter slots at the last
+ * clear), is declared in rules_rt.h. */
 
 /** "clear stats" (struct stp_feature.clear): the slot counters that show rules counts from. */
 void rules_clear(struct stp_pipeline *pl);

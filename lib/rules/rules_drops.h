@@ -9,7 +9,8 @@
  * @file
  * Drop reasons of the rules feature (stage_rules.c): what the rules decided, then what
  * delivering to the ports they chose refused.
- * (id, name, description): drops.h puts them in the one list every view shows.
+ * (id, name, description): declared in this folder's meson.build (stp_feature_drops), from
+ * which the build puts them in the one list every view shows (lib/pipeline/drops.h).
  */
 
 /** The rules decided the packet goes nowhere. */

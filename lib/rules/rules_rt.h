@@ -9,8 +9,8 @@
  * @file
  * The rules feature at run time: the rule table the rules stage reads (published whole, by
  * one pointer, pl->rules) and the rules' names with their counter slots (pl->rule_names).
- * The core keeps only the counters themselves (rule_pkts[] in struct stp_lcore_stats, sized
- * by STP_RULE_SLOTS) and the two pointers.
+ * The counters are the feature's per-lcore counters (struct rules_stats); the core keeps only
+ * the two pointers.
  */
 
 #include <stdbool.h>
@@ -20,6 +20,33 @@
 #include "cfg.h"
 #include "pipeline.h"
 #include "rules_cfg.h"
+
+/**
+ * Counter slots of rules: each rule name holds one slot for the life of the process, whatever
+ * its index (struct stp_rule_names). Twice the rules a config holds: the live rules, and as many
+ * deleted ones whose counters are kept.
+ */
+#define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
+/** The pkts[] slot of packets that no rule matched (the lookup-table path). */
+#define STP_RULE_NONE STP_RULE_SLOTS
+
+/**
+ * Its index in the registry (its fpriv and counters slot). Hidden: the stage reads it once
+ * per burst with one RIP-relative load, not through the GOT (instr.sh).
+ */
+extern unsigned int rules_k __attribute__((visibility("hidden")));
+
+/** The rules feature's per-lcore counters (struct stp_feature.lcore_stats_size). */
+struct rules_stats {
+	uint64_t pkts[STP_RULE_SLOTS + 1]; /**< per rule counter slot (+1: no rule) */
+};
+
+/** The rules' counters on lcore @p lc (its single writer). */
+static inline struct rules_stats *
+rules_lcore_stats(const struct stp_lcore *lc)
+{
+	return (struct rules_stats *)stp_feature_lcore_stats(lc, rules_k);
+}
 
 /** A group at run time: destination bits of its members. */
 struct stp_group_rt {
@@ -39,7 +66,7 @@ struct stp_rule_rt {
 	bool cont;
 	enum cfg_vlan vlan;
 	uint32_t snaplen;
-	uint16_t slot;			  /**< its counter: rule_pkts[slot] (stp_rule_names) */
+	uint16_t slot;			  /**< its counter: pkts[slot] of struct rules_stats */
 	uint64_t dest;			  /**< forward to a port or output: its destination bit */
 	const struct stp_group_rt *group; /**< forward to a group */
 };
@@ -71,9 +98,9 @@ struct stp_rules_rt {
 struct stp_rule_name {
 	char name[CFG_NAME_LEN];
 	enum cfg_action action; /**< the action it has (had, when deleted) */
-	uint16_t slot;		/**< lcores count its packets in rule_pkts[slot] */
+	uint16_t slot;		/**< lcores count its packets in pkts[slot] (rules_stats) */
 	bool deleted;		/**< deleted by del rule: the counter is kept, frozen */
-	uint64_t base;		/**< rule_pkts[slot] summed when the name took the slot */
+	uint64_t base;		/**< pkts[slot] summed when the name took the slot */
 };
 
 /**
@@ -104,9 +131,9 @@ const struct stp_rule_names *stp_rule_names_get(const struct stp_pipeline *pl);
 /** Index in @p rn of the rule called @p name, or -1. */
 int stp_rule_names_find(const struct stp_rule_names *rn, const char *name);
 
-/** Packets rule @p rn->r[i] matched, from summed counters @p sum (stp_stats_sum()). */
+/** Packets rule @p rn->r[i] matched, from summed counters @p sum (stp_feature_stats()). */
 uint64_t stp_rule_matched(
-		const struct stp_rule_names *rn, const struct stp_lcore_stats *sum, unsigned int i);
+		const struct stp_rule_names *rn, const struct rules_stats *sum, unsigned int i);
 
 void stp_rules_free(struct stp_rules_rt *rs);
 

@@ -31,6 +31,7 @@ rules_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
 	const struct stp_rule_names *rn = stp_rule_names_get(pl);
 	unsigned int total = rn != NULL ? rn->nb : 0;
 	unsigned long first = 0;
+	struct rules_stats *s;
 	json_t *a;
 	char *end;
 
@@ -40,6 +41,9 @@ rules_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
 		if (errno != 0 || *end != '\0')
 			return NULL;
 	}
+	s = stp_feature_stats(pl, rules_k);
+	if (s == NULL)
+		return NULL;
 	a = json_array();
 	for (unsigned long r = first, n = 0; a != NULL && r < total && n < TEL_RULES_PER_REPLY;
 			r++, n++)
@@ -47,8 +51,9 @@ rules_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum,
 				json_pack("{s:I, s:s, s:s, s:I, s:I}", "index", (json_int_t)r,
 						"name", rn->r[r].name, "action",
 						rules_cfg_action_name(rn->r[r].action), "matched",
-						(json_int_t)stp_rule_matched(rn, sum, r), "deleted",
+						(json_int_t)stp_rule_matched(rn, s, r), "deleted",
 						(json_int_t)rn->r[r].deleted));
+	free(s);
 	return a != NULL ? json_pack("{s:I, s:o}", "total", (json_int_t)total, "rules", a) : NULL;
 }
 

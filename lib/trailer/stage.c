@@ -5,8 +5,8 @@
 /*
  * The switch trailers feature (ports[].trailer; formats in lib/trailer): an RX hook on the
  * ports that have a trailer, run on each burst after the port's own stamp and before parsing.
- * Its counters are per input port (trailer_ok, trailer_invalid, trailer_stacked in struct
- * stp_lcore_stats), shown with each port.
+ * Its counters are per input port (struct trailers_stats, its per-lcore counters), shown with
+ * each port.
  */
 
 #include <stdbool.h>
@@ -21,6 +21,24 @@
 #include "pipeline.h"
 #include "trailer.h"
 #include "trailer_cfg.h"
+
+/* Its per-lcore counters (lc->fstats[trailers_k]), per input DPDK port. */
+struct trailers_stats {
+	uint64_t ok[PORT_MAX];	    /* stamped from the trailer */
+	uint64_t invalid[PORT_MAX]; /* no valid trailer: kept its own stamp, forwarded */
+	uint64_t stacked[PORT_MAX]; /* stamps of a stack beyond the one used */
+};
+
+/* Its index in the registry (its counters' slot). */
+static unsigned int trailers_k;
+
+/* No worker stage: an RX hook on the ports that have a trailer (rx_on). */
+static int
+trailers_init(struct stp_pipeline *pl)
+{
+	trailers_k = pl->feat_k;
+	return 1;
+}
 
 /* CRC-32 of a chained mbuf's first @p len bytes (the trailer parser's FCS checks). */
 static uint32_t
@@ -75,6 +93,7 @@ trailers_rx(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **
 {
 	const struct trailer_spec *ts = port->trailer;
 	const uint16_t port_id = port->port_id;
+	struct trailers_stats *st = stp_feature_lcore_stats(lc, trailers_k);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -88,11 +107,11 @@ trailers_rx(struct stp_lcore *lc, const struct port_rt *port, struct rte_mbuf **
 		else
 			rc = trailer_parse_mbuf(ts, m, meta->ts_ns, &r);
 		if (unlikely(rc < 0)) {
-			lc->stats.trailer_invalid[port_id]++;
+			st->invalid[port_id]++;
 			continue;
 		}
-		lc->stats.trailer_ok[port_id]++;
-		lc->stats.trailer_stacked[port_id] += r.nb - 1;
+		st->ok[port_id]++;
+		st->stacked[port_id] += r.nb - 1;
 		lc->stats.ts_src[meta->ts_src]--;
 		lc->stats.ts_src[PKT_TS_TRAILER]++;
 		meta->ts_ns = r.ts_ns;
@@ -117,15 +136,15 @@ trailers_rx_on(const struct port_rt *port)
 	return port->trailer != NULL;
 }
 
-#define LCS(f) offsetof(struct stp_lcore_stats, f)
+#define TS(f) offsetof(struct trailers_stats, f)
 
 /* Its counters: /stampede/ports columns and Prometheus stampede_port_trailer_* families. */
 static const struct stp_port_counter trailers_counters[] = {
-	{ "trailer_ok", LCS(trailer_ok), "stampede_port_trailer_ok_packets_total",
+	{ "trailer_ok", TS(ok), "stampede_port_trailer_ok_packets_total",
 			"Packets stamped from a switch trailer (ports[].trailer)." },
-	{ "trailer_invalid", LCS(trailer_invalid), "stampede_port_trailer_invalid_packets_total",
+	{ "trailer_invalid", TS(invalid), "stampede_port_trailer_invalid_packets_total",
 			"Packets whose trailer did not parse: kept the port's own stamp, forwarded." },
-	{ "trailer_stacked", LCS(trailer_stacked), "stampede_port_trailer_stacked_stamps_total",
+	{ "trailer_stacked", TS(stacked), "stampede_port_trailer_stacked_stamps_total",
 			"Stamps of stacked trailers beyond the one used." },
 	{ NULL, 0, NULL, NULL },
 };
@@ -135,7 +154,7 @@ static void
 trailers_port_view(const struct stp_pipeline *pl, const struct port_rt *port, const void *sum,
 		json_t *po)
 {
-	if (port->trailer == NULL)
+	if (port->trailer == NULL || sum == NULL)
 		return;
 	json_object_set_new(
 			po, "trailer", json_string(trailer_format_names[port->trailer->format]));
@@ -147,6 +166,8 @@ trailers_port_view(const struct stp_pipeline *pl, const struct port_rt *port, co
 const struct stp_feature stp_feature_trailers = {
 	.name = "trailers",
 	.cfg = &trailer_cfg_section,
+	.init = trailers_init,
+	.lcore_stats_size = sizeof(struct trailers_stats),
 	.rx = trailers_rx,
 	.rx_on = trailers_rx_on,
 	.port_counters = trailers_counters,

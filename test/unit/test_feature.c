@@ -95,9 +95,15 @@ a_rx_on(const struct port_rt *port)
 static const struct stp_output_ops a_out = { .type = CFG_OUTPUT_GRE, .send = a_send };
 static const struct stp_output_ops *const a_outs[] = { &a_out, NULL };
 
-/* A per-port counter of mock_a: a member of the lcores' counters, summed on read. */
+/* mock_a's per-lcore counters (lcore_stats_size): a count, and one per DPDK port. */
+struct a_stats {
+	uint64_t seen;
+	uint64_t rx[PORT_MAX];
+};
+
+/* A per-port counter of mock_a: a member of its per-lcore counters, summed on read. */
 static const struct stp_port_counter a_counters[] = {
-	{ "mock_rx", offsetof(struct stp_lcore_stats, port_rx), "stampede_port_mock_rx_total",
+	{ "mock_rx", offsetof(struct a_stats, rx), "stampede_port_mock_rx_total",
 			"Packets mock_a saw." },
 	{ NULL, 0, NULL, NULL },
 };
@@ -126,6 +132,7 @@ static const struct stp_feature mock_a = {
 	.outputs = a_outs,
 	.rx = a_rx,
 	.rx_on = a_rx_on,
+	.lcore_stats_size = sizeof(struct a_stats),
 	.port_counters = a_counters,
 	.ui = &a_ui,
 };
@@ -447,22 +454,43 @@ test_polls(void)
 	pipeline_free(pl);
 }
 
-/* Port counters are data: an offset into the lcores' counters, per port, summed on read. */
+/*
+ * A feature's per-lcore counters: the core allocates lcore_stats_size bytes on every lcore,
+ * zeroed and cache-aligned, before init; stp_feature_stats() sums them; fini frees them. Port
+ * counters are data: an offset into those counters, per port, summed on read.
+ */
 static void
 test_port_counters(void)
 {
 	struct stp_pipeline *pl = pipeline();
-	struct stp_lcore_stats sum;
 	const struct stp_port_counter *c = mock_a.port_counters;
+	struct a_stats *s;
+	bool zeroed = true, aligned = true;
 
-	pl->lcores[0]->stats.port_rx[1] = 5;
-	pl->lcores[2]->stats.port_rx[1] = 7;
-	pl->lcores[2]->stats.port_rx[0] = 100;
-	stp_stats_sum(pl, &sum);
-	check(c != NULL && strcmp(c->key, "mock_rx") == 0 && STP_PORT_COUNTER(&sum, c, 1) == 12 &&
-					STP_PORT_COUNTER(&sum, c, 0) == 100,
+	check(stp_features_start(pl, good) == 0, "start");
+	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
+		const struct a_stats *a = stp_feature_lcore_stats(pl->lcores[i], 0);
+
+		aligned &= a != NULL && ((uintptr_t)a % RTE_CACHE_LINE_SIZE) == 0;
+		zeroed &= a != NULL && a->seen == 0 && a->rx[0] == 0 && a->rx[PORT_MAX - 1] == 0;
+	}
+	check(aligned && zeroed, "mock_a's counters on every lcore: cache-aligned, zeroed");
+	check(stp_feature_lcore_stats(pl->lcores[0], 1) == NULL && stp_feature_stats(pl, 1) == NULL,
+			"mock_b declares none: no counters, no sum");
+	((struct a_stats *)stp_feature_lcore_stats(pl->lcores[0], 0))->rx[1] = 5;
+	((struct a_stats *)stp_feature_lcore_stats(pl->lcores[2], 0))->rx[1] = 7;
+	((struct a_stats *)stp_feature_lcore_stats(pl->lcores[2], 0))->rx[0] = 100;
+	((struct a_stats *)stp_feature_lcore_stats(pl->lcores[1], 0))->seen = 3;
+	s = stp_feature_stats(pl, 0);
+	check(s != NULL && s->seen == 3, "mock_a's counters summed over the lcores (seen 3)");
+	check(s != NULL && c != NULL && strcmp(c->key, "mock_rx") == 0 &&
+					STP_PORT_COUNTER(s, c, 1) == 12 &&
+					STP_PORT_COUNTER(s, c, 0) == 100,
 			"mock_a's port counter: port 1 5 + 7 over two lcores, port 0 100");
 	check(c[1].key == NULL, "the list ends with a NULL key");
+	free(s);
+	stp_features_fini(pl);
+	check(stp_feature_lcore_stats(pl->lcores[0], 0) == NULL, "fini frees the counters");
 	pipeline_free(pl);
 }
 

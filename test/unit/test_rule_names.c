@@ -4,7 +4,7 @@
 
 /*
  * Rule counters follow names (struct stp_rule_names, lib/rules/stage.c): the test
- * plays the lcore (it adds to rule_pkts[] at each rule's slot, as the rules stage does) and
+ * plays the lcore (it adds to its rules counters at each rule's slot, as the rules stage does) and
  * replaces the rule table as ctl's add rule / del rule do; every count is checked against what
  * the test itself added under each name. Covers a rule moving index, deletion (the counter is
  * kept, frozen, marked deleted), a name added again (the counter goes on), and the slots
@@ -90,7 +90,7 @@ count(const char *name, uint64_t n)
 		check(false, "rule %s is in place", name);
 		return;
 	}
-	lcore.stats.rule_pkts[rs->rules[i].slot] += n;
+	rules_lcore_stats(&lcore)->pkts[rs->rules[i].slot] += n;
 }
 
 /* What the views show for @p name: its count (-1: not listed) and whether it is deleted. */
@@ -103,7 +103,7 @@ shown(const char *name, bool *deleted)
 	if (i < 0)
 		return -1;
 	*deleted = rn->r[i].deleted;
-	return (int64_t)stp_rule_matched(rn, &lcore.stats, (unsigned int)i);
+	return (int64_t)stp_rule_matched(rn, rules_lcore_stats(&lcore), (unsigned int)i);
 }
 
 static void
@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	check(rn->forgotten == 3, "the oldest deleted rule's 3 packets are forgotten (%llu)",
 			(unsigned long long)rn->forgotten);
 	check(rn->r[stp_rule_names_find(rn, "late")].slot == icmp_slot &&
-					lcore.stats.rule_pkts[icmp_slot] == 3,
+					rules_lcore_stats(&lcore)->pkts[icmp_slot] == 3,
 			"the new name took the forgotten rule's slot, whose counter is not zero");
 	expect("late", 0, false);
 	count("late", 4);
