@@ -398,8 +398,7 @@ outputs_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum
 
 	for (unsigned int o = 0; o < pl->nb_outputs && s != NULL; o++)
 		fprintf(f, "output %-12s accepted %" PRIu64 " refused %" PRIu64 "\n",
-				outputs_cfg_of(pl->cfg)->outputs[o].name, s->pkts[o],
-				s->drops[o]);
+				outputs_cfg_of(pl->cfg)->outputs[o].name, s->pkts[o], s->drops[o]);
 	free(s);
 }
 

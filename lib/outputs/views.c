@@ -53,8 +53,7 @@ outputs_tel_json(const struct stp_pipeline *pl, const struct stp_lcore_stats *su
 		stp_output_stats(pl, o, &ws);
 		e = json_pack("{s:s, s:s, s:I, s:I}", "name",
 				outputs_cfg_of(pl->cfg)->outputs[o].name, "file", path, "accepted",
-				(json_int_t)s->pkts[o], "refused",
-				(json_int_t)s->drops[o]);
+				(json_int_t)s->pkts[o], "refused", (json_int_t)s->drops[o]);
 		for (unsigned int c = 0; e != NULL && c < RTE_DIM(output_cols); c++)
 			json_object_set_new(e, output_cols[c].name,
 					json_integer((json_int_t) *
