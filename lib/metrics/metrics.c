@@ -29,7 +29,6 @@
 #include "metrics.h"
 #include "metrics_priv.h"
 #include "port_kern.h"
-#include "rules_cfg.h"
 #include "ratewin.h"
 
 RTE_LOG_REGISTER_SUFFIX(metrics_logtype, metrics, INFO);
@@ -162,8 +161,12 @@ tel_info(const struct metrics_snap *s, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_string(d, "description", cfg->node.description);
 	rte_tel_data_add_dict_u64(d, "ports", s->pl->ports->nb);
 	rte_tel_data_add_dict_u64(d, "lcores", s->pl->nb_lcores);
-	rte_tel_data_add_dict_u64(d, "rules", rules_cfg_of(cfg)->nb_rules);
-	rte_tel_data_add_dict_u64(d, "outputs", s->pl->nb_outputs);
+	for (unsigned int k = 0; k < s->pl->nb_features; k++) {
+		const struct stp_feature_ui *ui = s->pl->features[k]->ui;
+
+		if (ui != NULL && ui->count != NULL)
+			rte_tel_data_add_dict_u64(d, ui->key, ui->count(s->pl));
+	}
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	return 0;
 }

@@ -435,8 +435,16 @@ outputs_rings(const struct stp_pipeline *pl, json_t *a)
 }
 
 /* Its console commands (show outputs, capture start|stop: cmds.c), telemetry, Prometheus. */
+/* /stampede/info: the outputs open. */
+static uint64_t
+outputs_count(const struct stp_pipeline *pl)
+{
+	return pl->nb_outputs;
+}
+
 static const struct stp_feature_ui outputs_ui = {
 	.key = "outputs",
+	.count = outputs_count,
 	.families = outputs_families,
 	.tel = outputs_tel,
 	.cmds = stp_outputs_cmds,

@@ -223,6 +223,11 @@ struct stp_feature_ui {
 	 * control lock and the session's output through stp_cmd_env() (feature_cmd.h).
 	 */
 	cmdline_parse_inst_t *const *cmds;
+	/**
+	 * How many it holds now (rules in the config, outputs open, ...): /stampede/info lists it
+	 * under @c key. NULL: not listed.
+	 */
+	uint64_t (*count)(const struct stp_pipeline *pl);
 };
 
 /**

@@ -15,7 +15,6 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
-#include "outputs_cfg.h"
 #include "pcapng.h"
 #include "pipeline.h"
 
@@ -173,7 +172,7 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	rc = stp_features_start(pl, NULL);
 	if (rc < 0)
 		return cfg_errf(cfg, err, pl->err_path, "%s", pl->err);
-	pl->need_stamp = outputs_cfg_of(cfg)->nb_outputs > 0;
+	pl->need_stamp = pl->nb_outputs > 0; /* set by the outputs feature's init */
 	for (unsigned int s = 0; s < pl->nb_stages; s++) {
 		if (!pl->stages[s]->stateless)
 			pl->rx_local = false;

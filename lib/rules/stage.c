@@ -870,8 +870,16 @@ rules_summary(const struct stp_pipeline *pl, const struct stp_lcore_stats *sum, 
 }
 
 /* Its console commands (show rules, add rule, del rule: cmds.c), telemetry, Prometheus. */
+/* /stampede/info: the rules in the config. */
+static uint64_t
+rules_count(const struct stp_pipeline *pl)
+{
+	return rules_cfg_of(pl->cfg)->nb_rules;
+}
+
 static const struct stp_feature_ui rules_ui = {
 	.key = "rules",
+	.count = rules_count,
 	.families = rules_families,
 	.tel = rules_tel,
 	.cmds = stp_rules_cmds,
