@@ -793,6 +793,19 @@ port_pool_need(const struct stp_config *cfg)
 	return need;
 }
 
+/* Capture writer threads the config asks for, over every pcapng output. */
+static unsigned int
+capture_writers(const struct stp_config *cfg)
+{
+	const struct outputs_cfg *oc = outputs_cfg_of(cfg);
+	unsigned int n = 0;
+
+	for (unsigned int o = 0; o < oc->nb_outputs; o++)
+		if (oc->outputs[o].type == CFG_OUTPUT_PCAPNG)
+			n += oc->outputs[o].writers;
+	return n;
+}
+
 static int
 port_configure(const struct stp_config *cfg, struct port_set *ps, struct port_rt *pr,
 		const struct rte_eth_dev_info *di, char err[CFG_ERR_LEN])
@@ -1019,8 +1032,14 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				"%s: mempool.size: %u is less than descriptors, rings (capture rings included) "
 				"and caches can hold (%u): expect rx_nombuf under load",
 				cfg->file, pool_size, need);
-	/* Threads that share CPUs must not stall each other in the pool's ring (see port.h). */
-	ops = port_lcores_share_cpus() ? "ring_mt_rts" : NULL;
+	/*
+	 * Threads that share CPUs must not stall each other in the pool's ring (see port.h): lcores
+	 * mapped onto fewer CPUs, or more than one capture writer thread (they free what they wrote
+	 * into the pool and run as control threads, all on the control CPUs: with the classic ring
+	 * two writers on one CPU wrote 0.1 Mpps each, spinning in its tail wait;
+	 * scripts/bench/capture_cpu.sh rows s2 and t2).
+	 */
+	ops = port_lcores_share_cpus() || capture_writers(cfg) > 1 ? "ring_mt_rts" : NULL;
 	/*
 	 * An AF_XDP port needs every mbuf inside the UMEM its PMD registers (port_kern.h): objects
 	 * packed back to back. Only PCI ports need objects that do not cross a page (DMA).
