@@ -13,10 +13,12 @@
  *
  * Header fields sit at any alignment in a frame (after a 14-byte Ethernet header, after VLAN
  * tags, after a 42-byte UDP header): a cast to uint32_t * there is undefined. Each helper is a
- * memcpy of the field's width and rte_byteorder's conversion, which GCC and clang compile to one
- * load or store and a byte swap (movbe or bswap on x86-64, rev on arm64): inline, as cheap as a
- * hand-written shift-and-or, fit for the datapath. Stores return the position after the field,
- * so a header is written as a chain of puts.
+ * memcpy of the field's width and a byte swap, which GCC and clang compile to one load or store
+ * and a bswap / movbe on x86-64 (rev on arm64): inline, fit for the datapath. The swap is the
+ * compiler's builtin rather than rte_byteorder's: on x86 DPDK 22.11 swaps non-constant values
+ * with inline asm, which GCC kept out of line in the TCP RTT stage (a call per field, ~10
+ * instr/pkt on scripts/bench/tcprtt.sh -g). Stores return the position after the field, so a
+ * header is written as a chain of puts.
  */
 
 #include <stdint.h>
@@ -24,34 +26,44 @@
 
 #include <rte_byteorder.h>
 
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+#define BYTES_BE16(x) __builtin_bswap16(x)
+#define BYTES_BE32(x) __builtin_bswap32(x)
+#define BYTES_BE64(x) __builtin_bswap64(x)
+#else
+#define BYTES_BE16(x) (x)
+#define BYTES_BE32(x) (x)
+#define BYTES_BE64(x) (x)
+#endif
+
 /** The big-endian 16-bit field at @p p. */
 static inline uint16_t
 bytes_get_be16(const void *p)
 {
-	rte_be16_t v;
+	uint16_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
+	return BYTES_BE16(v);
 }
 
 /** The big-endian 32-bit field at @p p. */
 static inline uint32_t
 bytes_get_be32(const void *p)
 {
-	rte_be32_t v;
+	uint32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
+	return BYTES_BE32(v);
 }
 
 /** The big-endian 64-bit field at @p p. */
 static inline uint64_t
 bytes_get_be64(const void *p)
 {
-	rte_be64_t v;
+	uint64_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_64(v);
+	return BYTES_BE64(v);
 }
 
 /** The little-endian 32-bit field at @p p (an Ethernet FCS: sent least significant byte first). */
@@ -68,7 +80,7 @@ bytes_get_le32(const void *p)
 static inline uint8_t *
 bytes_put_be16(void *p, uint16_t v)
 {
-	rte_be16_t b = rte_cpu_to_be_16(v);
+	uint16_t b = BYTES_BE16(v);
 
 	memcpy(p, &b, sizeof(b));
 	return (uint8_t *)p + sizeof(b);
@@ -78,7 +90,7 @@ bytes_put_be16(void *p, uint16_t v)
 static inline uint8_t *
 bytes_put_be32(void *p, uint32_t v)
 {
-	rte_be32_t b = rte_cpu_to_be_32(v);
+	uint32_t b = BYTES_BE32(v);
 
 	memcpy(p, &b, sizeof(b));
 	return (uint8_t *)p + sizeof(b);
@@ -88,7 +100,7 @@ bytes_put_be32(void *p, uint32_t v)
 static inline uint8_t *
 bytes_put_be64(void *p, uint64_t v)
 {
-	rte_be64_t b = rte_cpu_to_be_64(v);
+	uint64_t b = BYTES_BE64(v);
 
 	memcpy(p, &b, sizeof(b));
 	return (uint8_t *)p + sizeof(b);

@@ -36,35 +36,6 @@
 /* The flow table hash's seed: any non-zero value (the all-zero key must not hash to 0). */
 #define TCPRTT_HASH_SEED 0x7c9f2a1bu
 
-/*
- * Big-endian loads that the compiler inlines and folds: bytes.h's go through rte_byteorder's
- * inline asm, which GCC kept out of line here (a call per field: ~10 instr/pkt on
- * scripts/bench/tcprtt.sh -g).
- */
-static inline uint16_t
-ld_be16(const uint8_t *b)
-{
-	uint16_t v;
-
-	memcpy(&v, b, 2);
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	v = __builtin_bswap16(v);
-#endif
-	return v;
-}
-
-static inline uint32_t
-ld_be32(const uint8_t *b)
-{
-	uint32_t v;
-
-	memcpy(&v, b, 4);
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
-
 /* enum pkt_l3 and PKT_F_* values (lib/pkt), repeated so that this file needs no mbuf header. */
 #define L3_IPV4 1
 #define L3_IPV6 2
@@ -111,8 +82,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 	 */
 	if (len >= 12 && opt[0] == 1 && opt[1] == 1 && opt[2] == 8 && opt[3] == 10) {
 		o->has_ts = true;
-		o->tsval = ld_be32(&opt[4]);
-		o->tsecr = ld_be32(&opt[8]);
+		o->tsval = bytes_get_be32(&opt[4]);
+		o->tsecr = bytes_get_be32(&opt[8]);
 		if (len == 12)
 			return 0;
 		i = 12;
@@ -137,8 +108,8 @@ tcprtt_parse_options(const uint8_t *opt, uint32_t len, struct tcprtt_opts *o)
 			if (olen != 10)
 				return -EINVAL;
 			o->has_ts = true;
-			o->tsval = ld_be32(&opt[i + 2]);
-			o->tsecr = ld_be32(&opt[i + 6]);
+			o->tsval = bytes_get_be32(&opt[i + 2]);
+			o->tsecr = bytes_get_be32(&opt[i + 6]);
 		}
 		i += olen;
 	}
@@ -153,7 +124,7 @@ endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_
 
 	if (alen == 4) {
 		/* The addresses as big-endian numbers: one compare, no memcmp call. */
-		uint32_t x = ld_be32(a), y = ld_be32(b);
+		uint32_t x = bytes_get_be32(a), y = bytes_get_be32(b);
 
 		if (x != y)
 			return x < y ? -1 : 1;
@@ -271,7 +242,7 @@ tcp_parse(const uint8_t *frame, const uint8_t *src, const uint8_t *dst, const ui
 	uint8_t fl;
 	int c;
 
-	if (alen == 4 ? bad_addr4(ld_be32(src)) || bad_addr4(ld_be32(dst)) :
+	if (alen == 4 ? bad_addr4(bytes_get_be32(src)) || bad_addr4(bytes_get_be32(dst)) :
 			bad_addr6(src) || bad_addr6(dst))
 		return pkt_drop(p, TCPRTT_DROP_IP_BAD_ADDRESS);
 	if (ip_end < l4_off + 20)
@@ -296,11 +267,11 @@ tcp_parse(const uint8_t *frame, const uint8_t *src, const uint8_t *dst, const ui
 	if ((fl & TCPRTT_TH_SYN) ? (fl & (TCPRTT_TH_FIN | TCPRTT_TH_RST)) != 0 :
 				   !(fl & (TCPRTT_TH_ACK | TCPRTT_TH_RST)))
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_FLAGS);
-	if (doff == 32 && ld_be32(th + 20) == 0x0101080au) {
+	if (doff == 32 && bytes_get_be32(th + 20) == 0x0101080au) {
 		/* NOP, NOP, TS and nothing else: nearly every segment after the handshake. */
 		p->opts.has_ts = true;
-		p->opts.tsval = ld_be32(th + 24);
-		p->opts.tsecr = ld_be32(th + 28);
+		p->opts.tsval = bytes_get_be32(th + 24);
+		p->opts.tsecr = bytes_get_be32(th + 28);
 	} else if (unlikely(tcprtt_parse_options(th + 20, doff - 20, &p->opts) < 0)) {
 		return pkt_drop(p, TCPRTT_DROP_TCP_BAD_OPTIONS);
 	}
@@ -399,16 +370,16 @@ tcprtt_frame_parse(const uint8_t *frame, uint32_t len, struct tcprtt_pkt *p)
 
 	if (unlikely(len < RTE_ETHER_HDR_LEN + 40))
 		return frame_parse_slow(frame, len, p);
-	et = ld_be16(frame + 12);
+	et = bytes_get_be16(frame + 12);
 	/*
 	 * The common frame: untagged IPv4 without options, not a fragment, whole in the frame:
 	 * every check lib/pkt's parser would make passes, and what it would find is known
 	 * (l3_off 14, l4_off 34). Anything else takes the general path.
 	 */
 	if (likely(et == RTE_ETHER_TYPE_IPV4 && ip[0] == 0x45)) {
-		tot = ld_be16(ip + 2);
+		tot = bytes_get_be16(ip + 2);
 		if (likely(tot >= 20 && tot <= len - RTE_ETHER_HDR_LEN &&
-				    (ld_be16(ip + 6) & 0x3fff) == 0)) {
+				    (bytes_get_be16(ip + 6) & 0x3fff) == 0)) {
 			if (ip[9] != IPPROTO_TCP)
 				return TCPRTT_PKT_SKIP;
 			if (likely(tot >= 40))
