@@ -855,7 +855,12 @@ static inline void
 pool_put(struct rte_mempool *pool, void *const *objs, unsigned int n)
 {
 	if (unlikely(tl_cache_pool == NULL) && rte_lcore_id() == LCORE_ID_ANY) {
-		tl_cache = rte_mempool_cache_create(RTE_MEMPOOL_CACHE_MAX_SIZE, SOCKET_ID_ANY);
+		/*
+		 * The size the pool gives each lcore's cache, so a writer holds no more of it than
+		 * an lcore does (none with "mempool": {"cache": 0}: a small pool stays whole).
+		 */
+		if (pool->cache_size != 0)
+			tl_cache = rte_mempool_cache_create(pool->cache_size, SOCKET_ID_ANY);
 		tl_cache_pool = pool; /* also when the cache could not be made: tried once */
 	}
 	if (likely(pool == tl_cache_pool && tl_cache != NULL))
