@@ -17,20 +17,31 @@
 # other jobs a thread's CPU time is what it got, so this rate does not depend on how much CPU
 # the others left it. "wall" is frames written per second of wall-clock time (steady state,
 # the per-second stats lines), which does. Medians of N runs, tools interleaved. Files rotate at
-# 256 MiB, 2 kept per output (tmpfs space), and are deleted at the end.
+# 256 MiB (-R; the huge=always rows: below), 2 kept per output (tmpfs space), and are deleted
+# at the end.
 # Also printed: the datapath's cycles/pkt per worker stage (--stats-json lcores[].stages), and
 # where a writer's CPU time goes per frame: user (encode, ring, free) and kernel (write()).
 # STAMPEDE_OTHER=PATH adds rows "o1", "o2"... for another stampede build (e.g. the one before a
 # change), run interleaved with these in the same runs.
 #
 # As root, the stampede rows run a second time on a private tmpfs mounted with huge=always
-# (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time. Measured on the
-# machine this was written on: with free huge pages the kernel's share of a write() drops from
-# ~60 to ~17 ns per 120-byte record (most of a writer's cost); when memory is fragmented each
-# 2 MiB page costs a compaction and the row comes out several times slower than /dev/shm. It
-# shows what the kernel's page cache costs, not stampede.
-#
-# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-t THREADS] [-o DIR] [-T 0|1] [-k]
+# (-T 0 to skip): Linux then allocates the file's page cache 2 MiB at a time, and the kernel's
+# share of a write() drops from ~60 to ~10-17 ns per 124-byte record -- when those 2 MiB pages
+# are backed. Before each such run the script asks the kernel to compact memory
+# (/proc/sys/vm/compact_memory) and, during it, counts the huge folios tmpfs allocated and the
+# times it fell back to 4 KiB pages (/proc/vmstat thp_file_alloc, thp_file_fallback) and samples
+# ShmemHugePages (/proc/meminfo); the table prints them beside the row, with the
+# transparent_hugepage settings. In a VM whose balloon reports free pages to the host
+# (free page reporting, page_reporting_order 9, also printed), a free 2 MiB block is handed
+# back to the host about 2 s after it was freed, and the first write into it faults on the
+# host: such runs cost 117-290 ns of kernel time per record (measured here, with no fallback to
+# 4 KiB pages and free 2 MiB blocks to spare), not because memory is fragmented but because
+# the files' memory is new to the host. Files that rotate within ~2 s reuse the blocks the
+# deleted ones freed before they are reported: so these rows' files rotate at 32 MiB (-H BYTES;
+# 2 kept), which measures the page cache's steady state, as on a host without reporting
+# (-H 268435456 shows the first-touch cost on such a VM).
+# Usage: scripts/bench/capture_cpu.sh [-n RUNS] [-d SECONDS] [-w WRITERS] [-t THREADS] [-o DIR]
+#        [-T 0|1] [-R ROTATE_BYTES] [-H HUGE_ROW_ROTATE_BYTES] [-k]
 set -u
 
 RUNS=3
@@ -39,6 +50,8 @@ WRITERS="1,2"
 THREADS="2"
 OUTDIR=/dev/shm
 HUGE_TMPFS=1
+ROTATE=268435456
+HUGE_ROTATE=33554432
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -46,7 +59,7 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 DUMPCAP=${DUMPCAP:-dpdk-dumpcap}
 DUMPCAP_PRELOAD=${DUMPCAP_PRELOAD:-librte_mempool_dpaa.so.23}
 
-while getopts "n:d:w:t:o:T:kh" opt; do
+while getopts "n:d:w:t:o:T:R:H:kh" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
@@ -54,6 +67,8 @@ while getopts "n:d:w:t:o:T:kh" opt; do
 	t) THREADS=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
 	T) HUGE_TMPFS=$OPTARG ;;
+	R) ROTATE=$OPTARG ;;
+	H) HUGE_ROTATE=$OPTARG ;;
 	k) KEEP=1 ;;
 	h)
 		sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//'
@@ -63,8 +78,9 @@ while getopts "n:d:w:t:o:T:kh" opt; do
 	esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $DUR =~ ^[1-9][0-9]*$ && $WRITERS =~ ^[1-9][0-9,]*$ &&
-	$THREADS =~ ^[0-9,]*$ ]] || {
-	echo "capture_cpu.sh: -n, -d take positive integers, -w and -t lists of them" >&2
+	$THREADS =~ ^[0-9,]*$ && $ROTATE =~ ^[1-9][0-9]{6,}$ && $HUGE_ROTATE =~ ^[1-9][0-9]{6,}$ ]] || {
+	echo "capture_cpu.sh: -n, -d, -R, -H take positive integers (-R, -H >= 1000000)," \
+		"-w and -t lists of them" >&2
 	exit 2
 }
 [[ -x $STAMPEDE ]] || { echo "capture_cpu.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
@@ -114,6 +130,33 @@ record() # row key value
 	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"
 }
 
+# huge_counts: "thp_file_alloc thp_file_fallback ShmemHugePages-in-kB" of the whole machine.
+huge_counts()
+{
+	awk '$1 == "thp_file_alloc" { a = $2 } $1 == "thp_file_fallback" { f = $2 }
+		END { printf "%d %d ", a, f }' /proc/vmstat
+	awk '$1 == "ShmemHugePages:" { print $2 + 0 }' /proc/meminfo
+}
+
+# huge_sleep ROW SECONDS: sleep, and record the huge folios tmpfs allocated meanwhile, its
+# fallbacks to 4 KiB pages and the highest ShmemHugePages seen (sampled 5 times a second; the
+# files of the row hold up to 2 x -R bytes of it).
+huge_sleep()
+{
+	local a0 f0 s0 a1 f1 s1 peak i
+
+	read -r a0 f0 s0 < <(huge_counts)
+	peak=$s0
+	for ((i = 0; i < $2 * 5; i++)); do
+		sleep 0.2
+		read -r a1 f1 s1 < <(huge_counts)
+		((s1 > peak)) && peak=$s1
+	done
+	record "$1" thp_alloc $((a1 - a0))
+	record "$1" thp_fallback $((f1 - f0))
+	record "$1" shmem_huge_mib $((peak / 1024))
+}
+
 # thread_cpu PID NAME_REGEX: "tid seconds user-seconds kernel-seconds" of each thread of PID
 # whose name matches.
 thread_cpu()
@@ -133,16 +176,17 @@ run_stampede() # W RUN DIR ROW [BINARY]
 {
 	local w=$1 run=$2 dir=$3 row=$4 pfx=$TAG-$4-$2 cfg=$WORK/$4-$2.json log=$WORK/$4-$2.log
 	local exe=${5:-$WORK/stampede}
-	local js=$WORK/$4-$2.stats.json pid o outs="" members="" out
+	local js=$WORK/$4-$2.stats.json pid o outs="" members="" out rot=$ROTATE
 
 	PREFIXES+=("$pfx")
+	[[ $row == h* ]] && rot=$HUGE_ROTATE
 	for ((o = 0; o < w; o++)); do
-		outs+="${outs:+,}{ \"name\": \"cap$o\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-o$o-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2 }"
+		outs+="${outs:+,}{ \"name\": \"cap$o\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-o$o-{index}.pcapng\", \"rotate_bytes\": $rot, \"max_files\": 2 }"
 		members+="${members:+,}\"cap$o\""
 	done
 	if [[ $row == t* ]]; then
 		# One output, w writer threads (outputs[].writers), a file set each.
-		outs="{ \"name\": \"cap0\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-w{writer}-{index}.pcapng\", \"rotate_bytes\": 268435456, \"max_files\": 2, \"writers\": $w }"
+		outs="{ \"name\": \"cap0\", \"type\": \"pcapng\", \"path\": \"$dir/$row-$run-w{writer}-{index}.pcapng\", \"rotate_bytes\": $rot, \"max_files\": 2, \"writers\": $w }"
 	fi
 	if ((w == 1)) || [[ $row == t* ]]; then
 		out='"out": "cap0"'
@@ -151,6 +195,8 @@ run_stampede() # W RUN DIR ROW [BINARY]
 		out='"out": "all"'
 		groups="\"groups\": [ { \"name\": \"all\", \"mode\": \"replicate\", \"members\": [ $members ] } ],"
 	fi
+	# A huge=always row: 2 MiB blocks free for it, as far as the kernel can make them.
+	[[ $row == h* && -w /proc/sys/vm/compact_memory ]] && echo 1 >/proc/sys/vm/compact_memory
 	cat >"$cfg" <<EOF
 {
   "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
@@ -169,7 +215,7 @@ EOF
 		stop_pid "$pid"
 		return
 	fi
-	sleep "$DUR"
+	if [[ $row == h* ]]; then huge_sleep "$row" "$DUR"; else sleep "$DUR"; fi
 	thread_cpu "$pid" '^pcapng-' >"$WORK/$row-$run.cpu"
 	stop_pid "$pid"
 	rm -f "$dir/$row-$run-"*
@@ -282,9 +328,25 @@ for ((run = 1; run <= RUNS; run++)); do
 	run_dumpcap "$run"
 done
 
-python3 - "$RESULTS" "$WRITERS" "$THREADS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" <<'EOF'
+# The kernel settings behind the huge=always rows: transparent_hugepage's, and whether a
+# virtio balloon reports free pages to the host (feature bit 5, VIRTIO_BALLOON_F_REPORTING).
+HUGE_FACTS=""
+if [[ -n $HUGEDIR ]]; then
+	for k in enabled shmem_enabled defrag; do
+		v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/$k 2>/dev/null)
+		HUGE_FACTS+="$k=${v:-?} "
+	done
+	rep=off
+	for d in /sys/bus/virtio/devices/*; do
+		[[ $(cat "$d/device" 2>/dev/null) == 0x0005 && $(cut -c6 "$d/features" 2>/dev/null) == 1 ]] &&
+			rep="on, order $(cat /sys/module/page_reporting/parameters/page_reporting_order 2>/dev/null)"
+	done
+	HUGE_FACTS+="free page reporting to the host: $rep"
+fi
+
+python3 - "$RESULTS" "$WRITERS" "$THREADS" "$RUNS" "$DUR" "$(cut -d' ' -f1-3 /proc/loadavg)" "$OUTDIR" "${HUGEDIR:+1}" "$HUGE_FACTS" "$ROTATE" "$HUGE_ROTATE" <<'EOF'
 import statistics, sys
-path, writers, threads, runs, dur, load, outdir, huge = sys.argv[1:]
+path, writers, threads, runs, dur, load, outdir, huge, huge_facts, rotate, hrotate = sys.argv[1:]
 res = {}
 for l in open(path):
     row, key, val = l.rstrip("\n").split("\t", 2)
@@ -323,6 +385,15 @@ for row in rows:
     if st:
         print(f"datapath cycles/pkt per stage, {row}: " +
               ", ".join(f"{s[6:]} {f(med(row, s), '{:.1f}')}" for s in st))
+if huge:
+    print(f"huge=always rows: files of {int(hrotate) / 2**20:g} MiB (2 kept), memory compacted before "
+          f"each run; {huge_facts}")
+    for row in [r for r in rows if r[0] == "h"]:
+        a, fb = res.get((row, "thp_alloc"), []), res.get((row, "thp_fallback"), [])
+        pk = res.get((row, "shmem_huge_mib"), [])
+        if a:
+            print(f"  {row}: 2 MiB folios allocated per run {'/'.join(a)}, fallbacks to 4 KiB "
+                  f"{'/'.join(fb)}, ShmemHugePages peak {'/'.join(pk)} MiB (machine-wide counts)")
 w = [int(x) for x in writers.split(",")]
 for k in ("s", "o", "h"):
     b = med(f"{k}1", "mpps_cpu")
@@ -337,7 +408,8 @@ for t in [int(x) for x in threads.split(",") if x]:
         print(f"t{t}: one output, {t} writer threads: per-thread rate {f(r / b)}x of one writer's, "
               f"{f(t * med(f't{t}', 'mpps_wall') / med('s1', 'mpps_wall'))}x the frames written per "
               f"wall second")
-print(f"Medians of {runs} run(s), {dur} s each; load average at the end: {load}.")
+print(f"Medians of {runs} run(s), {dur} s each, files of {int(rotate) / 2**20:g} MiB (2 kept); "
+      f"load average at the end: {load}.")
 print("Mpps/writer CPU-s: frames a writer wrote / CPU seconds its thread used (user + kernel).")
 print("ring full %: frames the writers' rings refused (capture_ring_full); near 0, the writer was not")
 print("the bottleneck (it slept between bursts) and its rate per CPU-s understates what it can do.")
