@@ -395,6 +395,9 @@ if huge:
         if a:
             print(f"  {row}: 2 MiB folios allocated per run {'/'.join(a)}, fallbacks to 4 KiB "
                   f"{'/'.join(fb)}, ShmemHugePages peak {'/'.join(pk)} MiB (machine-wide counts)")
+            if any(int(x) == 0 for x in a) or any(int(x) != 0 for x in fb):
+                print(f"  {row}: WARNING: some runs' files were not all in 2 MiB pages: the row "
+                      "mixes in the 4 KiB page cache's cost")
 w = [int(x) for x in writers.split(",")]
 for k in ("s", "o", "h"):
     b = med(f"{k}1", "mpps_cpu")
