@@ -379,11 +379,12 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
  * are taken out afterwards when a length says there is one.
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh) 27.1 instr/pkt on the null row, ~29.7 on the ring row (23.7 on both
- * before the port check, 47.5 before issue 18; testpmd io: 3.0). More instructions, fewer
- * cycles: scripts/bench/forward.sh per CPU-second, against the build before in the same runs,
- * null 30.7 Mpps vs 26.6 (+15 %), ring 47.7 vs 43.4 (+10 %); testpmd 34.8 and 59.8. The pass
- * alone cost ~18 cycles/pkt on the null row before (a build without it: +27 %).
+ * scripts/bench/instr.sh) 21.2 instr/pkt on both the null and the ring row with port_lazy, of
+ * which this pass ~11 (27.3 and 29.9 when it checked the port, and wrote it for net_ring: 47.5
+ * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -n 3 -d 3 per CPU-second, with
+ * the build before in the same runs (load average ~9): null 34.9 Mpps vs 33.7, ring 56.8 vs
+ * 47.3 (+20 %); testpmd 39.0 and 72.4. The pass with the port check cost ~18 cycles/pkt on the
+ * null row (a build without any pass: +27 %).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
