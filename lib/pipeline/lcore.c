@@ -381,10 +381,11 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
  * scripts/bench/instr.sh) 21.2 instr/pkt on both the null and the ring row with port_lazy, of
  * which this pass ~11 (27.3 and 29.9 when it checked the port, and wrote it for net_ring: 47.5
- * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -n 3 -d 3 per CPU-second, with
- * the build before in the same runs (load average ~9): null 34.9 Mpps vs 33.7, ring 56.8 vs
- * 47.3 (+20 %); testpmd 39.0 and 72.4. The pass with the port check cost ~18 cycles/pkt on the
- * null row (a build without any pass: +27 %).
+ * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -d 3 per CPU-second, with the
+ * build before in the same runs (load average 9-16), runs of -n 3 and -n 5: null 34.9 and 32.6
+ * Mpps vs 33.7 and 33.9 (within the noise), ring 56.8 and 53.7 vs 47.3 and 49.3 (+9..20 %);
+ * testpmd null 39.0 and 33.0, ring 72.4 and 61.4. The pass with the port check cost ~18
+ * cycles/pkt on the null row (a build without any pass: +27 %).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
