@@ -260,6 +260,12 @@ struct stp_feature {
 	 * burst but does not write them into each packet (pipeline.h need_stamp).
 	 */
 	bool stamp_blind;
+	/**
+	 * Its stage takes a burst whose mbufs' port field the RX stage did not write
+	 * (lc->hint.port_lazy): it reads the input port from the hint, or calls
+	 * stp_hint_port_write() before it reads mbuf->port (pipeline.h port_lazy).
+	 */
+	bool port_lazy;
 	uint32_t (*poll)(struct stp_lcore *lc);
 	bool (*poll_on)(const struct stp_lcore *lc);
 	bool poll_drain;

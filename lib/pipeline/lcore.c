@@ -297,6 +297,7 @@ struct rx_sum {
 	uint64_t bytes;
 	uint32_t max_len; /* >= the longest packet: the OR of every length (runts included) */
 	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet is a chain */
+	bool port_lazy;	  /* the packets' port was neither checked nor written (hint.port_lazy) */
 };
 
 /* A burst from one RX queue of @p port_id, handed to this lcore's own stages. */
@@ -308,6 +309,7 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	lc->hint.port = port_id;
 	lc->hint.max_len = sum->max_len;
 	lc->hint.multiseg = sum->segs > 1;
+	lc->hint.port_lazy = sum->port_lazy;
 	stp_worker_from(lc, 0, pkts, n);
 }
 
@@ -377,23 +379,25 @@ rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint1
  * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
  * are taken out afterwards when a length says there is one.
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh) 27.1 instr/pkt on the null row, ~29.7 on the ring row (23.7 on both
- * before the port check, 47.5 before issue 18; testpmd io: 3.0). More instructions, fewer
- * cycles: scripts/bench/forward.sh per CPU-second, against the build before in the same runs,
- * null 30.7 Mpps vs 26.6 (+15 %), ring 47.7 vs 43.4 (+10 %); testpmd 34.8 and 59.8. The pass
- * alone cost ~18 cycles/pkt on the null row before (a build without it: +27 %).
+ * scripts/bench/instr.sh) 21.2 instr/pkt on both the null and the ring row with port_lazy, of
+ * which this pass ~11 (27.3 and 29.9 when it checked the port, and wrote it for net_ring: 47.5
+ * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -d 3 per CPU-second, with the
+ * build before in the same runs (load average 9-16), runs of -n 3 and -n 5: null 34.9 and 32.6
+ * Mpps vs 33.7 and 33.9 (within the noise), ring 56.8 and 53.7 vs 47.3 and 49.3 (+9..20 %);
+ * testpmd null 39.0 and 33.0, ring 72.4 and 61.4. The pass with the port check cost ~18
+ * cycles/pkt on the null row (a build without any pass: +27 %).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
-		uint64_t ns, uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt,
-		struct rx_sum *sum)
+		const bool lazy, uint64_t ns, uint8_t src, struct rte_mbuf **runts,
+		uint16_t *nb_runt, struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
 	const uint32_t port_want = (uint32_t)port_id << 16;
 	uint64_t bytes = 0;
-	uint32_t lens = 0, runt = 0, port_off = 0;
-	uint16_t segs = 1, k = 0;
+	uint32_t lens = 0, runt = 0, port_off = 0, segs = 1;
+	uint16_t k = 0;
 
 	if (mode == RX_PARSE)
 		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
@@ -412,7 +416,13 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		 */
 		bytes += len;
 		lens |= len;
-		if (mode == RX_STAMP || mode == RX_COUNT) {
+		if ((mode == RX_STAMP || mode == RX_COUNT) && lazy) {
+			/*
+			 * Nothing reads the port before the stage writes it if it needs it
+			 * (pl->port_lazy): nb_segs alone matters, in the low half of the OR.
+			 */
+			segs |= rx_segs_port(m);
+		} else if (mode == RX_STAMP || mode == RX_COUNT) {
 			/*
 			 * The port is checked, not written: most PMDs set it (net_null does) and
 			 * a store to it here cost ~5 cycles/pkt on the null row (forward.sh, per
@@ -421,7 +431,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			 */
 			const uint32_t sp = rx_segs_port(m);
 
-			segs |= (uint16_t)sp;
+			segs |= sp & 0xffffu;
 			port_off |= (sp & 0xffff0000u) ^ port_want;
 		} else {
 			segs |= m->nb_segs;
@@ -443,17 +453,19 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			}
 			pkts[k++] = m;
 		} else {
-			runt |= len < RTE_ETHER_HDR_LEN;
+			/* The sign bit says a runt: two instructions, no compare and set. */
+			runt |= len - RTE_ETHER_HDR_LEN;
 		}
 	}
 	sum->bytes += bytes;
 	sum->max_len = lens;
-	sum->segs = segs;
+	sum->segs = (uint16_t)segs;
+	sum->port_lazy = lazy;
 	if (mode == RX_PARSE)
 		return k;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
-	if (unlikely(runt != 0))
+	if (unlikely((int32_t)runt < 0))
 		return rx_take_runts(pkts, n, runts, nb_runt);
 	return n;
 }
@@ -519,37 +531,51 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	uint16_t port_id = lc->poll[pi].port_id;
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
-	uint64_t tsc;
 	bool parse;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
-	tsc = rte_rdtsc();
 	parse = pl->need_parse || pl->rx_parse;
 	if (parse || !port_stamp_uniform(lc->poll[pi].port)) {
-		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n, tsc,
-				lc->stats.ts_src);
+		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n,
+				rte_rdtsc(), lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
 		if (parse)
-			k = rx_prepare(pkts, n, port_id, RX_PARSE, 0, 0, runts, &nb_runt, &sum);
+			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, 0, 0, runts, &nb_runt,
+					&sum);
 		else
-			k = rx_prepare(pkts, n, port_id, RX_PLAIN, 0, 0, runts, &nb_runt, &sum);
+			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, 0, 0, runts, &nb_runt,
+					&sum);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
 		 * with the rest of the metadata in one pass; the packet data stays untouched and
-		 * only runts are caught.
+		 * only runts are caught. The port is left as the PMD wrote it when the stage
+		 * reads it from the hint (port_lazy: a burst this lcore's own stage takes).
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
-		const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(tsc) : 0;
+		const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
 
-		if (pl->need_stamp)
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, ns, src, runts, &nb_runt, &sum);
-		else
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, ns, src, runts, &nb_runt, &sum);
+		if (pl->need_stamp) {
+			/* The clock is read only for a stamp that something reads. */
+			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
+
+			if (lazy)
+				k = rx_prepare(pkts, n, port_id, RX_STAMP, true, ns, src, runts,
+						&nb_runt, &sum);
+			else
+				k = rx_prepare(pkts, n, port_id, RX_STAMP, false, ns, src, runts,
+						&nb_runt, &sum);
+		} else if (lazy) {
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, 0, src, runts, &nb_runt,
+					&sum);
+		} else {
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, 0, src, runts, &nb_runt,
+					&sum);
+		}
 		lc->stats.ts_src[src] += n;
 	}
 	lc->stats.rx_pkts += n;

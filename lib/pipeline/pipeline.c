@@ -181,6 +181,7 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	}
 	if (pl->nb_workers > 1 && !pl->rx_local)
 		pl->need_parse = true;
+	pl->port_lazy = pl->nb_stages == 1 && pl->stages[0]->port_lazy && !pl->any_file_port;
 	stp_pipeline_tick(pl);
 	unsigned int nb_rx = 0;
 

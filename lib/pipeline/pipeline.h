@@ -125,12 +125,16 @@ struct stp_lcore {
 	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
 	 * is a chain. Lets the rules stage decide a
 	 * burst without a pass over it; only the first stage given the burst sees it valid.
+	 * @c port_lazy: the RX stage did not write @c port into the mbufs (pl->port_lazy), whose
+	 * port field may still say another port (net_ring leaves the port of an mbuf's last RX);
+	 * a stage that reads mbuf->port calls stp_hint_port_write() first.
 	 */
 	struct {
 		bool valid;
 		bool multiseg;
 		uint16_t port;
 		uint32_t max_len;
+		bool port_lazy;
 	} hint;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	/* A feature's counters on this lcore (lcore_stats_size; dataplane: wo, ctlplane: ro). */
@@ -213,9 +217,16 @@ struct stp_pipeline {
 	/*
 	 * Something reads the packets' stamps: an output (capture files, tunnels) or a stage
 	 * that is not stamp_blind (feature.h). When false, a plain forwarder's RX stage writes
-	 * no metadata per packet (the burst's stamp is still taken and counted).
+	 * no metadata per packet and does not read the clock (the stamps are still counted, per
+	 * source, in ts_src).
 	 */
 	bool need_stamp;
+	/*
+	 * The one worker stage is port_lazy (feature.h) and no input is a file (tx_wait() and
+	 * ring_enqueue() read the port of a file input's packets): an RX lcore that runs the
+	 * stage itself neither checks nor writes each packet's port (hint.port_lazy).
+	 */
+	bool port_lazy;
 	bool outputs_closed;
 	const struct stp_feature *const *features; /* the registry this pipeline runs */
 	uint16_t nb_features;			   /* started (stp_features_start) */
@@ -353,6 +364,20 @@ stp_feature_lcore_stats(const struct stp_lcore *lc, unsigned int k)
 
 /** Run the worker stages from index @p first on, then hand what remains to TX. */
 void stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Write the input port into a burst's mbufs if the RX stage left it unwritten (hint.port_lazy):
+ * a port_lazy stage (feature.h) calls it before it reads mbuf->port.
+ */
+static inline void
+stp_hint_port_write(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (!lc->hint.valid || !lc->hint.port_lazy)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		pkts[i]->port = lc->hint.port;
+	lc->hint.port_lazy = false;
+}
 
 /**
  * Print the counters (ports, drops, timestamps, totals) as text. @p final: the pipeline has

@@ -203,8 +203,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 {
 	struct rules_stats *rst = rules_lcore_stats(lc);
 	struct rte_mbuf *drop[STP_MAX_BURST];
-	uint16_t k = 0, nd = 0, run_port = pkts[0]->port, run = 0;
-	uint16_t out0 = rs->simple_out[run_port];
+	uint16_t k = 0, nd = 0, run_port, run = 0, out0;
 	bool one_port = true;
 	uint16_t i;
 
@@ -213,13 +212,16 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 	 * frame checks remain per packet, and out_port is written only when something will
 	 * read it (a TX ring, or older packets buffered for the port). The RX stage's hint (this
 	 * lcore read the burst from one queue) says so, and whether a frame check can fail,
-	 * without a pass over the burst.
+	 * without a pass over the burst. With the hint, the mbufs' port is not read: the RX
+	 * stage may have left it unwritten (hint.port_lazy).
 	 */
 	if (lc->hint.valid) {
 		run_port = lc->hint.port;
 		out0 = rs->simple_out[run_port];
 		i = n;
 	} else {
+		run_port = pkts[0]->port;
+		out0 = rs->simple_out[run_port];
 		for (i = 1; i < n; i++)
 			if (pkts[i]->port != run_port)
 				break;
@@ -268,6 +270,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		return 0;
 	}
 
+	stp_hint_port_write(lc, pkts, n); /* the loop reads each packet's port */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t out = rs->simple_out[m->port];
@@ -464,6 +467,8 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 
 	if (likely(rs->simple))
 		return rules_burst_simple(lc, rs, pkts, n);
+	/* Its filters read the input port, and capture writers read it after (pcapng). */
+	stp_hint_port_write(lc, pkts, n);
 	return rules_burst_general(lc, rs, pkts, n);
 }
 
@@ -893,6 +898,7 @@ const struct stp_feature stp_feature_rules = {
 	.burst = rules_burst,
 	.stateless = true,
 	.stamp_blind = true,
+	.port_lazy = true, /* the table path reads the hint's port, the others write it first */
 	.view = rules_view,
 	.clear = rules_clear,
 	.summary = rules_summary,
