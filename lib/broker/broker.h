@@ -147,6 +147,10 @@ struct broker_lcore {
 	struct broker_reorder *ro; /**< collector with node.reorder_ms > 0, else NULL */
 	uint64_t seq[CFG_MAX_OUTPUTS][CFG_MAX_PORTS]; /**< edge: next number per (output, port) */
 	struct broker_out_stats out[CFG_MAX_OUTPUTS];
+	/* edge: each stampede output's outer headers for this lcore's UDP source port, built at
+	 * its first datagram (tpl_state 1; 2: a type without template, encap_build() each time) */
+	uint8_t tpl_state[CFG_MAX_OUTPUTS];
+	struct encap_tpl tpl[CFG_MAX_OUTPUTS];
 	uint64_t relay_seq[PORT_MAX]; /**< relay: its own numbers, per input port */
 	uint64_t datagrams;	      /**< relay, collector: stampede datagrams received */
 	uint64_t records;	      /**< records read in them */

@@ -4,6 +4,7 @@
 
 /* Outer headers of ERSPAN III, VXLAN and GRE-TEB tunnels (see encap.h). */
 
+#include <errno.h>
 #include <string.h>
 
 #include "encap.h"
@@ -197,4 +198,25 @@ encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_t *hd
 		bytes_put_be32(q, t->id);
 		break;
 	}
+}
+
+int
+encap_tpl_init(struct encap_tpl *tp, const struct encap_tunnel *t, uint32_t hash)
+{
+	struct encap_pkt p = { .hash = hash };
+	uint8_t ip[IP4_HLEN];
+
+	if (t->type != ENCAP_SPH_UDP && t->type != ENCAP_SPH_ETH)
+		return -ENOTSUP;
+	memset(tp, 0, sizeof(*tp));
+	tp->type = t->type;
+	encap_build(t, &p, tp->hdr);
+	if (t->type == ENCAP_SPH_UDP) {
+		/* The sum with length and checksum 0: encap_tpl_put() adds the length. */
+		memcpy(ip, tp->hdr + ETH_HLEN, IP4_HLEN);
+		memset(ip + 2, 0, 2);
+		memset(ip + 10, 0, 2);
+		tp->ip_sum = (uint16_t)~encap_ip_csum(ip, IP4_HLEN);
+	}
+	return 0;
 }

@@ -23,6 +23,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "bytes.h"
 
 /** outputs[].type of a tunnel (values match enum cfg_output_type - 1). */
 enum encap_type {
@@ -78,5 +81,46 @@ void encap_build(const struct encap_tunnel *t, const struct encap_pkt *p, uint8_
 
 /** Internet checksum of @p len bytes (ones' complement of the ones' complement sum). */
 uint16_t encap_ip_csum(const uint8_t *data, uint32_t len);
+
+/**
+ * The outer headers of one tunnel and flow hash, built once by encap_build(): a packet's are
+ * then a copy with its length fields patched (encap_tpl_put()). For the stampede datagrams
+ * over IPv4 UDP and Ethernet, whose headers vary only by length; the other types vary by more
+ * (ERSPAN's stamp, VXLAN's per-packet hash, IPv6 UDP's checksum over the payload).
+ */
+struct encap_tpl {
+	uint8_t hdr[ENCAP_MAX_HDR];
+	enum encap_type type;
+	uint32_t ip_sum; /**< ENCAP_SPH_UDP: IPv4 header's ones' complement sum, length 0 */
+};
+
+/**
+ * Build @p tp for tunnel @p t and flow hash @p hash. Returns 0, or -ENOTSUP when @p t's type
+ * is not ENCAP_SPH_UDP or ENCAP_SPH_ETH (call encap_build() for those).
+ */
+int encap_tpl_init(struct encap_tpl *tp, const struct encap_tunnel *t, uint32_t hash);
+
+/**
+ * encap_build()'s outer headers for @p inner_len bytes (< 65508) of payload into @p hdr, from
+ * @p tp: a copy, the IPv4 and UDP lengths, and the IPv4 checksum updated by the length alone
+ * (RFC 1624): ~20 instructions instead of encap_build()'s ~250 (callgrind, broker.sh edge64).
+ */
+static inline void
+encap_tpl_put(const struct encap_tpl *tp, uint32_t inner_len, uint8_t *hdr)
+{
+	/* Ethernet 14, IPv4 20 (length at 2, checksum at 10), UDP 8 (length at 4). */
+	uint32_t ip_len = 20 + 8 + inner_len, sum;
+
+	if (tp->type == ENCAP_SPH_ETH) {
+		memcpy(hdr, tp->hdr, 14);
+		return;
+	}
+	memcpy(hdr, tp->hdr, 14 + 20 + 8);
+	sum = tp->ip_sum + ip_len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	bytes_put_be16(hdr + 14 + 2, (uint16_t)ip_len);
+	bytes_put_be16(hdr + 14 + 10, (uint16_t)~sum);
+	bytes_put_be16(hdr + 14 + 20 + 4, (uint16_t)(8 + inner_len));
+}
 
 #endif /* STP_ENCAP_H */

@@ -27,6 +27,8 @@
  * deleted ones whose counters are kept.
  */
 #define STP_RULE_SLOTS (2 * CFG_MAX_RULES)
+/** simple_out[] of an input whose rule forwards to outputs[o]: STP_SIMPLE_OUTPUT + o. */
+#define STP_SIMPLE_OUTPUT 0x8000
 /** The pkts[] slot of packets that no rule matched (the lookup-table path). */
 #define STP_RULE_NONE STP_RULE_SLOTS
 
@@ -77,11 +79,13 @@ struct stp_rule_rt {
  */
 struct stp_rules_rt {
 	/*
-	 * Every rule forwards to one port or drops, without filter, continue, snaplen or VLAN
-	 * strip: the decision depends on the input port alone, so it is a table lookup
-	 * (simple_out: output port id, or STP_NO_PORT with simple_why the drop reason).
+	 * Every rule forwards to one port or output, or drops, without filter, continue, snaplen
+	 * or VLAN strip: the decision depends on the input port alone, so it is a table lookup
+	 * (simple_out: output port id, STP_SIMPLE_OUTPUT + outputs[] index, or STP_NO_PORT with
+	 * simple_why the drop reason). simple_outputs: some input goes to an output.
 	 */
 	bool simple;
+	bool simple_outputs;
 	uint16_t simple_out[PORT_MAX];
 	uint32_t simple_max_frame[PORT_MAX]; /* the output's largest frame, per input port */
 	bool simple_multiseg[PORT_MAX];	     /* the output takes chained mbufs, per input port */

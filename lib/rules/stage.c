@@ -196,6 +196,33 @@ deliver_one(struct stp_lcore *lc, struct deliver *d, struct rte_mbuf *m, uint64_
 	}
 }
 
+static uint16_t rules_burst_general(struct stp_lcore *lc, const struct stp_rules_rt *rs,
+		struct rte_mbuf **pkts, uint16_t n);
+
+/*
+ * A burst from one input port whose rule forwards to outputs[o] (a stampede edge, a capture):
+ * the whole burst goes to the output's send, as the general path delivers it (the rule counts
+ * every packet; a paused output is no destination: each packet is an output_paused drop), but
+ * without its per-packet walk: the rules stage's own share of an edge's 64-byte frame went from
+ * 89 to 2 instructions (callgrind on scripts/bench/broker.sh's edge64 config; cycles: that
+ * script's edge64 row, whose "rules" stage figure includes the output's send).
+ */
+static uint16_t
+rules_burst_output(struct stp_lcore *lc, const struct stp_rules_rt *rs, uint16_t in, unsigned int o,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct stp_pipeline *pl = lc->pl;
+
+	rules_lcore_stats(lc)->pkts[rs->simple_rule[in]] += n;
+	if (unlikely(__atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED) & DEST_OUTPUT(o))) {
+		lc->stats.drops[STP_DROP_OUTPUT_PAUSED] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return 0;
+	}
+	pl->out_ops[o]->send(lc, o, pkts, n);
+	return 0;
+}
+
 /* The table-lookup path for rule sets that depend on the input port only (see simple). */
 static uint16_t
 rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
@@ -226,6 +253,8 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 			if (pkts[i]->port != run_port)
 				break;
 	}
+	if (i == n && out0 >= STP_SIMPLE_OUTPUT && out0 != STP_NO_PORT)
+		return rules_burst_output(lc, rs, run_port, out0 - STP_SIMPLE_OUTPUT, pkts, n);
 	if (likely(i == n && out0 != STP_NO_PORT)) {
 		const uint32_t max_frame = rs->simple_max_frame[run_port];
 		const bool multiseg = rs->simple_multiseg[run_port];
@@ -269,6 +298,9 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 			stp_tx_emit_port(lc, out0, pkts, k);
 		return 0;
 	}
+	/* Inputs of one burst to outputs and ports: the general path delivers both. */
+	if (unlikely(rs->simple_outputs))
+		return rules_burst_general(lc, rs, pkts, n);
 
 	stp_hint_port_write(lc, pkts, n); /* the loop reads each packet's port */
 	for (i = 0; i < n; i++) {
@@ -484,7 +516,8 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 		if (r->filter[0] != '\0' || r->cont || r->snaplen != 0 ||
 				r->vlan != CFG_VLAN_KEEP || r->action == CFG_ACTION_COUNT ||
 				(r->action == CFG_ACTION_FORWARD &&
-						r->out.kind != CFG_TARGET_PORT)) {
+						r->out.kind != CFG_TARGET_PORT &&
+						r->out.kind != CFG_TARGET_OUTPUT)) {
 			rs->simple = false;
 			return;
 		}
@@ -503,7 +536,10 @@ rules_build_simple(const struct stp_pipeline *pl, const struct stp_config *cfg,
 			if (!(r->in_mask & (1u << in)))
 				continue;
 			rs->simple_rule[in_id] = rs->rules[i].slot;
-			if (r->action == CFG_ACTION_FORWARD) {
+			if (r->action == CFG_ACTION_FORWARD && r->out.kind == CFG_TARGET_OUTPUT) {
+				rs->simple_out[in_id] = (uint16_t)(STP_SIMPLE_OUTPUT + r->out.idx);
+				rs->simple_outputs = true;
+			} else if (r->action == CFG_ACTION_FORWARD) {
 				const struct port_rt *pr = &pl->ports->ports[r->out.idx];
 
 				rs->simple_out[in_id] = pr->port_id;

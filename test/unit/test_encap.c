@@ -8,6 +8,7 @@
  * with sequence, platform ID 3 sub-header), IPv4 total length and checksum.
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include "encap.h"
@@ -137,6 +138,59 @@ main(void)
 				"sph udp6 (%u): UDP checksum verifies (RFC 1071 over the pseudo-header), "
 				"not 0",
 				len);
+	}
+	/*
+	 * Templates (encap_tpl_put): the same bytes as encap_build() for stampede over IPv4 UDP
+	 * at every payload length, for 256 address / TTL / DSCP / hash choices (checksums over the
+	 * whole range, the folds included), and over Ethernet; the other types are refused.
+	 */
+	{
+		uint32_t x = 12345, bad = 0, tried = 0, csum_bad = 0;
+		uint8_t a[ENCAP_MAX_HDR], b[ENCAP_MAX_HDR];
+		struct encap_tpl tp;
+
+		for (unsigned int k = 0; k < 256; k++) {
+			uint32_t hash;
+
+			t = tunnel(ENCAP_SPH_UDP, 0);
+			x = x * 1103515245u + 12345u;
+			t.src_ip = x;
+			x = x * 1103515245u + 12345u;
+			t.dst_ip = x;
+			t.ttl = (uint8_t)(x >> 8);
+			t.dscp = (uint8_t)((x >> 16) & 63);
+			t.dst_port = (uint16_t)(x >> 3);
+			hash = x * 2654435761u;
+			check(encap_tpl_init(&tp, &t, hash) == 0, "sph udp template %u: built", k);
+			for (uint32_t len = k; len < 65508; len += 1 + (k == 0 ? 0 : 97)) {
+				struct encap_pkt q = { .inner_len = len, .hash = hash };
+
+				memset(a, 0, sizeof(a));
+				memset(b, 0, sizeof(b));
+				encap_build(&t, &q, a);
+				encap_tpl_put(&tp, len, b);
+				bad += memcmp(a, b, 42) != 0;
+				csum_bad += encap_ip_csum(b + 14, 20) != 0;
+				tried++;
+			}
+		}
+		check(bad == 0 && csum_bad == 0 && tried > 65508,
+				"sph udp templates: %u of %u headers differ from encap_build(), %u "
+				"checksums do not verify",
+				bad, tried, csum_bad);
+		t = tunnel(ENCAP_SPH_ETH, 0);
+		check(encap_tpl_init(&tp, &t, 7) == 0, "sph ether template: built");
+		memset(a, 0, sizeof(a));
+		memset(b, 0, sizeof(b));
+		encap_build(&t, &p, a);
+		encap_tpl_put(&tp, 100, b);
+		check(memcmp(a, b, sizeof(a)) == 0, "sph ether template: encap_build()'s 14 bytes");
+		for (enum encap_type ty = ENCAP_ERSPAN3; ty <= ENCAP_SPH_UDP6; ty++) {
+			if (ty == ENCAP_SPH_UDP || ty == ENCAP_SPH_ETH)
+				continue;
+			t = tunnel(ty, 1);
+			check(encap_tpl_init(&tp, &t, 7) == -ENOTSUP, "type %d: no template", ty);
+		}
 	}
 	return unit_done();
 }
