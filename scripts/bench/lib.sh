@@ -101,17 +101,18 @@ PYEOF
 # telemetry, interrupt threads): what the process takes beside its datapath.
 lcore_cpu_ticks()
 {
-	local t s=0 f w
+	local t s=0 w rest=0 f=()
 
+	[[ ${2:-} == rest ]] && rest=1
 	for t in /proc/"$1"/task/*; do
 		w=0
 		[[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] && w=1
-		[[ ${2:-} == rest ]] && w=$((1 - w))
-		((w)) || continue
-		# Fields 14 and 15 (utime, stime) after the ")" that ends the command name.
-		f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
-		set -- $f
-		s=$((s + ${12} + ${13}))
+		((w != rest)) || continue
+		# Fields 14 and 15 (utime, stime) after the ")" that ends the command name (an array:
+		# `set --` here would overwrite this function's own arguments mid-loop).
+		read -r -a f < <(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
+		((${#f[@]} > 12)) || continue
+		s=$((s + f[11] + f[12]))
 	done
 	echo "$s"
 }
