@@ -49,7 +49,9 @@ why()
 }
 
 # record_stages A B STATS_JSON: call the caller's record() with A B stage:NAME CYCLES for each
-# worker stage of a --stats-json file (lcores[].stages: its cycles per packet it was handed).
+# worker stage of a --stats-json file (lcores[].stages: its cycles per packet it was handed);
+# a script with no record() of its own gets the line appended to $RESULTS. A missing or
+# unreadable file (a failed run, a tool that is not stampede) records nothing.
 record_stages()
 {
 	local st x
@@ -66,7 +68,13 @@ PYEOF
 )
 	[[ -n $st ]] || return 0
 	IFS=';' read -r -a st <<<"$st"
-	for x in "${st[@]}"; do record "$1" "$2" "stage:${x%%=*}" "${x#*=}"; done
+	for x in "${st[@]}"; do
+		if declare -F record >/dev/null; then
+			record "$1" "$2" "stage:${x%%=*}" "${x#*=}"
+		else
+			printf '%s\t%s\t%s\t%s\n' "$1" "$2" "stage:${x%%=*}" "${x#*=}" >>"$RESULTS"
+		fi
+	done
 }
 
 # stage_report RESULTS: under a title, the median cycles/pkt of each worker stage per (A, B)
@@ -79,7 +87,7 @@ import statistics, sys
 res, order = {}, []
 for l in open(sys.argv[1]):
     a, b, k, v = l.rstrip("\n").split("\t", 3)
-    if k.startswith("stage:") and v not in ("", "nan"):
+    if k.startswith("stage:") and v not in ("", "nan", "-"):
         if (a, b) not in order:
             order.append((a, b))
         res.setdefault((a, b), {}).setdefault(k[6:], []).append(float(v))
