@@ -283,7 +283,8 @@ def report(path, rows, runs, dur, other):
                   f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x; per CPU-second "
                   f"{fmt(c2 / c1 if c1 == c1 and c2 == c2 and c1 > 0 else float('nan'))} of 1 lcore's "
                   f"(2 x that: the speed-up with both CPUs whole); its other threads took "
-                  f"{fmt(get(sr + '2', tool, 'rest'), '{:.4f}')} CPU")
+                  f"{fmt(get(sr + '2', tool, 'rest'), '{:.4f}')} CPU, waking up"
+                  f" {fmt(get(sr + '2', tool, 'wakes'), '{:.0f}')} times a second")
     kern = [k for k in ("alu", "l2", "mem") if res.get(("ceiling", "machine", k + ":speedup"))]
     if kern:
         print()
@@ -378,7 +379,7 @@ sample()
 # For veth rows ($SINK_NS set) also sample the sink and generator counters every second.
 measure()
 {
-	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1
+	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1 k0
 
 	cnt=$WORK/$row-$tool-$run.cnt
 
@@ -391,6 +392,7 @@ measure()
 	# The ready line is the first sample (stampede: start-up second, testpmd: zero); DUR more.
 	c0=$(lcore_cpu_ticks "$pid")
 	r0=$(lcore_cpu_ticks "$pid" rest)
+	[[ -n $NLC ]] && k0=$(thread_wakeups "$pid")
 	w0=$(date +%s.%N)
 	for ((i = 0; i <= DUR; i++)); do
 		[[ -n ${SINK_NS:-} ]] && sample "$SINK_NS" "$SINK_IF" "$GEN_NS" "$GEN_IF" "$cnt"
@@ -398,6 +400,8 @@ measure()
 	done
 	c1=$(lcore_cpu_ticks "$pid")
 	r1=$(lcore_cpu_ticks "$pid" rest)
+	[[ -n $NLC ]] && record "$row" "$tool" wakes "$(python3 -c 'import sys; k0, k1, w0, w1 = map(float, sys.argv[1:]); print(f"{(k1 - k0) / (w1 - w0):.1f}")' \
+		"$k0" "$(thread_wakeups "$pid")" "$w0" "$(date +%s.%N)" 2>/dev/null)"
 	w1=$(date +%s.%N)
 	# CPU-seconds the forwarding lcores had per second of the window (1.0 per lcore: the CPU
 	# was theirs all the time).

@@ -124,3 +124,19 @@ lcore_cpu_ticks()
 	done
 	echo "$s"
 }
+
+# thread_wakeups PID: voluntary context switches (each a sleep and a wake-up) of PID's threads
+# other than its DPDK worker lcores ("rte-worker-N"), summed: how often the main lcore and the
+# control threads take a CPU, possibly from a datapath lcore sharing it. Sample it twice and
+# divide by the seconds between.
+thread_wakeups()
+{
+	local t s=0 v
+
+	for t in /proc/"$1"/task/*; do
+		[[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] && continue
+		v=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
