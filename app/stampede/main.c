@@ -37,8 +37,17 @@
 #include "port.h"
 
 #define STAMPEDE_VERSION "0.1.0"
-/* Time the control loop sleeps between checks. */
+/* Time the control loop sleeps between checks while a console, a file input or a device clock
+ * needs it often. */
 #define CTL_PERIOD_US 10000
+/*
+ * Otherwise nothing it does is due more often than once a second: it sleeps until the next
+ * thing due, at most this long (a stop signal is seen within it). With 2 lcores on 2 CPUs the
+ * main lcore shares a CPU with a datapath lcore and each wake-up takes that CPU from it:
+ * forward.sh -r scale counted ~100 wake-ups a second with the 10 ms period (testpmd's main
+ * lcore: 1).
+ */
+#define CTL_IDLE_US 100000
 /* How long the drain at stop may take before what is queued is freed and counted. */
 #define DRAIN_TIMEOUT_MS 2000
 /* With --exit-on-eof: quiet time of the file inputs after they end (looped-back packets come
@@ -249,6 +258,16 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* Whether a port's device clock is sampled (port_clock_tick(), every 100 ms). */
+static bool
+any_device_clock(const struct port_set *ps)
+{
+	for (unsigned int i = 0; i < ps->nb; i++)
+		if (ps->ports[i].ts_src == PKT_TS_HW && ps->ports[i].hw_readable)
+			return true;
+	return false;
+}
+
 /* The control loop on the main lcore: clocks, status lines, stop conditions, console. */
 static void
 control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
@@ -261,6 +280,8 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 	uint64_t last_rx = 0, quiet_since = 0;
 	struct stp_lcore_stats prev;
 	bool eof_watch = o->exit_on_eof && port_has_pcap_input(ps);
+	const bool often = con != NULL || eof_watch || any_device_clock(ps);
+	const uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * (double)hz) : 0;
 
 	memset(&prev, 0, sizeof(prev));
 	if (o->stats_period > 0)
@@ -275,7 +296,22 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 			if (console_poll(con) != 0)
 				break;
 		}
-		rte_delay_us_sleep(CTL_PERIOD_US);
+		if (often) {
+			rte_delay_us_sleep(CTL_PERIOD_US);
+		} else {
+			/* Until the next second's work, status line or the end of --duration. */
+			uint64_t due = RTE_MIN(next_tick, next_clock), sleep_us;
+
+			if (next_stats != 0)
+				due = RTE_MIN(due, next_stats);
+			if (end != 0)
+				due = RTE_MIN(due, end);
+			now = rte_get_timer_cycles();
+			sleep_us = due > now ? (due - now) * 1000000 / hz : 0;
+			/* Not below 1 ms: a due time just missed is handled right after. */
+			sleep_us = RTE_MIN(sleep_us, (uint64_t)CTL_IDLE_US);
+			rte_delay_us_sleep((unsigned int)RTE_MAX(sleep_us, (uint64_t)1000));
+		}
 		now = rte_get_timer_cycles();
 		/* A rejected clock sample (preempted in every try) is retried next iteration. */
 		if (now >= next_clock)

@@ -17,7 +17,15 @@
 #          (polling the 4 queues) and once with 2 (each polls queue q of both ports; stampede: each
 #          is RX, worker and TX, run to completion; testpmd --nb-cores=2): the speed-up 2 vs 1.
 #          2 CPUs only: the second lcore shares CPU 0 with the main lcore (--lcores=0@0,1@1,2@0);
-#          the main lcore only wakes once a second for the stats.
+#          the main lcore sleeps 10 ms between its checks and prints the stats once a second.
+#          Printed beside it, from the same run: the machine's own ceiling for 2 threads
+#          (scripts/bench/cpuceiling.c, between the 2-lcore runs: two pinned threads on private
+#          data vs one) and the CPU time of each tool's other threads (main lcore, control).
+#   scalep the same speed-up over two port pairs instead of two queues: net_null0 <-> net_null1
+#          and net_null2 <-> net_null3, 1 queue each; 2 lcores: one pair each. net_null keeps
+#          its queues' counters 40 bytes apart and adds to them with a locked add per burst, so
+#          two lcores on queues 0 and 1 of one port write the same cache lines; separate ports
+#          share none: the difference between the two rows is the driver's, not the forwarder's.
 #
 # stampede's cycles per packet of each worker stage (--stats-json lcores[].stages) are printed
 # under the table.
@@ -38,6 +46,7 @@ RUNS=3
 DUR=5
 ROWS="null,ring,afp,xdp"
 NLC="" # scale row: forwarding lcores of the current runs (empty: the other rows' layout)
+NPAIRS=1 # scalep row: 2 port pairs of 1 queue each instead of 1 pair of 2 queues
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
@@ -49,7 +58,7 @@ usage()
 Usage: $0 [-n RUNS] [-d SECONDS] [-r ROWS] [-H] [-k]
   -n RUNS     runs per tool and row; the median is reported (default $RUNS)
   -d SECONDS  steady-state seconds measured per run (default $DUR)
-  -r ROWS     comma-separated subset of: null,ring,afp,xdp,scale (default $ROWS)
+  -r ROWS     comma-separated subset of: null,ring,afp,xdp,scale,scalep (default $ROWS)
   -H          hugepages for every DPDK process (reserves 1024 x 2 MiB with scripts/hugepages.sh
               if needed) instead of --no-huge: what an appliance runs with
   -k          keep the logs directory
@@ -212,8 +221,9 @@ def report(path, rows, runs, dur, other):
         return med(v)
     labels = {"null": "net_null pair (io fwd)", "ring": "null0<->ring0 loop",
               "afp": "af_packet veth (DUT)*", "xdp": "af_xdp veth (DUT)*",
-              "scale1": "null 2 queues, 1 lcore", "scale2": "null 2 queues, 2 lcores"}
-    rows = [x for r in rows for x in (("scale1", "scale2") if r == "scale" else (r,))]
+              "scale1": "null 2 queues, 1 lcore", "scale2": "null 2 queues, 2 lcores",
+              "scalep1": "null 2 pairs, 1 lcore", "scalep2": "null 2 pairs, 2 lcores"}
+    rows = [x for r in rows for x in ((r + "1", r + "2") if r in ("scale", "scalep") else (r,))]
     print()
     print(f"{'row':<24}{'stampede Mpps':>15}{'testpmd Mpps':>15}{'ratio':>8}"
           f"{'stampede cyc/pkt':>18}{'testpmd cyc/pkt':>17}")
@@ -262,16 +272,31 @@ def report(path, rows, runs, dur, other):
             a, b = get(row, "stampede", "mpps"), get(row, "other", "mpps")
             print(f"  {labels[row]:<24}{fmt(b, '{:.3f}'):>10} Mpps  {fmt(get(row, 'other', 'cyc'), '{:.1f}'):>8} cyc/pkt"
                   f"   stampede/other {fmt(a / b if a == a and b == b and b > 0 else float('nan'))}")
-    if "scale1" in rows:
+    for sr, what in (("scale", "2 RX queues per port"), ("scalep", "2 port pairs")):
+        if sr + "1" not in rows:
+            continue
         print()
         for tool in tools:
-            a, b = get("scale1", tool, "mpps"), get("scale2", tool, "mpps")
-            c1, c2 = percpu("scale1", tool), percpu("scale2", tool)
-            print(f"speed-up 2 lcores vs 1 (2 RX queues per port), {tool}: "
+            a, b = get(sr + "1", tool, "mpps"), get(sr + "2", tool, "mpps")
+            c1, c2 = percpu(sr + "1", tool), percpu(sr + "2", tool)
+            print(f"speed-up 2 lcores vs 1 ({what}), {tool}: "
                   f"{fmt(b / a if a == a and b == b and a > 0 else float('nan'))}x; per CPU-second "
                   f"{fmt(c2 / c1 if c1 == c1 and c2 == c2 and c1 > 0 else float('nan'))} of 1 lcore's "
                   f"(2 x that: the speed-up with both CPUs whole); its other threads took "
-                  f"{fmt(get('scale2', tool, 'rest'), '{:.3f}')} CPU")
+                  f"{fmt(get(sr + '2', tool, 'rest'), '{:.4f}')} CPU, waking up"
+                  f" {fmt(get(sr + '2', tool, 'wakes'), '{:.0f}')} times a second")
+    kern = [k for k in ("alu", "l2", "mem") if res.get(("ceiling", "machine", k + ":speedup"))]
+    if kern:
+        print()
+        print("machine ceiling, same run (scripts/bench/cpuceiling.c between the 2-lcore runs: 2 pinned")
+        print("threads on CPUs 0 and 1 vs 1 on CPU 1, private data, nothing shared), medians:")
+        for k in kern:
+            print(f"  {k:<4} 2 threads vs 1: {fmt(get('ceiling', 'machine', k + ':speedup'))}x wall-clock;"
+                  f" per CPU-second {fmt(get('ceiling', 'machine', k + ':percpu'))} of 1 thread's"
+                  f" (2 x that: the ceiling with both CPUs whole)")
+        print("  alu: registers only; l2: one word per line of 256 KiB (hot mbufs); mem: the first line of")
+        print("  each 2 KiB element of 64 MiB (a 32 Ki-mbuf pool). A forwarder's per CPU-second figure")
+        print("  above can reach the l2 one at best; the wall-clock speed-up also needs the CPUs whole.")
     stages = sorted({k[2] for k in res if k[1] == "stampede" and k[2].startswith("stage:")})
     if stages:
         print()
@@ -354,7 +379,7 @@ sample()
 # For veth rows ($SINK_NS set) also sample the sink and generator counters every second.
 measure()
 {
-	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1
+	local row=$1 tool=$2 run=$3 pid=$4 log=$5 re i cnt c0 c1 w0 w1 r0 r1 k0
 
 	cnt=$WORK/$row-$tool-$run.cnt
 
@@ -367,6 +392,7 @@ measure()
 	# The ready line is the first sample (stampede: start-up second, testpmd: zero); DUR more.
 	c0=$(lcore_cpu_ticks "$pid")
 	r0=$(lcore_cpu_ticks "$pid" rest)
+	[[ -n $NLC ]] && k0=$(thread_wakeups "$pid")
 	w0=$(date +%s.%N)
 	for ((i = 0; i <= DUR; i++)); do
 		[[ -n ${SINK_NS:-} ]] && sample "$SINK_NS" "$SINK_IF" "$GEN_NS" "$GEN_IF" "$cnt"
@@ -374,6 +400,8 @@ measure()
 	done
 	c1=$(lcore_cpu_ticks "$pid")
 	r1=$(lcore_cpu_ticks "$pid" rest)
+	[[ -n $NLC ]] && record "$row" "$tool" wakes "$(python3 -c 'import sys; k0, k1, w0, w1 = map(float, sys.argv[1:]); print(f"{(k1 - k0) / (w1 - w0):.1f}")' \
+		"$k0" "$(thread_wakeups "$pid")" "$w0" "$(date +%s.%N)" 2>/dev/null)"
 	w1=$(date +%s.%N)
 	# CPU-seconds the forwarding lcores had per second of the window (1.0 per lcore: the CPU
 	# was theirs all the time).
@@ -420,6 +448,10 @@ run_stampede()
              { "in": ["b"], "action": "forward", "out": "a" } ]
 }
 EOF
+	if ((NPAIRS == 2)); then
+		scalep_config "$cfg" "$pfx"
+		((NLC == 2)) && lcores="0@0,1@1,2@0"
+	fi
 	# --duration only as a safety net: measure() stops it with SIGINT.
 	${ns:+ip netns exec "$ns"} "$bin" -c "$cfg" --stats-period 1 --duration $((DUR + 120)) \
 		--stats-json "$js" -- --lcores=$lcores >"$log" 2>&1 &
@@ -438,13 +470,43 @@ EOF
 	fi
 }
 
+# scalep_config CFG PREFIX: the scalep row's config (replaces CFG): ports a <-> b and c <-> d,
+# 1 RX queue each; NLC lcores (2: one pair each). Each port has a TX queue per TX lcore
+# (stampede's rule); the other lcore's stays unused.
+scalep_config()
+{
+	local lc tq=""
+
+	if ((NLC == 1)); then
+		lc='{ "lcore": 1, "queues": [ { "port": "a", "queue": 0 }, { "port": "b", "queue": 0 }, { "port": "c", "queue": 0 }, { "port": "d", "queue": 0 } ] } ], "worker": [ 1 ], "tx": [ 1 ]'
+	else
+		tq=', "tx_queues": 2'
+		lc='{ "lcore": 1, "queues": [ { "port": "a", "queue": 0 }, { "port": "b", "queue": 0 } ] }, { "lcore": 2, "queues": [ { "port": "c", "queue": 0 }, { "port": "d", "queue": 0 } ] } ], "worker": [ 1, 2 ], "tx": [ 1, 2 ]'
+	fi
+	cat >"$1" <<EOF
+{
+  "eal": { "hugepages": $HUGE_JSON, "memory_mb": 1024, "file_prefix": "$2" },
+  "ports": [ { "name": "a", "device": "net_null0"$tq }, { "name": "b", "device": "net_null1"$tq },
+             { "name": "c", "device": "net_null2"$tq }, { "name": "d", "device": "net_null3"$tq } ],
+  "lcores": { "rx": [ $lc },
+  "rules": [ { "in": ["a"], "action": "forward", "out": "b" }, { "in": ["b"], "action": "forward", "out": "a" },
+             { "in": ["c"], "action": "forward", "out": "d" }, { "in": ["d"], "action": "forward", "out": "c" } ]
+}
+EOF
+}
+
 # run_testpmd ROW RUN NETNS VDEV0 VDEV1
 run_testpmd()
 {
 	local row=$1 run=$2 ns=$3 pfx=$TAG-t-$1-$2 log pid mpps cyc drop n
-	local lcores="0@0,1@1" extra=()
+	local lcores="0@0,1@1" extra=() vdevs=()
 
-	if [[ -n $NLC ]]; then
+	if [[ -n $NLC ]] && ((NPAIRS == 2)); then
+		# scalep row: 4 ports, 1 queue each; testpmd pairs 0-1 and 2-3, one pair per core.
+		extra=(--nb-cores="$NLC")
+		vdevs+=(--vdev net_null2 --vdev net_null3)
+		((NLC == 2)) && lcores="0@0,1@1,2@0"
+	elif [[ -n $NLC ]]; then
 		extra=(--rxq=2 --txq=2 --nb-cores="$NLC")
 		((NLC == 2)) && lcores="0@0,1@1,2@0"
 	fi
@@ -452,7 +514,7 @@ run_testpmd()
 	PREFIXES+=("$pfx")
 	# stdin from /dev/null: with --stats-period testpmd loops until SIGINT and never reads it.
 	${ns:+ip netns exec "$ns"} "$TESTPMD" --lcores=$lcores $MEM_ARGS --no-pci \
-		--vdev "$4" --vdev "$5" --file-prefix="$pfx" -- --forward-mode=io --auto-start "${extra[@]}" \
+		--vdev "$4" --vdev "$5" "${vdevs[@]}" --file-prefix="$pfx" -- --forward-mode=io --auto-start "${extra[@]}" \
 		--stats-period 1 --record-core-cycles --total-num-mbufs=32768 </dev/null >"$log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
@@ -482,7 +544,21 @@ run_pair()
 		if [[ -n $OTHER_SRC ]]; then
 			run_stampede "$row" "$i" "$2" "$3" "$4" other "$STAMPEDE_OTHER"
 		fi
+		[[ $NLC == 2 ]] && run_ceiling
 	done
+}
+
+# run_ceiling: one run of cpuceiling (1 s per kernel and thread count): the machine's own
+# speed-up for 2 threads vs 1, in the same minutes as the 2-lcore runs.
+run_ceiling()
+{
+	local k x s p
+
+	[[ -x $WORK/cpuceiling ]] || return 0
+	while read -r k x x x x x x x x x s x p; do
+		record ceiling machine "$k:speedup" "$s"
+		record ceiling machine "$k:percpu" "$p"
+	done < <("$WORK/cpuceiling" 1 1 0 1 2>/dev/null)
 }
 
 # veth_row ROW PMD: namespaces gen -> dut -> sink, generator in gen, each tool in dut in turn.
@@ -538,6 +614,10 @@ veth_row()
 	for n in "$snk" "$dut" "$gen"; do ip netns del "$n" 2>/dev/null; done
 }
 
+if [[ ,$ROWS, == *,scale,* || ,$ROWS, == *,scalep,* ]]; then
+	"${CC:-cc}" -O2 -Wall -pthread -o "$WORK/cpuceiling" "$HERE/cpuceiling.c" ||
+		echo "forward.sh: cannot build cpuceiling.c: no machine ceiling row" >&2
+fi
 echo "stampede forward benchmark: $RUNS run(s) x $DUR s per tool and row; rows: $ROWS" >&2
 echo "stampede: $STAMPEDE_SRC ($(date -r "$STAMPEDE_SRC" '+built %F %T')); testpmd: $(command -v "$TESTPMD"); memory: $MEM_ARGS for every process" >&2
 IFS=, read -r -a rowlist <<<"$ROWS"
@@ -551,7 +631,11 @@ for row in "${rowlist[@]}"; do
 		NLC=1 run_pair scale1 "" net_null0 net_null1
 		NLC=2 run_pair scale2 "" net_null0 net_null1
 		;;
-	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp,scale)" >&2; exit 2 ;;
+	scalep)
+		NPAIRS=2 NLC=1 run_pair scalep1 "" net_null0 net_null1
+		NPAIRS=2 NLC=2 run_pair scalep2 "" net_null0 net_null1
+		;;
+	*) echo "forward.sh: unknown row '$row' (null,ring,afp,xdp,scale,scalep)" >&2; exit 2 ;;
 	esac
 done
 python3 -c "$PY" report "$RESULTS" "$ROWS" "$RUNS" "$DUR" "$OTHER_SRC"

@@ -57,6 +57,10 @@ done
 TAG=${STP_BENCH_TAG:-}kp$$
 WORK=$(mktemp -d /tmp/stampede-kports.XXXXXX)
 PIDS=()
+RESULTS=$WORK/results.tsv # record_stages (lib.sh): each stampede run's cycles/pkt per stage
+: >"$RESULTS"
+# shellcheck source=scripts/bench/lib.sh
+. "$HERE/lib.sh"
 cleanup()
 {
 	local p
@@ -162,6 +166,7 @@ rate_job() # JOB PMD RUN
 	sleep 1
 	stop_stampede
 	rm -f /dev/shm/"$TAG-$job-$pmd-$run".pcapng
+	record_stages "$pmd" "$job" "$WORK/$job-$pmd-$run.stats.json"
 	mpps_of "$WORK/$job-$pmd-$run.log"
 }
 
@@ -227,3 +232,4 @@ for pmd in "${pmdlist[@]}"; do
 	printf "%-10s %12s %12s %14s %14s\n" "$pmd" "$(med "${fwd[@]}")" "$(med "${cap[@]}")" \
 		"$(med "${p50[@]}")" "$(med "${p99[@]}")"
 done
+stage_report "$RESULTS"

@@ -49,7 +49,9 @@ why()
 }
 
 # record_stages A B STATS_JSON: call the caller's record() with A B stage:NAME CYCLES for each
-# worker stage of a --stats-json file (lcores[].stages: its cycles per packet it was handed).
+# worker stage of a --stats-json file (lcores[].stages: its cycles per packet it was handed);
+# a script with no record() of its own gets the line appended to $RESULTS. A missing or
+# unreadable file (a failed run, a tool that is not stampede) records nothing.
 record_stages()
 {
 	local st x
@@ -66,7 +68,13 @@ PYEOF
 )
 	[[ -n $st ]] || return 0
 	IFS=';' read -r -a st <<<"$st"
-	for x in "${st[@]}"; do record "$1" "$2" "stage:${x%%=*}" "${x#*=}"; done
+	for x in "${st[@]}"; do
+		if declare -F record >/dev/null; then
+			record "$1" "$2" "stage:${x%%=*}" "${x#*=}"
+		else
+			printf '%s\t%s\t%s\t%s\n' "$1" "$2" "stage:${x%%=*}" "${x#*=}" >>"$RESULTS"
+		fi
+	done
 }
 
 # stage_report RESULTS: under a title, the median cycles/pkt of each worker stage per (A, B)
@@ -79,7 +87,7 @@ import statistics, sys
 res, order = {}, []
 for l in open(sys.argv[1]):
     a, b, k, v = l.rstrip("\n").split("\t", 3)
-    if k.startswith("stage:") and v not in ("", "nan"):
+    if k.startswith("stage:") and v not in ("", "nan", "-"):
         if (a, b) not in order:
             order.append((a, b))
         res.setdefault((a, b), {}).setdefault(k[6:], []).append(float(v))
@@ -101,17 +109,34 @@ PYEOF
 # telemetry, interrupt threads): what the process takes beside its datapath.
 lcore_cpu_ticks()
 {
-	local t s=0 f w
+	local t s=0 w rest=0 f=()
 
+	[[ ${2:-} == rest ]] && rest=1
 	for t in /proc/"$1"/task/*; do
 		w=0
 		[[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] && w=1
-		[[ ${2:-} == rest ]] && w=$((1 - w))
-		((w)) || continue
-		# Fields 14 and 15 (utime, stime) after the ")" that ends the command name.
-		f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
-		set -- $f
-		s=$((s + ${12} + ${13}))
+		((w != rest)) || continue
+		# Fields 14 and 15 (utime, stime) after the ")" that ends the command name (an array:
+		# `set --` here would overwrite this function's own arguments mid-loop).
+		read -r -a f < <(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
+		((${#f[@]} > 12)) || continue
+		s=$((s + f[11] + f[12]))
+	done
+	echo "$s"
+}
+
+# thread_wakeups PID: voluntary context switches (each a sleep and a wake-up) of PID's threads
+# other than its DPDK worker lcores ("rte-worker-N"), summed: how often the main lcore and the
+# control threads take a CPU, possibly from a datapath lcore sharing it. Sample it twice and
+# divide by the seconds between.
+thread_wakeups()
+{
+	local t s=0 v
+
+	for t in /proc/"$1"/task/*; do
+		[[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] && continue
+		v=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status" 2>/dev/null)
+		s=$((s + ${v:-0}))
 	done
 	echo "$s"
 }

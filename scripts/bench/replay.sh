@@ -39,6 +39,10 @@ done
 work=$(mktemp -d /tmp/stp-bench-replay.XXXXXX)
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
+RESULTS=$work/results.tsv # record_stages (lib.sh): each stampede run's cycles/pkt per stage
+: >"$RESULTS"
+# shellcheck source=scripts/bench/lib.sh
+. "$here/lib.sh"
 
 PYTHONPATH="$here/../../test/functional" python3 -c \
 	"import replay_frames, sys; replay_frames.write_frames('in.pcap', int(sys.argv[1]))" "$n" || exit 1
@@ -62,6 +66,7 @@ one() {
 	if [ -f out.pcap ]; then written=$(count out.pcap); else written=$(count cap-0.pcapng); fi
 	drops=$(python3 -c 'import json; print(json.load(open("stats.json"))["dropped"])' \
 		2>/dev/null || echo "-")
+	record_stages "$label" "-" stats.json
 	awk -v l="$label" -v w="${written:-0}" -v d="$drops" -v t0="$t0" -v t1="$t1" \
 		'BEGIN { printf "%-8s %10d %10s %8.2f %12.0f\n", l, w, d, t1 - t0, w / (t1 - t0) }'
 }
@@ -75,3 +80,4 @@ for r in $(seq "$runs"); do
 		-- --file-prefix="bench-replay-b-$$"
 	one tcpdump tcpdump -r in.pcap -w out.pcap
 done
+stage_report "$RESULTS"

@@ -151,6 +151,7 @@ run()
 		PIDS+=("$rpid")
 		wait_ready "$rpid" "$WORK/$row-$n.log" "^rx [0-9]" 60 || {
 			echo "stampwire.sh: stampede did not start: $(tail -3 "$WORK/$row-$n.log")" >&2; exit 1; }
+		STATS_JSON=$WORK/$row-$n.json
 	else
 		ip netns exec "$NS_B" taskset -c "$CPU_DP" "$WORK/wirefloor" b0 862 "$COUNT" \
 			>"$WORK/$row-$n.log" 2>&1 &
@@ -164,6 +165,7 @@ run()
 		>"$WORK/peer-$row-$n.log" 2>&1
 	stop_pid "$rpid" INT
 	stop_pid "$tpid" INT
+	[[ $row == floor ]] || record_stages "$row" "-" "$STATS_JSON"
 }
 
 # A build has net_afpkt when its usage text names the driver's arguments.
@@ -175,6 +177,8 @@ if [[ -n ${STAMPEDE_OTHER:-} ]]; then
 	ROWS+=(other)
 	has_afpkt "$STAMPEDE_OTHER" && ROWS+=(other-afpkt)
 fi
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
 for ((n = 1; n <= RUNS; n++)); do
 	for row in "${ROWS[@]}"; do
 		run "$row" "$n"
@@ -283,3 +287,4 @@ for name in ("stampede", "afpkt"):
               % (name, (s[1] - f[1]) / 1e3, (s[2] - f[2]) / 1e3, (s[7] - f[7]) / 1e3,
                  (s[8] - f[8]) / 1e3))
 PYEOF
+stage_report "$RESULTS"

@@ -423,6 +423,7 @@ run_stampede() # METHOD SIZE ROUND
 	IFS=$'\t' read -r gen tx < <(python3 -c "$PY" stampede "$js" $((DUR + 2)))
 	record "$m" "$size" own "$tx"
 	record "$m" "$size" gen "$gen"
+	record_stages "$m" "$size" "$js"
 }
 
 run_trafgen() # SIZE ROUND
@@ -494,3 +495,4 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 python3 -c "$PY" report "$RESULTS" "$METHODS" "$SIZES" "$RUNS" "$DUR"
+stage_report "$RESULTS"
