@@ -1371,6 +1371,41 @@ test_record_json(void)
 	for (unsigned int k = 40; k < sizeof(got); k++)
 		wl += got[k] != 0x5a;
 	check(gl == -1 && wl == 0, "a buffer too small: -1, nothing written past it");
+	/*
+	 * Every buffer size from 1 to the line's, for an IPv4 and an IPv6 record with the widest
+	 * numbers: -1 until the line and its '\0' fit, never a byte written past the buffer; then
+	 * the line snprintf writes.
+	 */
+	for (unsigned int v6 = 0; v6 < 2; v6++) {
+		struct tcprtt_record r = { .ts_ns = UINT64_MAX,
+			.rtt_ns = UINT64_MAX,
+			.flow.family = v6 ? 6 : 4,
+			.flow.port = { 0xffff, 0xffff },
+			.nb_vlan = 2,
+			.flow.vlan = { 4095, 4095 },
+			.role = 2,
+			.flags = TCPRTT_F_AMBIGUOUS };
+		unsigned int wrong = 0;
+
+		memset(r.flow.addr, 0xff, v6 ? 32 : 0);
+		memset(r.flow.addr[0], 0xff, 4);
+		memset(r.flow.addr[1], 0xff, 4);
+		wl = model_json(&r, "port-7", want, sizeof(want));
+		for (unsigned int len = 1; len <= (unsigned int)wl + 1; len++) {
+			memset(got, 0x5a, sizeof(got));
+			gl = tcprtt_record_json(&r, "port-7", got, len);
+			for (unsigned int k = len; k < sizeof(got); k++)
+				wrong += got[k] != 0x5a;
+			if (len <= (unsigned int)wl)
+				wrong += gl != -1;
+			else
+				wrong += gl != wl || strcmp(got, want) != 0;
+		}
+		check(wrong == 0,
+				"IPv%c, every buffer size 1..%d: -1 until it fits, nothing past it, then the "
+				"line (%u wrong)",
+				v6 ? '6' : '4', wl + 1, wrong);
+	}
 }
 
 /* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
