@@ -98,6 +98,7 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t ts[STP_MAX_BURST];
 	uint16_t port[STP_MAX_BURST];
 	unsigned int nr, np = 0;
+	struct tcprtt_buckets hb;
 	uint64_t now = 0;
 
 	/*
@@ -105,6 +106,7 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	 * itself (tcprtt_frame_parse()): lib/pkt's parse, which the RX stage runs only when some
 	 * stage asks for it, costs more than the monitor's own path for the common frame.
 	 */
+	tcprtt_mon_buckets(t->mon, &hb);
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
@@ -122,6 +124,8 @@ tcprtt_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				tcprtt_mon_drop(t->mon, p[np].drop);
 			continue;
 		}
+		/* Its flow table bucket: it comes while the rest of the burst is parsed. */
+		tcprtt_bucket_prefetch(&hb, p[np].hash);
 		ts[np] = pkt_meta(m)->ts_ns;
 		port[np] = m->port;
 		if (ts[np] > now)

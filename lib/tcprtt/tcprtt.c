@@ -507,15 +507,14 @@ _Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cach
  * hash signature and the flow's index), probing the next bucket when one is full. A bucket
  * counts the keys that hash to it or before it but live further on (ovf): a lookup stops at
  * the first bucket without one, and a removal needs no tombstone. There are twice as many
- * entries as flows, so chains are short; the burst prefetches each packet's bucket before
- * the first lookup (tcprtt_mon_burst()).
+ * entries as flows, so chains are short.
  */
 #define HB_ENTRIES 7
 /*
- * The burst prefetches every packet's bucket first, then, this many packets ahead of the one
- * it handles, the flow its bucket names (the two-pass lookup of rte_hash's bulk lookup, in a
- * pipeline): by then the bucket has come, and the flow comes while the packets between are
- * handled.
+ * The stage prefetches each packet's bucket as it parses the burst (tcprtt_bucket_prefetch());
+ * the monitor then prefetches, this many packets ahead of the one it handles, the flow that
+ * bucket names (the two passes of rte_hash's bulk lookup, pipelined): the bucket has come by
+ * then, and the flow comes while the packets between are handled.
  */
 #define FLOW_PREFETCH_AHEAD 4
 
@@ -1332,10 +1331,19 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	return mon_packet(m, p, ts_ns, port_id, out);
 }
 
+void
+tcprtt_mon_buckets(const struct tcprtt_mon *m, struct tcprtt_buckets *b)
+{
+	b->base = m->hb;
+	b->mask = m->hb_mask;
+}
+
+_Static_assert(sizeof(struct hbucket) == 64, "tcprtt_bucket_prefetch(): 64-byte buckets");
+
 /*
- * ~230 instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
- * bucket prefetches, the lookups, the flows' entry and removal, the handshake and TSval
- * logic and the records.
+ * ~COST instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
+ * flow prefetches, the lookups, the flows' entry and removal, the handshake and TSval logic
+ * and the records.
  */
 unsigned int
 tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_t *ts_ns,
@@ -1343,8 +1351,6 @@ tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_
 {
 	unsigned int nr = 0, i;
 
-	for (i = 0; i < n; i++)
-		rte_prefetch0(&m->hb[p[i].hash & m->hb_mask]);
 	for (i = 0; i < n && i < FLOW_PREFETCH_AHEAD; i++)
 		flow_prefetch(m, p[i].hash);
 	for (i = 0; i + FLOW_PREFETCH_AHEAD < n; i++) {

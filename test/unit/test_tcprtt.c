@@ -1008,7 +1008,12 @@ test_burst(void)
 		n1 += tcprtt_mon_packet(m1, &ps[i], ts[i], port[i], &r1[n1]);
 	for (unsigned int i = 0; i < np;) {
 		unsigned int b = RTE_MIN(1 + (unsigned int)(unit_rand64(&x) % 32), np - i);
+		struct tcprtt_buckets hb;
 
+		/* As the stage does: the buckets prefetched as the burst is parsed. */
+		tcprtt_mon_buckets(m2, &hb);
+		for (unsigned int k = i; k < i + b; k++)
+			tcprtt_bucket_prefetch(&hb, ps[k].hash);
 		n2 += tcprtt_mon_burst(m2, &ps[i], &ts[i], &port[i], b, &r2[n2]);
 		i += b;
 	}
