@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,9 +18,6 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_prefetch.h>
-#if defined(RTE_ARCH_X86_64)
-#include <emmintrin.h>
-#endif
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_1__)
 #include <smmintrin.h>
 #endif
@@ -510,16 +506,9 @@ _Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cach
  * entries as flows, so chains are short.
  */
 #define HB_ENTRIES 7
-/*
- * The stage prefetches each packet's bucket as it parses the burst (tcprtt_bucket_prefetch());
- * the monitor then prefetches, this many packets ahead of the one it handles, the flow that
- * bucket names (the two passes of rte_hash's bulk lookup, pipelined): the bucket has come by
- * then, and the flow comes while the packets between are handled.
- */
-#define FLOW_PREFETCH_AHEAD 4
 
 struct hbucket {
-	uint32_t sig[HB_ENTRIES] __rte_aligned(16); /* 0: free */
+	uint32_t sig[HB_ENTRIES]; /* 0: free */
 	uint32_t ovf;
 	uint32_t idx[HB_ENTRIES];
 	uint32_t pad;
@@ -717,33 +706,6 @@ key_eq(const struct tcprtt_key *a, const struct tcprtt_key *b)
 
 _Static_assert(sizeof(struct tcprtt_key) == 56, "key_eq compares 56 bytes");
 
-/*
- * The entries of bucket @p bk whose signature is @p sig, one bit each (bit k: entry k). With
- * SSE2, two compares of 4 signatures (the second's fourth lane is ovf, masked off): ~8
- * instructions where the loop over 7 entries took ~20.
- */
-static inline unsigned int
-hb_match(const struct hbucket *bk, uint32_t sig)
-{
-#if defined(RTE_ARCH_X86_64)
-	__m128i s = _mm_set1_epi32((int)sig);
-	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const void *)&bk->sig[0]), s);
-	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const void *)&bk->sig[4]), s);
-
-	return (unsigned int)(_mm_movemask_ps(_mm_castsi128_ps(lo)) |
-			       _mm_movemask_ps(_mm_castsi128_ps(hi)) << 4) &
-			((1u << HB_ENTRIES) - 1);
-#else
-	unsigned int mask = 0;
-
-	for (unsigned int k = 0; k < HB_ENTRIES; k++)
-		mask |= (unsigned int)(bk->sig[k] == sig) << k;
-	return mask;
-#endif
-}
-
-_Static_assert(offsetof(struct hbucket, ovf) == 4 * HB_ENTRIES, "ovf follows the 7 signatures");
-
 /* The flow of @p key (hash @p h), or NULL. */
 static inline struct flow *
 hb_lookup(const struct tcprtt_mon *m, const struct tcprtt_key *key, uint32_t h)
@@ -753,38 +715,12 @@ hb_lookup(const struct tcprtt_mon *m, const struct tcprtt_key *key, uint32_t h)
 	for (;;) {
 		const struct hbucket *bk = &m->hb[b];
 
-		for (unsigned int u = hb_match(bk, sig); u != 0; u &= u - 1) {
-			struct flow *f = &m->flows[bk->idx[__builtin_ctz(u)]];
-
-			if (key_eq(&f->key, key))
-				return f;
-		}
+		for (unsigned int k = 0; k < HB_ENTRIES; k++)
+			if (bk->sig[k] == sig && key_eq(&m->flows[bk->idx[k]].key, key))
+				return &m->flows[bk->idx[k]];
 		if (bk->ovf == 0)
 			return NULL;
 		b = (b + 1) & m->hb_mask;
-	}
-}
-
-/*
- * Prefetch the flow that hash @p h most likely names: the first entry of its own bucket with
- * its signature (a flow in a later bucket of the chain, or one the burst creates before it, is
- * not prefetched: a lookup then waits as before). Every line of the flow: line 0 is the key
- * the lookup compares, line 1 the times every packet updates, lines 2-3 the TSval slots that
- * the timestamp logic reads. A stale index (the flow left) prefetches a free entry: harmless.
- */
-static inline void
-flow_prefetch(const struct tcprtt_mon *m, uint32_t h)
-{
-	const struct hbucket *bk = &m->hb[h & m->hb_mask];
-	unsigned int u = hb_match(bk, hb_sig(h));
-
-	if (u != 0) {
-		const char *f = (const char *)&m->flows[bk->idx[__builtin_ctz(u)]];
-
-		rte_prefetch0(f);
-		rte_prefetch0(f + RTE_CACHE_LINE_SIZE);
-		rte_prefetch0(f + 2 * RTE_CACHE_LINE_SIZE);
-		rte_prefetch0(f + 3 * RTE_CACHE_LINE_SIZE);
 	}
 }
 
@@ -1341,23 +1277,21 @@ tcprtt_mon_buckets(const struct tcprtt_mon *m, struct tcprtt_buckets *b)
 _Static_assert(sizeof(struct hbucket) == 64, "tcprtt_bucket_prefetch(): 64-byte buckets");
 
 /*
- * ~COST instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
- * flow prefetches, the lookups, the flows' entry and removal, the handshake and TSval logic
- * and the records.
+ * ~220 instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
+ * lookups, the flows' entry and removal, the handshake and TSval logic and the records. The
+ * buckets are the caller's to prefetch (tcprtt_bucket_prefetch()) as it parses the burst:
+ * with 20 000 flows in flight that cut the stage's work from 121-158 to 107-119 cycles a
+ * packet (scripts/bench/tcprtt_mon.sh, loaded machine); prefetching each flow's entry a few
+ * packets ahead as well, and matching a bucket's signatures with SSE2, cost more cycles than
+ * they saved with 1 000 flows in flight (the same script) and were taken out.
  */
 unsigned int
 tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_t *ts_ns,
 		const uint16_t *port_id, unsigned int n, struct tcprtt_record *out)
 {
-	unsigned int nr = 0, i;
+	unsigned int nr = 0;
 
-	for (i = 0; i < n && i < FLOW_PREFETCH_AHEAD; i++)
-		flow_prefetch(m, p[i].hash);
-	for (i = 0; i + FLOW_PREFETCH_AHEAD < n; i++) {
-		flow_prefetch(m, p[i + FLOW_PREFETCH_AHEAD].hash);
-		nr += mon_packet(m, &p[i], ts_ns[i], port_id[i], &out[nr]);
-	}
-	for (; i < n; i++)
+	for (unsigned int i = 0; i < n; i++)
 		nr += mon_packet(m, &p[i], ts_ns[i], port_id[i], &out[nr]);
 	return nr;
 }

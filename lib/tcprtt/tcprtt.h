@@ -335,9 +335,8 @@ tcprtt_bucket_prefetch(const struct tcprtt_buckets *b, uint32_t hash)
  * tcprtt_mon_packet() on @p n packets in order (packet i stamped @p ts_ns[i], in on
  * @p port_id[i]), their samples written one after the other into @p out (room for
  * n x TCPRTT_MAX_SAMPLES); returns how many. The caller prefetched every packet's bucket
- * (tcprtt_bucket_prefetch()) while it parsed the burst; this prefetches, a few packets ahead
- * of the one it handles, the flow the bucket names, so the lookups do not wait on memory one
- * after the other. The answers are tcprtt_mon_packet()'s, prefetched or not.
+ * (tcprtt_bucket_prefetch()) while it parsed the burst, so the lookups do not wait on memory
+ * one after the other. The answers are tcprtt_mon_packet()'s, prefetched or not.
  */
 unsigned int tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
 		const uint64_t *ts_ns, const uint16_t *port_id, unsigned int n,
