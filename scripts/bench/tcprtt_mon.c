@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -60,12 +59,12 @@ main(int argc, char **argv)
 	unsigned int runs;
 	pcap_t *pc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s PCAP RUNS\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s PCAP RUNS FILE_PREFIX\n", argv[0]);
 		return 2;
 	}
 	runs = (unsigned int)atoi(argv[2]);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=p18t_mon_%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", argv[3]);
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;

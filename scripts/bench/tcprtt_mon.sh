@@ -53,7 +53,8 @@ cc $CFLAGS $buckets -I"$ROOT/lib/tcprtt" -I"$ROOT/lib/pkt" -I"$ROOT/lib/hist" -I
 echo "tcprtt_mon.sh: $FLOWS flows x 9 frames, $CONC in flight, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$RUNS"); do
 	for b in this base; do
-		"$WORK/bench-$b" "$WORK/flows.pcap" 1 | sed "s/^run 0/$b/"
+		"$WORK/bench-$b" "$WORK/flows.pcap" 1 "tcprtt_mon_$$_$b" | sed "s/^run 0/$b/"
+		rm -rf "/var/run/dpdk/tcprtt_mon_$$_$b"
 	done
 done | tee "$WORK/out.txt"
 echo "| build | cycles/packet, p25 of bursts | median of bursts | (medians of $RUNS runs)"
