@@ -503,8 +503,7 @@ _Static_assert(sizeof(struct flow) == 4 * RTE_CACHE_LINE_SIZE, "a flow is 4 cach
  * hash signature and the flow's index), probing the next bucket when one is full. A bucket
  * counts the keys that hash to it or before it but live further on (ovf): a lookup stops at
  * the first bucket without one, and a removal needs no tombstone. There are twice as many
- * entries as flows, so chains are short; the burst prefetches each packet's bucket before
- * the first lookup (tcprtt_mon_burst()).
+ * entries as flows, so chains are short.
  */
 #define HB_ENTRIES 7
 
@@ -1268,10 +1267,23 @@ tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_
 	return mon_packet(m, p, ts_ns, port_id, out);
 }
 
+void
+tcprtt_mon_buckets(const struct tcprtt_mon *m, struct tcprtt_buckets *b)
+{
+	b->base = m->hb;
+	b->mask = m->hb_mask;
+}
+
+_Static_assert(sizeof(struct hbucket) == 64, "tcprtt_bucket_prefetch(): 64-byte buckets");
+
 /*
- * ~230 instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
- * bucket prefetches, the lookups, the flows' entry and removal, the handshake and TSval
- * logic and the records.
+ * ~220 instructions a packet on scripts/bench/tcprtt.sh's short flows (callgrind, -g): the
+ * lookups, the flows' entry and removal, the handshake and TSval logic and the records. The
+ * buckets are the caller's to prefetch (tcprtt_bucket_prefetch()) as it parses the burst:
+ * with 20 000 flows in flight that cut the stage's work from 121-158 to 107-119 cycles a
+ * packet (scripts/bench/tcprtt_mon.sh, loaded machine); prefetching each flow's entry a few
+ * packets ahead as well, and matching a bucket's signatures with SSE2, cost more cycles than
+ * they saved with 1 000 flows in flight (the same script) and were taken out.
  */
 unsigned int
 tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_t *ts_ns,
@@ -1279,8 +1291,6 @@ tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p, const uint64_
 {
 	unsigned int nr = 0;
 
-	for (unsigned int i = 0; i < n; i++)
-		rte_prefetch0(&m->hb[p[i].hash & m->hb_mask]);
 	for (unsigned int i = 0; i < n; i++)
 		nr += mon_packet(m, &p[i], ts_ns[i], port_id[i], &out[nr]);
 	return nr;
@@ -1349,24 +1359,52 @@ tcprtt_flags_json(uint8_t flags)
 	return (flags & TCPRTT_F_AMBIGUOUS) ? "[\"ambiguous\"]" : "[]";
 }
 
-static const char *const role_dirs[] = { "unknown", "client->server", "server->client" };
+/* A string and its length, for the names a record line repeats. */
+struct lstr {
+	const char *s;
+	uint8_t len;
+};
+
+#define LSTR(lit)                    \
+	{                            \
+		lit, sizeof(lit) - 1 \
+	}
+
+static const struct lstr role_dirs[] = { LSTR("unknown"), LSTR("client->server"),
+	LSTR("server->client") };
+static const struct lstr kind_lstr[] = {
+#define TCPRTT_KIND_LSTR(id, s) LSTR(s),
+	TCPRTT_FOREACH_KIND(TCPRTT_KIND_LSTR)
+#undef TCPRTT_KIND_LSTR
+};
 
 /*
  * The record's line is written by hand (no snprintf, strftime or inet_ntop for IPv4): the
- * writer thread formats every record, ~11 000 instructions each with the stdio calls, ~1 500
- * now, so one writer keeps up with a monitor that makes millions of records a second.
+ * writer thread formats every record, ~11 000 instructions each with the stdio calls. The
+ * numbers are written two digits at a time from a table, in place, their length known first
+ * (one multiply and one compare): ~1 950 instructions a record went into the digit loop of
+ * a digit at a time (tcprtt.sh -g); (the test compares every line with snprintf's).
  */
 struct wbuf {
 	char *p, *end;
 };
 
+/* Room for @p n more bytes, else marks @p w overflowed (the caller sees p > end). */
+static inline bool
+room(struct wbuf *w, size_t n)
+{
+	if (unlikely(w->p > w->end || (size_t)(w->end - w->p) < n)) {
+		w->p = w->end + 1;
+		return false;
+	}
+	return true;
+}
+
 static inline void
 put_mem(struct wbuf *w, const char *s, size_t n)
 {
-	if (w->p > w->end || (size_t)(w->end - w->p) < n) {
-		w->p = w->end + 1; /* overflowed: the caller sees p > end */
+	if (!room(w, n))
 		return;
-	}
 	memcpy(w->p, s, n);
 	w->p += n;
 }
@@ -1379,18 +1417,56 @@ put_str(struct wbuf *w, const char *s)
 	put_mem(w, s, strlen(s));
 }
 
+static const char digit_pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+static const uint64_t pow10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull };
+
+/* Decimal digits of @p v (1 for 0): log10 from log2 (1233 / 4096 ~ log10(2)), one compare. */
+static inline unsigned int
+dec_len(uint64_t v)
+{
+	unsigned int t = ((64u - (unsigned int)__builtin_clzll(v | 1)) * 1233u) >> 12;
+
+	return t + (v >= pow10[t]);
+}
+
 /* @p v in decimal, at least @p digits digits (zero-padded). */
 static inline void
 put_u64(struct wbuf *w, uint64_t v, unsigned int digits)
 {
-	char t[20];
-	unsigned int n = 0;
+	unsigned int n = RTE_MAX(dec_len(v), digits);
+	char *e;
 
-	do {
-		t[sizeof(t) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0 || n < digits);
-	put_mem(w, &t[sizeof(t) - n], n);
+	if (!room(w, n))
+		return;
+	e = w->p + n;
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		e -= 2;
+		memcpy(e, &digit_pairs[2 * r], 2);
+	}
+	if (v >= 10) {
+		e -= 2;
+		memcpy(e, &digit_pairs[2 * v], 2);
+	} else {
+		*--e = (char)('0' + v);
+	}
+	while (e > w->p)
+		*--e = '0';
+	w->p += n;
+}
+
+/* @p v < 100 in two digits. */
+static inline void
+put_2d(struct wbuf *w, unsigned int v)
+{
+	put_mem(w, &digit_pairs[2 * v], 2);
 }
 
 static inline void
@@ -1399,9 +1475,9 @@ put_addr(struct wbuf *w, uint8_t family, const uint8_t *a)
 	char txt[INET6_ADDRSTRLEN];
 
 	if (family != 6) {
-		for (unsigned int i = 0; i < 4; i++) {
-			if (i)
-				PUT_LIT(w, ".");
+		put_u64(w, a[0], 1);
+		for (unsigned int i = 1; i < 4; i++) {
+			PUT_LIT(w, ".");
 			put_u64(w, a[i], 1);
 		}
 		return;
@@ -1423,24 +1499,26 @@ put_utc(struct wbuf *w, uint64_t secs)
 	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	uint64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
 	uint64_t m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+	unsigned int s = (unsigned int)sod;
 
 	put_u64(w, y, 4);
 	PUT_LIT(w, "-");
-	put_u64(w, m, 2);
+	put_2d(w, (unsigned int)m);
 	PUT_LIT(w, "-");
-	put_u64(w, d, 2);
+	put_2d(w, (unsigned int)d);
 	PUT_LIT(w, "T");
-	put_u64(w, sod / 3600, 2);
+	put_2d(w, s / 3600);
 	PUT_LIT(w, ":");
-	put_u64(w, sod / 60 % 60, 2);
+	put_2d(w, s / 60 % 60);
 	PUT_LIT(w, ":");
-	put_u64(w, sod % 60, 2);
+	put_2d(w, s % 60);
 }
 
 int
 tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *buf, size_t len)
 {
 	struct wbuf w = { buf, buf + (len > 0 ? len - 1 : 0) }; /* room for the '\0' */
+	const struct lstr *ls;
 
 	if (len == 0)
 		return -1;
@@ -1467,14 +1545,20 @@ tcprtt_record_json(const struct tcprtt_record *r, const char *port_name, char *b
 	PUT_LIT(&w, "\",\"dport\":");
 	put_u64(&w, ntohs(r->flow.port[1]), 1);
 	PUT_LIT(&w, ",\"dir\":\"");
-	put_str(&w, role_dirs[r->role < RTE_DIM(role_dirs) ? r->role : 0]);
+	ls = &role_dirs[r->role < RTE_DIM(role_dirs) ? r->role : 0];
+	put_mem(&w, ls->s, ls->len);
 	PUT_LIT(&w, "\",\"kind\":\"");
-	put_str(&w, tcprtt_kind_name(r->kind));
+	if (r->kind < RTE_DIM(kind_lstr))
+		put_mem(&w, kind_lstr[r->kind].s, kind_lstr[r->kind].len);
+	else
+		PUT_LIT(&w, "unknown");
 	PUT_LIT(&w, "\",\"rtt_ns\":");
 	put_u64(&w, r->rtt_ns, 1);
 	PUT_LIT(&w, ",\"flags\":");
-	put_str(&w, tcprtt_flags_json(r->flags));
-	PUT_LIT(&w, "}\n");
+	if (r->flags & TCPRTT_F_AMBIGUOUS)
+		PUT_LIT(&w, "[\"ambiguous\"]}\n");
+	else
+		PUT_LIT(&w, "[]}\n");
 	if (w.p > w.end)
 		return -1;
 	*w.p = '\0';

@@ -311,11 +311,32 @@ const struct tcprtt_stats *tcprtt_mon_stats(const struct tcprtt_mon *m);
 unsigned int tcprtt_mon_packet(struct tcprtt_mon *m, const struct tcprtt_pkt *p, uint64_t ts_ns,
 		uint16_t port_id, struct tcprtt_record *out);
 
+/** Where a monitor's flow table buckets are: tcprtt_bucket_prefetch() reads it. */
+struct tcprtt_buckets {
+	const void *base; /**< bucket 0; a bucket is one cache line */
+	uint32_t mask;	  /**< buckets - 1 */
+};
+
+/** Fill @p b with @p m's flow table buckets (they stay where they are for its life). */
+void tcprtt_mon_buckets(const struct tcprtt_mon *m, struct tcprtt_buckets *b);
+
+/**
+ * Prefetch the flow table bucket of a packet whose tcprtt_pkt.hash is @p hash: a caller that
+ * parses a burst calls it as it parses each packet, so that the bucket has come when
+ * tcprtt_mon_burst() reads it.
+ */
+static inline void
+tcprtt_bucket_prefetch(const struct tcprtt_buckets *b, uint32_t hash)
+{
+	__builtin_prefetch((const char *)b->base + (size_t)(hash & b->mask) * 64, 0, 3);
+}
+
 /**
  * tcprtt_mon_packet() on @p n packets in order (packet i stamped @p ts_ns[i], in on
  * @p port_id[i]), their samples written one after the other into @p out (room for
- * n x TCPRTT_MAX_SAMPLES); returns how many. It prefetches every packet's flow table bucket
- * before the first lookup, so the lookups do not wait on memory one after the other.
+ * n x TCPRTT_MAX_SAMPLES); returns how many. The caller prefetched every packet's bucket
+ * (tcprtt_bucket_prefetch()) while it parsed the burst, so the lookups do not wait on memory
+ * one after the other. The answers are tcprtt_mon_packet()'s, prefetched or not.
  */
 unsigned int tcprtt_mon_burst(struct tcprtt_mon *m, const struct tcprtt_pkt *p,
 		const uint64_t *ts_ns, const uint16_t *port_id, unsigned int n,

@@ -11,6 +11,9 @@
  *  - pkt_parse_buf() then tcprtt_pkt_parse() on the input as a frame: no read past the frame,
  *    the direction bit is 0 or 1, the key's padding is zero, and the same frame with addresses
  *    and ports swapped gives the same key and the other direction.
+ *  - tcprtt_record_json() on the input's first bytes as a record (any field, out-of-range kinds,
+ *    roles and families included) into a heap buffer of a length the input picks: never a byte
+ *    written past it (ASan), -1 or a line of that length ending in a newline and '\0'.
  * No EAL: the flow table (rte_hash) is exercised by test/unit/test_tcprtt.c.
  */
 
@@ -45,6 +48,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65535)
 		return 0;
+	if (size > sizeof(struct tcprtt_record)) {
+		struct tcprtt_record r;
+		size_t len = data[sizeof(r)] * 2u;
+		char *line = malloc(len == 0 ? 1 : len);
+
+		memcpy(&r, data, sizeof(r));
+		if (line != NULL) {
+			rc = tcprtt_record_json(&r, "port-7", line, len);
+			FUZZ_ASSERT(rc == -1 ||
+					((size_t)rc < len && line[rc] == '\0' && rc > 0 &&
+							line[rc - 1] == '\n' &&
+							strlen(line) == (size_t)rc));
+			free(line);
+		}
+	}
 	rc = tcprtt_parse_options(data, (uint32_t)size, &o);
 	FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
 	rc = tcprtt_frame_parse(data, (uint32_t)size, &q);

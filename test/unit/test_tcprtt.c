@@ -946,6 +946,93 @@ test_collisions(void)
 	tcprtt_mon_free(m);
 }
 
+/*
+ * tcprtt_mon_burst() (buckets, then flows, prefetched ahead; SSE signature match) against
+ * tcprtt_mon_packet() one packet at a time: the same packets into two monitors give the same
+ * records, byte for byte, and the same counters. 400 short flows of 8 packets (handshake,
+ * request and response with TSvals, FIN both ways, last ACK), 64 in flight at once, every
+ * third flow's hash forced to one of 3 values (chains of colliding signatures across buckets),
+ * into a 40-flow table (half-open flows pushed out), in bursts of 1 to 32 packets: flows enter
+ * and leave in the middle of a burst, after the burst prefetched them.
+ */
+static void
+test_burst(void)
+{
+	static const uint8_t flags[8] = { SYN, SYN | ACK, ACK, ACK, ACK, FIN | ACK, FIN | ACK,
+		ACK };
+	static const bool c2s[8] = { true, false, true, true, false, true, false, true };
+	static struct tcprtt_pkt ps[400 * 8];
+	static struct tcprtt_record r1[400 * 8 * TCPRTT_MAX_SAMPLES],
+			r2[400 * 8 * TCPRTT_MAX_SAMPLES];
+	static uint64_t ts[400 * 8];
+	static uint16_t port[400 * 8];
+	struct tcprtt_mon *m1 = mon("t_burst1", 40, 0), *m2 = mon("t_burst2", 40, 0);
+	struct ep srv = { "10.9.0.1", 443 };
+	unsigned int np = 0, n1 = 0, n2 = 0, bad = 0;
+	uint64_t x = 7, t0 = 1700000000000000000ull;
+	char addr[32];
+
+	if (m1 == NULL || m2 == NULL)
+		goto out;
+	for (unsigned int tick = 0; tick < 400 / 8 + 8; tick++)
+		for (unsigned int f = 0; f < 400; f++) {
+			unsigned int k = tick - f / 8;
+			struct ep cl;
+			uint32_t len;
+
+			if (tick < f / 8 || k >= 8)
+				continue;
+			snprintf(addr, sizeof(addr), "10.6.%u.%u", f / 200, f % 200 + 1);
+			cl = (struct ep){ addr, (uint16_t)(3000 + f) };
+			/* TSvals: the client's 100 + k, the server's 5000 + k; each echoes the
+			 * other's last (the request's TSval is echoed by the response).
+			 */
+			len = build(frame, c2s[k] ? cl : srv, c2s[k] ? srv : cl, flags[k], true,
+					c2s[k] ? 100 + f + k : 5000 + f + k,
+					k == 0		       ? 0 :
+							c2s[k] ? 5000 + f + k - 1 :
+								 100 + f + k - 1,
+					k == 3 || k == 4 ? 100 : 0);
+			if (tcprtt_frame_parse(frame, len, &ps[np]) != TCPRTT_PKT_TCP) {
+				bad++;
+				continue;
+			}
+			if (f % 3 == 0)
+				ps[np].hash = 0x1000u * (f % 9 / 3) + 5;
+			ts[np] = t0 + np * 10000;
+			port[np] = (uint16_t)(f % 2);
+			np++;
+		}
+	check(bad == 0 && np == 400 * 8, "the workload: %u packets parsed (%u not)", np, bad);
+	for (unsigned int i = 0; i < np; i++)
+		n1 += tcprtt_mon_packet(m1, &ps[i], ts[i], port[i], &r1[n1]);
+	for (unsigned int i = 0; i < np;) {
+		unsigned int b = RTE_MIN(1 + (unsigned int)(unit_rand64(&x) % 32), np - i);
+		struct tcprtt_buckets hb;
+
+		/* As the stage does: the buckets prefetched as the burst is parsed. */
+		tcprtt_mon_buckets(m2, &hb);
+		for (unsigned int k = i; k < i + b; k++)
+			tcprtt_bucket_prefetch(&hb, ps[k].hash);
+		n2 += tcprtt_mon_burst(m2, &ps[i], &ts[i], &port[i], b, &r2[n2]);
+		i += b;
+	}
+	const struct tcprtt_stats *s1 = tcprtt_mon_stats(m1), *s2 = tcprtt_mon_stats(m2);
+
+	check(n1 > 400 && s1->evicted_half_open > 0 && s1->closed > 0,
+			"the workload measures (%u records), pushes half-open flows out (%" PRIu64
+			") and closes flows (%" PRIu64 ")",
+			n1, s1->evicted_half_open, s1->closed);
+	check(n1 == n2 && memcmp(r1, r2, n1 * sizeof(r1[0])) == 0,
+			"bursts: the same %u records as one packet at a time (%u)", n1, n2);
+	check(memcmp(s1, s2, sizeof(*s1)) == 0 && tcprtt_mon_count(m1) == tcprtt_mon_count(m2),
+			"bursts: the same counters and flows in the table (%u, %u)",
+			tcprtt_mon_count(m1), tcprtt_mon_count(m2));
+out:
+	tcprtt_mon_free(m1);
+	tcprtt_mon_free(m2);
+}
+
 /* The flow of client @p i: 10.8.(i/250).(i%250+1):(2000+i%60000) -> 10.9.9.8:443. */
 static struct ep
 cli(unsigned int i, char *buf, size_t len)
@@ -1289,6 +1376,41 @@ test_record_json(void)
 	for (unsigned int k = 40; k < sizeof(got); k++)
 		wl += got[k] != 0x5a;
 	check(gl == -1 && wl == 0, "a buffer too small: -1, nothing written past it");
+	/*
+	 * Every buffer size from 1 to the line's, for an IPv4 and an IPv6 record with the widest
+	 * numbers: -1 until the line and its '\0' fit, never a byte written past the buffer; then
+	 * the line snprintf writes.
+	 */
+	for (unsigned int v6 = 0; v6 < 2; v6++) {
+		struct tcprtt_record r = { .ts_ns = UINT64_MAX,
+			.rtt_ns = UINT64_MAX,
+			.flow.family = v6 ? 6 : 4,
+			.flow.port = { 0xffff, 0xffff },
+			.nb_vlan = 2,
+			.flow.vlan = { 4095, 4095 },
+			.role = 2,
+			.flags = TCPRTT_F_AMBIGUOUS };
+		unsigned int wrong = 0;
+
+		memset(r.flow.addr, 0xff, v6 ? 32 : 0);
+		memset(r.flow.addr[0], 0xff, 4);
+		memset(r.flow.addr[1], 0xff, 4);
+		wl = model_json(&r, "port-7", want, sizeof(want));
+		for (unsigned int len = 1; len <= (unsigned int)wl + 1; len++) {
+			memset(got, 0x5a, sizeof(got));
+			gl = tcprtt_record_json(&r, "port-7", got, len);
+			for (unsigned int k = len; k < sizeof(got); k++)
+				wrong += got[k] != 0x5a;
+			if (len <= (unsigned int)wl)
+				wrong += gl != -1;
+			else
+				wrong += gl != wl || strcmp(got, want) != 0;
+		}
+		check(wrong == 0,
+				"IPv%c, every buffer size 1..%d: -1 until it fits, nothing past it, then the "
+				"line (%u wrong)",
+				v6 ? '6' : '4', wl + 1, wrong);
+	}
 }
 
 /* FIN, FIN, last ACK: the last ACK echoes the second FIN's TSval: one more sample. */
@@ -1453,6 +1575,7 @@ main(int argc, char **argv)
 	test_timestamps();
 	test_table();
 	test_collisions();
+	test_burst();
 	test_drops();
 	test_frame_paths();
 	test_evict();
