@@ -646,6 +646,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
 	struct broker_src *last = NULL; /* the last record's source, when it had one */
+	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
 	bool plain = b->role == CFG_ROLE_COLLECTOR;
 	struct sph_hdr h;
 	uint32_t o, np = 0;
@@ -729,15 +730,24 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		if (b->role != CFG_ROLE_COLLECTOR || (flags & SPH_F_CTRL))
 			continue;
 		*nb_frames += !(flags & SPH_F_FRAG);
-		/* Records of one datagram mostly share a source: no probe for the same again. */
-		if (last != NULL && last->node == node && last->stream == stream)
+		/*
+		 * Records of one datagram mostly share a source: no probe for the same again, and
+		 * its jump limit (nothing here moves its numbers) is worked out once.
+		 */
+		if (last != NULL && last->node == node && last->stream == stream) {
 			s = last;
-		else
+		} else {
 			s = src_find(bl, node, stream, &room);
-		last = s;
+			last = s;
+			if (s != NULL)
+				jump_lim = !authed && s->seq.started &&
+								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
+						s->seq.next + BROKER_SEQ_JUMP :
+						UINT64_MAX;
+		}
 		if (s != NULL) {
-			if (!authed && s->seq.started && seq >= s->seq.next &&
-					seq - s->seq.next > BROKER_SEQ_JUMP) {
+			/* seq >= next && seq - next > BROKER_SEQ_JUMP */
+			if (seq > jump_lim) {
 				*claim = node;
 				return STP_DROP_SPH_SEQ_JUMP;
 			}
@@ -866,14 +876,14 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 
 /*
  * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
- * records still need), else a single allocation. Once per datagram of up to RX_SPARE frames:
- * kept out of the per-record path.
+ * @p left records still need, this one included), else a single allocation. Once per
+ * datagram of up to RX_SPARE frames: kept out of the per-record path.
  */
 static __rte_noinline struct rte_mbuf *
-frame_refill(struct rx_out *r)
+frame_refill(struct rx_out *r, uint32_t left)
 {
 	struct rte_mempool *mp = r->lc->pl->ports->pool;
-	const unsigned int k = RTE_MIN(r->frames_left + 1, (uint32_t)RX_SPARE);
+	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
 
 	r->spare_at = 0;
 	r->nb_spare = 0;
@@ -883,13 +893,16 @@ frame_refill(struct rx_out *r)
 	return r->spare[r->spare_at++];
 }
 
-/* An mbuf for the next frame of the datagram being read; NULL when the pool is empty. */
+/*
+ * An mbuf for the next frame of the datagram being read, which has @p left whole-frame records
+ * to go (this one included); NULL when the pool is empty.
+ */
 static __rte_always_inline struct rte_mbuf *
-frame_alloc(struct rx_out *r)
+frame_alloc(struct rx_out *r, uint32_t left)
 {
 	if (likely(r->spare_at < r->nb_spare))
 		return r->spare[r->spare_at++];
-	return frame_refill(r);
+	return frame_refill(r, left);
 }
 
 /* The mbufs of the bulk that no frame took (duplicates, drops): back to the pool. */
@@ -987,18 +1000,12 @@ ro_pop(struct broker_reorder *ro)
 	return top;
 }
 
-/* A remote frame for the rules: through the reorder buffer when there is one. */
-static void
-out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
+/* out_frame() with a reorder buffer (node.reorder_ms). */
+static __rte_noinline void
+out_frame_ro(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
 {
-	struct broker_reorder *ro = bl->ro;
-	uint64_t ts;
+	const uint64_t ts = pkt_meta(m)->ts_ns;
 
-	if (ro == NULL) {
-		out_push(r, m);
-		return;
-	}
-	ts = pkt_meta(m)->ts_ns;
 	if (ro->n == BROKER_REORDER_CAP) {
 		/* Full: the oldest of the buffer and this frame goes on now. */
 		ro->forced++;
@@ -1010,6 +1017,16 @@ out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
 		out_push(r, ro_pop(ro));
 	}
 	ro_insert(ro, m, ts);
+}
+
+/* A remote frame for the rules: through the reorder buffer when there is one. */
+static __rte_always_inline void
+out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
+{
+	if (likely(bl->ro == NULL))
+		out_push(r, m);
+	else
+		out_frame_ro(r, bl->ro, m);
 }
 
 /* Hand on the buffered frames older than @p now_ns - bound (all of them when @p all). */
@@ -1175,16 +1192,16 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 /*
  * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
- * mbuf for it (counted in sph_no_mbuf).
+ * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s.
  */
 static __rte_always_inline struct rte_mbuf *
-frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len)
+frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
 {
 	struct stp_lcore *lc = r->lc;
 	struct rte_mbuf *f;
 
 	lc->stats.generated++;
-	f = frame_alloc(r);
+	f = frame_alloc(r, left);
 	if (unlikely(f == NULL || rte_pktmbuf_tailroom(f) < len)) {
 		rte_pktmbuf_free(f);
 		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
@@ -1209,11 +1226,12 @@ rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct b
 
 /*
  * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
- * read where they are, not decoded again; what collect_record() does for it.
+ * read where they are, not decoded again; what collect_record() does for it. @p left: records
+ * of the datagram to go, this one included.
  */
-static inline void
-collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uint16_t in_port,
-		uint64_t now)
+static __rte_always_inline void
+collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uint32_t left,
+		uint16_t in_port, uint64_t now)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1221,8 +1239,6 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 	struct broker_src *s;
 	struct rte_mbuf *f;
 
-	if (r->frames_left > 0)
-		r->frames_left--;
 	s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
 	if (s != NULL) {
 		const uint64_t old_next = s->seq.next;
@@ -1233,7 +1249,7 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
 			return; /* counted in the source's duplicates / stale: not written again */
 	}
-	f = frame_copy(r, rec + SPH_FIXED_LEN, plen);
+	f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
 	if (unlikely(f == NULL))
 		return;
 	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
@@ -1266,7 +1282,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
 			return; /* counted in the source's duplicates / stale: not written again */
 	}
-	f = frame_copy(r, data, h->payload_len);
+	f = frame_copy(r, data, h->payload_len, r->frames_left + 1);
 	if (unlikely(f == NULL))
 		return;
 	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
@@ -1328,7 +1344,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	if (pl->n > 0) {
 		bl->records += pl->n;
 		for (unsigned int i = 0; i < pl->n; i++)
-			collect_plain(r, bl, d + pl->off[i], in_port, now);
+			collect_plain(r, bl, d + pl->off[i], pl->n - i, in_port, now);
 		off = len;
 	}
 	while (off < len) {
