@@ -622,6 +622,7 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
  * fields from there and does not decode them again. n == 0: not all plain, decoded again.
  */
 struct dg_plain {
+	bool rel; /* a record is SPH_F_RELIABLE: the transport reads the datagram's addresses */
 	uint16_t n;
 	uint16_t off[DG_PLAIN_MAX];
 };
@@ -633,7 +634,8 @@ struct dg_plain {
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
  * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
  * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
- * records when all are plain (else pl->n is 0). STP_DROP_MAX, or why not.
+ * records when all are plain (else pl->n is 0), and whether one is reliable. STP_DROP_MAX, or
+ * why not.
  * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
  * is checked without being decoded (sph_plain_len()).
  */
@@ -654,6 +656,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 
 	*nb_frames = 0;
 	pl->n = 0;
+	pl->rel = false;
 	*end = rte_pktmbuf_data_len(m);
 	/* The node the first record claims, for the note of a refusal before the walk. */
 	*claim = *end >= off + SPH_FIXED_LEN ? sph_peek_node(d + off) : 0;
@@ -730,6 +733,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		if (b->role != CFG_ROLE_COLLECTOR || (flags & SPH_F_CTRL))
 			continue;
 		*nb_frames += !(flags & SPH_F_FRAG);
+		pl->rel |= (flags & SPH_F_RELIABLE) != 0;
 		/*
 		 * Records of one datagram mostly share a source: no probe for the same again, and
 		 * its jump limit (nothing here moves its numbers) is worked out once.
@@ -1308,15 +1312,24 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	int rc;
 
 	bl->datagrams++;
-	brel_rx_datagram(r->lc, m, off);
-	/* More than one plain record: not one frame (admission saw records, not padding, after). */
-	rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
+	/* The reply address of the reliable transport: only its records need it. */
+	if (pl->rel)
+		brel_rx_datagram(r->lc, m, off);
+	/*
+	 * One plain record: one frame (admission saw padding at most after it); more: not one
+	 * frame; none plain: decoded here to tell.
+	 */
+	if (pl->n == 1) {
+		sph_plain_hdr(d + off, &h);
+		rc = (int)len - (int)off;
+	} else {
+		rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
+	}
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
-			(off + (uint32_t)rc == len ||
+			(off + (uint32_t)rc >= len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
 		/* The common jumbo / large-frame case: no copy. */
-		struct broker_src *s = src_get(bl, h.node, h.stream, in_port, now);
-
+		struct broker_src *s = src_get_cached(r, bl, h.node, h.stream, in_port, now);
 		enum sph_seq_res res = SPH_SEQ_OK;
 
 		src_desc(s, &h);
@@ -1324,7 +1337,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			const uint64_t old_next = s->seq.next;
 
 			res = src_seq(s, h.seq, h.ts_ns);
-			brel_rx_record(r->lc, (unsigned int)(s - bl->src), &h, old_next, res);
+			rx_record_rel(r->lc, bl, s, &h, old_next, res);
 		}
 		if (res == SPH_SEQ_STALE)
 			return STP_DROP_SPH_STALE; /* behind the replay window: not written again */

@@ -229,20 +229,12 @@ sph_plain_orig(const uint8_t *rec)
 	return bytes_get_be32(rec + 32);
 }
 
-/**
- * sph_decode() with the common record inline: a plain record (sph_plain_len()) is decoded
- * here with the same result; anything else goes to sph_decode(). test/fuzz/fuzz_sph.c checks
- * it answers as sph_decode() does on every input.
- */
-static inline int
-sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
+/** Fill @p h from the plain record at @p buf (sph_plain_len() took it): what sph_decode() would. */
+static inline void
+sph_plain_hdr(const uint8_t *buf, struct sph_hdr *h)
 {
-	const uint32_t rc = sph_plain_len(buf, len);
-	uint64_t w1;
+	const uint64_t w1 = sph_plain_w1(buf);
 
-	if (rc == 0)
-		return sph_decode(buf, len, h);
-	w1 = sph_plain_w1(buf);
 	h->version = SPH_VERSION;
 	h->flags = sph_plain_flags(buf);
 	h->ts_src = sph_plain_ts_src(buf);
@@ -262,6 +254,21 @@ sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
 	h->frag_idx = 0;
 	h->frag_cnt = 0;
 	h->nb_unknown = 0;
+}
+
+/**
+ * sph_decode() with the common record inline: a plain record (sph_plain_len()) is decoded
+ * here with the same result; anything else goes to sph_decode(). test/fuzz/fuzz_sph.c checks
+ * it answers as sph_decode() does on every input.
+ */
+static inline int
+sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
+{
+	const uint32_t rc = sph_plain_len(buf, len);
+
+	if (rc == 0)
+		return sph_decode(buf, len, h);
+	sph_plain_hdr(buf, h);
 	return (int)rc;
 }
 
