@@ -649,7 +649,9 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	bool authed = false, auth_bad = false;
 	struct broker_src *last = NULL; /* the last record's source, when it had one */
 	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
-	bool plain = b->role == CFG_ROLE_COLLECTOR;
+	/* Read once: the stores to pl->off[] below could alias them for the compiler. */
+	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
+	bool plain = collector;
 	struct sph_hdr h;
 	uint32_t o, np = 0;
 	int rc;
@@ -681,7 +683,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			break;
 		}
 	}
-	if (b->nb_peers > 0)
+	if (peers)
 		src_addr_of(m, &src);
 	for (o = off; o < *end; o += (uint32_t)rc) {
 		struct broker_src *s;
@@ -716,21 +718,21 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			}
 			if (sph_is_auth(h.flags))
 				continue; /* node.auth off: read as an unknown control record */
-			if (b->nb_peers > 0 && !rec_sender(&h, &snd))
+			if (peers && !rec_sender(&h, &snd))
 				return STP_DROP_SPH_PEER_UNKNOWN;
 			flags = h.flags;
 			node = h.node;
 			stream = h.stream;
 			seq = h.seq;
 		}
-		if (b->nb_peers > 0) {
+		if (peers) {
 			why = peer_check(b, &src, snd);
 			if (why != STP_DROP_MAX) {
 				*claim = snd;
 				return why;
 			}
 		}
-		if (b->role != CFG_ROLE_COLLECTOR || (flags & SPH_F_CTRL))
+		if (!collector || (flags & SPH_F_CTRL))
 			continue;
 		*nb_frames += !(flags & SPH_F_FRAG);
 		pl->rel |= (flags & SPH_F_RELIABLE) != 0;
@@ -1297,10 +1299,15 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * A datagram at a collector: one whole frame becomes the frame in place; otherwise each record
  * is handled and the datagram consumed; @p pl: its plain records as dg_admit() found them.
  * Returns a drop reason, or STP_DROP_MAX when done.
- * Cost with dg_admit() (broker_burst), 13 x 64-byte frames a datagram, callgrind: ~395
- * instructions a frame out (748 before issue 18); the collector's whole RX-to-TX path 580 a
- * frame out (933). Cycles: scripts/bench/broker.sh coll64; on a loaded 2-vCPU machine (load
- * 12-15) 784 against 1382 cycles a frame out in the same runs.
+ * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
+ * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
+ * datagram): 282 instructions a frame out (412 at the start of issue 18 item 3's collector
+ * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 438 (568).
+ * coll1000 (one 1000-byte frame a datagram, in place): broker_burst inclusive 401 a frame
+ * out (567). Cycles: broker.sh coll64 (STAMPEDE_OTHER interleaved) was too noisy at load
+ * 11-17 on the shared 2-vCPU machine to rank; the datapath thread's CPU time per frame out
+ * over 4 s of the same input, before and after interleaved (4 runs each, load ~15): coll64
+ * 62 against 88 ns (~152 against ~214 cycles at 2.45 GHz), coll1000 160 against 181 ns.
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
