@@ -622,7 +622,7 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
  * fields from there and does not decode them again. n == 0: not all plain, decoded again.
  */
 struct dg_plain {
-	bool rel; /* a record is SPH_F_RELIABLE: the transport reads the datagram's addresses */
+	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
 	uint16_t n;
 	uint16_t off[DG_PLAIN_MAX];
 };
@@ -735,7 +735,11 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		if (!collector || (flags & SPH_F_CTRL))
 			continue;
 		*nb_frames += !(flags & SPH_F_FRAG);
-		pl->rel |= (flags & SPH_F_RELIABLE) != 0;
+		/*
+		 * A fragment may complete a frame whose first fragment was reliable: the reply
+		 * goes to the sender of the last one, as before, whatever its own flags say.
+		 */
+		pl->rel |= (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
 		/*
 		 * Records of one datagram mostly share a source: no probe for the same again, and
 		 * its jump limit (nothing here moves its numbers) is worked out once.
