@@ -715,28 +715,54 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
 }
 
 /*
+ * Records of a datagram whose offsets a collector's admission keeps (struct dg_plain): a
+ * datagram of more is read the general way (9000-byte frames hold at most 225 records).
+ */
+#define DG_PLAIN_MAX 256
+
+/*
+ * The records of a datagram at a collector when every one is plain (sph_plain_len(): a whole
+ * frame, no TLVs): admission checked them and keeps their offsets, collection reads their
+ * fields from there and does not decode them again. n == 0: not all plain, decoded again.
+ */
+struct dg_plain {
+	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
+	uint16_t n;
+	uint16_t off[DG_PLAIN_MAX];
+};
+
+/*
  * Whether the stampede datagram in @p m (records from @p off) may be read: its MAC (node.auth),
  * every record well formed and from a peer of node.peers at its source address, and at a
  * collector, no unauthenticated jump past BROKER_SEQ_JUMP and room for a new source within its
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
  * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
- * of whole frames (what a collector copies). STP_DROP_MAX, or why not.
- * Cost: one more decoding walk of the headers (no payload), and the MAC when node.auth is on.
+ * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
+ * records when all are plain (else pl->n is 0), and whether one is reliable. STP_DROP_MAX, or
+ * why not.
+ * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
+ * is checked without being decoded (sph_plain_len()).
  */
 static enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
-		uint32_t *end, uint32_t *claim, uint32_t *nb_frames)
+		uint32_t *end, uint32_t *claim, uint32_t *nb_frames, struct dg_plain *pl)
 {
 	const struct broker_rt *b = broker_pl(lc->pl);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
 	struct broker_src *last = NULL; /* the last record's source, when it had one */
+	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
+	/* Read once: the stores to pl->off[] below could alias them for the compiler. */
+	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
+	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o;
+	uint32_t o, np = 0;
 	int rc;
 
 	*nb_frames = 0;
+	pl->n = 0;
+	pl->rel = false;
 	*end = rte_pktmbuf_data_len(m);
 	/* The node the first record claims, for the note of a refusal before the walk. */
 	*claim = *end >= off + SPH_FIXED_LEN ? sph_peek_node(d + off) : 0;
@@ -761,55 +787,94 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			break;
 		}
 	}
-	if (b->nb_peers > 0)
+	if (peers)
 		src_addr_of(m, &src);
 	for (o = off; o < *end; o += (uint32_t)rc) {
 		struct broker_src *s;
 		enum stp_drop why;
-		uint32_t snd = 0;
+		uint32_t snd = 0, node;
+		uint16_t stream;
+		uint64_t seq;
+		uint8_t flags;
 		bool room = false;
 
-		rc = sph_decode_fast(d + o, *end - o, &h);
-		if (rc < 0) {
-			if (o > off && sph_is_padding(d + o, *end - o))
-				break;
-			bl->malformed++;
-			return (enum stp_drop)err_drop[-rc];
-		}
-		if (sph_is_auth(h.flags))
-			continue; /* node.auth off: read as an unknown control record */
-		if (b->nb_peers > 0) {
-			if (!rec_sender(&h, &snd))
+		rc = (int)sph_plain_len(d + o, *end - o);
+		if (likely(rc > 0)) {
+			/* Plain: the sender is the source, no TLV to read. */
+			const uint64_t w1 = sph_plain_w1(d + o);
+
+			if (np < DG_PLAIN_MAX)
+				pl->off[np] = (uint16_t)o;
+			np++;
+			flags = sph_plain_flags(d + o);
+			node = (uint32_t)(w1 >> 32);
+			stream = (uint16_t)(w1 >> 16);
+			seq = sph_plain_seq(d + o);
+			snd = node;
+		} else {
+			plain = false;
+			rc = sph_decode(d + o, *end - o, &h);
+			if (rc < 0) {
+				if (o > off && sph_is_padding(d + o, *end - o))
+					break;
+				bl->malformed++;
+				return (enum stp_drop)err_drop[-rc];
+			}
+			if (sph_is_auth(h.flags))
+				continue; /* node.auth off: read as an unknown control record */
+			if (peers && !rec_sender(&h, &snd))
 				return STP_DROP_SPH_PEER_UNKNOWN;
+			flags = h.flags;
+			node = h.node;
+			stream = h.stream;
+			seq = h.seq;
+		}
+		if (peers) {
 			why = peer_check(b, &src, snd);
 			if (why != STP_DROP_MAX) {
 				*claim = snd;
 				return why;
 			}
 		}
-		if (b->role != CFG_ROLE_COLLECTOR || (h.flags & SPH_F_CTRL))
+		if (!collector || (flags & SPH_F_CTRL))
 			continue;
-		*nb_frames += !(h.flags & SPH_F_FRAG);
-		/* Records of one datagram mostly share a source: no probe for the same again. */
-		if (last != NULL && last->node == h.node && last->stream == h.stream)
+		*nb_frames += !(flags & SPH_F_FRAG);
+		/*
+		 * A fragment may complete a frame whose first fragment was reliable: the reply
+		 * goes to the sender of the last one, as before, whatever its own flags say.
+		 */
+		pl->rel |= (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
+		/*
+		 * Records of one datagram mostly share a source: no probe for the same again, and
+		 * its jump limit (nothing here moves its numbers) is worked out once.
+		 */
+		if (last != NULL && last->node == node && last->stream == stream) {
 			s = last;
-		else
-			s = src_find(bl, h.node, h.stream, &room);
-		last = s;
+		} else {
+			s = src_find(bl, node, stream, &room);
+			last = s;
+			if (s != NULL)
+				jump_lim = !authed && s->seq.started &&
+								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
+						s->seq.next + BROKER_SEQ_JUMP :
+						UINT64_MAX;
+		}
 		if (s != NULL) {
-			if (!authed && s->seq.started && h.seq >= s->seq.next &&
-					h.seq - s->seq.next > BROKER_SEQ_JUMP) {
-				*claim = h.node;
+			/* seq >= next && seq - next > BROKER_SEQ_JUMP */
+			if (seq > jump_lim) {
+				*claim = node;
 				return STP_DROP_SPH_SEQ_JUMP;
 			}
 		} else if (!room) {
-			*claim = h.node;
+			*claim = node;
 			return STP_DROP_SPH_SRC_FULL;
-		} else if (src_count(bl, h.node) >= BROKER_SRC_PER_NODE) {
-			*claim = h.node;
+		} else if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
+			*claim = node;
 			return STP_DROP_SPH_SRC_QUOTA;
 		}
 	}
+	if (plain && np <= DG_PLAIN_MAX)
+		pl->n = (uint16_t)np;
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
 
@@ -863,23 +928,34 @@ src_key(const struct stp_pipeline *pl, struct broker_src *s)
 	return s->if_key;
 }
 
-/* Give a decapsulated frame its original's metadata. */
+/*
+ * Give a decapsulated frame its original's metadata: capture time @p ts_ns from @p ts_src,
+ * @p orig_len bytes on the wire of which @p cap_len were captured.
+ */
 static inline void
-frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_hdr *h,
-		uint16_t in_port, uint8_t if_key)
+frame_meta_of(const struct stp_pipeline *pl, struct rte_mbuf *f, uint64_t ts_ns, uint8_t ts_src,
+		uint32_t orig_len, uint32_t cap_len, uint16_t in_port, uint8_t if_key)
 {
 	struct pkt_meta *meta = pkt_meta(f);
 
 	f->port = in_port;
 	meta->if_key = if_key;
-	meta->ts_ns = h->ts_ns;
-	meta->ts_src = h->ts_src < PKT_TS_MAX ? h->ts_src : PKT_TS_NONE;
-	meta->orig_len = h->orig_len > h->cap_len ? (uint16_t)RTE_MIN(h->orig_len, 65535u) : 0;
+	meta->ts_ns = ts_ns;
+	meta->ts_src = ts_src < PKT_TS_MAX ? ts_src : PKT_TS_NONE;
+	meta->orig_len = orig_len > cap_len ? (uint16_t)RTE_MIN(orig_len, 65535u) : 0;
 	meta->flow_hash = 0;
 	meta->flags = 0;
 	/* Parsing only ever turns on (rules reloaded): it may do so between two frames. */
 	if (__atomic_load_n(&pl->need_parse, __ATOMIC_ACQUIRE))
 		pkt_parse(f, meta);
+}
+
+/* frame_meta_of() from a decoded header. */
+static inline void
+frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_hdr *h,
+		uint16_t in_port, uint8_t if_key)
+{
+	frame_meta_of(pl, f, h->ts_ns, h->ts_src, h->orig_len, h->cap_len, in_port, if_key);
 }
 
 /* Mbufs a collector allocates at a time for the frames of a datagram (rte_pktmbuf_alloc_bulk). */
@@ -913,24 +989,34 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 }
 
 /*
- * An mbuf for the next frame of the datagram being read: from a bulk of up to RX_SPARE (as many
- * as the datagram's records still need), else a single allocation. NULL when the pool is empty.
+ * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
+ * @p left records still need, this one included), else a single allocation. Once per
+ * datagram of up to RX_SPARE frames: kept out of the per-record path.
  */
-static inline struct rte_mbuf *
-frame_alloc(struct rx_out *r)
+static __rte_noinline struct rte_mbuf *
+frame_refill(struct rx_out *r, uint32_t left)
 {
 	struct rte_mempool *mp = r->lc->pl->ports->pool;
+	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
 
-	if (r->spare_at == r->nb_spare) {
-		const unsigned int k = RTE_MIN(r->frames_left + 1, (uint32_t)RX_SPARE);
-
-		r->spare_at = 0;
-		r->nb_spare = 0;
-		if (k < 2 || rte_pktmbuf_alloc_bulk(mp, r->spare, k) != 0)
-			return rte_pktmbuf_alloc(mp);
-		r->nb_spare = (uint16_t)k;
-	}
+	r->spare_at = 0;
+	r->nb_spare = 0;
+	if (k < 2 || rte_pktmbuf_alloc_bulk(mp, r->spare, k) != 0)
+		return rte_pktmbuf_alloc(mp);
+	r->nb_spare = (uint16_t)k;
 	return r->spare[r->spare_at++];
+}
+
+/*
+ * An mbuf for the next frame of the datagram being read, which has @p left whole-frame records
+ * to go (this one included); NULL when the pool is empty.
+ */
+static __rte_always_inline struct rte_mbuf *
+frame_alloc(struct rx_out *r, uint32_t left)
+{
+	if (likely(r->spare_at < r->nb_spare))
+		return r->spare[r->spare_at++];
+	return frame_refill(r, left);
 }
 
 /* The mbufs of the bulk that no frame took (duplicates, drops): back to the pool. */
@@ -1028,18 +1114,12 @@ ro_pop(struct broker_reorder *ro)
 	return top;
 }
 
-/* A remote frame for the rules: through the reorder buffer when there is one. */
-static void
-out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
+/* out_frame() with a reorder buffer (node.reorder_ms). */
+static __rte_noinline void
+out_frame_ro(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
 {
-	struct broker_reorder *ro = bl->ro;
-	uint64_t ts;
+	const uint64_t ts = pkt_meta(m)->ts_ns;
 
-	if (ro == NULL) {
-		out_push(r, m);
-		return;
-	}
-	ts = pkt_meta(m)->ts_ns;
 	if (ro->n == BROKER_REORDER_CAP) {
 		/* Full: the oldest of the buffer and this frame goes on now. */
 		ro->forced++;
@@ -1051,6 +1131,16 @@ out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
 		out_push(r, ro_pop(ro));
 	}
 	ro_insert(ro, m, ts);
+}
+
+/* A remote frame for the rules: through the reorder buffer when there is one. */
+static __rte_always_inline void
+out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
+{
+	if (likely(bl->ro == NULL))
+		out_push(r, m);
+	else
+		out_frame_ro(r, bl->ro, m);
 }
 
 /* Hand on the buffered frames older than @p now_ns - bound (all of them when @p all). */
@@ -1214,6 +1304,73 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 	}
 }
 
+/*
+ * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
+ * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s.
+ */
+static __rte_always_inline struct rte_mbuf *
+frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
+{
+	struct stp_lcore *lc = r->lc;
+	struct rte_mbuf *f;
+
+	lc->stats.generated++;
+	f = frame_alloc(r, left);
+	if (unlikely(f == NULL || rte_pktmbuf_tailroom(f) < len)) {
+		rte_pktmbuf_free(f);
+		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
+		return NULL;
+	}
+	f->data_len = len;
+	f->pkt_len = len;
+	rte_memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, len);
+	return f;
+}
+
+/* rx_record_rel() of a plain record at @p rec (rare: the reliable transport's records). */
+static __rte_noinline void
+rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct broker_src *s,
+		const uint8_t *rec, uint16_t len, uint64_t old_next, enum sph_seq_res res)
+{
+	struct sph_hdr h;
+
+	if (sph_decode_fast(rec, len, &h) > 0) /* admission checked it: always */
+		rx_record_rel(lc, bl, s, &h, old_next, res);
+}
+
+/*
+ * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
+ * read where they are, not decoded again; what collect_record() does for it. @p left: records
+ * of the datagram to go, this one included.
+ */
+static __rte_always_inline void
+collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uint32_t left,
+		uint16_t in_port, uint64_t now)
+{
+	const uint64_t w1 = sph_plain_w1(rec);
+	const uint16_t plen = (uint16_t)w1;
+	const uint64_t ts = sph_plain_ts(rec);
+	struct broker_src *s;
+	struct rte_mbuf *f;
+
+	s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
+	if (s != NULL) {
+		const uint64_t old_next = s->seq.next;
+		const enum sph_seq_res res = src_seq(s, sph_plain_seq(rec), ts);
+
+		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
+			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
+		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
+			return; /* counted in the source's duplicates / stale: not written again */
+	}
+	f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
+	if (unlikely(f == NULL))
+		return;
+	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
+			src_key(r->lc->pl, s));
+	out_frame(r, bl, f);
+}
+
 /* A record of a datagram (payload at @p data) at a collector. */
 static void
 collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h,
@@ -1239,31 +1396,30 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
 			return; /* counted in the source's duplicates / stale: not written again */
 	}
-	lc->stats.generated++;
-	f = frame_alloc(r);
-	if (unlikely(f == NULL || rte_pktmbuf_tailroom(f) < h->payload_len)) {
-		rte_pktmbuf_free(f);
-		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
+	f = frame_copy(r, data, h->payload_len, r->frames_left + 1);
+	if (unlikely(f == NULL))
 		return;
-	}
-	f->data_len = h->payload_len;
-	f->pkt_len = h->payload_len;
-	rte_memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, h->payload_len);
 	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
 	out_frame(r, bl, f);
 }
 
 /*
  * A datagram at a collector: one whole frame becomes the frame in place; otherwise each record
- * is handled and the datagram consumed. Returns a drop reason, or STP_DROP_MAX when done.
- * Cost with dg_admit() (broker_burst), 13 x 64-byte frames a datagram, callgrind: ~395
- * instructions a frame out (748 before issue 18); the collector's whole RX-to-TX path 580 a
- * frame out (933). Cycles: scripts/bench/broker.sh coll64; on a loaded 2-vCPU machine (load
- * 12-15) 784 against 1382 cycles a frame out in the same runs.
+ * is handled and the datagram consumed; @p pl: its plain records as dg_admit() found them.
+ * Returns a drop reason, or STP_DROP_MAX when done.
+ * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
+ * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
+ * datagram): 282 instructions a frame out (412 at the start of issue 18 item 3's collector
+ * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 438 (568).
+ * coll1000 (one 1000-byte frame a datagram, in place): broker_burst inclusive 401 a frame
+ * out (567). Cycles: broker.sh coll64 (STAMPEDE_OTHER interleaved) was too noisy at load
+ * 11-17 on the shared 2-vCPU machine to rank; the datapath thread's CPU time per frame out
+ * over 4 s of the same input, before and after interleaved (4 runs each, load ~15): coll64
+ * 62 against 88 ns (~152 against ~214 cycles at 2.45 GHz), coll1000 160 against 181 ns.
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
-		uint32_t nb_frames, uint64_t now)
+		uint32_t nb_frames, const struct dg_plain *pl, uint64_t now)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint16_t in_port = m->port;
@@ -1271,14 +1427,24 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	int rc;
 
 	bl->datagrams++;
-	brel_rx_datagram(r->lc, m, off);
-	rc = sph_decode_fast(d + off, len - off, &h);
+	/* The reply address of the reliable transport: only its records need it. */
+	if (pl->rel)
+		brel_rx_datagram(r->lc, m, off);
+	/*
+	 * One plain record: one frame (admission saw padding at most after it); more: not one
+	 * frame; none plain: decoded here to tell.
+	 */
+	if (pl->n == 1) {
+		sph_plain_hdr(d + off, &h);
+		rc = (int)len - (int)off;
+	} else {
+		rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
+	}
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
-			(off + (uint32_t)rc == len ||
+			(off + (uint32_t)rc >= len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
 		/* The common jumbo / large-frame case: no copy. */
-		struct broker_src *s = src_get(bl, h.node, h.stream, in_port, now);
-
+		struct broker_src *s = src_get_cached(r, bl, h.node, h.stream, in_port, now);
 		enum sph_seq_res res = SPH_SEQ_OK;
 
 		src_desc(s, &h);
@@ -1286,7 +1452,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			const uint64_t old_next = s->seq.next;
 
 			res = src_seq(s, h.seq, h.ts_ns);
-			brel_rx_record(r->lc, (unsigned int)(s - bl->src), &h, old_next, res);
+			rx_record_rel(r->lc, bl, s, &h, old_next, res);
 		}
 		if (res == SPH_SEQ_STALE)
 			return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
@@ -1303,6 +1469,12 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		return STP_DROP_MAX;
 	}
 	r->frames_left = nb_frames;
+	if (pl->n > 0) {
+		bl->records += pl->n;
+		for (unsigned int i = 0; i < pl->n; i++)
+			collect_plain(r, bl, d + pl->off[i], pl->n - i, in_port, now);
+		off = len;
+	}
 	while (off < len) {
 		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
@@ -1408,6 +1580,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		uint32_t off = sph_offset(b, m);
 		uint32_t end, claim, nb_frames;
+		struct dg_plain plain;
 		enum stp_drop why;
 
 		if (off == 0) {
@@ -1421,7 +1594,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		why = dg_admit(lc, bl, m, off, &end, &claim, &nb_frames);
+		why = dg_admit(lc, bl, m, off, &end, &claim, &nb_frames, &plain);
 		if (unlikely(why != STP_DROP_MAX)) {
 			bl->datagrams++;
 			if (is_refusal(why))
@@ -1437,7 +1610,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			}
 			why = relay(lc, bl, &x, m, off, end);
 		} else {
-			why = collect(&r, bl, m, off, end, nb_frames, now);
+			why = collect(&r, bl, m, off, end, nb_frames, &plain, now);
 		}
 		if (unlikely(why != STP_DROP_MAX)) {
 			if (is_refusal(why))

@@ -158,14 +158,15 @@ uint16_t sph_encode(const struct sph_hdr *h, uint8_t *buf, size_t cap);
 int sph_decode(const uint8_t *buf, size_t len, struct sph_hdr *h);
 
 /**
- * sph_decode() with the common record inline: a whole frame's record without TLVs (hdr_len
- * 40, neither FRAG nor CTRL) that passes every check sph_decode() makes is decoded here with
- * the same result; anything else (TLVs, control records, fragments, any error) goes to
- * sph_decode(). What the broker's receive path calls twice per record (admission, then
- * collection); test/fuzz/fuzz_sph.c checks it answers as sph_decode() does on every input.
+ * The length (header + payload) of the record at @p buf (@p len bytes available) when it is a
+ * plain one: a whole frame's record without TLVs (hdr_len 40, neither FRAG nor CTRL) that
+ * passes every check sph_decode() makes; else 0 (TLVs, control records, fragments, any error:
+ * sph_decode() tells which). Nothing is stored: a receiver that checked a datagram's records
+ * this way reads their fields later with the sph_plain_*() accessors, without checking again
+ * (the broker collector's admission, then its collection).
  */
-static inline int
-sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
+static inline uint32_t
+sph_plain_len(const uint8_t *buf, size_t len)
 {
 	if (len >= SPH_FIXED_LEN) {
 		const uint64_t w0 = bytes_get_be64(buf);
@@ -180,30 +181,95 @@ sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
 
 		if ((w0 & 0xffffff00ffff0000ULL) == want && !(flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
 				(size_t)SPH_FIXED_LEN + plen <= len && cap != 0 && cap <= orig &&
-				plen == cap) {
-			h->version = SPH_VERSION;
-			h->flags = flags;
-			h->ts_src = (uint8_t)(w0 >> 8);
-			h->hdr_len = SPH_FIXED_LEN;
-			h->stream = (uint16_t)(w1 >> 16);
-			h->payload_len = plen;
-			h->node = (uint32_t)(w1 >> 32);
-			h->seq = bytes_get_be64(buf + 16);
-			h->ts_ns = bytes_get_be64(buf + 24);
-			h->orig_len = orig;
-			h->cap_len = cap;
-			h->nb_hops = 0;
-			h->nb_hops_total = 0;
-			h->desc_len = 0;
-			h->desc = NULL;
-			h->frag_off = 0;
-			h->frag_idx = 0;
-			h->frag_cnt = 0;
-			h->nb_unknown = 0;
+				plen == cap)
 			return SPH_FIXED_LEN + plen;
-		}
 	}
-	return sph_decode(buf, len, h);
+	return 0;
+}
+
+/** A plain record's (sph_plain_len()) flags. */
+static inline uint8_t
+sph_plain_flags(const uint8_t *rec)
+{
+	return rec[3];
+}
+
+/** A plain record's ts_src (enum pkt_ts_src of its capture timestamp). */
+static inline uint8_t
+sph_plain_ts_src(const uint8_t *rec)
+{
+	return rec[6];
+}
+
+/** A plain record's node (high 32 bits), stream (bits 16..31) and payload_len (low 16 bits). */
+static inline uint64_t
+sph_plain_w1(const uint8_t *rec)
+{
+	return bytes_get_be64(rec + 8);
+}
+
+/** A plain record's sequence number. */
+static inline uint64_t
+sph_plain_seq(const uint8_t *rec)
+{
+	return bytes_get_be64(rec + 16);
+}
+
+/** A plain record's capture timestamp (UTC ns). */
+static inline uint64_t
+sph_plain_ts(const uint8_t *rec)
+{
+	return bytes_get_be64(rec + 24);
+}
+
+/** A plain record's orig_len (its payload_len is its cap_len). */
+static inline uint32_t
+sph_plain_orig(const uint8_t *rec)
+{
+	return bytes_get_be32(rec + 32);
+}
+
+/** Fill @p h from the plain record at @p buf (sph_plain_len() took it): what sph_decode() would. */
+static inline void
+sph_plain_hdr(const uint8_t *buf, struct sph_hdr *h)
+{
+	const uint64_t w1 = sph_plain_w1(buf);
+
+	h->version = SPH_VERSION;
+	h->flags = sph_plain_flags(buf);
+	h->ts_src = sph_plain_ts_src(buf);
+	h->hdr_len = SPH_FIXED_LEN;
+	h->stream = (uint16_t)(w1 >> 16);
+	h->payload_len = (uint16_t)w1;
+	h->node = (uint32_t)(w1 >> 32);
+	h->seq = sph_plain_seq(buf);
+	h->ts_ns = sph_plain_ts(buf);
+	h->orig_len = sph_plain_orig(buf);
+	h->cap_len = h->payload_len;
+	h->nb_hops = 0;
+	h->nb_hops_total = 0;
+	h->desc_len = 0;
+	h->desc = NULL;
+	h->frag_off = 0;
+	h->frag_idx = 0;
+	h->frag_cnt = 0;
+	h->nb_unknown = 0;
+}
+
+/**
+ * sph_decode() with the common record inline: a plain record (sph_plain_len()) is decoded
+ * here with the same result; anything else goes to sph_decode(). test/fuzz/fuzz_sph.c checks
+ * it answers as sph_decode() does on every input.
+ */
+static inline int
+sph_decode_fast(const uint8_t *buf, size_t len, struct sph_hdr *h)
+{
+	const uint32_t rc = sph_plain_len(buf, len);
+
+	if (rc == 0)
+		return sph_decode(buf, len, h);
+	sph_plain_hdr(buf, h);
+	return (int)rc;
 }
 
 /**

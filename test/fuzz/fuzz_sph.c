@@ -18,6 +18,7 @@
  *    without an authentication record verifies once signed (and no longer with a flipped bit).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					f.desc_len == h.desc_len && f.frag_off == h.frag_off &&
 					f.frag_idx == h.frag_idx && f.frag_cnt == h.frag_cnt &&
 					f.nb_unknown == h.nb_unknown);
+		/*
+		 * The collector's admission check (sph_plain_len()): a record it takes decodes as
+		 * a whole frame without TLVs, and every such record is taken.
+		 */
+		{
+			const uint32_t pl = sph_plain_len(buf + off, size - off);
+			const bool is_plain = rc > 0 && h.hdr_len == SPH_FIXED_LEN &&
+					!(h.flags & (SPH_F_FRAG | SPH_F_CTRL));
+
+			FUZZ_ASSERT(is_plain ? pl == (uint32_t)rc : pl == 0);
+			if (pl != 0)
+				FUZZ_ASSERT(sph_plain_flags(buf + off) == h.flags &&
+						sph_plain_ts_src(buf + off) == h.ts_src &&
+						sph_plain_w1(buf + off) ==
+								((uint64_t)h.node << 32 |
+										(uint64_t)h.stream
+												<< 16 |
+										h.payload_len) &&
+						sph_plain_seq(buf + off) == h.seq &&
+						sph_plain_ts(buf + off) == h.ts_ns &&
+						sph_plain_orig(buf + off) == h.orig_len);
+		}
 		if (rc < 0) {
 			FUZZ_ASSERT(-rc > SPH_OK && -rc < SPH_E_MAX);
 			FUZZ_ASSERT(strncmp(sph_err_name((enum sph_err) - rc), "sph_", 4) == 0);
