@@ -1331,6 +1331,9 @@ test_writers(void)
  */
 
 #define FP_N 160
+#define FP_POOL2 64
+
+static struct rte_mempool *fp_pool2;
 
 /* Byte j of fast-path frame @p k: its destination MAC says unicast, multicast or broadcast. */
 static uint8_t
@@ -1444,15 +1447,24 @@ fp_model(uint32_t k, const struct pcapng_conf *c, uint8_t *out)
 	return (uint32_t)(p - out);
 }
 
-/* Write the FP_N frames in @p nb_seg segments each; compare the file's EPBs with the model. */
+/*
+ * Write the FP_N frames in @p nb_seg segments each; compare the file's EPBs with the model. In
+ * one segment, every tenth frame from the fifth on is not a plain mbuf the writer may put back
+ * with the others: @p kind 0 a shared one (the test holds a reference), 1 an indirect one (a
+ * clone), 2 one of another pool. The writer's first burst starts at frame 0, so its run of
+ * plain mbufs ends at frame 4.
+ */
 static unsigned int
-fp_file(const struct pcapng_conf *c0, const char *tag, unsigned int nb_seg, unsigned int *epbs)
+fp_file(const struct pcapng_conf *c0, const char *tag, unsigned int nb_seg, unsigned int kind,
+		unsigned int *epbs)
 {
 	static const struct pcapng_if ifs[2] = { { .name = "a", .port_id = 0 },
 		{ .name = "b", .port_id = 3 } };
 	static uint8_t want[PCAPNG_MAX_SNAPLEN + 256];
-	struct rte_mbuf *pkts[FP_N];
+	struct rte_mbuf *pkts[FP_N], *held[FP_N];
+	unsigned int nb_held = 0;
 	struct pcapng_conf c = *c0;
+	int rc;
 	struct pcapng_writer *w;
 	unsigned int wrong = 0, k = 0;
 	size_t len = 0, off = 0;
@@ -1466,10 +1478,33 @@ fp_file(const struct pcapng_conf *c0, const char *tag, unsigned int nb_seg, unsi
 		printf("info: create %s: %s\n", c.path, err);
 		return FP_N;
 	}
-	for (k = 0; k < FP_N; k++)
-		pkts[k] = fp_mbuf(k, nb_seg);
+	for (k = 0; k < FP_N; k++) {
+		if (nb_seg == 1 && kind == 2 && k % 10 == 4) { /* an mbuf of another pool */
+			struct rte_mempool *p0 = pool;
+
+			pool = fp_pool2;
+			pkts[k] = fp_mbuf(k, nb_seg);
+			pool = p0;
+		} else {
+			pkts[k] = fp_mbuf(k, nb_seg);
+		}
+		if (nb_seg == 1 && kind == 0 && k % 10 == 4) { /* shared: the test keeps a ref */
+			rte_pktmbuf_refcnt_update(pkts[k], 1);
+			held[nb_held++] = pkts[k];
+		} else if (nb_seg == 1 && kind == 1 && k % 10 == 4) { /* indirect: a clone */
+			held[nb_held++] = pkts[k];
+			pkts[k] = rte_pktmbuf_clone(pkts[k], pool);
+			if (pkts[k] == NULL)
+				abort();
+		}
+	}
 	enqueue_all(w, pkts, FP_N);
-	if (pcapng_writer_close(w, 5000, NULL) != 0)
+	rc = pcapng_writer_close(w, 5000, NULL);
+	/* The writer freed its references only: the test's are still good, freed here. */
+	for (k = 0; k < nb_held; k++)
+		wrong += rte_mbuf_refcnt_read(held[k]) != 1;
+	rte_pktmbuf_free_bulk(held, nb_held);
+	if (rc != 0)
 		return FP_N;
 	buf = read_file(c.path, &len);
 	if (buf == NULL)
@@ -1513,21 +1548,32 @@ test_fast_path(void)
 	struct pcapng_conf c;
 	unsigned int i, seg, bad, epbs;
 
+	fp_pool2 = rte_pktmbuf_pool_create(
+			"ut_pcapng2", FP_POOL2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	check(fp_pool2 != NULL, "second mempool");
+	if (fp_pool2 == NULL)
+		return;
 	for (i = 0; i < RTE_DIM(confs); i++) {
 		pcapng_conf_defaults(&c);
 		c.flags = confs[i].flags;
 		c.comments = confs[i].comments;
 		c.snaplen = confs[i].snaplen;
 		for (seg = 1; seg <= 2; seg++) {
-			bad = fp_file(&c, confs[i].tag, seg, &epbs);
+			bad = fp_file(&c, confs[i].tag, seg, i % 3, &epbs);
 			check(bad == 0 && epbs == FP_N,
-					"%s path, %s: %u EPBs, %u differ from the spec's layout",
+					"%s path, %s: %u EPBs, %u wrong (bytes against the spec's layout, or a reference the test holds freed)",
 					seg == 1 ? "fast (one segment)" : "general (two segments)",
 					confs[i].tag, epbs, bad);
 		}
 	}
-	check(rte_mempool_avail_count(pool) == POOL_SIZE, "all mbufs freed (%u of %u)",
-			rte_mempool_avail_count(pool), POOL_SIZE);
+	/* A shared, indirect or other-pool mbuf put back with the others would show here. */
+	check(rte_mempool_avail_count(pool) == POOL_SIZE &&
+					rte_mempool_avail_count(fp_pool2) == FP_POOL2,
+			"every mbuf freed once, shared, cloned and of another pool among them (%u of "
+			"%u, %u of %u)",
+			rte_mempool_avail_count(pool), POOL_SIZE, rte_mempool_avail_count(fp_pool2),
+			FP_POOL2);
+	rte_mempool_free(fp_pool2);
 }
 
 int
