@@ -1111,18 +1111,21 @@ prefetch_mbuf(const struct rte_mbuf *m)
  * caller takes the next one by the general path; *plain how many of them, from the first, are
  * plain mbufs of one pool (free_burst() puts them back in one call).
  *
- * The writer thread, ring, encode and free, callgrind of the writer thread on
- * scripts/bench/capture_cpu.sh's stampede configuration (/tmp-free: net_null0, 64-byte frames,
- * one pcapng output on /dev/shm): 168 instr per frame before this version (per-frame header
- * stores, rte_memcpy, prefetch tests in the loop, the free's checks per mbuf), 259 with the
- * general path and rte_pktmbuf_free_bulk. The mbufs are prefetched 16 frames ahead and their
- * data 8 ahead: the mbufs were just written by the datapath's core, and their lines come from
- * another core's cache (user CPU per frame 37-50 ns with these distances against 49-68 with 8
- * and 4, capture_cpu.sh, load average 7-22). The kernel's write() into tmpfs adds 60-90 ns per
- * 124-byte record (page allocation and copy: per byte, whatever the size of the write; 1
- * write() per MiB); on a tmpfs mounted huge=always the kernel's share is ~22 ns
- * (capture_cpu.sh's "tmpfs huge=always" row). A 256 KiB buffer (kept in L2) instead of 1 MiB
- * changed nothing: 8.10 against 8.02 Mpps per CPU-second, 5 interleaved runs.
+ * The writer thread, ring, encode and free: 139 instr per 64-byte frame (168 before this version:
+ * header stores one field at a time, rte_memcpy, prefetch tests in the loop, the free's checks per
+ * mbuf; 259 with the general path and rte_pktmbuf_free_bulk), callgrind of the writer thread on
+ * capture_cpu.sh's stampede configuration (net_null0, one pcapng output on /dev/shm; writer_main's
+ * inclusive count / frames written). In time, capture_cpu.sh -n 5 -w 1 -T 0 with STAMPEDE_OTHER the
+ * build before, "user ns/f" medians: 58.3 against 59.1 at load average 15, 53.5 against 60.2 at
+ * 8-13, 47.7 against 57.2 at 7-11 (three runs of 5 on a machine shared with other jobs: the gain in
+ * time is smaller than the 17% in instructions in one run of three, not measured quiet). The mbufs
+ * are prefetched 16 frames ahead and their data 8 ahead: the mbufs were just written by the
+ * datapath's core, and their lines come from another core's cache (user CPU per frame 37-50 ns with
+ * these distances against 49-68 with 8 and 4, capture_cpu.sh, load average 7-22). The kernel's
+ * write() into tmpfs adds 60-90 ns per 124-byte record (page allocation and copy: per byte,
+ * whatever the size of the write; 1 write() per MiB); on a tmpfs mounted huge=always the kernel's
+ * share is ~22 ns (capture_cpu.sh's "tmpfs huge=always" row). A 256 KiB buffer (kept in L2) instead
+ * of 1 MiB changed nothing: 8.10 against 8.02 Mpps per CPU-second, 5 interleaved runs.
  */
 static __rte_always_inline unsigned int
 encode_fast_dir(struct pcapng_writer *w, struct rte_mbuf **pkts, unsigned int n,
