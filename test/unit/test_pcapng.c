@@ -1320,6 +1320,262 @@ test_writers(void)
 	check(lane.pkts == 0, "lane stats of no writer: zeros");
 }
 
+/*
+ * ---- The writer's fast path (one-segment frames) against its general path and a model. ----
+ *
+ * The same frames are written twice: in one-segment mbufs (the writer's fast path) and split in
+ * two segments (its general path). Every EPB of both files must be the bytes this test's own
+ * encoder builds from the pcapng spec: frame lengths 0..140 and a few large ones, unicast,
+ * multicast and broadcast destinations, every timestamp source (and out-of-range ones), frames
+ * truncated by the caller, with epb_flags and comments on and off, and a snaplen that cuts.
+ */
+
+#define FP_N 160
+#define FP_POOL2 64
+
+static struct rte_mempool *fp_pool2;
+
+/* Byte j of fast-path frame @p k: its destination MAC says unicast, multicast or broadcast. */
+static uint8_t
+fp_byte(uint32_t k, uint32_t j)
+{
+	static const uint8_t dst[3][6] = { { 0x02, 0, 0, 0, 0, 1 },
+		{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x07 }, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+	if (j < 6)
+		return dst[k % 3][j];
+	return (uint8_t)(k * 13 + j * 3 + 1);
+}
+
+/* Frame k: its length in the mbuf, and the original length recorded (0: not truncated). */
+static void
+fp_lens(uint32_t k, uint32_t *len, uint16_t *orig)
+{
+	static const uint32_t big[] = { 200, 1000, 1514, 2000, 2048 };
+
+	*len = k <= 140 ? k : big[(k - 141) % RTE_DIM(big)];
+	*orig = k % 11 == 5 ? (uint16_t)(*len + 100) : 0;
+}
+
+static struct rte_mbuf *
+fp_mbuf(uint32_t k, unsigned int nb_seg)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t len, off = 0, n, j;
+	uint16_t orig;
+	struct pkt_meta *meta;
+
+	fp_lens(k, &len, &orig);
+	for (unsigned int s = 0; s < nb_seg; s++) {
+		n = s + 1 == nb_seg ? len - off : len / nb_seg;
+		m = rte_pktmbuf_alloc(pool);
+		if (m == NULL)
+			abort();
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		if (n != 0 && d == NULL)
+			abort();
+		for (j = 0; j < n; j++)
+			d[j] = fp_byte(k, off + j);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0)
+			abort();
+	}
+	head->port = (uint16_t)(k % 2 == 0 ? 0 : 3);
+	meta = pkt_meta(head);
+	memset(meta, 0, sizeof(*meta));
+	meta->ts_ns = TS_BASE + (uint64_t)k * 977 * TS_STEP;
+	meta->ts_src = (uint8_t)(k % 9 == 8 ? 200 : k % (PKT_TS_MAX + 1));
+	meta->orig_len = orig;
+	return head;
+}
+
+static uint8_t *
+fp_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+/* The EPB of frame @p k as the pcapng spec lays it out; returns its length. */
+static uint32_t
+fp_model(uint32_t k, const struct pcapng_conf *c, uint8_t *out)
+{
+	uint32_t len, cap, orig32, j, fl;
+	uint16_t orig;
+	uint8_t *p = out, src;
+	uint64_t ts = TS_BASE + (uint64_t)k * 977 * TS_STEP;
+	char comment[32];
+	size_t clen;
+
+	fp_lens(k, &len, &orig);
+	src = (uint8_t)(k % 9 == 8 ? 200 : k % (PKT_TS_MAX + 1));
+	cap = RTE_MIN(len, c->snaplen);
+	orig32 = RTE_MAX(orig != 0 ? orig : len, cap);
+	p = fp_put32(p, 6);
+	p = fp_put32(p, 0); /* length, below */
+	p = fp_put32(p, k % 2);
+	p = fp_put32(p, (uint32_t)(ts >> 32));
+	p = fp_put32(p, (uint32_t)ts);
+	p = fp_put32(p, cap);
+	p = fp_put32(p, orig32);
+	for (j = 0; j < cap; j++)
+		*p++ = fp_byte(k, j);
+	while (j++ % 4 != 0)
+		*p++ = 0;
+	if (c->flags) {
+		fl = 1; /* inbound */
+		if (cap >= 6)
+			fl |= k % 3 == 0 ? 1u << 2 : k % 3 == 1 ? 2u << 2 : 3u << 2;
+		p = fp_put32(p, 2 | 4u << 16);
+		p = fp_put32(p, fl);
+	}
+	if (c->comments) {
+		snprintf(comment, sizeof(comment), "ts=%s", pkt_ts_src_name((enum pkt_ts_src)src));
+		clen = strlen(comment);
+		p = fp_put32(p, 1 | (uint32_t)clen << 16);
+		memcpy(p, comment, clen);
+		for (j = (uint32_t)clen; j % 4 != 0; j++)
+			p[j] = 0;
+		p += j;
+	}
+	if (c->flags || c->comments)
+		p = fp_put32(p, 0);
+	p = fp_put32(p, (uint32_t)(p - out) + 4);
+	fp_put32(out + 4, (uint32_t)(p - out));
+	return (uint32_t)(p - out);
+}
+
+/*
+ * Write the FP_N frames in @p nb_seg segments each; compare the file's EPBs with the model. In
+ * one segment, every tenth frame from the fifth on is not a plain mbuf the writer may put back
+ * with the others: @p kind 0 a shared one (the test holds a reference), 1 an indirect one (a
+ * clone), 2 one of another pool. The writer's first burst starts at frame 0, so its run of
+ * plain mbufs ends at frame 4.
+ */
+static unsigned int
+fp_file(const struct pcapng_conf *c0, const char *tag, unsigned int nb_seg, unsigned int kind,
+		unsigned int *epbs)
+{
+	static const struct pcapng_if ifs[2] = { { .name = "a", .port_id = 0 },
+		{ .name = "b", .port_id = 3 } };
+	static uint8_t want[PCAPNG_MAX_SNAPLEN + 256];
+	struct rte_mbuf *pkts[FP_N], *held[FP_N];
+	unsigned int nb_held = 0;
+	struct pcapng_conf c = *c0;
+	int rc;
+	struct pcapng_writer *w;
+	unsigned int wrong = 0, k = 0;
+	size_t len = 0, off = 0;
+	uint8_t *buf;
+	char err[512];
+
+	*epbs = 0;
+	snprintf(c.path, sizeof(c.path), "%s/fp-%s-%u.pcapng", tmpdir, tag, nb_seg);
+	w = pcapng_writer_create("fp", &c, ifs, 2, err, sizeof(err));
+	if (w == NULL) {
+		printf("info: create %s: %s\n", c.path, err);
+		return FP_N;
+	}
+	for (k = 0; k < FP_N; k++) {
+		if (nb_seg == 1 && kind == 2 && k % 10 == 4) { /* an mbuf of another pool */
+			struct rte_mempool *p0 = pool;
+
+			pool = fp_pool2;
+			pkts[k] = fp_mbuf(k, nb_seg);
+			pool = p0;
+		} else {
+			pkts[k] = fp_mbuf(k, nb_seg);
+		}
+		if (nb_seg == 1 && kind == 0 && k % 10 == 4) { /* shared: the test keeps a ref */
+			rte_pktmbuf_refcnt_update(pkts[k], 1);
+			held[nb_held++] = pkts[k];
+		} else if (nb_seg == 1 && kind == 1 && k % 10 == 4) { /* indirect: a clone */
+			held[nb_held++] = pkts[k];
+			pkts[k] = rte_pktmbuf_clone(pkts[k], pool);
+			if (pkts[k] == NULL)
+				abort();
+		}
+	}
+	enqueue_all(w, pkts, FP_N);
+	rc = pcapng_writer_close(w, 5000, NULL);
+	/* The writer freed its references only: the test's are still good, freed here. */
+	for (k = 0; k < nb_held; k++)
+		wrong += rte_mbuf_refcnt_read(held[k]) != 1;
+	rte_pktmbuf_free_bulk(held, nb_held);
+	if (rc != 0)
+		return FP_N;
+	buf = read_file(c.path, &len);
+	if (buf == NULL)
+		return FP_N;
+	for (k = 0; off + 8 <= len; off += rd32(buf + off + 4)) {
+		uint32_t type = rd32(buf + off), blen = rd32(buf + off + 4), wlen;
+
+		if (blen < 12 || off + blen > len)
+			break;
+		if (type != 6)
+			continue;
+		wlen = k < FP_N ? fp_model(k, &c, want) : 0;
+		if (wlen != blen || memcmp(want, buf + off, blen) != 0) {
+			if (wrong < 3)
+				printf("info: %s, %u segment(s): EPB of frame %u: %u bytes, model "
+				       "%u\n",
+						tag, nb_seg, k, blen, wlen);
+			wrong++;
+		}
+		k++;
+	}
+	*epbs = k;
+	free(buf);
+	return wrong + (off == len ? 0 : 1);
+}
+
+static void
+test_fast_path(void)
+{
+	static const struct {
+		const char *tag;
+		bool flags, comments;
+		uint32_t snaplen;
+	} confs[] = {
+		{ "all", true, true, PCAPNG_MAX_SNAPLEN },
+		{ "flags", true, false, PCAPNG_MAX_SNAPLEN },
+		{ "comments", false, true, PCAPNG_MAX_SNAPLEN },
+		{ "none", false, false, PCAPNG_MAX_SNAPLEN },
+		{ "snap", true, true, 97 },
+	};
+	struct pcapng_conf c;
+	unsigned int i, seg, bad, epbs;
+
+	fp_pool2 = rte_pktmbuf_pool_create(
+			"ut_pcapng2", FP_POOL2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	check(fp_pool2 != NULL, "second mempool");
+	if (fp_pool2 == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(confs); i++) {
+		pcapng_conf_defaults(&c);
+		c.flags = confs[i].flags;
+		c.comments = confs[i].comments;
+		c.snaplen = confs[i].snaplen;
+		for (seg = 1; seg <= 2; seg++) {
+			bad = fp_file(&c, confs[i].tag, seg, i % 3, &epbs);
+			check(bad == 0 && epbs == FP_N,
+					"%s path, %s: %u EPBs, %u wrong (bytes against the spec's layout, or a reference the test holds freed)",
+					seg == 1 ? "fast (one segment)" : "general (two segments)",
+					confs[i].tag, epbs, bad);
+		}
+	}
+	/* A shared, indirect or other-pool mbuf put back with the others would show here. */
+	check(rte_mempool_avail_count(pool) == POOL_SIZE &&
+					rte_mempool_avail_count(fp_pool2) == FP_POOL2,
+			"every mbuf freed once, shared, cloned and of another pool among them (%u of "
+			"%u, %u of %u)",
+			rte_mempool_avail_count(pool), POOL_SIZE, rte_mempool_avail_count(fp_pool2),
+			FP_POOL2);
+	rte_mempool_free(fp_pool2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1357,6 +1613,7 @@ main(int argc, char **argv)
 		bench_one(1500, 2000000, false);
 	} else {
 		test_basic();
+		test_fast_path();
 		test_rotate_size();
 		test_dyn_if();
 		test_rotate_time();
