@@ -214,6 +214,8 @@ rules_burst_output(struct stp_lcore *lc, const struct stp_rules_rt *rs, uint16_t
 	const struct stp_pipeline *pl = lc->pl;
 
 	rules_lcore_stats(lc)->pkts[rs->simple_rule[in]] += n;
+	/* The output reads each packet's input port (a capture's interface, an edge's record). */
+	stp_hint_port_write(lc, pkts, n);
 	if (unlikely(__atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED) & DEST_OUTPUT(o))) {
 		lc->stats.drops[STP_DROP_OUTPUT_PAUSED] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
