@@ -102,7 +102,7 @@ dg_emit(struct dg_tx *x)
 static void
 dg_close(struct dg_tx *x)
 {
-	struct encap_pkt ep;
+	uint32_t hash;
 
 	if (x->m == NULL)
 		return;
@@ -131,18 +131,17 @@ dg_close(struct dg_tx *x)
 		x->used += SPH_AUTH_REC_LEN;
 	}
 	/* One UDP source port per worker: a receiver's RSS keeps one worker's order. */
-	ep.hash = (uint32_t)(x->lc->worker_idx + 1) * 2654435761u;
+	hash = (uint32_t)(x->lc->worker_idx + 1) * 2654435761u;
 	if (unlikely(x->bl->tpl_state[x->o] == 0))
 		x->bl->tpl_state[x->o] =
-				encap_tpl_init(&x->bl->tpl[x->o], &x->t->enc, ep.hash) == 0 ? 1 : 2;
+				encap_tpl_init(&x->bl->tpl[x->o], &x->t->enc, hash) == 0 ? 1 : 2;
 	if (likely(x->bl->tpl_state[x->o] == 1)) {
 		/* The headers built once, their lengths and checksum patched: ~20 instructions. */
 		encap_tpl_put(&x->bl->tpl[x->o], x->used, rte_pktmbuf_mtod(x->m, uint8_t *));
 	} else {
 		/* IPv6: the UDP checksum covers the records. */
-		memset(&ep, 0, sizeof(ep));
-		ep.inner_len = x->used;
-		ep.hash = (uint32_t)(x->lc->worker_idx + 1) * 2654435761u;
+		const struct encap_pkt ep = { .inner_len = x->used, .hash = hash };
+
 		encap_build(&x->t->enc, &ep, rte_pktmbuf_mtod(x->m, uint8_t *));
 	}
 	pkt_meta(x->m)->out_port = x->t->port_id;
@@ -232,18 +231,6 @@ copy_out(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
 		memcpy(dst, p, len);
 }
 
-/* A frame's bytes into its record: 32 to 64 bytes (a minimum frame) by two overlapping moves. */
-static __rte_always_inline void
-copy_frame(uint8_t *dst, const uint8_t *src, uint32_t len)
-{
-	if (len >= 32 && len <= 64) {
-		rte_mov32(dst, src);
-		rte_mov32(dst + len - 32, src + len - 32);
-		return;
-	}
-	rte_memcpy(dst, src, len);
-}
-
 /*
  * The usual records of a burst from pkts[@p i]: whole one-segment frames from the input port
  * @p port, not cut short, into the open datagram while they fit in @p room_max (a record
@@ -271,7 +258,7 @@ put_records(struct dg_tx *x, struct rte_mbuf **pkts, uint16_t i, uint16_t n, uin
 		used += SPH_FIXED_LEN + cap;
 		sph_put_fixed(p, 0, SPH_FIXED_LEN, meta->ts_src, node, stream, (uint16_t)cap, sq++,
 				meta->ts_ns, cap, cap);
-		copy_frame(p + SPH_FIXED_LEN, rte_pktmbuf_mtod(m, const uint8_t *), cap);
+		bytes_copy(p + SPH_FIXED_LEN, rte_pktmbuf_mtod(m, const uint8_t *), cap);
 	}
 	x->used = used;
 	x->nb_records = (uint16_t)(x->nb_records + (i - start));

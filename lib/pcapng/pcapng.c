@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "pcapng.h"
+#include "bytes.h"
 #include "pkt.h"
 
 RTE_LOG_REGISTER_SUFFIX(pcapng_logtype, pcapng, INFO);
@@ -229,34 +230,12 @@ put_ts64(uint8_t *p, uint64_t ts)
 #endif
 }
 
-/*
- * Copy a frame of @p n bytes: up to 128 with two fixed-size copies that overlap in the middle
- * (the first and the last 16, 32 or 64 bytes), which the compiler makes a few vector moves,
- * instead of rte_memcpy()'s size dispatch. Reads and writes only the n bytes.
- */
-static inline void
-copy_frame(uint8_t *d, const uint8_t *s, uint32_t n)
-{
-	if (likely(n > 32 && n <= 64)) {
-		memcpy(d, s, 32);
-		memcpy(d + n - 32, s + n - 32, 32);
-	} else if (n > 64 && n <= 128) {
-		memcpy(d, s, 64);
-		memcpy(d + n - 64, s + n - 64, 64);
-	} else if (n >= 16 && n <= 32) {
-		memcpy(d, s, 16);
-		memcpy(d + n - 16, s + n - 16, 16);
-	} else {
-		rte_memcpy(d, s, n);
-	}
-}
-
 /* A 64-bit timestamp as pcapng stores it: high 32 bits, then low 32 bits. */
 static inline uint8_t *
 put_ts(uint8_t *p, uint64_t ts)
 {
-	p = put32(p, (uint32_t)(ts >> 32));
-	return put32(p, (uint32_t)ts);
+	put_ts64(p, ts);
+	return p + 8;
 }
 
 static inline uint8_t *
@@ -871,12 +850,6 @@ struct burst_hold {
 };
 
 /*
- * rte_pktmbuf_free_bulk() for what a writer frees: one-segment mbufs of one pool, mostly,
- * each returned to its pool in one put per run of a pool. Inline: 26 instr/pkt instead of
- * the library call's 43 (callgrind of the writer thread on scripts/bench/capture_cpu.sh's
- * stampede configuration).
- */
-/*
  * A writer thread's own mempool cache, for the pool most of its mbufs come from. Writers are
  * not EAL lcores, so without it every put is an enqueue on the pool's shared ring, whose
  * multi-producer tail a thread preempted between its head and tail update holds: the other
@@ -919,9 +892,11 @@ pool_cache_release(void *arg)
 }
 
 /*
- * Free a burst whose first @p plain mbufs are known to be plain ones of pkts[0]'s pool (one
- * segment, refcnt 1, direct: encode_fast() checked them), put back in one call; the rest one
- * by one.
+ * rte_pktmbuf_free_bulk() for what a writer frees: a burst whose first @p plain mbufs are
+ * known to be plain ones of pkts[0]'s pool (one segment, refcnt 1, direct: encode_fast()
+ * checked them), put back in one call; the rest each returned to its pool in one put per run
+ * of a pool. Inline: 26 instr/pkt instead of the library call's 43 before the plain head
+ * (callgrind of the writer thread on scripts/bench/capture_cpu.sh's stampede configuration).
  */
 static void
 free_burst(struct rte_mbuf **pkts, unsigned int n, unsigned int plain)
@@ -1001,26 +976,6 @@ epb_flags_of(const uint8_t *dst, uint32_t cap)
 	return EPB_DIR_INBOUND | (memcmp(dst, bcast, 6) == 0 ? EPB_RX_BROADCAST : EPB_RX_MULTICAST);
 }
 
-/*
- * The common case, encoded without the general path's checks per packet: from pkts[0] on,
- * while each packet is one segment from a port whose IDB is in the file, with no directory
- * key, and fits in the buffer (IDB_MAX to spare, as the general path keeps) and in the file
- * (rotate_bytes). Byte for byte what encode_epb() writes: the options come from a template
- * and the counters stay in registers (no flush() or next_file(), so no cancellation point,
- * can come in between). Returns how many packets it encoded; the caller takes the next one
- * by the general path. The writer thread: 165 instr per 64-byte frame in all, ring, encode
- * and free (259 with the general path and rte_pktmbuf_free_bulk), callgrind of the writer
- * thread on scripts/bench/capture_cpu.sh's stampede configuration. In time (capture_cpu.sh's
- * "user ns/f", medians of 3 interleaved with the build before, three runs at load average 7, 16
- * and 22): 37-50 ns of user CPU per frame, against 49-68 with the mbufs prefetched 8 ahead and
- * the data 4 ahead: the mbufs were just written by the datapath's core, and their lines come
- * from another core's cache. The kernel's write() into tmpfs adds 60-90 ns per 124-byte record
- * (page allocation and copy: per byte, whatever the size of the write; 1 write() per MiB), so
- * one writer makes ~7-8.5 Mpps per second of its CPU on /dev/shm, the same before and after;
- * on a tmpfs mounted huge=always the kernel's share is ~22 ns (12.3 Mpps per CPU-second at load
- * average 9, capture_cpu.sh's "tmpfs huge=always" row). A 256 KiB buffer (kept in L2) instead
- * of 1 MiB changed nothing: 8.10 against 8.02 Mpps per CPU-second, 5 interleaved runs.
- */
 /* What encode_fast()'s loop keeps across frames (in registers: it is all inlined). */
 struct fast_state {
 	uint8_t *buf;
@@ -1083,7 +1038,7 @@ encode_one(const struct pcapng_writer *w, struct fast_state *f, const struct rte
 	/* The padding is zero: the last word first, then the frame over it. */
 	if (cap4 != 0)
 		put32(d + cap4 - 4, 0);
-	copy_frame(d, data, cap);
+	bytes_copy(d, data, cap);
 	p = d + cap4;
 	/* Whole template (EPB_OPTS_MAX: the IDB_MAX kept free covers it), then the flags. */
 	memcpy(p, w->epb_opts[src], EPB_OPTS_MAX);
