@@ -330,7 +330,7 @@ control_loop(struct stp_pipeline *pl, struct port_set *ps, const struct opts *o,
 			last_stats = now;
 			next_stats = now + (uint64_t)(o->stats_period * (double)hz);
 		}
-		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * (double)hz))
+		if (end != 0 && now >= end)
 			break;
 		if (eof_watch) {
 			struct stp_lcore_stats s;

@@ -224,9 +224,8 @@ struct stp_pipeline {
 	/*
 	 * The one worker stage is port_lazy (feature.h), no input is a file (tx_wait() and
 	 * ring_enqueue() read the port of a file input's packets) and there is no output (they
-	 * read every packet's port; one added later by the console gets it written by
-	 * rules_burst_output()): an RX lcore that runs the stage itself neither checks nor writes
-	 * each packet's port (hint.port_lazy).
+	 * read every packet's port; outputs are set at start only): an RX lcore that runs the
+	 * stage itself neither checks nor writes each packet's port (hint.port_lazy).
 	 */
 	bool port_lazy;
 	bool outputs_closed;

@@ -214,8 +214,11 @@ rules_burst_output(struct stp_lcore *lc, const struct stp_rules_rt *rs, uint16_t
 	const struct stp_pipeline *pl = lc->pl;
 
 	rules_lcore_stats(lc)->pkts[rs->simple_rule[in]] += n;
-	/* The output reads each packet's input port (a capture's interface, an edge's record). */
-	stp_hint_port_write(lc, pkts, n);
+	/*
+	 * The output reads each packet's input port (a capture's interface, an edge's record):
+	 * with an output the RX stage writes it (pl->port_lazy needs none).
+	 */
+	RTE_ASSERT(!lc->hint.valid || !lc->hint.port_lazy);
 	if (unlikely(__atomic_load_n(&pl->out_paused, __ATOMIC_RELAXED) & DEST_OUTPUT(o))) {
 		lc->stats.drops[STP_DROP_OUTPUT_PAUSED] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -300,7 +303,8 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 			stp_tx_emit_port(lc, out0, pkts, k);
 		return 0;
 	}
-	/* Inputs of one burst to outputs and ports: the general path delivers both. */
+	/* Inputs of one burst to outputs and ports: the general path delivers both (with an
+	 * output, the RX stage wrote the ports: pl->port_lazy needs none). */
 	if (unlikely(rs->simple_outputs))
 		return rules_burst_general(lc, rs, pkts, n);
 
