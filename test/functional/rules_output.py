@@ -12,7 +12,8 @@ count stops moving while drops.output_paused grows (each read waits for the chan
 deadline); "capture start sp": accepted grows again. At exit, exactly: to-sp matched every
 frame received; every one was accepted by sp or dropped as output_paused and nothing else was
 dropped; the frames the broker wrapped equal sp's accepted; the datagrams it generated were
-transmitted; the accounting invariant holds.
+transmitted; the accounting invariant holds; received and transmitted equal the PMDs' own
+counts (net_null0's rx_pkts, net_null1's tx_pkts).
 """
 
 import os
@@ -97,7 +98,14 @@ def main():
                  "every frame was accepted by sp or dropped as output_paused",
                  "received %s accepted %s output_paused %s" % (rx, acc, drops["output_paused"]))
         ck.eq(j["dropped"], drops["output_paused"], "no other drop")
+        bsp = j.get("broker", {}).get("outputs", {}).get("sp", {})
+        ck.eq(bsp.get("frames"), acc, "the frames the broker wrapped == sp's accepted")
         ck.eq(j["generated"], j["transmitted"], "every datagram generated was transmitted")
+        # The PMDs' own counts (rte_eth_stats of net_null0 and net_null1), not stampede's.
+        ports = {p.get("name"): p for p in j.get("ports", [])}
+        ck.eq(rx, ports.get("in", {}).get("rx_pkts"), "received == net_null0's rx_pkts")
+        ck.eq(j["transmitted"], ports.get("out", {}).get("tx_pkts"),
+              "datagrams transmitted == net_null1's tx_pkts")
     ck.check(not ftlib.procs_with(st.prefix), "no process left behind")
     if not ck.failed:
         st.cleanup()
