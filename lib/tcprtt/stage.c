@@ -16,7 +16,7 @@
  * the RX stage for lib/pkt's parse, which cost every packet ~164 more), prefetching each
  * packet's flow table bucket as soon as it has the hash, then a flow table lookup and a few
  * stores: ~436 instructions a packet on scripts/bench/tcprtt.sh's short flows, records
- * included, and ~460 for the monitor's whole cost on the datapath lcore (enabled - disabled;
+ * included, and ~438 for the monitor's whole cost on the datapath lcore (enabled - disabled;
  * -g counts both under callgrind, the script's cycle rows measure the same difference in
  * cycles). In cycles, timed inside this function (rdtsc between its parts, a local patch,
  * scripts/bench/tcprtt.sh's 900 000 packets, 1 000 flows in flight, the least loaded of 5 runs):
