@@ -266,6 +266,12 @@ struct stp_feature {
 	 * stp_hint_port_write() before it reads mbuf->port (pipeline.h port_lazy).
 	 */
 	bool port_lazy;
+	/**
+	 * Its stage is a tap: it returns every burst as it was given (the same packets in the
+	 * same order, their mbufs unchanged), so the RX hint (lc->hint) still holds for the
+	 * stage after it.
+	 */
+	bool tap;
 	uint32_t (*poll)(struct stp_lcore *lc);
 	bool (*poll_on)(const struct stp_lcore *lc);
 	bool poll_drain;

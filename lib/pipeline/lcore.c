@@ -273,8 +273,11 @@ stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts
 
 		lc->stats.stage_pkts[s] += n;
 		n = pl->stages[s]->burst(lc, pkts, n);
-		/* The RX hint describes the burst as it came in: no later stage may trust it. */
-		lc->hint.valid = false;
+		/* The RX hint describes the burst as it came in: no later stage may trust it,
+		 * unless this stage is a tap, which returns the burst as it came.
+		 */
+		if (!pl->stages[s]->tap)
+			lc->hint.valid = false;
 		t1 = rte_rdtsc();
 		lc->stats.stage_cycles[s] += t1 - t0;
 		t0 = t1;

@@ -124,7 +124,8 @@ struct stp_lcore {
 	 * after another stage ran): all its packets came in on @c port, none is longer than
 	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
 	 * is a chain. Lets the rules stage decide a
-	 * burst without a pass over it; only the first stage given the burst sees it valid.
+	 * burst without a pass over it; only the first stage given the burst sees it valid (and
+	 * the stages after it while each is a tap: struct stp_feature's tap).
 	 * @c port_lazy: the RX stage did not write @c port into the mbufs (pl->port_lazy), whose
 	 * port field may still say another port (net_ring leaves the port of an mbuf's last RX);
 	 * a stage that reads mbuf->port calls stp_hint_port_write() first.

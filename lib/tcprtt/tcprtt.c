@@ -805,6 +805,14 @@ tcprtt_mon_create(const char *name, const struct tcprtt_conf *conf, int socket_i
 	if (m->hb == NULL || m->flows == NULL || m->free_flows == NULL || m->blocks == NULL ||
 			m->free_blocks == NULL)
 		goto nomem;
+	/*
+	 * Write the table once now, so that the datapath never takes a page fault on it: without
+	 * hugepages, rte_malloc's memory is anonymous memory the kernel maps on first write (and
+	 * rte_zmalloc may skip zeroing memory it believes fresh).
+	 */
+	memset(m->hb, 0, (size_t)nb_hb * sizeof(struct hbucket));
+	memset(m->flows, 0, (size_t)conf->flows * sizeof(struct flow));
+	memset(m->blocks, 0, (size_t)m->nb_blocks * m->block_size);
 	/* Popped from the end: flow 0 first. */
 	for (uint32_t i = 0; i < conf->flows; i++)
 		m->free_flows[i] = conf->flows - 1 - i;

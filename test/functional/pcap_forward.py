@@ -15,6 +15,10 @@ byte-identical and in order, and the counters must be exact.
   jumbo       in and out mtu 9000, mbufs of 2176 bytes: jumbos cross stampede as
               multi-segment mbufs and must come out byte-identical
   jumbo-1seg  the same with mempool.mbuf_size 10240 (jumbos in one segment)
+  mtu1500-tcprtt, jumbo-tcprtt
+              mtu1500 and jumbo with tcp_rtt watching the input: its stage runs before the
+              rules and is a tap, so the rules keep the RX hint (the burst's input port, its
+              longest frame, whether one is a chain) past it; the same frames and drops
 """
 
 import sys
@@ -28,6 +32,8 @@ VARIANTS = {
     "mtu1500": {"mtu": 1500, "mbuf_size": None},
     "jumbo": {"mtu": 9000, "mbuf_size": None},
     "jumbo-1seg": {"mtu": 9000, "mbuf_size": 10240},
+    "mtu1500-tcprtt": {"mtu": 1500, "mbuf_size": None, "tcprtt": True},
+    "jumbo-tcprtt": {"mtu": 9000, "mbuf_size": None, "tcprtt": True},
 }
 
 
@@ -56,6 +62,9 @@ def main():
     }
     if v["mbuf_size"]:
         cfg["mempool"] = {"size": 4095, "mbuf_size": v["mbuf_size"]}
+    if v.get("tcprtt"):
+        cfg["tcp_rtt"] = {"enabled": True, "ports": ["in"], "flows": 1024,
+                          "output": {"path": "rtt.json"}}
     st.write_config(cfg)
     st.run_to_eof(ck, timeout=20)
 
