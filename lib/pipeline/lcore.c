@@ -357,35 +357,90 @@ rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
 		pkts[i]->port = port_id;
 }
 
-/* Take the runts (shorter than an Ethernet header) out of @p pkts, order kept; rare. */
+/*
+ * The slow end of the RX pass, rare: a length minus RTE_ETHER_HDR_LEN had its sign bit set (a
+ * runt, or a length of 2^31 + 14 or more). Counts the burst's bytes and the bound of its
+ * lengths one packet at a time, and takes the runts (shorter than an Ethernet header) out of
+ * @p pkts, order kept.
+ */
 static __rte_noinline uint16_t
-rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt)
+rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt,
+		struct rx_sum *sum)
 {
+	uint32_t lens = 0;
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (rte_pktmbuf_pkt_len(pkts[i]) < RTE_ETHER_HDR_LEN)
+		const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+
+		sum->bytes += len;
+		if (len < RTE_ETHER_HDR_LEN) {
 			runts[(*nb_runt)++] = pkts[i];
-		else
+		} else {
+			lens |= len;
 			pkts[k++] = pkts[i];
+		}
 	}
+	sum->max_len = lens;
+	return k;
+}
+
+/* rx_prepare() with parsing: each packet's headers and hash; pkt_parse() catches the runts. */
+static __rte_always_inline uint16_t
+rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rte_mbuf **runts,
+		uint16_t *nb_runt, struct rx_sum *sum)
+{
+	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
+	uint64_t bytes = 0;
+	uint32_t lens = 0, segs = 1;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
+		const uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (i + RX_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
+		/*
+		 * Scalar ORs rather than min / max: an upper bound of the longest frame is all the
+		 * rules stage needs, and GCC turns min / max into SSE with a trip through the
+		 * stack.
+		 */
+		bytes += len;
+		lens |= len;
+		segs |= m->nb_segs;
+		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		if (unlikely(pkt_parse(m, meta) < 0)) {
+			runts[(*nb_runt)++] = m;
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	sum->bytes += bytes;
+	sum->max_len = lens;
+	sum->segs = (uint16_t)segs;
+	sum->port_lazy = false;
 	return k;
 }
 
 /*
- * The RX stage's pass over a burst, in one loop for the four modes (a constant at each call:
- * the compiler makes four loops of it): each packet gets its input port and the metadata its
- * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
- * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
- * are taken out afterwards when a length says there is one.
+ * The RX stage's pass over a burst, in one loop for its modes (a constant at each call: the
+ * compiler makes one loop of each): each packet gets its input port and the metadata its mode
+ * writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
+ * Without parsing the pass only writes (no compaction, no branch per packet): one value per
+ * packet, x = its length - RTE_ETHER_HDR_LEN, serves three ends: the sign bit of the OR of
+ * every x says a runt (then rx_take_runts(), rare), the OR + 14 bounds the longest frame
+ * (max(x) <= OR(x), and the OR has no sign bit), and the sum of x plus 14 a packet is the
+ * burst's bytes. Unrolled by 4: the loop's own increment, compare and branch were 3 of ~11
+ * instructions a packet.
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh) 21.2 instr/pkt on both the null and the ring row with port_lazy, of
- * which this pass ~11 (27.3 and 29.9 when it checked the port, and wrote it for net_ring: 47.5
- * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -d 3 per CPU-second, with the
- * build before in the same runs (load average 9-16), runs of -n 3 and -n 5: null 34.9 and 32.6
- * Mpps vs 33.7 and 33.9 (within the noise), ring 56.8 and 53.7 vs 47.3 and 49.3 (+9..20 %);
- * testpmd null 39.0 and 33.0, ring 72.4 and 61.4. The pass with the port check cost ~18
- * cycles/pkt on the null row (a build without any pass: +27 %).
+ * scripts/bench/instr.sh) 21.5 instr/pkt on both the null and the ring row before this
+ * accumulator and the unroll, of which this pass ~11 (27.3 and 29.9 when it checked the port,
+ * and wrote it for net_ring: 47.5 before issue 18; testpmd io: 3.0). The pass with the port
+ * check cost ~18 cycles/pkt on the null row (a build without any pass: +27 %).
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
@@ -395,27 +450,19 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
 	const uint32_t port_want = (uint32_t)port_id << 16;
-	uint64_t bytes = 0;
-	uint32_t lens = 0, runt = 0, port_off = 0, segs = 1;
-	uint16_t k = 0;
+	uint64_t xsum = 0;
+	uint32_t xors = 0, port_off = 0, segs = 1;
 
 	if (mode == RX_PARSE)
-		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		return rx_prepare_parse(pkts, n, port_id, runts, nb_runt, sum);
+#pragma GCC unroll 4
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
-		const uint32_t len = rte_pktmbuf_pkt_len(m);
+		const uint32_t x = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
 
-		if (mode == RX_PARSE && i + RX_PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
-		/*
-		 * Scalar ORs rather than min / max: an upper bound of the longest frame is all the
-		 * rules stage needs, and GCC turns min / max into SSE with a trip through the
-		 * stack.
-		 */
-		bytes += len;
-		lens |= len;
+		xsum += x;
+		xors |= x;
 		if ((mode == RX_STAMP || mode == RX_COUNT) && lazy) {
 			/*
 			 * Nothing reads the port before the stage writes it if it needs it
@@ -446,27 +493,15 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			/* orig_len: set by port_stamp_burst (a capture file's original length). */
 			meta->flow_hash = 0;
 		}
-		if (mode == RX_PARSE) {
-			if (unlikely(pkt_parse(m, meta) < 0)) {
-				runts[(*nb_runt)++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		} else {
-			/* The sign bit says a runt: two instructions, no compare and set. */
-			runt |= len - RTE_ETHER_HDR_LEN;
-		}
 	}
-	sum->bytes += bytes;
-	sum->max_len = lens;
 	sum->segs = (uint16_t)segs;
 	sum->port_lazy = lazy;
-	if (mode == RX_PARSE)
-		return k;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
-	if (unlikely((int32_t)runt < 0))
-		return rx_take_runts(pkts, n, runts, nb_runt);
+	if (unlikely((int32_t)xors < 0))
+		return rx_take_runts(pkts, n, runts, nb_runt, sum);
+	sum->bytes += xsum + (uint64_t)RTE_ETHER_HDR_LEN * n;
+	sum->max_len = xors + RTE_ETHER_HDR_LEN;
 	return n;
 }
 
