@@ -136,6 +136,12 @@ struct stp_lcore {
 		uint32_t max_len;
 		bool port_lazy;
 	} hint;
+	/*
+	 * The lcore's last TSC read (dataplane only): the run loop's at the top of an iteration,
+	 * then each burst's stage end. A burst read from this lcore's RX queue and handed to its
+	 * own stages starts its first stage's time there, without a read of its own.
+	 */
+	uint64_t tsc_last;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	/* A feature's counters on this lcore (lcore_stats_size; dataplane: wo, ctlplane: ro). */
 	void *fstats[STP_MAX_FEATURES];
