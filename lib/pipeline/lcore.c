@@ -78,7 +78,7 @@ tx_wait(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 }
 
 /* Send packets to a port on this lcore's own TX queue; free and count what the port refused. */
-static inline void
+static __rte_always_inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent;
