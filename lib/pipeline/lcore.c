@@ -569,6 +569,35 @@ stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
 }
 
 /*
+ * rx_queue_poll()'s path for a queue, worked out once per lcore (rx_path_of()): what it reads
+ * is set when the pipeline is made, before the lcores start.
+ */
+enum rx_path {
+	RXP_PORT,	/* the port stamps the burst (port_stamp_burst()), then parse or plain */
+	RXP_STAMP,	/* one software stamp (or none) for the burst, port checked */
+	RXP_STAMP_LAZY, /* the same, the port left as the PMD wrote it (hint.port_lazy) */
+	RXP_COUNT,	/* no stamp that anything reads, port checked */
+	RXP_COUNT_LAZY, /* the same, the port left as the PMD wrote it */
+};
+
+static enum rx_path
+rx_path_of(const struct stp_lcore *lc, unsigned int pi)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	/*
+	 * The port is left as the PMD wrote it when the stage reads it from the hint (port_lazy:
+	 * a burst this lcore's own stage takes).
+	 */
+	const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
+
+	if (pl->need_parse || pl->rx_parse || !port_stamp_uniform(lc->poll[pi].port))
+		return RXP_PORT;
+	if (pl->need_stamp)
+		return lazy ? RXP_STAMP_LAZY : RXP_STAMP;
+	return lazy ? RXP_COUNT_LAZY : RXP_COUNT;
+}
+
+/*
  * Not inlined into the run loop: scripts/bench/instr.sh counts the RX-to-TX path as this
  * function's inclusive cost (the run loop's own spin at stop, long under valgrind, left out);
  * one call per burst.
@@ -579,22 +608,20 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	struct stp_pipeline *pl = lc->pl;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
 	struct rte_mbuf *runts[STP_MAX_BURST];
-	uint16_t port_id = lc->poll[pi].port_id;
+	const uint16_t port_id = lc->poll[pi].port_id;
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
-	bool parse;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
-	parse = pl->need_parse || pl->rx_parse;
-	if (parse || !port_stamp_uniform(lc->poll[pi].port)) {
+	if (unlikely(lc->poll[pi].rx_path == RXP_PORT)) {
 		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n,
 				rte_rdtsc(), lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
-		if (parse)
+		if (pl->need_parse || pl->rx_parse)
 			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, 0, 0, runts, &nb_runt,
 					&sum);
 		else
@@ -604,28 +631,31 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
 		 * with the rest of the metadata in one pass; the packet data stays untouched and
-		 * only runts are caught. The port is left as the PMD wrote it when the stage
-		 * reads it from the hint (port_lazy: a burst this lcore's own stage takes).
+		 * only runts are caught.
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
-		const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
 
-		if (pl->need_stamp) {
+		switch (lc->poll[pi].rx_path) {
+		case RXP_COUNT_LAZY:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, 0, src, runts, &nb_runt,
+					&sum);
+			break;
+		case RXP_COUNT:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, 0, src, runts, &nb_runt,
+					&sum);
+			break;
+		default: {
 			/* The clock is read only for a stamp that something reads. */
 			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
 
-			if (lazy)
+			if (lc->poll[pi].rx_path == RXP_STAMP_LAZY)
 				k = rx_prepare(pkts, n, port_id, RX_STAMP, true, ns, src, runts,
 						&nb_runt, &sum);
 			else
 				k = rx_prepare(pkts, n, port_id, RX_STAMP, false, ns, src, runts,
 						&nb_runt, &sum);
-		} else if (lazy) {
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, 0, src, runts, &nb_runt,
-					&sum);
-		} else {
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, 0, src, runts, &nb_runt,
-					&sum);
+			break;
+		}
 		}
 		lc->stats.ts_src[src] += n;
 	}
@@ -662,6 +692,8 @@ stp_lcore_main(void *arg)
 	bool worked = false;
 
 	lc->tsc_last = t_prev;
+	for (unsigned int i = 0; i < lc->nb_poll; i++)
+		lc->poll[i].rx_path = (uint8_t)rx_path_of(lc, i);
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);

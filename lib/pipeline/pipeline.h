@@ -108,6 +108,7 @@ struct stp_lcore {
 		uint16_t port_id;
 		uint16_t queue;
 		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
+		uint8_t rx_path; /* rx_queue_poll()'s path for it: set by the lcore at its start */
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
