@@ -305,7 +305,7 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 struct rx_sum {
 	uint64_t bytes;
 	uint32_t max_len; /* >= the longest packet: the OR of every length (runts included) */
-	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet is a chain */
+	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet may be a chain */
 	bool port_lazy;	  /* the packets' port was neither checked nor written (hint.port_lazy) */
 };
 
@@ -460,8 +460,8 @@ rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rt
  */
 static __rte_always_inline uint16_t
 rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
-		const bool lazy, uint64_t ns, uint8_t src, struct rte_mbuf **runts,
-		uint16_t *nb_runt, struct rx_sum *sum)
+		const bool lazy, const bool chains_read, uint64_t ns, uint8_t src,
+		struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
@@ -482,9 +482,11 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		if ((mode == RX_STAMP || mode == RX_COUNT) && lazy) {
 			/*
 			 * Nothing reads the port before the stage writes it if it needs it
-			 * (pl->port_lazy): nb_segs alone matters, in the low half of the OR.
+			 * (pl->port_lazy): nb_segs alone matters, in the low half of the OR;
+			 * and not even that when every port takes chains (!chains_read).
 			 */
-			segs |= rx_segs_port(m);
+			if (chains_read)
+				segs |= rx_segs_port(m);
 		} else if (mode == RX_STAMP || mode == RX_COUNT) {
 			/*
 			 * The port is checked, not written: most PMDs set it (net_null does) and
@@ -510,7 +512,8 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			meta->flow_hash = 0;
 		}
 	}
-	sum->segs = (uint16_t)segs;
+	/* Not read: "one may be a chain", which every port takes (rx_path_of()). */
+	sum->segs = chains_read ? (uint16_t)segs : 2;
 	sum->port_lazy = lazy;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
@@ -570,17 +573,20 @@ stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
 
 /*
  * rx_queue_poll()'s path for a queue, worked out once per lcore (rx_path_of()): what it reads
- * is set when the pipeline is made, before the lcores start.
+ * is set when the pipeline is made, before the lcores start. The base path, and two flags.
  */
 enum rx_path {
-	RXP_PORT,	/* the port stamps the burst (port_stamp_burst()), then parse or plain */
-	RXP_STAMP,	/* one software stamp (or none) for the burst, port checked */
-	RXP_STAMP_LAZY, /* the same, the port left as the PMD wrote it (hint.port_lazy) */
-	RXP_COUNT,	/* no stamp that anything reads, port checked */
-	RXP_COUNT_LAZY, /* the same, the port left as the PMD wrote it */
+	RXP_PORT = 0,  /* the port stamps the burst (port_stamp_burst()), then parse or plain */
+	RXP_STAMP = 1, /* one software stamp (or none) for the burst */
+	RXP_COUNT = 2, /* no stamp that anything reads */
+	RXP_BASE = 3,
+	/* the port left as the PMD wrote it (hint.port_lazy), not checked */
+	RXP_LAZY = 4,
+	/* and every port takes chains (port_rt.tx_multiseg): nb_segs not read either */
+	RXP_ANY_SEGS = 8,
 };
 
-static enum rx_path
+static uint8_t
 rx_path_of(const struct stp_lcore *lc, unsigned int pi)
 {
 	const struct stp_pipeline *pl = lc->pl;
@@ -589,12 +595,15 @@ rx_path_of(const struct stp_lcore *lc, unsigned int pi)
 	 * a burst this lcore's own stage takes).
 	 */
 	const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
+	/* The rules stage checks chains against its output only when the port takes none. */
+	bool any_segs = true;
 
+	for (unsigned int p = 0; p < pl->ports->nb; p++)
+		any_segs &= pl->ports->ports[p].tx_multiseg;
 	if (pl->need_parse || pl->rx_parse || !port_stamp_uniform(lc->poll[pi].port))
 		return RXP_PORT;
-	if (pl->need_stamp)
-		return lazy ? RXP_STAMP_LAZY : RXP_STAMP;
-	return lazy ? RXP_COUNT_LAZY : RXP_COUNT;
+	return (pl->need_stamp ? RXP_STAMP : RXP_COUNT) |
+			(lazy ? RXP_LAZY | (any_segs ? RXP_ANY_SEGS : 0) : 0);
 }
 
 /*
@@ -622,11 +631,11 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
 		if (pl->need_parse || pl->rx_parse)
-			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, 0, 0, runts, &nb_runt,
-					&sum);
+			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, true, 0, 0, runts,
+					&nb_runt, &sum);
 		else
-			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, 0, 0, runts, &nb_runt,
-					&sum);
+			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, true, 0, 0, runts,
+					&nb_runt, &sum);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
@@ -635,27 +644,37 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
 
-		switch (lc->poll[pi].rx_path) {
-		case RXP_COUNT_LAZY:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, 0, src, runts, &nb_runt,
-					&sum);
+		const uint8_t path = lc->poll[pi].rx_path;
+		uint64_t ns = 0;
+
+		/* The clock is read only for a stamp that something reads. */
+		if ((path & RXP_BASE) == RXP_STAMP && src == PKT_TS_SW)
+			ns = clock_tsc_ns(rte_rdtsc());
+		switch (path) {
+		case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, false, 0, src, runts,
+					&nb_runt, &sum);
+			break;
+		case RXP_COUNT | RXP_LAZY:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, true, 0, src, runts,
+					&nb_runt, &sum);
 			break;
 		case RXP_COUNT:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, 0, src, runts, &nb_runt,
-					&sum);
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, true, 0, src, runts,
+					&nb_runt, &sum);
 			break;
-		default: {
-			/* The clock is read only for a stamp that something reads. */
-			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
-
-			if (lc->poll[pi].rx_path == RXP_STAMP_LAZY)
-				k = rx_prepare(pkts, n, port_id, RX_STAMP, true, ns, src, runts,
-						&nb_runt, &sum);
-			else
-				k = rx_prepare(pkts, n, port_id, RX_STAMP, false, ns, src, runts,
-						&nb_runt, &sum);
+		case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, false, ns, src, runts,
+					&nb_runt, &sum);
 			break;
-		}
+		case RXP_STAMP | RXP_LAZY:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, true, ns, src, runts,
+					&nb_runt, &sum);
+			break;
+		default:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, false, true, ns, src, runts,
+					&nb_runt, &sum);
+			break;
 		}
 		lc->stats.ts_src[src] += n;
 	}
@@ -693,7 +712,7 @@ stp_lcore_main(void *arg)
 
 	lc->tsc_last = t_prev;
 	for (unsigned int i = 0; i < lc->nb_poll; i++)
-		lc->poll[i].rx_path = (uint8_t)rx_path_of(lc, i);
+		lc->poll[i].rx_path = rx_path_of(lc, i);
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);

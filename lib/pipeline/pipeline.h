@@ -123,9 +123,10 @@ struct stp_lcore {
 	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
 	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
 	 * after another stage ran): all its packets came in on @c port, none is longer than
-	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
-	 * is a chain. Lets the rules stage decide a
-	 * burst without a pass over it; only the first stage given the burst sees it valid.
+	 * @c max_len (an upper bound), and @c multiseg says whether one may be a chain (true
+	 * also when the RX stage did not look: every port takes chains). Lets the rules stage
+	 * decide a burst without a pass over it; only the first stage given the burst sees it
+	 * valid.
 	 * @c port_lazy: the RX stage did not write @c port into the mbufs (pl->port_lazy), whose
 	 * port field may still say another port (net_ring leaves the port of an mbuf's last RX);
 	 * a stage that reads mbuf->port calls stp_hint_port_write() first.
