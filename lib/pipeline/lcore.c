@@ -78,7 +78,7 @@ tx_wait(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 }
 
 /* Send packets to a port on this lcore's own TX queue; free and count what the port refused. */
-static inline void
+static __rte_always_inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent;
@@ -259,12 +259,13 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
  * counted per burst, as rte_graph counts per node: one TSC read per stage and burst (the end
  * of one stage is the start of the next), its cycles and the packets it was given. A stage's
  * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
+ * The first stage's time runs from @p t0; the last read is left in lc->tsc_last.
  */
-void
-stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
+static __rte_always_inline void
+worker_stages(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t t0)
 {
 	const struct stp_pipeline *pl = lc->pl;
-	uint64_t t0 = rte_rdtsc();
 
 	if (first != 0)
 		lc->hint.valid = false;
@@ -282,9 +283,17 @@ stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts
 		lc->stats.stage_cycles[s] += t1 - t0;
 		t0 = t1;
 	}
+	lc->tsc_last = t0;
 	lc->hint.valid = false;
 	if (n > 0)
 		stp_tx_emit(lc, pkts, n);
+}
+
+/* The first stage's time runs from here: a TSC read of its own. */
+void
+stp_worker_from(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n)
+{
+	worker_stages(lc, first, pkts, n, rte_rdtsc());
 }
 
 /* A burst whose origin is unknown (a worker ring): no hint for the stages. */
@@ -299,7 +308,7 @@ worker_process(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 struct rx_sum {
 	uint64_t bytes;
 	uint32_t max_len; /* >= the longest packet: the OR of every length (runts included) */
-	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet is a chain */
+	uint16_t segs;	  /* OR of every nb_segs: > 1 when one packet may be a chain */
 	bool port_lazy;	  /* the packets' port was neither checked nor written (hint.port_lazy) */
 };
 
@@ -313,7 +322,15 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	lc->hint.max_len = sum->max_len;
 	lc->hint.multiseg = sum->segs > 1;
 	lc->hint.port_lazy = sum->port_lazy;
-	stp_worker_from(lc, 0, pkts, n);
+	/*
+	 * A lone stage (a plain forwarder's rules) gets no TSC read before it: its time runs
+	 * from the lcore's last read (the top of the run loop's iteration, or the end of the
+	 * previous burst's stages), so it includes this burst's RX: rte_eth_rx_burst() and the
+	 * RX pass (and the empty polls and loop bookkeeping since that read). A TSC read costs
+	 * ~55 TSC cycles here (AMD EPYC, back to back), ~1.7 cycles/pkt on a burst of 32. With
+	 * several stages each one's figure is its own: the first reads the clock as it starts.
+	 */
+	worker_stages(lc, 0, pkts, n, lc->pl->nb_stages > 1 ? rte_rdtsc() : lc->tsc_last);
 }
 
 /* Packets of one RX burst for worker @p w: its stages run here when it is this lcore, else they
@@ -360,57 +377,52 @@ rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
 		pkts[i]->port = port_id;
 }
 
-/* Take the runts (shorter than an Ethernet header) out of @p pkts, order kept; rare. */
+/*
+ * The slow end of the RX pass, rare: a length minus RTE_ETHER_HDR_LEN had its sign bit set (a
+ * runt, or a length of 2^31 + 14 or more). Counts the burst's bytes and the bound of its
+ * lengths one packet at a time, and takes the runts (shorter than an Ethernet header) out of
+ * @p pkts, order kept.
+ */
 static __rte_noinline uint16_t
-rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt)
+rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt,
+		struct rx_sum *sum)
 {
+	uint32_t lens = 0;
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (rte_pktmbuf_pkt_len(pkts[i]) < RTE_ETHER_HDR_LEN)
+		const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+
+		sum->bytes += len;
+		if (len < RTE_ETHER_HDR_LEN) {
 			runts[(*nb_runt)++] = pkts[i];
-		else
+		} else {
+			lens |= len;
 			pkts[k++] = pkts[i];
+		}
 	}
+	sum->max_len = lens;
 	return k;
 }
 
-/*
- * The RX stage's pass over a burst, in one loop for the four modes (a constant at each call:
- * the compiler makes four loops of it): each packet gets its input port and the metadata its
- * mode writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
- * Without parsing the pass only writes (no compaction, no branch per packet): the runts, rare,
- * are taken out afterwards when a length says there is one.
- * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh) 21.2 instr/pkt on both the null and the ring row with port_lazy, of
- * which this pass ~11 (27.3 and 29.9 when it checked the port, and wrote it for net_ring: 47.5
- * before issue 18; testpmd io: 3.0). scripts/bench/forward.sh -d 3 per CPU-second, with the
- * build before in the same runs (load average 9-16), runs of -n 3 and -n 5: null 34.9 and 32.6
- * Mpps vs 33.7 and 33.9 (within the noise), ring 56.8 and 53.7 vs 47.3 and 49.3 (+9..20 %);
- * testpmd null 39.0 and 33.0, ring 72.4 and 61.4. The pass with the port check cost ~18
- * cycles/pkt on the null row (a build without any pass: +27 %).
- */
+/* rx_prepare() with parsing: each packet's headers and hash; pkt_parse() catches the runts. */
 static __rte_always_inline uint16_t
-rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
-		const bool lazy, uint64_t ns, uint8_t src, struct rte_mbuf **runts,
+rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rte_mbuf **runts,
 		uint16_t *nb_runt, struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
-	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
-	const uint32_t port_want = (uint32_t)port_id << 16;
 	uint64_t bytes = 0;
-	uint32_t lens = 0, runt = 0, port_off = 0, segs = 1;
+	uint32_t lens = 0, segs = 1;
 	uint16_t k = 0;
 
-	if (mode == RX_PARSE)
-		for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n && i < RX_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
 		const uint32_t len = rte_pktmbuf_pkt_len(m);
 
-		if (mode == RX_PARSE && i + RX_PREFETCH_AHEAD < n)
+		if (i + RX_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
 		/*
 		 * Scalar ORs rather than min / max: an upper bound of the longest frame is all the
@@ -419,12 +431,69 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 		 */
 		bytes += len;
 		lens |= len;
+		segs |= m->nb_segs;
+		m->port = port_id; /* net_ring leaves the port of the mbuf's last RX */
+		if (unlikely(pkt_parse(m, meta) < 0)) {
+			runts[(*nb_runt)++] = m;
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	sum->bytes += bytes;
+	sum->max_len = lens;
+	sum->segs = (uint16_t)segs;
+	sum->port_lazy = false;
+	return k;
+}
+
+/*
+ * The RX stage's pass over a burst, in one loop for its modes (a constant at each call: the
+ * compiler makes one loop of each): each packet gets its input port and the metadata its mode
+ * writes; a runt goes to @p runts. Returns how many are left in @p pkts, order kept.
+ * Without parsing the pass only writes (no compaction, no branch per packet): one value per
+ * packet, x = its length - RTE_ETHER_HDR_LEN, serves three ends: the sign bit of the OR of
+ * every x says a runt (then rx_take_runts(), rare), the OR + 14 bounds the longest frame
+ * (max(x) <= OR(x), and the OR has no sign bit), and the sum of x plus 14 a packet is the
+ * burst's bytes. Unrolled by 4: the loop's own increment, compare and branch were 3 of ~11
+ * instructions a packet. The lazy count pass (the plain forwarder's) is 5 instructions a
+ * packet and a quarter of the loop's 3 when every port takes chains (nb_segs not read), 6
+ * otherwise (objdump).
+ * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
+ * scripts/bench/instr.sh -t stampede) 14.0 instr/pkt on both the null and the ring row, of
+ * which this pass ~5.75 (before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
+ * 29.9 when it checked the port, and wrote it for net_ring: 47.5 before issue 18; testpmd io:
+ * 3.0). The pass with the port check cost ~18 cycles/pkt on the null row (a build without
+ * any pass: +27 %).
+ */
+static __rte_always_inline uint16_t
+rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
+		const bool lazy, const bool chains_read, uint64_t ns, uint8_t src,
+		struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
+{
+	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
+	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
+	const uint32_t port_want = (uint32_t)port_id << 16;
+	uint64_t xsum = 0;
+	uint32_t xors = 0, port_off = 0, segs = 1;
+
+	if (mode == RX_PARSE)
+		return rx_prepare_parse(pkts, n, port_id, runts, nb_runt, sum);
+#pragma GCC unroll 4
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
+		const uint32_t x = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+
+		xsum += x;
+		xors |= x;
 		if ((mode == RX_STAMP || mode == RX_COUNT) && lazy) {
 			/*
 			 * Nothing reads the port before the stage writes it if it needs it
-			 * (pl->port_lazy): nb_segs alone matters, in the low half of the OR.
+			 * (pl->port_lazy): nb_segs alone matters, in the low half of the OR;
+			 * and not even that when every port takes chains (!chains_read).
 			 */
-			segs |= rx_segs_port(m);
+			if (chains_read)
+				segs |= rx_segs_port(m);
 		} else if (mode == RX_STAMP || mode == RX_COUNT) {
 			/*
 			 * The port is checked, not written: most PMDs set it (net_null does) and
@@ -449,27 +518,16 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 			/* orig_len: set by port_stamp_burst (a capture file's original length). */
 			meta->flow_hash = 0;
 		}
-		if (mode == RX_PARSE) {
-			if (unlikely(pkt_parse(m, meta) < 0)) {
-				runts[(*nb_runt)++] = m;
-				continue;
-			}
-			pkts[k++] = m;
-		} else {
-			/* The sign bit says a runt: two instructions, no compare and set. */
-			runt |= len - RTE_ETHER_HDR_LEN;
-		}
 	}
-	sum->bytes += bytes;
-	sum->max_len = lens;
-	sum->segs = (uint16_t)segs;
+	/* Not read: "one may be a chain", which every port takes (rx_path_of()). */
+	sum->segs = chains_read ? (uint16_t)segs : 2;
 	sum->port_lazy = lazy;
-	if (mode == RX_PARSE)
-		return k;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
-	if (unlikely((int32_t)runt < 0))
-		return rx_take_runts(pkts, n, runts, nb_runt);
+	if (unlikely((int32_t)xors < 0))
+		return rx_take_runts(pkts, n, runts, nb_runt, sum);
+	sum->bytes += xsum + (uint64_t)RTE_ETHER_HDR_LEN * n;
+	sum->max_len = xors + RTE_ETHER_HDR_LEN;
 	return n;
 }
 
@@ -521,6 +579,41 @@ stp_backpressure_wait(const struct stp_pipeline *pl, unsigned int *spins)
 }
 
 /*
+ * rx_queue_poll()'s path for a queue, worked out once per lcore (rx_path_of()): what it reads
+ * is set when the pipeline is made, before the lcores start. The base path, and two flags.
+ */
+enum rx_path {
+	RXP_PORT = 0,  /* the port stamps the burst (port_stamp_burst()), then parse or plain */
+	RXP_STAMP = 1, /* one software stamp (or none) for the burst */
+	RXP_COUNT = 2, /* no stamp that anything reads */
+	RXP_BASE = 3,
+	/* the port left as the PMD wrote it (hint.port_lazy), not checked */
+	RXP_LAZY = 4,
+	/* and every port takes chains (port_rt.tx_multiseg): nb_segs not read either */
+	RXP_ANY_SEGS = 8,
+};
+
+static uint8_t
+rx_path_of(const struct stp_lcore *lc, unsigned int pi)
+{
+	const struct stp_pipeline *pl = lc->pl;
+	/*
+	 * The port is left as the PMD wrote it when the stage reads it from the hint (port_lazy:
+	 * a burst this lcore's own stage takes).
+	 */
+	const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
+	/* The rules stage checks chains against its output only when the port takes none. */
+	bool any_segs = true;
+
+	for (unsigned int p = 0; p < pl->ports->nb; p++)
+		any_segs &= pl->ports->ports[p].tx_multiseg;
+	if (pl->need_parse || pl->rx_parse || !port_stamp_uniform(lc->poll[pi].port))
+		return RXP_PORT;
+	return (pl->need_stamp ? RXP_STAMP : RXP_COUNT) |
+			(lazy ? RXP_LAZY | (any_segs ? RXP_ANY_SEGS : 0) : 0);
+}
+
+/*
  * Not inlined into the run loop: scripts/bench/instr.sh counts the RX-to-TX path as this
  * function's inclusive cost (the run loop's own spin at stop, long under valgrind, left out);
  * one call per burst.
@@ -531,53 +624,64 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	struct stp_pipeline *pl = lc->pl;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
 	struct rte_mbuf *runts[STP_MAX_BURST];
-	uint16_t port_id = lc->poll[pi].port_id;
+	const uint16_t port_id = lc->poll[pi].port_id;
 	uint16_t n, k = 0, nb_runt = 0;
 	struct rx_sum sum = { .bytes = 0 };
-	bool parse;
 
 	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
 	if (n == 0)
 		return 0;
-	parse = pl->need_parse || pl->rx_parse;
-	if (parse || !port_stamp_uniform(lc->poll[pi].port)) {
+	if (unlikely(lc->poll[pi].rx_path == RXP_PORT)) {
 		port_stamp_burst(pl->ports, lc->poll[pi].port, lc->poll[pi].queue, pkts, n,
 				rte_rdtsc(), lc->stats.ts_src);
 		/* A feature's RX hook on this port (switch trailers: feature.h). */
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
-		if (parse)
-			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, 0, 0, runts, &nb_runt,
-					&sum);
+		if (pl->need_parse || pl->rx_parse)
+			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, true, 0, 0, runts,
+					&nb_runt, &sum);
 		else
-			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, 0, 0, runts, &nb_runt,
-					&sum);
+			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, true, 0, 0, runts,
+					&nb_runt, &sum);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
 		 * with the rest of the metadata in one pass; the packet data stays untouched and
-		 * only runts are caught. The port is left as the PMD wrote it when the stage
-		 * reads it from the hint (port_lazy: a burst this lcore's own stage takes).
+		 * only runts are caught.
 		 */
 		const uint8_t src = lc->poll[pi].port->ts_src;
-		const bool lazy = pl->port_lazy && (pl->rx_local || pl->workers[0] == lc);
 
-		if (pl->need_stamp) {
-			/* The clock is read only for a stamp that something reads. */
-			const uint64_t ns = src == PKT_TS_SW ? clock_tsc_ns(rte_rdtsc()) : 0;
+		const uint8_t path = lc->poll[pi].rx_path;
+		uint64_t ns = 0;
 
-			if (lazy)
-				k = rx_prepare(pkts, n, port_id, RX_STAMP, true, ns, src, runts,
-						&nb_runt, &sum);
-			else
-				k = rx_prepare(pkts, n, port_id, RX_STAMP, false, ns, src, runts,
-						&nb_runt, &sum);
-		} else if (lazy) {
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, 0, src, runts, &nb_runt,
-					&sum);
-		} else {
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, 0, src, runts, &nb_runt,
-					&sum);
+		/* The clock is read only for a stamp that something reads. */
+		if ((path & RXP_BASE) == RXP_STAMP && src == PKT_TS_SW)
+			ns = clock_tsc_ns(rte_rdtsc());
+		switch (path) {
+		case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, false, 0, src, runts,
+					&nb_runt, &sum);
+			break;
+		case RXP_COUNT | RXP_LAZY:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, true, 0, src, runts,
+					&nb_runt, &sum);
+			break;
+		case RXP_COUNT:
+			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, true, 0, src, runts,
+					&nb_runt, &sum);
+			break;
+		case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, false, ns, src, runts,
+					&nb_runt, &sum);
+			break;
+		case RXP_STAMP | RXP_LAZY:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, true, ns, src, runts,
+					&nb_runt, &sum);
+			break;
+		default:
+			k = rx_prepare(pkts, n, port_id, RX_STAMP, false, true, ns, src, runts,
+					&nb_runt, &sum);
+			break;
 		}
 		lc->stats.ts_src[src] += n;
 	}
@@ -613,13 +717,24 @@ stp_lcore_main(void *arg)
 	uint64_t t_prev = rte_rdtsc();
 	bool worked = false;
 
+	lc->tsc_last = t_prev;
+	for (unsigned int i = 0; i < lc->nb_poll; i++)
+		lc->poll[i].rx_path = rx_path_of(lc, i);
+
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
-		/* One TSC read per iteration: the previous iteration's cost, if it moved packets.
+		/*
+		 * The previous iteration's cost, if it moved packets: from its start to the last
+		 * TSC read in it, a burst's stage end, without a read of its own then (what it
+		 * did after that read counts in this iteration). An iteration where no stage read
+		 * the TSC (idle, or work from the rings' TX side or features only) reads it here.
 		 */
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = lc->tsc_last;
 		uint32_t work = 0;
 
+		if (!worked || t0 == t_prev)
+			t0 = rte_rdtsc();
+		lc->tsc_last = t0;
 		if (worked)
 			lc->stats.busy_cycles += t0 - t_prev;
 		t_prev = t0;

@@ -108,6 +108,7 @@ struct stp_lcore {
 		uint16_t port_id;
 		uint16_t queue;
 		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
+		uint8_t rx_path; /* rx_queue_poll()'s path for it: set by the lcore at its start */
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
@@ -122,10 +123,10 @@ struct stp_lcore {
 	 * What the RX stage learnt of the burst it hands to the first worker stage on this lcore
 	 * (dataplane only), when @c valid (false: unknown, e.g. a burst from a worker ring, or
 	 * after another stage ran): all its packets came in on @c port, none is longer than
-	 * @c max_len (an upper bound: the OR of the lengths), and @c multiseg says whether one
-	 * is a chain. Lets the rules stage decide a
-	 * burst without a pass over it; only the first stage given the burst sees it valid (and
-	 * the stages after it while each is a tap: struct stp_feature's tap).
+	 * @c max_len (an upper bound), and @c multiseg says whether one may be a chain (true
+	 * also when the RX stage did not look: every port takes chains). Lets the rules stage
+	 * decide a burst without a pass over it; only the first stage given the burst sees it
+	 * valid (and the stages after it while each is a tap: struct stp_feature's tap).
 	 * @c port_lazy: the RX stage did not write @c port into the mbufs (pl->port_lazy), whose
 	 * port field may still say another port (net_ring leaves the port of an mbuf's last RX);
 	 * a stage that reads mbuf->port calls stp_hint_port_write() first.
@@ -137,6 +138,13 @@ struct stp_lcore {
 		uint32_t max_len;
 		bool port_lazy;
 	} hint;
+	/*
+	 * The lcore's last TSC read (dataplane only): the run loop's at the top of an iteration,
+	 * then each burst's stage end. A burst read from this lcore's RX queue and handed to its
+	 * own stages, when the pipeline has one stage, starts that stage's time there, without a
+	 * read of its own.
+	 */
+	uint64_t tsc_last;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
 	/* A feature's counters on this lcore (lcore_stats_size; dataplane: wo, ctlplane: ro). */
 	void *fstats[STP_MAX_FEATURES];

@@ -503,8 +503,30 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct stp_rules_rt *rs = __atomic_load_n(&lc->pl->rules, __ATOMIC_ACQUIRE);
 
-	if (likely(rs->simple))
+	if (likely(rs->simple)) {
+		/*
+		 * A plain forwarder's burst, decided here without a call: the RX hint says one
+		 * input port, the rule sends it to a port (below STP_SIMPLE_OUTPUT: not an output,
+		 * not STP_NO_PORT), and no frame check can fail. The same decision as
+		 * rules_burst_simple()'s first case, which takes every other burst. 1.1
+		 * instr/pkt (rules_burst's own, scripts/bench/instr.sh null row; 2.0 in
+		 * rules_burst_simple() before, behind a call).
+		 */
+		if (lc->hint.valid) {
+			const uint16_t in = lc->hint.port;
+			const uint16_t out = rs->simple_out[in];
+
+			if (out < STP_SIMPLE_OUTPUT &&
+					lc->hint.max_len <= rs->simple_max_frame[in] &&
+					(rs->simple_multiseg[in] || !lc->hint.multiseg) &&
+					lc->tx_target == lc && lc->txbuf[out].n == 0) {
+				rules_lcore_stats(lc)->pkts[rs->simple_rule[in]] += n;
+				stp_tx_emit_port(lc, out, pkts, n);
+				return 0;
+			}
+		}
 		return rules_burst_simple(lc, rs, pkts, n);
+	}
 	/* Its filters read the input port, and capture writers read it after (pcapng). */
 	stp_hint_port_write(lc, pkts, n);
 	return rules_burst_general(lc, rs, pkts, n);

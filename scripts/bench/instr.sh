@@ -21,21 +21,25 @@
 # The PMDs' own work (net_null's mbuf alloc and free, net_ring's rings) is the same for both and
 # is shown as a column of its own; "own" is what is left: the tool's share.
 #
-# Usage: scripts/bench/instr.sh [-d SECONDS] [-r ROWS] [-k]
+# Usage: scripts/bench/instr.sh [-d SECONDS] [-r ROWS] [-t TOOLS] [-k]
+#   -t TOOLS  comma-separated subset of stampede,testpmd (default both; testpmd's figure does
+#             not move between builds of stampede)
 # About 40 s per tool and row (valgrind start-up dominates).
 set -u
 
 DUR=6
 ROWS="null,ring"
+TOOLS="stampede,testpmd"
 KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 
-while getopts "d:r:kh" opt; do
+while getopts "d:r:t:kh" opt; do
 	case $opt in
 	d) DUR=$OPTARG ;;
 	r) ROWS=$OPTARG ;;
+	t) TOOLS=$OPTARG ;;
 	k) KEEP=1 ;;
 	h)
 		sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//'
@@ -49,7 +53,7 @@ for t in valgrind callgrind_annotate "$TESTPMD" python3; do
 done
 [[ -x $STAMPEDE ]] || { echo "instr.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
 
-TAG=instr$$
+TAG=${BENCH_TAG:-instr}$$
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-instr.XXXXXX")
 PIDS=()
 PREFIXES=()
@@ -187,7 +191,12 @@ for row in "${rowlist[@]}"; do
 	ring) devs=(net_null0 net_ring0) ;;
 	*) echo "instr.sh: unknown row $row (null,ring)" >&2; exit 2 ;;
 	esac
-	for tool in stampede testpmd; do
+	IFS=, read -r -a toollist <<<"$TOOLS"
+	for tool in "${toollist[@]}"; do
+		case $tool in
+		stampede | testpmd) ;;
+		*) echo "instr.sh: unknown tool $tool (stampede,testpmd)" >&2; exit 2 ;;
+		esac
 		res=$(run "$tool" "$row" "${devs[@]}") || continue
 		IFS=$'\t' read -r a b c d <<<"$(head -n 1 <<<"$res")"
 		printf '%-8s %-9s %10s %10s %10s %12s\n' "$row" "$tool" "$a" "$b" "$c" "$d"
