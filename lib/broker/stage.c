@@ -45,6 +45,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_mempool.h>
 
 #include "broker.h"
 #include "broker_cmds.h"
@@ -945,7 +946,10 @@ frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_h
 	frame_meta_of(pl, f, h->ts_ns, h->ts_src, h->orig_len, h->cap_len, in_port, if_key);
 }
 
-/* Mbufs a collector allocates at a time for the frames of a datagram (rte_pktmbuf_alloc_bulk). */
+/*
+ * Mbufs a collector takes at a time for the frames of a datagram: raw (rte_mempool_get_bulk),
+ * each field of the header written once by frame_copy(), not reset and then overwritten.
+ */
 #define RX_SPARE 32
 
 /* Output of the receive stage: frames for the next stages, in order. */
@@ -953,10 +957,13 @@ struct rx_out {
 	struct stp_lcore *lc;
 	uint16_t n;
 	struct rte_mbuf **pkts; /* STP_MAX_BURST entries */
-	/* collect(): the frames of one datagram get their mbufs from here, allocated in bulk. */
-	uint32_t frames_left; /* whole-frame records of the datagram not read yet */
-	uint16_t nb_spare;    /* mbufs in spare[] */
-	uint16_t spare_at;    /* the next one to hand out */
+	/* collect(): the frames of one datagram get their mbufs from here, taken in bulk. */
+	struct rte_mempool *mp; /* the ports' pool, where spare[] comes from */
+	uint16_t headroom;	/* a frame's data_off: rte_pktmbuf_reset_headroom()'s */
+	uint16_t room;		/* the bytes a frame can hold past it */
+	uint32_t frames_left;	/* whole-frame records of the datagram not read yet */
+	uint16_t nb_spare;	/* mbufs in spare[] */
+	uint16_t spare_at;	/* the next one to hand out */
 	struct rte_mbuf *spare[RX_SPARE];
 	/* The source of the last record read: records of a datagram mostly share one. */
 	struct broker_src *last_src;
@@ -966,9 +973,14 @@ struct rx_out {
 static inline void
 rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 {
+	const uint16_t buf_len = rte_pktmbuf_data_room_size(lc->pl->ports->pool);
+
 	r->lc = lc;
 	r->n = 0;
 	r->pkts = pkts;
+	r->mp = lc->pl->ports->pool;
+	r->headroom = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, buf_len);
+	r->room = (uint16_t)(buf_len - r->headroom);
 	r->frames_left = 0;
 	r->nb_spare = 0;
 	r->spare_at = 0;
@@ -977,26 +989,27 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 
 /*
  * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
- * @p left records still need, this one included), else a single allocation. Once per
- * datagram of up to RX_SPARE frames: kept out of the per-record path.
+ * @p left records still need, this one included), else a single one. Once per datagram of up
+ * to RX_SPARE frames: kept out of the per-record path. The mbufs are raw: as the pool keeps
+ * them (refcnt 1, one segment, no next: rte_mbuf_raw_free()'s contract), the rest of the
+ * header stale until frame_copy() writes it.
  */
 static __rte_noinline struct rte_mbuf *
 frame_refill(struct rx_out *r, uint32_t left)
 {
-	struct rte_mempool *mp = r->lc->pl->ports->pool;
 	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
 
 	r->spare_at = 0;
 	r->nb_spare = 0;
-	if (k < 2 || rte_pktmbuf_alloc_bulk(mp, r->spare, k) != 0)
-		return rte_pktmbuf_alloc(mp);
+	if (k < 2 || rte_mempool_get_bulk(r->mp, (void **)r->spare, k) != 0)
+		return rte_mbuf_raw_alloc(r->mp);
 	r->nb_spare = (uint16_t)k;
 	return r->spare[r->spare_at++];
 }
 
 /*
- * An mbuf for the next frame of the datagram being read, which has @p left whole-frame records
- * to go (this one included); NULL when the pool is empty.
+ * A raw mbuf for the next frame of the datagram being read, which has @p left whole-frame
+ * records to go (this one included); NULL when the pool is empty.
  */
 static __rte_always_inline struct rte_mbuf *
 frame_alloc(struct rx_out *r, uint32_t left)
@@ -1006,12 +1019,13 @@ frame_alloc(struct rx_out *r, uint32_t left)
 	return frame_refill(r, left);
 }
 
-/* The mbufs of the bulk that no frame took (duplicates, drops): back to the pool. */
+/* The raw mbufs of the bulk that no frame took (duplicates, drops): back to the pool as such. */
 static inline void
 frame_spare_free(struct rx_out *r)
 {
 	if (r->spare_at < r->nb_spare)
-		rte_pktmbuf_free_bulk(&r->spare[r->spare_at], r->nb_spare - r->spare_at);
+		rte_mempool_put_bulk(
+				r->mp, (void **)&r->spare[r->spare_at], r->nb_spare - r->spare_at);
 	r->nb_spare = 0;
 	r->spare_at = 0;
 }
@@ -1039,14 +1053,13 @@ rx_record_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
 }
 
+/* A frame for the next stages: handed on when a burst is full (the stage's own state: then). */
 static inline void
 out_push(struct rx_out *r, struct rte_mbuf *m)
 {
-	const struct broker_rt *b = broker_pl(r->lc->pl);
-
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
-		stp_worker_from(r->lc, b->next_stage, r->pkts, r->n);
+		stp_worker_from(r->lc, broker_pl(r->lc->pl)->next_stage, r->pkts, r->n);
 		r->n = 0;
 	}
 }
@@ -1293,7 +1306,9 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 /*
  * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
- * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s.
+ * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s. The header of the raw mbuf
+ * gets what rte_pktmbuf_reset() and the length would give it, each field written once (the
+ * port: frame_meta_of()); next, nb_segs and refcnt are already a free mbuf's.
  */
 static __rte_always_inline struct rte_mbuf *
 frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
@@ -1303,14 +1318,21 @@ frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
 
 	lc->stats.generated++;
 	f = frame_alloc(r, left);
-	if (unlikely(f == NULL || rte_pktmbuf_tailroom(f) < len)) {
-		rte_pktmbuf_free(f);
+	if (unlikely(f == NULL || len > r->room)) {
+		if (f != NULL)
+			rte_mbuf_raw_free(f);
 		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
 		return NULL;
 	}
-	f->data_len = len;
+	f->data_off = r->headroom;
+	f->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	f->packet_type = 0;
 	f->pkt_len = len;
-	rte_memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, len);
+	f->data_len = len;
+	f->vlan_tci = 0;
+	f->tx_offload = 0;
+	f->vlan_tci_outer = 0;
+	bytes_copy((uint8_t *)f->buf_addr + r->headroom, data, len);
 	return f;
 }
 
