@@ -716,6 +716,7 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
 struct dg_plain {
 	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
 	uint16_t n;
+	struct broker_src *src; /* n > 0: the one known source of every record, else NULL */
 	uint16_t off[DG_PLAIN_MAX];
 };
 
@@ -726,8 +727,8 @@ struct dg_plain {
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
  * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
  * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
- * records when all are plain (else pl->n is 0), and whether one is reliable. STP_DROP_MAX, or
- * why not.
+ * records when all are plain (else pl->n is 0), whether one is reliable, and their source when
+ * all share one the table has (else NULL). STP_DROP_MAX, or why not.
  * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
  * is checked without being decoded (sph_plain_len()).
  */
@@ -745,12 +746,13 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0;
+	uint32_t o, np = 0, lookups = 0;
 	int rc;
 
 	*nb_frames = 0;
 	pl->n = 0;
 	pl->rel = false;
+	pl->src = NULL;
 	*end = rte_pktmbuf_data_len(m);
 	/* The node the first record claims, for the note of a refusal before the walk. */
 	*claim = *end >= off + SPH_FIXED_LEN ? sph_peek_node(d + off) : 0;
@@ -841,6 +843,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		} else {
 			s = src_find(bl, node, stream, &room);
 			last = s;
+			lookups++;
 			if (s != NULL)
 				jump_lim = !authed && s->seq.started &&
 								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
@@ -861,8 +864,10 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			return STP_DROP_SPH_SRC_QUOTA;
 		}
 	}
-	if (plain && np <= DG_PLAIN_MAX)
+	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
+		pl->src = lookups == 1 ? last : NULL;
+	}
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
 
@@ -1133,14 +1138,21 @@ out_frame_ro(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
 	ro_insert(ro, m, ts);
 }
 
+/* out_frame() with the reorder buffer @p ro read once by the caller (NULL: none). */
+static __rte_always_inline void
+out_frame_to(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
+{
+	if (likely(ro == NULL))
+		out_push(r, m);
+	else
+		out_frame_ro(r, ro, m);
+}
+
 /* A remote frame for the rules: through the reorder buffer when there is one. */
 static __rte_always_inline void
 out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
 {
-	if (likely(bl->ro == NULL))
-		out_push(r, m);
-	else
-		out_frame_ro(r, bl->ro, m);
+	out_frame_to(r, bl->ro, m);
 }
 
 /* Hand on the buffered frames older than @p now_ns - bound (all of them when @p all). */
@@ -1350,11 +1362,13 @@ rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct b
 /*
  * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
  * read where they are, not decoded again; what collect_record() does for it. @p left: records
- * of the datagram to go, this one included.
+ * of the datagram to go, this one included; @p one: the source of every record of the datagram
+ * when admission found one (dg_plain.src), else NULL: looked up here.
  */
 static __rte_always_inline void
-collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uint32_t left,
-		uint16_t in_port, uint64_t now)
+collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
+		struct broker_src *one, const uint8_t *rec, uint32_t left, uint16_t in_port,
+		uint64_t now)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1362,7 +1376,9 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 	struct broker_src *s;
 	struct rte_mbuf *f;
 
-	s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
+	s = one != NULL ? one :
+			  src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port,
+					  now);
 	if (s != NULL) {
 		const uint64_t old_next = s->seq.next;
 		const enum sph_seq_res res = src_seq(s, sph_plain_seq(rec), ts);
@@ -1377,7 +1393,7 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 		return;
 	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
 			src_key(r->lc->pl, s));
-	out_frame(r, bl, f);
+	out_frame_to(r, ro, f);
 }
 
 /* A record of a datagram (payload at @p data) at a collector. */
@@ -1479,9 +1495,22 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	}
 	r->frames_left = nb_frames;
 	if (pl->n > 0) {
+		struct broker_reorder *const ro = bl->ro; /* the same for every record: read once */
+		struct broker_src *const one = pl->src;
+
 		bl->records += pl->n;
-		for (unsigned int i = 0; i < pl->n; i++)
-			collect_plain(r, bl, d + pl->off[i], pl->n - i, in_port, now);
+		if (one != NULL) {
+			/* One source, found by admission: what src_get() would do, once. */
+			one->last_tsc = now;
+			r->last_src = one;
+			for (unsigned int i = 0; i < pl->n; i++)
+				collect_plain(r, bl, ro, one, d + pl->off[i], pl->n - i, in_port,
+						now);
+		} else {
+			for (unsigned int i = 0; i < pl->n; i++)
+				collect_plain(r, bl, ro, NULL, d + pl->off[i], pl->n - i, in_port,
+						now);
+		}
 		off = len;
 	}
 	while (off < len) {
