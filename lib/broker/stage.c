@@ -895,7 +895,7 @@ src_seq(struct broker_src *s, uint64_t seq, uint64_t ts)
 	}
 	if (ts > s->max_ts)
 		s->max_ts = ts;
-	return sph_seq_check(&s->seq, seq);
+	return sph_seq_check_fast(&s->seq, seq);
 }
 
 /* Keep the first description a source sends (its DESC TLV). */
