@@ -1434,13 +1434,15 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * Returns a drop reason, or STP_DROP_MAX when done.
  * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
  * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
- * datagram): 282 instructions a frame out (412 at the start of issue 18 item 3's collector
- * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 438 (568).
- * coll1000 (one 1000-byte frame a datagram, in place): broker_burst inclusive 401 a frame
- * out (567). Cycles: broker.sh coll64 (STAMPEDE_OTHER interleaved) was too noisy at load
- * 11-17 on the shared 2-vCPU machine to rank; the datapath thread's CPU time per frame out
- * over 4 s of the same input, before and after interleaved (4 runs each, load ~15): coll64
- * 62 against 88 ns (~152 against ~214 cycles at 2.45 GHz), coll1000 160 against 181 ns.
+ * datagram): 224 instructions a frame out (282 before raw mbufs, the source found once by
+ * admission and the inline sequence check; 412 at the start of issue 18 item 3's collector
+ * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
+ * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
+ * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
+ * place): broker_burst inclusive 390 a frame out (403, 567). Cycles per frame out, broker.sh
+ * -n 3 -d 3 with the build before as STAMPEDE_OTHER, load ~3.7 on the shared 2-vCPU machine
+ * (above the quiet figures): coll64 199 against 235, coll1000 522 against 504 (noise: its
+ * path changed by 3 %), authcoll64 651 against 750.
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
