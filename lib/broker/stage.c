@@ -732,7 +732,7 @@ struct dg_plain {
  * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
  * is checked without being decoded (sph_plain_len()).
  */
-static enum stp_drop
+static __rte_always_inline enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
 		uint32_t *end, uint32_t *claim, uint32_t *nb_frames, struct dg_plain *pl)
 {
@@ -1396,6 +1396,63 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 	out_frame_to(r, ro, f);
 }
 
+/*
+ * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
+ * admission found inside it: a record's payload delivered in place.
+ */
+static inline void
+frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+/*
+ * A datagram @p m whose one record is the plain one at @p rec (dg_admit(): at most padding
+ * after it), of source @p one when admission found it (else NULL): the frame in place, its
+ * fields read where they are; what collect() does for a one-record datagram. Returns a drop
+ * reason, or STP_DROP_MAX when done.
+ */
+static __rte_noinline enum stp_drop
+collect_one_plain(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, const uint8_t *rec,
+		struct broker_src *one, uint16_t in_port, uint64_t now)
+{
+	const uint64_t w1 = sph_plain_w1(rec);
+	const uint16_t plen = (uint16_t)w1;
+	const uint64_t ts = sph_plain_ts(rec);
+	enum sph_seq_res res = SPH_SEQ_OK;
+	struct broker_src *s = one;
+
+	if (s != NULL) {
+		s->last_tsc = now; /* what src_get() would do */
+		r->last_src = s;
+	} else {
+		s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
+	}
+	if (s != NULL) {
+		const uint64_t old_next = s->seq.next;
+
+		res = src_seq(s, sph_plain_seq(rec), ts);
+		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
+			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
+	}
+	if (res == SPH_SEQ_STALE)
+		return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
+	if (res == SPH_SEQ_DUP) {
+		r->lc->stats.consumed++;
+		rte_pktmbuf_free(m);
+		return STP_DROP_MAX;
+	}
+	bl->records++;
+	frame_in_place(m, (uint32_t)(rec - rte_pktmbuf_mtod(m, const uint8_t *)) + SPH_FIXED_LEN,
+			plen);
+	frame_meta_of(r->lc->pl, m, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
+			src_key(r->lc->pl, s));
+	out_frame(r, bl, m);
+	return STP_DROP_MAX;
+}
+
 /* A record of a datagram (payload at @p data) at a collector. */
 static void
 collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h,
@@ -1439,10 +1496,10 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
  * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
  * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
- * place): broker_burst inclusive 390 a frame out (403, 567). Cycles per frame out, broker.sh
- * -n 3 -d 3 with the build before as STAMPEDE_OTHER, load ~3.7 on the shared 2-vCPU machine
- * (above the quiet figures): coll64 199 against 235, coll1000 522 against 504 (noise: its
- * path changed by 3 %), authcoll64 651 against 750.
+ * place by collect_one_plain()): broker_burst inclusive 356 a frame out (403, 567). Cycles per
+ * frame out, broker.sh -n 3 -d 3 with the build before as STAMPEDE_OTHER, load ~3.7 on the shared
+ * 2-vCPU machine (above the quiet figures): coll64 199 against 235, coll1000 522 against 504
+ * (noise: its path changed by 3 %), authcoll64 651 against 750.
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
@@ -1461,12 +1518,9 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	 * One plain record: one frame (admission saw padding at most after it); more: not one
 	 * frame; none plain: decoded here to tell.
 	 */
-	if (pl->n == 1) {
-		sph_plain_hdr(d + off, &h);
-		rc = (int)len - (int)off;
-	} else {
-		rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
-	}
+	if (pl->n == 1)
+		return collect_one_plain(r, bl, m, d + off, pl->src, in_port, now);
+	rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
 			(off + (uint32_t)rc >= len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
@@ -1489,8 +1543,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			return STP_DROP_MAX;
 		}
 		bl->records++;
-		rte_pktmbuf_adj(m, (uint16_t)(off + h.hdr_len));
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - h.payload_len));
+		frame_in_place(m, off + h.hdr_len, h.payload_len);
 		frame_meta(r->lc->pl, m, &h, in_port, src_key(r->lc->pl, s));
 		out_frame(r, bl, m);
 		return STP_DROP_MAX;
