@@ -1409,6 +1409,32 @@ frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
 }
 
 /*
+ * The end of a datagram @p m that is one frame, its record's sequence check @p res done (by
+ * source @p s, NULL when the table is full): refused when behind the replay window, consumed
+ * when a copy seen before, else cut to its payload (@p len bytes at @p off) and handed on with
+ * its metadata (frame_meta_of()'s @p ts, @p ts_src, @p orig). Returns a drop reason, or
+ * STP_DROP_MAX when done.
+ */
+static __rte_always_inline enum stp_drop
+deliver_in_place(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m,
+		struct broker_src *s, enum sph_seq_res res, uint32_t off, uint16_t len, uint64_t ts,
+		uint8_t ts_src, uint32_t orig, uint16_t in_port)
+{
+	if (res == SPH_SEQ_STALE)
+		return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
+	if (res == SPH_SEQ_DUP) {
+		r->lc->stats.consumed++;
+		rte_pktmbuf_free(m);
+		return STP_DROP_MAX;
+	}
+	bl->records++;
+	frame_in_place(m, off, len);
+	frame_meta_of(r->lc->pl, m, ts, ts_src, orig, len, in_port, src_key(r->lc->pl, s));
+	out_frame(r, bl, m);
+	return STP_DROP_MAX;
+}
+
+/*
  * A datagram @p m whose one record is the plain one at @p rec (dg_admit(): at most padding
  * after it), of source @p one when admission found it (else NULL): the frame in place, its
  * fields read where they are; what collect() does for a one-record datagram. Returns a drop
@@ -1437,20 +1463,9 @@ collect_one_plain(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m,
 		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
 			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
 	}
-	if (res == SPH_SEQ_STALE)
-		return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
-	if (res == SPH_SEQ_DUP) {
-		r->lc->stats.consumed++;
-		rte_pktmbuf_free(m);
-		return STP_DROP_MAX;
-	}
-	bl->records++;
-	frame_in_place(m, (uint32_t)(rec - rte_pktmbuf_mtod(m, const uint8_t *)) + SPH_FIXED_LEN,
-			plen);
-	frame_meta_of(r->lc->pl, m, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
-			src_key(r->lc->pl, s));
-	out_frame(r, bl, m);
-	return STP_DROP_MAX;
+	return deliver_in_place(r, bl, m, s, res,
+			(uint32_t)(rec - rte_pktmbuf_mtod(m, const uint8_t *)) + SPH_FIXED_LEN,
+			plen, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), in_port);
 }
 
 /* A record of a datagram (payload at @p data) at a collector. */
@@ -1535,18 +1550,9 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			res = src_seq(s, h.seq, h.ts_ns);
 			rx_record_rel(r->lc, bl, s, &h, old_next, res);
 		}
-		if (res == SPH_SEQ_STALE)
-			return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
-		if (res == SPH_SEQ_DUP) {
-			r->lc->stats.consumed++;
-			rte_pktmbuf_free(m);
-			return STP_DROP_MAX;
-		}
-		bl->records++;
-		frame_in_place(m, off + h.hdr_len, h.payload_len);
-		frame_meta(r->lc->pl, m, &h, in_port, src_key(r->lc->pl, s));
-		out_frame(r, bl, m);
-		return STP_DROP_MAX;
+		/* A whole frame's record: its payload is all it captured (cap_len). */
+		return deliver_in_place(r, bl, m, s, res, off + h.hdr_len, h.payload_len, h.ts_ns,
+				h.ts_src, h.orig_len, in_port);
 	}
 	r->frames_left = nb_frames;
 	if (pl->n > 0) {
