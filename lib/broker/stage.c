@@ -1511,10 +1511,10 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
  * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
  * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
- * place by collect_one_plain()): broker_burst inclusive 356 a frame out (403, 567). Cycles per
- * frame out, broker.sh -n 3 -d 3 with the build before as STAMPEDE_OTHER, load ~3.7 on the shared
- * 2-vCPU machine (above the quiet figures): coll64 199 against 235, coll1000 522 against 504
- * (noise: its path changed by 3 %), authcoll64 651 against 750.
+ * place by collect_one_plain()): broker_burst inclusive 354 a frame out (403, 567). Cycles
+ * per frame out, broker.sh -n 3 -d 3 -r coll64,coll1000,authcoll64 with the build before as
+ * STAMPEDE_OTHER, interleaved, load ~2.7 on the shared 2-vCPU machine: coll64 106.0 against
+ * 120.4, coll1000 499.9 against 525.0, authcoll64 608 against 829 (the last two noisy).
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
