@@ -45,6 +45,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_mempool.h>
 
 #include "broker.h"
 #include "broker_cmds.h"
@@ -715,6 +716,7 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
 struct dg_plain {
 	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
 	uint16_t n;
+	struct broker_src *src; /* n > 0: the one known source of every record, else NULL */
 	uint16_t off[DG_PLAIN_MAX];
 };
 
@@ -725,12 +727,12 @@ struct dg_plain {
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
  * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
  * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
- * records when all are plain (else pl->n is 0), and whether one is reliable. STP_DROP_MAX, or
- * why not.
+ * records when all are plain (else pl->n is 0), whether one is reliable, and their source when
+ * all share one the table has (else NULL). STP_DROP_MAX, or why not.
  * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
  * is checked without being decoded (sph_plain_len()).
  */
-static enum stp_drop
+static __rte_always_inline enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
 		uint32_t *end, uint32_t *claim, uint32_t *nb_frames, struct dg_plain *pl)
 {
@@ -744,12 +746,13 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0;
+	uint32_t o, np = 0, lookups = 0;
 	int rc;
 
 	*nb_frames = 0;
 	pl->n = 0;
 	pl->rel = false;
+	pl->src = NULL;
 	*end = rte_pktmbuf_data_len(m);
 	/* The node the first record claims, for the note of a refusal before the walk. */
 	*claim = *end >= off + SPH_FIXED_LEN ? sph_peek_node(d + off) : 0;
@@ -840,6 +843,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 		} else {
 			s = src_find(bl, node, stream, &room);
 			last = s;
+			lookups++;
 			if (s != NULL)
 				jump_lim = !authed && s->seq.started &&
 								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
@@ -860,8 +864,10 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			return STP_DROP_SPH_SRC_QUOTA;
 		}
 	}
-	if (plain && np <= DG_PLAIN_MAX)
+	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
+		pl->src = lookups == 1 ? last : NULL;
+	}
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
 
@@ -889,7 +895,7 @@ src_seq(struct broker_src *s, uint64_t seq, uint64_t ts)
 	}
 	if (ts > s->max_ts)
 		s->max_ts = ts;
-	return sph_seq_check(&s->seq, seq);
+	return sph_seq_check_fast(&s->seq, seq);
 }
 
 /* Keep the first description a source sends (its DESC TLV). */
@@ -945,7 +951,10 @@ frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_h
 	frame_meta_of(pl, f, h->ts_ns, h->ts_src, h->orig_len, h->cap_len, in_port, if_key);
 }
 
-/* Mbufs a collector allocates at a time for the frames of a datagram (rte_pktmbuf_alloc_bulk). */
+/*
+ * Mbufs a collector takes at a time for the frames of a datagram: raw (rte_mempool_get_bulk),
+ * each field of the header written once by frame_copy(), not reset and then overwritten.
+ */
 #define RX_SPARE 32
 
 /* Output of the receive stage: frames for the next stages, in order. */
@@ -953,10 +962,13 @@ struct rx_out {
 	struct stp_lcore *lc;
 	uint16_t n;
 	struct rte_mbuf **pkts; /* STP_MAX_BURST entries */
-	/* collect(): the frames of one datagram get their mbufs from here, allocated in bulk. */
-	uint32_t frames_left; /* whole-frame records of the datagram not read yet */
-	uint16_t nb_spare;    /* mbufs in spare[] */
-	uint16_t spare_at;    /* the next one to hand out */
+	/* collect(): the frames of one datagram get their mbufs from here, taken in bulk. */
+	struct rte_mempool *mp; /* the ports' pool, where spare[] comes from */
+	uint16_t headroom;	/* a frame's data_off: rte_pktmbuf_reset_headroom()'s */
+	uint16_t room;		/* the bytes a frame can hold past it */
+	uint32_t frames_left;	/* whole-frame records of the datagram not read yet */
+	uint16_t nb_spare;	/* mbufs in spare[] */
+	uint16_t spare_at;	/* the next one to hand out */
 	struct rte_mbuf *spare[RX_SPARE];
 	/* The source of the last record read: records of a datagram mostly share one. */
 	struct broker_src *last_src;
@@ -966,9 +978,14 @@ struct rx_out {
 static inline void
 rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 {
+	const uint16_t buf_len = rte_pktmbuf_data_room_size(lc->pl->ports->pool);
+
 	r->lc = lc;
 	r->n = 0;
 	r->pkts = pkts;
+	r->mp = lc->pl->ports->pool;
+	r->headroom = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, buf_len);
+	r->room = (uint16_t)(buf_len - r->headroom);
 	r->frames_left = 0;
 	r->nb_spare = 0;
 	r->spare_at = 0;
@@ -977,26 +994,27 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 
 /*
  * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
- * @p left records still need, this one included), else a single allocation. Once per
- * datagram of up to RX_SPARE frames: kept out of the per-record path.
+ * @p left records still need, this one included), else a single one. Once per datagram of up
+ * to RX_SPARE frames: kept out of the per-record path. The mbufs are raw: as the pool keeps
+ * them (refcnt 1, one segment, no next: rte_mbuf_raw_free()'s contract), the rest of the
+ * header stale until frame_copy() writes it.
  */
 static __rte_noinline struct rte_mbuf *
 frame_refill(struct rx_out *r, uint32_t left)
 {
-	struct rte_mempool *mp = r->lc->pl->ports->pool;
 	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
 
 	r->spare_at = 0;
 	r->nb_spare = 0;
-	if (k < 2 || rte_pktmbuf_alloc_bulk(mp, r->spare, k) != 0)
-		return rte_pktmbuf_alloc(mp);
+	if (k < 2 || rte_mempool_get_bulk(r->mp, (void **)r->spare, k) != 0)
+		return rte_mbuf_raw_alloc(r->mp);
 	r->nb_spare = (uint16_t)k;
 	return r->spare[r->spare_at++];
 }
 
 /*
- * An mbuf for the next frame of the datagram being read, which has @p left whole-frame records
- * to go (this one included); NULL when the pool is empty.
+ * A raw mbuf for the next frame of the datagram being read, which has @p left whole-frame
+ * records to go (this one included); NULL when the pool is empty.
  */
 static __rte_always_inline struct rte_mbuf *
 frame_alloc(struct rx_out *r, uint32_t left)
@@ -1006,12 +1024,13 @@ frame_alloc(struct rx_out *r, uint32_t left)
 	return frame_refill(r, left);
 }
 
-/* The mbufs of the bulk that no frame took (duplicates, drops): back to the pool. */
+/* The raw mbufs of the bulk that no frame took (duplicates, drops): back to the pool as such. */
 static inline void
 frame_spare_free(struct rx_out *r)
 {
 	if (r->spare_at < r->nb_spare)
-		rte_pktmbuf_free_bulk(&r->spare[r->spare_at], r->nb_spare - r->spare_at);
+		rte_mempool_put_bulk(
+				r->mp, (void **)&r->spare[r->spare_at], r->nb_spare - r->spare_at);
 	r->nb_spare = 0;
 	r->spare_at = 0;
 }
@@ -1039,14 +1058,13 @@ rx_record_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
 }
 
+/* A frame for the next stages: handed on when a burst is full (the stage's own state: then). */
 static inline void
 out_push(struct rx_out *r, struct rte_mbuf *m)
 {
-	const struct broker_rt *b = broker_pl(r->lc->pl);
-
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
-		stp_worker_from(r->lc, b->next_stage, r->pkts, r->n);
+		stp_worker_from(r->lc, broker_pl(r->lc->pl)->next_stage, r->pkts, r->n);
 		r->n = 0;
 	}
 }
@@ -1120,14 +1138,21 @@ out_frame_ro(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
 	ro_insert(ro, m, ts);
 }
 
+/* out_frame() with the reorder buffer @p ro read once by the caller (NULL: none). */
+static __rte_always_inline void
+out_frame_to(struct rx_out *r, struct broker_reorder *ro, struct rte_mbuf *m)
+{
+	if (likely(ro == NULL))
+		out_push(r, m);
+	else
+		out_frame_ro(r, ro, m);
+}
+
 /* A remote frame for the rules: through the reorder buffer when there is one. */
 static __rte_always_inline void
 out_frame(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m)
 {
-	if (likely(bl->ro == NULL))
-		out_push(r, m);
-	else
-		out_frame_ro(r, bl->ro, m);
+	out_frame_to(r, bl->ro, m);
 }
 
 /* Hand on the buffered frames older than @p now_ns - bound (all of them when @p all). */
@@ -1293,7 +1318,9 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 /*
  * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
- * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s.
+ * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s. The header of the raw mbuf
+ * gets what rte_pktmbuf_reset() and the length would give it, each field written once (the
+ * port: frame_meta_of()); next, nb_segs and refcnt are already a free mbuf's.
  */
 static __rte_always_inline struct rte_mbuf *
 frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
@@ -1303,14 +1330,21 @@ frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
 
 	lc->stats.generated++;
 	f = frame_alloc(r, left);
-	if (unlikely(f == NULL || rte_pktmbuf_tailroom(f) < len)) {
-		rte_pktmbuf_free(f);
+	if (unlikely(f == NULL || len > r->room)) {
+		if (f != NULL)
+			rte_mbuf_raw_free(f);
 		lc->stats.drops[STP_DROP_SPH_NO_MBUF]++;
 		return NULL;
 	}
-	f->data_len = len;
+	f->data_off = r->headroom;
+	f->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	f->packet_type = 0;
 	f->pkt_len = len;
-	rte_memcpy(rte_pktmbuf_mtod(f, uint8_t *), data, len);
+	f->data_len = len;
+	f->vlan_tci = 0;
+	f->tx_offload = 0;
+	f->vlan_tci_outer = 0;
+	bytes_copy((uint8_t *)f->buf_addr + r->headroom, data, len);
 	return f;
 }
 
@@ -1328,11 +1362,13 @@ rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct b
 /*
  * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
  * read where they are, not decoded again; what collect_record() does for it. @p left: records
- * of the datagram to go, this one included.
+ * of the datagram to go, this one included; @p one: the source of every record of the datagram
+ * when admission found one (dg_plain.src), else NULL: looked up here.
  */
 static __rte_always_inline void
-collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uint32_t left,
-		uint16_t in_port, uint64_t now)
+collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
+		struct broker_src *one, const uint8_t *rec, uint32_t left, uint16_t in_port,
+		uint64_t now)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1340,7 +1376,9 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 	struct broker_src *s;
 	struct rte_mbuf *f;
 
-	s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
+	s = one != NULL ? one :
+			  src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port,
+					  now);
 	if (s != NULL) {
 		const uint64_t old_next = s->seq.next;
 		const enum sph_seq_res res = src_seq(s, sph_plain_seq(rec), ts);
@@ -1355,7 +1393,79 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, const uint8_t *rec, uin
 		return;
 	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
 			src_key(r->lc->pl, s));
-	out_frame(r, bl, f);
+	out_frame_to(r, ro, f);
+}
+
+/*
+ * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
+ * admission found inside it: a record's payload delivered in place.
+ */
+static inline void
+frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+/*
+ * The end of a datagram @p m that is one frame, its record's sequence check @p res done (by
+ * source @p s, NULL when the table is full): refused when behind the replay window, consumed
+ * when a copy seen before, else cut to its payload (@p len bytes at @p off) and handed on with
+ * its metadata (frame_meta_of()'s @p ts, @p ts_src, @p orig). Returns a drop reason, or
+ * STP_DROP_MAX when done.
+ */
+static __rte_always_inline enum stp_drop
+deliver_in_place(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m,
+		struct broker_src *s, enum sph_seq_res res, uint32_t off, uint16_t len, uint64_t ts,
+		uint8_t ts_src, uint32_t orig, uint16_t in_port)
+{
+	if (res == SPH_SEQ_STALE)
+		return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
+	if (res == SPH_SEQ_DUP) {
+		r->lc->stats.consumed++;
+		rte_pktmbuf_free(m);
+		return STP_DROP_MAX;
+	}
+	bl->records++;
+	frame_in_place(m, off, len);
+	frame_meta_of(r->lc->pl, m, ts, ts_src, orig, len, in_port, src_key(r->lc->pl, s));
+	out_frame(r, bl, m);
+	return STP_DROP_MAX;
+}
+
+/*
+ * A datagram @p m whose one record is the plain one at @p rec (dg_admit(): at most padding
+ * after it), of source @p one when admission found it (else NULL): the frame in place, its
+ * fields read where they are; what collect() does for a one-record datagram. Returns a drop
+ * reason, or STP_DROP_MAX when done.
+ */
+static __rte_noinline enum stp_drop
+collect_one_plain(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, const uint8_t *rec,
+		struct broker_src *one, uint16_t in_port, uint64_t now)
+{
+	const uint64_t w1 = sph_plain_w1(rec);
+	const uint16_t plen = (uint16_t)w1;
+	const uint64_t ts = sph_plain_ts(rec);
+	enum sph_seq_res res = SPH_SEQ_OK;
+	struct broker_src *s = one;
+
+	if (s != NULL) {
+		s->last_tsc = now; /* what src_get() would do */
+		r->last_src = s;
+	} else {
+		s = src_get_cached(r, bl, (uint32_t)(w1 >> 32), (uint16_t)(w1 >> 16), in_port, now);
+	}
+	if (s != NULL) {
+		const uint64_t old_next = s->seq.next;
+
+		res = src_seq(s, sph_plain_seq(rec), ts);
+		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
+			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
+	}
+	return deliver_in_place(r, bl, m, s, res,
+			(uint32_t)(rec - rte_pktmbuf_mtod(m, const uint8_t *)) + SPH_FIXED_LEN,
+			plen, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), in_port);
 }
 
 /* A record of a datagram (payload at @p data) at a collector. */
@@ -1396,13 +1506,15 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  * Returns a drop reason, or STP_DROP_MAX when done.
  * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
  * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
- * datagram): 282 instructions a frame out (412 at the start of issue 18 item 3's collector
- * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 438 (568).
- * coll1000 (one 1000-byte frame a datagram, in place): broker_burst inclusive 401 a frame
- * out (567). Cycles: broker.sh coll64 (STAMPEDE_OTHER interleaved) was too noisy at load
- * 11-17 on the shared 2-vCPU machine to rank; the datapath thread's CPU time per frame out
- * over 4 s of the same input, before and after interleaved (4 runs each, load ~15): coll64
- * 62 against 88 ns (~152 against ~214 cycles at 2.45 GHz), coll1000 160 against 181 ns.
+ * datagram): 224 instructions a frame out (282 before raw mbufs, the source found once by
+ * admission and the inline sequence check; 412 at the start of issue 18 item 3's collector
+ * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
+ * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
+ * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
+ * place by collect_one_plain()): broker_burst inclusive 354 a frame out (403, 567). Cycles
+ * per frame out, broker.sh -n 3 -d 3 -r coll64,coll1000,authcoll64 with the build before as
+ * STAMPEDE_OTHER, interleaved, load ~2.7 on the shared 2-vCPU machine: coll64 106.0 against
+ * 120.4, coll1000 499.9 against 525.0, authcoll64 608 against 829 (the last two noisy).
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
@@ -1421,12 +1533,9 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 	 * One plain record: one frame (admission saw padding at most after it); more: not one
 	 * frame; none plain: decoded here to tell.
 	 */
-	if (pl->n == 1) {
-		sph_plain_hdr(d + off, &h);
-		rc = (int)len - (int)off;
-	} else {
-		rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
-	}
+	if (pl->n == 1)
+		return collect_one_plain(r, bl, m, d + off, pl->src, in_port, now);
+	rc = pl->n > 1 ? 0 : sph_decode_fast(d + off, len - off, &h);
 	if (rc > 0 && !(h.flags & (SPH_F_FRAG | SPH_F_CTRL)) &&
 			(off + (uint32_t)rc >= len ||
 					sph_is_padding(d + off + rc, len - off - rc))) {
@@ -1441,25 +1550,28 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			res = src_seq(s, h.seq, h.ts_ns);
 			rx_record_rel(r->lc, bl, s, &h, old_next, res);
 		}
-		if (res == SPH_SEQ_STALE)
-			return STP_DROP_SPH_STALE; /* behind the replay window: not written again */
-		if (res == SPH_SEQ_DUP) {
-			r->lc->stats.consumed++;
-			rte_pktmbuf_free(m);
-			return STP_DROP_MAX;
-		}
-		bl->records++;
-		rte_pktmbuf_adj(m, (uint16_t)(off + h.hdr_len));
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - h.payload_len));
-		frame_meta(r->lc->pl, m, &h, in_port, src_key(r->lc->pl, s));
-		out_frame(r, bl, m);
-		return STP_DROP_MAX;
+		/* A whole frame's record: its payload is all it captured (cap_len). */
+		return deliver_in_place(r, bl, m, s, res, off + h.hdr_len, h.payload_len, h.ts_ns,
+				h.ts_src, h.orig_len, in_port);
 	}
 	r->frames_left = nb_frames;
 	if (pl->n > 0) {
+		struct broker_reorder *const ro = bl->ro; /* the same for every record: read once */
+		struct broker_src *const one = pl->src;
+
 		bl->records += pl->n;
-		for (unsigned int i = 0; i < pl->n; i++)
-			collect_plain(r, bl, d + pl->off[i], pl->n - i, in_port, now);
+		if (one != NULL) {
+			/* One source, found by admission: what src_get() would do, once. */
+			one->last_tsc = now;
+			r->last_src = one;
+			for (unsigned int i = 0; i < pl->n; i++)
+				collect_plain(r, bl, ro, one, d + pl->off[i], pl->n - i, in_port,
+						now);
+		} else {
+			for (unsigned int i = 0; i < pl->n; i++)
+				collect_plain(r, bl, ro, NULL, d + pl->off[i], pl->n - i, in_port,
+						now);
+		}
 		off = len;
 	}
 	while (off < len) {

@@ -326,6 +326,30 @@ enum sph_seq_res {
 /** Account @p seq in @p s. */
 enum sph_seq_res sph_seq_check(struct sph_seq *s, uint64_t seq);
 
+/**
+ * sph_seq_check() with two answers inline, for a receiver's per-record path: the next number
+ * expected (records in order: one bit of the window set) and a number before the first (a
+ * spool replayed to a restarted receiver); the rest goes to sph_seq_check(). The same result
+ * and the same state as sph_seq_check() (test/unit/test_sph.c compares them).
+ */
+static inline enum sph_seq_res
+sph_seq_check_fast(struct sph_seq *s, uint64_t seq)
+{
+	if (likely(s->started)) {
+		if (seq == s->next) {
+			s->win[(seq % SPH_SEQ_WINDOW) / 64] |= 1ULL << (seq % 64);
+			s->next = seq + 1;
+			s->received++;
+			return SPH_SEQ_OK;
+		}
+		if (seq < s->first) { /* first < next: not ahead either */
+			s->stale++;
+			return SPH_SEQ_EARLY;
+		}
+	}
+	return sph_seq_check(s, seq);
+}
+
 /** One acknowledgement or NACK of a control record: numbers [first, last] of a stream. */
 struct sph_ctrl_item {
 	uint8_t type;	 /**< SPH_TLV_ACK (received) or SPH_TLV_NACK (missing) */

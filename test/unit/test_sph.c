@@ -219,41 +219,96 @@ test_malformed(void)
 	check(!sph_is_padding((const uint8_t *)"\0\1", 2), "non-zero bytes are not");
 }
 
+typedef enum sph_seq_res (*seq_fn)(struct sph_seq *s, uint64_t seq);
+
+/* The window's answers through @p chk (sph_seq_check or sph_seq_check_fast). */
 static void
-test_seq(void)
+test_seq_with(seq_fn chk)
 {
 	struct sph_seq s;
 
 	memset(&s, 0, sizeof(s));
-	check(sph_seq_check(&s, 100) == SPH_SEQ_OK, "first number");
-	check(sph_seq_check(&s, 101) == SPH_SEQ_OK, "next");
-	check(sph_seq_check(&s, 105) == SPH_SEQ_GAP && s.gaps == 3, "gap of 3 (%lu)",
-			(unsigned long)s.gaps);
-	check(sph_seq_check(&s, 103) == SPH_SEQ_REORDERED && s.gaps == 2 && s.reordered == 1,
+	check(chk(&s, 100) == SPH_SEQ_OK, "first number");
+	check(chk(&s, 101) == SPH_SEQ_OK, "next");
+	check(chk(&s, 105) == SPH_SEQ_GAP && s.gaps == 3, "gap of 3 (%lu)", (unsigned long)s.gaps);
+	check(chk(&s, 103) == SPH_SEQ_REORDERED && s.gaps == 2 && s.reordered == 1,
 			"late 103 fills a gap");
-	check(sph_seq_check(&s, 103) == SPH_SEQ_DUP && s.dups == 1, "103 again: duplicate");
-	check(sph_seq_check(&s, 105) == SPH_SEQ_DUP && s.dups == 2, "105 again: duplicate");
-	check(sph_seq_check(&s, 99) == SPH_SEQ_EARLY && s.stale == 1 && s.gaps == 2,
+	check(chk(&s, 103) == SPH_SEQ_DUP && s.dups == 1, "103 again: duplicate");
+	check(chk(&s, 105) == SPH_SEQ_DUP && s.dups == 2, "105 again: duplicate");
+	check(chk(&s, 99) == SPH_SEQ_EARLY && s.stale == 1 && s.gaps == 2,
 			"before the first: early (counted stale), gaps unchanged");
-	check(sph_seq_check(&s, 1000) == SPH_SEQ_GAP && s.gaps == 2 + 894, "long gap");
-	check(sph_seq_check(&s, 900) == SPH_SEQ_REORDERED && s.gaps == 2 + 893,
+	check(chk(&s, 1000) == SPH_SEQ_GAP && s.gaps == 2 + 894, "long gap");
+	check(chk(&s, 900) == SPH_SEQ_REORDERED && s.gaps == 2 + 893,
 			"900: inside the window, late");
-	check(sph_seq_check(&s, 900) == SPH_SEQ_DUP, "900 again: duplicate");
-	check(sph_seq_check(&s, 10000) == SPH_SEQ_GAP, "jump to 10000");
-	check(sph_seq_check(&s, 10000 - SPH_SEQ_WINDOW + 1) == SPH_SEQ_REORDERED,
+	check(chk(&s, 900) == SPH_SEQ_DUP, "900 again: duplicate");
+	check(chk(&s, 10000) == SPH_SEQ_GAP, "jump to 10000");
+	check(chk(&s, 10000 - SPH_SEQ_WINDOW + 1) == SPH_SEQ_REORDERED,
 			"the oldest number of the window: late");
-	check(sph_seq_check(&s, 10000 - SPH_SEQ_WINDOW) == SPH_SEQ_STALE && s.stale == 2,
+	check(chk(&s, 10000 - SPH_SEQ_WINDOW) == SPH_SEQ_STALE && s.stale == 2,
 			"just behind the window: stale");
-	check(sph_seq_check(&s, 1000) == SPH_SEQ_STALE && s.stale == 3,
+	check(chk(&s, 1000) == SPH_SEQ_STALE && s.stale == 3,
 			"a replay of 1000 behind the window: stale, not a first copy");
 	check(s.received == 8, "received 8 (%lu)", (unsigned long)s.received);
 	/* The ring forgets what left the window: numbers skipped come back unseen. */
 	memset(&s, 0, sizeof(s));
 	for (uint64_t n = 0; n < 3 * SPH_SEQ_WINDOW; n += 2)
-		(void)sph_seq_check(&s, n);
-	check(sph_seq_check(&s, 3 * SPH_SEQ_WINDOW - 3) == SPH_SEQ_REORDERED &&
-					sph_seq_check(&s, 3 * SPH_SEQ_WINDOW - 4) == SPH_SEQ_DUP,
+		(void)chk(&s, n);
+	check(chk(&s, 3 * SPH_SEQ_WINDOW - 3) == SPH_SEQ_REORDERED &&
+					chk(&s, 3 * SPH_SEQ_WINDOW - 4) == SPH_SEQ_DUP,
 			"ring reuse: odd unseen, even seen");
+}
+
+static enum sph_seq_res
+seq_fast(struct sph_seq *s, uint64_t seq)
+{
+	return sph_seq_check_fast(s, seq);
+}
+
+static void
+test_seq(void)
+{
+	struct sph_seq a, b;
+	uint64_t x = 88172645463325252ULL, seq = 100000, q;
+	unsigned int diff = 0;
+
+	test_seq_with(sph_seq_check);
+	test_seq_with(seq_fast);
+	/*
+	 * The inline path leaves the same state as the function on any sequence: mostly in
+	 * order, with repeats, small and large steps back and forth, and numbers before the first.
+	 */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (unsigned int i = 0; i < 200000; i++) {
+		unsigned int r;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		r = (unsigned int)(x % 100);
+		if (r < 60)
+			q = ++seq;
+		else if (r < 70)
+			q = seq += x % 8;
+		else if (r < 80)
+			q = seq - x % 64;
+		else if (r < 85)
+			q = seq - x % (2 * SPH_SEQ_WINDOW);
+		else if (r < 90)
+			q = seq += x % (2 * SPH_SEQ_WINDOW);
+		else if (r < 95)
+			q = x % 1000; /* before the first: early */
+		else
+			q = seq; /* the highest again */
+		if (sph_seq_check(&a, q) != sph_seq_check_fast(&b, q) ||
+				memcmp(&a, &b, sizeof(a)) != 0)
+			diff++;
+	}
+	check(diff == 0, "sph_seq_check_fast differs from sph_seq_check %u times", diff);
+	check(a.received > 0 && a.dups > 0 && a.stale > 0 && a.reordered > 0 && a.gaps > 0,
+			"the sequence took every path (received %lu dups %lu stale %lu reordered %lu)",
+			(unsigned long)a.received, (unsigned long)a.dups, (unsigned long)a.stale,
+			(unsigned long)a.reordered);
 }
 
 int
