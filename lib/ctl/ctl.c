@@ -662,6 +662,15 @@ ctl_port_xstats(struct ctl *c, const char *which, char err[CFG_ERR_LEN])
 	return a;
 }
 
+/*
+ * How long "clear stats" waits for the packets in flight (a capture writer's queue, the rings
+ * between lcores) to be finished before it takes its baseline: after it, the stage that
+ * finishes one (a writer's written) would count it and the one that took it in (received)
+ * would not, and the view would not balance. With traffic running something is always in
+ * flight: the clear then takes what it sees once this has passed.
+ */
+#define CLEAR_DRAIN_MS 250
+
 int
 ctl_stats_clear(struct ctl *c)
 {
@@ -672,6 +681,10 @@ ctl_stats_clear(struct ctl *c)
 		return -ENOMEM;
 	pthread_mutex_lock(&c->lock);
 	stp_stats_sum(pl, raw);
+	for (unsigned int ms = 0; ms < CLEAR_DRAIN_MS && stp_stats_in_flight(raw) > 0; ms++) {
+		usleep(1000);
+		stp_stats_sum(pl, raw);
+	}
 	c->base = *raw;
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct stp_lcore_stats *st = &pl->lcores[i]->stats;
