@@ -228,6 +228,17 @@ rules_burst_output(struct stp_lcore *lc, const struct stp_rules_rt *rs, uint16_t
 	return 0;
 }
 
+/*
+ * The RX hint (valid: one input port) says that no frame of the burst can fail the frame checks
+ * of a rule whose output takes frames of up to @p max_frame bytes, chains when @p multiseg:
+ * the longest is short enough, and none is a chain the output cannot take.
+ */
+static __rte_always_inline bool
+hint_no_frame_check(const struct stp_lcore *lc, uint32_t max_frame, bool multiseg)
+{
+	return lc->hint.valid && lc->hint.max_len <= max_frame && (multiseg || !lc->hint.multiseg);
+}
+
 /* The table-lookup path for rule sets that depend on the input port only (see simple). */
 static uint16_t
 rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct rte_mbuf **pkts,
@@ -270,8 +281,7 @@ rules_burst_simple(struct stp_lcore *lc, const struct stp_rules_rt *rs, struct r
 		 * measured by scripts/bench/instr.sh (null row; 22 before the RX hint; 2.3 before
 		 * the rule counters became the feature's own: two loads per burst to find them).
 		 */
-		if (lc->hint.valid && lc->hint.max_len <= max_frame &&
-				(multiseg || !lc->hint.multiseg)) {
+		if (hint_no_frame_check(lc, max_frame, multiseg)) {
 			if (!direct)
 				for (i = 0; i < n; i++)
 					pkt_meta(pkts[i])->out_port = out0;
@@ -517,8 +527,8 @@ rules_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			const uint16_t out = rs->simple_out[in];
 
 			if (out < STP_SIMPLE_OUTPUT &&
-					lc->hint.max_len <= rs->simple_max_frame[in] &&
-					(rs->simple_multiseg[in] || !lc->hint.multiseg) &&
+					hint_no_frame_check(lc, rs->simple_max_frame[in],
+							rs->simple_multiseg[in]) &&
 					lc->tx_target == lc && lc->txbuf[out].n == 0) {
 				rules_lcore_stats(lc)->pkts[rs->simple_rule[in]] += n;
 				stp_tx_emit_port(lc, out, pkts, n);
