@@ -260,10 +260,8 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
  * of one stage is the start of the next), its cycles and the packets it was given. A stage's
  * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
  * The first stage's time runs from @p t0; the last read is left in lc->tsc_last.
- * Not inlined: scripts/bench/tcprtt.sh counts the stages and TX as its inclusive cost (one call
- * per burst).
  */
-static __rte_noinline void
+static __rte_always_inline void
 worker_stages(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n,
 		uint64_t t0)
 {
