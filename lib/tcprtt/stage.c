@@ -77,8 +77,8 @@ RTE_LOG_REGISTER_SUFFIX(tcprtt_logtype, tcprtt, INFO);
 
 /*
  * Hand @p n records to the writer; returns how many went (the first ones). The ring's elements
- * are 16 bytes, a record TCPRTT_RECORD_ELEMS of them, so that rte_ring copies 16 bytes at a
- * time (an 80-byte element is copied 4 bytes at a time: ~45 instructions a packet on
+ * are TCPRTT_RING_ELEM (16) bytes, a record TCPRTT_RECORD_ELEMS of them, so that rte_ring copies 16
+ * bytes at a time (an 80-byte element is copied 4 bytes at a time: ~45 instructions a packet on
  * scripts/bench/tcprtt.sh). Bulk enqueues keep a record whole: every enqueue, and so every
  * dequeue, is whole records.
  */
@@ -87,11 +87,14 @@ record_enqueue(struct rte_ring *r, const struct tcprtt_record *recs, unsigned in
 {
 	unsigned int room;
 
-	if (likely(rte_ring_enqueue_bulk_elem(r, recs, 16, n * TCPRTT_RECORD_ELEMS, &room) != 0))
+	if (likely(rte_ring_enqueue_bulk_elem(
+				   r, recs, TCPRTT_RING_ELEM, n * TCPRTT_RECORD_ELEMS, &room) != 0))
 		return n;
 	/* Not all fit: as many as the room seen (another worker may take it first: then none). */
 	n = RTE_MIN(n, room / TCPRTT_RECORD_ELEMS);
-	if (n == 0 || rte_ring_enqueue_bulk_elem(r, recs, 16, n * TCPRTT_RECORD_ELEMS, NULL) == 0)
+	if (n == 0 ||
+			rte_ring_enqueue_bulk_elem(r, recs, TCPRTT_RING_ELEM,
+					n * TCPRTT_RECORD_ELEMS, NULL) == 0)
 		return 0;
 	return n;
 }
@@ -310,8 +313,8 @@ writer_main(void *arg)
 	for (;;) {
 		bool stopping = __atomic_load_n(&tp->stop, __ATOMIC_ACQUIRE) != 0;
 
-		n = rte_ring_sc_dequeue_burst_elem(
-				    tp->ring, recs, 16, WRITER_BURST * TCPRTT_RECORD_ELEMS, NULL) /
+		n = rte_ring_sc_dequeue_burst_elem(tp->ring, recs, TCPRTT_RING_ELEM,
+				    WRITER_BURST * TCPRTT_RECORD_ELEMS, NULL) /
 				TCPRTT_RECORD_ELEMS;
 		if (n != 0)
 			writer_write(tp, &wl, recs, n);
@@ -408,7 +411,7 @@ tcprtt_init(struct stp_pipeline *pl)
 		}
 	}
 	/* out_ring records, each TCPRTT_RECORD_ELEMS elements (record_enqueue()). */
-	tp->ring = rte_ring_create_elem("stp_tcprtt_rec", 16,
+	tp->ring = rte_ring_create_elem("stp_tcprtt_rec", TCPRTT_RING_ELEM,
 			c->out_ring * (unsigned int)TCPRTT_RECORD_ELEMS, SOCKET_ID_ANY,
 			RING_F_SC_DEQ | RING_F_EXACT_SZ |
 					(pl->overcommitted ? RING_F_MP_RTS_ENQ : 0));
@@ -425,7 +428,7 @@ tcprtt_init(struct stp_pipeline *pl)
 	 * scripts/bench/tcprtt.sh (20 MiB, a fault every 51 records). The slots follow the ring's
 	 * header (rte_ring's own layout, &r[1]).
 	 */
-	memset(tp->ring + 1, 0, (size_t)tp->ring->size * 16);
+	memset(tp->ring + 1, 0, (size_t)tp->ring->size * TCPRTT_RING_ELEM);
 	tp->is_stdout = strcmp(c->out_path, "-") == 0;
 	if (c->out_max_files != 0) {
 		tp->kept = calloc(c->out_max_files, sizeof(char *));

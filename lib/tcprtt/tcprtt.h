@@ -219,10 +219,14 @@ struct tcprtt_record {
 	uint8_t pad;
 } __attribute__((aligned(16)));
 
-/** A record is this many 16-byte ring elements (rte_ring copies those 16 bytes at a time). */
-#define TCPRTT_RECORD_ELEMS (sizeof(struct tcprtt_record) / 16)
+/** The record ring's element size, bytes: rte_ring copies 16 bytes at a time. */
+#define TCPRTT_RING_ELEM 16
 
-_Static_assert(sizeof(struct tcprtt_record) % 16 == 0, "a record is whole 16-byte elements");
+/** A record is this many ring elements. */
+#define TCPRTT_RECORD_ELEMS (sizeof(struct tcprtt_record) / TCPRTT_RING_ELEM)
+
+_Static_assert(sizeof(struct tcprtt_record) % TCPRTT_RING_ELEM == 0,
+		"a record is whole ring elements");
 
 #define TCPRTT_ROLE_UNKNOWN 0 /**< the handshake was not seen */
 #define TCPRTT_ROLE_CLIENT 1  /**< src sent the SYN: "client->server" */
