@@ -716,6 +716,7 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
 struct dg_plain {
 	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
 	uint16_t n;
+	uint32_t lens;		/* n > 0: the OR of their payload lengths (>= the longest frame) */
 	struct broker_src *src; /* n > 0: the one known source of every record, else NULL */
 	uint16_t off[DG_PLAIN_MAX];
 };
@@ -746,7 +747,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0, lookups = 0;
+	uint32_t o, np = 0, lookups = 0, lens = 0;
 	int rc;
 
 	*nb_frames = 0;
@@ -796,6 +797,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			if (np < DG_PLAIN_MAX)
 				pl->off[np] = (uint16_t)o;
 			np++;
+			lens |= (uint16_t)w1; /* its payload_len */
 			flags = sph_plain_flags(d + o);
 			node = (uint32_t)(w1 >> 32);
 			stream = (uint16_t)(w1 >> 16);
@@ -866,6 +868,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	}
 	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
+		pl->lens = lens;
 		pl->src = lookups == 1 ? last : NULL;
 	}
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
@@ -972,7 +975,75 @@ struct rx_out {
 	struct rte_mbuf *spare[RX_SPARE];
 	/* The source of the last record read: records of a datagram mostly share one. */
 	struct broker_src *last_src;
+	/*
+	 * The RX hint of the frames in pkts[] (feature.h hint_out; rx_out_hint()): the AND and
+	 * the OR of their ports (equal: one port), the OR of their lengths (a bound of the
+	 * longest) and of their nb_segs (> 1: one may be a chain).
+	 */
+	uint32_t port_and;
+	uint32_t port_or;
+	uint32_t segs;
+	uint32_t lens;
+	/*
+	 * The same of the frames of the datagram being collected, counted once for all of them
+	 * (rx_out_dg(); out_push_dg() counts nothing per frame): what the hint starts from again
+	 * after a burst is handed on in the middle of the datagram. Else nothing (AND all ones).
+	 */
+	uint32_t dg_port_and;
+	uint32_t dg_port_or;
+	uint32_t dg_lens;
 };
+
+/* pkts[] handed on: the hint holds what is still to come of the datagram being collected. */
+static inline void
+rx_out_hint_reset(struct rx_out *r)
+{
+	r->port_and = r->dg_port_and;
+	r->port_or = r->dg_port_or;
+	r->segs = 0;
+	r->lens = r->dg_lens;
+}
+
+/*
+ * The frames of a datagram about to be collected all come in on @p port, none longer than
+ * @p lens, one segment each: counted into the hint once (their out_push_dg() counts nothing),
+ * until rx_out_dg_end().
+ */
+static inline void
+rx_out_dg(struct rx_out *r, uint16_t port, uint32_t lens)
+{
+	r->dg_port_and = port;
+	r->dg_port_or = port;
+	r->dg_lens = lens;
+	r->port_and &= port;
+	r->port_or |= port;
+	r->lens |= lens;
+}
+
+/* The datagram of rx_out_dg() is done: nothing is left of it to come. */
+static inline void
+rx_out_dg_end(struct rx_out *r)
+{
+	r->dg_port_and = UINT32_MAX;
+	r->dg_port_or = 0;
+	r->dg_lens = 0;
+}
+
+/*
+ * The RX hint of the frames in pkts[], for the stage after the broker (feature.h hint_out):
+ * valid when they all came in on one port; none is longer than the OR of their lengths.
+ */
+static inline void
+rx_out_hint(const struct rx_out *r)
+{
+	struct stp_lcore *lc = r->lc;
+
+	lc->hint.valid = r->port_and == r->port_or;
+	lc->hint.port = (uint16_t)r->port_or;
+	lc->hint.max_len = r->lens;
+	lc->hint.multiseg = r->segs > 1;
+	lc->hint.port_lazy = false;
+}
 
 /* An empty output into @p pkts (spare[] is not cleared: nb_spare says what is in it). */
 static inline void
@@ -990,6 +1061,8 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 	r->nb_spare = 0;
 	r->spare_at = 0;
 	r->last_src = NULL;
+	rx_out_dg_end(r);
+	rx_out_hint_reset(r);
 }
 
 /*
@@ -1058,15 +1131,31 @@ rx_record_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
 }
 
-/* A frame for the next stages: handed on when a burst is full (the stage's own state: then). */
-static inline void
-out_push(struct rx_out *r, struct rte_mbuf *m)
+/*
+ * A frame of the datagram of rx_out_dg() for the next stages, its port and length in the hint
+ * already: handed on when a burst is full (the stage's own state: then), with its RX hint.
+ */
+static __rte_always_inline void
+out_push_dg(struct rx_out *r, struct rte_mbuf *m)
 {
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
+		rx_out_hint(r);
 		stp_worker_from(r->lc, broker_pl(r->lc->pl)->next_stage, r->pkts, r->n);
 		r->n = 0;
+		rx_out_hint_reset(r);
 	}
+}
+
+/* Any frame for the next stages: its port, length and segments counted into the hint. */
+static inline void
+out_push(struct rx_out *r, struct rte_mbuf *m)
+{
+	r->port_and &= m->port;
+	r->port_or |= m->port;
+	r->lens |= rte_pktmbuf_pkt_len(m);
+	r->segs |= m->nb_segs;
+	out_push_dg(r, m);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1393,7 +1482,10 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 		return;
 	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
 			src_key(r->lc->pl, s));
-	out_frame_to(r, ro, f);
+	if (likely(ro == NULL))
+		out_push_dg(r, f); /* in the hint: collect()'s rx_out_dg() */
+	else
+		out_frame_ro(r, ro, f);
 }
 
 /*
@@ -1560,6 +1652,8 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		struct broker_src *const one = pl->src;
 
 		bl->records += pl->n;
+		/* Its frames' port and longest length in the RX hint, once (out_push_dg()). */
+		rx_out_dg(r, in_port, pl->lens);
 		if (one != NULL) {
 			/* One source, found by admission: what src_get() would do, once. */
 			one->last_tsc = now;
@@ -1572,6 +1666,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 				collect_plain(r, bl, ro, NULL, d + pl->off[i], pl->n - i, in_port,
 						now);
 		}
+		rx_out_dg_end(r);
 		off = len;
 	}
 	while (off < len) {
@@ -1724,6 +1819,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (bl->ro != NULL && bl->ro->n > 0)
 		ro_release(&r, bl->ro, clock_tsc_ns(now), false);
+	rx_out_hint(&r);
 	memcpy(pkts, out, r.n * sizeof(out[0]));
 	return r.n;
 }
@@ -1861,8 +1957,10 @@ broker_reorder_poll(struct stp_lcore *lc)
 	/* Draining: nothing new arrives, everything left goes on in order. */
 	k = ro_release(&r, bl->ro, clock_tsc_ns(rte_rdtsc()),
 			__atomic_load_n(&lc->pl->phase, __ATOMIC_ACQUIRE) != STP_PHASE_RUN);
-	if (r.n > 0)
+	if (r.n > 0) {
+		rx_out_hint(&r);
 		stp_worker_from(lc, b->next_stage, r.pkts, r.n);
+	}
 	return k;
 }
 
@@ -1963,6 +2061,8 @@ const struct stp_feature stp_feature_broker = {
 	.poll = broker_poll,
 	.poll_on = broker_poll_on,
 	.poll_drain = true, /* acknowledgements and the reorder buffer's frames go on */
+	/* out_push(), rx_out_hint(); an edge returns a subset of its burst, mbufs unchanged */
+	.hint_out = true,
 	.stop = broker_stop,
 	.view = broker_view,
 	.fini = broker_fini,
