@@ -741,13 +741,15 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
-	struct broker_src *last = NULL; /* the last record's source, when it had one */
+	struct broker_src *last = NULL; /* the source of last_key, when the table has it */
+	uint64_t last_key = UINT64_MAX; /* the last record's node and stream (none: all ones) */
 	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
 	/* Read once: the stores to pl->off[] below could alias them for the compiler. */
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0, lookups = 0, lens = 0;
+	uint32_t o, np = 0, whole = 0, lookups = 0, lens = 0;
+	uint8_t flags = 0; /* the OR of a collector's data records' flags */
 	int rc;
 
 	*nb_frames = 0;
@@ -781,29 +783,37 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	if (peers)
 		src_addr_of(m, &src);
 	for (o = off; o < *end; o += (uint32_t)rc) {
-		struct broker_src *s;
 		enum stp_drop why;
-		uint32_t snd = 0, node;
-		uint16_t stream;
-		uint64_t seq;
-		uint8_t flags;
-		bool room = false;
+		uint64_t key, seq;
 
 		rc = (int)sph_plain_len(d + o, *end - o);
 		if (likely(rc > 0)) {
-			/* Plain: the sender is the source, no TLV to read. */
+			/*
+			 * Plain: the sender is the source, no TLV to read, neither a control record
+			 * nor a fragment (sph_plain_len()). Its fields are read before the store
+			 * to pl->off[], which the compiler could not tell from the datagram.
+			 */
 			const uint64_t w1 = sph_plain_w1(d + o);
 
+			key = w1 >> 16; /* node, stream */
+			seq = sph_plain_seq(d + o);
+			flags |= sph_plain_flags(d + o);
+			lens |= (uint16_t)w1; /* its payload_len */
 			if (np < DG_PLAIN_MAX)
 				pl->off[np] = (uint16_t)o;
 			np++;
-			lens |= (uint16_t)w1; /* its payload_len */
-			flags = sph_plain_flags(d + o);
-			node = (uint32_t)(w1 >> 32);
-			stream = (uint16_t)(w1 >> 16);
-			seq = sph_plain_seq(d + o);
-			snd = node;
+			if (peers) {
+				why = peer_check(b, &src, (uint32_t)(key >> 16));
+				if (why != STP_DROP_MAX) {
+					*claim = (uint32_t)(key >> 16);
+					return why;
+				}
+			}
+			if (!collector)
+				continue;
 		} else {
+			uint32_t snd = 0;
+
 			plain = false;
 			rc = sph_decode(d + o, *end - o, &h);
 			if (rc < 0) {
@@ -814,58 +824,64 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			}
 			if (sph_is_auth(h.flags))
 				continue; /* node.auth off: read as an unknown control record */
-			if (peers && !rec_sender(&h, &snd))
-				return STP_DROP_SPH_PEER_UNKNOWN;
-			flags = h.flags;
-			node = h.node;
-			stream = h.stream;
+			if (peers) {
+				if (!rec_sender(&h, &snd))
+					return STP_DROP_SPH_PEER_UNKNOWN;
+				why = peer_check(b, &src, snd);
+				if (why != STP_DROP_MAX) {
+					*claim = snd;
+					return why;
+				}
+			}
+			if (!collector || (h.flags & SPH_F_CTRL))
+				continue;
+			whole += !(h.flags & SPH_F_FRAG);
+			flags |= h.flags;
+			key = (uint64_t)h.node << 16 | h.stream;
 			seq = h.seq;
 		}
-		if (peers) {
-			why = peer_check(b, &src, snd);
-			if (why != STP_DROP_MAX) {
-				*claim = snd;
-				return why;
-			}
-		}
-		if (!collector || (flags & SPH_F_CTRL))
-			continue;
-		*nb_frames += !(flags & SPH_F_FRAG);
-		/*
-		 * A fragment may complete a frame whose first fragment was reliable: the reply
-		 * goes to the sender of the last one, as before, whatever its own flags say.
-		 */
-		pl->rel |= (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
 		/*
 		 * Records of one datagram mostly share a source: no probe for the same again, and
-		 * its jump limit (nothing here moves its numbers) is worked out once.
+		 * its jump limit (nothing here moves its numbers) is worked out once. A source the
+		 * table does not have yet was checked for room and quota when first seen.
 		 */
-		if (last != NULL && last->node == node && last->stream == stream) {
-			s = last;
-		} else {
-			s = src_find(bl, node, stream, &room);
-			last = s;
+		if (unlikely(key != last_key)) {
+			const uint32_t node = (uint32_t)(key >> 16);
+			bool room = false;
+
+			last_key = key;
+			last = src_find(bl, node, (uint16_t)key, &room);
 			lookups++;
-			if (s != NULL)
-				jump_lim = !authed && s->seq.started &&
-								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
-						s->seq.next + BROKER_SEQ_JUMP :
-						UINT64_MAX;
-		}
-		if (s != NULL) {
-			/* seq >= next && seq - next > BROKER_SEQ_JUMP */
-			if (seq > jump_lim) {
-				*claim = node;
-				return STP_DROP_SPH_SEQ_JUMP;
+			if (last == NULL) {
+				if (!room) {
+					*claim = node;
+					return STP_DROP_SPH_SRC_FULL;
+				}
+				if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
+					*claim = node;
+					return STP_DROP_SPH_SRC_QUOTA;
+				}
 			}
-		} else if (!room) {
-			*claim = node;
-			return STP_DROP_SPH_SRC_FULL;
-		} else if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
-			*claim = node;
-			return STP_DROP_SPH_SRC_QUOTA;
+			jump_lim = last != NULL && !authed && last->seq.started &&
+							last->seq.next <=
+									UINT64_MAX - BROKER_SEQ_JUMP ?
+					last->seq.next + BROKER_SEQ_JUMP :
+					UINT64_MAX;
+		}
+		/* seq >= next && seq - next > BROKER_SEQ_JUMP */
+		if (unlikely(seq > jump_lim)) {
+			*claim = (uint32_t)(key >> 16);
+			return STP_DROP_SPH_SEQ_JUMP;
 		}
 	}
+	/* Plain records are whole frames; the others counted as they were decoded. */
+	*nb_frames = collector ? np + whole : 0;
+	/*
+	 * A fragment may complete a frame whose first fragment was reliable: the reply goes to
+	 * the sender of the last one, as before, whatever its own flags say. (Only a
+	 * collector's data records are in flags.)
+	 */
+	pl->rel = (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
 	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
 		pl->lens = lens;
