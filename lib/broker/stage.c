@@ -19,10 +19,11 @@
  *    as missing sequence numbers (gaps), per frame.
  *  - relay: the datagram received is consumed; each datagram it sends is generated.
  *  - collector: a datagram holding one whole frame becomes that frame (its outer headers cut
- *    off: no copy); otherwise the datagram is consumed and each frame it carried is generated
- *    (a copy). A fragment is copied (generated) and kept until its frame is whole; the frame
- *    is then one packet whose other segments count consumed, or on timeout each kept
- *    fragment is dropped (sph_reasm_timeout).
+ *    off: no copy); otherwise each frame it carried is generated (a copy), but for a datagram
+ *    of plain records (whole frames, no TLV) the last one, which the datagram becomes in
+ *    place; a datagram that does not become a frame is consumed. A fragment is copied (generated)
+ * and kept until its frame is whole; the frame is then one packet whose other segments count
+ * consumed, or on timeout each kept fragment is dropped (sph_reasm_timeout).
  *  - relay and collector: each datagram is admitted whole first (dg_admit: MAC, allow-list,
  *    every record well formed, sequence jump, source quota; README.md "Security"); a datagram
  *    refused or malformed is one drop with its reason and none of its records is read. A
@@ -1465,15 +1466,29 @@ rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct b
 }
 
 /*
+ * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
+ * admission found inside it: a record's payload delivered in place.
+ */
+static inline void
+frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+/*
  * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
  * read where they are, not decoded again; what collect_record() does for it. @p left: records
- * of the datagram to go, this one included; @p one: the source of every record of the datagram
- * when admission found one (dg_plain.src), else NULL: looked up here.
+ * of the datagram still to copy, this one included; @p one: the source of every record of the
+ * datagram when admission found one (dg_plain.src), else NULL: looked up here. @p m: NULL, the
+ * frame is a copy; else the datagram (one segment), whose last record this is: cut to the
+ * frame in place (frame_in_place()). Returns whether a frame was handed on.
  */
-static __rte_always_inline void
+static __rte_always_inline bool
 collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
 		struct broker_src *one, const uint8_t *rec, uint32_t left, uint16_t in_port,
-		uint64_t now)
+		uint64_t now, struct rte_mbuf *m)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1491,29 +1506,26 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
 			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
-			return; /* counted in the source's duplicates / stale: not written again */
+			return false; /* counted in the source's duplicates / stale: not again */
 	}
-	f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
-	if (unlikely(f == NULL))
-		return;
+	if (m != NULL) {
+		f = m;
+		frame_in_place(f,
+				(uint32_t)(rec - rte_pktmbuf_mtod(f, const uint8_t *)) +
+						SPH_FIXED_LEN,
+				plen);
+	} else {
+		f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
+		if (unlikely(f == NULL))
+			return false;
+	}
 	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
 			src_key(r->lc->pl, s));
 	if (likely(ro == NULL))
 		out_push_dg(r, f); /* in the hint: collect()'s rx_out_dg() */
 	else
 		out_frame_ro(r, ro, f);
-}
-
-/*
- * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
- * admission found inside it: a record's payload delivered in place.
- */
-static inline void
-frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
-{
-	m->data_off = (uint16_t)(m->data_off + off);
-	m->data_len = len;
-	m->pkt_len = len;
+	return true;
 }
 
 /*
@@ -1662,29 +1674,43 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		return deliver_in_place(r, bl, m, s, res, off + h.hdr_len, h.payload_len, h.ts_ns,
 				h.ts_src, h.orig_len, in_port);
 	}
-	r->frames_left = nb_frames;
 	if (pl->n > 0) {
 		struct broker_reorder *const ro = bl->ro; /* the same for every record: read once */
 		struct broker_src *const one = pl->src;
+		const unsigned int last = pl->n - 1u;
+		bool kept;
 
 		bl->records += pl->n;
 		/* Its frames' port and longest length in the RX hint, once (out_push_dg()). */
 		rx_out_dg(r, in_port, pl->lens);
+		/*
+		 * Each record but the last is copied; the datagram becomes the last one's frame,
+		 * in place: neither copied nor freed (unless that record is not delivered).
+		 */
 		if (one != NULL) {
 			/* One source, found by admission: what src_get() would do, once. */
 			one->last_tsc = now;
 			r->last_src = one;
-			for (unsigned int i = 0; i < pl->n; i++)
-				collect_plain(r, bl, ro, one, d + pl->off[i], pl->n - i, in_port,
-						now);
+			for (unsigned int i = 0; i < last; i++)
+				collect_plain(r, bl, ro, one, d + pl->off[i], last - i, in_port,
+						now, NULL);
+			kept = collect_plain(r, bl, ro, one, d + pl->off[last], 0, in_port, now, m);
 		} else {
-			for (unsigned int i = 0; i < pl->n; i++)
-				collect_plain(r, bl, ro, NULL, d + pl->off[i], pl->n - i, in_port,
-						now);
+			for (unsigned int i = 0; i < last; i++)
+				collect_plain(r, bl, ro, NULL, d + pl->off[i], last - i, in_port,
+						now, NULL);
+			kept = collect_plain(
+					r, bl, ro, NULL, d + pl->off[last], 0, in_port, now, m);
 		}
 		rx_out_dg_end(r);
-		off = len;
+		frame_spare_free(r);
+		if (!kept) {
+			r->lc->stats.consumed++;
+			rte_pktmbuf_free(m);
+		}
+		return STP_DROP_MAX;
 	}
+	r->frames_left = nb_frames;
 	while (off < len) {
 		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
