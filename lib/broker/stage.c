@@ -727,16 +727,15 @@ struct dg_plain {
  * every record well formed and from a peer of node.peers at its source address, and at a
  * collector, no unauthenticated jump past BROKER_SEQ_JUMP and room for a new source within its
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
- * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
- * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
- * records when all are plain (else pl->n is 0), whether one is reliable, and their source when
- * all share one the table has (else NULL). STP_DROP_MAX, or why not.
- * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
- * is checked without being decoded (sph_plain_len()).
+ * *@p claim: the node the datagram claims (for the refusal note); *@p pl: at a collector, the
+ * offsets of the records when all are plain (else pl->n is 0), whether one is reliable, and their
+ * source when all share one the table has (else NULL). STP_DROP_MAX, or why not. Cost: a walk of
+ * the headers (no payload), and the MAC when node.auth is on; a plain record is checked without
+ * being decoded (sph_plain_len()).
  */
 static __rte_always_inline enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
-		uint32_t *end, uint32_t *claim, uint32_t *nb_frames, struct dg_plain *pl)
+		uint32_t *end, uint32_t *claim, struct dg_plain *pl)
 {
 	const struct broker_rt *b = broker_pl(lc->pl);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -749,11 +748,10 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0, whole = 0, lookups = 0, lens = 0;
+	uint32_t o, np = 0, lookups = 0, lens = 0;
 	uint8_t flags = 0; /* the OR of a collector's data records' flags */
 	int rc;
 
-	*nb_frames = 0;
 	pl->n = 0;
 	pl->rel = false;
 	pl->src = NULL;
@@ -836,7 +834,6 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			}
 			if (!collector || (h.flags & SPH_F_CTRL))
 				continue;
-			whole += !(h.flags & SPH_F_FRAG);
 			flags |= h.flags;
 			key = (uint64_t)h.node << 16 | h.stream;
 			seq = h.seq;
@@ -875,8 +872,6 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			return STP_DROP_SPH_SEQ_JUMP;
 		}
 	}
-	/* Plain records are whole frames; the others counted as they were decoded. */
-	*nb_frames = collector ? np + whole : 0;
 	/*
 	 * A fragment may complete a frame whose first fragment was reliable: the reply goes to
 	 * the sender of the last one, as before, whatever its own flags say. (Only a
@@ -972,8 +967,9 @@ frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_h
 }
 
 /*
- * Mbufs a collector takes at a time for the frames of a datagram: raw (rte_mempool_get_bulk),
- * each field of the header written once by frame_copy(), not reset and then overwritten.
+ * Mbufs a collector takes at a time for the frames it copies: raw (rte_mempool_get_bulk), each
+ * field of the header written once by frame_copy(), not reset and then overwritten. The bulk
+ * serves the datagrams of a burst in turn; what is left goes back at the burst's end.
  */
 #define RX_SPARE 32
 
@@ -986,7 +982,6 @@ struct rx_out {
 	struct rte_mempool *mp; /* the ports' pool, where spare[] comes from */
 	uint16_t headroom;	/* a frame's data_off: rte_pktmbuf_reset_headroom()'s */
 	uint16_t room;		/* the bytes a frame can hold past it */
-	uint32_t frames_left;	/* whole-frame records of the datagram not read yet */
 	uint16_t nb_spare;	/* mbufs in spare[] */
 	uint16_t spare_at;	/* the next one to hand out */
 	struct rte_mbuf *spare[RX_SPARE];
@@ -1074,7 +1069,6 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 	r->mp = lc->pl->ports->pool;
 	r->headroom = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, buf_len);
 	r->room = (uint16_t)(buf_len - r->headroom);
-	r->frames_left = 0;
 	r->nb_spare = 0;
 	r->spare_at = 0;
 	r->last_src = NULL;
@@ -1083,38 +1077,34 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 }
 
 /*
- * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
- * @p left records still need, this one included), else a single one. Once per datagram of up
- * to RX_SPARE frames: kept out of the per-record path. The mbufs are raw: as the pool keeps
- * them (refcnt 1, one segment, no next: rte_mbuf_raw_free()'s contract), the rest of the
- * header stale until frame_copy() writes it.
+ * frame_alloc() with spare[] used up: a bulk of RX_SPARE, else (the pool has fewer) a single
+ * one. Once per RX_SPARE frames: kept out of the per-record path; each call costs ~150
+ * instructions (callgrind), so a bulk per datagram of 13 records cost ~11 a frame, one per 32
+ * frames across datagrams ~5. The mbufs are raw: as the pool keeps them (refcnt 1, one
+ * segment, no next: rte_mbuf_raw_free()'s contract), the rest of the header stale until
+ * frame_copy() writes it.
  */
 static __rte_noinline struct rte_mbuf *
-frame_refill(struct rx_out *r, uint32_t left)
+frame_refill(struct rx_out *r)
 {
-	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
-
 	r->spare_at = 0;
 	r->nb_spare = 0;
-	if (k < 2 || rte_mempool_get_bulk(r->mp, (void **)r->spare, k) != 0)
+	if (rte_mempool_get_bulk(r->mp, (void **)r->spare, RX_SPARE) != 0)
 		return rte_mbuf_raw_alloc(r->mp);
-	r->nb_spare = (uint16_t)k;
+	r->nb_spare = RX_SPARE;
 	return r->spare[r->spare_at++];
 }
 
-/*
- * A raw mbuf for the next frame of the datagram being read, which has @p left whole-frame
- * records to go (this one included); NULL when the pool is empty.
- */
+/* A raw mbuf for the next frame copied; NULL when the pool is empty. */
 static __rte_always_inline struct rte_mbuf *
-frame_alloc(struct rx_out *r, uint32_t left)
+frame_alloc(struct rx_out *r)
 {
 	if (likely(r->spare_at < r->nb_spare))
 		return r->spare[r->spare_at++];
-	return frame_refill(r, left);
+	return frame_refill(r);
 }
 
-/* The raw mbufs of the bulk that no frame took (duplicates, drops): back to the pool as such. */
+/* The raw mbufs of the bulk that no frame took: back to the pool as such (a burst's end). */
 static inline void
 frame_spare_free(struct rx_out *r)
 {
@@ -1424,18 +1414,18 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 /*
  * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
- * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s. The header of the raw mbuf
+ * mbuf for it (counted in sph_no_mbuf). The header of the raw mbuf
  * gets what rte_pktmbuf_reset() and the length would give it, each field written once (the
  * port: frame_meta_of()); next, nb_segs and refcnt are already a free mbuf's.
  */
 static __rte_always_inline struct rte_mbuf *
-frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
+frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len)
 {
 	struct stp_lcore *lc = r->lc;
 	struct rte_mbuf *f;
 
 	lc->stats.generated++;
-	f = frame_alloc(r, left);
+	f = frame_alloc(r);
 	if (unlikely(f == NULL || len > r->room)) {
 		if (f != NULL)
 			rte_mbuf_raw_free(f);
@@ -1479,16 +1469,15 @@ frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
 
 /*
  * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
- * read where they are, not decoded again; what collect_record() does for it. @p left: records
- * of the datagram still to copy, this one included; @p one: the source of every record of the
- * datagram when admission found one (dg_plain.src), else NULL: looked up here. @p m: NULL, the
- * frame is a copy; else the datagram (one segment), whose last record this is: cut to the
- * frame in place (frame_in_place()). Returns whether a frame was handed on.
+ * read where they are, not decoded again; what collect_record() does for it. @p one: the source of
+ * every record of the datagram when admission found one (dg_plain.src), else NULL: looked up here.
+ * @p m: NULL, the frame is a copy; else the datagram (one segment), whose last record this is: cut
+ * to the frame in place (frame_in_place()). Returns whether a frame was handed on.
  */
 static __rte_always_inline bool
 collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
-		struct broker_src *one, const uint8_t *rec, uint32_t left, uint16_t in_port,
-		uint64_t now, struct rte_mbuf *m)
+		struct broker_src *one, const uint8_t *rec, uint16_t in_port, uint64_t now,
+		struct rte_mbuf *m)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1515,7 +1504,7 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 						SPH_FIXED_LEN,
 				plen);
 	} else {
-		f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
+		f = frame_copy(r, rec + SPH_FIXED_LEN, plen);
 		if (unlikely(f == NULL))
 			return false;
 	}
@@ -1601,8 +1590,6 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		reasm_add(r, bl, h, data, in_port, now);
 		return;
 	}
-	if (r->frames_left > 0)
-		r->frames_left--;
 	s = src_get_cached(r, bl, h->node, h->stream, in_port, now);
 	src_desc(s, h);
 	if (s != NULL) {
@@ -1613,7 +1600,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
 			return; /* counted in the source's duplicates / stale: not written again */
 	}
-	f = frame_copy(r, data, h->payload_len, r->frames_left + 1);
+	f = frame_copy(r, data, h->payload_len);
 	if (unlikely(f == NULL))
 		return;
 	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
@@ -1638,7 +1625,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
-		uint32_t nb_frames, const struct dg_plain *pl, uint64_t now)
+		const struct dg_plain *pl, uint64_t now)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint16_t in_port = m->port;
@@ -1692,31 +1679,25 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			one->last_tsc = now;
 			r->last_src = one;
 			for (unsigned int i = 0; i < last; i++)
-				collect_plain(r, bl, ro, one, d + pl->off[i], last - i, in_port,
-						now, NULL);
-			kept = collect_plain(r, bl, ro, one, d + pl->off[last], 0, in_port, now, m);
+				collect_plain(r, bl, ro, one, d + pl->off[i], in_port, now, NULL);
+			kept = collect_plain(r, bl, ro, one, d + pl->off[last], in_port, now, m);
 		} else {
 			for (unsigned int i = 0; i < last; i++)
-				collect_plain(r, bl, ro, NULL, d + pl->off[i], last - i, in_port,
-						now, NULL);
-			kept = collect_plain(
-					r, bl, ro, NULL, d + pl->off[last], 0, in_port, now, m);
+				collect_plain(r, bl, ro, NULL, d + pl->off[i], in_port, now, NULL);
+			kept = collect_plain(r, bl, ro, NULL, d + pl->off[last], in_port, now, m);
 		}
 		rx_out_dg_end(r);
-		frame_spare_free(r);
 		if (!kept) {
 			r->lc->stats.consumed++;
 			rte_pktmbuf_free(m);
 		}
 		return STP_DROP_MAX;
 	}
-	r->frames_left = nb_frames;
 	while (off < len) {
 		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
 			if (off > 0 && sph_is_padding(d + off, len - off))
 				break;
-			frame_spare_free(r);
 			bl->malformed++;
 			return (enum stp_drop)err_drop[-rc];
 		}
@@ -1725,8 +1706,6 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			collect_record(r, bl, &h, d + off + h.hdr_len, in_port, now);
 		off += (uint32_t)rc;
 	}
-	frame_spare_free(r);
-	r->frames_left = 0;
 	r->lc->stats.consumed++;
 	rte_pktmbuf_free(m);
 	return STP_DROP_MAX;
@@ -1815,7 +1794,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t off = sph_offset(b, m);
-		uint32_t end, claim, nb_frames;
+		uint32_t end, claim;
 		struct dg_plain plain;
 		enum stp_drop why;
 
@@ -1830,7 +1809,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		why = dg_admit(lc, bl, m, off, &end, &claim, &nb_frames, &plain);
+		why = dg_admit(lc, bl, m, off, &end, &claim, &plain);
 		if (unlikely(why != STP_DROP_MAX)) {
 			bl->datagrams++;
 			if (is_refusal(why))
@@ -1846,7 +1825,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			}
 			why = relay(lc, bl, &x, m, off, end);
 		} else {
-			why = collect(&r, bl, m, off, end, nb_frames, &plain, now);
+			why = collect(&r, bl, m, off, end, &plain, now);
 		}
 		if (unlikely(why != STP_DROP_MAX)) {
 			if (is_refusal(why))
@@ -1859,6 +1838,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		dg_close(&x);
 		dg_emit(&x);
 	}
+	frame_spare_free(&r);
 	if (bl->ro != NULL && bl->ro->n > 0)
 		ro_release(&r, bl->ro, clock_tsc_ns(now), false);
 	rx_out_hint(&r);
