@@ -937,6 +937,26 @@ src_key(const struct stp_pipeline *pl, struct broker_src *s)
 }
 
 /*
+ * frame_meta_of() but the port: the metadata of a frame whose port is written already, parsed
+ * when @p parse (pl->need_parse, read by the caller).
+ */
+static __rte_always_inline void
+frame_meta_set(struct rte_mbuf *f, uint64_t ts_ns, uint8_t ts_src, uint32_t orig_len,
+		uint32_t cap_len, uint8_t if_key, bool parse)
+{
+	struct pkt_meta *meta = pkt_meta(f);
+
+	meta->if_key = if_key;
+	meta->ts_ns = ts_ns;
+	meta->ts_src = ts_src < PKT_TS_MAX ? ts_src : PKT_TS_NONE;
+	meta->orig_len = orig_len > cap_len ? (uint16_t)RTE_MIN(orig_len, 65535u) : 0;
+	meta->flow_hash = 0;
+	meta->flags = 0;
+	if (parse)
+		pkt_parse(f, meta);
+}
+
+/*
  * Give a decapsulated frame its original's metadata: capture time @p ts_ns from @p ts_src,
  * @p orig_len bytes on the wire of which @p cap_len were captured.
  */
@@ -944,18 +964,10 @@ static inline void
 frame_meta_of(const struct stp_pipeline *pl, struct rte_mbuf *f, uint64_t ts_ns, uint8_t ts_src,
 		uint32_t orig_len, uint32_t cap_len, uint16_t in_port, uint8_t if_key)
 {
-	struct pkt_meta *meta = pkt_meta(f);
-
 	f->port = in_port;
-	meta->if_key = if_key;
-	meta->ts_ns = ts_ns;
-	meta->ts_src = ts_src < PKT_TS_MAX ? ts_src : PKT_TS_NONE;
-	meta->orig_len = orig_len > cap_len ? (uint16_t)RTE_MIN(orig_len, 65535u) : 0;
-	meta->flow_hash = 0;
-	meta->flags = 0;
 	/* Parsing only ever turns on (rules reloaded): it may do so between two frames. */
-	if (__atomic_load_n(&pl->need_parse, __ATOMIC_ACQUIRE))
-		pkt_parse(f, meta);
+	frame_meta_set(f, ts_ns, ts_src, orig_len, cap_len, if_key,
+			__atomic_load_n(&pl->need_parse, __ATOMIC_ACQUIRE));
 }
 
 /* frame_meta_of() from a decoded header. */
@@ -1472,12 +1484,15 @@ frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
  * read where they are, not decoded again; what collect_record() does for it. @p one: the source of
  * every record of the datagram when admission found one (dg_plain.src), else NULL: looked up here.
  * @p m: NULL, the frame is a copy; else the datagram (one segment), whose last record this is: cut
- * to the frame in place (frame_in_place()). Returns whether a frame was handed on.
+ * to the frame in place (frame_in_place()). @p if_key: src_key() of @p one, worked out once
+ * for the datagram (< 0: of each record's source); @p parse: pl->need_parse, read once for the
+ * datagram (it only ever turns on, between two datagrams as well as two frames). Returns
+ * whether a frame was handed on.
  */
 static __rte_always_inline bool
 collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
-		struct broker_src *one, const uint8_t *rec, uint16_t in_port, uint64_t now,
-		struct rte_mbuf *m)
+		struct broker_src *one, int if_key, bool parse, const uint8_t *rec,
+		uint16_t in_port, uint64_t now, struct rte_mbuf *m)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1498,7 +1513,7 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 			return false; /* counted in the source's duplicates / stale: not again */
 	}
 	if (m != NULL) {
-		f = m;
+		f = m; /* its port is in_port */
 		frame_in_place(f,
 				(uint32_t)(rec - rte_pktmbuf_mtod(f, const uint8_t *)) +
 						SPH_FIXED_LEN,
@@ -1507,9 +1522,10 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 		f = frame_copy(r, rec + SPH_FIXED_LEN, plen);
 		if (unlikely(f == NULL))
 			return false;
+		f->port = in_port;
 	}
-	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
-			src_key(r->lc->pl, s));
+	frame_meta_set(f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen,
+			if_key >= 0 ? (uint8_t)if_key : src_key(r->lc->pl, s), parse);
 	if (likely(ro == NULL))
 		out_push_dg(r, f); /* in the hint: collect()'s rx_out_dg() */
 	else
@@ -1674,17 +1690,28 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		 * Each record but the last is copied; the datagram becomes the last one's frame,
 		 * in place: neither copied nor freed (unless that record is not delivered).
 		 */
+		const bool parse = __atomic_load_n(&r->lc->pl->need_parse, __ATOMIC_ACQUIRE);
+
 		if (one != NULL) {
 			/* One source, found by admission: what src_get() would do, once. */
 			one->last_tsc = now;
 			r->last_src = one;
+		}
+		if (likely(one != NULL && ro == NULL)) {
+			/* The usual datagram: its loop has no test of either per record. */
+			const int key = src_key(r->lc->pl, one);
+
 			for (unsigned int i = 0; i < last; i++)
-				collect_plain(r, bl, ro, one, d + pl->off[i], in_port, now, NULL);
-			kept = collect_plain(r, bl, ro, one, d + pl->off[last], in_port, now, m);
+				collect_plain(r, bl, NULL, one, key, parse, d + pl->off[i], in_port,
+						now, NULL);
+			kept = collect_plain(r, bl, NULL, one, key, parse, d + pl->off[last],
+					in_port, now, m);
 		} else {
 			for (unsigned int i = 0; i < last; i++)
-				collect_plain(r, bl, ro, NULL, d + pl->off[i], in_port, now, NULL);
-			kept = collect_plain(r, bl, ro, NULL, d + pl->off[last], in_port, now, m);
+				collect_plain(r, bl, ro, one, -1, parse, d + pl->off[i], in_port,
+						now, NULL);
+			kept = collect_plain(r, bl, ro, one, -1, parse, d + pl->off[last], in_port,
+					now, m);
 		}
 		rx_out_dg_end(r);
 		if (!kept) {
