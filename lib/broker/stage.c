@@ -722,6 +722,55 @@ struct dg_plain {
 	uint16_t off[DG_PLAIN_MAX];
 };
 
+/* dg_admit()'s source check: the last record's source and its limit, kept from record to record. */
+struct adm_src {
+	uint64_t key;	      /* the last record's node and stream (none yet: all ones) */
+	struct broker_src *s; /* its entry, when the table has it */
+	uint64_t jump_lim;    /* its numbers above this are a refused jump */
+	uint32_t lookups;     /* table lookups so far */
+};
+
+/*
+ * The source check of a record of node and stream @p key (node << 16 | stream), number @p seq:
+ * STP_DROP_MAX, or why not (*@p claim: its node). Records of one datagram mostly share a
+ * source: no probe for the same again, and its jump limit (nothing in admission moves its
+ * numbers) is worked out once. A source the table does not have yet is checked for room and
+ * quota when first seen (the same answer for the next records of it).
+ */
+static __rte_always_inline enum stp_drop
+adm_source(struct broker_lcore *bl, struct adm_src *a, uint64_t key, uint64_t seq, bool authed,
+		uint32_t *claim)
+{
+	if (unlikely(key != a->key)) {
+		const uint32_t node = (uint32_t)(key >> 16);
+		bool room = false;
+
+		a->key = key;
+		a->s = src_find(bl, node, (uint16_t)key, &room);
+		a->lookups++;
+		if (a->s == NULL) {
+			if (!room) {
+				*claim = node;
+				return STP_DROP_SPH_SRC_FULL;
+			}
+			if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
+				*claim = node;
+				return STP_DROP_SPH_SRC_QUOTA;
+			}
+		}
+		a->jump_lim = a->s != NULL && !authed && a->s->seq.started &&
+						a->s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
+				a->s->seq.next + BROKER_SEQ_JUMP :
+				UINT64_MAX;
+	}
+	/* seq >= next && seq - next > BROKER_SEQ_JUMP */
+	if (unlikely(seq > a->jump_lim)) {
+		*claim = (uint32_t)(key >> 16);
+		return STP_DROP_SPH_SEQ_JUMP;
+	}
+	return STP_DROP_MAX;
+}
+
 /*
  * Whether the stampede datagram in @p m (records from @p off) may be read: its MAC (node.auth),
  * every record well formed and from a peer of node.peers at its source address, and at a
@@ -741,14 +790,12 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
-	struct broker_src *last = NULL; /* the source of last_key, when the table has it */
-	uint64_t last_key = UINT64_MAX; /* the last record's node and stream (none: all ones) */
-	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
+	struct adm_src a = { .key = UINT64_MAX, .s = NULL, .jump_lim = UINT64_MAX, .lookups = 0 };
 	/* Read once: the stores to pl->off[] below could alias them for the compiler. */
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0, lookups = 0, lens = 0;
+	uint32_t o, np = 0, lens = 0;
 	uint8_t flags = 0; /* the OR of a collector's data records' flags */
 	int rc;
 
@@ -781,7 +828,34 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	}
 	if (peers)
 		src_addr_of(m, &src);
-	for (o = off; o < *end; o += (uint32_t)rc) {
+	o = off;
+	if (likely(collector && !peers)) {
+		/*
+		 * The usual datagram at a collector without an allow-list: its plain records
+		 * here, without the general walk's tests (the loop below takes over at the first
+		 * record that is not plain). Fields read before the store to pl->off[], which
+		 * the compiler could not tell from the datagram.
+		 */
+		while (o < *end) {
+			const uint32_t rl = sph_plain_len(d + o, *end - o);
+			enum stp_drop why;
+			uint64_t w1;
+
+			if (unlikely(rl == 0))
+				break;
+			w1 = sph_plain_w1(d + o);
+			why = adm_source(bl, &a, w1 >> 16, sph_plain_seq(d + o), authed, claim);
+			if (unlikely(why != STP_DROP_MAX))
+				return why;
+			flags |= sph_plain_flags(d + o);
+			lens |= (uint16_t)w1; /* its payload_len */
+			if (np < DG_PLAIN_MAX)
+				pl->off[np] = (uint16_t)o;
+			np++;
+			o += rl;
+		}
+	}
+	for (; o < *end; o += (uint32_t)rc) {
 		enum stp_drop why;
 		uint64_t key, seq;
 
@@ -838,39 +912,9 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			key = (uint64_t)h.node << 16 | h.stream;
 			seq = h.seq;
 		}
-		/*
-		 * Records of one datagram mostly share a source: no probe for the same again, and
-		 * its jump limit (nothing here moves its numbers) is worked out once. A source the
-		 * table does not have yet was checked for room and quota when first seen.
-		 */
-		if (unlikely(key != last_key)) {
-			const uint32_t node = (uint32_t)(key >> 16);
-			bool room = false;
-
-			last_key = key;
-			last = src_find(bl, node, (uint16_t)key, &room);
-			lookups++;
-			if (last == NULL) {
-				if (!room) {
-					*claim = node;
-					return STP_DROP_SPH_SRC_FULL;
-				}
-				if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
-					*claim = node;
-					return STP_DROP_SPH_SRC_QUOTA;
-				}
-			}
-			jump_lim = last != NULL && !authed && last->seq.started &&
-							last->seq.next <=
-									UINT64_MAX - BROKER_SEQ_JUMP ?
-					last->seq.next + BROKER_SEQ_JUMP :
-					UINT64_MAX;
-		}
-		/* seq >= next && seq - next > BROKER_SEQ_JUMP */
-		if (unlikely(seq > jump_lim)) {
-			*claim = (uint32_t)(key >> 16);
-			return STP_DROP_SPH_SEQ_JUMP;
-		}
+		why = adm_source(bl, &a, key, seq, authed, claim);
+		if (unlikely(why != STP_DROP_MAX))
+			return why;
 	}
 	/*
 	 * A fragment may complete a frame whose first fragment was reliable: the reply goes to
@@ -881,7 +925,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
 		pl->lens = lens;
-		pl->src = lookups == 1 ? last : NULL;
+		pl->src = a.lookups == 1 ? a.s : NULL;
 	}
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
