@@ -1668,20 +1668,25 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 }
 
 /*
- * A datagram at a collector: one whole frame becomes the frame in place; otherwise each record
- * is handled and the datagram consumed; @p pl: its plain records as dg_admit() found them.
+ * A datagram at a collector: one whole frame becomes the frame in place; a datagram of plain
+ * records becomes its last one's frame, the others copied; otherwise each record is handled
+ * and the datagram consumed; @p pl: its plain records as dg_admit() found them.
  * Returns a drop reason, or STP_DROP_MAX when done.
- * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
- * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
- * datagram): 224 instructions a frame out (282 before raw mbufs, the source found once by
- * admission and the inline sequence check; 412 at the start of issue 18 item 3's collector
- * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
- * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
- * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
- * place by collect_one_plain()): broker_burst inclusive 354 a frame out (403, 567). Cycles
- * per frame out, broker.sh -n 3 -d 3 -r coll64,coll1000,authcoll64 with the build before as
- * STAMPEDE_OTHER, interleaved, load ~2.7 on the shared 2-vCPU machine: coll64 106.0 against
- * 120.4, coll1000 499.9 against 525.0, authcoll64 608 against 829 (the last two noisy).
+ * Cost with dg_admit() (broker_burst inclusive, less the rules stage and TX of the full
+ * bursts it hands on), scripts/bench/instr.sh -r coll64 (callgrind, broker.sh's coll64 input:
+ * 13 x 64-byte frames a datagram), per frame out: 187.7 instructions (224 before the RX hint's
+ * counting, admission's loop of plain records, the last record in place, one bulk of mbufs
+ * for a burst's datagrams and the datagram's decisions out of the record loop; 282 before
+ * raw mbufs, the source found once by admission and the inline sequence check; 412 at the
+ * start of issue 18 item 3's collector half, 748 before issue 18); the whole RX-to-TX path
+ * (rx_queue_poll inclusive) 322.9 (380, 438, 568), of which net_null's TX (a
+ * rte_pktmbuf_free() per mbuf, its fast path) ~75 and net_pcap's RX ~29; the rules stage
+ * after it takes the RX hint (hint_out) and makes no pass over the frames (it did: ~21).
+ * Before: coll1000 (one 1000-byte frame a datagram, in place by collect_one_plain()):
+ * broker_burst inclusive 354 a frame out (403, 567). Cycles per frame out, broker.sh -n 3 -d 3
+ * -r coll64,coll1000,authcoll64 with the build before as STAMPEDE_OTHER, interleaved, load
+ * ~2.7 on the shared 2-vCPU machine: coll64 106.0 against 120.4, coll1000 499.9 against
+ * 525.0, authcoll64 608 against 829 (the last two noisy).
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
