@@ -19,10 +19,11 @@
  *    as missing sequence numbers (gaps), per frame.
  *  - relay: the datagram received is consumed; each datagram it sends is generated.
  *  - collector: a datagram holding one whole frame becomes that frame (its outer headers cut
- *    off: no copy); otherwise the datagram is consumed and each frame it carried is generated
- *    (a copy). A fragment is copied (generated) and kept until its frame is whole; the frame
- *    is then one packet whose other segments count consumed, or on timeout each kept
- *    fragment is dropped (sph_reasm_timeout).
+ *    off: no copy); otherwise each frame it carried is generated (a copy), but for a datagram
+ *    of plain records (whole frames, no TLV) the last one, which the datagram becomes in
+ *    place; a datagram that does not become a frame is consumed. A fragment is copied (generated)
+ * and kept until its frame is whole; the frame is then one packet whose other segments count
+ * consumed, or on timeout each kept fragment is dropped (sph_reasm_timeout).
  *  - relay and collector: each datagram is admitted whole first (dg_admit: MAC, allow-list,
  *    every record well formed, sequence jump, source quota; README.md "Security"); a datagram
  *    refused or malformed is one drop with its reason and none of its records is read. A
@@ -716,40 +717,88 @@ rec_sender(const struct sph_hdr *h, uint32_t *node)
 struct dg_plain {
 	bool rel; /* a record is reliable or a fragment: the transport reads the addresses */
 	uint16_t n;
+	uint32_t lens;		/* n > 0: the OR of their payload lengths (>= the longest frame) */
 	struct broker_src *src; /* n > 0: the one known source of every record, else NULL */
 	uint16_t off[DG_PLAIN_MAX];
 };
+
+/* dg_admit()'s source check: the last record's source and its limit, kept from record to record. */
+struct adm_src {
+	uint64_t key;	      /* the last record's node and stream (none yet: all ones) */
+	struct broker_src *s; /* its entry, when the table has it */
+	uint64_t jump_lim;    /* its numbers above this are a refused jump */
+	uint32_t lookups;     /* table lookups so far */
+};
+
+/*
+ * The source check of a record of node and stream @p key (node << 16 | stream), number @p seq:
+ * STP_DROP_MAX, or why not (*@p claim: its node). Records of one datagram mostly share a
+ * source: no probe for the same again, and its jump limit (nothing in admission moves its
+ * numbers) is worked out once. A source the table does not have yet is checked for room and
+ * quota when first seen (the same answer for the next records of it).
+ */
+static __rte_always_inline enum stp_drop
+adm_source(struct broker_lcore *bl, struct adm_src *a, uint64_t key, uint64_t seq, bool authed,
+		uint32_t *claim)
+{
+	if (unlikely(key != a->key)) {
+		const uint32_t node = (uint32_t)(key >> 16);
+		bool room = false;
+
+		a->key = key;
+		a->s = src_find(bl, node, (uint16_t)key, &room);
+		a->lookups++;
+		if (a->s == NULL) {
+			if (!room) {
+				*claim = node;
+				return STP_DROP_SPH_SRC_FULL;
+			}
+			if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
+				*claim = node;
+				return STP_DROP_SPH_SRC_QUOTA;
+			}
+		}
+		a->jump_lim = a->s != NULL && !authed && a->s->seq.started &&
+						a->s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
+				a->s->seq.next + BROKER_SEQ_JUMP :
+				UINT64_MAX;
+	}
+	/* seq >= next && seq - next > BROKER_SEQ_JUMP */
+	if (unlikely(seq > a->jump_lim)) {
+		*claim = (uint32_t)(key >> 16);
+		return STP_DROP_SPH_SEQ_JUMP;
+	}
+	return STP_DROP_MAX;
+}
 
 /*
  * Whether the stampede datagram in @p m (records from @p off) may be read: its MAC (node.auth),
  * every record well formed and from a peer of node.peers at its source address, and at a
  * collector, no unauthenticated jump past BROKER_SEQ_JUMP and room for a new source within its
  * node's quota. *@p end: where the records to read end (the authentication record cut off);
- * *@p claim: the node the datagram claims (for the refusal note); *@p nb_frames: its records
- * of whole frames (what a collector copies); *@p pl: at a collector, the offsets of the
- * records when all are plain (else pl->n is 0), whether one is reliable, and their source when
- * all share one the table has (else NULL). STP_DROP_MAX, or why not.
- * Cost: a walk of the headers (no payload), and the MAC when node.auth is on; a plain record
- * is checked without being decoded (sph_plain_len()).
+ * *@p claim: the node the datagram claims (for the refusal note); *@p pl: at a collector, the
+ * offsets of the records when all are plain (else pl->n is 0), whether one is reliable, and their
+ * source when all share one the table has (else NULL). STP_DROP_MAX, or why not. Cost: a walk of
+ * the headers (no payload), and the MAC when node.auth is on; a plain record is checked without
+ * being decoded (sph_plain_len()).
  */
 static __rte_always_inline enum stp_drop
 dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off,
-		uint32_t *end, uint32_t *claim, uint32_t *nb_frames, struct dg_plain *pl)
+		uint32_t *end, uint32_t *claim, struct dg_plain *pl)
 {
 	const struct broker_rt *b = broker_pl(lc->pl);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct broker_refusal src;
 	bool authed = false, auth_bad = false;
-	struct broker_src *last = NULL; /* the last record's source, when it had one */
-	uint64_t jump_lim = UINT64_MAX; /* last's numbers above this are a refused jump */
+	struct adm_src a = { .key = UINT64_MAX, .s = NULL, .jump_lim = UINT64_MAX, .lookups = 0 };
 	/* Read once: the stores to pl->off[] below could alias them for the compiler. */
 	const bool collector = b->role == CFG_ROLE_COLLECTOR, peers = b->nb_peers > 0;
 	bool plain = collector;
 	struct sph_hdr h;
-	uint32_t o, np = 0, lookups = 0;
+	uint32_t o, np = 0, lens = 0;
+	uint8_t flags = 0; /* the OR of a collector's data records' flags */
 	int rc;
 
-	*nb_frames = 0;
 	pl->n = 0;
 	pl->rel = false;
 	pl->src = NULL;
@@ -779,29 +828,65 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 	}
 	if (peers)
 		src_addr_of(m, &src);
-	for (o = off; o < *end; o += (uint32_t)rc) {
-		struct broker_src *s;
-		enum stp_drop why;
-		uint32_t snd = 0, node;
-		uint16_t stream;
-		uint64_t seq;
-		uint8_t flags;
-		bool room = false;
+	o = off;
+	if (likely(collector && !peers)) {
+		/*
+		 * The usual datagram at a collector without an allow-list: its plain records
+		 * here, without the general walk's tests (the loop below takes over at the first
+		 * record that is not plain). Fields read before the store to pl->off[], which
+		 * the compiler could not tell from the datagram.
+		 */
+		while (o < *end) {
+			const uint32_t rl = sph_plain_len(d + o, *end - o);
+			enum stp_drop why;
+			uint64_t w1;
 
-		rc = (int)sph_plain_len(d + o, *end - o);
-		if (likely(rc > 0)) {
-			/* Plain: the sender is the source, no TLV to read. */
-			const uint64_t w1 = sph_plain_w1(d + o);
-
+			if (unlikely(rl == 0))
+				break;
+			w1 = sph_plain_w1(d + o);
+			why = adm_source(bl, &a, w1 >> 16, sph_plain_seq(d + o), authed, claim);
+			if (unlikely(why != STP_DROP_MAX))
+				return why;
+			flags |= sph_plain_flags(d + o);
+			lens |= (uint16_t)w1; /* its payload_len */
 			if (np < DG_PLAIN_MAX)
 				pl->off[np] = (uint16_t)o;
 			np++;
-			flags = sph_plain_flags(d + o);
-			node = (uint32_t)(w1 >> 32);
-			stream = (uint16_t)(w1 >> 16);
+			o += rl;
+		}
+	}
+	for (; o < *end; o += (uint32_t)rc) {
+		enum stp_drop why;
+		uint64_t key, seq;
+
+		rc = (int)sph_plain_len(d + o, *end - o);
+		if (likely(rc > 0)) {
+			/*
+			 * Plain: the sender is the source, no TLV to read, neither a control record
+			 * nor a fragment (sph_plain_len()). Its fields are read before the store
+			 * to pl->off[], which the compiler could not tell from the datagram.
+			 */
+			const uint64_t w1 = sph_plain_w1(d + o);
+
+			key = w1 >> 16; /* node, stream */
 			seq = sph_plain_seq(d + o);
-			snd = node;
+			flags |= sph_plain_flags(d + o);
+			lens |= (uint16_t)w1; /* its payload_len */
+			if (np < DG_PLAIN_MAX)
+				pl->off[np] = (uint16_t)o;
+			np++;
+			if (peers) {
+				why = peer_check(b, &src, (uint32_t)(key >> 16));
+				if (why != STP_DROP_MAX) {
+					*claim = (uint32_t)(key >> 16);
+					return why;
+				}
+			}
+			if (!collector)
+				continue;
 		} else {
+			uint32_t snd = 0;
+
 			plain = false;
 			rc = sph_decode(d + o, *end - o, &h);
 			if (rc < 0) {
@@ -812,61 +897,35 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 			}
 			if (sph_is_auth(h.flags))
 				continue; /* node.auth off: read as an unknown control record */
-			if (peers && !rec_sender(&h, &snd))
-				return STP_DROP_SPH_PEER_UNKNOWN;
-			flags = h.flags;
-			node = h.node;
-			stream = h.stream;
+			if (peers) {
+				if (!rec_sender(&h, &snd))
+					return STP_DROP_SPH_PEER_UNKNOWN;
+				why = peer_check(b, &src, snd);
+				if (why != STP_DROP_MAX) {
+					*claim = snd;
+					return why;
+				}
+			}
+			if (!collector || (h.flags & SPH_F_CTRL))
+				continue;
+			flags |= h.flags;
+			key = (uint64_t)h.node << 16 | h.stream;
 			seq = h.seq;
 		}
-		if (peers) {
-			why = peer_check(b, &src, snd);
-			if (why != STP_DROP_MAX) {
-				*claim = snd;
-				return why;
-			}
-		}
-		if (!collector || (flags & SPH_F_CTRL))
-			continue;
-		*nb_frames += !(flags & SPH_F_FRAG);
-		/*
-		 * A fragment may complete a frame whose first fragment was reliable: the reply
-		 * goes to the sender of the last one, as before, whatever its own flags say.
-		 */
-		pl->rel |= (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
-		/*
-		 * Records of one datagram mostly share a source: no probe for the same again, and
-		 * its jump limit (nothing here moves its numbers) is worked out once.
-		 */
-		if (last != NULL && last->node == node && last->stream == stream) {
-			s = last;
-		} else {
-			s = src_find(bl, node, stream, &room);
-			last = s;
-			lookups++;
-			if (s != NULL)
-				jump_lim = !authed && s->seq.started &&
-								s->seq.next <= UINT64_MAX - BROKER_SEQ_JUMP ?
-						s->seq.next + BROKER_SEQ_JUMP :
-						UINT64_MAX;
-		}
-		if (s != NULL) {
-			/* seq >= next && seq - next > BROKER_SEQ_JUMP */
-			if (seq > jump_lim) {
-				*claim = node;
-				return STP_DROP_SPH_SEQ_JUMP;
-			}
-		} else if (!room) {
-			*claim = node;
-			return STP_DROP_SPH_SRC_FULL;
-		} else if (src_count(bl, node) >= BROKER_SRC_PER_NODE) {
-			*claim = node;
-			return STP_DROP_SPH_SRC_QUOTA;
-		}
+		why = adm_source(bl, &a, key, seq, authed, claim);
+		if (unlikely(why != STP_DROP_MAX))
+			return why;
 	}
+	/*
+	 * A fragment may complete a frame whose first fragment was reliable: the reply goes to
+	 * the sender of the last one, as before, whatever its own flags say. (Only a
+	 * collector's data records are in flags.)
+	 */
+	pl->rel = (flags & (SPH_F_RELIABLE | SPH_F_FRAG)) != 0;
 	if (plain && np <= DG_PLAIN_MAX) {
 		pl->n = (uint16_t)np;
-		pl->src = lookups == 1 ? last : NULL;
+		pl->lens = lens;
+		pl->src = a.lookups == 1 ? a.s : NULL;
 	}
 	return auth_bad ? STP_DROP_SPH_AUTH_BAD : STP_DROP_MAX;
 }
@@ -922,6 +981,26 @@ src_key(const struct stp_pipeline *pl, struct broker_src *s)
 }
 
 /*
+ * frame_meta_of() but the port: the metadata of a frame whose port is written already, parsed
+ * when @p parse (pl->need_parse, read by the caller).
+ */
+static __rte_always_inline void
+frame_meta_set(struct rte_mbuf *f, uint64_t ts_ns, uint8_t ts_src, uint32_t orig_len,
+		uint32_t cap_len, uint8_t if_key, bool parse)
+{
+	struct pkt_meta *meta = pkt_meta(f);
+
+	meta->if_key = if_key;
+	meta->ts_ns = ts_ns;
+	meta->ts_src = ts_src < PKT_TS_MAX ? ts_src : PKT_TS_NONE;
+	meta->orig_len = orig_len > cap_len ? (uint16_t)RTE_MIN(orig_len, 65535u) : 0;
+	meta->flow_hash = 0;
+	meta->flags = 0;
+	if (parse)
+		pkt_parse(f, meta);
+}
+
+/*
  * Give a decapsulated frame its original's metadata: capture time @p ts_ns from @p ts_src,
  * @p orig_len bytes on the wire of which @p cap_len were captured.
  */
@@ -929,18 +1008,10 @@ static inline void
 frame_meta_of(const struct stp_pipeline *pl, struct rte_mbuf *f, uint64_t ts_ns, uint8_t ts_src,
 		uint32_t orig_len, uint32_t cap_len, uint16_t in_port, uint8_t if_key)
 {
-	struct pkt_meta *meta = pkt_meta(f);
-
 	f->port = in_port;
-	meta->if_key = if_key;
-	meta->ts_ns = ts_ns;
-	meta->ts_src = ts_src < PKT_TS_MAX ? ts_src : PKT_TS_NONE;
-	meta->orig_len = orig_len > cap_len ? (uint16_t)RTE_MIN(orig_len, 65535u) : 0;
-	meta->flow_hash = 0;
-	meta->flags = 0;
 	/* Parsing only ever turns on (rules reloaded): it may do so between two frames. */
-	if (__atomic_load_n(&pl->need_parse, __ATOMIC_ACQUIRE))
-		pkt_parse(f, meta);
+	frame_meta_set(f, ts_ns, ts_src, orig_len, cap_len, if_key,
+			__atomic_load_n(&pl->need_parse, __ATOMIC_ACQUIRE));
 }
 
 /* frame_meta_of() from a decoded header. */
@@ -952,8 +1023,9 @@ frame_meta(const struct stp_pipeline *pl, struct rte_mbuf *f, const struct sph_h
 }
 
 /*
- * Mbufs a collector takes at a time for the frames of a datagram: raw (rte_mempool_get_bulk),
- * each field of the header written once by frame_copy(), not reset and then overwritten.
+ * Mbufs a collector takes at a time for the frames it copies: raw (rte_mempool_get_bulk), each
+ * field of the header written once by frame_copy(), not reset and then overwritten. The bulk
+ * serves the datagrams of a burst in turn; what is left goes back at the burst's end.
  */
 #define RX_SPARE 32
 
@@ -966,13 +1038,80 @@ struct rx_out {
 	struct rte_mempool *mp; /* the ports' pool, where spare[] comes from */
 	uint16_t headroom;	/* a frame's data_off: rte_pktmbuf_reset_headroom()'s */
 	uint16_t room;		/* the bytes a frame can hold past it */
-	uint32_t frames_left;	/* whole-frame records of the datagram not read yet */
 	uint16_t nb_spare;	/* mbufs in spare[] */
 	uint16_t spare_at;	/* the next one to hand out */
 	struct rte_mbuf *spare[RX_SPARE];
 	/* The source of the last record read: records of a datagram mostly share one. */
 	struct broker_src *last_src;
+	/*
+	 * The RX hint of the frames in pkts[] (feature.h hint_out; rx_out_hint()): the AND and
+	 * the OR of their ports (equal: one port), the OR of their lengths (a bound of the
+	 * longest) and of their nb_segs (> 1: one may be a chain).
+	 */
+	uint32_t port_and;
+	uint32_t port_or;
+	uint32_t segs;
+	uint32_t lens;
+	/*
+	 * The same of the frames of the datagram being collected, counted once for all of them
+	 * (rx_out_dg(); out_push_dg() counts nothing per frame): what the hint starts from again
+	 * after a burst is handed on in the middle of the datagram. Else nothing (AND all ones).
+	 */
+	uint32_t dg_port_and;
+	uint32_t dg_port_or;
+	uint32_t dg_lens;
 };
+
+/* pkts[] handed on: the hint holds what is still to come of the datagram being collected. */
+static inline void
+rx_out_hint_reset(struct rx_out *r)
+{
+	r->port_and = r->dg_port_and;
+	r->port_or = r->dg_port_or;
+	r->segs = 0;
+	r->lens = r->dg_lens;
+}
+
+/*
+ * The frames of a datagram about to be collected all come in on @p port, none longer than
+ * @p lens, one segment each: counted into the hint once (their out_push_dg() counts nothing),
+ * until rx_out_dg_end().
+ */
+static inline void
+rx_out_dg(struct rx_out *r, uint16_t port, uint32_t lens)
+{
+	r->dg_port_and = port;
+	r->dg_port_or = port;
+	r->dg_lens = lens;
+	r->port_and &= port;
+	r->port_or |= port;
+	r->lens |= lens;
+}
+
+/* The datagram of rx_out_dg() is done: nothing is left of it to come. */
+static inline void
+rx_out_dg_end(struct rx_out *r)
+{
+	r->dg_port_and = UINT32_MAX;
+	r->dg_port_or = 0;
+	r->dg_lens = 0;
+}
+
+/*
+ * The RX hint of the frames in pkts[], for the stage after the broker (feature.h hint_out):
+ * valid when they all came in on one port; none is longer than the OR of their lengths.
+ */
+static inline void
+rx_out_hint(const struct rx_out *r)
+{
+	struct stp_lcore *lc = r->lc;
+
+	lc->hint.valid = r->port_and == r->port_or;
+	lc->hint.port = (uint16_t)r->port_or;
+	lc->hint.max_len = r->lens;
+	lc->hint.multiseg = r->segs > 1;
+	lc->hint.port_lazy = false;
+}
 
 /* An empty output into @p pkts (spare[] is not cleared: nb_spare says what is in it). */
 static inline void
@@ -986,45 +1125,42 @@ rx_out_init(struct rx_out *r, struct stp_lcore *lc, struct rte_mbuf **pkts)
 	r->mp = lc->pl->ports->pool;
 	r->headroom = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, buf_len);
 	r->room = (uint16_t)(buf_len - r->headroom);
-	r->frames_left = 0;
 	r->nb_spare = 0;
 	r->spare_at = 0;
 	r->last_src = NULL;
+	rx_out_dg_end(r);
+	rx_out_hint_reset(r);
 }
 
 /*
- * frame_alloc() with spare[] used up: a bulk of up to RX_SPARE (as many as the datagram's
- * @p left records still need, this one included), else a single one. Once per datagram of up
- * to RX_SPARE frames: kept out of the per-record path. The mbufs are raw: as the pool keeps
- * them (refcnt 1, one segment, no next: rte_mbuf_raw_free()'s contract), the rest of the
- * header stale until frame_copy() writes it.
+ * frame_alloc() with spare[] used up: a bulk of RX_SPARE, else (the pool has fewer) a single
+ * one. Once per RX_SPARE frames: kept out of the per-record path; each call costs ~150
+ * instructions (callgrind), so a bulk per datagram of 13 records cost ~11 a frame, one per 32
+ * frames across datagrams ~5. The mbufs are raw: as the pool keeps them (refcnt 1, one
+ * segment, no next: rte_mbuf_raw_free()'s contract), the rest of the header stale until
+ * frame_copy() writes it.
  */
 static __rte_noinline struct rte_mbuf *
-frame_refill(struct rx_out *r, uint32_t left)
+frame_refill(struct rx_out *r)
 {
-	const unsigned int k = RTE_MIN(left, (uint32_t)RX_SPARE);
-
 	r->spare_at = 0;
 	r->nb_spare = 0;
-	if (k < 2 || rte_mempool_get_bulk(r->mp, (void **)r->spare, k) != 0)
+	if (rte_mempool_get_bulk(r->mp, (void **)r->spare, RX_SPARE) != 0)
 		return rte_mbuf_raw_alloc(r->mp);
-	r->nb_spare = (uint16_t)k;
+	r->nb_spare = RX_SPARE;
 	return r->spare[r->spare_at++];
 }
 
-/*
- * A raw mbuf for the next frame of the datagram being read, which has @p left whole-frame
- * records to go (this one included); NULL when the pool is empty.
- */
+/* A raw mbuf for the next frame copied; NULL when the pool is empty. */
 static __rte_always_inline struct rte_mbuf *
-frame_alloc(struct rx_out *r, uint32_t left)
+frame_alloc(struct rx_out *r)
 {
 	if (likely(r->spare_at < r->nb_spare))
 		return r->spare[r->spare_at++];
-	return frame_refill(r, left);
+	return frame_refill(r);
 }
 
-/* The raw mbufs of the bulk that no frame took (duplicates, drops): back to the pool as such. */
+/* The raw mbufs of the bulk that no frame took: back to the pool as such (a burst's end). */
 static inline void
 frame_spare_free(struct rx_out *r)
 {
@@ -1058,15 +1194,31 @@ rx_record_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct 
 		brel_rx_record(lc, (unsigned int)(s - bl->src), h, old_next, res);
 }
 
-/* A frame for the next stages: handed on when a burst is full (the stage's own state: then). */
-static inline void
-out_push(struct rx_out *r, struct rte_mbuf *m)
+/*
+ * A frame of the datagram of rx_out_dg() for the next stages, its port and length in the hint
+ * already: handed on when a burst is full (the stage's own state: then), with its RX hint.
+ */
+static __rte_always_inline void
+out_push_dg(struct rx_out *r, struct rte_mbuf *m)
 {
 	r->pkts[r->n++] = m;
 	if (r->n == STP_MAX_BURST) {
+		rx_out_hint(r);
 		stp_worker_from(r->lc, broker_pl(r->lc->pl)->next_stage, r->pkts, r->n);
 		r->n = 0;
+		rx_out_hint_reset(r);
 	}
+}
+
+/* Any frame for the next stages: its port, length and segments counted into the hint. */
+static inline void
+out_push(struct rx_out *r, struct rte_mbuf *m)
+{
+	r->port_and &= m->port;
+	r->port_or |= m->port;
+	r->lens |= rte_pktmbuf_pkt_len(m);
+	r->segs |= m->nb_segs;
+	out_push_dg(r, m);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1318,18 +1470,18 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 
 /*
  * A new frame of @p len bytes copied from @p data (counted generated), or NULL when there is no
- * mbuf for it (counted in sph_no_mbuf); @p left: frame_alloc()'s. The header of the raw mbuf
+ * mbuf for it (counted in sph_no_mbuf). The header of the raw mbuf
  * gets what rte_pktmbuf_reset() and the length would give it, each field written once (the
  * port: frame_meta_of()); next, nb_segs and refcnt are already a free mbuf's.
  */
 static __rte_always_inline struct rte_mbuf *
-frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len, uint32_t left)
+frame_copy(struct rx_out *r, const uint8_t *data, uint16_t len)
 {
 	struct stp_lcore *lc = r->lc;
 	struct rte_mbuf *f;
 
 	lc->stats.generated++;
-	f = frame_alloc(r, left);
+	f = frame_alloc(r);
 	if (unlikely(f == NULL || len > r->room)) {
 		if (f != NULL)
 			rte_mbuf_raw_free(f);
@@ -1360,15 +1512,31 @@ rx_plain_rel(struct stp_lcore *lc, const struct broker_lcore *bl, const struct b
 }
 
 /*
- * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
- * read where they are, not decoded again; what collect_record() does for it. @p left: records
- * of the datagram to go, this one included; @p one: the source of every record of the datagram
- * when admission found one (dg_plain.src), else NULL: looked up here.
+ * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
+ * admission found inside it: a record's payload delivered in place.
  */
-static __rte_always_inline void
+static inline void
+frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+/*
+ * A plain record at @p rec (sph_plain_len(), checked by dg_admit()) at a collector: its fields
+ * read where they are, not decoded again; what collect_record() does for it. @p one: the source of
+ * every record of the datagram when admission found one (dg_plain.src), else NULL: looked up here.
+ * @p m: NULL, the frame is a copy; else the datagram (one segment), whose last record this is: cut
+ * to the frame in place (frame_in_place()). @p if_key: src_key() of @p one, worked out once
+ * for the datagram (< 0: of each record's source); @p parse: pl->need_parse, read once for the
+ * datagram (it only ever turns on, between two datagrams as well as two frames). Returns
+ * whether a frame was handed on.
+ */
+static __rte_always_inline bool
 collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *ro,
-		struct broker_src *one, const uint8_t *rec, uint32_t left, uint16_t in_port,
-		uint64_t now)
+		struct broker_src *one, int if_key, bool parse, const uint8_t *rec,
+		uint16_t in_port, uint64_t now, struct rte_mbuf *m)
 {
 	const uint64_t w1 = sph_plain_w1(rec);
 	const uint16_t plen = (uint16_t)w1;
@@ -1386,26 +1554,27 @@ collect_plain(struct rx_out *r, struct broker_lcore *bl, struct broker_reorder *
 		if (unlikely(sph_plain_flags(rec) & SPH_F_RELIABLE))
 			rx_plain_rel(r->lc, bl, s, rec, SPH_FIXED_LEN + plen, old_next, res);
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
-			return; /* counted in the source's duplicates / stale: not written again */
+			return false; /* counted in the source's duplicates / stale: not again */
 	}
-	f = frame_copy(r, rec + SPH_FIXED_LEN, plen, left);
-	if (unlikely(f == NULL))
-		return;
-	frame_meta_of(r->lc->pl, f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen, in_port,
-			src_key(r->lc->pl, s));
-	out_frame_to(r, ro, f);
-}
-
-/*
- * @p m (one segment: broker_burst() refuses chains) cut to the @p len bytes at @p off, which
- * admission found inside it: a record's payload delivered in place.
- */
-static inline void
-frame_in_place(struct rte_mbuf *m, uint32_t off, uint16_t len)
-{
-	m->data_off = (uint16_t)(m->data_off + off);
-	m->data_len = len;
-	m->pkt_len = len;
+	if (m != NULL) {
+		f = m; /* its port is in_port */
+		frame_in_place(f,
+				(uint32_t)(rec - rte_pktmbuf_mtod(f, const uint8_t *)) +
+						SPH_FIXED_LEN,
+				plen);
+	} else {
+		f = frame_copy(r, rec + SPH_FIXED_LEN, plen);
+		if (unlikely(f == NULL))
+			return false;
+		f->port = in_port;
+	}
+	frame_meta_set(f, ts, sph_plain_ts_src(rec), sph_plain_orig(rec), plen,
+			if_key >= 0 ? (uint8_t)if_key : src_key(r->lc->pl, s), parse);
+	if (likely(ro == NULL))
+		out_push_dg(r, f); /* in the hint: collect()'s rx_out_dg() */
+	else
+		out_frame_ro(r, ro, f);
+	return true;
 }
 
 /*
@@ -1481,8 +1650,6 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		reasm_add(r, bl, h, data, in_port, now);
 		return;
 	}
-	if (r->frames_left > 0)
-		r->frames_left--;
 	s = src_get_cached(r, bl, h->node, h->stream, in_port, now);
 	src_desc(s, h);
 	if (s != NULL) {
@@ -1493,7 +1660,7 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 		if (res == SPH_SEQ_DUP || res == SPH_SEQ_STALE)
 			return; /* counted in the source's duplicates / stale: not written again */
 	}
-	f = frame_copy(r, data, h->payload_len, r->frames_left + 1);
+	f = frame_copy(r, data, h->payload_len);
 	if (unlikely(f == NULL))
 		return;
 	frame_meta(lc->pl, f, h, in_port, src_key(lc->pl, s));
@@ -1501,24 +1668,29 @@ collect_record(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *
 }
 
 /*
- * A datagram at a collector: one whole frame becomes the frame in place; otherwise each record
- * is handled and the datagram consumed; @p pl: its plain records as dg_admit() found them.
+ * A datagram at a collector: one whole frame becomes the frame in place; a datagram of plain
+ * records becomes its last one's frame, the others copied; otherwise each record is handled
+ * and the datagram consumed; @p pl: its plain records as dg_admit() found them.
  * Returns a drop reason, or STP_DROP_MAX when done.
- * Cost with dg_admit() (broker_burst inclusive, less the rules stage it hands full bursts
- * to), callgrind on the input of scripts/bench/broker.sh coll64 (13 x 64-byte frames a
- * datagram): 224 instructions a frame out (282 before raw mbufs, the source found once by
- * admission and the inline sequence check; 412 at the start of issue 18 item 3's collector
- * half, 748 before issue 18); the whole RX-to-TX path (rx_queue_poll inclusive) 380 (438,
- * 568), of which net_null's TX (a rte_pktmbuf_free() per mbuf, its fast path) ~87 and the
- * rules stage's pass over each burst ~21. coll1000 (one 1000-byte frame a datagram, in
- * place by collect_one_plain()): broker_burst inclusive 354 a frame out (403, 567). Cycles
- * per frame out, broker.sh -n 3 -d 3 -r coll64,coll1000,authcoll64 with the build before as
- * STAMPEDE_OTHER, interleaved, load ~2.7 on the shared 2-vCPU machine: coll64 106.0 against
- * 120.4, coll1000 499.9 against 525.0, authcoll64 608 against 829 (the last two noisy).
+ * Cost with dg_admit() (broker_burst inclusive, less the rules stage and TX of the full
+ * bursts it hands on), scripts/bench/instr.sh -r coll64 (callgrind, broker.sh's coll64 input:
+ * 13 x 64-byte frames a datagram), per frame out: 187.7 instructions (224 before the RX hint's
+ * counting, admission's loop of plain records, the last record in place, one bulk of mbufs
+ * for a burst's datagrams and the datagram's decisions out of the record loop; 282 before
+ * raw mbufs, the source found once by admission and the inline sequence check; 412 at the
+ * start of issue 18 item 3's collector half, 748 before issue 18); the whole RX-to-TX path
+ * (rx_queue_poll inclusive) 322.9 (380, 438, 568), of which net_null's TX (a
+ * rte_pktmbuf_free() per mbuf, its fast path) ~75 and net_pcap's RX ~29; the rules stage
+ * after it takes the RX hint (hint_out) and makes no pass over the frames (it did: ~21).
+ * Before: coll1000 (one 1000-byte frame a datagram, in place by collect_one_plain()):
+ * broker_burst inclusive 354 a frame out (403, 567). Cycles per frame out, broker.sh -n 3 -d 3
+ * -r coll64,coll1000,authcoll64 with the build before as STAMPEDE_OTHER, interleaved, load
+ * ~2.7 on the shared 2-vCPU machine: coll64 106.0 against 120.4, coll1000 499.9 against
+ * 525.0, authcoll64 608 against 829 (the last two noisy).
  */
 static enum stp_drop
 collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t off, uint32_t len,
-		uint32_t nb_frames, const struct dg_plain *pl, uint64_t now)
+		const struct dg_plain *pl, uint64_t now)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint16_t in_port = m->port;
@@ -1554,32 +1726,54 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 		return deliver_in_place(r, bl, m, s, res, off + h.hdr_len, h.payload_len, h.ts_ns,
 				h.ts_src, h.orig_len, in_port);
 	}
-	r->frames_left = nb_frames;
 	if (pl->n > 0) {
 		struct broker_reorder *const ro = bl->ro; /* the same for every record: read once */
 		struct broker_src *const one = pl->src;
+		const unsigned int last = pl->n - 1u;
+		bool kept;
 
 		bl->records += pl->n;
+		/* Its frames' port and longest length in the RX hint, once (out_push_dg()). */
+		rx_out_dg(r, in_port, pl->lens);
+		/*
+		 * Each record but the last is copied; the datagram becomes the last one's frame,
+		 * in place: neither copied nor freed (unless that record is not delivered).
+		 */
+		const bool parse = __atomic_load_n(&r->lc->pl->need_parse, __ATOMIC_ACQUIRE);
+
 		if (one != NULL) {
 			/* One source, found by admission: what src_get() would do, once. */
 			one->last_tsc = now;
 			r->last_src = one;
-			for (unsigned int i = 0; i < pl->n; i++)
-				collect_plain(r, bl, ro, one, d + pl->off[i], pl->n - i, in_port,
-						now);
-		} else {
-			for (unsigned int i = 0; i < pl->n; i++)
-				collect_plain(r, bl, ro, NULL, d + pl->off[i], pl->n - i, in_port,
-						now);
 		}
-		off = len;
+		if (likely(one != NULL && ro == NULL)) {
+			/* The usual datagram: its loop has no test of either per record. */
+			const int key = src_key(r->lc->pl, one);
+
+			for (unsigned int i = 0; i < last; i++)
+				collect_plain(r, bl, NULL, one, key, parse, d + pl->off[i], in_port,
+						now, NULL);
+			kept = collect_plain(r, bl, NULL, one, key, parse, d + pl->off[last],
+					in_port, now, m);
+		} else {
+			for (unsigned int i = 0; i < last; i++)
+				collect_plain(r, bl, ro, one, -1, parse, d + pl->off[i], in_port,
+						now, NULL);
+			kept = collect_plain(r, bl, ro, one, -1, parse, d + pl->off[last], in_port,
+					now, m);
+		}
+		rx_out_dg_end(r);
+		if (!kept) {
+			r->lc->stats.consumed++;
+			rte_pktmbuf_free(m);
+		}
+		return STP_DROP_MAX;
 	}
 	while (off < len) {
 		rc = sph_decode_fast(d + off, len - off, &h);
 		if (rc < 0) {
 			if (off > 0 && sph_is_padding(d + off, len - off))
 				break;
-			frame_spare_free(r);
 			bl->malformed++;
 			return (enum stp_drop)err_drop[-rc];
 		}
@@ -1588,8 +1782,6 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			collect_record(r, bl, &h, d + off + h.hdr_len, in_port, now);
 		off += (uint32_t)rc;
 	}
-	frame_spare_free(r);
-	r->frames_left = 0;
 	r->lc->stats.consumed++;
 	rte_pktmbuf_free(m);
 	return STP_DROP_MAX;
@@ -1678,7 +1870,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t off = sph_offset(b, m);
-		uint32_t end, claim, nb_frames;
+		uint32_t end, claim;
 		struct dg_plain plain;
 		enum stp_drop why;
 
@@ -1693,7 +1885,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		why = dg_admit(lc, bl, m, off, &end, &claim, &nb_frames, &plain);
+		why = dg_admit(lc, bl, m, off, &end, &claim, &plain);
 		if (unlikely(why != STP_DROP_MAX)) {
 			bl->datagrams++;
 			if (is_refusal(why))
@@ -1709,7 +1901,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			}
 			why = relay(lc, bl, &x, m, off, end);
 		} else {
-			why = collect(&r, bl, m, off, end, nb_frames, &plain, now);
+			why = collect(&r, bl, m, off, end, &plain, now);
 		}
 		if (unlikely(why != STP_DROP_MAX)) {
 			if (is_refusal(why))
@@ -1722,8 +1914,10 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		dg_close(&x);
 		dg_emit(&x);
 	}
+	frame_spare_free(&r);
 	if (bl->ro != NULL && bl->ro->n > 0)
 		ro_release(&r, bl->ro, clock_tsc_ns(now), false);
+	rx_out_hint(&r);
 	memcpy(pkts, out, r.n * sizeof(out[0]));
 	return r.n;
 }
@@ -1861,8 +2055,10 @@ broker_reorder_poll(struct stp_lcore *lc)
 	/* Draining: nothing new arrives, everything left goes on in order. */
 	k = ro_release(&r, bl->ro, clock_tsc_ns(rte_rdtsc()),
 			__atomic_load_n(&lc->pl->phase, __ATOMIC_ACQUIRE) != STP_PHASE_RUN);
-	if (r.n > 0)
+	if (r.n > 0) {
+		rx_out_hint(&r);
 		stp_worker_from(lc, b->next_stage, r.pkts, r.n);
+	}
 	return k;
 }
 
@@ -1963,6 +2159,8 @@ const struct stp_feature stp_feature_broker = {
 	.poll = broker_poll,
 	.poll_on = broker_poll_on,
 	.poll_drain = true, /* acknowledgements and the reorder buffer's frames go on */
+	/* out_push(), rx_out_hint(); an edge returns a subset of its burst, mbufs unchanged */
+	.hint_out = true,
 	.stop = broker_stop,
 	.view = broker_view,
 	.fini = broker_fini,

@@ -272,6 +272,17 @@ struct stp_feature {
 	 * stage after it.
 	 */
 	bool tap;
+	/**
+	 * Its stage sets the RX hint (lc->hint) for the bursts it hands on: the one it returns,
+	 * and each one it runs through the stages after it itself (stp_worker_from() with the
+	 * index after its own, from its burst or its poll). Before each, it sets @c valid only
+	 * when every packet of that burst has its port written and equal to @c port, none is
+	 * longer than @c max_len, and @c multiseg is true when one may be a chain; @c port_lazy
+	 * false. A burst it returns that is a subset of the one it was given, mbufs unchanged,
+	 * may keep the hint as it came. The stage after it then reads the hint as it would
+	 * the RX stage's (the broker's collector: the frames it decapsulates).
+	 */
+	bool hint_out;
 	uint32_t (*poll)(struct stp_lcore *lc);
 	bool (*poll_on)(const struct stp_lcore *lc);
 	bool poll_drain;

@@ -260,6 +260,8 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
  * of one stage is the start of the next), its cycles and the packets it was given. A stage's
  * cycles include what it hands on itself (the last stage's hand-off to TX, a stage that sends).
  * The first stage's time runs from @p t0; the last read is left in lc->tsc_last.
+ * The RX hint holds for stage @p first when the caller set it: the RX stage (@p first 0), or
+ * the stage before @p first when that one sets it for what it hands on (feature.h hint_out).
  */
 static __rte_always_inline void
 worker_stages(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, uint16_t n,
@@ -267,7 +269,7 @@ worker_stages(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, 
 {
 	const struct stp_pipeline *pl = lc->pl;
 
-	if (first != 0)
+	if (first != 0 && !pl->stages[first - 1]->hint_out)
 		lc->hint.valid = false;
 	for (unsigned int s = first; s < pl->nb_stages && n > 0; s++) {
 		uint64_t t1;
@@ -275,9 +277,10 @@ worker_stages(struct stp_lcore *lc, unsigned int first, struct rte_mbuf **pkts, 
 		lc->stats.stage_pkts[s] += n;
 		n = pl->stages[s]->burst(lc, pkts, n);
 		/* The RX hint describes the burst as it came in: no later stage may trust it,
-		 * unless this stage is a tap, which returns the burst as it came.
+		 * unless this stage is a tap, which returns the burst as it came, or sets the
+		 * hint itself for what it returns (hint_out).
 		 */
-		if (!pl->stages[s]->tap)
+		if (!pl->stages[s]->tap && !pl->stages[s]->hint_out)
 			lc->hint.valid = false;
 		t1 = rte_rdtsc();
 		lc->stats.stage_cycles[s] += t1 - t0;

@@ -7,9 +7,16 @@
 # instruction count does not move with the load of a shared machine: this is the figure to compare
 # code paths with; forward.sh gives the rates.
 #
-# Rows (the same ports as forward.sh):
+# Rows (the same ports as forward.sh and broker.sh):
 #   null   net_null0 <-> net_null1, both directions
 #   ring   net_null0 <-> net_ring0 (net_ring0's TX is its own RX: each packet is forwarded twice)
+#   coll64 broker.sh's coll64: a collector (node.role collector) reads datagrams of 13 records of
+#          64-byte frames (net_pcap infinite_rx of a pcap of 2000 such datagrams, sequence
+#          numbers going down, as broker.sh writes it) and forwards the frames to net_null0.
+#          Per frame out (packets = frames transmitted): instr/pkt the whole RX-to-TX path as
+#          for the other rows, coll/pkt the collector's own part: broker_burst inclusive less
+#          the bursts it hands on itself (stp_worker_from inclusive: the rules stage and TX of
+#          every full burst of frames). stampede only: testpmd cannot collect.
 #
 # Each tool runs once per row under callgrind (--no-huge: valgrind cannot map hugepages), DUR
 # seconds of forwarding, with its forwarding lcore's thread counted apart (--separate-threads).
@@ -21,9 +28,15 @@
 # The PMDs' own work (net_null's mbuf alloc and free, net_ring's rings) is the same for both and
 # is shown as a column of its own; "own" is what is left: the tool's share.
 #
-# Usage: scripts/bench/instr.sh [-d SECONDS] [-r ROWS] [-t TOOLS] [-k]
+# Usage: scripts/bench/instr.sh [-d SECONDS] [-r ROWS] [-t TOOLS] [-b BINARY] [-k]
+#   -r ROWS   comma-separated subset of null,ring,coll64 (default null,ring)
 #   -t TOOLS  comma-separated subset of stampede,testpmd (default both; testpmd's figure does
 #             not move between builds of stampede)
+#   -b BINARY another stampede build (e.g. main's, before a change), run as the tool "base" on
+#             each row after stampede: before and after from the same script
+# Environment: LCORES, the EAL's --lcores (default 0@0,1@1: the forwarding lcore on CPU 1;
+# 0@0,1@0 keeps every thread on CPU 0, off a CPU someone else measures on: valgrind runs one
+# thread at a time, so the counts are the same).
 # About 40 s per tool and row (valgrind start-up dominates).
 set -u
 
@@ -31,15 +44,18 @@ DUR=6
 ROWS="null,ring"
 TOOLS="stampede,testpmd"
 KEEP=0
+BASE=""
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STAMPEDE=${STAMPEDE:-$HERE/../../build/app/stampede/stampede}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
+LCORES=${LCORES:-0@0,1@1}
 
-while getopts "d:r:t:kh" opt; do
+while getopts "d:r:t:b:kh" opt; do
 	case $opt in
 	d) DUR=$OPTARG ;;
 	r) ROWS=$OPTARG ;;
 	t) TOOLS=$OPTARG ;;
+	b) BASE=$OPTARG ;;
 	k) KEEP=1 ;;
 	h)
 		sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//'
@@ -52,6 +68,7 @@ for t in valgrind callgrind_annotate "$TESTPMD" python3; do
 	command -v "$t" >/dev/null || { echo "instr.sh: missing $t" >&2; exit 1; }
 done
 [[ -x $STAMPEDE ]] || { echo "instr.sh: no stampede binary $STAMPEDE" >&2; exit 1; }
+[[ -z $BASE || -x $BASE ]] || { echo "instr.sh: no stampede binary $BASE (-b)" >&2; exit 1; }
 
 TAG=${BENCH_TAG:-instr}$$
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/stampede-instr.XXXXXX")
@@ -70,6 +87,10 @@ trap 'exit 130' INT TERM
 # shellcheck source=scripts/bench/lib.sh
 . "$HERE/lib.sh"
 cp "$STAMPEDE" "$WORK/stampede" || exit 1
+if [[ -n $BASE ]]; then
+	cp "$BASE" "$WORK/base" || exit 1
+	TOOLS="$TOOLS,base"
+fi
 
 CG=(valgrind --tool=callgrind --separate-threads=yes)
 
@@ -104,7 +125,8 @@ busiest()
 PY=$(cat <<'EOF'
 import re, subprocess, sys
 
-PMD = ("librte_net_null", "librte_net_ring", "librte_mempool", "librte_ring", "tls_get_addr")
+PMD = ("librte_net_null", "librte_net_ring", "librte_net_pcap", "librte_mempool", "librte_ring",
+       "tls_get_addr")
 
 def profile(path):
     out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
@@ -130,15 +152,44 @@ def short(name):
     name = re.sub(r" \[.*\]$", "", name)
     return re.sub(r"^.*/", "", name)[:70]
 
-tool, path, pkts = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tool, path, pkts, row = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 total, fns = profile(path)
-if tool == "stampede":
+coll = "-"
+if tool != "testpmd":
     t = inclusive(path, "rx_queue_poll")
     total = t if t is not None else total
+    if row == "coll64":
+        b = inclusive(path, "broker_burst")
+        w = inclusive(path, "stp_worker_from") or 0
+        coll = f"{(b - w) / pkts:.1f}" if b is not None else "?"
 pmd = sum(c for c, n in fns if any(p in n for p in PMD))
-print(f"{total / pkts:.1f}\t{pmd / pkts:.1f}\t{(total - pmd) / pkts:.1f}\t{pkts}")
+print(f"{total / pkts:.1f}\t{pmd / pkts:.1f}\t{(total - pmd) / pkts:.1f}\t{pkts}\t{coll}")
 for c, n in fns[:12]:
     print(f"#   {c / pkts:7.1f}  {short(n)}")
+EOF
+)
+
+# coll64's input, as scripts/bench/broker.sh's coll_row writes it: PATH SIZE PER_DATAGRAM COUNT.
+DGPY=$(cat <<'EOF'
+import os, struct, sys
+sys.path.insert(0, os.environ["SPHLIB"])
+import sphlib
+path, size, per_dg, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+seq = count * per_dg - 1
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i in range(count):
+        recs = b""
+        for _ in range(per_dg):
+            fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
+                bytes([seq & 0xFF]) * (size - 14)
+            recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq)
+            seq -= 1
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(recs), 0, 0x4000, 64, 17, 0,
+                         bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
+        fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
+            struct.pack("!HHHH", 50000, 48879, 8 + len(recs), 0) + recs
+        f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)) + fr)
 EOF
 )
 
@@ -148,8 +199,20 @@ run()
 	local tool=$1 row=$2 pfx=$TAG-$1-$2 out=$WORK/$1-$2 log=$WORK/$1-$2.log pid pkts f
 
 	PREFIXES+=("$pfx")
-	if [[ $tool == stampede ]]; then
-		cat >"$out.json" <<EOF
+	if [[ $tool != testpmd ]]; then
+		if [[ $row == coll64 ]]; then
+			cat >"$out.json" <<EOF
+{
+  "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
+  "node": { "id": 9, "role": "collector" },
+  "ports": [ { "name": "in", "device": "$3", "mtu": 9000 },
+             { "name": "out", "device": "$4", "mtu": 9000 } ],
+  "burst": 32, "mempool": { "size": 32767, "mbuf_size": 2176 },
+  "rules": [ { "in": ["in"], "action": "forward", "out": "out" } ]
+}
+EOF
+		else
+			cat >"$out.json" <<EOF
 {
   "eal": { "hugepages": false, "memory_mb": 1024, "file_prefix": "$pfx" },
   "ports": [ { "name": "a", "device": "$3" }, { "name": "b", "device": "$4" } ],
@@ -157,8 +220,9 @@ run()
              { "in": ["b"], "action": "forward", "out": "a" } ]
 }
 EOF
-		"${CG[@]}" --callgrind-out-file="$out.%p" "$WORK/stampede" -c "$out.json" \
-			--stats-period 1 --stats-json "$out.stats.json" -- --lcores=0@0,1@1 \
+		fi
+		"${CG[@]}" --callgrind-out-file="$out.%p" "$WORK/$tool" -c "$out.json" \
+			--stats-period 1 --stats-json "$out.stats.json" -- --lcores="$LCORES" \
 			>"$log" 2>&1 &
 		pid=$!
 		PIDS+=("$pid")
@@ -167,7 +231,7 @@ EOF
 		vg_stop "$pid"
 		pkts=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["transmitted"])' "$out.stats.json")
 	else
-		"${CG[@]}" --callgrind-out-file="$out.%p" "$TESTPMD" --lcores=0@0,1@1 --no-huge -m 1024 \
+		"${CG[@]}" --callgrind-out-file="$out.%p" "$TESTPMD" --lcores="$LCORES" --no-huge -m 1024 \
 			--no-pci --vdev "$3" --vdev "$4" --file-prefix="$pfx" -- --forward-mode=io \
 			--auto-start --stats-period 1 --total-num-mbufs=32768 </dev/null >"$log" 2>&1 &
 		pid=$!
@@ -179,33 +243,41 @@ EOF
 	fi
 	f=$(busiest "$out")
 	[[ -n $f && -n $pkts && $pkts -gt 0 ]] || { echo "$tool $row: no profile or no packets" >&2; return 1; }
-	python3 -c "$PY" "$tool" "$f" "$pkts"
+	python3 -c "$PY" "$tool" "$f" "$pkts" "$row"
 }
 
 echo "stampede instr/pkt under callgrind: $DUR s per tool and row; rows: $ROWS" >&2
-printf '%-8s %-9s %10s %10s %10s %12s\n' row tool instr/pkt pmd/pkt own/pkt packets
+printf '%-8s %-9s %10s %10s %10s %12s %10s\n' row tool instr/pkt pmd/pkt own/pkt packets coll/pkt
 IFS=, read -r -a rowlist <<<"$ROWS"
 for row in "${rowlist[@]}"; do
 	case $row in
 	null) devs=(net_null0 net_null1) ;;
 	ring) devs=(net_null0 net_ring0) ;;
-	*) echo "instr.sh: unknown row $row (null,ring)" >&2; exit 2 ;;
+	coll64)
+		SPHLIB=$HERE/../../test/functional python3 -c "$DGPY" "$WORK/coll64.pcap" 64 13 2000 ||
+			{ echo "instr.sh: cannot write coll64's datagrams" >&2; continue; }
+		devs=("net_pcap0,rx_pcap=$WORK/coll64.pcap,infinite_rx=1" "net_null0,no-rx=1")
+		;;
+	*) echo "instr.sh: unknown row $row (null,ring,coll64)" >&2; exit 2 ;;
 	esac
 	IFS=, read -r -a toollist <<<"$TOOLS"
 	for tool in "${toollist[@]}"; do
 		case $tool in
-		stampede | testpmd) ;;
+		stampede | base) ;;
+		testpmd) [[ $row == coll64 ]] && continue ;; # it does not collect
 		*) echo "instr.sh: unknown tool $tool (stampede,testpmd)" >&2; exit 2 ;;
 		esac
 		res=$(run "$tool" "$row" "${devs[@]}") || continue
-		IFS=$'\t' read -r a b c d <<<"$(head -n 1 <<<"$res")"
-		printf '%-8s %-9s %10s %10s %10s %12s\n' "$row" "$tool" "$a" "$b" "$c" "$d"
+		IFS=$'\t' read -r a b c d e <<<"$(head -n 1 <<<"$res")"
+		printf '%-8s %-9s %10s %10s %10s %12s %10s\n' "$row" "$tool" "$a" "$b" "$c" "$d" "$e"
 		tail -n +2 <<<"$res" >>"$WORK/profiles.txt.$row.$tool"
 	done
 done
 echo
 echo "instr/pkt: instructions of the forwarding path per packet transmitted (see the header);"
 echo "pmd/pkt: of which in the PMDs, mempool, ring and TLS lookups (the same code for both tools)."
+echo "coll64: per frame out; coll/pkt: the collector's own part (broker_burst less the bursts it"
+echo "hands on). base: the build given with -b."
 for f in "$WORK"/profiles.txt.*; do
 	[[ -e $f ]] || continue
 	echo "top functions (self instr/pkt), ${f##*/profiles.txt.}:"

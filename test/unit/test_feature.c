@@ -264,7 +264,69 @@ static const struct stp_feature mock_bad = {
 	.fini = bad_fini,
 };
 
+/*
+ * --- the RX hint past a stage: mock hset sets it for what it returns (hint_out), mock pass
+ * neither sets it nor is a tap, mock hseen notes the hint it is given and takes every packet ---
+ */
+
+static bool seen_valid;
+static uint16_t seen_port;
+static uint32_t seen_max_len;
+
+static int
+h_init(struct stp_pipeline *pl)
+{
+	return 0;
+}
+
+static uint16_t
+hset_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	lc->hint.valid = true;
+	lc->hint.port = 5;
+	lc->hint.max_len = 77;
+	lc->hint.multiseg = false;
+	lc->hint.port_lazy = false;
+	return n;
+}
+
+static uint16_t
+pass_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	return n;
+}
+
+static uint16_t
+hseen_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	seen_valid = lc->hint.valid;
+	seen_port = lc->hint.port;
+	seen_max_len = lc->hint.max_len;
+	return 0;
+}
+
+static const struct stp_feature mock_hset = {
+	.name = "mock_hset",
+	.init = h_init,
+	.burst = hset_burst,
+	.hint_out = true,
+};
+
+static const struct stp_feature mock_pass = {
+	.name = "mock_pass",
+	.init = h_init,
+	.burst = pass_burst,
+};
+
+static const struct stp_feature mock_hseen = {
+	.name = "mock_hseen",
+	.init = h_init,
+	.burst = hseen_burst,
+};
+
 static const struct stp_feature *const good[] = { &mock_a, &mock_b, &mock_c, NULL };
+static const struct stp_feature *const hint_set[] = { &mock_hset, &mock_hseen, NULL };
+static const struct stp_feature *const hint_pass[] = { &mock_pass, &mock_hseen, NULL };
 static const struct stp_feature *const failing[] = { &mock_a, &mock_bad, &mock_c, NULL };
 static const struct stp_feature *const two_rx[] = { &mock_a, &mock_rx2, NULL };
 static struct port_rt ports[2] = { { .port_id = 0 }, { .port_id = 1 } };
@@ -508,6 +570,48 @@ test_ui(void)
 			"no feature shows \"nosuch\" (features without ui skipped)");
 }
 
+/* The hint a stage is given: the RX stage's, then only what a hint_out stage leaves. */
+static void
+test_hint(void)
+{
+	struct rte_mbuf *pkts[4] = { NULL };
+	struct stp_pipeline *pl = pipeline();
+	struct stp_lcore *lc = pl->lcores[0];
+
+	check(stp_features_start(pl, hint_set) == 0 && pl->nb_stages == 2, "start: hset, hseen");
+	lc->hint.valid = false;
+	stp_worker_from(lc, 0, pkts, 4);
+	check(seen_valid && seen_port == 5 && seen_max_len == 77,
+			"after a hint_out stage: its hint (valid %d, port %u, max_len %u)",
+			seen_valid, seen_port, seen_max_len);
+	check(!lc->hint.valid, "no hint is left valid after the stages");
+	/* A burst the hint_out stage hands on itself, from the stage after it: its hint. */
+	hset_burst(lc, pkts, 4);
+	seen_valid = false;
+	stp_worker_from(lc, 1, pkts, 4);
+	check(seen_valid && seen_port == 5,
+			"stp_worker_from(the stage after a hint_out one) keeps "
+			"the hint it set");
+	stp_features_stop(pl);
+	stp_features_fini(pl);
+	pipeline_free(pl);
+
+	pl = pipeline();
+	lc = pl->lcores[0];
+	check(stp_features_start(pl, hint_pass) == 0 && pl->nb_stages == 2, "start: pass, hseen");
+	lc->hint.valid = true; /* the RX stage's */
+	seen_valid = true;
+	stp_worker_from(lc, 0, pkts, 4);
+	check(!seen_valid, "after a stage that is neither a tap nor hint_out: no hint");
+	lc->hint.valid = true; /* left by someone else */
+	seen_valid = true;
+	stp_worker_from(lc, 1, pkts, 4);
+	check(!seen_valid, "stp_worker_from(the stage after such a stage): no hint");
+	stp_features_stop(pl);
+	stp_features_fini(pl);
+	pipeline_free(pl);
+}
+
 static void
 test_default_registry(void)
 {
@@ -530,6 +634,7 @@ main(void)
 	test_polls();
 	test_port_counters();
 	test_ui();
+	test_hint();
 	test_default_registry();
 	return unit_done();
 }
