@@ -323,14 +323,25 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	lc->hint.multiseg = sum->segs > 1;
 	lc->hint.port_lazy = sum->port_lazy;
 	/*
-	 * A lone stage (a plain forwarder's rules) gets no TSC read before it: its time runs
-	 * from the lcore's last read (the top of the run loop's iteration, or the end of the
-	 * previous burst's stages), so it includes this burst's RX: rte_eth_rx_burst() and the
-	 * RX pass (and the empty polls and loop bookkeeping since that read). A TSC read costs
-	 * ~55 TSC cycles here (AMD EPYC, back to back), ~1.7 cycles/pkt on a burst of 32. With
-	 * several stages each one's figure is its own: the first reads the clock as it starts.
+	 * A lone stage (a plain forwarder's rules) reads no TSC: the run loop's iterations
+	 * that ran it count as its cycles (lone_ran), RX included: rte_eth_rx_burst(), the RX
+	 * pass, TX, the empty polls and the loop's bookkeeping. A TSC read costs ~55 TSC
+	 * cycles here (AMD EPYC, back to back), ~1.7 cycles/pkt on a burst of 32; the loop
+	 * reads one an iteration, whatever the bursts. With several stages each one's figure
+	 * is its own: the first reads the clock as it starts, each reads it as it ends.
 	 */
-	worker_stages(lc, 0, pkts, n, lc->pl->nb_stages > 1 ? rte_rdtsc() : lc->tsc_last);
+	if (lc->pl->nb_stages == 1) {
+		const struct stp_pipeline *pl = lc->pl;
+
+		lc->stats.stage_pkts[0] += n;
+		n = pl->stages[0]->burst(lc, pkts, n);
+		lc->hint.valid = false;
+		lc->lone_ran = true;
+		if (n > 0)
+			stp_tx_emit(lc, pkts, n);
+		return;
+	}
+	worker_stages(lc, 0, pkts, n, rte_rdtsc());
 }
 
 /* Packets of one RX burst for worker @p w: its stages run here when it is this lcore, else they
@@ -735,8 +746,12 @@ stp_lcore_main(void *arg)
 		if (!worked || t0 == t_prev)
 			t0 = rte_rdtsc();
 		lc->tsc_last = t0;
-		if (worked)
+		if (worked) {
 			lc->stats.busy_cycles += t0 - t_prev;
+			if (lc->lone_ran)
+				lc->stats.stage_cycles[0] += t0 - t_prev;
+		}
+		lc->lone_ran = false;
 		t_prev = t0;
 
 		if (unlikely(phase == STP_PHASE_STOP))

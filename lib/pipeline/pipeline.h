@@ -139,10 +139,14 @@ struct stp_lcore {
 		bool port_lazy;
 	} hint;
 	/*
+	 * The lone stage (a pipeline of one stage) ran on a burst from this lcore's own RX in
+	 * this loop iteration (dataplane only): the iteration's cycles are that stage's.
+	 */
+	bool lone_ran;
+	/*
 	 * The lcore's last TSC read (dataplane only): the run loop's at the top of an iteration,
-	 * then each burst's stage end. A burst read from this lcore's RX queue and handed to its
-	 * own stages, when the pipeline has one stage, starts that stage's time there, without a
-	 * read of its own.
+	 * then each burst's stage end (when there are several stages; a lone stage's bursts from
+	 * this lcore's RX read none: lone_ran).
 	 */
 	uint64_t tsc_last;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
