@@ -77,6 +77,20 @@ tx_wait(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 	return k;
 }
 
+__rte_noinline void
+stp_tx_refused(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t sent)
+{
+	if (lc->pl->any_file_port)
+		sent += tx_wait(lc, port_id, &pkts[sent], n - sent);
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
+	}
+	lc->stats.tx_pkts += sent;
+	lc->stats.port_tx[port_id] += sent;
+}
+
 /* Send packets to a port on this lcore's own TX queue; free and count what the port refused. */
 static __rte_always_inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
@@ -89,15 +103,13 @@ tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 		return;
 	}
 	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
-	if (unlikely(sent < n) && lc->pl->any_file_port)
-		sent += tx_wait(lc, port_id, &pkts[sent], n - sent);
 	if (unlikely(sent < n)) {
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
+		stp_tx_refused(lc, port_id, pkts, n, sent);
+		return;
 	}
 	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.tx_pkts += sent;
-	lc->stats.port_tx[port_id] += sent;
+	lc->stats.tx_pkts += n;
+	lc->stats.port_tx[port_id] += n;
 }
 
 static inline void
@@ -243,8 +255,9 @@ stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	ring_enqueue_or_drop(lc, tx->tx_ring, pkts, n, false, STP_DROP_TX_RING_FULL);
 }
 
+/* A stopped port's burst (counted port_stopped), or one that is buffered or crosses a ring. */
 void
-stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+stp_tx_emit_port_slow(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	/* Sent as it is when this lcore transmits and has nothing older buffered for the port. */
 	if (lc->tx_target == lc && lc->txbuf[port].n == 0) {
@@ -715,6 +728,102 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	return n;
 }
 
+/*
+ * rx_queue_poll() for a queue whose path is lazy (RXP_LAZY: no parsing, no port written, a
+ * stamp for the burst or none), modes constant: the burst goes to this lcore's one stage
+ * (pl->port_lazy: the pipeline has one stage; RXP_LAZY: this lcore is the worker its RX feeds),
+ * then to TX, with no test of what rx_path_of() settled once at start.
+ */
+static __rte_always_inline uint16_t
+rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mode,
+		const bool chains_read)
+{
+	struct stp_pipeline *pl = lc->pl;
+	struct rte_mbuf *pkts[STP_MAX_BURST];
+	struct rte_mbuf *runts[STP_MAX_BURST];
+	const uint16_t port_id = lc->poll[pi].port_id;
+	const uint8_t src = lc->poll[pi].port->ts_src;
+	uint16_t n, k, nb_runt = 0;
+	struct rx_sum sum = { .bytes = 0 };
+	uint64_t ns = 0;
+
+	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
+	if (n == 0)
+		return 0;
+	/* The clock is read only for a stamp that something reads. */
+	if (mode == RX_STAMP && src == PKT_TS_SW)
+		ns = clock_tsc_ns(rte_rdtsc());
+	k = rx_prepare(pkts, n, port_id, mode, true, chains_read, ns, src, runts, &nb_runt, &sum);
+	lc->stats.ts_src[src] += n;
+	lc->stats.rx_pkts += n;
+	lc->stats.rx_bytes += sum.bytes;
+	lc->stats.port_rx[port_id] += n;
+	if (unlikely(nb_runt > 0)) {
+		rte_pktmbuf_free_bulk(runts, nb_runt);
+		lc->stats.drops[STP_DROP_RUNT] += nb_runt;
+		if (k == 0)
+			return n;
+	}
+	/* worker_process_rx()'s lone stage, its checks settled. */
+	lc->hint.valid = true;
+	lc->hint.port = port_id;
+	lc->hint.max_len = sum.max_len;
+	lc->hint.multiseg = sum.segs > 1;
+	lc->hint.port_lazy = true;
+	lc->stats.stage_pkts[0] += k;
+	k = pl->stages[0]->burst(lc, pkts, k);
+	lc->hint.valid = false;
+	lc->lone_ran = true;
+	if (k > 0)
+		stp_tx_emit(lc, pkts, k);
+	return n;
+}
+
+/* One function per lazy path: the run loop calls the queue's own (rx_fn_of()). */
+static __rte_noinline uint16_t
+rx_queue_poll_count(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_COUNT, true);
+}
+
+static __rte_noinline uint16_t
+rx_queue_poll_count_any(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_COUNT, false);
+}
+
+static __rte_noinline uint16_t
+rx_queue_poll_stamp(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_STAMP, true);
+}
+
+static __rte_noinline uint16_t
+rx_queue_poll_stamp_any(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_STAMP, false);
+}
+
+typedef uint16_t (*rx_queue_fn)(struct stp_lcore *lc, unsigned int pi);
+
+/* The function that polls queue @p pi: a lazy path's own, rx_queue_poll() for every other. */
+static rx_queue_fn
+rx_fn_of(uint8_t path)
+{
+	switch (path) {
+	case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
+		return rx_queue_poll_count_any;
+	case RXP_COUNT | RXP_LAZY:
+		return rx_queue_poll_count;
+	case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
+		return rx_queue_poll_stamp_any;
+	case RXP_STAMP | RXP_LAZY:
+		return rx_queue_poll_stamp;
+	default:
+		return rx_queue_poll;
+	}
+}
+
 int
 stp_lcore_main(void *arg)
 {
@@ -729,8 +838,10 @@ stp_lcore_main(void *arg)
 	bool worked = false;
 
 	lc->tsc_last = t_prev;
-	for (unsigned int i = 0; i < lc->nb_poll; i++)
+	for (unsigned int i = 0; i < lc->nb_poll; i++) {
 		lc->poll[i].rx_path = rx_path_of(lc, i);
+		lc->poll[i].rx = rx_fn_of(lc->poll[i].rx_path);
+	}
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
@@ -763,7 +874,7 @@ stp_lcore_main(void *arg)
 					if (likely(!__atomic_load_n(
 							    &pl->port_stopped[lc->poll[i].port_id],
 							    __ATOMIC_RELAXED)))
-						work += rx_queue_poll(lc, i);
+						work += lc->poll[i].rx(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}

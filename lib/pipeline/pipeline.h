@@ -32,7 +32,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -109,6 +111,8 @@ struct stp_lcore {
 		uint16_t queue;
 		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
 		uint8_t rx_path; /* rx_queue_poll()'s path for it: set by the lcore at its start */
+		/* the function that polls it (lcore.c, by rx_path), set with rx_path */
+		uint16_t (*rx)(struct stp_lcore *lc, unsigned int pi);
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
@@ -291,11 +295,42 @@ void stp_pipeline_destroy(struct stp_pipeline *pl);
  */
 void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
+/** stp_tx_emit_port() when its inline case does not hold (lcore.c). */
+void stp_tx_emit_port_slow(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * What follows a TX burst that @p port took only @p sent of @p n packets of (lcore.c): a file
+ * input's packets wait for room, the rest is freed and counted tx_queue_full; tx_pkts and
+ * port_tx count every packet sent.
+ */
+void stp_tx_refused(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t sent);
+
 /**
  * stp_tx_emit() for packets that all go to @p port (their out_port set): skips the per-packet
- * sort when this lcore transmits them itself.
+ * sort when this lcore transmits them itself. Inline: when this lcore transmits, has nothing
+ * older buffered for the port and the port runs, the burst goes to rte_eth_tx_burst() from the
+ * caller's frame, no call of the core's in between (a plain forwarder's every burst).
  */
-void stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+static inline void
+stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent;
+
+	if (unlikely(lc->tx_target != lc || lc->txbuf[port].n != 0 ||
+			    __atomic_load_n(&lc->pl->port_stopped[port], __ATOMIC_RELAXED))) {
+		stp_tx_emit_port_slow(lc, port, pkts, n);
+		return;
+	}
+	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
+	if (unlikely(sent < n)) {
+		stp_tx_refused(lc, port, pkts, n, sent);
+		return;
+	}
+	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
+	lc->stats.tx_pkts += n;
+	lc->stats.port_tx[port] += n;
+}
 
 /** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
 void stp_pipeline_tick(struct stp_pipeline *pl);
