@@ -405,27 +405,32 @@ rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
  * The slow end of the RX pass, rare: a length minus RTE_ETHER_HDR_LEN had its sign bit set (a
  * runt, or a length of 2^31 + 14 or more). Counts the burst's bytes and the bound of its
  * lengths one packet at a time, and takes the runts (shorter than an Ethernet header) out of
- * @p pkts, order kept.
+ * @p pkts, order kept: they are freed and counted here, so that the RX pass's callers keep no
+ * array of runts of their own.
  */
 static __rte_noinline uint16_t
-rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt,
-		struct rx_sum *sum)
+rx_take_runts(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, struct rx_sum *sum)
 {
+	struct rte_mbuf *runts[STP_MAX_BURST];
 	uint32_t lens = 0;
-	uint16_t k = 0;
+	uint16_t k = 0, nb_runt = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 
 		sum->bytes += len;
 		if (len < RTE_ETHER_HDR_LEN) {
-			runts[(*nb_runt)++] = pkts[i];
+			runts[nb_runt++] = pkts[i];
 		} else {
 			lens |= len;
 			pkts[k++] = pkts[i];
 		}
 	}
 	sum->max_len = lens;
+	if (nb_runt > 0) {
+		rte_pktmbuf_free_bulk(runts, nb_runt);
+		st->drops[STP_DROP_RUNT] += nb_runt;
+	}
 	return k;
 }
 
@@ -478,21 +483,22 @@ rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rt
  * packet, x = its length - RTE_ETHER_HDR_LEN, serves three ends: the sign bit of the OR of
  * every x says a runt (then rx_take_runts(), rare), the OR + 14 bounds the longest frame
  * (max(x) <= OR(x), and the OR has no sign bit), and the sum of x plus 14 a packet is the
- * burst's bytes. Unrolled by 4: the loop's own increment, compare and branch were 3 of ~11
+ * burst's bytes. Unrolled by 8: the loop's own increment, compare and branch were 3 of ~11
  * instructions a packet. The lazy count pass (the plain forwarder's) is 5 instructions a
- * packet and a quarter of the loop's 3 when every port takes chains (nb_segs not read), 6
- * otherwise (objdump).
+ * packet (load the mbuf, load its length, subtract, add, or) and an eighth of the loop's 3
+ * when every port takes chains (nb_segs not read), 6 otherwise (objdump).
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh -t stampede) 14.0 instr/pkt on both the null and the ring row, of
- * which this pass ~5.75 (before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
+ * scripts/bench/instr.sh -t stampede) 11.0 instr/pkt on both the null and the ring row, of
+ * which this pass ~5.4 (14.0 and ~5.75 unrolled by 4, with the run-time path switch and the
+ * TX call; before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
  * 29.9 when it checked the port, and wrote it for net_ring: 47.5 before issue 18; testpmd io:
  * 3.0). The pass with the port check cost ~18 cycles/pkt on the null row (a build without
  * any pass: +27 %).
  */
 static __rte_always_inline uint16_t
-rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
-		const bool lazy, const bool chains_read, uint64_t ns, uint8_t src,
-		struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
+rx_prepare(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint16_t port_id,
+		const enum rx_mode mode, const bool lazy, const bool chains_read, uint64_t ns,
+		uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
@@ -502,7 +508,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 
 	if (mode == RX_PARSE)
 		return rx_prepare_parse(pkts, n, port_id, runts, nb_runt, sum);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
@@ -549,7 +555,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
 	if (unlikely((int32_t)xors < 0))
-		return rx_take_runts(pkts, n, runts, nb_runt, sum);
+		return rx_take_runts(st, pkts, n, sum);
 	sum->bytes += xsum + (uint64_t)RTE_ETHER_HDR_LEN * n;
 	sum->max_len = xors + RTE_ETHER_HDR_LEN;
 	return n;
@@ -662,11 +668,11 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
 		if (pl->need_parse || pl->rx_parse)
-			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, true, 0, 0, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_PARSE, false, true, 0, 0,
+					runts, &nb_runt, &sum);
 		else
-			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, true, 0, 0, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_PLAIN, false, true, 0, 0,
+					runts, &nb_runt, &sum);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
@@ -683,28 +689,28 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 			ns = clock_tsc_ns(rte_rdtsc());
 		switch (path) {
 		case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, false, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, true, false, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_COUNT | RXP_LAZY:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, true, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, true, true, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_COUNT:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, true, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, false, true, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, false, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, true, false, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_STAMP | RXP_LAZY:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, true, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, true, true, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		default:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, false, true, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, false, true, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		}
 		lc->stats.ts_src[src] += n;
@@ -740,10 +746,9 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 {
 	struct stp_pipeline *pl = lc->pl;
 	struct rte_mbuf *pkts[STP_MAX_BURST];
-	struct rte_mbuf *runts[STP_MAX_BURST];
 	const uint16_t port_id = lc->poll[pi].port_id;
 	const uint8_t src = lc->poll[pi].port->ts_src;
-	uint16_t n, k, nb_runt = 0;
+	uint16_t n, k;
 	struct rx_sum sum = { .bytes = 0 };
 	uint64_t ns = 0;
 
@@ -753,17 +758,14 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 	/* The clock is read only for a stamp that something reads. */
 	if (mode == RX_STAMP && src == PKT_TS_SW)
 		ns = clock_tsc_ns(rte_rdtsc());
-	k = rx_prepare(pkts, n, port_id, mode, true, chains_read, ns, src, runts, &nb_runt, &sum);
+	k = rx_prepare(&lc->stats, pkts, n, port_id, mode, true, chains_read, ns, src, NULL, NULL,
+			&sum);
 	lc->stats.ts_src[src] += n;
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += sum.bytes;
 	lc->stats.port_rx[port_id] += n;
-	if (unlikely(nb_runt > 0)) {
-		rte_pktmbuf_free_bulk(runts, nb_runt);
-		lc->stats.drops[STP_DROP_RUNT] += nb_runt;
-		if (k == 0)
-			return n;
-	}
+	if (unlikely(k == 0)) /* runts only (rx_take_runts(): freed and counted) */
+		return n;
 	/* worker_process_rx()'s lone stage, its checks settled. */
 	lc->hint.valid = true;
 	lc->hint.port = port_id;
@@ -779,7 +781,11 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 	return n;
 }
 
-/* One function per lazy path: the run loop calls the queue's own (rx_fn_of()). */
+/*
+ * One function per lazy path the registry's stages reach: the run loop calls the queue's own
+ * (rx_fn_of()). The stamped lazy paths (RXP_STAMP | RXP_LAZY: a port_lazy stage that reads
+ * stamps, none today: the rules stage is stamp_blind) take rx_queue_poll(), which serves all.
+ */
 static __rte_noinline uint16_t
 rx_queue_poll_count(struct stp_lcore *lc, unsigned int pi)
 {
@@ -790,18 +796,6 @@ static __rte_noinline uint16_t
 rx_queue_poll_count_any(struct stp_lcore *lc, unsigned int pi)
 {
 	return rx_queue_poll_lazy(lc, pi, RX_COUNT, false);
-}
-
-static __rte_noinline uint16_t
-rx_queue_poll_stamp(struct stp_lcore *lc, unsigned int pi)
-{
-	return rx_queue_poll_lazy(lc, pi, RX_STAMP, true);
-}
-
-static __rte_noinline uint16_t
-rx_queue_poll_stamp_any(struct stp_lcore *lc, unsigned int pi)
-{
-	return rx_queue_poll_lazy(lc, pi, RX_STAMP, false);
 }
 
 typedef uint16_t (*rx_queue_fn)(struct stp_lcore *lc, unsigned int pi);
@@ -815,10 +809,6 @@ rx_fn_of(uint8_t path)
 		return rx_queue_poll_count_any;
 	case RXP_COUNT | RXP_LAZY:
 		return rx_queue_poll_count;
-	case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
-		return rx_queue_poll_stamp_any;
-	case RXP_STAMP | RXP_LAZY:
-		return rx_queue_poll_stamp;
 	default:
 		return rx_queue_poll;
 	}
