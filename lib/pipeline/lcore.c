@@ -408,30 +408,36 @@ rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
  * @p pkts, order kept: they are freed and counted here, so that the RX pass's callers keep no
  * array of runts of their own.
  */
-static __rte_noinline uint16_t
-rx_take_runts(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, struct rx_sum *sum)
+/* What rx_take_runts() returns: in two registers, no address taken in its callers' frames. */
+struct rx_runts_sum {
+	uint64_t bytes;	  /* of every packet, runts included */
+	uint32_t max_len; /* the OR of the lengths of those left */
+	uint16_t k;	  /* packets left */
+};
+
+static __rte_noinline struct rx_runts_sum
+rx_take_runts(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *runts[STP_MAX_BURST];
-	uint32_t lens = 0;
-	uint16_t k = 0, nb_runt = 0;
+	struct rx_runts_sum r = { .bytes = 0 };
+	uint16_t nb_runt = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 
-		sum->bytes += len;
+		r.bytes += len;
 		if (len < RTE_ETHER_HDR_LEN) {
 			runts[nb_runt++] = pkts[i];
 		} else {
-			lens |= len;
-			pkts[k++] = pkts[i];
+			r.max_len |= len;
+			pkts[r.k++] = pkts[i];
 		}
 	}
-	sum->max_len = lens;
 	if (nb_runt > 0) {
 		rte_pktmbuf_free_bulk(runts, nb_runt);
 		st->drops[STP_DROP_RUNT] += nb_runt;
 	}
-	return k;
+	return r;
 }
 
 /* rx_prepare() with parsing: each packet's headers and hash; pkt_parse() catches the runts. */
@@ -554,8 +560,13 @@ rx_prepare(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint1
 	sum->port_lazy = lazy;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
-	if (unlikely((int32_t)xors < 0))
-		return rx_take_runts(st, pkts, n, sum);
+	if (unlikely((int32_t)xors < 0)) {
+		const struct rx_runts_sum r = rx_take_runts(st, pkts, n);
+
+		sum->bytes += r.bytes;
+		sum->max_len = r.max_len;
+		return r.k;
+	}
 	sum->bytes += xsum + (uint64_t)RTE_ETHER_HDR_LEN * n;
 	sum->max_len = xors + RTE_ETHER_HDR_LEN;
 	return n;
@@ -745,7 +756,7 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 		const bool chains_read)
 {
 	struct stp_pipeline *pl = lc->pl;
-	struct rte_mbuf *pkts[STP_MAX_BURST];
+	struct rte_mbuf **pkts = lc->rx_burst;
 	const uint16_t port_id = lc->poll[pi].port_id;
 	const uint8_t src = lc->poll[pi].port->ts_src;
 	uint16_t n, k;

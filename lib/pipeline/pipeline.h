@@ -159,6 +159,12 @@ struct stp_lcore {
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
+	/*
+	 * The burst of a lazy RX path (lcore.c, rx_queue_poll_lazy(), never entered again while
+	 * it runs), dataplane only: here rather than on its stack, where an array makes
+	 * -fstack-protector-strong check a canary on every call (5 instructions a burst).
+	 */
+	struct rte_mbuf *rx_burst[STP_MAX_BURST];
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
