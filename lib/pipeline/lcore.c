@@ -87,7 +87,6 @@ stp_tx_refused(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, u
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
 	}
-	lc->stats.tx_pkts += sent;
 	lc->stats.port_tx[port_id] += sent;
 }
 
@@ -108,7 +107,6 @@ tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 		return;
 	}
 	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.tx_pkts += n;
 	lc->stats.port_tx[port_id] += n;
 }
 
@@ -135,7 +133,6 @@ stp_tx_send_generated(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkt
 		return 0;
 	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
 	lc->stats.generated += sent;
-	lc->stats.tx_pkts += sent;
 	lc->stats.port_tx[port] += sent;
 	return sent;
 }
@@ -726,7 +723,6 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		}
 		lc->stats.ts_src[src] += n;
 	}
-	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += sum.bytes;
 	lc->stats.port_rx[port_id] += n;
 	if (unlikely(nb_runt > 0)) {
@@ -772,7 +768,6 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 	k = rx_prepare(&lc->stats, pkts, n, port_id, mode, true, chains_read, ns, src, NULL, NULL,
 			&sum);
 	lc->stats.ts_src[src] += n;
-	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += sum.bytes;
 	lc->stats.port_rx[port_id] += n;
 	if (unlikely(k == 0)) /* runts only (rx_take_runts(): freed and counted) */

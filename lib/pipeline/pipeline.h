@@ -64,9 +64,14 @@ const char *stp_drop_desc(enum stp_drop d);
  * each counter whole, if a few packets late.
  */
 struct stp_lcore_stats {
-	uint64_t rx_pkts; /**< packets read by this lcore's rx_burst calls */
+	/**
+	 * Packets read by this lcore's rx_burst calls. Not counted on the datapath: the sum of
+	 * port_rx, which stp_lcore_stats_read(), stp_lcore_stat() and stp_stats_sum() fill in.
+	 */
+	uint64_t rx_pkts;
 	uint64_t rx_bytes;
-	uint64_t tx_pkts; /**< packets accepted by rte_eth_tx_burst (bytes: port stats) */
+	/** Packets accepted by rte_eth_tx_burst (bytes: port stats): port_tx summed, as rx_pkts. */
+	uint64_t tx_pkts;
 	uint64_t drops[STP_DROP_MAX];
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
@@ -334,7 +339,6 @@ stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, ui
 		return;
 	}
 	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.tx_pkts += n;
 	lc->stats.port_tx[port] += n;
 }
 
@@ -360,6 +364,19 @@ int stp_lcore_main(void *arg);
 
 /** Sum of all lcores' counters. */
 void stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+
+/**
+ * Lcore @p lc's counters, each read whole, rx_pkts and tx_pkts filled in (the sums of port_rx
+ * and port_tx: the datapath counts a burst once, per port). Any thread. Returns @p st.
+ */
+const struct stp_lcore_stats *stp_lcore_stats_read(
+		const struct stp_lcore *lc, struct stp_lcore_stats *st);
+
+/**
+ * The counter at offset @p off in lcore @p lc's struct stp_lcore_stats, as
+ * stp_lcore_stats_read() gives it. Any thread.
+ */
+uint64_t stp_lcore_stat(const struct stp_lcore *lc, size_t off);
 
 /**
  * Counters of capture output @p o: live from its writer, or the writer's last counters once the
