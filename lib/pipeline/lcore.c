@@ -491,7 +491,7 @@ rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rt
  * packet (load the mbuf, load its length, subtract, add, or) and an eighth of the loop's 3
  * when every port takes chains (nb_segs not read), 6 otherwise (objdump).
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh -t stampede) 11.0 instr/pkt on both the null and the ring row, of
+ * scripts/bench/instr.sh -t stampede) 10.4 instr/pkt on both the null and the ring row, of
  * which this pass ~5.4 (14.0 and ~5.75 unrolled by 4, with the run-time path switch and the
  * TX call; before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
  * 29.9 when it checked the port, and wrote it for net_ring: 47.5 before issue 18; testpmd io:
