@@ -409,7 +409,8 @@ ctl_lcores(struct ctl *c)
 	now = rte_get_timer_cycles();
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct stp_lcore *lc = pl->lcores[i];
-		const struct stp_lcore_stats *st = &lc->stats;
+		struct stp_lcore_stats snap;
+		const struct stp_lcore_stats *st = stp_lcore_stats_read(lc, &snap);
 		const struct ctl_lcore_base *b = &c->lc_base[i];
 		uint64_t busy = sub(__atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED),
 				b->busy_cycles);
@@ -687,7 +688,8 @@ ctl_stats_clear(struct ctl *c)
 	}
 	c->base = *raw;
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-		const struct stp_lcore_stats *st = &pl->lcores[i]->stats;
+		struct stp_lcore_stats snap;
+		const struct stp_lcore_stats *st = stp_lcore_stats_read(pl->lcores[i], &snap);
 
 		c->lc_base[i].rx_pkts = __atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED);
 		c->lc_base[i].tx_pkts = __atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED);

@@ -303,10 +303,7 @@ tel_lcores(const struct metrics_snap *s, const char *params, struct rte_tel_data
 	rc |= tel_col_str(d, "roles", roles, n);
 	for (unsigned int c = 0; c < RTE_DIM(lcore_cols); c++) {
 		for (unsigned int i = 0; i < n; i++)
-			v[i] = __atomic_load_n(
-					(const uint64_t *)((const char *)&s->pl->lcores[i]->stats +
-							lcore_cols[c].off),
-					__ATOMIC_RELAXED);
+			v[i] = stp_lcore_stat(s->pl->lcores[i], lcore_cols[c].off);
 		rc |= tel_col_u64(d, lcore_cols[c].name, v, n);
 	}
 	rc |= tel_col_u64(d, "dropped", drops, n);

@@ -221,11 +221,8 @@ family(struct sbuf *b, const struct prom_family *f, const struct metrics_snap *s
 		break;
 	case PS_LCORE:
 		for (unsigned int i = 0; i < pl->nb_lcores; i++) {
-			const uint64_t *p = (const uint64_t *)((const char *)&pl->lcores[i]->stats +
-					f->off);
-
 			snprintf(num, sizeof(num), "%u", pl->lcores[i]->lcore_id);
-			sample(b, f->name, "lcore", num, __atomic_load_n(p, __ATOMIC_RELAXED));
+			sample(b, f->name, "lcore", num, stp_lcore_stat(pl->lcores[i], f->off));
 		}
 		break;
 	case PS_STAGE:

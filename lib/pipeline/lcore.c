@@ -77,6 +77,19 @@ tx_wait(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 	return k;
 }
 
+__rte_noinline void
+stp_tx_refused(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t sent)
+{
+	if (lc->pl->any_file_port)
+		sent += tx_wait(lc, port_id, &pkts[sent], n - sent);
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
+	}
+	lc->stats.port_tx[port_id] += sent;
+}
+
 /* Send packets to a port on this lcore's own TX queue; free and count what the port refused. */
 static __rte_always_inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
@@ -89,15 +102,12 @@ tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t
 		return;
 	}
 	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
-	if (unlikely(sent < n) && lc->pl->any_file_port)
-		sent += tx_wait(lc, port_id, &pkts[sent], n - sent);
 	if (unlikely(sent < n)) {
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-		lc->stats.drops[STP_DROP_TX_QUEUE_FULL] += n - sent;
+		stp_tx_refused(lc, port_id, pkts, n, sent);
+		return;
 	}
 	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.tx_pkts += sent;
-	lc->stats.port_tx[port_id] += sent;
+	lc->stats.port_tx[port_id] += n;
 }
 
 static inline void
@@ -123,7 +133,6 @@ stp_tx_send_generated(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkt
 		return 0;
 	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
 	lc->stats.generated += sent;
-	lc->stats.tx_pkts += sent;
 	lc->stats.port_tx[port] += sent;
 	return sent;
 }
@@ -243,8 +252,9 @@ stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	ring_enqueue_or_drop(lc, tx->tx_ring, pkts, n, false, STP_DROP_TX_RING_FULL);
 }
 
+/* A stopped port's burst (counted port_stopped), or one that is buffered or crosses a ring. */
 void
-stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+stp_tx_emit_port_slow(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	/* Sent as it is when this lcore transmits and has nothing older buffered for the port. */
 	if (lc->tx_target == lc && lc->txbuf[port].n == 0) {
@@ -326,14 +336,25 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	lc->hint.multiseg = sum->segs > 1;
 	lc->hint.port_lazy = sum->port_lazy;
 	/*
-	 * A lone stage (a plain forwarder's rules) gets no TSC read before it: its time runs
-	 * from the lcore's last read (the top of the run loop's iteration, or the end of the
-	 * previous burst's stages), so it includes this burst's RX: rte_eth_rx_burst() and the
-	 * RX pass (and the empty polls and loop bookkeeping since that read). A TSC read costs
-	 * ~55 TSC cycles here (AMD EPYC, back to back), ~1.7 cycles/pkt on a burst of 32. With
-	 * several stages each one's figure is its own: the first reads the clock as it starts.
+	 * A lone stage (a plain forwarder's rules) reads no TSC: the run loop's iterations
+	 * that ran it count as its cycles (lone_ran), RX included: rte_eth_rx_burst(), the RX
+	 * pass, TX, the empty polls and the loop's bookkeeping. A TSC read costs ~55 TSC
+	 * cycles here (AMD EPYC, back to back), ~1.7 cycles/pkt on a burst of 32; the loop
+	 * reads one an iteration, whatever the bursts. With several stages each one's figure
+	 * is its own: the first reads the clock as it starts, each reads it as it ends.
 	 */
-	worker_stages(lc, 0, pkts, n, lc->pl->nb_stages > 1 ? rte_rdtsc() : lc->tsc_last);
+	if (lc->pl->nb_stages == 1) {
+		const struct stp_pipeline *pl = lc->pl;
+
+		lc->stats.stage_pkts[0] += n;
+		n = pl->stages[0]->burst(lc, pkts, n);
+		lc->hint.valid = false;
+		lc->lone_ran = true;
+		if (n > 0)
+			stp_tx_emit(lc, pkts, n);
+		return;
+	}
+	worker_stages(lc, 0, pkts, n, rte_rdtsc());
 }
 
 /* Packets of one RX burst for worker @p w: its stages run here when it is this lcore, else they
@@ -384,28 +405,39 @@ rx_set_port(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id)
  * The slow end of the RX pass, rare: a length minus RTE_ETHER_HDR_LEN had its sign bit set (a
  * runt, or a length of 2^31 + 14 or more). Counts the burst's bytes and the bound of its
  * lengths one packet at a time, and takes the runts (shorter than an Ethernet header) out of
- * @p pkts, order kept.
+ * @p pkts, order kept: they are freed and counted here, so that the RX pass's callers keep no
+ * array of runts of their own.
  */
-static __rte_noinline uint16_t
-rx_take_runts(struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **runts, uint16_t *nb_runt,
-		struct rx_sum *sum)
+/* What rx_take_runts() returns: in two registers, no address taken in its callers' frames. */
+struct rx_runts_sum {
+	uint64_t bytes;	  /* of every packet, runts included */
+	uint32_t max_len; /* the OR of the lengths of those left */
+	uint16_t k;	  /* packets left */
+};
+
+static __rte_noinline struct rx_runts_sum
+rx_take_runts(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint32_t lens = 0;
-	uint16_t k = 0;
+	struct rte_mbuf *runts[STP_MAX_BURST];
+	struct rx_runts_sum r = { .bytes = 0 };
+	uint16_t nb_runt = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 
-		sum->bytes += len;
+		r.bytes += len;
 		if (len < RTE_ETHER_HDR_LEN) {
-			runts[(*nb_runt)++] = pkts[i];
+			runts[nb_runt++] = pkts[i];
 		} else {
-			lens |= len;
-			pkts[k++] = pkts[i];
+			r.max_len |= len;
+			pkts[r.k++] = pkts[i];
 		}
 	}
-	sum->max_len = lens;
-	return k;
+	if (nb_runt > 0) {
+		rte_pktmbuf_free_bulk(runts, nb_runt);
+		st->drops[STP_DROP_RUNT] += nb_runt;
+	}
+	return r;
 }
 
 /* rx_prepare() with parsing: each packet's headers and hash; pkt_parse() catches the runts. */
@@ -457,21 +489,22 @@ rx_prepare_parse(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, struct rt
  * packet, x = its length - RTE_ETHER_HDR_LEN, serves three ends: the sign bit of the OR of
  * every x says a runt (then rx_take_runts(), rare), the OR + 14 bounds the longest frame
  * (max(x) <= OR(x), and the OR has no sign bit), and the sum of x plus 14 a packet is the
- * burst's bytes. Unrolled by 4: the loop's own increment, compare and branch were 3 of ~11
+ * burst's bytes. Unrolled by 8: the loop's own increment, compare and branch were 3 of ~11
  * instructions a packet. The lazy count pass (the plain forwarder's) is 5 instructions a
- * packet and a quarter of the loop's 3 when every port takes chains (nb_segs not read), 6
- * otherwise (objdump).
+ * packet (load the mbuf, load its length, subtract, add, or) and an eighth of the loop's 3
+ * when every port takes chains (nb_segs not read), 6 otherwise (objdump).
  * Measured: stampede's own part of the RX-to-TX path (PMDs excluded; callgrind by
- * scripts/bench/instr.sh -t stampede) 14.0 instr/pkt on both the null and the ring row, of
- * which this pass ~5.75 (before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
+ * scripts/bench/instr.sh -t stampede) 10.4 instr/pkt on both the null and the ring row, of
+ * which this pass ~5.4 (14.0 and ~5.75 unrolled by 4, with the run-time path switch and the
+ * TX call; before this accumulator and the unroll 21.5, the pass ~11; 27.3 and
  * 29.9 when it checked the port, and wrote it for net_ring: 47.5 before issue 18; testpmd io:
  * 3.0). The pass with the port check cost ~18 cycles/pkt on the null row (a build without
  * any pass: +27 %).
  */
 static __rte_always_inline uint16_t
-rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_mode mode,
-		const bool lazy, const bool chains_read, uint64_t ns, uint8_t src,
-		struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
+rx_prepare(struct stp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint16_t port_id,
+		const enum rx_mode mode, const bool lazy, const bool chains_read, uint64_t ns,
+		uint8_t src, struct rte_mbuf **runts, uint16_t *nb_runt, struct rx_sum *sum)
 {
 	const int meta_off = pkt_meta_offset; /* a store to a packet cannot change it */
 	/* nb_segs and port as one 32-bit load sees them (rx_segs_port()): the port it should say */
@@ -481,7 +514,7 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 
 	if (mode == RX_PARSE)
 		return rx_prepare_parse(pkts, n, port_id, runts, nb_runt, sum);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *meta = RTE_MBUF_DYNFIELD(m, meta_off, struct pkt_meta *);
@@ -527,8 +560,13 @@ rx_prepare(struct rte_mbuf **pkts, uint16_t n, uint16_t port_id, const enum rx_m
 	sum->port_lazy = lazy;
 	if (unlikely(port_off != 0))
 		rx_set_port(pkts, n, port_id);
-	if (unlikely((int32_t)xors < 0))
-		return rx_take_runts(pkts, n, runts, nb_runt, sum);
+	if (unlikely((int32_t)xors < 0)) {
+		const struct rx_runts_sum r = rx_take_runts(st, pkts, n);
+
+		sum->bytes += r.bytes;
+		sum->max_len = r.max_len;
+		return r.k;
+	}
 	sum->bytes += xsum + (uint64_t)RTE_ETHER_HDR_LEN * n;
 	sum->max_len = xors + RTE_ETHER_HDR_LEN;
 	return n;
@@ -641,11 +679,11 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 		if (unlikely(lc->poll[pi].rx_hook != NULL))
 			lc->poll[pi].rx_hook->rx(lc, lc->poll[pi].port, pkts, n);
 		if (pl->need_parse || pl->rx_parse)
-			k = rx_prepare(pkts, n, port_id, RX_PARSE, false, true, 0, 0, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_PARSE, false, true, 0, 0,
+					runts, &nb_runt, &sum);
 		else
-			k = rx_prepare(pkts, n, port_id, RX_PLAIN, false, true, 0, 0, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_PLAIN, false, true, 0, 0,
+					runts, &nb_runt, &sum);
 	} else {
 		/*
 		 * A plain forwarder's path: one stamp for the burst (software or none), written
@@ -662,33 +700,32 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 			ns = clock_tsc_ns(rte_rdtsc());
 		switch (path) {
 		case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, false, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, true, false, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_COUNT | RXP_LAZY:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, true, true, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, true, true, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_COUNT:
-			k = rx_prepare(pkts, n, port_id, RX_COUNT, false, true, 0, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_COUNT, false, true, 0, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_STAMP | RXP_LAZY | RXP_ANY_SEGS:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, false, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, true, false, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		case RXP_STAMP | RXP_LAZY:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, true, true, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, true, true, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		default:
-			k = rx_prepare(pkts, n, port_id, RX_STAMP, false, true, ns, src, runts,
-					&nb_runt, &sum);
+			k = rx_prepare(&lc->stats, pkts, n, port_id, RX_STAMP, false, true, ns, src,
+					runts, &nb_runt, &sum);
 			break;
 		}
 		lc->stats.ts_src[src] += n;
 	}
-	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += sum.bytes;
 	lc->stats.port_rx[port_id] += n;
 	if (unlikely(nb_runt > 0)) {
@@ -707,6 +744,85 @@ rx_queue_poll(struct stp_lcore *lc, unsigned int pi)
 	return n;
 }
 
+/*
+ * rx_queue_poll() for a queue whose path is lazy (RXP_LAZY: no parsing, no port written, a
+ * stamp for the burst or none), modes constant: the burst goes to this lcore's one stage
+ * (pl->port_lazy: the pipeline has one stage; RXP_LAZY: this lcore is the worker its RX feeds),
+ * then to TX, with no test of what rx_path_of() settled once at start.
+ */
+static __rte_always_inline uint16_t
+rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mode,
+		const bool chains_read)
+{
+	struct stp_pipeline *pl = lc->pl;
+	struct rte_mbuf **pkts = lc->rx_burst;
+	const uint16_t port_id = lc->poll[pi].port_id;
+	const uint8_t src = lc->poll[pi].port->ts_src;
+	uint16_t n, k;
+	struct rx_sum sum = { .bytes = 0 };
+	uint64_t ns = 0;
+
+	n = rte_eth_rx_burst(port_id, lc->poll[pi].queue, pkts, pl->burst);
+	if (n == 0)
+		return 0;
+	/* The clock is read only for a stamp that something reads. */
+	if (mode == RX_STAMP && src == PKT_TS_SW)
+		ns = clock_tsc_ns(rte_rdtsc());
+	k = rx_prepare(&lc->stats, pkts, n, port_id, mode, true, chains_read, ns, src, NULL, NULL,
+			&sum);
+	lc->stats.ts_src[src] += n;
+	lc->stats.rx_bytes += sum.bytes;
+	lc->stats.port_rx[port_id] += n;
+	if (unlikely(k == 0)) /* runts only (rx_take_runts(): freed and counted) */
+		return n;
+	/* worker_process_rx()'s lone stage, its checks settled. */
+	lc->hint.valid = true;
+	lc->hint.port = port_id;
+	lc->hint.max_len = sum.max_len;
+	lc->hint.multiseg = sum.segs > 1;
+	lc->hint.port_lazy = true;
+	lc->stats.stage_pkts[0] += k;
+	k = pl->stages[0]->burst(lc, pkts, k);
+	lc->hint.valid = false;
+	lc->lone_ran = true;
+	if (k > 0)
+		stp_tx_emit(lc, pkts, k);
+	return n;
+}
+
+/*
+ * One function per lazy path the registry's stages reach: the run loop calls the queue's own
+ * (rx_fn_of()). The stamped lazy paths (RXP_STAMP | RXP_LAZY: a port_lazy stage that reads
+ * stamps, none today: the rules stage is stamp_blind) take rx_queue_poll(), which serves all.
+ */
+static __rte_noinline uint16_t
+rx_queue_poll_count(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_COUNT, true);
+}
+
+static __rte_noinline uint16_t
+rx_queue_poll_count_any(struct stp_lcore *lc, unsigned int pi)
+{
+	return rx_queue_poll_lazy(lc, pi, RX_COUNT, false);
+}
+
+typedef uint16_t (*rx_queue_fn)(struct stp_lcore *lc, unsigned int pi);
+
+/* The function that polls queue @p pi: a lazy path's own, rx_queue_poll() for every other. */
+static rx_queue_fn
+rx_fn_of(uint8_t path)
+{
+	switch (path) {
+	case RXP_COUNT | RXP_LAZY | RXP_ANY_SEGS:
+		return rx_queue_poll_count_any;
+	case RXP_COUNT | RXP_LAZY:
+		return rx_queue_poll_count;
+	default:
+		return rx_queue_poll;
+	}
+}
+
 int
 stp_lcore_main(void *arg)
 {
@@ -721,8 +837,10 @@ stp_lcore_main(void *arg)
 	bool worked = false;
 
 	lc->tsc_last = t_prev;
-	for (unsigned int i = 0; i < lc->nb_poll; i++)
+	for (unsigned int i = 0; i < lc->nb_poll; i++) {
 		lc->poll[i].rx_path = rx_path_of(lc, i);
+		lc->poll[i].rx = rx_fn_of(lc->poll[i].rx_path);
+	}
 
 	for (;;) {
 		int phase = __atomic_load_n(&pl->phase, __ATOMIC_ACQUIRE);
@@ -738,8 +856,12 @@ stp_lcore_main(void *arg)
 		if (!worked || t0 == t_prev)
 			t0 = rte_rdtsc();
 		lc->tsc_last = t0;
-		if (worked)
+		if (worked) {
 			lc->stats.busy_cycles += t0 - t_prev;
+			if (lc->lone_ran)
+				lc->stats.stage_cycles[0] += t0 - t_prev;
+		}
+		lc->lone_ran = false;
 		t_prev = t0;
 
 		if (unlikely(phase == STP_PHASE_STOP))
@@ -751,7 +873,7 @@ stp_lcore_main(void *arg)
 					if (likely(!__atomic_load_n(
 							    &pl->port_stopped[lc->poll[i].port_id],
 							    __ATOMIC_RELAXED)))
-						work += rx_queue_poll(lc, i);
+						work += lc->poll[i].rx(lc, i);
 		} else if (is_rx && !lc->rx_stopped) {
 			__atomic_store_n(&lc->rx_stopped, true, __ATOMIC_RELEASE);
 		}

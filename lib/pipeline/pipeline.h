@@ -32,7 +32,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -62,9 +64,14 @@ const char *stp_drop_desc(enum stp_drop d);
  * each counter whole, if a few packets late.
  */
 struct stp_lcore_stats {
-	uint64_t rx_pkts; /**< packets read by this lcore's rx_burst calls */
+	/**
+	 * Packets read by this lcore's rx_burst calls. Not counted on the datapath: the sum of
+	 * port_rx, which stp_lcore_stats_read(), stp_lcore_stat() and stp_stats_sum() fill in.
+	 */
+	uint64_t rx_pkts;
 	uint64_t rx_bytes;
-	uint64_t tx_pkts; /**< packets accepted by rte_eth_tx_burst (bytes: port stats) */
+	/** Packets accepted by rte_eth_tx_burst (bytes: port stats): port_tx summed, as rx_pkts. */
+	uint64_t tx_pkts;
 	uint64_t drops[STP_DROP_MAX];
 	uint64_t ts_src[PKT_TS_MAX]; /**< stamps given, per source */
 	uint64_t port_rx[PORT_MAX];  /**< rx_pkts per input DPDK port */
@@ -109,6 +116,8 @@ struct stp_lcore {
 		uint16_t queue;
 		const struct stp_feature *rx_hook; /* its RX hook, NULL if none (feature.h) */
 		uint8_t rx_path; /* rx_queue_poll()'s path for it: set by the lcore at its start */
+		/* the function that polls it (lcore.c, by rx_path), set with rx_path */
+		uint16_t (*rx)(struct stp_lcore *lc, unsigned int pi);
 	} poll[CFG_MAX_POLL];
 	int worker_idx;		      /* index among workers, -1 if not a worker */
 	int tx_idx;		      /* index among TX lcores = TX queue it owns, -1 if none */
@@ -139,10 +148,14 @@ struct stp_lcore {
 		bool port_lazy;
 	} hint;
 	/*
+	 * The lone stage (a pipeline of one stage) ran on a burst from this lcore's own RX in
+	 * this loop iteration (dataplane only): the iteration's cycles are that stage's.
+	 */
+	bool lone_ran;
+	/*
 	 * The lcore's last TSC read (dataplane only): the run loop's at the top of an iteration,
-	 * then each burst's stage end. A burst read from this lcore's RX queue and handed to its
-	 * own stages, when the pipeline has one stage, starts that stage's time there, without a
-	 * read of its own.
+	 * then each burst's stage end (when there are several stages; a lone stage's bursts from
+	 * this lcore's RX read none: lone_ran).
 	 */
 	uint64_t tsc_last;
 	void *fpriv[STP_MAX_FEATURES]; /* a feature's state on this lcore, by its index (feat_k) */
@@ -151,6 +164,12 @@ struct stp_lcore {
 	uint16_t nb_polls; /* features polled in each loop iteration (stp_features_start) */
 	const struct stp_feature *polls[STP_MAX_FEATURES];
 	uint32_t tunnel_seq[CFG_MAX_OUTPUTS]; /* ERSPAN GRE sequence per tunnel output */
+	/*
+	 * The burst of a lazy RX path (lcore.c, rx_queue_poll_lazy(), never entered again while
+	 * it runs), dataplane only: here rather than on its stack, where an array makes
+	 * -fstack-protector-strong check a canary on every call (5 instructions a burst).
+	 */
+	struct rte_mbuf *rx_burst[STP_MAX_BURST];
 	struct stp_txbuf txbuf[PORT_MAX];
 } __rte_cache_aligned;
 
@@ -287,11 +306,41 @@ void stp_pipeline_destroy(struct stp_pipeline *pl);
  */
 void stp_tx_emit(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
+/** stp_tx_emit_port() when its inline case does not hold (lcore.c). */
+void stp_tx_emit_port_slow(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * What follows a TX burst that @p port took only @p sent of @p n packets of (lcore.c): a file
+ * input's packets wait for room, the rest is freed and counted tx_queue_full; tx_pkts and
+ * port_tx count every packet sent.
+ */
+void stp_tx_refused(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t sent);
+
 /**
  * stp_tx_emit() for packets that all go to @p port (their out_port set): skips the per-packet
- * sort when this lcore transmits them itself.
+ * sort when this lcore transmits them itself. Inline: when this lcore transmits, has nothing
+ * older buffered for the port and the port runs, the burst goes to rte_eth_tx_burst() from the
+ * caller's frame, no call of the core's in between (a plain forwarder's every burst).
  */
-void stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+static inline void
+stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent;
+
+	if (unlikely(lc->tx_target != lc || lc->txbuf[port].n != 0 ||
+			    __atomic_load_n(&lc->pl->port_stopped[port], __ATOMIC_RELAXED))) {
+		stp_tx_emit_port_slow(lc, port, pkts, n);
+		return;
+	}
+	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
+	if (unlikely(sent < n)) {
+		stp_tx_refused(lc, port, pkts, n, sent);
+		return;
+	}
+	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
+	lc->stats.port_tx[port] += n;
+}
 
 /** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
 void stp_pipeline_tick(struct stp_pipeline *pl);
@@ -315,6 +364,19 @@ int stp_lcore_main(void *arg);
 
 /** Sum of all lcores' counters. */
 void stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum);
+
+/**
+ * Lcore @p lc's counters, each read whole, rx_pkts and tx_pkts filled in (the sums of port_rx
+ * and port_tx: the datapath counts a burst once, per port). Any thread. Returns @p st.
+ */
+const struct stp_lcore_stats *stp_lcore_stats_read(
+		const struct stp_lcore *lc, struct stp_lcore_stats *st);
+
+/**
+ * The counter at offset @p off in lcore @p lc's struct stp_lcore_stats, as
+ * stp_lcore_stats_read() gives it. Any thread.
+ */
+uint64_t stp_lcore_stat(const struct stp_lcore *lc, size_t off);
 
 /**
  * Counters of capture output @p o: live from its writer, or the writer's last counters once the

@@ -48,6 +48,50 @@ stp_drop_desc(enum stp_drop d)
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
 }
 
+/* rx_pkts and tx_pkts, which the datapath does not count: the sums of the per-port counts. */
+static void
+stats_port_totals(struct stp_lcore_stats *s)
+{
+	s->rx_pkts = 0;
+	s->tx_pkts = 0;
+	for (unsigned int p = 0; p < PORT_MAX; p++) {
+		s->rx_pkts += s->port_rx[p];
+		s->tx_pkts += s->port_tx[p];
+	}
+}
+
+const struct stp_lcore_stats *
+stp_lcore_stats_read(const struct stp_lcore *lc, struct stp_lcore_stats *st)
+{
+	const uint64_t *src = (const uint64_t *)&lc->stats;
+	uint64_t *dst = (uint64_t *)st;
+
+	/* The struct is all uint64_t counters (padding to the cache line is zero). */
+	for (size_t k = 0; k < sizeof(*st) / sizeof(uint64_t); k++)
+		dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	stats_port_totals(st);
+	return st;
+}
+
+uint64_t
+stp_lcore_stat(const struct stp_lcore *lc, size_t off)
+{
+	const struct stp_lcore_stats *s = &lc->stats;
+	uint64_t v = 0;
+
+	if (off == offsetof(struct stp_lcore_stats, rx_pkts)) {
+		for (unsigned int p = 0; p < PORT_MAX; p++)
+			v += __atomic_load_n(&s->port_rx[p], __ATOMIC_RELAXED);
+		return v;
+	}
+	if (off == offsetof(struct stp_lcore_stats, tx_pkts)) {
+		for (unsigned int p = 0; p < PORT_MAX; p++)
+			v += __atomic_load_n(&s->port_tx[p], __ATOMIC_RELAXED);
+		return v;
+	}
+	return __atomic_load_n((const uint64_t *)((const char *)s + off), __ATOMIC_RELAXED);
+}
+
 void
 stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 {
@@ -62,6 +106,7 @@ stp_stats_sum(const struct stp_pipeline *pl, struct stp_lcore_stats *sum)
 		for (size_t k = 0; k < nb; k++)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 	}
+	stats_port_totals(sum);
 	stp_features_sum(pl, sum);
 }
 
@@ -288,18 +333,20 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 	json_object_set_new(root, "ports", ports);
 	for (unsigned int i = 0; i < pl->nb_lcores; i++) {
 		const struct stp_lcore *lc = pl->lcores[i];
+		struct stp_lcore_stats st;
 
+		stp_lcore_stats_read(lc, &st);
 		json_array_append_new(lcores,
 				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:o}", "lcore",
 						(int)lc->lcore_id, "rx",
 						!!(lc->roles & CFG_ROLE_RX), "worker",
 						!!(lc->roles & CFG_ROLE_WORKER), "tx",
 						!!(lc->roles & CFG_ROLE_TX), "rx_pkts",
-						(json_int_t)lc->stats.rx_pkts, "tx_pkts",
-						(json_int_t)lc->stats.tx_pkts, "loops",
-						(json_int_t)lc->stats.loops, "busy_cycles",
-						(json_int_t)lc->stats.busy_cycles, "stages",
-						stp_stages_json(pl, &lc->stats)));
+						(json_int_t)st.rx_pkts, "tx_pkts",
+						(json_int_t)st.tx_pkts, "loops",
+						(json_int_t)st.loops, "busy_cycles",
+						(json_int_t)st.busy_cycles, "stages",
+						stp_stages_json(pl, &st)));
 	}
 	json_object_set_new(root, "lcores", lcores);
 	/* What each feature of the registry adds (feature.h: its view). */

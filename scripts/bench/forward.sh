@@ -28,8 +28,8 @@
 #          share none: the difference between the two rows is the driver's, not the forwarder's.
 #
 # stampede's cycles per packet of each worker stage (--stats-json lcores[].stages) are printed
-# under the table. On these rows the rules stage is the only one, and a lone stage's cycles include
-# its burst's RX: rte_eth_rx_burst() and the RX pass (lib/pipeline/README.md).
+# under the table. On these rows the rules stage is the only one, and a lone stage's cycles are
+# the loop iterations that ran it, RX and TX included (lib/pipeline/README.md).
 #
 # Each tool's rate is the median of its own once-per-second counters in steady state (stampede
 # `--stats-period 1` lines, testpmd `--stats-period 1` Tx-pps summed over ports), so start-up time is

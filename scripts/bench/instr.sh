@@ -21,8 +21,9 @@
 # Each tool runs once per row under callgrind (--no-huge: valgrind cannot map hugepages), DUR
 # seconds of forwarding, with its forwarding lcore's thread counted apart (--separate-threads).
 #   testpmd:  every instruction of its forwarding thread / packets it transmitted.
-#   stampede: the inclusive cost of rx_queue_poll (RX, stamp, rules stage, TX; the packets of a
-#             one-lcore forward never leave it) / packets transmitted. Left out: the run loop's
+#   stampede: the inclusive cost of rx_queue_poll and its variants rx_queue_poll_* (RX, stamp,
+#             rules stage, TX; the packets of a one-lcore forward never leave it) / packets
+#             transmitted. Left out: the run loop's
 #             own per-iteration bookkeeping (about 30 instructions per iteration of 2 bursts,
 #             ~0.5 instr/pkt) and the spin of the drain at stop, which valgrind makes long.
 # The PMDs' own work (net_null's mbuf alloc and free, net_ring's rings) is the same for both and
@@ -140,13 +141,15 @@ def profile(path):
     return total, fns
 
 def inclusive(path, fn):
+    """The sum of the inclusive costs of fn and of its variants fn_* (none calls another)."""
     out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
                          capture_output=True, text=True).stdout
+    t = None
     for l in out.splitlines():
         m = re.match(r"^\s*([\d,]+) \([^)]*\)\s+(\S.*)$", l)
-        if m and m.group(2).split(" ")[0].endswith(":" + fn):
-            return int(m.group(1).replace(",", ""))
-    return None
+        if m and re.search(r"/lcore\.c:" + fn + r"(_\w+)?$", m.group(2).split(" ")[0]):
+            t = (t or 0) + int(m.group(1).replace(",", ""))
+    return t
 
 def short(name):
     name = re.sub(r" \[.*\]$", "", name)
