@@ -325,6 +325,21 @@ struct rx_sum {
 	bool port_lazy;	  /* the packets' port was neither checked nor written (hint.port_lazy) */
 };
 
+/*
+ * The pipeline's one stage on a burst from this lcore's RX (the hint set): no TSC read, the
+ * loop iteration's cycles are the stage's (lone_ran); then what it returns goes to TX.
+ */
+static __rte_always_inline void
+lone_stage(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	lc->stats.stage_pkts[0] += n;
+	n = lc->pl->stages[0]->burst(lc, pkts, n);
+	lc->hint.valid = false;
+	lc->lone_ran = true;
+	if (n > 0)
+		stp_tx_emit(lc, pkts, n);
+}
+
 /* A burst from one RX queue of @p port_id, handed to this lcore's own stages. */
 static inline void
 worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port_id,
@@ -344,14 +359,7 @@ worker_process_rx(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint
 	 * is its own: the first reads the clock as it starts, each reads it as it ends.
 	 */
 	if (lc->pl->nb_stages == 1) {
-		const struct stp_pipeline *pl = lc->pl;
-
-		lc->stats.stage_pkts[0] += n;
-		n = pl->stages[0]->burst(lc, pkts, n);
-		lc->hint.valid = false;
-		lc->lone_ran = true;
-		if (n > 0)
-			stp_tx_emit(lc, pkts, n);
+		lone_stage(lc, pkts, n);
 		return;
 	}
 	worker_stages(lc, 0, pkts, n, rte_rdtsc());
@@ -781,12 +789,7 @@ rx_queue_poll_lazy(struct stp_lcore *lc, unsigned int pi, const enum rx_mode mod
 	lc->hint.max_len = sum.max_len;
 	lc->hint.multiseg = sum.segs > 1;
 	lc->hint.port_lazy = true;
-	lc->stats.stage_pkts[0] += k;
-	k = pl->stages[0]->burst(lc, pkts, k);
-	lc->hint.valid = false;
-	lc->lone_ran = true;
-	if (k > 0)
-		stp_tx_emit(lc, pkts, k);
+	lone_stage(lc, pkts, k);
 	return n;
 }
 

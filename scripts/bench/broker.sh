@@ -161,35 +161,6 @@ def run(log, js):
         cpp = per_out = drop = wr = float("nan")
     print(f"{rx:.4f}\t{tx:.4f}\t{cpp:.1f}\t{per_out:.1f}\t{drop}\t{wr:.4f}")
 
-def datagrams(path, size, per_dg, count, flags=0, key=None):
-    # A pcap of `count` datagrams (Ethernet / IPv4 / UDP 48879) of `per_dg` records each,
-    # numbers going down, records flagged `flags`; with `key` (hex), each signed with key id 1
-    # (HMAC-SHA-256/128).
-    import hashlib, hmac
-    sys.path.insert(0, os.environ["SPHLIB"])
-    import sphlib
-    seq = count * per_dg - 1
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i in range(count):
-            recs = b""
-            for _ in range(per_dg):
-                fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
-                    bytes([seq & 0xFF]) * (size - 14)
-                recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq,
-                                      flags=flags)
-                seq -= 1
-            if key:
-                hdr = sphlib.FIX.pack(sphlib.MAGIC, 1, 0x12, 60, 0, 0, 7, 0, 0, 0, 0, 0, 0) + \
-                    struct.pack("!BBH", 6, 18, 1)
-                recs += hdr + hmac.new(bytes.fromhex(key), recs + hdr,
-                                       hashlib.sha256).digest()[:16]
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(recs), 0, 0x4000, 64, 17, 0,
-                             bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
-            fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
-                struct.pack("!HHHH", 50000, 48879, 8 + len(recs), 0) + recs
-            f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)) + fr)
-
 REL = 0x08  # a record's RELIABLE flag: the collector acknowledges it
 
 def send(ifname, dst_mac, pps, secs):
@@ -348,10 +319,6 @@ def report(path, rows, runs, dur):
 cmd = sys.argv[1]
 if cmd == "run":
     run(sys.argv[2], sys.argv[3])
-elif cmd == "datagrams":
-    datagrams(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
-              int(sys.argv[6]) if len(sys.argv) > 6 else 0,
-              sys.argv[7] if len(sys.argv) > 7 else None)
 elif cmd == "send":
     send(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
 elif cmd == "acklat":
@@ -449,7 +416,7 @@ coll_row()
 {
 	local row=$1 size=$2 per=$3 pcap=$WORK/$1.pcap ports
 
-	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$pcap" "$size" "$per" 2000 ||
+	SPHLIB=$SPHLIB python3 "$HERE/sph_pcap.py" "$pcap" "$size" "$per" 2000 ||
 		{ record "$row" - skip "cannot write the datagram pcap"; return; }
 	ports="\"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$pcap,infinite_rx=1\", \"mtu\": 9000 },
 	  { \"name\": \"out\", \"device\": \"net_null0,no-rx=1\", \"mtu\": 9000 } ], $LC,
@@ -480,8 +447,8 @@ auth_coll_row()
 {
 	local row=$1 size=$2 per=$3 plain=$WORK/$1-plain.pcap signed=$WORK/$1-signed.pcap ports
 
-	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$plain" "$size" "$per" 2000 &&
-		SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$signed" "$size" "$per" 2000 0 "$AUTHKEY" ||
+	SPHLIB=$SPHLIB python3 "$HERE/sph_pcap.py" "$plain" "$size" "$per" 2000 &&
+		SPHLIB=$SPHLIB python3 "$HERE/sph_pcap.py" "$signed" "$size" "$per" 2000 0 "$AUTHKEY" ||
 		{ record "$row" - skip "cannot write the datagram pcaps"; return; }
 	ports="\"out\", \"device\": \"net_null0,no-rx=1\", \"mtu\": 9000 } ], $LC,
 	  \"mempool\": { \"size\": 32767, \"mbuf_size\": 2176 },
@@ -546,7 +513,7 @@ durcap_row()
 {
 	local row=$1 pcap=$WORK/$1.pcap ports
 
-	SPHLIB=$SPHLIB python3 -c "$PY" datagrams "$pcap" 64 1 2000 8 ||
+	SPHLIB=$SPHLIB python3 "$HERE/sph_pcap.py" "$pcap" 64 1 2000 8 ||
 		{ record "$row" - skip "cannot write the datagram pcap"; return; }
 	ports="\"node\": { \"id\": 9, \"role\": \"collector\" },
 	  \"ports\": [ { \"name\": \"in\", \"device\": \"net_pcap0,rx_pcap=$pcap,infinite_rx=1,tx_pcap=/dev/null\" } ], $LC,

@@ -140,16 +140,21 @@ def profile(path):
             fns.append((int(m.group(1).replace(",", "")), m.group(2)))
     return total, fns
 
-def inclusive(path, fn):
-    """The sum of the inclusive costs of fn and of its variants fn_* (none calls another)."""
+def inclusive(path, fn, src="lcore", variants=False):
+    """The inclusive cost of fn, a function of the file src.c (not a copy inlined elsewhere);
+    with variants, the sum of fn's and of its variants fn_* (none calls another)."""
     out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
                          capture_output=True, text=True).stdout
-    t = None
+    # callgrind_annotate may list a function twice, under two spellings of its file's path
+    # (absolute and build-relative): each function is counted once, by its first (largest) line.
+    seen = {}
+    pat = r"/" + src + r"\.c:(" + fn + (r"(_\w+)?)$" if variants else r")$")
     for l in out.splitlines():
         m = re.match(r"^\s*([\d,]+) \([^)]*\)\s+(\S.*)$", l)
-        if m and re.search(r"/lcore\.c:" + fn + r"(_\w+)?$", m.group(2).split(" ")[0]):
-            t = (t or 0) + int(m.group(1).replace(",", ""))
-    return t
+        f = m and re.search(pat, m.group(2).split(" ")[0])
+        if f and f.group(1) not in seen:
+            seen[f.group(1)] = int(m.group(1).replace(",", ""))
+    return sum(seen.values()) if seen else None
 
 def short(name):
     name = re.sub(r" \[.*\]$", "", name)
@@ -159,40 +164,16 @@ tool, path, pkts, row = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 total, fns = profile(path)
 coll = "-"
 if tool != "testpmd":
-    t = inclusive(path, "rx_queue_poll")
+    t = inclusive(path, "rx_queue_poll", variants=True)
     total = t if t is not None else total
     if row == "coll64":
-        b = inclusive(path, "broker_burst")
+        b = inclusive(path, "broker_burst", "stage")
         w = inclusive(path, "stp_worker_from") or 0
         coll = f"{(b - w) / pkts:.1f}" if b is not None else "?"
 pmd = sum(c for c, n in fns if any(p in n for p in PMD))
 print(f"{total / pkts:.1f}\t{pmd / pkts:.1f}\t{(total - pmd) / pkts:.1f}\t{pkts}\t{coll}")
 for c, n in fns[:12]:
     print(f"#   {c / pkts:7.1f}  {short(n)}")
-EOF
-)
-
-# coll64's input, as scripts/bench/broker.sh's coll_row writes it: PATH SIZE PER_DATAGRAM COUNT.
-DGPY=$(cat <<'EOF'
-import os, struct, sys
-sys.path.insert(0, os.environ["SPHLIB"])
-import sphlib
-path, size, per_dg, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-seq = count * per_dg - 1
-with open(path, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for i in range(count):
-        recs = b""
-        for _ in range(per_dg):
-            fr = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + \
-                bytes([seq & 0xFF]) * (size - 14)
-            recs += sphlib.encode(fr, node=7, stream=0, seq=seq, ts=1700000000 * 10**9 + seq)
-            seq -= 1
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(recs), 0, 0x4000, 64, 17, 0,
-                         bytes([192, 0, 2, 7]), bytes([192, 0, 2, 9]))
-        fr = bytes.fromhex("020000000009020000000007") + b"\x08\x00" + ip + \
-            struct.pack("!HHHH", 50000, 48879, 8 + len(recs), 0) + recs
-        f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)) + fr)
 EOF
 )
 
@@ -257,7 +238,7 @@ for row in "${rowlist[@]}"; do
 	null) devs=(net_null0 net_null1) ;;
 	ring) devs=(net_null0 net_ring0) ;;
 	coll64)
-		SPHLIB=$HERE/../../test/functional python3 -c "$DGPY" "$WORK/coll64.pcap" 64 13 2000 ||
+		SPHLIB=$HERE/../../test/functional python3 "$HERE/sph_pcap.py" "$WORK/coll64.pcap" 64 13 2000 ||
 			{ echo "instr.sh: cannot write coll64's datagrams" >&2; continue; }
 		devs=("net_pcap0,rx_pcap=$WORK/coll64.pcap,infinite_rx=1" "net_null0,no-rx=1")
 		;;
