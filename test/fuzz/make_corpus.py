@@ -443,7 +443,13 @@ def collect_seeds():
     f2 = sph(big[2000:], flags=1, orig=2560, tlvs=frag(2000, 2, 3))
     batch13 = b"".join(sph(frame + bytes([i]) * i, seq=i) for i in range(13))
     late = sph(frame, seq=3, ts=1700000000123456789) + sph(frame, seq=4, ts=1700000000003456789)
+    # Regression (fuzz_collect's first find): the reassembly table full (16 frames), then a
+    # fragment of the frame in its first slot that disagrees about the fragment count.
+    full = b"".join(sph(big[:100], seq=i, flags=1, orig=200, tlvs=frag(0, 0, 2))
+                    for i in range(16))
+    disagree = sph(big[:100], seq=0, flags=1, orig=300, tlvs=frag(100, 1, 3))
     return {
+        "reasm-full-disagree": burst(0, full + disagree),
         "one": burst(0, sph(frame)),
         "one-desc": burst(0, sph(frame, tlvs=desc(b"edge7:in0"))),
         "batch13": burst(0, batch13),
