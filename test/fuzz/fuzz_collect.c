@@ -21,7 +21,9 @@
  *   bits 4-5  datagrams in the burst: 1 + value % 3; the first ones' lengths are taken from
  *             2-byte prefixes of the rest (each modulo what is left);
  *   bit 6     raw encapsulation (EtherType 0x88B5) instead of IPv4/UDP to node.listen_port;
- *   bit 7     the reassembly table's fragments are old (reasm_timeout) before the burst.
+ *   bit 7     each datagram is a burst of its own, and before each the fragments kept by the
+ *             earlier ones are made old (reasm_timeout): expiry amid arrivals; else the
+ *             datagrams are one burst (one bulk of raw mbufs serves them in turn).
  * The rest is the datagrams' UDP payloads. Each frame is malloc'd with exactly its length and
  * attached to its mbuf as an external buffer, so ASan reports a read past it.
  *
@@ -378,9 +380,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cons0 = sum.consumed;
 	datagrams0 = bl->datagrams;
 	reasm0 = bl->reassembled;
-	if (sel & 0x80)
-		for (unsigned int k = 0; k < BROKER_MAX_REASM; k++)
-			bl->reasm[k].t0 -= b->reasm_tsc + 1;
 
 	for (unsigned int i = 0; i < nb_dg; i++) {
 		const uint8_t *dg = dgs[i];
@@ -413,7 +412,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lc->hint.port = port_net;
 	lc->hint.max_len = max_len;
 	lc->hint.port_lazy = false;
-	stp_worker_from(lc, 0, pkts, (uint16_t)nb_dg);
+	if (sel & 0x80) {
+		for (unsigned int i = 0; i < nb_dg; i++) {
+			for (unsigned int k = 0; k < BROKER_MAX_REASM; k++)
+				bl->reasm[k].t0 -= b->reasm_tsc + 1;
+			lc->hint.valid = true;
+			lc->hint.max_len = rte_pktmbuf_pkt_len(pkts[i]);
+			stp_worker_from(lc, 0, &pkts[i], 1);
+		}
+	} else {
+		stp_worker_from(lc, 0, pkts, (uint16_t)nb_dg);
+	}
 	FUZZ_ASSERT(bl->datagrams - datagrams0 == nb_dg);
 
 	/* What stays in the reorder buffer goes on (as when the pipeline drains). */

@@ -455,7 +455,7 @@ def collect_seeds():
         "batch13": burst(0, batch13),
         "frag3": burst(0, f0, f1, f2),
         "frag-dup": burst(0, f0, f0, f1),
-        "frag-expired": burst(0x80, f1),
+        "frag-expired": burst(0x80, f0, f1, f2),
         "burst3": burst(0, sph(frame, seq=1), sph(frame, seq=2), sph(frame, seq=3)),
         "early": burst(0, sph(frame, seq=5000), sph(frame, seq=1)),
         "stale": burst(0, sph(frame, seq=1), sph(frame, seq=5000), sph(frame, seq=2)),
