@@ -416,9 +416,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int i = 0; i < nb_dg; i++) {
 			for (unsigned int k = 0; k < BROKER_MAX_REASM; k++)
 				bl->reasm[k].t0 -= b->reasm_tsc + 1;
+			/* A burst array of its own: a stage may return more than it was given. */
+			struct rte_mbuf *one[STP_MAX_BURST] = { pkts[i] };
+
 			lc->hint.valid = true;
 			lc->hint.max_len = rte_pktmbuf_pkt_len(pkts[i]);
-			stp_worker_from(lc, 0, &pkts[i], 1);
+			stp_worker_from(lc, 0, one, 1);
 		}
 	} else {
 		stp_worker_from(lc, 0, pkts, (uint16_t)nb_dg);
