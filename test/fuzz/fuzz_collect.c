@@ -34,8 +34,9 @@
  *    input starts from an empty table; the source table is cleared too, for reproducibility);
  *  - the mempool holds as many mbufs in use after each input as before it (no leak);
  *  - a collector's frames leave on fwd only, a relay's datagrams on next only; a frame is no
- *    longer than the bytes the input carried; a frame of one segment made without reassembly
- *    is a run of bytes of one of the input's datagrams;
+ *    longer than the bytes the input carried (a relay's datagram: than them with outer headers
+ *    and a hop TLV per record); a frame of one segment made without reassembly is a run of
+ *    bytes of one of the input's datagrams;
  *  - every drop counted is a named reason; each datagram that is not delivered is counted
  *    (datagrams counter == datagrams handed in).
  */
@@ -299,6 +300,8 @@ read_back(unsigned int sel, const uint8_t *const *dgs, const uint32_t *dg_len, u
 		uint32_t total, bool reassembled)
 {
 	const uint16_t ps[2] = { port_fwd, port_next };
+	const uint32_t relay_max = RTE_ETHER_HDR_LEN + 20 + 8 + total +
+			total / SPH_FIXED_LEN * (2 + SPH_HOP_LEN);
 	struct rte_mbuf *got[64];
 
 	for (unsigned int i = 0; i < 2; i++) {
@@ -310,7 +313,12 @@ read_back(unsigned int sel, const uint8_t *const *dgs, const uint32_t *dg_len, u
 				const bool relay = (sel & 3) == 3;
 
 				FUZZ_ASSERT(ps[i] == (relay ? port_next : port_fwd));
-				FUZZ_ASSERT(rte_pktmbuf_pkt_len(m) <= total + 64 * 4 + 100);
+				/*
+				 * A collector's frame is carried bytes (its fragments all came in
+				 * this input: the table is empty at its start). A relay's datagram:
+				 * outer headers, then records of the input each with one hop TLV.
+				 */
+				FUZZ_ASSERT(rte_pktmbuf_pkt_len(m) <= (relay ? relay_max : total));
 				if (!relay && m->nb_segs == 1 && !reassembled) {
 					const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 					bool found = false;
