@@ -227,8 +227,14 @@ build(int k, int pid)
 	if (k == 0) {
 		char **argv, **argv2;
 		/* Both lcores on the main lcore's CPU: the datapath lcore is never launched. */
+		/*
+		 * --no-shconf, --no-telemetry: no shared files, no IPC, no telemetry socket; the
+		 * runtime directory stays empty and is removed once the EAL is up (each fuzzer
+		 * process would leave one behind).
+		 */
 		static char *extra[] = { (char *)"--lcores=0@0,1@0", (char *)"--main-lcore=0",
-			(char *)"--log-level=*:error" };
+			(char *)"--log-level=*:error", (char *)"--no-shconf",
+			(char *)"--no-telemetry" };
 		int argc = port_eal_args(&cfgs[0], "fuzz_collect", RTE_DIM(extra), extra, &argv);
 
 		FUZZ_ASSERT(argc > 0);
@@ -240,6 +246,7 @@ build(int k, int pid)
 			fprintf(stderr, "fuzz_collect: EAL initialisation failed\n");
 			abort();
 		}
+		(void)rmdir(rte_eal_get_runtime_dir());
 		FUZZ_ASSERT(pkt_meta_register() == 0);
 		clock_tsc_start();
 		if (port_setup(&cfgs[0], &ports, err) != 0) {
