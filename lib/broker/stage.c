@@ -1376,9 +1376,14 @@ reasm_add(struct rx_out *r, struct broker_lcore *bl, const struct sph_hdr *h, co
 			oldest = c;
 	}
 	if (e != NULL && (e->cnt != h->frag_cnt || e->cap_len != h->cap_len)) {
-		/* Fragments that disagree about their frame: neither can be trusted. */
+		/*
+		 * Fragments that disagree about their frame: neither can be trusted. The slot is
+		 * free now: the new fragment takes it (the search stopped at it, so with a full
+		 * table neither free_e nor oldest is known).
+		 */
 		reasm_drop(lc, e, STP_DROP_SPH_BAD_LENGTH);
 		bl->nb_reasm--;
+		free_e = e;
 		e = NULL;
 	}
 	if (e == NULL) {

@@ -22,7 +22,9 @@ them.
 ether: the same edge with transport "ether" (EtherType 0x88B5) and a collector.
 malformed: datagrams with a bad magic, a version from the future, a header length of 39, a
 TLV past the header end, a payload past the datagram and a truncated header: each a counted
-drop under its own name; the good datagram among them is delivered. Invariant exact everywhere.
+drop under its own name; the good datagram among them is delivered. A full reassembly table
+then a fragment disagreeing with a kept one (fuzz_collect's find): counted drops, no crash.
+Invariant exact everywhere.
 """
 
 import os
@@ -297,6 +299,15 @@ def run_malformed(ck, exe):
     # A good record followed by a malformed one: the datagram is checked whole before any of
     # its records is read (as a relay does), so neither is delivered.
     dgs.append(udp(sphlib.encode(inner, seq=3) + sphlib.encode(inner, seq=4, version=7)))
+    # fuzz_collect's first find: 16 first fragments of frames 100..115 fill the reassembly
+    # table, then a fragment of frame 100 that disagrees about the fragment count: the kept
+    # one is dropped (sph_bad_length) and the new one takes its slot (it crashed on a NULL
+    # slot). The 16 never complete: sph_reasm_timeout at the latest when the collector stops.
+    frag = lambda off, i, c: struct.pack("!BBIHH", 3, 8, off, i, c)
+    dgs.append(udp(b"".join(sphlib.encode(b"\x22" * 20, seq=100 + i, flags=1, orig=40,
+                                          cap=40, tlvs=frag(0, 0, 2)) for i in range(16)) +
+                   sphlib.encode(b"\x22" * 20, seq=100, flags=1, orig=60, cap=60,
+                                 tlvs=frag(20, 1, 3))))
     ftlib.write_pcap_ns(st.path("dg.pcap"), dgs, T0, 1000)
     cfg = rules_lib.base_config(
         [{"name": "net", "device": "net_pcap0,rx_pcap=dg.pcap"},
@@ -312,6 +323,8 @@ def run_malformed(ck, exe):
     ck.eq(got, [inner], "malformed: the good record only (not the one before a bad record)")
     want = {k: 1 for k in bad}
     want["sph_bad_version"] = 2
+    want["sph_bad_length"] += 1
+    want["sph_reasm_timeout"] = 16
     s = st.stats()
     ftlib.check_accounting(ck, s, received=len(dgs), transmitted=1, drops=want,
                            label="malformed: ")

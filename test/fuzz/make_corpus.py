@@ -423,6 +423,56 @@ def signed(records, key, key_id=1, node=7):
     return records + hdr + hmac.new(key, records + hdr, hashlib.sha256).digest()[:16]
 
 
+def collect_seeds():
+    """fuzz_collect: a selector byte (fuzz_collect.c) + the UDP payloads of 1..3 datagrams."""
+    frame = eth(0x0800) + ipv4(17, udp())
+    big = bytes(range(256)) * 10
+    frag = lambda off, i, c: struct.pack("!BBIHH", 3, 8, off, i, c)
+    desc = lambda s: struct.pack("!BB", 2, len(s)) + s
+
+    def burst(sel, *dgs):
+        """Datagrams after the first ones' 2-byte length prefixes (fuzz_collect.c, bits 4-5)."""
+        sel |= (len(dgs) - 1) << 4
+        out = bytes([sel])
+        for d in dgs[:-1]:
+            out += struct.pack("!H", len(d)) + d
+        return out + dgs[-1]
+
+    f0 = sph(big[:1000], flags=1, orig=2560, tlvs=frag(0, 0, 3))
+    f1 = sph(big[1000:2000], flags=1, orig=2560, tlvs=frag(1000, 1, 3))
+    f2 = sph(big[2000:], flags=1, orig=2560, tlvs=frag(2000, 2, 3))
+    batch13 = b"".join(sph(frame + bytes([i]) * i, seq=i) for i in range(13))
+    late = sph(frame, seq=3, ts=1700000000123456789) + sph(frame, seq=4, ts=1700000000003456789)
+    # Regression (fuzz_collect's first find): the reassembly table full (16 frames), then a
+    # fragment of the frame in its first slot that disagrees about the fragment count.
+    full = b"".join(sph(big[:100], seq=i, flags=1, orig=200, tlvs=frag(0, 0, 2))
+                    for i in range(16))
+    disagree = sph(big[:100], seq=0, flags=1, orig=300, tlvs=frag(100, 1, 3))
+    return {
+        "reasm-full-disagree": burst(0, full + disagree),
+        "one": burst(0, sph(frame)),
+        "one-desc": burst(0, sph(frame, tlvs=desc(b"edge7:in0"))),
+        "batch13": burst(0, batch13),
+        "frag3": burst(0, f0, f1, f2),
+        "frag-dup": burst(0, f0, f0, f1),
+        "frag-expired": burst(0x80, f0, f1, f2),
+        "burst3": burst(0, sph(frame, seq=1), sph(frame, seq=2), sph(frame, seq=3)),
+        "early": burst(0, sph(frame, seq=5000), sph(frame, seq=1)),
+        "stale": burst(0, sph(frame, seq=1), sph(frame, seq=5000), sph(frame, seq=2)),
+        "stale-in-batch": burst(0, sph(frame, seq=1), sph(frame, seq=5000) + sph(frame, seq=2)),
+        "raw-ethertype": burst(0x40, batch13),
+        "auth-peers-reorder": burst(0x05, late, sph(frame, seq=5)),
+        "auth-unsigned": burst(0x01, sph(frame)),
+        "auth-other-source": burst(0x0d, sph(frame)),
+        "allow": burst(0x02, sph(frame, node=7)),
+        "allow-other": burst(0x0a, sph(frame, node=8), sph(frame, node=99)),
+        "relay": burst(0x03, batch13),
+        "relay-frag": burst(0x03, f0, f1),
+        "trunc": burst(0, sph(frame[:40], orig=200) + b"\0\0\0"),
+        "ctrl-ack": burst(0, sph(b"", flags=2, tlvs=struct.pack("!BBHQ", 4, 10, 0, 99))),
+    }
+
+
 def reflect_seeds():
     """The reflect target: a selector byte, then a request frame with valid checksums."""
     stamp = struct.pack("!IQHH28x", 1, 0xe0000000 << 32, 1, 0) + bytes(20)
@@ -488,6 +538,7 @@ def main():
     write("stamp", stamp_payloads())
     write("reflect", reflect_seeds())
     write("sph", sph_seeds())
+    write("collect", collect_seeds())
     return 0
 
 
