@@ -94,20 +94,12 @@ stp_tx_refused(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, u
 static __rte_always_inline void
 tx_send(struct stp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent;
-
 	if (unlikely(__atomic_load_n(&lc->pl->port_stopped[port_id], __ATOMIC_RELAXED))) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		lc->stats.drops[STP_DROP_PORT_STOPPED] += n;
 		return;
 	}
-	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->tx_idx, pkts, n);
-	if (unlikely(sent < n)) {
-		stp_tx_refused(lc, port_id, pkts, n, sent);
-		return;
-	}
-	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.port_tx[port_id] += n;
+	stp_tx_burst(lc, port_id, pkts, n);
 }
 
 static inline void

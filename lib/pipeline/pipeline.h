@@ -311,11 +311,27 @@ void stp_tx_emit_port_slow(struct stp_lcore *lc, uint16_t port, struct rte_mbuf 
 
 /**
  * What follows a TX burst that @p port took only @p sent of @p n packets of (lcore.c): a file
- * input's packets wait for room, the rest is freed and counted tx_queue_full; tx_pkts and
- * port_tx count every packet sent.
+ * input's packets wait for room, the rest is freed and counted tx_queue_full; port_tx counts
+ * every packet sent.
  */
 void stp_tx_refused(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
 		uint16_t sent);
+
+/**
+ * Send a burst to running port @p port on this lcore's own TX queue and count it: what the
+ * port refused goes to stp_tx_refused(). Bytes are the port's to count (rte_eth_stats obytes).
+ */
+static inline void
+stp_tx_burst(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
+
+	if (unlikely(sent < n)) {
+		stp_tx_refused(lc, port, pkts, n, sent);
+		return;
+	}
+	lc->stats.port_tx[port] += n;
+}
 
 /**
  * stp_tx_emit() for packets that all go to @p port (their out_port set): skips the per-packet
@@ -326,20 +342,12 @@ void stp_tx_refused(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts,
 static inline void
 stp_tx_emit_port(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent;
-
 	if (unlikely(lc->tx_target != lc || lc->txbuf[port].n != 0 ||
 			    __atomic_load_n(&lc->pl->port_stopped[port], __ATOMIC_RELAXED))) {
 		stp_tx_emit_port_slow(lc, port, pkts, n);
 		return;
 	}
-	sent = rte_eth_tx_burst(port, (uint16_t)lc->tx_idx, pkts, n);
-	if (unlikely(sent < n)) {
-		stp_tx_refused(lc, port, pkts, n, sent);
-		return;
-	}
-	/* Bytes are the port's to count (rte_eth_stats obytes): not read again here. */
-	lc->stats.port_tx[port] += n;
+	stp_tx_burst(lc, port, pkts, n);
 }
 
 /** Control thread, about once a second: link states for first-up groups, capture ISB stats. */
