@@ -38,7 +38,8 @@
 	_(SPH_SRC_FULL, "sph_src_full", "new stampede source: the source table is full")           \
 	_(SPH_SEQ_JUMP, "sph_seq_jump",                                                            \
 			"unauthenticated stampede record too far ahead of its stream")             \
-	_(SPH_STALE, "sph_stale", "stampede datagram of numbers behind the replay window")         \
+	_(SPH_STALE, "sph_stale",                                                                  \
+			"stampede record behind the replay window or numbered past 2^63")          \
 	_(SPH_CTRL_SOURCE, "sph_ctrl_source", "acknowledgement not from the output's destination") \
 	_(SPH_CTRL_UNSENT, "sph_ctrl_unsent", "acknowledgement naming numbers the edge never sent")
 

@@ -231,6 +231,10 @@ sph_seq_check(struct sph_seq *s, uint64_t seq)
 	const uint64_t bits = SPH_SEQ_WINDOW;
 	uint64_t d;
 
+	if (unlikely(seq >= SPH_SEQ_LIMIT)) {
+		s->stale++; /* no sender numbers this far: taking it would wrap next */
+		return SPH_SEQ_STALE;
+	}
 	if (!s->started) {
 		s->started = true;
 		s->first = seq;

@@ -291,6 +291,14 @@ size_t sph_add_hop(const uint8_t *in, size_t in_len, const struct sph_hop *hop, 
 #define SPH_SEQ_WINDOW 4096
 
 /**
+ * The first number outside a stream's space. Senders count from 0, so none reaches it; a record
+ * at or past it is refused (stale), which keeps `next` (highest + 1) from wrapping to 0: taking
+ * UINT64_MAX would make every later number look ahead of the window. Below it, `next` grows by
+ * one per record in order, so it cannot reach 2^64 either.
+ */
+#define SPH_SEQ_LIMIT (UINT64_C(1) << 63)
+
+/**
  * Sequence check of one (node, stream) at a receiver: counts what is missing, duplicated and
  * late. A window of the last SPH_SEQ_WINDOW numbers below the highest seen tells a late
  * arrival (it fills a gap: gaps go down by one, reordered up) from a duplicate; a number behind
@@ -315,7 +323,11 @@ enum sph_seq_res {
 	SPH_SEQ_GAP,	   /**< ahead: the numbers in between are counted missing */
 	SPH_SEQ_REORDERED, /**< behind, not seen before */
 	SPH_SEQ_DUP,	   /**< seen before: the caller drops it */
-	SPH_SEQ_STALE, /**< behind the window (>= first): duplicate or not, cannot tell: dropped */
+	/**
+	 * Behind the window (>= first): duplicate or not, cannot tell; or at or past
+	 * SPH_SEQ_LIMIT. Dropped.
+	 */
+	SPH_SEQ_STALE,
 	/**
 	 * Before the first number this receiver saw: never seen here (a spool replayed to a
 	 * restarted collector), delivered; counted in stale too.
@@ -330,13 +342,14 @@ enum sph_seq_res sph_seq_check(struct sph_seq *s, uint64_t seq);
  * sph_seq_check() with two answers inline, for a receiver's per-record path: the next number
  * expected (records in order: one bit of the window set) and a number before the first (a
  * spool replayed to a restarted receiver); the rest goes to sph_seq_check(). The same result
- * and the same state as sph_seq_check() (test/unit/test_sph.c compares them).
+ * and the same state as sph_seq_check() (test/unit/test_sph.c and fuzz_sph compare them).
+ * `first < next` holds once started: next never wraps (SPH_SEQ_LIMIT).
  */
 static inline enum sph_seq_res
 sph_seq_check_fast(struct sph_seq *s, uint64_t seq)
 {
 	if (likely(s->started)) {
-		if (seq == s->next) {
+		if (seq == s->next && seq < SPH_SEQ_LIMIT) {
 			s->win[(seq % SPH_SEQ_WINDOW) / 64] |= 1ULL << (seq % 64);
 			s->next = seq + 1;
 			s->received++;

@@ -249,6 +249,18 @@ test_seq_with(seq_fn chk)
 	check(chk(&s, 1000) == SPH_SEQ_STALE && s.stale == 3,
 			"a replay of 1000 behind the window: stale, not a first copy");
 	check(s.received == 8, "received 8 (%lu)", (unsigned long)s.received);
+	/* No number at or past 2^63: next (highest + 1) never wraps to 0. */
+	check(chk(&s, UINT64_MAX) == SPH_SEQ_STALE && s.stale == 4 && s.next == 10001,
+			"UINT64_MAX: stale, next unchanged");
+	check(chk(&s, 10001) == SPH_SEQ_OK && chk(&s, 5) == SPH_SEQ_EARLY,
+			"after UINT64_MAX: in order and early as before");
+	memset(&s, 0, sizeof(s));
+	check(chk(&s, UINT64_MAX) == SPH_SEQ_STALE && !s.started,
+			"UINT64_MAX first: stale, not started");
+	check(chk(&s, SPH_SEQ_LIMIT - 1) == SPH_SEQ_OK && s.next == SPH_SEQ_LIMIT,
+			"2^63 - 1: the last number");
+	check(chk(&s, SPH_SEQ_LIMIT) == SPH_SEQ_STALE && s.next == SPH_SEQ_LIMIT && s.stale == 2,
+			"2^63 in order: stale all the same");
 	/* The ring forgets what left the window: numbers skipped come back unseen. */
 	memset(&s, 0, sizeof(s));
 	for (uint64_t n = 0; n < 3 * SPH_SEQ_WINDOW; n += 2)
@@ -296,8 +308,10 @@ test_seq(void)
 			q = seq - x % (2 * SPH_SEQ_WINDOW);
 		else if (r < 90)
 			q = seq += x % (2 * SPH_SEQ_WINDOW);
-		else if (r < 95)
+		else if (r < 94)
 			q = x % 1000; /* before the first: early */
+		else if (r < 95)
+			q = UINT64_MAX - x % 64; /* past the space (SPH_SEQ_LIMIT): stale */
 		else
 			q = seq; /* the highest again */
 		if (sph_seq_check(&a, q) != sph_seq_check_fast(&b, q) ||
