@@ -17,21 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "cfg.h"
 #include "cfg_section.h"
 #include "feature.h"
 
 /* Configurations are a few kB; the loader itself accepts up to 16 MB from a file. */
 #define FUZZ_CFG_MAX_LEN (64 * 1024)
-
-#define FUZZ_ASSERT(cond)                                                                    \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "fuzz_cfg: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                    \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 /* ~300 kB each: off the stack, reused (libFuzzer runs one input at a time). */
 static struct stp_config cfg, back;
@@ -44,8 +36,6 @@ check_err(int rc, const char *err)
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* Full configurations: the features' sections, from the registry. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

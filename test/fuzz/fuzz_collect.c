@@ -58,6 +58,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "fuzz.h"
 #include "broker.h"
 #include "cfg.h"
 #include "cfg_section.h"
@@ -68,15 +69,6 @@
 #include "port.h"
 #include "sph.h"
 #include "sph_auth.h"
-
-#define FUZZ_ASSERT(cond)                                                                        \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "fuzz_collect: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                        \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 #define NB_PL 4
 
@@ -341,8 +333,6 @@ read_back(unsigned int sel, const uint8_t *const *dgs, const uint32_t *dg_len, u
 		}
 	}
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

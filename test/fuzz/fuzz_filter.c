@@ -16,21 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "filter.h"
 
 /* cfg.h's CFG_FILTER_LEN, without depending on lib/cfg. */
 #define FUZZ_FILTER_MAX_LEN 1023
-
-#define FUZZ_ASSERT(cond)                                                                       \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "fuzz_filter: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                       \
-			abort();                                                                \
-		}                                                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

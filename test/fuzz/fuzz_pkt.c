@@ -25,21 +25,13 @@
 
 #include <netinet/in.h>
 
+#include "fuzz.h"
 #include "pkt.h"
 
 /* Offsets are 16 bits: the parser is fed frames up to the largest MTU, far below this. */
 #define FUZZ_PKT_MAX_LEN 65535
 
 #define FUZZ_IPPROTO_UDPLITE 136
-
-#define FUZZ_ASSERT(cond)                                                                    \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "fuzz_pkt: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                    \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
 
 static void
 swap_bytes(uint8_t *a, uint8_t *b, size_t n)
@@ -135,8 +127,6 @@ reverse_frame(uint8_t *f, uint32_t len, const struct pkt_meta *m)
 		swap_bytes(f + m->l4_off, f + m->l4_off + 2, 2);
 	return true;
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,9 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "probe.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -44,13 +43,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 		if (probe_parse(copy, (uint32_t)n, &h) == PROBE_OK) {
 			probe_write(back, &h);
-			if (memcmp(back, copy, PROBE_LEN) != 0)
-				abort();
+			FUZZ_ASSERT(memcmp(back, copy, PROBE_LEN) == 0);
 			probe_seq_update(&s, h.seq);
 			probe_jitter_update(&j, h.tx_ns, h.refl_rx_ns);
 			offered++;
-			if (s.received + s.duplicates + s.too_old + s.far > offered)
-				abort();
+			FUZZ_ASSERT(s.received + s.duplicates + s.too_old + s.far <= offered);
 		}
 		free(copy);
 	}

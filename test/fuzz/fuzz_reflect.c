@@ -27,19 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "pkt.h"
 #include "probe.h"
 #include "reflect.h"
 #include "stamp.h"
-
-#define FUZZ_ASSERT(cond)                                                                        \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "fuzz_reflect: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                        \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
 
 static struct probe_refl_rl rl;
 
@@ -83,8 +75,6 @@ refl_auth(const uint8_t *f, uint32_t len, const struct probe_refl_req *r, bool s
 	FUZZ_ASSERT(probe_refl_check(g, len, &any, &r2) == PROBE_REFL_OK);
 	free(g);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

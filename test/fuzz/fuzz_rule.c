@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "cfg.h"
 #include "cfg_section.h"
 #include "feature.h"
@@ -28,15 +29,6 @@
 
 /* A rule object is short; CFG_FILTER_LEN bounds the longest useful one. */
 #define FUZZ_RULE_MAX_LEN 4096
-
-#define FUZZ_ASSERT(cond)                                                                     \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "fuzz_rule: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                     \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 /* Ports, an output and a group to name, two TX lcores (so that the TX queue check can fail). */
 static const char base_json[] =
@@ -75,8 +67,6 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b)
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {

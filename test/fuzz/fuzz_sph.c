@@ -24,19 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sph.h"
 #include "sph_auth.h"
-
-#define FUZZ_ASSERT(cond)                                                                    \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "fuzz_sph: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                    \
-			abort();                                                             \
-		}                                                                            \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_record(const uint8_t *rec, size_t len, const struct sph_hdr *h)

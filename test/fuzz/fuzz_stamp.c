@@ -27,17 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "frames.h"
 #include "stamp.h"
-
-#define FUZZ_ASSERT(cond)                                                                      \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			fprintf(stderr, "fuzz_stamp: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                      \
-			abort();                                                               \
-		}                                                                              \
-	} while (0)
 
 #define FUZZ_STAMP_MAX_LEN 9000
 
@@ -184,8 +176,6 @@ fuzz_auth(const uint8_t *data, size_t size)
 	free(out);
 	free(in);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -23,20 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "pkt.h"
 #include "tcprtt.h"
 #include "tcprtt_frame.h"
-
-#define FUZZ_ASSERT(cond)                                                                       \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "fuzz_tcprtt: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                       \
-			abort();                                                                \
-		}                                                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

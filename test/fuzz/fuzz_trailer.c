@@ -32,21 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "frames.h"
 #include "trailer.h"
 
-#define FUZZ_ASSERT(cond)                                                                        \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "fuzz_trailer: %s:%d: assertion failed: %s\n", __FILE__, \
-					__LINE__, #cond);                                        \
-			abort();                                                                 \
-		}                                                                                \
-	} while (0)
-
 #define HDR 16
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint32_t
 frame_crc(const void *arg, uint32_t len)
