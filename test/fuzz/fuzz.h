@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_ASSERT(cond)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: assertion failed: %s\n",                           \
-					strrchr("/" __FILE__, '/') + 1, __LINE__, #cond);          \
-			abort();                                                                   \
-		}                                                                                  \
+#define FUZZ_ASSERT(cond)                                                                 \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "%s:%d: assertion failed: %s\n",                  \
+					strrchr("/" __FILE__, '/') + 1, __LINE__, #cond); \
+			abort();                                                          \
+		}                                                                         \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
