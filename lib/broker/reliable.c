@@ -359,7 +359,7 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 {
 	const struct stp_pipeline *pl = lc->pl;
 	struct sph_ctrl_item it[BREL_MAX_ITEMS];
-	unsigned int n = 0, nacks = 0;
+	unsigned int n = 0, nacks = 0, nack_i;
 	uint32_t off = 0;
 	struct sph_hdr h;
 	int rc, k;
@@ -398,12 +398,17 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 			return STP_DROP_SPH_CTRL_UNSENT;
 		nacks += it[i].type == SPH_TLV_NACK;
 	}
+	/*
+	 * The NACKs' shares add up to BREL_NACK_RESEND at most: BREL_NACK_RESEND / nacks each, one
+	 * more for the first BREL_NACK_RESEND % nacks of them: past BREL_NACK_RESEND NACKs, the
+	 * rest have no share and are not passed on (one each would let 64 items resend 64).
+	 */
+	nack_i = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		const unsigned int w = it[i].stream >> 8;
 		struct brel_msg msg = { .type = it[i].type,
 			.o = (uint8_t)o,
 			.key = (uint8_t)(it[i].stream & 0xff),
-			.max = (uint8_t)RTE_MAX(1u, BREL_NACK_RESEND / RTE_MAX(nacks, 1u)),
 			.first = it[i].first,
 			.last = it[i].last };
 		struct brel_lcore *owner;
@@ -411,6 +416,13 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 		if (w >= pl->nb_workers) {
 			bl->ctrl_foreign++;
 			continue;
+		}
+		if (msg.type == SPH_TLV_NACK) {
+			msg.max = (uint8_t)(BREL_NACK_RESEND / nacks +
+					(nack_i < BREL_NACK_RESEND % nacks));
+			nack_i++;
+			if (msg.max == 0)
+				continue;
 		}
 		owner = broker_lc(pl->workers[w])->rel;
 		if (rte_ring_mp_enqueue_elem(owner->ctrl, &msg, sizeof(msg)) != 0)

@@ -504,6 +504,9 @@ def edge_seeds():
         "nack-all": edge(0, 50, 0, ctrl(nack(0, 0, 50))),
         "nack-again": edge(0x20, 50, 0, ctrl(nack(0, 3, 1)), ctrl(nack(0, 3, 1)),
                            ctrl(ack(0, (0, 2)))),
+        # Regression (fuzz_edge's first find): 40 NACKs of one datagram each resent 40, not
+        # BREL_NACK_RESEND (32).
+        "nack-share-40": edge(0, 200, 40, ctrl(*[nack(0, 5 * i, 1) for i in range(40)])),
         "unsent-ack": edge(0, 50, 0, ctrl(ack(0, (0, 1 << 40)))),
         "unsent-nack": edge(0, 50, 0, ctrl(nack(0, 0, 0xffffffff))),
         "none-sent": edge(0, 0, 0, ctrl(ack(0, (0, 0)))),
