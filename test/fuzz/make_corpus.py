@@ -507,6 +507,9 @@ def edge_seeds():
         # Regression (fuzz_edge's first find): 40 NACKs of one datagram each resent 40, not
         # BREL_NACK_RESEND (32).
         "nack-share-40": edge(0, 200, 40, ctrl(*[nack(0, 5 * i, 1) for i in range(40)])),
+        # Regression: an ACK, then a record whose ACK range ends before it starts: the
+        # first one was applied and the datagram counted consumed (now sph_bad_tlv, none read).
+        "ack-then-bad-tlv": edge(0, 50, 0, ctrl(ack(0, (10, 19))) + ctrl(ack(0, (30, 20)))),
         "unsent-ack": edge(0, 50, 0, ctrl(ack(0, (0, 1 << 40)))),
         "unsent-nack": edge(0, 50, 0, ctrl(nack(0, 0, 0xffffffff))),
         "none-sent": edge(0, 0, 0, ctrl(ack(0, (0, 0)))),
