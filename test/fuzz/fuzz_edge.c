@@ -60,7 +60,8 @@
  *    are all held;
  *  - the edge's counters (brel_json: sent, acknowledged, held) agree with the reference counts;
  *  - each control datagram is consumed or a counted drop with a named reason (consumed + drops
- *    == 1 for each), one from another address is sph_ctrl_source, and none is transmitted;
+ *    == 1 for each), one from another address is sph_ctrl_source, one consumed decodes whole
+ *    (a malformed one is a drop: none of its items is read), and none is transmitted;
  *  - at the end a valid ACK of every number sent (sph_ctrl_encode(), signed when node.auth has
  *    keys) releases every datagram still held; then the accounting invariant holds (received +
  *    replicated + generated == transmitted + captured + consumed + dropped) and, once the
@@ -630,6 +631,34 @@ items_add(const uint8_t *d, uint32_t len)
 	}
 }
 
+/*
+ * Whether datagram @p d decodes whole: records (then, after the first, only zero padding) whose
+ * control records to this edge (node 7) have TLVs that parse; another node's records are not
+ * read (ctrl_foreign), their TLVs only framed by sph_decode(). The edge reads no item of one
+ * that does not (a counted drop).
+ */
+static bool
+decodes_whole(const uint8_t *d, uint32_t len)
+{
+	struct sph_ctrl_item it[1];
+	struct sph_hdr h;
+	uint32_t off = 0;
+	int rc;
+
+	if (len == 0)
+		return false;
+	while (off < len) {
+		rc = sph_decode(d + off, len - off, &h);
+		if (rc < 0)
+			return off > 0 && sph_is_padding(d + off, len - off);
+		if ((h.flags & SPH_F_CTRL) && !sph_is_auth(h.flags) && h.node == 7 &&
+				sph_ctrl_parse(d + off, &h, it, 0) < 0)
+			return false;
+		off += (uint32_t)rc;
+	}
+	return true;
+}
+
 /* One control datagram (@p len bytes at @p dg) from @p other or the collector: its verdict. */
 static void
 ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len, uint32_t hl,
@@ -660,8 +689,10 @@ ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len
 	FUZZ_ASSERT(!other ||
 			b.drops[STP_DROP_SPH_CTRL_SOURCE] - a.drops[STP_DROP_SPH_CTRL_SOURCE] == 1);
 	FUZZ_ASSERT(b.tx_pkts == a.tx_pkts && lc->txbuf[port_out].n == 0);
-	if (b.consumed != a.consumed)
+	if (b.consumed != a.consumed) {
+		FUZZ_ASSERT(decodes_whole(dg, len));
 		items_add(dg, len);
+	}
 	poll_all(lc);
 	tx_flush(lc);
 	resent = read_back(hl, t_first, hz);
