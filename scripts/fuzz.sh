@@ -7,7 +7,7 @@
 # crashes) and exits 1 if any target crashed, leaked, timed out or ran out of memory.
 #
 # Usage: scripts/fuzz.sh SECONDS [TARGET...]
-#   TARGET: pkt cfg rule filter trailer probe stamp reflect tcprtt sph collect (default: all)
+#   TARGET: pkt cfg rule filter trailer probe stamp reflect tcprtt sph collect edge (default: all)
 #
 # Environment:
 #   FUZZ_RUNS=N   also stop a target after N executions (whichever comes first)
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|probe|stamp|reflect|tcprtt|sph|collect ...]" >&2
+	echo "usage: $0 SECONDS [pkt|cfg|rule|filter|trailer|probe|stamp|reflect|tcprtt|sph|collect|edge ...]" >&2
 	exit 2
 }
 
@@ -32,7 +32,7 @@ secs=$1
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe stamp reflect tcprtt sph collect)
+[ ${#targets[@]} -gt 0 ] || targets=(pkt cfg rule filter trailer probe stamp reflect tcprtt sph collect edge)
 
 # -max_len per target: the longest input that still means something to the code under test.
 declare -A max_len=(
@@ -47,6 +47,7 @@ declare -A max_len=(
 	[reflect]=9233 # a selector byte + the largest frame (reflector requests)
 	[sph]=9600    # a jumbo datagram of stampede records (largest MTU + headers)
 	[collect]=9000 # a selector byte + up to 3 datagrams of a burst (fwd/next ports: MTU 9000)
+	[edge]=3072    # 3 bytes of spec + up to 3 control datagrams (a collector's ACKs: <= 1 kB)
 )
 declare -A dict=([cfg]=cfg.dict [rule]=cfg.dict [filter]=filter.dict)
 for t in "${targets[@]}"; do

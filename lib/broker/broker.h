@@ -202,6 +202,29 @@ void broker_rif_fini(struct broker_rt *b);
 
 struct stp_lcore;
 
+/** The drop reason of sph_decode()'s (or sph_ctrl_parse()'s) error @p rc (-SPH_E_*, < 0). */
+static inline enum stp_drop
+broker_err_drop(int rc)
+{
+	static const uint8_t drop[SPH_E_MAX] = {
+		[SPH_E_TRUNCATED] = STP_DROP_SPH_TRUNCATED,
+		[SPH_E_BAD_MAGIC] = STP_DROP_SPH_BAD_MAGIC,
+		[SPH_E_BAD_VERSION] = STP_DROP_SPH_BAD_VERSION,
+		[SPH_E_BAD_HDR_LEN] = STP_DROP_SPH_BAD_HDR_LEN,
+		[SPH_E_BAD_LENGTH] = STP_DROP_SPH_BAD_LENGTH,
+		[SPH_E_BAD_TLV] = STP_DROP_SPH_BAD_TLV,
+	};
+
+	return (enum stp_drop)drop[-rc];
+}
+
+/** Whether @p why is one of the refusals of README.md "Security" (noted and logged). */
+static inline bool
+broker_is_refusal(enum stp_drop why)
+{
+	return why >= STP_DROP_SPH_AUTH_MISSING && why <= STP_DROP_SPH_CTRL_UNSENT;
+}
+
 /**
  * Note a refused datagram @p m (reason @p why, the node id it claimed @p node): its source
  * goes into the lcore's refused table and a log line is written at most once per second per

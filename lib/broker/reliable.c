@@ -349,9 +349,12 @@ ctrl_output(const struct stp_pipeline *pl, struct rte_mbuf *m, uint32_t *off, ui
 }
 
 /*
- * An acknowledgement datagram for output @p o: its items to the owner workers. Every item must
- * name numbers the owner has sent (else the whole datagram is refused: sph_ctrl_unsent), and
- * its NACKs share BREL_NACK_RESEND resends. Returns STP_DROP_MAX, or the refusal.
+ * An acknowledgement datagram for output @p o: its items to the owner workers. It is read
+ * whole first, as a collector admits a datagram: a record that does not decode (but zero
+ * padding after the first) or a control record whose TLVs do not parse drops the datagram with
+ * the decoding error's reason and none of its items is used. Every item must name numbers the
+ * owner has sent (else the whole datagram is refused: sph_ctrl_unsent), and its NACKs share
+ * BREL_NACK_RESEND resends. Returns STP_DROP_MAX, or the drop reason.
  */
 static enum stp_drop
 ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uint8_t *d,
@@ -359,18 +362,23 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 {
 	const struct stp_pipeline *pl = lc->pl;
 	struct sph_ctrl_item it[BREL_MAX_ITEMS];
-	unsigned int n = 0, nacks = 0;
+	unsigned int n = 0, nacks = 0, nack_i;
 	uint32_t off = 0;
 	struct sph_hdr h;
 	int rc, k;
 
 	bl->ctrl_dg++;
-	while (off < len && n < BREL_MAX_ITEMS) {
+	if (len == 0) {
+		bl->ctrl_bad++;
+		return STP_DROP_SPH_TRUNCATED;
+	}
+	while (off < len) {
 		rc = sph_decode(d + off, len - off, &h);
 		if (rc < 0) {
-			if (!sph_is_padding(d + off, len - off))
-				bl->ctrl_bad++;
-			break;
+			if (off > 0 && sph_is_padding(d + off, len - off))
+				break;
+			bl->ctrl_bad++;
+			return broker_err_drop(rc);
 		}
 		off += (uint32_t)rc;
 		if (sph_is_auth(h.flags))
@@ -379,10 +387,11 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 			bl->ctrl_foreign++;
 			continue;
 		}
+		/* Items past BREL_MAX_ITEMS are checked, not kept. */
 		k = sph_ctrl_parse(d + off - rc, &h, it + n, BREL_MAX_ITEMS - n);
 		if (k < 0) {
 			bl->ctrl_bad++;
-			break;
+			return broker_err_drop(k);
 		}
 		n += (unsigned int)k;
 	}
@@ -398,12 +407,17 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 			return STP_DROP_SPH_CTRL_UNSENT;
 		nacks += it[i].type == SPH_TLV_NACK;
 	}
+	/*
+	 * The NACKs' shares add up to BREL_NACK_RESEND at most: BREL_NACK_RESEND / nacks each, one
+	 * more for the first BREL_NACK_RESEND % nacks of them: past BREL_NACK_RESEND NACKs, the
+	 * rest have no share and are not passed on (one each would let 64 items resend 64).
+	 */
+	nack_i = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		const unsigned int w = it[i].stream >> 8;
 		struct brel_msg msg = { .type = it[i].type,
 			.o = (uint8_t)o,
 			.key = (uint8_t)(it[i].stream & 0xff),
-			.max = (uint8_t)RTE_MAX(1u, BREL_NACK_RESEND / RTE_MAX(nacks, 1u)),
 			.first = it[i].first,
 			.last = it[i].last };
 		struct brel_lcore *owner;
@@ -411,6 +425,13 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 		if (w >= pl->nb_workers) {
 			bl->ctrl_foreign++;
 			continue;
+		}
+		if (msg.type == SPH_TLV_NACK) {
+			msg.max = (uint8_t)(BREL_NACK_RESEND / nacks +
+					(nack_i < BREL_NACK_RESEND % nacks));
+			nack_i++;
+			if (msg.max == 0)
+				continue;
 		}
 		owner = broker_lc(pl->workers[w])->rel;
 		if (rte_ring_mp_enqueue_elem(owner->ctrl, &msg, sizeof(msg)) != 0)
@@ -462,10 +483,12 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 				break;
 			}
 		}
-		if (why == STP_DROP_MAX && o >= 0)
+		if (why == STP_DROP_MAX && o >= 0) {
 			why = ctrl_read(lc, bl, (unsigned int)o, d + off, end - off);
-		else if (o == -2)
+		} else if (o == -2) {
 			bl->ctrl_bad++;
+			why = STP_DROP_SPH_BAD_LENGTH; /* UDP length past the frame */
+		}
 		if (why != STP_DROP_MAX) {
 			/* The node its first record names (the edge itself, for a well-formed one).
 			 */
@@ -473,7 +496,9 @@ brel_edge_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 					sph_peek_node(d + off) :
 					0;
 
-			broker_refuse(lc, why, claim, m);
+			/* Refusals are noted with their source; malformed datagrams are not. */
+			if (broker_is_refusal(why))
+				broker_refuse(lc, why, claim, m);
 			lc->stats.drops[why]++;
 		} else {
 			lc->stats.consumed++;

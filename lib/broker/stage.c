@@ -62,16 +62,6 @@
 
 RTE_LOG_REGISTER_SUFFIX(broker_logtype, broker.refuse, INFO);
 
-/* The drop reason of a decoding error. */
-static const uint8_t err_drop[SPH_E_MAX] = {
-	[SPH_E_TRUNCATED] = STP_DROP_SPH_TRUNCATED,
-	[SPH_E_BAD_MAGIC] = STP_DROP_SPH_BAD_MAGIC,
-	[SPH_E_BAD_VERSION] = STP_DROP_SPH_BAD_VERSION,
-	[SPH_E_BAD_HDR_LEN] = STP_DROP_SPH_BAD_HDR_LEN,
-	[SPH_E_BAD_LENGTH] = STP_DROP_SPH_BAD_LENGTH,
-	[SPH_E_BAD_TLV] = STP_DROP_SPH_BAD_TLV,
-};
-
 /* ---------------------------------------------------------------------------------------- */
 /* Sending: datagrams of records out of a stampede output. */
 
@@ -686,13 +676,6 @@ broker_refuse(struct stp_lcore *lc, unsigned int why, uint32_t node, const struc
 	return why;
 }
 
-/* Whether @p why is one of the refusals of README.md "Security" (noted and logged). */
-static inline bool
-is_refusal(enum stp_drop why)
-{
-	return why >= STP_DROP_SPH_AUTH_MISSING && why <= STP_DROP_SPH_CTRL_UNSENT;
-}
-
 /* The node a record comes from on this link: its last relay (hop), else its source. */
 static inline bool
 rec_sender(const struct sph_hdr *h, uint32_t *node)
@@ -893,7 +876,7 @@ dg_admit(struct stp_lcore *lc, struct broker_lcore *bl, struct rte_mbuf *m, uint
 				if (o > off && sph_is_padding(d + o, *end - o))
 					break;
 				bl->malformed++;
-				return (enum stp_drop)err_drop[-rc];
+				return broker_err_drop(rc);
 			}
 			if (sph_is_auth(h.flags))
 				continue; /* node.auth off: read as an unknown control record */
@@ -1780,7 +1763,7 @@ collect(struct rx_out *r, struct broker_lcore *bl, struct rte_mbuf *m, uint32_t 
 			if (off > 0 && sph_is_padding(d + off, len - off))
 				break;
 			bl->malformed++;
-			return (enum stp_drop)err_drop[-rc];
+			return broker_err_drop(rc);
 		}
 		bl->records++;
 		if (!(h.flags & SPH_F_CTRL))
@@ -1813,7 +1796,7 @@ relay(struct stp_lcore *lc, struct broker_lcore *bl, struct dg_tx *x, struct rte
 			if (off > start && sph_is_padding(d + off, len - off))
 				break;
 			bl->malformed++;
-			return (enum stp_drop)err_drop[-rc];
+			return broker_err_drop(rc);
 		}
 		off += (uint32_t)rc;
 	}
@@ -1893,7 +1876,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		why = dg_admit(lc, bl, m, off, &end, &claim, &plain);
 		if (unlikely(why != STP_DROP_MAX)) {
 			bl->datagrams++;
-			if (is_refusal(why))
+			if (broker_is_refusal(why))
 				broker_refuse(lc, why, claim, m);
 			lc->stats.drops[why]++;
 			rte_pktmbuf_free(m);
@@ -1909,7 +1892,7 @@ broker_burst(struct stp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 			why = collect(&r, bl, m, off, end, &plain, now);
 		}
 		if (unlikely(why != STP_DROP_MAX)) {
-			if (is_refusal(why))
+			if (broker_is_refusal(why))
 				broker_refuse(lc, why, claim, m);
 			lc->stats.drops[why]++;
 			rte_pktmbuf_free(m);

@@ -29,10 +29,11 @@ edge: an edge (node 7, auth key 1) with a reliable output reads 50 frames, and o
   a valid, signed ACK [0, 49] from the collector's MAC and IP: that is data (sent on as frame
   51), not a command. On the output's port: ACK [0, 9] signed (applied), ACK [10, 19] unsigned
   (sph_auth_missing), with a wrong key (sph_auth_bad), from another MAC and another IP
-  (sph_ctrl_source x2), ACK [0, 2^40] and NACK count 2^32-1 (sph_ctrl_unsent x2), NACK [0, 49]
-  (resends 32: BREL_NACK_RESEND, not 40). Every datagram the edge sends verifies with key 1; at
-  stop the spool holds the 40 datagrams not acknowledged: acknowledged frames 0..9 + spooled
-  10..50 == every frame, none lost.
+  (sph_ctrl_source x2), ACK [0, 2^40] and NACK count 2^32-1 (sph_ctrl_unsent x2), ACK [10, 19]
+  followed by a malformed record (sph_bad_tlv: nothing of it applied), 40 NACKs of one number
+  each, 10..49 (resends 32: BREL_NACK_RESEND, not 40). Every datagram the edge sends verifies
+  with key 1; at stop the spool holds the 40 datagrams not acknowledged: acknowledged frames
+  0..9 + spooled 10..50 == every frame, none lost.
 relay: a relay (node 8) with keys 1 and 2 and node.peers [7]: the edge's datagrams (2 records,
   key 2) go on with a hop each, re-signed with the relay's key 1 (Python verifies), without the
   edge's authentication record; unsigned, wrong-key, non-peer and wrong-address input refused.
@@ -294,7 +295,11 @@ def run_edge(ck, exe):
         coll(sign(ctrl_rec([(4, 0, 10, 19)]), 1, K1, 9), src_ip="192.0.2.66"),
         coll(sign(ctrl_rec([(4, 0, 0, 1 << 40)]), 1, K1, 9)),                 # unsent
         coll(sign(ctrl_rec([(5, 0, 0, 0xffffffff)]), 1, K1, 9)),              # unsent
-        coll(sign(ctrl_rec([(5, 0, 0, n)]), 1, K1, 9)),                       # NACK 0..49
+        # ACK [10, 19], then a record whose ACK range ends before it starts: sph_bad_tlv, and
+        # nothing of it is applied (10..19 stay held).
+        coll(sign(ctrl_rec([(4, 0, 10, 19)]) + ctrl_rec([(4, 0, 30, 20)]), 1, K1, 9)),
+        # 40 NACKs of one number each (10..49): their shares add up to 32 resends, not 40.
+        coll(sign(ctrl_rec([(5, 0, q, 1) for q in range(10, n)]), 1, K1, 9)),
     ]
     ftlib.write_pcap_ns(st.path("acks.pcap"), acks, T0 + 10**6, 1001)
     cfg = rules_lib.base_config(
@@ -329,7 +334,7 @@ def run_edge(ck, exe):
         seqs += [r["seq"] for r in sphlib.decode_records(sphlib.datagram_of(o))
                  if not r["flags"] & sphlib.F_CTRL]
     # 50 datagrams (the tap's ACK, frame 51, fits the last one with frame 50), then the
-    # NACK's 32 resends: the datagrams of 10..41.
+    # NACKs' 32 resends: the datagrams of 10..41 (the first 32 NACKs get one each).
     ck.eq(seqs, list(range(n + 1)) + list(range(10, 42)),
           "edge: 50 datagrams with records 0..50, then 32 resends (10..41), nothing more")
     got, _ = sphlib.frames_of(outer[:n])
@@ -338,8 +343,8 @@ def run_edge(ck, exe):
     rs = (s or {}).get("broker", {}).get("outputs", {}).get("sp", {}).get("reliable", {})
     ck.eq((rs.get("sent"), rs.get("acknowledged"), rs.get("resent"), rs.get("acks_received"),
            rs.get("nacks_received"), rs.get("dead_lettered")),
-          (n, 10, 32, 1, 1, n - 10),
-          "edge: sent 50, acknowledged 10, resent 32, 1 ACK and 1 NACK applied, 40 spooled")
+          (n, 10, 32, 1, 32, n - 10),
+          "edge: sent 50, acknowledged 10, resent 32, 1 ACK and 32 NACKs applied, 40 spooled")
     try:
         spool = rules_lib.read_pcapng(st.path("spool.pcapng"))["packets"]
     except (OSError, ValueError, rules_lib.PcapngError) as e:
@@ -352,7 +357,8 @@ def run_edge(ck, exe):
           "edge: acknowledged 0..9 + spool 10..50 == every frame: none lost")
     ftlib.check_accounting(ck, s, received=n + 1 + len(acks), transmitted=n + 32,
                            drops={"sph_auth_missing": 1, "sph_auth_bad": 1,
-                                  "sph_ctrl_source": 2, "sph_ctrl_unsent": 2},
+                                  "sph_ctrl_source": 2, "sph_ctrl_unsent": 2,
+                                  "sph_bad_tlv": 1},
                            label="edge: ")
     st.cleanup()
 

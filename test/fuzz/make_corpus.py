@@ -473,6 +473,66 @@ def collect_seeds():
     }
 
 
+def edge_seeds():
+    """fuzz_edge: 3 bytes (fuzz_edge.c: selector, frames, lengths) + 1..3 control datagrams."""
+    def ack(stream, *ranges):
+        return struct.pack("!BBH", 4, 2 + 16 * len(ranges), stream) + \
+            b"".join(struct.pack("!QQ", f, l) for f, l in ranges)
+
+    def nack(stream, first, count):
+        return struct.pack("!BBHQI", 5, 14, stream, first, count)
+
+    def ctrl(*tlvs, node=7):
+        return sph(b"", node=node, flags=2, ts=0, ts_src=0, tlvs=b"".join(tlvs))
+
+    def edge(sel, frames, lengths, *dgs):
+        """Control datagrams after the first ones' 2-byte length prefixes (bits 4-5)."""
+        sel |= (len(dgs) - 1) << 4
+        out = bytes([sel, frames, lengths])
+        for d in dgs[:-1]:
+            out += struct.pack("!H", len(d)) + d
+        return out + dgs[-1]
+
+    def item(c, first, count):
+        """A structured item (bit 7 of the selector): control byte, first, count - 1."""
+        return struct.pack("!BHH", c, first, count - 1)
+
+    return {
+        "ack-all": edge(0, 50, 0, ctrl(ack(0, (0, 49)))),
+        "ack-part": edge(0, 50, 0, ctrl(ack(0, (0, 9), (20, 29)))),
+        "ack-nack": edge(0, 50, 0, ctrl(ack(0, (0, 9)), nack(0, 10, 5))),
+        "nack-all": edge(0, 50, 0, ctrl(nack(0, 0, 50))),
+        "nack-again": edge(0x20, 50, 0, ctrl(nack(0, 3, 1)), ctrl(nack(0, 3, 1)),
+                           ctrl(ack(0, (0, 2)))),
+        # Regression (fuzz_edge's first find): 40 NACKs of one datagram each resent 40, not
+        # BREL_NACK_RESEND (32).
+        "nack-share-40": edge(0, 200, 40, ctrl(*[nack(0, 5 * i, 1) for i in range(40)])),
+        # Regression: an ACK, then a record whose ACK range ends before it starts: the
+        # first one was applied and the datagram counted consumed (now sph_bad_tlv, none read).
+        "ack-then-bad-tlv": edge(0, 50, 0, ctrl(ack(0, (10, 19))) + ctrl(ack(0, (30, 20)))),
+        "unsent-ack": edge(0, 50, 0, ctrl(ack(0, (0, 1 << 40)))),
+        "unsent-nack": edge(0, 50, 0, ctrl(nack(0, 0, 0xffffffff))),
+        "none-sent": edge(0, 0, 0, ctrl(ack(0, (0, 0)))),
+        "padded": edge(0, 10, 0, ctrl(ack(0, (0, 9))) + bytes(20)),
+        "foreign-node": edge(0, 10, 0, ctrl(ack(0, (0, 9)), node=8)),
+        "worker1": edge(0, 10, 0, ctrl(ack(0x100, (0, 9)))),
+        "two-records": edge(0, 10, 0, ctrl(ack(0, (0, 4))) + ctrl(nack(0, 5, 5))),
+        "auth-signed": edge(0x05, 30, 0, ctrl(ack(0, (0, 9)))),
+        "auth-unsigned": edge(0x01, 30, 0, ctrl(ack(0, (0, 9)))),
+        "auth-optional": edge(0x03, 30, 0, ctrl(ack(0, (0, 9))), ctrl(nack(0, 10, 3))),
+        "other-source": edge(0x18, 30, 0, ctrl(ack(0, (0, 29))), ctrl(nack(0, 0, 30))),
+        "ether": edge(0x12, 30, 0, ctrl(ack(0, (0, 9))), ctrl(nack(0, 10, 30))),
+        "two-ports": edge(0x40, 100, 8, ctrl(ack(0, (0, 31)), ack(1, (0, 20)), nack(1, 21, 9))),
+        "fragments": edge(0x20, 40, 63, ctrl(ack(0, (0, 5))), ctrl(nack(0, 6, 20)),
+                          ctrl(ack(0, (10, 12)))),
+        "after": edge(0, 20, 0x80, ctrl(ack(0, (0, 19)))),
+        "structured": edge(0x80, 60, 4, item(0, 0, 10) + item(1, 10, 20) + item(2, 0, 5) +
+                           item(0x20, 3, 1) + item(0x19, 0, 1)),
+        "structured-3": edge(0xe4, 200, 40, item(0x40, 0, 100), item(3, 50, 60) +
+                             item(0x21, 7, 1), item(0x0, 100, 101)),
+    }
+
+
 def reflect_seeds():
     """The reflect target: a selector byte, then a request frame with valid checksums."""
     stamp = struct.pack("!IQHH28x", 1, 0xe0000000 << 32, 1, 0) + bytes(20)
@@ -539,6 +599,7 @@ def main():
     write("reflect", reflect_seeds())
     write("sph", sph_seeds())
     write("collect", collect_seeds())
+    write("edge", edge_seeds())
     return 0
 
 
