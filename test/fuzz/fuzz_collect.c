@@ -59,6 +59,7 @@
 #include <rte_mempool.h>
 
 #include "fuzz.h"
+#include "fuzz_mbuf.h"
 #include "broker.h"
 #include "cfg.h"
 #include "cfg_section.h"
@@ -111,37 +112,6 @@ static const char *const node_json[NB_PL] = {
 	"{\"id\": 8, \"role\": \"relay\", \"relay_to\": \"up\"}",
 };
 #define AUTH_AT 1
-
-static void
-ext_free(void *addr, void *opaque)
-{
-	free(addr);
-	free(opaque);
-}
-
-/* One frame of exactly @p len bytes outside the mempool's data rooms, in an mbuf of the pool. */
-static struct rte_mbuf *
-frame_mbuf(const uint8_t *f, uint32_t len)
-{
-	struct rte_mbuf_ext_shared_info *sh;
-	struct rte_mbuf *m;
-	uint8_t *buf;
-
-	m = rte_pktmbuf_alloc(ports.pool);
-	FUZZ_ASSERT(m != NULL);
-	buf = malloc(len);
-	sh = calloc(1, sizeof(*sh));
-	FUZZ_ASSERT(buf != NULL && sh != NULL);
-	memcpy(buf, f, len);
-	sh->free_cb = ext_free;
-	sh->fcb_opaque = sh;
-	rte_mbuf_ext_refcnt_set(sh, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, (uint16_t)len, sh);
-	m->data_off = 0;
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	return m;
-}
 
 /* Ethernet / IPv4 / UDP (or raw 0x88B5) around datagram @p dg into @p f; its length. */
 static uint32_t
@@ -255,18 +225,6 @@ build(int k, int pid)
 	}
 	FUZZ_ASSERT(pls[k].nb_lcores == 1 && pls[k].nb_stages >= 1 &&
 			pls[k].stages[0] == &stp_feature_broker);
-}
-
-/*
- * What LLVMFuzzerInitialize builds lives as long as the process; LeakSanitizer does not scan
- * DPDK's memory (rte_malloc), where the pipelines keep their pointers to it.
- */
-const char *__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:LLVMFuzzerInitialize\n";
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -402,7 +360,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		total += len;
 		flen = wrap(frame, dg, len, (sel & 0x40) != 0, (sel & 8) != 0);
-		pkts[i] = frame_mbuf(frame, flen);
+		pkts[i] = fuzz_frame_mbuf(ports.pool, frame, flen);
 		pkts[i]->port = port_net;
 		memset(pkt_meta(pkts[i]), 0, sizeof(struct pkt_meta));
 		FUZZ_ASSERT(pkt_parse(pkts[i], pkt_meta(pkts[i])) == 0);

@@ -85,6 +85,7 @@
 #include <rte_mempool.h>
 
 #include "fuzz.h"
+#include "fuzz_mbuf.h"
 #include "broker.h"
 #include "broker_rel.h"
 #include "cfg.h"
@@ -150,37 +151,6 @@ static struct sent_dg dgs[MAX_DG];
 static unsigned int nb_dgs;
 static struct sph_ctrl_item items[MAX_ITEMS]; /* read from accepted control datagrams */
 static unsigned int nb_items;
-
-static void
-ext_free(void *addr, void *opaque)
-{
-	free(addr);
-	free(opaque);
-}
-
-/* One frame of exactly @p len bytes outside the mempool's data rooms, in an mbuf of the pool. */
-static struct rte_mbuf *
-frame_mbuf(const uint8_t *f, uint32_t len)
-{
-	struct rte_mbuf_ext_shared_info *sh;
-	struct rte_mbuf *m;
-	uint8_t *buf;
-
-	m = rte_pktmbuf_alloc(ports.pool);
-	FUZZ_ASSERT(m != NULL);
-	buf = malloc(len);
-	sh = calloc(1, sizeof(*sh));
-	FUZZ_ASSERT(buf != NULL && sh != NULL);
-	memcpy(buf, f, len);
-	sh->free_cb = ext_free;
-	sh->fcb_opaque = sh;
-	rte_mbuf_ext_refcnt_set(sh, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, (uint16_t)len, sh);
-	m->data_off = 0;
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	return m;
-}
 
 static void
 ip_csum(uint8_t *ip)
@@ -291,15 +261,6 @@ eal_start(void)
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_null0", &port_in[0]) == 0);
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_null1", &port_in[1]) == 0);
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_ring0", &port_out) == 0);
-}
-
-const char *__lsan_default_suppressions(void);
-
-/* What LLVMFuzzerInitialize builds lives as long as the process (fuzz_collect.c). */
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:LLVMFuzzerInitialize\n";
 }
 
 static void
@@ -674,7 +635,7 @@ ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len
 
 	flen = wrap(f, dg, len, ether, ether && other ? other_mac : coll_mac,
 			other ? other_ip : coll_ip, edge_ip, SPH_UDP_PORT, SPH_UDP_PORT);
-	m = frame_mbuf(f, flen);
+	m = fuzz_frame_mbuf(ports.pool, f, flen);
 	memset(pkt_meta(m), 0, sizeof(struct pkt_meta));
 	FUZZ_ASSERT(pkt_parse(m, pkt_meta(m)) == 0);
 	stp_stats_sum(&pl, &a);
