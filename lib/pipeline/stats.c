@@ -48,16 +48,23 @@ stp_drop_desc(enum stp_drop d)
 	return d < STP_DROP_MAX ? drop_descs[d] : "unknown";
 }
 
+/* The sum of per-port counts @p a (port_rx or port_tx), each read whole. */
+static uint64_t
+ports_sum(const uint64_t *a)
+{
+	uint64_t v = 0;
+
+	for (unsigned int p = 0; p < PORT_MAX; p++)
+		v += __atomic_load_n(&a[p], __ATOMIC_RELAXED);
+	return v;
+}
+
 /* rx_pkts and tx_pkts, which the datapath does not count: the sums of the per-port counts. */
 static void
 stats_port_totals(struct stp_lcore_stats *s)
 {
-	s->rx_pkts = 0;
-	s->tx_pkts = 0;
-	for (unsigned int p = 0; p < PORT_MAX; p++) {
-		s->rx_pkts += s->port_rx[p];
-		s->tx_pkts += s->port_tx[p];
-	}
+	s->rx_pkts = ports_sum(s->port_rx);
+	s->tx_pkts = ports_sum(s->port_tx);
 }
 
 const struct stp_lcore_stats *
@@ -76,13 +83,14 @@ stp_lcore_stats_read(const struct stp_lcore *lc, struct stp_lcore_stats *st)
 uint64_t
 stp_lcore_stat(const struct stp_lcore *lc, size_t off)
 {
-	struct stp_lcore_stats st;
-	uint64_t v;
+	const struct stp_lcore_stats *s = &lc->stats;
 
-	/* A whole read (a few KiB, control thread): rx_pkts and tx_pkts summed in one place. */
-	stp_lcore_stats_read(lc, &st);
-	memcpy(&v, (const char *)&st + off, sizeof(v));
-	return v;
+	/* One counter read, not the whole struct: views call this per counter and lcore. */
+	if (off == offsetof(struct stp_lcore_stats, rx_pkts))
+		return ports_sum(s->port_rx);
+	if (off == offsetof(struct stp_lcore_stats, tx_pkts))
+		return ports_sum(s->port_tx);
+	return __atomic_load_n((const uint64_t *)((const char *)s + off), __ATOMIC_RELAXED);
 }
 
 void
