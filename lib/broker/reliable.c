@@ -368,11 +368,8 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 	int rc, k;
 
 	bl->ctrl_dg++;
-	if (len == 0) {
-		bl->ctrl_bad++;
-		return STP_DROP_SPH_TRUNCATED;
-	}
-	while (off < len) {
+	/* At least once: an empty datagram is the decoder's sph_truncated. */
+	do {
 		rc = sph_decode(d + off, len - off, &h);
 		if (rc < 0) {
 			if (off > 0 && sph_is_padding(d + off, len - off))
@@ -394,7 +391,7 @@ ctrl_read(struct stp_lcore *lc, struct brel_lcore *bl, unsigned int o, const uin
 			return broker_err_drop(k);
 		}
 		n += (unsigned int)k;
-	}
+	} while (off < len);
 	for (unsigned int i = 0; i < n; i++) {
 		const unsigned int w = it[i].stream >> 8;
 		const struct brel_lcore *owner;
