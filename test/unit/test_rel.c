@@ -121,6 +121,39 @@ test_buf(void)
 	free(b);
 }
 
+/*
+ * An entry pushed with a time later than the tick's (a replay kept in the same poll, after the
+ * poll read its clock) is young, not 2^64 cycles old: neither dead-lettered nor resent.
+ */
+static void
+test_later_push(void)
+{
+	struct rel_buf *b = malloc(rel_buf_size(8));
+	struct log lg;
+	struct rel_span s;
+	unsigned int n;
+
+	memset(&lg, 0, sizeof(lg));
+	rel_buf_init(b, 8);
+	s = span_of(0, 0, 9);
+	rel_buf_push(b, (void *)1, &s, 1000, on_dead, &lg);
+	s = span_of(0, 10, 19);
+	rel_buf_push(b, (void *)2, &s, 1005, on_dead, &lg);
+	n = rel_buf_ack(b, 0, 10, 19, on_release, &lg); /* the 1st is now behind a newer number */
+	check(n == 1, "ack of the 2nd");
+	n = rel_buf_tick(b, 990, 100, 50, 8, on_dead, on_resend, &lg);
+	check(n == 0 && lg.dead == 0 && lg.resent == 0 && b->unacked == 1,
+			"tick at a time before the push: nothing dead or resent (%u dead, %u resent)",
+			lg.dead, lg.resent);
+	n = rel_buf_nack(b, 0, 0, 9, 990, 50, 32, on_resend, &lg);
+	check(n == 1, "a NACK still resends it at once");
+	n = rel_buf_nack(b, 0, 0, 9, 995, 50, 32, on_resend, &lg);
+	check(n == 0, "and not again within min_gap");
+	n = rel_buf_tick(b, 1101, 100, 50, 8, on_dead, on_resend, &lg);
+	check(n == 1 && lg.dead == 1, "window expiry counts from the push: %u", n);
+	free(b);
+}
+
 static void
 test_rx(void)
 {
@@ -249,6 +282,7 @@ main(void)
 	test_span();
 	test_buf();
 	test_nack_bound();
+	test_later_push();
 	test_rx();
 	test_ctrl();
 	return unit_done();
