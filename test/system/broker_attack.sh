@@ -134,6 +134,7 @@ SEND_PID=$!
 BG_PIDS+=("$SEND_PID")
 sent=$((sent + NT))
 sleep 0.5
+log "traffic flows; the forger sends" # the timestamps split a slow step (CI) from the next
 l_json=$(nsx "$NS_M" "${FORGE[@]}" link m_a0 "$MAC_EOUT" "$MAC_CIN") || fail "forger: $l_json"
 t_json=$(TAP_FRAME_OUT=$WORK/tap.bin nsx "$NS_S" "${FORGE[@]}" tap s0 "$MAC_EIN" "$MAC_CIN") ||
 	fail "forger: $t_json"
