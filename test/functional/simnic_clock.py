@@ -14,8 +14,10 @@ It prints the error's p50, p99 and max per mode: the figures the README quotes.
 
 MODE (device clock parameters in SIM below):
   drift     free-running 156.25 MHz clock at -95 ppm, its drift changing by 0.5 ppm/s
-  dstep     +60 ppm, then a drift step of -40 ppm at 4 s after the device started (frames
-            from 3 to 6 s after the first: reported, bounded by STEP_BOUND_NS)
+  dstep     +60 ppm, then a drift step of -40 ppm 4 s after the first frame (frames from 3 to
+            6 s after the first: reported, bounded by STEP_BOUND_NS). The simulator used to
+            step 4 s after its probe: when stampede took over 1 s from there to its first
+            frame (a loaded machine), the step fell before the excluded window
   wrap      a 32-bit 1 GHz counter (wraps every 4.29 s), starting 2 s before its wrap;
             the port says "clock_bits": 32
   rtstep    CLOCK_REALTIME stepped +2.5 s at 4 s (LD_PRELOAD shim): stamps follow UTC; frames

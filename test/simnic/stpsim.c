@@ -16,7 +16,9 @@
  * The device clock is a pure function of true time, so the truth of every stamp is known:
  *   free mode:  ticks(t) = offset + hz * (t + drift(t)) / 1e9, quantised to tick counts and
  *               wrapped to bits; t is ns since the device was probed and drift(t) the integral
- *               of ppm + ppm_rate * t (+ ppm_step from ppm_step_at on), exact (no integration
+ *               of ppm + ppm_rate * t (+ ppm_step from ppm_step_at seconds after the first
+ *               frame arrived on: a test places its windows around the step from the frames'
+ *               truth, whatever the application's start-up took), exact (no integration
  *               error);
  *   utc / tai:  the clock counts UTC (or TAI = UTC + tai seconds) ns, as a PHC steered by
  *               phc2sys does.
@@ -101,6 +103,7 @@ struct sim_priv {
 	double hz;
 	double ppm, ppm_rate, ppm_step;
 	double ppm_step_at_s;
+	uint64_t first_real; /* unstepped real time of the first frame, 0 before it (atomic) */
 	uint64_t offset, tick, mask;
 	unsigned int bits;
 	int tai_s;
@@ -172,8 +175,14 @@ sim_ticks(const struct sim_priv *p, uint64_t real)
 	t = (long double)(int64_t)(real - p->t0) / 1e9L; /* seconds since probe */
 	/* Integral of the frequency error: ppm * t + rate * t^2 / 2 (+ the step's share). */
 	drift = (long double)p->ppm * t + (long double)p->ppm_rate * t * t / 2;
-	if (p->ppm_step != 0 && t > p->ppm_step_at_s)
-		drift += (long double)p->ppm_step * (t - p->ppm_step_at_s);
+	if (p->ppm_step != 0) {
+		uint64_t first = __atomic_load_n(&p->first_real, __ATOMIC_ACQUIRE);
+		long double at = (long double)(int64_t)(first - p->t0) / 1e9L + p->ppm_step_at_s;
+
+		/* Before the first frame the step is ppm_step_at or more away: none yet. */
+		if (first != 0 && t > at)
+			drift += (long double)p->ppm_step * (t - at);
+	}
 	v = (long double)p->hz * (t + drift * 1e-6L);
 	c = p->offset + (uint64_t)(int64_t)floorl(v);
 	c -= c % p->tick;
@@ -292,6 +301,8 @@ sim_rx(void *q, struct rte_mbuf **pkts, uint16_t n)
 		m->port = 0;
 		/* The frame arrives now: the device latches its clock, the truth is UTC now. */
 		sim_now(p, &real, &utc);
+		if (p->sent == 0)
+			__atomic_store_n(&p->first_real, real, __ATOMIC_RELEASE);
 		if (p->ts_off >= 0) {
 			*RTE_MBUF_DYNFIELD(m, p->ts_off, rte_mbuf_timestamp_t *) =
 					sim_ticks(p, real);
@@ -743,8 +754,9 @@ sim_probe(struct rte_vdev_device *vdev)
 	dev->tx_pkt_burst = sim_tx;
 	rte_eth_dev_probing_finish(dev);
 	SIM_LOG(INFO,
-			"%s: %u frames, mode %s, %.0f Hz %+.3f ppm (%+.3f ppm/s, step %+.3f at "
-			"%.1f s), %u bits, tick %" PRIu64 ", read %" PRIu64 "+%" PRIu64 " ns%s%s",
+			"%s: %u frames, mode %s, %.0f Hz %+.3f ppm (%+.3f ppm/s, step %+.3f "
+			"%.1f s after the first frame), %u bits, tick %" PRIu64 ", read %" PRIu64
+			"+%" PRIu64 " ns%s%s",
 			rte_vdev_device_name(vdev), p->nb_frames,
 			p->mode == SIM_FREE ? "free" : (p->mode == SIM_UTC ? "utc" : "tai"), p->hz,
 			p->ppm, p->ppm_rate, p->ppm_step, p->ppm_step_at_s, p->bits, p->tick,
