@@ -43,6 +43,16 @@ tick_delta(const struct devclock *c, uint64_t to, uint64_t from)
 }
 
 static void
+line_store(struct devclock_line *to, const struct devclock_line *l)
+{
+	__atomic_store_n(&to->base_cnt, l->base_cnt, __ATOMIC_RELAXED);
+	__atomic_store_n(&to->base_ns, l->base_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&to->mult, l->mult, __ATOMIC_RELAXED);
+	__atomic_store_n(&to->mult_after, l->mult_after, __ATOMIC_RELAXED);
+	__atomic_store_n(&to->horizon, l->horizon, __ATOMIC_RELAXED);
+}
+
+static void
 sync_publish(struct devclock_sync *s, const struct devclock_map *m)
 {
 	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
@@ -50,11 +60,8 @@ sync_publish(struct devclock_sync *s, const struct devclock_map *m)
 	/* As clock_sync_publish(): odd while writing, fenced on both sides. */
 	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&s->map.base_cnt, m->base_cnt, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->map.base_ns, m->base_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->map.mult, m->mult, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->map.mult_after, m->mult_after, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->map.horizon, m->horizon, __ATOMIC_RELAXED);
+	line_store(&s->map.cur, &m->cur);
+	line_store(&s->map.prev, &m->prev);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELAXED);
 }
@@ -65,15 +72,24 @@ to_mult(double rate)
 	return (uint64_t)llround(rate * (double)(1ULL << CLOCK_SHIFT));
 }
 
-/* Anchor at (base_raw, base_ns): @p rate_corr for one period, the fitted rate after it. */
+/*
+ * Anchor at (base_raw, base_ns): @p rate_corr for one period, the fitted rate after it.
+ * @p continuous: the anchor is where the map in force stood (ticks before it keep that map);
+ * otherwise the map starts afresh, before the anchor too.
+ */
 static void
-publish(struct devclock *c, uint64_t base_raw, uint64_t base_ns, double rate_corr)
+publish(struct devclock *c, uint64_t base_raw, uint64_t base_ns, double rate_corr, bool continuous)
 {
-	c->map.base_cnt = base_raw;
-	c->map.base_ns = base_ns;
-	c->map.mult = to_mult(rate_corr);
-	c->map.mult_after = to_mult(c->rate);
-	c->map.horizon = (uint64_t)((double)DEVCLOCK_PERIOD_MS * 1e6 / c->rate);
+	struct devclock_line *l = &c->map.cur;
+
+	c->map.prev = *l;
+	l->base_cnt = base_raw;
+	l->base_ns = base_ns;
+	l->mult = to_mult(rate_corr);
+	l->mult_after = to_mult(c->rate);
+	l->horizon = (uint64_t)((double)DEVCLOCK_PERIOD_MS * 1e6 / c->rate);
+	if (!continuous)
+		c->map.prev = *l;
 	sync_publish(&c->sync, &c->map);
 }
 
@@ -172,7 +188,7 @@ devclock_start(struct devclock *c, const struct devclock_source *src, unsigned i
 	c->nb_samples = 2;
 	window_push(c, (uint64_t)((int64_t)c->ext - dt), n0);
 	window_push(c, c->ext, n1);
-	publish(c, c->last_raw, n1, c->rate);
+	publish(c, c->last_raw, n1, c->rate, false);
 	return 0;
 }
 
@@ -214,7 +230,7 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 		window_reset(c);
 		window_push(c, c->ext, ns);
 		c->last_ns = ns;
-		publish(c, raw, ns, c->rate);
+		publish(c, raw, ns, c->rate, false);
 		return -ERANGE;
 	}
 	/* The ticks are good whatever the bracket: follow the counter through its wraps. */
@@ -236,7 +252,7 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 			c->min_brk += c->min_brk / 2;
 			c->rejects_in_row = 0;
 		}
-		publish(c, raw, old_ns, c->rate);
+		publish(c, raw, old_ns, c->rate, true);
 		return -EAGAIN;
 	}
 	c->rejects_in_row = 0;
@@ -255,7 +271,7 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 		c->big_errs = 0;
 		window_reset(c);
 		window_push(c, c->ext, ns);
-		publish(c, raw, ns, c->rate);
+		publish(c, raw, ns, c->rate, false);
 		return 1;
 	}
 	/*
@@ -295,7 +311,7 @@ devclock_tick(struct devclock *c, const struct devclock_source *src)
 		corr = max_corr;
 	if (corr < -max_corr)
 		corr = -max_corr;
-	publish(c, raw, old_ns, c->rate + corr);
+	publish(c, raw, old_ns, c->rate + corr, true);
 	return 0;
 }
 

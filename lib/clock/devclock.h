@@ -76,15 +76,29 @@ struct devclock_source {
 };
 
 /**
- * Ticks to UTC ns: base_ns + d * mult for the first horizon ticks past base_cnt (d: the
- * sign-extended difference), then on at mult_after (fixed point << CLOCK_SHIFT, as clock_map).
+ * One piece of the map: ticks to UTC ns as base_ns + d * mult for the first horizon ticks past
+ * base_cnt (d: the sign-extended difference; before base_cnt too), then on at mult_after
+ * (fixed point << CLOCK_SHIFT, as clock_map).
  */
-struct devclock_map {
+struct devclock_line {
 	uint64_t base_cnt;   /**< raw ticks at the anchor */
 	uint64_t base_ns;    /**< UTC ns at the anchor */
 	uint64_t mult;	     /**< ns per tick with the correction */
 	uint64_t mult_after; /**< ns per tick past the horizon: the fitted rate */
 	uint64_t horizon;    /**< ticks the correction lasts */
+};
+
+/**
+ * Ticks to UTC ns: @c cur from its anchor on, @c prev before it. A stamp taken before the
+ * latest sample but converted after it (an RX lcore preempted between its burst and the
+ * conversion, a queue read late) gets the map that was in force when it was taken, not the new
+ * correction's slope extended backwards: after a drift step the slopes of two maps differ by tens
+ * of ppm, microseconds over a late burst. @c prev equals @c cur after a re-anchor that is not
+ * continuous (start, a step of CLOCK_REALTIME, a counter gone back).
+ */
+struct devclock_map {
+	struct devclock_line cur;
+	struct devclock_line prev;
 };
 
 /** A published devclock_map: one writer, lock-free readers (sequence counter, as clock_sync). */
@@ -120,19 +134,28 @@ struct devclock {
 	int big_errs; /**< consecutive errors beyond the change threshold, signed by direction */
 };
 
+/** Ticks (raw, possibly wrapped) to UTC ns on line @p l; @p shift = 64 - counter bits. */
+static inline uint64_t
+devclock_line_ns(const struct devclock_line *l, unsigned int shift, uint64_t ticks)
+{
+	int64_t d = (int64_t)((ticks - l->base_cnt) << shift) >> shift;
+	__int128 p;
+
+	if (d <= (int64_t)l->horizon)
+		p = (__int128)d * (__int128)l->mult;
+	else
+		p = (__int128)l->horizon * (__int128)l->mult +
+				(__int128)(d - (int64_t)l->horizon) * (__int128)l->mult_after;
+	return l->base_ns + (uint64_t)(int64_t)(p >> CLOCK_SHIFT);
+}
+
 /** Ticks (raw, possibly wrapped) to UTC ns with map @p m; @p shift = 64 - counter bits. */
 static inline uint64_t
 devclock_map_ns(const struct devclock_map *m, unsigned int shift, uint64_t ticks)
 {
-	int64_t d = (int64_t)((ticks - m->base_cnt) << shift) >> shift;
-	__int128 p;
+	int64_t d = (int64_t)((ticks - m->cur.base_cnt) << shift) >> shift;
 
-	if (d <= (int64_t)m->horizon)
-		p = (__int128)d * (__int128)m->mult;
-	else
-		p = (__int128)m->horizon * (__int128)m->mult +
-				(__int128)(d - (int64_t)m->horizon) * (__int128)m->mult_after;
-	return m->base_ns + (uint64_t)(int64_t)(p >> CLOCK_SHIFT);
+	return devclock_line_ns(d < 0 ? &m->prev : &m->cur, shift, ticks);
 }
 
 /** Read a consistent copy of the published map (lock-free, retries on a race). */

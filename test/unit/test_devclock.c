@@ -34,6 +34,7 @@ struct vclock {
 	double preempt_p;	       /* probability that a read is preempted (100 us) */
 	double rt_step_at, rt_step_ns; /* CLOCK_REALTIME step */
 	unsigned int late_every;       /* every Nth sample comes 2 s late (descheduled thread) */
+	bool convert_late; /* a period's stamps are converted after the next sample, not before */
 	uint64_t rnd, reads;
 };
 
@@ -101,6 +102,15 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The sample due at virtual time @p at, retried as stampede does while it is rejected. */
+static void
+tick_at(struct devclock *c, const struct devclock_source *src, struct vclock *v, double at)
+{
+	v->t = at;
+	while (devclock_tick(c, src) == -EAGAIN)
+		v->t += 10e6; /* stampede retries at the next control loop, 10 ms on */
+}
+
 /* Run one case; returns the max |error| after warm-up (ns). */
 static void
 run_case(const char *name, struct vclock *v, uint64_t bound_ns)
@@ -109,6 +119,8 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 	struct devclock_source src = { v_read, v_sleep, v };
 	const unsigned int secs = 60, per_s = 1000;
 	uint64_t *abs_err = malloc(sizeof(uint64_t) * secs * per_s * 2);
+	double *late_t = malloc(sizeof(double) * per_s * 3);
+	uint64_t *late_ticks = malloc(sizeof(uint64_t) * per_s * 3);
 	uint64_t prev_stamp = 0;
 	unsigned int n = 0, back = 0;
 	int rc;
@@ -120,6 +132,8 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 	check(rc == 0, "%s: devclock_start (%d)", name, rc);
 	if (rc != 0) {
 		free(abs_err);
+		free(late_t);
+		free(late_ticks);
 		return;
 	}
 	for (unsigned int k = 0; k < secs * 10 && n + per_s * 3 < secs * per_s * 2; k++) {
@@ -127,12 +141,23 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 
 		if (v->late_every != 0 && k % v->late_every == v->late_every - 1)
 			next += 2e9;
-		/* Conversions of frames arriving during the period, before the next sample. */
+		/*
+		 * Conversions of frames arriving during the period: before the next sample, or
+		 * (convert_late) after it, as stamps an RX lcore converts late.
+		 */
 		unsigned int m = (unsigned int)((next - v->t) / 1e9 * per_s);
 
 		for (unsigned int i = 0; i < m; i++) {
 			double t = v->t + (next - v->t) * (i + 0.5) / m;
-			uint64_t stamp = devclock_ns(&c, dev_ticks(v, t));
+
+			late_t[i] = t;
+			late_ticks[i] = dev_ticks(v, t);
+		}
+		if (v->convert_late)
+			tick_at(&c, &src, v, next);
+		for (unsigned int i = 0; i < m; i++) {
+			double t = late_t[i];
+			uint64_t stamp = devclock_ns(&c, late_ticks[i]);
 			int64_t e = (int64_t)(stamp - utc(v, t));
 			bool stepped = v->rt_step_ns != 0 && t > v->rt_step_at * 1e9 &&
 					t < v->rt_step_at * 1e9 + 2e8;
@@ -143,9 +168,8 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 			if (t > 1e9 && !stepped)
 				abs_err[n++] = (uint64_t)(e < 0 ? -e : e);
 		}
-		v->t = next;
-		while (devclock_tick(&c, &src) == -EAGAIN)
-			v->t += 10e6; /* stampede retries at the next control loop, 10 ms on */
+		if (!v->convert_late)
+			tick_at(&c, &src, v, next);
 	}
 	qsort(abs_err, n, sizeof(*abs_err), cmp_u64);
 	printf("FIGURES devclock %s: n=%u |err| p50 %" PRIu64 " ns, p99 %" PRIu64
@@ -157,6 +181,8 @@ run_case(const char *name, struct vclock *v, uint64_t bound_ns)
 			bound_ns);
 	check(back == 0, "%s: converted time never runs backwards (%u)", name, back);
 	free(abs_err);
+	free(late_t);
+	free(late_ticks);
 }
 
 int
@@ -177,6 +203,20 @@ main(void)
 	v.step_ppm = -40;
 	v.step_at = 30;
 	run_case("drift step -40 ppm at 30 s", &v, 5000);
+
+	/*
+	 * The same, each period's stamps converted after the next sample (up to 100 ms late):
+	 * each stamp must get the map in force when it was taken, not the new correction's slope
+	 * carried back (tens of ppm apart after the step: microseconds).
+	 */
+	v.convert_late = true;
+	run_case("drift step -40 ppm at 30 s, stamps converted after the next sample", &v, 5000);
+
+	v = base;
+	v.ppm = -95;
+	v.ppm_rate = 0.5;
+	v.convert_late = true;
+	run_case("drift -95 ppm, 0.5 ppm/s, stamps converted after the next sample", &v, 150);
 
 	v = base;
 	v.hz = 1e9;
