@@ -99,6 +99,7 @@ static const struct cfg_opt cfg_opts[] = {
 	CFG_O_CUSTOM_D("", "ports", CFG_OPT_REQUIRED, dump_ports),
 	CFG_O_CUSTOM_D("", "lcores", 0, dump_lcores),
 	CFG_O_INT("", "burst", SC, burst, 1, CFG_MAX_BURST, 32, 0),
+	CFG_O_INT("", "idle_sleep_us", SC, idle_sleep_us, 0, 10000, 0, 0),
 	CFG_O_OBJ("", "rings"),
 	CFG_O_OBJ("", "mempool"),
 	CFG_O_OBJ("", "metrics"),

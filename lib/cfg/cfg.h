@@ -221,6 +221,7 @@ struct stp_config {
 	uint16_t nb_lcores;
 	struct cfg_lcore lcores[CFG_MAX_LCORES]; /**< one entry per distinct lcore id, any roles */
 	uint16_t burst;				 /**< burst [1..64], default 32 */
+	uint16_t idle_sleep_us;	   /**< idle_sleep_us [0..10000], default 0: lcores never sleep */
 	uint32_t worker_ring_size; /**< rings.worker [64..65536], power of 2, default 4096 */
 	uint32_t tx_ring_size;	   /**< rings.tx [64..65536], power of 2, default 4096 */
 	uint32_t mempool_size;	   /**< mempool.size [1023..4194304], default 32767 */

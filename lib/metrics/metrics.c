@@ -279,6 +279,7 @@ static const struct {
 	{ "loops", offsetof(struct stp_lcore_stats, loops) },
 	{ "busy_cycles", offsetof(struct stp_lcore_stats, busy_cycles) },
 	{ "work_packets", offsetof(struct stp_lcore_stats, work_pkts) },
+	{ "idle_sleeps", offsetof(struct stp_lcore_stats, idle_sleeps) },
 };
 
 static int

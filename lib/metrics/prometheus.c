@@ -138,6 +138,8 @@ static const struct prom_family prom_families[] = {
 		"TSC cycles a datapath lcore spent in iterations that moved packets." },
 	{ "stampede_lcore_work_packets_total", "counter", PS_LCORE, LCS(work_pkts),
 		"Packets handled in those busy iterations." },
+	{ "stampede_lcore_idle_sleeps_total", "counter", PS_LCORE, LCS(idle_sleeps),
+		"Sleeps of idle_sleep_us a datapath lcore took while idle." },
 	{ "stampede_lcore_stage_cycles_total", "counter", PS_STAGE, LCS(stage_cycles),
 		"TSC cycles a worker stage (a feature) spent on a datapath lcore." },
 	{ "stampede_lcore_stage_packets_total", "counter", PS_STAGE, LCS(stage_pkts),

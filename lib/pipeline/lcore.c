@@ -830,6 +830,14 @@ stp_lcore_main(void *arg)
 	struct rte_mbuf *pkts[STP_MAX_BURST];
 	uint64_t t_prev = rte_rdtsc();
 	bool worked = false;
+	/*
+	 * idle_sleep_us: once the loop has found nothing to do for that long, it sleeps that long
+	 * per idle iteration until work comes (0: it never sleeps). idle_since: the TSC at the
+	 * first idle iteration of the current idle run, 0 while working.
+	 */
+	const unsigned int idle_us = pl->idle_sleep_us;
+	const uint64_t idle_tsc = rte_get_tsc_hz() / 1000000 * idle_us;
+	uint64_t idle_since = 0;
 
 	lc->tsc_last = t_prev;
 	for (unsigned int i = 0; i < lc->nb_poll; i++) {
@@ -899,9 +907,19 @@ stp_lcore_main(void *arg)
 		worked = work > 0;
 		if (worked) {
 			lc->stats.work_pkts += work;
-		} else if (unlikely(overcommitted)) {
-			/* Idle, and another thread needs this CPU: let it run. */
-			sched_yield();
+			idle_since = 0;
+		} else if (unlikely(idle_tsc != 0) && idle_since != 0 &&
+				t0 - idle_since >= idle_tsc) {
+			/* Idle for idle_sleep_us: give the CPU back (the kernel, other processes).
+			 */
+			rte_delay_us_sleep(idle_us);
+			lc->stats.idle_sleeps++;
+		} else {
+			if (idle_since == 0)
+				idle_since = t0;
+			if (unlikely(overcommitted))
+				/* Idle, and another thread needs this CPU: let it run. */
+				sched_yield();
 		}
 		lc->stats.loops++;
 		__atomic_store_n(&lc->epoch, lc->epoch + 1, __ATOMIC_RELEASE);

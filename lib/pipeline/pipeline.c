@@ -70,6 +70,7 @@ stp_pipeline_create(struct stp_pipeline *pl, const struct stp_config *cfg, struc
 	pl->cfg = cfg;
 	pl->ports = ps;
 	pl->burst = cfg->burst;
+	pl->idle_sleep_us = cfg->idle_sleep_us;
 	pl->phase = STP_PHASE_RUN;
 
 	for (unsigned int i = 0; i < cfg->nb_lcores; i++) {

@@ -86,6 +86,7 @@ struct stp_lcore_stats {
 	uint64_t loops;			       /**< run-loop iterations */
 	uint64_t busy_cycles; /**< TSC cycles spent in iterations that moved packets */
 	uint64_t work_pkts;   /**< packets handled in those iterations (cycles/pkt) */
+	uint64_t idle_sleeps; /**< idle_sleep_us sleeps taken */
 } __rte_cache_aligned;
 
 /** Per-port TX buffer of a TX lcore. */
@@ -206,6 +207,7 @@ struct stp_pipeline {
 	const struct stp_config *cfg;
 	struct port_set *ports;
 	uint16_t burst;
+	uint16_t idle_sleep_us; /**< cfg idle_sleep_us: 0, or how long an idle lcore sleeps */
 	uint16_t nb_lcores;
 	struct stp_lcore *lcores[CFG_MAX_LCORES];
 	uint16_t nb_workers;

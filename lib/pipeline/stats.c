@@ -338,15 +338,16 @@ stp_stats_json(const struct stp_pipeline *pl, const char *path)
 
 		stp_lcore_stats_read(lc, &st);
 		json_array_append_new(lcores,
-				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:o}", "lcore",
-						(int)lc->lcore_id, "rx",
+				json_pack("{s:i, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o}",
+						"lcore", (int)lc->lcore_id, "rx",
 						!!(lc->roles & CFG_ROLE_RX), "worker",
 						!!(lc->roles & CFG_ROLE_WORKER), "tx",
 						!!(lc->roles & CFG_ROLE_TX), "rx_pkts",
 						(json_int_t)st.rx_pkts, "tx_pkts",
 						(json_int_t)st.tx_pkts, "loops",
 						(json_int_t)st.loops, "busy_cycles",
-						(json_int_t)st.busy_cycles, "stages",
+						(json_int_t)st.busy_cycles, "idle_sleeps",
+						(json_int_t)st.idle_sleeps, "stages",
 						stp_stages_json(pl, &st)));
 	}
 	json_object_set_new(root, "lcores", lcores);

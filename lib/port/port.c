@@ -1086,6 +1086,15 @@ port_setup(const struct stp_config *cfg, struct port_set *ps, char err[CFG_ERR_L
 				ps->ports[i].cfg->tx_queues, pkt_ts_src_name(ps->ports[i].ts_src));
 	}
 	port_kern_warn_shared(ps);
+	for (unsigned int i = 0; cfg->idle_sleep_us > 0 && i < ps->nb; i++)
+		if (ps->ports[i].ts_src == PKT_TS_SW)
+			PORT_LOG(WARNING,
+					"%s: software stamps with idle_sleep_us %u: a frame that arrives "
+					"while its lcore sleeps is stamped when it wakes, up to %u us and "
+					"the kernel's wake-up latency late. Take kernel stamps (device "
+					"net_afpkt) or the NIC's (timestamp \"hw\"), or set idle_sleep_us 0",
+					ps->ports[i].cfg->name, cfg->idle_sleep_us,
+					cfg->idle_sleep_us);
 	return 0;
 }
 

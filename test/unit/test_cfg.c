@@ -121,6 +121,7 @@ cfg_equal(const struct stp_config *a, const struct stp_config *b, char *diff, si
 		}
 	}
 	DIFF(a->burst != b->burst, "burst");
+	DIFF(a->idle_sleep_us != b->idle_sleep_us, "idle_sleep_us");
 	DIFF(a->worker_ring_size != b->worker_ring_size, "worker_ring_size");
 	DIFF(a->tx_ring_size != b->tx_ring_size, "tx_ring_size");
 	DIFF(a->mempool_size != b->mempool_size, "mempool_size");
@@ -746,7 +747,7 @@ static const struct {
 	/* unknown and missing keys */
 	{ "{ 'port': [] }",
 		"cfg.json: port: unknown key (allowed: node, eal, ports, outputs, groups, lcores, "
-		"burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
+		"burst, idle_sleep_us, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
 	{ "{ " PX("'rxq': 1") " }",
 		"cfg.json: ports[0].rxq: unknown key (allowed: name, device, rx_queues, tx_queues, "
 		"rx_desc, tx_desc, mtu, promiscuous, timestamp, clock, clock_bits, trailer)" },
@@ -773,7 +774,7 @@ static const struct {
 		"cfg.json: node[\"descr\\nption\"]: unknown key (allowed: id, description, role, listen_port, relay_to, reasm_timeout_ms, reorder_ms, peers, auth)" },
 	{ "{ 'my key': 1, " P1 " }",
 		"cfg.json: [\"my key\"]: unknown key (allowed: node, eal, ports, outputs, groups, "
-		"lcores, burst, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
+		"lcores, burst, idle_sleep_us, rings, mempool, rules, metrics, probes, probe_rx, tcp_rtt)" },
 	{ "{ " P1 ", 'metrics': { 'listen': '127.0.0.1:9464' } }",
 		"cfg.json: metrics.listen: \"127.0.0.1:9464\" is not an IPv4 or IPv6 address literal "
 		"(e.g. \"127.0.0.1\", \"::1\", \"0.0.0.0\")" },

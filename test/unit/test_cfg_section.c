@@ -297,7 +297,7 @@ test_errors(void)
 	/* The root and node list the sections' keys after the core's, in list order. */
 	expect_error("{ " PORTS ", 'zoos': 1 }",
 			"t.json: zoos: unknown key (allowed: node, eal, ports, "
-			"lcores, pen, burst, rings, mempool, metrics, zoo)");
+			"lcores, pen, burst, idle_sleep_us, rings, mempool, metrics, zoo)");
 	expect_error("{ " PORTS ", 'node': { 'tags': 1 } }",
 			"t.json: node.tags: unknown key (allowed: id, description, role, tag)");
 	expect_error("{ " PORTS ", 'node': { 'tag': 100 } }",
@@ -411,7 +411,7 @@ test_without(void)
 	cfg_free(&cfg);
 	expect_error("{ " PORTS ", 'zoo': {} }",
 			"t.json: zoo: unknown key (allowed: node, eal, ports, "
-			"lcores, burst, rings, mempool, metrics)");
+			"lcores, burst, idle_sleep_us, rings, mempool, metrics)");
 	cfg_use_sections(sections);
 }
 
