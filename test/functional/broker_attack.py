@@ -49,8 +49,12 @@ import sys
 import os
 
 import ftlib
-import rules_lib
 import sphlib
+
+# rules_lib (scapy: ~0.6 CPU-s to import, and a re-exec under the system python3 when this one
+# lacks it) is imported by main() only: test/system/broker_forge.py imports this module for its
+# wire helpers, several times per run, on CPUs that two stampede pollers hold.
+rules_lib = None
 
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                    "wireshark", "stampede.lua")
@@ -413,6 +417,9 @@ def run_relay(ck, exe):
 
 
 def main():
+    global rules_lib
+    import rules_lib as rl
+    rules_lib = rl
     mode = sys.argv[2] if len(sys.argv) > 2 else "collector"
     ck = ftlib.Checker("broker_attack " + mode)
     if mode == "edge":
