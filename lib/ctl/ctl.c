@@ -344,9 +344,14 @@ ctl_stats(struct ctl *c)
 		json_object_set_new(ts, pkt_ts_src_name(t), jint(d->ts_src[t]));
 	json_object_set_new(o, "timestamps", ts);
 	json_object_set_new(o, "in_flight", json_integer(in_flight));
-	json_object_set_new(o, "seconds",
-			json_real((double)(rte_get_timer_cycles() - c->t0) /
-					(double)rte_get_timer_hz()));
+	{
+		/* t0 may come from another CPU's TSC (a clear on another control thread). */
+		uint64_t now = rte_get_timer_cycles();
+
+		json_object_set_new(o, "seconds",
+				json_real((double)(now > c->t0 ? now - c->t0 : 0) /
+						(double)rte_get_timer_hz()));
+	}
 	json_object_set_new(o, "cleared", json_boolean(c->cleared));
 	pthread_mutex_unlock(&c->lock);
 out:

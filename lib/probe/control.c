@@ -84,7 +84,11 @@ stp_probe_tick(struct stp_pipeline *pl)
 						(int64_t)(e->refl_tx_ns - e->refl_rx_ns),
 						t1_src_name(e->t1_src));
 			} else if (e->dir == STP_PROBE_RTT) {
-				uint64_t res = e->refl_tx_ns - e->refl_rx_ns;
+				/* Clamped at 0 as the histogram's sample is (stage.c rx_measure).
+				 */
+				uint64_t res = e->refl_tx_ns >= e->refl_rx_ns ?
+						e->refl_tx_ns - e->refl_rx_ns :
+						0;
 
 				fprintf(rt->verbose_out,
 						"probe stream=%u seq=%" PRIu64 " rtt tx=%" PRIu64

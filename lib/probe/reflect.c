@@ -290,6 +290,13 @@ probe_refl_rl_take(struct probe_refl_rl *t, uint32_t key, uint64_t now_ns)
 		if (tok > t->cap)
 			tok = t->cap;
 		t->b[key].last_ns = now_ns;
+	} else if (now_ns < t->b[key].last_ns) {
+		/*
+		 * Time went back (CLOCK_REALTIME stepped back, a stamp of another source or from
+		 * the future before): refill from here, adding nothing now. Waiting for the old
+		 * time would refuse this source for as long as the step.
+		 */
+		t->b[key].last_ns = now_ns;
 	}
 	if (tok < NS_PER_S) {
 		t->b[key].tokens = tok;

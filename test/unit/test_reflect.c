@@ -299,10 +299,18 @@ test_rate_limit(void)
 	check(probe_refl_rl_take(&t, a, t0 + 1000100), "1 ms later: one more");
 	check(!probe_refl_rl_take(&t, a, t0 + 1000200), "and only one");
 	check(!probe_refl_rl_take(&t, a, t0), "time going back adds nothing");
+	check(probe_refl_rl_take(&t, a, t0 + 1000100),
+			"but the refill goes on from there: 1 ms after it, one more");
 	ok = 0;
 	for (int i = 0; i < 10; i++)
 		ok += probe_refl_rl_take(&t, a, t0 + 10000000000ull + (uint64_t)i);
 	check(ok == 5, "10 s later: a full burst again, no more (%u)", ok);
+	/* One stamp 1000 s ahead (a step back of the clock after it): not 1000 s of refusals. */
+	check(probe_refl_rl_take(&t, a, t0 + 1000000000000ull), "a stamp 1000 s ahead");
+	for (int i = 0; i < 10; i++)
+		(void)probe_refl_rl_take(&t, a, t0 + 20000000000ull + (uint64_t)i);
+	check(probe_refl_rl_take(&t, a, t0 + 21000000000ull),
+			"back on the real time: answered again 1 s later, not after the 1000 s");
 	probe_refl_rl_init(&t, 0, 1);
 	ok = 0;
 	for (int i = 0; i < 100; i++)
