@@ -867,7 +867,8 @@ replay_dead(void)
  * So they are the first @p k datagrams held before the poll (or replayed by it), leaving out
  * (@p acks: the poll read acknowledgements) those an accepted ACK released first; each was
  * kept more than the window before the poll ended. After a clock step (no acknowledgement
- * read), every one kept more than the window before the poll began is among them.
+ * read, and at least a tick period since the last poll: it ticks), every one kept more than
+ * the window before the poll began is among them.
  */
 static void
 dead_account(json_int_t k, bool acks, uint64_t hz)
@@ -1034,7 +1035,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		poll_all(lc);
 		tx_flush(lc);
 		(void)read_back(hl, t_first, hz, false);
-		dead_account(counter("dead_lettered") - dead0, false, hz);
+		/* Loose (as after acknowledgements): this poll may come too soon to tick. */
+		dead_account(counter("dead_lettered") - dead0, true, hz);
 		FUZZ_ASSERT(nb_dgs > first);
 		for (unsigned int i = first; i < nb_dgs; i++)
 			FUZZ_ASSERT(rte_mbuf_refcnt_read(dgs[i].m) == 2);
