@@ -47,7 +47,7 @@ declare -A max_len=(
 	[reflect]=9233 # a selector byte + the largest frame (reflector requests)
 	[sph]=9600    # a jumbo datagram of stampede records (largest MTU + headers)
 	[collect]=9000 # a selector byte + up to 3 datagrams of a burst (fwd/next ports: MTU 9000)
-	[edge]=3072    # 3 bytes of spec + up to 3 control datagrams (a collector's ACKs: <= 1 kB)
+	[edge]=3072    # 3 bytes of spec + up to 3 control datagrams (a collector's ACKs: <= 1 kB) + clock steps
 )
 declare -A dict=([cfg]=cfg.dict [rule]=cfg.dict [filter]=filter.dict)
 for t in "${targets[@]}"; do

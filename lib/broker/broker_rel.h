@@ -14,12 +14,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "broker.h"
 #include "pipeline.h"
 #include "rel.h"
 #include "sph.h"
+
+/**
+ * Test hook: cycles added to every clock read of the transport (brel_tsc()). 0 in production,
+ * where nothing writes it; a test (test/fuzz/fuzz_edge.c) advances it to let time pass without
+ * waiting: resend timeouts, the resend window and dead-lettering. Read by the worker lcores.
+ */
+extern uint64_t brel_tsc_skew;
+
+/** The transport's clock: the TSC plus brel_tsc_skew (one load more than rte_rdtsc()). */
+static inline uint64_t
+brel_tsc(void)
+{
+	return rte_rdtsc() + __atomic_load_n(&brel_tsc_skew, __ATOMIC_RELAXED);
+}
 
 /** Whether @p cfg has a reliable stampede output (the edge then reads acknowledgements). */
 bool brel_wanted(const struct stp_config *cfg);

@@ -154,6 +154,9 @@ struct brel_rt {
 	uint64_t replayed_files; /* ctlplane only */
 };
 
+/* Test hook (broker_rel.h): 0 unless a test advances the transport's clock. */
+uint64_t brel_tsc_skew;
+
 static inline struct brel_rt *
 rt_of(const struct stp_pipeline *pl)
 {
@@ -261,7 +264,7 @@ brel_keep(struct stp_lcore *lc, unsigned int o, struct rte_mbuf *m, const struct
 		if (span->hi[k] + 1 > bl->sent_next[o][span->key[k]])
 			__atomic_store_n(&bl->sent_next[o][span->key[k]], span->hi[k] + 1,
 					__ATOMIC_RELAXED);
-	rel_buf_push(bl->buf[o], m, span, rte_rdtsc(), on_dead, &x);
+	rel_buf_push(bl->buf[o], m, span, brel_tsc(), on_dead, &x);
 	bl->c[o].sent++;
 	bl->c[o].sent_frames += span->frames;
 }
@@ -615,7 +618,7 @@ brel_rx_record(struct stp_lcore *lc, unsigned int si, const struct sph_hdr *h, u
 	s->reply = bl->cur;
 	s->node = h->node;
 	s->stream = h->stream;
-	rel_rx_add(&s->pend_new, h->seq, rte_rdtsc());
+	rel_rx_add(&s->pend_new, h->seq, brel_tsc());
 	if (res == SPH_SEQ_GAP && h->seq > old_next) {
 		struct sph_ctrl_item it = { .type = SPH_TLV_NACK,
 			.stream = h->stream,
@@ -760,7 +763,7 @@ brel_poll(struct stp_lcore *lc)
 	const struct stp_pipeline *pl = lc->pl;
 	const struct brel_rt *r = rt_of(pl);
 	struct brel_lcore *bl = broker_lc(lc)->rel;
-	const uint64_t now = rte_rdtsc();
+	const uint64_t now = brel_tsc();
 	uint32_t work = 0;
 
 	if (bl->ctrl != NULL) {

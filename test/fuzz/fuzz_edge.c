@@ -20,9 +20,17 @@
  * output's port, whose net_ring loops what the edge sends back to its RX queue, so this target
  * reads every datagram the edge sent or resent), and parses the four configurations. Each input
  * then creates its pipeline and destroys it at the end: an edge (node 7) whose output "up"
- * (reliable, resend_buffer_pkts 1024, so nothing is pushed into the spool by a full ring) sends
- * to the collector 02:00:00:00:00:09 / 10.0.0.1. Every input starts from a clean state (no
- * numbers sent, no spool, no resend budget spent): a crash reproduces from its input alone.
+ * (reliable, resend_buffer_pkts 1024, so nothing is pushed into the spool by a full ring;
+ * resend_window_s 1) sends to the collector 02:00:00:00:00:09 / 10.0.0.1. Every input starts
+ * from a clean state (no numbers sent, no spool, no resend budget spent, the transport's clock
+ * brel_tsc() back at the TSC: brel_tsc_skew 0): a crash reproduces from its input alone.
+ *
+ * Time: the transport reads its clock through brel_tsc() (broker_rel.h), the TSC plus the test
+ * hook brel_tsc_skew, which this target advances: a clock step lets virtual time pass without
+ * waiting, so resend timeouts (BREL_RTO_MS 50), the NACK gap (BREL_NACK_GAP_MS 10), the resend
+ * window (1 s) and dead-lettering into the spool are reached. Real time passes too (a few ms):
+ * each datagram's keep time is known within [a, b] (brel_tsc() before and after) and each
+ * poll's within [p_lo, p_hi], and the checks hold for any time in those bounds.
  *
  * Input:
  * byte 0 selects
@@ -39,11 +47,18 @@
  *             else they are the datagram's bytes as they are.
  * byte 1      frames sent before the control datagrams: value % 201;
  * byte 2      bits 0-5: frame lengths, 60 + (i * 61) % (1 + 24 * value) (up to 1572 bytes: more
- *             than the output's datagram, so some are fragmented); bit 7: after the control
- *             datagrams, 1 + byte 1 % 4 frames more are sent (must be held: no acknowledgement
- *             read before covers them).
- * The rest: the control datagrams (UDP payloads, or the bytes after the Ethernet header). Each
- * is malloc'd with exactly its frame's length and attached as an external buffer, so ASan
+ *             than the output's datagram, so some are fragmented); bit 6: clock steps (below);
+ *             bit 7: after the control datagrams, 1 + byte 1 % 4 frames more are sent (must be
+ *             held: no acknowledgement read before covers them).
+ * With byte 2 bit 6, the input's last byte L gives 1 + L % 8 clock steps, the bytes before L,
+ * taken off the end; step i runs after control datagram i (the rest after the last one). Step
+ * byte c: bit 7 replays first what was dead-lettered and not replayed yet (up to 256
+ * datagrams, and not past 960 held: a full ring's pushes are not modelled; through brel_replay(),
+ * the console's "replay up FILE", from a pcap file of the bytes this target read back: the worker's
+ * next poll keeps and resends them); then the clock advances by {1, 5, 11, 49, 51, 300, 999,
+ * 1001}[c & 7] + 7 * ((c >> 3) & 15) ms and the broker polls (its tick: window expiry, timeout
+ * resends). The rest: the control datagrams (UDP payloads, or the bytes after the Ethernet header).
+ * Each is malloc'd with exactly its frame's length and attached as an external buffer, so ASan
  * reports a read past it; each is its own burst, followed by the broker's poll (which applies
  * what the burst queued on the owner's control ring).
  *
@@ -51,19 +66,33 @@
  *  - every datagram the edge sends is kept (its mbuf's reference count is 2 when it comes back
  *    from the ring: this target's and the edge's); every datagram that comes back again is a
  *    resend: the same mbuf as one sent before, byte-equal to it as first sent, held by the edge
- *    when the poll that resent it began; its numbers overlap a NACK read from an accepted datagram
- * (unless 50 ms passed: a datagram left behind a newer acknowledged number is resent then); at most
- * 32 resends follow one control datagram (BREL_NACK_RESEND), plus those;
+ *    (not dead-lettered) when the poll that resent it began; its numbers overlap a NACK read
+ *    from an accepted datagram (never after a clock step: none is read then), or it is a
+ *    timeout resend: a number of it is behind the highest an accepted ACK named for its
+ *    stream, and it was last sent more than BREL_RTO_MS before that poll ended (virtual
+ *    clock); at most 32 resends follow one control datagram (BREL_NACK_RESEND), plus those;
+ *  - dead-lettering: when the dead_lettered counter grows by k in a poll, the datagrams are
+ *    the first k held before it (in the order kept; replays of that poll included; those an
+ *    ACK of that poll released left out), each kept more than the window before the poll
+ *    ended: never early (reverting the saturating age() of lib/encap/rel.c, where a replay
+ *    kept after the poll's clock read looked 2^64 cycles old, fails seed clock-replay here);
+ *    after a clock step, every datagram kept more than the window before the poll began is
+ *    among them, the others are still held; a dead-lettered one is never resent;
+ *  - a replay of k dead-lettered datagrams reports k replayed, 0 skipped, and each comes back
+ *    as a new datagram, kept (the counter "replayed" counts them all);
  *  - a datagram the edge released (its reference count back to 1) has each of its (stream,
  *    numbers) slots covered by one ACK range read from an accepted control datagram: no
  *    acknowledgement frees what it does not name; the numbers sent after the control datagrams
  *    are all held;
- *  - the edge's counters (brel_json: sent, acknowledged, held) agree with the reference counts;
+ *  - every datagram kept is exactly one of acknowledged, dead-lettered or held: the edge's
+ *    counters (brel_json: sent, acknowledged, held, dead_lettered, dead_window, replayed)
+ *    equal what this target counted (held: reference count 2 and not dead-lettered);
  *  - each control datagram is consumed or a counted drop with a named reason (consumed + drops
  *    == 1 for each), one from another address is sph_ctrl_source, one consumed decodes whole
  *    (a malformed one is a drop: none of its items is read), and none is transmitted;
  *  - at the end a valid ACK of every number sent (sph_ctrl_encode(), signed when node.auth has
- *    keys) releases every datagram still held; then the accounting invariant holds (received +
+ *    keys) releases every datagram still held (dead-lettered ones stay the spool writer's until
+ *    it wrote them); then the accounting invariant holds (received +
  *    replicated + generated == transmitted + captured + consumed + dropped) and, once the
  *    pipeline is destroyed, the mempool has as many mbufs in use as before the input (no leak).
  */
@@ -76,6 +105,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <pcap/pcap.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -105,8 +135,12 @@
 #define MAX_DG 2048    /* datagrams one input may see sent (fragments included) */
 #define MAX_ITEMS 4096 /* items of the accepted control datagrams */
 #define FRAME_MAX 9600
-#define NACK_RESEND 32 /* BREL_NACK_RESEND (reliable.c) */
-#define RTO_MS 45      /* below BREL_RTO_MS (50): a resend behind an ACK needs that long */
+#define NACK_RESEND 32	    /* BREL_NACK_RESEND (reliable.c) */
+#define RTO_MS 50	    /* BREL_RTO_MS: a resend behind an ACK needs that long */
+#define WINDOW_S 1	    /* outputs[0].resend_window_s */
+#define MAX_STEPS 8	    /* clock steps of one input */
+#define MAX_REPLAY 256	    /* datagrams of one replay (the worker's replay ring: 512) */
+#define REPLAY_HELD_MAX 960 /* no replay past this many held (resend_buffer_pkts 1024) */
 
 extern const struct stp_feature stp_feature_broker;
 
@@ -121,7 +155,7 @@ static struct stp_pipeline pl;
 static struct port_set ports;
 static struct sph_auth *signer;
 static uint16_t port_in[2], port_out;
-static char key_path[64], spool_path[64];
+static char key_path[64], spool_path[64], replay_path[64];
 static bool verbose; /* FUZZ_EDGE_VERBOSE set: a line per input */
 
 static const char *const cfg_fmt =
@@ -133,7 +167,7 @@ static const char *const cfg_fmt =
 		" \"node\": {\"id\": 7, \"role\": \"edge\"%s},"
 		" \"outputs\": [{\"name\": \"up\", \"type\": \"stampede\", \"port\": \"out\","
 		"  \"dst_mac\": \"02:00:00:00:00:09\", %s \"reliable\": true,"
-		"  \"resend_buffer_pkts\": 1024, \"spool\": \"%s\"}],"
+		"  \"resend_buffer_pkts\": 1024, \"resend_window_s\": 1, \"spool\": \"%s\"}],"
 		" \"rules\": [{\"name\": \"all\", \"in\": [\"net\", \"net2\"], \"action\": \"forward\","
 		"  \"out\": \"up\"}]}";
 
@@ -142,8 +176,11 @@ struct sent_dg {
 	struct rte_mbuf *m;
 	uint8_t *copy;
 	uint16_t len;
-	uint64_t t; /* TSC when read back */
-	bool held;  /* the edge held it before the last poll (held_mark()) */
+	uint64_t a, b;	 /* brel_tsc() before it was kept, and when read back: kept in [a, b] */
+	uint64_t t_last; /* brel_tsc() before its last (re)send: sent last at or after it */
+	bool held;	 /* the edge held it before the last poll (poll_all()) */
+	bool dead;	 /* dead-lettered (clock_step() saw the counter grow for it) */
+	bool replayed;	 /* its bytes were replayed (replay_dead()) */
 	struct rel_span span;
 };
 
@@ -151,6 +188,9 @@ static struct sent_dg dgs[MAX_DG];
 static unsigned int nb_dgs;
 static struct sph_ctrl_item items[MAX_ITEMS]; /* read from accepted control datagrams */
 static unsigned int nb_items;
+static unsigned int nb_dead, nb_replayed; /* datagrams dead-lettered, replayed */
+static uint64_t t_mark;			  /* brel_tsc() before what may keep new datagrams */
+static uint64_t p_lo, p_hi;		  /* brel_tsc() around the last poll_all() */
 
 static void
 ip_csum(uint8_t *ip)
@@ -281,6 +321,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	snprintf(key_path, sizeof(key_path), "/tmp/fuzz_edge.%d.key", (int)getpid());
 	snprintf(spool_path, sizeof(spool_path), "/tmp/fuzz_edge.%d.dlq.pcapng", (int)getpid());
+	snprintf(replay_path, sizeof(replay_path), "/tmp/fuzz_edge.%d.replay.pcap", (int)getpid());
 	f = fopen(key_path, "w");
 	FUZZ_ASSERT(f != NULL && fwrite(key, sizeof(key), 1, f) == 1 && fclose(f) == 0);
 	cfg_use_sections(stp_features_cfg());
@@ -340,11 +381,17 @@ rx(struct stp_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 static void
 poll_all(struct stp_lcore *lc)
 {
-	/* What the edge holds now: only that may be resent. */
+	/*
+	 * What the edge holds now: only that may be resent. A dead-lettered datagram's reference
+	 * is the spool writer's until it has written it (another thread): not the edge's.
+	 */
 	for (unsigned int i = 0; i < nb_dgs; i++)
-		dgs[i].held = rte_mbuf_refcnt_read(dgs[i].m) == 2;
+		dgs[i].held = !dgs[i].dead && rte_mbuf_refcnt_read(dgs[i].m) == 2;
+	p_lo = brel_tsc();
+	t_mark = p_lo;
 	for (unsigned int i = 0; i < 64 && stp_feature_broker.poll(lc) > 0; i++)
 		;
+	p_hi = brel_tsc();
 }
 
 /* The slots of datagram @p d (records after the outer headers of @p hl bytes). */
@@ -409,11 +456,30 @@ ack_covers(const struct sent_dg *d, unsigned int s)
 }
 
 /*
+ * Whether a slot of @p d is behind the highest number an accepted ACK named for its stream (a
+ * superset of what the edge read: the edge's own max_acked is not above it).
+ */
+static bool
+behind(const struct sent_dg *d)
+{
+	for (unsigned int s = 0; s < d->span.nb; s++)
+		for (unsigned int i = 0; i < nb_items; i++) {
+			const struct sph_ctrl_item *it = &items[i];
+
+			if (it->type == SPH_TLV_ACK && (it->stream >> 8) == 0 &&
+					(it->stream & 0xff) == d->span.key[s] &&
+					d->span.hi[s] < it->last + 1)
+				return true;
+		}
+	return false;
+}
+
+/*
  * What the edge sent since the last call: new datagrams kept (recorded), resends checked and
  * freed. Returns the resends.
  */
 static unsigned int
-read_back(uint32_t hl, uint64_t t_first, uint64_t hz)
+read_back(uint32_t hl, uint64_t t_first, uint64_t hz, bool tick_only)
 {
 	struct rte_mbuf *got[64];
 	unsigned int resent = 0;
@@ -435,8 +501,12 @@ read_back(uint32_t hl, uint64_t t_first, uint64_t hz)
 				d->copy = malloc(d->len);
 				FUZZ_ASSERT(d->copy != NULL);
 				memcpy(d->copy, rte_pktmbuf_mtod(m, const uint8_t *), d->len);
-				d->t = rte_rdtsc();
+				d->a = t_mark;
+				d->b = brel_tsc();
+				d->t_last = d->a;
 				d->held = true;
+				d->dead = false;
+				d->replayed = false;
 				span_read(d->copy, d->len, hl, &d->span);
 				continue;
 			}
@@ -447,13 +517,20 @@ read_back(uint32_t hl, uint64_t t_first, uint64_t hz)
 			 * asked for by a NACK or (after the RTO) left behind a newer acknowledged
 			 * number.
 			 */
-			FUZZ_ASSERT(d->held);
+			FUZZ_ASSERT(d->held && !d->dead);
 			FUZZ_ASSERT(rte_mbuf_refcnt_read(m) == 2 || rte_mbuf_refcnt_read(m) == 3 ||
-					rte_rdtsc() - t_first > hz * RTO_MS / 1000);
+					brel_tsc() - t_first > hz * RTO_MS / 1000);
 			FUZZ_ASSERT(m->data_len == d->len &&
 					memcmp(rte_pktmbuf_mtod(m, const uint8_t *), d->copy,
 							d->len) == 0);
-			FUZZ_ASSERT(nack_covers(d) || rte_rdtsc() - t_first > hz * RTO_MS / 1000);
+			/*
+			 * Asked for by a NACK (not after a clock step: none is read then), or a
+			 * timeout: left behind a newer acknowledged number, last sent more than
+			 * the RTO before the poll that resent it ended (virtual clock).
+			 */
+			FUZZ_ASSERT((!tick_only && nack_covers(d)) ||
+					(behind(d) && p_hi - d->t_last > hz * RTO_MS / 1000));
+			d->t_last = p_lo;
 			rte_pktmbuf_free(m);
 			resent++;
 		}
@@ -461,7 +538,10 @@ read_back(uint32_t hl, uint64_t t_first, uint64_t hz)
 	return resent;
 }
 
-/* A released datagram (only this target's reference left) was acknowledged whole. */
+/*
+ * A released datagram (only this target's reference left) that was not dead-lettered was
+ * acknowledged whole.
+ */
 static void
 check_released(void)
 {
@@ -470,14 +550,34 @@ check_released(void)
 		const uint16_t rc = rte_mbuf_refcnt_read(d->m);
 
 		FUZZ_ASSERT(rc == 1 || rc == 2);
-		if (rc == 2)
+		if (rc == 2 || d->dead)
 			continue;
 		for (unsigned int s = 0; s < d->span.nb; s++)
 			FUZZ_ASSERT(ack_covers(d, s));
 	}
 }
 
-/* The edge's counters of output "up" (brel_json()): sent, acknowledged, held; dead-lettered 0. */
+/* Counter @p k of output "up"'s reliable object (brel_json()). */
+static json_int_t
+counter(const char *k)
+{
+	json_t *root = json_object(), *outs = json_object(), *up = json_object();
+	json_int_t v;
+
+	json_object_set_new(outs, "up", up);
+	json_object_set_new(root, "outputs", outs);
+	brel_json(&pl, root);
+	FUZZ_ASSERT(json_object_get(up, "reliable") != NULL);
+	v = json_integer_value(json_object_get(json_object_get(up, "reliable"), k));
+	json_decref(root);
+	return v;
+}
+
+/*
+ * The edge's counters of output "up" (brel_json()): sent, acknowledged, held, dead-lettered,
+ * replayed, against this target's count: every datagram kept is exactly one of acknowledged,
+ * dead-lettered or held.
+ */
 static void
 check_counters(void)
 {
@@ -491,12 +591,14 @@ check_counters(void)
 	r = json_object_get(up, "reliable");
 	FUZZ_ASSERT(r != NULL);
 	for (unsigned int i = 0; i < nb_dgs; i++)
-		held += rte_mbuf_refcnt_read(dgs[i].m) == 2;
+		held += !dgs[i].dead && rte_mbuf_refcnt_read(dgs[i].m) == 2;
 	FUZZ_ASSERT(json_integer_value(json_object_get(r, "sent")) == (json_int_t)nb_dgs);
 	FUZZ_ASSERT(json_integer_value(json_object_get(r, "held")) == (json_int_t)held);
 	FUZZ_ASSERT(json_integer_value(json_object_get(r, "acknowledged")) ==
-			(json_int_t)(nb_dgs - held));
-	FUZZ_ASSERT(json_integer_value(json_object_get(r, "dead_lettered")) == 0);
+			(json_int_t)(nb_dgs - held - nb_dead));
+	FUZZ_ASSERT(json_integer_value(json_object_get(r, "dead_lettered")) == (json_int_t)nb_dead);
+	FUZZ_ASSERT(json_integer_value(json_object_get(r, "dead_window")) == (json_int_t)nb_dead);
+	FUZZ_ASSERT(json_integer_value(json_object_get(r, "replayed")) == (json_int_t)nb_replayed);
 	json_decref(root);
 }
 
@@ -620,6 +722,8 @@ decodes_whole(const uint8_t *d, uint32_t len)
 	return true;
 }
 
+static void dead_account(json_int_t k, bool acks, uint64_t hz);
+
 /* One control datagram (@p len bytes at @p dg) from @p other or the collector: its verdict. */
 static void
 ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len, uint32_t hl,
@@ -630,6 +734,7 @@ ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len
 	struct stp_lcore_stats a, b;
 	struct rte_mbuf *m;
 	uint64_t drops = 0;
+	json_int_t dead0;
 	unsigned int resent;
 	uint32_t flen;
 
@@ -654,11 +759,14 @@ ctrl_one(struct stp_lcore *lc, unsigned int sel, const uint8_t *dg, uint32_t len
 		FUZZ_ASSERT(decodes_whole(dg, len));
 		items_add(dg, len);
 	}
+	dead0 = counter("dead_lettered");
 	poll_all(lc);
 	tx_flush(lc);
-	resent = read_back(hl, t_first, hz);
+	resent = read_back(hl, t_first, hz, false);
+	/* Time passed since the last clock step: the window may close in this poll too. */
+	dead_account(counter("dead_lettered") - dead0, true, hz);
 	/* At most BREL_NACK_RESEND for the datagram, unless the RTO resends came too. */
-	FUZZ_ASSERT(resent <= NACK_RESEND || rte_rdtsc() - t_first > hz * RTO_MS / 1000);
+	FUZZ_ASSERT(resent <= NACK_RESEND || brel_tsc() - t_first > hz * RTO_MS / 1000);
 	check_released();
 	check_counters();
 }
@@ -698,7 +806,123 @@ ack_all(struct stp_lcore *lc, unsigned int sel, uint32_t hl, uint64_t t_first, u
 	}
 	ctrl_one(lc, sel & ~8u, dg, (uint32_t)len, hl, t_first, hz);
 	for (unsigned int i = 0; i < nb_dgs; i++)
-		FUZZ_ASSERT(rte_mbuf_refcnt_read(dgs[i].m) == 1);
+		FUZZ_ASSERT(dgs[i].dead || rte_mbuf_refcnt_read(dgs[i].m) == 1);
+}
+
+/*
+ * Replay what was dead-lettered and not replayed yet (up to MAX_REPLAY datagrams), as the
+ * console's "replay up FILE" does (brel_replay(): the datagrams go to the worker's replay ring,
+ * its next poll keeps and sends them). The file is this target's: the bytes it read back (the
+ * spool writer's file is written by another thread, when it will).
+ */
+static void
+replay_dead(void)
+{
+	char err[256];
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *w;
+	unsigned int n = 0, held = 0, max;
+	json_t *res;
+
+	/*
+	 * Not so many that the edge's ring (1024) would be full, which pushes the oldest out
+	 * (dead_buffer_full, not modelled here), or this target's table.
+	 */
+	for (unsigned int i = 0; i < nb_dgs; i++)
+		held += !dgs[i].dead && rte_mbuf_refcnt_read(dgs[i].m) == 2;
+	max = RTE_MIN(RTE_MIN((unsigned int)MAX_REPLAY,
+				      REPLAY_HELD_MAX - RTE_MIN(held, REPLAY_HELD_MAX)),
+			MAX_DG - 64 - RTE_MIN(nb_dgs, MAX_DG - 64));
+	FUZZ_ASSERT(p != NULL);
+	w = pcap_dump_open(p, replay_path);
+	FUZZ_ASSERT(w != NULL);
+	for (unsigned int i = 0; i < nb_dgs && n < max; i++) {
+		struct pcap_pkthdr h = { .caplen = dgs[i].len, .len = dgs[i].len };
+
+		if (!dgs[i].dead || dgs[i].replayed)
+			continue;
+		pcap_dump((u_char *)w, &h, dgs[i].copy);
+		dgs[i].replayed = true;
+		n++;
+	}
+	pcap_dump_close(w);
+	pcap_close(p);
+	/* brel_replay() wants a running datapath; this target is its lcore (not launched). */
+	pl.launched = true;
+	res = brel_replay(&pl, "up", replay_path, err, sizeof(err));
+	pl.launched = false;
+	unlink(replay_path);
+	if (res == NULL)
+		fprintf(stderr, "fuzz_edge: replay: %s\n", err);
+	FUZZ_ASSERT(res != NULL);
+	FUZZ_ASSERT(json_integer_value(json_object_get(res, "replayed")) == (json_int_t)n &&
+			json_integer_value(json_object_get(res, "skipped")) == 0);
+	json_decref(res);
+	nb_replayed += n;
+}
+
+/*
+ * The dead-letter counter grew by @p k in the last poll_all(): its tick dead-letters the oldest
+ * datagrams the edge holds, in the order they were kept, while they are older than the window.
+ * So they are the first @p k datagrams held before the poll (or replayed by it), leaving out
+ * (@p acks: the poll read acknowledgements) those an accepted ACK released first; each was
+ * kept more than the window before the poll ended. After a clock step (no acknowledgement
+ * read, and at least a tick period since the last poll: it ticks), every one kept more than
+ * the window before the poll began is among them.
+ */
+static void
+dead_account(json_int_t k, bool acks, uint64_t hz)
+{
+	const uint64_t window = hz * WINDOW_S;
+	unsigned int j = 0;
+
+	FUZZ_ASSERT(k >= 0);
+	for (unsigned int i = 0; i < nb_dgs; i++) {
+		struct sent_dg *d = &dgs[i];
+		bool covered = acks;
+
+		if (!d->held || d->dead)
+			continue;
+		for (unsigned int s = 0; covered && s < d->span.nb; s++)
+			covered = ack_covers(d, s);
+		if (covered && rte_mbuf_refcnt_read(d->m) == 1)
+			continue;
+		if ((json_int_t)j < k) {
+			/* Never before the window has passed since it was kept. */
+			FUZZ_ASSERT(p_hi - d->a > window);
+			d->dead = true;
+			nb_dead++;
+			j++;
+		} else if (!acks) {
+			/* Still held, and then not surely past the window. */
+			FUZZ_ASSERT(rte_mbuf_refcnt_read(d->m) == 2);
+			FUZZ_ASSERT(!(p_lo > d->b && p_lo - d->b > window));
+		}
+	}
+	FUZZ_ASSERT((json_int_t)j == k);
+}
+
+/*
+ * Clock step @p c (see the header): replay (bit 7), advance the transport's clock, poll; then
+ * dead_account().
+ */
+static void
+clock_step(struct stp_lcore *lc, uint8_t c, uint32_t hl, uint64_t t_first, uint64_t hz)
+{
+	static const uint16_t ms[8] = { 1, 5, 11, 49, 51, 300, 999, 1001 };
+	json_int_t before;
+
+	if (c & 0x80)
+		replay_dead();
+	__atomic_fetch_add(&brel_tsc_skew, hz * (ms[c & 7] + 7u * ((c >> 3) & 15)) / 1000,
+			__ATOMIC_RELAXED);
+	before = counter("dead_lettered");
+	poll_all(lc);
+	tx_flush(lc);
+	(void)read_back(hl, t_first, hz, true);
+	dead_account(counter("dead_lettered") - before, false, hz);
+	check_released();
+	check_counters();
 }
 
 int
@@ -710,7 +934,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stp_lcore_stats sum;
 	struct stp_lcore *lc;
 	char err[CFG_ERR_LEN];
-	unsigned int sel, nb_ctrl, nb_frames, step, in_use;
+	unsigned int sel, nb_ctrl, nb_frames, step, in_use, nb_steps = 0;
+	const uint8_t *steps = NULL;
+	json_int_t dead0;
 	uint64_t t_first, hz = rte_get_tsc_hz();
 	const uint8_t *p;
 	size_t left;
@@ -722,6 +948,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = data[2] & 0x3f;
 	p = data + 3;
 	left = size - 3;
+	/* Clock steps: the last byte says how many, the bytes before it are the steps. */
+	if ((data[2] & 0x40) && left >= 2) {
+		nb_steps = RTE_MIN(1u + data[size - 1] % MAX_STEPS, (unsigned int)left - 1);
+		steps = data + size - 1 - nb_steps;
+		left -= nb_steps + 1;
+	}
 	nb_ctrl = 1 + ((sel >> 4) & 3) % 3;
 	for (unsigned int i = 0; i + 1 < nb_ctrl; i++) {
 		uint32_t l;
@@ -770,27 +1002,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hl = pl.tunnels[0].hdr_len;
 	nb_dgs = 0;
 	nb_items = 0;
+	nb_dead = 0;
+	nb_replayed = 0;
+	/* Every input starts at the real clock: a crash reproduces from its input alone. */
+	__atomic_store_n(&brel_tsc_skew, 0, __ATOMIC_RELAXED);
 
 	/* The spool: frames sent, every datagram kept. */
-	t_first = rte_rdtsc();
+	t_first = brel_tsc();
+	t_mark = t_first;
 	send_frames(lc, 0, nb_frames, step, (sel & 0x40) != 0);
-	FUZZ_ASSERT(read_back(hl, t_first, hz) == 0);
+	FUZZ_ASSERT(read_back(hl, t_first, hz, false) == 0);
 	FUZZ_ASSERT(nb_frames == 0 || nb_dgs > 0);
 	check_counters();
 
-	/* The fuzzed acknowledgements, each a burst of its own. */
-	for (unsigned int i = 0; i < nb_ctrl; i++)
+	/* The fuzzed acknowledgements, each a burst of its own, each followed by a clock step. */
+	for (unsigned int i = 0; i < nb_ctrl; i++) {
 		ctrl_one(lc, sel, cdg[i], cdg_len[i], hl, t_first, hz);
+		if (i < nb_steps)
+			clock_step(lc, steps[i], hl, t_first, hz);
+	}
+	for (unsigned int i = nb_ctrl; i < nb_steps; i++)
+		clock_step(lc, steps[i], hl, t_first, hz);
 
 	/* Numbers sent after them: held, whatever they said. */
 	if (data[2] & 0x80) {
 		const unsigned int first = nb_dgs;
 
+		t_mark = brel_tsc();
 		send_frames(lc, nb_frames, 1 + data[1] % 4, step, (sel & 0x40) != 0);
-		(void)read_back(hl, t_first, hz);
+		(void)read_back(hl, t_first, hz, false);
+		dead0 = counter("dead_lettered");
 		poll_all(lc);
 		tx_flush(lc);
-		(void)read_back(hl, t_first, hz);
+		(void)read_back(hl, t_first, hz, false);
+		/* Loose (as after acknowledgements): this poll may come too soon to tick. */
+		dead_account(counter("dead_lettered") - dead0, true, hz);
 		FUZZ_ASSERT(nb_dgs > first);
 		for (unsigned int i = first; i < nb_dgs; i++)
 			FUZZ_ASSERT(rte_mbuf_refcnt_read(dgs[i].m) == 2);
@@ -812,9 +1058,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fprintf(stderr, " %s:%" PRIu64, stp_drop_name(d), sum.drops[d]);
 		fprintf(stderr,
 				" | pipeline %u, %u frames, %u datagrams, %u control, items %u, "
-				"generated %" PRIu64 ", consumed %" PRIu64 "\n",
+				"generated %" PRIu64 ", consumed %" PRIu64
+				", %u clock steps, dead %u, "
+				"replayed %u\n",
 				sel & 3, nb_frames, nb_dgs, nb_ctrl, nb_items, sum.generated,
-				sum.consumed);
+				sum.consumed, nb_steps, nb_dead, nb_replayed);
 	}
 	for (unsigned int i = 0; i < nb_dgs; i++) {
 		rte_pktmbuf_free(dgs[i].m);
