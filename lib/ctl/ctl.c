@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "port_kern.h"
 #include "pcapng.h"
+#include "sat.h"
 
 /* What "clear stats" remembers of one lcore. */
 struct ctl_lcore_base {
@@ -61,12 +62,6 @@ struct ctl {
 	 */
 	struct rte_eth_stats eth_base[CFG_MAX_PORTS];
 };
-
-static uint64_t
-sub(uint64_t now, uint64_t base)
-{
-	return now >= base ? now - base : 0;
-}
 
 static json_t *
 jint(uint64_t v)
@@ -240,17 +235,17 @@ port_stats(const struct ctl *c, const struct port_rt *pr, const struct stp_lcore
 	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"name", pr->cfg->name, "state", port_state(c, pr), "port_id",
 			(json_int_t)pr->port_id, "rx_pkts",
-			(json_int_t)sub(es.ipackets, b->ipackets), "rx_bytes",
-			(json_int_t)sub(es.ibytes, b->ibytes), "tx_pkts",
-			(json_int_t)sub(es.opackets, b->opackets), "tx_bytes",
-			(json_int_t)sub(es.obytes, b->obytes), "imissed",
-			(json_int_t)sub(es.imissed, b->imissed), "ierrors",
-			(json_int_t)sub(es.ierrors, b->ierrors), "oerrors",
-			(json_int_t)sub(es.oerrors, b->oerrors), "rx_nombuf",
-			(json_int_t)sub(es.rx_nombuf, b->rx_nombuf), "app_rx",
-			(json_int_t)sub(s->port_rx[pr->port_id], c->base.port_rx[pr->port_id]),
+			(json_int_t)sat_sub(es.ipackets, b->ipackets), "rx_bytes",
+			(json_int_t)sat_sub(es.ibytes, b->ibytes), "tx_pkts",
+			(json_int_t)sat_sub(es.opackets, b->opackets), "tx_bytes",
+			(json_int_t)sat_sub(es.obytes, b->obytes), "imissed",
+			(json_int_t)sat_sub(es.imissed, b->imissed), "ierrors",
+			(json_int_t)sat_sub(es.ierrors, b->ierrors), "oerrors",
+			(json_int_t)sat_sub(es.oerrors, b->oerrors), "rx_nombuf",
+			(json_int_t)sat_sub(es.rx_nombuf, b->rx_nombuf), "app_rx",
+			(json_int_t)sat_sub(s->port_rx[pr->port_id], c->base.port_rx[pr->port_id]),
 			"app_tx",
-			(json_int_t)sub(s->port_tx[pr->port_id], c->base.port_tx[pr->port_id]));
+			(json_int_t)sat_sub(s->port_tx[pr->port_id], c->base.port_tx[pr->port_id]));
 }
 
 static json_t *
@@ -310,7 +305,7 @@ stats_shown(const struct ctl *c, const struct stp_lcore_stats *raw, struct stp_l
 	uint64_t *o = (uint64_t *)d;
 
 	for (size_t k = 0; k < sizeof(*d) / sizeof(uint64_t); k++)
-		o[k] = sub(r[k], b[k]);
+		o[k] = sat_sub(r[k], b[k]);
 }
 
 json_t *
@@ -344,14 +339,10 @@ ctl_stats(struct ctl *c)
 		json_object_set_new(ts, pkt_ts_src_name(t), jint(d->ts_src[t]));
 	json_object_set_new(o, "timestamps", ts);
 	json_object_set_new(o, "in_flight", json_integer(in_flight));
-	{
-		/* t0 may come from another CPU's TSC (a clear on another control thread). */
-		uint64_t now = rte_get_timer_cycles();
-
-		json_object_set_new(o, "seconds",
-				json_real((double)(now > c->t0 ? now - c->t0 : 0) /
-						(double)rte_get_timer_hz()));
-	}
+	/* t0 may come from another CPU's TSC (a clear on another control thread). */
+	json_object_set_new(o, "seconds",
+			json_real((double)sat_sub(rte_get_timer_cycles(), c->t0) /
+					(double)rte_get_timer_hz()));
 	json_object_set_new(o, "cleared", json_boolean(c->cleared));
 	pthread_mutex_unlock(&c->lock);
 out:
@@ -374,7 +365,8 @@ ctl_drops(struct ctl *c)
 	for (unsigned int d = 0; d < STP_DROP_MAX; d++)
 		json_array_append_new(a,
 				json_pack("{s:s, s:I, s:s}", "name", stp_drop_name(d), "count",
-						(json_int_t)sub(raw->drops[d], c->base.drops[d]),
+						(json_int_t)sat_sub(
+								raw->drops[d], c->base.drops[d]),
 						"description", stp_drop_desc(d)));
 	pthread_mutex_unlock(&c->lock);
 	free(raw);
@@ -389,9 +381,9 @@ lcore_stages(const struct stp_pipeline *pl, const struct stp_lcore_stats *st,
 	json_t *a = json_array();
 
 	for (unsigned int k = 0; k < pl->nb_stages; k++) {
-		uint64_t cyc = sub(__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED),
+		uint64_t cyc = sat_sub(__atomic_load_n(&st->stage_cycles[k], __ATOMIC_RELAXED),
 				b->stage_cycles[k]);
-		uint64_t pkts = sub(__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED),
+		uint64_t pkts = sat_sub(__atomic_load_n(&st->stage_pkts[k], __ATOMIC_RELAXED),
 				b->stage_pkts[k]);
 
 		json_array_append_new(a,
@@ -417,9 +409,9 @@ ctl_lcores(struct ctl *c)
 		struct stp_lcore_stats snap;
 		const struct stp_lcore_stats *st = stp_lcore_stats_read(lc, &snap);
 		const struct ctl_lcore_base *b = &c->lc_base[i];
-		uint64_t busy = sub(__atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED),
+		uint64_t busy = sat_sub(__atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED),
 				b->busy_cycles);
-		uint64_t work = sub(
+		uint64_t work = sat_sub(
 				__atomic_load_n(&st->work_pkts, __ATOMIC_RELAXED), b->work_pkts);
 		json_t *roles = json_array(), *queues = json_array(), *o;
 		double pct = now > c->t0 ? 100.0 * (double)busy / (double)(now - c->t0) : 0;
@@ -439,13 +431,14 @@ ctl_lcores(struct ctl *c)
 		json_object_set_new(o, "roles", roles);
 		json_object_set_new(o, "queues", queues);
 		json_object_set_new(o, "rx_pkts",
-				jint(sub(__atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED),
+				jint(sat_sub(__atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED),
 						b->rx_pkts)));
 		json_object_set_new(o, "tx_pkts",
-				jint(sub(__atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED),
+				jint(sat_sub(__atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED),
 						b->tx_pkts)));
 		json_object_set_new(o, "loops",
-				jint(sub(__atomic_load_n(&st->loops, __ATOMIC_RELAXED), b->loops)));
+				jint(sat_sub(__atomic_load_n(&st->loops, __ATOMIC_RELAXED),
+						b->loops)));
 		json_object_set_new(o, "busy_pct", json_real(pct > 100 ? 100 : pct));
 		json_object_set_new(o, "cycles_per_packet",
 				json_real(work ? (double)busy / (double)work : 0));
@@ -508,7 +501,8 @@ ctl_timestamps(struct ctl *c)
 	counts = json_object();
 	for (unsigned int t = 0; t < PKT_TS_MAX; t++)
 		json_object_set_new(counts, pkt_ts_src_name(t),
-				json_integer((json_int_t)sub(raw->ts_src[t], c->base.ts_src[t])));
+				json_integer((json_int_t)sat_sub(
+						raw->ts_src[t], c->base.ts_src[t])));
 	v = json_pack("{s:o, s:o*}", "counts", counts, "ports", port_clocks_json(c->pl->ports));
 	pthread_mutex_unlock(&c->lock);
 	free(raw);

@@ -8,6 +8,12 @@
 #include <string.h>
 
 #include "rel.h"
+/*
+ * Ages are sat_sub(now, t): an entry may be pushed with a time read after the caller's now (a
+ * replay kept in the same poll as the tick), and an unsigned difference would take it for 2^64
+ * cycles old (dead-lettered or resent at once).
+ */
+#include "sat.h"
 
 bool
 rel_span_add(struct rel_span *s, uint8_t key, uint64_t seq)
@@ -55,17 +61,6 @@ let_go(struct rel_buf *b, struct rel_entry *e, rel_cb cb, void *ctx)
 	cb(ctx, e);
 	e->obj = NULL;
 	b->unacked--;
-}
-
-/*
- * How long ago @p t was at @p now, 0 if @p t is later: an entry may be pushed with a time read
- * after the caller's @p now (a replay kept in the same poll as the tick), and an unsigned
- * difference would take it for 2^64 cycles old (dead-lettered or resent at once).
- */
-static inline uint64_t
-age(uint64_t now, uint64_t t)
-{
-	return now > t ? now - t : 0;
 }
 
 /* Pop released entries off the head. */
@@ -139,7 +134,7 @@ rel_buf_nack(struct rel_buf *b, uint8_t key, uint64_t first, uint64_t last, uint
 		bool want = false;
 
 		/* Not twice within min_gap (repeated NACKs); the first resend is at once. */
-		if (e->obj == NULL || (e->t_last != e->t_sent && age(now, e->t_last) < min_gap))
+		if (e->obj == NULL || (e->t_last != e->t_sent && sat_sub(now, e->t_last) < min_gap))
 			continue;
 		for (unsigned int s = 0; s < e->span.nb; s++)
 			if (e->span.key[s] == key && !(e->acked & (1u << s)) &&
@@ -162,7 +157,7 @@ rel_buf_tick(struct rel_buf *b, uint64_t now, uint64_t window, uint64_t rto,
 
 	pop_released(b);
 	/* Entries are in sending order: the expired ones are at the head. */
-	while (b->count > 0 && age(now, at(b, 0)->t_sent) > window) {
+	while (b->count > 0 && sat_sub(now, at(b, 0)->t_sent) > window) {
 		let_go(b, at(b, 0), dead, ctx);
 		n++;
 		pop_released(b);
@@ -171,7 +166,7 @@ rel_buf_tick(struct rel_buf *b, uint64_t now, uint64_t window, uint64_t rto,
 		struct rel_entry *e = at(b, i);
 		bool behind = false;
 
-		if (e->obj == NULL || age(now, e->t_last) <= rto)
+		if (e->obj == NULL || sat_sub(now, e->t_last) <= rto)
 			continue;
 		/* Left behind: the receiver acknowledged a newer number of the same stream. */
 		for (unsigned int s = 0; s < e->span.nb; s++)

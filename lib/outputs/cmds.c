@@ -20,13 +20,8 @@
 #include "outputs_cmds.h"
 #include "pcapng.h"
 #include "pipeline.h"
+#include "sat.h"
 #include "table.h"
-
-static uint64_t
-sub(uint64_t now, uint64_t base)
-{
-	return now >= base ? now - base : 0;
-}
 
 void
 outputs_clear(struct stp_pipeline *pl)
@@ -76,14 +71,15 @@ stp_outputs_json(const struct stp_pipeline *pl)
 						outputs_cfg_type_name(co->type), "path", co->path,
 						"file", file, "paused", (paused >> (32 + o)) & 1,
 						"accepted",
-						(json_int_t)sub(raw->pkts[o], base->pkts[o]),
+						(json_int_t)sat_sub(raw->pkts[o], base->pkts[o]),
 						"refused",
-						(json_int_t)sub(raw->drops[o], base->drops[o]),
-						"written", (json_int_t)sub(ws.pkts, b->pkts),
-						"bytes", (json_int_t)sub(ws.bytes, b->bytes),
-						"files", (json_int_t)sub(ws.files, b->files),
+						(json_int_t)sat_sub(raw->drops[o], base->drops[o]),
+						"written", (json_int_t)sat_sub(ws.pkts, b->pkts),
+						"bytes", (json_int_t)sat_sub(ws.bytes, b->bytes),
+						"files", (json_int_t)sat_sub(ws.files, b->files),
 						"write_errors",
-						(json_int_t)sub(ws.write_errors, b->write_errors)));
+						(json_int_t)sat_sub(
+								ws.write_errors, b->write_errors)));
 	}
 	free(raw);
 	return a;

@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 
 #include "clock.h"
+#include "sat.h"
 #include "probe_rt.h"
 
 static const char *const dir_names[STP_PROBE_DIR_MAX] = { "one-way", "rtt", "forward", "backward" };
@@ -86,9 +87,7 @@ stp_probe_tick(struct stp_pipeline *pl)
 			} else if (e->dir == STP_PROBE_RTT) {
 				/* Clamped at 0 as the histogram's sample is (stage.c rx_measure).
 				 */
-				uint64_t res = e->refl_tx_ns >= e->refl_rx_ns ?
-						e->refl_tx_ns - e->refl_rx_ns :
-						0;
+				uint64_t res = sat_sub(e->refl_tx_ns, e->refl_rx_ns);
 
 				fprintf(rt->verbose_out,
 						"probe stream=%u seq=%" PRIu64 " rtt tx=%" PRIu64

@@ -25,13 +25,8 @@
 #include "pipeline.h"
 #include "rules_rt.h"
 #include "rules_cmds.h"
+#include "sat.h"
 #include "table.h"
-
-static uint64_t
-sub(uint64_t now, uint64_t base)
-{
-	return now >= base ? now - base : 0;
-}
 
 void
 rules_clear(struct stp_pipeline *pl)
@@ -60,7 +55,7 @@ rule_shown(const struct stp_pipeline *pl, const struct rules_stats *raw,
 	const uint64_t *clear = pl->fpriv[rules_k];
 	uint16_t slot = rn->r[i].slot;
 
-	return sub(raw->pkts[slot], RTE_MAX(rn->r[i].base, clear != NULL ? clear[slot] : 0));
+	return sat_sub(raw->pkts[slot], RTE_MAX(rn->r[i].base, clear != NULL ? clear[slot] : 0));
 }
 
 static json_t *
