@@ -187,34 +187,7 @@ build(int k, int pid)
 		abort();
 	}
 	if (k == 0) {
-		char **argv, **argv2;
-		/* Both lcores on the main lcore's CPU: the datapath lcore is never launched. */
-		/*
-		 * --no-shconf, --no-telemetry: no shared files, no IPC, no telemetry socket; the
-		 * runtime directory stays empty and is removed once the EAL is up (each fuzzer
-		 * process would leave one behind).
-		 */
-		static char *extra[] = { (char *)"--lcores=0@0,1@0", (char *)"--main-lcore=0",
-			(char *)"--log-level=*:error", (char *)"--no-shconf",
-			(char *)"--no-telemetry" };
-		int argc = port_eal_args(&cfgs[0], "fuzz_collect", RTE_DIM(extra), extra, &argv);
-
-		FUZZ_ASSERT(argc > 0);
-		/* rte_eal_init() permutes its argv: a copy (the strings live on, as the EAL's). */
-		argv2 = calloc(argc + 1, sizeof(char *));
-		FUZZ_ASSERT(argv2 != NULL);
-		memcpy(argv2, argv, argc * sizeof(char *));
-		if (rte_eal_init(argc, argv2) < 0) {
-			fprintf(stderr, "fuzz_collect: EAL initialisation failed\n");
-			abort();
-		}
-		(void)rmdir(rte_eal_get_runtime_dir());
-		FUZZ_ASSERT(pkt_meta_register() == 0);
-		clock_tsc_start();
-		if (port_setup(&cfgs[0], &ports, err) != 0) {
-			fprintf(stderr, "fuzz_collect: %s\n", err);
-			abort();
-		}
+		fuzz_eal_ports(&cfgs[0], "fuzz_collect", &ports);
 		FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_null0", &port_net) == 0);
 		FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_ring0", &port_fwd) == 0);
 		FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_ring1", &port_next) == 0);

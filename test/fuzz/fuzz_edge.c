@@ -273,31 +273,7 @@ load(int k, int pid)
 static void
 eal_start(void)
 {
-	/*
-	 * Both lcores on the main lcore's CPU: the datapath lcore is never launched. --no-shconf,
-	 * --no-telemetry: no shared files, no IPC, no telemetry socket (fuzz_collect.c).
-	 */
-	static char *extra[] = { (char *)"--lcores=0@0,1@0", (char *)"--main-lcore=0",
-		(char *)"--log-level=*:error", (char *)"--no-shconf", (char *)"--no-telemetry" };
-	char **argv, **argv2;
-	char err[CFG_ERR_LEN];
-	int argc = port_eal_args(&cfgs[0], "fuzz_edge", RTE_DIM(extra), extra, &argv);
-
-	FUZZ_ASSERT(argc > 0);
-	argv2 = calloc(argc + 1, sizeof(char *));
-	FUZZ_ASSERT(argv2 != NULL);
-	memcpy(argv2, argv, argc * sizeof(char *));
-	if (rte_eal_init(argc, argv2) < 0) {
-		fprintf(stderr, "fuzz_edge: EAL initialisation failed\n");
-		abort();
-	}
-	(void)rmdir(rte_eal_get_runtime_dir());
-	FUZZ_ASSERT(pkt_meta_register() == 0);
-	clock_tsc_start();
-	if (port_setup(&cfgs[0], &ports, err) != 0) {
-		fprintf(stderr, "fuzz_edge: %s\n", err);
-		abort();
-	}
+	fuzz_eal_ports(&cfgs[0], "fuzz_edge", &ports);
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_null0", &port_in[0]) == 0);
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_null1", &port_in[1]) == 0);
 	FUZZ_ASSERT(rte_eth_dev_get_port_by_name("net_ring0", &port_out) == 0);
